@@ -1,0 +1,1 @@
+"""The Dash app: ``create_app()`` builds it; pages live in ``dashboard.pages``."""

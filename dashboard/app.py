@@ -1,0 +1,69 @@
+"""``create_app()``: the Dash app on a Flask server with sign-in, pages and compression."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+import dash
+import flask
+from flask_compress import Compress
+from sqlalchemy.engine import Engine
+
+from dashboard.auth import init_auth
+from dashboard.shell import shell_layout
+from models.db import get_engine
+from models.settings import Settings, get_settings
+
+# Page modules, each with PATH (or PATH_TEMPLATE), TITLE, layout(**kwargs) and
+# register_callbacks(app). Later pages add themselves here.
+PAGE_MODULES: tuple[str, ...] = ("dashboard.pages.board",)
+
+
+def _page_modules() -> list[ModuleType]:
+    return [importlib.import_module(name) for name in PAGE_MODULES]
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> dash.Dash:
+    settings = settings or get_settings()
+    engine = engine or get_engine(settings.database_url)
+    server = flask.Flask("taperwatch")
+    server.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        TW_ENGINE=engine,
+        TW_SETTINGS=settings,
+        COMPRESS_MIMETYPES=[
+            "text/html", "text/css", "application/javascript", "application/json", "text/plain",
+        ],
+        COMPRESS_ALGORITHM=["br", "gzip"],
+    )
+    Compress(server)
+    init_auth(server)
+    app = dash.Dash(
+        __name__,
+        server=server,
+        use_pages=True,
+        pages_folder="",
+        suppress_callback_exceptions=True,
+        title="Taperwatch",
+        update_title=None,
+        serve_locally=True,
+    )
+    for module in _page_modules():
+        kwargs = {"path_template": module.PATH_TEMPLATE} if hasattr(module, "PATH_TEMPLATE") else {}
+        dash.register_page(
+            module.__name__,
+            path=getattr(module, "PATH", None),
+            title=module.TITLE,
+            name=module.TITLE,
+            layout=module.layout,
+            **kwargs,
+        )
+        module.register_callbacks(app)
+    app.layout = shell_layout
+    return app

@@ -1,0 +1,50 @@
+"""What a request needs to know: the database engine, the signed-in actor, the ward."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+import flask
+from flask_login import current_user
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from models.audit import Actor
+from models.tables import Ward
+
+
+def engine() -> Engine:
+    value = flask.current_app.config["TW_ENGINE"]
+    assert isinstance(value, Engine)
+    return value
+
+
+def current_actor() -> Actor:
+    """The signed-in user as a domain Actor; the request guard has already refused anonymous."""
+    if not current_user.is_authenticated:
+        flask.abort(401)
+    return Actor(user_id=current_user.id, username=current_user.username, role=current_user.role)
+
+
+def require_role(*roles: str) -> Actor:
+    """The actor, or a 403 answer if their role may not use this callback."""
+    actor = current_actor()
+    if actor.role not in roles:
+        flask.abort(403)
+    return actor
+
+
+def default_ward(session: Session) -> Ward:
+    ward = session.exec(select(Ward).order_by(Ward.id)).first()  # type: ignore[arg-type]
+    if ward is None:
+        raise RuntimeError("no ward configured: run `taperwatch seed demo` or create one")
+    return ward
+
+
+def ward_tz(ward: Ward) -> tzinfo:
+    return ZoneInfo(ward.timezone)
+
+
+def to_local(instant: datetime, ward: Ward) -> datetime:
+    return instant.astimezone(ward_tz(ward))

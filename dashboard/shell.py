@@ -1,0 +1,96 @@
+"""The app shell: header with the ward, navigation by role, the signed-in user and sign-out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import dash
+import dash_mantine_components as dmc
+from dash import dcc, html
+from flask_login import current_user
+from sqlmodel import Session
+
+from dashboard.context import default_ward, engine
+from dashboard.theme import MANTINE_THEME
+
+
+@dataclass(frozen=True)
+class NavItem:
+    path: str
+    label: str
+    roles: tuple[str, ...]
+    item_id: str
+
+
+# Navigation, in order. A page plugs itself in by registering its path; items whose page is not
+# registered are not shown.
+NAV: tuple[NavItem, ...] = (
+    NavItem("/", "Ward board", ("nurse", "physician", "admin"), "nav-board"),
+    NavItem("/queue", "Review queue", ("nurse", "physician", "admin"), "nav-queue"),
+    NavItem("/rounds", "Rounds", ("physician", "admin"), "nav-rounds"),
+    NavItem("/admin", "Admin", ("admin",), "nav-admin"),
+)
+
+
+def _registered_paths() -> set[str]:
+    return {page["path"] for page in dash.page_registry.values()}
+
+
+def nav_items(role: str) -> list[NavItem]:
+    paths = _registered_paths()
+    return [item for item in NAV if role in item.roles and item.path in paths]
+
+
+def shell_layout() -> dmc.MantineProvider:
+    role = current_user.role if current_user.is_authenticated else ""
+    name = current_user.display_name if current_user.is_authenticated else ""
+    with Session(engine()) as session:
+        ward_name = default_ward(session).name
+    links = [
+        dcc.Link(
+            [item.label, html.Span(id=f"{item.item_id}-badge", className="tw-nav-badge")],
+            href=item.path,
+            id=item.item_id,
+            className="tw-nav-link",
+        )
+        for item in nav_items(role)
+    ]
+    header = dmc.AppShellHeader(
+        dmc.Group(
+            [
+                dmc.Group(
+                    [
+                        html.Span("Taperwatch", className="tw-brand"),
+                        html.Span(ward_name, id="shell-ward", className="tw-ward"),
+                    ],
+                    gap="md",
+                ),
+                html.Nav(links, className="tw-nav", **{"aria-label": "Main"}),
+                dmc.Group(
+                    [
+                        html.Span(name, id="shell-user", className="tw-user"),
+                        dmc.Badge(role, id="shell-role", variant="light", color="gray"),
+                        html.Form(
+                            html.Button("Sign out", id="sign-out", className="tw-signout"),
+                            method="post",
+                            action="/logout",
+                        ),
+                    ],
+                    gap="sm",
+                ),
+            ],
+            justify="space-between",
+            h="100%",
+            px="md",
+            wrap="nowrap",
+        )
+    )
+    return dmc.MantineProvider(
+        dmc.AppShell(
+            [header, dmc.AppShellMain(dash.page_container, className="tw-main")],
+            header={"height": 56},
+            padding="md",
+        ),
+        theme=MANTINE_THEME,
+        forceColorScheme="light",
+    )

@@ -1,0 +1,173 @@
+"""Wards, patients, admissions and discharges: validated, written and audited together."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session, col, select
+
+from models.audit import Actor, audited_insert, record_audit, snapshot
+from models.clinical.drugs import get_drug
+from models.errors import FieldError, ValidationFailed
+from models.tables import SEXES, Admission, Patient, User, Ward
+
+
+def ensure_ward(*, session: Session, actor: Actor, name: str, timezone: str) -> Ward:
+    """The ward called ``name``, created with default policy if it does not exist."""
+    ward = session.exec(select(Ward).where(Ward.name == name)).first()
+    if ward is not None:
+        return ward
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise FieldError("timezone", f"unknown IANA timezone {timezone!r}") from exc
+    ward = Ward(name=name, timezone=timezone)
+    audited_insert(session, actor=actor, action="ward.create", record=ward)
+    return ward
+
+
+def find_patient(session: Session, mrn: str) -> Patient | None:
+    return session.exec(select(Patient).where(Patient.mrn == mrn.strip().upper())).first()
+
+
+def current_admission(session: Session, patient_id: int) -> Admission | None:
+    return session.exec(
+        select(Admission).where(
+            Admission.patient_id == patient_id, col(Admission.discharged_at).is_(None)
+        )
+    ).first()
+
+
+def admit(
+    *,
+    session: Session,
+    actor: Actor,
+    ward_id: int,
+    mrn: str,
+    family_name: str,
+    given_name: str,
+    birth_date: date,
+    sex: str,
+    bed: str,
+    attending_id: int,
+    drug: str,
+    daily_ug: int,
+    admitted_at: datetime,
+    now: datetime,
+    substance_history: str = "",
+) -> Admission:
+    """Admit a patient (found by MRN, or created) to a bed. Every field is checked at once."""
+    actor.require("nurse", "physician", "admin", "system")
+    errors: list[FieldError] = []
+    mrn = mrn.strip().upper()
+    if not mrn:
+        errors.append(FieldError("mrn", "enter the medical record number"))
+    if not family_name.strip():
+        errors.append(FieldError("family_name", "enter the family name"))
+    if not given_name.strip():
+        errors.append(FieldError("given_name", "enter the given name"))
+    if birth_date > now.date():
+        errors.append(FieldError("birth_date", "date of birth is in the future"))
+    if sex not in SEXES:
+        errors.append(FieldError("sex", f"choose one of {', '.join(SEXES)}"))
+    bed = bed.strip().upper()
+    if not bed:
+        errors.append(FieldError("bed", "enter the bed"))
+    try:
+        unit = get_drug(drug).unit_ug
+        if daily_ug <= 0 or daily_ug % unit:
+            errors.append(
+                FieldError("daily_mg", f"enter a positive dose in steps of {unit / 1000:g} mg")
+            )
+    except FieldError as exc:
+        errors.append(exc)
+    if admitted_at > now:
+        errors.append(FieldError("admitted_at", "admission time is in the future"))
+    attending = session.get(User, attending_id)
+    if attending is None or attending.role != "physician" or not attending.active:
+        errors.append(FieldError("attending_id", "choose an active physician"))
+    if session.get(Ward, ward_id) is None:
+        errors.append(FieldError("ward", f"no ward {ward_id}"))
+    if bed and session.exec(
+        select(Admission).where(
+            Admission.ward_id == ward_id, Admission.bed == bed, col(Admission.discharged_at).is_(None)
+        )
+    ).first():
+        errors.append(FieldError("bed", f"bed {bed} is occupied"))
+    patient = find_patient(session, mrn) if mrn else None
+    if patient is not None and patient.id is not None:
+        if current_admission(session, patient.id) is not None:
+            errors.append(FieldError("mrn", f"{mrn} is already admitted"))
+    if errors:
+        raise ValidationFailed(errors)
+    if patient is None:
+        patient = Patient(
+            mrn=mrn,
+            family_name=family_name.strip(),
+            given_name=given_name.strip(),
+            birth_date=birth_date,
+            sex=sex,
+        )
+        audited_insert(session, actor=actor, action="patient.create", record=patient)
+    assert patient.id is not None
+    admission = Admission(
+        patient_id=patient.id,
+        ward_id=ward_id,
+        bed=bed,
+        admitted_at=admitted_at,
+        attending_id=attending_id,
+        substance_history=substance_history.strip(),
+        baseline_drug=drug,
+        baseline_daily_ug=daily_ug,
+    )
+    audited_insert(session, actor=actor, action="admission.create", record=admission)
+    return admission
+
+
+def open_admission(session: Session, admission_id: int) -> Admission:
+    """The admission, refusing a discharged one: its record is read-only."""
+    admission = session.get(Admission, admission_id)
+    if admission is None:
+        raise FieldError("admission", f"no admission {admission_id}")
+    if admission.discharged_at is not None:
+        raise FieldError("admission", "the patient is discharged; the record is read-only")
+    return admission
+
+
+def discharge(
+    *, session: Session, actor: Actor, admission_id: int, at: datetime, now: datetime
+) -> Admission:
+    """Discharge: closes the MAR (future slots cancelled) and makes the record read-only."""
+    from models.tables import ScheduledDose
+
+    actor.require("nurse", "physician", "admin")
+    admission = open_admission(session, admission_id)
+    if at > now:
+        raise FieldError("discharged_at", "discharge time is in the future")
+    if at < admission.admitted_at:
+        raise FieldError("discharged_at", "discharge is before admission")
+    before = snapshot(admission)
+    admission.discharged_at = at
+    session.add(admission)
+    future = session.exec(
+        select(ScheduledDose).where(
+            ScheduledDose.admission_id == admission_id,
+            col(ScheduledDose.cancelled_at).is_(None),
+            col(ScheduledDose.scheduled_at) > at,
+        )
+    ).all()
+    for slot in future:
+        slot.cancelled_at = now
+        session.add(slot)
+    session.flush()
+    record_audit(
+        session,
+        actor=actor,
+        action="admission.discharge",
+        entity="admission",
+        entity_id=admission.id,
+        before=before,
+        after={**(snapshot(admission) or {}), "cancelled_slots": len(future)},
+    )
+    return admission

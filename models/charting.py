@@ -1,0 +1,306 @@
+"""Nurse charting: vitals, withdrawal scores and doses. Each operation validates the whole
+entry, writes it and audits it in one transaction; mistakes are marked entered-in-error with a
+reason and re-charted, never deleted."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from models.admissions import open_admission
+from models.audit import Actor, audited_insert, record_audit, snapshot
+from models.clinical.drugs import get_drug
+from models.clinical.news2 import news2
+from models.clinical.scales import score_ciwa_ar, score_ciwa_b
+from models.clinical.vitals import validate_vitals
+from models.errors import ConflictError, FieldError
+from models.tables import (
+    DoseAdministration,
+    ScheduledDose,
+    User,
+    VitalSigns,
+    WithdrawalAssessment,
+)
+
+CHARTING_ROLES = ("nurse", "physician")
+# How far back an observation may be charted (issue: "editable back to 24 h"); local policy.
+BACKDATE_LIMIT = timedelta(hours=24)
+# Clock skew tolerated between a ward PC and the server before a time counts as "future".
+FUTURE_TOLERANCE = timedelta(minutes=2)
+
+# Reasons a dose is held, refused or not given: eMARs require a reason [S42]; the codes map to
+# FHIR reason-medication-not-given [S48] in the export.
+HOLD_REASONS: dict[str, str] = {
+    "too_drowsy": "Too drowsy / sedated",
+    "clinical_decision": "Held on prescriber's instruction",
+    "nil_by_mouth": "Nil by mouth",
+    "off_ward": "Patient off the ward",
+    "unavailable": "Medicine unavailable",
+    "other": "Other (say why)",
+}
+REFUSAL_REASONS: dict[str, str] = {
+    "declined": "Patient declined",
+    "nausea_vomiting": "Nausea or vomiting",
+    "other": "Other (say why)",
+}
+NOT_GIVEN_REASONS: dict[str, str] = {
+    "unavailable": "Medicine unavailable",
+    "off_ward": "Patient off the ward",
+    "other": "Other (say why)",
+}
+REASONS_BY_STATUS: dict[str, dict[str, str]] = {
+    "held": HOLD_REASONS,
+    "refused": REFUSAL_REASONS,
+    "not_given": NOT_GIVEN_REASONS,
+}
+
+
+def check_charting_time(field: str, at: datetime, now: datetime) -> None:
+    if at.tzinfo is None:
+        raise FieldError(field, "time has no timezone")
+    if at > now + FUTURE_TOLERANCE:
+        raise FieldError(field, "time is in the future; chart what has happened")
+    if at < now - BACKDATE_LIMIT:
+        raise FieldError(field, "time is more than 24 hours ago; ask the nurse in charge")
+
+
+def record_vitals(
+    *,
+    session: Session,
+    actor: Actor,
+    admission_id: int,
+    taken_at: datetime,
+    now: datetime,
+    heart_rate: object,
+    systolic: object,
+    diastolic: object,
+    temperature_c: object,
+    resp_rate: object,
+    spo2: object,
+    supplemental_o2: bool,
+    consciousness: object,
+    backdate_limit: timedelta = BACKDATE_LIMIT,
+) -> VitalSigns:
+    actor.require(*CHARTING_ROLES, "system")
+    open_admission(session, admission_id)
+    if actor.role != "system":
+        check_charting_time("taken_at", taken_at, now)
+    vitals = validate_vitals(
+        heart_rate=heart_rate,
+        systolic=systolic,
+        diastolic=diastolic,
+        temperature_c=temperature_c,
+        resp_rate=resp_rate,
+        spo2=spo2,
+        supplemental_o2=supplemental_o2,
+        consciousness=consciousness,
+    )
+    score = news2(vitals)
+    row = VitalSigns(
+        admission_id=admission_id,
+        taken_at=taken_at,
+        heart_rate=vitals.heart_rate,
+        systolic=vitals.systolic,
+        diastolic=vitals.diastolic,
+        temperature_c=vitals.temperature_c,
+        resp_rate=vitals.resp_rate,
+        spo2=vitals.spo2,
+        supplemental_o2=vitals.supplemental_o2,
+        consciousness=vitals.consciousness,
+        news2_total=score.total,
+        news2_any_three=score.any_single_three,
+        charted_at=now,
+        charted_by=actor.user_id or 0,
+    )
+    audited_insert(session, actor=actor, action="vitals.record", record=row)
+    return row
+
+
+def record_assessment(
+    *,
+    session: Session,
+    actor: Actor,
+    admission_id: int,
+    taken_at: datetime,
+    now: datetime,
+    items: Mapping[int, object],
+    scale: str = "CIWA-B",
+) -> WithdrawalAssessment:
+    actor.require(*CHARTING_ROLES, "system")
+    open_admission(session, admission_id)
+    if actor.role != "system":
+        check_charting_time("taken_at", taken_at, now)
+    if scale == "CIWA-B":
+        result = score_ciwa_b(items)
+    elif scale == "CIWA-Ar":
+        result = score_ciwa_ar(items)
+    else:
+        raise FieldError("scale", f"unknown scale {scale!r}; use CIWA-B or CIWA-Ar")
+    row = WithdrawalAssessment(
+        admission_id=admission_id,
+        scale=scale,
+        taken_at=taken_at,
+        items={str(k): int(v) for k, v in sorted(items.items())},  # type: ignore[call-overload]
+        total=result.total,
+        band=str(result.band.value),
+        charted_at=now,
+        charted_by=actor.user_id or 0,
+    )
+    audited_insert(session, actor=actor, action="assessment.record", record=row)
+    return row
+
+
+def _reason(status: str, reason_code: str | None, reason_text: str | None) -> None:
+    if status == "given":
+        return
+    allowed = REASONS_BY_STATUS.get(status)
+    if allowed is None:
+        raise FieldError("status", "choose given, held, refused or not given")
+    if not reason_code or reason_code not in allowed:
+        raise FieldError("reason_code", f"choose a reason: {', '.join(allowed.values())}")
+    if reason_code == "other" and not (reason_text or "").strip():
+        raise FieldError("reason_text", "say why the dose was not given")
+
+
+def chart_dose(
+    *,
+    session: Session,
+    actor: Actor,
+    scheduled_dose_id: int,
+    status: str,
+    at: datetime,
+    now: datetime,
+    reason_code: str | None = None,
+    reason_text: str | None = None,
+) -> DoseAdministration:
+    """Chart what happened to a scheduled dose. If someone else charted it first, the
+    database's unique index lets only one win and the other is told who charted it."""
+    actor.require(*CHARTING_ROLES, "system")
+    slot = session.get(ScheduledDose, scheduled_dose_id)
+    if slot is None:
+        raise FieldError("dose", f"no scheduled dose {scheduled_dose_id}")
+    open_admission(session, slot.admission_id)
+    if slot.cancelled_at is not None:
+        raise FieldError("dose", "this dose was cancelled by a plan change; refresh the MAR")
+    _reason(status, reason_code, reason_text)
+    if actor.role != "system":
+        check_charting_time("at", at, now)
+    existing = _valid_administration(session, scheduled_dose_id)
+    if existing is not None:
+        raise _already_charted(session, existing)
+    row = DoseAdministration(
+        admission_id=slot.admission_id,
+        scheduled_dose_id=scheduled_dose_id,
+        drug=slot.drug,
+        dose_ug=slot.dose_ug if status == "given" else 0,
+        status=status,
+        reason_code=reason_code if status != "given" else None,
+        reason_text=(reason_text or "").strip() or None,
+        administered_at=at,
+        charted_at=now,
+        charted_by=actor.user_id or 0,
+    )
+    try:
+        with session.begin_nested():
+            audited_insert(session, actor=actor, action=f"dose.{status}", record=row)
+    except IntegrityError:
+        existing = _valid_administration(session, scheduled_dose_id)
+        if existing is None:
+            raise
+        raise _already_charted(session, existing) from None
+    return row
+
+
+def chart_prn(
+    *,
+    session: Session,
+    actor: Actor,
+    admission_id: int,
+    drug: str,
+    dose_ug: int,
+    at: datetime,
+    now: datetime,
+    reason_text: str,
+) -> DoseAdministration:
+    """An as-needed dose, outside the taper schedule, with its reason."""
+    actor.require(*CHARTING_ROLES)
+    open_admission(session, admission_id)
+    unit = get_drug(drug).unit_ug
+    if dose_ug <= 0 or dose_ug % unit:
+        raise FieldError("dose_mg", f"enter a positive dose in steps of {unit / 1000:g} mg")
+    if not reason_text.strip():
+        raise FieldError("reason_text", "say why the PRN dose was given")
+    check_charting_time("at", at, now)
+    row = DoseAdministration(
+        admission_id=admission_id,
+        drug=drug,
+        dose_ug=dose_ug,
+        status="given",
+        prn=True,
+        reason_text=reason_text.strip(),
+        administered_at=at,
+        charted_at=now,
+        charted_by=actor.user_id or 0,
+    )
+    audited_insert(session, actor=actor, action="dose.prn", record=row)
+    return row
+
+
+def _valid_administration(session: Session, scheduled_dose_id: int) -> DoseAdministration | None:
+    return session.exec(
+        select(DoseAdministration).where(
+            DoseAdministration.scheduled_dose_id == scheduled_dose_id,
+            col(DoseAdministration.entered_in_error).is_(False),
+        )
+    ).first()
+
+
+def _already_charted(session: Session, existing: DoseAdministration) -> ConflictError:
+    user = session.get(User, existing.charted_by)
+    who = user.display_name if user else "another user"
+    return ConflictError(
+        f"already charted as {existing.status.replace('_', ' ')} by {who} at "
+        f"{existing.charted_at:%H:%M} UTC; mark that entry in error first to correct it"
+    )
+
+
+_ENTITIES: dict[str, type[VitalSigns] | type[WithdrawalAssessment] | type[DoseAdministration]] = {
+    "vitals": VitalSigns,
+    "assessment": WithdrawalAssessment,
+    "dose": DoseAdministration,
+}
+
+
+def mark_in_error(
+    *, session: Session, actor: Actor, entity: str, record_id: int, reason: str, now: datetime
+) -> VitalSigns | WithdrawalAssessment | DoseAdministration:
+    """Mark a charted entry entered-in-error (kept, shown struck through); it may then be
+    charted again. Nothing is deleted."""
+    actor.require(*CHARTING_ROLES)
+    model = _ENTITIES.get(entity)
+    if model is None:
+        raise FieldError("entity", f"unknown entry type {entity!r}")
+    row = session.get(model, record_id)
+    if row is None:
+        raise FieldError("entry", f"no {entity} entry {record_id}")
+    open_admission(session, row.admission_id)
+    if row.entered_in_error:
+        raise ConflictError("this entry is already marked in error")
+    if not reason.strip():
+        raise FieldError("error_reason", "say what was wrong with the entry")
+    before = snapshot(row)
+    row.entered_in_error = True
+    row.error_reason = reason.strip()
+    row.error_marked_by = actor.user_id
+    row.error_marked_at = now
+    session.add(row)
+    session.flush()
+    record_audit(
+        session, actor=actor, action=f"{entity}.entered_in_error",
+        entity=str(model.__tablename__), entity_id=record_id, before=before,
+        after=snapshot(row),
+    )
+    return row

@@ -1,0 +1,437 @@
+"""Every table of Taperwatch. Alembic migrations (models/migrations) are the schema's one source;
+a test checks these models and the migrations never drift apart.
+
+Doses are integer micrograms (0.125 mg = 125 ug); instants are aware UTC datetimes; dose times
+are ward-local wall-clock times. Constraints live in the database, not only here.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Column, Index, MetaData, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from models.types import UTCDateTime, utcnow
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+ROLES = ("nurse", "physician", "admin")
+SEXES = ("female", "male", "other", "unknown")
+PLAN_STATUSES = ("active", "superseded", "completed")
+PLAN_CHANGES = ("create", "advance", "hold", "resume", "back", "recipe")
+ADMIN_STATUSES = ("given", "held", "refused", "not_given")
+FLAG_STATUSES = ("open", "acknowledged", "resolved")
+# FHIR DetectedIssue severities [S51], plus "emergency" for NEWS2 >= 7 (RCP 2017 [S35]).
+FLAG_SEVERITIES = ("low", "moderate", "high", "emergency")
+SCALES = ("CIWA-B", "CIWA-Ar")
+DECISIONS = ("advance", "hold", "back", "adjust", "continue")
+ACVPU = ("A", "C", "V", "P", "U")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Ward(SQLModel, table=True):
+    """A ward and its local policy. Defaults cite their source or say they are local policy."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    timezone: str = Field(max_length=64)  # IANA, e.g. Europe/London
+    # Dose window +/- minutes: ISMP non-time-critical BID +/-1 h [S37]; BZD doses are not
+    # classed time-critical by any source, so the choice is local policy.
+    dose_window_min: int = 60
+    time_critical_window_min: int = 30  # ISMP time-critical +/-30 min [S37]
+    # Reassessment intervals (minutes). No BZD-specific standard [S10]; local policy defaults
+    # modelled on the alcohol order set (q4h when mild, q1-2h when >= moderate) [S10][S56].
+    reassess_interval_min: int = 240
+    reassess_interval_moderate_min: int = 120
+    vitals_interval_min: int = 240  # NEWS2 1-4: obs at least 4-6 hourly [S35]; local policy
+    # Worsening rule: no published delta rule exists (CLINICAL.md section 6): local policy.
+    worsening_points: int = 10
+    worsening_hours: int = 24
+    # Step tolerance: CIWA-B mean after a cut vs before it; symptoms may take up to a week [S22].
+    step_margin_points: int = 5
+    step_window_days: int = 7
+    admin_times: str = Field(default="08:00,20:00", max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint("dose_window_min > 0 AND dose_window_min <= 240", name="dose_window"),
+        CheckConstraint(
+            "time_critical_window_min > 0 AND time_critical_window_min <= 120",
+            name="tc_window",
+        ),
+        CheckConstraint("reassess_interval_min > 0", name="reassess"),
+        CheckConstraint("reassess_interval_moderate_min > 0", name="reassess_mod"),
+        CheckConstraint("vitals_interval_min > 0", name="vitals_interval"),
+        CheckConstraint("worsening_points > 0 AND worsening_hours > 0", name="worsening"),
+        CheckConstraint("step_margin_points > 0 AND step_window_days > 0", name="step_rule"),
+    )
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    display_name: str = Field(max_length=120)
+    role: str = Field(max_length=16)
+    password_hash: str = Field(max_length=255)
+    active: bool = True
+    failed_logins: int = 0
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+
+
+class Patient(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    mrn: str = Field(max_length=32, unique=True)  # medical record number
+    family_name: str = Field(max_length=100)
+    given_name: str = Field(max_length=100)
+    birth_date: date
+    sex: str = Field(max_length=8)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint(_in("sex", SEXES), name="sex"),
+        CheckConstraint("length(mrn) > 0", name="mrn_not_empty"),
+    )
+
+
+class Admission(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    ward_id: int = Field(foreign_key="ward.id", index=True)
+    bed: str = Field(max_length=16)
+    admitted_at: datetime = Field(sa_type=UTCDateTime)
+    discharged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attending_id: int = Field(foreign_key="app_user.id")
+    substance_history: str = Field(default="", max_length=4000)
+    baseline_drug: str = Field(max_length=32)
+    baseline_daily_ug: int
+    # The EHR's encounter identifier when the admission came in through FHIR import.
+    external_id: str | None = Field(default=None, max_length=128, unique=True)
+
+    __table_args__ = (
+        CheckConstraint("baseline_daily_ug >= 0", name="baseline_dose"),
+        CheckConstraint(
+            "discharged_at IS NULL OR discharged_at >= admitted_at", name="discharge_after"
+        ),
+        # A patient is in at most one bed at a time, and a bed holds one patient.
+        Index(
+            "uq_admission_current_patient",
+            "patient_id",
+            unique=True,
+            sqlite_where=text("discharged_at IS NULL"),
+            postgresql_where=text("discharged_at IS NULL"),
+        ),
+        Index(
+            "uq_admission_current_bed",
+            "ward_id",
+            "bed",
+            unique=True,
+            sqlite_where=text("discharged_at IS NULL"),
+            postgresql_where=text("discharged_at IS NULL"),
+        ),
+    )
+
+
+class TaperPlan(SQLModel, table=True):
+    """One version of an admission's taper. Every change is a new version; none is overwritten."""
+
+    __tablename__ = "taper_plan"
+
+    id: int | None = Field(default=None, primary_key=True)
+    admission_id: int = Field(foreign_key="admission.id", index=True)
+    version: int
+    drug: str = Field(max_length=32)  # the drug tapered (the original drug of a substitution)
+    to_drug: str | None = Field(default=None, max_length=32)  # substitution target
+    daily_ug: int  # the daily dose the plan starts from
+    recipe: str = Field(max_length=200)
+    start_date: date
+    effective_from: date  # the day this version takes over from the previous one
+    times: str = Field(default="08:00,20:00", max_length=100)
+    equivalence_table: str = Field(default="ashton", max_length=16)
+    stages: int = 4
+    change: str = Field(max_length=16)
+    hold_until: date | None = None
+    status: str = Field(max_length=16)
+    author_id: int = Field(foreign_key="app_user.id")
+    reason: str = Field(max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("admission_id", "version", name="uq_taper_plan_version"),
+        CheckConstraint(_in("status", PLAN_STATUSES), name="status"),
+        CheckConstraint(_in("change", PLAN_CHANGES), name="change"),
+        CheckConstraint("daily_ug >= 0", name="daily_dose"),
+        CheckConstraint("version >= 1", name="version"),
+        CheckConstraint("stages >= 1", name="stages"),
+        Index(
+            "uq_taper_plan_one_active",
+            "admission_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+
+class TaperStep(SQLModel, table=True):
+    """A step of a plan version: from ``start_date`` the daily dose of ``drug`` is ``daily_ug``.
+    A crossover step has one row per drug."""
+
+    __tablename__ = "taper_step"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="taper_plan.id", index=True)
+    step_index: int
+    start_date: date
+    drug: str = Field(max_length=32)
+    daily_ug: int
+    kind: str = Field(default="cut", max_length=16)
+
+    __table_args__ = (
+        UniqueConstraint("plan_id", "step_index", "drug", name="uq_taper_step_drug"),
+        CheckConstraint("daily_ug >= 0", name="daily_dose"),
+        CheckConstraint("step_index >= 0", name="step_index"),
+    )
+
+
+class ScheduledDose(SQLModel, table=True):
+    """A MAR slot made from the active plan. Plan changes cancel future uncharted slots
+    (``cancelled_at``) and make new ones; slots are never deleted."""
+
+    __tablename__ = "scheduled_dose"
+
+    id: int | None = Field(default=None, primary_key=True)
+    admission_id: int = Field(foreign_key="admission.id")
+    plan_id: int = Field(foreign_key="taper_plan.id", index=True)
+    drug: str = Field(max_length=32)
+    dose_ug: int
+    scheduled_at: datetime = Field(sa_type=UTCDateTime)
+    local_date: date  # ward-local date and wall-clock time the dose is due
+    local_time: str = Field(max_length=5)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint("dose_ug > 0", name="dose"),
+        Index("ix_scheduled_dose_admission_time", "admission_id", "scheduled_at"),
+        Index(
+            "uq_scheduled_dose_live_slot",
+            "admission_id",
+            "drug",
+            "scheduled_at",
+            unique=True,
+            sqlite_where=text("cancelled_at IS NULL"),
+            postgresql_where=text("cancelled_at IS NULL"),
+        ),
+    )
+
+
+class DoseAdministration(SQLModel, table=True):
+    """What happened to a dose: given, held, refused or not given (with a reason), or a PRN
+    dose. A mistake is marked entered-in-error and re-charted; nothing is deleted."""
+
+    __tablename__ = "dose_administration"
+
+    id: int | None = Field(default=None, primary_key=True)
+    admission_id: int = Field(foreign_key="admission.id")
+    scheduled_dose_id: int | None = Field(default=None, foreign_key="scheduled_dose.id")
+    drug: str = Field(max_length=32)
+    dose_ug: int
+    status: str = Field(max_length=16)
+    prn: bool = False
+    reason_code: str | None = Field(default=None, max_length=32)
+    reason_text: str | None = Field(default=None, max_length=1000)
+    administered_at: datetime = Field(sa_type=UTCDateTime)  # when given / decided
+    charted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    charted_by: int = Field(foreign_key="app_user.id")
+    entered_in_error: bool = False
+    error_reason: str | None = Field(default=None, max_length=1000)
+    error_marked_by: int | None = Field(default=None, foreign_key="app_user.id")
+    error_marked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint(_in("status", ADMIN_STATUSES), name="status"),
+        CheckConstraint("dose_ug >= 0", name="dose"),
+        CheckConstraint("status = 'given' OR reason_code IS NOT NULL", name="reason_needed"),
+        CheckConstraint("prn = false OR status = 'given'", name="prn_given"),
+        CheckConstraint(
+            "entered_in_error = false OR error_reason IS NOT NULL", name="error_reason"
+        ),
+        Index("ix_dose_administration_admission_time", "admission_id", "administered_at"),
+        # Two nurses charting the same dose: the database lets exactly one win.
+        Index(
+            "uq_dose_administration_one_valid",
+            "scheduled_dose_id",
+            unique=True,
+            sqlite_where=text("entered_in_error = 0 AND scheduled_dose_id IS NOT NULL"),
+            postgresql_where=text("entered_in_error = false AND scheduled_dose_id IS NOT NULL"),
+        ),
+    )
+
+
+class VitalSigns(SQLModel, table=True):
+    __tablename__ = "vital_signs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    admission_id: int = Field(foreign_key="admission.id")
+    taken_at: datetime = Field(sa_type=UTCDateTime)
+    heart_rate: int
+    systolic: int
+    diastolic: int
+    temperature_c: float
+    resp_rate: int
+    spo2: int
+    supplemental_o2: bool = False
+    consciousness: str = Field(default="A", max_length=1)  # ACVPU
+    news2_total: int
+    news2_any_three: bool = False
+    charted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    charted_by: int = Field(foreign_key="app_user.id")
+    entered_in_error: bool = False
+    error_reason: str | None = Field(default=None, max_length=1000)
+    error_marked_by: int | None = Field(default=None, foreign_key="app_user.id")
+    error_marked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    external_id: str | None = Field(default=None, max_length=128, unique=True)
+
+    __table_args__ = (
+        CheckConstraint(_in("consciousness", ACVPU), name="acvpu"),
+        CheckConstraint("heart_rate > 0 AND heart_rate < 300", name="hr"),
+        CheckConstraint("systolic > diastolic AND diastolic > 0 AND systolic < 300", name="bp"),
+        CheckConstraint("temperature_c > 25 AND temperature_c < 45", name="temp"),
+        CheckConstraint("resp_rate > 0 AND resp_rate < 80", name="rr"),
+        CheckConstraint("spo2 > 0 AND spo2 <= 100", name="spo2"),
+        CheckConstraint("news2_total >= 0 AND news2_total <= 20", name="news2"),
+        CheckConstraint(
+            "entered_in_error = false OR error_reason IS NOT NULL", name="error_reason"
+        ),
+        Index("ix_vital_signs_admission_time", "admission_id", "taken_at"),
+    )
+
+
+class WithdrawalAssessment(SQLModel, table=True):
+    __tablename__ = "withdrawal_assessment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    admission_id: int = Field(foreign_key="admission.id")
+    scale: str = Field(default="CIWA-B", max_length=8)
+    taken_at: datetime = Field(sa_type=UTCDateTime)
+    items: dict[str, int] = Field(sa_column=Column(JSON, nullable=False))  # "1".."20" -> score
+    total: int
+    band: str = Field(max_length=16)
+    charted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    charted_by: int = Field(foreign_key="app_user.id")
+    entered_in_error: bool = False
+    error_reason: str | None = Field(default=None, max_length=1000)
+    error_marked_by: int | None = Field(default=None, foreign_key="app_user.id")
+    error_marked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint(_in("scale", SCALES), name="scale"),
+        # CIWA-B total 0-80 [S4]; CIWA-Ar 0-67 [S6]
+        CheckConstraint("total >= 0 AND total <= 80", name="total"),
+        CheckConstraint(
+            "entered_in_error = false OR error_reason IS NOT NULL", name="error_reason"
+        ),
+        Index("ix_withdrawal_assessment_admission_time", "admission_id", "taken_at"),
+    )
+
+
+class Flag(SQLModel, table=True):
+    """A review flag raised by a job rule. At most one unresolved flag per
+    (admission, rule, subject), enforced by a partial unique index."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    admission_id: int = Field(foreign_key="admission.id")
+    rule: str = Field(max_length=32)
+    subject: str = Field(max_length=64)  # e.g. "dose:123", "assessment:45", "admission"
+    severity: str = Field(max_length=16)
+    message: str = Field(max_length=500)
+    status: str = Field(default="open", max_length=16)
+    raised_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    # The moment the flag is about (the dose time, the reading): the review queue links there.
+    subject_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    acknowledged_by: int | None = Field(default=None, foreign_key="app_user.id")
+    acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    acknowledge_note: str | None = Field(default=None, max_length=1000)
+    resolved_by: int | None = Field(default=None, foreign_key="app_user.id")  # None: the rule
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolve_note: str | None = Field(default=None, max_length=1000)
+
+    __table_args__ = (
+        CheckConstraint(_in("status", FLAG_STATUSES), name="status"),
+        CheckConstraint(_in("severity", FLAG_SEVERITIES), name="severity"),
+        Index(
+            "uq_flag_one_unresolved",
+            "admission_id",
+            "rule",
+            "subject",
+            unique=True,
+            sqlite_where=text("status <> 'resolved'"),
+            postgresql_where=text("status <> 'resolved'"),
+        ),
+        Index("ix_flag_status", "status", "admission_id"),
+    )
+
+
+class RoundsNote(SQLModel, table=True):
+    __tablename__ = "rounds_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    admission_id: int = Field(foreign_key="admission.id", index=True)
+    author_id: int = Field(foreign_key="app_user.id")
+    decision: str = Field(max_length=16)
+    reason: str = Field(max_length=4000)
+    signed_at: datetime = Field(sa_type=UTCDateTime)
+    plan_id: int | None = Field(default=None, foreign_key="taper_plan.id")
+
+    __table_args__ = (
+        CheckConstraint(_in("decision", DECISIONS), name="decision"),
+        CheckConstraint("length(reason) > 0", name="reason"),
+    )
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    actor: str = Field(max_length=64)  # username, or "system:jobs" for the review rules
+    action: str = Field(max_length=48)
+    entity: str = Field(max_length=48)
+    entity_id: int | None = None
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+    __table_args__ = (Index("ix_audit_event_entity", "entity", "entity_id"),)
+
+
+class JobRun(SQLModel, table=True):
+    __tablename__ = "job_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=48)
+    host: str = Field(max_length=128)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    raised: int = 0
+    resolved: int = 0
+    error: str | None = Field(default=None, max_length=4000)
+
+    __table_args__ = (Index("ix_job_run_started", "started_at"),)
