@@ -1,0 +1,42 @@
+# Taperwatch. `make run` and `make test` work from a fresh clone: they make the virtualenv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export TAPERWATCH_DATABASE_URL ?= sqlite:///taperwatch.db
+
+.PHONY: run test lint typecheck pytest bench soak clean install
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	TAPERWATCH_DEMO=1 $(BIN)/taperwatch db upgrade
+	TAPERWATCH_DEMO=1 $(BIN)/taperwatch seed demo
+	TAPERWATCH_DEMO=1 $(BIN)/taperwatch serve --host 127.0.0.1 --port 8050
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest -n 2 --dist loadfile -p no:cacheprovider
+
+test: lint typecheck pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache taperwatch.db*

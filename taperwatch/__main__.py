@@ -1,0 +1,3 @@
+from taperwatch.cli import entry
+
+entry()

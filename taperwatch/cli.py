@@ -1,0 +1,145 @@
+"""The ``taperwatch`` command (see DESIGN.md "Commands")."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable, Sequence
+
+from taperwatch import taper_cmd
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _fail(message: str) -> int:
+    print(f"taperwatch: error: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from dashboard.app import create_app
+    from models.db import get_engine
+    from models.migrate import upgrade
+    from models.settings import get_settings
+
+    settings = get_settings()
+    engine = get_engine(settings.database_url)
+    upgrade(engine)
+    app = create_app(settings, engine)
+    in_process = settings.scheduler_in_process
+    if in_process is None:
+        in_process = settings.is_sqlite
+    if in_process:
+        try:
+            from jobs.service import start_in_process_scheduler
+        except ImportError:
+            pass
+        else:
+            start_in_process_scheduler(engine)
+    print(f"Taperwatch on http://{args.host}:{args.port}/", flush=True)
+    app.run(host=args.host, port=args.port, debug=False)
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from models.db import get_engine
+    from models.migrate import current_revision, upgrade
+
+    engine = get_engine()
+    if args.db_command == "upgrade":
+        upgrade(engine)
+        print(f"database at revision {current_revision(engine)}")
+        return 0
+    return _fail(f"unknown db command {args.db_command!r}")
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from models.db import get_engine
+    from models.migrate import upgrade
+    from seed_data.demo import DEMO_USERS, seed_demo
+
+    engine = get_engine()
+    upgrade(engine)
+    summary = seed_demo(engine)
+    print(summary)
+    print("Demo users (username / password / role):")
+    for user in DEMO_USERS:
+        print(f"  {user.username:<12} {user.password:<22} {user.role}")
+    return 0
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from models.audit import Actor
+    from models.db import get_engine, transaction
+    from models.errors import FieldError
+    from models.users import create_user
+
+    password = args.password or ""
+    if not password:
+        if not sys.stdin.isatty():
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass("Password: ")
+            if password != getpass.getpass("Again: "):
+                return _fail("the passwords differ")
+    actor = Actor(user_id=None, username="cli", role="system")
+    try:
+        with transaction(get_engine()) as session:
+            user = create_user(
+                session=session, actor=actor, username=args.name,
+                display_name=args.display_name or args.name, role=args.role, password=password,
+            )
+    except FieldError as exc:
+        return _fail(str(exc))
+    print(f"created {user.role} {user.username}")
+    return 0
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
+    parser = argparse.ArgumentParser(prog="taperwatch", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    handlers: dict[str, Handler] = {}
+
+    serve = sub.add_parser("serve", help="the web app (with SQLite also the scheduler)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8050)
+    handlers["serve"] = cmd_serve
+
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("db_command", choices=["upgrade"])
+    handlers["db"] = cmd_db
+
+    seed = sub.add_parser("seed", help="load data")
+    seed.add_argument("what", choices=["demo"])
+    handlers["seed"] = cmd_seed
+
+    user = sub.add_parser("user", help="manage users")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    add = user_sub.add_parser("add", help="create a user (asks for a password)")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=["nurse", "physician", "admin"])
+    add.add_argument("--display-name")
+    add.add_argument("--password", help=argparse.SUPPRESS)
+    handlers["user"] = cmd_user
+
+    taper_cmd.register(sub)
+    handlers["taper"] = taper_cmd.run
+    return parser, handlers
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser, handlers = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return handlers[args.command](args)
+    except KeyboardInterrupt:
+        return 130
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()
