@@ -42,8 +42,9 @@ def nav_items(role: str) -> list[NavItem]:
 
 
 def shell_layout() -> dmc.MantineProvider:
-    role = current_user.role if current_user.is_authenticated else ""
-    name = current_user.display_name if current_user.is_authenticated else ""
+    signed_in = bool(getattr(current_user, "is_authenticated", False))
+    role = current_user.role if signed_in else ""
+    name = current_user.display_name if signed_in else ""
     with Session(engine()) as session:
         ward_name = default_ward(session).name
     links = [
