@@ -1,0 +1,661 @@
+"""The taper engine: a recipe and a starting dose in, a dated list of steps out (pure).
+
+Semantics are DESIGN.md "Taper recipes". Where the design was silent, these choices were made
+(each is tested):
+
+- Baseline. Every schedule starts with a ``baseline`` step holding the dose the patient is on
+  before the plan, dated the day before the start date; the first change (a cut, or the first
+  crossover stage) takes effect on the start date. Before the baseline's date nothing is in
+  force (``step_on`` returns None); the pace check assumes the baseline dose for any earlier
+  day.
+- Rounding. A dose is rounded to the nearest whole unit, halves towards the higher dose (the
+  smaller cut); a cut that rounds to no change cuts one unit instead.
+- ``until X`` must be a whole number of the tapered drug's units (refused otherwise); a phase
+  whose ``until`` the current dose has already reached is skipped.
+- Crossover. Stage k of n leaves round(U * (n - k) / n) whole units of the old drug (U = its
+  units at baseline), and adds the new drug's equivalent of everything moved so far, rounded
+  to the new drug's unit. Both drugs stay in whole units, so the diazepam equivalent of every
+  stage is within half a unit of the new drug of the baseline's. More stages than the old dose
+  has units are refused (a stage would move nothing). ``daily_ug`` lists only drugs with a dose
+  above 0; the final step lists the tapered drug with 0.
+- Doses per time are split per drug; a time whose share is 0 units gets no PlannedDose.
+- Kinds: ``baseline`` (the starting dose, also the dose a changed recipe starts from),
+  ``crossover``, ``cut``, ``final`` (the cut to 0), ``hold``, ``back``.
+
+Plan changes (``hold``, ``resume``, ``go_back``, ``change_recipe``) take the current steps and
+the stored plan parameters (the keyword arguments of ``build_schedule`` except ``daily_ug`` and
+``start``) and return the whole new step list: steps starting before ``on`` are returned
+unchanged, the step in force on ``on`` ends there, new steps start on or after ``on``. Where the
+recipe stands (which phase makes the next cut, whether a ``once`` cut has been made) is replayed
+from the steps' kinds and doses, so steps rebuilt from storage work as well as fresh ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, time, timedelta
+from fractions import Fraction
+from math import floor
+
+from models.clinical.drugs import (
+    DEFAULT_TABLE,
+    DRUGS,
+    equivalence_table,
+    equivalent_ug,
+    format_mg,
+    get_drug,
+)
+from models.clinical.recipes import Phase, Recipe, RecipeError, parse_recipe
+from models.errors import FieldError
+
+DEFAULT_TIMES: tuple[time, ...] = (time(8, 0), time(20, 0))  # DESIGN.md default
+# ASAM 2025: cuts typically not more than 25 % per 2 weeks [S16][S17]. A step below 75 % of the
+# dose in force 14 days before it exceeds that ceiling.
+PACE_WINDOW_DAYS = 14  # [S16][S17]
+PACE_FLOOR = Fraction(3, 4)  # 100 % - 25 % [S16][S17]
+
+_Daily = dict[str, int]
+
+
+@dataclass(frozen=True)
+class PlannedDose:
+    time: time
+    drug: str
+    ug: int
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    index: int
+    start: date
+    daily_ug: dict[str, int]  # drug -> ug a day; two entries during a crossover
+    diazepam_eq_mg: float  # by the plan's equivalence table
+    doses: tuple[PlannedDose, ...]
+    kind: str  # baseline | crossover | cut | hold | back | final
+
+
+@dataclass(frozen=True)
+class PaceWarning:
+    step_index: int
+    start: date
+    message: str
+
+
+@dataclass(frozen=True)
+class Schedule:
+    steps: tuple[PlannedStep, ...]
+    warnings: tuple[PaceWarning, ...]
+    table: str
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The stored plan parameters, checked."""
+
+    drug: str
+    to_drug: str | None
+    recipe: Recipe
+    times: tuple[time, ...]
+    table: str
+    units: dict[str, int]
+    stages: int
+    stage_interval_days: int
+
+    @property
+    def tapered(self) -> str:
+        return self.to_drug or self.drug
+
+    @property
+    def drugs(self) -> tuple[str, ...]:
+        return (self.drug,) if self.to_drug is None else (self.drug, self.to_drug)
+
+
+# --- building ---------------------------------------------------------------------------
+
+
+def build_schedule(
+    *,
+    drug: str,
+    daily_ug: int,
+    recipe: Recipe | str,
+    start: date,
+    times: Sequence[time] = DEFAULT_TIMES,
+    to_drug: str | None = None,
+    table: str = DEFAULT_TABLE,
+    stages: int = 4,
+    stage_interval_days: int = 7,
+    units_ug: Mapping[str, int] | None = None,
+) -> Schedule:
+    plan = _plan(
+        drug=drug,
+        recipe=recipe,
+        times=times,
+        to_drug=to_drug,
+        table=table,
+        stages=stages,
+        stage_interval_days=stage_interval_days,
+        units_ug=units_ug,
+    )
+    _check_daily(daily_ug, plan)
+    baseline = _step(0, start - timedelta(days=1), {plan.drug: daily_ug}, "baseline", plan)
+    fresh = _continuation(
+        {plan.drug: daily_ug}, first=start, phase=0, plan=plan, baseline_ug=daily_ug
+    )
+    steps = _append([baseline], fresh)
+    return Schedule(steps=steps, warnings=pace_warnings(steps), table=plan.table)
+
+
+def split_daily_dose(daily_ug: int, unit_ug: int, n_times: int) -> list[int]:
+    """Whole units per time; the remainder goes one unit at a time from the last time back."""
+    if unit_ug <= 0 or n_times < 1 or daily_ug < 0 or daily_ug % unit_ug:
+        raise ValueError(f"cannot split {daily_ug} ug in units of {unit_ug} over {n_times} times")
+    base, extra = divmod(daily_ug // unit_ug, n_times)
+    return [(base + (1 if i >= n_times - extra else 0)) * unit_ug for i in range(n_times)]
+
+
+def make_step(
+    *,
+    index: int,
+    start: date,
+    daily_ug: Mapping[str, int],
+    kind: str,
+    times: Sequence[time] = DEFAULT_TIMES,
+    table: str = DEFAULT_TABLE,
+    units_ug: Mapping[str, int] | None = None,
+) -> PlannedStep:
+    """Rebuild one step (doses per time, diazepam equivalent) from stored values."""
+    drugs = [get_drug(d).name for d in daily_ug if daily_ug[d] > 0] or [
+        get_drug(d).name for d in daily_ug
+    ]
+    if not drugs or len(drugs) > 2:
+        raise ValueError(f"a step has one or two drugs, not {dict(daily_ug)}")
+    to_drug = drugs[1] if len(drugs) > 1 else None
+    equivalence_table(table)
+    plan = _Plan(
+        drug=drugs[0],
+        to_drug=to_drug,
+        recipe=Recipe(text="", phases=()),
+        times=_times(times),
+        table=table,
+        units=_units(drugs[0], to_drug, units_ug),
+        stages=1,
+        stage_interval_days=1,
+    )
+    return _step(index, start, {get_drug(d).name: ug for d, ug in daily_ug.items()}, kind, plan)
+
+
+def step_on(steps: Sequence[PlannedStep], day: date) -> PlannedStep | None:
+    """The step in force on ``day``: the last one started on or before it."""
+    found: PlannedStep | None = None
+    for step in steps:
+        if step.start <= day and (found is None or step.start >= found.start):
+            found = step
+    return found
+
+
+def pace_warnings(steps: Sequence[PlannedStep]) -> tuple[PaceWarning, ...]:
+    """Steps below 75 % (in diazepam equivalent) of the dose in force 14 days before their start:
+    faster than the ASAM 2025 ceiling of 25 % per 2 weeks [S16][S17]. Before the first step the
+    first step's dose (the baseline) is assumed. A warning, never a refusal."""
+    warnings: list[PaceWarning] = []
+    for step in steps[1:]:
+        earlier_day = step.start - timedelta(days=PACE_WINDOW_DAYS)
+        earlier = step_on(steps, earlier_day) or steps[0]
+        now_de, earlier_de = step.diazepam_eq_mg, earlier.diazepam_eq_mg
+        if earlier_de > 0 and now_de < PACE_FLOOR * earlier_de:
+            drop = round(100 * (1 - now_de / earlier_de))
+            warnings.append(
+                PaceWarning(
+                    step_index=step.index,
+                    start=step.start,
+                    message=(
+                        f"{step.start.isoformat()}: {_de(now_de)} mg diazepam-equivalent is "
+                        f"{drop}% below the {_de(earlier_de)} mg in force on "
+                        f"{earlier_day.isoformat()}; the ASAM 2025 ceiling is 25% per 2 weeks"
+                    ),
+                )
+            )
+    return tuple(warnings)
+
+
+# --- plan changes -----------------------------------------------------------------------
+
+
+def hold(
+    steps: Sequence[PlannedStep],
+    *,
+    on: date,
+    days: int | None,
+    drug: str,
+    recipe: Recipe | str,
+    times: Sequence[time] = DEFAULT_TIMES,
+    to_drug: str | None = None,
+    table: str = DEFAULT_TABLE,
+    stages: int = 4,
+    stage_interval_days: int = 7,
+    units_ug: Mapping[str, int] | None = None,
+) -> tuple[PlannedStep, ...]:
+    """Keep the dose in force on ``on``. With ``days``, every later step moves ``days`` later
+    (so the next change comes ``days`` after it was due; after an open-ended hold, ``days``
+    after ``on``). With ``days=None`` the hold is one open-ended step until ``resume``."""
+    plan = _plan(
+        drug=drug,
+        recipe=recipe,
+        times=times,
+        to_drug=to_drug,
+        table=table,
+        stages=stages,
+        stage_interval_days=stage_interval_days,
+        units_ug=units_ug,
+    )
+    current = _in_force(steps, on)
+    if sum(current.daily_ug.values()) == 0:
+        raise FieldError("on", f"the taper ended on {current.start}; there is no dose to hold")
+    if days is not None and days < 1:
+        raise FieldError("days", "hold for at least 1 day, or leave it empty to hold until resumed")
+    kept = [s for s in steps if s.start < on]
+    held = _step(0, on, current.daily_ug, "hold", plan)
+    if days is None:
+        return _append(kept, [held])
+    shift = timedelta(days=days)
+    later = [replace(s, start=s.start + shift) for s in steps if s.start > on]
+    if not later:
+        later = _continuation(
+            current.daily_ug,
+            first=on + shift,
+            phase=_recipe_position(steps, plan),
+            plan=plan,
+            baseline_ug=_baseline_ug(steps, plan),
+        )
+    return _append(kept, [held, *later])
+
+
+def resume(
+    steps: Sequence[PlannedStep],
+    *,
+    on: date,
+    drug: str,
+    recipe: Recipe | str,
+    times: Sequence[time] = DEFAULT_TIMES,
+    to_drug: str | None = None,
+    table: str = DEFAULT_TABLE,
+    stages: int = 4,
+    stage_interval_days: int = 7,
+    units_ug: Mapping[str, int] | None = None,
+) -> tuple[PlannedStep, ...]:
+    """End an open-ended hold: the recipe continues from the held dose, its next change on
+    ``on`` - or, if the held dose has not yet lasted one interval, when it has (so resuming on
+    the day of a cut never cuts twice that day)."""
+    plan = _plan(
+        drug=drug,
+        recipe=recipe,
+        times=times,
+        to_drug=to_drug,
+        table=table,
+        stages=stages,
+        stage_interval_days=stage_interval_days,
+        units_ug=units_ug,
+    )
+    current = _in_force(steps, on)
+    if current is not steps[-1] or current.kind != "hold":
+        raise FieldError("on", f"the plan is not on an open-ended hold on {on}; nothing to resume")
+    phase = _recipe_position(steps, plan)
+    interval = timedelta(days=_next_interval(current.daily_ug, phase, plan))
+    first = max(on, _dose_began(steps, current) + interval)
+    kept = [s for s in steps if s.start < on or (s is current and first > on)]
+    fresh = _continuation(
+        current.daily_ug, first=first, phase=phase, plan=plan, baseline_ug=_baseline_ug(steps, plan)
+    )
+    return _append(kept, fresh)
+
+
+def go_back(
+    steps: Sequence[PlannedStep],
+    *,
+    on: date,
+    drug: str,
+    recipe: Recipe | str,
+    times: Sequence[time] = DEFAULT_TIMES,
+    to_drug: str | None = None,
+    table: str = DEFAULT_TABLE,
+    stages: int = 4,
+    stage_interval_days: int = 7,
+    units_ug: Mapping[str, int] | None = None,
+) -> tuple[PlannedStep, ...]:
+    """Return to the dose before the one in force on ``on`` (the step before that dose was first
+    reached, so going back twice goes back two doses), kept as long as that step was planned to
+    last, then continue the taper from there as the recipe stood at that step."""
+    plan = _plan(
+        drug=drug,
+        recipe=recipe,
+        times=times,
+        to_drug=to_drug,
+        table=table,
+        stages=stages,
+        stage_interval_days=stage_interval_days,
+        units_ug=units_ug,
+    )
+    current = _in_force(steps, on)
+    first_seen = next(i for i, s in enumerate(steps) if s.daily_ug == current.daily_ug)
+    if first_seen == 0:
+        raise FieldError(
+            "on", f"on {on} the plan is at its first dose; there is nothing to go back to"
+        )
+    previous = steps[first_seen - 1]
+    phase = _recipe_position(steps[:first_seen], plan)
+    if previous.kind in ("cut", "crossover"):
+        lasted = steps[first_seen].start - previous.start
+    else:
+        lasted = timedelta(days=_next_interval(previous.daily_ug, phase, plan))
+    back = _step(0, on, previous.daily_ug, "back", plan)
+    fresh = _continuation(
+        previous.daily_ug,
+        first=on + lasted,
+        phase=phase,
+        plan=plan,
+        baseline_ug=_baseline_ug(steps, plan),
+    )
+    return _append([s for s in steps if s.start < on], [back, *fresh])
+
+
+def change_recipe(
+    steps: Sequence[PlannedStep],
+    *,
+    on: date,
+    drug: str,
+    recipe: Recipe | str,
+    times: Sequence[time] = DEFAULT_TIMES,
+    to_drug: str | None = None,
+    table: str = DEFAULT_TABLE,
+    stages: int = 4,
+    stage_interval_days: int = 7,
+    units_ug: Mapping[str, int] | None = None,
+) -> tuple[PlannedStep, ...]:
+    """Taper on with ``recipe`` (the new one) from the dose in force on ``on``: that dose becomes
+    a ``baseline`` step on ``on`` and the new recipe's first change comes one of its intervals
+    later (an unfinished crossover finishes first)."""
+    plan = _plan(
+        drug=drug,
+        recipe=recipe,
+        times=times,
+        to_drug=to_drug,
+        table=table,
+        stages=stages,
+        stage_interval_days=stage_interval_days,
+        units_ug=units_ug,
+    )
+    current = _in_force(steps, on)
+    if sum(current.daily_ug.values()) == 0:
+        raise FieldError("on", f"the taper ended on {current.start}; make a new plan instead")
+    carried = _step(0, on, current.daily_ug, "baseline", plan)
+    first = on + timedelta(days=_next_interval(current.daily_ug, 0, plan))
+    fresh = _continuation(
+        current.daily_ug, first=first, phase=0, plan=plan, baseline_ug=_baseline_ug(steps, plan)
+    )
+    return _append([s for s in steps if s.start < on], [carried, *fresh])
+
+
+# --- checking the parameters ------------------------------------------------------------
+
+
+def _plan(
+    *,
+    drug: str,
+    recipe: Recipe | str,
+    times: Sequence[time],
+    to_drug: str | None,
+    table: str,
+    stages: int,
+    stage_interval_days: int,
+    units_ug: Mapping[str, int] | None,
+) -> _Plan:
+    from_drug = get_drug(drug).name
+    target: str | None = None
+    if to_drug is not None:
+        try:
+            target = get_drug(to_drug).name
+        except FieldError as exc:
+            raise FieldError("to_drug", exc.message) from None
+        if target == from_drug:
+            raise FieldError(
+                "to_drug", f"is the same as the drug ({from_drug}); leave it out for a direct taper"
+            )
+    equivalence_table(table)
+    if isinstance(stages, bool) or not isinstance(stages, int) or stages < 1:
+        raise FieldError("stages", "a crossover needs at least 1 stage")
+    if (
+        isinstance(stage_interval_days, bool)
+        or not isinstance(stage_interval_days, int)
+        or (stage_interval_days < 1)
+    ):
+        raise FieldError("stage_interval_days", "stages must be at least 1 day apart")
+    units = _units(from_drug, target, units_ug)
+    parsed = recipe if isinstance(recipe, Recipe) else parse_recipe(recipe)
+    tapered = target or from_drug
+    for phase in parsed.phases:
+        _check_until(phase, tapered, units[tapered])
+    return _Plan(
+        drug=from_drug,
+        to_drug=target,
+        recipe=parsed,
+        times=_times(times),
+        table=table,
+        units=units,
+        stages=stages,
+        stage_interval_days=stage_interval_days,
+    )
+
+
+def _units(drug: str, to_drug: str | None, units_ug: Mapping[str, int] | None) -> dict[str, int]:
+    units: dict[str, int] = {}
+    for name in (drug,) if to_drug is None else (drug, to_drug):
+        unit = (units_ug or {}).get(name, DRUGS[name].unit_ug)
+        if isinstance(unit, bool) or not isinstance(unit, int) or unit < 1:
+            raise FieldError("units_ug", f"the {name} unit must be a whole number of ug above 0")
+        units[name] = unit
+    return units
+
+
+def _times(times: Sequence[time]) -> tuple[time, ...]:
+    if not times:
+        raise FieldError("times", "give at least one administration time, e.g. 08:00,20:00")
+    seen: set[time] = set()
+    for t in times:
+        if not isinstance(t, time):
+            raise FieldError("times", f"{t!r} is not a time of day; write e.g. 08:00")
+        if t in seen:
+            raise FieldError("times", f"{t.strftime('%H:%M')} is listed twice; give each time once")
+        seen.add(t)
+    return tuple(sorted(times))
+
+
+def _check_until(phase: Phase, drug: str, unit: int) -> None:
+    if phase.until_ug is not None and phase.until_ug % unit:
+        raise RecipeError(
+            f"'until {format_mg(phase.until_ug)}mg' is not a whole number of {drug} units "
+            f"({format_mg(unit)} mg); use a multiple of {format_mg(unit)} mg"
+        )
+
+
+def _check_daily(daily_ug: int, plan: _Plan) -> None:
+    unit = plan.units[plan.drug]
+    if isinstance(daily_ug, bool) or not isinstance(daily_ug, int) or daily_ug <= 0:
+        raise FieldError("daily_dose", f"the daily dose must be more than 0 mg, got {daily_ug!r}")
+    if daily_ug % unit:
+        raise FieldError(
+            "daily_dose",
+            f"{format_mg(daily_ug)} mg is not a whole number of {plan.drug} units "
+            f"({format_mg(unit)} mg); use a multiple of {format_mg(unit)} mg",
+        )
+    if plan.to_drug is not None and plan.stages > daily_ug // unit:
+        raise FieldError(
+            "stages",
+            f"{format_mg(daily_ug)} mg of {plan.drug} is only {daily_ug // unit} units of "
+            f"{format_mg(unit)} mg, too few for {plan.stages} stages; use at most "
+            f"{daily_ug // unit}",
+        )
+
+
+def _in_force(steps: Sequence[PlannedStep], on: date) -> PlannedStep:
+    if not steps:
+        raise ValueError("a plan change needs the plan's current steps")
+    current = step_on(steps, on)
+    if current is None:
+        raise FieldError("on", f"{on} is before the plan's first step ({steps[0].start})")
+    return current
+
+
+# --- generating -------------------------------------------------------------------------
+
+
+def _continuation(
+    daily: Mapping[str, int], *, first: date, phase: int, plan: _Plan, baseline_ug: int
+) -> list[PlannedStep]:
+    """The steps from a state (a daily dose and where the recipe stands) to 0: an unfinished
+    crossover first, then the recipe's cuts. Indexes are filled in by ``_append``."""
+    out: list[PlannedStep] = []
+    day = first
+    current = dict(daily)
+    if plan.to_drug is not None and current.get(plan.drug, 0) > 0:
+        for stage in _crossover(current, plan, baseline_ug):
+            out.append(_step(0, day, stage, "crossover", plan))
+            day += timedelta(days=plan.stage_interval_days)
+            current = stage
+    for dose, interval in _recipe_cuts(current.get(plan.tapered, 0), phase, plan):
+        out.append(_step(0, day, {plan.tapered: dose}, "final" if dose == 0 else "cut", plan))
+        day += timedelta(days=interval)
+    return out
+
+
+def _crossover(daily: _Daily, plan: _Plan, baseline_ug: int) -> Iterator[_Daily]:
+    assert plan.to_drug is not None
+    old, new = plan.drug, plan.to_drug
+    old_unit, new_unit = plan.units[old], plan.units[new]
+    old_ug, new_ug = daily.get(old, 0), daily.get(new, 0)
+    old_units = old_ug // old_unit
+    # Stages left, read from how much of the old drug remains (so a crossover interrupted by a
+    # hold or a step back finishes in the stages it still had).
+    left = min(plan.stages, max(1, _round_half_up(Fraction(old_ug * plan.stages, baseline_ug))))
+    for k in range(1, left + 1):
+        remaining = _round_half_up(Fraction(old_units * (left - k), left)) * old_unit
+        moved = equivalent_ug(old, old_ug - remaining, new, plan.table)
+        yield {old: remaining, new: new_ug + _round_half_up(moved / new_unit) * new_unit}
+
+
+def _recipe_cuts(dose: int, phase: int, plan: _Plan) -> Iterator[tuple[int, int]]:
+    """(new dose, days it lasts) for each cut from ``dose`` to 0."""
+    phases = plan.recipe.phases
+    unit = plan.units[plan.tapered]
+    p = min(phase, len(phases) - 1)
+    while dose > 0:
+        p = _skip_done(p, dose, phases)
+        dose = _cut(dose, phases[p], unit)
+        yield dose, phases[p].interval_days
+        if phases[p].once:
+            p = min(p + 1, len(phases) - 1)
+
+
+def _skip_done(p: int, dose: int, phases: Sequence[Phase]) -> int:
+    """Move past phases whose ``until`` the dose has already reached."""
+    while p < len(phases) - 1:
+        until = phases[p].until_ug
+        if until is None or dose > until:
+            break
+        p += 1
+    return p
+
+
+def _cut(dose: int, phase: Phase, unit: int) -> int:
+    if phase.cut_ug is not None:
+        exact = Fraction(dose - phase.cut_ug)
+    else:
+        assert phase.cut_percent is not None
+        exact = dose * (100 - Fraction(phase.cut_percent)) / 100
+    new = max(_round_half_up(exact / unit) * unit, 0)
+    if new >= dose:  # rounding undid the cut: cut one unit, never stall
+        new = dose - unit
+    if phase.until_ug is not None and new < phase.until_ug:
+        new = phase.until_ug
+    return max(new, 0)
+
+
+def _round_half_up(x: Fraction) -> int:
+    return floor(x + Fraction(1, 2))
+
+
+def _recipe_position(steps: Sequence[PlannedStep], plan: _Plan) -> int:
+    """The phase that makes the next cut after the last of ``steps``, replayed from the last
+    ``baseline``: a step lowering the tapered dose (cut, final, or a hold that replaced a cut) is
+    a cut made by the current phase; a ``back`` step restores the state at that dose."""
+    phases = plan.recipe.phases
+    begin = max((i for i, s in enumerate(steps) if s.kind == "baseline"), default=0)
+    p = 0
+    after: dict[tuple[tuple[str, int], ...], int] = {}
+    before: int | None = None
+    for step in steps[begin:]:
+        dose = step.daily_ug.get(plan.tapered, 0)
+        if step.kind == "back":
+            p = after.get(_key(step.daily_ug), 0)
+        elif step.kind not in ("baseline", "crossover") and before is not None and dose < before:
+            used = _skip_done(min(p, len(phases) - 1), before, phases)
+            p = used + 1 if phases[used].once else used
+        after.setdefault(_key(step.daily_ug), p)
+        before = dose
+    return min(p, len(phases) - 1)
+
+
+def _next_interval(daily: Mapping[str, int], phase: int, plan: _Plan) -> int:
+    if plan.to_drug is not None and daily.get(plan.drug, 0) > 0:
+        return plan.stage_interval_days
+    phases = plan.recipe.phases
+    dose = daily.get(plan.tapered, 0)
+    return phases[_skip_done(min(phase, len(phases) - 1), dose, phases)].interval_days
+
+
+def _dose_began(steps: Sequence[PlannedStep], step: PlannedStep) -> date:
+    i = next(i for i, s in enumerate(steps) if s is step)
+    while i > 0 and steps[i - 1].daily_ug == step.daily_ug:
+        i -= 1
+    return steps[i].start
+
+
+def _baseline_ug(steps: Sequence[PlannedStep], plan: _Plan) -> int:
+    baseline = steps[0].daily_ug.get(plan.drug, 0)
+    if baseline <= 0:
+        raise ValueError(f"the first step has no {plan.drug}: these steps are not from this plan")
+    return baseline
+
+
+def _key(daily: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted((d, ug) for d, ug in daily.items() if ug > 0))
+
+
+def _step(index: int, start: date, daily: Mapping[str, int], kind: str, plan: _Plan) -> PlannedStep:
+    listed = {d: daily[d] for d in plan.drugs if daily.get(d, 0) > 0} or {plan.tapered: 0}
+    per_time = {d: split_daily_dose(ug, plan.units[d], len(plan.times)) for d, ug in listed.items()}
+    doses = tuple(
+        PlannedDose(time=t, drug=d, ug=per_time[d][i])
+        for i, t in enumerate(plan.times)
+        for d in listed
+        if per_time[d][i] > 0
+    )
+    de = sum((equivalent_ug(d, ug, "diazepam", plan.table) for d, ug in listed.items()), Fraction())
+    return PlannedStep(
+        index=index,
+        start=start,
+        daily_ug=listed,
+        diazepam_eq_mg=float(de / 1000),
+        doses=doses,
+        kind=kind,
+    )
+
+
+def _append(kept: Sequence[PlannedStep], fresh: Sequence[PlannedStep]) -> tuple[PlannedStep, ...]:
+    """``kept`` unchanged, then ``fresh`` numbered on from them."""
+    first = kept[-1].index + 1 if kept else 0
+    return (*kept, *(replace(s, index=first + i) for i, s in enumerate(fresh)))
+
+
+def _de(mg: float) -> str:
+    return f"{mg:.3f}".rstrip("0").rstrip(".")
