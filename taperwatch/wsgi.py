@@ -1,0 +1,11 @@
+"""WSGI entry for gunicorn: ``gunicorn 'taperwatch.wsgi:server'``.
+
+The web workers never run the scheduler; run ``taperwatch jobs`` beside them.
+"""
+
+from __future__ import annotations
+
+from dashboard.app import create_app
+
+app = create_app()
+server = app.server
