@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from models.admissions import open_admission
 from models.audit import Actor, audited_insert, record_audit, snapshot
 from models.clinical.dose_timing import scheduled_datetimes
-from models.clinical.taper import PlannedStep, Schedule
+from models.clinical.taper import PlannedStep, Schedule, make_step
 from models.errors import FieldError
 from models.tables import (
     Admission,
@@ -238,4 +239,52 @@ def ensure_mar(
                 made += 1
             day += timedelta(days=1)
     session.flush()
+    return made
+
+
+def stored_steps(session: Session, plan: TaperPlan) -> list[PlannedStep]:
+    """The plan version's steps as the taper engine's PlannedSteps (doses split per time)."""
+    assert plan.id is not None
+    by_index: dict[int, tuple[date, str, dict[str, int]]] = {}
+    for row in plan_steps(session, plan.id):
+        start, kind, daily = by_index.setdefault(row.step_index, (row.start_date, row.kind, {}))
+        daily[row.drug] = row.daily_ug
+    return [
+        make_step(
+            index=index, start=start, daily_ug=daily, kind=kind,
+            times=parse_times(plan.times), table=plan.equivalence_table,
+        )
+        for index, (start, kind, daily) in sorted(by_index.items())
+    ]
+
+
+def top_up_mar(*, session: Session, now: datetime) -> int:
+    """Extend every open admission's MAR to MAR_HORIZON_DAYS ahead (an hourly job). Only the
+    admissions whose last live slot falls short are touched. Returns the slots made."""
+    last_slot = (
+        select(ScheduledDose.admission_id, func.max(ScheduledDose.scheduled_at).label("last"))
+        .where(col(ScheduledDose.cancelled_at).is_(None))
+        .group_by(col(ScheduledDose.admission_id))
+        .subquery()
+    )
+    horizon = now + timedelta(days=MAR_HORIZON_DAYS - 1)
+    rows = session.exec(
+        select(Admission, TaperPlan, Ward)
+        .join(TaperPlan, col(TaperPlan.admission_id) == col(Admission.id))
+        .join(Ward, col(Ward.id) == col(Admission.ward_id))
+        .outerjoin(last_slot, last_slot.c.admission_id == col(Admission.id))
+        .where(
+            col(Admission.discharged_at).is_(None),
+            TaperPlan.status == "active",
+            or_(last_slot.c.last.is_(None), last_slot.c.last < horizon),
+        )
+    ).all()
+    made = 0
+    for admission, plan, ward in rows:
+        today = now.astimezone(ZoneInfo(ward.timezone)).date()
+        made += ensure_mar(
+            session, admission=admission, ward=ward, plan=plan,
+            steps=stored_steps(session, plan),
+            through=today + timedelta(days=MAR_HORIZON_DAYS), now=now,
+        )
     return made
