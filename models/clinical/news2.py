@@ -1,0 +1,153 @@
+"""NEWS2 (Royal College of Physicians 2017): score and clinical response.
+
+Chart 1 scoring [S34][S36]; chart 4 clinical response [S35]. Only SpO2 scale 1 is implemented:
+scale 2 (target 88-92 %) is for patients with hypercapnic respiratory failure, a prescriber's
+decision per patient that Taperwatch does not record, so it is out of scope.
+
+Temperature bands are read with their printed upper edges (<= 35.0, <= 36.0, <= 38.0,
+<= 39.0): a reading between two printed values (35.05) falls in the band above the lower one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+CONSCIOUSNESS_LEVELS = ("A", "C", "V", "P", "U")  # ACVPU [S34]
+
+
+@dataclass(frozen=True)
+class Vitals:
+    heart_rate: int  # /min
+    systolic: int  # mmHg
+    diastolic: int  # mmHg (not scored by NEWS2)
+    temperature_c: float
+    resp_rate: int  # /min
+    spo2: int  # %
+    supplemental_o2: bool
+    consciousness: str  # A, C, V, P or U
+
+
+class News2Response(StrEnum):
+    NONE = "none"  # total 0
+    LOW = "low"  # total 1-4
+    LOW_SINGLE_3 = "low_single_3"  # a single parameter scoring 3, total below 5
+    MEDIUM = "medium"  # total 5-6
+    HIGH = "high"  # total 7 or more
+
+    @property
+    def text(self) -> str:
+        return RESPONSE_TEXT[self]
+
+
+# Clinical response to each trigger, RCP 2017 chart 4 [S35].
+RESPONSE_TEXT: dict[News2Response, str] = {
+    News2Response.NONE: "Observations at least every 12 hours; continue routine monitoring.",
+    News2Response.LOW: (
+        "Observations at least every 4-6 hours; a registered nurse assesses the patient and "
+        "decides whether to increase monitoring or escalate."
+    ),
+    News2Response.LOW_SINGLE_3: (
+        "Observations at least hourly; inform the medical team caring for the patient "
+        "(urgent ward-based review)."
+    ),
+    News2Response.MEDIUM: (
+        "Observations at least hourly; urgent review by a clinician competent in assessing "
+        "acutely ill patients."
+    ),
+    News2Response.HIGH: (
+        "Continuous monitoring of vital signs; emergency response by a team with "
+        "critical-care skills; consider transfer to HDU/ICU."
+    ),
+}
+MEDIUM_TOTAL = 5  # [S35]
+HIGH_TOTAL = 7  # [S35]
+
+
+@dataclass(frozen=True)
+class News2Result:
+    total: int  # 0-20
+    parameter_scores: dict[str, int]
+    any_single_three: bool
+    response: News2Response
+
+    @property
+    def response_text(self) -> str:
+        return self.response.text
+
+
+def news2(v: Vitals) -> News2Result:
+    scores = {
+        "resp_rate": resp_rate_score(v.resp_rate),
+        "spo2": spo2_score(v.spo2),
+        "supplemental_o2": SUPPLEMENTAL_O2_SCORE if v.supplemental_o2 else 0,
+        "systolic": systolic_score(v.systolic),
+        "heart_rate": heart_rate_score(v.heart_rate),
+        "consciousness": consciousness_score(v.consciousness),
+        "temperature_c": temperature_score(v.temperature_c),
+    }
+    total = sum(scores.values())
+    single_three = any(score == 3 for score in scores.values())
+    return News2Result(total, scores, single_three, _response(total, single_three))
+
+
+def _response(total: int, single_three: bool) -> News2Response:
+    if total >= HIGH_TOTAL:
+        return News2Response.HIGH
+    if total >= MEDIUM_TOTAL:
+        return News2Response.MEDIUM
+    if single_three:
+        return News2Response.LOW_SINGLE_3
+    return News2Response.LOW if total > 0 else News2Response.NONE
+
+
+# Each parameter's bands as (highest value in the band, score), lowest band first; chart 1
+# [S34][S36]. Integers are whole-number readings; temperature bands use the printed edges.
+Bands = tuple[tuple[float, int], ...]
+RESP_RATE_BANDS: Bands = ((8, 3), (11, 1), (20, 0), (24, 2), (math.inf, 3))  # [S34][S36]
+SPO2_SCALE_1_BANDS: Bands = ((91, 3), (93, 2), (95, 1), (math.inf, 0))  # [S34][S36]
+SYSTOLIC_BANDS: Bands = ((90, 3), (100, 2), (110, 1), (219, 0), (math.inf, 3))  # [S34][S36]
+HEART_RATE_BANDS: Bands = ((40, 3), (50, 1), (90, 0), (110, 1), (130, 2), (math.inf, 3))  # [S34]
+TEMPERATURE_BANDS: Bands = ((35.0, 3), (36.0, 1), (38.0, 0), (39.0, 1), (math.inf, 2))  # [S34]
+SUPPLEMENTAL_O2_SCORE = 2  # [S34][S36]
+NOT_ALERT_SCORE = 3  # new confusion, voice, pain or unresponsive [S34][S36]
+
+
+def band_score(bands: Bands, value: float) -> int:
+    return next(score for top, score in bands if value <= top)
+
+
+def side_of_normal(bands: Bands, value: float) -> str | None:
+    """ "low" or "high" when ``value`` lies below or above the parameter's 0-scoring band."""
+    index = next(i for i, (top, _) in enumerate(bands) if value <= top)
+    if bands[index][1] == 0:
+        return None
+    zero = next(i for i, (_, score) in enumerate(bands) if score == 0)
+    return "low" if index < zero else "high"
+
+
+def resp_rate_score(rr: int) -> int:
+    return band_score(RESP_RATE_BANDS, rr)
+
+
+def spo2_score(spo2: int) -> int:
+    return band_score(SPO2_SCALE_1_BANDS, spo2)
+
+
+def systolic_score(sbp: int) -> int:
+    return band_score(SYSTOLIC_BANDS, sbp)
+
+
+def heart_rate_score(hr: int) -> int:
+    return band_score(HEART_RATE_BANDS, hr)
+
+
+def temperature_score(temp_c: float) -> int:
+    return band_score(TEMPERATURE_BANDS, temp_c)
+
+
+def consciousness_score(level: str) -> int:
+    if level not in CONSCIOUSNESS_LEVELS:
+        raise ValueError(f"{level!r} is not an ACVPU level")
+    return 0 if level == "A" else NOT_ALERT_SCORE

@@ -1,0 +1,197 @@
+"""Withdrawal scales: CIWA-B (benzodiazepines, the ward's scale) and CIWA-Ar (alcohol).
+
+Bands support staff review; no source links a CIWA-B score to a dose (CLINICAL.md §1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from models.errors import FieldError, ValidationFailed
+
+
+class Band(StrEnum):
+    NONE = "none"
+    MILD = "mild"
+    MODERATE = "moderate"
+    SEVERE = "severe"
+    VERY_SEVERE = "very_severe"
+
+    @property
+    def label(self) -> str:
+        return _BAND_LABELS[self]
+
+    @property
+    def order(self) -> int:
+        """For comparisons such as "the band rose": none 0 ... very_severe 4."""
+        return list(Band).index(self)
+
+
+_BAND_LABELS = {
+    Band.NONE: "No signs",
+    Band.MILD: "Mild",
+    Band.MODERATE: "Moderate",
+    Band.SEVERE: "Severe",
+    Band.VERY_SEVERE: "Very severe",
+}
+
+
+@dataclass(frozen=True)
+class ScaleItem:
+    number: int
+    text: str
+    rater: str  # "patient" | "observer"
+    min: int
+    max: int
+    anchors: tuple[str, ...]  # one label per score from min to max; "" where the form names none
+
+
+@dataclass(frozen=True)
+class ScaleResult:
+    total: int
+    band: Band
+
+
+# --- CIWA-B -------------------------------------------------------------------------------
+# Busto, Sykora, Sellers 1989: 20 items, each 0-4, total 0-80 [S1][S2][S3]. Wording and rater
+# from a hospital form [S4] (wording UNVERIFIED against the original paper).
+CIWA_B_ITEM_MAX = 4  # [S1][S3]
+_PATIENT_ANCHORS = ("not at all", "", "", "", "very much so")  # items 1-17 [S4]
+# [S4] names no anchors for the observer items.
+_OBSERVER_ANCHORS = ("", "", "", "", "")
+_CIWA_B_PATIENT = (
+    "Do you feel irritable?",
+    "Do you feel fatigued?",
+    "Do you feel tense?",
+    "Do you have difficulty concentrating?",
+    "Do you have any loss of appetite?",
+    "Have you any numbness or burning on your face, hands or feet?",
+    "Do you feel your heart racing?",
+    "Does your head feel full or achy?",
+    "Do your muscles ache or feel stiff?",
+    "Do you feel anxious, nervous or jittery?",
+    "Do you feel upset?",
+    # Items 12 and 14 are positively worded: check the anchor direction on the licensed
+    # form [S4] (CLINICAL.md §1).
+    "How restful was your sleep last night?",
+    "Do you feel weak?",
+    "Do you think you had enough sleep last night?",
+    "Do you have any visual disturbances (sensitivity to light, blurred vision)?",
+    "Are you fearful?",
+    "Have you been worrying about possible misfortunes lately?",
+)
+_CIWA_B_OBSERVER = (
+    "Restlessness and agitation",
+    "Tremor (arms extended, fingers spread apart)",
+    "Sweating (feel palms)",
+)
+CIWA_B_ITEMS: tuple[ScaleItem, ...] = tuple(
+    ScaleItem(n, text, "patient", 0, CIWA_B_ITEM_MAX, _PATIENT_ANCHORS)
+    for n, text in enumerate(_CIWA_B_PATIENT, start=1)
+) + tuple(
+    ScaleItem(n, text, "observer", 0, CIWA_B_ITEM_MAX, _OBSERVER_ANCHORS)
+    for n, text in enumerate(_CIWA_B_OBSERVER, start=18)
+)
+CIWA_B_MAX = 80  # [S4]
+# Upper edge of each band: 0 none; 1-20 mild; 21-40 moderate; 41-60 severe; 61-80 very
+# severe [S4].
+CIWA_B_BANDS: tuple[tuple[int, Band], ...] = (
+    (0, Band.NONE),
+    (20, Band.MILD),
+    (40, Band.MODERATE),
+    (60, Band.SEVERE),
+    (80, Band.VERY_SEVERE),
+)
+
+
+def ciwa_b_band(total: int) -> Band:
+    return _band(total, CIWA_B_BANDS, "CIWA-B")
+
+
+def score_ciwa_b(items: Mapping[int, object]) -> ScaleResult:
+    """Every one of the 20 items is required; all faults are reported at once."""
+    total = _total(items, CIWA_B_ITEMS, "CIWA-B")
+    return ScaleResult(total=total, band=ciwa_b_band(total))
+
+
+# --- CIWA-Ar ------------------------------------------------------------------------------
+# Sullivan 1989: 10 observer-rated items, 9 scored 0-7 and orientation 0-4, max 67 [S6][S7].
+# [S6][S7] give no anchor wording here, so anchors are left blank.
+_CIWA_AR = (
+    ("Nausea and vomiting", 7),  # [S6][S7]
+    ("Tremor", 7),
+    ("Paroxysmal sweats", 7),
+    ("Anxiety", 7),
+    ("Agitation", 7),
+    ("Tactile disturbances", 7),
+    ("Auditory disturbances", 7),
+    ("Visual disturbances", 7),
+    ("Headache, fullness in head", 7),
+    ("Orientation and clouding of sensorium", 4),  # [S6][S7]
+)
+CIWA_AR_ITEMS: tuple[ScaleItem, ...] = tuple(
+    ScaleItem(n, text, "observer", 0, top, ("",) * (top + 1))
+    for n, (text, top) in enumerate(_CIWA_AR, start=1)
+)
+CIWA_AR_MAX = 67  # [S6][S7]
+# Cut-offs vary between guidelines (CLINICAL.md §1); this is one named guideline.
+CIWA_AR_BANDS_SOURCE = (
+    "ASAM 2020 alcohol withdrawal guideline: <10 mild, 10-18 moderate, >=19 severe [S9]"
+)
+CIWA_AR_BANDS: tuple[tuple[int, Band], ...] = (
+    (9, Band.MILD),  # < 10 [S9]
+    (18, Band.MODERATE),  # 10-18 [S9]
+    (CIWA_AR_MAX, Band.SEVERE),  # >= 19 [S9]
+)
+
+
+def ciwa_ar_band(total: int) -> Band:
+    return _band(total, CIWA_AR_BANDS, "CIWA-Ar")
+
+
+def score_ciwa_ar(items: Mapping[int, object]) -> ScaleResult:
+    total = _total(items, CIWA_AR_ITEMS, "CIWA-Ar")
+    return ScaleResult(total=total, band=ciwa_ar_band(total))
+
+
+# --- shared -------------------------------------------------------------------------------
+
+
+def _band(total: int, bands: Sequence[tuple[int, Band]], scale: str) -> Band:
+    if isinstance(total, bool) or not isinstance(total, int) or not 0 <= total <= bands[-1][0]:
+        raise ValueError(f"{total!r} is not a {scale} total (0-{bands[-1][0]})")
+    return next(band for top, band in bands if total <= top)
+
+
+def _total(items: Mapping[int, object], scale_items: Sequence[ScaleItem], scale: str) -> int:
+    errors: list[FieldError] = []
+    known = {item.number for item in scale_items}
+    for number in sorted((n for n in items if n not in known), key=str):
+        errors.append(
+            FieldError(f"item_{number}", f"{scale} has no item {number}; items are 1-{len(known)}")
+        )
+    total = 0
+    for item in scale_items:
+        score = items.get(item.number)
+        problem = _item_problem(item, score)
+        if problem is not None:
+            errors.append(FieldError(f"item_{item.number}", problem))
+        elif isinstance(score, int):
+            total += score
+    if errors:
+        raise ValidationFailed(errors)
+    return total
+
+
+def _item_problem(item: ScaleItem, score: object) -> str | None:
+    allowed = f"a whole number from {item.min} to {item.max}"
+    where = f"item {item.number} ({item.text})"
+    if score is None:
+        return f"{where} is missing; score it {allowed}"
+    if isinstance(score, bool) or not isinstance(score, int):
+        return f"{where} must be {allowed}, got {score!r}"
+    if not item.min <= score <= item.max:
+        return f"{where} must be {allowed}, got {score}"
+    return None

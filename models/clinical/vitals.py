@@ -1,0 +1,156 @@
+"""Checking charted vital signs: impossible values are refused, abnormal ones accepted and marked.
+
+The plausible-value limits below are LOCAL POLICY (no source): they catch typing and device
+errors (HR 0 or 400, 50 °C), not clinical abnormality. What counts as abnormal is NEWS2's
+non-zero scores, the defensible default (CLINICAL.md §3: no published standard for HR > 110,
+SBP > 160 or T > 38.0 in benzodiazepine withdrawal).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from models.clinical.news2 import (
+    CONSCIOUSNESS_LEVELS,
+    HEART_RATE_BANDS,
+    RESP_RATE_BANDS,
+    SPO2_SCALE_1_BANDS,
+    SYSTOLIC_BANDS,
+    TEMPERATURE_BANDS,
+    Bands,
+    Vitals,
+    consciousness_score,
+    side_of_normal,
+)
+from models.errors import FieldError, ValidationFailed
+
+
+@dataclass(frozen=True)
+class PlausibleRange:
+    label: str
+    low: float
+    high: float
+    unit: str
+    whole: bool  # charted as a whole number
+
+
+# Local policy, no source: the widest values a living adult on a ward could show.
+PLAUSIBLE: dict[str, PlausibleRange] = {
+    "heart_rate": PlausibleRange("heart rate", 20, 250, "/min", whole=True),
+    "systolic": PlausibleRange("systolic BP", 40, 300, "mmHg", whole=True),
+    "diastolic": PlausibleRange("diastolic BP", 20, 200, "mmHg", whole=True),
+    "temperature_c": PlausibleRange("temperature", 25.0, 45.0, "°C", whole=False),
+    "resp_rate": PlausibleRange("respiratory rate", 3, 80, "/min", whole=True),
+    "spo2": PlausibleRange("SpO2", 50, 100, "%", whole=True),
+}
+
+
+def validate_vitals(
+    *,
+    heart_rate: object,
+    systolic: object,
+    diastolic: object,
+    temperature_c: object,
+    resp_rate: object,
+    spo2: object,
+    supplemental_o2: object,
+    consciousness: object,
+) -> Vitals:
+    """Numbers may come as numbers or as text from a form; all faults are reported at once."""
+    raw = {
+        "heart_rate": heart_rate,
+        "systolic": systolic,
+        "diastolic": diastolic,
+        "temperature_c": temperature_c,
+        "resp_rate": resp_rate,
+        "spo2": spo2,
+    }
+    errors: list[FieldError] = []
+    values: dict[str, Decimal] = {}
+    for field, value in raw.items():
+        checked = _number(field, value)
+        if isinstance(checked, FieldError):
+            errors.append(checked)
+        else:
+            values[field] = checked
+    if "systolic" in values and "diastolic" in values and values["systolic"] <= values["diastolic"]:
+        errors.append(
+            FieldError(
+                "systolic",
+                f"systolic {values['systolic']} mmHg must be above diastolic "
+                f"{values['diastolic']} mmHg; check the reading",
+            )
+        )
+    if not isinstance(supplemental_o2, bool):
+        errors.append(FieldError("supplemental_o2", "answer yes or no: is the patient on oxygen?"))
+    level = consciousness.strip().upper() if isinstance(consciousness, str) else None
+    if level not in CONSCIOUSNESS_LEVELS:
+        errors.append(
+            FieldError(
+                "consciousness",
+                f"{consciousness!r} is not an ACVPU level; use A, C, V, P or U",
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    assert level is not None and isinstance(supplemental_o2, bool)
+    return Vitals(
+        heart_rate=int(values["heart_rate"]),
+        systolic=int(values["systolic"]),
+        diastolic=int(values["diastolic"]),
+        temperature_c=float(values["temperature_c"]),
+        resp_rate=int(values["resp_rate"]),
+        spo2=int(values["spo2"]),
+        supplemental_o2=supplemental_o2,
+        consciousness=level,
+    )
+
+
+def _number(field: str, value: object) -> Decimal | FieldError:
+    limits = PLAUSIBLE[field]
+    kind = "a whole number" if limits.whole else "a number"
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        return FieldError(field, f"enter the {limits.label} as {kind} ({limits.unit})")
+    if isinstance(value, float) and not math.isfinite(value):
+        return FieldError(field, f"enter the {limits.label} as {kind} ({limits.unit})")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return FieldError(
+            field, f"{value!r} is not {kind}; enter the {limits.label} in {limits.unit}"
+        )
+    if not number.is_finite():
+        return FieldError(field, f"enter the {limits.label} as {kind} ({limits.unit})")
+    if limits.whole and number != number.to_integral_value():
+        return FieldError(field, f"the {limits.label} is charted as a whole number, got {value}")
+    if not limits.low <= number <= limits.high:
+        return FieldError(
+            field,
+            f"{limits.label} {value} {limits.unit} is outside the plausible range "
+            f"{limits.low:g}-{limits.high:g} {limits.unit} (local limit); check the reading",
+        )
+    return number
+
+
+def abnormal_fields(v: Vitals) -> dict[str, str]:
+    """Fields with a non-zero NEWS2 score -> "high" or "low" (the side of NEWS2's 0-scoring band
+    the value lies on); consciousness other than Alert -> "abnormal". Supplemental oxygen scores
+    in NEWS2 but is a treatment, not a reading, so it is not listed; diastolic BP is not scored
+    by NEWS2 and never listed."""
+    readings: dict[str, tuple[Bands, float]] = {
+        "heart_rate": (HEART_RATE_BANDS, v.heart_rate),
+        "systolic": (SYSTOLIC_BANDS, v.systolic),
+        "temperature_c": (TEMPERATURE_BANDS, v.temperature_c),
+        "resp_rate": (RESP_RATE_BANDS, v.resp_rate),
+        "spo2": (SPO2_SCALE_1_BANDS, v.spo2),
+    }
+    marks = {
+        field: side
+        for field, (bands, value) in readings.items()
+        if (side := side_of_normal(bands, value)) is not None
+    }
+    if consciousness_score(v.consciousness):
+        marks["consciousness"] = "abnormal"
+    return marks
