@@ -1,0 +1,314 @@
+"""Findings into flags: raise the new, escalate the worse, refresh the changed, resolve the
+cleared. Set-based (one read, batched writes) and idempotent: a second scan changes nothing.
+
+At most one unresolved flag per (admission, rule, subject) is the database's rule (a partial
+unique index). New flags go in with ``ON CONFLICT DO NOTHING`` on that very index, so when two
+scanners race, the loser's insert of the same flag is skipped inside its transaction (no
+aborted transaction, no duplicate, no second audit row). Updates carry the version they read
+(``updated_at``) and the status they expect, so a change made meanwhile by a person or the
+other scanner is never overwritten; the next scan looks again.
+
+A flag resolved by a person stays resolved until new evidence arrives (a reading charted, or a
+deadline passed, after the resolution): "resolve" must not be undone a minute later.
+Every change is audited as the system actor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Insert, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col
+
+from jobs.rules import DISCHARGED, Finding
+from models.audit import SYSTEM
+from models.tables import FLAG_SEVERITIES, Admission, AuditEvent, Flag
+
+SEVERITY_RANK: dict[str, int] = {name: rank for rank, name in enumerate(FLAG_SEVERITIES)}
+_BATCH = 500  # ids per IN list (SQLite's bound-parameter limit is far above)
+
+Key = tuple[int, str]
+
+
+@dataclass(frozen=True)
+class FlagChange:
+    action: str  # raise | escalate | update | resolve
+    flag_id: int
+    admission_id: int
+    rule: str
+    subject: str
+    severity: str
+    message: str
+
+
+@dataclass(frozen=True)
+class _Unresolved:
+    id: int
+    admission_id: int
+    subject: str
+    severity: str
+    status: str
+    message: str
+    subject_at: datetime | None
+    updated_at: datetime
+    discharged: bool
+
+
+def sync_flags(
+    session: Session, *, rule: str, cleared: str, findings: Sequence[Finding], now: datetime
+) -> list[FlagChange]:
+    """Make the unresolved flags of ``rule`` match ``findings`` (all wards at once)."""
+    connection = session.connection()
+    found = _by_key(findings)
+    unresolved = {(f.admission_id, f.subject): f for f in _read_unresolved(connection, rule)}
+    new = [found[k] for k in sorted(found) if k not in unresolved]
+    new = _not_resolved_by_staff(connection, rule, new)
+    changes = _raise(connection, rule, new, now)
+    for key in sorted(found.keys() & unresolved.keys()):
+        change = _escalate_or_refresh(connection, rule, unresolved[key], found[key], now)
+        if change is not None:
+            changes.append(change)
+    gone = [unresolved[k] for k in sorted(unresolved) if k not in found]
+    changes += _resolve(connection, rule, [f for f in gone if f.discharged], DISCHARGED, now)
+    changes += _resolve(connection, rule, [f for f in gone if not f.discharged], cleared, now)
+    return changes
+
+
+def _by_key(findings: Iterable[Finding]) -> dict[Key, Finding]:
+    """One finding per subject; if a rule reports one twice, the more severe wins."""
+    out: dict[Key, Finding] = {}
+    for finding in findings:
+        key = (finding.admission_id, finding.subject)
+        kept = out.get(key)
+        if kept is None or SEVERITY_RANK[finding.severity] > SEVERITY_RANK[kept.severity]:
+            out[key] = finding
+    return out
+
+
+def _read_unresolved(connection: Connection, rule: str) -> list[_Unresolved]:
+    rows = connection.execute(
+        select(
+            col(Flag.id),
+            col(Flag.admission_id),
+            col(Flag.subject),
+            col(Flag.severity),
+            col(Flag.status),
+            col(Flag.message),
+            col(Flag.subject_at),
+            col(Flag.updated_at),
+            col(Admission.discharged_at).is_not(None).label("discharged"),
+        )
+        .join(Admission, col(Admission.id) == col(Flag.admission_id))
+        .where(col(Flag.rule) == rule, col(Flag.status) != "resolved")
+    )
+    return [_Unresolved(*row) for row in rows]  # type: ignore[arg-type]
+
+
+def _not_resolved_by_staff(connection: Connection, rule: str, new: list[Finding]) -> list[Finding]:
+    """Drop findings whose evidence a person has already seen and resolved."""
+    if not new:
+        return new
+    rows = connection.execute(
+        select(col(Flag.admission_id), col(Flag.subject), func.max(col(Flag.resolved_at)))
+        .join(Admission, col(Admission.id) == col(Flag.admission_id))
+        .where(
+            col(Flag.rule) == rule,
+            col(Flag.status) == "resolved",
+            col(Flag.resolved_by).is_not(None),
+            col(Admission.discharged_at).is_(None),
+        )
+        .group_by(col(Flag.admission_id), col(Flag.subject))
+    )
+    resolved_at: dict[Key, datetime] = {(a, s): at for a, s, at in rows if at is not None}
+    return [
+        f
+        for f in new
+        if (seen := resolved_at.get((f.admission_id, f.subject))) is None or f.evidence_at > seen
+    ]
+
+
+def _insert_ignoring_duplicates(connection: Connection) -> Insert:
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(Flag).on_conflict_do_nothing(
+        index_elements=["admission_id", "rule", "subject"],
+        index_where=text("status <> 'resolved'"),  # the index's own predicate
+    )
+    returning: Insert = statement.returning(col(Flag.id), col(Flag.admission_id), col(Flag.subject))
+    return returning
+
+
+def _raise(
+    connection: Connection, rule: str, new: list[Finding], now: datetime
+) -> list[FlagChange]:
+    if not new:
+        return []
+    values = [
+        {
+            "admission_id": f.admission_id,
+            "rule": rule,
+            "subject": f.subject,
+            "severity": f.severity,
+            "message": f.message[:500],
+            "status": "open",
+            "raised_at": now,
+            "updated_at": now,
+            "subject_at": f.subject_at,
+        }
+        for f in new
+    ]
+    inserted = connection.execute(_insert_ignoring_duplicates(connection), values).all()
+    by_key = {(f.admission_id, f.subject): f for f in new}
+    changes = []
+    for flag_id, admission_id, subject in inserted:
+        f = by_key[(admission_id, subject)]
+        changes.append(
+            FlagChange("raise", flag_id, admission_id, rule, subject, f.severity, f.message)
+        )
+    _audit(
+        connection,
+        now,
+        [
+            ("flag.raise", c.flag_id, None, _state(c.severity, "open", c.message, None))
+            for c in changes
+        ],
+    )
+    return changes
+
+
+def _escalate_or_refresh(
+    connection: Connection, rule: str, flag: _Unresolved, finding: Finding, now: datetime
+) -> FlagChange | None:
+    """A worse finding raises the flag's severity and re-opens an acknowledged flag; a newer
+    finding of the same severity refreshes its line. A milder one leaves it as it is: the flag
+    keeps the worst it has seen until a person or the rule resolves it."""
+    worse = SEVERITY_RANK[finding.severity] > SEVERITY_RANK[flag.severity]
+    same = finding.severity == flag.severity
+    changed = finding.message[:500] != flag.message or finding.subject_at != flag.subject_at
+    if not (worse or (same and changed)):
+        return None
+    values: dict[str, Any] = {
+        "message": finding.message[:500],
+        "subject_at": finding.subject_at,
+        "updated_at": now,
+    }
+    if worse:
+        values.update(
+            severity=finding.severity,
+            status="open",
+            acknowledged_by=None,
+            acknowledged_at=None,
+            acknowledge_note=None,
+        )
+    done = connection.execute(
+        update(Flag)
+        .where(
+            col(Flag.id) == flag.id,
+            col(Flag.status) == flag.status,
+            col(Flag.updated_at) == flag.updated_at,
+        )
+        .values(**values)
+        .returning(col(Flag.id))
+    ).first()
+    if done is None:  # changed meanwhile by a person or another scanner: next scan looks again
+        return None
+    action = "escalate" if worse else "update"
+    status = "open" if worse else flag.status
+    _audit(
+        connection,
+        now,
+        [
+            (
+                f"flag.{action}",
+                flag.id,
+                _state(flag.severity, flag.status, flag.message, flag.subject_at),
+                _state(
+                    finding.severity if worse else flag.severity,
+                    status,
+                    finding.message,
+                    finding.subject_at,
+                ),
+            )
+        ],
+    )
+    severity = finding.severity if worse else flag.severity
+    return FlagChange(
+        action, flag.id, flag.admission_id, rule, flag.subject, severity, finding.message
+    )
+
+
+def _resolve(
+    connection: Connection, rule: str, flags: list[_Unresolved], reason: str, now: datetime
+) -> list[FlagChange]:
+    changes: list[FlagChange] = []
+    by_id = {f.id: f for f in flags}
+    ids = sorted(by_id)
+    for start in range(0, len(ids), _BATCH):
+        done = connection.execute(
+            update(Flag)
+            .where(col(Flag.id).in_(ids[start : start + _BATCH]), col(Flag.status) != "resolved")
+            .values(
+                status="resolved",
+                resolved_at=now,
+                resolved_by=None,
+                resolve_note=reason,
+                updated_at=now,
+            )
+            .returning(col(Flag.id))
+        ).all()
+        for row in done:
+            f = by_id[int(row[0] or 0)]
+            changes.append(
+                FlagChange("resolve", f.id, f.admission_id, rule, f.subject, f.severity, reason)
+            )
+    _audit(
+        connection,
+        now,
+        [
+            (
+                "flag.resolve",
+                c.flag_id,
+                {"status": by_id[c.flag_id].status},
+                {"status": "resolved", "resolved_by": None, "resolve_note": reason},
+            )
+            for c in changes
+        ],
+    )
+    return changes
+
+
+def _state(severity: str, status: str, message: str, subject_at: datetime | None) -> dict[str, Any]:
+    return {
+        "severity": severity,
+        "status": status,
+        "message": message,
+        "subject_at": subject_at.isoformat() if subject_at else None,
+    }
+
+
+def _audit(
+    connection: Connection,
+    now: datetime,
+    events: Sequence[tuple[str, int, dict[str, Any] | None, dict[str, Any] | None]],
+) -> None:
+    if not events:
+        return
+    connection.execute(
+        AuditEvent.__table__.insert(),  # type: ignore[attr-defined]
+        [
+            {
+                "at": now,
+                "user_id": SYSTEM.user_id,
+                "actor": SYSTEM.username,
+                "action": action,
+                "entity": "flag",
+                "entity_id": flag_id,
+                "before": before,
+                "after": after,
+            }
+            for action, flag_id, before, after in events
+        ],
+    )
