@@ -125,6 +125,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
 
     taper_cmd.register(sub)
     handlers["taper"] = taper_cmd.run
+
+    from jobs import commands as jobs_commands  # `jobs` and `scan`
+
+    handlers.update(jobs_commands.register(sub))
     return parser, handlers
 
 

@@ -1,0 +1,118 @@
+"""Staff actions on review flags: acknowledge (seen and being handled; a note is optional) and
+resolve (dealt with; the note says how). Raising, escalating and clearing flags is the review
+jobs' work (jobs/); both sides change a flag only if it is still as they read it, so a person
+and the scanner never overwrite each other."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col
+
+from models.audit import Actor, record_audit, snapshot
+from models.errors import ConflictError, FieldError
+from models.tables import Flag, User
+
+FLAG_ROLES = ("nurse", "physician")
+NOTE_MAX = 1000  # Flag.acknowledge_note / resolve_note length
+
+
+def acknowledge_flag(
+    *, session: Session, actor: Actor, flag_id: int, note: str | None, now: datetime
+) -> Flag:
+    """Mark an open flag as seen and being handled."""
+    actor.require(*FLAG_ROLES)
+    flag = _unresolved(session, flag_id)
+    if flag.status == "acknowledged":
+        raise ConflictError(f"already acknowledged by {_who(session, flag.acknowledged_by)}")
+    text = _note(note, required=False)
+    return _change(
+        session,
+        actor,
+        flag,
+        "flag.acknowledge",
+        status="acknowledged",
+        acknowledged_by=actor.user_id,
+        acknowledged_at=now,
+        acknowledge_note=text,
+        updated_at=now,
+    )
+
+
+def resolve_flag(
+    *, session: Session, actor: Actor, flag_id: int, note: str | None, now: datetime
+) -> Flag:
+    """Close a flag as dealt with; the note (required) says how."""
+    actor.require(*FLAG_ROLES)
+    flag = _unresolved(session, flag_id)
+    text = _note(note, required=True)
+    return _change(
+        session,
+        actor,
+        flag,
+        "flag.resolve",
+        status="resolved",
+        resolved_by=actor.user_id,
+        resolved_at=now,
+        resolve_note=text,
+        updated_at=now,
+    )
+
+
+def _unresolved(session: Session, flag_id: int) -> Flag:
+    flag = session.get(Flag, flag_id)
+    if flag is None:
+        raise FieldError("flag", f"no flag {flag_id}")
+    if flag.status == "resolved":
+        by = _who(session, flag.resolved_by) if flag.resolved_by is not None else "the review rule"
+        reason = f" ({flag.resolve_note})" if flag.resolve_note else ""
+        raise ConflictError(f"already resolved by {by}{reason}; refresh the queue")
+    return flag
+
+
+def _note(note: str | None, *, required: bool) -> str | None:
+    text = (note or "").strip()
+    if required and not text:
+        raise FieldError("note", "say how the flag was dealt with")
+    if len(text) > NOTE_MAX:
+        raise FieldError("note", f"keep the note under {NOTE_MAX} characters")
+    return text or None
+
+
+def _who(session: Session, user_id: int | None) -> str:
+    user = session.get(User, user_id) if user_id is not None else None
+    return user.display_name if user is not None else "someone else"
+
+
+def _change(session: Session, actor: Actor, flag: Flag, action: str, **values: Any) -> Flag:
+    """Apply ``values`` only if the flag is still as read (status and version), then audit."""
+    before = snapshot(flag)
+    changed = (
+        session.connection()
+        .execute(
+            update(Flag)
+            .where(
+                col(Flag.id) == flag.id,
+                col(Flag.status) == flag.status,
+                col(Flag.updated_at) == flag.updated_at,
+            )
+            .values(**values)
+            .returning(col(Flag.id))
+        )
+        .first()
+    )
+    if changed is None:
+        raise ConflictError("the flag changed while you were looking at it; refresh the queue")
+    session.refresh(flag)
+    record_audit(
+        session,
+        actor=actor,
+        action=action,
+        entity="flag",
+        entity_id=flag.id,
+        before=before,
+        after=snapshot(flag),
+    )
+    return flag

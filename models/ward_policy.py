@@ -1,0 +1,188 @@
+"""A ward's local policy: the thresholds the review rules use, each with its source or marked
+local policy, changed only by an admin, validated as a whole form and audited."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from models.audit import Actor, record_audit, snapshot
+from models.errors import FieldError, ValidationFailed
+from models.tables import Ward
+
+LOCAL_POLICY = "Local policy"
+
+
+@dataclass(frozen=True)
+class PolicyField:
+    name: str  # the Ward column
+    label: str
+    unit: str
+    low: int
+    high: int
+    source: str  # CLINICAL.md source ids, or LOCAL_POLICY with what it is modelled on
+
+
+POLICY_FIELDS: tuple[PolicyField, ...] = (
+    PolicyField(
+        "dose_window_min",
+        "Dose on-time window (±)",
+        "min",
+        5,
+        240,
+        f"{LOCAL_POLICY}: ISMP ±60 min for non-time-critical doses given more than daily "
+        "[S37]; no source classes taper doses as time-critical",
+    ),
+    PolicyField(
+        "time_critical_window_min",
+        "Time-critical dose window (±)",
+        "min",
+        5,
+        120,
+        "ISMP ±30 min for time-critical medicines [S37]",
+    ),
+    PolicyField(
+        "reassess_interval_min",
+        "CIWA-B reassessment interval",
+        "min",
+        30,
+        720,
+        f"{LOCAL_POLICY}: no benzodiazepine standard; alcohol order set reassesses every 4 h "
+        "when mild [S10]",
+    ),
+    PolicyField(
+        "reassess_interval_moderate_min",
+        "CIWA-B interval while moderate or worse",
+        "min",
+        15,
+        480,
+        f"{LOCAL_POLICY}: alcohol order set every 1-2 h when scores are raised [S10][S56]",
+    ),
+    PolicyField(
+        "vitals_interval_min",
+        "Vital signs interval",
+        "min",
+        30,
+        720,
+        f"{LOCAL_POLICY} within NEWS2: at least 12-hourly at 0, 4-6-hourly at 1-4; hourly "
+        "when urgent is applied automatically [S35]",
+    ),
+    PolicyField(
+        "worsening_points",
+        "Worsening: CIWA-B rise of at least",
+        "points",
+        1,
+        80,
+        f"{LOCAL_POLICY}: no published rise-in-N-hours rule exists (CLINICAL.md §6)",
+    ),
+    PolicyField(
+        "worsening_hours",
+        "Worsening: within",
+        "hours",
+        1,
+        168,
+        f"{LOCAL_POLICY} (CLINICAL.md §6)",
+    ),
+    PolicyField(
+        "step_margin_points",
+        "Step not tolerated: CIWA-B mean rise of at least",
+        "points",
+        1,
+        80,
+        f"{LOCAL_POLICY}; ASAM: slow or pause when withdrawal after a cut is significant [S16]",
+    ),
+    PolicyField(
+        "step_window_days",
+        "Step not tolerated: days compared before and after",
+        "days",
+        1,
+        28,
+        "Symptoms may take up to a week after a cut [S22]",
+    ),
+)
+POLICY_BY_NAME: dict[str, PolicyField] = {f.name: f for f in POLICY_FIELDS}
+
+
+def update_ward_policy(
+    *, session: Session, actor: Actor, ward_id: int, values: Mapping[str, object]
+) -> Ward:
+    """Set the given policy fields (form text or numbers). Every field is checked before any
+    is written; nothing changes unless all are valid. Admins only."""
+    actor.require("admin")
+    ward = session.get(Ward, ward_id)
+    if ward is None:
+        raise FieldError("ward", f"no ward {ward_id}")
+    parsed, errors = _parse(values)
+    merged = {f.name: parsed.get(f.name, getattr(ward, f.name)) for f in POLICY_FIELDS}
+    errors += _cross_checks(merged, parsed)
+    if errors:
+        raise ValidationFailed(errors)
+    before = snapshot(ward)
+    changed = {k: v for k, v in parsed.items() if getattr(ward, k) != v}
+    if not changed:
+        return ward
+    for name, value in changed.items():
+        setattr(ward, name, value)
+    session.add(ward)
+    session.flush()
+    record_audit(
+        session,
+        actor=actor,
+        action="ward.policy",
+        entity="ward",
+        entity_id=ward.id,
+        before=before,
+        after=snapshot(ward),
+    )
+    return ward
+
+
+def _parse(values: Mapping[str, object]) -> tuple[dict[str, int], list[FieldError]]:
+    parsed: dict[str, int] = {}
+    errors: list[FieldError] = []
+    for name, raw in values.items():
+        field = POLICY_BY_NAME.get(name)
+        if field is None:
+            errors.append(FieldError(name, "is not a ward policy setting"))
+            continue
+        number = _whole_number(raw)
+        if number is None:
+            errors.append(FieldError(name, f"enter a whole number of {field.unit}"))
+        elif not field.low <= number <= field.high:
+            errors.append(FieldError(name, f"enter {field.low} to {field.high} {field.unit}"))
+        else:
+            parsed[name] = number
+    return parsed, errors
+
+
+def _whole_number(raw: object) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        return int(raw) if raw.is_integer() else None
+    if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+        return int(raw.strip())
+    return None
+
+
+def _cross_checks(merged: dict[str, int], parsed: dict[str, int]) -> list[FieldError]:
+    errors = []
+    if merged["reassess_interval_moderate_min"] > merged["reassess_interval_min"]:
+        name = (
+            "reassess_interval_moderate_min"
+            if "reassess_interval_moderate_min" in parsed
+            else "reassess_interval_min"
+        )
+        errors.append(FieldError(name, "the interval while moderate or worse must not be longer"))
+    if merged["time_critical_window_min"] > merged["dose_window_min"]:
+        name = (
+            "time_critical_window_min"
+            if "time_critical_window_min" in parsed
+            else "dose_window_min"
+        )
+        errors.append(FieldError(name, "the time-critical window must not be wider"))
+    return errors
