@@ -1,0 +1,899 @@
+"""Read-side queries for the patient chart, the plan panel and the rounds page.
+
+Each question is a few set-based queries (one per kind of record, never one per step or per
+patient), turned into the plain data the pure builders take. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, func
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from dashboard.components.taper_chart import (
+    AssessmentPoint,
+    ChartAppend,
+    ChartInput,
+    DoseEvent,
+    DoseStep,
+    FlagMark,
+    PlanVersionMark,
+    VitalsPoint,
+)
+from models.charting import REASONS_BY_STATUS
+from models.clinical.dose_timing import AdministrationFact, DoseStatus, dose_status
+from models.clinical.drugs import format_mg
+from models.clinical.news2 import MEDIUM_TOTAL
+from models.clinical.taper import PlannedStep, pace_warnings, step_on
+from models.plans import stored_steps
+from models.tables import (
+    Admission,
+    DoseAdministration,
+    Flag,
+    Patient,
+    RoundsNote,
+    ScheduledDose,
+    TaperPlan,
+    User,
+    VitalSigns,
+    Ward,
+    WithdrawalAssessment,
+)
+
+# Flags drawn on the chart: the newest this many (older ones are on the review queue).
+CHART_FLAG_LIMIT = 40
+_DOSE_CATEGORY: dict[DoseStatus, str] = {
+    DoseStatus.GIVEN: "given",
+    DoseStatus.GIVEN_LATE: "late",
+    DoseStatus.HELD: "held",
+    DoseStatus.REFUSED: "refused",
+    DoseStatus.NOT_GIVEN: "not_given",
+    DoseStatus.MISSED: "missed",
+}
+
+
+# --- the admission and its plan --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdmissionView:
+    admission: Admission
+    patient: Patient
+    ward: Ward
+    attending: str
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.ward.timezone)
+
+    @property
+    def name(self) -> str:
+        return f"{self.patient.family_name.upper()}, {self.patient.given_name}"
+
+
+def admission_view(session: Session, admission_id: int) -> AdmissionView | None:
+    row = session.exec(
+        select(Admission, Patient, Ward, User)
+        .join(Patient, col(Patient.id) == col(Admission.patient_id))
+        .join(Ward, col(Ward.id) == col(Admission.ward_id))
+        .join(User, col(User.id) == col(Admission.attending_id))
+        .where(col(Admission.id) == admission_id)
+    ).first()
+    if row is None:
+        return None
+    admission, patient, ward, attending = row
+    return AdmissionView(admission, patient, ward, attending.display_name)
+
+
+@dataclass(frozen=True)
+class PlanVersion:
+    plan: TaperPlan
+    author: str
+
+
+def plan_versions(session: Session, admission_id: int) -> list[PlanVersion]:
+    """Every version of the admission's plan, newest first, with its author's name."""
+    rows = session.exec(
+        select(TaperPlan, User)
+        .join(User, col(User.id) == col(TaperPlan.author_id))
+        .where(col(TaperPlan.admission_id) == admission_id)
+        .order_by(col(TaperPlan.version).desc())
+    ).all()
+    return [PlanVersion(plan, user.display_name) for plan, user in rows]
+
+
+def plan_drugs(plan: TaperPlan | None, admission: Admission) -> tuple[str, ...]:
+    if plan is None:
+        return (admission.baseline_drug,)
+    return (plan.drug,) if plan.to_drug is None else (plan.drug, plan.to_drug)
+
+
+def dose_steps(steps: Iterable[PlannedStep]) -> list[DoseStep]:
+    return [
+        DoseStep(
+            index=s.index,
+            start=s.start,
+            daily_mg={drug: ug / 1000 for drug, ug in s.daily_ug.items()},
+            diazepam_eq_mg=s.diazepam_eq_mg,
+            kind=s.kind,
+        )
+        for s in steps
+    ]
+
+
+# --- MAR --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MarEntry:
+    """A scheduled dose (or a PRN dose, ``slot_id`` None) and what became of it."""
+
+    slot_id: int | None
+    drug: str
+    dose_ug: int
+    scheduled_at: datetime | None
+    status: str  # a DoseStatus value, or "prn"
+    administered_at: datetime | None
+    charted_by: str | None
+    reason: str | None
+    administration_id: int | None
+
+
+def mar_entries(
+    session: Session,
+    admission_id: int,
+    ward: Ward,
+    *,
+    now: datetime,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[MarEntry]:
+    """Live scheduled doses in [since, until) with their valid administration, plus PRN doses,
+    in time order (two queries)."""
+    da = aliased(DoseAdministration)
+    query = (
+        select(ScheduledDose, da, User)
+        .outerjoin(
+            da,
+            (col(da.scheduled_dose_id) == col(ScheduledDose.id))
+            & col(da.entered_in_error).is_(False),
+        )
+        .outerjoin(User, col(User.id) == col(da.charted_by))
+        .where(
+            col(ScheduledDose.admission_id) == admission_id,
+            col(ScheduledDose.cancelled_at).is_(None),
+        )
+    )
+    if since is not None:
+        query = query.where(col(ScheduledDose.scheduled_at) >= since)
+    if until is not None:
+        query = query.where(col(ScheduledDose.scheduled_at) < until)
+    entries = [
+        _slot_entry(slot, given, user, ward, now)
+        for slot, given, user in session.exec(query.order_by(col(ScheduledDose.scheduled_at)))
+    ]
+    prn = (
+        select(DoseAdministration, User)
+        .join(User, col(User.id) == col(DoseAdministration.charted_by))
+        .where(
+            col(DoseAdministration.admission_id) == admission_id,
+            col(DoseAdministration.prn).is_(True),
+            col(DoseAdministration.entered_in_error).is_(False),
+        )
+    )
+    if since is not None:
+        prn = prn.where(col(DoseAdministration.administered_at) >= since)
+    if until is not None:
+        prn = prn.where(col(DoseAdministration.administered_at) < until)
+    for given, user in session.exec(prn):
+        entries.append(
+            MarEntry(
+                None,
+                given.drug,
+                given.dose_ug,
+                None,
+                "prn",
+                given.administered_at,
+                user.display_name,
+                given.reason_text,
+                given.id,
+            )
+        )
+    return sorted(entries, key=lambda e: e.scheduled_at or e.administered_at or now)
+
+
+def _slot_entry(
+    slot: ScheduledDose,
+    given: DoseAdministration | None,
+    user: User | None,
+    ward: Ward,
+    now: datetime,
+) -> MarEntry:
+    fact = AdministrationFact(given.status, given.administered_at) if given else None
+    status = dose_status(
+        scheduled_at=slot.scheduled_at,
+        now=now,
+        window_min=ward.dose_window_min,
+        administration=fact,
+    )
+    reason = None
+    if given is not None and given.status != "given":
+        reason = REASONS_BY_STATUS.get(given.status, {}).get(
+            given.reason_code or "", given.reason_code
+        )
+        if given.reason_text:
+            reason = f"{reason} — {given.reason_text}"
+    return MarEntry(
+        slot_id=slot.id,
+        drug=slot.drug,
+        dose_ug=slot.dose_ug,
+        scheduled_at=slot.scheduled_at,
+        status=str(status.value),
+        administered_at=given.administered_at if given else None,
+        charted_by=user.display_name if user else None,
+        reason=reason,
+        administration_id=given.id if given else None,
+    )
+
+
+def dose_event(entry: MarEntry, tz: ZoneInfo) -> DoseEvent | None:
+    """The chart marker of a MAR entry; None while the dose is not yet due or still due."""
+    if entry.status == "prn":
+        category = "prn"
+    else:
+        found = _DOSE_CATEGORY.get(DoseStatus(entry.status))
+        if found is None:
+            return None
+        category = found
+    at = entry.administered_at or entry.scheduled_at
+    assert at is not None
+    lines = [f"{entry.drug.capitalize()} {format_mg(entry.dose_ug)} mg"]
+    if entry.scheduled_at is not None:
+        lines[0] += f", due {entry.scheduled_at.astimezone(tz):%a %d %b %H:%M}"
+    if category == "missed":
+        lines.append("Not charted within the dose window")
+    else:
+        when = entry.administered_at.astimezone(tz) if entry.administered_at else None
+        verb = "PRN given" if category == "prn" else entry.status.replace("_", " ").capitalize()
+        lines.append(f"{verb} {when:%H:%M}" if when else verb)
+        if entry.charted_by:
+            lines[-1] += f" by {entry.charted_by}"
+        if entry.reason:
+            lines.append(entry.reason)
+    return DoseEvent(
+        at=at,
+        drug=entry.drug,
+        mg=entry.dose_ug / 1000,
+        category=category,
+        detail="<br>".join(lines),
+    )
+
+
+# --- observations -----------------------------------------------------------------------------
+
+
+def assessments(
+    session: Session, admission_id: int, *, since: datetime | None = None, after_id: int = 0
+) -> list[WithdrawalAssessment]:
+    query = select(WithdrawalAssessment).where(
+        col(WithdrawalAssessment.admission_id) == admission_id,
+        col(WithdrawalAssessment.scale) == "CIWA-B",
+        col(WithdrawalAssessment.entered_in_error).is_(False),
+        col(WithdrawalAssessment.id) > after_id,
+    )
+    if since is not None:
+        query = query.where(col(WithdrawalAssessment.taken_at) >= since)
+    return list(session.exec(query.order_by(col(WithdrawalAssessment.taken_at))))
+
+
+def vital_signs(
+    session: Session, admission_id: int, *, since: datetime | None = None, after_id: int = 0
+) -> list[VitalSigns]:
+    query = select(VitalSigns).where(
+        col(VitalSigns.admission_id) == admission_id,
+        col(VitalSigns.entered_in_error).is_(False),
+        col(VitalSigns.id) > after_id,
+    )
+    if since is not None:
+        query = query.where(col(VitalSigns.taken_at) >= since)
+    return list(session.exec(query.order_by(col(VitalSigns.taken_at))))
+
+
+def flags(session: Session, admission_id: int, *, after_id: int = 0) -> list[Flag]:
+    return list(
+        session.exec(
+            select(Flag)
+            .where(col(Flag.admission_id) == admission_id, col(Flag.id) > after_id)
+            .order_by(col(Flag.raised_at).desc())
+            .limit(CHART_FLAG_LIMIT)
+        )
+    )
+
+
+def _assessment_point(row: WithdrawalAssessment) -> AssessmentPoint:
+    return AssessmentPoint(at=row.taken_at, total=row.total, band=row.band)
+
+
+def _vitals_point(row: VitalSigns) -> VitalsPoint:
+    return VitalsPoint(
+        at=row.taken_at,
+        heart_rate=row.heart_rate,
+        systolic=row.systolic,
+        diastolic=row.diastolic,
+        temperature_c=row.temperature_c,
+        news2_total=row.news2_total,
+        news2_any_three=row.news2_any_three,
+    )
+
+
+def _flag_mark(row: Flag) -> FlagMark:
+    return FlagMark(
+        at=row.subject_at or row.raised_at,
+        rule=row.rule,
+        severity=row.severity,
+        status=row.status,
+        message=row.message,
+    )
+
+
+def is_abnormal(vitals: VitalSigns | VitalsPoint) -> bool:
+    """NEWS2 5 or more, or any single parameter scoring 3: urgent review (RCP 2017 [S35])."""
+    return vitals.news2_total >= MEDIUM_TOTAL or vitals.news2_any_three
+
+
+# --- the chart ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChartCursor:
+    """What the drawn figure already shows, so a refresh can append only what is new."""
+
+    plan_id: int | None
+    vitals_id: int
+    assessment_id: int
+    administration_id: int
+    flag_id: int
+    flags_changed_at: str  # the latest flag update drawn (status changes need a redraw)
+    errors: int  # entries marked in error: a removal needs a redraw
+    drawn_at: str  # "now" when drawn: doses missed since then are appended
+    assessment_last_at: str  # the latest CIWA-B drawn
+    vitals_last_at: str  # the latest vital signs drawn
+
+    def to_json(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_json(cls, value: dict[str, object]) -> ChartCursor:
+        return cls(**value)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class PatientChart:
+    view: AdmissionView
+    plan: TaperPlan | None
+    steps: list[PlannedStep]
+    chart: ChartInput
+    cursor: ChartCursor
+
+
+def patient_chart(
+    session: Session, admission_id: int, *, now: datetime, range_key: str = "7d"
+) -> PatientChart | None:
+    view = admission_view(session, admission_id)
+    if view is None:
+        return None
+    versions = plan_versions(session, admission_id)
+    active = next((v.plan for v in versions if v.plan.status == "active"), None)
+    steps = stored_steps(session, active) if active is not None else []
+    end = view.admission.discharged_at or now
+    mar = mar_entries(session, admission_id, view.ward, now=end, until=end)
+    events = [e for e in (dose_event(m, view.tz) for m in mar) if e is not None]
+    observed = assessments(session, admission_id)
+    vitals = vital_signs(session, admission_id)
+    flag_rows = flags(session, admission_id)
+    chart = ChartInput(
+        timezone=view.ward.timezone,
+        now=now,
+        admitted_at=view.admission.admitted_at,
+        discharged_at=view.admission.discharged_at,
+        drugs=plan_drugs(active, view.admission),
+        steps=dose_steps(steps),
+        versions=[
+            PlanVersionMark(
+                v.plan.version,
+                v.plan.change,
+                v.plan.created_at,
+                v.plan.effective_from,
+                v.plan.reason,
+                v.author,
+            )
+            for v in versions
+        ],
+        doses=events,
+        assessments=[_assessment_point(a) for a in observed],
+        vitals=[_vitals_point(v) for v in vitals],
+        flags=[_flag_mark(f) for f in flag_rows],
+        range_key=range_key,
+    )
+    cursor = chart_cursor(session, admission_id, now=now)
+    return PatientChart(view, active, steps, chart, cursor)
+
+
+def chart_cursor(session: Session, admission_id: int, *, now: datetime) -> ChartCursor:
+    """The high-water marks of everything the chart draws (a few aggregate queries)."""
+
+    def top(column: Any, *where: ColumnElement[bool]) -> int:
+        value = session.exec(select(func.max(column)).where(*where)).one()
+        return int(value or 0)
+
+    def errors(model: type[VitalSigns | WithdrawalAssessment | DoseAdministration]) -> int:
+        return int(
+            session.exec(
+                select(func.count()).where(
+                    col(model.admission_id) == admission_id, col(model.entered_in_error)
+                )
+            ).one()
+        )
+
+    plan_id = session.exec(
+        select(TaperPlan.id).where(
+            col(TaperPlan.admission_id) == admission_id, col(TaperPlan.status) == "active"
+        )
+    ).first()
+
+    def last(column: Any, *where: ColumnElement[bool]) -> str:
+        value = session.exec(select(func.max(column)).where(*where)).one()
+        if isinstance(value, str):  # SQLite answers an aggregate of a datetime column as text
+            value = datetime.fromisoformat(value).replace(tzinfo=UTC)
+        return value.isoformat() if isinstance(value, datetime) else ""
+
+    flags_changed = last(Flag.updated_at, col(Flag.admission_id) == admission_id)
+    return ChartCursor(
+        plan_id=plan_id,
+        vitals_id=top(VitalSigns.id, col(VitalSigns.admission_id) == admission_id),
+        assessment_id=top(
+            WithdrawalAssessment.id, col(WithdrawalAssessment.admission_id) == admission_id
+        ),
+        administration_id=top(
+            DoseAdministration.id, col(DoseAdministration.admission_id) == admission_id
+        ),
+        flag_id=top(Flag.id, col(Flag.admission_id) == admission_id),
+        flags_changed_at=flags_changed,
+        errors=errors(VitalSigns) + errors(WithdrawalAssessment) + errors(DoseAdministration),
+        drawn_at=now.isoformat(),
+        assessment_last_at=last(
+            WithdrawalAssessment.taken_at,
+            col(WithdrawalAssessment.admission_id) == admission_id,
+            col(WithdrawalAssessment.entered_in_error).is_(False),
+        ),
+        vitals_last_at=last(
+            VitalSigns.taken_at,
+            col(VitalSigns.admission_id) == admission_id,
+            col(VitalSigns.entered_in_error).is_(False),
+        ),
+    )
+
+
+def chart_append(
+    session: Session, admission_id: int, cursor: ChartCursor, *, now: datetime
+) -> tuple[ChartAppend, ChartCursor] | None:
+    """What was charted since ``cursor`` as an append, or None when the figure must be redrawn:
+    a new plan version, an entry marked in error, a flag whose status changed, a dose drawn as
+    missed and charted since, or a reading back-dated before the last one drawn."""
+    view = admission_view(session, admission_id)
+    if view is None:
+        return None
+    latest = chart_cursor(session, admission_id, now=now)
+    if latest.plan_id != cursor.plan_id or latest.errors != cursor.errors:
+        return None
+    new_flags = flags(session, admission_id, after_id=cursor.flag_id)
+    newest_new_flag = max((f.updated_at.isoformat() for f in new_flags), default="")
+    if latest.flags_changed_at not in (cursor.flags_changed_at, newest_new_flag):
+        return None
+    drawn_at = datetime.fromisoformat(cursor.drawn_at)
+    window = timedelta(minutes=view.ward.dose_window_min)
+    events: list[DoseEvent] = []
+    for entry in _charted_since(session, admission_id, view.ward, cursor.administration_id, now):
+        if entry.scheduled_at is not None and entry.scheduled_at + window < drawn_at:
+            return None  # drawn as missed, charted since
+        events.extend(e for e in [dose_event(entry, view.tz)] if e is not None)
+    for entry in mar_entries(
+        session, admission_id, view.ward, now=now, since=drawn_at - window, until=now - window
+    ):
+        if entry.status == DoseStatus.MISSED.value:
+            events.extend(e for e in [dose_event(entry, view.tz)] if e is not None)
+    new_scores = assessments(session, admission_id, after_id=cursor.assessment_id)
+    new_vitals = vital_signs(session, admission_id, after_id=cursor.vitals_id)
+    if _backdated(new_scores, cursor.assessment_last_at) or _backdated(
+        new_vitals, cursor.vitals_last_at
+    ):
+        return None
+    append = ChartAppend(
+        timezone=view.ward.timezone,
+        now=now,
+        doses=events,
+        assessments=[_assessment_point(a) for a in new_scores],
+        vitals=[_vitals_point(v) for v in new_vitals],
+        flags=[_flag_mark(f) for f in new_flags],
+    )
+    return append, latest
+
+
+def _backdated(rows: Sequence[VitalSigns | WithdrawalAssessment], last_drawn: str) -> bool:
+    """A new reading earlier than the last one drawn would draw the line back in time."""
+    return bool(rows and last_drawn) and min(r.taken_at for r in rows) < datetime.fromisoformat(
+        last_drawn
+    )
+
+
+def _charted_since(
+    session: Session, admission_id: int, ward: Ward, after_id: int, now: datetime
+) -> list[MarEntry]:
+    """Valid administrations (scheduled or PRN) with an id above ``after_id``."""
+    rows = session.exec(
+        select(DoseAdministration, ScheduledDose, User)
+        .outerjoin(
+            ScheduledDose, col(ScheduledDose.id) == col(DoseAdministration.scheduled_dose_id)
+        )
+        .join(User, col(User.id) == col(DoseAdministration.charted_by))
+        .where(
+            col(DoseAdministration.admission_id) == admission_id,
+            col(DoseAdministration.id) > after_id,
+            col(DoseAdministration.entered_in_error).is_(False),
+        )
+        .order_by(col(DoseAdministration.administered_at))
+    )
+    out = []
+    for given, slot, user in rows:
+        if slot is None:
+            out.append(
+                MarEntry(
+                    None,
+                    given.drug,
+                    given.dose_ug,
+                    None,
+                    "prn",
+                    given.administered_at,
+                    user.display_name,
+                    given.reason_text,
+                    given.id,
+                )
+            )
+        else:
+            out.append(_slot_entry(slot, given, user, ward, now))
+    return out
+
+
+# --- step tolerance ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepTolerance:
+    """CIWA-B before and after a step (``window_days`` each side), and what happened after it."""
+
+    step_index: int
+    before_mean: float | None
+    before_max: int | None
+    after_mean: float | None
+    after_max: int | None
+    abnormal_vitals: int  # NEWS2 >= 5 or a single 3 after the step [S35]
+    missed_doses: int  # scheduled doses not charted within the window after the step
+    rise: float | None  # after mean minus before mean
+    worse: bool  # rise >= the ward's margin (local policy)
+
+
+def step_tolerance(
+    steps: Sequence[PlannedStep],
+    *,
+    scores: Sequence[tuple[datetime, int]],
+    abnormal_at: Sequence[datetime],
+    missed_at: Sequence[datetime],
+    window_days: int,
+    margin_points: int,
+    tz: ZoneInfo,
+    now: datetime,
+) -> dict[int, StepTolerance]:
+    """Per started step (not the baseline): the tolerance figures. Steps start at ward-local
+    midnight of their start date, as in the review rules."""
+    out: dict[int, StepTolerance] = {}
+    span = timedelta(days=window_days)
+    for step in steps:
+        if step.kind == "baseline":
+            continue
+        start = datetime.combine(step.start, time(0), tz)
+        if start > now:
+            continue
+        before = [t for at, t in scores if start - span <= at < start]
+        after = [t for at, t in scores if start <= at < start + span]
+        before_mean = sum(before) / len(before) if before else None
+        after_mean = sum(after) / len(after) if after else None
+        rise = None
+        if before_mean is not None and after_mean is not None:
+            rise = after_mean - before_mean
+        out[step.index] = StepTolerance(
+            step_index=step.index,
+            before_mean=before_mean,
+            before_max=max(before) if before else None,
+            after_mean=after_mean,
+            after_max=max(after) if after else None,
+            abnormal_vitals=sum(1 for at in abnormal_at if start <= at < start + span),
+            missed_doses=sum(1 for at in missed_at if start <= at < start + span),
+            rise=rise,
+            worse=rise is not None and rise >= margin_points,
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class PlanPanelData:
+    view: AdmissionView
+    versions: list[PlanVersion]
+    plan: TaperPlan | None
+    steps: list[PlannedStep]
+    warnings: dict[int, str]  # step index -> pace warning
+    tolerance: dict[int, StepTolerance]
+    today: date
+
+
+def plan_panel_data(session: Session, admission_id: int, *, now: datetime) -> PlanPanelData | None:
+    view = admission_view(session, admission_id)
+    if view is None:
+        return None
+    versions = plan_versions(session, admission_id)
+    active = next((v.plan for v in versions if v.plan.status == "active"), None)
+    steps = stored_steps(session, active) if active is not None else []
+    end = view.admission.discharged_at or now
+    tolerance: dict[int, StepTolerance] = {}
+    if steps:
+        earliest = datetime.combine(
+            steps[0].start - timedelta(days=view.ward.step_window_days), time(0), view.tz
+        )
+        scores = [(a.taken_at, a.total) for a in assessments(session, admission_id, since=earliest)]
+        abnormal = [
+            v.taken_at for v in vital_signs(session, admission_id, since=earliest) if is_abnormal(v)
+        ]
+        missed = [
+            m.scheduled_at
+            for m in mar_entries(
+                session, admission_id, view.ward, now=end, since=earliest, until=end
+            )
+            if m.status == DoseStatus.MISSED.value and m.scheduled_at is not None
+        ]
+        tolerance = step_tolerance(
+            steps,
+            scores=scores,
+            abnormal_at=abnormal,
+            missed_at=missed,
+            window_days=view.ward.step_window_days,
+            margin_points=view.ward.step_margin_points,
+            tz=view.tz,
+            now=end,
+        )
+    return PlanPanelData(
+        view=view,
+        versions=versions,
+        plan=active,
+        steps=steps,
+        warnings={w.step_index: w.message for w in pace_warnings(steps)},
+        tolerance=tolerance,
+        today=now.astimezone(view.tz).date(),
+    )
+
+
+# --- rounds ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundsSummary:
+    """One patient at rounds: what happened since the last signed rounds note."""
+
+    admission_id: int
+    bed: str
+    name: str
+    mrn: str
+    attending_id: int
+    attending: str
+    admitted_at: datetime
+    since: datetime  # the last signed note, or the admission
+    last_note: RoundsNote | None
+    last_note_author: str | None
+    plan: TaperPlan | None
+    steps: list[PlannedStep]
+    current_step: PlannedStep | None
+    next_step: PlannedStep | None
+    scores: list[tuple[datetime, int, str]]  # CIWA-B since (time, total, band)
+    highest_news2: VitalSigns | None
+    abnormal_vitals: int
+    doses_planned: int
+    doses_given: int
+    doses_not_given: dict[str, int]  # status -> count (held, refused, not given, missed)
+    open_flags: list[Flag]
+
+
+def rounds_summaries(
+    session: Session, ward: Ward, *, now: datetime, attending_id: int | None = None
+) -> list[RoundsSummary]:
+    """Every admitted patient of the ward (or of one attending), in bed order: eight queries
+    whatever the number of patients."""
+    attending = aliased(User)
+    query = (
+        select(Admission, Patient, attending)
+        .join(Patient, col(Patient.id) == col(Admission.patient_id))
+        .join(attending, col(attending.id) == col(Admission.attending_id))
+        .where(col(Admission.ward_id) == ward.id, col(Admission.discharged_at).is_(None))
+        .order_by(col(Admission.bed))
+    )
+    if attending_id is not None:
+        query = query.where(col(Admission.attending_id) == attending_id)
+    admitted = list(session.exec(query))
+    ids = [adm.id for adm, _, _ in admitted if adm.id is not None]
+    if not ids:
+        return []
+    tz = ZoneInfo(ward.timezone)
+    notes = _last_notes(session, ids)
+    since: dict[int, datetime] = {
+        adm.id: notes[adm.id][0].signed_at if adm.id in notes else adm.admitted_at
+        for adm, _, _ in admitted
+        if adm.id is not None
+    }
+    earliest = min(since.values())
+    plans = {
+        p.admission_id: p
+        for p in session.exec(
+            select(TaperPlan).where(
+                col(TaperPlan.admission_id).in_(ids), col(TaperPlan.status) == "active"
+            )
+        )
+    }
+    steps_by_plan = _steps_of(session, list(plans.values()))
+    scores: dict[int, list[tuple[datetime, int, str]]] = defaultdict(list)
+    for a in session.exec(
+        select(WithdrawalAssessment)
+        .where(
+            col(WithdrawalAssessment.admission_id).in_(ids),
+            col(WithdrawalAssessment.scale) == "CIWA-B",
+            col(WithdrawalAssessment.entered_in_error).is_(False),
+            col(WithdrawalAssessment.taken_at) >= earliest,
+        )
+        .order_by(col(WithdrawalAssessment.taken_at))
+    ):
+        if a.taken_at >= since[a.admission_id]:
+            scores[a.admission_id].append((a.taken_at, a.total, a.band))
+    highest: dict[int, VitalSigns] = {}
+    abnormal: dict[int, int] = defaultdict(int)
+    for v in session.exec(
+        select(VitalSigns).where(
+            col(VitalSigns.admission_id).in_(ids),
+            col(VitalSigns.entered_in_error).is_(False),
+            col(VitalSigns.taken_at) >= earliest,
+        )
+    ):
+        if v.taken_at < since[v.admission_id]:
+            continue
+        best = highest.get(v.admission_id)
+        if best is None or (v.news2_total, v.taken_at) > (best.news2_total, best.taken_at):
+            highest[v.admission_id] = v
+        abnormal[v.admission_id] += is_abnormal(v)
+    planned, given, not_given = _dose_counts(session, ids, since, ward, now)
+    open_flags: dict[int, list[Flag]] = defaultdict(list)
+    for f in session.exec(
+        select(Flag)
+        .where(col(Flag.admission_id).in_(ids), col(Flag.status) != "resolved")
+        .order_by(col(Flag.raised_at).desc())
+    ):
+        open_flags[f.admission_id].append(f)
+    today = now.astimezone(tz).date()
+    out = []
+    for adm, patient, doctor in admitted:
+        assert adm.id is not None
+        plan = plans.get(adm.id)
+        steps = steps_by_plan.get(plan.id, []) if plan is not None and plan.id else []
+        current = step_on(steps, today) if steps else None
+        later = [s for s in steps if s.start > today]
+        note = notes.get(adm.id)
+        out.append(
+            RoundsSummary(
+                admission_id=adm.id,
+                bed=adm.bed,
+                name=f"{patient.family_name.upper()}, {patient.given_name}",
+                mrn=patient.mrn,
+                attending_id=adm.attending_id,
+                attending=doctor.display_name,
+                admitted_at=adm.admitted_at,
+                since=since[adm.id],
+                last_note=note[0] if note else None,
+                last_note_author=note[1] if note else None,
+                plan=plan,
+                steps=steps,
+                current_step=current,
+                next_step=later[0] if later else None,
+                scores=scores[adm.id],
+                highest_news2=highest.get(adm.id),
+                abnormal_vitals=abnormal[adm.id],
+                doses_planned=planned[adm.id],
+                doses_given=given[adm.id],
+                doses_not_given=dict(not_given[adm.id]),
+                open_flags=open_flags[adm.id],
+            )
+        )
+    return out
+
+
+def _last_notes(session: Session, ids: list[int]) -> dict[int, tuple[RoundsNote, str]]:
+    latest = (
+        select(
+            col(RoundsNote.admission_id).label("admission_id"),
+            func.max(RoundsNote.signed_at).label("signed_at"),
+        )
+        .where(col(RoundsNote.admission_id).in_(ids))
+        .group_by(col(RoundsNote.admission_id))
+        .subquery()
+    )
+    rows = session.exec(
+        select(RoundsNote, User)
+        .join(
+            latest,
+            (latest.c.admission_id == col(RoundsNote.admission_id))
+            & (latest.c.signed_at == col(RoundsNote.signed_at)),
+        )
+        .join(User, col(User.id) == col(RoundsNote.author_id))
+        .order_by(col(RoundsNote.id))
+    )
+    return {note.admission_id: (note, user.display_name) for note, user in rows}
+
+
+def _steps_of(session: Session, plans: list[TaperPlan]) -> dict[int, list[PlannedStep]]:
+    """Each plan's steps. stored_steps reads one plan; a ward has one active plan per patient,
+    so this is one small query per plan (steps are a dozen rows)."""
+    return {plan.id: stored_steps(session, plan) for plan in plans if plan.id is not None}
+
+
+def _dose_counts(
+    session: Session, ids: list[int], since: dict[int, datetime], ward: Ward, now: datetime
+) -> tuple[dict[int, int], dict[int, int], dict[int, dict[str, int]]]:
+    """Scheduled doses due since each admission's ``since`` (and due by now): how many, how
+    many given, and what became of the others."""
+    earliest = min(since.values())
+    planned: dict[int, int] = defaultdict(int)
+    given: dict[int, int] = defaultdict(int)
+    not_given: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    da = aliased(DoseAdministration)
+    rows = session.exec(
+        select(ScheduledDose, da)
+        .outerjoin(
+            da,
+            (col(da.scheduled_dose_id) == col(ScheduledDose.id))
+            & col(da.entered_in_error).is_(False),
+        )
+        .where(
+            col(ScheduledDose.admission_id).in_(ids),
+            col(ScheduledDose.cancelled_at).is_(None),
+            col(ScheduledDose.scheduled_at) >= earliest,
+            col(ScheduledDose.scheduled_at) <= now,
+        )
+    )
+    for slot, admin in rows:
+        if slot.scheduled_at < since[slot.admission_id]:
+            continue
+        fact = AdministrationFact(admin.status, admin.administered_at) if admin else None
+        status = dose_status(
+            scheduled_at=slot.scheduled_at,
+            now=now,
+            window_min=ward.dose_window_min,
+            administration=fact,
+        )
+        if status in (DoseStatus.DUE, DoseStatus.LATE, DoseStatus.NOT_YET_DUE):
+            continue  # still within its window: neither given nor missed yet
+        planned[slot.admission_id] += 1
+        if status in (DoseStatus.GIVEN, DoseStatus.GIVEN_LATE):
+            given[slot.admission_id] += 1
+        else:
+            not_given[slot.admission_id][str(status.value)] += 1
+    return planned, given, not_given

@@ -1,0 +1,883 @@
+"""The patient chart: the taper and the symptoms on one shared time axis.
+
+Pure: plain data in, a plotly Figure (or a Dash Patch) out; no database and no clock (``now``
+is passed in). Instants arrive as aware UTC datetimes and are drawn in the ward's wall-clock time.
+
+Every series is told apart by shape or line style as well as colour (Okabe-Ito palette, safe for
+colour-blind readers), and severity shading uses the theme's levels, so the chart reads the same
+printed in black and white. Each trace carries a ``uid`` naming what it shows, so new readings can
+be appended with a Patch instead of redrawing the figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import plotly.graph_objects as go
+from dash import Patch
+from plotly.subplots import make_subplots
+
+from dashboard.theme import BAND_LABEL, BAND_LEVEL, FLAG_LEVEL, LEVELS, news2_level
+from models.clinical.scales import CIWA_B_BANDS
+
+# --- plain data in ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DoseStep:
+    """A taper step: from ``start`` (a ward-local date) the scheduled daily dose per drug."""
+
+    index: int
+    start: date
+    daily_mg: Mapping[str, float]
+    diazepam_eq_mg: float
+    kind: str
+
+
+@dataclass(frozen=True)
+class PlanVersionMark:
+    version: int
+    change: str
+    at: datetime  # when the physician made it
+    effective_from: date
+    reason: str
+    author: str
+
+
+@dataclass(frozen=True)
+class DoseEvent:
+    """One MAR marker. ``category``: a key of MAR_STYLES."""
+
+    at: datetime
+    drug: str
+    mg: float
+    category: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class AssessmentPoint:
+    at: datetime
+    total: int
+    band: str
+
+
+@dataclass(frozen=True)
+class VitalsPoint:
+    at: datetime
+    heart_rate: int
+    systolic: int
+    diastolic: int
+    temperature_c: float
+    news2_total: int
+    news2_any_three: bool
+
+
+@dataclass(frozen=True)
+class FlagMark:
+    at: datetime
+    rule: str
+    severity: str
+    status: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ChartInput:
+    timezone: str
+    now: datetime
+    admitted_at: datetime
+    drugs: tuple[str, ...]  # the plan's drugs, original first
+    steps: Sequence[DoseStep] = ()
+    versions: Sequence[PlanVersionMark] = ()
+    doses: Sequence[DoseEvent] = ()
+    assessments: Sequence[AssessmentPoint] = ()
+    vitals: Sequence[VitalsPoint] = ()
+    flags: Sequence[FlagMark] = ()
+    discharged_at: datetime | None = None
+    range_key: str = "7d"
+
+
+@dataclass(frozen=True)
+class ChartAppend:
+    """Readings charted since the figure was drawn: appended by :func:`append_patch`."""
+
+    timezone: str
+    now: datetime
+    doses: Sequence[DoseEvent] = ()
+    assessments: Sequence[AssessmentPoint] = ()
+    vitals: Sequence[VitalsPoint] = ()
+    flags: Sequence[FlagMark] = ()
+
+
+# --- styles -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MarkerStyle:
+    label: str
+    symbol: str
+    colour: str
+    size: int = 13
+
+
+# Okabe & Ito's colour-blind-safe palette; every category also has its own marker shape, and
+# filled versus open shapes, so the MAR reads without colour.
+MAR_STYLES: dict[str, MarkerStyle] = {
+    "given": MarkerStyle("Given", "circle", "#0072B2"),
+    "late": MarkerStyle("Given outside window", "diamond", "#E69F00", 14),
+    "prn": MarkerStyle("PRN (as needed)", "star", "#009E73", 16),
+    "held": MarkerStyle("Held", "square", "#CC79A7"),
+    "refused": MarkerStyle("Refused", "triangle-down", "#D55E00", 14),
+    "not_given": MarkerStyle("Not given", "circle-open", "#3B4754"),
+    "missed": MarkerStyle("Missed (not charted)", "x-thin-open", "#000000", 15),
+}
+DRUG_COLOURS = ("#0072B2", "#D55E00")  # original drug, substitute
+DRUG_SYMBOLS = ("circle", "square")
+DE_COLOUR = "#6B7785"
+PLAN_COLOUR = "#3B4CCA"  # the app's indigo: a decision someone made
+STEP_COLOUR = "#7B8794"
+NOW_COLOUR = "#1F2933"
+INK = "#1F2933"
+BAND_OPACITY = 0.45
+
+RANGES: dict[str, tuple[str, timedelta, timedelta]] = {
+    # key: (button label, look back, look ahead at the planned taper)
+    "72h": ("72 h", timedelta(hours=72), timedelta(hours=24)),
+    "7d": ("7 days", timedelta(days=7), timedelta(days=3)),
+    "30d": ("30 days", timedelta(days=30), timedelta(days=7)),
+    "stay": ("Whole stay", timedelta(0), timedelta(days=7)),
+}
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    title: str
+    height: float
+
+
+PANELS: tuple[Panel, ...] = (
+    Panel("dose", "Dose<br>mg/day", 0.19),
+    Panel("mar", "MAR", 0.08),
+    Panel("ciwa", "CIWA-B", 0.23),
+    Panel("hr", "HR<br>/min", 0.12),
+    Panel("bp", "BP<br>mmHg", 0.14),
+    Panel("temp", "Temp<br>°C", 0.11),
+    Panel("news2", "NEWS2", 0.13),
+)
+ROW = {panel.key: i + 1 for i, panel in enumerate(PANELS)}
+FIGURE_HEIGHT = 1040
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _clock(timezone: str) -> Callable[[datetime], str]:
+    """UTC instant -> the ward's wall-clock time as plotly reads it (no offset)."""
+    tz = ZoneInfo(timezone)
+
+    def local(instant: datetime) -> str:
+        return instant.astimezone(tz).replace(tzinfo=None).isoformat(sep=" ", timespec="minutes")
+
+    return local
+
+
+def _midnight(day: date) -> str:
+    return datetime.combine(day, time(0)).isoformat(sep=" ", timespec="minutes")
+
+
+def _mg(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def _axis_ref(axis: Any) -> str:
+    """'xaxis3' -> 'x3', 'yaxis' -> 'y'."""
+    name = str(axis.plotly_name)
+    return name[0] + name[5:]
+
+
+def x_range(
+    key: str,
+    *,
+    now: datetime,
+    admitted_at: datetime,
+    discharged_at: datetime | None,
+    timezone: str,
+) -> list[str]:
+    """The visible window for a range button: back from now (or the discharge) and a little
+    ahead, to show the planned taper; never starting long before the admission."""
+    label_back_ahead = RANGES.get(key, RANGES["7d"])
+    _, back, ahead = label_back_ahead
+    end = discharged_at or now
+    start = admitted_at - timedelta(hours=6) if key == "stay" else end - back
+    start = max(start, admitted_at - timedelta(hours=6))
+    finish = end + (ahead if discharged_at is None else timedelta(hours=6))
+    local = _clock(timezone)
+    return [local(start), local(finish)]
+
+
+def ciwa_bands() -> list[tuple[int, int, str]]:
+    """(lowest, highest, band) of each CIWA-B band, from the scale's own band edges."""
+    bands: list[tuple[int, int, str]] = []
+    low = 0
+    for high, band in CIWA_B_BANDS:
+        bands.append((low, high, str(band.value)))
+        low = high + 1
+    return bands
+
+
+def news2_bands() -> list[tuple[int, int, int]]:
+    """(lowest, highest, level) of the NEWS2 response levels by total (theme.news2_level)."""
+    bands: list[tuple[int, int, int]] = []
+    for total in range(0, 21):
+        level = news2_level(total, False)
+        if bands and bands[-1][2] == level:
+            bands[-1] = (bands[-1][0], total, level)
+        else:
+            bands.append((total, total, level))
+    return bands
+
+
+def ciwa_top(highest: int) -> float:
+    """The CIWA-B axis top: the upper edge of the band above the highest score (at least the
+    moderate band), so the scale is stable while readings arrive."""
+    for _, high, _ in ciwa_bands():
+        if highest <= high and high >= 40:
+            return high + 0.5
+    return 80.5
+
+
+def news2_top(highest: int) -> float:
+    return float(max(9, highest + 1))
+
+
+# --- the figure ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Axes:
+    x: dict[str, str] = field(default_factory=dict)
+    y: dict[str, str] = field(default_factory=dict)
+
+
+def build_chart(data: ChartInput) -> go.Figure:
+    fig = make_subplots(
+        rows=len(PANELS),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.012,
+        row_heights=[p.height for p in PANELS],
+        specs=[[{"secondary_y": p.key == "dose"}] for p in PANELS],
+    )
+    axes = _axes(fig)
+    local = _clock(data.timezone)
+    _dose_traces(fig, data, local)
+    _mar_traces(fig, data, local)
+    _ciwa_traces(fig, data, local)
+    _vitals_traces(fig, data, local)
+    _layout(fig, data, axes)
+    _bands(fig, data, axes)
+    _markers(fig, data, axes, local)
+    return fig
+
+
+def _axes(fig: go.Figure) -> _Axes:
+    axes = _Axes()
+    for panel in PANELS:
+        subplot = fig.get_subplot(ROW[panel.key], 1)
+        axes.x[panel.key] = _axis_ref(subplot.xaxis)
+        axes.y[panel.key] = _axis_ref(subplot.yaxis)
+    return axes
+
+
+def _end_of_plan(data: ChartInput) -> datetime:
+    tz = ZoneInfo(data.timezone)
+    last = max((s.start for s in data.steps), default=data.now.astimezone(tz).date())
+    end = datetime.combine(last + timedelta(days=2), time(0), tz)
+    return max(end, data.now + RANGES["stay"][2])
+
+
+def _dose_traces(fig: go.Figure, data: ChartInput, local: Callable[[datetime], str]) -> None:
+    tz = ZoneInfo(data.timezone)
+    today = data.now.astimezone(tz).date()
+    now_x, end_x = local(data.now), local(_end_of_plan(data))
+    steps = sorted(data.steps, key=lambda s: (s.start, s.index))
+    series: list[tuple[str, str, Callable[[DoseStep], float | None], dict[str, Any]]] = []
+    for i, drug in enumerate(data.drugs):
+        style = {"colour": DRUG_COLOURS[i % 2], "symbol": DRUG_SYMBOLS[i % 2], "width": 3}
+        series.append(
+            (f"dose:{drug}", f"{drug.capitalize()} mg/day", _drug_dose(steps, drug), style)
+        )
+    de_style = {"colour": DE_COLOUR, "symbol": "diamond-open", "width": 2, "dash": "dot"}
+    series.append(("dose:de", "Diazepam-equivalent mg/day", lambda s: s.diazepam_eq_mg, de_style))
+    for uid, name, value, style in series:
+        past = [s for s in steps if s.start <= today]
+        future = [s for s in steps if s.start > today]
+        current = value(past[-1]) if past else None
+        secondary = uid == "dose:de"
+        past_x = [_midnight(s.start) for s in past] + ([now_x] if past else [])
+        past_y = [value(s) for s in past] + ([current] if past else [])
+        future_x = ([now_x] if past else []) + [_midnight(s.start) for s in future]
+        future_y = ([current] if past else []) + [value(s) for s in future]
+        if future_x:
+            future_x.append(end_x)
+            future_y.append(future_y[-1])
+        common: dict[str, Any] = {
+            "mode": "lines+markers",
+            "line": {"shape": "hv", "color": style["colour"], "width": style["width"]},
+            "marker": {"symbol": style["symbol"], "size": 8, "color": style["colour"]},
+            "legendgroup": uid,
+            "hovertemplate": f"{name}: %{{y}}<br>from %{{x|%d %b}}<extra></extra>",
+            "connectgaps": False,
+        }
+        past_line = dict(common, line=dict(common["line"], dash=style.get("dash", "solid")))
+        fig.add_trace(
+            go.Scatter(x=past_x, y=past_y, name=name, uid=uid, **past_line),
+            row=ROW["dose"],
+            col=1,
+            secondary_y=secondary,
+        )
+        future_line = dict(common, line=dict(common["line"], dash="dash"), opacity=0.8)
+        if secondary:
+            future_line["line"]["dash"] = "dashdot"
+        fig.add_trace(
+            go.Scatter(
+                x=future_x,
+                y=future_y,
+                name=f"{name} (planned)",
+                uid=f"{uid}:planned",
+                showlegend=False,
+                **future_line,
+            ),
+            row=ROW["dose"],
+            col=1,
+            secondary_y=secondary,
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="lines",
+            name="Planned (dashed)",
+            uid="legend:planned",
+            line={"color": INK, "dash": "dash", "width": 2},
+            hoverinfo="skip",
+        ),
+        row=ROW["dose"],
+        col=1,
+    )
+
+
+def _drug_dose(steps: Sequence[DoseStep], drug: str) -> Callable[[DoseStep], float | None]:
+    """A drug's daily mg at a step: absent (a gap) before the drug first appears, 0 after it
+    is stopped (a crossover's original drug)."""
+    first = min((s.start for s in steps if drug in s.daily_mg), default=None)
+
+    def value(step: DoseStep) -> float | None:
+        if first is None or step.start < first:
+            return None
+        return float(step.daily_mg.get(drug, 0.0))
+
+    return value
+
+
+def _mar_points(events: Iterable[DoseEvent], local: Callable[[datetime], str]) -> dict[str, Any]:
+    xs, ys, texts = [], [], []
+    for event in events:
+        xs.append(local(event.at))
+        ys.append(event.drug)
+        texts.append(event.detail)
+    return {"x": xs, "y": ys, "hovertext": texts}
+
+
+def _mar_traces(fig: go.Figure, data: ChartInput, local: Callable[[datetime], str]) -> None:
+    by_category: dict[str, list[DoseEvent]] = {key: [] for key in MAR_STYLES}
+    for event in data.doses:
+        by_category.setdefault(event.category, []).append(event)
+    for key, style in MAR_STYLES.items():
+        open_symbol = style.symbol.endswith("-open")
+        fig.add_trace(
+            go.Scatter(
+                mode="markers",
+                name=style.label,
+                uid=f"mar:{key}",
+                marker={
+                    "symbol": style.symbol,
+                    "size": style.size,
+                    "color": style.colour,
+                    "line": {
+                        "color": style.colour if open_symbol else INK,
+                        "width": 2.5 if open_symbol else 1,
+                    },
+                },
+                hoverinfo="text",
+                **_mar_points(by_category[key], local),
+            ),
+            row=ROW["mar"],
+            col=1,
+        )
+
+
+def _ciwa_points(
+    points: Iterable[AssessmentPoint], local: Callable[[datetime], str]
+) -> dict[str, Any]:
+    xs, ys, colours, texts = [], [], [], []
+    for point in points:
+        xs.append(local(point.at))
+        ys.append(point.total)
+        colours.append(LEVELS[BAND_LEVEL.get(point.band, 0)].text)
+        texts.append(BAND_LABEL.get(point.band, point.band))
+    return {"x": xs, "y": ys, "marker.color": colours, "text": texts}
+
+
+def _ciwa_traces(fig: go.Figure, data: ChartInput, local: Callable[[datetime], str]) -> None:
+    points = _ciwa_points(sorted(data.assessments, key=lambda a: a.at), local)
+    fig.add_trace(
+        go.Scatter(
+            x=points["x"],
+            y=points["y"],
+            text=points["text"],
+            mode="lines+markers",
+            name="CIWA-B total",
+            uid="ciwa",
+            line={"color": INK, "width": 2},
+            marker={"size": 7, "color": points["marker.color"], "line": {"color": INK, "width": 1}},
+            hovertemplate="CIWA-B %{y} (%{text})<br>%{x|%d %b %H:%M}<extra></extra>",
+        ),
+        row=ROW["ciwa"],
+        col=1,
+    )
+
+
+def _vitals_points(
+    points: Iterable[VitalsPoint], local: Callable[[datetime], str]
+) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {
+        "x": [],
+        "hr": [],
+        "sys": [],
+        "dia": [],
+        "temp": [],
+        "news2": [],
+        "news2_colour": [],
+    }
+    for p in points:
+        out["x"].append(local(p.at))
+        out["hr"].append(p.heart_rate)
+        out["sys"].append(p.systolic)
+        out["dia"].append(p.diastolic)
+        out["temp"].append(p.temperature_c)
+        out["news2"].append(p.news2_total)
+        out["news2_colour"].append(LEVELS[news2_level(p.news2_total, p.news2_any_three)].text)
+    return out
+
+
+VITALS_SERIES: tuple[tuple[str, str, str, str, str, str], ...] = (
+    # uid, value key, panel, name, marker symbol, hover format
+    ("hr", "hr", "hr", "Heart rate", "circle", "HR %{y} /min"),
+    ("bp:sys", "sys", "bp", "Systolic", "triangle-up", "Systolic %{y} mmHg"),
+    ("bp:dia", "dia", "bp", "Diastolic", "triangle-down", "Diastolic %{y} mmHg"),
+    ("temp", "temp", "temp", "Temperature", "circle", "Temp %{y} °C"),
+)
+
+
+def _vitals_traces(fig: go.Figure, data: ChartInput, local: Callable[[datetime], str]) -> None:
+    points = _vitals_points(sorted(data.vitals, key=lambda v: v.at), local)
+    for uid, key, panel, name, symbol, hover in VITALS_SERIES:
+        fig.add_trace(
+            go.Scatter(
+                x=points["x"],
+                y=points[key],
+                mode="lines+markers",
+                name=name,
+                uid=uid,
+                line={"color": "#334E68", "width": 1.5},
+                marker={"symbol": symbol, "size": 7, "color": "#334E68"},
+                hovertemplate=f"{hover}<br>%{{x|%d %b %H:%M}}<extra></extra>",
+                showlegend=False,
+            ),
+            row=ROW[panel],
+            col=1,
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=points["x"],
+            y=points["news2"],
+            mode="lines+markers",
+            name="NEWS2",
+            uid="news2",
+            line={"color": INK, "width": 1.5},
+            marker={"size": 8, "color": points["news2_colour"], "line": {"color": INK, "width": 1}},
+            hovertemplate="NEWS2 %{y}<br>%{x|%d %b %H:%M}<extra></extra>",
+            showlegend=False,
+        ),
+        row=ROW["news2"],
+        col=1,
+    )
+
+
+def _layout(fig: go.Figure, data: ChartInput, axes: _Axes) -> None:
+    highest_ciwa = max((a.total for a in data.assessments), default=0)
+    highest_news2 = max((v.news2_total for v in data.vitals), default=0)
+    fig.update_layout(
+        height=FIGURE_HEIGHT,
+        margin={"l": 84, "r": 150, "t": 70, "b": 40},
+        paper_bgcolor="#FFFFFF",
+        plot_bgcolor="#FFFFFF",
+        font={
+            "family": "Inter, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif",
+            "size": 14,
+            "color": INK,
+        },
+        hovermode="closest",
+        hoverlabel={"font": {"size": 14}},
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "y": 1.0,
+            "yanchor": "bottom",
+            "xanchor": "left",
+            "font": {"size": 13},
+            "itemsizing": "constant",
+        },
+        uirevision="taper-chart",
+        dragmode="pan",
+    )
+    window = x_range(
+        data.range_key,
+        now=data.now,
+        admitted_at=data.admitted_at,
+        discharged_at=data.discharged_at,
+        timezone=data.timezone,
+    )
+    fig.update_xaxes(
+        type="date",
+        showgrid=True,
+        gridcolor="#E4E7EB",
+        linecolor="#9AA5B1",
+        showline=True,
+        ticks="outside",
+        showspikes=True,
+        spikemode="across",
+        spikesnap="cursor",
+        spikecolor="#52606D",
+        spikethickness=1,
+        spikedash="dot",
+        range=window,
+        tickformatstops=[
+            {"dtickrange": [None, 86_400_000], "value": "%H:%M\n%a %d %b"},
+            {"dtickrange": [86_400_000, None], "value": "%a %d %b"},
+        ],
+    )
+    fig.update_yaxes(
+        showgrid=True,
+        gridcolor="#EEF1F4",
+        zeroline=False,
+        linecolor="#9AA5B1",
+        showline=True,
+        ticks="outside",
+        title_font={"size": 13},
+        fixedrange=True,
+    )
+    for panel in PANELS:
+        fig.update_yaxes(title_text=panel.title, row=ROW[panel.key], col=1, secondary_y=False)
+    fig.update_yaxes(
+        title_text="DE<br>mg/day",
+        row=ROW["dose"],
+        col=1,
+        secondary_y=True,
+        showgrid=False,
+        rangemode="tozero",
+        title_font={"color": DE_COLOUR},
+        tickfont={"color": DE_COLOUR},
+    )
+    fig.update_yaxes(rangemode="tozero", row=ROW["dose"], col=1, secondary_y=False)
+    fig.update_yaxes(
+        type="category",
+        categoryorder="array",
+        categoryarray=list(data.drugs),
+        showgrid=True,
+        row=ROW["mar"],
+        col=1,
+    )
+    fig.update_yaxes(
+        range=[0, ciwa_top(highest_ciwa)], row=ROW["ciwa"], col=1, tickvals=[0, 20, 40, 60, 80]
+    )
+    fig.update_yaxes(range=[0, news2_top(highest_news2)], row=ROW["news2"], col=1)
+
+
+def _bands(fig: go.Figure, data: ChartInput, axes: _Axes) -> None:
+    """CIWA-B and NEWS2 severity shading in the theme's colours, each band named at the right
+    edge so it reads without colour."""
+    del data
+    for low, high, band in ciwa_bands():
+        tone = LEVELS[BAND_LEVEL[band]]
+        y0 = low - 0.5 if low > 0 else 0
+        fig.add_shape(
+            type="rect",
+            xref=f"{axes.x['ciwa']} domain",
+            yref=axes.y["ciwa"],
+            x0=0,
+            x1=1,
+            y0=y0,
+            y1=high + 0.5,
+            fillcolor=tone.background,
+            opacity=BAND_OPACITY,
+            line={"width": 0},
+            layer="below",
+            name=f"band:{band}",
+        )
+        fig.add_annotation(
+            xref=f"{axes.x['ciwa']} domain",
+            yref=axes.y["ciwa"],
+            x=1.005,
+            y=(y0 + high) / 2,
+            text=f"{BAND_LABEL[band]} {low}–{high}" if high > low else f"{BAND_LABEL[band]} {low}",
+            showarrow=False,
+            xanchor="left",
+            font={"size": 12, "color": tone.text if BAND_LEVEL[band] < 4 else LEVELS[3].text},
+            name=f"band-label:{band}",
+        )
+    for low, high, level in news2_bands():
+        tone = LEVELS[level]
+        y0 = low - 0.5 if low > 0 else 0
+        fig.add_shape(
+            type="rect",
+            xref=f"{axes.x['news2']} domain",
+            yref=axes.y["news2"],
+            x0=0,
+            x1=1,
+            y0=y0,
+            y1=high + 0.5,
+            fillcolor=tone.background,
+            opacity=BAND_OPACITY,
+            line={"width": 0},
+            layer="below",
+            name=f"news2-band:{level}",
+        )
+        if low <= 12:
+            fig.add_annotation(
+                xref=f"{axes.x['news2']} domain",
+                yref=axes.y["news2"],
+                x=1.005,
+                y=min((y0 + high) / 2, low + 0.7),
+                text=f"{tone.label} {low}+" if low else tone.label,
+                showarrow=False,
+                xanchor="left",
+                font={"size": 11, "color": tone.text if level < 4 else LEVELS[3].text},
+                name=f"news2-label:{level}",
+            )
+
+
+def _vline(fig: go.Figure, x: str, *, colour: str, width: float, dash: str, name: str) -> None:
+    fig.add_shape(
+        type="line",
+        xref="x",
+        yref="paper",
+        x0=x,
+        x1=x,
+        y0=0,
+        y1=1,
+        line={"color": colour, "width": width, "dash": dash},
+        layer="above",
+        name=name,
+    )
+
+
+def _markers(
+    fig: go.Figure, data: ChartInput, axes: _Axes, local: Callable[[datetime], str]
+) -> None:
+    """Taper steps, plan versions, now, and flags."""
+    tz = ZoneInfo(data.timezone)
+    today = data.now.astimezone(tz).date()
+    for step in sorted(data.steps, key=lambda s: s.index):
+        if step.kind == "baseline" and step.index == 0:
+            continue
+        x = _midnight(step.start)
+        future = step.start > today
+        _vline(
+            fig,
+            x,
+            colour=STEP_COLOUR,
+            width=1.2,
+            dash="dash" if future else "dot",
+            name=f"step:{step.index}",
+        )
+        doses = ", ".join(f"{d} {_mg(mg)} mg" for d, mg in step.daily_mg.items())
+        fig.add_annotation(
+            x=x,
+            xref="x",
+            yref=f"{axes.y['dose']} domain",
+            y=1.0,
+            yanchor="top",
+            xanchor="left",
+            text=f"S{step.index}",
+            showarrow=False,
+            font={"size": 11, "color": "#52606D"},
+            hovertext=(
+                f"Step {step.index} ({step.kind}{', planned' if future else ''}) from "
+                f"{step.start:%a %d %b}: {doses} a day; diazepam-eq {_mg(step.diazepam_eq_mg)} mg"
+            ),
+            name=f"step-label:{step.index}",
+        )
+    for version in sorted(data.versions, key=lambda v: v.version):
+        x = local(version.at)
+        _vline(fig, x, colour=PLAN_COLOUR, width=2, dash="solid", name=f"plan:{version.version}")
+        fig.add_annotation(
+            x=x,
+            xref="x",
+            yref="paper",
+            y=1.0,
+            yanchor="bottom",
+            xanchor="center",
+            text=f"v{version.version} {version.change}",
+            showarrow=False,
+            font={"size": 12, "color": "#FFFFFF"},
+            bgcolor=PLAN_COLOUR,
+            borderpad=2,
+            hovertext=(
+                f"Plan version {version.version} ({version.change}) by {version.author}, "
+                f"effective {version.effective_from:%d %b}: {version.reason}"
+            ),
+            name=f"plan-label:{version.version}",
+        )
+    if data.discharged_at is None:
+        _vline(fig, local(data.now), colour=NOW_COLOUR, width=1.5, dash="solid", name="now")
+        fig.add_annotation(
+            x=local(data.now),
+            xref="x",
+            yref=f"{axes.y['dose']} domain",
+            y=1.0,
+            yanchor="top",
+            xanchor="right",
+            text="now",
+            showarrow=False,
+            font={"size": 12, "color": NOW_COLOUR},
+            name="now-label",
+        )
+    for flag in data.flags:
+        fig.add_annotation(**flag_annotation(flag, local, axes.y["ciwa"]))
+
+
+FLAG_LABEL_MAX = 22
+
+
+def flag_annotation(
+    flag: FlagMark, local: Callable[[datetime], str], ciwa_y: str
+) -> dict[str, Any]:
+    tone = LEVELS[FLAG_LEVEL.get(flag.severity, 1)]
+    label = flag.rule.replace("_", " ")
+    if len(label) > FLAG_LABEL_MAX:
+        label = label[: FLAG_LABEL_MAX - 1] + "…"
+    return {
+        "x": local(flag.at),
+        "xref": "x",
+        "yref": f"{ciwa_y} domain",
+        "y": 0.96,
+        "text": f"⚑ {label}",
+        "showarrow": True,
+        "arrowhead": 2,
+        "ax": 0,
+        "ay": -22,
+        "arrowcolor": INK,
+        "font": {"size": 12, "color": tone.text},
+        "bgcolor": tone.background,
+        "bordercolor": INK,
+        "borderwidth": 1,
+        "borderpad": 2,
+        "opacity": 0.95 if flag.status != "resolved" else 0.55,
+        "hovertext": f"{flag.severity} · {flag.status}: {flag.message}",
+        "name": f"flag:{flag.rule}",
+    }
+
+
+def y_axes(fig: go.Figure) -> dict[str, str]:
+    """Panel -> its y axis reference ('y4'), for patches and annotations."""
+    return dict(_axes(fig).y)
+
+
+def trace_index(fig: go.Figure | Mapping[str, Any]) -> dict[str, int]:
+    """uid -> position of each trace: what a Patch needs to extend the right one."""
+    data = fig.data if isinstance(fig, go.Figure) else fig["data"]
+    out: dict[str, int] = {}
+    for i, trace in enumerate(data):
+        uid = trace["uid"] if isinstance(trace, Mapping) else trace.uid
+        if uid:
+            out[str(uid)] = i
+    return out
+
+
+def now_shape_index(fig: go.Figure) -> int | None:
+    for i, shape in enumerate(fig.layout.shapes):
+        if shape.name == "now":
+            return i
+    return None
+
+
+# --- appending without redrawing -----------------------------------------------------------
+
+
+def append_patch(
+    update: ChartAppend,
+    *,
+    traces: Mapping[str, int],
+    y_axes: Mapping[str, str],
+    ciwa_top_now: float,
+    news2_top_now: float,
+    now_shape: int | None,
+) -> Patch:
+    """A Patch that extends the traces with the new readings (and moves the "now" line), so
+    the browser appends points instead of receiving the whole figure again."""
+    local = _clock(update.timezone)
+    ciwa_y = y_axes["ciwa"]
+    patch = Patch()
+    by_category: dict[str, list[DoseEvent]] = {}
+    for event in update.doses:
+        by_category.setdefault(event.category, []).append(event)
+    for key, events in by_category.items():
+        index = traces.get(f"mar:{key}")
+        if index is None:
+            continue
+        points = _mar_points(sorted(events, key=lambda e: e.at), local)
+        for attribute in ("x", "y", "hovertext"):
+            patch["data"][index][attribute].extend(points[attribute])
+    if update.assessments and "ciwa" in traces:
+        index = traces["ciwa"]
+        points = _ciwa_points(sorted(update.assessments, key=lambda a: a.at), local)
+        patch["data"][index]["x"].extend(points["x"])
+        patch["data"][index]["y"].extend(points["y"])
+        patch["data"][index]["text"].extend(points["text"])
+        patch["data"][index]["marker"]["color"].extend(points["marker.color"])
+        top = ciwa_top(max(a.total for a in update.assessments))
+        if top > ciwa_top_now:
+            patch["layout"][_layout_axis(ciwa_y)]["range"] = [0, top]
+    if update.vitals:
+        points = _vitals_points(sorted(update.vitals, key=lambda v: v.at), local)
+        for uid, key, *_ in VITALS_SERIES:
+            if uid in traces:
+                patch["data"][traces[uid]]["x"].extend(points["x"])
+                patch["data"][traces[uid]]["y"].extend(points[key])
+        if "news2" in traces:
+            index = traces["news2"]
+            patch["data"][index]["x"].extend(points["x"])
+            patch["data"][index]["y"].extend(points["news2"])
+            patch["data"][index]["marker"]["color"].extend(points["news2_colour"])
+            top = news2_top(max(v.news2_total for v in update.vitals))
+            if top > news2_top_now:
+                patch["layout"][_layout_axis(y_axes["news2"])]["range"] = [0, top]
+    for flag in update.flags:
+        patch["layout"]["annotations"].append(flag_annotation(flag, local, ciwa_y))
+    if now_shape is not None:
+        x = local(update.now)
+        patch["layout"]["shapes"][now_shape]["x0"] = x
+        patch["layout"]["shapes"][now_shape]["x1"] = x
+    return patch
+
+
+def _layout_axis(ref: str) -> str:
+    """'y3' -> 'yaxis3' (the layout key of an axis reference)."""
+    return ref[0] + "axis" + ref[1:]
