@@ -58,13 +58,16 @@ REASONS_BY_STATUS: dict[str, dict[str, str]] = {
 }
 
 
-def check_charting_time(field: str, at: datetime, now: datetime) -> None:
+def check_charting_time(
+    field: str, at: datetime, now: datetime, backdate_limit: timedelta = BACKDATE_LIMIT
+) -> None:
     if at.tzinfo is None:
         raise FieldError(field, "time has no timezone")
     if at > now + FUTURE_TOLERANCE:
         raise FieldError(field, "time is in the future; chart what has happened")
-    if at < now - BACKDATE_LIMIT:
-        raise FieldError(field, "time is more than 24 hours ago; ask the nurse in charge")
+    if at < now - backdate_limit:
+        hours = backdate_limit / timedelta(hours=1)
+        raise FieldError(field, f"time is more than {hours:g} hours ago; ask the nurse in charge")
 
 
 def record_vitals(
@@ -83,11 +86,14 @@ def record_vitals(
     supplemental_o2: bool,
     consciousness: object,
     backdate_limit: timedelta = BACKDATE_LIMIT,
+    external_id: str | None = None,
 ) -> VitalSigns:
+    """``backdate_limit`` and ``external_id`` serve FHIR import (models.fhir_import): readings
+    from the EHR's record of the stay, each set keyed by its identifiers."""
     actor.require(*CHARTING_ROLES, "system")
     open_admission(session, admission_id)
     if actor.role != "system":
-        check_charting_time("taken_at", taken_at, now)
+        check_charting_time("taken_at", taken_at, now, backdate_limit)
     vitals = validate_vitals(
         heart_rate=heart_rate,
         systolic=systolic,
@@ -114,6 +120,7 @@ def record_vitals(
         news2_any_three=score.any_single_three,
         charted_at=now,
         charted_by=actor.user_id or 0,
+        external_id=external_id,
     )
     audited_insert(session, actor=actor, action="vitals.record", record=row)
     return row
