@@ -488,6 +488,15 @@ def _check_daily(daily_ug: int, plan: _Plan) -> None:
             f"{format_mg(daily_ug)} mg is not a whole number of {plan.drug} units "
             f"({format_mg(unit)} mg); use a multiple of {format_mg(unit)} mg",
         )
+    if plan.to_drug is not None and not _round_half_up(
+        equivalent_ug(plan.drug, daily_ug, plan.to_drug, plan.table) / plan.units[plan.to_drug]
+    ):
+        new_unit = plan.units[plan.to_drug]
+        raise FieldError(
+            "to_drug",
+            f"{format_mg(daily_ug)} mg of {plan.drug} is less than half a {format_mg(new_unit)} mg "
+            f"unit of {plan.to_drug} by the {plan.table} table; taper {plan.drug} directly",
+        )
     if plan.to_drug is not None and plan.stages > daily_ug // unit:
         raise FieldError(
             "stages",

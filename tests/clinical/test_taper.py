@@ -441,3 +441,13 @@ def test_a_parsed_recipe_is_accepted() -> None:
     parsed = parse_recipe("-0.25mg/7d")
     by_text = build_schedule(drug="clonazepam", daily_ug=500, recipe="-0.25mg/7d", start=START)
     assert build_schedule(drug="clonazepam", daily_ug=500, recipe=parsed, start=START) == by_text
+
+
+def test_a_substitution_to_less_than_half_a_unit_is_refused() -> None:
+    # diazepam 1 mg = alprazolam 0.05 mg (Ashton), under half a 0.125 mg unit.
+    with pytest.raises(FieldError) as exc:
+        build_schedule(
+            drug="diazepam", daily_ug=1000, recipe="-10%/7d", start=START, to_drug="alprazolam"
+        )
+    assert exc.value.field == "to_drug"
+    assert "taper diazepam directly" in exc.value.message

@@ -1,0 +1,221 @@
+"""Properties of every schedule the engine makes (DESIGN.md "Testing")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from typing import Any
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from models.clinical.drugs import DRUGS, equivalent_ug
+from models.clinical.taper import (
+    PlannedStep,
+    Schedule,
+    build_schedule,
+    change_recipe,
+    go_back,
+    hold,
+    resume,
+    step_on,
+)
+
+START = date(2026, 1, 5)
+FAST = settings(max_examples=60, deadline=None)
+
+
+@dataclass(frozen=True)
+class Plan:
+    drug: str
+    to_drug: str | None
+    daily_ug: int
+    recipe: str
+    times: tuple[time, ...]
+    table: str
+    stages: int
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {
+            "drug": self.drug,
+            "to_drug": self.to_drug,
+            "recipe": self.recipe,
+            "times": self.times,
+            "table": self.table,
+            "stages": self.stages,
+        }
+
+    def build(self) -> Schedule:
+        return build_schedule(daily_ug=self.daily_ug, start=START, **self.params)
+
+    @property
+    def tapered(self) -> str:
+        return self.to_drug or self.drug
+
+
+def cut() -> st.SearchStrategy[str]:
+    mg = st.integers(1, 16).map(lambda n: f"-{n * 0.125:g}mg")
+    percent = st.sampled_from(["-5%", "-10%", "-12.5%", "-25%", "-50%", "-90%"])
+    interval = st.sampled_from(["/1d", "/7d", "/10d", "/2w", "/4w"])
+    return st.builds(lambda a, i: a + i, mg | percent, interval)
+
+
+@st.composite
+def recipes(draw: st.DrawFn) -> str:
+    bounded = draw(
+        st.lists(
+            st.builds(
+                lambda c, bound: f"{c} {bound}",
+                cut(),
+                st.sampled_from(["once", "until 1mg", "until 2mg", "until 5mg"]),
+            ),
+            max_size=2,
+        )
+    )
+    return "; ".join([*bounded, draw(cut())])
+
+
+@st.composite
+def plans(draw: st.DrawFn) -> Plan:
+    drug = draw(st.sampled_from(sorted(DRUGS)))
+    to_drug = draw(st.none() | st.sampled_from(sorted(set(DRUGS) - {drug})))
+    units = draw(st.integers(1, 48))
+    times = draw(
+        st.lists(
+            st.sampled_from([time(6), time(8), time(12), time(14), time(20), time(22)]),
+            min_size=1,
+            max_size=4,
+            unique=True,
+        )
+    )
+    table = draw(st.sampled_from(["ashton", "vadod"]))
+    if to_drug is not None:  # a substitution to under one unit of the new drug is refused
+        assume(
+            equivalent_ug(drug, units * DRUGS[drug].unit_ug, to_drug, table)
+            >= DRUGS[to_drug].unit_ug
+        )
+    return Plan(
+        drug=drug,
+        to_drug=to_drug,
+        daily_ug=units * DRUGS[drug].unit_ug,
+        recipe=draw(recipes()),
+        times=tuple(times),
+        table=table,
+        stages=draw(st.integers(1, min(units, 6))),
+    )
+
+
+def dose(step: PlannedStep, drug: str) -> int:
+    return step.daily_ug.get(drug, 0)
+
+
+@FAST
+@given(plans())
+def test_every_taper_ends_at_zero(plan: Plan) -> None:
+    steps = plan.build().steps
+    assert steps[-1].daily_ug == {plan.tapered: 0}
+    assert steps[-1].kind == "final"
+    assert steps[0].kind == "baseline" and steps[0].daily_ug == {plan.drug: plan.daily_ug}
+    assert [s.index for s in steps] == list(range(len(steps)))
+    assert all(a.start < b.start for a, b in zip(steps, steps[1:], strict=False))
+
+
+@FAST
+@given(plans())
+def test_doses_never_increase(plan: Plan) -> None:
+    steps = plan.build().steps
+    old = [dose(s, plan.drug) for s in steps]
+    assert old == sorted(old, reverse=True)
+    after_crossover = [dose(s, plan.tapered) for s in steps if s.kind != "crossover"][1:]
+    assert after_crossover == sorted(after_crossover, reverse=True)
+
+
+@FAST
+@given(plans())
+def test_every_dose_is_whole_units_and_splits_sum_to_the_daily_dose(plan: Plan) -> None:
+    for step in plan.build().steps:
+        for drug, ug in step.daily_ug.items():
+            assert ug % DRUGS[drug].unit_ug == 0
+            per_time = [d.ug for d in step.doses if d.drug == drug]
+            assert sum(per_time) == ug
+            assert all(u > 0 and u % DRUGS[drug].unit_ug == 0 for u in per_time)
+            assert max(per_time, default=0) - min(per_time, default=0) <= DRUGS[drug].unit_ug
+        assert {d.time for d in step.doses} <= set(plan.times)
+
+
+@FAST
+@given(plans().filter(lambda p: p.to_drug is not None))
+def test_crossover_keeps_the_diazepam_equivalent_within_one_new_drug_unit(plan: Plan) -> None:
+    assert plan.to_drug is not None
+    steps = plan.build().steps
+    unit_de = float(
+        equivalent_ug(plan.to_drug, DRUGS[plan.to_drug].unit_ug, "diazepam", plan.table)
+    )
+    crossover = [s for s in steps if s.kind == "crossover"]
+    assert len(crossover) == plan.stages
+    assert crossover[-1].daily_ug.keys() == {plan.to_drug}
+    for step in crossover:
+        assert abs(step.diazepam_eq_mg - steps[0].diazepam_eq_mg) * 1000 <= unit_de
+
+
+@FAST
+@given(plans())
+def test_pace_warnings_mark_exactly_the_steps_below_75_percent_of_14_days_before(
+    plan: Plan,
+) -> None:
+    schedule = plan.build()
+    expected = [
+        s.index
+        for s in schedule.steps[1:]
+        if s.diazepam_eq_mg
+        < 0.75
+        * (
+            step_on(schedule.steps, s.start - timedelta(days=14)) or schedule.steps[0]
+        ).diazepam_eq_mg
+    ]
+    assert [w.step_index for w in schedule.warnings] == expected
+
+
+@FAST
+@given(plans(), st.integers(0, 200), st.sampled_from(["hold", "hold_open", "back", "change"]))
+def test_plan_changes_keep_the_past_and_still_end_at_zero(
+    plan: Plan, offset: int, change: str
+) -> None:
+    steps = plan.build().steps
+    on = START + timedelta(days=offset)
+    current = step_on(steps, on)
+    assert current is not None
+    if sum(current.daily_ug.values()) == 0 and change != "back":
+        return
+    if change == "hold":
+        new = hold(steps, on=on, days=10, **plan.params)
+    elif change == "hold_open":
+        new = hold(steps, on=on, days=None, **plan.params)
+        assert new[-1].kind == "hold" and new[-1].daily_ug == current.daily_ug
+        new = resume(new, on=on + timedelta(days=9), **plan.params)
+    elif change == "back":
+        new = go_back(steps, on=on, **plan.params)
+    else:
+        new = change_recipe(steps, on=on, **{**plan.params, "recipe": "-10%/14d"})
+    past = [s for s in steps if s.start < on]
+    assert list(new[: len(past)]) == past
+    assert all(s.start >= on for s in new[len(past) :])
+    assert [s.index for s in new] == list(range(len(new)))
+    assert new[-1].daily_ug == {plan.tapered: 0}
+    increases = [b for a, b in zip(new, new[1:], strict=False) if raised(a, b, plan)]
+    assert all(s.kind == "back" for s in increases)
+    if change != "back":
+        assert not increases
+
+
+def raised(a: PlannedStep, b: PlannedStep, plan: Plan) -> bool:
+    """A dose went up: the old drug at any time, the new one once the crossover is over."""
+    if dose(b, plan.drug) > dose(a, plan.drug):
+        return True
+    crossover_over = dose(a, plan.drug) == dose(b, plan.drug) == 0
+    return (
+        plan.to_drug is not None
+        and crossover_over
+        and dose(b, plan.to_drug) > dose(a, plan.to_drug)
+    )
