@@ -1,0 +1,275 @@
+"""The chart figure builder, directly: the traces, markers and shapes expected for known data,
+and the Patch that appends new readings."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import plotly.graph_objects as go
+
+from dashboard.components.taper_chart import (
+    MAR_STYLES,
+    AssessmentPoint,
+    ChartAppend,
+    ChartInput,
+    DoseEvent,
+    DoseStep,
+    FlagMark,
+    PlanVersionMark,
+    VitalsPoint,
+    append_patch,
+    build_chart,
+    now_shape_index,
+    trace_index,
+    x_range,
+    y_axes,
+)
+from dashboard.theme import BAND_LEVEL, LEVELS, news2_level
+
+TZ = "Europe/London"  # GMT in early March: wall-clock equals UTC
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+ADMITTED = datetime(2026, 2, 28, 10, 0, tzinfo=UTC)
+STEPS = (
+    DoseStep(0, date(2026, 2, 28), {"clonazepam": 2.0}, 40.0, "baseline"),
+    DoseStep(1, date(2026, 3, 1), {"clonazepam": 1.75}, 35.0, "cut"),
+    DoseStep(2, date(2026, 3, 8), {"clonazepam": 1.5}, 30.0, "cut"),
+    DoseStep(3, date(2026, 3, 15), {"clonazepam": 1.25}, 25.0, "cut"),
+)
+
+
+def _data(**overrides: Any) -> ChartInput:
+    base: dict[str, Any] = {
+        "timezone": TZ,
+        "now": NOW,
+        "admitted_at": ADMITTED,
+        "drugs": ("clonazepam",),
+        "steps": STEPS,
+        "versions": [
+            PlanVersionMark(
+                1,
+                "create",
+                ADMITTED + timedelta(hours=2),
+                date(2026, 2, 28),
+                "Admission plan",
+                "Dr A",
+            ),
+            PlanVersionMark(
+                2, "hold", NOW - timedelta(hours=3), date(2026, 3, 10), "CIWA-B up", "Dr A"
+            ),
+        ],
+        "doses": [
+            DoseEvent(datetime(2026, 3, 9, 8, 5, tzinfo=UTC), "clonazepam", 0.75, "given", "g"),
+            DoseEvent(datetime(2026, 3, 9, 20, tzinfo=UTC), "clonazepam", 0.75, "missed", "m"),
+            DoseEvent(datetime(2026, 3, 10, 9, 40, tzinfo=UTC), "clonazepam", 0.75, "late", "l"),
+            DoseEvent(datetime(2026, 3, 10, 10, tzinfo=UTC), "clonazepam", 0.25, "prn", "p"),
+        ],
+        "assessments": [
+            AssessmentPoint(datetime(2026, 3, 9, 8, tzinfo=UTC), 12, "mild"),
+            AssessmentPoint(datetime(2026, 3, 10, 8, tzinfo=UTC), 33, "moderate"),
+        ],
+        "vitals": [
+            VitalsPoint(datetime(2026, 3, 9, 8, tzinfo=UTC), 84, 130, 80, 36.9, 1, False),
+            VitalsPoint(datetime(2026, 3, 10, 8, tzinfo=UTC), 118, 165, 95, 37.6, 5, False),
+        ],
+        "flags": [
+            FlagMark(
+                datetime(2026, 3, 10, 0, tzinfo=UTC),
+                "step_not_tolerated",
+                "high",
+                "open",
+                "CIWA-B mean 30 since the step of 08 Mar, 14 before it",
+            ),
+        ],
+    }
+    return ChartInput(**(base | overrides))
+
+
+def _trace(fig: go.Figure, uid: str) -> Any:
+    return fig.data[trace_index(fig)[uid]]
+
+
+def test_the_scheduled_dose_is_a_step_line_solid_up_to_now_and_dashed_after() -> None:
+    fig = build_chart(_data())
+    past, planned = _trace(fig, "dose:clonazepam"), _trace(fig, "dose:clonazepam:planned")
+    assert past.line.shape == "hv" and planned.line.shape == "hv"
+    assert past.line.dash == "solid" and planned.line.dash == "dash"
+    assert list(past.x) == [
+        "2026-02-28 00:00",
+        "2026-03-01 00:00",
+        "2026-03-08 00:00",
+        "2026-03-10 12:00",
+    ]
+    assert list(past.y) == [2.0, 1.75, 1.5, 1.5]
+    assert list(planned.x)[:2] == ["2026-03-10 12:00", "2026-03-15 00:00"]
+    assert list(planned.y)[:2] == [1.5, 1.25]
+    de = _trace(fig, "dose:de")
+    assert de.yaxis == "y2" and list(de.y) == [40.0, 35.0, 30.0, 30.0]
+
+
+def test_a_crossover_draws_both_drugs_the_new_one_only_from_when_it_starts() -> None:
+    steps = (
+        DoseStep(0, date(2026, 3, 1), {"alprazolam": 2.0}, 40.0, "baseline"),
+        DoseStep(1, date(2026, 3, 2), {"alprazolam": 1.5, "clonazepam": 0.5}, 40.0, "crossover"),
+        DoseStep(2, date(2026, 3, 9), {"clonazepam": 2.0}, 40.0, "crossover"),
+    )
+    fig = build_chart(_data(steps=steps, drugs=("alprazolam", "clonazepam")))
+    assert list(_trace(fig, "dose:alprazolam").y) == [2.0, 1.5, 0.0, 0.0]
+    assert list(_trace(fig, "dose:clonazepam").y) == [None, 0.5, 2.0, 2.0]
+    old, new = _trace(fig, "dose:alprazolam"), _trace(fig, "dose:clonazepam")
+    assert old.line.color != new.line.color and old.marker.symbol != new.marker.symbol
+
+
+def test_each_administration_kind_has_its_own_shape_and_colour_and_hover_detail() -> None:
+    fig = build_chart(_data())
+    symbols = {_trace(fig, f"mar:{key}").marker.symbol for key in MAR_STYLES}
+    colours = {_trace(fig, f"mar:{key}").marker.color for key in MAR_STYLES}
+    assert len(symbols) == len(colours) == len(MAR_STYLES) == 7
+    assert {"given", "late", "held", "refused", "missed", "prn"} <= set(MAR_STYLES)
+    given, missed = _trace(fig, "mar:given"), _trace(fig, "mar:missed")
+    assert list(given.x) == ["2026-03-09 08:05"] and list(given.hovertext) == ["g"]
+    assert list(missed.x) == ["2026-03-09 20:00"] and list(missed.y) == ["clonazepam"]
+    assert list(_trace(fig, "mar:held").x) == []  # present, empty: the legend key stays whole
+    assert all(_trace(fig, f"mar:{key}").showlegend is not False for key in MAR_STYLES)
+
+
+def test_ciwa_b_points_and_band_shading_use_the_theme_colours() -> None:
+    fig = build_chart(_data())
+    ciwa = _trace(fig, "ciwa")
+    assert list(ciwa.y) == [12, 33]
+    assert list(ciwa.marker.color) == [LEVELS[1].text, LEVELS[2].text]
+    axis = y_axes(fig)["ciwa"]
+    bands = [s for s in fig.layout.shapes if (s.name or "").startswith("band:")]
+    assert [s.name for s in bands] == [
+        "band:none",
+        "band:mild",
+        "band:moderate",
+        "band:severe",
+        "band:very_severe",
+    ]
+    for shape in bands:
+        band = shape.name.split(":")[1]
+        assert shape.fillcolor == LEVELS[BAND_LEVEL[band]].background
+        assert shape.yref == axis and shape.layer == "below"
+    assert [(s.y0, s.y1) for s in bands] == [
+        (0, 0.5),
+        (0.5, 20.5),
+        (20.5, 40.5),
+        (40.5, 60.5),
+        (60.5, 80.5),
+    ]
+    labels = [a.text for a in fig.layout.annotations if (a.name or "").startswith("band-label")]
+    assert labels[1] == "Mild 1–20" and labels[2] == "Moderate 21–40"
+    assert tuple(fig.layout[f"yaxis{axis[1:]}"].range) == (0, 40.5)
+
+
+def test_vitals_and_news2_panels() -> None:
+    fig = build_chart(_data())
+    assert list(_trace(fig, "hr").y) == [84, 118]
+    assert list(_trace(fig, "bp:sys").y) == [130, 165]
+    assert list(_trace(fig, "bp:dia").y) == [80, 95]
+    assert list(_trace(fig, "temp").y) == [36.9, 37.6]
+    news2 = _trace(fig, "news2")
+    assert list(news2.y) == [1, 5]
+    assert list(news2.marker.color) == [
+        LEVELS[news2_level(1, False)].text,
+        LEVELS[news2_level(5, False)].text,
+    ]
+    panels = {t.yaxis for t in fig.data if t.uid in ("hr", "bp:sys", "temp", "news2", "ciwa")}
+    assert len(panels) == 5  # each on its own panel
+    assert len({t.xaxis for t in fig.data}) == 7  # seven panels ...
+    matches = [fig.layout[f"xaxis{i if i > 1 else ''}"].matches for i in range(1, 8)]
+    assert matches == ["x7"] * 6 + [None]  # ... on one shared time axis
+
+
+def test_steps_versions_now_and_flags_are_marked() -> None:
+    fig = build_chart(_data())
+    lines = {s.name: s for s in fig.layout.shapes if s.type == "line"}
+    assert "step:0" not in lines  # the baseline is where the plan starts, not a change
+    assert lines["step:2"].x0 == "2026-03-08 00:00" and lines["step:2"].line.dash == "dot"
+    assert lines["step:3"].line.dash == "dash"  # a planned (future) step
+    assert lines["plan:2"].x0 == "2026-03-10 09:00" and lines["plan:2"].line.dash == "solid"
+    assert lines["now"].x0 == "2026-03-10 12:00"
+    for line in lines.values():
+        assert line.yref == "paper" and (line.y0, line.y1) == (0, 1)
+    notes = {a.name: a for a in fig.layout.annotations}
+    assert (
+        notes["plan-label:2"].text == "v2 hold" and "CIWA-B up" in notes["plan-label:2"].hovertext
+    )
+    flag = notes["flag:step_not_tolerated"]
+    assert flag.text == "⚑ step not tolerated" and flag.x == "2026-03-10 00:00"
+    assert "since the step of 08 Mar" in flag.hovertext
+
+
+def test_range_buttons_look_back_from_now_and_ahead_at_the_plan() -> None:
+    window = {
+        key: x_range(key, now=NOW, admitted_at=ADMITTED, discharged_at=None, timezone=TZ)
+        for key in ("72h", "7d", "30d", "stay")
+    }
+    assert window["72h"] == ["2026-03-07 12:00", "2026-03-11 12:00"]
+    assert window["7d"] == ["2026-03-03 12:00", "2026-03-13 12:00"]
+    assert window["30d"][0] == window["stay"][0] == "2026-02-28 04:00"  # not before admission
+    discharged = x_range(
+        "7d", now=NOW, admitted_at=ADMITTED, discharged_at=NOW - timedelta(days=1), timezone=TZ
+    )
+    assert discharged == ["2026-03-02 12:00", "2026-03-09 18:00"]
+    fig = build_chart(_data(range_key="72h"))
+    assert list(fig.layout.xaxis.range) == window["72h"]
+
+
+def test_wall_clock_time_across_daylight_saving() -> None:
+    summer = datetime(2026, 4, 10, 7, 0, tzinfo=UTC)  # 08:00 BST
+    fig = build_chart(
+        _data(
+            now=summer + timedelta(hours=2),
+            assessments=[AssessmentPoint(summer, 10, "mild")],
+        )
+    )
+    assert list(_trace(fig, "ciwa").x) == ["2026-04-10 08:00"]
+
+
+def test_a_patch_appends_new_readings_to_the_right_traces() -> None:
+    fig = build_chart(_data())
+    index = trace_index(fig)
+    update = ChartAppend(
+        timezone=TZ,
+        now=NOW + timedelta(hours=1),
+        doses=[DoseEvent(NOW + timedelta(minutes=20), "clonazepam", 0.5, "refused", "r")],
+        assessments=[AssessmentPoint(NOW + timedelta(minutes=30), 45, "severe")],
+        vitals=[VitalsPoint(NOW + timedelta(minutes=30), 120, 170, 100, 38.2, 8, True)],
+        flags=[FlagMark(NOW + timedelta(minutes=30), "news2", "emergency", "open", "NEWS2 8")],
+    )
+    patch = append_patch(
+        update,
+        traces=index,
+        y_axes=y_axes(fig),
+        ciwa_top_now=40.5,
+        news2_top_now=9.0,
+        now_shape=now_shape_index(fig),
+    ).to_plotly_json()
+    operations = {
+        (op["operation"], tuple(op["location"])): op["params"]["value"]
+        for op in patch["operations"]
+    }
+    ciwa, refused = index["ciwa"], index["mar:refused"]
+    assert operations[("Extend", ("data", ciwa, "y"))] == [45]
+    assert operations[("Extend", ("data", ciwa, "x"))] == ["2026-03-10 12:30"]
+    assert operations[("Extend", ("data", refused, "hovertext"))] == ["r"]
+    assert operations[("Extend", ("data", index["hr"], "y"))] == [120]
+    assert operations[("Extend", ("data", index["news2"], "marker", "color"))] == [LEVELS[4].text]
+    assert operations[("Assign", ("layout", "yaxis4", "range"))] == [0, 60.5]
+    flag = operations[("Append", ("layout", "annotations"))]
+    assert flag["text"] == "⚑ news2"
+    assert operations[("Assign", ("layout", "shapes", now_shape_index(fig), "x0"))] == (
+        "2026-03-10 13:00"
+    )
+    # Nothing else is sent: no trace is replaced, the figure is not redrawn.
+    assert {op for op, _ in operations} <= {"Extend", "Append", "Assign"}
+    assert not any(loc[:1] == ("data",) and len(loc) == 2 for _, loc in operations)
+
+
+def test_an_empty_admission_still_has_every_panel_and_legend_entry() -> None:
+    fig = build_chart(ChartInput(timezone=TZ, now=NOW, admitted_at=ADMITTED, drugs=("clonazepam",)))
+    uids = set(trace_index(fig))
+    assert {"ciwa", "hr", "bp:sys", "bp:dia", "temp", "news2"} <= uids
+    assert {f"mar:{key}" for key in MAR_STYLES} <= uids
