@@ -480,8 +480,11 @@ def _check_until(phase: Phase, drug: str, unit: int) -> None:
 
 def _check_daily(daily_ug: int, plan: _Plan) -> None:
     unit = plan.units[plan.drug]
-    if isinstance(daily_ug, bool) or not isinstance(daily_ug, int) or daily_ug <= 0:
-        raise FieldError("daily_dose", f"the daily dose must be more than 0 mg, got {daily_ug!r}")
+    if isinstance(daily_ug, bool) or not isinstance(daily_ug, int):
+        raise ValueError(f"daily_ug must be a whole number of micrograms, got {daily_ug!r}")
+    if daily_ug <= 0:
+        got = format_mg(daily_ug)
+        raise FieldError("daily_dose", f"the daily dose must be more than 0 mg, got {got} mg")
     if daily_ug % unit:
         raise FieldError(
             "daily_dose",
