@@ -1,42 +1,289 @@
-"""Read-side queries for the pages: one SQL query per question, never a per-patient loop."""
+"""Read-side queries for the pages: a handful of set-based SQL queries per page, never a
+per-patient loop (the ward board of 40 patients with a month of hourly vitals builds in a few
+queries whatever the ward's size).
+
+Every function takes a session and plain values (``now`` included) and returns plain frozen
+dataclasses; the pages shape them for the screen.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from typing import TypeVar
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import Select, func
+from sqlalchemy import select as sa_select
+from sqlalchemy.sql.selectable import ScalarSelect
 from sqlmodel import Session, col, select
 
-from models.tables import Admission, Patient, Ward
+from models.clinical.drugs import diazepam_equivalent_mg
+from models.tables import (
+    Admission,
+    DoseAdministration,
+    Flag,
+    Patient,
+    ScheduledDose,
+    TaperPlan,
+    TaperStep,
+    VitalSigns,
+    Ward,
+    WithdrawalAssessment,
+)
+
+# CIWA-B bands at or above which the ward's shorter reassessment interval applies
+# (Ward.reassess_interval_moderate_min, local policy).
+MODERATE_OR_WORSE = frozenset({"moderate", "severe", "very_severe"})
 
 
 @dataclass(frozen=True)
-class AdmittedPatient:
+class DoseOfDrug:
+    drug: str
+    daily_ug: int
+
+
+@dataclass(frozen=True)
+class TodaysDose:
+    """The active plan's step in force today: one or two drugs (a crossover)."""
+
+    doses: tuple[DoseOfDrug, ...]
+    diazepam_eq_mg: float
+    step_kind: str
+
+
+@dataclass(frozen=True)
+class Score:
+    taken_at: datetime
+    total: int
+    band: str
+
+
+@dataclass(frozen=True)
+class SlotDue:
+    scheduled_at: datetime
+    drug: str
+    dose_ug: int
+
+
+@dataclass(frozen=True)
+class BoardEntry:
+    """One admitted patient on the ward board."""
+
     admission_id: int
     bed: str
-    name: str
+    family_name: str
+    given_name: str
     mrn: str
     admitted_at: datetime
-    drug: str
+    baseline_drug: str
     baseline_daily_ug: int
+    today: TodaysDose | None
+    last_ciwa: Score | None
+    previous_ciwa: Score | None
+    last_vitals: VitalSigns | None
+    next_doses: tuple[SlotDue, ...]  # the earliest uncharted slot(s), one per drug
+    next_assessment_due: datetime
+    open_flags: int
 
 
-def admitted_patients(session: Session, ward: Ward) -> list[AdmittedPatient]:
+AdmissionIds = Select[int | None]
+
+
+def _ward_admissions(ward_id: int) -> AdmissionIds:
+    """The ids of the ward's current admissions, as a subquery."""
+    return sa_select(col(Admission.id)).where(
+        col(Admission.ward_id) == ward_id, col(Admission.discharged_at).is_(None)
+    )
+
+
+def todays_doses(session: Session, admission_ids: AdmissionIds, day: date) -> dict[int, TodaysDose]:
+    """Each admission's active-plan step in force on ``day`` (one query)."""
+    current = (
+        select(TaperStep.plan_id, func.max(TaperStep.step_index).label("step_index"))
+        .where(TaperStep.start_date <= day)
+        .group_by(col(TaperStep.plan_id))
+        .subquery()
+    )
+    rows = session.execute(
+        sa_select(
+            col(TaperPlan.admission_id),
+            col(TaperPlan.equivalence_table),
+            col(TaperStep.drug),
+            col(TaperStep.daily_ug),
+            col(TaperStep.kind),
+        )
+        .join(current, col(current.c.plan_id) == col(TaperPlan.id))
+        .join(
+            TaperStep,
+            (col(TaperStep.plan_id) == col(TaperPlan.id))
+            & (col(TaperStep.step_index) == current.c.step_index),
+        )
+        .where(col(TaperPlan.status) == "active", col(TaperPlan.admission_id).in_(admission_ids))
+        .order_by(col(TaperPlan.admission_id), col(TaperStep.drug))
+    ).all()
+    grouped: dict[int, list[tuple[str, str, int, str]]] = defaultdict(list)
+    for admission_id, table, drug, daily_ug, kind in rows:
+        grouped[admission_id].append((table, drug, daily_ug, kind))
+    out: dict[int, TodaysDose] = {}
+    for admission_id, steps in grouped.items():
+        doses = tuple(DoseOfDrug(drug, ug) for _, drug, ug, _ in steps if ug > 0)
+        eq = sum(diazepam_equivalent_mg(drug, ug, table) for table, drug, ug, _ in steps)
+        out[admission_id] = TodaysDose(doses=doses, diazepam_eq_mg=eq, step_kind=steps[0][3])
+    return out
+
+
+def _latest_id(
+    model: type[VitalSigns] | type[WithdrawalAssessment], offset: int
+) -> ScalarSelect[int | None]:
+    """Correlated subquery: the id of the admission's ``offset``-th latest valid entry; each is
+    an index seek on (admission_id, taken_at), so the cost does not grow with history."""
+    query = (
+        sa_select(col(model.id))
+        .where(col(model.admission_id) == col(Admission.id), col(model.entered_in_error).is_(False))
+        .order_by(col(model.taken_at).desc(), col(model.id).desc())
+        .limit(1)
+        .offset(offset)
+    )
+    if model is WithdrawalAssessment:
+        query = query.where(col(WithdrawalAssessment.scale) == "CIWA-B")
+    return query.correlate(Admission).scalar_subquery()
+
+
+def next_uncharted_doses(
+    session: Session, admission_ids: AdmissionIds, since: datetime
+) -> dict[int, tuple[SlotDue, ...]]:
+    """Each admission's earliest live, uncharted MAR slots at or after ``since`` (one query):
+    a crossover has two drugs at the same time, so every slot at that instant is returned."""
+    charted = select(DoseAdministration.scheduled_dose_id).where(
+        col(DoseAdministration.scheduled_dose_id) == col(ScheduledDose.id),
+        col(DoseAdministration.entered_in_error).is_(False),
+    )
+    inner = ScheduledDose.__table__.alias("inner_slot")  # type: ignore[attr-defined]
+    inner_charted = select(DoseAdministration.scheduled_dose_id).where(
+        col(DoseAdministration.scheduled_dose_id) == inner.c.id,
+        col(DoseAdministration.entered_in_error).is_(False),
+    )
+    first_time = (
+        select(func.min(inner.c.scheduled_at))
+        .where(
+            inner.c.admission_id == col(ScheduledDose.admission_id),
+            inner.c.cancelled_at.is_(None),
+            inner.c.scheduled_at >= since,
+            ~inner_charted.exists(),
+        )
+        .correlate(ScheduledDose.__table__)  # type: ignore[attr-defined]
+        .scalar_subquery()
+    )
     rows = session.exec(
-        select(Admission, Patient)
+        select(ScheduledDose)
+        .where(
+            col(ScheduledDose.admission_id).in_(admission_ids),
+            col(ScheduledDose.cancelled_at).is_(None),
+            col(ScheduledDose.scheduled_at) == first_time,
+            ~charted.exists(),
+        )
+        .order_by(col(ScheduledDose.admission_id), col(ScheduledDose.drug))
+    ).all()
+    out: dict[int, list[SlotDue]] = defaultdict(list)
+    for slot in rows:
+        out[slot.admission_id].append(SlotDue(slot.scheduled_at, slot.drug, slot.dose_ug))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def open_flag_counts(session: Session, ward_id: int) -> dict[int, int]:
+    """Open flags per admission: the review queue's query when it is installed, else a count."""
+    try:
+        from dashboard import flag_queries  # type: ignore[attr-defined, unused-ignore]
+    except ImportError:
+        flag_queries = None
+    if flag_queries is not None and hasattr(flag_queries, "open_flags_by_admission"):
+        counts = flag_queries.open_flags_by_admission(session, ward_id)
+        return {int(k): (v if isinstance(v, int) else len(v)) for k, v in counts.items()}
+    rows = session.exec(
+        select(Flag.admission_id, func.count(col(Flag.id)))
+        .where(Flag.status == "open", col(Flag.admission_id).in_(_ward_admissions(ward_id)))
+        .group_by(col(Flag.admission_id))
+    ).all()
+    return {admission_id: int(count) for admission_id, count in rows}
+
+
+def assessment_due(last: Score | None, admitted_at: datetime, ward: Ward) -> datetime:
+    """When the next CIWA-B is due: the ward's interval after the last one, the shorter
+    interval when it was moderate or worse (local policy); at once if none yet."""
+    if last is None:
+        return admitted_at
+    minutes = (
+        ward.reassess_interval_moderate_min
+        if last.band in MODERATE_OR_WORSE
+        else ward.reassess_interval_min
+    )
+    return last.taken_at + timedelta(minutes=minutes)
+
+
+def ward_board(
+    session: Session, ward: Ward, now: datetime, dose_since: datetime
+) -> list[BoardEntry]:
+    """Every admitted patient of ``ward`` with what the board shows; six queries in all.
+    ``dose_since``: uncharted doses before it are missed (the review queue's business), not
+    "next"."""
+    assert ward.id is not None
+    ward_ids = _ward_admissions(ward.id)
+    admitted = session.execute(
+        sa_select(
+            Admission,
+            Patient,
+            _latest_id(WithdrawalAssessment, 0),
+            _latest_id(WithdrawalAssessment, 1),
+            _latest_id(VitalSigns, 0),
+        )
         .join(Patient, col(Patient.id) == col(Admission.patient_id))
         .where(col(Admission.ward_id) == ward.id, col(Admission.discharged_at).is_(None))
         .order_by(col(Admission.bed))
     ).all()
-    return [
-        AdmittedPatient(
-            admission_id=adm.id or 0,
-            bed=adm.bed,
-            name=f"{pat.family_name.upper()}, {pat.given_name}",
-            mrn=pat.mrn,
-            admitted_at=adm.admitted_at,
-            drug=adm.baseline_drug,
-            baseline_daily_ug=adm.baseline_daily_ug,
+    ciwa_ids = [i for row in admitted for i in (row[2], row[3]) if i is not None]
+    vitals_ids = [row[4] for row in admitted if row[4] is not None]
+    scores = {
+        a.id: Score(a.taken_at, a.total, a.band)
+        for a in _by_ids(session, WithdrawalAssessment, ciwa_ids)
+    }
+    vitals = {v.id: v for v in _by_ids(session, VitalSigns, vitals_ids)}
+    today = now.astimezone(ZoneInfo(ward.timezone)).date()
+    doses_today = todays_doses(session, ward_ids, today)
+    next_doses = next_uncharted_doses(session, ward_ids, dose_since)
+    flags = open_flag_counts(session, ward.id)
+    entries: list[BoardEntry] = []
+    for admission, patient, ciwa_id, prev_id, vitals_id in admitted:
+        assert admission.id is not None
+        last = scores.get(ciwa_id)
+        entries.append(
+            BoardEntry(
+                admission_id=admission.id,
+                bed=admission.bed,
+                family_name=patient.family_name,
+                given_name=patient.given_name,
+                mrn=patient.mrn,
+                admitted_at=admission.admitted_at,
+                baseline_drug=admission.baseline_drug,
+                baseline_daily_ug=admission.baseline_daily_ug,
+                today=doses_today.get(admission.id),
+                last_ciwa=last,
+                previous_ciwa=scores.get(prev_id),
+                last_vitals=vitals.get(vitals_id),
+                next_doses=next_doses.get(admission.id, ()),
+                next_assessment_due=assessment_due(last, admission.admitted_at, ward),
+                open_flags=flags.get(admission.id, 0),
+            )
         )
-        for adm, pat in rows
-    ]
+    return entries
+
+
+_Entry = TypeVar("_Entry", VitalSigns, WithdrawalAssessment)
+
+
+def _by_ids(session: Session, model: type[_Entry], ids: Sequence[int]) -> Iterable[_Entry]:
+    if not ids:
+        return []
+    return session.exec(select(model).where(col(model.id).in_(ids))).all()

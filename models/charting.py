@@ -5,7 +5,8 @@ reason and re-charted, never deleted."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -18,10 +19,12 @@ from models.clinical.scales import score_ciwa_ar, score_ciwa_b
 from models.clinical.vitals import validate_vitals
 from models.errors import ConflictError, FieldError
 from models.tables import (
+    Admission,
     DoseAdministration,
     ScheduledDose,
     User,
     VitalSigns,
+    Ward,
     WithdrawalAssessment,
 )
 
@@ -266,11 +269,16 @@ def _valid_administration(session: Session, scheduled_dose_id: int) -> DoseAdmin
 
 
 def _already_charted(session: Session, existing: DoseAdministration) -> ConflictError:
+    """Who charted the dose and when, in the ward's time (what the other nurse's screen shows)."""
     user = session.get(User, existing.charted_by)
     who = user.display_name if user else "another user"
+    admission = session.get(Admission, existing.admission_id)
+    ward = session.get(Ward, admission.ward_id) if admission is not None else None
+    when = existing.charted_at.astimezone(ZoneInfo(ward.timezone) if ward else UTC)
+    zone = "" if ward else " UTC"
     return ConflictError(
         f"already charted as {existing.status.replace('_', ' ')} by {who} at "
-        f"{existing.charted_at:%H:%M} UTC; mark that entry in error first to correct it"
+        f"{when:%H:%M}{zone}; mark that entry in error first to correct it"
     )
 
 
@@ -279,6 +287,16 @@ _ENTITIES: dict[str, type[VitalSigns] | type[WithdrawalAssessment] | type[DoseAd
     "assessment": WithdrawalAssessment,
     "dose": DoseAdministration,
 }
+
+
+def _charted_entry(
+    session: Session, entity: str, record_id: int
+) -> VitalSigns | WithdrawalAssessment | DoseAdministration | None:
+    if entity == "vitals":
+        return session.get(VitalSigns, record_id)
+    if entity == "assessment":
+        return session.get(WithdrawalAssessment, record_id)
+    return session.get(DoseAdministration, record_id)
 
 
 def mark_in_error(
@@ -290,7 +308,7 @@ def mark_in_error(
     model = _ENTITIES.get(entity)
     if model is None:
         raise FieldError("entity", f"unknown entry type {entity!r}")
-    row = session.get(model, record_id)
+    row = _charted_entry(session, entity, record_id)
     if row is None:
         raise FieldError("entry", f"no {entity} entry {record_id}")
     open_admission(session, row.admission_id)
@@ -306,8 +324,12 @@ def mark_in_error(
     session.add(row)
     session.flush()
     record_audit(
-        session, actor=actor, action=f"{entity}.entered_in_error",
-        entity=str(model.__tablename__), entity_id=record_id, before=before,
+        session,
+        actor=actor,
+        action=f"{entity}.entered_in_error",
+        entity=str(model.__tablename__),
+        entity_id=record_id,
+        before=before,
         after=snapshot(row),
     )
     return row

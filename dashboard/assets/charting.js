@@ -1,0 +1,132 @@
+/* Taperwatch charting: ward-board cell renderers, row opening, and keyboard scoring.
+   Colours never live here: cells get theirs from dashboard/theme.py through the row data
+   and the column definitions. */
+(function () {
+  "use strict";
+
+  /* Client-side navigation the Dash pages router follows (what dcc.Link does). */
+  window.TwNavigate = function (path) {
+    window.history.pushState({}, "", path);
+    window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
+    window.scrollTo(0, 0);
+  };
+
+  var dagfuncs = (window.dashAgGridFunctions = window.dashAgGridFunctions || {});
+
+  /* Beds in natural order: B2 before B10. */
+  dagfuncs.TwBedOrder = function (a, b) {
+    return String(a || "").localeCompare(String(b || ""), undefined, { numeric: true });
+  };
+
+  /* Enter on a focused board cell opens that patient, as a click does. */
+  dagfuncs.TwOpenPatientOnEnter = function (params) {
+    var ev = params && params.event;
+    if (ev && ev.key === "Enter" && params.data) {
+      window.TwNavigate("/patient/" + params.data.admission_id);
+    }
+  };
+
+  var cells = (window.dashAgGridComponentFunctions = window.dashAgGridComponentFunctions || {});
+  var h = function () {
+    return window.React.createElement.apply(null, arguments);
+  };
+
+  /* Two lines: the main value and a smaller note under it. */
+  cells.TwStack = function (props) {
+    var p = props.colDef.cellRendererParams || {};
+    var data = props.data || {};
+    var main = data[p.main];
+    var sub = data[p.sub];
+    return h(
+      "div",
+      { className: "tw-cell-stack" },
+      h("span", { className: "tw-cell-main" }, main === null || main === undefined ? "" : String(main)),
+      sub ? h("span", { className: "tw-cell-sub" }, String(sub)) : null
+    );
+  };
+
+  /* Last vitals on two lines (HR, BP, T / time, RR, SpO2, O2, ACVPU); abnormal readings
+     marked with an arrow and emphasis, not colour alone. */
+  function vitalSpan(part, i) {
+    var mark = part.mark;
+    var arrow = mark === "high" ? "↑" : mark === "low" ? "↓" : mark === "abnormal" ? "!" : "";
+    return h(
+      "span",
+      {
+        key: i,
+        className: mark ? "tw-vital tw-vital-abnormal" : "tw-vital",
+        title: mark ? (mark === "on" ? "on supplemental oxygen" : "abnormal (" + mark + ")") : undefined,
+      },
+      part.label ? h("span", { className: "tw-vital-label" }, part.label + " ") : null,
+      part.value + arrow
+    );
+  }
+
+  cells.TwVitals = function (props) {
+    var data = props.data || {};
+    var parts = data.vitals_text || [];
+    if (!parts.length) {
+      return h("div", { className: "tw-cell-stack" }, h("span", { className: "tw-cell-sub" }, data.vitals_at || ""));
+    }
+    var first = parts.filter(function (p) { return p.line === 1; }).map(vitalSpan);
+    var second = parts.filter(function (p) { return p.line === 2; }).map(vitalSpan);
+    return h(
+      "div",
+      { className: "tw-cell-stack" },
+      h("span", { className: "tw-cell-main tw-vitals-line" }, first),
+      h(
+        "span",
+        { className: "tw-vitals-line2" },
+        h("span", { className: "tw-vital-time" }, (data.vitals_at || "") + " "),
+        second
+      )
+    );
+  };
+
+  /* CIWA-B entry by keyboard: on a focused item, 0-4 scores it and moves to the next item;
+     Enter anywhere in the form saves. */
+  function ciwaItem(el) {
+    return el && el.closest ? el.closest("[data-ciwa-item]") : null;
+  }
+
+  function focusItem(item) {
+    if (!item) return false;
+    var input = item.querySelector("input[type=radio]:checked") || item.querySelector("input[type=radio]");
+    if (input) {
+      input.focus();
+      item.scrollIntoView({ block: "nearest" });
+      return true;
+    }
+    return false;
+  }
+
+  document.addEventListener(
+    "keydown",
+    function (ev) {
+      var item = ciwaItem(ev.target);
+      if (!item || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+      if (ev.key === "Enter") {
+        var save = document.getElementById("ciwa-save");
+        if (save) {
+          ev.preventDefault();
+          save.click();
+        }
+        return;
+      }
+      if (!/^[0-4]$/.test(ev.key)) return;
+      var choice = item.querySelector("input[type=radio][value='" + ev.key + "']");
+      if (!choice) return;
+      ev.preventDefault();
+      choice.click();
+      var items = Array.prototype.slice.call(document.querySelectorAll("[data-ciwa-item]"));
+      var next = items[items.indexOf(item) + 1];
+      window.setTimeout(function () {
+        if (!focusItem(next)) {
+          var saveButton = document.getElementById("ciwa-save");
+          if (saveButton) saveButton.focus();
+        }
+      }, 0);
+    },
+    true
+  );
+})();

@@ -1,0 +1,383 @@
+"""Admission (from the ward board) and discharge (from the patient page).
+
+Admit: look the patient up by MRN or enter a new one, then bed, attending, drug and baseline
+dose; every field is checked at once by ``models.admissions.admit`` and refusals are shown at
+their fields. Discharge: confirm, then the MAR's future slots are cancelled and the record is
+read-only.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import dash_mantine_components as dmc
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from sqlmodel import Session, col, select
+
+from dashboard.components.charting_common import Refusal, attempt, format_local, parse_clock
+from dashboard.context import default_ward, engine, require_role
+from models.admissions import admit, current_admission, discharge, find_patient
+from models.audit import Actor
+from models.clinical.drugs import DRUGS, mg_to_ug
+from models.db import read_session
+from models.errors import FieldError, ValidationFailed
+from models.tables import SEXES, Admission, User
+from models.types import utcnow
+
+ADMIT_ROLES = ("nurse", "physician", "admin")
+DISCHARGE_ROLES = ("nurse", "physician", "admin")
+
+# Form field -> the domain's field name (FieldError.field).
+ADMIT_FIELDS: dict[str, str] = {
+    "admit-mrn": "mrn",
+    "admit-family": "family_name",
+    "admit-given": "given_name",
+    "admit-birth": "birth_date",
+    "admit-sex": "sex",
+    "admit-bed": "bed",
+    "admit-attending": "attending_id",
+    "admit-drug": "drug",
+    "admit-dose": "daily_mg",
+}
+
+
+def physicians(session: Session) -> list[dict[str, str]]:
+    users = session.exec(
+        select(User)
+        .where(User.role == "physician", col(User.active).is_(True))
+        .order_by(col(User.display_name))
+    ).all()
+    return [{"value": str(u.id), "label": u.display_name} for u in users]
+
+
+def admit_modal() -> dmc.Modal:
+    with read_session(engine()) as session:
+        attending = physicians(session)
+    drugs = [{"value": name, "label": name} for name in DRUGS]
+    sexes = [{"value": s, "label": s} for s in SEXES]
+    return dmc.Modal(
+        id="admit-modal",
+        title="Admit a patient",
+        size="lg",
+        opened=False,
+        children=[
+            dmc.Stack(
+                [
+                    dmc.TextInput(
+                        id="admit-mrn",
+                        label="MRN",
+                        description="Type the MRN and press Enter to look the patient up",
+                        size="md",
+                        debounce=True,
+                        **{"data-autofocus": True},
+                    ),
+                    html.Div(id="admit-lookup", className="tw-form-note"),
+                    dmc.Group(
+                        [
+                            dmc.TextInput(
+                                id="admit-family", label="Family name", size="md", flex=1
+                            ),
+                            dmc.TextInput(id="admit-given", label="Given name", size="md", flex=1),
+                        ],
+                        grow=True,
+                        align="flex-start",
+                    ),
+                    dmc.Group(
+                        [
+                            dmc.TextInput(
+                                id="admit-birth",
+                                label="Date of birth",
+                                placeholder="YYYY-MM-DD",
+                                size="md",
+                                flex=1,
+                            ),
+                            dmc.Select(id="admit-sex", label="Sex", data=sexes, size="md", flex=1),
+                            dmc.TextInput(id="admit-bed", label="Bed", size="md", flex=1),
+                        ],
+                        grow=True,
+                        align="flex-start",
+                    ),
+                    dmc.Select(
+                        id="admit-attending",
+                        label="Attending physician",
+                        data=attending,
+                        size="md",
+                        searchable=True,
+                    ),
+                    dmc.Group(
+                        [
+                            dmc.Select(
+                                id="admit-drug",
+                                label="Benzodiazepine",
+                                data=drugs,
+                                size="md",
+                                flex=1,
+                            ),
+                            dmc.TextInput(
+                                id="admit-dose",
+                                label="Baseline daily dose (mg)",
+                                placeholder="e.g. 2",
+                                size="md",
+                                flex=1,
+                            ),
+                        ],
+                        grow=True,
+                        align="flex-start",
+                    ),
+                    dmc.Textarea(
+                        id="admit-history",
+                        label="Substance history",
+                        autosize=True,
+                        minRows=2,
+                        size="md",
+                    ),
+                    html.Div(id="admit-message", className="tw-form-message", role="alert"),
+                    dmc.Group(
+                        [
+                            dmc.Button("Cancel", id="admit-cancel", variant="default", size="md"),
+                            dmc.Button("Admit", id="admit-save", size="md"),
+                        ],
+                        justify="flex-end",
+                    ),
+                ],
+                gap="sm",
+            ),
+            dcc.Store(id="admit-done"),
+            dcc.Store(id="admit-nav"),
+        ],
+    )
+
+
+def parse_birth_date(text: str | None) -> date:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        raise FieldError("birth_date", "write the date of birth as YYYY-MM-DD") from None
+
+
+def admit_from_form(*, actor: Actor, values: dict[str, Any], now: datetime) -> Admission | Refusal:
+    """Admit from the form's raw values; every field problem is reported at once."""
+    errors: list[FieldError] = []
+    birth: date = date(1900, 1, 1)
+    daily_ug = 0
+    attending_id = 0
+    try:
+        birth = parse_birth_date(values.get("birth_date"))
+    except FieldError as exc:
+        errors.append(exc)
+    try:
+        daily_ug = mg_to_ug(values.get("daily_mg") or "", field="daily_mg")
+    except FieldError as exc:
+        errors.append(exc)
+    if str(values.get("attending_id") or "").isdigit():
+        attending_id = int(values["attending_id"])
+    else:
+        errors.append(FieldError("attending_id", "choose the attending physician"))
+    if not values.get("drug"):
+        errors.append(FieldError("drug", "choose the benzodiazepine the patient takes"))
+
+    def write(session: Session) -> Admission:
+        ward = default_ward(session)
+        assert ward.id is not None
+        try:
+            admission = admit(
+                session=session,
+                actor=actor,
+                ward_id=ward.id,
+                mrn=values.get("mrn") or "",
+                family_name=values.get("family_name") or "",
+                given_name=values.get("given_name") or "",
+                birth_date=birth,
+                sex=values.get("sex") or "",
+                bed=values.get("bed") or "",
+                attending_id=attending_id,
+                drug=values.get("drug") or "",
+                daily_ug=daily_ug,
+                admitted_at=now,
+                now=now,
+                substance_history=values.get("substance_history") or "",
+            )
+        except ValidationFailed as exc:
+            # The form's own problems first; the domain's on the other fields after.
+            known = {e.field for e in errors}
+            raise ValidationFailed(
+                errors + [e for e in exc.errors if e.field not in known]
+            ) from None
+        if errors:  # the domain accepted the stand-in values: roll the admission back
+            raise ValidationFailed(errors)
+        return admission
+
+    return attempt(engine(), write)
+
+
+def register_callbacks(app: Dash) -> None:
+    outputs_error = [Output(fid, "error") for fid in ADMIT_FIELDS]
+
+    @app.callback(
+        Output("admit-modal", "opened"),
+        Input("board-admit-open", "n_clicks"),
+        Input("admit-cancel", "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def toggle_admit(_open: int | None, _cancel: int | None) -> bool:
+        require_role(*ADMIT_ROLES)
+        return bool(ctx.triggered_id == "board-admit-open")
+
+    @app.callback(
+        Output("admit-lookup", "children"),
+        Output("admit-family", "value"),
+        Output("admit-given", "value"),
+        Output("admit-birth", "value"),
+        Output("admit-sex", "value"),
+        Input("admit-mrn", "value"),
+        prevent_initial_call=True,
+    )
+    def look_up(mrn: str | None) -> tuple[Any, ...]:
+        require_role(*ADMIT_ROLES)
+        if not mrn or not mrn.strip():
+            return "", no_update, no_update, no_update, no_update
+        with read_session(engine()) as session:
+            patient = find_patient(session, mrn)
+            if patient is None or patient.id is None:
+                return (
+                    f"No patient with MRN {mrn.strip().upper()}: a new record will be made.",
+                    no_update,
+                    no_update,
+                    no_update,
+                    no_update,
+                )
+            current = current_admission(session, patient.id)
+        note = f"Known patient: {patient.family_name.upper()}, {patient.given_name}"
+        if current is not None:
+            note += f" — already admitted in bed {current.bed}"
+        return (
+            note,
+            patient.family_name,
+            patient.given_name,
+            patient.birth_date.isoformat(),
+            patient.sex,
+        )
+
+    @app.callback(
+        *outputs_error,
+        Output("admit-message", "children"),
+        Output("admit-done", "data"),
+        Input("admit-save", "n_clicks"),
+        [State(fid, "value") for fid in ADMIT_FIELDS],
+        State("admit-history", "value"),
+        prevent_initial_call=True,
+    )
+    def save_admission(_: int | None, *values: Any) -> tuple[Any, ...]:
+        actor = require_role(*ADMIT_ROLES)
+        form = dict(zip(ADMIT_FIELDS.values(), values[:-1], strict=True))
+        form["substance_history"] = values[-1]
+        outcome = admit_from_form(actor=actor, values=form, now=utcnow())
+        if isinstance(outcome, Refusal):
+            errors = [outcome.fields.get(name) for name in ADMIT_FIELDS.values()]
+            shown = {n for n in ADMIT_FIELDS.values() if outcome.fields.get(n)}
+            rest = [m for f, m in outcome.fields.items() if f not in shown]
+            message = (
+                outcome.message
+                if rest or not outcome.fields
+                else ("Not saved. Correct the fields marked in red.")
+            )
+            return (*errors, message, no_update)
+        return (*[None] * len(ADMIT_FIELDS), "", f"/patient/{outcome.id}")
+
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        """function (path) {
+            if (path) { window.TwNavigate(path); }
+            return window.dash_clientside.no_update;
+        }""",
+        Output("admit-nav", "data"),
+        Input("admit-done", "data"),
+        prevent_initial_call=True,
+    )
+
+
+# --- discharge ----------------------------------------------------------------------------
+
+
+def discharge_modal(admission_id: int) -> dmc.Modal:
+    return dmc.Modal(
+        id="discharge-modal",
+        title="Discharge this patient?",
+        opened=False,
+        children=dmc.Stack(
+            [
+                dmc.Text(
+                    "Discharge closes the MAR (future doses are cancelled) and makes the "
+                    "record read-only. It cannot be undone here.",
+                    size="md",
+                ),
+                dmc.TextInput(
+                    id="discharge-time",
+                    label="Time of discharge",
+                    placeholder="now",
+                    size="md",
+                    w=200,
+                ),
+                html.Div(id="discharge-message", className="tw-form-message", role="alert"),
+                dmc.Group(
+                    [
+                        dmc.Button("Cancel", id="discharge-cancel", variant="default", size="md"),
+                        dmc.Button("Discharge", id="discharge-confirm", color="red", size="md"),
+                    ],
+                    justify="flex-end",
+                ),
+                dcc.Store(id="discharge-admission", data=admission_id),
+            ],
+            gap="sm",
+        ),
+    )
+
+
+def discharge_now(
+    *, actor: Actor, admission_id: int, time_text: str | None, now: datetime
+) -> Admission | Refusal:
+    def write(session: Session) -> Admission:
+        ward = default_ward(session)
+        at = parse_clock(time_text, now=now, tz=ZoneInfo(ward.timezone), field_name="discharged_at")
+        return discharge(session=session, actor=actor, admission_id=admission_id, at=at, now=now)
+
+    return attempt(engine(), write)
+
+
+def register_discharge_callbacks(app: Dash) -> None:
+    @app.callback(
+        Output("discharge-modal", "opened"),
+        Input("discharge-open", "n_clicks"),
+        Input("discharge-cancel", "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def toggle_discharge(_open: int | None, _cancel: int | None) -> bool:
+        require_role(*DISCHARGE_ROLES)
+        return bool(ctx.triggered_id == "discharge-open")
+
+    @app.callback(
+        Output("discharge-message", "children"),
+        Output("discharge-modal", "opened", allow_duplicate=True),
+        Output("patient-changed", "data", allow_duplicate=True),
+        Input("discharge-confirm", "n_clicks"),
+        State("discharge-admission", "data"),
+        State("discharge-time", "value"),
+        prevent_initial_call=True,
+    )
+    def confirm_discharge(
+        _: int | None, admission_id: int, time_text: str | None
+    ) -> tuple[Any, ...]:
+        actor = require_role(*DISCHARGE_ROLES)
+        now = utcnow()
+        outcome = discharge_now(
+            actor=actor, admission_id=admission_id, time_text=time_text, now=now
+        )
+        if isinstance(outcome, Refusal):
+            return outcome.message, no_update, no_update
+        return "", False, now.isoformat()
+
+
+def discharged_note(admission: Admission, now: datetime, tz: ZoneInfo) -> str:
+    assert admission.discharged_at is not None
+    return f"Discharged {format_local(admission.discharged_at, tz, now, always_day=True)}"

@@ -1,0 +1,128 @@
+"""What the charting forms share: the "time taken" field, refusals shown at the field, times in
+the ward's timezone, and severity chips in the theme's colours."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any, TypeVar
+
+from dash import html
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from dashboard.theme import LEVELS
+from models.charting import BACKDATE_LIMIT, FUTURE_TOLERANCE
+from models.db import transaction
+from models.errors import ConflictError, FieldError, PermissionDenied, ValidationFailed
+
+T = TypeVar("T")
+
+_CLOCK = re.compile(r"^\s*(\d{1,2})\s*[:.h]?\s*(\d{2})\s*$")
+
+
+def parse_clock(text: str | None, *, now: datetime, tz: tzinfo, field_name: str) -> datetime:
+    """A ward-local wall-clock time typed by a nurse, as an aware UTC instant.
+
+    Blank means now. A time of day names the latest moment at or before now (with the clock
+    skew tolerance) with that wall-clock time, so "23:40" typed at 01:10 is last night: charting
+    is never in the future and never more than 24 h back, so the time of day is enough.
+    """
+    if text is None or not text.strip():
+        return now
+    match = _CLOCK.match(text)
+    if match is None:
+        raise FieldError(field_name, f"{text.strip()!r} is not a time; type it as 14:05 or 1405")
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        raise FieldError(field_name, f"{text.strip()} is not a time of day (00:00 to 23:59)")
+    local_now = now.astimezone(tz)
+    for back in (0, 1):
+        day: date = local_now.date() - timedelta(days=back)
+        candidate = datetime.combine(day, time(hour, minute), tzinfo=tz)
+        if candidate <= now + FUTURE_TOLERANCE:
+            if now - candidate > BACKDATE_LIMIT:
+                break
+            return candidate
+    raise FieldError(field_name, "that time is more than 24 hours ago; ask the nurse in charge")
+
+
+def clock_hint(text: str | None, *, now: datetime, tz: tzinfo) -> str:
+    """What a typed time will be read as ("now, 14:05", "yesterday 23:40"), for the field's
+    description; an unreadable time gets no hint (the save reports it)."""
+    try:
+        at = parse_clock(text, now=now, tz=tz, field_name="time")
+    except FieldError:
+        return ""
+    if text is None or not text.strip():
+        return f"Now ({format_local(at, tz, now)}); type a time if earlier"
+    return format_local(at, tz, now, always_day=True)
+
+
+def format_local(instant: datetime, tz: tzinfo, now: datetime, *, always_day: bool = False) -> str:
+    """14:05 today; "yesterday 23:40"; "Tue 3 Mar 14:05" further away; "tomorrow 08:00"."""
+    local = instant.astimezone(tz)
+    today = now.astimezone(tz).date()
+    clock = local.strftime("%H:%M")
+    days = (local.date() - today).days
+    if days == 0:
+        return f"today {clock}" if always_day else clock
+    if days == -1:
+        return f"yesterday {clock}"
+    if days == 1:
+        return f"tomorrow {clock}"
+    return f"{local:%a} {local.day} {local:%b} {clock}"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A write the domain refused: the message to show and the fields at fault."""
+
+    message: str
+    fields: dict[str, str] = field(default_factory=dict)
+    conflict: bool = False
+
+
+def attempt(engine: Engine, write: Callable[[Session], T]) -> T | Refusal:
+    """Run ``write`` as one unit of work; a refusal a user can cause comes back as a Refusal
+    (nothing written), anything else is a bug and raises."""
+    try:
+        with transaction(engine) as session:
+            return write(session)
+    except ValidationFailed as exc:
+        fields = exc.by_field()
+        return Refusal(_not_saved(" ".join(_sentence(m) for m in fields.values())), fields)
+    except FieldError as exc:
+        return Refusal(_not_saved(_sentence(exc.message)), {exc.field: exc.message})
+    except ConflictError as exc:
+        return Refusal(_not_saved(_sentence(str(exc))), conflict=True)
+    except PermissionDenied as exc:
+        return Refusal(_not_saved(_sentence(str(exc))))
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def _not_saved(detail: str) -> str:
+    return f"Not saved. {detail}"
+
+
+def level_style(level: int) -> dict[str, str]:
+    tone = LEVELS[level]
+    return {"backgroundColor": tone.background, "color": tone.text}
+
+
+def level_chip(text: str, level: int, *, chip_id: str | None = None, **attrs: Any) -> html.Span:
+    """A severity chip in the theme's colour for ``level`` (0-4); the text carries the meaning
+    too, so nothing depends on colour alone."""
+    kwargs: dict[str, Any] = {"className": "tw-chip", "style": level_style(level), **attrs}
+    if chip_id is not None:
+        kwargs["id"] = chip_id
+    return html.Span(text, **kwargs)
