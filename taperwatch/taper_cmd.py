@@ -23,8 +23,7 @@ from models.errors import FieldError, ValidationFailed
 _OPTION = {
     "drug": "--drug",
     "to_drug": "--to",
-    "daily_dose": "--daily-mg",
-    "dose_mg": "--daily-mg",
+    "daily_mg": "--daily-mg",
     "recipe": "--recipe",
     "preset": "--preset",
     "start": "--start",
@@ -114,7 +113,7 @@ def _schedule(args: argparse.Namespace) -> tuple[Schedule, str]:
         raise FieldError("--stages", f"{args.stages!r} is not a whole number")
     schedule = build_schedule(
         drug=args.drug,
-        daily_ug=mg_to_ug(args.daily_mg, field="daily_dose"),
+        daily_ug=mg_to_ug(args.daily_mg, field="daily_mg"),
         recipe=recipe,
         start=start,
         times=_times(args.times),

@@ -14,9 +14,10 @@ Semantics are DESIGN.md "Taper recipes". Where the design was silent, these choi
   whose ``until`` the current dose has already reached is skipped.
 - Crossover. Stage k of n leaves round(U * (n - k) / n) whole units of the old drug (U = its
   units at baseline), and adds the new drug's equivalent of everything moved so far, rounded
-  to the new drug's unit. Both drugs stay in whole units, so the diazepam equivalent of every
-  stage is within half a unit of the new drug of the baseline's. More stages than the old dose
-  has units are refused (a stage would move nothing). ``daily_ug`` lists only drugs with a dose
+  to the new drug's unit. Both drugs stay in whole units, and every stage's diazepam
+  equivalent is within that of half a unit of the new drug of the baseline's. Refused: more
+  stages than the old dose has units (a stage would move nothing), and a switch whose whole
+  dose is under half a unit of the new drug. ``daily_ug`` lists only drugs with a dose
   above 0; the final step lists the tapered drug with 0.
 - Doses per time are split per drug; a time whose share is 0 units gets no PlannedDose.
 - Kinds: ``baseline`` (the starting dose, also the dose a changed recipe starts from),
@@ -484,10 +485,10 @@ def _check_daily(daily_ug: int, plan: _Plan) -> None:
         raise ValueError(f"daily_ug must be a whole number of micrograms, got {daily_ug!r}")
     if daily_ug <= 0:
         got = format_mg(daily_ug)
-        raise FieldError("daily_dose", f"the daily dose must be more than 0 mg, got {got} mg")
+        raise FieldError("daily_mg", f"the daily dose must be more than 0 mg, got {got} mg")
     if daily_ug % unit:
         raise FieldError(
-            "daily_dose",
+            "daily_mg",
             f"{format_mg(daily_ug)} mg is not a whole number of {plan.drug} units "
             f"({format_mg(unit)} mg); use a multiple of {format_mg(unit)} mg",
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -40,9 +41,7 @@ EDGES = [
 
 
 @pytest.mark.parametrize(("field", "value", "score"), EDGES)
-def test_parameter_score_on_each_side_of_every_cut_off(
-    field: str, value: object, score: int
-) -> None:
+def test_parameter_score_on_each_side_of_every_cut_off(field: str, value: Any, score: int) -> None:
     result = news2(replace(NORMAL, **{field: value}))
     assert result.parameter_scores[field] == score
     assert result.total == score
@@ -78,9 +77,7 @@ def test_all_normal_scores_zero_with_routine_response() -> None:
         ({"consciousness": "U", "systolic": 85, "resp_rate": 30}, 9, News2Response.HIGH),
     ],
 )
-def test_response_band_edges(
-    changes: dict[str, object], total: int, response: News2Response
-) -> None:
+def test_response_band_edges(changes: dict[str, Any], total: int, response: News2Response) -> None:
     result = news2(replace(NORMAL, **changes))
     assert (result.total, result.response) == (total, response)
     assert result.response_text == response.text

@@ -395,9 +395,9 @@ def test_make_step_rebuilds_a_stored_crossover_step() -> None:
 @pytest.mark.parametrize(
     ("changes", "field", "text"),
     [
-        ({"daily_ug": 0}, "daily_dose", "must be more than 0"),
-        ({"daily_ug": -125}, "daily_dose", "must be more than 0"),
-        ({"daily_ug": 2060}, "daily_dose", "2.06 mg is not a whole number of clonazepam units"),
+        ({"daily_ug": 0}, "daily_mg", "must be more than 0"),
+        ({"daily_ug": -125}, "daily_mg", "must be more than 0"),
+        ({"daily_ug": 2060}, "daily_mg", "2.06 mg is not a whole number of clonazepam units"),
         ({"drug": "zolpidem"}, "drug", "unknown drug 'zolpidem'"),
         ({"to_drug": "clonazepam"}, "to_drug", "is the same as the drug"),
         ({"to_drug": "zolpidem"}, "to_drug", "unknown drug 'zolpidem'"),
