@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -20,7 +21,21 @@ Handler = Callable[[argparse.Namespace], int]
 
 def register(sub: Any) -> dict[str, Handler]:
     """Add the subcommands to ``sub`` (an argparse subparsers object); returns their handlers."""
-    sub.add_parser("jobs", help="the scheduler service (one active per database)")
+    jobs = sub.add_parser("jobs", help="the scheduler service (one active per database)")
+    jobs.add_argument(
+        "--scan-every",
+        type=float,
+        default=60,
+        metavar="SECONDS",
+        help="seconds between review scans (default 60)",
+    )
+    jobs.add_argument(
+        "--poll",
+        type=float,
+        default=10,
+        metavar="SECONDS",
+        help="seconds between a standby service's attempts to take over (default 10)",
+    )
     sub.add_parser("scan", help="run every review rule once and print what changed")
     return {"jobs": cmd_jobs, "scan": cmd_scan}
 
@@ -32,7 +47,11 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    return run_forever(get_engine())
+    return run_forever(
+        get_engine(),
+        scan_every=timedelta(seconds=args.scan_every),
+        poll=timedelta(seconds=args.poll),
+    )
 
 
 def cmd_scan(args: argparse.Namespace) -> int:

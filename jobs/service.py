@@ -261,7 +261,9 @@ def run_service(
             lock.release()
 
 
-def run_forever(engine: Engine) -> int:
+def run_forever(
+    engine: Engine, *, scan_every: timedelta = SCAN_EVERY, poll: timedelta = LOCK_POLL
+) -> int:
     """``taperwatch jobs``: the service in the foreground until SIGINT or SIGTERM."""
     stop = threading.Event()
 
@@ -271,7 +273,7 @@ def run_forever(engine: Engine) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    run_service(engine, stop)
+    run_service(engine, stop, scan_every=scan_every, poll=poll)
     return 0
 
 
