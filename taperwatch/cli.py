@@ -7,7 +7,7 @@ import getpass
 import sys
 from collections.abc import Callable, Sequence
 
-from taperwatch import taper_cmd
+from taperwatch import fhir_cmd, taper_cmd
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -129,6 +129,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     from jobs import commands as jobs_commands  # `jobs` and `scan`
 
     handlers.update(jobs_commands.register(sub))
+    handlers.update(fhir_cmd.register(sub))  # `export fhir` and `import fhir`
     return parser, handlers
 
 
