@@ -9,6 +9,7 @@ from html import escape
 from urllib.parse import urlsplit
 
 import flask
+from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, UserMixin, login_user, logout_user
 from sqlmodel import Session
 
@@ -84,7 +85,7 @@ def init_auth(server: flask.Flask) -> None:
     manager.user_loader(_load_user)
 
     @server.before_request
-    def _guard() -> flask.Response | None:
+    def _guard() -> ResponseReturnValue | None:
         path = flask.request.path
         if flask.request.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin():
             return flask.Response("cross-origin request refused", status=403)
@@ -100,7 +101,7 @@ def init_auth(server: flask.Flask) -> None:
         return flask.Response("sign in required", status=401)
 
     @server.route("/login", methods=["GET", "POST"])
-    def login() -> flask.Response | str:
+    def login() -> ResponseReturnValue:
         if flask.request.method == "GET":
             return _login_page(next_url=_safe_next(flask.request.args.get("next")))
         form = flask.request.form
@@ -110,7 +111,9 @@ def init_auth(server: flask.Flask) -> None:
         next_url = _safe_next(form.get("next"))
         with transaction(engine()) as session:
             user = authenticate(
-                session=session, username=username, password=form.get("password", ""),
+                session=session,
+                username=username,
+                password=form.get("password", ""),
                 now=utcnow(),
             )
             signed_in = (
@@ -132,7 +135,7 @@ def init_auth(server: flask.Flask) -> None:
         return flask.redirect(next_url)
 
     @server.route("/logout", methods=["POST"])
-    def logout() -> flask.Response:
+    def logout() -> ResponseReturnValue:
         logout_user()
         flask.session.clear()
         return flask.redirect("/login")

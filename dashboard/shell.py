@@ -66,7 +66,7 @@ def shell_layout() -> dmc.MantineProvider:
                     ],
                     gap="md",
                 ),
-                html.Nav(links, className="tw-nav", **{"aria-label": "Main"}),
+                html.Nav(links, className="tw-nav", role="navigation"),
                 dmc.Group(
                     [
                         html.Span(name, id="shell-user", className="tw-user"),

@@ -1,4 +1,4 @@
-"""Engines and transactions. SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL psycopg 3."""
+"""Engines and transactions: SQLite with WAL, foreign keys and a busy timeout; PostgreSQL."""
 
 from __future__ import annotations
 

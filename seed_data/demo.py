@@ -66,24 +66,69 @@ class DemoPatient:
 
 
 PATIENTS: tuple[DemoPatient, ...] = (
-    DemoPatient("Harper", "Eleanor", "female", 1968, "clonazepam", "2", "-0.5mg/14d until 1mg; -0.25mg/7d", 18),
-    DemoPatient("Mensah", "Kwame", "male", 1975, "clonazepam", "3", "-0.5mg/14d until 1mg; -0.25mg/7d", 9),
-    DemoPatient("Novak", "Ivana", "female", 1982, "clonazepam", "2", "-25%/7d once; -10%/7d", 12, worsening=True),
+    DemoPatient(
+        "Harper",
+        "Eleanor",
+        "female",
+        1968,
+        "clonazepam",
+        "2",
+        "-0.5mg/14d until 1mg; -0.25mg/7d",
+        18,
+    ),
+    DemoPatient(
+        "Mensah", "Kwame", "male", 1975, "clonazepam", "3", "-0.5mg/14d until 1mg; -0.25mg/7d", 9
+    ),
+    DemoPatient(
+        "Novak",
+        "Ivana",
+        "female",
+        1982,
+        "clonazepam",
+        "2",
+        "-25%/7d once; -10%/7d",
+        12,
+        worsening=True,
+    ),
     DemoPatient("Doyle", "Patrick", "male", 1959, "clonazepam", "4", "-25%/7d once; -10%/7d", 5),
     DemoPatient("Castillo", "Lucia", "female", 1990, "clonazepam", "1.5", "-0.25mg/7d", 16),
-    DemoPatient("Ahmed", "Yusuf", "male", 1971, "clonazepam", "2", "-0.25mg/7d", 10, worsening=True),
+    DemoPatient(
+        "Ahmed", "Yusuf", "male", 1971, "clonazepam", "2", "-0.25mg/7d", 10, worsening=True
+    ),
     DemoPatient("Brennan", "Siobhan", "female", 1964, "clonazepam", "3", "-10%/14d", 21),
     DemoPatient("Takahashi", "Ken", "male", 1986, "clonazepam", "2", "-10%/14d", 7),
-    DemoPatient("Williams", "Grace", "female", 1979, "alprazolam", "2", "-10%/14d", 14, to_drug="clonazepam"),
-    DemoPatient("Petrov", "Dmitri", "male", 1969, "lorazepam", "4", "-10%/14d", 11, to_drug="diazepam"),
+    DemoPatient(
+        "Williams", "Grace", "female", 1979, "alprazolam", "2", "-10%/14d", 14, to_drug="clonazepam"
+    ),
+    DemoPatient(
+        "Petrov", "Dmitri", "male", 1969, "lorazepam", "4", "-10%/14d", 11, to_drug="diazepam"
+    ),
     DemoPatient("Osei", "Abena", "female", 1993, "clonazepam", "1", "-0.25mg/7d", 4),
-    DemoPatient("Lindgren", "Oskar", "male", 1977, "alprazolam", "3", "-10%/14d", 6, to_drug="clonazepam"),
-    DemoPatient("Farouk", "Layla", "female", 1985, "lorazepam", "3", "-10%/14d", 8, to_drug="diazepam"),
+    DemoPatient(
+        "Lindgren", "Oskar", "male", 1977, "alprazolam", "3", "-10%/14d", 6, to_drug="clonazepam"
+    ),
+    DemoPatient(
+        "Farouk", "Layla", "female", 1985, "lorazepam", "3", "-10%/14d", 8, to_drug="diazepam"
+    ),
     DemoPatient("Murphy", "Sean", "male", 1962, "clonazepam", "2.5", "-10%/14d", 3),
     # Discharged earlier in the month.
-    DemoPatient("Kowalski", "Anna", "female", 1973, "clonazepam", "2", "-0.25mg/7d", 30, discharged_days_ago=6),
-    DemoPatient("Reyes", "Mateo", "male", 1988, "clonazepam", "1.5", "-10%/14d", 26, discharged_days_ago=9),
-    DemoPatient("Chen", "Mei", "female", 1981, "alprazolam", "1", "-0.25mg/7d", 24, discharged_days_ago=4),
+    DemoPatient(
+        "Kowalski",
+        "Anna",
+        "female",
+        1973,
+        "clonazepam",
+        "2",
+        "-0.25mg/7d",
+        30,
+        discharged_days_ago=6,
+    ),
+    DemoPatient(
+        "Reyes", "Mateo", "male", 1988, "clonazepam", "1.5", "-10%/14d", 26, discharged_days_ago=9
+    ),
+    DemoPatient(
+        "Chen", "Mei", "female", 1981, "alprazolam", "1", "-0.25mg/7d", 24, discharged_days_ago=4
+    ),
 )
 
 
@@ -110,8 +155,12 @@ def _users(session: Session) -> dict[str, Actor]:
         user = session.exec(select(User).where(User.username == demo.username)).first()
         if user is None:
             user = create_user(
-                session=session, actor=SYSTEM, username=demo.username,
-                display_name=demo.display_name, role=demo.role, password=demo.password,
+                session=session,
+                actor=SYSTEM,
+                username=demo.username,
+                display_name=demo.display_name,
+                role=demo.role,
+                password=demo.password,
             )
         actors[demo.role] = Actor(user.id, user.username, user.role)
     return actors
@@ -134,34 +183,67 @@ def _load_patient(
     physician, nurse = users["physician"], users["nurse"]
     daily_ug = mg_to_ug(spec.daily_mg)
     admission = admit(
-        session=session, actor=nurse, ward_id=ward.id,
-        mrn=f"TW{100234 + index * 37:07d}", family_name=spec.family, given_name=spec.given,
-        birth_date=date(spec.born, 1 + index % 12, 1 + (index * 7) % 28), sex=spec.sex,
-        bed=f"B{index + 1}", attending_id=physician.user_id or 0, drug=spec.drug,
-        daily_ug=daily_ug, admitted_at=admitted_at, now=admitted_at,
+        session=session,
+        actor=nurse,
+        ward_id=ward.id,
+        mrn=f"TW{100234 + index * 37:07d}",
+        family_name=spec.family,
+        given_name=spec.given,
+        birth_date=date(spec.born, 1 + index % 12, 1 + (index * 7) % 28),
+        sex=spec.sex,
+        bed=f"B{index + 1}",
+        attending_id=physician.user_id or 0,
+        drug=spec.drug,
+        daily_ug=daily_ug,
+        admitted_at=admitted_at,
+        now=admitted_at,
         substance_history=f"{spec.drug.title()} {spec.daily_mg} mg/day for several years.",
     )
     assert admission.id is not None
     start = _plan_start(spec, admit_day, today)
     times = parse_times(ward.admin_times)
     schedule = build_schedule(
-        drug=spec.drug, daily_ug=daily_ug, recipe=spec.recipe, start=start, times=times,
+        drug=spec.drug,
+        daily_ug=daily_ug,
+        recipe=spec.recipe,
+        start=start,
+        times=times,
         to_drug=spec.to_drug,
     )
     plan_made_at = admitted_at + timedelta(hours=2)
     plan = save_plan_version(
-        session=session, actor=physician, admission_id=admission.id, schedule=schedule,
-        drug=spec.drug, to_drug=spec.to_drug, daily_ug=daily_ug, recipe=spec.recipe,
-        start_date=start, effective_from=start, times=times, stages=4, change="create",
-        reason="Admission taper plan agreed with the patient.", now=plan_made_at,
+        session=session,
+        actor=physician,
+        admission_id=admission.id,
+        schedule=schedule,
+        drug=spec.drug,
+        to_drug=spec.to_drug,
+        daily_ug=daily_ug,
+        recipe=spec.recipe,
+        start_date=start,
+        effective_from=start,
+        times=times,
+        stages=4,
+        change="create",
+        reason="Admission taper plan agreed with the patient.",
+        now=plan_made_at,
     )
-    end = now if spec.discharged_days_ago is None else now - timedelta(days=spec.discharged_days_ago)
+    end = (
+        now if spec.discharged_days_ago is None else now - timedelta(days=spec.discharged_days_ago)
+    )
     ensure_mar(
-        session, admission=admission, ward=ward, plan=plan, steps=schedule.steps,
-        through=today + timedelta(days=MAR_HORIZON_DAYS), now=plan_made_at,
+        session,
+        admission=admission,
+        ward=ward,
+        plan=plan,
+        steps=schedule.steps,
+        through=today + timedelta(days=MAR_HORIZON_DAYS),
+        now=plan_made_at,
     )
     step_starts = sorted({s.start for s in schedule.steps if s.kind != "baseline"})
-    _observations(session, nurse, admission.id, admitted_at, end, step_starts, spec, rng, tz)
+    latest = max((s for s in step_starts if s <= today), default=None)
+    worse_from = latest if spec.worsening else None
+    _observations(session, nurse, admission.id, admitted_at, end, step_starts, worse_from, rng, tz)
     _doses(session, nurse, admission.id, end, rng, spec)
     if spec.discharged_days_ago is not None:
         discharge(session=session, actor=nurse, admission_id=admission.id, at=end, now=end)
@@ -179,8 +261,13 @@ def _plan_start(spec: DemoPatient, admit_day: date, today: date) -> date:
     return start
 
 
-def _symptom_level(at: datetime, admitted_at: datetime, step_starts: list[date],
-                   spec: DemoPatient, tz: ZoneInfo) -> float:
+def _symptom_level(
+    at: datetime,
+    admitted_at: datetime,
+    step_starts: list[date],
+    worse_from: date | None,
+    tz: ZoneInfo,
+) -> float:
     """Expected CIWA-B total: settles over the stay, bumps for a few days after each cut,
     climbs steeply after the latest cut for a worsening patient."""
     days = (at - admitted_at).total_seconds() / 86400
@@ -191,7 +278,7 @@ def _symptom_level(at: datetime, admitted_at: datetime, step_starts: list[date],
         since = (at - datetime.combine(past[-1], time(8), tz)).total_seconds() / 86400
         if 0 <= since < 4:
             level += 6 * (1 - since / 4)
-        if spec.worsening and past[-1] == max(past) and 0 <= since:
+        if past[-1] == worse_from and 0 <= since:
             level += min(30.0, 12 * since)
     return level
 
@@ -207,29 +294,46 @@ def _ciwa_items(total: int, rng: random.Random) -> dict[int, int]:
     return items
 
 
-def _observations(session: Session, nurse: Actor, admission_id: int, admitted_at: datetime,
-                  end: datetime, step_starts: list[date], spec: DemoPatient,
-                  rng: random.Random, tz: ZoneInfo) -> None:
+def _observations(
+    session: Session,
+    nurse: Actor,
+    admission_id: int,
+    admitted_at: datetime,
+    end: datetime,
+    step_starts: list[date],
+    worse_from: date | None,
+    rng: random.Random,
+    tz: ZoneInfo,
+) -> None:
     at = admitted_at + timedelta(minutes=20)
     next_vitals = at
     while at <= end:
-        level = _symptom_level(at, admitted_at, step_starts, spec, tz)
+        level = _symptom_level(at, admitted_at, step_starts, worse_from, tz)
         total = max(0, round(rng.gauss(level, 2.5)))
         record_assessment(
-            session=session, actor=nurse, admission_id=admission_id, taken_at=at, now=at,
+            session=session,
+            actor=nurse,
+            admission_id=admission_id,
+            taken_at=at,
+            now=at,
             items=_ciwa_items(total, rng),
         )
         if at >= next_vitals:
             strain = max(0.0, level - 15)
             record_vitals(
-                session=session, actor=nurse, admission_id=admission_id, taken_at=at, now=at,
+                session=session,
+                actor=nurse,
+                admission_id=admission_id,
+                taken_at=at,
+                now=at,
                 heart_rate=round(rng.gauss(78 + strain * 1.2, 5)),
                 systolic=round(rng.gauss(124 + strain * 1.1, 7)),
                 diastolic=round(rng.gauss(78 + strain * 0.5, 5)),
                 temperature_c=round(rng.gauss(36.8 + strain * 0.02, 0.2), 1),
                 resp_rate=round(rng.gauss(15 + strain * 0.15, 1.2)),
                 spo2=min(100, round(rng.gauss(97, 1))),
-                supplemental_o2=False, consciousness="A",
+                supplemental_o2=False,
+                consciousness="A",
             )
             next_vitals = at + timedelta(hours=4)
         # CIWA-B every 4 h, every 2 h while moderate or worse.
@@ -239,8 +343,14 @@ def _observations(session: Session, nurse: Actor, admission_id: int, admitted_at
             at = next_vitals
 
 
-def _doses(session: Session, nurse: Actor, admission_id: int, end: datetime,
-           rng: random.Random, spec: DemoPatient) -> None:
+def _doses(
+    session: Session,
+    nurse: Actor,
+    admission_id: int,
+    end: datetime,
+    rng: random.Random,
+    spec: DemoPatient,
+) -> None:
     slots = session.exec(
         select(ScheduledDose)
         .where(
@@ -259,17 +369,34 @@ def _doses(session: Session, nurse: Actor, admission_id: int, end: datetime,
             missed_budget -= 1  # nobody charted it: the review jobs should catch this
             continue
         if roll < 0.03:
-            chart_dose(session=session, actor=nurse, scheduled_dose_id=slot.id, status="refused",
-                       at=slot.scheduled_at + timedelta(minutes=5),
-                       now=slot.scheduled_at + timedelta(minutes=6), reason_code="declined",
-                       reason_text="Said they felt they did not need it.")
+            chart_dose(
+                session=session,
+                actor=nurse,
+                scheduled_dose_id=slot.id,
+                status="refused",
+                at=slot.scheduled_at + timedelta(minutes=5),
+                now=slot.scheduled_at + timedelta(minutes=6),
+                reason_code="declined",
+                reason_text="Said they felt they did not need it.",
+            )
         elif roll < 0.05:
-            chart_dose(session=session, actor=nurse, scheduled_dose_id=slot.id, status="held",
-                       at=slot.scheduled_at + timedelta(minutes=10),
-                       now=slot.scheduled_at + timedelta(minutes=12), reason_code="too_drowsy")
+            chart_dose(
+                session=session,
+                actor=nurse,
+                scheduled_dose_id=slot.id,
+                status="held",
+                at=slot.scheduled_at + timedelta(minutes=10),
+                now=slot.scheduled_at + timedelta(minutes=12),
+                reason_code="too_drowsy",
+            )
         else:
             late = roll > 0.93
             delay = timedelta(minutes=rng.randint(75, 130) if late else rng.randint(-20, 25))
-            chart_dose(session=session, actor=nurse, scheduled_dose_id=slot.id, status="given",
-                       at=slot.scheduled_at + delay,
-                       now=slot.scheduled_at + delay + timedelta(minutes=2))
+            chart_dose(
+                session=session,
+                actor=nurse,
+                scheduled_dose_id=slot.id,
+                status="given",
+                at=slot.scheduled_at + delay,
+                now=slot.scheduled_at + delay + timedelta(minutes=2),
+            )

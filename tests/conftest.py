@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -68,6 +69,13 @@ def _fresh_sqlite(tmp_path: Path) -> str:
 
 @pytest.fixture
 def _fresh_postgresql() -> Iterator[str]:
+    with postgres_database() as url:
+        yield url
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new empty PostgreSQL database, dropped afterwards (skip, or fail in CI, if no server)."""
     if _PG_PROBLEM:
         _skip_or_fail(_PG_PROBLEM)
     name = f"tw_test_{uuid.uuid4().hex[:12]}"
@@ -110,11 +118,18 @@ def make_staff(session: Session) -> dict[str, Actor]:
     """One user per role plus a second nurse, as Actors."""
     actors: dict[str, Actor] = {}
     for username, role in (
-        ("nurse1", "nurse"), ("nurse2", "nurse"), ("doctor1", "physician"), ("admin1", "admin"),
+        ("nurse1", "nurse"),
+        ("nurse2", "nurse"),
+        ("doctor1", "physician"),
+        ("admin1", "admin"),
     ):
         user: User = create_user(
-            session=session, actor=SYSTEM, username=username, display_name=username.title(),
-            role=role, password="correct horse battery",
+            session=session,
+            actor=SYSTEM,
+            username=username,
+            display_name=username.title(),
+            role=role,
+            password="correct horse battery",
         )
         actors[username] = Actor(user.id, user.username, user.role)
     return actors
@@ -131,4 +146,6 @@ def ward(engine: Engine) -> Ward:
     from models.admissions import ensure_ward
 
     with transaction(engine) as session:
-        return ensure_ward(session=session, actor=SYSTEM, name="Test Ward", timezone="Europe/London")
+        return ensure_ward(
+            session=session, actor=SYSTEM, name="Test Ward", timezone="Europe/London"
+        )

@@ -23,8 +23,10 @@ def test_sign_in_page_then_shell_with_demo_patients(
     wait_for(browser, ".ag-row")
     admitted = [p for p in PATIENTS if p.discharged_days_ago is None]
     WebDriverWait(browser, 15).until(
-        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".ag-center-cols-container .ag-row"))
-        == len(admitted)
+        lambda d: (
+            len(d.find_elements(By.CSS_SELECTOR, ".ag-center-cols-container .ag-row"))
+            == len(admitted)
+        )
     )
     page = browser.find_element(By.TAG_NAME, "body").text
     for patient in admitted:

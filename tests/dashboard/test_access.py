@@ -29,8 +29,10 @@ def _callback_bodies(app: dash.Dash) -> list[dict[str, object]]:
     assert staff_client.get("/").status_code == 200
     bodies = []
     for key, spec in app.callback_map.items():
-        inputs = [{"id": i["id"], "property": i["property"], "value": None}
-                  for i in spec.get("inputs", [])]
+        inputs = [
+            {"id": i["id"], "property": i["property"], "value": None}
+            for i in spec.get("inputs", [])
+        ]
         bodies.append({"output": key, "outputs": [], "inputs": inputs, "changedPropIds": []})
     return bodies
 
@@ -91,24 +93,30 @@ def test_lockout_after_five_failures(app: dash.Dash) -> None:
 def test_sign_in_form_needs_its_csrf_token(app: dash.Dash) -> None:
     client: FlaskClient = app.server.test_client()
     csrf_token(client)
-    response = client.post("/login", data={"csrf": "forged", "username": "nurse1",
-                                           "password": "correct horse battery"})
+    response = client.post(
+        "/login", data={"csrf": "forged", "username": "nurse1", "password": "correct horse battery"}
+    )
     assert response.status_code == 400
 
 
 def test_cross_origin_posts_are_refused(app: dash.Dash) -> None:
     client = app.server.test_client()
     assert sign_in(client, "nurse1") == 302
-    response = client.post("/_dash-update-component", data="{}", content_type="application/json",
-                           headers={"Origin": "https://evil.example"})
+    response = client.post(
+        "/_dash-update-component",
+        data="{}",
+        content_type="application/json",
+        headers={"Origin": "https://evil.example"},
+    )
     assert response.status_code == 403
 
 
 def test_session_cookie_is_httponly_and_lax(app: dash.Dash) -> None:
     client = app.server.test_client()
     token = csrf_token(client)
-    response = client.post("/login", data={"csrf": token, "username": "nurse1",
-                                           "password": "correct horse battery"})
+    response = client.post(
+        "/login", data={"csrf": token, "username": "nurse1", "password": "correct horse battery"}
+    )
     cookie = response.headers.get("Set-Cookie", "")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
@@ -124,7 +132,13 @@ def test_sign_out_ends_the_session(app: dash.Dash) -> None:
 def test_next_cannot_send_users_off_site(app: dash.Dash) -> None:
     client = app.server.test_client()
     token = csrf_token(client)
-    response = client.post("/login", data={"csrf": token, "username": "nurse1",
-                                           "password": "correct horse battery",
-                                           "next": "//evil.example/x"})
+    response = client.post(
+        "/login",
+        data={
+            "csrf": token,
+            "username": "nurse1",
+            "password": "correct horse battery",
+            "next": "//evil.example/x",
+        },
+    )
     assert response.headers["Location"] == "/"

@@ -25,8 +25,14 @@ def _audit(session: Session, action: str) -> list[AuditEvent]:
 
 def test_create_user_hashes_and_audits(engine: Engine) -> None:
     with transaction(engine) as session:
-        user = create_user(session=session, actor=SYSTEM, username="Nurse.A",
-                           display_name="Nurse A", role="nurse", password="long enough pw")
+        user = create_user(
+            session=session,
+            actor=SYSTEM,
+            username="Nurse.A",
+            display_name="Nurse A",
+            role="nurse",
+            password="long enough pw",
+        )
     with Session(engine) as session:
         stored = session.get(User, user.id)
         assert stored is not None and stored.username == "nurse.a"
@@ -43,8 +49,12 @@ def test_create_user_refuses_bad_input_with_the_field(engine: Engine) -> None:
             ({"password": "short"}, "password"),
             ({"username": "bad name!"}, "username"),
         ):
-            args = {"username": "x1", "display_name": "X", "role": "nurse",
-                    "password": "long enough pw"} | kwargs
+            args = {
+                "username": "x1",
+                "display_name": "X",
+                "role": "nurse",
+                "password": "long enough pw",
+            } | kwargs
             with pytest.raises(FieldError) as caught:
                 create_user(session=session, actor=SYSTEM, **args)
             assert caught.value.field == field
@@ -52,46 +62,79 @@ def test_create_user_refuses_bad_input_with_the_field(engine: Engine) -> None:
 
 def test_only_admins_create_users(engine: Engine, staff: dict[str, Actor]) -> None:
     with transaction(engine) as session, pytest.raises(PermissionDenied):
-        create_user(session=session, actor=staff["nurse1"], username="sneaky",
-                    display_name="S", role="admin", password="long enough pw")
+        create_user(
+            session=session,
+            actor=staff["nurse1"],
+            username="sneaky",
+            display_name="S",
+            role="admin",
+            password="long enough pw",
+        )
 
 
 def test_authenticate_and_lock_out(engine: Engine, staff: dict[str, Actor]) -> None:
     with transaction(engine) as session:
-        assert authenticate(session=session, username="nurse1",
-                            password="correct horse battery", now=NOW) is not None
+        assert (
+            authenticate(
+                session=session, username="nurse1", password="correct horse battery", now=NOW
+            )
+            is not None
+        )
     for _ in range(5):
         with transaction(engine) as session:
-            assert authenticate(session=session, username="nurse1", password="nope",
-                                now=NOW) is None
+            assert (
+                authenticate(session=session, username="nurse1", password="nope", now=NOW) is None
+            )
     with transaction(engine) as session:
-        assert authenticate(session=session, username="nurse1",
-                            password="correct horse battery", now=NOW) is None
+        assert (
+            authenticate(
+                session=session, username="nurse1", password="correct horse battery", now=NOW
+            )
+            is None
+        )
         assert _audit(session, "user.locked")
     later = NOW + timedelta(minutes=16)
     with transaction(engine) as session:
-        assert authenticate(session=session, username="nurse1",
-                            password="correct horse battery", now=later) is not None
+        assert (
+            authenticate(
+                session=session, username="nurse1", password="correct horse battery", now=later
+            )
+            is not None
+        )
 
 
 def test_deactivated_users_cannot_sign_in(engine: Engine, staff: dict[str, Actor]) -> None:
     with transaction(engine) as session:
-        set_active(session=session, actor=staff["admin1"], user_id=staff["nurse2"].user_id or 0,
-                   active=False)
+        set_active(
+            session=session,
+            actor=staff["admin1"],
+            user_id=staff["nurse2"].user_id or 0,
+            active=False,
+        )
     with transaction(engine) as session:
-        assert authenticate(session=session, username="nurse2",
-                            password="correct horse battery", now=NOW) is None
+        assert (
+            authenticate(
+                session=session, username="nurse2", password="correct horse battery", now=NOW
+            )
+            is None
+        )
         assert len(_audit(session, "user.deactivate")) == 1
 
 
 def _admit(session: Session, ward: Ward, staff: dict[str, Actor], **overrides: object) -> Admission:
     args: dict[str, object] = {
-        "mrn": "mrn77", "family_name": "Doe", "given_name": "Jo", "birth_date": date(1980, 5, 1),
-        "sex": "female", "bed": "b3", "attending_id": staff["doctor1"].user_id,
-        "drug": "clonazepam", "daily_ug": 2000, "admitted_at": NOW - timedelta(hours=1),
+        "mrn": "mrn77",
+        "family_name": "Doe",
+        "given_name": "Jo",
+        "birth_date": date(1980, 5, 1),
+        "sex": "female",
+        "bed": "b3",
+        "attending_id": staff["doctor1"].user_id,
+        "drug": "clonazepam",
+        "daily_ug": 2000,
+        "admitted_at": NOW - timedelta(hours=1),
     } | overrides
-    return admit(session=session, actor=staff["nurse1"], ward_id=ward.id or 0, now=NOW,
-                 **args)  # type: ignore[arg-type]
+    return admit(session=session, actor=staff["nurse1"], ward_id=ward.id or 0, now=NOW, **args)  # type: ignore[arg-type]
 
 
 def test_admission_is_written_with_its_audit_rows(
@@ -103,7 +146,9 @@ def test_admission_is_written_with_its_audit_rows(
         patient = session.exec(select(Patient)).one()
         assert patient.mrn == "MRN77" and admission.bed == "B3"
         assert {e.action for e in session.exec(select(AuditEvent)).all()} >= {
-            "patient.create", "admission.create"}
+            "patient.create",
+            "admission.create",
+        }
         event = _audit(session, "admission.create")[0]
         assert event.user_id == staff["nurse1"].user_id and event.entity_id == admission.id
 
@@ -116,9 +161,12 @@ def test_a_failed_admission_leaves_nothing_behind(
     assert set(caught.value.by_field()) == {"daily_mg", "bed", "sex"}
     with Session(engine) as session:
         assert session.exec(select(Patient)).all() == []
-        assert session.exec(
-            select(AuditEvent).where(col(AuditEvent.entity).in_(["patient", "admission"]))
-        ).all() == []
+        assert (
+            session.exec(
+                select(AuditEvent).where(col(AuditEvent.entity).in_(["patient", "admission"]))
+            ).all()
+            == []
+        )
 
 
 def test_a_database_failure_mid_write_rolls_back_the_audit_too(
