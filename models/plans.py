@@ -100,8 +100,13 @@ def save_plan_version(
         session.add(previous)
         session.flush()
         record_audit(
-            session, actor=actor, action="plan.supersede", entity="taper_plan",
-            entity_id=previous.id, before=before, after=snapshot(previous),
+            session,
+            actor=actor,
+            action="plan.supersede",
+            entity="taper_plan",
+            entity_id=previous.id,
+            before=before,
+            after=snapshot(previous),
         )
         version = previous.version + 1
     plan = TaperPlan(
@@ -152,7 +157,11 @@ def save_plan_version(
         now=now,
     )
     record_audit(
-        session, actor=actor, action="mar.regenerate", entity="taper_plan", entity_id=plan.id,
+        session,
+        actor=actor,
+        action="mar.regenerate",
+        entity="taper_plan",
+        entity_id=plan.id,
         after={"cancelled_slots": cancelled, "new_slots": made},
     )
     return plan
@@ -251,8 +260,12 @@ def stored_steps(session: Session, plan: TaperPlan) -> list[PlannedStep]:
         daily[row.drug] = row.daily_ug
     return [
         make_step(
-            index=index, start=start, daily_ug=daily, kind=kind,
-            times=parse_times(plan.times), table=plan.equivalence_table,
+            index=index,
+            start=start,
+            daily_ug=daily,
+            kind=kind,
+            times=parse_times(plan.times),
+            table=plan.equivalence_table,
         )
         for index, (start, kind, daily) in sorted(by_index.items())
     ]
@@ -283,8 +296,12 @@ def top_up_mar(*, session: Session, now: datetime) -> int:
     for admission, plan, ward in rows:
         today = now.astimezone(ZoneInfo(ward.timezone)).date()
         made += ensure_mar(
-            session, admission=admission, ward=ward, plan=plan,
+            session,
+            admission=admission,
+            ward=ward,
+            plan=plan,
             steps=stored_steps(session, plan),
-            through=today + timedelta(days=MAR_HORIZON_DAYS), now=now,
+            through=today + timedelta(days=MAR_HORIZON_DAYS),
+            now=now,
         )
     return made
