@@ -16,7 +16,13 @@ from typing import Any
 
 from models.clinical.drugs import DEFAULT_TABLE, EQUIVALENCE_TABLES, format_mg, mg_to_ug
 from models.clinical.recipes import PRESETS, preset
-from models.clinical.taper import DEFAULT_TIMES, PlannedStep, Schedule, build_schedule
+from models.clinical.taper import (
+    DEFAULT_STAGES,
+    DEFAULT_TIMES,
+    PlannedStep,
+    Schedule,
+    build_schedule,
+)
 from models.errors import FieldError, ValidationFailed
 
 # Engine field -> the option a user typed.
@@ -68,7 +74,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--to", dest="to_drug", help="substitute this drug, then taper it")
     tables = "|".join(EQUIVALENCE_TABLES)
     p.add_argument("--table", default=DEFAULT_TABLE, help=f"{tables} (default {DEFAULT_TABLE})")
-    p.add_argument("--stages", default="4", help="crossover stages, one a week (default 4)")
+    p.add_argument(
+        "--stages",
+        default=str(DEFAULT_STAGES),
+        help=f"crossover stages, one a week (default {DEFAULT_STAGES})",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 

@@ -51,6 +51,10 @@ from models.clinical.recipes import Phase, Recipe, RecipeError, parse_recipe
 from models.errors import FieldError
 
 DEFAULT_TIMES: tuple[time, ...] = (time(8, 0), time(20, 0))  # DESIGN.md default
+# Crossover: DESIGN.md default of 4 stages a week apart; one (low-authority) summary crosses over
+# in >= 4 weekly steps [S30]; NHS Scotland reviews 5-7 days after a switch [S26].
+DEFAULT_STAGES = 4  # [S30]
+DEFAULT_STAGE_INTERVAL_DAYS = 7  # [S30][S26]
 # ASAM 2025: cuts typically not more than 25 % per 2 weeks [S16][S17]. A step below 75 % of the
 # dose in force 14 days before it exceeds that ceiling.
 PACE_WINDOW_DAYS = 14  # [S16][S17]
@@ -124,8 +128,8 @@ def build_schedule(
     times: Sequence[time] = DEFAULT_TIMES,
     to_drug: str | None = None,
     table: str = DEFAULT_TABLE,
-    stages: int = 4,
-    stage_interval_days: int = 7,
+    stages: int = DEFAULT_STAGES,
+    stage_interval_days: int = DEFAULT_STAGE_INTERVAL_DAYS,
     units_ug: Mapping[str, int] | None = None,
 ) -> Schedule:
     plan = _plan(
@@ -233,8 +237,8 @@ def hold(
     times: Sequence[time] = DEFAULT_TIMES,
     to_drug: str | None = None,
     table: str = DEFAULT_TABLE,
-    stages: int = 4,
-    stage_interval_days: int = 7,
+    stages: int = DEFAULT_STAGES,
+    stage_interval_days: int = DEFAULT_STAGE_INTERVAL_DAYS,
     units_ug: Mapping[str, int] | None = None,
 ) -> tuple[PlannedStep, ...]:
     """Keep the dose in force on ``on``. With ``days``, every later step moves ``days`` later
@@ -281,8 +285,8 @@ def resume(
     times: Sequence[time] = DEFAULT_TIMES,
     to_drug: str | None = None,
     table: str = DEFAULT_TABLE,
-    stages: int = 4,
-    stage_interval_days: int = 7,
+    stages: int = DEFAULT_STAGES,
+    stage_interval_days: int = DEFAULT_STAGE_INTERVAL_DAYS,
     units_ug: Mapping[str, int] | None = None,
 ) -> tuple[PlannedStep, ...]:
     """End an open-ended hold: the recipe continues from the held dose, its next change on
@@ -320,8 +324,8 @@ def go_back(
     times: Sequence[time] = DEFAULT_TIMES,
     to_drug: str | None = None,
     table: str = DEFAULT_TABLE,
-    stages: int = 4,
-    stage_interval_days: int = 7,
+    stages: int = DEFAULT_STAGES,
+    stage_interval_days: int = DEFAULT_STAGE_INTERVAL_DAYS,
     units_ug: Mapping[str, int] | None = None,
 ) -> tuple[PlannedStep, ...]:
     """Return to the dose before the one in force on ``on`` (the step before that dose was first
@@ -369,8 +373,8 @@ def change_recipe(
     times: Sequence[time] = DEFAULT_TIMES,
     to_drug: str | None = None,
     table: str = DEFAULT_TABLE,
-    stages: int = 4,
-    stage_interval_days: int = 7,
+    stages: int = DEFAULT_STAGES,
+    stage_interval_days: int = DEFAULT_STAGE_INTERVAL_DAYS,
     units_ug: Mapping[str, int] | None = None,
 ) -> tuple[PlannedStep, ...]:
     """Taper on with ``recipe`` (the new one) from the dose in force on ``on``: that dose becomes
