@@ -24,8 +24,9 @@ from sqlalchemy import Connection, Insert, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from jobs.rules import DISCHARGED, Finding
+from jobs.rules import Finding
 from models.audit import SYSTEM
+from models.flags import DISCHARGED
 from models.tables import FLAG_SEVERITIES, Admission, AuditEvent, Flag
 
 SEVERITY_RANK: dict[str, int] = {name: rank for rank, name in enumerate(FLAG_SEVERITIES)}

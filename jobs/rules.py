@@ -40,6 +40,7 @@ from models.charting import REASONS_BY_STATUS
 from models.clinical.drugs import format_mg
 from models.clinical.news2 import HIGH_TOTAL, MEDIUM_TOTAL
 from models.clinical.scales import Band
+from models.flags import REVIEW_RULE_BY_NAME, ReviewRule
 from models.tables import (
     Admission,
     DoseAdministration,
@@ -84,11 +85,16 @@ RuleFunction = Callable[[Session, Ward, datetime], list[Finding]]
 
 @dataclass(frozen=True)
 class Rule:
-    name: str  # stored in Flag.rule
-    label: str  # shown to staff
-    source: str  # CLINICAL.md source ids, or "Local policy"
-    cleared: str  # recorded on the flag when the condition no longer holds
+    info: ReviewRule  # name, label, source and clearing reason (models.flags)
     find: RuleFunction
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def cleared(self) -> str:
+        return self.info.cleared
 
 
 # --- shared pieces ---------------------------------------------------------------------------
@@ -577,56 +583,16 @@ def vitals_overdue_rule(session: Session, ward: Ward, now: datetime) -> list[Fin
     return findings
 
 
-RULES: tuple[Rule, ...] = (
-    Rule(
-        "news2",
-        "NEWS2",
-        "RCP NEWS2 [S35]",
-        "The latest NEWS2 is below the trigger",
-        news2_rule,
-    ),
-    Rule(
-        "missed_dose",
-        "Missed dose",
-        "[S41]; window: ISMP [S37], local policy",
-        "The dose has been charted, or cancelled by a plan change",
-        missed_dose_rule,
-    ),
-    Rule(
-        "dose_skipped",
-        "Dose held or refused",
-        "[S23][S41]",
-        "The entry was marked entered in error",
-        dose_skipped_rule,
-    ),
-    Rule(
-        "worsening",
-        "Worsening score",
-        "Local policy",
-        "The latest CIWA-B is no longer rising",
-        worsening_rule,
-    ),
-    Rule(
-        "step_not_tolerated",
-        "Step not tolerated",
-        "[S16][S22]; margin: local policy",
-        "CIWA-B after the step is no longer above the margin, or a newer step or hold began",
-        step_not_tolerated_rule,
-    ),
-    Rule(
-        "assessment_overdue",
-        "CIWA-B overdue",
-        "Local policy [S10][S56]",
-        "A CIWA-B has been charted",
-        assessment_overdue_rule,
-    ),
-    Rule(
-        "vitals_overdue",
-        "Vital signs overdue",
-        "Local policy; hourly when urgent [S35]",
-        "Vital signs have been charted",
-        vitals_overdue_rule,
-    ),
+RULES: tuple[Rule, ...] = tuple(
+    Rule(REVIEW_RULE_BY_NAME[name], find)
+    for name, find in (
+        ("news2", news2_rule),
+        ("missed_dose", missed_dose_rule),
+        ("dose_skipped", dose_skipped_rule),
+        ("worsening", worsening_rule),
+        ("step_not_tolerated", step_not_tolerated_rule),
+        ("assessment_overdue", assessment_overdue_rule),
+        ("vitals_overdue", vitals_overdue_rule),
+    )
 )
 RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
-DISCHARGED = "The patient was discharged"

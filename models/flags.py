@@ -5,6 +5,7 @@ and the scanner never overwrite each other."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,64 @@ from models.tables import Flag, User
 
 FLAG_ROLES = ("nurse", "physician")
 NOTE_MAX = 1000  # Flag.acknowledge_note / resolve_note length
+
+
+@dataclass(frozen=True)
+class ReviewRule:
+    """What staff see of a review rule (the rule itself is in jobs.rules)."""
+
+    name: str  # stored in Flag.rule
+    label: str
+    source: str  # CLINICAL.md source ids, or "Local policy"
+    cleared: str  # recorded on its flag when the condition no longer holds
+
+
+REVIEW_RULES: tuple[ReviewRule, ...] = (
+    ReviewRule(
+        "news2",
+        "NEWS2",
+        "RCP NEWS2 clinical response [S35]",
+        "The latest NEWS2 is below the trigger",
+    ),
+    ReviewRule(
+        "missed_dose",
+        "Missed dose",
+        "[S41]; window: ISMP [S37] (local policy)",
+        "The dose has been charted, or cancelled by a plan change",
+    ),
+    ReviewRule(
+        "dose_skipped",
+        "Dose held or refused",
+        "Skipped doses worsen withdrawal [S23][S41]",
+        "The entry was marked entered in error",
+    ),
+    ReviewRule(
+        "worsening",
+        "Worsening score",
+        "Local policy (no published rule, CLINICAL.md §6)",
+        "The latest CIWA-B is no longer rising",
+    ),
+    ReviewRule(
+        "step_not_tolerated",
+        "Step not tolerated",
+        "[S16][S22]; margin: local policy",
+        "CIWA-B after the step is no longer above the margin, or a newer step or hold began",
+    ),
+    ReviewRule(
+        "assessment_overdue",
+        "CIWA-B overdue",
+        "Local policy, after [S10][S56]",
+        "A CIWA-B has been charted",
+    ),
+    ReviewRule(
+        "vitals_overdue",
+        "Vital signs overdue",
+        "Local policy; hourly when NEWS2 urgent [S35]",
+        "Vital signs have been charted",
+    ),
+)
+REVIEW_RULE_BY_NAME: dict[str, ReviewRule] = {rule.name: rule for rule in REVIEW_RULES}
+DISCHARGED = "The patient was discharged"  # why the flags of a discharged patient closed
 
 
 def acknowledge_flag(

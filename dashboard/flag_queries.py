@@ -1,0 +1,184 @@
+"""Read-side queries for review flags: the queue, the nav badge and the ward board. One SQL
+query per question; flags are unresolved ones (open or acknowledged) of admitted patients."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from dashboard.theme import FLAG_LEVEL
+from models.flags import REVIEW_RULE_BY_NAME
+from models.tables import FLAG_SEVERITIES, Admission, Flag, Patient, User
+
+# Most severe first: emergency, high, moderate, low.
+SEVERITY_ORDER: dict[str, int] = {name: rank for rank, name in enumerate(FLAG_SEVERITIES)}
+
+
+@dataclass(frozen=True)
+class QueueFlag:
+    id: int
+    admission_id: int
+    rule: str
+    subject: str
+    severity: str
+    message: str
+    status: str  # open | acknowledged
+    raised_at: datetime
+    updated_at: datetime
+    subject_at: datetime | None
+    acknowledged_by: str | None  # display name
+    acknowledged_at: datetime | None
+    acknowledge_note: str | None
+
+    @property
+    def level(self) -> int:
+        """The theme's severity level (0-4), shared with the board and the chart."""
+        return FLAG_LEVEL.get(self.severity, 0)
+
+    @property
+    def rule_label(self) -> str:
+        rule = REVIEW_RULE_BY_NAME.get(self.rule)
+        return rule.label if rule is not None else self.rule.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class QueuePatient:
+    admission_id: int
+    bed: str
+    name: str
+    mrn: str
+    flags: tuple[QueueFlag, ...]  # most severe, then newest, first
+
+    @property
+    def level(self) -> int:
+        return max(f.level for f in self.flags)
+
+
+def _unresolved_flags(
+    session: Session,
+    ward_id: int,
+    *,
+    severities: Collection[str] | None = None,
+    rules: Collection[str] | None = None,
+    include_acknowledged: bool = True,
+) -> list[tuple[QueueFlag, str, str, str]]:
+    acknowledger = aliased(User)
+    severity_rank = case(SEVERITY_ORDER, value=col(Flag.severity), else_=len(SEVERITY_ORDER))
+    query = (
+        select(Flag, col(acknowledger.display_name), Admission, Patient)
+        .join(Admission, col(Admission.id) == col(Flag.admission_id))
+        .join(Patient, col(Patient.id) == col(Admission.patient_id))
+        .outerjoin(acknowledger, col(acknowledger.id) == col(Flag.acknowledged_by))
+        .where(
+            col(Admission.ward_id) == ward_id,
+            col(Admission.discharged_at).is_(None),
+            col(Flag.status).in_(("open", "acknowledged") if include_acknowledged else ("open",)),
+        )
+        .order_by(severity_rank, col(Flag.raised_at).desc(), col(Flag.id).desc())
+    )
+    if severities:
+        query = query.where(col(Flag.severity).in_(list(severities)))
+    if rules:
+        query = query.where(col(Flag.rule).in_(list(rules)))
+    out = []
+    for flag, ack_name, admission, patient in session.exec(query).all():
+        assert flag.id is not None
+        out.append(
+            (
+                QueueFlag(
+                    id=flag.id,
+                    admission_id=flag.admission_id,
+                    rule=flag.rule,
+                    subject=flag.subject,
+                    severity=flag.severity,
+                    message=flag.message,
+                    status=flag.status,
+                    raised_at=flag.raised_at,
+                    updated_at=flag.updated_at,
+                    subject_at=flag.subject_at,
+                    acknowledged_by=ack_name,
+                    acknowledged_at=flag.acknowledged_at,
+                    acknowledge_note=flag.acknowledge_note,
+                ),
+                admission.bed,
+                f"{patient.family_name.upper()}, {patient.given_name}",
+                patient.mrn,
+            )
+        )
+    return out
+
+
+def open_flags_by_admission(session: Session, ward_id: int) -> dict[int, list[QueueFlag]]:
+    """Each admitted patient's unresolved flags (open and acknowledged; ``status`` tells
+    which), most severe then newest first. Patients without flags are absent."""
+    out: dict[int, list[QueueFlag]] = {}
+    for flag, *_ in _unresolved_flags(session, ward_id):
+        out.setdefault(flag.admission_id, []).append(flag)
+    return out
+
+
+def review_queue(
+    session: Session,
+    ward_id: int,
+    *,
+    severities: Collection[str] | None = None,
+    rules: Collection[str] | None = None,
+    include_acknowledged: bool = True,
+) -> list[QueuePatient]:
+    """Unresolved flags grouped by patient; patients ordered by their most severe flag, then
+    their newest flag; within a patient, most severe then newest first."""
+    grouped: dict[int, tuple[str, str, str, list[QueueFlag]]] = {}
+    for flag, bed, name, mrn in _unresolved_flags(
+        session,
+        ward_id,
+        severities=severities,
+        rules=rules,
+        include_acknowledged=include_acknowledged,
+    ):
+        grouped.setdefault(flag.admission_id, (bed, name, mrn, []))[3].append(flag)
+    patients = [
+        QueuePatient(admission_id, bed, name, mrn, tuple(flags))
+        for admission_id, (bed, name, mrn, flags) in grouped.items()
+    ]
+    patients.sort(
+        key=lambda p: (
+            -p.level,
+            -max(f.raised_at for f in p.flags).timestamp(),
+            p.bed,
+        )
+    )
+    return patients
+
+
+def open_flag_count(session: Session, ward_id: int) -> int:
+    """Flags waiting for someone (status open, not yet acknowledged): the nav badge."""
+    count = session.exec(
+        select(func.count())
+        .select_from(Flag)
+        .join(Admission, col(Admission.id) == col(Flag.admission_id))
+        .where(
+            col(Admission.ward_id) == ward_id,
+            col(Admission.discharged_at).is_(None),
+            col(Flag.status) == "open",
+        )
+    ).one()
+    return int(count)
+
+
+def status_counts(session: Session, ward_id: int) -> dict[str, int]:
+    rows = session.exec(
+        select(col(Flag.status), func.count())
+        .join(Admission, col(Admission.id) == col(Flag.admission_id))
+        .where(
+            col(Admission.ward_id) == ward_id,
+            col(Admission.discharged_at).is_(None),
+            col(Flag.status) != "resolved",
+        )
+        .group_by(col(Flag.status))
+    ).all()
+    return {status: int(n) for status, n in rows}
