@@ -17,7 +17,10 @@ from models.settings import Settings, get_settings
 
 # Page modules, each with PATH (or PATH_TEMPLATE), TITLE, layout(**kwargs) and
 # register_callbacks(app). Later pages add themselves here.
-PAGE_MODULES: tuple[str, ...] = ("dashboard.pages.board",)
+PAGE_MODULES: tuple[str, ...] = (
+    "dashboard.pages.board",
+    "dashboard.pages.queue",
+)
 
 
 def _page_modules() -> list[ModuleType]:

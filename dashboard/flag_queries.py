@@ -15,7 +15,7 @@ from dashboard.theme import FLAG_LEVEL
 from models.flags import REVIEW_RULE_BY_NAME
 from models.tables import FLAG_SEVERITIES, Admission, Flag, Patient, User
 
-# Most severe first: emergency, high, moderate, low.
+# Severity rank, low 0 ... emergency 3 (FLAG_SEVERITIES is mildest first).
 SEVERITY_ORDER: dict[str, int] = {name: rank for rank, name in enumerate(FLAG_SEVERITIES)}
 
 
@@ -68,7 +68,7 @@ def _unresolved_flags(
     include_acknowledged: bool = True,
 ) -> list[tuple[QueueFlag, str, str, str]]:
     acknowledger = aliased(User)
-    severity_rank = case(SEVERITY_ORDER, value=col(Flag.severity), else_=len(SEVERITY_ORDER))
+    severity_rank = case(SEVERITY_ORDER, value=col(Flag.severity), else_=-1)
     query = (
         select(Flag, col(acknowledger.display_name), Admission, Patient)
         .join(Admission, col(Admission.id) == col(Flag.admission_id))
@@ -79,7 +79,7 @@ def _unresolved_flags(
             col(Admission.discharged_at).is_(None),
             col(Flag.status).in_(("open", "acknowledged") if include_acknowledged else ("open",)),
         )
-        .order_by(severity_rank, col(Flag.raised_at).desc(), col(Flag.id).desc())
+        .order_by(severity_rank.desc(), col(Flag.raised_at).desc(), col(Flag.id).desc())
     )
     if severities:
         query = query.where(col(Flag.severity).in_(list(severities)))

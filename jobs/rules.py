@@ -483,9 +483,9 @@ def step_not_tolerated_rule(session: Session, ward: Ward, now: datetime) -> list
                 subject=f"step:{row.start_date.isoformat()}",
                 severity="high" if rise >= 2 * ward.step_margin_points else "moderate",
                 message=(
-                    f"CIWA-B mean {after_value:.0f} since the step of "
-                    f"{row.start_date:%d %b}, {before:.0f} before it "
-                    f"(+{rise:.0f}, margin {ward.step_margin_points}): consider holding"
+                    f"CIWA-B mean {after_value:.0f} since the step on {row.start_date:%d %b}, "
+                    f"{before:.0f} before (+{rise:.0f}; margin {ward.step_margin_points}): "
+                    "consider a hold"
                 ),
                 subject_at=row.start_at,
                 evidence_at=row.evidence_at,

@@ -259,7 +259,7 @@ def test_a_step_followed_by_higher_scores_suggests_a_hold(ward7: Ward7) -> None:
     ward7.scan(T0 + H)
     [flag] = ward7.flags("step_not_tolerated")
     assert flag.admission_id == patient and flag.subject == "step:2026-03-08"
-    assert flag.severity == "moderate" and "consider holding" in flag.message
+    assert flag.severity == "moderate" and "consider a hold" in flag.message
 
 
 def test_a_step_within_the_margin_is_tolerated(ward7: Ward7) -> None:

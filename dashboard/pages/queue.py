@@ -1,0 +1,472 @@
+"""The review queue: unresolved flags grouped by patient, most severe and newest first, one line
+each saying why, with a link to the chart at that moment. Nurses and physicians acknowledge (a
+note is optional) or resolve (a note is required). The nav badge counts flags nobody has
+acknowledged yet. Alert fatigue is the enemy: one line per flag, one card per patient."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import dash_mantine_components as dmc
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, hooks, html, no_update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from dashboard.components.charting_common import Refusal, attempt, format_local, level_chip
+from dashboard.context import current_actor, default_ward, engine, require_role
+from dashboard.flag_queries import (
+    QueueFlag,
+    QueuePatient,
+    open_flag_count,
+    review_queue,
+    status_counts,
+)
+from dashboard.theme import FLAG_LEVEL
+from models.db import read_session
+from models.flags import FLAG_ROLES, REVIEW_RULES, acknowledge_flag, resolve_flag
+from models.tables import FLAG_SEVERITIES, Admission, Flag, JobRun, Patient
+from models.types import utcnow
+
+PATH = "/queue"
+TITLE = "Review queue"
+REFRESH_MS = 30_000
+BADGE_ID = "nav-queue-badge"
+BADGE_INTERVAL_ID = "nav-queue-interval"
+# The scheduler scans every minute; a scan older than this means the jobs service is down.
+STALE_SCAN = timedelta(minutes=10)
+
+SEVERITY_LABEL = {"emergency": "Emergency", "high": "High", "moderate": "Moderate", "low": "Low"}
+SEVERITIES_WORST_FIRST = tuple(reversed(FLAG_SEVERITIES))
+ACTIONS = {"acknowledge": "Acknowledge", "resolve": "Resolve"}
+
+
+def _with_badge_interval(layout: Any) -> Any:
+    """Every page gets the interval that keeps the nav badge current (the badge is in the
+    shell, on every page)."""
+    return html.Div([layout, dcc.Interval(id=BADGE_INTERVAL_ID, interval=REFRESH_MS)])
+
+
+hooks.layout()(_with_badge_interval)  # once per process, at import, for the app's layout
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def chart_href(flag: QueueFlag) -> str:
+    """The patient chart at the moment the flag is about."""
+    href = f"/patient/{flag.admission_id}"
+    if flag.subject_at is not None:
+        href += f"?at={flag.subject_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+    return href
+
+
+def last_scan(session: Session) -> datetime | None:
+    return session.exec(
+        select(JobRun.finished_at)
+        .where(JobRun.job == "scan", col(JobRun.finished_at).is_not(None))
+        .order_by(col(JobRun.finished_at).desc())
+        .limit(1)
+    ).first()
+
+
+def _clean(values: Any, allowed: tuple[str, ...]) -> list[str]:
+    """Filter values from the browser, keeping only known ones (anything else is ignored)."""
+    if not isinstance(values, list):
+        return []
+    return [v for v in values if isinstance(v, str) and v in allowed]
+
+
+def queue_content(
+    db: Engine,
+    *,
+    severities: Any = None,
+    rules: Any = None,
+    show_acknowledged: Any = True,
+    can_act: bool,
+    now: datetime,
+) -> tuple[list[Any], Any]:
+    """The grouped list and the summary line, for the filters given."""
+    chosen = _clean(severities, FLAG_SEVERITIES)
+    rule_names = tuple(r.name for r in REVIEW_RULES)
+    with read_session(db) as session:
+        ward = default_ward(session)
+        assert ward.id is not None
+        patients = review_queue(
+            session,
+            ward.id,
+            severities=chosen if severities is not None else None,
+            rules=_clean(rules, rule_names) or None,
+            include_acknowledged=show_acknowledged is not False,
+        )
+        counts = status_counts(session, ward.id)
+        scanned = last_scan(session)
+    tz = ZoneInfo(ward.timezone)
+    if severities is not None and not chosen:
+        patients = []  # every severity unticked: show nothing rather than everything
+    body = [patient_card(p, tz, now, can_act) for p in patients] or [_empty(counts)]
+    return body, summary_line(counts, scanned, tz, now)
+
+
+def summary_line(
+    counts: dict[str, int], scanned: datetime | None, tz: tzinfo, now: datetime
+) -> Any:
+    parts = [
+        html.Span(f"{counts.get('open', 0)} open", className="tw-queue-count"),
+        html.Span(f"{counts.get('acknowledged', 0)} acknowledged", className="tw-queue-count"),
+    ]
+    if scanned is None:
+        parts.append(
+            html.Span(
+                "The review rules have not run yet.", className="tw-queue-stale", role="alert"
+            )
+        )
+    elif now - scanned > STALE_SCAN:
+        parts.append(
+            html.Span(
+                f"The review rules last ran {format_local(scanned, tz, now)}: the jobs service "
+                "may be stopped. Ask IT to check it.",
+                className="tw-queue-stale",
+                role="alert",
+            )
+        )
+    else:
+        parts.append(
+            html.Span(f"Rules checked {format_local(scanned, tz, now)}", className="tw-muted")
+        )
+    return parts
+
+
+def _empty(counts: dict[str, int]) -> html.Div:
+    if sum(counts.values()):
+        text = "No flags match these filters."
+    else:
+        text = "No open flags. Nothing is waiting for review."
+    return html.Div(text, className="tw-queue-empty", id="queue-empty")
+
+
+# --- drawing ---------------------------------------------------------------------------------
+
+
+def patient_card(patient: QueuePatient, tz: tzinfo, now: datetime, can_act: bool) -> html.Div:
+    count = len(patient.flags)
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Span(patient.bed, className="tw-queue-bed"),
+                    dcc.Link(
+                        patient.name,
+                        href=f"/patient/{patient.admission_id}",
+                        className="tw-queue-name",
+                    ),
+                    html.Span(f"MRN {patient.mrn}", className="tw-muted"),
+                    html.Span(f"{count} flag{'s' if count != 1 else ''}", className="tw-queue-n"),
+                ],
+                className="tw-queue-patient-head",
+            ),
+            html.Div([flag_line(f, tz, now, can_act) for f in patient.flags]),
+        ],
+        className="tw-queue-patient",
+        id={"type": "queue-patient", "admission": patient.admission_id},
+    )
+
+
+def flag_line(flag: QueueFlag, tz: tzinfo, now: datetime, can_act: bool) -> html.Div:
+    when = format_local(flag.subject_at or flag.raised_at, tz, now)
+    state: list[Any] = []
+    if flag.status == "acknowledged":
+        who = flag.acknowledged_by or "someone"
+        at = format_local(flag.acknowledged_at, tz, now) if flag.acknowledged_at else ""
+        state = [f"Acknowledged by {who} {at}".strip()]
+        if flag.acknowledge_note:
+            state.append(f": {flag.acknowledge_note}")
+    actions: list[Any] = []
+    if can_act:
+        if flag.status == "open":
+            actions.append(_action_button(flag, "acknowledge"))
+        actions.append(_action_button(flag, "resolve"))
+    return html.Div(
+        [
+            level_chip(SEVERITY_LABEL.get(flag.severity, flag.severity), flag.level),
+            html.Span(flag.rule_label, className="tw-queue-rule"),
+            html.Div(
+                [
+                    html.Span(flag.message, className="tw-queue-message", title=flag.message),
+                    html.Span(state, className="tw-queue-state") if state else None,
+                ],
+                className="tw-queue-why",
+            ),
+            dcc.Link(f"Chart at {when}", href=chart_href(flag), className="tw-queue-link"),
+            html.Div(actions, className="tw-queue-actions"),
+        ],
+        className=f"tw-queue-flag tw-queue-{flag.status}",
+        id={"type": "queue-flag", "flag": flag.id},
+    )
+
+
+def _action_button(flag: QueueFlag, action: str) -> dmc.Button:
+    return dmc.Button(
+        ACTIONS[action],
+        id={"type": "queue-act", "flag": flag.id, "action": action},
+        size="sm",
+        variant="filled" if action == "resolve" else "default",
+        **{"aria-label": f"{ACTIONS[action]}: {flag.message}"},
+    )
+
+
+def action_modal() -> dmc.Modal:
+    return dmc.Modal(
+        id="queue-modal",
+        title="",
+        opened=False,
+        size="lg",
+        children=dmc.Stack(
+            [
+                html.Div(id="queue-modal-what", className="tw-queue-modal-what"),
+                dmc.Textarea(
+                    id="queue-note",
+                    label="Note",
+                    autosize=True,
+                    minRows=3,
+                    size="md",
+                    **{"data-autofocus": True},
+                ),
+                html.Div(id="queue-modal-message", className="tw-form-message", role="alert"),
+                dmc.Group(
+                    [
+                        dmc.Button("Cancel", id="queue-cancel", variant="default", size="md"),
+                        dmc.Button("Save", id="queue-confirm", size="md"),
+                    ],
+                    justify="flex-end",
+                ),
+            ],
+            gap="sm",
+        ),
+    )
+
+
+def filters() -> dmc.Group:
+    rule_data = [{"value": r.name, "label": r.label} for r in REVIEW_RULES]
+    return dmc.Group(
+        [
+            dmc.ChipGroup(
+                [
+                    dmc.Chip(
+                        SEVERITY_LABEL[s],
+                        value=s,
+                        size="md",
+                        id={"type": "queue-severity-chip", "severity": s},
+                    )
+                    for s in SEVERITIES_WORST_FIRST
+                ],
+                id="queue-severity",
+                multiple=True,
+                value=list(SEVERITIES_WORST_FIRST),
+            ),
+            dmc.MultiSelect(
+                id="queue-rules",
+                data=rule_data,
+                value=[],
+                placeholder="All rules",
+                clearable=True,
+                size="md",
+                w=340,
+                **{"aria-label": "Rules"},
+            ),
+            dmc.Switch(
+                id="queue-acknowledged",
+                label="Show acknowledged",
+                checked=True,
+                size="md",
+            ),
+        ],
+        gap="lg",
+        className="tw-queue-filters",
+    )
+
+
+def layout(**_: Any) -> html.Div:
+    actor = current_actor()
+    can_act = actor.role in FLAG_ROLES
+    now = utcnow()
+    body, summary = queue_content(engine(), can_act=can_act, now=now)
+    return html.Div(
+        [
+            html.Div(
+                [
+                    dmc.Title("Review queue", order=2, className="tw-page-title"),
+                    html.Div(summary, id="queue-summary", className="tw-queue-summary"),
+                ],
+                className="tw-queue-head",
+            ),
+            filters(),
+            None
+            if can_act
+            else html.Div(
+                "Nurses and physicians acknowledge and resolve flags; you can view them.",
+                className="tw-readonly-note",
+            ),
+            html.Div(body, id="queue-list"),
+            action_modal(),
+            dcc.Store(id="queue-pending"),
+            dcc.Store(id="queue-changed"),
+            dcc.Interval(id="queue-refresh", interval=REFRESH_MS),
+        ],
+        className="tw-queue",
+    )
+
+
+# --- acting ----------------------------------------------------------------------------------
+
+
+def act_on_flag(
+    db: Engine, *, action: str, flag_id: int, note: str | None, now: datetime
+) -> Flag | Refusal:
+    """Acknowledge or resolve as the signed-in user: the flag, or a Refusal to show."""
+    actor = require_role(*FLAG_ROLES)
+    operation = acknowledge_flag if action == "acknowledge" else resolve_flag
+    return attempt(
+        db,
+        lambda session: operation(
+            session=session, actor=actor, flag_id=flag_id, note=note, now=now
+        ),
+    )
+
+
+def badge_text(db: Engine) -> str:
+    with read_session(db) as session:
+        ward = default_ward(session)
+        assert ward.id is not None
+        count = open_flag_count(session, ward.id)
+    return str(count) if count else ""
+
+
+def register_callbacks(app: Dash) -> None:
+    @app.callback(
+        Output(BADGE_ID, "children"),
+        Input(BADGE_INTERVAL_ID, "n_intervals"),
+        Input("_pages_location", "pathname"),
+    )
+    def _badge(_: Any, __: Any) -> str:
+        current_actor()
+        return badge_text(engine())
+
+    @app.callback(
+        Output("queue-list", "children"),
+        Output("queue-summary", "children"),
+        Input("queue-severity", "value"),
+        Input("queue-rules", "value"),
+        Input("queue-acknowledged", "checked"),
+        Input("queue-changed", "data"),
+        Input("queue-refresh", "n_intervals"),
+        prevent_initial_call=True,
+    )
+    def _refresh(
+        severities: Any, rules: Any, acknowledged: Any, _changed: Any, _tick: Any
+    ) -> tuple[Any, Any]:
+        actor = current_actor()
+        return queue_content(
+            engine(),
+            severities=severities,
+            rules=rules,
+            show_acknowledged=acknowledged,
+            can_act=actor.role in FLAG_ROLES,
+            now=utcnow(),
+        )
+
+    @app.callback(
+        Output("queue-modal", "opened"),
+        Output("queue-modal", "title"),
+        Output("queue-modal-what", "children"),
+        Output("queue-note", "label"),
+        Output("queue-note", "value"),
+        Output("queue-note", "error"),
+        Output("queue-modal-message", "children"),
+        Output("queue-confirm", "children"),
+        Output("queue-pending", "data"),
+        Input({"type": "queue-act", "flag": ALL, "action": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def _open(_clicks: list[Any]) -> tuple[Any, ...]:
+        require_role(*FLAG_ROLES)
+        trigger = ctx.triggered_id
+        clicked = bool(ctx.triggered and ctx.triggered[0].get("value"))
+        if not clicked or not isinstance(trigger, dict) or trigger.get("action") not in ACTIONS:
+            return (no_update,) * 9
+        action, flag_id = str(trigger["action"]), int(trigger["flag"])
+        what = _flag_summary(flag_id)
+        label = "Note (optional)" if action == "acknowledge" else "How was it dealt with?"
+        title = f"{ACTIONS[action]} flag"
+        pending = {"action": action, "flag": flag_id}
+        return True, title, what, label, "", None, "", ACTIONS[action], pending
+
+    @app.callback(
+        Output("queue-modal", "opened", allow_duplicate=True),
+        Output("queue-note", "error", allow_duplicate=True),
+        Output("queue-modal-message", "children", allow_duplicate=True),
+        Output("queue-changed", "data"),
+        Output(BADGE_ID, "children", allow_duplicate=True),
+        Input("queue-confirm", "n_clicks"),
+        State("queue-note", "value"),
+        State("queue-pending", "data"),
+        prevent_initial_call=True,
+    )
+    def _confirm(clicks: Any, note: Any, pending: Any) -> tuple[Any, ...]:
+        require_role(*FLAG_ROLES)
+        if not clicks or not isinstance(pending, dict):
+            return (no_update,) * 5
+        action, flag_id = pending.get("action"), pending.get("flag")
+        if action not in ACTIONS or not isinstance(flag_id, int):
+            return False, None, "", no_update, no_update
+        now = utcnow()
+        outcome = act_on_flag(
+            engine(),
+            action=str(action),
+            flag_id=flag_id,
+            note=note if isinstance(note, str) else None,
+            now=now,
+        )
+        if isinstance(outcome, Refusal):
+            at_field = outcome.fields.get("note")
+            changed = now.isoformat() if outcome.conflict else no_update
+            # A problem with the note is shown at the note; anything else under it.
+            return True, at_field, "" if at_field else outcome.message, changed, no_update
+        return False, None, "", now.isoformat(), badge_text(engine())
+
+    @app.callback(
+        Output("queue-modal", "opened", allow_duplicate=True),
+        Input("queue-cancel", "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def _cancel(_: Any) -> bool:
+        require_role(*FLAG_ROLES)
+        return False
+
+
+def _flag_summary(flag_id: int) -> Any:
+    with read_session(engine()) as session:
+        row = session.exec(
+            select(Flag, Admission, Patient)
+            .join(Admission, col(Admission.id) == col(Flag.admission_id))
+            .join(Patient, col(Patient.id) == col(Admission.patient_id))
+            .where(col(Flag.id) == flag_id)
+        ).first()
+    if row is None:
+        return "This flag no longer exists; refresh the queue."
+    flag, admission, patient = row
+    level = FLAG_LEVEL.get(flag.severity, 0)
+    return [
+        html.Div(
+            f"{admission.bed} · {patient.family_name.upper()}, {patient.given_name}",
+            className="tw-queue-modal-patient",
+        ),
+        html.Div(
+            [
+                level_chip(SEVERITY_LABEL.get(flag.severity, flag.severity), level),
+                " ",
+                flag.message,
+            ],
+        ),
+    ]
