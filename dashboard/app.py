@@ -19,7 +19,9 @@ from models.settings import Settings, get_settings
 # register_callbacks(app). Later pages add themselves here.
 PAGE_MODULES: tuple[str, ...] = (
     "dashboard.pages.board",
-    "dashboard.pages.queue",
+    "dashboard.pages.paper_patient",
+    "dashboard.pages.rounds",
+    "dashboard.pages.paper_rounds",
 )
 
 

@@ -718,7 +718,12 @@ class RoundsSummary:
 
 
 def rounds_summaries(
-    session: Session, ward: Ward, *, now: datetime, attending_id: int | None = None
+    session: Session,
+    ward: Ward,
+    *,
+    now: datetime,
+    attending_id: int | None = None,
+    admission_id: int | None = None,
 ) -> list[RoundsSummary]:
     """Every admitted patient of the ward (or of one attending), in bed order: eight queries
     whatever the number of patients."""
@@ -732,7 +737,9 @@ def rounds_summaries(
     )
     if attending_id is not None:
         query = query.where(col(Admission.attending_id) == attending_id)
-    admitted = list(session.exec(query))
+    if admission_id is not None:
+        query = query.where(col(Admission.id) == admission_id)
+    admitted = sorted(session.exec(query), key=lambda row: bed_order(row[0].bed))
     ids = [adm.id for adm, _, _ in admitted if adm.id is not None]
     if not ids:
         return []
@@ -824,6 +831,13 @@ def rounds_summaries(
             )
         )
     return out
+
+
+def bed_order(bed: str) -> tuple[str, int, str]:
+    """Beds in ward order: B2 before B10."""
+    digits = "".join(ch for ch in bed if ch.isdigit())
+    prefix = bed.split(digits, 1)[0] if digits else bed
+    return (prefix, int(digits) if digits else 0, bed)
 
 
 def _last_notes(session: Session, ids: list[int]) -> dict[int, tuple[RoundsNote, str]]:

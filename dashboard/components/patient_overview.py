@@ -1,17 +1,282 @@
 """The patient overview: taper and symptoms on one time axis, and the taper plan panel.
 
 Owned by the rounds work (issue 5); the patient page (dashboard/pages/patient.py) shows
-``overview()`` in its first tab and calls ``register_callbacks(app)`` once.
+``overview()`` in its first tab and calls ``register_callbacks(app)`` once. The rounds page
+shows ``chart_block()`` too and also calls ``register_callbacks``; a second call is a no-op.
+
+The chart is drawn once; a 30-second interval then appends what was charted since as a Dash
+Patch (extending the traces), and redraws only when something other than an append happened
+(a new plan version, an entry marked in error, a flag's status change).
 """
 
 from __future__ import annotations
 
-from dash import Dash, html
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import dash_mantine_components as dmc
+from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash import Patch as DashPatch
+from sqlmodel import Session
+
+from dashboard.chart_queries import ChartCursor, chart_append, patient_chart
+from dashboard.components import plan_panel
+from dashboard.components.taper_chart import (
+    FIGURE_HEIGHT,
+    PANELS,
+    RANGES,
+    KeyEntry,
+    append_patch,
+    build_chart,
+    chart_key,
+    ciwa_top,
+    news2_top,
+    now_shape_index,
+    trace_index,
+    x_range,
+    y_axes,
+)
+from dashboard.context import current_actor, engine
+from models.types import utcnow
+
+REFRESH_MS = 30_000
+# Around a moment the review queue links to: this much either side (local policy for display).
+AT_SPAN = timedelta(hours=36)
+GRAPH_CONFIG: Any = {"displayModeBar": False, "responsive": True, "scrollZoom": False}
+
+
+def _figure_and_meta(
+    admission_id: int, *, range_key: str, at: str | None = None
+) -> tuple[Any, dict[str, Any]] | None:
+    now = utcnow()
+    with Session(engine()) as session:
+        chart = patient_chart(session, admission_id, now=now, range_key=range_key)
+    if chart is None:
+        return None
+    fig = build_chart(chart.chart)
+    if at:
+        try:
+            moment = datetime.fromisoformat(at)
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            local = moment.astimezone(ZoneInfo(chart.chart.timezone)).replace(tzinfo=None)
+            fig.update_xaxes(
+                range=[
+                    (local - AT_SPAN).isoformat(sep=" ", timespec="minutes"),
+                    (local + AT_SPAN).isoformat(sep=" ", timespec="minutes"),
+                ]
+            )
+    meta = {
+        "admission_id": admission_id,
+        "timezone": chart.chart.timezone,
+        "admitted_at": chart.chart.admitted_at.isoformat(),
+        "discharged_at": (
+            chart.chart.discharged_at.isoformat() if chart.chart.discharged_at else None
+        ),
+        "drugs": list(chart.chart.drugs),
+        "traces": trace_index(fig),
+        "y_axes": y_axes(fig),
+        "ciwa_top": ciwa_top(max((a.total for a in chart.chart.assessments), default=0)),
+        "news2_top": news2_top(max((v.news2_total for v in chart.chart.vitals), default=0)),
+        "now_shape": now_shape_index(fig),
+        "cursor": chart.cursor.to_json(),
+    }
+    return fig, meta
+
+
+# Plotly marker symbols as the characters the key shows (same shape, same colour).
+GLYPHS = {
+    "circle": "●",
+    "diamond": "◆",
+    "star": "★",
+    "square": "■",
+    "triangle-down": "▼",
+    "circle-open": "○",
+    "x-thin-open": "✕",
+}
+
+
+CSS_DASH = {"solid": "solid", "dash": "dashed", "dot": "dotted"}
+
+
+def key_item(entry: KeyEntry) -> html.Span:
+    if entry.symbol is not None:
+        mark = html.Span(
+            GLYPHS.get(entry.symbol, "●"), className="tw-key-glyph", style={"color": entry.colour}
+        )
+    else:
+        mark = html.Span(
+            className="tw-key-line",
+            style={"borderTop": f"3px {CSS_DASH.get(entry.dash or '', 'solid')} {entry.colour}"},
+        )
+    return html.Span([mark, entry.label], className="tw-key-item")
+
+
+def chart_key_view(drugs: tuple[str, ...]) -> html.Div:
+    return html.Div([key_item(e) for e in chart_key(drugs)], className="tw-key", id="ov-key")
+
+
+def _data_admission(admission_id: int) -> dict[str, Any]:
+    return {"data-admission": str(admission_id)}
+
+
+def chart_block(admission_id: int, at: str | None = None) -> html.Section:
+    built = _figure_and_meta(admission_id, range_key="7d", at=at)
+    if built is None:
+        return html.Section(dmc.Alert("No such admission.", color="red"), id="ov-chart")
+    fig, meta = built
+    ranges = [{"value": key, "label": label} for key, (label, _, _) in RANGES.items()]
+    return html.Section(
+        [
+            dmc.Group(
+                [
+                    dmc.Title("Taper and symptoms", order=3),
+                    dmc.SegmentedControl(
+                        id="ov-range",
+                        data=ranges,
+                        value="7d",
+                        size="md",
+                        className="tw-no-print",
+                    ),
+                    dmc.Text(
+                        f"Ward time ({meta['timezone']}). Dashed: planned. Shading: CIWA-B "
+                        "bands and NEWS2 response levels.",
+                        size="sm",
+                        c="dimmed",
+                    ),
+                ],
+                justify="space-between",
+            ),
+            chart_key_view(tuple(meta["drugs"])),
+            dcc.Graph(
+                id="ov-graph",
+                figure=fig,
+                config=GRAPH_CONFIG,
+                style={"height": f"{FIGURE_HEIGHT}px"},
+                className="tw-chart",
+            ),
+            dcc.Store(id="ov-meta", data=meta),
+            dcc.Store(id="ov-refresh", data=None),
+            dcc.Interval(id="ov-interval", interval=REFRESH_MS),
+        ],
+        className="tw-card tw-chart-card",
+        id="ov-chart",
+        **_data_admission(admission_id),
+    )
 
 
 def overview(admission_id: int, at: str | None = None) -> html.Div:
-    return html.Div(id="patient-overview", **{"data-admission": str(admission_id)})
+    current_actor()
+    return html.Div(
+        [
+            chart_block(admission_id, at),
+            plan_panel.panel(admission_id),
+            html.A(
+                "Print the MAR and CIWA-B sheets",
+                href=f"/patient/{admission_id}/print",
+                className="tw-print-link tw-no-print",
+                target="_blank",
+            ),
+        ],
+        id="patient-overview",
+        className="tw-overview",
+        **_data_admission(admission_id),
+    )
+
+
+def _range_patch(meta: dict[str, Any], range_key: str) -> DashPatch:
+    window = x_range(
+        range_key,
+        now=utcnow(),
+        admitted_at=datetime.fromisoformat(meta["admitted_at"]),
+        discharged_at=(
+            datetime.fromisoformat(meta["discharged_at"]) if meta["discharged_at"] else None
+        ),
+        timezone=meta["timezone"],
+    )
+    patch = DashPatch()
+    for i in range(1, len(PANELS) + 1):
+        patch["layout"][f"xaxis{i if i > 1 else ''}"]["range"] = window
+    return patch
 
 
 def register_callbacks(app: Dash) -> None:
-    return None
+    if getattr(app, "_tw_overview_callbacks", False):
+        return
+    app._tw_overview_callbacks = True  # type: ignore[attr-defined]
+    plan_panel.register_callbacks(app)
+
+    @app.callback(
+        Output("ov-graph", "figure", allow_duplicate=True),
+        Input("ov-range", "value"),
+        State("ov-meta", "data"),
+        prevent_initial_call=True,
+    )
+    def _range(range_key: str | None, meta: dict[str, Any] | None) -> Any:
+        current_actor()
+        if not meta or range_key not in RANGES:
+            return no_update
+        return _range_patch(meta, range_key)
+
+    @app.callback(
+        Output("ov-graph", "figure", allow_duplicate=True),
+        Output("ov-meta", "data", allow_duplicate=True),
+        Input("ov-interval", "n_intervals"),
+        State("ov-meta", "data"),
+        State("ov-range", "value"),
+        prevent_initial_call=True,
+    )
+    def _refresh(_: int | None, meta: dict[str, Any] | None, range_key: str | None) -> Any:
+        current_actor()
+        if not meta:
+            return no_update, no_update
+        return refresh(meta, range_key or "7d")
+
+    @app.callback(
+        Output("ov-graph", "figure", allow_duplicate=True),
+        Output("ov-meta", "data", allow_duplicate=True),
+        Input("ov-refresh", "data"),
+        State("ov-meta", "data"),
+        State("ov-range", "value"),
+        prevent_initial_call=True,
+    )
+    def _redraw(signal: Any, meta: dict[str, Any] | None, range_key: str | None) -> Any:
+        current_actor()
+        if not meta or not signal:
+            return no_update, no_update
+        built = _figure_and_meta(int(meta["admission_id"]), range_key=range_key or "7d")
+        return built if built is not None else (no_update, no_update)
+
+
+def refresh(meta: dict[str, Any], range_key: str) -> tuple[Any, Any]:
+    """The interval's answer: a Patch appending what is new, or the whole figure when an
+    append cannot express what changed."""
+    admission_id = int(meta["admission_id"])
+    cursor = ChartCursor.from_json(meta["cursor"])
+    now = utcnow()
+    with Session(engine()) as session:
+        found = chart_append(session, admission_id, cursor, now=now)
+    if found is None:
+        built = _figure_and_meta(admission_id, range_key=range_key)
+        return built if built is not None else (no_update, no_update)
+    update, latest = found
+    patch = append_patch(
+        update,
+        traces=meta["traces"],
+        y_axes=meta["y_axes"],
+        ciwa_top_now=meta["ciwa_top"],
+        news2_top_now=meta["news2_top"],
+        now_shape=meta["now_shape"],
+    )
+    new_meta = dict(meta, cursor=latest.to_json())
+    if update.assessments:
+        new_meta["ciwa_top"] = max(
+            meta["ciwa_top"], ciwa_top(max(a.total for a in update.assessments))
+        )
+    if update.vitals:
+        new_meta["news2_top"] = max(
+            meta["news2_top"], news2_top(max(v.news2_total for v in update.vitals))
+        )
+    return patch, new_meta

@@ -173,6 +173,34 @@ PANELS: tuple[Panel, ...] = (
 ROW = {panel.key: i + 1 for i, panel in enumerate(PANELS)}
 FIGURE_HEIGHT = 1040
 
+
+@dataclass(frozen=True)
+class KeyEntry:
+    """One entry of the chart's key: a marker (``symbol``) or a line (``dash``)."""
+
+    label: str
+    colour: str
+    symbol: str | None = None
+    dash: str | None = None
+
+
+def chart_key(drugs: Sequence[str]) -> list[KeyEntry]:
+    """The key to every series, whether or not it has data yet (plotly's own legend hides
+    empty traces, and a key that changes as doses are charted would move the layout)."""
+    entries = [
+        KeyEntry(f"{drug.capitalize()} mg/day", DRUG_COLOURS[i % 2], dash="solid")
+        for i, drug in enumerate(drugs)
+    ]
+    entries += [
+        KeyEntry("Diazepam-equivalent mg/day (right axis)", DE_COLOUR, dash="dot"),
+        KeyEntry("Planned", INK, dash="dash"),
+        KeyEntry("Plan version", PLAN_COLOUR, dash="solid"),
+        KeyEntry("Taper step", STEP_COLOUR, dash="dot"),
+    ]
+    entries += [KeyEntry(s.label, s.colour, symbol=s.symbol) for s in MAR_STYLES.values()]
+    return entries
+
+
 # --- helpers ------------------------------------------------------------------------------
 
 
@@ -357,19 +385,6 @@ def _dose_traces(fig: go.Figure, data: ChartInput, local: Callable[[datetime], s
             col=1,
             secondary_y=secondary,
         )
-    fig.add_trace(
-        go.Scatter(
-            x=[None],
-            y=[None],
-            mode="lines",
-            name="Planned (dashed)",
-            uid="legend:planned",
-            line={"color": INK, "dash": "dash", "width": 2},
-            hoverinfo="skip",
-        ),
-        row=ROW["dose"],
-        col=1,
-    )
 
 
 def _drug_dose(steps: Sequence[DoseStep], drug: str) -> Callable[[DoseStep], float | None]:
@@ -525,7 +540,8 @@ def _layout(fig: go.Figure, data: ChartInput, axes: _Axes) -> None:
     highest_news2 = max((v.news2_total for v in data.vitals), default=0)
     fig.update_layout(
         height=FIGURE_HEIGHT,
-        margin={"l": 84, "r": 150, "t": 70, "b": 40},
+        margin={"l": 84, "r": 150, "t": 34, "b": 40},
+        showlegend=False,  # the key is drawn beside the figure (chart_key): always complete
         paper_bgcolor="#FFFFFF",
         plot_bgcolor="#FFFFFF",
         font={
@@ -535,15 +551,6 @@ def _layout(fig: go.Figure, data: ChartInput, axes: _Axes) -> None:
         },
         hovermode="closest",
         hoverlabel={"font": {"size": 14}},
-        legend={
-            "orientation": "h",
-            "x": 0,
-            "y": 1.0,
-            "yanchor": "bottom",
-            "xanchor": "left",
-            "font": {"size": 13},
-            "itemsizing": "constant",
-        },
         uirevision="taper-chart",
         dragmode="pan",
     )
@@ -734,7 +741,7 @@ def _markers(
             y=1.0,
             yanchor="bottom",
             xanchor="center",
-            text=f"v{version.version} {version.change}",
+            text=f"v{version.version} {VERSION_TAGS.get(version.change, version.change)}",
             showarrow=False,
             font={"size": 12, "color": "#FFFFFF"},
             bgcolor=PLAN_COLOUR,
@@ -759,15 +766,33 @@ def _markers(
             font={"size": 12, "color": NOW_COLOUR},
             name="now-label",
         )
-    for flag in data.flags:
-        fig.add_annotation(**flag_annotation(flag, local, axes.y["ciwa"]))
+    for flag, row in zip(data.flags, flag_rows(data.flags), strict=True):
+        fig.add_annotation(**flag_annotation(flag, local, axes.y["ciwa"], row=row))
 
 
 FLAG_LABEL_MAX = 22
+VERSION_TAGS = {"create": "new plan", "back": "back a step", "recipe": "new recipe"}
+
+
+# Flags closer together than this are drawn on separate rows so their labels do not overlap.
+FLAG_ROW_GAP = timedelta(hours=20)
+FLAG_ROWS = 3
+
+
+def flag_rows(flags: Sequence[FlagMark]) -> list[int]:
+    """A row (0 = top) for each flag: the first row whose last flag is far enough before it."""
+    rows = [0] * len(flags)
+    last: dict[int, datetime] = {}
+    for i in sorted(range(len(flags)), key=lambda i: flags[i].at):
+        at = flags[i].at
+        free = [r for r in range(FLAG_ROWS) if r not in last or at - last[r] >= FLAG_ROW_GAP]
+        rows[i] = free[0] if free else i % FLAG_ROWS
+        last[rows[i]] = at
+    return rows
 
 
 def flag_annotation(
-    flag: FlagMark, local: Callable[[datetime], str], ciwa_y: str
+    flag: FlagMark, local: Callable[[datetime], str], ciwa_y: str, *, row: int = 0
 ) -> dict[str, Any]:
     tone = LEVELS[FLAG_LEVEL.get(flag.severity, 1)]
     label = flag.rule.replace("_", " ")
@@ -777,7 +802,7 @@ def flag_annotation(
         "x": local(flag.at),
         "xref": "x",
         "yref": f"{ciwa_y} domain",
-        "y": 0.96,
+        "y": 0.96 - 0.16 * row,
         "text": f"⚑ {label}",
         "showarrow": True,
         "arrowhead": 2,

@@ -20,6 +20,7 @@ from dashboard.components.taper_chart import (
     VitalsPoint,
     append_patch,
     build_chart,
+    chart_key,
     now_shape_index,
     trace_index,
     x_range,
@@ -130,7 +131,10 @@ def test_each_administration_kind_has_its_own_shape_and_colour_and_hover_detail(
     assert list(given.x) == ["2026-03-09 08:05"] and list(given.hovertext) == ["g"]
     assert list(missed.x) == ["2026-03-09 20:00"] and list(missed.y) == ["clonazepam"]
     assert list(_trace(fig, "mar:held").x) == []  # present, empty: the legend key stays whole
-    assert all(_trace(fig, f"mar:{key}").showlegend is not False for key in MAR_STYLES)
+    key = {entry.label: entry for entry in chart_key(("clonazepam",))}
+    for style in MAR_STYLES.values():  # the key lists every kind, charted or not
+        assert (key[style.label].symbol, key[style.label].colour) == (style.symbol, style.colour)
+    assert key["Planned"].dash == "dash" and fig.layout.showlegend is False
 
 
 def test_ciwa_b_points_and_band_shading_use_the_theme_colours() -> None:

@@ -1,0 +1,997 @@
+"""The taper plan panel: the current plan version, its steps with how each was tolerated, the
+version history, and the physician's plan changes (each previewed before it is saved).
+
+The change form is shared with the rounds page (``change_form`` with its own id prefix).
+Every change is refused server-side unless the signed-in user is a physician: the callbacks
+answer 403 and the domain (models.plan_changes) raises PermissionDenied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import dash_mantine_components as dmc
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from sqlmodel import Session
+
+from dashboard.chart_queries import PlanPanelData, StepTolerance, plan_panel_data
+from dashboard.context import current_actor, engine, require_role
+from models.clinical.drugs import DRUGS, EQUIVALENCE_TABLES, format_mg, mg_to_ug
+from models.clinical.recipes import PRESETS
+from models.clinical.taper import PlannedStep
+from models.db import transaction
+from models.errors import ConflictError, FieldError, PermissionDenied, ValidationFailed
+from models.plan_changes import (
+    CHANGE_LABELS,
+    MAX_HOLD_DAYS,
+    NewPlan,
+    PlanChange,
+    Preview,
+    apply_change,
+    create_plan,
+    on_open_hold,
+    preview_change,
+    preview_new_plan,
+)
+from models.tables import TaperPlan
+from models.types import utcnow
+
+T = TypeVar("T")
+CUSTOM_RECIPE = "custom"
+KIND_LABELS: dict[str, str] = {
+    "baseline": "start",
+    "crossover": "crossover",
+    "cut": "cut",
+    "final": "stop",
+    "hold": "hold",
+    "back": "back a step",
+}
+
+
+# --- reading and writing ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A change the domain refused (nothing saved): what to tell the physician."""
+
+    message: str
+    field: str | None = None
+
+
+def attempt(action: Callable[[Session], T], *, write: bool) -> T | Refused:
+    """Run ``action`` in one transaction (rolled back unless ``write``); a refusal a user can
+    cause comes back as Refused, anything else is a bug and raises."""
+    try:
+        with transaction(engine()) as session:
+            result = action(session)
+            if not write:
+                session.rollback()
+            return result
+    except ValidationFailed as exc:
+        return Refused("; ".join(e.message for e in exc.errors), exc.errors[0].field)
+    except FieldError as exc:
+        return Refused(exc.message, exc.field)
+    except (ConflictError, PermissionDenied) as exc:
+        return Refused(str(exc))
+
+
+def recipe_text(preset: str | None, custom: str | None) -> str:
+    if preset and preset != CUSTOM_RECIPE:
+        return PRESETS[preset].recipe
+    text = (custom or "").strip()
+    if not text:
+        raise FieldError("recipe", "choose a preset or write a recipe, e.g. -10%/14d")
+    return text
+
+
+def read_change(
+    kind: str,
+    *,
+    reason: str | None,
+    hold_days: Any,
+    until_resumed: bool | None,
+    preset: str | None,
+    custom_recipe: str | None,
+) -> PlanChange:
+    if kind == "hold":
+        days = None
+        if not until_resumed:
+            if hold_days in (None, ""):
+                raise FieldError("hold_days", "enter the number of days, or tick 'until resumed'")
+            days = int(hold_days)
+        return PlanChange(kind="hold", reason=reason or "", hold_days=days)
+    if kind == "recipe":
+        return PlanChange(
+            kind="recipe", reason=reason or "", recipe=recipe_text(preset, custom_recipe)
+        )
+    return PlanChange(kind=kind, reason=reason or "")
+
+
+def read_new_plan(
+    *,
+    drug: str | None,
+    daily_mg: str | None,
+    substitution: bool,
+    to_drug: str | None,
+    table: str | None,
+    stages: Any,
+    start: str | None,
+    times: str | None,
+    preset: str | None,
+    custom_recipe: str | None,
+    reason: str | None,
+) -> NewPlan:
+    if not drug:
+        raise FieldError("drug", "choose the drug the patient takes")
+    if not start:
+        raise FieldError("start", "choose the day of the first change")
+    if substitution and not to_drug:
+        raise FieldError("to_drug", "choose the drug to cross over to")
+    return NewPlan(
+        drug=drug,
+        daily_ug=mg_to_ug(daily_mg or "", field="daily_mg"),
+        recipe=recipe_text(preset, custom_recipe),
+        start=date.fromisoformat(str(start)[:10]),
+        reason=reason or "",
+        to_drug=to_drug if substitution else None,
+        table=table or "ashton",
+        stages=int(stages or 4),
+        times=(times or "").strip() or None,
+    )
+
+
+# --- views ------------------------------------------------------------------------------------
+
+
+def _mean(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}"
+
+
+def _top(value: int | None) -> str:
+    return "–" if value is None else str(value)
+
+
+def _tolerance_cells(tolerance: StepTolerance | None, margin: int) -> list[Any]:
+    if tolerance is None:
+        return [dmc.TableTd("–", className="tw-num") for _ in range(4)]
+    rise = "" if tolerance.rise is None else f"{tolerance.rise:+.0f}"
+    before = f"{_mean(tolerance.before_mean)} ({_top(tolerance.before_max)})"
+    after = f"{_mean(tolerance.after_mean)} ({_top(tolerance.after_max)})"
+    return [
+        dmc.TableTd(f"{before} → {after}", className="tw-num"),
+        dmc.TableTd(
+            html.Span(
+                f"▲ {rise}" if tolerance.worse else rise or "–",
+                className="tw-worse" if tolerance.worse else "",
+                title=(
+                    f"Mean after minus mean before; {margin} or more is marked ▲ "
+                    "(ward local policy)"
+                ),
+            ),
+            className="tw-num",
+        ),
+        dmc.TableTd(
+            str(tolerance.abnormal_vitals),
+            className="tw-num tw-worse" if tolerance.abnormal_vitals else "tw-num",
+        ),
+        dmc.TableTd(
+            str(tolerance.missed_doses),
+            className="tw-num tw-worse" if tolerance.missed_doses else "tw-num",
+        ),
+    ]
+
+
+def steps_table(
+    steps: Sequence[PlannedStep],
+    *,
+    drugs: Sequence[str],
+    today: date,
+    warnings: dict[int, str],
+    tolerance: dict[int, StepTolerance] | None = None,
+    margin: int = 0,
+    window_days: int = 0,
+    changed_from: date | None = None,
+    table_id: str | None = None,
+) -> dmc.Table:
+    """The plan's steps: date, mg per drug, diazepam-equivalent, pace warnings, and (for a
+    stored plan) how each step was tolerated. The step in force today is marked; planned ones
+    are in italics; with ``changed_from`` the steps a preview changes are highlighted."""
+    current = max((s.start for s in steps if s.start <= today), default=None)
+    head = [dmc.TableTh("Step"), dmc.TableTh("From"), dmc.TableTh("Kind")]
+    head += [dmc.TableTh(f"{d.capitalize()} mg/day", className="tw-num") for d in drugs]
+    head += [dmc.TableTh(html.Abbr("DE mg/day", title="Diazepam-equivalent"), className="tw-num")]
+    if tolerance is not None:
+        span = f"{window_days} d"
+        head += [
+            dmc.TableTh(
+                html.Abbr(
+                    f"CIWA-B {span} before → after",
+                    title=f"Mean (maximum) CIWA-B in the {span} before the step and after it",
+                ),
+                className="tw-num",
+            ),
+            dmc.TableTh("Change", className="tw-num"),
+            dmc.TableTh(
+                html.Abbr(
+                    "Abn. vitals",
+                    title="NEWS2 5 or more, or a single parameter scoring 3 (RCP 2017)",
+                ),
+                className="tw-num",
+            ),
+            dmc.TableTh("Missed", className="tw-num"),
+        ]
+    head += [dmc.TableTh("Pace")]
+    rows = []
+    for step in steps:
+        classes = []
+        if step.start == current:
+            classes.append("tw-step-current")
+        elif step.start > today:
+            classes.append("tw-step-planned")
+        if changed_from is not None and step.start >= changed_from:
+            classes.append("tw-step-changed")
+        cells = [
+            dmc.TableTd(
+                [str(step.index), html.Span(" ◀ now", className="tw-now-tag")]
+                if step.start == current
+                else str(step.index),
+                className="tw-date",
+            ),
+            dmc.TableTd(f"{step.start:%a %d %b %y}", className="tw-date"),
+            dmc.TableTd(KIND_LABELS.get(step.kind, step.kind)),
+        ]
+        cells += [
+            dmc.TableTd(
+                format_mg(step.daily_ug[d]) if d in step.daily_ug else "–", className="tw-num"
+            )
+            for d in drugs
+        ]
+        cells.append(dmc.TableTd(f"{step.diazepam_eq_mg:g}", className="tw-num"))
+        if tolerance is not None:
+            cells += _tolerance_cells(tolerance.get(step.index), margin)
+        warning = warnings.get(step.index)
+        cells.append(
+            dmc.TableTd(
+                html.Span("⚠ faster than ASAM", className="tw-pace", title=warning)
+                if warning
+                else ""
+            )
+        )
+        rows.append(dmc.TableTr(cells, className=" ".join(classes)))
+    kwargs = {"id": table_id} if table_id else {}
+    return dmc.Table(
+        [dmc.TableThead(dmc.TableTr(head)), dmc.TableTbody(rows)],
+        striped=False,
+        highlightOnHover=True,
+        withTableBorder=True,
+        className="tw-steps",
+        **kwargs,
+    )
+
+
+def pace_alert(warnings: Sequence[str]) -> Any:
+    """One line, and the details on demand: a long taper can have many fast late steps."""
+    if not warnings:
+        return None
+    count = f"{len(warnings)} step{'s' if len(warnings) > 1 else ''}"
+    return html.Details(
+        [
+            html.Summary(
+                f"⚠ Pace check: {count} faster than the ASAM 2025 ceiling of 25 % per 2 weeks "
+                "(marked in the table; a warning, not a refusal)"
+            ),
+            html.Ul([html.Li(w) for w in warnings], className="tw-pace-list"),
+        ],
+        className="tw-pace-alert",
+    )
+
+
+def plan_header(plan: TaperPlan, author: str, tz: ZoneInfo) -> Any:
+    drugs = plan.drug if plan.to_drug is None else f"{plan.drug} → {plan.to_drug} (substitution)"
+    hold = ""
+    if plan.change == "hold":
+        hold = f" until {plan.hold_until:%a %d %b}" if plan.hold_until else " until resumed"
+    return dmc.Stack(
+        [
+            dmc.Group(
+                [
+                    dmc.Title("Taper plan", order=3),
+                    dmc.Badge(
+                        f"version {plan.version}",
+                        color="indigo",
+                        variant="filled",
+                        id="plan-version-badge",
+                    ),
+                    dmc.Badge(
+                        CHANGE_LABELS.get(plan.change, plan.change) + hold,
+                        color="gray",
+                        variant="light",
+                    ),
+                ],
+                gap="sm",
+            ),
+            dmc.Group(
+                [
+                    html.Span(["Recipe ", html.Code(plan.recipe, className="tw-recipe")]),
+                    html.Span(f"Drug: {drugs}, from {format_mg(plan.daily_ug)} mg/day"),
+                    html.Span(f"Equivalence table: {plan.equivalence_table}"),
+                ],
+                gap="xl",
+                className="tw-plan-facts",
+            ),
+            dmc.Text(
+                f"Version {plan.version} by {author}, "
+                f"{plan.created_at.astimezone(tz):%a %d %b %H:%M}, effective "
+                f"{plan.effective_from:%a %d %b}: {plan.reason}",
+                size="sm",
+                c="dimmed",
+            ),
+        ],
+        gap=6,
+    )
+
+
+def version_history(data: PlanPanelData) -> Any:
+    rows = [
+        dmc.TableTr(
+            [
+                dmc.TableTd(f"v{v.plan.version}"),
+                dmc.TableTd(CHANGE_LABELS.get(v.plan.change, v.plan.change)),
+                dmc.TableTd(f"{v.plan.effective_from:%a %d %b}"),
+                dmc.TableTd(v.author),
+                dmc.TableTd(f"{v.plan.created_at.astimezone(data.view.tz):%d %b %H:%M}"),
+                dmc.TableTd(v.plan.recipe),
+                dmc.TableTd(v.plan.reason),
+                dmc.TableTd(v.plan.status),
+            ],
+            className="tw-step-current" if v.plan.status == "active" else "",
+        )
+        for v in data.versions
+    ]
+    head = ["Version", "Change", "Effective", "By", "Made", "Recipe", "Reason", "Status"]
+    return dmc.Table(
+        [dmc.TableThead(dmc.TableTr([dmc.TableTh(h) for h in head])), dmc.TableTbody(rows)],
+        withTableBorder=True,
+        className="tw-versions",
+        id="plan-versions",
+    )
+
+
+def preview_view(preview: Preview, *, today: date, drugs: Sequence[str]) -> Any:
+    """What a change would do, before it is saved."""
+    previous = preview.previous
+    what = CHANGE_LABELS.get(preview.change, preview.change)
+    if previous is None:
+        intro = f"{what}: version 1 from {preview.effective_from:%a %d %b}."
+    else:
+        intro = (
+            f"{what}: version {previous.version + 1} replaces version {previous.version} from "
+            f"today ({preview.effective_from:%a %d %b})."
+        )
+    warnings = {w.step_index: w.message for w in preview.schedule.warnings}
+    return dmc.Stack(
+        [
+            dmc.Text(intro, fw=600),
+            dmc.Text(
+                "Doses from now on are made anew on the MAR; doses already given, charted or "
+                "past stay as they are. Highlighted rows are what changes.",
+                size="sm",
+                c="dimmed",
+            ),
+            pace_alert([w.message for w in preview.schedule.warnings]),
+            dmc.ScrollArea(
+                steps_table(
+                    preview.schedule.steps,
+                    drugs=drugs,
+                    today=today,
+                    warnings=warnings,
+                    changed_from=preview.effective_from,
+                    table_id="preview-steps",
+                ),
+                mah=360,
+                type="auto",
+            ),
+        ],
+        gap="xs",
+    )
+
+
+def panel_body(data: PlanPanelData, *, can_change: bool, prefix: str = "pp") -> Any:
+    plan = data.plan
+    tz = data.view.tz
+    if plan is None:
+        children: list[Any] = [
+            dmc.Title("Taper plan", order=3),
+            dmc.Text("No taper plan yet.", id="plan-none"),
+        ]
+    else:
+        author = next((v.author for v in data.versions if v.plan.id == plan.id), "")
+        drugs = (plan.drug,) if plan.to_drug is None else (plan.drug, plan.to_drug)
+        children = [
+            plan_header(plan, author, tz),
+            pace_alert(list(data.warnings.values())),
+            dmc.Text(
+                f"Step tolerance: CIWA-B in the {data.view.ward.step_window_days} days before "
+                f"and after each step; a rise of {data.view.ward.step_margin_points} or more "
+                "is marked ▲ (ward local policy; symptoms may take up to a week after a cut, "
+                "ASAM).",
+                size="sm",
+                c="dimmed",
+            ),
+            dmc.ScrollArea(
+                steps_table(
+                    data.steps,
+                    drugs=drugs,
+                    today=data.today,
+                    warnings=data.warnings,
+                    tolerance=data.tolerance,
+                    margin=data.view.ward.step_margin_points,
+                    window_days=data.view.ward.step_window_days,
+                    table_id="plan-steps",
+                ),
+                mah=440,
+                type="auto",
+            ),
+        ]
+    if can_change and data.view.admission.discharged_at is None:
+        children.append(action_buttons(prefix, data))
+    elif data.view.admission.discharged_at is None:
+        children.append(
+            dmc.Text(
+                "Plan changes are made by a physician.", size="sm", c="dimmed", id="plan-read-only"
+            )
+        )
+    if data.versions:
+        children += [dmc.Title("Version history", order=4, mt="md"), version_history(data)]
+    return dmc.Stack([c for c in children if c is not None], gap="sm")
+
+
+def action_buttons(prefix: str, data: PlanPanelData) -> Any:
+    has_plan = data.plan is not None
+    open_hold = has_plan and on_open_hold(data.steps, data.today)
+    buttons = []
+    for kind, label in (
+        ("advance", "Advance: next cut today"),
+        ("hold", "Hold"),
+        ("resume", "Resume"),
+        ("back", "Go back one step"),
+        ("recipe", "Change recipe"),
+        ("create", "New plan" if has_plan else "Create a plan"),
+    ):
+        if kind != "create" and not has_plan:
+            continue
+        if kind == "resume" and not open_hold:
+            continue
+        buttons.append(
+            dmc.Button(
+                label,
+                id={"type": f"{prefix}-action", "kind": kind},
+                variant="filled"
+                if kind in ("hold", "create") and not has_plan or kind == "hold"
+                else "light",
+                color="indigo",
+                size="md",
+            )
+        )
+    return dmc.Group(buttons, gap="sm", className="tw-plan-actions tw-no-print")
+
+
+# --- the change form ---------------------------------------------------------------------------
+
+
+def recipe_fields(prefix: str) -> Any:
+    presets = [{"value": p.key, "label": f"({p.key}) {p.recipe}"} for p in PRESETS.values()] + [
+        {"value": CUSTOM_RECIPE, "label": "Write a recipe…"}
+    ]
+    return html.Div(
+        [
+            dmc.Select(
+                id=f"{prefix}-preset",
+                label="Recipe",
+                data=presets,
+                value="d",
+                allowDeselect=False,
+                size="md",
+            ),
+            dmc.Text(
+                PRESETS["d"].description, id=f"{prefix}-preset-text", size="sm", c="dimmed", mt=4
+            ),
+            dmc.TextInput(
+                id=f"{prefix}-recipe",
+                label="Recipe text",
+                placeholder="-0.5mg/14d until 1mg; -0.25mg/7d",
+                size="md",
+                description="A cut and an interval per phase, phases separated by ';'",
+                style={"display": "none"},
+                className=f"{prefix}-custom",
+            ),
+        ],
+    )
+
+
+def hold_fields(prefix: str) -> Any:
+    return dmc.Group(
+        [
+            dmc.NumberInput(
+                id=f"{prefix}-hold-days",
+                label="Hold for (days)",
+                value=7,
+                min=1,
+                max=MAX_HOLD_DAYS,
+                w=180,
+                size="md",
+            ),
+            dmc.Checkbox(
+                id=f"{prefix}-hold-open", label="Until resumed", checked=False, mt=28, size="md"
+            ),
+        ],
+        align="flex-start",
+    )
+
+
+def new_plan_fields(prefix: str, *, drug: str, daily_mg: str, times: str, today: date) -> Any:
+    drugs = [{"value": d, "label": d.capitalize()} for d in DRUGS]
+    return html.Div(
+        dmc.Stack(
+            [
+                dmc.SegmentedControl(
+                    id=f"{prefix}-mode",
+                    value="direct",
+                    size="md",
+                    data=[
+                        {"value": "direct", "label": "Direct taper"},
+                        {"value": "substitution", "label": "Substitution taper"},
+                    ],
+                ),
+                dmc.Group(
+                    [
+                        dmc.Select(
+                            id=f"{prefix}-drug",
+                            label="Drug now taken",
+                            data=drugs,
+                            value=drug,
+                            allowDeselect=False,
+                            w=200,
+                            size="md",
+                        ),
+                        dmc.TextInput(
+                            id=f"{prefix}-daily-mg",
+                            label="Daily dose (mg)",
+                            value=daily_mg,
+                            w=160,
+                            size="md",
+                        ),
+                        dmc.Select(
+                            id=f"{prefix}-to-drug",
+                            label="Cross over to",
+                            data=drugs,
+                            value="diazepam",
+                            allowDeselect=False,
+                            w=200,
+                            size="md",
+                            disabled=True,
+                        ),
+                        dmc.Select(
+                            id=f"{prefix}-table",
+                            label="Equivalence table",
+                            size="md",
+                            w=210,
+                            data=[
+                                {"value": t, "label": "Ashton" if t == "ashton" else "VA/DoD"}
+                                for t in EQUIVALENCE_TABLES
+                            ],
+                            value="ashton",
+                            allowDeselect=False,
+                            disabled=True,
+                        ),
+                        dmc.NumberInput(
+                            id=f"{prefix}-stages",
+                            label="Crossover stages",
+                            value=4,
+                            min=1,
+                            max=12,
+                            w=160,
+                            size="md",
+                            disabled=True,
+                        ),
+                    ],
+                    align="flex-end",
+                ),
+                dmc.Group(
+                    [
+                        dmc.DateInput(
+                            id=f"{prefix}-start",
+                            label="First change on",
+                            value=today.isoformat(),
+                            minDate=today.isoformat(),
+                            valueFormat="ddd D MMM YYYY",
+                            w=220,
+                            size="md",
+                        ),
+                        dmc.TextInput(
+                            id=f"{prefix}-times", label="Dose times", value=times, w=200, size="md"
+                        ),
+                    ]
+                ),
+            ],
+            gap="sm",
+        ),
+    )
+
+
+def change_form(
+    prefix: str,
+    *,
+    drug: str,
+    daily_mg: str,
+    times: str,
+    today: date,
+    save_label: str = "Save plan version",
+    reason_label: str = "Reason (kept with the plan version)",
+    initial_kind: str | None = None,
+) -> Any:
+    """The fields of every change; those ``initial_kind`` needs are shown, and a callback shows
+    those of the change chosen later."""
+    new_style, hold_style, recipe_style = field_styles(initial_kind)
+    return dmc.Stack(
+        [
+            html.Div(
+                new_plan_fields(prefix, drug=drug, daily_mg=daily_mg, times=times, today=today),
+                style=new_style,
+                id=f"{prefix}-new-fields",
+            ),
+            html.Div(hold_fields(prefix), style=hold_style, id=f"{prefix}-hold-fields"),
+            html.Div(recipe_fields(prefix), style=recipe_style, id=f"{prefix}-recipe-fields"),
+            dmc.Textarea(
+                id=f"{prefix}-reason",
+                label=reason_label,
+                placeholder="Why this change, e.g. CIWA-B rose from 12 to 30 after the last cut",
+                autosize=True,
+                minRows=2,
+                size="md",
+                required=True,
+            ),
+            html.Div(id=f"{prefix}-message", role="status"),
+            dmc.Group(
+                [
+                    dmc.Button(
+                        "Preview schedule",
+                        id=f"{prefix}-preview-btn",
+                        size="md",
+                        variant="light",
+                        color="indigo",
+                    ),
+                    dmc.Button(
+                        save_label,
+                        id=f"{prefix}-save-btn",
+                        size="md",
+                        color="indigo",
+                        disabled=True,
+                    ),
+                ],
+                gap="sm",
+            ),
+            html.Div(id=f"{prefix}-preview"),
+        ],
+        gap="sm",
+    )
+
+
+FIELDS_BY_KIND: dict[str, tuple[bool, bool, bool]] = {
+    # kind: (new plan fields, hold fields, recipe fields)
+    "create": (True, False, True),
+    "hold": (False, True, False),
+    "recipe": (False, False, True),
+    "advance": (False, False, False),
+    "resume": (False, False, False),
+    "back": (False, False, False),
+}
+
+
+def field_styles(kind: str | None) -> list[dict[str, str]]:
+    shown = FIELDS_BY_KIND.get(kind or "", (False, False, False))
+    return [{} if s else {"display": "none"} for s in shown]
+
+
+# --- the panel ---------------------------------------------------------------------------------
+
+
+def panel(admission_id: int) -> Any:
+    actor = current_actor()
+    now = utcnow()
+    with Session(engine()) as session:
+        data = plan_panel_data(session, admission_id, now=now)
+    if data is None:
+        return dmc.Alert("No such admission.", color="red")
+    can_change = actor.role == "physician"
+    admission = data.view.admission
+    modal: Any = None
+    if can_change and admission.discharged_at is None:
+        modal = dmc.Modal(
+            change_form(
+                "pp",
+                drug=data.plan.drug if data.plan else admission.baseline_drug,
+                daily_mg=format_mg(admission.baseline_daily_ug),
+                times=data.view.ward.admin_times,
+                today=data.today,
+            ),
+            id="pp-modal",
+            opened=False,
+            size="xl",
+            title="Change the taper plan",
+            closeOnClickOutside=False,
+        )
+    return html.Section(
+        [
+            html.Div(panel_body(data, can_change=can_change), id="pp-body"),
+            html.Div(id="pp-notice", role="status"),
+            dcc.Store(id="pp-kind", data=None),
+            dcc.Store(id="pp-admission", data=admission_id),
+            modal,
+        ],
+        className="tw-card tw-plan-panel",
+        id="plan-panel",
+    )
+
+
+def preview_for(
+    admission_id: int, kind: str, values: dict[str, Any], now: datetime
+) -> Preview | Refused:
+    def run(session: Session) -> Preview:
+        if kind == "create":
+            return preview_new_plan(
+                session=session,
+                admission_id=admission_id,
+                new_plan=read_new_plan(**values),
+                now=now,
+            )
+        change = read_change(
+            kind,
+            reason=values.get("reason"),
+            hold_days=values.get("hold_days"),
+            until_resumed=values.get("until_resumed"),
+            preset=values.get("preset"),
+            custom_recipe=values.get("custom_recipe"),
+        )
+        return preview_change(session=session, admission_id=admission_id, change=change, now=now)
+
+    return attempt(run, write=False)
+
+
+def save_for(
+    admission_id: int, kind: str, values: dict[str, Any], now: datetime
+) -> TaperPlan | Refused:
+    actor = require_role("physician")
+
+    def run(session: Session) -> TaperPlan:
+        if kind == "create":
+            return create_plan(
+                session=session,
+                actor=actor,
+                admission_id=admission_id,
+                new_plan=read_new_plan(**values),
+                now=now,
+            )
+        change = read_change(
+            kind,
+            reason=values.get("reason"),
+            hold_days=values.get("hold_days"),
+            until_resumed=values.get("until_resumed"),
+            preset=values.get("preset"),
+            custom_recipe=values.get("custom_recipe"),
+        )
+        return apply_change(
+            session=session, actor=actor, admission_id=admission_id, change=change, now=now
+        )
+
+    return attempt(run, write=True)
+
+
+def refusal_message(refused: Refused, *, saved: bool) -> Any:
+    prefix = "Not saved. " if saved else ""
+    return dmc.Alert(
+        prefix + refused.message[:1].upper() + refused.message[1:],
+        color="red",
+        variant="light",
+        id="plan-refusal",
+    )
+
+
+FORM_STATES = [
+    "reason",
+    "hold-days",
+    "hold-open",
+    "preset",
+    "recipe",
+    "drug",
+    "daily-mg",
+    "mode",
+    "to-drug",
+    "table",
+    "stages",
+    "start",
+    "times",
+]
+
+
+def form_states(prefix: str) -> list[State]:
+    props = {"hold-open": "checked"}
+    return [State(f"{prefix}-{name}", props.get(name, "value")) for name in FORM_STATES]
+
+
+def form_values(kind: str, raw: Sequence[Any]) -> dict[str, Any]:
+    (
+        reason,
+        hold_days,
+        hold_open,
+        preset,
+        recipe,
+        drug,
+        daily_mg,
+        mode,
+        to_drug,
+        table,
+        stages,
+        start,
+        times,
+    ) = raw
+    if kind == "create":
+        return {
+            "drug": drug,
+            "daily_mg": daily_mg,
+            "substitution": mode == "substitution",
+            "to_drug": to_drug,
+            "table": table,
+            "stages": stages,
+            "start": start,
+            "times": times,
+            "preset": preset,
+            "custom_recipe": recipe,
+            "reason": reason,
+        }
+    return {
+        "reason": reason,
+        "hold_days": hold_days,
+        "until_resumed": hold_open,
+        "preset": preset,
+        "custom_recipe": recipe,
+    }
+
+
+def register_form_callbacks(app: Dash, prefix: str) -> None:
+    """Callbacks every change form has: the recipe preset text and the custom recipe field,
+    the substitution fields, and disabling Save until the current inputs are previewed."""
+
+    @app.callback(
+        Output(f"{prefix}-preset-text", "children"),
+        Output(f"{prefix}-recipe", "style"),
+        Input(f"{prefix}-preset", "value"),
+    )
+    def _preset(preset: str | None) -> tuple[str, dict[str, str]]:
+        if preset in PRESETS:
+            note = "" if PRESETS[preset].matches_asam else " (faster than ASAM 2025)"
+            return PRESETS[preset].description + note, {"display": "none"}
+        return "Write the recipe below.", {}
+
+    @app.callback(
+        Output(f"{prefix}-to-drug", "disabled"),
+        Output(f"{prefix}-table", "disabled"),
+        Output(f"{prefix}-stages", "disabled"),
+        Input(f"{prefix}-mode", "value"),
+    )
+    def _mode(mode: str | None) -> tuple[bool, bool, bool]:
+        direct = mode != "substitution"
+        return direct, direct, direct
+
+    @app.callback(
+        Output(f"{prefix}-save-btn", "disabled", allow_duplicate=True),
+        [
+            Input(f"{prefix}-{name}", "checked" if name == "hold-open" else "value")
+            for name in FORM_STATES
+            if name != "reason"
+        ],
+        prevent_initial_call=True,
+    )
+    def _changed(*_: Any) -> bool:
+        return True  # inputs changed since the preview: preview again before saving
+
+
+def register_callbacks(app: Dash) -> None:
+    register_form_callbacks(app, "pp")
+
+    @app.callback(
+        Output("pp-modal", "opened"),
+        Output("pp-modal", "title"),
+        Output("pp-kind", "data"),
+        Output("pp-new-fields", "style"),
+        Output("pp-hold-fields", "style"),
+        Output("pp-recipe-fields", "style"),
+        Output("pp-preview", "children", allow_duplicate=True),
+        Output("pp-message", "children", allow_duplicate=True),
+        Output("pp-save-btn", "disabled", allow_duplicate=True),
+        Input({"type": "pp-action", "kind": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def _open(clicks: list[int | None]) -> tuple[Any, ...]:
+        require_role("physician")
+        if not any(clicks) or not isinstance(ctx.triggered_id, dict):
+            return (no_update,) * 9
+        kind = str(ctx.triggered_id["kind"])
+        return (True, CHANGE_LABELS.get(kind, kind), kind, *field_styles(kind), None, None, True)
+
+    @app.callback(
+        Output("pp-preview", "children"),
+        Output("pp-message", "children"),
+        Output("pp-save-btn", "disabled"),
+        Input("pp-preview-btn", "n_clicks"),
+        State("pp-kind", "data"),
+        State("pp-admission", "data"),
+        *form_states("pp"),
+        prevent_initial_call=True,
+    )
+    def _preview(
+        clicks: int | None, kind: str | None, admission_id: int, *raw: Any
+    ) -> tuple[Any, ...]:
+        require_role("physician")
+        if not clicks or not kind:
+            return no_update, no_update, True
+        result = preview_for(admission_id, kind, form_values(kind, raw), utcnow())
+        if isinstance(result, Refused):
+            return None, refusal_message(result, saved=False), True
+        return (
+            preview_view(result, today=result.effective_from, drugs=schedule_drugs(result)),
+            None,
+            False,
+        )
+
+    @app.callback(
+        Output("pp-body", "children"),
+        Output("pp-modal", "opened", allow_duplicate=True),
+        Output("pp-message", "children", allow_duplicate=True),
+        Output("pp-notice", "children"),
+        Output("ov-refresh", "data", allow_duplicate=True),
+        Input("pp-save-btn", "n_clicks"),
+        State("pp-kind", "data"),
+        State("pp-admission", "data"),
+        *form_states("pp"),
+        prevent_initial_call=True,
+    )
+    def _save(
+        clicks: int | None, kind: str | None, admission_id: int, *raw: Any
+    ) -> tuple[Any, ...]:
+        require_role("physician")
+        if not clicks or not kind:
+            return (no_update,) * 5
+        now = utcnow()
+        result = save_for(admission_id, kind, form_values(kind, raw), now)
+        if isinstance(result, Refused):
+            return no_update, True, refusal_message(result, saved=True), no_update, no_update
+        with Session(engine()) as session:
+            data = plan_panel_data(session, admission_id, now=now)
+        assert data is not None
+        notice = dmc.Alert(
+            f"Saved: plan version {result.version} "
+            f"({CHANGE_LABELS.get(result.change, result.change)}). "
+            "The MAR from now on follows it.",
+            color="green",
+            variant="light",
+            withCloseButton=True,
+            id="plan-saved",
+        )
+        body = panel_body(data, can_change=True)
+        return body, False, None, notice, {"plan_id": result.id, "at": now.isoformat()}
+
+
+def schedule_drugs(preview: Preview) -> list[str]:
+    """The drugs a schedule uses, the original first."""
+    seen: list[str] = []
+    for step in preview.schedule.steps:
+        for drug in step.daily_ug:
+            if drug not in seen:
+                seen.append(drug)
+    return seen

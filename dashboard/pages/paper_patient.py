@@ -1,0 +1,31 @@
+"""A patient's printable sheets (/patient/<admission_id>/print): the taper plan, the MAR for the
+next days with blank columns to chart in, and a CIWA-B grid; the downtime pack for one bed.
+
+Dash tries page templates in module-name order and "/patient/<admission_id>" also matches
+"/patient/3/print", so this module's name must sort before dashboard.pages.patient ("paper" <
+"patient"); a test checks the route.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_mantine_components as dmc
+from dash import Dash
+
+from dashboard.context import current_actor
+from dashboard.pages.print_views import patient_sheets, register_print_button
+
+PATH_TEMPLATE = "/patient/<admission_id>/print"
+TITLE = "Patient sheets"
+
+
+def layout(admission_id: str = "", **_: Any) -> Any:
+    actor = current_actor()
+    if not admission_id.isdigit():
+        return dmc.Alert("No such admission.", color="red", id="print-missing")
+    return patient_sheets(actor, int(admission_id))
+
+
+def register_callbacks(app: Dash) -> None:
+    register_print_button(app)

@@ -1,0 +1,26 @@
+"""The printable rounds sheet (/rounds/print): the rounds list on paper, with boxes to decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_mantine_components as dmc
+from dash import Dash
+
+from dashboard.context import current_actor
+from dashboard.pages.print_views import register_print_button, rounds_sheet
+
+PATH = "/rounds/print"
+TITLE = "Rounds sheet"
+ROLES = ("physician", "admin")
+
+
+def layout(scope: str = "mine", **_: Any) -> Any:
+    actor = current_actor()
+    if actor.role not in ROLES:
+        return dmc.Alert("The rounds sheet is for physicians and admins.", color="red")
+    return rounds_sheet(actor, scope if scope in ("mine", "all") else "mine")
+
+
+def register_callbacks(app: Dash) -> None:
+    register_print_button(app)

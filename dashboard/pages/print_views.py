@@ -1,0 +1,474 @@
+"""Printable sheets: the rounds sheet and, per patient, the current plan, MAR and a CIWA-B grid.
+
+They double as the downtime pack: printed while the system is up, they let the ward carry on
+on paper (blank columns to chart in, the schedule for the next days, the scale with its
+wording). Plain tables, black on white, every colour also said in words (print CSS:
+dashboard/assets/print.css). Not a page itself: print_rounds and print_patient show these.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import dash_mantine_components as dmc
+from dash import Dash, Input, Output, html
+from sqlmodel import Session
+
+from dashboard.chart_queries import (
+    MarEntry,
+    RoundsSummary,
+    admission_view,
+    assessments,
+    mar_entries,
+    plan_panel_data,
+    rounds_summaries,
+)
+from dashboard.context import default_ward, engine
+from dashboard.pages.rounds import suggestions
+from dashboard.theme import BAND_LABEL, LEVELS, news2_level
+from models.audit import Actor
+from models.clinical.drugs import format_mg
+from models.clinical.scales import CIWA_B_BANDS, CIWA_B_ITEMS, CIWA_B_MAX
+from models.clinical.taper import PlannedStep
+from models.plans import parse_times
+from models.rounds import DECISION_LABELS
+from models.types import utcnow
+
+MAR_DAYS_AHEAD = 2  # the MAR sheet covers today and this many days after (downtime pack)
+MAR_HOURS_BACK = 24  # and the last day's doses with what became of them
+CIWA_COLUMNS = 8  # blank assessment columns on the CIWA-B grid
+RECENT_SCORES = 12
+STATUS_TEXT = {
+    "given": "Given",
+    "given_late": "Given (late)",
+    "held": "Held",
+    "refused": "Refused",
+    "not_given": "Not given",
+    "missed": "MISSED (not charted)",
+    "late": "Due, late",
+    "due": "Due",
+    "not_yet_due": "",
+    "prn": "PRN given",
+}
+
+
+def _when(instant: datetime, tz: ZoneInfo) -> str:
+    local = instant.astimezone(tz)
+    return f"{local:%a} {local.day} {local:%b %H:%M}"
+
+
+def print_bar(title: str, back_href: str) -> Any:
+    """On screen only: what this is and a Print button."""
+    return html.Div(
+        [
+            html.Span(title, className="tw-print-bar-title"),
+            html.Button("Print", id="print-now", className="tw-print-button"),
+            html.A("Back", href=back_href, className="tw-print-back"),
+        ],
+        className="tw-print-bar tw-no-print",
+    )
+
+
+def printed_line(actor: Actor, now: datetime, tz: ZoneInfo) -> Any:
+    return html.P(
+        f"Printed {_when(now, tz)} ({tz.key}) by {actor.username}. A snapshot: when the "
+        "system is back, chart what was done on paper and check it against the live record.",
+        className="tw-print-small",
+    )
+
+
+def _steps_rows(steps: list[PlannedStep], drugs: tuple[str, ...], today: date) -> list[Any]:
+    current = max((s.start for s in steps if s.start <= today), default=None)
+    rows = []
+    for step in steps:
+        mark = "◀ now" if step.start == current else ""
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(f"{step.index} {mark}"),
+                    html.Td(f"{step.start:%a %d %b %Y}"),
+                    html.Td(step.kind),
+                    *[
+                        html.Td(
+                            format_mg(step.daily_ug[d]) if d in step.daily_ug else "–",
+                            className="tw-num",
+                        )
+                        for d in drugs
+                    ],
+                    html.Td(f"{step.diazepam_eq_mg:g}", className="tw-num"),
+                    html.Td(
+                        ", ".join(
+                            f"{dose.time:%H:%M} {dose.drug} {format_mg(dose.ug)} mg"
+                            for dose in step.doses
+                        )
+                    ),
+                ],
+                className="tw-print-current" if mark else "",
+            )
+        )
+    return rows
+
+
+# --- rounds sheet ------------------------------------------------------------------------------
+
+
+def _rounds_block(summary: RoundsSummary, tz: ZoneInfo, now: datetime) -> Any:
+    today = now.astimezone(tz).date()
+    day = (today - summary.admitted_at.astimezone(tz).date()).days + 1
+    step = summary.current_step
+    plan_line = "No taper plan."
+    if summary.plan is not None and step is not None:
+        doses = ", ".join(f"{d} {format_mg(ug)} mg/day" for d, ug in step.daily_ug.items())
+        plan_line = (
+            f"Plan v{summary.plan.version} ({summary.plan.recipe}); step {step.index} since "
+            f"{step.start:%a %d %b}: {doses} (DE {step.diazepam_eq_mg:g} mg)"
+        )
+        if summary.next_step is not None:
+            nxt = summary.next_step
+            plan_line += f"; next {nxt.start:%a %d %b}: " + ", ".join(
+                f"{d} {format_mg(ug)} mg" for d, ug in nxt.daily_ug.items()
+            )
+    scores = summary.scores
+    ciwa = "no CIWA-B since"
+    if scores:
+        last = scores[-1]
+        ciwa = (
+            f"{scores[0][1]} → {last[1]} ({BAND_LABEL.get(last[2], last[2])}), "
+            f"max {max(t for _, t, _ in scores)}, {len(scores)} scores"
+        )
+    news2 = "no vital signs since"
+    if summary.highest_news2 is not None:
+        top = summary.highest_news2
+        level = LEVELS[news2_level(top.news2_total, top.news2_any_three)].label
+        news2 = f"highest {top.news2_total} ({level}) at {_when(top.taken_at, tz)}"
+    missing = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in summary.doses_not_given.items())
+    since = (
+        f"since the note of {_when(summary.last_note.signed_at, tz)}"
+        if summary.last_note
+        else "since admission"
+    )
+    flags = [html.Li(f"{f.severity}: {f.message}") for f in summary.open_flags[:6]]
+    return html.Section(
+        [
+            html.H3(
+                f"{summary.bed} · {summary.name} · MRN {summary.mrn} · day {day} · "
+                f"{summary.attending}"
+            ),
+            html.P(plan_line),
+            html.P(
+                "Review rules suggest: "
+                + ("; ".join(s.text for s in suggestions(summary)) or "nothing open"),
+                className="tw-print-suggest",
+            ),
+            html.Table(
+                html.Tbody(
+                    [
+                        html.Tr([html.Th(f"CIWA-B {since}"), html.Td(ciwa)]),
+                        html.Tr([html.Th("NEWS2"), html.Td(news2)]),
+                        html.Tr(
+                            [
+                                html.Th("Doses"),
+                                html.Td(
+                                    f"{summary.doses_given} of {summary.doses_planned} given"
+                                    + (f"; {missing}" if missing else "")
+                                ),
+                            ]
+                        ),
+                        html.Tr(
+                            [
+                                html.Th("Open flags"),
+                                html.Td(html.Ul(flags) if flags else "none"),
+                            ]
+                        ),
+                    ]
+                ),
+                className="tw-print-facts",
+            ),
+            html.Div(
+                [
+                    html.Span("Decision: "),
+                    *[
+                        html.Span(f"☐ {DECISION_LABELS[d]}", className="tw-print-box")
+                        for d in ("continue", "advance", "hold", "back", "adjust")
+                    ],
+                ],
+                className="tw-print-decision",
+            ),
+            html.Div("Reason:", className="tw-print-line"),
+            html.Div("", className="tw-print-line"),
+            html.Div(
+                [html.Span("Signed:"), html.Span("Time:", className="tw-print-time")],
+                className="tw-print-line",
+            ),
+        ],
+        className="tw-print-block tw-print-patient",
+    )
+
+
+def rounds_sheet(actor: Actor, scope: str) -> Any:
+    now = utcnow()
+    with Session(engine()) as session:
+        ward = default_ward(session)
+        attending = actor.user_id if scope == "mine" and actor.role == "physician" else None
+        summaries = rounds_summaries(session, ward, now=now, attending_id=attending)
+    tz = ZoneInfo(ward.timezone)
+    title = f"Rounds sheet · {ward.name} · {now.astimezone(tz):%A %d %B %Y}"
+    return html.Div(
+        [
+            print_bar("Rounds sheet", "/rounds"),
+            html.Div(
+                [
+                    html.H1(title),
+                    html.P(
+                        ("Patients of " + actor.username if attending else "All patients")
+                        + f": {len(summaries)}. Each summary covers the time since the patient's "
+                        "last signed rounds note.",
+                    ),
+                    printed_line(actor, now, tz),
+                    *[_rounds_block(s, tz, now) for s in summaries],
+                ],
+                className="tw-print",
+                id="print-rounds",
+            ),
+        ]
+    )
+
+
+# --- per patient: plan, MAR, CIWA-B grid --------------------------------------------------------
+
+
+def _mar_rows(entries: list[MarEntry], tz: ZoneInfo) -> list[Any]:
+    rows = []
+    for entry in entries:
+        at = entry.scheduled_at or entry.administered_at
+        assert at is not None
+        local = at.astimezone(tz)
+        done = ""
+        if entry.administered_at is not None:
+            done = f"{entry.administered_at.astimezone(tz):%H:%M}"
+            if entry.charted_by:
+                done += f" {entry.charted_by}"
+        status = STATUS_TEXT.get(entry.status, entry.status)
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(f"{local:%a %d %b}"),
+                    html.Td(f"{local:%H:%M}" if entry.scheduled_at else "PRN"),
+                    html.Td(entry.drug),
+                    html.Td(format_mg(entry.dose_ug), className="tw-num"),
+                    html.Td(status + (f": {entry.reason}" if entry.reason else "")),
+                    html.Td(done),
+                    html.Td(""),
+                    html.Td(""),
+                ],
+                className="tw-print-missed" if entry.status == "missed" else "",
+            )
+        )
+    return rows
+
+
+def _ciwa_grid() -> Any:
+    blanks = [html.Td("", className="tw-print-cell") for _ in range(CIWA_COLUMNS)]
+    rows = [
+        html.Tr(
+            [
+                html.Td(str(item.number), className="tw-num"),
+                html.Td(item.text),
+                html.Td("P" if item.rater == "patient" else "O"),
+                *[html.Td("", className="tw-print-cell") for _ in range(CIWA_COLUMNS)],
+            ]
+        )
+        for item in CIWA_B_ITEMS
+    ]
+    low = 0
+    bands = []
+    for high, band in CIWA_B_BANDS:
+        bands.append(
+            f"{low}–{high} {BAND_LABEL[band.value].lower()}"
+            if high > low
+            else f"{low} {BAND_LABEL[band.value].lower()}"
+        )
+        low = high + 1
+    return html.Table(
+        [
+            html.Thead(
+                html.Tr(
+                    [
+                        html.Th("#"),
+                        html.Th("Item (score each 0 = not at all … 4 = very much so)"),
+                        html.Th("By"),
+                        *[html.Th("Date / time", className="tw-print-cell") for _ in blanks],
+                    ]
+                )
+            ),
+            html.Tbody(
+                [
+                    *rows,
+                    html.Tr(
+                        [
+                            html.Th(""),
+                            html.Th(f"Total (0–{CIWA_B_MAX})"),
+                            html.Th(""),
+                            *[html.Td("", className="tw-print-cell") for _ in blanks],
+                        ]
+                    ),
+                    html.Tr(
+                        [
+                            html.Th(""),
+                            html.Th("Band: " + "; ".join(bands)),
+                            html.Th(""),
+                            *[html.Td("", className="tw-print-cell") for _ in blanks],
+                        ]
+                    ),
+                    html.Tr(
+                        [
+                            html.Th(""),
+                            html.Th("Initials"),
+                            html.Th(""),
+                            *[html.Td("", className="tw-print-cell") for _ in blanks],
+                        ]
+                    ),
+                ]
+            ),
+        ],
+        className="tw-grid tw-ciwa-grid",
+    )
+
+
+def patient_sheets(actor: Actor, admission_id: int) -> Any:
+    now = utcnow()
+    with Session(engine()) as session:
+        view = admission_view(session, admission_id)
+        if view is None:
+            return dmc.Alert("No such admission.", color="red", id="print-missing")
+        data = plan_panel_data(session, admission_id, now=now)
+        tz = view.tz
+        today = now.astimezone(tz).date()
+        until = datetime.combine(today + timedelta(days=MAR_DAYS_AHEAD + 1), time(0), tz)
+        entries = mar_entries(
+            session,
+            admission_id,
+            view.ward,
+            now=now,
+            since=now - timedelta(hours=MAR_HOURS_BACK),
+            until=until,
+        )
+        recent = assessments(session, admission_id, since=now - timedelta(hours=24))
+    assert data is not None
+    patient = view.patient
+    who = (
+        f"{view.name} · MRN {patient.mrn} · born {patient.birth_date:%d %b %Y} · bed "
+        f"{view.admission.bed} · {view.ward.name} · attending {view.attending}"
+    )
+    plan = data.plan
+    plan_part: list[Any] = [html.H2("Taper plan")]
+    if plan is None:
+        plan_part.append(html.P("No taper plan."))
+    else:
+        drugs = (plan.drug,) if plan.to_drug is None else (plan.drug, plan.to_drug)
+        times = ", ".join(t.strftime("%H:%M") for t in parse_times(plan.times))
+        plan_part += [
+            html.P(
+                f"Version {plan.version} ({plan.change}), recipe {plan.recipe}, from "
+                f"{format_mg(plan.daily_ug)} mg/day {plan.drug}"
+                + (f", crossing over to {plan.to_drug}" if plan.to_drug else "")
+                + f"; equivalence table {plan.equivalence_table}; dose times {times}. "
+                f"Reason: {plan.reason}"
+            ),
+            html.Table(
+                [
+                    html.Thead(
+                        html.Tr(
+                            [html.Th("Step"), html.Th("From"), html.Th("Kind")]
+                            + [html.Th(f"{d} mg/day") for d in drugs]
+                            + [html.Th("DE mg/day"), html.Th("Doses")]
+                        )
+                    ),
+                    html.Tbody(_steps_rows(data.steps, drugs, today)),
+                ],
+                className="tw-grid",
+            ),
+        ]
+        if data.warnings:
+            plan_part.append(
+                html.P(
+                    f"Pace check: {len(data.warnings)} step(s) faster than the ASAM 2025 "
+                    "ceiling of 25 % per 2 weeks.",
+                    className="tw-print-small",
+                )
+            )
+    mar_head = [
+        "Day",
+        "Due",
+        "Drug",
+        "mg",
+        "Status",
+        "Charted",
+        "Given at / initials",
+        "Not given: reason",
+    ]
+    scores = ", ".join(
+        f"{a.taken_at.astimezone(tz):%a %H:%M} {a.total} ({BAND_LABEL.get(a.band, a.band)})"
+        for a in recent[-RECENT_SCORES:]
+    )
+    return html.Div(
+        [
+            print_bar("MAR and CIWA-B sheets", f"/patient/{admission_id}"),
+            html.Div(
+                [
+                    html.Section(
+                        [
+                            html.H1(f"Medication record · {who}"),
+                            printed_line(actor, now, tz),
+                            html.H2(
+                                f"MAR: {(today - timedelta(days=1)):%a %d %b} to "
+                                f"{(today + timedelta(days=MAR_DAYS_AHEAD)):%a %d %b}"
+                            ),
+                            html.Table(
+                                [
+                                    html.Thead(html.Tr([html.Th(h) for h in mar_head])),
+                                    html.Tbody(_mar_rows(entries, tz)),
+                                ],
+                                className="tw-grid tw-mar-grid",
+                                id="print-mar",
+                            ),
+                            *plan_part,
+                        ],
+                        className="tw-print-sheet",
+                    ),
+                    html.Section(
+                        [
+                            html.H1(f"CIWA-B · {who}"),
+                            html.P(
+                                "Clinical Institute Withdrawal Assessment for Benzodiazepines "
+                                "(Busto et al. 1989): items 1–17 rated by the patient (P), "
+                                "18–20 by the observer (O); each 0–4. Items 12 and 14 are "
+                                "positively worded: check the anchor direction on the form.",
+                                className="tw-print-small",
+                            ),
+                            html.P(f"Last 24 h: {scores or 'no scores'}"),
+                            _ciwa_grid(),
+                        ],
+                        className="tw-print-sheet tw-page-break",
+                        id="print-ciwa",
+                    ),
+                ],
+                className="tw-print",
+                id="print-patient",
+            ),
+        ]
+    )
+
+
+def register_print_button(app: Dash) -> None:
+    if getattr(app, "_tw_print_button", False):
+        return
+    app._tw_print_button = True  # type: ignore[attr-defined]
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        "function(n) { if (n) { window.print(); } return ''; }",
+        Output("print-now", "title"),
+        Input("print-now", "n_clicks"),
+        prevent_initial_call=True,
+    )

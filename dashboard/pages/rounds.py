@@ -1,0 +1,731 @@
+"""Rounds: the attending's patients, each with what happened since the last signed rounds note,
+and the decision (continue, advance, hold, go back, adjust) signed with its reason.
+
+Physicians and admins see the page; only a physician signs a decision (the callbacks answer 403
+to anyone else, and models.rounds refuses the write). A decision other than "continue" carries
+out the plan change in the same transaction as the note.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import dash_mantine_components as dmc
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from sqlmodel import Session
+
+from dashboard.chart_queries import RoundsSummary, plan_panel_data, rounds_summaries
+from dashboard.components import patient_overview, plan_panel
+from dashboard.components.plan_panel import Refused, attempt, form_states, refusal_message
+from dashboard.context import current_actor, default_ward, engine, require_role
+from dashboard.theme import BAND_LABEL, BAND_LEVEL, FLAG_LEVEL, LEVELS, news2_level
+from models.audit import Actor
+from models.clinical.drugs import format_mg
+from models.errors import FieldError
+from models.plan_changes import MAX_HOLD_DAYS, on_open_hold
+from models.rounds import DECISION_LABELS, preview_decision, rounds_notes, sign_rounds_note
+from models.tables import RoundsNote, User, Ward
+from models.types import utcnow
+
+PATH = "/rounds"
+TITLE = "Rounds"
+ROLES = ("physician", "admin")
+DECISION_ORDER = ("continue", "advance", "hold", "back", "adjust")
+DECISION_KIND = {"hold": "hold", "adjust": "recipe"}  # the change-form fields each needs
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    decision: str | None  # the decision the rule points to, if it points to one
+    text: str
+    source: str
+
+
+# What each review rule's open flag suggests at rounds (jobs/rules.py names the rules). Only the
+# sources cited back a decision; the rest ask for a look before deciding.
+SUGGESTIONS: dict[str, Suggestion] = {
+    "step_not_tolerated": Suggestion(
+        "hold",
+        "Hold the taper: CIWA-B rose after the last step",
+        "ASAM 2025: check for withdrawal after every cut; if significant, slow or pause [S16]",
+    ),
+    "worsening": Suggestion(
+        "hold",
+        "Consider holding: the CIWA-B is rising",
+        "Worsening rule thresholds: ward local policy",
+    ),
+    "news2": Suggestion(
+        None,
+        "Urgent clinical review first: NEWS2 trigger",
+        "RCP NEWS2 clinical response [S35]",
+    ),
+    "missed_dose": Suggestion(
+        None,
+        "Doses were missed: review before cutting further",
+        "Skipped doses worsen withdrawal [S23]",
+    ),
+    "dose_skipped": Suggestion(
+        None,
+        "Doses were held or refused: review before cutting further",
+        "Skipped doses worsen withdrawal [S23]",
+    ),
+    "assessment_overdue": Suggestion(
+        None,
+        "A CIWA-B is overdue: get a current score before deciding",
+        "Reassessment interval: ward local policy",
+    ),
+    "vitals_overdue": Suggestion(
+        None, "Vital signs are overdue", "Observation interval: ward local policy / NEWS2 [S35]"
+    ),
+}
+SUGGESTION_ORDER = tuple(SUGGESTIONS)
+
+
+def suggestions(summary: RoundsSummary) -> list[Suggestion]:
+    """One suggestion per rule with an open flag, most decisive first."""
+    rules = {f.rule for f in summary.open_flags}
+    known = [SUGGESTIONS[r] for r in SUGGESTION_ORDER if r in rules]
+    unknown = sorted(rules - set(SUGGESTIONS))
+    return known + [Suggestion(None, f"Open flag: {r.replace('_', ' ')}", "") for r in unknown]
+
+
+# --- pieces -----------------------------------------------------------------------------------
+
+
+def level_chip(text: str, level: int, **attrs: Any) -> html.Span:
+    tone = LEVELS[level]
+    return html.Span(
+        text,
+        className="tw-level",
+        style={"backgroundColor": tone.background, "color": tone.text},
+        **attrs,
+    )
+
+
+def _when(instant: datetime, tz: ZoneInfo) -> str:
+    local = instant.astimezone(tz)
+    return f"{local:%a} {local.day} {local:%b %H:%M}"
+
+
+def _ciwa_tile(summary: RoundsSummary) -> Any:
+    scores = summary.scores
+    if not scores:
+        return _tile("CIWA-B", [dmc.Text("No score since", size="sm", c="dimmed")])
+    first, last = scores[0], scores[-1]
+    highest = max(t for _, t, _ in scores)
+    change = last[1] - first[1]
+    arrow = "▲" if change > 0 else "▼" if change < 0 else "="
+    body: list[Any] = [
+        dmc.Group(
+            [
+                html.Span(str(last[1]), className="tw-big"),
+                level_chip(BAND_LABEL.get(last[2], last[2]), BAND_LEVEL.get(last[2], 0)),
+            ],
+            gap="xs",
+        ),
+        dmc.Text(
+            f"{arrow} {first[1]} → {last[1]}, max {highest} ({len(scores)} scores)",
+            size="sm",
+            className="tw-trend",
+        ),
+    ]
+    if len(scores) >= 2:
+        body.append(
+            dmc.Sparkline(
+                data=[t for _, t, _ in scores[-40:]],
+                h=36,
+                w=170,
+                color="#1F2933",
+                curveType="linear",
+                fillOpacity=0.1,
+                strokeWidth=1.5,
+            )
+        )
+    return _tile("CIWA-B", body)
+
+
+def _news2_tile(summary: RoundsSummary, tz: ZoneInfo) -> Any:
+    top = summary.highest_news2
+    if top is None:
+        return _tile("Highest NEWS2", [dmc.Text("No vital signs since", size="sm", c="dimmed")])
+    level = news2_level(top.news2_total, top.news2_any_three)
+    return _tile(
+        "Highest NEWS2",
+        [
+            dmc.Group(
+                [
+                    html.Span(str(top.news2_total), className="tw-big"),
+                    level_chip(LEVELS[level].label, level),
+                ],
+                gap="xs",
+            ),
+            dmc.Text(
+                f"{_when(top.taken_at, tz)}; {summary.abnormal_vitals} abnormal set(s)",
+                size="sm",
+            ),
+        ],
+    )
+
+
+def _doses_tile(summary: RoundsSummary) -> Any:
+    missing = ", ".join(
+        f"{n} {status.replace('_', ' ')}" for status, n in sorted(summary.doses_not_given.items())
+    )
+    return _tile(
+        "Doses given",
+        [
+            html.Span(f"{summary.doses_given} of {summary.doses_planned}", className="tw-big"),
+            dmc.Text(missing or "none missed", size="sm", className="tw-worse" if missing else ""),
+        ],
+    )
+
+
+def _step_tile(summary: RoundsSummary, today: Any) -> Any:
+    step = summary.current_step
+    if summary.plan is None or step is None:
+        return _tile("Taper step", [dmc.Text("No taper plan", size="sm")])
+    doses = ", ".join(f"{d} {format_mg(ug)} mg" for d, ug in step.daily_ug.items())
+    days_on = (today - step.start).days + 1
+    if on_open_hold(summary.steps, today):
+        after = "on hold until resumed"
+    elif summary.next_step is not None:
+        nxt = summary.next_step
+        after = f"next {nxt.start:%a} {nxt.start.day} {nxt.start:%b}: " + ", ".join(
+            f"{format_mg(ug)} mg" for ug in nxt.daily_ug.values()
+        )
+    else:
+        after = "last step"
+    return _tile(
+        "Taper step",
+        [
+            html.Span(f"Step {step.index}", className="tw-big"),
+            dmc.Text(f"{doses}/day (DE {step.diazepam_eq_mg:g} mg), day {days_on}", size="sm"),
+            dmc.Text(after, size="sm", c="dimmed"),
+        ],
+    )
+
+
+def _flags_tile(summary: RoundsSummary) -> Any:
+    if not summary.open_flags:
+        return _tile("Open flags", [dmc.Text("None", size="sm")])
+    shown = summary.open_flags[:4]
+    chips = [
+        level_chip(f"⚑ {f.rule.replace('_', ' ')}", FLAG_LEVEL.get(f.severity, 1), title=f.message)
+        for f in shown
+    ]
+    more = len(summary.open_flags) - len(shown)
+    if more:
+        chips.append(dmc.Text(f"+{more} more", size="sm"))
+    return _tile("Open flags", [dmc.Stack(chips, gap=4)])
+
+
+def _tile(title: str, body: list[Any]) -> Any:
+    return html.Div([html.Div(title, className="tw-tile-title"), *body], className="tw-tile")
+
+
+def suggestion_line(summary: RoundsSummary) -> Any:
+    found = suggestions(summary)
+    if not found:
+        return dmc.Text(
+            "Review rules: nothing open since the last note.",
+            size="sm",
+            c="dimmed",
+            className="tw-suggestion",
+        )
+    return html.Div(
+        [
+            html.Span("Review rules suggest: ", className="tw-suggest-lead"),
+            *[
+                html.Span(
+                    [
+                        html.B(s.text),
+                        html.Span(f" ({s.source})" if s.source else "", className="tw-source"),
+                    ],
+                    className="tw-suggest-item",
+                )
+                for s in found
+            ],
+        ],
+        className="tw-suggestion",
+    )
+
+
+def since_line(summary: RoundsSummary, tz: ZoneInfo) -> str:
+    note = summary.last_note
+    if note is None:
+        return f"No rounds note yet: since admission {_when(summary.admitted_at, tz)}"
+    return (
+        f"Since the rounds note of {_when(note.signed_at, tz)} by {summary.last_note_author}: "
+        f"{DECISION_LABELS.get(note.decision, note.decision).lower()} — {note.reason}"
+    )
+
+
+def patient_card(summary: RoundsSummary, *, tz: ZoneInfo, now: datetime, can_sign: bool) -> Any:
+    today = now.astimezone(tz).date()
+    day = (today - summary.admitted_at.astimezone(tz).date()).days + 1
+    drug = ""
+    if summary.plan is not None:
+        drug = summary.plan.drug + (f" → {summary.plan.to_drug}" if summary.plan.to_drug else "")
+    worst = max((FLAG_LEVEL.get(f.severity, 1) for f in summary.open_flags), default=0)
+    return dmc.Paper(
+        [
+            dmc.Group(
+                [
+                    dmc.Group(
+                        [
+                            html.Span(summary.bed, className="tw-bed"),
+                            html.Span(summary.name, className="tw-name"),
+                            dmc.Text(
+                                f"MRN {summary.mrn} · day {day} · {drug}", size="sm", c="dimmed"
+                            ),
+                        ],
+                        gap="sm",
+                    ),
+                    dmc.Button(
+                        "Review and decide" if can_sign else "Review",
+                        id={"type": "rounds-review-open", "admission": summary.admission_id},
+                        color="indigo",
+                        size="md",
+                        className="tw-no-print",
+                    ),
+                ],
+                justify="space-between",
+            ),
+            dmc.Text(since_line(summary, tz), size="sm", c="dimmed", className="tw-since"),
+            html.Div(
+                [
+                    _ciwa_tile(summary),
+                    _news2_tile(summary, tz),
+                    _doses_tile(summary),
+                    _step_tile(summary, today),
+                    _flags_tile(summary),
+                ],
+                className="tw-tiles",
+            ),
+            suggestion_line(summary),
+        ],
+        className=f"tw-rounds-card tw-card-level-{worst}",
+        withBorder=True,
+        p="md",
+        id=f"rounds-card-{summary.admission_id}",
+        **{"data-name": summary.name},
+    )
+
+
+def cards(scope: str, actor: Actor) -> Any:
+    now = utcnow()
+    with Session(engine()) as session:
+        ward = default_ward(session)
+        attending = actor.user_id if scope == "mine" else None
+        summaries = rounds_summaries(session, ward, now=now, attending_id=attending)
+    tz = ZoneInfo(ward.timezone)
+    if not summaries:
+        text = (
+            "No admitted patients under your care. Choose 'All ward' to see everyone."
+            if scope == "mine"
+            else "No admitted patients."
+        )
+        return dmc.Text(text, id="rounds-empty")
+    can_sign = actor.role == "physician"
+    return dmc.Stack(
+        [patient_card(s, tz=tz, now=now, can_sign=can_sign) for s in summaries], gap="md"
+    )
+
+
+# --- the review drawer -----------------------------------------------------------------------
+
+
+def notes_list(notes: list[RoundsNote], authors: dict[int, str], tz: ZoneInfo) -> Any:
+    if not notes:
+        return dmc.Text("No rounds notes yet.", size="sm", c="dimmed")
+    return html.Ul(
+        [
+            html.Li(
+                f"{_when(n.signed_at, tz)} — {authors.get(n.author_id, '?')}: "
+                f"{DECISION_LABELS.get(n.decision, n.decision)}. {n.reason}"
+            )
+            for n in notes[:6]
+        ],
+        className="tw-notes",
+    )
+
+
+def _notes(session: Session, admission_id: int, tz: ZoneInfo) -> Any:
+    notes = rounds_notes(session, admission_id)
+    authors = {
+        u.id: u.display_name for u in (session.get(User, n.author_id) for n in notes) if u and u.id
+    }
+    return notes_list(notes, authors, tz)
+
+
+def plan_table(admission_id: int, now: datetime) -> Any:
+    with Session(engine()) as session:
+        data = plan_panel_data(session, admission_id, now=now)
+    if data is None or data.plan is None:
+        return dmc.Text("No taper plan.", id="rd-no-plan")
+    plan = data.plan
+    drugs = (plan.drug,) if plan.to_drug is None else (plan.drug, plan.to_drug)
+    return dmc.Stack(
+        [
+            plan_panel.plan_header(
+                plan,
+                next((v.author for v in data.versions if v.plan.id == plan.id), ""),
+                data.view.tz,
+            ),
+            dmc.ScrollArea(
+                plan_panel.steps_table(
+                    data.steps,
+                    drugs=drugs,
+                    today=data.today,
+                    warnings=data.warnings,
+                    tolerance=data.tolerance,
+                    margin=data.view.ward.step_margin_points,
+                    window_days=data.view.ward.step_window_days,
+                    table_id="rd-steps",
+                ),
+                mah=320,
+                type="auto",
+            ),
+        ],
+        gap="xs",
+    )
+
+
+def decision_form(summary: RoundsSummary, *, ward: Ward, today: Any) -> Any:
+    suggested = next((s.decision for s in suggestions(summary) if s.decision), None)
+    hint = (
+        f"The review rules point to: {DECISION_LABELS[suggested].lower()}."
+        if suggested
+        else "No review rule points to a change."
+    )
+    drug = summary.plan.drug if summary.plan else "clonazepam"
+    form = plan_panel.change_form(
+        "rd",
+        drug=drug,
+        daily_mg="",
+        times=ward.admin_times,
+        today=today,
+        initial_kind=None,
+        save_label="Sign decision",
+        reason_label="Reason (signed with the decision)",
+    )
+    return dmc.Stack(
+        [
+            dmc.Title("Decision", order=3),
+            dmc.Text(
+                hint + " Taperwatch never changes a dose by itself: you decide.",
+                size="sm",
+                c="dimmed",
+            ),
+            dmc.SegmentedControl(
+                id="rd-decision",
+                value="continue",
+                size="md",
+                fullWidth=True,
+                data=[{"value": d, "label": DECISION_LABELS[d]} for d in DECISION_ORDER],
+            ),
+            form,
+        ],
+        gap="sm",
+        className="tw-decision",
+    )
+
+
+def review_content(admission_id: int, actor: Actor) -> Any:
+    now = utcnow()
+    with Session(engine()) as session:
+        ward = default_ward(session)
+        found = rounds_summaries(session, ward, now=now, admission_id=admission_id)
+        tz = ZoneInfo(ward.timezone)
+        notes = _notes(session, admission_id, tz)
+    if not found:
+        return dmc.Alert("This patient is not admitted any more.", color="red")
+    summary = found[0]
+    today = now.astimezone(tz).date()
+    parts: list[Any] = [
+        html.Div(
+            [
+                html.Div(
+                    [
+                        _ciwa_tile(summary),
+                        _news2_tile(summary, tz),
+                        _doses_tile(summary),
+                        _step_tile(summary, today),
+                        _flags_tile(summary),
+                    ],
+                    className="tw-tiles",
+                ),
+                suggestion_line(summary),
+                dmc.Text(since_line(summary, tz), size="sm", c="dimmed"),
+            ]
+        ),
+        patient_overview.chart_block(admission_id),
+        html.Section(plan_table(admission_id, now), id="rd-plan", className="tw-card"),
+    ]
+    if actor.role == "physician":
+        parts.append(
+            html.Section(decision_form(summary, ward=ward, today=today), className="tw-card")
+        )
+    else:
+        parts.append(dmc.Text("Decisions are signed by a physician.", c="dimmed"))
+    parts.append(
+        html.Section(
+            [dmc.Title("Rounds notes", order=4), html.Div(notes, id="rd-notes")],
+            className="tw-card",
+        )
+    )
+    return dmc.Stack(parts, gap="md")
+
+
+# --- page ----------------------------------------------------------------------------------
+
+
+def layout(**_: Any) -> Any:
+    actor = current_actor()
+    if actor.role not in ROLES:
+        return dmc.Alert("Rounds are for physicians and admins.", color="red", id="rounds-denied")
+    scope = "mine" if actor.role == "physician" else "all"
+    now = utcnow()
+    with Session(engine()) as session:
+        ward = default_ward(session)
+    today = now.astimezone(ZoneInfo(ward.timezone))
+    return html.Div(
+        [
+            dmc.Group(
+                [
+                    dmc.Group(
+                        [
+                            dmc.Title("Rounds", order=2, className="tw-page-title"),
+                            dmc.Text(f"{today:%A} {today.day} {today:%B %Y}", size="lg"),
+                        ],
+                        gap="md",
+                        align="baseline",
+                    ),
+                    dmc.Group(
+                        [
+                            dmc.SegmentedControl(
+                                id="rounds-scope",
+                                value=scope,
+                                size="md",
+                                data=[
+                                    {"value": "mine", "label": "My patients"},
+                                    {"value": "all", "label": "All ward"},
+                                ],
+                            ),
+                            dmc.Anchor(
+                                "Print rounds sheet",
+                                href=f"/rounds/print?scope={scope}",
+                                id="rounds-print-link",
+                                target="_blank",
+                                size="md",
+                            ),
+                        ],
+                        gap="md",
+                    ),
+                ],
+                justify="space-between",
+                className="tw-no-print",
+            ),
+            html.Div(cards(scope, actor), id="rounds-list"),
+            dmc.Drawer(
+                html.Div(id="rounds-review"),
+                id="rounds-drawer",
+                opened=False,
+                position="right",
+                size="88%",
+                title="",
+                padding="md",
+                closeOnClickOutside=False,
+            ),
+            dcc.Store(id="rounds-admission", data=None),
+        ],
+        className="tw-rounds",
+    )
+
+
+def register_callbacks(app: Dash) -> None:
+    patient_overview.register_callbacks(app)
+    plan_panel.register_form_callbacks(app, "rd")
+
+    @app.callback(
+        Output("rounds-list", "children", allow_duplicate=True),
+        Output("rounds-print-link", "href"),
+        Input("rounds-scope", "value"),
+        prevent_initial_call=True,
+    )
+    def _scope(scope: str | None) -> tuple[Any, str]:
+        actor = require_role(*ROLES)
+        scope = scope if scope in ("mine", "all") else "all"
+        return cards(scope, actor), f"/rounds/print?scope={scope}"
+
+    @app.callback(
+        Output("rounds-drawer", "opened"),
+        Output("rounds-drawer", "title"),
+        Output("rounds-review", "children"),
+        Output("rounds-admission", "data"),
+        Input({"type": "rounds-review-open", "admission": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def _open(clicks: list[int | None]) -> tuple[Any, ...]:
+        actor = require_role(*ROLES)
+        if not any(clicks) or not isinstance(ctx.triggered_id, dict):
+            return no_update, no_update, no_update, no_update
+        admission_id = int(ctx.triggered_id["admission"])
+        with Session(engine()) as session:
+            ward = default_ward(session)
+            found = rounds_summaries(session, ward, now=utcnow(), admission_id=admission_id)
+        title = f"{found[0].bed} · {found[0].name} · MRN {found[0].mrn}" if found else ""
+        return (
+            True,
+            html.Span(title, className="tw-drawer-title"),
+            review_content(admission_id, actor),
+            admission_id,
+        )
+
+    @app.callback(
+        Output("rd-new-fields", "style"),
+        Output("rd-hold-fields", "style"),
+        Output("rd-recipe-fields", "style"),
+        Output("rd-preview", "children", allow_duplicate=True),
+        Output("rd-save-btn", "disabled", allow_duplicate=True),
+        Input("rd-decision", "value"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def _decision(decision: str | None) -> tuple[Any, ...]:
+        styles = plan_panel.field_styles(DECISION_KIND.get(decision or "", "none"))
+        return (*styles, None, True)
+
+    @app.callback(
+        Output("rd-preview", "children"),
+        Output("rd-message", "children"),
+        Output("rd-save-btn", "disabled"),
+        Input("rd-preview-btn", "n_clicks"),
+        State("rounds-admission", "data"),
+        State("rd-decision", "value"),
+        *form_states("rd"),
+        prevent_initial_call=True,
+    )
+    def _preview(
+        clicks: int | None, admission_id: int | None, decision: str | None, *raw: Any
+    ) -> tuple[Any, ...]:
+        require_role("physician")
+        if not clicks or admission_id is None or decision is None:
+            return no_update, no_update, True
+        values = plan_panel.form_values("change", raw)
+        now = utcnow()
+
+        def run(session: Session) -> Any:
+            change = _change_values(decision, values)
+            return preview_decision(
+                session=session, admission_id=admission_id, decision=decision, now=now, **change
+            )
+
+        result = attempt(run, write=False)
+        if isinstance(result, Refused):
+            return None, refusal_message(result, saved=False), True
+        if result is None:
+            return (
+                dmc.Text(
+                    "No change to the plan: the note is signed with the plan as it is.",
+                    fw=600,
+                    id="rd-no-change",
+                ),
+                None,
+                False,
+            )
+        return (
+            plan_panel.preview_view(
+                result, today=result.effective_from, drugs=plan_panel.schedule_drugs(result)
+            ),
+            None,
+            False,
+        )
+
+    @app.callback(
+        Output("rd-message", "children", allow_duplicate=True),
+        Output("rd-preview", "children", allow_duplicate=True),
+        Output("rd-save-btn", "disabled", allow_duplicate=True),
+        Output("rd-plan", "children"),
+        Output("rd-notes", "children"),
+        Output("ov-refresh", "data", allow_duplicate=True),
+        Output("rounds-list", "children", allow_duplicate=True),
+        Input("rd-save-btn", "n_clicks"),
+        State("rounds-admission", "data"),
+        State("rd-decision", "value"),
+        State("rounds-scope", "value"),
+        *form_states("rd"),
+        prevent_initial_call=True,
+    )
+    def _sign(
+        clicks: int | None,
+        admission_id: int | None,
+        decision: str | None,
+        scope: str | None,
+        *raw: Any,
+    ) -> tuple[Any, ...]:
+        actor = require_role("physician")
+        if not clicks or admission_id is None or decision is None:
+            return (no_update,) * 7
+        values = plan_panel.form_values("change", raw)
+        now = utcnow()
+
+        def run(session: Session) -> RoundsNote:
+            return sign_rounds_note(
+                session=session,
+                actor=actor,
+                admission_id=admission_id,
+                decision=decision,
+                reason=values.get("reason") or "",
+                now=now,
+                **_change_values(decision, values),
+            )
+
+        result = attempt(run, write=True)
+        if isinstance(result, Refused):
+            return (
+                refusal_message(result, saved=True),
+                no_update,
+                no_update,
+                no_update,
+                no_update,
+                no_update,
+                no_update,
+            )
+        with Session(engine()) as session:
+            tz = ZoneInfo(default_ward(session).timezone)
+            notes = _notes(session, admission_id, tz)
+        done = dmc.Alert(
+            f"Signed: {DECISION_LABELS[decision].lower()} at {_when(result.signed_at, tz)}."
+            + (" The new plan version is on the chart." if decision != "continue" else ""),
+            color="green",
+            variant="light",
+            id="rd-signed",
+        )
+        return (
+            done,
+            None,
+            True,
+            plan_table(admission_id, now),
+            notes,
+            {"note_id": result.id, "at": now.isoformat()},
+            cards(scope if scope in ("mine", "all") else "all", actor),
+        )
+
+
+def _change_values(decision: str, values: dict[str, Any]) -> dict[str, Any]:
+    """The plan-change parameters of a rounds decision, read from the form."""
+    if decision == "hold":
+        if values.get("until_resumed"):
+            return {"hold_days": None}
+        days = values.get("hold_days")
+        if days in (None, ""):
+            raise FieldError(
+                "hold_days", f"enter 1 to {MAX_HOLD_DAYS} days, or tick 'until resumed'"
+            )
+        return {"hold_days": int(days)}
+    if decision == "adjust":
+        return {"recipe": plan_panel.recipe_text(values.get("preset"), values.get("custom_recipe"))}
+    return {}
