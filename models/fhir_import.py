@@ -151,6 +151,7 @@ class _ReadingSet:
     values: dict[str, object] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)  # field -> Observation label
     keys: list[str] = field(default_factory=list)
+    damaged: bool = False  # one of its Observations was refused: the refusal says why
 
     @property
     def label(self) -> str:
@@ -206,12 +207,13 @@ def import_bundle(
     assert patient_entry is not None and encounter_entry is not None
     patient_data = _patient(patient_entry, problems)
     encounter_data = _encounter(encounter_entry, patient_entry, problems)
-    sets = _reading_sets(entries, patient_entry, encounter_entry, skipped, problems)
-    problems.raise_if_any()
-    assert patient_data is not None and encounter_data is not None
-    assumed = _complete(sets, assume_alert_on_air, problems)
+    sets, untimed = _reading_sets(entries, patient_entry, encounter_entry, skipped, problems)
+    # A refused Observation with no time leaves some set short: which one is unknowable, so
+    # incomplete sets are then not reported (the refusal says what to fix first).
+    assumed = _complete(sets, assume_alert_on_air, problems, report=not untimed)
     checked = {at: _validate(reading_set, problems) for at, reading_set in sets.items()}
     problems.raise_if_any()
+    assert patient_data is not None and encounter_data is not None
 
     plan = _Plan.make(
         session,
@@ -416,13 +418,22 @@ def _reading_sets(
     encounter: _Entry,
     skipped: Counter[str],
     problems: _Problems,
-) -> dict[datetime, _ReadingSet]:
+) -> tuple[dict[datetime, _ReadingSet], bool]:
+    """The reading sets by time, and whether a refused Observation had no time."""
     sets: dict[datetime, _ReadingSet] = {}
+    untimed = False
     for entry in entries:
         if entry.type != "Observation":
             continue
+        refused_before = len(problems.items)
         reading = _reading(entry, patient, encounter, skipped, problems)
         if reading is None:
+            if len(problems.items) > refused_before:
+                at = _effective(entry.resource)
+                if at is None:
+                    untimed = True
+                else:
+                    sets.setdefault(at, _ReadingSet(at)).damaged = True
             continue
         at, key, values = reading
         reading_set = sets.setdefault(at, _ReadingSet(at))
@@ -437,7 +448,11 @@ def _reading_sets(
             reading_set.values[name] = value
             reading_set.sources[name] = entry.label
         reading_set.keys.append(key)
-    return sets
+    return sets, untimed
+
+
+def _effective(resource: dict[str, Any]) -> datetime | None:
+    return _instant(resource.get("effectiveDateTime") or resource.get("effectiveInstant"))
 
 
 def _reading(
@@ -484,7 +499,7 @@ def _reading(
             f"status {status!r}: only final, amended or corrected readings are imported",
         )
         ok = False
-    at = _instant(resource.get("effectiveDateTime") or resource.get("effectiveInstant"))
+    at = _effective(resource)
     if at is None:
         problems.add(entry.label, "no time: give effectiveDateTime with a time and timezone")
         ok = False
@@ -598,12 +613,18 @@ def _quantity(entry: _Entry, name: str, quantity: object, problems: _Problems) -
 
 
 def _complete(
-    sets: dict[datetime, _ReadingSet], assume_alert_on_air: bool, problems: _Problems
+    sets: dict[datetime, _ReadingSet],
+    assume_alert_on_air: bool,
+    problems: _Problems,
+    *,
+    report: bool,
 ) -> int:
     """Refuse incomplete sets (naming what is missing); returns how many sets were assumed to
     be on room air and Alert."""
     assumed = 0
     for reading_set in sets.values():
+        if reading_set.damaged:
+            continue
         missing = [name for name in MEASURED if name not in reading_set.values]
         news2_inputs = [
             n for n in ("supplemental_o2", "consciousness") if n not in reading_set.values
@@ -613,7 +634,7 @@ def _complete(
             reading_set.values.setdefault("consciousness", "A")
             assumed += 1
             news2_inputs = []
-        if missing or news2_inputs:
+        if report and (missing or news2_inputs):
             hint = (
                 " (or import with the room-air-and-Alert assumption)"
                 if news2_inputs and not missing
@@ -629,17 +650,35 @@ def _complete(
     return assumed
 
 
+# Stand-ins for the readings a set lacks, so that the readings it has are still checked: each
+# inside the plausible ranges, and systolic 300 / diastolic 20 can never fail the systolic-above-
+# diastolic check against a real reading.
+_STAND_INS: dict[str, object] = {
+    "heart_rate": 60,
+    "systolic": 300,
+    "diastolic": 20,
+    "temperature_c": 37,
+    "resp_rate": 16,
+    "spo2": 98,
+    "supplemental_o2": False,
+    "consciousness": "A",
+}
+
+
 def _validate(reading_set: _ReadingSet, problems: _Problems) -> Vitals | None:
-    """Charting's own checks (plausible ranges, systolic above diastolic)."""
-    if any(name not in reading_set.values for name in READING_NAMES):
-        return None
+    """Charting's own checks (plausible ranges, systolic above diastolic) on every reading the
+    set has; the Vitals only for a complete set."""
+    present = reading_set.values
     try:
-        return validate_vitals(**reading_set.values)
+        vitals = validate_vitals(**(_STAND_INS | present))
     except ValidationFailed as exc:
         for error in exc.errors:
-            source = reading_set.sources.get(error.field, reading_set.label)
-            problems.add(source, error.message)
-    return None
+            if error.field in present:
+                problems.add(reading_set.sources.get(error.field, reading_set.label), error.message)
+        return None
+    if reading_set.damaged or any(name not in present for name in READING_NAMES):
+        return None
+    return vitals
 
 
 def set_external_id(encounter_key: str, observation_keys: list[str]) -> str:
