@@ -20,6 +20,7 @@ from models.settings import Settings, get_settings
 PAGE_MODULES: tuple[str, ...] = (
     "dashboard.pages.board",
     "dashboard.pages.paper_patient",
+    "dashboard.pages.patient",
     "dashboard.pages.queue",
     "dashboard.pages.rounds",
     "dashboard.pages.paper_rounds",

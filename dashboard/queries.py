@@ -29,6 +29,7 @@ from models.tables import (
     ScheduledDose,
     TaperPlan,
     TaperStep,
+    User,
     VitalSigns,
     Ward,
     WithdrawalAssessment,
@@ -287,3 +288,155 @@ def _by_ids(session: Session, model: type[_Entry], ids: Sequence[int]) -> Iterab
     if not ids:
         return []
     return session.exec(select(model).where(col(model.id).in_(ids))).all()
+
+
+# --- the patient page ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PatientHeader:
+    admission: Admission
+    patient: Patient
+    ward: Ward
+    attending: str
+    today: TodaysDose | None
+    plan: TaperPlan | None
+
+
+def patient_header(session: Session, admission_id: int, now: datetime) -> PatientHeader | None:
+    """The identity banner's facts for one admission (two queries), or None if unknown."""
+    found = session.execute(
+        sa_select(Admission, Patient, Ward, User)
+        .join(Patient, col(Patient.id) == col(Admission.patient_id))
+        .join(Ward, col(Ward.id) == col(Admission.ward_id))
+        .join(User, col(User.id) == col(Admission.attending_id))
+        .where(col(Admission.id) == admission_id)
+    ).first()
+    if found is None:
+        return None
+    admission, patient, ward, attending = found
+    plan = session.exec(
+        select(TaperPlan).where(
+            TaperPlan.admission_id == admission_id, TaperPlan.status == "active"
+        )
+    ).first()
+    ids = sa_select(col(Admission.id)).where(col(Admission.id) == admission_id)
+    day = now.astimezone(ZoneInfo(ward.timezone)).date()
+    return PatientHeader(
+        admission=admission,
+        patient=patient,
+        ward=ward,
+        attending=attending.display_name,
+        today=todays_doses(session, ids, day).get(admission_id),
+        plan=plan,
+    )
+
+
+def recent_vitals(session: Session, admission_id: int, since: datetime) -> list[VitalSigns]:
+    """Vitals taken since ``since``, newest first, entries in error included."""
+    return list(
+        session.exec(
+            select(VitalSigns)
+            .where(VitalSigns.admission_id == admission_id, col(VitalSigns.taken_at) >= since)
+            .order_by(col(VitalSigns.taken_at).desc(), col(VitalSigns.id).desc())
+        ).all()
+    )
+
+
+def recent_assessments(
+    session: Session, admission_id: int, since: datetime
+) -> list[WithdrawalAssessment]:
+    """Withdrawal scores taken since ``since``, newest first, entries in error included."""
+    return list(
+        session.exec(
+            select(WithdrawalAssessment)
+            .where(
+                WithdrawalAssessment.admission_id == admission_id,
+                col(WithdrawalAssessment.taken_at) >= since,
+            )
+            .order_by(
+                col(WithdrawalAssessment.taken_at).desc(), col(WithdrawalAssessment.id).desc()
+            )
+        ).all()
+    )
+
+
+@dataclass(frozen=True)
+class MarSlot:
+    """A scheduled dose and everything charted against it (the valid entry and any marked in
+    error), oldest first."""
+
+    slot: ScheduledDose
+    administrations: tuple[DoseAdministration, ...]
+
+    @property
+    def valid(self) -> DoseAdministration | None:
+        return next((a for a in self.administrations if not a.entered_in_error), None)
+
+
+def mar_slots(session: Session, admission_id: int, start: datetime, end: datetime) -> list[MarSlot]:
+    """Live MAR slots due in [start, end) with their administrations (two queries)."""
+    slots = session.exec(
+        select(ScheduledDose)
+        .where(
+            ScheduledDose.admission_id == admission_id,
+            col(ScheduledDose.cancelled_at).is_(None),
+            col(ScheduledDose.scheduled_at) >= start,
+            col(ScheduledDose.scheduled_at) < end,
+        )
+        .order_by(col(ScheduledDose.scheduled_at), col(ScheduledDose.drug))
+    ).all()
+    ids = [s.id for s in slots if s.id is not None]
+    charted: dict[int, list[DoseAdministration]] = defaultdict(list)
+    if ids:
+        for given in session.exec(
+            select(DoseAdministration)
+            .where(col(DoseAdministration.scheduled_dose_id).in_(ids))
+            .order_by(col(DoseAdministration.charted_at), col(DoseAdministration.id))
+        ).all():
+            assert given.scheduled_dose_id is not None
+            charted[given.scheduled_dose_id].append(given)
+    return [MarSlot(s, tuple(charted.get(s.id or 0, ()))) for s in slots]
+
+
+def prn_doses(
+    session: Session, admission_id: int, start: datetime, end: datetime
+) -> list[DoseAdministration]:
+    return list(
+        session.exec(
+            select(DoseAdministration)
+            .where(
+                DoseAdministration.admission_id == admission_id,
+                col(DoseAdministration.prn).is_(True),
+                col(DoseAdministration.administered_at) >= start,
+                col(DoseAdministration.administered_at) < end,
+            )
+            .order_by(col(DoseAdministration.administered_at).desc())
+        ).all()
+    )
+
+
+def administrations_since(
+    session: Session, admission_id: int, since: datetime
+) -> list[DoseAdministration]:
+    """Every dose entry (scheduled and PRN, in error included) charted since ``since``."""
+    return list(
+        session.exec(
+            select(DoseAdministration)
+            .where(
+                DoseAdministration.admission_id == admission_id,
+                col(DoseAdministration.administered_at) >= since,
+            )
+            .order_by(col(DoseAdministration.administered_at).desc())
+        ).all()
+    )
+
+
+def user_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(
+        sa_select(col(User.id), col(User.display_name)).where(col(User.id).in_(wanted))
+    ).all()
+    return {user_id: name for user_id, name in rows if user_id is not None}

@@ -83,6 +83,38 @@
     );
   };
 
+  /* Forms marked data-enter-saves: Enter in any field presses the form's save button
+     (buttons and text areas keep their own Enter). ACVPU: its letters pick the level. */
+  document.addEventListener(
+    "keydown",
+    function (ev) {
+      if (ev.altKey || ev.ctrlKey || ev.metaKey) return;
+      var target = ev.target;
+      if (!target || !target.closest) return;
+      var acvpu = target.closest("[data-acvpu]");
+      if (acvpu && /^[acvpu]$/i.test(ev.key)) {
+        var option = acvpu.querySelector("input[type=radio][value='" + ev.key.toUpperCase() + "']");
+        if (option) {
+          ev.preventDefault();
+          option.click();
+          option.focus();
+        }
+        return;
+      }
+      if (ev.key !== "Enter") return;
+      var form = target.closest("[data-enter-saves]");
+      if (!form || target.tagName === "BUTTON" || target.tagName === "TEXTAREA") return;
+      if (target.closest("[data-ciwa-item]")) return;
+      var save = form.querySelector("[data-save-button]");
+      if (save && !save.disabled) {
+        ev.preventDefault();
+        // Let the field's last keystroke reach Dash before the save reads the form.
+        window.setTimeout(function () { save.click(); }, 0);
+      }
+    },
+    true
+  );
+
   /* CIWA-B entry by keyboard: on a focused item, 0-4 scores it and moves to the next item;
      Enter anywhere in the form saves. */
   function ciwaItem(el) {
@@ -120,12 +152,10 @@
       choice.click();
       var items = Array.prototype.slice.call(document.querySelectorAll("[data-ciwa-item]"));
       var next = items[items.indexOf(item) + 1];
-      window.setTimeout(function () {
-        if (!focusItem(next)) {
-          var saveButton = document.getElementById("ciwa-save");
-          if (saveButton) saveButton.focus();
-        }
-      }, 0);
+      if (!focusItem(next)) {
+        var saveButton = document.getElementById("ciwa-save");
+        if (saveButton) saveButton.focus();
+      }
     },
     true
   );

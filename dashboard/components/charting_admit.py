@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 from sqlmodel import Session, col, select
 
 from dashboard.components.charting_common import Refusal, attempt, format_local, parse_clock
@@ -221,8 +222,10 @@ def register_callbacks(app: Dash) -> None:
         Input("admit-cancel", "n_clicks"),
         prevent_initial_call=True,
     )
-    def toggle_admit(_open: int | None, _cancel: int | None) -> bool:
+    def toggle_admit(opened: int | None, _cancel: int | None) -> bool:
         require_role(*ADMIT_ROLES)
+        if ctx.triggered_id == "board-admit-open" and not opened:
+            raise PreventUpdate
         return bool(ctx.triggered_id == "board-admit-open")
 
     @app.callback(
@@ -352,14 +355,16 @@ def register_discharge_callbacks(app: Dash) -> None:
         Input("discharge-cancel", "n_clicks"),
         prevent_initial_call=True,
     )
-    def toggle_discharge(_open: int | None, _cancel: int | None) -> bool:
+    def toggle_discharge(opened: int | None, _cancel: int | None) -> bool:
         require_role(*DISCHARGE_ROLES)
+        if ctx.triggered_id == "discharge-open" and not opened:
+            raise PreventUpdate
         return bool(ctx.triggered_id == "discharge-open")
 
     @app.callback(
         Output("discharge-message", "children"),
         Output("discharge-modal", "opened", allow_duplicate=True),
-        Output("patient-changed", "data", allow_duplicate=True),
+        Output("patient-reload", "data"),
         Input("discharge-confirm", "n_clicks"),
         State("discharge-admission", "data"),
         State("discharge-time", "value"),

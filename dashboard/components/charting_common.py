@@ -92,10 +92,10 @@ def attempt(engine: Engine, write: Callable[[Session], T]) -> T | Refusal:
         with transaction(engine) as session:
             return write(session)
     except ValidationFailed as exc:
-        fields = exc.by_field()
-        return Refusal(_not_saved(" ".join(_sentence(m) for m in fields.values())), fields)
+        fields = {f: _sentence(m) for f, m in exc.by_field().items()}
+        return Refusal(_not_saved(" ".join(fields.values())), fields)
     except FieldError as exc:
-        return Refusal(_not_saved(_sentence(exc.message)), {exc.field: exc.message})
+        return Refusal(_not_saved(_sentence(exc.message)), {exc.field: _sentence(exc.message)})
     except ConflictError as exc:
         return Refusal(_not_saved(_sentence(str(exc))), conflict=True)
     except PermissionDenied as exc:
@@ -112,6 +112,11 @@ def _sentence(text: str) -> str:
 
 def _not_saved(detail: str) -> str:
     return f"Not saved. {detail}"
+
+
+def attrs(**values: object) -> dict[str, Any]:
+    """HTML attributes Python names cannot spell: ``data_slot=`` -> ``data-slot``."""
+    return {key.replace("_", "-"): value for key, value in values.items()}
 
 
 def level_style(level: int) -> dict[str, str]:

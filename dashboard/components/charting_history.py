@@ -1,0 +1,251 @@
+"""Everything charted for a patient, newest first, with entries marked in error struck
+through beside their correction; and the "mark in error" dialog every tab uses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import dash_mantine_components as dmc
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+from sqlmodel import Session
+
+from dashboard.components.charting_common import Refusal, attempt, attrs, format_local, level_chip
+from dashboard.components.charting_mar import describe_entry
+from dashboard.context import engine, require_role
+from dashboard.theme import BAND_LABEL, BAND_LEVEL, news2_level
+from models.audit import Actor
+from models.charting import CHARTING_ROLES, mark_in_error
+from models.clinical.drugs import format_mg
+from models.tables import DoseAdministration, VitalSigns, WithdrawalAssessment
+from models.types import utcnow
+
+HISTORY_DAYS = 7
+ENTITY_WORD = {"vitals": "vital signs", "assessment": "CIWA-B score", "dose": "dose entry"}
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    kind: str  # vitals | assessment | dose
+    record_id: int
+    what: str
+    detail: Any
+    charted_by: int
+    in_error: bool
+    error_note: str
+
+
+def history_entries(
+    vitals: list[VitalSigns],
+    assessments: list[WithdrawalAssessment],
+    doses: list[DoseAdministration],
+    names: Mapping[int, str],
+    *,
+    tz: ZoneInfo,
+    now: datetime,
+) -> list[HistoryEntry]:
+    def note(row: VitalSigns | WithdrawalAssessment | DoseAdministration) -> str:
+        if not row.entered_in_error:
+            return ""
+        who = names.get(row.error_marked_by or 0, "")
+        when = format_local(row.error_marked_at, tz, now) if row.error_marked_at else ""
+        return f"Entered in error ({who}, {when}): {row.error_reason}"
+
+    entries: list[HistoryEntry] = []
+    for v in vitals:
+        level = news2_level(v.news2_total, v.news2_any_three)
+        detail: Any = [
+            f"RR {v.resp_rate} · SpO₂ {v.spo2}% · {'O₂' if v.supplemental_o2 else 'air'} · "
+            f"BP {v.systolic}/{v.diastolic} · pulse {v.heart_rate} · {v.consciousness} · "
+            f"{v.temperature_c:.1f} °C  ",
+            level_chip(f"NEWS2 {v.news2_total}", level),
+        ]
+        entries.append(
+            HistoryEntry(
+                v.taken_at,
+                "vitals",
+                v.id or 0,
+                "Vital signs",
+                detail,
+                v.charted_by,
+                v.entered_in_error,
+                note(v),
+            )
+        )
+    for a in assessments:
+        level = BAND_LEVEL.get(a.band, 0)
+        detail_chip: Any = level_chip(f"{a.total} {BAND_LABEL.get(a.band, a.band)}", level)
+        entries.append(
+            HistoryEntry(
+                a.taken_at,
+                "assessment",
+                a.id or 0,
+                a.scale,
+                detail_chip,
+                a.charted_by,
+                a.entered_in_error,
+                note(a),
+            )
+        )
+    for d in doses:
+        what = "PRN dose" if d.prn else "Scheduled dose"
+        amount = f" {format_mg(d.dose_ug)} mg" if d.status == "given" else ""
+        dose_text = f"{d.drug}{amount} — {describe_entry(d, names, tz, now)}"
+        entries.append(
+            HistoryEntry(
+                d.administered_at,
+                "dose",
+                d.id or 0,
+                what,
+                dose_text,
+                d.charted_by,
+                d.entered_in_error,
+                note(d),
+            )
+        )
+    return sorted(entries, key=lambda e: (e.at, e.kind, e.record_id), reverse=True)
+
+
+def history_table(
+    entries: list[HistoryEntry], names: Mapping[int, str], *, tz: ZoneInfo, now: datetime
+) -> html.Div:
+    if not entries:
+        return html.Div(f"Nothing charted in the last {HISTORY_DAYS} days.", className="tw-empty")
+    head = html.Tr([html.Th(h) for h in ("When", "Entry", "Details", "Charted by", "")])
+    rows = [
+        html.Tr(
+            [
+                html.Td(format_local(e.at, tz, now, always_day=True), className="tw-mar-when"),
+                html.Td(e.what),
+                html.Td(e.detail),
+                html.Td(names.get(e.charted_by, "")),
+                html.Td(e.error_note, className="tw-keep tw-mar-error-note"),
+            ],
+            className="tw-in-error" if e.in_error else "",
+            **attrs(data_kind=e.kind),
+        )
+        for e in entries
+    ]
+    return html.Div(
+        html.Table([html.Thead(head), html.Tbody(rows)], className="tw-table"),
+        className="tw-table-scroll",
+        style={"maxHeight": "640px"},
+    )
+
+
+HISTORY_SPAN = timedelta(days=HISTORY_DAYS)
+
+
+# --- mark in error ------------------------------------------------------------------------
+
+
+def mark_entry_in_error(
+    *, actor: Actor, entity: str, record_id: int, reason: str | None, now: datetime
+) -> VitalSigns | WithdrawalAssessment | DoseAdministration | Refusal:
+    def write(session: Session) -> VitalSigns | WithdrawalAssessment | DoseAdministration:
+        return mark_in_error(
+            session=session,
+            actor=actor,
+            entity=entity,
+            record_id=record_id,
+            reason=reason or "",
+            now=now,
+        )
+
+    return attempt(engine(), write)
+
+
+def in_error_modal() -> dmc.Modal:
+    return dmc.Modal(
+        id="in-error-modal",
+        title="Mark an entry in error",
+        opened=False,
+        size="lg",
+        children=dmc.Stack(
+            [
+                dmc.Text(
+                    "The entry stays in the record, struck through, with your reason; it can "
+                    "then be charted again.",
+                    size="md",
+                ),
+                html.Div(id="in-error-what", className="tw-banner-value"),
+                dmc.Textarea(
+                    id="in-error-reason",
+                    label="What was wrong with it?",
+                    placeholder="e.g. charted on the wrong patient",
+                    autosize=True,
+                    minRows=2,
+                    size="md",
+                    **{"data-autofocus": True},
+                ),
+                html.Div(id="in-error-message", className="tw-form-message", role="alert"),
+                dmc.Group(
+                    [
+                        dmc.Button("Cancel", id="in-error-cancel", variant="default", size="md"),
+                        dmc.Button("Mark in error", id="in-error-confirm", color="red", size="md"),
+                    ],
+                    justify="flex-end",
+                ),
+                dcc.Store(id="in-error-target"),
+            ],
+            gap="sm",
+        ),
+    )
+
+
+def register_callbacks(app: Dash) -> None:
+    @app.callback(
+        Output("in-error-modal", "opened"),
+        Output("in-error-target", "data"),
+        Output("in-error-what", "children"),
+        Output("in-error-reason", "value"),
+        Output("in-error-reason", "error"),
+        Output("in-error-message", "children"),
+        Input({"type": "in-error-open", "entity": ALL, "id": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def open_in_error(_: list[int | None]) -> tuple[Any, ...]:
+        if not ctx.triggered or not ctx.triggered[0]["value"]:
+            raise PreventUpdate
+        require_role(*CHARTING_ROLES)
+        target = ctx.triggered_id
+        entity = str(target["entity"])
+        what = f"This {ENTITY_WORD.get(entity, entity)} will be marked entered in error."
+        return True, {"entity": entity, "id": int(target["id"])}, what, "", None, ""
+
+    @app.callback(
+        Output("in-error-modal", "opened", allow_duplicate=True),
+        Output("in-error-reason", "error", allow_duplicate=True),
+        Output("in-error-message", "children", allow_duplicate=True),
+        Output("patient-changed", "data", allow_duplicate=True),
+        Input("in-error-confirm", "n_clicks"),
+        Input("in-error-cancel", "n_clicks"),
+        State("in-error-target", "data"),
+        State("in-error-reason", "value"),
+        prevent_initial_call=True,
+    )
+    def confirm_in_error(
+        _confirm: int | None,
+        _cancel: int | None,
+        target: dict[str, Any] | None,
+        reason: str | None,
+    ) -> tuple[Any, ...]:
+        actor = require_role(*CHARTING_ROLES)
+        if ctx.triggered_id == "in-error-cancel" or not target:
+            return False, None, "", no_update
+        now = utcnow()
+        outcome = mark_entry_in_error(
+            actor=actor,
+            entity=str(target["entity"]),
+            record_id=int(target["id"]),
+            reason=reason,
+            now=now,
+        )
+        if isinstance(outcome, Refusal):
+            return True, outcome.fields.get("error_reason"), outcome.message, no_update
+        return False, None, "", now.isoformat()

@@ -1,0 +1,675 @@
+"""The MAR: today's and the last 24 hours' scheduled doses with their status, charted in one
+action (Given) or with a reason (Held, Refused, Not given); PRN doses; corrections by marking an
+entry in error, after which the dose can be charted again and both entries stay visible."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import dash_mantine_components as dmc
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+from sqlmodel import Session
+
+from dashboard.components.charting_common import (
+    Refusal,
+    attempt,
+    attrs,
+    format_local,
+    level_chip,
+    parse_clock,
+)
+from dashboard.context import default_ward, engine, require_role
+from dashboard.queries import MarSlot
+from dashboard.theme import LEVELS
+from models.audit import Actor
+from models.charting import CHARTING_ROLES, REASONS_BY_STATUS, chart_dose, chart_prn
+from models.clinical.dose_timing import AdministrationFact, DoseStatus, dose_status
+from models.clinical.drugs import format_mg, mg_to_ug
+from models.db import read_session
+from models.errors import FieldError
+from models.tables import DoseAdministration, ScheduledDose, Ward
+from models.types import utcnow
+
+# How each status reads and how loud it is (theme levels 0-4): overdue is red, missed deep red.
+STATUS_TEXT: dict[DoseStatus, str] = {
+    DoseStatus.NOT_YET_DUE: "Not yet due",
+    DoseStatus.DUE: "Due",
+    DoseStatus.LATE: "Late",
+    DoseStatus.MISSED: "Missed",
+    DoseStatus.GIVEN: "Given",
+    DoseStatus.GIVEN_LATE: "Given late",
+    DoseStatus.HELD: "Held",
+    DoseStatus.REFUSED: "Refused",
+    DoseStatus.NOT_GIVEN: "Not given",
+}
+STATUS_LEVEL: dict[DoseStatus, int] = {
+    DoseStatus.NOT_YET_DUE: 0,
+    DoseStatus.DUE: 1,
+    DoseStatus.LATE: 3,
+    DoseStatus.MISSED: 4,
+    DoseStatus.GIVEN: 0,
+    DoseStatus.GIVEN_LATE: 1,
+    DoseStatus.HELD: 1,
+    DoseStatus.REFUSED: 2,
+    DoseStatus.NOT_GIVEN: 2,
+}
+ACTION_LABEL = {"given": "Given", "held": "Held…", "refused": "Refused…", "not_given": "Not given…"}
+MAR_PAST = timedelta(hours=24)
+
+
+def mar_window(now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """From 24 h ago (or this morning's midnight if earlier) to the end of today, ward time."""
+    today = now.astimezone(tz).date()
+    midnight = datetime.combine(today, time(0), tzinfo=tz)
+    end = datetime.combine(today + timedelta(days=1), time(0), tzinfo=tz)
+    return min(now - MAR_PAST, midnight), end
+
+
+def slot_status(entry: MarSlot, now: datetime, ward: Ward) -> DoseStatus:
+    valid = entry.valid
+    fact = AdministrationFact(valid.status, valid.administered_at) if valid else None
+    return dose_status(
+        scheduled_at=entry.slot.scheduled_at,
+        now=now,
+        window_min=ward.dose_window_min,
+        administration=fact,
+    )
+
+
+@dataclass(frozen=True)
+class PendingCharting:
+    slot_id: int
+    status: str  # given | held | refused | not_given
+    early: bool = False  # a Given before the dose's window: confirm first
+
+
+def chart_scheduled(
+    *,
+    actor: Actor,
+    slot_id: int,
+    status: str,
+    time_text: str | None,
+    now: datetime,
+    reason_code: str | None = None,
+    reason_text: str | None = None,
+) -> DoseAdministration | Refusal:
+    """Chart one scheduled dose; a second nurse charting the same dose is told who won."""
+
+    def write(session: Session) -> DoseAdministration:
+        ward = default_ward(session)
+        at = parse_clock(time_text, now=now, tz=ZoneInfo(ward.timezone), field_name="at")
+        return chart_dose(
+            session=session,
+            actor=actor,
+            scheduled_dose_id=slot_id,
+            status=status,
+            at=at,
+            now=now,
+            reason_code=reason_code,
+            reason_text=reason_text,
+        )
+
+    return attempt(engine(), write)
+
+
+def chart_prn_form(
+    *,
+    actor: Actor,
+    admission_id: int,
+    drug: str | None,
+    dose_mg: str | None,
+    reason_text: str | None,
+    time_text: str | None,
+    now: datetime,
+) -> DoseAdministration | Refusal:
+    def write(session: Session) -> DoseAdministration:
+        ward = default_ward(session)
+        if not drug:
+            raise FieldError("drug", "choose the drug given")
+        dose_ug = mg_to_ug(dose_mg or "", field="dose_mg")
+        at = parse_clock(time_text, now=now, tz=ZoneInfo(ward.timezone), field_name="at")
+        return chart_prn(
+            session=session,
+            actor=actor,
+            admission_id=admission_id,
+            drug=drug,
+            dose_ug=dose_ug,
+            at=at,
+            now=now,
+            reason_text=reason_text or "",
+        )
+
+    return attempt(engine(), write)
+
+
+def describe_entry(
+    entry: DoseAdministration, names: Mapping[int, str], tz: ZoneInfo, now: datetime
+) -> str:
+    who = names.get(entry.charted_by, "")
+    when = format_local(entry.administered_at, tz, now)
+    word = entry.status.replace("_", " ").capitalize()
+    text = f"{word} {when} by {who}"
+    if entry.status != "given" and entry.reason_code:
+        reasons = REASONS_BY_STATUS.get(entry.status, {})
+        text += f" — {reasons.get(entry.reason_code, entry.reason_code)}"
+    if entry.reason_text:
+        text += f": {entry.reason_text}"
+    return text
+
+
+# --- layout -------------------------------------------------------------------------------
+
+
+def mar_table(
+    slots: list[MarSlot],
+    names: Mapping[int, str],
+    *,
+    ward: Ward,
+    now: datetime,
+    can_chart: bool,
+) -> html.Div:
+    tz = ZoneInfo(ward.timezone)
+    if not slots:
+        return html.Div(
+            "No scheduled doses today or in the last 24 hours (no active taper plan, or the "
+            "plan has ended).",
+            className="tw-empty",
+        )
+    head = html.Tr([html.Th(h) for h in ("Due", "Dose", "Status", "Charted", "")])
+    rows = [
+        _slot_row(entry, names, ward=ward, tz=tz, now=now, can_chart=can_chart) for entry in slots
+    ]
+    return html.Div(
+        html.Table([html.Thead(head), html.Tbody(rows)], className="tw-table tw-mar"),
+        className="tw-table-scroll",
+    )
+
+
+def _slot_row(
+    entry: MarSlot,
+    names: Mapping[int, str],
+    *,
+    ward: Ward,
+    tz: ZoneInfo,
+    now: datetime,
+    can_chart: bool,
+) -> html.Tr:
+    slot = entry.slot
+    status = slot_status(entry, now, ward)
+    charted: list[Any] = []
+    for given in entry.administrations:
+        text = describe_entry(given, names, tz, now)
+        if given.entered_in_error:
+            marker = names.get(given.error_marked_by or 0, "")
+            charted.append(
+                html.Div(
+                    [
+                        html.S(text),
+                        html.Span(
+                            f" — entered in error by {marker}: {given.error_reason}",
+                            className="tw-mar-error-note",
+                        ),
+                    ],
+                    className="tw-mar-detail",
+                )
+            )
+        else:
+            charted.append(html.Div(text, className="tw-mar-detail"))
+    actions: list[Any] = []
+    if can_chart:
+        valid = entry.valid
+        if valid is None:
+            actions = [
+                dmc.Button(
+                    ACTION_LABEL[act],
+                    id={"type": "mar-act", "slot": slot.id, "act": act},
+                    size="sm",
+                    variant="filled" if act == "given" else "default",
+                    color="indigo" if act == "given" else "gray",
+                )
+                for act in ("given", "held", "refused", "not_given")
+            ]
+        else:
+            actions = [
+                dmc.Button(
+                    "Correct…",
+                    id={"type": "in-error-open", "entity": "dose", "id": valid.id},
+                    size="sm",
+                    variant="subtle",
+                )
+            ]
+    return html.Tr(
+        [
+            html.Td(format_local(slot.scheduled_at, tz, now), className="tw-mar-when"),
+            html.Td(f"{slot.drug} {format_mg(slot.dose_ug)} mg"),
+            html.Td(level_chip(STATUS_TEXT[status], STATUS_LEVEL[status])),
+            html.Td(charted or html.Span("—", className="tw-muted")),
+            html.Td(html.Div(actions, className="tw-mar-actions")),
+        ],
+        **attrs(data_slot=str(slot.id), data_status=status.value),
+    )
+
+
+def prn_table(
+    doses: list[DoseAdministration],
+    names: Mapping[int, str],
+    *,
+    tz: ZoneInfo,
+    now: datetime,
+    can_chart: bool,
+) -> html.Div | html.Table:
+    if not doses:
+        return html.Div("No PRN doses in this period.", className="tw-empty")
+    rows = []
+    for dose in doses:
+        action: Any = ""
+        if dose.entered_in_error:
+            action = html.Span(f"In error: {dose.error_reason}", className="tw-mar-error-note")
+        elif can_chart:
+            action = dmc.Button(
+                "Correct…",
+                size="sm",
+                variant="subtle",
+                id={"type": "in-error-open", "entity": "dose", "id": dose.id},
+            )
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(format_local(dose.administered_at, tz, now), className="tw-mar-when"),
+                    html.Td(f"{dose.drug} {format_mg(dose.dose_ug)} mg"),
+                    html.Td(dose.reason_text or ""),
+                    html.Td(names.get(dose.charted_by, "")),
+                    html.Td(action, className="tw-keep"),
+                ],
+                className="tw-in-error" if dose.entered_in_error else "",
+            )
+        )
+    head = html.Tr([html.Th(h) for h in ("Given", "Dose", "Reason", "Charted by", "")])
+    return html.Table([html.Thead(head), html.Tbody(rows)], className="tw-table")
+
+
+def mar_panel(*, drugs: list[str], can_chart: bool, table: Any, prn_table: Any) -> html.Div:
+    """The MAR tab's fixed parts; the tables are filled by the page's refresh."""
+    toolbar = (
+        html.Div(
+            [
+                dmc.TextInput(
+                    id="mar-time",
+                    label="Time given or decided",
+                    placeholder="now",
+                    description="Blank means now; type e.g. 08:05 to chart an earlier time",
+                    size="md",
+                    w=320,
+                    autoComplete="off",
+                ),
+                html.Div(id="mar-alert", className="tw-alert", role="status"),
+            ],
+            className="tw-mar-toolbar",
+        )
+        if can_chart
+        else html.Div()
+    )
+    prn_form = (
+        html.Div(
+            [
+                html.Div("PRN (as-needed) dose", className="tw-section-title"),
+                html.Div(
+                    [
+                        dmc.Select(
+                            id="prn-drug",
+                            label="Drug",
+                            data=drugs,
+                            value=drugs[0] if drugs else None,
+                            size="md",
+                            w=200,
+                        ),
+                        dmc.TextInput(
+                            id="prn-dose", label="Dose (mg)", size="md", w=140, autoComplete="off"
+                        ),
+                        dmc.TextInput(
+                            id="prn-reason",
+                            label="Reason",
+                            size="md",
+                            flex=1,
+                            placeholder="e.g. breakthrough anxiety, CIWA-B 24",
+                            autoComplete="off",
+                        ),
+                        dmc.TextInput(
+                            id="prn-time",
+                            label="Time given",
+                            placeholder="now",
+                            size="md",
+                            w=140,
+                            autoComplete="off",
+                        ),
+                        dmc.Button(
+                            "Chart PRN dose",
+                            id="prn-save",
+                            size="md",
+                            mt=28,
+                            **{"data-save-button": True},
+                        ),
+                    ],
+                    className="tw-prn-row",
+                    **attrs(data_enter_saves="true"),
+                ),
+                html.Div(id="prn-message", className="tw-form-message", role="status"),
+            ],
+            className="tw-card",
+        )
+        if can_chart
+        else html.Div()
+    )
+    return html.Div(
+        [
+            toolbar,
+            html.Div(table, id="mar-table"),
+            html.Div(
+                [
+                    prn_form,
+                    html.Div(
+                        "PRN doses (last 24 hours and today)",
+                        className="tw-section-title",
+                        style={"marginTop": "14px"},
+                    ),
+                    html.Div(prn_table, id="prn-table"),
+                ],
+                style={"marginTop": "18px"},
+            ),
+            reason_modal(),
+            dcc.Store(id="mar-pending"),
+        ]
+    )
+
+
+def reason_modal() -> dmc.Modal:
+    return dmc.Modal(
+        id="mar-modal",
+        title="Chart dose",
+        opened=False,
+        size="lg",
+        children=dmc.Stack(
+            [
+                html.Div(id="mar-modal-what", className="tw-banner-value"),
+                html.Div(
+                    [
+                        dmc.Select(
+                            id="mar-reason",
+                            label="Reason",
+                            data=[],
+                            size="md",
+                            **{"data-autofocus": True},
+                        ),
+                        dmc.Textarea(
+                            id="mar-reason-text",
+                            label="Details (optional)",
+                            autosize=True,
+                            minRows=2,
+                            size="md",
+                        ),
+                    ],
+                    id="mar-reason-fields",
+                ),
+                dmc.TextInput(
+                    id="mar-modal-time",
+                    label="Time",
+                    placeholder="now",
+                    size="md",
+                    w=200,
+                    autoComplete="off",
+                ),
+                html.Div(id="mar-modal-message", className="tw-form-message", role="alert"),
+                dmc.Group(
+                    [
+                        dmc.Button("Cancel", id="mar-cancel", variant="default", size="md"),
+                        dmc.Button("Chart", id="mar-confirm", size="md"),
+                    ],
+                    justify="flex-end",
+                ),
+            ],
+            gap="sm",
+        ),
+    )
+
+
+# --- callbacks ----------------------------------------------------------------------------
+
+
+def _ward() -> Ward:
+    with read_session(engine()) as session:
+        return default_ward(session)
+
+
+def _slot(slot_id: int) -> ScheduledDose | None:
+    with read_session(engine()) as session:
+        return session.get(ScheduledDose, slot_id)
+
+
+def _alert(text: str, level: int) -> tuple[str, dict[str, str]]:
+    tone = LEVELS[level]
+    return text, {"backgroundColor": tone.background, "color": tone.text}
+
+
+def register_callbacks(app: Dash) -> None:
+    @app.callback(
+        Output("mar-alert", "children"),
+        Output("mar-alert", "style"),
+        Output("mar-modal", "opened"),
+        Output("mar-modal", "title"),
+        Output("mar-modal-what", "children"),
+        Output("mar-reason-fields", "style"),
+        Output("mar-reason", "data"),
+        Output("mar-reason", "value"),
+        Output("mar-reason", "error"),
+        Output("mar-reason-text", "value"),
+        Output("mar-modal-time", "value"),
+        Output("mar-modal-message", "children"),
+        Output("mar-pending", "data"),
+        Output("patient-changed", "data", allow_duplicate=True),
+        Input({"type": "mar-act", "slot": ALL, "act": ALL}, "n_clicks"),
+        State("mar-time", "value"),
+        prevent_initial_call=True,
+    )
+    def mar_action(_: list[int | None], time_text: str | None) -> tuple[Any, ...]:
+        if not ctx.triggered or not ctx.triggered[0]["value"]:
+            raise PreventUpdate
+        actor = require_role(*CHARTING_ROLES)
+        trigger = ctx.triggered_id
+        slot_id, act = int(trigger["slot"]), str(trigger["act"])
+        slot = _slot(slot_id)
+        if slot is None:
+            raise PreventUpdate
+        now = utcnow()
+        ward = _ward()
+        tz = ZoneInfo(ward.timezone)
+        due = format_local(slot.scheduled_at, tz, now)
+        what = f"{slot.drug} {format_mg(slot.dose_ug)} mg due {due}"
+        early = slot.scheduled_at - timedelta(minutes=ward.dose_window_min) > now
+        keep = [no_update] * 11
+        if act == "given" and not early:
+            outcome = chart_scheduled(
+                actor=actor, slot_id=slot_id, status="given", time_text=time_text, now=now
+            )
+            if isinstance(outcome, Refusal):
+                text, style = _alert(outcome.message, 3)
+                return (text, style, *keep, now.isoformat())
+            text, style = _alert(
+                f"Given: {slot.drug} {format_mg(slot.dose_ug)} mg at "
+                f"{format_local(outcome.administered_at, tz, now)}.",
+                0,
+            )
+            return (text, style, *keep, now.isoformat())
+        reasons = REASONS_BY_STATUS.get(act, {})
+        title = {
+            "given": "Give this dose early?",
+            "held": "Hold this dose",
+            "refused": "Patient refused this dose",
+            "not_given": "Dose not given",
+        }[act]
+        if act == "given":
+            window_opens = format_local(
+                slot.scheduled_at - timedelta(minutes=ward.dose_window_min), tz, now
+            )
+            what = f"{what}. Its window opens at {window_opens}: chart it as given now?"
+        pending = PendingCharting(slot_id=slot_id, status=act, early=early)
+        return (
+            "",
+            {},
+            True,
+            title,
+            what,
+            {"display": "none"} if act == "given" else {},
+            [{"value": k, "label": v} for k, v in reasons.items()],
+            None,
+            None,
+            "",
+            time_text or "",
+            "",
+            {"slot_id": pending.slot_id, "status": pending.status},
+            no_update,
+        )
+
+    @app.callback(
+        Output("mar-modal", "opened", allow_duplicate=True),
+        Output("mar-modal-message", "children", allow_duplicate=True),
+        Output("mar-reason", "error", allow_duplicate=True),
+        Output("mar-reason-text", "error"),
+        Output("mar-modal-time", "error"),
+        Output("mar-alert", "children", allow_duplicate=True),
+        Output("mar-alert", "style", allow_duplicate=True),
+        Output("patient-changed", "data", allow_duplicate=True),
+        Input("mar-confirm", "n_clicks"),
+        State("mar-pending", "data"),
+        State("mar-reason", "value"),
+        State("mar-reason-text", "value"),
+        State("mar-modal-time", "value"),
+        prevent_initial_call=True,
+    )
+    def mar_confirm(
+        _: int | None,
+        pending: dict[str, Any] | None,
+        reason: str | None,
+        reason_text: str | None,
+        time_text: str | None,
+    ) -> tuple[Any, ...]:
+        actor = require_role(*CHARTING_ROLES)
+        if not pending:
+            raise PreventUpdate
+        now = utcnow()
+        outcome = chart_scheduled(
+            actor=actor,
+            slot_id=int(pending["slot_id"]),
+            status=str(pending["status"]),
+            time_text=time_text,
+            now=now,
+            reason_code=reason,
+            reason_text=reason_text,
+        )
+        if isinstance(outcome, Refusal):
+            fields = outcome.fields
+            if outcome.conflict:
+                text, style = _alert(outcome.message, 3)
+                return False, "", None, None, None, text, style, now.isoformat()
+            in_fields = bool(fields) and set(fields) <= {"reason_code", "reason_text", "at"}
+            return (
+                True,
+                "Not saved: see the field marked in red." if in_fields else outcome.message,
+                fields.get("reason_code"),
+                fields.get("reason_text"),
+                fields.get("at"),
+                no_update,
+                no_update,
+                no_update,
+            )
+        tz = ZoneInfo(_ward().timezone)
+        word = outcome.status.replace("_", " ").capitalize()
+        amount = f" {format_mg(outcome.dose_ug)} mg" if outcome.status == "given" else ""
+        text, style = _alert(
+            f"{word}: {outcome.drug}{amount} at {format_local(outcome.administered_at, tz, now)}.",
+            0,
+        )
+        return False, "", None, None, None, text, style, now.isoformat()
+
+    @app.callback(
+        Output("mar-modal", "opened", allow_duplicate=True),
+        Input("mar-cancel", "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def mar_cancel(_: int | None) -> bool:
+        require_role(*CHARTING_ROLES)
+        return False
+
+    @app.callback(
+        Output("prn-message", "children"),
+        Output("prn-message", "className"),
+        Output("prn-drug", "error"),
+        Output("prn-dose", "error"),
+        Output("prn-reason", "error"),
+        Output("prn-time", "error"),
+        Output("prn-dose", "value"),
+        Output("prn-reason", "value"),
+        Output("prn-time", "value"),
+        Output("patient-changed", "data", allow_duplicate=True),
+        Input("prn-save", "n_clicks"),
+        State("prn-drug", "value"),
+        State("prn-dose", "value"),
+        State("prn-reason", "value"),
+        State("prn-time", "value"),
+        State("patient-admission", "data"),
+        prevent_initial_call=True,
+    )
+    def prn_save(
+        _: int | None,
+        drug: str | None,
+        dose_mg: str | None,
+        reason: str | None,
+        time_text: str | None,
+        admission_id: int,
+    ) -> tuple[Any, ...]:
+        actor = require_role(*CHARTING_ROLES)
+        now = utcnow()
+        outcome = chart_prn_form(
+            actor=actor,
+            admission_id=admission_id,
+            drug=drug,
+            dose_mg=dose_mg,
+            reason_text=reason,
+            time_text=time_text,
+            now=now,
+        )
+        if isinstance(outcome, Refusal):
+            f = outcome.fields
+            return (
+                outcome.message,
+                "tw-form-message",
+                f.get("drug"),
+                f.get("dose_mg"),
+                f.get("reason_text"),
+                f.get("at"),
+                no_update,
+                no_update,
+                no_update,
+                no_update,
+            )
+        tz = ZoneInfo(_ward().timezone)
+        message = (
+            f"Saved: PRN {outcome.drug} {format_mg(outcome.dose_ug)} mg at "
+            f"{format_local(outcome.administered_at, tz, now)}."
+        )
+        return (
+            message,
+            "tw-form-message tw-form-ok",
+            None,
+            None,
+            None,
+            None,
+            "",
+            "",
+            "",
+            now.isoformat(),
+        )

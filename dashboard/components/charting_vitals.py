@@ -1,0 +1,547 @@
+"""Vital signs: the compact entry form with NEWS2 computed live, and the recent readings.
+
+Fields run in the order of the NEWS2 observation chart (RCP 2017 [S34]: A-B-C-D-E -
+respirations, SpO2, air or oxygen, blood pressure, pulse, consciousness, temperature), the
+order nurses take and chart them; Tab follows it and Enter saves from any field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import dash_mantine_components as dmc
+from dash import Dash, Input, Output, State, ctx, html, no_update
+from sqlmodel import Session
+
+from dashboard.components.charting_common import (
+    Refusal,
+    attempt,
+    attrs,
+    clock_hint,
+    format_local,
+    level_chip,
+    level_style,
+    parse_clock,
+)
+from dashboard.context import current_actor, default_ward, engine, require_role
+from dashboard.theme import LEVELS, news2_level
+from models.charting import CHARTING_ROLES, record_vitals
+from models.clinical import news2 as news2_rules
+from models.clinical.news2 import CONSCIOUSNESS_LEVELS, Vitals, news2
+from models.clinical.vitals import abnormal_fields, validate_vitals
+from models.errors import ValidationFailed
+from models.tables import VitalSigns
+from models.types import utcnow
+
+
+@dataclass(frozen=True)
+class VitalField:
+    name: str  # the domain's field name (FieldError.field)
+    label: str
+    unit: str
+    decimals: int = 0
+
+
+NUMBER_FIELDS: tuple[VitalField, ...] = (
+    VitalField("resp_rate", "Resp. rate", "/min"),
+    VitalField("spo2", "SpO₂", "%"),
+    VitalField("systolic", "BP systolic", "mmHg"),
+    VitalField("diastolic", "BP diastolic", "mmHg"),
+    VitalField("heart_rate", "Pulse", "/min"),
+    VitalField("temperature_c", "Temperature", "°C", decimals=1),
+)
+NUMBER_NAMES = tuple(f.name for f in NUMBER_FIELDS)
+# Every input of the form, in the callback's order: its id and the property holding its value.
+FORM_INPUTS: tuple[tuple[str, str], ...] = (
+    *((f"vitals-{name}", "value") for name in NUMBER_NAMES),
+    ("vitals-supplemental_o2", "checked"),
+    ("vitals-consciousness", "value"),
+    ("vitals-taken_at", "value"),
+)
+FORM_NAMES = (*NUMBER_NAMES, "supplemental_o2", "consciousness", "taken_at")
+ERROR_FIELDS = FORM_NAMES  # each has an ``error`` prop
+
+# NEWS2 parameter -> (short label, the form field it reads); NEWS2 scores seven parameters.
+NEWS2_PARAMETERS: tuple[tuple[str, str], ...] = (
+    ("resp_rate", "RR"),
+    ("spo2", "SpO₂"),
+    ("supplemental_o2", "O₂"),
+    ("systolic", "BP"),
+    ("heart_rate", "Pulse"),
+    ("consciousness", "ACVPU"),
+    ("temperature_c", "Temp"),
+)
+
+
+def _filled(value: object) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+@dataclass(frozen=True)
+class VitalsPreview:
+    """What the form shows before saving: problems with the values typed so far, and NEWS2
+    (complete, or the part scored so far)."""
+
+    errors: dict[str, str]
+    scores: dict[str, int]  # NEWS2 parameter -> score, for the parameters known so far
+    total: int
+    complete: bool
+    any_single_three: bool
+    response_text: str
+
+    @property
+    def level(self) -> int:
+        return news2_level(self.total, self.any_single_three)
+
+
+def preview(values: Mapping[str, object]) -> VitalsPreview:
+    """NEWS2 as the nurse types: errors only for fields already filled in."""
+    raw = {name: values.get(name) for name in NUMBER_NAMES}
+    o2 = bool(values.get("supplemental_o2"))
+    level = str(values.get("consciousness") or "A")
+    try:
+        vitals = validate_vitals(**raw, supplemental_o2=o2, consciousness=level)
+    except ValidationFailed as exc:
+        errors = {f: m for f, m in exc.by_field().items() if _filled(values.get(f))}
+        return _partial(raw, o2, level, errors)
+    result = news2(vitals)
+    return VitalsPreview(
+        errors={},
+        scores=dict(result.parameter_scores),
+        total=result.total,
+        complete=True,
+        any_single_three=result.any_single_three,
+        response_text=result.response_text,
+    )
+
+
+_SCORERS = {
+    "resp_rate": news2_rules.resp_rate_score,
+    "spo2": news2_rules.spo2_score,
+    "systolic": news2_rules.systolic_score,
+    "heart_rate": news2_rules.heart_rate_score,
+    "temperature_c": news2_rules.temperature_score,
+}
+
+
+def _partial(
+    raw: Mapping[str, object], o2: bool, level: str, errors: dict[str, str]
+) -> VitalsPreview:
+    scores: dict[str, int] = {
+        "supplemental_o2": news2_rules.SUPPLEMENTAL_O2_SCORE if o2 else 0,
+    }
+    if level in CONSCIOUSNESS_LEVELS:
+        scores["consciousness"] = news2_rules.consciousness_score(level)
+    for name, scorer in _SCORERS.items():
+        value = raw.get(name)
+        if _filled(value) and name not in errors:
+            try:
+                scores[name] = scorer(float(str(value)))  # type: ignore[arg-type]
+            except ValueError:
+                continue
+    return VitalsPreview(
+        errors=errors,
+        scores=scores,
+        total=sum(scores.values()),
+        complete=False,
+        any_single_three=any(s == 3 for s in scores.values()),
+        response_text="",
+    )
+
+
+def save_vitals(
+    *, actor: Any, admission_id: int, values: Mapping[str, object], now: datetime
+) -> VitalSigns | Refusal:
+    """Validate, write and audit one set of vitals; a refusal names every field at fault."""
+
+    def write(session: Session) -> VitalSigns:
+        ward = default_ward(session)
+        taken_at = parse_clock(
+            _text(values.get("taken_at")),
+            now=now,
+            tz=ZoneInfo(ward.timezone),
+            field_name="taken_at",
+        )
+        return record_vitals(
+            session=session,
+            actor=actor,
+            admission_id=admission_id,
+            taken_at=taken_at,
+            now=now,
+            heart_rate=values.get("heart_rate"),
+            systolic=values.get("systolic"),
+            diastolic=values.get("diastolic"),
+            temperature_c=values.get("temperature_c"),
+            resp_rate=values.get("resp_rate"),
+            spo2=values.get("spo2"),
+            supplemental_o2=bool(values.get("supplemental_o2")),
+            consciousness=values.get("consciousness") or "A",
+        )
+
+    return attempt(engine(), write)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+# --- layout -------------------------------------------------------------------------------
+
+
+def _number_input(field: VitalField, autofocus: bool = False) -> dmc.NumberInput:
+    extra: dict[str, Any] = {"data-autofocus": True} if autofocus else {}
+    return dmc.NumberInput(
+        id=f"vitals-{field.name}",
+        label=field.label,
+        rightSection=html.Span(field.unit, className="tw-unit"),
+        rightSectionWidth=58,
+        hideControls=True,
+        allowNegative=False,
+        allowDecimal=field.decimals > 0,
+        decimalScale=field.decimals or None,
+        size="lg",
+        value="",
+        className="tw-field",
+        inputProps={"autoComplete": "off", "inputMode": "decimal"},
+        **extra,
+    )
+
+
+def news2_panel(result: VitalsPreview) -> tuple[list[Any], dict[str, str]]:
+    """The NEWS2 box: total and response band in the theme's colour, and each parameter's
+    score, so the nurse sees what drives the number."""
+    style = level_style(result.level)
+    measured = [name for name in _SCORERS if name in result.scores]
+    if not measured:
+        total_text = "–"
+    else:
+        total_text = str(result.total) if result.complete else f"{result.total}+"
+    known = sum(1 for name, _ in NEWS2_PARAMETERS if name in result.scores)
+    label = LEVELS[result.level].label.capitalize()
+    status = (
+        f"{label} — {result.response_text}"
+        if result.complete
+        else f"So far: {label.lower()} · {known} of {len(NEWS2_PARAMETERS)} parameters"
+    )
+    parts = " · ".join(
+        f"{short} {result.scores[name]}"
+        for name, short in NEWS2_PARAMETERS
+        if name in result.scores
+    )
+    children = [
+        html.Div("NEWS2 (before saving)", className="tw-news2-title"),
+        html.Div(total_text, className="tw-news2-total", id="vitals-news2-total"),
+        html.Div(status, className="tw-news2-response", id="vitals-news2-status"),
+        html.Div(parts, className="tw-news2-parts"),
+    ]
+    return children, style
+
+
+def vitals_form(now: datetime, tz: ZoneInfo) -> html.Div:
+    by_name = {f.name: f for f in NUMBER_FIELDS}
+    empty = preview({})
+    panel, style = news2_panel(empty)
+    grid = html.Div(
+        [
+            _number_input(by_name["resp_rate"], autofocus=True),
+            _number_input(by_name["spo2"]),
+            html.Div(
+                dmc.Checkbox(
+                    id="vitals-supplemental_o2",
+                    label="On supplemental O₂",
+                    checked=False,
+                    size="md",
+                    mt=34,
+                ),
+                className="tw-field",
+            ),
+            html.Div(
+                [
+                    _number_input(by_name["systolic"]),
+                    html.Span("/", className="tw-bp-slash"),
+                    _number_input(by_name["diastolic"]),
+                ],
+                className="tw-bp",
+            ),
+            _number_input(by_name["heart_rate"]),
+            html.Div(
+                dmc.InputWrapper(
+                    dmc.SegmentedControl(
+                        id="vitals-consciousness",
+                        data=list(CONSCIOUSNESS_LEVELS),
+                        value="A",
+                        size="md",
+                        fullWidth=True,
+                    ),
+                    id="vitals-consciousness-wrapper",
+                    label="ACVPU",
+                ),
+                className="tw-field",
+                **attrs(data_acvpu="true"),
+            ),
+            _number_input(by_name["temperature_c"]),
+            dmc.TextInput(
+                id="vitals-taken_at",
+                label="Time taken",
+                placeholder="now",
+                description=clock_hint(None, now=now, tz=tz),
+                inputWrapperOrder=["label", "input", "description", "error"],
+                size="lg",
+                className="tw-field",
+                autoComplete="off",
+            ),
+        ],
+        className="tw-vitals-grid",
+    )
+    actions = html.Div(
+        [
+            dmc.Button("Save vitals", id="vitals-save", size="md", **{"data-save-button": True}),
+            html.Span(
+                [
+                    html.Kbd("Enter"),
+                    " saves · ",
+                    html.Kbd("Tab"),
+                    " next field · ",
+                    html.Kbd("A"),
+                    " ",
+                    html.Kbd("C"),
+                    " ",
+                    html.Kbd("V"),
+                    " ",
+                    html.Kbd("P"),
+                    " ",
+                    html.Kbd("U"),
+                    " set ACVPU",
+                ],
+                className="tw-kbd",
+            ),
+            html.Div(id="vitals-message", className="tw-form-message", role="status"),
+        ],
+        className="tw-form-actions",
+    )
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Div([grid, actions], style={"flex": 1}),
+                    html.Div(panel, id="vitals-news2", className="tw-news2-panel", style=style),
+                ],
+                className="tw-vitals-layout",
+            )
+        ],
+        className="tw-card tw-vitals-form",
+        **attrs(data_enter_saves="true"),
+    )
+
+
+def vitals_table(
+    rows: list[VitalSigns],
+    names: Mapping[int, str],
+    *,
+    tz: ZoneInfo,
+    now: datetime,
+    can_correct: bool,
+) -> html.Div:
+    if not rows:
+        return html.Div("No vitals charted in the last 72 hours.", className="tw-empty")
+    head = html.Tr(
+        [
+            html.Th(h)
+            for h in (
+                "Taken",
+                "RR",
+                "SpO₂",
+                "O₂",
+                "BP",
+                "Pulse",
+                "ACVPU",
+                "Temp",
+                "NEWS2",
+                "Charted by",
+                "",
+            )
+        ]
+    )
+    body = [_vitals_row(v, names, tz=tz, now=now, can_correct=can_correct) for v in rows]
+    return html.Div(
+        html.Table([html.Thead(head), html.Tbody(body)], className="tw-table"),
+        className="tw-table-scroll",
+    )
+
+
+def _vitals_row(
+    v: VitalSigns, names: Mapping[int, str], *, tz: ZoneInfo, now: datetime, can_correct: bool
+) -> html.Tr:
+    marks = abnormal_fields(
+        Vitals(
+            heart_rate=v.heart_rate,
+            systolic=v.systolic,
+            diastolic=v.diastolic,
+            temperature_c=v.temperature_c,
+            resp_rate=v.resp_rate,
+            spo2=v.spo2,
+            supplemental_o2=v.supplemental_o2,
+            consciousness=v.consciousness,
+        )
+    )
+
+    def cell(field: str, text: str) -> html.Td:
+        mark = marks.get(field)
+        if not mark:
+            return html.Td(text)
+        arrow = {"high": "↑", "low": "↓"}.get(mark, "!")
+        return html.Td(html.Span(f"{text}{arrow}", className="tw-abn", title=f"abnormal ({mark})"))
+
+    level = news2_level(v.news2_total, v.news2_any_three)
+    action: Any = ""
+    if v.entered_in_error:
+        action = html.Span(
+            f"In error: {v.error_reason}", className="tw-mar-error-note", title="entered in error"
+        )
+    elif can_correct:
+        action = dmc.Button(
+            "Mark in error…",
+            id={"type": "in-error-open", "entity": "vitals", "id": v.id},
+            variant="subtle",
+            size="xs",
+        )
+    return html.Tr(
+        [
+            html.Td(format_local(v.taken_at, tz, now, always_day=True)),
+            cell("resp_rate", str(v.resp_rate)),
+            cell("spo2", f"{v.spo2}%"),
+            html.Td("on" if v.supplemental_o2 else "air"),
+            cell("systolic", f"{v.systolic}/{v.diastolic}"),
+            cell("heart_rate", str(v.heart_rate)),
+            cell("consciousness", v.consciousness),
+            cell("temperature_c", f"{v.temperature_c:.1f}"),
+            html.Td(level_chip(str(v.news2_total), level)),
+            html.Td(names.get(v.charted_by, "")),
+            html.Td(action, className="tw-keep"),
+        ],
+        className="tw-in-error" if v.entered_in_error else "",
+    )
+
+
+# --- callbacks ----------------------------------------------------------------------------
+
+
+def register_callbacks(app: Dash) -> None:
+    @app.callback(
+        [Output(f"vitals-{name}", "error") for name in NUMBER_NAMES],
+        Output("vitals-consciousness-wrapper", "error"),
+        Output("vitals-taken_at", "error"),
+        Output("vitals-taken_at", "description"),
+        Output("vitals-news2", "children"),
+        Output("vitals-news2", "style"),
+        Output("vitals-message", "children"),
+        Output("vitals-message", "className"),
+        [Output(fid, prop) for fid, prop in FORM_INPUTS],
+        Output("patient-changed", "data", allow_duplicate=True),
+        [Input(fid, prop) for fid, prop in FORM_INPUTS],
+        Input("vitals-save", "n_clicks"),
+        State("patient-admission", "data"),
+        prevent_initial_call=True,
+    )
+    def vitals_form_changed(*args: Any) -> tuple[Any, ...]:
+        values = dict(zip(FORM_NAMES, args[: len(FORM_NAMES)], strict=True))
+        admission_id = args[-1]
+        now = utcnow()
+        if ctx.triggered_id == "vitals-save":
+            actor = require_role(*CHARTING_ROLES)
+            return _saved(actor, admission_id, values, now)
+        current_actor()
+        return _live(values, now)
+
+
+def _ward_tz() -> ZoneInfo:
+    from models.db import read_session
+
+    with read_session(engine()) as session:
+        return ZoneInfo(default_ward(session).timezone)
+
+
+def _live(values: Mapping[str, object], now: datetime) -> tuple[Any, ...]:
+    result = preview(values)
+    panel, style = news2_panel(result)
+    tz = _ward_tz()
+    time_error = _time_error(values.get("taken_at"), now, tz)
+    errors = [result.errors.get(name) for name in NUMBER_NAMES]
+    return (
+        *errors,
+        result.errors.get("consciousness"),
+        time_error,
+        clock_hint(_text(values.get("taken_at")), now=now, tz=tz),
+        panel,
+        style,
+        no_update,
+        no_update,
+        *[no_update] * len(FORM_INPUTS),
+        no_update,
+    )
+
+
+def _time_error(text: object, now: datetime, tz: ZoneInfo) -> str | None:
+    from models.errors import FieldError
+
+    try:
+        parse_clock(_text(text), now=now, tz=tz, field_name="taken_at")
+    except FieldError as exc:
+        return exc.message
+    return None
+
+
+def _saved(
+    actor: Any, admission_id: int, values: Mapping[str, object], now: datetime
+) -> tuple[Any, ...]:
+    outcome = save_vitals(actor=actor, admission_id=admission_id, values=values, now=now)
+    tz = _ward_tz()
+    if isinstance(outcome, Refusal):
+        result = preview(values)
+        panel, style = news2_panel(result)
+        errors = [outcome.fields.get(name) for name in NUMBER_NAMES]
+        field_count = sum(1 for name in FORM_NAMES if outcome.fields.get(name))
+        message = (
+            f"Not saved: correct the {field_count} field{'s' if field_count > 1 else ''} "
+            "marked in red."
+            if field_count and set(outcome.fields) <= set(FORM_NAMES)
+            else outcome.message
+        )
+        return (
+            *errors,
+            outcome.fields.get("consciousness"),
+            outcome.fields.get("taken_at"),
+            clock_hint(_text(values.get("taken_at")), now=now, tz=tz),
+            panel,
+            style,
+            message,
+            "tw-form-message",
+            *[no_update] * len(FORM_INPUTS),
+            no_update,
+        )
+    panel, style = news2_panel(preview({}))
+    level = news2_level(outcome.news2_total, outcome.news2_any_three)
+    saved = (
+        f"Saved: vitals at {format_local(outcome.taken_at, tz, now)} — NEWS2 "
+        f"{outcome.news2_total} ({LEVELS[level].label})."
+    )
+    reset = ["" for _ in NUMBER_NAMES] + [False, "A", ""]
+    return (
+        *[None] * len(NUMBER_NAMES),
+        None,
+        None,
+        clock_hint(None, now=now, tz=tz),
+        panel,
+        style,
+        saved,
+        "tw-form-message tw-form-ok",
+        *reset,
+        now.isoformat(),
+    )
+
+
+RECENT = timedelta(hours=72)

@@ -1,0 +1,319 @@
+"""The patient page: an identity banner and tabs - Overview, Vitals, CIWA-B, MAR, History.
+
+Forms are shown to the roles that may chart and only while the patient is admitted; after
+discharge the record is read-only. Every save bumps ``patient-changed`` and the tables re-read
+at once (and every 30 s, for what colleagues chart).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import dash_mantine_components as dmc
+from dash import Dash, Input, Output, State, dcc, html
+
+from dashboard.components import (
+    charting_admit,
+    charting_ciwa,
+    charting_history,
+    charting_mar,
+    charting_vitals,
+    patient_overview,
+)
+from dashboard.context import current_actor, engine
+from dashboard.queries import (
+    PatientHeader,
+    administrations_since,
+    mar_slots,
+    patient_header,
+    prn_doses,
+    recent_assessments,
+    recent_vitals,
+    user_names,
+)
+from models.charting import CHARTING_ROLES
+from models.clinical.drugs import format_mg
+from models.db import read_session
+from models.types import utcnow
+
+PATH_TEMPLATE = "/patient/<admission_id>"
+TITLE = "Patient"
+REFRESH_MS = 30_000
+# The parts of the page re-read after every save and on the refresh tick.
+REFRESHED = (
+    "patient-banner",
+    "vitals-table",
+    "ciwa-table",
+    "mar-table",
+    "prn-table",
+    "history-table",
+)
+TABS = (
+    ("overview", "Overview"),
+    ("vitals", "Vitals"),
+    ("ciwa", "CIWA-B"),
+    ("mar", "MAR"),
+    ("history", "History"),
+)
+
+
+def _age(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _item(label: str, value: Any, item_id: str | None = None) -> html.Div:
+    value_kwargs: dict[str, Any] = {"id": item_id} if item_id else {}
+    return html.Div(
+        [
+            html.Span(label, className="tw-banner-label"),
+            html.Span(value, className="tw-banner-value", **value_kwargs),
+        ],
+        className="tw-banner-item",
+    )
+
+
+def banner(header: PatientHeader, now: datetime) -> list[Any]:
+    adm, patient, ward = header.admission, header.patient, header.ward
+    tz = ZoneInfo(ward.timezone)
+    today = now.astimezone(tz).date()
+    end = adm.discharged_at or now
+    day = (end.astimezone(tz).date() - adm.admitted_at.astimezone(tz).date()).days + 1
+    dose: Any
+    if header.today is None:
+        baseline = f"{adm.baseline_drug} {format_mg(adm.baseline_daily_ug)} mg"
+        dose = f"No active plan (admitted on {baseline})"
+    elif not header.today.doses:
+        dose = "Taper complete: 0 mg"
+    else:
+        drugs = " + ".join(f"{d.drug} {format_mg(d.daily_ug)} mg" for d in header.today.doses)
+        dose = html.Span(
+            [
+                f"{drugs}/day",
+                html.Span(
+                    f" ≈ diazepam {header.today.diazepam_eq_mg:.3g} mg", className="tw-banner-sub"
+                ),
+            ]
+        )
+    return [
+        html.Div(
+            f"{patient.family_name.upper()}, {patient.given_name}",
+            className="tw-banner-name",
+            id="banner-name",
+        ),
+        _item("MRN", patient.mrn, "banner-mrn"),
+        _item("Age", f"{_age(patient.birth_date, today)} · {patient.sex}"),
+        _item("Bed", adm.bed, "banner-bed"),
+        _item("Day of stay", str(day), "banner-day"),
+        _item("Today's dose", dose, "banner-dose"),
+        _item("Attending", header.attending),
+    ]
+
+
+def _banner_actions(header: PatientHeader, role: str) -> list[Any]:
+    """Kept out of the refreshed banner: a button re-rendered by a refresh would look clicked."""
+    if header.admission.discharged_at is None and role in charting_admit.DISCHARGE_ROLES:
+        return [
+            dmc.Button("Discharge…", id="discharge-open", variant="outline", color="red", size="sm")
+        ]
+    return []
+
+
+def _not_found(admission_id: str) -> html.Div:
+    return html.Div(
+        [
+            dmc.Title("Patient not found", order=2, className="tw-page-title"),
+            html.P(f"There is no admission {admission_id!r}.", className="tw-empty"),
+            dcc.Link("Back to the ward board", href="/"),
+        ]
+    )
+
+
+def layout(
+    admission_id: str = "", tab: str | None = None, at: str | None = None, **_: Any
+) -> html.Div:
+    actor = current_actor()
+    if not str(admission_id).isdigit():
+        return _not_found(str(admission_id))
+    now = utcnow()
+    with read_session(engine()) as session:
+        header = patient_header(session, int(admission_id), now)
+    if header is None:
+        return _not_found(str(admission_id))
+    adm_id = int(admission_id)
+    tz = ZoneInfo(header.ward.timezone)
+    discharged = header.admission.discharged_at is not None
+    can_chart = actor.role in CHARTING_ROLES and not discharged
+    notes: list[Any] = []
+    if discharged:
+        notes.append(
+            html.Div(
+                charting_admit.discharged_note(header.admission, now, tz)
+                + " — the record is read-only.",
+                className="tw-readonly-note",
+                id="patient-readonly",
+            )
+        )
+    elif actor.role not in CHARTING_ROLES:
+        notes.append(
+            html.Div(
+                "Charting is done by nurses and physicians; this view is read-only.",
+                className="tw-readonly-note",
+                id="patient-readonly",
+            )
+        )
+    drugs = sorted(
+        {header.admission.baseline_drug}
+        | {d.drug for d in (header.today.doses if header.today else ())}
+    )
+    selected = tab if tab in dict(TABS) else "overview"
+    initial = dict(zip(REFRESHED, refresh_tables(adm_id, can_chart, now), strict=True))
+    panels = {
+        "overview": patient_overview.overview(adm_id, at),
+        "vitals": html.Div(
+            [
+                charting_vitals.vitals_form(now, tz) if can_chart else html.Div(),
+                html.Div(
+                    "Recent vitals (72 hours)",
+                    className="tw-section-title",
+                    style={"marginTop": "16px"},
+                ),
+                html.Div(initial["vitals-table"], id="vitals-table"),
+            ]
+        ),
+        "ciwa": html.Div(
+            [
+                charting_ciwa.ciwa_form(now, tz) if can_chart else html.Div(),
+                html.Div(
+                    "Recent CIWA-B (72 hours)",
+                    className="tw-section-title",
+                    style={"marginTop": "16px"},
+                ),
+                html.Div(initial["ciwa-table"], id="ciwa-table"),
+            ]
+        ),
+        "mar": charting_mar.mar_panel(
+            drugs=drugs,
+            can_chart=can_chart,
+            table=initial["mar-table"],
+            prn_table=initial["prn-table"],
+        ),
+        "history": html.Div(
+            [
+                html.Div(
+                    f"Everything charted in the last {charting_history.HISTORY_DAYS} days",
+                    className="tw-section-title",
+                ),
+                html.Div(initial["history-table"], id="history-table"),
+            ]
+        ),
+    }
+    tabs = dmc.Tabs(
+        [
+            dmc.TabsList([dmc.TabsTab(label, value=key, id=f"tab-{key}") for key, label in TABS]),
+            *[
+                dmc.TabsPanel(html.Div(panels[key], className="tw-tab-body"), value=key)
+                for key, _label in TABS
+            ],
+        ],
+        id="patient-tabs",
+        value=selected,
+        className="tw-tabs",
+        keepMounted=True,
+    )
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Div(
+                        initial["patient-banner"], id="patient-banner", className="tw-banner-facts"
+                    ),
+                    html.Div(_banner_actions(header, actor.role), className="tw-banner-actions"),
+                ],
+                className="tw-banner",
+            ),
+            *notes,
+            tabs,
+            dcc.Store(id="patient-admission", data=adm_id),
+            dcc.Store(id="patient-changed"),
+            dcc.Store(id="patient-reload"),
+            dcc.Store(id="patient-reloaded"),
+            dcc.Store(id="patient-can-chart", data=can_chart),
+            dcc.Interval(id="patient-refresh", interval=REFRESH_MS),
+            charting_history.in_error_modal(),
+            charting_admit.discharge_modal(adm_id),
+        ],
+        className="tw-patient",
+    )
+
+
+def refresh_tables(admission_id: int, can_chart: bool, now: datetime) -> tuple[Any, ...]:
+    """Every table of the page from the database, in a handful of queries."""
+    with read_session(engine()) as session:
+        header = patient_header(session, admission_id, now)
+        if header is None:
+            return ("",) * 6
+        tz = ZoneInfo(header.ward.timezone)
+        can_chart = can_chart and header.admission.discharged_at is None
+        since = now - charting_vitals.RECENT
+        vitals = recent_vitals(session, admission_id, now - charting_history.HISTORY_SPAN)
+        assessments = recent_assessments(session, admission_id, now - charting_history.HISTORY_SPAN)
+        start, end = charting_mar.mar_window(now, tz)
+        slots = mar_slots(session, admission_id, start, end)
+        prn = prn_doses(session, admission_id, start, end)
+        doses = administrations_since(session, admission_id, now - charting_history.HISTORY_SPAN)
+        people: set[int | None] = {v.charted_by for v in vitals}
+        people |= {a.charted_by for a in assessments}
+        people |= {d.charted_by for d in doses} | {d.error_marked_by for d in doses}
+        people |= {v.error_marked_by for v in vitals} | {a.error_marked_by for a in assessments}
+        people |= {a.charted_by for s in slots for a in s.administrations}
+        people |= {a.error_marked_by for s in slots for a in s.administrations}
+        names = user_names(session, people)
+    recent_v = [v for v in vitals if v.taken_at >= since]
+    recent_a = [a for a in assessments if a.taken_at >= since]
+    return (
+        banner(header, now),
+        charting_vitals.vitals_table(recent_v, names, tz=tz, now=now, can_correct=can_chart),
+        charting_ciwa.ciwa_table(recent_a, names, tz=tz, now=now, can_correct=can_chart),
+        charting_mar.mar_table(slots, names, ward=header.ward, now=now, can_chart=can_chart),
+        charting_mar.prn_table(prn, names, tz=tz, now=now, can_chart=can_chart),
+        charting_history.history_table(
+            charting_history.history_entries(vitals, assessments, doses, names, tz=tz, now=now),
+            names,
+            tz=tz,
+            now=now,
+        ),
+    )
+
+
+def register_callbacks(app: Dash) -> None:
+    @app.callback(
+        [Output(part, "children") for part in REFRESHED],
+        Input("patient-changed", "data"),
+        Input("patient-refresh", "n_intervals"),
+        State("patient-admission", "data"),
+        State("patient-can-chart", "data"),
+        prevent_initial_call=True,
+    )
+    def refresh_patient(
+        _changed: str | None, _tick: int | None, admission_id: int, can_chart: bool
+    ) -> tuple[Any, ...]:
+        current_actor()
+        return refresh_tables(int(admission_id), bool(can_chart), utcnow())
+
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        """function (reload) {
+            if (reload) { window.location.reload(); }
+            return window.dash_clientside.no_update;
+        }""",
+        Output("patient-reloaded", "data"),
+        Input("patient-reload", "data"),
+        prevent_initial_call=True,
+    )
+    patient_overview.register_callbacks(app)
+    charting_vitals.register_callbacks(app)
+    charting_ciwa.register_callbacks(app)
+    charting_mar.register_callbacks(app)
+    charting_history.register_callbacks(app)
+    charting_admit.register_discharge_callbacks(app)
