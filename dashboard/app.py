@@ -11,6 +11,7 @@ from flask_compress import Compress
 from sqlalchemy.engine import Engine
 
 from dashboard.auth import init_auth
+from dashboard.security import init_security
 from dashboard.shell import shell_layout
 from models.db import get_engine
 from models.settings import Settings, get_settings
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     Compress(server)
     init_auth(server)
+    init_security(server)  # CSRF tokens, security headers, sign-in rate limit
     app = dash.Dash(
         __name__,
         server=server,

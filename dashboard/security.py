@@ -1,0 +1,225 @@
+"""Web hardening on top of sign-in (dashboard.auth): a CSRF token on every state-changing
+request, security headers on every response, and a per-address limit on failed sign-ins.
+
+CSRF. Dash's renderer (dash-renderer 4.x, ``getCSRFHeader``) reads the cookie named by
+``csrf_token_name`` (default ``_csrf_token``) and sends its value back in the ``X-CSRFToken``
+header of every callback request. We set that cookie to the session's token (the one the sign-in
+form carries) and refuse a state-changing request whose header does not match the session. A
+forged cross-site request cannot read our cookie, so it cannot send the header; the same-origin
+check in dashboard.auth stays as the first line.
+
+Content-Security-Policy. Scripts only from our own origin, plus the inline scripts Dash writes
+into each page (the renderer start-up and the clientside callbacks), allowed by their SHA-256
+hashes computed from the page being sent, so a script injected into a page is never run. Styles
+allow 'unsafe-inline': Mantine, AG Grid and Plotly set inline styles.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+import flask
+from flask_login import current_user
+
+from dashboard.auth import _csrf_token as session_csrf_token
+
+# The cookie Dash's renderer reads and the header it echoes it in (dash.Dash defaults).
+CSRF_COOKIE = "_csrf_token"
+CSRF_HEADER = "X-CSRFToken"
+# State-changing paths with a check of their own: the sign-in form carries its token in a form
+# field; signing out changes no record (and is still same-origin checked by dashboard.auth).
+CSRF_EXEMPT_PATHS = frozenset({"/login", "/logout"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Static files keep their own caching; everything else may carry patient data and is not stored.
+STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico")
+
+# Local policy: 10 failed sign-ins from one address within 10 minutes pause sign-in from that
+# address for the rest of the window. Counted per process (each gunicorn worker keeps its own
+# count, so the ceiling is workers x 10); the per-account lockout (models.users, 5 failures) is
+# kept in the database and holds across every worker and host.
+SIGN_IN_FAILURES_PER_ADDRESS = 10
+SIGN_IN_WINDOW_S = 600.0
+
+_INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
+_NOT_JAVASCRIPT = re.compile(r"""type\s*=\s*["']?application/json""", re.I)
+
+BASE_POLICY = (
+    ("default-src", "'self'"),
+    ("style-src", "'self' 'unsafe-inline'"),
+    ("img-src", "'self' data: blob:"),
+    ("font-src", "'self' data:"),
+    ("connect-src", "'self'"),
+    ("worker-src", "'self' blob:"),
+    ("object-src", "'none'"),
+    ("base-uri", "'self'"),
+    ("form-action", "'self'"),
+    ("frame-ancestors", "'none'"),
+)
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+
+
+def inline_script_hashes(page: str) -> list[str]:
+    """CSP source expressions for the inline scripts of ``page`` (JSON data blocks excluded)."""
+    hashes: list[str] = []
+    for match in _INLINE_SCRIPT.finditer(page):
+        if "src=" in match.group("attrs").lower() or _NOT_JAVASCRIPT.search(match["attrs"]):
+            continue
+        digest = hashlib.sha256(match.group("body").encode()).digest()
+        source = f"'sha256-{base64.b64encode(digest).decode()}'"
+        if source not in hashes:
+            hashes.append(source)
+    return hashes
+
+
+def content_security_policy(script_hashes: list[str]) -> str:
+    scripts = " ".join(["'self'", *script_hashes])
+    return "; ".join(f"{name} {value}" for name, value in (("script-src", scripts), *BASE_POLICY))
+
+
+class SignInLimiter:
+    """Failed sign-ins per client address in a sliding window, kept in this process."""
+
+    def __init__(
+        self,
+        limit: int = SIGN_IN_FAILURES_PER_ADDRESS,
+        window_s: float = SIGN_IN_WINDOW_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self.clock = clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, address: str, now: float) -> deque[float]:
+        failures = self._failures.setdefault(address, deque())
+        while failures and failures[0] <= now - self.window_s:
+            failures.popleft()
+        return failures
+
+    def retry_after_s(self, address: str) -> int:
+        """Seconds until ``address`` may try again; 0 if it may now."""
+        with self._lock:
+            now = self.clock()
+            failures = self._recent(address, now)
+            if len(failures) < self.limit:
+                if not failures:
+                    del self._failures[address]
+                return 0
+            return max(1, int(failures[-self.limit] + self.window_s - now + 0.999))
+
+    def record_failure(self, address: str) -> None:
+        with self._lock:
+            now = self.clock()
+            self._recent(address, now).append(now)
+            if len(self._failures) > 10_000:  # bounded memory under a spray of addresses
+                for stale in [a for a, f in self._failures.items() if f[-1] <= now - 60]:
+                    del self._failures[stale]
+
+
+def _client_address() -> str:
+    # Behind a reverse proxy configure werkzeug's ProxyFix so this is the client, not the proxy.
+    return flask.request.remote_addr or "unknown"
+
+
+def _too_many_sign_ins(retry_after: int) -> flask.Response:
+    minutes = max(1, round(retry_after / 60))
+    page = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        "<title>Sign in · Taperwatch</title>"
+        '<link rel="stylesheet" href="/assets/login.css"></head><body><main class="tw-login">'
+        '<h1>Taperwatch</h1><p class="tw-login-error" role="alert">Too many failed sign-ins '
+        f"from this computer. Wait {minutes} minute{'s' if minutes != 1 else ''} and try again, "
+        'or ask an admin.</p><p><a href="/login">Back to sign-in</a></p></main></body></html>'
+    )
+    response = flask.Response(page, status=429, mimetype="text/html")
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _csrf_refused() -> flask.Response:
+    return flask.Response(
+        "This page is out of date or the request did not come from Taperwatch; reload the page.",
+        status=403,
+        mimetype="text/plain",
+    )
+
+
+def init_security(server: flask.Flask) -> None:
+    """Install the CSRF check, the sign-in limit and the security headers on ``server``.
+    Call after dashboard.auth.init_auth, so anonymous requests are refused (401) first."""
+    limiter = SignInLimiter()
+    server.extensions["tw_sign_in_limiter"] = limiter
+
+    @server.before_request
+    def _refuse_unsafe_requests() -> flask.Response | None:
+        request = flask.request
+        if request.method in SAFE_METHODS:
+            return None
+        if request.path == "/login" and request.method == "POST":
+            retry_after = limiter.retry_after_s(_client_address())
+            return _too_many_sign_ins(retry_after) if retry_after else None
+        if request.path in CSRF_EXEMPT_PATHS:
+            return None
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not sent or not secrets.compare_digest(sent, session_csrf_token()):
+            return _csrf_refused()
+        return None
+
+    @server.after_request
+    def _harden_response(response: flask.Response) -> flask.Response:
+        request = flask.request
+        if request.path == "/login" and request.method == "POST" and response.status_code == 401:
+            limiter.record_failure(_client_address())
+        _set_csrf_cookie(server, response)
+        _set_security_headers(server, response)
+        return response
+
+
+def _set_csrf_cookie(server: flask.Flask, response: flask.Response) -> None:
+    """On page and data loads (GET), so it is in place before Dash's first callback; a
+    sign-in answer carries only the session cookie."""
+    if flask.request.method not in SAFE_METHODS:
+        return
+    present = flask.request.cookies.get(CSRF_COOKIE)
+    if current_user.is_authenticated:
+        token = session_csrf_token()
+        if present != token:
+            response.set_cookie(
+                CSRF_COOKIE,
+                token,
+                path="/",
+                samesite="Strict",
+                secure=bool(server.config.get("SESSION_COOKIE_SECURE")),
+                httponly=False,  # Dash's renderer reads it to send it back as a header
+            )
+    elif present:
+        response.delete_cookie(CSRF_COOKIE, path="/")
+
+
+def _set_security_headers(server: flask.Flask, response: flask.Response) -> None:
+    hashes: list[str] = []
+    if response.mimetype == "text/html" and not response.direct_passthrough:
+        hashes = inline_script_hashes(response.get_data(as_text=True))
+    response.headers["Content-Security-Policy"] = content_security_policy(hashes)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if server.config.get("SESSION_COOKIE_SECURE"):
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if not flask.request.path.startswith(STATIC_PREFIXES):
+        response.headers["Cache-Control"] = "no-store"
