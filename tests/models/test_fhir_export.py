@@ -36,7 +36,8 @@ def stay(engine: Engine, staff: dict[str, Actor], ward: Ward) -> Stay:
 def bundle(engine: Engine, stay: Stay) -> dict[str, Any]:
     with read_session(engine) as session:
         exported = export_admission(session, stay.admission_id)
-    return json.loads(json.dumps(exported))  # what goes over the wire
+    wire: dict[str, Any] = json.loads(json.dumps(exported))  # what goes over the wire
+    return wire
 
 
 def _codes(concept: dict[str, Any], system: str) -> list[str]:

@@ -150,7 +150,7 @@ def ehr_bundle(
         "subject": {"reference": "Patient/p1"},
         "period": {"start": START},
     }
-    resources = [patient, encounter, *observations]
+    resources: list[dict[str, Any]] = [patient, encounter, *observations]
     return {
         "resourceType": "Bundle",
         "id": "ehr-1",
@@ -166,7 +166,7 @@ def ehr_bundle(
 def load(engine: Engine, staff: dict[str, Actor], ward: Ward) -> Callable[..., ImportResult]:
     def run(bundle: object, **options: Any) -> ImportResult:
         actor = options.pop("actor", staff["nurse1"])
-        defaults = {"bed": "B7", "drug": "clonazepam", "daily_ug": 2000, "now": NOW}
+        defaults: dict[str, Any] = {"bed": "B7", "drug": "clonazepam", "daily_ug": 2000, "now": NOW}
         with transaction(engine) as session:
             assert ward.id is not None
             return import_bundle(
@@ -412,7 +412,7 @@ def test_a_failure_while_writing_leaves_nothing_even_if_the_caller_commits(
     import models.fhir_import as fhir_import
     from models.errors import FieldError
 
-    real = fhir_import.record_vitals
+    real = fhir_import.record_vitals  # type: ignore[attr-defined]
     calls: list[int] = []
 
     def failing_second(**kwargs: Any) -> VitalSigns:
