@@ -18,7 +18,7 @@ LOCAL_POLICY = "Local policy"
 @dataclass(frozen=True)
 class PolicyField:
     name: str  # the Ward column
-    label: str
+    label: str  # shown under its group's title on the admin page
     unit: str
     low: int
     high: int
@@ -28,7 +28,7 @@ class PolicyField:
 POLICY_FIELDS: tuple[PolicyField, ...] = (
     PolicyField(
         "dose_window_min",
-        "Dose on-time window (±)",
+        "On-time window (±)",
         "min",
         5,
         240,
@@ -37,7 +37,7 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
     ),
     PolicyField(
         "time_critical_window_min",
-        "Time-critical dose window (±)",
+        "Time-critical window (±)",
         "min",
         5,
         120,
@@ -45,7 +45,7 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
     ),
     PolicyField(
         "reassess_interval_min",
-        "CIWA-B reassessment interval",
+        "Interval",
         "min",
         30,
         720,
@@ -54,7 +54,7 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
     ),
     PolicyField(
         "reassess_interval_moderate_min",
-        "CIWA-B interval while moderate or worse",
+        "Interval while moderate or worse",
         "min",
         15,
         480,
@@ -62,7 +62,7 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
     ),
     PolicyField(
         "vitals_interval_min",
-        "Vital signs interval",
+        "Interval",
         "min",
         30,
         720,
@@ -71,7 +71,7 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
     ),
     PolicyField(
         "worsening_points",
-        "Worsening: CIWA-B rise of at least",
+        "CIWA-B rise of at least",
         "points",
         1,
         80,
@@ -79,7 +79,7 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
     ),
     PolicyField(
         "worsening_hours",
-        "Worsening: within",
+        "Within",
         "hours",
         1,
         168,
@@ -87,7 +87,7 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
     ),
     PolicyField(
         "step_margin_points",
-        "Step not tolerated: CIWA-B mean rise of at least",
+        "CIWA-B mean rise of at least",
         "points",
         1,
         80,
@@ -95,7 +95,7 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
     ),
     PolicyField(
         "step_window_days",
-        "Step not tolerated: days compared before and after",
+        "Days compared before and after",
         "days",
         1,
         28,

@@ -1,0 +1,388 @@
+"""Admin: the ward's policy (the review rules' thresholds, each with its source or marked local
+policy), the last job runs with their durations and errors, and the staff accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import dash_mantine_components as dmc
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from dashboard.components.charting_common import Refusal, attempt, format_local
+from dashboard.context import current_actor, default_ward, engine, require_role
+from models.db import read_session
+from models.errors import FieldError
+from models.tables import ROLES, JobRun, User, Ward
+from models.types import utcnow
+from models.users import create_user, set_active
+from models.ward_policy import LOCAL_POLICY, POLICY_FIELDS, PolicyField, update_ward_policy
+
+PATH = "/admin"
+TITLE = "Admin"
+ADMIN = "admin"
+RUNS_SHOWN = 20
+REFRESH_MS = 30_000
+# A run with no end this long after its start was killed or is stuck (scans take seconds).
+UNFINISHED_AFTER = timedelta(minutes=15)
+
+POLICY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Dose timing", ("dose_window_min", "time_critical_window_min")),
+    ("CIWA-B reassessment", ("reassess_interval_min", "reassess_interval_moderate_min")),
+    ("Vital signs", ("vitals_interval_min",)),
+    ("Worsening score", ("worsening_points", "worsening_hours")),
+    ("Step not tolerated", ("step_margin_points", "step_window_days")),
+)
+USER_FIELDS = ("username", "display_name", "role", "password")
+
+
+# --- ward policy -----------------------------------------------------------------------------
+
+
+def _policy_input(field: PolicyField, ward: Ward) -> dmc.NumberInput:
+    local = field.source.startswith(LOCAL_POLICY)
+    return dmc.NumberInput(
+        id={"type": "policy", "field": field.name},
+        label=field.label,
+        description=field.source,
+        value=getattr(ward, field.name),
+        rightSection=html.Span(field.unit, className="tw-admin-unit"),
+        rightSectionWidth=64,
+        hideControls=True,
+        allowNegative=False,
+        allowDecimal=False,
+        size="md",
+        w=400,
+        className="tw-admin-local" if local else "tw-admin-sourced",
+    )
+
+
+def policy_form(ward: Ward) -> html.Section:
+    by_name = {f.name: f for f in POLICY_FIELDS}
+    groups = [
+        html.Fieldset(
+            [
+                html.Legend(title, className="tw-admin-legend"),
+                dmc.Group([_policy_input(by_name[n], ward) for n in names], align="flex-start"),
+            ],
+            className="tw-admin-group",
+        )
+        for title, names in POLICY_GROUPS
+    ]
+    return html.Section(
+        [
+            html.H3(f"Ward policy — {ward.name}", className="tw-section-title"),
+            html.P(
+                "The review rules use these thresholds. Each says where it comes from; "
+                "“Local policy” means no published standard sets it and the ward decides.",
+                className="tw-muted",
+            ),
+            *groups,
+            html.Div(id="policy-message", className="tw-form-message", role="status"),
+            dmc.Button("Save policy", id="policy-save", size="md"),
+        ],
+        className="tw-card tw-admin-section",
+    )
+
+
+def save_policy(db: Engine, values: dict[str, Any]) -> Ward | Refusal:
+    actor = require_role(ADMIN)
+
+    def write(session: Session) -> Ward:
+        ward = default_ward(session)
+        assert ward.id is not None
+        return update_ward_policy(session=session, actor=actor, ward_id=ward.id, values=values)
+
+    return attempt(db, write)
+
+
+# --- job runs --------------------------------------------------------------------------------
+
+
+def _duration(run: JobRun, now: datetime) -> str:
+    if run.finished_at is None:
+        return "—"
+    seconds = (run.finished_at - run.started_at).total_seconds()
+    return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def _run_outcome(run: JobRun, now: datetime) -> tuple[str, str]:
+    """What happened, and its tone (ok, running, problem)."""
+    if run.finished_at is None:
+        if now - run.started_at > UNFINISHED_AFTER:
+            return "Did not finish (the process stopped mid-run)", "problem"
+        return "Running…", "running"
+    if run.error:
+        return run.error, "problem"
+    return "OK", "ok"
+
+
+def job_runs_table(session: Session, tz: tzinfo, now: datetime) -> html.Table | html.P:
+    runs = session.exec(
+        select(JobRun)
+        .order_by(col(JobRun.started_at).desc(), col(JobRun.id).desc())
+        .limit(RUNS_SHOWN)
+    ).all()
+    if not runs:
+        return html.P(
+            "No job has run yet. The jobs service runs them (`taperwatch jobs`, or inside "
+            "`taperwatch serve` with SQLite).",
+            className="tw-muted",
+        )
+    numeric = ("Duration", "Raised", "Resolved")
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th(h, className="tw-num" if h in numeric else None)
+                for h in ("Job", "Started", *numeric, "Outcome", "Host")
+            ]
+        )
+    )
+    rows = []
+    for run in runs:
+        outcome, tone = _run_outcome(run, now)
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(run.job.replace("_", " ")),
+                    html.Td(format_local(run.started_at, tz, now, always_day=True)),
+                    html.Td(_duration(run, now), className="tw-num"),
+                    html.Td(run.raised if run.finished_at else "—", className="tw-num"),
+                    html.Td(run.resolved if run.finished_at else "—", className="tw-num"),
+                    html.Td(outcome, className=f"tw-admin-run-{tone}", title=outcome),
+                    html.Td(run.host, className="tw-muted"),
+                ]
+            )
+        )
+    return html.Table([head, html.Tbody(rows)], className="tw-table tw-admin-runs", id="runs")
+
+
+def runs_section(db: Engine) -> list[Any]:
+    now = utcnow()
+    with read_session(db) as session:
+        ward = default_ward(session)
+        table = job_runs_table(session, ZoneInfo(ward.timezone), now)
+    return [html.H3("Job runs", className="tw-section-title"), table]
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+def users_table(session: Session, me: int | None) -> html.Table:
+    users = session.exec(select(User).order_by(col(User.active).desc(), col(User.username))).all()
+    rows = []
+    for user in users:
+        button: Any = None
+        if user.id != me:
+            button = dmc.Button(
+                "Deactivate" if user.active else "Reactivate",
+                id={"type": "user-active", "user": user.id},
+                size="xs",
+                variant="default",
+            )
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(user.username),
+                    html.Td(user.display_name),
+                    html.Td(user.role),
+                    html.Td(
+                        "active" if user.active else "deactivated",
+                        className="" if user.active else "tw-muted",
+                    ),
+                    html.Td(button),
+                ],
+                className="" if user.active else "tw-admin-inactive",
+            )
+        )
+    head = html.Thead(html.Tr([html.Th(h) for h in ("Username", "Name", "Role", "Status", "")]))
+    return html.Table([head, html.Tbody(rows)], className="tw-table", id="users-table")
+
+
+def users_section(db: Engine, me: int | None) -> html.Section:
+    with read_session(db) as session:
+        table = users_table(session, me)
+    return html.Section(
+        [
+            html.H3("Staff accounts", className="tw-section-title"),
+            html.Div(table, id="users-list"),
+            html.H4("Add a user", className="tw-admin-subtitle"),
+            dmc.Group(
+                [
+                    dmc.TextInput(
+                        id="user-username", label="Username", size="md", w=200, autoComplete="off"
+                    ),
+                    dmc.TextInput(id="user-display_name", label="Display name", size="md", w=260),
+                    dmc.Select(
+                        id="user-role",
+                        label="Role",
+                        size="md",
+                        w=160,
+                        data=[{"value": r, "label": r} for r in ROLES],
+                    ),
+                    dmc.PasswordInput(
+                        id="user-password",
+                        label="Password",
+                        size="md",
+                        w=240,
+                        description="At least 10 characters",
+                        autoComplete="new-password",
+                    ),
+                ],
+                align="flex-start",
+            ),
+            html.Div(id="user-message", className="tw-form-message", role="status"),
+            dmc.Button("Add user", id="user-add", size="md"),
+        ],
+        className="tw-card tw-admin-section",
+    )
+
+
+def add_user(db: Engine, form: dict[str, Any]) -> User | Refusal:
+    actor = require_role(ADMIN)
+    return attempt(
+        db,
+        lambda session: create_user(
+            session=session,
+            actor=actor,
+            username=str(form.get("username") or ""),
+            display_name=str(form.get("display_name") or ""),
+            role=str(form.get("role") or ""),
+            password=str(form.get("password") or ""),
+        ),
+    )
+
+
+def toggle_user(db: Engine, user_id: int) -> User | Refusal:
+    actor = require_role(ADMIN)
+
+    def write(session: Session) -> User:
+        if user_id == actor.user_id:
+            raise FieldError("user", "you cannot deactivate your own account")
+        user = session.get(User, user_id)
+        if user is None:
+            raise FieldError("user", f"no user {user_id}")
+        return set_active(session=session, actor=actor, user_id=user_id, active=not user.active)
+
+    return attempt(db, write)
+
+
+# --- page ------------------------------------------------------------------------------------
+
+
+def layout(**_: Any) -> html.Div:
+    actor = current_actor()
+    if actor.role != ADMIN:
+        return html.Div(
+            [
+                dmc.Title("Admin", order=2, className="tw-page-title"),
+                html.Div("This page is for admins.", className="tw-readonly-note"),
+            ]
+        )
+    db = engine()
+    with read_session(db) as session:
+        ward = default_ward(session)
+    return html.Div(
+        [
+            dmc.Title("Admin", order=2, className="tw-page-title"),
+            policy_form(ward),
+            html.Section(runs_section(db), id="runs-section", className="tw-card tw-admin-section"),
+            users_section(db, actor.user_id),
+            dcc.Interval(id="admin-refresh", interval=REFRESH_MS),
+        ],
+        className="tw-admin",
+    )
+
+
+def register_callbacks(app: Dash) -> None:
+    @app.callback(
+        Output({"type": "policy", "field": ALL}, "error"),
+        Output("policy-message", "children"),
+        Output("policy-message", "className"),
+        Input("policy-save", "n_clicks"),
+        State({"type": "policy", "field": ALL}, "value"),
+        prevent_initial_call=True,
+    )
+    def _save_policy(clicks: Any, values: list[Any]) -> tuple[Any, ...]:
+        require_role(ADMIN)
+        ids = [item["id"]["field"] for item in ctx.states_list[0]]
+        if not clicks:
+            return [no_update] * len(ids), no_update, no_update
+        outcome = save_policy(engine(), dict(zip(ids, values, strict=True)))
+        if isinstance(outcome, Refusal):
+            errors = [outcome.fields.get(name) for name in ids]
+            message = (
+                "Not saved: correct the fields marked in red." if any(errors) else outcome.message
+            )
+            return errors, message, "tw-form-message"
+        return (
+            [None] * len(ids),
+            "Saved. The next scan uses the new policy.",
+            ("tw-form-message tw-form-ok"),
+        )
+
+    @app.callback(
+        Output("runs-section", "children"),
+        Input("admin-refresh", "n_intervals"),
+        prevent_initial_call=True,
+    )
+    def _refresh_runs(_: Any) -> list[Any]:
+        require_role(ADMIN)
+        return runs_section(engine())
+
+    @app.callback(
+        Output("users-list", "children"),
+        Output("user-message", "children"),
+        Output("user-message", "className"),
+        Output("user-username", "error"),
+        Output("user-display_name", "error"),
+        Output("user-role", "error"),
+        Output("user-password", "error"),
+        Output("user-password", "value"),
+        Input("user-add", "n_clicks"),
+        State("user-username", "value"),
+        State("user-display_name", "value"),
+        State("user-role", "value"),
+        State("user-password", "value"),
+        prevent_initial_call=True,
+    )
+    def _add_user(clicks: Any, *values: Any) -> tuple[Any, ...]:
+        actor = require_role(ADMIN)
+        if not clicks:
+            return (no_update,) * 8
+        form = dict(zip(USER_FIELDS, values, strict=True))
+        outcome = add_user(engine(), form)
+        if isinstance(outcome, Refusal):
+            errors = [outcome.fields.get(name) for name in USER_FIELDS]
+            message = (
+                "Not added: correct the fields marked in red." if any(errors) else outcome.message
+            )
+            return no_update, message, "tw-form-message", *errors, no_update
+        with read_session(engine()) as session:
+            table = users_table(session, actor.user_id)
+        message = f"Added {outcome.role} {outcome.username}."
+        return table, message, "tw-form-message tw-form-ok", None, None, None, None, ""
+
+    @app.callback(
+        Output("users-list", "children", allow_duplicate=True),
+        Output("user-message", "children", allow_duplicate=True),
+        Output("user-message", "className", allow_duplicate=True),
+        Input({"type": "user-active", "user": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def _toggle_user(_clicks: list[Any]) -> tuple[Any, ...]:
+        actor = require_role(ADMIN)
+        trigger = ctx.triggered_id
+        clicked = bool(ctx.triggered and ctx.triggered[0].get("value"))
+        if not clicked or not isinstance(trigger, dict):
+            return no_update, no_update, no_update
+        outcome = toggle_user(engine(), int(trigger["user"]))
+        with read_session(engine()) as session:
+            table = users_table(session, actor.user_id)
+        if isinstance(outcome, Refusal):
+            return table, outcome.message, "tw-form-message"
+        state = "reactivated" if outcome.active else "deactivated"
+        return table, f"{outcome.display_name} {state}.", "tw-form-message tw-form-ok"
