@@ -23,7 +23,7 @@ from dashboard.context import current_actor, engine, require_role
 from models.clinical.drugs import DRUGS, EQUIVALENCE_TABLES, format_mg, mg_to_ug
 from models.clinical.recipes import PRESETS
 from models.clinical.taper import PlannedStep
-from models.db import transaction
+from models.db import read_session, transaction
 from models.errors import ConflictError, FieldError, PermissionDenied, ValidationFailed
 from models.plan_changes import (
     CHANGE_LABELS,
@@ -64,14 +64,15 @@ class Refused:
 
 
 def attempt(action: Callable[[Session], T], *, write: bool) -> T | Refused:
-    """Run ``action`` in one transaction (rolled back unless ``write``); a refusal a user can
-    cause comes back as Refused, anything else is a bug and raises."""
+    """Run ``action`` in one transaction (committed only if ``write``; a preview reads and never
+    commits); a refusal a user can cause comes back as Refused, anything else is a bug and
+    raises."""
     try:
-        with transaction(engine()) as session:
-            result = action(session)
-            if not write:
-                session.rollback()
-            return result
+        if write:
+            with transaction(engine()) as session:
+                return action(session)
+        with read_session(engine()) as session:
+            return action(session)
     except ValidationFailed as exc:
         return Refused("; ".join(e.message for e in exc.errors), exc.errors[0].field)
     except FieldError as exc:
