@@ -23,6 +23,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "dashboard.pages.paper_patient",
     "dashboard.pages.patient",
     "dashboard.pages.queue",
+    "dashboard.pages.admin",
     "dashboard.pages.rounds",
     "dashboard.pages.paper_rounds",
 )
