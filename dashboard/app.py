@@ -11,6 +11,7 @@ from flask_compress import Compress
 from sqlalchemy.engine import Engine
 
 from dashboard.auth import init_auth
+from dashboard.csv_export import register_export_routes
 from dashboard.security import init_security
 from dashboard.shell import shell_layout
 from models.db import get_engine
@@ -47,26 +48,31 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         TW_ENGINE=engine,
         TW_SETTINGS=settings,
         COMPRESS_MIMETYPES=[
-            "text/html", "text/css", "application/javascript", "application/json", "text/plain",
+            "text/html",
+            "text/css",
+            "application/javascript",
+            "application/json",
+            "text/plain",
         ],
         COMPRESS_ALGORITHM=["br", "gzip"],
     )
     Compress(server)
     init_auth(server)
     init_security(server)  # CSRF tokens, security headers, sign-in rate limit
+    register_export_routes(server)  # CSV and FHIR downloads of a stay
     app = dash.Dash(
         __name__,
-        server=server,
+        server=server,  # type: ignore[arg-type]  # Dash's hints omit Flask instances
         use_pages=True,
         pages_folder="",
         suppress_callback_exceptions=True,
         title="Taperwatch",
-        update_title=None,
+        update_title=None,  # type: ignore[arg-type]  # None disables "Updating..." titles
         serve_locally=True,
     )
     for module in _page_modules():
         kwargs = {"path_template": module.PATH_TEMPLATE} if hasattr(module, "PATH_TEMPLATE") else {}
-        dash.register_page(
+        dash.register_page(  # type: ignore[no-untyped-call]
             module.__name__,
             path=getattr(module, "PATH", None),
             title=module.TITLE,

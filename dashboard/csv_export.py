@@ -1,0 +1,331 @@
+"""Downloads from the patient page: the stay's vital signs, withdrawal scores and MAR as CSV (for
+audits and research) and the stay as a FHIR R4 bundle.
+
+CSV times are the ward's local time (``*_local``, the ward's IANA zone) with the UTC instant of
+the main time beside it, so a reading in the repeated hour of a daylight-saving change stays
+unambiguous; doses are mg. Entries marked in error are kept and marked, as on the ward.
+Every download is audited (``export.csv``, ``export.fhir``); anonymous requests never get here
+(the sign-in guard answers 401).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import flask
+from dash import html
+from sqlmodel import Session, col, select
+
+from dashboard.context import current_actor, engine
+from models.audit import record_audit
+from models.charting import REASONS_BY_STATUS
+from models.clinical.drugs import format_mg
+from models.db import transaction
+from models.fhir_export import SCALE_ITEMS, export_admission
+from models.tables import (
+    Admission,
+    DoseAdministration,
+    ScheduledDose,
+    User,
+    VitalSigns,
+    Ward,
+    WithdrawalAssessment,
+)
+from models.types import utcnow
+
+CsvRow = list[str | int | float]
+
+
+class _Stay:
+    def __init__(self, session: Session, admission_id: int) -> None:
+        admission = session.get(Admission, admission_id)
+        if admission is None:
+            raise LookupError(f"no admission {admission_id}")
+        ward = session.get(Ward, admission.ward_id)
+        assert ward is not None
+        self.admission = admission
+        self.tz = ZoneInfo(ward.timezone)
+        self.names = {u.id: u.display_name for u in session.exec(select(User)).all()}
+
+    def local(self, at: datetime | None) -> str:
+        return at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M") if at else ""
+
+    def name(self, user_id: int | None) -> str:
+        return _text(self.names.get(user_id, "")) if user_id else ""
+
+
+def _utc(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _text(value: str | None) -> str:
+    """Free text, defused: a cell starting with = + - @ would run as a spreadsheet formula."""
+    value = value or ""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _csv(header: Sequence[str], rows: Iterable[CsvRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def vitals_csv(session: Session, admission_id: int, *, now: datetime | None = None) -> str:
+    stay = _Stay(session, admission_id)
+    rows = session.exec(
+        select(VitalSigns)
+        .where(VitalSigns.admission_id == admission_id)
+        .order_by(col(VitalSigns.taken_at), col(VitalSigns.id))
+    ).all()
+    header = [
+        "taken_local",
+        "taken_utc",
+        "heart_rate_per_min",
+        "systolic_mmhg",
+        "diastolic_mmhg",
+        "temperature_c",
+        "resp_rate_per_min",
+        "spo2_percent",
+        "supplemental_o2",
+        "acvpu",
+        "news2_total",
+        "news2_single_parameter_3",
+        "source",
+        "charted_by",
+        "charted_local",
+        "entered_in_error",
+        "error_reason",
+    ]
+    return _csv(
+        header,
+        (
+            [
+                stay.local(v.taken_at),
+                _utc(v.taken_at),
+                v.heart_rate,
+                v.systolic,
+                v.diastolic,
+                v.temperature_c,
+                v.resp_rate,
+                v.spo2,
+                _yes(v.supplemental_o2),
+                v.consciousness,
+                v.news2_total,
+                _yes(v.news2_any_three),
+                "EHR import" if v.external_id else "charted",
+                stay.name(v.charted_by),
+                stay.local(v.charted_at),
+                _yes(v.entered_in_error),
+                _text(v.error_reason),
+            ]
+            for v in rows
+        ),
+    )
+
+
+def scores_csv(session: Session, admission_id: int, *, now: datetime | None = None) -> str:
+    stay = _Stay(session, admission_id)
+    rows = session.exec(
+        select(WithdrawalAssessment)
+        .where(WithdrawalAssessment.admission_id == admission_id)
+        .order_by(col(WithdrawalAssessment.taken_at), col(WithdrawalAssessment.id))
+    ).all()
+    n_items = max(len(items) for items in SCALE_ITEMS.values())  # CIWA-B's 20
+    header = [
+        "taken_local",
+        "taken_utc",
+        "scale",
+        *(f"item_{n}" for n in range(1, n_items + 1)),
+        "total",
+        "band",
+        "charted_by",
+        "charted_local",
+        "entered_in_error",
+        "error_reason",
+    ]
+    return _csv(
+        header,
+        (
+            [
+                stay.local(a.taken_at),
+                _utc(a.taken_at),
+                a.scale,
+                *(a.items.get(str(n), "") for n in range(1, n_items + 1)),
+                a.total,
+                a.band,
+                stay.name(a.charted_by),
+                stay.local(a.charted_at),
+                _yes(a.entered_in_error),
+                _text(a.error_reason),
+            ]
+            for a in rows
+        ),
+    )
+
+
+def mar_csv(session: Session, admission_id: int, *, now: datetime | None = None) -> str:
+    """Every charted dose (PRN included, entries in error marked), and every dose that fell due
+    during the stay with nothing charted ("not charted"), in order of the time due."""
+    stay = _Stay(session, admission_id)
+    now = now or utcnow()
+    until = min(now, stay.admission.discharged_at or now)
+    slots = {
+        slot.id: slot
+        for slot in session.exec(
+            select(ScheduledDose).where(
+                ScheduledDose.admission_id == admission_id,
+                col(ScheduledDose.cancelled_at).is_(None),
+            )
+        ).all()
+    }
+    charted = session.exec(
+        select(DoseAdministration)
+        .where(DoseAdministration.admission_id == admission_id)
+        .order_by(col(DoseAdministration.administered_at), col(DoseAdministration.id))
+    ).all()
+    entries: list[tuple[datetime, int, CsvRow]] = []
+    valid_slots = set()
+    for dose in charted:
+        slot = slots.get(dose.scheduled_dose_id) if dose.scheduled_dose_id else None
+        if slot is not None and not dose.entered_in_error:
+            valid_slots.add(slot.id)
+        due = slot.scheduled_at if slot else dose.administered_at
+        entries.append((due, 1, _mar_row(stay, slot, dose)))
+    for slot in slots.values():
+        if slot.id not in valid_slots and slot.scheduled_at <= until:
+            entries.append((slot.scheduled_at, 0, _mar_row(stay, slot, None)))
+    header = [
+        "due_local",
+        "due_utc",
+        "drug",
+        "scheduled_mg",
+        "status",
+        "given_mg",
+        "at_local",
+        "minutes_from_due",
+        "prn",
+        "reason_code",
+        "reason",
+        "reason_text",
+        "charted_by",
+        "charted_local",
+        "entered_in_error",
+        "error_reason",
+    ]
+    return _csv(header, (row for _, _, row in sorted(entries, key=lambda e: (e[0], e[1]))))
+
+
+def _mar_row(stay: _Stay, slot: ScheduledDose | None, dose: DoseAdministration | None) -> CsvRow:
+    due = [stay.local(slot.scheduled_at), _utc(slot.scheduled_at)] if slot else ["", ""]
+    scheduled = format_mg(slot.dose_ug) if slot else ""
+    if dose is None:
+        assert slot is not None
+        return [*due, slot.drug, scheduled, "not charted", *[""] * 11]
+    late = ""
+    if slot is not None:
+        late = str(round((dose.administered_at - slot.scheduled_at).total_seconds() / 60))
+    reason = REASONS_BY_STATUS.get(dose.status, {}).get(dose.reason_code or "", "")
+    return [
+        *due,
+        dose.drug,
+        scheduled,
+        dose.status,
+        format_mg(dose.dose_ug) if dose.status == "given" else "",
+        stay.local(dose.administered_at),
+        late,
+        _yes(dose.prn),
+        dose.reason_code or "",
+        reason,
+        _text(dose.reason_text),
+        stay.name(dose.charted_by),
+        stay.local(dose.charted_at),
+        _yes(dose.entered_in_error),
+        _text(dose.error_reason),
+    ]
+
+
+CSV_EXPORTS: dict[str, Callable[..., str]] = {
+    "vitals": vitals_csv,
+    "scores": scores_csv,
+    "mar": mar_csv,
+}
+
+
+def export_links(admission_id: int) -> html.Div:
+    """The patient page's download links (the page places them)."""
+    base = f"/patient/{admission_id}/export"
+    links = [
+        ("Vitals (CSV)", f"{base}/vitals.csv"),
+        ("Scores (CSV)", f"{base}/scores.csv"),
+        ("MAR (CSV)", f"{base}/mar.csv"),
+        ("FHIR R4 bundle (JSON)", f"{base}/fhir.json"),
+    ]
+    return html.Div(
+        [
+            html.A(label, href=href, download="", className="tw-export-link")
+            for label, href in links
+        ],
+        className="tw-export-links",
+    )
+
+
+def _download(body: str, filename: str, mimetype: str) -> flask.Response:
+    response = flask.Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"  # patient data stays off shared caches
+    return response
+
+
+def register_export_routes(server: flask.Flask) -> None:
+    @server.get("/patient/<int:admission_id>/export/<kind>.csv")
+    def export_csv(admission_id: int, kind: str) -> flask.Response:
+        build = CSV_EXPORTS.get(kind)
+        if build is None:
+            flask.abort(404)
+        actor = current_actor()
+        with transaction(engine()) as session:
+            try:
+                body = build(session, admission_id, now=utcnow())
+            except LookupError:
+                flask.abort(404)
+            record_audit(
+                session,
+                actor=actor,
+                action="export.csv",
+                entity="admission",
+                entity_id=admission_id,
+                after={"kind": kind},
+            )
+        return _download(body, f"admission-{admission_id}-{kind}.csv", "text/csv")
+
+    @server.get("/patient/<int:admission_id>/export/fhir.json")
+    def export_fhir(admission_id: int) -> flask.Response:
+        actor = current_actor()
+        with transaction(engine()) as session:
+            if session.get(Admission, admission_id) is None:
+                flask.abort(404)
+            bundle = export_admission(session, admission_id, now=utcnow())
+            record_audit(
+                session,
+                actor=actor,
+                action="export.fhir",
+                entity="admission",
+                entity_id=admission_id,
+                after={"entries": len(bundle["entry"])},
+            )
+        return _download(
+            json.dumps(bundle, ensure_ascii=False),
+            f"admission-{admission_id}-fhir.json",
+            "application/fhir+json",
+        )
