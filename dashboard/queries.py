@@ -20,11 +20,11 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.sql.selectable import ScalarSelect
 from sqlmodel import Session, col, select
 
+from dashboard.flag_queries import open_flags_by_admission
 from models.clinical.drugs import diazepam_equivalent_mg
 from models.tables import (
     Admission,
     DoseAdministration,
-    Flag,
     Patient,
     ScheduledDose,
     TaperPlan,
@@ -87,7 +87,7 @@ class BoardEntry:
     last_vitals: VitalSigns | None
     next_doses: tuple[SlotDue, ...]  # the earliest uncharted slot(s), one per drug
     next_assessment_due: datetime
-    open_flags: int
+    flags: FlagSummary
 
 
 AdmissionIds = Select[int | None]
@@ -194,21 +194,27 @@ def next_uncharted_doses(
     return {k: tuple(v) for k, v in out.items()}
 
 
-def open_flag_counts(session: Session, ward_id: int) -> dict[int, int]:
-    """Open flags per admission: the review queue's query when it is installed, else a count."""
-    try:
-        from dashboard import flag_queries  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:
-        flag_queries = None
-    if flag_queries is not None and hasattr(flag_queries, "open_flags_by_admission"):
-        counts = flag_queries.open_flags_by_admission(session, ward_id)
-        return {int(k): (v if isinstance(v, int) else len(v)) for k, v in counts.items()}
-    rows = session.exec(
-        select(Flag.admission_id, func.count(col(Flag.id)))
-        .where(Flag.status == "open", col(Flag.admission_id).in_(_ward_admissions(ward_id)))
-        .group_by(col(Flag.admission_id))
-    ).all()
-    return {admission_id: int(count) for admission_id, count in rows}
+@dataclass(frozen=True)
+class FlagSummary:
+    open: int
+    acknowledged: int
+    level: int  # the theme level of the most severe open flag (0 if none)
+
+
+def flag_summaries(session: Session, ward_id: int) -> dict[int, FlagSummary]:
+    """Each admission's unresolved review flags (the review queue's own query)."""
+    out: dict[int, FlagSummary] = {}
+    for admission_id, flags in open_flags_by_admission(session, ward_id).items():
+        open_flags = [f for f in flags if f.status == "open"]
+        out[admission_id] = FlagSummary(
+            open=len(open_flags),
+            acknowledged=len(flags) - len(open_flags),
+            level=max((f.level for f in open_flags), default=0),
+        )
+    return out
+
+
+NO_FLAGS = FlagSummary(open=0, acknowledged=0, level=0)
 
 
 def assessment_due(last: Score | None, admitted_at: datetime, ward: Ward) -> datetime:
@@ -254,7 +260,7 @@ def ward_board(
     today = now.astimezone(ZoneInfo(ward.timezone)).date()
     doses_today = todays_doses(session, ward_ids, today)
     next_doses = next_uncharted_doses(session, ward_ids, dose_since)
-    flags = open_flag_counts(session, ward.id)
+    flags = flag_summaries(session, ward.id)
     entries: list[BoardEntry] = []
     for admission, patient, ciwa_id, prev_id, vitals_id in admitted:
         assert admission.id is not None
@@ -275,7 +281,7 @@ def ward_board(
                 last_vitals=vitals.get(vitals_id),
                 next_doses=next_doses.get(admission.id, ()),
                 next_assessment_due=assessment_due(last, admission.admitted_at, ward),
-                open_flags=flags.get(admission.id, 0),
+                flags=flags.get(admission.id, NO_FLAGS),
             )
         )
     return entries

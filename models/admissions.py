@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models.audit import Actor, audited_insert, record_audit, snapshot
@@ -89,11 +90,16 @@ def admit(
         errors.append(FieldError("attending_id", "choose an active physician"))
     if session.get(Ward, ward_id) is None:
         errors.append(FieldError("ward", f"no ward {ward_id}"))
-    if bed and session.exec(
-        select(Admission).where(
-            Admission.ward_id == ward_id, Admission.bed == bed, col(Admission.discharged_at).is_(None)
-        )
-    ).first():
+    if (
+        bed
+        and session.exec(
+            select(Admission).where(
+                Admission.ward_id == ward_id,
+                Admission.bed == bed,
+                col(Admission.discharged_at).is_(None),
+            )
+        ).first()
+    ):
         errors.append(FieldError("bed", f"bed {bed} is occupied"))
     patient = find_patient(session, mrn) if mrn else None
     if patient is not None and patient.id is not None:
@@ -121,7 +127,21 @@ def admit(
         baseline_drug=drug,
         baseline_daily_ug=daily_ug,
     )
-    audited_insert(session, actor=actor, action="admission.create", record=admission)
+    try:
+        with session.begin_nested():
+            audited_insert(session, actor=actor, action="admission.create", record=admission)
+    except IntegrityError as exc:
+        # Another admission took the bed (or admitted the patient) since the checks above.
+        text = str(exc.orig)
+        if "uq_admission_current_bed" in text or "admission.bed" in text:
+            raise ValidationFailed(
+                [FieldError("bed", f"bed {bed} was taken a moment ago")]
+            ) from None
+        if "uq_admission_current_patient" in text or "admission.patient_id" in text:
+            raise ValidationFailed(
+                [FieldError("mrn", f"{mrn} was admitted a moment ago")]
+            ) from None
+        raise
     return admission
 
 

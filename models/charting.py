@@ -125,8 +125,33 @@ def record_vitals(
         charted_by=actor.user_id or 0,
         external_id=external_id,
     )
-    audited_insert(session, actor=actor, action="vitals.record", record=row)
+    try:
+        with session.begin_nested():
+            audited_insert(session, actor=actor, action="vitals.record", record=row)
+    except IntegrityError as exc:
+        raise _refused_by_database(exc) from None
     return row
+
+
+# The database's own limits on a reading (CHECK constraints of vital_signs) -> the form field.
+_VITALS_CHECKS: dict[str, str] = {
+    "ck_vital_signs_hr": "heart_rate",
+    "ck_vital_signs_bp": "systolic",
+    "ck_vital_signs_temp": "temperature_c",
+    "ck_vital_signs_rr": "resp_rate",
+    "ck_vital_signs_spo2": "spo2",
+    "ck_vital_signs_acvpu": "consciousness",
+}
+
+
+def _refused_by_database(exc: IntegrityError) -> FieldError:
+    """A reading the plausibility check let through but the table's CHECK constraint refuses
+    (its edge values): reported at the field, like any other refused value."""
+    text = str(exc.orig)
+    for constraint, field in _VITALS_CHECKS.items():
+        if constraint in text:
+            return FieldError(field, "this value is outside what the record accepts; check it")
+    raise exc
 
 
 def record_assessment(

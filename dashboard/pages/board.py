@@ -78,7 +78,10 @@ COLUMNS: list[dict[str, Any]] = [
         "filter": False,
         "cellStyle": _level_styles("acuity_level"),
         **_stack("acuity_text", "acuity_sub"),
-        "headerTooltip": "Highest of the CIWA-B band and the NEWS2 response; ties: flags, overdue",
+        "headerTooltip": (
+            "Highest of the CIWA-B band, the NEWS2 response and open flags; "
+            "ties: number of flags, then what is overdue"
+        ),
     },
     {
         "field": "bed",
@@ -154,6 +157,7 @@ COLUMNS: list[dict[str, Any]] = [
         "width": 76,
         "filter": False,
         "cellStyle": _level_styles("flags_level"),
+        **_stack("flags", "flags_sub"),
     },
     {"field": "mrn", "headerName": "MRN", "hide": True},
 ]
@@ -296,17 +300,18 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
         "assessment_text": format_local(due, tz, now) if not assessment_overdue else "Overdue",
         "assessment_sub": _overdue_for(late_min) if assessment_overdue else "",
         "assessment_overdue": assessment_overdue,
-        "flags": entry.open_flags,
-        "flags_level": 3 if entry.open_flags else 0,
+        "flags": entry.flags.open,
+        "flags_sub": f"+{entry.flags.acknowledged} ack." if entry.flags.acknowledged else "",
+        "flags_level": entry.flags.level,
     }
-    level = max(ciwa_level, news_level)
+    level = max(ciwa_level, news_level, entry.flags.level)
     overdue_count = int(row["next_dose_overdue"]) + int(assessment_overdue)
     row |= {
         "acuity_level": level,
         # Sort value: the level first, then open flags, then what is overdue.
-        "acuity": level * 100 + min(entry.open_flags, 9) * 10 + overdue_count,
+        "acuity": level * 100 + min(entry.flags.open, 9) * 10 + overdue_count,
         "acuity_text": LEVELS[level].label.capitalize(),
-        "acuity_sub": _acuity_sub(entry.open_flags, overdue_count),
+        "acuity_sub": _acuity_sub(entry.flags.open, overdue_count),
     }
     return row
 

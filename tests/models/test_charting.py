@@ -1,0 +1,564 @@
+"""Nurse charting in the domain: every write validated, stored and audited in one transaction;
+refusals name the field and leave nothing behind; corrections mark in error and re-chart;
+two nurses on one dose: one wins, the other is told who; a discharged record is read-only.
+SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from models.admissions import admit, discharge
+from models.audit import Actor
+from models.charting import (
+    chart_dose,
+    chart_prn,
+    mark_in_error,
+    record_assessment,
+    record_vitals,
+)
+from models.db import transaction
+from models.errors import ConflictError, FieldError, PermissionDenied, ValidationFailed
+from models.plan_changes import NewPlan, create_plan
+from models.tables import (
+    AuditEvent,
+    DoseAdministration,
+    ScheduledDose,
+    VitalSigns,
+    Ward,
+    WithdrawalAssessment,
+)
+
+# Europe/London is on GMT in March before the clocks change: local time equals UTC.
+PLANNED_AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+NOW = datetime(2026, 3, 10, 8, 10, tzinfo=UTC)  # ten minutes after the 08:00 dose
+NORMAL_VITALS: dict[str, Any] = {
+    "heart_rate": 82,
+    "systolic": 124,
+    "diastolic": 78,
+    "temperature_c": 36.8,
+    "resp_rate": 16,
+    "spo2": 97,
+    "supplemental_o2": False,
+    "consciousness": "A",
+}
+ALL_TWOS = dict.fromkeys(range(1, 21), 2)  # CIWA-B total 40: moderate
+
+
+@dataclass(frozen=True)
+class Stay:
+    admission_id: int
+    dose_0800: int  # the 08:00 slot of NOW's day
+    dose_2000: int  # the 20:00 slot of NOW's day
+
+
+def _count(engine: Engine, model: type[Any], *where: Any) -> int:
+    with Session(engine) as session:
+        return int(session.exec(select(func.count()).select_from(model).where(*where)).one())
+
+
+def _audits(engine: Engine, action: str) -> list[AuditEvent]:
+    with Session(engine) as session:
+        return list(session.exec(select(AuditEvent).where(AuditEvent.action == action)).all())
+
+
+@pytest.fixture
+def stay(engine: Engine, staff: dict[str, Actor], ward: Ward) -> Stay:
+    """Clonazepam 2 mg/day at 08:00 and 20:00, -0.25 mg a week from 2 March."""
+    assert ward.id is not None
+    with transaction(engine) as session:
+        admission = admit(
+            session=session,
+            actor=staff["nurse1"],
+            ward_id=ward.id,
+            mrn="TW100",
+            family_name="Roe",
+            given_name="Jan",
+            birth_date=date(1970, 5, 1),
+            sex="female",
+            bed="B1",
+            attending_id=staff["doctor1"].user_id or 0,
+            drug="clonazepam",
+            daily_ug=2000,
+            admitted_at=PLANNED_AT - timedelta(hours=1),
+            now=PLANNED_AT,
+        )
+        assert admission.id is not None
+        create_plan(
+            session=session,
+            actor=staff["doctor1"],
+            admission_id=admission.id,
+            new_plan=NewPlan(
+                drug="clonazepam",
+                daily_ug=2000,
+                recipe="-0.25mg/7d",
+                start=date(2026, 3, 2),
+                reason="Admission plan",
+            ),
+            now=PLANNED_AT,
+        )
+        slots = {
+            s.scheduled_at: s.id
+            for s in session.exec(
+                select(ScheduledDose).where(ScheduledDose.admission_id == admission.id)
+            ).all()
+        }
+    return Stay(
+        admission_id=admission.id,
+        dose_0800=slots[datetime(2026, 3, 10, 8, tzinfo=UTC)] or 0,
+        dose_2000=slots[datetime(2026, 3, 10, 20, tzinfo=UTC)] or 0,
+    )
+
+
+def _vitals(engine: Engine, actor: Actor, stay: Stay, **changes: Any) -> VitalSigns:
+    values = {**NORMAL_VITALS, **changes}
+    taken_at = values.pop("taken_at", NOW - timedelta(minutes=5))
+    with transaction(engine) as session:
+        return record_vitals(
+            session=session,
+            actor=actor,
+            admission_id=stay.admission_id,
+            taken_at=taken_at,
+            now=NOW,
+            **values,
+        )
+
+
+def _give(
+    engine: Engine, actor: Actor, slot: int, status: str = "given", **kwargs: Any
+) -> DoseAdministration:
+    with transaction(engine) as session:
+        return chart_dose(
+            session=session,
+            actor=actor,
+            scheduled_dose_id=slot,
+            status=status,
+            at=kwargs.pop("at", NOW - timedelta(minutes=4)),
+            now=NOW,
+            **kwargs,
+        )
+
+
+# --- vitals -------------------------------------------------------------------------------
+
+
+def test_vitals_are_stored_with_news2_and_audited(
+    engine: Engine, staff: dict[str, Actor], stay: Stay
+) -> None:
+    row = _vitals(engine, staff["nurse1"], stay, heart_rate=118, resp_rate=22)
+    assert (row.news2_total, row.news2_any_three) == (4, False)  # HR 111-130: 2, RR 21-24: 2
+    [event] = _audits(engine, "vitals.record")
+    assert event.entity_id == row.id and event.user_id == staff["nurse1"].user_id
+    assert event.after is not None and event.after["heart_rate"] == 118
+
+
+def test_impossible_vitals_are_refused_at_their_fields_and_nothing_is_written(
+    engine: Engine, staff: dict[str, Actor], stay: Stay
+) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        _vitals(engine, staff["nurse1"], stay, heart_rate=400, temperature_c=50, spo2=104)
+    assert set(refused.value.by_field()) == {"heart_rate", "temperature_c", "spo2"}
+    assert "400" in refused.value.by_field()["heart_rate"]
+    assert _count(engine, VitalSigns) == 0
+    assert _audits(engine, "vitals.record") == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("temperature_c", 45.0), ("temperature_c", 25.0), ("systolic", 300), ("resp_rate", 80)],
+)
+def test_edge_readings_are_refused_at_the_field_never_a_database_error(
+    engine: Engine, staff: dict[str, Actor], stay: Stay, field: str, value: object
+) -> None:
+    """Values inside the plausibility limits but outside the table's CHECK constraints."""
+    try:
+        row = _vitals(engine, staff["nurse1"], stay, **{field: value})
+    except (FieldError, ValidationFailed) as exc:
+        fields = exc.by_field() if isinstance(exc, ValidationFailed) else {exc.field: exc.message}
+        assert field in fields
+        assert _count(engine, VitalSigns) == 0
+        assert _audits(engine, "vitals.record") == []
+    else:
+        assert getattr(row, field) == value
+
+
+@pytest.mark.parametrize(
+    ("taken_at", "message"),
+    [(NOW + timedelta(minutes=10), "future"), (NOW - timedelta(hours=25), "24 hours")],
+)
+def test_vitals_time_is_never_future_nor_beyond_a_day(
+    engine: Engine, staff: dict[str, Actor], stay: Stay, taken_at: datetime, message: str
+) -> None:
+    with pytest.raises(FieldError) as refused:
+        _vitals(engine, staff["nurse1"], stay, taken_at=taken_at)
+    assert refused.value.field == "taken_at" and message in refused.value.message
+    assert _count(engine, VitalSigns) == 0
+
+
+def test_admins_may_not_chart(engine: Engine, staff: dict[str, Actor], stay: Stay) -> None:
+    with pytest.raises(PermissionDenied):
+        _vitals(engine, staff["admin1"], stay)
+    with pytest.raises(PermissionDenied):
+        _give(engine, staff["admin1"], stay.dose_0800)
+    assert _count(engine, VitalSigns) == 0 and _count(engine, DoseAdministration) == 0
+
+
+# --- CIWA-B -------------------------------------------------------------------------------
+
+
+def test_ciwa_b_is_scored_banded_and_audited(
+    engine: Engine, staff: dict[str, Actor], stay: Stay
+) -> None:
+    with transaction(engine) as session:
+        row = record_assessment(
+            session=session,
+            actor=staff["nurse1"],
+            admission_id=stay.admission_id,
+            taken_at=NOW,
+            now=NOW,
+            items=ALL_TWOS,
+        )
+    assert (row.total, row.band) == (40, "moderate")
+    assert row.items == {str(n): 2 for n in range(1, 21)}
+    [event] = _audits(engine, "assessment.record")
+    assert event.entity_id == row.id
+
+
+def test_ciwa_b_with_missing_items_names_them_and_writes_nothing(
+    engine: Engine, staff: dict[str, Actor], stay: Stay
+) -> None:
+    items: dict[int, object] = {n: 1 for n in range(1, 21) if n not in (4, 19)}
+    with pytest.raises(ValidationFailed) as refused:
+        with transaction(engine) as session:
+            record_assessment(
+                session=session,
+                actor=staff["nurse1"],
+                admission_id=stay.admission_id,
+                taken_at=NOW,
+                now=NOW,
+                items=items,
+            )
+    assert set(refused.value.by_field()) == {"item_4", "item_19"}
+    assert "missing" in refused.value.by_field()["item_4"]
+    assert _count(engine, WithdrawalAssessment) == 0
+    assert _audits(engine, "assessment.record") == []
+
+
+# --- doses --------------------------------------------------------------------------------
+
+
+def test_a_given_dose_is_stored_with_the_slot_dose_and_audited(
+    engine: Engine, staff: dict[str, Actor], stay: Stay
+) -> None:
+    given = _give(engine, staff["nurse1"], stay.dose_0800)
+    assert (given.status, given.dose_ug, given.charted_by) == (
+        # cuts on 2 and 9 March: 1.5 mg/day on the 10th, 0.75 mg at 08:00
+        "given",
+        750,
+        staff["nurse1"].user_id,
+    )
+    [event] = _audits(engine, "dose.given")
+    assert event.entity_id == given.id and event.after is not None
+
+
+@pytest.mark.parametrize("status", ["held", "refused", "not_given"])
+def test_not_giving_a_dose_needs_a_reason_from_the_list(
+    engine: Engine, staff: dict[str, Actor], stay: Stay, status: str
+) -> None:
+    with pytest.raises(FieldError) as refused:
+        _give(engine, staff["nurse1"], stay.dose_0800, status)
+    assert refused.value.field == "reason_code"
+    with pytest.raises(FieldError) as other:
+        _give(engine, staff["nurse1"], stay.dose_0800, status, reason_code="other")
+    assert other.value.field == "reason_text"
+    assert _count(engine, DoseAdministration) == 0
+    charted = _give(
+        engine,
+        staff["nurse1"],
+        stay.dose_0800,
+        status,
+        reason_code="other",
+        reason_text="  Asked to wait for the doctor  ",
+    )
+    assert (charted.status, charted.dose_ug, charted.reason_text) == (
+        status,
+        0,
+        "Asked to wait for the doctor",
+    )
+    assert len(_audits(engine, f"dose.{status}")) == 1
+
+
+def test_a_second_nurse_charting_the_same_dose_is_told_who_charted_it(
+    engine: Engine, staff: dict[str, Actor], stay: Stay
+) -> None:
+    _give(engine, staff["nurse1"], stay.dose_0800)
+    with pytest.raises(ConflictError) as conflict:
+        _give(engine, staff["nurse2"], stay.dose_0800, "refused", reason_code="declined")
+    # Charted at NOW, 08:10 ward time (Europe/London is on UTC in March).
+    assert "already charted as given by Nurse1 at 08:10" in str(conflict.value)
+    assert _count(engine, DoseAdministration) == 1
+    assert len(_audits(engine, "dose.given")) == 1 and _audits(engine, "dose.refused") == []
+
+
+def test_two_nurses_charting_at_the_same_moment_one_wins(
+    engine: Engine, staff: dict[str, Actor], stay: Stay
+) -> None:
+    """Both pass the "already charted?" check before either commits: the database's unique
+    index lets exactly one insert through and the other gets the ConflictError."""
+    first_checked = threading.Event()
+    results: dict[str, object] = {}
+
+    def chart(name: str, before_commit: Callable[[], None]) -> None:
+        try:
+            with transaction(engine) as session:
+                row = chart_dose(
+                    session=session,
+                    actor=staff[name],
+                    scheduled_dose_id=stay.dose_0800,
+                    status="given",
+                    at=NOW - timedelta(minutes=3),
+                    now=NOW,
+                )
+                before_commit()
+                results[name] = row.id
+        except ConflictError as exc:
+            results[name] = exc
+
+    # nurse1 writes and holds its transaction open until nurse2 has tried.
+    nurse2_done = threading.Event()
+
+    def hold() -> None:
+        first_checked.set()
+        nurse2_done.wait(timeout=1.0)  # nurse2 blocks on the row lock meanwhile
+
+    one = threading.Thread(target=chart, args=("nurse1", hold))
+    one.start()
+    assert first_checked.wait(timeout=10)
+    two = threading.Thread(target=chart, args=("nurse2", nurse2_done.set))
+    two.start()
+    one.join(timeout=20)
+    nurse2_done.set()
+    two.join(timeout=20)
+    winners = [n for n, r in results.items() if isinstance(r, int)]
+    losers = [r for r in results.values() if isinstance(r, ConflictError)]
+    assert len(winners) == 1 and len(losers) == 1, results
+    assert f"by {winners[0].title()}" in str(losers[0])
+    assert _count(engine, DoseAdministration) == 1
+    assert len(_audits(engine, "dose.given")) == 1
+
+
+def test_a_dose_marked_in_error_can_be_charted_again_and_both_are_kept(
+    engine: Engine, staff: dict[str, Actor], stay: Stay
+) -> None:
+    wrong = _give(engine, staff["nurse1"], stay.dose_0800, "refused", reason_code="declined")
+    with transaction(engine) as session:
+        mark_in_error(
+            session=session,
+            actor=staff["nurse2"],
+            entity="dose",
+            record_id=wrong.id or 0,
+            reason="Charted on the wrong patient",
+            now=NOW,
+        )
+    right = _give(engine, staff["nurse2"], stay.dose_0800)
+    with Session(engine) as session:
+        rows = session.exec(
+            select(DoseAdministration)
+            .where(DoseAdministration.scheduled_dose_id == stay.dose_0800)
+            .order_by(col(DoseAdministration.id))
+        ).all()
+    assert [(r.status, r.entered_in_error) for r in rows] == [("refused", True), ("given", False)]
+    assert rows[0].error_reason == "Charted on the wrong patient"
+    assert rows[0].error_marked_by == staff["nurse2"].user_id and rows[1].id == right.id
+    [event] = _audits(engine, "dose.entered_in_error")
+    assert event.before is not None and event.before["entered_in_error"] is False
+    assert event.after is not None and event.after["entered_in_error"] is True
+
+
+def test_marking_in_error_needs_a_reason_and_happens_once(
+    engine: Engine, staff: dict[str, Actor], stay: Stay
+) -> None:
+    row = _vitals(engine, staff["nurse1"], stay)
+    with pytest.raises(FieldError) as refused, transaction(engine) as session:
+        mark_in_error(
+            session=session,
+            actor=staff["nurse1"],
+            entity="vitals",
+            record_id=row.id or 0,
+            reason="  ",
+            now=NOW,
+        )
+    assert refused.value.field == "error_reason"
+    with transaction(engine) as session:
+        mark_in_error(
+            session=session,
+            actor=staff["nurse1"],
+            entity="vitals",
+            record_id=row.id or 0,
+            reason="Wrong patient",
+            now=NOW,
+        )
+    with pytest.raises(ConflictError), transaction(engine) as session:
+        mark_in_error(
+            session=session,
+            actor=staff["nurse2"],
+            entity="vitals",
+            record_id=row.id or 0,
+            reason="Again",
+            now=NOW,
+        )
+    assert len(_audits(engine, "vitals.entered_in_error")) == 1
+
+
+def test_prn_dose_needs_a_reason_and_a_dispensable_amount(
+    engine: Engine, staff: dict[str, Actor], stay: Stay
+) -> None:
+    def prn(dose_ug: int, reason: str) -> DoseAdministration:
+        with transaction(engine) as session:
+            return chart_prn(
+                session=session,
+                actor=staff["nurse1"],
+                admission_id=stay.admission_id,
+                drug="clonazepam",
+                dose_ug=dose_ug,
+                at=NOW,
+                now=NOW,
+                reason_text=reason,
+            )
+
+    with pytest.raises(FieldError) as bad_dose:
+        prn(100, "Breakthrough anxiety")  # not a multiple of 0.125 mg
+    assert bad_dose.value.field == "dose_mg"
+    with pytest.raises(FieldError) as no_reason:
+        prn(250, " ")
+    assert no_reason.value.field == "reason_text"
+    given = prn(250, "Breakthrough anxiety")
+    assert (given.prn, given.scheduled_dose_id, given.dose_ug) == (True, None, 250)
+    assert len(_audits(engine, "dose.prn")) == 1
+
+
+# --- discharge ----------------------------------------------------------------------------
+
+
+def test_discharge_closes_the_mar_and_the_record_refuses_every_write(
+    engine: Engine, staff: dict[str, Actor], stay: Stay
+) -> None:
+    given = _give(engine, staff["nurse1"], stay.dose_0800)
+    vitals = _vitals(engine, staff["nurse1"], stay)
+    with transaction(engine) as session:
+        discharge(
+            session=session, actor=staff["nurse1"], admission_id=stay.admission_id, at=NOW, now=NOW
+        )
+    with Session(engine) as session:
+        later = session.get(ScheduledDose, stay.dose_2000)
+        assert later is not None and later.cancelled_at == NOW
+    [event] = _audits(engine, "admission.discharge")
+    assert event.after is not None and event.after["cancelled_slots"] > 0
+
+    attempts: list[Callable[[Session], object]] = [
+        lambda s: record_vitals(
+            session=s,
+            actor=staff["nurse1"],
+            admission_id=stay.admission_id,
+            taken_at=NOW,
+            now=NOW,
+            **NORMAL_VITALS,
+        ),
+        lambda s: record_assessment(
+            session=s,
+            actor=staff["nurse1"],
+            admission_id=stay.admission_id,
+            taken_at=NOW,
+            now=NOW,
+            items=ALL_TWOS,
+        ),
+        lambda s: chart_dose(
+            session=s,
+            actor=staff["nurse1"],
+            scheduled_dose_id=stay.dose_2000,
+            status="given",
+            at=NOW,
+            now=NOW,
+        ),
+        lambda s: chart_prn(
+            session=s,
+            actor=staff["nurse1"],
+            admission_id=stay.admission_id,
+            drug="clonazepam",
+            dose_ug=250,
+            at=NOW,
+            now=NOW,
+            reason_text="x",
+        ),
+        lambda s: mark_in_error(
+            session=s,
+            actor=staff["nurse1"],
+            entity="dose",
+            record_id=given.id or 0,
+            reason="x",
+            now=NOW,
+        ),
+        lambda s: mark_in_error(
+            session=s,
+            actor=staff["nurse1"],
+            entity="vitals",
+            record_id=vitals.id or 0,
+            reason="x",
+            now=NOW,
+        ),
+    ]
+    for write in attempts:
+        with pytest.raises(FieldError) as refused, transaction(engine) as session:
+            write(session)
+        assert refused.value.field == "admission" and "read-only" in refused.value.message
+    assert _count(engine, VitalSigns) == 1 and _count(engine, DoseAdministration) == 1
+    assert _count(engine, WithdrawalAssessment) == 0
+
+
+def test_a_bed_taken_between_check_and_write_is_refused_at_the_bed(
+    engine: Engine, staff: dict[str, Actor], ward: Ward, stay: Stay
+) -> None:
+    """The database's unique index backs the bed check; a loser gets a field refusal."""
+    assert ward.id is not None
+    from models import admissions
+
+    original = admissions.select
+
+    def blind_select(*args: Any, **kwargs: Any) -> Any:  # the bed check sees no occupant
+        query = original(*args, **kwargs)
+        return (
+            query.where(col(admissions.Admission.id) < 0)
+            if args == (admissions.Admission,)
+            else query
+        )
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(admissions, "select", blind_select)
+        with pytest.raises(ValidationFailed) as refused, transaction(engine) as session:
+            admit(
+                session=session,
+                actor=staff["nurse1"],
+                ward_id=ward.id,
+                mrn="TW200",
+                family_name="Poe",
+                given_name="Al",
+                birth_date=date(1980, 1, 1),
+                sex="male",
+                bed="B1",
+                attending_id=staff["doctor1"].user_id or 0,
+                drug="clonazepam",
+                daily_ug=1000,
+                admitted_at=NOW,
+                now=NOW,
+            )
+    assert "bed" in refused.value.by_field()
+    assert len(_audits(engine, "admission.create")) == 1  # only the fixture's admission
+    assert len(_audits(engine, "patient.create")) == 1
