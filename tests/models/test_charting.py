@@ -29,6 +29,7 @@ from models.db import transaction
 from models.errors import ConflictError, FieldError, PermissionDenied, ValidationFailed
 from models.plan_changes import NewPlan, create_plan
 from models.tables import (
+    Admission,
     AuditEvent,
     DoseAdministration,
     ScheduledDose,
@@ -530,15 +531,11 @@ def test_a_bed_taken_between_check_and_write_is_refused_at_the_bed(
     assert ward.id is not None
     from models import admissions
 
-    original = admissions.select
+    original = select
 
     def blind_select(*args: Any, **kwargs: Any) -> Any:  # the bed check sees no occupant
         query = original(*args, **kwargs)
-        return (
-            query.where(col(admissions.Admission.id) < 0)
-            if args == (admissions.Admission,)
-            else query
-        )
+        return query.where(col(Admission.id) < 0) if args == (Admission,) else query
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(admissions, "select", blind_select)
