@@ -15,10 +15,12 @@ from models.tables import SEXES, Admission, Patient, User, Ward
 
 
 def ensure_ward(*, session: Session, actor: Actor, name: str, timezone: str) -> Ward:
-    """The ward called ``name``, created with default policy if it does not exist."""
+    """The ward called ``name``, created with default policy if it does not exist. Creating
+    a ward is an admin's (or the system's) job."""
     ward = session.exec(select(Ward).where(Ward.name == name)).first()
     if ward is not None:
         return ward
+    actor.require("admin", "system")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
