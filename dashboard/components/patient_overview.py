@@ -28,7 +28,7 @@ from dashboard.components.taper_chart import (
     RANGES,
     KeyEntry,
     append_patch,
-    build_chart,
+    chart_figure,
     chart_key,
     ciwa_top,
     news2_top,
@@ -54,7 +54,7 @@ def _figure_and_meta(
         chart = patient_chart(session, admission_id, now=now, range_key=range_key)
     if chart is None:
         return None
-    fig = build_chart(chart.chart)
+    fig = chart_figure(chart.chart)
     if at:
         try:
             moment = datetime.fromisoformat(at)
@@ -62,12 +62,13 @@ def _figure_and_meta(
             moment = None
         if moment is not None and moment.tzinfo is not None:
             local = moment.astimezone(ZoneInfo(chart.chart.timezone)).replace(tzinfo=None)
-            fig.update_xaxes(
-                range=[
-                    (local - AT_SPAN).isoformat(sep=" ", timespec="minutes"),
-                    (local + AT_SPAN).isoformat(sep=" ", timespec="minutes"),
-                ]
-            )
+            window = [
+                (local - AT_SPAN).isoformat(sep=" ", timespec="minutes"),
+                (local + AT_SPAN).isoformat(sep=" ", timespec="minutes"),
+            ]
+            for key, axis in fig["layout"].items():
+                if key.startswith("xaxis"):
+                    axis["range"] = window
     meta = {
         "admission_id": admission_id,
         "timezone": chart.chart.timezone,

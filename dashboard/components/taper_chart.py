@@ -11,9 +11,11 @@ be appended with a Patch instead of redrawing the figure.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +24,7 @@ from dash import Patch
 from plotly.subplots import make_subplots
 
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, FLAG_LEVEL, LEVELS, news2_level
+from models.clinical.news2 import News2Response
 from models.clinical.scales import CIWA_B_BANDS
 
 # --- plain data in ------------------------------------------------------------------------
@@ -214,6 +217,32 @@ def _clock(timezone: str) -> Callable[[datetime], str]:
     return local
 
 
+def _wall_ms(timezone: str) -> Callable[[datetime], int]:
+    """UTC instant -> the ward's wall-clock time as epoch milliseconds, the form plotly's date
+    axes read fastest (a 90-day chart converts thousands of readings). The UTC offset is
+    looked up once per UTC day, and per reading only on a day with a clock change."""
+    tz = ZoneInfo(timezone)
+    days: dict[int, int | None] = {}
+
+    def offset_s(instant: datetime) -> int:
+        delta = instant.astimezone(tz).utcoffset()
+        return int(delta.total_seconds()) if delta is not None else 0
+
+    def wall(instant: datetime) -> int:
+        seconds = int(instant.timestamp())
+        day = seconds // 86_400
+        if day not in days:
+            start = datetime.fromtimestamp(day * 86_400, UTC)
+            first, last = offset_s(start), offset_s(start + timedelta(seconds=86_399))
+            days[day] = first if first == last else None
+        offset = days[day]
+        if offset is None:
+            offset = offset_s(instant)
+        return (seconds + offset) * 1000 + instant.microsecond // 1000
+
+    return wall
+
+
 def _midnight(day: date) -> str:
     return datetime.combine(day, time(0)).isoformat(sep=" ", timespec="minutes")
 
@@ -286,13 +315,17 @@ def news2_top(highest: int) -> float:
 # --- the figure ---------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Axes:
-    x: dict[str, str] = field(default_factory=dict)
-    y: dict[str, str] = field(default_factory=dict)
+    x: dict[str, str]  # panel -> x axis reference ("x3")
+    y: dict[str, str]  # panel -> y axis reference ("y4")
+    de: str  # the dose panel's secondary (diazepam-equivalent) y axis
 
 
-def build_chart(data: ChartInput) -> go.Figure:
+@lru_cache(maxsize=1)
+def _grid() -> tuple[str, _Axes]:
+    """The panels' axes and domains, laid out once by make_subplots (a constant: cached as
+    JSON text, so each figure gets its own copy)."""
     fig = make_subplots(
         rows=len(PANELS),
         cols=1,
@@ -301,25 +334,76 @@ def build_chart(data: ChartInput) -> go.Figure:
         row_heights=[p.height for p in PANELS],
         specs=[[{"secondary_y": p.key == "dose"}] for p in PANELS],
     )
-    axes = _axes(fig)
-    local = _clock(data.timezone)
-    _dose_traces(fig, data, local)
-    _mar_traces(fig, data, local)
-    _ciwa_traces(fig, data, local)
-    _vitals_traces(fig, data, local)
-    _layout(fig, data, axes)
-    _bands(fig, data, axes)
-    _markers(fig, data, axes, local)
-    return fig
-
-
-def _axes(fig: go.Figure) -> _Axes:
-    axes = _Axes()
+    x, y = {}, {}
     for panel in PANELS:
         subplot = fig.get_subplot(ROW[panel.key], 1)
-        axes.x[panel.key] = _axis_ref(subplot.xaxis)
-        axes.y[panel.key] = _axis_ref(subplot.yaxis)
-    return axes
+        x[panel.key] = _axis_ref(subplot.xaxis)
+        y[panel.key] = _axis_ref(subplot.yaxis)
+    de = _axis_ref(fig.get_subplot(ROW["dose"], 1, secondary_y=True).yaxis)
+    return json.dumps(fig.layout.to_plotly_json()), _Axes(x, y, de)
+
+
+class _Draft:
+    """The figure as plain dicts while it is built: plotly's objects validate every property
+    on every assignment (half a second for a 90-day chart). One go.Figure at the end; a test
+    checks the result against plotly's validators."""
+
+    def __init__(self) -> None:
+        layout_json, self.axes = _grid()
+        self.layout: dict[str, Any] = json.loads(layout_json)
+        self.data: list[dict[str, Any]] = []
+        self.shapes: list[dict[str, Any]] = []
+        self.annotations: list[dict[str, Any]] = []
+
+    def add_trace(self, trace: dict[str, Any], panel: str, *, secondary_y: bool = False) -> None:
+        trace["xaxis"] = self.axes.x[panel]
+        trace["yaxis"] = self.axes.de if secondary_y else self.axes.y[panel]
+        self.data.append(trace)
+
+    def add_shape(self, **shape: Any) -> None:
+        self.shapes.append(shape)
+
+    def add_annotation(self, **annotation: Any) -> None:
+        self.annotations.append(annotation)
+
+    def axis(self, ref: str) -> dict[str, Any]:
+        found: dict[str, Any] = self.layout.setdefault(_layout_axis(ref), {})
+        return found
+
+    def x_axes(self) -> list[dict[str, Any]]:
+        return [self.axis(ref) for ref in self.axes.x.values()]
+
+    def y_axes(self) -> list[dict[str, Any]]:
+        return [self.axis(ref) for ref in [*self.axes.y.values(), self.axes.de]]
+
+    def figure(self) -> dict[str, Any]:
+        layout = dict(self.layout, shapes=self.shapes, annotations=self.annotations)
+        return {"data": self.data, "layout": layout}
+
+
+def _scatter(**trace: Any) -> dict[str, Any]:
+    return {"type": "scatter", **trace}
+
+
+def build_chart(data: ChartInput) -> go.Figure:
+    """The chart as a plotly Figure (for tests, notebooks and export)."""
+    return go.Figure(chart_figure(data), _validate=False)
+
+
+def chart_figure(data: ChartInput) -> dict[str, Any]:
+    """The chart as the plain figure dict Dash sends: what build_chart wraps, without plotly's
+    object model (which copies every array twice)."""
+    fig = _Draft()
+    local = _clock(data.timezone)
+    wall = _wall_ms(data.timezone)
+    _dose_traces(fig, data, local)
+    _mar_traces(fig, data, wall)
+    _ciwa_traces(fig, data, wall)
+    _vitals_traces(fig, data, wall)
+    _layout(fig, data)
+    _bands(fig)
+    _markers(fig, data, local)
+    return fig.figure()
 
 
 def _end_of_plan(data: ChartInput) -> datetime:
@@ -329,7 +413,7 @@ def _end_of_plan(data: ChartInput) -> datetime:
     return max(end, data.now + RANGES["stay"][2])
 
 
-def _dose_traces(fig: go.Figure, data: ChartInput, local: Callable[[datetime], str]) -> None:
+def _dose_traces(fig: _Draft, data: ChartInput, local: Callable[[datetime], str]) -> None:
     tz = ZoneInfo(data.timezone)
     today = data.now.astimezone(tz).date()
     now_x, end_x = local(data.now), local(_end_of_plan(data))
@@ -364,25 +448,22 @@ def _dose_traces(fig: go.Figure, data: ChartInput, local: Callable[[datetime], s
         }
         past_line = dict(common, line=dict(common["line"], dash=style.get("dash", "solid")))
         fig.add_trace(
-            go.Scatter(x=past_x, y=past_y, name=name, uid=uid, **past_line),
-            row=ROW["dose"],
-            col=1,
+            _scatter(x=past_x, y=past_y, name=name, uid=uid, **past_line),
+            "dose",
             secondary_y=secondary,
         )
         future_line = dict(common, line=dict(common["line"], dash="dash"), opacity=0.8)
         if secondary:
             future_line["line"]["dash"] = "dashdot"
         fig.add_trace(
-            go.Scatter(
+            _scatter(
                 x=future_x,
                 y=future_y,
                 name=f"{name} (planned)",
                 uid=f"{uid}:planned",
-                showlegend=False,
                 **future_line,
             ),
-            row=ROW["dose"],
-            col=1,
+            "dose",
             secondary_y=secondary,
         )
 
@@ -400,7 +481,7 @@ def _drug_dose(steps: Sequence[DoseStep], drug: str) -> Callable[[DoseStep], flo
     return value
 
 
-def _mar_points(events: Iterable[DoseEvent], local: Callable[[datetime], str]) -> dict[str, Any]:
+def _mar_points(events: Iterable[DoseEvent], local: Callable[[datetime], int]) -> dict[str, Any]:
     xs, ys, texts = [], [], []
     for event in events:
         xs.append(local(event.at))
@@ -409,14 +490,14 @@ def _mar_points(events: Iterable[DoseEvent], local: Callable[[datetime], str]) -
     return {"x": xs, "y": ys, "hovertext": texts}
 
 
-def _mar_traces(fig: go.Figure, data: ChartInput, local: Callable[[datetime], str]) -> None:
+def _mar_traces(fig: _Draft, data: ChartInput, local: Callable[[datetime], int]) -> None:
     by_category: dict[str, list[DoseEvent]] = {key: [] for key in MAR_STYLES}
     for event in data.doses:
         by_category.setdefault(event.category, []).append(event)
     for key, style in MAR_STYLES.items():
         open_symbol = style.symbol.endswith("-open")
         fig.add_trace(
-            go.Scatter(
+            _scatter(
                 mode="markers",
                 name=style.label,
                 uid=f"mar:{key}",
@@ -432,13 +513,12 @@ def _mar_traces(fig: go.Figure, data: ChartInput, local: Callable[[datetime], st
                 hoverinfo="text",
                 **_mar_points(by_category[key], local),
             ),
-            row=ROW["mar"],
-            col=1,
+            "mar",
         )
 
 
 def _ciwa_points(
-    points: Iterable[AssessmentPoint], local: Callable[[datetime], str]
+    points: Iterable[AssessmentPoint], local: Callable[[datetime], int]
 ) -> dict[str, Any]:
     xs, ys, colours, texts = [], [], [], []
     for point in points:
@@ -449,10 +529,10 @@ def _ciwa_points(
     return {"x": xs, "y": ys, "marker.color": colours, "text": texts}
 
 
-def _ciwa_traces(fig: go.Figure, data: ChartInput, local: Callable[[datetime], str]) -> None:
+def _ciwa_traces(fig: _Draft, data: ChartInput, local: Callable[[datetime], int]) -> None:
     points = _ciwa_points(sorted(data.assessments, key=lambda a: a.at), local)
     fig.add_trace(
-        go.Scatter(
+        _scatter(
             x=points["x"],
             y=points["y"],
             text=points["text"],
@@ -463,13 +543,12 @@ def _ciwa_traces(fig: go.Figure, data: ChartInput, local: Callable[[datetime], s
             marker={"size": 7, "color": points["marker.color"], "line": {"color": INK, "width": 1}},
             hovertemplate="CIWA-B %{y} (%{text})<br>%{x|%d %b %H:%M}<extra></extra>",
         ),
-        row=ROW["ciwa"],
-        col=1,
+        "ciwa",
     )
 
 
 def _vitals_points(
-    points: Iterable[VitalsPoint], local: Callable[[datetime], str]
+    points: Iterable[VitalsPoint], local: Callable[[datetime], int]
 ) -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = {
         "x": [],
@@ -500,11 +579,11 @@ VITALS_SERIES: tuple[tuple[str, str, str, str, str, str], ...] = (
 )
 
 
-def _vitals_traces(fig: go.Figure, data: ChartInput, local: Callable[[datetime], str]) -> None:
+def _vitals_traces(fig: _Draft, data: ChartInput, local: Callable[[datetime], int]) -> None:
     points = _vitals_points(sorted(data.vitals, key=lambda v: v.at), local)
     for uid, key, panel, name, symbol, hover in VITALS_SERIES:
         fig.add_trace(
-            go.Scatter(
+            _scatter(
                 x=points["x"],
                 y=points[key],
                 mode="lines+markers",
@@ -513,13 +592,11 @@ def _vitals_traces(fig: go.Figure, data: ChartInput, local: Callable[[datetime],
                 line={"color": "#334E68", "width": 1.5},
                 marker={"symbol": symbol, "size": 7, "color": "#334E68"},
                 hovertemplate=f"{hover}<br>%{{x|%d %b %H:%M}}<extra></extra>",
-                showlegend=False,
             ),
-            row=ROW[panel],
-            col=1,
+            panel,
         )
     fig.add_trace(
-        go.Scatter(
+        _scatter(
             x=points["x"],
             y=points["news2"],
             mode="lines+markers",
@@ -528,17 +605,15 @@ def _vitals_traces(fig: go.Figure, data: ChartInput, local: Callable[[datetime],
             line={"color": INK, "width": 1.5},
             marker={"size": 8, "color": points["news2_colour"], "line": {"color": INK, "width": 1}},
             hovertemplate="NEWS2 %{y}<br>%{x|%d %b %H:%M}<extra></extra>",
-            showlegend=False,
         ),
-        row=ROW["news2"],
-        col=1,
+        "news2",
     )
 
 
-def _layout(fig: go.Figure, data: ChartInput, axes: _Axes) -> None:
+def _layout(fig: _Draft, data: ChartInput) -> None:
     highest_ciwa = max((a.total for a in data.assessments), default=0)
     highest_news2 = max((v.news2_total for v in data.vitals), default=0)
-    fig.update_layout(
+    fig.layout.update(
         height=FIGURE_HEIGHT,
         margin={"l": 84, "r": 150, "t": 34, "b": 40},
         showlegend=False,  # the key is drawn beside the figure (chart_key): always complete
@@ -561,66 +636,58 @@ def _layout(fig: go.Figure, data: ChartInput, axes: _Axes) -> None:
         discharged_at=data.discharged_at,
         timezone=data.timezone,
     )
-    fig.update_xaxes(
-        type="date",
-        showgrid=True,
-        gridcolor="#E4E7EB",
-        linecolor="#9AA5B1",
-        showline=True,
-        ticks="outside",
-        showspikes=True,
-        spikemode="across",
-        spikesnap="cursor",
-        spikecolor="#52606D",
-        spikethickness=1,
-        spikedash="dot",
-        range=window,
-        tickformatstops=[
-            {"dtickrange": [None, 86_400_000], "value": "%H:%M\n%a %d %b"},
-            {"dtickrange": [86_400_000, None], "value": "%a %d %b"},
-        ],
-    )
-    fig.update_yaxes(
-        showgrid=True,
-        gridcolor="#EEF1F4",
-        zeroline=False,
-        linecolor="#9AA5B1",
-        showline=True,
-        ticks="outside",
-        title_font={"size": 13},
-        fixedrange=True,
-    )
+    for axis in fig.x_axes():
+        axis.update(
+            type="date",
+            showgrid=True,
+            gridcolor="#E4E7EB",
+            linecolor="#9AA5B1",
+            showline=True,
+            ticks="outside",
+            showspikes=True,
+            spikemode="across",
+            spikesnap="cursor",
+            spikecolor="#52606D",
+            spikethickness=1,
+            spikedash="dot",
+            range=list(window),
+            tickformatstops=[
+                {"dtickrange": [None, 86_400_000], "value": "%H:%M\n%a %d %b"},
+                {"dtickrange": [86_400_000, None], "value": "%a %d %b"},
+            ],
+        )
+    for axis in fig.y_axes():
+        axis.update(
+            showgrid=True,
+            gridcolor="#EEF1F4",
+            zeroline=False,
+            linecolor="#9AA5B1",
+            showline=True,
+            ticks="outside",
+            fixedrange=True,
+        )
     for panel in PANELS:
-        fig.update_yaxes(title_text=panel.title, row=ROW[panel.key], col=1, secondary_y=False)
-    fig.update_yaxes(
-        title_text="DE<br>mg/day",
-        row=ROW["dose"],
-        col=1,
-        secondary_y=True,
+        fig.axis(fig.axes.y[panel.key])["title"] = {"text": panel.title, "font": {"size": 13}}
+    fig.axis(fig.axes.de).update(
+        title={"text": "DE<br>mg/day", "font": {"size": 13, "color": DE_COLOUR}},
         showgrid=False,
         rangemode="tozero",
-        title_font={"color": DE_COLOUR},
         tickfont={"color": DE_COLOUR},
     )
-    fig.update_yaxes(rangemode="tozero", row=ROW["dose"], col=1, secondary_y=False)
-    fig.update_yaxes(
-        type="category",
-        categoryorder="array",
-        categoryarray=list(data.drugs),
-        showgrid=True,
-        row=ROW["mar"],
-        col=1,
+    fig.axis(fig.axes.y["dose"])["rangemode"] = "tozero"
+    fig.axis(fig.axes.y["mar"]).update(
+        type="category", categoryorder="array", categoryarray=list(data.drugs), showgrid=True
     )
-    fig.update_yaxes(
-        range=[0, ciwa_top(highest_ciwa)], row=ROW["ciwa"], col=1, tickvals=[0, 20, 40, 60, 80]
+    fig.axis(fig.axes.y["ciwa"]).update(
+        range=[0, ciwa_top(highest_ciwa)], tickvals=[0, 20, 40, 60, 80]
     )
-    fig.update_yaxes(range=[0, news2_top(highest_news2)], row=ROW["news2"], col=1)
+    fig.axis(fig.axes.y["news2"])["range"] = [0, news2_top(highest_news2)]
 
 
-def _bands(fig: go.Figure, data: ChartInput, axes: _Axes) -> None:
+def _bands(fig: _Draft) -> None:
     """CIWA-B and NEWS2 severity shading in the theme's colours, each band named at the right
     edge so it reads without colour."""
-    del data
+    axes = fig.axes
     for low, high, band in ciwa_bands():
         tone = LEVELS[BAND_LEVEL[band]]
         y0 = low - 0.5 if low > 0 else 0
@@ -672,7 +739,7 @@ def _bands(fig: go.Figure, data: ChartInput, axes: _Axes) -> None:
                 yref=axes.y["news2"],
                 x=1.005,
                 y=min((y0 + high) / 2, low + 0.7),
-                text=f"{tone.label} {low}+" if low else tone.label,
+                text=news2_band_label(low, high, level),
                 showarrow=False,
                 xanchor="left",
                 font={"size": 11, "color": tone.text if level < 4 else LEVELS[3].text},
@@ -680,7 +747,7 @@ def _bands(fig: go.Figure, data: ChartInput, axes: _Axes) -> None:
             )
 
 
-def _vline(fig: go.Figure, x: str, *, colour: str, width: float, dash: str, name: str) -> None:
+def _vline(fig: _Draft, x: str, *, colour: str, width: float, dash: str, name: str) -> None:
     fig.add_shape(
         type="line",
         xref="x",
@@ -695,9 +762,7 @@ def _vline(fig: go.Figure, x: str, *, colour: str, width: float, dash: str, name
     )
 
 
-def _markers(
-    fig: go.Figure, data: ChartInput, axes: _Axes, local: Callable[[datetime], str]
-) -> None:
+def _markers(fig: _Draft, data: ChartInput, local: Callable[[datetime], str]) -> None:
     """Taper steps, plan versions, now, and flags."""
     tz = ZoneInfo(data.timezone)
     today = data.now.astimezone(tz).date()
@@ -718,7 +783,7 @@ def _markers(
         fig.add_annotation(
             x=x,
             xref="x",
-            yref=f"{axes.y['dose']} domain",
+            yref=f"{fig.axes.y['dose']} domain",
             y=1.0,
             yanchor="top",
             xanchor="left",
@@ -757,7 +822,7 @@ def _markers(
         fig.add_annotation(
             x=local(data.now),
             xref="x",
-            yref=f"{axes.y['dose']} domain",
+            yref=f"{fig.axes.y['dose']} domain",
             y=1.0,
             yanchor="top",
             xanchor="right",
@@ -767,7 +832,7 @@ def _markers(
             name="now-label",
         )
     for flag, row in zip(data.flags, flag_rows(data.flags), strict=True):
-        fig.add_annotation(**flag_annotation(flag, local, axes.y["ciwa"], row=row))
+        fig.add_annotation(**flag_annotation(flag, local, fig.axes.y["ciwa"], row=row))
 
 
 FLAG_LABEL_MAX = 22
@@ -820,9 +885,11 @@ def flag_annotation(
     }
 
 
-def y_axes(fig: go.Figure) -> dict[str, str]:
-    """Panel -> its y axis reference ('y4'), for patches and annotations."""
-    return dict(_axes(fig).y)
+def y_axes(fig: go.Figure | None = None) -> dict[str, str]:
+    """Panel -> its y axis reference ('y4'), for patches and annotations (the same for every
+    chart; ``fig`` is accepted for symmetry with trace_index)."""
+    del fig
+    return dict(_grid()[1].y)
 
 
 def trace_index(fig: go.Figure | Mapping[str, Any]) -> dict[str, int]:
@@ -836,11 +903,29 @@ def trace_index(fig: go.Figure | Mapping[str, Any]) -> dict[str, int]:
     return out
 
 
-def now_shape_index(fig: go.Figure) -> int | None:
-    for i, shape in enumerate(fig.layout.shapes):
-        if shape.name == "now":
+def now_shape_index(fig: go.Figure | Mapping[str, Any]) -> int | None:
+    shapes = fig.layout.shapes if isinstance(fig, go.Figure) else fig["layout"]["shapes"]
+    for i, shape in enumerate(shapes):
+        name = shape["name"] if isinstance(shape, Mapping) else shape.name
+        if name == "now":
             return i
     return None
+
+
+# NEWS2 clinical response names by the theme's level (RCP 2017 chart 4 [S35]).
+_NEWS2_RESPONSE = {
+    0: "none",
+    1: News2Response.LOW.value,
+    3: News2Response.MEDIUM.value,
+    4: News2Response.HIGH.value,
+}
+
+
+def news2_band_label(low: int, high: int, level: int) -> str:
+    name = _NEWS2_RESPONSE.get(level, LEVELS[level].label)
+    if low == 0 and high == 0:
+        return "0"
+    return f"{name} {low}+" if high >= 20 else f"{name} {low}–{high}"
 
 
 # --- appending without redrawing -----------------------------------------------------------
@@ -858,6 +943,7 @@ def append_patch(
     """A Patch that extends the traces with the new readings (and moves the "now" line), so
     the browser appends points instead of receiving the whole figure again."""
     local = _clock(update.timezone)
+    wall = _wall_ms(update.timezone)
     ciwa_y = y_axes["ciwa"]
     patch = Patch()
     by_category: dict[str, list[DoseEvent]] = {}
@@ -867,12 +953,12 @@ def append_patch(
         index = traces.get(f"mar:{key}")
         if index is None:
             continue
-        points = _mar_points(sorted(events, key=lambda e: e.at), local)
+        points = _mar_points(sorted(events, key=lambda e: e.at), wall)
         for attribute in ("x", "y", "hovertext"):
             patch["data"][index][attribute].extend(points[attribute])
     if update.assessments and "ciwa" in traces:
         index = traces["ciwa"]
-        points = _ciwa_points(sorted(update.assessments, key=lambda a: a.at), local)
+        points = _ciwa_points(sorted(update.assessments, key=lambda a: a.at), wall)
         patch["data"][index]["x"].extend(points["x"])
         patch["data"][index]["y"].extend(points["y"])
         patch["data"][index]["text"].extend(points["text"])
@@ -881,7 +967,7 @@ def append_patch(
         if top > ciwa_top_now:
             patch["layout"][_layout_axis(ciwa_y)]["range"] = [0, top]
     if update.vitals:
-        points = _vitals_points(sorted(update.vitals, key=lambda v: v.at), local)
+        points = _vitals_points(sorted(update.vitals, key=lambda v: v.at), wall)
         for uid, key, *_ in VITALS_SERIES:
             if uid in traces:
                 patch["data"][traces[uid]]["x"].extend(points["x"])

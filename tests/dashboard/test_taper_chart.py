@@ -20,7 +20,9 @@ from dashboard.components.taper_chart import (
     VitalsPoint,
     append_patch,
     build_chart,
+    chart_figure,
     chart_key,
+    flag_rows,
     now_shape_index,
     trace_index,
     x_range,
@@ -86,6 +88,11 @@ def _data(**overrides: Any) -> ChartInput:
     return ChartInput(**(base | overrides))
 
 
+def _ms(wall_clock: str) -> int:
+    """A ward wall-clock time as the chart's x value (epoch ms of that wall-clock time)."""
+    return int(datetime.fromisoformat(wall_clock).replace(tzinfo=UTC).timestamp() * 1000)
+
+
 def _trace(fig: go.Figure, uid: str) -> Any:
     return fig.data[trace_index(fig)[uid]]
 
@@ -128,8 +135,8 @@ def test_each_administration_kind_has_its_own_shape_and_colour_and_hover_detail(
     assert len(symbols) == len(colours) == len(MAR_STYLES) == 7
     assert {"given", "late", "held", "refused", "missed", "prn"} <= set(MAR_STYLES)
     given, missed = _trace(fig, "mar:given"), _trace(fig, "mar:missed")
-    assert list(given.x) == ["2026-03-09 08:05"] and list(given.hovertext) == ["g"]
-    assert list(missed.x) == ["2026-03-09 20:00"] and list(missed.y) == ["clonazepam"]
+    assert list(given.x) == [_ms("2026-03-09 08:05")] and list(given.hovertext) == ["g"]
+    assert list(missed.x) == [_ms("2026-03-09 20:00")] and list(missed.y) == ["clonazepam"]
     assert list(_trace(fig, "mar:held").x) == []  # present, empty: the legend key stays whole
     key = {entry.label: entry for entry in chart_key(("clonazepam",))}
     for style in MAR_STYLES.values():  # the key lists every kind, charted or not
@@ -229,7 +236,28 @@ def test_wall_clock_time_across_daylight_saving() -> None:
             assessments=[AssessmentPoint(summer, 10, "mild")],
         )
     )
-    assert list(_trace(fig, "ciwa").x) == ["2026-04-10 08:00"]
+    assert list(_trace(fig, "ciwa").x) == [_ms("2026-04-10 08:00")]
+    # The night the clocks go back (25 Oct 2026, 02:00 BST -> 01:00 GMT): both 01:30s kept
+    # apart in order, each at its wall-clock time.
+    first, second = (
+        datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+        datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
+    )
+    fig = build_chart(
+        _data(
+            now=second + timedelta(hours=1),
+            assessments=[
+                AssessmentPoint(first, 10, "mild"),
+                AssessmentPoint(second, 12, "mild"),
+                AssessmentPoint(second + timedelta(hours=23), 14, "mild"),
+            ],
+        )
+    )
+    assert list(_trace(fig, "ciwa").x) == [
+        _ms("2026-10-25 01:30"),
+        _ms("2026-10-25 01:30"),
+        _ms("2026-10-26 00:30"),
+    ]
 
 
 def test_a_patch_appends_new_readings_to_the_right_traces() -> None:
@@ -257,7 +285,7 @@ def test_a_patch_appends_new_readings_to_the_right_traces() -> None:
     }
     ciwa, refused = index["ciwa"], index["mar:refused"]
     assert operations[("Extend", ("data", ciwa, "y"))] == [45]
-    assert operations[("Extend", ("data", ciwa, "x"))] == ["2026-03-10 12:30"]
+    assert operations[("Extend", ("data", ciwa, "x"))] == [_ms("2026-03-10 12:30")]
     assert operations[("Extend", ("data", refused, "hovertext"))] == ["r"]
     assert operations[("Extend", ("data", index["hr"], "y"))] == [120]
     assert operations[("Extend", ("data", index["news2"], "marker", "color"))] == [LEVELS[4].text]
@@ -270,6 +298,27 @@ def test_a_patch_appends_new_readings_to_the_right_traces() -> None:
     # Nothing else is sent: no trace is replaced, the figure is not redrawn.
     assert {op for op, _ in operations} <= {"Extend", "Append", "Assign"}
     assert not any(loc[:1] == ("data",) and len(loc) == 2 for _, loc in operations)
+
+
+def test_the_figure_passes_plotlys_own_validation() -> None:
+    """The builder skips plotly's per-property validation for speed; check it here."""
+    figure = build_chart(_data()).to_plotly_json()
+    validated = go.Figure(figure)  # raises on any unknown property or bad value
+    assert len(validated.data) == len(figure["data"])
+    assert chart_figure(_data()) == figure
+
+
+def test_flags_close_together_get_rows_of_their_own() -> None:
+    at = NOW - timedelta(days=1)
+    flags = [
+        FlagMark(at, "worsening", "moderate", "open", "a"),
+        FlagMark(at + timedelta(hours=2), "news2", "high", "open", "b"),
+        FlagMark(at + timedelta(hours=30), "missed_dose", "moderate", "open", "c"),
+    ]
+    assert flag_rows(flags) == [0, 1, 0]
+    fig = build_chart(_data(flags=flags))
+    heights = [a.y for a in fig.layout.annotations if (a.name or "").startswith("flag:")]
+    assert heights[0] == heights[2] > heights[1]
 
 
 def test_an_empty_admission_still_has_every_panel_and_legend_entry() -> None:
