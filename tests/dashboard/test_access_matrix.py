@@ -1,0 +1,757 @@
+"""Who may do what, for anonymous, nurse, physician and admin: a nurse charts but cannot change a
+plan; a physician changes plans; an admin manages users and ward settings.
+
+Enforced twice and tested twice: in the domain operations (``Actor.require``, every write
+operation that takes an actor, on SQLite and PostgreSQL) and in the Dash callbacks over HTTP
+(every server callback the app has, enumerated from ``app.callback_map``: a forbidden role gets
+403 or a refusal, and nothing is written). Pages are enumerated from Dash's page registry. A new
+page, callback or domain operation fails these tests until it has a row in the matrix.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import pkgutil
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import dash
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+import models
+from models.admissions import admit, discharge, ensure_ward
+from models.audit import Actor
+from models.charting import (
+    chart_dose,
+    chart_prn,
+    mark_in_error,
+    record_assessment,
+    record_vitals,
+)
+from models.db import make_engine, transaction
+from models.errors import PermissionDenied
+from models.fhir_import import BundleRefused, import_bundle
+from models.flags import acknowledge_flag, resolve_flag
+from models.migrate import upgrade
+from models.plan_changes import NewPlan, PlanChange, apply_change, create_plan, preview_new_plan
+from models.plans import parse_times, save_plan_version
+from models.rounds import sign_rounds_note
+from models.settings import Settings
+from models.types import utcnow
+from models.users import create_user, set_active
+from models.ward_policy import update_ward_policy
+from tests.conftest import NOW
+from tests.dashboard.conftest import PASSWORD, sign_in
+from tests.dashboard.dash_client import (
+    PageState,
+    ServerCallback,
+    callback_body,
+    changed_tables,
+    post_callback,
+    render_page,
+    row_counts,
+    server_callbacks,
+)
+from tests.models.charting_stay import Stay, make_stay
+
+ROLES = ("nurse", "physician", "admin")
+USERNAMES = {"nurse": "nurse1", "physician": "doctor1", "admin": "admin1"}
+ALL = frozenset(ROLES)
+CHARTERS = frozenset({"nurse", "physician"})
+PHYSICIAN = frozenset({"physician"})
+ADMIN = frozenset({"admin"})
+ROUNDS = frozenset({"physician", "admin"})
+
+# --- the domain ------------------------------------------------------------------------------
+
+# Every domain write that takes an actor, and the roles that may call it.
+DOMAIN_MATRIX: dict[str, frozenset[str]] = {
+    "models.admissions:ensure_ward": ADMIN,
+    "models.admissions:admit": ALL,
+    "models.admissions:discharge": ALL,
+    "models.charting:record_vitals": CHARTERS,
+    "models.charting:record_assessment": CHARTERS,
+    "models.charting:chart_dose": CHARTERS,
+    "models.charting:chart_prn": CHARTERS,
+    "models.charting:mark_in_error": CHARTERS,
+    "models.plan_changes:create_plan": PHYSICIAN,
+    "models.plan_changes:apply_change": PHYSICIAN,
+    "models.plans:save_plan_version": PHYSICIAN,
+    "models.rounds:sign_rounds_note": PHYSICIAN,
+    "models.flags:acknowledge_flag": CHARTERS,
+    "models.flags:resolve_flag": CHARTERS,
+    "models.ward_policy:update_ward_policy": ADMIN,
+    "models.users:create_user": ADMIN,
+    "models.users:set_active": ADMIN,
+    "models.fhir_import:import_bundle": CHARTERS,
+}
+
+
+def _domain_writes() -> set[str]:
+    """Public module-level functions of ``models`` with an ``actor`` parameter."""
+    found = set()
+    for info in pkgutil.walk_packages(models.__path__, "models."):
+        if ".migrations" in info.name or info.name == "models.audit":  # audit: the recorder
+            continue
+        module = importlib.import_module(info.name)
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if function.__module__ != info.name or name.startswith("_"):
+                continue
+            if "actor" in inspect.signature(function).parameters:
+                found.add(f"{info.name}:{name}")
+    return found
+
+
+def test_every_domain_write_is_in_the_matrix() -> None:
+    found = _domain_writes()
+    assert found - DOMAIN_MATRIX.keys() == set(), "add these to DOMAIN_MATRIX"
+    assert DOMAIN_MATRIX.keys() - found == set(), "stale DOMAIN_MATRIX rows"
+
+
+def _new_plan(stay: Stay, reason: str = "Starting the taper") -> NewPlan:
+    return NewPlan(
+        drug="clonazepam", daily_ug=2000, recipe="-0.25mg/7d", start=stay.now.date(), reason=reason
+    )
+
+
+# Each operation: prepare(stay) -> target (as the system, outside the counted transaction),
+# then perform(session, actor, stay, target).
+Prepare = Callable[[Stay], Any]
+Perform = Callable[[Session, Actor, Stay, Any], object]
+
+
+def _admit(session: Session, actor: Actor, stay: Stay, n: int) -> object:
+    return admit(
+        session=session,
+        actor=actor,
+        ward_id=stay.ward_id,
+        mrn=f"NEW{n}",
+        family_name="New",
+        given_name="Pat",
+        birth_date=date(1980, 1, 1),
+        sex="female",
+        bed=f"N{n}",
+        attending_id=stay.staff["doctor1"].user_id or 0,
+        drug="clonazepam",
+        daily_ug=1000,
+        admitted_at=stay.now,
+        now=stay.now,
+    )
+
+
+def _vitals(session: Session, actor: Actor, stay: Stay, _: Any) -> object:
+    return record_vitals(
+        session=session,
+        actor=actor,
+        admission_id=stay.admission_id,
+        taken_at=stay.now,
+        now=stay.now,
+        heart_rate=90,
+        systolic=130,
+        diastolic=85,
+        temperature_c=37.0,
+        resp_rate=18,
+        spo2=96,
+        supplemental_o2=False,
+        consciousness="A",
+    )
+
+
+def _save_version(session: Session, actor: Actor, stay: Stay, admission_id: int) -> object:
+    preview = preview_new_plan(
+        session=session, admission_id=admission_id, new_plan=_new_plan(stay), now=stay.now
+    )
+    return save_plan_version(
+        session=session,
+        actor=actor,
+        admission_id=admission_id,
+        schedule=preview.schedule,
+        drug="clonazepam",
+        to_drug=None,
+        daily_ug=2000,
+        recipe=preview.recipe,
+        start_date=stay.now.date(),
+        effective_from=stay.now.date(),
+        times=parse_times("08:00,20:00"),
+        stages=4,
+        change="create",
+        reason="New plan",
+        now=stay.now,
+    )
+
+
+OPERATIONS: dict[str, tuple[Prepare, Perform]] = {
+    "models.admissions:ensure_ward": (
+        lambda s: s.serial(),
+        lambda se, a, s, n: ensure_ward(session=se, actor=a, name=f"Ward {n}", timezone="UTC"),
+    ),
+    "models.admissions:admit": (lambda s: s.serial(), _admit),
+    "models.admissions:discharge": (
+        lambda s: s.new_admission(),
+        lambda se, a, s, adm: discharge(session=se, actor=a, admission_id=adm, at=s.now, now=s.now),
+    ),
+    "models.charting:record_vitals": (lambda s: None, _vitals),
+    "models.charting:record_assessment": (
+        lambda s: None,
+        lambda se, a, s, _: record_assessment(
+            session=se,
+            actor=a,
+            admission_id=s.admission_id,
+            taken_at=s.now,
+            now=s.now,
+            items=dict.fromkeys(range(1, 21), 1),
+        ),
+    ),
+    "models.charting:chart_dose": (
+        lambda s: s.open_slots()[0],
+        lambda se, a, s, slot: chart_dose(
+            session=se, actor=a, scheduled_dose_id=slot, status="given", at=s.now, now=s.now
+        ),
+    ),
+    "models.charting:chart_prn": (
+        lambda s: None,
+        lambda se, a, s, _: chart_prn(
+            session=se,
+            actor=a,
+            admission_id=s.admission_id,
+            drug="clonazepam",
+            dose_ug=500,
+            at=s.now,
+            now=s.now,
+            reason_text="Anxious at night",
+        ),
+    ),
+    "models.charting:mark_in_error": (
+        lambda s: s.vitals_entry(),
+        lambda se, a, s, entry: mark_in_error(
+            session=se, actor=a, entity="vitals", record_id=entry, reason="wrong patient", now=s.now
+        ),
+    ),
+    "models.plan_changes:create_plan": (
+        lambda s: s.new_admission(),
+        lambda se, a, s, adm: create_plan(
+            session=se, actor=a, admission_id=adm, new_plan=_new_plan(s), now=s.now
+        ),
+    ),
+    "models.plan_changes:apply_change": (
+        lambda s: s.new_admission(with_plan=True),
+        lambda se, a, s, adm: apply_change(
+            session=se,
+            actor=a,
+            admission_id=adm,
+            change=PlanChange(kind="hold", reason="Withdrawal worse", hold_days=7),
+            now=s.now,
+        ),
+    ),
+    "models.plans:save_plan_version": (lambda s: s.new_admission(), _save_version),
+    "models.rounds:sign_rounds_note": (
+        lambda s: s.new_admission(with_plan=True),
+        lambda se, a, s, adm: sign_rounds_note(
+            session=se,
+            actor=a,
+            admission_id=adm,
+            decision="hold",
+            reason="Symptoms climbing",
+            now=s.now,
+            hold_days=7,
+        ),
+    ),
+    "models.flags:acknowledge_flag": (
+        lambda s: s.open_flag(),
+        lambda se, a, s, flag: acknowledge_flag(
+            session=se, actor=a, flag_id=flag, note="seen", now=s.now
+        ),
+    ),
+    "models.flags:resolve_flag": (
+        lambda s: s.open_flag(),
+        lambda se, a, s, flag: resolve_flag(
+            session=se, actor=a, flag_id=flag, note="reviewed, obs repeated", now=s.now
+        ),
+    ),
+    "models.ward_policy:update_ward_policy": (
+        lambda s: s.serial(),
+        lambda se, a, s, n: update_ward_policy(
+            session=se, actor=a, ward_id=s.ward_id, values={"dose_window_min": 61 + n}
+        ),
+    ),
+    "models.users:create_user": (
+        lambda s: s.serial(),
+        lambda se, a, s, n: create_user(
+            session=se,
+            actor=a,
+            username=f"locum{n}",
+            display_name="Locum",
+            role="nurse",
+            password=PASSWORD,
+        ),
+    ),
+    "models.users:set_active": (
+        lambda s: s.serial(),
+        lambda se, a, s, n: set_active(
+            session=se, actor=a, user_id=s.staff["nurse2"].user_id or 0, active=n % 2 == 0
+        ),
+    ),
+    # An empty bundle: a permitted role gets past the role check to the bundle's own refusal.
+    "models.fhir_import:import_bundle": (
+        lambda s: None,
+        lambda se, a, s, _: import_bundle(
+            se, a, {"resourceType": "Bundle", "entry": []}, s.ward_id, 0, now=s.now
+        ),
+    ),
+}
+
+
+def test_every_operation_has_a_way_to_run_it() -> None:
+    assert OPERATIONS.keys() == DOMAIN_MATRIX.keys()
+
+
+def test_domain_operations_enforce_the_matrix(engine: Engine) -> None:
+    """Each operation, as each role: permitted roles write, the others are refused with
+    PermissionDenied naming the role, and nothing is written."""
+    stay = make_stay(engine, NOW)
+    wrong: list[str] = []
+    for op, roles in DOMAIN_MATRIX.items():
+        prepare, perform = OPERATIONS[op]
+        for role in ROLES:
+            target = prepare(stay)
+            before = row_counts(engine)
+            outcome = "wrote"
+            try:
+                with transaction(engine) as session:
+                    perform(session, stay.actor(role), stay, target)
+            except PermissionDenied as exc:
+                outcome = "refused"
+                if f"({role})" not in str(exc):
+                    wrong.append(f"{op} as {role}: refusal does not say why: {exc}")
+            except BundleRefused:
+                outcome = "past the role check"
+            written = changed_tables(before, row_counts(engine))
+            if role in roles and outcome == "refused":
+                wrong.append(f"{op} as {role}: refused, but the matrix allows it")
+            if role not in roles and outcome != "refused":
+                wrong.append(f"{op} as {role}: {outcome}, but the matrix forbids it")
+            if outcome == "refused" and written:
+                wrong.append(f"{op} as {role}: refused but wrote {written}")
+            if outcome == "wrote" and "audit_event" not in written:
+                wrong.append(f"{op} as {role}: wrote {written} without an audit event")
+    assert not wrong, "\n".join(wrong)
+
+
+# --- the web app: pages and callbacks -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may run a callback (``roles``; ALL for any signed-in staff) when ``trigger`` (default
+    its first input) fires. A rule with ``values`` posts a complete, valid form, so a permitted
+    role writes (``writes``: the table it must add to) and a forbidden one would write if the
+    check were missing."""
+
+    roles: frozenset[str]
+    trigger: str | None = None
+    writes: str | None = None
+
+
+PAGES: dict[str, tuple[frozenset[str], str]] = {
+    # page module: roles that see it, and a component only the page itself has
+    "dashboard.pages.board": (ALL, "board-grid"),
+    "dashboard.pages.patient": (ALL, "patient-admission"),
+    "dashboard.pages.paper_patient": (ALL, "print-now"),
+    "dashboard.pages.queue": (ALL, "queue-list"),
+    "dashboard.pages.rounds": (ROUNDS, "rounds-scope"),
+    "dashboard.pages.paper_rounds": (ROUNDS, "print-now"),
+    "dashboard.pages.admin": (ADMIN, "policy-save"),
+}
+
+_PP = "dashboard.components.plan_panel:register_form_callbacks.<locals>."
+CALLBACKS: dict[str, tuple[Rule, ...]] = {
+    "dash.dash:Dash.enable_pages.<locals>.router_sync.<locals>.update": (Rule(ALL),),
+    # ward board and admission
+    "dashboard.pages.board:register_callbacks.<locals>.refresh_board": (Rule(ALL),),
+    "dashboard.pages.board:register_callbacks.<locals>.filter_board": (Rule(ALL),),
+    "dashboard.components.charting_admit:register_callbacks.<locals>.toggle_admit": (Rule(ALL),),
+    "dashboard.components.charting_admit:register_callbacks.<locals>.look_up": (Rule(ALL),),
+    "dashboard.components.charting_admit:register_callbacks.<locals>.save_admission": (
+        Rule(ALL, writes="admission"),
+    ),
+    "dashboard.components.charting_admit:register_discharge_callbacks.<locals>.toggle_discharge": (
+        Rule(ALL),
+    ),
+    "dashboard.components.charting_admit:register_discharge_callbacks.<locals>.confirm_discharge": (
+        Rule(ALL, writes="audit_event"),
+    ),
+    # the patient page: charting
+    "dashboard.pages.patient:register_callbacks.<locals>.refresh_patient": (Rule(ALL),),
+    "dashboard.components.patient_overview:register_callbacks.<locals>._range": (Rule(ALL),),
+    "dashboard.components.patient_overview:register_callbacks.<locals>._refresh": (Rule(ALL),),
+    "dashboard.components.patient_overview:register_callbacks.<locals>._redraw": (Rule(ALL),),
+    "dashboard.components.charting_vitals:register_callbacks.<locals>.vitals_form_changed": (
+        Rule(ALL, trigger="vitals-heart_rate.value"),
+        Rule(CHARTERS, trigger="vitals-save.n_clicks", writes="vital_signs"),
+    ),
+    "dashboard.components.charting_ciwa:register_callbacks.<locals>.ciwa_running": (Rule(ALL),),
+    "dashboard.components.charting_ciwa:register_callbacks.<locals>.ciwa_save": (
+        Rule(CHARTERS, writes="withdrawal_assessment"),
+    ),
+    "dashboard.components.charting_mar:register_callbacks.<locals>.mar_action": (
+        Rule(CHARTERS, writes="dose_administration"),
+    ),
+    "dashboard.components.charting_mar:register_callbacks.<locals>.mar_confirm": (
+        Rule(CHARTERS, writes="dose_administration"),
+    ),
+    "dashboard.components.charting_mar:register_callbacks.<locals>.mar_cancel": (Rule(CHARTERS),),
+    "dashboard.components.charting_mar:register_callbacks.<locals>.prn_save": (
+        Rule(CHARTERS, writes="dose_administration"),
+    ),
+    "dashboard.components.charting_history:register_callbacks.<locals>.open_in_error": (
+        Rule(CHARTERS),
+    ),
+    "dashboard.components.charting_history:register_callbacks.<locals>.confirm_in_error": (
+        Rule(CHARTERS, writes="audit_event"),
+    ),
+    # the plan: physicians only (the form helpers only show and hide fields)
+    _PP + "_preset": (Rule(ALL),),
+    _PP + "_mode": (Rule(ALL),),
+    _PP + "_changed": (Rule(ALL),),
+    "dashboard.components.plan_panel:register_callbacks.<locals>._open": (Rule(PHYSICIAN),),
+    "dashboard.components.plan_panel:register_callbacks.<locals>._preview": (Rule(PHYSICIAN),),
+    "dashboard.components.plan_panel:register_callbacks.<locals>._save": (
+        Rule(PHYSICIAN, writes="taper_plan"),
+    ),
+    # rounds: physicians and admins read, physicians sign
+    "dashboard.pages.rounds:register_callbacks.<locals>._scope": (Rule(ROUNDS),),
+    "dashboard.pages.rounds:register_callbacks.<locals>._open": (Rule(ROUNDS),),
+    "dashboard.pages.rounds:register_callbacks.<locals>._decision": (Rule(ALL),),
+    "dashboard.pages.rounds:register_callbacks.<locals>._preview": (Rule(PHYSICIAN),),
+    "dashboard.pages.rounds:register_callbacks.<locals>._sign": (
+        Rule(PHYSICIAN, writes="rounds_note"),
+    ),
+    # the review queue: nurses and physicians act on flags
+    "dashboard.pages.queue:register_callbacks.<locals>._badge": (Rule(ALL),),
+    "dashboard.pages.queue:register_callbacks.<locals>._refresh": (Rule(ALL),),
+    "dashboard.pages.queue:register_callbacks.<locals>._open": (Rule(CHARTERS),),
+    "dashboard.pages.queue:register_callbacks.<locals>._confirm": (
+        Rule(CHARTERS, writes="audit_event"),
+    ),
+    "dashboard.pages.queue:register_callbacks.<locals>._cancel": (Rule(CHARTERS),),
+    # admin: users and ward settings
+    "dashboard.pages.admin:register_callbacks.<locals>._save_policy": (
+        Rule(ADMIN, writes="audit_event"),
+    ),
+    "dashboard.pages.admin:register_callbacks.<locals>._refresh_runs": (Rule(ADMIN),),
+    "dashboard.pages.admin:register_callbacks.<locals>._add_user": (
+        Rule(ADMIN, writes="app_user"),
+    ),
+    "dashboard.pages.admin:register_callbacks.<locals>._toggle_user": (
+        Rule(ADMIN, writes="audit_event"),
+    ),
+}
+
+
+@dataclass
+class Web:
+    app: dash.Dash
+    stay: Stay
+    clients: dict[str, FlaskClient]
+    callbacks: list[ServerCallback]
+    page_state: PageState  # what every page shows the roles that may see it
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
+    """One app and one ward for the module (SQLite), a signed-in client per role."""
+    from dashboard.app import create_app
+
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('matrix') / 'matrix.db'}")
+    upgrade(engine)
+    stay = make_stay(engine, utcnow())
+    settings = Settings(
+        database_url=str(engine.url), secret_key="matrix-test-secret-key", demo=False
+    )
+    app = create_app(settings, engine)
+    app.server.config["PROPAGATE_EXCEPTIONS"] = False  # a crash is an HTTP 500 to report
+    clients = {}
+    for role in ROLES:
+        client = app.server.test_client()
+        assert sign_in(client, USERNAMES[role]) == 302
+        assert client.get("/").status_code == 200  # loads the page, sets the CSRF cookie
+        clients[role] = client
+    callbacks = server_callbacks(app)
+    router = next(cb for cb in callbacks if "_pages_content" in cb.output)
+    state = PageState({}, {})
+    for role, client in clients.items():
+        state.absorb(client.get("/_dash-layout").get_json())
+        for page in dash.page_registry.values():
+            if role in PAGES.get(page["module"], (ALL, ""))[0]:
+                state.absorb(render_page(client, router, _page_path(page, stay)))
+    yield Web(app, stay, clients, callbacks, state)
+    engine.dispose()
+
+
+def test_every_page_is_in_the_matrix(web: Web) -> None:
+    modules = {page["module"] for page in dash.page_registry.values()}
+    assert modules - PAGES.keys() == set(), "add these pages to PAGES"
+
+
+def test_every_server_callback_is_in_the_matrix(web: Web) -> None:
+    functions = {cb.function for cb in web.callbacks}
+    assert functions - CALLBACKS.keys() == set(), "add these callbacks to CALLBACKS"
+
+
+def _page_path(page: Mapping[str, Any], stay: Stay) -> str:
+    template = page.get("path_template")
+    if not template:
+        return str(page["path"])
+    return re.sub(r"<[^>]+>", str(stay.admission_id), template)
+
+
+def _router(web: Web) -> ServerCallback:
+    return next(cb for cb in web.callbacks if "_pages_content" in cb.output)
+
+
+def test_pages_show_each_role_what_it_may_see(web: Web) -> None:
+    """Every page is served to signed-in staff (the shell); what the page router renders
+    in it depends on the role: a page for other roles shows a refusal, not its controls."""
+    router = _router(web)
+    wrong = []
+    for page in dash.page_registry.values():
+        if page["module"] not in PAGES:
+            continue
+        roles, marker = PAGES[page["module"]]
+        path = _page_path(page, web.stay)
+        for role in ROLES:
+            client = web.clients[role]
+            if client.get(path).status_code != 200:
+                wrong.append(f"{path} as {role}: the shell is not served")
+            body = callback_body(
+                router,
+                values={"_pages_location.pathname": path, "_pages_location.search": ""},
+            )
+            answer = post_callback(client, body)
+            shown = json.dumps(answer.response)
+            if answer.status_code != 200:
+                wrong.append(f"{path} as {role}: HTTP {answer.status_code}")
+            elif (f'"{marker}"' in shown) != (role in roles):
+                expected = "shown" if role in roles else "refused"
+                wrong.append(f"{path} as {role}: should be {expected}")
+    assert not wrong, "\n".join(wrong)
+
+
+# Complete, valid forms for the callbacks that write, per role (each role its own target, so
+# a permitted role's write cannot collide with another's).
+def _valid_values(web: Web, function: str, trigger: str | None, role: str) -> dict[str, Any]:
+    stay = web.stay
+    short = function.rsplit(".", 1)[-1]
+    n = stay.serial()
+    if short == "save_admission":
+        return {
+            "admit-save.n_clicks": 1,
+            "admit-mrn.value": f"WEB{n}",
+            "admit-family.value": "Webb",
+            "admit-given.value": "Alex",
+            "admit-birth.value": "1980-02-03",
+            "admit-sex.value": "female",
+            "admit-bed.value": f"W{n}",
+            "admit-attending.value": str(stay.staff["doctor1"].user_id),
+            "admit-drug.value": "clonazepam",
+            "admit-dose.value": 1,
+            "admit-history.value": "",
+        }
+    if short == "confirm_discharge":
+        return {
+            "discharge-confirm.n_clicks": 1,
+            "discharge-admission.data": stay.new_admission(),
+            "discharge-time.value": "",
+        }
+    if short == "vitals_form_changed" and trigger == "vitals-save.n_clicks":
+        return {
+            "vitals-resp_rate.value": 16,
+            "vitals-spo2.value": 97,
+            "vitals-systolic.value": 124,
+            "vitals-diastolic.value": 78,
+            "vitals-heart_rate.value": 82,
+            "vitals-temperature_c.value": 36.9,
+            "vitals-supplemental_o2.checked": False,
+            "vitals-consciousness.value": "A",
+            "vitals-taken_at.value": "",
+            "vitals-save.n_clicks": 1,
+            "patient-admission.data": stay.admission_id,
+        }
+    if short == "ciwa_save":
+        return {
+            "ciwa-save.n_clicks": 1,
+            "ciwa-item.value": ["1"] * 20,
+            "ciwa-taken_at.value": "",
+            "patient-admission.data": stay.admission_id,
+        }
+    if short == "prn_save":
+        return {
+            "prn-save.n_clicks": 1,
+            "prn-drug.value": "clonazepam",
+            "prn-dose.value": "0.5",
+            "prn-reason.value": "Anxious, asked for a dose",
+            "prn-time.value": "",
+            "patient-admission.data": stay.admission_id,
+        }
+    if short == "mar_action":
+        return {"mar-act.n_clicks": [1], "mar-time.value": ""}
+    if short == "mar_confirm":
+        return {
+            "mar-confirm.n_clicks": 1,
+            "mar-pending.data": {"slot_id": stay.open_slots()[0], "status": "held"},
+            "mar-reason.value": "too_drowsy",
+            "mar-reason-text.value": "",
+            "mar-modal-time.value": "",
+        }
+    if short == "confirm_in_error":
+        return {
+            "in-error-confirm.n_clicks": 1,
+            "in-error-target.data": {"entity": "vitals", "id": stay.vitals_entry()},
+            "in-error-reason.value": "Charted on the wrong patient",
+        }
+    if "plan_panel" in function and short == "_save":
+        return {
+            "pp-save-btn.n_clicks": 1,
+            "pp-kind.data": "hold",
+            "pp-admission.data": stay.new_admission(with_plan=True),
+            "pp-reason.value": "CIWA-B rose after the last cut",
+            "pp-hold-days.value": 7,
+            "pp-hold-open.checked": False,
+        }
+    if "rounds" in function and short == "_sign":
+        return {
+            "rd-save-btn.n_clicks": 1,
+            "rounds-admission.data": stay.new_admission(with_plan=True),
+            "rd-decision.value": "hold",
+            "rounds-scope.value": "all",
+            "rd-reason.value": "Symptoms climbing since the last step",
+            "rd-hold-days.value": 7,
+            "rd-hold-open.checked": False,
+        }
+    if "queue" in function and short == "_confirm":
+        return {
+            "queue-confirm.n_clicks": 1,
+            "queue-note.value": "Seen; obs repeated",
+            "queue-pending.data": {"action": "acknowledge", "flag": stay.open_flag()},
+        }
+    if short == "_save_policy":
+        return {"policy-save.n_clicks": 1, "policy.value": [40 + n % 20]}
+    if short == "_add_user":
+        return {
+            "user-add.n_clicks": 1,
+            "user-username.value": f"web{n}",
+            "user-display_name.value": "Web Locum",
+            "user-role.value": "nurse",
+            "user-password.value": PASSWORD,
+        }
+    return {}
+
+
+def _expand(web: Web, function: str) -> dict[str, list[dict[str, Any]]]:
+    stay = web.stay
+    short = function.rsplit(".", 1)[-1]
+    if "charting_mar" in function and short == "mar_action":
+        slot = stay.open_slots(stay.new_admission(with_plan=True))[0]  # due: the window is open
+        return {"mar-act": [{"type": "mar-act", "slot": slot, "act": "given"}]}
+    if "charting_ciwa" in function:
+        return {
+            "ciwa-item": [{"type": "ciwa-item", "item": n} for n in range(1, 21)],
+            "ciwa-row": [{"type": "ciwa-row", "item": n} for n in range(1, 21)],
+        }
+    if "charting_history" in function and short == "open_in_error":
+        return {"in-error-open": [{"type": "in-error-open", "entity": "vitals", "id": 1}]}
+    if "plan_panel" in function and short == "_open":
+        return {"pp-action": [{"type": "pp-action", "kind": "hold"}]}
+    if "rounds" in function and short == "_open":
+        return {"rounds-review-open": [{"type": "rounds-review-open", "admission": 1}]}
+    if "queue" in function and short == "_open":
+        flag = stay.open_flag()
+        return {"queue-act": [{"type": "queue-act", "flag": flag, "action": "acknowledge"}]}
+    if short == "_save_policy":
+        return {"policy": [{"type": "policy", "field": "dose_window_min"}]}
+    if "admin" in function and short == "_toggle_user":
+        return {"user-active": [{"type": "user-active", "user": stay.staff["nurse2"].user_id}]}
+    return {}
+
+
+def _default_values(web: Web, cb: ServerCallback, trigger: str) -> dict[str, Any]:
+    """What the rendered pages hold (at the board's address), and a click (n_clicks 1) or a
+    tick on the trigger."""
+    held = web.page_state.values | {"_pages_location.pathname": "/", "_pages_location.search": ""}
+    prop = trigger.rsplit(".", 1)[-1]
+    value: Any = [1] if any(isinstance(i, dict) for i, _ in cb.inputs) else 1
+    if prop in ("n_clicks", "n_intervals"):
+        return held | {trigger: value}
+    return held
+
+
+def _matches(web: Web, function: str) -> dict[str, list[dict[str, Any]]]:
+    return {k: list(v) for k, v in web.page_state.matches.items()} | _expand(web, function)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_callbacks_enforce_the_matrix(web: Web, role: str) -> None:
+    """Every server callback as ``role``: permitted -> answered (and a complete form writes);
+    forbidden -> 403, or a refusal, and nothing written."""
+    client = web.clients[role]
+    wrong = []
+    for cb in web.callbacks:
+        for rule in CALLBACKS.get(cb.function, ()):
+            trigger = rule.trigger or cb.triggers[0]
+            values = _default_values(web, cb, trigger) | _valid_values(
+                web, cb.function, trigger, role
+            )
+            body = callback_body(
+                cb, values=values, expand=_matches(web, cb.function), trigger=trigger
+            )
+            before = row_counts(web.stay.engine)
+            answer = post_callback(client, body)
+            written = changed_tables(before, row_counts(web.stay.engine))
+            name = f"{cb.function.split(':')[1]} [{trigger}]"
+            if answer.status_code >= 500 or answer.status_code in (400, 401):
+                wrong.append(f"{name}: HTTP {answer.status_code}")
+            elif role in rule.roles:
+                if answer.status_code == 403:
+                    wrong.append(f"{name}: 403, but the matrix allows {role}")
+                elif rule.writes and rule.writes not in written:
+                    wrong.append(f"{name}: a valid form wrote {written}, not {rule.writes}")
+            else:
+                if written:
+                    wrong.append(f"{name}: forbidden to {role} but wrote {written}")
+                if answer.status_code != 403 and "Not saved" not in answer.text:
+                    wrong.append(f"{name}: forbidden to {role} but answered {answer.status_code}")
+            if not rule.writes and written:
+                wrong.append(f"{name}: a read-only callback wrote {written}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_anonymous_is_refused_everything(web: Web) -> None:
+    """Anonymous: every page redirects to sign-in, every callback (with a complete form)
+    answers 401, and nothing is written."""
+    client = web.app.server.test_client()
+    for page in dash.page_registry.values():
+        response = client.get(_page_path(page, web.stay))
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login")
+    bodies = []
+    for cb in web.callbacks:
+        for rule in CALLBACKS.get(cb.function, ()):
+            trigger = rule.trigger or cb.triggers[0]
+            values = _default_values(web, cb, trigger) | _valid_values(
+                web, cb.function, trigger, "-"
+            )
+            expand = _matches(web, cb.function)
+            bodies.append(callback_body(cb, values=values, expand=expand, trigger=trigger))
+    assert bodies
+    before = row_counts(web.stay.engine)
+    for body in bodies:
+        assert post_callback(client, body, csrf=False).status_code == 401, body["output"]
+    assert row_counts(web.stay.engine) == before

@@ -1,0 +1,161 @@
+"""A small ward for the access, bad-input and fault tests: four staff, one admitted patient on
+an active taper plan (so the MAR has slots), and helpers that add what a test uses up (another
+admission, an open flag, a charted entry) through the domain operations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from itertools import count
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from models.admissions import admit, ensure_ward
+from models.audit import Actor
+from models.charting import record_vitals
+from models.db import transaction
+from models.plan_changes import NewPlan, create_plan
+from models.tables import DoseAdministration, Flag, ScheduledDose
+from tests.conftest import SYSTEM, make_staff
+
+WARD_TZ = "Europe/London"
+
+
+@dataclass
+class Stay:
+    engine: Engine
+    now: datetime
+    ward_id: int
+    staff: dict[str, Actor]  # nurse1, nurse2, doctor1, admin1
+    admission_id: int  # admitted, with an active plan
+    _serial: count[int] = field(default_factory=lambda: count(1))
+
+    def actor(self, role: str) -> Actor:
+        return next(a for a in self.staff.values() if a.role == role)
+
+    def serial(self) -> int:
+        return next(self._serial)
+
+    def new_admission(self, *, with_plan: bool = False) -> int:
+        """Another patient admitted to a bed of their own."""
+        n = self.serial()
+        with transaction(self.engine) as session:
+            admission = admit(
+                session=session,
+                actor=SYSTEM,
+                ward_id=self.ward_id,
+                mrn=f"EXTRA{n:04d}",
+                family_name=f"Extra{n}",
+                given_name="Pat",
+                birth_date=date(1975, 6, 1),
+                sex="male",
+                bed=f"X{n}",
+                attending_id=self.staff["doctor1"].user_id or 0,
+                drug="clonazepam",
+                daily_ug=2000,
+                admitted_at=self.now - timedelta(days=2),
+                now=self.now,
+            )
+            assert admission.id is not None
+            if with_plan:
+                _plan(session, self, admission.id)
+            return admission.id
+
+    def open_slots(self, admission_id: int | None = None) -> list[int]:
+        """Scheduled doses of the admission nobody has charted, earliest first."""
+        with transaction(self.engine) as session:
+            charted = select(DoseAdministration.scheduled_dose_id).where(
+                col(DoseAdministration.scheduled_dose_id).is_not(None)
+            )
+            rows = session.exec(
+                select(ScheduledDose.id)
+                .where(
+                    ScheduledDose.admission_id == (admission_id or self.admission_id),
+                    col(ScheduledDose.cancelled_at).is_(None),
+                    col(ScheduledDose.id).not_in(charted),
+                )
+                .order_by(col(ScheduledDose.scheduled_at))
+            ).all()
+            return [int(r) for r in rows if r is not None]
+
+    def vitals_entry(self) -> int:
+        """A charted set of vitals (to mark in error)."""
+        with transaction(self.engine) as session:
+            row = record_vitals(
+                session=session,
+                actor=self.staff["nurse1"],
+                admission_id=self.admission_id,
+                taken_at=self.now - timedelta(minutes=30),
+                now=self.now,
+                heart_rate=80,
+                systolic=120,
+                diastolic=80,
+                temperature_c=36.8,
+                resp_rate=16,
+                spo2=97,
+                supplemental_o2=False,
+                consciousness="A",
+            )
+            assert row.id is not None
+            return row.id
+
+    def open_flag(self) -> int:
+        """An open flag on the admission (as the review jobs would raise it)."""
+        with transaction(self.engine) as session:
+            flag = Flag(
+                admission_id=self.admission_id,
+                rule="news2",
+                subject=f"test:{self.serial()}",
+                severity="high",
+                message="NEWS2 5: urgent review",
+                raised_at=self.now,
+                updated_at=self.now,
+            )
+            session.add(flag)
+            session.flush()
+            assert flag.id is not None
+            return flag.id
+
+
+def _plan(session: Session, stay: Stay, admission_id: int) -> None:
+    create_plan(
+        session=session,
+        actor=stay.staff["doctor1"],
+        admission_id=admission_id,
+        new_plan=NewPlan(
+            drug="clonazepam",
+            daily_ug=2000,
+            recipe="-0.25mg/7d",
+            start=(stay.now - timedelta(days=1)).date(),
+            reason="Admission plan",
+        ),
+        now=stay.now - timedelta(days=1),
+    )
+
+
+def make_stay(engine: Engine, now: datetime) -> Stay:
+    with transaction(engine) as session:
+        ward = ensure_ward(session=session, actor=SYSTEM, name="Test Ward", timezone=WARD_TZ)
+        assert ward.id is not None
+        staff = make_staff(session)
+        admission = admit(
+            session=session,
+            actor=SYSTEM,
+            ward_id=ward.id,
+            mrn="TW0001",
+            family_name="Roe",
+            given_name="Jan",
+            birth_date=date(1970, 1, 1),
+            sex="female",
+            bed="B1",
+            attending_id=staff["doctor1"].user_id or 0,
+            drug="clonazepam",
+            daily_ug=2000,
+            admitted_at=now - timedelta(days=2),
+            now=now,
+        )
+        assert admission.id is not None
+        stay = Stay(engine, now, ward.id, staff, admission.id)
+        _plan(session, stay, admission.id)
+    return stay
