@@ -30,6 +30,10 @@ DRAWN_AT = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 LONDON = ZoneInfo("Europe/London")
 
 
+def _march(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 3, day, hour, minute, tzinfo=UTC)
+
+
 def _items(total: int) -> dict[int, int]:
     items = dict.fromkeys(range(1, 21), 0)
     for n in range(total):
@@ -78,11 +82,10 @@ def _ward_with_patient(engine: Engine, staff: dict[str, Actor], ward: Ward) -> i
             record_assessment(session=session, actor=nurse, admission_id=admission.id,
                               taken_at=at, now=at, items=_items(total))  # fmt: skip
         _vitals(session, nurse, admission.id, datetime(2026, 3, 9, 9, tzinfo=UTC), 80)
-        march = lambda d, h, m=0: datetime(2026, 3, d, h, m, tzinfo=UTC)  # noqa: E731
         for slot_at, status, given_at in (
-            (march(9, 8), "given", march(9, 8, 10)),
-            (march(9, 20), "given", march(9, 21, 45)),
-            (march(10, 8), "held", march(10, 8, 5)),
+            (_march(9, 8), "given", _march(9, 8, 10)),
+            (_march(9, 20), "given", _march(9, 21, 45)),
+            (_march(10, 8), "held", _march(10, 8, 5)),
         ):
             chart_dose(
                 session=session, actor=nurse, scheduled_dose_id=_slot(session, slot_at).id or 0,
@@ -198,23 +201,23 @@ def test_step_tolerance_compares_the_days_before_and_after_each_step() -> None:
         make_step(index=1, start=date(2026, 3, 8), daily_ug={"clonazepam": 1750}, kind="cut"),
         make_step(index=2, start=date(2026, 3, 20), daily_ug={"clonazepam": 1500}, kind="cut"),
     ]  # fmt: skip
-    at = lambda d, h=9: datetime(2026, 3, d, h, tzinfo=UTC)  # noqa: E731
+    at = _march
     result = step_tolerance(
         steps,
         scores=[
             (datetime(2026, 2, 28, 9, tzinfo=UTC), 30),  # more than 7 days before the step
-            (at(6), 8),
-            (at(7), 12),
-            (at(8), 20),
-            (at(9), 30),
-            (at(15), 40),  # more than 7 days after it
+            (at(6, 9), 8),
+            (at(7, 9), 12),
+            (at(8, 9), 20),
+            (at(9, 9), 30),
+            (at(15, 9), 40),  # more than 7 days after it
         ],
-        abnormal_at=[at(7), at(9), at(14)],
-        missed_at=[at(8, 20), at(1)],
+        abnormal_at=[at(7, 9), at(9, 9), at(14, 9)],
+        missed_at=[at(8, 20), at(1, 9)],
         window_days=7,
         margin_points=5,
         tz=LONDON,
-        now=at(12),
+        now=at(12, 9),
     )
     assert set(result) == {1}  # not the baseline, not a step still to come
     step = result[1]

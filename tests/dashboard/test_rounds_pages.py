@@ -98,7 +98,7 @@ def _post(client: FlaskClient, body: dict[str, Any]) -> Any:
 
 
 def _signed_in(app: dash.Dash, username: str) -> FlaskClient:
-    client = app.server.test_client()
+    client: FlaskClient = app.server.test_client()
     assert sign_in(client, username) == 302
     assert client.get("/").status_code == 200  # Dash's first-request setup
     return client
@@ -246,7 +246,7 @@ def test_print_sheets_render_and_their_route_wins_over_the_patient_page(
 ) -> None:
     from dashboard.pages import paper_patient, paper_rounds
 
-    page, variables = _path_to_page(f"patient/{admission_id}/print")
+    page, variables = _path_to_page(f"patient/{admission_id}/print")  # type: ignore[no-untyped-call]
     assert page["module"] == "dashboard.pages.paper_patient"
     assert variables == {"admission_id": str(admission_id)}
     context = _as(app, sqlite_engine, "doctor1")
