@@ -1,0 +1,247 @@
+"""Shared set-up for the charting page tests: a patient on a taper plan on the test ward, a
+signed-in client, and a way to call a Dash callback over HTTP exactly as the browser does."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import dash
+from dash._utils import split_callback_id
+from flask.testing import FlaskClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from models.admissions import admit
+from models.audit import Actor
+from models.charting import record_assessment, record_vitals
+from models.db import transaction
+from models.plan_changes import NewPlan, create_plan
+from models.tables import ScheduledDose, User, Ward
+from tests.dashboard.conftest import sign_in
+
+ALL_ONES = dict.fromkeys(range(1, 21), 1)  # CIWA-B 20: mild
+NORMAL: dict[str, Any] = {
+    "heart_rate": 80,
+    "systolic": 125,
+    "diastolic": 80,
+    "temperature_c": 36.8,
+    "resp_rate": 16,
+    "spo2": 97,
+    "supplemental_o2": False,
+    "consciousness": "A",
+}
+
+
+@dataclass(frozen=True)
+class Admitted:
+    admission_id: int
+    ward: Ward
+    slots: dict[datetime, int]  # scheduled instant -> slot id, today's and yesterday's
+
+    def slot_at(self, day_offset: int, clock: time) -> int:
+        tz = ZoneInfo(self.ward.timezone)
+        today = datetime.now(UTC).astimezone(tz).date()
+        local = datetime.combine(today + timedelta(days=day_offset), clock, tzinfo=tz)
+        return self.slots[local.astimezone(UTC)]
+
+
+def actors(engine: Engine) -> dict[str, Actor]:
+    with Session(engine) as session:
+        return {
+            u.username: Actor(u.id, u.username, u.role) for u in session.exec(select(User)).all()
+        }
+
+
+def admit_patient(
+    engine: Engine,
+    *,
+    mrn: str = "TW1",
+    bed: str = "B1",
+    family: str = "Roe",
+    ciwa: Mapping[int, int] | None = None,
+    vitals: Mapping[str, Any] | None = None,
+    days_in: int = 3,
+) -> Admitted:
+    """A clonazepam 2 mg/day patient, -0.25 mg a week from the day after admission, with one
+    CIWA-B and one set of vitals an hour ago (relative to the real clock: callbacks use it)."""
+    staff = actors(engine)
+    now = datetime.now(UTC)
+    with transaction(engine) as session:
+        ward = session.exec(select(Ward)).one()
+        assert ward.id is not None
+        tz = ZoneInfo(ward.timezone)
+        admitted_at = now - timedelta(days=days_in)
+        admission = admit(
+            session=session,
+            actor=staff["nurse1"],
+            ward_id=ward.id,
+            mrn=mrn,
+            family_name=family,
+            given_name="Jan",
+            birth_date=date(1970, 5, 1),
+            sex="female",
+            bed=bed,
+            attending_id=staff["doctor1"].user_id or 0,
+            drug="clonazepam",
+            daily_ug=2000,
+            admitted_at=admitted_at,
+            now=admitted_at,
+        )
+        assert admission.id is not None
+        create_plan(
+            session=session,
+            actor=staff["doctor1"],
+            admission_id=admission.id,
+            new_plan=NewPlan(
+                drug="clonazepam",
+                daily_ug=2000,
+                recipe="-0.25mg/7d",
+                start=admitted_at.astimezone(tz).date() + timedelta(days=1),
+                reason="Admission plan",
+            ),
+            now=admitted_at + timedelta(minutes=30),
+        )
+        taken = now - timedelta(hours=1)
+        record_assessment(
+            session=session,
+            actor=staff["nurse1"],
+            admission_id=admission.id,
+            taken_at=taken,
+            now=taken,
+            items=dict(ciwa or ALL_ONES),
+        )
+        record_vitals(
+            session=session,
+            actor=staff["nurse1"],
+            admission_id=admission.id,
+            taken_at=taken,
+            now=taken,
+            **{**NORMAL, **(vitals or {})},
+        )
+        slots = {
+            s.scheduled_at: s.id or 0
+            for s in session.exec(
+                select(ScheduledDose).where(
+                    ScheduledDose.admission_id == admission.id,
+                    col(ScheduledDose.scheduled_at) >= now - timedelta(days=2),
+                    col(ScheduledDose.scheduled_at) <= now + timedelta(days=2),
+                )
+            ).all()
+        }
+        session.expunge(ward)
+    return Admitted(admission_id=admission.id, ward=ward, slots=slots)
+
+
+def signed_in(app: dash.Dash, username: str) -> FlaskClient:
+    client: FlaskClient = app.server.test_client()
+    assert sign_in(client, username) == 302
+    assert client.get("/").status_code == 200  # Dash's first-request set-up
+    return client
+
+
+def _key(app: dash.Dash, output: str) -> str:
+    keys = [k for k in app.callback_map if output in k]
+    assert len(keys) == 1, f"{output!r} matches {keys}"
+    return str(keys[0])
+
+
+def _entries(
+    specs: Sequence[dict[str, str]],
+    values: Mapping[str, Any],
+    patterns: Mapping[str, Sequence[dict[str, Any]]],
+) -> list[Any]:
+    """Callback inputs/states/outputs with their values; a pattern (ALL) entry expands to the
+    concrete ids given in ``patterns`` under its "type"."""
+    out: list[Any] = []
+    for spec in specs:
+        ident, prop = spec["id"], spec["property"]
+        if ident.startswith("{"):
+            kind = json.loads(ident)["type"]
+            ids = patterns.get(kind, [])
+            given = values.get(f"{kind}.{prop}", [None] * len(ids))
+            out.append(
+                [{"id": i, "property": prop, "value": v} for i, v in zip(ids, given, strict=True)]
+            )
+        else:
+            entry: dict[str, Any] = {"id": ident, "property": prop}
+            if f"{ident}.{prop}" in values:
+                entry["value"] = values[f"{ident}.{prop}"]
+            out.append(entry)
+    return out
+
+
+def call(
+    client: FlaskClient,
+    app: dash.Dash,
+    output: str,
+    values: Mapping[str, Any],
+    *,
+    changed: Sequence[str],
+    patterns: Mapping[str, Sequence[dict[str, Any]]] | None = None,
+    status: int = 200,
+) -> dict[str, dict[str, Any]]:
+    """Run the callback whose output key contains ``output`` the way dash-renderer does:
+    ``values`` maps "id.prop" (or "patterntype.prop" for ALL) to the value; ``changed`` names
+    the props that triggered it. Returns the response's {id: {prop: value}}."""
+    key = _key(app, output)
+    spec = app.callback_map[key]
+    split = split_callback_id(key)  # type: ignore[no-untyped-call]
+    out_specs = split if isinstance(split, list) else [split]
+    body = {
+        "output": key,
+        "outputs": _entries(out_specs, {}, patterns or {}),
+        "inputs": _entries(spec["inputs"], values, patterns or {}),
+        "state": _entries(spec.get("state", []), values, patterns or {}),
+        "changedPropIds": list(changed),
+    }
+    if not isinstance(split, list):
+        body["outputs"] = body["outputs"][0]
+    # Dash's renderer echoes its CSRF cookie in a header (dash.Dash's default names).
+    cookie = client.get_cookie("_csrf_token")
+    headers = {"X-CSRFToken": cookie.value} if cookie is not None else {}
+    response = client.post(
+        "/_dash-update-component",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers=headers,
+    )
+    assert response.status_code == status, response.get_data(as_text=True)[-2000:]
+    if response.status_code != 200:
+        return {}
+    return dict(response.get_json()["response"])
+
+
+def find(tree: Any, ident: str) -> dict[str, Any] | None:
+    """The props of the component with id ``ident`` in a callback's JSON answer."""
+    if isinstance(tree, dict):
+        props = tree.get("props")
+        if isinstance(props, dict) and props.get("id") == ident:
+            return props
+        for value in tree.values():
+            found = find(value, ident)
+            if found is not None:
+                return found
+    elif isinstance(tree, list):
+        for value in tree:
+            found = find(value, ident)
+            if found is not None:
+                return found
+    return None
+
+
+def text_of(tree: Any) -> str:
+    """All the text of a callback's JSON answer, in order."""
+    if isinstance(tree, str):
+        return tree
+    if isinstance(tree, list):
+        return " ".join(text_of(t) for t in tree)
+    if isinstance(tree, dict):
+        props = tree.get("props")
+        if isinstance(props, dict):
+            return text_of(props.get("children", ""))
+    return ""

@@ -1,0 +1,145 @@
+"""CIWA-B entry: the running total and band as items are scored; one save; refused with the
+missing items named (and marked) and nothing written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from dashboard.components.charting_ciwa import (
+    ITEM_NUMBERS,
+    item_scores,
+    refusal_message,
+    running_total,
+)
+from dashboard.components.charting_common import Refusal
+from dashboard.theme import BAND_LEVEL, LEVELS
+from models.tables import AuditEvent, WithdrawalAssessment
+from tests.dashboard.charting_fixtures import admit_patient, call, find, signed_in
+
+ITEM_IDS = [{"type": "ciwa-item", "item": n} for n in ITEM_NUMBERS]
+ROW_IDS = [{"type": "ciwa-row", "item": n} for n in ITEM_NUMBERS]
+PATTERNS = {"ciwa-item": ITEM_IDS, "ciwa-row": ROW_IDS}
+
+
+def test_running_total_and_band_follow_the_scored_items() -> None:
+    scores = item_scores(["3", "4", "", None, "2"] + [""] * 15)
+    assert scores == {1: 3, 2: 4, 5: 2}
+    running = running_total(scores)
+    assert (running.total, running.scored, running.band, running.level) == (9, 3, "mild", 1)
+    assert running_total(dict.fromkeys(ITEM_NUMBERS, 2)).band == "moderate"  # 40
+    assert running_total(dict.fromkeys(ITEM_NUMBERS, 3)).band == "severe"  # 60
+
+
+def test_the_refusal_names_the_missing_items() -> None:
+    refusal = Refusal("Not saved.", {"item_4": "missing", "item_19": "missing"})
+    assert refusal_message(refusal) == (
+        "Not saved: items 4 and 19 are not scored. Score every item from 0 to 4."
+    )
+    assert refusal_message(Refusal("Not saved.", {"item_7": "x"})).startswith(
+        "Not saved: item 7 is not scored"
+    )
+
+
+def _count(engine: Engine) -> int:
+    with Session(engine) as session:
+        return int(session.exec(select(func.count()).select_from(WithdrawalAssessment)).one())
+
+
+def _save(app: dash.Dash, client: Any, admission_id: int, values: list[Any]) -> dict[str, Any]:
+    return call(
+        client,
+        app,
+        "ciwa-message.children",
+        {
+            "ciwa-save.n_clicks": 1,
+            "ciwa-item.value": values,
+            "ciwa-taken_at.value": "",
+            "patient-admission.data": admission_id,
+        },
+        changed=["ciwa-save.n_clicks"],
+        patterns=PATTERNS,
+    )
+
+
+def test_a_score_with_items_missing_is_refused_naming_them(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    stay = admit_patient(sqlite_engine)
+    before = _count(sqlite_engine)
+    client = signed_in(app, "nurse1")
+    values: list[Any] = ["1"] * 20
+    values[3] = values[18] = ""
+    answer = _save(app, client, stay.admission_id, values)
+    assert answer["ciwa-message"]["children"] == (
+        "Not saved: items 4 and 19 are not scored. Score every item from 0 to 4."
+    )
+    assert answer["ciwa-attempted"]["data"] is True  # the rows left blank are marked
+    assert _count(sqlite_engine) == before
+    marked = call(
+        client,
+        app,
+        "ciwa-total.children",
+        {"ciwa-item.value": values, "ciwa-attempted.data": True},
+        changed=["ciwa-attempted.data"],
+        patterns=PATTERNS,
+    )
+    assert "tw-missing" in marked['{"item":4,"type":"ciwa-row"}']["className"].split()
+    assert "tw-missing" not in marked['{"item":3,"type":"ciwa-row"}']["className"].split()
+
+
+def test_a_complete_score_is_saved_in_one_action_and_the_form_cleared(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    stay = admit_patient(sqlite_engine)
+    before = _count(sqlite_engine)
+    client = signed_in(app, "nurse1")
+    values = ["2"] * 17 + ["3", "3", "4"]  # 34 + 10 = 44: severe
+    answer = _save(app, client, stay.admission_id, values)
+    assert answer["ciwa-message"]["children"].startswith("Saved: CIWA-B 44 (Severe)")
+    assert answer['{"item":1,"type":"ciwa-item"}']["value"] == ""
+    assert answer["patient-changed"]["data"]
+    assert _count(sqlite_engine) == before + 1
+    with Session(sqlite_engine) as session:
+        row = session.exec(
+            select(WithdrawalAssessment).where(WithdrawalAssessment.total == 44)
+        ).one()
+        assert row.band == "severe" and row.items["20"] == 4
+        assert (
+            session.exec(
+                select(AuditEvent).where(
+                    AuditEvent.action == "assessment.record", AuditEvent.entity_id == row.id
+                )
+            )
+            .one()
+            .actor
+            == "nurse1"
+        )
+
+
+def test_the_running_total_box_updates_as_items_are_scored(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    admit_patient(sqlite_engine)
+    client = signed_in(app, "nurse1")
+    values = ["4", "4", "4", "4", "4", "4"] + [""] * 14  # 24 so far: moderate
+    answer = call(
+        client,
+        app,
+        "ciwa-total.children",
+        {"ciwa-item.value": values, "ciwa-attempted.data": False},
+        changed=['{"item":6,"type":"ciwa-item"}.value'],
+        patterns=PATTERNS,
+    )
+    box = answer["ciwa-total"]
+    number = find(box["children"], "ciwa-total-number")
+    band = find(box["children"], "ciwa-total-band")
+    count = find(box["children"], "ciwa-total-count")
+    assert number is not None and number["children"] == "24"
+    assert band is not None and band["children"] == "Moderate so far"
+    assert count is not None and count["children"] == "6 of 20 items scored"
+    assert box["style"]["backgroundColor"] == LEVELS[BAND_LEVEL["moderate"]].background
