@@ -271,7 +271,8 @@ def refresh(meta: dict[str, Any], range_key: str) -> tuple[Any, Any]:
         news2_top_now=meta["news2_top"],
         now_shape=meta["now_shape"],
     )
-    new_meta = dict(meta, cursor=latest.to_json())
+    new_meta = DashPatch()  # only what changed, not the whole store
+    new_meta["cursor"] = latest.to_json()
     if update.assessments:
         new_meta["ciwa_top"] = max(
             meta["ciwa_top"], ciwa_top(max(a.total for a in update.assessments))

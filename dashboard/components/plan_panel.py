@@ -22,7 +22,7 @@ from dashboard.chart_queries import PlanPanelData, StepTolerance, plan_panel_dat
 from dashboard.context import current_actor, engine, require_role
 from models.clinical.drugs import DRUGS, EQUIVALENCE_TABLES, format_mg, mg_to_ug
 from models.clinical.recipes import PRESETS
-from models.clinical.taper import PlannedStep
+from models.clinical.taper import PlannedStep, step_on
 from models.db import read_session, transaction
 from models.errors import ConflictError, FieldError, PermissionDenied, ValidationFailed
 from models.plan_changes import (
@@ -702,6 +702,19 @@ def field_styles(kind: str | None) -> list[dict[str, str]]:
 # --- the panel ---------------------------------------------------------------------------------
 
 
+def dose_in_force(data: PlanPanelData) -> tuple[str, int]:
+    """What a new plan starts from by default: the drug and daily dose in force today (the
+    substitute's, once a crossover has begun), else the admission dose."""
+    admission = data.view.admission
+    in_force = step_on(data.steps, data.today) if data.steps else None
+    if in_force is None or not any(in_force.daily_ug.values()):
+        return admission.baseline_drug, admission.baseline_daily_ug
+    to_drug = data.plan.to_drug if data.plan else None
+    daily = in_force.daily_ug
+    drug = max(daily, key=lambda d: (daily[d] > 0, d == to_drug))
+    return drug, daily[drug]
+
+
 def panel(admission_id: int) -> Any:
     actor = current_actor()
     now = utcnow()
@@ -711,13 +724,14 @@ def panel(admission_id: int) -> Any:
         return dmc.Alert("No such admission.", color="red")
     can_change = actor.role == "physician"
     admission = data.view.admission
+    current = dose_in_force(data)
     modal: Any = None
     if can_change and admission.discharged_at is None:
         modal = dmc.Modal(
             change_form(
                 "pp",
-                drug=data.plan.drug if data.plan else admission.baseline_drug,
-                daily_mg=format_mg(admission.baseline_daily_ug),
+                drug=current[0],
+                daily_mg=format_mg(current[1]),
                 times=data.view.ward.admin_times,
                 today=data.today,
             ),
@@ -915,15 +929,17 @@ def register_callbacks(app: Dash) -> None:
         Output("pp-preview", "children", allow_duplicate=True),
         Output("pp-message", "children", allow_duplicate=True),
         Output("pp-save-btn", "disabled", allow_duplicate=True),
+        Output("pp-reason", "value"),
         Input({"type": "pp-action", "kind": ALL}, "n_clicks"),
         prevent_initial_call=True,
     )
     def _open(clicks: list[int | None]) -> tuple[Any, ...]:
         require_role("physician")
         if not any(clicks) or not isinstance(ctx.triggered_id, dict):
-            return (no_update,) * 9
+            return (no_update,) * 10
         kind = str(ctx.triggered_id["kind"])
-        return (True, CHANGE_LABELS.get(kind, kind), kind, *field_styles(kind), None, None, True)
+        title = CHANGE_LABELS.get(kind, kind)
+        return (True, title, kind, *field_styles(kind), None, None, True, "")
 
     @app.callback(
         Output("pp-preview", "children"),
