@@ -1,9 +1,12 @@
-"""The review rules. Each looks at one ward with set-based SQL (one query, never a loop over the
-patients' rows), takes its thresholds from the ward's policy row and returns Findings: what a
-human should look at. Rules never act on a patient; jobs.flags turns Findings into flags.
+"""The review rules. Each is one set-based SQL query over every ward at once (never a loop over
+the patients' rows), with its thresholds read from each ward's policy row in the same query,
+and returns Findings: what a human should look at. Rules never act on a patient; jobs.flags
+turns Findings into flags.
 
 Everywhere: entered-in-error rows and discharged admissions are ignored. Instants are UTC in
-the database; messages show the ward's local time.
+the database; messages show the ward's local time. "The latest reading" is found per admission
+through the (admission_id, taken_at) indexes, so a scan costs about the same per patient
+however long the stays grow.
 
 A finding's ``subject`` says what the flag is about. Doses and administrations are their own
 subjects; the continuing conditions (overdue, worsening, NEWS2) have one subject per admission,
@@ -22,12 +25,15 @@ from sqlalchemy import (
     ColumnElement,
     Executable,
     Row,
+    ScalarSelect,
+    Select,
     and_,
     case,
     exists,
     false,
     func,
     literal,
+    null,
     or_,
     select,
 )
@@ -51,6 +57,7 @@ from models.tables import (
     Ward,
     WithdrawalAssessment,
 )
+from models.types import UTCDateTime
 
 # CIWA-B bands in order of severity [S4]; the band names and edges live in models.clinical.
 BAND_LEVEL: dict[str, int] = {band.value: band.order for band in Band}
@@ -80,7 +87,7 @@ class Finding:
     evidence_at: datetime  # when the evidence arose; a human resolution after it stands
 
 
-RuleFunction = Callable[[Session, Ward, datetime], list[Finding]]
+RuleFunction = Callable[[Session, datetime], list[Finding]]
 
 
 @dataclass(frozen=True)
@@ -99,9 +106,7 @@ class Rule:
 
 # --- shared pieces ---------------------------------------------------------------------------
 
-
-def _admitted_to(ward: Ward) -> list[ColumnElement[bool]]:
-    return [col(Admission.ward_id) == ward.id, col(Admission.discharged_at).is_(None)]
+ADMITTED = col(Admission.discharged_at).is_(None)
 
 
 def _valid(entered_in_error: Any) -> ColumnElement[bool]:
@@ -113,12 +118,26 @@ def _rows(session: Session, statement: Executable) -> Sequence[Row[Any]]:
     return session.connection().execute(statement).all()
 
 
+def _now(now: datetime) -> ColumnElement[datetime]:
+    return literal(now, UTCDateTime())
+
+
+def _before_now(now: datetime, minutes: Any) -> ColumnElement[datetime]:
+    """``now`` minus ``minutes`` (a ward's policy column, or an expression of them)."""
+    return shift_seconds(_now(now), -minutes * 60)
+
+
+def _materialized(query: Select[Any] | Any, name: str) -> CTE:
+    """A CTE computed once (not inlined), so per-patient values are not recomputed per row."""
+    return query.cte(name).prefix_with("MATERIALIZED")
+
+
 def _band_level(band: Any) -> ColumnElement[int]:
     return case(BAND_LEVEL, value=band, else_=0)
 
 
-def _when(instant: datetime, tz: ZoneInfo) -> str:
-    return instant.astimezone(tz).strftime("%d %b %H:%M")
+def _when(instant: datetime, timezone: str) -> str:
+    return instant.astimezone(ZoneInfo(timezone)).strftime("%d %b %H:%M")
 
 
 def _minutes(minutes: int) -> str:
@@ -127,62 +146,65 @@ def _minutes(minutes: int) -> str:
     return f"{minutes} min"
 
 
-def _latest_ciwa_b(ward: Ward) -> CTE:
-    """Valid CIWA-B scores of the ward's admitted patients, ranked newest first (rn = 1)."""
-    wa = WithdrawalAssessment
+def _latest_id(model: Any, *, offset: int = 0, ciwa_b: bool = False) -> ScalarSelect[Any]:
+    """The id of an admission's latest valid reading of ``model`` (``offset`` 1: the one
+    before; ``ciwa_b``: CIWA-B scores only), correlated with the outer query's Admission."""
+    row = aliased(model)
+    conditions = [col(row.admission_id) == col(Admission.id), _valid(row.entered_in_error)]
+    if ciwa_b:
+        conditions.append(_is_ciwa_b(row))
     return (
-        select(
-            col(wa.id).label("id"),
-            col(wa.admission_id).label("admission_id"),
-            col(wa.taken_at).label("taken_at"),
-            col(wa.charted_at).label("charted_at"),
-            col(wa.total).label("total"),
-            col(wa.band).label("band"),
-            func.row_number()
-            .over(
-                partition_by=col(wa.admission_id),
-                order_by=(col(wa.taken_at).desc(), col(wa.id).desc()),
-            )
-            .label("rn"),
-        )
-        .join(Admission, col(Admission.id) == col(wa.admission_id))
-        .where(*_admitted_to(ward), col(wa.scale) == "CIWA-B", _valid(wa.entered_in_error))
-        .cte("ciwa_b_ranked")
+        select(col(row.id))
+        .where(*conditions)
+        .order_by(col(row.taken_at).desc(), col(row.id).desc())
+        .limit(1)
+        .offset(offset)
+        .correlate(Admission)
+        .scalar_subquery()
     )
 
 
-def _latest_vitals(ward: Ward) -> CTE:
-    vs = VitalSigns
-    return (
-        select(
-            col(vs.admission_id).label("admission_id"),
-            col(vs.taken_at).label("taken_at"),
-            col(vs.charted_at).label("charted_at"),
-            col(vs.news2_total).label("news2_total"),
-            col(vs.news2_any_three).label("news2_any_three"),
-            func.row_number()
-            .over(
-                partition_by=col(vs.admission_id),
-                order_by=(col(vs.taken_at).desc(), col(vs.id).desc()),
-            )
-            .label("rn"),
-        )
-        .join(Admission, col(Admission.id) == col(vs.admission_id))
-        .where(*_admitted_to(ward), _valid(vs.entered_in_error))
-        .cte("vitals_ranked")
+def _latest_readings(model: Any, name: str, *, ciwa_b: bool = False, previous: bool = False) -> CTE:
+    """Each admitted patient (admission time, ward) with the ids of its latest valid reading of
+    ``model`` and, with ``previous``, the one before: found through the (admission_id,
+    taken_at) index once per patient, then joined by primary key."""
+    columns = [
+        col(Admission.id).label("admission_id"),
+        col(Admission.admitted_at).label("admitted_at"),
+        col(Admission.ward_id).label("ward_id"),
+        _latest_id(model, ciwa_b=ciwa_b).label("latest_id"),
+    ]
+    if previous:
+        columns.append(_latest_id(model, offset=1, ciwa_b=ciwa_b).label("previous_id"))
+    return _materialized(select(*columns).where(ADMITTED), name)
+
+
+def _is_ciwa_b(model: Any) -> ColumnElement[bool]:
+    return col(model.scale) == "CIWA-B"
+
+
+def _ward_today(session: Session, now: datetime) -> ColumnElement[Any] | None:
+    """Each ward's local date at ``now``: one CASE branch per time zone in use (few); None
+    when there is no ward."""
+    zones = session.connection().execute(select(col(Ward.timezone)).distinct()).scalars().all()
+    if not zones:
+        return None
+    return case(
+        {zone: now.astimezone(ZoneInfo(zone)).date() for zone in zones},
+        value=col(Ward.timezone),
+        else_=null(),
     )
 
 
 # --- doses -----------------------------------------------------------------------------------
 
 
-def missed_dose_rule(session: Session, ward: Ward, now: datetime) -> list[Finding]:
+def missed_dose_rule(session: Session, now: datetime) -> list[Finding]:
     """A live scheduled dose with no valid administration record once the ward's window after
     its time has passed [S41]. The window is the ward's (ISMP +/-1 h for non-time-critical
     doses [S37]; BZD doses are time-critical by no source: local policy). A second missed dose
     makes every missed-dose flag of the patient high: skipped doses worsen withdrawal [S23]."""
     sd = ScheduledDose
-    window = timedelta(minutes=ward.dose_window_min)
     charted = exists().where(
         col(DoseAdministration.scheduled_dose_id) == col(sd.id),
         _valid(DoseAdministration.entered_in_error),
@@ -196,35 +218,39 @@ def missed_dose_rule(session: Session, ward: Ward, now: datetime) -> list[Findin
             col(sd.dose_ug).label("dose_ug"),
             col(sd.scheduled_at).label("scheduled_at"),
             func.count().over(partition_by=col(sd.admission_id)).label("missed"),
+            col(Ward.timezone).label("timezone"),
+            col(Ward.dose_window_min).label("window"),
         )
-        .join(Admission, col(Admission.id) == col(sd.admission_id))
+        .select_from(Admission)
+        .join(Ward, col(Ward.id) == col(Admission.ward_id))
+        .join(sd, col(sd.admission_id) == col(Admission.id))
         .where(
-            *_admitted_to(ward),
+            ADMITTED,
             col(sd.cancelled_at).is_(None),
-            col(sd.scheduled_at) < now - window,
+            col(sd.scheduled_at) < _before_now(now, col(Ward.dose_window_min)),
             col(sd.scheduled_at) >= col(Admission.admitted_at),
             ~charted,
         ),
     )
-    tz = ZoneInfo(ward.timezone)
     return [
         Finding(
             admission_id=row.admission_id,
             subject=f"dose:{row.id}",
             severity="high" if row.missed > 1 else "moderate",
             message=(
-                f"{row.drug.title()} {format_mg(row.dose_ug)} mg due {_when(row.scheduled_at, tz)}"
-                f" not charted (window ±{_minutes(ward.dose_window_min)})"
+                f"{row.drug.title()} {format_mg(row.dose_ug)} mg due "
+                f"{_when(row.scheduled_at, row.timezone)} not charted "
+                f"(window ±{_minutes(row.window)})"
                 + (f"; {row.missed} doses missed" if row.missed > 1 else "")
             ),
             subject_at=row.scheduled_at,
-            evidence_at=row.scheduled_at + window,
+            evidence_at=row.scheduled_at + timedelta(minutes=row.window),
         )
         for row in rows
     ]
 
 
-def dose_skipped_rule(session: Session, ward: Ward, now: datetime) -> list[Finding]:
+def dose_skipped_rule(session: Session, now: datetime) -> list[Finding]:
     """A scheduled dose charted held, refused or not given, for review: skipped doses worsen
     withdrawal [S23]; for critical medicines one refused dose counts as missed [S41]. A hold is
     a clinical decision (low); a refusal or omission moderate (local policy)."""
@@ -241,17 +267,19 @@ def dose_skipped_rule(session: Session, ward: Ward, now: datetime) -> list[Findi
             col(sd.dose_ug).label("dose_ug"),
             func.coalesce(col(sd.scheduled_at), col(da.administered_at)).label("due_at"),
             col(da.charted_at).label("charted_at"),
+            col(Ward.timezone).label("timezone"),
         )
-        .join(Admission, col(Admission.id) == col(da.admission_id))
+        .select_from(Admission)
+        .join(Ward, col(Ward.id) == col(Admission.ward_id))
+        .join(da, col(da.admission_id) == col(Admission.id))
         .outerjoin(sd, col(sd.id) == col(da.scheduled_dose_id))
         .where(
-            *_admitted_to(ward),
+            ADMITTED,
             col(da.status).in_(SKIPPED_STATUSES),
             col(da.prn).is_(False),
             _valid(da.entered_in_error),
         ),
     )
-    tz = ZoneInfo(ward.timezone)
     findings = []
     for row in rows:
         reason = REASONS_BY_STATUS.get(row.status, {}).get(row.reason_code, row.reason_code)
@@ -264,7 +292,7 @@ def dose_skipped_rule(session: Session, ward: Ward, now: datetime) -> list[Findi
                 subject=f"administration:{row.id}",
                 severity="low" if row.status == "held" else "moderate",
                 message=(
-                    f"{row.drug.title()}{dose} due {_when(row.due_at, tz)} "
+                    f"{row.drug.title()}{dose} due {_when(row.due_at, row.timezone)} "
                     f"{row.status.replace('_', ' ')}: {reason}"
                 ),
                 subject_at=row.due_at,
@@ -277,51 +305,47 @@ def dose_skipped_rule(session: Session, ward: Ward, now: datetime) -> list[Findi
 # --- withdrawal scores -----------------------------------------------------------------------
 
 
-def assessment_overdue_rule(session: Session, ward: Ward, now: datetime) -> list[Finding]:
+def assessment_overdue_rule(session: Session, now: datetime) -> list[Finding]:
     """No valid CIWA-B within the ward's reassessment interval, counted from the last score or
     from admission; the shorter interval applies while the last band was moderate or worse.
     Intervals are local policy modelled on the alcohol order set (q4h; q1-2h when >= moderate)
     [S10][S56]. Overdue by a second interval raises the severity (local policy)."""
-    latest = _latest_ciwa_b(ward)
-    normal = timedelta(minutes=ward.reassess_interval_min)
-    short = timedelta(minutes=ward.reassess_interval_moderate_min)
-    last_at = func.coalesce(latest.c.taken_at, col(Admission.admitted_at))
-    shortened = _band_level(latest.c.band) >= MODERATE
+    readings = _latest_readings(WithdrawalAssessment, "latest_readings", ciwa_b=True)
+    latest = aliased(WithdrawalAssessment, name="latest")
+    shortened = _band_level(col(latest.band)) >= MODERATE
+    interval = case(
+        (shortened, col(Ward.reassess_interval_moderate_min)),
+        else_=col(Ward.reassess_interval_min),
+    )
+    last_at = func.coalesce(col(latest.taken_at), readings.c.admitted_at)
     rows = _rows(
         session,
         select(
-            col(Admission.id).label("admission_id"),
-            col(Admission.admitted_at).label("admitted_at"),
-            latest.c.taken_at,
-            latest.c.band,
+            readings.c.admission_id.label("admission_id"),
+            readings.c.admitted_at.label("admitted_at"),
+            col(latest.taken_at).label("taken_at"),
             shortened.label("shortened"),
+            interval.label("interval"),
+            col(Ward.timezone).label("timezone"),
         )
-        .outerjoin(latest, and_(latest.c.admission_id == col(Admission.id), latest.c.rn == 1))
-        .where(
-            *_admitted_to(ward),
-            or_(
-                and_(shortened, last_at < now - short),
-                and_(~shortened, last_at < now - normal),
-            ),
-        ),
+        .select_from(readings)
+        .join(Ward, col(Ward.id) == readings.c.ward_id)
+        .outerjoin(latest, col(latest.id) == readings.c.latest_id)
+        .where(last_at < _before_now(now, interval)),
     )
-    tz = ZoneInfo(ward.timezone)
     findings = []
     for row in rows:
-        minutes = (
-            ward.reassess_interval_moderate_min if row.shortened else ward.reassess_interval_min
-        )
-        due = (row.taken_at or row.admitted_at) + timedelta(minutes=minutes)
-        since = f"since {_when(row.taken_at, tz)}" if row.taken_at else "since admission"
-        base = "high" if row.shortened else "moderate"
-        late_twice = now >= due + timedelta(minutes=minutes)
+        due = (row.taken_at or row.admitted_at) + timedelta(minutes=row.interval)
+        since = f"since {_when(row.taken_at, row.timezone)}" if row.taken_at else "since admission"
+        late_twice = now >= due + timedelta(minutes=row.interval)
         findings.append(
             Finding(
                 admission_id=row.admission_id,
                 subject="admission",
-                severity="high" if late_twice else base,
+                severity="high" if late_twice or row.shortened else "moderate",
                 message=(
-                    f"No CIWA-B {since}; due {_when(due, tz)} (every {_minutes(minutes)}"
+                    f"No CIWA-B {since}; due {_when(due, row.timezone)} (every "
+                    f"{_minutes(row.interval)}"
                     + (" while moderate or worse)" if row.shortened else ")")
                 ),
                 subject_at=due,
@@ -331,62 +355,67 @@ def assessment_overdue_rule(session: Session, ward: Ward, now: datetime) -> list
     return findings
 
 
-def worsening_rule(session: Session, ward: Ward, now: datetime) -> list[Finding]:
+def worsening_rule(session: Session, now: datetime) -> list[Finding]:
     """The latest CIWA-B rose into a higher band (moderate or worse) than the score before it,
     or is at least ``worsening_points`` above the lowest score of the ``worsening_hours``
     before it. No published delta rule exists (CLINICAL.md section 6): local policy, the ward's
     parameters (defaults +10 points in 24 h). Severe or very severe: high."""
-    ranked = _latest_ciwa_b(ward)
-    latest, previous = ranked.alias("latest"), ranked.alias("previous")
-    wa = aliased(WithdrawalAssessment)
+    readings = _latest_readings(WithdrawalAssessment, "latest_readings", ciwa_b=True, previous=True)
+    latest = aliased(WithdrawalAssessment, name="latest")
+    previous = aliased(WithdrawalAssessment, name="previous")
+    earlier = aliased(WithdrawalAssessment, name="earlier")
     window_low = (
-        select(func.min(col(wa.total)))
+        select(func.min(col(earlier.total)))
         .where(
-            col(wa.admission_id) == latest.c.admission_id,
-            col(wa.scale) == "CIWA-B",
-            _valid(wa.entered_in_error),
-            col(wa.taken_at) < latest.c.taken_at,
-            col(wa.taken_at) >= shift_seconds(latest.c.taken_at, -ward.worsening_hours * 3600),
+            col(earlier.admission_id) == readings.c.admission_id,
+            _is_ciwa_b(earlier),
+            _valid(earlier.entered_in_error),
+            col(earlier.taken_at) < col(latest.taken_at),
+            col(earlier.taken_at)
+            >= shift_seconds(col(latest.taken_at), -col(Ward.worsening_hours) * 3600),
         )
+        .correlate(readings, latest, Ward)
         .scalar_subquery()
     )
-    scores = (
+    # Each admitted patient's latest score, the one before and the window's lowest, once.
+    scores = _materialized(
         select(
-            latest.c.admission_id,
-            latest.c.total,
-            latest.c.band,
-            latest.c.taken_at,
-            latest.c.charted_at,
-            previous.c.band.label("previous_band"),
+            readings.c.admission_id,
+            col(latest.total).label("total"),
+            col(latest.band).label("band"),
+            col(latest.taken_at).label("taken_at"),
+            col(latest.charted_at).label("charted_at"),
+            col(previous.band).label("previous_band"),
             window_low.label("window_low"),
+            col(Ward.timezone).label("timezone"),
+            col(Ward.worsening_hours).label("hours"),
+            col(Ward.worsening_points).label("points"),
         )
-        .outerjoin(
-            previous,
-            and_(previous.c.admission_id == latest.c.admission_id, previous.c.rn == 2),
-        )
-        .where(latest.c.rn == 1)
-        .subquery("scores")
+        .select_from(readings)
+        .join(Ward, col(Ward.id) == readings.c.ward_id)
+        .join(latest, col(latest.id) == readings.c.latest_id)
+        .outerjoin(previous, col(previous.id) == readings.c.previous_id),
+        "latest_scores",
     )
     band_rise = and_(
         scores.c.previous_band.is_not(None),
         _band_level(scores.c.band) >= MODERATE,
         _band_level(scores.c.band) > _band_level(scores.c.previous_band),
     )
-    point_rise = scores.c.total - scores.c.window_low >= ward.worsening_points
+    point_rise = scores.c.total - scores.c.window_low >= scores.c.points
     rows = _rows(
         session,
         select(scores, band_rise.label("band_rise"), point_rise.label("point_rise")).where(
             or_(band_rise, point_rise)
         ),
     )
-    tz = ZoneInfo(ward.timezone)
     findings = []
     for row in rows:
         reasons = []
         if row.band_rise:
             reasons.append(f"up from {row.previous_band.replace('_', ' ')}")
         if row.point_rise:
-            reasons.append(f"+{row.total - row.window_low} points within {ward.worsening_hours} h")
+            reasons.append(f"+{row.total - row.window_low} points within {row.hours} h")
         findings.append(
             Finding(
                 admission_id=row.admission_id,
@@ -394,7 +423,7 @@ def worsening_rule(session: Session, ward: Ward, now: datetime) -> list[Finding]
                 severity="high" if BAND_LEVEL.get(row.band, 0) >= SEVERE else "moderate",
                 message=(
                     f"CIWA-B {row.total} ({row.band.replace('_', ' ')}) at "
-                    f"{_when(row.taken_at, tz)}, {' and '.join(reasons)}"
+                    f"{_when(row.taken_at, row.timezone)}, {' and '.join(reasons)}"
                 ),
                 subject_at=row.taken_at,
                 evidence_at=row.charted_at,
@@ -403,54 +432,71 @@ def worsening_rule(session: Session, ward: Ward, now: datetime) -> list[Finding]
     return findings
 
 
-def step_not_tolerated_rule(session: Session, ward: Ward, now: datetime) -> list[Finding]:
+def step_not_tolerated_rule(session: Session, now: datetime) -> list[Finding]:
     """The mean CIWA-B in the ``step_window_days`` after the latest taper step (a cut or a
     crossover stage) exceeds the mean of the same span before it by ``step_margin_points``:
     suggest holding at rounds. Check for withdrawal after every cut and slow or pause if it is
     significant [S16]; symptoms may take up to a week after a cut [S22] (default window 7
     days). The margin is local policy. Twice the margin: high. Steps start at ward-local
     midnight of their start date."""
-    tz_name = ward.timezone
-    today = now.astimezone(ZoneInfo(tz_name)).date()
-    ts, tp = TaperStep, TaperPlan
-    steps = (
-        select(
-            col(tp.admission_id).label("admission_id"),
-            col(ts.start_date).label("start_date"),
-            col(ts.kind).label("kind"),
-            func.row_number()
-            .over(
-                partition_by=col(tp.admission_id),
-                order_by=(col(ts.start_date).desc(), col(ts.step_index).desc()),
-            )
-            .label("rn"),
-        )
-        .join(tp, col(tp.id) == col(ts.plan_id))
-        .join(Admission, col(Admission.id) == col(tp.admission_id))
+    today = _ward_today(session, now)
+    if today is None:
+        return []
+    candidate, plan = aliased(TaperStep, name="candidate"), aliased(TaperPlan, name="plan")
+    latest_step_id = (
+        select(col(candidate.id))
         .where(
-            *_admitted_to(ward),
-            col(tp.status) == "active",
-            col(ts.kind) != "baseline",
-            col(ts.start_date) <= today,
+            col(candidate.plan_id) == col(plan.id),
+            col(candidate.kind) != "baseline",
+            col(candidate.start_date) <= today,
         )
-        .cte("latest_step")
+        .order_by(col(candidate.start_date).desc(), col(candidate.step_index).desc())
+        .limit(1)
+        .correlate(plan, Ward)
+        .scalar_subquery()
     )
-    days = ward.step_window_days
-    start_at = local_midnight_utc(steps.c.start_date, literal(0), literal(tz_name))
-    window_from = local_midnight_utc(steps.c.start_date, literal(-days), literal(tz_name))
-    window_to = local_midnight_utc(steps.c.start_date, literal(days), literal(tz_name))
+    # Each admitted patient's latest step (looked up once per patient), then its window in
+    # UTC, computed once per patient rather than per score.
+    current = _materialized(
+        select(
+            col(Admission.id).label("admission_id"),
+            col(Admission.ward_id).label("ward_id"),
+            latest_step_id.label("step_id"),
+        )
+        .select_from(Admission)
+        .join(Ward, col(Ward.id) == col(Admission.ward_id))
+        .join(plan, and_(col(plan.admission_id) == col(Admission.id), col(plan.status) == "active"))
+        .where(ADMITTED),
+        "current_steps",
+    )
+    step = aliased(TaperStep, name="step")
+    days, zone = col(Ward.step_window_days), col(Ward.timezone)
+    steps = _materialized(
+        select(
+            current.c.admission_id,
+            col(step.start_date).label("start_date"),
+            local_midnight_utc(col(step.start_date), -days, zone).label("window_from"),
+            local_midnight_utc(col(step.start_date), literal(0), zone).label("start_at"),
+            local_midnight_utc(col(step.start_date), days, zone).label("window_to"),
+            col(Ward.step_margin_points).label("margin"),
+        )
+        .select_from(current)
+        .join(Ward, col(Ward.id) == current.c.ward_id)
+        .join(step, col(step.id) == current.c.step_id)
+        .where(col(step.kind).in_(CHANGING_STEP_KINDS)),
+        "latest_steps",
+    )
     wa = WithdrawalAssessment
-    after = col(wa.taken_at) >= start_at
+    after = col(wa.taken_at) >= steps.c.start_at
     before_mean = func.avg(case((~after, col(wa.total))))
     after_mean = func.avg(case((after, col(wa.total))))
-    before_n = func.count(case((~after, col(wa.id))))
-    after_n = func.count(case((after, col(wa.id))))
     rows = _rows(
         session,
         select(
             steps.c.admission_id,
             steps.c.start_date,
-            start_at.label("start_at"),
+            steps.c.start_at,
+            steps.c.margin,
             before_mean.label("before_mean"),
             after_mean.label("after_mean"),
             func.max(col(wa.charted_at)).label("evidence_at"),
@@ -459,18 +505,17 @@ def step_not_tolerated_rule(session: Session, ward: Ward, now: datetime) -> list
             wa,
             and_(
                 col(wa.admission_id) == steps.c.admission_id,
-                col(wa.scale) == "CIWA-B",
+                _is_ciwa_b(wa),
                 _valid(wa.entered_in_error),
-                col(wa.taken_at) >= window_from,
-                col(wa.taken_at) < window_to,
+                col(wa.taken_at) >= steps.c.window_from,
+                col(wa.taken_at) < steps.c.window_to,
             ),
         )
-        .where(steps.c.rn == 1, steps.c.kind.in_(CHANGING_STEP_KINDS))
-        .group_by(steps.c.admission_id, steps.c.start_date)
+        .group_by(steps.c.admission_id, steps.c.start_date, steps.c.start_at, steps.c.margin)
         .having(
-            before_n >= STEP_MIN_READINGS,
-            after_n >= STEP_MIN_READINGS,
-            after_mean - before_mean >= ward.step_margin_points,
+            func.count(case((~after, col(wa.id)))) >= STEP_MIN_READINGS,
+            func.count(case((after, col(wa.id)))) >= STEP_MIN_READINGS,
+            after_mean - before_mean >= steps.c.margin,
         ),
     )
     findings = []
@@ -481,11 +526,10 @@ def step_not_tolerated_rule(session: Session, ward: Ward, now: datetime) -> list
             Finding(
                 admission_id=row.admission_id,
                 subject=f"step:{row.start_date.isoformat()}",
-                severity="high" if rise >= 2 * ward.step_margin_points else "moderate",
+                severity="high" if rise >= 2 * row.margin else "moderate",
                 message=(
                     f"CIWA-B mean {after_value:.0f} since the step on {row.start_date:%d %b}, "
-                    f"{before:.0f} before (+{rise:.0f}; margin {ward.step_margin_points}): "
-                    "consider a hold"
+                    f"{before:.0f} before (+{rise:.0f}; margin {row.margin}): consider a hold"
                 ),
                 subject_at=row.start_at,
                 evidence_at=row.evidence_at,
@@ -497,21 +541,29 @@ def step_not_tolerated_rule(session: Session, ward: Ward, now: datetime) -> list
 # --- vital signs -----------------------------------------------------------------------------
 
 
-def news2_rule(session: Session, ward: Ward, now: datetime) -> list[Finding]:
+def _news2_urgent(vitals: Any) -> ColumnElement[bool]:
+    return or_(col(vitals.news2_total) >= MEDIUM_TOTAL, col(vitals.news2_any_three).is_(True))
+
+
+def news2_rule(session: Session, now: datetime) -> list[Finding]:
     """The latest NEWS2: 5 or more, or any single parameter scoring 3, calls for urgent review
     (high); 7 or more for an emergency response (emergency) [S35]."""
-    latest = _latest_vitals(ward)
+    readings = _latest_readings(VitalSigns, "latest_readings")
+    latest = aliased(VitalSigns, name="latest")
     rows = _rows(
         session,
-        select(latest).where(
-            latest.c.rn == 1,
-            or_(
-                latest.c.news2_total >= MEDIUM_TOTAL,
-                latest.c.news2_any_three.is_(True),
-            ),
-        ),
+        select(
+            readings.c.admission_id.label("admission_id"),
+            col(latest.news2_total).label("news2_total"),
+            col(latest.taken_at).label("taken_at"),
+            col(latest.charted_at).label("charted_at"),
+            col(Ward.timezone).label("timezone"),
+        )
+        .select_from(readings)
+        .join(Ward, col(Ward.id) == readings.c.ward_id)
+        .join(latest, col(latest.id) == readings.c.latest_id)
+        .where(_news2_urgent(latest)),
     )
-    tz = ZoneInfo(ward.timezone)
     findings = []
     for row in rows:
         emergency = row.news2_total >= HIGH_TOTAL
@@ -526,7 +578,7 @@ def news2_rule(session: Session, ward: Ward, now: datetime) -> list[Finding]:
                 admission_id=row.admission_id,
                 subject="admission",
                 severity="emergency" if emergency else "high",
-                message=f"NEWS2 {row.news2_total} at {_when(row.taken_at, tz)}: {why}",
+                message=f"NEWS2 {row.news2_total} at {_when(row.taken_at, row.timezone)}: {why}",
                 subject_at=row.taken_at,
                 evidence_at=row.charted_at,
             )
@@ -534,48 +586,42 @@ def news2_rule(session: Session, ward: Ward, now: datetime) -> list[Finding]:
     return findings
 
 
-def vitals_overdue_rule(session: Session, ward: Ward, now: datetime) -> list[Finding]:
+def vitals_overdue_rule(session: Session, now: datetime) -> list[Finding]:
     """No valid vital signs within the ward's interval (local policy, default 4 h after NEWS2
     1-4: obs at least 4-6 hourly [S35]), or within an hour while the last NEWS2 was urgent
     (obs at least hourly [S35]; high)."""
-    latest = _latest_vitals(ward)
-    normal = timedelta(minutes=ward.vitals_interval_min)
-    last_at = func.coalesce(latest.c.taken_at, col(Admission.admitted_at))
-    hourly = or_(latest.c.news2_total >= MEDIUM_TOTAL, latest.c.news2_any_three.is_(True))
+    readings = _latest_readings(VitalSigns, "latest_readings")
+    latest = aliased(VitalSigns, name="latest")
+    hourly = func.coalesce(_news2_urgent(latest), false())
+    hour = int(NEWS2_HOURLY_OBS.total_seconds() // 60)
+    interval = case((hourly, literal(hour)), else_=col(Ward.vitals_interval_min))
+    last_at = func.coalesce(col(latest.taken_at), readings.c.admitted_at)
     rows = _rows(
         session,
         select(
-            col(Admission.id).label("admission_id"),
-            col(Admission.admitted_at).label("admitted_at"),
-            latest.c.taken_at,
-            func.coalesce(hourly, false()).label("hourly"),
+            readings.c.admission_id.label("admission_id"),
+            readings.c.admitted_at.label("admitted_at"),
+            col(latest.taken_at).label("taken_at"),
+            hourly.label("hourly"),
+            interval.label("interval"),
+            col(Ward.timezone).label("timezone"),
         )
-        .outerjoin(latest, and_(latest.c.admission_id == col(Admission.id), latest.c.rn == 1))
-        .where(
-            *_admitted_to(ward),
-            or_(
-                and_(hourly, last_at < now - NEWS2_HOURLY_OBS),
-                and_(~func.coalesce(hourly, false()), last_at < now - normal),
-            ),
-        ),
+        .select_from(readings)
+        .join(Ward, col(Ward.id) == readings.c.ward_id)
+        .outerjoin(latest, col(latest.id) == readings.c.latest_id)
+        .where(last_at < _before_now(now, interval)),
     )
-    tz = ZoneInfo(ward.timezone)
     findings = []
     for row in rows:
-        interval = NEWS2_HOURLY_OBS if row.hourly else normal
-        due = (row.taken_at or row.admitted_at) + interval
-        since = f"since {_when(row.taken_at, tz)}" if row.taken_at else "since admission"
-        every = (
-            "hourly while NEWS2 is urgent"
-            if row.hourly
-            else f"every {_minutes(int(interval.total_seconds() // 60))}"
-        )
+        due = (row.taken_at or row.admitted_at) + timedelta(minutes=row.interval)
+        since = f"since {_when(row.taken_at, row.timezone)}" if row.taken_at else "since admission"
+        every = "hourly while NEWS2 is urgent" if row.hourly else f"every {_minutes(row.interval)}"
         findings.append(
             Finding(
                 admission_id=row.admission_id,
                 subject="admission",
                 severity="high" if row.hourly else "low",
-                message=f"No vital signs {since}; due {_when(due, tz)} ({every})",
+                message=f"No vital signs {since}; due {_when(due, row.timezone)} ({every})",
                 subject_at=due,
                 evidence_at=due,
             )

@@ -10,14 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
 
 from jobs.flags import FlagChange, sync_flags
-from jobs.rules import RULES, Finding, Rule
+from jobs.rules import RULES, Rule
 from jobs.runs import recorded_run
 from jobs.sql_time import prepare_connection
 from models.db import transaction
-from models.tables import Ward
 from models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -43,16 +41,10 @@ class ScanReport:
         return self.count("resolve")
 
 
-def findings_for(session: Session, rule: Rule, now: datetime) -> list[Finding]:
-    """``rule`` over every ward (a ward is one set-based query; wards are few)."""
-    wards = session.exec(select(Ward).order_by(col(Ward.id))).all()
-    return [finding for ward in wards for finding in rule.find(session, ward, now)]
-
-
 def scan_rule(engine: Engine, rule: Rule, now: datetime) -> list[FlagChange]:
     with transaction(engine) as session:
         prepare_connection(session)
-        findings = findings_for(session, rule, now)
+        findings = rule.find(session, now)
         return sync_flags(session, rule=rule.name, cleared=rule.cleared, findings=findings, now=now)
 
 

@@ -1,9 +1,11 @@
 """Time arithmetic inside SQL, the same on PostgreSQL and SQLite, so the review rules can
-compare rows with each other without a per-row Python loop.
+compare rows with each other and with each ward's policy without a per-row Python loop.
 
-SQLite has no time zones or intervals and stores instants as UTC text
-('YYYY-MM-DD HH:MM:SS.ffffff'); there the constructs call Python functions registered on the
-connection by :func:`prepare_connection` (call it once per transaction before using them).
+SQLite stores instants as UTC text ('YYYY-MM-DD HH:MM:SS.ffffff'). Shifting by seconds uses its
+built-in ``strftime`` (millisecond precision, ample for minute-scale policy; the shorter text
+compares correctly with stored values). Time zones it does not have: ``local_midnight_utc``
+calls a Python function registered on the connection by :func:`prepare_connection` (call it
+once per transaction before using it).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ _SQLITE_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
 
 class shift_seconds(FunctionElement[datetime]):  # noqa: N801 - SQL function style
-    """``shift_seconds(instant, seconds)``: the UTC instant moved by a number of seconds."""
+    """``shift_seconds(instant, seconds)``: the UTC instant moved by a number of seconds (an
+    expression: a ward's policy column times 60, say). Compare with it; do not select it."""
 
     type = UTCDateTime()
     inherit_cache = True
@@ -59,20 +62,18 @@ def _midnight_pg(element: local_midnight_utc, compiler: SQLCompiler, **kw: Any) 
     )
 
 
-@compiles(shift_seconds)
-@compiles(local_midnight_utc)
-def _registered_function(
-    element: shift_seconds | local_midnight_utc, compiler: SQLCompiler, **kw: Any
-) -> str:
-    """Elsewhere (SQLite): a call of the Python function registered under the same name."""
+@compiles(shift_seconds, "sqlite")
+def _shift_sqlite(element: shift_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    instant, seconds = list(element.clauses)
+    return (
+        f"strftime('%Y-%m-%d %H:%M:%f', {compiler.process(instant, **kw)}, "
+        f"CAST({compiler.process(seconds, **kw)} AS TEXT) || ' seconds')"
+    )
+
+
+@compiles(local_midnight_utc, "sqlite")
+def _midnight_sqlite(element: local_midnight_utc, compiler: SQLCompiler, **kw: Any) -> str:
     return f"{element.name}({compiler.process(element.clauses, **kw)})"
-
-
-def _sqlite_shift(value: str | None, seconds: float | None) -> str | None:
-    if value is None or seconds is None:
-        return None
-    moved = datetime.fromisoformat(value) + timedelta(seconds=seconds)
-    return moved.strftime(_SQLITE_FORMAT)
 
 
 @lru_cache(maxsize=4096)
@@ -91,5 +92,4 @@ def prepare_connection(session: Session) -> None:
         return
     raw = connection.connection.driver_connection
     assert raw is not None
-    raw.create_function("tw_shift_seconds", 2, _sqlite_shift, deterministic=True)
     raw.create_function("tw_local_midnight_utc", 3, _sqlite_midnight, deterministic=True)

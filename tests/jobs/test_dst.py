@@ -15,6 +15,7 @@ from models.clinical.taper import build_schedule
 from models.db import transaction
 from models.plans import save_plan_version
 from models.tables import ScheduledDose
+from models.types import UTCDateTime
 from tests.jobs.conftest import T0, Ward7
 
 M = timedelta(minutes=1)
@@ -105,11 +106,18 @@ def test_local_midnight_and_shifts_in_sql_follow_the_zone(ward7: Ward7) -> None:
                 .scalar_one()
             )
             assert got == expected, (day, days)
-        shifted = (
+        # Shifted instants are compared with stored ones, never read back.
+        shifted = shift_seconds(literal(T0, UTCDateTime()), -36 * 3600)
+        exact, second_early = T0 - timedelta(hours=36), T0 - timedelta(hours=36, seconds=1)
+        checks = (
             session.connection()
             .execute(
-                sql_select(shift_seconds(literal(T0, ScheduledDose.scheduled_at.type), -36 * 3600))  # type: ignore[attr-defined]
+                sql_select(
+                    literal(exact, UTCDateTime()) >= shifted,
+                    literal(exact, UTCDateTime()) < shifted,
+                    literal(second_early, UTCDateTime()) < shifted,
+                )
             )
-            .scalar_one()
+            .one()
         )
-        assert shifted == T0 - timedelta(hours=36)
+        assert tuple(checks) == (True, False, True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import func
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from jobs.rules import RULES_BY_NAME
@@ -190,3 +191,8 @@ def test_the_database_refuses_a_second_unresolved_flag(ward7: Ward7) -> None:
             select(func.count()).select_from(Flag).where(col(Flag.rule) == "missed_dose")
         ).one()
     assert count == 1
+
+
+def test_a_scan_of_a_database_without_wards_runs_cleanly(engine: Engine) -> None:
+    report = run_scan(engine, now=T0)
+    assert report.errors == [] and report.changes == []
