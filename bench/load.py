@@ -433,6 +433,21 @@ class Server:
         ]
 
 
+def _warm(base_url: str, count: int) -> None:
+    """Concurrent requests, so every worker has served (and set itself up) before anything is
+    timed. Dash sets a worker up on its first request, and a request served by another thread
+    meanwhile finds no script registered (HTTP 500): a cold worker must not meet a browser."""
+
+    def get() -> None:
+        requests.get(f"{base_url}/login", timeout=60)
+
+    pool = [threading.Thread(target=get) for _ in range(count)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+
+
 def start_gunicorn(
     *, database_url: str, workers: int = 2, threads: int = 4, log_dir: Path
 ) -> Server:
@@ -457,6 +472,10 @@ def start_gunicorn(
         f"{HOST}:{port}",
         "--timeout",
         "60",
+        # Longer than a staff member's pause: gunicorn's 2 s default closes idle keep-alive
+        # connections just as the next request is sent on them (a reset no server saw).
+        "--keep-alive",
+        "30",
         "--error-logfile",
         str(log_path),
         "taperwatch.wsgi:server",
@@ -470,9 +489,7 @@ def start_gunicorn(
             raise RuntimeError(f"gunicorn exited ({process.returncode}); see {log_path}")
         try:
             if requests.get(f"{server.base_url}/healthz", timeout=10).status_code == 200:
-                # One request per worker warms its imports before anything is timed.
-                for _ in range(workers * 2):
-                    requests.get(f"{server.base_url}/login", timeout=30)
+                _warm(server.base_url, workers * threads * 2)
                 return server
         except requests.RequestException:
             pass

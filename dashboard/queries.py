@@ -12,10 +12,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func
+from sqlalchemy import ColumnElement, Select, false, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.selectable import ScalarSelect
 from sqlmodel import Session, col, select
@@ -157,35 +157,44 @@ def next_uncharted_doses(
     session: Session, admission_ids: AdmissionIds, since: datetime
 ) -> dict[int, tuple[SlotDue, ...]]:
     """Each admission's earliest live, uncharted MAR slots at or after ``since`` (one query):
-    a crossover has two drugs at the same time, so every slot at that instant is returned."""
-    charted = select(DoseAdministration.scheduled_dose_id).where(
-        col(DoseAdministration.scheduled_dose_id) == col(ScheduledDose.id),
-        col(DoseAdministration.entered_in_error).is_(False),
-    )
+    a crossover has two drugs at the same time, so every slot at that instant is returned.
+
+    The earliest time is grouped once per admission (not re-computed for every slot), and only
+    slots from ``since`` on are read, through the (admission_id, scheduled_at) index; "charted"
+    is tested with ``= false``, the predicate of the partial unique index on the
+    administrations, so each test is one index probe (PostgreSQL will not use that index for
+    ``IS false``)."""
+
+    def uncharted(slot_id: Any) -> ColumnElement[bool]:
+        return ~(
+            select(DoseAdministration.scheduled_dose_id)
+            .where(
+                col(DoseAdministration.scheduled_dose_id) == slot_id,
+                col(DoseAdministration.entered_in_error) == false(),
+            )
+            .exists()
+        )
+
     inner = ScheduledDose.__table__.alias("inner_slot")  # type: ignore[attr-defined]
-    inner_charted = select(DoseAdministration.scheduled_dose_id).where(
-        col(DoseAdministration.scheduled_dose_id) == inner.c.id,
-        col(DoseAdministration.entered_in_error).is_(False),
-    )
-    first_time = (
-        select(func.min(inner.c.scheduled_at))
+    first = (
+        sa_select(inner.c.admission_id, func.min(inner.c.scheduled_at).label("first_at"))
         .where(
-            inner.c.admission_id == col(ScheduledDose.admission_id),
+            inner.c.admission_id.in_(admission_ids),
             inner.c.cancelled_at.is_(None),
             inner.c.scheduled_at >= since,
-            ~inner_charted.exists(),
+            uncharted(inner.c.id),
         )
-        .correlate(ScheduledDose.__table__)  # type: ignore[attr-defined]
-        .scalar_subquery()
+        .group_by(inner.c.admission_id)
+        .subquery("first_uncharted")
     )
     rows = session.exec(
         select(ScheduledDose)
-        .where(
-            col(ScheduledDose.admission_id).in_(admission_ids),
-            col(ScheduledDose.cancelled_at).is_(None),
-            col(ScheduledDose.scheduled_at) == first_time,
-            ~charted.exists(),
+        .join(
+            first,
+            (first.c.admission_id == col(ScheduledDose.admission_id))
+            & (first.c.first_at == col(ScheduledDose.scheduled_at)),
         )
+        .where(col(ScheduledDose.cancelled_at).is_(None), uncharted(col(ScheduledDose.id)))
         .order_by(col(ScheduledDose.admission_id), col(ScheduledDose.drug))
     ).all()
     out: dict[int, list[SlotDue]] = defaultdict(list)

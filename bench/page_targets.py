@@ -1,0 +1,289 @@
+"""T2 ward board, T3 patient chart and T6 first load: the pages, in process (Flask's test
+client: the same request path as a browser's, without the network)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import secrets
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from html.parser import HTMLParser
+from typing import Any
+
+import dash
+from flask.testing import FlaskClient
+from plotly.io.json import to_json_plotly
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bench import sql
+from bench.data import STAFF_PASSWORD, LoadedWard
+from bench.load import CALLBACK_PATH, CSRF_COOKIE, CSRF_HEADER, DashCallbacks
+from bench.stats import Result, Timing, time_calls
+from dashboard.app import create_app
+from dashboard.chart_queries import patient_chart
+from dashboard.components.taper_chart import (
+    ChartAppend,
+    ChartInput,
+    VitalsPoint,
+    append_patch,
+    chart_figure,
+    now_shape_index,
+    trace_index,
+    y_axes,
+)
+from models.settings import Settings
+
+T2 = "T2 ward board"
+T3 = "T3 patient chart"
+T6 = "T6 first load"
+T2_P95_MS = 150.0
+T2_PAYLOAD_KB = 300.0
+T2_RATIO = 4.0
+T3_P95_MS = 100.0
+T3_RATIO = 3.0
+T3_PATCH_KB = 5.0
+T6_LIMIT_KB = 1500.0
+
+
+@dataclass
+class SignedIn:
+    app: dash.Dash
+    client: FlaskClient
+    callbacks: DashCallbacks
+
+    def post_callback(self, body: dict[str, Any]) -> bytes:
+        cookie = self.client.get_cookie(CSRF_COOKIE)
+        headers = {CSRF_HEADER: cookie.value} if cookie is not None else {}
+        answer = self.client.post(CALLBACK_PATH, json=body, headers=headers)
+        if answer.status_code != 200:
+            raise RuntimeError(f"callback answered HTTP {answer.status_code}: {answer.text[:200]}")
+        return bytes(answer.data)
+
+
+@contextmanager
+def signed_in_app(url: str, engine: Engine, username: str) -> Iterator[SignedIn]:
+    settings = Settings(database_url=url, secret_key=secrets.token_hex(32), demo=False)
+    app = create_app(settings, engine)
+    client = app.server.test_client()
+    page = client.get("/login").text
+    token = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert token is not None
+    answer = client.post(
+        "/login",
+        data={"csrf": token.group(1), "username": username, "password": STAFF_PASSWORD},
+    )
+    if answer.status_code != 302:
+        raise RuntimeError(f"bench user could not sign in: HTTP {answer.status_code}")
+    deps = client.get("/_dash-dependencies").get_json()
+    yield SignedIn(app, client, DashCallbacks(deps))
+
+
+# --- T2 --------------------------------------------------------------------------------------
+
+
+def ward_board(
+    url: str, engine: Engine, loaded: LoadedWard, backend: str, runs: int
+) -> list[Result]:
+    """The board's refresh callback for a browser showing nothing yet (every row sent), over
+    the real callback endpoint; against the same data read by one hand-written statement."""
+    with signed_in_app(url, engine, loaded.staff_usernames[0]) as page:
+        cb = page.callbacks.triggered_by("board-refresh", "n_intervals")
+        body = page.callbacks.body(
+            cb,
+            trigger=("board-refresh", "n_intervals"),
+            values={"board-refresh.n_intervals": 1, "board-grid.rowData": None},
+        )
+        payload = page.post_callback(body)
+        rows = json.loads(payload)["response"]["board-grid"]["rowTransaction"]["add"]
+        if len(rows) != loaded.shape.beds:
+            raise RuntimeError(f"board shows {len(rows)} rows, expected {loaded.shape.beds}")
+        raw = sql.Raw(engine)
+        now = loaded.now
+        values = {"ward": 1, "today": now.date(), "since": now - timedelta(minutes=60)}
+        try:
+            app_a = time_calls(lambda: page.post_callback(body), runs=runs // 2)
+            base_a = time_calls(lambda: raw.fetch(sql.BOARD, values), runs=runs // 2)
+            app_b = time_calls(lambda: page.post_callback(body), runs=runs // 2)
+            base_b = time_calls(lambda: raw.fetch(sql.BOARD, values), runs=runs // 2)
+            if len(raw.fetch(sql.BOARD, values)) != loaded.shape.beds:
+                raise RuntimeError("the board's baseline query read the wrong rows")
+        finally:
+            raw.close()
+    app = Timing(app_a.samples_ms + app_b.samples_ms)
+    base = Timing(base_a.samples_ms + base_b.samples_ms)
+    kb = len(payload) / 1000
+    gz_kb = len(gzip.compress(payload)) / 1000
+    ratio = app.median / base.median
+    shape = f"{loaded.shape.beds} patients, {loaded.observation_rows:,} vitals+CIWA-B rows"
+    return [
+        Result(T2, "callback p95", backend, app.p95, T2_P95_MS, "ms", app.median, app.p95,
+               note=shape),
+        Result(T2, "payload", backend, kb, T2_PAYLOAD_KB, "kB",
+               note=f"{gz_kb:.1f} kB gzipped"),
+        Result(T2, "median callback/SQL", backend, ratio, T2_RATIO, "x", app.median, app.p95,
+               base.median, ratio),
+    ]  # fmt: skip
+
+
+# --- T3 --------------------------------------------------------------------------------------
+
+
+def _raw_arrays(chart: ChartInput) -> dict[str, list[Any]]:
+    """Every drawn number and time as plain lists, as a hand-made chart would send them."""
+    iso = [v.at.isoformat() for v in chart.vitals]
+    return {
+        "vitals_x": iso,
+        "hr": [v.heart_rate for v in chart.vitals],
+        "sys": [v.systolic for v in chart.vitals],
+        "dia": [v.diastolic for v in chart.vitals],
+        "temp": [v.temperature_c for v in chart.vitals],
+        "news2": [v.news2_total for v in chart.vitals],
+        "ciwa_x": [a.at.isoformat() for a in chart.assessments],
+        "ciwa": [a.total for a in chart.assessments],
+        "dose_x": [d.at.isoformat() for d in chart.doses],
+        "dose": [d.mg for d in chart.doses],
+        "step_x": [s.start.isoformat() for s in chart.steps],
+        "step": [s.diazepam_eq_mg for s in chart.steps],
+    }
+
+
+def patient_chart_target(
+    engine: Engine, loaded: LoadedWard, backend: str, runs: int
+) -> list[Result]:
+    now = loaded.now
+    admission_id = loaded.admission_ids[0]
+    with Session(engine) as session:
+        query = time_calls(
+            lambda: patient_chart(session, admission_id, now=now, range_key="stay"), runs=10
+        )
+        found = patient_chart(session, admission_id, now=now, range_key="stay")
+    assert found is not None
+    chart = found.chart
+    arrays = _raw_arrays(chart)
+    app_a = time_calls(lambda: to_json_plotly(chart_figure(chart)), runs=runs // 2)
+    base_a = time_calls(lambda: json.dumps(arrays), runs=runs // 2)
+    app_b = time_calls(lambda: to_json_plotly(chart_figure(chart)), runs=runs // 2)
+    base_b = time_calls(lambda: json.dumps(arrays), runs=runs // 2)
+    app = Timing(app_a.samples_ms + app_b.samples_ms)
+    base = Timing(base_a.samples_ms + base_b.samples_ms)
+    figure = chart_figure(chart)
+    figure_kb = len(to_json_plotly(figure)) / 1000
+    last = chart.vitals[-1]
+    reading = VitalsPoint(
+        at=now,
+        heart_rate=last.heart_rate + 4,
+        systolic=last.systolic,
+        diastolic=last.diastolic,
+        temperature_c=last.temperature_c,
+        news2_total=last.news2_total,
+        news2_any_three=False,
+    )
+    patch = append_patch(
+        ChartAppend(timezone=chart.timezone, now=now, vitals=[reading]),
+        traces=trace_index(figure),
+        y_axes=y_axes(figure),
+        ciwa_top_now=80.5,
+        news2_top_now=20.0,
+        now_shape=now_shape_index(figure),
+    )
+    patch_kb = len(to_json_plotly(patch.to_plotly_json())) / 1000
+    ratio = app.median / base.median
+    points = len(chart.vitals) + len(chart.assessments) + len(chart.doses)
+    return [
+        Result(T3, "build+JSON p95", backend, app.p95, T3_P95_MS, "ms", app.median, app.p95,
+               note=f"90 days, {points:,} points, figure {figure_kb:.0f} kB; "
+               f"query {query.median:.0f} ms median"),
+        Result(T3, "median build/json.dumps", backend, ratio, T3_RATIO, "x", app.median,
+               app.p95, base.median, ratio),
+        Result(T3, "one-reading Patch", backend, patch_kb, T3_PATCH_KB, "kB"),
+    ]  # fmt: skip
+
+
+# --- T6 --------------------------------------------------------------------------------------
+
+
+class _Assets(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "script" and found.get("src"):
+            self.urls.append(str(found["src"]))
+        if tag == "link" and found.get("rel") == "stylesheet" and found.get("href"):
+            self.urls.append(str(found["href"]))
+
+
+def _gzipped(client: FlaskClient, path: str) -> int:
+    answer = client.get(path, headers={"Accept-Encoding": "gzip"})
+    if answer.status_code != 200:
+        raise RuntimeError(f"{path} answered HTTP {answer.status_code}")
+    body = answer.data
+    if answer.headers.get("Content-Encoding") != "gzip":
+        return len(gzip.compress(body))  # served uncompressed: count what gzip would make
+    return len(body)
+
+
+def browser_resources(base_url: str, username: str) -> list[str] | None:
+    """The paths headless Chromium fetches to show the ward board (None without a browser)."""
+    if shutil.which("chromium") is None or shutil.which("chromedriver") is None:
+        return None
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    options = webdriver.ChromeOptions()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    options.binary_location = str(shutil.which("chromium"))
+    driver = webdriver.Chrome(service=Service(str(shutil.which("chromedriver"))), options=options)
+    try:
+        driver.get(f"{base_url}/login")
+        driver.find_element(By.ID, "username").send_keys(username)
+        driver.find_element(By.ID, "password").send_keys(STAFF_PASSWORD)
+        driver.find_element(By.ID, "sign-in").click()
+        WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".ag-row") != [])
+        names = driver.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name)"
+        )
+    finally:
+        driver.quit()
+    paths = []
+    for name in names:
+        path = re.sub(r"^https?://[^/]+", "", str(name))
+        if path.startswith(("/_dash-update-component", "/_dash-layout", "/_dash-dependencies")):
+            continue  # data, not code: measured by T2
+        paths.append(path)
+    return paths
+
+
+def first_load(url: str, engine: Engine, loaded: LoadedWard, base_url: str | None) -> Result:
+    """Gzipped bytes of the board's first load: the page, every script and stylesheet it
+    names, and (with a browser) every file the browser then fetched, e.g. lazy chunks."""
+    with signed_in_app(url, engine, loaded.staff_usernames[0]) as page:
+        index = page.client.get("/")
+        parser = _Assets()
+        parser.feed(index.text)
+        paths = ["/", *parser.urls]
+        how = "index and the files it names"
+        if base_url is not None:
+            seen = browser_resources(base_url, loaded.staff_usernames[0])
+            if seen is not None:
+                paths += [p for p in seen if p not in paths]
+                how = "index, the files it names and every file Chromium fetched"
+        sizes = {path: _gzipped(page.client, path) for path in paths}
+    total_kb = sum(sizes.values()) / 1000
+    biggest = sorted(sizes.items(), key=lambda kv: -kv[1])[:3]
+    top = ", ".join(
+        f"{p.rsplit('/', 1)[-1].split('?')[0][:32]} {n / 1000:.0f} kB" for p, n in biggest
+    )
+    return Result(T6, "gzipped first page", "-", total_kb, T6_LIMIT_KB, "kB",
+                  note=f"{len(paths)} files ({how}); largest: {top}")  # fmt: skip
