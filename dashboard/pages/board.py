@@ -100,7 +100,8 @@ COLUMNS: list[dict[str, Any]] = [
     },
     {
         "field": "dose_text",
-        "headerName": "Today's dose (per day)",
+        "headerName": "Dose today",
+        "headerTooltip": "Today's daily dose from the active plan, and its diazepam equivalent",
         "flex": 2,
         "minWidth": 196,
         **_stack("dose_text", "dose_sub"),
@@ -184,7 +185,7 @@ def _trend(entry: BoardEntry) -> tuple[str, str]:
 def _dose_text(entry: BoardEntry) -> tuple[str, str]:
     if entry.today is None:
         baseline = f"{entry.baseline_drug} {format_mg(entry.baseline_daily_ug)} mg"
-        return "No active plan", f"admitted on {baseline}"
+        return "No plan in force", f"admitted on {baseline}"
     if not entry.today.doses:
         return "Taper complete (0 mg)", f"≈ diazepam {entry.today.diazepam_eq_mg:g} mg"
     text = " + ".join(f"{format_mg(d.daily_ug)} mg {d.drug}" for d in entry.today.doses)

@@ -83,7 +83,9 @@ def banner(header: PatientHeader, now: datetime) -> list[Any]:
     dose: Any
     if header.today is None:
         baseline = f"{adm.baseline_drug} {format_mg(adm.baseline_daily_ug)} mg"
-        dose = f"No active plan (admitted on {baseline})"
+        plan = header.plan
+        first = f"Plan starts {plan.start_date:%d %b}" if plan is not None else "No active plan"
+        dose = f"{first} (admitted on {baseline})"
     elif not header.today.doses:
         dose = "Taper complete: 0 mg"
     else:

@@ -1,0 +1,273 @@
+"""A nurse's round in a real browser: open a patient from the board, chart vitals (an
+impossible pulse refused at the field, corrected, saved) and a CIWA-B by keyboard only, give
+one dose and record another as refused with a reason, then see the board show it all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+from sqlmodel import Session, col, select
+
+from models.admissions import admit, discharge
+from models.audit import Actor
+from models.db import transaction
+from models.plan_changes import NewPlan, create_plan
+from models.tables import DoseAdministration, User, VitalSigns, Ward, WithdrawalAssessment
+from seed_data.demo import DEMO_USERS, WARD_NAME
+from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for
+
+NURSE = next(u for u in DEMO_USERS if u.role == "nurse")
+FAMILY, GIVEN = "Rowntree", "Nora"
+WAIT = 15
+
+
+def _actor(session: Session, username: str) -> Actor:
+    user = session.exec(select(User).where(User.username == username)).one()
+    return Actor(user.id, user.username, user.role)
+
+
+@pytest.fixture
+def new_patient(live_server: LiveServer) -> Iterator[int]:
+    """A patient admitted 23 hours ago on a clonazepam taper: the MAR has doses from the last
+    day nobody has charted yet, whatever the time of day. Discharged afterwards, so the demo
+    ward is as the other browser tests expect it."""
+    admitted_at = datetime.now(UTC) - timedelta(hours=23)
+    with transaction(live_server.engine) as session:
+        ward = session.exec(select(Ward).where(Ward.name == WARD_NAME)).one()
+        assert ward.id is not None
+        nurse, physician = _actor(session, "nurse"), _actor(session, "physician")
+        admission = admit(
+            session=session,
+            actor=nurse,
+            ward_id=ward.id,
+            mrn="TW-ROUND-1",
+            family_name=FAMILY,
+            given_name=GIVEN,
+            birth_date=date(1976, 4, 2),
+            sex="female",
+            bed="B30",
+            attending_id=physician.user_id or 0,
+            drug="clonazepam",
+            daily_ug=2000,
+            admitted_at=admitted_at,
+            now=admitted_at,
+        )
+        assert admission.id is not None
+        start = admitted_at.astimezone(ZoneInfo(ward.timezone)).date()
+        create_plan(
+            session=session,
+            actor=physician,
+            admission_id=admission.id,
+            new_plan=NewPlan(
+                drug="clonazepam",
+                daily_ug=2000,
+                recipe="-10%/14d",
+                start=start + timedelta(days=1),
+                reason="Admission plan",
+            ),
+            now=admitted_at,
+        )
+        admission_id = admission.id
+    yield admission_id
+    with transaction(live_server.engine) as session:
+        now = datetime.now(UTC)
+        discharge(
+            session=session,
+            actor=_actor(session, "nurse"),
+            admission_id=admission_id,
+            at=now,
+            now=now,
+        )
+
+
+def _keys(driver: WebDriver, *keys: str) -> None:
+    ActionChains(driver).send_keys(*keys).perform()
+
+
+def _text_appears(driver: WebDriver, css: str, text: str) -> WebElement:
+    def found(d: WebDriver) -> WebElement | bool:
+        try:
+            for element in d.find_elements(By.CSS_SELECTOR, css):
+                if text in element.text:
+                    return element
+        except StaleElementReferenceException:  # re-rendered while we looked: look again
+            pass
+        return False
+
+    result = WebDriverWait(driver, WAIT).until(found)
+    assert isinstance(result, WebElement)
+    return result
+
+
+def _click_text(driver: WebDriver, css: str, text: str) -> None:
+    """Click the element with ``text``; if it re-renders under the click, find it again."""
+
+    def clicked(d: WebDriver) -> bool:
+        try:
+            _text_appears(d, css, text).click()
+            return True
+        except StaleElementReferenceException:
+            return False
+
+    WebDriverWait(driver, WAIT).until(clicked)
+
+
+def _focused_within(driver: WebDriver, css: str) -> bool:
+    return bool(
+        driver.execute_script(
+            "return !!(document.activeElement && document.activeElement.closest(arguments[0]))", css
+        )
+    )
+
+
+def _open_tab(driver: WebDriver, key: str) -> None:
+    tab = driver.find_element(By.ID, f"tab-{key}")
+    tab.click()
+    WebDriverWait(driver, WAIT).until(lambda d: tab.get_attribute("aria-selected") == "true")
+
+
+def test_a_nurse_charts_a_round_and_the_board_shows_it(
+    browser: WebDriver, live_server: LiveServer, new_patient: int
+) -> None:
+    sign_in(browser, live_server, NURSE.username, NURSE.password)
+    wait_for(browser, ".ag-row")
+    screenshot(browser, "round-1-board")
+
+    # The board: filter to the patient and open the row.
+    browser.find_element(By.ID, "board-filter").send_keys(FAMILY)
+    _click_text(browser, ".ag-center-cols-container .ag-cell", FAMILY.upper())
+    WebDriverWait(browser, WAIT).until(lambda d: f"/patient/{new_patient}" in d.current_url)
+    wait_for(browser, "#banner-name")
+    assert browser.find_element(By.ID, "banner-name").text == f"{FAMILY.upper()}, {GIVEN}"
+
+    # Vitals, keyboard only: NEWS2 chart order, an impossible pulse, Enter saves.
+    _open_tab(browser, "vitals")
+    _keys(browser, Keys.TAB)
+    assert browser.switch_to.active_element.get_attribute("id") == "vitals-resp_rate"
+    _keys(
+        browser,
+        "18",
+        Keys.TAB,
+        "97",
+        Keys.TAB,
+        Keys.TAB,
+        "128",
+        Keys.TAB,
+        "82",
+        Keys.TAB,
+        "400",
+        Keys.TAB,
+        Keys.TAB,
+        "37.1",
+    )
+    _text_appears(browser, "#vitals-news2", "parameters")  # NEWS2 so far, before saving
+    _keys(browser, Keys.ENTER)
+    error = _text_appears(browser, ".tw-field", "outside the plausible range")
+    assert "heart rate 400" in error.text.lower()
+    _text_appears(browser, "#vitals-message", "Not saved")
+    screenshot(browser, "round-2-vitals-refused")
+    with Session(live_server.engine) as session:
+        assert (
+            session.exec(select(VitalSigns).where(VitalSigns.admission_id == new_patient)).first()
+            is None
+        )
+    # Back two fields to the pulse, replace it, Enter.
+    ActionChains(browser).key_down(Keys.SHIFT).send_keys(Keys.TAB, Keys.TAB).key_up(
+        Keys.SHIFT
+    ).perform()
+    assert browser.switch_to.active_element.get_attribute("id") == "vitals-heart_rate"
+    ActionChains(browser).key_down(Keys.CONTROL).send_keys("a").key_up(Keys.CONTROL).send_keys(
+        "88"
+    ).perform()
+    _text_appears(browser, "#vitals-news2", "Normal")  # complete NEWS2 0, shown before saving
+    _keys(browser, Keys.ENTER)
+    _text_appears(browser, "#vitals-message", "Saved: vitals")
+    _text_appears(browser, "#vitals-table", "128/82")
+    screenshot(browser, "round-3-vitals-saved")
+
+    # CIWA-B by keyboard: Tab into the first item, a number key per item, Enter saves.
+    _open_tab(browser, "ciwa")
+    _keys(browser, Keys.TAB)
+    assert _focused_within(browser, "[data-ciwa-item='1']")
+    scores = "21101200110100000" + "120"  # 13 in all: mild
+    for key in scores[:10]:
+        _keys(browser, key)
+    _text_appears(browser, "#ciwa-total", "10 of 20 items scored")
+    screenshot(browser, "round-4-ciwa-half")
+    for key in scores[10:]:
+        _keys(browser, key)
+    _text_appears(browser, "#ciwa-total", "20 of 20 items scored")
+    assert browser.switch_to.active_element.get_attribute("id") == "ciwa-save"
+    _keys(browser, Keys.ENTER)
+    _text_appears(browser, "#ciwa-message", "Saved: CIWA-B 13 (Mild)")
+    screenshot(browser, "round-5-ciwa-saved")
+
+    # MAR: give one dose in one action, refuse another with a reason.
+    _open_tab(browser, "mar")
+    given = browser.find_elements(By.XPATH, "//tr[@data-status]//button[normalize-space()='Given']")
+    assert len(given) >= 2, "the set-up leaves at least two doses to chart"
+    given[0].click()
+
+    def given_or_asked(d: WebDriver) -> str | bool:
+        if "Given: clonazepam" in d.find_element(By.ID, "mar-alert").text:
+            return "given"
+        confirm = d.find_elements(By.ID, "mar-confirm")
+        return "asked" if confirm and confirm[0].is_displayed() else False
+
+    if WebDriverWait(browser, WAIT).until(given_or_asked) == "asked":  # not yet due: confirm
+        browser.find_element(By.ID, "mar-confirm").click()
+    _text_appears(browser, "#mar-alert", "Given: clonazepam")
+    refuse = WebDriverWait(browser, WAIT).until(
+        lambda d: d.find_elements(
+            By.XPATH, "//tr[@data-status]//button[normalize-space()='Refused…']"
+        )
+    )
+    refuse[0].click()
+    wait_for(browser, "#mar-reason")
+    # The reason list has the focus when the dialog opens: type to find, Enter picks.
+    _keys(browser, "decl")
+    _text_appears(browser, "[role=option]", "Patient declined")
+    _keys(browser, Keys.ENTER)
+    WebDriverWait(browser, WAIT).until(
+        lambda d: d.find_element(By.ID, "mar-reason").get_attribute("value") == "Patient declined"
+    )
+    _keys(browser, Keys.TAB)
+    _keys(browser, "Wants to speak to the doctor first")
+    screenshot(browser, "round-6-refusal-reason")
+    browser.find_element(By.ID, "mar-confirm").click()
+    _text_appears(browser, "#mar-alert", "Refused: clonazepam")
+    _text_appears(browser, "#mar-table", "Patient declined: Wants to speak to the doctor first")
+    screenshot(browser, "round-7-mar")
+    with Session(live_server.engine) as session:
+        charted = session.exec(
+            select(DoseAdministration)
+            .where(DoseAdministration.admission_id == new_patient)
+            .order_by(col(DoseAdministration.id))
+        ).all()
+        assert [(d.status, d.reason_code) for d in charted] == [
+            ("given", None),
+            ("refused", "declined"),
+        ]
+        ciwa = session.exec(
+            select(WithdrawalAssessment).where(WithdrawalAssessment.admission_id == new_patient)
+        ).one()
+        assert ciwa.total == 13
+
+    # The board shows the new readings at once.
+    browser.get(live_server.url + "/")
+    wait_for(browser, ".ag-row")
+    browser.find_element(By.ID, "board-filter").send_keys(FAMILY)
+    _text_appears(browser, ".ag-center-cols-container .ag-row", "13 Mild")
+    row = _text_appears(browser, ".ag-center-cols-container .ag-row", FAMILY.upper())
+    assert "HR 88" in row.text and "128/82" in row.text
+    screenshot(browser, "round-8-board-after")
