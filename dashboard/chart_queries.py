@@ -32,6 +32,7 @@ from models.clinical.dose_timing import AdministrationFact, DoseStatus, dose_sta
 from models.clinical.drugs import format_mg
 from models.clinical.news2 import MEDIUM_TOTAL
 from models.clinical.taper import PlannedStep, pace_warnings, step_on
+from models.flags import REVIEW_RULE_BY_NAME
 from models.plans import stored_steps
 from models.tables import (
     Admission,
@@ -334,12 +335,14 @@ def _vitals_point(row: VitalSigns) -> VitalsPoint:
 
 
 def _flag_mark(row: Flag) -> FlagMark:
+    rule = REVIEW_RULE_BY_NAME.get(row.rule)
     return FlagMark(
         at=row.subject_at or row.raised_at,
         rule=row.rule,
         severity=row.severity,
         status=row.status,
         message=row.message,
+        label=rule.label if rule else "",
     )
 
 

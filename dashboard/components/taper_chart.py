@@ -87,6 +87,7 @@ class FlagMark:
     severity: str
     status: str
     message: str
+    label: str = ""  # the rule as staff know it; the rule name if empty
 
 
 @dataclass(frozen=True)
@@ -860,7 +861,7 @@ def flag_annotation(
     flag: FlagMark, local: Callable[[datetime], str], ciwa_y: str, *, row: int = 0
 ) -> dict[str, Any]:
     tone = LEVELS[FLAG_LEVEL.get(flag.severity, 1)]
-    label = flag.rule.replace("_", " ")
+    label = flag.label or flag.rule.replace("_", " ")
     if len(label) > FLAG_LABEL_MAX:
         label = label[: FLAG_LABEL_MAX - 1] + "…"
     return {

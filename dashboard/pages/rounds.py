@@ -25,6 +25,7 @@ from dashboard.theme import BAND_LABEL, BAND_LEVEL, FLAG_LEVEL, LEVELS, news2_le
 from models.audit import Actor
 from models.clinical.drugs import format_mg
 from models.errors import FieldError
+from models.flags import REVIEW_RULE_BY_NAME
 from models.plan_changes import MAX_HOLD_DAYS, on_open_hold
 from models.rounds import DECISION_LABELS, preview_decision, rounds_notes, sign_rounds_note
 from models.tables import RoundsNote, User, Ward
@@ -89,7 +90,12 @@ def suggestions(summary: RoundsSummary) -> list[Suggestion]:
     rules = {f.rule for f in summary.open_flags}
     known = [SUGGESTIONS[r] for r in SUGGESTION_ORDER if r in rules]
     unknown = sorted(rules - set(SUGGESTIONS))
-    return known + [Suggestion(None, f"Open flag: {r.replace('_', ' ')}", "") for r in unknown]
+    return known + [Suggestion(None, f"Open flag: {flag_label(r)}", "") for r in unknown]
+
+
+def flag_label(rule: str) -> str:
+    found = REVIEW_RULE_BY_NAME.get(rule)
+    return found.label if found else rule.replace("_", " ")
 
 
 # --- pieces -----------------------------------------------------------------------------------
@@ -213,7 +219,7 @@ def _flags_tile(summary: RoundsSummary) -> Any:
         return _tile("Open flags", [dmc.Text("None", size="sm")])
     shown = summary.open_flags[:4]
     chips = [
-        level_chip(f"⚑ {f.rule.replace('_', ' ')}", FLAG_LEVEL.get(f.severity, 1), title=f.message)
+        level_chip(f"⚑ {flag_label(f.rule)}", FLAG_LEVEL.get(f.severity, 1), title=f.message)
         for f in shown
     ]
     more = len(summary.open_flags) - len(shown)

@@ -331,3 +331,37 @@ def test_advance_refuses_a_second_change_the_same_day_and_an_ended_taper() -> No
         advance_steps(steps, on=date(2026, 3, 20))
     advanced = advance_steps(steps, on=date(2026, 3, 10))
     assert [s.start for s in advanced] == [date(2026, 3, 1), date(2026, 3, 8), date(2026, 3, 10)]
+
+
+def test_advancing_at_rounds_a_plan_on_hold_until_resumed_resumes_it(
+    engine: Engine, staff: dict[str, Actor], ward: Ward
+) -> None:
+    admission_id = _admitted_with_plan(engine, staff, ward)
+    doctor = staff["doctor1"]
+    with transaction(engine) as session:
+        apply_change(
+            session=session,
+            actor=doctor,
+            admission_id=admission_id,
+            change=PlanChange(kind="hold", reason="Pause", hold_days=None),
+            now=CHANGE_AT - timedelta(days=8),
+        )
+    with transaction(engine) as session:
+        note = sign_rounds_note(
+            session=session,
+            actor=doctor,
+            admission_id=admission_id,
+            decision="advance",
+            reason="Settled on the held dose",
+            now=CHANGE_AT,
+        )
+    with Session(engine) as session:
+        plan = active_plan(session, admission_id)
+        assert plan is not None and plan.id == note.plan_id
+        assert (plan.version, plan.change) == (3, "resume")
+        steps = stored_steps(session, plan)
+        # Held at 1.75 mg from 2 Mar for over a week: the next cut comes today.
+        assert [(s.start, s.daily_ug) for s in steps if s.start >= date(2026, 3, 10)][0] == (
+            date(2026, 3, 10),
+            {"clonazepam": 1500},
+        )
