@@ -162,7 +162,7 @@ def chart_block(admission_id: int, at: str | None = None) -> html.Section:
             dcc.Store(id="ov-refresh", data=None),
             dcc.Interval(id="ov-interval", interval=REFRESH_MS),
         ],
-        className="tw-card tw-chart-card",
+        className="tw-section-card tw-chart-card",
         id="ov-chart",
         **_data_admission(admission_id),
     )

@@ -159,12 +159,12 @@ def _top(value: int | None) -> str:
 
 def _tolerance_cells(tolerance: StepTolerance | None, margin: int) -> list[Any]:
     if tolerance is None:
-        return [dmc.TableTd("–", className="tw-num") for _ in range(4)]
+        return [dmc.TableTd("–", className="tw-number") for _ in range(4)]
     rise = "" if tolerance.rise is None else f"{tolerance.rise:+.0f}"
     before = f"{_mean(tolerance.before_mean)} ({_top(tolerance.before_max)})"
     after = f"{_mean(tolerance.after_mean)} ({_top(tolerance.after_max)})"
     return [
-        dmc.TableTd(f"{before} → {after}", className="tw-num"),
+        dmc.TableTd(f"{before} → {after}", className="tw-number"),
         dmc.TableTd(
             html.Span(
                 f"▲ {rise}" if tolerance.worse else rise or "–",
@@ -174,15 +174,15 @@ def _tolerance_cells(tolerance: StepTolerance | None, margin: int) -> list[Any]:
                     "(ward local policy)"
                 ),
             ),
-            className="tw-num",
+            className="tw-number",
         ),
         dmc.TableTd(
             str(tolerance.abnormal_vitals),
-            className="tw-num tw-worse" if tolerance.abnormal_vitals else "tw-num",
+            className="tw-number tw-worse" if tolerance.abnormal_vitals else "tw-number",
         ),
         dmc.TableTd(
             str(tolerance.missed_doses),
-            className="tw-num tw-worse" if tolerance.missed_doses else "tw-num",
+            className="tw-number tw-worse" if tolerance.missed_doses else "tw-number",
         ),
     ]
 
@@ -204,8 +204,10 @@ def steps_table(
     are in italics; with ``changed_from`` the steps a preview changes are highlighted."""
     current = max((s.start for s in steps if s.start <= today), default=None)
     head = [dmc.TableTh("Step"), dmc.TableTh("From"), dmc.TableTh("Kind")]
-    head += [dmc.TableTh(f"{d.capitalize()} mg/day", className="tw-num") for d in drugs]
-    head += [dmc.TableTh(html.Abbr("DE mg/day", title="Diazepam-equivalent"), className="tw-num")]
+    head += [dmc.TableTh(f"{d.capitalize()} mg/day", className="tw-number") for d in drugs]
+    head += [
+        dmc.TableTh(html.Abbr("DE mg/day", title="Diazepam-equivalent"), className="tw-number")
+    ]
     if tolerance is not None:
         span = f"{window_days} d"
         head += [
@@ -214,17 +216,17 @@ def steps_table(
                     f"CIWA-B {span} before → after",
                     title=f"Mean (maximum) CIWA-B in the {span} before the step and after it",
                 ),
-                className="tw-num",
+                className="tw-number",
             ),
-            dmc.TableTh("Change", className="tw-num"),
+            dmc.TableTh("Change", className="tw-number"),
             dmc.TableTh(
                 html.Abbr(
                     "Abn. vitals",
                     title="NEWS2 5 or more, or a single parameter scoring 3 (RCP 2017)",
                 ),
-                className="tw-num",
+                className="tw-number",
             ),
-            dmc.TableTh("Missed", className="tw-num"),
+            dmc.TableTh("Missed", className="tw-number"),
         ]
     head += [dmc.TableTh("Pace")]
     rows = []
@@ -248,11 +250,11 @@ def steps_table(
         ]
         cells += [
             dmc.TableTd(
-                format_mg(step.daily_ug[d]) if d in step.daily_ug else "–", className="tw-num"
+                format_mg(step.daily_ug[d]) if d in step.daily_ug else "–", className="tw-number"
             )
             for d in drugs
         ]
-        cells.append(dmc.TableTd(f"{step.diazepam_eq_mg:g}", className="tw-num"))
+        cells.append(dmc.TableTd(f"{step.diazepam_eq_mg:g}", className="tw-number"))
         if tolerance is not None:
             cells += _tolerance_cells(tolerance.get(step.index), margin)
         warning = warnings.get(step.index)
@@ -749,7 +751,7 @@ def panel(admission_id: int) -> Any:
             dcc.Store(id="pp-admission", data=admission_id),
             modal,
         ],
-        className="tw-card tw-plan-panel",
+        className="tw-section-card tw-plan-panel",
         id="plan-panel",
     )
 

@@ -93,11 +93,11 @@ def _steps_rows(steps: list[PlannedStep], drugs: tuple[str, ...], today: date) -
                     *[
                         html.Td(
                             format_mg(step.daily_ug[d]) if d in step.daily_ug else "–",
-                            className="tw-num",
+                            className="tw-number",
                         )
                         for d in drugs
                     ],
-                    html.Td(f"{step.diazepam_eq_mg:g}", className="tw-num"),
+                    html.Td(f"{step.diazepam_eq_mg:g}", className="tw-number"),
                     html.Td(
                         ", ".join(
                             f"{dose.time:%H:%M} {dose.drug} {format_mg(dose.ug)} mg"
@@ -257,7 +257,7 @@ def _mar_rows(entries: list[MarEntry], tz: ZoneInfo) -> list[Any]:
                     html.Td(f"{local:%a %d %b}"),
                     html.Td(f"{local:%H:%M}" if entry.scheduled_at else "PRN"),
                     html.Td(entry.drug),
-                    html.Td(format_mg(entry.dose_ug), className="tw-num"),
+                    html.Td(format_mg(entry.dose_ug), className="tw-number"),
                     html.Td(status + (f": {entry.reason}" if entry.reason else "")),
                     html.Td(done),
                     html.Td(""),
@@ -274,7 +274,7 @@ def _ciwa_grid() -> Any:
     rows = [
         html.Tr(
             [
-                html.Td(str(item.number), className="tw-num"),
+                html.Td(str(item.number), className="tw-number"),
                 html.Td(item.text),
                 html.Td("P" if item.rater == "patient" else "O"),
                 *[html.Td("", className="tw-print-cell") for _ in range(CIWA_COLUMNS)],

@@ -236,7 +236,7 @@ def suggestion_line(summary: RoundsSummary) -> Any:
     found = suggestions(summary)
     if not found:
         return dmc.Text(
-            "Review rules: nothing open since the last note.",
+            "Review rules: no open flags.",
             size="sm",
             c="dimmed",
             className="tw-suggestion",
@@ -313,7 +313,7 @@ def patient_card(summary: RoundsSummary, *, tz: ZoneInfo, now: datetime, can_sig
             ),
             suggestion_line(summary),
         ],
-        className=f"tw-rounds-card tw-card-level-{worst}",
+        className=f"tw-rounds-card tw-level-edge-{worst}",
         withBorder=True,
         p="md",
         id=f"rounds-card-{summary.admission_id}",
@@ -469,18 +469,20 @@ def review_content(admission_id: int, actor: Actor) -> Any:
             ]
         ),
         patient_overview.chart_block(admission_id),
-        html.Section(plan_table(admission_id, now), id="rd-plan", className="tw-card"),
+        html.Section(plan_table(admission_id, now), id="rd-plan", className="tw-section-card"),
     ]
     if actor.role == "physician":
         parts.append(
-            html.Section(decision_form(summary, ward=ward, today=today), className="tw-card")
+            html.Section(
+                decision_form(summary, ward=ward, today=today), className="tw-section-card"
+            )
         )
     else:
         parts.append(dmc.Text("Decisions are signed by a physician.", c="dimmed"))
     parts.append(
         html.Section(
             [dmc.Title("Rounds notes", order=4), html.Div(notes, id="rd-notes")],
-            className="tw-card",
+            className="tw-section-card",
         )
     )
     return dmc.Stack(parts, gap="md")
