@@ -104,6 +104,7 @@
       if (ev.key !== "Enter") return;
       var form = target.closest("[data-enter-saves]");
       if (!form || target.tagName === "BUTTON" || target.tagName === "TEXTAREA") return;
+      if (target.getAttribute("aria-expanded") === "true") return; // a list is open: Enter picks
       if (target.closest("[data-ciwa-item]")) return;
       var save = form.querySelector("[data-save-button]");
       if (save && !save.disabled) {

@@ -394,49 +394,57 @@ def reason_modal() -> dmc.Modal:
         title="Chart dose",
         opened=False,
         size="lg",
-        children=dmc.Stack(
-            [
-                html.Div(id="mar-modal-what", className="tw-banner-value"),
-                html.Div(
-                    [
-                        dmc.Select(
-                            id="mar-reason",
-                            label="Reason",
-                            description="Type to find it; Enter picks",
-                            data=[],
-                            size="md",
-                            searchable=True,
-                            selectFirstOptionOnChange=True,
-                            **{"data-autofocus": True},
-                        ),
-                        dmc.Textarea(
-                            id="mar-reason-text",
-                            label="Details (optional)",
-                            autosize=True,
-                            minRows=2,
-                            size="md",
-                        ),
-                    ],
-                    id="mar-reason-fields",
-                ),
-                dmc.TextInput(
-                    id="mar-modal-time",
-                    label="Time",
-                    placeholder="now",
-                    size="md",
-                    w=200,
-                    autoComplete="off",
-                ),
-                html.Div(id="mar-modal-message", className="tw-form-message", role="alert"),
-                dmc.Group(
-                    [
-                        dmc.Button("Cancel", id="mar-cancel", variant="default", size="md"),
-                        dmc.Button("Chart", id="mar-confirm", size="md"),
-                    ],
-                    justify="flex-end",
-                ),
-            ],
-            gap="sm",
+        children=html.Div(
+            dmc.Stack(
+                [
+                    html.Div(id="mar-modal-what", className="tw-banner-value"),
+                    html.Div(
+                        [
+                            dmc.Select(
+                                id="mar-reason",
+                                label="Reason",
+                                description="Type to find it; Enter picks it, Enter again charts",
+                                data=[],
+                                size="md",
+                                searchable=True,
+                                selectFirstOptionOnChange=True,
+                                **{"data-autofocus": True},
+                            ),
+                            dmc.Textarea(
+                                id="mar-reason-text",
+                                label="Details (optional)",
+                                autosize=True,
+                                minRows=2,
+                                size="md",
+                            ),
+                        ],
+                        id="mar-reason-fields",
+                    ),
+                    dmc.TextInput(
+                        id="mar-modal-time",
+                        label="Time",
+                        placeholder="now",
+                        size="md",
+                        w=200,
+                        autoComplete="off",
+                    ),
+                    html.Div(id="mar-modal-message", className="tw-form-message", role="alert"),
+                    dmc.Group(
+                        [
+                            dmc.Button("Cancel", id="mar-cancel", variant="default", size="md"),
+                            dmc.Button(
+                                "Chart",
+                                id="mar-confirm",
+                                size="md",
+                                **attrs(data_save_button="true"),
+                            ),
+                        ],
+                        justify="flex-end",
+                    ),
+                ],
+                gap="sm",
+            ),
+            **attrs(data_enter_saves="true"),
         ),
     )
 
