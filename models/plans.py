@@ -126,6 +126,7 @@ def save_plan_version(
         status="active",
         author_id=actor.user_id or 0,
         reason=reason.strip(),
+        created_at=now,
     )
     audited_insert(session, actor=actor, action=f"plan.{change}", record=plan)
     assert plan.id is not None
