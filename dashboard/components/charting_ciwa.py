@@ -260,7 +260,7 @@ def ciwa_table(
                     html.Td(level_chip(str(row.total), level)),
                     html.Td(BAND_LABEL.get(row.band, row.band)),
                     html.Td(_top_items(row.items), className="tw-mar-detail"),
-                    html.Td(names.get(row.charted_by, "")),
+                    html.Td(names.get(row.charted_by, ""), className="tw-who"),
                     html.Td(action, className="tw-keep"),
                 ],
                 className="tw-in-error" if row.entered_in_error else "",

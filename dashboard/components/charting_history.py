@@ -121,9 +121,9 @@ def history_table(
         html.Tr(
             [
                 html.Td(format_local(e.at, tz, now, always_day=True), className="tw-mar-when"),
-                html.Td(e.what),
+                html.Td(e.what, className="tw-nowrap"),
                 html.Td(e.detail),
-                html.Td(names.get(e.charted_by, "")),
+                html.Td(names.get(e.charted_by, ""), className="tw-who"),
                 html.Td(e.error_note, className="tw-keep tw-mar-error-note"),
             ],
             className="tw-in-error" if e.in_error else "",

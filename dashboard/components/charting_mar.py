@@ -283,7 +283,7 @@ def prn_table(
                     html.Td(format_local(dose.administered_at, tz, now), className="tw-mar-when"),
                     html.Td(f"{dose.drug} {format_mg(dose.dose_ug)} mg"),
                     html.Td(dose.reason_text or ""),
-                    html.Td(names.get(dose.charted_by, "")),
+                    html.Td(names.get(dose.charted_by, ""), className="tw-who"),
                     html.Td(action, className="tw-keep"),
                 ],
                 className="tw-in-error" if dose.entered_in_error else "",

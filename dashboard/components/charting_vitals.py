@@ -420,7 +420,7 @@ def _vitals_row(
             cell("consciousness", v.consciousness),
             cell("temperature_c", f"{v.temperature_c:.1f}"),
             html.Td(level_chip(str(v.news2_total), level)),
-            html.Td(names.get(v.charted_by, "")),
+            html.Td(names.get(v.charted_by, ""), className="tw-who"),
             html.Td(action, className="tw-keep"),
         ],
         className="tw-in-error" if v.entered_in_error else "",

@@ -63,14 +63,14 @@ def _age(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def _item(label: str, value: Any, item_id: str | None = None) -> html.Div:
+def _item(label: str, value: Any, item_id: str | None = None, grow: bool = False) -> html.Div:
     value_kwargs: dict[str, Any] = {"id": item_id} if item_id else {}
     return html.Div(
         [
             html.Span(label, className="tw-banner-label"),
             html.Span(value, className="tw-banner-value", **value_kwargs),
         ],
-        className="tw-banner-item",
+        className="tw-banner-item tw-banner-grow" if grow else "tw-banner-item",
     )
 
 
@@ -94,7 +94,7 @@ def banner(header: PatientHeader, now: datetime) -> list[Any]:
             [
                 f"{drugs}/day",
                 html.Span(
-                    f" ≈ diazepam {header.today.diazepam_eq_mg:.3g} mg", className="tw-banner-sub"
+                    f"≈ diazepam {header.today.diazepam_eq_mg:.3g} mg", className="tw-banner-sub"
                 ),
             ]
         )
@@ -108,8 +108,8 @@ def banner(header: PatientHeader, now: datetime) -> list[Any]:
         _item("Age", f"{_age(patient.birth_date, today)} · {patient.sex}"),
         _item("Bed", adm.bed, "banner-bed"),
         _item("Day of stay", str(day), "banner-day"),
-        _item("Today's dose", dose, "banner-dose"),
         _item("Attending", header.attending),
+        _item("Today's dose", dose, "banner-dose", grow=True),
     ]
 
 
