@@ -86,7 +86,7 @@ COLUMNS: list[dict[str, Any]] = [
     {
         "field": "bed",
         "headerName": "Bed",
-        "width": 68,
+        "width": 76,
         "filter": False,
         "comparator": {"function": "TwBedOrder"},
     },
@@ -94,7 +94,7 @@ COLUMNS: list[dict[str, Any]] = [
         "field": "name",
         "headerName": "Patient",
         "flex": 2,
-        "minWidth": 180,
+        "minWidth": 172,
         **_stack("name", "patient_sub"),
         "tooltipField": "name",
     },
