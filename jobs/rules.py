@@ -25,17 +25,20 @@ from sqlalchemy import (
     ColumnElement,
     Executable,
     Row,
-    ScalarSelect,
     Select,
+    String,
     and_,
     case,
+    cast,
     exists,
     false,
     func,
     literal,
     null,
     or_,
+    outerjoin,
     select,
+    true,
 )
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.selectable import CTE
@@ -50,6 +53,7 @@ from models.flags import REVIEW_RULE_BY_NAME, ReviewRule
 from models.tables import (
     Admission,
     DoseAdministration,
+    Flag,
     ScheduledDose,
     TaperPlan,
     TaperStep,
@@ -75,6 +79,10 @@ STEP_MIN_READINGS = 2
 # Steps that change what the patient takes; after a hold or a go-back the physician has acted.
 CHANGING_STEP_KINDS = ("cut", "final", "crossover")
 SKIPPED_STATUSES = ("held", "refused", "not_given")
+# A hold or refusal is raised for review when charted within this span; an older one stays
+# listed only while its flag is open, so a new ward's history does not flood the queue
+# (local policy).
+SKIPPED_REVIEW_SPAN = timedelta(hours=48)
 
 
 @dataclass(frozen=True)
@@ -146,37 +154,63 @@ def _minutes(minutes: int) -> str:
     return f"{minutes} min"
 
 
-def _latest_id(model: Any, *, offset: int = 0, ciwa_b: bool = False) -> ScalarSelect[Any]:
-    """The id of an admission's latest valid reading of ``model`` (``offset`` 1: the one
-    before; ``ciwa_b``: CIWA-B scores only), correlated with the outer query's Admission."""
-    row = aliased(model)
+def _reading_conditions(row: Any, *, ciwa_b: bool) -> list[ColumnElement[bool]]:
     conditions = [col(row.admission_id) == col(Admission.id), _valid(row.entered_in_error)]
     if ciwa_b:
         conditions.append(_is_ciwa_b(row))
-    return (
-        select(col(row.id))
-        .where(*conditions)
-        .order_by(col(row.taken_at).desc(), col(row.id).desc())
-        .limit(1)
-        .offset(offset)
-        .correlate(Admission)
-        .scalar_subquery()
-    )
+    return conditions
 
 
-def _latest_readings(model: Any, name: str, *, ciwa_b: bool = False, previous: bool = False) -> CTE:
-    """Each admitted patient (admission time, ward) with the ids of its latest valid reading of
-    ``model`` and, with ``previous``, the one before: found through the (admission_id,
-    taken_at) index once per patient, then joined by primary key."""
-    columns = [
+def _latest_readings(
+    session: Session,
+    model: Any,
+    fields: tuple[str, ...],
+    *,
+    ciwa_b: bool = False,
+    previous: bool = False,
+) -> CTE:
+    """Each admitted patient (``admission_id``, ``admitted_at``, ``ward_id``) with ``fields``
+    of its latest valid reading of ``model`` as ``latest_<field>`` and, with ``previous``, of
+    the one before as ``previous_<field>`` (NULL when there is none). Each is found by walking
+    the (admission_id, taken_at) index backwards once per patient: a LATERAL subquery on
+    PostgreSQL; on SQLite a correlated id lookup joined by primary key (no LATERAL there)."""
+    columns: list[Any] = [
         col(Admission.id).label("admission_id"),
         col(Admission.admitted_at).label("admitted_at"),
         col(Admission.ward_id).label("ward_id"),
-        _latest_id(model, ciwa_b=ciwa_b).label("latest_id"),
     ]
-    if previous:
-        columns.append(_latest_id(model, offset=1, ciwa_b=ciwa_b).label("previous_id"))
-    return _materialized(select(*columns).where(ADMITTED), name)
+    source: Any = Admission
+    lateral = session.connection().dialect.name == "postgresql"
+    for offset, prefix in ((0, "latest"), (1, "previous"))[: 2 if previous else 1]:
+        row = aliased(model, name=f"{prefix}_row")
+        if lateral:
+            reading = (
+                select(*(col(getattr(row, f)).label(f) for f in fields))
+                .where(*_reading_conditions(row, ciwa_b=ciwa_b))
+                .order_by(col(row.taken_at).desc())
+                .limit(1)
+                .offset(offset)
+                .correlate(Admission)
+                .lateral(f"{prefix}_reading")
+            )
+            source = outerjoin(source, reading, true())
+            columns += [reading.c[f].label(f"{prefix}_{f}") for f in fields]
+        else:
+            found = aliased(model, name=f"{prefix}_found")
+            reading_id = (
+                select(col(found.id))
+                .where(*_reading_conditions(found, ciwa_b=ciwa_b))
+                .order_by(col(found.taken_at).desc())
+                .limit(1)
+                .offset(offset)
+                .correlate(Admission)
+                .scalar_subquery()
+            )
+            source = outerjoin(source, row, col(row.id) == reading_id)
+            columns += [col(getattr(row, f)).label(f"{prefix}_{f}") for f in fields]
+    return _materialized(
+        select(*columns).select_from(source).where(ADMITTED), f"{model.__tablename__}_latest"
+    )
 
 
 def _is_ciwa_b(model: Any) -> ColumnElement[bool]:
@@ -253,8 +287,15 @@ def missed_dose_rule(session: Session, now: datetime) -> list[Finding]:
 def dose_skipped_rule(session: Session, now: datetime) -> list[Finding]:
     """A scheduled dose charted held, refused or not given, for review: skipped doses worsen
     withdrawal [S23]; for critical medicines one refused dose counts as missed [S41]. A hold is
-    a clinical decision (low); a refusal or omission moderate (local policy)."""
+    a clinical decision (low); a refusal or omission moderate; raised when charted within
+    SKIPPED_REVIEW_SPAN (local policy)."""
     da, sd = DoseAdministration, ScheduledDose
+    flagged = exists().where(
+        col(Flag.admission_id) == col(da.admission_id),
+        col(Flag.rule) == "dose_skipped",
+        col(Flag.status) != "resolved",
+        col(Flag.subject) == literal("administration:") + cast(col(da.id), String),
+    )
     rows = _rows(
         session,
         select(
@@ -278,6 +319,7 @@ def dose_skipped_rule(session: Session, now: datetime) -> list[Finding]:
             col(da.status).in_(SKIPPED_STATUSES),
             col(da.prn).is_(False),
             _valid(da.entered_in_error),
+            or_(col(da.charted_at) >= now - SKIPPED_REVIEW_SPAN, flagged),
         ),
     )
     findings = []
@@ -310,27 +352,24 @@ def assessment_overdue_rule(session: Session, now: datetime) -> list[Finding]:
     from admission; the shorter interval applies while the last band was moderate or worse.
     Intervals are local policy modelled on the alcohol order set (q4h; q1-2h when >= moderate)
     [S10][S56]. Overdue by a second interval raises the severity (local policy)."""
-    readings = _latest_readings(WithdrawalAssessment, "latest_readings", ciwa_b=True)
-    latest = aliased(WithdrawalAssessment, name="latest")
-    shortened = _band_level(col(latest.band)) >= MODERATE
+    readings = _latest_readings(session, WithdrawalAssessment, ("taken_at", "band"), ciwa_b=True)
+    shortened = _band_level(readings.c.latest_band) >= MODERATE
     interval = case(
         (shortened, col(Ward.reassess_interval_moderate_min)),
         else_=col(Ward.reassess_interval_min),
     )
-    last_at = func.coalesce(col(latest.taken_at), readings.c.admitted_at)
+    last_at = func.coalesce(readings.c.latest_taken_at, readings.c.admitted_at)
     rows = _rows(
         session,
         select(
-            readings.c.admission_id.label("admission_id"),
-            readings.c.admitted_at.label("admitted_at"),
-            col(latest.taken_at).label("taken_at"),
+            readings.c.admission_id,
+            readings.c.admitted_at,
+            readings.c.latest_taken_at.label("taken_at"),
             shortened.label("shortened"),
             interval.label("interval"),
             col(Ward.timezone).label("timezone"),
         )
-        .select_from(readings)
         .join(Ward, col(Ward.id) == readings.c.ward_id)
-        .outerjoin(latest, col(latest.id) == readings.c.latest_id)
         .where(last_at < _before_now(now, interval)),
     )
     findings = []
@@ -360,9 +399,13 @@ def worsening_rule(session: Session, now: datetime) -> list[Finding]:
     or is at least ``worsening_points`` above the lowest score of the ``worsening_hours``
     before it. No published delta rule exists (CLINICAL.md section 6): local policy, the ward's
     parameters (defaults +10 points in 24 h). Severe or very severe: high."""
-    readings = _latest_readings(WithdrawalAssessment, "latest_readings", ciwa_b=True, previous=True)
-    latest = aliased(WithdrawalAssessment, name="latest")
-    previous = aliased(WithdrawalAssessment, name="previous")
+    readings = _latest_readings(
+        session,
+        WithdrawalAssessment,
+        ("taken_at", "charted_at", "total", "band"),
+        ciwa_b=True,
+        previous=True,
+    )
     earlier = aliased(WithdrawalAssessment, name="earlier")
     window_low = (
         select(func.min(col(earlier.total)))
@@ -370,31 +413,29 @@ def worsening_rule(session: Session, now: datetime) -> list[Finding]:
             col(earlier.admission_id) == readings.c.admission_id,
             _is_ciwa_b(earlier),
             _valid(earlier.entered_in_error),
-            col(earlier.taken_at) < col(latest.taken_at),
+            col(earlier.taken_at) < readings.c.latest_taken_at,
             col(earlier.taken_at)
-            >= shift_seconds(col(latest.taken_at), -col(Ward.worsening_hours) * 3600),
+            >= shift_seconds(readings.c.latest_taken_at, -col(Ward.worsening_hours) * 3600),
         )
-        .correlate(readings, latest, Ward)
+        .correlate(readings, Ward)
         .scalar_subquery()
     )
     # Each admitted patient's latest score, the one before and the window's lowest, once.
     scores = _materialized(
         select(
             readings.c.admission_id,
-            col(latest.total).label("total"),
-            col(latest.band).label("band"),
-            col(latest.taken_at).label("taken_at"),
-            col(latest.charted_at).label("charted_at"),
-            col(previous.band).label("previous_band"),
+            readings.c.latest_total.label("total"),
+            readings.c.latest_band.label("band"),
+            readings.c.latest_taken_at.label("taken_at"),
+            readings.c.latest_charted_at.label("charted_at"),
+            readings.c.previous_band,
             window_low.label("window_low"),
             col(Ward.timezone).label("timezone"),
             col(Ward.worsening_hours).label("hours"),
             col(Ward.worsening_points).label("points"),
         )
-        .select_from(readings)
         .join(Ward, col(Ward.id) == readings.c.ward_id)
-        .join(latest, col(latest.id) == readings.c.latest_id)
-        .outerjoin(previous, col(previous.id) == readings.c.previous_id),
+        .where(readings.c.latest_taken_at.is_not(None)),
         "latest_scores",
     )
     band_rise = and_(
@@ -541,28 +582,30 @@ def step_not_tolerated_rule(session: Session, now: datetime) -> list[Finding]:
 # --- vital signs -----------------------------------------------------------------------------
 
 
-def _news2_urgent(vitals: Any) -> ColumnElement[bool]:
-    return or_(col(vitals.news2_total) >= MEDIUM_TOTAL, col(vitals.news2_any_three).is_(True))
+def _news2_urgent(readings: CTE) -> ColumnElement[bool]:
+    return or_(
+        readings.c.latest_news2_total >= MEDIUM_TOTAL,
+        readings.c.latest_news2_any_three.is_(True),
+    )
 
 
 def news2_rule(session: Session, now: datetime) -> list[Finding]:
     """The latest NEWS2: 5 or more, or any single parameter scoring 3, calls for urgent review
     (high); 7 or more for an emergency response (emergency) [S35]."""
-    readings = _latest_readings(VitalSigns, "latest_readings")
-    latest = aliased(VitalSigns, name="latest")
+    readings = _latest_readings(
+        session, VitalSigns, ("taken_at", "charted_at", "news2_total", "news2_any_three")
+    )
     rows = _rows(
         session,
         select(
-            readings.c.admission_id.label("admission_id"),
-            col(latest.news2_total).label("news2_total"),
-            col(latest.taken_at).label("taken_at"),
-            col(latest.charted_at).label("charted_at"),
+            readings.c.admission_id,
+            readings.c.latest_news2_total.label("news2_total"),
+            readings.c.latest_taken_at.label("taken_at"),
+            readings.c.latest_charted_at.label("charted_at"),
             col(Ward.timezone).label("timezone"),
         )
-        .select_from(readings)
         .join(Ward, col(Ward.id) == readings.c.ward_id)
-        .join(latest, col(latest.id) == readings.c.latest_id)
-        .where(_news2_urgent(latest)),
+        .where(_news2_urgent(readings)),
     )
     findings = []
     for row in rows:
@@ -590,25 +633,22 @@ def vitals_overdue_rule(session: Session, now: datetime) -> list[Finding]:
     """No valid vital signs within the ward's interval (local policy, default 4 h after NEWS2
     1-4: obs at least 4-6 hourly [S35]), or within an hour while the last NEWS2 was urgent
     (obs at least hourly [S35]; high)."""
-    readings = _latest_readings(VitalSigns, "latest_readings")
-    latest = aliased(VitalSigns, name="latest")
-    hourly = func.coalesce(_news2_urgent(latest), false())
+    readings = _latest_readings(session, VitalSigns, ("taken_at", "news2_total", "news2_any_three"))
+    hourly = func.coalesce(_news2_urgent(readings), false())
     hour = int(NEWS2_HOURLY_OBS.total_seconds() // 60)
     interval = case((hourly, literal(hour)), else_=col(Ward.vitals_interval_min))
-    last_at = func.coalesce(col(latest.taken_at), readings.c.admitted_at)
+    last_at = func.coalesce(readings.c.latest_taken_at, readings.c.admitted_at)
     rows = _rows(
         session,
         select(
-            readings.c.admission_id.label("admission_id"),
-            readings.c.admitted_at.label("admitted_at"),
-            col(latest.taken_at).label("taken_at"),
+            readings.c.admission_id,
+            readings.c.admitted_at,
+            readings.c.latest_taken_at.label("taken_at"),
             hourly.label("hourly"),
             interval.label("interval"),
             col(Ward.timezone).label("timezone"),
         )
-        .select_from(readings)
         .join(Ward, col(Ward.id) == readings.c.ward_id)
-        .outerjoin(latest, col(latest.id) == readings.c.latest_id)
         .where(last_at < _before_now(now, interval)),
     )
     findings = []

@@ -86,8 +86,13 @@ def _sqlite_midnight(day: str | None, days: int | None, tz: str | None) -> str |
 
 
 def prepare_connection(session: Session) -> None:
-    """Register the SQLite implementations on the session's connection (no-op elsewhere)."""
+    """Ready the session's connection for the review rules: on SQLite register the Python
+    implementations; on PostgreSQL turn JIT compilation off for this transaction (the rules'
+    queries run in tens of milliseconds; compiling them would cost more than it saves)."""
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL jit = off")
+        return
     if connection.dialect.name != "sqlite":
         return
     raw = connection.connection.driver_connection

@@ -140,6 +140,20 @@ def test_a_refusal_marked_in_error_clears_its_flag(ward7: Ward7) -> None:
     assert len(ward7.flags("missed_dose")) == 1
 
 
+def test_only_recent_refusals_are_raised_and_open_ones_stay_until_reviewed(
+    ward7: Ward7,
+) -> None:
+    patient = ward7.admit(at=T0 - timedelta(days=4))
+    old = ward7.chart(ward7.dose(patient, T0 - 72 * H), "refused", T0 - 72 * H, "declined")
+    recent = ward7.chart(ward7.dose(patient, T0 - 24 * H), "refused", T0 - 24 * H, "declined")
+    ward7.scan(T0)
+    assert {f.subject for f in ward7.flags("dose_skipped")} == {f"administration:{recent}"}
+    ward7.scan(T0 + 30 * H)  # the recent refusal is now older than 48 h: its flag stays open
+    assert {f.subject for f in ward7.flags("dose_skipped")} == {f"administration:{recent}"}
+    ever = {f.subject for f in ward7.flags("dose_skipped", unresolved=False)}
+    assert f"administration:{old}" not in ever
+
+
 # --- assessment overdue ----------------------------------------------------------------------
 
 
