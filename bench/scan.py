@@ -13,6 +13,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from bench.data import BACKENDS, WardShape, bench_database, load_ward, postgres_problem
 from jobs.rules import RULES
@@ -25,8 +26,7 @@ BEDS_PER_WARD = 40
 def shape_for(admissions: int) -> WardShape:
     """40-bed wards three days into their stay, observed 4-hourly (as the T4 target)."""
     wards = max(1, admissions // BEDS_PER_WARD)
-    return WardShape(wards=wards, beds=BEDS_PER_WARD, days=3, vitals_hours=4, ciwa_hours=4,
-                     staff=0)
+    return WardShape(wards=wards, beds=BEDS_PER_WARD, days=3, vitals_hours=4, ciwa_hours=4, staff=0)
 
 
 def _median_ms(call: Callable[[], object], runs: int) -> float:
@@ -53,8 +53,7 @@ def bench_size(backend: str, admissions: int, runs: int) -> list[str]:
             first_ms = (time.perf_counter() - start) * 1000
             steady = _median_ms(lambda: run_scan(engine, now=now), runs)
             per_rule = {
-                rule.name: _median_ms(lambda rule=rule: scan_rule(engine, rule, now), runs)
-                for rule in RULES
+                rule.name: _median_ms(partial(scan_rule, engine, rule, now), runs) for rule in RULES
             }
         finally:
             engine.dispose()
