@@ -141,7 +141,7 @@ def _scan_timings(url: str, shape: WardShape, runs: int) -> tuple[Timing, Timing
     now = loaded.now
     try:
         first = time_calls(lambda: run_scan(engine, now=now), runs=1, warmup=0)
-        scan = time_calls(lambda: run_scan(engine, now=now), runs=runs, warmup=1)
+        scan = time_calls(lambda: run_scan(engine, now=now), runs=runs, warmup=0)
         raw = sql.Raw(engine)
         try:
             due = now - timedelta(minutes=60)

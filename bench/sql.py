@@ -28,7 +28,11 @@ class Raw:
         self.connection.close()
 
     def sql(self, statement: str) -> str:
-        return statement if self.sqlite else _PARAM.sub(r"%(\1)s", statement)
+        """SQLite stores booleans as 0/1 and its planner matches a partial index's predicate
+        (``entered_in_error = 0``) only as written; psycopg takes ``%(name)s`` parameters."""
+        if self.sqlite:
+            return statement.replace("= false", "= 0")
+        return _PARAM.sub(r"%(\1)s", statement)
 
     def value(self, value: Any) -> Any:
         """As the app's column types store it (SQLite: naive UTC text, 0/1)."""

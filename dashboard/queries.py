@@ -101,10 +101,17 @@ def _ward_admissions(ward_id: int) -> AdmissionIds:
 
 
 def todays_doses(session: Session, admission_ids: AdmissionIds, day: date) -> dict[int, TodaysDose]:
-    """Each admission's active-plan step in force on ``day`` (one query)."""
+    """Each admission's active-plan step in force on ``day`` (one query). The step numbers
+    are grouped over these admissions' active plans only, so a ward's board does not read
+    every plan of the hospital."""
     current = (
         select(TaperStep.plan_id, func.max(TaperStep.step_index).label("step_index"))
-        .where(TaperStep.start_date <= day)
+        .join(TaperPlan, col(TaperPlan.id) == col(TaperStep.plan_id))
+        .where(
+            TaperStep.start_date <= day,
+            col(TaperPlan.status) == "active",
+            col(TaperPlan.admission_id).in_(admission_ids),
+        )
         .group_by(col(TaperStep.plan_id))
         .subquery()
     )
@@ -261,10 +268,7 @@ def ward_board(
     ).all()
     ciwa_ids = [i for row in admitted for i in (row[2], row[3]) if i is not None]
     vitals_ids = [row[4] for row in admitted if row[4] is not None]
-    scores = {
-        a.id: Score(a.taken_at, a.total, a.band)
-        for a in _by_ids(session, WithdrawalAssessment, ciwa_ids)
-    }
+    scores = _scores_by_id(session, ciwa_ids)
     vitals = {v.id: v for v in _by_ids(session, VitalSigns, vitals_ids)}
     today = now.astimezone(ZoneInfo(ward.timezone)).date()
     doses_today = todays_doses(session, ward_ids, today)
@@ -294,6 +298,19 @@ def ward_board(
             )
         )
     return entries
+
+
+def _scores_by_id(session: Session, ids: Sequence[int]) -> dict[int | None, Score]:
+    """The scores only: loading whole assessments would parse every item list (JSON)."""
+    if not ids:
+        return {}
+    wa = WithdrawalAssessment
+    rows = session.execute(
+        sa_select(col(wa.id), col(wa.taken_at), col(wa.total), col(wa.band)).where(
+            col(wa.id).in_(ids)
+        )
+    ).all()
+    return {row_id: Score(taken_at, total, band) for row_id, taken_at, total, band in rows}
 
 
 _Entry = TypeVar("_Entry", VitalSigns, WithdrawalAssessment)
