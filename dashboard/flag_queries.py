@@ -45,6 +45,12 @@ class QueueFlag:
         rule = REVIEW_RULE_BY_NAME.get(self.rule)
         return rule.label if rule is not None else self.rule.replace("_", " ").capitalize()
 
+    @property
+    def rule_source(self) -> str:
+        """Where the rule comes from (CLINICAL.md source ids), or that it is local policy."""
+        rule = REVIEW_RULE_BY_NAME.get(self.rule)
+        return rule.source if rule is not None else ""
+
 
 @dataclass(frozen=True)
 class QueuePatient:

@@ -190,7 +190,9 @@ def flag_line(flag: QueueFlag, tz: tzinfo, now: datetime, can_act: bool) -> html
     return html.Div(
         [
             level_chip(SEVERITY_LABEL.get(flag.severity, flag.severity), flag.level),
-            html.Span(flag.rule_label, className="tw-queue-rule"),
+            html.Span(
+                flag.rule_label, className="tw-queue-rule", title=f"Source: {flag.rule_source}"
+            ),
             html.Div(
                 [
                     html.Span(flag.message, className="tw-queue-message", title=flag.message),
