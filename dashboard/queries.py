@@ -353,7 +353,8 @@ def patient_header(session: Session, admission_id: int, now: datetime) -> Patien
         )
     ).first()
     ids = sa_select(col(Admission.id)).where(col(Admission.id) == admission_id)
-    day = now.astimezone(ZoneInfo(ward.timezone)).date()
+    # A discharged patient's dose is the one in force on the day of discharge.
+    day = (admission.discharged_at or now).astimezone(ZoneInfo(ward.timezone)).date()
     return PatientHeader(
         admission=admission,
         patient=patient,

@@ -109,7 +109,12 @@ def banner(header: PatientHeader, now: datetime) -> list[Any]:
         _item("Bed", adm.bed, "banner-bed"),
         _item("Day of stay", str(day), "banner-day"),
         _item("Attending", header.attending),
-        _item("Today's dose", dose, "banner-dose", grow=True),
+        _item(
+            "Dose at discharge" if adm.discharged_at else "Today's dose",
+            dose,
+            "banner-dose",
+            grow=True,
+        ),
     ]
 
 
