@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import shutil
 import socket
 import sys
@@ -105,6 +106,7 @@ def _demo_server() -> Iterator[tuple[str, Engine]]:
     from models.settings import Settings
     from seed_data.demo import seed_demo
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log in the report
     with tempfile.TemporaryDirectory(prefix="tw-effort-") as folder:
         url = f"sqlite:///{Path(folder) / 'demo.db'}"
         engine = make_engine(url)
