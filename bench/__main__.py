@@ -181,6 +181,29 @@ def table(results: Sequence[Result]) -> str:
     return "\n".join(out)
 
 
+def markdown(rows: Sequence[dict[str, object]]) -> str:
+    """bench/results.json as the README's table."""
+    lines = [
+        "| target | check | backend | median ms | p95 ms | baseline | ratio | measured | limit | |",
+        "|---|---|---|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for r in rows:
+        unit = str(r["unit"])
+
+        def cell(key: str, suffix: str = "", r: dict[str, object] = r) -> str:
+            value = r.get(key)
+            return f"{_fmt(float(value), suffix)}" if isinstance(value, int | float) else ""
+
+        measured = f"{cell('measured', unit)} {'' if unit == 'x' else unit}".strip()
+        limit = f"{cell('limit', unit)} {'' if unit == 'x' else unit}".strip()
+        lines.append(
+            f"| {r['target']} | {r['check']} | {r['backend']} | {cell('median')} | "
+            f"{cell('p95')} | {cell('baseline')} | {cell('ratio', 'x')} | {measured} | "
+            f"{limit} | {'pass' if r['pass'] else '**FAIL**'} |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default=",".join(BACKENDS))
@@ -188,7 +211,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer runs (a smoke run)")
     parser.add_argument("--seconds", type=float, default=60.0, help="T5 load duration")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--markdown", action="store_true", help="print --output's table as markdown, run nothing"
+    )
     args = parser.parse_args(argv)
+    if args.markdown:
+        print(markdown(json.loads(args.output.read_text())))
+        return 0
     targets = {t.strip().upper() for t in args.targets.split(",") if t.strip()}
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     started = time.monotonic()
