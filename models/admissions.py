@@ -129,9 +129,8 @@ def admit(
         baseline_drug=drug,
         baseline_daily_ug=daily_ug,
     )
-    try:
-        with session.begin_nested():
-            audited_insert(session, actor=actor, action="admission.create", record=admission)
+    try:  # no savepoint needed: the refusal rolls the whole unit of work back
+        audited_insert(session, actor=actor, action="admission.create", record=admission)
     except IntegrityError as exc:
         # Another admission took the bed (or admitted the patient) since the checks above.
         text = str(exc.orig)

@@ -125,9 +125,8 @@ def record_vitals(
         charted_by=actor.user_id or 0,
         external_id=external_id,
     )
-    try:
-        with session.begin_nested():
-            audited_insert(session, actor=actor, action="vitals.record", record=row)
+    try:  # no savepoint needed: the refusal rolls the whole unit of work back
+        audited_insert(session, actor=actor, action="vitals.record", record=row)
     except IntegrityError as exc:
         raise _refused_by_database(exc) from None
     return row
