@@ -376,19 +376,20 @@ def assessment_overdue_rule(session: Session, now: datetime) -> list[Finding]:
     for row in rows:
         due = (row.taken_at or row.admitted_at) + timedelta(minutes=row.interval)
         since = f"since {_when(row.taken_at, row.timezone)}" if row.taken_at else "since admission"
-        late_twice = now >= due + timedelta(minutes=row.interval)
+        late_twice = due + timedelta(minutes=row.interval)
         findings.append(
             Finding(
                 admission_id=row.admission_id,
                 subject="admission",
-                severity="high" if late_twice or row.shortened else "moderate",
+                severity="high" if now >= late_twice or row.shortened else "moderate",
                 message=(
                     f"No CIWA-B {since}; due {_when(due, row.timezone)} (every "
                     f"{_minutes(row.interval)}"
                     + (" while moderate or worse)" if row.shortened else ")")
                 ),
                 subject_at=due,
-                evidence_at=due,
+                # Overdue by a second interval is new evidence: a reminder after a review.
+                evidence_at=late_twice if now >= late_twice else due,
             )
         )
     return findings
@@ -632,7 +633,7 @@ def news2_rule(session: Session, now: datetime) -> list[Finding]:
 def vitals_overdue_rule(session: Session, now: datetime) -> list[Finding]:
     """No valid vital signs within the ward's interval (local policy, default 4 h after NEWS2
     1-4: obs at least 4-6 hourly [S35]), or within an hour while the last NEWS2 was urgent
-    (obs at least hourly [S35]; high)."""
+    (obs at least hourly [S35]; high). Overdue by a second interval: moderate (local policy)."""
     readings = _latest_readings(session, VitalSigns, ("taken_at", "news2_total", "news2_any_three"))
     hourly = func.coalesce(_news2_urgent(readings), false())
     hour = int(NEWS2_HOURLY_OBS.total_seconds() // 60)
@@ -656,14 +657,19 @@ def vitals_overdue_rule(session: Session, now: datetime) -> list[Finding]:
         due = (row.taken_at or row.admitted_at) + timedelta(minutes=row.interval)
         since = f"since {_when(row.taken_at, row.timezone)}" if row.taken_at else "since admission"
         every = "hourly while NEWS2 is urgent" if row.hourly else f"every {_minutes(row.interval)}"
+        late_twice = due + timedelta(minutes=row.interval)
+        if row.hourly:
+            severity = "high"
+        else:
+            severity = "moderate" if now >= late_twice else "low"
         findings.append(
             Finding(
                 admission_id=row.admission_id,
                 subject="admission",
-                severity="high" if row.hourly else "low",
+                severity=severity,
                 message=f"No vital signs {since}; due {_when(due, row.timezone)} ({every})",
                 subject_at=due,
-                evidence_at=due,
+                evidence_at=late_twice if now >= late_twice else due,
             )
         )
     return findings

@@ -196,3 +196,26 @@ def test_the_database_refuses_a_second_unresolved_flag(ward7: Ward7) -> None:
 def test_a_scan_of_a_database_without_wards_runs_cleanly(engine: Engine) -> None:
     report = run_scan(engine, now=T0)
     assert report.errors == [] and report.changes == []
+
+
+def test_an_overdue_flag_resolved_by_staff_returns_when_a_second_interval_passes(
+    ward7: Ward7,
+) -> None:
+    patient = ward7.admit(at=T0)
+    ward7.ciwa(patient, T0, 5)
+    ward7.scan(T0 + 4 * H + M)
+    [flag] = ward7.flags("assessment_overdue")
+    assert flag.severity == "moderate"
+    with transaction(ward7.engine) as session:
+        resolve_flag(
+            session=session,
+            actor=ward7.nurse,
+            flag_id=flag.id or 0,
+            note="Asleep; will score at 06:00",
+            now=T0 + 5 * H,
+        )
+    ward7.scan(T0 + 7 * H)
+    assert ward7.flags("assessment_overdue") == []
+    ward7.scan(T0 + 8 * H + M)  # no CIWA-B for two intervals: reminded, more urgently
+    [again] = ward7.flags("assessment_overdue")
+    assert again.id != flag.id and again.severity == "high"

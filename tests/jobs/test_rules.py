@@ -361,8 +361,10 @@ def test_vitals_overdue_after_the_interval_or_an_hour_when_urgent(ward7: Ward7) 
     ward7.scan(T0 + 4 * H + M)
     flags = {f.admission_id: f for f in ward7.flags("vitals_overdue")}
     assert set(flags) == {calm, urgent} and flags[calm].severity == "low"
-    ward7.vitals(calm, T0 + 4 * H + 2 * M, NORMAL)
-    ward7.scan(T0 + 4 * H + 3 * M)
+    ward7.scan(T0 + 8 * H + M)  # a second interval without vitals
+    assert {f.admission_id: f.severity for f in ward7.flags("vitals_overdue")}[calm] == "moderate"
+    ward7.vitals(calm, T0 + 8 * H + 2 * M, NORMAL)
+    ward7.scan(T0 + 8 * H + 3 * M)
     assert {f.admission_id for f in ward7.flags("vitals_overdue")} == {urgent}
 
 
