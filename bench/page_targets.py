@@ -236,6 +236,7 @@ def browser_resources(base_url: str, username: str) -> list[str] | None:
     if shutil.which("chromium") is None or shutil.which("chromedriver") is None:
         return None
     from selenium import webdriver
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -250,7 +251,18 @@ def browser_resources(base_url: str, username: str) -> list[str] | None:
         driver.find_element(By.ID, "username").send_keys(username)
         driver.find_element(By.ID, "password").send_keys(STAFF_PASSWORD)
         driver.find_element(By.ID, "sign-in").click()
-        WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".ag-row") != [])
+        for attempt in range(3):
+            try:
+                WebDriverWait(driver, 30).until(
+                    lambda d: d.find_elements(By.CSS_SELECTOR, ".ag-row") != []
+                )
+                break
+            except TimeoutException:
+                # A gunicorn worker's first request can race Dash's per-worker set-up (its
+                # scripts answer 500 meanwhile); the next load finds it ready.
+                if attempt == 2:
+                    return None
+                driver.refresh()
         names = driver.execute_script(
             "return performance.getEntriesByType('resource').map(e => e.name)"
         )
@@ -279,6 +291,8 @@ def first_load(url: str, engine: Engine, loaded: LoadedWard, base_url: str | Non
             if seen is not None:
                 paths += [p for p in seen if p not in paths]
                 how = "index, the files it names and every file Chromium fetched"
+            else:
+                how += "; Chromium did not show the board, so no lazy chunks"
         sizes = {path: _gzipped(page.client, path) for path in paths}
     total_kb = sum(sizes.values()) / 1000
     biggest = sorted(sizes.items(), key=lambda kv: -kv[1])[:3]
