@@ -130,6 +130,12 @@ def _focused_within(driver: WebDriver, css: str) -> bool:
     )
 
 
+def _wait_focus(driver: WebDriver, element_id: str) -> None:
+    WebDriverWait(driver, WAIT).until(
+        lambda d: d.switch_to.active_element.get_attribute("id") == element_id
+    )
+
+
 def _open_tab(driver: WebDriver, key: str) -> None:
     tab = driver.find_element(By.ID, f"tab-{key}")
     tab.click()
@@ -153,7 +159,7 @@ def test_a_nurse_charts_a_round_and_the_board_shows_it(
     # Vitals, keyboard only: NEWS2 chart order, an impossible pulse, Enter saves.
     _open_tab(browser, "vitals")
     _keys(browser, Keys.TAB)
-    assert browser.switch_to.active_element.get_attribute("id") == "vitals-resp_rate"
+    _wait_focus(browser, "vitals-resp_rate")
     _keys(
         browser,
         "18",
@@ -235,6 +241,7 @@ def test_a_nurse_charts_a_round_and_the_board_shows_it(
     refuse[0].click()
     wait_for(browser, "#mar-reason")
     # The reason list has the focus when the dialog opens: type to find, Enter picks.
+    _wait_focus(browser, "mar-reason")
     _keys(browser, "decl")
     _text_appears(browser, "[role=option]", "Patient declined")
     _keys(browser, Keys.ENTER)
