@@ -83,6 +83,14 @@
     );
   };
 
+  /* Whether ``el`` controls a drop-down list that is showing (Mantine's Select names its
+     list in aria-controls only while it is open). */
+  function listOpen(el) {
+    if (el.getAttribute("aria-expanded") === "true") return true;
+    var list = el.getAttribute("aria-controls");
+    return !!(list && document.getElementById(list));
+  }
+
   /* Forms marked data-enter-saves: Enter in any field presses the form's save button
      (buttons and text areas keep their own Enter). ACVPU: its letters pick the level. */
   document.addEventListener(
@@ -104,7 +112,7 @@
       if (ev.key !== "Enter") return;
       var form = target.closest("[data-enter-saves]");
       if (!form || target.tagName === "BUTTON" || target.tagName === "TEXTAREA") return;
-      if (target.getAttribute("aria-expanded") === "true") return; // a list is open: Enter picks
+      if (listOpen(target)) return; // a drop-down list is open: Enter picks from it
       if (target.closest("[data-ciwa-item]")) return;
       var save = form.querySelector("[data-save-button]");
       if (save && !save.disabled) {
