@@ -170,7 +170,8 @@ def review_scan(backend: str, *, runs_small: int, runs_large: int) -> list[Resul
             "ms",
             small.median,
             small.p95,
-            note=f"7 rules x {SCAN_SMALL.wards} wards; first scan (raising) {first_small:.0f} ms",
+            note=f"7 rules over {SCAN_SMALL.wards} wards of {SCAN_SMALL.beds}; "
+            f"first scan (raising) {first_small:.0f} ms",
         ),
         Result(
             T4,
