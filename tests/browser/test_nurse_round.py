@@ -250,6 +250,7 @@ def test_a_nurse_charts_a_round_and_the_board_shows_it(
     )
     _keys(browser, Keys.TAB)
     _keys(browser, "Wants to speak to the doctor first")
+    assert browser.find_element(By.ID, "mar-modal-message").text == ""  # no save on the pick
     screenshot(browser, "round-6-refusal-reason")
     browser.find_element(By.ID, "mar-confirm").click()
     _text_appears(browser, "#mar-alert", "Refused: clonazepam")
