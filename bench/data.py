@@ -251,6 +251,11 @@ TABLES = tuple(COLUMNS)
 Row = tuple[Any, ...]
 
 
+def staff_username(index: int) -> str:
+    """The ``index``-th (from 0) simulated nurse's username."""
+    return f"bench{index + 1:02d}"
+
+
 @lru_cache(maxsize=64)
 def _schedule(start: date) -> tuple[PlannedStep, ...]:
     return build_schedule(
@@ -298,7 +303,7 @@ def generate(shape: WardShape, now: datetime) -> tuple[dict[str, list[Row]], Loa
     users.append((1, "bench-physician", "Dr Bench", "physician", staff_hash, True, 0, created))
     users.append((2, "bench-nurse", "Nurse Bench", "nurse", staff_hash, True, 0, created))
     for i in range(shape.staff):
-        username = f"bench{i + 1:02d}"
+        username = staff_username(i)
         users.append((3 + i, username, f"Nurse {i + 1}", "nurse", staff_hash, True, 0, created))
         loaded.staff_usernames.append(username)
     physician, nurse = 1, 2

@@ -32,6 +32,7 @@ from typing import Any
 import requests
 from sqlalchemy import text
 
+from bench.data import STAFF_PASSWORD, staff_username
 from bench.stats import percentile
 from models.db import make_engine
 
@@ -560,8 +561,8 @@ def run_load(
     database_url: str,
     users: int,
     seconds: float,
-    usernames: Sequence[str],
-    password: str,
+    usernames: Sequence[str] | None = None,
+    password: str = STAFF_PASSWORD,
     workers: int = 2,
     threads: int = 4,
     max_requests_per_user: int = 10_000,
@@ -573,7 +574,10 @@ def run_load(
 ) -> LoadResult:
     """``users`` staff (signed in as ``usernames[i]``) for ``seconds`` against gunicorn with
     ``workers`` x ``threads`` on ``database_url`` (started here unless ``server`` is given).
-    Bounded: stops at the deadline or after ``max_requests_per_user`` each."""
+    Bounded: stops at the deadline or after ``max_requests_per_user`` each. The staff default
+    to the nurses ``bench.data.load_ward`` makes (bench01, bench02...)."""
+    if usernames is None:
+        usernames = [staff_username(i) for i in range(users)]
     if len(usernames) < users:
         raise ValueError(f"{users} users need {users} usernames, got {len(usernames)}")
     own = server is None
