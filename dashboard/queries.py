@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -101,6 +102,11 @@ def _ward_admissions(ward_id: int) -> AdmissionIds:
     )
 
 
+# A pure function of three small values, in exact fractions: the same few doses recur on
+# every board refresh, so they are worked out once.
+_diazepam_eq_mg = lru_cache(maxsize=4096)(diazepam_equivalent_mg)
+
+
 def todays_doses(session: Session, admission_ids: AdmissionIds, day: date) -> dict[int, TodaysDose]:
     """Each admission's active-plan step in force on ``day`` (one query). The step numbers
     are grouped over these admissions' active plans only, so a ward's board does not read
@@ -139,7 +145,7 @@ def todays_doses(session: Session, admission_ids: AdmissionIds, day: date) -> di
     out: dict[int, TodaysDose] = {}
     for admission_id, steps in grouped.items():
         doses = tuple(DoseOfDrug(drug, ug) for _, drug, ug, _ in steps if ug > 0)
-        eq = sum(diazepam_equivalent_mg(drug, ug, table) for table, drug, ug, _ in steps)
+        eq = sum(_diazepam_eq_mg(drug, ug, table) for table, drug, ug, _ in steps)
         out[admission_id] = TodaysDose(doses=doses, diazepam_eq_mg=eq, step_kind=steps[0][3])
     return out
 
