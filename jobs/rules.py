@@ -474,6 +474,52 @@ def worsening_rule(session: Session, now: datetime) -> list[Finding]:
     return findings
 
 
+def _step_scores(session: Session, steps: CTE) -> Select[Any]:
+    """Each step's CIWA-B mean and count before and after it, within its window, read through
+    the (admission_id, taken_at) index per patient: one LATERAL aggregate on PostgreSQL, a
+    correlated aggregate per figure on SQLite (no LATERAL there)."""
+    score = aliased(WithdrawalAssessment, name="score")
+    scored = [
+        col(score.admission_id) == steps.c.admission_id,
+        _is_ciwa_b(score),
+        _valid(score.entered_in_error),
+    ]
+    before = [col(score.taken_at) >= steps.c.window_from, col(score.taken_at) < steps.c.start_at]
+    after = [col(score.taken_at) >= steps.c.start_at, col(score.taken_at) < steps.c.window_to]
+    figures = {
+        "before_mean": (func.avg(col(score.total)), before),
+        "before_n": (func.count(col(score.id)), before),
+        "after_mean": (func.avg(col(score.total)), after),
+        "after_n": (func.count(col(score.id)), after),
+        "evidence_at": (func.max(col(score.charted_at)), [before[0], after[1]]),
+    }
+    step_columns = [steps.c[name] for name in ("admission_id", "start_date", "start_at", "margin")]
+    if session.connection().dialect.name == "postgresql":
+        in_before, in_after = and_(*before), and_(*after)
+        window = (
+            select(
+                func.avg(case((in_before, col(score.total)))).label("before_mean"),
+                func.count(case((in_before, col(score.id)))).label("before_n"),
+                func.avg(case((in_after, col(score.total)))).label("after_mean"),
+                func.count(case((in_after, col(score.id)))).label("after_n"),
+                func.max(col(score.charted_at)).label("evidence_at"),
+            )
+            .where(*scored, before[0], after[1])
+            .correlate(steps)
+            .lateral("window_scores")
+        )
+        return select(*step_columns, *(window.c[name] for name in figures)).select_from(
+            outerjoin(steps, window, true())
+        )
+    return select(
+        *step_columns,
+        *(
+            select(figure).where(*scored, *span).correlate(steps).scalar_subquery().label(name)
+            for name, (figure, span) in figures.items()
+        ),
+    )
+
+
 def step_not_tolerated_rule(session: Session, now: datetime) -> list[Finding]:
     """The mean CIWA-B in the ``step_window_days`` after the latest taper step (a cut or a
     crossover stage) exceeds the mean of the same span before it by ``step_margin_points``:
@@ -528,36 +574,13 @@ def step_not_tolerated_rule(session: Session, now: datetime) -> list[Finding]:
         .where(col(step.kind).in_(CHANGING_STEP_KINDS)),
         "latest_steps",
     )
-    wa = WithdrawalAssessment
-    after = col(wa.taken_at) >= steps.c.start_at
-    before_mean = func.avg(case((~after, col(wa.total))))
-    after_mean = func.avg(case((after, col(wa.total))))
+    scores = _materialized(_step_scores(session, steps), "step_scores")
     rows = _rows(
         session,
-        select(
-            steps.c.admission_id,
-            steps.c.start_date,
-            steps.c.start_at,
-            steps.c.margin,
-            before_mean.label("before_mean"),
-            after_mean.label("after_mean"),
-            func.max(col(wa.charted_at)).label("evidence_at"),
-        )
-        .join(
-            wa,
-            and_(
-                col(wa.admission_id) == steps.c.admission_id,
-                _is_ciwa_b(wa),
-                _valid(wa.entered_in_error),
-                col(wa.taken_at) >= steps.c.window_from,
-                col(wa.taken_at) < steps.c.window_to,
-            ),
-        )
-        .group_by(steps.c.admission_id, steps.c.start_date, steps.c.start_at, steps.c.margin)
-        .having(
-            func.count(case((~after, col(wa.id)))) >= STEP_MIN_READINGS,
-            func.count(case((after, col(wa.id)))) >= STEP_MIN_READINGS,
-            after_mean - before_mean >= steps.c.margin,
+        select(scores).where(
+            scores.c.before_n >= STEP_MIN_READINGS,
+            scores.c.after_n >= STEP_MIN_READINGS,
+            scores.c.after_mean - scores.c.before_mean >= scores.c.margin,
         ),
     )
     findings = []

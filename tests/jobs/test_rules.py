@@ -285,6 +285,15 @@ def test_a_step_within_the_margin_is_tolerated(ward7: Ward7) -> None:
     assert ward7.flags("step_not_tolerated") == []
 
 
+def test_one_high_score_after_a_step_is_not_yet_a_trend(ward7: Ward7) -> None:
+    patient = ward7.admit(at=T0 - timedelta(days=10))
+    ward7.plan(patient, [(date(2026, 3, 1), "baseline"), (date(2026, 3, 8), "cut")])
+    _scores(ward7, patient, T0 - timedelta(days=5), [10, 10, 10, 10])
+    _scores(ward7, patient, T0 - timedelta(days=1), [30])  # one reading after the step
+    ward7.scan(T0 + H)
+    assert ward7.flags("step_not_tolerated") == []
+
+
 def test_a_hold_after_the_step_clears_the_flag(ward7: Ward7) -> None:
     patient = ward7.admit(at=T0 - timedelta(days=10))
     plan = ward7.plan(patient, [(date(2026, 3, 1), "baseline"), (date(2026, 3, 8), "cut")])
