@@ -423,15 +423,15 @@ def _dose_traces(fig: _Draft, data: ChartInput, local: Callable[[datetime], str]
     for i, drug in enumerate(data.drugs):
         style = {"colour": DRUG_COLOURS[i % 2], "symbol": DRUG_SYMBOLS[i % 2], "width": 3}
         series.append(
-            (f"dose:{drug}", f"{drug.capitalize()} mg/day", _drug_dose(steps, drug), style)
+            (f"dose-{drug}", f"{drug.capitalize()} mg/day", _drug_dose(steps, drug), style)
         )
     de_style = {"colour": DE_COLOUR, "symbol": "diamond-open", "width": 2, "dash": "dot"}
-    series.append(("dose:de", "Diazepam-equivalent mg/day", lambda s: s.diazepam_eq_mg, de_style))
+    series.append(("dose-de", "Diazepam-equivalent mg/day", lambda s: s.diazepam_eq_mg, de_style))
     for uid, name, value, style in series:
         past = [s for s in steps if s.start <= today]
         future = [s for s in steps if s.start > today]
         current = value(past[-1]) if past else None
-        secondary = uid == "dose:de"
+        secondary = uid == "dose-de"
         past_x = [_midnight(s.start) for s in past] + ([now_x] if past else [])
         past_y = [value(s) for s in past] + ([current] if past else [])
         future_x = ([now_x] if past else []) + [_midnight(s.start) for s in future]
@@ -461,7 +461,7 @@ def _dose_traces(fig: _Draft, data: ChartInput, local: Callable[[datetime], str]
                 x=future_x,
                 y=future_y,
                 name=f"{name} (planned)",
-                uid=f"{uid}:planned",
+                uid=f"{uid}-planned",
                 **future_line,
             ),
             "dose",
@@ -501,7 +501,7 @@ def _mar_traces(fig: _Draft, data: ChartInput, local: Callable[[datetime], int])
             _scatter(
                 mode="markers",
                 name=style.label,
-                uid=f"mar:{key}",
+                uid=f"mar-{key}",
                 marker={
                     "symbol": style.symbol,
                     "size": style.size,
@@ -574,8 +574,8 @@ def _vitals_points(
 VITALS_SERIES: tuple[tuple[str, str, str, str, str, str], ...] = (
     # uid, value key, panel, name, marker symbol, hover format
     ("hr", "hr", "hr", "Heart rate", "circle", "HR %{y} /min"),
-    ("bp:sys", "sys", "bp", "Systolic", "triangle-up", "Systolic %{y} mmHg"),
-    ("bp:dia", "dia", "bp", "Diastolic", "triangle-down", "Diastolic %{y} mmHg"),
+    ("bp-sys", "sys", "bp", "Systolic", "triangle-up", "Systolic %{y} mmHg"),
+    ("bp-dia", "dia", "bp", "Diastolic", "triangle-down", "Diastolic %{y} mmHg"),
     ("temp", "temp", "temp", "Temperature", "circle", "Temp %{y} °C"),
 )
 
@@ -882,7 +882,7 @@ def flag_annotation(
         "borderpad": 2,
         "opacity": 0.95 if flag.status != "resolved" else 0.55,
         "hovertext": f"{flag.severity} · {flag.status}: {flag.message}",
-        "name": f"flag:{flag.rule}",
+        "name": f"flag-{flag.rule}",
     }
 
 
@@ -951,7 +951,7 @@ def append_patch(
     for event in update.doses:
         by_category.setdefault(event.category, []).append(event)
     for key, events in by_category.items():
-        index = traces.get(f"mar:{key}")
+        index = traces.get(f"mar-{key}")
         if index is None:
             continue
         points = _mar_points(sorted(events, key=lambda e: e.at), wall)

@@ -99,7 +99,7 @@ def _trace(fig: go.Figure, uid: str) -> Any:
 
 def test_the_scheduled_dose_is_a_step_line_solid_up_to_now_and_dashed_after() -> None:
     fig = build_chart(_data())
-    past, planned = _trace(fig, "dose:clonazepam"), _trace(fig, "dose:clonazepam:planned")
+    past, planned = _trace(fig, "dose-clonazepam"), _trace(fig, "dose-clonazepam-planned")
     assert past.line.shape == "hv" and planned.line.shape == "hv"
     assert past.line.dash == "solid" and planned.line.dash == "dash"
     assert list(past.x) == [
@@ -111,7 +111,7 @@ def test_the_scheduled_dose_is_a_step_line_solid_up_to_now_and_dashed_after() ->
     assert list(past.y) == [2.0, 1.75, 1.5, 1.5]
     assert list(planned.x)[:2] == ["2026-03-10 12:00", "2026-03-15 00:00"]
     assert list(planned.y)[:2] == [1.5, 1.25]
-    de = _trace(fig, "dose:de")
+    de = _trace(fig, "dose-de")
     assert de.yaxis == "y2" and list(de.y) == [40.0, 35.0, 30.0, 30.0]
 
 
@@ -122,22 +122,22 @@ def test_a_crossover_draws_both_drugs_the_new_one_only_from_when_it_starts() -> 
         DoseStep(2, date(2026, 3, 9), {"clonazepam": 2.0}, 40.0, "crossover"),
     )
     fig = build_chart(_data(steps=steps, drugs=("alprazolam", "clonazepam")))
-    assert list(_trace(fig, "dose:alprazolam").y) == [2.0, 1.5, 0.0, 0.0]
-    assert list(_trace(fig, "dose:clonazepam").y) == [None, 0.5, 2.0, 2.0]
-    old, new = _trace(fig, "dose:alprazolam"), _trace(fig, "dose:clonazepam")
+    assert list(_trace(fig, "dose-alprazolam").y) == [2.0, 1.5, 0.0, 0.0]
+    assert list(_trace(fig, "dose-clonazepam").y) == [None, 0.5, 2.0, 2.0]
+    old, new = _trace(fig, "dose-alprazolam"), _trace(fig, "dose-clonazepam")
     assert old.line.color != new.line.color and old.marker.symbol != new.marker.symbol
 
 
 def test_each_administration_kind_has_its_own_shape_and_colour_and_hover_detail() -> None:
     fig = build_chart(_data())
-    symbols = {_trace(fig, f"mar:{key}").marker.symbol for key in MAR_STYLES}
-    colours = {_trace(fig, f"mar:{key}").marker.color for key in MAR_STYLES}
+    symbols = {_trace(fig, f"mar-{key}").marker.symbol for key in MAR_STYLES}
+    colours = {_trace(fig, f"mar-{key}").marker.color for key in MAR_STYLES}
     assert len(symbols) == len(colours) == len(MAR_STYLES) == 7
     assert {"given", "late", "held", "refused", "missed", "prn"} <= set(MAR_STYLES)
-    given, missed = _trace(fig, "mar:given"), _trace(fig, "mar:missed")
+    given, missed = _trace(fig, "mar-given"), _trace(fig, "mar-missed")
     assert list(given.x) == [_ms("2026-03-09 08:05")] and list(given.hovertext) == ["g"]
     assert list(missed.x) == [_ms("2026-03-09 20:00")] and list(missed.y) == ["clonazepam"]
-    assert list(_trace(fig, "mar:held").x) == []  # present, empty: the legend key stays whole
+    assert list(_trace(fig, "mar-held").x) == []  # present, empty: the legend key stays whole
     key = {entry.label: entry for entry in chart_key(("clonazepam",))}
     for style in MAR_STYLES.values():  # the key lists every kind, charted or not
         assert (key[style.label].symbol, key[style.label].colour) == (style.symbol, style.colour)
@@ -177,8 +177,8 @@ def test_ciwa_b_points_and_band_shading_use_the_theme_colours() -> None:
 def test_vitals_and_news2_panels() -> None:
     fig = build_chart(_data())
     assert list(_trace(fig, "hr").y) == [84, 118]
-    assert list(_trace(fig, "bp:sys").y) == [130, 165]
-    assert list(_trace(fig, "bp:dia").y) == [80, 95]
+    assert list(_trace(fig, "bp-sys").y) == [130, 165]
+    assert list(_trace(fig, "bp-dia").y) == [80, 95]
     assert list(_trace(fig, "temp").y) == [36.9, 37.6]
     news2 = _trace(fig, "news2")
     assert list(news2.y) == [1, 5]
@@ -186,7 +186,7 @@ def test_vitals_and_news2_panels() -> None:
         LEVELS[news2_level(1, False)].text,
         LEVELS[news2_level(5, False)].text,
     ]
-    panels = {t.yaxis for t in fig.data if t.uid in ("hr", "bp:sys", "temp", "news2", "ciwa")}
+    panels = {t.yaxis for t in fig.data if t.uid in ("hr", "bp-sys", "temp", "news2", "ciwa")}
     assert len(panels) == 5  # each on its own panel
     assert len({t.xaxis for t in fig.data}) == 7  # seven panels ...
     matches = [fig.layout[f"xaxis{i if i > 1 else ''}"].matches for i in range(1, 8)]
@@ -207,7 +207,7 @@ def test_steps_versions_now_and_flags_are_marked() -> None:
     assert (
         notes["plan-label:2"].text == "v2 hold" and "CIWA-B up" in notes["plan-label:2"].hovertext
     )
-    flag = notes["flag:step_not_tolerated"]
+    flag = notes["flag-step_not_tolerated"]
     assert flag.text == "⚑ step not tolerated" and flag.x == "2026-03-10 00:00"
     assert "since the step of 08 Mar" in flag.hovertext
 
@@ -283,7 +283,7 @@ def test_a_patch_appends_new_readings_to_the_right_traces() -> None:
         (op["operation"], tuple(op["location"])): op["params"]["value"]
         for op in patch["operations"]
     }
-    ciwa, refused = index["ciwa"], index["mar:refused"]
+    ciwa, refused = index["ciwa"], index["mar-refused"]
     assert operations[("Extend", ("data", ciwa, "y"))] == [45]
     assert operations[("Extend", ("data", ciwa, "x"))] == [_ms("2026-03-10 12:30")]
     assert operations[("Extend", ("data", refused, "hovertext"))] == ["r"]
@@ -317,12 +317,12 @@ def test_flags_close_together_get_rows_of_their_own() -> None:
     ]
     assert flag_rows(flags) == [0, 1, 0]
     fig = build_chart(_data(flags=flags))
-    heights = [a.y for a in fig.layout.annotations if (a.name or "").startswith("flag:")]
+    heights = [a.y for a in fig.layout.annotations if (a.name or "").startswith("flag-")]
     assert heights[0] == heights[2] > heights[1]
 
 
 def test_an_empty_admission_still_has_every_panel_and_legend_entry() -> None:
     fig = build_chart(ChartInput(timezone=TZ, now=NOW, admitted_at=ADMITTED, drugs=("clonazepam",)))
     uids = set(trace_index(fig))
-    assert {"ciwa", "hr", "bp:sys", "bp:dia", "temp", "news2"} <= uids
-    assert {f"mar:{key}" for key in MAR_STYLES} <= uids
+    assert {"ciwa", "hr", "bp-sys", "bp-dia", "temp", "news2"} <= uids
+    assert {f"mar-{key}" for key in MAR_STYLES} <= uids
