@@ -29,6 +29,12 @@ from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for
 NURSE = next(u for u in DEMO_USERS if u.role == "nurse")
 FAMILY, GIVEN = "Rowntree", "Nora"
 WAIT = 15
+# The MAR and forms re-render after each save: an element found a moment ago may be replaced.
+STALE = (StaleElementReferenceException,)
+
+
+def _wait(driver: WebDriver) -> WebDriverWait[WebDriver]:
+    return WebDriverWait(driver, WAIT, ignored_exceptions=STALE)
 
 
 def _actor(session: Session, username: str) -> Actor:
@@ -104,7 +110,7 @@ def _text_appears(driver: WebDriver, css: str, text: str) -> WebElement:
             pass
         return False
 
-    result = WebDriverWait(driver, WAIT).until(found)
+    result = _wait(driver).until(found)
     assert isinstance(result, WebElement)
     return result
 
@@ -119,7 +125,7 @@ def _click_text(driver: WebDriver, css: str, text: str) -> None:
         except StaleElementReferenceException:
             return False
 
-    WebDriverWait(driver, WAIT).until(clicked)
+    _wait(driver).until(clicked)
 
 
 def _focused_within(driver: WebDriver, css: str) -> bool:
@@ -131,15 +137,13 @@ def _focused_within(driver: WebDriver, css: str) -> bool:
 
 
 def _wait_focus(driver: WebDriver, element_id: str) -> None:
-    WebDriverWait(driver, WAIT).until(
-        lambda d: d.switch_to.active_element.get_attribute("id") == element_id
-    )
+    _wait(driver).until(lambda d: d.switch_to.active_element.get_attribute("id") == element_id)
 
 
 def _open_tab(driver: WebDriver, key: str) -> None:
     tab = driver.find_element(By.ID, f"tab-{key}")
     tab.click()
-    WebDriverWait(driver, WAIT).until(lambda d: tab.get_attribute("aria-selected") == "true")
+    _wait(driver).until(lambda d: tab.get_attribute("aria-selected") == "true")
 
 
 def test_a_nurse_charts_a_round_and_the_board_shows_it(
@@ -152,7 +156,7 @@ def test_a_nurse_charts_a_round_and_the_board_shows_it(
     # The board: filter to the patient and open the row.
     browser.find_element(By.ID, "board-filter").send_keys(FAMILY)
     _click_text(browser, ".ag-center-cols-container .ag-cell", FAMILY.upper())
-    WebDriverWait(browser, WAIT).until(lambda d: f"/patient/{new_patient}" in d.current_url)
+    _wait(browser).until(lambda d: f"/patient/{new_patient}" in d.current_url)
     wait_for(browser, "#banner-name")
     assert browser.find_element(By.ID, "banner-name").text == f"{FAMILY.upper()}, {GIVEN}"
 
@@ -230,10 +234,10 @@ def test_a_nurse_charts_a_round_and_the_board_shows_it(
         confirm = d.find_elements(By.ID, "mar-confirm")
         return "asked" if confirm and confirm[0].is_displayed() else False
 
-    if WebDriverWait(browser, WAIT).until(given_or_asked) == "asked":  # not yet due: confirm
+    if _wait(browser).until(given_or_asked) == "asked":  # not yet due: confirm
         browser.find_element(By.ID, "mar-confirm").click()
     _text_appears(browser, "#mar-alert", "Given: clonazepam")
-    refuse = WebDriverWait(browser, WAIT).until(
+    refuse = _wait(browser).until(
         lambda d: d.find_elements(
             By.XPATH, "//tr[@data-status]//button[normalize-space()='Refused…']"
         )
@@ -245,7 +249,7 @@ def test_a_nurse_charts_a_round_and_the_board_shows_it(
     _keys(browser, "decl")
     _text_appears(browser, "[role=option]", "Patient declined")
     _keys(browser, Keys.ENTER)
-    WebDriverWait(browser, WAIT).until(
+    _wait(browser).until(
         lambda d: d.find_element(By.ID, "mar-reason").get_attribute("value") == "Patient declined"
     )
     _keys(browser, Keys.TAB)
