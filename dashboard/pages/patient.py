@@ -23,6 +23,7 @@ from dashboard.components import (
     patient_overview,
 )
 from dashboard.context import current_actor, engine
+from dashboard.csv_export import export_links
 from dashboard.queries import (
     PatientHeader,
     administrations_since,
@@ -213,6 +214,8 @@ def layout(
                     className="tw-section-title",
                 ),
                 html.Div(initial["history-table"], id="history-table"),
+                html.Div("Download the whole stay", className="tw-section-title"),
+                export_links(adm_id),
             ]
         ),
     }
