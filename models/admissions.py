@@ -31,7 +31,10 @@ def ensure_ward(*, session: Session, actor: Actor, name: str, timezone: str) -> 
 
 
 def find_patient(session: Session, mrn: str) -> Patient | None:
-    return session.exec(select(Patient).where(Patient.mrn == mrn.strip().upper())).first()
+    mrn = mrn.strip().upper()
+    if "\x00" in mrn:  # no stored MRN has a NUL (models.storable): not a lookup to send
+        return None
+    return session.exec(select(Patient).where(Patient.mrn == mrn)).first()
 
 
 def current_admission(session: Session, patient_id: int) -> Admission | None:

@@ -2,26 +2,51 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlmodel import Session, create_engine
+
+from models.storable import install_storage_checks
 
 # How long a SQLite writer waits for a lock before failing with "database is locked": long enough
 # for another nurse's save to finish, short enough that a stuck database surfaces as an error.
 SQLITE_BUSY_TIMEOUT_S = 5
 
+# Faults of the database, not of the input: locked past the busy timeout, disk full, restarting
+# or unreachable, no pooled connection free. A write that meets one is rolled back whole, so the
+# user is told nothing was saved and that trying again is safe.
+DATABASE_UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, PoolTimeoutError)
+DATABASE_UNAVAILABLE = (
+    "the database did not answer (busy, full or restarting), so nothing was saved; "
+    "try again in a moment, and call IT if it keeps happening"
+)
+
+_log = logging.getLogger("taperwatch.db")
+
 _engines: dict[str, Engine] = {}
+
+
+def log_database_fault(exc: BaseException) -> None:
+    """One line for the operators: the driver's error, never the statement or its values."""
+    cause = getattr(exc, "orig", None) or exc
+    first = (str(cause).strip().splitlines() or [""])[0]
+    _log.warning("database unavailable: %s: %s", type(cause).__name__, first[:200])
 
 
 def make_engine(url: str) -> Engine:
     """A new engine for ``url``; use :func:`get_engine` to share one per process."""
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
+            hide_parameters=True,  # error messages and logs never carry patient data
         )
 
         @event.listens_for(engine, "connect")
@@ -33,8 +58,13 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        install_storage_checks(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
+    )
+    install_storage_checks(engine)  # unstorable input is a FieldError, not a server error
+    return engine
 
 
 def get_engine(url: str | None = None) -> Engine:

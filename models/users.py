@@ -56,6 +56,8 @@ def create_user(
 def authenticate(*, session: Session, username: str, password: str, now: datetime) -> User | None:
     """The active user with these credentials, or None. Failures count towards a lockout;
     a locked account is refused even with the right password until the lock expires."""
+    if "\x00" in username:  # no stored username has a NUL (models.storable)
+        return None
     user = session.exec(select(User).where(User.username == username.strip().lower())).first()
     if user is None or not user.active:
         return None

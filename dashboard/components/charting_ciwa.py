@@ -49,13 +49,17 @@ class RunningTotal:
 
 
 def item_scores(values: Sequence[object]) -> dict[int, int]:
-    """The scored items of the form (values in item order; "" or None = not scored yet)."""
+    """The scored items of the form (values in item order; "" or None = not scored yet). A
+    value none of the item's choices can send (a forged request) counts as not scored."""
     scores: dict[int, int] = {}
-    for number, value in zip(ITEM_NUMBERS, values, strict=True):
-        if isinstance(value, str) and value.strip().isdigit():
-            scores[number] = int(value)
+    for item, value in zip(CIWA_B_ITEMS, values, strict=True):
+        score: int | None = None
+        if isinstance(value, str) and value.strip().isdecimal():
+            score = int(value)
         elif isinstance(value, int) and not isinstance(value, bool):
-            scores[number] = value
+            score = value
+        if score is not None and item.min <= score <= item.max:
+            scores[item.number] = score
     return scores
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import dash
@@ -181,6 +181,7 @@ class PageState:
 
     values: dict[str, Any]
     matches: dict[str, list[dict[str, Any]]]
+    types: dict[str, str] = field(default_factory=dict)  # "id.prop" -> component type
 
     def absorb(self, layout: Any) -> None:
         if isinstance(layout, list):
@@ -206,8 +207,14 @@ class PageState:
                 if prop == "children" or ident in self.matches.get(kind, []):
                     continue
                 self.values.setdefault(f"{kind}.{prop}", []).append(value)
+                self.types.setdefault(f"{kind}.{prop}", str(layout["type"]))
             else:
                 self.values.setdefault(f"{ident}.{prop}", value)
+                self.types.setdefault(f"{ident}.{prop}", str(layout["type"]))
+        if isinstance(ident, str):
+            self.types.setdefault(f"{ident}.*", str(layout["type"]))
+        elif isinstance(ident, dict):
+            self.types.setdefault(f"{ident.get('type')}.*", str(layout["type"]))
         if isinstance(ident, dict):
             kind = str(ident.get("type"))
             if ident not in self.matches.setdefault(kind, []):

@@ -266,6 +266,12 @@ def test_failed_sign_ins_from_one_address_are_limited(app: dash.Dash) -> None:
     assert _attempt(app.server.test_client(), "nurse1", PASSWORD, "10.0.0.9") == 302
 
 
+def test_a_username_no_account_can_have_is_refused_as_unknown(app: dash.Dash) -> None:
+    """A NUL or an over-long name is just not recognised (401), not a server error."""
+    for username in ("nurse1\x00", "\x00", "n" * 5000):
+        assert _attempt(app.server.test_client(), username, PASSWORD, "10.0.0.12") == 401
+
+
 def test_successful_sign_ins_are_not_counted(app: dash.Dash) -> None:
     limiter = app.server.extensions["tw_sign_in_limiter"]
     limiter.limit = 2
