@@ -1,5 +1,6 @@
 """Web hardening on top of sign-in (dashboard.auth): a CSRF token on every state-changing
-request, security headers on every response, and a per-address limit on failed sign-ins.
+request, security headers on every response, a per-address limit on failed sign-ins, and a 503
+(not a crash) when the database cannot answer.
 
 CSRF. Dash's renderer (dash-renderer 4.x, ``getCSRFHeader``) reads the cookie named by
 ``csrf_token_name`` (default ``_csrf_token``) and sends its value back in the ``X-CSRFToken``
@@ -29,6 +30,7 @@ import flask
 from flask_login import current_user
 
 from dashboard.auth import _csrf_token as session_csrf_token
+from models.db import DATABASE_UNAVAILABLE_ERRORS, log_database_fault
 
 # The cookie Dash's renderer reads and the header it echoes it in (dash.Dash defaults).
 CSRF_COOKIE = "_csrf_token"
@@ -152,6 +154,21 @@ def _too_many_sign_ins(retry_after: int) -> flask.Response:
     return response
 
 
+def _database_unavailable(exc: Exception) -> flask.Response:
+    """A request the database could not answer: 503, not a crash, and one log line without
+    the statement or its values (assets/connection.js shows the message on the page; a
+    charting form says "not saved" itself when only its write fails)."""
+    log_database_fault(exc)
+    response = flask.Response(
+        "The database is not answering (busy, full or restarting): nothing was saved. "
+        "Try again in a moment.",
+        status=503,
+        mimetype="text/plain",
+    )
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def _csrf_refused() -> flask.Response:
     return flask.Response(
         "This page is out of date or the request did not come from Taperwatch; reload the page.",
@@ -181,6 +198,9 @@ def init_security(server: flask.Flask) -> None:
             return _csrf_refused()
         return None
 
+    for error in DATABASE_UNAVAILABLE_ERRORS:
+        server.register_error_handler(error, _database_unavailable)
+
     @server.after_request
     def _harden_response(response: flask.Response) -> flask.Response:
         request = flask.request
@@ -194,8 +214,8 @@ def init_security(server: flask.Flask) -> None:
 def _set_csrf_cookie(server: flask.Flask, response: flask.Response) -> None:
     """On page and data loads (GET), so it is in place before Dash's first callback; a
     sign-in answer carries only the session cookie."""
-    if flask.request.method not in SAFE_METHODS:
-        return
+    if flask.request.method not in SAFE_METHODS or response.status_code >= 500:
+        return  # (an error answer must not touch the database again to find the user)
     present = flask.request.cookies.get(CSRF_COOKIE)
     if current_user.is_authenticated:
         token = session_csrf_token()

@@ -15,7 +15,12 @@ from sqlmodel import Session
 
 from dashboard.theme import LEVELS
 from models.charting import BACKDATE_LIMIT, FUTURE_TOLERANCE
-from models.db import transaction
+from models.db import (
+    DATABASE_UNAVAILABLE,
+    DATABASE_UNAVAILABLE_ERRORS,
+    log_database_fault,
+    transaction,
+)
 from models.errors import ConflictError, FieldError, PermissionDenied, ValidationFailed
 
 T = TypeVar("T")
@@ -100,6 +105,9 @@ def attempt(engine: Engine, write: Callable[[Session], T]) -> T | Refusal:
         return Refusal(_not_saved(_sentence(str(exc))), conflict=True)
     except PermissionDenied as exc:
         return Refusal(_not_saved(_sentence(str(exc))))
+    except DATABASE_UNAVAILABLE_ERRORS as exc:
+        log_database_fault(exc)
+        return Refusal(_not_saved(_sentence(DATABASE_UNAVAILABLE)))
 
 
 def _sentence(text: str) -> str:

@@ -23,7 +23,13 @@ from dashboard.context import current_actor, engine, require_role
 from models.clinical.drugs import DRUGS, EQUIVALENCE_TABLES, format_mg, mg_to_ug
 from models.clinical.recipes import PRESETS
 from models.clinical.taper import PlannedStep, step_on
-from models.db import read_session, transaction
+from models.db import (
+    DATABASE_UNAVAILABLE,
+    DATABASE_UNAVAILABLE_ERRORS,
+    log_database_fault,
+    read_session,
+    transaction,
+)
 from models.errors import ConflictError, FieldError, PermissionDenied, ValidationFailed
 from models.plan_changes import (
     CHANGE_LABELS,
@@ -79,6 +85,9 @@ def attempt(action: Callable[[Session], T], *, write: bool) -> T | Refused:
         return Refused(exc.message, exc.field)
     except (ConflictError, PermissionDenied) as exc:
         return Refused(str(exc))
+    except DATABASE_UNAVAILABLE_ERRORS as exc:
+        log_database_fault(exc)
+        return Refused(DATABASE_UNAVAILABLE[0].upper() + DATABASE_UNAVAILABLE[1:] + ".")
 
 
 def recipe_text(preset: str | None, custom: str | None) -> str:

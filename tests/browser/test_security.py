@@ -19,7 +19,7 @@ from models.admissions import admit, discharge
 from models.audit import Actor
 from models.db import transaction
 from models.plan_changes import NewPlan, create_plan
-from models.tables import Admission, DoseAdministration, User, Ward
+from models.tables import Admission, DoseAdministration, User, VitalSigns, Ward
 from seed_data.demo import DEMO_USERS, WARD_NAME
 from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for
 
@@ -194,4 +194,26 @@ def test_a_script_in_a_reason_and_markup_in_a_name_stay_text(
         "return Array.from(document.querySelectorAll('script, img[src=x]'))"
         ".some(e => (e.textContent || '').includes('alert(') || e.getAttribute('onerror'))"
     )
+    assert _violations(watched) == []
+
+
+def test_a_save_after_signing_out_elsewhere_says_nothing_was_saved(
+    watched: WebDriver, live_server: LiveServer
+) -> None:
+    """The session ends (signed out in another tab, or expired) while a nurse types: Save is
+    refused (401) and the page says so, instead of silently doing nothing."""
+    admission_id = _admission_id(live_server)
+    sign_in(watched, live_server, "nurse", PASSWORDS["nurse"])
+    watched.get(f"{live_server.url}/patient/{admission_id}?tab=vitals")
+    wait_for(watched, "#vitals-heart_rate", timeout=WAIT)
+    with Session(live_server.engine) as session:
+        before = len(session.exec(select(VitalSigns)).all())
+    watched.delete_cookie("session")
+    for field, value in (("heart_rate", "80"), ("systolic", "120"), ("diastolic", "75")):
+        watched.find_element(By.ID, f"vitals-{field}").send_keys(value)
+    watched.find_element(By.ID, "vitals-save").click()
+    _text_in(watched, "#tw-connection-alert", "signed out, so nothing was saved")
+    screenshot(watched, "signed-out-save")
+    with Session(live_server.engine) as session:
+        assert len(session.exec(select(VitalSigns)).all()) == before
     assert _violations(watched) == []
