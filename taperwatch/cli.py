@@ -7,7 +7,7 @@ import getpass
 import sys
 from collections.abc import Callable, Sequence
 
-from taperwatch import fhir_cmd, taper_cmd
+from taperwatch import backup_cmd, fhir_cmd, taper_cmd
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -46,6 +46,8 @@ def cmd_db(args: argparse.Namespace) -> int:
     from models.db import get_engine
     from models.migrate import current_revision, upgrade
 
+    if args.db_command in ("backup", "restore"):
+        return backup_cmd.run(args)
     engine = get_engine()
     if args.db_command == "upgrade":
         upgrade(engine)
@@ -87,8 +89,12 @@ def cmd_user(args: argparse.Namespace) -> int:
     try:
         with transaction(get_engine()) as session:
             user = create_user(
-                session=session, actor=actor, username=args.name,
-                display_name=args.display_name or args.name, role=args.role, password=password,
+                session=session,
+                actor=actor,
+                username=args.name,
+                display_name=args.display_name or args.name,
+                role=args.role,
+                password=password,
             )
     except FieldError as exc:
         return _fail(str(exc))
@@ -107,7 +113,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     handlers["serve"] = cmd_serve
 
     db = sub.add_parser("db", help="database maintenance")
-    db.add_argument("db_command", choices=["upgrade"])
+    db.add_argument("db_command", choices=["upgrade", "backup", "restore"])
+    db.add_argument("file", nargs="?", help="backup/restore: the backup file")
     handlers["db"] = cmd_db
 
     seed = sub.add_parser("seed", help="load data")
