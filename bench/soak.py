@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from bench.data import (
+    PG_ADMIN_URL,
     STAFF_PASSWORD,
     WardShape,
     bench_database,
@@ -52,6 +54,8 @@ from bench.load import (
     start_gunicorn,
 )
 from bench.stats import percentile
+from models.db import make_engine
+from models.migrate import upgrade
 
 USERS = 12
 LOAD_SECONDS = 60.0
@@ -279,9 +283,41 @@ def _lock_sqlite(url: str) -> Callable[[], None]:
     return hold
 
 
+@contextmanager
+def _soak_database(backend: str) -> Iterator[str]:
+    """A new migrated database (bench.data's, except that PostgreSQL's is dropped through a
+    fresh connection: the restart ended every connection made before it)."""
+    if backend == "sqlite":
+        with bench_database("sqlite") as url:
+            yield url
+        return
+    name = f"tw_soak_{uuid.uuid4().hex[:10]}"
+    _admin_execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+        finally:
+            engine.dispose()
+        yield url
+    finally:
+        _wait_for_postgresql()
+        _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _admin_execute(statement: str) -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(statement))
+    finally:
+        admin.dispose()
+
+
 def soak_backend(backend: str, seconds: float) -> list[Report]:
     reports: list[Report] = []
-    with bench_database(backend) as url, tempfile.TemporaryDirectory(prefix="tw-soak-") as logs:
+    with _soak_database(backend) as url, tempfile.TemporaryDirectory(prefix="tw-soak-") as logs:
         _log(f"{backend}: loading the ward")
         loaded = load_ward(url, SOAK_WARD)
         identifiers = _patient_identifiers(url)
@@ -339,10 +375,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"soak: {problem}", file=sys.stderr)
             return 2
     reports: list[Report] = []
-    for backend in backends:
-        reports += soak_backend(backend, args.seconds)
-    print(_table(reports))
     failed = False
+    for backend in backends:
+        try:
+            reports += soak_backend(backend, args.seconds)
+        except Exception as exc:  # noqa: BLE001 - reported as a failure, the others still run
+            failed = True
+            print(f"FAIL {backend}: the soak stopped: {type(exc).__name__}: {exc}")
+    print(_table(reports))
     for r in reports:
         for note in r.notes:
             print(f"{r.backend} {r.run}: {note}")
