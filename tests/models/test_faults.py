@@ -6,8 +6,9 @@ and trying again succeeds exactly once.
 The real PostgreSQL restart (``pg_ctlcluster ... restart``) runs only in ``make soak``: other
 tests share that server. Here a PostgreSQL outage is made on the test's own database (its
 connections terminated, new ones refused). The review jobs killed mid-scan are covered by
-tests/jobs/test_service.py and tests/jobs/test_concurrency.py (a scan killed mid-run leaves
-no partial flags and the next scan completes it).
+tests/jobs/test_concurrency.py::test_a_scan_killed_mid_run_and_run_again_loses_and_duplicates_nothing
+(SIGKILL mid-scan: the next scan loses and duplicates nothing) and tests/jobs/test_service.py
+(the active scheduler killed: a waiting one takes over).
 """
 
 from __future__ import annotations
