@@ -755,3 +755,25 @@ def test_anonymous_is_refused_everything(web: Web) -> None:
     for body in bodies:
         assert post_callback(client, body, csrf=False).status_code == 401, body["output"]
     assert row_counts(web.stay.engine) == before
+
+
+def test_every_other_route_refuses_anonymous(web: Web) -> None:
+    """Flask's own routes (downloads, Dash's endpoints, assets, the pages' catch-all),
+    enumerated from the URL map: only the sign-in page, its stylesheet and the health check
+    answer anonymous requests."""
+    from dashboard.auth import PUBLIC_PATHS
+
+    client = web.app.server.test_client()
+    checked = 0
+    for rule in web.app.server.url_map.iter_rules():
+        path = re.sub(r"<(?:int:)?[^>]+>", lambda m: "1" if "int:" in m[0] else "x.csv", rule.rule)
+        if path in PUBLIC_PATHS or rule.rule in PUBLIC_PATHS:
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method)
+            refused = response.status_code == 401 or (
+                response.status_code == 302 and response.headers["Location"].startswith("/login")
+            )
+            assert refused, f"{method} {path}: {response.status_code}"
+            checked += 1
+    assert checked >= 8
