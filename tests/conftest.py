@@ -11,8 +11,9 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine as sa_create_engine
@@ -23,7 +24,7 @@ from sqlmodel import Session
 from models.audit import Actor
 from models.db import make_engine, transaction
 from models.migrate import upgrade
-from models.tables import User, Ward
+from models.tables import Admission, User, Ward
 from models.users import create_user
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -149,3 +150,28 @@ def ward(engine: Engine) -> Ward:
         return ensure_ward(
             session=session, actor=SYSTEM, name="Test Ward", timezone="Europe/London"
         )
+
+
+def admit_patient(
+    session: Session, *, staff: dict[str, Actor], ward: Ward, now: datetime, **overrides: Any
+) -> Admission:
+    """Admit a test patient through the audited domain operation: clonazepam 2 mg/day in bed
+    B1, admitted an hour before ``now`` by nurse1 under doctor1; any field can be overridden."""
+    from models.admissions import admit
+
+    assert ward.id is not None
+    fields: dict[str, Any] = {
+        "mrn": "TW100",
+        "family_name": "Roe",
+        "given_name": "Jan",
+        "birth_date": date(1970, 5, 1),
+        "sex": "female",
+        "bed": "B1",
+        "attending_id": staff["doctor1"].user_id or 0,
+        "drug": "clonazepam",
+        "daily_ug": 2000,
+        "admitted_at": now - timedelta(hours=1),
+    } | overrides
+    admission = admit(session=session, actor=staff["nurse1"], ward_id=ward.id, now=now, **fields)
+    assert admission.id is not None
+    return admission

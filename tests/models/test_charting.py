@@ -37,6 +37,7 @@ from models.tables import (
     Ward,
     WithdrawalAssessment,
 )
+from tests.conftest import admit_patient
 
 # Europe/London is on GMT in March before the clocks change: local time equals UTC.
 PLANNED_AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -76,21 +77,12 @@ def stay(engine: Engine, staff: dict[str, Actor], ward: Ward) -> Stay:
     """Clonazepam 2 mg/day at 08:00 and 20:00, -0.25 mg a week from 2 March."""
     assert ward.id is not None
     with transaction(engine) as session:
-        admission = admit(
-            session=session,
-            actor=staff["nurse1"],
-            ward_id=ward.id,
-            mrn="TW100",
-            family_name="Roe",
-            given_name="Jan",
-            birth_date=date(1970, 5, 1),
-            sex="female",
-            bed="B1",
-            attending_id=staff["doctor1"].user_id or 0,
-            drug="clonazepam",
-            daily_ug=2000,
-            admitted_at=PLANNED_AT - timedelta(hours=1),
+        admission = admit_patient(
+            session,
+            staff=staff,
+            ward=ward,
             now=PLANNED_AT,
+            admitted_at=PLANNED_AT - timedelta(hours=1),
         )
         assert admission.id is not None
         create_plan(

@@ -19,6 +19,7 @@ from models.db import read_session
 from models.errors import FieldError
 from models.fhir_export import export_admission, full_url, resource_id
 from models.tables import Admission, TaperPlan, TaperStep, Ward
+from tests.conftest import admit_patient
 from tests.models.fhir_stay import CIWA_ITEMS, PLAN_START, VITAL_SETS, Stay, make_stay, resources
 
 LOINC = "http://loinc.org"
@@ -298,28 +299,25 @@ def test_the_export_is_stable(engine: Engine, stay: Stay, bundle: dict[str, Any]
 def test_substitution_drugs_carry_their_rxnorm_and_atc_codes(
     engine: Engine, staff: dict[str, Actor], ward: Ward
 ) -> None:
-    from models.admissions import admit
     from models.db import transaction
     from models.plan_changes import NewPlan, create_plan
     from tests.models.fhir_stay import ADMITTED_AT
 
     assert ward.id is not None
     with transaction(engine) as session:
-        admission = admit(
-            session=session,
-            actor=staff["nurse1"],
-            ward_id=ward.id,
+        admission = admit_patient(
+            session,
+            staff=staff,
+            ward=ward,
+            now=ADMITTED_AT,
             mrn="TW0077",
-            family_name="Roe",
             given_name="Sam",
             birth_date=date(1980, 2, 2),
             sex="male",
             bed="B9",
-            attending_id=staff["doctor1"].user_id or 0,
             drug="lorazepam",
             daily_ug=3000,
             admitted_at=ADMITTED_AT,
-            now=ADMITTED_AT,
         )
         assert admission.id is not None
         create_plan(

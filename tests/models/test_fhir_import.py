@@ -19,7 +19,7 @@ from models.db import transaction
 from models.errors import PermissionDenied
 from models.fhir_import import BundleRefused, ImportResult, import_bundle
 from models.tables import Admission, AuditEvent, Patient, VitalSigns, Ward
-from tests.conftest import NOW
+from tests.conftest import NOW, admit_patient
 from tests.models.fhir_stay import counts
 
 EHR = "https://ehr.hospital.test"
@@ -483,21 +483,18 @@ def test_import_into_an_admission_made_in_taperwatch(
 ) -> None:
     assert ward.id is not None
     with transaction(engine) as session:
-        admission = admit(
-            session=session,
-            actor=staff["nurse1"],
-            ward_id=ward.id,
+        admission = admit_patient(
+            session,
+            staff=staff,
+            ward=ward,
+            now=NOW,
             mrn="H123",
             family_name="Smith",
             given_name="Jo",
             birth_date=date(1965, 7, 1),
             sex="male",
             bed="B2",
-            attending_id=staff["doctor1"].user_id or 0,
-            drug="clonazepam",
-            daily_ug=2000,
             admitted_at=datetime(2026, 3, 8, 15, 0, tzinfo=UTC),
-            now=NOW,
         )
     with pytest.raises(BundleRefused, match="H123 is already admitted"):
         load(ehr_bundle())  # without --admission the import would admit them twice

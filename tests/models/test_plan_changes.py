@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from models.admissions import admit
 from models.audit import Actor
 from models.charting import chart_dose
 from models.clinical.taper import make_step
@@ -20,6 +19,7 @@ from models.plan_changes import NewPlan, PlanChange, advance_steps, apply_change
 from models.plans import active_plan, stored_steps
 from models.rounds import sign_rounds_note
 from models.tables import AuditEvent, RoundsNote, ScheduledDose, TaperPlan, Ward
+from tests.conftest import admit_patient
 
 # Europe/London is on GMT in early March: local wall-clock time equals UTC.
 PLANNED_AT = datetime(2026, 2, 28, 12, 0, tzinfo=UTC)
@@ -31,21 +31,14 @@ def _admitted_with_plan(engine: Engine, staff: dict[str, Actor], ward: Ward) -> 
     given, 9 Mar 20:00 and 10 Mar 08:00 never charted, 10 Mar 20:00 given early at 19:30."""
     assert ward.id is not None
     with transaction(engine) as session:
-        admission = admit(
-            session=session,
-            actor=staff["nurse1"],
-            ward_id=ward.id,
-            mrn="TW1",
-            family_name="Roe",
-            given_name="Jan",
-            birth_date=date(1970, 1, 1),
-            sex="female",
-            bed="B1",
-            attending_id=staff["doctor1"].user_id or 0,
-            drug="clonazepam",
-            daily_ug=2000,
-            admitted_at=PLANNED_AT - timedelta(hours=2),
+        admission = admit_patient(
+            session,
+            staff=staff,
+            ward=ward,
             now=PLANNED_AT,
+            mrn="TW1",
+            birth_date=date(1970, 1, 1),
+            admitted_at=PLANNED_AT - timedelta(hours=2),
         )
         assert admission.id is not None
         create_plan(
