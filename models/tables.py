@@ -310,6 +310,8 @@ class VitalSigns(SQLModel, table=True):
 
     __table_args__ = (
         CheckConstraint(_in("consciousness", ACVPU), name="acvpu"),
+        # Outer limits of what can be stored (local policy, no clinical source): the charting
+        # form refuses implausible values first, with its own limits (models.clinical.vitals).
         CheckConstraint("heart_rate > 0 AND heart_rate < 300", name="hr"),
         CheckConstraint("systolic > diastolic AND diastolic > 0 AND systolic < 300", name="bp"),
         CheckConstraint("temperature_c > 25 AND temperature_c < 45", name="temp"),
