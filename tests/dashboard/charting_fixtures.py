@@ -49,6 +49,13 @@ class Admitted:
         local = datetime.combine(today + timedelta(days=day_offset), clock, tzinfo=tz)
         return self.slots[local.astimezone(UTC)]
 
+    def latest_due_slot(self) -> int:
+        """The most recent slot already due: always inside the MAR's last-24-hours window,
+        whatever the time of day the test runs (a fixed "yesterday 20:00" leaves the window
+        once the ward clock passes 20:00)."""
+        now = datetime.now(UTC)
+        return self.slots[max(at for at in self.slots if at <= now - timedelta(minutes=1))]
+
 
 def actors(engine: Engine) -> dict[str, Actor]:
     with Session(engine) as session:

@@ -28,7 +28,6 @@ from models.clinical.dose_timing import DoseStatus
 from models.db import transaction
 from models.tables import AuditEvent, DoseAdministration, ScheduledDose, Ward
 from tests.dashboard.charting_fixtures import (
-    Admitted,
     actors,
     admit_patient,
     call,
@@ -83,10 +82,6 @@ def _entries(engine: Engine, slot: int) -> list[DoseAdministration]:
                 .order_by(col(DoseAdministration.id))
             ).all()
         )
-
-
-def _yesterday_evening(stay: Admitted) -> int:
-    return stay.slot_at(-1, time(20, 0))
 
 
 def test_the_mar_window_is_the_last_24_hours_and_the_rest_of_today() -> None:
@@ -146,7 +141,7 @@ def test_each_status_reads_and_is_coloured_by_the_ward_window() -> None:
 
 def test_given_is_one_action(app: dash.Dash, sqlite_engine: Engine) -> None:
     stay = admit_patient(sqlite_engine)
-    slot = _yesterday_evening(stay)
+    slot = stay.latest_due_slot()
     client = signed_in(app, "nurse1")
     answer = _act(app, client, slot, "given")
     assert answer["mar-alert"]["children"].startswith("Given: clonazepam")
@@ -167,7 +162,7 @@ def test_a_dose_not_yet_due_asks_before_it_is_given(app: dash.Dash, sqlite_engin
 
 def test_refused_needs_a_reason_from_the_list(app: dash.Dash, sqlite_engine: Engine) -> None:
     stay = admit_patient(sqlite_engine)
-    slot = _yesterday_evening(stay)
+    slot = stay.latest_due_slot()
     client = signed_in(app, "nurse1")
     opened = _act(app, client, slot, "refused")
     assert opened["mar-modal"]["opened"] is True
@@ -194,7 +189,7 @@ def test_a_colleague_charting_first_is_named_in_the_message(
     app: dash.Dash, sqlite_engine: Engine
 ) -> None:
     stay = admit_patient(sqlite_engine)
-    slot = _yesterday_evening(stay)
+    slot = stay.latest_due_slot()
     staff = actors(sqlite_engine)
     client = signed_in(app, "nurse1")
     _act(app, client, slot, "held")  # nurse1 opens the dialog...
@@ -222,7 +217,7 @@ def test_a_correction_keeps_both_entries_and_the_dose_can_be_charted_again(
     app: dash.Dash, sqlite_engine: Engine
 ) -> None:
     stay = admit_patient(sqlite_engine)
-    slot = _yesterday_evening(stay)
+    slot = stay.latest_due_slot()
     client = signed_in(app, "nurse1")
     _act(app, client, slot, "given")
     [wrong] = _entries(sqlite_engine, slot)
@@ -339,7 +334,7 @@ def _layout(app: dash.Dash, username: str, admission_id: int) -> str:
 
 def test_after_discharge_the_record_is_read_only(app: dash.Dash, sqlite_engine: Engine) -> None:
     stay = admit_patient(sqlite_engine)
-    slot = _yesterday_evening(stay)
+    slot = stay.latest_due_slot()
     assert '"vitals-save"' in _layout(app, "nurse1", stay.admission_id)
     now = datetime.now(UTC)
     with transaction(sqlite_engine) as session:
@@ -367,5 +362,5 @@ def test_admins_see_the_patient_but_no_charting_forms(
     page = _layout(app, "admin1", stay.admission_id)
     assert "ROE, Jan" in page and "read-only" in page
     assert '"vitals-save"' not in page and '"mar-act"' not in page
-    _act(app, signed_in(app, "admin1"), _yesterday_evening(stay), "given", status=403)
-    assert _entries(sqlite_engine, _yesterday_evening(stay)) == []
+    _act(app, signed_in(app, "admin1"), stay.latest_due_slot(), "given", status=403)
+    assert _entries(sqlite_engine, stay.latest_due_slot()) == []
