@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -157,6 +159,22 @@ def open_admission(session: Session, admission_id: int) -> Admission:
     if admission.discharged_at is not None:
         raise FieldError("admission", "the patient is discharged; the record is read-only")
     return admission
+
+
+_ADMISSIONS = Admission.__table__  # type: ignore[attr-defined]
+_DISCHARGED_AT = sa_select(_ADMISSIONS.c.discharged_at).where(
+    _ADMISSIONS.c.id == bindparam("admission_id")
+)
+
+
+def require_open_admission(session: Session, admission_id: int) -> None:
+    """:func:`open_admission` without loading the admission: one indexed read of two columns,
+    for the charting writes that need only the check."""
+    found = session.connection().execute(_DISCHARGED_AT, {"admission_id": admission_id}).first()
+    if found is None:
+        raise FieldError("admission", f"no admission {admission_id}")
+    if found[0] is not None:
+        raise FieldError("admission", "the patient is discharged; the record is read-only")
 
 
 def discharge(

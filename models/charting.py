@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from models.admissions import open_admission
-from models.audit import Actor, audited_insert, record_audit, snapshot
+from models.admissions import require_open_admission
+from models.audit import Actor, insert_audited, record_audit, snapshot
 from models.clinical.drugs import get_drug
 from models.clinical.news2 import news2
 from models.clinical.scales import score_ciwa_ar, score_ciwa_b
@@ -94,7 +94,7 @@ def record_vitals(
     """``backdate_limit`` and ``external_id`` serve FHIR import (models.fhir_import): readings
     from the EHR's record of the stay, each set keyed by its identifiers."""
     actor.require(*CHARTING_ROLES, "system")
-    open_admission(session, admission_id)
+    require_open_admission(session, admission_id)
     if actor.role != "system":
         check_charting_time("taken_at", taken_at, now, backdate_limit)
     vitals = validate_vitals(
@@ -126,7 +126,7 @@ def record_vitals(
         external_id=external_id,
     )
     try:  # no savepoint needed: the refusal rolls the whole unit of work back
-        audited_insert(session, actor=actor, action="vitals.record", record=row)
+        insert_audited(session, actor=actor, action="vitals.record", record=row)
     except IntegrityError as exc:
         raise _refused_by_database(exc) from None
     return row
@@ -164,7 +164,7 @@ def record_assessment(
     scale: str = "CIWA-B",
 ) -> WithdrawalAssessment:
     actor.require(*CHARTING_ROLES, "system")
-    open_admission(session, admission_id)
+    require_open_admission(session, admission_id)
     if actor.role != "system":
         check_charting_time("taken_at", taken_at, now)
     if scale == "CIWA-B":
@@ -183,7 +183,7 @@ def record_assessment(
         charted_at=now,
         charted_by=actor.user_id or 0,
     )
-    audited_insert(session, actor=actor, action="assessment.record", record=row)
+    insert_audited(session, actor=actor, action="assessment.record", record=row)
     return row
 
 
@@ -216,7 +216,7 @@ def chart_dose(
     slot = session.get(ScheduledDose, scheduled_dose_id)
     if slot is None:
         raise FieldError("dose", f"no scheduled dose {scheduled_dose_id}")
-    open_admission(session, slot.admission_id)
+    require_open_admission(session, slot.admission_id)
     if slot.cancelled_at is not None:
         raise FieldError("dose", "this dose was cancelled by a plan change; refresh the MAR")
     _reason(status, reason_code, reason_text)
@@ -239,7 +239,7 @@ def chart_dose(
     )
     try:
         with session.begin_nested():
-            audited_insert(session, actor=actor, action=f"dose.{status}", record=row)
+            insert_audited(session, actor=actor, action=f"dose.{status}", record=row)
     except IntegrityError:
         existing = _valid_administration(session, scheduled_dose_id)
         if existing is None:
@@ -261,7 +261,7 @@ def chart_prn(
 ) -> DoseAdministration:
     """An as-needed dose, outside the taper schedule, with its reason."""
     actor.require(*CHARTING_ROLES)
-    open_admission(session, admission_id)
+    require_open_admission(session, admission_id)
     unit = get_drug(drug).unit_ug
     if dose_ug <= 0 or dose_ug % unit:
         raise FieldError("dose_mg", f"enter a positive dose in steps of {unit / 1000:g} mg")
@@ -279,7 +279,7 @@ def chart_prn(
         charted_at=now,
         charted_by=actor.user_id or 0,
     )
-    audited_insert(session, actor=actor, action="dose.prn", record=row)
+    insert_audited(session, actor=actor, action="dose.prn", record=row)
     return row
 
 
@@ -335,7 +335,7 @@ def mark_in_error(
     row = _charted_entry(session, entity, record_id)
     if row is None:
         raise FieldError("entry", f"no {entity} entry {record_id}")
-    open_admission(session, row.admission_id)
+    require_open_admission(session, row.admission_id)
     if row.entered_in_error:
         raise ConflictError("this entry is already marked in error")
     if not reason.strip():

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, event
+from sqlalchemy import BigInteger, Integer, String, Table, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
@@ -43,6 +43,13 @@ def _check_value(field: str, value: object, column_type: object) -> None:
         is_int32 = isinstance(column_type, Integer) and not isinstance(column_type, BigInteger)
         if is_int32 and not INT32[0] <= value <= INT32[1]:
             raise FieldError(field, f"{value} is too large to store; check the number")
+
+
+def check_row(table: Table, values: Mapping[str, Any]) -> None:
+    """A row about to be inserted outside the ORM: the same checks as a flush."""
+    for column in table.columns:
+        if column.name in values:
+            _check_value(column.name, values[column.name], column.type)
 
 
 def refuse_unstorable_rows(
