@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 import flask
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, UserMixin, login_user, logout_user
-from sqlmodel import Session
+from sqlalchemy import bindparam, true
+from sqlalchemy import select as sa_select
 
 from dashboard.context import engine
 from models.db import transaction
@@ -34,14 +35,20 @@ class SignedInUser(UserMixin):  # type: ignore[misc]
         return str(self.id)
 
 
+_USERS = User.__table__  # type: ignore[attr-defined]
+# Every request re-reads the signed-in user (a deactivated account is refused at once): one
+# indexed read of four columns, built once, no ORM session.
+_ACTIVE_USER = sa_select(
+    _USERS.c.id, _USERS.c.username, _USERS.c.display_name, _USERS.c.role
+).where(_USERS.c.id == bindparam("user_id"), _USERS.c.active == true())
+
+
 def _load_user(user_id: str) -> SignedInUser | None:
-    if not user_id.isdigit():
+    if not user_id.isdigit() or len(user_id) > 10:
         return None
-    with Session(engine()) as session:
-        user = session.get(User, int(user_id))
-        if user is None or not user.active or user.id is None:
-            return None
-        return SignedInUser(user.id, user.username, user.display_name, user.role)
+    with engine().connect() as connection:
+        found = connection.execute(_ACTIVE_USER, {"user_id": int(user_id)}).first()
+    return SignedInUser(*found) if found is not None else None
 
 
 def _csrf_token() -> str:

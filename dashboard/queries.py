@@ -13,20 +13,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, false, func
+from sqlalchemy import ColumnElement, Select, bindparam, case, false, func
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.selectable import ScalarSelect
 from sqlmodel import Session, col, select
 
-from dashboard.flag_queries import open_flags_by_admission
+from dashboard.theme import FLAG_LEVEL
 from models.clinical.drugs import diazepam_equivalent_mg
 from models.tables import (
     Admission,
+    AuditEvent,
     DoseAdministration,
+    Flag,
     Patient,
     ScheduledDose,
     TaperPlan,
@@ -36,6 +37,7 @@ from models.tables import (
     Ward,
     WithdrawalAssessment,
 )
+from models.types import UTCDateTime
 
 # CIWA-B bands at or above which the ward's shorter reassessment interval applies
 # (Ward.reassess_interval_moderate_min, local policy).
@@ -72,6 +74,23 @@ class SlotDue:
 
 
 @dataclass(frozen=True)
+class LatestVitals:
+    """The board's latest set of vitals (columns of VitalSigns)."""
+
+    taken_at: datetime
+    heart_rate: int
+    systolic: int
+    diastolic: int
+    temperature_c: float
+    resp_rate: int
+    spo2: int
+    supplemental_o2: bool
+    consciousness: str
+    news2_total: int
+    news2_any_three: bool
+
+
+@dataclass(frozen=True)
 class BoardEntry:
     """One admitted patient on the ward board."""
 
@@ -86,19 +105,68 @@ class BoardEntry:
     today: TodaysDose | None
     last_ciwa: Score | None
     previous_ciwa: Score | None
-    last_vitals: VitalSigns | None
+    last_vitals: LatestVitals | None
     next_doses: tuple[SlotDue, ...]  # the earliest uncharted slot(s), one per drug
     next_assessment_due: datetime
     flags: FlagSummary
 
 
-AdmissionIds = Select[int | None]
+# Board statements are built once, at import, with bound parameters: building a statement of
+# this size costs SQLAlchemy far more than the database takes to run it (``make bench``, T2),
+# and a statement built once is compiled once. They run on the session's connection as Core
+# statements: rows are plain tuples, no ORM identity map.
+_A = Admission.__table__  # type: ignore[attr-defined]
+_P = Patient.__table__  # type: ignore[attr-defined]
+_PLAN = TaperPlan.__table__  # type: ignore[attr-defined]
+_STEP = TaperStep.__table__  # type: ignore[attr-defined]
+_SLOT = ScheduledDose.__table__  # type: ignore[attr-defined]
+_GIVEN = DoseAdministration.__table__  # type: ignore[attr-defined]
+_VITALS = VitalSigns.__table__  # type: ignore[attr-defined]
+_SCORES = WithdrawalAssessment.__table__  # type: ignore[attr-defined]
+_FLAG = Flag.__table__  # type: ignore[attr-defined]
+
+# Which admissions a query covers: a ward's current patients, or one admission.
+Scope = Literal["ward", "admission"]
 
 
-def _ward_admissions(ward_id: int) -> AdmissionIds:
-    """The ids of the ward's current admissions, as a subquery."""
-    return sa_select(col(Admission.id)).where(
-        col(Admission.ward_id) == ward_id, col(Admission.discharged_at).is_(None)
+def _scope_ids(scope: Scope) -> Select[Any]:
+    """The ids of the admissions in scope (parameter ``scope_id``), as a subquery."""
+    if scope == "ward":
+        return sa_select(_A.c.id).where(
+            _A.c.ward_id == bindparam("scope_id"), _A.c.discharged_at.is_(None)
+        )
+    return sa_select(_A.c.id).where(_A.c.id == bindparam("scope_id"))
+
+
+@lru_cache(maxsize=2)
+def _todays_doses_statement(scope: Scope) -> Select[Any]:
+    ids = _scope_ids(scope)
+    current = (
+        sa_select(_STEP.c.plan_id, func.max(_STEP.c.step_index).label("step_index"))
+        .join(_PLAN, _PLAN.c.id == _STEP.c.plan_id)
+        .where(
+            _STEP.c.start_date <= bindparam("day"),
+            _PLAN.c.status == "active",
+            _PLAN.c.admission_id.in_(ids),
+        )
+        .group_by(_STEP.c.plan_id)
+        .subquery()
+    )
+    return (
+        sa_select(
+            _PLAN.c.admission_id,
+            _PLAN.c.equivalence_table,
+            _STEP.c.drug,
+            _STEP.c.daily_ug,
+            _STEP.c.kind,
+        )
+        .join(current, current.c.plan_id == _PLAN.c.id)
+        .join(
+            _STEP,
+            (_STEP.c.plan_id == _PLAN.c.id) & (_STEP.c.step_index == current.c.step_index),
+        )
+        .where(_PLAN.c.status == "active", _PLAN.c.admission_id.in_(ids))
+        .order_by(_PLAN.c.admission_id, _STEP.c.drug)
     )
 
 
@@ -107,38 +175,13 @@ def _ward_admissions(ward_id: int) -> AdmissionIds:
 _diazepam_eq_mg = lru_cache(maxsize=4096)(diazepam_equivalent_mg)
 
 
-def todays_doses(session: Session, admission_ids: AdmissionIds, day: date) -> dict[int, TodaysDose]:
-    """Each admission's active-plan step in force on ``day`` (one query). The step numbers
-    are grouped over these admissions' active plans only, so a ward's board does not read
-    every plan of the hospital."""
-    current = (
-        select(TaperStep.plan_id, func.max(TaperStep.step_index).label("step_index"))
-        .join(TaperPlan, col(TaperPlan.id) == col(TaperStep.plan_id))
-        .where(
-            TaperStep.start_date <= day,
-            col(TaperPlan.status) == "active",
-            col(TaperPlan.admission_id).in_(admission_ids),
-        )
-        .group_by(col(TaperStep.plan_id))
-        .subquery()
+def todays_doses(session: Session, scope: Scope, scope_id: int, day: date) -> dict[int, TodaysDose]:
+    """Each admission's active-plan step in force on ``day`` (one query), for a ward's current
+    admissions or for one admission. The step numbers are grouped over these admissions'
+    active plans only, so a ward's board does not read every plan of the hospital."""
+    rows = session.connection().execute(
+        _todays_doses_statement(scope), {"scope_id": scope_id, "day": day}
     )
-    rows = session.execute(
-        sa_select(
-            col(TaperPlan.admission_id),
-            col(TaperPlan.equivalence_table),
-            col(TaperStep.drug),
-            col(TaperStep.daily_ug),
-            col(TaperStep.kind),
-        )
-        .join(current, col(current.c.plan_id) == col(TaperPlan.id))
-        .join(
-            TaperStep,
-            (col(TaperStep.plan_id) == col(TaperPlan.id))
-            & (col(TaperStep.step_index) == current.c.step_index),
-        )
-        .where(col(TaperPlan.status) == "active", col(TaperPlan.admission_id).in_(admission_ids))
-        .order_by(col(TaperPlan.admission_id), col(TaperStep.drug))
-    ).all()
     grouped: dict[int, list[tuple[str, str, int, str]]] = defaultdict(list)
     for admission_id, table, drug, daily_ug, kind in rows:
         grouped[admission_id].append((table, drug, daily_ug, kind))
@@ -150,70 +193,57 @@ def todays_doses(session: Session, admission_ids: AdmissionIds, day: date) -> di
     return out
 
 
-def _latest_id(
-    model: type[VitalSigns] | type[WithdrawalAssessment], offset: int
-) -> ScalarSelect[int | None]:
-    """Correlated subquery: the id of the admission's ``offset``-th latest valid entry; each is
-    an index seek on (admission_id, taken_at), so the cost does not grow with history."""
-    query = (
-        sa_select(col(model.id))
-        .where(col(model.admission_id) == col(Admission.id), col(model.entered_in_error).is_(False))
-        .order_by(col(model.taken_at).desc(), col(model.id).desc())
-        .limit(1)
-        .offset(offset)
+def _uncharted(slot_id: Any) -> ColumnElement[bool]:
+    """No valid administration charted for the slot; ``= false`` is the predicate of the
+    partial unique index on the administrations, so each test is one index probe
+    (PostgreSQL will not use that index for ``IS false``)."""
+    return ~(
+        sa_select(_GIVEN.c.scheduled_dose_id)
+        .where(_GIVEN.c.scheduled_dose_id == slot_id, _GIVEN.c.entered_in_error == false())
+        .exists()
     )
-    if model is WithdrawalAssessment:
-        query = query.where(col(WithdrawalAssessment.scale) == "CIWA-B")
-    return query.correlate(Admission).scalar_subquery()
 
 
-def next_uncharted_doses(
-    session: Session, admission_ids: AdmissionIds, since: datetime
-) -> dict[int, tuple[SlotDue, ...]]:
-    """Each admission's earliest live, uncharted MAR slots at or after ``since`` (one query):
-    a crossover has two drugs at the same time, so every slot at that instant is returned.
-
-    The earliest time is grouped once per admission (not re-computed for every slot), and only
-    slots from ``since`` on are read, through the (admission_id, scheduled_at) index; "charted"
-    is tested with ``= false``, the predicate of the partial unique index on the
-    administrations, so each test is one index probe (PostgreSQL will not use that index for
-    ``IS false``)."""
-
-    def uncharted(slot_id: Any) -> ColumnElement[bool]:
-        return ~(
-            select(DoseAdministration.scheduled_dose_id)
-            .where(
-                col(DoseAdministration.scheduled_dose_id) == slot_id,
-                col(DoseAdministration.entered_in_error) == false(),
-            )
-            .exists()
-        )
-
-    inner = ScheduledDose.__table__.alias("inner_slot")  # type: ignore[attr-defined]
+def _next_uncharted_statement() -> Select[Any]:
+    inner = _SLOT.alias("inner_slot")
     first = (
         sa_select(inner.c.admission_id, func.min(inner.c.scheduled_at).label("first_at"))
         .where(
-            inner.c.admission_id.in_(admission_ids),
+            inner.c.admission_id.in_(_scope_ids("ward")),
             inner.c.cancelled_at.is_(None),
-            inner.c.scheduled_at >= since,
-            uncharted(inner.c.id),
+            inner.c.scheduled_at >= bindparam("since", type_=UTCDateTime),
+            _uncharted(inner.c.id),
         )
         .group_by(inner.c.admission_id)
         .subquery("first_uncharted")
     )
-    rows = session.exec(
-        select(ScheduledDose)
+    return (
+        sa_select(_SLOT.c.admission_id, _SLOT.c.scheduled_at, _SLOT.c.drug, _SLOT.c.dose_ug)
         .join(
             first,
-            (first.c.admission_id == col(ScheduledDose.admission_id))
-            & (first.c.first_at == col(ScheduledDose.scheduled_at)),
+            (first.c.admission_id == _SLOT.c.admission_id)
+            & (first.c.first_at == _SLOT.c.scheduled_at),
         )
-        .where(col(ScheduledDose.cancelled_at).is_(None), uncharted(col(ScheduledDose.id)))
-        .order_by(col(ScheduledDose.admission_id), col(ScheduledDose.drug))
-    ).all()
+        .where(_SLOT.c.cancelled_at.is_(None), _uncharted(_SLOT.c.id))
+        .order_by(_SLOT.c.admission_id, _SLOT.c.drug)
+    )
+
+
+_NEXT_UNCHARTED = _next_uncharted_statement()
+
+
+def next_uncharted_doses(
+    session: Session, ward_id: int, since: datetime
+) -> dict[int, tuple[SlotDue, ...]]:
+    """Each current admission's earliest live, uncharted MAR slots at or after ``since`` (one
+    query): a crossover has two drugs at the same time, so every slot at that instant is
+    returned. The earliest time is grouped once per admission (not re-computed for every
+    slot), and only slots from ``since`` on are read, through the (admission_id,
+    scheduled_at) index."""
+    rows = session.connection().execute(_NEXT_UNCHARTED, {"scope_id": ward_id, "since": since})
     out: dict[int, list[SlotDue]] = defaultdict(list)
-    for slot in rows:
-        out[slot.admission_id].append(SlotDue(slot.scheduled_at, slot.drug, slot.dose_ug))
+    for admission_id, scheduled_at, drug, dose_ug in rows:
+        out[admission_id].append(SlotDue(scheduled_at, drug, dose_ug))
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -224,17 +254,31 @@ class FlagSummary:
     level: int  # the theme level of the most severe open flag (0 if none)
 
 
+# The theme level of a flag's severity, in SQL (FLAG_LEVEL), for the board's aggregate.
+_OPEN = _FLAG.c.status == "open"
+_FLAG_SUMMARIES = (
+    sa_select(
+        _FLAG.c.admission_id,
+        func.count().filter(_OPEN),
+        func.count().filter(~_OPEN),
+        func.max(case(FLAG_LEVEL, value=_FLAG.c.severity, else_=0)).filter(_OPEN),
+    )
+    .where(
+        _FLAG.c.admission_id.in_(_scope_ids("ward")),
+        _FLAG.c.status.in_(("open", "acknowledged")),
+    )
+    .group_by(_FLAG.c.admission_id)
+)
+
+
 def flag_summaries(session: Session, ward_id: int) -> dict[int, FlagSummary]:
-    """Each admission's unresolved review flags (the review queue's own query)."""
-    out: dict[int, FlagSummary] = {}
-    for admission_id, flags in open_flags_by_admission(session, ward_id).items():
-        open_flags = [f for f in flags if f.status == "open"]
-        out[admission_id] = FlagSummary(
-            open=len(open_flags),
-            acknowledged=len(flags) - len(open_flags),
-            level=max((f.level for f in open_flags), default=0),
-        )
-    return out
+    """Each current admission's unresolved review flags, counted in the database (the review
+    queue lists the same flags: open and acknowledged ones of admitted patients)."""
+    rows = session.connection().execute(_FLAG_SUMMARIES, {"scope_id": ward_id})
+    return {
+        admission_id: FlagSummary(open=opened, acknowledged=acked, level=level or 0)
+        for admission_id, opened, acked, level in rows
+    }
 
 
 NO_FLAGS = FlagSummary(open=0, acknowledged=0, level=0)
@@ -253,6 +297,68 @@ def assessment_due(last: Score | None, admitted_at: datetime, ward: Ward) -> dat
     return last.taken_at + timedelta(minutes=minutes)
 
 
+def _latest_id(table: Any, offset: int) -> ScalarSelect[Any]:
+    """Correlated subquery: the id of the admission's ``offset``-th latest valid entry; each is
+    an index seek on (admission_id, taken_at), so the cost does not grow with history."""
+    query = sa_select(table.c.id).where(
+        table.c.admission_id == _A.c.id, table.c.entered_in_error == false()
+    )
+    if table is _SCORES:
+        query = query.where(_SCORES.c.scale == "CIWA-B")
+    return (
+        query.order_by(table.c.taken_at.desc(), table.c.id.desc())
+        .limit(1)
+        .offset(offset)
+        .correlate(_A)
+        .scalar_subquery()
+    )
+
+
+_LAST, _PREVIOUS, _LATEST_VITALS = _SCORES.alias("last"), _SCORES.alias("previous"), _VITALS.alias()
+_VITALS_COLUMNS = (
+    "taken_at",
+    "heart_rate",
+    "systolic",
+    "diastolic",
+    "temperature_c",
+    "resp_rate",
+    "spo2",
+    "supplemental_o2",
+    "consciousness",
+    "news2_total",
+    "news2_any_three",
+)
+# The latest two CIWA-B scores and the latest vitals joined in (one round trip, not three):
+# each join is on a correlated index seek, so history length does not matter.
+_ADMITTED = (
+    sa_select(
+        _A.c.id,
+        _A.c.bed,
+        _A.c.admitted_at,
+        _A.c.baseline_drug,
+        _A.c.baseline_daily_ug,
+        _P.c.family_name,
+        _P.c.given_name,
+        _P.c.mrn,
+        _LAST.c.taken_at,
+        _LAST.c.total,
+        _LAST.c.band,
+        _PREVIOUS.c.taken_at,
+        _PREVIOUS.c.total,
+        _PREVIOUS.c.band,
+        *(_LATEST_VITALS.c[name] for name in _VITALS_COLUMNS),
+    )
+    .select_from(
+        _A.join(_P, _P.c.id == _A.c.patient_id)
+        .outerjoin(_LAST, _LAST.c.id == _latest_id(_SCORES, 0))
+        .outerjoin(_PREVIOUS, _PREVIOUS.c.id == _latest_id(_SCORES, 1))
+        .outerjoin(_LATEST_VITALS, _LATEST_VITALS.c.id == _latest_id(_VITALS, 0))
+    )
+    .where(_A.c.ward_id == bindparam("scope_id"), _A.c.discharged_at.is_(None))
+    .order_by(_A.c.bed)
+)
+
+
 def ward_board(
     session: Session, ward: Ward, now: datetime, dose_since: datetime
 ) -> list[BoardEntry]:
@@ -260,59 +366,46 @@ def ward_board(
     ``dose_since``: uncharted doses before it are missed (the review queue's business), not
     "next"."""
     assert ward.id is not None
-    ward_ids = _ward_admissions(ward.id)
-    # The latest two CIWA-B scores and the latest vitals joined in (one round trip, not three):
-    # each join is on a correlated index seek, so history length does not matter.
-    last, previous = aliased(WithdrawalAssessment), aliased(WithdrawalAssessment)
-    latest_vitals = aliased(VitalSigns)
-    admitted = session.execute(
-        sa_select(
-            Admission,
-            Patient,
-            latest_vitals,
-            col(last.taken_at),
-            col(last.total),
-            col(last.band),
-            col(previous.taken_at),
-            col(previous.total),
-            col(previous.band),
-        )
-        .join(Patient, col(Patient.id) == col(Admission.patient_id))
-        .outerjoin(last, col(last.id) == _latest_id(WithdrawalAssessment, 0))
-        .outerjoin(previous, col(previous.id) == _latest_id(WithdrawalAssessment, 1))
-        .outerjoin(latest_vitals, col(latest_vitals.id) == _latest_id(VitalSigns, 0))
-        .where(col(Admission.ward_id) == ward.id, col(Admission.discharged_at).is_(None))
-        .order_by(col(Admission.bed))
-    ).all()
+    admitted = session.connection().execute(_ADMITTED, {"scope_id": ward.id}).all()
     today = now.astimezone(ZoneInfo(ward.timezone)).date()
-    doses_today = todays_doses(session, ward_ids, today)
-    next_doses = next_uncharted_doses(session, ward_ids, dose_since)
+    doses_today = todays_doses(session, "ward", ward.id, today)
+    next_doses = next_uncharted_doses(session, ward.id, dose_since)
     flags = flag_summaries(session, ward.id)
     entries: list[BoardEntry] = []
-    for admission, patient, vitals, *ciwa in admitted:
-        assert admission.id is not None
-        last_score = Score(*ciwa[0:3]) if ciwa[0] is not None else None
-        previous_score = Score(*ciwa[3:6]) if ciwa[3] is not None else None
+    for row in admitted:
+        admission_id, bed, admitted_at, drug, daily_ug, family, given, mrn = row[:8]
+        last_score = Score(*row[8:11]) if row[8] is not None else None
+        previous_score = Score(*row[11:14]) if row[11] is not None else None
+        vitals = LatestVitals(*row[14:]) if row[14] is not None else None
         entries.append(
             BoardEntry(
-                admission_id=admission.id,
-                bed=admission.bed,
-                family_name=patient.family_name,
-                given_name=patient.given_name,
-                mrn=patient.mrn,
-                admitted_at=admission.admitted_at,
-                baseline_drug=admission.baseline_drug,
-                baseline_daily_ug=admission.baseline_daily_ug,
-                today=doses_today.get(admission.id),
+                admission_id=admission_id,
+                bed=bed,
+                family_name=family,
+                given_name=given,
+                mrn=mrn,
+                admitted_at=admitted_at,
+                baseline_drug=drug,
+                baseline_daily_ug=daily_ug,
+                today=doses_today.get(admission_id),
                 last_ciwa=last_score,
                 previous_ciwa=previous_score,
                 last_vitals=vitals,
-                next_doses=next_doses.get(admission.id, ()),
-                next_assessment_due=assessment_due(last_score, admission.admitted_at, ward),
-                flags=flags.get(admission.id, NO_FLAGS),
+                next_doses=next_doses.get(admission_id, ()),
+                next_assessment_due=assessment_due(last_score, admitted_at, ward),
+                flags=flags.get(admission_id, NO_FLAGS),
             )
         )
     return entries
+
+
+_NEWEST_AUDIT_EVENT = sa_select(func.max(AuditEvent.__table__.c.id))  # type: ignore[attr-defined]
+
+
+def data_version(session: Session) -> int:
+    """The newest audit event's id: every write is audited in its own transaction, so this
+    moves whenever the record changes (one primary-key index read)."""
+    return int(session.connection().execute(_NEWEST_AUDIT_EVENT).scalar() or 0)
 
 
 # --- the patient page ---------------------------------------------------------------------
@@ -345,7 +438,6 @@ def patient_header(session: Session, admission_id: int, now: datetime) -> Patien
             TaperPlan.admission_id == admission_id, TaperPlan.status == "active"
         )
     ).first()
-    ids = sa_select(col(Admission.id)).where(col(Admission.id) == admission_id)
     # A discharged patient's dose is the one in force on the day of discharge.
     day = (admission.discharged_at or now).astimezone(ZoneInfo(ward.timezone)).date()
     return PatientHeader(
@@ -353,7 +445,7 @@ def patient_header(session: Session, admission_id: int, now: datetime) -> Patien
         patient=patient,
         ward=ward,
         attending=attending.display_name,
-        today=todays_doses(session, ids, day).get(admission_id),
+        today=todays_doses(session, "admission", admission_id, day).get(admission_id),
         plan=plan,
     )
 

@@ -8,18 +8,21 @@ and scroll stay where they were.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
+import flask
 from dash import Dash, Input, Output, Patch, State, dcc, html, no_update
+from sqlmodel import Session
 
 from dashboard.components import charting_admit
 from dashboard.components.charting_common import format_local
 from dashboard.context import current_actor, default_ward, engine
-from dashboard.queries import BoardEntry, ward_board
+from dashboard.queries import BoardEntry, data_version, ward_board
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, LEVELS, news2_level
 from models.clinical.drugs import format_mg
 from models.clinical.news2 import Vitals
@@ -334,15 +337,52 @@ def _acuity_sub(flags: int, overdue: int) -> str:
     return " · ".join(parts)
 
 
-def board_rows(now: datetime | None = None) -> tuple[list[dict[str, Any]], Ward]:
-    now = now or utcnow()
-    with read_session(engine()) as session:
-        ward = default_ward(session)
-        entries = ward_board(
-            session, ward, now, dose_since=now - timedelta(minutes=ward.dose_window_min)
-        )
+# The board is the same for everyone on the ward, and every open screen polls it. Rows are
+# worked out again when the record changed (data_version: every write is audited), when the
+# minute turns (due and overdue move with the clock), and at least every BOARD_REUSE_S seconds
+# (on PostgreSQL a write can commit after one with a later audit id). Per worker process.
+BOARD_REUSE_S = 10
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    version: int
+    minute: int
+    computed_at: datetime
+    rows: list[dict[str, Any]]
+    ward: Ward
+
+
+def _compute_rows(session: Session, now: datetime) -> tuple[list[dict[str, Any]], Ward]:
+    ward = default_ward(session)
+    entries = ward_board(
+        session, ward, now, dose_since=now - timedelta(minutes=ward.dose_window_min)
+    )
     rows = [board_row(entry, ward, now) for entry in entries]
     return sorted(rows, key=lambda r: (-r["acuity"], _bed_key(r["bed"]))), ward
+
+
+def board_rows(now: datetime | None = None) -> tuple[list[dict[str, Any]], Ward]:
+    """The board's rows, most acute first. At the clock's ``now`` (the default) the rows are
+    reused while nothing was written, within the minute and BOARD_REUSE_S; an explicit
+    ``now`` always works them out."""
+    with read_session(engine()) as session:
+        if now is not None:
+            return _compute_rows(session, now)
+        now = utcnow()
+        cache: dict[str, _Snapshot] = flask.current_app.extensions.setdefault("tw_board", {})
+        version, minute = data_version(session), int(now.timestamp() // 60)
+        kept = cache.get("board")
+        if (
+            kept is not None
+            and kept.version == version
+            and kept.minute == minute
+            and timedelta(0) <= now - kept.computed_at < timedelta(seconds=BOARD_REUSE_S)
+        ):
+            return kept.rows, kept.ward
+        rows, ward = _compute_rows(session, now)
+    cache["board"] = _Snapshot(version, minute, now, rows, ward)
+    return rows, ward
 
 
 def row_transaction(

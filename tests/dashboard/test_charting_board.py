@@ -15,10 +15,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from dashboard.auth import SignedInUser
-from dashboard.pages.board import GRID_ID, board_rows, row_transaction
+from dashboard.pages.board import BOARD_REUSE_S, GRID_ID, board_rows, row_transaction
 from dashboard.queries import ward_board
 from dashboard.theme import LEVELS
 from models.admissions import discharge
+from models.charting import record_assessment
 from models.db import transaction
 from models.tables import Ward
 from tests.dashboard.charting_fixtures import actors, admit_patient, call, signed_in
@@ -177,3 +178,47 @@ def test_board_renders_for_every_role_and_admit_is_offered(
     with nurse_request(app):
         rendered = str(page())
     assert "board-admit-open" in rendered and "ROE, Jan" in rendered
+
+
+def test_the_board_is_reused_until_something_is_written_or_the_minute_turns(
+    app: dash.Dash, sqlite_engine: Engine, monkeypatch: Any
+) -> None:
+    """Every open screen polls the board: unchanged rows are not worked out again, but a
+    charted entry shows on the very next refresh, and a new minute moves due times."""
+    import dashboard.pages.board as board
+
+    stay = admit_patient(sqlite_engine, mrn="TW1", bed="B1")
+    computed: list[datetime] = []
+    real = board._compute_rows
+
+    def counting(session: Session, now: datetime) -> Any:
+        computed.append(now)
+        return real(session, now)
+
+    monkeypatch.setattr(board, "_compute_rows", counting)
+    clock = [datetime.now(UTC).replace(second=1, microsecond=0)]
+    monkeypatch.setattr(board, "utcnow", lambda: clock[0])
+    with nurse_request(app):
+        first, _ = board_rows()
+        clock[0] += timedelta(seconds=3)
+        again, _ = board_rows()
+        assert again is first and len(computed) == 1
+        with transaction(sqlite_engine) as session:  # a colleague charts a severe score
+            record_assessment(
+                session=session,
+                actor=actors(sqlite_engine)["nurse2"],
+                admission_id=stay.admission_id,
+                taken_at=clock[0] - timedelta(minutes=1),
+                now=clock[0],
+                items=SEVERE,
+            )
+        after_write, _ = board_rows()
+        assert len(computed) == 2 and after_write[0]["ciwa_total"] == 45
+        clock[0] += timedelta(seconds=BOARD_REUSE_S)  # past the reuse limit
+        board_rows()
+        clock[0] += timedelta(minutes=1)  # and a new minute
+        board_rows()
+        assert len(computed) == 4
+        # An explicit time is always worked out (what a page asks for "at 14:00").
+        board_rows(clock[0])
+    assert len(computed) == 5
