@@ -22,6 +22,7 @@ from sqlmodel import Session
 from dashboard.components import charting_admit
 from dashboard.components.charting_common import format_local
 from dashboard.context import current_actor, default_ward, engine
+from dashboard.plain_json import plain
 from dashboard.queries import BoardEntry, data_version, ward_board
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, LEVELS, news2_level
 from models.clinical.drugs import format_mg
@@ -415,7 +416,7 @@ def _summary(rows: list[dict[str, Any]], ward: Ward, now: datetime) -> list[Any]
 def layout(**_: Any) -> html.Div:
     actor = current_actor()
     now = utcnow()
-    rows, ward = board_rows(now)
+    rows, ward = board_rows()
     admit_button = (
         dmc.Button("Admit patient", id="board-admit-open", size="md", variant="filled")
         if actor.role in charting_admit.ADMIT_ROLES
@@ -483,9 +484,10 @@ def register_callbacks(app: Dash) -> None:
     def refresh_board(_: int | None, shown: list[dict[str, Any]] | None) -> tuple[Any, Any]:
         current_actor()
         now = utcnow()
-        rows, ward = board_rows(now)
+        rows, ward = board_rows()
         transaction = row_transaction(shown, rows)
-        return (transaction if transaction else no_update), _summary(rows, ward, now)
+        # Plain JSON throughout: the answer stays on orjson's fast path (dashboard.plain_json).
+        return (transaction if transaction else no_update), plain(_summary(rows, ward, now))
 
     @app.callback(
         Output(GRID_ID, "dashGridOptions"),
