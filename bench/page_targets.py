@@ -4,14 +4,15 @@ client: the same request path as a browser's, without the network)."""
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import re
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -37,6 +38,9 @@ from dashboard.components.taper_chart import (
     trace_index,
     y_axes,
 )
+from models.audit import Actor
+from models.charting import record_vitals
+from models.db import transaction
 from models.settings import Settings
 
 T2 = "T2 ward board"
@@ -106,9 +110,13 @@ def ward_board(
         raw = sql.Raw(engine)
         now = loaded.now
         values = {"ward": 1, "today": now.date(), "since": now - timedelta(minutes=60)}
+        write = _vitals_writer(engine, loaded)
         try:
+            # Steady state: the board unchanged since the last refresh (every open screen
+            # polls it; the rows are reused). After a write: every row worked out again.
             app_a = time_calls(lambda: page.post_callback(body), runs=runs // 2)
             base_a = time_calls(lambda: raw.fetch(sql.BOARD, values), runs=runs // 2)
+            written = time_calls(lambda: page.post_callback(body), runs=runs, setup=write)
             app_b = time_calls(lambda: page.post_callback(body), runs=runs // 2)
             base_b = time_calls(lambda: raw.fetch(sql.BOARD, values), runs=runs // 2)
             if len(raw.fetch(sql.BOARD, values)) != loaded.shape.beds:
@@ -121,14 +129,46 @@ def ward_board(
     gz_kb = len(gzip.compress(payload)) / 1000
     ratio = app.median / base.median
     shape = f"{loaded.shape.beds} patients, {loaded.observation_rows:,} vitals+CIWA-B rows"
+    after = written.median / base.median
     return [
         Result(T2, "callback p95", backend, app.p95, T2_P95_MS, "ms", app.median, app.p95,
-               note=shape),
+               note=f"{shape}; the board unchanged since the last refresh (rows reused)"),
+        Result(T2, "callback p95 after a write", backend, written.p95, T2_P95_MS, "ms",
+               written.median, written.p95, base.median, after,
+               note=f"a set of vitals charted before each refresh: every row worked out "
+               f"again; median {after:.1f}x the SQL"),
         Result(T2, "payload", backend, kb, T2_PAYLOAD_KB, "kB",
                note=f"{gz_kb:.1f} kB gzipped"),
         Result(T2, "median callback/SQL", backend, ratio, T2_RATIO, "x", app.median, app.p95,
                base.median, ratio),
     ]  # fmt: skip
+
+
+def _vitals_writer(engine: Engine, loaded: LoadedWard) -> Callable[[], None]:
+    """An audited set of vitals for the next patient: what makes the board work out again."""
+    nurse = Actor(user_id=loaded.nurse_id, username="bench-nurse", role="nurse")
+    admissions = itertools.cycle(loaded.admission_ids)
+
+    def write() -> None:
+        now = datetime.now(UTC)
+        with transaction(engine) as session:
+            record_vitals(
+                session=session,
+                actor=nurse,
+                admission_id=next(admissions),
+                taken_at=now - timedelta(minutes=1),
+                now=now,
+                heart_rate=84,
+                systolic=126,
+                diastolic=80,
+                temperature_c=36.8,
+                resp_rate=16,
+                spo2=97,
+                supplemental_o2=False,
+                consciousness="A",
+            )
+
+    return write
 
 
 # --- T3 --------------------------------------------------------------------------------------
