@@ -4,6 +4,7 @@ client: the same request path as a browser's, without the network)."""
 from __future__ import annotations
 
 import gzip
+import io
 import itertools
 import json
 import re
@@ -21,6 +22,7 @@ from flask.testing import FlaskClient
 from plotly.io.json import to_json_plotly
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from werkzeug.test import EnvironBuilder
 
 from bench import sql
 from bench.data import STAFF_PASSWORD, LoadedWard
@@ -69,6 +71,46 @@ class SignedIn:
             raise RuntimeError(f"callback answered HTTP {answer.status_code}: {answer.text[:200]}")
         return bytes(answer.data)
 
+    def prepared_callback(self, body: dict[str, Any]) -> Callable[[], bytes]:
+        """The same request as :meth:`post_callback`, built once and handed straight to the
+        WSGI app on each call: what is timed is the server's side of the callback (the
+        sign-in and CSRF checks, Dash, the callback, JSON), not the test client building a
+        request (the SQL baseline has no client either)."""
+        cookies = {
+            name: cookie.value
+            for name in (self.app.server.config["SESSION_COOKIE_NAME"], CSRF_COOKIE)
+            if (cookie := self.client.get_cookie(name)) is not None
+        }
+        data = json.dumps(body).encode()
+        environ = EnvironBuilder(
+            path=CALLBACK_PATH,
+            method="POST",
+            data=data,
+            content_type="application/json",
+            headers=[
+                (CSRF_HEADER, cookies.get(CSRF_COOKIE, "")),
+                ("Cookie", "; ".join(f"{k}={v}" for k, v in cookies.items())),
+            ],
+        ).get_environ()
+        server = self.app.server
+
+        def call() -> bytes:
+            status: list[str] = []
+
+            def start_response(line: str, _headers: Any, _exc: Any = None) -> Any:
+                status.append(line)
+
+            answer = server(dict(environ, **{"wsgi.input": io.BytesIO(data)}), start_response)
+            try:
+                payload = b"".join(answer)
+            finally:
+                getattr(answer, "close", lambda: None)()
+            if not status or not status[0].startswith("200"):
+                raise RuntimeError(f"callback answered {status}: {payload[:200]!r}")
+            return payload
+
+        return call
+
 
 @contextmanager
 def signed_in_app(url: str, engine: Engine, username: str) -> Iterator[SignedIn]:
@@ -105,6 +147,9 @@ def ward_board(
         )
         payload = page.post_callback(body)
         rows = json.loads(payload)["response"]["board-grid"]["rowTransaction"]["add"]
+        refresh = page.prepared_callback(body)
+        if json.loads(refresh())["response"]["board-grid"]["rowTransaction"]["add"] != rows:
+            raise RuntimeError("the prepared request answered differently from the client's")
         if len(rows) != loaded.shape.beds:
             raise RuntimeError(f"board shows {len(rows)} rows, expected {loaded.shape.beds}")
         raw = sql.Raw(engine)
@@ -114,10 +159,10 @@ def ward_board(
         try:
             # Steady state: the board unchanged since the last refresh (every open screen
             # polls it; the rows are reused). After a write: every row worked out again.
-            app_a = time_calls(lambda: page.post_callback(body), runs=runs // 2)
+            app_a = time_calls(refresh, runs=runs // 2)
             base_a = time_calls(lambda: raw.fetch(sql.BOARD, values), runs=runs // 2)
-            written = time_calls(lambda: page.post_callback(body), runs=runs, setup=write)
-            app_b = time_calls(lambda: page.post_callback(body), runs=runs // 2)
+            written = time_calls(refresh, runs=runs, setup=write)
+            app_b = time_calls(refresh, runs=runs // 2)
             base_b = time_calls(lambda: raw.fetch(sql.BOARD, values), runs=runs // 2)
             if len(raw.fetch(sql.BOARD, values)) != loaded.shape.beds:
                 raise RuntimeError("the board's baseline query read the wrong rows")

@@ -25,6 +25,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from functools import lru_cache
 
 import flask
 from flask_login import current_user
@@ -89,6 +90,11 @@ def inline_script_hashes(page: str) -> list[str]:
 
 
 def content_security_policy(script_hashes: list[str]) -> str:
+    return _policy(tuple(script_hashes))
+
+
+@lru_cache(maxsize=64)  # a few distinct pages; every data answer has no inline script
+def _policy(script_hashes: tuple[str, ...]) -> str:
     scripts = " ".join(["'self'", *script_hashes])
     return "; ".join(f"{name} {value}" for name, value in (("script-src", scripts), *BASE_POLICY))
 
