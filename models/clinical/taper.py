@@ -33,6 +33,7 @@ from the steps' kinds and doses, so steps rebuilt from storage work as well as f
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
@@ -200,15 +201,18 @@ def step_on(steps: Sequence[PlannedStep], day: date) -> PlannedStep | None:
 
 
 def pace_warnings(steps: Sequence[PlannedStep]) -> tuple[PaceWarning, ...]:
-    """Steps below 75 % (in diazepam equivalent) of the dose in force 14 days before their start:
-    faster than the ASAM 2025 ceiling of 25 % per 2 weeks [S16][S17]. Before the first step the
-    first step's dose (the baseline) is assumed. A warning, never a refusal."""
+    """Reductions below 75 % (in diazepam equivalent) of the dose in force 14 days before their
+    start: faster than the ASAM 2025 ceiling of 25 % per 2 weeks [S16][S17]. Before the first
+    step the first step's dose (the baseline) is assumed. Only a step that lowers the dose is
+    warned: a hold (or a crossover stage at the same equivalent) after a fast step adds no pace,
+    and the fast step itself was already warned. A warning, never a refusal."""
     warnings: list[PaceWarning] = []
-    for step in steps[1:]:
+    for previous, step in itertools.pairwise(steps):
         earlier_day = step.start - timedelta(days=PACE_WINDOW_DAYS)
         earlier = step_on(steps, earlier_day) or steps[0]
         now_de, earlier_de = step.diazepam_eq_mg, earlier.diazepam_eq_mg
-        if earlier_de > 0 and now_de < PACE_FLOOR * earlier_de:
+        lowers = now_de < previous.diazepam_eq_mg
+        if lowers and earlier_de > 0 and now_de < PACE_FLOOR * earlier_de:
             drop = round(100 * (1 - now_de / earlier_de))
             warnings.append(
                 PaceWarning(

@@ -3,7 +3,7 @@ day before. Doses in ug; clonazepam unit 125 ug (0.125 mg)."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pytest
 
@@ -12,6 +12,7 @@ from models.clinical.taper import (
     PlannedDose,
     Schedule,
     build_schedule,
+    hold,
     make_step,
     pace_warnings,
     split_daily_dose,
@@ -370,6 +371,26 @@ def test_pace_check_uses_diazepam_equivalents_across_a_crossover() -> None:
     )
     assert all(w.start > d(1, 26) for w in schedule.warnings)
     assert pace_warnings(schedule.steps) == schedule.warnings
+
+
+def test_a_hold_after_a_fast_step_is_not_warned_again() -> None:
+    schedule = clonazepam(2000, "a")
+    fast = schedule.warnings[0]  # 1.0 mg on 01-19, 33 % below 01-05's 1.5 mg
+    held = hold(
+        schedule.steps,
+        on=fast.start + timedelta(days=1),
+        days=14,
+        drug="clonazepam",
+        recipe=PRESETS["a"].recipe,
+    )
+    warned = pace_warnings(held)
+    assert fast.start in [w.start for w in warned]
+    hold_steps = [s for s in held if s.kind == "hold"]
+    assert hold_steps and not {s.index for s in hold_steps} & {w.step_index for w in warned}
+    # Without the rule, the hold (1.0 mg, still below 75 % of 1.5 mg 14 days before) would be.
+    first_hold = hold_steps[0]
+    earlier = step_on(held, first_hold.start - timedelta(days=14)) or held[0]
+    assert first_hold.diazepam_eq_mg < 0.75 * earlier.diazepam_eq_mg
 
 
 def test_step_on() -> None:

@@ -161,18 +161,17 @@ def test_crossover_keeps_the_diazepam_equivalent_within_one_new_drug_unit(plan: 
 
 @FAST
 @given(plans())
-def test_pace_warnings_mark_exactly_the_steps_below_75_percent_of_14_days_before(
+def test_pace_warnings_mark_exactly_the_reductions_below_75_percent_of_14_days_before(
     plan: Plan,
 ) -> None:
     schedule = plan.build()
+    steps = schedule.steps
     expected = [
         s.index
-        for s in schedule.steps[1:]
-        if s.diazepam_eq_mg
-        < 0.75
-        * (
-            step_on(schedule.steps, s.start - timedelta(days=14)) or schedule.steps[0]
-        ).diazepam_eq_mg
+        for n, s in enumerate(steps[1:], start=1)
+        if s.diazepam_eq_mg < steps[n - 1].diazepam_eq_mg
+        and s.diazepam_eq_mg
+        < 0.75 * (step_on(steps, s.start - timedelta(days=14)) or steps[0]).diazepam_eq_mg
     ]
     assert [w.step_index for w in schedule.warnings] == expected
 
