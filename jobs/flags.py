@@ -18,9 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Insert, func, select, text, update
+from sqlalchemy import Connection, Executable, Insert, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -90,8 +91,11 @@ def _by_key(findings: Iterable[Finding]) -> dict[Key, Finding]:
     return out
 
 
-def _read_unresolved(connection: Connection, rule: str) -> list[_Unresolved]:
-    rows = connection.execute(
+# The statements read on every scan, built once with the rule as a bound parameter (so building
+# them costs nothing per scan and SQLAlchemy's compiled cache serves them).
+@lru_cache(maxsize=1)
+def _unresolved_query() -> Executable:
+    return (
         select(
             col(Flag.id),
             col(Flag.admission_id),
@@ -104,26 +108,35 @@ def _read_unresolved(connection: Connection, rule: str) -> list[_Unresolved]:
             col(Admission.discharged_at).is_not(None).label("discharged"),
         )
         .join(Admission, col(Admission.id) == col(Flag.admission_id))
-        .where(col(Flag.rule) == rule, col(Flag.status) != "resolved")
+        .where(col(Flag.rule) == bindparam("rule"), col(Flag.status) != "resolved")
     )
-    return [_Unresolved(*row) for row in rows]  # type: ignore[arg-type]
 
 
-def _not_resolved_by_staff(connection: Connection, rule: str, new: list[Finding]) -> list[Finding]:
-    """Drop findings whose evidence a person has already seen and resolved."""
-    if not new:
-        return new
-    rows = connection.execute(
+@lru_cache(maxsize=1)
+def _resolved_by_staff_query() -> Executable:
+    return (
         select(col(Flag.admission_id), col(Flag.subject), func.max(col(Flag.resolved_at)))
         .join(Admission, col(Admission.id) == col(Flag.admission_id))
         .where(
-            col(Flag.rule) == rule,
+            col(Flag.rule) == bindparam("rule"),
             col(Flag.status) == "resolved",
             col(Flag.resolved_by).is_not(None),
             col(Admission.discharged_at).is_(None),
         )
         .group_by(col(Flag.admission_id), col(Flag.subject))
     )
+
+
+def _read_unresolved(connection: Connection, rule: str) -> list[_Unresolved]:
+    rows = connection.execute(_unresolved_query(), {"rule": rule}).all()
+    return [_Unresolved(*row) for row in rows]
+
+
+def _not_resolved_by_staff(connection: Connection, rule: str, new: list[Finding]) -> list[Finding]:
+    """Drop findings whose evidence a person has already seen and resolved."""
+    if not new:
+        return new
+    rows = connection.execute(_resolved_by_staff_query(), {"rule": rule}).all()
     resolved_at: dict[Key, datetime] = {(a, s): at for a, s, at in rows if at is not None}
     return [
         f

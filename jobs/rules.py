@@ -15,19 +15,22 @@ so a patient carries at most one flag of each kind and a new reading updates it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
     Executable,
     Row,
     Select,
     String,
     and_,
+    bindparam,
     case,
     cast,
     exists,
@@ -122,17 +125,29 @@ def _valid(entered_in_error: Any) -> ColumnElement[bool]:
     return entered_in_error == false()  # type: ignore[no-any-return]
 
 
-def _rows(session: Session, statement: Executable) -> Sequence[Row[Any]]:
-    return session.connection().execute(statement).all()
+def _dialect(session: Session) -> str:
+    return session.connection().dialect.name
 
 
-def _now(now: datetime) -> ColumnElement[datetime]:
-    return literal(now, UTCDateTime())
+def _rows(
+    session: Session, statement: Executable, params: Mapping[str, Any] | None = None
+) -> Sequence[Row[Any]]:
+    return session.connection().execute(statement, dict(params or {})).all()
 
 
-def _before_now(now: datetime, minutes: Any) -> ColumnElement[datetime]:
-    """``now`` minus ``minutes`` (a ward's policy column, or an expression of them)."""
-    return shift_seconds(_now(now), -minutes * 60)
+# Each rule's statement is built once per dialect (lru_cache) with the scan's instant as a bound
+# parameter, so building it costs nothing per scan and SQLAlchemy's compiled cache serves it.
+NOW = "now"
+
+
+def _now() -> ColumnElement[datetime]:
+    """The scan's instant: pass ``{NOW: now}`` when executing."""
+    return bindparam(NOW, type_=UTCDateTime())
+
+
+def _before_now(minutes: Any) -> ColumnElement[datetime]:
+    """The scan's instant minus ``minutes`` (a ward's policy column, or an expression of them)."""
+    return shift_seconds(_now(), -minutes * 60)
 
 
 def _materialized(query: Select[Any] | Any, name: str) -> CTE:
@@ -162,89 +177,86 @@ def _reading_conditions(row: Any, *, ciwa_b: bool) -> list[ColumnElement[bool]]:
 
 
 def _latest_readings(
-    session: Session,
-    model: Any,
-    fields: tuple[str, ...],
-    *,
-    ciwa_b: bool = False,
-    previous: bool = False,
+    dialect: str, model: Any, fields: tuple[str, ...], *, ciwa_b: bool = False
 ) -> CTE:
     """Each admitted patient (``admission_id``, ``admitted_at``, ``ward_id``) with ``fields``
-    of its latest valid reading of ``model`` as ``latest_<field>`` and, with ``previous``, of
-    the one before as ``previous_<field>`` (NULL when there is none). Each is found by walking
-    the (admission_id, taken_at) index backwards once per patient: a LATERAL subquery on
-    PostgreSQL; on SQLite a correlated id lookup joined by primary key (no LATERAL there)."""
+    of its latest valid reading of ``model`` as ``latest_<field>`` (NULL when there is none),
+    found by walking the (admission_id, taken_at) index backwards once per patient: a LATERAL
+    subquery on PostgreSQL (computed once, MATERIALIZED); on SQLite a correlated id lookup
+    joined by primary key (no LATERAL there), which SQLite joins into the query using it
+    rather than copying every patient's row into a temporary table first."""
     columns: list[Any] = [
         col(Admission.id).label("admission_id"),
         col(Admission.admitted_at).label("admitted_at"),
         col(Admission.ward_id).label("ward_id"),
     ]
-    source: Any = Admission
-    lateral = session.connection().dialect.name == "postgresql"
-    for offset, prefix in ((0, "latest"), (1, "previous"))[: 2 if previous else 1]:
-        row = aliased(model, name=f"{prefix}_row")
-        if lateral:
-            reading = (
-                select(*(col(getattr(row, f)).label(f) for f in fields))
-                .where(*_reading_conditions(row, ciwa_b=ciwa_b))
-                .order_by(col(row.taken_at).desc())
-                .limit(1)
-                .offset(offset)
-                .correlate(Admission)
-                .lateral(f"{prefix}_reading")
-            )
-            source = outerjoin(source, reading, true())
-            columns += [reading.c[f].label(f"{prefix}_{f}") for f in fields]
-        else:
-            found = aliased(model, name=f"{prefix}_found")
-            reading_id = (
-                select(col(found.id))
-                .where(*_reading_conditions(found, ciwa_b=ciwa_b))
-                .order_by(col(found.taken_at).desc())
-                .limit(1)
-                .offset(offset)
-                .correlate(Admission)
-                .scalar_subquery()
-            )
-            source = outerjoin(source, row, col(row.id) == reading_id)
-            columns += [col(getattr(row, f)).label(f"{prefix}_{f}") for f in fields]
-    return _materialized(
-        select(*columns).select_from(source).where(ADMITTED), f"{model.__tablename__}_latest"
+    row = aliased(model, name="latest_row")
+    name = f"{model.__tablename__}_latest"
+    if dialect == "postgresql":
+        reading = (
+            select(*(col(getattr(row, f)).label(f) for f in fields))
+            .where(*_reading_conditions(row, ciwa_b=ciwa_b))
+            .order_by(col(row.taken_at).desc())
+            .limit(1)
+            .correlate(Admission)
+            .lateral("latest_reading")
+        )
+        columns += [reading.c[f].label(f"latest_{f}") for f in fields]
+        source = outerjoin(Admission, reading, true())
+        return _materialized(select(*columns).select_from(source).where(ADMITTED), name)
+    found = aliased(model, name="latest_found")
+    reading_id = (
+        select(col(found.id))
+        .where(*_reading_conditions(found, ciwa_b=ciwa_b))
+        .order_by(col(found.taken_at).desc())
+        .limit(1)
+        .correlate(Admission)
+        .scalar_subquery()
     )
+    columns += [col(getattr(row, f)).label(f"latest_{f}") for f in fields]
+    source = outerjoin(Admission, row, col(row.id) == reading_id)
+    return select(*columns).select_from(source).where(ADMITTED).cte(name)
 
 
 def _is_ciwa_b(model: Any) -> ColumnElement[bool]:
     return col(model.scale) == "CIWA-B"
 
 
-def _ward_today(session: Session, now: datetime) -> ColumnElement[Any] | None:
-    """Each ward's local date at ``now``: one CASE branch per time zone in use (few); None
-    when there is no ward."""
-    zones = session.connection().execute(select(col(Ward.timezone)).distinct()).scalars().all()
-    if not zones:
-        return None
+@lru_cache(maxsize=1)
+def _zones_query() -> Executable:
+    return select(col(Ward.timezone)).distinct()
+
+
+def _ward_zones(session: Session) -> tuple[str, ...]:
+    """The time zones of the wards (few), sorted."""
+    return tuple(sorted(session.connection().execute(_zones_query()).scalars().all()))
+
+
+def _ward_today(zones: tuple[str, ...]) -> ColumnElement[Any]:
+    """Each ward's local date at the scan's instant: one CASE branch per time zone in ``zones``,
+    its date bound as ``today_<i>`` (see :func:`_ward_dates`)."""
     return case(
-        {zone: now.astimezone(ZoneInfo(zone)).date() for zone in zones},
+        {zone: bindparam(f"today_{i}", type_=Date()) for i, zone in enumerate(zones)},
         value=col(Ward.timezone),
         else_=null(),
     )
 
 
+def _ward_dates(zones: tuple[str, ...], now: datetime) -> dict[str, date]:
+    return {f"today_{i}": now.astimezone(ZoneInfo(zone)).date() for i, zone in enumerate(zones)}
+
+
 # --- doses -----------------------------------------------------------------------------------
 
 
-def missed_dose_rule(session: Session, now: datetime) -> list[Finding]:
-    """A live scheduled dose with no valid administration record once the ward's window after
-    its time has passed [S41]. The window is the ward's (ISMP +/-1 h for non-time-critical
-    doses [S37]; BZD doses are time-critical by no source: local policy). A second missed dose
-    makes every missed-dose flag of the patient high: skipped doses worsen withdrawal [S23]."""
+@lru_cache(maxsize=1)
+def _missed_dose_query() -> Executable:
     sd = ScheduledDose
     charted = exists().where(
         col(DoseAdministration.scheduled_dose_id) == col(sd.id),
         _valid(DoseAdministration.entered_in_error),
     )
-    rows = _rows(
-        session,
+    return (
         select(
             col(sd.id).label("id"),
             col(sd.admission_id).label("admission_id"),
@@ -261,11 +273,19 @@ def missed_dose_rule(session: Session, now: datetime) -> list[Finding]:
         .where(
             ADMITTED,
             col(sd.cancelled_at).is_(None),
-            col(sd.scheduled_at) < _before_now(now, col(Ward.dose_window_min)),
+            col(sd.scheduled_at) < _before_now(col(Ward.dose_window_min)),
             col(sd.scheduled_at) >= col(Admission.admitted_at),
             ~charted,
-        ),
+        )
     )
+
+
+def missed_dose_rule(session: Session, now: datetime) -> list[Finding]:
+    """A live scheduled dose with no valid administration record once the ward's window after
+    its time has passed [S41]. The window is the ward's (ISMP +/-1 h for non-time-critical
+    doses [S37]; BZD doses are time-critical by no source: local policy). A second missed dose
+    makes every missed-dose flag of the patient high: skipped doses worsen withdrawal [S23]."""
+    rows = _rows(session, _missed_dose_query(), {NOW: now})
     return [
         Finding(
             admission_id=row.admission_id,
@@ -284,11 +304,8 @@ def missed_dose_rule(session: Session, now: datetime) -> list[Finding]:
     ]
 
 
-def dose_skipped_rule(session: Session, now: datetime) -> list[Finding]:
-    """A scheduled dose charted held, refused or not given, for review: skipped doses worsen
-    withdrawal [S23]; for critical medicines one refused dose counts as missed [S41]. A hold is
-    a clinical decision (low); a refusal or omission moderate; raised when charted within
-    SKIPPED_REVIEW_SPAN (local policy)."""
+@lru_cache(maxsize=1)
+def _dose_skipped_query() -> Executable:
     da, sd = DoseAdministration, ScheduledDose
     flagged = exists().where(
         col(Flag.admission_id) == col(da.admission_id),
@@ -296,8 +313,7 @@ def dose_skipped_rule(session: Session, now: datetime) -> list[Finding]:
         col(Flag.status) != "resolved",
         col(Flag.subject) == literal("administration:") + cast(col(da.id), String),
     )
-    rows = _rows(
-        session,
+    return (
         select(
             col(da.id).label("id"),
             col(da.admission_id).label("admission_id"),
@@ -319,9 +335,18 @@ def dose_skipped_rule(session: Session, now: datetime) -> list[Finding]:
             col(da.status).in_(SKIPPED_STATUSES),
             col(da.prn).is_(False),
             _valid(da.entered_in_error),
-            or_(col(da.charted_at) >= now - SKIPPED_REVIEW_SPAN, flagged),
-        ),
+            or_(col(da.charted_at) >= bindparam("charted_since", type_=UTCDateTime()), flagged),
+        )
     )
+
+
+def dose_skipped_rule(session: Session, now: datetime) -> list[Finding]:
+    """A scheduled dose charted held, refused or not given, for review: skipped doses worsen
+    withdrawal [S23]; for critical medicines one refused dose counts as missed [S41]. A hold is
+    a clinical decision (low); a refusal or omission moderate; raised when charted within
+    SKIPPED_REVIEW_SPAN (local policy)."""
+    since = now - SKIPPED_REVIEW_SPAN
+    rows = _rows(session, _dose_skipped_query(), {"charted_since": since})
     findings = []
     for row in rows:
         reason = REASONS_BY_STATUS.get(row.status, {}).get(row.reason_code, row.reason_code)
@@ -347,20 +372,16 @@ def dose_skipped_rule(session: Session, now: datetime) -> list[Finding]:
 # --- withdrawal scores -----------------------------------------------------------------------
 
 
-def assessment_overdue_rule(session: Session, now: datetime) -> list[Finding]:
-    """No valid CIWA-B within the ward's reassessment interval, counted from the last score or
-    from admission; the shorter interval applies while the last band was moderate or worse.
-    Intervals are local policy modelled on the alcohol order set (q4h; q1-2h when >= moderate)
-    [S10][S56]. Overdue by a second interval raises the severity (local policy)."""
-    readings = _latest_readings(session, WithdrawalAssessment, ("taken_at", "band"), ciwa_b=True)
+@lru_cache(maxsize=8)
+def _assessment_overdue_query(dialect: str) -> Executable:
+    readings = _latest_readings(dialect, WithdrawalAssessment, ("taken_at", "band"), ciwa_b=True)
     shortened = _band_level(readings.c.latest_band) >= MODERATE
     interval = case(
         (shortened, col(Ward.reassess_interval_moderate_min)),
         else_=col(Ward.reassess_interval_min),
     )
     last_at = func.coalesce(readings.c.latest_taken_at, readings.c.admitted_at)
-    rows = _rows(
-        session,
+    return (
         select(
             readings.c.admission_id,
             readings.c.admitted_at,
@@ -370,8 +391,16 @@ def assessment_overdue_rule(session: Session, now: datetime) -> list[Finding]:
             col(Ward.timezone).label("timezone"),
         )
         .join(Ward, col(Ward.id) == readings.c.ward_id)
-        .where(last_at < _before_now(now, interval)),
+        .where(last_at < _before_now(interval))
     )
+
+
+def assessment_overdue_rule(session: Session, now: datetime) -> list[Finding]:
+    """No valid CIWA-B within the ward's reassessment interval, counted from the last score or
+    from admission; the shorter interval applies while the last band was moderate or worse.
+    Intervals are local policy modelled on the alcohol order set (q4h; q1-2h when >= moderate)
+    [S10][S56]. Overdue by a second interval raises the severity (local policy)."""
+    rows = _rows(session, _assessment_overdue_query(_dialect(session)), {NOW: now})
     findings = []
     for row in rows:
         due = (row.taken_at or row.admitted_at) + timedelta(minutes=row.interval)
@@ -395,18 +424,29 @@ def assessment_overdue_rule(session: Session, now: datetime) -> list[Finding]:
     return findings
 
 
-def worsening_rule(session: Session, now: datetime) -> list[Finding]:
-    """The latest CIWA-B rose into a higher band (moderate or worse) than the score before it,
-    or is at least ``worsening_points`` above the lowest score of the ``worsening_hours``
-    before it. No published delta rule exists (CLINICAL.md section 6): local policy, the ward's
-    parameters (defaults +10 points in 24 h). Severe or very severe: high."""
+@lru_cache(maxsize=8)
+def _worsening_query(dialect: str) -> Executable:
     readings = _latest_readings(
-        session,
-        WithdrawalAssessment,
-        ("taken_at", "charted_at", "total", "band"),
-        ciwa_b=True,
-        previous=True,
+        dialect, WithdrawalAssessment, ("taken_at", "charted_at", "total", "band"), ciwa_b=True
     )
+    # The score before the latest, looked up only when the latest is moderate or worse: below
+    # that there is no band rise to find.
+    before = aliased(WithdrawalAssessment, name="before_latest")
+    previous_band = (
+        select(col(before.band))
+        .where(
+            col(before.admission_id) == readings.c.admission_id,
+            _is_ciwa_b(before),
+            _valid(before.entered_in_error),
+        )
+        .order_by(col(before.taken_at).desc())
+        .limit(1)
+        .offset(1)
+        .correlate(readings)
+        .scalar_subquery()
+    )
+    # The window's lowest score, looked up only when the latest total reaches the ward's points:
+    # totals are never negative, so below that the rise cannot reach them.
     earlier = aliased(WithdrawalAssessment, name="earlier")
     window_low = (
         select(func.min(col(earlier.total)))
@@ -429,8 +469,12 @@ def worsening_rule(session: Session, now: datetime) -> list[Finding]:
             readings.c.latest_band.label("band"),
             readings.c.latest_taken_at.label("taken_at"),
             readings.c.latest_charted_at.label("charted_at"),
-            readings.c.previous_band,
-            window_low.label("window_low"),
+            case(
+                (_band_level(readings.c.latest_band) >= MODERATE, previous_band), else_=null()
+            ).label("previous_band"),
+            case(
+                (readings.c.latest_total >= col(Ward.worsening_points), window_low), else_=null()
+            ).label("window_low"),
             col(Ward.timezone).label("timezone"),
             col(Ward.worsening_hours).label("hours"),
             col(Ward.worsening_points).label("points"),
@@ -445,12 +489,17 @@ def worsening_rule(session: Session, now: datetime) -> list[Finding]:
         _band_level(scores.c.band) > _band_level(scores.c.previous_band),
     )
     point_rise = scores.c.total - scores.c.window_low >= scores.c.points
-    rows = _rows(
-        session,
-        select(scores, band_rise.label("band_rise"), point_rise.label("point_rise")).where(
-            or_(band_rise, point_rise)
-        ),
+    return select(scores, band_rise.label("band_rise"), point_rise.label("point_rise")).where(
+        or_(band_rise, point_rise)
     )
+
+
+def worsening_rule(session: Session, now: datetime) -> list[Finding]:
+    """The latest CIWA-B rose into a higher band (moderate or worse) than the score before it,
+    or is at least ``worsening_points`` above the lowest score of the ``worsening_hours``
+    before it. No published delta rule exists (CLINICAL.md section 6): local policy, the ward's
+    parameters (defaults +10 points in 24 h). Severe or very severe: high."""
+    rows = _rows(session, _worsening_query(_dialect(session)))
     findings = []
     for row in rows:
         reasons = []
@@ -474,28 +523,22 @@ def worsening_rule(session: Session, now: datetime) -> list[Finding]:
     return findings
 
 
-def _step_scores(session: Session, steps: CTE) -> Select[Any]:
-    """Each step's CIWA-B mean and count before and after it, within its window, read through
-    the (admission_id, taken_at) index per patient: one LATERAL aggregate on PostgreSQL, a
-    correlated aggregate per figure on SQLite (no LATERAL there)."""
+def _step_scores(dialect: str, steps: CTE) -> Select[Any]:
+    """The steps whose CIWA-B mean after them, within their window, exceeds the mean before
+    by the margin, with at least STEP_MIN_READINGS scores on each side: each step's figures
+    (means, counts, latest charting) read through the (admission_id, taken_at) index per
+    patient. On PostgreSQL one LATERAL aggregate per step. On SQLite (no LATERAL) a correlated
+    aggregate per figure: the two means for every step, then the counts and the charting time
+    only for the steps whose means rise by the margin (few)."""
     score = aliased(WithdrawalAssessment, name="score")
-    scored = [
-        col(score.admission_id) == steps.c.admission_id,
-        _is_ciwa_b(score),
-        _valid(score.entered_in_error),
-    ]
-    before = [col(score.taken_at) >= steps.c.window_from, col(score.taken_at) < steps.c.start_at]
-    after = [col(score.taken_at) >= steps.c.start_at, col(score.taken_at) < steps.c.window_to]
-    figures = {
-        "before_mean": (func.avg(col(score.total)), before),
-        "before_n": (func.count(col(score.id)), before),
-        "after_mean": (func.avg(col(score.total)), after),
-        "after_n": (func.count(col(score.id)), after),
-        "evidence_at": (func.max(col(score.charted_at)), [before[0], after[1]]),
-    }
-    step_columns = [steps.c[name] for name in ("admission_id", "start_date", "start_at", "margin")]
-    if session.connection().dialect.name == "postgresql":
-        in_before, in_after = and_(*before), and_(*after)
+    step_names = ("admission_id", "start_date", "start_at", "margin")
+    if dialect == "postgresql":
+        in_before = and_(
+            col(score.taken_at) >= steps.c.window_from, col(score.taken_at) < steps.c.start_at
+        )
+        in_after = and_(
+            col(score.taken_at) >= steps.c.start_at, col(score.taken_at) < steps.c.window_to
+        )
         window = (
             select(
                 func.avg(case((in_before, col(score.total)))).label("before_mean"),
@@ -504,20 +547,147 @@ def _step_scores(session: Session, steps: CTE) -> Select[Any]:
                 func.count(case((in_after, col(score.id)))).label("after_n"),
                 func.max(col(score.charted_at)).label("evidence_at"),
             )
-            .where(*scored, before[0], after[1])
+            .where(
+                col(score.admission_id) == steps.c.admission_id,
+                _is_ciwa_b(score),
+                _valid(score.entered_in_error),
+                col(score.taken_at) >= steps.c.window_from,
+                col(score.taken_at) < steps.c.window_to,
+            )
             .correlate(steps)
             .lateral("window_scores")
         )
-        return select(*step_columns, *(window.c[name] for name in figures)).select_from(
-            outerjoin(steps, window, true())
+        scores = _materialized(
+            select(*(steps.c[name] for name in step_names), *window.c).select_from(
+                outerjoin(steps, window, true())
+            ),
+            "step_scores",
         )
-    return select(
-        *step_columns,
-        *(
-            select(figure).where(*scored, *span).correlate(steps).scalar_subquery().label(name)
-            for name, (figure, span) in figures.items()
+        return select(scores).where(
+            scores.c.before_n >= STEP_MIN_READINGS,
+            scores.c.after_n >= STEP_MIN_READINGS,
+            scores.c.after_mean - scores.c.before_mean >= scores.c.margin,
+        )
+
+    def figure(of: CTE, value: Any, start: str, end: str) -> ColumnElement[Any]:
+        return (
+            select(value)
+            .where(
+                col(score.admission_id) == of.c.admission_id,
+                _is_ciwa_b(score),
+                _valid(score.entered_in_error),
+                col(score.taken_at) >= of.c[start],
+                col(score.taken_at) < of.c[end],
+            )
+            .correlate(of)
+            .scalar_subquery()
+        )
+
+    mean = func.avg(col(score.total))
+    means = _materialized(
+        select(
+            *steps.c,
+            figure(steps, mean, "window_from", "start_at").label("before_mean"),
+            figure(steps, mean, "start_at", "window_to").label("after_mean"),
         ),
+        "step_means",
     )
+    count = func.count(col(score.id))
+    before_n = figure(means, count, "window_from", "start_at")
+    after_n = figure(means, count, "start_at", "window_to")
+    return select(
+        *(means.c[name] for name in step_names),
+        means.c.before_mean,
+        before_n.label("before_n"),
+        means.c.after_mean,
+        after_n.label("after_n"),
+        figure(means, func.max(col(score.charted_at)), "window_from", "window_to").label(
+            "evidence_at"
+        ),
+    ).where(
+        # The means' rise first: SQLite evaluates the counts only for the steps it keeps.
+        means.c.after_mean - means.c.before_mean >= means.c.margin,
+        before_n >= STEP_MIN_READINGS,
+        after_n >= STEP_MIN_READINGS,
+    )
+
+
+@lru_cache(maxsize=8)
+def _step_query(dialect: str, zones: tuple[str, ...]) -> Executable:
+    today = _ward_today(zones)
+    candidate, plan = aliased(TaperStep, name="candidate"), aliased(TaperPlan, name="plan")
+    latest_first = (
+        col(candidate.plan_id) == col(plan.id),
+        col(candidate.kind) != "baseline",
+        col(candidate.start_date) <= today,
+    )
+    latest_order = (col(candidate.start_date).desc(), col(candidate.step_index).desc())
+    admitted = (
+        select()
+        .select_from(Admission)
+        .join(Ward, col(Ward.id) == col(Admission.ward_id))
+        .join(plan, and_(col(plan.admission_id) == col(Admission.id), col(plan.status) == "active"))
+        .where(ADMITTED)
+    )
+    days, zone = col(Ward.step_window_days), col(Ward.timezone)
+
+    def window(start_date: Any) -> list[ColumnElement[Any]]:
+        return [
+            local_midnight_utc(start_date, -days, zone).label("window_from"),
+            local_midnight_utc(start_date, literal(0), zone).label("start_at"),
+            local_midnight_utc(start_date, days, zone).label("window_to"),
+            col(Ward.step_margin_points).label("margin"),
+        ]
+
+    # Each admitted patient's latest step (looked up once per patient, through its plan's
+    # steps) and its window in UTC, computed once per patient rather than per score.
+    if dialect == "postgresql":
+        latest = (
+            select(col(candidate.start_date).label("start_date"), col(candidate.kind).label("kind"))
+            .where(*latest_first)
+            .order_by(*latest_order)
+            .limit(1)
+            .correlate(plan, Ward)
+            .lateral("latest_step")
+        )
+        steps = _materialized(
+            admitted.add_columns(
+                col(Admission.id).label("admission_id"),
+                latest.c.start_date,
+                *window(latest.c.start_date),
+            )
+            .join(latest, true())
+            .where(latest.c.kind.in_(CHANGING_STEP_KINDS)),
+            "latest_steps",
+        )
+        return _step_scores(dialect, steps)
+    latest_step_id = (
+        select(col(candidate.id))
+        .where(*latest_first)
+        .order_by(*latest_order)
+        .limit(1)
+        .correlate(plan, Ward)
+        .scalar_subquery()
+    )
+    current = admitted.add_columns(
+        col(Admission.id).label("admission_id"),
+        col(Admission.ward_id).label("ward_id"),
+        latest_step_id.label("step_id"),
+    ).cte("current_steps")
+    step = aliased(TaperStep, name="step")
+    steps = _materialized(
+        select(
+            current.c.admission_id,
+            col(step.start_date).label("start_date"),
+            *window(col(step.start_date)),
+        )
+        .select_from(current)
+        .join(Ward, col(Ward.id) == current.c.ward_id)
+        .join(step, col(step.id) == current.c.step_id)
+        .where(col(step.kind).in_(CHANGING_STEP_KINDS)),
+        "latest_steps",
+    )
+    return _step_scores(dialect, steps)
 
 
 def step_not_tolerated_rule(session: Session, now: datetime) -> list[Finding]:
@@ -527,62 +697,11 @@ def step_not_tolerated_rule(session: Session, now: datetime) -> list[Finding]:
     significant [S16]; symptoms may take up to a week after a cut [S22] (default window 7
     days). The margin is local policy. Twice the margin: high. Steps start at ward-local
     midnight of their start date."""
-    today = _ward_today(session, now)
-    if today is None:
+    zones = _ward_zones(session)
+    if not zones:
         return []
-    candidate, plan = aliased(TaperStep, name="candidate"), aliased(TaperPlan, name="plan")
-    latest_step_id = (
-        select(col(candidate.id))
-        .where(
-            col(candidate.plan_id) == col(plan.id),
-            col(candidate.kind) != "baseline",
-            col(candidate.start_date) <= today,
-        )
-        .order_by(col(candidate.start_date).desc(), col(candidate.step_index).desc())
-        .limit(1)
-        .correlate(plan, Ward)
-        .scalar_subquery()
-    )
-    # Each admitted patient's latest step (looked up once per patient), then its window in
-    # UTC, computed once per patient rather than per score.
-    current = _materialized(
-        select(
-            col(Admission.id).label("admission_id"),
-            col(Admission.ward_id).label("ward_id"),
-            latest_step_id.label("step_id"),
-        )
-        .select_from(Admission)
-        .join(Ward, col(Ward.id) == col(Admission.ward_id))
-        .join(plan, and_(col(plan.admission_id) == col(Admission.id), col(plan.status) == "active"))
-        .where(ADMITTED),
-        "current_steps",
-    )
-    step = aliased(TaperStep, name="step")
-    days, zone = col(Ward.step_window_days), col(Ward.timezone)
-    steps = _materialized(
-        select(
-            current.c.admission_id,
-            col(step.start_date).label("start_date"),
-            local_midnight_utc(col(step.start_date), -days, zone).label("window_from"),
-            local_midnight_utc(col(step.start_date), literal(0), zone).label("start_at"),
-            local_midnight_utc(col(step.start_date), days, zone).label("window_to"),
-            col(Ward.step_margin_points).label("margin"),
-        )
-        .select_from(current)
-        .join(Ward, col(Ward.id) == current.c.ward_id)
-        .join(step, col(step.id) == current.c.step_id)
-        .where(col(step.kind).in_(CHANGING_STEP_KINDS)),
-        "latest_steps",
-    )
-    scores = _materialized(_step_scores(session, steps), "step_scores")
-    rows = _rows(
-        session,
-        select(scores).where(
-            scores.c.before_n >= STEP_MIN_READINGS,
-            scores.c.after_n >= STEP_MIN_READINGS,
-            scores.c.after_mean - scores.c.before_mean >= scores.c.margin,
-        ),
-    )
+    statement = _step_query(_dialect(session), zones)
+    rows = _rows(session, statement, _ward_dates(zones, now))
     findings = []
     for row in rows:
         before, after_value = float(row.before_mean), float(row.after_mean)
@@ -613,14 +732,12 @@ def _news2_urgent(readings: CTE) -> ColumnElement[bool]:
     )
 
 
-def news2_rule(session: Session, now: datetime) -> list[Finding]:
-    """The latest NEWS2: 5 or more, or any single parameter scoring 3, calls for urgent review
-    (high); 7 or more for an emergency response (emergency) [S35]."""
+@lru_cache(maxsize=8)
+def _news2_query(dialect: str) -> Executable:
     readings = _latest_readings(
-        session, VitalSigns, ("taken_at", "charted_at", "news2_total", "news2_any_three")
+        dialect, VitalSigns, ("taken_at", "charted_at", "news2_total", "news2_any_three")
     )
-    rows = _rows(
-        session,
+    return (
         select(
             readings.c.admission_id,
             readings.c.latest_news2_total.label("news2_total"),
@@ -629,8 +746,14 @@ def news2_rule(session: Session, now: datetime) -> list[Finding]:
             col(Ward.timezone).label("timezone"),
         )
         .join(Ward, col(Ward.id) == readings.c.ward_id)
-        .where(_news2_urgent(readings)),
+        .where(_news2_urgent(readings))
     )
+
+
+def news2_rule(session: Session, now: datetime) -> list[Finding]:
+    """The latest NEWS2: 5 or more, or any single parameter scoring 3, calls for urgent review
+    (high); 7 or more for an emergency response (emergency) [S35]."""
+    rows = _rows(session, _news2_query(_dialect(session)))
     findings = []
     for row in rows:
         emergency = row.news2_total >= HIGH_TOTAL
@@ -653,17 +776,14 @@ def news2_rule(session: Session, now: datetime) -> list[Finding]:
     return findings
 
 
-def vitals_overdue_rule(session: Session, now: datetime) -> list[Finding]:
-    """No valid vital signs within the ward's interval (local policy, default 4 h after NEWS2
-    1-4: obs at least 4-6 hourly [S35]), or within an hour while the last NEWS2 was urgent
-    (obs at least hourly [S35]; high). Overdue by a second interval: moderate (local policy)."""
-    readings = _latest_readings(session, VitalSigns, ("taken_at", "news2_total", "news2_any_three"))
+@lru_cache(maxsize=8)
+def _vitals_overdue_query(dialect: str) -> Executable:
+    readings = _latest_readings(dialect, VitalSigns, ("taken_at", "news2_total", "news2_any_three"))
     hourly = func.coalesce(_news2_urgent(readings), false())
     hour = int(NEWS2_HOURLY_OBS.total_seconds() // 60)
     interval = case((hourly, literal(hour)), else_=col(Ward.vitals_interval_min))
     last_at = func.coalesce(readings.c.latest_taken_at, readings.c.admitted_at)
-    rows = _rows(
-        session,
+    return (
         select(
             readings.c.admission_id,
             readings.c.admitted_at,
@@ -673,8 +793,15 @@ def vitals_overdue_rule(session: Session, now: datetime) -> list[Finding]:
             col(Ward.timezone).label("timezone"),
         )
         .join(Ward, col(Ward.id) == readings.c.ward_id)
-        .where(last_at < _before_now(now, interval)),
+        .where(last_at < _before_now(interval))
     )
+
+
+def vitals_overdue_rule(session: Session, now: datetime) -> list[Finding]:
+    """No valid vital signs within the ward's interval (local policy, default 4 h after NEWS2
+    1-4: obs at least 4-6 hourly [S35]), or within an hour while the last NEWS2 was urgent
+    (obs at least hourly [S35]; high). Overdue by a second interval: moderate (local policy)."""
+    rows = _rows(session, _vitals_overdue_query(_dialect(session)), {NOW: now})
     findings = []
     for row in rows:
         due = (row.taken_at or row.admitted_at) + timedelta(minutes=row.interval)
