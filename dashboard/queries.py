@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from dashboard.theme import FLAG_LEVEL
 from models.clinical.drugs import diazepam_equivalent_mg
+from models.clinical.news2 import obs_interval_min
 from models.tables import (
     Admission,
     AuditEvent,
@@ -108,6 +109,7 @@ class BoardEntry:
     last_vitals: LatestVitals | None
     next_doses: tuple[SlotDue, ...]  # the earliest uncharted slot(s), one per drug
     next_assessment_due: datetime
+    next_vitals_due: datetime
     flags: FlagSummary
 
 
@@ -284,6 +286,15 @@ def flag_summaries(session: Session, ward_id: int) -> dict[int, FlagSummary]:
 NO_FLAGS = FlagSummary(open=0, acknowledged=0, level=0)
 
 
+def vitals_due(last: LatestVitals | None, admitted_at: datetime, ward: Ward) -> datetime:
+    """When the next set of vitals is due: the ward's routine interval after the last set, or
+    within the hour while its NEWS2 calls for urgent review [S35]; at once if none yet."""
+    if last is None:
+        return admitted_at
+    minutes = obs_interval_min(last.news2_total, last.news2_any_three, ward.vitals_interval_min)
+    return last.taken_at + timedelta(minutes=minutes)
+
+
 def assessment_due(last: Score | None, admitted_at: datetime, ward: Ward) -> datetime:
     """When the next CIWA-B is due: the ward's interval after the last one, the shorter
     interval when it was moderate or worse (local policy); at once if none yet."""
@@ -393,6 +404,7 @@ def ward_board(
                 last_vitals=vitals,
                 next_doses=next_doses.get(admission_id, ()),
                 next_assessment_due=assessment_due(last_score, admitted_at, ward),
+                next_vitals_due=vitals_due(vitals, admitted_at, ward),
                 flags=flags.get(admission_id, NO_FLAGS),
             )
         )

@@ -98,7 +98,7 @@ COLUMNS: list[dict[str, Any]] = [
         "field": "name",
         "headerName": "Patient",
         "flex": 2,
-        "minWidth": 172,
+        "minWidth": 164,
         **_stack("name", "patient_sub"),
         "tooltipField": "name",
     },
@@ -107,14 +107,14 @@ COLUMNS: list[dict[str, Any]] = [
         "headerName": "Dose today",
         "headerTooltip": "Today's daily dose from the active plan, and its diazepam equivalent",
         "flex": 2,
-        "minWidth": 196,
+        "minWidth": 168,
         **_stack("dose_text", "dose_sub"),
         "tooltipField": "dose_text",
     },
     {
         "field": "ciwa_total",
         "headerName": "CIWA-B",
-        "width": 148,
+        "width": 140,
         "filter": "agNumberColumnFilter",
         "cellStyle": _level_styles("ciwa_level"),
         **_stack("ciwa_text", "ciwa_sub"),
@@ -131,7 +131,7 @@ COLUMNS: list[dict[str, Any]] = [
         "field": "vitals_text",
         "headerName": "Last vitals",
         "flex": 3,
-        "minWidth": 240,
+        "minWidth": 232,
         "cellRenderer": "TwVitals",
         "sortable": False,
         "filter": False,
@@ -149,12 +149,17 @@ COLUMNS: list[dict[str, Any]] = [
         "tooltipField": "next_dose_sub",
     },
     {
-        "field": "next_assessment_at",
-        "headerName": "CIWA-B due",
-        "width": 124,
+        "field": "due_at",
+        "headerName": "Due",
+        "headerTooltip": (
+            "Next CIWA-B and next vitals: the ward's intervals (local policy); vitals hourly "
+            "while NEWS2 calls for urgent review (RCP 2017)"
+        ),
+        "width": 166,
         "filter": False,
-        "cellStyle": _overdue_style("assessment_overdue"),
-        **_stack("assessment_text", "assessment_sub"),
+        "cellStyle": _overdue_style("due_overdue"),
+        **_stack("due_text", "due_sub"),
+        "tooltipField": "due_tooltip",
     },
     {
         "field": "flags",
@@ -299,18 +304,28 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
         }
     due = entry.next_assessment_due
     assessment_overdue = due <= now
-    late_min = int((now - due).total_seconds() // 60)
+    vitals_at = entry.next_vitals_due
+    vitals_overdue = vitals_at <= now
+    ciwa_due = _due_text("CIWA-B", due, tz, now)
+    vitals_due_text = _due_text("Vitals", vitals_at, tz, now)
     row |= {
+        "next_vitals_at": vitals_at.isoformat(),
+        "vitals_overdue": vitals_overdue,
         "next_assessment_at": due.isoformat(),
-        "assessment_text": format_local(due, tz, now) if not assessment_overdue else "Overdue",
-        "assessment_sub": _overdue_for(late_min) if assessment_overdue else "",
         "assessment_overdue": assessment_overdue,
+        # One column for both: CIWA-B (the ward's scale) on top, vitals below.
+        "due_at": min(due, vitals_at).isoformat(),
+        "due_text": ciwa_due,
+        "due_sub": vitals_due_text,
+        "due_overdue": assessment_overdue or vitals_overdue,
+        "due_tooltip": f"{_due_detail('CIWA-B', due, tz, now)}; "
+        f"{_due_detail('vitals', vitals_at, tz, now)}",
         "flags": entry.flags.open,
         "flags_sub": f"+{entry.flags.acknowledged} ack." if entry.flags.acknowledged else "",
         "flags_level": entry.flags.level,
     }
     level = max(ciwa_level, news_level, entry.flags.level)
-    overdue_count = int(row["next_dose_overdue"]) + int(assessment_overdue)
+    overdue_count = int(row["next_dose_overdue"]) + int(assessment_overdue) + int(vitals_overdue)
     row |= {
         "acuity_level": level,
         # Sort value: the level first, then open flags, then what is overdue.
@@ -319,6 +334,22 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
         "acuity_sub": _acuity_sub(entry.flags.open, overdue_count),
     }
     return row
+
+
+def _due_text(what: str, at: datetime, tz: tzinfo, now: datetime) -> str:
+    """A due line short enough for the board: "CIWA-B 22:06", "Vitals overdue"; a time more
+    than a day ahead carries its day."""
+    if at <= now:
+        return f"{what} overdue"
+    local = at.astimezone(tz)
+    when = f"{local:%H:%M}" if at - now < timedelta(days=1) else format_local(at, tz, now)
+    return f"{what} {when}"
+
+
+def _due_detail(what: str, at: datetime, tz: tzinfo, now: datetime) -> str:
+    if at <= now:
+        return f"{what} overdue {_overdue_for(int((now - at).total_seconds() // 60))}"
+    return f"{what} due {format_local(at, tz, now)}"
 
 
 def _overdue_for(minutes: int) -> str:
@@ -404,7 +435,9 @@ def row_transaction(
 def _summary(rows: list[dict[str, Any]], ward: Ward, now: datetime) -> list[Any]:
     tz = ZoneInfo(ward.timezone)
     flagged = sum(1 for r in rows if r["flags"])
-    overdue = sum(1 for r in rows if r["next_dose_overdue"] or r["assessment_overdue"])
+    overdue = sum(
+        1 for r in rows if r["next_dose_overdue"] or r["assessment_overdue"] or r["vitals_overdue"]
+    )
     return [
         html.Span(f"{len(rows)} patients", className="tw-board-count"),
         html.Span(f"{overdue} with something overdue", className="tw-board-count"),

@@ -63,6 +63,16 @@ RESPONSE_TEXT: dict[News2Response, str] = {
 }
 MEDIUM_TOTAL = 5  # [S35]
 HIGH_TOTAL = 7  # [S35]
+URGENT_OBS_INTERVAL_MIN = 60  # [S35]: observations at least hourly once the response is urgent
+
+
+def obs_interval_min(total: int, any_single_three: bool, routine_min: int) -> int:
+    """Minutes until the next set of vitals is due after one scoring ``total``: at least hourly
+    when a single parameter scores 3 or the total is MEDIUM_TOTAL or more [S35]; otherwise the
+    ward's routine interval (``Ward.vitals_interval_min``, local policy)."""
+    if total >= MEDIUM_TOTAL or any_single_three:
+        return min(URGENT_OBS_INTERVAL_MIN, routine_min)
+    return routine_min
 
 
 @dataclass(frozen=True)

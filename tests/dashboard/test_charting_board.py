@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import dash
 from flask_login import login_user
@@ -16,7 +17,7 @@ from sqlmodel import Session
 
 from dashboard.auth import SignedInUser
 from dashboard.pages.board import BOARD_REUSE_S, GRID_ID, board_rows, row_transaction
-from dashboard.queries import ward_board
+from dashboard.queries import LatestVitals, vitals_due, ward_board
 from dashboard.theme import LEVELS
 from models.admissions import discharge
 from models.charting import record_assessment
@@ -72,6 +73,32 @@ def test_each_admitted_patient_has_a_row_with_dose_scores_and_times(
     )
     assert two["acuity_level"] == 3 and two["acuity_text"] == LEVELS[3].label.capitalize()
     assert [r["bed"] for r in rows] == ["B2", "B1"]  # most acute first
+    # Vitals an hour ago: NEWS2 0 -> next set after the ward's 4 h; NEWS2 5 (RR scores 3) ->
+    # hourly [S35], so due now: overdue, and counted in the acuity's overdue note.
+    due = {bed: datetime.fromisoformat(r["next_vitals_at"]) for bed, r in _by_bed(rows).items()}
+    now = datetime.now(UTC)
+    assert abs(due["B1"] - (now + timedelta(hours=3))) < timedelta(minutes=1)
+    assert abs(due["B2"] - now) < timedelta(minutes=1)
+    assert not one["vitals_overdue"] and not one["due_overdue"]
+    local = due["B1"].astimezone(ZoneInfo("Europe/London"))  # the test ward's zone
+    assert one["due_sub"] == f"Vitals {local:%H:%M}" and one["due_text"].startswith("CIWA-B ")
+    assert two["vitals_overdue"] and two["due_overdue"] and two["due_sub"] == "Vitals overdue"
+    assert two["due_tooltip"].endswith("; vitals overdue just now")
+    assert "overdue" in two["acuity_sub"]
+
+
+def test_vitals_fall_due_after_the_ward_interval_or_hourly_when_news2_is_urgent() -> None:
+    ward = Ward(name="W", timezone="Europe/London", vitals_interval_min=360)
+    at = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
+    admitted = at - timedelta(days=1)
+
+    def vitals(total: int, any_three: bool = False) -> LatestVitals:
+        return LatestVitals(at, 80, 120, 80, 36.8, 16, 97, False, "A", total, any_three)
+
+    assert vitals_due(None, admitted, ward) == admitted  # none yet: due since admission
+    assert vitals_due(vitals(4), admitted, ward) == at + timedelta(hours=6)  # local policy
+    assert vitals_due(vitals(5), admitted, ward) == at + timedelta(hours=1)  # [S35]
+    assert vitals_due(vitals(3, any_three=True), admitted, ward) == at + timedelta(hours=1)
 
 
 def test_overdue_assessment_and_late_dose_are_marked(app: dash.Dash, sqlite_engine: Engine) -> None:
@@ -84,7 +111,8 @@ def test_overdue_assessment_and_late_dose_are_marked(app: dash.Dash, sqlite_engi
     with nurse_request(app):
         rows, _ = board_rows()
         later, _ = board_rows(datetime.now(UTC) + timedelta(hours=14))
-    assert rows[0]["assessment_overdue"] and rows[0]["assessment_text"] == "Overdue"
+    assert rows[0]["assessment_overdue"] and rows[0]["due_text"] == "CIWA-B overdue"
+    assert rows[0]["due_overdue"] and rows[0]["due_tooltip"].startswith("CIWA-B overdue by 3")
     # 14 h on, some dose is within its window but past its time, or the next one is upcoming
     late = later[0]
     assert late["next_dose_overdue"] == (
