@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, func
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -25,6 +26,7 @@ from dashboard.components.taper_chart import (
     DoseStep,
     FlagMark,
     PlanVersionMark,
+    Readings,
     VitalsPoint,
 )
 from models.charting import REASONS_BY_STATUS
@@ -318,20 +320,51 @@ def flags(session: Session, admission_id: int, *, after_id: int = 0) -> list[Fla
     )
 
 
-def _assessment_point(row: WithdrawalAssessment) -> AssessmentPoint:
-    return AssessmentPoint(at=row.taken_at, total=row.total, band=row.band)
-
-
-def _vitals_point(row: VitalSigns) -> VitalsPoint:
-    return VitalsPoint(
-        at=row.taken_at,
-        heart_rate=row.heart_rate,
-        systolic=row.systolic,
-        diastolic=row.diastolic,
-        temperature_c=row.temperature_c,
-        news2_total=row.news2_total,
-        news2_any_three=row.news2_any_three,
+def chart_assessments(
+    session: Session, admission_id: int, *, after_id: int = 0
+) -> Readings[AssessmentPoint]:
+    """The CIWA-B scores the chart draws, oldest first, as columns: the shape of the figure's
+    traces, with only the fields drawn and no ORM object or point per row (a long stay has
+    thousands of readings)."""
+    rows = session.execute(
+        sa_select(
+            col(WithdrawalAssessment.taken_at),
+            col(WithdrawalAssessment.total),
+            col(WithdrawalAssessment.band),
+        )
+        .where(
+            col(WithdrawalAssessment.admission_id) == admission_id,
+            col(WithdrawalAssessment.scale) == "CIWA-B",
+            col(WithdrawalAssessment.entered_in_error).is_(False),
+            col(WithdrawalAssessment.id) > after_id,
+        )
+        .order_by(col(WithdrawalAssessment.taken_at))
     )
+    return Readings.from_rows(AssessmentPoint, rows.all())
+
+
+def chart_vitals(
+    session: Session, admission_id: int, *, after_id: int = 0
+) -> Readings[VitalsPoint]:
+    """The vital signs the chart draws, oldest first, like :func:`chart_assessments`."""
+    rows = session.execute(
+        sa_select(
+            col(VitalSigns.taken_at),
+            col(VitalSigns.heart_rate),
+            col(VitalSigns.systolic),
+            col(VitalSigns.diastolic),
+            col(VitalSigns.temperature_c),
+            col(VitalSigns.news2_total),
+            col(VitalSigns.news2_any_three),
+        )
+        .where(
+            col(VitalSigns.admission_id) == admission_id,
+            col(VitalSigns.entered_in_error).is_(False),
+            col(VitalSigns.id) > after_id,
+        )
+        .order_by(col(VitalSigns.taken_at))
+    )
+    return Readings.from_rows(VitalsPoint, rows.all())
 
 
 def _flag_mark(row: Flag) -> FlagMark:
@@ -398,8 +431,6 @@ def patient_chart(
     end = view.admission.discharged_at or now
     mar = mar_entries(session, admission_id, view.ward, now=end, until=end)
     events = [e for e in (dose_event(m, view.tz) for m in mar) if e is not None]
-    observed = assessments(session, admission_id)
-    vitals = vital_signs(session, admission_id)
     flag_rows = flags(session, admission_id)
     chart = ChartInput(
         timezone=view.ward.timezone,
@@ -420,8 +451,8 @@ def patient_chart(
             for v in versions
         ],
         doses=events,
-        assessments=[_assessment_point(a) for a in observed],
-        vitals=[_vitals_point(v) for v in vitals],
+        assessments=chart_assessments(session, admission_id),
+        vitals=chart_vitals(session, admission_id),
         flags=[_flag_mark(f) for f in flag_rows],
         range_key=range_key,
     )
@@ -512,8 +543,8 @@ def chart_append(
     ):
         if entry.status == DoseStatus.MISSED.value:
             events.extend(e for e in [dose_event(entry, view.tz)] if e is not None)
-    new_scores = assessments(session, admission_id, after_id=cursor.assessment_id)
-    new_vitals = vital_signs(session, admission_id, after_id=cursor.vitals_id)
+    new_scores = list(chart_assessments(session, admission_id, after_id=cursor.assessment_id))
+    new_vitals = list(chart_vitals(session, admission_id, after_id=cursor.vitals_id))
     if _backdated(new_scores, cursor.assessment_last_at) or _backdated(
         new_vitals, cursor.vitals_last_at
     ):
@@ -522,16 +553,16 @@ def chart_append(
         timezone=view.ward.timezone,
         now=now,
         doses=events,
-        assessments=[_assessment_point(a) for a in new_scores],
-        vitals=[_vitals_point(v) for v in new_vitals],
+        assessments=new_scores,
+        vitals=new_vitals,
         flags=[_flag_mark(f) for f in new_flags],
     )
     return append, latest
 
 
-def _backdated(rows: Sequence[VitalSigns | WithdrawalAssessment], last_drawn: str) -> bool:
+def _backdated(points: Sequence[VitalsPoint | AssessmentPoint], last_drawn: str) -> bool:
     """A new reading earlier than the last one drawn would draw the line back in time."""
-    return bool(rows and last_drawn) and min(r.taken_at for r in rows) < datetime.fromisoformat(
+    return bool(points and last_drawn) and min(p.at for p in points) < datetime.fromisoformat(
         last_drawn
     )
 

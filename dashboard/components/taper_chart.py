@@ -12,13 +12,17 @@ be appended with a Patch instead of redrawing the figure.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from itertools import islice, repeat
+from operator import attrgetter, itemgetter, le
+from typing import Any, NamedTuple, TypeVar, overload
 from zoneinfo import ZoneInfo
 
+import orjson
 import plotly.graph_objects as go
 from dash import Patch
 from plotly.subplots import make_subplots
@@ -62,15 +66,18 @@ class DoseEvent:
     detail: str
 
 
-@dataclass(frozen=True)
-class AssessmentPoint:
+class AssessmentPoint(NamedTuple):
+    """A CIWA-B score. Readings are tuples, ``at`` first: cheap to make by the thousand (see
+    Readings) and read a field at a time."""
+
     at: datetime
     total: int
     band: str
 
 
-@dataclass(frozen=True)
-class VitalsPoint:
+class VitalsPoint(NamedTuple):
+    """One set of vital signs, a tuple like :class:`AssessmentPoint`."""
+
     at: datetime
     heart_rate: int
     systolic: int
@@ -78,6 +85,61 @@ class VitalsPoint:
     temperature_c: float
     news2_total: int
     news2_any_three: bool
+
+
+_Point = TypeVar("_Point", AssessmentPoint, VitalsPoint)
+
+
+class Readings(Sequence[_Point]):
+    """Readings as columns, one list per field of ``point`` (item i of each list is reading
+    i): the shape the chart's traces are made of, so a query can hand over a long stay's
+    thousands of readings without making a point of each. Any sequence of points draws the
+    same; this one reads as points too."""
+
+    __slots__ = ("columns", "point")
+    point: type[_Point]
+    columns: tuple[list[Any], ...]
+
+    def __init__(self, point: type[_Point], columns: Sequence[list[Any]]) -> None:
+        if len(columns) != len(point._fields) or len({len(c) for c in columns}) > 1:
+            raise ValueError(f"{point.__name__} needs {len(point._fields)} columns of one length")
+        self.point = point
+        self.columns = tuple(columns)
+
+    @classmethod
+    def from_rows(cls, point: type[_Point], rows: Sequence[Sequence[Any]]) -> Readings[_Point]:
+        """From rows of the point's fields (a query's rows), one column at a time."""
+        return cls(point, [list(map(itemgetter(i), rows)) for i in range(len(point._fields))])
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    @overload
+    def __getitem__(self, index: int) -> _Point: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[_Point]: ...
+
+    def __getitem__(self, index: int | slice) -> _Point | list[_Point]:
+        if isinstance(index, slice):
+            return list(map(self.point, *(column[index] for column in self.columns)))
+        return self.point(*(column[index] for column in self.columns))
+
+    def __iter__(self) -> Iterator[_Point]:
+        return map(self.point, *self.columns)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to readings, or a list of points, with the same points in the same order."""
+        if isinstance(other, Readings):
+            return self.point is other.point and self.columns == other.columns
+        if isinstance(other, list):
+            return list(self) == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable lists inside
+
+    def __repr__(self) -> str:
+        return f"Readings({self.point.__name__}, {len(self)} readings)"
 
 
 @dataclass(frozen=True)
@@ -218,34 +280,89 @@ def _clock(timezone: str) -> Callable[[datetime], str]:
     return local
 
 
-def _wall_ms(timezone: str) -> Callable[[datetime], int]:
-    """UTC instant -> the ward's wall-clock time as epoch milliseconds, the form plotly's date
-    axes read fastest (a 90-day chart converts thousands of readings). The UTC offset is
-    looked up once per UTC day, and per reading only on a day with a clock change."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+# The UTC offset is sampled this often when looking for clock changes (no zone changes its
+# clocks twice within six hours).
+_OFFSET_SAMPLE = timedelta(hours=6)
+
+
+@lru_cache(maxsize=64)
+def _utc_offsets(timezone: str, year: int) -> tuple[tuple[datetime, timedelta], ...]:
+    """The ward's UTC offset through one UTC year: (from this instant, the offset) at the
+    start of the year, then at each clock change. Found by sampling the offset and bisecting
+    to the second (zones change their clocks on whole seconds); a few hundred conversions,
+    once per zone and year."""
     tz = ZoneInfo(timezone)
-    days: dict[int, int | None] = {}
 
-    def offset_s(instant: datetime) -> int:
-        delta = instant.astimezone(tz).utcoffset()
-        return int(delta.total_seconds()) if delta is not None else 0
+    def offset(instant: datetime) -> timedelta:
+        return instant.astimezone(tz).utcoffset() or timedelta(0)
 
-    def wall(instant: datetime) -> int:
-        seconds = int(instant.timestamp())
-        day = seconds // 86_400
-        if day not in days:
-            start = datetime.fromtimestamp(day * 86_400, UTC)
-            first, last = offset_s(start), offset_s(start + timedelta(seconds=86_399))
-            days[day] = first if first == last else None
-        offset = days[day]
-        if offset is None:
-            offset = offset_s(instant)
-        return (seconds + offset) * 1000 + instant.microsecond // 1000
+    start = datetime(year, 1, 1, tzinfo=UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=UTC)
+    spans = [(start, offset(start))]
+    sample = start
+    while sample < end:
+        following = min(sample + _OFFSET_SAMPLE, end)
+        after = offset(following)
+        if after != spans[-1][1]:
+            low, high = int(sample.timestamp()), int(following.timestamp())
+            while high - low > 1:  # offset(low) is the old one, offset(high) the new one
+                middle = (low + high) // 2
+                if offset(datetime.fromtimestamp(middle, UTC)) == after:
+                    high = middle
+                else:
+                    low = middle
+            spans.append((datetime.fromtimestamp(high, UTC), after))
+        sample = following
+    return tuple(spans)
 
-    return wall
+
+def _offset_spans(
+    timezone: str, first: datetime, last: datetime
+) -> list[tuple[datetime, timedelta]]:
+    """(from, UTC offset) of each stretch of constant offset from ``first`` to ``last``."""
+    spans: list[tuple[datetime, timedelta]] = []
+    for year in range(first.astimezone(UTC).year, last.astimezone(UTC).year + 1):
+        for start, offset in _utc_offsets(timezone, year):
+            if start > last:
+                break
+            if spans and spans[-1][1] == offset:
+                continue
+            if spans and start <= first:
+                spans.pop()
+            spans.append((start, offset))
+    return spans
+
+
+def _wall_ms(timezone: str, instants: Sequence[datetime], *, ordered: bool = False) -> list[int]:
+    """UTC instants -> the ward's wall-clock time as epoch milliseconds, the form plotly's date
+    axes read fastest (a 90-day chart converts thousands of readings). In bulk: the UTC offset
+    changes only at clock changes, so each stretch between them is one subtraction per instant
+    from an epoch shifted by the stretch's offset. ``ordered``: the instants are in time order
+    (they may be in any order, at a small cost)."""
+    if not instants:
+        return []
+    first, last = (instants[0], instants[-1]) if ordered else (min(instants), max(instants))
+    spans = _offset_spans(timezone, first, last)
+    if len(spans) == 1:
+        epoch = _EPOCH - spans[0][1]
+        return [(instant - epoch) // _MS for instant in instants]
+    starts = [start for start, _ in spans]
+    epochs = [_EPOCH - offset for _, offset in spans]
+    if not ordered:
+        return [
+            (instant - epochs[bisect_right(starts, instant) - 1]) // _MS for instant in instants
+        ]
+    out: list[int] = []
+    bounds = [bisect_left(instants, start) for start in starts[1:]]
+    for epoch, low, high in zip(epochs, [0, *bounds], [*bounds, len(instants)], strict=True):
+        out += [(instant - epoch) // _MS for instant in instants[low:high]]
+    return out
 
 
 def _midnight(day: date) -> str:
-    return datetime.combine(day, time(0)).isoformat(sep=" ", timespec="minutes")
+    return f"{day.isoformat()} 00:00"
 
 
 def _mg(value: float) -> str:
@@ -341,7 +458,18 @@ def _grid() -> tuple[str, _Axes]:
         x[panel.key] = _axis_ref(subplot.xaxis)
         y[panel.key] = _axis_ref(subplot.yaxis)
     de = _axis_ref(fig.get_subplot(ROW["dose"], 1, secondary_y=True).yaxis)
-    return json.dumps(fig.layout.to_plotly_json()), _Axes(x, y, de)
+    grid = {"layout": fig.layout.to_plotly_json(), "shapes": [], "annotations": []}
+    return json.dumps(grid), _Axes(x, y, de)
+
+
+@lru_cache(maxsize=1)
+def _shared() -> str:
+    """What every chart has, laid out once and cached as JSON text like the grid: the grid,
+    the layout's styling (_style) and the severity bands (_bands)."""
+    fig = _Draft(bare=True)
+    _style(fig)
+    _bands(fig)
+    return json.dumps({"layout": fig.layout, "shapes": fig.shapes, "annotations": fig.annotations})
 
 
 class _Draft:
@@ -349,12 +477,14 @@ class _Draft:
     on every assignment (half a second for a 90-day chart). One go.Figure at the end; a test
     checks the result against plotly's validators."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, bare: bool = False) -> None:
+        """A new draft: the shared part of every chart (``_shared``), or only the grid."""
         layout_json, self.axes = _grid()
-        self.layout: dict[str, Any] = json.loads(layout_json)
+        shared = orjson.loads(layout_json if bare else _shared())
+        self.layout: dict[str, Any] = shared["layout"]
         self.data: list[dict[str, Any]] = []
-        self.shapes: list[dict[str, Any]] = []
-        self.annotations: list[dict[str, Any]] = []
+        self.shapes: list[dict[str, Any]] = shared["shapes"]
+        self.annotations: list[dict[str, Any]] = shared["annotations"]
 
     def add_trace(self, trace: dict[str, Any], panel: str, *, secondary_y: bool = False) -> None:
         trace["xaxis"] = self.axes.x[panel]
@@ -396,13 +526,13 @@ def chart_figure(data: ChartInput) -> dict[str, Any]:
     object model (which copies every array twice)."""
     fig = _Draft()
     local = _clock(data.timezone)
-    wall = _wall_ms(data.timezone)
     _dose_traces(fig, data, local)
-    _mar_traces(fig, data, wall)
-    _ciwa_traces(fig, data, wall)
-    _vitals_traces(fig, data, wall)
-    _layout(fig, data)
-    _bands(fig)
+    _mar_traces(fig, data)
+    ciwa = _ciwa_points(data.assessments, data.timezone)
+    _ciwa_traces(fig, ciwa)
+    vitals = _vitals_points(data.vitals, data.timezone)
+    _vitals_traces(fig, vitals)
+    _layout(fig, data, highest_ciwa=max(ciwa["y"], default=0), highest_news2=vitals["news2_max"])
     _markers(fig, data, local)
     return fig.figure()
 
@@ -482,20 +612,43 @@ def _drug_dose(steps: Sequence[DoseStep], drug: str) -> Callable[[DoseStep], flo
     return value
 
 
-def _mar_points(events: Iterable[DoseEvent], local: Callable[[datetime], int]) -> dict[str, Any]:
-    xs, ys, texts = [], [], []
-    for event in events:
-        xs.append(local(event.at))
-        ys.append(event.drug)
-        texts.append(event.detail)
-    return {"x": xs, "y": ys, "hovertext": texts}
+def _columns(points: Sequence[_Point], width: int) -> list[list[Any]]:
+    """The readings' fields as columns (``at`` first), the readings taken in time order
+    (stable: as they came at equal times). The chart's query hands them over as columns
+    (Readings) in time order already, so this is usually a copy and one pass to check."""
+    if isinstance(points, Readings):
+        columns = [list(column) for column in points.columns]  # the figure's own lists
+    else:
+        columns = [list(map(itemgetter(i), points)) for i in range(width)]
+    instants = columns[0]
+    if not all(map(le, instants, islice(instants, 1, None))):
+        order = sorted(range(len(instants)), key=instants.__getitem__)
+        columns = [list(map(column.__getitem__, order)) for column in columns]
+    return columns
 
 
-def _mar_traces(fig: _Draft, data: ChartInput, local: Callable[[datetime], int]) -> None:
-    by_category: dict[str, list[DoseEvent]] = {key: [] for key in MAR_STYLES}
-    for event in data.doses:
-        by_category.setdefault(event.category, []).append(event)
+def _mar_points(events: Sequence[DoseEvent], timezone: str) -> dict[str, Any]:
+    return {
+        "x": _wall_ms(timezone, [e.at for e in events]),
+        "y": [e.drug for e in events],
+        "hovertext": [e.detail for e in events],
+    }
+
+
+def _mar_traces(fig: _Draft, data: ChartInput) -> None:
+    # x, y and hover text of each category's markers (the times converted all at once)
+    by_category: dict[str, tuple[list[int], list[str], list[str]]] = {
+        key: ([], [], []) for key in MAR_STYLES
+    }
+    xs = _wall_ms(data.timezone, [event.at for event in data.doses])
+    for event, event_x in zip(data.doses, xs, strict=True):
+        found = by_category.get(event.category)
+        if found is not None:
+            found[0].append(event_x)
+            found[1].append(event.drug)
+            found[2].append(event.detail)
     for key, style in MAR_STYLES.items():
+        x, y, hovertext = by_category[key]
         open_symbol = style.symbol.endswith("-open")
         fig.add_trace(
             _scatter(
@@ -512,26 +665,34 @@ def _mar_traces(fig: _Draft, data: ChartInput, local: Callable[[datetime], int])
                     },
                 },
                 hoverinfo="text",
-                **_mar_points(by_category[key], local),
+                x=x,
+                y=y,
+                hovertext=hovertext,
             ),
             "mar",
         )
 
 
-def _ciwa_points(
-    points: Iterable[AssessmentPoint], local: Callable[[datetime], int]
-) -> dict[str, Any]:
-    xs, ys, colours, texts = [], [], [], []
-    for point in points:
-        xs.append(local(point.at))
-        ys.append(point.total)
-        colours.append(LEVELS[BAND_LEVEL.get(point.band, 0)].text)
-        texts.append(BAND_LABEL.get(point.band, point.band))
-    return {"x": xs, "y": ys, "marker.color": colours, "text": texts}
+def _ciwa_points(points: Sequence[AssessmentPoint], timezone: str) -> dict[str, list[Any]]:
+    """x, y, marker colour and hover text (the band's name) of each CIWA-B score, in time
+    order: a column at a time, each band's colour and name looked up once."""
+    instants, totals, bands = _columns(points, 3)
+    colour = {band: LEVELS[level].text for band, level in BAND_LEVEL.items()}
+    try:  # the theme has every band of the scale
+        colours = list(map(colour.__getitem__, bands))
+        names = list(map(BAND_LABEL.__getitem__, bands))
+    except KeyError:  # any other band: the lowest tone, and the band as it is stored
+        colours = list(map(colour.get, bands, repeat(LEVELS[0].text, len(bands))))
+        names = list(map(BAND_LABEL.get, bands, bands))
+    return {
+        "x": _wall_ms(timezone, instants, ordered=True),
+        "y": totals,
+        "marker.color": colours,
+        "text": names,
+    }
 
 
-def _ciwa_traces(fig: _Draft, data: ChartInput, local: Callable[[datetime], int]) -> None:
-    points = _ciwa_points(sorted(data.assessments, key=lambda a: a.at), local)
+def _ciwa_traces(fig: _Draft, points: Mapping[str, list[Any]]) -> None:
     fig.add_trace(
         _scatter(
             x=points["x"],
@@ -548,27 +709,34 @@ def _ciwa_traces(fig: _Draft, data: ChartInput, local: Callable[[datetime], int]
     )
 
 
-def _vitals_points(
-    points: Iterable[VitalsPoint], local: Callable[[datetime], int]
-) -> dict[str, list[Any]]:
-    out: dict[str, list[Any]] = {
-        "x": [],
-        "hr": [],
-        "sys": [],
-        "dia": [],
-        "temp": [],
-        "news2": [],
-        "news2_colour": [],
+def _news2_colours() -> dict[int, tuple[str, str]]:
+    """NEWS2 total (0-20) -> the colour of its response level (theme.news2_level) without and
+    with a single parameter scoring 3."""
+    return {
+        total: (LEVELS[news2_level(total, False)].text, LEVELS[news2_level(total, True)].text)
+        for total in range(21)
     }
-    for p in points:
-        out["x"].append(local(p.at))
-        out["hr"].append(p.heart_rate)
-        out["sys"].append(p.systolic)
-        out["dia"].append(p.diastolic)
-        out["temp"].append(p.temperature_c)
-        out["news2"].append(p.news2_total)
-        out["news2_colour"].append(LEVELS[news2_level(p.news2_total, p.news2_any_three)].text)
-    return out
+
+
+def _vitals_points(points: Sequence[VitalsPoint], timezone: str) -> dict[str, Any]:
+    """Each series of the vitals panels, in time order, a column at a time; ``news2_max`` is
+    the highest NEWS2 total (0 without readings)."""
+    instants, heart_rate, systolic, diastolic, temperature, news2, any_three = _columns(points, 7)
+    table = _news2_colours()
+    try:
+        colours = [table[t][a] for t, a in zip(news2, any_three, strict=True)]
+    except (KeyError, IndexError, TypeError):  # a total beyond the table, a flag not a bool
+        colours = [LEVELS[news2_level(t, a)].text for t, a in zip(news2, any_three, strict=True)]
+    return {
+        "x": _wall_ms(timezone, instants, ordered=True),
+        "hr": heart_rate,
+        "sys": systolic,
+        "dia": diastolic,
+        "temp": temperature,
+        "news2": news2,
+        "news2_colour": colours,
+        "news2_max": max(news2, default=0),
+    }
 
 
 VITALS_SERIES: tuple[tuple[str, str, str, str, str, str], ...] = (
@@ -580,8 +748,7 @@ VITALS_SERIES: tuple[tuple[str, str, str, str, str, str], ...] = (
 )
 
 
-def _vitals_traces(fig: _Draft, data: ChartInput, local: Callable[[datetime], int]) -> None:
-    points = _vitals_points(sorted(data.vitals, key=lambda v: v.at), local)
+def _vitals_traces(fig: _Draft, points: Mapping[str, Any]) -> None:
     for uid, key, panel, name, symbol, hover in VITALS_SERIES:
         fig.add_trace(
             _scatter(
@@ -611,9 +778,9 @@ def _vitals_traces(fig: _Draft, data: ChartInput, local: Callable[[datetime], in
     )
 
 
-def _layout(fig: _Draft, data: ChartInput) -> None:
-    highest_ciwa = max((a.total for a in data.assessments), default=0)
-    highest_news2 = max((v.news2_total for v in data.vitals), default=0)
+def _style(fig: _Draft) -> None:
+    """The layout's styling, the same for every chart; what depends on the chart (the x
+    window, the MAR's drugs, the score axes' tops) is left empty here and set by _layout."""
     fig.layout.update(
         height=FIGURE_HEIGHT,
         margin={"l": 84, "r": 150, "t": 34, "b": 40},
@@ -630,13 +797,6 @@ def _layout(fig: _Draft, data: ChartInput) -> None:
         uirevision="taper-chart",
         dragmode="pan",
     )
-    window = x_range(
-        data.range_key,
-        now=data.now,
-        admitted_at=data.admitted_at,
-        discharged_at=data.discharged_at,
-        timezone=data.timezone,
-    )
     for axis in fig.x_axes():
         axis.update(
             type="date",
@@ -651,7 +811,7 @@ def _layout(fig: _Draft, data: ChartInput) -> None:
             spikecolor="#52606D",
             spikethickness=1,
             spikedash="dot",
-            range=list(window),
+            range=None,
             tickformatstops=[
                 {"dtickrange": [None, 86_400_000], "value": "%H:%M\n%a %d %b"},
                 {"dtickrange": [86_400_000, None], "value": "%a %d %b"},
@@ -677,11 +837,25 @@ def _layout(fig: _Draft, data: ChartInput) -> None:
     )
     fig.axis(fig.axes.y["dose"])["rangemode"] = "tozero"
     fig.axis(fig.axes.y["mar"]).update(
-        type="category", categoryorder="array", categoryarray=list(data.drugs), showgrid=True
+        type="category", categoryorder="array", categoryarray=None, showgrid=True
     )
-    fig.axis(fig.axes.y["ciwa"]).update(
-        range=[0, ciwa_top(highest_ciwa)], tickvals=[0, 20, 40, 60, 80]
+    fig.axis(fig.axes.y["ciwa"]).update(range=None, tickvals=[0, 20, 40, 60, 80])
+    fig.axis(fig.axes.y["news2"])["range"] = None
+
+
+def _layout(fig: _Draft, data: ChartInput, *, highest_ciwa: int, highest_news2: int) -> None:
+    """What _style leaves empty: the visible window and each axis that depends on the data."""
+    window = x_range(
+        data.range_key,
+        now=data.now,
+        admitted_at=data.admitted_at,
+        discharged_at=data.discharged_at,
+        timezone=data.timezone,
     )
+    for axis in fig.x_axes():
+        axis["range"] = list(window)
+    fig.axis(fig.axes.y["mar"])["categoryarray"] = list(data.drugs)
+    fig.axis(fig.axes.y["ciwa"])["range"] = [0, ciwa_top(highest_ciwa)]
     fig.axis(fig.axes.y["news2"])["range"] = [0, news2_top(highest_news2)]
 
 
@@ -944,7 +1118,6 @@ def append_patch(
     """A Patch that extends the traces with the new readings (and moves the "now" line), so
     the browser appends points instead of receiving the whole figure again."""
     local = _clock(update.timezone)
-    wall = _wall_ms(update.timezone)
     ciwa_y = y_axes["ciwa"]
     patch = Patch()
     by_category: dict[str, list[DoseEvent]] = {}
@@ -954,12 +1127,12 @@ def append_patch(
         index = traces.get(f"mar-{key}")
         if index is None:
             continue
-        points = _mar_points(sorted(events, key=lambda e: e.at), wall)
+        points = _mar_points(sorted(events, key=attrgetter("at")), update.timezone)
         for attribute in ("x", "y", "hovertext"):
             patch["data"][index][attribute].extend(points[attribute])
     if update.assessments and "ciwa" in traces:
         index = traces["ciwa"]
-        points = _ciwa_points(sorted(update.assessments, key=lambda a: a.at), wall)
+        points = _ciwa_points(update.assessments, update.timezone)
         patch["data"][index]["x"].extend(points["x"])
         patch["data"][index]["y"].extend(points["y"])
         patch["data"][index]["text"].extend(points["text"])
@@ -968,7 +1141,7 @@ def append_patch(
         if top > ciwa_top_now:
             patch["layout"][_layout_axis(ciwa_y)]["range"] = [0, top]
     if update.vitals:
-        points = _vitals_points(sorted(update.vitals, key=lambda v: v.at), wall)
+        points = _vitals_points(update.vitals, update.timezone)
         for uid, key, *_ in VITALS_SERIES:
             if uid in traces:
                 patch["data"][traces[uid]]["x"].extend(points["x"])

@@ -3,11 +3,12 @@ refresh appends (or when it must redraw), step tolerance, and the rounds summary
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dashboard.chart_queries import (
     chart_append,
@@ -16,6 +17,7 @@ from dashboard.chart_queries import (
     rounds_summaries,
     step_tolerance,
 )
+from dashboard.components.taper_chart import Readings, chart_figure
 from models.admissions import admit
 from models.audit import Actor
 from models.charting import chart_dose, chart_prn, mark_in_error, record_assessment, record_vitals
@@ -23,7 +25,7 @@ from models.clinical.taper import make_step
 from models.db import transaction
 from models.plan_changes import NewPlan, PlanChange, apply_change, create_plan
 from models.rounds import sign_rounds_note
-from models.tables import Flag, ScheduledDose, Ward
+from models.tables import Flag, ScheduledDose, Ward, WithdrawalAssessment
 
 PLANNED_AT = datetime(2026, 2, 28, 12, 0, tzinfo=UTC)  # Europe/London = UTC in winter
 DRAWN_AT = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -123,6 +125,39 @@ def test_the_chart_draws_each_dose_by_what_became_of_it(
         (date(2026, 3, 8), {"clonazepam": 1.5}),
     ]
     assert [v.version for v in chart.chart.versions] == [1]
+
+
+def test_the_chart_reads_its_observations_as_columns_oldest_first(
+    engine: Engine, staff: dict[str, Actor], ward: Ward
+) -> None:
+    """CIWA-B scores and vital signs come as columns (Readings), the shape the figure is made
+    of, oldest first, without the ones entered in error; they draw as the same points would."""
+    admission_id = _ward_with_patient(engine, staff, ward)
+    with Session(engine) as session:
+        first = session.exec(
+            select(WithdrawalAssessment)
+            .where(WithdrawalAssessment.admission_id == admission_id)
+            .order_by(col(WithdrawalAssessment.taken_at))
+        ).first()
+    assert first is not None and first.id is not None
+    with transaction(engine) as session:
+        mark_in_error(session=session, actor=staff["nurse1"], entity="assessment",
+                      record_id=first.id, reason="wrong patient", now=DRAWN_AT)  # fmt: skip
+        _vitals(session, staff["nurse1"], admission_id, datetime(2026, 3, 8, 21, tzinfo=UTC), 96)
+    with Session(engine) as session:
+        chart = patient_chart(session, admission_id, now=DRAWN_AT)
+    assert chart is not None
+    scores, vitals = chart.chart.assessments, chart.chart.vitals
+    assert isinstance(scores, Readings) and isinstance(vitals, Readings)
+    assert [a.at for a in scores] == [_march(day, 9) for day in range(2, 11)]  # not 1 Mar's
+    assert [a.total for a in scores] == [10] * 6 + [25] * 3
+    assert all(a.band == ("mild" if a.total == 10 else "moderate") for a in scores)
+    assert [(v.at, v.heart_rate, v.systolic, v.temperature_c) for v in vitals] == [
+        (datetime(2026, 3, 8, 21, tzinfo=UTC), 96, 128, 36.9),
+        (datetime(2026, 3, 9, 9, tzinfo=UTC), 80, 128, 36.9),
+    ]
+    as_points = replace(chart.chart, assessments=list(scores), vitals=list(vitals))
+    assert chart_figure(chart.chart) == chart_figure(as_points)
 
 
 def test_a_refresh_appends_new_readings_and_newly_missed_doses(

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
+import pytest
 
 from dashboard.components.taper_chart import (
     MAR_STYLES,
@@ -17,6 +19,7 @@ from dashboard.components.taper_chart import (
     DoseStep,
     FlagMark,
     PlanVersionMark,
+    Readings,
     VitalsPoint,
     append_patch,
     build_chart,
@@ -326,3 +329,182 @@ def test_an_empty_admission_still_has_every_panel_and_legend_entry() -> None:
     uids = set(trace_index(fig))
     assert {"ciwa", "hr", "bp-sys", "bp-dia", "temp", "news2"} <= uids
     assert {f"mar-{key}" for key in MAR_STYLES} <= uids
+
+
+# --- wall-clock times in bulk, readings as columns ---------------------------------------------
+
+
+def _wall_clock_ms(instant: datetime, timezone: str) -> int:
+    """The reference conversion, one reading at a time: the instant's wall-clock time in the
+    zone (zoneinfo's own rules) as epoch milliseconds, whole milliseconds rounded down."""
+    local = instant.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+    return (local - datetime(1970, 1, 1)) // timedelta(milliseconds=1)
+
+
+def _clock_changes(timezone: str, start: datetime, end: datetime) -> list[datetime]:
+    """Each instant from which the zone's UTC offset changes: the hour it changes in, then
+    the minute (zones change their clocks on a whole minute)."""
+    tz, changes = ZoneInfo(timezone), []
+    at, offset = start, start.astimezone(tz).utcoffset()
+    while at < end:
+        if (at + timedelta(hours=1)).astimezone(tz).utcoffset() != offset:
+            while at.astimezone(tz).utcoffset() == offset:
+                at += timedelta(minutes=1)
+            changes.append(at)
+            offset = at.astimezone(tz).utcoffset()
+        else:
+            at += timedelta(hours=1)
+    return changes
+
+
+@pytest.mark.parametrize(
+    "timezone",
+    [
+        "Europe/London",
+        "America/New_York",
+        "Australia/Sydney",  # southern summer: the clocks go back in April
+        "Australia/Lord_Howe",  # a half-hour clock change
+        "America/St_Johns",  # -03:30 / -02:30
+        "Pacific/Chatham",  # +12:45 / +13:45
+        "Asia/Kolkata",  # no clock change
+    ],
+)
+def test_a_long_stay_is_drawn_in_wall_clock_time_across_every_clock_change(
+    timezone: str,
+) -> None:
+    """Ten months of readings, out of order, some with seconds and microseconds, and one
+    either side of every clock change: each at the wall-clock time zoneinfo gives it, in time
+    order, in the CIWA-B, vitals and MAR panels and in an appended Patch."""
+    start, end = datetime(2026, 1, 20, 9, 0, tzinfo=UTC), datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    changes = _clock_changes(timezone, start, end)
+    assert len(changes) == (0 if timezone == "Asia/Kolkata" else 2)
+    instants = [start + i * timedelta(hours=7, minutes=13, seconds=11) for i in range(1000)]
+    instants += [c + timedelta(microseconds=d) for c in changes for d in (-1, 0, 1, 999_999)]
+    instants += [start + timedelta(days=40, microseconds=123_999)]
+    instants = [at for at in instants if at < end]
+    shuffled = sorted(instants, key=lambda at: hash((at, timezone)))
+    assert shuffled != sorted(instants)
+    data = _data(
+        timezone=timezone,
+        now=end,
+        admitted_at=start,
+        assessments=[AssessmentPoint(at, 10, "mild") for at in shuffled],
+        vitals=[VitalsPoint(at, 80, 120, 80, 36.8, 1, False) for at in shuffled],
+        doses=[DoseEvent(at, "clonazepam", 0.5, "given", "g") for at in shuffled],
+    )
+    fig = chart_figure(data)
+    index = trace_index(fig)
+    expected = [_wall_clock_ms(at, timezone) for at in sorted(instants)]
+    assert fig["data"][index["ciwa"]]["x"] == expected
+    assert fig["data"][index["hr"]]["x"] == expected
+    assert fig["data"][index["news2"]]["x"] == expected
+    # MAR markers are not joined by a line: drawn in the order they came
+    assert fig["data"][index["mar-given"]]["x"] == [_wall_clock_ms(at, timezone) for at in shuffled]
+    patch = append_patch(
+        ChartAppend(
+            timezone=timezone,
+            now=end,
+            assessments=[AssessmentPoint(at, 12, "mild") for at in shuffled[:50]],
+        ),
+        traces=index,
+        y_axes=y_axes(fig),
+        ciwa_top_now=40.5,
+        news2_top_now=9.0,
+        now_shape=None,
+    ).to_plotly_json()
+    extended = next(
+        op["params"]["value"]
+        for op in patch["operations"]
+        if op["location"] == ["data", index["ciwa"], "x"]
+    )
+    assert extended == [_wall_clock_ms(at, timezone) for at in sorted(shuffled[:50])]
+
+
+def test_the_night_the_clocks_go_forward_has_no_two_oclock() -> None:
+    """25 Mar 2029 in London: 00:59:59 GMT is followed by 02:00:00 BST."""
+    change = datetime(2029, 3, 25, 1, 0, tzinfo=UTC)
+    fig = build_chart(
+        _data(
+            now=change + timedelta(hours=3),
+            assessments=[
+                AssessmentPoint(change - timedelta(seconds=1), 10, "mild"),
+                AssessmentPoint(change, 11, "mild"),
+            ],
+        )
+    )
+    assert list(_trace(fig, "ciwa").x) == [
+        _ms("2029-03-25 00:59:59"),
+        _ms("2029-03-25 02:00:00"),
+    ]
+
+
+def test_readings_out_of_order_are_drawn_in_time_order_each_with_its_own_colour() -> None:
+    at = datetime(2026, 3, 9, 8, tzinfo=UTC)
+    fig = build_chart(
+        _data(
+            assessments=[
+                AssessmentPoint(at + timedelta(hours=2), 45, "severe"),
+                AssessmentPoint(at, 12, "mild"),
+                AssessmentPoint(at + timedelta(hours=1), 3, "none"),
+                AssessmentPoint(at + timedelta(hours=1), 33, "moderate"),  # same time: kept after
+            ],
+            vitals=[
+                VitalsPoint(at + timedelta(hours=1), 118, 165, 95, 37.6, 3, True),
+                VitalsPoint(at, 84, 130, 80, 36.9, 1, False),
+                VitalsPoint(at + timedelta(hours=2), 120, 170, 100, 38.2, 8, False),
+            ],
+        )
+    )
+    ciwa = _trace(fig, "ciwa")
+    assert list(ciwa.y) == [12, 3, 33, 45]
+    assert list(ciwa.text) == ["Mild", "No signs", "Moderate", "Severe"]
+    assert list(ciwa.marker.color) == [
+        LEVELS[BAND_LEVEL[b]].text for b in ("mild", "none", "moderate", "severe")
+    ]
+    assert list(_trace(fig, "hr").y) == [84, 118, 120]
+    assert list(_trace(fig, "temp").y) == [36.9, 37.6, 38.2]
+    assert list(_trace(fig, "news2").marker.color) == [
+        LEVELS[news2_level(1, False)].text,
+        LEVELS[news2_level(3, True)].text,
+        LEVELS[news2_level(8, False)].text,
+    ]
+    assert list(_trace(fig, "hr").x) == [
+        _ms("2026-03-09 08:00"),
+        _ms("2026-03-09 09:00"),
+        _ms("2026-03-09 10:00"),
+    ]
+
+
+def test_a_band_or_news2_total_the_theme_has_no_entry_for_still_draws() -> None:
+    at = datetime(2026, 3, 9, 8, tzinfo=UTC)
+    fig = build_chart(
+        _data(
+            assessments=[AssessmentPoint(at, 12, "mild"), AssessmentPoint(at, 12, "unbanded")],
+            vitals=[VitalsPoint(at, 84, 130, 80, 36.9, 23, False)],
+        )
+    )
+    ciwa = _trace(fig, "ciwa")
+    assert list(ciwa.text) == ["Mild", "unbanded"]
+    assert list(ciwa.marker.color) == [LEVELS[BAND_LEVEL["mild"]].text, LEVELS[0].text]
+    assert list(_trace(fig, "news2").marker.color) == [LEVELS[news2_level(23, False)].text]
+
+
+def test_readings_as_columns_draw_exactly_as_the_same_points() -> None:
+    data = _data()
+    shuffled = _data(
+        assessments=list(reversed(data.assessments)), vitals=list(reversed(data.vitals))
+    )
+    as_columns = _data(
+        assessments=Readings.from_rows(AssessmentPoint, list(reversed(data.assessments))),
+        vitals=Readings.from_rows(VitalsPoint, list(data.vitals)),
+    )
+    assert chart_figure(as_columns) == chart_figure(shuffled) == chart_figure(data)
+    readings = Readings.from_rows(VitalsPoint, list(data.vitals))
+    assert len(readings) == 2 and list(readings) == list(data.vitals) == readings
+    assert readings[1] == data.vitals[1] and readings[-1:] == list(data.vitals)[-1:]
+    assert readings.columns[1] == [84, 118]  # heart rate
+    assert Readings(VitalsPoint, [[] for _ in VitalsPoint._fields]) == []
+    with pytest.raises(ValueError):
+        Readings(AssessmentPoint, [[NOW], [12]])  # a column short
+    with pytest.raises(ValueError):
+        Readings(AssessmentPoint, [[NOW], [12, 13], ["mild"]])  # columns of two lengths
