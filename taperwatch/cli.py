@@ -6,8 +6,12 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from taperwatch import backup_cmd, fhir_cmd, taper_cmd
+
+if TYPE_CHECKING:
+    from models.audit import Actor
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -71,34 +75,99 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_user(args: argparse.Namespace) -> int:
-    from models.audit import Actor
-    from models.db import get_engine, transaction
-    from models.errors import FieldError
-    from models.users import create_user
+def _new_password(args: argparse.Namespace) -> str | None:
+    """The password from --password, a line of stdin when it is not a terminal, or typed twice
+    (None if the two differ)."""
+    if args.password:
+        return str(args.password)
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass("Password: ")
+    if password != getpass.getpass("Again: "):
+        return None
+    return password
 
-    password = args.password or ""
-    if not password:
-        if not sys.stdin.isatty():
-            password = sys.stdin.readline().rstrip("\n")
-        else:
-            password = getpass.getpass("Password: ")
-            if password != getpass.getpass("Again: "):
-                return _fail("the passwords differ")
-    actor = Actor(user_id=None, username="cli", role="system")
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from models.errors import FieldError
+
+    commands = {"add": _user_add, "passwd": _user_passwd, "role": _user_role}
     try:
-        with transaction(get_engine()) as session:
-            user = create_user(
-                session=session,
-                actor=actor,
-                username=args.name,
-                display_name=args.display_name or args.name,
-                role=args.role,
-                password=password,
-            )
+        return commands[args.user_command](args)
     except FieldError as exc:
         return _fail(str(exc))
+
+
+def _cli_actor() -> Actor:
+    from models.audit import Actor
+
+    return Actor(user_id=None, username="cli", role="system")  # the operator at the console
+
+
+def _user_add(args: argparse.Namespace) -> int:
+    from models.db import get_engine, transaction
+    from models.users import create_user
+
+    password = _new_password(args)
+    if password is None:
+        return _fail("the passwords differ")
+    actor = _cli_actor()
+    with transaction(get_engine()) as session:
+        user = create_user(
+            session=session,
+            actor=actor,
+            username=args.name,
+            display_name=args.display_name or args.name,
+            role=args.role,
+            password=password,
+        )
     print(f"created {user.role} {user.username}")
+    return 0
+
+
+def _user_id(name: str) -> int | None:
+    from sqlmodel import select
+
+    from models.db import get_engine, read_session
+    from models.tables import User
+
+    with read_session(get_engine()) as session:
+        found = session.exec(select(User.id).where(User.username == name.strip().lower()))
+        return found.first()
+
+
+def _user_passwd(args: argparse.Namespace) -> int:
+    from models.db import get_engine, transaction
+    from models.types import utcnow
+    from models.users import set_password
+
+    user_id = _user_id(args.name)
+    if user_id is None:  # before asking for a password nobody will use
+        return _fail(f"no user {args.name!r}")
+    password = _new_password(args)
+    if password is None:
+        return _fail("the passwords differ")
+    actor = _cli_actor()
+    with transaction(get_engine()) as session:
+        user = set_password(
+            session=session, actor=actor, user_id=user_id, password=password, now=utcnow()
+        )
+    print(f"password set for {user.username}; any sign-in lockout is lifted")
+    return 0
+
+
+def _user_role(args: argparse.Namespace) -> int:
+    from models.db import get_engine, transaction
+    from models.types import utcnow
+    from models.users import set_role
+
+    user_id = _user_id(args.name)
+    if user_id is None:
+        return _fail(f"no user {args.name!r}")
+    actor = _cli_actor()
+    with transaction(get_engine()) as session:
+        user = set_role(session=session, actor=actor, user_id=user_id, role=args.role, now=utcnow())
+    print(f"{user.username} is now {user.role}")
     return 0
 
 
@@ -128,6 +197,12 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     add.add_argument("--role", required=True, choices=["nurse", "physician", "admin"])
     add.add_argument("--display-name")
     add.add_argument("--password", help=argparse.SUPPRESS)
+    passwd = user_sub.add_parser("passwd", help="set a user's password (asks for it)")
+    passwd.add_argument("name")
+    passwd.add_argument("--password", help=argparse.SUPPRESS)
+    role = user_sub.add_parser("role", help="change a user's role")
+    role.add_argument("name")
+    role.add_argument("role", help="nurse, physician or admin")
     handlers["user"] = cmd_user
 
     taper_cmd.register(sub)

@@ -1,5 +1,6 @@
 """Admin: the ward's policy (the review rules' thresholds, each with its source or marked local
-policy), the last job runs with their durations and errors, and the staff accounts."""
+policy), the last job runs with their durations and errors, and the staff accounts (add one,
+reset a password, change a role, deactivate)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from models.db import read_session
 from models.errors import FieldError
 from models.tables import ROLES, JobRun, User, Ward
 from models.types import utcnow
-from models.users import create_user, set_active
+from models.users import MIN_PASSWORD_LENGTH, create_user, set_active, set_password, set_role
 from models.ward_policy import LOCAL_POLICY, POLICY_FIELDS, PolicyField, update_ward_policy
 
 PATH = "/admin"
@@ -171,29 +172,47 @@ def runs_section(db: Engine) -> list[Any]:
 # --- users -----------------------------------------------------------------------------------
 
 
-def users_table(session: Session, me: int | None) -> html.Table:
+def _status(user: User, now: datetime, tz: tzinfo) -> tuple[str, str]:
+    """The status column: its text and class."""
+    if not user.active:
+        return "deactivated", "tw-muted"
+    if user.locked_until is not None and user.locked_until > now:
+        return f"locked until {format_local(user.locked_until, tz, now)}", "tw-admin-locked"
+    return "active", ""
+
+
+def _row_button(text: str, kind: str, user: User) -> dmc.Button:
+    return dmc.Button(
+        text,
+        id={"type": kind, "user": user.id},
+        size="xs",
+        variant="default",
+        **{"aria-label": f"{text}: {user.username}"},
+    )
+
+
+def users_table(session: Session, me: int | None, now: datetime, tz: tzinfo) -> html.Table:
     users = session.exec(select(User).order_by(col(User.active).desc(), col(User.username))).all()
     rows = []
     for user in users:
-        button: Any = None
+        buttons = [
+            _row_button("Reset password", "user-passwd-open", user),
+            _row_button("Change role", "user-role-open", user),
+        ]
         if user.id != me:
-            button = dmc.Button(
-                "Deactivate" if user.active else "Reactivate",
-                id={"type": "user-active", "user": user.id},
-                size="xs",
-                variant="default",
-            )
+            toggle = "Deactivate" if user.active else "Reactivate"
+            buttons.append(_row_button(toggle, "user-active", user))
+        status, status_class = _status(user, now, tz)
         rows.append(
             html.Tr(
                 [
                     html.Td(user.username),
                     html.Td(user.display_name),
                     html.Td(user.role),
+                    html.Td(status, className=status_class),
                     html.Td(
-                        "active" if user.active else "deactivated",
-                        className="" if user.active else "tw-muted",
+                        dmc.Group(buttons, gap="xs", wrap="nowrap"), className="tw-admin-actions"
                     ),
-                    html.Td(button),
                 ],
                 className="" if user.active else "tw-admin-inactive",
             )
@@ -202,13 +221,101 @@ def users_table(session: Session, me: int | None) -> html.Table:
     return html.Table([head, html.Tbody(rows)], className="tw-table", id="users-table")
 
 
-def users_section(db: Engine, me: int | None) -> html.Section:
+def current_users_table(db: Engine, me: int | None) -> html.Table:
+    """The staff table as it stands now, times in the ward's timezone."""
     with read_session(db) as session:
-        table = users_table(session, me)
+        tz = ZoneInfo(default_ward(session).timezone)
+        return users_table(session, me, utcnow(), tz)
+
+
+def password_modal() -> dmc.Modal:
+    return dmc.Modal(
+        id="passwd-modal",
+        title="Reset password",
+        opened=False,
+        size="md",
+        children=dmc.Stack(
+            [
+                html.Div(id="passwd-who", className="tw-banner-value"),
+                dmc.Text(
+                    "The new password works at once and lifts a sign-in lockout. Give it to "
+                    "the person in private.",
+                    size="md",
+                ),
+                dmc.PasswordInput(
+                    id="passwd-new",
+                    label="New password",
+                    description=f"At least {MIN_PASSWORD_LENGTH} characters",
+                    size="md",
+                    autoComplete="new-password",
+                    **{"data-autofocus": True},
+                ),
+                dmc.PasswordInput(
+                    id="passwd-again",
+                    label="New password again",
+                    size="md",
+                    autoComplete="new-password",
+                ),
+                html.Div(id="passwd-message", className="tw-form-message", role="alert"),
+                dmc.Group(
+                    [
+                        dmc.Button("Cancel", id="passwd-cancel", variant="default", size="md"),
+                        dmc.Button("Set password", id="passwd-save", size="md"),
+                    ],
+                    justify="flex-end",
+                ),
+                dcc.Store(id="passwd-user"),
+            ],
+            gap="sm",
+        ),
+    )
+
+
+def role_modal() -> dmc.Modal:
+    return dmc.Modal(
+        id="role-modal",
+        title="Change role",
+        opened=False,
+        size="md",
+        children=dmc.Stack(
+            [
+                html.Div(id="role-who", className="tw-banner-value"),
+                dmc.Select(
+                    id="role-select",
+                    label="Role",
+                    description="It applies from the user's next click",
+                    data=[{"value": r, "label": r} for r in ROLES],
+                    allowDeselect=False,
+                    size="md",
+                    **{"data-autofocus": True},
+                ),
+                dmc.Text(
+                    "Nurses and physicians chart; physicians also change taper plans and sign "
+                    "rounds; admins manage staff accounts and the ward policy.",
+                    size="md",
+                    className="tw-muted",
+                ),
+                html.Div(id="role-message", className="tw-form-message", role="alert"),
+                dmc.Group(
+                    [
+                        dmc.Button("Cancel", id="role-cancel", variant="default", size="md"),
+                        dmc.Button("Save role", id="role-save", size="md"),
+                    ],
+                    justify="flex-end",
+                ),
+                dcc.Store(id="role-user"),
+            ],
+            gap="sm",
+        ),
+    )
+
+
+def users_section(db: Engine, me: int | None) -> html.Section:
     return html.Section(
         [
             html.H3("Staff accounts", className="tw-section-title"),
-            html.Div(table, id="users-list"),
+            html.Div(current_users_table(db, me), id="users-list"),
+            html.Div(id="users-message", className="tw-form-message", role="status"),
             html.H4("Add a user", className="tw-admin-subtitle"),
             dmc.Group(
                 [
@@ -228,7 +335,7 @@ def users_section(db: Engine, me: int | None) -> html.Section:
                         label="Password",
                         size="md",
                         w=240,
-                        description="At least 10 characters",
+                        description=f"At least {MIN_PASSWORD_LENGTH} characters",
                         autoComplete="new-password",
                     ),
                 ],
@@ -236,6 +343,8 @@ def users_section(db: Engine, me: int | None) -> html.Section:
             ),
             html.Div(id="user-message", className="tw-form-message", role="status"),
             dmc.Button("Add user", id="user-add", size="md"),
+            password_modal(),
+            role_modal(),
         ],
         className="tw-card tw-admin-section",
     )
@@ -268,6 +377,55 @@ def toggle_user(db: Engine, user_id: int) -> User | Refusal:
         return set_active(session=session, actor=actor, user_id=user_id, active=not user.active)
 
     return attempt(db, write)
+
+
+def reset_password(
+    db: Engine, user_id: int, password: str | None, again: str | None
+) -> User | Refusal:
+    """Set ``user_id``'s password from the modal (typed twice); a mismatch writes nothing."""
+    actor = require_role(ADMIN)
+    if (password or "") != (again or ""):
+        return Refusal(
+            "Not saved. The two passwords differ.",
+            {"again": "The two passwords differ; type the same one twice."},
+        )
+    now = utcnow()
+    return attempt(
+        db,
+        lambda session: set_password(
+            session=session, actor=actor, user_id=user_id, password=password or "", now=now
+        ),
+    )
+
+
+def change_role(db: Engine, user_id: int, role: str | None) -> User | Refusal:
+    actor = require_role(ADMIN)
+    now = utcnow()
+    return attempt(
+        db,
+        lambda session: set_role(
+            session=session, actor=actor, user_id=user_id, role=role or "", now=now
+        ),
+    )
+
+
+def _clicked_user() -> int | None:
+    """The user whose row button was clicked, or None when a callback fired without a click
+    (the table was redrawn with new buttons)."""
+    trigger = ctx.triggered_id
+    clicked = bool(ctx.triggered and ctx.triggered[0].get("value"))
+    if not clicked or not isinstance(trigger, dict):
+        return None
+    return int(trigger["user"])
+
+
+def _refusal_message(refusal: Refusal, at_a_field: bool) -> str:
+    return "Not saved: correct the field marked in red." if at_a_field else refusal.message
+
+
+def _account(db: Engine, user_id: int) -> User | None:
+    with read_session(db) as session:
+        return session.get(User, user_id)
 
 
 # --- page ------------------------------------------------------------------------------------
@@ -361,28 +519,121 @@ def register_callbacks(app: Dash) -> None:
                 "Not added: correct the fields marked in red." if any(errors) else outcome.message
             )
             return no_update, message, "tw-form-message", *errors, no_update
-        with read_session(engine()) as session:
-            table = users_table(session, actor.user_id)
+        table = current_users_table(engine(), actor.user_id)
         message = f"Added {outcome.role} {outcome.username}."
         return table, message, "tw-form-message tw-form-ok", None, None, None, None, ""
 
     @app.callback(
         Output("users-list", "children", allow_duplicate=True),
-        Output("user-message", "children", allow_duplicate=True),
-        Output("user-message", "className", allow_duplicate=True),
+        Output("users-message", "children"),
+        Output("users-message", "className"),
         Input({"type": "user-active", "user": ALL}, "n_clicks"),
         prevent_initial_call=True,
     )
     def _toggle_user(_clicks: list[Any]) -> tuple[Any, ...]:
         actor = require_role(ADMIN)
-        trigger = ctx.triggered_id
-        clicked = bool(ctx.triggered and ctx.triggered[0].get("value"))
-        if not clicked or not isinstance(trigger, dict):
+        user_id = _clicked_user()
+        if user_id is None:
             return no_update, no_update, no_update
-        outcome = toggle_user(engine(), int(trigger["user"]))
-        with read_session(engine()) as session:
-            table = users_table(session, actor.user_id)
+        outcome = toggle_user(engine(), user_id)
+        table = current_users_table(engine(), actor.user_id)
         if isinstance(outcome, Refusal):
             return table, outcome.message, "tw-form-message"
         state = "reactivated" if outcome.active else "deactivated"
         return table, f"{outcome.display_name} {state}.", "tw-form-message tw-form-ok"
+
+    @app.callback(
+        Output("passwd-modal", "opened"),
+        Output("passwd-user", "data"),
+        Output("passwd-who", "children"),
+        Output("passwd-new", "value"),
+        Output("passwd-again", "value"),
+        Output("passwd-new", "error"),
+        Output("passwd-again", "error"),
+        Output("passwd-message", "children"),
+        Input({"type": "user-passwd-open", "user": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def _open_password(_clicks: list[Any]) -> tuple[Any, ...]:
+        require_role(ADMIN)
+        user_id = _clicked_user()
+        user = None if user_id is None else _account(engine(), user_id)
+        if user is None:
+            return (no_update,) * 8
+        who = f"{user.display_name} ({user.username})"
+        return True, user.id, who, "", "", None, None, ""
+
+    @app.callback(
+        Output("passwd-modal", "opened", allow_duplicate=True),
+        Output("passwd-new", "value", allow_duplicate=True),
+        Output("passwd-again", "value", allow_duplicate=True),
+        Output("passwd-new", "error", allow_duplicate=True),
+        Output("passwd-again", "error", allow_duplicate=True),
+        Output("passwd-message", "children", allow_duplicate=True),
+        Output("users-list", "children", allow_duplicate=True),
+        Output("users-message", "children", allow_duplicate=True),
+        Output("users-message", "className", allow_duplicate=True),
+        Input("passwd-save", "n_clicks"),
+        Input("passwd-cancel", "n_clicks"),
+        State("passwd-user", "data"),
+        State("passwd-new", "value"),
+        State("passwd-again", "value"),
+        prevent_initial_call=True,
+    )
+    def _save_password(
+        _save: Any, _cancel: Any, user_id: Any, password: Any, again: Any
+    ) -> tuple[Any, ...]:
+        actor = require_role(ADMIN)
+        if ctx.triggered_id != "passwd-save" or user_id is None:
+            return False, "", "", None, None, "", no_update, no_update, no_update
+        outcome = reset_password(engine(), int(user_id), password, again)
+        if isinstance(outcome, Refusal):
+            errors = outcome.fields.get("password"), outcome.fields.get("again")
+            message = _refusal_message(outcome, any(errors))
+            return True, no_update, no_update, *errors, message, *(no_update,) * 3
+        table = current_users_table(engine(), actor.user_id)
+        message = f"New password set for {outcome.display_name}."
+        return False, "", "", None, None, "", table, message, "tw-form-message tw-form-ok"
+
+    @app.callback(
+        Output("role-modal", "opened"),
+        Output("role-user", "data"),
+        Output("role-who", "children"),
+        Output("role-select", "value"),
+        Output("role-select", "error"),
+        Output("role-message", "children"),
+        Input({"type": "user-role-open", "user": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def _open_role(_clicks: list[Any]) -> tuple[Any, ...]:
+        require_role(ADMIN)
+        user_id = _clicked_user()
+        user = None if user_id is None else _account(engine(), user_id)
+        if user is None:
+            return (no_update,) * 6
+        return True, user.id, f"{user.display_name} ({user.username})", user.role, None, ""
+
+    @app.callback(
+        Output("role-modal", "opened", allow_duplicate=True),
+        Output("role-select", "error", allow_duplicate=True),
+        Output("role-message", "children", allow_duplicate=True),
+        Output("users-list", "children", allow_duplicate=True),
+        Output("users-message", "children", allow_duplicate=True),
+        Output("users-message", "className", allow_duplicate=True),
+        Input("role-save", "n_clicks"),
+        Input("role-cancel", "n_clicks"),
+        State("role-user", "data"),
+        State("role-select", "value"),
+        prevent_initial_call=True,
+    )
+    def _save_role(_save: Any, _cancel: Any, user_id: Any, role: Any) -> tuple[Any, ...]:
+        actor = require_role(ADMIN)
+        if ctx.triggered_id != "role-save" or user_id is None:
+            return False, None, "", no_update, no_update, no_update
+        outcome = change_role(engine(), int(user_id), role)
+        if isinstance(outcome, Refusal):
+            error = outcome.fields.get("role")
+            return True, error, _refusal_message(outcome, bool(error)), *(no_update,) * 3
+        table = current_users_table(engine(), actor.user_id)
+        message = f"{outcome.display_name}’s role is now {outcome.role}."
+        return False, None, "", table, message, "tw-form-message tw-form-ok"
