@@ -45,8 +45,9 @@ from models.plan_changes import NewPlan, PlanChange, apply_change, create_plan, 
 from models.plans import parse_times, save_plan_version
 from models.rounds import sign_rounds_note
 from models.settings import Settings
+from models.tables import User
 from models.types import utcnow
-from models.users import create_user, set_active
+from models.users import create_user, set_active, set_password, set_role
 from models.ward_policy import update_ward_policy
 from tests.conftest import NOW
 from tests.dashboard.conftest import PASSWORD, sign_in
@@ -91,6 +92,8 @@ DOMAIN_MATRIX: dict[str, frozenset[str]] = {
     "models.ward_policy:update_ward_policy": ADMIN,
     "models.users:create_user": ADMIN,
     "models.users:set_active": ADMIN,
+    "models.users:set_password": ADMIN,
+    "models.users:set_role": ADMIN,
     "models.fhir_import:import_bundle": CHARTERS,
 }
 
@@ -186,6 +189,14 @@ def _save_version(session: Session, actor: Actor, stay: Stay, admission_id: int)
         reason="New plan",
         now=stay.now,
     )
+
+
+def _other_role(stay: Stay) -> str:
+    """A role nurse2 does not have now, so that setting it is a change (and audited)."""
+    with Session(stay.engine) as session:
+        user = session.get(User, stay.staff["nurse2"].user_id)
+        assert user is not None
+        return "physician" if user.role == "nurse" else "nurse"
 
 
 OPERATIONS: dict[str, tuple[Prepare, Perform]] = {
@@ -297,6 +308,22 @@ OPERATIONS: dict[str, tuple[Prepare, Perform]] = {
         lambda s: s.serial(),
         lambda se, a, s, n: set_active(
             session=se, actor=a, user_id=s.staff["nurse2"].user_id or 0, active=n % 2 == 0
+        ),
+    ),
+    "models.users:set_password": (
+        lambda s: None,
+        lambda se, a, s, _: set_password(
+            session=se,
+            actor=a,
+            user_id=s.staff["nurse2"].user_id or 0,
+            password=PASSWORD,
+            now=s.now,
+        ),
+    ),
+    "models.users:set_role": (
+        _other_role,
+        lambda se, a, s, role: set_role(
+            session=se, actor=a, user_id=s.staff["nurse2"].user_id or 0, role=role, now=s.now
         ),
     ),
     # An empty bundle: a permitted role gets past the role check to the bundle's own refusal.
@@ -451,6 +478,14 @@ CALLBACKS: dict[str, tuple[Rule, ...]] = {
         Rule(ADMIN, writes="app_user"),
     ),
     "dashboard.pages.admin:register_callbacks.<locals>._toggle_user": (
+        Rule(ADMIN, writes="audit_event"),
+    ),
+    "dashboard.pages.admin:register_callbacks.<locals>._open_password": (Rule(ADMIN),),
+    "dashboard.pages.admin:register_callbacks.<locals>._save_password": (
+        Rule(ADMIN, writes="audit_event"),
+    ),
+    "dashboard.pages.admin:register_callbacks.<locals>._open_role": (Rule(ADMIN),),
+    "dashboard.pages.admin:register_callbacks.<locals>._save_role": (
         Rule(ADMIN, writes="audit_event"),
     ),
 }
@@ -652,6 +687,19 @@ def _valid_values(web: Web, function: str, trigger: str | None, role: str) -> di
             "user-role.value": "nurse",
             "user-password.value": PASSWORD,
         }
+    if short == "_save_password":
+        return {
+            "passwd-save.n_clicks": 1,
+            "passwd-user.data": stay.staff["nurse2"].user_id,
+            "passwd-new.value": PASSWORD,
+            "passwd-again.value": PASSWORD,
+        }
+    if short == "_save_role":
+        return {
+            "role-save.n_clicks": 1,
+            "role-user.data": stay.staff["nurse2"].user_id,
+            "role-select.value": _other_role(stay),
+        }
     return {}
 
 
@@ -679,6 +727,9 @@ def _expand(web: Web, function: str) -> dict[str, list[dict[str, Any]]]:
         return {"policy": [{"type": "policy", "field": "dose_window_min"}]}
     if "admin" in function and short == "_toggle_user":
         return {"user-active": [{"type": "user-active", "user": stay.staff["nurse2"].user_id}]}
+    if "admin" in function and short in ("_open_password", "_open_role"):
+        kind = "user-passwd-open" if short == "_open_password" else "user-role-open"
+        return {kind: [{"type": kind, "user": stay.staff["nurse2"].user_id}]}
     return {}
 
 
