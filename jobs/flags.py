@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Executable, Insert, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -47,8 +47,7 @@ class FlagChange:
     message: str
 
 
-@dataclass(frozen=True)
-class _Unresolved:
+class _Unresolved(NamedTuple):
     id: int
     admission_id: int
     subject: str

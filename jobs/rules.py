@@ -15,7 +15,8 @@ so a patient carries at most one flag of each kind and a new reading updates it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections import namedtuple
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -26,7 +27,6 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Executable,
-    Row,
     Select,
     String,
     and_,
@@ -131,8 +131,17 @@ def _dialect(session: Session) -> str:
 
 def _rows(
     session: Session, statement: Executable, params: Mapping[str, Any] | None = None
-) -> Sequence[Row[Any]]:
-    return session.connection().execute(statement, dict(params or {})).all()
+) -> list[Any]:
+    """The statement's rows as named tuples: the rules read most fields of every row, and a
+    SQLAlchemy Row resolves the name on each attribute read (several times slower)."""
+    result = session.connection().execute(statement, dict(params or {}))
+    record = _record(tuple(result.keys()))
+    return [record(*row) for row in result.all()]
+
+
+@lru_cache(maxsize=64)
+def _record(fields: tuple[str, ...]) -> Callable[..., Any]:
+    return namedtuple("Record", fields)
 
 
 # Each rule's statement is built once per dialect (lru_cache) with the scan's instant as a bound
@@ -153,6 +162,16 @@ def _before_now(minutes: Any) -> ColumnElement[datetime]:
 def _materialized(query: Select[Any] | Any, name: str) -> CTE:
     """A CTE computed once (not inlined), so per-patient values are not recomputed per row."""
     return query.cte(name).prefix_with("MATERIALIZED")
+
+
+def _wards(**deadlines: Any) -> CTE:
+    """The wards (their policy columns by name) with, for each keyword, the scan's instant minus
+    that many minutes (a policy column, or a number): each ward's deadlines are computed once,
+    not once per patient."""
+    return _materialized(
+        select(Ward, *(_before_now(minutes).label(name) for name, minutes in deadlines.items())),
+        "ward_deadlines",
+    )
 
 
 def _band_level(band: Any) -> ColumnElement[int]:
@@ -256,6 +275,7 @@ def _missed_dose_query() -> Executable:
         col(DoseAdministration.scheduled_dose_id) == col(sd.id),
         _valid(DoseAdministration.entered_in_error),
     )
+    wards = _wards(due_before=col(Ward.dose_window_min))
     return (
         select(
             col(sd.id).label("id"),
@@ -264,16 +284,16 @@ def _missed_dose_query() -> Executable:
             col(sd.dose_ug).label("dose_ug"),
             col(sd.scheduled_at).label("scheduled_at"),
             func.count().over(partition_by=col(sd.admission_id)).label("missed"),
-            col(Ward.timezone).label("timezone"),
-            col(Ward.dose_window_min).label("window"),
+            wards.c.timezone,
+            wards.c.dose_window_min.label("window"),
         )
-        .select_from(Admission)
-        .join(Ward, col(Ward.id) == col(Admission.ward_id))
+        .select_from(wards)
+        .join(Admission, col(Admission.ward_id) == wards.c.id)
         .join(sd, col(sd.admission_id) == col(Admission.id))
         .where(
             ADMITTED,
             col(sd.cancelled_at).is_(None),
-            col(sd.scheduled_at) < _before_now(col(Ward.dose_window_min)),
+            col(sd.scheduled_at) < wards.c.due_before,
             col(sd.scheduled_at) >= col(Admission.admitted_at),
             ~charted,
         )
@@ -375,11 +395,16 @@ def dose_skipped_rule(session: Session, now: datetime) -> list[Finding]:
 @lru_cache(maxsize=8)
 def _assessment_overdue_query(dialect: str) -> Executable:
     readings = _latest_readings(dialect, WithdrawalAssessment, ("taken_at", "band"), ciwa_b=True)
+    wards = _wards(
+        due_before=col(Ward.reassess_interval_min),
+        due_before_moderate=col(Ward.reassess_interval_moderate_min),
+    )
     shortened = _band_level(readings.c.latest_band) >= MODERATE
     interval = case(
-        (shortened, col(Ward.reassess_interval_moderate_min)),
-        else_=col(Ward.reassess_interval_min),
+        (shortened, wards.c.reassess_interval_moderate_min),
+        else_=wards.c.reassess_interval_min,
     )
+    due_before = case((shortened, wards.c.due_before_moderate), else_=wards.c.due_before)
     last_at = func.coalesce(readings.c.latest_taken_at, readings.c.admitted_at)
     return (
         select(
@@ -388,10 +413,11 @@ def _assessment_overdue_query(dialect: str) -> Executable:
             readings.c.latest_taken_at.label("taken_at"),
             shortened.label("shortened"),
             interval.label("interval"),
-            col(Ward.timezone).label("timezone"),
+            wards.c.timezone,
         )
-        .join(Ward, col(Ward.id) == readings.c.ward_id)
-        .where(last_at < _before_now(interval))
+        .select_from(wards)
+        .join(readings, readings.c.ward_id == wards.c.id)
+        .where(last_at < due_before)
     )
 
 
@@ -779,9 +805,11 @@ def news2_rule(session: Session, now: datetime) -> list[Finding]:
 @lru_cache(maxsize=8)
 def _vitals_overdue_query(dialect: str) -> Executable:
     readings = _latest_readings(dialect, VitalSigns, ("taken_at", "news2_total", "news2_any_three"))
+    hour = literal(int(NEWS2_HOURLY_OBS.total_seconds() // 60))
+    wards = _wards(due_before=col(Ward.vitals_interval_min), due_before_hourly=hour)
     hourly = func.coalesce(_news2_urgent(readings), false())
-    hour = int(NEWS2_HOURLY_OBS.total_seconds() // 60)
-    interval = case((hourly, literal(hour)), else_=col(Ward.vitals_interval_min))
+    interval = case((hourly, hour), else_=wards.c.vitals_interval_min)
+    due_before = case((hourly, wards.c.due_before_hourly), else_=wards.c.due_before)
     last_at = func.coalesce(readings.c.latest_taken_at, readings.c.admitted_at)
     return (
         select(
@@ -790,10 +818,11 @@ def _vitals_overdue_query(dialect: str) -> Executable:
             readings.c.latest_taken_at.label("taken_at"),
             hourly.label("hourly"),
             interval.label("interval"),
-            col(Ward.timezone).label("timezone"),
+            wards.c.timezone,
         )
-        .join(Ward, col(Ward.id) == readings.c.ward_id)
-        .where(last_at < _before_now(interval))
+        .select_from(wards)
+        .join(readings, readings.c.ward_id == wards.c.id)
+        .where(last_at < due_before)
     )
 
 
