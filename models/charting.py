@@ -4,8 +4,11 @@ reason and re-charted, never deleted."""
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +36,9 @@ CHARTING_ROLES = ("nurse", "physician")
 BACKDATE_LIMIT = timedelta(hours=24)
 # Clock skew tolerated between a ward PC and the server before a time counts as "future".
 FUTURE_TOLERANCE = timedelta(minutes=2)
+# A charting form's one-time token (new_submission_id makes 22 characters): URL-safe base64,
+# long enough to be unguessable, short enough for the column (vital_signs.submission_id).
+SUBMISSION_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 # Reasons a dose is held, refused or not given: eMARs require a reason [S42]; the codes map to
 # FHIR reason-medication-not-given [S48] in the export.
@@ -73,6 +79,21 @@ def check_charting_time(
         raise FieldError(field, f"time is more than {hours:g} hours ago; ask the nurse in charge")
 
 
+def new_submission_id() -> str:
+    """A token for one opening of a charting form (128 random bits): the form sends it with
+    its save, so a save retried after a lost answer is recognised and stored once."""
+    return secrets.token_urlsafe(16)
+
+
+def _check_submission_id(submission_id: str | None) -> None:
+    if submission_id is None:
+        return
+    if not isinstance(submission_id, str) or not SUBMISSION_ID_PATTERN.fullmatch(submission_id):
+        raise FieldError(
+            "submission_id", "this form's save token is not valid; reload the page and try again"
+        )
+
+
 def record_vitals(
     *,
     session: Session,
@@ -90,10 +111,13 @@ def record_vitals(
     consciousness: object,
     backdate_limit: timedelta = BACKDATE_LIMIT,
     external_id: str | None = None,
+    submission_id: str | None = None,
 ) -> VitalSigns:
     """``backdate_limit`` and ``external_id`` serve FHIR import (models.fhir_import): readings
-    from the EHR's record of the stay, each set keyed by its identifiers."""
+    from the EHR's record of the stay, each set keyed by its identifiers. ``submission_id`` is
+    the charting form's token: a save retried with it returns the reading already stored."""
     actor.require(*CHARTING_ROLES, "system")
+    _check_submission_id(submission_id)
     require_open_admission(session, admission_id)
     if actor.role != "system":
         check_charting_time("taken_at", taken_at, now, backdate_limit)
@@ -124,12 +148,12 @@ def record_vitals(
         charted_at=now,
         charted_by=actor.user_id or 0,
         external_id=external_id,
+        submission_id=submission_id,
     )
-    try:  # no savepoint needed: the refusal rolls the whole unit of work back
-        insert_audited(session, actor=actor, action="vitals.record", record=row)
+    try:
+        return _insert_once(session, actor=actor, action="vitals.record", row=row)
     except IntegrityError as exc:
         raise _refused_by_database(exc) from None
-    return row
 
 
 # The database's own limits on a reading (CHECK constraints of vital_signs) -> the form field.
@@ -162,8 +186,11 @@ def record_assessment(
     now: datetime,
     items: Mapping[int, object],
     scale: str = "CIWA-B",
+    submission_id: str | None = None,
 ) -> WithdrawalAssessment:
+    """``submission_id``: as for :func:`record_vitals`."""
     actor.require(*CHARTING_ROLES, "system")
+    _check_submission_id(submission_id)
     require_open_admission(session, admission_id)
     if actor.role != "system":
         check_charting_time("taken_at", taken_at, now)
@@ -182,9 +209,40 @@ def record_assessment(
         band=str(result.band.value),
         charted_at=now,
         charted_by=actor.user_id or 0,
+        submission_id=submission_id,
     )
-    insert_audited(session, actor=actor, action="assessment.record", record=row)
+    return _insert_once(session, actor=actor, action="assessment.record", row=row)
+
+
+Charted = TypeVar("Charted", VitalSigns, WithdrawalAssessment)
+
+
+def _insert_once(session: Session, *, actor: Actor, action: str, row: Charted) -> Charted:
+    """Insert and audit ``row``, unless its form submission is stored already (the answer to
+    the first save was lost and the save came again, or two arrived at once): then the stored
+    row is returned and nothing is written. The unique index on ``submission_id`` decides;
+    the savepoint keeps the caller's transaction usable after the refused insert."""
+    if row.submission_id is None:  # no token (import, seed, jobs): no savepoint either
+        insert_audited(session, actor=actor, action=action, record=row)
+        return row
+    try:
+        with session.begin_nested():
+            insert_audited(session, actor=actor, action=action, record=row)
+    except IntegrityError:
+        stored = _submitted(session, type(row), row.submission_id)
+        if stored is None:
+            raise  # another constraint refused the row: the caller reports it
+        if stored.admission_id != row.admission_id:
+            raise FieldError(
+                "submission_id",
+                "this form was already saved for another patient; reload the page and chart again",
+            ) from None
+        return stored
     return row
+
+
+def _submitted(session: Session, model: type[Charted], submission_id: str) -> Charted | None:
+    return session.exec(select(model).where(col(model.submission_id) == submission_id)).first()
 
 
 def _reason(status: str, reason_code: str | None, reason_text: str | None) -> None:

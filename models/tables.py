@@ -307,6 +307,8 @@ class VitalSigns(SQLModel, table=True):
     error_marked_by: int | None = Field(default=None, foreign_key="app_user.id")
     error_marked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     external_id: str | None = Field(default=None, max_length=128, unique=True)
+    # The charting form's one-time token: a retried save finds the row it already wrote.
+    submission_id: str | None = Field(default=None, max_length=64)
 
     __table_args__ = (
         CheckConstraint(_in("consciousness", ACVPU), name="acvpu"),
@@ -322,6 +324,8 @@ class VitalSigns(SQLModel, table=True):
             "entered_in_error = false OR error_reason IS NOT NULL", name="error_reason"
         ),
         Index("ix_vital_signs_admission_time", "admission_id", "taken_at"),
+        # One reading per form submission; NULL (imported, seeded) rows are never equal.
+        Index("uq_vital_signs_submission_id", "submission_id", unique=True),
     )
 
 
@@ -341,6 +345,8 @@ class WithdrawalAssessment(SQLModel, table=True):
     error_reason: str | None = Field(default=None, max_length=1000)
     error_marked_by: int | None = Field(default=None, foreign_key="app_user.id")
     error_marked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The charting form's one-time token: a retried save finds the row it already wrote.
+    submission_id: str | None = Field(default=None, max_length=64)
 
     __table_args__ = (
         CheckConstraint(_in("scale", SCALES), name="scale"),
@@ -350,6 +356,8 @@ class WithdrawalAssessment(SQLModel, table=True):
             "entered_in_error = false OR error_reason IS NOT NULL", name="error_reason"
         ),
         Index("ix_withdrawal_assessment_admission_time", "admission_id", "taken_at"),
+        # One score per form submission; NULL (imported, seeded) rows are never equal.
+        Index("uq_withdrawal_assessment_submission_id", "submission_id", unique=True),
     )
 
 

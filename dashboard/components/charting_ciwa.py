@@ -27,7 +27,7 @@ from dashboard.components.charting_common import (
 from dashboard.context import current_actor, default_ward, engine, require_role
 from dashboard.theme import BAND_LABEL, BAND_LEVEL
 from models.audit import Actor
-from models.charting import CHARTING_ROLES, record_assessment
+from models.charting import CHARTING_ROLES, new_submission_id, record_assessment
 from models.clinical.scales import CIWA_B_ITEMS, ciwa_b_band
 from models.db import read_session
 from models.tables import WithdrawalAssessment
@@ -98,8 +98,10 @@ def save_ciwa(
     values: Sequence[object],
     time_text: str | None,
     now: datetime,
+    submission_id: str | None = None,
 ) -> WithdrawalAssessment | Refusal:
-    """Record a CIWA-B in one action; the domain refuses it whole if an item is missing."""
+    """Record a CIWA-B in one action; the domain refuses it whole if an item is missing. A
+    save sent again with the same ``submission_id`` answers with the score already stored."""
     scores: dict[int, object] = dict.fromkeys(ITEM_NUMBERS)
     scores.update(item_scores(values))
 
@@ -115,6 +117,7 @@ def save_ciwa(
             taken_at=taken_at,
             now=now,
             items=scores,
+            submission_id=submission_id,
         )
 
     return attempt(engine(), write)
@@ -217,7 +220,13 @@ def ciwa_form(now: datetime, tz: ZoneInfo) -> html.Div:
         className="tw-ciwa-side",
     )
     return html.Div(
-        [items, side, dcc.Store(id="ciwa-attempted", data=False)],
+        [
+            items,
+            side,
+            dcc.Store(id="ciwa-attempted", data=False),
+            # This opening of the form: sent with Save, renewed after each score is stored.
+            dcc.Store(id="ciwa-submission", data=new_submission_id()),
+        ],
         className="tw-ciwa-layout tw-card",
     )
 
@@ -306,19 +315,32 @@ def register_callbacks(app: Dash) -> None:
         Output("ciwa-taken_at", "value"),
         Output("ciwa-taken_at", "error"),
         Output("patient-changed", "data", allow_duplicate=True),
+        Output("ciwa-submission", "data"),
         Input("ciwa-save", "n_clicks"),
         State({"type": "ciwa-item", "item": ALL}, "value"),
         State("ciwa-taken_at", "value"),
+        State("ciwa-submission", "data"),
         State("patient-admission", "data"),
         prevent_initial_call=True,
     )
     def ciwa_save(
-        _: int | None, values: list[object], time_text: str | None, admission_id: int
+        _: int | None,
+        values: list[object],
+        time_text: str | None,
+        submission_id: Any,
+        admission_id: int,
     ) -> tuple[Any, ...]:
+        """The form's token stays the same until a score is stored, so a save sent again (a
+        lost answer, a second press) finds that score; a stored score starts a new token."""
         actor = require_role(*CHARTING_ROLES)
         now = utcnow()
         outcome = save_ciwa(
-            actor=actor, admission_id=admission_id, values=values, time_text=time_text, now=now
+            actor=actor,
+            admission_id=admission_id,
+            values=values,
+            time_text=time_text,
+            now=now,
+            submission_id=submission_id,
         )
         if isinstance(outcome, Refusal):
             return (
@@ -329,6 +351,7 @@ def register_callbacks(app: Dash) -> None:
                 no_update,
                 outcome.fields.get("taken_at"),
                 no_update,
+                new_submission_id() if "submission_id" in outcome.fields else no_update,
             )
         with read_session(engine()) as session:
             tz = ZoneInfo(default_ward(session).timezone)
@@ -344,4 +367,5 @@ def register_callbacks(app: Dash) -> None:
             "",
             None,
             now.isoformat(),
+            new_submission_id(),
         )

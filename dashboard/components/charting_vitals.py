@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import Dash, Input, Output, State, ctx, html, no_update
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from sqlmodel import Session
 
 from dashboard.components.charting_common import (
@@ -29,7 +29,7 @@ from dashboard.components.charting_common import (
 )
 from dashboard.context import current_actor, default_ward, engine, require_role
 from dashboard.theme import LEVELS, news2_level
-from models.charting import CHARTING_ROLES, record_vitals
+from models.charting import CHARTING_ROLES, new_submission_id, record_vitals
 from models.clinical import news2 as news2_rules
 from models.clinical.news2 import CONSCIOUSNESS_LEVELS, Vitals, news2
 from models.clinical.vitals import abnormal_fields, validate_vitals
@@ -154,9 +154,15 @@ def _partial(
 
 
 def save_vitals(
-    *, actor: Any, admission_id: int, values: Mapping[str, object], now: datetime
+    *,
+    actor: Any,
+    admission_id: int,
+    values: Mapping[str, object],
+    now: datetime,
+    submission_id: str | None = None,
 ) -> VitalSigns | Refusal:
-    """Validate, write and audit one set of vitals; a refusal names every field at fault."""
+    """Validate, write and audit one set of vitals; a refusal names every field at fault. A
+    save sent again with the same ``submission_id`` answers with the set already stored."""
 
     def write(session: Session) -> VitalSigns:
         ward = default_ward(session)
@@ -180,6 +186,7 @@ def save_vitals(
             spo2=values.get("spo2"),
             supplemental_o2=bool(values.get("supplemental_o2")),
             consciousness=values.get("consciousness") or "A",
+            submission_id=submission_id,
         )
 
     return attempt(engine(), write)
@@ -331,7 +338,9 @@ def vitals_form(now: datetime, tz: ZoneInfo) -> html.Div:
                     html.Div(panel, id="vitals-news2", className="tw-news2-panel", style=style),
                 ],
                 className="tw-vitals-layout",
-            )
+            ),
+            # This opening of the form: sent with Save, renewed after each reading is stored.
+            dcc.Store(id="vitals-submission", data=new_submission_id()),
         ],
         className="tw-card tw-vitals-form",
         **attrs(data_enter_saves="true"),
@@ -442,18 +451,20 @@ def register_callbacks(app: Dash) -> None:
         Output("vitals-message", "className"),
         [Output(fid, prop) for fid, prop in FORM_INPUTS],
         Output("patient-changed", "data", allow_duplicate=True),
+        Output("vitals-submission", "data"),
         [Input(fid, prop) for fid, prop in FORM_INPUTS],
         Input("vitals-save", "n_clicks"),
+        State("vitals-submission", "data"),
         State("patient-admission", "data"),
         prevent_initial_call=True,
     )
     def vitals_form_changed(*args: Any) -> tuple[Any, ...]:
         values = dict(zip(FORM_NAMES, args[: len(FORM_NAMES)], strict=True))
-        admission_id = args[-1]
+        submission_id, admission_id = args[-2], args[-1]
         now = utcnow()
         if ctx.triggered_id == "vitals-save":
             actor = require_role(*CHARTING_ROLES)
-            return _saved(actor, admission_id, values, now)
+            return _saved(actor, admission_id, values, now, submission_id)
         current_actor()
         return _live(values, now)
 
@@ -482,6 +493,7 @@ def _live(values: Mapping[str, object], now: datetime) -> tuple[Any, ...]:
         no_update,
         *[no_update] * len(FORM_INPUTS),
         no_update,
+        no_update,
     )
 
 
@@ -496,9 +508,21 @@ def _time_error(text: object, now: datetime, tz: ZoneInfo) -> str | None:
 
 
 def _saved(
-    actor: Any, admission_id: int, values: Mapping[str, object], now: datetime
+    actor: Any,
+    admission_id: int,
+    values: Mapping[str, object],
+    now: datetime,
+    submission_id: Any,
 ) -> tuple[Any, ...]:
-    outcome = save_vitals(actor=actor, admission_id=admission_id, values=values, now=now)
+    """Save the form. Its token stays the same until a reading is stored, so a save sent again
+    (a lost answer, a second press) finds that reading; a stored reading starts a new token."""
+    outcome = save_vitals(
+        actor=actor,
+        admission_id=admission_id,
+        values=values,
+        now=now,
+        submission_id=submission_id,
+    )
     tz = _ward_tz()
     if isinstance(outcome, Refusal):
         result = preview(values)
@@ -522,6 +546,7 @@ def _saved(
             "tw-form-message",
             *[no_update] * len(FORM_INPUTS),
             no_update,
+            new_submission_id() if "submission_id" in outcome.fields else no_update,
         )
     panel, style = news2_panel(preview({}))
     level = news2_level(outcome.news2_total, outcome.news2_any_three)
@@ -541,6 +566,7 @@ def _saved(
         "tw-form-message tw-form-ok",
         *reset,
         now.isoformat(),
+        new_submission_id(),
     )
 
 

@@ -1,9 +1,11 @@
 """CIWA-B entry: the running total and band as items are scored; one save; refused with the
-missing items named (and marked) and nothing written."""
+missing items named (and marked) and nothing written; a save sent twice stored once."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import dash
 from sqlalchemy import func
@@ -12,12 +14,14 @@ from sqlmodel import Session, select
 
 from dashboard.components.charting_ciwa import (
     ITEM_NUMBERS,
+    ciwa_form,
     item_scores,
     refusal_message,
     running_total,
 )
 from dashboard.components.charting_common import Refusal
 from dashboard.theme import BAND_LEVEL, LEVELS
+from models.charting import SUBMISSION_ID_PATTERN, new_submission_id
 from models.tables import AuditEvent, WithdrawalAssessment
 from tests.dashboard.charting_fixtures import admit_patient, call, find, signed_in
 
@@ -50,7 +54,10 @@ def _count(engine: Engine) -> int:
         return int(session.exec(select(func.count()).select_from(WithdrawalAssessment)).one())
 
 
-def _save(app: dash.Dash, client: Any, admission_id: int, values: list[Any]) -> dict[str, Any]:
+def _save(
+    app: dash.Dash, client: Any, admission_id: int, values: list[Any], token: str | None = None
+) -> dict[str, Any]:
+    """Press Save on the form; ``token`` is the form's (a newly opened form's by default)."""
     return call(
         client,
         app,
@@ -59,6 +66,7 @@ def _save(app: dash.Dash, client: Any, admission_id: int, values: list[Any]) -> 
             "ciwa-save.n_clicks": 1,
             "ciwa-item.value": values,
             "ciwa-taken_at.value": "",
+            "ciwa-submission.data": token or new_submission_id(),
             "patient-admission.data": admission_id,
         },
         changed=["ciwa-save.n_clicks"],
@@ -143,3 +151,97 @@ def test_the_running_total_box_updates_as_items_are_scored(
     assert band is not None and band["children"] == "Moderate so far"
     assert count is not None and count["children"] == "6 of 20 items scored"
     assert box["style"]["backgroundColor"] == LEVELS[BAND_LEVEL["moderate"]].background
+
+
+# --- a save sent twice ----------------------------------------------------------------------
+
+
+def _form_token() -> str:
+    """The token a newly opened CIWA-B form carries."""
+    form = ciwa_form(datetime.now(UTC), ZoneInfo("Europe/London"))
+    [store] = [c for c in form._traverse() if getattr(c, "id", None) == "ciwa-submission"]
+    assert isinstance(store.data, str)
+    return store.data
+
+
+def _with_token(engine: Engine, token: str) -> list[WithdrawalAssessment]:
+    with Session(engine) as session:
+        return list(
+            session.exec(
+                select(WithdrawalAssessment).where(WithdrawalAssessment.submission_id == token)
+            )
+        )
+
+
+def test_each_opening_of_the_form_carries_a_new_token() -> None:
+    tokens = [_form_token() for _ in range(3)]
+    assert len(set(tokens)) == 3
+    assert all(SUBMISSION_ID_PATTERN.fullmatch(t) for t in tokens)
+
+
+def test_a_save_sent_again_with_the_forms_token_stores_one_score_and_says_saved_again(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    """The answer to the first save was lost; the browser (or the nurse) sends it again."""
+    stay = admit_patient(sqlite_engine)
+    before = _count(sqlite_engine)
+    client = signed_in(app, "nurse1")
+    token = _form_token()
+    values = ["2"] * 17 + ["3", "3", "4"]  # 44: severe
+    first = _save(app, client, stay.admission_id, values, token)
+    again = _save(app, client, stay.admission_id, values, token)
+    assert first["ciwa-message"]["children"].startswith("Saved: CIWA-B 44 (Severe)")
+    assert again["ciwa-message"] == first["ciwa-message"]
+    assert _count(sqlite_engine) == before + 1
+    [row] = _with_token(sqlite_engine, token)
+    assert row.total == 44 and row.admission_id == stay.admission_id
+    with Session(sqlite_engine) as session:
+        events = session.exec(
+            select(AuditEvent).where(
+                AuditEvent.action == "assessment.record", AuditEvent.entity_id == row.id
+            )
+        ).all()
+    assert len(events) == 1
+    # Each answer gives the form a new token: the next score is a new entry.
+    issued = [first["ciwa-submission"]["data"], again["ciwa-submission"]["data"]]
+    assert all(SUBMISSION_ID_PATTERN.fullmatch(t) for t in issued)
+    assert len({token, *issued}) == 3
+    following = _save(app, client, stay.admission_id, ["1"] * 20, issued[1])
+    assert following["ciwa-message"]["children"].startswith("Saved: CIWA-B 20 (Mild)")
+    assert _count(sqlite_engine) == before + 2
+    [next_row] = _with_token(sqlite_engine, issued[1])
+    assert next_row.id != row.id and next_row.total == 20
+
+
+def test_a_refused_save_keeps_its_token_and_the_completed_save_is_stored_once(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    stay = admit_patient(sqlite_engine)
+    before = _count(sqlite_engine)
+    client = signed_in(app, "nurse1")
+    token = _form_token()
+    values: list[Any] = ["1"] * 20
+    values[3] = ""
+    refused = _save(app, client, stay.admission_id, values, token)
+    assert refused["ciwa-message"]["children"].startswith("Not saved: item 4 is not scored")
+    assert "ciwa-submission" not in refused  # nothing stored: the token still stands
+    values[3] = "2"
+    completed = _save(app, client, stay.admission_id, values, token)
+    assert completed["ciwa-message"]["children"].startswith("Saved: CIWA-B 21")
+    assert _count(sqlite_engine) == before + 1
+    [row] = _with_token(sqlite_engine, token)
+    assert row.total == 21 and row.items["4"] == 2
+
+
+def test_a_forged_token_is_refused_with_a_message_and_the_form_gets_a_good_one(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    stay = admit_patient(sqlite_engine)
+    before = _count(sqlite_engine)
+    client = signed_in(app, "nurse1")
+    answer = _save(app, client, stay.admission_id, ["1"] * 20, "not a token at all!")
+    message = answer["ciwa-message"]["children"]
+    assert message.startswith("Not saved.") and "reload the page" in message
+    assert "patient-changed" not in answer
+    assert SUBMISSION_ID_PATTERN.fullmatch(answer["ciwa-submission"]["data"])
+    assert _count(sqlite_engine) == before

@@ -1,5 +1,5 @@
 """Vitals entry: the time field, NEWS2 live as values are typed, refusals at the field, and the
-save callback writing (or not) exactly what the nurse sees."""
+save callback writing (or not) exactly what the nurse sees, once however often it is sent."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from dashboard.components.charting_common import clock_hint, parse_clock
-from dashboard.components.charting_vitals import FORM_INPUTS, preview
+from dashboard.components.charting_vitals import FORM_INPUTS, preview, vitals_form
+from models.charting import SUBMISSION_ID_PATTERN, new_submission_id
 from models.errors import FieldError
 from models.tables import AuditEvent, VitalSigns
 from tests.dashboard.charting_fixtures import admit_patient, call, find, signed_in
@@ -100,12 +101,20 @@ def _form(**values: Any) -> dict[str, Any]:
     }
 
 
-def _save(app: dash.Dash, client: Any, admission_id: int, **values: Any) -> dict[str, Any]:
+def _save(
+    app: dash.Dash, client: Any, admission_id: int, token: str | None = None, **values: Any
+) -> dict[str, Any]:
+    """Press Save on the form; ``token`` is the form's (a newly opened form's by default)."""
     return call(
         client,
         app,
         "vitals-heart_rate.error",
-        {**_form(**values), "vitals-save.n_clicks": 1, "patient-admission.data": admission_id},
+        {
+            **_form(**values),
+            "vitals-save.n_clicks": 1,
+            "vitals-submission.data": token or new_submission_id(),
+            "patient-admission.data": admission_id,
+        },
         changed=["vitals-save.n_clicks"],
     )
 
@@ -186,3 +195,107 @@ def test_an_admin_cannot_save_vitals(app: dash.Dash, sqlite_engine: Engine) -> N
         status=403,
     )
     assert answer == {} and _stored(sqlite_engine) == before
+
+
+# --- a save sent twice ----------------------------------------------------------------------
+
+
+def _form_token() -> str:
+    """The token a newly opened vitals form carries."""
+    form = vitals_form(datetime.now(UTC), LONDON)
+    [store] = [c for c in form._traverse() if getattr(c, "id", None) == "vitals-submission"]
+    assert isinstance(store.data, str)
+    return store.data
+
+
+def _with_token(engine: Engine, token: str) -> list[VitalSigns]:
+    with Session(engine) as session:
+        return list(session.exec(select(VitalSigns).where(VitalSigns.submission_id == token)))
+
+
+def _audited(engine: Engine, row_id: int | None) -> list[AuditEvent]:
+    with Session(engine) as session:
+        return list(
+            session.exec(
+                select(AuditEvent).where(
+                    AuditEvent.action == "vitals.record", AuditEvent.entity_id == row_id
+                )
+            )
+        )
+
+
+def test_each_opening_of_the_form_carries_a_new_token() -> None:
+    tokens = [_form_token() for _ in range(3)]
+    assert len(set(tokens)) == 3
+    assert all(SUBMISSION_ID_PATTERN.fullmatch(t) for t in tokens)
+
+
+def test_a_save_sent_again_with_the_forms_token_stores_one_reading_and_says_saved_again(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    """The answer to the first save was lost; the browser (or the nurse) sends it again."""
+    stay = admit_patient(sqlite_engine)
+    before = _stored(sqlite_engine)
+    client = signed_in(app, "nurse1")
+    token = _form_token()
+    first = _save(app, client, stay.admission_id, token, heart_rate=118)
+    again = _save(app, client, stay.admission_id, token, heart_rate=118)
+    assert first["vitals-message"]["children"].startswith("Saved: vitals at ")
+    assert again["vitals-message"] == first["vitals-message"]
+    assert again["vitals-heart_rate"]["value"] == ""  # the form is cleared either way
+    assert _stored(sqlite_engine) == before + 1
+    [row] = _with_token(sqlite_engine, token)
+    assert row.heart_rate == 118 and row.admission_id == stay.admission_id
+    assert len(_audited(sqlite_engine, row.id)) == 1
+    # Each answer gives the form a new token: the next reading is a new entry.
+    issued = [first["vitals-submission"]["data"], again["vitals-submission"]["data"]]
+    assert all(SUBMISSION_ID_PATTERN.fullmatch(t) for t in issued)
+    assert len({token, *issued}) == 3
+    following = _save(app, client, stay.admission_id, issued[1], heart_rate=84)
+    assert following["vitals-message"]["children"].startswith("Saved: vitals at ")
+    assert _stored(sqlite_engine) == before + 2
+    [next_row] = _with_token(sqlite_engine, issued[1])
+    assert next_row.id != row.id and next_row.heart_rate == 84
+
+
+def test_a_refused_save_keeps_its_token_and_the_corrected_save_is_stored_once(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    stay = admit_patient(sqlite_engine)
+    before = _stored(sqlite_engine)
+    client = signed_in(app, "nurse1")
+    token = _form_token()
+    refused = _save(app, client, stay.admission_id, token, heart_rate=400)
+    assert "Not saved" in refused["vitals-message"]["children"]
+    assert "vitals-submission" not in refused  # nothing stored: the token still stands
+    corrected = _save(app, client, stay.admission_id, token, heart_rate=104)
+    assert corrected["vitals-message"]["children"].startswith("Saved: vitals at ")
+    assert _stored(sqlite_engine) == before + 1
+    [row] = _with_token(sqlite_engine, token)
+    assert row.heart_rate == 104
+
+
+@pytest.mark.parametrize("forged", ["short", "../../../etc/passwd-xx", 12345678901234567890])
+def test_a_forged_token_is_refused_with_a_message_and_the_form_gets_a_good_one(
+    app: dash.Dash, sqlite_engine: Engine, forged: object
+) -> None:
+    stay = admit_patient(sqlite_engine)
+    before = _stored(sqlite_engine)
+    client = signed_in(app, "nurse1")
+    answer = call(
+        client,
+        app,
+        "vitals-heart_rate.error",
+        {
+            **_form(),
+            "vitals-save.n_clicks": 1,
+            "vitals-submission.data": forged,
+            "patient-admission.data": stay.admission_id,
+        },
+        changed=["vitals-save.n_clicks"],
+    )
+    message = answer["vitals-message"]["children"]
+    assert message.startswith("Not saved.") and "reload the page" in message
+    assert "patient-changed" not in answer
+    assert SUBMISSION_ID_PATTERN.fullmatch(answer["vitals-submission"]["data"])
+    assert _stored(sqlite_engine) == before

@@ -1,27 +1,31 @@
 """Nurse charting in the domain: every write validated, stored and audited in one transaction;
 refusals name the field and leave nothing behind; corrections mark in error and re-chart;
-two nurses on one dose: one wins, the other is told who; a discharged record is read-only.
-SQLite and PostgreSQL."""
+two nurses on one dose: one wins, the other is told who; a save sent twice with its form's
+token is stored once; a discharged record is read-only. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func
+from sqlalchemy import func, text, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models.admissions import admit, discharge
 from models.audit import Actor
 from models.charting import (
+    SUBMISSION_ID_PATTERN,
     chart_dose,
     chart_prn,
     mark_in_error,
+    new_submission_id,
     record_assessment,
     record_vitals,
 )
@@ -551,3 +555,274 @@ def test_a_bed_taken_between_check_and_write_is_refused_at_the_bed(
     assert "bed" in refused.value.by_field()
     assert len(_audits(engine, "admission.create")) == 1  # only the fixture's admission
     assert len(_audits(engine, "patient.create")) == 1
+
+
+# --- a save sent twice: the form's submission token ---------------------------------------
+
+# What each form stores, and the audit action of a new entry.
+KINDS: dict[str, tuple[type[VitalSigns] | type[WithdrawalAssessment], str]] = {
+    "vitals": (VitalSigns, "vitals.record"),
+    "assessment": (WithdrawalAssessment, "assessment.record"),
+}
+
+
+def _record_in(
+    session: Session,
+    actor: Actor,
+    admission_id: int,
+    kind: str,
+    token: str | None,
+    heart_rate: int = 82,
+) -> VitalSigns | WithdrawalAssessment:
+    """One vitals set or CIWA-B (``heart_rate`` also sets the CIWA-B items: 82 -> all 2)."""
+    if kind == "vitals":
+        return record_vitals(
+            session=session,
+            actor=actor,
+            admission_id=admission_id,
+            taken_at=NOW - timedelta(minutes=5),
+            now=NOW,
+            **{**NORMAL_VITALS, "heart_rate": heart_rate},
+            submission_id=token,
+        )
+    return record_assessment(
+        session=session,
+        actor=actor,
+        admission_id=admission_id,
+        taken_at=NOW - timedelta(minutes=5),
+        now=NOW,
+        items=dict.fromkeys(range(1, 21), 2 if heart_rate == 82 else 1),
+        submission_id=token,
+    )
+
+
+def _record(
+    engine: Engine, actor: Actor, admission_id: int, kind: str, token: str | None, **kw: Any
+) -> VitalSigns | WithdrawalAssessment:
+    with transaction(engine) as session:
+        return _record_in(session, actor, admission_id, kind, token, **kw)
+
+
+def _with_token(engine: Engine, kind: str, token: str) -> int:
+    model = KINDS[kind][0]
+    return _count(engine, model, col(model.submission_id) == token)
+
+
+def _second_admission(engine: Engine, staff: dict[str, Actor], ward: Ward) -> int:
+    with transaction(engine) as session:
+        other = admit_patient(session, staff=staff, ward=ward, now=NOW, mrn="TW200", bed="B2")
+    assert other.id is not None
+    return other.id
+
+
+def test_a_new_form_token_has_the_accepted_shape_and_is_never_the_same_twice() -> None:
+    tokens = {new_submission_id() for _ in range(200)}
+    assert len(tokens) == 200
+    assert all(SUBMISSION_ID_PATTERN.fullmatch(t) and len(t) == 22 for t in tokens)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_save_sent_again_with_its_token_stores_one_entry_and_returns_it(
+    engine: Engine, staff: dict[str, Actor], stay: Stay, kind: str
+) -> None:
+    model, action = KINDS[kind]
+    token = new_submission_id()
+    first = _record(engine, staff["nurse1"], stay.admission_id, kind, token)
+    # The answer was lost; the same form is sent again (its values typed again, differently).
+    again = _record(engine, staff["nurse1"], stay.admission_id, kind, token, heart_rate=90)
+    assert first.id is not None and again.id == first.id
+    assert again.submission_id == token and again.admission_id == stay.admission_id
+    assert again.charted_at == first.charted_at and again.taken_at == first.taken_at
+    if isinstance(again, VitalSigns):
+        assert again.heart_rate == 82  # the stored reading, not the values sent again
+    else:
+        assert isinstance(again, WithdrawalAssessment) and again.total == 40
+    assert _count(engine, model) == 1 and _with_token(engine, kind, token) == 1
+    [event] = _audits(engine, action)
+    assert event.entity_id == first.id and event.after is not None
+    assert event.after["submission_id"] == token
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_entries_without_a_token_are_each_stored_and_the_database_holds_a_token_once(
+    engine: Engine, staff: dict[str, Actor], stay: Stay, kind: str
+) -> None:
+    """Imported, seeded and job-made entries have no token: any number may be stored. A
+    token is unique in the database itself, even with the domain bypassed."""
+    model, action = KINDS[kind]
+    token = new_submission_id()
+    untokened = [_record(engine, staff["nurse1"], stay.admission_id, kind, None) for _ in (1, 2)]
+    _record(engine, staff["nurse1"], stay.admission_id, kind, token)
+    assert untokened[0].id != untokened[1].id
+    assert _count(engine, model, col(model.submission_id).is_(None)) == 2
+    assert len(_audits(engine, action)) == 3
+    with Session(engine) as session, pytest.raises(IntegrityError):
+        session.execute(
+            update(model).where(col(model.id) == untokened[0].id).values(submission_id=token)
+        )
+    assert _with_token(engine, kind, token) == 1
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_token_already_used_for_another_patient_is_refused_and_nothing_written(
+    engine: Engine, staff: dict[str, Actor], ward: Ward, stay: Stay, kind: str
+) -> None:
+    model, action = KINDS[kind]
+    other = _second_admission(engine, staff, ward)
+    token = new_submission_id()
+    first = _record(engine, staff["nurse1"], stay.admission_id, kind, token)
+    with pytest.raises(FieldError) as refused:
+        _record(engine, staff["nurse1"], other, kind, token)
+    assert refused.value.field == "submission_id"
+    assert "another patient" in refused.value.message
+    assert _count(engine, model, col(model.admission_id) == other) == 0
+    assert _with_token(engine, kind, token) == 1
+    [event] = _audits(engine, action)
+    assert event.entity_id == first.id
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "x" * 15,
+        "y" * 65,
+        "has spaces in the token",
+        "slash/../../in-the-token",
+        "quote'or'1'='1'-token",
+        "trailing-newline-tok\n",
+        "non-ascii-tökén-123456",
+    ],
+)
+def test_a_token_of_the_wrong_shape_is_refused_before_anything_is_written(
+    engine: Engine, staff: dict[str, Actor], stay: Stay, kind: str, token: str
+) -> None:
+    model, action = KINDS[kind]
+    with pytest.raises(FieldError) as refused:
+        _record(engine, staff["nurse1"], stay.admission_id, kind, token)
+    assert refused.value.field == "submission_id" and "reload the page" in refused.value.message
+    assert _count(engine, model) == 0 and _audits(engine, action) == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("token", ["a" * 16, "Zz09_-" * 10 + "abcd"])
+def test_tokens_of_16_to_64_url_safe_characters_are_accepted(
+    engine: Engine, staff: dict[str, Actor], stay: Stay, kind: str, token: str
+) -> None:
+    stored = _record(engine, staff["nurse1"], stay.admission_id, kind, token)
+    assert stored.submission_id == token and _with_token(engine, kind, token) == 1
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_replay_inside_a_longer_transaction_leaves_its_other_writes_in_place(
+    engine: Engine, staff: dict[str, Actor], stay: Stay, kind: str
+) -> None:
+    """The refused insert is rolled back to its savepoint only: what the same transaction
+    wrote before it is committed with it."""
+    model, action = KINDS[kind]
+    token = new_submission_id()
+    first = _record(engine, staff["nurse1"], stay.admission_id, kind, token)
+    with transaction(engine) as session:
+        before = _record_in(session, staff["nurse1"], stay.admission_id, kind, None)
+        again = _record_in(session, staff["nurse1"], stay.admission_id, kind, token)
+        after = _record_in(session, staff["nurse1"], stay.admission_id, kind, None)
+    assert again.id == first.id and len({first.id, before.id, after.id}) == 3
+    assert _count(engine, model) == 3 and _with_token(engine, kind, token) == 1
+    assert sorted(e.entity_id or 0 for e in _audits(engine, action)) == sorted(
+        [first.id or 0, before.id or 0, after.id or 0]
+    )
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_tokened_save_is_undone_when_the_callers_transaction_rolls_back(
+    engine: Engine, staff: dict[str, Actor], stay: Stay, kind: str, request: pytest.FixtureRequest
+) -> None:
+    if engine.dialect.name == "sqlite":
+        # pysqlite opens no transaction before a SAVEPOINT when nothing was written yet, so the
+        # savepoint is the transaction and its RELEASE commits (SQLAlchemy docs, "Serializable
+        # isolation / Savepoints / Transactional DDL"); the fix is the engine's (models.db).
+        request.applymarker(
+            pytest.mark.xfail(strict=True, reason="pysqlite: RELEASE of a first savepoint commits")
+        )
+    model, action = KINDS[kind]
+    with pytest.raises(RuntimeError), transaction(engine) as session:
+        _record_in(session, staff["nurse1"], stay.admission_id, kind, new_submission_id())
+        raise RuntimeError("the caller fails after the save")
+    assert _count(engine, model) == 0 and _audits(engine, action) == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_token_committed_by_another_transaction_meanwhile_is_found_not_stored_twice(
+    engine: Engine, staff: dict[str, Actor], stay: Stay, kind: str
+) -> None:
+    """Two transactions, one token: the second is open before the first commits and writes
+    after it (SQLite lets one writer at a time, so this is the order there): its insert is
+    refused by the unique index and it answers with the first's entry."""
+    model, action = KINDS[kind]
+    token = new_submission_id()
+    with transaction(engine) as second:
+        assert second.get(Admission, stay.admission_id) is not None  # its transaction is open
+        first = _record(engine, staff["nurse1"], stay.admission_id, kind, token)
+        again = _record_in(second, staff["nurse1"], stay.admission_id, kind, token)
+    assert first.id is not None and again.id == first.id
+    assert _count(engine, model) == 1
+    [event] = _audits(engine, action)
+    assert event.entity_id == first.id
+
+
+def _waiting_on_a_lock(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            ).scalar_one()
+        )
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("kind", KINDS)
+def test_two_saves_with_one_token_at_the_same_moment_store_one_entry(
+    engine: Engine, staff: dict[str, Actor], stay: Stay, kind: str
+) -> None:
+    """Both saves run at once on two connections (PostgreSQL): the second insert waits on the
+    first's uncommitted index entry, is refused when the first commits, and answers with the
+    first's entry; one row, one audit event."""
+    model, action = KINDS[kind]
+    token = new_submission_id()
+    written, release = threading.Event(), threading.Event()
+    results: dict[str, object] = {}
+
+    def save(name: str, hold: bool) -> None:
+        try:
+            with transaction(engine) as session:
+                results[name] = _record_in(
+                    session, staff["nurse1"], stay.admission_id, kind, token
+                ).id
+                if hold:
+                    written.set()
+                    release.wait(timeout=20)
+        except Exception as exc:  # noqa: BLE001 - reported by the asserts below
+            results[name] = exc
+            written.set()
+
+    first = threading.Thread(target=save, args=("first", True))
+    first.start()
+    assert written.wait(timeout=10)
+    second = threading.Thread(target=save, args=("second", False))
+    second.start()
+    deadline = time.monotonic() + 10
+    while _waiting_on_a_lock(engine) == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    blocked = _waiting_on_a_lock(engine)
+    release.set()
+    first.join(timeout=20)
+    second.join(timeout=20)
+    assert blocked == 1, "the second save never waited for the first"
+    assert isinstance(results["first"], int) and results["second"] == results["first"], results
+    assert _count(engine, model) == 1 and _with_token(engine, kind, token) == 1
+    [event] = _audits(engine, action)
+    assert event.entity_id == results["first"]

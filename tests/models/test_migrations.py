@@ -3,11 +3,18 @@ databases and match the models exactly."""
 
 from __future__ import annotations
 
-from sqlalchemy import inspect
+from datetime import timedelta
+
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
+from models.admissions import ensure_ward
+from models.db import transaction
 from models.migrate import current_revision, downgrade, schema_drift, upgrade
 from models.tables import metadata
+from tests.conftest import NOW, SYSTEM, admit_patient, make_staff
+
+TOKENED = ("vital_signs", "withdrawal_assessment")  # the tables revision 0002 gives a token
 
 
 def test_migrations_build_every_table_from_empty(bare_engine: Engine) -> None:
@@ -33,3 +40,65 @@ def test_upgrade_twice_is_harmless(engine: Engine) -> None:
     before = current_revision(engine)
     upgrade(engine)
     assert current_revision(engine) == before
+
+
+def _has_token_column(engine: Engine, table: str) -> bool:
+    return "submission_id" in {c["name"] for c in inspect(engine).get_columns(table)}
+
+
+def _admission_at_0001(engine: Engine) -> tuple[int, int]:
+    """An admission and its nurse, written at revision 0001 (tables 0002 leaves alone)."""
+    with transaction(engine) as session:
+        ward = ensure_ward(session=session, actor=SYSTEM, name="Test Ward", timezone="UTC")
+        staff = make_staff(session)
+        admission = admit_patient(session, staff=staff, ward=ward, now=NOW)
+    assert admission.id is not None and staff["nurse1"].user_id is not None
+    return admission.id, staff["nurse1"].user_id
+
+
+def test_0002_adds_the_submission_tokens_keeping_readings_and_0001_takes_them_away(
+    bare_engine: Engine,
+) -> None:
+    upgrade(bare_engine, "0001")
+    admission_id, nurse_id = _admission_at_0001(bare_engine)
+    reading = {
+        "admission_id": admission_id,
+        "taken_at": NOW - timedelta(minutes=30),
+        "charted_at": NOW,
+        "charted_by": nurse_id,
+    }
+    with bare_engine.begin() as connection:  # a reading charted before the upgrade
+        connection.execute(
+            text(
+                "INSERT INTO vital_signs (admission_id, taken_at, heart_rate, systolic, "
+                "diastolic, temperature_c, resp_rate, spo2, supplemental_o2, consciousness, "
+                "news2_total, news2_any_three, charted_at, charted_by, entered_in_error) "
+                "VALUES (:admission_id, :taken_at, 80, 120, 80, 36.8, 16, 97, false, 'A', 0, "
+                "false, :charted_at, :charted_by, false)"
+            ),
+            reading,
+        )
+    assert not any(_has_token_column(bare_engine, table) for table in TOKENED)
+
+    upgrade(bare_engine, "0002")
+    for table in TOKENED:
+        column = {c["name"]: c for c in inspect(bare_engine).get_columns(table)}["submission_id"]
+        assert column["nullable"] is True
+        [index] = [
+            i
+            for i in inspect(bare_engine).get_indexes(table)
+            if i["name"] == f"uq_{table}_submission_id"
+        ]
+        assert index["unique"] and index["column_names"] == ["submission_id"]
+    with bare_engine.begin() as connection:
+        assert connection.execute(
+            text("SELECT heart_rate, submission_id FROM vital_signs")
+        ).all() == [(80, None)]
+        connection.execute(text("UPDATE vital_signs SET submission_id = 'tok-0123456789abcdef'"))
+
+    downgrade(bare_engine, "0001")
+    assert not any(_has_token_column(bare_engine, table) for table in TOKENED)
+    with bare_engine.connect() as connection:
+        assert connection.execute(text("SELECT heart_rate FROM vital_signs")).all() == [(80,)]
+    upgrade(bare_engine)
+    assert schema_drift(bare_engine) == []
