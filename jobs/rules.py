@@ -294,6 +294,9 @@ def _missed_dose_query() -> Executable:
             ADMITTED,
             col(sd.cancelled_at).is_(None),
             col(sd.scheduled_at) < wards.c.due_before,
+            # Implied (every ward's window is positive), but it lets the database drop the
+            # doses still to come before joining the rest.
+            col(sd.scheduled_at) < _now(),
             col(sd.scheduled_at) >= col(Admission.admitted_at),
             ~charted,
         )
