@@ -33,6 +33,7 @@ from models.charting import (
     chart_dose,
     chart_prn,
     mark_in_error,
+    new_submission_id,
     record_assessment,
     record_vitals,
 )
@@ -619,6 +620,9 @@ def _valid_values(web: Web, function: str, trigger: str | None, role: str) -> di
             "vitals-taken_at.value": "",
             "vitals-save.n_clicks": 1,
             "patient-admission.data": stay.admission_id,
+            # Each role's form is a new opening with its own token (the same token again is a
+            # replay of the first save, which rightly writes nothing).
+            "vitals-submission.data": new_submission_id(),
         }
     if short == "ciwa_save":
         return {
@@ -626,6 +630,7 @@ def _valid_values(web: Web, function: str, trigger: str | None, role: str) -> di
             "ciwa-item.value": ["1"] * 20,
             "ciwa-taken_at.value": "",
             "patient-admission.data": stay.admission_id,
+            "ciwa-submission.data": new_submission_id(),
         }
     if short == "prn_save":
         return {
