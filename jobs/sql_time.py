@@ -85,6 +85,9 @@ def _sqlite_midnight(day: str | None, days: int | None, tz: str | None) -> str |
     return midnight.astimezone(UTC).replace(tzinfo=None).strftime(_SQLITE_FORMAT)
 
 
+_SQLITE_FUNCTIONS = "taperwatch.sql_time.functions"  # key in the pooled connection's info
+
+
 def prepare_connection(session: Session) -> None:
     """Ready the session's connection for the review rules: on SQLite register the Python
     implementations. On PostgreSQL, for this transaction only (one round trip): JIT compilation
@@ -101,6 +104,12 @@ def prepare_connection(session: Session) -> None:
         return
     if connection.dialect.name != "sqlite":
         return
-    raw = connection.connection.driver_connection
+    # Once per database connection: SQLite discards every statement it has compiled on a
+    # connection whenever a function is registered again, and would compile the rules anew.
+    pooled = connection.connection
+    if pooled.info.get(_SQLITE_FUNCTIONS):
+        return
+    raw = pooled.driver_connection
     assert raw is not None
     raw.create_function("tw_local_midnight_utc", 3, _sqlite_midnight, deterministic=True)
+    pooled.info[_SQLITE_FUNCTIONS] = True
