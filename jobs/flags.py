@@ -28,9 +28,12 @@ from sqlmodel import Session, col
 from jobs.rules import Finding
 from models.audit import SYSTEM
 from models.flags import DISCHARGED
-from models.tables import FLAG_SEVERITIES, Admission, AuditEvent, Flag
+from models.tables import FLAG_SEVERITIES, FLAG_STATUSES, Admission, AuditEvent, Flag
 
 SEVERITY_RANK: dict[str, int] = {name: rank for rank, name in enumerate(FLAG_SEVERITIES)}
+# "Not resolved" spelled as the statuses it leaves, so the (status, admission_id) index finds the
+# open flags directly instead of every admission being probed for them.
+UNRESOLVED = tuple(status for status in FLAG_STATUSES if status != "resolved")
 _BATCH = 500  # ids per IN list (SQLite's bound-parameter limit is far above)
 
 Key = tuple[int, str]
@@ -107,7 +110,7 @@ def _unresolved_query() -> Executable:
             col(Admission.discharged_at).is_not(None).label("discharged"),
         )
         .join(Admission, col(Admission.id) == col(Flag.admission_id))
-        .where(col(Flag.rule) == bindparam("rule"), col(Flag.status) != "resolved")
+        .where(col(Flag.rule) == bindparam("rule"), col(Flag.status).in_(UNRESOLVED))
     )
 
 
