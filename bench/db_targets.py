@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
@@ -32,13 +33,13 @@ SCAN_LARGE = WardShape(wards=500, beds=40, days=3, vitals_hours=4, ciwa_hours=4,
 # --- T1 --------------------------------------------------------------------------------------
 
 
-def charting(engine: Engine, loaded: LoadedWard, backend: str, runs: int) -> list[Result]:
-    """One set of vitals end to end (validate, NEWS2, write, audit, commit) against the same
-    statements typed by hand on the bare driver (check the admission, insert, audit, commit)."""
+def vitals_writer(engine: Engine, loaded: LoadedWard) -> Callable[[], None]:
+    """One audited set of vitals for the next patient, through the domain operation (T1's
+    write, and what makes T2's board work out its rows again)."""
     nurse = Actor(user_id=loaded.nurse_id, username="bench-nurse", role="nurse")
     admissions = itertools.cycle(loaded.admission_ids)
 
-    def app_write() -> None:
+    def write() -> None:
         now = datetime.now(UTC)
         with transaction(engine) as session:
             record_vitals(
@@ -56,6 +57,15 @@ def charting(engine: Engine, loaded: LoadedWard, backend: str, runs: int) -> lis
                 supplemental_o2=False,
                 consciousness="A",
             )
+
+    return write
+
+
+def charting(engine: Engine, loaded: LoadedWard, backend: str, runs: int) -> list[Result]:
+    """One set of vitals end to end (validate, NEWS2, write, audit, commit) against the same
+    statements typed by hand on the bare driver (check the admission, insert, audit, commit)."""
+    app_write = vitals_writer(engine, loaded)
+    admissions = itertools.cycle(loaded.admission_ids)
 
     raw = sql.Raw(engine)
     after = json.dumps({"heart_rate": 80, "systolic": 120, "diastolic": 75, "spo2": 97})

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import itertools
 import json
 import re
 import secrets
@@ -13,7 +12,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -26,6 +25,7 @@ from werkzeug.test import EnvironBuilder
 
 from bench import sql
 from bench.data import STAFF_PASSWORD, LoadedWard
+from bench.db_targets import vitals_writer
 from bench.load import CALLBACK_PATH, CSRF_COOKIE, CSRF_HEADER, DashCallbacks
 from bench.stats import Result, Timing, time_calls
 from dashboard.app import create_app
@@ -40,9 +40,6 @@ from dashboard.components.taper_chart import (
     trace_index,
     y_axes,
 )
-from models.audit import Actor
-from models.charting import record_vitals
-from models.db import transaction
 from models.settings import Settings
 
 T2 = "T2 ward board"
@@ -155,7 +152,7 @@ def ward_board(
         raw = sql.Raw(engine)
         now = loaded.now
         values = {"ward": 1, "today": now.date(), "since": now - timedelta(minutes=60)}
-        write = _vitals_writer(engine, loaded)
+        write = vitals_writer(engine, loaded)
         try:
             # Steady state: the board unchanged since the last refresh (every open screen
             # polls it; the rows are reused). After a write: every row worked out again.
@@ -187,33 +184,6 @@ def ward_board(
         Result(T2, "median callback/SQL", backend, ratio, T2_RATIO, "x", app.median, app.p95,
                base.median, ratio),
     ]  # fmt: skip
-
-
-def _vitals_writer(engine: Engine, loaded: LoadedWard) -> Callable[[], None]:
-    """An audited set of vitals for the next patient: what makes the board work out again."""
-    nurse = Actor(user_id=loaded.nurse_id, username="bench-nurse", role="nurse")
-    admissions = itertools.cycle(loaded.admission_ids)
-
-    def write() -> None:
-        now = datetime.now(UTC)
-        with transaction(engine) as session:
-            record_vitals(
-                session=session,
-                actor=nurse,
-                admission_id=next(admissions),
-                taken_at=now - timedelta(minutes=1),
-                now=now,
-                heart_rate=84,
-                systolic=126,
-                diastolic=80,
-                temperature_c=36.8,
-                resp_rate=16,
-                spo2=97,
-                supplemental_o2=False,
-                consciousness="A",
-            )
-
-    return write
 
 
 # --- T3 --------------------------------------------------------------------------------------
