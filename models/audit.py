@@ -3,12 +3,14 @@ in the same transaction as the write itself."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Insert, Table, insert
+from sqlalchemy import Table, insert
+from sqlalchemy.sql.dml import ReturningInsert
 from sqlmodel import Session, SQLModel
 
 from models.errors import PermissionDenied
@@ -98,21 +100,44 @@ def audited_insert(session: Session, *, actor: Actor, action: str, record: SQLMo
 def insert_audited(session: Session, *, actor: Actor, action: str, record: SQLModel) -> int:
     """Insert a new ``record`` and its audit event as two plain INSERT statements, outside the
     ORM's unit of work, and set the record's new id; the record stays detached (read it, do not
-    change it). For the ward's busiest writes (vitals, scores, doses): the unit of work cost
-    several times the statements themselves (``make bench``, T1). Same checks as a flush
-    (storable values), same audit row as :func:`audited_insert`."""
+    change it). Same checks as a flush (storable values), same audit row as
+    :func:`audited_insert`."""
     table: Table = record.__table__  # type: ignore[attr-defined]
     values = {
         column.name: getattr(record, column.key)
         for column in table.columns
         if not column.primary_key
     }
+    new_id = insert_values_audited(session, actor=actor, action=action, table=table, values=values)
+    if new_id is None:  # pragma: no cover - a plain INSERT always inserts
+        raise RuntimeError(f"{table.name}: the insert wrote no row")
+    record.id = new_id
+    return new_id
+
+
+def insert_values_audited(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    table: Table,
+    values: Mapping[str, Any],
+    statement: ReturningInsert[Any] | None = None,
+) -> int | None:
+    """Insert one row of ``table`` (``values``: every column but the id) and its audit event,
+    with two Core statements: for the ward's busiest writes (vitals, scores, doses), where the
+    ORM's unit of work cost several times the statements themselves (``make bench``, T1).
+    ``statement``, if given, is an ``INSERT ... SELECT ... WHERE ... RETURNING id`` of
+    ``table`` taking ``values`` as its parameters: when its condition holds for no row it
+    inserts nothing, audits nothing and answers None. Otherwise the new row's id."""
     check_row(table, values)
     if session.new or session.dirty or session.deleted:
         session.flush()  # keep the order of writes the caller made before this one
     connection = session.connection()  # Core statements: the ORM has nothing to do here
-    new_id = connection.execute(_insert_returning_id(table), values).scalar_one()
-    record.id = new_id
+    insert_row = statement if statement is not None else _insert_returning_id(table)
+    new_id = connection.execute(insert_row, values).scalar_one_or_none()
+    if new_id is None:
+        return None
     connection.execute(
         _AUDIT_INSERT,
         {
@@ -134,5 +159,5 @@ _AUDIT_INSERT = insert(AuditEvent.__table__)  # type: ignore[attr-defined]
 
 
 @lru_cache(maxsize=32)
-def _insert_returning_id(table: Table) -> Insert:
+def _insert_returning_id(table: Table) -> ReturningInsert[Any]:
     return insert(table).returning(table.c.id)

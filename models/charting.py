@@ -7,20 +7,26 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Mapping
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from functools import lru_cache
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Table, bindparam, insert
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.dml import ReturningInsert
 from sqlmodel import Session, col, select
 
 from models.admissions import require_open_admission
-from models.audit import Actor, insert_audited, record_audit, snapshot
+from models.audit import Actor, insert_audited, insert_values_audited, record_audit, snapshot
 from models.clinical.drugs import get_drug
 from models.clinical.news2 import news2
 from models.clinical.scales import score_ciwa_ar, score_ciwa_b
 from models.clinical.vitals import validate_vitals
 from models.errors import ConflictError, FieldError
+from models.storable import new_row_values, stored_row
 from models.tables import (
     Admission,
     DoseAdministration,
@@ -118,7 +124,6 @@ def record_vitals(
     the charting form's token: a save retried with it returns the reading already stored."""
     actor.require(*CHARTING_ROLES, "system")
     _check_submission_id(submission_id)
-    require_open_admission(session, admission_id)
     if actor.role != "system":
         check_charting_time("taken_at", taken_at, now, backdate_limit)
     vitals = validate_vitals(
@@ -132,26 +137,28 @@ def record_vitals(
         consciousness=consciousness,
     )
     score = news2(vitals)
-    row = VitalSigns(
-        admission_id=admission_id,
-        taken_at=taken_at,
-        heart_rate=vitals.heart_rate,
-        systolic=vitals.systolic,
-        diastolic=vitals.diastolic,
-        temperature_c=vitals.temperature_c,
-        resp_rate=vitals.resp_rate,
-        spo2=vitals.spo2,
-        supplemental_o2=vitals.supplemental_o2,
-        consciousness=vitals.consciousness,
-        news2_total=score.total,
-        news2_any_three=score.any_single_three,
-        charted_at=now,
-        charted_by=actor.user_id or 0,
-        external_id=external_id,
-        submission_id=submission_id,
-    )
+    values = {
+        "admission_id": admission_id,
+        "taken_at": taken_at,
+        "heart_rate": vitals.heart_rate,
+        "systolic": vitals.systolic,
+        "diastolic": vitals.diastolic,
+        "temperature_c": vitals.temperature_c,
+        "resp_rate": vitals.resp_rate,
+        "spo2": vitals.spo2,
+        "supplemental_o2": vitals.supplemental_o2,
+        "consciousness": vitals.consciousness,
+        "news2_total": score.total,
+        "news2_any_three": score.any_single_three,
+        "charted_at": now,
+        "charted_by": actor.user_id or 0,
+        "external_id": external_id,
+        "submission_id": submission_id,
+    }
     try:
-        return _insert_once(session, actor=actor, action="vitals.record", row=row)
+        return _insert_once(
+            session, actor=actor, action="vitals.record", model=VitalSigns, given=values
+        )
     except IntegrityError as exc:
         raise _refused_by_database(exc) from None
 
@@ -191,7 +198,6 @@ def record_assessment(
     """``submission_id``: as for :func:`record_vitals`."""
     actor.require(*CHARTING_ROLES, "system")
     _check_submission_id(submission_id)
-    require_open_admission(session, admission_id)
     if actor.role != "system":
         check_charting_time("taken_at", taken_at, now)
     if scale == "CIWA-B":
@@ -200,45 +206,81 @@ def record_assessment(
         result = score_ciwa_ar(items)
     else:
         raise FieldError("scale", f"unknown scale {scale!r}; use CIWA-B or CIWA-Ar")
-    row = WithdrawalAssessment(
-        admission_id=admission_id,
-        scale=scale,
-        taken_at=taken_at,
-        items={str(k): int(v) for k, v in sorted(items.items())},  # type: ignore[call-overload]
-        total=result.total,
-        band=str(result.band.value),
-        charted_at=now,
-        charted_by=actor.user_id or 0,
-        submission_id=submission_id,
+    values = {
+        "admission_id": admission_id,
+        "scale": scale,
+        "taken_at": taken_at,
+        "items": {str(k): int(v) for k, v in sorted(items.items())},  # type: ignore[call-overload]
+        "total": result.total,
+        "band": str(result.band.value),
+        "charted_at": now,
+        "charted_by": actor.user_id or 0,
+        "submission_id": submission_id,
+    }
+    return _insert_once(
+        session, actor=actor, action="assessment.record", model=WithdrawalAssessment, given=values
     )
-    return _insert_once(session, actor=actor, action="assessment.record", row=row)
 
 
 Charted = TypeVar("Charted", VitalSigns, WithdrawalAssessment)
 
 
-def _insert_once(session: Session, *, actor: Actor, action: str, row: Charted) -> Charted:
-    """Insert and audit ``row``, unless its form submission is stored already (the answer to
-    the first save was lost and the save came again, or two arrived at once): then the stored
-    row is returned and nothing is written. The unique index on ``submission_id`` decides;
-    the savepoint keeps the caller's transaction usable after the refused insert."""
-    if row.submission_id is None:  # no token (import, seed, jobs): no savepoint either
-        insert_audited(session, actor=actor, action=action, record=row)
-        return row
+def _insert_once(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    model: type[Charted],
+    given: Mapping[str, object],
+) -> Charted:
+    """Insert and audit a new charted row of ``model`` for an open admission, unless its form
+    submission is stored already (the answer to the first save was lost and the save came
+    again, or two arrived at once): then the stored row is returned and nothing is written.
+    The unique index on ``submission_id`` decides; the savepoint keeps the caller's
+    transaction usable after the refused insert. The admission is checked by the insert
+    itself (one statement; the reads that say why come only when it inserts nothing)."""
+    table = model.__table__  # type: ignore[attr-defined]
+    values = new_row_values(model, given)
+    admission_id = int(values["admission_id"])
+    submission_id = values["submission_id"]
+    insert = _insert_if_open(table)
+    # No token (import, seed, jobs): no savepoint either.
+    savepoint = nullcontext() if submission_id is None else session.begin_nested()
     try:
-        with session.begin_nested():
-            insert_audited(session, actor=actor, action=action, record=row)
+        with savepoint:
+            new_id = insert_values_audited(
+                session, actor=actor, action=action, table=table, values=values, statement=insert
+            )
     except IntegrityError:
-        stored = _submitted(session, type(row), row.submission_id)
+        if submission_id is None:
+            raise
+        stored = _submitted(session, model, submission_id)
         if stored is None:
             raise  # another constraint refused the row: the caller reports it
-        if stored.admission_id != row.admission_id:
+        if stored.admission_id != admission_id:
             raise FieldError(
                 "submission_id",
                 "this form was already saved for another patient; reload the page and chart again",
             ) from None
         return stored
-    return row
+    if new_id is None:
+        require_open_admission(session, admission_id)  # raises: no such admission, discharged
+        raise ConflictError("the admission changed while saving; reload the page")
+    return stored_row(model, new_id, values)
+
+
+@lru_cache(maxsize=8)
+def _insert_if_open(table: Table) -> ReturningInsert[Any]:
+    """``INSERT INTO table (...) SELECT :values FROM admission WHERE admission.id =
+    :admission_id AND admission.discharged_at IS NULL RETURNING id``: the row is written only
+    while its admission is open, checked in the same statement (one round trip fewer)."""
+    columns = [column for column in table.columns if not column.primary_key]
+    admission = Admission.__table__  # type: ignore[attr-defined]
+    rows = sa_select(*(bindparam(column.name, type_=column.type) for column in columns)).where(
+        admission.c.id == bindparam("admission_id"), admission.c.discharged_at.is_(None)
+    )
+    statement = insert(table).from_select([column.name for column in columns], rows)
+    return statement.returning(table.c.id)
 
 
 def _submitted(session: Session, model: type[Charted], submission_id: str) -> Charted | None:

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from functools import lru_cache
+from typing import Any, TypeVar
 
+from pydantic_core import PydanticUndefined
 from sqlalchemy import BigInteger, Integer, String, Table, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
+from sqlalchemy.orm.attributes import instance_dict, manager_of_class
+from sqlmodel import SQLModel
 
 from models.errors import FieldError
 
@@ -50,6 +54,55 @@ def check_row(table: Table, values: Mapping[str, Any]) -> None:
     for column in table.columns:
         if column.name in values:
             _check_value(column.name, values[column.name], column.type)
+
+
+Model = TypeVar("Model", bound=SQLModel)
+
+
+@lru_cache(maxsize=32)
+def _new_row_fields(model: type[SQLModel]) -> tuple[tuple[str, Any, Any], ...]:
+    """(column, default, default factory) of each column of a new ``model`` row but its id."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    fields = []
+    for column in table.columns:
+        if column.primary_key:
+            continue
+        if column.key != column.name:
+            raise TypeError(f"{model.__name__}.{column.key}: attribute and column names differ")
+        info = model.model_fields[column.key]
+        fields.append((column.name, info.default, info.default_factory))
+    return tuple(fields)
+
+
+def new_row_values(model: type[SQLModel], given: Mapping[str, Any]) -> dict[str, Any]:
+    """Every column of a new ``model`` row but its id, as ``model(**given)`` would set them
+    (``given``, then the model's defaults), without building the object: for the busiest
+    writes, which insert with a Core statement (models.audit.insert_values_audited)."""
+    values: dict[str, Any] = {}
+    for name, default, factory in _new_row_fields(model):
+        if name in given:
+            values[name] = given[name]
+        elif factory is not None:
+            values[name] = factory()
+        elif default is PydanticUndefined:
+            raise TypeError(f"{model.__name__}: no value for {name}")
+        else:
+            values[name] = default
+    if not given.keys() <= values.keys():
+        unknown = sorted(set(given) - set(values))
+        raise TypeError(f"{model.__name__} has no column {', '.join(unknown)}")
+    return values
+
+
+def stored_row(model: type[Model], row_id: int, values: Mapping[str, Any]) -> Model:
+    """The ``model`` object of a row a Core statement has just inserted, built the way the
+    ORM builds a row it loads (attributes set directly, no change events), at a tenth of the
+    cost of ``model(**values)``. It belongs to no session: read it, do not change it."""
+    row = manager_of_class(model).new_instance()
+    state = instance_dict(row)
+    state.update(values)
+    state["id"] = row_id
+    return row
 
 
 def refuse_unstorable_rows(
