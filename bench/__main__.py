@@ -106,7 +106,7 @@ def run_backend(backend: str, targets: set[str], quick: bool, seconds: float) ->
             try:
                 if "T1" in targets:
                     _log(f"{backend}: T1 charting")
-                    results += db_targets.charting(engine, loaded, backend, runs)
+                    results += db_targets.charting(engine, loaded, backend, runs * 4)
                 if "T2" in targets:
                     _log(f"{backend}: T2 ward board")
                     results += page_targets.ward_board(url, engine, loaded, backend, runs // 4)

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from bench import sql
 from bench.data import LoadedWard, WardShape, bench_database, load_ward
-from bench.stats import Result, Timing, time_calls
+from bench.stats import Result, Timing, time_calls, time_interleaved
 from jobs.scan import run_scan
 from models.audit import Actor
 from models.charting import record_vitals
@@ -22,6 +22,7 @@ T4 = "T4 review scan"
 T1_FLOOR_MS = 25.0
 T1_P95_FACTOR = 2.0
 T1_MEDIAN_RATIO = 3.0
+T1_ROUNDS = 10  # app and raw writes take turns in this many blocks
 T4_P95_MS = 500.0
 T4_RATIO = 5.0
 T4_SCALE_RATIO = 12.0
@@ -102,13 +103,9 @@ def charting(engine: Engine, loaded: LoadedWard, backend: str, runs: int) -> lis
         cursor.close()
 
     try:
-        # Interleaved halves, so a burst of noise on the shared machine hits both sides.
-        app_a, raw_a = time_calls(app_write, runs=runs // 2), time_calls(raw_write, runs=runs // 2)
-        app_b, raw_b = time_calls(app_write, runs=runs // 2), time_calls(raw_write, runs=runs // 2)
+        app, base = time_interleaved([app_write, raw_write], runs=runs, rounds=T1_ROUNDS)
     finally:
         raw.close()
-    app = Timing(app_a.samples_ms + app_b.samples_ms)
-    base = Timing(raw_a.samples_ms + raw_b.samples_ms)
     limit = max(T1_FLOOR_MS, T1_P95_FACTOR * base.p95)
     ratio = app.median / base.median
     return [

@@ -69,6 +69,22 @@ def time_calls(
     return Timing(tuple(samples))
 
 
+def time_interleaved(
+    calls: Sequence[Callable[[], object]], *, runs: int, rounds: int, warmup: int = 3
+) -> list[Timing]:
+    """Time each of ``calls`` ``runs`` times, taking turns in ``rounds`` blocks, so a burst
+    of noise on the shared machine lands on every side, not on one; the timings in the order
+    of ``calls``."""
+    per_round = max(1, runs // rounds)
+    samples: list[list[float]] = [[] for _ in calls]
+    for n, call in enumerate(calls):
+        samples[n].extend(time_calls(call, runs=per_round, warmup=warmup).samples_ms)
+    for _ in range(rounds - 1):
+        for n, call in enumerate(calls):
+            samples[n].extend(time_calls(call, runs=per_round, warmup=0).samples_ms)
+    return [Timing(tuple(side)) for side in samples]
+
+
 @dataclass
 class Result:
     """One line of the table and one object of bench/results.json."""
