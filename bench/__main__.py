@@ -140,7 +140,7 @@ def run_backend(backend: str, targets: set[str], quick: bool, seconds: float) ->
     if "T4" in targets:
         _log(f"{backend}: T4 review scan (2,000 and 20,000 admissions)")
         results += db_targets.review_scan(
-            backend, runs_small=5 if quick else 15, runs_large=1 if quick else 3
+            backend, runs_small=5 if quick else 20, runs_large=1 if quick else 5
         )
     return results
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
 from bench import sql
 from bench.data import LoadedWard, WardShape, bench_database, load_ward
-from bench.stats import Result, Timing, time_calls, time_interleaved
+from bench.stats import Result, time_calls, time_interleaved
 from jobs.scan import run_scan
 from models.audit import Actor
 from models.charting import record_vitals
@@ -140,31 +141,43 @@ def charting(engine: Engine, loaded: LoadedWard, backend: str, runs: int) -> lis
 # --- T4 --------------------------------------------------------------------------------------
 
 
-def _scan_timings(url: str, shape: WardShape, runs: int) -> tuple[Timing, Timing, float, int]:
-    """Steady-state scans (after a first scan has raised the flags) and the aggregate SQL
-    baseline, on a freshly loaded database. Returns (scan, baseline, first scan ms, admissions)."""
-    loaded = load_ward(url, shape)
-    engine = make_engine(url)
-    now = loaded.now
-    try:
-        first = time_calls(lambda: run_scan(engine, now=now), runs=1, warmup=0)
-        scan = time_calls(lambda: run_scan(engine, now=now), runs=runs, warmup=0)
-        raw = sql.Raw(engine)
+@contextmanager
+def _scan_ward(backend: str, shape: WardShape) -> Iterator[tuple[Engine, datetime, float]]:
+    """A freshly loaded database of ``shape`` after its first scan (which raises the flags):
+    (engine, the ward's now, the first scan's ms)."""
+    with bench_database(backend) as url:
+        loaded = load_ward(url, shape)
+        engine = make_engine(url)
         try:
-            due = now - timedelta(minutes=60)
-            base = time_calls(lambda: raw.fetch(sql.SCAN, {"due": due}), runs=runs, warmup=1)
+            first = time_calls(lambda: run_scan(engine, now=loaded.now), runs=1, warmup=0)
+            yield engine, loaded.now, first.median
         finally:
-            raw.close()
-    finally:
-        engine.dispose()
-    return scan, base, first.median, shape.admissions
+            engine.dispose()
 
 
 def review_scan(backend: str, *, runs_small: int, runs_large: int) -> list[Result]:
-    with bench_database(backend) as url:
-        small, base, first_small, n_small = _scan_timings(url, SCAN_SMALL, runs_small)
-    with bench_database(backend) as url:
-        large, _, first_large, n_large = _scan_timings(url, SCAN_LARGE, runs_large)
+    """Steady-state scans of 2,000 and of 20,000 admissions and the aggregate SQL baseline (on
+    the 2,000), taking turns in rounds so that noise on the machine lands on all three."""
+    with (
+        _scan_ward(backend, SCAN_SMALL) as (small_engine, now, first_small),
+        _scan_ward(backend, SCAN_LARGE) as (large_engine, large_now, first_large),
+    ):
+        raw = sql.Raw(small_engine)
+        due = now - timedelta(minutes=60)
+        try:
+            small, base, large = time_interleaved(
+                [
+                    lambda: run_scan(small_engine, now=now),
+                    lambda: raw.fetch(sql.SCAN, {"due": due}),
+                    lambda: run_scan(large_engine, now=large_now),
+                ],
+                runs=[runs_small, runs_small, runs_large],
+                rounds=runs_large,
+                warmup=1,
+            )
+        finally:
+            raw.close()
+    n_small, n_large = SCAN_SMALL.admissions, SCAN_LARGE.admissions
     ratio = small.median / base.median
     scale = large.median / small.median
     return [

@@ -70,18 +70,24 @@ def time_calls(
 
 
 def time_interleaved(
-    calls: Sequence[Callable[[], object]], *, runs: int, rounds: int, warmup: int = 3
+    calls: Sequence[Callable[[], object]],
+    *,
+    runs: int | Sequence[int],
+    rounds: int,
+    warmup: int = 3,
 ) -> list[Timing]:
-    """Time each of ``calls`` ``runs`` times, taking turns in ``rounds`` blocks, so a burst
-    of noise on the shared machine lands on every side, not on one; the timings in the order
-    of ``calls``."""
-    per_round = max(1, runs // rounds)
+    """Time each of ``calls`` ``runs`` times (one count for all, or one per call), taking
+    turns in ``rounds`` blocks, so a burst of noise on the shared machine lands on every side,
+    not on one; the timings in the order of ``calls``."""
+    counts = [runs] * len(calls) if isinstance(runs, int) else list(runs)
+    if len(counts) != len(calls):
+        raise ValueError("one count of runs per call")
+    per_round = [max(1, count // rounds) for count in counts]
     samples: list[list[float]] = [[] for _ in calls]
-    for n, call in enumerate(calls):
-        samples[n].extend(time_calls(call, runs=per_round, warmup=warmup).samples_ms)
-    for _ in range(rounds - 1):
+    for round_number in range(rounds):
         for n, call in enumerate(calls):
-            samples[n].extend(time_calls(call, runs=per_round, warmup=0).samples_ms)
+            timing = time_calls(call, runs=per_round[n], warmup=warmup if round_number == 0 else 0)
+            samples[n].extend(timing.samples_ms)
     return [Timing(tuple(side)) for side in samples]
 
 
