@@ -157,6 +157,64 @@ def test_vitals_are_stored_with_news2_and_audited(
     assert event.after is not None and event.after["heart_rate"] == 118
 
 
+def test_the_entry_returned_is_the_row_stored(
+    engine: Engine, staff: dict[str, Actor], stay: Stay
+) -> None:
+    """Vitals and scores are inserted without the ORM; what the caller gets back must still be
+    every column as stored, defaults included."""
+    vitals = _vitals(engine, staff["nurse1"], stay, heart_rate=118)
+    with transaction(engine) as session:
+        score = record_assessment(
+            session=session,
+            actor=staff["nurse1"],
+            admission_id=stay.admission_id,
+            taken_at=NOW - timedelta(minutes=3),
+            now=NOW,
+            items=ALL_TWOS,
+            submission_id=new_submission_id(),
+        )
+    with Session(engine) as session:
+        stored_vitals = session.get(VitalSigns, vitals.id)
+        stored_score = session.get(WithdrawalAssessment, score.id)
+        assert stored_vitals is not None and stored_score is not None
+        assert vitals.model_dump() == stored_vitals.model_dump()
+        assert score.model_dump() == stored_score.model_dump()
+    assert vitals.entered_in_error is False and vitals.error_reason is None
+    assert (score.total, score.band, score.items["1"]) == (40, stored_score.band, 2)
+
+
+@pytest.mark.parametrize("token", [False, True])
+def test_charting_for_an_admission_that_does_not_exist_is_refused_and_writes_nothing(
+    engine: Engine, staff: dict[str, Actor], stay: Stay, token: bool
+) -> None:
+    missing = stay.admission_id + 1000
+    submission = new_submission_id() if token else None
+    with pytest.raises(FieldError) as refused, transaction(engine) as session:
+        record_vitals(
+            session=session,
+            actor=staff["nurse1"],
+            admission_id=missing,
+            taken_at=NOW,
+            now=NOW,
+            submission_id=submission,
+            **NORMAL_VITALS,
+        )
+    assert refused.value.field == "admission" and str(missing) in refused.value.message
+    with pytest.raises(FieldError) as refused, transaction(engine) as session:
+        record_assessment(
+            session=session,
+            actor=staff["nurse1"],
+            admission_id=missing,
+            taken_at=NOW,
+            now=NOW,
+            items=ALL_TWOS,
+            submission_id=submission,
+        )
+    assert refused.value.field == "admission"
+    assert _count(engine, VitalSigns) == 0 and _count(engine, WithdrawalAssessment) == 0
+    assert _audits(engine, "vitals.record") == [] and _audits(engine, "assessment.record") == []
+
+
 def test_impossible_vitals_are_refused_at_their_fields_and_nothing_is_written(
     engine: Engine, staff: dict[str, Actor], stay: Stay
 ) -> None:
@@ -518,6 +576,18 @@ def test_discharge_closes_the_mar_and_the_record_refuses_every_write(
         assert refused.value.field == "admission" and "read-only" in refused.value.message
     assert _count(engine, VitalSigns) == 1 and _count(engine, DoseAdministration) == 1
     assert _count(engine, WithdrawalAssessment) == 0
+    with pytest.raises(FieldError) as refused, transaction(engine) as session:
+        record_vitals(
+            session=session,
+            actor=staff["nurse1"],
+            admission_id=stay.admission_id,
+            taken_at=NOW,
+            now=NOW,
+            submission_id=new_submission_id(),
+            **NORMAL_VITALS,
+        )
+    assert refused.value.field == "admission" and "read-only" in refused.value.message
+    assert _count(engine, VitalSigns) == 1
 
 
 def test_a_bed_taken_between_check_and_write_is_refused_at_the_bed(
