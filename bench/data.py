@@ -586,6 +586,7 @@ def _write_sqlite(engine: Engine, rows: dict[str, list[Row]]) -> None:
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
+        cursor.execute("BEGIN")  # the engine leaves beginning to the caller (models.db)
         for table in TABLES:
             columns = COLUMNS[table]
             marks = ", ".join("?" for _ in columns)

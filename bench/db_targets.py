@@ -76,6 +76,7 @@ def charting(engine: Engine, loaded: LoadedWard, backend: str, runs: int) -> lis
         now = datetime.now(UTC)
         admission = next(admissions)
         cursor = raw.connection.cursor()
+        raw.begin_write(cursor)
         cursor.execute(raw.sql(sql.ADMISSION_OPEN), raw.params({"admission": admission}))
         if cursor.fetchone() is None:
             raise RuntimeError("admission not open")

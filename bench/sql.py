@@ -49,6 +49,12 @@ class Raw:
     def params(self, values: Mapping[str, Any]) -> dict[str, Any]:
         return {k: self.value(v) for k, v in values.items()}
 
+    def begin_write(self, cursor: Any) -> None:
+        """Begin a writing transaction as the app's engine does: on SQLite the driver begins
+        none (the engine turns that off), so BEGIN IMMEDIATE; psycopg begins by itself."""
+        if self.sqlite:
+            cursor.execute("BEGIN IMMEDIATE")
+
     def fetch(self, statement: str, values: Mapping[str, Any]) -> list[Any]:
         cursor = self.connection.cursor()
         cursor.execute(self.sql(statement), self.params(values))

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlmodel import Session, create_engine
@@ -18,6 +18,9 @@ from models.storable import install_storage_checks
 # How long a SQLite writer waits for a lock before failing with "database is locked": long enough
 # for another nurse's save to finish, short enough that a stuck database surfaces as an error.
 SQLITE_BUSY_TIMEOUT_S = 5
+# Execution option of a connection whose transaction will write: on SQLite it begins with BEGIN
+# IMMEDIATE, taking the one write lock at the start (see make_engine).
+WRITES = "taperwatch_writes"
 
 # Faults of the database, not of the input: locked past the busy timeout, disk full, restarting
 # or unreachable, no pooled connection free. A write that meets one is rolled back whole, so the
@@ -51,6 +54,12 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # SQLAlchemy begins the transactions (_sqlite_begin below), not the driver, whose
+            # own BEGIN comes only before the first INSERT or UPDATE: its reads before that ran
+            # outside the transaction, and a SAVEPOINT opened the transaction itself, so its
+            # RELEASE committed and a later rollback undid nothing (SQLAlchemy docs, SQLite,
+            # "Serializable isolation / Savepoints / Transactional DDL").
+            dbapi_conn.isolation_level = None
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
@@ -61,6 +70,16 @@ def make_engine(url: str) -> Engine:
             # care must not. PostgreSQL's default (synchronous_commit=on) is the same promise.
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Connection) -> None:
+            options = conn.get_execution_options()
+            if options.get("isolation_level") == "AUTOCOMMIT":
+                return
+            # A writing transaction takes the write lock now, waiting up to the busy timeout
+            # for another writer, so what it read stays true until it commits; a deferred one
+            # that read first and then wrote would fail outright if another had written since.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITES) else "BEGIN")
 
         install_storage_checks(engine)
         return engine
@@ -90,8 +109,10 @@ def dispose_engines() -> None:
 
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commit if the block succeeds, roll back everything if it raises."""
-    with Session(engine, expire_on_commit=False) as session:
+    """One unit of work: commit if the block succeeds, roll back everything if it raises. On
+    SQLite it holds the database's one write lock from its start: keep it short, and never
+    open another inside it."""
+    with Session(engine, expire_on_commit=False, execution_options={WRITES: True}) as session:
         try:
             yield session
             session.commit()

@@ -806,15 +806,10 @@ def test_a_replay_inside_a_longer_transaction_leaves_its_other_writes_in_place(
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_tokened_save_is_undone_when_the_callers_transaction_rolls_back(
-    engine: Engine, staff: dict[str, Actor], stay: Stay, kind: str, request: pytest.FixtureRequest
+    engine: Engine, staff: dict[str, Actor], stay: Stay, kind: str
 ) -> None:
-    if engine.dialect.name == "sqlite":
-        # pysqlite opens no transaction before a SAVEPOINT when nothing was written yet, so the
-        # savepoint is the transaction and its RELEASE commits (SQLAlchemy docs, "Serializable
-        # isolation / Savepoints / Transactional DDL"); the fix is the engine's (models.db).
-        request.applymarker(
-            pytest.mark.xfail(strict=True, reason="pysqlite: RELEASE of a first savepoint commits")
-        )
+    """The save's savepoint is inside the caller's transaction on both databases (pysqlite on
+    its own would have let the savepoint be the transaction, committed at its RELEASE)."""
     model, action = KINDS[kind]
     with pytest.raises(RuntimeError), transaction(engine) as session:
         _record_in(session, staff["nurse1"], stay.admission_id, kind, new_submission_id())
@@ -822,13 +817,31 @@ def test_a_tokened_save_is_undone_when_the_callers_transaction_rolls_back(
     assert _count(engine, model) == 0 and _audits(engine, action) == []
 
 
+def test_a_dose_is_undone_when_the_callers_transaction_rolls_back(
+    engine: Engine, staff: dict[str, Actor], stay: Stay
+) -> None:
+    with pytest.raises(RuntimeError), transaction(engine) as session:
+        chart_dose(
+            session=session,
+            actor=staff["nurse1"],
+            scheduled_dose_id=stay.dose_0800,
+            status="given",
+            at=NOW - timedelta(minutes=4),
+            now=NOW,
+        )
+        raise RuntimeError("the caller fails after the dose")
+    assert _count(engine, DoseAdministration) == 0 and _audits(engine, "dose.given") == []
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_token_committed_by_another_transaction_meanwhile_is_found_not_stored_twice(
     engine: Engine, staff: dict[str, Actor], stay: Stay, kind: str
 ) -> None:
     """Two transactions, one token: the second is open before the first commits and writes
-    after it (SQLite lets one writer at a time, so this is the order there): its insert is
-    refused by the unique index and it answers with the first's entry."""
+    after it: its insert is refused by the unique index and it answers with the first's entry.
+    (On SQLite a writing transaction holds the write lock from its start, so nothing commits
+    meanwhile: the next test.)"""
     model, action = KINDS[kind]
     token = new_submission_id()
     with transaction(engine) as second:
@@ -839,6 +852,40 @@ def test_a_token_committed_by_another_transaction_meanwhile_is_found_not_stored_
     assert _count(engine, model) == 1
     [event] = _audits(engine, action)
     assert event.entity_id == first.id
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("kind", KINDS)
+def test_on_sqlite_a_save_waits_for_the_writer_before_it_and_finds_its_token(
+    engine: Engine, staff: dict[str, Actor], stay: Stay, kind: str
+) -> None:
+    """A second save with the same token, sent while the first's transaction is open, waits
+    for the write lock, then is refused by the unique index and answers with the first's
+    entry: one row, one audit event."""
+    model, action = KINDS[kind]
+    token = new_submission_id()
+    started = threading.Event()
+    results: dict[str, object] = {}
+
+    def second_save() -> None:
+        started.set()
+        try:
+            results["second"] = _record(engine, staff["nurse1"], stay.admission_id, kind, token).id
+        except Exception as exc:  # noqa: BLE001 - reported by the asserts below
+            results["second"] = exc
+
+    second = threading.Thread(target=second_save)
+    with transaction(engine) as session:
+        results["first"] = _record_in(session, staff["nurse1"], stay.admission_id, kind, token).id
+        second.start()
+        assert started.wait(timeout=10)
+        time.sleep(0.3)  # a save takes milliseconds: one not done by now is waiting
+        assert "second" not in results, "the second save did not wait for the first"
+    second.join(timeout=20)
+    assert isinstance(results["first"], int) and results["second"] == results["first"], results
+    assert _count(engine, model) == 1 and _with_token(engine, kind, token) == 1
+    [event] = _audits(engine, action)
+    assert event.entity_id == results["first"]
 
 
 def _waiting_on_a_lock(engine: Engine) -> int:
