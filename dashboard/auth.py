@@ -3,6 +3,7 @@ pages redirect to the sign-in page, callbacks and other requests answer 401."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from html import escape
@@ -30,25 +31,40 @@ class SignedInUser(UserMixin):  # type: ignore[misc]
     username: str
     display_name: str
     role: str
+    session_key: str = ""  # of the password this session was signed in with (session_key)
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session cookie holds: the user's id and the key of their password, so a
+        session signed in before a password reset is not honoured after it."""
+        return f"{self.id}.{self.session_key}"
+
+
+def session_key(password_hash: str) -> str:
+    """A fingerprint of the stored password hash (never the hash itself): it changes when an
+    admin resets the password, which ends every session signed in with the old one."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:32]
 
 
 _USERS = User.__table__  # type: ignore[attr-defined]
-# Every request re-reads the signed-in user (a deactivated account is refused at once): one
-# indexed read of four columns, built once, no ORM session.
+# Every request re-reads the signed-in user (a deactivated account, a new role or a reset
+# password takes effect at once): one indexed read of five columns, built once, no ORM session.
 _ACTIVE_USER = sa_select(
-    _USERS.c.id, _USERS.c.username, _USERS.c.display_name, _USERS.c.role
+    _USERS.c.id, _USERS.c.username, _USERS.c.display_name, _USERS.c.role, _USERS.c.password_hash
 ).where(_USERS.c.id == bindparam("user_id"), _USERS.c.active == true())
 
 
-def _load_user(user_id: str) -> SignedInUser | None:
-    if not user_id.isdigit() or len(user_id) > 10:
+def _load_user(cookie_id: str) -> SignedInUser | None:
+    user_id, _, key = cookie_id.partition(".")
+    if not user_id.isdigit() or len(user_id) > 10 or not key:
         return None
     with engine().connect() as connection:
         found = connection.execute(_ACTIVE_USER, {"user_id": int(user_id)}).first()
-    return SignedInUser(*found) if found is not None else None
+    if found is None:
+        return None
+    current = session_key(found.password_hash)
+    if not secrets.compare_digest(key.encode(), current.encode()):
+        return None  # the password was reset since this session signed in
+    return SignedInUser(found.id, found.username, found.display_name, found.role, current)
 
 
 def _csrf_token() -> str:
@@ -124,7 +140,13 @@ def init_auth(server: flask.Flask) -> None:
                 now=utcnow(),
             )
             signed_in = (
-                SignedInUser(user.id, user.username, user.display_name, user.role)
+                SignedInUser(
+                    user.id,
+                    user.username,
+                    user.display_name,
+                    user.role,
+                    session_key(user.password_hash),
+                )
                 if user is not None and user.id is not None
                 else None
             )

@@ -238,8 +238,8 @@ def password_modal() -> dmc.Modal:
             [
                 html.Div(id="passwd-who", className="tw-banner-value"),
                 dmc.Text(
-                    "The new password works at once and lifts a sign-in lockout. Give it to "
-                    "the person in private.",
+                    "The new password works at once, lifts a sign-in lockout and signs the "
+                    "person out wherever they are signed in. Give it to them in private.",
                     size="md",
                 ),
                 dmc.PasswordInput(

@@ -9,8 +9,16 @@ import re
 import dash
 import pytest
 from flask.testing import FlaskClient
+from sqlmodel import select
 
+from models.audit import SYSTEM
+from models.db import transaction
+from models.tables import User
+from models.types import utcnow
+from models.users import set_password, set_role
 from tests.dashboard.conftest import csrf_token, sign_in
+
+NEW = "a new password 2026"
 
 
 def _page_paths() -> list[str]:
@@ -142,3 +150,34 @@ def test_next_cannot_send_users_off_site(app: dash.Dash) -> None:
         },
     )
     assert response.headers["Location"] == "/"
+
+
+def test_a_password_reset_ends_open_sessions_and_a_role_change_does_not(app: dash.Dash) -> None:
+    engine = app.server.config["TW_ENGINE"]
+    nurse_client, doctor_client = app.server.test_client(), app.server.test_client()
+    assert sign_in(nurse_client, "nurse1") == 302 and sign_in(doctor_client, "doctor1") == 302
+    assert nurse_client.get("/").status_code == 200 and doctor_client.get("/").status_code == 200
+    with transaction(engine) as session:
+        nurse = session.exec(select(User).where(User.username == "nurse1")).one()
+        doctor = session.exec(select(User).where(User.username == "doctor1")).one()
+        set_password(
+            session=session, actor=SYSTEM, user_id=nurse.id or 0, password=NEW, now=utcnow()
+        )
+        set_role(session=session, actor=SYSTEM, user_id=doctor.id or 0, role="nurse", now=utcnow())
+    page = nurse_client.get("/")
+    assert page.status_code == 302 and page.headers["Location"].startswith("/login")
+    assert nurse_client.get("/_dash-layout").status_code == 401
+    assert doctor_client.get("/").status_code == 200  # the role applies; the session stays
+    assert sign_in(nurse_client, "nurse1") == 401  # the old password no longer signs in
+    assert sign_in(nurse_client, "nurse1", NEW) == 302
+    assert nurse_client.get("/").status_code == 200
+
+
+def test_a_session_cookie_without_the_password_key_is_not_honoured(app: dash.Dash) -> None:
+    client = app.server.test_client()
+    assert sign_in(client, "nurse1") == 302
+    with client.session_transaction() as cookie:
+        user_id = str(cookie["_user_id"])
+        assert "." in user_id
+        cookie["_user_id"] = user_id.partition(".")[0]  # an id alone, as before keys
+    assert client.get("/").status_code == 302
