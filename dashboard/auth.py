@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, true
 from sqlalchemy import select as sa_select
 
 from dashboard.context import engine
-from models.db import transaction
+from models.db import read_one, transaction
 from models.tables import User
 from models.types import utcnow
 from models.users import authenticate
@@ -57,7 +57,7 @@ def _load_user(cookie_id: str) -> SignedInUser | None:
     user_id, _, key = cookie_id.partition(".")
     if not user_id.isdigit() or len(user_id) > 10 or not key:
         return None
-    with engine().connect() as connection:
+    with read_one(engine()) as connection:
         found = connection.execute(_ACTIVE_USER, {"user_id": int(user_id)}).first()
     if found is None:
         return None

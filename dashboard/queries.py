@@ -18,12 +18,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, bindparam, case, false, func
 from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Engine
 from sqlalchemy.sql.selectable import ScalarSelect
 from sqlmodel import Session, col, select
 
 from dashboard.theme import FLAG_LEVEL
 from models.clinical.drugs import diazepam_equivalent_mg
 from models.clinical.news2 import obs_interval_min
+from models.db import read_one
 from models.tables import (
     Admission,
     AuditEvent,
@@ -414,10 +416,11 @@ def ward_board(
 _NEWEST_AUDIT_EVENT = sa_select(func.max(AuditEvent.__table__.c.id))  # type: ignore[attr-defined]
 
 
-def data_version(session: Session) -> int:
+def data_version(engine: Engine) -> int:
     """The newest audit event's id: every write is audited in its own transaction, so this
-    moves whenever the record changes (one primary-key index read)."""
-    return int(session.connection().execute(_NEWEST_AUDIT_EVENT).scalar() or 0)
+    moves whenever the record changes (one primary-key index read, one statement)."""
+    with read_one(engine) as connection:
+        return int(connection.execute(_NEWEST_AUDIT_EVENT).scalar() or 0)
 
 
 # --- the patient page ---------------------------------------------------------------------

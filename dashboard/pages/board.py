@@ -398,20 +398,23 @@ def board_rows(now: datetime | None = None) -> tuple[list[dict[str, Any]], Ward]
     """The board's rows, most acute first. At the clock's ``now`` (the default) the rows are
     reused while nothing was written, within the minute and BOARD_REUSE_S; an explicit
     ``now`` always works them out."""
-    with read_session(engine()) as session:
-        if now is not None:
+    if now is not None:
+        with read_session(engine()) as session:
             return _compute_rows(session, now)
-        now = utcnow()
-        cache: dict[str, _Snapshot] = flask.current_app.extensions.setdefault("tw_board", {})
-        version, minute = data_version(session), int(now.timestamp() // 60)
-        kept = cache.get("board")
-        if (
-            kept is not None
-            and kept.version == version
-            and kept.minute == minute
-            and timedelta(0) <= now - kept.computed_at < timedelta(seconds=BOARD_REUSE_S)
-        ):
-            return kept.rows, kept.ward
+    now = utcnow()
+    cache: dict[str, _Snapshot] = flask.current_app.extensions.setdefault("tw_board", {})
+    # Read before the rows: a write landing in between makes the next refresh work them out
+    # again, never the reverse.
+    version, minute = data_version(engine()), int(now.timestamp() // 60)
+    kept = cache.get("board")
+    if (
+        kept is not None
+        and kept.version == version
+        and kept.minute == minute
+        and timedelta(0) <= now - kept.computed_at < timedelta(seconds=BOARD_REUSE_S)
+    ):
+        return kept.rows, kept.ward
+    with read_session(engine()) as session:
         rows, ward = _compute_rows(session, now)
     cache["board"] = _Snapshot(version, minute, now, rows, ward)
     return rows, ward
