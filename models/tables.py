@@ -196,7 +196,7 @@ class TaperStep(SQLModel, table=True):
     __tablename__ = "taper_step"
 
     id: int | None = Field(default=None, primary_key=True)
-    plan_id: int = Field(foreign_key="taper_plan.id", index=True)
+    plan_id: int = Field(foreign_key="taper_plan.id")
     step_index: int
     start_date: date
     drug: str = Field(max_length=32)
@@ -205,6 +205,9 @@ class TaperStep(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("plan_id", "step_index", "drug", name="uq_taper_step_drug"),
+        # A plan's steps in order: its latest step started is one index probe, no sort (the
+        # review scan asks it of every admitted patient).
+        Index("ix_taper_step_plan_order", "plan_id", "start_date", "step_index"),
         CheckConstraint("daily_ug >= 0", name="daily_dose"),
         CheckConstraint("step_index >= 0", name="step_index"),
     )
@@ -356,6 +359,17 @@ class WithdrawalAssessment(SQLModel, table=True):
             "entered_in_error = false OR error_reason IS NOT NULL", name="error_reason"
         ),
         Index("ix_withdrawal_assessment_admission_time", "admission_id", "taken_at"),
+        # The review rules' reads of a patient's valid CIWA-B scores in a time window (means,
+        # counts, the latest), answered from the index alone.
+        Index(
+            "ix_withdrawal_assessment_scores",
+            "admission_id",
+            "scale",
+            "entered_in_error",
+            "taken_at",
+            "total",
+            "charted_at",
+        ),
         # One score per form submission; NULL (imported, seeded) rows are never equal.
         Index("uq_withdrawal_assessment_submission_id", "submission_id", unique=True),
     )
