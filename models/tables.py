@@ -359,17 +359,6 @@ class WithdrawalAssessment(SQLModel, table=True):
             "entered_in_error = false OR error_reason IS NOT NULL", name="error_reason"
         ),
         Index("ix_withdrawal_assessment_admission_time", "admission_id", "taken_at"),
-        # The review rules' reads of a patient's valid CIWA-B scores in a time window (means,
-        # counts, the latest), answered from the index alone.
-        Index(
-            "ix_withdrawal_assessment_scores",
-            "admission_id",
-            "scale",
-            "entered_in_error",
-            "taken_at",
-            "total",
-            "charted_at",
-        ),
         # One score per form submission; NULL (imported, seeded) rows are never equal.
         Index("uq_withdrawal_assessment_submission_id", "submission_id", unique=True),
     )

@@ -1,4 +1,4 @@
-"""indexes for the review scan: a plan's steps in order, a patient's scores by scale
+"""a plan's steps indexed in order, for the review scan
 
 Revision ID: 0003
 Revises: 0002
@@ -20,14 +20,8 @@ def upgrade() -> None:
         'ix_taper_step_plan_order', 'taper_step', ['plan_id', 'start_date', 'step_index']
     )
     op.drop_index('ix_taper_step_plan_id', table_name='taper_step')
-    op.create_index(
-        'ix_withdrawal_assessment_scores',
-        'withdrawal_assessment',
-        ['admission_id', 'scale', 'entered_in_error', 'taken_at', 'total', 'charted_at'],
-    )
 
 
 def downgrade() -> None:
-    op.drop_index('ix_withdrawal_assessment_scores', table_name='withdrawal_assessment')
     op.create_index('ix_taper_step_plan_id', 'taper_step', ['plan_id'])
     op.drop_index('ix_taper_step_plan_order', table_name='taper_step')
