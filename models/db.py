@@ -21,9 +21,9 @@ SQLITE_BUSY_TIMEOUT_S = 5
 # Execution option of a connection whose transaction will write: on SQLite it begins with BEGIN
 # IMMEDIATE, taking the one write lock at the start (see make_engine).
 WRITES = "taperwatch_writes"
-# Execution options of a connection that runs one read statement: on SQLite no BEGIN (the
+# Execution option of a connection that runs one read statement: on SQLite no BEGIN (the
 # statement is its own read transaction, one round trip instead of three).
-ONE_READ = {"taperwatch_one_read": True}
+ONE_READ = "taperwatch_one_read"
 
 # Faults of the database, not of the input: locked past the busy timeout, disk full, restarting
 # or unreachable, no pooled connection free. A write that meets one is rolled back whole, so the
@@ -77,7 +77,7 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Connection) -> None:
             options = conn.get_execution_options()
-            if options.get("isolation_level") == "AUTOCOMMIT" or options.get("taperwatch_one_read"):
+            if options.get("isolation_level") == "AUTOCOMMIT" or options.get(ONE_READ):
                 return
             # A writing transaction takes the write lock now, waiting up to the busy timeout
             # for another writer, so what it read stays true until it commits; a deferred one
@@ -127,7 +127,7 @@ def transaction(engine: Engine) -> Iterator[Session]:
 def read_one(engine: Engine) -> Connection:
     """A connection for one read statement (``with read_one(engine) as connection:``); its
     answer is consistent by itself. Several statements that must agree: :func:`read_session`."""
-    return engine.connect().execution_options(**ONE_READ)
+    return engine.connect().execution_options(**{ONE_READ: True})
 
 
 @contextmanager

@@ -18,7 +18,6 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from pydantic_core import PydanticUndefined
 from sqlalchemy import BigInteger, Integer, String, Table, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
@@ -60,8 +59,9 @@ Model = TypeVar("Model", bound=SQLModel)
 
 
 @lru_cache(maxsize=32)
-def _new_row_fields(model: type[SQLModel]) -> tuple[tuple[str, Any, Any], ...]:
-    """(column, default, default factory) of each column of a new ``model`` row but its id."""
+def _new_row_fields(model: type[SQLModel]) -> tuple[tuple[str, bool, Any, Any], ...]:
+    """(column, required, default, default factory) of each column of a new ``model`` row but
+    its id."""
     table: Table = model.__table__  # type: ignore[attr-defined]
     fields = []
     for column in table.columns:
@@ -70,7 +70,7 @@ def _new_row_fields(model: type[SQLModel]) -> tuple[tuple[str, Any, Any], ...]:
         if column.key != column.name:
             raise TypeError(f"{model.__name__}.{column.key}: attribute and column names differ")
         info = model.model_fields[column.key]
-        fields.append((column.name, info.default, info.default_factory))
+        fields.append((column.name, info.is_required(), info.default, info.default_factory))
     return tuple(fields)
 
 
@@ -79,15 +79,13 @@ def new_row_values(model: type[SQLModel], given: Mapping[str, Any]) -> dict[str,
     (``given``, then the model's defaults), without building the object: for the busiest
     writes, which insert with a Core statement (models.audit.insert_values_audited)."""
     values: dict[str, Any] = {}
-    for name, default, factory in _new_row_fields(model):
+    for name, required, default, factory in _new_row_fields(model):
         if name in given:
             values[name] = given[name]
-        elif factory is not None:
-            values[name] = factory()
-        elif default is PydanticUndefined:
+        elif required:
             raise TypeError(f"{model.__name__}: no value for {name}")
         else:
-            values[name] = default
+            values[name] = factory() if factory is not None else default
     if not given.keys() <= values.keys():
         unknown = sorted(set(given) - set(values))
         raise TypeError(f"{model.__name__} has no column {', '.join(unknown)}")

@@ -163,16 +163,7 @@ def test_the_entry_returned_is_the_row_stored(
     """Vitals and scores are inserted without the ORM; what the caller gets back must still be
     every column as stored, defaults included."""
     vitals = _vitals(engine, staff["nurse1"], stay, heart_rate=118)
-    with transaction(engine) as session:
-        score = record_assessment(
-            session=session,
-            actor=staff["nurse1"],
-            admission_id=stay.admission_id,
-            taken_at=NOW - timedelta(minutes=3),
-            now=NOW,
-            items=ALL_TWOS,
-            submission_id=new_submission_id(),
-        )
+    score = _record(engine, staff["nurse1"], stay.admission_id, "assessment", new_submission_id())
     with Session(engine) as session:
         stored_vitals = session.get(VitalSigns, vitals.id)
         stored_score = session.get(WithdrawalAssessment, score.id)
@@ -189,28 +180,10 @@ def test_charting_for_an_admission_that_does_not_exist_is_refused_and_writes_not
 ) -> None:
     missing = stay.admission_id + 1000
     submission = new_submission_id() if token else None
-    with pytest.raises(FieldError) as refused, transaction(engine) as session:
-        record_vitals(
-            session=session,
-            actor=staff["nurse1"],
-            admission_id=missing,
-            taken_at=NOW,
-            now=NOW,
-            submission_id=submission,
-            **NORMAL_VITALS,
-        )
-    assert refused.value.field == "admission" and str(missing) in refused.value.message
-    with pytest.raises(FieldError) as refused, transaction(engine) as session:
-        record_assessment(
-            session=session,
-            actor=staff["nurse1"],
-            admission_id=missing,
-            taken_at=NOW,
-            now=NOW,
-            items=ALL_TWOS,
-            submission_id=submission,
-        )
-    assert refused.value.field == "admission"
+    for kind in KINDS:
+        with pytest.raises(FieldError) as refused:
+            _record(engine, staff["nurse1"], missing, kind, submission)
+        assert refused.value.field == "admission" and str(missing) in refused.value.message
     assert _count(engine, VitalSigns) == 0 and _count(engine, WithdrawalAssessment) == 0
     assert _audits(engine, "vitals.record") == [] and _audits(engine, "assessment.record") == []
 
