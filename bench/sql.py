@@ -75,6 +75,7 @@ SELECT a.id, a.bed, a.admitted_at, a.baseline_drug, a.baseline_daily_ug,
        c1.taken_at, c1.total, c1.band, c2.taken_at, c2.total, c2.band,
        v.taken_at, v.heart_rate, v.systolic, v.diastolic, v.temperature_c, v.resp_rate,
        v.spo2, v.supplemental_o2, v.consciousness, v.news2_total, v.news2_any_three,
+       v.spo2_scale,
        (SELECT ts.drug || ' ' || ts.daily_ug FROM taper_plan tp
           JOIN taper_step ts ON ts.plan_id = tp.id
          WHERE tp.admission_id = a.id AND tp.status = 'active' AND ts.start_date <= :today

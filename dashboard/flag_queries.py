@@ -12,8 +12,9 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from dashboard.theme import FLAG_LEVEL
+from models.clinical.levels import FLAG_SEVERITIES
 from models.flags import REVIEW_RULE_BY_NAME
-from models.tables import FLAG_SEVERITIES, Admission, Flag, Patient, User
+from models.tables import Admission, Flag, Patient, User
 
 # Severity rank, low 0 ... emergency 3 (FLAG_SEVERITIES is mildest first).
 SEVERITY_ORDER: dict[str, int] = {name: rank for rank, name in enumerate(FLAG_SEVERITIES)}

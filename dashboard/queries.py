@@ -91,6 +91,7 @@ class LatestVitals:
     consciousness: str
     news2_total: int
     news2_any_three: bool
+    spo2_scale: int
 
 
 @dataclass(frozen=True)
@@ -340,6 +341,7 @@ _VITALS_COLUMNS = (
     "consciousness",
     "news2_total",
     "news2_any_three",
+    "spo2_scale",
 )
 # The latest two CIWA-B scores and the latest vitals joined in (one round trip, not three):
 # each join is on a correlated index seek, so history length does not matter.

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from models.clinical import levels
+from models.clinical.levels import SEVERITY_LEVEL
+from models.clinical.scales import Band
+
 
 @dataclass(frozen=True)
 class Tone:
@@ -26,38 +30,12 @@ LEVELS: dict[int, Tone] = {
     4: Tone("#B3261E", "#FFFFFF", "very high"),
 }
 
-# CIWA-B band (models.clinical.scales.Band values) -> level.
-BAND_LEVEL: dict[str, int] = {
-    "none": 0,
-    "mild": 1,
-    "moderate": 2,
-    "severe": 3,
-    "very_severe": 4,
-}
-BAND_LABEL: dict[str, str] = {
-    "none": "No signs",
-    "mild": "Mild",
-    "moderate": "Moderate",
-    "severe": "Severe",
-    "very_severe": "Very severe",
-}
-
-# Flag severity -> level.
-FLAG_LEVEL: dict[str, int] = {"low": 1, "moderate": 2, "high": 3, "emergency": 4}
-
-
-def news2_level(total: int, any_single_three: bool) -> int:
-    """NEWS2 clinical response bands (RCP 2017 [S35]): 0; 1-4 low; single 3 or 5-6 medium;
-    >= 7 high."""
-    if total >= 7:
-        return 4
-    if total >= 5:
-        return 3
-    if any_single_three:
-        return 2
-    if total >= 1:
-        return 1
-    return 0
+# CIWA-B band name -> level and label, NEWS2 response -> level, flag severity -> level: the
+# clinical definitions (models.clinical.levels), never typed again here.
+BAND_LEVEL: dict[str, int] = {band.value: band.order for band in Band}
+BAND_LABEL: dict[str, str] = {band.value: band.label for band in Band}
+FLAG_LEVEL: dict[str, int] = SEVERITY_LEVEL
+news2_level = levels.news2_level
 
 
 def band_tone(band: str) -> Tone:

@@ -62,8 +62,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
     report = run_scan(engine)
     for line in describe(engine, report.changes):
         print(line)
-    others = len(report.changes) - report.raised - report.resolved
-    print(f"{report.raised} raised, {report.resolved} resolved, {others} updated")
+    cleared = report.count("clear")
+    others = len(report.changes) - report.raised - report.resolved - cleared
+    print(
+        f"{report.raised} raised, {cleared} cleared (awaiting a person), "
+        f"{report.resolved} resolved, {others} updated"
+    )
     for error in report.errors:
         print(f"taperwatch: error: rule {error}", file=sys.stderr)
     return 1 if report.errors else 0

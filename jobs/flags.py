@@ -1,5 +1,11 @@
-"""Findings into flags: raise the new, escalate the worse, refresh the changed, resolve the
-cleared. Set-based (one read, batched writes) and idempotent: a second scan changes nothing.
+"""Findings into flags: raise the new, escalate the worse, refresh the changed, and close what
+no longer holds without ever hiding a flag nobody has seen. Set-based (one read, batched writes)
+and idempotent: a second scan changes nothing.
+
+When a rule no longer finds a flag's condition: an open flag (nobody has seen it) becomes
+"cleared" and stays on the queue until a person acknowledges it (models.flags); an acknowledged
+flag ends (resolved: a person has seen it); a cleared flag found again is opened again. A
+discharged patient's flags end with the discharge.
 
 At most one unresolved flag per (admission, rule, subject) is the database's rule (a partial
 unique index). New flags go in with ``ON CONFLICT DO NOTHING`` on that very index, so when two
@@ -27,8 +33,9 @@ from sqlmodel import Session, col
 
 from jobs.rules import Finding
 from models.audit import SYSTEM
+from models.clinical.levels import FLAG_SEVERITIES
 from models.flags import DISCHARGED
-from models.tables import FLAG_SEVERITIES, FLAG_STATUSES, Admission, AuditEvent, Flag
+from models.tables import FLAG_STATUSES, Admission, AuditEvent, Flag
 
 SEVERITY_RANK: dict[str, int] = {name: rank for rank, name in enumerate(FLAG_SEVERITIES)}
 # "Not resolved" spelled as the statuses it leaves, so the (status, admission_id) index finds the
@@ -41,7 +48,7 @@ Key = tuple[int, str]
 
 @dataclass(frozen=True)
 class FlagChange:
-    action: str  # raise | escalate | update | resolve
+    action: str  # raise | escalate | update | reopen | clear | resolve
     flag_id: int
     admission_id: int
     rule: str
@@ -63,11 +70,20 @@ class _Unresolved(NamedTuple):
 
 
 def sync_flags(
-    session: Session, *, rule: str, cleared: str, findings: Sequence[Finding], now: datetime
+    session: Session,
+    *,
+    rule: str,
+    cleared: str,
+    findings: Sequence[Finding],
+    now: datetime,
+    judges_every_subject: bool = True,
 ) -> list[FlagChange]:
-    """Make the unresolved flags of ``rule`` match ``findings`` (all wards at once)."""
+    """Make the unresolved flags of ``rule`` match ``findings`` (all wards at once). A finding
+    without a severity says its subject was judged and its condition is absent; when the rule
+    does not judge every subject on each scan, only those subjects' flags can clear."""
     connection = session.connection()
-    found = _by_key(findings)
+    judged = _by_key(findings)
+    found = {key: f for key, f in judged.items() if f.severity is not None}
     unresolved = {(f.admission_id, f.subject): f for f in _read_unresolved(connection, rule)}
     new = [found[k] for k in sorted(found) if k not in unresolved]
     new = _not_resolved_by_staff(connection, rule, new)
@@ -76,10 +92,22 @@ def sync_flags(
         change = _escalate_or_refresh(connection, rule, unresolved[key], found[key], now)
         if change is not None:
             changes.append(change)
-    gone = [unresolved[k] for k in sorted(unresolved) if k not in found]
-    changes += _resolve(connection, rule, [f for f in gone if f.discharged], DISCHARGED, now)
-    changes += _resolve(connection, rule, [f for f in gone if not f.discharged], cleared, now)
+    gone = [
+        flag
+        for key, flag in sorted(unresolved.items())
+        if key not in found and (judges_every_subject or key in judged or flag.discharged)
+    ]
+    discharged = [f for f in gone if f.discharged]
+    changes += _close(connection, rule, discharged, DISCHARGED, now, status="resolved")
+    seen = [f for f in gone if not f.discharged and f.status == "acknowledged"]
+    changes += _close(connection, rule, seen, cleared, now, status="resolved")
+    unseen = [f for f in gone if not f.discharged and f.status == "open"]
+    changes += _close(connection, rule, unseen, cleared, now, status="cleared")
     return changes
+
+
+def _rank(severity: str | None) -> int:
+    return -1 if severity is None else SEVERITY_RANK[severity]
 
 
 def _by_key(findings: Iterable[Finding]) -> dict[Key, Finding]:
@@ -88,7 +116,7 @@ def _by_key(findings: Iterable[Finding]) -> dict[Key, Finding]:
     for finding in findings:
         key = (finding.admission_id, finding.subject)
         kept = out.get(key)
-        if kept is None or SEVERITY_RANK[finding.severity] > SEVERITY_RANK[kept.severity]:
+        if kept is None or _rank(finding.severity) > _rank(kept.severity):
             out[key] = finding
     return out
 
@@ -162,6 +190,7 @@ def _raise(
 ) -> list[FlagChange]:
     if not new:
         return []
+    assert all(f.severity is not None for f in new)
     values = [
         {
             "admission_id": f.admission_id,
@@ -182,7 +211,7 @@ def _raise(
     for flag_id, admission_id, subject in inserted:
         f = by_key[(admission_id, subject)]
         changes.append(
-            FlagChange("raise", flag_id, admission_id, rule, subject, f.severity, f.message)
+            FlagChange("raise", flag_id, admission_id, rule, subject, str(f.severity), f.message)
         )
     _audit(
         connection,
@@ -198,26 +227,32 @@ def _raise(
 def _escalate_or_refresh(
     connection: Connection, rule: str, flag: _Unresolved, finding: Finding, now: datetime
 ) -> FlagChange | None:
-    """A worse finding raises the flag's severity and re-opens an acknowledged flag; a newer
-    finding of the same severity refreshes its line. A milder one leaves it as it is: the flag
-    keeps the worst it has seen until a person or the rule resolves it."""
+    """A cleared flag found again is opened again (keeping the worst severity it has had); a
+    worse finding raises the flag's severity and re-opens an acknowledged flag; a newer finding
+    of the same severity refreshes its line. A milder one leaves it as it is: the flag keeps the
+    worst it has seen until a person or the rule closes it."""
+    assert finding.severity is not None
+    reopen = flag.status == "cleared"
     worse = SEVERITY_RANK[finding.severity] > SEVERITY_RANK[flag.severity]
     same = finding.severity == flag.severity
     changed = finding.message[:500] != flag.message or finding.subject_at != flag.subject_at
-    if not (worse or (same and changed)):
+    if not (reopen or worse or (same and changed)):
         return None
+    severity = finding.severity if worse else flag.severity
     values: dict[str, Any] = {
         "message": finding.message[:500],
         "subject_at": finding.subject_at,
         "updated_at": now,
     }
-    if worse:
+    if worse or reopen:
         values.update(
-            severity=finding.severity,
+            severity=severity,
             status="open",
             acknowledged_by=None,
             acknowledged_at=None,
             acknowledge_note=None,
+            cleared_at=None,
+            cleared_note=None,
         )
     done = connection.execute(
         update(Flag)
@@ -231,8 +266,8 @@ def _escalate_or_refresh(
     ).first()
     if done is None:  # changed meanwhile by a person or another scanner: next scan looks again
         return None
-    action = "escalate" if worse else "update"
-    status = "open" if worse else flag.status
+    action = "reopen" if reopen else "escalate" if worse else "update"
+    status = values.get("status", flag.status)
     _audit(
         connection,
         now,
@@ -241,57 +276,68 @@ def _escalate_or_refresh(
                 f"flag.{action}",
                 flag.id,
                 _state(flag.severity, flag.status, flag.message, flag.subject_at),
-                _state(
-                    finding.severity if worse else flag.severity,
-                    status,
-                    finding.message,
-                    finding.subject_at,
-                ),
+                _state(severity, status, finding.message, finding.subject_at),
             )
         ],
     )
-    severity = finding.severity if worse else flag.severity
     return FlagChange(
         action, flag.id, flag.admission_id, rule, flag.subject, severity, finding.message
     )
 
 
-def _resolve(
-    connection: Connection, rule: str, flags: list[_Unresolved], reason: str, now: datetime
+def _close(
+    connection: Connection,
+    rule: str,
+    flags: list[_Unresolved],
+    reason: str,
+    now: datetime,
+    *,
+    status: str,
 ) -> list[FlagChange]:
+    """Mark ``flags`` resolved (by the rule) or cleared, each only if still in the status it was
+    read in: a person acknowledging one meanwhile is never overwritten."""
+    if status == "resolved":
+        values: dict[str, Any] = {
+            "status": "resolved",
+            "resolved_at": now,
+            "resolved_by": None,
+            "resolve_note": reason,
+            "updated_at": now,
+        }
+    else:
+        values = {
+            "status": "cleared",
+            "cleared_at": now,
+            "cleared_note": reason[:500],
+            "updated_at": now,
+        }
+    action = "resolve" if status == "resolved" else "clear"
     changes: list[FlagChange] = []
-    by_id = {f.id: f for f in flags}
-    ids = sorted(by_id)
-    for start in range(0, len(ids), _BATCH):
-        done = connection.execute(
-            update(Flag)
-            .where(col(Flag.id).in_(ids[start : start + _BATCH]), col(Flag.status) != "resolved")
-            .values(
-                status="resolved",
-                resolved_at=now,
-                resolved_by=None,
-                resolve_note=reason,
-                updated_at=now,
-            )
-            .returning(col(Flag.id))
-        ).all()
-        for row in done:
-            f = by_id[int(row[0] or 0)]
-            changes.append(
-                FlagChange("resolve", f.id, f.admission_id, rule, f.subject, f.severity, reason)
-            )
+    by_status: dict[str, list[_Unresolved]] = {}
+    for flag in flags:
+        by_status.setdefault(flag.status, []).append(flag)
+    for read_as, group in sorted(by_status.items()):
+        by_id = {f.id: f for f in group}
+        ids = sorted(by_id)
+        for start in range(0, len(ids), _BATCH):
+            done = connection.execute(
+                update(Flag)
+                .where(col(Flag.id).in_(ids[start : start + _BATCH]), col(Flag.status) == read_as)
+                .values(**values)
+                .returning(col(Flag.id))
+            ).all()
+            for row in done:
+                f = by_id[int(row[0] or 0)]
+                changes.append(
+                    FlagChange(action, f.id, f.admission_id, rule, f.subject, f.severity, reason)
+                )
+    before = {f.id: f.status for f in flags}
+    after = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
+    after.pop("updated_at", None)
     _audit(
         connection,
         now,
-        [
-            (
-                "flag.resolve",
-                c.flag_id,
-                {"status": by_id[c.flag_id].status},
-                {"status": "resolved", "resolved_by": None, "resolve_note": reason},
-            )
-            for c in changes
-        ],
+        [(f"flag.{action}", c.flag_id, {"status": before[c.flag_id]}, after) for c in changes],
     )
     return changes
 

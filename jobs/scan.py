@@ -45,7 +45,14 @@ def scan_rule(engine: Engine, rule: Rule, now: datetime) -> list[FlagChange]:
     with transaction(engine) as session:
         prepare_connection(session)
         findings = rule.find(session, now)
-        return sync_flags(session, rule=rule.name, cleared=rule.cleared, findings=findings, now=now)
+        return sync_flags(
+            session,
+            rule=rule.name,
+            cleared=rule.cleared,
+            findings=findings,
+            now=now,
+            judges_every_subject=rule.info.judges_every_subject,
+        )
 
 
 def run_scan(

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from models.audit import Actor, audited_insert, record_audit, snapshot
 from models.clinical.drugs import get_drug
+from models.clinical.news2 import SPO2_SCALES
 from models.errors import FieldError, ValidationFailed
 from models.tables import SEXES, Admission, Patient, User, Ward
 
@@ -211,5 +212,42 @@ def discharge(
         entity_id=admission.id,
         before=before,
         after={**(snapshot(admission) or {}), "cancelled_slots": len(future)},
+    )
+    return admission
+
+
+SCALE_REASON_MAX = 1000
+
+
+def set_spo2_scale(
+    *, session: Session, actor: Actor, admission_id: int, scale: object, reason: str
+) -> Admission:
+    """Set the patient's NEWS2 SpO2 scale: 2 only for a prescribed target of 88-92 % (in
+    hypercapnic respiratory failure), a clinician's decision [S34]. Physicians only; audited
+    with the reason. Readings already charted keep the scale they were scored on."""
+    actor.require("physician")
+    admission = open_admission(session, admission_id)
+    if isinstance(scale, bool) or scale not in SPO2_SCALES:
+        raise FieldError("spo2_scale", "choose scale 1 (usual) or scale 2 (target 88–92 %)")
+    assert isinstance(scale, int)
+    text = reason.strip()
+    if not text:
+        raise FieldError("reason", "say why (scale 2 is for a prescribed SpO2 target of 88–92 %)")
+    if len(text) > SCALE_REASON_MAX:
+        raise FieldError("reason", f"keep the reason under {SCALE_REASON_MAX} characters")
+    if admission.spo2_scale == scale:
+        raise FieldError("spo2_scale", f"the patient is already on SpO2 scale {scale}")
+    before = snapshot(admission)
+    admission.spo2_scale = scale
+    session.add(admission)
+    session.flush()
+    record_audit(
+        session,
+        actor=actor,
+        action="admission.spo2_scale",
+        entity="admission",
+        entity_id=admission.id,
+        before=before,
+        after={**(snapshot(admission) or {}), "reason": text},
     )
     return admission

@@ -118,14 +118,20 @@ def record_vitals(
     backdate_limit: timedelta = BACKDATE_LIMIT,
     external_id: str | None = None,
     submission_id: str | None = None,
+    spo2_scale: int | None = None,
 ) -> VitalSigns:
     """``backdate_limit`` and ``external_id`` serve FHIR import (models.fhir_import): readings
     from the EHR's record of the stay, each set keyed by its identifiers. ``submission_id`` is
-    the charting form's token: a save retried with it returns the reading already stored."""
+    the charting form's token: a save retried with it returns the reading already stored.
+    ``spo2_scale``: the NEWS2 SpO2 scale the form showed (the admission's, set by a physician);
+    the insert checks it is still the admission's, so a reading is never scored on a scale that
+    changed meanwhile. None: read the admission's."""
     actor.require(*CHARTING_ROLES, "system")
     _check_submission_id(submission_id)
     if actor.role != "system":
         check_charting_time("taken_at", taken_at, now, backdate_limit)
+    if spo2_scale is None:
+        spo2_scale = admission_spo2_scale(session, admission_id)
     vitals = validate_vitals(
         heart_rate=heart_rate,
         systolic=systolic,
@@ -135,6 +141,7 @@ def record_vitals(
         spo2=spo2,
         supplemental_o2=supplemental_o2,
         consciousness=consciousness,
+        spo2_scale=spo2_scale,
     )
     score = news2(vitals)
     values = {
@@ -150,6 +157,7 @@ def record_vitals(
         "consciousness": vitals.consciousness,
         "news2_total": score.total,
         "news2_any_three": score.any_single_three,
+        "spo2_scale": vitals.spo2_scale,
         "charted_at": now,
         "charted_by": actor.user_id or 0,
         "external_id": external_id,
@@ -243,7 +251,7 @@ def _insert_once(
     values = new_row_values(model, given)
     admission_id = int(values["admission_id"])
     submission_id = values["submission_id"]
-    insert = _insert_if_open(table)
+    insert = _insert_if_open(table, _MATCHED.get(table.name, ()))
     # No token (import, seed, jobs): no savepoint either.
     savepoint = nullcontext() if submission_id is None else session.begin_nested()
     try:
@@ -265,22 +273,49 @@ def _insert_once(
         return stored
     if new_id is None:
         require_open_admission(session, admission_id)  # raises: no such admission, discharged
+        if "spo2_scale" in values and values["spo2_scale"] != admission_spo2_scale(
+            session, admission_id
+        ):
+            raise FieldError(
+                "spo2",
+                "a physician changed this patient's SpO2 scale since the form opened: reload "
+                "the page so NEWS2 is scored on the new scale, and save again",
+            )
         raise ConflictError("the admission changed while saving; reload the page")
     return stored_row(model, new_id, values)
 
 
+# Columns a charted row shares with its admission and must match when written: a set of vitals
+# is scored on the admission's SpO2 scale.
+_MATCHED: dict[str, tuple[str, ...]] = {"vital_signs": ("spo2_scale",)}
+
+
 @lru_cache(maxsize=8)
-def _insert_if_open(table: Table) -> ReturningInsert[Any]:
+def _insert_if_open(table: Table, matched: tuple[str, ...] = ()) -> ReturningInsert[Any]:
     """``INSERT INTO table (...) SELECT :values FROM admission WHERE admission.id =
     :admission_id AND admission.discharged_at IS NULL RETURNING id``: the row is written only
-    while its admission is open, checked in the same statement (one round trip fewer)."""
+    while its admission is open (and its ``matched`` columns equal the admission's), checked in
+    the same statement (one round trip fewer)."""
     columns = [column for column in table.columns if not column.primary_key]
     admission = Admission.__table__  # type: ignore[attr-defined]
     rows = sa_select(*(bindparam(column.name, type_=column.type) for column in columns)).where(
-        admission.c.id == bindparam("admission_id"), admission.c.discharged_at.is_(None)
+        admission.c.id == bindparam("admission_id"),
+        admission.c.discharged_at.is_(None),
+        *(admission.c[name] == bindparam(name) for name in matched),
     )
     statement = insert(table).from_select([column.name for column in columns], rows)
     return statement.returning(table.c.id)
+
+
+def admission_spo2_scale(session: Session, admission_id: int) -> int:
+    """The NEWS2 SpO2 scale a physician set for the admission (1 if it does not exist)."""
+    admission = Admission.__table__  # type: ignore[attr-defined]
+    found = (
+        session.connection()
+        .execute(sa_select(admission.c.spo2_scale).where(admission.c.id == admission_id))
+        .scalar()
+    )
+    return int(found) if found is not None else 1
 
 
 def _submitted(session: Session, model: type[Charted], submission_id: str) -> Charted | None:

@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 from models import fhir_codes as codes
 from models.charting import REASONS_BY_STATUS
 from models.clinical.drugs import format_mg
-from models.clinical.scales import CIWA_AR_ITEMS, CIWA_B_ITEMS, ScaleItem
+from models.clinical.scales import CIWA_AR_ITEMS, CIWA_B_ITEMS, ScaleItem, own_anchors
 from models.clinical.taper import PlannedStep
 from models.errors import FieldError
 from models.plans import stored_steps
@@ -397,7 +397,11 @@ def _questionnaire(scale: str) -> dict[str, Any]:
                     {
                         "linkId": str(item.number),
                         "prefix": f"{item.number}.",
-                        "text": item.text,
+                        "text": (
+                            f"{item.text} ({item.anchor_text})"
+                            if own_anchors(item, items)
+                            else item.text
+                        ),
                         "type": "integer",
                         "required": True,
                         "answerOption": [

@@ -1,7 +1,12 @@
 """Staff actions on review flags: acknowledge (seen and being handled; a note is optional) and
 resolve (dealt with; the note says how). Raising, escalating and clearing flags is the review
 jobs' work (jobs/); both sides change a flag only if it is still as they read it, so a person
-and the scanner never overwrite each other."""
+and the scanner never overwrite each other.
+
+No flag disappears before a person has seen it. When a rule finds an open flag's condition gone,
+the flag becomes "cleared" (still on the queue and the board, shown as cleared); acknowledging
+or resolving a cleared flag ends it, recording who saw it and when. A flag already acknowledged
+ends when its condition clears: a person has seen it."""
 
 from __future__ import annotations
 
@@ -28,6 +33,9 @@ class ReviewRule:
     label: str
     source: str  # CLINICAL.md source ids, or "Local policy"
     cleared: str  # recorded on its flag when the condition no longer holds
+    # False for a rule that judges only some subjects on each scan (the step rule judges each
+    # patient's latest step): its other flags are left as they are, never cleared for absence.
+    judges_every_subject: bool = True
 
 
 REVIEW_RULES: tuple[ReviewRule, ...] = (
@@ -36,6 +44,12 @@ REVIEW_RULES: tuple[ReviewRule, ...] = (
         "NEWS2",
         "RCP NEWS2 clinical response [S35]",
         "The latest NEWS2 is below the trigger",
+    ),
+    ReviewRule(
+        "severe_withdrawal",
+        "Severe withdrawal",
+        "Bands [S4][S9]; flagging at a band: local policy",
+        "The latest score is below the ward's threshold",
     ),
     ReviewRule(
         "missed_dose",
@@ -58,8 +72,21 @@ REVIEW_RULES: tuple[ReviewRule, ...] = (
     ReviewRule(
         "step_not_tolerated",
         "Step not tolerated",
-        "[S16][S22]; margin: local policy",
-        "CIWA-B after the step is no longer above the margin, or a newer step or hold began",
+        "[S16][S22]; margins: local policy",
+        "CIWA-B and PRN use after the step are no longer above the margins",
+        judges_every_subject=False,
+    ),
+    ReviewRule(
+        "prn_use",
+        "PRN use",
+        "Local policy (no source sets a number)",
+        "PRN use over the last 24 h is below the ward's limits",
+    ),
+    ReviewRule(
+        "prn_reassessment",
+        "No score after PRN",
+        "Local policy, after [S10]",
+        "A withdrawal score has been charted since the PRN dose",
     ),
     ReviewRule(
         "assessment_overdue",
@@ -73,6 +100,12 @@ REVIEW_RULES: tuple[ReviewRule, ...] = (
         "Local policy; hourly when NEWS2 urgent [S35]",
         "Vital signs have been charted",
     ),
+    ReviewRule(
+        "no_plan",
+        "No taper plan",
+        "Local policy: every admitted patient needs a plan in force",
+        "A taper plan is in force",
+    ),
 )
 REVIEW_RULE_BY_NAME: dict[str, ReviewRule] = {rule.name: rule for rule in REVIEW_RULES}
 DISCHARGED = "The patient was discharged"  # why the flags of a discharged patient closed
@@ -81,12 +114,27 @@ DISCHARGED = "The patient was discharged"  # why the flags of a discharged patie
 def acknowledge_flag(
     *, session: Session, actor: Actor, flag_id: int, note: str | None, now: datetime
 ) -> Flag:
-    """Mark an open flag as seen and being handled."""
+    """Mark an open flag as seen and being handled; a cleared flag, seen, ends."""
     actor.require(*FLAG_ROLES)
     flag = _unresolved(session, flag_id)
     if flag.status == "acknowledged":
         raise ConflictError(f"already acknowledged by {_who(session, flag.acknowledged_by)}")
     text = _note(note, required=False)
+    if flag.status == "cleared":
+        return _change(
+            session,
+            actor,
+            flag,
+            "flag.acknowledge",
+            status="resolved",
+            acknowledged_by=actor.user_id,
+            acknowledged_at=now,
+            acknowledge_note=text,
+            resolved_by=actor.user_id,
+            resolved_at=now,
+            resolve_note=f"Seen after it cleared: {flag.cleared_note or 'condition gone'}",
+            updated_at=now,
+        )
     return _change(
         session,
         actor,

@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, Index, MetaData, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from models.clinical.levels import FLAG_SEVERITIES
+from models.clinical.news2 import SPO2_SCALES
 from models.types import UTCDateTime, utcnow
 
 SQLModel.metadata.naming_convention = {
@@ -29,9 +31,10 @@ SEXES = ("female", "male", "other", "unknown")
 PLAN_STATUSES = ("active", "superseded", "completed")
 PLAN_CHANGES = ("create", "advance", "hold", "resume", "back", "recipe")
 ADMIN_STATUSES = ("given", "held", "refused", "not_given")
-FLAG_STATUSES = ("open", "acknowledged", "resolved")
-# FHIR DetectedIssue severities [S51], plus "emergency" for NEWS2 >= 7 (RCP 2017 [S35]).
-FLAG_SEVERITIES = ("low", "moderate", "high", "emergency")
+# A flag is open until a person acknowledges it; when its condition clears before anyone has
+# seen it, it is "cleared" (still shown, still to be seen); it ends (resolved) only when a person
+# has seen it, or when its condition clears after they have.
+FLAG_STATUSES = ("open", "acknowledged", "cleared", "resolved")
 SCALES = ("CIWA-B", "CIWA-Ar")
 DECISIONS = ("advance", "hold", "back", "adjust", "continue")
 ACVPU = ("A", "C", "V", "P", "U")
@@ -41,16 +44,23 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def _in_numbers(column: str, values: tuple[int, ...]) -> str:
+    return f"{column} IN ({', '.join(str(v) for v in values)})"
+
+
 class Ward(SQLModel, table=True):
     """A ward and its local policy. Defaults cite their source or say they are local policy."""
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True)
     timezone: str = Field(max_length=64)  # IANA, e.g. Europe/London
-    # Dose window +/- minutes: ISMP non-time-critical BID +/-1 h [S37]; BZD doses are not
-    # classed time-critical by any source, so the choice is local policy.
+    # Dose windows +/- minutes by frequency (models.clinical.dose_timing): ISMP non-time-critical
+    # 2-6 a day +/-1 h, daily +/-2 h, time-critical (more often than q4h) +/-30 min [S37]. No
+    # source classes BZD doses as time-critical: classing them all so is local policy.
     dose_window_min: int = 60
     time_critical_window_min: int = 30  # ISMP time-critical +/-30 min [S37]
+    daily_dose_window_min: int = 120  # ISMP daily +/-2 h [S37]
+    doses_time_critical: bool = False  # local policy
     # Reassessment intervals (minutes). No BZD-specific standard [S10]; local policy defaults
     # modelled on the alcohol order set (q4h when mild, q1-2h when >= moderate) [S10][S56].
     reassess_interval_min: int = 240
@@ -62,6 +72,16 @@ class Ward(SQLModel, table=True):
     # Step tolerance: CIWA-B mean after a cut vs before it; symptoms may take up to a week [S22].
     step_margin_points: int = 5
     step_window_days: int = 7
+    step_min_readings: int = 2  # scores on each side before the means are compared (local)
+    step_prn_margin: int = 2  # more PRN doses after a step than before (local policy)
+    # Standing severity: flag while the latest score is at or above (local policy; bands [S4][S9]).
+    standing_ciwa_b_total: int = 41
+    standing_ciwa_ar_total: int = 19
+    # PRN review (models.clinical.prn): all local policy.
+    prn_flag_doses_24h: int = 3
+    prn_flag_de_mg_24h: int = 20
+    prn_reassess_min: int = 60
+    no_plan_grace_hours: int = 24  # admitted with no taper plan this long: a flag (local)
     admin_times: str = Field(default="08:00,20:00", max_length=100)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -76,6 +96,18 @@ class Ward(SQLModel, table=True):
         CheckConstraint("vitals_interval_min > 0", name="vitals_interval"),
         CheckConstraint("worsening_points > 0 AND worsening_hours > 0", name="worsening"),
         CheckConstraint("step_margin_points > 0 AND step_window_days > 0", name="step_rule"),
+        CheckConstraint(
+            "daily_dose_window_min > 0 AND daily_dose_window_min <= 240", name="daily_window"
+        ),
+        CheckConstraint("step_min_readings > 0 AND step_prn_margin > 0", name="step_evidence"),
+        CheckConstraint(
+            "standing_ciwa_b_total > 0 AND standing_ciwa_ar_total > 0", name="standing"
+        ),
+        CheckConstraint(
+            "prn_flag_doses_24h > 0 AND prn_flag_de_mg_24h > 0 AND prn_reassess_min > 0",
+            name="prn_review",
+        ),
+        CheckConstraint("no_plan_grace_hours > 0", name="no_plan_grace"),
     )
 
 
@@ -123,9 +155,12 @@ class Admission(SQLModel, table=True):
     baseline_daily_ug: int
     # The EHR's encounter identifier when the admission came in through FHIR import.
     external_id: str | None = Field(default=None, max_length=128, unique=True)
+    # NEWS2 SpO2 scale: 2 only for a prescribed 88-92 % target, set by a physician [S34].
+    spo2_scale: int = 1
 
     __table_args__ = (
         CheckConstraint("baseline_daily_ug >= 0", name="baseline_dose"),
+        CheckConstraint(_in_numbers("spo2_scale", SPO2_SCALES), name="spo2_scale"),
         CheckConstraint(
             "discharged_at IS NULL OR discharged_at >= admitted_at", name="discharge_after"
         ),
@@ -227,10 +262,13 @@ class ScheduledDose(SQLModel, table=True):
     scheduled_at: datetime = Field(sa_type=UTCDateTime)
     local_date: date  # ward-local date and wall-clock time the dose is due
     local_time: str = Field(max_length=5)
+    # How many times a day this drug is due in the step: its ISMP dose window [S37].
+    doses_per_day: int = 2
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     __table_args__ = (
         CheckConstraint("dose_ug > 0", name="dose"),
+        CheckConstraint("doses_per_day > 0", name="doses_per_day"),
         Index("ix_scheduled_dose_admission_time", "admission_id", "scheduled_at"),
         Index(
             "uq_scheduled_dose_live_slot",
@@ -303,6 +341,7 @@ class VitalSigns(SQLModel, table=True):
     consciousness: str = Field(default="A", max_length=1)  # ACVPU
     news2_total: int
     news2_any_three: bool = False
+    spo2_scale: int = 1  # the NEWS2 SpO2 scale the reading was scored on [S34]
     charted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     charted_by: int = Field(foreign_key="app_user.id")
     entered_in_error: bool = False
@@ -323,6 +362,7 @@ class VitalSigns(SQLModel, table=True):
         CheckConstraint("resp_rate > 0 AND resp_rate < 80", name="rr"),
         CheckConstraint("spo2 > 0 AND spo2 <= 100", name="spo2"),
         CheckConstraint("news2_total >= 0 AND news2_total <= 20", name="news2"),
+        CheckConstraint(_in_numbers("spo2_scale", SPO2_SCALES), name="spo2_scale"),
         CheckConstraint(
             "entered_in_error = false OR error_reason IS NOT NULL", name="error_reason"
         ),
@@ -382,6 +422,9 @@ class Flag(SQLModel, table=True):
     acknowledged_by: int | None = Field(default=None, foreign_key="app_user.id")
     acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     acknowledge_note: str | None = Field(default=None, max_length=1000)
+    # When the rule found its condition gone before anyone had seen the flag, and why.
+    cleared_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cleared_note: str | None = Field(default=None, max_length=500)
     resolved_by: int | None = Field(default=None, foreign_key="app_user.id")  # None: the rule
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolve_note: str | None = Field(default=None, max_length=1000)

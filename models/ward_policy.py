@@ -23,6 +23,8 @@ class PolicyField:
     low: int
     high: int
     source: str  # CLINICAL.md source ids, or LOCAL_POLICY with what it is modelled on
+    # A yes/no setting (stored as a bool): the label of "no" (0) and of "yes" (1).
+    choices: tuple[str, str] | None = None
 
 
 POLICY_FIELDS: tuple[PolicyField, ...] = (
@@ -41,7 +43,25 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
         "min",
         5,
         120,
-        "ISMP ±30 min for time-critical medicines [S37]",
+        "ISMP ±30 min for time-critical medicines (due more often than every 4 h) [S37]",
+    ),
+    PolicyField(
+        "daily_dose_window_min",
+        "Once-daily window (±)",
+        "min",
+        5,
+        240,
+        "ISMP ±2 h for non-time-critical medicines due once a day [S37]",
+    ),
+    PolicyField(
+        "doses_time_critical",
+        "Class every taper dose as time-critical",
+        "",
+        0,
+        1,
+        f"{LOCAL_POLICY}: no source classes benzodiazepine taper doses as time-critical; "
+        "by default each dose's window follows how often it is due (ISMP) [S37]",
+        choices=("No: window by frequency", "Yes: the time-critical window for all"),
     ),
     PolicyField(
         "reassess_interval_min",
@@ -101,6 +121,70 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
         28,
         "Symptoms may take up to a week after a cut [S22]",
     ),
+    PolicyField(
+        "step_min_readings",
+        "CIWA-B scores needed on each side",
+        "scores",
+        1,
+        10,
+        f"{LOCAL_POLICY}: a trend, not one reading",
+    ),
+    PolicyField(
+        "step_prn_margin",
+        "Or PRN doses after exceeding those before by",
+        "doses",
+        1,
+        20,
+        f"{LOCAL_POLICY}; ASAM: slow or pause when withdrawal after a cut is significant [S16]",
+    ),
+    PolicyField(
+        "standing_ciwa_b_total",
+        "Flag while the latest CIWA-B is at least",
+        "points",
+        1,
+        80,
+        f"{LOCAL_POLICY}: default 41, where the severe band starts [S4]",
+    ),
+    PolicyField(
+        "standing_ciwa_ar_total",
+        "Flag while the latest CIWA-Ar is at least",
+        "points",
+        1,
+        67,
+        f"{LOCAL_POLICY}: default 19, ASAM 2020's severe band [S9]",
+    ),
+    PolicyField(
+        "prn_flag_doses_24h",
+        "PRN doses in 24 h that raise a flag",
+        "doses",
+        1,
+        24,
+        f"{LOCAL_POLICY}: no source sets a number",
+    ),
+    PolicyField(
+        "prn_flag_de_mg_24h",
+        "Or PRN diazepam-equivalent in 24 h of at least",
+        "mg",
+        1,
+        500,
+        f"{LOCAL_POLICY}: no source sets a number",
+    ),
+    PolicyField(
+        "prn_reassess_min",
+        "Reassess CIWA-B after a PRN dose within",
+        "min",
+        15,
+        240,
+        f"{LOCAL_POLICY}: the alcohol order set reassesses after each treatment [S10]",
+    ),
+    PolicyField(
+        "no_plan_grace_hours",
+        "Flag an admission with no taper plan after",
+        "hours",
+        1,
+        168,
+        f"{LOCAL_POLICY}: every admitted patient needs a plan in force",
+    ),
 )
 POLICY_BY_NAME: dict[str, PolicyField] = {f.name: f for f in POLICY_FIELDS}
 
@@ -139,8 +223,8 @@ def update_ward_policy(
     return ward
 
 
-def _parse(values: Mapping[str, object]) -> tuple[dict[str, int], list[FieldError]]:
-    parsed: dict[str, int] = {}
+def _parse(values: Mapping[str, object]) -> tuple[dict[str, int | bool], list[FieldError]]:
+    parsed: dict[str, int | bool] = {}
     errors: list[FieldError] = []
     for name, raw in values.items():
         field = POLICY_BY_NAME.get(name)
@@ -151,9 +235,12 @@ def _parse(values: Mapping[str, object]) -> tuple[dict[str, int], list[FieldErro
         if number is None:
             errors.append(FieldError(name, f"enter a whole number of {field.unit}"))
         elif not field.low <= number <= field.high:
-            errors.append(FieldError(name, f"enter {field.low} to {field.high} {field.unit}"))
+            if field.choices is not None:
+                errors.append(FieldError(name, "choose yes or no"))
+            else:
+                errors.append(FieldError(name, f"enter {field.low} to {field.high} {field.unit}"))
         else:
-            parsed[name] = number
+            parsed[name] = bool(number) if field.choices is not None else number
     return parsed, errors
 
 
@@ -169,7 +256,7 @@ def _whole_number(raw: object) -> int | None:
     return None
 
 
-def _cross_checks(merged: dict[str, int], parsed: dict[str, int]) -> list[FieldError]:
+def _cross_checks(merged: dict[str, int | bool], parsed: dict[str, int | bool]) -> list[FieldError]:
     errors = []
     if merged["reassess_interval_moderate_min"] > merged["reassess_interval_min"]:
         name = (
@@ -185,4 +272,9 @@ def _cross_checks(merged: dict[str, int], parsed: dict[str, int]) -> list[FieldE
             else "dose_window_min"
         )
         errors.append(FieldError(name, "the time-critical window must not be wider"))
+    if merged["dose_window_min"] > merged["daily_dose_window_min"]:
+        name = "dose_window_min" if "dose_window_min" in parsed else "daily_dose_window_min"
+        errors.append(
+            FieldError(name, "the window of a dose due several times a day must not be wider")
+        )
     return errors

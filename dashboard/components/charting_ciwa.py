@@ -28,7 +28,7 @@ from dashboard.context import current_actor, default_ward, engine, require_role
 from dashboard.theme import BAND_LABEL, BAND_LEVEL
 from models.audit import Actor
 from models.charting import CHARTING_ROLES, new_submission_id, record_assessment
-from models.clinical.scales import CIWA_B_ITEMS, ciwa_b_band
+from models.clinical.scales import CIWA_B_ITEMS, ScaleItem, ciwa_b_band, own_anchors
 from models.db import read_session
 from models.tables import WithdrawalAssessment
 from models.types import utcnow
@@ -126,9 +126,13 @@ def save_ciwa(
 # --- layout -------------------------------------------------------------------------------
 
 
-def _item_row(number: int, text: str, rater: str) -> html.Div:
-    label = [html.Span(text)]
-    if rater == "observer":
+def _item_row(item: ScaleItem) -> html.Div:
+    number = item.number
+    label = [html.Span(item.text)]
+    if own_anchors(item, CIWA_B_ITEMS):
+        # Scored on its own anchors (the sleep items): higher is always more withdrawal.
+        label.append(html.Span(item.anchor_text, className="tw-ciwa-own-anchors"))
+    if item.rater == "observer":
         label.append(html.Span("Observer-rated", className="tw-ciwa-rater"))
     return html.Div(
         [
@@ -182,12 +186,12 @@ def ciwa_form(now: datetime, tz: ZoneInfo) -> html.Div:
                 ],
                 className="tw-ciwa-head",
             ),
-            *[_item_row(i.number, i.text, i.rater) for i in patient_items],
+            *[_item_row(i) for i in patient_items],
             html.Div(
                 html.Span("Observe (items 18–20)", className="tw-section-title"),
                 className="tw-ciwa-head",
             ),
-            *[_item_row(i.number, i.text, i.rater) for i in observer_items],
+            *[_item_row(i) for i in observer_items],
         ],
         className="tw-ciwa-items",
     )

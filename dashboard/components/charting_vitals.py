@@ -7,7 +7,7 @@ order nurses take and chart them; Tab follows it and Enter saves from any field.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,8 +31,8 @@ from dashboard.context import current_actor, default_ward, engine, require_role
 from dashboard.theme import LEVELS, news2_level
 from models.charting import CHARTING_ROLES, new_submission_id, record_vitals
 from models.clinical import news2 as news2_rules
-from models.clinical.news2 import CONSCIOUSNESS_LEVELS, Vitals, news2
-from models.clinical.vitals import abnormal_fields, validate_vitals
+from models.clinical.news2 import CONSCIOUSNESS_LEVELS, news2
+from models.clinical.vitals import reading_abnormal_fields, validate_vitals
 from models.errors import ValidationFailed
 from models.tables import VitalSigns
 from models.types import utcnow
@@ -98,16 +98,19 @@ class VitalsPreview:
         return news2_level(self.total, self.any_single_three)
 
 
-def preview(values: Mapping[str, object]) -> VitalsPreview:
-    """NEWS2 as the nurse types: errors only for fields already filled in."""
+def preview(values: Mapping[str, object], spo2_scale: int = 1) -> VitalsPreview:
+    """NEWS2 as the nurse types, on the patient's SpO2 scale: errors only for fields already
+    filled in."""
     raw = {name: values.get(name) for name in NUMBER_NAMES}
     o2 = bool(values.get("supplemental_o2"))
     level = str(values.get("consciousness") or "A")
     try:
-        vitals = validate_vitals(**raw, supplemental_o2=o2, consciousness=level)
+        vitals = validate_vitals(
+            **raw, supplemental_o2=o2, consciousness=level, spo2_scale=spo2_scale
+        )
     except ValidationFailed as exc:
         errors = {f: m for f, m in exc.by_field().items() if _filled(values.get(f))}
-        return _partial(raw, o2, level, errors)
+        return _partial(raw, o2, level, errors, spo2_scale)
     result = news2(vitals)
     return VitalsPreview(
         errors={},
@@ -119,28 +122,32 @@ def preview(values: Mapping[str, object]) -> VitalsPreview:
     )
 
 
-_SCORERS = {
-    "resp_rate": news2_rules.resp_rate_score,
-    "spo2": news2_rules.spo2_score,
-    "systolic": news2_rules.systolic_score,
-    "heart_rate": news2_rules.heart_rate_score,
+_SCORERS: dict[str, Callable[[float], int]] = {
+    "resp_rate": news2_rules.resp_rate_score,  # type: ignore[dict-item]
+    "systolic": news2_rules.systolic_score,  # type: ignore[dict-item]
+    "heart_rate": news2_rules.heart_rate_score,  # type: ignore[dict-item]
     "temperature_c": news2_rules.temperature_score,
 }
+SCORED_FIELDS = ("resp_rate", "spo2", "systolic", "heart_rate", "temperature_c")
 
 
 def _partial(
-    raw: Mapping[str, object], o2: bool, level: str, errors: dict[str, str]
+    raw: Mapping[str, object], o2: bool, level: str, errors: dict[str, str], spo2_scale: int
 ) -> VitalsPreview:
     scores: dict[str, int] = {
         "supplemental_o2": news2_rules.SUPPLEMENTAL_O2_SCORE if o2 else 0,
     }
     if level in CONSCIOUSNESS_LEVELS:
         scores["consciousness"] = news2_rules.consciousness_score(level)
-    for name, scorer in _SCORERS.items():
+    scorers = dict(_SCORERS)
+    scorers["spo2"] = lambda value: news2_rules.spo2_score(
+        int(value), scale=spo2_scale, supplemental_o2=o2
+    )
+    for name, scorer in scorers.items():
         value = raw.get(name)
         if _filled(value) and name not in errors:
             try:
-                scores[name] = scorer(float(str(value)))  # type: ignore[arg-type]
+                scores[name] = scorer(float(str(value)))
             except ValueError:
                 continue
     return VitalsPreview(
@@ -160,6 +167,7 @@ def save_vitals(
     values: Mapping[str, object],
     now: datetime,
     submission_id: str | None = None,
+    spo2_scale: int | None = None,
 ) -> VitalSigns | Refusal:
     """Validate, write and audit one set of vitals; a refusal names every field at fault. A
     save sent again with the same ``submission_id`` answers with the set already stored."""
@@ -187,6 +195,7 @@ def save_vitals(
             supplemental_o2=bool(values.get("supplemental_o2")),
             consciousness=values.get("consciousness") or "A",
             submission_id=submission_id,
+            spo2_scale=spo2_scale,
         )
 
     return attempt(engine(), write)
@@ -222,7 +231,7 @@ def news2_panel(result: VitalsPreview) -> tuple[list[Any], dict[str, str]]:
     """The NEWS2 box: total and response band in the theme's colour, and each parameter's
     score, so the nurse sees what drives the number."""
     style = level_style(result.level)
-    measured = [name for name in _SCORERS if name in result.scores]
+    measured = [name for name in SCORED_FIELDS if name in result.scores]
     if not measured:
         total_text = "–"
     else:
@@ -248,14 +257,24 @@ def news2_panel(result: VitalsPreview) -> tuple[list[Any], dict[str, str]]:
     return children, style
 
 
-def vitals_form(now: datetime, tz: ZoneInfo) -> html.Div:
+SPO2_SCALE_NOTE = {
+    1: "",
+    2: "Scale 2: target 88–92 % (prescribed)",
+}
+
+
+def vitals_form(now: datetime, tz: ZoneInfo, spo2_scale: int = 1) -> html.Div:
     by_name = {f.name: f for f in NUMBER_FIELDS}
-    empty = preview({})
+    empty = preview({}, spo2_scale)
     panel, style = news2_panel(empty)
+    spo2 = _number_input(by_name["spo2"])
+    if spo2_scale != 1:
+        spo2.description = SPO2_SCALE_NOTE[spo2_scale]
+        spo2.inputWrapperOrder = ["label", "input", "description", "error"]
     grid = html.Div(
         [
             _number_input(by_name["resp_rate"], autofocus=True),
-            _number_input(by_name["spo2"]),
+            spo2,
             html.Div(
                 dmc.Checkbox(
                     id="vitals-supplemental_o2",
@@ -341,6 +360,8 @@ def vitals_form(now: datetime, tz: ZoneInfo) -> html.Div:
             ),
             # This opening of the form: sent with Save, renewed after each reading is stored.
             dcc.Store(id="vitals-submission", data=new_submission_id()),
+            # The SpO2 scale the form scores on (the admission's; the save checks it).
+            dcc.Store(id="vitals-spo2-scale", data=spo2_scale),
         ],
         className="tw-card tw-vitals-form",
         **attrs(data_enter_saves="true"),
@@ -385,18 +406,7 @@ def vitals_table(
 def _vitals_row(
     v: VitalSigns, names: Mapping[int, str], *, tz: ZoneInfo, now: datetime, can_correct: bool
 ) -> html.Tr:
-    marks = abnormal_fields(
-        Vitals(
-            heart_rate=v.heart_rate,
-            systolic=v.systolic,
-            diastolic=v.diastolic,
-            temperature_c=v.temperature_c,
-            resp_rate=v.resp_rate,
-            spo2=v.spo2,
-            supplemental_o2=v.supplemental_o2,
-            consciousness=v.consciousness,
-        )
-    )
+    marks = reading_abnormal_fields(v)
 
     def cell(field: str, text: str) -> html.Td:
         mark = marks.get(field)
@@ -422,7 +432,7 @@ def _vitals_row(
         [
             html.Td(format_local(v.taken_at, tz, now, always_day=True)),
             cell("resp_rate", str(v.resp_rate)),
-            cell("spo2", f"{v.spo2}%"),
+            cell("spo2", f"{v.spo2}%" + (" (scale 2)" if v.spo2_scale == 2 else "")),
             html.Td("on" if v.supplemental_o2 else "air"),
             cell("systolic", f"{v.systolic}/{v.diastolic}"),
             cell("heart_rate", str(v.heart_rate)),
@@ -454,19 +464,21 @@ def register_callbacks(app: Dash) -> None:
         Output("vitals-submission", "data"),
         [Input(fid, prop) for fid, prop in FORM_INPUTS],
         Input("vitals-save", "n_clicks"),
+        State("vitals-spo2-scale", "data"),
         State("vitals-submission", "data"),
         State("patient-admission", "data"),
         prevent_initial_call=True,
     )
     def vitals_form_changed(*args: Any) -> tuple[Any, ...]:
         values = dict(zip(FORM_NAMES, args[: len(FORM_NAMES)], strict=True))
-        submission_id, admission_id = args[-2], args[-1]
+        scale, submission_id, admission_id = args[-3], args[-2], args[-1]
+        spo2_scale = scale if scale in (1, 2) else 1
         now = utcnow()
         if ctx.triggered_id == "vitals-save":
             actor = require_role(*CHARTING_ROLES)
-            return _saved(actor, admission_id, values, now, submission_id)
+            return _saved(actor, admission_id, values, now, submission_id, spo2_scale)
         current_actor()
-        return _live(values, now)
+        return _live(values, now, spo2_scale)
 
 
 def _ward_tz() -> ZoneInfo:
@@ -476,8 +488,8 @@ def _ward_tz() -> ZoneInfo:
         return ZoneInfo(default_ward(session).timezone)
 
 
-def _live(values: Mapping[str, object], now: datetime) -> tuple[Any, ...]:
-    result = preview(values)
+def _live(values: Mapping[str, object], now: datetime, spo2_scale: int) -> tuple[Any, ...]:
+    result = preview(values, spo2_scale)
     panel, style = news2_panel(result)
     tz = _ward_tz()
     time_error = _time_error(values.get("taken_at"), now, tz)
@@ -513,6 +525,7 @@ def _saved(
     values: Mapping[str, object],
     now: datetime,
     submission_id: Any,
+    spo2_scale: int,
 ) -> tuple[Any, ...]:
     """Save the form. Its token stays the same until a reading is stored, so a save sent again
     (a lost answer, a second press) finds that reading; a stored reading starts a new token."""
@@ -522,10 +535,11 @@ def _saved(
         values=values,
         now=now,
         submission_id=submission_id,
+        spo2_scale=spo2_scale,
     )
     tz = _ward_tz()
     if isinstance(outcome, Refusal):
-        result = preview(values)
+        result = preview(values, spo2_scale)
         panel, style = news2_panel(result)
         errors = [outcome.fields.get(name) for name in NUMBER_NAMES]
         field_count = sum(1 for name in FORM_NAMES if outcome.fields.get(name))
@@ -548,7 +562,7 @@ def _saved(
             no_update,
             new_submission_id() if "submission_id" in outcome.fields else no_update,
         )
-    panel, style = news2_panel(preview({}))
+    panel, style = news2_panel(preview({}, spo2_scale))
     level = news2_level(outcome.news2_total, outcome.news2_any_three)
     saved = (
         f"Saved: vitals at {format_local(outcome.taken_at, tz, now)} — NEWS2 "

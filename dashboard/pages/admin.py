@@ -31,11 +31,25 @@ REFRESH_MS = 30_000
 UNFINISHED_AFTER = timedelta(minutes=15)
 
 POLICY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Dose timing", ("dose_window_min", "time_critical_window_min")),
+    (
+        "Dose timing",
+        (
+            "dose_window_min",
+            "daily_dose_window_min",
+            "time_critical_window_min",
+            "doses_time_critical",
+        ),
+    ),
     ("CIWA-B reassessment", ("reassess_interval_min", "reassess_interval_moderate_min")),
     ("Vital signs", ("vitals_interval_min",)),
+    ("Severe withdrawal", ("standing_ciwa_b_total", "standing_ciwa_ar_total")),
     ("Worsening score", ("worsening_points", "worsening_hours")),
-    ("Step not tolerated", ("step_margin_points", "step_window_days")),
+    (
+        "Step not tolerated",
+        ("step_margin_points", "step_window_days", "step_min_readings", "step_prn_margin"),
+    ),
+    ("PRN use", ("prn_flag_doses_24h", "prn_flag_de_mg_24h", "prn_reassess_min")),
+    ("Taper plan", ("no_plan_grace_hours",)),
 )
 USER_FIELDS = ("username", "display_name", "role", "password")
 
@@ -43,8 +57,20 @@ USER_FIELDS = ("username", "display_name", "role", "password")
 # --- ward policy -----------------------------------------------------------------------------
 
 
-def _policy_input(field: PolicyField, ward: Ward) -> dmc.NumberInput:
+def _policy_input(field: PolicyField, ward: Ward) -> dmc.NumberInput | dmc.Select:
     local = field.source.startswith(LOCAL_POLICY)
+    if field.choices is not None:
+        return dmc.Select(
+            id={"type": "policy", "field": field.name},
+            label=field.label,
+            description=field.source,
+            data=[{"value": str(i), "label": text} for i, text in enumerate(field.choices)],
+            value=str(int(getattr(ward, field.name))),
+            allowDeselect=False,
+            size="md",
+            w=400,
+            className="tw-admin-local" if local else "tw-admin-sourced",
+        )
     return dmc.NumberInput(
         id={"type": "policy", "field": field.name},
         label=field.label,

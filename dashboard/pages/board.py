@@ -26,8 +26,7 @@ from dashboard.plain_json import plain
 from dashboard.queries import BoardEntry, data_version, ward_board
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, LEVELS, news2_level
 from models.clinical.drugs import format_mg
-from models.clinical.news2 import Vitals
-from models.clinical.vitals import abnormal_fields
+from models.clinical.vitals import reading_abnormal_fields
 from models.db import read_session
 from models.tables import Ward
 from models.types import utcnow
@@ -205,18 +204,7 @@ def _vitals_parts(entry: BoardEntry) -> list[dict[str, Any]]:
     v = entry.last_vitals
     if v is None:
         return []
-    marks = abnormal_fields(
-        Vitals(
-            heart_rate=v.heart_rate,
-            systolic=v.systolic,
-            diastolic=v.diastolic,
-            temperature_c=v.temperature_c,
-            resp_rate=v.resp_rate,
-            spo2=v.spo2,
-            supplemental_o2=v.supplemental_o2,
-            consciousness=v.consciousness,
-        )
-    )
+    marks = reading_abnormal_fields(v)
     parts = [
         (1, "HR", str(v.heart_rate), marks.get("heart_rate")),
         (1, "BP", f"{v.systolic}/{v.diastolic}", marks.get("systolic")),

@@ -21,6 +21,7 @@ from dashboard.components import (
     charting_mar,
     charting_vitals,
     patient_overview,
+    spo2_scale,
 )
 from dashboard.context import current_actor, engine
 from dashboard.csv_export import export_links
@@ -110,6 +111,11 @@ def banner(header: PatientHeader, now: datetime) -> list[Any]:
         _item("Bed", adm.bed, "banner-bed"),
         _item("Day of stay", str(day), "banner-day"),
         _item("Attending", header.attending),
+        *(
+            [_item("SpO₂", spo2_scale.BANNER_TEXT[adm.spo2_scale], "banner-spo2-scale")]
+            if adm.spo2_scale != 1
+            else []
+        ),
         _item(
             "Dose at discharge" if adm.discharged_at else "Today's dose",
             dose,
@@ -121,11 +127,16 @@ def banner(header: PatientHeader, now: datetime) -> list[Any]:
 
 def _banner_actions(header: PatientHeader, role: str) -> list[Any]:
     """Kept out of the refreshed banner: a button re-rendered by a refresh would look clicked."""
-    if header.admission.discharged_at is None and role in charting_admit.DISCHARGE_ROLES:
-        return [
+    if header.admission.discharged_at is not None:
+        return []
+    actions: list[Any] = []
+    if role in spo2_scale.SCALE_ROLES:
+        actions.append(spo2_scale.scale_button())
+    if role in charting_admit.DISCHARGE_ROLES:
+        actions.append(
             dmc.Button("Discharge…", id="discharge-open", variant="outline", color="red", size="sm")
-        ]
-    return []
+        )
+    return actions
 
 
 def _not_found(admission_id: str) -> html.Div:
@@ -181,7 +192,9 @@ def layout(
         "overview": patient_overview.overview(adm_id, at),
         "vitals": html.Div(
             [
-                charting_vitals.vitals_form(now, tz) if can_chart else html.Div(),
+                charting_vitals.vitals_form(now, tz, header.admission.spo2_scale)
+                if can_chart
+                else html.Div(),
                 html.Div(
                     "Recent vitals (72 hours)",
                     className="tw-section-title",
@@ -253,6 +266,11 @@ def layout(
             dcc.Interval(id="patient-refresh", interval=REFRESH_MS),
             charting_history.in_error_modal(),
             charting_admit.discharge_modal(adm_id),
+            *(
+                [spo2_scale.scale_modal(adm_id, header.admission.spo2_scale)]
+                if not discharged and actor.role in spo2_scale.SCALE_ROLES
+                else []
+            ),
         ],
         className="tw-patient",
     )
@@ -327,3 +345,4 @@ def register_callbacks(app: Dash) -> None:
     charting_mar.register_callbacks(app)
     charting_history.register_callbacks(app)
     charting_admit.register_discharge_callbacks(app)
+    spo2_scale.register_callbacks(app)

@@ -30,7 +30,7 @@ from dashboard.pages.rounds import suggestions
 from dashboard.theme import BAND_LABEL, LEVELS, news2_level
 from models.audit import Actor
 from models.clinical.drugs import format_mg
-from models.clinical.scales import CIWA_B_BANDS, CIWA_B_ITEMS, CIWA_B_MAX
+from models.clinical.scales import CIWA_B_BANDS, CIWA_B_ITEMS, CIWA_B_MAX, own_anchors
 from models.clinical.taper import PlannedStep
 from models.plans import parse_times
 from models.rounds import DECISION_LABELS
@@ -275,7 +275,11 @@ def _ciwa_grid() -> Any:
         html.Tr(
             [
                 html.Td(str(item.number), className="tw-number"),
-                html.Td(item.text),
+                html.Td(
+                    f"{item.text} ({item.anchor_text})"
+                    if own_anchors(item, CIWA_B_ITEMS)
+                    else item.text
+                ),
                 html.Td("P" if item.rater == "patient" else "O"),
                 *[html.Td("", className="tw-print-cell") for _ in range(CIWA_COLUMNS)],
             ]
@@ -297,7 +301,10 @@ def _ciwa_grid() -> Any:
                 html.Tr(
                     [
                         html.Th("#"),
-                        html.Th("Item (score each 0 = not at all … 4 = very much so)"),
+                        html.Th(
+                            "Item (score each 0 = not at all … 4 = very much so, unless the "
+                            "item gives its own anchors)"
+                        ),
                         html.Th("By"),
                         *[html.Th("Date / time", className="tw-print-cell") for _ in blanks],
                     ]

@@ -24,9 +24,10 @@ from dashboard.flag_queries import (
     status_counts,
 )
 from dashboard.theme import FLAG_LEVEL
+from models.clinical.levels import FLAG_SEVERITIES
 from models.db import read_session
 from models.flags import FLAG_ROLES, REVIEW_RULES, acknowledge_flag, resolve_flag
-from models.tables import FLAG_SEVERITIES, Admission, Flag, JobRun, Patient
+from models.tables import Admission, Flag, JobRun, Patient
 from models.types import utcnow
 
 PATH = "/queue"

@@ -1,8 +1,15 @@
 """When a scheduled dose is due, late or missed; ward-local dose times as UTC instants.
 
 Windows: ISMP acute-care guidance [S37][S39][S57] (CMS dropped its universal +/-30 min rule in
-2011 [S38]). No source classes benzodiazepine taper doses as time-critical, so treating them as
-non-time-critical (+/-1 h for BID/TID) is LOCAL POLICY, configurable per ward.
+2011 [S38]), by how often the medicine is due (``dose_window_min``):
+
+    more often than every 4 hours (over 6 a day)         time-critical        +/-30 min
+    more than daily, at most every 4 hours (2-6 a day)   non-time-critical    +/-1 h
+    daily (or less often)                                non-time-critical    +/-2 h
+
+No source classes benzodiazepine taper doses as time-critical, so they follow their frequency;
+a ward may class them all as time-critical (LOCAL POLICY, ``DoseWindows.all_time_critical``).
+The three widths are the ward's settings, defaulting to ISMP's.
 
 Status of one scheduled dose at ``now`` (times are instants; both must be timezone-aware)::
 
@@ -25,7 +32,30 @@ from zoneinfo import ZoneInfo
 
 DEFAULT_WINDOW_MIN = 60  # non-time-critical, more than daily but at most q4h: +/-1 h [S37][S39]
 TIME_CRITICAL_WINDOW_MIN = 30  # time-critical medicines: +/-30 min [S37][S39]
+DAILY_WINDOW_MIN = 120  # non-time-critical, daily or less often: +/-2 h [S37][S39]
+# Due more often than every 4 hours is time-critical [S37]: more than 24 / 4 doses a day.
+TIME_CRITICAL_ABOVE_PER_DAY = 6  # [S37]
 ADMINISTRATION_STATUSES = ("given", "held", "refused", "not_given")
+
+
+@dataclass(frozen=True)
+class DoseWindows:
+    """A ward's dose windows (minutes either side of the time), by frequency [S37]."""
+
+    time_critical_min: int = TIME_CRITICAL_WINDOW_MIN
+    frequent_min: int = DEFAULT_WINDOW_MIN  # 2-6 a day
+    daily_min: int = DAILY_WINDOW_MIN  # once a day
+    all_time_critical: bool = False  # local policy: class every taper dose as time-critical
+
+
+def dose_window_min(doses_per_day: int, windows: DoseWindows) -> int:
+    """Minutes either side of its time within which a dose of a medicine due ``doses_per_day``
+    times a day counts as on time (ISMP by frequency [S37][S39])."""
+    if windows.all_time_critical or doses_per_day > TIME_CRITICAL_ABOVE_PER_DAY:
+        return windows.time_critical_min
+    if doses_per_day <= 1:
+        return windows.daily_min
+    return windows.frequent_min
 
 
 class DoseStatus(StrEnum):
@@ -75,6 +105,16 @@ def dose_status(
     if now <= scheduled_at + window:
         return DoseStatus.LATE
     return DoseStatus.MISSED
+
+
+def window_opens(scheduled_at: datetime, window_min: int) -> datetime:
+    """The earliest moment a dose counts as on time: giving it before is giving it early."""
+    return scheduled_at - timedelta(minutes=window_min)
+
+
+def missed_after(scheduled_at: datetime, window_min: int) -> datetime:
+    """The moment an uncharted dose becomes missed (the review rule's deadline) [S41]."""
+    return scheduled_at + timedelta(minutes=window_min)
 
 
 def scheduled_datetimes(day: date, times: Sequence[time], tz: ZoneInfo) -> list[datetime]:

@@ -1,8 +1,9 @@
 """NEWS2 (Royal College of Physicians 2017): score and clinical response.
 
-Chart 1 scoring [S34][S36]; chart 4 clinical response [S35]. Only SpO2 scale 1 is implemented:
-scale 2 (target 88-92 %) is for patients with hypercapnic respiratory failure, a prescriber's
-decision per patient that Taperwatch does not record, so it is out of scope.
+Chart 1 scoring [S34][S36]; chart 4 clinical response [S35]. SpO2 has two scales: scale 1 for
+everyone, and scale 2 for a patient with hypercapnic respiratory failure whose prescribed target
+is 88-92 %, a clinician's decision per patient (stored with the admission and with each reading,
+so a reading keeps the scale it was scored on).
 
 Temperature bands are read with their printed upper edges (<= 35.0, <= 36.0, <= 38.0,
 <= 39.0): a reading between two printed values (35.05) falls in the band above the lower one.
@@ -27,6 +28,7 @@ class Vitals:
     spo2: int  # %
     supplemental_o2: bool
     consciousness: str  # A, C, V, P or U
+    spo2_scale: int = 1  # SPO2_SCALES: 2 only for a prescribed 88-92 % target [S34]
 
 
 class News2Response(StrEnum):
@@ -39,6 +41,21 @@ class News2Response(StrEnum):
     @property
     def text(self) -> str:
         return RESPONSE_TEXT[self]
+
+    @property
+    def level(self) -> int:
+        """The 0-4 severity level shared with CIWA-B bands and flags (models.clinical.levels)."""
+        return RESPONSE_LEVEL[self]
+
+    @property
+    def urgent(self) -> bool:
+        """Urgent review or more: observations at least hourly [S35]."""
+        return self.level >= RESPONSE_LEVEL[News2Response.LOW_SINGLE_3]
+
+    @property
+    def flag_severity(self) -> str | None:
+        """The review flag this response raises: emergency at HIGH, high while urgent [S35]."""
+        return RESPONSE_FLAG.get(self)
 
 
 # Clinical response to each trigger, RCP 2017 chart 4 [S35].
@@ -61,6 +78,20 @@ RESPONSE_TEXT: dict[News2Response, str] = {
         "critical-care skills; consider transfer to HDU/ICU."
     ),
 }
+# The response's level on the shared 0-4 scale: the steps of chart 4 in order [S35].
+RESPONSE_LEVEL: dict[News2Response, int] = {
+    News2Response.NONE: 0,
+    News2Response.LOW: 1,
+    News2Response.LOW_SINGLE_3: 2,
+    News2Response.MEDIUM: 3,
+    News2Response.HIGH: 4,
+}
+# A single 3 or a total of 5-6: urgent review (high); 7 or more: emergency response [S35].
+RESPONSE_FLAG: dict[News2Response, str] = {
+    News2Response.LOW_SINGLE_3: "high",
+    News2Response.MEDIUM: "high",
+    News2Response.HIGH: "emergency",
+}
 MEDIUM_TOTAL = 5  # [S35]
 HIGH_TOTAL = 7  # [S35]
 URGENT_OBS_INTERVAL_MIN = 60  # [S35]: observations at least hourly once the response is urgent
@@ -68,9 +99,10 @@ URGENT_OBS_INTERVAL_MIN = 60  # [S35]: observations at least hourly once the res
 
 def obs_interval_min(total: int, any_single_three: bool, routine_min: int) -> int:
     """Minutes until the next set of vitals is due after one scoring ``total``: at least hourly
-    when a single parameter scores 3 or the total is MEDIUM_TOTAL or more [S35]; otherwise the
-    ward's routine interval (``Ward.vitals_interval_min``, local policy)."""
-    if total >= MEDIUM_TOTAL or any_single_three:
+    when the response is urgent (a single parameter scoring 3, or MEDIUM_TOTAL or more) [S35],
+    so the shorter of an hour and the ward's routine interval; otherwise the routine interval
+    (``Ward.vitals_interval_min``, local policy)."""
+    if news2_response(total, any_single_three).urgent:
         return min(URGENT_OBS_INTERVAL_MIN, routine_min)
     return routine_min
 
@@ -90,7 +122,7 @@ class News2Result:
 def news2(v: Vitals) -> News2Result:
     scores = {
         "resp_rate": resp_rate_score(v.resp_rate),
-        "spo2": spo2_score(v.spo2),
+        "spo2": spo2_score(v.spo2, scale=v.spo2_scale, supplemental_o2=v.supplemental_o2),
         "supplemental_o2": SUPPLEMENTAL_O2_SCORE if v.supplemental_o2 else 0,
         "systolic": systolic_score(v.systolic),
         "heart_rate": heart_rate_score(v.heart_rate),
@@ -99,10 +131,11 @@ def news2(v: Vitals) -> News2Result:
     }
     total = sum(scores.values())
     single_three = any(score == 3 for score in scores.values())
-    return News2Result(total, scores, single_three, _response(total, single_three))
+    return News2Result(total, scores, single_three, news2_response(total, single_three))
 
 
-def _response(total: int, single_three: bool) -> News2Response:
+def news2_response(total: int, single_three: bool) -> News2Response:
+    """The clinical response to a total and whether a single parameter scored 3 [S35]."""
     if total >= HIGH_TOTAL:
         return News2Response.HIGH
     if total >= MEDIUM_TOTAL:
@@ -117,6 +150,19 @@ def _response(total: int, single_three: bool) -> News2Response:
 Bands = tuple[tuple[float, int], ...]
 RESP_RATE_BANDS: Bands = ((8, 3), (11, 1), (20, 0), (24, 2), (math.inf, 3))  # [S34][S36]
 SPO2_SCALE_1_BANDS: Bands = ((91, 3), (93, 2), (95, 1), (math.inf, 0))  # [S34][S36]
+# Scale 2 (prescribed target 88-92 %) [S34]: <= 83 scores 3, 84-85 2, 86-87 1; 88-92, or 93 and
+# above on air, 0; on oxygen 93-94 scores 1, 95-96 2, 97 and above 3 (over-oxygenation).
+SPO2_SCALE_2_AIR_BANDS: Bands = ((83, 3), (85, 2), (87, 1), (math.inf, 0))  # [S34]
+SPO2_SCALE_2_OXYGEN_BANDS: Bands = (  # [S34]
+    (83, 3),
+    (85, 2),
+    (87, 1),
+    (92, 0),
+    (94, 1),
+    (96, 2),
+    (math.inf, 3),
+)
+SPO2_SCALES = (1, 2)
 SYSTOLIC_BANDS: Bands = ((90, 3), (100, 2), (110, 1), (219, 0), (math.inf, 3))  # [S34][S36]
 HEART_RATE_BANDS: Bands = ((40, 3), (50, 1), (90, 0), (110, 1), (130, 2), (math.inf, 3))  # [S34]
 TEMPERATURE_BANDS: Bands = ((35.0, 3), (36.0, 1), (38.0, 0), (39.0, 1), (math.inf, 2))  # [S34]
@@ -141,8 +187,17 @@ def resp_rate_score(rr: int) -> int:
     return band_score(RESP_RATE_BANDS, rr)
 
 
-def spo2_score(spo2: int) -> int:
-    return band_score(SPO2_SCALE_1_BANDS, spo2)
+def spo2_bands(scale: int, supplemental_o2: bool) -> Bands:
+    """The SpO2 bands of ``scale`` (1 or 2); scale 2 scores differently on oxygen [S34]."""
+    if scale == 1:
+        return SPO2_SCALE_1_BANDS
+    if scale == 2:
+        return SPO2_SCALE_2_OXYGEN_BANDS if supplemental_o2 else SPO2_SCALE_2_AIR_BANDS
+    raise ValueError(f"{scale!r} is not an SpO2 scale (1 or 2)")
+
+
+def spo2_score(spo2: int, *, scale: int = 1, supplemental_o2: bool = False) -> int:
+    return band_score(spo2_bands(scale, supplemental_o2), spo2)
 
 
 def systolic_score(sbp: int) -> int:

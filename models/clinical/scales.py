@@ -47,6 +47,21 @@ class ScaleItem:
     max: int
     anchors: tuple[str, ...]  # one label per score from min to max; "" where the form names none
 
+    @property
+    def anchor_text(self) -> str:
+        """ "0 very restful … 4 not at all restful", or "" when the form names no anchors."""
+        low, high = self.anchors[0], self.anchors[-1]
+        if not (low and high):
+            return ""
+        return f"{self.min} {low} … {self.max} {high}"
+
+
+def own_anchors(item: ScaleItem, items: Sequence[ScaleItem]) -> bool:
+    """True when ``item`` is rated on other anchors than the first item of its rater (the
+    anchors a form shows once, at the head of the section)."""
+    first = next(i for i in items if i.rater == item.rater)
+    return item.anchors != first.anchors
+
 
 @dataclass(frozen=True)
 class ScaleResult:
@@ -59,6 +74,14 @@ class ScaleResult:
 # from a hospital form [S4] (wording UNVERIFIED against the original paper).
 CIWA_B_ITEM_MAX = 4  # [S1][S3]
 _PATIENT_ANCHORS = ("not at all", "", "", "", "very much so")  # items 1-17 [S4]
+# Items 12 and 14 ask about sleep in positive words ("how restful", "enough sleep"), so the
+# common anchors would score a well-rested patient 4. Higher must mean more withdrawal
+# everywhere: these items carry their own anchors (published copies give each item its own
+# rating descriptions [S65]), 0 the good answer and 4 the worst.
+_SLEEP_ANCHORS: dict[int, tuple[str, ...]] = {
+    12: ("very restful", "", "", "", "not at all restful"),  # [S4][S65]
+    14: ("yes, enough", "", "", "", "not at all enough"),  # [S4][S65]
+}
 # [S4] names no anchors for the observer items.
 _OBSERVER_ANCHORS = ("", "", "", "", "")
 _CIWA_B_PATIENT = (
@@ -73,8 +96,6 @@ _CIWA_B_PATIENT = (
     "Do your muscles ache or feel stiff?",
     "Do you feel anxious, nervous or jittery?",
     "Do you feel upset?",
-    # Items 12 and 14 are positively worded: check the anchor direction on the licensed
-    # form [S4] (CLINICAL.md §1).
     "How restful was your sleep last night?",
     "Do you feel weak?",
     "Do you think you had enough sleep last night?",
@@ -88,7 +109,7 @@ _CIWA_B_OBSERVER = (
     "Sweating (feel palms)",
 )
 CIWA_B_ITEMS: tuple[ScaleItem, ...] = tuple(
-    ScaleItem(n, text, "patient", 0, CIWA_B_ITEM_MAX, _PATIENT_ANCHORS)
+    ScaleItem(n, text, "patient", 0, CIWA_B_ITEM_MAX, _SLEEP_ANCHORS.get(n, _PATIENT_ANCHORS))
     for n, text in enumerate(_CIWA_B_PATIENT, start=1)
 ) + tuple(
     ScaleItem(n, text, "observer", 0, CIWA_B_ITEM_MAX, _OBSERVER_ANCHORS)

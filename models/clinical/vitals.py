@@ -11,18 +11,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Protocol
 
 from models.clinical.news2 import (
     CONSCIOUSNESS_LEVELS,
     HEART_RATE_BANDS,
     RESP_RATE_BANDS,
-    SPO2_SCALE_1_BANDS,
+    SPO2_SCALES,
     SYSTOLIC_BANDS,
     TEMPERATURE_BANDS,
     Bands,
     Vitals,
     consciousness_score,
     side_of_normal,
+    spo2_bands,
 )
 from models.errors import FieldError, ValidationFailed
 
@@ -57,6 +59,7 @@ def validate_vitals(
     spo2: object,
     supplemental_o2: object,
     consciousness: object,
+    spo2_scale: object = 1,
 ) -> Vitals:
     """Numbers may come as numbers or as text from a form; all faults are reported at once."""
     raw = {
@@ -93,9 +96,12 @@ def validate_vitals(
                 f"{consciousness!r} is not an ACVPU level; use A, C, V, P or U",
             )
         )
+    if isinstance(spo2_scale, bool) or spo2_scale not in SPO2_SCALES:
+        errors.append(FieldError("spo2_scale", "the SpO2 scale is 1 or 2"))
     if errors:
         raise ValidationFailed(errors)
     assert level is not None and isinstance(supplemental_o2, bool)
+    assert isinstance(spo2_scale, int)
     return Vitals(
         heart_rate=int(values["heart_rate"]),
         systolic=int(values["systolic"]),
@@ -105,6 +111,7 @@ def validate_vitals(
         spo2=int(values["spo2"]),
         supplemental_o2=supplemental_o2,
         consciousness=level,
+        spo2_scale=spo2_scale,
     )
 
 
@@ -134,6 +141,54 @@ def _number(field: str, value: object) -> Decimal | FieldError:
     return number
 
 
+class VitalsReading(Protocol):
+    """A stored set of vital signs (a VitalSigns row, or the board's columns of one)."""
+
+    @property
+    def heart_rate(self) -> int: ...
+
+    @property
+    def systolic(self) -> int: ...
+
+    @property
+    def diastolic(self) -> int: ...
+
+    @property
+    def temperature_c(self) -> float: ...
+
+    @property
+    def resp_rate(self) -> int: ...
+
+    @property
+    def spo2(self) -> int: ...
+
+    @property
+    def supplemental_o2(self) -> bool: ...
+
+    @property
+    def consciousness(self) -> str: ...
+
+    @property
+    def spo2_scale(self) -> int: ...
+
+
+def reading_abnormal_fields(reading: VitalsReading) -> dict[str, str]:
+    """:func:`abnormal_fields` of a stored reading, on the SpO2 scale it was scored on."""
+    return abnormal_fields(
+        Vitals(
+            heart_rate=reading.heart_rate,
+            systolic=reading.systolic,
+            diastolic=reading.diastolic,
+            temperature_c=reading.temperature_c,
+            resp_rate=reading.resp_rate,
+            spo2=reading.spo2,
+            supplemental_o2=reading.supplemental_o2,
+            consciousness=reading.consciousness,
+            spo2_scale=reading.spo2_scale,
+        )
+    )
+
+
 def abnormal_fields(v: Vitals) -> dict[str, str]:
     """Fields with a non-zero NEWS2 score -> "high" or "low" (the side of NEWS2's 0-scoring band
     the value lies on); consciousness other than Alert -> "abnormal". Supplemental oxygen scores
@@ -144,7 +199,7 @@ def abnormal_fields(v: Vitals) -> dict[str, str]:
         "systolic": (SYSTOLIC_BANDS, v.systolic),
         "temperature_c": (TEMPERATURE_BANDS, v.temperature_c),
         "resp_rate": (RESP_RATE_BANDS, v.resp_rate),
-        "spo2": (SPO2_SCALE_1_BANDS, v.spo2),
+        "spo2": (spo2_bands(v.spo2_scale, v.supplemental_o2), v.spo2),
     }
     marks = {
         field: side

@@ -15,6 +15,7 @@ from models.admissions import admit, discharge
 from models.audit import Actor
 from models.charting import chart_dose, mark_in_error, record_assessment, record_vitals
 from models.db import transaction
+from models.flags import acknowledge_flag
 from models.tables import Flag, ScheduledDose, TaperPlan, TaperStep, Ward
 
 # A Tuesday in March, before the clocks change: Europe/London is on UTC.
@@ -194,14 +195,26 @@ class Ward7:
         assert report.errors == []
         return report
 
-    def flags(self, rule: str | None = None, *, unresolved: bool = True) -> list[Flag]:
+    def flags(
+        self, rule: str | None = None, *, unresolved: bool = True, status: str | None = None
+    ) -> list[Flag]:
+        """Flags (of ``rule``), oldest first: the unresolved ones (open, acknowledged or cleared),
+        every one, or those in ``status``."""
         with Session(self.engine) as session:
             query = select(Flag).order_by(col(Flag.id))
             if rule is not None:
                 query = query.where(Flag.rule == rule)
-            if unresolved:
+            if status is not None:
+                query = query.where(Flag.status == status)
+            elif unresolved:
                 query = query.where(Flag.status != "resolved")
             return list(session.exec(query).all())
+
+    def acknowledge(self, flag_id: int, at: datetime, note: str | None = None) -> Flag:
+        with transaction(self.engine) as session:
+            return acknowledge_flag(
+                session=session, actor=self.nurse, flag_id=flag_id, note=note, now=at
+            )
 
 
 @pytest.fixture

@@ -42,6 +42,10 @@ def test_scan_prints_what_it_raised_and_then_nothing(ward7: Ward7) -> None:
     assert first.returncode == 0, first.stderr
     [line] = [ln for ln in first.stdout.splitlines() if "missed_dose" in ln]
     assert line.startswith("raise") and "B7 PATIENTB7, Test" in line and "not charted" in line
-    assert first.stdout.splitlines()[-1] == "1 raised, 0 resolved, 0 updated"
+    assert first.stdout.splitlines()[-1] == (
+        "1 raised, 0 cleared (awaiting a person), 0 resolved, 0 updated"
+    )
     second = _scan(ward7)
-    assert second.returncode == 0 and second.stdout.strip() == "0 raised, 0 resolved, 0 updated"
+    assert second.returncode == 0 and second.stdout.strip() == (
+        "0 raised, 0 cleared (awaiting a person), 0 resolved, 0 updated"
+    )

@@ -58,16 +58,22 @@ def test_missed_dose_window_follows_the_ward_policy(ward7: Ward7) -> None:
     assert len(ward7.flags("missed_dose")) == 1
 
 
-def test_missed_dose_clears_when_charted_late(ward7: Ward7) -> None:
+def test_a_missed_dose_charted_late_is_cleared_and_ends_when_seen(ward7: Ward7) -> None:
     patient = ward7.admit()
     dose = ward7.dose(patient, T0)
     ward7.scan(T0 + 2 * H)
     ward7.chart(dose, "given", T0 + 2 * H + 5 * M)
     report = ward7.scan(T0 + 2 * H + 10 * M)
-    assert [c.action for c in report.changes if c.rule == "missed_dose"] == ["resolve"]
-    [flag] = ward7.flags("missed_dose", unresolved=False)
-    assert flag.status == "resolved" and flag.resolved_by is None
-    assert flag.resolve_note and "charted" in flag.resolve_note
+    assert [c.action for c in report.changes if c.rule == "missed_dose"] == ["clear"]
+    [flag] = ward7.flags("missed_dose")  # still unresolved: nobody has seen it
+    assert flag.status == "cleared" and flag.cleared_at == T0 + 2 * H + 10 * M
+    assert flag.cleared_note and "charted" in flag.cleared_note
+    assert ward7.scan(T0 + 3 * H).changes == []  # stays cleared, scan after scan
+    seen = ward7.acknowledge(flag.id or 0, T0 + 3 * H)
+    assert seen.status == "resolved" and seen.resolved_by == ward7.nurse.user_id
+    assert seen.acknowledged_by == ward7.nurse.user_id and seen.resolved_at == T0 + 3 * H
+    assert seen.resolve_note and seen.resolve_note.startswith("Seen after it cleared")
+    assert ward7.flags("missed_dose") == []
 
 
 def test_a_dose_charted_on_time_or_cancelled_is_not_missed(ward7: Ward7) -> None:
@@ -135,7 +141,8 @@ def test_a_refusal_marked_in_error_clears_its_flag(ward7: Ward7) -> None:
     assert len(ward7.flags("dose_skipped")) == 1
     ward7.in_error("dose", refused, T0 + 2 * H)
     ward7.scan(T0 + 2 * H)
-    assert ward7.flags("dose_skipped") == []
+    [flag] = ward7.flags("dose_skipped")
+    assert flag.status == "cleared" and "in error" in (flag.cleared_note or "")
     # ... and the dose, now uncharted, is missed.
     assert len(ward7.flags("missed_dose")) == 1
 
@@ -183,7 +190,7 @@ def test_charting_a_ciwa_b_clears_the_overdue_flag(ward7: Ward7) -> None:
     assert len(ward7.flags("assessment_overdue")) == 1
     ward7.ciwa(patient, T0 + 5 * H, 10)
     ward7.scan(T0 + 5 * H + M)
-    assert ward7.flags("assessment_overdue") == []
+    assert [f.status for f in ward7.flags("assessment_overdue")] == ["cleared"]
 
 
 def test_an_assessment_in_error_does_not_count(ward7: Ward7) -> None:
@@ -245,7 +252,7 @@ def test_worsening_into_severe_is_high_and_a_lower_score_clears_it(ward7: Ward7)
     assert flag.severity == "high"
     ward7.ciwa(patient, T0 + 4 * H, 30)
     ward7.scan(T0 + 4 * H + M)
-    assert ward7.flags("worsening") == []
+    assert [f.status for f in ward7.flags("worsening")] == ["cleared"]
 
 
 def test_a_high_score_entered_in_error_is_ignored(ward7: Ward7) -> None:
@@ -294,7 +301,7 @@ def test_one_high_score_after_a_step_is_not_yet_a_trend(ward7: Ward7) -> None:
     assert ward7.flags("step_not_tolerated") == []
 
 
-def test_a_hold_after_the_step_clears_the_flag(ward7: Ward7) -> None:
+def test_a_hold_after_the_step_leaves_the_flag_for_a_person(ward7: Ward7) -> None:
     patient = ward7.admit(at=T0 - timedelta(days=10))
     plan = ward7.plan(patient, [(date(2026, 3, 1), "baseline"), (date(2026, 3, 8), "cut")])
     _scores(ward7, patient, T0 - timedelta(days=5), [10, 10, 10, 10])
@@ -315,7 +322,9 @@ def test_a_hold_after_the_step_clears_the_flag(ward7: Ward7) -> None:
         )
         session.commit()
     ward7.scan(T0 + 2 * H)
-    assert ward7.flags("step_not_tolerated") == []
+    # The hold is not judged (it changes nothing the patient takes): the warning about the cut
+    # stays open until a person closes it.
+    assert [(f.id, f.status) for f in ward7.flags("step_not_tolerated")] == [(flag.id, "open")]
 
 
 # --- NEWS2 -----------------------------------------------------------------------------------
@@ -345,7 +354,9 @@ def test_news2_seven_escalates_the_open_flag_to_emergency(ward7: Ward7) -> None:
     assert "NEWS2 7" in escalated.message
     ward7.vitals(patient, T0 + 2 * H, NORMAL)
     ward7.scan(T0 + 2 * H + M)
-    assert ward7.flags("news2") == []
+    [cleared] = ward7.flags("news2")
+    assert cleared.id == flag.id and cleared.status == "cleared"
+    assert cleared.severity == "emergency"  # it keeps the worst it has shown
 
 
 def test_only_the_latest_valid_vitals_count(ward7: Ward7) -> None:
@@ -374,7 +385,8 @@ def test_vitals_overdue_after_the_interval_or_an_hour_when_urgent(ward7: Ward7) 
     assert {f.admission_id: f.severity for f in ward7.flags("vitals_overdue")}[calm] == "moderate"
     ward7.vitals(calm, T0 + 8 * H + 2 * M, NORMAL)
     ward7.scan(T0 + 8 * H + 3 * M)
-    assert {f.admission_id for f in ward7.flags("vitals_overdue")} == {urgent}
+    statuses = {f.admission_id: f.status for f in ward7.flags("vitals_overdue")}
+    assert statuses == {calm: "cleared", urgent: "open"}
 
 
 # --- everywhere ------------------------------------------------------------------------------

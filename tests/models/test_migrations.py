@@ -8,11 +8,9 @@ from datetime import timedelta
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
-from models.admissions import ensure_ward
-from models.db import transaction
 from models.migrate import current_revision, downgrade, schema_drift, upgrade
 from models.tables import metadata
-from tests.conftest import NOW, SYSTEM, admit_patient, make_staff
+from tests.conftest import NOW
 
 TOKENED = ("vital_signs", "withdrawal_assessment")  # the tables revision 0002 gives a token
 
@@ -47,13 +45,64 @@ def _has_token_column(engine: Engine, table: str) -> bool:
 
 
 def _admission_at_0001(engine: Engine) -> tuple[int, int]:
-    """An admission and its nurse, written at revision 0001 (tables 0002 leaves alone)."""
-    with transaction(engine) as session:
-        ward = ensure_ward(session=session, actor=SYSTEM, name="Test Ward", timezone="UTC")
-        staff = make_staff(session)
-        admission = admit_patient(session, staff=staff, ward=ward, now=NOW)
-    assert admission.id is not None and staff["nurse1"].user_id is not None
-    return admission.id, staff["nurse1"].user_id
+    """An admission and its nurse, written at revision 0001 in that revision's columns (the
+    models describe the newest schema, so no domain operation can write at 0001)."""
+    rows = {
+        "ward": {
+            "name": "Test Ward",
+            "timezone": "UTC",
+            "dose_window_min": 60,
+            "time_critical_window_min": 30,
+            "reassess_interval_min": 240,
+            "reassess_interval_moderate_min": 120,
+            "vitals_interval_min": 240,
+            "worsening_points": 10,
+            "worsening_hours": 24,
+            "step_margin_points": 5,
+            "step_window_days": 7,
+            "admin_times": "08:00,20:00",
+            "created_at": NOW,
+        },
+        "app_user": {
+            "username": "nurse1",
+            "display_name": "Nurse1",
+            "role": "nurse",
+            "password_hash": "x",
+            "active": True,
+            "failed_logins": 0,
+            "created_at": NOW,
+        },
+        "patient": {
+            "mrn": "TW100",
+            "family_name": "Roe",
+            "given_name": "Jan",
+            "birth_date": NOW.date(),
+            "sex": "female",
+            "created_at": NOW,
+        },
+    }
+    ids: dict[str, int] = {}
+    with engine.begin() as connection:
+        for table, values in rows.items():
+            columns = ", ".join(values)
+            params = ", ".join(f":{name}" for name in values)
+            ids[table] = connection.execute(
+                text(f"INSERT INTO {table} ({columns}) VALUES ({params}) RETURNING id"), values
+            ).scalar_one()
+        admission_id = connection.execute(
+            text(
+                "INSERT INTO admission (patient_id, ward_id, bed, admitted_at, attending_id, "
+                "substance_history, baseline_drug, baseline_daily_ug) VALUES (:patient, :ward, "
+                "'B1', :at, :user, '', 'clonazepam', 2000) RETURNING id"
+            ),
+            {
+                "patient": ids["patient"],
+                "ward": ids["ward"],
+                "user": ids["app_user"],
+                "at": NOW - timedelta(hours=1),
+            },
+        ).scalar_one()
+    return int(admission_id), ids["app_user"]
 
 
 def test_0002_adds_the_submission_tokens_keeping_readings_and_0001_takes_them_away(

@@ -1,0 +1,56 @@
+"""Review rule on taper plans: an admitted patient with no plan in force has no scheduled doses,
+so no dose rule can ever notice a gap; after the ward's grace period that is a flag itself."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from sqlalchemy import Executable, exists, select
+from sqlmodel import Session, col
+
+from jobs.rules.common import ADMITTED, NOW, Finding, before_now, fetch, when
+from models.tables import Admission, TaperPlan, Ward
+
+
+@lru_cache(maxsize=1)
+def _no_plan_query() -> Executable:
+    active = exists().where(
+        col(TaperPlan.admission_id) == col(Admission.id), col(TaperPlan.status) == "active"
+    )
+    return (
+        select(
+            col(Admission.id).label("admission_id"),
+            col(Admission.admitted_at).label("admitted_at"),
+            col(Ward.no_plan_grace_hours).label("grace_hours"),
+            col(Ward.timezone).label("timezone"),
+        )
+        .join(Ward, col(Ward.id) == col(Admission.ward_id))
+        .where(
+            ADMITTED,
+            col(Admission.admitted_at) < before_now(col(Ward.no_plan_grace_hours) * 60),
+            ~active,
+        )
+    )
+
+
+def no_plan_rule(session: Session, now: datetime) -> list[Finding]:
+    """Admitted longer than the ward's grace period (local policy, default 24 h) with no taper
+    plan in force: no dose is scheduled, so no missed dose can be noticed."""
+    findings = []
+    for row in fetch(session, _no_plan_query(), {NOW: now}):
+        due = row.admitted_at + timedelta(hours=row.grace_hours)
+        findings.append(
+            Finding(
+                admission_id=row.admission_id,
+                subject="admission",
+                severity="moderate",
+                message=(
+                    f"No taper plan since admission {when(row.admitted_at, row.timezone)}: no "
+                    f"dose is scheduled (flagged after {row.grace_hours} h)"
+                ),
+                subject_at=row.admitted_at,
+                evidence_at=due,
+            )
+        )
+    return findings

@@ -1,0 +1,253 @@
+"""Review rules on withdrawal scores: a CIWA-B overdue, a standing severe score, a worsening one.
+The definitions are models.clinical.observations and models.clinical.withdrawal; the SQL finds
+the patients they may apply to and reads the ward's policy in the same statement."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Executable, and_, case, func, null, or_, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from jobs.rules.common import (
+    NOW,
+    Finding,
+    band_level,
+    dialect_of,
+    fetch,
+    is_ciwa_b,
+    latest_readings,
+    materialized,
+    minutes_text,
+    valid,
+    wards_with_deadlines,
+    when,
+)
+from jobs.sql_time import shift_seconds
+from models.clinical.observations import SHORTER_REASSESSMENT_FROM, assessment_overdue
+from models.clinical.withdrawal import WORSENING_FROM, judge_worsening, standing_severity
+from models.tables import Ward, WithdrawalAssessment
+
+
+@lru_cache(maxsize=8)
+def _assessment_overdue_query(dialect: str) -> Executable:
+    readings = latest_readings(dialect, WithdrawalAssessment, ("taken_at", "band"), scale="CIWA-B")
+    wards = wards_with_deadlines(
+        due_before=col(Ward.reassess_interval_min),
+        due_before_moderate=col(Ward.reassess_interval_moderate_min),
+    )
+    shortened = band_level(readings.c.latest_band) >= SHORTER_REASSESSMENT_FROM.order
+    due_before = case((shortened, wards.c.due_before_moderate), else_=wards.c.due_before)
+    last_at = func.coalesce(readings.c.latest_taken_at, readings.c.admitted_at)
+    return (
+        select(
+            readings.c.admission_id,
+            readings.c.admitted_at,
+            readings.c.latest_taken_at.label("taken_at"),
+            readings.c.latest_band.label("band"),
+            wards.c.reassess_interval_min.label("routine"),
+            wards.c.reassess_interval_moderate_min.label("shortened"),
+            wards.c.timezone,
+        )
+        .select_from(wards)
+        .join(readings, readings.c.ward_id == wards.c.id)
+        .where(last_at < due_before)
+    )
+
+
+def assessment_overdue_rule(session: Session, now: datetime) -> list[Finding]:
+    """No valid CIWA-B within the ward's reassessment interval, counted from the last score or
+    from admission (models.clinical.observations: local policy after [S10][S56])."""
+    rows = fetch(session, _assessment_overdue_query(dialect_of(session)), {NOW: now})
+    findings = []
+    for row in rows:
+        overdue = assessment_overdue(
+            last_at=row.taken_at,
+            last_band=row.band,
+            admitted_at=row.admitted_at,
+            routine_min=row.routine,
+            shortened_min=row.shortened,
+            now=now,
+        )
+        if overdue is None:
+            continue
+        since = f"since {when(row.taken_at, row.timezone)}" if row.taken_at else "since admission"
+        findings.append(
+            Finding(
+                admission_id=row.admission_id,
+                subject="admission",
+                severity=overdue.severity,
+                message=(
+                    f"No CIWA-B {since}; due {when(overdue.due, row.timezone)} (every "
+                    f"{minutes_text(overdue.interval_min)}"
+                    + (" while moderate or worse)" if overdue.shortened else ")")
+                ),
+                subject_at=overdue.due,
+                evidence_at=overdue.evidence_at,
+            )
+        )
+    return findings
+
+
+# --- standing severity -------------------------------------------------------------------------
+
+_THRESHOLD = {"CIWA-B": "standing_ciwa_b_total", "CIWA-Ar": "standing_ciwa_ar_total"}
+
+
+@lru_cache(maxsize=8)
+def _standing_query(dialect: str, scale: str) -> Executable:
+    readings = latest_readings(
+        dialect, WithdrawalAssessment, ("taken_at", "charted_at", "total"), scale=scale
+    )
+    threshold = getattr(Ward, _THRESHOLD[scale])
+    return (
+        select(
+            readings.c.admission_id,
+            readings.c.latest_total.label("total"),
+            readings.c.latest_taken_at.label("taken_at"),
+            readings.c.latest_charted_at.label("charted_at"),
+            col(threshold).label("threshold"),
+            col(Ward.timezone).label("timezone"),
+        )
+        .join(Ward, col(Ward.id) == readings.c.ward_id)
+        .where(readings.c.latest_total >= col(threshold))
+    )
+
+
+def standing_severity_rule(session: Session, now: datetime) -> list[Finding]:
+    """While the latest CIWA-B (or CIWA-Ar, where charted) is at or above the ward's threshold,
+    a flag says so whatever the trend; very severe is the top severity
+    (models.clinical.withdrawal: bands [S4][S9], the threshold local policy)."""
+    dialect = dialect_of(session)
+    findings = []
+    for scale in _THRESHOLD:
+        for row in fetch(session, _standing_query(dialect, scale)):
+            standing = standing_severity(scale, row.total, row.threshold)
+            if standing is None:
+                continue
+            findings.append(
+                Finding(
+                    admission_id=row.admission_id,
+                    subject=scale,
+                    severity=standing.severity,
+                    message=(
+                        f"{scale} {row.total} ({standing.band.label.lower()}) at "
+                        f"{when(row.taken_at, row.timezone)}; flagged while at or above "
+                        f"{row.threshold}"
+                    ),
+                    subject_at=row.taken_at,
+                    evidence_at=row.charted_at,
+                )
+            )
+    return findings
+
+
+# --- worsening ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _worsening_query(dialect: str) -> Executable:
+    readings = latest_readings(
+        dialect, WithdrawalAssessment, ("taken_at", "charted_at", "total", "band"), scale="CIWA-B"
+    )
+    # The score before the latest, looked up only when the latest is high enough for a band
+    # rise to count: below that there is none to find.
+    before = aliased(WithdrawalAssessment, name="before_latest")
+    previous_band = (
+        select(col(before.band))
+        .where(
+            col(before.admission_id) == readings.c.admission_id,
+            is_ciwa_b(before),
+            valid(before.entered_in_error),
+        )
+        .order_by(col(before.taken_at).desc())
+        .limit(1)
+        .offset(1)
+        .correlate(readings)
+        .scalar_subquery()
+    )
+    # The window's lowest score, looked up only when the latest total reaches the ward's points:
+    # totals are never negative, so below that the rise cannot reach them.
+    earlier = aliased(WithdrawalAssessment, name="earlier")
+    window_low = (
+        select(func.min(col(earlier.total)))
+        .where(
+            col(earlier.admission_id) == readings.c.admission_id,
+            is_ciwa_b(earlier),
+            valid(earlier.entered_in_error),
+            col(earlier.taken_at) < readings.c.latest_taken_at,
+            col(earlier.taken_at)
+            >= shift_seconds(readings.c.latest_taken_at, -col(Ward.worsening_hours) * 3600),
+        )
+        .correlate(readings, Ward)
+        .scalar_subquery()
+    )
+    band_counts = band_level(readings.c.latest_band) >= WORSENING_FROM.order
+    scores = materialized(
+        select(
+            readings.c.admission_id,
+            readings.c.latest_total.label("total"),
+            readings.c.latest_band.label("band"),
+            readings.c.latest_taken_at.label("taken_at"),
+            readings.c.latest_charted_at.label("charted_at"),
+            case((band_counts, previous_band), else_=null()).label("previous_band"),
+            case(
+                (readings.c.latest_total >= col(Ward.worsening_points), window_low), else_=null()
+            ).label("window_low"),
+            col(Ward.timezone).label("timezone"),
+            col(Ward.worsening_hours).label("hours"),
+            col(Ward.worsening_points).label("points"),
+        )
+        .join(Ward, col(Ward.id) == readings.c.ward_id)
+        .where(readings.c.latest_taken_at.is_not(None)),
+        "latest_scores",
+    )
+    band_rise = band_level(scores.c.band) > band_level(scores.c.previous_band)
+    point_rise = scores.c.total - scores.c.window_low >= scores.c.points
+    return select(scores).where(
+        or_(and_(scores.c.previous_band.is_not(None), band_rise), point_rise)
+    )
+
+
+def worsening_rule(session: Session, now: datetime) -> list[Finding]:
+    """The latest CIWA-B rose into a higher band (moderate or worse) than the score before it,
+    or is at least ``worsening_points`` above the lowest score of the ``worsening_hours``
+    before it (models.clinical.withdrawal: local policy, defaults +10 points in 24 h)."""
+    rows = fetch(session, _worsening_query(dialect_of(session)))
+    findings = []
+    for row in rows:
+        worse = judge_worsening(
+            total=row.total,
+            band=row.band,
+            previous_band=row.previous_band,
+            window_low=row.window_low,
+            points=row.points,
+        )
+        if worse is None:
+            continue
+        reasons = []
+        if worse.band_rise:
+            reasons.append(f"up from {_band_words(row.previous_band)}")
+        if worse.point_rise:
+            reasons.append(f"+{row.total - row.window_low} points within {row.hours} h")
+        findings.append(
+            Finding(
+                admission_id=row.admission_id,
+                subject="admission",
+                severity=worse.severity,
+                message=(
+                    f"CIWA-B {row.total} ({_band_words(row.band)}) at "
+                    f"{when(row.taken_at, row.timezone)}, {' and '.join(reasons)}"
+                ),
+                subject_at=row.taken_at,
+                evidence_at=row.charted_at,
+            )
+        )
+    return findings
+
+
+def _band_words(band: Any) -> str:
+    return str(band).replace("_", " ")

@@ -1,0 +1,326 @@
+"""The step-tolerance rule: each admitted patient's latest taper step, judged by
+models.clinical.tolerance (the definition the plan panel, the rounds page and the MAR use).
+
+The SQL gathers each latest step's evidence (CIWA-B count and mean in the window before the step
+and after it, PRN doses in each) through the patients' indexes; the judgement is Python. The
+rule judges only the latest step: a flag on an earlier step (the next cut has begun since) is
+left for a person to close, so the next cut never silences the warning about the last one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    outerjoin,
+    select,
+    true,
+)
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.selectable import CTE
+from sqlmodel import Session, col
+
+from jobs.rules.common import (
+    ADMITTED,
+    Finding,
+    dialect_of,
+    fetch,
+    is_ciwa_b,
+    judged_clear,
+    materialized,
+    valid,
+    ward_dates,
+    ward_today,
+    ward_zones,
+)
+from jobs.sql_time import local_midnight_utc
+from models.clinical.tolerance import (
+    CHANGING_STEP_KINDS,
+    StepEvidence,
+    StepPolicy,
+    StepVerdict,
+    judge_step,
+)
+from models.tables import (
+    Admission,
+    DoseAdministration,
+    ScheduledDose,
+    TaperPlan,
+    TaperStep,
+    Ward,
+    WithdrawalAssessment,
+)
+
+_STEP_COLUMNS = (
+    "admission_id",
+    "start_date",
+    "start_at",
+    "margin",
+    "min_readings",
+    "prn_margin",
+    "window_days",
+)
+
+
+def _in_window(taken_at: Any, steps: Any, start: str, end: str) -> ColumnElement[bool]:
+    return and_(taken_at >= steps.c[start], taken_at < steps.c[end])
+
+
+def _evidence_pg(steps: CTE) -> Select[Any]:
+    """PostgreSQL: one LATERAL aggregate of the scores and one of the PRN doses per step."""
+    score = aliased(WithdrawalAssessment, name="score")
+    before = _in_window(col(score.taken_at), steps, "window_from", "start_at")
+    after = _in_window(col(score.taken_at), steps, "start_at", "window_to")
+    scores = (
+        select(
+            func.count(case((before, col(score.id)))).label("before_n"),
+            func.avg(case((before, col(score.total)))).label("before_mean"),
+            func.count(case((after, col(score.id)))).label("after_n"),
+            func.avg(case((after, col(score.total)))).label("after_mean"),
+            func.max(col(score.charted_at)).label("scores_charted_at"),
+        )
+        .where(
+            col(score.admission_id) == steps.c.admission_id,
+            is_ciwa_b(score),
+            valid(score.entered_in_error),
+            col(score.taken_at) >= steps.c.window_from,
+            col(score.taken_at) < steps.c.window_to,
+        )
+        .correlate(steps)
+        .lateral("window_scores")
+    )
+    prn = aliased(DoseAdministration, name="prn")
+    prn_before = _in_window(col(prn.administered_at), steps, "window_from", "start_at")
+    prn_after = _in_window(col(prn.administered_at), steps, "start_at", "window_to")
+    doses = (
+        select(
+            func.count(case((prn_before, col(prn.id)))).label("prn_before"),
+            func.count(case((prn_after, col(prn.id)))).label("prn_after"),
+            func.max(col(prn.charted_at)).label("prn_charted_at"),
+        )
+        .where(
+            col(prn.admission_id) == steps.c.admission_id,
+            col(prn.prn).is_(True),
+            valid(prn.entered_in_error),
+            col(prn.administered_at) >= steps.c.window_from,
+            col(prn.administered_at) < steps.c.window_to,
+        )
+        .correlate(steps)
+        .lateral("window_prn")
+    )
+    return select(
+        *(steps.c[name] for name in _STEP_COLUMNS),
+        scores.c.before_n,
+        scores.c.before_mean,
+        scores.c.after_n,
+        scores.c.after_mean,
+        doses.c.prn_before,
+        doses.c.prn_after,
+        func.greatest(scores.c.scores_charted_at, doses.c.prn_charted_at).label("evidence_at"),
+    ).select_from(outerjoin(outerjoin(steps, scores, true()), doses, true()))
+
+
+def _evidence_sqlite(steps: CTE) -> Select[Any]:
+    """SQLite (no LATERAL): a correlated aggregate per figure, each an index range scan."""
+    score = aliased(WithdrawalAssessment, name="score")
+    prn = aliased(DoseAdministration, name="prn")
+
+    def of_scores(value: Any, start: str, end: str) -> ColumnElement[Any]:
+        return (
+            select(value)
+            .where(
+                col(score.admission_id) == steps.c.admission_id,
+                is_ciwa_b(score),
+                valid(score.entered_in_error),
+                _in_window(col(score.taken_at), steps, start, end),
+            )
+            .correlate(steps)
+            .scalar_subquery()
+        )
+
+    def of_prn(value: Any, start: str, end: str) -> ColumnElement[Any]:
+        return (
+            select(value)
+            .where(
+                col(prn.admission_id) == steps.c.admission_id,
+                col(prn.prn).is_(True),
+                valid(prn.entered_in_error),
+                _in_window(col(prn.administered_at), steps, start, end),
+            )
+            .correlate(steps)
+            .scalar_subquery()
+        )
+
+    count, mean = func.count(col(score.id)), func.avg(col(score.total))
+    return select(
+        *(steps.c[name] for name in _STEP_COLUMNS),
+        of_scores(count, "window_from", "start_at").label("before_n"),
+        of_scores(mean, "window_from", "start_at").label("before_mean"),
+        of_scores(count, "start_at", "window_to").label("after_n"),
+        of_scores(mean, "start_at", "window_to").label("after_mean"),
+        of_prn(func.count(col(prn.id)), "window_from", "start_at").label("prn_before"),
+        of_prn(func.count(col(prn.id)), "start_at", "window_to").label("prn_after"),
+        _later(
+            of_scores(func.max(col(score.charted_at)), "window_from", "window_to"),
+            of_prn(func.max(col(prn.charted_at)), "window_from", "window_to"),
+        ).label("evidence_at"),
+    )
+
+
+def _later(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The later of two instants, either of which may be NULL (SQLite's two-argument max is
+    NULL if either is)."""
+    return func.max(func.coalesce(a, b), func.coalesce(b, a))
+
+
+def _takes_effect(start_date: Any, zone: Any) -> ColumnElement[Any]:
+    """models.clinical.tolerance.step_takes_effect in SQL: the start date's local midnight, or
+    for a step starting on the day of admission its first dose after admission."""
+    midnight = local_midnight_utc(start_date, literal(0), zone)
+    first_dose = (
+        select(func.min(col(ScheduledDose.scheduled_at)))
+        .where(
+            col(ScheduledDose.admission_id) == col(Admission.id),
+            col(ScheduledDose.cancelled_at).is_(None),
+            col(ScheduledDose.scheduled_at) >= col(Admission.admitted_at),
+        )
+        .correlate(Admission)
+        .scalar_subquery()
+    )
+    return case(
+        (
+            col(Admission.admitted_at) > midnight,
+            func.coalesce(first_dose, col(Admission.admitted_at)),
+        ),
+        else_=midnight,
+    )
+
+
+def _step_row(start_date: Any) -> list[ColumnElement[Any]]:
+    days, zone = col(Ward.step_window_days), col(Ward.timezone)
+    return [
+        col(Admission.id).label("admission_id"),
+        start_date.label("start_date"),
+        local_midnight_utc(start_date, -days, zone).label("window_from"),
+        _takes_effect(start_date, zone).label("start_at"),
+        local_midnight_utc(start_date, days, zone).label("window_to"),
+        col(Ward.step_margin_points).label("margin"),
+        col(Ward.step_min_readings).label("min_readings"),
+        col(Ward.step_prn_margin).label("prn_margin"),
+        days.label("window_days"),
+    ]
+
+
+@lru_cache(maxsize=8)
+def _step_query(dialect: str, zones: tuple[str, ...]) -> Executable:
+    today = ward_today(zones)
+    candidate, plan = aliased(TaperStep, name="candidate"), aliased(TaperPlan, name="plan")
+    latest_first = (
+        col(candidate.plan_id) == col(plan.id),
+        col(candidate.kind) != "baseline",
+        col(candidate.start_date) <= today,
+    )
+    latest_order = (col(candidate.start_date).desc(), col(candidate.step_index).desc())
+    admitted = (
+        select()
+        .select_from(Admission)
+        .join(Ward, col(Ward.id) == col(Admission.ward_id))
+        .join(plan, and_(col(plan.admission_id) == col(Admission.id), col(plan.status) == "active"))
+        .where(ADMITTED)
+    )
+    # Each admitted patient's latest step (looked up once per patient, through its plan's
+    # steps in order) and its windows in UTC, computed once per patient rather than per score.
+    if dialect == "postgresql":
+        latest = (
+            select(col(candidate.start_date).label("start_date"), col(candidate.kind).label("kind"))
+            .where(*latest_first)
+            .order_by(*latest_order)
+            .limit(1)
+            .correlate(plan, Ward)
+            .lateral("latest_step")
+        )
+        steps = materialized(
+            admitted.add_columns(*_step_row(latest.c.start_date))
+            .join(latest, true())
+            .where(latest.c.kind.in_(CHANGING_STEP_KINDS)),
+            "latest_steps",
+        )
+        return _evidence_pg(steps)
+    latest_step_id = (
+        select(col(candidate.id))
+        .where(*latest_first)
+        .order_by(*latest_order)
+        .limit(1)
+        .correlate(plan, Ward)
+        .scalar_subquery()
+    )
+    step = aliased(TaperStep, name="step")
+    steps = materialized(
+        admitted.add_columns(*_step_row(col(step.start_date)))
+        .join(step, col(step.id) == latest_step_id)
+        .where(col(step.kind).in_(CHANGING_STEP_KINDS)),
+        "latest_steps",
+    )
+    return _evidence_sqlite(steps)
+
+
+def step_not_tolerated_rule(session: Session, now: datetime) -> list[Finding]:
+    """Each admitted patient's latest taper step (a cut or a crossover stage), judged by
+    models.clinical.tolerance: not tolerated when the CIWA-B mean in the ward's window after it
+    exceeds the mean before by the margin, or PRN use rose by the PRN margin [S16][S22]:
+    suggest holding at rounds. Every latest step is reported as judged, so its flag clears when
+    the evidence does; flags of earlier steps stay until a person closes them."""
+    zones = ward_zones(session)
+    if not zones:
+        return []
+    rows = fetch(session, _step_query(dialect_of(session), zones), ward_dates(zones, now))
+    findings = []
+    for row in rows:
+        subject = f"step:{row.start_date.isoformat()}"
+        judgement = judge_step(
+            StepEvidence(
+                before_n=row.before_n,
+                before_mean=_mean(row.before_mean),
+                after_n=row.after_n,
+                after_mean=_mean(row.after_mean),
+                prn_before=row.prn_before,
+                prn_after=row.prn_after,
+            ),
+            StepPolicy(
+                window_days=row.window_days,
+                margin_points=row.margin,
+                min_readings=row.min_readings,
+                prn_margin=row.prn_margin,
+            ),
+        )
+        if judgement.verdict is not StepVerdict.NOT_TOLERATED:
+            findings.append(judged_clear(row.admission_id, subject, row.start_at))
+            continue
+        findings.append(
+            Finding(
+                admission_id=row.admission_id,
+                subject=subject,
+                severity=judgement.severity,
+                message=(
+                    f"Step of {row.start_date:%d %b} not tolerated: "
+                    f"{'; '.join(judgement.reasons)}: consider a hold"
+                ),
+                subject_at=row.start_at,
+                evidence_at=row.evidence_at or row.start_at,
+            )
+        )
+    return findings
+
+
+def _mean(value: Any) -> float | None:
+    """A mean comes as Decimal (PostgreSQL) or float (SQLite); None when there were no scores."""
+    return None if value is None else float(value)

@@ -1,0 +1,139 @@
+"""Review rules on vital signs: an urgent NEWS2 and vital signs overdue (models.clinical.news2
+and models.clinical.observations)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+
+from sqlalchemy import Executable, case, false, func, select
+from sqlmodel import Session, col
+
+from jobs.rules.common import (
+    NOW,
+    Finding,
+    dialect_of,
+    fetch,
+    latest_readings,
+    minutes_text,
+    news2_urgent,
+    urgent_obs_interval,
+    wards_with_deadlines,
+    when,
+)
+from models.clinical.news2 import News2Response, news2_response
+from models.clinical.observations import vitals_overdue
+from models.tables import VitalSigns, Ward
+
+_WHY = {
+    News2Response.HIGH: "emergency response",
+    News2Response.MEDIUM: "urgent review",
+    News2Response.LOW_SINGLE_3: "a single parameter scores 3: inform the team",
+}
+
+
+@lru_cache(maxsize=8)
+def _news2_query(dialect: str) -> Executable:
+    readings = latest_readings(
+        dialect, VitalSigns, ("taken_at", "charted_at", "news2_total", "news2_any_three")
+    )
+    return (
+        select(
+            readings.c.admission_id,
+            readings.c.latest_news2_total.label("news2_total"),
+            readings.c.latest_news2_any_three.label("any_three"),
+            readings.c.latest_taken_at.label("taken_at"),
+            readings.c.latest_charted_at.label("charted_at"),
+            col(Ward.timezone).label("timezone"),
+        )
+        .join(Ward, col(Ward.id) == readings.c.ward_id)
+        .where(news2_urgent(readings.c.latest_news2_total, readings.c.latest_news2_any_three))
+    )
+
+
+def news2_rule(session: Session, now: datetime) -> list[Finding]:
+    """The latest NEWS2: 5 or more, or any single parameter scoring 3, calls for urgent review
+    (high); 7 or more for an emergency response (emergency) [S35]."""
+    findings = []
+    for row in fetch(session, _news2_query(dialect_of(session))):
+        response = news2_response(row.news2_total, bool(row.any_three))
+        severity = response.flag_severity
+        if severity is None:
+            continue
+        why = _WHY[response]
+        findings.append(
+            Finding(
+                admission_id=row.admission_id,
+                subject="admission",
+                severity=severity,
+                message=f"NEWS2 {row.news2_total} at {when(row.taken_at, row.timezone)}: {why}",
+                subject_at=row.taken_at,
+                evidence_at=row.charted_at,
+            )
+        )
+    return findings
+
+
+@lru_cache(maxsize=8)
+def _vitals_overdue_query(dialect: str) -> Executable:
+    readings = latest_readings(dialect, VitalSigns, ("taken_at", "news2_total", "news2_any_three"))
+    wards = wards_with_deadlines(
+        due_before=col(Ward.vitals_interval_min),
+        due_before_urgent=urgent_obs_interval(col(Ward.vitals_interval_min)),
+    )
+    urgent = func.coalesce(
+        news2_urgent(readings.c.latest_news2_total, readings.c.latest_news2_any_three), false()
+    )
+    due_before = case((urgent, wards.c.due_before_urgent), else_=wards.c.due_before)
+    last_at = func.coalesce(readings.c.latest_taken_at, readings.c.admitted_at)
+    return (
+        select(
+            readings.c.admission_id,
+            readings.c.admitted_at,
+            readings.c.latest_taken_at.label("taken_at"),
+            readings.c.latest_news2_total.label("news2_total"),
+            readings.c.latest_news2_any_three.label("any_three"),
+            wards.c.vitals_interval_min.label("routine"),
+            wards.c.timezone,
+        )
+        .select_from(wards)
+        .join(readings, readings.c.ward_id == wards.c.id)
+        .where(last_at < due_before)
+    )
+
+
+def vitals_overdue_rule(session: Session, now: datetime) -> list[Finding]:
+    """No valid vital signs within the ward's interval, or within an hour while the last NEWS2
+    was urgent (obs at least hourly [S35]); models.clinical.observations.vitals_overdue."""
+    rows = fetch(session, _vitals_overdue_query(dialect_of(session)), {NOW: now})
+    findings = []
+    for row in rows:
+        overdue = vitals_overdue(
+            last_at=row.taken_at,
+            news2_total=row.news2_total,
+            any_single_three=bool(row.any_three),
+            admitted_at=row.admitted_at,
+            routine_min=row.routine,
+            now=now,
+        )
+        if overdue is None:
+            continue
+        since = f"since {when(row.taken_at, row.timezone)}" if row.taken_at else "since admission"
+        every = (
+            "hourly while NEWS2 is urgent"
+            if overdue.shortened
+            else f"every {minutes_text(overdue.interval_min)}"
+        )
+        findings.append(
+            Finding(
+                admission_id=row.admission_id,
+                subject="admission",
+                severity=overdue.severity,
+                message=(
+                    f"No vital signs {since}; due {when(overdue.due, row.timezone)} ({every})"
+                ),
+                subject_at=overdue.due,
+                evidence_at=overdue.evidence_at,
+            )
+        )
+    return findings
