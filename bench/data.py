@@ -14,6 +14,7 @@ import json
 import random
 import tempfile
 import uuid
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -199,6 +200,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "scheduled_at",
         "local_date",
         "local_time",
+        "doses_per_day",
     ),
     "dose_administration": (
         "id",
@@ -441,13 +443,24 @@ def _mar(
     uncharted_from = now - timedelta(hours=shape.uncharted_hours)
     while day <= last_day:
         step = step_on(steps, day)
+        per_day = Counter(d.drug for d in step.doses if d.ug > 0) if step is not None else Counter()
         for dose in step.doses if step is not None else ():
             at = datetime.combine(day, dose.time, tz).astimezone(UTC)
             if dose.ug <= 0 or at < admitted_at:
                 continue
             ids.slot += 1
             rows["scheduled_dose"].append(
-                (ids.slot, admission_id, plan_id, dose.drug, dose.ug, at, day, f"{dose.time:%H:%M}")
+                (
+                    ids.slot,
+                    admission_id,
+                    plan_id,
+                    dose.drug,
+                    dose.ug,
+                    at,
+                    day,
+                    f"{dose.time:%H:%M}",
+                    per_day[dose.drug],
+                )
             )
             if at > now - timedelta(minutes=30) or at >= uncharted_from:
                 continue

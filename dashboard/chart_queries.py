@@ -34,6 +34,15 @@ from models.clinical.dose_timing import AdministrationFact, DoseStatus, dose_sta
 from models.clinical.drugs import format_mg
 from models.clinical.news2 import MEDIUM_TOTAL
 from models.clinical.taper import PlannedStep, pace_warnings, step_on
+from models.clinical.tolerance import (
+    StepEvidence,
+    StepJudgement,
+    StepPolicy,
+    StepVerdict,
+    judge_step,
+    local_midnight,
+    step_takes_effect,
+)
 from models.flags import REVIEW_RULE_BY_NAME
 from models.plans import stored_steps
 from models.tables import (
@@ -49,6 +58,7 @@ from models.tables import (
     Ward,
     WithdrawalAssessment,
 )
+from models.ward_policy import slot_window_min, step_policy
 
 # Flags drawn on the chart: the newest this many (older ones are on the review queue).
 CHART_FLAG_LIMIT = 40
@@ -223,7 +233,7 @@ def _slot_entry(
     status = dose_status(
         scheduled_at=slot.scheduled_at,
         now=now,
-        window_min=ward.dose_window_min,
+        window_min=slot_window_min(ward, slot.doses_per_day),
         administration=fact,
     )
     reason = None
@@ -610,57 +620,83 @@ def _charted_since(
 
 @dataclass(frozen=True)
 class StepTolerance:
-    """CIWA-B before and after a step (``window_days`` each side), and what happened after it."""
+    """How a step was tolerated (models.clinical.tolerance, the review rule's definition): the
+    CIWA-B scores and PRN doses of the window before it and after it, the verdict, and what
+    else happened after it."""
 
     step_index: int
+    starts_at: datetime  # when the step took effect (its first dose, on the admission day)
     before_mean: float | None
     before_max: int | None
     after_mean: float | None
     after_max: int | None
-    abnormal_vitals: int  # NEWS2 >= 5 or a single 3 after the step [S35]
+    prn_before: int
+    prn_after: int
+    abnormal_vitals: int  # NEWS2 5 or more, or a single 3, after the step [S35]
     missed_doses: int  # scheduled doses not charted within the window after the step
-    rise: float | None  # after mean minus before mean
-    worse: bool  # rise >= the ward's margin (local policy)
+    judgement: StepJudgement
+
+    @property
+    def rise(self) -> float | None:
+        return self.judgement.rise
+
+    @property
+    def worse(self) -> bool:
+        return self.judgement.verdict is StepVerdict.NOT_TOLERATED
 
 
 def step_tolerance(
     steps: Sequence[PlannedStep],
     *,
     scores: Sequence[tuple[datetime, int]],
+    prn_at: Sequence[datetime],
     abnormal_at: Sequence[datetime],
     missed_at: Sequence[datetime],
-    window_days: int,
-    margin_points: int,
+    dose_times: Sequence[datetime],
+    admitted_at: datetime,
+    policy: StepPolicy,
     tz: ZoneInfo,
     now: datetime,
 ) -> dict[int, StepTolerance]:
-    """Per started step (not the baseline): the tolerance figures. Steps start at ward-local
-    midnight of their start date, as in the review rules."""
+    """Per started step (not the baseline): its evidence and verdict. A step takes effect at
+    ward-local midnight of its start date, or at its first dose after admission when it starts
+    on the day of admission (models.clinical.tolerance.step_takes_effect), as in the rule."""
     out: dict[int, StepTolerance] = {}
-    span = timedelta(days=window_days)
+    span = timedelta(days=policy.window_days)
+    after_admission = sorted(t for t in dose_times if t >= admitted_at)
     for step in steps:
         if step.kind == "baseline":
             continue
-        start = datetime.combine(step.start, time(0), tz)
+        midnight = local_midnight(step.start, tz)
+        start = step_takes_effect(
+            midnight, admitted_at, after_admission[0] if after_admission else None
+        )
         if start > now:
             continue
-        before = [t for at, t in scores if start - span <= at < start]
-        after = [t for at, t in scores if start <= at < start + span]
-        before_mean = sum(before) / len(before) if before else None
-        after_mean = sum(after) / len(after) if after else None
-        rise = None
-        if before_mean is not None and after_mean is not None:
-            rise = after_mean - before_mean
+        window_from = local_midnight(step.start - span, tz)
+        window_to = local_midnight(step.start + span, tz)
+        before = [t for at, t in scores if window_from <= at < start]
+        after = [t for at, t in scores if start <= at < window_to]
+        evidence = StepEvidence(
+            before_n=len(before),
+            before_mean=sum(before) / len(before) if before else None,
+            after_n=len(after),
+            after_mean=sum(after) / len(after) if after else None,
+            prn_before=sum(1 for at in prn_at if window_from <= at < start),
+            prn_after=sum(1 for at in prn_at if start <= at < window_to),
+        )
         out[step.index] = StepTolerance(
             step_index=step.index,
-            before_mean=before_mean,
+            starts_at=start,
+            before_mean=evidence.before_mean,
             before_max=max(before) if before else None,
-            after_mean=after_mean,
+            after_mean=evidence.after_mean,
             after_max=max(after) if after else None,
-            abnormal_vitals=sum(1 for at in abnormal_at if start <= at < start + span),
-            missed_doses=sum(1 for at in missed_at if start <= at < start + span),
-            rise=rise,
-            worse=rise is not None and rise >= margin_points,
+            prn_before=evidence.prn_before,
+            prn_after=evidence.prn_after,
+            abnormal_vitals=sum(1 for at in abnormal_at if start <= at < window_to),
+            missed_doses=sum(1 for at in missed_at if start <= at < window_to),
+            judgement=judge_step(evidence, policy),
         )
     return out
 
@@ -693,20 +729,20 @@ def plan_panel_data(session: Session, admission_id: int, *, now: datetime) -> Pl
         abnormal = [
             v.taken_at for v in vital_signs(session, admission_id, since=earliest) if is_abnormal(v)
         ]
-        missed = [
-            m.scheduled_at
-            for m in mar_entries(
-                session, admission_id, view.ward, now=end, since=earliest, until=end
-            )
-            if m.status == DoseStatus.MISSED.value and m.scheduled_at is not None
-        ]
+        entries = mar_entries(session, admission_id, view.ward, now=end, since=earliest)
         tolerance = step_tolerance(
             steps,
             scores=scores,
+            prn_at=[m.administered_at for m in entries if m.status == "prn" and m.administered_at],
             abnormal_at=abnormal,
-            missed_at=missed,
-            window_days=view.ward.step_window_days,
-            margin_points=view.ward.step_margin_points,
+            missed_at=[
+                m.scheduled_at
+                for m in entries
+                if m.status == DoseStatus.MISSED.value and m.scheduled_at is not None
+            ],
+            dose_times=[m.scheduled_at for m in entries if m.scheduled_at is not None],
+            admitted_at=view.admission.admitted_at,
+            policy=step_policy(view.ward),
             tz=view.tz,
             now=end,
         )
@@ -934,7 +970,7 @@ def _dose_counts(
         status = dose_status(
             scheduled_at=slot.scheduled_at,
             now=now,
-            window_min=ward.dose_window_min,
+            window_min=slot_window_min(ward, slot.doses_per_day),
             administration=fact,
         )
         if status in (DoseStatus.DUE, DoseStatus.LATE, DoseStatus.NOT_YET_DUE):

@@ -1,5 +1,6 @@
 """Read-side queries for review flags: the queue, the nav badge and the ward board. One SQL
-query per question; flags are unresolved ones (open or acknowledged) of admitted patients."""
+query per question; flags are unresolved ones (open, acknowledged, or cleared before anyone saw
+them) of admitted patients."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from sqlmodel import Session, col, select
 from dashboard.theme import FLAG_LEVEL
 from models.clinical.levels import FLAG_SEVERITIES
 from models.flags import REVIEW_RULE_BY_NAME
-from models.tables import Admission, Flag, Patient, User
+from models.tables import UNRESOLVED_FLAG_STATUSES, Admission, Flag, Patient, User
 
+# Flags nobody has seen yet: the queue's "to see", the nav badge.
+UNSEEN_FLAG_STATUSES = ("open", "cleared")
 # Severity rank, low 0 ... emergency 3 (FLAG_SEVERITIES is mildest first).
 SEVERITY_ORDER: dict[str, int] = {name: rank for rank, name in enumerate(FLAG_SEVERITIES)}
 
@@ -28,18 +31,21 @@ class QueueFlag:
     subject: str
     severity: str
     message: str
-    status: str  # open | acknowledged
+    status: str  # open | acknowledged | cleared
     raised_at: datetime
     updated_at: datetime
     subject_at: datetime | None
     acknowledged_by: str | None  # display name
     acknowledged_at: datetime | None
     acknowledge_note: str | None
+    cleared_at: datetime | None = None
+    cleared_note: str | None = None
 
     @property
     def level(self) -> int:
-        """The theme's severity level (0-4), shared with the board and the chart."""
-        return FLAG_LEVEL.get(self.severity, 0)
+        """The theme's severity level (0-4), shared with the board and the chart. A cleared
+        flag's condition is gone: it waits to be seen, at level 0 (its severity still named)."""
+        return 0 if self.status == "cleared" else FLAG_LEVEL.get(self.severity, 0)
 
     @property
     def rule_label(self) -> str:
@@ -65,6 +71,10 @@ class QueuePatient:
     def level(self) -> int:
         return max(f.level for f in self.flags)
 
+    @property
+    def worst_severity(self) -> int:
+        return max(SEVERITY_ORDER.get(f.severity, -1) for f in self.flags)
+
 
 def _unresolved_flags(
     session: Session,
@@ -84,7 +94,9 @@ def _unresolved_flags(
         .where(
             col(Admission.ward_id) == ward_id,
             col(Admission.discharged_at).is_(None),
-            col(Flag.status).in_(("open", "acknowledged") if include_acknowledged else ("open",)),
+            col(Flag.status).in_(
+                UNRESOLVED_FLAG_STATUSES if include_acknowledged else UNSEEN_FLAG_STATUSES
+            ),
         )
         .order_by(severity_rank.desc(), col(Flag.raised_at).desc(), col(Flag.id).desc())
     )
@@ -111,6 +123,8 @@ def _unresolved_flags(
                     acknowledged_by=ack_name,
                     acknowledged_at=flag.acknowledged_at,
                     acknowledge_note=flag.acknowledge_note,
+                    cleared_at=flag.cleared_at,
+                    cleared_note=flag.cleared_note,
                 ),
                 admission.bed,
                 f"{patient.family_name.upper()}, {patient.given_name}",
@@ -163,7 +177,7 @@ def review_queue(
 
 
 def open_flag_count(session: Session, ward_id: int) -> int:
-    """Flags waiting for someone (status open, not yet acknowledged): the nav badge."""
+    """Flags nobody has seen yet (open, or cleared before anyone looked): the nav badge."""
     count = session.exec(
         select(func.count())
         .select_from(Flag)
@@ -171,7 +185,7 @@ def open_flag_count(session: Session, ward_id: int) -> int:
         .where(
             col(Admission.ward_id) == ward_id,
             col(Admission.discharged_at).is_(None),
-            col(Flag.status) == "open",
+            col(Flag.status).in_(UNSEEN_FLAG_STATUSES),
         )
     ).one()
     return int(count)

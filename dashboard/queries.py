@@ -23,10 +23,13 @@ from sqlalchemy.sql.selectable import ScalarSelect
 from sqlmodel import Session, col, select
 
 from dashboard.theme import FLAG_LEVEL
+from models.clinical.dose_timing import DoseStatus, dose_status
 from models.clinical.drugs import diazepam_equivalent_mg
-from models.clinical.news2 import obs_interval_min
+from models.clinical.observations import assessment_interval_min, due_at, vitals_interval_min
+from models.clinical.tolerance import CHANGING_STEP_KINDS
 from models.db import read_one
 from models.tables import (
+    UNRESOLVED_FLAG_STATUSES,
     Admission,
     AuditEvent,
     DoseAdministration,
@@ -41,10 +44,7 @@ from models.tables import (
     WithdrawalAssessment,
 )
 from models.types import UTCDateTime
-
-# CIWA-B bands at or above which the ward's shorter reassessment interval applies
-# (Ward.reassess_interval_moderate_min, local policy).
-MODERATE_OR_WORSE = frozenset({"moderate", "severe", "very_severe"})
+from models.ward_policy import slot_window_min, widest_window_min
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,7 @@ class SlotDue:
     scheduled_at: datetime
     drug: str
     dose_ug: int
+    doses_per_day: int
 
 
 @dataclass(frozen=True)
@@ -209,46 +210,54 @@ def _uncharted(slot_id: Any) -> ColumnElement[bool]:
     )
 
 
-def _next_uncharted_statement() -> Select[Any]:
-    inner = _SLOT.alias("inner_slot")
-    first = (
-        sa_select(inner.c.admission_id, func.min(inner.c.scheduled_at).label("first_at"))
-        .where(
-            inner.c.admission_id.in_(_scope_ids("ward")),
-            inner.c.cancelled_at.is_(None),
-            inner.c.scheduled_at >= bindparam("since", type_=UTCDateTime),
-            _uncharted(inner.c.id),
-        )
-        .group_by(inner.c.admission_id)
-        .subquery("first_uncharted")
+_NEXT_UNCHARTED = (
+    sa_select(
+        _SLOT.c.admission_id,
+        _SLOT.c.scheduled_at,
+        _SLOT.c.drug,
+        _SLOT.c.dose_ug,
+        _SLOT.c.doses_per_day,
     )
-    return (
-        sa_select(_SLOT.c.admission_id, _SLOT.c.scheduled_at, _SLOT.c.drug, _SLOT.c.dose_ug)
-        .join(
-            first,
-            (first.c.admission_id == _SLOT.c.admission_id)
-            & (first.c.first_at == _SLOT.c.scheduled_at),
-        )
-        .where(_SLOT.c.cancelled_at.is_(None), _uncharted(_SLOT.c.id))
-        .order_by(_SLOT.c.admission_id, _SLOT.c.drug)
+    .where(
+        _SLOT.c.admission_id.in_(_scope_ids("ward")),
+        _SLOT.c.cancelled_at.is_(None),
+        _SLOT.c.scheduled_at >= bindparam("since", type_=UTCDateTime),
+        _SLOT.c.scheduled_at < bindparam("until", type_=UTCDateTime),
+        _uncharted(_SLOT.c.id),
     )
-
-
-_NEXT_UNCHARTED = _next_uncharted_statement()
+    .order_by(_SLOT.c.admission_id, _SLOT.c.scheduled_at, _SLOT.c.drug)
+)
+# How far ahead the board looks for a patient's next dose (doses are at least daily).
+NEXT_DOSE_AHEAD = timedelta(hours=36)
 
 
 def next_uncharted_doses(
-    session: Session, ward_id: int, since: datetime
+    session: Session, ward: Ward, now: datetime
 ) -> dict[int, tuple[SlotDue, ...]]:
-    """Each current admission's earliest live, uncharted MAR slots at or after ``since`` (one
+    """Each current admission's earliest live, uncharted MAR slots that are not yet missed (one
     query): a crossover has two drugs at the same time, so every slot at that instant is
-    returned. The earliest time is grouped once per admission (not re-computed for every
-    slot), and only slots from ``since`` on are read, through the (admission_id,
-    scheduled_at) index."""
-    rows = session.connection().execute(_NEXT_UNCHARTED, {"scope_id": ward_id, "since": since})
+    returned. A slot is missed once its own window (ISMP by frequency, the ward's widths) has
+    passed: those are the review queue's business, not "next". Only slots from the widest window
+    back to a day and a half ahead are read, through the (admission_id, scheduled_at) index."""
+    since = now - timedelta(minutes=widest_window_min(ward))
+    rows = session.connection().execute(
+        _NEXT_UNCHARTED,
+        {"scope_id": ward.id, "since": since, "until": now + NEXT_DOSE_AHEAD},
+    )
     out: dict[int, list[SlotDue]] = defaultdict(list)
-    for admission_id, scheduled_at, drug, dose_ug in rows:
-        out[admission_id].append(SlotDue(scheduled_at, drug, dose_ug))
+    for admission_id, scheduled_at, drug, dose_ug, per_day in rows:
+        first = out.get(admission_id)
+        if first and first[0].scheduled_at != scheduled_at:
+            continue  # a later time: only the earliest due time is the next dose
+        missed = dose_status(
+            scheduled_at=scheduled_at,
+            now=now,
+            window_min=slot_window_min(ward, per_day),
+            administration=None,
+        )
+        if missed is DoseStatus.MISSED:
+            continue
+        out[admission_id].append(SlotDue(scheduled_at, drug, dose_ug, per_day))
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -256,7 +265,13 @@ def next_uncharted_doses(
 class FlagSummary:
     open: int
     acknowledged: int
+    cleared: int  # cleared before anyone saw them: still to be seen
     level: int  # the theme level of the most severe open flag (0 if none)
+
+    @property
+    def unseen(self) -> int:
+        """Flags nobody has seen yet: open, or cleared before anyone looked."""
+        return self.open + self.cleared
 
 
 # The theme level of a flag's severity, in SQL (FLAG_LEVEL), for the board's aggregate.
@@ -265,12 +280,13 @@ _FLAG_SUMMARIES = (
     sa_select(
         _FLAG.c.admission_id,
         func.count().filter(_OPEN),
-        func.count().filter(~_OPEN),
+        func.count().filter(_FLAG.c.status == "acknowledged"),
+        func.count().filter(_FLAG.c.status == "cleared"),
         func.max(case(FLAG_LEVEL, value=_FLAG.c.severity, else_=0)).filter(_OPEN),
     )
     .where(
         _FLAG.c.admission_id.in_(_scope_ids("ward")),
-        _FLAG.c.status.in_(("open", "acknowledged")),
+        _FLAG.c.status.in_(UNRESOLVED_FLAG_STATUSES),
     )
     .group_by(_FLAG.c.admission_id)
 )
@@ -278,37 +294,39 @@ _FLAG_SUMMARIES = (
 
 def flag_summaries(session: Session, ward_id: int) -> dict[int, FlagSummary]:
     """Each current admission's unresolved review flags, counted in the database (the review
-    queue lists the same flags: open and acknowledged ones of admitted patients)."""
+    queue lists the same flags: open, acknowledged and cleared ones of admitted patients)."""
     rows = session.connection().execute(_FLAG_SUMMARIES, {"scope_id": ward_id})
     return {
-        admission_id: FlagSummary(open=opened, acknowledged=acked, level=level or 0)
-        for admission_id, opened, acked, level in rows
+        admission_id: FlagSummary(
+            open=opened, acknowledged=acked, cleared=cleared, level=level or 0
+        )
+        for admission_id, opened, acked, cleared, level in rows
     }
 
 
-NO_FLAGS = FlagSummary(open=0, acknowledged=0, level=0)
+NO_FLAGS = FlagSummary(open=0, acknowledged=0, cleared=0, level=0)
 
 
 def vitals_due(last: LatestVitals | None, admitted_at: datetime, ward: Ward) -> datetime:
-    """When the next set of vitals is due: the ward's routine interval after the last set, or
-    within the hour while its NEWS2 calls for urgent review [S35]; at once if none yet."""
-    if last is None:
-        return admitted_at
-    minutes = obs_interval_min(last.news2_total, last.news2_any_three, ward.vitals_interval_min)
-    return last.taken_at + timedelta(minutes=minutes)
+    """When the next set of vitals is due (models.clinical.observations): the ward's routine
+    interval after the last set, or within the hour while its NEWS2 is urgent [S35]."""
+    interval = vitals_interval_min(
+        last.news2_total if last else None,
+        bool(last and last.news2_any_three),
+        ward.vitals_interval_min,
+    )
+    return due_at(last.taken_at if last else None, admitted_at, interval)
 
 
 def assessment_due(last: Score | None, admitted_at: datetime, ward: Ward) -> datetime:
-    """When the next CIWA-B is due: the ward's interval after the last one, the shorter
-    interval when it was moderate or worse (local policy); at once if none yet."""
-    if last is None:
-        return admitted_at
-    minutes = (
-        ward.reassess_interval_moderate_min
-        if last.band in MODERATE_OR_WORSE
-        else ward.reassess_interval_min
+    """When the next CIWA-B is due (models.clinical.observations): the ward's interval after the
+    last one, the shorter one while it was moderate or worse (local policy)."""
+    interval = assessment_interval_min(
+        last.band if last else None,
+        ward.reassess_interval_min,
+        ward.reassess_interval_moderate_min,
     )
-    return last.taken_at + timedelta(minutes=minutes)
+    return due_at(last.taken_at if last else None, admitted_at, interval)
 
 
 def _latest_id(table: Any, offset: int) -> ScalarSelect[Any]:
@@ -374,17 +392,13 @@ _ADMITTED = (
 )
 
 
-def ward_board(
-    session: Session, ward: Ward, now: datetime, dose_since: datetime
-) -> list[BoardEntry]:
-    """Every admitted patient of ``ward`` with what the board shows; four queries in all.
-    ``dose_since``: uncharted doses before it are missed (the review queue's business), not
-    "next"."""
+def ward_board(session: Session, ward: Ward, now: datetime) -> list[BoardEntry]:
+    """Every admitted patient of ``ward`` with what the board shows; four queries in all."""
     assert ward.id is not None
     admitted = session.connection().execute(_ADMITTED, {"scope_id": ward.id}).all()
     today = now.astimezone(ZoneInfo(ward.timezone)).date()
     doses_today = todays_doses(session, "ward", ward.id, today)
-    next_doses = next_uncharted_doses(session, ward.id, dose_since)
+    next_doses = next_uncharted_doses(session, ward, now)
     flags = flag_summaries(session, ward.id)
     entries: list[BoardEntry] = []
     for row in admitted:
@@ -575,3 +589,40 @@ def user_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
         sa_select(col(User.id), col(User.display_name)).where(col(User.id).in_(wanted))
     ).all()
     return {user_id: name for user_id, name in rows if user_id is not None}
+
+
+@dataclass(frozen=True)
+class UntoleratedStep:
+    """A step whose step-not-tolerated flag is still unresolved, and the next cut after it."""
+
+    step_start: date
+    next_cut: date | None  # None: no later cut planned
+
+
+def untolerated_step(session: Session, admission_id: int) -> UntoleratedStep | None:
+    """The earliest step of the admission whose "step not tolerated" flag nobody has closed, and
+    the start of the next cut after it in the active plan: the MAR marks that cut's doses."""
+    subjects = session.exec(
+        select(Flag.subject).where(
+            col(Flag.admission_id) == admission_id,
+            col(Flag.rule) == "step_not_tolerated",
+            col(Flag.status).in_(UNRESOLVED_FLAG_STATUSES),
+        )
+    ).all()
+    dates = sorted(
+        date.fromisoformat(s.removeprefix("step:")) for s in subjects if s.startswith("step:")
+    )
+    if not dates:
+        return None
+    flagged = dates[0]
+    next_cut = session.exec(
+        select(func.min(TaperStep.start_date))
+        .join(TaperPlan, col(TaperPlan.id) == col(TaperStep.plan_id))
+        .where(
+            col(TaperPlan.admission_id) == admission_id,
+            col(TaperPlan.status) == "active",
+            col(TaperStep.start_date) > flagged,
+            col(TaperStep.kind).in_(CHANGING_STEP_KINDS),
+        )
+    ).first()
+    return UntoleratedStep(flagged, next_cut)

@@ -35,12 +35,12 @@ from jobs.rules import Finding
 from models.audit import SYSTEM
 from models.clinical.levels import FLAG_SEVERITIES
 from models.flags import DISCHARGED
-from models.tables import FLAG_STATUSES, Admission, AuditEvent, Flag
+from models.tables import UNRESOLVED_FLAG_STATUSES, Admission, AuditEvent, Flag
 
 SEVERITY_RANK: dict[str, int] = {name: rank for rank, name in enumerate(FLAG_SEVERITIES)}
 # "Not resolved" spelled as the statuses it leaves, so the (status, admission_id) index finds the
 # open flags directly instead of every admission being probed for them.
-UNRESOLVED = tuple(status for status in FLAG_STATUSES if status != "resolved")
+UNRESOLVED = UNRESOLVED_FLAG_STATUSES
 _BATCH = 500  # ids per IN list (SQLite's bound-parameter limit is far above)
 
 Key = tuple[int, str]

@@ -7,6 +7,7 @@ are cancelled (never deleted) and made anew, past and charted slots are never to
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -229,6 +230,8 @@ def ensure_mar(
     for i, step in enumerate(ordered):
         end = ordered[i + 1].start if i + 1 < len(ordered) else through + timedelta(days=1)
         day = max(step.start, since.astimezone(tz).date())
+        # How often each drug is due in this step: its dose window (ISMP by frequency [S37]).
+        per_day = Counter(dose.drug for dose in step.doses if dose.ug > 0)
         while day < end and day <= through:
             instants = scheduled_datetimes(day, [d.time for d in step.doses], tz)
             for dose, at in zip(step.doses, instants, strict=True):
@@ -243,6 +246,7 @@ def ensure_mar(
                         scheduled_at=at,
                         local_date=day,
                         local_time=dose.time.strftime("%H:%M"),
+                        doses_per_day=per_day[dose.drug],
                     )
                 )
                 live.add((dose.drug, at))

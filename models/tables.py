@@ -35,6 +35,7 @@ ADMIN_STATUSES = ("given", "held", "refused", "not_given")
 # seen it, it is "cleared" (still shown, still to be seen); it ends (resolved) only when a person
 # has seen it, or when its condition clears after they have.
 FLAG_STATUSES = ("open", "acknowledged", "cleared", "resolved")
+UNRESOLVED_FLAG_STATUSES = tuple(status for status in FLAG_STATUSES if status != "resolved")
 SCALES = ("CIWA-B", "CIWA-Ar")
 DECISIONS = ("advance", "hold", "back", "adjust", "continue")
 ACVPU = ("A", "C", "V", "P", "U")

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from models.audit import Actor, record_audit, snapshot
+from models.clinical.dose_timing import DoseWindows, dose_window_min
+from models.clinical.tolerance import StepPolicy
 from models.errors import FieldError, ValidationFailed
 from models.tables import Ward
 
@@ -278,3 +280,34 @@ def _cross_checks(merged: dict[str, int | bool], parsed: dict[str, int | bool]) 
             FieldError(name, "the window of a dose due several times a day must not be wider")
         )
     return errors
+
+
+def dose_windows(ward: Ward) -> DoseWindows:
+    """The ward's dose windows, as models.clinical.dose_timing reads them."""
+    return DoseWindows(
+        time_critical_min=ward.time_critical_window_min,
+        frequent_min=ward.dose_window_min,
+        daily_min=ward.daily_dose_window_min,
+        all_time_critical=ward.doses_time_critical,
+    )
+
+
+def slot_window_min(ward: Ward, doses_per_day: int) -> int:
+    """The window of a scheduled dose due ``doses_per_day`` times a day on this ward."""
+    return dose_window_min(doses_per_day, dose_windows(ward))
+
+
+def widest_window_min(ward: Ward) -> int:
+    """The widest of the ward's dose windows: no uncharted dose older than this is still due."""
+    windows = dose_windows(ward)
+    return max(windows.time_critical_min, windows.frequent_min, windows.daily_min)
+
+
+def step_policy(ward: Ward) -> StepPolicy:
+    """The ward's step-tolerance settings, as models.clinical.tolerance reads them."""
+    return StepPolicy(
+        window_days=ward.step_window_days,
+        margin_points=ward.step_margin_points,
+        min_readings=ward.step_min_readings,
+        prn_margin=ward.step_prn_margin,
+    )

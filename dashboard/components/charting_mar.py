@@ -24,16 +24,17 @@ from dashboard.components.charting_common import (
     parse_clock,
 )
 from dashboard.context import default_ward, engine, require_role
-from dashboard.queries import MarSlot
+from dashboard.queries import MarSlot, UntoleratedStep
 from dashboard.theme import LEVELS
 from models.audit import Actor
 from models.charting import CHARTING_ROLES, REASONS_BY_STATUS, chart_dose, chart_prn
-from models.clinical.dose_timing import AdministrationFact, DoseStatus, dose_status
+from models.clinical.dose_timing import AdministrationFact, DoseStatus, dose_status, window_opens
 from models.clinical.drugs import format_mg, mg_to_ug
 from models.db import read_session
 from models.errors import FieldError
 from models.tables import DoseAdministration, ScheduledDose, Ward
 from models.types import utcnow
+from models.ward_policy import slot_window_min
 
 # How each status reads and how loud it is (theme levels 0-4): overdue is red, missed deep red.
 STATUS_TEXT: dict[DoseStatus, str] = {
@@ -76,7 +77,7 @@ def slot_status(entry: MarSlot, now: datetime, ward: Ward) -> DoseStatus:
     return dose_status(
         scheduled_at=entry.slot.scheduled_at,
         now=now,
-        window_min=ward.dose_window_min,
+        window_min=slot_window_min(ward, entry.slot.doses_per_day),
         administration=fact,
     )
 
@@ -172,6 +173,7 @@ def mar_table(
     ward: Ward,
     now: datetime,
     can_chart: bool,
+    untolerated: UntoleratedStep | None = None,
 ) -> html.Div:
     tz = ZoneInfo(ward.timezone)
     if not slots:
@@ -182,11 +184,33 @@ def mar_table(
         )
     head = html.Tr([html.Th(h) for h in ("Due", "Dose", "Status", "Charted", "")])
     rows = [
-        _slot_row(entry, names, ward=ward, tz=tz, now=now, can_chart=can_chart) for entry in slots
+        _slot_row(
+            entry,
+            names,
+            ward=ward,
+            tz=tz,
+            now=now,
+            can_chart=can_chart,
+            warning=_untolerated_warning(entry, untolerated),
+        )
+        for entry in slots
     ]
     return html.Div(
         html.Table([html.Thead(head), html.Tbody(rows)], className="tw-table tw-mar"),
         className="tw-table-scroll",
+    )
+
+
+def _untolerated_warning(entry: MarSlot, untolerated: UntoleratedStep | None) -> str | None:
+    """At the doses of the next cut after a step the patient did not tolerate (its flag still
+    unresolved): say so where the nurse gives them."""
+    if untolerated is None or untolerated.next_cut is None:
+        return None
+    if entry.slot.local_date < untolerated.next_cut or entry.valid is not None:
+        return None
+    return (
+        f"⚠ The previous step ({untolerated.step_start:%d %b}) was not tolerated and its flag "
+        "is open: check with the physician before giving this reduced dose"
     )
 
 
@@ -198,10 +222,13 @@ def _slot_row(
     tz: ZoneInfo,
     now: datetime,
     can_chart: bool,
+    warning: str | None = None,
 ) -> html.Tr:
     slot = entry.slot
     status = slot_status(entry, now, ward)
     charted: list[Any] = []
+    if warning:
+        charted.append(html.Div(warning, className="tw-mar-warning", role="note"))
     for given in entry.administrations:
         text = describe_entry(given, names, tz, now)
         if given.entered_in_error:
@@ -501,7 +528,8 @@ def register_callbacks(app: Dash) -> None:
         tz = ZoneInfo(ward.timezone)
         due = format_local(slot.scheduled_at, tz, now)
         what = f"{slot.drug} {format_mg(slot.dose_ug)} mg due {due}"
-        early = slot.scheduled_at - timedelta(minutes=ward.dose_window_min) > now
+        opens = window_opens(slot.scheduled_at, slot_window_min(ward, slot.doses_per_day))
+        early = opens > now
         keep = [no_update] * 11
         if act == "given" and not early:
             outcome = chart_scheduled(
@@ -524,10 +552,8 @@ def register_callbacks(app: Dash) -> None:
             "not_given": "Dose not given",
         }[act]
         if act == "given":
-            window_opens = format_local(
-                slot.scheduled_at - timedelta(minutes=ward.dose_window_min), tz, now
-            )
-            what = f"{what}. Its window opens at {window_opens}: chart it as given now?"
+            opens_text = format_local(opens, tz, now)
+            what = f"{what}. Its window opens at {opens_text}: chart it as given now?"
         pending = PendingCharting(slot_id=slot_id, status=act, early=early)
         return (
             "",

@@ -23,6 +23,7 @@ from dashboard.context import current_actor, engine, require_role
 from models.clinical.drugs import DRUGS, EQUIVALENCE_TABLES, format_mg, mg_to_ug
 from models.clinical.recipes import PRESETS
 from models.clinical.taper import PlannedStep, step_on
+from models.clinical.tolerance import StepVerdict
 from models.db import (
     DATABASE_UNAVAILABLE,
     DATABASE_UNAVAILABLE_ERRORS,
@@ -166,9 +167,30 @@ def _top(value: int | None) -> str:
     return "–" if value is None else str(value)
 
 
+_VERDICT_CLASS = {
+    StepVerdict.NOT_TOLERATED: "tw-verdict tw-worse",
+    StepVerdict.TOLERATED: "tw-verdict tw-verdict-ok",
+}
+
+
+def _verdict_cell(tolerance: StepTolerance) -> Any:
+    judgement = tolerance.judgement
+    explain = {
+        StepVerdict.NO_BASELINE: "Too few CIWA-B before the step to compare with",
+        StepVerdict.TOO_EARLY: "Too few CIWA-B since the step yet",
+    }.get(judgement.verdict, "; ".join(judgement.reasons))
+    return dmc.TableTd(
+        html.Span(
+            judgement.verdict.label,
+            className=_VERDICT_CLASS.get(judgement.verdict, "tw-verdict tw-muted"),
+            title=explain or None,
+        )
+    )
+
+
 def _tolerance_cells(tolerance: StepTolerance | None, margin: int) -> list[Any]:
     if tolerance is None:
-        return [dmc.TableTd("–", className="tw-number") for _ in range(4)]
+        return [dmc.TableTd("–", className="tw-number") for _ in range(6)]
     rise = "" if tolerance.rise is None else f"{tolerance.rise:+.0f}"
     before = f"{_mean(tolerance.before_mean)} ({_top(tolerance.before_max)})"
     after = f"{_mean(tolerance.after_mean)} ({_top(tolerance.after_max)})"
@@ -186,6 +208,12 @@ def _tolerance_cells(tolerance: StepTolerance | None, margin: int) -> list[Any]:
             className="tw-number",
         ),
         dmc.TableTd(
+            f"{tolerance.prn_before} → {tolerance.prn_after}",
+            className="tw-number tw-worse"
+            if tolerance.prn_after > tolerance.prn_before
+            else "tw-number",
+        ),
+        dmc.TableTd(
             str(tolerance.abnormal_vitals),
             className="tw-number tw-worse" if tolerance.abnormal_vitals else "tw-number",
         ),
@@ -193,6 +221,7 @@ def _tolerance_cells(tolerance: StepTolerance | None, margin: int) -> list[Any]:
             str(tolerance.missed_doses),
             className="tw-number tw-worse" if tolerance.missed_doses else "tw-number",
         ),
+        _verdict_cell(tolerance),
     ]
 
 
@@ -229,6 +258,10 @@ def steps_table(
             ),
             dmc.TableTh("Change", className="tw-number"),
             dmc.TableTh(
+                html.Abbr("PRN", title=f"PRN doses in the {span} before the step → after it"),
+                className="tw-number",
+            ),
+            dmc.TableTh(
                 html.Abbr(
                     "Abn. vitals",
                     title="NEWS2 5 or more, or a single parameter scoring 3 (RCP 2017)",
@@ -236,6 +269,7 @@ def steps_table(
                 className="tw-number",
             ),
             dmc.TableTh("Missed", className="tw-number"),
+            dmc.TableTh("Verdict"),
         ]
     head += [dmc.TableTh("Pace")]
     rows = []
@@ -428,10 +462,12 @@ def panel_body(data: PlanPanelData, *, can_change: bool, prefix: str = "pp") -> 
             plan_header(plan, author, tz),
             pace_alert(list(data.warnings.values())),
             dmc.Text(
-                f"Step tolerance: CIWA-B in the {data.view.ward.step_window_days} days before "
-                f"and after each step; a rise of {data.view.ward.step_margin_points} or more "
-                "is marked ▲ (ward local policy; symptoms may take up to a week after a cut, "
-                "ASAM).",
+                f"Step tolerance: CIWA-B and PRN doses in the {data.view.ward.step_window_days} "
+                "days before and after each step; not tolerated when the CIWA-B mean rises by "
+                f"{data.view.ward.step_margin_points} or more (with "
+                f"{data.view.ward.step_min_readings} scores each side) or PRN doses rise by "
+                f"{data.view.ward.step_prn_margin} or more (ward local policy; symptoms may take "
+                "up to a week after a cut [S22]).",
                 size="sm",
                 c="dimmed",
             ),

@@ -23,9 +23,10 @@ from dashboard.components import charting_admit
 from dashboard.components.charting_common import format_local
 from dashboard.context import current_actor, default_ward, engine
 from dashboard.plain_json import plain
-from dashboard.queries import BoardEntry, data_version, ward_board
+from dashboard.queries import BoardEntry, FlagSummary, data_version, ward_board
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, LEVELS, news2_level
 from models.clinical.drugs import format_mg
+from models.clinical.observations import is_overdue
 from models.clinical.vitals import reading_abnormal_fields
 from models.db import read_session
 from models.tables import Ward
@@ -274,6 +275,7 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
         }
     if entry.next_doses:
         first = entry.next_doses[0]
+        # Past its time but inside its window (models.clinical.dose_timing): "late".
         overdue = first.scheduled_at < now
         drugs = " + ".join(f"{format_mg(d.dose_ug)} mg {d.drug}" for d in entry.next_doses)
         row |= {
@@ -291,9 +293,9 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
             "next_dose_overdue": False,
         }
     due = entry.next_assessment_due
-    assessment_overdue = due <= now
+    assessment_overdue = is_overdue(due, now)
     vitals_at = entry.next_vitals_due
-    vitals_overdue = vitals_at <= now
+    vitals_overdue = is_overdue(vitals_at, now)
     ciwa_due = _due_text("CIWA-B", due, tz, now)
     vitals_due_text = _due_text("Vitals", vitals_at, tz, now)
     row |= {
@@ -308,26 +310,36 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
         "due_overdue": assessment_overdue or vitals_overdue,
         "due_tooltip": f"{_due_detail('CIWA-B', due, tz, now)}; "
         f"{_due_detail('vitals', vitals_at, tz, now)}",
-        "flags": entry.flags.open,
-        "flags_sub": f"+{entry.flags.acknowledged} ack." if entry.flags.acknowledged else "",
+        # Flags nobody has seen: open ones, and those cleared before anyone looked.
+        "flags": entry.flags.unseen,
+        "flags_sub": _flags_sub(entry.flags),
         "flags_level": entry.flags.level,
     }
     level = max(ciwa_level, news_level, entry.flags.level)
     overdue_count = int(row["next_dose_overdue"]) + int(assessment_overdue) + int(vitals_overdue)
     row |= {
         "acuity_level": level,
-        # Sort value: the level first, then open flags, then what is overdue.
-        "acuity": level * 100 + min(entry.flags.open, 9) * 10 + overdue_count,
+        # Sort value: the level first, then unseen flags, then what is overdue.
+        "acuity": level * 100 + min(entry.flags.unseen, 9) * 10 + overdue_count,
         "acuity_text": LEVELS[level].label.capitalize(),
-        "acuity_sub": _acuity_sub(entry.flags.open, overdue_count),
+        "acuity_sub": _acuity_sub(entry.flags.unseen, overdue_count),
     }
     return row
+
+
+def _flags_sub(flags: FlagSummary) -> str:
+    parts = []
+    if flags.cleared:
+        parts.append(f"{flags.cleared} cleared")
+    if flags.acknowledged:
+        parts.append(f"+{flags.acknowledged} ack.")
+    return " · ".join(parts)
 
 
 def _due_text(what: str, at: datetime, tz: tzinfo, now: datetime) -> str:
     """A due line short enough for the board: "CIWA-B 22:06", "Vitals overdue"; a time more
     than a day ahead carries its day."""
-    if at <= now:
+    if is_overdue(at, now):
         return f"{what} overdue"
     local = at.astimezone(tz)
     when = f"{local:%H:%M}" if at - now < timedelta(days=1) else format_local(at, tz, now)
@@ -335,7 +347,7 @@ def _due_text(what: str, at: datetime, tz: tzinfo, now: datetime) -> str:
 
 
 def _due_detail(what: str, at: datetime, tz: tzinfo, now: datetime) -> str:
-    if at <= now:
+    if is_overdue(at, now):
         return f"{what} overdue {_overdue_for(int((now - at).total_seconds() // 60))}"
     return f"{what} due {format_local(at, tz, now)}"
 
@@ -375,9 +387,7 @@ class _Snapshot:
 
 def _compute_rows(session: Session, now: datetime) -> tuple[list[dict[str, Any]], Ward]:
     ward = default_ward(session)
-    entries = ward_board(
-        session, ward, now, dose_since=now - timedelta(minutes=ward.dose_window_min)
-    )
+    entries = ward_board(session, ward, now)
     rows = [board_row(entry, ward, now) for entry in entries]
     return sorted(rows, key=lambda r: (-r["acuity"], _bed_key(r["bed"]))), ward
 
@@ -432,7 +442,7 @@ def _summary(rows: list[dict[str, Any]], ward: Ward, now: datetime) -> list[Any]
     return [
         html.Span(f"{len(rows)} patients", className="tw-board-count"),
         html.Span(f"{overdue} with something overdue", className="tw-board-count"),
-        html.Span(f"{flagged} with open flags", className="tw-board-count"),
+        html.Span(f"{flagged} with flags to see", className="tw-board-count"),
         html.Span(f"Updated {now.astimezone(tz):%H:%M:%S}", className="tw-board-updated"),
     ]
 

@@ -33,6 +33,7 @@ from dashboard.queries import (
     prn_doses,
     recent_assessments,
     recent_vitals,
+    untolerated_step,
     user_names,
 )
 from models.charting import CHARTING_ROLES
@@ -289,6 +290,7 @@ def refresh_tables(admission_id: int, can_chart: bool, now: datetime) -> tuple[A
         assessments = recent_assessments(session, admission_id, now - charting_history.HISTORY_SPAN)
         start, end = charting_mar.mar_window(now, tz)
         slots = mar_slots(session, admission_id, start, end)
+        untolerated = untolerated_step(session, admission_id)
         prn = prn_doses(session, admission_id, start, end)
         doses = administrations_since(session, admission_id, now - charting_history.HISTORY_SPAN)
         people: set[int | None] = {v.charted_by for v in vitals}
@@ -304,7 +306,14 @@ def refresh_tables(admission_id: int, can_chart: bool, now: datetime) -> tuple[A
         banner(header, now),
         charting_vitals.vitals_table(recent_v, names, tz=tz, now=now, can_correct=can_chart),
         charting_ciwa.ciwa_table(recent_a, names, tz=tz, now=now, can_correct=can_chart),
-        charting_mar.mar_table(slots, names, ward=header.ward, now=now, can_chart=can_chart),
+        charting_mar.mar_table(
+            slots,
+            names,
+            ward=header.ward,
+            now=now,
+            can_chart=can_chart,
+            untolerated=untolerated,
+        ),
         charting_mar.prn_table(prn, names, tz=tz, now=now, can_chart=can_chart),
         charting_history.history_table(
             charting_history.history_entries(vitals, assessments, doses, names, tz=tz, now=now),

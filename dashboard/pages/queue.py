@@ -115,6 +115,11 @@ def summary_line(
 ) -> Any:
     parts = [
         html.Span(f"{counts.get('open', 0)} open", className="tw-queue-count"),
+        html.Span(
+            f"{counts.get('cleared', 0)} cleared, not yet seen",
+            className="tw-queue-count",
+            id="queue-count-cleared",
+        ),
         html.Span(f"{counts.get('acknowledged', 0)} acknowledged", className="tw-queue-count"),
     ]
     if scanned is None:
@@ -177,7 +182,10 @@ def patient_card(patient: QueuePatient, tz: tzinfo, now: datetime, can_act: bool
 def flag_line(flag: QueueFlag, tz: tzinfo, now: datetime, can_act: bool) -> html.Div:
     when = format_local(flag.subject_at or flag.raised_at, tz, now)
     state: list[Any] = []
-    if flag.status == "acknowledged":
+    if flag.status == "cleared":
+        at = format_local(flag.cleared_at, tz, now) if flag.cleared_at else ""
+        state = [f"Cleared {at}: {flag.cleared_note or 'the condition is gone'}. Not yet seen."]
+    elif flag.status == "acknowledged":
         who = flag.acknowledged_by or "someone"
         at = format_local(flag.acknowledged_at, tz, now) if flag.acknowledged_at else ""
         state = [f"Acknowledged by {who} {at}".strip()]
@@ -185,9 +193,12 @@ def flag_line(flag: QueueFlag, tz: tzinfo, now: datetime, can_act: bool) -> html
             state.append(f": {flag.acknowledge_note}")
     actions: list[Any] = []
     if can_act:
-        if flag.status == "open":
-            actions.append(_action_button(flag, "acknowledge"))
-        actions.append(_action_button(flag, "resolve"))
+        if flag.status == "cleared":
+            actions.append(_action_button(flag, "acknowledge", label="Mark seen"))
+        else:
+            if flag.status == "open":
+                actions.append(_action_button(flag, "acknowledge"))
+            actions.append(_action_button(flag, "resolve"))
     return html.Div(
         [
             level_chip(SEVERITY_LABEL.get(flag.severity, flag.severity), flag.level),
@@ -209,13 +220,14 @@ def flag_line(flag: QueueFlag, tz: tzinfo, now: datetime, can_act: bool) -> html
     )
 
 
-def _action_button(flag: QueueFlag, action: str) -> dmc.Button:
+def _action_button(flag: QueueFlag, action: str, label: str | None = None) -> dmc.Button:
+    text = label or ACTIONS[action]
     return dmc.Button(
-        ACTIONS[action],
+        text,
         id={"type": "queue-act", "flag": flag.id, "action": action},
         size="sm",
-        variant="filled" if action == "resolve" else "default",
-        **{"aria-label": f"{ACTIONS[action]}: {flag.message}"},
+        variant="filled" if action == "resolve" or label else "default",
+        **{"aria-label": f"{text}: {flag.message}"},
     )
 
 

@@ -53,10 +53,20 @@ SUGGESTIONS: dict[str, Suggestion] = {
         "Hold the taper: CIWA-B rose after the last step",
         "ASAM 2025: check for withdrawal after every cut; if significant, slow or pause [S16]",
     ),
+    "severe_withdrawal": Suggestion(
+        "hold",
+        "Consider holding: withdrawal is severe now",
+        "Bands [S4]; ASAM 2025: if withdrawal is significant, slow or pause [S16]",
+    ),
     "worsening": Suggestion(
         "hold",
         "Consider holding: the CIWA-B is rising",
         "Worsening rule thresholds: ward local policy",
+    ),
+    "prn_use": Suggestion(
+        "hold",
+        "Consider holding: PRN use is high, the taper may not be holding",
+        "PRN limits: ward local policy",
     ),
     "news2": Suggestion(
         None,
@@ -73,6 +83,11 @@ SUGGESTIONS: dict[str, Suggestion] = {
         "Doses were held or refused: review before cutting further",
         "Skipped doses worsen withdrawal [S23]",
     ),
+    "prn_reassessment": Suggestion(
+        None,
+        "A PRN dose has no score after it: reassess before deciding",
+        "Reassessment after PRN: ward local policy",
+    ),
     "assessment_overdue": Suggestion(
         None,
         "A CIWA-B is overdue: get a current score before deciding",
@@ -80,6 +95,9 @@ SUGGESTIONS: dict[str, Suggestion] = {
     ),
     "vitals_overdue": Suggestion(
         None, "Vital signs are overdue", "Observation interval: ward local policy / NEWS2 [S35]"
+    ),
+    "no_plan": Suggestion(
+        None, "No taper plan in force: write one", "Every admitted patient needs a plan"
     ),
 }
 SUGGESTION_ORDER = tuple(SUGGESTIONS)
@@ -189,6 +207,18 @@ def _doses_tile(summary: RoundsSummary) -> Any:
     )
 
 
+def not_tolerated_warning(summary: RoundsSummary) -> str | None:
+    """While a step-not-tolerated flag is unresolved, the next cut comes after a step the
+    patient did not tolerate: said wherever that cut is shown (models.clinical.tolerance)."""
+    flags = [f for f in summary.open_flags if f.rule == "step_not_tolerated"]
+    if not flags:
+        return None
+    when = ", ".join(
+        sorted(f"{f.subject.removeprefix('step:')}" for f in flags if f.subject.startswith("step:"))
+    )
+    return f"⚠ The step of {when} was not tolerated (flag open): review before the next cut"
+
+
 def _step_tile(summary: RoundsSummary, today: Any) -> Any:
     step = summary.current_step
     if summary.plan is None or step is None:
@@ -204,12 +234,25 @@ def _step_tile(summary: RoundsSummary, today: Any) -> Any:
         )
     else:
         after = "last step"
+    warning = not_tolerated_warning(summary)
     return _tile(
         "Taper step",
         [
             html.Span(f"Step {step.index}", className="tw-big"),
             dmc.Text(f"{doses}/day (DE {step.diazepam_eq_mg:g} mg), day {days_on}", size="sm"),
             dmc.Text(after, size="sm", c="dimmed"),
+            *(
+                [
+                    dmc.Text(
+                        warning,
+                        size="sm",
+                        className="tw-worse",
+                        id=f"rounds-not-tolerated-{summary.admission_id}",
+                    )
+                ]
+                if warning
+                else []
+            ),
         ],
     )
 
@@ -219,7 +262,11 @@ def _flags_tile(summary: RoundsSummary) -> Any:
         return _tile("Open flags", [dmc.Text("None", size="sm")])
     shown = summary.open_flags[:4]
     chips = [
-        level_chip(f"⚑ {flag_label(f.rule)}", FLAG_LEVEL.get(f.severity, 1), title=f.message)
+        level_chip(
+            f"⚑ {flag_label(f.rule)}" + (" (cleared)" if f.status == "cleared" else ""),
+            FLAG_LEVEL.get(f.severity, 1) if f.status != "cleared" else 0,
+            title=f.message,
+        )
         for f in shown
     ]
     more = len(summary.open_flags) - len(shown)

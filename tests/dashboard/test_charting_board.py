@@ -145,7 +145,7 @@ def _statements(engine: Engine, ward: Ward) -> int:
     try:
         now = datetime.now(UTC)
         with Session(engine) as session:
-            ward_board(session, ward, now, dose_since=now - timedelta(hours=1))
+            ward_board(session, ward, now)
     finally:
         event.remove(engine, "before_cursor_execute", counter)
     return count
