@@ -7,11 +7,16 @@ import pytest
 
 from models.clinical.dose_timing import (
     DEFAULT_WINDOW_MIN,
+    TIME_CRITICAL_ABOVE_PER_DAY,
     TIME_CRITICAL_WINDOW_MIN,
     AdministrationFact,
     DoseStatus,
+    DoseWindows,
     dose_status,
+    dose_window_min,
+    missed_after,
     scheduled_datetimes,
+    window_opens,
 )
 
 DUE = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
@@ -119,3 +124,30 @@ def test_nonexistent_and_repeated_local_times_use_fold_0() -> None:
 def test_order_and_duplicates_are_kept_one_instant_per_dose() -> None:
     times = [time(20), time(8), time(8)]
     assert [i.hour for i in scheduled_datetimes(date(2026, 1, 5), times, LONDON)] == [20, 8, 8]
+
+
+@pytest.mark.parametrize(
+    ("per_day", "expected"),
+    [(1, 120), (2, 60), (3, 60), (6, 60), (7, 30), (24, 30)],
+)
+def test_the_window_follows_how_often_the_dose_is_due(per_day: int, expected: int) -> None:
+    assert dose_window_min(per_day, DoseWindows()) == expected
+
+
+def test_the_wards_widths_and_time_critical_choice_are_used() -> None:
+    ward = DoseWindows(time_critical_min=20, frequent_min=45, daily_min=90)
+    assert [dose_window_min(n, ward) for n in (1, 2, 7)] == [90, 45, 20]
+    every = DoseWindows(time_critical_min=20, all_time_critical=True)
+    assert [dose_window_min(n, every) for n in (1, 2, 7)] == [20, 20, 20]
+
+
+def test_the_ismp_defaults() -> None:
+    defaults = DoseWindows()
+    assert (defaults.time_critical_min, defaults.frequent_min, defaults.daily_min) == (30, 60, 120)
+    assert TIME_CRITICAL_ABOVE_PER_DAY == 6
+
+
+def test_window_edges_as_instants() -> None:
+    at = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
+    assert window_opens(at, 60) == at - timedelta(hours=1)
+    assert missed_after(at, 60) == at + timedelta(hours=1)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from models.clinical.news2 import News2Response, Vitals, news2
+from models.clinical.news2 import News2Response, Vitals, news2, news2_response, obs_interval_min
 
 NORMAL = Vitals(
     heart_rate=70,
@@ -103,3 +103,66 @@ def test_maximum_total_is_20() -> None:
         consciousness="U",
     )
     assert news2(worst).total == 20
+
+
+# RCP 2017 chart 1, SpO2 scale 2 (prescribed target 88-92 %) [S34]: (SpO2, on oxygen, score).
+SCALE_2_EDGES = [
+    (83, False, 3), (84, False, 2), (85, False, 2), (86, False, 1), (87, False, 1),
+    (88, False, 0), (92, False, 0), (93, False, 0), (97, False, 0), (100, False, 0),
+    (83, True, 3), (84, True, 2), (85, True, 2), (86, True, 1), (87, True, 1),
+    (88, True, 0), (92, True, 0), (93, True, 1), (94, True, 1), (95, True, 2), (96, True, 2),
+    (97, True, 3), (100, True, 3),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("spo2", "oxygen", "score"), SCALE_2_EDGES)
+def test_spo2_scale_2_on_each_side_of_every_cut_off(spo2: int, oxygen: bool, score: int) -> None:
+    result = news2(replace(NORMAL, spo2=spo2, supplemental_o2=oxygen, spo2_scale=2))
+    assert result.parameter_scores["spo2"] == score
+    assert result.parameter_scores["supplemental_o2"] == (2 if oxygen else 0)
+
+
+def test_the_same_reading_scores_differently_on_each_scale() -> None:
+    air_88 = replace(NORMAL, spo2=88)
+    assert news2(air_88).total == 3 and news2(air_88).any_single_three
+    assert news2(replace(air_88, spo2_scale=2)).total == 0
+    oxygen_97 = replace(NORMAL, spo2=97, supplemental_o2=True)
+    assert news2(oxygen_97).total == 2  # scale 1: 0 for SpO2, 2 for oxygen
+    assert news2(replace(oxygen_97, spo2_scale=2)).total == 5
+
+
+def test_an_unknown_spo2_scale_fails_loudly() -> None:
+    with pytest.raises(ValueError, match="SpO2 scale"):
+        news2(replace(NORMAL, spo2_scale=3))
+
+
+@pytest.mark.parametrize(
+    ("total", "single_three", "level", "urgent", "flag"),
+    [
+        (0, False, 0, False, None),
+        (1, False, 1, False, None),
+        (4, False, 1, False, None),
+        (3, True, 2, True, "high"),
+        (4, True, 2, True, "high"),
+        (5, False, 3, True, "high"),
+        (6, True, 3, True, "high"),
+        (7, False, 4, True, "emergency"),
+        (20, True, 4, True, "emergency"),
+    ],
+)
+def test_response_levels_urgency_and_flags(
+    total: int, single_three: bool, level: int, urgent: bool, flag: str | None
+) -> None:
+    response = news2_response(total, single_three)
+    assert (response.level, response.urgent, response.flag_severity) == (level, urgent, flag)
+
+
+@pytest.mark.parametrize(
+    ("total", "single_three", "routine", "expected"),
+    [(0, False, 240, 240), (4, False, 240, 240), (3, True, 240, 60), (5, False, 240, 60),
+     (5, False, 30, 30), (7, False, 720, 60)],
+)  # fmt: skip
+def test_obs_interval_is_hourly_while_urgent(
+    total: int, single_three: bool, routine: int, expected: int
+) -> None:
+    assert obs_interval_min(total, single_three, routine) == expected

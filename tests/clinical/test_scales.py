@@ -10,6 +10,7 @@ from models.clinical.scales import (
     ScaleItem,
     ciwa_ar_band,
     ciwa_b_band,
+    own_anchors,
     score_ciwa_ar,
     score_ciwa_b,
 )
@@ -150,3 +151,26 @@ def test_score_ciwa_ar_totals_and_missing_items() -> None:
     with pytest.raises(ValidationFailed) as exc:
         score_ciwa_ar({1: 3})
     assert len(exc.value.errors) == 9
+
+
+def test_the_sleep_items_carry_anchors_where_higher_means_more_withdrawal() -> None:
+    sleep = {item.number: item for item in CIWA_B_ITEMS if item.number in (12, 14)}
+    assert "restful" in sleep[12].text and "enough sleep" in sleep[14].text
+    assert sleep[12].anchors[0] == "very restful" and sleep[12].anchors[4] == "not at all restful"
+    assert sleep[14].anchors[0] == "yes, enough" and sleep[14].anchors[4] == "not at all enough"
+    assert sleep[12].anchor_text == "0 very restful … 4 not at all restful"
+    own = [item.number for item in CIWA_B_ITEMS if own_anchors(item, CIWA_B_ITEMS)]
+    assert own == [12, 14]  # every other patient-rated item: "not at all" … "very much so"
+
+
+def test_a_well_rested_patient_scores_0_on_the_sleep_items() -> None:
+    # Rated by their anchors, restful sleep and enough of it are 0: a calm, well-slept patient
+    # scores 0 overall, not 8.
+    result = score_ciwa_b(all_b(0))
+    assert result.total == 0 and result.band is Band.NONE
+    assert CIWA_B_ITEMS[11].anchors[0] == "very restful"
+
+
+def test_items_without_anchors_have_no_anchor_text() -> None:
+    assert CIWA_B_ITEMS[19].anchor_text == ""
+    assert CIWA_AR_ITEMS[0].anchor_text == ""

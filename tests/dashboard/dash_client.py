@@ -121,9 +121,12 @@ def callback_body(
         return out
 
     outputs = entries(cb.outputs, with_values=False)
+    # A callback declared with a list or dict of outputs ("..a.b...c.d.." keys, even with one
+    # output) gets them as a list; a single Output, alone.
+    multiple = cb.output.startswith("..")
     return {
         "output": cb.output,
-        "outputs": outputs if len(outputs) > 1 else outputs[0],
+        "outputs": outputs if multiple else outputs[0],
         "inputs": entries(cb.inputs, with_values=True),
         "state": entries(cb.state, with_values=True),
         "changedPropIds": changed,

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import models
-from models.admissions import admit, discharge, ensure_ward
+from models.admissions import admit, discharge, ensure_ward, set_spo2_scale
 from models.audit import Actor
 from models.charting import (
     chart_dose,
@@ -79,6 +79,7 @@ DOMAIN_MATRIX: dict[str, frozenset[str]] = {
     "models.admissions:ensure_ward": ADMIN,
     "models.admissions:admit": ALL,
     "models.admissions:discharge": ALL,
+    "models.admissions:set_spo2_scale": PHYSICIAN,
     "models.charting:record_vitals": CHARTERS,
     "models.charting:record_assessment": CHARTERS,
     "models.charting:chart_dose": CHARTERS,
@@ -209,6 +210,12 @@ OPERATIONS: dict[str, tuple[Prepare, Perform]] = {
     "models.admissions:discharge": (
         lambda s: s.new_admission(),
         lambda se, a, s, adm: discharge(session=se, actor=a, admission_id=adm, at=s.now, now=s.now),
+    ),
+    "models.admissions:set_spo2_scale": (
+        lambda s: s.new_admission(),
+        lambda se, a, s, adm: set_spo2_scale(
+            session=se, actor=a, admission_id=adm, scale=2, reason="Target 88-92 % (COPD)"
+        ),
     ),
     "models.charting:record_vitals": (lambda s: None, _vitals),
     "models.charting:record_assessment": (
@@ -416,6 +423,12 @@ CALLBACKS: dict[str, tuple[Rule, ...]] = {
     "dashboard.components.charting_admit:register_discharge_callbacks.<locals>.confirm_discharge": (
         Rule(ALL, writes="audit_event"),
     ),
+    "dashboard.components.spo2_scale:register_callbacks.<locals>.toggle_scale_modal": (
+        Rule(PHYSICIAN),
+    ),
+    "dashboard.components.spo2_scale:register_callbacks.<locals>.confirm_scale": (
+        Rule(PHYSICIAN, writes="audit_event"),
+    ),
     # the patient page: charting
     "dashboard.pages.patient:register_callbacks.<locals>.refresh_patient": (Rule(ALL),),
     "dashboard.components.patient_overview:register_callbacks.<locals>._range": (Rule(ALL),),
@@ -600,6 +613,13 @@ def _valid_values(web: Web, function: str, trigger: str | None, role: str) -> di
             "admit-drug.value": "clonazepam",
             "admit-dose.value": 1,
             "admit-history.value": "",
+        }
+    if short == "confirm_scale":
+        return {
+            "spo2-scale-confirm.n_clicks": 1,
+            "spo2-scale-admission.data": stay.new_admission(),
+            "spo2-scale-choice.value": "2",
+            "spo2-scale-reason.value": "Hypercapnic COPD: target 88-92 %",
         }
     if short == "confirm_discharge":
         return {
