@@ -22,6 +22,7 @@ from models.admissions import admit
 from models.audit import Actor
 from models.charting import chart_dose, chart_prn, mark_in_error, record_assessment, record_vitals
 from models.clinical.taper import make_step
+from models.clinical.tolerance import StepPolicy, StepVerdict
 from models.db import transaction
 from models.plan_changes import NewPlan, PlanChange, apply_change, create_plan
 from models.rounds import sign_rounds_note
@@ -247,10 +248,12 @@ def test_step_tolerance_compares_the_days_before_and_after_each_step() -> None:
             (at(9, 9), 30),
             (at(15, 9), 40),  # more than 7 days after it
         ],
+        prn_at=[at(5, 9), at(9, 9), at(10, 9), at(14, 23), at(15, 0)],
         abnormal_at=[at(7, 9), at(9, 9), at(14, 9)],
         missed_at=[at(8, 20), at(1, 9)],
-        window_days=7,
-        margin_points=5,
+        dose_times=[at(d, h) for d in range(1, 21) for h in (8, 20)],
+        admitted_at=datetime(2026, 2, 20, 9, tzinfo=UTC),
+        policy=StepPolicy(window_days=7, margin_points=5, min_readings=2, prn_margin=2),
         tz=LONDON,
         now=at(12, 9),
     )
@@ -259,7 +262,10 @@ def test_step_tolerance_compares_the_days_before_and_after_each_step() -> None:
     assert (step.before_mean, step.before_max) == (10.0, 12)
     assert (step.after_mean, step.after_max) == (25.0, 30)
     assert (step.abnormal_vitals, step.missed_doses) == (2, 1)
+    assert (step.prn_before, step.prn_after) == (1, 3)  # 15 Mar 00:00 ends the 7-day window
     assert step.rise == 15.0 and step.worse
+    assert step.judgement.verdict is StepVerdict.NOT_TOLERATED and step.judgement.severity == "high"
+    assert step.starts_at == datetime(2026, 3, 8, tzinfo=UTC)  # midnight: admitted before it
 
 
 def test_plan_panel_marks_the_step_not_tolerated(

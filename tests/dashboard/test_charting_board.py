@@ -93,9 +93,10 @@ def test_vitals_fall_due_after_the_ward_interval_or_hourly_when_news2_is_urgent(
     admitted = at - timedelta(days=1)
 
     def vitals(total: int, any_three: bool = False) -> LatestVitals:
-        return LatestVitals(at, 80, 120, 80, 36.8, 16, 97, False, "A", total, any_three)
+        return LatestVitals(at, 80, 120, 80, 36.8, 16, 97, False, "A", total, any_three, 1)
 
-    assert vitals_due(None, admitted, ward) == admitted  # none yet: due since admission
+    # None yet: due one interval after admission, as the overdue rule reads it.
+    assert vitals_due(None, admitted, ward) == admitted + timedelta(hours=6)
     assert vitals_due(vitals(4), admitted, ward) == at + timedelta(hours=6)  # local policy
     assert vitals_due(vitals(5), admitted, ward) == at + timedelta(hours=1)  # [S35]
     assert vitals_due(vitals(3, any_three=True), admitted, ward) == at + timedelta(hours=1)

@@ -172,7 +172,18 @@ def test_ciwa_b_is_a_questionnaire_response_with_a_total_observation(
     (questionnaire,) = resources(bundle, "Questionnaire")
     questions = [item for group in questionnaire["item"] for item in group["item"]]
     assert [q["linkId"] for q in questions] == [str(n) for n in range(1, 21)]
-    assert [q["text"] for q in questions] == [item.text for item in CIWA_B_ITEMS]
+    texts = [q["text"] for q in questions]
+    # The sleep items carry their own anchors (higher is always more withdrawal).
+    assert (
+        texts[11]
+        == "How restful was your sleep last night? (0 very restful … 4 not at all restful)"
+    )
+    assert texts[13] == (
+        "Do you think you had enough sleep last night? (0 yes, enough … 4 not at all enough)"
+    )
+    assert [t for n, t in enumerate(texts) if n not in (11, 13)] == [
+        item.text for n, item in enumerate(CIWA_B_ITEMS) if n not in (11, 13)
+    ]
     assert [g["linkId"] for g in questionnaire["item"]] == ["patient-rated", "observer-rated"]
     assert len(questionnaire["item"][0]["item"]) == 17
     responses = resources(bundle, "QuestionnaireResponse")

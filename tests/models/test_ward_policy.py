@@ -86,7 +86,9 @@ def test_nurses_may_not_change_policy(engine: Engine, ward: Ward, staff: dict[st
 
 def test_every_policy_field_has_a_source_and_bounds_the_database_accepts() -> None:
     for field in POLICY_FIELDS:
-        assert field.source and field.low >= 1 and field.high > field.low, field.name
+        lowest = 0 if field.choices is not None else 1  # a yes/no setting is 0 or 1
+        assert field.source and field.low >= lowest and field.high > field.low, field.name
+        assert field.choices is None or (field.low, field.high) == (0, 1), field.name
         assert hasattr(Ward, field.name)
 
 
