@@ -411,8 +411,7 @@ SOURCES: dict[str, Source] = {
             "Units of each vital sign",
             "https://build.fhir.org/ig/Virtually-Healthcare/HL7-FHIR-Implementation-Guide/"
             "QuestionnaireResponse-questionnaireresponse-vital-signs.html",
-            "UCUM units as used in practice: /min (some guides write {beats}/min), mm[Hg], "
-            "Cel, %.",
+            "UCUM units as used in practice: /min (some guides write {beats}/min), mm[Hg], Cel, %.",
         ),
         Source(
             "S47",
@@ -514,8 +513,7 @@ SOURCES: dict[str, Source] = {
             "Alprazolam dosage guide: maximum dose and adjustments",
             None,
             "Dosage and strengths",
-            "https://dublinauto.net/article/alprazolam-dosage-guide-max-dose-adjustments-"
-            "drugs-com",
+            "https://dublinauto.net/article/alprazolam-dosage-guide-max-dose-adjustments-drugs-com",
             "Alprazolam label maxima (10 mg/day for panic disorder, immediate release; 4 mg/day "
             "for anxiety) and tablets (0.25, 0.5, 1, 2 mg).",
             link_note="a copy of a drug-reference page on an unrelated site",
