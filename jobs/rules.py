@@ -526,7 +526,7 @@ def _worsening_query(dialect: str) -> Executable:
 def worsening_rule(session: Session, now: datetime) -> list[Finding]:
     """The latest CIWA-B rose into a higher band (moderate or worse) than the score before it,
     or is at least ``worsening_points`` above the lowest score of the ``worsening_hours``
-    before it. No published delta rule exists (CLINICAL.md section 6): local policy, the ward's
+    before it. No published delta rule was found: local policy, the ward's
     parameters (defaults +10 points in 24 h). Severe or very severe: high."""
     rows = _rows(session, _worsening_query(_dialect(session)))
     findings = []

@@ -458,7 +458,7 @@ def _assessment(row: WithdrawalAssessment, ctx: _Context) -> list[tuple[str, dic
         "identifier": _identifier(f"{key}/total"),
         "status": "entered-in-error" if row.entered_in_error else "final",
         "category": [codes.concept(codes.OBSERVATION_CATEGORY, "survey", "Survey")],
-        # No LOINC code for the CIWA-B total (CLINICAL.md section 5): a local code.
+        # No LOINC code was found for the CIWA-B total: a local code (models.fhir_codes).
         "code": {"coding": [codes.coding(codes.LOCAL_OBSERVATION, code, display)], "text": display},
         **ctx.subject(),
         "effectiveDateTime": _instant(row.taken_at),

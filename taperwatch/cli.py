@@ -1,4 +1,4 @@
-"""The ``taperwatch`` command (see DESIGN.md "Commands")."""
+"""The ``taperwatch`` command (docs/commands.md describes each one)."""
 
 from __future__ import annotations
 

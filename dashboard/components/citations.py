@@ -34,11 +34,12 @@ def cite_link(source_id: str, *, new_tab: bool = True) -> html.A:
     if source is None:
         raise KeyError(f"[{source_id}] is cited but is not in models.clinical.sources")
     line = source_line(source)
+    tip = f"{line} What we take from it: {source.takeaway}"
     attrs: dict[str, Any] = {
         "href": source_href(source_id),
-        "title": line,
+        "title": tip,
         "className": "tw-cite" + (" tw-cite-caution" if source.caution else ""),
-        "data-citation": line,
+        "data-citation": tip,
         "aria-label": f"Source {line}" + (" Opens in a new tab." if new_tab else ""),
     }
     if new_tab:
@@ -52,6 +53,15 @@ def cited(text: str, *, new_tab: bool = True) -> list[Any]:
     return [
         cite_link(part, new_tab=new_tab) if i % 2 else part for i, part in enumerate(parts) if part
     ]
+
+
+def source_marks(text: str) -> list[Any]:
+    """Compact, where space is short (the review queue): the tags of ``text`` as links, and
+    "Local policy" when it says so; the full basis is on the Sources page."""
+    marks: list[Any] = [cite_link(source_id) for source_id in cited_ids(text)]
+    if "local policy" in text.lower():
+        marks.append(" Local policy" if marks else "Local policy")
+    return marks
 
 
 def sources_footnote(texts: Iterable[str]) -> html.Section | None:

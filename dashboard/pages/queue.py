@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from dashboard.components.charting_common import Refusal, attempt, format_local, level_chip
-from dashboard.components.citations import cited
+from dashboard.components.citations import source_marks
 from dashboard.context import current_actor, default_ward, engine, require_role
 from dashboard.flag_queries import (
     QueueFlag,
@@ -192,7 +192,10 @@ def flag_line(flag: QueueFlag, tz: tzinfo, now: datetime, can_act: bool) -> html
         [
             level_chip(SEVERITY_LABEL.get(flag.severity, flag.severity), flag.level),
             html.Span(
-                [flag.rule_label, html.Span(cited(flag.rule_source), className="tw-queue-source")],
+                [
+                    flag.rule_label,
+                    html.Span(source_marks(flag.rule_source), className="tw-queue-source"),
+                ],
                 className="tw-queue-rule",
             ),
             html.Div(

@@ -78,7 +78,7 @@ def source_entry(source: Source, uses: tuple[SourceUse, ...]) -> html.Article:
         ],
         id=source.id,
         tabIndex=-1,
-        className="tw-source",
+        className="tw-source-entry",
     )
 
 
@@ -132,7 +132,7 @@ def layout(**_: Any) -> html.Div:
                 ],
                 id=LOCAL_POLICIES_ID,
                 tabIndex=-1,
-                className="tw-source tw-sources-local",
+                className="tw-source-entry tw-sources-local",
             ),
             dcc.Store(id="sources-target"),
         ],
