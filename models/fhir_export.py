@@ -32,6 +32,7 @@ from models import fhir_codes as codes
 from models.charting import REASONS_BY_STATUS
 from models.clinical.drugs import format_mg
 from models.clinical.scales import CIWA_AR_ITEMS, CIWA_B_ITEMS, ScaleItem
+from models.clinical.sources import with_references
 from models.clinical.taper import PlannedStep
 from models.errors import FieldError
 from models.plans import stored_steps
@@ -415,7 +416,7 @@ def _questionnaire(scale: str) -> dict[str, Any]:
         "title": SCALE_TITLES[scale],
         "status": "active",
         "subjectType": ["Patient"],
-        "description": SCALE_SOURCES[scale],
+        "description": with_references(SCALE_SOURCES[scale]),
         "item": groups,
     }
 

@@ -87,6 +87,18 @@ def split_citations(text: str) -> list[str]:
     return SOURCE_TAG.split(text)
 
 
+def with_references(text: str) -> str:
+    """``text`` followed by the full reference of each source it cites, for text that leaves
+    Taperwatch (a FHIR export), where a tag alone could not be looked up."""
+    references = []
+    for source_id in cited_ids(text):
+        source = SOURCES[source_id]
+        caution = f" ({source.caution.value})" if source.caution else ""
+        address = f" {source.url}" if source.url else ""
+        references.append(f"[{source_id}] {source.citation}{caution}{address}")
+    return f"{text} References: {'; '.join(references)}." if references else text
+
+
 _ASAM_TAPER = (
     "American Society of Addiction Medicine (ASAM) and co-authoring societies",
     "Joint Clinical Practice Guideline on Benzodiazepine Tapering",

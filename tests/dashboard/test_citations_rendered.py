@@ -128,7 +128,7 @@ def test_pages_cite_where_their_numbers_come_from(rendered: Rendered) -> None:
     assert {"S16", "S22", "S23", "S41"} <= by_page["nurse /queue"]
     assert {"S16", "S23"} <= by_page["physician /rounds"]
     assert {"S16", "S23"} <= by_page["physician /rounds/print"]
-    patient = set().union(*(ids for p, ids in by_page.items() if p.startswith("physician /patient")))
+    patient = set().union(*(i for p, i in by_page.items() if p.startswith("physician /patient")))
     assert {"S1", "S3", "S4", "S16", "S17", "S22"} <= patient
 
 

@@ -175,6 +175,9 @@ def test_ciwa_b_is_a_questionnaire_response_with_a_total_observation(
     assert [q["text"] for q in questions] == [item.text for item in CIWA_B_ITEMS]
     assert [g["linkId"] for g in questionnaire["item"]] == ["patient-rated", "observer-rated"]
     assert len(questionnaire["item"][0]["item"]) == 17
+    # The scale's sources travel with it, in full: an EHR cannot look up a tag.
+    assert "[S1] Busto U, Sykora K, Sellers EM. A clinical scale" in questionnaire["description"]
+    assert "https://pubmed.ncbi.nlm.nih.gov/2574193" in questionnaire["description"]
     responses = resources(bundle, "QuestionnaireResponse")
     assert [r["status"] for r in responses] == ["completed", "entered-in-error"]
     assert {r["questionnaire"] for r in responses} == {questionnaire["url"]}
