@@ -1,5 +1,5 @@
-"""``python -m bench`` (``make bench``): every target of issue 9 on SQLite and PostgreSQL, one
-table on stdout and bench/results.json.
+"""``python -m bench`` (``make bench``): every benchmark target (T1-T6, listed in the README) on
+SQLite and PostgreSQL, one table on stdout and bench/results.json.
 
     python -m bench                      # everything, both backends
     python -m bench --backends sqlite --targets T2,T3 --quick

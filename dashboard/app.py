@@ -27,6 +27,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "dashboard.pages.admin",
     "dashboard.pages.rounds",
     "dashboard.pages.paper_rounds",
+    "dashboard.pages.sources",
 )
 
 

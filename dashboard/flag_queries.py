@@ -54,7 +54,7 @@ class QueueFlag:
 
     @property
     def rule_source(self) -> str:
-        """Where the rule comes from (CLINICAL.md source ids), or that it is local policy."""
+        """Where the rule comes from ([Sn] tags), or that it is local policy."""
         rule = REVIEW_RULE_BY_NAME.get(self.rule)
         return rule.source if rule is not None else ""
 

@@ -10,6 +10,7 @@ from dash import dcc, html
 from flask_login import current_user
 from sqlmodel import Session
 
+from dashboard.components.citations import SOURCES_PATH
 from dashboard.context import default_ward, engine
 from dashboard.theme import MANTINE_THEME
 
@@ -86,9 +87,13 @@ def shell_layout() -> dmc.MantineProvider:
             wrap="nowrap",
         )
     )
+    footer = html.Footer(
+        dcc.Link("Clinical sources and local policies", href=SOURCES_PATH, id="footer-sources"),
+        className="tw-footer tw-no-print",
+    )
     return dmc.MantineProvider(
         dmc.AppShell(
-            [header, dmc.AppShellMain(dash.page_container, className="tw-main")],
+            [header, dmc.AppShellMain([dash.page_container, footer], className="tw-main")],
             header={"height": 56},
             padding="md",
         ),

@@ -24,6 +24,7 @@ from models.audit import Actor, insert_audited, insert_values_audited, record_au
 from models.clinical.drugs import get_drug
 from models.clinical.news2 import news2
 from models.clinical.scales import score_ciwa_ar, score_ciwa_b
+from models.clinical.sources import ClinicalNumber
 from models.clinical.vitals import validate_vitals
 from models.errors import ConflictError, FieldError
 from models.storable import new_row_values, stored_row
@@ -38,7 +39,8 @@ from models.tables import (
 )
 
 CHARTING_ROLES = ("nurse", "physician")
-# How far back an observation may be charted (issue: "editable back to 24 h"); local policy.
+# How far back an observation may be charted (a day: a late entry after a busy shift); local
+# policy.
 BACKDATE_LIMIT = timedelta(hours=24)
 # Clock skew tolerated between a ward PC and the server before a time counts as "future".
 FUTURE_TOLERANCE = timedelta(minutes=2)
@@ -492,3 +494,22 @@ def mark_in_error(
         after=snapshot(row),
     )
     return row
+
+
+# --- sources (models.clinical.sources) ------------------------------------------------------
+
+CLINICAL_NUMBERS: tuple[ClinicalNumber, ...] = (
+    ClinicalNumber(
+        "A dose held, refused or not given needs a reason",
+        "one of the ward's reasons for "
+        + ", ".join(status.replace("_", " ") for status in REASONS_BY_STATUS)
+        + "; 'other' needs a comment",
+        ("S42", "S48"),
+    ),
+    ClinicalNumber(
+        "How far back an observation may be charted",
+        f"{BACKDATE_LIMIT.total_seconds() / 3600:g} h",
+        (),
+        "Local policy: a late entry after a busy shift, not a rewrite of yesterday.",
+    ),
+)

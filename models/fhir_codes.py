@@ -1,6 +1,6 @@
 """The code systems, codes and units Taperwatch speaks in FHIR, each once, with its source.
 
-Standard codes come from CLINICAL.md section 5 and its sources [Sn]: LOINC and UCUM for vital
+Standard codes come from the sources in models.clinical.sources: LOINC and UCUM for vital
 signs [S43][S44][S45][S46], RxNorm and ATC for the drugs (kept with the drugs themselves in
 models.clinical.drugs [S52][S53]), MedicationAdministration statuses [S47] and reasons [S48].
 What no standard code covers (CIWA-B has no LOINC code; ACVPU, supplemental oxygen, the
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.clinical.drugs import get_drug
+from models.clinical.sources import ClinicalNumber
 
 # --- external code systems -------------------------------------------------------------------
 LOINC = "http://loinc.org"
@@ -40,6 +41,7 @@ REASON_NOT_GIVEN_CODES: dict[str, tuple[str, str]] = {"off_ward": ("b", "Away")}
 # extension-flag-priority; value set flag-priority).
 FLAG_PRIORITY_EXTENSION = "http://hl7.org/fhir/StructureDefinition/flag-priority"
 FLAG_PRIORITY = "http://hl7.org/fhir/flag-priority-code"
+# Keyed by the flag severities: FHIR DetectedIssue's low, moderate, high [S51], and emergency.
 FLAG_PRIORITY_CODES: dict[str, tuple[str, str]] = {
     "low": ("PL", "Low priority"),
     "moderate": ("PM", "Medium priority"),
@@ -156,8 +158,8 @@ VITALS_PANEL_PROFILE = "http://hl7.org/fhir/StructureDefinition/vitalspanel"
 PULSE_OXIMETRY_DISPLAY = "Oxygen saturation in Arterial blood by Pulse oximetry"
 
 # --- withdrawal scales -------------------------------------------------------------------------
-# No LOINC code exists for CIWA-B (CLINICAL.md section 5), and the CIWA-Ar total code 72109-3 is
-# UNVERIFIED there: both totals use local codes, each scale a local Questionnaire.
+# No LOINC code was found for CIWA-B, and the CIWA-Ar total code 72109-3 seen in one code base
+# could not be verified: both totals use local codes, each scale a local Questionnaire.
 SCALE_TOTAL_CODES: dict[str, tuple[str, str]] = {
     "CIWA-B": ("ciwa-b-total", "CIWA-B total score"),
     "CIWA-Ar": ("ciwa-ar-total", "CIWA-Ar total score"),
@@ -198,3 +200,50 @@ def mg_quantity(ug: int) -> dict[str, Any]:
     """A dose in mg (UCUM "mg"); exact, since doses are whole micrograms."""
     value: float | int = ug // 1000 if ug % 1000 == 0 else ug / 1000
     return {"value": value, **MG}
+
+
+# --- sources (models.clinical.sources) ---------------------------------------------------------
+
+CLINICAL_NUMBERS: tuple[ClinicalNumber, ...] = (
+    ClinicalNumber(
+        "LOINC codes of vital signs",
+        f"panel {VITALS_PANEL}, blood pressure panel {BP_PANEL}, "
+        + ", ".join(f"{v.display.lower()} {v.loinc}" for v in VITAL_CODES.values()),
+        ("S43",),
+    ),
+    ClinicalNumber(
+        "Pulse oximetry",
+        f"{SPO2} with {PULSE_OXIMETRY} beside it, in %",
+        ("S43", "S44", "S45"),
+    ),
+    ClinicalNumber(
+        "UCUM units of vital signs",
+        ", ".join(f"{v.display.lower()} {v.ucum}" for v in VITAL_CODES.values()),
+        ("S44", "S46"),
+    ),
+    ClinicalNumber(
+        "ACVPU levels", ", ".join(f"{k} {v.lower()}" for k, v in ACVPU_LABELS.items()), ("S34",)
+    ),
+    ClinicalNumber(
+        "A charted dose in FHIR",
+        "given: MedicationAdministration completed; held, refused or not given: not-done with "
+        "a statusReason",
+        ("S47", "S48"),
+    ),
+    ClinicalNumber(
+        "Reasons a dose was not given, in FHIR's code system",
+        ", ".join(
+            f"{ward.replace('_', ' ')} as {code} ({text})"
+            for ward, (code, text) in REASON_NOT_GIVEN_CODES.items()
+        )
+        + "; every reason also in the ward's own code system",
+        ("S48",),
+    ),
+    ClinicalNumber(
+        "Flag severities",
+        ", ".join(FLAG_PRIORITY_CODES),
+        ("S51", "S35"),
+        "FHIR DetectedIssue's three, and emergency for a NEWS2 emergency response.",
+    ),
+    ClinicalNumber("Drug codes in exports", "RxNorm and ATC, from the drug list", ("S52", "S53")),
+)

@@ -32,6 +32,7 @@ from models import fhir_codes as codes
 from models.charting import REASONS_BY_STATUS
 from models.clinical.drugs import format_mg
 from models.clinical.scales import CIWA_AR_ITEMS, CIWA_B_ITEMS, ScaleItem, own_anchors
+from models.clinical.sources import with_references
 from models.clinical.taper import PlannedStep
 from models.errors import FieldError
 from models.plans import stored_steps
@@ -419,7 +420,7 @@ def _questionnaire(scale: str) -> dict[str, Any]:
         "title": SCALE_TITLES[scale],
         "status": "active",
         "subjectType": ["Patient"],
-        "description": SCALE_SOURCES[scale],
+        "description": with_references(SCALE_SOURCES[scale]),
         "item": groups,
     }
 
@@ -462,7 +463,7 @@ def _assessment(row: WithdrawalAssessment, ctx: _Context) -> list[tuple[str, dic
         "identifier": _identifier(f"{key}/total"),
         "status": "entered-in-error" if row.entered_in_error else "final",
         "category": [codes.concept(codes.OBSERVATION_CATEGORY, "survey", "Survey")],
-        # No LOINC code for the CIWA-B total (CLINICAL.md section 5): a local code.
+        # No LOINC code was found for the CIWA-B total: a local code (models.fhir_codes).
         "code": {"coding": [codes.coding(codes.LOCAL_OBSERVATION, code, display)], "text": display},
         **ctx.subject(),
         "effectiveDateTime": _instant(row.taken_at),

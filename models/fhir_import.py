@@ -12,7 +12,7 @@ Taperwatch patient, admission and vital signs.
 - Reading sets: HR, RR, temperature, BP and SpO2 usually come as separate Observations; those
   at the same effective time form one VitalSigns row. Taperwatch stores complete NEWS2 sets
   only, so a set missing any reading is refused, naming what is missing. Supplemental oxygen
-  and ACVPU have no code in CLINICAL.md (Taperwatch exports them with local codes); a set
+  and ACVPU have no sourced standard code (Taperwatch exports them with local codes); a set
   without them is refused too, unless the caller passes ``assume_alert_on_air`` (then: room
   air, Alert, and the import says how many sets it assumed this for).
 - Other resources (MedicationRequest, QuestionnaireResponse...) and Observations that are not

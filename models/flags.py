@@ -31,7 +31,7 @@ class ReviewRule:
 
     name: str  # stored in Flag.rule
     label: str
-    source: str  # CLINICAL.md source ids, or "Local policy"
+    source: str  # [Sn] tags (models.clinical.sources), or "Local policy" and its model
     cleared: str  # recorded on its flag when the condition no longer holds
     # False for a rule that judges only some subjects on each scan (the step rule judges each
     # patient's latest step): its other flags are left as they are, never cleared for absence.
@@ -66,7 +66,7 @@ REVIEW_RULES: tuple[ReviewRule, ...] = (
     ReviewRule(
         "worsening",
         "Worsening score",
-        "Local policy (no published rule, CLINICAL.md §6)",
+        "Local policy: no published rule for a rise in N hours was found",
         "The latest CIWA-B is no longer rising",
     ),
     ReviewRule(

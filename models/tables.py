@@ -67,7 +67,7 @@ class Ward(SQLModel, table=True):
     reassess_interval_min: int = 240
     reassess_interval_moderate_min: int = 120
     vitals_interval_min: int = 240  # NEWS2 1-4: obs at least 4-6 hourly [S35]; local policy
-    # Worsening rule: no published delta rule exists (CLINICAL.md section 6): local policy.
+    # Worsening rule: no published delta rule was found: local policy.
     worsening_points: int = 10
     worsening_hours: int = 24
     # Step tolerance: CIWA-B mean after a cut vs before it; symptoms may take up to a week [S22].

@@ -24,7 +24,7 @@ class PolicyField:
     unit: str
     low: int
     high: int
-    source: str  # CLINICAL.md source ids, or LOCAL_POLICY with what it is modelled on
+    source: str  # [Sn] tags (models.clinical.sources), or LOCAL_POLICY and what it is modelled on
     # A yes/no setting (stored as a bool): the label of "no" (0) and of "yes" (1).
     choices: tuple[str, str] | None = None
 
@@ -97,7 +97,7 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
         "points",
         1,
         80,
-        f"{LOCAL_POLICY}: no published rise-in-N-hours rule exists (CLINICAL.md §6)",
+        f"{LOCAL_POLICY}: no published rule for a rise in N hours was found",
     ),
     PolicyField(
         "worsening_hours",
@@ -105,7 +105,7 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
         "hours",
         1,
         168,
-        f"{LOCAL_POLICY} (CLINICAL.md §6)",
+        f"{LOCAL_POLICY}: no published rule for a rise in N hours was found",
     ),
     PolicyField(
         "step_margin_points",

@@ -1,4 +1,5 @@
-"""The ``taperwatch`` command (see DESIGN.md "Commands")."""
+"""Taperwatch: inpatient benzodiazepine taper monitoring. docs/commands.md describes each
+command."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from taperwatch import backup_cmd, fhir_cmd, taper_cmd
+from taperwatch import backup_cmd, fhir_cmd, sources_cmd, taper_cmd
 
 if TYPE_CHECKING:
     from models.audit import Actor
@@ -207,6 +208,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
 
     taper_cmd.register(sub)
     handlers["taper"] = taper_cmd.run
+    sources_cmd.register(sub)
+    handlers["sources"] = sources_cmd.run
 
     from jobs import commands as jobs_commands  # `jobs` and `scan`
 

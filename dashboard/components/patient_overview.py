@@ -1,8 +1,8 @@
 """The patient overview: taper and symptoms on one time axis, and the taper plan panel.
 
-Owned by the rounds work (issue 5); the patient page (dashboard/pages/patient.py) shows
-``overview()`` in its first tab and calls ``register_callbacks(app)`` once. The rounds page
-shows ``chart_block()`` too and also calls ``register_callbacks``; a second call is a no-op.
+The patient page (dashboard/pages/patient.py) shows ``overview()`` in its first tab and calls
+``register_callbacks(app)`` once. The rounds page shows ``chart_block()`` too and also calls
+``register_callbacks``; a second call is a no-op.
 
 The chart is drawn once; a 30-second interval then appends what was charted since as a Dash
 Patch (extending the traces), and redraws only when something other than an append happened

@@ -19,6 +19,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from sqlmodel import Session
 
 from dashboard.chart_queries import PlanPanelData, StepTolerance, plan_panel_data
+from dashboard.components.citations import cited
 from dashboard.context import current_actor, engine, require_role
 from models.clinical.drugs import DRUGS, EQUIVALENCE_TABLES, format_mg, mg_to_ug
 from models.clinical.recipes import PRESETS
@@ -44,7 +45,7 @@ from models.plan_changes import (
     preview_change,
     preview_new_plan,
 )
-from models.tables import TaperPlan
+from models.tables import TaperPlan, Ward
 from models.types import utcnow
 
 T = TypeVar("T")
@@ -328,8 +329,10 @@ def pace_alert(warnings: Sequence[str]) -> Any:
     return html.Details(
         [
             html.Summary(
-                f"⚠ Pace check: {count} faster than the ASAM 2025 ceiling of 25 % per 2 weeks "
-                "(marked in the table; a warning, not a refusal)"
+                cited(
+                    f"⚠ Pace check: {count} faster than the ASAM 2025 ceiling of 25 % per 2 "
+                    "weeks [S16][S17] (marked in the table; a warning, not a refusal)"
+                )
             ),
             html.Ul([html.Li(w) for w in warnings], className="tw-pace-list"),
         ],
@@ -447,6 +450,16 @@ def preview_view(preview: Preview, *, today: date, drugs: Sequence[str]) -> Any:
     )
 
 
+def step_tolerance_note(ward: Ward) -> str:
+    return (
+        f"Step tolerance: CIWA-B and PRN doses in the {ward.step_window_days} days before and "
+        "after each step; not tolerated when the CIWA-B mean rises by "
+        f"{ward.step_margin_points} or more (with {ward.step_min_readings} scores each side) or "
+        f"PRN doses rise by {ward.step_prn_margin} or more (ward local policy; symptoms may take "
+        "up to a week after a cut [S22])."
+    )
+
+
 def panel_body(data: PlanPanelData, *, can_change: bool, prefix: str = "pp") -> Any:
     plan = data.plan
     tz = data.view.tz
@@ -462,12 +475,7 @@ def panel_body(data: PlanPanelData, *, can_change: bool, prefix: str = "pp") -> 
             plan_header(plan, author, tz),
             pace_alert(list(data.warnings.values())),
             dmc.Text(
-                f"Step tolerance: CIWA-B and PRN doses in the {data.view.ward.step_window_days} "
-                "days before and after each step; not tolerated when the CIWA-B mean rises by "
-                f"{data.view.ward.step_margin_points} or more (with "
-                f"{data.view.ward.step_min_readings} scores each side) or PRN doses rise by "
-                f"{data.view.ward.step_prn_margin} or more (ward local policy; symptoms may take "
-                "up to a week after a cut [S22]).",
+                cited(step_tolerance_note(data.view.ward)),
                 size="sm",
                 c="dimmed",
             ),
@@ -934,10 +942,10 @@ def register_form_callbacks(app: Dash, prefix: str) -> None:
         Output(f"{prefix}-recipe", "style"),
         Input(f"{prefix}-preset", "value"),
     )
-    def _preset(preset: str | None) -> tuple[str, dict[str, str]]:
+    def _preset(preset: str | None) -> tuple[Any, dict[str, str]]:
         if preset in PRESETS:
-            note = "" if PRESETS[preset].matches_asam else " (faster than ASAM 2025)"
-            return PRESETS[preset].description + note, {"display": "none"}
+            note = "" if PRESETS[preset].matches_asam else " (faster than ASAM 2025 [S16][S17])"
+            return cited(PRESETS[preset].description + note), {"display": "none"}
         return "Write the recipe below.", {}
 
     @app.callback(

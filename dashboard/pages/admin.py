@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from dashboard.components.charting_common import Refusal, attempt, format_local
+from dashboard.components.citations import cited
 from dashboard.context import current_actor, default_ward, engine, require_role
 from models.db import read_session
 from models.errors import FieldError
@@ -74,7 +75,7 @@ def _policy_input(field: PolicyField, ward: Ward) -> dmc.NumberInput | dmc.Selec
     return dmc.NumberInput(
         id={"type": "policy", "field": field.name},
         label=field.label,
-        description=field.source,
+        description=cited(field.source),
         value=getattr(ward, field.name),
         rightSection=html.Span(field.unit, className="tw-admin-unit"),
         rightSectionWidth=64,

@@ -25,6 +25,7 @@ from dashboard.chart_queries import (
     plan_panel_data,
     rounds_summaries,
 )
+from dashboard.components.citations import cited, sources_footnote
 from dashboard.context import default_ward, engine
 from dashboard.pages.rounds import suggestions
 from dashboard.theme import BAND_LABEL, LEVELS, news2_level
@@ -36,6 +37,15 @@ from models.plans import parse_times
 from models.rounds import DECISION_LABELS
 from models.types import utcnow
 
+CIWA_B_TEXT = (
+    "Clinical Institute Withdrawal Assessment for Benzodiazepines (Busto et al. 1989 [S1]): "
+    "items 1–17 rated by the patient (P), 18–20 by the observer (O) [S4]; each 0–4 [S3]. Items "
+    "12 and 14 are positively worded: check the anchor direction on the form."
+)
+CIWA_B_BANDS_TEXT = "Band [S4]: {bands}"
+PACE_TEXT = (
+    "Pace check: {count} step(s) faster than the ASAM 2025 ceiling of 25 % per 2 weeks [S16][S17]."
+)
 MAR_DAYS_AHEAD = 2  # the MAR sheet covers today and this many days after (downtime pack)
 MAR_HOURS_BACK = 24  # and the last day's doses with what became of them
 CIWA_COLUMNS = 8  # blank assessment columns on the CIWA-B grid
@@ -158,8 +168,7 @@ def _rounds_block(summary: RoundsSummary, tz: ZoneInfo, now: datetime) -> Any:
             ),
             html.P(plan_line),
             html.P(
-                "Review rules suggest: "
-                + ("; ".join(s.text for s in suggestions(summary)) or "nothing open"),
+                cited("Review rules suggest: " + suggestion_text(summary)),
                 className="tw-print-suggest",
             ),
             html.Table(
@@ -207,6 +216,13 @@ def _rounds_block(summary: RoundsSummary, tz: ZoneInfo, now: datetime) -> Any:
     )
 
 
+def suggestion_text(summary: RoundsSummary) -> str:
+    found = suggestions(summary)
+    return "; ".join(f"{s.text} ({s.source})" if s.source else s.text for s in found) or (
+        "nothing open"
+    )
+
+
 def rounds_sheet(actor: Actor, scope: str) -> Any:
     now = utcnow()
     with Session(engine()) as session:
@@ -228,6 +244,7 @@ def rounds_sheet(actor: Actor, scope: str) -> Any:
                     ),
                     printed_line(actor, now, tz),
                     *[_rounds_block(s, tz, now) for s in summaries],
+                    sources_footnote(suggestion_text(s) for s in summaries),
                 ],
                 className="tw-print",
                 id="print-rounds",
@@ -324,7 +341,7 @@ def _ciwa_grid() -> Any:
                     html.Tr(
                         [
                             html.Th(""),
-                            html.Th("Band: " + "; ".join(bands)),
+                            html.Th(cited(CIWA_B_BANDS_TEXT.format(bands="; ".join(bands)))),
                             html.Th(""),
                             *[html.Td("", className="tw-print-cell") for _ in blanks],
                         ]
@@ -401,9 +418,7 @@ def patient_sheets(actor: Actor, admission_id: int) -> Any:
         if data.warnings:
             plan_part.append(
                 html.P(
-                    f"Pace check: {len(data.warnings)} step(s) faster than the ASAM 2025 "
-                    "ceiling of 25 % per 2 weeks.",
-                    className="tw-print-small",
+                    cited(PACE_TEXT.format(count=len(data.warnings))), className="tw-print-small"
                 )
             )
     mar_head = [
@@ -448,15 +463,13 @@ def patient_sheets(actor: Actor, admission_id: int) -> Any:
                     html.Section(
                         [
                             html.H1(f"CIWA-B · {who}"),
-                            html.P(
-                                "Clinical Institute Withdrawal Assessment for Benzodiazepines "
-                                "(Busto et al. 1989): items 1–17 rated by the patient (P), "
-                                "18–20 by the observer (O); each 0–4. Items 12 and 14 are "
-                                "positively worded: check the anchor direction on the form.",
-                                className="tw-print-small",
-                            ),
+                            html.P(cited(CIWA_B_TEXT), className="tw-print-small"),
                             html.P(f"Last 24 h: {scores or 'no scores'}"),
                             _ciwa_grid(),
+                            sources_footnote(
+                                [CIWA_B_TEXT, CIWA_B_BANDS_TEXT]
+                                + ([PACE_TEXT] if plan is not None and data.warnings else [])
+                            ),
                         ],
                         className="tw-print-sheet tw-page-break",
                         id="print-ciwa",

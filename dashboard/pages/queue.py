@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from dashboard.components.charting_common import Refusal, attempt, format_local, level_chip
+from dashboard.components.citations import source_marks
 from dashboard.context import current_actor, default_ward, engine, require_role
 from dashboard.flag_queries import (
     QueueFlag,
@@ -203,7 +204,11 @@ def flag_line(flag: QueueFlag, tz: tzinfo, now: datetime, can_act: bool) -> html
         [
             level_chip(SEVERITY_LABEL.get(flag.severity, flag.severity), flag.level),
             html.Span(
-                flag.rule_label, className="tw-queue-rule", title=f"Source: {flag.rule_source}"
+                [
+                    flag.rule_label,
+                    html.Span(source_marks(flag.rule_source), className="tw-queue-source"),
+                ],
+                className="tw-queue-rule",
             ),
             html.Div(
                 [

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from dashboard.chart_queries import RoundsSummary, plan_panel_data, rounds_summaries
 from dashboard.components import patient_overview, plan_panel
+from dashboard.components.citations import cited
 from dashboard.components.plan_panel import Refused, attempt, form_states, refusal_message
 from dashboard.context import current_actor, default_ward, engine, require_role
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, FLAG_LEVEL, LEVELS, news2_level
@@ -295,7 +296,9 @@ def suggestion_line(summary: RoundsSummary) -> Any:
                 html.Span(
                     [
                         html.B(s.text),
-                        html.Span(f" ({s.source})" if s.source else "", className="tw-source"),
+                        html.Span(
+                            [" (", *cited(s.source), ")"] if s.source else "", className="tw-source"
+                        ),
                     ],
                     className="tw-suggest-item",
                 )

@@ -30,6 +30,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from models.clinical.sources import ClinicalNumber
+
 DEFAULT_WINDOW_MIN = 60  # non-time-critical, more than daily but at most q4h: +/-1 h [S37][S39]
 TIME_CRITICAL_WINDOW_MIN = 30  # time-critical medicines: +/-30 min [S37][S39]
 DAILY_WINDOW_MIN = 120  # non-time-critical, daily or less often: +/-2 h [S37][S39]
@@ -133,3 +135,31 @@ def scheduled_datetimes(day: date, times: Sequence[time], tz: ZoneInfo) -> list[
 def _require_aware(moment: datetime, name: str) -> None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got {moment!r}")
+
+
+# --- sources (models.clinical.sources) ------------------------------------------------------
+
+CLINICAL_NUMBERS: tuple[ClinicalNumber, ...] = (
+    ClinicalNumber(
+        "On-time window for a taper dose (default)",
+        f"±{DEFAULT_WINDOW_MIN} min",
+        ("S37", "S38", "S39", "S57"),
+        "Local policy, configurable per ward: ISMP's window for non-time-critical doses given "
+        "more than daily; no source classes benzodiazepine taper doses as time-critical, and "
+        "since CMS dropped its universal 30-minute rule each hospital sets its own.",
+    ),
+    ClinicalNumber(
+        "Time-critical dose window (default)", f"±{TIME_CRITICAL_WINDOW_MIN} min", ("S37", "S39")
+    ),
+    ClinicalNumber("Once-daily dose window (default)", f"±{DAILY_WINDOW_MIN} min", ("S37", "S39")),
+    ClinicalNumber(
+        "Time-critical by frequency",
+        f"due more than {TIME_CRITICAL_ABOVE_PER_DAY} times a day (more often than every 4 h)",
+        ("S37",),
+    ),
+    ClinicalNumber(
+        "Missed dose",
+        "no administration charted once the dose's window has passed",
+        ("S41",),
+    ),
+)

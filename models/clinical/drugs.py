@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from models.clinical.sources import ClinicalNumber
 from models.errors import FieldError
 
 
@@ -21,9 +22,9 @@ class Drug:
     atc: str  # WHO ATC code
 
 
-# Units: DESIGN.md "Taper recipes" (local policy, configurable per ward; clonazepam 0.125 mg
-# exists as an ODT [S58]). ATC codes [S52]. RxNorm: diazepam 3322 [S53]; the others are
-# consistent across public mappings but not checked on RxNav (CLINICAL.md §5, "verify").
+# Units: local policy, the smallest step the ward dispenses (docs/recipes.md; clonazepam
+# 0.125 mg exists as an ODT [S58]). ATC codes [S52]. RxNorm: diazepam 3322 [S53]; the others
+# are consistent across public mappings but not checked on RxNav (verify before relying on them).
 # Oxazepam, temazepam and chlordiazepoxide are left out: no source gives their dispensable
 # unit or (except temazepam's RXCUI) their codes; they remain in the equivalence tables.
 DRUGS: dict[str, Drug] = {
@@ -122,3 +123,34 @@ def mg_to_ug(mg: float | str | Decimal, *, field: str = "dose_mg") -> int:
 def format_mg(ug: int) -> str:
     """A dose for people: 125 -> '0.125', 1500 -> '1.5', 2000 -> '2'."""
     return f"{Decimal(ug).scaleb(-3).normalize():f}"
+
+
+# --- sources (models.clinical.sources) ------------------------------------------------------
+
+
+def _table_text(table: str) -> str:
+    doses = EQUIVALENCE_TABLES[table]
+    return f"diazepam {DIAZEPAM_REFERENCE_MG} mg ≈ " + ", ".join(
+        f"{drug} {mg:g}" for drug, mg in doses.items() if drug != "diazepam"
+    )
+
+
+CLINICAL_NUMBERS: tuple[ClinicalNumber, ...] = (
+    ClinicalNumber(
+        "Smallest dispensable dose",
+        ", ".join(f"{d.name} {format_mg(d.unit_ug)} mg" for d in DRUGS.values()),
+        ("S58",),
+        "Local policy: the smallest step the ward dispenses; clonazepam 0.125 mg exists as an "
+        "orally disintegrating tablet.",
+    ),
+    ClinicalNumber("Diazepam equivalents, Ashton column", _table_text("ashton"), ("S11",)),
+    ClinicalNumber("Diazepam equivalents, VA/DoD column", _table_text("vadod"), ("S11",)),
+    ClinicalNumber("ATC codes", ", ".join(f"{d.name} {d.atc}" for d in DRUGS.values()), ("S52",)),
+    ClinicalNumber(
+        "RxNorm ingredient codes",
+        ", ".join(f"{d.name} {d.rxnorm}" for d in DRUGS.values()),
+        ("S53",),
+        "The source gives diazepam's; the others agree across public code mappings but were "
+        "not checked on RxNav.",
+    ),
+)

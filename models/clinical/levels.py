@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from models.clinical.news2 import news2_response
 from models.clinical.scales import Band
+from models.clinical.sources import ClinicalNumber
 
 # Review flag severities, mildest first: FHIR DetectedIssue's low | moderate | high [S51], plus
 # "emergency" for what calls for an emergency response (NEWS2 7 or more [S35]; the very severe
@@ -45,3 +46,16 @@ def severity_level(severity: str | None) -> int:
 def worst(severities: list[str]) -> str | None:
     """The most severe of ``severities`` (None if empty)."""
     return max(severities, key=severity_level, default=None)
+
+
+# --- sources (models.clinical.sources) ------------------------------------------------------
+
+CLINICAL_NUMBERS: tuple[ClinicalNumber, ...] = (
+    ClinicalNumber(
+        "Review flag severities",
+        ", ".join(FLAG_SEVERITIES),
+        ("S51", "S35"),
+        "FHIR DetectedIssue's low, moderate and high, and emergency for NEWS2's emergency "
+        "response.",
+    ),
+)

@@ -15,6 +15,8 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
+from models.clinical.sources import ClinicalNumber
+
 CONSCIOUSNESS_LEVELS = ("A", "C", "V", "P", "U")  # ACVPU [S34]
 
 
@@ -216,3 +218,66 @@ def consciousness_score(level: str) -> int:
     if level not in CONSCIOUSNESS_LEVELS:
         raise ValueError(f"{level!r} is not an ACVPU level")
     return 0 if level == "A" else NOT_ALERT_SCORE
+
+
+# --- sources (models.clinical.sources) ------------------------------------------------------
+
+
+def bands_text(bands: Bands, *, step: float = 1, decimals: int = 0) -> str:
+    """ "<=8: 3; 9-11: 1; ...; >=25: 3" from a band table (``step``: the charted resolution)."""
+    parts: list[str] = []
+    low: float | None = None
+    for top, score in bands:
+        if low is None:
+            span = f"≤{top:.{decimals}f}"
+        elif math.isinf(top):
+            span = f"≥{low:.{decimals}f}"
+        else:
+            span = f"{low:.{decimals}f}-{top:.{decimals}f}"
+        parts.append(f"{span}: {score}")
+        low = round(top + step, decimals)
+    return "; ".join(parts)
+
+
+CLINICAL_NUMBERS: tuple[ClinicalNumber, ...] = (
+    ClinicalNumber(
+        "NEWS2 respiratory rate bands (/min)", bands_text(RESP_RATE_BANDS), ("S34", "S36")
+    ),
+    ClinicalNumber("NEWS2 SpO2 scale 1 bands (%)", bands_text(SPO2_SCALE_1_BANDS), ("S34", "S36")),
+    ClinicalNumber(
+        "NEWS2 SpO2 scale 2 bands (%), on air",
+        bands_text(SPO2_SCALE_2_AIR_BANDS),
+        ("S34",),
+        "Only for a prescribed target of 88-92 %, set by a physician per patient.",
+    ),
+    ClinicalNumber(
+        "NEWS2 SpO2 scale 2 bands (%), on oxygen",
+        bands_text(SPO2_SCALE_2_OXYGEN_BANDS),
+        ("S34",),
+    ),
+    ClinicalNumber("NEWS2 supplemental oxygen", f"+{SUPPLEMENTAL_O2_SCORE}", ("S34", "S36")),
+    ClinicalNumber("NEWS2 systolic BP bands (mmHg)", bands_text(SYSTOLIC_BANDS), ("S34", "S36")),
+    ClinicalNumber("NEWS2 pulse bands (/min)", bands_text(HEART_RATE_BANDS), ("S34",)),
+    ClinicalNumber(
+        "NEWS2 consciousness (ACVPU)",
+        f"{CONSCIOUSNESS_LEVELS[0]}: 0; {', '.join(CONSCIOUSNESS_LEVELS[1:-1])} or "
+        f"{CONSCIOUSNESS_LEVELS[-1]}: {NOT_ALERT_SCORE}",
+        ("S34", "S36"),
+    ),
+    ClinicalNumber(
+        "NEWS2 temperature bands (°C)",
+        bands_text(TEMPERATURE_BANDS, step=0.1, decimals=1),
+        ("S34",),
+    ),
+    ClinicalNumber(
+        "NEWS2 urgent review",
+        f"total {MEDIUM_TOTAL} or more, or a single parameter scoring 3",
+        ("S35",),
+    ),
+    ClinicalNumber("NEWS2 emergency response", f"total {HIGH_TOTAL} or more", ("S35",)),
+    ClinicalNumber(
+        "Observations once NEWS2 calls for urgent review",
+        f"at least every {URGENT_OBS_INTERVAL_MIN} min",
+        ("S35",),
+    ),
+)

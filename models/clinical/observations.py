@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from models.clinical.levels import band_level
 from models.clinical.news2 import news2_response, obs_interval_min
 from models.clinical.scales import Band
+from models.clinical.sources import ClinicalNumber
 
 SHORTER_REASSESSMENT_FROM = Band.MODERATE  # local policy after [S10][S56]
 
@@ -116,3 +117,21 @@ def vitals_overdue(
         interval_min=interval,
         shortened=urgent,
     )
+
+
+# --- sources (models.clinical.sources) ------------------------------------------------------
+
+CLINICAL_NUMBERS: tuple[ClinicalNumber, ...] = (
+    ClinicalNumber(
+        "CIWA-B reassessment: the shorter interval applies from",
+        f"the {SHORTER_REASSESSMENT_FROM.label.lower()} band",
+        ("S10", "S56"),
+        "Local policy modelled on the alcohol order set (every 4 h when mild, 1-2 h when "
+        "raised); the intervals are the ward's settings.",
+    ),
+    ClinicalNumber(
+        "Vital signs while NEWS2 is urgent",
+        "at least hourly, or the ward's interval if shorter",
+        ("S35",),
+    ),
+)

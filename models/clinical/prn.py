@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from models.clinical.sources import ClinicalNumber
+
 PRN_FLAG_DOSES_24H = 3  # local policy: this many PRN doses in 24 h raise a flag
 PRN_FLAG_DE_MG_24H = 20  # local policy: this much diazepam-equivalent PRN in 24 h raises a flag
 PRN_REASSESS_MIN = 60  # local policy after [S10]: reassess the score within this time
@@ -46,3 +48,15 @@ def judge_prn_use(
 def reassessment_due(given_at: datetime, within_min: int) -> datetime:
     """When a withdrawal score must have been charted after a PRN dose given at ``given_at``."""
     return given_at + timedelta(minutes=within_min)
+
+
+# --- sources (models.clinical.sources) ------------------------------------------------------
+
+CLINICAL_NUMBERS: tuple[ClinicalNumber, ...] = (
+    ClinicalNumber(
+        "Withdrawal score after a PRN dose (default)",
+        f"within {PRN_REASSESS_MIN} min",
+        ("S10",),
+        "Local policy modelled on the alcohol order set, which reassesses after each treatment.",
+    ),
+)

@@ -1,4 +1,4 @@
-"""The taper recipe language (DESIGN.md "Taper recipes") and the founding article's presets.
+"""The taper recipe language (docs/recipes.md) and the founding article's presets.
 
 A recipe is one or more phases separated by ``;``. A phase is a cut and an interval,
 optionally bounded::
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from models.clinical.drugs import format_mg, mg_to_ug
+from models.clinical.sources import ClinicalNumber
 from models.errors import FieldError
 
 PHASE_FORM = (
@@ -193,9 +194,9 @@ def _check_order(parts: list[str], phases: list[Phase]) -> None:
         )
 
 
-# The founding article's four schedules, written exactly as DESIGN.md "Taper recipes".
-# Pace notes: CLINICAL.md "Founding-article schedules vs ASAM" (own arithmetic against the
-# ASAM 2025 ceiling of 25 % per 2 weeks and initial pace of 5-10 % every 2-4 weeks [S16][S17]).
+# The founding article's four schedules, written as in docs/recipes.md. Pace notes: our own
+# arithmetic against the ASAM 2025 ceiling of 25 % per 2 weeks and initial pace of 5-10 % every
+# 2-4 weeks [S16][S17].
 PRESETS: dict[str, Preset] = {
     "a": Preset(
         key="a",
@@ -246,3 +247,23 @@ def preset(key: str) -> Preset:
     if found is None:
         raise FieldError("preset", f"unknown preset {key!r}; use one of {', '.join(PRESETS)}")
     return found
+
+
+# --- sources (models.clinical.sources) ------------------------------------------------------
+
+CLINICAL_NUMBERS: tuple[ClinicalNumber, ...] = (
+    ClinicalNumber(
+        "Founding-article presets against the ASAM pace",
+        "; ".join(
+            f"({p.key}) {p.recipe}: {'within' if p.matches_asam else 'faster than'} the pace"
+            for p in PRESETS.values()
+        ),
+        ("S16", "S17"),
+    ),
+    ClinicalNumber(
+        "Longest interval in a recipe",
+        f"{MAX_INTERVAL_DAYS} days",
+        (),
+        "Local policy: a sanity limit on typing, so a step lasts at most a year.",
+    ),
+)

@@ -1,6 +1,6 @@
 """Withdrawal scales: CIWA-B (benzodiazepines, the ward's scale) and CIWA-Ar (alcohol).
 
-Bands support staff review; no source links a CIWA-B score to a dose (CLINICAL.md §1).
+Bands support staff review; no source we found links a CIWA-B score to a dose.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from models.clinical.sources import ClinicalNumber
 from models.errors import FieldError, ValidationFailed
 
 
@@ -157,7 +158,7 @@ CIWA_AR_ITEMS: tuple[ScaleItem, ...] = tuple(
     for n, (text, top) in enumerate(_CIWA_AR, start=1)
 )
 CIWA_AR_MAX = 67  # [S6][S7]
-# Cut-offs vary between guidelines (CLINICAL.md §1); this is one named guideline.
+# Cut-offs vary between guidelines [S7][S9]; this is one named guideline.
 CIWA_AR_BANDS_SOURCE = (
     "ASAM 2020 alcohol withdrawal guideline: <10 mild, 10-18 moderate, >=19 severe [S9]"
 )
@@ -216,3 +217,51 @@ def _item_problem(item: ScaleItem, score: object) -> str | None:
     if not item.min <= score <= item.max:
         return f"{where} must be {allowed}, got {score}"
     return None
+
+
+# --- sources (models.clinical.sources) ------------------------------------------------------
+
+
+def bands_text(bands: Sequence[tuple[int, Band]]) -> str:
+    """ "0 no signs; 1-20 mild; ..." from a band table."""
+    parts, low = [], 0
+    for top, band in bands:
+        parts.append(f"{top if top == low else f'{low}-{top}'} {band.label.lower()}")
+        low = top + 1
+    return "; ".join(parts)
+
+
+CLINICAL_NUMBERS: tuple[ClinicalNumber, ...] = (
+    ClinicalNumber(
+        "CIWA-B items",
+        f"{len(CIWA_B_ITEMS)} items, each scored 0-{CIWA_B_ITEM_MAX}",
+        ("S1", "S2", "S3"),
+    ),
+    ClinicalNumber(
+        "CIWA-B item wording and raters",
+        f"items 1-{len(_CIWA_B_PATIENT)} rated by the patient ('{_PATIENT_ANCHORS[0]}' to "
+        f"'{_PATIENT_ANCHORS[-1]}'), {len(_CIWA_B_PATIENT) + 1}-{len(CIWA_B_ITEMS)} by the nurse",
+        ("S4",),
+    ),
+    ClinicalNumber(
+        "CIWA-B sleep items' own anchors",
+        "; ".join(
+            f"item {n}: 0 '{anchors[0]}' … 4 '{anchors[-1]}'"
+            for n, anchors in _SLEEP_ANCHORS.items()
+        ),
+        ("S4", "S65"),
+        "Higher always means more withdrawal: the positively worded sleep items are rated on "
+        "their own anchors.",
+    ),
+    ClinicalNumber("CIWA-B total", f"0-{CIWA_B_MAX}", ("S4",)),
+    ClinicalNumber("CIWA-B bands", bands_text(CIWA_B_BANDS), ("S4",)),
+    ClinicalNumber(
+        "CIWA-Ar items",
+        f"{len(CIWA_AR_ITEMS)} observer-rated items: "
+        f"{sum(top == 7 for _, top in _CIWA_AR)} scored 0-7, "
+        + ", ".join(f"{text.lower()} 0-{top}" for text, top in _CIWA_AR if top != 7),
+        ("S6", "S7"),
+    ),
+    ClinicalNumber("CIWA-Ar total", f"0-{CIWA_AR_MAX}", ("S6", "S7")),
+    ClinicalNumber("CIWA-Ar bands", bands_text(CIWA_AR_BANDS), ("S9",)),
+)

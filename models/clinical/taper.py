@@ -1,6 +1,6 @@
 """The taper engine: a recipe and a starting dose in, a dated list of steps out (pure).
 
-Semantics are DESIGN.md "Taper recipes". Where the design was silent, these choices were made
+Semantics are docs/recipes.md. Where the language leaves a choice, these choices were made
 (each is tested):
 
 - Baseline. Every schedule starts with a ``baseline`` step holding the dose the patient is on
@@ -49,10 +49,11 @@ from models.clinical.drugs import (
     get_drug,
 )
 from models.clinical.recipes import Phase, Recipe, RecipeError, parse_recipe
+from models.clinical.sources import ClinicalNumber
 from models.errors import FieldError
 
-DEFAULT_TIMES: tuple[time, ...] = (time(8, 0), time(20, 0))  # DESIGN.md default
-# Crossover: DESIGN.md default of 4 stages a week apart; one (low-authority) summary crosses over
+DEFAULT_TIMES: tuple[time, ...] = (time(8, 0), time(20, 0))  # local policy (docs/recipes.md)
+# Crossover: by default 4 stages a week apart; one (low-authority) summary crosses over
 # in >= 4 weekly steps [S30]; NHS Scotland reviews 5-7 days after a switch [S26].
 DEFAULT_STAGES = 4  # [S30]
 DEFAULT_STAGE_INTERVAL_DAYS = 7  # [S30][S26]
@@ -680,3 +681,29 @@ def _append(kept: Sequence[PlannedStep], fresh: Sequence[PlannedStep]) -> tuple[
 
 def _de(mg: float) -> str:
     return f"{mg:.3f}".rstrip("0").rstrip(".")
+
+
+# --- sources (models.clinical.sources) ------------------------------------------------------
+
+CLINICAL_NUMBERS: tuple[ClinicalNumber, ...] = (
+    ClinicalNumber(
+        "Pace check (a warning, not a refusal)",
+        f"a step below {PACE_FLOOR.numerator}/{PACE_FLOOR.denominator} of the dose in force "
+        f"{PACE_WINDOW_DAYS} days before it (more than {float(1 - PACE_FLOOR):.0%} per "
+        f"{PACE_WINDOW_DAYS // 7} weeks)",
+        ("S16", "S17"),
+    ),
+    ClinicalNumber(
+        "Crossover stages (default)",
+        f"{DEFAULT_STAGES} stages, one every {DEFAULT_STAGE_INTERVAL_DAYS} days",
+        ("S30", "S26"),
+        "Local policy, configurable per plan: modelled on a forum summary of crossing over in "
+        "at least 4 weekly steps, and on reviewing 5-7 days after a switch.",
+    ),
+    ClinicalNumber(
+        "Dose times (default)",
+        ", ".join(t.strftime("%H:%M") for t in DEFAULT_TIMES),
+        (),
+        "Local policy, configurable per ward and per plan: twice a day, ward-local time.",
+    ),
+)

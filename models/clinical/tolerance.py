@@ -20,6 +20,8 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from models.clinical.sources import ClinicalNumber
+
 # Steps that change what the patient takes; after a hold or a go-back the physician has acted.
 CHANGING_STEP_KINDS = ("cut", "final", "crossover")
 
@@ -130,3 +132,22 @@ def step_takes_effect(
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:
     """The ward-local midnight starting ``day``, as an aware datetime."""
     return datetime.combine(day, time(0), tzinfo=tz)
+
+
+# --- sources (models.clinical.sources) ------------------------------------------------------
+
+CLINICAL_NUMBERS: tuple[ClinicalNumber, ...] = (
+    ClinicalNumber(
+        "Step tolerance: days compared before and after a step (default)",
+        f"{StepPolicy().window_days} days",
+        ("S22",),
+    ),
+    ClinicalNumber(
+        "Step not tolerated (defaults)",
+        f"CIWA-B mean up {StepPolicy().margin_points} points with {StepPolicy().min_readings} "
+        f"scores each side, or {StepPolicy().prn_margin} more PRN doses",
+        ("S16",),
+        "Local policy: ASAM says to slow or pause when withdrawal after a cut is significant; "
+        "no source gives a number.",
+    ),
+)

@@ -2,7 +2,7 @@
 
 The plausible-value limits below are LOCAL POLICY (no source): they catch typing and device
 errors (HR 0 or 400, 50 °C), not clinical abnormality. What counts as abnormal is NEWS2's
-non-zero scores, the defensible default (CLINICAL.md §3: no published standard for HR > 110,
+non-zero scores, the defensible default (no published standard was found for HR > 110,
 SBP > 160 or T > 38.0 in benzodiazepine withdrawal).
 """
 
@@ -26,6 +26,7 @@ from models.clinical.news2 import (
     side_of_normal,
     spo2_bands,
 )
+from models.clinical.sources import ClinicalNumber
 from models.errors import FieldError, ValidationFailed
 
 
@@ -209,3 +210,16 @@ def abnormal_fields(v: Vitals) -> dict[str, str]:
     if consciousness_score(v.consciousness):
         marks["consciousness"] = "abnormal"
     return marks
+
+
+# --- sources (models.clinical.sources) ------------------------------------------------------
+
+CLINICAL_NUMBERS: tuple[ClinicalNumber, ...] = (
+    ClinicalNumber(
+        "Plausible values when charting vital signs",
+        "; ".join(f"{r.label} {r.low:g}-{r.high:g} {r.unit}" for r in PLAUSIBLE.values()),
+        (),
+        "Local policy: catches typing and device errors, not clinical abnormality (NEWS2 marks "
+        "what is abnormal).",
+    ),
+)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from models.clinical.levels import LEVEL_SEVERITY, band_level
 from models.clinical.scales import Band, ciwa_ar_band, ciwa_b_band
+from models.clinical.sources import ClinicalNumber
 
 STANDING_CIWA_B_TOTAL = 41  # lower edge of the severe band [S4]; flagging there: local policy
 STANDING_CIWA_AR_TOTAL = 19  # ASAM 2020: >= 19 severe [S9]; flagging there: local policy
@@ -68,3 +69,21 @@ def judge_worsening(
     return Worsening(
         band_rise, point_rise, "high" if level >= WORSENING_HIGH_FROM.order else "moderate"
     )
+
+
+# --- sources (models.clinical.sources) ------------------------------------------------------
+
+CLINICAL_NUMBERS: tuple[ClinicalNumber, ...] = (
+    ClinicalNumber(
+        "Severe withdrawal flag, CIWA-B (default)",
+        f"latest score {STANDING_CIWA_B_TOTAL} or more (severe band)",
+        ("S4",),
+        "Local policy: the band is the source's; flagging at it is the ward's choice.",
+    ),
+    ClinicalNumber(
+        "Severe withdrawal flag, CIWA-Ar (default)",
+        f"latest score {STANDING_CIWA_AR_TOTAL} or more (severe)",
+        ("S9",),
+        "Local policy: the band is the source's; flagging at it is the ward's choice.",
+    ),
+)

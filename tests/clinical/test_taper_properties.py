@@ -1,4 +1,4 @@
-"""Properties of every schedule the engine makes (DESIGN.md "Testing")."""
+"""Properties of every schedule the engine makes (docs/recipes.md)."""
 
 from __future__ import annotations
 

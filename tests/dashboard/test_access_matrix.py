@@ -404,6 +404,7 @@ PAGES: dict[str, tuple[frozenset[str], str]] = {
     "dashboard.pages.rounds": (ROUNDS, "rounds-scope"),
     "dashboard.pages.paper_rounds": (ROUNDS, "print-now"),
     "dashboard.pages.admin": (ADMIN, "policy-save"),
+    "dashboard.pages.sources": (ALL, "sources-list"),
 }
 
 _PP = "dashboard.components.plan_panel:register_form_callbacks.<locals>."

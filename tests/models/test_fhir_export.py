@@ -1,5 +1,5 @@
 """FHIR R4 export of one admission: every resource validates with fhir.resources, the codes are
-the documented ones (CLINICAL.md section 5), and the bundle is stable. SQLite and PostgreSQL."""
+the sourced ones (models.fhir_codes), and the bundle is stable. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -186,6 +186,9 @@ def test_ciwa_b_is_a_questionnaire_response_with_a_total_observation(
     ]
     assert [g["linkId"] for g in questionnaire["item"]] == ["patient-rated", "observer-rated"]
     assert len(questionnaire["item"][0]["item"]) == 17
+    # The scale's sources travel with it, in full: an EHR cannot look up a tag.
+    assert "[S1] Busto U, Sykora K, Sellers EM. A clinical scale" in questionnaire["description"]
+    assert "https://pubmed.ncbi.nlm.nih.gov/2574193" in questionnaire["description"]
     responses = resources(bundle, "QuestionnaireResponse")
     assert [r["status"] for r in responses] == ["completed", "entered-in-error"]
     assert {r["questionnaire"] for r in responses} == {questionnaire["url"]}
@@ -201,7 +204,7 @@ def test_ciwa_b_is_a_questionnaire_response_with_a_total_observation(
         if _codes(o["code"], "urn:taperwatch:fhir:observation") == ["ciwa-b-total"]
     ]
     assert [t["valueInteger"] for t in totals] == [sum(CIWA_ITEMS.values()), 0]
-    assert not _codes(totals[0]["code"], LOINC)  # no LOINC code exists (CLINICAL.md section 5)
+    assert not _codes(totals[0]["code"], LOINC)  # no LOINC code was found: a local code
     assert totals[0]["interpretation"][0]["coding"][0]["code"] == "moderate"
     assert totals[0]["derivedFrom"] == [{"reference": f"urn:uuid:{responses[0]['id']}"}]
 

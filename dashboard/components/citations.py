@@ -1,0 +1,79 @@
+"""Citations in the UI: text with ``[Sn]`` tags becomes text in which each tag is a link to its
+entry on the Sources page, with the citation as its tooltip (the title attribute on hover, and
+a line at the foot of the screen while the link has keyboard focus: dashboard/assets/sources.css).
+Links open the Sources page in a new tab, so a half-filled form is never lost. On paper, a
+footnote lists the sources a sheet cites in full."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from dash import html
+
+from models.clinical.sources import SOURCES, Source, cited_ids, split_citations
+
+SOURCES_PATH = "/sources"
+
+
+def source_href(source_id: str) -> str:
+    return f"{SOURCES_PATH}#{source_id}"
+
+
+def source_line(source: Source) -> str:
+    """The citation in one line, with its caution: for tooltips and paper."""
+    line = f"{source.id}: {source.citation}"
+    if source.caution is not None:
+        line += f" ({source.caution.value.capitalize()}: {source.caution_note}.)"
+    return line
+
+
+def cite_link(source_id: str, *, new_tab: bool = True) -> html.A:
+    """``[S35]`` as a link; an id not in the sources is a bug and fails loudly."""
+    source = SOURCES.get(source_id)
+    if source is None:
+        raise KeyError(f"[{source_id}] is cited but is not in models.clinical.sources")
+    line = source_line(source)
+    tip = f"{line} What we take from it: {source.takeaway}"
+    attrs: dict[str, Any] = {
+        "href": source_href(source_id),
+        "title": tip,
+        "className": "tw-cite" + (" tw-cite-caution" if source.caution else ""),
+        "data-citation": tip,
+        "aria-label": f"Source {line}" + (" Opens in a new tab." if new_tab else ""),
+    }
+    if new_tab:
+        attrs.update(target="_blank", rel="noopener")
+    return html.A(f"[{source_id}]", **attrs)
+
+
+def cited(text: str, *, new_tab: bool = True) -> list[Any]:
+    """``text`` as children: plain text, with each ``[Sn]`` a citation link."""
+    parts = split_citations(text)
+    return [
+        cite_link(part, new_tab=new_tab) if i % 2 else part for i, part in enumerate(parts) if part
+    ]
+
+
+def source_marks(text: str) -> list[Any]:
+    """Compact, where space is short (the review queue): the tags of ``text`` as links, and
+    "Local policy" when it says so; the full basis is on the Sources page."""
+    marks: list[Any] = [cite_link(source_id) for source_id in cited_ids(text)]
+    if "local policy" in text.lower():
+        marks.append(" Local policy" if marks else "Local policy")
+    return marks
+
+
+def sources_footnote(texts: Iterable[str]) -> html.Section | None:
+    """For printed sheets: each source the texts cite, in full with its address."""
+    ids = cited_ids(" ".join(texts))
+    if not ids:
+        return None
+    items = []
+    for source_id in ids:
+        source = SOURCES[source_id]
+        items.append(html.Li(source_line(source) + (f" {source.url}" if source.url else "")))
+    return html.Section(
+        [html.H2("Sources cited on this sheet"), html.Ul(items)],
+        className="tw-print-sources",
+    )
