@@ -32,7 +32,7 @@ from dashboard.components.taper_chart import (
 from models.charting import REASONS_BY_STATUS
 from models.clinical.dose_timing import AdministrationFact, DoseStatus, dose_status
 from models.clinical.drugs import format_mg
-from models.clinical.news2 import MEDIUM_TOTAL
+from models.clinical.news2 import news2_response
 from models.clinical.taper import PlannedStep, pace_warnings, step_on
 from models.clinical.tolerance import (
     StepEvidence,
@@ -390,8 +390,8 @@ def _flag_mark(row: Flag) -> FlagMark:
 
 
 def is_abnormal(vitals: VitalSigns | VitalsPoint) -> bool:
-    """NEWS2 5 or more, or any single parameter scoring 3: urgent review (RCP 2017 [S35])."""
-    return vitals.news2_total >= MEDIUM_TOTAL or vitals.news2_any_three
+    """NEWS2 calls for urgent review: 5 or more, or a single parameter scoring 3 [S35]."""
+    return news2_response(vitals.news2_total, vitals.news2_any_three).urgent
 
 
 # --- the chart ------------------------------------------------------------------------------

@@ -26,11 +26,13 @@ from dashboard.plain_json import plain
 from dashboard.queries import BoardEntry, FlagSummary, data_version, ward_board
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, LEVELS, news2_level
 from models.clinical.drugs import format_mg
+from models.clinical.dose_timing import DoseStatus, dose_status
 from models.clinical.observations import is_overdue
 from models.clinical.vitals import reading_abnormal_fields
 from models.db import read_session
 from models.tables import Ward
 from models.types import utcnow
+from models.ward_policy import slot_window_min
 
 PATH = "/"
 TITLE = "Ward board"
@@ -276,7 +278,13 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
     if entry.next_doses:
         first = entry.next_doses[0]
         # Past its time but inside its window (models.clinical.dose_timing): "late".
-        overdue = first.scheduled_at < now
+        status = dose_status(
+            scheduled_at=first.scheduled_at,
+            now=now,
+            window_min=slot_window_min(ward, first.doses_per_day),
+            administration=None,
+        )
+        overdue = status is DoseStatus.LATE
         drugs = " + ".join(f"{format_mg(d.dose_ug)} mg {d.drug}" for d in entry.next_doses)
         row |= {
             "next_dose_at": first.scheduled_at.isoformat(),

@@ -10,10 +10,10 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from jobs.scan import run_scan
-from models.tables import Flag
+from models.tables import Admission, Flag
 from seed_data.demo import DEMO_USERS
 from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for
 
@@ -94,3 +94,76 @@ def test_nurse_acknowledges_one_flag_and_resolves_another(
     line = _xpath_id({"flag": second, "type": "queue-flag"})
     WebDriverWait(browser, 15).until(lambda d: not d.find_elements(By.XPATH, line))
     screenshot(browser, "queue-04-after")
+
+
+def _chart_vitals(server: LiveServer, admission_id: int, resp_rate: int) -> None:
+    from models.audit import Actor
+    from models.charting import record_vitals
+    from models.db import transaction
+    from models.tables import User
+    from models.types import utcnow
+
+    now = utcnow()
+    with transaction(server.engine) as session:
+        nurse = session.exec(select(User).where(User.username == NURSE.username)).one()
+        record_vitals(
+            session=session,
+            actor=Actor(nurse.id, nurse.username, nurse.role),
+            admission_id=admission_id,
+            taken_at=now,
+            now=now,
+            heart_rate=72,
+            systolic=124,
+            diastolic=78,
+            temperature_c=36.8,
+            resp_rate=resp_rate,
+            spo2=97,
+            supplemental_o2=False,
+            consciousness="A",
+        )
+
+
+def test_a_cleared_flag_stays_on_the_queue_until_someone_marks_it_seen(
+    live_server: LiveServer, browser: WebDriver
+) -> None:
+    with Session(live_server.engine) as session:
+        admission = session.exec(
+            select(Admission).where(col(Admission.discharged_at).is_(None)).order_by(Admission.bed)
+        ).first()
+        assert admission is not None and admission.id is not None
+    _chart_vitals(live_server, admission.id, resp_rate=26)  # a single parameter scoring 3
+    run_scan(live_server.engine)
+    with Session(live_server.engine) as session:
+        flag = session.exec(
+            select(Flag).where(
+                Flag.admission_id == admission.id, Flag.rule == "news2", Flag.status == "open"
+            )
+        ).one()
+    assert flag.id is not None
+    _chart_vitals(live_server, admission.id, resp_rate=16)  # settled: the condition clears
+    run_scan(live_server.engine)
+    run_scan(live_server.engine)  # and a later scan does not close it either
+    assert _flag(live_server, flag.id).status == "cleared"
+
+    sign_in(browser, live_server, NURSE.username, NURSE.password)
+    browser.get(f"{live_server.url}/queue")
+    line = wait_for(browser, f".tw-queue-cleared[id*='\"flag\":{flag.id}']")
+    assert isinstance(line, WebElement)
+    assert "Not yet seen" in line.text and "Mark seen" in line.text
+    count = browser.find_element(By.ID, "queue-count-cleared").text
+    assert count.startswith(tuple("123456789"))
+    screenshot(browser, "queue-05-cleared")
+
+    _button(browser, flag.id, "acknowledge").click()
+    wait_for(browser, "#queue-note")
+    browser.find_element(By.ID, "queue-confirm").click()
+    _wait_closed(browser)
+    WebDriverWait(browser, 15).until(
+        lambda _: _flag(live_server, flag.id or 0).status == "resolved"
+    )
+    seen = _flag(live_server, flag.id)
+    assert seen.resolved_by is not None and seen.resolved_by == seen.acknowledged_by
+    assert (seen.resolve_note or "").startswith("Seen after it cleared")
+    gone = _xpath_id({"flag": flag.id, "type": "queue-flag"})
+    WebDriverWait(browser, 15).until(lambda d: not d.find_elements(By.XPATH, gone))
+    screenshot(browser, "queue-06-cleared-seen")
