@@ -11,6 +11,7 @@ from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
 from dashboard.components.charting_common import Refusal, attempt
+from dashboard.components.citations import cited
 from dashboard.context import engine, require_role
 from models.admissions import set_spo2_scale
 from models.tables import Admission
@@ -36,9 +37,11 @@ def scale_modal(admission_id: int, current: int) -> dmc.Modal:
         children=dmc.Stack(
             [
                 dmc.Text(
-                    "Scale 2 is only for a patient with a prescribed SpO₂ target of 88–92 % "
-                    "(hypercapnic respiratory failure), a clinician's decision (RCP 2017 "
-                    "[S34]). Readings already charted keep the scale they were scored on.",
+                    cited(
+                        "Scale 2 is only for a patient with a prescribed SpO₂ target of 88–92 % "
+                        "(hypercapnic respiratory failure), a clinician's decision (RCP 2017 "
+                        "[S34]). Readings already charted keep the scale they were scored on."
+                    ),
                     size="md",
                 ),
                 dmc.RadioGroup(

@@ -64,7 +64,7 @@ def _policy_input(field: PolicyField, ward: Ward) -> dmc.NumberInput | dmc.Selec
         return dmc.Select(
             id={"type": "policy", "field": field.name},
             label=field.label,
-            description=field.source,
+            description=cited(field.source),
             data=[{"value": str(i), "label": text} for i, text in enumerate(field.choices)],
             value=str(int(getattr(ward, field.name))),
             allowDeselect=False,

@@ -25,8 +25,8 @@ from dashboard.context import current_actor, default_ward, engine
 from dashboard.plain_json import plain
 from dashboard.queries import BoardEntry, FlagSummary, data_version, ward_board
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, LEVELS, news2_level
-from models.clinical.drugs import format_mg
 from models.clinical.dose_timing import DoseStatus, dose_status
+from models.clinical.drugs import format_mg
 from models.clinical.observations import is_overdue
 from models.clinical.vitals import reading_abnormal_fields
 from models.db import read_session
