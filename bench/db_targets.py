@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from bench import sql
 from bench.data import LoadedWard, WardShape, bench_database, load_ward
 from bench.stats import Result, time_calls, time_interleaved
+from jobs.rules import RULES
 from jobs.scan import run_scan
 from models.audit import Actor
 from models.charting import record_vitals
@@ -169,7 +170,7 @@ def review_scan(backend: str, *, runs_small: int, runs_large: int) -> list[Resul
             small, base, large = time_interleaved(
                 [
                     lambda: run_scan(small_engine, now=now),
-                    lambda: raw.fetch(sql.SCAN, {"due": due}),
+                    lambda: raw.fetch(sql.SCAN, {"due": due, "day_ago": now - timedelta(days=1)}),
                     lambda: run_scan(large_engine, now=large_now),
                 ],
                 runs=[runs_small, runs_small, runs_large],
@@ -191,7 +192,7 @@ def review_scan(backend: str, *, runs_small: int, runs_large: int) -> list[Resul
             "ms",
             small.median,
             small.p95,
-            note=f"7 rules over {SCAN_SMALL.wards} wards of {SCAN_SMALL.beds}; "
+            note=f"{len(RULES)} rules over {SCAN_SMALL.wards} wards of {SCAN_SMALL.beds}; "
             f"first scan (raising) {first_small:.0f} ms",
         ),
         Result(

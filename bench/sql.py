@@ -31,7 +31,7 @@ class Raw:
         """SQLite stores booleans as 0/1 and its planner matches a partial index's predicate
         (``entered_in_error = 0``) only as written; psycopg takes ``%(name)s`` parameters."""
         if self.sqlite:
-            return statement.replace("= false", "= 0")
+            return statement.replace("= false", "= 0").replace("= true", "= 1")
         return _PARAM.sub(r"%(\1)s", statement)
 
     def value(self, value: Any) -> Any:
@@ -105,17 +105,25 @@ SELECT a.id, a.bed, a.admitted_at, a.baseline_drug, a.baseline_daily_ug,
 """
 
 # What the review scan must know of every admitted patient, in one aggregate statement: the
-# latest CIWA-B and vitals, and the scheduled doses due and not charted.
+# latest CIWA-B, CIWA-Ar and vitals, the scheduled doses due and not charted, the PRN doses of
+# the last day, and whether a plan is in force (each rule reads at least this much).
 SCAN = f"""
 SELECT a.id,
        (SELECT max(w.taken_at) FROM withdrawal_assessment w
          WHERE w.admission_id = a.id AND w.scale = 'CIWA-B' AND w.{VALID}) AS last_ciwa,
+       (SELECT max(w.taken_at) FROM withdrawal_assessment w
+         WHERE w.admission_id = a.id AND w.scale = 'CIWA-Ar' AND w.{VALID}) AS last_ciwa_ar,
        (SELECT max(v.taken_at) FROM vital_signs v
          WHERE v.admission_id = a.id AND v.{VALID}) AS last_vitals,
        (SELECT count(*) FROM scheduled_dose s
          WHERE s.admission_id = a.id AND s.cancelled_at IS NULL AND s.scheduled_at < :due
            AND NOT EXISTS (SELECT 1 FROM dose_administration d
-                            WHERE d.scheduled_dose_id = s.id AND d.{VALID})) AS missed
+                            WHERE d.scheduled_dose_id = s.id AND d.{VALID})) AS missed,
+       (SELECT count(*) FROM dose_administration d
+         WHERE d.admission_id = a.id AND d.prn = true AND d.{VALID}
+           AND d.administered_at > :day_ago) AS prn_day,
+       EXISTS (SELECT 1 FROM taper_plan p
+                WHERE p.admission_id = a.id AND p.status = 'active') AS has_plan
   FROM admission a
  WHERE a.discharged_at IS NULL
 """

@@ -315,6 +315,14 @@ class DoseAdministration(SQLModel, table=True):
             "entered_in_error = false OR error_reason IS NOT NULL", name="error_reason"
         ),
         Index("ix_dose_administration_admission_time", "admission_id", "administered_at"),
+        # The few PRN doses, found without reading every scheduled dose (the PRN rules).
+        Index(
+            "ix_dose_administration_prn",
+            "admission_id",
+            "administered_at",
+            sqlite_where=text("prn = 1"),
+            postgresql_where=text("prn = true"),
+        ),
         # Two nurses charting the same dose: the database lets exactly one win.
         Index(
             "uq_dose_administration_one_valid",
@@ -400,6 +408,15 @@ class WithdrawalAssessment(SQLModel, table=True):
             "entered_in_error = false OR error_reason IS NOT NULL", name="error_reason"
         ),
         Index("ix_withdrawal_assessment_admission_time", "admission_id", "taken_at"),
+        # The few CIWA-Ar scores (patients who also withdraw from alcohol), found without
+        # walking every patient's CIWA-B history (the severe-withdrawal rule).
+        Index(
+            "ix_withdrawal_assessment_ciwa_ar",
+            "admission_id",
+            "taken_at",
+            sqlite_where=text("scale = 'CIWA-Ar'"),
+            postgresql_where=text("scale = 'CIWA-Ar'"),
+        ),
         # One score per form submission; NULL (imported, seeded) rows are never equal.
         Index("uq_withdrawal_assessment_submission_id", "submission_id", unique=True),
     )

@@ -157,6 +157,11 @@ def minutes_text(minutes: int) -> str:
     return f"{minutes} min"
 
 
+def is_prn(model: Any) -> ColumnElement[bool]:
+    # "= true", the predicate of the partial index of PRN doses (ix_dose_administration_prn).
+    return col(model.prn) == true()
+
+
 def is_ciwa_b(model: Any) -> ColumnElement[bool]:
     return col(model.scale) == "CIWA-B"
 

@@ -27,6 +27,7 @@ from jobs.rules.common import (
     NOW,
     Finding,
     fetch,
+    is_prn,
     minutes_text,
     now_param,
     valid,
@@ -79,7 +80,7 @@ def _prn_use_query() -> Executable:
         )
         .where(
             ADMITTED,
-            col(da.prn).is_(True),
+            is_prn(da),
             valid(da.entered_in_error),
             col(da.administered_at) > since,
             col(da.administered_at) <= now_param(),
@@ -164,7 +165,7 @@ def _prn_reassessment_query() -> Executable:
         .join(da, col(da.admission_id) == col(Admission.id))
         .where(
             ADMITTED,
-            col(da.prn).is_(True),
+            is_prn(da),
             valid(da.entered_in_error),
             col(da.administered_at) < wards.c.given_before,
             or_(col(da.administered_at) >= bindparam("given_since", type_=UTCDateTime()), flagged),

@@ -8,11 +8,22 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Executable, and_, case, func, null, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    and_,
+    case,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from jobs.rules.common import (
+    ADMITTED,
     NOW,
     Finding,
     band_level,
@@ -29,7 +40,7 @@ from jobs.rules.common import (
 from jobs.sql_time import shift_seconds
 from models.clinical.observations import SHORTER_REASSESSMENT_FROM, assessment_overdue
 from models.clinical.withdrawal import WORSENING_FROM, judge_worsening, standing_severity
-from models.tables import Ward, WithdrawalAssessment
+from models.tables import Admission, Ward, WithdrawalAssessment
 
 
 @lru_cache(maxsize=8)
@@ -99,21 +110,59 @@ _THRESHOLD = {"CIWA-B": "standing_ciwa_b_total", "CIWA-Ar": "standing_ciwa_ar_to
 
 @lru_cache(maxsize=8)
 def _standing_query(dialect: str, scale: str) -> Executable:
-    readings = latest_readings(
-        dialect, WithdrawalAssessment, ("taken_at", "charted_at", "total"), scale=scale
+    """CIWA-B, every patient's scale: each admitted patient's latest score. CIWA-Ar, charted for
+    few patients: driven from its own rows (a partial index), so the patients who have none
+    cost nothing."""
+    threshold = col(getattr(Ward, _THRESHOLD[scale]))
+    if scale == "CIWA-B":
+        readings = latest_readings(
+            dialect, WithdrawalAssessment, ("taken_at", "charted_at", "total"), scale=scale
+        )
+        return (
+            select(
+                readings.c.admission_id,
+                readings.c.latest_total.label("total"),
+                readings.c.latest_taken_at.label("taken_at"),
+                readings.c.latest_charted_at.label("charted_at"),
+                threshold.label("threshold"),
+                col(Ward.timezone).label("timezone"),
+            )
+            .join(Ward, col(Ward.id) == readings.c.ward_id)
+            .where(readings.c.latest_total >= threshold)
+        )
+    score, newer = aliased(WithdrawalAssessment, name="score"), aliased(WithdrawalAssessment)
+    # The partial index's own predicate, written out (a bound parameter would not match it).
+    rare: ColumnElement[str] = literal_column(f"'{scale}'")
+    latest_id = (
+        select(col(newer.id))
+        .where(
+            col(newer.admission_id) == col(score.admission_id),
+            col(newer.scale) == rare,
+            valid(newer.entered_in_error),
+        )
+        .order_by(col(newer.taken_at).desc())
+        .limit(1)
+        .correlate(score)
+        .scalar_subquery()
     )
-    threshold = getattr(Ward, _THRESHOLD[scale])
     return (
         select(
-            readings.c.admission_id,
-            readings.c.latest_total.label("total"),
-            readings.c.latest_taken_at.label("taken_at"),
-            readings.c.latest_charted_at.label("charted_at"),
-            col(threshold).label("threshold"),
+            col(score.admission_id).label("admission_id"),
+            col(score.total).label("total"),
+            col(score.taken_at).label("taken_at"),
+            col(score.charted_at).label("charted_at"),
+            threshold.label("threshold"),
             col(Ward.timezone).label("timezone"),
         )
-        .join(Ward, col(Ward.id) == readings.c.ward_id)
-        .where(readings.c.latest_total >= col(threshold))
+        .join(Admission, col(Admission.id) == col(score.admission_id))
+        .join(Ward, col(Ward.id) == col(Admission.ward_id))
+        .where(
+            col(score.scale) == rare,
+            valid(score.entered_in_error),
+            ADMITTED,
+            col(score.id) == latest_id,
+            col(score.total) >= threshold,
+        )
     )
 
 

@@ -19,8 +19,11 @@ from sqlalchemy import (
     Select,
     and_,
     case,
+    exists,
     func,
     literal,
+    null,
+    or_,
     outerjoin,
     select,
     true,
@@ -35,6 +38,7 @@ from jobs.rules.common import (
     dialect_of,
     fetch,
     is_ciwa_b,
+    is_prn,
     judged_clear,
     materialized,
     valid,
@@ -51,8 +55,10 @@ from models.clinical.tolerance import (
     judge_step,
 )
 from models.tables import (
+    UNRESOLVED_FLAG_STATUSES,
     Admission,
     DoseAdministration,
+    Flag,
     ScheduledDose,
     TaperPlan,
     TaperStep,
@@ -109,7 +115,7 @@ def _evidence_pg(steps: CTE) -> Select[Any]:
         )
         .where(
             col(prn.admission_id) == steps.c.admission_id,
-            col(prn.prn).is_(True),
+            is_prn(prn),
             valid(prn.entered_in_error),
             col(prn.administered_at) >= steps.c.window_from,
             col(prn.administered_at) < steps.c.window_to,
@@ -117,62 +123,113 @@ def _evidence_pg(steps: CTE) -> Select[Any]:
         .correlate(steps)
         .lateral("window_prn")
     )
-    return select(
-        *(steps.c[name] for name in _STEP_COLUMNS),
-        scores.c.before_n,
-        scores.c.before_mean,
-        scores.c.after_n,
-        scores.c.after_mean,
-        doses.c.prn_before,
-        doses.c.prn_after,
-        func.greatest(scores.c.scores_charted_at, doses.c.prn_charted_at).label("evidence_at"),
-    ).select_from(outerjoin(outerjoin(steps, scores, true()), doses, true()))
+    return (
+        select(
+            *(steps.c[name] for name in _STEP_COLUMNS),
+            scores.c.before_n,
+            scores.c.before_mean,
+            scores.c.after_n,
+            scores.c.after_mean,
+            doses.c.prn_before,
+            doses.c.prn_after,
+            func.greatest(scores.c.scores_charted_at, doses.c.prn_charted_at).label("evidence_at"),
+        )
+        .select_from(outerjoin(outerjoin(steps, scores, true()), doses, true()))
+        .where(
+            or_(
+                scores.c.after_mean - scores.c.before_mean >= steps.c.margin,
+                doses.c.prn_after - doses.c.prn_before >= steps.c.prn_margin,
+                _step_flag_unresolved(steps),
+            )
+        )
+    )
 
 
 def _evidence_sqlite(steps: CTE) -> Select[Any]:
-    """SQLite (no LATERAL): a correlated aggregate per figure, each an index range scan."""
+    """SQLite (no LATERAL): correlated aggregates, each an index range scan. The two means and
+    the PRN counts (a partial index of the few PRN doses) for every step; the score counts and
+    the latest charting only for the steps whose means or PRN use rise by their margins (few):
+    only those can be not tolerated (models.clinical.tolerance.judge_step), the rest are judged
+    tolerated by the rule whatever their counts."""
     score = aliased(WithdrawalAssessment, name="score")
     prn = aliased(DoseAdministration, name="prn")
 
-    def of_scores(value: Any, start: str, end: str) -> ColumnElement[Any]:
+    def of_scores(of: CTE, value: Any, start: str, end: str) -> ColumnElement[Any]:
         return (
             select(value)
             .where(
-                col(score.admission_id) == steps.c.admission_id,
+                col(score.admission_id) == of.c.admission_id,
                 is_ciwa_b(score),
                 valid(score.entered_in_error),
-                _in_window(col(score.taken_at), steps, start, end),
+                _in_window(col(score.taken_at), of, start, end),
             )
-            .correlate(steps)
+            .correlate(of)
             .scalar_subquery()
         )
 
-    def of_prn(value: Any, start: str, end: str) -> ColumnElement[Any]:
+    def of_prn(of: CTE, value: Any, start: str, end: str) -> ColumnElement[Any]:
         return (
             select(value)
             .where(
-                col(prn.admission_id) == steps.c.admission_id,
-                col(prn.prn).is_(True),
+                col(prn.admission_id) == of.c.admission_id,
+                is_prn(prn),
                 valid(prn.entered_in_error),
-                _in_window(col(prn.administered_at), steps, start, end),
+                _in_window(col(prn.administered_at), of, start, end),
             )
-            .correlate(steps)
+            .correlate(of)
             .scalar_subquery()
         )
 
-    count, mean = func.count(col(score.id)), func.avg(col(score.total))
+    mean, count = func.avg(col(score.total)), func.count(col(prn.id))
+    means = materialized(
+        select(
+            *steps.c,
+            of_scores(steps, mean, "window_from", "start_at").label("before_mean"),
+            of_scores(steps, mean, "start_at", "window_to").label("after_mean"),
+            of_prn(steps, count, "window_from", "start_at").label("prn_before"),
+            of_prn(steps, count, "start_at", "window_to").label("prn_after"),
+        ),
+        "step_means",
+    )
+    candidate = or_(
+        means.c.after_mean - means.c.before_mean >= means.c.margin,
+        means.c.prn_after - means.c.prn_before >= means.c.prn_margin,
+    )
+    wanted = or_(candidate, _step_flag_unresolved(means))
+
+    def if_candidate(value: ColumnElement[Any]) -> ColumnElement[Any]:
+        return case((candidate, value), else_=null())
+
+    scores_count = func.count(col(score.id))
     return select(
-        *(steps.c[name] for name in _STEP_COLUMNS),
-        of_scores(count, "window_from", "start_at").label("before_n"),
-        of_scores(mean, "window_from", "start_at").label("before_mean"),
-        of_scores(count, "start_at", "window_to").label("after_n"),
-        of_scores(mean, "start_at", "window_to").label("after_mean"),
-        of_prn(func.count(col(prn.id)), "window_from", "start_at").label("prn_before"),
-        of_prn(func.count(col(prn.id)), "start_at", "window_to").label("prn_after"),
-        _later(
-            of_scores(func.max(col(score.charted_at)), "window_from", "window_to"),
-            of_prn(func.max(col(prn.charted_at)), "window_from", "window_to"),
+        *(means.c[name] for name in _STEP_COLUMNS),
+        if_candidate(of_scores(means, scores_count, "window_from", "start_at")).label("before_n"),
+        means.c.before_mean,
+        if_candidate(of_scores(means, scores_count, "start_at", "window_to")).label("after_n"),
+        means.c.after_mean,
+        means.c.prn_before,
+        means.c.prn_after,
+        if_candidate(
+            _later(
+                of_scores(means, func.max(col(score.charted_at)), "window_from", "window_to"),
+                of_prn(means, func.max(col(prn.charted_at)), "window_from", "window_to"),
+            )
         ).label("evidence_at"),
+    ).where(wanted)
+
+
+def _step_flag_unresolved(steps: CTE) -> ColumnElement[bool]:
+    """The patient has a step-not-tolerated flag nobody has closed: its latest step is reported
+    (judged), so the flag can clear. Every other step whose margins are not reached would only
+    be reported as judged with nothing to clear, and is left out."""
+    return (
+        exists()
+        .where(
+            col(Flag.admission_id) == steps.c.admission_id,
+            col(Flag.rule) == "step_not_tolerated",
+            col(Flag.status).in_(UNRESOLVED_FLAG_STATUSES),
+        )
+        .correlate(steps)
     )
 
 
@@ -277,8 +334,9 @@ def step_not_tolerated_rule(session: Session, now: datetime) -> list[Finding]:
     """Each admitted patient's latest taper step (a cut or a crossover stage), judged by
     models.clinical.tolerance: not tolerated when the CIWA-B mean in the ward's window after it
     exceeds the mean before by the margin, or PRN use rose by the PRN margin [S16][S22]:
-    suggest holding at rounds. Every latest step is reported as judged, so its flag clears when
-    the evidence does; flags of earlier steps stay until a person closes them."""
+    suggest holding at rounds. A latest step that carries an unresolved flag is reported as
+    judged, so its flag clears when the evidence does; flags of earlier steps stay until a
+    person closes them."""
     zones = ward_zones(session)
     if not zones:
         return []
@@ -286,6 +344,9 @@ def step_not_tolerated_rule(session: Session, now: datetime) -> list[Finding]:
     findings = []
     for row in rows:
         subject = f"step:{row.start_date.isoformat()}"
+        if row.before_n is None:  # SQLite left it out: neither margin is reached
+            findings.append(judged_clear(row.admission_id, subject, row.start_at))
+            continue
         judgement = judge_step(
             StepEvidence(
                 before_n=row.before_n,

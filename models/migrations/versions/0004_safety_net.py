@@ -65,6 +65,20 @@ def upgrade() -> None:
         " WHERE other.plan_id = scheduled_dose.plan_id AND other.drug = scheduled_dose.drug"
         " AND other.local_date = scheduled_dose.local_date)"
     )
+    op.create_index(
+        'ix_dose_administration_prn',
+        'dose_administration',
+        ['admission_id', 'administered_at'],
+        sqlite_where=sa.text('prn = 1'),
+        postgresql_where=sa.text('prn = true'),
+    )
+    op.create_index(
+        'ix_withdrawal_assessment_ciwa_ar',
+        'withdrawal_assessment',
+        ['admission_id', 'taken_at'],
+        sqlite_where=sa.text("scale = 'CIWA-Ar'"),
+        postgresql_where=sa.text("scale = 'CIWA-Ar'"),
+    )
     with op.batch_alter_table('flag') as batch:
         batch.add_column(sa.Column('cleared_at', models.types.UTCDateTime(), nullable=True))
         batch.add_column(
@@ -77,6 +91,18 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(
+        'ix_dose_administration_prn',
+        table_name='dose_administration',
+        sqlite_where=sa.text('prn = 1'),
+        postgresql_where=sa.text('prn = true'),
+    )
+    op.drop_index(
+        'ix_withdrawal_assessment_ciwa_ar',
+        table_name='withdrawal_assessment',
+        sqlite_where=sa.text("scale = 'CIWA-Ar'"),
+        postgresql_where=sa.text("scale = 'CIWA-Ar'"),
+    )
     # A cleared flag was unresolved: it goes back to open (nobody has seen it).
     op.execute("UPDATE flag SET status = 'open' WHERE status = 'cleared'")
     with op.batch_alter_table('flag') as batch:
