@@ -9,7 +9,7 @@ out the plan change in the same transaction as the note.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -215,7 +215,8 @@ def not_tolerated_warning(summary: RoundsSummary) -> str | None:
     if not flags:
         return None
     when = ", ".join(
-        sorted(f"{f.subject.removeprefix('step:')}" for f in flags if f.subject.startswith("step:"))
+        f"{date.fromisoformat(s.removeprefix('step:')):%d %b}"
+        for s in sorted(f.subject for f in flags if f.subject.startswith("step:"))
     )
     return f"⚠ The step of {when} was not tolerated (flag open): review before the next cut"
 

@@ -91,7 +91,7 @@ def test_the_next_cut_after_a_step_not_tolerated_is_marked_on_the_mar_and_at_rou
         ward = session.exec(select(Ward)).one()
         [summary] = rounds_summaries(session, ward, now=now)
     card = _text(patient_card(summary, tz=tz, now=now, can_sign=True))
-    assert f"The step of {today - timedelta(days=7)} was not tolerated (flag open)" in card
+    assert f"The step of {today - timedelta(days=7):%d %b} was not tolerated (flag open)" in card
 
 
 def test_a_step_without_scores_before_it_says_it_has_no_baseline(
