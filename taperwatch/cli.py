@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from taperwatch import backup_cmd, fhir_cmd, taper_cmd
 
 if TYPE_CHECKING:
+    from dash import Dash
+
     from models.audit import Actor
 
 Handler = Callable[[argparse.Namespace], int]
@@ -41,9 +43,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
             pass
         else:
             start_in_process_scheduler(engine)
-    print(f"Taperwatch on http://{args.host}:{args.port}/", flush=True)
-    app.run(host=args.host, port=args.port, debug=False)
+    serve_app(app, host=args.host, port=args.port, threads=args.threads)
     return 0
+
+
+def serve_app(app: Dash, *, host: str, port: int, threads: int) -> None:
+    """waitress: a multi-threaded WSGI server that runs anywhere Python does (gunicorn stays
+    the choice for a hospital: README "Running it for a hospital")."""
+    from waitress import serve
+
+    from dashboard.app import warm_up
+
+    warm_up(app)
+    print(f"Taperwatch on http://{host}:{port}/ (waitress, {threads} threads)", flush=True)
+    serve(app.server, host=host, port=port, threads=threads, asyncore_use_poll=True)
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -179,6 +192,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     serve = sub.add_parser("serve", help="the web app (with SQLite also the scheduler)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
+    serve.add_argument("--threads", type=int, default=8, help="requests served at once")
     handlers["serve"] = cmd_serve
 
     db = sub.add_parser("db", help="database maintenance")
