@@ -56,7 +56,8 @@ _MARKS_SCRIPT = """
     const wanted = window.__twWanted;
     if (wanted && !("confirmed" in marks)) {
       const node = document.querySelector(wanted.css);
-      if (node && node.textContent.includes(wanted.text)) {
+      const text = node ? node.textContent : "";
+      if (text.includes(wanted.text) && text !== wanted.not) {
         marks.confirmed = performance.now();
       }
     }

@@ -9,6 +9,10 @@ each: AG Grid (the ward board) and plotly.js (the patient chart).
   build of the same plotly.js version (scatter, bar and pie: all our charts draw is
   scatter traces and shapes), a quarter of the full build. If the plotly package is
   upgraded past the vendored build, Dash's full build is served until vendor/ is updated.
+
+Both would load only once the page's layout has arrived and rendered; the page that needs a
+bundle names it in a ``<link rel="preload">`` of its HTML, so it downloads from the start,
+beside Dash's own scripts.
 """
 
 from __future__ import annotations
@@ -28,15 +32,24 @@ import dash
 import flask
 from dash.fingerprint import build_fingerprint
 
+from dashboard.pages import board, patient
+
 log = logging.getLogger(__name__)
 
 # Library namespace -> the components a page may show; each loads when first shown.
 LAZY_LIBRARIES: dict[str, tuple[str, ...]] = {"dash_ag_grid": ("AgGrid",)}
+SUITES = "/_dash-component-suites/"
+# The page (its path, or path template) -> what it loads once its layout is shown: a library
+# named by namespace (its fingerprinted bundle) or a path under SUITES.
+PAGE_PRELOADS: dict[str, tuple[str, ...]] = {
+    board.PATH: ("dash_ag_grid", "dash_ag_grid/async-community.js"),
+    patient.PATH_TEMPLATE: ("dash/dcc/async-graph.js", "plotly/package_data/plotly.min.js"),
+}
 
 VENDOR = Path(__file__).with_name("vendor")
 PLOTLY_BASIC = VENDOR / "plotly-basic.min.js"  # npm plotly.js-basic-dist-min, MIT licence
 # The URL dcc.Graph loads plotly.js from when the app serves its own files.
-PLOTLY_URL = "/_dash-component-suites/plotly/package_data/plotly.min.js"
+PLOTLY_URL = SUITES + "plotly/package_data/plotly.min.js"
 _VERSION = re.compile(rb"plotly\.js \(basic - minified\) v(\d+\.\d+\.\d+)")
 
 
@@ -61,16 +74,31 @@ def _lazy_bundle_url(app: dash.Dash, namespace: str) -> str:
     app.registered_paths[namespace].add(path)  # served before any page has listed it
     modified = int(os.stat(Path(str(module.__file__)).parent / path).st_mtime)
     fingerprint = build_fingerprint(path, module.__version__, modified)  # type: ignore[no-untyped-call]
-    return f"{app.config.requests_pathname_prefix}_dash-component-suites/{namespace}/{fingerprint}"
+    return f"{SUITES}{namespace}/{fingerprint}"
 
 
-def _lazy_libraries_block(app: dash.Dash) -> str:
+def _lazy_libraries_block(urls: dict[str, str]) -> str:
     libraries = {
-        namespace: {"url": _lazy_bundle_url(app, namespace), "components": list(components)}
+        namespace: {"url": urls[namespace], "components": list(components)}
         for namespace, components in LAZY_LIBRARIES.items()
     }
     data = json.dumps(libraries).replace("</", "<\\/")
     return f'<script id="tw-lazy-libraries" type="application/json">{data}</script>'
+
+
+def _page_pattern(template: str) -> re.Pattern[str]:
+    """``/patient/<admission_id>`` -> a pattern matching ``/patient/12`` only."""
+    parts = re.split(r"<[^>]+>", template)
+    return re.compile("[^/]+".join(re.escape(part) for part in parts))
+
+
+def _preload_links(urls: dict[str, str]) -> list[tuple[re.Pattern[str], str]]:
+    out = []
+    for page, wanted in PAGE_PRELOADS.items():
+        hrefs = [urls.get(item, SUITES + item) for item in wanted]
+        links = "".join(f'<link rel="preload" as="script" href="{href}">' for href in hrefs)
+        out.append((_page_pattern(page), links))
+    return out
 
 
 def vendored_plotly_version() -> str | None:
@@ -112,6 +140,17 @@ def _serve_basic_plotly(app: dash.Dash) -> None:
 
 def init_page_scripts(app: dash.Dash) -> None:
     """Call after the app is made, before it serves a page."""
-    block = _lazy_libraries_block(app)
-    app.index_string = app.index_string.replace("{%config%}", "{%config%}\n" + block, 1)
+    urls = {namespace: _lazy_bundle_url(app, namespace) for namespace in LAZY_LIBRARIES}
+    block = _lazy_libraries_block(urls)
+    preloads = _preload_links(urls)
+    page_html = app.interpolate_index
+
+    def interpolate_index(**parts: str) -> str:
+        path = flask.request.path if flask.has_request_context() else ""
+        links = "".join(html for pattern, html in preloads if pattern.fullmatch(path))
+        parts["css"] = links + parts["css"]
+        parts["config"] = parts["config"] + block
+        return str(page_html(**parts))  # type: ignore[no-untyped-call]
+
+    app.interpolate_index = interpolate_index  # type: ignore[method-assign,assignment]
     _serve_basic_plotly(app)

@@ -6,7 +6,7 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from taperwatch import backup_cmd, fhir_cmd, taper_cmd
 
@@ -47,16 +47,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def serve_app(app: Dash, *, host: str, port: int, threads: int) -> None:
+def web_server(app: Dash, *, host: str, port: int, threads: int) -> Any:
     """waitress: a multi-threaded WSGI server that runs anywhere Python does (gunicorn stays
-    the choice for a hospital: README "Running it for a hospital")."""
-    from waitress import serve
+    the choice for a hospital: README "Running it for a hospital"). Port 0: any free port
+    (``.effective_port``)."""
+    from waitress import create_server
 
     from dashboard.app import warm_up
 
     warm_up(app)
+    return create_server(app.server, host=host, port=port, threads=threads, asyncore_use_poll=True)
+
+
+def serve_app(app: Dash, *, host: str, port: int, threads: int) -> None:
+    server = web_server(app, host=host, port=port, threads=threads)
     print(f"Taperwatch on http://{host}:{port}/ (waitress, {threads} threads)", flush=True)
-    serve(app.server, host=host, port=port, threads=threads, asyncore_use_poll=True)
+    server.run()
 
 
 def cmd_db(args: argparse.Namespace) -> int:

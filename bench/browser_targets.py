@@ -1,0 +1,222 @@
+"""T6a-T6d: what reaches the ward PC, measured in headless Chromium (bench.browser).
+
+The app is served the way ``make run`` serves it (waitress, ``taperwatch.cli.web_server``)
+from the board ward's database, and one physician (who may open every page and chart) signs
+in. First each page is opened once, so the server has made its best compression of every
+file (as a running server has within a minute of its start); then:
+
+- T6a/T6b: each page opened with an empty cache, 3 times in turn, over the ward network
+  (10 Mbit/s, 40 ms): bytes on the wire and the time until its data is on screen (board rows
+  in the DOM; chart traces drawn; rounds cards shown); medians.
+- T6c: with every file cached, the board, then a click on its first row until the patient's
+  chart is drawn, same network; median of 3.
+- T6d: on loopback, "Save vitals" clicked 20 times (after 2 not counted) until the
+  confirmation is shown, beside the server's own time for the same request (the app's
+  ``Server-Timing`` header, read from the browser's network log).
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy.engine import Engine
+
+from bench.browser import LOOPBACK, WARD_NETWORK, Browser, PageLoad, Request, chromium
+from bench.data import STAFF_PASSWORD, WARD_TZ, LoadedWard
+from bench.stats import Result, percentile
+from dashboard.app import create_app
+from dashboard.compression import StaticCompression
+from models.settings import Settings
+
+T6A = "T6a bytes on the wire"
+T6B = "T6b cold load, ward network"
+T6C = "T6c board to chart, warm"
+T6D = "T6d save vitals, browser"
+PHYSICIAN = "bench-physician"  # may open the board, a patient, rounds, and chart
+COLD_RUNS = 3
+WARM_RUNS = 3
+SAVES = 20
+SAVES_NOT_COUNTED = 2
+T6D_P95_MS = 250.0
+T6C_MS = 800.0
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: str
+    ready: str  # bench.browser.READY key: the data on screen
+    kb_limit: float
+    ms_limit: float  # T6b
+
+
+def pages(admission_id: int) -> tuple[Page, ...]:
+    return (
+        Page("ward board", "/", "board", 800.0, 1500.0),
+        Page("patient (chart)", f"/patient/{admission_id}", "chart", 1900.0, 2500.0),
+        Page("rounds", "/rounds", "rounds", 800.0, 1500.0),  # T6b: the board's (issue: none)
+    )
+
+
+@contextmanager
+def served_app(url: str, engine: Engine) -> Iterator[tuple[str, StaticCompression]]:
+    """The app under waitress on a free loopback port, as ``taperwatch serve`` runs it."""
+    import secrets
+
+    from taperwatch.cli import web_server
+
+    settings = Settings(database_url=url, secret_key=secrets.token_hex(32), demo=False)
+    app = create_app(settings, engine)
+    server = web_server(app, host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, name="bench-waitress", daemon=True)
+    thread.start()
+    try:
+        yield (
+            f"http://127.0.0.1:{server.effective_port}",
+            app.server.extensions["tw_static_compression"],
+        )
+    finally:
+        server.close()
+        server.task_dispatcher.shutdown()
+        thread.join(timeout=10)
+
+
+def browser_targets(url: str, engine: Engine, loaded: LoadedWard) -> list[Result]:
+    admission_id = loaded.admission_ids[0]
+    with served_app(url, engine) as (base_url, static), chromium(base_url) as browser:
+        browser.sign_in(PHYSICIAN, STAFF_PASSWORD)
+        for page in pages(admission_id):  # every file asked for once; best compressions made
+            browser.cold_load(page.path, page.ready)
+        static.wait_idle()
+        browser.emulate(WARD_NETWORK)
+        loads: dict[str, list[PageLoad]] = {p.name: [] for p in pages(admission_id)}
+        for _ in range(COLD_RUNS):
+            for page in pages(admission_id):
+                loads[page.name].append(browser.cold_load(page.path, page.ready))
+        warm = [board_to_chart(browser) for _ in range(WARM_RUNS)]
+        browser.emulate(LOOPBACK)
+        saves = save_vitals(browser, f"/patient/{admission_id}")
+    results = [r for page in pages(admission_id) for r in cold_results(page, loads[page.name])]
+    return [*results, warm_result(warm), saves]
+
+
+def cold_results(page: Page, loads: Sequence[PageLoad]) -> list[Result]:
+    kb = statistics.median(load.bytes for load in loads) / 1000
+    ms = statistics.median(load.ready_ms for load in loads)
+    last = loads[-1]
+    largest = ", ".join(f"{p.rsplit('/', 1)[-1][:28]} {n / 1000:.0f}" for p, n in last.largest)
+    out = [
+        Result(T6A, page.name, "sqlite", kb, page.kb_limit, "kB",
+               note=f"median of {len(loads)} cold loads; {last.requests} requests; "
+               f"largest (kB): {largest}"),
+    ]  # fmt: skip
+    times = sorted(round(load.ready_ms) for load in loads)
+    note = f"navigation start to {page.ready} on screen; runs (ms): {times}"
+    out.append(Result(T6B, page.name, "sqlite", ms, page.ms_limit, "ms", median=ms, note=note))
+    return out
+
+
+def board_to_chart(browser: Browser) -> float:
+    """With every file cached: the board, then a click on its first row; ms from the click to
+    the chart drawn."""
+    browser.blank()
+    browser.driver.get(f"{browser.base_url}/")
+    browser.wait_mark("board")
+    browser.network.wait_quiet()
+    browser.network.reset()
+    first_row = ".ag-center-cols-container .ag-row .ag-cell"
+    browser.driver.find_element(By.CSS_SELECTOR, first_row).click()
+    chart = browser.wait_mark("chart")
+    return chart - browser.marks()["click"]
+
+
+def warm_result(times: Sequence[float]) -> Result:
+    ms = statistics.median(times)
+    note = f"click on a board row to the chart drawn; runs (ms): {sorted(round(t) for t in times)}"
+    return Result(T6C, "median", "sqlite", ms, T6C_MS, "ms", median=ms, note=note)
+
+
+# --- T6d --------------------------------------------------------------------------------------
+
+READINGS = {  # a normal set (NEWS2 0), typed as a nurse types it
+    "vitals-resp_rate": "16",
+    "vitals-spo2": "97",
+    "vitals-systolic": "124",
+    "vitals-diastolic": "78",
+    "vitals-heart_rate": "72",
+    "vitals-temperature_c": "36.8",
+}
+
+
+# The next "Saved" text in the message, other than the one shown before the click.
+CONFIRMATION_WANTED = """
+delete window.__twMarks.confirmed;
+delete window.__twMarks.click;
+window.__twWanted = {css: "#vitals-message", text: "Saved: vitals at ", not: arguments[0]};
+"""
+
+
+def _type_reading(browser: Browser, taken: str) -> None:
+    for field, value in {**READINGS, "vitals-taken_at": taken}.items():
+        box = browser.driver.find_element(By.ID, field)
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys(value)
+
+
+def _save_request(requests: Sequence[Request]) -> Request:
+    saves = [r for r in requests if '"vitals-save.n_clicks"' in r.post_data]
+    if len(saves) != 1:
+        raise RuntimeError(f"expected one save request, the browser sent {len(saves)}")
+    return saves[0]
+
+
+def _server_ms(request: Request) -> float:
+    timing = request.header("Server-Timing")  # "app;dur=12.3"
+    if "dur=" not in timing:
+        raise RuntimeError(f"the save answered without a Server-Timing header: {request.headers}")
+    return float(timing.split("dur=", 1)[1].split(",")[0].split(";")[0])
+
+
+def save_vitals(browser: Browser, path: str) -> Result:
+    driver = browser.driver
+    browser.blank()
+    driver.get(f"{browser.base_url}{path}")
+    browser.wait_mark("chart")
+    driver.find_element(By.ID, "tab-vitals").click()
+    WebDriverWait(driver, 10).until(
+        lambda d: d.find_element(By.ID, "vitals-resp_rate").is_displayed()
+    )
+    ward_now = datetime.now(ZoneInfo(WARD_TZ))
+    seen: list[float] = []
+    server: list[float] = []
+    for n in range(SAVES + SAVES_NOT_COUNTED):
+        taken = (ward_now - timedelta(minutes=3 * n + 5)).strftime("%H:%M")
+        _type_reading(browser, taken)
+        browser.network.wait_quiet(quiet_s=0.3)  # the live NEWS2 answers are in
+        browser.network.reset()
+        before = driver.find_element(By.ID, "vitals-message").text
+        driver.execute_script(CONFIRMATION_WANTED, before)
+        driver.find_element(By.ID, "vitals-save").click()
+        confirmed = browser.wait_mark("confirmed")
+        click = browser.marks()["click"]
+        browser.network.wait_quiet(quiet_s=0.3)
+        if n >= SAVES_NOT_COUNTED:
+            seen.append(confirmed - click)
+            server.append(_server_ms(_save_request(list(browser.network.requests.values()))))
+    p95 = percentile(seen, 95)
+    med, server_med = statistics.median(seen), statistics.median(server)
+    note = (
+        f'{SAVES} saves on loopback, click to "Saved" shown; the same requests\' Server-Timing: '
+        f"median {server_med:.0f} ms, p95 {percentile(server, 95):.0f} ms; ratio of medians"
+    )
+    return Result(T6D, "p95 click to confirmation", "sqlite", p95, T6D_P95_MS, "ms", med, p95,
+                  server_med, med / server_med, note=note)  # fmt: skip
