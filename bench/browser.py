@@ -81,7 +81,8 @@ class Request:
     headers: dict[str, str] = field(default_factory=dict)
     encoded_bytes: int = 0  # what came over the wire: body as sent plus headers
     from_cache: bool = False
-    finished: bool = False
+    answered: bool = False  # its status and headers came
+    finished: bool = False  # its body came (or it failed)
 
     @property
     def path(self) -> str:
@@ -109,26 +110,34 @@ class NetworkLog:
             self._event(message.get("method", ""), message.get("params", {}))
 
     def _event(self, method: str, params: dict[str, Any]) -> None:
+        """Chromium's log does not keep the events of one request in order (an answer's
+        ``...ExtraInfo`` can come before ``requestWillBeSent``), so a request is made from
+        whichever of its events comes first."""
         if not method.startswith("Network."):
             return
-        self.last_event = time.monotonic()
         request_id = params.get("requestId", "")
+        if not request_id:
+            return
+        starts = ("Network.requestWillBeSent", "Network.responseReceivedExtraInfo")
+        if method in starts:
+            found = self.requests.setdefault(request_id, Request(url=""))
+        elif (found_or_none := self.requests.get(request_id)) is None:
+            return  # a request from before the last reset
+        else:
+            found = found_or_none
+        self.last_event = time.monotonic()
         if method == "Network.requestWillBeSent":
             sent = params["request"]
-            if sent["url"].startswith(("data:", "blob:")):
-                return
-            self.requests[request_id] = Request(
-                url=sent["url"], method=sent["method"], post_data=sent.get("postData", "")
-            )
-            return
-        found = self.requests.get(request_id)
-        if found is None:
-            return
-        if method == "Network.responseReceived":
-            response = params["response"]
-            found.status = int(response["status"])
-            found.headers = {str(k): str(v) for k, v in response["headers"].items()}
-            found.from_cache = bool(response.get("fromDiskCache") or response.get("fromCache"))
+            found.url, found.method = sent["url"], sent["method"]
+            found.post_data = sent.get("postData", "")
+        elif method in ("Network.responseReceived", "Network.responseReceivedExtraInfo"):
+            response = params.get("response", params)
+            found.status = int(response.get("status", response.get("statusCode", 0)))
+            headers = {str(k): str(v) for k, v in response.get("headers", {}).items()}
+            found.headers = {**headers, **found.headers}
+            found.answered = True
+            if response.get("fromDiskCache") or response.get("fromCache"):
+                found.from_cache = True
         elif method == "Network.requestServedFromCache":
             found.from_cache = True
         elif method == "Network.loadingFinished":
@@ -142,14 +151,24 @@ class NetworkLog:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             self.poll()
-            settled = all(r.finished for r in self.requests.values())
+            # (Chromium's log misses the end of a few callback requests it has answered.)
+            settled = all(r.finished or r.answered for r in self.requests.values())
             if settled and time.monotonic() - self.last_event >= quiet_s:
                 return
             time.sleep(0.1)
-        raise RuntimeError("the page kept loading for 30 s")
+        open_ = [
+            (r.path[:60], r.answered, round(time.monotonic() - self.last_event, 1))
+            for r in self.requests.values()
+            if not r.finished
+        ]
+        raise RuntimeError(f"the page kept loading for {timeout_s:.0f} s: {open_}")
+
+    def http_requests(self) -> list[Request]:
+        """Requests that went to a server (not data: or blob: URLs)."""
+        return [r for r in self.requests.values() if r.url.startswith("http")]
 
     def total_bytes(self) -> int:
-        return sum(r.encoded_bytes for r in self.requests.values())
+        return sum(r.encoded_bytes for r in self.http_requests())
 
 
 @dataclass(frozen=True)
@@ -212,14 +231,14 @@ class Browser:
 
     def _load(self, path: str, ready_ms: float) -> PageLoad:
         sizes = sorted(
-            ((r.path, r.encoded_bytes) for r in self.network.requests.values()),
+            ((r.path, r.encoded_bytes) for r in self.network.http_requests()),
             key=lambda pair: -pair[1],
         )
         return PageLoad(
             path=path,
             ready_ms=ready_ms,
             bytes=self.network.total_bytes(),
-            requests=len(self.network.requests),
+            requests=len(self.network.http_requests()),
             largest=tuple(sizes[:3]),
         )
 
