@@ -242,7 +242,7 @@ def save_vitals(browser: Browser, path: str) -> Result:
     note = (
         f'{SAVES} saves on loopback, click to "Saved" shown; the same requests\' Server-Timing: '
         f"median {server_med:.0f} ms, p95 {percentile(server, 95):.0f} ms; ratio of medians; "
-        f"after the confirmation the page re-rendered for a median {statistics.median(after):.1f} s "
+        f"then the page re-rendered for a median {statistics.median(after):.1f} s "
         f"(max {max(after):.1f} s), unresponsive meanwhile"
     )
     return Result(T6D, "p95 click to confirmation", "sqlite", p95, T6D_P95_MS, "ms", med, p95,
