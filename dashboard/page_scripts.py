@@ -50,6 +50,7 @@ VENDOR = Path(__file__).with_name("vendor")
 PLOTLY_BASIC = VENDOR / "plotly-basic.min.js"  # npm plotly.js-basic-dist-min, MIT licence
 # The URL dcc.Graph loads plotly.js from when the app serves its own files.
 PLOTLY_URL = SUITES + "plotly/package_data/plotly.min.js"
+_TAKEN_OUT: dict[str, str] = {}  # namespace -> its bundle, out of every page
 _VERSION = re.compile(rb"plotly\.js \(basic - minified\) v(\d+\.\d+\.\d+)")
 
 
@@ -65,8 +66,9 @@ def _main_bundle(module: ModuleType) -> dict[str, Any]:
 def _lazy_bundle_url(app: dash.Dash, namespace: str) -> str:
     """Take ``namespace``'s bundle out of every page, keep it served, return its URL."""
     module: Any = importlib.import_module(namespace)
-    bundle = _main_bundle(module)
-    path = str(bundle["relative_package_path"])
+    if namespace not in _TAKEN_OUT:  # once per process: every app shares the library module
+        _TAKEN_OUT[namespace] = str(_main_bundle(module)["relative_package_path"])
+    path = _TAKEN_OUT[namespace]
     module._js_dist = [
         {**r, "dynamic": True} if r.get("relative_package_path") == path else r
         for r in module._js_dist
