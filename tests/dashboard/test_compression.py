@@ -134,9 +134,12 @@ def test_the_encoding_follows_accept_encoding(header: str, chosen: str | None) -
 def test_a_large_file_is_sent_quickly_compressed_until_its_best_compression_is_made(
     tmp_path: Path,
 ) -> None:
-    data = Path(dash.__file__).with_name("dash-renderer").joinpath(
-        "build", "dash_renderer.min.js"
-    ).read_bytes()
+    data = (
+        Path(dash.__file__)
+        .with_name("dash-renderer")
+        .joinpath("build", "dash_renderer.min.js")
+        .read_bytes()
+    )
     static = StaticCompression(tmp_path)
     first = static.compressed(data, "br")
     static.wait_idle()
