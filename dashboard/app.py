@@ -10,7 +10,7 @@ import flask
 from sqlalchemy.engine import Engine
 
 from dashboard.auth import init_auth
-from dashboard.compression import init_compression
+from dashboard.compression import cache_dir, init_compression
 from dashboard.csv_export import register_export_routes
 from dashboard.page_scripts import init_page_scripts
 from dashboard.security import init_security
@@ -51,7 +51,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         TW_SETTINGS=settings,
     )
     server.wsgi_app = ServerTiming(server.wsgi_app)  # type: ignore[method-assign]
-    init_compression(server)  # first, so it runs after the hooks below read the page
+    # First, so that it runs after the hooks below have read the page.
+    init_compression(server, cache_dir(settings.compressed_cache))
     init_auth(server)
     init_security(server)  # CSRF tokens, security headers, sign-in rate limit
     register_export_routes(server)  # CSV and FHIR downloads of a stay

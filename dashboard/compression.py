@@ -51,7 +51,6 @@ ENCODINGS = ("br", "gzip")  # in our order of preference when the browser takes 
 MIN_BYTES = 500  # smaller bodies gain less than the header costs
 SYNC_BEST_BYTES = 64_000  # up to this size the best level is quick enough to make at once
 ONE_YEAR_S = 31_536_000
-CACHE_ENV = "TAPERWATCH_COMPRESSED_CACHE"  # a directory, or "off" for memory only
 
 
 def best(data: bytes, encoding: str) -> bytes:
@@ -88,8 +87,8 @@ def chosen_encoding(accept_encoding: str) -> str | None:
     return None
 
 
-def default_cache_dir() -> Path | None:
-    configured = os.environ.get(CACHE_ENV, "")
+def cache_dir(configured: str) -> Path | None:
+    """The directory named by ``Settings.compressed_cache`` (see there)."""
     if configured.lower() == "off":
         return None
     if configured:
@@ -260,7 +259,7 @@ def _long_cache_for_fingerprinted(response: flask.Response) -> None:
         response.cache_control.immutable = True
 
 
-def init_compression(server: flask.Flask, cache_dir: Path | None = None) -> StaticCompression:
+def init_compression(server: flask.Flask, kept_in: Path | None) -> StaticCompression:
     """Install compression on ``server``. Call before the hooks that read a page's HTML
     (dashboard.security hashes inline scripts): Flask runs later-installed hooks first."""
     server.config.update(
@@ -271,7 +270,7 @@ def init_compression(server: flask.Flask, cache_dir: Path | None = None) -> Stat
         COMPRESS_MIN_SIZE=MIN_BYTES,
     )
     Compress(server)  # dynamic answers; it leaves a response that already has an encoding
-    static = StaticCompression(cache_dir if cache_dir is not None else default_cache_dir())
+    static = StaticCompression(kept_in)
     server.after_request(_compress_static(static))
     server.extensions["tw_static_compression"] = static
     return static
