@@ -219,6 +219,18 @@ class Browser:
     def blank(self) -> None:
         self.driver.get("about:blank")
 
+    def new_tab(self) -> None:
+        """Open a tab (its own renderer: a page still busy in the old tab does not hold it
+        up), close the others, and watch the new one's documents as the first was."""
+        old = self.driver.window_handles
+        self.driver.switch_to.new_window("tab")
+        for handle in old:
+            current = self.driver.current_window_handle
+            self.driver.switch_to.window(handle)
+            self.driver.close()
+            self.driver.switch_to.window(current)
+        watch(self.driver)
+
     def cold_load(self, path: str, ready: str) -> PageLoad:
         """Empty the cache, open ``path`` and wait for ``ready`` (a READY key) and quiet."""
         self.blank()
@@ -241,6 +253,13 @@ class Browser:
             requests=len(self.network.http_requests()),
             largest=tuple(sizes[:3]),
         )
+
+
+def watch(driver: WebDriver) -> None:
+    """Run the marks script in every new document of the current tab."""
+    driver.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument", {"source": _MARKS_SCRIPT % json.dumps(READY)}
+    )
 
 
 @contextmanager
@@ -269,10 +288,7 @@ def chromium(base_url: str) -> Iterator[Browser]:
         options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
         driver = webdriver.Chrome(service=Service(driver_binary), options=options)
         try:
-            driver.execute_cdp_cmd(
-                "Page.addScriptToEvaluateOnNewDocument",
-                {"source": _MARKS_SCRIPT % json.dumps(READY)},
-            )
+            watch(driver)
             yield Browser(driver, base_url)
         finally:
             driver.quit()
