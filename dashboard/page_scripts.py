@@ -125,14 +125,16 @@ def _serve_plotly_basic() -> flask.Response:
 
 
 def _serve_basic_plotly(app: dash.Dash) -> None:
+    from importlib.metadata import version
+
     from plotly.offline import get_plotlyjs_version
 
     expected, vendored = get_plotlyjs_version(), vendored_plotly_version()
     if vendored != expected:
         log.warning(
-            "plotly %s draws with plotly.js %s but dashboard/vendor has %s: serving the full "
-            "build until vendor/plotly-basic.min.js is updated",
-            expected,
+            "plotly %s makes figures for plotly.js %s but dashboard/vendor has %s: serving the "
+            "full build until vendor/plotly-basic.min.js is updated (npm plotly.js-basic-dist-min)",
+            version("plotly"),
             expected,
             vendored,
         )
