@@ -32,7 +32,6 @@ WARD_NETWORK = {
     "downloadThroughput": 10_000_000 / 8,
     "uploadThroughput": 10_000_000 / 8,
 }
-LOOPBACK = {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
 WINDOW = "1366,768"  # the ward PC
 
 # What "the data is on screen" means for each page: the first DOM node that shows it.
@@ -218,18 +217,6 @@ class Browser:
 
     def blank(self) -> None:
         self.driver.get("about:blank")
-
-    def new_tab(self) -> None:
-        """Open a tab (its own renderer: a page still busy in the old tab does not hold it
-        up), close the others, and watch the new one's documents as the first was."""
-        old = self.driver.window_handles
-        self.driver.switch_to.new_window("tab")
-        for handle in old:
-            current = self.driver.current_window_handle
-            self.driver.switch_to.window(handle)
-            self.driver.close()
-            self.driver.switch_to.window(current)
-        watch(self.driver)
 
     def cold_load(self, path: str, ready: str) -> PageLoad:
         """Empty the cache, open ``path`` and wait for ``ready`` (a READY key) and quiet."""
