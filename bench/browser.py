@@ -274,6 +274,9 @@ def chromium(base_url: str) -> Iterator[Browser]:
             options.add_argument(flag)
         options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
         driver = webdriver.Chrome(service=Service(driver_binary), options=options)
+        # A page busy re-rendering (the patient page after each keystroke and save on a long
+        # stay) answers a command only when its scripts yield: wait up to 10 minutes, not 2.
+        driver.command_executor.client_config.timeout = 600  # type: ignore[union-attr]
         try:
             watch(driver)
             yield Browser(driver, base_url)
