@@ -277,6 +277,7 @@ def chromium(base_url: str) -> Iterator[Browser]:
         # A page busy re-rendering (the patient page after each keystroke and save on a long
         # stay) answers a command only when its scripts yield: wait up to 10 minutes, not 2.
         driver.command_executor.client_config.timeout = 600  # type: ignore[union-attr]
+        driver.set_script_timeout(600)
         try:
             watch(driver)
             yield Browser(driver, base_url)
