@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import db_targets, page_targets
+from bench import browser_targets, db_targets, page_targets
 from bench.data import (
     BACKENDS,
     STAFF_PASSWORD,
@@ -110,22 +110,19 @@ def run_backend(backend: str, targets: set[str], quick: bool, seconds: float) ->
                 if "T2" in targets:
                     _log(f"{backend}: T2 ward board")
                     results += page_targets.ward_board(url, engine, loaded, backend, runs // 4)
-                if targets & {"T5", "T6"}:
+                if "T5" in targets:
                     with tempfile.TemporaryDirectory(prefix="tw-bench-logs-") as logs:
                         server = start_gunicorn(database_url=url, log_dir=Path(logs))
                         try:
-                            if "T6" in targets and backend == "sqlite":
-                                _log("T6 first load")
-                                results.append(
-                                    page_targets.first_load(url, engine, loaded, server.base_url)
-                                )
-                            if "T5" in targets:
-                                _log(f"{backend}: T5 concurrency ({seconds:.0f} s)")
-                                results += concurrency(
-                                    server, url, loaded.staff_usernames, backend, seconds
-                                )
+                            _log(f"{backend}: T5 concurrency ({seconds:.0f} s)")
+                            results += concurrency(
+                                server, url, loaded.staff_usernames, backend, seconds
+                            )
                         finally:
                             server.stop()
+                if "T6" in targets and backend == "sqlite":
+                    _log("T6 the pages in headless Chromium (T6a-T6d)")
+                    results += browser_targets.browser_targets(url, engine, loaded)
             finally:
                 engine.dispose()
     if "T3" in targets:

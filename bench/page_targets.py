@@ -1,5 +1,5 @@
-"""T2 ward board, T3 patient chart and T6 first load: the pages, in process (Flask's test
-client: the same request path as a browser's, without the network)."""
+"""T2 ward board and T3 patient chart: the pages, in process (Flask's test client: the same
+request path as a browser's, without the network). T6, the pages in a browser: browser_targets."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ import io
 import json
 import re
 import secrets
-import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from html.parser import HTMLParser
 from typing import Any
 
 import dash
@@ -44,7 +42,6 @@ from models.settings import Settings
 
 T2 = "T2 ward board"
 T3 = "T3 patient chart"
-T6 = "T6 first load"
 T2_P95_MS = 150.0
 T2_PAYLOAD_KB = 300.0
 T2_RATIO = 4.0
@@ -53,7 +50,6 @@ T2_ROUNDS = 10
 T3_P95_MS = 100.0
 T3_RATIO = 3.0
 T3_PATCH_KB = 5.0
-T6_LIMIT_KB = 1500.0
 
 
 @dataclass
@@ -260,101 +256,3 @@ def patient_chart_target(
                app.p95, base.median, ratio),
         Result(T3, "one-reading Patch", backend, patch_kb, T3_PATCH_KB, "kB"),
     ]  # fmt: skip
-
-
-# --- T6 --------------------------------------------------------------------------------------
-
-
-class _Assets(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = dict(attrs)
-        if tag == "script" and found.get("src"):
-            self.urls.append(str(found["src"]))
-        if tag == "link" and found.get("rel") == "stylesheet" and found.get("href"):
-            self.urls.append(str(found["href"]))
-
-
-def _gzipped(client: FlaskClient, path: str) -> int:
-    answer = client.get(path, headers={"Accept-Encoding": "gzip"})
-    if answer.status_code != 200:
-        raise RuntimeError(f"{path} answered HTTP {answer.status_code}")
-    body = answer.data
-    if answer.headers.get("Content-Encoding") != "gzip":
-        return len(gzip.compress(body))  # served uncompressed: count what gzip would make
-    return len(body)
-
-
-def browser_resources(base_url: str, username: str) -> list[str] | None:
-    """The paths headless Chromium fetches to show the ward board (None without a browser)."""
-    if shutil.which("chromium") is None or shutil.which("chromedriver") is None:
-        return None
-    from selenium import webdriver
-    from selenium.common.exceptions import TimeoutException
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    options = webdriver.ChromeOptions()
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    options.binary_location = str(shutil.which("chromium"))
-    driver = webdriver.Chrome(service=Service(str(shutil.which("chromedriver"))), options=options)
-    try:
-        driver.get(f"{base_url}/login")
-        driver.find_element(By.ID, "username").send_keys(username)
-        driver.find_element(By.ID, "password").send_keys(STAFF_PASSWORD)
-        driver.find_element(By.ID, "sign-in").click()
-        for attempt in range(3):
-            try:
-                WebDriverWait(driver, 30).until(
-                    lambda d: d.find_elements(By.CSS_SELECTOR, ".ag-row") != []
-                )
-                break
-            except TimeoutException:
-                # A gunicorn worker's first request can race Dash's per-worker set-up (its
-                # scripts answer 500 meanwhile); the next load finds it ready.
-                if attempt == 2:
-                    return None
-                driver.refresh()
-        names = driver.execute_script(
-            "return performance.getEntriesByType('resource').map(e => e.name)"
-        )
-    finally:
-        driver.quit()
-    paths = []
-    for name in names:
-        path = re.sub(r"^https?://[^/]+", "", str(name))
-        if path.startswith(("/_dash-update-component", "/_dash-layout", "/_dash-dependencies")):
-            continue  # data, not code: measured by T2
-        paths.append(path)
-    return paths
-
-
-def first_load(url: str, engine: Engine, loaded: LoadedWard, base_url: str | None) -> Result:
-    """Gzipped bytes of the board's first load: the page, every script and stylesheet it
-    names, and (with a browser) every file the browser then fetched, e.g. lazy chunks."""
-    with signed_in_app(url, engine, loaded.staff_usernames[0]) as page:
-        index = page.client.get("/")
-        parser = _Assets()
-        parser.feed(index.text)
-        paths = ["/", *parser.urls]
-        how = "index and the files it names"
-        if base_url is not None:
-            seen = browser_resources(base_url, loaded.staff_usernames[0])
-            if seen is not None:
-                paths += [p for p in seen if p not in paths]
-                how = "index, the files it names and every file Chromium fetched"
-            else:
-                how += "; Chromium did not show the board, so no lazy chunks"
-        sizes = {path: _gzipped(page.client, path) for path in paths}
-    total_kb = sum(sizes.values()) / 1000
-    biggest = sorted(sizes.items(), key=lambda kv: -kv[1])[:3]
-    top = ", ".join(
-        f"{p.rsplit('/', 1)[-1].split('?')[0][:32]} {n / 1000:.0f} kB" for p, n in biggest
-    )
-    return Result(T6, "gzipped first page", "-", total_kb, T6_LIMIT_KB, "kB",
-                  note=f"{len(paths)} files ({how}); largest: {top}")  # fmt: skip

@@ -7,12 +7,14 @@ from types import ModuleType
 
 import dash
 import flask
-from flask_compress import Compress
 from sqlalchemy.engine import Engine
 
 from dashboard.auth import init_auth
+from dashboard.compression import cache_dir, init_compression
 from dashboard.csv_export import register_export_routes
+from dashboard.page_scripts import init_page_scripts
 from dashboard.security import init_security
+from dashboard.server_timing import ServerTiming
 from dashboard.shell import shell_layout
 from models.db import get_engine
 from models.settings import Settings, get_settings
@@ -48,16 +50,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         REMEMBER_COOKIE_SAMESITE="Lax",
         TW_ENGINE=engine,
         TW_SETTINGS=settings,
-        COMPRESS_MIMETYPES=[
-            "text/html",
-            "text/css",
-            "application/javascript",
-            "application/json",
-            "text/plain",
-        ],
-        COMPRESS_ALGORITHM=["br", "gzip"],
     )
-    Compress(server)
+    server.wsgi_app = ServerTiming(server.wsgi_app)  # type: ignore[method-assign]
+    # First, so that it runs after the hooks below have read the page.
+    init_compression(server, cache_dir(settings.compressed_cache))
     init_auth(server)
     init_security(server)  # CSRF tokens, security headers, sign-in rate limit
     register_export_routes(server)  # CSV and FHIR downloads of a stay
@@ -83,4 +79,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         )
         module.register_callbacks(app)
     app.layout = shell_layout
+    init_page_scripts(app)  # AG Grid and plotly.js only where a page shows them
     return app
+
+
+def warm_up(app: dash.Dash) -> None:
+    """Serve the app one request before it meets traffic. Dash finishes its set-up on the first
+    request and marks it done before its scripts are registered: under a threaded server,
+    requests racing that first one got HTTP 500 for scripts."""
+    with app.server.test_client() as client:
+        client.get("/healthz")

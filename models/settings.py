@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     scheduler_in_process: bool | None = None
     # Set to true when the app is served over HTTPS (session cookie marked Secure).
     secure_cookies: bool = False
+    # Where static files' best compressions are kept: a directory, "" for the user's cache
+    # directory (~/.cache/taperwatch/compressed), "off" for memory only.
+    compressed_cache: str = ""
 
     @field_validator("ward_timezone")
     @classmethod

@@ -7,11 +7,13 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from taperwatch import backup_cmd, fhir_cmd, sources_cmd, taper_cmd
 
 if TYPE_CHECKING:
+    from dash import Dash
+
     from models.audit import Actor
 
 Handler = Callable[[argparse.Namespace], int]
@@ -42,9 +44,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
             pass
         else:
             start_in_process_scheduler(engine)
-    print(f"Taperwatch on http://{args.host}:{args.port}/", flush=True)
-    app.run(host=args.host, port=args.port, debug=False)
+    serve_app(app, host=args.host, port=args.port, threads=args.threads)
     return 0
+
+
+def web_server(app: Dash, *, host: str, port: int, threads: int) -> Any:
+    """waitress: a multi-threaded WSGI server that runs anywhere Python does (gunicorn stays
+    the choice for a hospital: README "Running it for a hospital"). Port 0: any free port
+    (``.effective_port``)."""
+    from waitress import create_server
+
+    from dashboard.app import warm_up
+
+    warm_up(app)
+    return create_server(app.server, host=host, port=port, threads=threads, asyncore_use_poll=True)
+
+
+def serve_app(app: Dash, *, host: str, port: int, threads: int) -> None:
+    server = web_server(app, host=host, port=port, threads=threads)
+    print(f"Taperwatch on http://{host}:{port}/ (waitress, {threads} threads)", flush=True)
+    server.run()
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -180,6 +199,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     serve = sub.add_parser("serve", help="the web app (with SQLite also the scheduler)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
+    serve.add_argument("--threads", type=int, default=8, help="requests served at once")
     handlers["serve"] = cmd_serve
 
     db = sub.add_parser("db", help="database maintenance")

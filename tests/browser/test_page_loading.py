@@ -1,0 +1,88 @@
+"""What a ward PC's browser receives: every script and stylesheet compressed, the grid's
+bundle only where a grid is shown, the chart drawn by the basic plotly.js build."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from tests.browser.conftest import CHROMEDRIVER, CHROMIUM, LiveServer, sign_in, wait_for
+
+GRID_ROW = ".ag-center-cols-container .ag-row"
+CHART_TRACE = ".js-plotly-plot .scatterlayer .trace"
+
+
+@pytest.fixture
+def logged_browser(_browser_binaries: None, tmp_path: Path) -> Iterator[WebDriver]:
+    """Headless Chromium that keeps its DevTools network log (response headers)."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--window-size=1366,768", f"--user-data-dir={tmp_path}/ud"):  # fmt: skip
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def responses(driver: WebDriver) -> list[dict[str, Any]]:
+    """The answers received since the last call: url, type, status, headers."""
+    out = []
+    for entry in driver.get_log("performance"):  # type: ignore[attr-defined]
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.responseReceived":
+            response = message["params"]["response"]
+            headers = {k.lower(): v for k, v in response["headers"].items()}
+            out.append({"url": response["url"], "type": message["params"]["type"],
+                        "status": response["status"], "headers": headers})  # fmt: skip
+    return out
+
+
+def cold_load(driver: WebDriver, url: str, ready: str) -> list[dict[str, Any]]:
+    driver.get("about:blank")
+    driver.execute_cdp_cmd("Network.clearBrowserCache", {})
+    responses(driver)
+    driver.get(url)
+    wait_for(driver, ready, timeout=30)
+    return responses(driver)
+
+
+def test_the_board_gets_every_script_and_stylesheet_compressed(
+    logged_browser: WebDriver, live_server: LiveServer
+) -> None:
+    sign_in(logged_browser, live_server, "nurse", "nurse-demo-pass")
+    seen = cold_load(logged_browser, f"{live_server.url}/", GRID_ROW)
+    files = [r for r in seen if r["type"] in ("Script", "Stylesheet") and r["status"] == 200]
+    assert len(files) >= 15
+    assert any("dash_ag_grid.v" in r["url"] for r in files), "the board loads its grid"
+    for r in files:
+        size = int(r["headers"].get("content-length", "1000"))
+        if size >= 500 or r["headers"].get("content-encoding"):
+            assert r["headers"].get("content-encoding") in ("br", "gzip"), r["url"]
+    assert len(logged_browser.find_elements(By.CSS_SELECTOR, GRID_ROW)) >= 10
+
+
+def test_the_patient_page_loads_the_chart_and_no_grid(
+    logged_browser: WebDriver, live_server: LiveServer
+) -> None:
+    sign_in(logged_browser, live_server, "physician", "physician-demo-pass")
+    seen = cold_load(logged_browser, f"{live_server.url}/patient/1", CHART_TRACE)
+    urls = [r["url"] for r in seen]
+    assert not [u for u in urls if "dash_ag_grid" in u]
+    plotly = [r for r in seen if r["url"].endswith("/plotly/package_data/plotly.min.js")]
+    assert plotly and plotly[0]["headers"].get("content-encoding") in ("br", "gzip")
+    # Back to the board without a page load: the grid's bundle is fetched then.
+    logged_browser.find_element(By.ID, "nav-board").click()
+    wait_for(logged_browser, GRID_ROW, timeout=30)
+    assert any("dash_ag_grid.v" in r["url"] for r in responses(logged_browser))
+    logged_browser.find_element(By.CSS_SELECTOR, f"{GRID_ROW} .ag-cell").click()
+    wait_for(logged_browser, CHART_TRACE, timeout=30)  # and a row still opens its patient
