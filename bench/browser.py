@@ -25,7 +25,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-# The ward network of the issue: 10 Mbit/s each way, 40 ms added to every round trip.
+# A ward network: 10 Mbit/s each way, 40 ms added to every round trip.
 WARD_NETWORK = {
     "offline": False,
     "latency": 40,

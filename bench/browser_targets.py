@@ -65,7 +65,7 @@ def pages(admission_id: int) -> tuple[Page, ...]:
     return (
         Page("ward board", "/", "board", 800.0, 1500.0),
         Page("patient (chart)", f"/patient/{admission_id}", "chart", 1900.0, 2500.0),
-        Page("rounds", "/rounds", "rounds", 800.0, 1500.0),  # T6b: the board's (issue: none)
+        Page("rounds", "/rounds", "rounds", 800.0, 1500.0),  # T6b: no limit of its own; the board's
     )
 
 
