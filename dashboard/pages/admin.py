@@ -36,6 +36,7 @@ POLICY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Vital signs", ("vitals_interval_min",)),
     ("Worsening score", ("worsening_points", "worsening_hours")),
     ("Step not tolerated", ("step_margin_points", "step_window_days")),
+    ("Dose ceilings", ("hard_ceiling_de_mg", "increase_margin_pct")),
 )
 USER_FIELDS = ("username", "display_name", "role", "password")
 

@@ -99,7 +99,7 @@ class PlannedStep:
     daily_ug: dict[str, int]  # drug -> ug a day; two entries during a crossover
     diazepam_eq_mg: float  # by the plan's equivalence table
     doses: tuple[PlannedDose, ...]
-    kind: str  # baseline | crossover | cut | hold | back | final
+    kind: str  # baseline | crossover | cut | hold | back | final (in_force: see in_force_step)
 
 
 @dataclass(frozen=True)
@@ -261,55 +261,53 @@ def pace_warnings(steps: Sequence[PlannedStep]) -> tuple[PaceWarning, ...]:
 
 
 def increase_warnings(
-    steps: Sequence[PlannedStep],
-    *,
-    margin_pct: int = DEFAULT_INCREASE_MARGIN_PCT,
-    in_force_de: float | None = None,
+    steps: Sequence[PlannedStep], *, margin_pct: int = DEFAULT_INCREASE_MARGIN_PCT
 ) -> tuple[PaceWarning, ...]:
     """Steps whose diazepam equivalent is more than ``margin_pct`` above the step before them
-    or above the dose in force when the plan began (``in_force_de``; default the first step):
-    a crossover that rounds up, or a plan that starts above what the patient takes. A step back
-    (``back``) raises the dose on purpose and is not warned. Local policy; never a refusal."""
+    or above the first step (the dose the plan starts from, or the dose in force, a step of
+    kind ``in_force``, when the caller puts it first): a crossover that rounds up, or a plan
+    that starts above what the patient takes. A step back (``back``) raises the dose on purpose
+    and is not warned. Local policy; never a refusal."""
     if not steps:
         return ()
-    began = steps[0].diazepam_eq_mg if in_force_de is None else in_force_de
+    first = steps[0]
     factor = 1 + Fraction(margin_pct, 100)
     warnings: list[PaceWarning] = []
-    previous = began
-    for step in steps:
-        now_de = step.diazepam_eq_mg
-        for reference, what in ((previous, "the step before"), (began, "the dose in force")):
-            if (
-                step.kind != "back"
-                and reference > 0
-                and Fraction(now_de) > factor * Fraction(reference)
-            ):
-                rise = round(100 * (now_de / reference - 1))
+    for previous, step in itertools.pairwise(steps):
+        if step.kind == "back":
+            continue
+        for reference in (previous, first):
+            before = reference.diazepam_eq_mg
+            if before > 0 and Fraction(step.diazepam_eq_mg) > factor * Fraction(before):
+                rise = round(100 * (step.diazepam_eq_mg / before - 1))
                 warnings.append(
                     PaceWarning(
                         step_index=step.index,
                         start=step.start,
                         message=(
-                            f"{step.start.isoformat()}: {_de(now_de)} mg diazepam-equivalent is "
-                            f"{rise}% above the {_de(reference)} mg of {what}; the ward's margin "
-                            f"is {margin_pct}% (local policy)"
+                            f"{step.start.isoformat()}: {_de(step.diazepam_eq_mg)} mg "
+                            f"diazepam-equivalent is {rise}% above the {_de(before)} mg of "
+                            f"{_reference_name(reference, first)}; the ward's margin is "
+                            f"{margin_pct}% (local policy)"
                         ),
                         kind="increase",
                     )
                 )
                 break
-        previous = now_de
     return tuple(warnings)
 
 
-def substitution_warnings(
-    steps: Sequence[PlannedStep], *, switched_from: Sequence[str] = ()
-) -> tuple[PaceWarning, ...]:
-    """A drug that takes over from a long-acting one (within the steps, or from
-    ``switched_from``, the drugs in force before the plan) and is short-acting: against the
-    founding article's substitution to a long-acting drug (DESIGN.md) [S12]."""
+def _reference_name(reference: PlannedStep, first: PlannedStep) -> str:
+    if reference.kind == "in_force":
+        return "the dose in force"
+    return "the plan's starting dose" if reference is first else "the step before"
+
+
+def substitution_warnings(steps: Sequence[PlannedStep]) -> tuple[PaceWarning, ...]:
+    """A drug that takes over from a long-acting one and is short-acting: against the founding
+    article's substitution to a long-acting drug (DESIGN.md) [S12]."""
     warnings: list[PaceWarning] = []
-    seen: list[str] = list(switched_from)
+    seen: list[str] = []
     for step in steps:
         for drug in step.daily_ug:
             if drug in seen:
@@ -332,18 +330,29 @@ def substitution_warnings(
     return tuple(warnings)
 
 
+def in_force_step(daily_ug: Mapping[str, int], *, before: date, table: str) -> PlannedStep:
+    """The dose in force before a plan, as a step to put first for ``schedule_warnings`` (no
+    doses: it is never scheduled)."""
+    de = sum((equivalent_ug(d, ug, "diazepam", table) for d, ug in daily_ug.items()), Fraction())
+    return PlannedStep(
+        index=-1,
+        start=before,
+        daily_ug=dict(daily_ug),
+        diazepam_eq_mg=float(de / 1000),
+        doses=(),
+        kind="in_force",
+    )
+
+
 def schedule_warnings(
-    steps: Sequence[PlannedStep],
-    *,
-    increase_margin_pct: int = DEFAULT_INCREASE_MARGIN_PCT,
-    in_force_de: float | None = None,
-    switched_from: Sequence[str] = (),
+    steps: Sequence[PlannedStep], *, increase_margin_pct: int = DEFAULT_INCREASE_MARGIN_PCT
 ) -> tuple[PaceWarning, ...]:
-    """Every warning of a schedule, in step order: pace, increases, substitutions."""
+    """Every warning of a schedule, in step order: pace, increases, substitutions. Put a step of
+    kind ``in_force`` (the dose before the plan) first to check the plan's start against it."""
     found = (
         *pace_warnings(steps),
-        *increase_warnings(steps, margin_pct=increase_margin_pct, in_force_de=in_force_de),
-        *substitution_warnings(steps, switched_from=switched_from),
+        *increase_warnings(steps, margin_pct=increase_margin_pct),
+        *substitution_warnings(steps),
     )
     return tuple(sorted(found, key=lambda w: (w.start, w.step_index)))
 

@@ -107,7 +107,9 @@ def test_crossover_rounding_up_by_20_percent_is_warned() -> None:
     assert schedule.steps[1].daily_ug == {"diazepam": 3000}
     [warning] = [w for w in schedule.warnings if w.kind == "increase"]
     assert warning.step_index == 1
-    assert "3 mg diazepam-equivalent is 20% above the 2.5 mg of the step before" in warning.message
+    assert "3 mg diazepam-equivalent is 20% above the 2.5 mg of the plan's starting dose" in (
+        warning.message
+    )
     assert "margin is 10% (local policy)" in warning.message
 
 
