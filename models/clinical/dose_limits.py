@@ -65,6 +65,7 @@ def check_hard_ceiling(
     ceiling_de_mg: int,
     table: str = DEFAULT_TABLE,
     field: str = "daily_mg",
+    whose: str = "the ward's",
 ) -> None:
     """Refuse any daily dose (one drug or a crossover's two) above the ward's hard ceiling."""
     for daily in daily_doses:
@@ -73,8 +74,8 @@ def check_hard_ceiling(
             doses = " + ".join(f"{d} {format_mg(ug)} mg" for d, ug in sorted(daily.items()))
             raise FieldError(
                 field,
-                f"{doses} a day is {total:g} mg diazepam-equivalent ({table} table), above the "
-                f"ward's hard ceiling of {ceiling_de_mg} mg a day (local policy); it cannot be "
+                f"{doses} a day is {total:g} mg diazepam-equivalent ({table} table), above "
+                f"{whose} hard ceiling of {ceiling_de_mg} mg a day (local policy); it cannot be "
                 "ordered. Check the dose",
             )
 
