@@ -49,6 +49,7 @@ from models.tables import (
     Ward,
     WithdrawalAssessment,
 )
+from models.ward_units import ward_units
 
 # Flags drawn on the chart: the newest this many (older ones are on the review queue).
 CHART_FLAG_LIMIT = 40
@@ -674,6 +675,7 @@ class PlanPanelData:
     warnings: dict[int, str]  # step index -> pace warning
     tolerance: dict[int, StepTolerance]
     today: date
+    units: dict[str, int]  # the ward's dispensable units (a new plan is made in them)
 
 
 def plan_panel_data(session: Session, admission_id: int, *, now: datetime) -> PlanPanelData | None:
@@ -718,6 +720,7 @@ def plan_panel_data(session: Session, admission_id: int, *, now: datetime) -> Pl
         warnings={w.step_index: w.message for w in pace_warnings(steps)},
         tolerance=tolerance,
         today=now.astimezone(view.tz).date(),
+        units=ward_units(session, view.admission.ward_id),
     )
 
 

@@ -410,8 +410,7 @@ def decision_form(summary: RoundsSummary, *, ward: Ward, today: Any) -> Any:
     drug = summary.plan.drug if summary.plan else "clonazepam"
     form = plan_panel.change_form(
         "rd",
-        drug=drug,
-        daily_mg="",
+        start=plan_panel.FormStart(drug, ""),
         times=ward.admin_times,
         today=today,
         initial_kind=None,
@@ -610,6 +609,7 @@ def register_callbacks(app: Dash) -> None:
         Output("rd-preview", "children"),
         Output("rd-message", "children"),
         Output("rd-save-btn", "disabled"),
+        Output("rd-label-box", "style"),
         Input("rd-preview-btn", "n_clicks"),
         State("rounds-admission", "data"),
         State("rd-decision", "value"),
@@ -621,7 +621,7 @@ def register_callbacks(app: Dash) -> None:
     ) -> tuple[Any, ...]:
         require_role("physician")
         if not clicks or admission_id is None or decision is None:
-            return no_update, no_update, True
+            return no_update, no_update, True, no_update
         values = plan_panel.form_values("change", raw)
         now = utcnow()
 
@@ -633,7 +633,7 @@ def register_callbacks(app: Dash) -> None:
 
         result = attempt(run, write=False)
         if isinstance(result, Refused):
-            return None, refusal_message(result, saved=False), True
+            return None, refusal_message(result, saved=False), True, no_update
         if result is None:
             return (
                 dmc.Text(
@@ -643,6 +643,7 @@ def register_callbacks(app: Dash) -> None:
                 ),
                 None,
                 False,
+                {"display": "none"},
             )
         return (
             plan_panel.preview_view(
@@ -650,6 +651,7 @@ def register_callbacks(app: Dash) -> None:
             ),
             None,
             False,
+            plan_panel.label_box_style(result),
         )
 
     @app.callback(
@@ -725,6 +727,11 @@ def register_callbacks(app: Dash) -> None:
 
 def _change_values(decision: str, values: dict[str, Any]) -> dict[str, Any]:
     """The plan-change parameters of a rounds decision, read from the form."""
+    confirm = {"above_label_reason": values.get("above_label_reason") or None}
+    return _decision_values(decision, values) | confirm
+
+
+def _decision_values(decision: str, values: dict[str, Any]) -> dict[str, Any]:
     if decision == "hold":
         if values.get("until_resumed"):
             return {"hold_days": None}
