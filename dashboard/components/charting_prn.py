@@ -645,7 +645,7 @@ def register_callbacks(app: Dash) -> None:
         title = "Change a PRN order" if order else "Write a PRN order"
         errors = [None] * len(ORDER_FIELDS)
         pending = {"order": order.id if order else None}
-        return True, title, pending, "", _order_values(order), errors, order is not None
+        return (True, title, pending, "", *_order_values(order), *errors, order is not None)
 
     @app.callback(
         Output("prn-order-modal", "opened", allow_duplicate=True),
@@ -660,9 +660,10 @@ def register_callbacks(app: Dash) -> None:
         prevent_initial_call=True,
     )
     def prn_order_save(
-        _: int | None, pending: dict[str, Any] | None, values: list[Any], admission_id: int
+        _: int | None, pending: dict[str, Any] | None, *rest: Any
     ) -> tuple[Any, ...]:
         actor = require_role("physician")
+        values, admission_id = list(rest[:-1]), int(rest[-1])
         if pending is None:
             raise PreventUpdate
         outcome = save_order(
@@ -676,9 +677,9 @@ def register_callbacks(app: Dash) -> None:
             errors = [by_input.get(name) for name in ORDER_FIELDS]
             shown = set(by_input) <= set(ORDER_FIELDS) and by_input
             message = "Not saved: see the fields marked in red." if shown else outcome.message
-            return True, message, errors, no_update, no_update
+            return (True, message, *errors, no_update, no_update)
         done = f"Saved: PRN order {order_text(outcome)} (version {outcome.version})."
-        return False, "", [None] * len(ORDER_FIELDS), done, utcnow().isoformat()
+        return (False, "", *[None] * len(ORDER_FIELDS), done, utcnow().isoformat())
 
     @app.callback(
         Output("prn-order-modal", "opened", allow_duplicate=True),

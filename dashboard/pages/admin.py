@@ -1,6 +1,7 @@
-"""Admin: the ward's policy (the review rules' thresholds, each with its source or marked local
-policy), the last job runs with their durations and errors, and the staff accounts (add one,
-reset a password, change a role, deactivate)."""
+"""Admin: the ward's policy (the review rules' thresholds and the dose ceilings, each with its
+source or marked local policy), the ward's dispensable units, the last job runs with their
+durations and errors, and the staff accounts (add one, reset a password, change a role,
+deactivate)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from dashboard.components import admin_units
 from dashboard.components.charting_common import Refusal, attempt, format_local
 from dashboard.context import current_actor, default_ward, engine, require_role
 from models.db import read_session
@@ -448,6 +450,7 @@ def layout(**_: Any) -> html.Div:
         [
             dmc.Title("Admin", order=2, className="tw-page-title"),
             policy_form(ward),
+            admin_units.units_section(db),
             html.Section(runs_section(db), id="runs-section", className="tw-card tw-admin-section"),
             users_section(db, actor.user_id),
             dcc.Interval(id="admin-refresh", interval=REFRESH_MS),
@@ -457,6 +460,8 @@ def layout(**_: Any) -> html.Div:
 
 
 def register_callbacks(app: Dash) -> None:
+    admin_units.register_callbacks(app)
+
     @app.callback(
         Output({"type": "policy", "field": ALL}, "error"),
         Output("policy-message", "children"),

@@ -17,7 +17,7 @@ from models.charting import record_vitals
 from models.db import transaction
 from models.plan_changes import NewPlan, create_plan
 from models.tables import DoseAdministration, Flag, ScheduledDose
-from tests.conftest import SYSTEM, make_staff
+from tests.conftest import SYSTEM, make_staff, prn_order
 
 WARD_TZ = "Europe/London"
 
@@ -29,6 +29,7 @@ class Stay:
     ward_id: int
     staff: dict[str, Actor]  # nurse1, nurse2, doctor1, admin1
     admission_id: int  # admitted, with an active plan
+    prn_order_id: int = 0  # the admission's active PRN order
     _serial: count[int] = field(default_factory=lambda: count(1))
 
     def actor(self, role: str) -> Actor:
@@ -158,4 +159,10 @@ def make_stay(engine: Engine, now: datetime) -> Stay:
         assert admission.id is not None
         stay = Stay(engine, now, ward.id, staff, admission.id)
         _plan(session, stay, admission.id)
+        stay.prn_order_id = prn_order(
+            session,
+            doctor=staff["doctor1"],
+            admission_id=admission.id,
+            written_at=now - timedelta(days=1),
+        )
     return stay

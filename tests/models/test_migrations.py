@@ -173,8 +173,6 @@ def test_0005_keeps_wards_admissions_and_prn_doses_and_0003_takes_it_away(
     downgrade(bare_engine, "0003")
     assert "prn_order" not in inspect(bare_engine).get_table_names()
     with bare_engine.connect() as connection:
-        assert connection.execute(text("SELECT dose_ug FROM dose_administration")).all() == [
-            (500,)
-        ]
+        assert connection.execute(text("SELECT dose_ug FROM dose_administration")).all() == [(500,)]
     upgrade(bare_engine)
     assert schema_drift(bare_engine) == []
