@@ -19,11 +19,13 @@ from sqlmodel import Session
 
 from dashboard.chart_queries import RoundsSummary, plan_panel_data, rounds_summaries
 from dashboard.components import patient_overview, plan_panel
+from dashboard.components.charting_prn import order_text
 from dashboard.components.plan_panel import Refused, attempt, form_states, refusal_message
 from dashboard.context import current_actor, default_ward, engine, require_role
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, FLAG_LEVEL, LEVELS, news2_level
 from models.audit import Actor
 from models.clinical.drugs import format_mg
+from models.clinical.load import trend as load_trend
 from models.errors import FieldError
 from models.flags import REVIEW_RULE_BY_NAME
 from models.plan_changes import MAX_HOLD_DAYS, on_open_hold
@@ -214,6 +216,60 @@ def _step_tile(summary: RoundsSummary, today: Any) -> Any:
     )
 
 
+def _load_tile(summary: RoundsSummary) -> Any:
+    """The total benzodiazepine load given today (scheduled + PRN, diazepam-equivalent mg) and
+    its last days: a PRN use that climbs while the taper falls shows here."""
+    if not summary.loads:
+        return _tile("Load given (DE)", [dmc.Text("Nothing given", size="sm")])
+    today = summary.loads[-1]
+    prn_days = sum(1 for d in summary.loads if d.prn_doses)
+    body: list[Any] = [
+        html.Span(f"{today.total_de_mg:g} mg", className="tw-big"),
+        dmc.Text(
+            f"today: {today.scheduled_de_mg:g} scheduled + {today.prn_de_mg:g} PRN "
+            f"({today.prn_doses} dose{'' if today.prn_doses == 1 else 's'})",
+            size="sm",
+        ),
+    ]
+    change = load_trend(summary.loads)
+    if change is not None:
+        arrow = "▲" if change > 0.5 else "▼" if change < -0.5 else "="
+        body.append(
+            dmc.Text(
+                f"{arrow} {change:+.1f} mg/day, last 3 days vs 3 before; PRN on {prn_days} of "
+                f"{len(summary.loads)} days",
+                size="sm",
+                className="tw-trend tw-worse" if change > 0.5 else "tw-trend",
+            )
+        )
+    body.append(
+        dmc.Sparkline(
+            data=[round(d.total_de_mg, 1) for d in summary.loads],
+            h=36,
+            w=170,
+            color="#009E73",
+            curveType="linear",
+            fillOpacity=0.1,
+            strokeWidth=1.5,
+        )
+    )
+    return _tile("Load given (DE)", body)
+
+
+def prn_line(summary: RoundsSummary) -> Any:
+    """The PRN orders in force, one line each."""
+    if not summary.prn_orders:
+        return None
+    return html.Div(
+        [html.Span("PRN orders: ", className="tw-suggest-lead")]
+        + [
+            html.Span(order_text(order) + ". ", className="tw-suggest-item")
+            for order in summary.prn_orders
+        ],
+        className="tw-suggestion tw-prn-line",
+    )
+
+
 def _flags_tile(summary: RoundsSummary) -> Any:
     if not summary.open_flags:
         return _tile("Open flags", [dmc.Text("None", size="sm")])
@@ -307,11 +363,13 @@ def patient_card(summary: RoundsSummary, *, tz: ZoneInfo, now: datetime, can_sig
                     _news2_tile(summary, tz),
                     _doses_tile(summary),
                     _step_tile(summary, today),
+                    _load_tile(summary),
                     _flags_tile(summary),
                 ],
                 className="tw-tiles",
             ),
             suggestion_line(summary),
+            prn_line(summary),
         ],
         className=f"tw-rounds-card tw-level-edge-{worst}",
         withBorder=True,
@@ -459,11 +517,13 @@ def review_content(admission_id: int, actor: Actor) -> Any:
                         _news2_tile(summary, tz),
                         _doses_tile(summary),
                         _step_tile(summary, today),
+                        _load_tile(summary),
                         _flags_tile(summary),
                     ],
                     className="tw-tiles",
                 ),
                 suggestion_line(summary),
+                prn_line(summary),
                 dmc.Text(since_line(summary, tz), size="sm", c="dimmed"),
             ]
         ),
