@@ -48,9 +48,7 @@ def daily_loads(
     out = []
     day = first
     while day <= last:
-        out.append(
-            DailyLoad(day, scheduled.get(day, 0.0), prn.get(day, 0.0), count.get(day, 0))
-        )
+        out.append(DailyLoad(day, scheduled.get(day, 0.0), prn.get(day, 0.0), count.get(day, 0)))
         day += timedelta(days=1)
     return out
 
