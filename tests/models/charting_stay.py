@@ -38,7 +38,9 @@ class Stay:
     def serial(self) -> int:
         return next(self._serial)
 
-    def new_admission(self, *, with_plan: bool = False) -> int:
+    def new_admission(
+        self, *, with_plan: bool = False, drug: str = "clonazepam", daily_ug: int = 2000
+    ) -> int:
         """Another patient admitted to a bed of their own."""
         n = self.serial()
         with transaction(self.engine) as session:
@@ -53,8 +55,8 @@ class Stay:
                 sex="male",
                 bed=f"X{n}",
                 attending_id=self.staff["doctor1"].user_id or 0,
-                drug="clonazepam",
-                daily_ug=2000,
+                drug=drug,
+                daily_ug=daily_ug,
                 admitted_at=self.now - timedelta(days=2),
                 now=self.now,
             )
@@ -62,6 +64,16 @@ class Stay:
             if with_plan:
                 _plan(session, self, admission.id)
             return admission.id
+
+    def new_prn_order(self, admission_id: int | None = None) -> int:
+        """Another PRN order on the admission (each with its own interval to keep)."""
+        with transaction(self.engine) as session:
+            return prn_order(
+                session,
+                doctor=self.staff["doctor1"],
+                admission_id=admission_id or self.admission_id,
+                written_at=self.now - timedelta(hours=2),
+            )
 
     def open_slots(self, admission_id: int | None = None) -> list[int]:
         """Scheduled doses of the admission nobody has charted, earliest first."""
