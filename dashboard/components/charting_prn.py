@@ -564,7 +564,7 @@ def register_callbacks(app: Dash) -> None:
         tz = _tz()
         with read_session(engine()) as session:
             check = check_dose(session, order, now)
-        what = f"{order_text(order)}: {format_mg(order.dose_ug)} mg"
+        what = order_text(order)
         status = (
             f"{limits_text(order, tz, now)}. {prn.availability(limits(order), check, tz, now)}."
         )
