@@ -226,8 +226,7 @@ def _load_tile(summary: RoundsSummary) -> Any:
     body: list[Any] = [
         html.Span(f"{today.total_de_mg:g} mg", className="tw-big"),
         dmc.Text(
-            f"today: {today.scheduled_de_mg:g} scheduled + {today.prn_de_mg:g} PRN "
-            f"({today.prn_doses} dose{'' if today.prn_doses == 1 else 's'})",
+            f"today {today.scheduled_de_mg:g} scheduled + {today.prn_de_mg:g} PRN",
             size="sm",
         ),
     ]
@@ -236,10 +235,11 @@ def _load_tile(summary: RoundsSummary) -> Any:
         arrow = "▲" if change > 0.5 else "▼" if change < -0.5 else "="
         body.append(
             dmc.Text(
-                f"{arrow} {change:+.1f} mg/day, last 3 days vs 3 before; PRN on {prn_days} of "
+                f"{arrow} {change:+.1f} mg/day over 3 days · PRN on {prn_days} of "
                 f"{len(summary.loads)} days",
                 size="sm",
                 className="tw-trend tw-worse" if change > 0.5 else "tw-trend",
+                title="Mean of the last 3 days minus the 3 days before",
             )
         )
     body.append(
