@@ -14,6 +14,7 @@ import dash
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from models.charting import new_submission_id
 from models.tables import DoseAdministration, PrnOrder
 from tests.dashboard.charting_fixtures import admit_patient, call, signed_in
 
@@ -132,3 +133,35 @@ def test_the_orders_table_shows_what_was_given_and_the_next_time(
     assert "1 of 2 doses, 1 of 2 mg in 24 h; next allowed at" in table
     assert "lorazepam 1 mg for withdrawal symptoms; when CIWA-B \\u2265 20" in table
     assert '"prn-give"' in table and '"prn-change"' not in table
+
+
+def test_a_score_at_the_threshold_names_the_order_that_may_be_given(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    stay = admit_patient(sqlite_engine)
+    _write(app, "doctor1", stay.admission_id)  # lorazepam 1 mg when CIWA-B >= 20
+
+    def save(score: str) -> str:
+        answer = call(
+            signed_in(app, "nurse1"),
+            app,
+            "ciwa-message.children",
+            {
+                "ciwa-save.n_clicks": 1,
+                "ciwa-item.value": [score] * 20,
+                "ciwa-taken_at.value": "",
+                "ciwa-submission.data": new_submission_id(),
+                "patient-admission.data": stay.admission_id,
+            },
+            changed=["ciwa-save.n_clicks"],
+            patterns={"ciwa-item": [{"type": "ciwa-item", "item": n} for n in range(1, 21)]},
+        )
+        return str(answer["ciwa-message"]["children"])
+
+    assert "PRN" not in save("0")  # 0: below the threshold
+    message = save("2")  # 40
+    assert message.startswith("Saved: CIWA-B 40 (Moderate) at ")
+    assert message.endswith(
+        "At or above the PRN threshold (CIWA-B 20): lorazepam 1 mg PRN (withdrawal symptoms) "
+        "may be given now."
+    )
