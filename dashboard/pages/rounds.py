@@ -234,12 +234,11 @@ def _load_tile(summary: RoundsSummary) -> Any:
     if change is not None:
         arrow = "▲" if change > 0.5 else "▼" if change < -0.5 else "="
         body.append(
-            dmc.Text(
+            html.Div(
                 f"{arrow} {change:+.1f} mg/day over 3 days · PRN on {prn_days} of "
                 f"{len(summary.loads)} days",
-                size="sm",
-                className="tw-trend tw-worse" if change > 0.5 else "tw-trend",
-                title="Mean of the last 3 days minus the 3 days before",
+                className="tw-trend tw-worse tw-small" if change > 0.5 else "tw-trend tw-small",
+                title="Mean of the last 3 days minus the mean of the 3 days before",
             )
         )
     body.append(
