@@ -351,22 +351,13 @@ class StaffMember:
         return self._saved(self._post(body), "ciwa-message")
 
     def _dose(self) -> bool:
-        """Chart a due scheduled dose as given (the MAR's one-click path); once none is left,
-        an as-needed (PRN) dose instead."""
+        """Chart a due scheduled dose as given (the MAR's one-click path); once none is left, a
+        set of vitals instead (a PRN dose needs an order and keeps its interval, so it cannot
+        stand in for a scheduled dose any more)."""
         assert self.callbacks is not None
         slot = self.shared.take_slot()
         if slot is None:
-            cb = self.callbacks.triggered_by("prn-save", "n_clicks")
-            values = {
-                "prn-save.n_clicks": 1,
-                "prn-drug.value": "clonazepam",
-                "prn-dose.value": "0.5",
-                "prn-reason.value": "Anxious, asked for a dose (bench).",
-                "prn-time.value": "",
-                "patient-admission.data": self.rng.choice(self.admissions),
-            }
-            body = self.callbacks.body(cb, trigger=("prn-save", "n_clicks"), values=values)
-            return self._saved(self._post(body), "prn-message")
+            return self._vitals()
         slot_id, _admission = slot
         button = {"type": "mar-act", "slot": slot_id, "act": "given"}
         cb = self.callbacks.triggered_by("mar-act", "n_clicks")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,7 +31,8 @@ from dashboard.components.taper_chart import (
 )
 from models.charting import REASONS_BY_STATUS
 from models.clinical.dose_timing import AdministrationFact, DoseStatus, dose_status
-from models.clinical.drugs import format_mg
+from models.clinical.drugs import DEFAULT_TABLE, format_mg
+from models.clinical.load import DailyLoad, GivenDose, daily_loads
 from models.clinical.news2 import news2_response
 from models.clinical.taper import PlannedStep, pace_warnings, step_on
 from models.clinical.tolerance import (
@@ -45,11 +46,13 @@ from models.clinical.tolerance import (
 )
 from models.flags import REVIEW_RULE_BY_NAME
 from models.plans import stored_steps
+from models.prn_orders import in_force
 from models.tables import (
     Admission,
     DoseAdministration,
     Flag,
     Patient,
+    PrnOrder,
     RoundsNote,
     ScheduledDose,
     TaperPlan,
@@ -59,9 +62,11 @@ from models.tables import (
     WithdrawalAssessment,
 )
 from models.ward_policy import slot_window_min, step_policy
+from models.ward_units import ward_units
 
 # Flags drawn on the chart: the newest this many (older ones are on the review queue).
 CHART_FLAG_LIMIT = 40
+LOAD_DAYS = 7  # the rounds card's load: today and the six days before
 _DOSE_CATEGORY: dict[DoseStatus, str] = {
     DoseStatus.GIVEN: "given",
     DoseStatus.GIVEN_LATE: "late",
@@ -139,6 +144,57 @@ def dose_steps(steps: Iterable[PlannedStep]) -> list[DoseStep]:
         )
         for s in steps
     ]
+
+
+# --- the total load -----------------------------------------------------------------------------
+
+
+def given_doses(
+    session: Session, ids: Sequence[int], *, since: datetime, until: datetime, tz: ZoneInfo
+) -> dict[int, list[GivenDose]]:
+    """Every dose given (scheduled and PRN, not in error) to these admissions in the span, by
+    admission, each on its ward-local day: one query."""
+    rows = (
+        session.connection()
+        .execute(
+            sa_select(
+                col(DoseAdministration.admission_id),
+                col(DoseAdministration.administered_at),
+                col(DoseAdministration.drug),
+                col(DoseAdministration.dose_ug),
+                col(DoseAdministration.prn),
+            ).where(
+                col(DoseAdministration.admission_id).in_(list(ids)),
+                col(DoseAdministration.status) == "given",
+                col(DoseAdministration.entered_in_error).is_(False),
+                col(DoseAdministration.administered_at) >= since,
+                col(DoseAdministration.administered_at) < until,
+            )
+        )
+        .all()
+    )
+    out: dict[int, list[GivenDose]] = defaultdict(list)
+    for admission_id, at, drug, ug, prn in rows:
+        out[admission_id].append(GivenDose(at.astimezone(tz).date(), drug, ug, bool(prn)))
+    return out
+
+
+def admission_loads(
+    session: Session, view: AdmissionView, plan: TaperPlan | None, *, now: datetime
+) -> list[DailyLoad]:
+    """The admission's load per ward-local day, from admission to today (or discharge), by
+    the active plan's equivalence table."""
+    admission = view.admission
+    assert admission.id is not None
+    end = admission.discharged_at or now
+    first = admission.admitted_at.astimezone(view.tz).date()
+    last = end.astimezone(view.tz).date()
+    since = datetime.combine(first, time(0), view.tz)
+    doses = given_doses(
+        session, [admission.id], since=since, until=end + timedelta(seconds=1), tz=view.tz
+    )
+    table = plan.equivalence_table if plan is not None else DEFAULT_TABLE
+    return daily_loads(doses.get(admission.id, []), first=first, last=last, table=table)
 
 
 # --- MAR --------------------------------------------------------------------------------------
@@ -465,6 +521,7 @@ def patient_chart(
         vitals=chart_vitals(session, admission_id),
         flags=[_flag_mark(f) for f in flag_rows],
         range_key=range_key,
+        loads=admission_loads(session, view, active, now=now),
     )
     cursor = chart_cursor(session, admission_id, now=now)
     return PatientChart(view, active, steps, chart, cursor)
@@ -559,6 +616,10 @@ def chart_append(
         new_vitals, cursor.vitals_last_at
     ):
         return None
+    loads = None
+    if latest.administration_id != cursor.administration_id:  # a dose given: every day again
+        plan = session.get(TaperPlan, latest.plan_id) if latest.plan_id else None
+        loads = admission_loads(session, view, plan, now=now)
     append = ChartAppend(
         timezone=view.ward.timezone,
         now=now,
@@ -566,6 +627,7 @@ def chart_append(
         assessments=new_scores,
         vitals=new_vitals,
         flags=[_flag_mark(f) for f in new_flags],
+        loads=loads,
     )
     return append, latest
 
@@ -710,6 +772,7 @@ class PlanPanelData:
     warnings: dict[int, str]  # step index -> pace warning
     tolerance: dict[int, StepTolerance]
     today: date
+    units: dict[str, int]  # the ward's dispensable units (a new plan is made in them)
 
 
 def plan_panel_data(session: Session, admission_id: int, *, now: datetime) -> PlanPanelData | None:
@@ -754,6 +817,7 @@ def plan_panel_data(session: Session, admission_id: int, *, now: datetime) -> Pl
         warnings={w.step_index: w.message for w in pace_warnings(steps)},
         tolerance=tolerance,
         today=now.astimezone(view.tz).date(),
+        units=ward_units(session, view.admission.ward_id),
     )
 
 
@@ -785,6 +849,8 @@ class RoundsSummary:
     doses_given: int
     doses_not_given: dict[str, int]  # status -> count (held, refused, not given, missed)
     open_flags: list[Flag]
+    loads: list[DailyLoad] = field(default_factory=list)  # the last LOAD_DAYS days, today last
+    prn_orders: list[PrnOrder] = field(default_factory=list)  # in force now
 
 
 def rounds_summaries(
@@ -867,6 +933,22 @@ def rounds_summaries(
     ):
         open_flags[f.admission_id].append(f)
     today = now.astimezone(tz).date()
+    first_load_day = today - timedelta(days=LOAD_DAYS - 1)
+    given_by_admission = given_doses(
+        session,
+        ids,
+        since=datetime.combine(first_load_day, time(0), tz),
+        until=now + timedelta(seconds=1),
+        tz=tz,
+    )
+    orders: dict[int, list[PrnOrder]] = defaultdict(list)
+    for order in session.exec(
+        select(PrnOrder)
+        .where(col(PrnOrder.admission_id).in_(ids), col(PrnOrder.status) == "active")
+        .order_by(col(PrnOrder.start_at))
+    ):
+        if in_force(order, now):
+            orders[order.admission_id].append(order)
     out = []
     for adm, patient, doctor in admitted:
         assert adm.id is not None
@@ -898,6 +980,13 @@ def rounds_summaries(
                 doses_given=given[adm.id],
                 doses_not_given=dict(not_given[adm.id]),
                 open_flags=open_flags[adm.id],
+                loads=daily_loads(
+                    given_by_admission.get(adm.id, []),
+                    first=first_load_day,
+                    last=today,
+                    table=plan.equivalence_table if plan is not None else DEFAULT_TABLE,
+                ),
+                prn_orders=orders[adm.id],
             )
         )
     return out

@@ -11,10 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models.audit import Actor, audited_insert, record_audit, snapshot
+from models.clinical.dose_limits import CONFIRM_REASON_MAX, above_label, check_hard_ceiling
 from models.clinical.drugs import get_drug
 from models.clinical.news2 import SPO2_SCALES
 from models.errors import FieldError, ValidationFailed
 from models.tables import SEXES, Admission, Patient, User, Ward
+from models.ward_units import check_whole_units, ward_units
 
 
 def ensure_ward(*, session: Session, actor: Actor, name: str, timezone: str) -> Ward:
@@ -65,8 +67,12 @@ def admit(
     admitted_at: datetime,
     now: datetime,
     substance_history: str = "",
+    dose_confirm_reason: str | None = None,
 ) -> Admission:
-    """Admit a patient (found by MRN, or created) to a bed. Every field is checked at once."""
+    """Admit a patient (found by MRN, or created) to a bed. Every field is checked at once.
+    A daily dose above its drug's label maximum is recorded as the patient takes it; a
+    physician confirms it with ``dose_confirm_reason`` (now, or later on the patient page);
+    above the ward's hard ceiling it is refused."""
     actor.require("nurse", "physician", "admin", "system")
     errors: list[FieldError] = []
     mrn = mrn.strip().upper()
@@ -83,12 +89,15 @@ def admit(
     bed = bed.strip().upper()
     if not bed:
         errors.append(FieldError("bed", "enter the bed"))
+    ward = session.get(Ward, ward_id)
+    confirmed: str | None = None
     try:
-        unit = get_drug(drug).unit_ug
-        if daily_ug <= 0 or daily_ug % unit:
-            errors.append(
-                FieldError("daily_mg", f"enter a positive dose in steps of {unit / 1000:g} mg")
-            )
+        drug = get_drug(drug).name
+        units = ward_units(session, ward_id) if ward is not None else {}
+        check_whole_units(daily_ug, drug, units, field="daily_mg")
+        if ward is not None:
+            check_hard_ceiling([{drug: daily_ug}], ceiling_de_mg=ward.hard_ceiling_de_mg)
+        confirmed = _admission_confirmation(drug, daily_ug, dose_confirm_reason, actor)
     except FieldError as exc:
         errors.append(exc)
     if admitted_at > now:
@@ -96,7 +105,7 @@ def admit(
     attending = session.get(User, attending_id)
     if attending is None or attending.role != "physician" or not attending.active:
         errors.append(FieldError("attending_id", "choose an active physician"))
-    if session.get(Ward, ward_id) is None:
+    if ward is None:
         errors.append(FieldError("ward", f"no ward {ward_id}"))
     if (
         bed
@@ -134,6 +143,9 @@ def admit(
         substance_history=substance_history.strip(),
         baseline_drug=drug,
         baseline_daily_ug=daily_ug,
+        dose_confirmed_by=actor.user_id if confirmed else None,
+        dose_confirmed_at=now if confirmed else None,
+        dose_confirm_reason=confirmed,
     )
     try:  # no savepoint needed: the refusal rolls the whole unit of work back
         audited_insert(session, actor=actor, action="admission.create", record=admission)
@@ -149,6 +161,91 @@ def admit(
                 [FieldError("mrn", f"{mrn} was admitted a moment ago")]
             ) from None
         raise
+    return admission
+
+
+def _admission_confirmation(
+    drug: str, daily_ug: int, reason: str | None, actor: Actor
+) -> str | None:
+    """The confirmation to store with an admission dose: a physician's reason when the dose is
+    above its label maximum; anyone else who gives one is told who must."""
+    text = (reason or "").strip()
+    found = above_label([{drug: daily_ug}])
+    if not found or not text:
+        return None
+    if actor.role != "physician":
+        raise FieldError(
+            "dose_confirm_reason",
+            f"{found[0].message}. Only a physician can confirm it: leave this empty; the dose "
+            "is recorded as not yet confirmed and the physician confirms it on the patient page",
+        )
+    if len(text) > CONFIRM_REASON_MAX:
+        raise FieldError("dose_confirm_reason", f"keep it under {CONFIRM_REASON_MAX} characters")
+    return text
+
+
+def dose_needs_confirmation(admission: Admission) -> bool:
+    """The admission dose is above its label maximum and no physician has confirmed it."""
+    above = above_label([{admission.baseline_drug: admission.baseline_daily_ug}])
+    return bool(above) and admission.dose_confirmed_by is None
+
+
+def confirm_admission_dose(
+    *, session: Session, actor: Actor, admission_id: int, reason: str, now: datetime
+) -> Admission:
+    """A physician confirms an admission dose above its drug's label maximum, with a reason."""
+    actor.require("physician")
+    admission = open_admission(session, admission_id)
+    found = above_label([{admission.baseline_drug: admission.baseline_daily_ug}])
+    if not found:
+        raise FieldError("dose_confirm_reason", "the admission dose is within its label maximum")
+    if admission.dose_confirmed_by is not None:
+        raise FieldError("dose_confirm_reason", "the admission dose is already confirmed")
+    text = reason.strip()
+    if not text:
+        raise FieldError("dose_confirm_reason", f"{found[0].message}. Say why you confirm it")
+    if len(text) > CONFIRM_REASON_MAX:
+        raise FieldError("dose_confirm_reason", f"keep it under {CONFIRM_REASON_MAX} characters")
+    before = snapshot(admission)
+    admission.dose_confirmed_by = actor.user_id
+    admission.dose_confirmed_at = now
+    admission.dose_confirm_reason = text
+    session.add(admission)
+    session.flush()
+    record_audit(
+        session,
+        actor=actor,
+        action="admission.confirm_dose",
+        entity="admission",
+        entity_id=admission.id,
+        before=before,
+        after=snapshot(admission),
+    )
+    return admission
+
+
+def set_ciwa_ar(
+    *, session: Session, actor: Actor, admission_id: int, charted: bool, now: datetime
+) -> Admission:
+    """The physician's choice that CIWA-Ar is charted too (the patient also withdraws from
+    alcohol), or no longer. CIWA-Ar scores already charted stay."""
+    actor.require("physician")
+    admission = open_admission(session, admission_id)
+    if admission.ciwa_ar == charted:
+        return admission
+    before = snapshot(admission)
+    admission.ciwa_ar = charted
+    session.add(admission)
+    session.flush()
+    record_audit(
+        session,
+        actor=actor,
+        action="admission.ciwa_ar_on" if charted else "admission.ciwa_ar_off",
+        entity="admission",
+        entity_id=admission.id,
+        before=before,
+        after={**(snapshot(admission) or {}), "changed_at": now.isoformat()},
+    )
     return admission
 
 

@@ -21,12 +21,13 @@ from sqlmodel import Session, col, select
 
 from models.admissions import require_open_admission
 from models.audit import Actor, insert_audited, insert_values_audited, record_audit, snapshot
-from models.clinical.drugs import get_drug
+from models.clinical.drugs import format_mg
 from models.clinical.news2 import news2
 from models.clinical.scales import score_ciwa_ar, score_ciwa_b
 from models.clinical.sources import ClinicalNumber
 from models.clinical.vitals import validate_vitals
 from models.errors import ConflictError, FieldError
+from models.prn_orders import lock_for_dose, refuse_unless_allowed
 from models.storable import new_row_values, stored_row
 from models.tables import (
     Admission,
@@ -390,27 +391,38 @@ def chart_prn(
     session: Session,
     actor: Actor,
     admission_id: int,
-    drug: str,
-    dose_ug: int,
+    prn_order_id: int,
     at: datetime,
     now: datetime,
     reason_text: str,
+    dose_ug: int | None = None,
 ) -> DoseAdministration:
-    """An as-needed dose, outside the taper schedule, with its reason."""
+    """An as-needed dose, given against the admission's active PRN order: the order's dose,
+    within its start and stop, its interval and its 24-h maxima (models.prn_orders), checked
+    with the order locked so that two nurses cannot both give the last allowed dose."""
     actor.require(*CHARTING_ROLES)
     require_open_admission(session, admission_id)
-    unit = get_drug(drug).unit_ug
-    if dose_ug <= 0 or dose_ug % unit:
-        raise FieldError("dose_mg", f"enter a positive dose in steps of {unit / 1000:g} mg")
+    order = lock_for_dose(session, prn_order_id, admission_id)
+    if dose_ug is not None and dose_ug != order.dose_ug:
+        raise FieldError(
+            "dose_mg",
+            f"the order is for {format_mg(order.dose_ug)} mg a dose; give that, or ask the "
+            "physician to change the order",
+        )
     if not reason_text.strip():
         raise FieldError("reason_text", "say why the PRN dose was given")
     check_charting_time("at", at, now)
+    admission = session.get(Admission, admission_id)
+    ward = session.get(Ward, admission.ward_id) if admission is not None else None
+    assert ward is not None
+    refuse_unless_allowed(session, order, at, now, ZoneInfo(ward.timezone))
     row = DoseAdministration(
         admission_id=admission_id,
-        drug=drug,
-        dose_ug=dose_ug,
+        drug=order.drug,
+        dose_ug=order.dose_ug,
         status="given",
         prn=True,
+        prn_order_id=order.id,
         reason_text=reason_text.strip(),
         administered_at=at,
         charted_at=now,

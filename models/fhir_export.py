@@ -2,8 +2,10 @@
 
 Patient, Encounter, vital-sign Observations (vital-signs profile, LOINC + UCUM), each withdrawal
 assessment as a QuestionnaireResponse against the scale's Questionnaire plus its total as an
-Observation, a MedicationRequest per taper plan version and drug, a MedicationAdministration per
-charted dose, and a Flag per open review flag. Codes and systems: models.fhir_codes.
+Observation, a MedicationRequest per taper plan version and drug and per PRN order version (as
+needed, with its interval and 24-hour maximum), a MedicationAdministration per charted dose
+(a PRN dose refers to its order), and a Flag per open review flag. Codes and systems:
+models.fhir_codes.
 
 Every resource is validated by constructing it with fhir.resources (R4B models: see
 models.fhir_codes on why not R4). Entry ids are uuid5 of the table and row id, so exporting the
@@ -41,6 +43,7 @@ from models.tables import (
     DoseAdministration,
     Flag,
     Patient,
+    PrnOrder,
     ScheduledDose,
     TaperPlan,
     User,
@@ -146,6 +149,7 @@ def export_admission(
         (ctx.encounter_key, _encounter(admission, ward, ctx)),
     ]
     entries += _plans(session, ctx)
+    entries += _prn_orders(session, ctx, now)
     for row in _rows(session, VitalSigns, admission_id, VitalSigns.taken_at):
         entries += _vitals(row, ctx)
     assessments = _rows(session, WithdrawalAssessment, admission_id, WithdrawalAssessment.taken_at)
@@ -596,6 +600,91 @@ def _step_dosages(step: PlannedStep, drug: str, last_day: date | None) -> list[d
     return out
 
 
+# --- PRN orders --------------------------------------------------------------------------------
+
+
+def prn_order_key(order_id: int) -> str:
+    return f"prn_order/{order_id}"
+
+
+def _prn_orders(
+    session: Session, ctx: _Context, now: datetime | None
+) -> list[tuple[str, dict[str, Any]]]:
+    """A MedicationRequest per PRN order version, the versions of one order linked by
+    groupIdentifier and priorPrescription."""
+    orders = session.exec(
+        select(PrnOrder)
+        .where(PrnOrder.admission_id == ctx.admission.id)
+        .order_by(col(PrnOrder.order_key), col(PrnOrder.version))
+    ).all()
+    out: list[tuple[str, dict[str, Any]]] = []
+    previous: dict[str, str] = {}
+    for order in orders:
+        key = prn_order_key(order.id or 0)
+        out.append((key, _prn_request(order, previous.get(order.order_key), ctx, now)))
+        previous[order.order_key] = key
+    return out
+
+
+def _prn_request(
+    order: PrnOrder, prior: str | None, ctx: _Context, now: datetime | None
+) -> dict[str, Any]:
+    """``now``: an active order past its stop is "completed" (without ``now`` the export does
+    not depend on the clock, and its bounds say when it stopped)."""
+    status = "active" if order.status == "active" else "stopped"
+    expired = order.stop_at is not None and now is not None and order.stop_at <= now
+    if order.status == "active" and expired:
+        status = "completed"
+    bounds = {"start": _instant(order.start_at)}
+    if order.stop_at is not None:
+        bounds["end"] = _instant(order.stop_at)
+    as_needed = order.indication
+    if order.scale is not None:
+        as_needed += f" (when {order.scale} is {order.threshold} or more)"
+    notes = [f"PRN order version {order.version}: {order.reason}"]
+    if order.above_label_reason:
+        notes.append(f"Above the label maximum, confirmed: {order.above_label_reason}")
+    request: dict[str, Any] = {
+        "resourceType": "MedicationRequest",
+        "identifier": _identifier(prn_order_key(order.id or 0)),
+        "groupIdentifier": _identifier(f"prn_order/{order.order_key}")[0],
+        "status": status,
+        "intent": "order",
+        "medicationCodeableConcept": codes.medication_concept(order.drug),
+        **ctx.subject(),
+        "authoredOn": _instant(order.created_at),
+        "requester": ctx.name(order.author_id),
+        "reasonCode": [{"text": order.indication}],
+        "note": [{"text": text} for text in notes],
+        "dosageInstruction": [
+            {
+                "text": (
+                    f"{order.drug} {format_mg(order.dose_ug)} mg as needed for {as_needed}; at "
+                    f"least {order.min_interval_min / 60:g} h apart; at most "
+                    f"{order.max_doses_24h} doses and {format_mg(order.max_ug_24h)} mg in 24 h"
+                ),
+                "asNeededCodeableConcept": {"text": as_needed},
+                "timing": {
+                    "repeat": {
+                        "boundsPeriod": bounds,
+                        "frequency": 1,
+                        "period": round(order.min_interval_min / 60, 2),
+                        "periodUnit": "h",
+                    }
+                },
+                "doseAndRate": [{"doseQuantity": codes.mg_quantity(order.dose_ug)}],
+                "maxDosePerPeriod": {
+                    "numerator": codes.mg_quantity(order.max_ug_24h),
+                    "denominator": {"value": 1, "unit": "day", "system": codes.UCUM, "code": "d"},
+                },
+            }
+        ],
+    }
+    if prior:
+        request["priorPrescription"] = _ref(prior)
+    return request
+
+
 # --- doses and flags ---------------------------------------------------------------------------
 
 
@@ -629,6 +718,8 @@ def _administration(
             f"Scheduled {format_mg(slot.dose_ug)} mg at {slot.local_time} on "
             f"{slot.local_date.isoformat()} (ward time)"
         )
+    elif row.prn_order_id is not None:
+        resource["request"] = _ref(prn_order_key(row.prn_order_id))
     if row.prn:
         notes.append(f"As needed (PRN): {row.reason_text}")
     elif row.reason_text:

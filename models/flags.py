@@ -101,6 +101,12 @@ REVIEW_RULES: tuple[ReviewRule, ...] = (
         "Vital signs have been charted",
     ),
     ReviewRule(
+        "dose_unconfirmed",
+        "Dose above label unconfirmed",
+        "Label maxima [S61][S62][S63][S64]; confirmation by a physician: local policy",
+        "A physician confirmed the admission dose",
+    ),
+    ReviewRule(
         "no_plan",
         "No taper plan",
         "Local policy: every admitted patient needs a plan in force",

@@ -26,39 +26,43 @@ def alembic_config(engine: Engine) -> Config:
 
 
 @contextmanager
-def _migrating(engine: Engine) -> Iterator[Connection]:
-    """One transaction for the whole migration. On SQLite, changing a table's constraints means
-    copying it to a new table (Alembic's batch mode) and dropping the old one, which foreign keys
-    from rows of other tables would refuse: they are off while it runs (they can only be switched
-    outside a transaction) and every row is checked against them before the commit."""
+def _migrating(engine: Engine) -> Iterator[Config]:
+    """One transaction for the migration. On SQLite, foreign keys are off meanwhile: Alembic's
+    batch mode changes a table by copying it, dropping the old one and renaming the copy, which
+    an enforced foreign key to it refuses; they are checked whole before the commit."""
     with engine.connect() as connection:
-        sqlite = connection.dialect.name == "sqlite"
-        raw: Any = connection.connection.driver_connection if sqlite else None
+        sqlite = engine.dialect.name == "sqlite"
         if sqlite:
-            raw.execute("PRAGMA foreign_keys=OFF")
+            _sqlite_foreign_keys(connection, on=False)
         try:
             with connection.begin():
-                yield connection
+                config = alembic_config(engine)
+                config.attributes["connection"] = connection
+                yield config
                 if sqlite:
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
                     if broken:
-                        raise RuntimeError(f"migration left rows without a parent: {broken[:5]}")
+                        raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
         finally:
             if sqlite:
-                raw.execute("PRAGMA foreign_keys=ON")
+                _sqlite_foreign_keys(connection, on=True)
+
+
+def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
+    """PRAGMA foreign_keys works only outside a transaction: on the driver's connection, which
+    runs in autocommit mode (models.db), before SQLAlchemy begins one."""
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    raw.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    with _migrating(engine) as connection:
-        config = alembic_config(engine)
-        config.attributes["connection"] = connection
+    with _migrating(engine) as config:
         command.upgrade(config, revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    with _migrating(engine) as connection:
-        config = alembic_config(engine)
-        config.attributes["connection"] = connection
+    with _migrating(engine) as config:
         command.downgrade(config, revision)
 
 

@@ -1,17 +1,26 @@
-"""The physician's plan changes: create a plan, advance, hold, resume, go back, change the recipe.
+"""The physician's plan changes: create a plan, advance, hold, resume, go back, change the
+recipe, stop now.
 
-Each change is first previewed (the new schedule; nothing stored), then applied: a new plan
-version from today, made by the pure taper engine (models.clinical.taper) and stored by
-models.plans.save_plan_version, which supersedes the old version and regenerates only future,
-uncharted MAR slots, audited in the same transaction. Only a physician may apply a change; the
-check is here, in the domain, whatever the page shows.
+Each change is first previewed (the new schedule and its warnings; nothing stored), then
+applied: a new plan version from today, made by the pure taper engine (models.clinical.taper)
+and stored by models.plans.save_plan_version, which supersedes the old version and regenerates
+only future, uncharted MAR slots, audited in the same transaction. Only a physician may apply a
+change; the check is here, in the domain, whatever the page shows.
+
+A new plan starts from the dose in force: the whole regimen (both drugs mid-crossover), held
+from today until the plan's first change (no day without doses). A new plan of one drug made
+mid-crossover converts the whole regimen to that drug on its start date; a substitution
+continues the crossover. Every plan is made in the ward's dispensable units; a change keeps the
+units of the plan it changes. Above a label maximum a physician confirms with a reason; above
+the ward's hard ceiling nothing is saved.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -19,14 +28,22 @@ from sqlmodel import Session
 from models.admissions import open_admission
 from models.audit import Actor
 from models.clinical import taper
-from models.clinical.drugs import DEFAULT_TABLE, get_drug
-from models.clinical.taper import PlannedStep, Schedule, pace_warnings, step_on
+from models.clinical.dose_limits import AboveLabel, above_label, check_hard_ceiling, confirmation
+from models.clinical.drugs import DEFAULT_TABLE, format_mg, get_drug
+from models.clinical.taper import (
+    PlannedStep,
+    Schedule,
+    in_force_step,
+    schedule_warnings,
+    step_on,
+)
 from models.errors import FieldError
 from models.plans import active_plan, parse_times, save_plan_version, stored_steps
-from models.tables import TaperPlan, Ward
+from models.tables import Admission, TaperPlan, Ward
+from models.ward_units import ward_units
 
 # TaperPlan.change values a change of an existing plan makes.
-CHANGE_KINDS = ("advance", "hold", "resume", "back", "recipe")
+CHANGE_KINDS = ("advance", "hold", "resume", "back", "recipe", "stop")
 CHANGE_LABELS: dict[str, str] = {
     "create": "New plan",
     "advance": "Advance: next cut today",
@@ -34,6 +51,7 @@ CHANGE_LABELS: dict[str, str] = {
     "resume": "Resume the taper",
     "back": "Go back one step",
     "recipe": "Change the recipe",
+    "stop": "Stop now",
 }
 # Longest hold one decision may set: a sanity limit, local policy (no source); an open-ended
 # hold is the way to pause longer.
@@ -47,6 +65,7 @@ class PlanChange:
     reason: str
     hold_days: int | None = None  # hold: this many days; None: until resumed
     recipe: str | None = None  # recipe: the new recipe text
+    above_label_reason: str | None = None  # needed only if the plan had none and needs one
 
 
 @dataclass(frozen=True)
@@ -60,11 +79,26 @@ class NewPlan:
     table: str = DEFAULT_TABLE
     stages: int = 4
     times: str | None = None  # "08:00,20:00"; the ward's administration times if None
+    above_label_reason: str | None = None  # a physician's confirmation, if above a label max
+
+
+@dataclass(frozen=True)
+class PlanStart:
+    """What a new plan is built from, once the dose in force is taken into account."""
+
+    drug: str
+    to_drug: str | None
+    daily_ug: int
+    to_drug_daily_ug: int
+    stages: int
+    note: str | None = None  # how the dose in force became this start, for the preview
 
 
 @dataclass(frozen=True)
 class Preview:
-    """A change worked out but not stored: the schedule the new version would have."""
+    """A change worked out but not stored: the schedule the new version would have, with every
+    warning (pace, rises, substitutions, against the dose in force) and what is above a label
+    maximum (needing a physician's confirmation)."""
 
     change: str
     schedule: Schedule
@@ -72,6 +106,10 @@ class Preview:
     recipe: str
     hold_until: date | None
     previous: TaperPlan | None
+    in_force: dict[str, int] = field(default_factory=dict)
+    above_label: list[AboveLabel] = field(default_factory=list)
+    start: PlanStart | None = None  # a new plan's
+    units: dict[str, int] | None = None
 
 
 def _today(ward: Ward, now: datetime) -> date:
@@ -100,7 +138,7 @@ def advance_steps(steps: Sequence[PlannedStep], *, on: date) -> tuple[PlannedSte
     current = step_on(steps, on)
     if current is None:
         raise FieldError("on", f"{on} is before the plan's first step")
-    if current.start == on:
+    if current.start == on and current.kind != "baseline":
         raise FieldError(
             "change", "the plan already changed today; advance tomorrow or change the recipe"
         )
@@ -120,6 +158,98 @@ def on_open_hold(steps: Sequence[PlannedStep], today: date) -> bool:
     return bool(steps) and steps[-1].kind == "hold" and steps[-1].start <= today
 
 
+def regimen_in_force(
+    steps: Sequence[PlannedStep], today: date, admission: Admission
+) -> dict[str, int]:
+    """The dose in force today, every drug of it: the active plan's step (both drugs
+    mid-crossover; nothing once the taper has ended), else the admission dose."""
+    step = step_on(steps, today) if steps else None
+    if step is None:
+        return {admission.baseline_drug: admission.baseline_daily_ug}
+    return {drug: ug for drug, ug in step.daily_ug.items() if ug > 0}
+
+
+def describe_regimen(daily: Mapping[str, int]) -> str:
+    if not daily:
+        return "nothing (the taper has ended)"
+    return " + ".join(f"{drug} {format_mg(ug)} mg" for drug, ug in daily.items()) + " a day"
+
+
+def plan_start(new_plan: NewPlan, in_force: Mapping[str, int]) -> PlanStart:
+    """A new plan's starting point. From one drug (or none) in force, what the physician typed
+    (a different dose or drug is warned in the preview). From two drugs (mid-crossover), the
+    regimen itself: a substitution between them continues the crossover; a direct taper of one
+    converts the whole regimen to it on the start date (a one-stage crossover)."""
+    drug = get_drug(new_plan.drug).name
+    to_drug = get_drug(new_plan.to_drug).name if new_plan.to_drug else None
+    if len(in_force) < 2:
+        return PlanStart(drug, to_drug, new_plan.daily_ug, 0, new_plan.stages)
+    regimen = describe_regimen(in_force)
+    if to_drug is None:
+        if drug not in in_force:
+            raise FieldError(
+                "drug",
+                f"the dose in force is {regimen}: taper one of its drugs (the whole regimen is "
+                "converted to it) or continue the crossover",
+            )
+        (other,) = (d for d in in_force if d != drug)
+        return PlanStart(
+            other,
+            drug,
+            in_force[other],
+            in_force[drug],
+            1,
+            note=f"the whole regimen ({regimen}) is converted to {drug} on the start date",
+        )
+    if {drug, to_drug} != set(in_force):
+        raise FieldError(
+            "to_drug",
+            f"the dose in force is {regimen}: a substitution continues that crossover "
+            f"(cross over from one of its drugs to the other)",
+        )
+    return PlanStart(
+        drug,
+        to_drug,
+        in_force[drug],
+        in_force[to_drug],
+        new_plan.stages,
+        note=f"the crossover continues from the dose in force ({regimen})",
+    )
+
+
+def _warned(schedule: Schedule, in_force: Mapping[str, int] | None, ward: Ward) -> Schedule:
+    """The schedule with every warning worked out against the ward's margin and, for a new
+    plan, against the dose in force before it."""
+    steps = list(schedule.steps)
+    if in_force is not None and steps:
+        first = in_force_step(
+            in_force, before=steps[0].start - timedelta(days=1), table=schedule.table
+        )
+        steps = [first, *steps]
+    warnings = schedule_warnings(steps, increase_margin_pct=ward.increase_margin_pct)
+    return replace(schedule, warnings=warnings)
+
+
+def _from_today(steps: Sequence[PlannedStep], today: date) -> list[PlannedStep]:
+    """The steps that will be in force from today on (the past is charted, not ordered)."""
+    current = step_on(steps, today)
+    return [s for s in steps if s is current or s.start > today]
+
+
+def _check_ceilings(
+    steps: Sequence[PlannedStep], today: date, ward: Ward, table: str
+) -> list[AboveLabel]:
+    """Refuse doses above the ward's hard ceiling (a hold keeps what is in force, so it is not
+    refused); return what is above a label maximum, for the physician to confirm."""
+    coming = _from_today(steps, today)
+    check_hard_ceiling(
+        [s.daily_ug for s in coming if s.kind != "hold"],
+        ceiling_de_mg=ward.hard_ceiling_de_mg,
+        table=table,
+    )
+    return above_label(s.daily_ug for s in coming)
+
+
 def preview_change(
     *, session: Session, admission_id: int, change: PlanChange, now: datetime
 ) -> Preview:
@@ -131,10 +261,19 @@ def preview_change(
     if change.kind not in CHANGE_KINDS:
         choices = ", ".join(CHANGE_LABELS[k] for k in CHANGE_KINDS)
         raise FieldError("change", f"choose one of: {choices}")
-    today = _today(_ward(session, admission.ward_id), now)
+    ward = _ward(session, admission.ward_id)
+    today = _today(ward, now)
     steps = stored_steps(session, plan)
     recipe = plan.recipe
     hold_until: date | None = None
+    params: dict[str, Any] = {  # the stored plan's parameters, as the engine takes them
+        "drug": plan.drug,
+        "to_drug": plan.to_drug,
+        "times": parse_times(plan.times),
+        "table": plan.equivalence_table,
+        "stages": plan.stages,
+        "units_ug": plan.units,
+    }
     if change.kind == "advance":
         new_steps = advance_steps(steps, on=today)
     elif change.kind == "hold":
@@ -143,17 +282,7 @@ def preview_change(
             raise FieldError(
                 "hold_days", f"hold for 1 to {MAX_HOLD_DAYS} days, or choose 'until resumed'"
             )
-        new_steps = taper.hold(
-            steps,
-            on=today,
-            days=days,
-            drug=plan.drug,
-            to_drug=plan.to_drug,
-            recipe=recipe,
-            times=parse_times(plan.times),
-            table=plan.equivalence_table,
-            stages=plan.stages,
-        )
+        new_steps = taper.hold(steps, on=today, days=days, recipe=recipe, **params)
         hold_until = today + timedelta(days=days) if days else None
     else:
         if change.kind == "recipe":
@@ -166,32 +295,35 @@ def preview_change(
             "resume": taper.resume,
             "back": taper.go_back,
             "recipe": taper.change_recipe,
+            "stop": taper.stop,
         }[change.kind]
-        new_steps = engine_change(
-            steps,
-            on=today,
-            drug=plan.drug,
-            to_drug=plan.to_drug,
-            recipe=recipe,
-            times=parse_times(plan.times),
-            table=plan.equivalence_table,
-            stages=plan.stages,
-        )
-    schedule = Schedule(
-        steps=tuple(new_steps), warnings=pace_warnings(new_steps), table=plan.equivalence_table
+        new_steps = engine_change(steps, on=today, recipe=recipe, **params)
+    schedule = _warned(
+        Schedule(steps=tuple(new_steps), warnings=(), table=plan.equivalence_table), None, ward
     )
-    return Preview(change.kind, schedule, today, recipe, hold_until, plan)
+    above = _check_ceilings(schedule.steps, today, ward, plan.equivalence_table)
+    in_force = regimen_in_force(steps, today, admission)
+    return Preview(
+        change.kind, schedule, today, recipe, hold_until, plan, in_force, above, None, plan.units
+    )
 
 
 def apply_change(
     *, session: Session, actor: Actor, admission_id: int, change: PlanChange, now: datetime
 ) -> TaperPlan:
-    """Store the change as the plan's new version. Physicians only."""
+    """Store the change as the plan's new version. Physicians only. A confirmation of doses
+    above a label maximum carries over from the version it changes (a change never goes above
+    the doses that version had)."""
     actor.require("physician")
     reason = check_reason(change.reason)
     preview = preview_change(session=session, admission_id=admission_id, change=change, now=now)
     plan = preview.previous
     assert plan is not None
+    confirmed = confirmation(
+        preview.above_label,
+        reason=change.above_label_reason or plan.above_label_reason,
+        role=actor.role,
+    )
     return save_plan_version(
         session=session,
         actor=actor,
@@ -209,30 +341,54 @@ def apply_change(
         reason=reason,
         now=now,
         hold_until=preview.hold_until,
+        units=plan.units,
+        above_label_reason=confirmed,
     )
 
 
 def preview_new_plan(
     *, session: Session, admission_id: int, new_plan: NewPlan, now: datetime
 ) -> Preview:
-    """The schedule a new plan would have (direct, or a substitution); nothing is stored."""
+    """The schedule a new plan would have (direct, or a substitution), from the dose in force
+    today; nothing is stored."""
     admission = open_admission(session, admission_id)
     ward = _ward(session, admission.ward_id)
     today = _today(ward, now)
     if new_plan.start < today:
         raise FieldError("start", "a new plan starts today or later; the past stays as charted")
+    previous = active_plan(session, admission_id)
+    steps = stored_steps(session, previous) if previous is not None else []
+    in_force = regimen_in_force(steps, today, admission)
+    start = plan_start(new_plan, in_force)
+    assert ward.id is not None
+    units = ward_units(session, ward.id)
     schedule = taper.build_schedule(
-        drug=new_plan.drug,
-        daily_ug=new_plan.daily_ug,
+        drug=start.drug,
+        daily_ug=start.daily_ug,
         recipe=new_plan.recipe,
         start=new_plan.start,
         times=parse_times(new_plan.times or ward.admin_times),
-        to_drug=new_plan.to_drug or None,
+        to_drug=start.to_drug,
+        to_drug_daily_ug=start.to_drug_daily_ug,
         table=new_plan.table,
-        stages=new_plan.stages,
+        stages=start.stages,
+        units_ug=units,
+        effective=today,
     )
+    schedule = _warned(schedule, in_force, ward)
+    above = _check_ceilings(schedule.steps, today, ward, schedule.table)
+    plan_units = {d: units[d] for d in (start.drug, start.to_drug) if d is not None}
     return Preview(
-        "create", schedule, today, new_plan.recipe.strip(), None, active_plan(session, admission_id)
+        "create",
+        schedule,
+        today,
+        new_plan.recipe.strip(),
+        None,
+        previous,
+        in_force,
+        above,
+        start,
+        plan_units,
     )
 
 
@@ -246,6 +402,10 @@ def create_plan(
     preview = preview_new_plan(
         session=session, admission_id=admission_id, new_plan=new_plan, now=now
     )
+    assert preview.start is not None
+    confirmed = confirmation(
+        preview.above_label, reason=new_plan.above_label_reason, role=actor.role
+    )
     admission = open_admission(session, admission_id)
     times = parse_times(new_plan.times or _ward(session, admission.ward_id).admin_times)
     return save_plan_version(
@@ -253,15 +413,17 @@ def create_plan(
         actor=actor,
         admission_id=admission_id,
         schedule=preview.schedule,
-        drug=get_drug(new_plan.drug).name,
-        to_drug=get_drug(new_plan.to_drug).name if new_plan.to_drug else None,
-        daily_ug=new_plan.daily_ug,
+        drug=preview.start.drug,
+        to_drug=preview.start.to_drug,
+        daily_ug=preview.start.daily_ug,
         recipe=preview.recipe,
         start_date=new_plan.start,
         effective_from=preview.effective_from,
         times=times,
-        stages=new_plan.stages,
+        stages=preview.start.stages,
         change="create",
         reason=reason,
         now=now,
+        units=preview.units,
+        above_label_reason=confirmed,
     )

@@ -8,7 +8,7 @@ are cancelled (never deleted) and made anew, past and charted slots are never to
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -86,9 +86,14 @@ def save_plan_version(
     reason: str,
     now: datetime,
     hold_until: date | None = None,
+    units: Mapping[str, int] | None = None,
+    above_label_reason: str | None = None,
 ) -> TaperPlan:
     """Store ``schedule`` as the admission's new active plan version and rebuild the MAR
-    from ``effective_from`` (and never before ``now``). Physicians only."""
+    from ``effective_from`` (and never before ``now``): the old version's doses stand until
+    then, the new one's from then. ``units``: the dispensable units the steps were made in;
+    ``above_label_reason``: the physician's confirmation of doses above a label maximum.
+    Physicians only."""
     actor.require("physician")
     if not reason.strip():
         raise FieldError("reason", "say why the plan is made or changed")
@@ -128,6 +133,8 @@ def save_plan_version(
         author_id=actor.user_id or 0,
         reason=reason.strip(),
         created_at=now,
+        units=dict(units) if units else None,
+        above_label_reason=above_label_reason,
     )
     audited_insert(session, actor=actor, action=f"plan.{change}", record=plan)
     assert plan.id is not None
@@ -271,6 +278,7 @@ def stored_steps(session: Session, plan: TaperPlan) -> list[PlannedStep]:
             kind=kind,
             times=parse_times(plan.times),
             table=plan.equivalence_table,
+            units_ug=plan.units,
         )
         for index, (start, kind, daily) in sorted(by_index.items())
     ]

@@ -45,6 +45,7 @@ def decision_change(
     reason: str = "",
     hold_days: int | None = None,
     recipe: str | None = None,
+    above_label_reason: str | None = None,
 ) -> PlanChange | None:
     """The plan change a decision makes (None for "continue"). Advancing a plan that is on a
     hold until resumed resumes it."""
@@ -61,7 +62,13 @@ def decision_change(
         today = now.astimezone(ZoneInfo(ward.timezone)).date()
         if plan is not None and on_open_hold(stored_steps(session, plan), today):
             kind = "resume"
-    return PlanChange(kind=kind, reason=reason, hold_days=hold_days, recipe=recipe)
+    return PlanChange(
+        kind=kind,
+        reason=reason,
+        hold_days=hold_days,
+        recipe=recipe,
+        above_label_reason=above_label_reason,
+    )
 
 
 def preview_decision(
@@ -72,10 +79,17 @@ def preview_decision(
     now: datetime,
     hold_days: int | None = None,
     recipe: str | None = None,
+    above_label_reason: str | None = None,
 ) -> Preview | None:
     """The schedule the decision would give (None for "continue"); nothing is stored."""
     change = decision_change(
-        session, admission_id, decision, now=now, hold_days=hold_days, recipe=recipe
+        session,
+        admission_id,
+        decision,
+        now=now,
+        hold_days=hold_days,
+        recipe=recipe,
+        above_label_reason=above_label_reason,
     )
     if change is None:
         return None
@@ -92,6 +106,7 @@ def sign_rounds_note(
     now: datetime,
     hold_days: int | None = None,
     recipe: str | None = None,
+    above_label_reason: str | None = None,
 ) -> RoundsNote:
     """Sign the decision and carry out its plan change. Physicians only."""
     actor.require("physician")
@@ -105,6 +120,7 @@ def sign_rounds_note(
         reason=f"Rounds: {text}",
         hold_days=hold_days,
         recipe=recipe,
+        above_label_reason=above_label_reason,
     )
     if change is None:
         plan = active_plan(session, admission_id)

@@ -13,8 +13,10 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, Index, MetaData, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from models.clinical.dose_limits import DEFAULT_HARD_CEILING_DE_MG
 from models.clinical.levels import FLAG_SEVERITIES
 from models.clinical.news2 import SPO2_SCALES
+from models.clinical.taper import DEFAULT_INCREASE_MARGIN_PCT
 from models.types import UTCDateTime, utcnow
 
 SQLModel.metadata.naming_convention = {
@@ -29,7 +31,8 @@ metadata: MetaData = SQLModel.metadata
 ROLES = ("nurse", "physician", "admin")
 SEXES = ("female", "male", "other", "unknown")
 PLAN_STATUSES = ("active", "superseded", "completed")
-PLAN_CHANGES = ("create", "advance", "hold", "resume", "back", "recipe")
+PLAN_CHANGES = ("create", "advance", "hold", "resume", "back", "recipe", "stop")
+PRN_STATUSES = ("active", "superseded", "stopped")
 ADMIN_STATUSES = ("given", "held", "refused", "not_given")
 # A flag is open until a person acknowledges it; when its condition clears before anyone has
 # seen it, it is "cleared" (still shown, still to be seen); it ends (resolved) only when a person
@@ -85,6 +88,10 @@ class Ward(SQLModel, table=True):
     no_plan_grace_hours: int = 24  # admitted with no taper plan this long: a flag (local)
     admin_times: str = Field(default="08:00,20:00", max_length=100)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Dose ceilings (models.clinical.dose_limits): no order above this many mg
+    # diazepam-equivalent a day (local policy), and the rise a plan may make unwarned.
+    hard_ceiling_de_mg: int = DEFAULT_HARD_CEILING_DE_MG
+    increase_margin_pct: int = DEFAULT_INCREASE_MARGIN_PCT
 
     __table_args__ = (
         CheckConstraint("dose_window_min > 0 AND dose_window_min <= 240", name="dose_window"),
@@ -109,6 +116,27 @@ class Ward(SQLModel, table=True):
             name="prn_review",
         ),
         CheckConstraint("no_plan_grace_hours > 0", name="no_plan_grace"),
+        CheckConstraint("hard_ceiling_de_mg > 0", name="hard_ceiling"),
+        CheckConstraint("increase_margin_pct >= 0", name="increase_margin"),
+    )
+
+
+class WardDrugUnit(SQLModel, table=True):
+    """A ward's smallest dispensable dose of a drug (its formulary: which tablets it stocks and
+    which may be halved); a drug without a row uses the default (models.clinical.drugs)."""
+
+    __tablename__ = "ward_drug_unit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ward_id: int = Field(foreign_key="ward.id")
+    drug: str = Field(max_length=32)
+    unit_ug: int
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_by: int | None = Field(default=None, foreign_key="app_user.id")
+
+    __table_args__ = (
+        UniqueConstraint("ward_id", "drug", name="uq_ward_drug_unit"),
+        CheckConstraint("unit_ug > 0", name="unit"),
     )
 
 
@@ -158,10 +186,19 @@ class Admission(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=128, unique=True)
     # NEWS2 SpO2 scale: 2 only for a prescribed 88-92 % target, set by a physician [S34].
     spo2_scale: int = 1
+    # The physician charts CIWA-Ar too (the patient also withdraws from alcohol).
+    ciwa_ar: bool = False
+    # An admission dose above a label maximum, confirmed by a physician with a reason.
+    dose_confirmed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    dose_confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    dose_confirm_reason: str | None = Field(default=None, max_length=2000)
 
     __table_args__ = (
         CheckConstraint("baseline_daily_ug >= 0", name="baseline_dose"),
         CheckConstraint(_in_numbers("spo2_scale", SPO2_SCALES), name="spo2_scale"),
+        CheckConstraint(
+            "(dose_confirmed_by IS NULL) = (dose_confirm_reason IS NULL)", name="dose_confirmed"
+        ),
         CheckConstraint(
             "discharged_at IS NULL OR discharged_at >= admitted_at", name="discharge_after"
         ),
@@ -207,6 +244,10 @@ class TaperPlan(SQLModel, table=True):
     author_id: int = Field(foreign_key="app_user.id")
     reason: str = Field(max_length=2000)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Dispensable units the steps were made in (drug -> ug); None: the defaults of the time.
+    units: dict[str, int] | None = Field(default=None, sa_column=Column(JSON))
+    # A physician's confirmation of doses above a label maximum (None: none is above one).
+    above_label_reason: str | None = Field(default=None, max_length=2000)
 
     __table_args__ = (
         UniqueConstraint("admission_id", "version", name="uq_taper_plan_version"),
@@ -283,6 +324,57 @@ class ScheduledDose(SQLModel, table=True):
     )
 
 
+class PrnOrder(SQLModel, table=True):
+    """One version of an as-needed (PRN) order. A change or a stop is a new version of the same
+    ``order_key``; the version it replaces is superseded; nothing is overwritten."""
+
+    __tablename__ = "prn_order"
+
+    id: int | None = Field(default=None, primary_key=True)
+    admission_id: int = Field(foreign_key="admission.id")
+    order_key: str = Field(max_length=32)  # the order across its versions
+    version: int
+    drug: str = Field(max_length=32)
+    dose_ug: int  # per administration
+    min_interval_min: int  # at least this long between two doses
+    max_doses_24h: int  # in any 24 hours
+    max_ug_24h: int  # in any 24 hours
+    indication: str = Field(max_length=200)
+    scale: str | None = Field(default=None, max_length=8)  # may be given at scale >= threshold
+    threshold: int | None = None
+    start_at: datetime = Field(sa_type=UTCDateTime)
+    stop_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status: str = Field(max_length=16)
+    author_id: int = Field(foreign_key="app_user.id")
+    reason: str = Field(max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    above_label_reason: str | None = Field(default=None, max_length=2000)
+
+    __table_args__ = (
+        UniqueConstraint("order_key", "version", name="uq_prn_order_version"),
+        CheckConstraint(_in("status", PRN_STATUSES), name="status"),
+        CheckConstraint("version >= 1", name="version"),
+        CheckConstraint("dose_ug > 0", name="dose"),
+        CheckConstraint("min_interval_min > 0", name="interval"),
+        CheckConstraint("max_doses_24h >= 1", name="max_doses"),
+        CheckConstraint("max_ug_24h >= dose_ug", name="max_dose"),
+        CheckConstraint(
+            "(scale IS NULL AND threshold IS NULL) OR (scale IN ('CIWA-B', 'CIWA-Ar') "
+            "AND threshold IS NOT NULL AND threshold >= 0)",
+            name="trigger",
+        ),
+        CheckConstraint("stop_at IS NULL OR stop_at > start_at", name="stop_after_start"),
+        Index("ix_prn_order_admission", "admission_id", "status"),
+        Index(
+            "uq_prn_order_one_active",
+            "order_key",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+
 class DoseAdministration(SQLModel, table=True):
     """What happened to a dose: given, held, refused or not given (with a reason), or a PRN
     dose. A mistake is marked entered-in-error and re-charted; nothing is deleted."""
@@ -296,6 +388,7 @@ class DoseAdministration(SQLModel, table=True):
     dose_ug: int
     status: str = Field(max_length=16)
     prn: bool = False
+    prn_order_id: int | None = Field(default=None, foreign_key="prn_order.id")
     reason_code: str | None = Field(default=None, max_length=32)
     reason_text: str | None = Field(default=None, max_length=1000)
     administered_at: datetime = Field(sa_type=UTCDateTime)  # when given / decided
@@ -311,6 +404,7 @@ class DoseAdministration(SQLModel, table=True):
         CheckConstraint("dose_ug >= 0", name="dose"),
         CheckConstraint("status = 'given' OR reason_code IS NOT NULL", name="reason_needed"),
         CheckConstraint("prn = false OR status = 'given'", name="prn_given"),
+        CheckConstraint("prn_order_id IS NULL OR prn = true", name="prn_order"),
         CheckConstraint(
             "entered_in_error = false OR error_reason IS NOT NULL", name="error_reason"
         ),

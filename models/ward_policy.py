@@ -187,6 +187,25 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
         168,
         f"{LOCAL_POLICY}: every admitted patient needs a plan in force",
     ),
+    PolicyField(
+        "hard_ceiling_de_mg",
+        "Hard ceiling (refused above)",
+        "mg DE/day",
+        40,
+        1000,
+        f"{LOCAL_POLICY}: no plan, admission dose or PRN order above this diazepam-equivalent "
+        "a day; Busto 1989's high-dose group took 40-500 mg [S4]. Above a drug's label maximum "
+        "a physician confirms with a reason",
+    ),
+    PolicyField(
+        "increase_margin_pct",
+        "Warn when a plan raises the dose by more than",
+        "%",
+        1,
+        100,
+        f"{LOCAL_POLICY}: diazepam-equivalent rise (crossover rounding, a new plan above the "
+        "dose in force) warned before saving; no source sets a margin",
+    ),
 )
 POLICY_BY_NAME: dict[str, PolicyField] = {f.name: f for f in POLICY_FIELDS}
 

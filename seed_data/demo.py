@@ -26,6 +26,7 @@ from models.clinical.scales import ciwa_b_band
 from models.clinical.taper import build_schedule
 from models.db import transaction
 from models.plans import MAR_HORIZON_DAYS, ensure_mar, parse_times, save_plan_version
+from models.prn_orders import PrnOrderForm, write_prn_order
 from models.tables import ScheduledDose, User, Ward
 from models.users import create_user
 
@@ -245,8 +246,31 @@ def _load_patient(
     worse_from = latest if spec.worsening else None
     _observations(session, nurse, admission.id, admitted_at, end, step_starts, worse_from, rng, tz)
     _doses(session, nurse, admission.id, end, rng, spec)
+    if spec.worsening:  # symptoms climbing: the attending has a PRN order ready
+        write_prn_order(
+            session=session,
+            actor=physician,
+            admission_id=admission.id,
+            form=DEMO_PRN_ORDER,
+            reason="Breakthrough withdrawal symptoms after the latest cut",
+            now=plan_made_at,
+        )
     if spec.discharged_days_ago is not None:
         discharge(session=session, actor=nurse, admission_id=admission.id, at=end, now=end)
+
+
+# Lorazepam 1 mg at most every 4 hours, twice in any 24 hours, when CIWA-B is moderate or worse
+# (21 or more [S4]): the kind of order a ward writes for breakthrough symptoms (local practice).
+DEMO_PRN_ORDER = PrnOrderForm(
+    drug="lorazepam",
+    dose_ug=1000,
+    min_interval_min=240,
+    max_doses_24h=2,
+    max_ug_24h=2000,
+    indication="withdrawal symptoms (anxiety, tremor, sweating)",
+    scale="CIWA-B",
+    threshold=21,
+)
 
 
 def _plan_start(spec: DemoPatient, admit_day: date, today: date) -> date:

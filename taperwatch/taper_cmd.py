@@ -1,7 +1,10 @@
 """``taperwatch taper preview``: print a taper schedule without storing anything.
 
 Every value is checked here rather than by argparse, so any bad argument gives exit status 2
-and exactly one line on stderr: ``taperwatch: error: <reason>``.
+and exactly one line on stderr: ``taperwatch: error: <reason>``. It refuses what the web app
+refuses: a dose that is not a plain number ("1e3"), an abrupt stop, and any step above the
+default hard ceiling (models.clinical.dose_limits; a ward may set another). With no physician to
+confirm it, a dose above a label maximum is printed as a warning, not refused.
 """
 
 from __future__ import annotations
@@ -11,14 +14,17 @@ import json
 import re
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, time
 from typing import Any
 
+from models.clinical.dose_limits import DEFAULT_HARD_CEILING_DE_MG, above_label, check_hard_ceiling
 from models.clinical.drugs import DEFAULT_TABLE, EQUIVALENCE_TABLES, format_mg, mg_to_ug
 from models.clinical.recipes import PRESETS, preset
 from models.clinical.taper import (
     DEFAULT_STAGES,
     DEFAULT_TIMES,
+    PaceWarning,
     PlannedStep,
     Schedule,
     build_schedule,
@@ -131,7 +137,27 @@ def _schedule(args: argparse.Namespace) -> tuple[Schedule, str]:
         table=args.table,
         stages=int(args.stages),
     )
-    return schedule, recipe
+    check_hard_ceiling(
+        [step.daily_ug for step in schedule.steps],
+        ceiling_de_mg=DEFAULT_HARD_CEILING_DE_MG,
+        table=schedule.table,
+        whose="the default",
+    )
+    return replace(schedule, warnings=(*schedule.warnings, *_label_warnings(schedule))), recipe
+
+
+def _label_warnings(schedule: Schedule) -> list[PaceWarning]:
+    """Above a label maximum: a warning here (a ward's physician must confirm it)."""
+    out = []
+    for found in above_label(step.daily_ug for step in schedule.steps):
+        first = next(s for s in schedule.steps if s.daily_ug.get(found.drug, 0) > 0)
+        highest = next(s for s in schedule.steps if s.daily_ug.get(found.drug) == found.daily_ug)
+        message = (
+            f"{highest.start.isoformat()}: {found.message}; on a ward a physician must "
+            "confirm it with a reason"
+        )
+        out.append(PaceWarning(first.index, first.start, message, kind="label"))
+    return out
 
 
 def _times(text: str) -> list[time]:
@@ -181,7 +207,12 @@ def _as_json(args: argparse.Namespace, schedule: Schedule, recipe: str) -> dict[
             for step in schedule.steps
         ],
         "warnings": [
-            {"step": w.step_index, "start": w.start.isoformat(), "message": w.message}
+            {
+                "step": w.step_index,
+                "start": w.start.isoformat(),
+                "message": w.message,
+                "kind": w.kind,
+            }
             for w in schedule.warnings
         ],
     }
@@ -220,10 +251,16 @@ def _as_table(schedule: Schedule, recipe: str) -> str:
     if len(drugs) > 1:
         lines.append(f"doses per time in mg: {' + '.join(drugs)}")
     lines += [_aligned(row, widths) for row in rows]
-    if schedule.warnings:
+    pace = [w for w in schedule.warnings if w.kind == "pace"]
+    others = [w for w in schedule.warnings if w.kind != "pace"]
+    if pace:
         lines.append("")
         lines.append("Pace check (ASAM 2025: not more than 25% per 2 weeks):")
-        lines += [f"! {w.message}" for w in schedule.warnings]
+        lines += [f"! {w.message}" for w in pace]
+    if others:
+        lines.append("")
+        lines.append("Also check before ordering:")
+        lines += [f"! {w.message}" for w in others]
     return "\n".join(lines)
 
 

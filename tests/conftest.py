@@ -175,3 +175,35 @@ def admit_patient(
     admission = admit(session=session, actor=staff["nurse1"], ward_id=ward.id, now=now, **fields)
     assert admission.id is not None
     return admission
+
+
+def prn_order(
+    session: Session,
+    *,
+    doctor: Actor,
+    admission_id: int,
+    written_at: datetime,
+    drug: str = "clonazepam",
+    dose_ug: int = 250,
+) -> int:
+    """A PRN order for tests that give PRN doses: in force from ``written_at``, at most hourly,
+    twelve doses a day."""
+    from models.prn_orders import PrnOrderForm, write_prn_order
+
+    order = write_prn_order(
+        session=session,
+        actor=doctor,
+        admission_id=admission_id,
+        form=PrnOrderForm(
+            drug=drug,
+            dose_ug=dose_ug,
+            min_interval_min=60,
+            max_doses_24h=12,
+            max_ug_24h=12 * dose_ug,
+            indication="breakthrough withdrawal symptoms",
+        ),
+        reason="As needed for breakthrough symptoms",
+        now=written_at,
+    )
+    assert order.id is not None
+    return order.id

@@ -124,8 +124,8 @@
     true
   );
 
-  /* CIWA-B entry by keyboard: on a focused item, 0-4 scores it and moves to the next item;
-     Enter anywhere in the form saves. */
+  /* CIWA-B (and CIWA-Ar) entry by keyboard: on a focused item, a digit scores it (0-4, or 0-7
+     for CIWA-Ar) and moves to the next item of the same form; Enter saves that form. */
   function ciwaItem(el) {
     return el && el.closest ? el.closest("[data-ciwa-item]") : null;
   }
@@ -146,23 +146,25 @@
     function (ev) {
       var item = ciwaItem(ev.target);
       if (!item || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+      var form = item.closest("[data-ciwa-form]");
+      var saveId = (form && form.getAttribute("data-save-id")) || "ciwa-save";
       if (ev.key === "Enter") {
-        var save = document.getElementById("ciwa-save");
+        var save = document.getElementById(saveId);
         if (save) {
           ev.preventDefault();
           save.click();
         }
         return;
       }
-      if (!/^[0-4]$/.test(ev.key)) return;
+      if (!/^[0-9]$/.test(ev.key)) return;
       var choice = item.querySelector("input[type=radio][value='" + ev.key + "']");
       if (!choice) return;
       ev.preventDefault();
       choice.click();
-      var items = Array.prototype.slice.call(document.querySelectorAll("[data-ciwa-item]"));
+      var items = Array.prototype.slice.call((form || document).querySelectorAll("[data-ciwa-item]"));
       var next = items[items.indexOf(item) + 1];
       if (!focusItem(next)) {
-        var saveButton = document.getElementById("ciwa-save");
+        var saveButton = document.getElementById(saveId);
         if (saveButton) saveButton.focus();
       }
     },

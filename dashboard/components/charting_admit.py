@@ -19,9 +19,16 @@ from sqlmodel import Session, col, select
 
 from dashboard.components.charting_common import Refusal, attempt, format_local, parse_clock
 from dashboard.context import default_ward, engine, require_role
-from models.admissions import admit, current_admission, discharge, find_patient
+from models.admissions import (
+    admit,
+    confirm_admission_dose,
+    current_admission,
+    discharge,
+    dose_needs_confirmation,
+    find_patient,
+)
 from models.audit import Actor
-from models.clinical.drugs import DRUGS, mg_to_ug
+from models.clinical.drugs import DRUGS, format_mg, label_maximum_text, mg_to_ug
 from models.db import read_session
 from models.errors import FieldError, ValidationFailed
 from models.tables import SEXES, Admission, User
@@ -41,6 +48,7 @@ ADMIT_FIELDS: dict[str, str] = {
     "admit-attending": "attending_id",
     "admit-drug": "drug",
     "admit-dose": "daily_mg",
+    "admit-confirm": "dose_confirm_reason",
 }
 
 
@@ -128,6 +136,18 @@ def admit_modal() -> dmc.Modal:
                         align="flex-start",
                     ),
                     dmc.Textarea(
+                        id="admit-confirm",
+                        label="Above the label maximum? A physician's confirmation (reason)",
+                        description=(
+                            "Physicians only. A dose above its label maximum is recorded as "
+                            "the patient takes it; a physician confirms it here or later on "
+                            "the patient page. Above the ward's hard ceiling it is refused."
+                        ),
+                        autosize=True,
+                        minRows=1,
+                        size="md",
+                    ),
+                    dmc.Textarea(
                         id="admit-history",
                         label="Substance history",
                         autosize=True,
@@ -199,6 +219,7 @@ def admit_from_form(*, actor: Actor, values: dict[str, Any], now: datetime) -> A
                 admitted_at=now,
                 now=now,
                 substance_history=values.get("substance_history") or "",
+                dose_confirm_reason=values.get("dose_confirm_reason") or None,
             )
         except ValidationFailed as exc:
             # The form's own problems first; the domain's on the other fields after.
@@ -386,3 +407,85 @@ def register_discharge_callbacks(app: Dash) -> None:
 def discharged_note(admission: Admission, now: datetime, tz: ZoneInfo) -> str:
     assert admission.discharged_at is not None
     return f"Discharged {format_local(admission.discharged_at, tz, now, always_day=True)}"
+
+
+# --- confirming an admission dose above its label maximum ------------------------------------
+
+
+def dose_confirm_modal(admission: Admission) -> Any:
+    """For a physician, when the admission dose is above its label maximum and unconfirmed."""
+    if not dose_needs_confirmation(admission):
+        return html.Div()
+    return dmc.Modal(
+        id="dose-confirm-modal",
+        title="Confirm the admission dose",
+        opened=False,
+        size="md",
+        children=dmc.Stack(
+            [
+                dmc.Text(
+                    f"{admission.baseline_drug} {format_mg(admission.baseline_daily_ug)} mg a day "
+                    f"is above its label maximum of {label_maximum_text(admission.baseline_drug)}.",
+                    size="md",
+                ),
+                dmc.Textarea(
+                    id="dose-confirm-reason",
+                    label="Your reason (kept with the admission, shown on the chart)",
+                    autosize=True,
+                    minRows=2,
+                    size="md",
+                ),
+                html.Div(id="dose-confirm-message", className="tw-form-message", role="alert"),
+                dmc.Group(
+                    [
+                        dmc.Button(
+                            "Cancel", id="dose-confirm-cancel", variant="default", size="md"
+                        ),
+                        dmc.Button("Confirm", id="dose-confirm-save", size="md", color="orange"),
+                    ],
+                    justify="flex-end",
+                ),
+            ],
+            gap="sm",
+        ),
+    )
+
+
+def register_confirm_callbacks(app: Dash) -> None:
+    @app.callback(
+        Output("dose-confirm-modal", "opened"),
+        Input("dose-confirm-open", "n_clicks"),
+        Input("dose-confirm-cancel", "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def toggle_dose_confirm(opened: int | None, _cancel: int | None) -> bool:
+        require_role("physician")
+        if ctx.triggered_id == "dose-confirm-open" and not opened:
+            raise PreventUpdate
+        return bool(ctx.triggered_id == "dose-confirm-open")
+
+    @app.callback(
+        Output("dose-confirm-message", "children"),
+        Output("dose-confirm-reason", "error"),
+        Output("patient-reload", "data", allow_duplicate=True),
+        Input("dose-confirm-save", "n_clicks"),
+        State("dose-confirm-reason", "value"),
+        State("patient-admission", "data"),
+        prevent_initial_call=True,
+    )
+    def save_dose_confirm(_: int | None, reason: str | None, admission_id: int) -> tuple[Any, ...]:
+        actor = require_role("physician")
+        now = utcnow()
+        outcome = attempt(
+            engine(),
+            lambda session: confirm_admission_dose(
+                session=session,
+                actor=actor,
+                admission_id=admission_id,
+                reason=reason or "",
+                now=now,
+            ),
+        )
+        if isinstance(outcome, Refusal):
+            return outcome.message, outcome.fields.get("dose_confirm_reason"), no_update
+        return "", None, now.isoformat()

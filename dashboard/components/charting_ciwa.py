@@ -1,10 +1,14 @@
 """CIWA-B entry: the 20 items with their wording and 0-4 choices as large targets; number keys
 score the focused item and move on (assets/charting.js); the running total and its band show
-as the nurse goes; one Save, refused with the missing items named."""
+as the nurse goes; one Save, refused with the missing items named. The builders take the scale
+(``ScaleForm``), so the CIWA-Ar form (components.charting_ciwa_ar) is the same form.
+
+A saved score at or above a PRN order's threshold names, in the save's confirmation, the orders
+that may be given now (Taperwatch never gives one)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,13 +32,44 @@ from dashboard.context import current_actor, default_ward, engine, require_role
 from dashboard.theme import BAND_LABEL, BAND_LEVEL
 from models.audit import Actor
 from models.charting import CHARTING_ROLES, new_submission_id, record_assessment
-from models.clinical.scales import CIWA_B_ITEMS, ScaleItem, ciwa_b_band, own_anchors
+from models.clinical.scales import (
+    CIWA_AR_ITEMS,
+    CIWA_B_ITEMS,
+    Band,
+    ScaleItem,
+    ciwa_b_band,
+    own_anchors,
+)
 from models.db import read_session
+from models.prn_orders import indicated_message, indicated_orders
 from models.tables import WithdrawalAssessment
 from models.types import utcnow
 
+
+@dataclass(frozen=True)
+class ScaleForm:
+    """One withdrawal scale's charting form: its items, bands and the ids of its components."""
+
+    scale: str  # "CIWA-B" | "CIWA-Ar"
+    prefix: str  # component ids: "<prefix>-item", "<prefix>-save", ...
+    items: tuple[ScaleItem, ...]
+    band: Callable[[int], Band]
+    groups: tuple[tuple[str, str], ...]  # (title, rater) of each group of items
+
+    @property
+    def numbers(self) -> tuple[int, ...]:
+        return tuple(item.number for item in self.items)
+
+
+CIWA_B_FORM = ScaleForm(
+    "CIWA-B",
+    "ciwa",
+    CIWA_B_ITEMS,
+    ciwa_b_band,
+    (("Ask the patient (items 1–17)", "patient"), ("Observe (items 18–20)", "observer")),
+)
 CHOICES = [str(n) for n in range(CIWA_B_ITEMS[0].min, CIWA_B_ITEMS[0].max + 1)]
-ITEM_NUMBERS = tuple(item.number for item in CIWA_B_ITEMS)
+ITEM_NUMBERS = CIWA_B_FORM.numbers
 
 
 @dataclass(frozen=True)
@@ -48,11 +83,11 @@ class RunningTotal:
         return BAND_LEVEL.get(self.band, 0)
 
 
-def item_scores(values: Sequence[object]) -> dict[int, int]:
+def item_scores(values: Sequence[object], form: ScaleForm = CIWA_B_FORM) -> dict[int, int]:
     """The scored items of the form (values in item order; "" or None = not scored yet). A
     value none of the item's choices can send (a forged request) counts as not scored."""
     scores: dict[int, int] = {}
-    for item, value in zip(CIWA_B_ITEMS, values, strict=True):
+    for item, value in zip(form.items, values, strict=True):
         score: int | None = None
         if isinstance(value, str) and value.strip().isdecimal():
             score = int(value)
@@ -63,9 +98,9 @@ def item_scores(values: Sequence[object]) -> dict[int, int]:
     return scores
 
 
-def running_total(scores: Mapping[int, int]) -> RunningTotal:
+def running_total(scores: Mapping[int, int], form: ScaleForm = CIWA_B_FORM) -> RunningTotal:
     total = sum(scores.values())
-    return RunningTotal(total=total, scored=len(scores), band=ciwa_b_band(total).value)
+    return RunningTotal(total=total, scored=len(scores), band=form.band(total).value)
 
 
 def missing_items(fields: Mapping[str, str]) -> list[int]:
@@ -77,14 +112,15 @@ def missing_items(fields: Mapping[str, str]) -> list[int]:
     )
 
 
-def refusal_message(outcome: Refusal) -> str:
+def refusal_message(outcome: Refusal, form: ScaleForm = CIWA_B_FORM) -> str:
     missing = missing_items(outcome.fields)
     if not missing:
         return outcome.message
     listed = _and_list([str(n) for n in missing])
     noun = "item" if len(missing) == 1 else "items"
     verb = "is" if len(missing) == 1 else "are"
-    return f"Not saved: {noun} {listed} {verb} not scored. Score every item from 0 to 4."
+    top = max(item.max for item in form.items)
+    return f"Not saved: {noun} {listed} {verb} not scored. Score every item from 0 to {top}."
 
 
 def _and_list(words: list[str]) -> str:
@@ -99,11 +135,12 @@ def save_ciwa(
     time_text: str | None,
     now: datetime,
     submission_id: str | None = None,
+    form: ScaleForm = CIWA_B_FORM,
 ) -> WithdrawalAssessment | Refusal:
-    """Record a CIWA-B in one action; the domain refuses it whole if an item is missing. A
+    """Record a score in one action; the domain refuses it whole if an item is missing. A
     save sent again with the same ``submission_id`` answers with the score already stored."""
-    scores: dict[int, object] = dict.fromkeys(ITEM_NUMBERS)
-    scores.update(item_scores(values))
+    scores: dict[int, object] = dict.fromkeys(form.numbers)
+    scores.update(item_scores(values, form))
 
     def write(session: Session) -> WithdrawalAssessment:
         ward = default_ward(session)
@@ -117,89 +154,109 @@ def save_ciwa(
             taken_at=taken_at,
             now=now,
             items=scores,
+            scale=form.scale,
             submission_id=submission_id,
         )
 
     return attempt(engine(), write)
 
 
+def saved_message(outcome: WithdrawalAssessment, now: datetime) -> str:
+    """The save's confirmation, naming the PRN orders whose threshold the score meets."""
+    with read_session(engine()) as session:
+        tz = ZoneInfo(default_ward(session).timezone)
+        found = indicated_orders(
+            session, outcome.admission_id, scale=outcome.scale, total=outcome.total, now=now
+        )
+    label = BAND_LABEL.get(outcome.band, outcome.band)
+    message = (
+        f"Saved: {outcome.scale} {outcome.total} ({label}) at "
+        f"{format_local(outcome.taken_at, tz, now)}."
+    )
+    if found:
+        message += " " + indicated_message(found, tz, now)
+    return message
+
+
 # --- layout -------------------------------------------------------------------------------
 
 
-def _item_row(item: ScaleItem) -> html.Div:
-    number = item.number
-    label = [html.Span(item.text)]
-    if own_anchors(item, CIWA_B_ITEMS):
+def _item_row(number: int, text: str, rater: str, form: ScaleForm, top: int) -> html.Div:
+    label = [html.Span(text)]
+    item = next(i for i in form.items if i.number == number)
+    if own_anchors(item, form.items):
         # Scored on its own anchors (the sleep items): higher is always more withdrawal.
         label.append(html.Span(item.anchor_text, className="tw-ciwa-own-anchors"))
-    if item.rater == "observer":
+    if rater == "observer" and form.scale == "CIWA-B":
         label.append(html.Span("Observer-rated", className="tw-ciwa-rater"))
     return html.Div(
         [
             html.Div(str(number), className="tw-ciwa-num"),
-            html.Div(label, className="tw-ciwa-text", id=f"ciwa-text-{number}"),
+            html.Div(label, className="tw-ciwa-text", id=f"{form.prefix}-text-{number}"),
             dmc.SegmentedControl(
-                id={"type": "ciwa-item", "item": number},
-                data=CHOICES,
+                id={"type": f"{form.prefix}-item", "item": number},
+                data=[str(n) for n in range(0, top + 1)],
                 value="",
                 fullWidth=True,
                 size="lg",
                 className="tw-ciwa-choices",
-                **{"aria-labelledby": f"ciwa-text-{number}"},
+                **{"aria-labelledby": f"{form.prefix}-text-{number}"},
             ),
         ],
-        id={"type": "ciwa-row", "item": number},
+        id={"type": f"{form.prefix}-row", "item": number},
         className="tw-ciwa-item",
         **attrs(data_ciwa_item=str(number)),
     )
 
 
-def _total_box(running: RunningTotal) -> tuple[list[Any], dict[str, str]]:
+def _total_box(
+    running: RunningTotal, form: ScaleForm = CIWA_B_FORM
+) -> tuple[list[Any], dict[str, str]]:
     label = BAND_LABEL.get(running.band, running.band)
-    of = f"{running.scored} of {len(ITEM_NUMBERS)} items scored"
+    of = f"{running.scored} of {len(form.items)} items scored"
+    p = form.prefix
     return [
-        html.Div("CIWA-B total", className="tw-news2-title"),
-        html.Div(str(running.total), className="tw-ciwa-total-number", id="ciwa-total-number"),
+        html.Div(f"{form.scale} total", className="tw-news2-title"),
+        html.Div(str(running.total), className="tw-ciwa-total-number", id=f"{p}-total-number"),
         html.Div(
-            label if running.scored == len(ITEM_NUMBERS) else f"{label} so far",
+            label if running.scored == len(form.items) else f"{label} so far",
             className="tw-ciwa-total-band",
-            id="ciwa-total-band",
+            id=f"{p}-total-band",
         ),
-        html.Div(of, className="tw-ciwa-total-count", id="ciwa-total-count"),
+        html.Div(of, className="tw-ciwa-total-count", id=f"{p}-total-count"),
     ], level_style(running.level)
 
 
-def ciwa_form(now: datetime, tz: ZoneInfo) -> html.Div:
-    patient_items = [i for i in CIWA_B_ITEMS if i.rater == "patient"]
-    observer_items = [i for i in CIWA_B_ITEMS if i.rater == "observer"]
-    anchors = patient_items[0].anchors
-    box, style = _total_box(running_total({}))
-    items = html.Div(
-        [
+def _group_head(title: str, items: Sequence[ScaleItem]) -> html.Div:
+    anchors = items[0].anchors
+    parts: list[Any] = [html.Span(title, className="tw-section-title")]
+    if anchors[0] or anchors[-1]:
+        parts.append(
             html.Div(
-                [
-                    html.Span("Ask the patient (items 1–17)", className="tw-section-title"),
-                    html.Div(
-                        [html.Span(f"0 {anchors[0]}"), html.Span(f"4 {anchors[-1]}")],
-                        className="tw-ciwa-anchor",
-                    ),
-                ],
-                className="tw-ciwa-head",
-            ),
-            *[_item_row(i) for i in patient_items],
-            html.Div(
-                html.Span("Observe (items 18–20)", className="tw-section-title"),
-                className="tw-ciwa-head",
-            ),
-            *[_item_row(i) for i in observer_items],
-        ],
-        className="tw-ciwa-items",
-    )
+                [html.Span(f"0 {anchors[0]}"), html.Span(f"{items[0].max} {anchors[-1]}")],
+                className="tw-ciwa-anchor",
+            )
+        )
+    return html.Div(parts, className="tw-ciwa-head")
+
+
+def ciwa_form(
+    now: datetime, tz: ZoneInfo, form: ScaleForm = CIWA_B_FORM, *, note: Any = None
+) -> html.Div:
+    """The scale's form; ``note`` goes above its total (e.g. CIWA-Ar's band source)."""
+    p = form.prefix
+    box, style = _total_box(running_total({}, form), form)
+    rows: list[Any] = []
+    for title, rater in form.groups:
+        group = [i for i in form.items if i.rater == rater]
+        rows.append(_group_head(title, group))
+        rows += [_item_row(i.number, i.text, i.rater, form, i.max) for i in group]
     side = html.Div(
         [
-            html.Div(box, id="ciwa-total", className="tw-ciwa-total", style=style),
+            html.Div(box, id=f"{p}-total", className="tw-ciwa-total", style=style),
+            note,
             dmc.TextInput(
-                id="ciwa-taken_at",
+                id=f"{p}-taken_at",
                 label="Time taken",
                 placeholder="now",
                 description=clock_hint(None, now=now, tz=tz),
@@ -207,36 +264,38 @@ def ciwa_form(now: datetime, tz: ZoneInfo) -> html.Div:
                 size="md",
                 autoComplete="off",
             ),
-            dmc.Button("Save CIWA-B", id="ciwa-save", size="lg", fullWidth=True),
+            dmc.Button(f"Save {form.scale}", id=f"{p}-save", size="lg", fullWidth=True),
             html.Span(
                 [
                     html.Kbd("0"),
                     "–",
-                    html.Kbd("4"),
+                    html.Kbd(str(max(i.max for i in form.items))),
                     " score the item and move on · ",
                     html.Kbd("Enter"),
                     " saves",
                 ],
                 className="tw-kbd",
             ),
-            html.Div(id="ciwa-message", className="tw-form-message", role="status"),
+            html.Div(id=f"{p}-message", className="tw-form-message", role="status"),
         ],
         className="tw-ciwa-side",
     )
     return html.Div(
         [
-            items,
+            html.Div(rows, className="tw-ciwa-items"),
             side,
-            dcc.Store(id="ciwa-attempted", data=False),
+            dcc.Store(id=f"{p}-attempted", data=False),
             # This opening of the form: sent with Save, renewed after each score is stored.
-            dcc.Store(id="ciwa-submission", data=new_submission_id()),
+            dcc.Store(id=f"{p}-submission", data=new_submission_id()),
         ],
         className="tw-ciwa-layout tw-card",
+        **attrs(data_ciwa_form=form.scale, data_save_id=f"{p}-save"),
     )
 
 
-def _top_items(items: Mapping[str, int]) -> str:
-    by_number = {str(i.number): i for i in CIWA_B_ITEMS}
+def _top_items(items: Mapping[str, int], scale: str = "CIWA-B") -> str:
+    listed = CIWA_AR_ITEMS if scale == "CIWA-Ar" else CIWA_B_ITEMS
+    by_number = {str(i.number): i for i in listed}
     ranked = sorted(
         ((score, int(n)) for n, score in items.items() if score > 0 and n in by_number),
         reverse=True,
@@ -255,7 +314,7 @@ def ciwa_table(
     if not rows:
         return html.Div("No CIWA-B charted in the last 72 hours.", className="tw-empty")
     head = html.Tr(
-        [html.Th(h) for h in ("Taken", "Total", "Band", "Highest items", "Charted by", "")]
+        [html.Th(h) for h in ("Taken", "Scale", "Total", "Band", "Highest items", "Charted by", "")]
     )
     body = []
     for row in rows:
@@ -274,9 +333,10 @@ def ciwa_table(
             html.Tr(
                 [
                     html.Td(format_local(row.taken_at, tz, now, always_day=True)),
+                    html.Td(row.scale),
                     html.Td(level_chip(str(row.total), level)),
                     html.Td(BAND_LABEL.get(row.band, row.band)),
-                    html.Td(_top_items(row.items), className="tw-mar-detail"),
+                    html.Td(_top_items(row.items, row.scale), className="tw-mar-detail"),
                     html.Td(names.get(row.charted_by, ""), className="tw-who"),
                     html.Td(action, className="tw-keep"),
                 ],
@@ -357,14 +417,8 @@ def register_callbacks(app: Dash) -> None:
                 no_update,
                 new_submission_id() if "submission_id" in outcome.fields else no_update,
             )
-        with read_session(engine()) as session:
-            tz = ZoneInfo(default_ward(session).timezone)
-        label = BAND_LABEL.get(outcome.band, outcome.band)
-        message = (
-            f"Saved: CIWA-B {outcome.total} ({label}) at {format_local(outcome.taken_at, tz, now)}."
-        )
         return (
-            message,
+            saved_message(outcome, now),
             "tw-form-message tw-form-ok",
             False,
             [""] * len(values),

@@ -1,6 +1,7 @@
 """The MAR: today's and the last 24 hours' scheduled doses with their status, charted in one
-action (Given) or with a reason (Held, Refused, Not given); PRN doses; corrections by marking an
-entry in error, after which the dose can be charted again and both entries stay visible."""
+action (Given) or with a reason (Held, Refused, Not given); PRN orders and doses
+(components.charting_prn); corrections by marking an entry in error, after which the dose can
+be charted again and both entries stay visible."""
 
 from __future__ import annotations
 
@@ -27,11 +28,10 @@ from dashboard.context import default_ward, engine, require_role
 from dashboard.queries import MarSlot, UntoleratedStep
 from dashboard.theme import LEVELS
 from models.audit import Actor
-from models.charting import CHARTING_ROLES, REASONS_BY_STATUS, chart_dose, chart_prn
+from models.charting import CHARTING_ROLES, REASONS_BY_STATUS, chart_dose
 from models.clinical.dose_timing import AdministrationFact, DoseStatus, dose_status, window_opens
-from models.clinical.drugs import format_mg, mg_to_ug
+from models.clinical.drugs import format_mg
 from models.db import read_session
-from models.errors import FieldError
 from models.tables import DoseAdministration, ScheduledDose, Ward
 from models.types import utcnow
 from models.ward_policy import slot_window_min
@@ -113,36 +113,6 @@ def chart_scheduled(
             now=now,
             reason_code=reason_code,
             reason_text=reason_text,
-        )
-
-    return attempt(engine(), write)
-
-
-def chart_prn_form(
-    *,
-    actor: Actor,
-    admission_id: int,
-    drug: str | None,
-    dose_mg: str | None,
-    reason_text: str | None,
-    time_text: str | None,
-    now: datetime,
-) -> DoseAdministration | Refusal:
-    def write(session: Session) -> DoseAdministration:
-        ward = default_ward(session)
-        if not drug:
-            raise FieldError("drug", "choose the drug given")
-        dose_ug = mg_to_ug(dose_mg or "", field="dose_mg")
-        at = parse_clock(time_text, now=now, tz=ZoneInfo(ward.timezone), field_name="at")
-        return chart_prn(
-            session=session,
-            actor=actor,
-            admission_id=admission_id,
-            drug=drug,
-            dose_ug=dose_ug,
-            at=at,
-            now=now,
-            reason_text=reason_text or "",
         )
 
     return attempt(engine(), write)
@@ -282,46 +252,9 @@ def _slot_row(
     )
 
 
-def prn_table(
-    doses: list[DoseAdministration],
-    names: Mapping[int, str],
-    *,
-    tz: ZoneInfo,
-    now: datetime,
-    can_chart: bool,
-) -> html.Div | html.Table:
-    if not doses:
-        return html.Div("No PRN doses in this period.", className="tw-empty")
-    rows = []
-    for dose in doses:
-        action: Any = ""
-        if dose.entered_in_error:
-            action = html.Span(f"In error: {dose.error_reason}", className="tw-mar-error-note")
-        elif can_chart:
-            action = dmc.Button(
-                "Correct…",
-                size="sm",
-                variant="subtle",
-                id={"type": "in-error-open", "entity": "dose", "id": dose.id},
-            )
-        rows.append(
-            html.Tr(
-                [
-                    html.Td(format_local(dose.administered_at, tz, now), className="tw-mar-when"),
-                    html.Td(f"{dose.drug} {format_mg(dose.dose_ug)} mg"),
-                    html.Td(dose.reason_text or ""),
-                    html.Td(names.get(dose.charted_by, ""), className="tw-who"),
-                    html.Td(action, className="tw-keep"),
-                ],
-                className="tw-in-error" if dose.entered_in_error else "",
-            )
-        )
-    head = html.Tr([html.Th(h) for h in ("Given", "Dose", "Reason", "Charted by", "")])
-    return html.Table([html.Thead(head), html.Tbody(rows)], className="tw-table")
-
-
-def mar_panel(*, drugs: list[str], can_chart: bool, table: Any, prn_table: Any) -> html.Div:
-    """The MAR tab's fixed parts; the tables are filled by the page's refresh."""
+def mar_panel(*, can_chart: bool, table: Any, prn: Any) -> html.Div:
+    """The MAR tab's fixed parts; the tables are filled by the page's refresh. ``prn``: the PRN
+    section (components.charting_prn)."""
     toolbar = (
         html.Div(
             [
@@ -342,73 +275,11 @@ def mar_panel(*, drugs: list[str], can_chart: bool, table: Any, prn_table: Any) 
         if can_chart
         else html.Div()
     )
-    prn_form = (
-        html.Div(
-            [
-                html.Div("PRN (as-needed) dose", className="tw-section-title"),
-                html.Div(
-                    [
-                        dmc.Select(
-                            id="prn-drug",
-                            label="Drug",
-                            data=drugs,
-                            value=drugs[0] if drugs else None,
-                            size="md",
-                            w=200,
-                        ),
-                        dmc.TextInput(
-                            id="prn-dose", label="Dose (mg)", size="md", w=140, autoComplete="off"
-                        ),
-                        dmc.TextInput(
-                            id="prn-reason",
-                            label="Reason",
-                            size="md",
-                            flex=1,
-                            placeholder="e.g. breakthrough anxiety, CIWA-B 24",
-                            autoComplete="off",
-                        ),
-                        dmc.TextInput(
-                            id="prn-time",
-                            label="Time given",
-                            placeholder="now",
-                            size="md",
-                            w=140,
-                            autoComplete="off",
-                        ),
-                        dmc.Button(
-                            "Chart PRN dose",
-                            id="prn-save",
-                            size="md",
-                            mt=28,
-                            **{"data-save-button": True},
-                        ),
-                    ],
-                    className="tw-prn-row",
-                    **attrs(data_enter_saves="true"),
-                ),
-                html.Div(id="prn-message", className="tw-form-message", role="status"),
-            ],
-            className="tw-card",
-        )
-        if can_chart
-        else html.Div()
-    )
     return html.Div(
         [
             toolbar,
             html.Div(table, id="mar-table"),
-            html.Div(
-                [
-                    prn_form,
-                    html.Div(
-                        "PRN doses (last 24 hours and today)",
-                        className="tw-section-title",
-                        style={"marginTop": "14px"},
-                    ),
-                    html.Div(prn_table, id="prn-table"),
-                ],
-                style={"marginTop": "18px"},
-            ),
+            prn,
             reason_modal(),
             dcc.Store(id="mar-pending"),
         ]
@@ -641,73 +512,3 @@ def register_callbacks(app: Dash) -> None:
     def mar_cancel(_: int | None) -> bool:
         require_role(*CHARTING_ROLES)
         return False
-
-    @app.callback(
-        Output("prn-message", "children"),
-        Output("prn-message", "className"),
-        Output("prn-drug", "error"),
-        Output("prn-dose", "error"),
-        Output("prn-reason", "error"),
-        Output("prn-time", "error"),
-        Output("prn-dose", "value"),
-        Output("prn-reason", "value"),
-        Output("prn-time", "value"),
-        Output("patient-changed", "data", allow_duplicate=True),
-        Input("prn-save", "n_clicks"),
-        State("prn-drug", "value"),
-        State("prn-dose", "value"),
-        State("prn-reason", "value"),
-        State("prn-time", "value"),
-        State("patient-admission", "data"),
-        prevent_initial_call=True,
-    )
-    def prn_save(
-        _: int | None,
-        drug: str | None,
-        dose_mg: str | None,
-        reason: str | None,
-        time_text: str | None,
-        admission_id: int,
-    ) -> tuple[Any, ...]:
-        actor = require_role(*CHARTING_ROLES)
-        now = utcnow()
-        outcome = chart_prn_form(
-            actor=actor,
-            admission_id=admission_id,
-            drug=drug,
-            dose_mg=dose_mg,
-            reason_text=reason,
-            time_text=time_text,
-            now=now,
-        )
-        if isinstance(outcome, Refusal):
-            f = outcome.fields
-            return (
-                outcome.message,
-                "tw-form-message",
-                f.get("drug"),
-                f.get("dose_mg"),
-                f.get("reason_text"),
-                f.get("at"),
-                no_update,
-                no_update,
-                no_update,
-                no_update,
-            )
-        tz = ZoneInfo(_ward().timezone)
-        message = (
-            f"Saved: PRN {outcome.drug} {format_mg(outcome.dose_ug)} mg at "
-            f"{format_local(outcome.administered_at, tz, now)}."
-        )
-        return (
-            message,
-            "tw-form-message tw-form-ok",
-            None,
-            None,
-            None,
-            None,
-            "",
-            "",
-            "",
-            now.isoformat(),
-        )

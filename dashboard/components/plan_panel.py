@@ -21,9 +21,10 @@ from sqlmodel import Session
 from dashboard.chart_queries import PlanPanelData, StepTolerance, plan_panel_data
 from dashboard.components.citations import cited
 from dashboard.context import current_actor, engine, require_role
+from models.admissions import dose_needs_confirmation
 from models.clinical.drugs import DRUGS, EQUIVALENCE_TABLES, format_mg, mg_to_ug
 from models.clinical.recipes import PRESETS
-from models.clinical.taper import PlannedStep, step_on
+from models.clinical.taper import PaceWarning, PlannedStep, in_force_step
 from models.clinical.tolerance import StepVerdict
 from models.db import (
     DATABASE_UNAVAILABLE,
@@ -41,9 +42,11 @@ from models.plan_changes import (
     Preview,
     apply_change,
     create_plan,
+    describe_regimen,
     on_open_hold,
     preview_change,
     preview_new_plan,
+    regimen_in_force,
 )
 from models.tables import TaperPlan, Ward
 from models.types import utcnow
@@ -57,6 +60,11 @@ KIND_LABELS: dict[str, str] = {
     "final": "stop",
     "hold": "hold",
     "back": "back a step",
+}
+WARNING_TAGS: dict[str, str] = {
+    "pace": "⚠ faster than ASAM",
+    "increase": "⚠ dose rises",
+    "substitution": "⚠ to short-acting",
 }
 
 
@@ -109,19 +117,24 @@ def read_change(
     until_resumed: bool | None,
     preset: str | None,
     custom_recipe: str | None,
+    above_label_reason: str | None = None,
 ) -> PlanChange:
+    confirm = above_label_reason or None
     if kind == "hold":
         days = None
         if not until_resumed:
             if hold_days in (None, ""):
                 raise FieldError("hold_days", "enter the number of days, or tick 'until resumed'")
             days = int(hold_days)
-        return PlanChange(kind="hold", reason=reason or "", hold_days=days)
+        return PlanChange("hold", reason or "", hold_days=days, above_label_reason=confirm)
     if kind == "recipe":
         return PlanChange(
-            kind="recipe", reason=reason or "", recipe=recipe_text(preset, custom_recipe)
+            "recipe",
+            reason or "",
+            recipe=recipe_text(preset, custom_recipe),
+            above_label_reason=confirm,
         )
-    return PlanChange(kind=kind, reason=reason or "")
+    return PlanChange(kind=kind, reason=reason or "", above_label_reason=confirm)
 
 
 def read_new_plan(
@@ -137,6 +150,7 @@ def read_new_plan(
     preset: str | None,
     custom_recipe: str | None,
     reason: str | None,
+    above_label_reason: str | None = None,
 ) -> NewPlan:
     if not drug:
         raise FieldError("drug", "choose the drug the patient takes")
@@ -154,6 +168,7 @@ def read_new_plan(
         table=table or "ashton",
         stages=int(stages or 4),
         times=(times or "").strip() or None,
+        above_label_reason=above_label_reason or None,
     )
 
 
@@ -237,10 +252,12 @@ def steps_table(
     window_days: int = 0,
     changed_from: date | None = None,
     table_id: str | None = None,
+    notes: dict[int, list[PaceWarning]] | None = None,
 ) -> dmc.Table:
-    """The plan's steps: date, mg per drug, diazepam-equivalent, pace warnings, and (for a
-    stored plan) how each step was tolerated. The step in force today is marked; planned ones
-    are in italics; with ``changed_from`` the steps a preview changes are highlighted."""
+    """The plan's steps: date, mg per drug, diazepam-equivalent, pace warnings (and, in a
+    preview, ``notes``: rises and switches), and (for a stored plan) how each step was
+    tolerated. The step in force today is marked; planned ones are in italics; with
+    ``changed_from`` the steps a preview changes are highlighted."""
     current = max((s.start for s in steps if s.start <= today), default=None)
     head = [dmc.TableTh("Step"), dmc.TableTh("From"), dmc.TableTh("Kind")]
     head += [dmc.TableTh(f"{d.capitalize()} mg/day", className="tw-number") for d in drugs]
@@ -272,7 +289,7 @@ def steps_table(
             dmc.TableTh("Missed", className="tw-number"),
             dmc.TableTh("Verdict"),
         ]
-    head += [dmc.TableTh("Pace")]
+    head += [dmc.TableTh("Checks")]
     rows = []
     for step in steps:
         classes = []
@@ -301,12 +318,14 @@ def steps_table(
         cells.append(dmc.TableTd(f"{step.diazepam_eq_mg:g}", className="tw-number"))
         if tolerance is not None:
             cells += _tolerance_cells(tolerance.get(step.index), margin)
-        warning = warnings.get(step.index)
+        tags = [(WARNING_TAGS["pace"], warnings[step.index])] if step.index in warnings else []
+        tags += [
+            (WARNING_TAGS.get(w.kind, "⚠ check"), w.message)
+            for w in (notes or {}).get(step.index, [])
+        ]
         cells.append(
             dmc.TableTd(
-                html.Span("⚠ faster than ASAM", className="tw-pace", title=warning)
-                if warning
-                else ""
+                [html.Div(tag, className="tw-pace", title=message) for tag, message in tags]
             )
         )
         rows.append(dmc.TableTr(cells, className=" ".join(classes)))
@@ -345,6 +364,14 @@ def plan_header(plan: TaperPlan, author: str, tz: ZoneInfo) -> Any:
     hold = ""
     if plan.change == "hold":
         hold = f" until {plan.hold_until:%a %d %b}" if plan.hold_until else " until resumed"
+    facts = [
+        html.Span(["Recipe ", html.Code(plan.recipe, className="tw-recipe")]),
+        html.Span(f"Drug: {drugs}, from {format_mg(plan.daily_ug)} mg/day"),
+        html.Span(f"Equivalence table: {plan.equivalence_table}"),
+    ]
+    if plan.units:
+        units = ", ".join(f"{d} {format_mg(ug)} mg" for d, ug in sorted(plan.units.items()))
+        facts.append(html.Span(f"Units: {units}"))
     return dmc.Stack(
         [
             dmc.Group(
@@ -358,21 +385,13 @@ def plan_header(plan: TaperPlan, author: str, tz: ZoneInfo) -> Any:
                     ),
                     dmc.Badge(
                         CHANGE_LABELS.get(plan.change, plan.change) + hold,
-                        color="gray",
+                        color="red" if plan.change == "stop" else "gray",
                         variant="light",
                     ),
                 ],
                 gap="sm",
             ),
-            dmc.Group(
-                [
-                    html.Span(["Recipe ", html.Code(plan.recipe, className="tw-recipe")]),
-                    html.Span(f"Drug: {drugs}, from {format_mg(plan.daily_ug)} mg/day"),
-                    html.Span(f"Equivalence table: {plan.equivalence_table}"),
-                ],
-                gap="xl",
-                className="tw-plan-facts",
-            ),
+            dmc.Group(facts, gap="xl", className="tw-plan-facts"),
             dmc.Text(
                 f"Version {plan.version} by {author}, "
                 f"{plan.created_at.astimezone(tz):%a %d %b %H:%M}, effective "
@@ -380,8 +399,31 @@ def plan_header(plan: TaperPlan, author: str, tz: ZoneInfo) -> Any:
                 size="sm",
                 c="dimmed",
             ),
+            dmc.Text(
+                f"Above a label maximum, confirmed by the physician: {plan.above_label_reason}",
+                size="sm",
+                className="tw-label-confirmed",
+                id="plan-label-confirmed",
+            )
+            if plan.above_label_reason
+            else None,
         ],
         gap=6,
+    )
+
+
+def admission_dose_note(data: PlanPanelData) -> Any:
+    """An admission dose above its label maximum that no physician has confirmed yet."""
+    admission = data.view.admission
+    if not dose_needs_confirmation(admission):
+        return None
+    return dmc.Alert(
+        f"The admission dose, {admission.baseline_drug} {format_mg(admission.baseline_daily_ug)}"
+        " mg a day, is above its label maximum and not yet confirmed by a physician (confirm it "
+        "from the patient banner).",
+        color="orange",
+        variant="light",
+        id="plan-dose-unconfirmed",
     )
 
 
@@ -411,34 +453,89 @@ def version_history(data: PlanPanelData) -> Any:
     )
 
 
+def check_alert(warnings: Sequence[PaceWarning]) -> Any:
+    """Rises above the ward's margin and switches to a short-acting drug: listed before saving
+    (warnings, not refusals)."""
+    if not warnings:
+        return None
+    return dmc.Alert(
+        html.Ul([html.Li(w.message) for w in warnings], className="tw-pace-list"),
+        title="Check before saving",
+        color="yellow",
+        variant="light",
+        id="plan-checks",
+    )
+
+
+def label_alert(preview: Preview) -> Any:
+    """Doses above a label maximum: the physician confirms them with a reason below."""
+    if not preview.above_label:
+        return None
+    carried = preview.previous.above_label_reason if preview.previous is not None else None
+    if carried and preview.change != "create":
+        text = f"Confirmed with the plan it changes: {carried}"
+    else:
+        text = "To save this plan, confirm it with your reason in the field below."
+    return dmc.Alert(
+        [html.Div(a.message + ".") for a in preview.above_label] + [html.Div(text)],
+        title="Above a label maximum",
+        color="orange",
+        variant="light",
+        id="plan-above-label",
+    )
+
+
 def preview_view(preview: Preview, *, today: date, drugs: Sequence[str]) -> Any:
     """What a change would do, before it is saved."""
     previous = preview.previous
     what = CHANGE_LABELS.get(preview.change, preview.change)
-    if previous is None:
+    if preview.change == "create" and previous is None:
+        intro = f"{what}: version 1 from {preview.effective_from:%a %d %b}."
+    elif previous is None:
         intro = f"{what}: version 1 from {preview.effective_from:%a %d %b}."
     else:
         intro = (
             f"{what}: version {previous.version + 1} replaces version {previous.version} from "
-            f"today ({preview.effective_from:%a %d %b})."
+            f"now (today, {preview.effective_from:%a %d %b})."
         )
-    warnings = {w.step_index: w.message for w in preview.schedule.warnings}
+    pace = {w.step_index: w.message for w in preview.schedule.warnings if w.kind == "pace"}
+    others = [w for w in preview.schedule.warnings if w.kind != "pace"]
+    notes: dict[int, list[PaceWarning]] = {}
+    for warning in others:
+        notes.setdefault(warning.step_index, []).append(warning)
+    table = preview.schedule.table
+    in_force = in_force_step(preview.in_force, before=today, table=table)
+    facts = [
+        f"Dose in force now: {describe_regimen(preview.in_force)}"
+        + (
+            f" = {in_force.diazepam_eq_mg:g} mg diazepam-equivalent ({table})."
+            if preview.in_force
+            else "."
+        ),
+    ]
+    if preview.start is not None and preview.start.note:
+        facts.append(preview.start.note[0].upper() + preview.start.note[1:] + ".")
     return dmc.Stack(
         [
             dmc.Text(intro, fw=600),
+            *[dmc.Text(fact, size="sm", className="tw-plan-fact") for fact in facts],
             dmc.Text(
-                "Doses from now on are made anew on the MAR; doses already given, charted or "
-                "past stay as they are. Highlighted rows are what changes.",
+                "The dose in force continues until the first change; doses from now on are made "
+                "anew on the MAR; doses already given, charted or past stay as they are. "
+                "Highlighted rows are what changes.",
                 size="sm",
                 c="dimmed",
             ),
-            pace_alert([w.message for w in preview.schedule.warnings]),
+            label_alert(preview),
+            check_alert(others),
+            pace_alert(list(pace.values())),
             dmc.ScrollArea(
                 steps_table(
                     preview.schedule.steps,
                     drugs=drugs,
                     today=today,
-                    warnings=warnings,
+                    warnings=pace,
+                    notes=notes,
                     changed_from=preview.effective_from,
                     table_id="preview-steps",
                 ),
@@ -467,12 +564,14 @@ def panel_body(data: PlanPanelData, *, can_change: bool, prefix: str = "pp") -> 
         children: list[Any] = [
             dmc.Title("Taper plan", order=3),
             dmc.Text("No taper plan yet.", id="plan-none"),
+            admission_dose_note(data),
         ]
     else:
         author = next((v.author for v in data.versions if v.plan.id == plan.id), "")
         drugs = (plan.drug,) if plan.to_drug is None else (plan.drug, plan.to_drug)
         children = [
             plan_header(plan, author, tz),
+            admission_dose_note(data),
             pace_alert(list(data.warnings.values())),
             dmc.Text(
                 cited(step_tolerance_note(data.view.ward)),
@@ -518,8 +617,11 @@ def action_buttons(prefix: str, data: PlanPanelData) -> Any:
         ("back", "Go back one step"),
         ("recipe", "Change recipe"),
         ("create", "New plan" if has_plan else "Create a plan"),
+        ("stop", "Stop now…"),
     ):
         if kind != "create" and not has_plan:
+            continue
+        if kind == "stop" and not regimen_in_force(data.steps, data.today, data.view.admission):
             continue
         if kind == "resume" and not open_hold:
             continue
@@ -590,14 +692,62 @@ def hold_fields(prefix: str) -> Any:
     )
 
 
-def new_plan_fields(prefix: str, *, drug: str, daily_mg: str, times: str, today: date) -> Any:
+@dataclass(frozen=True)
+class FormStart:
+    """The new-plan form's defaults: the dose in force, the whole regimen. Mid-crossover the
+    form offers to continue the crossover (a direct taper of one drug converts the whole
+    regimen; the preview shows it)."""
+
+    drug: str
+    daily_mg: str
+    mode: str = "direct"  # direct | substitution
+    to_drug: str = "diazepam"
+    stages: int = 4
+    regimen: str = ""  # "Dose in force: ... = 40 mg diazepam-equivalent (ashton)"
+
+
+def form_start(data: PlanPanelData, units: dict[str, int] | None = None) -> FormStart:
+    """What a new plan starts from by default: the dose in force today (every drug of it)."""
+    admission = data.view.admission
+    regimen = regimen_in_force(data.steps, data.today, admission)
+    table = data.plan.equivalence_table if data.plan else "ashton"
+    de = in_force_step(regimen, before=data.today, table=table).diazepam_eq_mg
+    text = f"Dose in force: {describe_regimen(regimen)}"
+    if regimen:
+        text += f" = {de:g} mg diazepam-equivalent ({table} table)"
+    if not regimen:
+        return FormStart(admission.baseline_drug, "", regimen=text + ".")
+    if len(regimen) == 1:
+        [(drug, ug)] = regimen.items()
+        return FormStart(drug, format_mg(ug), regimen=text + ".")
+    plan = data.plan
+    old = plan.drug if plan is not None and plan.drug in regimen else sorted(regimen)[0]
+    new = next(d for d in regimen if d != old)
+    unit = (units or {}).get(old) or DRUGS[old].unit_ug
+    stages = max(1, min(plan.stages if plan else 4, regimen[old] // unit))
+    return FormStart(
+        old,
+        format_mg(regimen[old]),
+        mode="substitution",
+        to_drug=new,
+        stages=stages,
+        regimen=text
+        + ". A new plan starts from the whole regimen: a substitution continues the crossover; "
+        "a direct taper of one drug converts all of it to that drug.",
+    )
+
+
+def new_plan_fields(prefix: str, *, start: FormStart, times: str, today: date) -> Any:
     drugs = [{"value": d, "label": d.capitalize()} for d in DRUGS]
     return html.Div(
         dmc.Stack(
             [
+                dmc.Text(start.regimen, size="sm", id=f"{prefix}-in-force", fw=500)
+                if start.regimen
+                else None,
                 dmc.SegmentedControl(
                     id=f"{prefix}-mode",
-                    value="direct",
+                    value=start.mode,
                     size="md",
                     data=[
                         {"value": "direct", "label": "Direct taper"},
@@ -610,7 +760,7 @@ def new_plan_fields(prefix: str, *, drug: str, daily_mg: str, times: str, today:
                             id=f"{prefix}-drug",
                             label="Drug now taken",
                             data=drugs,
-                            value=drug,
+                            value=start.drug,
                             allowDeselect=False,
                             w=200,
                             size="md",
@@ -618,7 +768,7 @@ def new_plan_fields(prefix: str, *, drug: str, daily_mg: str, times: str, today:
                         dmc.TextInput(
                             id=f"{prefix}-daily-mg",
                             label="Daily dose (mg)",
-                            value=daily_mg,
+                            value=start.daily_mg,
                             w=160,
                             size="md",
                         ),
@@ -626,11 +776,11 @@ def new_plan_fields(prefix: str, *, drug: str, daily_mg: str, times: str, today:
                             id=f"{prefix}-to-drug",
                             label="Cross over to",
                             data=drugs,
-                            value="diazepam",
+                            value=start.to_drug,
                             allowDeselect=False,
                             w=200,
                             size="md",
-                            disabled=True,
+                            disabled=start.mode != "substitution",
                         ),
                         dmc.Select(
                             id=f"{prefix}-table",
@@ -643,17 +793,17 @@ def new_plan_fields(prefix: str, *, drug: str, daily_mg: str, times: str, today:
                             ],
                             value="ashton",
                             allowDeselect=False,
-                            disabled=True,
+                            disabled=start.mode != "substitution",
                         ),
                         dmc.NumberInput(
                             id=f"{prefix}-stages",
                             label="Crossover stages",
-                            value=4,
+                            value=start.stages,
                             min=1,
                             max=12,
                             w=160,
                             size="md",
-                            disabled=True,
+                            disabled=start.mode != "substitution",
                         ),
                     ],
                     align="flex-end",
@@ -683,8 +833,7 @@ def new_plan_fields(prefix: str, *, drug: str, daily_mg: str, times: str, today:
 def change_form(
     prefix: str,
     *,
-    drug: str,
-    daily_mg: str,
+    start: FormStart,
     times: str,
     today: date,
     save_label: str = "Save plan version",
@@ -697,7 +846,7 @@ def change_form(
     return dmc.Stack(
         [
             html.Div(
-                new_plan_fields(prefix, drug=drug, daily_mg=daily_mg, times=times, today=today),
+                new_plan_fields(prefix, start=start, times=times, today=today),
                 style=new_style,
                 id=f"{prefix}-new-fields",
             ),
@@ -711,6 +860,18 @@ def change_form(
                 minRows=2,
                 size="md",
                 required=True,
+            ),
+            html.Div(
+                dmc.Textarea(
+                    id=f"{prefix}-label-reason",
+                    label="Confirm the dose above the label maximum: your reason",
+                    description="Kept with the plan version and shown on the chart",
+                    autosize=True,
+                    minRows=2,
+                    size="md",
+                ),
+                id=f"{prefix}-label-box",
+                style={"display": "none"},
             ),
             html.Div(id=f"{prefix}-message", role="status"),
             dmc.Group(
@@ -746,6 +907,7 @@ FIELDS_BY_KIND: dict[str, tuple[bool, bool, bool]] = {
     "advance": (False, False, False),
     "resume": (False, False, False),
     "back": (False, False, False),
+    "stop": (False, False, False),
 }
 
 
@@ -757,19 +919,6 @@ def field_styles(kind: str | None) -> list[dict[str, str]]:
 # --- the panel ---------------------------------------------------------------------------------
 
 
-def dose_in_force(data: PlanPanelData) -> tuple[str, int]:
-    """What a new plan starts from by default: the drug and daily dose in force today (the
-    substitute's, once a crossover has begun), else the admission dose."""
-    admission = data.view.admission
-    in_force = step_on(data.steps, data.today) if data.steps else None
-    if in_force is None or not any(in_force.daily_ug.values()):
-        return admission.baseline_drug, admission.baseline_daily_ug
-    to_drug = data.plan.to_drug if data.plan else None
-    daily = in_force.daily_ug
-    drug = max(daily, key=lambda d: (daily[d] > 0, d == to_drug))
-    return drug, daily[drug]
-
-
 def panel(admission_id: int) -> Any:
     actor = current_actor()
     now = utcnow()
@@ -779,14 +928,12 @@ def panel(admission_id: int) -> Any:
         return dmc.Alert("No such admission.", color="red")
     can_change = actor.role == "physician"
     admission = data.view.admission
-    current = dose_in_force(data)
     modal: Any = None
     if can_change and admission.discharged_at is None:
         modal = dmc.Modal(
             change_form(
                 "pp",
-                drug=current[0],
-                daily_mg=format_mg(current[1]),
+                start=form_start(data, data.units),
                 times=data.view.ward.admin_times,
                 today=data.today,
             ),
@@ -827,6 +974,7 @@ def preview_for(
             until_resumed=values.get("until_resumed"),
             preset=values.get("preset"),
             custom_recipe=values.get("custom_recipe"),
+            above_label_reason=values.get("above_label_reason"),
         )
         return preview_change(session=session, admission_id=admission_id, change=change, now=now)
 
@@ -854,6 +1002,7 @@ def save_for(
             until_resumed=values.get("until_resumed"),
             preset=values.get("preset"),
             custom_recipe=values.get("custom_recipe"),
+            above_label_reason=values.get("above_label_reason"),
         )
         return apply_change(
             session=session, actor=actor, admission_id=admission_id, change=change, now=now
@@ -874,6 +1023,7 @@ def refusal_message(refused: Refused, *, saved: bool) -> Any:
 
 FORM_STATES = [
     "reason",
+    "label-reason",
     "hold-days",
     "hold-open",
     "preset",
@@ -897,6 +1047,7 @@ def form_states(prefix: str) -> list[State]:
 def form_values(kind: str, raw: Sequence[Any]) -> dict[str, Any]:
     (
         reason,
+        label_reason,
         hold_days,
         hold_open,
         preset,
@@ -923,6 +1074,7 @@ def form_values(kind: str, raw: Sequence[Any]) -> dict[str, Any]:
             "preset": preset,
             "custom_recipe": recipe,
             "reason": reason,
+            "above_label_reason": label_reason,
         }
     return {
         "reason": reason,
@@ -930,6 +1082,7 @@ def form_values(kind: str, raw: Sequence[Any]) -> dict[str, Any]:
         "until_resumed": hold_open,
         "preset": preset,
         "custom_recipe": recipe,
+        "above_label_reason": label_reason,
     }
 
 
@@ -1000,6 +1153,7 @@ def register_callbacks(app: Dash) -> None:
         Output("pp-preview", "children"),
         Output("pp-message", "children"),
         Output("pp-save-btn", "disabled"),
+        Output("pp-label-box", "style"),
         Input("pp-preview-btn", "n_clicks"),
         State("pp-kind", "data"),
         State("pp-admission", "data"),
@@ -1011,14 +1165,15 @@ def register_callbacks(app: Dash) -> None:
     ) -> tuple[Any, ...]:
         require_role("physician")
         if not clicks or not kind:
-            return no_update, no_update, True
+            return no_update, no_update, True, no_update
         result = preview_for(admission_id, kind, form_values(kind, raw), utcnow())
         if isinstance(result, Refused):
-            return None, refusal_message(result, saved=False), True
+            return None, refusal_message(result, saved=False), True, no_update
         return (
             preview_view(result, today=result.effective_from, drugs=schedule_drugs(result)),
             None,
             False,
+            label_box_style(result),
         )
 
     @app.callback(
@@ -1057,6 +1212,14 @@ def register_callbacks(app: Dash) -> None:
         )
         body = panel_body(data, can_change=True)
         return body, False, None, notice, {"plan_id": result.id, "at": now.isoformat()}
+
+
+def label_box_style(preview: Preview) -> dict[str, str]:
+    """The confirmation field shows when the preview has doses above a label maximum that the
+    plan does not carry a confirmation for already."""
+    carried = preview.previous is not None and preview.previous.above_label_reason
+    needed = preview.above_label and (preview.change == "create" or not carried)
+    return {} if needed else {"display": "none"}
 
 
 def schedule_drugs(preview: Preview) -> list[str]:

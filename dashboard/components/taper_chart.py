@@ -28,6 +28,7 @@ from dash import Patch
 from plotly.subplots import make_subplots
 
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, FLAG_LEVEL, LEVELS, news2_level
+from models.clinical.load import DailyLoad
 from models.clinical.news2 import News2Response
 from models.clinical.scales import CIWA_B_BANDS
 
@@ -166,6 +167,7 @@ class ChartInput:
     flags: Sequence[FlagMark] = ()
     discharged_at: datetime | None = None
     range_key: str = "7d"
+    loads: Sequence[DailyLoad] = ()  # given per ward-local day, scheduled and PRN, in DE mg
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,7 @@ class ChartAppend:
     assessments: Sequence[AssessmentPoint] = ()
     vitals: Sequence[VitalsPoint] = ()
     flags: Sequence[FlagMark] = ()
+    loads: Sequence[DailyLoad] | None = None  # every day again, when a dose was charted
 
 
 # --- styles -------------------------------------------------------------------------------
@@ -205,6 +208,11 @@ MAR_STYLES: dict[str, MarkerStyle] = {
 DRUG_COLOURS = ("#0072B2", "#D55E00")  # original drug, substitute
 DRUG_SYMBOLS = ("circle", "square")
 DE_COLOUR = "#6B7785"
+# The total load given per day: scheduled and PRN stacked, on the DE axis.
+LOAD_SERIES: tuple[tuple[str, str, str], ...] = (
+    ("load-scheduled", "Given per day: scheduled (DE mg, right axis)", "#C5CCD6"),
+    ("load-prn", "Given per day: PRN (DE mg, right axis)", "#009E73"),
+)
 PLAN_COLOUR = "#3B4CCA"  # the app's indigo: a decision someone made
 STEP_COLOUR = "#7B8794"
 NOW_COLOUR = "#1F2933"
@@ -263,6 +271,7 @@ def chart_key(drugs: Sequence[str]) -> list[KeyEntry]:
         KeyEntry("Plan version", PLAN_COLOUR, dash="solid"),
         KeyEntry("Taper step", STEP_COLOUR, dash="dot"),
     ]
+    entries += [KeyEntry(label, colour, symbol="square") for _, label, colour in LOAD_SERIES]
     entries += [KeyEntry(s.label, s.colour, symbol=s.symbol) for s in MAR_STYLES.values()]
     return entries
 
@@ -526,6 +535,7 @@ def chart_figure(data: ChartInput) -> dict[str, Any]:
     object model (which copies every array twice)."""
     fig = _Draft()
     local = _clock(data.timezone)
+    _load_traces(fig, data.loads)
     _dose_traces(fig, data, local)
     _mar_traces(fig, data)
     ciwa = _ciwa_points(data.assessments, data.timezone)
@@ -596,6 +606,43 @@ def _dose_traces(fig: _Draft, data: ChartInput, local: Callable[[datetime], str]
             ),
             "dose",
             secondary_y=secondary,
+        )
+
+
+def _load_points(loads: Sequence[DailyLoad]) -> dict[str, list[Any]]:
+    """Each day's bar at its middle (ward wall-clock time, as plotly reads the x axis)."""
+    return {
+        "x": [f"{d.day.isoformat()} 12:00" for d in loads],
+        "load-scheduled": [round(d.scheduled_de_mg, 3) for d in loads],
+        "load-prn": [round(d.prn_de_mg, 3) for d in loads],
+        "prn-doses": [d.prn_doses for d in loads],
+    }
+
+
+def _load_traces(fig: _Draft, loads: Sequence[DailyLoad]) -> None:
+    """What was given each day, scheduled and PRN stacked, in diazepam-equivalent mg: a PRN use
+    that climbs while the taper falls shows at a glance."""
+    points = _load_points(loads)
+    for uid, name, colour in LOAD_SERIES:
+        fig.add_trace(
+            {
+                "type": "bar",
+                "uid": uid,
+                "name": name,
+                "x": points["x"],
+                "y": points[uid],
+                "width": 0.7 * 86_400_000,
+                "marker": {"color": colour, "line": {"width": 0}},
+                "opacity": 0.75,
+                "customdata": points["prn-doses"],
+                "hovertemplate": (
+                    f"{name.split(' (')[0]}: %{{y}} mg"
+                    + ("; %{customdata} dose(s)" if uid == "load-prn" else "")
+                    + "<br>%{x|%a %d %b}<extra></extra>"
+                ),
+            },
+            "dose",
+            secondary_y=True,
         )
 
 
@@ -796,6 +843,7 @@ def _style(fig: _Draft) -> None:
         hoverlabel={"font": {"size": 14}},
         uirevision="taper-chart",
         dragmode="pan",
+        barmode="stack",
     )
     for axis in fig.x_axes():
         axis.update(
@@ -1154,6 +1202,13 @@ def append_patch(
             top = news2_top(max(v.news2_total for v in update.vitals))
             if top > news2_top_now:
                 patch["layout"][_layout_axis(y_axes["news2"])]["range"] = [0, top]
+    if update.loads is not None:
+        points = _load_points(update.loads)
+        for uid, *_ in LOAD_SERIES:
+            if uid in traces:
+                patch["data"][traces[uid]]["x"] = points["x"]
+                patch["data"][traces[uid]]["y"] = points[uid]
+                patch["data"][traces[uid]]["customdata"] = points["prn-doses"]
     for flag in update.flags:
         patch["layout"]["annotations"].append(flag_annotation(flag, local, ciwa_y))
     if now_shape is not None:

@@ -1,6 +1,7 @@
-"""Admin: the ward's policy (the review rules' thresholds, each with its source or marked local
-policy), the last job runs with their durations and errors, and the staff accounts (add one,
-reset a password, change a role, deactivate)."""
+"""Admin: the ward's policy (the review rules' thresholds and the dose ceilings, each with its
+source or marked local policy), the ward's dispensable units, the last job runs with their
+durations and errors, and the staff accounts (add one, reset a password, change a role,
+deactivate)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from dashboard.components import admin_units
 from dashboard.components.charting_common import Refusal, attempt, format_local
 from dashboard.components.citations import cited
 from dashboard.context import current_actor, default_ward, engine, require_role
@@ -51,6 +53,7 @@ POLICY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("PRN use", ("prn_flag_doses_24h", "prn_flag_de_mg_24h", "prn_reassess_min")),
     ("Taper plan", ("no_plan_grace_hours",)),
+    ("Dose ceilings", ("hard_ceiling_de_mg", "increase_margin_pct")),
 )
 USER_FIELDS = ("username", "display_name", "role", "password")
 
@@ -474,6 +477,7 @@ def layout(**_: Any) -> html.Div:
         [
             dmc.Title("Admin", order=2, className="tw-page-title"),
             policy_form(ward),
+            admin_units.units_section(db),
             html.Section(runs_section(db), id="runs-section", className="tw-card tw-admin-section"),
             users_section(db, actor.user_id),
             dcc.Interval(id="admin-refresh", interval=REFRESH_MS),
@@ -483,6 +487,8 @@ def layout(**_: Any) -> html.Div:
 
 
 def register_callbacks(app: Dash) -> None:
+    admin_units.register_callbacks(app)
+
     @app.callback(
         Output({"type": "policy", "field": ALL}, "error"),
         Output("policy-message", "children"),

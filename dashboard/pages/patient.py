@@ -1,4 +1,5 @@
-"""The patient page: an identity banner and tabs - Overview, Vitals, CIWA-B, MAR, History.
+"""The patient page: an identity banner and tabs - Overview, Vitals, CIWA (CIWA-B, and CIWA-Ar
+when the physician turns it on), MAR (with PRN orders), History.
 
 Forms are shown to the roles that may chart and only while the patient is admitted; after
 discharge the record is read-only. Every save bumps ``patient-changed`` and the tables re-read
@@ -17,8 +18,10 @@ from dash import Dash, Input, Output, State, dcc, html
 from dashboard.components import (
     charting_admit,
     charting_ciwa,
+    charting_ciwa_ar,
     charting_history,
     charting_mar,
+    charting_prn,
     charting_vitals,
     patient_overview,
     spo2_scale,
@@ -36,6 +39,7 @@ from dashboard.queries import (
     untolerated_step,
     user_names,
 )
+from models.admissions import dose_needs_confirmation
 from models.charting import CHARTING_ROLES
 from models.clinical.drugs import format_mg
 from models.db import read_session
@@ -50,13 +54,14 @@ REFRESHED = (
     "vitals-table",
     "ciwa-table",
     "mar-table",
+    "prn-orders",
     "prn-table",
     "history-table",
 )
 TABS = (
     ("overview", "Overview"),
     ("vitals", "Vitals"),
-    ("ciwa", "CIWA-B"),
+    ("ciwa", "CIWA"),
     ("mar", "MAR"),
     ("history", "History"),
 )
@@ -101,6 +106,29 @@ def banner(header: PatientHeader, now: datetime) -> list[Any]:
                 ),
             ]
         )
+    if dose_needs_confirmation(adm):
+        dose = html.Span(
+            [
+                dose,
+                html.Span(
+                    f"⚠ admission dose {adm.baseline_drug} {format_mg(adm.baseline_daily_ug)} mg "
+                    "is above its label maximum: not confirmed by a physician",
+                    className="tw-banner-warn",
+                    id="banner-dose-unconfirmed",
+                ),
+            ]
+        )
+    elif adm.dose_confirm_reason:
+        dose = html.Span(
+            [
+                dose,
+                html.Span(
+                    f"Admission dose above its label maximum, confirmed: {adm.dose_confirm_reason}",
+                    className="tw-banner-sub",
+                    id="banner-dose-confirmed",
+                ),
+            ]
+        )
     return [
         html.Div(
             f"{patient.family_name.upper()}, {patient.given_name}",
@@ -128,16 +156,40 @@ def banner(header: PatientHeader, now: datetime) -> list[Any]:
 
 def _banner_actions(header: PatientHeader, role: str) -> list[Any]:
     """Kept out of the refreshed banner: a button re-rendered by a refresh would look clicked."""
-    if header.admission.discharged_at is not None:
-        return []
     actions: list[Any] = []
-    if role in spo2_scale.SCALE_ROLES:
+    admitted = header.admission.discharged_at is None
+    if admitted and role == "physician" and dose_needs_confirmation(header.admission):
+        actions.append(
+            dmc.Button(
+                "Confirm admission dose…",
+                id="dose-confirm-open",
+                variant="outline",
+                color="orange",
+                size="sm",
+            )
+        )
+    if admitted and role in spo2_scale.SCALE_ROLES:
         actions.append(spo2_scale.scale_button())
-    if role in charting_admit.DISCHARGE_ROLES:
+    if admitted and role in charting_admit.DISCHARGE_ROLES:
         actions.append(
             dmc.Button("Discharge…", id="discharge-open", variant="outline", color="red", size="sm")
         )
     return actions
+
+
+def _ciwa_choice(header: PatientHeader, can_order: bool) -> Any:
+    """Which scales are charted: CIWA-B always; CIWA-Ar when the physician turns it on."""
+    if can_order:
+        return html.Div(
+            [
+                charting_ciwa_ar.ciwa_ar_switch(header.admission),
+                html.Div(id="ciwa-ar-message", className="tw-form-message", role="alert"),
+            ],
+            className="tw-ciwa-choice",
+        )
+    if header.admission.ciwa_ar:
+        return html.Div("CIWA-Ar is charted too (alcohol withdrawal).", className="tw-muted")
+    return html.Div()
 
 
 def _not_found(admission_id: str) -> html.Div:
@@ -165,6 +217,7 @@ def layout(
     tz = ZoneInfo(header.ward.timezone)
     discharged = header.admission.discharged_at is not None
     can_chart = actor.role in CHARTING_ROLES and not discharged
+    can_order = actor.role == "physician" and not discharged
     notes: list[Any] = []
     if discharged:
         notes.append(
@@ -183,12 +236,10 @@ def layout(
                 id="patient-readonly",
             )
         )
-    drugs = sorted(
-        {header.admission.baseline_drug}
-        | {d.drug for d in (header.today.doses if header.today else ())}
-    )
     selected = tab if tab in dict(TABS) else "overview"
-    initial = dict(zip(REFRESHED, refresh_tables(adm_id, can_chart, now), strict=True))
+    initial = dict(
+        zip(REFRESHED, refresh_tables(adm_id, can_chart, now, can_order=can_order), strict=True)
+    )
     panels = {
         "overview": patient_overview.overview(adm_id, at),
         "vitals": html.Div(
@@ -206,9 +257,13 @@ def layout(
         ),
         "ciwa": html.Div(
             [
+                _ciwa_choice(header, can_order),
                 charting_ciwa.ciwa_form(now, tz) if can_chart else html.Div(),
+                charting_ciwa_ar.ciwa_ar_form(now, tz)
+                if can_chart and header.admission.ciwa_ar
+                else html.Div(),
                 html.Div(
-                    "Recent CIWA-B (72 hours)",
+                    "Recent scores (72 hours)",
                     className="tw-section-title",
                     style={"marginTop": "16px"},
                 ),
@@ -216,10 +271,14 @@ def layout(
             ]
         ),
         "mar": charting_mar.mar_panel(
-            drugs=drugs,
             can_chart=can_chart,
             table=initial["mar-table"],
-            prn_table=initial["prn-table"],
+            prn=charting_prn.prn_section(
+                orders=initial["prn-orders"],
+                doses=initial["prn-table"],
+                can_chart=can_chart,
+                can_order=can_order,
+            ),
         ),
         "history": html.Div(
             [
@@ -264,6 +323,7 @@ def layout(
             dcc.Store(id="patient-reload"),
             dcc.Store(id="patient-reloaded"),
             dcc.Store(id="patient-can-chart", data=can_chart),
+            dcc.Store(id="patient-can-order", data=can_order),
             dcc.Interval(id="patient-refresh", interval=REFRESH_MS),
             charting_history.in_error_modal(),
             charting_admit.discharge_modal(adm_id),
@@ -272,17 +332,22 @@ def layout(
                 if not discharged and actor.role in spo2_scale.SCALE_ROLES
                 else []
             ),
+            charting_admit.dose_confirm_modal(header.admission)
+            if actor.role == "physician" and not discharged
+            else html.Div(),
         ],
         className="tw-patient",
     )
 
 
-def refresh_tables(admission_id: int, can_chart: bool, now: datetime) -> tuple[Any, ...]:
+def refresh_tables(
+    admission_id: int, can_chart: bool, now: datetime, *, can_order: bool = False
+) -> tuple[Any, ...]:
     """Every table of the page from the database, in a handful of queries."""
     with read_session(engine()) as session:
         header = patient_header(session, admission_id, now)
         if header is None:
-            return ("",) * 6
+            return ("",) * len(REFRESHED)
         tz = ZoneInfo(header.ward.timezone)
         can_chart = can_chart and header.admission.discharged_at is None
         since = now - charting_vitals.RECENT
@@ -292,6 +357,8 @@ def refresh_tables(admission_id: int, can_chart: bool, now: datetime) -> tuple[A
         slots = mar_slots(session, admission_id, start, end)
         untolerated = untolerated_step(session, admission_id)
         prn = prn_doses(session, admission_id, start, end)
+        orders = charting_prn.order_rows(session, admission_id, now)
+        can_order = can_order and header.admission.discharged_at is None
         doses = administrations_since(session, admission_id, now - charting_history.HISTORY_SPAN)
         people: set[int | None] = {v.charted_by for v in vitals}
         people |= {a.charted_by for a in assessments}
@@ -314,7 +381,8 @@ def refresh_tables(admission_id: int, can_chart: bool, now: datetime) -> tuple[A
             can_chart=can_chart,
             untolerated=untolerated,
         ),
-        charting_mar.prn_table(prn, names, tz=tz, now=now, can_chart=can_chart),
+        charting_prn.orders_table(orders, tz=tz, now=now, can_chart=can_chart, can_order=can_order),
+        charting_prn.doses_table(prn, names, tz=tz, now=now, can_chart=can_chart),
         charting_history.history_table(
             charting_history.history_entries(vitals, assessments, doses, names, tz=tz, now=now),
             names,
@@ -331,13 +399,23 @@ def register_callbacks(app: Dash) -> None:
         Input("patient-refresh", "n_intervals"),
         State("patient-admission", "data"),
         State("patient-can-chart", "data"),
+        State("patient-can-order", "data"),
         prevent_initial_call=True,
     )
     def refresh_patient(
-        _changed: str | None, _tick: int | None, admission_id: int, can_chart: bool
+        _changed: str | None,
+        _tick: int | None,
+        admission_id: int,
+        can_chart: bool,
+        can_order: bool | None,
     ) -> tuple[Any, ...]:
-        current_actor()
-        return refresh_tables(int(admission_id), bool(can_chart), utcnow())
+        actor = current_actor()
+        return refresh_tables(
+            int(admission_id),
+            bool(can_chart) and actor.role in CHARTING_ROLES,
+            utcnow(),
+            can_order=bool(can_order) and actor.role == "physician",
+        )
 
     app.clientside_callback(  # type: ignore[no-untyped-call]
         """function (reload) {
@@ -351,7 +429,10 @@ def register_callbacks(app: Dash) -> None:
     patient_overview.register_callbacks(app)
     charting_vitals.register_callbacks(app)
     charting_ciwa.register_callbacks(app)
+    charting_ciwa_ar.register_callbacks(app)
     charting_mar.register_callbacks(app)
+    charting_prn.register_callbacks(app)
     charting_history.register_callbacks(app)
     charting_admit.register_discharge_callbacks(app)
     spo2_scale.register_callbacks(app)
+    charting_admit.register_confirm_callbacks(app)

@@ -19,12 +19,14 @@ from sqlmodel import Session
 
 from dashboard.chart_queries import RoundsSummary, plan_panel_data, rounds_summaries
 from dashboard.components import patient_overview, plan_panel
+from dashboard.components.charting_prn import order_text
 from dashboard.components.citations import cited
 from dashboard.components.plan_panel import Refused, attempt, form_states, refusal_message
 from dashboard.context import current_actor, default_ward, engine, require_role
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, FLAG_LEVEL, LEVELS, news2_level
 from models.audit import Actor
 from models.clinical.drugs import format_mg
+from models.clinical.load import trend as load_trend
 from models.errors import FieldError
 from models.flags import REVIEW_RULE_BY_NAME
 from models.plan_changes import MAX_HOLD_DAYS, on_open_hold
@@ -96,6 +98,11 @@ SUGGESTIONS: dict[str, Suggestion] = {
     ),
     "vitals_overdue": Suggestion(
         None, "Vital signs are overdue", "Observation interval: ward local policy / NEWS2 [S35]"
+    ),
+    "dose_unconfirmed": Suggestion(
+        None,
+        "Confirm the admission dose: it is above its label maximum",
+        "Label maxima [S61][S62][S63][S64]",
     ),
     "no_plan": Suggestion(
         None, "No taper plan in force: write one", "Every admitted patient needs a plan"
@@ -259,6 +266,59 @@ def _step_tile(summary: RoundsSummary, today: Any) -> Any:
     )
 
 
+def _load_tile(summary: RoundsSummary) -> Any:
+    """The total benzodiazepine load given today (scheduled + PRN, diazepam-equivalent mg) and
+    its last days: a PRN use that climbs while the taper falls shows here."""
+    if not summary.loads:
+        return _tile("Load given (DE)", [dmc.Text("Nothing given", size="sm")])
+    today = summary.loads[-1]
+    prn_days = sum(1 for d in summary.loads if d.prn_doses)
+    body: list[Any] = [
+        html.Span(f"{today.total_de_mg:g} mg", className="tw-big"),
+        dmc.Text(
+            f"today {today.scheduled_de_mg:g} scheduled + {today.prn_de_mg:g} PRN",
+            size="sm",
+        ),
+    ]
+    change = load_trend(summary.loads)
+    if change is not None:
+        arrow = "▲" if change > 0.5 else "▼" if change < -0.5 else "="
+        body.append(
+            html.Div(
+                f"{arrow} {change:+.1f} mg/day over 3 days · PRN on {prn_days} of "
+                f"{len(summary.loads)} days",
+                className="tw-trend tw-worse tw-small" if change > 0.5 else "tw-trend tw-small",
+                title="Mean of the last 3 days minus the mean of the 3 days before",
+            )
+        )
+    body.append(
+        dmc.Sparkline(
+            data=[round(d.total_de_mg, 1) for d in summary.loads],
+            h=36,
+            w=170,
+            color="#009E73",
+            curveType="linear",
+            fillOpacity=0.1,
+            strokeWidth=1.5,
+        )
+    )
+    return _tile("Load given (DE)", body)
+
+
+def prn_line(summary: RoundsSummary) -> Any:
+    """The PRN orders in force, one line each."""
+    if not summary.prn_orders:
+        return None
+    return html.Div(
+        [html.Span("PRN orders: ", className="tw-suggest-lead")]
+        + [
+            html.Span(order_text(order) + ". ", className="tw-suggest-item")
+            for order in summary.prn_orders
+        ],
+        className="tw-suggestion tw-prn-line",
+    )
+
+
 def _flags_tile(summary: RoundsSummary) -> Any:
     if not summary.open_flags:
         return _tile("Open flags", [dmc.Text("None", size="sm")])
@@ -358,11 +418,13 @@ def patient_card(summary: RoundsSummary, *, tz: ZoneInfo, now: datetime, can_sig
                     _news2_tile(summary, tz),
                     _doses_tile(summary),
                     _step_tile(summary, today),
+                    _load_tile(summary),
                     _flags_tile(summary),
                 ],
                 className="tw-tiles",
             ),
             suggestion_line(summary),
+            prn_line(summary),
         ],
         className=f"tw-rounds-card tw-level-edge-{worst}",
         withBorder=True,
@@ -461,8 +523,7 @@ def decision_form(summary: RoundsSummary, *, ward: Ward, today: Any) -> Any:
     drug = summary.plan.drug if summary.plan else "clonazepam"
     form = plan_panel.change_form(
         "rd",
-        drug=drug,
-        daily_mg="",
+        start=plan_panel.FormStart(drug, ""),
         times=ward.admin_times,
         today=today,
         initial_kind=None,
@@ -511,11 +572,13 @@ def review_content(admission_id: int, actor: Actor) -> Any:
                         _news2_tile(summary, tz),
                         _doses_tile(summary),
                         _step_tile(summary, today),
+                        _load_tile(summary),
                         _flags_tile(summary),
                     ],
                     className="tw-tiles",
                 ),
                 suggestion_line(summary),
+                prn_line(summary),
                 dmc.Text(since_line(summary, tz), size="sm", c="dimmed"),
             ]
         ),
@@ -661,6 +724,7 @@ def register_callbacks(app: Dash) -> None:
         Output("rd-preview", "children"),
         Output("rd-message", "children"),
         Output("rd-save-btn", "disabled"),
+        Output("rd-label-box", "style"),
         Input("rd-preview-btn", "n_clicks"),
         State("rounds-admission", "data"),
         State("rd-decision", "value"),
@@ -672,7 +736,7 @@ def register_callbacks(app: Dash) -> None:
     ) -> tuple[Any, ...]:
         require_role("physician")
         if not clicks or admission_id is None or decision is None:
-            return no_update, no_update, True
+            return no_update, no_update, True, no_update
         values = plan_panel.form_values("change", raw)
         now = utcnow()
 
@@ -684,7 +748,7 @@ def register_callbacks(app: Dash) -> None:
 
         result = attempt(run, write=False)
         if isinstance(result, Refused):
-            return None, refusal_message(result, saved=False), True
+            return None, refusal_message(result, saved=False), True, no_update
         if result is None:
             return (
                 dmc.Text(
@@ -694,6 +758,7 @@ def register_callbacks(app: Dash) -> None:
                 ),
                 None,
                 False,
+                {"display": "none"},
             )
         return (
             plan_panel.preview_view(
@@ -701,6 +766,7 @@ def register_callbacks(app: Dash) -> None:
             ),
             None,
             False,
+            plan_panel.label_box_style(result),
         )
 
     @app.callback(
@@ -776,6 +842,11 @@ def register_callbacks(app: Dash) -> None:
 
 def _change_values(decision: str, values: dict[str, Any]) -> dict[str, Any]:
     """The plan-change parameters of a rounds decision, read from the form."""
+    confirm = {"above_label_reason": values.get("above_label_reason") or None}
+    return _decision_values(decision, values) | confirm
+
+
+def _decision_values(decision: str, values: dict[str, Any]) -> dict[str, Any]:
     if decision == "hold":
         if values.get("until_resumed"):
             return {"hold_days": None}

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from jobs.rules.common import Finding, Rule
 from jobs.rules.doses import SKIPPED_REVIEW_SPAN, dose_skipped_rule, missed_dose_rule
-from jobs.rules.plans import no_plan_rule
+from jobs.rules.plans import no_plan_rule, unconfirmed_dose_rule
 from jobs.rules.prn import prn_reassessment_rule, prn_use_rule
 from jobs.rules.scores import assessment_overdue_rule, standing_severity_rule, worsening_rule
 from jobs.rules.steps import step_not_tolerated_rule
@@ -39,6 +39,7 @@ RULES: tuple[Rule, ...] = tuple(
         ("assessment_overdue", assessment_overdue_rule),
         ("vitals_overdue", vitals_overdue_rule),
         ("no_plan", no_plan_rule),
+        ("dose_unconfirmed", unconfirmed_dose_rule),
     )
 )
 RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}

@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Executable, exists, select
+from sqlalchemy import Executable, case, exists, select
 from sqlmodel import Session, col
 
 from jobs.rules.common import ADMITTED, NOW, Finding, before_now, fetch, when
+from models.clinical.dose_limits import above_label
+from models.clinical.drugs import DRUGS
 from models.tables import Admission, TaperPlan, Ward
 
 
@@ -51,6 +53,48 @@ def no_plan_rule(session: Session, now: datetime) -> list[Finding]:
                 ),
                 subject_at=row.admitted_at,
                 evidence_at=due,
+            )
+        )
+    return findings
+
+
+@lru_cache(maxsize=1)
+def _unconfirmed_dose_query() -> Executable:
+    label_max = case(
+        {drug.name: drug.label_max_ug for drug in DRUGS.values()},
+        value=col(Admission.baseline_drug),
+        else_=None,
+    )
+    return select(
+        col(Admission.id).label("admission_id"),
+        col(Admission.admitted_at).label("admitted_at"),
+        col(Admission.baseline_drug).label("drug"),
+        col(Admission.baseline_daily_ug).label("daily_ug"),
+    ).where(
+        ADMITTED,
+        col(Admission.dose_confirmed_by).is_(None),
+        col(Admission.baseline_daily_ug) > label_max,
+    )
+
+
+def unconfirmed_dose_rule(session: Session, now: datetime) -> list[Finding]:
+    """An admission dose above its drug's label maximum (models.clinical.drugs [S61]-[S64]) that
+    no physician has confirmed yet: a nurse may record it, a physician confirms it with a reason
+    (models.clinical.dose_limits)."""
+    findings = []
+    for row in fetch(session, _unconfirmed_dose_query()):
+        found = above_label([{row.drug: row.daily_ug}])
+        if not found:
+            continue
+        above = found[0]
+        findings.append(
+            Finding(
+                admission_id=row.admission_id,
+                subject="admission",
+                severity="moderate",
+                message=f"Admission dose: {above.message}; not yet confirmed by a physician",
+                subject_at=row.admitted_at,
+                evidence_at=row.admitted_at,
             )
         )
     return findings

@@ -17,9 +17,14 @@ from models.errors import FieldError
 @dataclass(frozen=True)
 class Drug:
     name: str  # lower-case generic name, the key everywhere
-    unit_ug: int  # smallest dispensable dose; every planned dose is a whole number of these
+    unit_ug: int  # smallest dispensable dose by default (a ward sets its own: models.ward_units)
     rxnorm: str  # RxNorm ingredient RXCUI
     atc: str  # WHO ATC code
+    label_max_ug: int  # the highest adult oral daily dose its prescribing information gives
+    label_max_indication: str  # the indication that figure is for, and the source
+    long_acting: bool  # by half-life [S12]: a switch from long- to short-acting is warned
+    half_life: str  # hours, for the warning [S12][S13]
+    largest_tablet_ug: int  # the largest tablet strength [S61][S62]: a unit is never above it
 
 
 # Units: local policy, the smallest step the ward dispenses (docs/recipes.md; clonazepam
@@ -27,11 +32,66 @@ class Drug:
 # are consistent across public mappings but not checked on RxNav (verify before relying on them).
 # Oxazepam, temazepam and chlordiazepoxide are left out: no source gives their dispensable
 # unit or (except temazepam's RXCUI) their codes; they remain in the equivalence tables.
+#
+# Label maxima (FDA prescribing information, adult, oral). Where a label gives
+# several by indication, the "label maximum" is the highest adult figure, and its indication is
+# named wherever it is shown: clonazepam 20 mg/day for seizure disorders (panic disorder
+# 4 mg/day) [S61]; alprazolam 10 mg/day for panic disorder, immediate release (anxiety 4 mg/day)
+# [S62]; lorazepam 10 mg/day (usual 2-6, range 1-10) [S63]; diazepam 40 mg/day (anxiety,
+# 2-10 mg two to four times daily) [S64]. Detox patients can exceed these (Busto 1989 [S4]):
+# above one a physician confirms with a reason (models.clinical.dose_limits).
+#
+# Long- or short-acting by half-life in hours (active metabolite) [S12]: diazepam 20-100
+# (36-200) and clonazepam 18-50 are long-acting; lorazepam 10-20 and alprazolam 6-20 [S13] are
+# short-acting. The founding article (docs/recipes.md) substitutes a short-acting drug such as
+# alprazolam with a long-acting one such as clonazepam or diazepam, never the other way.
+# Largest tablet strengths (US labels) [S61][S62]: clonazepam 2 mg, alprazolam 2 mg, lorazepam
+# 2 mg, diazepam 10 mg.
 DRUGS: dict[str, Drug] = {
-    "clonazepam": Drug("clonazepam", unit_ug=125, rxnorm="2598", atc="N03AE01"),
-    "alprazolam": Drug("alprazolam", unit_ug=125, rxnorm="596", atc="N05BA12"),
-    "lorazepam": Drug("lorazepam", unit_ug=250, rxnorm="6470", atc="N05BA06"),
-    "diazepam": Drug("diazepam", unit_ug=1000, rxnorm="3322", atc="N05BA01"),
+    "clonazepam": Drug(
+        "clonazepam",
+        unit_ug=125,
+        rxnorm="2598",
+        atc="N03AE01",
+        label_max_ug=20_000,  # [S61]
+        label_max_indication="seizure disorders; panic disorder 4 mg/day [S61]",
+        long_acting=True,  # [S12]
+        half_life="18-50 h",  # [S12]
+        largest_tablet_ug=2000,  # [S61]
+    ),
+    "alprazolam": Drug(
+        "alprazolam",
+        unit_ug=125,
+        rxnorm="596",
+        atc="N05BA12",
+        label_max_ug=10_000,  # [S62]
+        label_max_indication="panic disorder, immediate release; anxiety 4 mg/day [S62]",
+        long_acting=False,  # [S12][S13]
+        half_life="6-20 h",  # [S13]
+        largest_tablet_ug=2000,  # [S62]
+    ),
+    "lorazepam": Drug(
+        "lorazepam",
+        unit_ug=250,
+        rxnorm="6470",
+        atc="N05BA06",
+        label_max_ug=10_000,  # [S63]
+        label_max_indication="usual 2-6 mg/day, range 1-10 [S63]",
+        long_acting=False,  # [S12]
+        half_life="10-20 h",  # [S12]
+        largest_tablet_ug=2000,  # [S62]
+    ),
+    "diazepam": Drug(
+        "diazepam",
+        unit_ug=1000,
+        rxnorm="3322",
+        atc="N05BA01",
+        label_max_ug=40_000,  # [S64]
+        label_max_indication="anxiety, 2-10 mg two to four times daily [S64]",
+        long_acting=True,  # [S12]
+        half_life="20-100 h (metabolite 36-200 h)",  # [S12]
+        largest_tablet_ug=10_000,  # [S62]
+    ),
 }
 
 # Oral mg of each drug approximately equal to diazepam 10 mg: ASAM 2025 Table 7 [S11],
@@ -101,23 +161,50 @@ def ug_to_mg(ug: int) -> float:
     return ug / 1000
 
 
+# No dose of any of these drugs is a thousand grams: a number past this is a typing slip (or
+# an attack), refused before any arithmetic on it. Far above any ward's hard ceiling.
+MAX_DOSE_MG = 10_000
+_MAX_DOSE_TEXT = 24  # characters of a dose typed in mg ("1234.125" is 8)
+
+
 def mg_to_ug(mg: float | str | Decimal, *, field: str = "dose_mg") -> int:
     """Exact mg -> ug through Decimal (so 0.1 mg is 100 ug, not 99.999...); refuses text that
-    is not a number and any fraction of a microgram."""
+    is not a plain number (no exponent: "1e3" is refused), any fraction of a microgram, and
+    anything above MAX_DOSE_MG. A refused text is quoted only when it is short."""
     if isinstance(mg, bool) or not isinstance(mg, int | float | str | Decimal):
-        raise FieldError(field, f"{mg!r} is not a dose in mg; write e.g. 0.5")
+        raise FieldError(field, "is not a dose in mg; write e.g. 0.5")
+    text = str(mg).strip()
+    shown = repr(text) if len(text) <= _MAX_DOSE_TEXT else "this"
+    if len(text) > _MAX_DOSE_TEXT and not isinstance(mg, int | float):
+        raise FieldError(field, "this is not a dose in mg (too long); write e.g. 0.5")
     try:
-        amount = Decimal(str(mg).strip())
+        amount = Decimal(text)
     except InvalidOperation:
-        raise FieldError(field, f"{mg!r} is not a dose in mg; write e.g. 0.5") from None
-    if not amount.is_finite():
-        raise FieldError(field, f"{mg!r} is not a dose in mg; write e.g. 0.5")
+        raise FieldError(field, f"{shown} is not a dose in mg; write e.g. 0.5") from None
+    exponent_written = isinstance(mg, str) and "e" in text.lower()
+    if not amount.is_finite() or exponent_written:
+        raise FieldError(field, f"{shown} is not a dose in mg; write a plain number, e.g. 0.5")
+    if abs(amount) > MAX_DOSE_MG:
+        raise FieldError(field, f"more than {MAX_DOSE_MG:,} mg is not a dose; check the number")
     ug = amount.scaleb(3)
     if ug != ug.to_integral_value():
         raise FieldError(
             field, f"{mg} mg is not a whole number of micrograms; use at most 3 decimals"
         )
     return int(ug)
+
+
+def label_maximum_text(drug: str) -> str:
+    """'20 mg/day (seizure disorders; panic disorder 4 mg/day [S61])'."""
+    found = get_drug(drug)
+    return f"{format_mg(found.label_max_ug)} mg/day ({found.label_max_indication})"
+
+
+def acting_text(drug: str) -> str:
+    """'alprazolam (short-acting, half-life 6-20 h)'."""
+    found = get_drug(drug)
+    kind = "long-acting" if found.long_acting else "short-acting"
+    return f"{found.name} ({kind}, half-life {found.half_life})"
 
 
 def format_mg(ug: int) -> str:
@@ -142,6 +229,27 @@ CLINICAL_NUMBERS: tuple[ClinicalNumber, ...] = (
         ("S58",),
         "Local policy: the smallest step the ward dispenses; clonazepam 0.125 mg exists as an "
         "orally disintegrating tablet.",
+    ),
+    ClinicalNumber(
+        "Label maximum daily dose (adult, oral)",
+        "; ".join(f"{d.name} {format_mg(d.label_max_ug)} mg" for d in DRUGS.values()),
+        ("S61", "S62", "S63", "S64", "S4"),
+        "The highest adult figure each label gives, its indication named where shown; detox "
+        "patients can need more, so above it a physician confirms with a reason.",
+    ),
+    ClinicalNumber(
+        "Long- or short-acting, by half-life",
+        "; ".join(
+            f"{d.name} {d.half_life} ({'long' if d.long_acting else 'short'})"
+            for d in DRUGS.values()
+        ),
+        ("S12", "S13"),
+    ),
+    ClinicalNumber(
+        "Largest tablet strength",
+        ", ".join(f"{d.name} {format_mg(d.largest_tablet_ug)} mg" for d in DRUGS.values()),
+        ("S61", "S62"),
+        "A ward's dispensable unit is never above it (US labels; check the formulary).",
     ),
     ClinicalNumber("Diazepam equivalents, Ashton column", _table_text("ashton"), ("S11",)),
     ClinicalNumber("Diazepam equivalents, VA/DoD column", _table_text("vadod"), ("S11",)),

@@ -67,11 +67,18 @@ _UNTIL = re.compile(r"until\s*" + _NUMBER + r"?\s*([a-z]*)\s*$")
 _ONCE = re.compile(r"once\s*$")
 _DAYS_PER = {"d": 1, "w": 7}
 MAX_INTERVAL_DAYS = 366  # sanity limit, local policy (no source): a step lasts at most a year
+RECIPE_MAX_CHARS = 200  # what a plan version stores (taper_plan.recipe)
+AMOUNT_MAX_CHARS = 10  # "-0.125mg", "-12.5%": a longer number is a slip, refused unquoted
 
 
 def parse_recipe(text: str) -> Recipe:
     if not text or not text.strip():
         raise RecipeError(f"the recipe is empty; write one or more phases like {PHASE_FORM}")
+    if len(text.strip()) > RECIPE_MAX_CHARS:
+        raise RecipeError(
+            f"the recipe is {len(text.strip()):,} characters long; keep it under "
+            f"{RECIPE_MAX_CHARS}, e.g. -0.5mg/14d until 1mg; -0.25mg/7d"
+        )
     parts = text.split(";")
     phases: list[Phase] = []
     for number, part in enumerate(parts, start=1):
@@ -136,6 +143,11 @@ def _parse_phase(phase: str) -> Phase:
 
 
 def _cut(amount: str, unit: str, phase: str) -> tuple[int | None, Decimal | None]:
+    if len(amount) > AMOUNT_MAX_CHARS:
+        raise RecipeError(
+            f"a cut is at most {AMOUNT_MAX_CHARS} characters long (that one has {len(amount)}); "
+            "write e.g. -0.25mg or -10%"
+        )
     if unit == "%":
         percent = Decimal(amount)
         if percent <= 0:
@@ -168,6 +180,8 @@ def _bound(rest: str, phase: str) -> tuple[int | None, bool]:
     dose, unit = until.group(1), until.group(2)
     if dose is None or unit != "mg":
         raise RecipeError(f"'until' needs a dose in mg in {phase!r}; write e.g. until 1mg")
+    if len(dose) > AMOUNT_MAX_CHARS:
+        raise RecipeError("the 'until' dose is too long; write e.g. until 1mg")
     try:
         return mg_to_ug(dose, field="recipe"), False
     except FieldError as exc:

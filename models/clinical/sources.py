@@ -231,6 +231,40 @@ SOURCES: dict[str, Source] = {
             link_note=_GUIDELINE_CENTRAL,
         ),
         Source(
+            "S12",
+            "NHS Scotland, Effective Prescribing and Therapeutics",
+            "Benzodiazepines and z-drugs: quality prescribing, a guide for improvement "
+            "(switching to diazepam)",
+            2024,
+            "Switching to diazepam: equivalent doses and half-lives",
+            "https://rightdecisions.scot.nhs.uk/benzodiazepines-and-z-drugs-quality-prescribing-"
+            "a-guide-for-improvement/reducing-stopping-and-switching/switching-to-diazepam",
+            "Half-lives in hours (active metabolite): diazepam 20-100 (36-200), clonazepam "
+            "18-50, lorazepam 10-20: what makes a drug long- or short-acting when a "
+            "substitution is warned.",
+        ),
+        Source(
+            "S13",
+            "Benzodiazepine Information Coalition (benzoreform.org)",
+            "Comparison of benzodiazepine pharmacology",
+            None,
+            "Half-life table",
+            "https://benzoreform.org/comparison-of-benzodiazepine-pharmacology",
+            "Alprazolam's half-life of about 6-20 h: a short-acting drug.",
+            caution=Caution.LOW_AUTHORITY,
+            caution_note="an advocacy group's summary table, not a guideline",
+        ),
+        Source(
+            "S19",
+            *_ASAM_TAPER,
+            2025,
+            "Withdrawal and its complications (page 9)",
+            "https://eguideline.guidelinecentral.com/i/1532950/9",
+            "Seizures, delirium and psychosis mostly follow abrupt cessation of high doses: "
+            "why a first step to zero is refused unless a physician chooses to stop.",
+            link_note=_GUIDELINE_CENTRAL,
+        ),
+        Source(
             "S16",
             *_ASAM_TAPER,
             2025,
@@ -294,6 +328,19 @@ SOURCES: dict[str, Source] = {
                 "a forum post, not a guideline; Ashton's own crossover table could not be "
                 "retrieved to check it"
             ),
+        ),
+        Source(
+            "S33",
+            "SA Health (Government of South Australia)",
+            "Benzodiazepine withdrawal management (emergency departments)",
+            None,
+            "Risk of severe withdrawal",
+            "https://emergencydepartments.sa.gov.au/wps/wcm/connect/public+content/"
+            "sa+health+internet/clinical+resources/clinical+programs+and+practice+guidelines/"
+            "substance+misuse+and+dependence/substance+withdrawal+management/"
+            "benzodiazepine+withdrawal+management",
+            "Severe withdrawal follows an abrupt stop, short-acting drugs (alprazolam above "
+            "all) and high doses; seizures, delirium and psychosis are the major events.",
         ),
         Source(
             "S34",

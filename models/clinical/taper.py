@@ -3,15 +3,22 @@
 Semantics are docs/recipes.md. Where the language leaves a choice, these choices were made
 (each is tested):
 
-- Baseline. Every schedule starts with a ``baseline`` step holding the dose the patient is on
-  before the plan, dated the day before the start date; the first change (a cut, or the first
+- Baseline. Every schedule starts with a ``baseline`` step holding the dose the plan starts
+  from, dated the day before the start date - or, given the day the plan takes effect
+  (``effective``), from that day if it is earlier, so a plan that starts later keeps the dose
+  in force until its first change (no day without doses); the first change (a cut, or the first
   crossover stage) takes effect on the start date. Before the baseline's date nothing is in
   force (``step_on`` returns None); the pace check assumes the baseline dose for any earlier
   day.
+- A plan may start mid-crossover (``to_drug_daily_ug``: the new drug already reached): the
+  baseline holds both drugs and the crossover continues from there in ``stages`` stages.
 - Rounding. A dose is rounded to the nearest whole unit, halves towards the higher dose (the
   smaller cut); a cut that rounds to no change cuts one unit instead.
 - ``until X`` must be a whole number of the tapered drug's units (refused otherwise); a phase
   whose ``until`` the current dose has already reached is skipped.
+- Abrupt stops. A recipe (new, or changed) whose first change goes to 0 from more than
+  ABRUPT_STOP_UNITS dispensable units is refused, whatever its spelling (-100%, -99.99%, -5mg
+  from 2 mg): stopping at once is the physician's explicit ``stop`` change, with its reason.
 - Crossover. Stage k of n leaves round(U * (n - k) / n) whole units of the old drug (U = its
   units at baseline), and adds the new drug's equivalent of everything moved so far, rounded
   to the new drug's unit. Both drugs stay in whole units, and every stage's diazepam
@@ -22,13 +29,17 @@ Semantics are docs/recipes.md. Where the language leaves a choice, these choices
 - Doses per time are split per drug; a time whose share is 0 units gets no PlannedDose.
 - Kinds: ``baseline`` (the starting dose, also the dose a changed recipe starts from),
   ``crossover``, ``cut``, ``final`` (the cut to 0), ``hold``, ``back``.
+- Warnings (never refusals): a cut faster than the ASAM pace ceiling; a step whose
+  diazepam-equivalent rises more than a margin (crossover rounding; local policy); a switch
+  from a long-acting to a short-acting drug.
 
-Plan changes (``hold``, ``resume``, ``go_back``, ``change_recipe``) take the current steps and
-the stored plan parameters (the keyword arguments of ``build_schedule`` except ``daily_ug`` and
-``start``) and return the whole new step list: steps starting before ``on`` are returned
-unchanged, the step in force on ``on`` ends there, new steps start on or after ``on``. Where the
-recipe stands (which phase makes the next cut, whether a ``once`` cut has been made) is replayed
-from the steps' kinds and doses, so steps rebuilt from storage work as well as fresh ones.
+Plan changes (``hold``, ``resume``, ``go_back``, ``change_recipe``, ``stop``) take the current
+steps and the stored plan parameters (the keyword arguments of ``build_schedule`` except
+``daily_ug``, ``to_drug_daily_ug``, ``start`` and ``effective``) and return the whole new step
+list: steps starting before ``on`` are returned unchanged, the step in force on ``on`` ends
+there, new steps start on or after ``on``. Where the recipe stands (which phase makes the next
+cut, whether a ``once`` cut has been made) is replayed from the steps' kinds and doses, so
+steps rebuilt from storage work as well as fresh ones.
 """
 
 from __future__ import annotations
@@ -43,6 +54,7 @@ from math import floor
 from models.clinical.drugs import (
     DEFAULT_TABLE,
     DRUGS,
+    acting_text,
     equivalence_table,
     equivalent_ug,
     format_mg,
@@ -61,6 +73,15 @@ DEFAULT_STAGE_INTERVAL_DAYS = 7  # [S30][S26]
 # dose in force 14 days before it exceeds that ceiling.
 PACE_WINDOW_DAYS = 14  # [S16][S17]
 PACE_FLOOR = Fraction(3, 4)  # 100 % - 25 % [S16][S17]
+# LOCAL POLICY (ward-configurable): a step whose diazepam equivalent rises more than this above
+# the step before it (crossover rounding can add up to half a unit of the new drug) or above the
+# dose in force when the plan began is warned before it is saved. No source sets a margin.
+DEFAULT_INCREASE_MARGIN_PCT = 10
+# Abrupt cessation, especially of high doses, is what precedes seizures and delirium [S19][S33]:
+# a recipe step to 0 from more than this many dispensable units is refused; stopping at once is
+# an explicit "stop" change with its reason. The number is this project's rule: the
+# last cut of a taper is one or two units.
+ABRUPT_STOP_UNITS = 2
 
 _Daily = dict[str, int]
 
@@ -79,7 +100,7 @@ class PlannedStep:
     daily_ug: dict[str, int]  # drug -> ug a day; two entries during a crossover
     diazepam_eq_mg: float  # by the plan's equivalence table
     doses: tuple[PlannedDose, ...]
-    kind: str  # baseline | crossover | cut | hold | back | final
+    kind: str  # baseline | crossover | cut | hold | back | final (in_force: see in_force_step)
 
 
 @dataclass(frozen=True)
@@ -87,6 +108,7 @@ class PaceWarning:
     step_index: int
     start: date
     message: str
+    kind: str = "pace"  # pace (faster than ASAM) | increase | substitution | start (vs in force)
 
 
 @dataclass(frozen=True)
@@ -133,7 +155,12 @@ def build_schedule(
     stages: int = DEFAULT_STAGES,
     stage_interval_days: int = DEFAULT_STAGE_INTERVAL_DAYS,
     units_ug: Mapping[str, int] | None = None,
+    to_drug_daily_ug: int = 0,
+    effective: date | None = None,
 ) -> Schedule:
+    """``to_drug_daily_ug``: how much of ``to_drug`` the patient already takes (a plan made
+    mid-crossover). ``effective``: the day the plan takes over (its baseline starts then if that
+    is before the day before ``start``)."""
     plan = _plan(
         drug=drug,
         recipe=recipe,
@@ -144,13 +171,18 @@ def build_schedule(
         stage_interval_days=stage_interval_days,
         units_ug=units_ug,
     )
-    _check_daily(daily_ug, plan)
-    baseline = _step(0, start - timedelta(days=1), {plan.drug: daily_ug}, "baseline", plan)
-    fresh = _continuation(
-        {plan.drug: daily_ug}, first=start, phase=0, plan=plan, baseline_ug=daily_ug
-    )
+    _check_daily(daily_ug, plan, to_drug_daily_ug)
+    starting = {plan.drug: daily_ug}
+    if plan.to_drug is not None and to_drug_daily_ug:
+        starting[plan.to_drug] = to_drug_daily_ug
+    baseline_day = start - timedelta(days=1)
+    if effective is not None:
+        baseline_day = min(baseline_day, effective)
+    baseline = _step(0, baseline_day, starting, "baseline", plan)
+    fresh = _continuation(starting, first=start, phase=0, plan=plan, baseline_ug=daily_ug)
     steps = _append([baseline], fresh)
-    return Schedule(steps=steps, warnings=pace_warnings(steps), table=plan.table)
+    _refuse_abrupt_stop(steps, since=start, plan=plan)
+    return Schedule(steps=steps, warnings=schedule_warnings(steps), table=plan.table)
 
 
 def split_daily_dose(daily_ug: int, unit_ug: int, n_times: int) -> list[int]:
@@ -227,6 +259,103 @@ def pace_warnings(steps: Sequence[PlannedStep]) -> tuple[PaceWarning, ...]:
                 )
             )
     return tuple(warnings)
+
+
+def increase_warnings(
+    steps: Sequence[PlannedStep], *, margin_pct: int = DEFAULT_INCREASE_MARGIN_PCT
+) -> tuple[PaceWarning, ...]:
+    """Steps whose diazepam equivalent is more than ``margin_pct`` above the step before them
+    or above the first step (the dose the plan starts from, or the dose in force, a step of
+    kind ``in_force``, when the caller puts it first): a crossover that rounds up, or a plan
+    that starts above what the patient takes. A step back (``back``) raises the dose on purpose
+    and is not warned. Local policy; never a refusal."""
+    if not steps:
+        return ()
+    first = steps[0]
+    factor = 1 + Fraction(margin_pct, 100)
+    warnings: list[PaceWarning] = []
+    for previous, step in itertools.pairwise(steps):
+        if step.kind == "back":
+            continue
+        for reference in (previous, first):
+            before = reference.diazepam_eq_mg
+            if before > 0 and Fraction(step.diazepam_eq_mg) > factor * Fraction(before):
+                rise = round(100 * (step.diazepam_eq_mg / before - 1))
+                warnings.append(
+                    PaceWarning(
+                        step_index=step.index,
+                        start=step.start,
+                        message=(
+                            f"{step.start.isoformat()}: {_de(step.diazepam_eq_mg)} mg "
+                            f"diazepam-equivalent is {rise}% above the {_de(before)} mg of "
+                            f"{_reference_name(reference, first)}; the ward's margin is "
+                            f"{margin_pct}% (local policy)"
+                        ),
+                        kind="increase",
+                    )
+                )
+                break
+    return tuple(warnings)
+
+
+def _reference_name(reference: PlannedStep, first: PlannedStep) -> str:
+    if reference.kind == "in_force":
+        return "the dose in force"
+    return "the plan's starting dose" if reference is first else "the step before"
+
+
+def substitution_warnings(steps: Sequence[PlannedStep]) -> tuple[PaceWarning, ...]:
+    """A drug that takes over from a long-acting one and is short-acting: against the founding
+    article's substitution to a long-acting drug (docs/recipes.md) [S12]."""
+    warnings: list[PaceWarning] = []
+    seen: list[str] = []
+    for step in steps:
+        for drug in step.daily_ug:
+            if drug in seen:
+                continue
+            longer = [d for d in seen if DRUGS[d].long_acting]
+            if longer and not DRUGS[drug].long_acting:
+                warnings.append(
+                    PaceWarning(
+                        step_index=step.index,
+                        start=step.start,
+                        message=(
+                            f"{step.start.isoformat()}: switches from {acting_text(longer[0])} "
+                            f"to {acting_text(drug)} [S12]; a substitution normally goes from "
+                            "a short-acting drug to a long-acting one"
+                        ),
+                        kind="substitution",
+                    )
+                )
+            seen.append(drug)
+    return tuple(warnings)
+
+
+def in_force_step(daily_ug: Mapping[str, int], *, before: date, table: str) -> PlannedStep:
+    """The dose in force before a plan, as a step to put first for ``schedule_warnings`` (no
+    doses: it is never scheduled)."""
+    de = sum((equivalent_ug(d, ug, "diazepam", table) for d, ug in daily_ug.items()), Fraction())
+    return PlannedStep(
+        index=-1,
+        start=before,
+        daily_ug=dict(daily_ug),
+        diazepam_eq_mg=float(de / 1000),
+        doses=(),
+        kind="in_force",
+    )
+
+
+def schedule_warnings(
+    steps: Sequence[PlannedStep], *, increase_margin_pct: int = DEFAULT_INCREASE_MARGIN_PCT
+) -> tuple[PaceWarning, ...]:
+    """Every warning of a schedule, in step order: pace, increases, substitutions. Put a step of
+    kind ``in_force`` (the dose before the plan) first to check the plan's start against it."""
+    found = (
+        *pace_warnings(steps),
+        *increase_warnings(steps, margin_pct=increase_margin_pct),
+        *substitution_warnings(steps),
+    )
+    return tuple(sorted(found, key=lambda w: (w.start, w.step_index)))
 
 
 # --- plan changes -----------------------------------------------------------------------
@@ -403,7 +532,41 @@ def change_recipe(
     fresh = _continuation(
         current.daily_ug, first=first, phase=0, plan=plan, baseline_ug=_baseline_ug(steps, plan)
     )
-    return _append([s for s in steps if s.start < on], [carried, *fresh])
+    new_steps = _append([s for s in steps if s.start < on], [carried, *fresh])
+    _refuse_abrupt_stop(new_steps, since=on, plan=plan)
+    return new_steps
+
+
+def stop(
+    steps: Sequence[PlannedStep],
+    *,
+    on: date,
+    drug: str,
+    recipe: Recipe | str,
+    times: Sequence[time] = DEFAULT_TIMES,
+    to_drug: str | None = None,
+    table: str = DEFAULT_TABLE,
+    stages: int = DEFAULT_STAGES,
+    stage_interval_days: int = DEFAULT_STAGE_INTERVAL_DAYS,
+    units_ug: Mapping[str, int] | None = None,
+) -> tuple[PlannedStep, ...]:
+    """Stop now: every drug of the plan goes to 0 on ``on`` (the physician's explicit decision,
+    the only way to an abrupt stop)."""
+    plan = _plan(
+        drug=drug,
+        recipe=recipe,
+        times=times,
+        to_drug=to_drug,
+        table=table,
+        stages=stages,
+        stage_interval_days=stage_interval_days,
+        units_ug=units_ug,
+    )
+    current = _in_force(steps, on)
+    if sum(current.daily_ug.values()) == 0:
+        raise FieldError("on", f"the taper ended on {current.start}; there is nothing to stop")
+    final = _step(0, on, {}, "final", plan)
+    return _append([s for s in steps if s.start < on], [final])
 
 
 # --- checking the parameters ------------------------------------------------------------
@@ -488,10 +651,11 @@ def _check_until(phase: Phase, drug: str, unit: int) -> None:
         )
 
 
-def _check_daily(daily_ug: int, plan: _Plan) -> None:
+def _check_daily(daily_ug: int, plan: _Plan, to_drug_daily_ug: int = 0) -> None:
     unit = plan.units[plan.drug]
     if isinstance(daily_ug, bool) or not isinstance(daily_ug, int):
         raise ValueError(f"daily_ug must be a whole number of micrograms, got {daily_ug!r}")
+    _check_carried(to_drug_daily_ug, plan)
     if daily_ug <= 0:
         got = format_mg(daily_ug)
         raise FieldError("daily_mg", f"the daily dose must be more than 0 mg, got {got} mg")
@@ -501,8 +665,12 @@ def _check_daily(daily_ug: int, plan: _Plan) -> None:
             f"{format_mg(daily_ug)} mg is not a whole number of {plan.drug} units "
             f"({format_mg(unit)} mg); use a multiple of {format_mg(unit)} mg",
         )
-    if plan.to_drug is not None and not _round_half_up(
-        equivalent_ug(plan.drug, daily_ug, plan.to_drug, plan.table) / plan.units[plan.to_drug]
+    if (
+        plan.to_drug is not None
+        and not to_drug_daily_ug
+        and not _round_half_up(
+            equivalent_ug(plan.drug, daily_ug, plan.to_drug, plan.table) / plan.units[plan.to_drug]
+        )
     ):
         new_unit = plan.units[plan.to_drug]
         raise FieldError(
@@ -517,6 +685,42 @@ def _check_daily(daily_ug: int, plan: _Plan) -> None:
             f"{format_mg(unit)} mg, too few for {plan.stages} stages; use at most "
             f"{daily_ug // unit}",
         )
+
+
+def _check_carried(to_drug_daily_ug: int, plan: _Plan) -> None:
+    """The new drug already reached mid-crossover: whole units, and only with a ``to_drug``."""
+    if isinstance(to_drug_daily_ug, bool) or not isinstance(to_drug_daily_ug, int):
+        raise ValueError(f"to_drug_daily_ug must be whole micrograms, got {to_drug_daily_ug!r}")
+    if not to_drug_daily_ug:
+        return
+    if plan.to_drug is None or to_drug_daily_ug < 0:
+        raise ValueError("to_drug_daily_ug needs a to_drug and cannot be negative")
+    unit = plan.units[plan.to_drug]
+    if to_drug_daily_ug % unit:
+        raise FieldError(
+            "to_drug",
+            f"{format_mg(to_drug_daily_ug)} mg of {plan.to_drug} is not a whole number of its "
+            f"units ({format_mg(unit)} mg)",
+        )
+
+
+def _refuse_abrupt_stop(steps: Sequence[PlannedStep], *, since: date, plan: _Plan) -> None:
+    """Refuse a recipe whose first change on or after ``since`` goes to 0 from more than
+    ABRUPT_STOP_UNITS dispensable units (of all the plan's drugs together). Later steps are the
+    recipe running its course (a fixed cut's last step may be larger) and are pace-checked."""
+    for previous, step in itertools.pairwise(steps):
+        if step.start < since or step.kind == "baseline":
+            continue
+        units = sum(ug // plan.units[d] for d, ug in previous.daily_ug.items() if d in plan.units)
+        if not any(step.daily_ug.values()) and units > ABRUPT_STOP_UNITS:
+            doses = " + ".join(f"{d} {format_mg(ug)} mg" for d, ug in previous.daily_ug.items())
+            raise RecipeError(
+                f"this recipe stops at once on {step.start.isoformat()}: from {doses} a day "
+                f"({units} dispensable units) to 0. A stop from more than {ABRUPT_STOP_UNITS} "
+                "units risks severe withdrawal (ASAM); use smaller cuts, or choose "
+                "'Stop now' and give the reason"
+            )
+        return
 
 
 def _in_force(steps: Sequence[PlannedStep], on: date) -> PlannedStep:
@@ -699,6 +903,24 @@ CLINICAL_NUMBERS: tuple[ClinicalNumber, ...] = (
         ("S30", "S26"),
         "Local policy, configurable per plan: modelled on a forum summary of crossing over in "
         "at least 4 weekly steps, and on reviewing 5-7 days after a switch.",
+    ),
+    ClinicalNumber(
+        "Abrupt stop refused",
+        f"a first change to 0 from more than {ABRUPT_STOP_UNITS} dispensable units, unless a "
+        "physician chooses to stop now",
+        ("S19", "S33"),
+        "Local policy (the number of units): seizures and delirium mostly follow abrupt cessation.",
+    ),
+    ClinicalNumber(
+        "Rise warned before saving (default)",
+        f"more than {DEFAULT_INCREASE_MARGIN_PCT} % in diazepam-equivalent",
+        (),
+        "Local policy, configurable per ward: no source sets a margin.",
+    ),
+    ClinicalNumber(
+        "Substitution from a long-acting to a short-acting drug",
+        "warned before saving",
+        ("S12",),
     ),
     ClinicalNumber(
         "Dose times (default)",

@@ -22,6 +22,7 @@ from models.plan_changes import NewPlan, create_plan
 from models.tables import Admission, DoseAdministration, User, VitalSigns, Ward
 from seed_data.demo import DEMO_USERS, WARD_NAME
 from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for
+from tests.conftest import prn_order
 
 WAIT = 20
 SCRIPT_REASON = "<script>alert(1)</script>"
@@ -89,6 +90,7 @@ def marked_up_patient(live_server: LiveServer) -> Iterator[int]:
             ),
             now=now,
         )
+        prn_order(session, doctor=physician, admission_id=admission.id, written_at=now)
         admission_id = admission.id
     yield admission_id
     with transaction(live_server.engine) as session:
@@ -171,12 +173,13 @@ def test_a_script_in_a_reason_and_markup_in_a_name_stay_text(
     sign_in(watched, live_server, "nurse", PASSWORDS["nurse"])
     _text_in(watched, ".ag-center-cols-container", MARKUP_NAME.upper())  # the board, literally
     watched.get(f"{live_server.url}/patient/{marked_up_patient}?tab=mar")
-    wait_for(watched, "#prn-reason", timeout=WAIT)
+    wait_for(watched, "#prn-orders button", timeout=WAIT)
     assert MARKUP_NAME.upper() in watched.find_element(By.ID, "banner-name").text
-    watched.find_element(By.ID, "prn-dose").send_keys("0.5")
+    watched.find_element(By.CSS_SELECTOR, "#prn-orders button").click()  # Give…
+    wait_for(watched, "#prn-reason", timeout=WAIT)
     watched.find_element(By.ID, "prn-reason").send_keys(SCRIPT_REASON)
     watched.find_element(By.ID, "prn-save").click()
-    _text_in(watched, "#prn-message", "Saved")
+    _text_in(watched, "#prn-alert", "Saved")
     _text_in(watched, "#prn-table", SCRIPT_REASON)  # shown as typed
     screenshot(watched, "xss-prn-reason")
     with Session(live_server.engine) as session:

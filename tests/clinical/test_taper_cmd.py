@@ -45,7 +45,8 @@ def test_json_for_a_preset(capsys: pytest.CaptureFixture[str]) -> None:
     assert [w["start"] for w in result["warnings"]] == [
         "2026-01-19", "2026-02-09", "2026-02-16", "2026-02-23"
     ]  # fmt: skip
-    assert set(result["warnings"][0]) == {"step", "start", "message"}
+    assert set(result["warnings"][0]) == {"step", "start", "message", "kind"}
+    assert {w["kind"] for w in result["warnings"]} == {"pace"}
     assert result["warnings"][0]["step"] == 2
 
 
@@ -102,6 +103,20 @@ def test_readable_table_marks_warned_steps(capsys: pytest.CaptureFixture[str]) -
     assert sum(line.startswith("! 2026-") for line in lines) == 4
 
 
+def test_above_a_label_maximum_is_a_warning_not_a_refusal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["taper", "preview", "--drug", "alprazolam", "--daily-mg", "12", "--recipe",
+            "-10%/14d", "--start", "2026-01-05"]  # fmt: skip
+    result = run_json(argv, capsys)
+    [label] = [w for w in result["warnings"] if w["kind"] == "label"]
+    assert label["step"] == 0
+    assert "alprazolam 12 mg a day is above its label maximum of 10 mg/day" in label["message"]
+    assert taper_cmd.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Also check before ordering:" in out and "[S62]" in out
+
+
 def test_recipe_starting_with_minus_needs_no_equals_sign(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -129,6 +144,19 @@ def test_recipe_starting_with_minus_needs_no_equals_sign(
         ({"--times": "08:00,8pm"}, "--times: '8pm' is not a time"),
         ({"--times": "08:00,08:00"}, "--times: 08:00 is listed twice"),
         ({"--drug": None}, "--drug: is required"),
+        # The CLI refuses what the ward refuses
+        ({"--daily-mg": "1e3"}, "--daily-mg: '1e3' is not a dose in mg; write a plain number"),
+        ({"--daily-mg": "inf"}, "--daily-mg: 'inf' is not a dose in mg"),
+        ({"--drug": "diazepam", "--daily-mg": "1000"},
+         "--daily-mg: diazepam 1000 mg a day is 1000 mg diazepam-equivalent (ashton table), "
+         "above the default hard ceiling of 300 mg a day (local policy)"),
+        ({"--drug": "alprazolam", "--daily-mg": "400", "--to": "diazepam"},
+         "--daily-mg: alprazolam 400 mg a day is 8000 mg diazepam-equivalent"),
+        ({"--preset": None, "--recipe": "-99.99%/7d"},
+         "--recipe: this recipe stops at once on 2026-01-05: from clonazepam 2 mg a day"),
+        ({"--preset": None, "--recipe": "-5mg/7d"}, "--recipe: this recipe stops at once"),
+        ({"--preset": None, "--recipe": "-" + "9" * 5000 + "mg/7d"},
+         "--recipe: the recipe is 5,006 characters long; keep it under 200"),
     ],
 )  # fmt: skip
 def test_bad_arguments_exit_2_with_one_line(

@@ -10,7 +10,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from models.clinical.drugs import DRUGS, equivalent_ug
+from models.clinical.recipes import RecipeError
 from models.clinical.taper import (
+    ABRUPT_STOP_UNITS,
+    DEFAULT_INCREASE_MARGIN_PCT,
     PlannedStep,
     Schedule,
     build_schedule,
@@ -76,8 +79,18 @@ def recipes(draw: st.DrawFn) -> str:
     return "; ".join([*bounded, draw(cut())])
 
 
+def stops_at_once(plan: Plan) -> bool:
+    """The engine refuses the plan: its first change stops every drug from > 2 units."""
+    try:
+        plan.build()
+    except RecipeError as exc:
+        assert "stops at once" in exc.message
+        return True
+    return False
+
+
 @st.composite
-def plans(draw: st.DrawFn) -> Plan:
+def any_plans(draw: st.DrawFn) -> Plan:
     drug = draw(st.sampled_from(sorted(DRUGS)))
     to_drug = draw(st.none() | st.sampled_from(sorted(set(DRUGS) - {drug})))
     units = draw(st.integers(1, 48))
@@ -104,6 +117,11 @@ def plans(draw: st.DrawFn) -> Plan:
         table=table,
         stages=draw(st.integers(1, min(units, 6))),
     )
+
+
+def plans() -> st.SearchStrategy[Plan]:
+    """Plans the engine accepts (an abrupt first stop is refused: its own test below)."""
+    return any_plans().filter(lambda plan: not stops_at_once(plan))
 
 
 def dose(step: PlannedStep, drug: str) -> int:
@@ -173,7 +191,52 @@ def test_pace_warnings_mark_exactly_the_reductions_below_75_percent_of_14_days_b
         and s.diazepam_eq_mg
         < 0.75 * (step_on(steps, s.start - timedelta(days=14)) or steps[0]).diazepam_eq_mg
     ]
-    assert [w.step_index for w in schedule.warnings] == expected
+    assert [w.step_index for w in schedule.warnings if w.kind == "pace"] == expected
+
+
+@FAST
+@given(plans())
+def test_increase_warnings_mark_exactly_the_rises_above_the_margin(plan: Plan) -> None:
+    schedule = plan.build()
+    steps = schedule.steps
+    factor = 1 + DEFAULT_INCREASE_MARGIN_PCT / 100
+    expected = [
+        s.index
+        for n, s in enumerate(steps)
+        if s.diazepam_eq_mg > factor * steps[max(n - 1, 0)].diazepam_eq_mg + 1e-9
+        or s.diazepam_eq_mg > factor * steps[0].diazepam_eq_mg + 1e-9
+    ]
+    assert [w.step_index for w in schedule.warnings if w.kind == "increase"] == expected
+
+
+@FAST
+@given(plans())
+def test_a_switch_from_long_to_short_acting_is_warned_once(plan: Plan) -> None:
+    warned = [w for w in plan.build().warnings if w.kind == "substitution"]
+    long_to_short = (
+        plan.to_drug is not None
+        and DRUGS[plan.drug].long_acting
+        and not DRUGS[plan.to_drug].long_acting
+    )
+    assert len(warned) == (1 if long_to_short else 0)
+
+
+@FAST
+@given(any_plans())
+def test_no_schedule_stops_at_once_from_more_than_two_units(plan: Plan) -> None:
+    """Whatever the recipe's spelling, the first change never goes to 0 from more than two
+    dispensable units: the engine refuses the recipe instead."""
+    try:
+        steps = plan.build().steps
+    except RecipeError as exc:
+        assert "stops at once" in exc.message
+        assert plan.to_drug is None  # a crossover's first change is a stage, never 0
+        assert plan.daily_ug // DRUGS[plan.drug].unit_ug > ABRUPT_STOP_UNITS
+        return
+    first_change = steps[1]
+    if not any(first_change.daily_ug.values()):
+        units = sum(ug // DRUGS[d].unit_ug for d, ug in steps[0].daily_ug.items())
+        assert units <= ABRUPT_STOP_UNITS
 
 
 @FAST

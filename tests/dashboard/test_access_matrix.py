@@ -27,7 +27,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import models
-from models.admissions import admit, discharge, ensure_ward, set_spo2_scale
+from models.admissions import (
+    admit,
+    confirm_admission_dose,
+    discharge,
+    ensure_ward,
+    set_ciwa_ar,
+    set_spo2_scale,
+)
 from models.audit import Actor
 from models.charting import (
     chart_dose,
@@ -37,6 +44,7 @@ from models.charting import (
     record_assessment,
     record_vitals,
 )
+from models.clinical.drugs import DRUGS, format_mg
 from models.db import make_engine, transaction
 from models.errors import PermissionDenied
 from models.fhir_import import BundleRefused, import_bundle
@@ -44,12 +52,14 @@ from models.flags import acknowledge_flag, resolve_flag
 from models.migrate import upgrade
 from models.plan_changes import NewPlan, PlanChange, apply_change, create_plan, preview_new_plan
 from models.plans import parse_times, save_plan_version
+from models.prn_orders import PrnOrderForm, change_prn_order, stop_prn_order, write_prn_order
 from models.rounds import sign_rounds_note
 from models.settings import Settings
 from models.tables import User
 from models.types import utcnow
 from models.users import create_user, set_active, set_password, set_role
 from models.ward_policy import update_ward_policy
+from models.ward_units import update_ward_units
 from tests.conftest import NOW
 from tests.dashboard.conftest import PASSWORD, sign_in
 from tests.dashboard.dash_client import (
@@ -80,6 +90,12 @@ DOMAIN_MATRIX: dict[str, frozenset[str]] = {
     "models.admissions:admit": ALL,
     "models.admissions:discharge": ALL,
     "models.admissions:set_spo2_scale": PHYSICIAN,
+    "models.admissions:confirm_admission_dose": PHYSICIAN,
+    "models.admissions:set_ciwa_ar": PHYSICIAN,
+    "models.prn_orders:write_prn_order": PHYSICIAN,
+    "models.prn_orders:change_prn_order": PHYSICIAN,
+    "models.prn_orders:stop_prn_order": PHYSICIAN,
+    "models.ward_units:update_ward_units": ADMIN,
     "models.charting:record_vitals": CHARTERS,
     "models.charting:record_assessment": CHARTERS,
     "models.charting:chart_dose": CHARTERS,
@@ -119,6 +135,16 @@ def test_every_domain_write_is_in_the_matrix() -> None:
     found = _domain_writes()
     assert found - DOMAIN_MATRIX.keys() == set(), "add these to DOMAIN_MATRIX"
     assert DOMAIN_MATRIX.keys() - found == set(), "stale DOMAIN_MATRIX rows"
+
+
+_PRN_FORM = PrnOrderForm(
+    drug="clonazepam",
+    dose_ug=500,
+    min_interval_min=240,
+    max_doses_24h=3,
+    max_ug_24h=1500,
+    indication="withdrawal symptoms",
+)
 
 
 def _new_plan(stay: Stay, reason: str = "Starting the taper") -> NewPlan:
@@ -236,16 +262,60 @@ OPERATIONS: dict[str, tuple[Prepare, Perform]] = {
         ),
     ),
     "models.charting:chart_prn": (
-        lambda s: None,
-        lambda se, a, s, _: chart_prn(
+        lambda s: s.new_prn_order(),
+        lambda se, a, s, order: chart_prn(
             session=se,
             actor=a,
             admission_id=s.admission_id,
-            drug="clonazepam",
-            dose_ug=500,
+            prn_order_id=order,
             at=s.now,
             now=s.now,
             reason_text="Anxious at night",
+        ),
+    ),
+    "models.admissions:confirm_admission_dose": (
+        lambda s: s.new_admission(drug="alprazolam", daily_ug=12000),
+        lambda se, a, s, adm: confirm_admission_dose(
+            session=se, actor=a, admission_id=adm, reason="Verified with the GP", now=s.now
+        ),
+    ),
+    "models.admissions:set_ciwa_ar": (
+        lambda s: s.new_admission(),
+        lambda se, a, s, adm: set_ciwa_ar(
+            session=se, actor=a, admission_id=adm, charted=True, now=s.now
+        ),
+    ),
+    "models.prn_orders:write_prn_order": (
+        lambda s: None,
+        lambda se, a, s, _: write_prn_order(
+            session=se,
+            actor=a,
+            admission_id=s.admission_id,
+            form=_PRN_FORM,
+            reason="Breakthrough symptoms",
+            now=s.now,
+        ),
+    ),
+    "models.prn_orders:change_prn_order": (
+        lambda s: s.new_prn_order(),
+        lambda se, a, s, order: change_prn_order(
+            session=se, actor=a, order_id=order, form=_PRN_FORM, reason="Larger", now=s.now
+        ),
+    ),
+    "models.prn_orders:stop_prn_order": (
+        lambda s: s.new_prn_order(),
+        lambda se, a, s, order: stop_prn_order(
+            session=se, actor=a, order_id=order, reason="Settled", now=s.now
+        ),
+    ),
+    "models.ward_units:update_ward_units": (
+        lambda s: s.serial(),
+        lambda se, a, s, n: update_ward_units(
+            session=se,
+            actor=a,
+            ward_id=s.ward_id,
+            values={"alprazolam": "0.25" if n % 2 else "0.5"},
+            now=s.now,
         ),
     ),
     "models.charting:mark_in_error": (
@@ -408,6 +478,9 @@ PAGES: dict[str, tuple[frozenset[str], str]] = {
 }
 
 _PP = "dashboard.components.plan_panel:register_form_callbacks.<locals>."
+_PRN = "dashboard.components.charting_prn:register_callbacks.<locals>."
+_AR = "dashboard.components.charting_ciwa_ar:register_callbacks.<locals>."
+_CONFIRM = "dashboard.components.charting_admit:register_confirm_callbacks.<locals>."
 CALLBACKS: dict[str, tuple[Rule, ...]] = {
     "dash.dash:Dash.enable_pages.<locals>.router_sync.<locals>.update": (Rule(ALL),),
     # ward board and admission
@@ -430,6 +503,8 @@ CALLBACKS: dict[str, tuple[Rule, ...]] = {
     "dashboard.components.spo2_scale:register_callbacks.<locals>.confirm_scale": (
         Rule(PHYSICIAN, writes="audit_event"),
     ),
+    _CONFIRM + "toggle_dose_confirm": (Rule(PHYSICIAN),),
+    _CONFIRM + "save_dose_confirm": (Rule(PHYSICIAN, writes="audit_event"),),
     # the patient page: charting
     "dashboard.pages.patient:register_callbacks.<locals>.refresh_patient": (Rule(ALL),),
     "dashboard.components.patient_overview:register_callbacks.<locals>._range": (Rule(ALL),),
@@ -450,9 +525,20 @@ CALLBACKS: dict[str, tuple[Rule, ...]] = {
         Rule(CHARTERS, writes="dose_administration"),
     ),
     "dashboard.components.charting_mar:register_callbacks.<locals>.mar_cancel": (Rule(CHARTERS),),
-    "dashboard.components.charting_mar:register_callbacks.<locals>.prn_save": (
-        Rule(CHARTERS, writes="dose_administration"),
-    ),
+    # PRN: nurses and physicians give; physicians write, change and stop orders
+    _PRN + "prn_open": (Rule(CHARTERS),),
+    _PRN + "prn_save": (Rule(CHARTERS, writes="dose_administration"),),
+    _PRN + "prn_cancel": (Rule(CHARTERS),),
+    _PRN + "prn_order_open": (Rule(PHYSICIAN),),
+    _PRN + "prn_order_save": (Rule(PHYSICIAN, writes="prn_order"),),
+    _PRN + "prn_order_cancel": (Rule(PHYSICIAN),),
+    _PRN + "prn_stop_open": (Rule(PHYSICIAN),),
+    _PRN + "prn_stop_save": (Rule(PHYSICIAN, writes="prn_order"),),
+    _PRN + "prn_stop_cancel": (Rule(PHYSICIAN),),
+    # CIWA-Ar: charted by nurses and physicians, turned on by a physician
+    _AR + "ciwar_running": (Rule(ALL),),
+    _AR + "ciwar_save": (Rule(CHARTERS, writes="withdrawal_assessment"),),
+    _AR + "ciwa_ar_toggle": (Rule(PHYSICIAN, writes="audit_event"),),
     "dashboard.components.charting_history:register_callbacks.<locals>.open_in_error": (
         Rule(CHARTERS),
     ),
@@ -489,6 +575,9 @@ CALLBACKS: dict[str, tuple[Rule, ...]] = {
         Rule(ADMIN, writes="audit_event"),
     ),
     "dashboard.pages.admin:register_callbacks.<locals>._refresh_runs": (Rule(ADMIN),),
+    "dashboard.components.admin_units:register_callbacks.<locals>._save_units": (
+        Rule(ADMIN, writes="audit_event"),
+    ),
     "dashboard.pages.admin:register_callbacks.<locals>._add_user": (
         Rule(ADMIN, writes="app_user"),
     ),
@@ -613,6 +702,7 @@ def _valid_values(web: Web, function: str, trigger: str | None, role: str) -> di
             "admit-attending.value": str(stay.staff["doctor1"].user_id),
             "admit-drug.value": "clonazepam",
             "admit-dose.value": 1,
+            "admit-confirm.value": "",
             "admit-history.value": "",
         }
     if short == "confirm_scale":
@@ -656,12 +746,55 @@ def _valid_values(web: Web, function: str, trigger: str | None, role: str) -> di
     if short == "prn_save":
         return {
             "prn-save.n_clicks": 1,
-            "prn-drug.value": "clonazepam",
-            "prn-dose.value": "0.5",
+            "prn-pending.data": {"order": stay.new_prn_order()},
             "prn-reason.value": "Anxious, asked for a dose",
             "prn-time.value": "",
             "patient-admission.data": stay.admission_id,
         }
+    if short == "prn_order_save":
+        order = {
+            "drug": "lorazepam",
+            "dose": "0.5",
+            "interval": 4,
+            "max-doses": 3,
+            "max-mg": "1.5",
+            "indication": "withdrawal symptoms",
+            "scale": None,
+            "threshold": None,
+            "days": 3,
+            "label-reason": "",
+            "reason": "Breakthrough symptoms expected",
+        }
+        return {
+            "prn-order-save.n_clicks": 1,
+            "prn-order-pending.data": {"order": None},
+            "patient-admission.data": stay.admission_id,
+            **{f"prn-order-{k}.value": v for k, v in order.items()},
+        }
+    if short == "prn_stop_save":
+        return {
+            "prn-stop-save.n_clicks": 1,
+            "prn-stop-pending.data": {"order": stay.new_prn_order()},
+            "prn-stop-reason.value": "Settled",
+        }
+    if short == "ciwar_save":
+        return {
+            "ciwar-save.n_clicks": 1,
+            "ciwar-item.value": ["1"] * 10,
+            "ciwar-taken_at.value": "",
+            "patient-admission.data": stay.admission_id,
+            "ciwar-submission.data": new_submission_id(),
+        }
+    if short == "ciwa_ar_toggle":
+        return {"ciwa-ar-switch.checked": True, "patient-admission.data": stay.new_admission()}
+    if short == "save_dose_confirm":
+        return {
+            "dose-confirm-save.n_clicks": 1,
+            "dose-confirm-reason.value": "Verified with the GP",
+            "patient-admission.data": stay.new_admission(drug="alprazolam", daily_ug=12000),
+        }
+    if short == "_save_units":
+        return {"units-save.n_clicks": 1, "ward-unit.value": _units_form(n)}
     if short == "mar_action":
         return {"mar-act.n_clicks": [1], "mar-time.value": ""}
     if short == "mar_confirm":
@@ -729,9 +862,29 @@ def _valid_values(web: Web, function: str, trigger: str | None, role: str) -> di
     return {}
 
 
+def _units_form(n: int) -> list[str]:
+    """The units form's values in DRUGS order: alprazolam's changes every time (no other test
+    of the module uses alprazolam doses that a larger unit would refuse)."""
+    changed = "0.25" if n % 2 else "0.5"
+    return [changed if d == "alprazolam" else format_mg(spec.unit_ug) for d, spec in DRUGS.items()]
+
+
 def _expand(web: Web, function: str) -> dict[str, list[dict[str, Any]]]:
     stay = web.stay
     short = function.rsplit(".", 1)[-1]
+    if "charting_prn" in function and short == "prn_open":
+        return {"prn-give": [{"type": "prn-give", "order": stay.new_prn_order()}]}
+    if "charting_prn" in function and short == "prn_stop_open":
+        return {"prn-stop": [{"type": "prn-stop", "order": stay.new_prn_order()}]}
+    if "charting_prn" in function and short == "prn_order_open":
+        return {"prn-change": [{"type": "prn-change", "order": stay.new_prn_order()}]}
+    if "charting_ciwa_ar" in function:
+        return {
+            "ciwar-item": [{"type": "ciwar-item", "item": n} for n in range(1, 11)],
+            "ciwar-row": [{"type": "ciwar-row", "item": n} for n in range(1, 11)],
+        }
+    if short == "_save_units":
+        return {"ward-unit": [{"type": "ward-unit", "drug": d} for d in DRUGS]}
     if "charting_mar" in function and short == "mar_action":
         slot = stay.open_slots(stay.new_admission(with_plan=True))[0]  # due: the window is open
         return {"mar-act": [{"type": "mar-act", "slot": slot, "act": "given"}]}

@@ -27,6 +27,7 @@ from models.db import transaction
 from models.plan_changes import NewPlan, PlanChange, apply_change, create_plan
 from models.rounds import sign_rounds_note
 from models.tables import Flag, ScheduledDose, Ward, WithdrawalAssessment
+from tests.conftest import prn_order
 
 PLANNED_AT = datetime(2026, 2, 28, 12, 0, tzinfo=UTC)  # Europe/London = UTC in winter
 DRAWN_AT = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -96,8 +97,9 @@ def _ward_with_patient(engine: Engine, staff: dict[str, Actor], ward: Ward) -> i
                 reason_code="too_drowsy" if status == "held" else None,
             )  # fmt: skip
         prn_at = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)
-        chart_prn(session=session, actor=nurse, admission_id=admission.id, drug="clonazepam",
-                  dose_ug=250, at=prn_at, now=prn_at, reason_text="Anxious at night")  # fmt: skip
+        order = prn_order(session, doctor=doctor, admission_id=admission.id, written_at=prn_at)
+        chart_prn(session=session, actor=nurse, admission_id=admission.id, prn_order_id=order,
+                  at=prn_at, now=prn_at, reason_text="Anxious at night")  # fmt: skip
         return admission.id
 
 

@@ -61,10 +61,33 @@ def test_every_problem_is_shown_at_its_field_at_once_and_nothing_is_written(
     }
     answer = _save(app, client, blank)
     refused = {fid for fid in ADMIT_FIELDS if answer[fid]["error"]}
-    assert refused == set(ADMIT_FIELDS)  # MRN, names, birth date, sex, bed, attending, drug, dose
+    # MRN, names, birth date, sex, bed, attending, drug, dose (a confirmation is optional)
+    assert refused == set(ADMIT_FIELDS) - {"admit-confirm"}
     assert answer["admit-message"]["children"].startswith("Not saved")
     assert "admit-done" not in answer
     assert _counts(sqlite_engine) == before
+
+
+def test_an_admission_dose_above_the_label_is_confirmed_only_by_a_physician(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    physician = actors(sqlite_engine)["doctor1"]
+    high = FORM | {
+        "admit-attending": str(physician.user_id),
+        "admit-dose": "12",  # alprazolam: above the label maximum of 10 mg a day
+        "admit-confirm": "Verified with the GP",
+    }
+    refused = _save(app, signed_in(app, "nurse1"), high)
+    assert "Only a physician can confirm" in refused["admit-confirm"]["error"]
+    assert _save(app, signed_in(app, "nurse1"), high | {"admit-dose": "400"})["admit-dose"][
+        "error"
+    ].startswith("Alprazolam 400 mg a day is 8000 mg diazepam-equivalent")
+    saved = _save(app, signed_in(app, "doctor1"), high)
+    with Session(sqlite_engine) as session:
+        admission = session.get(Admission, int(saved["admit-done"]["data"].rsplit("/", 1)[1]))
+        assert admission is not None
+        assert admission.dose_confirm_reason == "Verified with the GP"
+        assert admission.dose_confirmed_by == physician.user_id
 
 
 def test_a_new_patient_is_admitted_and_the_page_opens(

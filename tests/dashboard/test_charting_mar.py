@@ -288,39 +288,6 @@ def test_a_correction_keeps_both_entries_and_the_dose_can_be_charted_again(
     assert actions == ["dose.given", "dose.entered_in_error", "dose.refused"]
 
 
-def test_a_prn_dose_needs_its_reason(app: dash.Dash, sqlite_engine: Engine) -> None:
-    stay = admit_patient(sqlite_engine)
-    client = signed_in(app, "nurse1")
-
-    def prn(dose: str, reason: str) -> dict[str, Any]:
-        return call(
-            client,
-            app,
-            "prn-message.children",
-            {
-                "prn-save.n_clicks": 1,
-                "prn-drug.value": "clonazepam",
-                "prn-dose.value": dose,
-                "prn-reason.value": reason,
-                "prn-time.value": "",
-                "patient-admission.data": stay.admission_id,
-            },
-            changed=["prn-save.n_clicks"],
-        )
-
-    refused = prn("0.25", "")
-    assert refused["prn-reason"]["error"].startswith("Say why")
-    bad_dose = prn("0.1", "Breakthrough anxiety")
-    assert "0.125 mg" in bad_dose["prn-dose"]["error"]
-    saved = prn("0.25", "Breakthrough anxiety, CIWA-B 24")
-    assert saved["prn-message"]["children"].startswith("Saved: PRN clonazepam 0.25 mg")
-    with Session(sqlite_engine) as session:
-        [dose] = session.exec(
-            select(DoseAdministration).where(col(DoseAdministration.prn).is_(True))
-        ).all()
-    assert (dose.dose_ug, dose.reason_text) == (250, "Breakthrough anxiety, CIWA-B 24")
-
-
 def _layout(app: dash.Dash, username: str, admission_id: int) -> str:
     staff = actors(app.server.config["TW_ENGINE"])[username]
     page = dash.page_registry["dashboard.pages.patient"]["layout"]

@@ -26,12 +26,13 @@ from dashboard.security import (
     inline_script_hashes,
 )
 from models.admissions import admit, ensure_ward
+from models.audit import Actor
 from models.db import make_engine, transaction
 from models.migrate import upgrade
 from models.settings import Settings
 from models.tables import User, Ward
 from models.types import utcnow
-from tests.conftest import SYSTEM, make_staff
+from tests.conftest import SYSTEM, make_staff, prn_order
 from tests.dashboard.conftest import PASSWORD, csrf_token, sign_in
 from tests.dashboard.dash_client import (
     callback_body,
@@ -379,12 +380,16 @@ def test_a_charting_session_logs_no_patient_data(
         },
         trigger="vitals-save.n_clicks",
     )
+    with transaction(app.server.config["TW_ENGINE"]) as session:
+        doctor_actor = Actor(doctor[0], "doctor1", "physician")
+        order = prn_order(
+            session, doctor=doctor_actor, admission_id=admission_id, written_at=utcnow()
+        )
     post(
         "prn_save",
         {
             "prn-save.n_clicks": 1,
-            "prn-drug.value": "clonazepam",
-            "prn-dose.value": "0.5",
+            "prn-pending.data": {"order": order},
             "prn-reason.value": "Tremulous after phoning Quillfeather family",
             "prn-time.value": "",
             "patient-admission.data": admission_id,

@@ -124,6 +124,9 @@ def _value_for(web: Web, key: str) -> st.SearchStrategy[Any]:
             return st.one_of(
                 st.none(), st.fixed_dictionaries({"slot_id": slots, "status": statuses})
             )
+        if ident == "prn-pending":
+            orders = st.sampled_from([stay.prn_order_id, 999_999])
+            return st.one_of(st.none(), st.fixed_dictionaries({"order": orders}))
         if ident == "in-error-target":
             entities = st.sampled_from(["vitals", "assessment", "dose"])
             return st.one_of(st.none(), st.fixed_dictionaries({"entity": entities, "id": ids}))
@@ -186,7 +189,8 @@ def test_a_fuzzed_form_is_saved_whole_or_refused_with_a_message(
 def _no_dialog(body: dict[str, Any]) -> bool:
     """A confirm pressed with no dialog open (nothing pending): nothing to save or explain."""
     return any(
-        item.get("id") in ("mar-pending", "in-error-target") and item.get("value") is None
+        item.get("id") in ("mar-pending", "in-error-target", "prn-pending")
+        and item.get("value") is None
         for item in body["state"]
         if isinstance(item, dict)
     )

@@ -32,6 +32,7 @@ from dashboard.components.taper_chart import (
     y_axes,
 )
 from dashboard.theme import BAND_LEVEL, LEVELS, news2_level
+from models.clinical.load import DailyLoad
 
 TZ = "Europe/London"  # GMT in early March: wall-clock equals UTC
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -508,3 +509,36 @@ def test_readings_as_columns_draw_exactly_as_the_same_points() -> None:
         Readings(AssessmentPoint, [[NOW], [12]])  # a column short
     with pytest.raises(ValueError):
         Readings(AssessmentPoint, [[NOW], [12, 13], ["mild"]])  # columns of two lengths
+
+
+def test_the_load_given_each_day_is_stacked_on_the_de_axis_and_patched_in_place() -> None:
+    loads = [
+        DailyLoad(date(2026, 3, 9), 30.0, 0.0, 0),
+        DailyLoad(date(2026, 3, 10), 15.0, 5.0, 1),
+    ]
+    fig = build_chart(_data(loads=loads))
+    scheduled, prn = _trace(fig, "load-scheduled"), _trace(fig, "load-prn")
+    assert (scheduled.type, prn.type) == ("bar", "bar")
+    assert list(scheduled.x) == ["2026-03-09 12:00", "2026-03-10 12:00"]
+    assert (list(scheduled.y), list(prn.y)) == ([30.0, 15.0], [0.0, 5.0])
+    assert scheduled.yaxis == prn.yaxis != _trace(fig, "dose-clonazepam").yaxis  # the DE axis
+    assert fig.layout.barmode == "stack"
+    labels = [entry.label for entry in chart_key(("clonazepam",))]
+    assert "Given per day: PRN (DE mg, right axis)" in labels
+    index = trace_index(fig)
+    patch = append_patch(
+        ChartAppend(
+            timezone=TZ, now=NOW, loads=[*loads[:1], DailyLoad(date(2026, 3, 10), 15, 10, 2)]
+        ),
+        traces=index,
+        y_axes=y_axes(fig),
+        ciwa_top_now=40.5,
+        news2_top_now=9.0,
+        now_shape=None,
+    ).to_plotly_json()
+    operations = {
+        (op["operation"], tuple(op["location"])): op["params"]["value"]
+        for op in patch["operations"]
+    }
+    assert operations[("Assign", ("data", index["load-prn"], "y"))] == [0.0, 10]
+    assert operations[("Assign", ("data", index["load-scheduled"], "y"))] == [30.0, 15]

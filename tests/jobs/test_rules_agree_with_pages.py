@@ -29,6 +29,8 @@ from models.clinical.observations import is_overdue
 from models.clinical.tolerance import CHANGING_STEP_KINDS, StepVerdict
 from models.clinical.withdrawal import standing_severity
 from models.db import transaction
+from models.errors import FieldError
+from models.prn_orders import PrnOrderForm, write_prn_order
 from models.tables import Flag, ScheduledDose, TaperPlan, TaperStep, User, Ward
 from tests.conftest import SYSTEM, make_staff
 
@@ -188,21 +190,42 @@ def _write_patient(
             )
             if score.in_error:
                 _in_error(session, staff, "assessment", row.id)
-    for hours in patient.prn_hours_ago:
+    if patient.prn_hours_ago:
+        with transaction(engine) as session:
+            order = write_prn_order(
+                session=session,
+                actor=staff["doctor1"],
+                admission_id=admission_id,
+                form=PrnOrderForm(
+                    drug="diazepam",
+                    dose_ug=5000,
+                    min_interval_min=15,
+                    max_doses_24h=8,
+                    max_ug_24h=40000,
+                    indication="Withdrawal symptoms",
+                ),
+                reason="generated",
+                now=admitted,
+            )
+            order_id = order.id
+        assert order_id is not None
+    for hours in sorted(patient.prn_hours_ago, reverse=True):
         at = NOW - hours * H
         if at < admitted:
             continue
-        with transaction(engine) as session:
-            chart_prn(
-                session=session,
-                actor=staff["nurse1"],
-                admission_id=admission_id,
-                drug="diazepam",
-                dose_ug=5000,
-                at=at,
-                now=at,
-                reason_text="Anxious",
-            )
+        try:
+            with transaction(engine) as session:
+                chart_prn(
+                    session=session,
+                    actor=staff["nurse1"],
+                    admission_id=admission_id,
+                    prn_order_id=order_id,
+                    at=at,
+                    now=at,
+                    reason_text="Anxious",
+                )
+        except FieldError:
+            continue  # inside the order's interval: not given
     if plan_id is not None:
         _write_slots(engine, staff, admission_id, plan_id, patient, admitted)
     return admission_id

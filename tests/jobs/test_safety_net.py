@@ -13,6 +13,7 @@ from models.charting import chart_prn
 from models.db import transaction
 from models.flags import resolve_flag
 from models.plan_changes import NewPlan, create_plan
+from models.prn_orders import PrnOrderForm, write_prn_order
 from models.tables import ScheduledDose, Ward
 from tests.jobs.conftest import NORMAL, T0, Ward7
 
@@ -34,13 +35,31 @@ def _policy(ward7: Ward7, **values: object) -> None:
 def _prn(
     ward7: Ward7, admission_id: int, at: datetime, drug: str = "diazepam", ug: int = 10000
 ) -> int:
+    """A PRN dose at ``at``, given against a generous order written just before it (the
+    rules judge the doses given, whatever the order allowed)."""
     with transaction(ward7.engine) as session:
+        order = write_prn_order(
+            session=session,
+            actor=ward7.staff["doctor1"],
+            admission_id=admission_id,
+            form=PrnOrderForm(
+                drug=drug,
+                dose_ug=ug,
+                min_interval_min=15,
+                max_doses_24h=24,
+                max_ug_24h=24 * ug,
+                indication="Withdrawal symptoms",
+                above_label_reason="Test order: the review rules, not the order's limits",
+            ),
+            reason="Breakthrough symptoms",
+            now=at - M,
+        )
+        assert order.id is not None
         row = chart_prn(
             session=session,
             actor=ward7.nurse,
             admission_id=admission_id,
-            drug=drug,
-            dose_ug=ug,
+            prn_order_id=order.id,
             at=at,
             now=at,
             reason_text="Anxious, tremor",
@@ -376,3 +395,46 @@ def test_plans_record_how_often_each_drug_is_due(ward7: Ward7) -> None:
             ).all()
         )
     assert per_day == {2}  # 08:00 and 20:00
+
+
+# --- an admission dose above its label maximum ------------------------------------------------
+
+
+def test_an_admission_dose_above_its_label_maximum_is_flagged_until_a_physician_confirms_it(
+    ward7: Ward7,
+) -> None:
+    from models.admissions import admit, confirm_admission_dose
+
+    assert ward7.ward.id is not None
+    with transaction(ward7.engine) as session:
+        admission = admit(
+            session=session,
+            actor=ward7.nurse,
+            ward_id=ward7.ward.id,
+            mrn="HIGH1",
+            family_name="High",
+            given_name="Dose",
+            birth_date=date(1975, 1, 1),
+            sex="male",
+            bed="H1",
+            attending_id=ward7.staff["doctor1"].user_id or 0,
+            drug="alprazolam",
+            daily_ug=12000,  # label maximum 10 mg/day
+            admitted_at=T0,
+            now=T0,
+        )
+        patient = admission.id
+    assert patient is not None
+    ward7.scan(T0 + M)
+    [flag] = ward7.flags("dose_unconfirmed")
+    assert flag.admission_id == patient and "alprazolam 12 mg a day" in flag.message
+    with transaction(ward7.engine) as session:
+        confirm_admission_dose(
+            session=session,
+            actor=ward7.staff["doctor1"],
+            admission_id=patient,
+            reason="Long-standing dose, verified with the GP",
+            now=T0 + H,
+        )
+    ward7.scan(T0 + H + M)
+    assert [f.status for f in ward7.flags("dose_unconfirmed")] == ["cleared"]

@@ -17,7 +17,7 @@ from models.charting import record_vitals
 from models.db import transaction
 from models.plan_changes import NewPlan, create_plan
 from models.tables import DoseAdministration, Flag, ScheduledDose
-from tests.conftest import SYSTEM, make_staff
+from tests.conftest import SYSTEM, make_staff, prn_order
 
 WARD_TZ = "Europe/London"
 
@@ -29,6 +29,7 @@ class Stay:
     ward_id: int
     staff: dict[str, Actor]  # nurse1, nurse2, doctor1, admin1
     admission_id: int  # admitted, with an active plan
+    prn_order_id: int = 0  # the admission's active PRN order
     _serial: count[int] = field(default_factory=lambda: count(1))
 
     def actor(self, role: str) -> Actor:
@@ -37,7 +38,9 @@ class Stay:
     def serial(self) -> int:
         return next(self._serial)
 
-    def new_admission(self, *, with_plan: bool = False) -> int:
+    def new_admission(
+        self, *, with_plan: bool = False, drug: str = "clonazepam", daily_ug: int = 2000
+    ) -> int:
         """Another patient admitted to a bed of their own."""
         n = self.serial()
         with transaction(self.engine) as session:
@@ -52,8 +55,8 @@ class Stay:
                 sex="male",
                 bed=f"X{n}",
                 attending_id=self.staff["doctor1"].user_id or 0,
-                drug="clonazepam",
-                daily_ug=2000,
+                drug=drug,
+                daily_ug=daily_ug,
                 admitted_at=self.now - timedelta(days=2),
                 now=self.now,
             )
@@ -61,6 +64,16 @@ class Stay:
             if with_plan:
                 _plan(session, self, admission.id)
             return admission.id
+
+    def new_prn_order(self, admission_id: int | None = None) -> int:
+        """Another PRN order on the admission (each with its own interval to keep)."""
+        with transaction(self.engine) as session:
+            return prn_order(
+                session,
+                doctor=self.staff["doctor1"],
+                admission_id=admission_id or self.admission_id,
+                written_at=self.now - timedelta(hours=2),
+            )
 
     def open_slots(self, admission_id: int | None = None) -> list[int]:
         """Scheduled doses of the admission nobody has charted, earliest first."""
@@ -158,4 +171,10 @@ def make_stay(engine: Engine, now: datetime) -> Stay:
         assert admission.id is not None
         stay = Stay(engine, now, ward.id, staff, admission.id)
         _plan(session, stay, admission.id)
+        stay.prn_order_id = prn_order(
+            session,
+            doctor=staff["doctor1"],
+            admission_id=admission.id,
+            written_at=now - timedelta(days=1),
+        )
     return stay

@@ -30,7 +30,7 @@ from models.tables import (
     Ward,
     WithdrawalAssessment,
 )
-from tests.conftest import make_staff, postgres_database
+from tests.conftest import make_staff, postgres_database, prn_order
 
 ADMITTED_AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 PLAN_START = date(2026, 3, 2)
@@ -155,12 +155,14 @@ def make_stay(engine: Engine, staff: dict[str, Actor], ward: Ward) -> Stay:
                 )
             )
         prn_at = datetime(2026, 3, 3, 23, 0, tzinfo=UTC)
+        order = prn_order(
+            session, doctor=staff["doctor1"], admission_id=admission_id, written_at=prn_at
+        )
         chart_prn(
             session=session,
             actor=nurse,
             admission_id=admission_id,
-            drug="clonazepam",
-            dose_ug=250,
+            prn_order_id=order,
             at=prn_at,
             now=prn_at,
             reason_text="Agitated at night",

@@ -33,10 +33,11 @@ from models.errors import ConflictError, FieldError, ValidationFailed
 from models.flags import acknowledge_flag, resolve_flag
 from models.migrate import upgrade
 from models.plan_changes import CHANGE_KINDS, NewPlan, PlanChange, apply_change, create_plan
+from models.prn_orders import PrnOrderForm, write_prn_order
 from models.rounds import sign_rounds_note
 from models.tables import DECISIONS
 from models.ward_policy import POLICY_FIELDS, update_ward_policy
-from tests.conftest import NOW, postgres_database
+from tests.conftest import NOW, postgres_database, prn_order
 from tests.dashboard.dash_client import changed_tables, row_counts
 from tests.models.charting_stay import Stay, make_stay
 
@@ -224,14 +225,33 @@ def test_doses(stay: Stay, data: st.DataObject) -> None:
     )
 
 
+_ORDERS: dict[int, int] = {}
+
+
+def _prn_order(stay: Stay) -> int:
+    """The stay's PRN order (written once per backend)."""
+    key = id(stay)
+    if key not in _ORDERS:
+        with transaction(stay.engine) as session:
+            _ORDERS[key] = prn_order(
+                session,
+                doctor=stay.staff["doctor1"],
+                admission_id=stay.admission_id,
+                written_at=NOW - timedelta(days=2),
+            )
+    return _ORDERS[key]
+
+
 @FUZZ
 @given(data=st.data())
 def test_prn_doses(stay: Stay, data: st.DataObject) -> None:
     admission_id = data.draw(admissions(stay))
-    drug = data.draw(
-        st.one_of(st.sampled_from(["clonazepam", "diazepam", "Lorazepam"]), text_input)
+    order_id = data.draw(
+        st.one_of(st.just(_prn_order(stay)), st.integers(-(10**12), 10**12)), label="order"
     )
-    dose_ug = data.draw(st.one_of(st.integers(-(10**12), 10**12), st.sampled_from([125, 500, 0])))
+    dose_ug = data.draw(
+        st.one_of(st.none(), st.integers(-(10**12), 10**12), st.sampled_from([125, 250, 0]))
+    )
     reason = data.draw(text_input)
     check(
         stay,
@@ -239,13 +259,46 @@ def test_prn_doses(stay: Stay, data: st.DataObject) -> None:
             session=session,
             actor=stay.staff["nurse1"],
             admission_id=admission_id,
-            drug=drug,
+            prn_order_id=order_id,
             dose_ug=dose_ug,
             at=when(data.draw(offsets), False),
             now=NOW,
             reason_text=reason,
         ),
         stored_in="dose_administration",
+    )
+
+
+@FUZZ
+@given(data=st.data())
+def test_prn_orders(stay: Stay, data: st.DataObject) -> None:
+    numbers = st.one_of(st.integers(-(10**12), 10**12), st.sampled_from([0, 1, 60, 240, 500]))
+    form = PrnOrderForm(
+        drug=data.draw(
+            st.one_of(st.sampled_from(["lorazepam", "diazepam", "Clonazepam"]), text_input)
+        ),
+        dose_ug=data.draw(st.one_of(numbers, st.sampled_from([250, 1000]))),
+        min_interval_min=data.draw(numbers),
+        max_doses_24h=data.draw(numbers),
+        max_ug_24h=data.draw(st.one_of(numbers, st.sampled_from([2000, 10**9]))),
+        indication=data.draw(text_input),
+        scale=data.draw(st.one_of(st.none(), st.sampled_from(["CIWA-B", "CIWA-Ar"]), text_input)),
+        threshold=data.draw(st.one_of(st.none(), numbers)),
+        days=data.draw(st.one_of(st.none(), numbers)),
+        above_label_reason=data.draw(st.one_of(st.none(), text_input)),
+    )
+    admission_id = data.draw(admissions(stay))
+    check(
+        stay,
+        lambda session: write_prn_order(
+            session=session,
+            actor=stay.staff["doctor1"],
+            admission_id=admission_id,
+            form=form,
+            reason=data.draw(text_input),
+            now=NOW,
+        ),
+        stored_in="prn_order",
     )
 
 

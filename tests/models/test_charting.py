@@ -41,7 +41,7 @@ from models.tables import (
     Ward,
     WithdrawalAssessment,
 )
-from tests.conftest import admit_patient
+from tests.conftest import admit_patient, prn_order
 
 # Europe/London is on GMT in March before the clocks change: local time equals UTC.
 PLANNED_AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -446,16 +446,24 @@ def test_marking_in_error_needs_a_reason_and_happens_once(
     assert len(_audits(engine, "vitals.entered_in_error")) == 1
 
 
-def test_prn_dose_needs_a_reason_and_a_dispensable_amount(
+def test_prn_dose_needs_a_reason_and_its_order_s_dose(
     engine: Engine, staff: dict[str, Actor], stay: Stay
 ) -> None:
-    def prn(dose_ug: int, reason: str) -> DoseAdministration:
+    with transaction(engine) as session:
+        order = prn_order(
+            session,
+            doctor=staff["doctor1"],
+            admission_id=stay.admission_id,
+            written_at=NOW - timedelta(hours=1),
+        )
+
+    def prn(dose_ug: int | None, reason: str) -> DoseAdministration:
         with transaction(engine) as session:
             return chart_prn(
                 session=session,
                 actor=staff["nurse1"],
                 admission_id=stay.admission_id,
-                drug="clonazepam",
+                prn_order_id=order,
                 dose_ug=dose_ug,
                 at=NOW,
                 now=NOW,
@@ -463,13 +471,18 @@ def test_prn_dose_needs_a_reason_and_a_dispensable_amount(
             )
 
     with pytest.raises(FieldError) as bad_dose:
-        prn(100, "Breakthrough anxiety")  # not a multiple of 0.125 mg
+        prn(500, "Breakthrough anxiety")  # the order is for 0.25 mg
     assert bad_dose.value.field == "dose_mg"
     with pytest.raises(FieldError) as no_reason:
         prn(250, " ")
     assert no_reason.value.field == "reason_text"
-    given = prn(250, "Breakthrough anxiety")
-    assert (given.prn, given.scheduled_dose_id, given.dose_ug) == (True, None, 250)
+    given = prn(None, "Breakthrough anxiety")
+    assert (given.prn, given.scheduled_dose_id, given.dose_ug, given.prn_order_id) == (
+        True,
+        None,
+        250,
+        order,
+    )
     assert len(_audits(engine, "dose.prn")) == 1
 
 
@@ -520,8 +533,7 @@ def test_discharge_closes_the_mar_and_the_record_refuses_every_write(
             session=s,
             actor=staff["nurse1"],
             admission_id=stay.admission_id,
-            drug="clonazepam",
-            dose_ug=250,
+            prn_order_id=1,
             at=NOW,
             now=NOW,
             reason_text="x",

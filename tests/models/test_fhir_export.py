@@ -209,10 +209,18 @@ def test_ciwa_b_is_a_questionnaire_response_with_a_total_observation(
     assert totals[0]["derivedFrom"] == [{"reference": f"urn:uuid:{responses[0]['id']}"}]
 
 
+def _plan_requests(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for r in resources(bundle, "MedicationRequest") if not _prn(r)]
+
+
+def _prn(request: dict[str, Any]) -> bool:
+    return any("asNeededCodeableConcept" in d for d in request["dosageInstruction"])
+
+
 def test_a_medication_request_per_plan_version_with_a_dosage_per_step(
     engine: Engine, bundle: dict[str, Any], stay: Stay
 ) -> None:
-    requests = resources(bundle, "MedicationRequest")
+    requests = _plan_requests(bundle)
     assert [r["status"] for r in requests] == ["stopped", "active"]
     assert requests[1]["priorPrescription"] == {"reference": f"urn:uuid:{requests[0]['id']}"}
     for request in requests:
@@ -285,12 +293,35 @@ def test_every_charted_dose_is_a_medication_administration(bundle: dict[str, Any
     ]
     assert [c["code"] for c in away] == ["b"]  # "Away" [S48]
     assert "wrong patient" in in_error["note"][-1]["text"]
-    assert "request" not in prn and "PRN" in prn["note"][0]["text"]
+    assert "PRN" in prn["note"][0]["text"]
     assert prn["dosage"]["dose"]["value"] == 0.25
+    [order] = [r for r in resources(bundle, "MedicationRequest") if _prn(r)]
+    assert prn["request"] == {"reference": f"urn:uuid:{order['id']}"}
     request_urls = {f"urn:uuid:{r['id']}" for r in resources(bundle, "MedicationRequest")}
     assert given["request"]["reference"] in request_urls
     for administration in administrations:
         assert _codes(administration["medicationCodeableConcept"], RXNORM) == ["2598"]
+
+
+def test_a_prn_order_is_an_as_needed_medication_request_with_its_maximum(
+    bundle: dict[str, Any],
+) -> None:
+    [order] = [r for r in resources(bundle, "MedicationRequest") if _prn(r)]
+    assert order["status"] == "active" and order["intent"] == "order"
+    assert _codes(order["medicationCodeableConcept"], RXNORM) == ["2598"]
+    [dosage] = order["dosageInstruction"]
+    assert dosage["asNeededCodeableConcept"] == {"text": "breakthrough withdrawal symptoms"}
+    assert dosage["doseAndRate"][0]["doseQuantity"] == {
+        "value": 0.25,
+        "unit": "mg",
+        "system": UCUM,
+        "code": "mg",
+    }
+    repeat = dosage["timing"]["repeat"]
+    assert (repeat["frequency"], repeat["period"], repeat["periodUnit"]) == (1, 1, "h")
+    assert dosage["maxDosePerPeriod"]["numerator"]["value"] == 3  # 12 doses of 0.25 mg
+    assert dosage["maxDosePerPeriod"]["denominator"]["code"] == "d"
+    assert "at most 12 doses and 3 mg in 24 h" in dosage["text"]
 
 
 def test_only_open_flags_are_exported(bundle: dict[str, Any], stay: Stay) -> None:
@@ -358,7 +389,7 @@ def test_substitution_drugs_carry_their_rxnorm_and_atc_codes(
     assert _codes(by_drug["lorazepam"], ATC) == ["N05BA06"]  # [S52]
     assert _codes(by_drug["diazepam"], RXNORM) == ["3322"]  # [S53]
     assert _codes(by_drug["diazepam"], ATC) == ["N05BA01"]  # [S52]
-    groups = {r["groupIdentifier"]["value"] for r in resources(bundle, "MedicationRequest")}
+    groups = {r["groupIdentifier"]["value"] for r in _plan_requests(bundle)}
     assert len(groups) == 1  # one plan version, two drugs
 
 

@@ -151,3 +151,37 @@ def test_0002_adds_the_submission_tokens_keeping_readings_and_0001_takes_them_aw
         assert connection.execute(text("SELECT heart_rate FROM vital_signs")).all() == [(80,)]
     upgrade(bare_engine)
     assert schema_drift(bare_engine) == []
+
+
+def test_0005_keeps_wards_admissions_and_prn_doses_and_0003_takes_it_away(
+    bare_engine: Engine,
+) -> None:
+    upgrade(bare_engine, "0003")
+    admission_id, nurse_id = _admission_at_0001(bare_engine)
+    with bare_engine.begin() as connection:  # a PRN dose charted before orders existed
+        connection.execute(
+            text(
+                "INSERT INTO dose_administration (admission_id, drug, dose_ug, status, prn, "
+                "reason_text, administered_at, charted_at, charted_by, entered_in_error) VALUES "
+                "(:admission, 'clonazepam', 500, 'given', true, 'anxious', :at, :at, :nurse, "
+                "false)"
+            ),
+            {"admission": admission_id, "at": NOW, "nurse": nurse_id},
+        )
+    upgrade(bare_engine, "0005")
+    with bare_engine.connect() as connection:
+        assert connection.execute(
+            text("SELECT hard_ceiling_de_mg, increase_margin_pct FROM ward")
+        ).one() == (300, 10)
+        assert connection.execute(
+            text("SELECT ciwa_ar, dose_confirmed_by FROM admission")
+        ).one() == (False, None)
+        assert connection.execute(
+            text("SELECT prn, prn_order_id, dose_ug FROM dose_administration")
+        ).one() == (True, None, 500)
+    downgrade(bare_engine, "0003")
+    assert "prn_order" not in inspect(bare_engine).get_table_names()
+    with bare_engine.connect() as connection:
+        assert connection.execute(text("SELECT dose_ug FROM dose_administration")).all() == [(500,)]
+    upgrade(bare_engine)
+    assert schema_drift(bare_engine) == []

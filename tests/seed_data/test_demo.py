@@ -153,3 +153,16 @@ def test_every_demo_row_is_audited(seeded: Engine) -> None:
     assert audited["assessment.record"] == counts["WithdrawalAssessment"]
     assert audited["admission.create"] == counts["Admission"]
     assert audited["plan.create"] == counts["TaperPlan"]
+
+
+def test_the_worsening_patients_have_a_prn_order_triggered_by_a_moderate_ciwa_b(
+    seeded: Engine,
+) -> None:
+    from models.tables import PrnOrder
+
+    with Session(seeded) as session:
+        orders = session.exec(select(PrnOrder)).all()
+    assert len(orders) == 2
+    assert {(o.drug, o.dose_ug, o.scale, o.threshold, o.status) for o in orders} == {
+        ("lorazepam", 1000, "CIWA-B", 21, "active")
+    }
