@@ -8,12 +8,14 @@ at once (and every 30 s, for what colleagues chart).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import Dash, Input, Output, State, dcc, html
+from dash import Dash, Input, Output, State, dcc, html, no_update
+from sqlmodel import Session
 
 from dashboard.components import (
     charting_admit,
@@ -237,9 +239,7 @@ def layout(
             )
         )
     selected = tab if tab in dict(TABS) else "overview"
-    initial = dict(
-        zip(REFRESHED, refresh_tables(adm_id, can_chart, now, can_order=can_order), strict=True)
-    )
+    initial = refresh_parts(adm_id, can_chart, now, tab=selected, can_order=can_order)
     panels = {
         "overview": patient_overview.overview(adm_id, at),
         "vitals": html.Div(
@@ -252,7 +252,7 @@ def layout(
                     className="tw-section-title",
                     style={"marginTop": "16px"},
                 ),
-                html.Div(initial["vitals-table"], id="vitals-table"),
+                html.Div(initial.get("vitals-table", NOT_READ_YET), id="vitals-table"),
             ]
         ),
         "ciwa": html.Div(
@@ -267,15 +267,15 @@ def layout(
                     className="tw-section-title",
                     style={"marginTop": "16px"},
                 ),
-                html.Div(initial["ciwa-table"], id="ciwa-table"),
+                html.Div(initial.get("ciwa-table", NOT_READ_YET), id="ciwa-table"),
             ]
         ),
         "mar": charting_mar.mar_panel(
             can_chart=can_chart,
-            table=initial["mar-table"],
+            table=initial.get("mar-table", NOT_READ_YET),
             prn=charting_prn.prn_section(
-                orders=initial["prn-orders"],
-                doses=initial["prn-table"],
+                orders=initial.get("prn-orders", NOT_READ_YET),
+                doses=initial.get("prn-table", NOT_READ_YET),
                 can_chart=can_chart,
                 can_order=can_order,
             ),
@@ -286,7 +286,7 @@ def layout(
                     f"Everything charted in the last {charting_history.HISTORY_DAYS} days",
                     className="tw-section-title",
                 ),
-                html.Div(initial["history-table"], id="history-table"),
+                html.Div(initial.get("history-table", NOT_READ_YET), id="history-table"),
                 html.Div("Download the whole stay", className="tw-section-title"),
                 export_links(adm_id),
             ]
@@ -303,7 +303,7 @@ def layout(
         id="patient-tabs",
         value=selected,
         className="tw-tabs",
-        keepMounted=True,
+        keepMounted=False,
     )
     return html.Div(
         [
@@ -340,82 +340,119 @@ def layout(
     )
 
 
-def refresh_tables(
-    admission_id: int, can_chart: bool, now: datetime, *, can_order: bool = False
-) -> tuple[Any, ...]:
-    """Every table of the page from the database, in a handful of queries."""
+# What each tab shows that the page re-reads; the banner is always re-read. Only the open tab's
+# parts are read, sent and drawn (a long stay's tables are thousands of elements: redrawing every
+# tab's after each save froze the page for seconds).
+TAB_PARTS: dict[str, tuple[str, ...]] = {
+    "overview": (),
+    "vitals": ("vitals-table",),
+    "ciwa": ("ciwa-table",),
+    "mar": ("mar-table", "prn-orders", "prn-table"),
+    "history": ("history-table",),
+}
+NOT_READ_YET = html.Div("Loading…", className="tw-muted")
+
+
+def refresh_parts(
+    admission_id: int, can_chart: bool, now: datetime, *, tab: str, can_order: bool = False
+) -> dict[str, Any]:
+    """The banner and the open tab's tables, from the database (a few queries per tab)."""
+    wanted = {"patient-banner", *TAB_PARTS.get(tab, ())}
     with read_session(engine()) as session:
         header = patient_header(session, admission_id, now)
         if header is None:
-            return ("",) * len(REFRESHED)
+            return dict.fromkeys(wanted, "")
         tz = ZoneInfo(header.ward.timezone)
         can_chart = can_chart and header.admission.discharged_at is None
-        since = now - charting_vitals.RECENT
-        vitals = recent_vitals(session, admission_id, now - charting_history.HISTORY_SPAN)
-        assessments = recent_assessments(session, admission_id, now - charting_history.HISTORY_SPAN)
-        start, end = charting_mar.mar_window(now, tz)
-        slots = mar_slots(session, admission_id, start, end)
-        untolerated = untolerated_step(session, admission_id)
-        prn = prn_doses(session, admission_id, start, end)
-        orders = charting_prn.order_rows(session, admission_id, now)
         can_order = can_order and header.admission.discharged_at is None
-        doses = administrations_since(session, admission_id, now - charting_history.HISTORY_SPAN)
-        people: set[int | None] = {v.charted_by for v in vitals}
-        people |= {a.charted_by for a in assessments}
-        people |= {d.charted_by for d in doses} | {d.error_marked_by for d in doses}
-        people |= {v.error_marked_by for v in vitals} | {a.error_marked_by for a in assessments}
-        people |= {a.charted_by for s in slots for a in s.administrations}
-        people |= {a.error_marked_by for s in slots for a in s.administrations}
-        names = user_names(session, people)
-    recent_v = [v for v in vitals if v.taken_at >= since]
-    recent_a = [a for a in assessments if a.taken_at >= since]
-    return (
-        banner(header, now),
-        charting_vitals.vitals_table(recent_v, names, tz=tz, now=now, can_correct=can_chart),
-        charting_ciwa.ciwa_table(recent_a, names, tz=tz, now=now, can_correct=can_chart),
-        charting_mar.mar_table(
-            slots,
-            names,
-            ward=header.ward,
-            now=now,
-            can_chart=can_chart,
-            untolerated=untolerated,
-        ),
-        charting_prn.orders_table(orders, tz=tz, now=now, can_chart=can_chart, can_order=can_order),
-        charting_prn.doses_table(prn, names, tz=tz, now=now, can_chart=can_chart),
-        charting_history.history_table(
-            charting_history.history_entries(vitals, assessments, doses, names, tz=tz, now=now),
-            names,
-            tz=tz,
-            now=now,
-        ),
-    )
+        parts: dict[str, Any] = {"patient-banner": banner(header, now)}
+        if "vitals-table" in wanted:
+            vitals = recent_vitals(session, admission_id, now - charting_vitals.RECENT)
+            names = _names(session, [v.charted_by for v in vitals], vitals)
+            parts["vitals-table"] = charting_vitals.vitals_table(
+                vitals, names, tz=tz, now=now, can_correct=can_chart
+            )
+        if "ciwa-table" in wanted:
+            scores = recent_assessments(session, admission_id, now - charting_vitals.RECENT)
+            names = _names(session, [a.charted_by for a in scores], scores)
+            parts["ciwa-table"] = charting_ciwa.ciwa_table(
+                scores, names, tz=tz, now=now, can_correct=can_chart
+            )
+        if "mar-table" in wanted:
+            start, end = charting_mar.mar_window(now, tz)
+            slots = mar_slots(session, admission_id, start, end)
+            prn = prn_doses(session, admission_id, start, end)
+            given = [a for slot in slots for a in slot.administrations] + prn
+            names = _names(session, [a.charted_by for a in given], given)
+            parts["mar-table"] = charting_mar.mar_table(
+                slots,
+                names,
+                ward=header.ward,
+                now=now,
+                can_chart=can_chart,
+                untolerated=untolerated_step(session, admission_id),
+            )
+            parts["prn-orders"] = charting_prn.orders_table(
+                charting_prn.order_rows(session, admission_id, now),
+                tz=tz,
+                now=now,
+                can_chart=can_chart,
+                can_order=can_order,
+            )
+            parts["prn-table"] = charting_prn.doses_table(
+                prn, names, tz=tz, now=now, can_chart=can_chart
+            )
+        if "history-table" in wanted:
+            since = now - charting_history.HISTORY_SPAN
+            vitals = recent_vitals(session, admission_id, since)
+            scores = recent_assessments(session, admission_id, since)
+            doses = administrations_since(session, admission_id, since)
+            rows: list[Any] = [*vitals, *scores, *doses]
+            names = _names(session, [r.charted_by for r in rows], rows)
+            parts["history-table"] = charting_history.history_table(
+                charting_history.history_entries(vitals, scores, doses, names, tz=tz, now=now),
+                names,
+                tz=tz,
+                now=now,
+            )
+    return parts
+
+
+def _names(session: Session, charted_by: list[int], rows: Sequence[Any]) -> dict[int, str]:
+    """Display names of who charted ``rows`` and who marked any of them in error."""
+    return user_names(session, {*charted_by, *(r.error_marked_by for r in rows)})
 
 
 def register_callbacks(app: Dash) -> None:
     @app.callback(
-        [Output(part, "children") for part in REFRESHED],
-        Input("patient-changed", "data"),
-        Input("patient-refresh", "n_intervals"),
-        State("patient-admission", "data"),
-        State("patient-can-chart", "data"),
-        State("patient-can-order", "data"),
+        output={part: Output(part, "children") for part in REFRESHED},
+        inputs={
+            "changed": Input("patient-changed", "data"),
+            "tick": Input("patient-refresh", "n_intervals"),
+            "tab": Input("patient-tabs", "value"),
+            "admission_id": State("patient-admission", "data"),
+            "can_chart": State("patient-can-chart", "data"),
+            "can_order": State("patient-can-order", "data"),
+        },
         prevent_initial_call=True,
     )
     def refresh_patient(
-        _changed: str | None,
-        _tick: int | None,
+        changed: str | None,
+        tick: int | None,
+        tab: str | None,
         admission_id: int,
         can_chart: bool,
         can_order: bool | None,
-    ) -> tuple[Any, ...]:
+    ) -> dict[str, Any]:
         actor = current_actor()
-        return refresh_tables(
+        parts = refresh_parts(
             int(admission_id),
             bool(can_chart) and actor.role in CHARTING_ROLES,
             utcnow(),
+            tab=tab if isinstance(tab, str) else "overview",
             can_order=bool(can_order) and actor.role == "physician",
         )
+        return {part: parts.get(part, no_update) for part in REFRESHED}
 
     app.clientside_callback(  # type: ignore[no-untyped-call]
         """function (reload) {

@@ -269,6 +269,7 @@ def test_a_correction_keeps_both_entries_and_the_dose_can_be_charted_again(
         "mar-table.children",
         {
             "patient-changed.data": "x",
+            "patient-tabs.value": "mar",  # the tab open: only its tables are read and sent
             "patient-refresh.n_intervals": None,
             "patient-admission.data": stay.admission_id,
             "patient-can-chart.data": True,

@@ -122,6 +122,7 @@ def test_the_orders_table_shows_what_was_given_and_the_next_time(
         "prn-orders.children",
         {
             "patient-changed.data": "x",
+            "patient-tabs.value": "mar",  # the tab open: only its tables are read and sent
             "patient-refresh.n_intervals": 1,
             "patient-admission.data": stay.admission_id,
             "patient-can-chart.data": True,

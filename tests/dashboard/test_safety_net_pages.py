@@ -21,7 +21,7 @@ from dashboard.auth import SignedInUser
 from dashboard.chart_queries import plan_panel_data, rounds_summaries
 from dashboard.components.charting_vitals import preview
 from dashboard.pages.board import board_rows
-from dashboard.pages.patient import refresh_tables
+from dashboard.pages.patient import refresh_parts
 from dashboard.pages.rounds import patient_card
 from dashboard.plain_json import plain
 from models.clinical.tolerance import StepVerdict
@@ -75,7 +75,7 @@ def test_the_next_cut_after_a_step_not_tolerated_is_marked_on_the_mar_and_at_rou
     assert today - timedelta(days=7) in cuts and today in cuts
     now = datetime.now(UTC)
     with _as(app, "nurse1", "nurse"):
-        before = _text(refresh_tables(stay.admission_id, True, now)[3])
+        before = _text(refresh_parts(stay.admission_id, True, now, tab="mar")["mar-table"])
     assert "was not tolerated" not in before
     _flag(
         sqlite_engine,
@@ -85,7 +85,7 @@ def test_the_next_cut_after_a_step_not_tolerated_is_marked_on_the_mar_and_at_rou
         "open",
     )
     with _as(app, "nurse1", "nurse"):
-        mar = _text(refresh_tables(stay.admission_id, True, now)[3])
+        mar = _text(refresh_parts(stay.admission_id, True, now, tab="mar")["mar-table"])
     assert f"The previous step ({today - timedelta(days=7):%d %b}) was not tolerated" in mar
     with Session(sqlite_engine) as session:
         ward = session.exec(select(Ward)).one()
@@ -173,3 +173,16 @@ def test_the_board_counts_cleared_flags_as_still_to_be_seen(
     [row] = rows
     assert row["flags"] == 1 and row["flags_sub"] == "1 cleared · +1 ack."
     assert row["flags_level"] == 0  # a cleared flag's condition is gone: no colour of its own
+
+
+def test_only_the_open_tab_is_read_and_sent(app: dash.Dash, sqlite_engine: Engine) -> None:
+    stay = admit_patient(sqlite_engine)
+    now = datetime.now(UTC)
+    with _as(app, "nurse1", "nurse"):
+        overview = refresh_parts(stay.admission_id, True, now, tab="overview")
+        mar = refresh_parts(stay.admission_id, True, now, tab="mar")
+        history = refresh_parts(stay.admission_id, True, now, tab="history")
+    assert set(overview) == {"patient-banner"}
+    assert set(mar) == {"patient-banner", "mar-table", "prn-orders", "prn-table"}
+    assert set(history) == {"patient-banner", "history-table"}
+    assert "Given" in _text(mar["mar-table"]) and "CIWA-B" in _text(history["history-table"])
