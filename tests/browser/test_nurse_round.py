@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -224,8 +224,13 @@ def test_a_nurse_charts_a_round_and_the_board_shows_it(
 
     # MAR: give one dose in one action, refuse another with a reason.
     _open_tab(browser, "mar")
-    given = browser.find_elements(By.XPATH, "//tr[@data-status]//button[normalize-space()='Given']")
-    assert len(given) >= 2, "the set-up leaves at least two doses to chart"
+    # Only the open tab is mounted: the MAR's rows arrive after the tab opens.
+    given_xpath = "//tr[@data-status]//button[normalize-space()='Given']"
+    try:
+        _wait(browser).until(lambda d: len(d.find_elements(By.XPATH, given_xpath)) >= 2)
+    except TimeoutException:
+        pytest.fail("the set-up leaves at least two doses to chart")
+    given = browser.find_elements(By.XPATH, given_xpath)
     given[0].click()
 
     def given_or_asked(d: WebDriver) -> str | bool:
