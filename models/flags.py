@@ -54,7 +54,8 @@ REVIEW_RULES: tuple[ReviewRule, ...] = (
     ReviewRule(
         "missed_dose",
         "Missed dose",
-        "[S41]; a second miss is high: skipped doses worsen withdrawal [S23]; window: ISMP [S37] (local policy)",
+        "[S41]; a second miss is high: skipped doses worsen withdrawal [S23]; "
+        "window: ISMP [S37] (local policy)",
         "The dose has been charted, or cancelled by a plan change",
     ),
     ReviewRule(
