@@ -24,15 +24,17 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnDefault, text
 from sqlalchemy import create_engine as sa_create_engine
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
 
 from models.clinical import news2 as news2_rules
 from models.clinical.scales import ciwa_b_band
 from models.clinical.taper import PlannedStep, build_schedule, step_on
 from models.db import make_engine
 from models.migrate import upgrade
+from models.tables import Ward
 from models.users import hash_password
 
 SEED = 20261125
@@ -144,22 +146,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "failed_logins",
         "created_at",
     ),
-    "ward": (
-        "id",
-        "name",
-        "timezone",
-        "dose_window_min",
-        "time_critical_window_min",
-        "reassess_interval_min",
-        "reassess_interval_moderate_min",
-        "vitals_interval_min",
-        "worsening_points",
-        "worsening_hours",
-        "step_margin_points",
-        "step_window_days",
-        "admin_times",
-        "created_at",
-    ),
+    # Every column of the ward, its policy at the model's defaults (_ward_row).
+    "ward": tuple(column.name for column in SQLModel.metadata.tables["ward"].columns),
     "patient": ("id", "mrn", "family_name", "given_name", "birth_date", "sex", "created_at"),
     "admission": (
         "id",
@@ -313,28 +301,17 @@ def generate(shape: WardShape, now: datetime) -> tuple[dict[str, list[Row]], Loa
     ids = _Ids()
     for w in range(shape.wards):
         ward_id = w + 1
-        rows["ward"].append(
-            (
-                ward_id,
-                f"Bench ward {ward_id:03d}",
-                WARD_TZ,
-                60,
-                30,
-                240,
-                120,
-                240,
-                10,
-                24,
-                5,
-                7,
-                "08:00,20:00",
-                created,
-            )
-        )
+        rows["ward"].append(_ward_row(ward_id, created))
         for bed in range(shape.beds):
             _admission(rows, loaded, ids, rng, tz, ward_id, bed, physician, nurse, now)
     loaded.rows = {name: len(table) for name, table in rows.items()}
     return rows, loaded
+
+
+def _ward_row(ward_id: int, created: datetime) -> tuple[Any, ...]:
+    """A ward with the model's default policy, as the admin page creates one."""
+    ward = Ward(id=ward_id, name=f"Bench ward {ward_id:03d}", timezone=WARD_TZ, created_at=created)
+    return tuple(getattr(ward, column) for column in COLUMNS["ward"])
 
 
 @dataclass
@@ -595,17 +572,40 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
+def _defaulted(table: str) -> tuple[tuple[str, Any], ...]:
+    """The table's required columns the loader does not list, at the model's scalar default
+    (a column a migration adds reaches the benchmark ward as the app would write it)."""
+    listed = set(COLUMNS[table])
+    return tuple(
+        (column.name, column.default.arg)
+        for column in SQLModel.metadata.tables[table].columns
+        if column.name not in listed
+        and not column.nullable
+        and column.server_default is None
+        and isinstance(column.default, ColumnDefault)
+        and column.default.is_scalar
+    )
+
+
+def _full(table: str, rows: dict[str, list[Row]]) -> tuple[tuple[str, ...], list[Row]]:
+    """The columns to write and each row with its defaulted columns appended."""
+    extra = _defaulted(table)
+    columns = COLUMNS[table] + tuple(name for name, _ in extra)
+    tail = tuple(value for _, value in extra)
+    return columns, [tuple(row) + tail for row in rows[table]] if tail else rows[table]
+
+
 def _write_sqlite(engine: Engine, rows: dict[str, list[Row]]) -> None:
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
         cursor.execute("BEGIN")  # the engine leaves beginning to the caller (models.db)
         for table in TABLES:
-            columns = COLUMNS[table]
+            columns, table_rows = _full(table, rows)
             marks = ", ".join("?" for _ in columns)
             cursor.executemany(
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-                [tuple(_sqlite_value(v) for v in row) for row in rows[table]],
+                [tuple(_sqlite_value(v) for v in row) for row in table_rows],
             )
         raw.commit()
         cursor.execute("ANALYZE")
@@ -619,9 +619,9 @@ def _write_postgres(engine: Engine, rows: dict[str, list[Row]]) -> None:
     try:
         cursor = raw.cursor()
         for table in TABLES:
-            columns = COLUMNS[table]
+            columns, table_rows = _full(table, rows)
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows[table]:
+                for row in table_rows:
                     copy.write_row(row)
             if rows[table]:
                 cursor.execute(
