@@ -27,7 +27,10 @@ def test_a_small_benchmark_ward_loads_and_scans(db_url: str) -> None:
             vitals = session.exec(select(func.count()).select_from(VitalSigns)).one()
             assert vitals == loaded.rows["vital_signs"] > 0
             ward = session.exec(select(Ward)).first()
-            assert ward is not None and ward.hard_ceiling_de_mg == Ward().hard_ceiling_de_mg
+            assert (
+                ward is not None
+                and ward.hard_ceiling_de_mg == Ward.model_fields["hard_ceiling_de_mg"].default
+            )
         report = run_scan(engine, now=loaded.now)
         assert report.errors == [], f"of {len(RULES)} rules"
     finally:
