@@ -226,12 +226,21 @@ def test_a_nurse_charts_a_round_and_the_board_shows_it(
     _open_tab(browser, "mar")
     # Only the open tab is mounted: the MAR's rows arrive after the tab opens.
     given_xpath = "//tr[@data-status]//button[normalize-space()='Given']"
+
+    def click_first_given(d: WebDriver) -> bool:
+        try:
+            given = d.find_elements(By.XPATH, given_xpath)
+            if len(given) < 2:
+                return False
+            given[0].click()
+            return True
+        except StaleElementReferenceException:  # the MAR re-rendered: find the rows again
+            return False
+
     try:
-        _wait(browser).until(lambda d: len(d.find_elements(By.XPATH, given_xpath)) >= 2)
+        _wait(browser).until(click_first_given)
     except TimeoutException:
         pytest.fail("the set-up leaves at least two doses to chart")
-    given = browser.find_elements(By.XPATH, given_xpath)
-    given[0].click()
 
     def given_or_asked(d: WebDriver) -> str | bool:
         if "Given: clonazepam" in d.find_element(By.ID, "mar-alert").text:
