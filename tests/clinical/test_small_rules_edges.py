@@ -5,6 +5,7 @@ sources text."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -29,6 +30,8 @@ from models.clinical.tolerance import (
     StepPolicy,
     StepVerdict,
     judge_step,
+    local_midnight,
+    step_takes_effect,
 )
 from models.errors import FieldError
 
@@ -220,3 +223,15 @@ def test_a_tolerated_step_gives_no_reasons_and_its_rise() -> None:
 def test_without_scores_after_the_step_there_is_no_rise() -> None:
     found = judge_step(StepEvidence(3, 10.0, 0, None), POLICY)
     assert found == StepJudgement(StepVerdict.TOO_EARLY, None, 0, None, ())
+
+
+def test_a_step_takes_effect_at_the_wards_midnight_of_its_start_date() -> None:
+    london = ZoneInfo("Europe/London")
+    midnight = local_midnight(date(2026, 7, 1), london)
+    assert midnight == datetime(2026, 6, 30, 23, 0, tzinfo=UTC)
+    assert (midnight.tzinfo, midnight.hour, midnight.minute) == (london, 0, 0)
+    admitted = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
+    first_dose = datetime(2026, 7, 1, 19, 0, tzinfo=UTC)
+    assert step_takes_effect(midnight, admitted, first_dose) == first_dose
+    assert step_takes_effect(midnight, admitted, None) == admitted
+    assert step_takes_effect(midnight, midnight, first_dose) == midnight
