@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export TAPERWATCH_DATABASE_URL ?= sqlite:///taperwatch.db
 
-.PHONY: run test lint typecheck pytest bench soak clean install
+.PHONY: run test lint typecheck pytest bench soak mutate clean install
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,5 +38,9 @@ bench: $(STAMP)
 soak: $(STAMP)
 	$(BIN)/python -m bench.soak
 
+# Mutation testing of models/clinical on tests/clinical (docs/mutation-testing.md); not in `test`.
+mutate: $(STAMP)
+	$(BIN)/python -m bench.mutate
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache taperwatch.db*
+	rm -rf mutants $(VENV) .mypy_cache .ruff_cache .pytest_cache taperwatch.db*
