@@ -16,6 +16,7 @@ from sqlmodel import Field, SQLModel
 from models.clinical.dose_limits import DEFAULT_HARD_CEILING_DE_MG
 from models.clinical.levels import FLAG_SEVERITIES
 from models.clinical.news2 import SPO2_SCALES
+from models.clinical.sedation import DEFAULT_POSS_THRESHOLD, DEFAULT_RASS_THRESHOLD, POSS_CODES
 from models.clinical.taper import DEFAULT_INCREASE_MARGIN_PCT
 from models.types import UTCDateTime, utcnow
 
@@ -92,6 +93,10 @@ class Ward(SQLModel, table=True):
     # diazepam-equivalent a day (local policy), and the rise a plan may make unwarned.
     hard_ceiling_de_mg: int = DEFAULT_HARD_CEILING_DE_MG
     increase_margin_pct: int = DEFAULT_INCREASE_MARGIN_PCT
+    # Sedation (models.clinical.sedation): a RASS at or below, or a POSS at or above, prompts a
+    # fresh check before a dose. RASS -2: local policy; POSS 3: unacceptable per Pasero [S68].
+    sedation_rass_threshold: int = DEFAULT_RASS_THRESHOLD
+    sedation_poss_threshold: int = DEFAULT_POSS_THRESHOLD
 
     __table_args__ = (
         CheckConstraint("dose_window_min > 0 AND dose_window_min <= 240", name="dose_window"),
@@ -118,6 +123,11 @@ class Ward(SQLModel, table=True):
         CheckConstraint("no_plan_grace_hours > 0", name="no_plan_grace"),
         CheckConstraint("hard_ceiling_de_mg > 0", name="hard_ceiling"),
         CheckConstraint("increase_margin_pct >= 0", name="increase_margin"),
+        CheckConstraint(
+            "sedation_rass_threshold >= -5 AND sedation_rass_threshold <= 0 AND "
+            "sedation_poss_threshold >= 2 AND sedation_poss_threshold <= 4",
+            name="sedation",
+        ),
     )
 
 
@@ -196,6 +206,8 @@ class Admission(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("baseline_daily_ug >= 0", name="baseline_dose"),
         CheckConstraint(_in_numbers("spo2_scale", SPO2_SCALES), name="spo2_scale"),
+        CheckConstraint("rass IS NULL OR (rass >= -5 AND rass <= 4)", name="rass"),
+        CheckConstraint(f"poss IS NULL OR {_in('poss', POSS_CODES)}", name="poss"),
         CheckConstraint(
             "(dose_confirmed_by IS NULL) = (dose_confirm_reason IS NULL)", name="dose_confirmed"
         ),
@@ -391,6 +403,8 @@ class DoseAdministration(SQLModel, table=True):
     prn_order_id: int | None = Field(default=None, foreign_key="prn_order.id")
     reason_code: str | None = Field(default=None, max_length=32)
     reason_text: str | None = Field(default=None, max_length=1000)
+    # A dose held for sedation: the set of vitals (with its RASS/POSS) the decision rested on.
+    sedation_vitals_id: int | None = Field(default=None, foreign_key="vital_signs.id")
     administered_at: datetime = Field(sa_type=UTCDateTime)  # when given / decided
     charted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     charted_by: int = Field(foreign_key="app_user.id")
@@ -445,6 +459,9 @@ class VitalSigns(SQLModel, table=True):
     news2_total: int
     news2_any_three: bool = False
     spo2_scale: int = 1  # the NEWS2 SpO2 scale the reading was scored on [S34]
+    # Sedation, charted with the vitals (models.clinical.sedation); None: not scored.
+    rass: int | None = None  # -5..+4 [S66]
+    poss: str | None = Field(default=None, max_length=1)  # S, 1-4 [S68]
     charted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     charted_by: int = Field(foreign_key="app_user.id")
     entered_in_error: bool = False

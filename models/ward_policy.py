@@ -206,6 +206,23 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
         f"{LOCAL_POLICY}: diazepam-equivalent rise (crossover rounding, a new plan above the "
         "dose in force) warned before saving; no source sets a margin",
     ),
+    PolicyField(
+        "sedation_rass_threshold",
+        "Prompt a fresh check before a dose at RASS at or below",
+        "RASS",
+        -5,
+        0,
+        f"{LOCAL_POLICY}: default -2, light sedation, the first level at which the patient no "
+        "longer stays awake to voice [S66]; no source sets a RASS threshold for holding a dose",
+    ),
+    PolicyField(
+        "sedation_poss_threshold",
+        "Or at POSS at or above",
+        "POSS",
+        2,
+        4,
+        "Pasero: POSS 3 and 4 are unacceptable, reduce the sedating dose [S68]",
+    ),
 )
 POLICY_BY_NAME: dict[str, PolicyField] = {f.name: f for f in POLICY_FIELDS}
 
