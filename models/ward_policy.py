@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from models.audit import Actor, record_audit, snapshot
 from models.clinical.dose_timing import DoseWindows, dose_window_min
+from models.clinical.sedation import SedationThresholds
 from models.clinical.tolerance import StepPolicy
 from models.errors import FieldError, ValidationFailed
 from models.tables import Ward
@@ -347,3 +348,8 @@ def step_policy(ward: Ward) -> StepPolicy:
         min_readings=ward.step_min_readings,
         prn_margin=ward.step_prn_margin,
     )
+
+
+def sedation_thresholds(ward: Ward) -> SedationThresholds:
+    """The ward's sedation thresholds, as models.clinical.sedation reads them."""
+    return SedationThresholds(rass=ward.sedation_rass_threshold, poss=ward.sedation_poss_threshold)

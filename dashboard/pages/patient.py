@@ -46,6 +46,7 @@ from models.charting import CHARTING_ROLES
 from models.clinical.drugs import format_mg
 from models.db import read_session
 from models.types import utcnow
+from models.ward_policy import sedation_thresholds
 
 PATH_TEMPLATE = "/patient/<admission_id>"
 TITLE = "Patient"
@@ -370,7 +371,12 @@ def refresh_parts(
             vitals = recent_vitals(session, admission_id, now - charting_vitals.RECENT)
             names = _names(session, [v.charted_by for v in vitals], vitals)
             parts["vitals-table"] = charting_vitals.vitals_table(
-                vitals, names, tz=tz, now=now, can_correct=can_chart
+                vitals,
+                names,
+                tz=tz,
+                now=now,
+                can_correct=can_chart,
+                thresholds=sedation_thresholds(header.ward),
             )
         if "ciwa-table" in wanted:
             scores = recent_assessments(session, admission_id, now - charting_vitals.RECENT)
