@@ -8,6 +8,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -24,7 +25,15 @@ from models.audit import Actor, insert_audited, insert_values_audited, record_au
 from models.clinical.drugs import format_mg
 from models.clinical.news2 import news2
 from models.clinical.scales import score_ciwa_ar, score_ciwa_b
-from models.clinical.sedation import HELD_FOR_SEDATION, validate_poss, validate_rass
+from models.clinical.sedation import (
+    HELD_FOR_SEDATION,
+    SedationConcern,
+    SedationReading,
+    SedationThresholds,
+    sedation_concern,
+    validate_poss,
+    validate_rass,
+)
 from models.clinical.sources import ClinicalNumber
 from models.clinical.vitals import validate_vitals
 from models.errors import ConflictError, FieldError, ValidationFailed
@@ -425,6 +434,49 @@ def latest_sedation_score(
     return session.exec(
         query.order_by(col(VitalSigns.taken_at).desc(), col(VitalSigns.id).desc()).limit(1)
     ).first()
+
+
+def sedation_reading(v: VitalSigns) -> SedationReading:
+    """What a stored set of vitals says of sedation (models.clinical.sedation)."""
+    return SedationReading(
+        rass=v.rass,
+        poss=v.poss,
+        resp_rate=v.resp_rate,
+        spo2=v.spo2,
+        spo2_scale=v.spo2_scale,
+        supplemental_o2=v.supplemental_o2,
+        consciousness=v.consciousness,
+    )
+
+
+@dataclass(frozen=True)
+class SedationCheck:
+    """The latest valid set of vitals and what it shows beyond the ward's thresholds: the MAR
+    asks a fresh check before each due dose while it stands."""
+
+    vitals_id: int
+    taken_at: datetime
+    concern: SedationConcern
+
+
+def sedation_check(
+    session: Session, admission_id: int, thresholds: SedationThresholds
+) -> SedationCheck | None:
+    """None while the latest valid vitals show no sedation nor depressed breathing (or none
+    were charted); a fresh reading that is clear ends the prompt."""
+    latest = session.exec(
+        select(VitalSigns)
+        .where(
+            VitalSigns.admission_id == admission_id,
+            col(VitalSigns.entered_in_error).is_(False),
+        )
+        .order_by(col(VitalSigns.taken_at).desc(), col(VitalSigns.id).desc())
+        .limit(1)
+    ).first()
+    if latest is None or latest.id is None:
+        return None
+    concern = sedation_concern(sedation_reading(latest), thresholds)
+    return SedationCheck(latest.id, latest.taken_at, concern) if concern.any else None
 
 
 def chart_prn(

@@ -28,13 +28,20 @@ from dashboard.context import default_ward, engine, require_role
 from dashboard.queries import MarSlot, UntoleratedStep
 from dashboard.theme import LEVELS
 from models.audit import Actor
-from models.charting import CHARTING_ROLES, REASONS_BY_STATUS, chart_dose
+from models.charting import (
+    CHARTING_ROLES,
+    REASONS_BY_STATUS,
+    SedationCheck,
+    chart_dose,
+    sedation_check,
+)
 from models.clinical.dose_timing import AdministrationFact, DoseStatus, dose_status, window_opens
 from models.clinical.drugs import format_mg
+from models.clinical.sedation import HELD_FOR_SEDATION, check_prompt
 from models.db import read_session
 from models.tables import DoseAdministration, ScheduledDose, Ward
 from models.types import utcnow
-from models.ward_policy import slot_window_min
+from models.ward_policy import sedation_thresholds, slot_window_min
 
 # How each status reads and how loud it is (theme levels 0-4): overdue is red, missed deep red.
 STATUS_TEXT: dict[DoseStatus, str] = {
@@ -144,6 +151,7 @@ def mar_table(
     now: datetime,
     can_chart: bool,
     untolerated: UntoleratedStep | None = None,
+    sedation: SedationCheck | None = None,
 ) -> html.Div:
     tz = ZoneInfo(ward.timezone)
     if not slots:
@@ -162,6 +170,7 @@ def mar_table(
             now=now,
             can_chart=can_chart,
             warning=_untolerated_warning(entry, untolerated),
+            sedation=_sedation_prompt(entry, sedation, ward, tz, now),
         )
         for entry in slots
     ]
@@ -184,6 +193,22 @@ def _untolerated_warning(entry: MarSlot, untolerated: UntoleratedStep | None) ->
     )
 
 
+# The doses the sedation prompt stands at: those to be given or decided now.
+PROMPTED_STATUSES = (DoseStatus.DUE, DoseStatus.LATE)
+
+
+def _sedation_prompt(
+    entry: MarSlot, check: SedationCheck | None, ward: Ward, tz: ZoneInfo, now: datetime
+) -> str | None:
+    """At a due or late dose while the latest vitals are beyond the ward's sedation thresholds:
+    ask for a fresh check (models.clinical.sedation.check_prompt). Taperwatch holds nothing."""
+    if check is None or entry.valid is not None:
+        return None
+    if slot_status(entry, now, ward) not in PROMPTED_STATUSES:
+        return None
+    return check_prompt(check.concern, format_local(check.taken_at, tz, now))
+
+
 def _slot_row(
     entry: MarSlot,
     names: Mapping[int, str],
@@ -193,12 +218,22 @@ def _slot_row(
     now: datetime,
     can_chart: bool,
     warning: str | None = None,
+    sedation: str | None = None,
 ) -> html.Tr:
     slot = entry.slot
     status = slot_status(entry, now, ward)
     charted: list[Any] = []
     if warning:
         charted.append(html.Div(warning, className="tw-mar-warning", role="note"))
+    if sedation:
+        charted.append(
+            html.Div(
+                ["⚠ ", html.Strong("Sedation: "), sedation],
+                className="tw-mar-warning",
+                role="note",
+                **attrs(data_sedation_prompt="true"),
+            )
+        )
     for given in entry.administrations:
         text = describe_entry(given, names, tz, now)
         if given.entered_in_error:
@@ -360,6 +395,11 @@ def _slot(slot_id: int) -> ScheduledDose | None:
         return session.get(ScheduledDose, slot_id)
 
 
+def _sedation_check(admission_id: int, ward: Ward) -> SedationCheck | None:
+    with read_session(engine()) as session:
+        return sedation_check(session, admission_id, sedation_thresholds(ward))
+
+
 def _alert(text: str, level: int) -> tuple[str, dict[str, str]]:
     tone = LEVELS[level]
     return text, {"backgroundColor": tone.background, "color": tone.text}
@@ -402,7 +442,9 @@ def register_callbacks(app: Dash) -> None:
         opens = window_opens(slot.scheduled_at, slot_window_min(ward, slot.doses_per_day))
         early = opens > now
         keep = [no_update] * 11
-        if act == "given" and not early:
+        check = _sedation_check(slot.admission_id, ward)
+        prompt = check_prompt(check.concern, format_local(check.taken_at, tz, now)) if check else ""
+        if act == "given" and not early and check is None:
             outcome = chart_scheduled(
                 actor=actor, slot_id=slot_id, status="given", time_text=time_text, now=now
             )
@@ -422,19 +464,33 @@ def register_callbacks(app: Dash) -> None:
             "refused": "Patient refused this dose",
             "not_given": "Dose not given",
         }[act]
-        if act == "given":
+        if act == "given" and early:
             opens_text = format_local(opens, tz, now)
             what = f"{what}. Its window opens at {opens_text}: chart it as given now?"
+        what_shown: Any = what
+        if prompt and act in ("given", "held"):
+            title = "Check sedation before this dose" if act == "given" else title
+            ask = " Chart it as given after a fresh check?" if act == "given" else ""
+            what_shown = [
+                html.Div(what + ("." if act == "held" and not early else "")),
+                html.Div(
+                    [html.Strong("Sedation: "), prompt + ask],
+                    className="tw-mar-warning",
+                    role="note",
+                    **attrs(data_sedation_prompt="true"),
+                ),
+            ]
+        reason_value = HELD_FOR_SEDATION if act == "held" and check is not None else None
         pending = PendingCharting(slot_id=slot_id, status=act, early=early)
         return (
             "",
             {},
             True,
             title,
-            what,
+            what_shown,
             {"display": "none"} if act == "given" else {},
             [{"value": k, "label": v} for k, v in reasons.items()],
-            None,
+            reason_value,
             None,
             "",
             time_text or "",

@@ -183,6 +183,18 @@ def sedation_concern(reading: SedationReading, thresholds: SedationThresholds) -
     )
 
 
+def check_prompt(concern: SedationConcern, when: str) -> str:
+    """What the MAR says at a due dose while the latest reading is beyond the thresholds: it
+    asks for a fresh check and leaves the decision to the nurse."""
+    what = concern.text
+    danger = " with depressed breathing" if concern.dangerous else ""
+    return (
+        f"Latest observations at {when}: {what}{danger}. Check sedation, respiratory rate and "
+        "SpO2 again before this dose; chart the fresh check with the vitals. If still "
+        "sedated, hold the dose for sedation and tell the physician."
+    )
+
+
 # "Dose may be too high": held for sedation twice within a day, or sedation beyond the
 # threshold in two readings in a row. LOCAL POLICY: no source sets a count; held doses and a
 # sedation score are charted in SA Health's guideline [S71], and Pasero asks to reduce the

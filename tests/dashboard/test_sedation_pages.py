@@ -1,0 +1,211 @@
+"""What the pages show of sedation: the MAR's prompt at a due dose while the latest vitals are
+beyond the ward's thresholds (a fresh clear reading ends it), Given asking for a fresh check
+instead of charting at once, and Held proposing "held for sedation", linked to the score."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import dash
+from flask_login import login_user
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from dashboard.auth import SignedInUser
+from dashboard.pages.patient import refresh_parts
+from dashboard.plain_json import plain
+from models.charting import chart_dose, record_vitals
+from models.db import transaction
+from models.tables import DoseAdministration, ScheduledDose, TaperPlan, VitalSigns
+from tests.dashboard.charting_fixtures import (
+    NORMAL,
+    actors,
+    admit_patient,
+    call,
+    signed_in,
+    text_of,
+)
+
+
+@contextmanager
+def _as(app: dash.Dash, username: str, role: str) -> Iterator[None]:
+    with app.server.test_request_context("/"):
+        user = actors(app.server.config["TW_ENGINE"])[username]
+        login_user(SignedInUser(user.user_id or 0, username, username.title(), role))
+        yield
+
+
+def _text(component: Any) -> str:
+    return text_of(json.loads(json.dumps(plain(component))))
+
+
+def _due_slot(engine: Engine, admission_id: int) -> int:
+    """A dose due five minutes ago: inside its window whatever the time of day."""
+    at = datetime.now(UTC) - timedelta(minutes=5)
+    with transaction(engine) as session:
+        plan = session.exec(select(TaperPlan).where(TaperPlan.admission_id == admission_id)).one()
+        slot = ScheduledDose(
+            admission_id=admission_id,
+            plan_id=plan.id or 0,
+            drug="clonazepam",
+            dose_ug=500,
+            scheduled_at=at,
+            local_date=at.date(),
+            local_time=f"{at:%H:%M}",
+            doses_per_day=2,
+        )
+        session.add(slot)
+        session.flush()
+        return slot.id or 0
+
+
+def _vitals(engine: Engine, admission_id: int, **values: Any) -> int:
+    now = datetime.now(UTC)
+    with transaction(engine) as session:
+        row = record_vitals(
+            session=session,
+            actor=actors(engine)["nurse1"],
+            admission_id=admission_id,
+            taken_at=now - timedelta(minutes=2),
+            now=now,
+            **{**NORMAL, **values},
+        )
+        return row.id or 0
+
+
+def _act(app: dash.Dash, client: Any, slot: int, act: str) -> dict[str, Any]:
+    ident = {"type": "mar-act", "slot": slot, "act": act}
+    return call(
+        client,
+        app,
+        "mar-pending.data",
+        {"mar-act.n_clicks": [1], "mar-time.value": ""},
+        changed=[json.dumps(ident, sort_keys=True, separators=(",", ":")) + ".n_clicks"],
+        patterns={"mar-act": [ident]},
+    )
+
+
+def _entries(engine: Engine, slot: int) -> list[DoseAdministration]:
+    with Session(engine) as session:
+        return list(
+            session.exec(
+                select(DoseAdministration).where(DoseAdministration.scheduled_dose_id == slot)
+            ).all()
+        )
+
+
+def test_the_mar_prompts_at_the_due_dose_until_a_fresh_clear_check(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    stay = admit_patient(sqlite_engine)
+    slot = _due_slot(sqlite_engine, stay.admission_id)
+    _due_slot(sqlite_engine, stay.admission_id)  # a second due dose, charted below
+    now = datetime.now(UTC)
+    with _as(app, "nurse1", "nurse"):
+        calm = _text(refresh_parts(stay.admission_id, True, now, tab="mar")["mar-table"])
+    assert "Sedation:" not in calm
+    _vitals(sqlite_engine, stay.admission_id, rass="-3")
+    with _as(app, "nurse1", "nurse"):
+        before_charting = _text(
+            refresh_parts(stay.admission_id, True, datetime.now(UTC), tab="mar")["mar-table"]
+        )
+    with transaction(sqlite_engine) as session:
+        chart_dose(
+            session=session,
+            actor=actors(sqlite_engine)["nurse1"],
+            scheduled_dose_id=slot,
+            status="held",
+            at=datetime.now(UTC),
+            now=datetime.now(UTC),
+            reason_code="too_drowsy",
+        )
+    now = datetime.now(UTC)
+    with _as(app, "nurse1", "nurse"):
+        mar = _text(refresh_parts(stay.admission_id, True, now, tab="mar")["mar-table"])
+    # At the due dose (the plan's own 08:00 or 20:00 dose too, when the test runs in its window).
+    assert mar.count("Sedation:") >= 1
+    assert "RASS -3 moderate sedation" in mar and "Check sedation" in mar
+    # A charted dose carries no prompt: one fewer than before it was held.
+    assert mar.count("Sedation:") == before_charting.count("Sedation:") - 1
+    with transaction(sqlite_engine) as session:
+        latest = session.exec(select(VitalSigns).order_by(col(VitalSigns.id).desc())).first()
+        assert latest is not None
+        latest.taken_at = now - timedelta(minutes=3)  # the fresh check below is newer
+        session.add(latest)
+    _vitals(sqlite_engine, stay.admission_id, rass="0")
+    with _as(app, "nurse1", "nurse"):
+        fresh = _text(
+            refresh_parts(stay.admission_id, True, datetime.now(UTC), tab="mar")["mar-table"]
+        )
+    assert "Sedation:" not in fresh
+
+
+def test_depressed_breathing_alone_prompts_too(app: dash.Dash, sqlite_engine: Engine) -> None:
+    stay = admit_patient(sqlite_engine)
+    _due_slot(sqlite_engine, stay.admission_id)
+    _vitals(sqlite_engine, stay.admission_id, resp_rate=8)
+    with _as(app, "nurse1", "nurse"):
+        mar = _text(
+            refresh_parts(stay.admission_id, True, datetime.now(UTC), tab="mar")["mar-table"]
+        )
+    assert "Sedation:" in mar and "RR 8/min" in mar
+
+
+def test_given_asks_for_a_fresh_check_and_charts_nothing_by_itself(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    stay = admit_patient(sqlite_engine)
+    slot = _due_slot(sqlite_engine, stay.admission_id)
+    _vitals(sqlite_engine, stay.admission_id, rass="-2")
+    client = signed_in(app, "nurse1")
+    answer = _act(app, client, slot, "given")
+    assert answer["mar-modal"]["opened"] is True
+    assert answer["mar-modal"]["title"] == "Check sedation before this dose"
+    what = text_of(answer["mar-modal-what"]["children"])
+    assert "RASS -2 light sedation" in what and "after a fresh check" in what
+    assert answer["mar-pending"]["data"] == {"slot_id": slot, "status": "given"}
+    assert _entries(sqlite_engine, slot) == []  # nothing held, nothing given by itself
+
+
+def test_held_proposes_held_for_sedation_and_links_the_score(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    stay = admit_patient(sqlite_engine)
+    slot = _due_slot(sqlite_engine, stay.admission_id)
+    vitals_id = _vitals(sqlite_engine, stay.admission_id, rass="-3")
+    client = signed_in(app, "nurse1")
+    answer = _act(app, client, slot, "held")
+    assert answer["mar-reason"]["value"] == "too_drowsy"
+    assert "RASS -3" in text_of(answer["mar-modal-what"]["children"])
+    confirmed = call(
+        client,
+        app,
+        "mar-reason-text.error",
+        {
+            "mar-confirm.n_clicks": 1,
+            "mar-pending.data": {"slot_id": slot, "status": "held"},
+            "mar-reason.value": "too_drowsy",
+            "mar-reason-text.value": "",
+            "mar-modal-time.value": "",
+        },
+        changed=["mar-confirm.n_clicks"],
+    )
+    assert confirmed["mar-modal"]["opened"] is False
+    [held] = _entries(sqlite_engine, slot)
+    assert (held.status, held.reason_code, held.sedation_vitals_id) == (
+        "held",
+        "too_drowsy",
+        vitals_id,
+    )
+
+
+def test_without_sedation_held_proposes_no_reason(app: dash.Dash, sqlite_engine: Engine) -> None:
+    stay = admit_patient(sqlite_engine)
+    slot = _due_slot(sqlite_engine, stay.admission_id)
+    client = signed_in(app, "nurse1")
+    answer = _act(app, client, slot, "held")
+    assert answer["mar-reason"]["value"] is None
