@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -477,6 +477,15 @@ def sedation_check(
         return None
     concern = sedation_concern(sedation_reading(latest), thresholds)
     return SedationCheck(latest.id, latest.taken_at, concern) if concern.any else None
+
+
+def linked_scores(session: Session, doses: Sequence[DoseAdministration]) -> dict[int, VitalSigns]:
+    """The sets of vitals that ``doses`` held for sedation rest on, by id."""
+    ids = {d.sedation_vitals_id for d in doses if d.sedation_vitals_id is not None}
+    if not ids:
+        return {}
+    rows = session.exec(select(VitalSigns).where(col(VitalSigns.id).in_(ids))).all()
+    return {v.id: v for v in rows if v.id is not None}
 
 
 def chart_prn(

@@ -37,9 +37,9 @@ from models.charting import (
 )
 from models.clinical.dose_timing import AdministrationFact, DoseStatus, dose_status, window_opens
 from models.clinical.drugs import format_mg
-from models.clinical.sedation import HELD_FOR_SEDATION, check_prompt
+from models.clinical.sedation import HELD_FOR_SEDATION, RASS_LEVELS, check_prompt
 from models.db import read_session
-from models.tables import DoseAdministration, ScheduledDose, Ward
+from models.tables import DoseAdministration, ScheduledDose, VitalSigns, Ward
 from models.types import utcnow
 from models.ward_policy import sedation_thresholds, slot_window_min
 
@@ -126,7 +126,11 @@ def chart_scheduled(
 
 
 def describe_entry(
-    entry: DoseAdministration, names: Mapping[int, str], tz: ZoneInfo, now: datetime
+    entry: DoseAdministration,
+    names: Mapping[int, str],
+    tz: ZoneInfo,
+    now: datetime,
+    scores: Mapping[int, VitalSigns] | None = None,
 ) -> str:
     who = names.get(entry.charted_by, "")
     when = format_local(entry.administered_at, tz, now)
@@ -135,9 +139,22 @@ def describe_entry(
     if entry.status != "given" and entry.reason_code:
         reasons = REASONS_BY_STATUS.get(entry.status, {})
         text += f" — {reasons.get(entry.reason_code, entry.reason_code)}"
+    linked = (scores or {}).get(entry.sedation_vitals_id or 0)
+    if linked is not None:
+        text += f" ({score_text(linked)} at {format_local(linked.taken_at, tz, now)})"
     if entry.reason_text:
         text += f": {entry.reason_text}"
     return text
+
+
+def score_text(v: VitalSigns) -> str:
+    """ "RASS -3, POSS 3": the sedation scores of a set of vitals."""
+    parts = []
+    if v.rass is not None:
+        parts.append(f"RASS {RASS_LEVELS[v.rass].code}")
+    if v.poss is not None:
+        parts.append(f"POSS {v.poss}")
+    return ", ".join(parts)
 
 
 # --- layout -------------------------------------------------------------------------------
@@ -152,7 +169,9 @@ def mar_table(
     can_chart: bool,
     untolerated: UntoleratedStep | None = None,
     sedation: SedationCheck | None = None,
+    scores: Mapping[int, VitalSigns] | None = None,
 ) -> html.Div:
+    """``scores``: the sets of vitals doses held for sedation rest on, by id."""
     tz = ZoneInfo(ward.timezone)
     if not slots:
         return html.Div(
@@ -171,6 +190,7 @@ def mar_table(
             can_chart=can_chart,
             warning=_untolerated_warning(entry, untolerated),
             sedation=_sedation_prompt(entry, sedation, ward, tz, now),
+            scores=scores,
         )
         for entry in slots
     ]
@@ -219,6 +239,7 @@ def _slot_row(
     can_chart: bool,
     warning: str | None = None,
     sedation: str | None = None,
+    scores: Mapping[int, VitalSigns] | None = None,
 ) -> html.Tr:
     slot = entry.slot
     status = slot_status(entry, now, ward)
@@ -235,7 +256,7 @@ def _slot_row(
             )
         )
     for given in entry.administrations:
-        text = describe_entry(given, names, tz, now)
+        text = describe_entry(given, names, tz, now, scores)
         if given.entered_in_error:
             marker = names.get(given.error_marked_by or 0, "")
             charted.append(

@@ -42,7 +42,7 @@ from dashboard.queries import (
     user_names,
 )
 from models.admissions import dose_needs_confirmation
-from models.charting import CHARTING_ROLES, sedation_check
+from models.charting import CHARTING_ROLES, linked_scores, sedation_check
 from models.clinical.drugs import format_mg
 from models.db import read_session
 from models.types import utcnow
@@ -398,6 +398,7 @@ def refresh_parts(
                 can_chart=can_chart,
                 untolerated=untolerated_step(session, admission_id),
                 sedation=sedation_check(session, admission_id, sedation_thresholds(header.ward)),
+                scores=linked_scores(session, given),
             )
             parts["prn-orders"] = charting_prn.orders_table(
                 charting_prn.order_rows(session, admission_id, now),

@@ -195,6 +195,11 @@ def test_held_proposes_held_for_sedation_and_links_the_score(
         changed=["mar-confirm.n_clicks"],
     )
     assert confirmed["mar-modal"]["opened"] is False
+    with _as(app, "nurse1", "nurse"):
+        mar = _text(
+            refresh_parts(stay.admission_id, True, datetime.now(UTC), tab="mar")["mar-table"]
+        )
+    assert "Held for sedation (too drowsy) (RASS -3 at" in mar
     [held] = _entries(sqlite_engine, slot)
     assert (held.status, held.reason_code, held.sedation_vitals_id) == (
         "held",
