@@ -436,8 +436,9 @@ def latest_sedation_score(
     ).first()
 
 
-def sedation_reading(v: VitalSigns) -> SedationReading:
-    """What a stored set of vitals says of sedation (models.clinical.sedation)."""
+def sedation_reading(v: Any) -> SedationReading:
+    """What a stored set of vitals (a VitalSigns row, or the board's columns of one) says of
+    sedation (models.clinical.sedation)."""
     return SedationReading(
         rass=v.rass,
         poss=v.poss,

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from dashboard.auth import SignedInUser
+from dashboard.pages.board import board_rows
 from dashboard.pages.patient import refresh_parts
 from dashboard.plain_json import plain
 from models.charting import chart_dose, record_vitals
@@ -214,3 +215,20 @@ def test_without_sedation_held_proposes_no_reason(app: dash.Dash, sqlite_engine:
     client = signed_in(app, "nurse1")
     answer = _act(app, client, slot, "held")
     assert answer["mar-reason"]["value"] is None
+
+
+def test_the_board_shows_the_latest_sedation_score_and_its_level(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    admit_patient(sqlite_engine, mrn="TW1", bed="B1")
+    admit_patient(sqlite_engine, mrn="TW2", bed="B2", vitals={"rass": "-1"})
+    admit_patient(sqlite_engine, mrn="TW3", bed="B3", vitals={"rass": "-3", "poss": "3"})
+    admit_patient(sqlite_engine, mrn="TW4", bed="B4", vitals={"rass": "-2", "resp_rate": 8})
+    with _as(app, "nurse1", "nurse"):
+        rows = {r["bed"]: r for r in board_rows(datetime.now(UTC))[0]}
+    assert (rows["B1"]["sedation_text"], rows["B1"]["sedation_level"]) == ("–", 0)
+    assert (rows["B2"]["sedation_text"], rows["B2"]["sedation_sub"]) == ("RASS -1", "Drowsy")
+    assert rows["B2"]["sedation_level"] == 0
+    assert rows["B3"]["sedation_text"] == "RASS -3 · POSS 3"
+    assert (rows["B3"]["sedation_sub"], rows["B3"]["sedation_level"]) == ("beyond threshold", 3)
+    assert rows["B4"]["sedation_level"] == 4 and "RR" in rows["B4"]["sedation_sub"]
