@@ -422,6 +422,7 @@ def chart_vitals(
             col(VitalSigns.temperature_c),
             col(VitalSigns.news2_total),
             col(VitalSigns.news2_any_three),
+            col(VitalSigns.rass),
         )
         .where(
             col(VitalSigns.admission_id) == admission_id,
@@ -522,6 +523,7 @@ def patient_chart(
         flags=[_flag_mark(f) for f in flag_rows],
         range_key=range_key,
         loads=admission_loads(session, view, active, now=now),
+        rass_threshold=view.ward.sedation_rass_threshold,
     )
     cursor = chart_cursor(session, admission_id, now=now)
     return PatientChart(view, active, steps, chart, cursor)
