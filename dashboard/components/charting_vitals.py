@@ -2,7 +2,8 @@
 
 Fields run in the order of the NEWS2 observation chart (RCP 2017 [S34]: A-B-C-D-E -
 respirations, SpO2, air or oxygen, blood pressure, pulse, consciousness, temperature), the
-order nurses take and chart them; Tab follows it and Enter saves from any field.
+order nurses take and chart them, then the sedation scores (RASS [S66]; POSS [S68] when an
+opioid is on board; blank when not scored); Tab follows it and Enter saves from any field.
 """
 
 from __future__ import annotations
@@ -357,6 +358,7 @@ def vitals_form(now: datetime, tz: ZoneInfo, spo2_scale: int = 1) -> html.Div:
                 className="tw-field",
                 **attrs(data_acvpu="true"),
             ),
+            _number_input(by_name["temperature_c"]),
             dmc.TextInput(
                 id="vitals-rass",
                 label="RASS (sedation)",
@@ -378,7 +380,6 @@ def vitals_form(now: datetime, tz: ZoneInfo, spo2_scale: int = 1) -> html.Div:
                 autoComplete="off",
                 inputProps={"maxLength": 1},
             ),
-            _number_input(by_name["temperature_c"]),
             dmc.TextInput(
                 id="vitals-taken_at",
                 label="Time taken",

@@ -76,6 +76,11 @@ SUGGESTIONS: dict[str, Suggestion] = {
         "Urgent clinical review first: NEWS2 trigger",
         "RCP NEWS2 clinical response [S35]",
     ),
+    "dose_too_high": Suggestion(
+        None,
+        "Sedation: the dose may be too high — consider a reduction",
+        "Held for sedation [S71]; POSS 3 or more: reduce the sedating dose [S68]",
+    ),
     "missed_dose": Suggestion(
         None,
         "Doses were missed: review before cutting further",
