@@ -34,6 +34,7 @@ from models import fhir_codes as codes
 from models.charting import REASONS_BY_STATUS
 from models.clinical.drugs import format_mg
 from models.clinical.scales import CIWA_AR_ITEMS, CIWA_B_ITEMS, ScaleItem, own_anchors
+from models.clinical.sedation import POSS_LEVELS, RASS_LEVELS, SedationLevel
 from models.clinical.sources import with_references
 from models.clinical.taper import PlannedStep
 from models.errors import FieldError
@@ -86,6 +87,7 @@ _DOSE_STATUS = {
 }  # [S47][S48]
 _PLAN_STATUS = {"active": "active", "superseded": "stopped", "completed": "completed"}
 _CATEGORY_VITALS = codes.concept(codes.OBSERVATION_CATEGORY, "vital-signs", "Vital Signs")
+_CATEGORY_SURVEY = codes.concept(codes.OBSERVATION_CATEGORY, "survey", "Survey")
 
 
 def resource_id(key: str) -> str:
@@ -376,7 +378,32 @@ def _vitals(row: VitalSigns, ctx: _Context) -> list[tuple[str, dict[str, Any]]]:
             ),
         ),
     ]
-    return [panel, *members, *news2_inputs]
+    sedation = [
+        observation(
+            scale,
+            {
+                "coding": [
+                    codes.coding(codes.LOCAL_OBSERVATION, scale, codes.SEDATION_DISPLAY[scale])
+                ],
+                "text": codes.SEDATION_DISPLAY[scale],
+            },
+            _CATEGORY_SURVEY,
+            None,
+            valueCodeableConcept=codes.concept(system, level.code, level.term),
+        )
+        for scale, system, level in _sedation_levels(row)
+    ]
+    return [panel, *members, *news2_inputs, *sedation]
+
+
+def _sedation_levels(row: VitalSigns) -> list[tuple[str, str, SedationLevel]]:
+    """The sedation scores charted with the set (RASS, POSS), each with its scale's level."""
+    found = []
+    if row.rass is not None:
+        found.append((codes.RASS, codes.LOCAL_RASS, RASS_LEVELS[row.rass]))
+    if row.poss is not None:
+        found.append((codes.POSS, codes.LOCAL_POSS, POSS_LEVELS[row.poss]))
+    return found
 
 
 # --- withdrawal scales -------------------------------------------------------------------------
