@@ -206,8 +206,6 @@ class Admission(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("baseline_daily_ug >= 0", name="baseline_dose"),
         CheckConstraint(_in_numbers("spo2_scale", SPO2_SCALES), name="spo2_scale"),
-        CheckConstraint("rass IS NULL OR (rass >= -5 AND rass <= 4)", name="rass"),
-        CheckConstraint(f"poss IS NULL OR {_in('poss', POSS_CODES)}", name="poss"),
         CheckConstraint(
             "(dose_confirmed_by IS NULL) = (dose_confirm_reason IS NULL)", name="dose_confirmed"
         ),
@@ -483,6 +481,8 @@ class VitalSigns(SQLModel, table=True):
         CheckConstraint("spo2 > 0 AND spo2 <= 100", name="spo2"),
         CheckConstraint("news2_total >= 0 AND news2_total <= 20", name="news2"),
         CheckConstraint(_in_numbers("spo2_scale", SPO2_SCALES), name="spo2_scale"),
+        CheckConstraint("rass IS NULL OR (rass >= -5 AND rass <= 4)", name="rass"),
+        CheckConstraint(f"poss IS NULL OR {_in('poss', POSS_CODES)}", name="poss"),
         CheckConstraint(
             "entered_in_error = false OR error_reason IS NOT NULL", name="error_reason"
         ),
