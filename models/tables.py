@@ -16,7 +16,13 @@ from sqlmodel import Field, SQLModel
 from models.clinical.dose_limits import DEFAULT_HARD_CEILING_DE_MG
 from models.clinical.levels import FLAG_SEVERITIES
 from models.clinical.news2 import SPO2_SCALES
-from models.clinical.sedation import DEFAULT_POSS_THRESHOLD, DEFAULT_RASS_THRESHOLD, POSS_CODES
+from models.clinical.sedation import (
+    CNS_DEPRESSANT_CLASSES,
+    DEFAULT_POSS_THRESHOLD,
+    DEFAULT_RASS_THRESHOLD,
+    NALOXONE_STATUSES,
+    POSS_CODES,
+)
 from models.clinical.taper import DEFAULT_INCREASE_MARGIN_PCT
 from models.types import UTCDateTime, utcnow
 
@@ -43,6 +49,8 @@ UNRESOLVED_FLAG_STATUSES = tuple(status for status in FLAG_STATUSES if status !=
 SCALES = ("CIWA-B", "CIWA-Ar")
 DECISIONS = ("advance", "hold", "back", "adjust", "continue")
 ACVPU = ("A", "C", "V", "P", "U")
+CNS_CLASSES = tuple(CNS_DEPRESSANT_CLASSES)
+NALOXONE_CODES = tuple(NALOXONE_STATUSES)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -202,9 +210,14 @@ class Admission(SQLModel, table=True):
     dose_confirmed_by: int | None = Field(default=None, foreign_key="app_user.id")
     dose_confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     dose_confirm_reason: str | None = Field(default=None, max_length=2000)
+    # Naloxone for a patient on an opioid too (models.co_medications) [S70].
+    naloxone: str | None = Field(default=None, max_length=16)
+    naloxone_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    naloxone_by: int | None = Field(default=None, foreign_key="app_user.id")
 
     __table_args__ = (
         CheckConstraint("baseline_daily_ug >= 0", name="baseline_dose"),
+        CheckConstraint(f"naloxone IS NULL OR {_in('naloxone', NALOXONE_CODES)}", name="naloxone"),
         CheckConstraint(_in_numbers("spo2_scale", SPO2_SCALES), name="spo2_scale"),
         CheckConstraint(
             "(dose_confirmed_by IS NULL) = (dose_confirm_reason IS NULL)", name="dose_confirmed"
@@ -382,6 +395,30 @@ class PrnOrder(SQLModel, table=True):
             sqlite_where=text("status = 'active'"),
             postgresql_where=text("status = 'active'"),
         ),
+    )
+
+
+class CoMedication(SQLModel, table=True):
+    """Another CNS depressant the patient takes (an opioid, a gabapentinoid, a Z-drug, alcohol),
+    recorded by a physician; stopped, never deleted."""
+
+    __tablename__ = "co_medication"
+
+    id: int | None = Field(default=None, primary_key=True)
+    admission_id: int = Field(foreign_key="admission.id", index=True)
+    drug_class: str = Field(max_length=16)
+    name: str = Field(max_length=100)
+    detail: str = Field(default="", max_length=200)  # dose, route, prescriber: as told
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
+    recorded_by: int = Field(foreign_key="app_user.id")
+    stopped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    stopped_by: int | None = Field(default=None, foreign_key="app_user.id")
+    stop_reason: str | None = Field(default=None, max_length=500)
+
+    __table_args__ = (
+        CheckConstraint(_in("drug_class", CNS_CLASSES), name="drug_class"),
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+        CheckConstraint("(stopped_at IS NULL) = (stop_reason IS NULL)", name="stop_reason"),
     )
 
 

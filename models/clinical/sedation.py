@@ -259,6 +259,24 @@ OPIOID_WARNING = (
 NALOXONE_ADVICE = "Offer naloxone to a patient prescribed an opioid and a benzodiazepine [S70]"
 
 
+# Other CNS depressants kept on the admission (models.co_medications): their class decides what
+# the pages say (an opioid: the boxed warning [S69] and the naloxone check [S70]).
+CNS_DEPRESSANT_CLASSES: dict[str, str] = {
+    "opioid": "Opioid (incl. methadone, buprenorphine)",
+    "gabapentinoid": "Gabapentinoid (gabapentin, pregabalin)",
+    "z_drug": "Z-drug (zolpidem, zopiclone)",
+    "alcohol": "Alcohol",
+    "other": "Other CNS depressant",
+}
+OPIOID = "opioid"
+# What was done about naloxone for a patient on an opioid, recorded before discharge [S70].
+NALOXONE_STATUSES: dict[str, str] = {
+    "supplied": "Naloxone supplied",
+    "offered": "Naloxone offered",
+    "declined": "Naloxone offered, declined",
+}
+
+
 # --- charting ----------------------------------------------------------------------------------
 
 
@@ -316,7 +334,12 @@ CLINICAL_NUMBERS: tuple[ClinicalNumber, ...] = (
         "NEWS2's own bands; opioids with benzodiazepines can cause respiratory depression.",
     ),
     ClinicalNumber("Opioid with a benzodiazepine", OPIOID_WARNING, ("S69",)),
-    ClinicalNumber("Naloxone with an opioid", NALOXONE_ADVICE, ("S70",)),
+    ClinicalNumber(
+        "Naloxone with an opioid",
+        f"{NALOXONE_ADVICE}; recorded before discharge as "
+        + ", ".join(t.lower() for t in NALOXONE_STATUSES.values()),
+        ("S70",),
+    ),
     ClinicalNumber(
         "Dose may be too high",
         f"{HELD_FOR_SEDATION_COUNT} or more doses held for sedation in "

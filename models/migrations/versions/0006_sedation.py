@@ -1,12 +1,13 @@
 """sedation: RASS and POSS with the vitals, doses held for sedation linked to the score, ward
-sedation thresholds
+sedation thresholds, other CNS depressants on the admission and the naloxone check
 
 Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-07 00:10:00
 
 Existing rows: readings carry no sedation score (``rass``/``poss`` NULL); held doses keep no
-link to a score; wards get the default thresholds RASS -2 (local policy) and POSS 3 (Pasero).
+link to a score; wards get the default thresholds RASS -2 (local policy) and POSS 3 (Pasero);
+admissions have no co-medications recorded and no naloxone record.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
+
+import models.types
 
 revision = '0006'
 down_revision = '0005'
@@ -26,7 +29,38 @@ _SEDATION_CHECK = (
 )
 
 
+_CLASSES = "drug_class IN ('opioid', 'gabapentinoid', 'z_drug', 'alcohol', 'other')"
+_NALOXONE = "naloxone IS NULL OR naloxone IN ('supplied', 'offered', 'declined')"
+
+
 def upgrade() -> None:
+    op.create_table('co_medication',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('admission_id', sa.Integer(), nullable=False),
+    sa.Column('drug_class', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('detail', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('recorded_at', models.types.UTCDateTime(), nullable=False),
+    sa.Column('recorded_by', sa.Integer(), nullable=False),
+    sa.Column('stopped_at', models.types.UTCDateTime(), nullable=True),
+    sa.Column('stopped_by', sa.Integer(), nullable=True),
+    sa.Column('stop_reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.CheckConstraint(_CLASSES, name=op.f('ck_co_medication_drug_class')),
+    sa.CheckConstraint('length(name) > 0', name=op.f('ck_co_medication_name_not_empty')),
+    sa.CheckConstraint('(stopped_at IS NULL) = (stop_reason IS NULL)', name=op.f('ck_co_medication_stop_reason')),
+    sa.ForeignKeyConstraint(['admission_id'], ['admission.id'], name=op.f('fk_co_medication_admission_id_admission')),
+    sa.ForeignKeyConstraint(['recorded_by'], ['app_user.id'], name=op.f('fk_co_medication_recorded_by_app_user')),
+    sa.ForeignKeyConstraint(['stopped_by'], ['app_user.id'], name=op.f('fk_co_medication_stopped_by_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_co_medication'))
+    )
+    op.create_index(op.f('ix_co_medication_admission_id'), 'co_medication', ['admission_id'], unique=False)
+    with op.batch_alter_table('admission') as batch_op:
+        batch_op.add_column(sa.Column('naloxone', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True))
+        batch_op.add_column(sa.Column('naloxone_at', models.types.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('naloxone_by', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(op.f('fk_admission_naloxone_by_app_user'), 'app_user', ['naloxone_by'], ['id'])
+        batch_op.create_check_constraint('naloxone', _NALOXONE)
+
     with op.batch_alter_table('ward') as batch_op:
         batch_op.add_column(sa.Column('sedation_rass_threshold', sa.Integer(), nullable=False, server_default='-2'))
         batch_op.add_column(sa.Column('sedation_poss_threshold', sa.Integer(), nullable=False, server_default='3'))
@@ -47,6 +81,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('admission') as batch_op:
+        batch_op.drop_constraint(op.f('ck_admission_naloxone'), type_='check')
+        batch_op.drop_constraint(op.f('fk_admission_naloxone_by_app_user'), type_='foreignkey')
+        batch_op.drop_column('naloxone_by')
+        batch_op.drop_column('naloxone_at')
+        batch_op.drop_column('naloxone')
+    op.drop_index(op.f('ix_co_medication_admission_id'), table_name='co_medication')
+    op.drop_table('co_medication')
     with op.batch_alter_table('dose_administration') as batch_op:
         batch_op.drop_constraint(op.f('fk_dose_administration_sedation_vitals_id_vital_signs'), type_='foreignkey')
         batch_op.drop_column('sedation_vitals_id')
