@@ -232,3 +232,60 @@ def test_the_board_shows_the_latest_sedation_score_and_its_level(
     assert rows["B3"]["sedation_text"] == "RASS -3 · POSS 3"
     assert (rows["B3"]["sedation_sub"], rows["B3"]["sedation_level"]) == ("beyond threshold", 3)
     assert rows["B4"]["sedation_level"] == 4 and "RR" in rows["B4"]["sedation_sub"]
+
+
+def _comed_add(app: dash.Dash, client: Any, admission_id: int, **values: Any) -> dict[str, Any]:
+    return call(
+        client,
+        app,
+        "comed-add-message.children",
+        {
+            "comed-add.n_clicks": 1,
+            "comed-admission.data": admission_id,
+            "comed-class.value": values.get("drug_class"),
+            "comed-name.value": values.get("name"),
+            "comed-detail.value": values.get("detail"),
+        },
+        changed=["comed-add.n_clicks"],
+        status=values.get("status", 200),
+    )
+
+
+def test_a_physician_records_an_opioid_and_the_patient_page_warns(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    from dashboard.pages.patient import layout
+
+    stay = admit_patient(sqlite_engine)
+    with _as(app, "doctor1", "physician"):
+        before = _text(layout(str(stay.admission_id)))
+    assert "Other CNS depressants" not in before
+    doctor = signed_in(app, "doctor1")
+    refused = _comed_add(app, doctor, stay.admission_id, drug_class="opioid", name="")
+    assert "name the medicine" in refused["comed-add-message"]["children"].lower()
+    added = _comed_add(
+        app, doctor, stay.admission_id, drug_class="opioid", name="methadone", detail="60 mg"
+    )
+    assert added["comed-add-message"]["children"] == "" and added["patient-reload"]["data"]
+    nurse = signed_in(app, "nurse1")
+    _comed_add(app, nurse, stay.admission_id, drug_class="opioid", name="x", status=403)
+    with _as(app, "nurse1", "nurse"):
+        page = _text(layout(str(stay.admission_id)))
+    assert "Other CNS depressants: methadone 60 mg (opioid)." in page
+    assert "profound sedation, respiratory depression" in page
+    assert "Naloxone not recorded yet" in page
+    recorded = call(
+        nurse,
+        app,
+        "comed-naloxone-message.children",
+        {
+            "comed-naloxone-save.n_clicks": 1,
+            "comed-admission.data": stay.admission_id,
+            "comed-naloxone.value": "supplied",
+        },
+        changed=["comed-naloxone-save.n_clicks"],
+    )
+    assert recorded["comed-naloxone-message"]["children"] == ""
+    with _as(app, "nurse1", "nurse"):
+        page = _text(layout(str(stay.admission_id)))
+    assert "Naloxone supplied." in page and "not recorded yet" not in page
