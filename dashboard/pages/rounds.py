@@ -310,6 +310,17 @@ def _load_tile(summary: RoundsSummary) -> Any:
     return _tile("Load given (DE)", body)
 
 
+def depressant_line(summary: RoundsSummary) -> Any:
+    """Other CNS depressants on board, with the boxed warning and the naloxone check."""
+    if summary.depressants is None:
+        return None
+    return html.Div(
+        ["⚠ ", *cited(summary.depressants.text)],
+        className="tw-mar-warning tw-depressant-line",
+        role="note",
+    )
+
+
 def prn_line(summary: RoundsSummary) -> Any:
     """The PRN orders in force, one line each."""
     if not summary.prn_orders:
@@ -428,6 +439,7 @@ def patient_card(summary: RoundsSummary, *, tz: ZoneInfo, now: datetime, can_sig
                 ],
                 className="tw-tiles",
             ),
+            depressant_line(summary),
             suggestion_line(summary),
             prn_line(summary),
         ],

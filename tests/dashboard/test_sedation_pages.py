@@ -289,3 +289,44 @@ def test_a_physician_records_an_opioid_and_the_patient_page_warns(
     with _as(app, "nurse1", "nurse"):
         page = _text(layout(str(stay.admission_id)))
     assert "Naloxone supplied." in page and "not recorded yet" not in page
+
+
+def test_the_rounds_card_and_print_sheets_carry_the_depressant_warning(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from dashboard.chart_queries import rounds_summaries
+    from dashboard.pages.print_views import patient_sheets, rounds_sheet
+    from dashboard.pages.rounds import patient_card
+    from models.co_medications import add_co_medication
+    from models.tables import Ward
+
+    stay = admit_patient(sqlite_engine)
+    admit_patient(sqlite_engine, mrn="TW2", bed="B2", family="Poe")
+    now = datetime.now(UTC)
+    with transaction(sqlite_engine) as session:
+        add_co_medication(
+            session=session,
+            actor=actors(sqlite_engine)["doctor1"],
+            admission_id=stay.admission_id,
+            drug_class="opioid",
+            name="buprenorphine",
+            detail="16 mg",
+            now=now,
+        )
+    with Session(sqlite_engine) as session:
+        ward = session.exec(select(Ward)).one()
+        summaries = {s.admission_id: s for s in rounds_summaries(session, ward, now=now)}
+    tz = ZoneInfo(ward.timezone)
+    card = _text(patient_card(summaries[stay.admission_id], tz=tz, now=now, can_sign=True))
+    assert "Other CNS depressants: buprenorphine 16 mg (opioid)." in card
+    assert "Naloxone not recorded yet" in card
+    other = [s for k, s in summaries.items() if k != stay.admission_id]
+    assert [s.depressants for s in other] == [None]
+    with _as(app, "doctor1", "physician"):
+        actor = actors(sqlite_engine)["doctor1"]
+        sheet = _text(patient_sheets(actor, stay.admission_id))
+        rounds = _text(rounds_sheet(actor, "all"))
+    assert "buprenorphine 16 mg (opioid)" in sheet and "S69" in sheet
+    assert rounds.count("Other CNS depressants") == 1
