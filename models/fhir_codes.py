@@ -79,6 +79,8 @@ RASS = "rass"
 POSS = "poss"
 LOCAL_RASS = f"{LOCAL}:rass"
 LOCAL_POSS = f"{LOCAL}:poss"
+# Other CNS depressants (models.co_medications): MedicationStatement.category, a local code.
+LOCAL_CNS_CLASS = f"{LOCAL}:cns-depressant-class"
 SEDATION_DISPLAY = {
     RASS: "Richmond Agitation-Sedation Scale (RASS)",
     POSS: "Pasero Opioid-induced Sedation Scale (POSS)",
