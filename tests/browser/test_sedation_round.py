@@ -23,9 +23,19 @@ from jobs.scan import run_scan
 from models.admissions import admit, discharge
 from models.audit import Actor
 from models.charting import record_vitals
+from models.co_medications import record_naloxone
 from models.db import transaction
 from models.plan_changes import NewPlan, create_plan
-from models.tables import DoseAdministration, Flag, ScheduledDose, User, VitalSigns, Ward
+from models.tables import (
+    Admission,
+    CoMedication,
+    DoseAdministration,
+    Flag,
+    ScheduledDose,
+    User,
+    VitalSigns,
+    Ward,
+)
 from seed_data.demo import DEMO_USERS, WARD_NAME
 from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for
 
@@ -119,6 +129,15 @@ def drowsy_patient(live_server: LiveServer) -> Iterator[int]:
     yield admission_id
     with transaction(live_server.engine) as session:
         now = datetime.now(UTC)
+        admitted = session.get(Admission, admission_id)
+        if admitted is not None and admitted.naloxone is None:  # the test stopped early
+            record_naloxone(
+                session=session,
+                actor=_actor(session, "nurse"),
+                admission_id=admission_id,
+                status="offered",
+                now=now,
+            )
         discharge(
             session=session,
             actor=_actor(session, "nurse"),
@@ -267,4 +286,41 @@ def test_a_nurse_holds_a_dose_for_sedation_and_the_physician_sees_the_flag(
         )
     )
     assert lane == [-3, -3]
+    graph = browser.find_element(By.ID, "ov-graph")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'start'});", graph)
     screenshot(browser, "sedation-6-rounds-chart")
+
+    # The physician records an opioid on the patient page: a standing banner, then naloxone.
+    browser.get(f"{live_server.url}/patient/{drowsy_patient}")
+    wait_for(browser, "#banner-name")
+    assert browser.find_element(By.ID, "patient-depressants").text == ""
+    _click(browser, browser.find_element(By.ID, "comed-open"))
+    wait_for(browser, "#comed-class")
+    _click(browser, browser.find_element(By.ID, "comed-class"))
+    _click(
+        browser,
+        _text_appears(browser, "[role=option]", "Opioid (incl. methadone, buprenorphine)"),
+    )
+    browser.find_element(By.ID, "comed-name").send_keys("methadone")
+    browser.find_element(By.ID, "comed-detail").send_keys("60 mg daily")
+    _click(browser, browser.find_element(By.ID, "comed-add"))
+    banner = _text_appears(browser, "#patient-depressants", "methadone 60 mg daily (opioid)")
+    assert "profound sedation" in banner.text and "Naloxone not recorded yet" in banner.text
+    screenshot(browser, "sedation-7-depressant-banner")
+    _click(browser, browser.find_element(By.ID, "comed-open"))
+    wait_for(browser, "#comed-naloxone")
+    _click(browser, browser.find_element(By.ID, "comed-naloxone"))
+    _click(browser, _text_appears(browser, "[role=option]", "Naloxone supplied"))
+    _click(browser, browser.find_element(By.ID, "comed-naloxone-save"))
+    _text_appears(browser, "#patient-depressants", "Naloxone supplied.")
+    with Session(live_server.engine) as session:
+        [recorded] = session.exec(
+            select(CoMedication).where(CoMedication.admission_id == drowsy_patient)
+        ).all()
+        assert (recorded.drug_class, recorded.name) == ("opioid", "methadone")
+        admission = session.get(Admission, drowsy_patient)
+        assert admission is not None and admission.naloxone == "supplied"
+    browser.set_window_size(390, 844)
+    _open_tab(browser, "vitals")
+    wait_for(browser, "#vitals-rass")
+    screenshot(browser, "sedation-8-phone-vitals")
