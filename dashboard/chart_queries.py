@@ -44,11 +44,13 @@ from models.clinical.tolerance import (
     local_midnight,
     step_takes_effect,
 )
+from models.co_medications import DepressantWarning, depressant_warning
 from models.flags import REVIEW_RULE_BY_NAME
 from models.plans import stored_steps
 from models.prn_orders import in_force
 from models.tables import (
     Admission,
+    CoMedication,
     DoseAdministration,
     Flag,
     Patient,
@@ -422,6 +424,7 @@ def chart_vitals(
             col(VitalSigns.temperature_c),
             col(VitalSigns.news2_total),
             col(VitalSigns.news2_any_three),
+            col(VitalSigns.rass),
         )
         .where(
             col(VitalSigns.admission_id) == admission_id,
@@ -522,6 +525,7 @@ def patient_chart(
         flags=[_flag_mark(f) for f in flag_rows],
         range_key=range_key,
         loads=admission_loads(session, view, active, now=now),
+        rass_threshold=view.ward.sedation_rass_threshold,
     )
     cursor = chart_cursor(session, admission_id, now=now)
     return PatientChart(view, active, steps, chart, cursor)
@@ -851,6 +855,7 @@ class RoundsSummary:
     open_flags: list[Flag]
     loads: list[DailyLoad] = field(default_factory=list)  # the last LOAD_DAYS days, today last
     prn_orders: list[PrnOrder] = field(default_factory=list)  # in force now
+    depressants: DepressantWarning | None = None  # other CNS depressants (models.co_medications)
 
 
 def rounds_summaries(
@@ -949,6 +954,13 @@ def rounds_summaries(
     ):
         if in_force(order, now):
             orders[order.admission_id].append(order)
+    depressants: dict[int, list[CoMedication]] = defaultdict(list)
+    for row in session.exec(
+        select(CoMedication)
+        .where(col(CoMedication.admission_id).in_(ids), col(CoMedication.stopped_at).is_(None))
+        .order_by(col(CoMedication.id))
+    ):
+        depressants[row.admission_id].append(row)
     out = []
     for adm, patient, doctor in admitted:
         assert adm.id is not None
@@ -987,6 +999,7 @@ def rounds_summaries(
                     table=plan.equivalence_table if plan is not None else DEFAULT_TABLE,
                 ),
                 prn_orders=orders[adm.id],
+                depressants=depressant_warning(depressants[adm.id], adm.naloxone),
             )
         )
     return out

@@ -93,6 +93,8 @@ class LatestVitals:
     news2_total: int
     news2_any_three: bool
     spo2_scale: int
+    rass: int | None = None
+    poss: str | None = None
 
 
 @dataclass(frozen=True)
@@ -360,6 +362,8 @@ _VITALS_COLUMNS = (
     "news2_total",
     "news2_any_three",
     "spo2_scale",
+    "rass",
+    "poss",
 )
 # The latest two CIWA-B scores and the latest vitals joined in (one round trip, not three):
 # each join is on a correlated index seek, so history length does not matter.

@@ -287,6 +287,9 @@ def discharge(
         raise FieldError("discharged_at", "discharge time is in the future")
     if at < admission.admitted_at:
         raise FieldError("discharged_at", "discharge is before admission")
+    from models.co_medications import require_naloxone_check
+
+    require_naloxone_check(session, admission)
     before = snapshot(admission)
     admission.discharged_at = at
     session.add(admission)

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, insert
+from sqlalchemy import Table, bindparam, insert, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.dml import ReturningInsert
@@ -24,9 +25,18 @@ from models.audit import Actor, insert_audited, insert_values_audited, record_au
 from models.clinical.drugs import format_mg
 from models.clinical.news2 import news2
 from models.clinical.scales import score_ciwa_ar, score_ciwa_b
+from models.clinical.sedation import (
+    HELD_FOR_SEDATION,
+    SedationConcern,
+    SedationReading,
+    SedationThresholds,
+    sedation_concern,
+    validate_poss,
+    validate_rass,
+)
 from models.clinical.sources import ClinicalNumber
 from models.clinical.vitals import validate_vitals
-from models.errors import ConflictError, FieldError
+from models.errors import ConflictError, FieldError, ValidationFailed
 from models.prn_orders import lock_for_dose, refuse_unless_allowed
 from models.storable import new_row_values, stored_row
 from models.tables import (
@@ -52,7 +62,7 @@ SUBMISSION_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 # Reasons a dose is held, refused or not given: eMARs require a reason [S42]; the codes map to
 # FHIR reason-medication-not-given [S48] in the export.
 HOLD_REASONS: dict[str, str] = {
-    "too_drowsy": "Too drowsy / sedated",
+    HELD_FOR_SEDATION: "Held for sedation (too drowsy)",
     "clinical_decision": "Held on prescriber's instruction",
     "nil_by_mouth": "Nil by mouth",
     "off_ward": "Patient off the ward",
@@ -122,30 +132,45 @@ def record_vitals(
     external_id: str | None = None,
     submission_id: str | None = None,
     spo2_scale: int | None = None,
+    rass: object = None,
+    poss: object = None,
 ) -> VitalSigns:
     """``backdate_limit`` and ``external_id`` serve FHIR import (models.fhir_import): readings
     from the EHR's record of the stay, each set keyed by its identifiers. ``submission_id`` is
     the charting form's token: a save retried with it returns the reading already stored.
     ``spo2_scale``: the NEWS2 SpO2 scale the form showed (the admission's, set by a physician);
     the insert checks it is still the admission's, so a reading is never scored on a scale that
-    changed meanwhile. None: read the admission's."""
+    changed meanwhile. None: read the admission's. ``rass`` and ``poss``: the sedation scores
+    charted with the set (blank: not scored; models.clinical.sedation)."""
     actor.require(*CHARTING_ROLES, "system")
     _check_submission_id(submission_id)
     if actor.role != "system":
         check_charting_time("taken_at", taken_at, now, backdate_limit)
     if spo2_scale is None:
         spo2_scale = admission_spo2_scale(session, admission_id)
-    vitals = validate_vitals(
-        heart_rate=heart_rate,
-        systolic=systolic,
-        diastolic=diastolic,
-        temperature_c=temperature_c,
-        resp_rate=resp_rate,
-        spo2=spo2,
-        supplemental_o2=supplemental_o2,
-        consciousness=consciousness,
-        spo2_scale=spo2_scale,
-    )
+    sedation_errors: list[FieldError] = []
+    sedation: dict[str, object] = {}
+    for field, raw, check in (("rass", rass, validate_rass), ("poss", poss, validate_poss)):
+        try:
+            sedation[field] = check(raw)
+        except FieldError as exc:
+            sedation_errors.append(exc)
+    try:
+        vitals = validate_vitals(
+            heart_rate=heart_rate,
+            systolic=systolic,
+            diastolic=diastolic,
+            temperature_c=temperature_c,
+            resp_rate=resp_rate,
+            spo2=spo2,
+            supplemental_o2=supplemental_o2,
+            consciousness=consciousness,
+            spo2_scale=spo2_scale,
+        )
+    except ValidationFailed as exc:
+        raise ValidationFailed([*exc.errors, *sedation_errors]) from None
+    if sedation_errors:
+        raise ValidationFailed(sedation_errors)
     score = news2(vitals)
     values = {
         "admission_id": admission_id,
@@ -161,6 +186,8 @@ def record_vitals(
         "news2_total": score.total,
         "news2_any_three": score.any_single_three,
         "spo2_scale": vitals.spo2_scale,
+        "rass": sedation["rass"],
+        "poss": sedation["poss"],
         "charted_at": now,
         "charted_by": actor.user_id or 0,
         "external_id": external_id,
@@ -363,6 +390,11 @@ def chart_dose(
     existing = _valid_administration(session, scheduled_dose_id)
     if existing is not None:
         raise _already_charted(session, existing)
+    sedation_vitals = (
+        latest_sedation_score(session, slot.admission_id, at)
+        if status == "held" and reason_code == HELD_FOR_SEDATION
+        else None
+    )
     row = DoseAdministration(
         admission_id=slot.admission_id,
         scheduled_dose_id=scheduled_dose_id,
@@ -371,6 +403,7 @@ def chart_dose(
         status=status,
         reason_code=reason_code if status != "given" else None,
         reason_text=(reason_text or "").strip() or None,
+        sedation_vitals_id=sedation_vitals.id if sedation_vitals is not None else None,
         administered_at=at,
         charted_at=now,
         charted_by=actor.user_id or 0,
@@ -384,6 +417,76 @@ def chart_dose(
             raise
         raise _already_charted(session, existing) from None
     return row
+
+
+def latest_sedation_score(
+    session: Session, admission_id: int, at: datetime | None = None
+) -> VitalSigns | None:
+    """The admission's latest valid set of vitals with a sedation score (RASS or POSS), taken
+    at or before ``at`` (any time when None): what a dose held for sedation rests on."""
+    query = select(VitalSigns).where(
+        VitalSigns.admission_id == admission_id,
+        col(VitalSigns.entered_in_error).is_(False),
+        or_(col(VitalSigns.rass).is_not(None), col(VitalSigns.poss).is_not(None)),
+    )
+    if at is not None:
+        query = query.where(VitalSigns.taken_at <= at)
+    return session.exec(
+        query.order_by(col(VitalSigns.taken_at).desc(), col(VitalSigns.id).desc()).limit(1)
+    ).first()
+
+
+def sedation_reading(v: Any) -> SedationReading:
+    """What a stored set of vitals (a VitalSigns row, or the board's columns of one) says of
+    sedation (models.clinical.sedation)."""
+    return SedationReading(
+        rass=v.rass,
+        poss=v.poss,
+        resp_rate=v.resp_rate,
+        spo2=v.spo2,
+        spo2_scale=v.spo2_scale,
+        supplemental_o2=v.supplemental_o2,
+        consciousness=v.consciousness,
+    )
+
+
+@dataclass(frozen=True)
+class SedationCheck:
+    """The latest valid set of vitals and what it shows beyond the ward's thresholds: the MAR
+    asks a fresh check before each due dose while it stands."""
+
+    vitals_id: int
+    taken_at: datetime
+    concern: SedationConcern
+
+
+def sedation_check(
+    session: Session, admission_id: int, thresholds: SedationThresholds
+) -> SedationCheck | None:
+    """None while the latest valid vitals show no sedation nor depressed breathing (or none
+    were charted); a fresh reading that is clear ends the prompt."""
+    latest = session.exec(
+        select(VitalSigns)
+        .where(
+            VitalSigns.admission_id == admission_id,
+            col(VitalSigns.entered_in_error).is_(False),
+        )
+        .order_by(col(VitalSigns.taken_at).desc(), col(VitalSigns.id).desc())
+        .limit(1)
+    ).first()
+    if latest is None or latest.id is None:
+        return None
+    concern = sedation_concern(sedation_reading(latest), thresholds)
+    return SedationCheck(latest.id, latest.taken_at, concern) if concern.any else None
+
+
+def linked_scores(session: Session, doses: Sequence[DoseAdministration]) -> dict[int, VitalSigns]:
+    """The sets of vitals that ``doses`` held for sedation rest on, by id."""
+    ids = {d.sedation_vitals_id for d in doses if d.sedation_vitals_id is not None}
+    if not ids:
+        return {}
+    rows = session.exec(select(VitalSigns).where(col(VitalSigns.id).in_(ids))).all()
+    return {v.id: v for v in rows if v.id is not None}
 
 
 def chart_prn(

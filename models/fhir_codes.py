@@ -72,6 +72,20 @@ ACVPU_LABELS = {
     "U": "Unresponsive",
 }  # ACVPU as charted for NEWS2 [S34]
 
+# Sedation scores (models.clinical.sedation): no LOINC code for RASS or POSS was found (LOINC
+# has one for the Ramsay scale, not these), so both are local codes; the value is the level as
+# charted, in a local code system per scale, displayed with the scale's own term [S66][S68].
+RASS = "rass"
+POSS = "poss"
+LOCAL_RASS = f"{LOCAL}:rass"
+LOCAL_POSS = f"{LOCAL}:poss"
+# Other CNS depressants (models.co_medications): MedicationStatement.category, a local code.
+LOCAL_CNS_CLASS = f"{LOCAL}:cns-depressant-class"
+SEDATION_DISPLAY = {
+    RASS: "Richmond Agitation-Sedation Scale (RASS)",
+    POSS: "Pasero Opioid-induced Sedation Scale (POSS)",
+}
+
 # --- vital signs: LOINC [S43], UCUM [S44][S46], FHIR R4 vital-signs profiles [S44] --------------
 VITALS_PROFILE = "http://hl7.org/fhir/StructureDefinition/vitalsigns"
 VITALS_PANEL = "85353-1"  # vital signs panel [S43]
@@ -220,6 +234,12 @@ CLINICAL_NUMBERS: tuple[ClinicalNumber, ...] = (
         "UCUM units of vital signs",
         ", ".join(f"{v.display.lower()} {v.ucum}" for v in VITAL_CODES.values()),
         ("S44", "S46"),
+    ),
+    ClinicalNumber(
+        "Sedation scores in FHIR",
+        f"Observations with local codes {LOCAL_OBSERVATION}|{RASS} and |{POSS} (no LOINC code "
+        "found); the level as a code of its scale",
+        ("S66", "S68"),
     ),
     ClinicalNumber(
         "ACVPU levels", ", ".join(f"{k} {v.lower()}" for k, v in ACVPU_LABELS.items()), ("S34",)

@@ -4,7 +4,9 @@ Patient, Encounter, vital-sign Observations (vital-signs profile, LOINC + UCUM),
 assessment as a QuestionnaireResponse against the scale's Questionnaire plus its total as an
 Observation, a MedicationRequest per taper plan version and drug and per PRN order version (as
 needed, with its interval and 24-hour maximum), a MedicationAdministration per charted dose
-(a PRN dose refers to its order), and a Flag per open review flag. Codes and systems:
+(a PRN dose refers to its order), the sedation scores charted with the vitals (local codes), a
+MedicationStatement per other CNS depressant recorded, and a Flag per open review flag. Codes
+and systems:
 models.fhir_codes.
 
 Every resource is validated by constructing it with fhir.resources (R4B models: see
@@ -24,6 +26,7 @@ from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.flag import Flag as FhirFlag
 from fhir.resources.R4B.medicationadministration import MedicationAdministration
 from fhir.resources.R4B.medicationrequest import MedicationRequest
+from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient as FhirPatient
 from fhir.resources.R4B.questionnaire import Questionnaire
@@ -34,12 +37,19 @@ from models import fhir_codes as codes
 from models.charting import REASONS_BY_STATUS
 from models.clinical.drugs import format_mg
 from models.clinical.scales import CIWA_AR_ITEMS, CIWA_B_ITEMS, ScaleItem, own_anchors
+from models.clinical.sedation import (
+    CNS_DEPRESSANT_CLASSES,
+    POSS_LEVELS,
+    RASS_LEVELS,
+    SedationLevel,
+)
 from models.clinical.sources import with_references
 from models.clinical.taper import PlannedStep
 from models.errors import FieldError
 from models.plans import stored_steps
 from models.tables import (
     Admission,
+    CoMedication,
     DoseAdministration,
     Flag,
     Patient,
@@ -63,6 +73,7 @@ _MODELS: dict[str, Any] = {
     "QuestionnaireResponse": QuestionnaireResponse,
     "MedicationRequest": MedicationRequest,
     "MedicationAdministration": MedicationAdministration,
+    "MedicationStatement": MedicationStatement,
     "Flag": FhirFlag,
 }
 SCALE_ITEMS: dict[str, tuple[ScaleItem, ...]] = {"CIWA-B": CIWA_B_ITEMS, "CIWA-Ar": CIWA_AR_ITEMS}
@@ -86,6 +97,7 @@ _DOSE_STATUS = {
 }  # [S47][S48]
 _PLAN_STATUS = {"active": "active", "superseded": "stopped", "completed": "completed"}
 _CATEGORY_VITALS = codes.concept(codes.OBSERVATION_CATEGORY, "vital-signs", "Vital Signs")
+_CATEGORY_SURVEY = codes.concept(codes.OBSERVATION_CATEGORY, "survey", "Survey")
 
 
 def resource_id(key: str) -> str:
@@ -163,6 +175,12 @@ def export_admission(
         if dose.scheduled_dose_id is not None:
             slot = session.get(ScheduledDose, dose.scheduled_dose_id)
         entries.append((f"dose_administration/{dose.id}", _administration(dose, slot, ctx)))
+    for co_medication in session.exec(
+        select(CoMedication)
+        .where(CoMedication.admission_id == admission_id)
+        .order_by(col(CoMedication.id))
+    ):
+        entries.append((f"co_medication/{co_medication.id}", _statement(co_medication, ctx)))
     flags = session.exec(
         select(Flag)
         .where(Flag.admission_id == admission_id, Flag.status == "open")
@@ -182,6 +200,35 @@ def export_admission(
     ]
     Bundle.model_validate({**bundle, "entry": []})  # the envelope; each resource is checked above
     return bundle
+
+
+def _statement(row: CoMedication, ctx: _Context) -> dict[str, Any]:
+    """Another CNS depressant as a MedicationStatement: the medicine as named (free text: no
+    code is asked of the physician), its class a local code, active or stopped with the
+    reason, asserted by the physician who recorded it."""
+    key = f"co_medication/{row.id}"
+    period: dict[str, str] = {"start": _instant(row.recorded_at)}
+    if row.stopped_at is not None:
+        period["end"] = _instant(row.stopped_at)
+    resource: dict[str, Any] = {
+        "resourceType": "MedicationStatement",
+        "identifier": _identifier(key),
+        "status": "stopped" if row.stopped_at is not None else "active",
+        "category": codes.concept(
+            codes.LOCAL_CNS_CLASS, row.drug_class, CNS_DEPRESSANT_CLASSES[row.drug_class]
+        ),
+        "medicationCodeableConcept": {"text": row.name},
+        "subject": _ref(ctx.patient_key),
+        "context": _ref(ctx.encounter_key),
+        "effectivePeriod": period,
+        "dateAsserted": _instant(row.recorded_at),
+        "informationSource": ctx.name(row.recorded_by),
+    }
+    if row.detail:
+        resource["dosage"] = [{"text": row.detail}]
+    if row.stop_reason:
+        resource["statusReason"] = [{"text": row.stop_reason}]
+    return resource
 
 
 def _with_id(resource: dict[str, Any], key: str) -> dict[str, Any]:
@@ -376,7 +423,32 @@ def _vitals(row: VitalSigns, ctx: _Context) -> list[tuple[str, dict[str, Any]]]:
             ),
         ),
     ]
-    return [panel, *members, *news2_inputs]
+    sedation = [
+        observation(
+            scale,
+            {
+                "coding": [
+                    codes.coding(codes.LOCAL_OBSERVATION, scale, codes.SEDATION_DISPLAY[scale])
+                ],
+                "text": codes.SEDATION_DISPLAY[scale],
+            },
+            _CATEGORY_SURVEY,
+            None,
+            valueCodeableConcept=codes.concept(system, level.code, level.term),
+        )
+        for scale, system, level in _sedation_levels(row)
+    ]
+    return [panel, *members, *news2_inputs, *sedation]
+
+
+def _sedation_levels(row: VitalSigns) -> list[tuple[str, str, SedationLevel]]:
+    """The sedation scores charted with the set (RASS, POSS), each with its scale's level."""
+    found = []
+    if row.rass is not None:
+        found.append((codes.RASS, codes.LOCAL_RASS, RASS_LEVELS[row.rass]))
+    if row.poss is not None:
+        found.append((codes.POSS, codes.LOCAL_POSS, POSS_LEVELS[row.poss]))
+    return found
 
 
 # --- withdrawal scales -------------------------------------------------------------------------

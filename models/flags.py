@@ -108,6 +108,15 @@ REVIEW_RULES: tuple[ReviewRule, ...] = (
         "A physician confirmed the admission dose",
     ),
     ReviewRule(
+        "dose_too_high",
+        "Dose may be too high",
+        "Held for sedation [S71][S72]; POSS 3 or more: reduce the sedating dose [S68]; with "
+        "RR 8 or less or SpO2 below target: top severity [S34][S69]; RASS threshold and "
+        "counts: local policy",
+        "No dose held for sedation in the last 24 h and the latest readings are within the "
+        "ward's sedation thresholds",
+    ),
+    ReviewRule(
         "no_plan",
         "No taper plan",
         "Local policy: every admitted patient needs a plan in force",

@@ -16,6 +16,13 @@ from sqlmodel import Field, SQLModel
 from models.clinical.dose_limits import DEFAULT_HARD_CEILING_DE_MG
 from models.clinical.levels import FLAG_SEVERITIES
 from models.clinical.news2 import SPO2_SCALES
+from models.clinical.sedation import (
+    CNS_DEPRESSANT_CLASSES,
+    DEFAULT_POSS_THRESHOLD,
+    DEFAULT_RASS_THRESHOLD,
+    NALOXONE_STATUSES,
+    POSS_CODES,
+)
 from models.clinical.taper import DEFAULT_INCREASE_MARGIN_PCT
 from models.types import UTCDateTime, utcnow
 
@@ -42,6 +49,8 @@ UNRESOLVED_FLAG_STATUSES = tuple(status for status in FLAG_STATUSES if status !=
 SCALES = ("CIWA-B", "CIWA-Ar")
 DECISIONS = ("advance", "hold", "back", "adjust", "continue")
 ACVPU = ("A", "C", "V", "P", "U")
+CNS_CLASSES = tuple(CNS_DEPRESSANT_CLASSES)
+NALOXONE_CODES = tuple(NALOXONE_STATUSES)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -92,6 +101,10 @@ class Ward(SQLModel, table=True):
     # diazepam-equivalent a day (local policy), and the rise a plan may make unwarned.
     hard_ceiling_de_mg: int = DEFAULT_HARD_CEILING_DE_MG
     increase_margin_pct: int = DEFAULT_INCREASE_MARGIN_PCT
+    # Sedation (models.clinical.sedation): a RASS at or below, or a POSS at or above, prompts a
+    # fresh check before a dose. RASS -2: local policy; POSS 3: unacceptable per Pasero [S68].
+    sedation_rass_threshold: int = DEFAULT_RASS_THRESHOLD
+    sedation_poss_threshold: int = DEFAULT_POSS_THRESHOLD
 
     __table_args__ = (
         CheckConstraint("dose_window_min > 0 AND dose_window_min <= 240", name="dose_window"),
@@ -118,6 +131,11 @@ class Ward(SQLModel, table=True):
         CheckConstraint("no_plan_grace_hours > 0", name="no_plan_grace"),
         CheckConstraint("hard_ceiling_de_mg > 0", name="hard_ceiling"),
         CheckConstraint("increase_margin_pct >= 0", name="increase_margin"),
+        CheckConstraint(
+            "sedation_rass_threshold >= -5 AND sedation_rass_threshold <= 0 AND "
+            "sedation_poss_threshold >= 2 AND sedation_poss_threshold <= 4",
+            name="sedation",
+        ),
     )
 
 
@@ -192,9 +210,14 @@ class Admission(SQLModel, table=True):
     dose_confirmed_by: int | None = Field(default=None, foreign_key="app_user.id")
     dose_confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     dose_confirm_reason: str | None = Field(default=None, max_length=2000)
+    # Naloxone for a patient on an opioid too (models.co_medications) [S70].
+    naloxone: str | None = Field(default=None, max_length=16)
+    naloxone_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    naloxone_by: int | None = Field(default=None, foreign_key="app_user.id")
 
     __table_args__ = (
         CheckConstraint("baseline_daily_ug >= 0", name="baseline_dose"),
+        CheckConstraint(f"naloxone IS NULL OR {_in('naloxone', NALOXONE_CODES)}", name="naloxone"),
         CheckConstraint(_in_numbers("spo2_scale", SPO2_SCALES), name="spo2_scale"),
         CheckConstraint(
             "(dose_confirmed_by IS NULL) = (dose_confirm_reason IS NULL)", name="dose_confirmed"
@@ -375,6 +398,30 @@ class PrnOrder(SQLModel, table=True):
     )
 
 
+class CoMedication(SQLModel, table=True):
+    """Another CNS depressant the patient takes (an opioid, a gabapentinoid, a Z-drug, alcohol),
+    recorded by a physician; stopped, never deleted."""
+
+    __tablename__ = "co_medication"
+
+    id: int | None = Field(default=None, primary_key=True)
+    admission_id: int = Field(foreign_key="admission.id", index=True)
+    drug_class: str = Field(max_length=16)
+    name: str = Field(max_length=100)
+    detail: str = Field(default="", max_length=200)  # dose, route, prescriber: as told
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
+    recorded_by: int = Field(foreign_key="app_user.id")
+    stopped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    stopped_by: int | None = Field(default=None, foreign_key="app_user.id")
+    stop_reason: str | None = Field(default=None, max_length=500)
+
+    __table_args__ = (
+        CheckConstraint(_in("drug_class", CNS_CLASSES), name="drug_class"),
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+        CheckConstraint("(stopped_at IS NULL) = (stop_reason IS NULL)", name="stop_reason"),
+    )
+
+
 class DoseAdministration(SQLModel, table=True):
     """What happened to a dose: given, held, refused or not given (with a reason), or a PRN
     dose. A mistake is marked entered-in-error and re-charted; nothing is deleted."""
@@ -391,6 +438,8 @@ class DoseAdministration(SQLModel, table=True):
     prn_order_id: int | None = Field(default=None, foreign_key="prn_order.id")
     reason_code: str | None = Field(default=None, max_length=32)
     reason_text: str | None = Field(default=None, max_length=1000)
+    # A dose held for sedation: the set of vitals (with its RASS/POSS) the decision rested on.
+    sedation_vitals_id: int | None = Field(default=None, foreign_key="vital_signs.id")
     administered_at: datetime = Field(sa_type=UTCDateTime)  # when given / decided
     charted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     charted_by: int = Field(foreign_key="app_user.id")
@@ -445,6 +494,9 @@ class VitalSigns(SQLModel, table=True):
     news2_total: int
     news2_any_three: bool = False
     spo2_scale: int = 1  # the NEWS2 SpO2 scale the reading was scored on [S34]
+    # Sedation, charted with the vitals (models.clinical.sedation); None: not scored.
+    rass: int | None = None  # -5..+4 [S66]
+    poss: str | None = Field(default=None, max_length=1)  # S, 1-4 [S68]
     charted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     charted_by: int = Field(foreign_key="app_user.id")
     entered_in_error: bool = False
@@ -466,6 +518,8 @@ class VitalSigns(SQLModel, table=True):
         CheckConstraint("spo2 > 0 AND spo2 <= 100", name="spo2"),
         CheckConstraint("news2_total >= 0 AND news2_total <= 20", name="news2"),
         CheckConstraint(_in_numbers("spo2_scale", SPO2_SCALES), name="spo2_scale"),
+        CheckConstraint("rass IS NULL OR (rass >= -5 AND rass <= 4)", name="rass"),
+        CheckConstraint(f"poss IS NULL OR {_in('poss', POSS_CODES)}", name="poss"),
         CheckConstraint(
             "entered_in_error = false OR error_reason IS NOT NULL", name="error_reason"
         ),

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from models.audit import Actor, record_audit, snapshot
 from models.clinical.dose_timing import DoseWindows, dose_window_min
+from models.clinical.sedation import SedationThresholds
 from models.clinical.tolerance import StepPolicy
 from models.errors import FieldError, ValidationFailed
 from models.tables import Ward
@@ -206,6 +207,23 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
         f"{LOCAL_POLICY}: diazepam-equivalent rise (crossover rounding, a new plan above the "
         "dose in force) warned before saving; no source sets a margin",
     ),
+    PolicyField(
+        "sedation_rass_threshold",
+        "Prompt a fresh check before a dose at RASS at or below",
+        "RASS",
+        -5,
+        0,
+        f"{LOCAL_POLICY}: default -2, light sedation, the first level at which the patient no "
+        "longer stays awake to voice [S66]; no source sets a RASS threshold for holding a dose",
+    ),
+    PolicyField(
+        "sedation_poss_threshold",
+        "Or at POSS at or above",
+        "POSS",
+        2,
+        4,
+        "Pasero: POSS 3 and 4 are unacceptable, reduce the sedating dose [S68]",
+    ),
 )
 POLICY_BY_NAME: dict[str, PolicyField] = {f.name: f for f in POLICY_FIELDS}
 
@@ -330,3 +348,8 @@ def step_policy(ward: Ward) -> StepPolicy:
         min_readings=ward.step_min_readings,
         prn_margin=ward.step_prn_margin,
     )
+
+
+def sedation_thresholds(ward: Ward) -> SedationThresholds:
+    """The ward's sedation thresholds, as models.clinical.sedation reads them."""
+    return SedationThresholds(rass=ward.sedation_rass_threshold, poss=ward.sedation_poss_threshold)

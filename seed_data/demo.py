@@ -358,6 +358,7 @@ def _observations(
                 spo2=min(100, round(rng.gauss(97, 1))),
                 supplemental_o2=False,
                 consciousness="A",
+                rass=1 if strain > 5 else 0,  # restless while withdrawal is moderate or worse
             )
             next_vitals = at + timedelta(hours=4)
         # CIWA-B every 4 h, every 2 h while moderate or worse.

@@ -27,10 +27,8 @@ SOURCES_MODULE = ROOT / "models" / "clinical" / "sources.py"
 GENERATED_DOC = ROOT / sources_cmd.DOC_PATH
 THIS_FILE = Path(__file__).resolve()
 
-# Sources kept for work in progress (RASS, POSS, the FDA
-# opioid warning, naloxone, SA Health, Kawasaki: S66-S72). They are in models.clinical.sources
-# but no code cites them yet. Empty this set when that work is merged.
-RESERVED_FOR_WORK_IN_PROGRESS = frozenset(f"S{n}" for n in range(66, 73))
+# Sources kept for work in progress: in models.clinical.sources but not cited by code yet.
+RESERVED_FOR_WORK_IN_PROGRESS: frozenset[str] = frozenset()
 
 # Files that are not in the repository (design notes, the clinical notes they came from) and
 # issue numbers of a tracker a fresh clone does not have.

@@ -28,13 +28,20 @@ from dashboard.context import default_ward, engine, require_role
 from dashboard.queries import MarSlot, UntoleratedStep
 from dashboard.theme import LEVELS
 from models.audit import Actor
-from models.charting import CHARTING_ROLES, REASONS_BY_STATUS, chart_dose
+from models.charting import (
+    CHARTING_ROLES,
+    REASONS_BY_STATUS,
+    SedationCheck,
+    chart_dose,
+    sedation_check,
+)
 from models.clinical.dose_timing import AdministrationFact, DoseStatus, dose_status, window_opens
 from models.clinical.drugs import format_mg
+from models.clinical.sedation import HELD_FOR_SEDATION, RASS_LEVELS, check_prompt
 from models.db import read_session
-from models.tables import DoseAdministration, ScheduledDose, Ward
+from models.tables import DoseAdministration, ScheduledDose, VitalSigns, Ward
 from models.types import utcnow
-from models.ward_policy import slot_window_min
+from models.ward_policy import sedation_thresholds, slot_window_min
 
 # How each status reads and how loud it is (theme levels 0-4): overdue is red, missed deep red.
 STATUS_TEXT: dict[DoseStatus, str] = {
@@ -119,7 +126,11 @@ def chart_scheduled(
 
 
 def describe_entry(
-    entry: DoseAdministration, names: Mapping[int, str], tz: ZoneInfo, now: datetime
+    entry: DoseAdministration,
+    names: Mapping[int, str],
+    tz: ZoneInfo,
+    now: datetime,
+    scores: Mapping[int, VitalSigns] | None = None,
 ) -> str:
     who = names.get(entry.charted_by, "")
     when = format_local(entry.administered_at, tz, now)
@@ -128,9 +139,22 @@ def describe_entry(
     if entry.status != "given" and entry.reason_code:
         reasons = REASONS_BY_STATUS.get(entry.status, {})
         text += f" — {reasons.get(entry.reason_code, entry.reason_code)}"
+    linked = (scores or {}).get(entry.sedation_vitals_id or 0)
+    if linked is not None:
+        text += f" ({score_text(linked)} at {format_local(linked.taken_at, tz, now)})"
     if entry.reason_text:
         text += f": {entry.reason_text}"
     return text
+
+
+def score_text(v: VitalSigns) -> str:
+    """ "RASS -3, POSS 3": the sedation scores of a set of vitals."""
+    parts = []
+    if v.rass is not None:
+        parts.append(f"RASS {RASS_LEVELS[v.rass].code}")
+    if v.poss is not None:
+        parts.append(f"POSS {v.poss}")
+    return ", ".join(parts)
 
 
 # --- layout -------------------------------------------------------------------------------
@@ -144,7 +168,10 @@ def mar_table(
     now: datetime,
     can_chart: bool,
     untolerated: UntoleratedStep | None = None,
+    sedation: SedationCheck | None = None,
+    scores: Mapping[int, VitalSigns] | None = None,
 ) -> html.Div:
+    """``scores``: the sets of vitals doses held for sedation rest on, by id."""
     tz = ZoneInfo(ward.timezone)
     if not slots:
         return html.Div(
@@ -162,6 +189,8 @@ def mar_table(
             now=now,
             can_chart=can_chart,
             warning=_untolerated_warning(entry, untolerated),
+            sedation=_sedation_prompt(entry, sedation, ward, tz, now),
+            scores=scores,
         )
         for entry in slots
     ]
@@ -184,6 +213,22 @@ def _untolerated_warning(entry: MarSlot, untolerated: UntoleratedStep | None) ->
     )
 
 
+# The doses the sedation prompt stands at: those to be given or decided now.
+PROMPTED_STATUSES = (DoseStatus.DUE, DoseStatus.LATE)
+
+
+def _sedation_prompt(
+    entry: MarSlot, check: SedationCheck | None, ward: Ward, tz: ZoneInfo, now: datetime
+) -> str | None:
+    """At a due or late dose while the latest vitals are beyond the ward's sedation thresholds:
+    ask for a fresh check (models.clinical.sedation.check_prompt). Taperwatch holds nothing."""
+    if check is None or entry.valid is not None:
+        return None
+    if slot_status(entry, now, ward) not in PROMPTED_STATUSES:
+        return None
+    return check_prompt(check.concern, format_local(check.taken_at, tz, now))
+
+
 def _slot_row(
     entry: MarSlot,
     names: Mapping[int, str],
@@ -193,14 +238,25 @@ def _slot_row(
     now: datetime,
     can_chart: bool,
     warning: str | None = None,
+    sedation: str | None = None,
+    scores: Mapping[int, VitalSigns] | None = None,
 ) -> html.Tr:
     slot = entry.slot
     status = slot_status(entry, now, ward)
     charted: list[Any] = []
     if warning:
         charted.append(html.Div(warning, className="tw-mar-warning", role="note"))
+    if sedation:
+        charted.append(
+            html.Div(
+                ["⚠ ", html.Strong("Sedation: "), sedation],
+                className="tw-mar-warning",
+                role="note",
+                **attrs(data_sedation_prompt="true"),
+            )
+        )
     for given in entry.administrations:
-        text = describe_entry(given, names, tz, now)
+        text = describe_entry(given, names, tz, now, scores)
         if given.entered_in_error:
             marker = names.get(given.error_marked_by or 0, "")
             charted.append(
@@ -360,6 +416,11 @@ def _slot(slot_id: int) -> ScheduledDose | None:
         return session.get(ScheduledDose, slot_id)
 
 
+def _sedation_check(admission_id: int, ward: Ward) -> SedationCheck | None:
+    with read_session(engine()) as session:
+        return sedation_check(session, admission_id, sedation_thresholds(ward))
+
+
 def _alert(text: str, level: int) -> tuple[str, dict[str, str]]:
     tone = LEVELS[level]
     return text, {"backgroundColor": tone.background, "color": tone.text}
@@ -402,7 +463,9 @@ def register_callbacks(app: Dash) -> None:
         opens = window_opens(slot.scheduled_at, slot_window_min(ward, slot.doses_per_day))
         early = opens > now
         keep = [no_update] * 11
-        if act == "given" and not early:
+        check = _sedation_check(slot.admission_id, ward)
+        prompt = check_prompt(check.concern, format_local(check.taken_at, tz, now)) if check else ""
+        if act == "given" and not early and check is None:
             outcome = chart_scheduled(
                 actor=actor, slot_id=slot_id, status="given", time_text=time_text, now=now
             )
@@ -422,19 +485,33 @@ def register_callbacks(app: Dash) -> None:
             "refused": "Patient refused this dose",
             "not_given": "Dose not given",
         }[act]
-        if act == "given":
+        if act == "given" and early:
             opens_text = format_local(opens, tz, now)
             what = f"{what}. Its window opens at {opens_text}: chart it as given now?"
+        what_shown: Any = what
+        if prompt and act in ("given", "held"):
+            title = "Check sedation before this dose" if act == "given" else title
+            ask = " Chart it as given after a fresh check?" if act == "given" else ""
+            what_shown = [
+                html.Div(what + ("." if act == "held" and not early else "")),
+                html.Div(
+                    [html.Strong("Sedation: "), prompt + ask],
+                    className="tw-mar-warning",
+                    role="note",
+                    **attrs(data_sedation_prompt="true"),
+                ),
+            ]
+        reason_value = HELD_FOR_SEDATION if act == "held" and check is not None else None
         pending = PendingCharting(slot_id=slot_id, status=act, early=early)
         return (
             "",
             {},
             True,
             title,
-            what,
+            what_shown,
             {"display": "none"} if act == "given" else {},
             [{"value": k, "label": v} for k, v in reasons.items()],
-            None,
+            reason_value,
             None,
             "",
             time_text or "",

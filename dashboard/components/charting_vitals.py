@@ -2,7 +2,8 @@
 
 Fields run in the order of the NEWS2 observation chart (RCP 2017 [S34]: A-B-C-D-E -
 respirations, SpO2, air or oxygen, blood pressure, pulse, consciousness, temperature), the
-order nurses take and chart them; Tab follows it and Enter saves from any field.
+order nurses take and chart them, then the sedation scores (RASS [S66]; POSS [S68] when an
+opioid is on board; blank when not scored); Tab follows it and Enter saves from any field.
 """
 
 from __future__ import annotations
@@ -32,10 +33,20 @@ from dashboard.theme import LEVELS, news2_level
 from models.charting import CHARTING_ROLES, new_submission_id, record_vitals
 from models.clinical import news2 as news2_rules
 from models.clinical.news2 import CONSCIOUSNESS_LEVELS, news2
+from models.clinical.sedation import (
+    POSS_LEVELS,
+    RASS_LEVELS,
+    SedationThresholds,
+    poss_beyond,
+    rass_beyond,
+    validate_poss,
+    validate_rass,
+)
 from models.clinical.vitals import reading_abnormal_fields, validate_vitals
-from models.errors import ValidationFailed
+from models.errors import FieldError, ValidationFailed
 from models.tables import VitalSigns
 from models.types import utcnow
+from models.ward_policy import sedation_thresholds
 
 
 @dataclass(frozen=True)
@@ -60,9 +71,12 @@ FORM_INPUTS: tuple[tuple[str, str], ...] = (
     *((f"vitals-{name}", "value") for name in NUMBER_NAMES),
     ("vitals-supplemental_o2", "checked"),
     ("vitals-consciousness", "value"),
+    ("vitals-rass", "value"),
+    ("vitals-poss", "value"),
     ("vitals-taken_at", "value"),
 )
-FORM_NAMES = (*NUMBER_NAMES, "supplemental_o2", "consciousness", "taken_at")
+FORM_NAMES = (*NUMBER_NAMES, "supplemental_o2", "consciousness", "rass", "poss", "taken_at")
+SEDATION_NAMES = ("rass", "poss")
 ERROR_FIELDS = FORM_NAMES  # each has an ``error`` prop
 
 # NEWS2 parameter -> (short label, the form field it reads); NEWS2 scores seven parameters.
@@ -194,11 +208,46 @@ def save_vitals(
             spo2=values.get("spo2"),
             supplemental_o2=bool(values.get("supplemental_o2")),
             consciousness=values.get("consciousness") or "A",
+            rass=values.get("rass"),
+            poss=values.get("poss"),
             submission_id=submission_id,
             spo2_scale=spo2_scale,
         )
 
     return attempt(engine(), write)
+
+
+def sedation_hint(field: str, value: object, thresholds: SedationThresholds | None = None) -> str:
+    """What the RASS or POSS typed so far means, in the scale's words [S66][S68], and whether
+    it is beyond the ward's threshold; the scale's range while blank or not valid."""
+    thresholds = thresholds or SedationThresholds()
+    try:
+        if field == "rass":
+            rass = validate_rass(value)
+            if rass is None:
+                return "0 alert and calm · −1 drowsy · −2 light · −3 moderate · −5 unarousable"
+            text = RASS_LEVELS[rass].label
+            beyond = rass_beyond(rass, thresholds)
+        else:
+            poss = validate_poss(value)
+            if poss is None:
+                return "S asleep, easy to rouse · 1 alert · 2 slightly drowsy · 3 · 4 somnolent"
+            text = f"{poss} {POSS_LEVELS[poss].term}"
+            beyond = poss_beyond(poss, thresholds)
+    except FieldError:
+        return ""
+    return f"{text} — beyond the ward's threshold: check before the next dose" if beyond else text
+
+
+def _sedation_errors(values: Mapping[str, object]) -> dict[str, str | None]:
+    errors: dict[str, str | None] = {}
+    for field, check in (("rass", validate_rass), ("poss", validate_poss)):
+        try:
+            check(values.get(field))
+            errors[field] = None
+        except FieldError as exc:
+            errors[field] = exc.message
+    return errors
 
 
 def _text(value: object) -> str | None:
@@ -311,6 +360,27 @@ def vitals_form(now: datetime, tz: ZoneInfo, spo2_scale: int = 1) -> html.Div:
             ),
             _number_input(by_name["temperature_c"]),
             dmc.TextInput(
+                id="vitals-rass",
+                label="RASS (sedation)",
+                placeholder="-5 to +4",
+                description=sedation_hint("rass", None),
+                inputWrapperOrder=["label", "input", "description", "error"],
+                size="lg",
+                className="tw-field",
+                autoComplete="off",
+            ),
+            dmc.TextInput(
+                id="vitals-poss",
+                label="POSS (opioid on board)",
+                placeholder="S or 1-4",
+                description=sedation_hint("poss", None),
+                inputWrapperOrder=["label", "input", "description", "error"],
+                size="lg",
+                className="tw-field",
+                autoComplete="off",
+                inputProps={"maxLength": 1},
+            ),
+            dmc.TextInput(
                 id="vitals-taken_at",
                 label="Time taken",
                 placeholder="now",
@@ -341,7 +411,9 @@ def vitals_form(now: datetime, tz: ZoneInfo, spo2_scale: int = 1) -> html.Div:
                     html.Kbd("P"),
                     " ",
                     html.Kbd("U"),
-                    " set ACVPU",
+                    " set ACVPU · RASS ",
+                    html.Kbd("-3"),
+                    " · blank: not scored",
                 ],
                 className="tw-kbd",
             ),
@@ -375,7 +447,9 @@ def vitals_table(
     tz: ZoneInfo,
     now: datetime,
     can_correct: bool,
+    thresholds: SedationThresholds | None = None,
 ) -> html.Div:
+    thresholds = thresholds or SedationThresholds()
     if not rows:
         return html.Div("No vitals charted in the last 72 hours.", className="tw-empty")
     head = html.Tr(
@@ -391,20 +465,47 @@ def vitals_table(
                 "ACVPU",
                 "Temp",
                 "NEWS2",
+                "Sedation",
                 "Charted by",
                 "",
             )
         ]
     )
-    body = [_vitals_row(v, names, tz=tz, now=now, can_correct=can_correct) for v in rows]
+    body = [
+        _vitals_row(v, names, tz=tz, now=now, can_correct=can_correct, thresholds=thresholds)
+        for v in rows
+    ]
     return html.Div(
         html.Table([html.Thead(head), html.Tbody(body)], className="tw-table"),
         className="tw-table-scroll",
     )
 
 
+def _sedation_cell(v: VitalSigns, thresholds: SedationThresholds) -> Any:
+    parts = []
+    if v.rass is not None:
+        parts.append(("RASS " + RASS_LEVELS[v.rass].code, rass_beyond(v.rass, thresholds)))
+    if v.poss is not None:
+        parts.append((f"POSS {v.poss}", poss_beyond(v.poss, thresholds)))
+    return [
+        html.Span(
+            text,
+            className="tw-abn" if beyond else "",
+            title="beyond the ward's sedation threshold" if beyond else None,
+            **attrs(data_sedation_beyond="true" if beyond else "false"),
+        )
+        for text, beyond in parts
+    ] or "–"
+
+
 def _vitals_row(
-    v: VitalSigns, names: Mapping[int, str], *, tz: ZoneInfo, now: datetime, can_correct: bool
+    v: VitalSigns,
+    names: Mapping[int, str],
+    *,
+    tz: ZoneInfo,
+    now: datetime,
+    can_correct: bool,
+    thresholds: SedationThresholds,
 ) -> html.Tr:
     marks = reading_abnormal_fields(v)
 
@@ -439,6 +540,7 @@ def _vitals_row(
             cell("consciousness", v.consciousness),
             cell("temperature_c", f"{v.temperature_c:.1f}"),
             html.Td(level_chip(str(v.news2_total), level)),
+            html.Td(_sedation_cell(v, thresholds)),
             html.Td(names.get(v.charted_by, ""), className="tw-who"),
             html.Td(action, className="tw-keep"),
         ],
@@ -453,6 +555,10 @@ def register_callbacks(app: Dash) -> None:
     @app.callback(
         [Output(f"vitals-{name}", "error") for name in NUMBER_NAMES],
         Output("vitals-consciousness-wrapper", "error"),
+        Output("vitals-rass", "error"),
+        Output("vitals-rass", "description"),
+        Output("vitals-poss", "error"),
+        Output("vitals-poss", "description"),
         Output("vitals-taken_at", "error"),
         Output("vitals-taken_at", "description"),
         Output("vitals-news2", "children"),
@@ -482,21 +588,31 @@ def register_callbacks(app: Dash) -> None:
 
 
 def _ward_tz() -> ZoneInfo:
+    return _ward_settings()[0]
+
+
+def _ward_settings() -> tuple[ZoneInfo, SedationThresholds]:
     from models.db import read_session
 
     with read_session(engine()) as session:
-        return ZoneInfo(default_ward(session).timezone)
+        ward = default_ward(session)
+        return ZoneInfo(ward.timezone), sedation_thresholds(ward)
 
 
 def _live(values: Mapping[str, object], now: datetime, spo2_scale: int) -> tuple[Any, ...]:
     result = preview(values, spo2_scale)
     panel, style = news2_panel(result)
-    tz = _ward_tz()
+    tz, thresholds = _ward_settings()
     time_error = _time_error(values.get("taken_at"), now, tz)
     errors = [result.errors.get(name) for name in NUMBER_NAMES]
+    sedation = _sedation_errors(values)
     return (
         *errors,
         result.errors.get("consciousness"),
+        sedation["rass"],
+        sedation_hint("rass", values.get("rass"), thresholds),
+        sedation["poss"],
+        sedation_hint("poss", values.get("poss"), thresholds),
         time_error,
         clock_hint(_text(values.get("taken_at")), now=now, tz=tz),
         panel,
@@ -510,8 +626,6 @@ def _live(values: Mapping[str, object], now: datetime, spo2_scale: int) -> tuple
 
 
 def _time_error(text: object, now: datetime, tz: ZoneInfo) -> str | None:
-    from models.errors import FieldError
-
     try:
         parse_clock(_text(text), now=now, tz=tz, field_name="taken_at")
     except FieldError as exc:
@@ -537,7 +651,7 @@ def _saved(
         submission_id=submission_id,
         spo2_scale=spo2_scale,
     )
-    tz = _ward_tz()
+    tz, thresholds = _ward_settings()
     if isinstance(outcome, Refusal):
         result = preview(values, spo2_scale)
         panel, style = news2_panel(result)
@@ -552,6 +666,10 @@ def _saved(
         return (
             *errors,
             outcome.fields.get("consciousness"),
+            outcome.fields.get("rass"),
+            sedation_hint("rass", values.get("rass"), thresholds),
+            outcome.fields.get("poss"),
+            sedation_hint("poss", values.get("poss"), thresholds),
             outcome.fields.get("taken_at"),
             clock_hint(_text(values.get("taken_at")), now=now, tz=tz),
             panel,
@@ -564,14 +682,23 @@ def _saved(
         )
     panel, style = news2_panel(preview({}, spo2_scale))
     level = news2_level(outcome.news2_total, outcome.news2_any_three)
+    sedation = ""
+    if outcome.rass is not None:
+        sedation += f" RASS {RASS_LEVELS[outcome.rass].label.lower()}."
+    if outcome.poss is not None:
+        sedation += f" POSS {outcome.poss}."
     saved = (
         f"Saved: vitals at {format_local(outcome.taken_at, tz, now)} — NEWS2 "
-        f"{outcome.news2_total} ({LEVELS[level].label})."
+        f"{outcome.news2_total} ({LEVELS[level].label}).{sedation}"
     )
-    reset = ["" for _ in NUMBER_NAMES] + [False, "A", ""]
+    reset = ["" for _ in NUMBER_NAMES] + [False, "A", "", "", ""]
     return (
         *[None] * len(NUMBER_NAMES),
         None,
+        None,
+        sedation_hint("rass", None),
+        None,
+        sedation_hint("poss", None),
         None,
         clock_hint(None, now=now, tz=tz),
         panel,

@@ -31,6 +31,7 @@ from dashboard.theme import BAND_LABEL, BAND_LEVEL, FLAG_LEVEL, LEVELS, news2_le
 from models.clinical.load import DailyLoad
 from models.clinical.news2 import News2Response
 from models.clinical.scales import CIWA_B_BANDS
+from models.clinical.sedation import DEFAULT_RASS_THRESHOLD
 
 # --- plain data in ------------------------------------------------------------------------
 
@@ -86,6 +87,7 @@ class VitalsPoint(NamedTuple):
     temperature_c: float
     news2_total: int
     news2_any_three: bool
+    rass: int | None = None  # the sedation score charted with the set, if any [S66]
 
 
 _Point = TypeVar("_Point", AssessmentPoint, VitalsPoint)
@@ -168,6 +170,7 @@ class ChartInput:
     discharged_at: datetime | None = None
     range_key: str = "7d"
     loads: Sequence[DailyLoad] = ()  # given per ward-local day, scheduled and PRN, in DE mg
+    rass_threshold: int = DEFAULT_RASS_THRESHOLD  # the ward's (models.ward_policy)
 
 
 @dataclass(frozen=True)
@@ -238,6 +241,7 @@ class Panel:
 PANELS: tuple[Panel, ...] = (
     Panel("dose", "Dose<br>mg/day", 0.19),
     Panel("mar", "MAR", 0.08),
+    Panel("rass", "RASS", 0.09),
     Panel("ciwa", "CIWA-B", 0.23),
     Panel("hr", "HR<br>/min", 0.12),
     Panel("bp", "BP<br>mmHg", 0.14),
@@ -245,7 +249,9 @@ PANELS: tuple[Panel, ...] = (
     Panel("news2", "NEWS2", 0.13),
 )
 ROW = {panel.key: i + 1 for i, panel in enumerate(PANELS)}
-FIGURE_HEIGHT = 1040
+FIGURE_HEIGHT = 1130
+RASS_RANGE = (-5.5, 4.5)  # RASS -5..+4 [S66], half a step of margin
+RASS_COLOUR = "#CC79A7"  # Okabe-Ito reddish purple, as the MAR's "held"
 
 
 @dataclass(frozen=True)
@@ -273,6 +279,7 @@ def chart_key(drugs: Sequence[str]) -> list[KeyEntry]:
     ]
     entries += [KeyEntry(label, colour, symbol="square") for _, label, colour in LOAD_SERIES]
     entries += [KeyEntry(s.label, s.colour, symbol=s.symbol) for s in MAR_STYLES.values()]
+    entries.append(KeyEntry("RASS (sedation)", RASS_COLOUR, symbol="diamond"))
     return entries
 
 
@@ -768,14 +775,19 @@ def _news2_colours() -> dict[int, tuple[str, str]]:
 def _vitals_points(points: Sequence[VitalsPoint], timezone: str) -> dict[str, Any]:
     """Each series of the vitals panels, in time order, a column at a time; ``news2_max`` is
     the highest NEWS2 total (0 without readings)."""
-    instants, heart_rate, systolic, diastolic, temperature, news2, any_three = _columns(points, 7)
+    columns = _columns(points, len(VitalsPoint._fields))
+    instants, heart_rate, systolic, diastolic, temperature, news2, any_three, rass = columns
     table = _news2_colours()
     try:
         colours = [table[t][a] for t, a in zip(news2, any_three, strict=True)]
     except (KeyError, IndexError, TypeError):  # a total beyond the table, a flag not a bool
         colours = [LEVELS[news2_level(t, a)].text for t, a in zip(news2, any_three, strict=True)]
+    x = _wall_ms(timezone, instants, ordered=True)
+    scored = [i for i, value in enumerate(rass) if value is not None]
     return {
-        "x": _wall_ms(timezone, instants, ordered=True),
+        "x": x,
+        "rass_x": [x[i] for i in scored],
+        "rass": [rass[i] for i in scored],
         "hr": heart_rate,
         "sys": systolic,
         "dia": diastolic,
@@ -822,6 +834,19 @@ def _vitals_traces(fig: _Draft, points: Mapping[str, Any]) -> None:
             hovertemplate="NEWS2 %{y}<br>%{x|%d %b %H:%M}<extra></extra>",
         ),
         "news2",
+    )
+    fig.add_trace(
+        _scatter(
+            x=points["rass_x"],
+            y=points["rass"],
+            mode="lines+markers",
+            name="RASS",
+            uid="rass",
+            line={"color": RASS_COLOUR, "width": 1.5, "dash": "dot"},
+            marker={"symbol": "diamond", "size": 9, "color": RASS_COLOUR},
+            hovertemplate="RASS %{y}<br>%{x|%d %b %H:%M}<extra></extra>",
+        ),
+        "rass",
     )
 
 
@@ -889,6 +914,9 @@ def _style(fig: _Draft) -> None:
     )
     fig.axis(fig.axes.y["ciwa"]).update(range=None, tickvals=[0, 20, 40, 60, 80])
     fig.axis(fig.axes.y["news2"])["range"] = None
+    fig.axis(fig.axes.y["rass"]).update(
+        range=list(RASS_RANGE), tickvals=[-4, -2, 0, 2, 4], ticktext=["−4", "−2", "0", "+2", "+4"]
+    )
 
 
 def _layout(fig: _Draft, data: ChartInput, *, highest_ciwa: int, highest_news2: int) -> None:
@@ -905,6 +933,39 @@ def _layout(fig: _Draft, data: ChartInput, *, highest_ciwa: int, highest_news2: 
     fig.axis(fig.axes.y["mar"])["categoryarray"] = list(data.drugs)
     fig.axis(fig.axes.y["ciwa"])["range"] = [0, ciwa_top(highest_ciwa)]
     fig.axis(fig.axes.y["news2"])["range"] = [0, news2_top(highest_news2)]
+    _sedation_band(fig, data.rass_threshold)
+
+
+def _sedation_band(fig: _Draft, threshold: int) -> None:
+    """The RASS lane's shading at and below the ward's threshold, named so it reads without
+    colour (models.clinical.sedation; the threshold is ward policy)."""
+    tone = LEVELS[3]
+    axes = fig.axes
+    fig.add_shape(
+        type="rect",
+        xref=f"{axes.x['rass']} domain",
+        yref=axes.y["rass"],
+        x0=0,
+        x1=1,
+        y0=RASS_RANGE[0],
+        y1=threshold + 0.5,
+        fillcolor=tone.background,
+        opacity=BAND_OPACITY,
+        line={"width": 0},
+        layer="below",
+        name="rass-band:sedated",
+    )
+    fig.add_annotation(
+        xref=f"{axes.x['rass']} domain",
+        yref=axes.y["rass"],
+        x=1.005,
+        y=(RASS_RANGE[0] + threshold) / 2,
+        text=f"Sedated ≤{threshold}",
+        showarrow=False,
+        xanchor="left",
+        font={"size": 11, "color": tone.text},
+        name="rass-label:sedated",
+    )
 
 
 def _bands(fig: _Draft) -> None:
@@ -1202,6 +1263,9 @@ def append_patch(
             top = news2_top(max(v.news2_total for v in update.vitals))
             if top > news2_top_now:
                 patch["layout"][_layout_axis(y_axes["news2"])]["range"] = [0, top]
+        if "rass" in traces and points["rass"]:
+            patch["data"][traces["rass"]]["x"].extend(points["rass_x"])
+            patch["data"][traces["rass"]]["y"].extend(points["rass"])
     if update.loads is not None:
         points = _load_points(update.loads)
         for uid, *_ in LOAD_SERIES:

@@ -54,6 +54,7 @@ POLICY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("PRN use", ("prn_flag_doses_24h", "prn_flag_de_mg_24h", "prn_reassess_min")),
     ("Taper plan", ("no_plan_grace_hours",)),
     ("Dose ceilings", ("hard_ceiling_de_mg", "increase_margin_pct")),
+    ("Sedation", ("sedation_rass_threshold", "sedation_poss_threshold")),
 )
 USER_FIELDS = ("username", "display_name", "role", "password")
 

@@ -23,16 +23,18 @@ from dashboard.components import charting_admit
 from dashboard.components.charting_common import format_local
 from dashboard.context import current_actor, default_ward, engine
 from dashboard.plain_json import plain
-from dashboard.queries import BoardEntry, FlagSummary, data_version, ward_board
+from dashboard.queries import BoardEntry, FlagSummary, LatestVitals, data_version, ward_board
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, LEVELS, news2_level
+from models.charting import sedation_reading
 from models.clinical.dose_timing import DoseStatus, dose_status
 from models.clinical.drugs import format_mg
 from models.clinical.observations import is_overdue
+from models.clinical.sedation import RASS_LEVELS, sedation_concern
 from models.clinical.vitals import reading_abnormal_fields
 from models.db import read_session
 from models.tables import Ward
 from models.types import utcnow
-from models.ward_policy import slot_window_min
+from models.ward_policy import sedation_thresholds, slot_window_min
 
 PATH = "/"
 TITLE = "Ward board"
@@ -130,6 +132,19 @@ COLUMNS: list[dict[str, Any]] = [
         **_stack("news2_text", "news2_sub"),
     },
     {
+        "field": "sedation_text",
+        "headerName": "Sedation",
+        "headerTooltip": (
+            "The latest RASS or POSS; marked when beyond the ward's threshold (RASS: local "
+            "policy; POSS 3 or more: Pasero), the top level with RR 8 or less or SpO2 below "
+            "target"
+        ),
+        "width": 112,
+        "filter": False,
+        "cellStyle": _level_styles("sedation_level"),
+        **_stack("sedation_text", "sedation_sub"),
+    },
+    {
         "field": "vitals_text",
         "headerName": "Last vitals",
         "flex": 3,
@@ -224,6 +239,31 @@ def _vitals_parts(entry: BoardEntry) -> list[dict[str, Any]]:
     ]
 
 
+# The board's level for sedation: beyond the threshold is high (3), with depressed breathing
+# the top level (4), as the "dose may be too high" rule raises them.
+SEDATION_LEVEL, DANGEROUS_SEDATION_LEVEL = 3, 4
+
+
+def _sedation(v: LatestVitals, ward: Ward) -> dict[str, Any]:
+    parts = []
+    if v.rass is not None:
+        parts.append(f"RASS {RASS_LEVELS[v.rass].code}")
+    if v.poss is not None:
+        parts.append(f"POSS {v.poss}")
+    concern = sedation_concern(sedation_reading(v), sedation_thresholds(ward))
+    if concern.dangerous:
+        level, sub = DANGEROUS_SEDATION_LEVEL, "with low RR/SpO₂"
+    elif concern.signs:
+        level, sub = SEDATION_LEVEL, "beyond threshold"
+    else:
+        level, sub = 0, (RASS_LEVELS[v.rass].term if v.rass is not None else "")
+    return {
+        "sedation_text": " · ".join(parts) or "–",
+        "sedation_sub": sub,
+        "sedation_level": level,
+    }
+
+
 def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
     """One grid row: display text, sort values and 0-4 levels (coloured by the theme)."""
     tz: tzinfo = ZoneInfo(ward.timezone)
@@ -265,6 +305,7 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
             "news2_sub": LEVELS[news_level].label,
             "vitals_text": _vitals_parts(entry),
             "vitals_at": format_local(v.taken_at, tz, now),
+            **_sedation(v, ward),
         }
     else:
         row |= {
@@ -274,6 +315,9 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
             "news2_sub": "",
             "vitals_text": [],
             "vitals_at": "no vitals yet",
+            "sedation_text": "–",
+            "sedation_sub": "",
+            "sedation_level": 0,
         }
     if entry.next_doses:
         first = entry.next_doses[0]

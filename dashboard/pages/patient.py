@@ -28,6 +28,7 @@ from dashboard.components import (
     patient_overview,
     spo2_scale,
 )
+from dashboard.components import co_medications as co_medication_ui
 from dashboard.context import current_actor, engine
 from dashboard.csv_export import export_links
 from dashboard.queries import (
@@ -42,10 +43,12 @@ from dashboard.queries import (
     user_names,
 )
 from models.admissions import dose_needs_confirmation
-from models.charting import CHARTING_ROLES
+from models.charting import CHARTING_ROLES, linked_scores, sedation_check
 from models.clinical.drugs import format_mg
+from models.co_medications import co_medications, depressant_warning
 from models.db import read_session
 from models.types import utcnow
+from models.ward_policy import sedation_thresholds
 
 PATH_TEMPLATE = "/patient/<admission_id>"
 TITLE = "Patient"
@@ -170,6 +173,8 @@ def _banner_actions(header: PatientHeader, role: str) -> list[Any]:
                 size="sm",
             )
         )
+    if admitted and role in co_medication_ui.OPEN_ROLES:
+        actions.append(co_medication_ui.edit_button())
     if admitted and role in spo2_scale.SCALE_ROLES:
         actions.append(spo2_scale.scale_button())
     if admitted and role in charting_admit.DISCHARGE_ROLES:
@@ -213,8 +218,10 @@ def layout(
     now = utcnow()
     with read_session(engine()) as session:
         header = patient_header(session, int(admission_id), now)
+        depressants = co_medications(session, int(admission_id))
     if header is None:
         return _not_found(str(admission_id))
+    warning = depressant_warning(depressants, header.admission.naloxone)
     adm_id = int(admission_id)
     tz = ZoneInfo(header.ward.timezone)
     discharged = header.admission.discharged_at is not None
@@ -238,6 +245,7 @@ def layout(
                 id="patient-readonly",
             )
         )
+    notes.append(co_medication_ui.warning_banner(warning))
     selected = tab if tab in dict(TABS) else "overview"
     initial = refresh_parts(adm_id, can_chart, now, tab=selected, can_order=can_order)
     panels = {
@@ -335,6 +343,15 @@ def layout(
             charting_admit.dose_confirm_modal(header.admission)
             if actor.role == "physician" and not discharged
             else html.Div(),
+            co_medication_ui.edit_modal(
+                adm_id,
+                depressants,
+                role=actor.role,
+                opioid=warning is not None and warning.opioid,
+                naloxone=header.admission.naloxone,
+            )
+            if actor.role in co_medication_ui.OPEN_ROLES and not discharged
+            else html.Div(),
         ],
         className="tw-patient",
     )
@@ -370,7 +387,12 @@ def refresh_parts(
             vitals = recent_vitals(session, admission_id, now - charting_vitals.RECENT)
             names = _names(session, [v.charted_by for v in vitals], vitals)
             parts["vitals-table"] = charting_vitals.vitals_table(
-                vitals, names, tz=tz, now=now, can_correct=can_chart
+                vitals,
+                names,
+                tz=tz,
+                now=now,
+                can_correct=can_chart,
+                thresholds=sedation_thresholds(header.ward),
             )
         if "ciwa-table" in wanted:
             scores = recent_assessments(session, admission_id, now - charting_vitals.RECENT)
@@ -391,6 +413,8 @@ def refresh_parts(
                 now=now,
                 can_chart=can_chart,
                 untolerated=untolerated_step(session, admission_id),
+                sedation=sedation_check(session, admission_id, sedation_thresholds(header.ward)),
+                scores=linked_scores(session, given),
             )
             parts["prn-orders"] = charting_prn.orders_table(
                 charting_prn.order_rows(session, admission_id, now),
@@ -472,4 +496,5 @@ def register_callbacks(app: Dash) -> None:
     charting_history.register_callbacks(app)
     charting_admit.register_discharge_callbacks(app)
     spo2_scale.register_callbacks(app)
+    co_medication_ui.register_callbacks(app)
     charting_admit.register_confirm_callbacks(app)

@@ -33,6 +33,7 @@ from models.audit import Actor
 from models.clinical.drugs import format_mg
 from models.clinical.scales import CIWA_B_BANDS, CIWA_B_ITEMS, CIWA_B_MAX, own_anchors
 from models.clinical.taper import PlannedStep
+from models.co_medications import co_medications, depressant_warning
 from models.plans import parse_times
 from models.rounds import DECISION_LABELS
 from models.types import utcnow
@@ -167,6 +168,11 @@ def _rounds_block(summary: RoundsSummary, tz: ZoneInfo, now: datetime) -> Any:
                 f"{summary.attending}"
             ),
             html.P(plan_line),
+            *(
+                [html.P(cited("⚠ " + summary.depressants.text), className="tw-print-warning")]
+                if summary.depressants is not None
+                else []
+            ),
             html.P(
                 cited("Review rules suggest: " + suggestion_text(summary)),
                 className="tw-print-suggest",
@@ -244,7 +250,10 @@ def rounds_sheet(actor: Actor, scope: str) -> Any:
                     ),
                     printed_line(actor, now, tz),
                     *[_rounds_block(s, tz, now) for s in summaries],
-                    sources_footnote(suggestion_text(s) for s in summaries),
+                    sources_footnote(
+                        [suggestion_text(s) for s in summaries]
+                        + [s.depressants.text for s in summaries if s.depressants is not None]
+                    ),
                 ],
                 className="tw-print",
                 id="print-rounds",
@@ -380,6 +389,9 @@ def patient_sheets(actor: Actor, admission_id: int) -> Any:
             until=until,
         )
         recent = assessments(session, admission_id, since=now - timedelta(hours=24))
+        depressants = depressant_warning(
+            co_medications(session, admission_id), view.admission.naloxone
+        )
     assert data is not None
     patient = view.patient
     who = (
@@ -444,6 +456,17 @@ def patient_sheets(actor: Actor, admission_id: int) -> Any:
                         [
                             html.H1(f"Medication record · {who}"),
                             printed_line(actor, now, tz),
+                            *(
+                                [
+                                    html.P(
+                                        cited("⚠ " + depressants.text),
+                                        className="tw-print-warning",
+                                        id="print-depressants",
+                                    )
+                                ]
+                                if depressants is not None
+                                else []
+                            ),
                             html.H2(
                                 f"MAR: {(today - timedelta(days=1)):%a %d %b} to "
                                 f"{(today + timedelta(days=MAR_DAYS_AHEAD)):%a %d %b}"
@@ -469,6 +492,7 @@ def patient_sheets(actor: Actor, admission_id: int) -> Any:
                             sources_footnote(
                                 [CIWA_B_TEXT, CIWA_B_BANDS_TEXT]
                                 + ([PACE_TEXT] if plan is not None and data.warnings else [])
+                                + ([depressants.text] if depressants is not None else [])
                             ),
                         ],
                         className="tw-print-sheet tw-page-break",

@@ -76,6 +76,11 @@ SUGGESTIONS: dict[str, Suggestion] = {
         "Urgent clinical review first: NEWS2 trigger",
         "RCP NEWS2 clinical response [S35]",
     ),
+    "dose_too_high": Suggestion(
+        None,
+        "Sedation: the dose may be too high — consider a reduction",
+        "Held for sedation [S71]; POSS 3 or more: reduce the sedating dose [S68]",
+    ),
     "missed_dose": Suggestion(
         None,
         "Doses were missed: review before cutting further",
@@ -305,6 +310,17 @@ def _load_tile(summary: RoundsSummary) -> Any:
     return _tile("Load given (DE)", body)
 
 
+def depressant_line(summary: RoundsSummary) -> Any:
+    """Other CNS depressants on board, with the boxed warning and the naloxone check."""
+    if summary.depressants is None:
+        return None
+    return html.Div(
+        ["⚠ ", *cited(summary.depressants.text)],
+        className="tw-mar-warning tw-depressant-line",
+        role="note",
+    )
+
+
 def prn_line(summary: RoundsSummary) -> Any:
     """The PRN orders in force, one line each."""
     if not summary.prn_orders:
@@ -423,6 +439,7 @@ def patient_card(summary: RoundsSummary, *, tz: ZoneInfo, now: datetime, can_sig
                 ],
                 className="tw-tiles",
             ),
+            depressant_line(summary),
             suggestion_line(summary),
             prn_line(summary),
         ],

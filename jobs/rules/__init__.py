@@ -21,6 +21,7 @@ from jobs.rules.doses import SKIPPED_REVIEW_SPAN, dose_skipped_rule, missed_dose
 from jobs.rules.plans import no_plan_rule, unconfirmed_dose_rule
 from jobs.rules.prn import prn_reassessment_rule, prn_use_rule
 from jobs.rules.scores import assessment_overdue_rule, standing_severity_rule, worsening_rule
+from jobs.rules.sedation import dose_too_high_rule
 from jobs.rules.steps import step_not_tolerated_rule
 from jobs.rules.vitals import news2_rule, vitals_overdue_rule
 from models.flags import REVIEW_RULE_BY_NAME
@@ -40,6 +41,7 @@ RULES: tuple[Rule, ...] = tuple(
         ("vitals_overdue", vitals_overdue_rule),
         ("no_plan", no_plan_rule),
         ("dose_unconfirmed", unconfirmed_dose_rule),
+        ("dose_too_high", dose_too_high_rule),
     )
 )
 RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}

@@ -45,6 +45,7 @@ from models.charting import (
     record_vitals,
 )
 from models.clinical.drugs import DRUGS, format_mg
+from models.co_medications import add_co_medication, record_naloxone, stop_co_medication
 from models.db import make_engine, transaction
 from models.errors import PermissionDenied
 from models.fhir_import import BundleRefused, import_bundle
@@ -113,6 +114,9 @@ DOMAIN_MATRIX: dict[str, frozenset[str]] = {
     "models.users:set_password": ADMIN,
     "models.users:set_role": ADMIN,
     "models.fhir_import:import_bundle": CHARTERS,
+    "models.co_medications:add_co_medication": PHYSICIAN,
+    "models.co_medications:stop_co_medication": PHYSICIAN,
+    "models.co_medications:record_naloxone": CHARTERS,
 }
 
 
@@ -228,6 +232,29 @@ def _other_role(stay: Stay) -> str:
 
 
 OPERATIONS: dict[str, tuple[Prepare, Perform]] = {
+    "models.co_medications:add_co_medication": (
+        lambda s: None,
+        lambda se, a, s, _: add_co_medication(
+            session=se,
+            actor=a,
+            admission_id=s.admission_id,
+            drug_class="opioid",
+            name="methadone",
+            now=s.now,
+        ),
+    ),
+    "models.co_medications:stop_co_medication": (
+        lambda s: s.new_co_medication(),
+        lambda se, a, s, row: stop_co_medication(
+            session=se, actor=a, co_medication_id=row, reason="Finished", now=s.now
+        ),
+    ),
+    "models.co_medications:record_naloxone": (
+        lambda s: s.new_admission(),
+        lambda se, a, s, adm: record_naloxone(
+            session=se, actor=a, admission_id=adm, status="offered", now=s.now
+        ),
+    ),
     "models.admissions:ensure_ward": (
         lambda s: s.serial(),
         lambda se, a, s, n: ensure_ward(session=se, actor=a, name=f"Ward {n}", timezone="UTC"),
@@ -481,6 +508,7 @@ _PP = "dashboard.components.plan_panel:register_form_callbacks.<locals>."
 _PRN = "dashboard.components.charting_prn:register_callbacks.<locals>."
 _AR = "dashboard.components.charting_ciwa_ar:register_callbacks.<locals>."
 _CONFIRM = "dashboard.components.charting_admit:register_confirm_callbacks.<locals>."
+_COMED = "dashboard.components.co_medications:register_callbacks.<locals>."
 CALLBACKS: dict[str, tuple[Rule, ...]] = {
     "dash.dash:Dash.enable_pages.<locals>.router_sync.<locals>.update": (Rule(ALL),),
     # ward board and admission
@@ -504,6 +532,10 @@ CALLBACKS: dict[str, tuple[Rule, ...]] = {
         Rule(PHYSICIAN, writes="audit_event"),
     ),
     _CONFIRM + "toggle_dose_confirm": (Rule(PHYSICIAN),),
+    _COMED + "open_modal": (Rule(CHARTERS),),
+    _COMED + "add": (Rule(PHYSICIAN, writes="co_medication"),),
+    _COMED + "stop": (Rule(PHYSICIAN, writes="audit_event"),),
+    _COMED + "naloxone": (Rule(CHARTERS, writes="audit_event"),),
     _CONFIRM + "save_dose_confirm": (Rule(PHYSICIAN, writes="audit_event"),),
     # the patient page: charting
     "dashboard.pages.patient:register_callbacks.<locals>.refresh_patient": (Rule(ALL),),
@@ -712,6 +744,22 @@ def _valid_values(web: Web, function: str, trigger: str | None, role: str) -> di
             "spo2-scale-choice.value": "2",
             "spo2-scale-reason.value": "Hypercapnic COPD: target 88-92 %",
         }
+    if "co_medications" in function and short == "add":
+        return {
+            "comed-add.n_clicks": 1,
+            "comed-admission.data": stay.new_admission(),
+            "comed-class.value": "opioid",
+            "comed-name.value": "methadone",
+            "comed-detail.value": "60 mg",
+        }
+    if "co_medications" in function and short == "stop":
+        return {"comed-stop.n_clicks": [1], "comed-stop-reason.value": "Finished"}
+    if "co_medications" in function and short == "naloxone":
+        return {
+            "comed-naloxone-save.n_clicks": 1,
+            "comed-admission.data": stay.new_admission(),
+            "comed-naloxone.value": "supplied",
+        }
     if short == "confirm_discharge":
         return {
             "discharge-confirm.n_clicks": 1,
@@ -885,6 +933,8 @@ def _expand(web: Web, function: str) -> dict[str, list[dict[str, Any]]]:
         }
     if short == "_save_units":
         return {"ward-unit": [{"type": "ward-unit", "drug": d} for d in DRUGS]}
+    if "co_medications" in function and short == "stop":
+        return {"comed-stop": [{"type": "comed-stop", "id": stay.new_co_medication()}]}
     if "charting_mar" in function and short == "mar_action":
         slot = stay.open_slots(stay.new_admission(with_plan=True))[0]  # due: the window is open
         return {"mar-act": [{"type": "mar-act", "slot": slot, "act": "given"}]}

@@ -121,7 +121,7 @@ def test_the_chart_draws_each_dose_by_what_became_of_it(
     assert datetime(2026, 3, 8, 20, tzinfo=UTC) in by_kind["missed"]
     assert all(at < DRAWN_AT for ats in by_kind.values() for at in ats)  # nothing not yet due
     held = next(e for e in chart.chart.doses if e.category == "held")
-    assert "Too drowsy" in held.detail and "Nurse1" in held.detail
+    assert "Held for sedation (too drowsy)" in held.detail and "Nurse1" in held.detail
     assert [(s.start, s.daily_mg) for s in chart.chart.steps][:3] == [
         (date(2026, 2, 28), {"clonazepam": 2.0}),
         (date(2026, 3, 1), {"clonazepam": 1.75}),

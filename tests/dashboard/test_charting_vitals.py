@@ -91,6 +91,8 @@ def _form(**values: Any) -> dict[str, Any]:
         "temperature_c": 36.9,
         "supplemental_o2": False,
         "consciousness": "A",
+        "rass": "",
+        "poss": "",
         "taken_at": "",
     }
     defaults.update(values)
@@ -298,4 +300,60 @@ def test_a_forged_token_is_refused_with_a_message_and_the_form_gets_a_good_one(
     assert message.startswith("Not saved.") and "reload the page" in message
     assert "patient-changed" not in answer
     assert SUBMISSION_ID_PATTERN.fullmatch(answer["vitals-submission"]["data"])
+    assert _stored(sqlite_engine) == before
+
+
+# --- sedation -------------------------------------------------------------------------------
+
+
+def test_rass_is_named_as_typed_and_marked_beyond_the_threshold(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    stay = admit_patient(sqlite_engine)
+    client = signed_in(app, "nurse1")
+
+    def typed(**values: Any) -> dict[str, Any]:
+        return call(
+            client,
+            app,
+            "vitals-heart_rate.error",
+            {
+                **_form(**values),
+                "vitals-save.n_clicks": None,
+                "patient-admission.data": stay.admission_id,
+            },
+            changed=["vitals-rass.value"],
+        )
+
+    light = typed(rass="-1")
+    assert light["vitals-rass"]["description"] == "-1 Drowsy"
+    assert light["vitals-rass"]["error"] is None
+    beyond = typed(rass="-2", poss="3")
+    assert beyond["vitals-rass"]["description"].startswith("-2 Light sedation — beyond")
+    assert "beyond the ward's threshold" in beyond["vitals-poss"]["description"]
+    wrong = typed(rass="-7", poss="x")
+    assert "-5" in wrong["vitals-rass"]["error"]
+    assert "S, 1, 2, 3 or 4" in wrong["vitals-poss"]["error"]
+
+
+def test_saving_a_rass_stores_it_and_says_so(app: dash.Dash, sqlite_engine: Engine) -> None:
+    stay = admit_patient(sqlite_engine)
+    client = signed_in(app, "nurse1")
+    answer = _save(app, client, stay.admission_id, rass="-3")
+    assert "RASS -3 moderate sedation" in answer["vitals-message"]["children"]
+    assert answer["vitals-rass"]["value"] == ""
+    with Session(sqlite_engine) as session:
+        row = session.exec(select(VitalSigns).order_by(VitalSigns.id.desc())).first()  # type: ignore[union-attr]
+        assert row is not None and (row.rass, row.poss) == (-3, None)
+
+
+def test_a_bad_rass_is_refused_at_its_field_and_nothing_written(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    stay = admit_patient(sqlite_engine)
+    before = _stored(sqlite_engine)
+    client = signed_in(app, "nurse1")
+    answer = _save(app, client, stay.admission_id, rass="+5")
+    assert "RASS runs from -5" in answer["vitals-rass"]["error"]
+    assert "Not saved: correct the 1 field" in answer["vitals-message"]["children"]
     assert _stored(sqlite_engine) == before

@@ -150,7 +150,7 @@ def test_mar_csv_has_every_dose_due_in_mg_and_what_happened(
         "1",
     )
     assert given["minutes_from_due"] == "10" and given["at_local"] == "2026-03-01 20:10"
-    assert held["reason"] == "Too drowsy / sedated" and held["given_mg"] == ""
+    assert held["reason"] == "Held for sedation (too drowsy)" and held["given_mg"] == ""
     assert refused["reason_text"].startswith("'=1+1")  # a formula would run in a spreadsheet
     assert not_given["reason_code"] == "off_ward"
     assert in_error["entered_in_error"] == "yes"

@@ -192,9 +192,9 @@ def test_vitals_and_news2_panels() -> None:
     ]
     panels = {t.yaxis for t in fig.data if t.uid in ("hr", "bp-sys", "temp", "news2", "ciwa")}
     assert len(panels) == 5  # each on its own panel
-    assert len({t.xaxis for t in fig.data}) == 7  # seven panels ...
-    matches = [fig.layout[f"xaxis{i if i > 1 else ''}"].matches for i in range(1, 8)]
-    assert matches == ["x7"] * 6 + [None]  # ... on one shared time axis
+    assert len({t.xaxis for t in fig.data}) == 8  # eight panels ...
+    matches = [fig.layout[f"xaxis{i if i > 1 else ''}"].matches for i in range(1, 9)]
+    assert matches == ["x8"] * 7 + [None]  # ... on one shared time axis
 
 
 def test_steps_versions_now_and_flags_are_marked() -> None:
@@ -272,7 +272,7 @@ def test_a_patch_appends_new_readings_to_the_right_traces() -> None:
         now=NOW + timedelta(hours=1),
         doses=[DoseEvent(NOW + timedelta(minutes=20), "clonazepam", 0.5, "refused", "r")],
         assessments=[AssessmentPoint(NOW + timedelta(minutes=30), 45, "severe")],
-        vitals=[VitalsPoint(NOW + timedelta(minutes=30), 120, 170, 100, 38.2, 8, True)],
+        vitals=[VitalsPoint(NOW + timedelta(minutes=30), 120, 170, 100, 38.2, 8, True, -3)],
         flags=[FlagMark(NOW + timedelta(minutes=30), "news2", "emergency", "open", "NEWS2 8")],
     )
     patch = append_patch(
@@ -292,8 +292,10 @@ def test_a_patch_appends_new_readings_to_the_right_traces() -> None:
     assert operations[("Extend", ("data", ciwa, "x"))] == [_ms("2026-03-10 12:30")]
     assert operations[("Extend", ("data", refused, "hovertext"))] == ["r"]
     assert operations[("Extend", ("data", index["hr"], "y"))] == [120]
+    assert operations[("Extend", ("data", index["rass"], "y"))] == [-3]
     assert operations[("Extend", ("data", index["news2"], "marker", "color"))] == [LEVELS[4].text]
-    assert operations[("Assign", ("layout", "yaxis4", "range"))] == [0, 60.5]
+    ciwa_axis = "yaxis" + y_axes(fig)["ciwa"].removeprefix("y")
+    assert operations[("Assign", ("layout", ciwa_axis, "range"))] == [0, 60.5]
     flag = operations[("Append", ("layout", "annotations"))]
     assert flag["text"] == "⚑ news2"
     assert operations[("Assign", ("layout", "shapes", now_shape_index(fig), "x0"))] == (
@@ -542,3 +544,24 @@ def test_the_load_given_each_day_is_stacked_on_the_de_axis_and_patched_in_place(
     }
     assert operations[("Assign", ("data", index["load-prn"], "y"))] == [0.0, 10]
     assert operations[("Assign", ("data", index["load-scheduled"], "y"))] == [30.0, 15]
+
+
+def test_the_rass_lane_draws_scored_readings_and_shades_the_wards_threshold() -> None:
+    vitals = [
+        VitalsPoint(datetime(2026, 3, 9, 8, tzinfo=UTC), 84, 130, 80, 36.9, 1, False, 0),
+        VitalsPoint(datetime(2026, 3, 9, 14, tzinfo=UTC), 80, 120, 80, 36.9, 0, False),
+        VitalsPoint(datetime(2026, 3, 10, 8, tzinfo=UTC), 70, 110, 70, 36.5, 3, True, -3),
+    ]
+    fig = build_chart(_data(vitals=vitals, rass_threshold=-1))
+    rass = _trace(fig, "rass")
+    assert list(rass.y) == [0, -3]  # the unscored set is not drawn as a score
+    assert len(rass.x) == 2
+    assert rass.yaxis not in {_trace(fig, uid).yaxis for uid in ("news2", "hr", "ciwa")}
+    [band] = [s for s in fig.layout.shapes if s.name == "rass-band:sedated"]
+    assert band.y1 == -0.5  # at and below the ward's -1
+    [label] = [a for a in fig.layout.annotations if a.name == "rass-label:sedated"]
+    assert label.text == "Sedated ≤-1"
+    default = build_chart(_data())
+    [band] = [s for s in default.layout.shapes if s.name == "rass-band:sedated"]
+    assert band.y1 == -1.5  # the default threshold, RASS -2
+    assert list(_trace(default, "rass").y) == []

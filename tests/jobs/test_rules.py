@@ -129,7 +129,7 @@ def test_held_and_refused_doses_are_flagged_for_review(ward7: Ward7) -> None:
     flags = {f.subject: f for f in ward7.flags("dose_skipped")}
     assert set(flags) == {f"administration:{held}", f"administration:{refused}"}
     assert flags[f"administration:{held}"].severity == "low"
-    assert "held: Too drowsy" in flags[f"administration:{held}"].message
+    assert "held: Held for sedation (too drowsy)" in flags[f"administration:{held}"].message
     assert flags[f"administration:{refused}"].severity == "moderate"
     assert ward7.flags("missed_dose") == []
 

@@ -75,6 +75,21 @@ class Stay:
                 written_at=self.now - timedelta(hours=2),
             )
 
+    def new_co_medication(self, admission_id: int | None = None) -> int:
+        """Another CNS depressant recorded on the admission (to stop)."""
+        from models.co_medications import add_co_medication
+
+        with transaction(self.engine) as session:
+            row = add_co_medication(
+                session=session,
+                actor=self.staff["doctor1"],
+                admission_id=admission_id or self.admission_id,
+                drug_class="gabapentinoid",
+                name=f"pregabalin {self.serial()}",
+                now=self.now,
+            )
+            return row.id or 0
+
     def open_slots(self, admission_id: int | None = None) -> list[int]:
         """Scheduled doses of the admission nobody has charted, earliest first."""
         with transaction(self.engine) as session:

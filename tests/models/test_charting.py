@@ -928,3 +928,83 @@ def test_two_saves_with_one_token_at_the_same_moment_store_one_entry(
     assert _count(engine, model) == 1 and _with_token(engine, kind, token) == 1
     [event] = _audits(engine, action)
     assert event.entity_id == results["first"]
+
+
+# --- sedation -----------------------------------------------------------------------------
+
+
+def test_sedation_scores_are_stored_with_the_vitals_and_audited(
+    engine: Engine, staff: dict[str, Actor], stay: Stay
+) -> None:
+    row = _vitals(engine, staff["nurse1"], stay, rass="-3", poss="s")
+    assert (row.rass, row.poss) == (-3, "S")
+    with Session(engine) as session:
+        stored = session.get(VitalSigns, row.id)
+        assert stored is not None and (stored.rass, stored.poss) == (-3, "S")
+    [event] = _audits(engine, "vitals.record")
+    assert event.after is not None and (event.after["rass"], event.after["poss"]) == (-3, "S")
+    blank = _vitals(engine, staff["nurse1"], stay, rass="", poss=None)
+    assert (blank.rass, blank.poss) == (None, None)
+
+
+def test_a_bad_sedation_score_is_refused_with_the_other_faults_and_nothing_written(
+    engine: Engine, staff: dict[str, Actor], stay: Stay
+) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        _vitals(engine, staff["nurse1"], stay, rass="-6", poss="0", heart_rate=0)
+    assert set(refused.value.by_field()) == {"rass", "poss", "heart_rate"}
+    with pytest.raises(ValidationFailed) as alone:
+        _vitals(engine, staff["nurse1"], stay, rass="5")
+    assert set(alone.value.by_field()) == {"rass"}
+    assert _count(engine, VitalSigns) == 0
+    assert _audits(engine, "vitals.record") == []
+
+
+def test_the_database_refuses_a_rass_outside_the_scale(
+    engine: Engine, staff: dict[str, Actor], stay: Stay
+) -> None:
+    row = _vitals(engine, staff["nurse1"], stay, rass=-5)
+    with pytest.raises(IntegrityError), transaction(engine) as session:
+        session.execute(update(VitalSigns).where(col(VitalSigns.id) == row.id).values(rass=-6))
+    with pytest.raises(IntegrityError), transaction(engine) as session:
+        session.execute(update(VitalSigns).where(col(VitalSigns.id) == row.id).values(poss="5"))
+
+
+def test_a_dose_held_for_sedation_links_the_latest_valid_score(
+    engine: Engine, staff: dict[str, Actor], stay: Stay
+) -> None:
+    older = _vitals(engine, staff["nurse1"], stay, rass=-2, taken_at=NOW - timedelta(hours=3))
+    latest = _vitals(engine, staff["nurse1"], stay, rass=-3, taken_at=NOW - timedelta(minutes=20))
+    _vitals(engine, staff["nurse1"], stay, taken_at=NOW - timedelta(minutes=10))  # no score
+    wrong = _vitals(engine, staff["nurse1"], stay, rass=-1, taken_at=NOW - timedelta(minutes=8))
+    with transaction(engine) as session:
+        mark_in_error(
+            session=session,
+            actor=staff["nurse1"],
+            entity="vitals",
+            record_id=wrong.id or 0,
+            reason="wrong patient",
+            now=NOW,
+        )
+    held = _give(engine, staff["nurse1"], stay.dose_0800, "held", reason_code="too_drowsy")
+    assert held.sedation_vitals_id == latest.id != older.id
+    [event] = _audits(engine, "dose.held")
+    assert event.after is not None and event.after["sedation_vitals_id"] == latest.id
+
+
+def test_a_dose_held_for_another_reason_links_no_score(
+    engine: Engine, staff: dict[str, Actor], stay: Stay
+) -> None:
+    _vitals(engine, staff["nurse1"], stay, rass=-3)
+    held = _give(engine, staff["nurse1"], stay.dose_0800, "held", reason_code="nil_by_mouth")
+    assert held.sedation_vitals_id is None
+    unscored = _give(
+        engine,
+        staff["nurse1"],
+        stay.dose_2000,
+        "held",
+        reason_code="too_drowsy",
+        at=NOW - timedelta(minutes=6),
+    )
+    # A score charted after the decision is not what it rested on.
+    assert unscored.sedation_vitals_id is None

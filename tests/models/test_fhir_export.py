@@ -417,3 +417,107 @@ def test_a_discharged_stay_exports_as_a_finished_encounter(
     (encounter,) = resources(bundle, "Encounter")
     assert encounter["status"] == "finished"
     assert encounter["period"]["end"] == "2026-03-05T10:00:00+00:00"
+
+
+def test_sedation_scores_are_observations_with_local_codes(engine: Engine, stay: Stay) -> None:
+    from datetime import UTC, datetime
+
+    from models.charting import record_vitals
+    from models.db import transaction
+    from models.tables import User
+
+    now = datetime.now(UTC)
+    with transaction(engine) as session:
+        nurse = session.exec(select(User).where(User.role == "nurse")).first()
+        assert nurse is not None
+        row = record_vitals(
+            session=session,
+            actor=Actor(nurse.id, nurse.username, nurse.role),
+            admission_id=stay.admission_id,
+            taken_at=now - timedelta(minutes=5),
+            now=now,
+            heart_rate=60,
+            systolic=112,
+            diastolic=70,
+            temperature_c=36.4,
+            resp_rate=10,
+            spo2=95,
+            supplemental_o2=False,
+            consciousness="V",
+            rass="-3",
+            poss="3",
+        )
+    with read_session(engine) as session:
+        exported = json.loads(json.dumps(export_admission(session, stay.admission_id)))
+    Bundle.model_validate(exported)
+    local = "urn:taperwatch:fhir:observation"
+    by_code = {
+        _codes(o["code"], local)[0]: o
+        for o in resources(exported, "Observation")
+        if _codes(o["code"], local) in (["rass"], ["poss"])
+    }
+    assert set(by_code) == {"rass", "poss"}
+    rass, poss = by_code["rass"], by_code["poss"]
+    assert rass["valueCodeableConcept"]["coding"] == [
+        {"system": "urn:taperwatch:fhir:rass", "code": "-3", "display": "Moderate sedation"}
+    ]
+    assert poss["valueCodeableConcept"]["coding"][0]["code"] == "3"
+    assert rass["effectiveDateTime"] == poss["effectiveDateTime"]
+    assert rass["id"] == resource_id(f"vital_signs/{row.id}/rass")
+    for observation in (rass, poss):
+        get_fhir_model_class("Observation").model_validate(observation)
+
+
+def test_other_cns_depressants_are_medication_statements(engine: Engine, stay: Stay) -> None:
+    from datetime import UTC, datetime
+
+    from models.co_medications import add_co_medication, stop_co_medication
+    from models.db import transaction
+    from models.tables import User
+
+    now = datetime.now(UTC)
+    with transaction(engine) as session:
+        doctor = session.exec(select(User).where(User.role == "physician")).first()
+        assert doctor is not None
+        actor = Actor(doctor.id, doctor.username, doctor.role)
+        kept = add_co_medication(
+            session=session,
+            actor=actor,
+            admission_id=stay.admission_id,
+            drug_class="opioid",
+            name="methadone",
+            detail="60 mg daily",
+            now=now,
+        )
+        stopped = add_co_medication(
+            session=session,
+            actor=actor,
+            admission_id=stay.admission_id,
+            drug_class="z_drug",
+            name="zopiclone",
+            now=now,
+        )
+        stop_co_medication(
+            session=session,
+            actor=actor,
+            co_medication_id=stopped.id or 0,
+            reason="Not taken since admission",
+            now=now + timedelta(minutes=5),
+        )
+    with read_session(engine) as session:
+        exported = json.loads(json.dumps(export_admission(session, stay.admission_id)))
+    Bundle.model_validate(exported)
+    statements = {
+        s["medicationCodeableConcept"]["text"]: s
+        for s in resources(exported, "MedicationStatement")
+    }
+    assert set(statements) == {"methadone", "zopiclone"}
+    methadone, zopiclone = statements["methadone"], statements["zopiclone"]
+    assert methadone["status"] == "active" and methadone["dosage"] == [{"text": "60 mg daily"}]
+    assert _codes(methadone["category"], "urn:taperwatch:fhir:cns-depressant-class") == ["opioid"]
+    assert "end" not in methadone["effectivePeriod"]
+    assert zopiclone["status"] == "stopped" and "end" in zopiclone["effectivePeriod"]
+    assert zopiclone["statusReason"] == [{"text": "Not taken since admission"}]
+    assert methadone["id"] == resource_id(f"co_medication/{kept.id}")
+    for statement in statements.values():
+        get_fhir_model_class("MedicationStatement").model_validate(statement)

@@ -87,6 +87,8 @@ def test_nurses_may_not_change_policy(engine: Engine, ward: Ward, staff: dict[st
 def test_every_policy_field_has_a_source_and_bounds_the_database_accepts() -> None:
     for field in POLICY_FIELDS:
         lowest = 0 if field.choices is not None else 1  # a yes/no setting is 0 or 1
+        if field.name == "sedation_rass_threshold":
+            lowest = -5  # RASS runs from -5 [S66]
         assert field.source and field.low >= lowest and field.high > field.low, field.name
         assert field.choices is None or (field.low, field.high) == (0, 1), field.name
         assert hasattr(Ward, field.name)
@@ -105,3 +107,32 @@ def test_no_change_writes_no_audit(engine: Engine, ward: Ward, staff: dict[str, 
         assert (
             session.exec(select(AuditEvent).where(AuditEvent.action == "ward.policy")).all() == []
         )
+
+
+def test_sedation_thresholds_take_rass_edges_and_refuse_beyond(
+    engine: Engine, ward: Ward, staff: dict[str, Actor]
+) -> None:
+    assert ward.id is not None
+    assert (ward.sedation_rass_threshold, ward.sedation_poss_threshold) == (-2, 3)
+    for rass, poss in (("-5", "2"), ("0", "4"), ("-3", 3)):
+        with transaction(engine) as session:
+            update_ward_policy(
+                session=session,
+                actor=staff["admin1"],
+                ward_id=ward.id,
+                values={"sedation_rass_threshold": rass, "sedation_poss_threshold": poss},
+            )
+        stored = _ward(engine, ward.id)
+        assert (stored.sedation_rass_threshold, stored.sedation_poss_threshold) == (
+            int(rass),
+            int(poss),
+        )
+    with transaction(engine) as session, pytest.raises(ValidationFailed) as refused:
+        update_ward_policy(
+            session=session,
+            actor=staff["admin1"],
+            ward_id=ward.id,
+            values={"sedation_rass_threshold": "1", "sedation_poss_threshold": "1"},
+        )
+    assert set(refused.value.by_field()) == {"sedation_rass_threshold", "sedation_poss_threshold"}
+    assert _ward(engine, ward.id).sedation_rass_threshold == -3
