@@ -29,6 +29,7 @@ from functools import lru_cache
 
 import flask
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from dashboard.auth import _csrf_token as session_csrf_token
 from models.db import DATABASE_UNAVAILABLE_ERRORS, log_database_fault
@@ -50,6 +51,10 @@ STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico")
 # kept in the database and holds across every worker and host.
 SIGN_IN_FAILURES_PER_ADDRESS = 10
 SIGN_IN_WINDOW_S = 600.0
+
+# The largest request body accepted. A callback sends the inputs of one form or the board's
+# rows (a few kilobytes to a few hundred); anything near this is not a ward's use of the app.
+MAX_REQUEST_BYTES = 2_000_000
 
 _INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
 _NOT_JAVASCRIPT = re.compile(r"""type\s*=\s*["']?application/json""", re.I)
@@ -175,6 +180,15 @@ def _database_unavailable(exc: Exception) -> flask.Response:
     return response
 
 
+def _too_large(_exc: object = None) -> flask.Response:
+    return flask.Response(
+        f"The request is larger than {MAX_REQUEST_BYTES // 1_000_000} MB and was refused; "
+        "nothing was saved.",
+        status=413,
+        mimetype="text/plain",
+    )
+
+
 def _csrf_refused() -> flask.Response:
     return flask.Response(
         "This page is out of date or the request did not come from Taperwatch; reload the page.",
@@ -188,6 +202,14 @@ def init_security(server: flask.Flask) -> None:
     Call after dashboard.auth.init_auth, so anonymous requests are refused (401) first."""
     limiter = SignInLimiter()
     server.extensions["tw_sign_in_limiter"] = limiter
+    # Flask refuses a longer body as it reads it (also one sent chunked, with no length).
+    server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    server.register_error_handler(RequestEntityTooLarge, _too_large)
+
+    @server.before_request
+    def _refuse_large_requests() -> flask.Response | None:
+        length = flask.request.content_length
+        return _too_large() if length is not None and length > MAX_REQUEST_BYTES else None
 
     @server.before_request
     def _refuse_unsafe_requests() -> flask.Response | None:

@@ -55,9 +55,17 @@ def web_server(app: Dash, *, host: str, port: int, threads: int) -> Any:
     from waitress import create_server
 
     from dashboard.app import warm_up
+    from dashboard.security import MAX_REQUEST_BYTES
 
     warm_up(app)
-    return create_server(app.server, host=host, port=port, threads=threads, asyncore_use_poll=True)
+    return create_server(
+        app.server,
+        host=host,
+        port=port,
+        threads=threads,
+        asyncore_use_poll=True,
+        max_request_body_size=MAX_REQUEST_BYTES,
+    )
 
 
 def serve_app(app: Dash, *, host: str, port: int, threads: int) -> None:
