@@ -270,7 +270,7 @@ def parse_bundle(data: bytes | str) -> object:
                 )
             ]
         )
-    if _nesting_depth(raw) > MAX_BUNDLE_DEPTH:
+    if nesting_depth(raw, MAX_BUNDLE_DEPTH) > MAX_BUNDLE_DEPTH:
         raise BundleRefused(
             [ResourceProblem("bundle", f"nests deeper than {MAX_BUNDLE_DEPTH} levels")]
         )
@@ -285,9 +285,10 @@ def parse_bundle(data: bytes | str) -> object:
         raise BundleRefused([ResourceProblem("bundle", f"is not JSON{where}")]) from None
 
 
-def _nesting_depth(raw: bytes) -> int:
-    """The deepest bracket nesting of a JSON text, strings skipped (before parsing it, so that
-    a hostile file cannot exhaust the parser's recursion)."""
+def nesting_depth(raw: bytes, stop_above: int) -> int:
+    """The deepest bracket nesting of a JSON text, strings skipped, counted only up to one
+    above ``stop_above`` (before parsing, so that hostile input cannot exhaust a parser's
+    recursion)."""
     depth = deepest = 0
     in_string = escaped = False
     for byte in raw:
@@ -304,7 +305,7 @@ def _nesting_depth(raw: bytes) -> int:
             depth += 1
             if depth > deepest:
                 deepest = depth
-                if deepest > MAX_BUNDLE_DEPTH:
+                if deepest > stop_above:
                     return deepest
         elif byte in (0x5D, 0x7D):
             depth -= 1
