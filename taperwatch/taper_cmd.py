@@ -184,7 +184,8 @@ def _times(text: str) -> list[time]:
             at = None
         if at is None or at.tzinfo is not None:
             raise FieldError(
-                "--times", f"{_shown(part.strip())} is not a time; write ward times, e.g. 08:00,20:00"
+                "--times",
+                f"{_shown(part.strip())} is not a time; write ward times, e.g. 08:00,20:00",
             )
         out.append(at)
     return out
