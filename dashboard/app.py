@@ -10,6 +10,7 @@ import flask
 from sqlalchemy.engine import Engine
 
 from dashboard.auth import init_auth
+from dashboard.callback_guard import init_callback_guard
 from dashboard.compression import cache_dir, init_compression
 from dashboard.csv_export import register_export_routes
 from dashboard.page_scripts import init_page_scripts
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         )
         module.register_callbacks(app)
     app.layout = shell_layout
+    init_callback_guard(app)  # malformed callback requests: 400, no traceback
     init_page_scripts(app)  # AG Grid and plotly.js only where a page shows them
     return app
 

@@ -3,8 +3,8 @@ pages redirect to the sign-in page, callbacks and other requests answer 401."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlsplit
@@ -17,9 +17,9 @@ from sqlalchemy import select as sa_select
 
 from dashboard.context import engine
 from models.db import read_one, transaction
-from models.tables import User
+from models.tables import User, UserSession
 from models.types import utcnow
-from models.users import authenticate
+from models.users import SLOW_DOWN_S, end_session, sign_in, start_session, token_hash
 
 # Paths an anonymous visitor may request: the sign-in page, its stylesheet, the health check.
 PUBLIC_PATHS = frozenset({"/login", "/healthz", "/assets/login.css", "/favicon.ico"})
@@ -31,40 +31,38 @@ class SignedInUser(UserMixin):  # type: ignore[misc]
     username: str
     display_name: str
     role: str
-    session_key: str = ""  # of the password this session was signed in with (session_key)
+    session_token: str = ""  # of this browser's session (models.users.start_session)
 
     def get_id(self) -> str:
-        """What the session cookie holds: the user's id and the key of their password, so a
-        session signed in before a password reset is not honoured after it."""
-        return f"{self.id}.{self.session_key}"
-
-
-def session_key(password_hash: str) -> str:
-    """A fingerprint of the stored password hash (never the hash itself): it changes when an
-    admin resets the password, which ends every session signed in with the old one."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:32]
+        """What the session cookie holds: the token of a session kept on the server, so that
+        signing out, deactivation or a password reset ends it for good (a replayed cookie is
+        refused)."""
+        return self.session_token
 
 
 _USERS = User.__table__  # type: ignore[attr-defined]
-# Every request re-reads the signed-in user (a deactivated account, a new role or a reset
-# password takes effect at once): one indexed read of five columns, built once, no ORM session.
-_ACTIVE_USER = sa_select(
-    _USERS.c.id, _USERS.c.username, _USERS.c.display_name, _USERS.c.role, _USERS.c.password_hash
-).where(_USERS.c.id == bindparam("user_id"), _USERS.c.active == true())
+_SESSIONS = UserSession.__table__  # type: ignore[attr-defined]
+# Every request re-reads the signed-in user (an ended session, a deactivated account or a new
+# role takes effect at once): one indexed read by the token's hash, built once, no ORM session.
+_ACTIVE_SESSION = (
+    sa_select(_USERS.c.id, _USERS.c.username, _USERS.c.display_name, _USERS.c.role)
+    .select_from(_SESSIONS.join(_USERS, _SESSIONS.c.user_id == _USERS.c.id))
+    .where(
+        _SESSIONS.c.token_hash == bindparam("token_hash"),
+        _SESSIONS.c.ended_at.is_(None),
+        _USERS.c.active == true(),
+    )
+)
 
 
 def _load_user(cookie_id: str) -> SignedInUser | None:
-    user_id, _, key = cookie_id.partition(".")
-    if not user_id.isdigit() or len(user_id) > 10 or not key:
-        return None
+    if not isinstance(cookie_id, str) or not 20 <= len(cookie_id) <= 100:
+        return None  # not a token we issue (an old cookie, or a forged one)
     with read_one(engine()) as connection:
-        found = connection.execute(_ACTIVE_USER, {"user_id": int(user_id)}).first()
+        found = connection.execute(_ACTIVE_SESSION, {"token_hash": token_hash(cookie_id)}).first()
     if found is None:
         return None
-    current = session_key(found.password_hash)
-    if not secrets.compare_digest(key.encode(), current.encode()):
-        return None  # the password was reset since this session signed in
-    return SignedInUser(found.id, found.username, found.display_name, found.role, current)
+    return SignedInUser(found.id, found.username, found.display_name, found.role, cookie_id)
 
 
 def _csrf_token() -> str:
@@ -132,29 +130,29 @@ def init_auth(server: flask.Flask) -> None:
             return flask.Response(_login_page("Your sign-in form expired; try again."), 400)
         username = form.get("username", "")
         next_url = _safe_next(form.get("next"))
+        now = utcnow()
         with transaction(engine()) as session:
-            user = authenticate(
+            attempt = sign_in(
                 session=session,
                 username=username,
                 password=form.get("password", ""),
-                now=utcnow(),
+                address=client_address(),
+                now=now,
             )
-            signed_in = (
-                SignedInUser(
-                    user.id,
-                    user.username,
-                    user.display_name,
-                    user.role,
-                    session_key(user.password_hash),
+            user = attempt.user
+            signed_in = None
+            if user is not None and user.id is not None:
+                token = start_session(session=session, user_id=user.id, now=now)
+                signed_in = SignedInUser(
+                    user.id, user.username, user.display_name, user.role, token
                 )
-                if user is not None and user.id is not None
-                else None
-            )
+        if attempt.slowed:
+            time.sleep(SLOW_DOWN_S)  # many recent failures for this account: slow guessing
         if signed_in is None:
             # One message for unknown user, wrong password and locked account: no enumeration.
             page = _login_page(
-                "Username or password not recognised, or the account is locked for 15 "
-                "minutes after repeated failures. Ask an admin if you are locked out.",
+                "Username or password not recognised, or sign-in from this computer is paused "
+                "for 15 minutes after repeated failures. Ask an admin if you are locked out.",
                 username,
                 next_url,
             )
@@ -165,6 +163,11 @@ def init_auth(server: flask.Flask) -> None:
 
     @server.route("/logout", methods=["POST"])
     def logout() -> ResponseReturnValue:
+        from flask_login import current_user
+
+        if current_user.is_authenticated:
+            with transaction(engine()) as session:
+                end_session(session=session, token=current_user.session_token, now=utcnow())
         logout_user()
         flask.session.clear()
         return flask.redirect("/login")
@@ -172,6 +175,12 @@ def init_auth(server: flask.Flask) -> None:
     @server.route("/healthz")
     def healthz() -> flask.Response:
         return flask.Response("ok", mimetype="text/plain")
+
+
+def client_address() -> str:
+    """The client's address. Behind a reverse proxy configure werkzeug's ProxyFix, so that this
+    is the client and not the proxy."""
+    return (flask.request.remote_addr or "unknown")[:64]
 
 
 def _same_origin() -> bool:

@@ -28,6 +28,7 @@ from dashboard.components.taper_chart import (
     PlanVersionMark,
     Readings,
     VitalsPoint,
+    figure_text,
 )
 from models.charting import REASONS_BY_STATUS
 from models.clinical.dose_timing import AdministrationFact, DoseStatus, dose_status
@@ -335,9 +336,9 @@ def dose_event(entry: MarEntry, tz: ZoneInfo) -> DoseEvent | None:
         verb = "PRN given" if category == "prn" else entry.status.replace("_", " ").capitalize()
         lines.append(f"{verb} {when:%H:%M}" if when else verb)
         if entry.charted_by:
-            lines[-1] += f" by {entry.charted_by}"
+            lines[-1] += f" by {figure_text(entry.charted_by)}"
         if entry.reason:
-            lines.append(entry.reason)
+            lines.append(figure_text(entry.reason))
     return DoseEvent(
         at=at,
         drug=entry.drug,

@@ -35,6 +35,15 @@ def require_role(*roles: str) -> Actor:
     return actor
 
 
+def record_id(value: object) -> int:
+    """An id a page holds (a store's data, a pattern id's part), checked: a whole number of
+    32 bits. Anything else is a malformed request (TypeError: answered 400 by
+    dashboard.callback_guard)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
+        raise TypeError("not a record id")
+    return value
+
+
 def default_ward(session: Session) -> Ward:
     ward = session.exec(select(Ward).order_by(Ward.id)).first()  # type: ignore[arg-type]
     if ward is None:

@@ -287,11 +287,14 @@ def _download(body: str, filename: str, mimetype: str) -> flask.Response:
     return response
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit: a longer number names no admission
+
+
 def register_export_routes(server: flask.Flask) -> None:
     @server.get("/patient/<int:admission_id>/export/<kind>.csv")
     def export_csv(admission_id: int, kind: str) -> flask.Response:
         build = CSV_EXPORTS.get(kind)
-        if build is None:
+        if build is None or admission_id > MAX_ID:
             flask.abort(404)
         actor = current_actor()
         with transaction(engine()) as session:
@@ -312,6 +315,8 @@ def register_export_routes(server: flask.Flask) -> None:
     @server.get("/patient/<int:admission_id>/export/fhir.json")
     def export_fhir(admission_id: int) -> flask.Response:
         actor = current_actor()
+        if admission_id > MAX_ID:
+            flask.abort(404)
         with transaction(engine()) as session:
             if session.get(Admission, admission_id) is None:
                 flask.abort(404)

@@ -29,8 +29,10 @@ from functools import lru_cache
 
 import flask
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from dashboard.auth import _csrf_token as session_csrf_token
+from dashboard.auth import client_address
 from models.db import DATABASE_UNAVAILABLE_ERRORS, log_database_fault
 
 # The cookie Dash's renderer reads and the header it echoes it in (dash.Dash defaults).
@@ -44,12 +46,18 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Static files keep their own caching; everything else may carry patient data and is not stored.
 STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico")
 
-# Local policy: 10 failed sign-ins from one address within 10 minutes pause sign-in from that
-# address for the rest of the window. Counted per process (each gunicorn worker keeps its own
-# count, so the ceiling is workers x 10); the per-account lockout (models.users, 5 failures) is
-# kept in the database and holds across every worker and host.
-SIGN_IN_FAILURES_PER_ADDRESS = 10
+# Local policy: 50 failed sign-ins from one address within 10 minutes pause sign-in from that
+# address for the rest of the window. It stops one computer trying password after password
+# across many accounts; it is set well above what a ward's typing errors reach, because a ward
+# behind one proxy shares one address. Guessing at one account is held by the database's lock
+# of each (account, address) pair and the account's slow-down (models.users), which hold across
+# every worker and host. Counted per process (each worker keeps its own count).
+SIGN_IN_FAILURES_PER_ADDRESS = 50
 SIGN_IN_WINDOW_S = 600.0
+
+# The largest request body accepted. A callback sends the inputs of one form or the board's
+# rows (a few kilobytes to a few hundred); anything near this is not a ward's use of the app.
+MAX_REQUEST_BYTES = 2_000_000
 
 _INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
 _NOT_JAVASCRIPT = re.compile(r"""type\s*=\s*["']?application/json""", re.I)
@@ -140,11 +148,6 @@ class SignInLimiter:
                     del self._failures[stale]
 
 
-def _client_address() -> str:
-    # Behind a reverse proxy configure werkzeug's ProxyFix so this is the client, not the proxy.
-    return flask.request.remote_addr or "unknown"
-
-
 def _too_many_sign_ins(retry_after: int) -> flask.Response:
     minutes = max(1, round(retry_after / 60))
     page = (
@@ -175,6 +178,15 @@ def _database_unavailable(exc: Exception) -> flask.Response:
     return response
 
 
+def _too_large(_exc: object = None) -> flask.Response:
+    return flask.Response(
+        f"The request is larger than {MAX_REQUEST_BYTES // 1_000_000} MB and was refused; "
+        "nothing was saved.",
+        status=413,
+        mimetype="text/plain",
+    )
+
+
 def _csrf_refused() -> flask.Response:
     return flask.Response(
         "This page is out of date or the request did not come from Taperwatch; reload the page.",
@@ -188,6 +200,14 @@ def init_security(server: flask.Flask) -> None:
     Call after dashboard.auth.init_auth, so anonymous requests are refused (401) first."""
     limiter = SignInLimiter()
     server.extensions["tw_sign_in_limiter"] = limiter
+    # Flask refuses a longer body as it reads it (also one sent chunked, with no length).
+    server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    server.register_error_handler(RequestEntityTooLarge, _too_large)
+
+    @server.before_request
+    def _refuse_large_requests() -> flask.Response | None:
+        length = flask.request.content_length
+        return _too_large() if length is not None and length > MAX_REQUEST_BYTES else None
 
     @server.before_request
     def _refuse_unsafe_requests() -> flask.Response | None:
@@ -195,7 +215,7 @@ def init_security(server: flask.Flask) -> None:
         if request.method in SAFE_METHODS:
             return None
         if request.path == "/login" and request.method == "POST":
-            retry_after = limiter.retry_after_s(_client_address())
+            retry_after = limiter.retry_after_s(client_address())
             return _too_many_sign_ins(retry_after) if retry_after else None
         if request.path in CSRF_EXEMPT_PATHS:
             return None
@@ -211,7 +231,7 @@ def init_security(server: flask.Flask) -> None:
     def _harden_response(response: flask.Response) -> flask.Response:
         request = flask.request
         if request.path == "/login" and request.method == "POST" and response.status_code == 401:
-            limiter.record_failure(_client_address())
+            limiter.record_failure(client_address())
         _set_csrf_cookie(server, response)
         _set_security_headers(server, response)
         return response

@@ -22,6 +22,7 @@ Taperwatch patient, admission and vital signs.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -33,7 +34,7 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient as FhirPatient
 from pydantic import ValidationError
 from sqlalchemy import and_, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from models import fhir_codes as codes
 from models.admissions import admit, discharge, find_patient
@@ -247,6 +248,75 @@ def import_bundle(
 
 # --- the envelope -----------------------------------------------------------------------------
 
+# What one import may be: a stay's bundle is tens of kilobytes and a few hundred entries; FHIR
+# resources nest a handful of levels. Larger or deeper input is refused before it is read.
+MAX_BUNDLE_BYTES = 5_000_000
+MAX_BUNDLE_ENTRIES = 5_000
+MAX_BUNDLE_DEPTH = 32
+
+
+def parse_bundle(data: bytes | str) -> object:
+    """The JSON of a bundle file, refused (BundleRefused, nothing read further) when it is too
+    large, not JSON, or nested deeper than any FHIR resource is."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if len(raw) > MAX_BUNDLE_BYTES:
+        size_mb = len(raw) / 1_000_000
+        raise BundleRefused(
+            [
+                ResourceProblem(
+                    "bundle",
+                    f"the file is {size_mb:.1f} MB; import at most "
+                    f"{MAX_BUNDLE_BYTES // 1_000_000} MB at a time",
+                )
+            ]
+        )
+    if nesting_depth(raw, MAX_BUNDLE_DEPTH) > MAX_BUNDLE_DEPTH:
+        raise BundleRefused(
+            [ResourceProblem("bundle", f"nests deeper than {MAX_BUNDLE_DEPTH} levels")]
+        )
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        where = (
+            f" (line {exc.lineno}, column {exc.colno})"
+            if isinstance(exc, json.JSONDecodeError)
+            else ""
+        )
+        raise BundleRefused([ResourceProblem("bundle", f"is not JSON{where}")]) from None
+
+
+def nesting_depth(raw: bytes, stop_above: int) -> int:
+    """The deepest bracket nesting of a JSON text, strings skipped, counted only up to one
+    above ``stop_above`` (before parsing, so that hostile input cannot exhaust a parser's
+    recursion)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > stop_above:
+                    return deepest
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
+
+
+def _column_length(table: str, column: str) -> int:
+    length = getattr(SQLModel.metadata.tables[table].columns[column].type, "length", None)
+    assert isinstance(length, int)
+    return length
+
 
 def _entries(bundle: object, problems: _Problems) -> list[_Entry]:
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
@@ -255,6 +325,11 @@ def _entries(bundle: object, problems: _Problems) -> list[_Entry]:
     raw = bundle.get("entry")
     if not isinstance(raw, list) or not raw:
         problems.add("bundle", "has no entries")
+        return []
+    if len(raw) > MAX_BUNDLE_ENTRIES:
+        problems.add(
+            "bundle", f"has {len(raw)} entries; import at most {MAX_BUNDLE_ENTRIES} at a time"
+        )
         return []
     out: list[_Entry] = []
     for index, item in enumerate(raw):
@@ -317,6 +392,19 @@ def _patient(entry: _Entry, problems: _Problems) -> _PatientData | None:
     if not (mrn and names and birth_date):
         return None
     name = names[0]
+    too_long = [
+        f"{what} is longer than {limit} characters"
+        for what, value, limit in (
+            ("the medical record number", mrn.strip(), _column_length("patient", "mrn")),
+            ("the family name", str(name["family"]), _column_length("patient", "family_name")),
+            ("the given name", str(name["given"][0]), _column_length("patient", "given_name")),
+        )
+        if len(value) > limit
+    ]
+    for problem in too_long:
+        problems.add(entry.label, problem)
+    if too_long:
+        return None
     return _PatientData(
         mrn=mrn.strip().upper(),
         family=str(name["family"]),

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 from sqlalchemy.orm.attributes import instance_dict, manager_of_class
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
 from models.errors import FieldError
@@ -35,7 +36,16 @@ def _field(name: str) -> str:
     return _PARAM_SUFFIX.sub("", name) or name
 
 
+def _storage_type(column_type: object) -> object:
+    """The type the database stores: a TypeDecorator (SQLModel's AutoString, UTCDateTime) is
+    checked as the type it wraps, so its length and range apply too."""
+    while isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
+    return column_type
+
+
 def _check_value(field: str, value: object, column_type: object) -> None:
+    column_type = _storage_type(column_type)
     if isinstance(value, str):
         if "\x00" in value:
             raise FieldError(field, "contains a NUL character, which cannot be stored; remove it")

@@ -174,6 +174,40 @@ class User(SQLModel, table=True):
     __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
 
 
+class UserSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is kept here, so
+    a copy of the database cannot sign anyone in. A session ends (``ended_at``) on sign-out, on
+    "sign out everywhere", when the account is deactivated or reactivated, or when its password
+    is reset; an ended session's cookie is refused from the next request on."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_reason: str | None = Field(default=None, max_length=32)
+
+    __table_args__ = (Index("ix_user_session_user", "user_id", "ended_at"),)
+
+
+class SignInLock(SQLModel, table=True):
+    """Failed sign-ins of one account from one address (models.users): the pair is locked, not
+    the account, so nobody can lock a colleague out from another computer."""
+
+    __tablename__ = "sign_in_lock"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id")
+    address: str = Field(max_length=64)
+    failures: int = 0
+    last_failure_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("user_id", "address", name="uq_sign_in_lock_pair"),)
+
+
 class Patient(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     mrn: str = Field(max_length=32, unique=True)  # medical record number

@@ -4,22 +4,35 @@ active admin."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, func, select
 
 from models.audit import Actor, audited_insert, record_audit, snapshot
 from models.errors import FieldError
-from models.tables import ROLES, User
+from models.tables import ROLES, SignInLock, User, UserSession
+from models.types import utcnow
 
 _hasher = PasswordHasher()
 
 MIN_PASSWORD_LENGTH = 10
-# Local policy (no clinical source): lock an account for 15 minutes after 5 failed sign-ins.
+# Local policy (no clinical source). Five failed sign-ins to one account from one address
+# within 15 minutes lock that pair for 15 minutes: the same account from another computer, and
+# other accounts from this one, are not locked, so nobody can lock a colleague out. Five
+# failures from anywhere slow the account down for 15 minutes: each attempt then waits
+# SLOW_DOWN_S before its answer (a guesser spread over many addresses gets a few guesses a
+# minute; the right person still signs in).
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
+SLOW_DOWN_S = 2.0
+ADDRESS_MAX = 64
 
 
 ADMIN_ROLE = "admin"
@@ -73,33 +86,53 @@ def create_user(
     return user
 
 
-def authenticate(*, session: Session, username: str, password: str, now: datetime) -> User | None:
-    """The active user with these credentials, or None. Failures count towards a lockout;
-    a locked account is refused even with the right password until the lock expires."""
-    if "\x00" in username:  # no stored username has a NUL (models.storable)
-        return None
-    user = session.exec(select(User).where(User.username == username.strip().lower())).first()
-    if user is None or not user.active:
-        return None
-    if user.locked_until is not None and user.locked_until > now:
-        return None
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def _verify(password_hash: str, password: str) -> bool:
     try:
-        _hasher.verify(user.password_hash, password)
+        return bool(_hasher.verify(password_hash, password))
     except (VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
-            record_audit(
-                session,
-                actor=Actor(user.id, user.username, user.role),
-                action="user.locked",
-                entity="app_user",
-                entity_id=user.id,
-                after={"locked_until": user.locked_until.isoformat()},
-            )
-        session.add(user)
-        return None
+        return False
+
+
+@dataclass(frozen=True)
+class SignInAttempt:
+    """What a sign-in found: the user (None when refused, whatever the reason) and whether the
+    account is slowed down (the caller then waits SLOW_DOWN_S before answering)."""
+
+    user: User | None
+    slowed: bool = False
+
+
+def sign_in(
+    *, session: Session, username: str, password: str, address: str, now: datetime
+) -> SignInAttempt:
+    """Check credentials from ``address``. Every refusal costs one password hash check, the
+    same as a wrong password, so the time taken does not tell an unknown, inactive or locked
+    account from a real one."""
+    address = (address or "unknown")[:ADDRESS_MAX]
+    name = username.strip().lower()
+    user = None
+    if "\x00" not in name and len(name) <= 64:  # no stored username could match otherwise
+        user = session.exec(select(User).where(User.username == name)).first()
+    if user is None or not user.active or user.id is None:
+        _verify(_dummy_hash(), password)
+        return SignInAttempt(None)
+    slowed = user.locked_until is not None and user.locked_until > now
+    pair = session.exec(
+        select(SignInLock).where(SignInLock.user_id == user.id, SignInLock.address == address)
+    ).first()
+    if pair is not None and pair.locked_until is not None and pair.locked_until > now:
+        _verify(_dummy_hash(), password)
+        return SignInAttempt(None, slowed)
+    if not _verify(user.password_hash, password):
+        _count_failure(session, user, pair, address, now)
+        return SignInAttempt(None, slowed)
+    if pair is not None:
+        session.delete(pair)
     if user.failed_logins or user.locked_until:
         user.failed_logins = 0
         user.locked_until = None
@@ -107,7 +140,140 @@ def authenticate(*, session: Session, username: str, password: str, now: datetim
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         session.add(user)
+    return SignInAttempt(user, slowed)
+
+
+def _count_failure(
+    session: Session, user: User, pair: SignInLock | None, address: str, now: datetime
+) -> None:
+    if pair is None:
+        pair = SignInLock(user_id=user.id or 0, address=address, failures=0, last_failure_at=now)
+    elif pair.last_failure_at <= now - LOCKOUT:
+        pair.failures = 0  # old failures are forgotten
+    pair.failures += 1
+    pair.last_failure_at = now
+    if pair.failures >= MAX_FAILED_LOGINS:
+        pair.failures = 0
+        pair.locked_until = now + LOCKOUT
+        record_audit(
+            session,
+            actor=Actor(user.id, user.username, user.role),
+            action="user.locked",
+            entity="app_user",
+            entity_id=user.id,
+            after={"address": address, "locked_until": pair.locked_until.isoformat()},
+        )
+    session.add(pair)
+    user.failed_logins += 1
+    if user.failed_logins >= MAX_FAILED_LOGINS:
+        user.failed_logins = 0
+        user.locked_until = now + LOCKOUT  # slowed down, not locked (see SLOW_DOWN_S)
+    session.add(user)
+
+
+def authenticate(
+    *, session: Session, username: str, password: str, now: datetime, address: str = "unknown"
+) -> User | None:
+    """The active user with these credentials, or None (see :func:`sign_in`)."""
+    return sign_in(
+        session=session, username=username, password=password, address=address, now=now
+    ).user
+
+
+def unlock(*, session: Session, actor: Actor, user_id: int, now: datetime) -> User:
+    """An admin lifts every sign-in lock and the slow-down of an account."""
+    actor.require(ADMIN_ROLE)
+    user = _get_user(session, user_id)
+    before = snapshot(user)
+    locks = session.exec(select(SignInLock).where(SignInLock.user_id == user_id)).all()
+    for lock in locks:
+        session.delete(lock)
+    user.failed_logins = 0
+    user.locked_until = None
+    session.add(user)
+    session.flush()
+    event = record_audit(
+        session,
+        actor=actor,
+        action="user.unlock",
+        entity="app_user",
+        entity_id=user.id,
+        before=before,
+        after={**(snapshot(user) or {}), "locks_lifted": len(locks)},
+    )
+    event.at = now
     return user
+
+
+def is_locked_somewhere(session: Session, user_id: int, now: datetime) -> bool:
+    found = session.exec(
+        select(SignInLock.id).where(
+            SignInLock.user_id == user_id, col(SignInLock.locked_until) > now
+        )
+    ).first()
+    return found is not None
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def start_session(*, session: Session, user_id: int, now: datetime) -> str:
+    """A new signed-in session of ``user_id``: the token for its cookie (only its hash is
+    stored)."""
+    token = secrets.token_urlsafe(32)
+    session.add(UserSession(user_id=user_id, token_hash=token_hash(token), created_at=now))
+    return token
+
+
+def end_session(*, session: Session, token: str, now: datetime, reason: str = "sign-out") -> bool:
+    """End the session of ``token`` (signing out); False if it had already ended."""
+    result = session.execute(
+        update(UserSession)
+        .where(
+            col(UserSession.token_hash) == token_hash(token),
+            col(UserSession.ended_at).is_(None),
+        )
+        .values(ended_at=now, ended_reason=reason)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def end_user_sessions(*, session: Session, user_id: int, now: datetime, reason: str) -> int:
+    """End every open session of ``user_id``; how many there were."""
+    result = session.execute(
+        update(UserSession)
+        .where(col(UserSession.user_id) == user_id, col(UserSession.ended_at).is_(None))
+        .values(ended_at=now, ended_reason=reason)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def sign_out_everywhere(*, session: Session, actor: Actor, user_id: int, now: datetime) -> int:
+    """An admin (or the user themself) ends every session of ``user_id``, on every computer."""
+    if actor.user_id != user_id:
+        actor.require(ADMIN_ROLE)
+    user = _get_user(session, user_id)
+    ended = end_user_sessions(session=session, user_id=user_id, now=now, reason="everywhere")
+    event = record_audit(
+        session,
+        actor=actor,
+        action="user.sign_out_everywhere",
+        entity="app_user",
+        entity_id=user.id,
+        after={"sessions_ended": ended},
+    )
+    event.at = now
+    return ended
+
+
+def forget_ended_sessions(*, session: Session, before: datetime) -> int:
+    """Delete sessions that ended before ``before`` (housekeeping; no audit value)."""
+    result = session.execute(delete(UserSession).where(col(UserSession.ended_at) < before))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def set_password(
@@ -123,6 +289,9 @@ def set_password(
     user.failed_logins = 0
     user.locked_until = None
     session.add(user)
+    for lock in session.exec(select(SignInLock).where(SignInLock.user_id == user_id)).all():
+        session.delete(lock)
+    end_user_sessions(session=session, user_id=user_id, now=now, reason="password reset")
     session.flush()
     event = record_audit(
         session,
@@ -164,13 +333,19 @@ def set_role(*, session: Session, actor: Actor, user_id: int, role: str, now: da
     return user
 
 
-def set_active(*, session: Session, actor: Actor, user_id: int, active: bool) -> User:
+def set_active(
+    *, session: Session, actor: Actor, user_id: int, active: bool, now: datetime | None = None
+) -> User:
+    """Deactivate or reactivate an account. Either way every session it had ends: a
+    reactivated account signs in afresh, its old cookies stay dead."""
     actor.require(ADMIN_ROLE)
     _lock_active_admins(session)
     user = _get_user(session, user_id)
     before = snapshot(user)
     user.active = active
     session.add(user)
+    reason = "reactivated" if active else "deactivated"
+    end_user_sessions(session=session, user_id=user_id, now=now or utcnow(), reason=reason)
     session.flush()
     if not active:
         _keep_an_active_admin(session, actor, user, field="active")

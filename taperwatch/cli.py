@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from pydantic import ValidationError as PydanticValidationError
 
 from taperwatch import backup_cmd, fhir_cmd, sources_cmd, taper_cmd
 
@@ -55,9 +58,17 @@ def web_server(app: Dash, *, host: str, port: int, threads: int) -> Any:
     from waitress import create_server
 
     from dashboard.app import warm_up
+    from dashboard.security import MAX_REQUEST_BYTES
 
     warm_up(app)
-    return create_server(app.server, host=host, port=port, threads=threads, asyncore_use_poll=True)
+    return create_server(
+        app.server,
+        host=host,
+        port=port,
+        threads=threads,
+        asyncore_use_poll=True,
+        max_request_body_size=MAX_REQUEST_BYTES,
+    )
 
 
 def serve_app(app: Dash, *, host: str, port: int, threads: int) -> None:
@@ -192,8 +203,8 @@ def _user_role(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
-    parser = argparse.ArgumentParser(prog="taperwatch", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _OneLineParser(prog="taperwatch", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     handlers: dict[str, Handler] = {}
 
     serve = sub.add_parser("serve", help="the web app (with SQLite also the scheduler)")
@@ -238,6 +249,35 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     return parser, handlers
 
 
+MESSAGE_MAX = 300  # a reason longer than this is cut: never echo a pasted megabyte back
+
+
+def fail(message: str, status: int = 2) -> int:
+    """One line on stderr, ``taperwatch: error: <reason>``, and the exit status."""
+    reason = " ".join(message.split())
+    if len(reason) > MESSAGE_MAX:
+        reason = reason[: MESSAGE_MAX - 1] + "…"
+    print(f"taperwatch: error: {reason}", file=sys.stderr)
+    return status
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse's own refusals (an unknown option, a missing value) as one line, status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(f"{message} (see {self.prog} --help)")
+        raise SystemExit(2)
+
+
+def _settings_problem(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    found = errors()[0] if callable(errors) and errors() else {}
+    message = str(found.get("msg", "")).removeprefix("Value error, ")
+    where = ".".join(str(part) for part in found.get("loc", ()))
+    setting = f"TAPERWATCH_{where.upper()}: " if where else ""
+    return f"settings: {setting}{message or 'invalid'}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser, handlers = build_parser()
     args = parser.parse_args(argv)
@@ -245,6 +285,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handlers[args.command](args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (``| head``): what it wanted was printed. Point stdout at
+        # nothing, so that Python's own flush at exit does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except PydanticValidationError as exc:  # a setting missing or invalid
+        return fail(_settings_problem(exc))
 
 
 def entry() -> None:

@@ -95,15 +95,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     from models.clinical.drugs import mg_to_ug
     from models.db import get_engine, transaction
     from models.errors import FieldError, PermissionDenied
-    from models.fhir_import import BundleRefused, import_bundle
+    from models.fhir_import import MAX_BUNDLE_BYTES, BundleRefused, import_bundle, parse_bundle
 
     try:
-        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
-        bundle = json.loads(text)
+        if args.file == "-":
+            data = sys.stdin.buffer.read(MAX_BUNDLE_BYTES + 1)
+        else:
+            with Path(args.file).open("rb") as file:
+                data = file.read(MAX_BUNDLE_BYTES + 1)
     except OSError as exc:
         return _fail(f"cannot read {args.file}: {exc.strerror or exc}")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return _fail(f"{args.file} is not JSON: {exc}")
+    try:
+        bundle = parse_bundle(data)
+    except BundleRefused as exc:
+        return _fail(f"{args.file}: {exc.problems[0].reason}")
     try:
         with transaction(get_engine()) as session:
             actor = _actor(session, args.user)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from models.clinical.sources import SOURCE_TAG, SOURCES, Source
 from models.source_uses import SourceUse, local_policies, source_uses, uses_by_source
@@ -98,7 +99,7 @@ def plain() -> str:
     return "\n".join(lines)
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     p = subparsers.add_parser("sources", help=f"the clinical sources ({DOC_PATH})")
     p.add_argument(
         "--markdown", action="store_true", help=f"print the full reference, as {DOC_PATH}"

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, time
-from typing import Any
+from typing import Any, NoReturn
 
 from models.clinical.dose_limits import DEFAULT_HARD_CEILING_DE_MG, above_label, check_hard_ceiling
 from models.clinical.drugs import DEFAULT_TABLE, EQUIVALENCE_TABLES, format_mg, mg_to_ug
@@ -54,11 +54,15 @@ class _PreviewParser(argparse.ArgumentParser):
             return None
         return super()._parse_optional(arg_string)
 
+    def error(self, message: str) -> NoReturn:
+        _fail(f"{message} (see {self.prog} --help)")
+        raise SystemExit(2)
+
 
 _NEGATIVE_AMOUNT = re.compile(r"-[\d.]")
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     taper = subparsers.add_parser("taper", help="taper schedules")
     taper_sub = taper.add_subparsers(
         dest="taper_command", required=True, parser_class=_PreviewParser
@@ -124,19 +128,30 @@ def _schedule(args: argparse.Namespace) -> tuple[Schedule, str]:
     try:
         start = date.fromisoformat(args.start)
     except ValueError:
-        raise FieldError("--start", f"{args.start!r} is not a date; write YYYY-MM-DD") from None
-    if not args.stages.strip().isdigit():
-        raise FieldError("--stages", f"{args.stages!r} is not a whole number")
-    schedule = build_schedule(
-        drug=args.drug,
-        daily_ug=mg_to_ug(args.daily_mg, field="daily_mg"),
-        recipe=recipe,
-        start=start,
-        times=_times(args.times),
-        to_drug=args.to_drug,
-        table=args.table,
-        stages=int(args.stages),
-    )
+        raise FieldError(
+            "--start", f"{_shown(args.start)} is not a date; write YYYY-MM-DD"
+        ) from None
+    if not FIRST_START <= start <= LAST_START:
+        raise FieldError(
+            "--start", f"give a date from {FIRST_START.isoformat()} to {LAST_START.isoformat()}"
+        )
+    if not args.stages.strip().isdigit() or len(args.stages.strip()) > 3:
+        raise FieldError("--stages", f"{_shown(args.stages)} is not a whole number up to 999")
+    try:
+        schedule = build_schedule(
+            drug=args.drug,
+            daily_ug=mg_to_ug(args.daily_mg, field="daily_mg"),
+            recipe=recipe,
+            start=start,
+            times=_times(args.times),
+            to_drug=args.to_drug,
+            table=args.table,
+            stages=int(args.stages),
+        )
+    except OverflowError:  # dates or counts beyond what the calendar or a number can hold
+        raise FieldError(
+            "--recipe", "the schedule would run past the year 9999; check the intervals"
+        ) from None
     check_hard_ceiling(
         [step.daily_ug for step in schedule.steps],
         ceiling_de_mg=DEFAULT_HARD_CEILING_DE_MG,
@@ -164,12 +179,26 @@ def _times(text: str) -> list[time]:
     out: list[time] = []
     for part in text.split(","):
         try:
-            out.append(time.fromisoformat(part.strip()))
+            at = time.fromisoformat(part.strip())
         except ValueError:
+            at = None
+        if at is None or at.tzinfo is not None:
             raise FieldError(
-                "--times", f"{part.strip()!r} is not a time; write e.g. 08:00,20:00"
-            ) from None
+                "--times",
+                f"{_shown(part.strip())} is not a time; write ward times, e.g. 08:00,20:00",
+            )
+        out.append(at)
     return out
+
+
+# The start dates a preview accepts: a taper lasts months to a couple of years.
+FIRST_START = date(1900, 1, 1)
+LAST_START = date(2999, 12, 31)
+
+
+def _shown(value: str, limit: int = 40) -> str:
+    """A value quoted back in a message, cut short: never echo a pasted page."""
+    return repr(value if len(value) <= limit else value[: limit - 1] + "…")
 
 
 def _reason(error: FieldError) -> str:
@@ -177,7 +206,10 @@ def _reason(error: FieldError) -> str:
 
 
 def _fail(reason: str) -> int:
-    print(f"taperwatch: error: {' '.join(reason.split())}", file=sys.stderr)
+    text = " ".join(reason.split())
+    if len(text) > 300:  # a reason quoting a pasted value is cut short
+        text = text[:299] + "…"
+    print(f"taperwatch: error: {text}", file=sys.stderr)
     return 2
 
 

@@ -18,7 +18,7 @@ from dash.exceptions import PreventUpdate
 from sqlmodel import Session, col, select
 
 from dashboard.components.charting_common import Refusal, attempt, format_local, parse_clock
-from dashboard.context import default_ward, engine, require_role
+from dashboard.context import default_ward, engine, record_id, require_role
 from models.admissions import (
     admit,
     confirm_admission_dose,
@@ -475,6 +475,7 @@ def register_confirm_callbacks(app: Dash) -> None:
     )
     def save_dose_confirm(_: int | None, reason: str | None, admission_id: int) -> tuple[Any, ...]:
         actor = require_role("physician")
+        admission_id = record_id(admission_id)
         now = utcnow()
         outcome = attempt(
             engine(),

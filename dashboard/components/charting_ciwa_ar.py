@@ -24,7 +24,7 @@ from dashboard.components.charting_ciwa import (
     saved_message,
 )
 from dashboard.components.charting_common import Refusal, attempt
-from dashboard.context import current_actor, engine, require_role
+from dashboard.context import current_actor, engine, record_id, require_role
 from models.admissions import set_ciwa_ar
 from models.charting import CHARTING_ROLES, new_submission_id
 from models.clinical.scales import CIWA_AR_BANDS_SOURCE, CIWA_AR_ITEMS, ciwa_ar_band
@@ -149,6 +149,7 @@ def register_callbacks(app: Dash) -> None:
         actor = require_role("physician")
         if checked is None:
             raise PreventUpdate
+        admission_id = record_id(admission_id)
         now = utcnow()
         outcome = attempt(
             engine(),

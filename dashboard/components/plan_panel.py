@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from dashboard.chart_queries import PlanPanelData, StepTolerance, plan_panel_data
 from dashboard.components.citations import cited
-from dashboard.context import current_actor, engine, require_role
+from dashboard.context import current_actor, engine, record_id, require_role
 from models.admissions import dose_needs_confirmation
 from models.clinical.drugs import DRUGS, EQUIVALENCE_TABLES, format_mg, mg_to_ug
 from models.clinical.recipes import PRESETS
@@ -1166,6 +1166,7 @@ def register_callbacks(app: Dash) -> None:
         require_role("physician")
         if not clicks or not kind:
             return no_update, no_update, True, no_update
+        admission_id = record_id(admission_id)
         result = preview_for(admission_id, kind, form_values(kind, raw), utcnow())
         if isinstance(result, Refused):
             return None, refusal_message(result, saved=False), True, no_update

@@ -11,6 +11,7 @@ be appended with a Patch instead of redrawing the figure.
 
 from __future__ import annotations
 
+import html
 import json
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -1096,8 +1097,9 @@ def _markers(fig: _Draft, data: ChartInput, local: Callable[[datetime], str]) ->
             bgcolor=PLAN_COLOUR,
             borderpad=2,
             hovertext=(
-                f"Plan version {version.version} ({version.change}) by {version.author}, "
-                f"effective {version.effective_from:%d %b}: {version.reason}"
+                f"Plan version {version.version} ({version.change}) by "
+                f"{figure_text(version.author)}, effective {version.effective_from:%d %b}: "
+                f"{figure_text(version.reason)}"
             ),
             name=f"plan-label:{version.version}",
         )
@@ -1117,6 +1119,13 @@ def _markers(fig: _Draft, data: ChartInput, local: Callable[[datetime], str]) ->
         )
     for flag, row in zip(data.flags, flag_rows(data.flags), strict=True):
         fig.add_annotation(**flag_annotation(flag, local, fig.axes.y["ciwa"], row=row))
+
+
+def figure_text(text: str) -> str:
+    """User text (a reason, a name, a message) made safe for a figure's hover or annotation:
+    plotly.js renders a subset of HTML there (links, styles), so its markup characters are
+    escaped and shown as typed."""
+    return html.escape(text, quote=False)
 
 
 FLAG_LABEL_MAX = 22
@@ -1152,7 +1161,7 @@ def flag_annotation(
         "xref": "x",
         "yref": f"{ciwa_y} domain",
         "y": 0.96 - 0.16 * row,
-        "text": f"⚑ {label}",
+        "text": f"⚑ {figure_text(label)}",
         "showarrow": True,
         "arrowhead": 2,
         "ax": 0,
@@ -1164,7 +1173,7 @@ def flag_annotation(
         "borderwidth": 1,
         "borderpad": 2,
         "opacity": 0.95 if flag.status != "resolved" else 0.55,
-        "hovertext": f"{flag.severity} · {flag.status}: {flag.message}",
+        "hovertext": f"{flag.severity} · {flag.status}: {figure_text(flag.message)}",
         "name": f"flag-{flag.rule}",
     }
 

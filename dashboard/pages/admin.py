@@ -1,7 +1,7 @@
 """Admin: the ward's policy (the review rules' thresholds and the dose ceilings, each with its
 source or marked local policy), the ward's dispensable units, the last job runs with their
 durations and errors, and the staff accounts (add one, reset a password, change a role,
-deactivate)."""
+deactivate, unlock, sign out everywhere)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import dash_mantine_components as dmc
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from dashboard.components import admin_units
 from dashboard.components.charting_common import Refusal, attempt, format_local
@@ -20,9 +20,17 @@ from dashboard.components.citations import cited
 from dashboard.context import current_actor, default_ward, engine, require_role
 from models.db import read_session
 from models.errors import FieldError
-from models.tables import ROLES, JobRun, User, Ward
+from models.tables import ROLES, JobRun, SignInLock, User, Ward
 from models.types import utcnow
-from models.users import MIN_PASSWORD_LENGTH, create_user, set_active, set_password, set_role
+from models.users import (
+    MIN_PASSWORD_LENGTH,
+    create_user,
+    set_active,
+    set_password,
+    set_role,
+    sign_out_everywhere,
+    unlock,
+)
 from models.ward_policy import LOCAL_POLICY, POLICY_FIELDS, PolicyField, update_ward_policy
 
 PATH = "/admin"
@@ -203,13 +211,29 @@ def runs_section(db: Engine) -> list[Any]:
 # --- users -----------------------------------------------------------------------------------
 
 
-def _status(user: User, now: datetime, tz: tzinfo) -> tuple[str, str]:
-    """The status column: its text and class."""
+def _status(user: User, now: datetime, tz: tzinfo, locked_pairs: int = 0) -> tuple[str, str]:
+    """The status column: its text and class. A lock holds one account at one computer; a
+    slow-down holds the account everywhere (models.users)."""
     if not user.active:
         return "deactivated", "tw-muted"
+    parts = []
+    if locked_pairs:
+        computers = "computer" if locked_pairs == 1 else "computers"
+        parts.append(f"locked at {locked_pairs} {computers}")
     if user.locked_until is not None and user.locked_until > now:
-        return f"locked until {format_local(user.locked_until, tz, now)}", "tw-admin-locked"
+        parts.append(f"sign-in slowed until {format_local(user.locked_until, tz, now)}")
+    if parts:
+        return "; ".join(parts), "tw-admin-locked"
     return "active", ""
+
+
+def _locked_pairs(session: Session, now: datetime) -> dict[int, int]:
+    rows = session.exec(
+        select(SignInLock.user_id, func.count())
+        .where(col(SignInLock.locked_until) > now)
+        .group_by(col(SignInLock.user_id))
+    ).all()
+    return {int(user_id): int(n) for user_id, n in rows}
 
 
 def _row_button(text: str, kind: str, user: User) -> dmc.Button:
@@ -224,6 +248,7 @@ def _row_button(text: str, kind: str, user: User) -> dmc.Button:
 
 def users_table(session: Session, me: int | None, now: datetime, tz: tzinfo) -> html.Table:
     users = session.exec(select(User).order_by(col(User.active).desc(), col(User.username))).all()
+    locked = _locked_pairs(session, now)
     rows = []
     for user in users:
         buttons = [
@@ -233,7 +258,12 @@ def users_table(session: Session, me: int | None, now: datetime, tz: tzinfo) -> 
         if user.id != me:
             toggle = "Deactivate" if user.active else "Reactivate"
             buttons.append(_row_button(toggle, "user-active", user))
-        status, status_class = _status(user, now, tz)
+        if user.active:
+            buttons.append(_row_button("Sign out everywhere", "user-sign-out", user))
+        slowed = user.locked_until is not None and user.locked_until > now
+        if locked.get(user.id or 0) or slowed:
+            buttons.append(_row_button("Unlock", "user-unlock", user))
+        status, status_class = _status(user, now, tz, locked.get(user.id or 0, 0))
         rows.append(
             html.Tr(
                 [
@@ -405,9 +435,28 @@ def toggle_user(db: Engine, user_id: int) -> User | Refusal:
         user = session.get(User, user_id)
         if user is None:
             raise FieldError("user", f"no user {user_id}")
-        return set_active(session=session, actor=actor, user_id=user_id, active=not user.active)
+        return set_active(
+            session=session, actor=actor, user_id=user_id, active=not user.active, now=utcnow()
+        )
 
     return attempt(db, write)
+
+
+def unlock_user(db: Engine, user_id: int) -> User | Refusal:
+    actor = require_role(ADMIN)
+    now = utcnow()
+    return attempt(
+        db, lambda session: unlock(session=session, actor=actor, user_id=user_id, now=now)
+    )
+
+
+def sign_out_user(db: Engine, user_id: int) -> int | Refusal:
+    actor = require_role(ADMIN)
+    now = utcnow()
+    return attempt(
+        db,
+        lambda session: sign_out_everywhere(session=session, actor=actor, user_id=user_id, now=now),
+    )
 
 
 def reset_password(
@@ -575,6 +624,41 @@ def register_callbacks(app: Dash) -> None:
             return table, outcome.message, "tw-form-message"
         state = "reactivated" if outcome.active else "deactivated"
         return table, f"{outcome.display_name} {state}.", "tw-form-message tw-form-ok"
+
+    @app.callback(
+        output={
+            "table": Output("users-list", "children", allow_duplicate=True),
+            "message": Output("users-message", "children", allow_duplicate=True),
+            "style": Output("users-message", "className", allow_duplicate=True),
+        },
+        inputs={
+            "unlock": Input({"type": "user-unlock", "user": ALL}, "n_clicks"),
+            "sign_out": Input({"type": "user-sign-out", "user": ALL}, "n_clicks"),
+        },
+        prevent_initial_call=True,
+    )
+    def _unlock_or_sign_out(unlock: Any, sign_out: Any) -> dict[str, Any]:
+        actor = require_role(ADMIN)
+        user_id = _clicked_user()
+        kind = ctx.triggered_id.get("type") if isinstance(ctx.triggered_id, dict) else None
+        if user_id is None or kind not in ("user-unlock", "user-sign-out"):
+            return {"table": no_update, "message": no_update, "style": no_update}
+        user = _account(engine(), user_id)
+        outcome: Any = (
+            unlock_user(engine(), user_id)
+            if kind == "user-unlock"
+            else sign_out_user(engine(), user_id)
+        )
+        table = current_users_table(engine(), actor.user_id)
+        if isinstance(outcome, Refusal) or user is None:
+            message = outcome.message if isinstance(outcome, Refusal) else "No such user."
+            return {"table": table, "message": message, "style": "tw-form-message"}
+        if kind == "user-unlock":
+            message = f"{user.display_name} may sign in again from every computer."
+        else:
+            sessions = "session" if outcome == 1 else "sessions"
+            message = f"{user.display_name} signed out everywhere ({outcome} {sessions} ended)."
+        return {"table": table, "message": message, "style": "tw-form-message tw-form-ok"}
 
     @app.callback(
         Output("passwd-modal", "opened"),

@@ -58,7 +58,14 @@ from models.rounds import sign_rounds_note
 from models.settings import Settings
 from models.tables import User
 from models.types import utcnow
-from models.users import create_user, set_active, set_password, set_role
+from models.users import (
+    create_user,
+    set_active,
+    set_password,
+    set_role,
+    sign_out_everywhere,
+    unlock,
+)
 from models.ward_policy import update_ward_policy
 from models.ward_units import update_ward_units
 from tests.conftest import NOW
@@ -113,6 +120,8 @@ DOMAIN_MATRIX: dict[str, frozenset[str]] = {
     "models.users:set_active": ADMIN,
     "models.users:set_password": ADMIN,
     "models.users:set_role": ADMIN,
+    "models.users:unlock": ADMIN,
+    "models.users:sign_out_everywhere": ADMIN,  # or the user themself (test_security_round2)
     "models.fhir_import:import_bundle": CHARTERS,
     "models.co_medications:add_co_medication": PHYSICIAN,
     "models.co_medications:stop_co_medication": PHYSICIAN,
@@ -431,6 +440,18 @@ OPERATIONS: dict[str, tuple[Prepare, Perform]] = {
             session=se, actor=a, user_id=s.staff["nurse2"].user_id or 0, role=role, now=s.now
         ),
     ),
+    "models.users:unlock": (
+        lambda s: None,
+        lambda se, a, s, _: unlock(
+            session=se, actor=a, user_id=s.staff["nurse2"].user_id or 0, now=s.now
+        ),
+    ),
+    "models.users:sign_out_everywhere": (
+        lambda s: None,
+        lambda se, a, s, _: sign_out_everywhere(
+            session=se, actor=a, user_id=s.staff["nurse2"].user_id or 0, now=s.now
+        ),
+    ),
     # An empty bundle: a permitted role gets past the role check to the bundle's own refusal.
     "models.fhir_import:import_bundle": (
         lambda s: None,
@@ -614,6 +635,9 @@ CALLBACKS: dict[str, tuple[Rule, ...]] = {
         Rule(ADMIN, writes="app_user"),
     ),
     "dashboard.pages.admin:register_callbacks.<locals>._toggle_user": (
+        Rule(ADMIN, writes="audit_event"),
+    ),
+    "dashboard.pages.admin:register_callbacks.<locals>._unlock_or_sign_out": (
         Rule(ADMIN, writes="audit_event"),
     ),
     "dashboard.pages.admin:register_callbacks.<locals>._open_password": (Rule(ADMIN),),
@@ -956,6 +980,12 @@ def _expand(web: Web, function: str) -> dict[str, list[dict[str, Any]]]:
         return {"policy": [{"type": "policy", "field": "dose_window_min"}]}
     if "admin" in function and short == "_toggle_user":
         return {"user-active": [{"type": "user-active", "user": stay.staff["nurse2"].user_id}]}
+    if "admin" in function and short == "_unlock_or_sign_out":
+        nurse2 = stay.staff["nurse2"].user_id
+        return {
+            "user-unlock": [{"type": "user-unlock", "user": nurse2}],
+            "user-sign-out": [{"type": "user-sign-out", "user": nurse2}],
+        }
     if "admin" in function and short in ("_open_password", "_open_role"):
         kind = "user-passwd-open" if short == "_open_password" else "user-role-open"
         return {kind: [{"type": kind, "user": stay.staff["nurse2"].user_id}]}

@@ -230,7 +230,7 @@ def test_the_users_table_offers_each_action_and_shows_a_lockout(
     text = str(table)
     assert text.count("'Reset password'") == text.count("'Change role'") == 4
     assert text.count("'Deactivate'") == 3  # not on the admin's own row
-    assert "locked until 12:15" in text
+    assert "sign-in slowed until 12:15" in text
 
 
 # --- the modals' callbacks over HTTP ---------------------------------------------------------
