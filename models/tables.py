@@ -42,6 +42,7 @@ UNRESOLVED_FLAG_STATUSES = tuple(status for status in FLAG_STATUSES if status !=
 SCALES = ("CIWA-B", "CIWA-Ar")
 DECISIONS = ("advance", "hold", "back", "adjust", "continue")
 ACVPU = ("A", "C", "V", "P", "U")
+WRISTBAND_METHODS = ("scan", "override")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -92,6 +93,10 @@ class Ward(SQLModel, table=True):
     # diazepam-equivalent a day (local policy), and the rise a plan may make unwarned.
     hard_ceiling_de_mg: int = DEFAULT_HARD_CEILING_DE_MG
     increase_margin_pct: int = DEFAULT_INCREASE_MARGIN_PCT
+    # Wristband check (models.wristband): "Given" only after the patient's band is scanned (or
+    # an override with a reason), the scan counting for this many minutes. Local policy.
+    scan_before_giving: bool = False
+    scan_valid_min: int = 10
 
     __table_args__ = (
         CheckConstraint("dose_window_min > 0 AND dose_window_min <= 240", name="dose_window"),
@@ -118,6 +123,7 @@ class Ward(SQLModel, table=True):
         CheckConstraint("no_plan_grace_hours > 0", name="no_plan_grace"),
         CheckConstraint("hard_ceiling_de_mg > 0", name="hard_ceiling"),
         CheckConstraint("increase_margin_pct >= 0", name="increase_margin"),
+        CheckConstraint("scan_valid_min > 0", name="scan_valid"),
     )
 
 
@@ -398,6 +404,8 @@ class DoseAdministration(SQLModel, table=True):
     error_reason: str | None = Field(default=None, max_length=1000)
     error_marked_by: int | None = Field(default=None, foreign_key="app_user.id")
     error_marked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The wristband scan (or override) that identified the patient before a dose was given.
+    wristband_check_id: int | None = Field(default=None, foreign_key="wristband_check.id")
 
     __table_args__ = (
         CheckConstraint(_in("status", ADMIN_STATUSES), name="status"),
@@ -425,6 +433,33 @@ class DoseAdministration(SQLModel, table=True):
             sqlite_where=text("entered_in_error = 0 AND scheduled_dose_id IS NOT NULL"),
             postgresql_where=text("entered_in_error = false AND scheduled_dose_id IS NOT NULL"),
         ),
+    )
+
+
+class WristbandCheck(SQLModel, table=True):
+    """A nurse identified a patient at the bedside: the band's barcode scanned and matched, or
+    an override with a reason (the band unreadable, missing...). A mismatch is refused and not
+    stored."""
+
+    __tablename__ = "wristband_check"
+
+    id: int | None = Field(default=None, primary_key=True)
+    admission_id: int = Field(foreign_key="admission.id")
+    method: str = Field(max_length=16)  # scan | override
+    reason_code: str | None = Field(default=None, max_length=32)
+    reason_text: str | None = Field(default=None, max_length=1000)
+    checked_at: datetime = Field(sa_type=UTCDateTime)
+    checked_by: int = Field(foreign_key="app_user.id")
+
+    __table_args__ = (
+        CheckConstraint(_in("method", WRISTBAND_METHODS), name="method"),
+        CheckConstraint(
+            "(method = 'scan' AND reason_code IS NULL) OR "
+            "(method = 'override' AND reason_code IS NOT NULL)",
+            name="override_reason",
+        ),
+        Index("ix_wristband_check_admission", "admission_id", "checked_at"),
+        Index("ix_wristband_check_method", "method", "checked_at"),
     )
 
 
