@@ -371,7 +371,7 @@ def chart_dose(
     if status == "given" and actor.role != "system":
         check_id = identified_for_giving(
             session,
-            actor=actor,
+            user_id=actor.user_id or 0,
             admission_id=slot.admission_id,
             wristband_check_id=wristband_check_id,
             now=now,
@@ -434,7 +434,7 @@ def chart_prn(
     refuse_unless_allowed(session, order, at, now, ZoneInfo(ward.timezone))
     check_id = identified_for_giving(
         session,
-        actor=actor,
+        user_id=actor.user_id or 0,
         admission_id=admission_id,
         wristband_check_id=wristband_check_id,
         now=now,

@@ -139,40 +139,66 @@ def _reason_list() -> str:
 def identified_for_giving(
     session: Session,
     *,
-    actor: Actor,
+    user_id: int,
     admission_id: int,
     wristband_check_id: int | None,
     now: datetime,
 ) -> int | None:
-    """The check that identified the patient for a dose this nurse is charting as given, or
-    None. With the ward's "scan before giving" on, a missing, stale or someone else's check is
-    refused; off, a check that does not fit is simply not linked."""
+    """The check that identified the patient for a dose this user is charting as given (the
+    one named, or else their latest for this patient), or None. With the ward's "scan before
+    giving" on, a missing, stale or someone else's check is refused; off, a check that does
+    not fit is simply not linked."""
     admission = session.get(Admission, admission_id)
     ward = session.get(Ward, admission.ward_id) if admission is not None else None
     if ward is None:
         raise FieldError("admission", f"no admission {admission_id}")
-    check = session.get(WristbandCheck, wristband_check_id) if wristband_check_id else None
-    problem = _unfit(check, actor=actor, admission_id=admission_id, ward=ward, now=now)
+    if wristband_check_id is None:
+        check = latest_check(session, user_id=user_id, admission_id=admission_id, now=now)
+    else:
+        check = session.get(WristbandCheck, wristband_check_id)
+    problem = _unfit(check, user_id=user_id, admission_id=admission_id, ward=ward, now=now)
     if problem is None:
-        return wristband_check_id
+        assert check is not None
+        return check.id
     if ward.scan_before_giving:
         raise FieldError("wristband", problem)
     return None
 
 
+def latest_check(
+    session: Session, *, user_id: int, admission_id: int, now: datetime
+) -> WristbandCheck | None:
+    """This user's latest scan or override of this patient's band, up to ``now``."""
+    return session.exec(
+        select(WristbandCheck)
+        .where(
+            WristbandCheck.admission_id == admission_id,
+            WristbandCheck.checked_by == user_id,
+            col(WristbandCheck.checked_at) <= now + _FUTURE_TOLERANCE,
+        )
+        .order_by(col(WristbandCheck.checked_at).desc(), col(WristbandCheck.id).desc())
+        .limit(1)
+    ).first()
+
+
+def check_expires(check: WristbandCheck, ward: Ward) -> datetime:
+    """When a check stops counting for giving (the ward's minutes after it)."""
+    return check.checked_at + timedelta(minutes=ward.scan_valid_min)
+
+
 def _unfit(
-    check: WristbandCheck | None, *, actor: Actor, admission_id: int, ward: Ward, now: datetime
+    check: WristbandCheck | None, *, user_id: int, admission_id: int, ward: Ward, now: datetime
 ) -> str | None:
     if check is None:
         return (
             "scan the patient's wristband first (or override with a reason): this ward gives "
             "doses only after the band is scanned"
         )
-    if check.admission_id != admission_id or check.checked_by != (actor.user_id or 0):
+    if check.admission_id != admission_id or check.checked_by != user_id:
         return "the wristband was checked for another patient or by someone else; scan it again"
     if check.checked_at > now + _FUTURE_TOLERANCE:
         return "the wristband check has a time in the future; scan the band again"
-    if check.checked_at < now - timedelta(minutes=ward.scan_valid_min):
+    if check_expires(check, ward) < now:
         return (
             f"the wristband was scanned more than {ward.scan_valid_min} min ago; scan it again "
             "at the bedside"
