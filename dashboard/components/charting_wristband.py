@@ -88,6 +88,9 @@ def scan_panel(admission_id: int, *, can_chart: bool) -> html.Div:
                         size="md",
                         autoComplete="off",
                         n_submit=0,
+                        # The value goes with the Enter that submits it (a wedge scanner types
+                        # faster than a debounced value would follow).
+                        debounce=True,
                         className="tw-band-input",
                         **attrs(data_wedge_scanner="true"),
                     ),

@@ -233,7 +233,7 @@ def test_a_band_that_cannot_be_scanned_is_overridden_with_a_reason_and_listed(
     _wait(browser).until(lambda d: save.is_displayed())
     save.click()  # no reason chosen
     _text_appears(browser, "#band-override-message", "Not saved")
-    _text_appears(browser, ".mantine-InputWrapper-error", "choose why the band")
+    _text_appears(browser, ".mantine-InputWrapper-error", "Choose why the band")
     assert _checks(live_server, admission_id) == []
     browser.find_element(By.ID, "band-override-reason").click()
     option = _text_appears(browser, "[role='option']", "Band unreadable")
