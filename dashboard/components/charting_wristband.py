@@ -239,11 +239,13 @@ def register_callbacks(app: Dash) -> None:
         )
         if isinstance(outcome, Refusal):
             message = outcome.fields.get("wristband") or outcome.message
+            wrong = message.startswith("WRONG PATIENT")
             return {
                 "check": None,
                 "status": message,
                 "status_class": "tw-band-status tw-band-wrong",
-                "error": message,
+                # At the field, in short; the banner under it says what the band and chart say.
+                "error": "Wrong patient's band: do not give" if wrong else message,
                 "value": "",
             }
         check, ward, patient = outcome

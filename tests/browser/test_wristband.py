@@ -148,6 +148,7 @@ def _open_mar(driver: WebDriver, server: LiveServer, admission_id: int) -> None:
 def _scan(driver: WebDriver, code: str) -> None:
     """A keyboard-wedge scanner: it types the code into the focused field, then Enter."""
     field = driver.find_element(By.ID, "band-scan")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", field)
     field.click()
     field.send_keys(code, Keys.ENTER)
 
@@ -202,7 +203,7 @@ def test_given_is_enabled_only_after_the_right_band_is_scanned(
     refusal = _text_appears(browser, "#band-status", "WRONG PATIENT")
     assert "TW-SOMEONE-ELSE" in refusal.text and mrn in refusal.text
     assert "tw-band-wrong" in (refusal.get_attribute("class") or "")
-    field_error = _text_appears(browser, ".mantine-InputWrapper-error", "WRONG PATIENT")
+    field_error = _text_appears(browser, ".mantine-InputWrapper-error", "Wrong patient's band")
     assert field_error.is_displayed()
     assert browser.find_element(By.ID, "band-scan").get_attribute("aria-invalid") == "true"
     assert not any(_given_buttons_enabled(browser))
