@@ -31,6 +31,8 @@ from models.wristband import (
     scan_wristband,
 )
 
+TICK_MS = 15_000
+
 
 def _state(check: WristbandCheck, ward: Ward) -> dict[str, Any]:
     """What the page keeps of a check: enough to enable "Given" until it expires."""
@@ -118,6 +120,8 @@ def scan_panel(admission_id: int, *, can_chart: bool) -> html.Div:
             dcc.Store(id="band-check", data=_state(current, ward) if current else None),
             dcc.Store(id="band-required", data=required),
             dcc.Store(id="band-admission", data=admission_id),
+            # Re-checks in the browser that the scan still counts (no request to the server).
+            dcc.Interval(id="band-tick", interval=TICK_MS),
             override_modal(),
         ],
         className="tw-band",
@@ -191,7 +195,7 @@ def _check_state(admission_id: int, write: Any) -> tuple[WristbandCheck, Ward, P
 # Enables "Given" (and PRN "Give") only with a current check of this patient when the ward
 # requires one; runs in the browser whenever the check or the MAR's tables change.
 _ENABLE_GIVING = """
-function(check, required, admission, _table, _orders, given, prnGive) {
+function(check, required, admission, _table, _orders, _tick, given, prnGive) {
     var ok = !required || (check && check.admission === admission &&
         Date.now() < check.expires_ms);
     return [given.map(function () { return !ok; }), prnGive.map(function () { return !ok; })];
@@ -209,6 +213,7 @@ def register_callbacks(app: Dash) -> None:
         Input("band-admission", "data"),
         Input("mar-table", "children"),
         Input("prn-orders", "children"),
+        Input("band-tick", "n_intervals"),
         State({"type": "mar-act", "slot": ALL, "act": "given"}, "id"),
         State({"type": "prn-give", "order": ALL}, "id"),
     )
