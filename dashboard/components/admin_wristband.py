@@ -67,8 +67,9 @@ def overrides_section(db: Engine) -> html.Section:
         [
             html.H3("Wristband overrides", className="tw-section-title"),
             html.P(
-                f"Scan before giving: {setting} The latest {OVERRIDES_SHOWN} doses' "
-                "identifications made without a scan, newest first; each is in the audit log.",
+                f"Scan before giving: {setting} Below, the latest {OVERRIDES_SHOWN} overrides "
+                "(a patient identified without a scan), newest first; each is also in the "
+                "audit log.",
                 className="tw-muted",
                 id="band-setting-summary",
             ),

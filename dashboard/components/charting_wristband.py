@@ -218,6 +218,13 @@ def register_callbacks(app: Dash) -> None:
         State({"type": "prn-give", "order": ALL}, "id"),
     )
 
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        "function(reason) { return null; }",  # a reason picked: its error has been answered
+        Output("band-override-reason", "error", allow_duplicate=True),
+        Input("band-override-reason", "value"),
+        prevent_initial_call=True,
+    )
+
     @app.callback(
         output={
             "check": Output("band-check", "data"),
