@@ -25,6 +25,7 @@ from models.settings import Settings, get_settings
 PAGE_MODULES: tuple[str, ...] = (
     "dashboard.pages.board",
     "dashboard.pages.paper_patient",
+    "dashboard.pages.paper_wristband",
     "dashboard.pages.patient",
     "dashboard.pages.queue",
     "dashboard.pages.admin",

@@ -48,6 +48,7 @@ from models.tables import (
     Ward,
     WithdrawalAssessment,
 )
+from models.wristband import identified_for_giving
 
 CHARTING_ROLES = ("nurse", "physician")
 # How far back an observation may be charted (a day: a late entry after a busy shift); local
@@ -374,9 +375,12 @@ def chart_dose(
     now: datetime,
     reason_code: str | None = None,
     reason_text: str | None = None,
+    wristband_check_id: int | None = None,
 ) -> DoseAdministration:
     """Chart what happened to a scheduled dose. If someone else charted it first, the
-    database's unique index lets only one win and the other is told who charted it."""
+    database's unique index lets only one win and the other is told who charted it.
+    ``wristband_check_id``: the nurse's scan (or override) of the patient's band, which a
+    "given" needs when the ward scans before giving (models.wristband)."""
     actor.require(*CHARTING_ROLES, "system")
     slot = session.get(ScheduledDose, scheduled_dose_id)
     if slot is None:
@@ -395,6 +399,15 @@ def chart_dose(
         if status == "held" and reason_code == HELD_FOR_SEDATION
         else None
     )
+    check_id = None
+    if status == "given" and actor.role != "system":
+        check_id = identified_for_giving(
+            session,
+            user_id=actor.user_id or 0,
+            admission_id=slot.admission_id,
+            wristband_check_id=wristband_check_id,
+            now=now,
+        )
     row = DoseAdministration(
         admission_id=slot.admission_id,
         scheduled_dose_id=scheduled_dose_id,
@@ -407,6 +420,7 @@ def chart_dose(
         administered_at=at,
         charted_at=now,
         charted_by=actor.user_id or 0,
+        wristband_check_id=check_id,
     )
     try:
         with session.begin_nested():
@@ -499,10 +513,12 @@ def chart_prn(
     now: datetime,
     reason_text: str,
     dose_ug: int | None = None,
+    wristband_check_id: int | None = None,
 ) -> DoseAdministration:
     """An as-needed dose, given against the admission's active PRN order: the order's dose,
     within its start and stop, its interval and its 24-h maxima (models.prn_orders), checked
-    with the order locked so that two nurses cannot both give the last allowed dose."""
+    with the order locked so that two nurses cannot both give the last allowed dose.
+    ``wristband_check_id``: as for :func:`chart_dose`."""
     actor.require(*CHARTING_ROLES)
     require_open_admission(session, admission_id)
     order = lock_for_dose(session, prn_order_id, admission_id)
@@ -519,6 +535,13 @@ def chart_prn(
     ward = session.get(Ward, admission.ward_id) if admission is not None else None
     assert ward is not None
     refuse_unless_allowed(session, order, at, now, ZoneInfo(ward.timezone))
+    check_id = identified_for_giving(
+        session,
+        user_id=actor.user_id or 0,
+        admission_id=admission_id,
+        wristband_check_id=wristband_check_id,
+        now=now,
+    )
     row = DoseAdministration(
         admission_id=admission_id,
         drug=order.drug,
@@ -530,6 +553,7 @@ def chart_prn(
         administered_at=at,
         charted_at=now,
         charted_by=actor.user_id or 0,
+        wristband_check_id=check_id,
     )
     insert_audited(session, actor=actor, action="dose.prn", record=row)
     return row

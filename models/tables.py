@@ -51,6 +51,7 @@ DECISIONS = ("advance", "hold", "back", "adjust", "continue")
 ACVPU = ("A", "C", "V", "P", "U")
 CNS_CLASSES = tuple(CNS_DEPRESSANT_CLASSES)
 NALOXONE_CODES = tuple(NALOXONE_STATUSES)
+WRISTBAND_METHODS = ("scan", "override")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -105,6 +106,10 @@ class Ward(SQLModel, table=True):
     # fresh check before a dose. RASS -2: local policy; POSS 3: unacceptable per Pasero [S68].
     sedation_rass_threshold: int = DEFAULT_RASS_THRESHOLD
     sedation_poss_threshold: int = DEFAULT_POSS_THRESHOLD
+    # Wristband check (models.wristband): "Given" only after the patient's band is scanned (or
+    # an override with a reason), the scan counting for this many minutes. Local policy.
+    scan_before_giving: bool = False
+    scan_valid_min: int = 10
 
     __table_args__ = (
         CheckConstraint("dose_window_min > 0 AND dose_window_min <= 240", name="dose_window"),
@@ -136,6 +141,7 @@ class Ward(SQLModel, table=True):
             "sedation_poss_threshold >= 2 AND sedation_poss_threshold <= 4",
             name="sedation",
         ),
+        CheckConstraint("scan_valid_min > 0", name="scan_valid"),
     )
 
 
@@ -481,6 +487,8 @@ class DoseAdministration(SQLModel, table=True):
     error_reason: str | None = Field(default=None, max_length=1000)
     error_marked_by: int | None = Field(default=None, foreign_key="app_user.id")
     error_marked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The wristband scan (or override) that identified the patient before a dose was given.
+    wristband_check_id: int | None = Field(default=None, foreign_key="wristband_check.id")
 
     __table_args__ = (
         CheckConstraint(_in("status", ADMIN_STATUSES), name="status"),
@@ -508,6 +516,33 @@ class DoseAdministration(SQLModel, table=True):
             sqlite_where=text("entered_in_error = 0 AND scheduled_dose_id IS NOT NULL"),
             postgresql_where=text("entered_in_error = false AND scheduled_dose_id IS NOT NULL"),
         ),
+    )
+
+
+class WristbandCheck(SQLModel, table=True):
+    """A nurse identified a patient at the bedside: the band's barcode scanned and matched, or
+    an override with a reason (the band unreadable, missing...). A mismatch is refused and not
+    stored."""
+
+    __tablename__ = "wristband_check"
+
+    id: int | None = Field(default=None, primary_key=True)
+    admission_id: int = Field(foreign_key="admission.id")
+    method: str = Field(max_length=16)  # scan | override
+    reason_code: str | None = Field(default=None, max_length=32)
+    reason_text: str | None = Field(default=None, max_length=1000)
+    checked_at: datetime = Field(sa_type=UTCDateTime)
+    checked_by: int = Field(foreign_key="app_user.id")
+
+    __table_args__ = (
+        CheckConstraint(_in("method", WRISTBAND_METHODS), name="method"),
+        CheckConstraint(
+            "(method = 'scan' AND reason_code IS NULL) OR "
+            "(method = 'override' AND reason_code IS NOT NULL)",
+            name="override_reason",
+        ),
+        Index("ix_wristband_check_admission", "admission_id", "checked_at"),
+        Index("ix_wristband_check_method", "method", "checked_at"),
     )
 
 

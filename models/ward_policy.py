@@ -199,6 +199,24 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
         "a physician confirms with a reason",
     ),
     PolicyField(
+        "scan_before_giving",
+        "Scan the wristband before giving",
+        "",
+        0,
+        1,
+        f"{LOCAL_POLICY}: two identifiers before giving a medicine [S81]; a barcode on the band "
+        "matches the patient electronically [S82]. No source makes the scan compulsory",
+        choices=("No: the scan is optional", "Yes: “Given” only after a scan or an override"),
+    ),
+    PolicyField(
+        "scan_valid_min",
+        "A scan counts for",
+        "min",
+        1,
+        60,
+        f"{LOCAL_POLICY}: the scan identifies the patient for this visit to the bedside",
+    ),
+    PolicyField(
         "increase_margin_pct",
         "Warn when a plan raises the dose by more than",
         "%",

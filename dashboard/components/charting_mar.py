@@ -281,6 +281,8 @@ def _slot_row(
                 dmc.Button(
                     ACTION_LABEL[act],
                     id={"type": "mar-act", "slot": slot.id, "act": act},
+                    # Enabled by the wristband scan when the ward scans before giving.
+                    disabled=act == "given" and ward.scan_before_giving,
                     size="sm",
                     variant="filled" if act == "given" else "default",
                     color="indigo" if act == "given" else "gray",
@@ -308,9 +310,9 @@ def _slot_row(
     )
 
 
-def mar_panel(*, can_chart: bool, table: Any, prn: Any) -> html.Div:
+def mar_panel(*, can_chart: bool, table: Any, prn: Any, wristband: Any = None) -> html.Div:
     """The MAR tab's fixed parts; the tables are filled by the page's refresh. ``prn``: the PRN
-    section (components.charting_prn)."""
+    section (components.charting_prn); ``wristband``: the band scan (charting_wristband)."""
     toolbar = (
         html.Div(
             [
@@ -333,6 +335,7 @@ def mar_panel(*, can_chart: bool, table: Any, prn: Any) -> html.Div:
     )
     return html.Div(
         [
+            wristband if wristband is not None else html.Div(),
             toolbar,
             html.Div(table, id="mar-table"),
             prn,

@@ -14,7 +14,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from dashboard.components import admin_units
+from dashboard.components import admin_units, admin_wristband
 from dashboard.components.charting_common import Refusal, attempt, format_local
 from dashboard.components.citations import cited
 from dashboard.context import current_actor, default_ward, engine, require_role
@@ -63,6 +63,7 @@ POLICY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Taper plan", ("no_plan_grace_hours",)),
     ("Dose ceilings", ("hard_ceiling_de_mg", "increase_margin_pct")),
     ("Sedation", ("sedation_rass_threshold", "sedation_poss_threshold")),
+    ("Wristband check", ("scan_before_giving", "scan_valid_min")),
 )
 USER_FIELDS = ("username", "display_name", "role", "password")
 
@@ -528,6 +529,7 @@ def layout(**_: Any) -> html.Div:
             dmc.Title("Admin", order=2, className="tw-page-title"),
             policy_form(ward),
             admin_units.units_section(db),
+            admin_wristband.overrides_section(db),
             html.Section(runs_section(db), id="runs-section", className="tw-card tw-admin-section"),
             users_section(db, actor.user_id),
             dcc.Interval(id="admin-refresh", interval=REFRESH_MS),

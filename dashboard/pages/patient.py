@@ -25,6 +25,7 @@ from dashboard.components import (
     charting_mar,
     charting_prn,
     charting_vitals,
+    charting_wristband,
     patient_overview,
     spo2_scale,
 )
@@ -287,6 +288,7 @@ def layout(
                 can_chart=can_chart,
                 can_order=can_order,
             ),
+            wristband=charting_wristband.scan_panel(adm_id, can_chart=can_chart),
         ),
         "history": html.Div(
             [
@@ -492,6 +494,7 @@ def register_callbacks(app: Dash) -> None:
     charting_ciwa.register_callbacks(app)
     charting_ciwa_ar.register_callbacks(app)
     charting_mar.register_callbacks(app)
+    charting_wristband.register_callbacks(app)
     charting_prn.register_callbacks(app)
     charting_history.register_callbacks(app)
     charting_admit.register_discharge_callbacks(app)

@@ -684,5 +684,32 @@ SOURCES: dict[str, Source] = {
             "Of 310 inpatients, about a quarter had a dose held for sedation.",
             link_note="the university's publication record",
         ),
+        Source(
+            "S81",
+            "The Joint Commission",
+            "Two patient identifiers: understanding the requirements (National Patient Safety "
+            "Goal NPSG.01.01.01)",
+            None,
+            "Standards FAQ: intent, identifiers, armbands",
+            "https://jointcommission.org/standards/standard-faqs/home-care/"
+            "national-patient-safety-goals-npsg/000001545",
+            "Identify the patient by at least two person-specific identifiers (name, an assigned "
+            "number, date of birth) before care such as giving medicines; a room or bed number "
+            "is not one; an armband carries the identifiers and stays on the patient.",
+        ),
+        Source(
+            "S82",
+            "National Patient Safety Agency (NPSA), England and Wales",
+            "Standardising wristbands improves patient safety: guidance on implementing the "
+            "Safer Practice Notice (SPN 24, July 2007)",
+            2009,
+            "Patient identifiers; design of wristbands; barcoding",
+            "https://id.scribd.com/document/262000696/Standardising-wristbands-eneral-guidance-"
+            "2009",
+            "Bands are printed from the patient record, never handwritten: LAST name in upper "
+            "case, then first name, date of birth as DD-Mmm-YYYY and the patient's number, and "
+            "may carry a barcode for electronic matching of the patient with their care.",
+            link_note="a copy of the NPSA's guidance shared on Scribd, not the NPSA's own site",
+        ),
     )
 }

@@ -68,6 +68,7 @@ from models.users import (
 )
 from models.ward_policy import update_ward_policy
 from models.ward_units import update_ward_units
+from models.wristband import override_wristband, scan_wristband
 from tests.conftest import NOW
 from tests.dashboard.conftest import PASSWORD, sign_in
 from tests.dashboard.dash_client import (
@@ -126,6 +127,8 @@ DOMAIN_MATRIX: dict[str, frozenset[str]] = {
     "models.co_medications:add_co_medication": PHYSICIAN,
     "models.co_medications:stop_co_medication": PHYSICIAN,
     "models.co_medications:record_naloxone": CHARTERS,
+    "models.wristband:scan_wristband": CHARTERS,
+    "models.wristband:override_wristband": CHARTERS,
 }
 
 
@@ -452,6 +455,23 @@ OPERATIONS: dict[str, tuple[Prepare, Perform]] = {
             session=se, actor=a, user_id=s.staff["nurse2"].user_id or 0, now=s.now
         ),
     ),
+    "models.wristband:scan_wristband": (
+        lambda s: None,
+        lambda se, a, s, _: scan_wristband(
+            session=se, actor=a, admission_id=s.admission_id, code="TW0001", now=s.now
+        ),
+    ),
+    "models.wristband:override_wristband": (
+        lambda s: None,
+        lambda se, a, s, _: override_wristband(
+            session=se,
+            actor=a,
+            admission_id=s.admission_id,
+            reason_code="band_unreadable",
+            reason_text="",
+            now=s.now,
+        ),
+    ),
     # An empty bundle: a permitted role gets past the role check to the bundle's own refusal.
     "models.fhir_import:import_bundle": (
         lambda s: None,
@@ -518,6 +538,7 @@ PAGES: dict[str, tuple[frozenset[str], str]] = {
     "dashboard.pages.board": (ALL, "board-grid"),
     "dashboard.pages.patient": (ALL, "patient-admission"),
     "dashboard.pages.paper_patient": (ALL, "print-now"),
+    "dashboard.pages.paper_wristband": (ALL, "band-label"),
     "dashboard.pages.queue": (ALL, "queue-list"),
     "dashboard.pages.rounds": (ROUNDS, "rounds-scope"),
     "dashboard.pages.paper_rounds": (ROUNDS, "print-now"),
@@ -528,6 +549,7 @@ PAGES: dict[str, tuple[frozenset[str], str]] = {
 _PP = "dashboard.components.plan_panel:register_form_callbacks.<locals>."
 _PRN = "dashboard.components.charting_prn:register_callbacks.<locals>."
 _AR = "dashboard.components.charting_ciwa_ar:register_callbacks.<locals>."
+_BAND = "dashboard.components.charting_wristband:register_callbacks.<locals>."
 _CONFIRM = "dashboard.components.charting_admit:register_confirm_callbacks.<locals>."
 _COMED = "dashboard.components.co_medications:register_callbacks.<locals>."
 CALLBACKS: dict[str, tuple[Rule, ...]] = {
@@ -578,6 +600,9 @@ CALLBACKS: dict[str, tuple[Rule, ...]] = {
         Rule(CHARTERS, writes="dose_administration"),
     ),
     "dashboard.components.charting_mar:register_callbacks.<locals>.mar_cancel": (Rule(CHARTERS),),
+    _BAND + "band_scanned": (Rule(CHARTERS, writes="wristband_check"),),
+    _BAND + "band_override_toggle": (Rule(CHARTERS),),
+    _BAND + "band_override_save": (Rule(CHARTERS, writes="wristband_check"),),
     # PRN: nurses and physicians give; physicians write, change and stop orders
     _PRN + "prn_open": (Rule(CHARTERS),),
     _PRN + "prn_save": (Rule(CHARTERS, writes="dose_administration"),),
@@ -869,6 +894,19 @@ def _valid_values(web: Web, function: str, trigger: str | None, role: str) -> di
         return {"units-save.n_clicks": 1, "ward-unit.value": _units_form(n)}
     if short == "mar_action":
         return {"mar-act.n_clicks": [1], "mar-time.value": ""}
+    if short == "band_scanned":
+        return {
+            "band-scan.n_submit": 1,
+            "band-scan.value": "TW0001",
+            "band-admission.data": stay.admission_id,
+        }
+    if short == "band_override_save":
+        return {
+            "band-override-save.n_clicks": 1,
+            "band-override-reason.value": "band_unreadable",
+            "band-override-text.value": "",
+            "band-admission.data": stay.admission_id,
+        }
     if short == "mar_confirm":
         return {
             "mar-confirm.n_clicks": 1,

@@ -1,7 +1,7 @@
 """sessions kept on the server (sign-out ends them) and sign-in locks per account and address
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-07 00:10:00
 
 Existing rows: nothing to convert. Browsers signed in before this revision hold a cookie with
@@ -17,7 +17,7 @@ from alembic import op
 import models.types
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,80 @@
+"""Admin: the ward's latest wristband overrides (doses given without a band scan), newest
+first, for the ward manager to review: when, who, which patient, why, and how many doses were
+given on the strength of each. The "scan before giving" setting itself is in the ward policy
+form (models.ward_policy)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from dash import html
+from sqlalchemy.engine import Engine
+
+from dashboard.components.charting_common import attrs, format_local
+from dashboard.context import default_ward
+from models.db import read_session
+from models.types import utcnow
+from models.wristband import OVERRIDE_REASONS, recent_overrides
+
+OVERRIDES_SHOWN = 50
+
+
+def overrides_section(db: Engine) -> html.Section:
+    now = utcnow()
+    with read_session(db) as session:
+        ward = default_ward(session)
+        assert ward.id is not None
+        overrides = recent_overrides(session, ward.id, limit=OVERRIDES_SHOWN)
+    tz = ZoneInfo(ward.timezone)
+    setting = (
+        "On: “Given” needs a scan or an override."
+        if ward.scan_before_giving
+        else "Off: scanning is optional."
+    )
+    if overrides:
+        head = html.Thead(
+            html.Tr(
+                [
+                    html.Th(h, className="tw-num" if h == "Doses given" else None)
+                    for h in ("When", "Patient", "Bed", "By", "Reason", "Doses given")
+                ]
+            )
+        )
+        rows = [
+            html.Tr(
+                [
+                    html.Td(format_local(entry.check.checked_at, tz, now, always_day=True)),
+                    html.Td(f"{entry.patient_name} · MRN {entry.mrn}"),
+                    html.Td(entry.bed),
+                    html.Td(entry.nurse),
+                    html.Td(
+                        OVERRIDE_REASONS.get(entry.check.reason_code or "", "")
+                        + (f": {entry.check.reason_text}" if entry.check.reason_text else "")
+                    ),
+                    html.Td(str(entry.doses_given), className="tw-num"),
+                ],
+                **attrs(data_check=str(entry.check.id)),
+            )
+            for entry in overrides
+        ]
+        table: html.Div | html.P = html.Div(
+            html.Table([head, html.Tbody(rows)], className="tw-table", id="band-overrides"),
+            className="tw-table-scroll",
+        )
+    else:
+        table = html.P("No wristband overrides.", className="tw-muted", id="band-overrides")
+    return html.Section(
+        [
+            html.H3("Wristband overrides", className="tw-section-title"),
+            html.P(
+                f"Scan before giving: {setting} Below, the latest {OVERRIDES_SHOWN} overrides "
+                "(a patient identified without a scan), newest first; each is also in the "
+                "audit log.",
+                className="tw-muted",
+                id="band-setting-summary",
+            ),
+            table,
+        ],
+        className="tw-card tw-admin-section",
+        id="band-overrides-section",
+    )
