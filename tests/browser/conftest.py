@@ -124,7 +124,7 @@ def sign_in(driver: WebDriver, server: LiveServer, username: str, password: str)
     driver.find_element(By.ID, "username").send_keys(username)
     driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.ID, "sign-in").click()
-    wait_for(driver, "#shell-user")
+    wait_for(driver, "#shell-header")
 
 
 def screenshot(driver: WebDriver, name: str) -> Path:
