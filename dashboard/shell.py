@@ -10,6 +10,7 @@ from dash import dcc, html
 from flask_login import current_user
 from sqlmodel import Session
 
+from dashboard.components.charting_common import attrs
 from dashboard.components.citations import SOURCES_PATH
 from dashboard.context import default_ward, engine
 from dashboard.theme import MANTINE_THEME
@@ -61,7 +62,7 @@ def shell_layout() -> dmc.MantineProvider:
     # (assets/shell_menu.js); on a wide one the toggle is hidden and they sit in the header.
     menu = html.Div(
         [
-            html.Nav(links, className="tw-nav", **{"aria-label": "Main"}),
+            html.Nav(links, className="tw-nav", **attrs(aria_label="Main")),
             html.Div(
                 [
                     html.Span(name, id="shell-user", className="tw-user"),
@@ -79,11 +80,11 @@ def shell_layout() -> dmc.MantineProvider:
         className="tw-menu",
     )
     toggle = html.Button(
-        [html.Span(className="tw-menu-icon", **{"aria-hidden": "true"}), "Menu"],
+        [html.Span(className="tw-menu-icon", **attrs(aria_hidden="true")), "Menu"],
         id="shell-menu-toggle",
         className="tw-menu-toggle",
         type="button",
-        **{"aria-expanded": "false", "aria-controls": "shell-menu"},
+        **attrs(aria_expanded="false", aria_controls="shell-menu"),
     )
     header = dmc.AppShellHeader(
         html.Div(

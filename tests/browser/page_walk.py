@@ -26,7 +26,13 @@ from seed_data.demo import DEMO_USERS
 from tests.browser.conftest import CHROMEDRIVER, CHROMIUM, SCREENSHOTS, LiveServer
 
 # Phone, tablet portrait, tablet landscape, ward PC, wide monitor.
-SIZES: tuple[tuple[int, int], ...] = ((390, 844), (820, 1180), (1180, 820), (1366, 768), (1920, 1080))
+SIZES: tuple[tuple[int, int], ...] = (
+    (390, 844),
+    (820, 1180),
+    (1180, 820),
+    (1366, 768),
+    (1920, 1080),
+)
 SERIOUS = ("serious", "critical")
 WAIT = 20
 
@@ -180,7 +186,8 @@ const walk = (el) => {
     const r = child.getBoundingClientRect();
     if (r.right > limit + 0.5 && r.width > 0) {
       const name = child.id ? '#' + child.id : child.className.toString().split(' ')[0];
-      found.push(`${child.tagName.toLowerCase()}${name ? ' ' + name : ''} to ${Math.round(r.right)}`);
+      const tag = child.tagName.toLowerCase();
+      found.push(`${tag}${name ? ' ' + name : ''} to ${Math.round(r.right)}`);
       if (found.length < 8) { walk(child); }
     } else if (getComputedStyle(child).overflowX === 'visible') {
       walk(child);
@@ -241,10 +248,10 @@ def walk(server: LiveServer, width: int, height: int, profile: Path) -> Iterator
                 wait_settled(driver, page.ready)
                 if page.tab is not None:
                     WebDriverWait(driver, WAIT).until(
-                        lambda d, tab=page.tab: d.find_element(By.ID, f"tab-{tab}").get_attribute(
-                            "aria-selected"
+                        lambda d, tab=page.tab: (
+                            d.find_element(By.ID, f"tab-{tab}").get_attribute("aria-selected")
+                            == "true"
                         )
-                        == "true"
                     )
                     wait_settled(driver, ".tw-tab-body")
                 sizes = driver.execute_script(
@@ -263,4 +270,3 @@ def walk(server: LiveServer, width: int, height: int, profile: Path) -> Iterator
                 )
     finally:
         driver.quit()
-
