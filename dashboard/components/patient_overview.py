@@ -136,6 +136,7 @@ def chart_block(admission_id: int, at: str | None = None) -> html.Section:
                     dmc.Title("Taper and symptoms", order=3),
                     dmc.SegmentedControl(
                         id="ov-range",
+                        **{"aria-label": "Time span of the chart"},
                         data=ranges,
                         value="7d",
                         size="md",

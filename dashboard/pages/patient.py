@@ -28,6 +28,7 @@ from dashboard.components import (
     patient_overview,
     spo2_scale,
 )
+from dashboard.components.charting_common import attrs
 from dashboard.context import current_actor, engine
 from dashboard.csv_export import export_links
 from dashboard.queries import (
@@ -296,7 +297,12 @@ def layout(
         [
             dmc.TabsList([dmc.TabsTab(label, value=key, id=f"tab-{key}") for key, label in TABS]),
             *[
-                dmc.TabsPanel(html.Div(panels[key], className="tw-tab-body"), value=key)
+                dmc.TabsPanel(
+                    html.Div(panels[key], className="tw-tab-body"),
+                    value=key,
+                    # The tab's own id: Mantine's default names an id the tab does not have.
+                    **attrs(aria_labelledby=f"tab-{key}"),
+                )
                 for key, _label in TABS
             ],
         ],

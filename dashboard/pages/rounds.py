@@ -540,6 +540,7 @@ def decision_form(summary: RoundsSummary, *, ward: Ward, today: Any) -> Any:
             ),
             dmc.SegmentedControl(
                 id="rd-decision",
+                **{"aria-label": "Decision"},
                 value="continue",
                 size="md",
                 fullWidth=True,
@@ -630,6 +631,7 @@ def layout(**_: Any) -> Any:
                         [
                             dmc.SegmentedControl(
                                 id="rounds-scope",
+                                **{"aria-label": "Whose patients"},
                                 value=scope,
                                 size="md",
                                 data=[
