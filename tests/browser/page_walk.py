@@ -173,21 +173,15 @@ BANNER_PARTS = ".tw-banner-name, .tw-banner-item, .tw-banner-actions button"
 STICKING_OUT_JS = """
 const limit = arguments[0];
 const found = [];
-const walk = (el) => {
-  for (const child of el.children) {
-    const r = child.getBoundingClientRect();
-    if (r.right > limit + 0.5 && r.width > 0) {
-      const name = child.id ? '#' + child.id : child.className.toString().split(' ')[0];
-      const tag = child.tagName.toLowerCase();
-      found.push(`${tag}${name ? ' ' + name : ''} to ${Math.round(r.right)}`);
-      if (found.length < 8) { walk(child); }
-    } else if (getComputedStyle(child).overflowX === 'visible') {
-      walk(child);
-    }
-    if (found.length >= 8) { return; }
+for (const el of document.body.querySelectorAll('*')) {
+  if (el.closest('.mantine-AppShell-header')) { continue; }  // stretched by the rest
+  const r = el.getBoundingClientRect();
+  if (r.right > limit + 0.5 && r.width > 0) {
+    const name = el.id ? '#' + el.id : el.className.toString().split(' ')[0];
+    found.push(`${el.tagName.toLowerCase()}${name ? ' ' + name : ''} to ${Math.round(r.right)}`);
+    if (found.length >= 6) { break; }
   }
-};
-walk(document.body);
+}
 return found;
 """
 
