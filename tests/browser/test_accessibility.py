@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -38,7 +39,7 @@ def test_the_menu_opens_and_closes_by_keyboard_on_a_phone(
         queue = driver.find_element(By.ID, "nav-queue")
         assert queue.is_displayed()
         assert driver.find_element(By.ID, "sign-out").is_displayed()
-        menu.send_keys(Keys.ESCAPE)
+        ActionChains(driver).send_keys(Keys.ESCAPE).perform()
         WebDriverWait(driver, 5).until(lambda d: not menu.is_displayed())
         assert driver.switch_to.active_element.get_attribute("id") == "shell-menu-toggle"
         # Choosing a page closes the menu and goes there.
