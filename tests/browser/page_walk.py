@@ -41,6 +41,7 @@ class Page:
 class Visit:
     role: str
     page: str
+    width: int  # the device's CSS width asked for
     scroll_width: int
     inner_width: int
     header_overlaps: list[str]
@@ -253,6 +254,7 @@ def walk(server: LiveServer, width: int, height: int, profile: Path) -> Iterator
                 yield Visit(
                     role=role,
                     page=page.name,
+                    width=width,
                     scroll_width=int(sizes[0]),
                     inner_width=int(sizes[1]),
                     header_overlaps=overlaps(driver, "#shell-header", HEADER_PARTS),
