@@ -227,6 +227,25 @@ def describe(violations: list[dict[str, Any]]) -> str:
     return "; ".join(lines)
 
 
+def record(driver: WebDriver, role: str, page: str, width: int, folder: Path) -> Visit:
+    """What the page shows now, and a screenshot of it."""
+    sizes = driver.execute_script(
+        "return [document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    driver.save_screenshot(str(folder / f"{role}-{page}.png"))
+    return Visit(
+        role=role,
+        page=page,
+        width=width,
+        scroll_width=int(sizes[0]),
+        inner_width=int(sizes[1]),
+        header_overlaps=overlaps(driver, "#shell-header", HEADER_PARTS),
+        banner_overlaps=overlaps(driver, ".tw-banner", BANNER_PARTS),
+        sticking_out=list(driver.execute_script(STICKING_OUT_JS, width)),
+        violations=serious_violations(driver),
+    )
+
+
 def walk(server: LiveServer, width: int, height: int, profile: Path) -> Iterator[Visit]:
     """Visit every role's pages at one size in one browser, yielding what each showed."""
     driver = open_browser(width, height, profile)
@@ -234,6 +253,9 @@ def walk(server: LiveServer, width: int, height: int, profile: Path) -> Iterator
     folder = SCREENSHOTS / "responsive" / f"{width}x{height}"
     folder.mkdir(parents=True, exist_ok=True)
     try:
+        driver.get(f"{server.url}/login")  # the sign-in page, before anyone signs in
+        wait_settled(driver, "#username")
+        yield record(driver, "anyone", "sign-in", width, folder)
         for role in ("nurse", "physician", "admin"):
             sign_in_as(driver, server, role)
             for page in pages_for(role, admission_id):
@@ -247,20 +269,6 @@ def walk(server: LiveServer, width: int, height: int, profile: Path) -> Iterator
                         )
                     )
                     wait_settled(driver, ".tw-tab-body")
-                sizes = driver.execute_script(
-                    "return [document.documentElement.scrollWidth, window.innerWidth]"
-                )
-                driver.save_screenshot(str(folder / f"{role}-{page.name}.png"))
-                yield Visit(
-                    role=role,
-                    page=page.name,
-                    width=width,
-                    scroll_width=int(sizes[0]),
-                    inner_width=int(sizes[1]),
-                    header_overlaps=overlaps(driver, "#shell-header", HEADER_PARTS),
-                    banner_overlaps=overlaps(driver, ".tw-banner", BANNER_PARTS),
-                    sticking_out=list(driver.execute_script(STICKING_OUT_JS, width)),
-                    violations=serious_violations(driver),
-                )
+                yield record(driver, role, page.name, width, folder)
     finally:
         driver.quit()
