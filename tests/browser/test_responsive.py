@@ -234,13 +234,28 @@ def _give_a_dose(driver: WebDriver) -> None:
         _wait(driver).until(lambda d: d.find_elements(By.XPATH, given_xpath))
     except TimeoutException:
         pytest.fail("the set-up leaves a dose to chart")
-    given = driver.find_elements(By.XPATH, given_xpath)[0]
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", given)
-    box = _box(driver, given)
-    assert box["height"] >= TOUCH_TARGET and box["width"] >= TOUCH_TARGET
-    assert _on_screen(driver, given), "the dose's actions are on the screen, not off to the side"
+    sizes: list[dict[str, float]] = []
+
+    def tap_first_given(d: WebDriver) -> bool:
+        try:
+            given = d.find_elements(By.XPATH, given_xpath)[0]
+            d.execute_script("arguments[0].scrollIntoView({block: 'center'})", given)
+            box = _box(d, given)
+            if not _on_screen(d, given):
+                return False
+            given.click()
+        except (StaleElementReferenceException, IndexError):  # the MAR re-rendered: again
+            return False
+        sizes.append(box)
+        return True
+
     screenshot(driver, "phone-3-mar")
-    given.click()
+    try:
+        _wait(driver).until(tap_first_given)
+    except TimeoutException:
+        pytest.fail("the dose's Given button is never on the screen (off to the side?)")
+    box = sizes[-1]
+    assert box["height"] >= TOUCH_TARGET and box["width"] >= TOUCH_TARGET, box
 
     def given_or_asked(d: WebDriver) -> str | bool:
         if "Given: clonazepam" in d.find_element(By.ID, "mar-alert").text:
