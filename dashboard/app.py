@@ -82,6 +82,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         module.register_callbacks(app)
     app.layout = shell_layout
     init_callback_guard(app)  # malformed callback requests: 400, no traceback
+    # The page's language, for screen readers and the browser's hyphenation (WCAG 3.1.1).
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     init_page_scripts(app)  # AG Grid and plotly.js only where a page shows them
     return app
 

@@ -10,6 +10,7 @@ from dash import dcc, html
 from flask_login import current_user
 from sqlmodel import Session
 
+from dashboard.components.charting_common import attrs
 from dashboard.components.citations import SOURCES_PATH
 from dashboard.context import default_ward, engine
 from dashboard.theme import MANTINE_THEME
@@ -57,34 +58,49 @@ def shell_layout() -> dmc.MantineProvider:
         )
         for item in nav_items(role)
     ]
+    # On a narrow screen the navigation and the user's block fold into a menu the toggle opens
+    # (assets/shell_menu.js); on a wide one the toggle is hidden and they sit in the header.
+    menu = html.Div(
+        [
+            html.Nav(links, className="tw-nav", **attrs(aria_label="Main")),
+            html.Div(
+                [
+                    html.Span(name, id="shell-user", className="tw-user"),
+                    dmc.Badge(role, id="shell-role", variant="light", color="gray"),
+                    html.Form(
+                        html.Button("Sign out", id="sign-out", className="tw-signout"),
+                        method="post",
+                        action="/logout",
+                    ),
+                ],
+                className="tw-account",
+            ),
+        ],
+        id="shell-menu",
+        className="tw-menu",
+    )
+    toggle = html.Button(
+        [html.Span(className="tw-menu-icon", **attrs(aria_hidden="true")), "Menu"],
+        id="shell-menu-toggle",
+        className="tw-menu-toggle",
+        type="button",
+        **attrs(aria_expanded="false", aria_controls="shell-menu"),
+    )
     header = dmc.AppShellHeader(
-        dmc.Group(
+        html.Div(
             [
-                dmc.Group(
+                html.Div(
                     [
                         html.Span("Taperwatch", className="tw-brand"),
                         html.Span(ward_name, id="shell-ward", className="tw-ward"),
                     ],
-                    gap="md",
+                    className="tw-brand-block",
                 ),
-                html.Nav(links, className="tw-nav", role="navigation"),
-                dmc.Group(
-                    [
-                        html.Span(name, id="shell-user", className="tw-user"),
-                        dmc.Badge(role, id="shell-role", variant="light", color="gray"),
-                        html.Form(
-                            html.Button("Sign out", id="sign-out", className="tw-signout"),
-                            method="post",
-                            action="/logout",
-                        ),
-                    ],
-                    gap="sm",
-                ),
+                toggle,
+                menu,
             ],
-            justify="space-between",
-            h="100%",
-            px="md",
-            wrap="nowrap",
+            className="tw-header",
+            id="shell-header",
         )
     )
     footer = html.Footer(

@@ -45,6 +45,9 @@ def band_tone(band: str) -> Tone:
 # Mantine theme for the whole app: one font size scale, calm primary colour.
 MANTINE_THEME = {
     "primaryColor": "indigo",
+    # Mantine's default shade (6) is below 4.5:1 on white for text and outline buttons (indigo,
+    # red, gray): the darkest shade passes WCAG AA contrast in every variant.
+    "primaryShade": 9,
     "fontFamily": "Inter, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif",
     "defaultRadius": "sm",
     "fontSizes": {"xs": "13px", "sm": "15px", "md": "16px", "lg": "18px", "xl": "22px"},

@@ -347,6 +347,7 @@ def vitals_form(now: datetime, tz: ZoneInfo, spo2_scale: int = 1) -> html.Div:
                 dmc.InputWrapper(
                     dmc.SegmentedControl(
                         id="vitals-consciousness",
+                        **{"aria-label": "ACVPU"},
                         data=list(CONSCIOUSNESS_LEVELS),
                         value="A",
                         size="md",

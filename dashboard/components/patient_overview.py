@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from dashboard.chart_queries import ChartCursor, chart_append, patient_chart
 from dashboard.components import plan_panel
+from dashboard.components.charting_common import attrs
 from dashboard.components.taper_chart import (
     FIGURE_HEIGHT,
     PANELS,
@@ -136,6 +137,7 @@ def chart_block(admission_id: int, at: str | None = None) -> html.Section:
                     dmc.Title("Taper and symptoms", order=3),
                     dmc.SegmentedControl(
                         id="ov-range",
+                        **{"aria-label": "Time span of the chart"},
                         data=ranges,
                         value="7d",
                         size="md",
@@ -151,12 +153,24 @@ def chart_block(admission_id: int, at: str | None = None) -> html.Section:
                 justify="space-between",
             ),
             chart_key_view(tuple(meta["drugs"])),
-            dcc.Graph(
-                id="ov-graph",
-                figure=fig,
-                config=GRAPH_CONFIG,
-                style={"height": f"{FIGURE_HEIGHT}px"},
-                className="tw-chart",
+            # On a narrow screen the chart keeps a readable width and pans inside this frame
+            # (by touch, or by keyboard once the frame has the focus).
+            html.Div(
+                dcc.Graph(
+                    id="ov-graph",
+                    figure=fig,
+                    config=GRAPH_CONFIG,
+                    style={"height": f"{FIGURE_HEIGHT}px"},
+                    className="tw-chart",
+                ),
+                className="tw-chart-frame",
+                tabIndex="0",
+                role="region",
+                **attrs(aria_label="Taper and symptoms chart"),
+            ),
+            html.P(
+                "The same readings as tables: the Vitals, CIWA, MAR and History tabs.",
+                className="tw-chart-alt tw-no-print",
             ),
             dcc.Store(id="ov-meta", data=meta),
             dcc.Store(id="ov-refresh", data=None),

@@ -747,6 +747,7 @@ def new_plan_fields(prefix: str, *, start: FormStart, times: str, today: date) -
                 else None,
                 dmc.SegmentedControl(
                     id=f"{prefix}-mode",
+                    **{"aria-label": "Kind of taper"},
                     value=start.mode,
                     size="md",
                     data=[

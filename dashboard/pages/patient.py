@@ -30,6 +30,7 @@ from dashboard.components import (
     spo2_scale,
 )
 from dashboard.components import co_medications as co_medication_ui
+from dashboard.components.charting_common import attrs
 from dashboard.context import current_actor, engine
 from dashboard.csv_export import export_links
 from dashboard.queries import (
@@ -306,7 +307,12 @@ def layout(
         [
             dmc.TabsList([dmc.TabsTab(label, value=key, id=f"tab-{key}") for key, label in TABS]),
             *[
-                dmc.TabsPanel(html.Div(panels[key], className="tw-tab-body"), value=key)
+                dmc.TabsPanel(
+                    html.Div(panels[key], className="tw-tab-body"),
+                    value=key,
+                    # The tab's own id: Mantine's default names an id the tab does not have.
+                    **attrs(aria_labelledby=f"tab-{key}"),
+                )
                 for key, _label in TABS
             ],
         ],

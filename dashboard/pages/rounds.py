@@ -557,6 +557,7 @@ def decision_form(summary: RoundsSummary, *, ward: Ward, today: Any) -> Any:
             ),
             dmc.SegmentedControl(
                 id="rd-decision",
+                **{"aria-label": "Decision"},
                 value="continue",
                 size="md",
                 fullWidth=True,
@@ -647,6 +648,7 @@ def layout(**_: Any) -> Any:
                         [
                             dmc.SegmentedControl(
                                 id="rounds-scope",
+                                **{"aria-label": "Whose patients"},
                                 value=scope,
                                 size="md",
                                 data=[

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from selenium import webdriver
@@ -24,9 +25,20 @@ from werkzeug.serving import make_server
 
 from tests.conftest import IN_CI
 
+if TYPE_CHECKING:
+    from tests.browser.page_walk import Visit
+
 CHROMIUM = os.environ.get("TAPERWATCH_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("TAPERWATCH_CHROMEDRIVER", "/usr/bin/chromedriver")
 SCREENSHOTS = Path(os.environ.get("TAPERWATCH_SCREENSHOTS", "screenshots"))
+# Phone, tablet portrait, tablet landscape, ward PC, wide monitor: the CSS viewport in pixels.
+SIZES: tuple[tuple[int, int], ...] = (
+    (390, 844),
+    (820, 1180),
+    (1180, 820),
+    (1366, 768),
+    (1920, 1080),
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -124,7 +136,7 @@ def sign_in(driver: WebDriver, server: LiveServer, username: str, password: str)
     driver.find_element(By.ID, "username").send_keys(username)
     driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.ID, "sign-in").click()
-    wait_for(driver, "#shell-user")
+    wait_for(driver, "#shell-header")
 
 
 def screenshot(driver: WebDriver, name: str) -> Path:
@@ -132,3 +144,18 @@ def screenshot(driver: WebDriver, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     driver.save_screenshot(str(path))
     return path
+
+
+@pytest.fixture(scope="session", params=[f"{w}x{h}" for w, h in SIZES])
+def page_visits(
+    request: pytest.FixtureRequest,
+    _browser_binaries: None,
+    live_server: LiveServer,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> list[Visit]:
+    """Every role's pages at one screen size, walked once in one browser (tests/browser/
+    page_walk.py) and shared by the responsive and accessibility tests of the session."""
+    from tests.browser.page_walk import walk
+
+    width, height = (int(n) for n in str(request.param).split("x"))
+    return list(walk(live_server, width, height, tmp_path_factory.mktemp("walk")))
