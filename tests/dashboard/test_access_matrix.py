@@ -482,6 +482,8 @@ PAGES: dict[str, tuple[frozenset[str], str]] = {
     "dashboard.pages.board": (ALL, "board-grid"),
     "dashboard.pages.patient": (ALL, "patient-admission"),
     "dashboard.pages.paper_patient": (ALL, "print-now"),
+    "dashboard.pages.paper_home": (ALL, "print-now"),
+    "dashboard.pages.paper_summary": (ALL, "print-now"),
     "dashboard.pages.queue": (ALL, "queue-list"),
     "dashboard.pages.rounds": (ROUNDS, "rounds-scope"),
     "dashboard.pages.paper_rounds": (ROUNDS, "print-now"),

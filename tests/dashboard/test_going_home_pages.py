@@ -1,0 +1,77 @@
+"""The going-home pages as components: their routes win over the patient page, a plan whose
+doses the ward's tablets cannot make is flagged on both, and the summary's dispense period is
+read from the address."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import dash
+from dash._pages import _path_to_page
+from sqlalchemy.engine import Engine
+
+from tests.dashboard.test_rounds_pages import _as, _ids, admission_id  # noqa: F401
+
+
+def _texts(component: Any) -> Iterator[str]:
+    if isinstance(component, str):
+        yield component
+        return
+    if isinstance(component, list | tuple):
+        for child in component:
+            yield from _texts(child)
+        return
+    if not hasattr(component, "to_plotly_json"):
+        return
+    for attribute in ("children", "title"):
+        yield from _texts(getattr(component, attribute, None))
+
+
+def test_the_routes_win_over_the_patient_page(admission_id: int) -> None:  # noqa: F811
+    for path, module in (
+        ("calendar", "dashboard.pages.paper_home"),
+        ("summary", "dashboard.pages.paper_summary"),
+    ):
+        page, variables = _path_to_page(f"patient/{admission_id}/{path}")  # type: ignore[no-untyped-call]
+        assert page["module"] == module
+        assert variables == {"admission_id": str(admission_id)}
+
+
+def test_doses_the_default_tablets_cannot_make_are_flagged_on_both_pages(
+    app: dash.Dash,
+    sqlite_engine: Engine,
+    admission_id: int,  # noqa: F811
+) -> None:
+    from dashboard.pages import paper_home, paper_summary
+
+    context = _as(app, sqlite_engine, "doctor1")
+    try:
+        calendar = paper_home.layout(admission_id=str(admission_id))
+        summary = paper_summary.layout(admission_id=str(admission_id), until="2001-01-01")
+        bad = paper_summary.layout(admission_id=str(admission_id), until="soon")
+    finally:
+        context.pop()
+    # -10 %/14d from 2 mg in 0.125 mg units: 1.75 mg a day is 0.875 mg twice, and the default
+    # clonazepam tablets (0.5 mg scored, 1 and 2 mg unscored) only make quarter milligrams.
+    assert {"print-calendar", "calendar-unmakeable", "print-now"} <= set(_ids(calendar))
+    assert {"print-summary", "summary-unmakeable", "summary-dispense"} <= set(_ids(summary))
+    text = " ".join(_texts(calendar))
+    assert "0.875 mg" in text and "1 tablet of 1 mg" in text
+    assert "before discharge" in " ".join(_texts(summary))
+    assert "summary-until-problem" in set(_ids(summary)) and "summary-until-problem" in set(
+        _ids(bad)
+    )
+    assert "Preview: the patient is still on the ward." in " ".join(_texts(summary))
+
+
+def test_an_unknown_admission_is_said_plainly(app: dash.Dash, sqlite_engine: Engine) -> None:
+    from dashboard.pages import paper_home, paper_summary
+
+    context = _as(app, sqlite_engine, "doctor1")
+    try:
+        for page in (paper_home, paper_summary):
+            assert "print-missing" in set(_ids(page.layout(admission_id="999")))
+            assert "print-missing" in set(_ids(page.layout(admission_id="x")))
+    finally:
+        context.pop()
