@@ -5,8 +5,8 @@ assessment as a QuestionnaireResponse against the scale's Questionnaire plus its
 Observation, a MedicationRequest per taper plan version and drug and per PRN order version (as
 needed, with its interval and 24-hour maximum), a MedicationAdministration per charted dose
 (a PRN dose refers to its order), and a Flag per open review flag. A discharged stay adds the
-rest of the taper, what to dispense and the discharge summary (docs/going-home.md). Codes and systems:
-models.fhir_codes.
+rest of the taper, what to dispense and the discharge summary (docs/going-home.md). Codes and
+systems: models.fhir_codes.
 
 Every resource is validated by constructing it with fhir.resources (R4B models: see
 models.fhir_codes on why not R4). Entry ids are uuid5 of the table and row id, so exporting the
@@ -795,9 +795,9 @@ def _discharge(
     session: Session, ctx: _Context, plan_keys: Sequence[str]
 ) -> list[tuple[str, dict[str, Any]]]:
     """For a discharged stay: a MedicationRequest per drug with the rest of the taper (one
-    dosage per step and dose, ``timing.repeat.boundsPeriod``, as in FHIR's tapering example) and what to dispense until
-    the last step, one supply request per tablet strength, and the discharge summary as a
-    Composition [S85] whose sections refer to them."""
+    dosage per step and dose, ``timing.repeat.boundsPeriod``, as in FHIR's tapering example)
+    and what to dispense until the last step, one supply request per tablet strength, and the
+    discharge summary as a Composition [S85] whose sections refer to them."""
     admission = ctx.admission
     if admission.discharged_at is None or admission.id is None:
         return []
