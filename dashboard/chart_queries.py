@@ -45,6 +45,7 @@ from models.clinical.tolerance import (
     step_takes_effect,
 )
 from models.flags import REVIEW_RULE_BY_NAME
+from models.going_home import going_home
 from models.plans import stored_steps
 from models.prn_orders import in_force
 from models.tables import (
@@ -773,6 +774,8 @@ class PlanPanelData:
     tolerance: dict[int, StepTolerance]
     today: date
     units: dict[str, int]  # the ward's dispensable units (a new plan is made in them)
+    # (drug, ug) of doses still to come that the ward's tablets cannot make (models.going_home)
+    tablet_gaps: tuple[tuple[str, int], ...] = ()
 
 
 def plan_panel_data(session: Session, admission_id: int, *, now: datetime) -> PlanPanelData | None:
@@ -818,6 +821,9 @@ def plan_panel_data(session: Session, admission_id: int, *, now: datetime) -> Pl
         tolerance=tolerance,
         today=now.astimezone(view.tz).date(),
         units=ward_units(session, view.admission.ward_id),
+        tablet_gaps=tuple(going_home(session, admission_id, now=now).unmakeable)
+        if active is not None
+        else (),
     )
 
 

@@ -412,6 +412,21 @@ def plan_header(plan: TaperPlan, author: str, tz: ZoneInfo) -> Any:
     )
 
 
+def tablet_alert(data: PlanPanelData) -> Any:
+    """Doses still to come that the ward's tablets cannot make: seen before discharge."""
+    if not data.tablet_gaps:
+        return None
+    doses = ", ".join(f"{drug} {format_mg(ug)} mg" for drug, ug in data.tablet_gaps)
+    return dmc.Alert(
+        f"Not makeable from the ward's tablets: {doses}. Before discharge, change the plan (a "
+        "unit the tablets make) or the tablets supplied (admin page).",
+        title="Tablets for going home",
+        color="yellow",
+        variant="light",
+        id="plan-tablet-gaps",
+    )
+
+
 def admission_dose_note(data: PlanPanelData) -> Any:
     """An admission dose above its label maximum that no physician has confirmed yet."""
     admission = data.view.admission
@@ -573,6 +588,7 @@ def panel_body(data: PlanPanelData, *, can_change: bool, prefix: str = "pp") -> 
             plan_header(plan, author, tz),
             admission_dose_note(data),
             pace_alert(list(data.warnings.values())),
+            tablet_alert(data),
             dmc.Text(
                 cited(step_tolerance_note(data.view.ward)),
                 size="sm",

@@ -10,7 +10,10 @@ from typing import Any
 import dash
 from dash._pages import _path_to_page
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
+from models.audit import Actor
+from models.types import utcnow
 from tests.dashboard.test_rounds_pages import _as, _ids, admission_id  # noqa: F401
 
 
@@ -38,15 +41,17 @@ def test_the_routes_win_over_the_patient_page(admission_id: int) -> None:  # noq
         assert variables == {"admission_id": str(admission_id)}
 
 
-def test_doses_the_default_tablets_cannot_make_are_flagged_on_both_pages(
+def test_doses_the_default_tablets_cannot_make_are_flagged_on_the_plan_and_both_pages(
     app: dash.Dash,
     sqlite_engine: Engine,
     admission_id: int,  # noqa: F811
 ) -> None:
+    from dashboard.components import plan_panel
     from dashboard.pages import paper_home, paper_summary
 
     context = _as(app, sqlite_engine, "doctor1")
     try:
+        panel = plan_panel.panel(admission_id)
         calendar = paper_home.layout(admission_id=str(admission_id))
         summary = paper_summary.layout(admission_id=str(admission_id), until="2001-01-01")
         bad = paper_summary.layout(admission_id=str(admission_id), until="soon")
@@ -55,6 +60,8 @@ def test_doses_the_default_tablets_cannot_make_are_flagged_on_both_pages(
     # -10 %/14d from 2 mg in 0.125 mg units: 1.75 mg a day is 0.875 mg twice, and the default
     # clonazepam tablets (0.5 mg scored, 1 and 2 mg unscored) only make quarter milligrams.
     assert {"print-calendar", "calendar-unmakeable", "print-now"} <= set(_ids(calendar))
+    assert "plan-tablet-gaps" in set(_ids(panel))
+    assert "clonazepam 0.875 mg" in " ".join(_texts(panel))
     assert {"print-summary", "summary-unmakeable", "summary-dispense"} <= set(_ids(summary))
     text = " ".join(_texts(calendar))
     assert "0.875 mg" in text and "1 tablet of 1 mg" in text
@@ -63,6 +70,36 @@ def test_doses_the_default_tablets_cannot_make_are_flagged_on_both_pages(
         _ids(bad)
     )
     assert "Preview: the patient is still on the ward." in " ".join(_texts(summary))
+
+
+def test_the_plan_shows_no_tablet_warning_when_the_tablets_make_every_dose(
+    app: dash.Dash,
+    sqlite_engine: Engine,
+    admission_id: int,  # noqa: F811
+) -> None:
+    from dashboard.components import plan_panel
+    from models.db import transaction
+    from models.tables import User, Ward
+    from models.ward_tablets import update_ward_tablets
+
+    with transaction(sqlite_engine) as session:
+        ward = session.exec(select(Ward)).one()
+        user = session.exec(select(User).where(User.username == "admin1")).one()
+        admin = Actor(user.id, user.username, user.role)
+        update_ward_tablets(
+            session=session,
+            actor=admin,
+            ward_id=ward.id or 0,
+            values={"clonazepam": "0.125, 0.5 scored, 2 scored"},
+            now=utcnow(),
+        )
+    context = _as(app, sqlite_engine, "doctor1")
+    try:
+        panel = plan_panel.panel(admission_id)
+    finally:
+        context.pop()
+    assert "plan-steps" in set(_ids(panel))
+    assert "plan-tablet-gaps" not in set(_ids(panel))
 
 
 def test_an_unknown_admission_is_said_plainly(app: dash.Dash, sqlite_engine: Engine) -> None:
