@@ -80,7 +80,7 @@ class GoingHome:
         return [(drug, ug) for drug, c in sorted(self.choices.items()) for ug in c.unmakeable]
 
     def weeks(self) -> tuple[CalendarWeek, ...]:
-        return taper_calendar(self.steps, self.choices, self.first_day)
+        return taper_calendar(self.all_steps, self.choices, self.first_day)
 
     def dispense(self, until: date) -> dict[str, Dispense]:
         """Tablets of each strength, per drug, from the first day at home to ``until``."""

@@ -54,10 +54,19 @@ def calendar_end(steps: Sequence[PlannedStep], first: date) -> date:
 def taper_calendar(
     steps: Sequence[PlannedStep], choices: Mapping[str, TabletChoice], first: date
 ) -> tuple[CalendarWeek, ...]:
-    """Weeks from ``first`` (its own weekday starts each week) to the calendar's end. ``steps``
-    begin with the step in force on ``first`` (models.going_home.remaining_steps)."""
+    """Weeks from ``first`` (its own weekday starts each week) to the calendar's end: the
+    plan's steps as made, so that a dose that changed before ``first`` is not marked new."""
     end = calendar_end(steps, first)
-    slots = sorted({(d.time, d.drug) for s in steps if s.start <= end for d in s.doses if d.ug > 0})
+    current = step_on(steps, first)
+    slots = sorted(
+        {
+            (d.time, d.drug)
+            for s in steps
+            if s.start <= end and (s.start > first or s is current)
+            for d in s.doses
+            if d.ug > 0
+        }
+    )
     weeks: list[CalendarWeek] = []
     start = first
     while start <= end:
