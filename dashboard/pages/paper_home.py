@@ -105,12 +105,15 @@ def calendar_page(admission_id: int) -> Any:
     name = f"{home.patient.given_name} {home.patient.family_name}".strip()
     back = f"/patient/{admission_id}"
     bar = print_bar("Taper calendar", back)
-    if not home.steps or not home.drugs:
+    if not any(d.ug > 0 for s in home.steps for d in s.doses):
         return html.Div(
             [
                 bar,
                 html.Div(
-                    html.P("There is no taper plan to continue at home.", id="calendar-empty"),
+                    html.P(
+                        "No tablets to take at home: the taper plan has ended or there is none.",
+                        id="calendar-empty",
+                    ),
                     className="tw-print",
                 ),
             ]

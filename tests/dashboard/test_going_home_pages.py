@@ -112,3 +112,44 @@ def test_an_unknown_admission_is_said_plainly(app: dash.Dash, sqlite_engine: Eng
             assert "print-missing" in set(_ids(page.layout(admission_id="x")))
     finally:
         context.pop()
+
+
+def test_a_stay_without_tablets_to_take_says_so(app: dash.Dash, sqlite_engine: Engine) -> None:
+    from datetime import date, timedelta
+
+    from dashboard.pages import paper_home, paper_summary
+    from models.admissions import admit
+    from models.db import transaction
+    from models.tables import User, Ward
+
+    with transaction(sqlite_engine) as session:
+        ward = session.exec(select(Ward)).one()
+        nurse = session.exec(select(User).where(User.username == "nurse1")).one()
+        doctor = session.exec(select(User).where(User.username == "doctor1")).one()
+        now = utcnow()
+        admission = admit(
+            session=session,
+            actor=Actor(nurse.id, nurse.username, nurse.role),
+            ward_id=ward.id or 0,
+            mrn="TW-NOPLAN",
+            family_name="Poe",
+            given_name="Al",
+            birth_date=date(1960, 1, 1),
+            sex="male",
+            bed="B9",
+            attending_id=doctor.id or 0,
+            drug="diazepam",
+            daily_ug=10000,
+            admitted_at=now - timedelta(hours=2),
+            now=now,
+        )
+        admission_id = admission.id
+    context = _as(app, sqlite_engine, "doctor1")
+    try:
+        calendar = paper_home.layout(admission_id=str(admission_id))
+        summary = paper_summary.layout(admission_id=str(admission_id))
+    finally:
+        context.pop()
+    assert "calendar-empty" in set(_ids(calendar))
+    text = " ".join(_texts(summary))
+    assert "No taper plan was made." in text and "No taper to continue." in text
