@@ -16,10 +16,11 @@ from sqlmodel import Session, select
 from models.admissions import admit
 from models.audit import Actor
 from models.clinical.recipes import PRESETS
+from models.clinical.tablets import DEFAULT_TABLETS
 from models.db import transaction
 from models.plan_changes import NewPlan, create_plan
 from models.tables import Admission, AuditEvent, User, Ward
-from models.ward_tablets import update_ward_tablets
+from models.ward_tablets import tablets_text, update_ward_tablets
 from models.ward_units import update_ward_units
 from seed_data.demo import WARD_NAME
 from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for
@@ -85,11 +86,15 @@ def leaving_patient(live_server: LiveServer) -> Iterator[int]:
         admission_id = admission.id
     yield admission_id
     with transaction(live_server.engine) as session:  # the other tests use the defaults
+        admin = _actor(session, "admin")
         update_ward_units(
+            session=session, actor=admin, ward_id=ward.id, values={"clonazepam": "0.125"}, now=now
+        )
+        update_ward_tablets(
             session=session,
-            actor=_actor(session, "admin"),
+            actor=admin,
             ward_id=ward.id,
-            values={"clonazepam": "0.125"},
+            values={"clonazepam": tablets_text(DEFAULT_TABLETS["clonazepam"])},
             now=now,
         )
 
