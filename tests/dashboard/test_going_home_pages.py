@@ -153,3 +153,37 @@ def test_a_stay_without_tablets_to_take_says_so(app: dash.Dash, sqlite_engine: E
     assert "calendar-empty" in set(_ids(calendar))
     text = " ".join(_texts(summary))
     assert "No taper plan was made." in text and "No taper to continue." in text
+
+
+def test_the_summary_counts_the_tablets_to_the_date_asked(
+    app: dash.Dash,
+    sqlite_engine: Engine,
+    admission_id: int,  # noqa: F811
+) -> None:
+    from datetime import timedelta
+
+    from sqlmodel import Session
+
+    from dashboard.pages import paper_summary
+    from models.clinical.tablets import dispense_words
+    from models.going_home import going_home
+
+    with Session(sqlite_engine) as session:
+        home = going_home(session, admission_id, now=utcnow())
+    until = home.first_day + timedelta(days=6)
+    context = _as(app, sqlite_engine, "doctor1")
+    try:
+        summary = paper_summary.layout(admission_id=str(admission_id), until=until.isoformat())
+    finally:
+        context.pop()
+    text = " ".join(_texts(summary))
+    expected = dispense_words(home.dispense(until)["clonazepam"])
+    assert f"clonazepam: {expected}" in text
+    assert f"to {until:%a %d %b %Y} (inclusive)" in text
+    assert "summary-until-problem" not in set(_ids(summary))
+    # Before the plan starts 2 mg a day (one 1 mg tablet twice); then 0.875 mg twice, which the
+    # default tablets cannot make: those days are not counted, and the summary says so.
+    days = [home.first_day + timedelta(days=n) for n in range(7)]
+    before = [d for d in days if d < home.all_steps[1].start]
+    assert expected == (f"{2 * len(before)} tablets of 1 mg" if before else "no tablets")
+    assert f"Not counted: doses on {7 - len(before)} day(s)" in text
