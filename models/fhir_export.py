@@ -38,10 +38,11 @@ from models.charting import REASONS_BY_STATUS
 from models.clinical.drugs import format_mg
 from models.clinical.scales import CIWA_AR_ITEMS, CIWA_B_ITEMS, ScaleItem, own_anchors
 from models.clinical.sources import with_references
+from models.clinical.step_tolerance import StepTolerance
 from models.clinical.tablets import Dispense, dispense_words
 from models.clinical.taper import PlannedStep
 from models.errors import FieldError
-from models.going_home import GoingHome, StayFacts, going_home, stay_facts
+from models.going_home import GoingHome, StayFacts, going_home, stay_facts, stay_tolerance
 from models.plans import stored_steps
 from models.tables import (
     Admission,
@@ -815,7 +816,8 @@ def _discharge(
             supply_key = f"{key}/{strength}"
             out.append((supply_key, _supply_request(home, drug, strength, count, key, ctx)))
             taper_keys.append(supply_key)
-    summary = _composition(home, facts, (plan_keys, taper_keys), ctx)
+    tolerance = _tolerance_lines(home, stay_tolerance(session, home))
+    summary = _composition(home, facts, (plan_keys, taper_keys), tolerance, ctx)
     out.append((f"discharge/{admission.id}/summary", summary))
     return out
 
@@ -900,6 +902,24 @@ def _supply_request(
     }
 
 
+def _tolerance_lines(home: GoingHome, tolerance: dict[int, StepTolerance]) -> list[str]:
+    def mean(value: float | None) -> str:
+        return f"{value:.0f}" if value is not None else "none"
+
+    lines = []
+    for step in home.all_steps:
+        tol = tolerance.get(step.index)
+        if tol is None:
+            continue
+        doses = ", ".join(f"{d} {format_mg(u)} mg a day" for d, u in sorted(step.daily_ug.items()))
+        lines.append(
+            f"Step from {step.start.isoformat()} ({doses}): CIWA-B mean {mean(tol.before_mean)} "
+            f"before, {mean(tol.after_mean)} after; PRN doses {tol.prn_before} before, "
+            f"{tol.prn_after} after; {tol.judgement.verdict.label.lower()}"
+        )
+    return lines
+
+
 def _flag_note(flag: Flag) -> str:
     return flag.resolve_note or flag.acknowledge_note or flag.cleared_note or ""
 
@@ -914,6 +934,7 @@ def _composition(
     home: GoingHome,
     facts: StayFacts,
     keys: tuple[Sequence[str], Sequence[str]],
+    tolerance: Sequence[str],
     ctx: _Context,
 ) -> dict[str, Any]:
     plan_keys, taper_keys = keys
@@ -971,6 +992,7 @@ def _composition(
             versions,
             list(plan_keys),
         ),
+        ("How each step was tolerated", tolerance or ["no step on the ward to judge"], []),
         ("Last CIWA-B and NEWS2", last or ["none charted"], []),
         ("Flags raised and how they ended", flags or ["none raised"], []),
         ("The rest of the taper and what to dispense", remaining, list(taper_keys)),

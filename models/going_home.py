@@ -16,6 +16,8 @@ from sqlmodel import Session, col, select
 
 from models.clinical.drugs import diazepam_equivalent_mg
 from models.clinical.home_calendar import CalendarWeek, calendar_end, taper_calendar
+from models.clinical.news2 import news2_response
+from models.clinical.step_tolerance import StepTolerance, step_tolerance
 from models.clinical.tablets import (
     Dispense,
     Tablet,
@@ -29,14 +31,17 @@ from models.errors import FieldError
 from models.plans import stored_steps
 from models.tables import (
     Admission,
+    DoseAdministration,
     Flag,
     Patient,
+    ScheduledDose,
     TaperPlan,
     User,
     VitalSigns,
     Ward,
     WithdrawalAssessment,
 )
+from models.ward_policy import step_policy
 from models.ward_tablets import ward_tablets
 
 
@@ -211,4 +216,52 @@ def stay_facts(session: Session, home: GoingHome) -> StayFacts:
         last_vitals=last_vitals,
         flags=tuple(flags),
         attending=names.get(admission.attending_id, "unknown"),
+    )
+
+
+def stay_tolerance(session: Session, home: GoingHome) -> dict[int, StepTolerance]:
+    """How each step on the ward was tolerated, by the step rule, from what was charted: the
+    CIWA-B scores and PRN doses (missed doses are not counted here: the patient page has them)."""
+    admission = home.admission
+    end = admission.discharged_at
+    if not home.all_steps or end is None:
+        return {}
+    scores = session.exec(
+        select(WithdrawalAssessment.taken_at, WithdrawalAssessment.total).where(
+            WithdrawalAssessment.admission_id == admission.id,
+            WithdrawalAssessment.scale == "CIWA-B",
+            col(WithdrawalAssessment.entered_in_error).is_(False),
+        )
+    ).all()
+    prn_at = session.exec(
+        select(DoseAdministration.administered_at).where(
+            DoseAdministration.admission_id == admission.id,
+            col(DoseAdministration.prn).is_(True),
+            col(DoseAdministration.entered_in_error).is_(False),
+        )
+    ).all()
+    vitals = session.exec(
+        select(VitalSigns).where(
+            VitalSigns.admission_id == admission.id, col(VitalSigns.entered_in_error).is_(False)
+        )
+    ).all()
+    dose_times = session.exec(
+        select(ScheduledDose.scheduled_at).where(
+            ScheduledDose.admission_id == admission.id,
+            col(ScheduledDose.cancelled_at).is_(None),
+        )
+    ).all()
+    return step_tolerance(
+        home.all_steps,
+        scores=[(at, total) for at, total in scores],
+        prn_at=[at for at in prn_at if at is not None],
+        abnormal_at=[
+            v.taken_at for v in vitals if news2_response(v.news2_total, v.news2_any_three).urgent
+        ],
+        missed_at=[],
+        dose_times=list(dose_times),
+        admitted_at=admission.admitted_at,
+        policy=step_policy(home.ward),
+        tz=home.tz,
+        now=end,
     )

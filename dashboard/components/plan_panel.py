@@ -18,12 +18,13 @@ import dash_mantine_components as dmc
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from sqlmodel import Session
 
-from dashboard.chart_queries import PlanPanelData, StepTolerance, plan_panel_data
+from dashboard.chart_queries import PlanPanelData, plan_panel_data
 from dashboard.components.citations import cited
 from dashboard.context import current_actor, engine, require_role
 from models.admissions import dose_needs_confirmation
 from models.clinical.drugs import DRUGS, EQUIVALENCE_TABLES, format_mg, mg_to_ug
 from models.clinical.recipes import PRESETS
+from models.clinical.step_tolerance import StepTolerance
 from models.clinical.taper import PaceWarning, PlannedStep, in_force_step
 from models.clinical.tolerance import StepVerdict
 from models.db import (

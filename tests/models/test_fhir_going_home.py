@@ -143,6 +143,7 @@ def test_a_discharged_stay_exports_the_rest_of_the_taper_and_its_summary(
         "Stay",
         "Doses at admission and discharge",
         "Taper plan versions",
+        "How each step was tolerated",
         "Last CIWA-B and NEWS2",
         "Flags raised and how they ended",
         "The rest of the taper and what to dispense",
@@ -152,6 +153,9 @@ def test_a_discharged_stay_exports_the_rest_of_the_taper_and_its_summary(
     for section in summary["section"]:
         for ref in section.get("entry", []):
             assert ref["reference"] in urls
+    tolerance = summary["section"][3]["text"]["div"]
+    assert f"Step from {START.isoformat()} (clonazepam 1.5 mg a day)" in tolerance
+    assert "no baseline" in tolerance  # no CIWA-B was charted before the first cut
     doses_text = summary["section"][1]["text"]["div"]
     assert "clonazepam 2 mg a day" in doses_text and "clonazepam 1.5 mg a day" in doses_text
 
