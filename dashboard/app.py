@@ -24,8 +24,10 @@ from models.settings import Settings, get_settings
 # register_callbacks(app). Later pages add themselves here.
 PAGE_MODULES: tuple[str, ...] = (
     "dashboard.pages.board",
+    "dashboard.pages.paper_home",
     "dashboard.pages.paper_patient",
     "dashboard.pages.paper_wristband",
+    "dashboard.pages.paper_summary",
     "dashboard.pages.patient",
     "dashboard.pages.queue",
     "dashboard.pages.admin",

@@ -35,18 +35,11 @@ from models.clinical.dose_timing import AdministrationFact, DoseStatus, dose_sta
 from models.clinical.drugs import DEFAULT_TABLE, format_mg
 from models.clinical.load import DailyLoad, GivenDose, daily_loads
 from models.clinical.news2 import news2_response
+from models.clinical.step_tolerance import StepTolerance, step_tolerance
 from models.clinical.taper import PlannedStep, pace_warnings, step_on
-from models.clinical.tolerance import (
-    StepEvidence,
-    StepJudgement,
-    StepPolicy,
-    StepVerdict,
-    judge_step,
-    local_midnight,
-    step_takes_effect,
-)
 from models.co_medications import DepressantWarning, depressant_warning
 from models.flags import REVIEW_RULE_BY_NAME
+from models.going_home import going_home
 from models.plans import stored_steps
 from models.prn_orders import in_force
 from models.tables import (
@@ -682,92 +675,6 @@ def _charted_since(
     return out
 
 
-# --- step tolerance ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StepTolerance:
-    """How a step was tolerated (models.clinical.tolerance, the review rule's definition): the
-    CIWA-B scores and PRN doses of the window before it and after it, the verdict, and what
-    else happened after it."""
-
-    step_index: int
-    starts_at: datetime  # when the step took effect (its first dose, on the admission day)
-    before_mean: float | None
-    before_max: int | None
-    after_mean: float | None
-    after_max: int | None
-    prn_before: int
-    prn_after: int
-    abnormal_vitals: int  # NEWS2 5 or more, or a single 3, after the step [S35]
-    missed_doses: int  # scheduled doses not charted within the window after the step
-    judgement: StepJudgement
-
-    @property
-    def rise(self) -> float | None:
-        return self.judgement.rise
-
-    @property
-    def worse(self) -> bool:
-        return self.judgement.verdict is StepVerdict.NOT_TOLERATED
-
-
-def step_tolerance(
-    steps: Sequence[PlannedStep],
-    *,
-    scores: Sequence[tuple[datetime, int]],
-    prn_at: Sequence[datetime],
-    abnormal_at: Sequence[datetime],
-    missed_at: Sequence[datetime],
-    dose_times: Sequence[datetime],
-    admitted_at: datetime,
-    policy: StepPolicy,
-    tz: ZoneInfo,
-    now: datetime,
-) -> dict[int, StepTolerance]:
-    """Per started step (not the baseline): its evidence and verdict. A step takes effect at
-    ward-local midnight of its start date, or at its first dose after admission when it starts
-    on the day of admission (models.clinical.tolerance.step_takes_effect), as in the rule."""
-    out: dict[int, StepTolerance] = {}
-    span = timedelta(days=policy.window_days)
-    after_admission = sorted(t for t in dose_times if t >= admitted_at)
-    for step in steps:
-        if step.kind == "baseline":
-            continue
-        midnight = local_midnight(step.start, tz)
-        start = step_takes_effect(
-            midnight, admitted_at, after_admission[0] if after_admission else None
-        )
-        if start > now:
-            continue
-        window_from = local_midnight(step.start - span, tz)
-        window_to = local_midnight(step.start + span, tz)
-        before = [t for at, t in scores if window_from <= at < start]
-        after = [t for at, t in scores if start <= at < window_to]
-        evidence = StepEvidence(
-            before_n=len(before),
-            before_mean=sum(before) / len(before) if before else None,
-            after_n=len(after),
-            after_mean=sum(after) / len(after) if after else None,
-            prn_before=sum(1 for at in prn_at if window_from <= at < start),
-            prn_after=sum(1 for at in prn_at if start <= at < window_to),
-        )
-        out[step.index] = StepTolerance(
-            step_index=step.index,
-            starts_at=start,
-            before_mean=evidence.before_mean,
-            before_max=max(before) if before else None,
-            after_mean=evidence.after_mean,
-            after_max=max(after) if after else None,
-            prn_before=evidence.prn_before,
-            prn_after=evidence.prn_after,
-            abnormal_vitals=sum(1 for at in abnormal_at if start <= at < window_to),
-            missed_doses=sum(1 for at in missed_at if start <= at < window_to),
-            judgement=judge_step(evidence, policy),
-        )
-    return out
-
-
 @dataclass(frozen=True)
 class PlanPanelData:
     view: AdmissionView
@@ -778,6 +685,8 @@ class PlanPanelData:
     tolerance: dict[int, StepTolerance]
     today: date
     units: dict[str, int]  # the ward's dispensable units (a new plan is made in them)
+    # (drug, ug) of doses still to come that the ward's tablets cannot make (models.going_home)
+    tablet_gaps: tuple[tuple[str, int], ...] = ()
 
 
 def plan_panel_data(session: Session, admission_id: int, *, now: datetime) -> PlanPanelData | None:
@@ -823,6 +732,9 @@ def plan_panel_data(session: Session, admission_id: int, *, now: datetime) -> Pl
         tolerance=tolerance,
         today=now.astimezone(view.tz).date(),
         units=ward_units(session, view.admission.ward_id),
+        tablet_gaps=tuple(going_home(session, admission_id, now=now).unmakeable)
+        if active is not None
+        else (),
     )
 
 

@@ -185,6 +185,8 @@ QUESTIONNAIRE_URLS: dict[str, str] = {
 
 # --- medicines ---------------------------------------------------------------------------------
 MG = {"unit": "mg", "system": UCUM, "code": "mg"}
+TABLET = {"unit": "tablet", "system": UCUM, "code": "{tbl}"}  # UCUM's annotation form
+DISCHARGE_SUMMARY = "18842-5"  # LOINC document type [S85]
 
 
 def coding(system: str, code: str, display: str | None = None) -> dict[str, Any]:
@@ -219,6 +221,7 @@ def mg_quantity(ug: int) -> dict[str, Any]:
 # --- sources (models.clinical.sources) ---------------------------------------------------------
 
 CLINICAL_NUMBERS: tuple[ClinicalNumber, ...] = (
+    ClinicalNumber("LOINC type of the discharge summary", DISCHARGE_SUMMARY, ("S85",)),
     ClinicalNumber(
         "LOINC codes of vital signs",
         f"panel {VITALS_PANEL}, blood pressure panel {BP_PANEL}, "

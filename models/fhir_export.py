@@ -5,9 +5,9 @@ assessment as a QuestionnaireResponse against the scale's Questionnaire plus its
 Observation, a MedicationRequest per taper plan version and drug and per PRN order version (as
 needed, with its interval and 24-hour maximum), a MedicationAdministration per charted dose
 (a PRN dose refers to its order), the sedation scores charted with the vitals (local codes), a
-MedicationStatement per other CNS depressant recorded, and a Flag per open review flag. Codes
-and systems:
-models.fhir_codes.
+MedicationStatement per other CNS depressant recorded, and a Flag per open review flag. A
+discharged stay adds the rest of the taper, what to dispense and the discharge summary
+(docs/going-home.md). Codes and systems: models.fhir_codes.
 
 Every resource is validated by constructing it with fhir.resources (R4B models: see
 models.fhir_codes on why not R4). Entry ids are uuid5 of the table and row id, so exporting the
@@ -18,10 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from html import escape
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.composition import Composition
 from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.flag import Flag as FhirFlag
 from fhir.resources.R4B.medicationadministration import MedicationAdministration
@@ -44,8 +46,11 @@ from models.clinical.sedation import (
     SedationLevel,
 )
 from models.clinical.sources import with_references
+from models.clinical.step_tolerance import StepTolerance
+from models.clinical.tablets import Dispense, dispense_words
 from models.clinical.taper import PlannedStep
 from models.errors import FieldError
+from models.going_home import GoingHome, StayFacts, going_home, stay_facts, stay_tolerance
 from models.plans import stored_steps
 from models.tables import (
     Admission,
@@ -75,6 +80,7 @@ _MODELS: dict[str, Any] = {
     "MedicationAdministration": MedicationAdministration,
     "MedicationStatement": MedicationStatement,
     "Flag": FhirFlag,
+    "Composition": Composition,
 }
 SCALE_ITEMS: dict[str, tuple[ScaleItem, ...]] = {"CIWA-B": CIWA_B_ITEMS, "CIWA-Ar": CIWA_AR_ITEMS}
 SCALE_TITLES = {
@@ -160,7 +166,8 @@ def export_admission(
         (ctx.patient_key, _patient(patient)),
         (ctx.encounter_key, _encounter(admission, ward, ctx)),
     ]
-    entries += _plans(session, ctx)
+    plan_entries = _plans(session, ctx)
+    entries += plan_entries
     entries += _prn_orders(session, ctx, now)
     for row in _rows(session, VitalSigns, admission_id, VitalSigns.taken_at):
         entries += _vitals(row, ctx)
@@ -187,6 +194,7 @@ def export_admission(
         .order_by(col(Flag.raised_at), col(Flag.id))
     ).all()
     entries += [(f"flag/{flag.id}", _flag(flag, ctx)) for flag in flags]
+    entries += _discharge(session, ctx, [key for key, _ in plan_entries])
     bundle: dict[str, Any] = {
         "resourceType": "Bundle",
         "id": resource_id(f"bundle/admission/{admission_id}"),
@@ -849,4 +857,240 @@ def _flag(flag: Flag, ctx: _Context) -> dict[str, Any]:
         "encounter": _ref(ctx.encounter_key),
         "period": {"start": _instant(flag.raised_at)},
         "author": {"display": "Taperwatch review rules"},
+    }
+
+
+# --- going home: the rest of the taper and the discharge summary -------------------------------
+
+
+def _discharge(
+    session: Session, ctx: _Context, plan_keys: Sequence[str]
+) -> list[tuple[str, dict[str, Any]]]:
+    """For a discharged stay: a MedicationRequest per drug with the rest of the taper (one
+    dosage per step and dose, ``timing.repeat.boundsPeriod``, as in FHIR's tapering example)
+    and what to dispense until the last step, one supply request per tablet strength, and the
+    discharge summary as a Composition [S85] whose sections refer to them."""
+    admission = ctx.admission
+    if admission.discharged_at is None or admission.id is None:
+        return []
+    home = going_home(session, admission.id, now=admission.discharged_at)
+    facts = stay_facts(session, home)
+    out: list[tuple[str, dict[str, Any]]] = []
+    taper_keys: list[str] = []
+    quantities = home.dispense(home.last_day) if home.steps else {}
+    for drug in home.drugs:
+        key = f"discharge/{admission.id}/{drug}"
+        out.append((key, _remaining_request(home, drug, quantities.get(drug), ctx)))
+        taper_keys.append(key)
+        quantity = quantities.get(drug)
+        for strength, count in (quantity.tablets if quantity else {}).items():
+            supply_key = f"{key}/{strength}"
+            out.append((supply_key, _supply_request(home, drug, strength, count, key, ctx)))
+            taper_keys.append(supply_key)
+    tolerance = _tolerance_lines(home, stay_tolerance(session, home))
+    summary = _composition(home, facts, (plan_keys, taper_keys), tolerance, ctx)
+    out.append((f"discharge/{admission.id}/summary", summary))
+    return out
+
+
+def _remaining_request(
+    home: GoingHome, drug: str, quantity: Dispense | None, ctx: _Context
+) -> dict[str, Any]:
+    choice = home.choices[drug]
+    dosages: list[dict[str, Any]] = []
+    for position, step in enumerate(home.steps):
+        if drug not in step.daily_ug:
+            continue
+        last_day = None
+        if position + 1 < len(home.steps):
+            last_day = home.steps[position + 1].start - timedelta(days=1)
+        for dosage in _step_dosages(step, drug, last_day):
+            for rate in dosage.get("doseAndRate", []):
+                ug = round(float(rate["doseQuantity"]["value"]) * 1000)
+                dosage["text"] += f": {choice.words(ug)}"
+            dosages.append(dosage)
+    note = f"The rest of the taper from the day of discharge, {home.first_day.isoformat()}."
+    if quantity is not None:
+        note += f" Dispense until {home.last_day.isoformat()}: {dispense_words(quantity)}."
+    unmakeable = [format_mg(ug) for ug in choice.unmakeable]
+    if unmakeable:
+        note += f" Doses the ward's tablets cannot make: {', '.join(unmakeable)} mg."
+    request: dict[str, Any] = {
+        "resourceType": "MedicationRequest",
+        "identifier": _identifier(f"discharge/{ctx.admission.id}/{drug}"),
+        "groupIdentifier": _identifier(f"discharge/{ctx.admission.id}")[0],
+        "status": "active",
+        "intent": "order",
+        "medicationCodeableConcept": codes.medication_concept(drug),
+        **ctx.subject(),
+        "authoredOn": _instant(home.admission.discharged_at or home.admission.admitted_at),
+        "requester": ctx.name(home.admission.attending_id),
+        "note": [{"text": note}],
+        "dosageInstruction": dosages,
+        "dispenseRequest": {
+            "validityPeriod": {
+                "start": home.first_day.isoformat(),
+                "end": home.last_day.isoformat(),
+            },
+            "expectedSupplyDuration": {
+                "value": (home.last_day - home.first_day).days + 1,
+                "unit": "days",
+                "system": codes.UCUM,
+                "code": "d",
+            },
+        },
+    }
+    if quantity is not None and len(quantity.tablets) == 1:
+        count = next(iter(quantity.tablets.values()))
+        request["dispenseRequest"]["quantity"] = {"value": count, **codes.TABLET}
+    return request
+
+
+def _supply_request(
+    home: GoingHome, drug: str, strength: int, count: int, taper_key: str, ctx: _Context
+) -> dict[str, Any]:
+    scored = any(t.scored for t in home.choices[drug].tablets if t.strength_ug == strength)
+    product = f"{drug} {format_mg(strength)} mg tablet" + (" (scored)" if scored else "")
+    return {
+        "resourceType": "MedicationRequest",
+        "identifier": _identifier(f"{taper_key}/{strength}"),
+        "groupIdentifier": _identifier(f"discharge/{ctx.admission.id}")[0],
+        "status": "active",
+        "intent": "order",
+        "medicationCodeableConcept": {**codes.medication_concept(drug), "text": product},
+        **ctx.subject(),
+        "authoredOn": _instant(home.admission.discharged_at or home.admission.admitted_at),
+        "requester": ctx.name(home.admission.attending_id),
+        "basedOn": [_ref(taper_key)],
+        "dosageInstruction": [{"text": "As the taper calendar says (see the taper request)."}],
+        "dispenseRequest": {
+            "quantity": {"value": count, **codes.TABLET},
+            "validityPeriod": {
+                "start": home.first_day.isoformat(),
+                "end": home.last_day.isoformat(),
+            },
+        },
+    }
+
+
+def _tolerance_lines(home: GoingHome, tolerance: dict[int, StepTolerance]) -> list[str]:
+    def mean(value: float | None) -> str:
+        return f"{value:.0f}" if value is not None else "none"
+
+    lines = []
+    for step in home.all_steps:
+        tol = tolerance.get(step.index)
+        if tol is None:
+            continue
+        doses = ", ".join(f"{d} {format_mg(u)} mg a day" for d, u in sorted(step.daily_ug.items()))
+        lines.append(
+            f"Step from {step.start.isoformat()} ({doses}): CIWA-B mean {mean(tol.before_mean)} "
+            f"before, {mean(tol.after_mean)} after; PRN doses {tol.prn_before} before, "
+            f"{tol.prn_after} after; {tol.judgement.verdict.label.lower()}"
+        )
+    return lines
+
+
+def _flag_note(flag: Flag) -> str:
+    return flag.resolve_note or flag.acknowledge_note or flag.cleared_note or ""
+
+
+def _narrative(lines: Sequence[str]) -> dict[str, str]:
+    items = "".join(f"<li>{escape(line)}</li>" for line in lines) or "<li>none</li>"
+    div = f'<div xmlns="http://www.w3.org/1999/xhtml"><ul>{items}</ul></div>'
+    return {"status": "generated", "div": div}
+
+
+def _composition(
+    home: GoingHome,
+    facts: StayFacts,
+    keys: tuple[Sequence[str], Sequence[str]],
+    tolerance: Sequence[str],
+    ctx: _Context,
+) -> dict[str, Any]:
+    plan_keys, taper_keys = keys
+    tz = home.tz
+
+    def when(at: datetime) -> str:
+        return f"{at.astimezone(tz):%Y-%m-%d %H:%M} ({tz.key})"
+
+    drug, ug, de = facts.admission_dose
+    discharge_doses = ", ".join(
+        f"{d} {format_mg(u)} mg a day" for d, u in sorted(facts.discharge_dose.items())
+    )
+    stay = [f"Admitted {when(facts.admitted_at)}", f"Attending {facts.attending}"]
+    if facts.discharged_at is not None:
+        stay.insert(1, f"Discharged {when(facts.discharged_at)}")
+    doses = [f"At admission: {drug} {format_mg(ug)} mg a day (diazepam-equivalent {de:g} mg)"]
+    if discharge_doses:
+        doses.append(
+            f"At discharge: {discharge_doses} (diazepam-equivalent {facts.discharge_de_mg:g} mg)"
+        )
+    versions = [
+        f"Version {v.version} ({v.change}, {v.status}) {when(v.created_at)} by {v.author}: "
+        f"{v.recipe} - {v.reason}"
+        for v in facts.versions
+    ]
+    last = []
+    if facts.last_ciwa_b is not None:
+        a = facts.last_ciwa_b
+        last.append(f"CIWA-B {a.total} ({a.band}) at {when(a.taken_at)}")
+    if facts.last_vitals is not None:
+        v = facts.last_vitals
+        last.append(f"NEWS2 {v.news2_total} at {when(v.taken_at)}")
+    flags = [
+        f"{when(f.raised_at)} {f.severity}: {f.message} - {f.status}"
+        + (f" ({_flag_note(f)})" if _flag_note(f) else "")
+        for f in facts.flags
+    ]
+    remaining = [
+        f"From {s.start.isoformat()}: "
+        + (
+            "; ".join(
+                f"{d.time:%H:%M} {d.drug} {format_mg(d.ug)} mg = {home.choices[d.drug].words(d.ug)}"
+                for d in s.doses
+                if d.ug > 0
+            )
+            or "stop"
+        )
+        for s in home.steps
+    ]
+    sections = [
+        ("Stay", stay, []),
+        ("Doses at admission and discharge", doses, []),
+        (
+            "Taper plan versions",
+            versions,
+            list(plan_keys),
+        ),
+        ("How each step was tolerated", tolerance or ["no step on the ward to judge"], []),
+        ("Last CIWA-B and NEWS2", last or ["none charted"], []),
+        ("Flags raised and how they ended", flags or ["none raised"], []),
+        ("The rest of the taper and what to dispense", remaining, list(taper_keys)),
+        (
+            "Who continues the taper",
+            [f"Not recorded in Taperwatch; the attending was {facts.attending}."],
+            [],
+        ),
+    ]
+    return {
+        "resourceType": "Composition",
+        "identifier": _identifier(f"discharge/{ctx.admission.id}/summary")[0],
+        "status": "final",
+        "type": {
+            "coding": [codes.coding(codes.LOINC, codes.DISCHARGE_SUMMARY, "Discharge summary")],
+            "text": "Discharge summary",
+        },
+        **ctx.subject(),
+        "date": _instant(home.admission.discharged_at or home.admission.admitted_at),
+        "author": [ctx.name(home.admission.attending_id)],
+        "title": "Discharge summary",
+        "section": [
+            {
+                "title": title,
+                "text": _narrative(lines),
+                **({"entry": [_ref(k) for k in keys]} if keys else {}),
+            }
+            for title, lines, keys in sections
+        ],
     }

@@ -164,6 +164,26 @@ class WardDrugUnit(SQLModel, table=True):
     )
 
 
+class WardDrugTablets(SQLModel, table=True):
+    """The tablets a ward's pharmacy supplies of a drug and which may be halved (its formulary;
+    models.ward_tablets). ``tablets`` is the canonical list, strengths in ug, "s" for scored:
+    "500s,1000,2000". A drug without a row uses the defaults (models.clinical.tablets)."""
+
+    __tablename__ = "ward_drug_tablets"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ward_id: int = Field(foreign_key="ward.id")
+    drug: str = Field(max_length=32)
+    tablets: str = Field(max_length=200)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_by: int | None = Field(default=None, foreign_key="app_user.id")
+
+    __table_args__ = (
+        UniqueConstraint("ward_id", "drug", name="uq_ward_drug_tablets"),
+        CheckConstraint("tablets <> ''", name="tablets"),
+    )
+
+
 class User(SQLModel, table=True):
     __tablename__ = "app_user"
 

@@ -18,12 +18,13 @@ import dash_mantine_components as dmc
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from sqlmodel import Session
 
-from dashboard.chart_queries import PlanPanelData, StepTolerance, plan_panel_data
+from dashboard.chart_queries import PlanPanelData, plan_panel_data
 from dashboard.components.citations import cited
 from dashboard.context import current_actor, engine, record_id, require_role
 from models.admissions import dose_needs_confirmation
 from models.clinical.drugs import DRUGS, EQUIVALENCE_TABLES, format_mg, mg_to_ug
 from models.clinical.recipes import PRESETS
+from models.clinical.step_tolerance import StepTolerance
 from models.clinical.taper import PaceWarning, PlannedStep, in_force_step
 from models.clinical.tolerance import StepVerdict
 from models.db import (
@@ -412,6 +413,21 @@ def plan_header(plan: TaperPlan, author: str, tz: ZoneInfo) -> Any:
     )
 
 
+def tablet_alert(data: PlanPanelData) -> Any:
+    """Doses still to come that the ward's tablets cannot make: seen before discharge."""
+    if not data.tablet_gaps:
+        return None
+    doses = ", ".join(f"{drug} {format_mg(ug)} mg" for drug, ug in data.tablet_gaps)
+    return dmc.Alert(
+        f"Not makeable from the ward's tablets: {doses}. Before discharge, change the plan (a "
+        "unit the tablets make) or the tablets supplied (admin page).",
+        title="Tablets for going home",
+        color="yellow",
+        variant="light",
+        id="plan-tablet-gaps",
+    )
+
+
 def admission_dose_note(data: PlanPanelData) -> Any:
     """An admission dose above its label maximum that no physician has confirmed yet."""
     admission = data.view.admission
@@ -573,6 +589,7 @@ def panel_body(data: PlanPanelData, *, can_change: bool, prefix: str = "pp") -> 
             plan_header(plan, author, tz),
             admission_dose_note(data),
             pace_alert(list(data.warnings.values())),
+            tablet_alert(data),
             dmc.Text(
                 cited(step_tolerance_note(data.view.ward)),
                 size="sm",

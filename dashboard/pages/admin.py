@@ -14,7 +14,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from dashboard.components import admin_units, admin_wristband
+from dashboard.components import admin_tablets, admin_units, admin_wristband
 from dashboard.components.charting_common import Refusal, attempt, format_local
 from dashboard.components.citations import cited
 from dashboard.context import current_actor, default_ward, engine, require_role
@@ -530,6 +530,7 @@ def layout(**_: Any) -> html.Div:
             policy_form(ward),
             admin_units.units_section(db),
             admin_wristband.overrides_section(db),
+            admin_tablets.tablets_section(db),
             html.Section(runs_section(db), id="runs-section", className="tw-card tw-admin-section"),
             users_section(db, actor.user_id),
             dcc.Interval(id="admin-refresh", interval=REFRESH_MS),
@@ -540,6 +541,7 @@ def layout(**_: Any) -> html.Div:
 
 def register_callbacks(app: Dash) -> None:
     admin_units.register_callbacks(app)
+    admin_tablets.register_callbacks(app)
 
     @app.callback(
         Output({"type": "policy", "field": ALL}, "error"),

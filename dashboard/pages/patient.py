@@ -74,6 +74,22 @@ TABS = (
 )
 
 
+def going_home_links(admission_id: int, discharged: bool) -> html.Div:
+    """The printable handout and summary; before discharge they preview from today."""
+    note = "" if discharged else " (preview: the patient is still on the ward)"
+    links = [
+        ("Patient's taper calendar" + note, f"/patient/{admission_id}/calendar", "home-calendar"),
+        ("Discharge summary" + note, f"/patient/{admission_id}/summary", "home-summary"),
+    ]
+    return html.Div(
+        [
+            html.A(label, href=href, id=key, className="tw-export-link", target="_blank")
+            for label, href, key in links
+        ],
+        className="tw-export-links",
+    )
+
+
 def _age(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
@@ -298,6 +314,8 @@ def layout(
                     className="tw-section-title",
                 ),
                 html.Div(initial.get("history-table", NOT_READ_YET), id="history-table"),
+                html.Div("Going home", className="tw-section-title"),
+                going_home_links(adm_id, discharged),
                 html.Div("Download the whole stay", className="tw-section-title"),
                 export_links(adm_id),
             ]

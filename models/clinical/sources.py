@@ -554,6 +554,16 @@ SOURCES: dict[str, Source] = {
             "Clonazepam is made as a 0.125 mg (and 0.25 mg) orally disintegrating tablet, so "
             "0.125 mg is a dispensable step.",
         ),
+        Source(
+            "S85",
+            "Regenstrief Institute, LOINC",
+            "LOINC 18842-5: Discharge summary",
+            None,
+            "The document type code",
+            "https://loinc.org/18842-5/",
+            "The LOINC code of a discharge summary document, the type of the summary's FHIR "
+            "Composition.",
+        ),
         # --- S61-S72: label doses, tablet strengths and sedation (for work in progress) -------
         Source(
             "S61",

@@ -67,6 +67,7 @@ from models.users import (
     unlock,
 )
 from models.ward_policy import update_ward_policy
+from models.ward_tablets import update_ward_tablets
 from models.ward_units import update_ward_units
 from models.wristband import override_wristband, scan_wristband
 from tests.conftest import NOW
@@ -105,6 +106,7 @@ DOMAIN_MATRIX: dict[str, frozenset[str]] = {
     "models.prn_orders:change_prn_order": PHYSICIAN,
     "models.prn_orders:stop_prn_order": PHYSICIAN,
     "models.ward_units:update_ward_units": ADMIN,
+    "models.ward_tablets:update_ward_tablets": ADMIN,
     "models.charting:record_vitals": CHARTERS,
     "models.charting:record_assessment": CHARTERS,
     "models.charting:chart_dose": CHARTERS,
@@ -357,6 +359,16 @@ OPERATIONS: dict[str, tuple[Prepare, Perform]] = {
             now=s.now,
         ),
     ),
+    "models.ward_tablets:update_ward_tablets": (
+        lambda s: s.serial(),
+        lambda se, a, s, n: update_ward_tablets(
+            session=se,
+            actor=a,
+            ward_id=s.ward_id,
+            values={"alprazolam": "0.25, 1" if n % 2 else "0.5, 1"},
+            now=s.now,
+        ),
+    ),
     "models.charting:mark_in_error": (
         lambda s: s.vitals_entry(),
         lambda se, a, s, entry: mark_in_error(
@@ -539,6 +551,8 @@ PAGES: dict[str, tuple[frozenset[str], str]] = {
     "dashboard.pages.patient": (ALL, "patient-admission"),
     "dashboard.pages.paper_patient": (ALL, "print-now"),
     "dashboard.pages.paper_wristband": (ALL, "band-label"),
+    "dashboard.pages.paper_home": (ALL, "print-now"),
+    "dashboard.pages.paper_summary": (ALL, "print-now"),
     "dashboard.pages.queue": (ALL, "queue-list"),
     "dashboard.pages.rounds": (ROUNDS, "rounds-scope"),
     "dashboard.pages.paper_rounds": (ROUNDS, "print-now"),
@@ -654,6 +668,9 @@ CALLBACKS: dict[str, tuple[Rule, ...]] = {
     ),
     "dashboard.pages.admin:register_callbacks.<locals>._refresh_runs": (Rule(ADMIN),),
     "dashboard.components.admin_units:register_callbacks.<locals>._save_units": (
+        Rule(ADMIN, writes="audit_event"),
+    ),
+    "dashboard.components.admin_tablets:register_callbacks.<locals>._save_tablets": (
         Rule(ADMIN, writes="audit_event"),
     ),
     "dashboard.pages.admin:register_callbacks.<locals>._add_user": (
@@ -892,6 +909,12 @@ def _valid_values(web: Web, function: str, trigger: str | None, role: str) -> di
         }
     if short == "_save_units":
         return {"units-save.n_clicks": 1, "ward-unit.value": _units_form(n)}
+    if short == "_save_tablets":
+        changed = "0.25, 1" if n % 2 else "0.5, 1"
+        return {
+            "tablets-save.n_clicks": 1,
+            "ward-tablets.value": [changed if d == "alprazolam" else "1" for d in DRUGS],
+        }
     if short == "mar_action":
         return {"mar-act.n_clicks": [1], "mar-time.value": ""}
     if short == "band_scanned":
@@ -997,6 +1020,8 @@ def _expand(web: Web, function: str) -> dict[str, list[dict[str, Any]]]:
         return {"ward-unit": [{"type": "ward-unit", "drug": d} for d in DRUGS]}
     if "co_medications" in function and short == "stop":
         return {"comed-stop": [{"type": "comed-stop", "id": stay.new_co_medication()}]}
+    if short == "_save_tablets":
+        return {"ward-tablets": [{"type": "ward-tablets", "drug": d} for d in DRUGS]}
     if "charting_mar" in function and short == "mar_action":
         slot = stay.open_slots(stay.new_admission(with_plan=True))[0]  # due: the window is open
         return {"mar-act": [{"type": "mar-act", "slot": slot, "act": "given"}]}

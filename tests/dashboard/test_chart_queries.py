@@ -15,12 +15,12 @@ from dashboard.chart_queries import (
     patient_chart,
     plan_panel_data,
     rounds_summaries,
-    step_tolerance,
 )
 from dashboard.components.taper_chart import Readings, chart_figure
 from models.admissions import admit
 from models.audit import Actor
 from models.charting import chart_dose, chart_prn, mark_in_error, record_assessment, record_vitals
+from models.clinical.step_tolerance import step_tolerance
 from models.clinical.taper import make_step
 from models.clinical.tolerance import StepPolicy, StepVerdict
 from models.db import transaction

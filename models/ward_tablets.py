@@ -1,0 +1,139 @@
+"""A ward's tablets: the strengths its pharmacy supplies of each drug and which may be halved
+(scored). The discharge calendar and summary make every dose from them
+(models.clinical.tablets); a dose they cannot make is flagged there, never rounded.
+
+Set by an admin on the admin page as a short text per drug ("0.5 scored, 1, 2"), validated,
+audited. A drug without a row has the defaults of models.clinical.tablets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from models.audit import Actor, audited_insert, record_audit, snapshot
+from models.clinical.drugs import DRUGS, format_mg, get_drug, mg_to_ug
+from models.clinical.tablets import DEFAULT_TABLETS, Tablet
+from models.errors import FieldError, ValidationFailed
+from models.tables import Ward, WardDrugTablets
+from models.ward_units import MIN_UNIT_UG
+
+MAX_TABLETS_PER_DRUG = 8  # a typing check, local policy: no formulary lists more strengths
+_ENTRY = re.compile(r"^\s*(?P<mg>[0-9.]+)\s*(?:mg)?\s*(?P<scored>scored|s)?\s*$", re.IGNORECASE)
+
+
+def stored_text(tablets: tuple[Tablet, ...]) -> str:
+    """The canonical form a row keeps: "500s,1000,2000"."""
+    return ",".join(f"{t.strength_ug}{'s' if t.scored else ''}" for t in sorted(tablets))
+
+
+def from_stored(text: str) -> tuple[Tablet, ...]:
+    return tuple(
+        sorted(Tablet(int(part.rstrip("s")), part.endswith("s")) for part in text.split(","))
+    )
+
+
+def tablets_text(tablets: tuple[Tablet, ...]) -> str:
+    """How the admin page shows and reads a list: "0.5 scored, 1, 2"."""
+    return ", ".join(
+        f"{format_mg(t.strength_ug)}{' scored' if t.scored else ''}" for t in sorted(tablets)
+    )
+
+
+def parse_tablets(drug: str, text: str, *, field: str) -> tuple[Tablet, ...]:
+    """Read "0.5 scored, 1, 2" (mg; "scored" after a strength that may be halved)."""
+    largest = get_drug(drug).largest_tablet_ug
+    parts = [p for p in text.split(",") if p.strip()] if isinstance(text, str) else []
+    if not parts:
+        raise FieldError(field, 'list the strengths in mg, e.g. "0.5 scored, 1, 2"')
+    if len(parts) > MAX_TABLETS_PER_DRUG:
+        raise FieldError(field, f"list at most {MAX_TABLETS_PER_DRUG} strengths")
+    tablets: dict[int, Tablet] = {}
+    for part in parts:
+        match = _ENTRY.match(part)
+        if match is None:
+            raise FieldError(
+                field, f'"{part.strip()}" is not a strength: write mg, then "scored" if halved'
+            )
+        ug = mg_to_ug(match["mg"], field=field)
+        if not MIN_UNIT_UG <= ug <= largest:
+            raise FieldError(
+                field,
+                f"{format_mg(ug)} mg: enter {format_mg(MIN_UNIT_UG)} to {format_mg(largest)} mg "
+                f"(the largest {drug} tablet)",
+            )
+        if ug in tablets:
+            raise FieldError(field, f"{format_mg(ug)} mg is listed twice")
+        scored = match["scored"] is not None
+        if scored and ug % 2:
+            raise FieldError(field, f"{format_mg(ug)} mg cannot be halved exactly")
+        tablets[ug] = Tablet(ug, scored)
+    return tuple(sorted(tablets.values()))
+
+
+def ward_tablets(session: Session, ward_id: int) -> dict[str, tuple[Tablet, ...]]:
+    """Every drug's tablets on the ward: its row, else the defaults."""
+    tablets = dict(DEFAULT_TABLETS)
+    query = select(WardDrugTablets).where(WardDrugTablets.ward_id == ward_id)
+    for row in session.exec(query):
+        tablets[row.drug] = from_stored(row.tablets)
+    return tablets
+
+
+def update_ward_tablets(
+    *, session: Session, actor: Actor, ward_id: int, values: Mapping[str, object], now: datetime
+) -> dict[str, tuple[Tablet, ...]]:
+    """Set tablet lists (drug -> text as typed) for the ward; every value is checked before any
+    is written. Admins only. Returns the ward's tablets after the change."""
+    actor.require("admin")
+    if session.get(Ward, ward_id) is None:
+        raise FieldError("ward", f"no ward {ward_id}")
+    parsed: dict[str, tuple[Tablet, ...]] = {}
+    errors: list[FieldError] = []
+    for drug, raw in values.items():
+        field = f"tablets_{drug}"
+        if drug not in DRUGS:
+            errors.append(FieldError(field, f"unknown drug {drug!r}"))
+            continue
+        try:
+            parsed[drug] = parse_tablets(drug, raw if isinstance(raw, str) else "", field=field)
+        except FieldError as exc:
+            errors.append(exc)
+    if errors:
+        raise ValidationFailed(errors)
+    rows = {
+        row.drug: row
+        for row in session.exec(select(WardDrugTablets).where(WardDrugTablets.ward_id == ward_id))
+    }
+    current = ward_tablets(session, ward_id)
+    for drug, tablets in parsed.items():
+        if current[drug] == tablets:
+            continue
+        row = rows.get(drug)
+        if row is None:
+            row = WardDrugTablets(
+                ward_id=ward_id,
+                drug=drug,
+                tablets=stored_text(tablets),
+                updated_at=now,
+                updated_by=actor.user_id,
+            )
+            audited_insert(session, actor=actor, action="ward.tablets", record=row)
+            continue
+        before = snapshot(row)
+        row.tablets, row.updated_at, row.updated_by = stored_text(tablets), now, actor.user_id
+        session.add(row)
+        session.flush()
+        record_audit(
+            session,
+            actor=actor,
+            action="ward.tablets",
+            entity="ward_drug_tablets",
+            entity_id=row.id,
+            before=before,
+            after=snapshot(row),
+        )
+    return ward_tablets(session, ward_id)
