@@ -185,3 +185,36 @@ def test_0005_keeps_wards_admissions_and_prn_doses_and_0003_takes_it_away(
         assert connection.execute(text("SELECT dose_ug FROM dose_administration")).all() == [(500,)]
     upgrade(bare_engine)
     assert schema_drift(bare_engine) == []
+
+
+def test_0008_keeps_wards_and_doses_with_scanning_off_and_0005_takes_it_away(
+    bare_engine: Engine,
+) -> None:
+    upgrade(bare_engine, "0001")
+    admission_id, nurse_id = _admission_at_0001(bare_engine)
+    upgrade(bare_engine, "0005")
+    with bare_engine.begin() as connection:  # a dose given before wristband checks existed
+        connection.execute(
+            text(
+                "INSERT INTO dose_administration (admission_id, drug, dose_ug, status, prn, "
+                "reason_text, administered_at, charted_at, charted_by, entered_in_error) VALUES "
+                "(:admission, 'clonazepam', 500, 'given', true, 'anxious', :at, :at, :nurse, "
+                "false)"
+            ),
+            {"admission": admission_id, "at": NOW, "nurse": nurse_id},
+        )
+    upgrade(bare_engine, "0008")
+    with bare_engine.connect() as connection:
+        assert connection.execute(
+            text("SELECT scan_before_giving, scan_valid_min FROM ward")
+        ).one() == (False, 10)
+        assert connection.execute(
+            text("SELECT wristband_check_id, dose_ug FROM dose_administration")
+        ).one() == (None, 500)
+        assert connection.execute(text("SELECT count(*) FROM wristband_check")).scalar() == 0
+    downgrade(bare_engine, "0005")
+    assert "wristband_check" not in inspect(bare_engine).get_table_names()
+    with bare_engine.connect() as connection:
+        assert connection.execute(text("SELECT dose_ug FROM dose_administration")).all() == [(500,)]
+    upgrade(bare_engine)
+    assert schema_drift(bare_engine) == []
