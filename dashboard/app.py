@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         )
         module.register_callbacks(app)
     app.layout = shell_layout
-    init_page_scripts(app)  # AG Grid and plotly.js only where a page shows them
+    init_page_scripts(app)  # plotly.js only where a page shows it
     return app
 
 
