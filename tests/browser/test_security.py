@@ -138,7 +138,7 @@ def test_every_page_works_under_the_csp_and_injected_scripts_are_blocked(
     watched: WebDriver, live_server: LiveServer
 ) -> None:
     sign_in(watched, live_server, "physician", PASSWORDS["physician"])
-    wait_for(watched, ".ag-row")  # AG Grid (and its cell renderers) on the board
+    wait_for(watched, "#board-table .tw-board-row")  # the board's rows
     assert _violations(watched) == []
     watched.get(f"{live_server.url}/patient/{_admission_id(live_server)}")
     wait_for(watched, "#ov-graph .main-svg", timeout=WAIT)  # Plotly drew the chart
