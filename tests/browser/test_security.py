@@ -171,7 +171,7 @@ def test_a_script_in_a_reason_and_markup_in_a_name_stay_text(
     watched: WebDriver, live_server: LiveServer, marked_up_patient: int
 ) -> None:
     sign_in(watched, live_server, "nurse", PASSWORDS["nurse"])
-    _text_in(watched, ".ag-center-cols-container", MARKUP_NAME.upper())  # the board, literally
+    _text_in(watched, "#board-table tbody", MARKUP_NAME.upper())  # the board, literally
     watched.get(f"{live_server.url}/patient/{marked_up_patient}?tab=mar")
     wait_for(watched, "#prn-orders button", timeout=WAIT)
     assert MARKUP_NAME.upper() in watched.find_element(By.ID, "banner-name").text
