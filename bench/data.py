@@ -595,17 +595,42 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
+def _with_defaults(table: str, rows: list[Row]) -> tuple[tuple[str, ...], list[Row]]:
+    """``table``'s columns and rows, plus every column the app's model declares NOT NULL with a
+    plain default that COLUMNS leaves out (added by later migrations, no server default)."""
+    from sqlmodel import SQLModel
+
+    import models.tables  # noqa: F401 - the tables' metadata
+
+    columns = COLUMNS[table]
+    extra: list[tuple[str, Any]] = []
+    for column in SQLModel.metadata.tables[table].columns:
+        default = column.default
+        if (
+            column.name not in columns
+            and not column.nullable
+            and column.server_default is None
+            and default is not None
+            and getattr(default, "is_scalar", False)
+        ):
+            extra.append((column.name, getattr(default, "arg", None)))
+    if not extra:
+        return columns, rows
+    values = tuple(v for _, v in extra)
+    return columns + tuple(n for n, _ in extra), [row + values for row in rows]
+
+
 def _write_sqlite(engine: Engine, rows: dict[str, list[Row]]) -> None:
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
         cursor.execute("BEGIN")  # the engine leaves beginning to the caller (models.db)
         for table in TABLES:
-            columns = COLUMNS[table]
+            columns, table_rows = _with_defaults(table, rows[table])
             marks = ", ".join("?" for _ in columns)
             cursor.executemany(
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-                [tuple(_sqlite_value(v) for v in row) for row in rows[table]],
+                [tuple(_sqlite_value(v) for v in row) for row in table_rows],
             )
         raw.commit()
         cursor.execute("ANALYZE")
@@ -619,9 +644,9 @@ def _write_postgres(engine: Engine, rows: dict[str, list[Row]]) -> None:
     try:
         cursor = raw.cursor()
         for table in TABLES:
-            columns = COLUMNS[table]
+            columns, table_rows = _with_defaults(table, rows[table])
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows[table]:
+                for row in table_rows:
                     copy.write_row(row)
             if rows[table]:
                 cursor.execute(

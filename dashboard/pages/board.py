@@ -549,6 +549,34 @@ def _shown(rows: list[dict[str, Any]], text: str, sort: dict[str, Any]) -> str:
     return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
 
 
+@dataclass(frozen=True)
+class _Rendered:
+    rows: list[dict[str, Any]]  # the board's rows it was made from (kept: compared by identity)
+    digest: str
+    count: int
+    body: list[Any]  # plain JSON (dashboard.plain_json): the answer stays on orjson's fast path
+
+
+_RENDERED_KEPT = 16  # filters and sorts kept per worker (a few screens, a few views each)
+
+
+def _rendered(rows: list[dict[str, Any]], text: str, sort: dict[str, Any]) -> _Rendered:
+    """The table body for ``rows`` filtered and sorted, with its digest. Every open screen
+    polls the board: while the rows are reused (``board_rows``), so is what was made of them."""
+    text = text[:FILTER_MAX]
+    key = (text.strip(), sort["column"], sort["descending"])
+    kept: dict[Any, _Rendered] = flask.current_app.extensions.setdefault("tw_board_body", {})
+    found = kept.get(key)
+    if found is not None and found.rows is rows:
+        return found
+    visible = sort_rows(filter_rows(rows, text), sort)
+    made = _Rendered(rows, _shown(visible, text, sort), len(visible), plain(_body(visible, text)))
+    if len(kept) >= _RENDERED_KEPT:
+        kept.clear()
+    kept[key] = made
+    return made
+
+
 def _summary(
     rows: list[dict[str, Any]], ward: Ward, now: datetime, shown: int | None = None
 ) -> list[Any]:
@@ -653,15 +681,13 @@ def register_callbacks(app: Dash) -> None:
             if key in SORTABLE and presses.get(key):
                 sort = _pressed(sort, key)
         rows, ward = board_rows()
-        visible = sort_rows(filter_rows(rows, text), sort)
-        digest = _shown(visible, text, sort)
-        changed = digest != was_shown
-        # Plain JSON throughout: the answer stays on orjson's fast path (dashboard.plain_json).
+        shown = _rendered(rows, text, sort)
+        changed = shown.digest != was_shown
         return {
-            "body": plain(_body(visible, text)) if changed else no_update,
-            "summary": plain(_summary(rows, ward, now, len(visible))),
+            "body": shown.body if changed else no_update,
+            "summary": plain(_summary(rows, ward, now, shown.count)),
             "sort": sort,
-            "shown": digest if changed else no_update,
+            "shown": shown.digest if changed else no_update,
             "aria": _aria_sort(sort),
         }
 
