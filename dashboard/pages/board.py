@@ -616,7 +616,6 @@ def layout(**_: Any) -> html.Div:
                         _summary(rows, ward, now),
                         id="board-summary",
                         className="tw-board-summary",
-                        role="status",
                     ),
                     dmc.TextInput(
                         id="board-filter",
