@@ -401,6 +401,9 @@ def _tone(level: int, bold: bool = False) -> dict[str, Any]:
     return style | {"fontWeight": 600} if bold else style
 
 
+_UNBROKEN = frozenset({"acuity", "ciwa", "news2", "flags", "next_dose", "due"})
+
+
 def _stack(
     key: str,
     main: Any,
@@ -409,12 +412,19 @@ def _stack(
     title: str | None = None,
 ) -> html.Td:
     label = next(c.header for c in COLUMNS if c.key == key)
-    children = [html.Span(str(main if main is not None else ""), className="tw-cell-main")]
+    # The main value as the cell's own text (a component fewer per cell for the browser to
+    # render: the board has hundreds); the note under it a span.
+    text = str(main if main is not None else "")
+    if key in _UNBROKEN:
+        text = text.replace(" ", "\u00a0")  # "45 Severe ↑" on one line; its note may wrap
+    # "CIWA-B overdue": a span that does not wrap (a line may break after a hyphen).
+    hyphen = key in _UNBROKEN and "-" in text
+    children: list[Any] = [html.Span(text, className="tw-cell-main") if hyphen else text]
     if sub:
         children.append(html.Span(str(sub), className="tw-cell-sub"))
     return html.Td(
         children,
-        className=f"tw-col-{key}",
+        className=f"tw-col-{key} tw-cell",
         style=style,
         title=title,
         **_attrs({"data-label": label}),
