@@ -395,6 +395,23 @@ def _attrs(attributes: dict[str, Any]) -> dict[str, Any]:
     return attributes
 
 
+_HTML = "dash_html_components"
+
+
+def _el(
+    tag: str, children: Any = None, attributes: dict[str, Any] | None = None, **props: Any
+) -> dict[str, Any]:
+    """html.<tag> in the JSON form Dash sends (what ``plain`` makes of a component), built
+    directly: the board has hundreds of elements, and a component object costs several times
+    the dict. ``attributes``: data-* and aria-*."""
+    out = {k: v for k, v in props.items() if v is not None}
+    if attributes:
+        out |= attributes
+    if children is not None:
+        out["children"] = children
+    return {"props": out, "type": tag, "namespace": _HTML}
+
+
 def _tone(level: int, bold: bool = False) -> dict[str, Any]:
     tone = LEVELS[level]
     style: dict[str, Any] = {"backgroundColor": tone.background, "color": tone.text}
@@ -410,7 +427,7 @@ def _stack(
     sub: Any,
     style: dict[str, Any] | None = None,
     title: str | None = None,
-) -> html.Td:
+) -> dict[str, Any]:
     label = next(c.header for c in COLUMNS if c.key == key)
     # The main value as the cell's own text (a component fewer per cell for the browser to
     # render: the board has hundreds); the note under it a span.
@@ -419,15 +436,16 @@ def _stack(
         text = text.replace(" ", "\u00a0")  # "45 Severe ↑" on one line; its note may wrap
     # "CIWA-B overdue": a span that does not wrap (a line may break after a hyphen).
     hyphen = key in _UNBROKEN and "-" in text
-    children: list[Any] = [html.Span(text, className="tw-cell-main") if hyphen else text]
+    children: list[Any] = [_el("Span", text, className="tw-cell-main") if hyphen else text]
     if sub:
-        children.append(html.Span(str(sub), className="tw-cell-sub"))
-    return html.Td(
+        children.append(_el("Span", str(sub), className="tw-cell-sub"))
+    return _el(
+        "Td",
         children,
+        {"data-label": label},
         className=f"tw-col-{key} tw-cell",
         style=style,
         title=title,
-        **_attrs({"data-label": label}),
     )
 
 
@@ -447,49 +465,54 @@ def _vitals_line(parts: list[dict[str, Any]]) -> list[Any]:
         if part["mark"]:
             mark = part["mark"]
             title = "on supplemental oxygen" if mark == "on" else f"abnormal ({mark})"
-            out.append(html.Span(text, className="tw-vital-abnormal", title=title))
+            out.append(_el("Span", text, className="tw-vital-abnormal", title=title))
         else:
             out.append(text)
     return out
 
 
-def _vitals_cell(row: dict[str, Any]) -> html.Td:
+def _vitals_cell(row: dict[str, Any]) -> dict[str, Any]:
     parts = row["vitals_text"]
-    label = _attrs({"data-label": "Last vitals"})
+    label = {"data-label": "Last vitals"}
     if not parts:
-        return html.Td(
-            html.Span(row["vitals_at"], className="tw-cell-sub"), className="tw-col-vitals", **label
-        )
+        return _el(
+            "Td", _el("Span", row["vitals_at"], className="tw-cell-sub"), label,
+            className="tw-col-vitals",
+        )  # fmt: skip
     first = [p for p in parts if p["line"] == 1]
     second = [p for p in parts if p["line"] == 2]
-    return html.Td(
+    return _el(
+        "Td",
         [
-            html.Span(_vitals_line(first), className="tw-cell-main tw-vitals-line"),
-            html.Span(
+            _el("Span", _vitals_line(first), className="tw-cell-main tw-vitals-line"),
+            _el(
+                "Span",
                 [
-                    html.Span(row["vitals_at"], className="tw-vital-time"),
+                    _el("Span", row["vitals_at"], className="tw-vital-time"),
                     "\u2002",
                     *_vitals_line(second),
                 ],
                 className="tw-vitals-line2",
             ),
         ],
+        label,
         className="tw-col-vitals",
-        **label,
     )
 
 
-def _row(row: dict[str, Any]) -> html.Tr:
+def _row(row: dict[str, Any]) -> dict[str, Any]:
     href = f"/patient/{row['admission_id']}"
     level = row["acuity_level"]
-    return html.Tr(
+    return _el(
+        "Tr",
         [
             _stack("acuity", row["acuity_text"], row["acuity_sub"], _tone(level)),
-            html.Td(row["bed"], className="tw-col-bed", **_attrs({"data-label": "Bed"})),
-            html.Th(
+            _el("Td", row["bed"], {"data-label": "Bed"}, className="tw-col-bed"),
+            _el(
+                "Th",
                 [
-                    html.A(row["name"], href=href, className="tw-board-link"),
-                    html.Span(row["patient_sub"], className="tw-cell-sub"),
+                    _el("A", row["name"], href=href, className="tw-board-link"),
+                    _el("Span", row["patient_sub"], className="tw-cell-sub"),
                 ],
                 scope="row",
                 className="tw-col-name",
@@ -513,22 +536,23 @@ def _row(row: dict[str, Any]) -> html.Tr:
             ),
             _stack("flags", row["flags"], row["flags_sub"], _tone(row["flags_level"])),
         ],
+        {"data-href": href, "data-level": str(level)},
         key=row["row_id"],
         className="tw-board-row",
         # The card's edge on a narrow screen: the acuity's colour (its text is in the card).
         style={"--tw-acuity": LEVELS[level].background},
-        **_attrs({"data-href": href, "data-level": str(level)}),
     )
 
 
-def _body(rows: list[dict[str, Any]], text: str) -> list[html.Tr]:
+def _body(rows: list[dict[str, Any]], text: str) -> list[Any]:
     if rows:
         return [_row(r) for r in rows]
     words = text[:FILTER_MAX].strip()
     empty = f"No patient matches “{words}”." if words else "No patients on the ward."
     return [
-        html.Tr(
-            html.Td(empty, colSpan=len(COLUMNS), className="tw-board-empty"),
+        _el(
+            "Tr",
+            _el("Td", empty, colSpan=len(COLUMNS), className="tw-board-empty"),
             className="tw-board-empty-row",
         )
     ]
