@@ -36,7 +36,7 @@ WINDOW = "1366,768"  # the ward PC
 
 # What "the data is on screen" means for each page: the first DOM node that shows it.
 READY = {
-    "board": ".tw-board-grid .ag-center-cols-container .ag-row",
+    "board": "#board-table .tw-board-row",
     "chart": ".js-plotly-plot .main-svg .scatterlayer .trace",
     "rounds": "#rounds-list > *",
 }

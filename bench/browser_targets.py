@@ -138,7 +138,7 @@ def board_to_chart(browser: Browser) -> float:
     browser.wait_mark("board")
     browser.network.wait_quiet()
     browser.network.reset()
-    first_row = ".ag-center-cols-container .ag-row .ag-cell"
+    first_row = "#board-table .tw-board-row .tw-col-bed"  # the row, not its link
     browser.driver.find_element(By.CSS_SELECTOR, first_row).click()
     chart = browser.wait_mark("chart")
     return chart - browser.marks()["click"]

@@ -203,7 +203,7 @@ def measured_effort() -> list[Effort] | str:
             driver.find_element(By.ID, "username").send_keys("nurse")
             driver.find_element(By.ID, "password").send_keys("nurse-demo-pass")
             driver.find_element(By.ID, "sign-in").click()
-            wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".ag-row"))
+            wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#board-table .tw-board-row"))
             driver.find_element(By.ID, "board-filter").send_keys(name)
             time.sleep(0.5)
             driver.execute_script(COUNTER_JS)
@@ -217,7 +217,7 @@ def measured_effort() -> list[Effort] | str:
                     cell = wait.until(
                         lambda d: [
                             c
-                            for c in d.find_elements(By.CSS_SELECTOR, ".ag-cell")
+                            for c in d.find_elements(By.CSS_SELECTOR, ".tw-board-row > *")
                             if name in c.text
                         ]
                     )[0]

@@ -231,7 +231,7 @@ class StaffMember:
         self.admissions = list(admissions)
         self.shared = shared
         self.rng = random.Random(seed)
-        self.shown: list[dict[str, Any]] | None = None  # the board's rows in this browser
+        self.shown: str | None = None  # the digest of what the board shows in this browser
         self.ticks = 0
         self.callbacks: DashCallbacks | None = None
 
@@ -287,17 +287,13 @@ class StaffMember:
         body = self.callbacks.body(
             cb,
             trigger=("board-refresh", "n_intervals"),
-            values={"board-refresh.n_intervals": self.ticks, "board-grid.rowData": self.shown},
+            values={"board-refresh.n_intervals": self.ticks, "board-shown.data": self.shown},
         )
         response = self._post(body)
-        change = response.get("board-grid", {}).get("rowTransaction")
-        if change:
-            rows = {r["row_id"]: r for r in self.shown or []}
-            for row in change.get("add", []) + change.get("update", []):
-                rows[row["row_id"]] = row
-            for gone in change.get("remove", []):
-                rows.pop(gone["row_id"], None)
-            self.shown = list(rows.values())
+        # The rows come only when what the board shows changed, with their digest.
+        shown = response.get("board-shown", {}).get("data")
+        if shown is not None:
+            self.shown = shown
         if "board-summary" not in response:
             raise RuntimeError("board refresh answered without the summary")
         return False

@@ -125,6 +125,16 @@ def signed_in_app(url: str, engine: Engine, username: str) -> Iterator[SignedIn]
     yield SignedIn(app, client, DashCallbacks(deps))
 
 
+def board_rows_sent(response: dict[str, Any]) -> list[dict[str, Any]]:
+    """The patient rows in a board refresh's answer (the table body's rows, in order)."""
+    children = response.get("board-body", {}).get("children") or []
+    return [
+        child
+        for child in children
+        if "tw-board-row" in str(child.get("props", {}).get("className", ""))
+    ]
+
+
 # --- T2 --------------------------------------------------------------------------------------
 
 
@@ -138,12 +148,12 @@ def ward_board(
         body = page.callbacks.body(
             cb,
             trigger=("board-refresh", "n_intervals"),
-            values={"board-refresh.n_intervals": 1, "board-grid.rowData": None},
+            values={"board-refresh.n_intervals": 1, "board-shown.data": None},
         )
         payload = page.post_callback(body)
-        rows = json.loads(payload)["response"]["board-grid"]["rowTransaction"]["add"]
+        rows = board_rows_sent(json.loads(payload)["response"])
         refresh = page.prepared_callback(body)
-        if json.loads(refresh())["response"]["board-grid"]["rowTransaction"]["add"] != rows:
+        if board_rows_sent(json.loads(refresh())["response"]) != rows:
             raise RuntimeError("the prepared request answered differently from the client's")
         if len(rows) != loaded.shape.beds:
             raise RuntimeError(f"board shows {len(rows)} rows, expected {loaded.shape.beds}")

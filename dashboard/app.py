@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     init_callback_guard(app)  # malformed callback requests: 400, no traceback
     # The page's language, for screen readers and the browser's hyphenation (WCAG 3.1.1).
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
-    init_page_scripts(app)  # AG Grid and plotly.js only where a page shows them
+    init_page_scripts(app)  # plotly.js only where a page shows it
     return app
 
 

@@ -1,6 +1,5 @@
-/* Taperwatch charting: ward-board cell renderers, row opening, and keyboard scoring.
-   Colours never live here: cells get theirs from dashboard/theme.py through the row data
-   and the column definitions. */
+/* Taperwatch charting: opening a patient from the ward board, and keyboard charting.
+   Colours never live here: they come from dashboard/theme.py. */
 (function () {
   "use strict";
 
@@ -11,77 +10,25 @@
     window.scrollTo(0, 0);
   };
 
-  var dagfuncs = (window.dashAgGridFunctions = window.dashAgGridFunctions || {});
-
-  /* Beds in natural order: B2 before B10. */
-  dagfuncs.TwBedOrder = function (a, b) {
-    return String(a || "").localeCompare(String(b || ""), undefined, { numeric: true });
-  };
-
-  /* Enter on a focused board cell opens that patient, as a click does. */
-  dagfuncs.TwOpenPatientOnEnter = function (params) {
-    var ev = params && params.event;
-    if (ev && ev.key === "Enter" && params.data) {
-      window.TwNavigate("/patient/" + params.data.admission_id);
+  /* A click anywhere on a board row (or card) opens that patient, as its name's link does,
+     inside the app; a modified click on the link keeps the browser's own meaning (new tab). */
+  document.addEventListener("click", function (ev) {
+    if (ev.defaultPrevented || ev.button !== 0) return;
+    var target = ev.target;
+    if (!target || !target.closest) return;
+    var row = target.closest(".tw-board-row[data-href]");
+    if (!row) return;
+    var link = target.closest("a, button, input, select, textarea, label");
+    if (link && !link.classList.contains("tw-board-link")) return;
+    if (ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey) {
+      return;
     }
-  };
-
-  var cells = (window.dashAgGridComponentFunctions = window.dashAgGridComponentFunctions || {});
-  var h = function () {
-    return window.React.createElement.apply(null, arguments);
-  };
-
-  /* Two lines: the main value and a smaller note under it. */
-  cells.TwStack = function (props) {
-    var p = props.colDef.cellRendererParams || {};
-    var data = props.data || {};
-    var main = data[p.main];
-    var sub = data[p.sub];
-    return h(
-      "div",
-      { className: "tw-cell-stack" },
-      h("span", { className: "tw-cell-main" }, main === null || main === undefined ? "" : String(main)),
-      sub ? h("span", { className: "tw-cell-sub" }, String(sub)) : null
-    );
-  };
-
-  /* Last vitals on two lines (HR, BP, T / time, RR, SpO2, O2, ACVPU); abnormal readings
-     marked with an arrow and emphasis, not colour alone. */
-  function vitalSpan(part, i) {
-    var mark = part.mark;
-    var arrow = mark === "high" ? "↑" : mark === "low" ? "↓" : mark === "abnormal" ? "!" : "";
-    return h(
-      "span",
-      {
-        key: i,
-        className: mark ? "tw-vital tw-vital-abnormal" : "tw-vital",
-        title: mark ? (mark === "on" ? "on supplemental oxygen" : "abnormal (" + mark + ")") : undefined,
-      },
-      part.label ? h("span", { className: "tw-vital-label" }, part.label + " ") : null,
-      part.value + arrow
-    );
-  }
-
-  cells.TwVitals = function (props) {
-    var data = props.data || {};
-    var parts = data.vitals_text || [];
-    if (!parts.length) {
-      return h("div", { className: "tw-cell-stack" }, h("span", { className: "tw-cell-sub" }, data.vitals_at || ""));
-    }
-    var first = parts.filter(function (p) { return p.line === 1; }).map(vitalSpan);
-    var second = parts.filter(function (p) { return p.line === 2; }).map(vitalSpan);
-    return h(
-      "div",
-      { className: "tw-cell-stack" },
-      h("span", { className: "tw-cell-main tw-vitals-line" }, first),
-      h(
-        "span",
-        { className: "tw-vitals-line2" },
-        h("span", { className: "tw-vital-time" }, (data.vitals_at || "") + " "),
-        second
-      )
-    );
-  };
+    // Selecting text in a row (a name, an MRN to copy) does not open the patient.
+    var selection = window.getSelection ? String(window.getSelection()) : "";
+    if (!link && selection) return;
+    ev.preventDefault();
+    window.TwNavigate(row.getAttribute("data-href"));
+  });
 
   /* Whether ``el`` controls a drop-down list that is showing (Mantine's Select names its
      list in aria-controls only while it is open). */

@@ -1,22 +1,26 @@
 """The ward board: one row per admitted patient, most acute first; a row opens the patient.
 
-The grid is built once per visit; every 30 s (and after each save elsewhere) the rows are
-re-read and sent as an AG Grid transaction keyed by admission id, so the user's sort, filter
-and scroll stay where they were.
+The board is plain HTML made on the server: a table on a wide screen, sortable by its column
+headers, and the same rows laid out as cards on a narrow one (assets/board.css; one markup, so
+nothing jumps when a tablet turns). Every 30 s, after the filter changes or a header is
+pressed, the rows are read again (reused while nothing was written: ``board_rows``) and sent
+only when what is shown changed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import dash_ag_grid as dag
 import dash_mantine_components as dmc
 import flask
-from dash import Dash, Input, Output, Patch, State, dcc, html, no_update
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from sqlmodel import Session
 
 from dashboard.components import charting_admit
@@ -39,162 +43,66 @@ from models.ward_policy import sedation_thresholds, slot_window_min
 PATH = "/"
 TITLE = "Ward board"
 REFRESH_MS = 30_000
-GRID_ID = "board-grid"
+TABLE_ID = "board-table"
+BODY_ID = "board-body"
+FILTER_MAX = 200  # characters of filter text looked at
 
 
-def _level_styles(level_field: str) -> dict[str, Any]:
-    """Cell colour by a 0-4 level in the row, in the theme's tones (one source of colour)."""
-    return {
-        "styleConditions": [
-            {
-                "condition": f"params.data.{level_field} === {level}",
-                "style": {"backgroundColor": tone.background, "color": tone.text},
-            }
-            for level, tone in LEVELS.items()
-        ]
-    }
+@dataclass(frozen=True)
+class Column:
+    """A column of the table (and a labelled line of a card on a narrow screen)."""
 
-
-_OVERDUE = LEVELS[3]
-
-
-def _overdue_style(flag_field: str) -> dict[str, Any]:
-    return {
-        "styleConditions": [
-            {
-                "condition": f"params.data.{flag_field}",
-                "style": {
-                    "backgroundColor": _OVERDUE.background,
-                    "color": _OVERDUE.text,
-                    "fontWeight": 600,
-                },
-            }
-        ]
-    }
-
-
-def _stack(main: str, sub: str) -> dict[str, Any]:
-    return {"cellRenderer": "TwStack", "cellRendererParams": {"main": main, "sub": sub}}
-
-
-COLUMNS: list[dict[str, Any]] = [
-    {
-        "field": "acuity",
-        "headerName": "Acuity",
-        "width": 100,
-        "sort": "desc",
-        "filter": False,
-        "cellStyle": _level_styles("acuity_level"),
-        **_stack("acuity_text", "acuity_sub"),
-        "headerTooltip": (
-            "Highest of the CIWA-B band, the NEWS2 response and open flags; "
-            "ties: number of flags, then what is overdue"
-        ),
-    },
-    {
-        "field": "bed",
-        "headerName": "Bed",
-        "width": 76,
-        "filter": False,
-        "comparator": {"function": "TwBedOrder"},
-    },
-    {
-        "field": "name",
-        "headerName": "Patient",
-        "flex": 2,
-        "minWidth": 164,
-        **_stack("name", "patient_sub"),
-        "tooltipField": "name",
-    },
-    {
-        "field": "dose_text",
-        "headerName": "Dose today",
-        "headerTooltip": "Today's daily dose from the active plan, and its diazepam equivalent",
-        "flex": 2,
-        "minWidth": 168,
-        **_stack("dose_text", "dose_sub"),
-        "tooltipField": "dose_text",
-    },
-    {
-        "field": "ciwa_total",
-        "headerName": "CIWA-B",
-        "width": 140,
-        "filter": "agNumberColumnFilter",
-        "cellStyle": _level_styles("ciwa_level"),
-        **_stack("ciwa_text", "ciwa_sub"),
-    },
-    {
-        "field": "news2_total",
-        "headerName": "NEWS2",
-        "width": 90,
-        "filter": False,
-        "cellStyle": _level_styles("news2_level"),
-        **_stack("news2_text", "news2_sub"),
-    },
-    {
-        "field": "sedation_text",
-        "headerName": "Sedation",
-        "headerTooltip": (
-            "The latest RASS or POSS; marked when beyond the ward's threshold (RASS: local "
-            "policy; POSS 3 or more: Pasero), the top level with RR 8 or less or SpO2 below "
-            "target"
-        ),
-        "width": 112,
-        "filter": False,
-        "cellStyle": _level_styles("sedation_level"),
-        **_stack("sedation_text", "sedation_sub"),
-    },
-    {
-        "field": "vitals_text",
-        "headerName": "Last vitals",
-        "flex": 3,
-        "minWidth": 232,
-        "cellRenderer": "TwVitals",
-        "sortable": False,
-        "filter": False,
-        "valueFormatter": {"function": "params.data.vitals_at"},
-        "getQuickFilterText": {"function": "''"},
-    },
-    {
-        "field": "next_dose_at",
-        "headerName": "Next dose",
-        "flex": 2,
-        "minWidth": 160,
-        "filter": False,
-        "cellStyle": _overdue_style("next_dose_overdue"),
-        **_stack("next_dose_text", "next_dose_sub"),
-        "tooltipField": "next_dose_sub",
-    },
-    {
-        "field": "due_at",
-        "headerName": "Due",
-        "headerTooltip": (
-            "Next CIWA-B and next vitals: the ward's intervals (local policy); vitals hourly "
-            "while NEWS2 calls for urgent review (RCP 2017)"
-        ),
-        "width": 166,
-        "filter": False,
-        "cellStyle": _overdue_style("due_overdue"),
-        **_stack("due_text", "due_sub"),
-        "tooltipField": "due_tooltip",
-    },
-    {
-        "field": "flags",
-        "headerName": "Flags",
-        "width": 76,
-        "filter": False,
-        "cellStyle": _level_styles("flags_level"),
-        **_stack("flags", "flags_sub"),
-    },
-    {"field": "mrn", "headerName": "MRN", "hide": True},
-]
-
-# Fields a refresh compares to decide whether a row changed.
-_ROW_KEY = "row_id"
+    key: str  # the th's id suffix and the sort's name
+    header: str
+    sort: Callable[[dict[str, Any]], Any] | None  # None: not sortable; a None value sorts last
+    descending_first: bool = False  # scores and acuity: highest first on the first press
+    tooltip: str = ""
 
 
 def _bed_key(bed: str) -> tuple[Any, ...]:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", bed))
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column(
+        "acuity",
+        "Acuity",
+        lambda r: r["acuity"],
+        descending_first=True,
+        tooltip="Highest of the CIWA-B band, the NEWS2 response and open flags; "
+        "ties: number of flags, then what is overdue",
+    ),
+    Column("bed", "Bed", lambda r: _bed_key(r["bed"])),
+    Column("name", "Patient", lambda r: r["name"].casefold()),
+    Column(
+        "dose",
+        "Dose today",
+        lambda r: r["dose_text"].casefold(),
+        tooltip="Today's daily dose from the active plan, and its diazepam equivalent",
+    ),
+    Column("ciwa", "CIWA-B", lambda r: r["ciwa_total"], descending_first=True),
+    Column("news2", "NEWS2", lambda r: r["news2_total"], descending_first=True),
+    Column(
+        "sedation",
+        "Sedation",
+        lambda r: r["sedation_level"],
+        descending_first=True,
+        tooltip="The latest RASS or POSS; marked when beyond the ward's threshold (RASS: local "
+        "policy; POSS 3 or more: Pasero), the top level with RR 8 or less or SpO2 below target",
+    ),
+    Column("vitals", "Last vitals", None),
+    Column("next_dose", "Next dose", lambda r: r["next_dose_at"]),
+    Column(
+        "due",
+        "Due",
+        lambda r: r["due_at"],
+        tooltip="Next CIWA-B and next vitals: the ward's intervals (local policy); vitals hourly "
+        "while NEWS2 calls for urgent review (RCP 2017)",
+    ),
+    Column("flags", "Flags", lambda r: r["flags"], descending_first=True),
+)
+SORTABLE: dict[str, Column] = {c.key: c for c in COLUMNS if c.sort is not None}
+DEFAULT_SORT: dict[str, Any] = {"column": "acuity", "descending": True}
 
 
 def _trend(entry: BoardEntry) -> tuple[str, str]:
@@ -470,39 +378,309 @@ def board_rows(now: datetime | None = None) -> tuple[list[dict[str, Any]], Ward]
     return rows, ward
 
 
-def row_transaction(
-    old_rows: list[dict[str, Any]] | None, new_rows: list[dict[str, Any]]
-) -> dict[str, Any] | None:
-    """The AG Grid transaction turning ``old_rows`` into ``new_rows`` (rows keyed by admission
-    id), or None when nothing changed."""
-    old = {r[_ROW_KEY]: r for r in old_rows or []}
-    new = {r[_ROW_KEY]: r for r in new_rows}
-    add = [r for k, r in new.items() if k not in old]
-    update = [r for k, r in new.items() if k in old and old[k] != r]
-    remove = [{_ROW_KEY: k} for k in old if k not in new]
-    if not (add or update or remove):
-        return None
-    return {"add": add, "update": update, "remove": remove, "async": False}
+def sort_rows(rows: list[dict[str, Any]], sort: dict[str, Any]) -> list[dict[str, Any]]:
+    """``rows`` (most acute first) in the order ``sort`` asks for; rows without a value (no
+    CIWA-B yet, no dose scheduled) last either way, ties in acuity order."""
+    column = SORTABLE[sort["column"]]
+    assert column.sort is not None
+    valued = [r for r in rows if column.sort(r) is not None]
+    empty = [r for r in rows if column.sort(r) is None]
+    return sorted(valued, key=column.sort, reverse=bool(sort["descending"])) + empty
 
 
-def _summary(rows: list[dict[str, Any]], ward: Ward, now: datetime) -> list[Any]:
+def _haystack(row: dict[str, Any]) -> str:
+    fields = (
+        "bed", "name", "mrn", "patient_sub", "dose_text", "dose_sub", "ciwa_text", "news2_sub",
+        "next_dose_text", "next_dose_sub", "due_text", "due_sub", "acuity_text", "acuity_sub",
+    )  # fmt: skip
+    return " ".join(str(row.get(f) or "") for f in fields).casefold()
+
+
+def filter_rows(rows: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """The rows in which every word of ``text`` appears (bed, name, MRN, drug, scores…)."""
+    words = text[:FILTER_MAX].casefold().split()
+    if not words:
+        return rows
+    return [r for r in rows if all(w in _haystack(r) for w in words)]
+
+
+def _valid_sort(sort: Any) -> dict[str, Any]:
+    if (
+        isinstance(sort, dict)
+        and sort.get("column") in SORTABLE
+        and isinstance(sort.get("descending"), bool)
+    ):
+        return {"column": sort["column"], "descending": sort["descending"]}
+    return dict(DEFAULT_SORT)
+
+
+def _pressed(sort: dict[str, Any], key: str) -> dict[str, Any]:
+    """A header pressed: the same column turns round, another starts its natural way."""
+    if sort["column"] == key:
+        return {"column": key, "descending": not sort["descending"]}
+    return {"column": key, "descending": SORTABLE[key].descending_first}
+
+
+def _aria_sort(sort: dict[str, Any]) -> dict[str, str | None]:
+    direction = "descending" if sort["descending"] else "ascending"
+    return {key: direction if key == sort["column"] else None for key in SORTABLE}
+
+
+# --- markup ----------------------------------------------------------------------------------
+
+
+def _attrs(attributes: dict[str, Any]) -> dict[str, Any]:
+    """HTML attributes with hyphens (data-*, aria-*), as keyword arguments of a component."""
+    return attributes
+
+
+_HTML = "dash_html_components"
+
+
+def _el(
+    tag: str, children: Any = None, attributes: dict[str, Any] | None = None, **props: Any
+) -> dict[str, Any]:
+    """html.<tag> in the JSON form Dash sends (what ``plain`` makes of a component), built
+    directly: the board has hundreds of elements, and a component object costs several times
+    the dict. ``attributes``: data-* and aria-*."""
+    out = {k: v for k, v in props.items() if v is not None}
+    if attributes:
+        out |= attributes
+    if children is not None:
+        out["children"] = children
+    return {"props": out, "type": tag, "namespace": _HTML}
+
+
+def _tone(level: int, bold: bool = False) -> dict[str, Any]:
+    tone = LEVELS[level]
+    style: dict[str, Any] = {"backgroundColor": tone.background, "color": tone.text}
+    return style | {"fontWeight": 600} if bold else style
+
+
+_UNBROKEN = frozenset({"acuity", "ciwa", "news2", "sedation", "flags", "next_dose", "due"})
+
+
+def _stack(
+    key: str,
+    main: Any,
+    sub: Any,
+    style: dict[str, Any] | None = None,
+    title: str | None = None,
+) -> dict[str, Any]:
+    label = next(c.header for c in COLUMNS if c.key == key)
+    # The main value as the cell's own text (a component fewer per cell for the browser to
+    # render: the board has hundreds); the note under it a span.
+    text = str(main if main is not None else "")
+    if key in _UNBROKEN:
+        text = text.replace(" ", "\u00a0")  # "45 Severe ↑" on one line; its note may wrap
+    # "CIWA-B overdue": a span that does not wrap (a line may break after a hyphen).
+    hyphen = key in _UNBROKEN and "-" in text
+    children: list[Any] = [_el("Span", text, className="tw-cell-main") if hyphen else text]
+    if sub:
+        children.append(_el("Span", str(sub), className="tw-cell-sub"))
+    return _el(
+        "Td",
+        children,
+        {"data-label": label},
+        className=f"tw-col-{key} tw-cell",
+        style=style,
+        title=title,
+    )
+
+
+_MARK_ARROW = {"high": "↑", "low": "↓", "abnormal": "!"}
+
+
+def _vitals_line(parts: list[dict[str, Any]]) -> list[Any]:
+    """Readings as text; an abnormal one boxed, with an arrow and a title (not colour alone)."""
+    out: list[Any] = []
+    for part in parts:
+        # A reading never breaks inside itself ("T 37.1"), only between readings.
+        text = f"{part['label']}\u00a0{part['value']}".strip("\u00a0") + _MARK_ARROW.get(
+            part["mark"], ""
+        )
+        if out:
+            out.append("\u2002")
+        if part["mark"]:
+            mark = part["mark"]
+            title = "on supplemental oxygen" if mark == "on" else f"abnormal ({mark})"
+            out.append(_el("Span", text, className="tw-vital-abnormal", title=title))
+        else:
+            out.append(text)
+    return out
+
+
+def _vitals_cell(row: dict[str, Any]) -> dict[str, Any]:
+    parts = row["vitals_text"]
+    label = {"data-label": "Last vitals"}
+    if not parts:
+        return _el(
+            "Td", _el("Span", row["vitals_at"], className="tw-cell-sub"), label,
+            className="tw-col-vitals",
+        )  # fmt: skip
+    first = [p for p in parts if p["line"] == 1]
+    second = [p for p in parts if p["line"] == 2]
+    return _el(
+        "Td",
+        [
+            _el("Span", _vitals_line(first), className="tw-cell-main tw-vitals-line"),
+            _el(
+                "Span",
+                [
+                    _el("Span", row["vitals_at"], className="tw-vital-time"),
+                    "\u2002",
+                    *_vitals_line(second),
+                ],
+                className="tw-vitals-line2",
+            ),
+        ],
+        label,
+        className="tw-col-vitals",
+    )
+
+
+def _row(row: dict[str, Any]) -> dict[str, Any]:
+    href = f"/patient/{row['admission_id']}"
+    level = row["acuity_level"]
+    return _el(
+        "Tr",
+        [
+            _stack("acuity", row["acuity_text"], row["acuity_sub"], _tone(level)),
+            _el("Td", row["bed"], {"data-label": "Bed"}, className="tw-col-bed"),
+            _el(
+                "Th",
+                [
+                    _el("A", row["name"], href=href, className="tw-board-link"),
+                    _el("Span", row["patient_sub"], className="tw-cell-sub"),
+                ],
+                scope="row",
+                className="tw-col-name",
+            ),
+            _stack("dose", row["dose_text"], row["dose_sub"]),
+            _stack("ciwa", row["ciwa_text"], row["ciwa_sub"], _tone(row["ciwa_level"])),
+            _stack("news2", row["news2_text"], row["news2_sub"], _tone(row["news2_level"])),
+            _stack(
+                "sedation",
+                row["sedation_text"],
+                row["sedation_sub"],
+                _tone(row["sedation_level"]),
+            ),
+            _vitals_cell(row),
+            _stack(
+                "next_dose",
+                row["next_dose_text"],
+                row["next_dose_sub"],
+                _tone(3, bold=True) if row["next_dose_overdue"] else None,
+            ),
+            _stack(
+                "due",
+                row["due_text"],
+                row["due_sub"],
+                _tone(3, bold=True) if row["due_overdue"] else None,
+                title=row["due_tooltip"],
+            ),
+            _stack("flags", row["flags"], row["flags_sub"], _tone(row["flags_level"])),
+        ],
+        {"data-href": href, "data-level": str(level)},
+        key=row["row_id"],
+        className="tw-board-row",
+        # The card's edge on a narrow screen: the acuity's colour (its text is in the card).
+        style={"--tw-acuity": LEVELS[level].background},
+    )
+
+
+def _body(rows: list[dict[str, Any]], text: str) -> list[Any]:
+    if rows:
+        return [_row(r) for r in rows]
+    words = text[:FILTER_MAX].strip()
+    empty = f"No patient matches “{words}”." if words else "No patients on the ward."
+    return [
+        _el(
+            "Tr",
+            _el("Td", empty, colSpan=len(COLUMNS), className="tw-board-empty"),
+            className="tw-board-empty-row",
+        )
+    ]
+
+
+def _header(column: Column, sort: dict[str, Any]) -> html.Th:
+    if column.sort is None:
+        return html.Th(column.header, scope="col", className=f"tw-col-{column.key}")
+    arrow = html.Span(className="tw-sort-arrow", **_attrs({"aria-hidden": "true"}))
+    return html.Th(
+        html.Button(
+            [column.header, arrow],
+            id=f"board-sort-{column.key}",
+            className="tw-sort-button",
+            type="button",
+            title=column.tooltip or f"Sort by {column.header}",
+        ),
+        id=f"board-th-{column.key}",
+        scope="col",
+        className=f"tw-col-{column.key}",
+        **_attrs({"aria-sort": _aria_sort(sort)[column.key]}),
+    )
+
+
+def _shown(rows: list[dict[str, Any]], text: str, sort: dict[str, Any]) -> str:
+    """A digest of what the table shows: a refresh that would show the same sends nothing."""
+    data = json.dumps([rows, text[:FILTER_MAX].strip(), sort], sort_keys=True, default=str)
+    return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    rows: list[dict[str, Any]]  # the board's rows it was made from (kept: compared by identity)
+    digest: str
+    count: int
+    body: list[Any]  # plain JSON (dashboard.plain_json): the answer stays on orjson's fast path
+
+
+_RENDERED_KEPT = 16  # filters and sorts kept per worker (a few screens, a few views each)
+
+
+def _rendered(rows: list[dict[str, Any]], text: str, sort: dict[str, Any]) -> _Rendered:
+    """The table body for ``rows`` filtered and sorted, with its digest. Every open screen
+    polls the board: while the rows are reused (``board_rows``), so is what was made of them."""
+    text = text[:FILTER_MAX]
+    key = (text.strip(), sort["column"], sort["descending"])
+    kept: dict[Any, _Rendered] = flask.current_app.extensions.setdefault("tw_board_body", {})
+    found = kept.get(key)
+    if found is not None and found.rows is rows:
+        return found
+    visible = sort_rows(filter_rows(rows, text), sort)
+    made = _Rendered(rows, _shown(visible, text, sort), len(visible), plain(_body(visible, text)))
+    if len(kept) >= _RENDERED_KEPT:
+        kept.clear()
+    kept[key] = made
+    return made
+
+
+def _summary(
+    rows: list[dict[str, Any]], ward: Ward, now: datetime, shown: int | None = None
+) -> list[Any]:
     tz = ZoneInfo(ward.timezone)
     flagged = sum(1 for r in rows if r["flags"])
     overdue = sum(
         1 for r in rows if r["next_dose_overdue"] or r["assessment_overdue"] or r["vitals_overdue"]
     )
-    return [
+    spans = [
         html.Span(f"{len(rows)} patients", className="tw-board-count"),
         html.Span(f"{overdue} with something overdue", className="tw-board-count"),
         html.Span(f"{flagged} with flags to see", className="tw-board-count"),
-        html.Span(f"Updated {now.astimezone(tz):%H:%M:%S}", className="tw-board-updated"),
     ]
+    if shown is not None and shown != len(rows):
+        spans.append(html.Span(f"{shown} shown", className="tw-board-count tw-board-shown"))
+    spans.append(html.Span(f"Updated {now.astimezone(tz):%H:%M:%S}", className="tw-board-updated"))
+    return spans
 
 
 def layout(**_: Any) -> html.Div:
     actor = current_actor()
     now = utcnow()
     rows, ward = board_rows()
+    sort = dict(DEFAULT_SORT)
+    shown = sort_rows(rows, sort)
     admit_button = (
         dmc.Button("Admit patient", id="board-admit-open", size="md", variant="filled")
         if actor.role in charting_admit.ADMIT_ROLES
@@ -514,13 +692,15 @@ def layout(**_: Any) -> html.Div:
                 [
                     dmc.Title("Ward board", order=2, className="tw-page-title"),
                     html.Div(
-                        _summary(rows, ward, now), id="board-summary", className="tw-board-summary"
+                        _summary(rows, ward, now),
+                        id="board-summary",
+                        className="tw-board-summary",
                     ),
                     dmc.TextInput(
                         id="board-filter",
                         placeholder="Filter: bed, name, MRN, drug…",
                         size="md",
-                        w=320,
+                        className="tw-board-filter",
                         debounce=150,
                         **{"aria-label": "Filter the board"},
                     ),
@@ -528,31 +708,20 @@ def layout(**_: Any) -> html.Div:
                 ],
                 className="tw-board-head",
             ),
-            dag.AgGrid(
-                id=GRID_ID,
-                columnDefs=COLUMNS,
-                rowData=rows,
-                getRowId=f"params.data.{_ROW_KEY}",
-                defaultColDef={
-                    "sortable": True,
-                    "filter": True,
-                    "resizable": True,
-                    "suppressHeaderMenuButton": False,
-                },
-                dashGridOptions={
-                    "rowHeight": 58,
-                    "headerHeight": 44,
-                    "animateRows": False,
-                    "suppressCellFocus": False,
-                    "tooltipShowDelay": 300,
-                    "includeHiddenColumnsInQuickFilter": True,
-                },
-                eventListeners={"cellKeyDown": ["TwOpenPatientOnEnter(params)"]},
-                className="ag-theme-quartz tw-board-grid",
-                style={"height": "calc(100vh - 150px)", "minHeight": "420px"},
+            html.Table(
+                [
+                    html.Caption(
+                        "Patients on the ward; a row opens the patient", className="tw-sr-only"
+                    ),
+                    html.Thead(html.Tr([_header(c, sort) for c in COLUMNS])),
+                    html.Tbody(_body(shown, ""), id=BODY_ID),
+                ],
+                id=TABLE_ID,
+                className="tw-board-table",
             ),
             dcc.Interval(id="board-refresh", interval=REFRESH_MS),
-            dcc.Store(id="board-nav"),
+            dcc.Store(id="board-sort", data=sort),
+            dcc.Store(id="board-shown", data=_shown(shown, "", sort)),
             charting_admit.admit_modal(),
         ],
         className="tw-board",
@@ -561,41 +730,43 @@ def layout(**_: Any) -> html.Div:
 
 def register_callbacks(app: Dash) -> None:
     @app.callback(
-        Output(GRID_ID, "rowTransaction"),
-        Output("board-summary", "children"),
-        Input("board-refresh", "n_intervals"),
-        State(GRID_ID, "rowData"),
+        output={
+            "body": Output(BODY_ID, "children"),
+            "summary": Output("board-summary", "children"),
+            "sort": Output("board-sort", "data"),
+            "shown": Output("board-shown", "data"),
+            "aria": {k: Output(f"board-th-{k}", "aria-sort") for k in SORTABLE},
+        },
+        inputs={
+            "tick": Input("board-refresh", "n_intervals"),
+            "text": Input("board-filter", "value"),
+            "presses": {k: Input(f"board-sort-{k}", "n_clicks") for k in SORTABLE},
+            "sort": State("board-sort", "data"),
+            "was_shown": State("board-shown", "data"),
+        },
         prevent_initial_call=True,
     )
-    def refresh_board(_: int | None, shown: list[dict[str, Any]] | None) -> tuple[Any, Any]:
+    def refresh_board(
+        tick: Any, text: Any, presses: dict[str, Any], sort: Any, was_shown: Any
+    ) -> dict[str, Any]:
         current_actor()
         now = utcnow()
+        text = text if isinstance(text, str) else ""
+        sort = _valid_sort(sort)
+        pressed = ctx.triggered_id
+        if isinstance(pressed, str) and pressed.startswith("board-sort-"):
+            key = pressed.removeprefix("board-sort-")
+            if key in SORTABLE and presses.get(key):
+                sort = _pressed(sort, key)
         rows, ward = board_rows()
-        transaction = row_transaction(shown, rows)
-        # Plain JSON throughout: the answer stays on orjson's fast path (dashboard.plain_json).
-        return (transaction if transaction else no_update), plain(_summary(rows, ward, now))
+        shown = _rendered(rows, text, sort)
+        changed = shown.digest != was_shown
+        return {
+            "body": shown.body if changed else no_update,
+            "summary": plain(_summary(rows, ward, now, shown.count)),
+            "sort": sort,
+            "shown": shown.digest if changed else no_update,
+            "aria": _aria_sort(sort),
+        }
 
-    @app.callback(
-        Output(GRID_ID, "dashGridOptions"),
-        Input("board-filter", "value"),
-        prevent_initial_call=True,
-    )
-    def filter_board(text: str | None) -> Patch:
-        current_actor()
-        options = Patch()
-        options["quickFilterText"] = text or ""
-        return options
-
-    app.clientside_callback(  # type: ignore[no-untyped-call]
-        """function (cell) {
-            if (!cell || cell.rowId === undefined || cell.rowId === null) {
-                return window.dash_clientside.no_update;
-            }
-            window.TwNavigate('/patient/' + cell.rowId);
-            return window.dash_clientside.no_update;
-        }""",
-        Output("board-nav", "data"),
-        Input(GRID_ID, "cellClicked"),
-        prevent_initial_call=True,
-    )
     charting_admit.register_callbacks(app)

@@ -22,7 +22,7 @@ def test_nav_link_leaves_the_patient_chart(browser: WebDriver, live_server: Live
     wait_for(browser, ".js-plotly-plot", timeout=30)
     browser.find_element(By.ID, "nav-board").click()
     WebDriverWait(browser, 20).until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, ".ag-center-cols-container .ag-row")
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#board-table .tw-board-row")
     )
     assert browser.current_url.rstrip("/") == live_server.url
     severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]

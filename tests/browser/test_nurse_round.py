@@ -150,12 +150,15 @@ def test_a_nurse_charts_a_round_and_the_board_shows_it(
     browser: WebDriver, live_server: LiveServer, new_patient: int
 ) -> None:
     sign_in(browser, live_server, NURSE.username, NURSE.password)
-    wait_for(browser, ".ag-row")
+    wait_for(browser, "#board-table .tw-board-row")
     screenshot(browser, "round-1-board")
 
-    # The board: filter to the patient and open the row.
+    # The board: filter to the patient and open the row (a click on its dose, not its link).
     browser.find_element(By.ID, "board-filter").send_keys(FAMILY)
-    _click_text(browser, ".ag-center-cols-container .ag-cell", FAMILY.upper())
+    _wait(browser).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "#board-table .tw-board-row")) == 1
+    )
+    _click_text(browser, "#board-table .tw-board-row .tw-col-dose", "clonazepam")
     _wait(browser).until(lambda d: f"/patient/{new_patient}" in d.current_url)
     wait_for(browser, "#banner-name")
     assert browser.find_element(By.ID, "banner-name").text == f"{FAMILY.upper()}, {GIVEN}"
@@ -291,9 +294,9 @@ def test_a_nurse_charts_a_round_and_the_board_shows_it(
 
     # The board shows the new readings at once.
     browser.get(live_server.url + "/")
-    wait_for(browser, ".ag-row")
+    wait_for(browser, "#board-table .tw-board-row")
     browser.find_element(By.ID, "board-filter").send_keys(FAMILY)
-    _text_appears(browser, ".ag-center-cols-container .ag-row", "13 Mild")
-    row = _text_appears(browser, ".ag-center-cols-container .ag-row", FAMILY.upper())
+    _text_appears(browser, "#board-table .tw-board-row", "13 Mild")
+    row = _text_appears(browser, "#board-table .tw-board-row", FAMILY.upper())
     assert "HR 88" in row.text and "128/82" in row.text
     screenshot(browser, "round-8-board-after")

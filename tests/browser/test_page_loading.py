@@ -1,5 +1,5 @@
-"""What a ward PC's browser receives: every script and stylesheet compressed, the grid's
-bundle only where a grid is shown, the chart drawn by the basic plotly.js build."""
+"""What a ward PC's browser receives: every script and stylesheet compressed, no grid library
+(the board is plain HTML), the chart drawn by the basic plotly.js build."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from tests.browser.conftest import CHROMEDRIVER, CHROMIUM, LiveServer, sign_in, wait_for
 
-GRID_ROW = ".ag-center-cols-container .ag-row"
+BOARD_ROW = "#board-table .tw-board-row"
 CHART_TRACE = ".js-plotly-plot .scatterlayer .trace"
 
 
@@ -60,29 +60,31 @@ def test_the_board_gets_every_script_and_stylesheet_compressed(
     logged_browser: WebDriver, live_server: LiveServer
 ) -> None:
     sign_in(logged_browser, live_server, "nurse", "nurse-demo-pass")
-    seen = cold_load(logged_browser, f"{live_server.url}/", GRID_ROW)
+    seen = cold_load(logged_browser, f"{live_server.url}/", BOARD_ROW)
     files = [r for r in seen if r["type"] in ("Script", "Stylesheet") and r["status"] == 200]
     assert len(files) >= 15
-    assert any("dash_ag_grid.v" in r["url"] for r in files), "the board loads its grid"
+    assert not [r["url"] for r in seen if "ag_grid" in r["url"] or "plotly" in r["url"]]
     for r in files:
         size = int(r["headers"].get("content-length", "1000"))
         if size >= 500 or r["headers"].get("content-encoding"):
             assert r["headers"].get("content-encoding") in ("br", "gzip"), r["url"]
-    assert len(logged_browser.find_elements(By.CSS_SELECTOR, GRID_ROW)) >= 10
+    assert len(logged_browser.find_elements(By.CSS_SELECTOR, BOARD_ROW)) >= 10
 
 
-def test_the_patient_page_loads_the_chart_and_no_grid(
+def test_the_patient_page_loads_the_chart_and_the_board_opens_without_a_page_load(
     logged_browser: WebDriver, live_server: LiveServer
 ) -> None:
     sign_in(logged_browser, live_server, "physician", "physician-demo-pass")
     seen = cold_load(logged_browser, f"{live_server.url}/patient/1", CHART_TRACE)
     urls = [r["url"] for r in seen]
-    assert not [u for u in urls if "dash_ag_grid" in u]
+    assert not [u for u in urls if "ag_grid" in u]
     plotly = [r for r in seen if r["url"].endswith("/plotly/package_data/plotly.min.js")]
     assert plotly and plotly[0]["headers"].get("content-encoding") in ("br", "gzip")
-    # Back to the board without a page load: the grid's bundle is fetched then.
+    # Back to the board without a page load (no new script), and a row opens its patient.
+    logged_browser.execute_script("window.__twSamePage = true")
     logged_browser.find_element(By.ID, "nav-board").click()
-    wait_for(logged_browser, GRID_ROW, timeout=30)
-    assert any("dash_ag_grid.v" in r["url"] for r in responses(logged_browser))
-    logged_browser.find_element(By.CSS_SELECTOR, f"{GRID_ROW} .ag-cell").click()
-    wait_for(logged_browser, CHART_TRACE, timeout=30)  # and a row still opens its patient
+    wait_for(logged_browser, BOARD_ROW, timeout=30)
+    assert not [r for r in responses(logged_browser) if r["type"] == "Script"]
+    logged_browser.find_element(By.CSS_SELECTOR, f"{BOARD_ROW} .tw-col-bed").click()
+    wait_for(logged_browser, CHART_TRACE, timeout=30)
+    assert logged_browser.execute_script("return window.__twSamePage") is True

@@ -138,7 +138,7 @@ def test_every_page_works_under_the_csp_and_injected_scripts_are_blocked(
     watched: WebDriver, live_server: LiveServer
 ) -> None:
     sign_in(watched, live_server, "physician", PASSWORDS["physician"])
-    wait_for(watched, ".ag-row")  # AG Grid (and its cell renderers) on the board
+    wait_for(watched, "#board-table .tw-board-row")  # the board's rows
     assert _violations(watched) == []
     watched.get(f"{live_server.url}/patient/{_admission_id(live_server)}")
     wait_for(watched, "#ov-graph .main-svg", timeout=WAIT)  # Plotly drew the chart
@@ -171,7 +171,7 @@ def test_a_script_in_a_reason_and_markup_in_a_name_stay_text(
     watched: WebDriver, live_server: LiveServer, marked_up_patient: int
 ) -> None:
     sign_in(watched, live_server, "nurse", PASSWORDS["nurse"])
-    _text_in(watched, ".ag-center-cols-container", MARKUP_NAME.upper())  # the board, literally
+    _text_in(watched, "#board-table tbody", MARKUP_NAME.upper())  # the board, literally
     watched.get(f"{live_server.url}/patient/{marked_up_patient}?tab=mar")
     wait_for(watched, "#prn-orders button", timeout=WAIT)
     assert MARKUP_NAME.upper() in watched.find_element(By.ID, "banner-name").text

@@ -20,12 +20,11 @@ def test_sign_in_page_then_shell_with_demo_patients(
     sign_in(browser, live_server, "nurse", "nurse-demo-pass")
     assert browser.find_element(By.ID, "shell-user").text == "Nurse Amara Okafor"
     assert "Ward 7" in browser.find_element(By.ID, "shell-ward").text
-    wait_for(browser, ".ag-row")
+    wait_for(browser, "#board-table .tw-board-row")
     admitted = [p for p in PATIENTS if p.discharged_days_ago is None]
     WebDriverWait(browser, 15).until(
         lambda d: (
-            len(d.find_elements(By.CSS_SELECTOR, ".ag-center-cols-container .ag-row"))
-            == len(admitted)
+            len(d.find_elements(By.CSS_SELECTOR, "#board-table .tw-board-row")) == len(admitted)
         )
     )
     page = browser.find_element(By.TAG_NAME, "body").text

@@ -547,7 +547,7 @@ class Rule:
 
 PAGES: dict[str, tuple[frozenset[str], str]] = {
     # page module: roles that see it, and a component only the page itself has
-    "dashboard.pages.board": (ALL, "board-grid"),
+    "dashboard.pages.board": (ALL, "board-table"),
     "dashboard.pages.patient": (ALL, "patient-admission"),
     "dashboard.pages.paper_patient": (ALL, "print-now"),
     "dashboard.pages.paper_wristband": (ALL, "band-label"),
@@ -570,7 +570,6 @@ CALLBACKS: dict[str, tuple[Rule, ...]] = {
     "dash.dash:Dash.enable_pages.<locals>.router_sync.<locals>.update": (Rule(ALL),),
     # ward board and admission
     "dashboard.pages.board:register_callbacks.<locals>.refresh_board": (Rule(ALL),),
-    "dashboard.pages.board:register_callbacks.<locals>.filter_board": (Rule(ALL),),
     "dashboard.components.charting_admit:register_callbacks.<locals>.toggle_admit": (Rule(ALL),),
     "dashboard.components.charting_admit:register_callbacks.<locals>.look_up": (Rule(ALL),),
     "dashboard.components.charting_admit:register_callbacks.<locals>.save_admission": (

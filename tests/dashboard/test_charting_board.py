@@ -16,7 +16,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from dashboard.auth import SignedInUser
-from dashboard.pages.board import BOARD_REUSE_S, GRID_ID, board_rows, row_transaction
+from dashboard.pages.board import (
+    BOARD_REUSE_S,
+    BODY_ID,
+    DEFAULT_SORT,
+    SORTABLE,
+    board_rows,
+    filter_rows,
+    sort_rows,
+)
 from dashboard.queries import LatestVitals, vitals_due, ward_board
 from dashboard.theme import LEVELS
 from models.admissions import discharge
@@ -162,37 +170,156 @@ def test_the_board_query_count_does_not_grow_with_the_ward(
     assert _statements(sqlite_engine, stay.ward) == one_patient <= 8
 
 
-def test_row_transaction_sends_only_what_changed() -> None:
-    old = [{"row_id": "1", "x": 1}, {"row_id": "2", "x": 2}, {"row_id": "3", "x": 3}]
-    new = [{"row_id": "1", "x": 1}, {"row_id": "2", "x": 20}, {"row_id": "4", "x": 4}]
-    assert row_transaction(old, new) == {
-        "add": [{"row_id": "4", "x": 4}],
-        "update": [{"row_id": "2", "x": 20}],
-        "remove": [{"row_id": "3"}],
-        "async": False,
+def _rows(tree: Any) -> list[dict[str, Any]]:
+    """The props of each patient row in a JSON answer (or layout), in order."""
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            props = node.get("props")
+            if isinstance(props, dict) and "tw-board-row" in str(props.get("className", "")):
+                found.append(props)
+                return
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(tree)
+    return found
+
+
+def _texts(node: Any) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return _texts(node.get("props", {}).get("children"))
+    if isinstance(node, list):
+        return [t for child in node for t in _texts(child)]
+    return []
+
+
+def _refresh(
+    client: Any,
+    app: dash.Dash,
+    *,
+    changed: str = "board-refresh.n_intervals",
+    text: str | None = None,
+    sort: Any = None,
+    shown: Any = None,
+    presses: dict[str, int] | None = None,
+) -> dict[str, dict[str, Any]]:
+    values: dict[str, Any] = {
+        "board-refresh.n_intervals": 1,
+        "board-filter.value": text,
+        "board-sort.data": sort,
+        "board-shown.data": shown,
     }
-    assert row_transaction(new, new) is None
+    for key in SORTABLE:
+        values[f"board-sort-{key}.n_clicks"] = (presses or {}).get(key)
+    return call(client, app, f"{BODY_ID}.children", values, changed=[changed])
 
 
-def test_refresh_sends_a_transaction_not_new_row_data(
+def test_refresh_sends_the_rows_only_when_what_is_shown_changed(
     app: dash.Dash, sqlite_engine: Engine
 ) -> None:
     admit_patient(sqlite_engine, mrn="TW1", bed="B1")
     client = signed_in(app, "nurse1")
-    with nurse_request(app):
-        shown, _ = board_rows()
+    first = _refresh(client, app)
+    shown = first["board-shown"]["data"]
+    assert [r["data-href"] for r in _rows(first[BODY_ID]["children"])] == [
+        f"/patient/{r}" for r in _admission_ids(sqlite_engine)
+    ]
+    again = _refresh(client, app, shown=shown)
+    assert BODY_ID not in again and "board-shown" not in again  # nothing new: nothing sent
+    assert "board-summary" in again  # the "Updated" time moves on
     stay = admit_patient(sqlite_engine, mrn="TW2", bed="B2", family="Poe")
-    response = call(
-        client,
-        app,
-        f"{GRID_ID}.rowTransaction",
-        {"board-refresh.n_intervals": 1, f"{GRID_ID}.rowData": shown},
-        changed=["board-refresh.n_intervals"],
+    after = _refresh(client, app, shown=shown)
+    rows = _rows(after[BODY_ID]["children"])
+    assert f"/patient/{stay.admission_id}" in [r["data-href"] for r in rows]
+    assert len(rows) == 2 and after["board-shown"]["data"] != shown
+
+
+def _admission_ids(engine: Engine) -> list[int]:
+    from sqlmodel import select
+
+    from models.tables import Admission
+
+    with Session(engine) as session:
+        return [a.id or 0 for a in session.exec(select(Admission)).all()]
+
+
+def test_a_header_sorts_the_rows_and_says_so_and_a_second_press_turns_them_round(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    for n, (bed, family) in enumerate([("B10", "Abel"), ("B2", "Cole"), ("B9", "Bird")]):
+        admit_patient(sqlite_engine, mrn=f"TW{n}", bed=bed, family=family)
+    client = signed_in(app, "nurse1")
+
+    def beds(answer: dict[str, dict[str, Any]]) -> list[str]:
+        return [_texts(r["children"][1])[0] for r in _rows(answer[BODY_ID]["children"])]
+
+    by_bed = _refresh(client, app, changed="board-sort-bed.n_clicks", presses={"bed": 1})
+    assert beds(by_bed) == ["B2", "B9", "B10"]  # natural order, not "B10" < "B2"
+    sort = by_bed["board-sort"]["data"]
+    assert sort == {"column": "bed", "descending": False}
+    assert by_bed["board-th-bed"]["aria-sort"] == "ascending"
+    assert by_bed["board-th-acuity"]["aria-sort"] is None
+    back = _refresh(client, app, changed="board-sort-bed.n_clicks", presses={"bed": 2}, sort=sort)
+    assert beds(back) == ["B10", "B9", "B2"]
+    assert back["board-th-bed"]["aria-sort"] == "descending"
+    by_name = _refresh(
+        client, app, changed="board-sort-name.n_clicks", presses={"name": 1}, sort=sort
     )
-    transaction_sent = response[GRID_ID]["rowTransaction"]
-    assert [r["admission_id"] for r in transaction_sent["add"]] == [stay.admission_id]
-    assert transaction_sent["remove"] == []
-    assert "rowData" not in response[GRID_ID]  # the grid is never rebuilt
+    assert beds(by_name) == ["B10", "B9", "B2"]  # ABEL, BIRD, COLE
+    # A tick keeps the sort the user chose; a sort that is not one of ours falls back.
+    tick = _refresh(client, app, sort=by_name["board-sort"]["data"])
+    assert tick["board-sort"]["data"] == {"column": "name", "descending": False}
+    odd = _refresh(client, app, sort={"column": "__proto__", "descending": "yes"})
+    assert odd["board-sort"]["data"] == DEFAULT_SORT
+
+
+def test_sorting_puts_rows_without_a_value_last_either_way() -> None:
+    rows = [  # most acute first, as board_rows gives them
+        {"bed": "B3", "ciwa_total": 20, "next_dose_at": None},
+        {"bed": "B1", "ciwa_total": None, "next_dose_at": "2026-03-10T08:00:00+00:00"},
+        {"bed": "B2", "ciwa_total": 45, "next_dose_at": "2026-03-10T07:00:00+00:00"},
+        {"bed": "B4", "ciwa_total": 20, "next_dose_at": "2026-03-10T09:00:00+00:00"},
+    ]
+
+    def beds(column: str, descending: bool) -> list[str]:
+        return [r["bed"] for r in sort_rows(rows, {"column": column, "descending": descending})]
+
+    assert beds("ciwa", True) == ["B2", "B3", "B4", "B1"]  # ties keep the acuity order
+    assert beds("ciwa", False) == ["B3", "B4", "B2", "B1"]
+    assert beds("next_dose", False) == ["B2", "B1", "B4", "B3"]
+    assert beds("next_dose", True) == ["B4", "B1", "B2", "B3"]
+
+
+def test_the_filter_keeps_rows_with_every_word_and_says_when_none_match(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    admit_patient(sqlite_engine, mrn="TW1", bed="B1", family="Roe")
+    admit_patient(sqlite_engine, mrn="TW2", bed="B2", family="Poe")
+    with nurse_request(app):
+        rows, _ = board_rows()
+    assert [r["bed"] for r in filter_rows(rows, "  poe ")] == ["B2"]
+    assert [r["bed"] for r in filter_rows(rows, "tw1 CLONAZEPAM")] == ["B1"]
+    assert filter_rows(rows, "poe tw1") == []
+    assert filter_rows(rows, "") == rows
+    client = signed_in(app, "nurse1")
+    answer = _refresh(client, app, changed="board-filter.value", text="zebra")
+    assert _rows(answer[BODY_ID]["children"]) == []
+    assert "No patient matches “zebra”." in _texts(answer[BODY_ID]["children"])
+    summary = " ".join(_texts(answer["board-summary"]["children"]))
+    assert "2 patients" in summary and "0 shown" in summary
+    mrn = _refresh(client, app, changed="board-filter.value", text="TW2")
+    assert [r["data-href"] for r in _rows(mrn[BODY_ID]["children"])] == [
+        f"/patient/{_admission_ids(sqlite_engine)[1]}"
+    ]
+    # Not text (a forged request): treated as no filter, not an error.
+    assert len(_rows(_refresh(client, app, text=12)[BODY_ID]["children"])) == 2  # type: ignore[arg-type]
 
 
 def test_board_renders_for_every_role_and_admit_is_offered(

@@ -395,7 +395,7 @@ def test_a_charting_session_logs_no_patient_data(
             "patient-admission.data": admission_id,
         },
     )
-    post("filter_board", {"board-filter.value": "Quillfeather"})
+    post("refresh_board", {"board-filter.value": "Quillfeather"}, trigger="board-filter.value")
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert f"/patient/{admission_id}" in logged  # the access log was captured
     assert "/_dash-update-component" in logged

@@ -197,7 +197,7 @@ def _no_dialog(body: dict[str, Any]) -> bool:
 
 
 @pytest.mark.parametrize(
-    "callback", ["vitals_form_changed", "ciwa_running", "look_up", "filter_board"]
+    "callback", ["vitals_form_changed", "ciwa_running", "look_up", "refresh_board"]
 )
 @FUZZ
 @given(data=st.data())
