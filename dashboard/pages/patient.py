@@ -41,10 +41,11 @@ from dashboard.queries import (
     untolerated_step,
     user_names,
 )
+from models.access_log import record_read
 from models.admissions import dose_needs_confirmation
 from models.charting import CHARTING_ROLES
 from models.clinical.drugs import format_mg
-from models.db import read_session
+from models.db import read_session, transaction
 from models.types import utcnow
 
 PATH_TEMPLATE = "/patient/<admission_id>"
@@ -216,6 +217,8 @@ def layout(
     if header is None:
         return _not_found(str(admission_id))
     adm_id = int(admission_id)
+    with transaction(engine()) as session:
+        record_read(session, actor=actor, action="read.chart", admission_id=adm_id)
     tz = ZoneInfo(header.ward.timezone)
     discharged = header.admission.discharged_at is not None
     can_chart = actor.role in CHARTING_ROLES and not discharged

@@ -495,6 +495,7 @@ PAGES: dict[str, tuple[frozenset[str], str]] = {
     "dashboard.pages.rounds": (ROUNDS, "rounds-scope"),
     "dashboard.pages.paper_rounds": (ROUNDS, "print-now"),
     "dashboard.pages.admin": (ADMIN, "policy-save"),
+    "dashboard.pages.audit": (ADMIN, "audit-show"),
     "dashboard.pages.sources": (ALL, "sources-list"),
 }
 
@@ -608,6 +609,7 @@ CALLBACKS: dict[str, tuple[Rule, ...]] = {
     "dashboard.pages.admin:register_callbacks.<locals>._unlock_or_sign_out": (
         Rule(ADMIN, writes="audit_event"),
     ),
+    "dashboard.pages.audit:register_callbacks.<locals>._show": (Rule(ADMIN),),
     "dashboard.pages.admin:register_callbacks.<locals>._open_password": (Rule(ADMIN),),
     "dashboard.pages.admin:register_callbacks.<locals>._save_password": (
         Rule(ADMIN, writes="audit_event"),
