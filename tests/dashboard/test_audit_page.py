@@ -188,3 +188,11 @@ def test_audit_events_filter_by_user_patient_action_and_day(engine: Engine) -> N
         audit_filter(username=None, patient=None, action=None, since="2026-03-02",
                      until="2026-03-01")  # fmt: skip
     assert refused.value.field == "until"
+
+
+def test_the_admin_sees_the_audit_log(web: tuple[dash.Dash, Stay]) -> None:
+    app, _ = web
+    shown = json.dumps(
+        render_page(_client(app, "admin1"), _router(app), "/admin/audit")  # type: ignore[arg-type]
+    )
+    assert "audit-show" in shown and "audit-csv" in shown
