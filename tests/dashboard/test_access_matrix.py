@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import models
+from models.access_log import record_read
 from models.admissions import (
     admit,
     confirm_admission_dose,
@@ -120,6 +121,7 @@ DOMAIN_MATRIX: dict[str, frozenset[str]] = {
     "models.users:set_password": ADMIN,
     "models.users:set_role": ADMIN,
     "models.users:unlock": ADMIN,
+    "models.access_log:record_read": ALL,  # anyone who may open a chart is recorded opening it
     "models.users:sign_out_everywhere": ADMIN,  # or the user themself (test_security_round2)
     "models.fhir_import:import_bundle": CHARTERS,
 }
@@ -411,6 +413,12 @@ OPERATIONS: dict[str, tuple[Prepare, Perform]] = {
         _other_role,
         lambda se, a, s, role: set_role(
             session=se, actor=a, user_id=s.staff["nurse2"].user_id or 0, role=role, now=s.now
+        ),
+    ),
+    "models.access_log:record_read": (
+        lambda s: None,
+        lambda se, a, s, _: record_read(
+            session=se, actor=a, action="read.chart", admission_id=s.admission_id
         ),
     ),
     "models.users:unlock": (
