@@ -31,6 +31,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "dashboard.pages.patient",
     "dashboard.pages.queue",
     "dashboard.pages.admin",
+    "dashboard.pages.audit",
     "dashboard.pages.rounds",
     "dashboard.pages.paper_rounds",
     "dashboard.pages.sources",

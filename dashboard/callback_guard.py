@@ -18,6 +18,8 @@ The log line names the callback and the kind of fault, never the values sent.
 from __future__ import annotations
 
 import logging
+import traceback
+from pathlib import Path
 from typing import Any
 
 import dash
@@ -100,6 +102,16 @@ def envelope_problem(body: object, callbacks: dict[str, Any]) -> str | None:
     return None
 
 
+def _where(exc: BaseException) -> str:
+    """Where ``exc`` was raised, as file:line in function (no message, so no values): enough
+    to find a bug of ours that a malformed-request answer would otherwise hide."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "?"
+    last = frames[-1]
+    return f"{Path(last.filename).name}:{last.lineno} in {last.name}"
+
+
 def init_callback_guard(app: dash.Dash) -> None:
     server: flask.Flask = app.server
 
@@ -132,9 +144,10 @@ def init_callback_guard(app: dash.Dash) -> None:
             body = request.get_json(silent=True)
             output = body.get("output") if isinstance(body, dict) else None
             log.warning(
-                "callback %s refused a malformed request (%s)",
+                "callback %s refused a malformed request (%s at %s)",
                 output if output in app.callback_map else "?",
                 type(exc).__name__,
+                _where(exc),
             )
             return _bad_request("a value of the wrong type")
         raise exc

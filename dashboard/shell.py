@@ -31,6 +31,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/queue", "Review queue", ("nurse", "physician", "admin"), "nav-queue"),
     NavItem("/rounds", "Rounds", ("physician", "admin"), "nav-rounds"),
     NavItem("/admin", "Admin", ("admin",), "nav-admin"),
+    NavItem("/admin/audit", "Audit log", ("admin",), "nav-audit"),
 )
 
 

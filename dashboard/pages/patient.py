@@ -44,11 +44,12 @@ from dashboard.queries import (
     untolerated_step,
     user_names,
 )
+from models.access_log import record_read
 from models.admissions import dose_needs_confirmation
 from models.charting import CHARTING_ROLES, linked_scores, sedation_check
 from models.clinical.drugs import format_mg
 from models.co_medications import co_medications, depressant_warning
-from models.db import read_session
+from models.db import read_session, transaction
 from models.types import utcnow
 from models.ward_policy import sedation_thresholds
 
@@ -241,6 +242,8 @@ def layout(
         return _not_found(str(admission_id))
     warning = depressant_warning(depressants, header.admission.naloxone)
     adm_id = int(admission_id)
+    with transaction(engine()) as session:
+        record_read(session, actor=actor, action="read.chart", admission_id=adm_id)
     tz = ZoneInfo(header.ward.timezone)
     discharged = header.admission.discharged_at is not None
     can_chart = actor.role in CHARTING_ROLES and not discharged

@@ -29,11 +29,13 @@ from dashboard.components.citations import cited, sources_footnote
 from dashboard.context import default_ward, engine
 from dashboard.pages.rounds import suggestions
 from dashboard.theme import BAND_LABEL, LEVELS, news2_level
+from models.access_log import record_read
 from models.audit import Actor
 from models.clinical.drugs import format_mg
 from models.clinical.scales import CIWA_B_BANDS, CIWA_B_ITEMS, CIWA_B_MAX, own_anchors
 from models.clinical.taper import PlannedStep
 from models.co_medications import co_medications, depressant_warning
+from models.db import transaction
 from models.plans import parse_times
 from models.rounds import DECISION_LABELS
 from models.types import utcnow
@@ -376,6 +378,9 @@ def patient_sheets(actor: Actor, admission_id: int) -> Any:
         view = admission_view(session, admission_id)
         if view is None:
             return dmc.Alert("No such admission.", color="red", id="print-missing")
+    with transaction(engine()) as writing:
+        record_read(writing, actor=actor, action="read.print", admission_id=admission_id)
+    with Session(engine()) as session:
         data = plan_panel_data(session, admission_id, now=now)
         tz = view.tz
         today = now.astimezone(tz).date()

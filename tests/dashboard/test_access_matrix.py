@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import models
+from models.access_log import record_read
 from models.admissions import (
     admit,
     confirm_admission_dose,
@@ -124,6 +125,7 @@ DOMAIN_MATRIX: dict[str, frozenset[str]] = {
     "models.users:set_password": ADMIN,
     "models.users:set_role": ADMIN,
     "models.users:unlock": ADMIN,
+    "models.access_log:record_read": ALL,  # anyone who may open a chart is recorded opening it
     "models.users:sign_out_everywhere": ADMIN,  # or the user themself (test_security_round2)
     "models.fhir_import:import_bundle": CHARTERS,
     "models.co_medications:add_co_medication": PHYSICIAN,
@@ -455,6 +457,12 @@ OPERATIONS: dict[str, tuple[Prepare, Perform]] = {
             session=se, actor=a, user_id=s.staff["nurse2"].user_id or 0, role=role, now=s.now
         ),
     ),
+    "models.access_log:record_read": (
+        lambda s: None,
+        lambda se, a, s, _: record_read(
+            session=se, actor=a, action="read.chart", admission_id=s.admission_id
+        ),
+    ),
     "models.users:unlock": (
         lambda s: None,
         lambda se, a, s, _: unlock(
@@ -557,6 +565,7 @@ PAGES: dict[str, tuple[frozenset[str], str]] = {
     "dashboard.pages.rounds": (ROUNDS, "rounds-scope"),
     "dashboard.pages.paper_rounds": (ROUNDS, "print-now"),
     "dashboard.pages.admin": (ADMIN, "policy-save"),
+    "dashboard.pages.audit": (ADMIN, "audit-show"),
     "dashboard.pages.sources": (ALL, "sources-list"),
 }
 
@@ -681,6 +690,7 @@ CALLBACKS: dict[str, tuple[Rule, ...]] = {
     "dashboard.pages.admin:register_callbacks.<locals>._unlock_or_sign_out": (
         Rule(ADMIN, writes="audit_event"),
     ),
+    "dashboard.pages.audit:register_callbacks.<locals>._show": (Rule(ADMIN),),
     "dashboard.pages.admin:register_callbacks.<locals>._open_password": (Rule(ADMIN),),
     "dashboard.pages.admin:register_callbacks.<locals>._save_password": (
         Rule(ADMIN, writes="audit_event"),

@@ -107,7 +107,9 @@ def _malformed_body(cb: ServerCallback, data: st.DataObject) -> str:
     values: dict[str, Any] = {}
     for ident, prop in (*cb.inputs, *cb.state):
         if data.draw(st.booleans(), label="keep"):
-            values[f"{cb.name_of(ident)}.{prop}"] = data.draw(bad_value, label=prop)
+            drawn = data.draw(bad_value, label=prop)
+            # a pattern input has one value per match (one match here)
+            values[f"{cb.name_of(ident)}.{prop}"] = [drawn] if isinstance(ident, dict) else drawn
     expand = {}
     for ident, _ in (*cb.inputs, *cb.state):
         if isinstance(ident, dict):

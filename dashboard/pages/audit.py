@@ -1,0 +1,193 @@
+"""Admin: the audit trail, writes and reads (who opened which chart, printed or downloaded
+what), filtered by user, patient (MRN or admission id), action and dates, with a CSV download
+of what the filter finds. Rows show who, when, what and which record, never the record's
+contents."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import dash_mantine_components as dmc
+import flask
+from dash import Dash, Input, Output, State, html
+
+from dashboard.context import current_actor, default_ward, engine, require_role
+from models.access_log import AUDIT_ROWS_SHOWN, AuditFilter, audit_events, audit_filter
+from models.audit import record_audit
+from models.db import read_session, transaction
+from models.errors import FieldError
+from models.tables import AuditEvent
+
+PATH = "/admin/audit"
+TITLE = "Audit log"
+ADMIN = "admin"
+CSV_PATH = "/admin/audit.csv"
+FILTERS = ("user", "patient", "action", "since", "until")
+HEADER = ("When (ward time)", "User", "Action", "Record")
+
+
+def _record(event: AuditEvent) -> str:
+    return f"{event.entity} {event.entity_id}" if event.entity_id is not None else event.entity
+
+
+def _rows(events: Sequence[AuditEvent], tz: ZoneInfo) -> list[tuple[str, str, str, str]]:
+    return [
+        (e.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action, _record(e))
+        for e in events
+    ]
+
+
+def _find(wanted: AuditFilter) -> list[tuple[str, str, str, str]]:
+    with read_session(engine()) as session:
+        tz = ZoneInfo(default_ward(session).timezone)
+        return _rows(audit_events(session, wanted, tz), tz)
+
+
+def _table(rows: list[tuple[str, str, str, str]]) -> html.Div:
+    if not rows:
+        return html.Div(html.P("No events match.", className="tw-muted"), id="audit-table")
+    head = html.Thead(html.Tr([html.Th(h) for h in HEADER]))
+    body = html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows])
+    return html.Div(
+        html.Table([head, body], className="tw-table"), id="audit-table", className="tw-scroll-x"
+    )
+
+
+def _csv_href(values: dict[str, str]) -> str:
+    given = {k: v for k, v in values.items() if v}
+    return CSV_PATH + (f"?{urlencode(given)}" if given else "")
+
+
+def _filter_from(values: dict[str, Any]) -> AuditFilter:
+    return audit_filter(
+        username=values.get("user"),
+        patient=values.get("patient"),
+        action=values.get("action"),
+        since=values.get("since"),
+        until=values.get("until"),
+    )
+
+
+def _input(field: str, label: str, **extra: Any) -> dmc.TextInput:
+    return dmc.TextInput(id=f"audit-{field}", label=label, size="md", w=200, **extra)
+
+
+def layout(**_: Any) -> html.Div:
+    actor = current_actor()
+    if actor.role != ADMIN:
+        return html.Div(
+            [
+                dmc.Title(TITLE, order=2, className="tw-page-title"),
+                html.Div("This page is for admins.", className="tw-readonly-note"),
+            ]
+        )
+    rows = _find(AuditFilter())
+    return html.Div(
+        [
+            dmc.Title(TITLE, order=2, className="tw-page-title"),
+            html.P(
+                "Every change and every opening of a patient's record: who, when, what and "
+                f"which record. The newest {AUDIT_ROWS_SHOWN} matching events are shown; the "
+                "CSV has the same rows.",
+                className="tw-muted",
+            ),
+            html.Section(
+                [
+                    dmc.Group(
+                        [
+                            _input("user", "User", placeholder="username"),
+                            _input("patient", "Patient", placeholder="MRN or admission id"),
+                            _input("action", "Action", placeholder="e.g. read or vitals"),
+                            _input("since", "From", placeholder="YYYY-MM-DD"),
+                            _input("until", "To", placeholder="YYYY-MM-DD"),
+                        ],
+                        gap="md",
+                        align="flex-end",
+                    ),
+                    dmc.Group(
+                        [
+                            dmc.Button("Show", id="audit-show", size="md"),
+                            html.A(
+                                "Download CSV",
+                                href=CSV_PATH,
+                                id="audit-csv",
+                                download="",
+                                className="tw-export-link",
+                            ),
+                        ],
+                        gap="md",
+                        mt="md",
+                    ),
+                    html.Div(id="audit-message", className="tw-form-message", role="status"),
+                ],
+                className="tw-card tw-admin-section",
+            ),
+            html.Section(_table(rows), id="audit-results", className="tw-card tw-admin-section"),
+        ],
+        className="tw-admin",
+    )
+
+
+def register_callbacks(app: Dash) -> None:
+    @app.callback(
+        output={
+            "table": Output("audit-results", "children"),
+            "message": Output("audit-message", "children"),
+            "href": Output("audit-csv", "href"),
+            **{f: Output(f"audit-{f}", "error") for f in FILTERS},
+        },
+        inputs={
+            "clicks": Input("audit-show", "n_clicks"),
+            "values": {f: State(f"audit-{f}", "value") for f in FILTERS},
+        },
+        prevent_initial_call=True,
+    )
+    def _show(clicks: Any, values: dict[str, Any]) -> dict[str, Any]:
+        require_role(ADMIN)
+        errors: dict[str, Any] = dict.fromkeys(FILTERS)
+        try:
+            wanted = _filter_from(values)
+        except FieldError as exc:
+            errors[exc.field] = exc.message
+            return {"table": _table([]), "message": "Correct the field marked in red.",
+                    "href": CSV_PATH, **errors}  # fmt: skip
+        rows = _find(wanted)
+        shown = {f: str(values.get(f) or "").strip() for f in FILTERS}
+        message = f"{len(rows)} event{'s' if len(rows) != 1 else ''}."
+        return {"table": _table(rows), "message": message, "href": _csv_href(shown), **errors}
+
+    server: flask.Flask = app.server
+
+    @server.get(CSV_PATH)
+    def _audit_csv() -> flask.Response:
+        actor = require_role(ADMIN)
+        args = flask.request.args
+        try:
+            wanted = _filter_from({f: args.get(f) for f in FILTERS})
+        except FieldError as exc:
+            return flask.Response(f"{exc.field}: {exc.message}", 400, mimetype="text/plain")
+        rows = _find(wanted)
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+        with transaction(engine()) as session:
+            record_audit(
+                session,
+                actor=actor,
+                action="export.audit",
+                entity="audit_event",
+                entity_id=None,
+                after={"rows": len(rows)},
+            )
+        stamp = datetime.now().strftime("%Y%m%d-%H%M")
+        response = flask.Response(out.getvalue(), mimetype="text/csv")
+        response.headers["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
+        response.headers["Cache-Control"] = "no-store"
+        return response
