@@ -378,3 +378,26 @@ def test_the_board_is_reused_until_something_is_written_or_the_minute_turns(
         # An explicit time is always worked out (what a page asks for "at 14:00").
         board_rows(clock[0])
     assert len(computed) == 5
+
+
+def test_rows_built_as_json_are_what_dash_makes_of_the_same_components() -> None:
+    from dash import html
+
+    from dashboard.pages.board import _el
+    from dashboard.plain_json import plain
+
+    made = _el(
+        "Td",
+        ["45 Severe", _el("Span", "rising", className="tw-cell-sub")],
+        {"data-label": "CIWA-B"},
+        className="tw-col-ciwa",
+        style={"color": "#7D1111"},
+        title=None,
+    )
+    expected = html.Td(
+        ["45 Severe", html.Span("rising", className="tw-cell-sub")],
+        className="tw-col-ciwa",
+        style={"color": "#7D1111"},
+        **{"data-label": "CIWA-B"},
+    )
+    assert made == plain(expected)
