@@ -40,7 +40,9 @@ def _use_line(use: SourceUse) -> html.Li:
         [
             html.Span(use.kind, className="tw-source-kind"),
             html.Span(use.name, className="tw-source-use"),
-            html.Span(f": {use.value}", className="tw-source-value") if use.value else None,
+            html.Span([": ", *cited(use.value, new_tab=False)], className="tw-source-value")
+            if use.value
+            else None,
             html.Span(" · Local policy", className="tw-source-local") if use.local_policy else None,
         ]
     )
@@ -88,7 +90,9 @@ def _local_line(use: SourceUse) -> html.Li:
         [
             html.Span(use.kind, className="tw-source-kind"),
             html.Span(use.name, className="tw-source-use"),
-            html.Span(f": {use.value}", className="tw-source-value") if use.value else None,
+            html.Span([": ", *cited(use.value, new_tab=False)], className="tw-source-value")
+            if use.value
+            else None,
             html.Div(cited(basis, new_tab=False), className="tw-source-basis"),
         ]
     )
