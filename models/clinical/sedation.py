@@ -252,11 +252,13 @@ def dose_too_high(
 
 
 # Opioids on board (POSS is charted for them): what every page shows with a co-prescribed opioid.
-OPIOID_WARNING = (
+OPIOID_WARNING_TEXT = (
     "Opioids with benzodiazepines can cause profound sedation, respiratory depression, coma "
-    "and death (FDA boxed warning) [S69]"
+    "and death (FDA boxed warning)"
 )
-NALOXONE_ADVICE = "Offer naloxone to a patient prescribed an opioid and a benzodiazepine [S70]"
+OPIOID_WARNING = f"{OPIOID_WARNING_TEXT} [S69]"
+NALOXONE_ADVICE_TEXT = "Offer naloxone to a patient prescribed an opioid and a benzodiazepine"
+NALOXONE_ADVICE = f"{NALOXONE_ADVICE_TEXT} [S70]"
 
 
 # Other CNS depressants kept on the admission (models.co_medications): their class decides what
@@ -333,10 +335,10 @@ CLINICAL_NUMBERS: tuple[ClinicalNumber, ...] = (
         ("S34", "S69"),
         "NEWS2's own bands; opioids with benzodiazepines can cause respiratory depression.",
     ),
-    ClinicalNumber("Opioid with a benzodiazepine", OPIOID_WARNING, ("S69",)),
+    ClinicalNumber("Opioid with a benzodiazepine", OPIOID_WARNING_TEXT, ("S69",)),
     ClinicalNumber(
         "Naloxone with an opioid",
-        f"{NALOXONE_ADVICE}; recorded before discharge as "
+        f"{NALOXONE_ADVICE_TEXT}; recorded before discharge as "
         + ", ".join(t.lower() for t in NALOXONE_STATUSES.values()),
         ("S70",),
     ),
