@@ -92,3 +92,10 @@ def test_a_stored_reading_is_marked_on_the_scale_it_was_scored_on() -> None:
         "temperature_c": "low",
         "consciousness": "abnormal",
     }
+
+
+@pytest.mark.parametrize("level", [5, None, "X"])
+def test_a_consciousness_that_is_no_acvpu_letter_is_refused_at_its_field(level: object) -> None:
+    assert _refusals(consciousness=level) == {
+        "consciousness": f"{level!r} is not an ACVPU level; use A, C, V, P or U"
+    }
