@@ -187,3 +187,29 @@ def test_stopping_a_crossover_stops_both_drugs() -> None:
     assert stopped[-1].start == on and stopped[-1].kind == "final"
     assert sum(stopped[-1].daily_ug.values()) == 0
     assert set(stopped[-2].daily_ug) == {"alprazolam", "diazepam"}
+
+
+def test_holding_for_days_on_the_day_of_a_cut_moves_that_cut_too() -> None:
+    held = hold(plan_a(), on=d(1, 19), days=7, **PLAN_A)
+    assert rows(held) == [
+        (d(1, 4), 2000, "baseline"),
+        (d(1, 5), 1500, "cut"),
+        (d(1, 19), 1000, "hold"),
+        (d(2, 9), 750, "cut"),
+        (d(2, 16), 500, "cut"),
+        (d(2, 23), 250, "cut"),
+        (d(3, 2), 0, "final"),
+    ]
+
+
+def test_resuming_on_the_day_the_hold_began_once_the_interval_has_passed_cuts_that_day() -> None:
+    week = hold(plan_a(), on=d(2, 5), days=7, **PLAN_A)  # 0.75 mg from 02-02, next cut 02-16
+    held = hold(week, on=d(2, 9), days=None, **PLAN_A)
+    resumed = resume(held, on=d(2, 9), **PLAN_A)  # 0.75 mg began 02-02: a week has passed
+    assert rows(resumed)[3:] == [
+        (d(2, 2), 750, "cut"),
+        (d(2, 5), 750, "hold"),
+        (d(2, 9), 500, "cut"),
+        (d(2, 16), 250, "cut"),
+        (d(2, 23), 0, "final"),
+    ]
