@@ -17,6 +17,8 @@ from models.clinical.taper import (
     PlannedDose,
     PlannedStep,
     build_schedule,
+    change_recipe,
+    go_back,
     hold,
     make_step,
     pace_warnings,
@@ -213,3 +215,21 @@ def test_resuming_on_the_day_the_hold_began_once_the_interval_has_passed_cuts_th
         (d(2, 16), 250, "cut"),
         (d(2, 23), 0, "final"),
     ]
+
+
+def test_every_plan_change_splits_doses_in_the_plans_own_units() -> None:
+    plan: dict[str, Any] = {**PLAN_A, "units_ug": {"clonazepam": 250}}
+    steps = build_schedule(daily_ug=2000, start=START, **plan).steps
+    changed = [
+        hold(steps, on=d(2, 4), days=None, **plan),
+        hold(steps, on=d(2, 4), days=3, **plan),
+        resume(hold(steps, on=d(2, 4), days=None, **plan), on=d(2, 5), **plan),
+        go_back(steps, on=d(2, 4), **plan),
+        change_recipe(steps, on=d(2, 4), **{**plan, "recipe": "-0.25mg/7d"}),
+    ]
+    for new in changed:
+        doses = [dose.ug for step in new for dose in step.doses]
+        assert doses and all(ug % 250 == 0 for ug in doses), new
+    # 0.75 mg a day in 0.25 mg tablets: 0.25 in the morning, 0.5 in the evening.
+    held = changed[0][-1]
+    assert [dose.ug for dose in held.doses] == [250, 500]
