@@ -6,6 +6,7 @@ Plan A: clonazepam 2 mg, recipe (a) "-0.5mg/14d until 1mg; -0.25mg/7d", start 20
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, time
 from typing import Any
 
@@ -20,6 +21,7 @@ from models.clinical.taper import (
     change_recipe,
     go_back,
     hold,
+    increase_warnings,
     make_step,
     pace_warnings,
     resume,
@@ -233,3 +235,24 @@ def test_every_plan_change_splits_doses_in_the_plans_own_units() -> None:
     # 0.75 mg a day in 0.25 mg tablets: 0.25 in the morning, 0.5 in the evening.
     held = changed[0][-1]
     assert [dose.ug for dose in held.doses] == [250, 500]
+
+
+def _increase_messages(first_kind: str, *mg: int) -> list[str]:
+    steps = [
+        make_step(index=i, start=d(3, 1 + 7 * i), daily_ug={"diazepam": m * 1000}, kind="cut")
+        for i, m in enumerate(mg)
+    ]
+    steps[0] = replace(steps[0], kind=first_kind)
+    return [w.message for w in increase_warnings(steps, margin_pct=10)]
+
+
+def test_an_increase_names_what_it_rose_above() -> None:
+    assert _increase_messages("baseline", 10, 12) == [
+        "2026-03-08: 12 mg diazepam-equivalent is 20% above the 10 mg of the plan's starting "
+        "dose; the ward's margin is 10% (local policy)"
+    ]
+    assert _increase_messages("baseline", 10, 10, 12)[0].endswith(
+        "20% above the 10 mg of the step before; the ward's margin is 10% (local policy)"
+    )
+    assert "above the 10 mg of the dose in force;" in _increase_messages("in_force", 10, 12)[0]
+    assert _increase_messages("baseline", 10, 11) == []  # at the margin: not warned
