@@ -210,3 +210,19 @@ def test_availability_says_what_was_given_and_when_the_next_dose_may_be() -> Non
     assert availability(order, later, LONDON, at(12)) == (
         "2 of 4 doses, 10 of 20 mg in 24 h; next allowed at 15:30"
     )
+
+
+AUCKLAND = ZoneInfo("Pacific/Auckland")  # UTC+13 in March: its date is a day ahead at 23:30 UTC
+
+
+def test_today_is_the_wards_day_not_the_servers() -> None:
+    late = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)  # 12:30 on the 11th in Auckland
+    assert local_time(late, AUCKLAND, late) == "12:30"
+    assert local_time(late + timedelta(hours=12), AUCKLAND, late) == "00:30 tomorrow"
+
+
+def test_refusals_and_availability_tell_ward_time() -> None:
+    late = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)
+    result = PrnCheck(False, late + timedelta(hours=2), "interval", 1, 5000)
+    assert refusal(limits(), result, AUCKLAND, late).endswith("next allowed at 14:30")
+    assert availability(limits(), result, AUCKLAND, late).endswith("next allowed at 14:30")

@@ -99,3 +99,8 @@ def test_a_consciousness_that_is_no_acvpu_letter_is_refused_at_its_field(level: 
     assert _refusals(consciousness=level) == {
         "consciousness": f"{level!r} is not an ACVPU level; use A, C, V, P or U"
     }
+
+
+@pytest.mark.parametrize("text", ["nan", "Infinity", "-inf", "sNaN"])
+def test_text_that_reads_as_no_finite_number_is_refused_at_its_field(text: str) -> None:
+    assert _refusals(spo2=text) == {"spo2": "enter the SpO2 as a whole number (%)"}
