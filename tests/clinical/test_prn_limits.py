@@ -15,6 +15,7 @@ from models.clinical.prn import (
     availability,
     check,
     earliest,
+    judge_prn_use,
     local_time,
     refusal,
 )
@@ -226,3 +227,14 @@ def test_refusals_and_availability_tell_ward_time() -> None:
     result = PrnCheck(False, late + timedelta(hours=2), "interval", 1, 5000)
     assert refusal(limits(), result, AUCKLAND, late).endswith("next allowed at 14:30")
     assert availability(limits(), result, AUCKLAND, late).endswith("next allowed at 14:30")
+
+
+def test_a_dose_charted_at_the_very_time_checked_counts_as_given() -> None:
+    assert check(limits(interval_h=4), given(9), at(9)) == PrnCheck(
+        False, at(13), "interval", 1, 5000
+    )
+
+
+def test_prn_use_keeps_its_numbers() -> None:
+    found = judge_prn_use(doses=4, diazepam_eq_mg=12.5, max_doses=3, max_de_mg=20)
+    assert found is not None and (found.doses, found.diazepam_eq_mg) == (4, 12.5)
