@@ -256,3 +256,44 @@ def test_an_increase_names_what_it_rose_above() -> None:
     )
     assert "above the 10 mg of the dose in force;" in _increase_messages("in_force", 10, 12)[0]
     assert _increase_messages("baseline", 10, 11) == []  # at the margin: not warned
+
+
+# --- change recipe ------------------------------------------------------------------------------
+
+SLOW_THEN_FAST = "-0.25mg/7d until 1mg; -0.5mg/14d"
+
+
+def test_a_changed_recipe_starts_from_its_first_phase_and_that_phases_interval() -> None:
+    changed = change_recipe(plan_a(), on=d(1, 8), drug="clonazepam", recipe=SLOW_THEN_FAST)
+    assert rows(changed) == [
+        (d(1, 4), 2000, "baseline"),
+        (d(1, 5), 1500, "cut"),
+        (d(1, 8), 1500, "baseline"),
+        (d(1, 15), 1250, "cut"),
+        (d(1, 22), 1000, "cut"),
+        (d(1, 29), 500, "cut"),
+        (d(2, 12), 0, "final"),
+    ]
+
+
+def test_a_recipe_changed_on_the_day_of_a_cut_replaces_that_cut() -> None:
+    changed = change_recipe(plan_a(), on=d(1, 19), drug="clonazepam", recipe=SLOW_THEN_FAST)
+    # 1 mg already reached 'until 1mg': the first phase is skipped.
+    assert rows(changed) == [
+        (d(1, 4), 2000, "baseline"),
+        (d(1, 5), 1500, "cut"),
+        (d(1, 19), 1000, "baseline"),
+        (d(2, 2), 500, "cut"),
+        (d(2, 16), 0, "final"),
+    ]
+
+
+def test_a_change_before_the_plan_began_or_without_steps_is_refused() -> None:
+    with pytest.raises(FieldError) as exc:
+        hold(plan_a(), on=d(1, 1), days=None, **PLAN_A)
+    assert (exc.value.field, exc.value.message) == (
+        "on",
+        "2026-01-01 is before the plan's first step (2026-01-04)",
+    )
+    with pytest.raises(ValueError, match=r"^a plan change needs the plan's current steps$"):
+        stop((), on=d(1, 1), **PLAN_A)
