@@ -297,3 +297,16 @@ def test_a_change_before_the_plan_began_or_without_steps_is_refused() -> None:
     )
     with pytest.raises(ValueError, match=r"^a plan change needs the plan's current steps$"):
         stop((), on=d(1, 1), **PLAN_A)
+
+
+def test_going_back_keeps_the_earlier_dose_as_long_as_it_lasted_before() -> None:
+    back = go_back(plan_a(), on=d(2, 5), **PLAN_A)
+    # 1 mg lasted 01-19 to 02-02 (14 days, its 'until' step), though the phase now cuts weekly.
+    assert rows(back)[3:] == [
+        (d(2, 2), 750, "cut"),
+        (d(2, 5), 1000, "back"),
+        (d(2, 19), 750, "cut"),
+        (d(2, 26), 500, "cut"),
+        (d(3, 5), 250, "cut"),
+        (d(3, 12), 0, "final"),
+    ]
