@@ -17,8 +17,12 @@ from models.clinical.dose_timing import (
 )
 from models.clinical.drugs import EQUIVALENCE_TABLES, _table_text
 from models.clinical.scales import (
+    CIWA_AR_BANDS,
     CIWA_AR_ITEMS,
     CIWA_AR_MAX,
+    CIWA_B_BANDS,
+    CIWA_B_ITEMS,
+    CIWA_B_MAX,
     Band,
     ciwa_ar_band,
     ciwa_b_band,
@@ -131,3 +135,9 @@ def test_a_time_whose_zone_has_no_offset_is_refused() -> None:
     vague = datetime(2026, 3, 10, 8, 0, tzinfo=_NoOffset())
     with pytest.raises(ValueError, match=r"^now must be timezone-aware"):
         dose_status(scheduled_at=AT, now=vague, administration=None)
+
+
+def test_each_scales_maximum_is_the_sum_of_its_items_and_the_top_of_its_bands() -> None:
+    assert CIWA_B_MAX == sum(item.max for item in CIWA_B_ITEMS) == CIWA_B_BANDS[-1][0]
+    assert CIWA_AR_MAX == sum(item.max for item in CIWA_AR_ITEMS) == CIWA_AR_BANDS[-1][0]
+    assert all(item.min == 0 for item in (*CIWA_B_ITEMS, *CIWA_AR_ITEMS))
