@@ -141,3 +141,8 @@ def test_each_scales_maximum_is_the_sum_of_its_items_and_the_top_of_its_bands() 
     assert CIWA_B_MAX == sum(item.max for item in CIWA_B_ITEMS) == CIWA_B_BANDS[-1][0]
     assert CIWA_AR_MAX == sum(item.max for item in CIWA_AR_ITEMS) == CIWA_AR_BANDS[-1][0]
     assert all(item.min == 0 for item in (*CIWA_B_ITEMS, *CIWA_AR_ITEMS))
+
+
+def test_every_item_has_one_anchor_per_score() -> None:
+    for item in (*CIWA_B_ITEMS, *CIWA_AR_ITEMS):
+        assert len(item.anchors) == item.max - item.min + 1, item.text
