@@ -94,12 +94,18 @@ class FileScore:
     mutants: int = 0
     killed: int = 0
     equivalent: int = 0
+    not_run: int = 0  # "not checked": the run was stopped before mutmut reached them
     survivors: tuple[str, ...] = ()
 
     @property
     def rate(self) -> float:
-        judged = self.mutants - self.equivalent
+        """Killed of the mutants run that are not equivalent."""
+        judged = self.mutants - self.equivalent - self.not_run
         return 100.0 if judged == 0 else 100.0 * self.killed / judged
+
+    @property
+    def passed(self) -> bool:
+        return self.not_run == 0 and self.rate >= TARGET_PCT
 
 
 def run_mutmut(*, fresh: bool, mutant_globs: Sequence[str]) -> None:
@@ -152,6 +158,8 @@ def score_mutmut(
         score.mutants += 1
         if status in KILLED:
             score.killed += 1
+        elif status == "not checked":
+            score.not_run += 1
         elif name in equivalents:
             score.equivalent += 1
         else:
@@ -336,23 +344,24 @@ def report(
         lines += ["## mutmut (code inside functions)", ""]
         rows = []
         for s in scores:
-            passed = s.rate >= TARGET_PCT
-            ok &= passed
+            ok &= s.passed
+            verdict = "pass" if s.passed else ("not finished" if s.not_run else "FAIL")
             rows.append(
-                (s.file, s.mutants, s.killed, s.equivalent, len(s.survivors))
-                + (f"{s.rate:.1f} %", "pass" if passed else "FAIL")
+                (s.file, s.mutants, s.killed, s.equivalent, len(s.survivors), s.not_run)
+                + (f"{s.rate:.1f} %", verdict)
             )
         total = FileScore(
             "all",
             sum(s.mutants for s in scores),
             sum(s.killed for s in scores),
             sum(s.equivalent for s in scores),
+            sum(s.not_run for s in scores),
         )
         rows.append(
             ("**all**", total.mutants, total.killed, total.equivalent)
-            + (total.mutants - total.killed - total.equivalent, f"{total.rate:.1f} %", "")
+            + (sum(len(s.survivors) for s in scores), total.not_run, f"{total.rate:.1f} %", "")
         )
-        header = ("file", "mutants", "killed", "equivalent", "survived", "kill rate", "")
+        header = ("file", "mutants", "killed", "equivalent", "survived", "not run", "kill rate", "")
         lines += _table(header, rows)
         survivors = [name for s in scores for name in s.survivors]
         if survivors:

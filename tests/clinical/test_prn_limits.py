@@ -15,6 +15,7 @@ from models.clinical.prn import (
     availability,
     check,
     earliest,
+    judge_prn_use,
     local_time,
     refusal,
 )
@@ -210,3 +211,30 @@ def test_availability_says_what_was_given_and_when_the_next_dose_may_be() -> Non
     assert availability(order, later, LONDON, at(12)) == (
         "2 of 4 doses, 10 of 20 mg in 24 h; next allowed at 15:30"
     )
+
+
+AUCKLAND = ZoneInfo("Pacific/Auckland")  # UTC+13 in March: its date is a day ahead at 23:30 UTC
+
+
+def test_today_is_the_wards_day_not_the_servers() -> None:
+    late = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)  # 12:30 on the 11th in Auckland
+    assert local_time(late, AUCKLAND, late) == "12:30"
+    assert local_time(late + timedelta(hours=12), AUCKLAND, late) == "00:30 tomorrow"
+
+
+def test_refusals_and_availability_tell_ward_time() -> None:
+    late = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)
+    result = PrnCheck(False, late + timedelta(hours=2), "interval", 1, 5000)
+    assert refusal(limits(), result, AUCKLAND, late).endswith("next allowed at 14:30")
+    assert availability(limits(), result, AUCKLAND, late).endswith("next allowed at 14:30")
+
+
+def test_a_dose_charted_at_the_very_time_checked_counts_as_given() -> None:
+    assert check(limits(interval_h=4), given(9), at(9)) == PrnCheck(
+        False, at(13), "interval", 1, 5000
+    )
+
+
+def test_prn_use_keeps_its_numbers() -> None:
+    found = judge_prn_use(doses=4, diazepam_eq_mg=12.5, max_doses=3, max_de_mg=20)
+    assert found is not None and (found.doses, found.diazepam_eq_mg) == (4, 12.5)

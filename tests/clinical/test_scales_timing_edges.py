@@ -15,16 +15,20 @@ from models.clinical.dose_timing import (
     dose_status,
     scheduled_datetimes,
 )
-from models.clinical.drugs import EQUIVALENCE_TABLES, _table_text
+from models.clinical.drugs import EQUIVALENCE_TABLES, _table_text, mg_to_ug
 from models.clinical.scales import (
+    CIWA_AR_BANDS,
     CIWA_AR_ITEMS,
     CIWA_AR_MAX,
+    CIWA_B_BANDS,
+    CIWA_B_ITEMS,
+    CIWA_B_MAX,
     Band,
     ciwa_ar_band,
     ciwa_b_band,
     score_ciwa_ar,
 )
-from models.errors import ValidationFailed
+from models.errors import FieldError, ValidationFailed
 
 # --- CIWA-Ar ------------------------------------------------------------------------------------
 
@@ -131,3 +135,36 @@ def test_a_time_whose_zone_has_no_offset_is_refused() -> None:
     vague = datetime(2026, 3, 10, 8, 0, tzinfo=_NoOffset())
     with pytest.raises(ValueError, match=r"^now must be timezone-aware"):
         dose_status(scheduled_at=AT, now=vague, administration=None)
+
+
+def test_each_scales_maximum_is_the_sum_of_its_items_and_the_top_of_its_bands() -> None:
+    assert CIWA_B_MAX == sum(item.max for item in CIWA_B_ITEMS) == CIWA_B_BANDS[-1][0]
+    assert CIWA_AR_MAX == sum(item.max for item in CIWA_AR_ITEMS) == CIWA_AR_BANDS[-1][0]
+    assert all(item.min == 0 for item in (*CIWA_B_ITEMS, *CIWA_AR_ITEMS))
+
+
+def test_every_item_has_one_anchor_per_score() -> None:
+    for item in (*CIWA_B_ITEMS, *CIWA_AR_ITEMS):
+        assert len(item.anchors) == item.max - item.min + 1, item.text
+
+
+# --- doses typed in mg --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [None, [1], True])
+def test_a_dose_that_is_no_number_is_refused_at_the_dose_field(value: object) -> None:
+    with pytest.raises(FieldError) as exc:
+        mg_to_ug(value)  # type: ignore[arg-type]
+    assert (exc.value.field, exc.value.message) == (
+        "dose_mg",
+        "is not a dose in mg; write e.g. 0.5",
+    )
+
+
+def test_a_refused_dose_text_is_quoted_up_to_24_characters() -> None:
+    with pytest.raises(FieldError) as exc:
+        mg_to_ug("x" * 24)
+    assert exc.value.message == f"{'x' * 24!r} is not a dose in mg; write e.g. 0.5"
+    with pytest.raises(FieldError) as long:
+        mg_to_ug("x" * 25)
+    assert long.value.message == "this is not a dose in mg (too long); write e.g. 0.5"

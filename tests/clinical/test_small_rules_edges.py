@@ -9,7 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from models.clinical.dose_limits import CONFIRM_REASON_MAX, AboveLabel, above_label, confirmation
+from models.clinical.dose_limits import (
+    CONFIRM_REASON_MAX,
+    AboveLabel,
+    above_label,
+    check_hard_ceiling,
+    confirmation,
+)
 from models.clinical.load import DailyLoad, GivenDose, daily_loads, trend
 from models.clinical.news2 import (
     RESP_RATE_BANDS,
@@ -235,3 +241,19 @@ def test_a_step_takes_effect_at_the_wards_midnight_of_its_start_date() -> None:
     assert step_takes_effect(midnight, admitted, first_dose) == first_dose
     assert step_takes_effect(midnight, admitted, None) == admitted
     assert step_takes_effect(midnight, midnight, first_dose) == midnight
+
+
+def test_the_hard_ceiling_refusal_names_each_drug_the_total_and_the_table() -> None:
+    with pytest.raises(FieldError) as exc:
+        check_hard_ceiling(
+            [{"diazepam": 10_000}, {"diazepam": 10_000, "alprazolam": 100_000}],
+            ceiling_de_mg=300,
+            table="vadod",
+        )
+    assert (exc.value.field, exc.value.message) == (
+        "daily_mg",
+        "alprazolam 100 mg + diazepam 10 mg a day is 1010 mg diazepam-equivalent (vadod table), "
+        "above the ward's hard ceiling of 300 mg a day (local policy); it cannot be ordered. "
+        "Check the dose",
+    )
+    check_hard_ceiling([{"diazepam": 300_000}], ceiling_de_mg=300)  # at the ceiling: allowed

@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 
 from models.clinical.news2 import Vitals
-from models.clinical.vitals import abnormal_fields, reading_abnormal_fields, validate_vitals
+from models.clinical.vitals import (
+    PLAUSIBLE,
+    abnormal_fields,
+    reading_abnormal_fields,
+    validate_vitals,
+)
 from models.errors import ValidationFailed
 
 GOOD: dict[str, Any] = {
@@ -92,3 +97,46 @@ def test_a_stored_reading_is_marked_on_the_scale_it_was_scored_on() -> None:
         "temperature_c": "low",
         "consciousness": "abnormal",
     }
+
+
+@pytest.mark.parametrize("level", [5, None, "X"])
+def test_a_consciousness_that_is_no_acvpu_letter_is_refused_at_its_field(level: object) -> None:
+    assert _refusals(consciousness=level) == {
+        "consciousness": f"{level!r} is not an ACVPU level; use A, C, V, P or U"
+    }
+
+
+@pytest.mark.parametrize("text", ["nan", "Infinity", "-inf", "sNaN"])
+def test_text_that_reads_as_no_finite_number_is_refused_at_its_field(text: str) -> None:
+    assert _refusals(spo2=text) == {"spo2": "enter the SpO2 as a whole number (%)"}
+
+
+# The ward's plausible limits (local policy): a reading on the limit is charted, one past is not.
+LIMITS = {
+    "heart_rate": (20, 250),
+    "systolic": (40, 300),
+    "diastolic": (20, 200),
+    "temperature_c": (25.0, 45.0),
+    "resp_rate": (3, 80),
+    "spo2": (50, 100),
+}
+
+
+def test_the_plausible_limits_are_the_wards() -> None:
+    assert {f: (r.low, r.high) for f, r in PLAUSIBLE.items()} == LIMITS
+
+
+@pytest.mark.parametrize("field", LIMITS)
+def test_each_plausible_limit_is_inclusive(field: str) -> None:
+    low, high = LIMITS[field]
+    step = 0.1 if field == "temperature_c" else 1
+    others = {"systolic": 250, "diastolic": 30} if field in ("systolic", "diastolic") else {}
+    for value in (low, high):
+        fixed = {**others, field: value}
+        if field == "systolic":
+            fixed["diastolic"] = 20
+        if field == "diastolic":
+            fixed["systolic"] = 300
+        assert getattr(validate_vitals(**{**GOOD, **fixed}), field) == value
+    for value in (round(low - step, 1), round(high + step, 1)):
+        assert "outside the plausible range" in _refusals(**{field: value})[field]
