@@ -425,6 +425,7 @@ def tablet_alert(data: PlanPanelData) -> Any:
         color="yellow",
         variant="light",
         id="plan-tablet-gaps",
+        className="tw-tablet-alert",
     )
 
 
