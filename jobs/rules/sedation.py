@@ -18,7 +18,9 @@ from sqlmodel import Session, col
 from jobs.rules.common import ADMITTED, NOW, Finding, fetch, now_param, valid, when
 from models.clinical.sedation import (
     HELD_FOR_SEDATION,
+    HELD_FOR_SEDATION_COUNT,
     HELD_FOR_SEDATION_HOURS,
+    SEDATED_ACVPU,
     SedationReading,
     SedationThresholds,
     dose_too_high,
@@ -106,8 +108,16 @@ def _too_high_query() -> Executable:
         .select_from(source)
         .where(
             ADMITTED,
-            # Only patients something could apply to: a held dose, or a reading at all.
-            or_(col(first.id).is_not(None), held.c.held > 0),
+            # Only patients the judgement could flag (dose_too_high needs one of these): doses
+            # held for sedation often enough, or a newest reading with a sign of sedation (a
+            # RASS at or below the ward's threshold, any POSS, a sedated ACVPU). The others are
+            # judged clear by their absence.
+            or_(
+                held.c.held >= HELD_FOR_SEDATION_COUNT,
+                col(first.rass) <= col(Ward.sedation_rass_threshold),
+                col(first.poss).is_not(None),
+                col(first.consciousness).in_(SEDATED_ACVPU),
+            ),
         )
     )
 
