@@ -6,23 +6,46 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from html import escape
 from urllib.parse import urlsplit
 
 import flask
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, UserMixin, login_user, logout_user
-from sqlalchemy import bindparam, true
+from sqlalchemy import bindparam, func, true
 from sqlalchemy import select as sa_select
 
 from dashboard.context import engine
+from models.audit import Actor
 from models.db import read_one, transaction
-from models.tables import User, UserSession
+from models.tables import User, UserSession, Ward
 from models.types import utcnow
-from models.users import SLOW_DOWN_S, end_session, sign_in, start_session, token_hash
+from models.users import (
+    DEFAULT_IDLE_LOCK_MIN,
+    SLOW_DOWN_S,
+    activity_write_every,
+    end_session,
+    idle_remaining,
+    lock_idle_session,
+    note_activity,
+    sign_in,
+    start_session,
+    token_hash,
+)
 
 # Paths an anonymous visitor may request: the sign-in page, its stylesheet, the health check.
-PUBLIC_PATHS = frozenset({"/login", "/healthz", "/assets/login.css", "/favicon.ico"})
+# One message for unknown user, wrong password and locked account: no enumeration.
+SIGN_IN_REFUSED = (
+    "Username or password not recognised, or sign-in from this computer is paused for 15 "
+    "minutes after repeated failures. Ask an admin if you are locked out."
+)
+# A locked page signs in again at /session/unlock (dashboard/idle_lock.py).
+PUBLIC_PATHS = frozenset(
+    {"/login", "/healthz", "/assets/login.css", "/favicon.ico", "/session/unlock"}
+)
+# Answered 401, never redirected to the sign-in page: data, not pages.
+NOT_PAGES = ("/_dash", "/_reload", "/session/")
 
 
 @dataclass
@@ -32,6 +55,8 @@ class SignedInUser(UserMixin):  # type: ignore[misc]
     display_name: str
     role: str
     session_token: str = ""  # of this browser's session (models.users.start_session)
+    idle: timedelta = timedelta(minutes=DEFAULT_IDLE_LOCK_MIN)  # the ward's idle lock time
+    idle_left: timedelta = idle  # until this session locks, as of this request
 
     def get_id(self) -> str:
         """What the session cookie holds: the token of a session kept on the server, so that
@@ -42,10 +67,24 @@ class SignedInUser(UserMixin):  # type: ignore[misc]
 
 _USERS = User.__table__  # type: ignore[attr-defined]
 _SESSIONS = UserSession.__table__  # type: ignore[attr-defined]
+_WARDS = Ward.__table__  # type: ignore[attr-defined]
+# The idle lock time of the ward (the first, as dashboard.context.default_ward).
+_IDLE_LOCK_MIN = func.coalesce(
+    sa_select(_WARDS.c.idle_lock_min).order_by(_WARDS.c.id).limit(1).scalar_subquery(),
+    DEFAULT_IDLE_LOCK_MIN,
+)
 # Every request re-reads the signed-in user (an ended session, a deactivated account or a new
 # role takes effect at once): one indexed read by the token's hash, built once, no ORM session.
 _ACTIVE_SESSION = (
-    sa_select(_USERS.c.id, _USERS.c.username, _USERS.c.display_name, _USERS.c.role)
+    sa_select(
+        _USERS.c.id,
+        _USERS.c.username,
+        _USERS.c.display_name,
+        _USERS.c.role,
+        _SESSIONS.c.created_at,
+        _SESSIONS.c.last_active_at,
+        _IDLE_LOCK_MIN.label("idle_lock_min"),
+    )
     .select_from(_SESSIONS.join(_USERS, _SESSIONS.c.user_id == _USERS.c.id))
     .where(
         _SESSIONS.c.token_hash == bindparam("token_hash"),
@@ -62,7 +101,32 @@ def _load_user(cookie_id: str) -> SignedInUser | None:
         found = connection.execute(_ACTIVE_SESSION, {"token_hash": token_hash(cookie_id)}).first()
     if found is None:
         return None
-    return SignedInUser(found.id, found.username, found.display_name, found.role, cookie_id)
+    now = utcnow()
+    idle = timedelta(minutes=found.idle_lock_min)
+    left = idle_remaining(
+        created_at=found.created_at, last_active_at=found.last_active_at, idle=idle, now=now
+    )
+    if left <= timedelta(0):
+        # Idle longer than the ward allows: the session ends here (whatever the page's script
+        # did), and the request is anonymous.
+        actor = Actor(found.id, found.username, found.role)
+        with transaction(engine()) as session:
+            lock_idle_session(session=session, actor=actor, token=cookie_id, now=now)
+        return None
+    user = SignedInUser(found.id, found.username, found.display_name, found.role, cookie_id)
+    user.idle, user.idle_left = idle, left
+    return user
+
+
+def record_activity(user: SignedInUser) -> None:
+    """Someone used the page: keep the session from locking (written at most every
+    models.users.activity_write_every)."""
+    since = user.idle - user.idle_left
+    if since < activity_write_every(user.idle):
+        return
+    with transaction(engine()) as session:
+        note_activity(session=session, token=user.session_token, idle=user.idle, now=utcnow())
+    user.idle_left = user.idle
 
 
 def _csrf_token() -> str:
@@ -115,8 +179,10 @@ def init_auth(server: flask.Flask) -> None:
         from flask_login import current_user
 
         if current_user.is_authenticated:
+            if _is_page_load(path):
+                record_activity(current_user)  # opening a page is using it
             return None
-        if flask.request.method == "GET" and not path.startswith(("/_dash", "/_reload")):
+        if flask.request.method == "GET" and not path.startswith(NOT_PAGES):
             if "." not in path.rsplit("/", 1)[-1]:
                 return flask.redirect(f"/login?next={flask.request.full_path.rstrip('?')}")
         return flask.Response("sign in required", status=401)
@@ -149,13 +215,7 @@ def init_auth(server: flask.Flask) -> None:
         if attempt.slowed:
             time.sleep(SLOW_DOWN_S)  # many recent failures for this account: slow guessing
         if signed_in is None:
-            # One message for unknown user, wrong password and locked account: no enumeration.
-            page = _login_page(
-                "Username or password not recognised, or sign-in from this computer is paused "
-                "for 15 minutes after repeated failures. Ask an admin if you are locked out.",
-                username,
-                next_url,
-            )
+            page = _login_page(SIGN_IN_REFUSED, username, next_url)
             return flask.Response(page, status=401)
         flask.session.clear()
         login_user(signed_in)
@@ -175,6 +235,14 @@ def init_auth(server: flask.Flask) -> None:
     @server.route("/healthz")
     def healthz() -> flask.Response:
         return flask.Response("ok", mimetype="text/plain")
+
+
+def _is_page_load(path: str) -> bool:
+    return (
+        flask.request.method == "GET"
+        and not path.startswith((*NOT_PAGES, "/assets/"))
+        and "." not in path.rsplit("/", 1)[-1]
+    )
 
 
 def client_address() -> str:

@@ -42,6 +42,9 @@ CSRF_HEADER = "X-CSRFToken"
 # field; signing out changes no record (and is still same-origin checked by dashboard.auth).
 CSRF_EXEMPT_PATHS = frozenset({"/login", "/logout"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Where a password is checked: failures there count towards the per-address limit. (A locked
+# page's sign-in, /session/unlock, carries the CSRF header like any callback.)
+SIGN_IN_PATHS = frozenset({"/login", "/session/unlock"})
 
 # Static files keep their own caching; everything else may carry patient data and is not stored.
 STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico")
@@ -214,9 +217,10 @@ def init_security(server: flask.Flask) -> None:
         request = flask.request
         if request.method in SAFE_METHODS:
             return None
-        if request.path == "/login" and request.method == "POST":
+        if request.path in SIGN_IN_PATHS:
             retry_after = limiter.retry_after_s(client_address())
-            return _too_many_sign_ins(retry_after) if retry_after else None
+            if retry_after:
+                return _too_many_sign_ins(retry_after)
         if request.path in CSRF_EXEMPT_PATHS:
             return None
         sent = request.headers.get(CSRF_HEADER, "")
@@ -230,7 +234,8 @@ def init_security(server: flask.Flask) -> None:
     @server.after_request
     def _harden_response(response: flask.Response) -> flask.Response:
         request = flask.request
-        if request.path == "/login" and request.method == "POST" and response.status_code == 401:
+        refused = response.status_code == 401 and request.method == "POST"
+        if refused and request.path in SIGN_IN_PATHS:
             limiter.record_failure(client_address())
         _set_csrf_cookie(server, response)
         _set_security_headers(server, response)

@@ -1,5 +1,6 @@
-"""The scheduler service: APScheduler 3 runs the review scan every minute and tops up the MAR
-every hour, with exactly one service active per database.
+"""The scheduler service: APScheduler 3 runs the review scan every minute, tops up the MAR
+every hour and deletes long-ended sign-in sessions once a day, with exactly one service active
+per database.
 
 PostgreSQL: the active service holds a session-level advisory lock on a connection of its own;
 the others poll for the lock and take over when the holder dies (its connection closes and the
@@ -36,6 +37,7 @@ from jobs.scan import run_scan
 from models.db import transaction
 from models.plans import top_up_mar
 from models.types import utcnow
+from models.users import forget_ended_sessions
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,12 @@ LOCK_POLL = timedelta(seconds=10)  # how often a waiting service tries to take o
 HEARTBEAT = timedelta(seconds=15)  # how often the active service checks it still leads
 ADVISORY_LOCK_KEY = 0x7461_7065_7277_6A62  # "taperwjb": one key for every Taperwatch database
 MAR_TOP_UP_JOB = "mar_top_up"
+# Ended sign-in sessions (models.users) are kept this long, then deleted: long enough to answer
+# "which sessions did this account have last week", and the table stays small. Local policy;
+# the audit log keeps sign-outs and locks for good.
+ENDED_SESSIONS_KEPT = timedelta(days=30)
+SESSION_PURGE_EVERY = timedelta(days=1)
+SESSION_PURGE_JOB = "session_purge"
 
 
 class LeaderLock(Protocol):
@@ -201,6 +209,13 @@ def mar_top_up_job(engine: Engine) -> None:
         log.info("MAR top-up: %d slots made", made)
 
 
+def session_purge_job(engine: Engine) -> None:
+    with recorded_run(engine, SESSION_PURGE_JOB), transaction(engine) as session:
+        purged = forget_ended_sessions(session=session, before=utcnow() - ENDED_SESSIONS_KEPT)
+    if purged:
+        log.info("sessions: %d ended more than %s ago deleted", purged, ENDED_SESSIONS_KEPT)
+
+
 def build_scheduler(engine: Engine, *, scan_every: timedelta = SCAN_EVERY) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(
         timezone=UTC,
@@ -223,6 +238,15 @@ def build_scheduler(engine: Engine, *, scan_every: timedelta = SCAN_EVERY) -> Ba
         id=MAR_TOP_UP_JOB,
         name="MAR top-up",
         seconds=MAR_TOP_UP_EVERY.total_seconds(),
+        next_run_time=first,
+    )
+    scheduler.add_job(
+        session_purge_job,
+        "interval",
+        args=[engine],
+        id=SESSION_PURGE_JOB,
+        name="ended sessions purge",
+        seconds=SESSION_PURGE_EVERY.total_seconds(),
         next_run_time=first,
     )
     return scheduler

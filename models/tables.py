@@ -110,9 +110,14 @@ class Ward(SQLModel, table=True):
     # an override with a reason), the scan counting for this many minutes. Local policy.
     scan_before_giving: bool = False
     scan_valid_min: int = 10
+    # Idle lock (dashboard/auth.py, assets/idle_lock.js): a signed-in page with no activity for
+    # this many minutes locks behind a sign-in prompt, and the server refuses its session.
+    # Local policy (shared ward PCs); no source sets a time.
+    idle_lock_min: int = 15
 
     __table_args__ = (
         CheckConstraint("dose_window_min > 0 AND dose_window_min <= 240", name="dose_window"),
+        CheckConstraint("idle_lock_min > 0", name="idle_lock"),
         CheckConstraint(
             "time_critical_window_min > 0 AND time_critical_window_min <= 120",
             name="tc_window",
@@ -196,8 +201,15 @@ class User(SQLModel, table=True):
     failed_logins: int = 0
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # An account of the hospital's identity provider (dashboard/oidc.py): its issuer and
+    # subject ("sub"), which never change; a local account has neither.
+    oidc_issuer: str | None = Field(default=None, max_length=255)
+    oidc_subject: str | None = Field(default=None, max_length=255)
 
-    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="role"),
+        UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_app_user_oidc"),
+    )
 
 
 class UserSession(SQLModel, table=True):
@@ -214,6 +226,9 @@ class UserSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ended_reason: str | None = Field(default=None, max_length=32)
+    # The last activity seen (a page load, or the page saying someone used it), written at most
+    # every ACTIVITY_WRITE_S (models.users); NULL: none since sign-in (created_at counts).
+    last_active_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     __table_args__ = (Index("ix_user_session_user", "user_id", "ended_at"),)
 

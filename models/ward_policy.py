@@ -242,6 +242,15 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
         4,
         "Pasero: POSS 3 and 4 are unacceptable, reduce the sedating dose [S68]",
     ),
+    PolicyField(
+        "idle_lock_min",
+        "Lock a page nobody has used for",
+        "min",
+        1,
+        480,
+        f"{LOCAL_POLICY}: ward computers are shared; the page locks behind a sign-in prompt "
+        "that keeps what was typed, and the server refuses the idle session",
+    ),
 )
 POLICY_BY_NAME: dict[str, PolicyField] = {f.name: f for f in POLICY_FIELDS}
 

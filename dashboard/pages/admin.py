@@ -64,6 +64,7 @@ POLICY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Dose ceilings", ("hard_ceiling_de_mg", "increase_margin_pct")),
     ("Sedation", ("sedation_rass_threshold", "sedation_poss_threshold")),
     ("Wristband check", ("scan_before_giving", "scan_valid_min")),
+    ("Idle lock", ("idle_lock_min",)),
 )
 USER_FIELDS = ("username", "display_name", "role", "password")
 

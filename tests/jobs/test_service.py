@@ -194,3 +194,42 @@ def test_a_service_that_loses_its_lock_stops_its_jobs(sqlite_engine: Engine) -> 
     assert lock.released == 1
     assert runs_when_stood_down >= 1
     assert len(_runs(sqlite_engine)) == runs_when_stood_down  # nothing ran after standing down
+
+
+def test_the_scheduler_purges_ended_sessions_daily_keeping_thirty_days(engine: Engine) -> None:
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    from jobs.service import (
+        ENDED_SESSIONS_KEPT,
+        SESSION_PURGE_JOB,
+        build_scheduler,
+        session_purge_job,
+    )
+    from models.db import transaction
+    from models.tables import UserSession
+    from models.types import utcnow
+    from models.users import end_session, start_session
+    from tests.conftest import make_staff
+
+    job = build_scheduler(engine).get_job(SESSION_PURGE_JOB)
+    assert job is not None and job.func is session_purge_job and job.args == (engine,)
+    assert isinstance(job.trigger, IntervalTrigger)
+    assert job.trigger.interval == timedelta(days=1)
+    assert ENDED_SESSIONS_KEPT == timedelta(days=30)
+
+    now = utcnow()
+    with transaction(engine) as session:
+        user_id = make_staff(session)["nurse1"].user_id or 0
+        old, recent, open_ = (
+            start_session(session=session, user_id=user_id, now=now - timedelta(days=40))
+            for _ in range(3)
+        )
+    with transaction(engine) as session:
+        end_session(session=session, token=old, now=now - timedelta(days=31))
+        end_session(session=session, token=recent, now=now - timedelta(days=29))
+    session_purge_job(engine)
+    with Session(engine) as session:
+        assert len(session.exec(select(UserSession)).all()) == 2
+        assert session.exec(select(UserSession).where(col(UserSession.ended_at).is_(None))).one()
+    assert [run.job for run in _runs(engine)] == [SESSION_PURGE_JOB]
+    assert _runs(engine)[0].error is None
