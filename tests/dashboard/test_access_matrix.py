@@ -61,10 +61,13 @@ from models.tables import User
 from models.types import utcnow
 from models.users import (
     create_user,
+    lock_idle_session,
+    record_unlock,
     set_active,
     set_password,
     set_role,
     sign_out_everywhere,
+    start_session,
     unlock,
 )
 from models.ward_policy import update_ward_policy
@@ -127,6 +130,9 @@ DOMAIN_MATRIX: dict[str, frozenset[str]] = {
     "models.users:unlock": ADMIN,
     "models.access_log:record_read": ALL,  # anyone who may open a chart is recorded opening it
     "models.users:sign_out_everywhere": ADMIN,  # or the user themself (test_security_round2)
+    # The idle lock and signing in again on a locked page: each user's own session, any role.
+    "models.users:lock_idle_session": ALL,
+    "models.users:record_unlock": ALL,
     "models.fhir_import:import_bundle": CHARTERS,
     "models.co_medications:add_co_medication": PHYSICIAN,
     "models.co_medications:stop_co_medication": PHYSICIAN,
@@ -245,6 +251,12 @@ def _other_role(stay: Stay) -> str:
         user = session.get(User, stay.staff["nurse2"].user_id)
         assert user is not None
         return "physician" if user.role == "nurse" else "nurse"
+
+
+def _lock_own_idle_session(session: Session, actor: Actor, stay: Stay, _: object) -> None:
+    token = start_session(session=session, user_id=actor.user_id or 0, now=stay.now)
+    session.flush()
+    assert lock_idle_session(session=session, actor=actor, token=token, now=stay.now)
 
 
 OPERATIONS: dict[str, tuple[Prepare, Perform]] = {
@@ -474,6 +486,11 @@ OPERATIONS: dict[str, tuple[Prepare, Perform]] = {
         lambda se, a, s, _: sign_out_everywhere(
             session=se, actor=a, user_id=s.staff["nurse2"].user_id or 0, now=s.now
         ),
+    ),
+    "models.users:lock_idle_session": (lambda s: None, _lock_own_idle_session),
+    "models.users:record_unlock": (
+        lambda s: None,
+        lambda se, a, s, _: record_unlock(session=se, actor=a, same_user=True, now=s.now),
     ),
     "models.wristband:scan_wristband": (
         lambda s: None,
@@ -1159,3 +1176,47 @@ def test_every_other_route_refuses_anonymous(web: Web) -> None:
             assert refused, f"{method} {path}: {response.status_code}"
             checked += 1
     assert checked >= 8
+
+
+# Routes of Flask's own, beyond the pages and callbacks: who may use each. (Downloads have their
+# tests in test_csv_export; the sign-in form and health check are public.)
+SESSION_ROUTES: dict[str, frozenset[str]] = {
+    "GET /session/activity": ALL,  # the idle lock: how long this session has left
+    "POST /session/activity": ALL,  # ... and that someone used the page
+    "POST /session/unlock": ALL,  # a locked page signs in again (public: the session ended)
+}
+
+
+def test_the_idle_lock_routes_serve_each_role_its_own_session(web: Web) -> None:
+    from dashboard.security import CSRF_COOKIE, CSRF_HEADER
+
+    assert all(roles == ALL for roles in SESSION_ROUTES.values())
+    rules = {
+        f"{method} {rule.rule}"
+        for rule in web.app.server.url_map.iter_rules()
+        if rule.rule.startswith("/session/")
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
+    }
+    assert rules == SESSION_ROUTES.keys()
+    for role in ROLES:
+        client = web.app.server.test_client()  # its own: unlocking changes the session
+        assert sign_in(client, USERNAMES[role]) == 302
+        assert client.get("/").status_code == 200
+        csrf = client.get_cookie(CSRF_COOKIE)
+        assert csrf is not None
+        headers = {CSRF_HEADER: csrf.value}
+        assert client.get("/session/activity").get_json()["username"] == USERNAMES[role]
+        assert client.post("/session/activity", headers=headers).status_code == 200
+        before = row_counts(web.stay.engine)
+        refused = client.post(
+            "/session/unlock", data={"username": USERNAMES[role], "password": "wrong password"}
+        )
+        assert refused.status_code == 403  # no CSRF header
+        assert row_counts(web.stay.engine) == before
+        unlocked = client.post(
+            "/session/unlock",
+            data={"username": USERNAMES[role], "password": PASSWORD},
+            headers=headers,
+        )
+        assert unlocked.get_json() == {"same_user": True}
+        assert client.get("/session/activity").get_json()["username"] == USERNAMES[role]
