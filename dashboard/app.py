@@ -14,6 +14,7 @@ from dashboard.callback_guard import init_callback_guard
 from dashboard.compression import cache_dir, init_compression
 from dashboard.csv_export import register_export_routes
 from dashboard.idle_lock import init_idle_lock
+from dashboard.oidc import init_oidc
 from dashboard.page_scripts import init_page_scripts
 from dashboard.security import init_security
 from dashboard.server_timing import ServerTiming
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     init_compression(server, cache_dir(settings.compressed_cache))
     init_auth(server)
     init_idle_lock(server)  # the idle lock's activity and unlock routes
+    init_oidc(server, settings)  # hospital sign-in, when configured
     init_security(server)  # CSRF tokens, security headers, sign-in rate limit
     register_export_routes(server)  # CSV and FHIR downloads of a stay
     app = dash.Dash(

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from html import escape
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import flask
 from flask.typing import ResponseReturnValue
@@ -41,8 +41,17 @@ SIGN_IN_REFUSED = (
     "minutes after repeated failures. Ask an admin if you are locked out."
 )
 # A locked page signs in again at /session/unlock (dashboard/idle_lock.py).
+# The hospital sign-in (dashboard/oidc.py, when configured) starts and returns at /login/oidc.
 PUBLIC_PATHS = frozenset(
-    {"/login", "/healthz", "/assets/login.css", "/favicon.ico", "/session/unlock"}
+    {
+        "/login",
+        "/healthz",
+        "/assets/login.css",
+        "/favicon.ico",
+        "/session/unlock",
+        "/login/oidc",
+        "/login/oidc/callback",
+    }
 )
 # Answered 401, never redirected to the sign-in page: data, not pages.
 NOT_PAGES = ("/_dash", "/_reload", "/session/")
@@ -136,7 +145,7 @@ def _csrf_token() -> str:
     return str(token)
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only same-site relative paths; anything else goes to the ward board."""
     if not target or not target.startswith("/") or target.startswith("//"):
         return "/"
@@ -144,8 +153,16 @@ def _safe_next(target: str | None) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def _login_page(error: str = "", username: str = "", next_url: str = "/") -> str:
+def login_page(error: str = "", username: str = "", next_url: str = "/") -> str:
     alert = f'<p class="tw-login-error" role="alert">{escape(error)}</p>' if error else ""
+    hospital = flask.current_app.extensions.get("tw_oidc")  # dashboard.oidc.HospitalSignIn
+    if hospital is not None:
+        target = escape(f"/login/oidc?next={quote(next_url)}")
+        alert += (
+            f'<p class="tw-login-hospital"><a id="sign-in-hospital" href="{target}">'
+            f"Sign in with {escape(hospital.name)}</a></p>"
+            '<p class="tw-login-or">or with a Taperwatch account:</p>'
+        )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sign in · Taperwatch</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -190,12 +207,12 @@ def init_auth(server: flask.Flask) -> None:
     @server.route("/login", methods=["GET", "POST"])
     def login() -> ResponseReturnValue:
         if flask.request.method == "GET":
-            return _login_page(next_url=_safe_next(flask.request.args.get("next")))
+            return login_page(next_url=safe_next(flask.request.args.get("next")))
         form = flask.request.form
         if not secrets.compare_digest(form.get("csrf", ""), _csrf_token()):
-            return flask.Response(_login_page("Your sign-in form expired; try again."), 400)
+            return flask.Response(login_page("Your sign-in form expired; try again."), 400)
         username = form.get("username", "")
-        next_url = _safe_next(form.get("next"))
+        next_url = safe_next(form.get("next"))
         now = utcnow()
         with transaction(engine()) as session:
             attempt = sign_in(
@@ -215,7 +232,7 @@ def init_auth(server: flask.Flask) -> None:
         if attempt.slowed:
             time.sleep(SLOW_DOWN_S)  # many recent failures for this account: slow guessing
         if signed_in is None:
-            page = _login_page(SIGN_IN_REFUSED, username, next_url)
+            page = login_page(SIGN_IN_REFUSED, username, next_url)
             return flask.Response(page, status=401)
         flask.session.clear()
         login_user(signed_in)

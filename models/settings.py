@@ -28,6 +28,17 @@ class Settings(BaseSettings):
     # Where static files' best compressions are kept: a directory, "" for the user's cache
     # directory (~/.cache/taperwatch/compressed), "off" for memory only.
     compressed_cache: str = ""
+    # Hospital sign-in (OpenID Connect, dashboard/oidc.py): on when an issuer is set. The
+    # provider's groups (the ``oidc_groups_claim`` of its ID token) map to Taperwatch roles,
+    # e.g. "ward-nurses=nurse,ward-doctors=physician,it-admins=admin"; someone in no mapped
+    # group is refused. Local accounts keep working beside it.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_name: str = "hospital sign-in"  # the button reads "Sign in with <oidc_name>"
+    oidc_scope: str = "openid profile email"
+    oidc_groups_claim: str = "groups"
+    oidc_role_map: str = ""
 
     @field_validator("ward_timezone")
     @classmethod
@@ -37,6 +48,25 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown IANA timezone {value!r}") from exc
         return value
+
+    @field_validator("oidc_role_map")
+    @classmethod
+    def _role_map_parses(cls, value: str) -> str:
+        parse_role_map(value)
+        return value
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        if self.oidc_issuer and not (self.oidc_client_id and self.oidc_role_map):
+            raise ValueError(
+                "TAPERWATCH_OIDC_ISSUER is set: set TAPERWATCH_OIDC_CLIENT_ID and "
+                "TAPERWATCH_OIDC_ROLE_MAP too (and TAPERWATCH_OIDC_CLIENT_SECRET)"
+            )
+        return self
+
+    @property
+    def oidc_roles(self) -> tuple[tuple[str, str], ...]:
+        return parse_role_map(self.oidc_role_map)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
@@ -51,6 +81,26 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def parse_role_map(text: str) -> tuple[tuple[str, str], ...]:
+    """``"group=role,group=role"`` -> ((group, role), ...), in the order written: someone in
+    several mapped groups gets the role of the first."""
+    from models.tables import ROLES
+
+    pairs = []
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        group, sep, role = item.partition("=")
+        group, role = group.strip(), role.strip()
+        if not sep or not group or role not in ROLES:
+            raise ValueError(
+                f"TAPERWATCH_OIDC_ROLE_MAP: {item.strip()!r} is not group=role with a role of "
+                f"{', '.join(ROLES)}"
+            )
+        pairs.append((group, role))
+    return tuple(pairs)
 
 
 @lru_cache(maxsize=1)
