@@ -121,7 +121,7 @@ def test_an_idle_page_locks_keeps_the_typed_input_and_unlocks_for_its_user(
     browser.find_element(By.ID, "tw-idle-sign-in").click()
     WebDriverWait(browser, 20).until(lambda d: not d.find_elements(By.ID, "tw-idle-lock"))
     wait_for(browser, "#shell-header")
-    browser.find_element(By.ID, "tab-vitals").click()
+    wait_for(browser, "#tab-vitals").click()  # type: ignore[attr-defined]
     wait_for(browser, "#vitals-resp_rate")
     assert _value(browser, "vitals-resp_rate") == ""
     assert "Lindqvist" in browser.find_element(By.ID, "shell-header").text

@@ -1158,8 +1158,8 @@ def test_anonymous_is_refused_everything(web: Web) -> None:
 
 def test_every_other_route_refuses_anonymous(web: Web) -> None:
     """Flask's own routes (downloads, Dash's endpoints, assets, the pages' catch-all),
-    enumerated from the URL map: only the sign-in page, its stylesheet and the health check
-    answer anonymous requests."""
+    enumerated from the URL map: only the public paths (PUBLIC_ROUTES) answer anonymous
+    requests."""
     from dashboard.auth import PUBLIC_PATHS
 
     client = web.app.server.test_client()
@@ -1176,6 +1176,24 @@ def test_every_other_route_refuses_anonymous(web: Web) -> None:
             assert refused, f"{method} {path}: {response.status_code}"
             checked += 1
     assert checked >= 8
+
+
+# What anonymous requests may reach, and why.
+PUBLIC_ROUTES: dict[str, str] = {
+    "/login": "the sign-in form",
+    "/assets/login.css": "its stylesheet",
+    "/favicon.ico": "the browser's icon",
+    "/healthz": "the health check (no data)",
+    "/session/unlock": "a locked page signs in again (CSRF-checked; a sign-in like /login)",
+    "/login/oidc": "hospital sign-in: to the provider (when configured; test_oidc)",
+    "/login/oidc/callback": "hospital sign-in: back from it (state and ID token checked)",
+}
+
+
+def test_the_public_paths_are_the_ones_listed() -> None:
+    from dashboard.auth import PUBLIC_PATHS
+
+    assert PUBLIC_PATHS == PUBLIC_ROUTES.keys()
 
 
 # Routes of Flask's own, beyond the pages and callbacks: who may use each. (Downloads have their
