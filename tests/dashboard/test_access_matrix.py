@@ -23,6 +23,7 @@ from typing import Any
 import dash
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -57,7 +58,7 @@ from models.plans import parse_times, save_plan_version
 from models.prn_orders import PrnOrderForm, change_prn_order, stop_prn_order, write_prn_order
 from models.rounds import sign_rounds_note
 from models.settings import Settings
-from models.tables import User
+from models.tables import User, Ward
 from models.types import utcnow
 from models.users import (
     create_user,
@@ -736,6 +737,9 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('matrix') / 'matrix.db'}")
     upgrade(engine)
     stay = make_stay(engine, utcnow())
+    with transaction(engine) as session:  # the clients sign in once for the whole module, and
+        # its callbacks are not use of the page: keep the idle lock out of the way
+        session.execute(update(Ward).values(idle_lock_min=480))
     settings = Settings(
         database_url=str(engine.url), secret_key="matrix-test-secret-key", demo=False
     )
