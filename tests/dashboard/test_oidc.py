@@ -239,3 +239,29 @@ def test_a_tampered_or_replayed_state_is_refused(app: dash.Dash, provider: str) 
     assert client.get("/").status_code == 302 and other.get("/").status_code == 302
     with Session(engine) as session:
         assert session.exec(select(User).where(User.oidc_subject == subject)).first() is None
+
+
+def test_groups_map_to_the_first_listed_role_and_bad_maps_are_refused() -> None:
+    from pydantic import ValidationError
+
+    from models.oidc_accounts import role_for_groups
+    from models.settings import parse_role_map
+
+    role_map = parse_role_map(ROLE_MAP)
+    assert role_map == (
+        ("ward-nurses", "nurse"),
+        ("ward-doctors", "physician"),
+        ("it-admins", "admin"),
+    )
+    assert role_for_groups(["it-admins", "ward-nurses"], role_map) == "nurse"  # map order
+    assert role_for_groups("ward-doctors", role_map) == "physician"  # one group, as a string
+    assert role_for_groups(["porters"], role_map) is None
+    assert role_for_groups(None, role_map) is None
+    assert role_for_groups({"ward-nurses": True}, role_map) is None  # not a list of names
+    assert role_for_groups([["ward-nurses"]], role_map) is None
+    for bad in ("ward-nurses=matron", "ward-nurses", "=nurse"):
+        with pytest.raises(ValidationError, match="OIDC_ROLE_MAP"):
+            Settings(secret_key="x" * 32, oidc_role_map=bad)
+    with pytest.raises(ValidationError, match="OIDC_CLIENT_ID"):
+        Settings(secret_key="x" * 32, oidc_issuer="https://idp.example")
+    assert Settings(secret_key="x" * 32).oidc_issuer == ""  # off unless configured
