@@ -53,6 +53,9 @@ PUBLIC_PATHS = frozenset(
         "/login/oidc/callback",
     }
 )
+# On a 401 for a session the idle lock ended: the page's script (assets/idle_lock.js) then shows
+# its sign-in prompt; any other 401 (signed out, deactivated) it leaves to assets/connection.js.
+IDLE_HEADER = "X-Taperwatch-Idle"
 # Answered 401, never redirected to the sign-in page: data, not pages.
 NOT_PAGES = ("/_dash", "/_reload", "/session/")
 
@@ -121,10 +124,26 @@ def _load_user(cookie_id: str) -> SignedInUser | None:
         actor = Actor(found.id, found.username, found.role)
         with transaction(engine()) as session:
             lock_idle_session(session=session, actor=actor, token=cookie_id, now=now)
+        flask.g.tw_idle_locked = True
         return None
     user = SignedInUser(found.id, found.username, found.display_name, found.role, cookie_id)
     user.idle, user.idle_left = idle, left
     return user
+
+
+def _ended_for_idle() -> bool:
+    """Whether this anonymous request's cookie names a session the idle lock ended (one read,
+    on refused requests only)."""
+    if flask.g.get("tw_idle_locked"):
+        return True
+    token = flask.session.get("_user_id")
+    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+        return False
+    with read_one(engine()) as connection:
+        reason = connection.execute(
+            sa_select(_SESSIONS.c.ended_reason).where(_SESSIONS.c.token_hash == token_hash(token))
+        ).scalar()
+    return bool(reason == "idle")
 
 
 def record_activity(user: SignedInUser) -> None:
@@ -202,7 +221,10 @@ def init_auth(server: flask.Flask) -> None:
         if flask.request.method == "GET" and not path.startswith(NOT_PAGES):
             if "." not in path.rsplit("/", 1)[-1]:
                 return flask.redirect(f"/login?next={flask.request.full_path.rstrip('?')}")
-        return flask.Response("sign in required", status=401)
+        refused = flask.Response("sign in required", status=401)
+        if _ended_for_idle():
+            refused.headers[IDLE_HEADER] = "locked"  # the page shows its sign-in prompt
+        return refused
 
     @server.route("/login", methods=["GET", "POST"])
     def login() -> ResponseReturnValue:

@@ -38,9 +38,16 @@
     return fetchOriginal.call(window, url, init);
   }
 
+  function lockedByServer(response) {
+    /* A 401 for a session the idle lock ended; any other (signed out elsewhere, deactivated)
+       is left to connection.js. */
+    return response.status === 401 && !!response.headers.get("X-Taperwatch-Idle");
+  }
+
   function take(response) {
     if (response.status === 401) {
-      lock();
+      if (lockedByServer(response)) lock();
+      else state = null; /* signed out otherwise: nothing to unlock */
       return null;
     }
     if (!response.ok) return null;
@@ -189,11 +196,12 @@
     if (alert) alert.hidden = true; /* "signed out" while locked: no longer so */
   }
 
-  /* A callback refused as signed out: the server locked the session first. */
+  /* A callback refused because the server locked the session first (before this page's count
+     ran out: the server's record of use can lag the page's by up to a minute). */
   window.fetch = function (input) {
     var url = typeof input === "string" ? input : (input && input.url) || "";
     return fetchOriginal.apply(this, arguments).then(function (response) {
-      if (response.status === 401 && url.indexOf("_dash-update-component") !== -1) lock();
+      if (lockedByServer(response) && url.indexOf("_dash-update-component") !== -1) lock();
       return response;
     });
   };

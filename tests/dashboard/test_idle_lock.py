@@ -15,6 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from dashboard.auth import IDLE_HEADER
 from dashboard.security import CSRF_COOKIE, CSRF_HEADER
 from models.admissions import ensure_ward
 from models.audit import Actor
@@ -23,6 +24,7 @@ from models.errors import ValidationFailed
 from models.settings import Settings
 from models.tables import AuditEvent, User, UserSession, Ward
 from models.types import utcnow
+from models.users import sign_out_everywhere
 from models.ward_policy import update_ward_policy
 from tests.conftest import SYSTEM, make_staff
 from tests.dashboard.conftest import PASSWORD, sign_in
@@ -110,8 +112,10 @@ def test_an_idle_session_is_refused_and_ended_without_the_page_script(app: dash.
     before = row_counts(engine)
     page = client.get("/")
     assert page.status_code == 302 and page.headers["Location"].startswith("/login")
-    assert client.get("/session/activity").status_code == 401
-    assert client.post("/_dash-update-component", json={}).status_code == 401
+    refused = client.get("/session/activity")
+    assert refused.status_code == 401 and refused.headers[IDLE_HEADER] == "locked"
+    callback = client.post("/_dash-update-component", json={})
+    assert callback.status_code == 401 and callback.headers[IDLE_HEADER] == "locked"
     assert _open_sessions(engine) == []
     with Session(engine) as session:
         [row] = session.exec(select(UserSession)).all()
@@ -216,3 +220,26 @@ def test_a_locked_page_signs_in_again_as_its_user_or_another(app: dash.Dash) -> 
     assert len(_events(engine, "session.lock")) == 2
     [open_session] = _open_sessions(engine)
     assert open_session.user_id != unlocked.user_id
+
+
+def test_a_session_ended_otherwise_is_not_taken_for_idle(app: dash.Dash) -> None:
+    """Signed out in another tab: the page's script must not offer to unlock (assets/
+    connection.js says "signed out" instead)."""
+    client, csrf = _signed_in(app)
+    assert client.post("/logout").status_code == 302
+    for answer in (
+        client.get("/session/activity"),
+        client.post("/_dash-update-component", json={}, headers={CSRF_HEADER: csrf}),
+    ):
+        assert answer.status_code == 401 and IDLE_HEADER not in answer.headers
+    # Ended by an admin's "sign out everywhere": the cookie still names the session.
+    client, csrf = _signed_in(app)
+    engine = _engine(app)
+    with transaction(engine) as session:
+        nurse = session.exec(select(User).where(User.username == "nurse1")).one()
+        sign_out_everywhere(
+            session=session, actor=make_admin_actor(session), user_id=nurse.id or 0, now=utcnow()
+        )
+    answer = client.get("/session/activity")
+    assert answer.status_code == 401 and IDLE_HEADER not in answer.headers
+    assert _events(engine, "session.lock") == []
