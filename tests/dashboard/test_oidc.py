@@ -8,6 +8,7 @@ state."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -27,12 +28,17 @@ from models.db import transaction
 from models.settings import Settings
 from models.tables import AuditEvent, User, UserSession
 from models.users import set_active
-from tests.browser.conftest import _free_port
 from tests.conftest import SYSTEM, make_staff
 from tests.dashboard.dash_client import row_counts
 
 CLIENT_ID = "taperwatch-test"
 ROLE_MAP = "ward-nurses=nurse,ward-doctors=physician,it-admins=admin"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
