@@ -34,12 +34,12 @@ from models.users import (
     token_hash,
 )
 
-# Paths an anonymous visitor may request: the sign-in page, its stylesheet, the health check.
 # One message for unknown user, wrong password and locked account: no enumeration.
 SIGN_IN_REFUSED = (
     "Username or password not recognised, or sign-in from this computer is paused for 15 "
     "minutes after repeated failures. Ask an admin if you are locked out."
 )
+# Paths an anonymous visitor may request: the sign-in page, its stylesheet, the health check.
 # A locked page signs in again at /session/unlock (dashboard/idle_lock.py).
 # The hospital sign-in (dashboard/oidc.py, when configured) starts and returns at /login/oidc.
 PUBLIC_PATHS = frozenset(
