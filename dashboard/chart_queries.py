@@ -817,8 +817,8 @@ def rounds_summaries(
     scores: dict[int, list[tuple[datetime, int, str]]] = defaultdict(list)
     # Columns, not rows: a month's stay is hundreds of scores and readings per patient, and only
     # these columns are used (the highest NEWS2's full reading is read once below).
-    for admission, taken_at, total, band in session.exec(
-        select(
+    for admission, taken_at, total, band in session.connection().execute(
+        sa_select(
             col(WithdrawalAssessment.admission_id),
             col(WithdrawalAssessment.taken_at),
             col(WithdrawalAssessment.total),
@@ -834,10 +834,10 @@ def rounds_summaries(
     ):
         if taken_at >= since[admission]:
             scores[admission].append((taken_at, total, band))
-    best: dict[int, tuple[int, datetime, int]] = {}  # admission -> (NEWS2, taken at, vitals id)
+    best: dict[int, tuple[int, datetime, int | None]] = {}  # admission: (NEWS2, taken at, id)
     abnormal: dict[int, int] = defaultdict(int)
-    for vitals_id, admission, taken_at, total, any_three in session.exec(
-        select(
+    for vitals_id, admission, taken_at, total, any_three in session.connection().execute(
+        sa_select(
             col(VitalSigns.id),
             col(VitalSigns.admission_id),
             col(VitalSigns.taken_at),
@@ -983,8 +983,8 @@ def _dose_counts(
     given: dict[int, int] = defaultdict(int)
     not_given: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     da = aliased(DoseAdministration)
-    rows = session.exec(
-        select(
+    rows = session.connection().execute(
+        sa_select(
             col(ScheduledDose.admission_id),
             col(ScheduledDose.scheduled_at),
             col(ScheduledDose.doses_per_day),
