@@ -702,10 +702,7 @@ def plan_panel_data(session: Session, admission_id: int, *, now: datetime) -> Pl
         earliest = datetime.combine(
             steps[0].start - timedelta(days=view.ward.step_window_days), time(0), view.tz
         )
-        scores = [(a.taken_at, a.total) for a in assessments(session, admission_id, since=earliest)]
-        abnormal = [
-            v.taken_at for v in vital_signs(session, admission_id, since=earliest) if is_abnormal(v)
-        ]
+        scores, abnormal = _scores_and_urgent_vitals(session, admission_id, since=earliest)
         entries = mar_entries(session, admission_id, view.ward, now=end, since=earliest)
         tolerance = step_tolerance(
             steps,
@@ -736,6 +733,46 @@ def plan_panel_data(session: Session, admission_id: int, *, now: datetime) -> Pl
         if active is not None
         else (),
     )
+
+
+def _scores_and_urgent_vitals(
+    session: Session, admission_id: int, *, since: datetime
+) -> tuple[list[tuple[datetime, int]], list[datetime]]:
+    """CIWA-B (time, total) and the times of vital signs calling for urgent review since
+    ``since``, oldest first: two column queries (a long stay has hundreds of each; ORM rows
+    cost ten times the reading)."""
+    connection = session.connection()
+    scores = [
+        (taken_at, total)
+        for taken_at, total in connection.execute(
+            sa_select(col(WithdrawalAssessment.taken_at), col(WithdrawalAssessment.total))
+            .where(
+                col(WithdrawalAssessment.admission_id) == admission_id,
+                col(WithdrawalAssessment.scale) == "CIWA-B",
+                col(WithdrawalAssessment.entered_in_error).is_(False),
+                col(WithdrawalAssessment.taken_at) >= since,
+            )
+            .order_by(col(WithdrawalAssessment.taken_at))
+        )
+    ]
+    urgent = [
+        taken_at
+        for taken_at, total, any_three in connection.execute(
+            sa_select(
+                col(VitalSigns.taken_at),
+                col(VitalSigns.news2_total),
+                col(VitalSigns.news2_any_three),
+            )
+            .where(
+                col(VitalSigns.admission_id) == admission_id,
+                col(VitalSigns.entered_in_error).is_(False),
+                col(VitalSigns.taken_at) >= since,
+            )
+            .order_by(col(VitalSigns.taken_at))
+        )
+        if news2_response(total, any_three).urgent
+    ]
+    return scores, urgent
 
 
 # --- rounds ------------------------------------------------------------------------------------
