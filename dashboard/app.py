@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
+from collections.abc import Callable
 from types import ModuleType
+from typing import Any
 
 import dash
 import flask
@@ -16,6 +19,7 @@ from dashboard.csv_export import register_export_routes
 from dashboard.idle_lock import init_idle_lock
 from dashboard.oidc import init_oidc
 from dashboard.page_scripts import init_page_scripts
+from dashboard.plain_json import plain
 from dashboard.security import init_security
 from dashboard.server_timing import ServerTiming
 from dashboard.shell import shell_layout
@@ -42,6 +46,18 @@ PAGE_MODULES: tuple[str, ...] = (
 
 def _page_modules() -> list[ModuleType]:
     return [importlib.import_module(name) for name in PAGE_MODULES]
+
+
+def _plain_layout(layout: Callable[..., Any]) -> Callable[..., Any]:
+    """The page's layout as plain JSON (dashboard.plain_json): Dash's answer to a navigation
+    is then serialised by orjson directly, not walked in Python (a patient page's chart holds
+    thousands of numbers: the walk cost as much as building the page)."""
+
+    @functools.wraps(layout)
+    def plain_layout(**kwargs: Any) -> Any:
+        return plain(layout(**kwargs))
+
+    return plain_layout
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> dash.Dash:
@@ -83,7 +99,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             path=getattr(module, "PATH", None),
             title=module.TITLE,
             name=module.TITLE,
-            layout=module.layout,
+            layout=_plain_layout(module.layout),
             **kwargs,
         )
         module.register_callbacks(app)

@@ -702,10 +702,7 @@ def plan_panel_data(session: Session, admission_id: int, *, now: datetime) -> Pl
         earliest = datetime.combine(
             steps[0].start - timedelta(days=view.ward.step_window_days), time(0), view.tz
         )
-        scores = [(a.taken_at, a.total) for a in assessments(session, admission_id, since=earliest)]
-        abnormal = [
-            v.taken_at for v in vital_signs(session, admission_id, since=earliest) if is_abnormal(v)
-        ]
+        scores, abnormal = _scores_and_urgent_vitals(session, admission_id, since=earliest)
         entries = mar_entries(session, admission_id, view.ward, now=end, since=earliest)
         tolerance = step_tolerance(
             steps,
@@ -736,6 +733,46 @@ def plan_panel_data(session: Session, admission_id: int, *, now: datetime) -> Pl
         if active is not None
         else (),
     )
+
+
+def _scores_and_urgent_vitals(
+    session: Session, admission_id: int, *, since: datetime
+) -> tuple[list[tuple[datetime, int]], list[datetime]]:
+    """CIWA-B (time, total) and the times of vital signs calling for urgent review since
+    ``since``, oldest first: two column queries (a long stay has hundreds of each; ORM rows
+    cost ten times the reading)."""
+    connection = session.connection()
+    scores = [
+        (taken_at, total)
+        for taken_at, total in connection.execute(
+            sa_select(col(WithdrawalAssessment.taken_at), col(WithdrawalAssessment.total))
+            .where(
+                col(WithdrawalAssessment.admission_id) == admission_id,
+                col(WithdrawalAssessment.scale) == "CIWA-B",
+                col(WithdrawalAssessment.entered_in_error).is_(False),
+                col(WithdrawalAssessment.taken_at) >= since,
+            )
+            .order_by(col(WithdrawalAssessment.taken_at))
+        )
+    ]
+    urgent = [
+        taken_at
+        for taken_at, total, any_three in connection.execute(
+            sa_select(
+                col(VitalSigns.taken_at),
+                col(VitalSigns.news2_total),
+                col(VitalSigns.news2_any_three),
+            )
+            .where(
+                col(VitalSigns.admission_id) == admission_id,
+                col(VitalSigns.entered_in_error).is_(False),
+                col(VitalSigns.taken_at) >= since,
+            )
+            .order_by(col(VitalSigns.taken_at))
+        )
+        if news2_response(total, any_three).urgent
+    ]
+    return scores, urgent
 
 
 # --- rounds ------------------------------------------------------------------------------------
@@ -815,8 +852,15 @@ def rounds_summaries(
     }
     steps_by_plan = _steps_of(session, list(plans.values()))
     scores: dict[int, list[tuple[datetime, int, str]]] = defaultdict(list)
-    for a in session.exec(
-        select(WithdrawalAssessment)
+    # Columns, not rows: a month's stay is hundreds of scores and readings per patient, and only
+    # these columns are used (the highest NEWS2's full reading is read once below).
+    for admission, taken_at, total, band in session.connection().execute(
+        sa_select(
+            col(WithdrawalAssessment.admission_id),
+            col(WithdrawalAssessment.taken_at),
+            col(WithdrawalAssessment.total),
+            col(WithdrawalAssessment.band),
+        )
         .where(
             col(WithdrawalAssessment.admission_id).in_(ids),
             col(WithdrawalAssessment.scale) == "CIWA-B",
@@ -825,23 +869,35 @@ def rounds_summaries(
         )
         .order_by(col(WithdrawalAssessment.taken_at))
     ):
-        if a.taken_at >= since[a.admission_id]:
-            scores[a.admission_id].append((a.taken_at, a.total, a.band))
-    highest: dict[int, VitalSigns] = {}
+        if taken_at >= since[admission]:
+            scores[admission].append((taken_at, total, band))
+    best: dict[int, tuple[int, datetime, int | None]] = {}  # admission: (NEWS2, taken at, id)
     abnormal: dict[int, int] = defaultdict(int)
-    for v in session.exec(
-        select(VitalSigns).where(
+    for vitals_id, admission, taken_at, total, any_three in session.connection().execute(
+        sa_select(
+            col(VitalSigns.id),
+            col(VitalSigns.admission_id),
+            col(VitalSigns.taken_at),
+            col(VitalSigns.news2_total),
+            col(VitalSigns.news2_any_three),
+        ).where(
             col(VitalSigns.admission_id).in_(ids),
             col(VitalSigns.entered_in_error).is_(False),
             col(VitalSigns.taken_at) >= earliest,
         )
     ):
-        if v.taken_at < since[v.admission_id]:
+        if taken_at < since[admission]:
             continue
-        best = highest.get(v.admission_id)
-        if best is None or (v.news2_total, v.taken_at) > (best.news2_total, best.taken_at):
+        found = best.get(admission)
+        if found is None or (total, taken_at) > found[:2]:
+            best[admission] = (total, taken_at, vitals_id)
+        abnormal[admission] += news2_response(total, any_three).urgent
+    highest: dict[int, VitalSigns] = {}
+    if best:
+        for v in session.exec(
+            select(VitalSigns).where(col(VitalSigns.id).in_([b[2] for b in best.values()]))
+        ):
             highest[v.admission_id] = v
-        abnormal[v.admission_id] += is_abnormal(v)
     planned, given, not_given = _dose_counts(session, ids, since, ward, now)
     open_flags: dict[int, list[Flag]] = defaultdict(list)
     for f in session.exec(
@@ -964,8 +1020,15 @@ def _dose_counts(
     given: dict[int, int] = defaultdict(int)
     not_given: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     da = aliased(DoseAdministration)
-    rows = session.exec(
-        select(ScheduledDose, da)
+    rows = session.connection().execute(
+        sa_select(
+            col(ScheduledDose.admission_id),
+            col(ScheduledDose.scheduled_at),
+            col(ScheduledDose.doses_per_day),
+            col(da.id),
+            col(da.status),
+            col(da.administered_at),
+        )
         .outerjoin(
             da,
             (col(da.scheduled_dose_id) == col(ScheduledDose.id))
@@ -978,21 +1041,21 @@ def _dose_counts(
             col(ScheduledDose.scheduled_at) <= now,
         )
     )
-    for slot, admin in rows:
-        if slot.scheduled_at < since[slot.admission_id]:
+    for admission, scheduled_at, per_day, given_id, given_status, given_at in rows:
+        if scheduled_at < since[admission]:
             continue
-        fact = AdministrationFact(admin.status, admin.administered_at) if admin else None
+        fact = AdministrationFact(given_status, given_at) if given_id is not None else None
         status = dose_status(
-            scheduled_at=slot.scheduled_at,
+            scheduled_at=scheduled_at,
             now=now,
-            window_min=slot_window_min(ward, slot.doses_per_day),
+            window_min=slot_window_min(ward, per_day),
             administration=fact,
         )
         if status in (DoseStatus.DUE, DoseStatus.LATE, DoseStatus.NOT_YET_DUE):
             continue  # still within its window: neither given nor missed yet
-        planned[slot.admission_id] += 1
+        planned[admission] += 1
         if status in (DoseStatus.GIVEN, DoseStatus.GIVEN_LATE):
-            given[slot.admission_id] += 1
+            given[admission] += 1
         else:
-            not_given[slot.admission_id][str(status.value)] += 1
+            not_given[admission][str(status.value)] += 1
     return planned, given, not_given

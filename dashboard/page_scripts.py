@@ -9,6 +9,9 @@ past the vendored build, Dash's full build is served until vendor/ is updated.
 It would load only once the page's layout has arrived and rendered; the page that needs it
 names it in a ``<link rel="preload">`` of its HTML, so it downloads from the start, beside
 Dash's own scripts. (The ward board is plain HTML: it needs no library of its own.)
+
+The browser's own string and number parsing functions are kept from the polyfill Dash loads
+(``keep_native_functions``).
 """
 
 from __future__ import annotations
@@ -92,6 +95,40 @@ def _serve_basic_plotly(app: dash.Dash) -> None:
     app.server.add_url_rule(PLOTLY_URL, "tw_plotly_basic", _serve_plotly_basic)
 
 
+# Dash loads babel-polyfill 7 (core-js 2) before React, for the regenerator runtime its bundles
+# use. core-js 2 counts U+180E as white space, which browsers stopped doing (Unicode 6.3), so in
+# every current browser it replaces String.prototype.trim, parseInt and parseFloat with its own
+# regular-expression versions: plotly.js and d3 call them for every attribute and style they set
+# (a fifth of the script time of drawing the patient chart, in a Chromium profile). The browser's
+# own functions are kept before the polyfill runs and put back after it.
+KEEP_NATIVES = (
+    "<script>window.__twNatives={trim:String.prototype.trim,trimStart:String.prototype.trimStart,"
+    "trimEnd:String.prototype.trimEnd,parseInt:parseInt,parseFloat:parseFloat};</script>"
+)
+RESTORE_NATIVES = """<script>(function (n) {
+  if (!n) return;
+  var put = function (o, k, f) {
+    if (typeof f === "function" && o[k] !== f) {
+      Object.defineProperty(o, k, {value: f, writable: true, configurable: true});
+    }
+  };
+  var s = String.prototype;
+  put(s, "trim", n.trim); put(s, "trimStart", n.trimStart); put(s, "trimEnd", n.trimEnd);
+  put(s, "trimLeft", n.trimStart); put(s, "trimRight", n.trimEnd);
+  put(window, "parseInt", n.parseInt); put(window, "parseFloat", n.parseFloat);
+  put(Number, "parseInt", n.parseInt); put(Number, "parseFloat", n.parseFloat);
+  delete window.__twNatives;
+})(window.__twNatives);</script>"""
+_POLYFILL_TAG = re.compile(r'<script src="[^"]*/deps/polyfill@[^"]*"></script>')
+
+
+def keep_native_functions(scripts: str) -> str:
+    """``scripts`` (the page's script tags) with the polyfill's tag between the two above."""
+    return _POLYFILL_TAG.sub(
+        lambda tag: KEEP_NATIVES + tag.group(0) + RESTORE_NATIVES, scripts, count=1
+    )
+
+
 def init_page_scripts(app: dash.Dash) -> None:
     """Call after the app is made, before it serves a page."""
     preloads = _preload_links()
@@ -101,6 +138,7 @@ def init_page_scripts(app: dash.Dash) -> None:
         path = flask.request.path if flask.has_request_context() else ""
         links = "".join(html for pattern, html in preloads if pattern.fullmatch(path))
         parts["css"] = links + parts["css"]
+        parts["scripts"] = keep_native_functions(parts["scripts"])
         return str(page_html(**parts))  # type: ignore[no-untyped-call]
 
     app.interpolate_index = interpolate_index  # type: ignore[method-assign,assignment]

@@ -20,7 +20,9 @@ from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
 import flask
+import orjson
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from plotly.io.json import to_json_plotly
 from sqlmodel import Session
 
 from dashboard.components import charting_admit
@@ -633,7 +635,10 @@ class _Rendered:
     rows: list[dict[str, Any]]  # the board's rows it was made from (kept: compared by identity)
     digest: str
     count: int
-    body: list[Any]  # plain JSON (dashboard.plain_json): the answer stays on orjson's fast path
+    # The body as Dash's JSON, serialised once: Dash's answer embeds it as it is (orjson
+    # Fragment) instead of walking a hundred kilobytes of rows again on every refresh.
+    body: orjson.Fragment
+    counts: list[Any]  # the summary's counts, as plain JSON (the "Updated" time is added)
 
 
 _RENDERED_KEPT = 16  # filters and sorts kept per worker (a few screens, a few views each)
@@ -649,7 +654,13 @@ def _rendered(rows: list[dict[str, Any]], text: str, sort: dict[str, Any]) -> _R
     if found is not None and found.rows is rows:
         return found
     visible = sort_rows(filter_rows(rows, text), sort)
-    made = _Rendered(rows, _shown(visible, text, sort), len(visible), plain(_body(visible, text)))
+    made = _Rendered(
+        rows,
+        _shown(visible, text, sort),
+        len(visible),
+        orjson.Fragment(to_json_plotly(plain(_body(visible, text)))),
+        plain(_counts(rows, len(visible))),
+    )
     if len(kept) >= _RENDERED_KEPT:
         kept.clear()
     kept[key] = made
@@ -659,7 +670,15 @@ def _rendered(rows: list[dict[str, Any]], text: str, sort: dict[str, Any]) -> _R
 def _summary(
     rows: list[dict[str, Any]], ward: Ward, now: datetime, shown: int | None = None
 ) -> list[Any]:
+    return [*_counts(rows, shown), _updated(ward, now)]
+
+
+def _updated(ward: Ward, now: datetime) -> html.Span:
     tz = ZoneInfo(ward.timezone)
+    return html.Span(f"Updated {now.astimezone(tz):%H:%M:%S}", className="tw-board-updated")
+
+
+def _counts(rows: list[dict[str, Any]], shown: int | None = None) -> list[Any]:
     flagged = sum(1 for r in rows if r["flags"])
     overdue = sum(
         1 for r in rows if r["next_dose_overdue"] or r["assessment_overdue"] or r["vitals_overdue"]
@@ -671,7 +690,6 @@ def _summary(
     ]
     if shown is not None and shown != len(rows):
         spans.append(html.Span(f"{shown} shown", className="tw-board-count tw-board-shown"))
-    spans.append(html.Span(f"Updated {now.astimezone(tz):%H:%M:%S}", className="tw-board-updated"))
     return spans
 
 
@@ -763,7 +781,7 @@ def register_callbacks(app: Dash) -> None:
         changed = shown.digest != was_shown
         return {
             "body": shown.body if changed else no_update,
-            "summary": plain(_summary(rows, ward, now, shown.count)),
+            "summary": [*shown.counts, plain(_updated(ward, now))],
             "sort": sort,
             "shown": shown.digest if changed else no_update,
             "aria": _aria_sort(sort),

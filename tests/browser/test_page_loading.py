@@ -80,6 +80,17 @@ def test_the_patient_page_loads_the_chart_and_the_board_opens_without_a_page_loa
     assert not [u for u in urls if "ag_grid" in u]
     plotly = [r for r in seen if r["url"].endswith("/plotly/package_data/plotly.min.js")]
     assert plotly and plotly[0]["headers"].get("content-encoding") in ("br", "gzip")
+    # The browser's own trim and number parsing, not the polyfill's regex versions (plotly.js
+    # calls them for every attribute it sets); the polyfill's regenerator runtime is there.
+    natives = logged_browser.execute_script(
+        "return [String.prototype.trim, String.prototype.trimEnd, parseInt, parseFloat,"
+        " Number.parseFloat].map(String).concat([typeof regeneratorRuntime])"
+    )
+    assert natives[:5] == [
+        f"function {name}() {{ [native code] }}"
+        for name in ("trim", "trimEnd", "parseInt", "parseFloat", "parseFloat")
+    ]
+    assert natives[5] == "object"
     # Back to the board without a page load (no new script), and a row opens its patient.
     logged_browser.execute_script("window.__twSamePage = true")
     logged_browser.find_element(By.ID, "nav-board").click()

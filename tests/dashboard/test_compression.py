@@ -3,7 +3,9 @@ cached for a year, each page's HTML naming only the bundles that page uses."""
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
 import re
 from pathlib import Path
 
@@ -13,7 +15,12 @@ import pytest
 from flask.testing import FlaskClient
 
 from dashboard.compression import StaticCompression, chosen_encoding, decompress
-from dashboard.page_scripts import PLOTLY_URL, vendored_plotly_version
+from dashboard.page_scripts import (
+    KEEP_NATIVES,
+    PLOTLY_URL,
+    RESTORE_NATIVES,
+    vendored_plotly_version,
+)
 from tests.dashboard.conftest import sign_in
 
 SCRIPT_OR_STYLE = re.compile(r'<(?:script[^>]+src|link[^>]+href)="(/[^"]+)"')
@@ -104,6 +111,22 @@ def test_graphs_get_the_basic_plotly_build_of_the_plotly_js_the_figures_are_made
     served = client.get(PLOTLY_URL, headers={"Accept-Encoding": "identity"})
     assert served.status_code == 200
     assert b"plotly.js (basic - minified) v" in served.data[:200]
+
+
+def test_the_browser_functions_are_kept_around_the_polyfill_and_allowed_by_the_csp(
+    client: FlaskClient,
+) -> None:
+    page = client.get("/", headers={"Accept-Encoding": "identity"})
+    html = page.get_data(as_text=True)
+    polyfill = re.search(r'<script src="[^"]*/deps/polyfill@[^"]*"></script>', html)
+    assert polyfill is not None
+    assert html[: polyfill.start()].endswith(KEEP_NATIVES)
+    assert html[polyfill.end() :].startswith(RESTORE_NATIVES)
+    policy = page.headers["Content-Security-Policy"]
+    for script in (KEEP_NATIVES, RESTORE_NATIVES):
+        body = script.removeprefix("<script>").removesuffix("</script>")
+        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy
 
 
 def test_every_answer_says_how_long_the_server_took(client: FlaskClient) -> None:
