@@ -80,3 +80,12 @@ def test_a_refused_recipe_says_exactly_what_is_wrong_and_what_to_write(
     with pytest.raises(RecipeError) as exc:
         parse_recipe(text)
     assert (exc.value.field, exc.value.message) == ("recipe", message)
+
+
+def test_the_longest_until_dose_is_accepted_and_one_more_character_is_not() -> None:
+    # AMOUNT_MAX_CHARS (10) characters, as for a cut: a trailing zero is still a dose.
+    (first, _) = parse_recipe("-0.5mg/7d until 0.12500000mg; -0.125mg/7d").phases
+    assert first.until_ug == 125
+    with pytest.raises(RecipeError) as exc:
+        parse_recipe("-0.5mg/7d until 0.125000000mg; -0.125mg/7d")
+    assert exc.value.message == "the 'until' dose is too long; write e.g. until 1mg"
