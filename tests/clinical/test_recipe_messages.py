@@ -89,3 +89,9 @@ def test_the_longest_until_dose_is_accepted_and_one_more_character_is_not() -> N
     with pytest.raises(RecipeError) as exc:
         parse_recipe("-0.5mg/7d until 0.125000000mg; -0.125mg/7d")
     assert exc.value.message == "the 'until' dose is too long; write e.g. until 1mg"
+
+
+def test_the_smallest_cut_is_one_microgram_and_the_recipe_keeps_its_text_trimmed() -> None:
+    recipe = parse_recipe("  -0.001mg/7d ")
+    assert recipe.text == "-0.001mg/7d"  # what a plan version stores and shows
+    assert recipe.phases[0].cut_ug == 1
