@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.clinical.drugs import MAX_DOSE_MG, equivalent_ug, get_drug, mg_to_ug
+from models.clinical.drugs import DRUGS, MAX_DOSE_MG, equivalent_ug, get_drug, mg_to_ug
 from models.errors import FieldError
 
 
@@ -54,3 +54,13 @@ def test_a_drug_missing_from_the_table_says_which_table() -> None:
         "drug",
         "'zolpidem' is not in the vadod equivalence table",
     )
+
+
+def test_the_largest_tablet_strengths_are_the_labels() -> None:
+    # [S61][S62]: a ward's dispensable unit is never above its drug's largest tablet.
+    assert {d.name: d.largest_tablet_ug for d in DRUGS.values()} == {
+        "clonazepam": 2000,
+        "alprazolam": 2000,
+        "lorazepam": 2000,
+        "diazepam": 10_000,
+    }
