@@ -1,14 +1,16 @@
-"""Holding before the first cut, on a plan whose baseline began earlier than the day before
+"""Edges of plan changes and stored steps that mutation testing showed untested.
+
+Holding before the first cut, on a plan whose baseline began earlier than the day before
 its start (``effective``): when resumed, the first cut waits one full interval from the day the
 dose began in the plan, not from the day of the hold, and not at once."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from models.clinical.recipes import PRESETS
-from models.clinical.taper import build_schedule, hold, resume
+from models.clinical.taper import PlannedDose, build_schedule, hold, make_step, resume
 
 PLAN_A: dict[str, Any] = {"drug": "clonazepam", "recipe": PRESETS["a"].recipe}
 
@@ -35,3 +37,47 @@ def test_resuming_a_hold_of_the_baseline_dose_counts_from_when_that_dose_began()
         (d(2, 2), 1000, "cut"),
         (d(2, 16), 750, "cut"),
     ]
+
+
+# --- rebuilding one step from storage --------------------------------------------------------
+
+
+def test_a_rebuilt_step_splits_its_dose_in_the_wards_own_unit() -> None:
+    # 0.75 mg in 0.25 mg units is 3 units: the odd one in the evening (in the default 0.125 mg
+    # units it would be 0.375 + 0.375, which a ward dispensing 0.25 mg cannot give).
+    step = make_step(
+        index=2,
+        start=d(3, 1),
+        daily_ug={"clonazepam": 750},
+        kind="cut",
+        units_ug={"clonazepam": 250},
+    )
+    assert step.doses == (
+        PlannedDose(time(8, 0), "clonazepam", 250),
+        PlannedDose(time(20, 0), "clonazepam", 500),
+    )
+
+
+def test_a_rebuilt_step_counts_every_drug_above_0_and_none_at_0() -> None:
+    # Drugs stored at 0 are not among the step's one or two drugs...
+    step = make_step(
+        index=4,
+        start=d(3, 1),
+        daily_ug={"alprazolam": 0, "lorazepam": 0, "clonazepam": 1500},
+        kind="cut",
+    )
+    assert step.daily_ug == {"clonazepam": 1500}
+    # ...and a drug at a single microgram (a ward unit of 1 ug) is still given.
+    step = make_step(
+        index=1,
+        start=d(3, 1),
+        daily_ug={"diazepam": 5000, "clonazepam": 1},
+        kind="crossover",
+        times=[time(9, 0)],
+        units_ug={"clonazepam": 1},
+    )
+    assert step.daily_ug == {"diazepam": 5000, "clonazepam": 1}
+    assert step.doses == (
+        PlannedDose(time(9, 0), "diazepam", 5000),
+        PlannedDose(time(9, 0), "clonazepam", 1),
+    )
