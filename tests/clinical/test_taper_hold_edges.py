@@ -10,7 +10,7 @@ from datetime import date, time
 from typing import Any
 
 from models.clinical.recipes import PRESETS
-from models.clinical.taper import PlannedDose, build_schedule, hold, make_step, resume
+from models.clinical.taper import PlannedDose, build_schedule, go_back, hold, make_step, resume
 
 PLAN_A: dict[str, Any] = {"drug": "clonazepam", "recipe": PRESETS["a"].recipe}
 
@@ -81,3 +81,26 @@ def test_a_rebuilt_step_counts_every_drug_above_0_and_none_at_0() -> None:
         PlannedDose(time(9, 0), "diazepam", 5000),
         PlannedDose(time(9, 0), "clonazepam", 1),
     )
+
+
+def test_going_back_to_the_last_crossover_stage_keeps_it_as_long_as_that_stage_lasted() -> None:
+    # Stages 5 days apart, then weekly cuts: the last stage (all clonazepam) lasted 5 days, so
+    # going back to it keeps it 5 days, not the recipe's week.
+    plan: dict[str, Any] = {
+        "drug": "alprazolam",
+        "to_drug": "clonazepam",
+        "recipe": "-0.25mg/7d",
+        "stage_interval_days": 5,
+    }
+    steps = build_schedule(daily_ug=2000, start=d(1, 5), **plan).steps
+    assert [(s.start, s.daily_ug, s.kind) for s in steps[4:6]] == [
+        (d(1, 20), {"clonazepam": 2000}, "crossover"),
+        (d(1, 25), {"clonazepam": 1750}, "cut"),
+    ]
+    back = go_back(steps, on=d(1, 26), **plan)
+    assert [(s.start, s.daily_ug, s.kind) for s in back[5:9]] == [
+        (d(1, 25), {"clonazepam": 1750}, "cut"),
+        (d(1, 26), {"clonazepam": 2000}, "back"),
+        (d(1, 31), {"clonazepam": 1750}, "cut"),
+        (d(2, 7), {"clonazepam": 1500}, "cut"),
+    ]
