@@ -9,8 +9,19 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Any
 
+import pytest
+
 from models.clinical.recipes import PRESETS
-from models.clinical.taper import PlannedDose, build_schedule, go_back, hold, make_step, resume
+from models.clinical.taper import (
+    PlannedDose,
+    PlannedStep,
+    build_schedule,
+    go_back,
+    hold,
+    in_force_step,
+    make_step,
+    resume,
+)
 
 PLAN_A: dict[str, Any] = {"drug": "clonazepam", "recipe": PRESETS["a"].recipe}
 
@@ -104,3 +115,26 @@ def test_going_back_to_the_last_crossover_stage_keeps_it_as_long_as_that_stage_l
         (d(1, 31), {"clonazepam": 1750}, "cut"),
         (d(2, 7), {"clonazepam": 1500}, "cut"),
     ]
+
+
+def test_a_hold_for_days_after_an_open_ended_hold_finishes_a_crossover_in_its_stages() -> None:
+    plan: dict[str, Any] = {"drug": "alprazolam", "to_drug": "clonazepam", "recipe": "-0.25mg/7d"}
+    steps = build_schedule(daily_ug=2000, start=d(1, 5), **plan).steps
+    held = hold(steps, on=d(1, 14), days=None, **plan)
+    again = hold(held, on=d(1, 21), days=7, **plan)
+    # Half the alprazolam remains: two of the four stages are left, the first 7 days later.
+    assert [(s.start, s.daily_ug, s.kind) for s in again[3:7]] == [
+        (d(1, 14), {"alprazolam": 1000, "clonazepam": 1000}, "hold"),
+        (d(1, 21), {"alprazolam": 1000, "clonazepam": 1000}, "hold"),
+        (d(1, 28), {"alprazolam": 500, "clonazepam": 1500}, "crossover"),
+        (d(2, 4), {"clonazepam": 2000}, "crossover"),
+    ]
+
+
+@pytest.mark.parametrize(("table", "mg"), [("ashton", 25.0), ("vadod", 15.0)])
+def test_the_dose_in_force_before_a_plan_is_a_step_of_its_own_kind(table: str, mg: float) -> None:
+    # 1 mg alprazolam is 20 mg diazepam by Ashton, 10 mg by VA/DoD; plus 5 mg diazepam.
+    daily = {"alprazolam": 1000, "diazepam": 5000}
+    assert in_force_step(daily, before=d(1, 4), table=table) == PlannedStep(
+        index=-1, start=d(1, 4), daily_ug=daily, diazepam_eq_mg=mg, doses=(), kind="in_force"
+    )
