@@ -39,7 +39,6 @@ from queue import Queue
 
 ROOT = Path(__file__).resolve().parent.parent
 CLINICAL = ROOT / "models" / "clinical"
-TESTS = ROOT / "tests" / "clinical"
 EQUIVALENT_FILE = ROOT / "mutmut-equivalent.txt"
 REPORT = ROOT / "mutants" / "report.md"
 NOT_MUTATED = frozenset({"__init__.py", "sources.py"})  # sources.py: citations, no rules
@@ -252,9 +251,11 @@ def _check_copy_is_imported(copy: Path) -> None:
         raise SystemExit(f"the scratch copy is not what the tests import ({where})")
 
 
-def _test_files(first: str) -> list[str]:
-    """All of tests/clinical, the mutated module's own test file first (-x stops sooner)."""
-    files = sorted(p.name for p in TESTS.glob("test_*.py"))
+def _test_files(copy: Path, first: str) -> list[str]:
+    """All of the copy's tests/clinical, the mutated module's own test file first (-x stops
+    sooner). Listed from the copy, not the tree: a test file added during a run would
+    otherwise be missing from the copy, and pytest's "file not found" would count as caught."""
+    files = sorted(p.name for p in (copy / "tests" / "clinical").glob("test_*.py"))
     own = f"test_{Path(first).stem}.py"
     ordered = ([own] if own in files else []) + [f for f in files if f != own]
     return [f"tests/clinical/{f}" for f in ordered]
@@ -268,7 +269,7 @@ def _run_constant(copy: Path, mutant: ConstantMutant) -> bool:
     try:
         done = subprocess.run(
             [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
-            + ["-p", "no:xdist", *_test_files(mutant.file)],
+            + ["-p", "no:xdist", *_test_files(copy, mutant.file)],
             cwd=copy,
             env=_env(),
             stdout=subprocess.DEVNULL,
