@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from models.audit import Actor, audited_insert, record_audit
@@ -72,6 +73,7 @@ def provider_sign_in(
     display_name: str,
     role: str | None,
     now: datetime,
+    _again: bool = False,
 ) -> ProviderSignIn:
     """Sign in the provider's (issuer, subject) with the role its groups map to (None: no
     mapped group). Refusals are audited (``user.sign_in_refused``) and write nothing else."""
@@ -96,7 +98,24 @@ def provider_sign_in(
             oidc_issuer=issuer,
             oidc_subject=subject,
         )
-        audited_insert(session, actor=PROVIDER_ACTOR, action="user.create", record=user)
+        try:
+            with session.begin_nested():  # a savepoint: the same person's first sign-in twice
+                audited_insert(session, actor=PROVIDER_ACTOR, action="user.create", record=user)
+        except IntegrityError:  # at once: the other request made the account; sign in to it
+            if _again:
+                raise
+            if user in session:
+                session.expunge(user)
+            return provider_sign_in(
+                session=session,
+                issuer=issuer,
+                subject=subject,
+                username_hint=username_hint,
+                display_name=display_name,
+                role=role,
+                now=now,
+                _again=True,
+            )
         return ProviderSignIn(user)
     if not user.active:
         _refuse(session, user, issuer, subject, "deactivated", now)
