@@ -294,10 +294,8 @@ def _layout(app: dash.Dash, username: str, admission_id: int) -> str:
     page = dash.page_registry["dashboard.pages.patient"]["layout"]
     with app.server.test_request_context("/"):
         login_user(SignedInUser(staff.user_id or 0, username, username.title(), staff.role))
-        return json.dumps(
-            page(admission_id=str(admission_id)).to_plotly_json(),
-            default=lambda c: c.to_plotly_json(),
-        )
+        drawn = page(admission_id=str(admission_id))  # plain JSON (dashboard.plain_json)
+        return json.dumps(drawn, default=lambda c: c.to_plotly_json())
 
 
 def test_after_discharge_the_record_is_read_only(app: dash.Dash, sqlite_engine: Engine) -> None:
