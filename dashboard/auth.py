@@ -204,76 +204,80 @@ def init_auth(server: flask.Flask) -> None:
     manager = LoginManager()
     manager.init_app(server)
     manager.user_loader(_load_user)
+    server.before_request(_guard)
+    server.add_url_rule("/login", "login", _login, methods=["GET", "POST"])
+    server.add_url_rule("/logout", "logout", _logout, methods=["POST"])
+    server.add_url_rule("/healthz", "healthz", _healthz)
 
-    @server.before_request
-    def _guard() -> ResponseReturnValue | None:
-        path = flask.request.path
-        if flask.request.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin():
-            return flask.Response("cross-origin request refused", status=403)
-        if path in PUBLIC_PATHS:
-            return None
-        from flask_login import current_user
 
-        if current_user.is_authenticated:
-            if _is_page_load(path):
-                record_activity(current_user)  # opening a page is using it
-            return None
-        if flask.request.method == "GET" and not path.startswith(NOT_PAGES):
-            if "." not in path.rsplit("/", 1)[-1]:
-                return flask.redirect(f"/login?next={flask.request.full_path.rstrip('?')}")
-        refused = flask.Response("sign in required", status=401)
-        if _ended_for_idle():
-            refused.headers[IDLE_HEADER] = "locked"  # the page shows its sign-in prompt
-        return refused
+def _guard() -> ResponseReturnValue | None:
+    """Before every request: same-origin writes only; public paths pass; a signed-in user's page
+    load counts as use; otherwise a page redirects to sign-in and anything else gets 401."""
+    path = flask.request.path
+    if flask.request.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin():
+        return flask.Response("cross-origin request refused", status=403)
+    if path in PUBLIC_PATHS:
+        return None
+    from flask_login import current_user
 
-    @server.route("/login", methods=["GET", "POST"])
-    def login() -> ResponseReturnValue:
-        if flask.request.method == "GET":
-            return login_page(next_url=safe_next(flask.request.args.get("next")))
-        form = flask.request.form
-        if not secrets.compare_digest(form.get("csrf", ""), _csrf_token()):
-            return flask.Response(login_page("Your sign-in form expired; try again."), 400)
-        username = form.get("username", "")
-        next_url = safe_next(form.get("next"))
-        now = utcnow()
+    if current_user.is_authenticated:
+        if _is_page_load(path):
+            record_activity(current_user)  # opening a page is using it
+        return None
+    if flask.request.method == "GET" and not path.startswith(NOT_PAGES):
+        if "." not in path.rsplit("/", 1)[-1]:
+            return flask.redirect(f"/login?next={flask.request.full_path.rstrip('?')}")
+    refused = flask.Response("sign in required", status=401)
+    if _ended_for_idle():
+        refused.headers[IDLE_HEADER] = "locked"  # the page shows its sign-in prompt
+    return refused
+
+
+def _login() -> ResponseReturnValue:
+    if flask.request.method == "GET":
+        return login_page(next_url=safe_next(flask.request.args.get("next")))
+    form = flask.request.form
+    if not secrets.compare_digest(form.get("csrf", ""), _csrf_token()):
+        return flask.Response(login_page("Your sign-in form expired; try again."), 400)
+    username = form.get("username", "")
+    next_url = safe_next(form.get("next"))
+    now = utcnow()
+    with transaction(engine()) as session:
+        attempt = sign_in(
+            session=session,
+            username=username,
+            password=form.get("password", ""),
+            address=client_address(),
+            now=now,
+        )
+        user = attempt.user
+        signed_in = None
+        if user is not None and user.id is not None:
+            token = start_session(session=session, user_id=user.id, now=now)
+            signed_in = SignedInUser(user.id, user.username, user.display_name, user.role, token)
+    if attempt.slowed:
+        time.sleep(SLOW_DOWN_S)  # many recent failures for this account: slow guessing
+    if signed_in is None:
+        page = login_page(SIGN_IN_REFUSED, username, next_url)
+        return flask.Response(page, status=401)
+    flask.session.clear()
+    login_user(signed_in)
+    return flask.redirect(next_url)
+
+
+def _logout() -> ResponseReturnValue:
+    from flask_login import current_user
+
+    if current_user.is_authenticated:
         with transaction(engine()) as session:
-            attempt = sign_in(
-                session=session,
-                username=username,
-                password=form.get("password", ""),
-                address=client_address(),
-                now=now,
-            )
-            user = attempt.user
-            signed_in = None
-            if user is not None and user.id is not None:
-                token = start_session(session=session, user_id=user.id, now=now)
-                signed_in = SignedInUser(
-                    user.id, user.username, user.display_name, user.role, token
-                )
-        if attempt.slowed:
-            time.sleep(SLOW_DOWN_S)  # many recent failures for this account: slow guessing
-        if signed_in is None:
-            page = login_page(SIGN_IN_REFUSED, username, next_url)
-            return flask.Response(page, status=401)
-        flask.session.clear()
-        login_user(signed_in)
-        return flask.redirect(next_url)
+            end_session(session=session, token=current_user.session_token, now=utcnow())
+    logout_user()
+    flask.session.clear()
+    return flask.redirect("/login")
 
-    @server.route("/logout", methods=["POST"])
-    def logout() -> ResponseReturnValue:
-        from flask_login import current_user
 
-        if current_user.is_authenticated:
-            with transaction(engine()) as session:
-                end_session(session=session, token=current_user.session_token, now=utcnow())
-        logout_user()
-        flask.session.clear()
-        return flask.redirect("/login")
-
-    @server.route("/healthz")
-    def healthz() -> flask.Response:
-        return flask.Response("ok", mimetype="text/plain")
+def _healthz() -> flask.Response:
+    return flask.Response("ok", mimetype="text/plain")
 
 
 def _is_page_load(path: str) -> bool:
