@@ -402,14 +402,29 @@ def x_range(
 ) -> list[str]:
     """The visible window for a range button: back from now (or the discharge) and a little
     ahead, to show the planned taper; never starting long before the admission."""
-    label_back_ahead = RANGES.get(key, RANGES["7d"])
-    _, back, ahead = label_back_ahead
-    end = discharged_at or now
-    start = admitted_at - timedelta(hours=6) if key == "stay" else end - back
-    start = max(start, admitted_at - timedelta(hours=6))
-    finish = end + (ahead if discharged_at is None else timedelta(hours=6))
     local = _clock(timezone)
-    return [local(start), local(finish)]
+    return [local(i) for i in _span(key, now, admitted_at, discharged_at)]
+
+
+def _span(
+    key: str, now: datetime, admitted_at: datetime, discharged_at: datetime | None
+) -> tuple[datetime, datetime]:
+    """:func:`x_range`'s window as instants."""
+    _, back, ahead = RANGES.get(key, RANGES["7d"])
+    end = discharged_at or now
+    earliest = admitted_at - timedelta(hours=6)
+    start = earliest if key == "stay" else max(end - back, earliest)
+    return start, end + (ahead if discharged_at is None else timedelta(hours=6))
+
+
+def _dense_vitals(data: ChartInput) -> bool:
+    """More sets of vitals a day in the shown window (its past, up to now or the discharge)
+    than :data:`DENSE_VITALS_PER_DAY`."""
+    start, _ = _span(data.range_key, data.now, data.admitted_at, data.discharged_at)
+    end = data.discharged_at or data.now
+    shown = sum(1 for point in data.vitals if start <= point.at <= end)
+    days = max((end - start) / timedelta(days=1), 1.0)
+    return shown > DENSE_VITALS_PER_DAY * days
 
 
 def ciwa_bands() -> list[tuple[int, int, str]]:
@@ -529,7 +544,22 @@ class _Draft:
         return {"data": self.data, "layout": layout}
 
 
+# plotly draws a marker as one SVG element per reading, off screen too: 30 days of hourly
+# observations made the chart's six series about 4,400 elements, most of the time spent drawing
+# the chart. A ``marker.maxdisplayed`` above zero makes plotly draw only the markers inside the
+# plotted window (again after each zoom or pan); above any stay's number of readings, it never
+# leaves out a marker that is on screen.
+ON_SCREEN_ONLY = 1_000_000
+# Heart rate, blood pressure and temperature more often than 4-hourly in the shown window (6 a
+# day: the routine NEWS2 frequency is 4-12-hourly, RCP 2017) draw as a line without a marker per
+# reading: hourly markers overlap into a band. Each reading stays in the hover, and the NEWS2
+# panel below keeps one coloured marker per set. A display choice, not a clinical rule.
+DENSE_VITALS_PER_DAY = 6
+
+
 def _scatter(**trace: Any) -> dict[str, Any]:
+    if "markers" in trace.get("mode", ""):
+        trace["marker"] = {**trace.get("marker", {}), "maxdisplayed": ON_SCREEN_ONLY}
     return {"type": "scatter", **trace}
 
 
@@ -549,7 +579,7 @@ def chart_figure(data: ChartInput) -> dict[str, Any]:
     ciwa = _ciwa_points(data.assessments, data.timezone)
     _ciwa_traces(fig, ciwa)
     vitals = _vitals_points(data.vitals, data.timezone)
-    _vitals_traces(fig, vitals)
+    _vitals_traces(fig, vitals, dense=_dense_vitals(data))
     _layout(fig, data, highest_ciwa=max(ciwa["y"], default=0), highest_news2=vitals["news2_max"])
     _markers(fig, data, local)
     return fig.figure()
@@ -808,13 +838,13 @@ VITALS_SERIES: tuple[tuple[str, str, str, str, str, str], ...] = (
 )
 
 
-def _vitals_traces(fig: _Draft, points: Mapping[str, Any]) -> None:
+def _vitals_traces(fig: _Draft, points: Mapping[str, Any], *, dense: bool = False) -> None:
     for uid, key, panel, name, symbol, hover in VITALS_SERIES:
         fig.add_trace(
             _scatter(
                 x=points["x"],
                 y=points[key],
-                mode="lines+markers",
+                mode="lines" if dense else "lines+markers",
                 name=name,
                 uid=uid,
                 line={"color": "#334E68", "width": 1.5},
