@@ -1268,43 +1268,11 @@ def append_patch(
     local = _clock(update.timezone)
     ciwa_y = y_axes["ciwa"]
     patch = Patch()
-    by_category: dict[str, list[DoseEvent]] = {}
-    for event in update.doses:
-        by_category.setdefault(event.category, []).append(event)
-    for key, events in by_category.items():
-        index = traces.get(f"mar-{key}")
-        if index is None:
-            continue
-        points = _mar_points(sorted(events, key=attrgetter("at")), update.timezone)
-        for attribute in ("x", "y", "hovertext"):
-            patch["data"][index][attribute].extend(points[attribute])
+    _patch_doses(patch, update, traces)
     if update.assessments and "ciwa" in traces:
-        index = traces["ciwa"]
-        points = _ciwa_points(update.assessments, update.timezone)
-        patch["data"][index]["x"].extend(points["x"])
-        patch["data"][index]["y"].extend(points["y"])
-        patch["data"][index]["text"].extend(points["text"])
-        patch["data"][index]["marker"]["color"].extend(points["marker.color"])
-        top = ciwa_top(max(a.total for a in update.assessments))
-        if top > ciwa_top_now:
-            patch["layout"][_layout_axis(ciwa_y)]["range"] = [0, top]
+        _patch_ciwa(patch, update, traces["ciwa"], ciwa_y, ciwa_top_now)
     if update.vitals:
-        points = _vitals_points(update.vitals, update.timezone)
-        for uid, key, *_ in VITALS_SERIES:
-            if uid in traces:
-                patch["data"][traces[uid]]["x"].extend(points["x"])
-                patch["data"][traces[uid]]["y"].extend(points[key])
-        if "news2" in traces:
-            index = traces["news2"]
-            patch["data"][index]["x"].extend(points["x"])
-            patch["data"][index]["y"].extend(points["news2"])
-            patch["data"][index]["marker"]["color"].extend(points["news2_colour"])
-            top = news2_top(max(v.news2_total for v in update.vitals))
-            if top > news2_top_now:
-                patch["layout"][_layout_axis(y_axes["news2"])]["range"] = [0, top]
-        if "rass" in traces and points["rass"]:
-            patch["data"][traces["rass"]]["x"].extend(points["rass_x"])
-            patch["data"][traces["rass"]]["y"].extend(points["rass"])
+        _patch_vitals(patch, update, traces, y_axes, news2_top_now)
     if update.loads is not None:
         points = _load_points(update.loads)
         for uid, *_ in LOAD_SERIES:
@@ -1319,6 +1287,57 @@ def append_patch(
         patch["layout"]["shapes"][now_shape]["x0"] = x
         patch["layout"]["shapes"][now_shape]["x1"] = x
     return patch
+
+
+def _patch_doses(patch: Patch, update: ChartAppend, traces: Mapping[str, int]) -> None:
+    by_category: dict[str, list[DoseEvent]] = {}
+    for event in update.doses:
+        by_category.setdefault(event.category, []).append(event)
+    for key, events in by_category.items():
+        index = traces.get(f"mar-{key}")
+        if index is None:
+            continue
+        points = _mar_points(sorted(events, key=attrgetter("at")), update.timezone)
+        for attribute in ("x", "y", "hovertext"):
+            patch["data"][index][attribute].extend(points[attribute])
+
+
+def _patch_ciwa(
+    patch: Patch, update: ChartAppend, index: int, ciwa_y: str, ciwa_top_now: float
+) -> None:
+    points = _ciwa_points(update.assessments, update.timezone)
+    patch["data"][index]["x"].extend(points["x"])
+    patch["data"][index]["y"].extend(points["y"])
+    patch["data"][index]["text"].extend(points["text"])
+    patch["data"][index]["marker"]["color"].extend(points["marker.color"])
+    top = ciwa_top(max(a.total for a in update.assessments))
+    if top > ciwa_top_now:
+        patch["layout"][_layout_axis(ciwa_y)]["range"] = [0, top]
+
+
+def _patch_vitals(
+    patch: Patch,
+    update: ChartAppend,
+    traces: Mapping[str, int],
+    y_axes: Mapping[str, str],
+    news2_top_now: float,
+) -> None:
+    points = _vitals_points(update.vitals, update.timezone)
+    for uid, key, *_ in VITALS_SERIES:
+        if uid in traces:
+            patch["data"][traces[uid]]["x"].extend(points["x"])
+            patch["data"][traces[uid]]["y"].extend(points[key])
+    if "news2" in traces:
+        index = traces["news2"]
+        patch["data"][index]["x"].extend(points["x"])
+        patch["data"][index]["y"].extend(points["news2"])
+        patch["data"][index]["marker"]["color"].extend(points["news2_colour"])
+        top = news2_top(max(v.news2_total for v in update.vitals))
+        if top > news2_top_now:
+            patch["layout"][_layout_axis(y_axes["news2"])]["range"] = [0, top]
+    if "rass" in traces and points["rass"]:
+        patch["data"][traces["rass"]]["x"].extend(points["rass_x"])
+        patch["data"][traces["rass"]]["y"].extend(points["rass"])
 
 
 def _layout_axis(ref: str) -> str:
