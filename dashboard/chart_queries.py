@@ -10,10 +10,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, Row, Select, bindparam, false, func, true
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -162,7 +163,7 @@ def given_doses(
             ).where(
                 col(DoseAdministration.admission_id).in_(list(ids)),
                 col(DoseAdministration.status) == "given",
-                col(DoseAdministration.entered_in_error).is_(False),
+                col(DoseAdministration.entered_in_error) == false(),
                 col(DoseAdministration.administered_at) >= since,
                 col(DoseAdministration.administered_at) < until,
             )
@@ -222,89 +223,110 @@ def mar_entries(
 ) -> list[MarEntry]:
     """Live scheduled doses in [since, until) with their valid administration, plus PRN doses,
     in time order (two queries)."""
-    da = aliased(DoseAdministration)
-    query = (
-        select(ScheduledDose, da, User)
-        .outerjoin(
-            da,
-            (col(da.scheduled_dose_id) == col(ScheduledDose.id))
-            & col(da.entered_in_error).is_(False),
-        )
-        .outerjoin(User, col(User.id) == col(da.charted_by))
-        .where(
-            col(ScheduledDose.admission_id) == admission_id,
-            col(ScheduledDose.cancelled_at).is_(None),
-        )
-    )
-    if since is not None:
-        query = query.where(col(ScheduledDose.scheduled_at) >= since)
-    if until is not None:
-        query = query.where(col(ScheduledDose.scheduled_at) < until)
-    entries = [
-        _slot_entry(slot, given, user, ward, now)
-        for slot, given, user in session.exec(query.order_by(col(ScheduledDose.scheduled_at)))
-    ]
-    prn = (
-        select(DoseAdministration, User)
-        .join(User, col(User.id) == col(DoseAdministration.charted_by))
-        .where(
-            col(DoseAdministration.admission_id) == admission_id,
-            col(DoseAdministration.prn).is_(True),
-            col(DoseAdministration.entered_in_error).is_(False),
-        )
-    )
-    if since is not None:
-        prn = prn.where(col(DoseAdministration.administered_at) >= since)
-    if until is not None:
-        prn = prn.where(col(DoseAdministration.administered_at) < until)
-    for given, user in session.exec(prn):
+    slots, prn = _mar_statements(since is not None, until is not None)
+    values = {"admission_id": admission_id, "since": since, "until": until}
+    # Columns, not ORM rows: a long stay's MAR is hundreds of rows of three tables.
+    entries = [_slot_entry(row, ward, now) for row in session.execute(slots, values)]
+    for given_id, drug, dose_ug, administered_at, reason_text, charted_by in session.execute(
+        prn, values
+    ):
         entries.append(
             MarEntry(
-                None,
-                given.drug,
-                given.dose_ug,
-                None,
-                "prn",
-                given.administered_at,
-                user.display_name,
-                given.reason_text,
-                given.id,
+                None, drug, dose_ug, None, "prn", administered_at, charted_by, reason_text, given_id
             )
         )
     return sorted(entries, key=lambda e: e.scheduled_at or e.administered_at or now)
 
 
-def _slot_entry(
-    slot: ScheduledDose,
-    given: DoseAdministration | None,
-    user: User | None,
-    ward: Ward,
-    now: datetime,
-) -> MarEntry:
-    fact = AdministrationFact(given.status, given.administered_at) if given else None
+_GIVEN = aliased(DoseAdministration, name="given")
+
+
+@lru_cache(maxsize=4)
+def _mar_statements(
+    since: bool, until: bool
+) -> tuple[Select[*tuple[Any, ...]], Select[*tuple[Any, ...]]]:
+    """:func:`mar_entries`' two statements, built once for each pair of bounds (the bounds and
+    the admission are bound parameters)."""
+    slots: Select[*tuple[Any, ...]] = (
+        sa_select(*_slot_columns(_GIVEN))
+        .outerjoin(
+            _GIVEN,
+            (col(_GIVEN.scheduled_dose_id) == col(ScheduledDose.id))
+            & (col(_GIVEN.entered_in_error) == false()),
+        )
+        .outerjoin(User, col(User.id) == col(_GIVEN.charted_by))
+        .where(
+            col(ScheduledDose.admission_id) == bindparam("admission_id"),
+            col(ScheduledDose.cancelled_at).is_(None),
+        )
+    )
+    prn: Select[*tuple[Any, ...]] = (
+        sa_select(
+            col(DoseAdministration.id),
+            col(DoseAdministration.drug),
+            col(DoseAdministration.dose_ug),
+            col(DoseAdministration.administered_at),
+            col(DoseAdministration.reason_text),
+            col(User.display_name),
+        )
+        .join(User, col(User.id) == col(DoseAdministration.charted_by))
+        .where(
+            col(DoseAdministration.admission_id) == bindparam("admission_id"),
+            col(DoseAdministration.prn) == true(),
+            col(DoseAdministration.entered_in_error) == false(),
+        )
+    )
+    if since:
+        slots = slots.where(col(ScheduledDose.scheduled_at) >= bindparam("since"))
+        prn = prn.where(col(DoseAdministration.administered_at) >= bindparam("since"))
+    if until:
+        slots = slots.where(col(ScheduledDose.scheduled_at) < bindparam("until"))
+        prn = prn.where(col(DoseAdministration.administered_at) < bindparam("until"))
+    return slots.order_by(col(ScheduledDose.scheduled_at)), prn
+
+
+def _slot_columns(given: type[DoseAdministration]) -> tuple[Any, ...]:
+    """What :func:`_slot_entry` reads: the slot, its administration ``given``, who charted it."""
+    return (
+        col(ScheduledDose.id),
+        col(ScheduledDose.drug),
+        col(ScheduledDose.dose_ug),
+        col(ScheduledDose.scheduled_at),
+        col(ScheduledDose.doses_per_day),
+        col(given.id).label("given_id"),
+        col(given.status),
+        col(given.administered_at),
+        col(given.reason_code),
+        col(given.reason_text),
+        col(User.display_name),
+    )
+
+
+def _slot_entry(row: Row[Any], ward: Ward, now: datetime) -> MarEntry:
+    """A MAR entry from a row of :func:`mar_entries`' slot query."""
+    given = row.given_id is not None
+    fact = AdministrationFact(row.status, row.administered_at) if given else None
     status = dose_status(
-        scheduled_at=slot.scheduled_at,
+        scheduled_at=row.scheduled_at,
         now=now,
-        window_min=slot_window_min(ward, slot.doses_per_day),
+        window_min=slot_window_min(ward, row.doses_per_day),
         administration=fact,
     )
     reason = None
-    if given is not None and given.status != "given":
-        reason = REASONS_BY_STATUS.get(given.status, {}).get(
-            given.reason_code or "", given.reason_code
-        )
-        if given.reason_text:
-            reason = f"{reason} — {given.reason_text}"
+    if given and row.status != "given":
+        reason = REASONS_BY_STATUS.get(row.status, {}).get(row.reason_code or "", row.reason_code)
+        if row.reason_text:
+            reason = f"{reason} — {row.reason_text}"
     return MarEntry(
-        slot_id=slot.id,
-        drug=slot.drug,
-        dose_ug=slot.dose_ug,
-        scheduled_at=slot.scheduled_at,
+        slot_id=row.id,
+        drug=row.drug,
+        dose_ug=row.dose_ug,
+        scheduled_at=row.scheduled_at,
         status=str(status.value),
-        administered_at=given.administered_at if given else None,
-        charted_by=user.display_name if user else None,
+        administered_at=row.administered_at if given else None,
+        charted_by=row.display_name,
         reason=reason,
-        administration_id=given.id if given else None,
+        administration_id=row.given_id,
     )
 
 
@@ -350,7 +372,7 @@ def assessments(
     query = select(WithdrawalAssessment).where(
         col(WithdrawalAssessment.admission_id) == admission_id,
         col(WithdrawalAssessment.scale) == "CIWA-B",
-        col(WithdrawalAssessment.entered_in_error).is_(False),
+        col(WithdrawalAssessment.entered_in_error) == false(),
         col(WithdrawalAssessment.id) > after_id,
     )
     if since is not None:
@@ -363,7 +385,7 @@ def vital_signs(
 ) -> list[VitalSigns]:
     query = select(VitalSigns).where(
         col(VitalSigns.admission_id) == admission_id,
-        col(VitalSigns.entered_in_error).is_(False),
+        col(VitalSigns.entered_in_error) == false(),
         col(VitalSigns.id) > after_id,
     )
     if since is not None:
@@ -397,7 +419,7 @@ def chart_assessments(
         .where(
             col(WithdrawalAssessment.admission_id) == admission_id,
             col(WithdrawalAssessment.scale) == "CIWA-B",
-            col(WithdrawalAssessment.entered_in_error).is_(False),
+            col(WithdrawalAssessment.entered_in_error) == false(),
             col(WithdrawalAssessment.id) > after_id,
         )
         .order_by(col(WithdrawalAssessment.taken_at))
@@ -422,7 +444,7 @@ def chart_vitals(
         )
         .where(
             col(VitalSigns.admission_id) == admission_id,
-            col(VitalSigns.entered_in_error).is_(False),
+            col(VitalSigns.entered_in_error) == false(),
             col(VitalSigns.id) > after_id,
         )
         .order_by(col(VitalSigns.taken_at))
@@ -570,12 +592,12 @@ def chart_cursor(session: Session, admission_id: int, *, now: datetime) -> Chart
         assessment_last_at=last(
             WithdrawalAssessment.taken_at,
             col(WithdrawalAssessment.admission_id) == admission_id,
-            col(WithdrawalAssessment.entered_in_error).is_(False),
+            col(WithdrawalAssessment.entered_in_error) == false(),
         ),
         vitals_last_at=last(
             VitalSigns.taken_at,
             col(VitalSigns.admission_id) == admission_id,
-            col(VitalSigns.entered_in_error).is_(False),
+            col(VitalSigns.entered_in_error) == false(),
         ),
     )
 
@@ -641,8 +663,12 @@ def _charted_since(
     session: Session, admission_id: int, ward: Ward, after_id: int, now: datetime
 ) -> list[MarEntry]:
     """Valid administrations (scheduled or PRN) with an id above ``after_id``."""
-    rows = session.exec(
-        select(DoseAdministration, ScheduledDose, User)
+    rows = session.execute(
+        sa_select(
+            *_slot_columns(DoseAdministration),
+            col(DoseAdministration.drug).label("given_drug"),
+            col(DoseAdministration.dose_ug).label("given_ug"),
+        )
         .outerjoin(
             ScheduledDose, col(ScheduledDose.id) == col(DoseAdministration.scheduled_dose_id)
         )
@@ -650,28 +676,28 @@ def _charted_since(
         .where(
             col(DoseAdministration.admission_id) == admission_id,
             col(DoseAdministration.id) > after_id,
-            col(DoseAdministration.entered_in_error).is_(False),
+            col(DoseAdministration.entered_in_error) == false(),
         )
         .order_by(col(DoseAdministration.administered_at))
     )
     out = []
-    for given, slot, user in rows:
-        if slot is None:
+    for row in rows:
+        if row.id is None:  # no slot: a PRN dose
             out.append(
                 MarEntry(
                     None,
-                    given.drug,
-                    given.dose_ug,
+                    row.given_drug,
+                    row.given_ug,
                     None,
                     "prn",
-                    given.administered_at,
-                    user.display_name,
-                    given.reason_text,
-                    given.id,
+                    row.administered_at,
+                    row.display_name,
+                    row.reason_text,
+                    row.given_id,
                 )
             )
         else:
-            out.append(_slot_entry(slot, given, user, ward, now))
+            out.append(_slot_entry(row, ward, now))
     return out
 
 
@@ -749,7 +775,7 @@ def _scores_and_urgent_vitals(
             .where(
                 col(WithdrawalAssessment.admission_id) == admission_id,
                 col(WithdrawalAssessment.scale) == "CIWA-B",
-                col(WithdrawalAssessment.entered_in_error).is_(False),
+                col(WithdrawalAssessment.entered_in_error) == false(),
                 col(WithdrawalAssessment.taken_at) >= since,
             )
             .order_by(col(WithdrawalAssessment.taken_at))
@@ -765,7 +791,7 @@ def _scores_and_urgent_vitals(
             )
             .where(
                 col(VitalSigns.admission_id) == admission_id,
-                col(VitalSigns.entered_in_error).is_(False),
+                col(VitalSigns.entered_in_error) == false(),
                 col(VitalSigns.taken_at) >= since,
             )
             .order_by(col(VitalSigns.taken_at))
@@ -864,7 +890,7 @@ def rounds_summaries(
         .where(
             col(WithdrawalAssessment.admission_id).in_(ids),
             col(WithdrawalAssessment.scale) == "CIWA-B",
-            col(WithdrawalAssessment.entered_in_error).is_(False),
+            col(WithdrawalAssessment.entered_in_error) == false(),
             col(WithdrawalAssessment.taken_at) >= earliest,
         )
         .order_by(col(WithdrawalAssessment.taken_at))
@@ -882,7 +908,7 @@ def rounds_summaries(
             col(VitalSigns.news2_any_three),
         ).where(
             col(VitalSigns.admission_id).in_(ids),
-            col(VitalSigns.entered_in_error).is_(False),
+            col(VitalSigns.entered_in_error) == false(),
             col(VitalSigns.taken_at) >= earliest,
         )
     ):
@@ -1032,7 +1058,7 @@ def _dose_counts(
         .outerjoin(
             da,
             (col(da.scheduled_dose_id) == col(ScheduledDose.id))
-            & col(da.entered_in_error).is_(False),
+            & (col(da.entered_in_error) == false()),
         )
         .where(
             col(ScheduledDose.admission_id).in_(ids),

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, bindparam, case, false, func
+from sqlalchemy import ColumnElement, Select, bindparam, case, false, func, true
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.selectable import ScalarSelect
@@ -560,7 +560,7 @@ def prn_doses(
             select(DoseAdministration)
             .where(
                 DoseAdministration.admission_id == admission_id,
-                col(DoseAdministration.prn).is_(True),
+                col(DoseAdministration.prn) == true(),
                 col(DoseAdministration.administered_at) >= start,
                 col(DoseAdministration.administered_at) < end,
             )

@@ -3,8 +3,41 @@
 (function () {
   "use strict";
 
+  /* The patient page draws its chart with plotly.js, which dcc.Graph asks for only once the
+     page's layout has come and been drawn: a round trip after it, then the script's start-up.
+     Opening a patient from inside the app starts both at the click, beside the layout's
+     request. dcc.Graph's loader takes window.Plotly when it is set and waits for it when it is
+     a promise; plotly.js puts itself in window.Plotly when it has run. */
+  var CHART_PAGE = /\/patient\/[^/?#]+([?#]|$)/;
+  function loadChartScripts() {
+    var url = window._dashPlotlyJSURL;
+    if (window.Plotly || !url) return;
+    var graph = url.replace(/plotly\/package_data\/plotly\.min\.js$/, "dash/dcc/async-graph.js");
+    if (graph !== url) {
+      var link = document.createElement("link");
+      link.rel = "preload";
+      link.as = "script";
+      link.href = graph;
+      document.head.appendChild(link);
+    }
+    var script = document.createElement("script");
+    script.src = url;
+    script.async = true;
+    var loading = new Promise(function (resolve, reject) {
+      script.onload = resolve;
+      script.onerror = function (error) {
+        if (window.Plotly === loading) delete window.Plotly; // a later graph loads it again
+        reject(error);
+      };
+    });
+    loading.catch(function () {});
+    window.Plotly = loading;
+    document.head.appendChild(script);
+  }
+
   /* Client-side navigation the Dash pages router follows (what dcc.Link does). */
   window.TwNavigate = function (path) {
+    if (CHART_PAGE.test(path)) loadChartScripts();
     window.history.pushState({}, "", path);
     window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
     window.scrollTo(0, 0);

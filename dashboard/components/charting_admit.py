@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import dash_mantine_components as dmc
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
+from sqlalchemy import true
 from sqlmodel import Session, col, select
 
 from dashboard.components.charting_common import Refusal, attempt, format_local, parse_clock
@@ -55,7 +56,7 @@ ADMIT_FIELDS: dict[str, str] = {
 def physicians(session: Session) -> list[dict[str, str]]:
     users = session.exec(
         select(User)
-        .where(User.role == "physician", col(User.active).is_(True))
+        .where(User.role == "physician", col(User.active) == true())
         .order_by(col(User.display_name))
     ).all()
     return [{"value": str(u.id), "label": u.display_name} for u in users]

@@ -402,14 +402,29 @@ def x_range(
 ) -> list[str]:
     """The visible window for a range button: back from now (or the discharge) and a little
     ahead, to show the planned taper; never starting long before the admission."""
-    label_back_ahead = RANGES.get(key, RANGES["7d"])
-    _, back, ahead = label_back_ahead
-    end = discharged_at or now
-    start = admitted_at - timedelta(hours=6) if key == "stay" else end - back
-    start = max(start, admitted_at - timedelta(hours=6))
-    finish = end + (ahead if discharged_at is None else timedelta(hours=6))
     local = _clock(timezone)
-    return [local(start), local(finish)]
+    return [local(i) for i in _span(key, now, admitted_at, discharged_at)]
+
+
+def _span(
+    key: str, now: datetime, admitted_at: datetime, discharged_at: datetime | None
+) -> tuple[datetime, datetime]:
+    """:func:`x_range`'s window as instants."""
+    _, back, ahead = RANGES.get(key, RANGES["7d"])
+    end = discharged_at or now
+    earliest = admitted_at - timedelta(hours=6)
+    start = earliest if key == "stay" else max(end - back, earliest)
+    return start, end + (ahead if discharged_at is None else timedelta(hours=6))
+
+
+def _dense_vitals(data: ChartInput) -> bool:
+    """More sets of vitals a day in the shown window (its past, up to now or the discharge)
+    than :data:`DENSE_VITALS_PER_DAY`."""
+    start, _ = _span(data.range_key, data.now, data.admitted_at, data.discharged_at)
+    end = data.discharged_at or data.now
+    shown = sum(1 for point in data.vitals if start <= point.at <= end)
+    days = max((end - start) / timedelta(days=1), 1.0)
+    return shown > DENSE_VITALS_PER_DAY * days
 
 
 def ciwa_bands() -> list[tuple[int, int, str]]:
@@ -529,7 +544,22 @@ class _Draft:
         return {"data": self.data, "layout": layout}
 
 
+# plotly draws a marker as one SVG element per reading, off screen too: 30 days of hourly
+# observations made the chart's six series about 4,400 elements, most of the time spent drawing
+# the chart. A ``marker.maxdisplayed`` above zero makes plotly draw only the markers inside the
+# plotted window (again after each zoom or pan); above any stay's number of readings, it never
+# leaves out a marker that is on screen.
+ON_SCREEN_ONLY = 1_000_000
+# Heart rate, blood pressure and temperature more often than 4-hourly in the shown window (6 a
+# day: the routine NEWS2 frequency is 4-12-hourly, RCP 2017) draw as a line without a marker per
+# reading: hourly markers overlap into a band. Each reading stays in the hover, and the NEWS2
+# panel below keeps one coloured marker per set. A display choice, not a clinical rule.
+DENSE_VITALS_PER_DAY = 6
+
+
 def _scatter(**trace: Any) -> dict[str, Any]:
+    if "markers" in trace.get("mode", ""):
+        trace["marker"] = {**trace.get("marker", {}), "maxdisplayed": ON_SCREEN_ONLY}
     return {"type": "scatter", **trace}
 
 
@@ -549,7 +579,7 @@ def chart_figure(data: ChartInput) -> dict[str, Any]:
     ciwa = _ciwa_points(data.assessments, data.timezone)
     _ciwa_traces(fig, ciwa)
     vitals = _vitals_points(data.vitals, data.timezone)
-    _vitals_traces(fig, vitals)
+    _vitals_traces(fig, vitals, dense=_dense_vitals(data))
     _layout(fig, data, highest_ciwa=max(ciwa["y"], default=0), highest_news2=vitals["news2_max"])
     _markers(fig, data, local)
     return fig.figure()
@@ -808,13 +838,13 @@ VITALS_SERIES: tuple[tuple[str, str, str, str, str, str], ...] = (
 )
 
 
-def _vitals_traces(fig: _Draft, points: Mapping[str, Any]) -> None:
+def _vitals_traces(fig: _Draft, points: Mapping[str, Any], *, dense: bool = False) -> None:
     for uid, key, panel, name, symbol, hover in VITALS_SERIES:
         fig.add_trace(
             _scatter(
                 x=points["x"],
                 y=points[key],
-                mode="lines+markers",
+                mode="lines" if dense else "lines+markers",
                 name=name,
                 uid=uid,
                 line={"color": "#334E68", "width": 1.5},
@@ -1238,43 +1268,11 @@ def append_patch(
     local = _clock(update.timezone)
     ciwa_y = y_axes["ciwa"]
     patch = Patch()
-    by_category: dict[str, list[DoseEvent]] = {}
-    for event in update.doses:
-        by_category.setdefault(event.category, []).append(event)
-    for key, events in by_category.items():
-        index = traces.get(f"mar-{key}")
-        if index is None:
-            continue
-        points = _mar_points(sorted(events, key=attrgetter("at")), update.timezone)
-        for attribute in ("x", "y", "hovertext"):
-            patch["data"][index][attribute].extend(points[attribute])
+    _patch_doses(patch, update, traces)
     if update.assessments and "ciwa" in traces:
-        index = traces["ciwa"]
-        points = _ciwa_points(update.assessments, update.timezone)
-        patch["data"][index]["x"].extend(points["x"])
-        patch["data"][index]["y"].extend(points["y"])
-        patch["data"][index]["text"].extend(points["text"])
-        patch["data"][index]["marker"]["color"].extend(points["marker.color"])
-        top = ciwa_top(max(a.total for a in update.assessments))
-        if top > ciwa_top_now:
-            patch["layout"][_layout_axis(ciwa_y)]["range"] = [0, top]
+        _patch_ciwa(patch, update, traces["ciwa"], ciwa_y, ciwa_top_now)
     if update.vitals:
-        points = _vitals_points(update.vitals, update.timezone)
-        for uid, key, *_ in VITALS_SERIES:
-            if uid in traces:
-                patch["data"][traces[uid]]["x"].extend(points["x"])
-                patch["data"][traces[uid]]["y"].extend(points[key])
-        if "news2" in traces:
-            index = traces["news2"]
-            patch["data"][index]["x"].extend(points["x"])
-            patch["data"][index]["y"].extend(points["news2"])
-            patch["data"][index]["marker"]["color"].extend(points["news2_colour"])
-            top = news2_top(max(v.news2_total for v in update.vitals))
-            if top > news2_top_now:
-                patch["layout"][_layout_axis(y_axes["news2"])]["range"] = [0, top]
-        if "rass" in traces and points["rass"]:
-            patch["data"][traces["rass"]]["x"].extend(points["rass_x"])
-            patch["data"][traces["rass"]]["y"].extend(points["rass"])
+        _patch_vitals(patch, update, traces, y_axes, news2_top_now)
     if update.loads is not None:
         points = _load_points(update.loads)
         for uid, *_ in LOAD_SERIES:
@@ -1289,6 +1287,57 @@ def append_patch(
         patch["layout"]["shapes"][now_shape]["x0"] = x
         patch["layout"]["shapes"][now_shape]["x1"] = x
     return patch
+
+
+def _patch_doses(patch: Patch, update: ChartAppend, traces: Mapping[str, int]) -> None:
+    by_category: dict[str, list[DoseEvent]] = {}
+    for event in update.doses:
+        by_category.setdefault(event.category, []).append(event)
+    for key, events in by_category.items():
+        index = traces.get(f"mar-{key}")
+        if index is None:
+            continue
+        points = _mar_points(sorted(events, key=attrgetter("at")), update.timezone)
+        for attribute in ("x", "y", "hovertext"):
+            patch["data"][index][attribute].extend(points[attribute])
+
+
+def _patch_ciwa(
+    patch: Patch, update: ChartAppend, index: int, ciwa_y: str, ciwa_top_now: float
+) -> None:
+    points = _ciwa_points(update.assessments, update.timezone)
+    patch["data"][index]["x"].extend(points["x"])
+    patch["data"][index]["y"].extend(points["y"])
+    patch["data"][index]["text"].extend(points["text"])
+    patch["data"][index]["marker"]["color"].extend(points["marker.color"])
+    top = ciwa_top(max(a.total for a in update.assessments))
+    if top > ciwa_top_now:
+        patch["layout"][_layout_axis(ciwa_y)]["range"] = [0, top]
+
+
+def _patch_vitals(
+    patch: Patch,
+    update: ChartAppend,
+    traces: Mapping[str, int],
+    y_axes: Mapping[str, str],
+    news2_top_now: float,
+) -> None:
+    points = _vitals_points(update.vitals, update.timezone)
+    for uid, key, *_ in VITALS_SERIES:
+        if uid in traces:
+            patch["data"][traces[uid]]["x"].extend(points["x"])
+            patch["data"][traces[uid]]["y"].extend(points[key])
+    if "news2" in traces:
+        index = traces["news2"]
+        patch["data"][index]["x"].extend(points["x"])
+        patch["data"][index]["y"].extend(points["news2"])
+        patch["data"][index]["marker"]["color"].extend(points["news2_colour"])
+        top = news2_top(max(v.news2_total for v in update.vitals))
+        if top > news2_top_now:
+            patch["layout"][_layout_axis(y_axes["news2"])]["range"] = [0, top]
+    if "rass" in traces and points["rass"]:
+        patch["data"][traces["rass"]]["x"].extend(points["rass_x"])
+        patch["data"][traces["rass"]]["y"].extend(points["rass"])
 
 
 def _layout_axis(ref: str) -> str:

@@ -99,3 +99,28 @@ def test_the_patient_page_loads_the_chart_and_the_board_opens_without_a_page_loa
     logged_browser.find_element(By.CSS_SELECTOR, f"{BOARD_ROW} .tw-col-bed").click()
     wait_for(logged_browser, CHART_TRACE, timeout=30)
     assert logged_browser.execute_script("return window.__twSamePage") is True
+
+
+def test_opening_a_patient_from_the_board_loads_plotly_once_beside_the_layout(
+    logged_browser: WebDriver, live_server: LiveServer
+) -> None:
+    """The click starts plotly.js (and dcc.Graph's chunk) beside the page's layout request,
+    rather than after the layout has come and been drawn; dcc.Graph then draws with it, and
+    neither file is asked for twice."""
+    sign_in(logged_browser, live_server, "physician", "physician-demo-pass")
+    cold_load(logged_browser, f"{live_server.url}/", BOARD_ROW)
+    assert logged_browser.execute_script("return typeof window.Plotly") == "undefined"
+    logged_browser.execute_script("performance.clearResourceTimings()")
+    logged_browser.find_element(By.CSS_SELECTOR, f"{BOARD_ROW} .tw-col-bed").click()
+    wait_for(logged_browser, CHART_TRACE, timeout=30)
+    timings = logged_browser.execute_script(
+        "return performance.getEntriesByType('resource').map("
+        "e => [e.name, e.startTime, e.responseEnd])"
+    )
+    plotly = [t for t in timings if t[0].endswith("/plotly/package_data/plotly.min.js")]
+    graph = [t for t in timings if t[0].endswith("/dash/dcc/async-graph.js")]
+    layout = [t for t in timings if "_dash-update-component" in t[0]]
+    assert len(plotly) == 1 and len(graph) == 1, timings
+    first_answer = min(t[2] for t in layout)
+    assert plotly[0][1] < first_answer and graph[0][1] < first_answer, timings
+    assert logged_browser.execute_script("return typeof window.Plotly.react") == "function"

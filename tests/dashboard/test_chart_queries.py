@@ -312,3 +312,23 @@ def test_rounds_summary_counts_since_the_last_signed_note(
     assert summary.next_step is not None and summary.next_step.start == date(2026, 3, 15)
     assert summary.highest_news2 is None  # the only vital signs predate the note
     assert datetime.combine(summary.current_step.start, time(0), LONDON) < DRAWN_AT
+
+
+def test_the_mar_finds_each_doses_administration_by_the_one_valid_index(
+    sqlite_engine: Engine,
+) -> None:
+    """The slot-to-administration join names entered_in_error the way the partial index
+    uq_dose_administration_one_valid does (``= 0``, not ``IS 0``): otherwise SQLite scans
+    every administration of the ward for each dose of the stay."""
+    from dashboard.chart_queries import _mar_statements
+
+    for since in (False, True):
+        slots, _ = _mar_statements(since, True)
+        sql = str(slots.compile(sqlite_engine))
+        with sqlite_engine.connect() as conn:
+            plan = conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + sql, tuple([1] + ["2026-01-01 00:00:00"] * (1 + since))
+            ).all()
+        details = " / ".join(str(row[-1]) for row in plan)
+        assert "USING INDEX uq_dose_administration_one_valid" in details, details
+        assert "SCAN given" not in details, details

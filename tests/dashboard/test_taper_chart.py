@@ -11,7 +11,9 @@ import plotly.graph_objects as go
 import pytest
 
 from dashboard.components.taper_chart import (
+    DENSE_VITALS_PER_DAY,
     MAR_STYLES,
+    ON_SCREEN_ONLY,
     AssessmentPoint,
     ChartAppend,
     ChartInput,
@@ -195,6 +197,51 @@ def test_vitals_and_news2_panels() -> None:
     assert len({t.xaxis for t in fig.data}) == 8  # eight panels ...
     matches = [fig.layout[f"xaxis{i if i > 1 else ''}"].matches for i in range(1, 9)]
     assert matches == ["x8"] * 7 + [None]  # ... on one shared time axis
+
+
+def _every(hours: int, days: int) -> list[VitalsPoint]:
+    """Sets of vitals every ``hours`` for the ``days`` up to NOW."""
+    count = days * 24 // hours
+    return [
+        VitalsPoint(NOW - timedelta(hours=hours * i), 80, 120, 70, 36.8, 0, False)
+        for i in range(count, 0, -1)
+    ]
+
+
+@pytest.mark.parametrize(("hours", "markers"), [(4, True), (3, False), (1, False)])
+def test_vitals_more_often_than_four_hourly_are_a_line_and_news2_keeps_a_marker_per_set(
+    hours: int, markers: bool
+) -> None:
+    assert DENSE_VITALS_PER_DAY == 6  # 4-hourly is the densest drawn a marker per reading
+    fig = chart_figure(_data(vitals=_every(hours, 10)))
+    modes = {t["uid"]: t["mode"] for t in fig["data"] if t["type"] == "scatter"}
+    plain = {modes[uid] for uid in ("hr", "bp-sys", "bp-dia", "temp")}
+    assert plain == {"lines+markers" if markers else "lines"}
+    assert modes["news2"] == modes["ciwa"] == "lines+markers"
+
+
+def test_readings_before_the_shown_window_do_not_make_the_vitals_dense() -> None:
+    """Hourly for the first days of the stay, 6-hourly in the last 7: markers in the 7-day
+    window (it counts only what it shows), a line over the whole stay (about 10 a day)."""
+    vitals = [p._replace(at=p.at - timedelta(days=7)) for p in _every(1, 3)] + _every(6, 7)
+
+    def hr_mode(range_key: str) -> str:
+        fig = chart_figure(_data(vitals=vitals, range_key=range_key))
+        return str(next(t["mode"] for t in fig["data"] if t.get("uid") == "hr"))
+
+    assert hr_mode("7d") == "lines+markers"
+    assert hr_mode("stay") == "lines"
+
+
+def test_markers_are_drawn_only_inside_the_window_and_none_there_left_out() -> None:
+    """plotly draws only on-screen markers when maxdisplayed is set; above every trace's
+    number of points it never thins those out."""
+    fig = chart_figure(_data(vitals=_every(1, 30)))
+    with_markers = [t for t in fig["data"] if "markers" in t.get("mode", "")]
+    assert {t["uid"] for t in with_markers} >= {"news2", "ciwa", "rass", "mar-given"}
+    for trace in with_markers:
+        assert trace["marker"]["maxdisplayed"] == ON_SCREEN_ONLY > len(trace["x"])
+    assert ON_SCREEN_ONLY > 90 * 24 * 4  # a 90-day stay charted every 15 minutes
 
 
 def test_steps_versions_now_and_flags_are_marked() -> None:
