@@ -13,12 +13,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session, col, select
 
 from dashboard.components.charting_common import Refusal, attempt, format_local, parse_clock
 from dashboard.context import default_ward, engine, record_id, require_role
+from dashboard.registry import callback, clientside_callback
 from models.admissions import (
     admit,
     confirm_admission_dose,
@@ -234,92 +235,94 @@ def admit_from_form(*, actor: Actor, values: dict[str, Any], now: datetime) -> A
     return attempt(engine(), write)
 
 
-def register_callbacks(app: Dash) -> None:
-    outputs_error = [Output(fid, "error") for fid in ADMIT_FIELDS]
+outputs_error = [Output(fid, "error") for fid in ADMIT_FIELDS]
 
-    @app.callback(
-        Output("admit-modal", "opened"),
-        Input("board-admit-open", "n_clicks"),
-        Input("admit-cancel", "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def toggle_admit(opened: int | None, _cancel: int | None) -> bool:
-        require_role(*ADMIT_ROLES)
-        if ctx.triggered_id == "board-admit-open" and not opened:
-            raise PreventUpdate
-        return bool(ctx.triggered_id == "board-admit-open")
 
-    @app.callback(
-        Output("admit-lookup", "children"),
-        Output("admit-family", "value"),
-        Output("admit-given", "value"),
-        Output("admit-birth", "value"),
-        Output("admit-sex", "value"),
-        Input("admit-mrn", "value"),
-        prevent_initial_call=True,
-    )
-    def look_up(mrn: str | None) -> tuple[Any, ...]:
-        require_role(*ADMIT_ROLES)
-        if not mrn or not mrn.strip():
-            return "", no_update, no_update, no_update, no_update
-        with read_session(engine()) as session:
-            patient = find_patient(session, mrn)
-            if patient is None or patient.id is None:
-                return (
-                    f"No patient with MRN {mrn.strip().upper()}: a new record will be made.",
-                    no_update,
-                    no_update,
-                    no_update,
-                    no_update,
-                )
-            current = current_admission(session, patient.id)
-        note = f"Known patient: {patient.family_name.upper()}, {patient.given_name}"
-        if current is not None:
-            note += f" — already admitted in bed {current.bed}"
-        return (
-            note,
-            patient.family_name,
-            patient.given_name,
-            patient.birth_date.isoformat(),
-            patient.sex,
-        )
+@callback(
+    Output("admit-modal", "opened"),
+    Input("board-admit-open", "n_clicks"),
+    Input("admit-cancel", "n_clicks"),
+    prevent_initial_call=True,
+)
+def toggle_admit(opened: int | None, _cancel: int | None) -> bool:
+    require_role(*ADMIT_ROLES)
+    if ctx.triggered_id == "board-admit-open" and not opened:
+        raise PreventUpdate
+    return bool(ctx.triggered_id == "board-admit-open")
 
-    @app.callback(
-        *outputs_error,
-        Output("admit-message", "children"),
-        Output("admit-done", "data"),
-        Input("admit-save", "n_clicks"),
-        [State(fid, "value") for fid in ADMIT_FIELDS],
-        State("admit-history", "value"),
-        prevent_initial_call=True,
-    )
-    def save_admission(_: int | None, *values: Any) -> tuple[Any, ...]:
-        actor = require_role(*ADMIT_ROLES)
-        form = dict(zip(ADMIT_FIELDS.values(), values[:-1], strict=True))
-        form["substance_history"] = values[-1]
-        outcome = admit_from_form(actor=actor, values=form, now=utcnow())
-        if isinstance(outcome, Refusal):
-            errors = [outcome.fields.get(name) for name in ADMIT_FIELDS.values()]
-            shown = {n for n in ADMIT_FIELDS.values() if outcome.fields.get(n)}
-            rest = [m for f, m in outcome.fields.items() if f not in shown]
-            message = (
-                outcome.message
-                if rest or not outcome.fields
-                else ("Not saved. Correct the fields marked in red.")
+
+@callback(
+    Output("admit-lookup", "children"),
+    Output("admit-family", "value"),
+    Output("admit-given", "value"),
+    Output("admit-birth", "value"),
+    Output("admit-sex", "value"),
+    Input("admit-mrn", "value"),
+    prevent_initial_call=True,
+)
+def look_up(mrn: str | None) -> tuple[Any, ...]:
+    require_role(*ADMIT_ROLES)
+    if not mrn or not mrn.strip():
+        return "", no_update, no_update, no_update, no_update
+    with read_session(engine()) as session:
+        patient = find_patient(session, mrn)
+        if patient is None or patient.id is None:
+            return (
+                f"No patient with MRN {mrn.strip().upper()}: a new record will be made.",
+                no_update,
+                no_update,
+                no_update,
+                no_update,
             )
-            return (*errors, message, no_update)
-        return (*[None] * len(ADMIT_FIELDS), "", f"/patient/{outcome.id}")
-
-    app.clientside_callback(  # type: ignore[no-untyped-call]
-        """function (path) {
-            if (path) { window.TwNavigate(path); }
-            return window.dash_clientside.no_update;
-        }""",
-        Output("admit-nav", "data"),
-        Input("admit-done", "data"),
-        prevent_initial_call=True,
+        current = current_admission(session, patient.id)
+    note = f"Known patient: {patient.family_name.upper()}, {patient.given_name}"
+    if current is not None:
+        note += f" — already admitted in bed {current.bed}"
+    return (
+        note,
+        patient.family_name,
+        patient.given_name,
+        patient.birth_date.isoformat(),
+        patient.sex,
     )
 
+
+@callback(
+    *outputs_error,
+    Output("admit-message", "children"),
+    Output("admit-done", "data"),
+    Input("admit-save", "n_clicks"),
+    [State(fid, "value") for fid in ADMIT_FIELDS],
+    State("admit-history", "value"),
+    prevent_initial_call=True,
+)
+def save_admission(_: int | None, *values: Any) -> tuple[Any, ...]:
+    actor = require_role(*ADMIT_ROLES)
+    form = dict(zip(ADMIT_FIELDS.values(), values[:-1], strict=True))
+    form["substance_history"] = values[-1]
+    outcome = admit_from_form(actor=actor, values=form, now=utcnow())
+    if isinstance(outcome, Refusal):
+        errors = [outcome.fields.get(name) for name in ADMIT_FIELDS.values()]
+        shown = {n for n in ADMIT_FIELDS.values() if outcome.fields.get(n)}
+        rest = [m for f, m in outcome.fields.items() if f not in shown]
+        message = (
+            outcome.message
+            if rest or not outcome.fields
+            else ("Not saved. Correct the fields marked in red.")
+        )
+        return (*errors, message, no_update)
+    return (*[None] * len(ADMIT_FIELDS), "", f"/patient/{outcome.id}")
+
+
+clientside_callback(
+    """function (path) {
+        if (path) { window.TwNavigate(path); }
+        return window.dash_clientside.no_update;
+    }""",
+    Output("admit-nav", "data"),
+    Input("admit-done", "data"),
+    prevent_initial_call=True,
+)
 
 # --- discharge ----------------------------------------------------------------------------
 
@@ -369,39 +372,35 @@ def discharge_now(
     return attempt(engine(), write)
 
 
-def register_discharge_callbacks(app: Dash) -> None:
-    @app.callback(
-        Output("discharge-modal", "opened"),
-        Input("discharge-open", "n_clicks"),
-        Input("discharge-cancel", "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def toggle_discharge(opened: int | None, _cancel: int | None) -> bool:
-        require_role(*DISCHARGE_ROLES)
-        if ctx.triggered_id == "discharge-open" and not opened:
-            raise PreventUpdate
-        return bool(ctx.triggered_id == "discharge-open")
+@callback(
+    Output("discharge-modal", "opened"),
+    Input("discharge-open", "n_clicks"),
+    Input("discharge-cancel", "n_clicks"),
+    prevent_initial_call=True,
+)
+def toggle_discharge(opened: int | None, _cancel: int | None) -> bool:
+    require_role(*DISCHARGE_ROLES)
+    if ctx.triggered_id == "discharge-open" and not opened:
+        raise PreventUpdate
+    return bool(ctx.triggered_id == "discharge-open")
 
-    @app.callback(
-        Output("discharge-message", "children"),
-        Output("discharge-modal", "opened", allow_duplicate=True),
-        Output("patient-reload", "data"),
-        Input("discharge-confirm", "n_clicks"),
-        State("discharge-admission", "data"),
-        State("discharge-time", "value"),
-        prevent_initial_call=True,
-    )
-    def confirm_discharge(
-        _: int | None, admission_id: int, time_text: str | None
-    ) -> tuple[Any, ...]:
-        actor = require_role(*DISCHARGE_ROLES)
-        now = utcnow()
-        outcome = discharge_now(
-            actor=actor, admission_id=admission_id, time_text=time_text, now=now
-        )
-        if isinstance(outcome, Refusal):
-            return outcome.message, no_update, no_update
-        return "", False, now.isoformat()
+
+@callback(
+    Output("discharge-message", "children"),
+    Output("discharge-modal", "opened", allow_duplicate=True),
+    Output("patient-reload", "data"),
+    Input("discharge-confirm", "n_clicks"),
+    State("discharge-admission", "data"),
+    State("discharge-time", "value"),
+    prevent_initial_call=True,
+)
+def confirm_discharge(_: int | None, admission_id: int, time_text: str | None) -> tuple[Any, ...]:
+    actor = require_role(*DISCHARGE_ROLES)
+    now = utcnow()
+    outcome = discharge_now(actor=actor, admission_id=admission_id, time_text=time_text, now=now)
+    if isinstance(outcome, Refusal):
+        return outcome.message, no_update, no_update
+    return "", False, now.isoformat()
 
 
 def discharged_note(admission: Admission, now: datetime, tz: ZoneInfo) -> str:
@@ -451,42 +450,42 @@ def dose_confirm_modal(admission: Admission) -> Any:
     )
 
 
-def register_confirm_callbacks(app: Dash) -> None:
-    @app.callback(
-        Output("dose-confirm-modal", "opened"),
-        Input("dose-confirm-open", "n_clicks"),
-        Input("dose-confirm-cancel", "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def toggle_dose_confirm(opened: int | None, _cancel: int | None) -> bool:
-        require_role("physician")
-        if ctx.triggered_id == "dose-confirm-open" and not opened:
-            raise PreventUpdate
-        return bool(ctx.triggered_id == "dose-confirm-open")
+@callback(
+    Output("dose-confirm-modal", "opened"),
+    Input("dose-confirm-open", "n_clicks"),
+    Input("dose-confirm-cancel", "n_clicks"),
+    prevent_initial_call=True,
+)
+def toggle_dose_confirm(opened: int | None, _cancel: int | None) -> bool:
+    require_role("physician")
+    if ctx.triggered_id == "dose-confirm-open" and not opened:
+        raise PreventUpdate
+    return bool(ctx.triggered_id == "dose-confirm-open")
 
-    @app.callback(
-        Output("dose-confirm-message", "children"),
-        Output("dose-confirm-reason", "error"),
-        Output("patient-reload", "data", allow_duplicate=True),
-        Input("dose-confirm-save", "n_clicks"),
-        State("dose-confirm-reason", "value"),
-        State("patient-admission", "data"),
-        prevent_initial_call=True,
+
+@callback(
+    Output("dose-confirm-message", "children"),
+    Output("dose-confirm-reason", "error"),
+    Output("patient-reload", "data", allow_duplicate=True),
+    Input("dose-confirm-save", "n_clicks"),
+    State("dose-confirm-reason", "value"),
+    State("patient-admission", "data"),
+    prevent_initial_call=True,
+)
+def save_dose_confirm(_: int | None, reason: str | None, admission_id: int) -> tuple[Any, ...]:
+    actor = require_role("physician")
+    admission_id = record_id(admission_id)
+    now = utcnow()
+    outcome = attempt(
+        engine(),
+        lambda session: confirm_admission_dose(
+            session=session,
+            actor=actor,
+            admission_id=admission_id,
+            reason=reason or "",
+            now=now,
+        ),
     )
-    def save_dose_confirm(_: int | None, reason: str | None, admission_id: int) -> tuple[Any, ...]:
-        actor = require_role("physician")
-        admission_id = record_id(admission_id)
-        now = utcnow()
-        outcome = attempt(
-            engine(),
-            lambda session: confirm_admission_dose(
-                session=session,
-                actor=actor,
-                admission_id=admission_id,
-                reason=reason or "",
-                now=now,
-            ),
-        )
-        if isinstance(outcome, Refusal):
-            return outcome.message, outcome.fields.get("dose_confirm_reason"), no_update
-        return "", None, now.isoformat()
+    if isinstance(outcome, Refusal):
+        return outcome.message, outcome.fields.get("dose_confirm_reason"), no_update
+    return "", None, now.isoformat()

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
@@ -26,6 +26,7 @@ from dashboard.components.charting_common import (
 )
 from dashboard.context import default_ward, engine, require_role
 from dashboard.queries import MarSlot, UntoleratedStep
+from dashboard.registry import callback
 from dashboard.theme import LEVELS
 from models.audit import Actor
 from models.charting import (
@@ -429,166 +430,167 @@ def _alert(text: str, level: int) -> tuple[str, dict[str, str]]:
     return text, {"backgroundColor": tone.background, "color": tone.text}
 
 
-def register_callbacks(app: Dash) -> None:
-    @app.callback(
-        Output("mar-alert", "children"),
-        Output("mar-alert", "style"),
-        Output("mar-modal", "opened"),
-        Output("mar-modal", "title"),
-        Output("mar-modal-what", "children"),
-        Output("mar-reason-fields", "style"),
-        Output("mar-reason", "data"),
-        Output("mar-reason", "value"),
-        Output("mar-reason", "error"),
-        Output("mar-reason-text", "value"),
-        Output("mar-modal-time", "value"),
-        Output("mar-modal-message", "children"),
-        Output("mar-pending", "data"),
-        Output("patient-changed", "data", allow_duplicate=True),
-        Input({"type": "mar-act", "slot": ALL, "act": ALL}, "n_clicks"),
-        State("mar-time", "value"),
-        prevent_initial_call=True,
-    )
-    def mar_action(_: list[int | None], time_text: str | None) -> tuple[Any, ...]:
-        if not ctx.triggered or not ctx.triggered[0]["value"]:
-            raise PreventUpdate
-        actor = require_role(*CHARTING_ROLES)
-        trigger = ctx.triggered_id
-        slot_id, act = int(trigger["slot"]), str(trigger["act"])
-        slot = _slot(slot_id)
-        if slot is None:
-            raise PreventUpdate
-        now = utcnow()
-        ward = _ward()
-        tz = ZoneInfo(ward.timezone)
-        due = format_local(slot.scheduled_at, tz, now)
-        what = f"{slot.drug} {format_mg(slot.dose_ug)} mg due {due}"
-        opens = window_opens(slot.scheduled_at, slot_window_min(ward, slot.doses_per_day))
-        early = opens > now
-        keep = [no_update] * 11
-        check = _sedation_check(slot.admission_id, ward)
-        prompt = check_prompt(check.concern, format_local(check.taken_at, tz, now)) if check else ""
-        if act == "given" and not early and check is None:
-            outcome = chart_scheduled(
-                actor=actor, slot_id=slot_id, status="given", time_text=time_text, now=now
-            )
-            if isinstance(outcome, Refusal):
-                text, style = _alert(outcome.message, 3)
-                return (text, style, *keep, now.isoformat())
-            text, style = _alert(
-                f"Given: {slot.drug} {format_mg(slot.dose_ug)} mg at "
-                f"{format_local(outcome.administered_at, tz, now)}.",
-                0,
-            )
-            return (text, style, *keep, now.isoformat())
-        reasons = REASONS_BY_STATUS.get(act, {})
-        title = {
-            "given": "Give this dose early?",
-            "held": "Hold this dose",
-            "refused": "Patient refused this dose",
-            "not_given": "Dose not given",
-        }[act]
-        if act == "given" and early:
-            opens_text = format_local(opens, tz, now)
-            what = f"{what}. Its window opens at {opens_text}: chart it as given now?"
-        what_shown: Any = what
-        if prompt and act in ("given", "held"):
-            title = "Check sedation before this dose" if act == "given" else title
-            ask = " Chart it as given after a fresh check?" if act == "given" else ""
-            what_shown = [
-                html.Div(what + ("." if act == "held" and not early else "")),
-                html.Div(
-                    [html.Strong("Sedation: "), prompt + ask],
-                    className="tw-mar-warning",
-                    role="note",
-                    **attrs(data_sedation_prompt="true"),
-                ),
-            ]
-        reason_value = HELD_FOR_SEDATION if act == "held" and check is not None else None
-        pending = PendingCharting(slot_id=slot_id, status=act, early=early)
-        return (
-            "",
-            {},
-            True,
-            title,
-            what_shown,
-            {"display": "none"} if act == "given" else {},
-            [{"value": k, "label": v} for k, v in reasons.items()],
-            reason_value,
-            None,
-            "",
-            time_text or "",
-            "",
-            {"slot_id": pending.slot_id, "status": pending.status},
-            no_update,
-        )
-
-    @app.callback(
-        Output("mar-modal", "opened", allow_duplicate=True),
-        Output("mar-modal-message", "children", allow_duplicate=True),
-        Output("mar-reason", "error", allow_duplicate=True),
-        Output("mar-reason-text", "error"),
-        Output("mar-modal-time", "error"),
-        Output("mar-alert", "children", allow_duplicate=True),
-        Output("mar-alert", "style", allow_duplicate=True),
-        Output("patient-changed", "data", allow_duplicate=True),
-        Input("mar-confirm", "n_clicks"),
-        State("mar-pending", "data"),
-        State("mar-reason", "value"),
-        State("mar-reason-text", "value"),
-        State("mar-modal-time", "value"),
-        prevent_initial_call=True,
-    )
-    def mar_confirm(
-        _: int | None,
-        pending: dict[str, Any] | None,
-        reason: str | None,
-        reason_text: str | None,
-        time_text: str | None,
-    ) -> tuple[Any, ...]:
-        actor = require_role(*CHARTING_ROLES)
-        if not pending:
-            raise PreventUpdate
-        now = utcnow()
+@callback(
+    Output("mar-alert", "children"),
+    Output("mar-alert", "style"),
+    Output("mar-modal", "opened"),
+    Output("mar-modal", "title"),
+    Output("mar-modal-what", "children"),
+    Output("mar-reason-fields", "style"),
+    Output("mar-reason", "data"),
+    Output("mar-reason", "value"),
+    Output("mar-reason", "error"),
+    Output("mar-reason-text", "value"),
+    Output("mar-modal-time", "value"),
+    Output("mar-modal-message", "children"),
+    Output("mar-pending", "data"),
+    Output("patient-changed", "data", allow_duplicate=True),
+    Input({"type": "mar-act", "slot": ALL, "act": ALL}, "n_clicks"),
+    State("mar-time", "value"),
+    prevent_initial_call=True,
+)
+def mar_action(_: list[int | None], time_text: str | None) -> tuple[Any, ...]:
+    if not ctx.triggered or not ctx.triggered[0]["value"]:
+        raise PreventUpdate
+    actor = require_role(*CHARTING_ROLES)
+    trigger = ctx.triggered_id
+    slot_id, act = int(trigger["slot"]), str(trigger["act"])
+    slot = _slot(slot_id)
+    if slot is None:
+        raise PreventUpdate
+    now = utcnow()
+    ward = _ward()
+    tz = ZoneInfo(ward.timezone)
+    due = format_local(slot.scheduled_at, tz, now)
+    what = f"{slot.drug} {format_mg(slot.dose_ug)} mg due {due}"
+    opens = window_opens(slot.scheduled_at, slot_window_min(ward, slot.doses_per_day))
+    early = opens > now
+    keep = [no_update] * 11
+    check = _sedation_check(slot.admission_id, ward)
+    prompt = check_prompt(check.concern, format_local(check.taken_at, tz, now)) if check else ""
+    if act == "given" and not early and check is None:
         outcome = chart_scheduled(
-            actor=actor,
-            slot_id=int(pending["slot_id"]),
-            status=str(pending["status"]),
-            time_text=time_text,
-            now=now,
-            reason_code=reason,
-            reason_text=reason_text,
+            actor=actor, slot_id=slot_id, status="given", time_text=time_text, now=now
         )
         if isinstance(outcome, Refusal):
-            fields = outcome.fields
-            if outcome.conflict:
-                text, style = _alert(outcome.message, 3)
-                return False, "", None, None, None, text, style, now.isoformat()
-            in_fields = bool(fields) and set(fields) <= {"reason_code", "reason_text", "at"}
-            return (
-                True,
-                "Not saved: see the field marked in red." if in_fields else outcome.message,
-                fields.get("reason_code"),
-                fields.get("reason_text"),
-                fields.get("at"),
-                no_update,
-                no_update,
-                no_update,
-            )
-        tz = ZoneInfo(_ward().timezone)
-        word = outcome.status.replace("_", " ").capitalize()
-        amount = f" {format_mg(outcome.dose_ug)} mg" if outcome.status == "given" else ""
+            text, style = _alert(outcome.message, 3)
+            return (text, style, *keep, now.isoformat())
         text, style = _alert(
-            f"{word}: {outcome.drug}{amount} at {format_local(outcome.administered_at, tz, now)}.",
+            f"Given: {slot.drug} {format_mg(slot.dose_ug)} mg at "
+            f"{format_local(outcome.administered_at, tz, now)}.",
             0,
         )
-        return False, "", None, None, None, text, style, now.isoformat()
-
-    @app.callback(
-        Output("mar-modal", "opened", allow_duplicate=True),
-        Input("mar-cancel", "n_clicks"),
-        prevent_initial_call=True,
+        return (text, style, *keep, now.isoformat())
+    reasons = REASONS_BY_STATUS.get(act, {})
+    title = {
+        "given": "Give this dose early?",
+        "held": "Hold this dose",
+        "refused": "Patient refused this dose",
+        "not_given": "Dose not given",
+    }[act]
+    if act == "given" and early:
+        opens_text = format_local(opens, tz, now)
+        what = f"{what}. Its window opens at {opens_text}: chart it as given now?"
+    what_shown: Any = what
+    if prompt and act in ("given", "held"):
+        title = "Check sedation before this dose" if act == "given" else title
+        ask = " Chart it as given after a fresh check?" if act == "given" else ""
+        what_shown = [
+            html.Div(what + ("." if act == "held" and not early else "")),
+            html.Div(
+                [html.Strong("Sedation: "), prompt + ask],
+                className="tw-mar-warning",
+                role="note",
+                **attrs(data_sedation_prompt="true"),
+            ),
+        ]
+    reason_value = HELD_FOR_SEDATION if act == "held" and check is not None else None
+    pending = PendingCharting(slot_id=slot_id, status=act, early=early)
+    return (
+        "",
+        {},
+        True,
+        title,
+        what_shown,
+        {"display": "none"} if act == "given" else {},
+        [{"value": k, "label": v} for k, v in reasons.items()],
+        reason_value,
+        None,
+        "",
+        time_text or "",
+        "",
+        {"slot_id": pending.slot_id, "status": pending.status},
+        no_update,
     )
-    def mar_cancel(_: int | None) -> bool:
-        require_role(*CHARTING_ROLES)
-        return False
+
+
+@callback(
+    Output("mar-modal", "opened", allow_duplicate=True),
+    Output("mar-modal-message", "children", allow_duplicate=True),
+    Output("mar-reason", "error", allow_duplicate=True),
+    Output("mar-reason-text", "error"),
+    Output("mar-modal-time", "error"),
+    Output("mar-alert", "children", allow_duplicate=True),
+    Output("mar-alert", "style", allow_duplicate=True),
+    Output("patient-changed", "data", allow_duplicate=True),
+    Input("mar-confirm", "n_clicks"),
+    State("mar-pending", "data"),
+    State("mar-reason", "value"),
+    State("mar-reason-text", "value"),
+    State("mar-modal-time", "value"),
+    prevent_initial_call=True,
+)
+def mar_confirm(
+    _: int | None,
+    pending: dict[str, Any] | None,
+    reason: str | None,
+    reason_text: str | None,
+    time_text: str | None,
+) -> tuple[Any, ...]:
+    actor = require_role(*CHARTING_ROLES)
+    if not pending:
+        raise PreventUpdate
+    now = utcnow()
+    outcome = chart_scheduled(
+        actor=actor,
+        slot_id=int(pending["slot_id"]),
+        status=str(pending["status"]),
+        time_text=time_text,
+        now=now,
+        reason_code=reason,
+        reason_text=reason_text,
+    )
+    if isinstance(outcome, Refusal):
+        fields = outcome.fields
+        if outcome.conflict:
+            text, style = _alert(outcome.message, 3)
+            return False, "", None, None, None, text, style, now.isoformat()
+        in_fields = bool(fields) and set(fields) <= {"reason_code", "reason_text", "at"}
+        return (
+            True,
+            "Not saved: see the field marked in red." if in_fields else outcome.message,
+            fields.get("reason_code"),
+            fields.get("reason_text"),
+            fields.get("at"),
+            no_update,
+            no_update,
+            no_update,
+        )
+    tz = ZoneInfo(_ward().timezone)
+    word = outcome.status.replace("_", " ").capitalize()
+    amount = f" {format_mg(outcome.dose_ug)} mg" if outcome.status == "given" else ""
+    text, style = _alert(
+        f"{word}: {outcome.drug}{amount} at {format_local(outcome.administered_at, tz, now)}.",
+        0,
+    )
+    return False, "", None, None, None, text, style, now.isoformat()
+
+
+@callback(
+    Output("mar-modal", "opened", allow_duplicate=True),
+    Input("mar-cancel", "n_clicks"),
+    prevent_initial_call=True,
+)
+def mar_cancel(_: int | None) -> bool:
+    require_role(*CHARTING_ROLES)
+    return False

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
@@ -24,6 +24,7 @@ from dashboard.components.charting_common import (
     parse_clock,
 )
 from dashboard.context import default_ward, engine, require_role
+from dashboard.registry import callback
 from models.audit import Actor
 from models.charting import CHARTING_ROLES, chart_prn
 from models.clinical import prn
@@ -539,211 +540,214 @@ def _order_values(order: PrnOrder | None) -> list[Any]:
 # --- callbacks --------------------------------------------------------------------------------
 
 
-def register_callbacks(app: Dash) -> None:
-    @app.callback(
-        Output("prn-modal", "opened"),
-        Output("prn-modal-what", "children"),
-        Output("prn-modal-limits", "children"),
-        Output("prn-pending", "data"),
-        Output("prn-reason", "value"),
-        Output("prn-reason", "error"),
-        Output("prn-time", "value"),
-        Output("prn-time", "error"),
-        Output("prn-message", "children"),
-        Input({"type": "prn-give", "order": ALL}, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def prn_open(_: list[int | None]) -> tuple[Any, ...]:
-        if not ctx.triggered or not ctx.triggered[0]["value"]:
-            raise PreventUpdate
-        require_role(*CHARTING_ROLES)
-        order = _order(int(ctx.triggered_id["order"]))
-        if order is None:
-            raise PreventUpdate
-        now = utcnow()
-        tz = _tz()
-        with read_session(engine()) as session:
-            check = check_dose(session, order, now)
-        what = order_text(order)
-        status = (
-            f"{limits_text(order, tz, now)}. {prn.availability(limits(order), check, tz, now)}."
-        )
-        return True, what, status, {"order": order.id}, "", None, "", None, ""
+@callback(
+    Output("prn-modal", "opened"),
+    Output("prn-modal-what", "children"),
+    Output("prn-modal-limits", "children"),
+    Output("prn-pending", "data"),
+    Output("prn-reason", "value"),
+    Output("prn-reason", "error"),
+    Output("prn-time", "value"),
+    Output("prn-time", "error"),
+    Output("prn-message", "children"),
+    Input({"type": "prn-give", "order": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+)
+def prn_open(_: list[int | None]) -> tuple[Any, ...]:
+    if not ctx.triggered or not ctx.triggered[0]["value"]:
+        raise PreventUpdate
+    require_role(*CHARTING_ROLES)
+    order = _order(int(ctx.triggered_id["order"]))
+    if order is None:
+        raise PreventUpdate
+    now = utcnow()
+    tz = _tz()
+    with read_session(engine()) as session:
+        check = check_dose(session, order, now)
+    what = order_text(order)
+    status = f"{limits_text(order, tz, now)}. {prn.availability(limits(order), check, tz, now)}."
+    return True, what, status, {"order": order.id}, "", None, "", None, ""
 
-    @app.callback(
-        Output("prn-modal", "opened", allow_duplicate=True),
-        Output("prn-message", "children", allow_duplicate=True),
-        Output("prn-reason", "error", allow_duplicate=True),
-        Output("prn-time", "error", allow_duplicate=True),
-        Output("prn-alert", "children"),
-        Output("patient-changed", "data", allow_duplicate=True),
-        Input("prn-save", "n_clicks"),
-        State("prn-pending", "data"),
-        State("prn-reason", "value"),
-        State("prn-time", "value"),
-        State("patient-admission", "data"),
-        prevent_initial_call=True,
+
+@callback(
+    Output("prn-modal", "opened", allow_duplicate=True),
+    Output("prn-message", "children", allow_duplicate=True),
+    Output("prn-reason", "error", allow_duplicate=True),
+    Output("prn-time", "error", allow_duplicate=True),
+    Output("prn-alert", "children"),
+    Output("patient-changed", "data", allow_duplicate=True),
+    Input("prn-save", "n_clicks"),
+    State("prn-pending", "data"),
+    State("prn-reason", "value"),
+    State("prn-time", "value"),
+    State("patient-admission", "data"),
+    prevent_initial_call=True,
+)
+def prn_save(
+    _: int | None,
+    pending: dict[str, Any] | None,
+    reason: str | None,
+    time_text: str | None,
+    admission_id: int,
+) -> tuple[Any, ...]:
+    actor = require_role(*CHARTING_ROLES)
+    if not pending:
+        raise PreventUpdate
+    now = utcnow()
+    outcome = give_dose(
+        actor=actor,
+        admission_id=admission_id,
+        order_id=int(pending["order"]),
+        reason_text=reason,
+        time_text=time_text,
+        now=now,
     )
-    def prn_save(
-        _: int | None,
-        pending: dict[str, Any] | None,
-        reason: str | None,
-        time_text: str | None,
-        admission_id: int,
-    ) -> tuple[Any, ...]:
-        actor = require_role(*CHARTING_ROLES)
-        if not pending:
-            raise PreventUpdate
-        now = utcnow()
-        outcome = give_dose(
+    if isinstance(outcome, Refusal):
+        f = outcome.fields
+        at_field = bool(f) and set(f) <= {"at", "reason_text"}
+        message = "Not saved: see the field marked in red." if at_field else outcome.message
+        return True, message, f.get("reason_text"), f.get("at"), no_update, no_update
+    tz = _tz()
+    saved = (
+        f"Saved: PRN {outcome.drug} {format_mg(outcome.dose_ug)} mg at "
+        f"{format_local(outcome.administered_at, tz, now)}."
+    )
+    return False, "", None, None, saved, now.isoformat()
+
+
+@callback(
+    Output("prn-modal", "opened", allow_duplicate=True),
+    Input("prn-cancel", "n_clicks"),
+    prevent_initial_call=True,
+)
+def prn_cancel(_: int | None) -> bool:
+    require_role(*CHARTING_ROLES)
+    return False
+
+
+@callback(
+    Output("prn-order-modal", "opened"),
+    Output("prn-order-modal", "title"),
+    Output("prn-order-pending", "data"),
+    Output("prn-order-message", "children"),
+    [Output(f"prn-order-{name}", "value") for name in ORDER_FIELDS],
+    [Output(f"prn-order-{name}", "error") for name in ORDER_FIELDS],
+    Output("prn-order-drug", "disabled"),
+    Input("prn-write-open", "n_clicks"),
+    Input({"type": "prn-change", "order": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+)
+def prn_order_open(_write: int | None, _change: list[int | None]) -> tuple[Any, ...]:
+    require_role("physician")
+    if not ctx.triggered or not ctx.triggered[0]["value"]:
+        raise PreventUpdate
+    trigger = ctx.triggered_id
+    order = _order(int(trigger["order"])) if isinstance(trigger, dict) else None
+    title = "Change a PRN order" if order else "Write a PRN order"
+    errors = [None] * len(ORDER_FIELDS)
+    pending = {"order": order.id if order else None}
+    return (True, title, pending, "", *_order_values(order), *errors, order is not None)
+
+
+@callback(
+    Output("prn-order-modal", "opened", allow_duplicate=True),
+    Output("prn-order-message", "children", allow_duplicate=True),
+    [Output(f"prn-order-{name}", "error", allow_duplicate=True) for name in ORDER_FIELDS],
+    Output("prn-alert", "children", allow_duplicate=True),
+    Output("patient-changed", "data", allow_duplicate=True),
+    Input("prn-order-save", "n_clicks"),
+    State("prn-order-pending", "data"),
+    [State(f"prn-order-{name}", "value") for name in ORDER_FIELDS],
+    State("patient-admission", "data"),
+    prevent_initial_call=True,
+)
+def prn_order_save(_: int | None, pending: dict[str, Any] | None, *rest: Any) -> tuple[Any, ...]:
+    actor = require_role("physician")
+    values, admission_id = list(rest[:-1]), int(rest[-1])
+    if pending is None:
+        raise PreventUpdate
+    outcome = save_order(
+        actor=actor,
+        admission_id=admission_id,
+        pending=pending,
+        values=dict(zip(ORDER_FIELDS, values, strict=True)),
+    )
+    if isinstance(outcome, Refusal):
+        by_input = {FIELD_INPUTS.get(k, k): v for k, v in outcome.fields.items()}
+        errors = [by_input.get(name) for name in ORDER_FIELDS]
+        shown = set(by_input) <= set(ORDER_FIELDS) and by_input
+        message = "Not saved: see the fields marked in red." if shown else outcome.message
+        return (True, message, *errors, no_update, no_update)
+    done = f"Saved: PRN order {order_text(outcome)} (version {outcome.version})."
+    return (False, "", *[None] * len(ORDER_FIELDS), done, utcnow().isoformat())
+
+
+@callback(
+    Output("prn-order-modal", "opened", allow_duplicate=True),
+    Input("prn-order-cancel", "n_clicks"),
+    prevent_initial_call=True,
+)
+def prn_order_cancel(_: int | None) -> bool:
+    require_role("physician")
+    return False
+
+
+@callback(
+    Output("prn-stop-modal", "opened"),
+    Output("prn-stop-what", "children"),
+    Output("prn-stop-pending", "data"),
+    Output("prn-stop-reason", "value"),
+    Output("prn-stop-message", "children"),
+    Input({"type": "prn-stop", "order": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+)
+def prn_stop_open(_: list[int | None]) -> tuple[Any, ...]:
+    require_role("physician")
+    if not ctx.triggered or not ctx.triggered[0]["value"]:
+        raise PreventUpdate
+    order = _order(int(ctx.triggered_id["order"]))
+    if order is None:
+        raise PreventUpdate
+    return True, order_text(order), {"order": order.id}, "", ""
+
+
+@callback(
+    Output("prn-stop-modal", "opened", allow_duplicate=True),
+    Output("prn-stop-message", "children", allow_duplicate=True),
+    Output("prn-alert", "children", allow_duplicate=True),
+    Output("patient-changed", "data", allow_duplicate=True),
+    Input("prn-stop-save", "n_clicks"),
+    State("prn-stop-pending", "data"),
+    State("prn-stop-reason", "value"),
+    prevent_initial_call=True,
+)
+def prn_stop_save(
+    _: int | None, pending: dict[str, Any] | None, reason: str | None
+) -> tuple[Any, ...]:
+    actor = require_role("physician")
+    if not pending:
+        raise PreventUpdate
+    now = utcnow()
+    outcome = attempt(
+        engine(),
+        lambda session: stop_prn_order(
+            session=session,
             actor=actor,
-            admission_id=admission_id,
             order_id=int(pending["order"]),
-            reason_text=reason,
-            time_text=time_text,
+            reason=reason or "",
             now=now,
-        )
-        if isinstance(outcome, Refusal):
-            f = outcome.fields
-            at_field = bool(f) and set(f) <= {"at", "reason_text"}
-            message = "Not saved: see the field marked in red." if at_field else outcome.message
-            return True, message, f.get("reason_text"), f.get("at"), no_update, no_update
-        tz = _tz()
-        saved = (
-            f"Saved: PRN {outcome.drug} {format_mg(outcome.dose_ug)} mg at "
-            f"{format_local(outcome.administered_at, tz, now)}."
-        )
-        return False, "", None, None, saved, now.isoformat()
-
-    @app.callback(
-        Output("prn-modal", "opened", allow_duplicate=True),
-        Input("prn-cancel", "n_clicks"),
-        prevent_initial_call=True,
+        ),
     )
-    def prn_cancel(_: int | None) -> bool:
-        require_role(*CHARTING_ROLES)
-        return False
+    if isinstance(outcome, Refusal):
+        return True, outcome.message, no_update, no_update
+    return False, "", f"Stopped: PRN order {order_text(outcome)}.", now.isoformat()
 
-    @app.callback(
-        Output("prn-order-modal", "opened"),
-        Output("prn-order-modal", "title"),
-        Output("prn-order-pending", "data"),
-        Output("prn-order-message", "children"),
-        [Output(f"prn-order-{name}", "value") for name in ORDER_FIELDS],
-        [Output(f"prn-order-{name}", "error") for name in ORDER_FIELDS],
-        Output("prn-order-drug", "disabled"),
-        Input("prn-write-open", "n_clicks"),
-        Input({"type": "prn-change", "order": ALL}, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def prn_order_open(_write: int | None, _change: list[int | None]) -> tuple[Any, ...]:
-        require_role("physician")
-        if not ctx.triggered or not ctx.triggered[0]["value"]:
-            raise PreventUpdate
-        trigger = ctx.triggered_id
-        order = _order(int(trigger["order"])) if isinstance(trigger, dict) else None
-        title = "Change a PRN order" if order else "Write a PRN order"
-        errors = [None] * len(ORDER_FIELDS)
-        pending = {"order": order.id if order else None}
-        return (True, title, pending, "", *_order_values(order), *errors, order is not None)
 
-    @app.callback(
-        Output("prn-order-modal", "opened", allow_duplicate=True),
-        Output("prn-order-message", "children", allow_duplicate=True),
-        [Output(f"prn-order-{name}", "error", allow_duplicate=True) for name in ORDER_FIELDS],
-        Output("prn-alert", "children", allow_duplicate=True),
-        Output("patient-changed", "data", allow_duplicate=True),
-        Input("prn-order-save", "n_clicks"),
-        State("prn-order-pending", "data"),
-        [State(f"prn-order-{name}", "value") for name in ORDER_FIELDS],
-        State("patient-admission", "data"),
-        prevent_initial_call=True,
-    )
-    def prn_order_save(
-        _: int | None, pending: dict[str, Any] | None, *rest: Any
-    ) -> tuple[Any, ...]:
-        actor = require_role("physician")
-        values, admission_id = list(rest[:-1]), int(rest[-1])
-        if pending is None:
-            raise PreventUpdate
-        outcome = save_order(
-            actor=actor,
-            admission_id=admission_id,
-            pending=pending,
-            values=dict(zip(ORDER_FIELDS, values, strict=True)),
-        )
-        if isinstance(outcome, Refusal):
-            by_input = {FIELD_INPUTS.get(k, k): v for k, v in outcome.fields.items()}
-            errors = [by_input.get(name) for name in ORDER_FIELDS]
-            shown = set(by_input) <= set(ORDER_FIELDS) and by_input
-            message = "Not saved: see the fields marked in red." if shown else outcome.message
-            return (True, message, *errors, no_update, no_update)
-        done = f"Saved: PRN order {order_text(outcome)} (version {outcome.version})."
-        return (False, "", *[None] * len(ORDER_FIELDS), done, utcnow().isoformat())
-
-    @app.callback(
-        Output("prn-order-modal", "opened", allow_duplicate=True),
-        Input("prn-order-cancel", "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def prn_order_cancel(_: int | None) -> bool:
-        require_role("physician")
-        return False
-
-    @app.callback(
-        Output("prn-stop-modal", "opened"),
-        Output("prn-stop-what", "children"),
-        Output("prn-stop-pending", "data"),
-        Output("prn-stop-reason", "value"),
-        Output("prn-stop-message", "children"),
-        Input({"type": "prn-stop", "order": ALL}, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def prn_stop_open(_: list[int | None]) -> tuple[Any, ...]:
-        require_role("physician")
-        if not ctx.triggered or not ctx.triggered[0]["value"]:
-            raise PreventUpdate
-        order = _order(int(ctx.triggered_id["order"]))
-        if order is None:
-            raise PreventUpdate
-        return True, order_text(order), {"order": order.id}, "", ""
-
-    @app.callback(
-        Output("prn-stop-modal", "opened", allow_duplicate=True),
-        Output("prn-stop-message", "children", allow_duplicate=True),
-        Output("prn-alert", "children", allow_duplicate=True),
-        Output("patient-changed", "data", allow_duplicate=True),
-        Input("prn-stop-save", "n_clicks"),
-        State("prn-stop-pending", "data"),
-        State("prn-stop-reason", "value"),
-        prevent_initial_call=True,
-    )
-    def prn_stop_save(
-        _: int | None, pending: dict[str, Any] | None, reason: str | None
-    ) -> tuple[Any, ...]:
-        actor = require_role("physician")
-        if not pending:
-            raise PreventUpdate
-        now = utcnow()
-        outcome = attempt(
-            engine(),
-            lambda session: stop_prn_order(
-                session=session,
-                actor=actor,
-                order_id=int(pending["order"]),
-                reason=reason or "",
-                now=now,
-            ),
-        )
-        if isinstance(outcome, Refusal):
-            return True, outcome.message, no_update, no_update
-        return False, "", f"Stopped: PRN order {order_text(outcome)}.", now.isoformat()
-
-    @app.callback(
-        Output("prn-stop-modal", "opened", allow_duplicate=True),
-        Input("prn-stop-cancel", "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def prn_stop_cancel(_: int | None) -> bool:
-        require_role("physician")
-        return False
+@callback(
+    Output("prn-stop-modal", "opened", allow_duplicate=True),
+    Input("prn-stop-cancel", "n_clicks"),
+    prevent_initial_call=True,
+)
+def prn_stop_cancel(_: int | None) -> bool:
+    require_role("physician")
+    return False

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
 from sqlmodel import Session
 
 from dashboard.components.charting_common import (
@@ -29,6 +29,7 @@ from dashboard.components.charting_common import (
     parse_clock,
 )
 from dashboard.context import current_actor, default_ward, engine, require_role
+from dashboard.registry import callback
 from dashboard.theme import LEVELS, news2_level
 from models.charting import CHARTING_ROLES, new_submission_id, record_vitals
 from models.clinical import news2 as news2_rules
@@ -552,40 +553,39 @@ def _vitals_row(
 # --- callbacks ----------------------------------------------------------------------------
 
 
-def register_callbacks(app: Dash) -> None:
-    @app.callback(
-        [Output(f"vitals-{name}", "error") for name in NUMBER_NAMES],
-        Output("vitals-consciousness-wrapper", "error"),
-        Output("vitals-rass", "error"),
-        Output("vitals-rass", "description"),
-        Output("vitals-poss", "error"),
-        Output("vitals-poss", "description"),
-        Output("vitals-taken_at", "error"),
-        Output("vitals-taken_at", "description"),
-        Output("vitals-news2", "children"),
-        Output("vitals-news2", "style"),
-        Output("vitals-message", "children"),
-        Output("vitals-message", "className"),
-        [Output(fid, prop) for fid, prop in FORM_INPUTS],
-        Output("patient-changed", "data", allow_duplicate=True),
-        Output("vitals-submission", "data"),
-        [Input(fid, prop) for fid, prop in FORM_INPUTS],
-        Input("vitals-save", "n_clicks"),
-        State("vitals-spo2-scale", "data"),
-        State("vitals-submission", "data"),
-        State("patient-admission", "data"),
-        prevent_initial_call=True,
-    )
-    def vitals_form_changed(*args: Any) -> tuple[Any, ...]:
-        values = dict(zip(FORM_NAMES, args[: len(FORM_NAMES)], strict=True))
-        scale, submission_id, admission_id = args[-3], args[-2], args[-1]
-        spo2_scale = scale if scale in (1, 2) else 1
-        now = utcnow()
-        if ctx.triggered_id == "vitals-save":
-            actor = require_role(*CHARTING_ROLES)
-            return _saved(actor, admission_id, values, now, submission_id, spo2_scale)
-        current_actor()
-        return _live(values, now, spo2_scale)
+@callback(
+    [Output(f"vitals-{name}", "error") for name in NUMBER_NAMES],
+    Output("vitals-consciousness-wrapper", "error"),
+    Output("vitals-rass", "error"),
+    Output("vitals-rass", "description"),
+    Output("vitals-poss", "error"),
+    Output("vitals-poss", "description"),
+    Output("vitals-taken_at", "error"),
+    Output("vitals-taken_at", "description"),
+    Output("vitals-news2", "children"),
+    Output("vitals-news2", "style"),
+    Output("vitals-message", "children"),
+    Output("vitals-message", "className"),
+    [Output(fid, prop) for fid, prop in FORM_INPUTS],
+    Output("patient-changed", "data", allow_duplicate=True),
+    Output("vitals-submission", "data"),
+    [Input(fid, prop) for fid, prop in FORM_INPUTS],
+    Input("vitals-save", "n_clicks"),
+    State("vitals-spo2-scale", "data"),
+    State("vitals-submission", "data"),
+    State("patient-admission", "data"),
+    prevent_initial_call=True,
+)
+def vitals_form_changed(*args: Any) -> tuple[Any, ...]:
+    values = dict(zip(FORM_NAMES, args[: len(FORM_NAMES)], strict=True))
+    scale, submission_id, admission_id = args[-3], args[-2], args[-1]
+    spo2_scale = scale if scale in (1, 2) else 1
+    now = utcnow()
+    if ctx.triggered_id == "vitals-save":
+        actor = require_role(*CHARTING_ROLES)
+        return _saved(actor, admission_id, values, now, submission_id, spo2_scale)
+    current_actor()
+    return _live(values, now, spo2_scale)
 
 
 def _ward_tz() -> ZoneInfo:

@@ -15,12 +15,13 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from sqlmodel import Session
 
 from dashboard.chart_queries import PlanPanelData, plan_panel_data
 from dashboard.components.citations import cited
 from dashboard.context import current_actor, engine, record_id, require_role
+from dashboard.registry import callback
 from models.admissions import dose_needs_confirmation
 from models.clinical.drugs import DRUGS, EQUIVALENCE_TABLES, format_mg, mg_to_ug
 from models.clinical.recipes import PRESETS
@@ -1105,11 +1106,11 @@ def form_values(kind: str, raw: Sequence[Any]) -> dict[str, Any]:
     }
 
 
-def register_form_callbacks(app: Dash, prefix: str) -> None:
+def form_callbacks(prefix: str) -> None:
     """Callbacks every change form has: the recipe preset text and the custom recipe field,
     the substitution fields, and disabling Save until the current inputs are previewed."""
 
-    @app.callback(
+    @callback(
         Output(f"{prefix}-preset-text", "children"),
         Output(f"{prefix}-recipe", "style"),
         Input(f"{prefix}-preset", "value"),
@@ -1120,7 +1121,7 @@ def register_form_callbacks(app: Dash, prefix: str) -> None:
             return cited(PRESETS[preset].description + note), {"display": "none"}
         return "Write the recipe below.", {}
 
-    @app.callback(
+    @callback(
         Output(f"{prefix}-to-drug", "disabled"),
         Output(f"{prefix}-table", "disabled"),
         Output(f"{prefix}-stages", "disabled"),
@@ -1130,7 +1131,7 @@ def register_form_callbacks(app: Dash, prefix: str) -> None:
         direct = mode != "substitution"
         return direct, direct, direct
 
-    @app.callback(
+    @callback(
         Output(f"{prefix}-save-btn", "disabled", allow_duplicate=True),
         [
             Input(f"{prefix}-{name}", "checked" if name == "hold-open" else "value")
@@ -1143,95 +1144,93 @@ def register_form_callbacks(app: Dash, prefix: str) -> None:
         return True  # inputs changed since the preview: preview again before saving
 
 
-def register_callbacks(app: Dash) -> None:
-    register_form_callbacks(app, "pp")
+form_callbacks("pp")
 
-    @app.callback(
-        Output("pp-modal", "opened"),
-        Output("pp-modal", "title"),
-        Output("pp-kind", "data"),
-        Output("pp-new-fields", "style"),
-        Output("pp-hold-fields", "style"),
-        Output("pp-recipe-fields", "style"),
-        Output("pp-preview", "children", allow_duplicate=True),
-        Output("pp-message", "children", allow_duplicate=True),
-        Output("pp-save-btn", "disabled", allow_duplicate=True),
-        Output("pp-reason", "value"),
-        Input({"type": "pp-action", "kind": ALL}, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def _open(clicks: list[int | None]) -> tuple[Any, ...]:
-        require_role("physician")
-        if not any(clicks) or not isinstance(ctx.triggered_id, dict):
-            return (no_update,) * 10
-        kind = str(ctx.triggered_id["kind"])
-        title = CHANGE_LABELS.get(kind, kind)
-        return (True, title, kind, *field_styles(kind), None, None, True, "")
 
-    @app.callback(
-        Output("pp-preview", "children"),
-        Output("pp-message", "children"),
-        Output("pp-save-btn", "disabled"),
-        Output("pp-label-box", "style"),
-        Input("pp-preview-btn", "n_clicks"),
-        State("pp-kind", "data"),
-        State("pp-admission", "data"),
-        *form_states("pp"),
-        prevent_initial_call=True,
-    )
-    def _preview(
-        clicks: int | None, kind: str | None, admission_id: int, *raw: Any
-    ) -> tuple[Any, ...]:
-        require_role("physician")
-        if not clicks or not kind:
-            return no_update, no_update, True, no_update
-        admission_id = record_id(admission_id)
-        result = preview_for(admission_id, kind, form_values(kind, raw), utcnow())
-        if isinstance(result, Refused):
-            return None, refusal_message(result, saved=False), True, no_update
-        return (
-            preview_view(result, today=result.effective_from, drugs=schedule_drugs(result)),
-            None,
-            False,
-            label_box_style(result),
-        )
+@callback(
+    Output("pp-modal", "opened"),
+    Output("pp-modal", "title"),
+    Output("pp-kind", "data"),
+    Output("pp-new-fields", "style"),
+    Output("pp-hold-fields", "style"),
+    Output("pp-recipe-fields", "style"),
+    Output("pp-preview", "children", allow_duplicate=True),
+    Output("pp-message", "children", allow_duplicate=True),
+    Output("pp-save-btn", "disabled", allow_duplicate=True),
+    Output("pp-reason", "value"),
+    Input({"type": "pp-action", "kind": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+)
+def _open(clicks: list[int | None]) -> tuple[Any, ...]:
+    require_role("physician")
+    if not any(clicks) or not isinstance(ctx.triggered_id, dict):
+        return (no_update,) * 10
+    kind = str(ctx.triggered_id["kind"])
+    title = CHANGE_LABELS.get(kind, kind)
+    return (True, title, kind, *field_styles(kind), None, None, True, "")
 
-    @app.callback(
-        Output("pp-body", "children"),
-        Output("pp-modal", "opened", allow_duplicate=True),
-        Output("pp-message", "children", allow_duplicate=True),
-        Output("pp-notice", "children"),
-        Output("ov-refresh", "data", allow_duplicate=True),
-        Input("pp-save-btn", "n_clicks"),
-        State("pp-kind", "data"),
-        State("pp-admission", "data"),
-        *form_states("pp"),
-        prevent_initial_call=True,
+
+@callback(
+    Output("pp-preview", "children"),
+    Output("pp-message", "children"),
+    Output("pp-save-btn", "disabled"),
+    Output("pp-label-box", "style"),
+    Input("pp-preview-btn", "n_clicks"),
+    State("pp-kind", "data"),
+    State("pp-admission", "data"),
+    *form_states("pp"),
+    prevent_initial_call=True,
+)
+def _preview(clicks: int | None, kind: str | None, admission_id: int, *raw: Any) -> tuple[Any, ...]:
+    require_role("physician")
+    if not clicks or not kind:
+        return no_update, no_update, True, no_update
+    admission_id = record_id(admission_id)
+    result = preview_for(admission_id, kind, form_values(kind, raw), utcnow())
+    if isinstance(result, Refused):
+        return None, refusal_message(result, saved=False), True, no_update
+    return (
+        preview_view(result, today=result.effective_from, drugs=schedule_drugs(result)),
+        None,
+        False,
+        label_box_style(result),
     )
-    def _save(
-        clicks: int | None, kind: str | None, admission_id: int, *raw: Any
-    ) -> tuple[Any, ...]:
-        require_role("physician")
-        if not clicks or not kind:
-            return (no_update,) * 5
-        now = utcnow()
-        result = save_for(admission_id, kind, form_values(kind, raw), now)
-        if isinstance(result, Refused):
-            return no_update, True, refusal_message(result, saved=True), no_update, no_update
-        with Session(engine()) as session:
-            data = plan_panel_data(session, admission_id, now=now)
-        assert data is not None
-        notice = dmc.Alert(
-            f"Saved: plan version {result.version} "
-            f"({CHANGE_LABELS.get(result.change, result.change)}). "
-            "The MAR from now on follows it.",
-            color="green",
-            variant="light",
-            withCloseButton=True,
-            id="plan-saved",
-        )
-        body = panel_body(data, can_change=True)
-        return body, False, None, notice, {"plan_id": result.id, "at": now.isoformat()}
+
+
+@callback(
+    Output("pp-body", "children"),
+    Output("pp-modal", "opened", allow_duplicate=True),
+    Output("pp-message", "children", allow_duplicate=True),
+    Output("pp-notice", "children"),
+    Output("ov-refresh", "data", allow_duplicate=True),
+    Input("pp-save-btn", "n_clicks"),
+    State("pp-kind", "data"),
+    State("pp-admission", "data"),
+    *form_states("pp"),
+    prevent_initial_call=True,
+)
+def _save(clicks: int | None, kind: str | None, admission_id: int, *raw: Any) -> tuple[Any, ...]:
+    require_role("physician")
+    if not clicks or not kind:
+        return (no_update,) * 5
+    now = utcnow()
+    result = save_for(admission_id, kind, form_values(kind, raw), now)
+    if isinstance(result, Refused):
+        return no_update, True, refusal_message(result, saved=True), no_update, no_update
+    with Session(engine()) as session:
+        data = plan_panel_data(session, admission_id, now=now)
+    assert data is not None
+    notice = dmc.Alert(
+        f"Saved: plan version {result.version} "
+        f"({CHANGE_LABELS.get(result.change, result.change)}). "
+        "The MAR from now on follows it.",
+        color="green",
+        variant="light",
+        withCloseButton=True,
+        id="plan-saved",
+    )
+    body = panel_body(data, can_change=True)
+    return body, False, None, notice, {"plan_id": result.id, "at": now.isoformat()}
 
 
 def label_box_style(preview: Preview) -> dict[str, str]:

@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
@@ -18,6 +18,7 @@ from dashboard.components import admin_tablets, admin_units, admin_wristband
 from dashboard.components.charting_common import Refusal, attempt, format_local
 from dashboard.components.citations import cited
 from dashboard.context import current_actor, default_ward, engine, require_role
+from dashboard.registry import callback, register_page
 from models.db import read_session
 from models.errors import FieldError
 from models.tables import ROLES, JobRun, SignInLock, User, Ward
@@ -33,8 +34,7 @@ from models.users import (
 )
 from models.ward_policy import LOCAL_POLICY, POLICY_FIELDS, PolicyField, update_ward_policy
 
-PATH = "/admin"
-TITLE = "Admin"
+register_page(__name__, path="/admin", title="Admin")
 ADMIN = "admin"
 RUNS_SHOWN = 20
 REFRESH_MS = 30_000
@@ -540,223 +540,223 @@ def layout(**_: Any) -> html.Div:
     )
 
 
-def register_callbacks(app: Dash) -> None:
-    admin_units.register_callbacks(app)
-    admin_tablets.register_callbacks(app)
-
-    @app.callback(
-        Output({"type": "policy", "field": ALL}, "error"),
-        Output("policy-message", "children"),
-        Output("policy-message", "className"),
-        Input("policy-save", "n_clicks"),
-        State({"type": "policy", "field": ALL}, "value"),
-        prevent_initial_call=True,
+@callback(
+    Output({"type": "policy", "field": ALL}, "error"),
+    Output("policy-message", "children"),
+    Output("policy-message", "className"),
+    Input("policy-save", "n_clicks"),
+    State({"type": "policy", "field": ALL}, "value"),
+    prevent_initial_call=True,
+)
+def _save_policy(clicks: Any, values: list[Any]) -> tuple[Any, ...]:
+    require_role(ADMIN)
+    ids = [item["id"]["field"] for item in ctx.states_list[0]]
+    if not clicks:
+        return [no_update] * len(ids), no_update, no_update
+    outcome = save_policy(engine(), dict(zip(ids, values, strict=True)))
+    if isinstance(outcome, Refusal):
+        errors = [outcome.fields.get(name) for name in ids]
+        message = "Not saved: correct the fields marked in red." if any(errors) else outcome.message
+        return errors, message, "tw-form-message"
+    return (
+        [None] * len(ids),
+        "Saved. The next scan uses the new policy.",
+        ("tw-form-message tw-form-ok"),
     )
-    def _save_policy(clicks: Any, values: list[Any]) -> tuple[Any, ...]:
-        require_role(ADMIN)
-        ids = [item["id"]["field"] for item in ctx.states_list[0]]
-        if not clicks:
-            return [no_update] * len(ids), no_update, no_update
-        outcome = save_policy(engine(), dict(zip(ids, values, strict=True)))
-        if isinstance(outcome, Refusal):
-            errors = [outcome.fields.get(name) for name in ids]
-            message = (
-                "Not saved: correct the fields marked in red." if any(errors) else outcome.message
-            )
-            return errors, message, "tw-form-message"
-        return (
-            [None] * len(ids),
-            "Saved. The next scan uses the new policy.",
-            ("tw-form-message tw-form-ok"),
-        )
 
-    @app.callback(
-        Output("runs-section", "children"),
-        Input("admin-refresh", "n_intervals"),
-        prevent_initial_call=True,
-    )
-    def _refresh_runs(_: Any) -> list[Any]:
-        require_role(ADMIN)
-        return runs_section(engine())
 
-    @app.callback(
-        Output("users-list", "children"),
-        Output("user-message", "children"),
-        Output("user-message", "className"),
-        Output("user-username", "error"),
-        Output("user-display_name", "error"),
-        Output("user-role", "error"),
-        Output("user-password", "error"),
-        Output("user-password", "value"),
-        Input("user-add", "n_clicks"),
-        State("user-username", "value"),
-        State("user-display_name", "value"),
-        State("user-role", "value"),
-        State("user-password", "value"),
-        prevent_initial_call=True,
-    )
-    def _add_user(clicks: Any, *values: Any) -> tuple[Any, ...]:
-        actor = require_role(ADMIN)
-        if not clicks:
-            return (no_update,) * 8
-        form = dict(zip(USER_FIELDS, values, strict=True))
-        outcome = add_user(engine(), form)
-        if isinstance(outcome, Refusal):
-            errors = [outcome.fields.get(name) for name in USER_FIELDS]
-            message = (
-                "Not added: correct the fields marked in red." if any(errors) else outcome.message
-            )
-            return no_update, message, "tw-form-message", *errors, no_update
-        table = current_users_table(engine(), actor.user_id)
-        message = f"Added {outcome.role} {outcome.username}."
-        return table, message, "tw-form-message tw-form-ok", None, None, None, None, ""
+@callback(
+    Output("runs-section", "children"),
+    Input("admin-refresh", "n_intervals"),
+    prevent_initial_call=True,
+)
+def _refresh_runs(_: Any) -> list[Any]:
+    require_role(ADMIN)
+    return runs_section(engine())
 
-    @app.callback(
-        Output("users-list", "children", allow_duplicate=True),
-        Output("users-message", "children"),
-        Output("users-message", "className"),
-        Input({"type": "user-active", "user": ALL}, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def _toggle_user(_clicks: list[Any]) -> tuple[Any, ...]:
-        actor = require_role(ADMIN)
-        user_id = _clicked_user()
-        if user_id is None:
-            return no_update, no_update, no_update
-        outcome = toggle_user(engine(), user_id)
-        table = current_users_table(engine(), actor.user_id)
-        if isinstance(outcome, Refusal):
-            return table, outcome.message, "tw-form-message"
-        state = "reactivated" if outcome.active else "deactivated"
-        return table, f"{outcome.display_name} {state}.", "tw-form-message tw-form-ok"
 
-    @app.callback(
-        output={
-            "table": Output("users-list", "children", allow_duplicate=True),
-            "message": Output("users-message", "children", allow_duplicate=True),
-            "style": Output("users-message", "className", allow_duplicate=True),
-        },
-        inputs={
-            "unlock": Input({"type": "user-unlock", "user": ALL}, "n_clicks"),
-            "sign_out": Input({"type": "user-sign-out", "user": ALL}, "n_clicks"),
-        },
-        prevent_initial_call=True,
-    )
-    def _unlock_or_sign_out(unlock: Any, sign_out: Any) -> dict[str, Any]:
-        actor = require_role(ADMIN)
-        user_id = _clicked_user()
-        kind = ctx.triggered_id.get("type") if isinstance(ctx.triggered_id, dict) else None
-        if user_id is None or kind not in ("user-unlock", "user-sign-out"):
-            return {"table": no_update, "message": no_update, "style": no_update}
-        user = _account(engine(), user_id)
-        outcome: Any = (
-            unlock_user(engine(), user_id)
-            if kind == "user-unlock"
-            else sign_out_user(engine(), user_id)
-        )
-        table = current_users_table(engine(), actor.user_id)
-        if isinstance(outcome, Refusal) or user is None:
-            message = outcome.message if isinstance(outcome, Refusal) else "No such user."
-            return {"table": table, "message": message, "style": "tw-form-message"}
-        if kind == "user-unlock":
-            message = f"{user.display_name} may sign in again from every computer."
-        else:
-            sessions = "session" if outcome == 1 else "sessions"
-            message = f"{user.display_name} signed out everywhere ({outcome} {sessions} ended)."
-        return {"table": table, "message": message, "style": "tw-form-message tw-form-ok"}
+@callback(
+    Output("users-list", "children"),
+    Output("user-message", "children"),
+    Output("user-message", "className"),
+    Output("user-username", "error"),
+    Output("user-display_name", "error"),
+    Output("user-role", "error"),
+    Output("user-password", "error"),
+    Output("user-password", "value"),
+    Input("user-add", "n_clicks"),
+    State("user-username", "value"),
+    State("user-display_name", "value"),
+    State("user-role", "value"),
+    State("user-password", "value"),
+    prevent_initial_call=True,
+)
+def _add_user(clicks: Any, *values: Any) -> tuple[Any, ...]:
+    actor = require_role(ADMIN)
+    if not clicks:
+        return (no_update,) * 8
+    form = dict(zip(USER_FIELDS, values, strict=True))
+    outcome = add_user(engine(), form)
+    if isinstance(outcome, Refusal):
+        errors = [outcome.fields.get(name) for name in USER_FIELDS]
+        message = "Not added: correct the fields marked in red." if any(errors) else outcome.message
+        return no_update, message, "tw-form-message", *errors, no_update
+    table = current_users_table(engine(), actor.user_id)
+    message = f"Added {outcome.role} {outcome.username}."
+    return table, message, "tw-form-message tw-form-ok", None, None, None, None, ""
 
-    @app.callback(
-        Output("passwd-modal", "opened"),
-        Output("passwd-user", "data"),
-        Output("passwd-who", "children"),
-        Output("passwd-new", "value"),
-        Output("passwd-again", "value"),
-        Output("passwd-new", "error"),
-        Output("passwd-again", "error"),
-        Output("passwd-message", "children"),
-        Input({"type": "user-passwd-open", "user": ALL}, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def _open_password(_clicks: list[Any]) -> tuple[Any, ...]:
-        require_role(ADMIN)
-        user_id = _clicked_user()
-        user = None if user_id is None else _account(engine(), user_id)
-        if user is None:
-            return (no_update,) * 8
-        who = f"{user.display_name} ({user.username})"
-        return True, user.id, who, "", "", None, None, ""
 
-    @app.callback(
-        Output("passwd-modal", "opened", allow_duplicate=True),
-        Output("passwd-new", "value", allow_duplicate=True),
-        Output("passwd-again", "value", allow_duplicate=True),
-        Output("passwd-new", "error", allow_duplicate=True),
-        Output("passwd-again", "error", allow_duplicate=True),
-        Output("passwd-message", "children", allow_duplicate=True),
-        Output("users-list", "children", allow_duplicate=True),
-        Output("users-message", "children", allow_duplicate=True),
-        Output("users-message", "className", allow_duplicate=True),
-        Input("passwd-save", "n_clicks"),
-        Input("passwd-cancel", "n_clicks"),
-        State("passwd-user", "data"),
-        State("passwd-new", "value"),
-        State("passwd-again", "value"),
-        prevent_initial_call=True,
-    )
-    def _save_password(
-        _save: Any, _cancel: Any, user_id: Any, password: Any, again: Any
-    ) -> tuple[Any, ...]:
-        actor = require_role(ADMIN)
-        if ctx.triggered_id != "passwd-save" or user_id is None:
-            return False, "", "", None, None, "", no_update, no_update, no_update
-        outcome = reset_password(engine(), int(user_id), password, again)
-        if isinstance(outcome, Refusal):
-            errors = outcome.fields.get("password"), outcome.fields.get("again")
-            message = _refusal_message(outcome, any(errors))
-            return True, no_update, no_update, *errors, message, *(no_update,) * 3
-        table = current_users_table(engine(), actor.user_id)
-        message = f"New password set for {outcome.display_name}."
-        return False, "", "", None, None, "", table, message, "tw-form-message tw-form-ok"
+@callback(
+    Output("users-list", "children", allow_duplicate=True),
+    Output("users-message", "children"),
+    Output("users-message", "className"),
+    Input({"type": "user-active", "user": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+)
+def _toggle_user(_clicks: list[Any]) -> tuple[Any, ...]:
+    actor = require_role(ADMIN)
+    user_id = _clicked_user()
+    if user_id is None:
+        return no_update, no_update, no_update
+    outcome = toggle_user(engine(), user_id)
+    table = current_users_table(engine(), actor.user_id)
+    if isinstance(outcome, Refusal):
+        return table, outcome.message, "tw-form-message"
+    state = "reactivated" if outcome.active else "deactivated"
+    return table, f"{outcome.display_name} {state}.", "tw-form-message tw-form-ok"
 
-    @app.callback(
-        Output("role-modal", "opened"),
-        Output("role-user", "data"),
-        Output("role-who", "children"),
-        Output("role-select", "value"),
-        Output("role-select", "error"),
-        Output("role-message", "children"),
-        Input({"type": "user-role-open", "user": ALL}, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def _open_role(_clicks: list[Any]) -> tuple[Any, ...]:
-        require_role(ADMIN)
-        user_id = _clicked_user()
-        user = None if user_id is None else _account(engine(), user_id)
-        if user is None:
-            return (no_update,) * 6
-        return True, user.id, f"{user.display_name} ({user.username})", user.role, None, ""
 
-    @app.callback(
-        Output("role-modal", "opened", allow_duplicate=True),
-        Output("role-select", "error", allow_duplicate=True),
-        Output("role-message", "children", allow_duplicate=True),
-        Output("users-list", "children", allow_duplicate=True),
-        Output("users-message", "children", allow_duplicate=True),
-        Output("users-message", "className", allow_duplicate=True),
-        Input("role-save", "n_clicks"),
-        Input("role-cancel", "n_clicks"),
-        State("role-user", "data"),
-        State("role-select", "value"),
-        prevent_initial_call=True,
+@callback(
+    output={
+        "table": Output("users-list", "children", allow_duplicate=True),
+        "message": Output("users-message", "children", allow_duplicate=True),
+        "style": Output("users-message", "className", allow_duplicate=True),
+    },
+    inputs={
+        "unlock": Input({"type": "user-unlock", "user": ALL}, "n_clicks"),
+        "sign_out": Input({"type": "user-sign-out", "user": ALL}, "n_clicks"),
+    },
+    prevent_initial_call=True,
+)
+def _unlock_or_sign_out(unlock: Any, sign_out: Any) -> dict[str, Any]:
+    actor = require_role(ADMIN)
+    user_id = _clicked_user()
+    kind = ctx.triggered_id.get("type") if isinstance(ctx.triggered_id, dict) else None
+    if user_id is None or kind not in ("user-unlock", "user-sign-out"):
+        return {"table": no_update, "message": no_update, "style": no_update}
+    user = _account(engine(), user_id)
+    outcome: Any = (
+        unlock_user(engine(), user_id)
+        if kind == "user-unlock"
+        else sign_out_user(engine(), user_id)
     )
-    def _save_role(_save: Any, _cancel: Any, user_id: Any, role: Any) -> tuple[Any, ...]:
-        actor = require_role(ADMIN)
-        if ctx.triggered_id != "role-save" or user_id is None:
-            return False, None, "", no_update, no_update, no_update
-        outcome = change_role(engine(), int(user_id), role)
-        if isinstance(outcome, Refusal):
-            error = outcome.fields.get("role")
-            return True, error, _refusal_message(outcome, bool(error)), *(no_update,) * 3
-        table = current_users_table(engine(), actor.user_id)
-        message = f"{outcome.display_name}’s role is now {outcome.role}."
-        return False, None, "", table, message, "tw-form-message tw-form-ok"
+    table = current_users_table(engine(), actor.user_id)
+    if isinstance(outcome, Refusal) or user is None:
+        message = outcome.message if isinstance(outcome, Refusal) else "No such user."
+        return {"table": table, "message": message, "style": "tw-form-message"}
+    if kind == "user-unlock":
+        message = f"{user.display_name} may sign in again from every computer."
+    else:
+        sessions = "session" if outcome == 1 else "sessions"
+        message = f"{user.display_name} signed out everywhere ({outcome} {sessions} ended)."
+    return {"table": table, "message": message, "style": "tw-form-message tw-form-ok"}
+
+
+@callback(
+    Output("passwd-modal", "opened"),
+    Output("passwd-user", "data"),
+    Output("passwd-who", "children"),
+    Output("passwd-new", "value"),
+    Output("passwd-again", "value"),
+    Output("passwd-new", "error"),
+    Output("passwd-again", "error"),
+    Output("passwd-message", "children"),
+    Input({"type": "user-passwd-open", "user": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+)
+def _open_password(_clicks: list[Any]) -> tuple[Any, ...]:
+    require_role(ADMIN)
+    user_id = _clicked_user()
+    user = None if user_id is None else _account(engine(), user_id)
+    if user is None:
+        return (no_update,) * 8
+    who = f"{user.display_name} ({user.username})"
+    return True, user.id, who, "", "", None, None, ""
+
+
+@callback(
+    Output("passwd-modal", "opened", allow_duplicate=True),
+    Output("passwd-new", "value", allow_duplicate=True),
+    Output("passwd-again", "value", allow_duplicate=True),
+    Output("passwd-new", "error", allow_duplicate=True),
+    Output("passwd-again", "error", allow_duplicate=True),
+    Output("passwd-message", "children", allow_duplicate=True),
+    Output("users-list", "children", allow_duplicate=True),
+    Output("users-message", "children", allow_duplicate=True),
+    Output("users-message", "className", allow_duplicate=True),
+    Input("passwd-save", "n_clicks"),
+    Input("passwd-cancel", "n_clicks"),
+    State("passwd-user", "data"),
+    State("passwd-new", "value"),
+    State("passwd-again", "value"),
+    prevent_initial_call=True,
+)
+def _save_password(
+    _save: Any, _cancel: Any, user_id: Any, password: Any, again: Any
+) -> tuple[Any, ...]:
+    actor = require_role(ADMIN)
+    if ctx.triggered_id != "passwd-save" or user_id is None:
+        return False, "", "", None, None, "", no_update, no_update, no_update
+    outcome = reset_password(engine(), int(user_id), password, again)
+    if isinstance(outcome, Refusal):
+        errors = outcome.fields.get("password"), outcome.fields.get("again")
+        message = _refusal_message(outcome, any(errors))
+        return True, no_update, no_update, *errors, message, *(no_update,) * 3
+    table = current_users_table(engine(), actor.user_id)
+    message = f"New password set for {outcome.display_name}."
+    return False, "", "", None, None, "", table, message, "tw-form-message tw-form-ok"
+
+
+@callback(
+    Output("role-modal", "opened"),
+    Output("role-user", "data"),
+    Output("role-who", "children"),
+    Output("role-select", "value"),
+    Output("role-select", "error"),
+    Output("role-message", "children"),
+    Input({"type": "user-role-open", "user": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+)
+def _open_role(_clicks: list[Any]) -> tuple[Any, ...]:
+    require_role(ADMIN)
+    user_id = _clicked_user()
+    user = None if user_id is None else _account(engine(), user_id)
+    if user is None:
+        return (no_update,) * 6
+    return True, user.id, f"{user.display_name} ({user.username})", user.role, None, ""
+
+
+@callback(
+    Output("role-modal", "opened", allow_duplicate=True),
+    Output("role-select", "error", allow_duplicate=True),
+    Output("role-message", "children", allow_duplicate=True),
+    Output("users-list", "children", allow_duplicate=True),
+    Output("users-message", "children", allow_duplicate=True),
+    Output("users-message", "className", allow_duplicate=True),
+    Input("role-save", "n_clicks"),
+    Input("role-cancel", "n_clicks"),
+    State("role-user", "data"),
+    State("role-select", "value"),
+    prevent_initial_call=True,
+)
+def _save_role(_save: Any, _cancel: Any, user_id: Any, role: Any) -> tuple[Any, ...]:
+    actor = require_role(ADMIN)
+    if ctx.triggered_id != "role-save" or user_id is None:
+        return False, None, "", no_update, no_update, no_update
+    outcome = change_role(engine(), int(user_id), role)
+    if isinstance(outcome, Refusal):
+        error = outcome.fields.get("role")
+        return True, error, _refusal_message(outcome, bool(error)), *(no_update,) * 3
+    table = current_users_table(engine(), actor.user_id)
+    message = f"{outcome.display_name}’s role is now {outcome.role}."
+    return False, None, "", table, message, "tw-form-message tw-form-ok"

@@ -12,13 +12,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import Dash, dcc, html
+from dash import dcc, html
 from sqlmodel import Session
 
 from dashboard.chart_queries import plan_panel_data
 from dashboard.components.citations import cited, sources_footnote
 from dashboard.context import current_actor, engine
-from dashboard.pages.print_views import print_bar, register_print_button
+from dashboard.pages.print_views import print_bar
+from dashboard.registry import register_page
 from dashboard.theme import BAND_LABEL, LEVELS, news2_level
 from models.clinical.drugs import format_mg
 from models.clinical.tablets import dispense_words
@@ -26,8 +27,7 @@ from models.errors import FieldError
 from models.going_home import GoingHome, StayFacts, going_home, stay_facts
 from models.types import utcnow
 
-PATH_TEMPLATE = "/patient/<admission_id>/summary"
-TITLE = "Discharge summary"
+register_page(__name__, path_template="/patient/<admission_id>/summary", title="Discharge summary")
 TOLERANCE_TEXT = (
     "Tolerance: CIWA-B mean in the window before and after each step, and PRN doses; a step "
     "is not tolerated when the scores rise after it (symptoms may take up to a week [S22])."
@@ -333,7 +333,3 @@ def layout(admission_id: str = "", until: str = "", **_: Any) -> Any:
     if not admission_id.isdigit():
         return dmc.Alert("No such admission.", color="red", id="print-missing")
     return summary_page(int(admission_id), until if isinstance(until, str) else "")
-
-
-def register_callbacks(app: Dash) -> None:
-    register_print_button(app)

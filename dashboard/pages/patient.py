@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
 from sqlmodel import Session
 
 from dashboard.components import (
@@ -44,6 +44,7 @@ from dashboard.queries import (
     untolerated_step,
     user_names,
 )
+from dashboard.registry import callback, clientside_callback, register_page
 from models.access_log import record_read
 from models.admissions import dose_needs_confirmation
 from models.charting import CHARTING_ROLES, linked_scores, sedation_check
@@ -54,7 +55,7 @@ from models.types import utcnow
 from models.ward_policy import sedation_thresholds
 
 PATH_TEMPLATE = "/patient/<admission_id>"
-TITLE = "Patient"
+register_page(__name__, path_template=PATH_TEMPLATE, title="Patient")
 REFRESH_MS = 30_000
 # The parts of the page re-read after every save and on the refresh tick.
 REFRESHED = (
@@ -476,55 +477,43 @@ def _names(session: Session, charted_by: list[int], rows: Sequence[Any]) -> dict
     return user_names(session, {*charted_by, *(r.error_marked_by for r in rows)})
 
 
-def register_callbacks(app: Dash) -> None:
-    @app.callback(
-        output={part: Output(part, "children") for part in REFRESHED},
-        inputs={
-            "changed": Input("patient-changed", "data"),
-            "tick": Input("patient-refresh", "n_intervals"),
-            "tab": Input("patient-tabs", "value"),
-            "admission_id": State("patient-admission", "data"),
-            "can_chart": State("patient-can-chart", "data"),
-            "can_order": State("patient-can-order", "data"),
-        },
-        prevent_initial_call=True,
+@callback(
+    output={part: Output(part, "children") for part in REFRESHED},
+    inputs={
+        "changed": Input("patient-changed", "data"),
+        "tick": Input("patient-refresh", "n_intervals"),
+        "tab": Input("patient-tabs", "value"),
+        "admission_id": State("patient-admission", "data"),
+        "can_chart": State("patient-can-chart", "data"),
+        "can_order": State("patient-can-order", "data"),
+    },
+    prevent_initial_call=True,
+)
+def refresh_patient(
+    changed: str | None,
+    tick: int | None,
+    tab: str | None,
+    admission_id: int,
+    can_chart: bool,
+    can_order: bool | None,
+) -> dict[str, Any]:
+    actor = current_actor()
+    parts = refresh_parts(
+        int(admission_id),
+        bool(can_chart) and actor.role in CHARTING_ROLES,
+        utcnow(),
+        tab=tab if isinstance(tab, str) else "overview",
+        can_order=bool(can_order) and actor.role == "physician",
     )
-    def refresh_patient(
-        changed: str | None,
-        tick: int | None,
-        tab: str | None,
-        admission_id: int,
-        can_chart: bool,
-        can_order: bool | None,
-    ) -> dict[str, Any]:
-        actor = current_actor()
-        parts = refresh_parts(
-            int(admission_id),
-            bool(can_chart) and actor.role in CHARTING_ROLES,
-            utcnow(),
-            tab=tab if isinstance(tab, str) else "overview",
-            can_order=bool(can_order) and actor.role == "physician",
-        )
-        return {part: parts.get(part, no_update) for part in REFRESHED}
+    return {part: parts.get(part, no_update) for part in REFRESHED}
 
-    app.clientside_callback(  # type: ignore[no-untyped-call]
-        """function (reload) {
-            if (reload) { window.location.reload(); }
-            return window.dash_clientside.no_update;
-        }""",
-        Output("patient-reloaded", "data"),
-        Input("patient-reload", "data"),
-        prevent_initial_call=True,
-    )
-    patient_overview.register_callbacks(app)
-    charting_vitals.register_callbacks(app)
-    charting_ciwa.register_callbacks(app)
-    charting_ciwa_ar.register_callbacks(app)
-    charting_mar.register_callbacks(app)
-    charting_wristband.register_callbacks(app)
-    charting_prn.register_callbacks(app)
-    charting_history.register_callbacks(app)
-    charting_admit.register_discharge_callbacks(app)
-    spo2_scale.register_callbacks(app)
-    co_medication_ui.register_callbacks(app)
-    charting_admit.register_confirm_callbacks(app)
+
+clientside_callback(
+    """function (reload) {
+        if (reload) { window.location.reload(); }
+        return window.dash_clientside.no_update;
+    }""",
+    Output("patient-reloaded", "data"),
+    Input("patient-reload", "data"),
+    prevent_initial_call=True,
+)

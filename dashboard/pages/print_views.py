@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import Dash, Input, Output, html
+from dash import Input, Output, html
 from sqlmodel import Session
 
 from dashboard.chart_queries import (
@@ -28,6 +28,7 @@ from dashboard.chart_queries import (
 from dashboard.components.citations import cited, sources_footnote
 from dashboard.context import default_ward, engine
 from dashboard.pages.rounds import suggestions
+from dashboard.registry import clientside_callback
 from dashboard.theme import BAND_LABEL, LEVELS, news2_level
 from models.access_log import record_read
 from models.audit import Actor
@@ -511,13 +512,10 @@ def patient_sheets(actor: Actor, admission_id: int) -> Any:
     )
 
 
-def register_print_button(app: Dash) -> None:
-    if getattr(app, "_tw_print_button", False):
-        return
-    app._tw_print_button = True  # type: ignore[attr-defined]
-    app.clientside_callback(  # type: ignore[no-untyped-call]
-        "function(n) { if (n) { window.print(); } return ''; }",
-        Output("print-now", "title"),
-        Input("print-now", "n_clicks"),
-        prevent_initial_call=True,
-    )
+# The print button of every paper page (each imports this module).
+clientside_callback(
+    "function(n) { if (n) { window.print(); } return ''; }",
+    Output("print-now", "title"),
+    Input("print-now", "n_clicks"),
+    prevent_initial_call=True,
+)

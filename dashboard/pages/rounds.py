@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from sqlmodel import Session
 
 from dashboard.chart_queries import RoundsSummary, plan_panel_data, rounds_summaries
@@ -23,6 +23,7 @@ from dashboard.components.charting_prn import order_text
 from dashboard.components.citations import cited
 from dashboard.components.plan_panel import Refused, attempt, form_states, refusal_message
 from dashboard.context import current_actor, default_ward, engine, require_role
+from dashboard.registry import callback, register_page
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, FLAG_LEVEL, LEVELS, news2_level
 from models.audit import Actor
 from models.clinical.drugs import format_mg
@@ -34,8 +35,7 @@ from models.rounds import DECISION_LABELS, preview_decision, rounds_notes, sign_
 from models.tables import RoundsNote, User, Ward
 from models.types import utcnow
 
-PATH = "/rounds"
-TITLE = "Rounds"
+register_page(__name__, path="/rounds", title="Rounds")
 ROLES = ("physician", "admin")
 DECISION_ORDER = ("continue", "advance", "hold", "back", "adjust")
 DECISION_KIND = {"hold": "hold", "adjust": "recipe"}  # the change-form fields each needs
@@ -687,176 +687,179 @@ def layout(**_: Any) -> Any:
     )
 
 
-def register_callbacks(app: Dash) -> None:
-    patient_overview.register_callbacks(app)
-    plan_panel.register_form_callbacks(app, "rd")
+plan_panel.form_callbacks("rd")
 
-    @app.callback(
-        Output("rounds-list", "children", allow_duplicate=True),
-        Output("rounds-print-link", "href"),
-        Input("rounds-scope", "value"),
-        prevent_initial_call=True,
-    )
-    def _scope(scope: str | None) -> tuple[Any, str]:
-        actor = require_role(*ROLES)
-        scope = scope if scope in ("mine", "all") else "all"
-        return cards(scope, actor), f"/rounds/print?scope={scope}"
 
-    @app.callback(
-        Output("rounds-drawer", "opened"),
-        Output("rounds-drawer", "title"),
-        Output("rounds-review", "children"),
-        Output("rounds-admission", "data"),
-        Input({"type": "rounds-review-open", "admission": ALL}, "n_clicks"),
-        prevent_initial_call=True,
+@callback(
+    Output("rounds-list", "children", allow_duplicate=True),
+    Output("rounds-print-link", "href"),
+    Input("rounds-scope", "value"),
+    prevent_initial_call=True,
+)
+def _scope(scope: str | None) -> tuple[Any, str]:
+    actor = require_role(*ROLES)
+    scope = scope if scope in ("mine", "all") else "all"
+    return cards(scope, actor), f"/rounds/print?scope={scope}"
+
+
+@callback(
+    Output("rounds-drawer", "opened"),
+    Output("rounds-drawer", "title"),
+    Output("rounds-review", "children"),
+    Output("rounds-admission", "data"),
+    Input({"type": "rounds-review-open", "admission": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+)
+def _open(clicks: list[int | None]) -> tuple[Any, ...]:
+    actor = require_role(*ROLES)
+    if not any(clicks) or not isinstance(ctx.triggered_id, dict):
+        return no_update, no_update, no_update, no_update
+    admission_id = int(ctx.triggered_id["admission"])
+    with Session(engine()) as session:
+        ward = default_ward(session)
+        found = rounds_summaries(session, ward, now=utcnow(), admission_id=admission_id)
+    title = f"{found[0].bed} · {found[0].name} · MRN {found[0].mrn}" if found else ""
+    return (
+        True,
+        html.Span(title, className="tw-drawer-title"),
+        review_content(admission_id, actor),
+        admission_id,
     )
-    def _open(clicks: list[int | None]) -> tuple[Any, ...]:
-        actor = require_role(*ROLES)
-        if not any(clicks) or not isinstance(ctx.triggered_id, dict):
-            return no_update, no_update, no_update, no_update
-        admission_id = int(ctx.triggered_id["admission"])
-        with Session(engine()) as session:
-            ward = default_ward(session)
-            found = rounds_summaries(session, ward, now=utcnow(), admission_id=admission_id)
-        title = f"{found[0].bed} · {found[0].name} · MRN {found[0].mrn}" if found else ""
-        return (
-            True,
-            html.Span(title, className="tw-drawer-title"),
-            review_content(admission_id, actor),
-            admission_id,
+
+
+@callback(
+    Output("rd-new-fields", "style"),
+    Output("rd-hold-fields", "style"),
+    Output("rd-recipe-fields", "style"),
+    Output("rd-preview", "children", allow_duplicate=True),
+    Output("rd-save-btn", "disabled", allow_duplicate=True),
+    Input("rd-decision", "value"),
+    prevent_initial_call="initial_duplicate",
+)
+def _decision(decision: str | None) -> tuple[Any, ...]:
+    styles = plan_panel.field_styles(DECISION_KIND.get(decision or "", "none"))
+    return (*styles, None, True)
+
+
+@callback(
+    Output("rd-preview", "children"),
+    Output("rd-message", "children"),
+    Output("rd-save-btn", "disabled"),
+    Output("rd-label-box", "style"),
+    Input("rd-preview-btn", "n_clicks"),
+    State("rounds-admission", "data"),
+    State("rd-decision", "value"),
+    *form_states("rd"),
+    prevent_initial_call=True,
+)
+def _preview(
+    clicks: int | None, admission_id: int | None, decision: str | None, *raw: Any
+) -> tuple[Any, ...]:
+    require_role("physician")
+    if not clicks or admission_id is None or decision is None:
+        return no_update, no_update, True, no_update
+    values = plan_panel.form_values("change", raw)
+    now = utcnow()
+
+    def run(session: Session) -> Any:
+        change = _change_values(decision, values)
+        return preview_decision(
+            session=session, admission_id=admission_id, decision=decision, now=now, **change
         )
 
-    @app.callback(
-        Output("rd-new-fields", "style"),
-        Output("rd-hold-fields", "style"),
-        Output("rd-recipe-fields", "style"),
-        Output("rd-preview", "children", allow_duplicate=True),
-        Output("rd-save-btn", "disabled", allow_duplicate=True),
-        Input("rd-decision", "value"),
-        prevent_initial_call="initial_duplicate",
-    )
-    def _decision(decision: str | None) -> tuple[Any, ...]:
-        styles = plan_panel.field_styles(DECISION_KIND.get(decision or "", "none"))
-        return (*styles, None, True)
-
-    @app.callback(
-        Output("rd-preview", "children"),
-        Output("rd-message", "children"),
-        Output("rd-save-btn", "disabled"),
-        Output("rd-label-box", "style"),
-        Input("rd-preview-btn", "n_clicks"),
-        State("rounds-admission", "data"),
-        State("rd-decision", "value"),
-        *form_states("rd"),
-        prevent_initial_call=True,
-    )
-    def _preview(
-        clicks: int | None, admission_id: int | None, decision: str | None, *raw: Any
-    ) -> tuple[Any, ...]:
-        require_role("physician")
-        if not clicks or admission_id is None or decision is None:
-            return no_update, no_update, True, no_update
-        values = plan_panel.form_values("change", raw)
-        now = utcnow()
-
-        def run(session: Session) -> Any:
-            change = _change_values(decision, values)
-            return preview_decision(
-                session=session, admission_id=admission_id, decision=decision, now=now, **change
-            )
-
-        result = attempt(run, write=False)
-        if isinstance(result, Refused):
-            return None, refusal_message(result, saved=False), True, no_update
-        if result is None:
-            return (
-                dmc.Text(
-                    "No change to the plan: the note is signed with the plan as it is.",
-                    fw=600,
-                    id="rd-no-change",
-                ),
-                None,
-                False,
-                {"display": "none"},
-            )
+    result = attempt(run, write=False)
+    if isinstance(result, Refused):
+        return None, refusal_message(result, saved=False), True, no_update
+    if result is None:
         return (
-            plan_panel.preview_view(
-                result, today=result.effective_from, drugs=plan_panel.schedule_drugs(result)
+            dmc.Text(
+                "No change to the plan: the note is signed with the plan as it is.",
+                fw=600,
+                id="rd-no-change",
             ),
             None,
             False,
-            plan_panel.label_box_style(result),
+            {"display": "none"},
         )
-
-    @app.callback(
-        Output("rd-message", "children", allow_duplicate=True),
-        Output("rd-preview", "children", allow_duplicate=True),
-        Output("rd-save-btn", "disabled", allow_duplicate=True),
-        Output("rd-plan", "children"),
-        Output("rd-notes", "children"),
-        Output("ov-refresh", "data", allow_duplicate=True),
-        Output("rounds-list", "children", allow_duplicate=True),
-        Input("rd-save-btn", "n_clicks"),
-        State("rounds-admission", "data"),
-        State("rd-decision", "value"),
-        State("rounds-scope", "value"),
-        *form_states("rd"),
-        prevent_initial_call=True,
+    return (
+        plan_panel.preview_view(
+            result, today=result.effective_from, drugs=plan_panel.schedule_drugs(result)
+        ),
+        None,
+        False,
+        plan_panel.label_box_style(result),
     )
-    def _sign(
-        clicks: int | None,
-        admission_id: int | None,
-        decision: str | None,
-        scope: str | None,
-        *raw: Any,
-    ) -> tuple[Any, ...]:
-        actor = require_role("physician")
-        if not clicks or admission_id is None or decision is None:
-            return (no_update,) * 7
-        values = plan_panel.form_values("change", raw)
-        now = utcnow()
 
-        def run(session: Session) -> RoundsNote:
-            return sign_rounds_note(
-                session=session,
-                actor=actor,
-                admission_id=admission_id,
-                decision=decision,
-                reason=values.get("reason") or "",
-                now=now,
-                **_change_values(decision, values),
-            )
 
-        result = attempt(run, write=True)
-        if isinstance(result, Refused):
-            return (
-                refusal_message(result, saved=True),
-                no_update,
-                no_update,
-                no_update,
-                no_update,
-                no_update,
-                no_update,
-            )
-        with Session(engine()) as session:
-            tz = ZoneInfo(default_ward(session).timezone)
-            notes = _notes(session, admission_id, tz)
-        done = dmc.Alert(
-            f"Signed: {DECISION_LABELS[decision].lower()} at {_when(result.signed_at, tz)}."
-            + (" The new plan version is on the chart." if decision != "continue" else ""),
-            color="green",
-            variant="light",
-            id="rd-signed",
+@callback(
+    Output("rd-message", "children", allow_duplicate=True),
+    Output("rd-preview", "children", allow_duplicate=True),
+    Output("rd-save-btn", "disabled", allow_duplicate=True),
+    Output("rd-plan", "children"),
+    Output("rd-notes", "children"),
+    Output("ov-refresh", "data", allow_duplicate=True),
+    Output("rounds-list", "children", allow_duplicate=True),
+    Input("rd-save-btn", "n_clicks"),
+    State("rounds-admission", "data"),
+    State("rd-decision", "value"),
+    State("rounds-scope", "value"),
+    *form_states("rd"),
+    prevent_initial_call=True,
+)
+def _sign(
+    clicks: int | None,
+    admission_id: int | None,
+    decision: str | None,
+    scope: str | None,
+    *raw: Any,
+) -> tuple[Any, ...]:
+    actor = require_role("physician")
+    if not clicks or admission_id is None or decision is None:
+        return (no_update,) * 7
+    values = plan_panel.form_values("change", raw)
+    now = utcnow()
+
+    def run(session: Session) -> RoundsNote:
+        return sign_rounds_note(
+            session=session,
+            actor=actor,
+            admission_id=admission_id,
+            decision=decision,
+            reason=values.get("reason") or "",
+            now=now,
+            **_change_values(decision, values),
         )
+
+    result = attempt(run, write=True)
+    if isinstance(result, Refused):
         return (
-            done,
-            None,
-            True,
-            plan_table(admission_id, now),
-            notes,
-            {"note_id": result.id, "at": now.isoformat()},
-            cards(scope if scope in ("mine", "all") else "all", actor),
+            refusal_message(result, saved=True),
+            no_update,
+            no_update,
+            no_update,
+            no_update,
+            no_update,
+            no_update,
         )
+    with Session(engine()) as session:
+        tz = ZoneInfo(default_ward(session).timezone)
+        notes = _notes(session, admission_id, tz)
+    done = dmc.Alert(
+        f"Signed: {DECISION_LABELS[decision].lower()} at {_when(result.signed_at, tz)}."
+        + (" The new plan version is on the chart." if decision != "continue" else ""),
+        color="green",
+        variant="light",
+        id="rd-signed",
+    )
+    return (
+        done,
+        None,
+        True,
+        plan_table(admission_id, now),
+        notes,
+        {"note_id": result.id, "at": now.isoformat()},
+        cards(scope if scope in ("mine", "all") else "all", actor),
+    )
 
 
 def _change_values(decision: str, values: dict[str, Any]) -> dict[str, Any]:

@@ -251,7 +251,7 @@ def _post(
     trigger: str,
     expand: dict[str, list[dict[str, Any]]] | None = None,
 ) -> Answer:
-    (cb,) = [c for c in server_callbacks(app) if c.function.endswith(f"<locals>.{function}")]
+    (cb,) = [c for c in server_callbacks(app) if c.function == f"dashboard.pages.admin:{function}"]
     return post_callback(client, callback_body(cb, values=values, expand=expand, trigger=trigger))
 
 
