@@ -11,8 +11,8 @@ from dash import ALL, Input, Output, State, ctx, html, no_update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from dashboard.components.charting_common import Refusal, attempt
 from dashboard.context import default_ward, engine, require_role
+from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from models.clinical.drugs import DRUGS, format_mg
 from models.db import read_session

@@ -17,8 +17,9 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session, col, select
 
-from dashboard.components.charting_common import Refusal, attempt, format_local, parse_clock
+from dashboard.components.charting_common import format_local, parse_clock
 from dashboard.context import default_ward, engine, record_id, require_role
+from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback, clientside_callback
 from models.admissions import (
     admit,

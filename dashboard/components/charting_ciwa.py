@@ -19,8 +19,6 @@ from dash import ALL, Input, Output, State, dcc, html, no_update
 from sqlmodel import Session
 
 from dashboard.components.charting_common import (
-    Refusal,
-    attempt,
     attrs,
     clock_hint,
     format_local,
@@ -29,6 +27,7 @@ from dashboard.components.charting_common import (
     parse_clock,
 )
 from dashboard.context import current_actor, default_ward, engine, require_role
+from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from dashboard.theme import BAND_LABEL, BAND_LEVEL
 from models.audit import Actor

@@ -23,8 +23,8 @@ from dashboard.components.charting_ciwa import (
     save_ciwa,
     saved_message,
 )
-from dashboard.components.charting_common import Refusal, attempt
 from dashboard.context import current_actor, engine, record_id, require_role
+from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from models.admissions import set_ciwa_ar
 from models.charting import CHARTING_ROLES, new_submission_id

@@ -14,9 +14,10 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
-from dashboard.components.charting_common import Refusal, attempt, attrs, format_local, level_chip
+from dashboard.components.charting_common import attrs, format_local, level_chip
 from dashboard.components.charting_mar import describe_entry
 from dashboard.context import engine, require_role
+from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, news2_level
 from models.audit import Actor

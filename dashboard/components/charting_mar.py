@@ -16,16 +16,10 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
-from dashboard.components.charting_common import (
-    Refusal,
-    attempt,
-    attrs,
-    format_local,
-    level_chip,
-    parse_clock,
-)
+from dashboard.components.charting_common import attrs, format_local, level_chip, parse_clock
 from dashboard.context import default_ward, engine, require_role
 from dashboard.queries import MarSlot, UntoleratedStep
+from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from dashboard.theme import LEVELS
 from models.audit import Actor

@@ -16,14 +16,9 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
-from dashboard.components.charting_common import (
-    Refusal,
-    attempt,
-    attrs,
-    format_local,
-    parse_clock,
-)
+from dashboard.components.charting_common import attrs, format_local, parse_clock
 from dashboard.context import default_ward, engine, require_role
+from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from models.audit import Actor
 from models.charting import CHARTING_ROLES, chart_prn

@@ -16,8 +16,9 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
-from dashboard.components.charting_common import Refusal, attempt, attrs, format_local
+from dashboard.components.charting_common import attrs, format_local
 from dashboard.context import current_actor, engine, require_role
+from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback, clientside_callback
 from models.charting import CHARTING_ROLES
 from models.db import read_session

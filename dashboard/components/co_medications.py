@@ -13,9 +13,10 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
-from dashboard.components.charting_common import Refusal, attempt, attrs
+from dashboard.components.charting_common import attrs
 from dashboard.components.citations import cited
 from dashboard.context import engine, require_role
+from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from models.clinical.sedation import CNS_DEPRESSANT_CLASSES, NALOXONE_STATUSES
 from models.co_medications import (

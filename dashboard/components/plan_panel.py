@@ -8,7 +8,7 @@ answer 403 and the domain (models.plan_changes) raises PermissionDenied.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -21,6 +21,7 @@ from sqlmodel import Session
 from dashboard.chart_queries import PlanPanelData, plan_panel_data
 from dashboard.components.citations import cited
 from dashboard.context import current_actor, engine, record_id, require_role
+from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from models.admissions import dose_needs_confirmation
 from models.clinical.drugs import DRUGS, EQUIVALENCE_TABLES, format_mg, mg_to_ug
@@ -28,14 +29,7 @@ from models.clinical.recipes import PRESETS
 from models.clinical.step_tolerance import StepTolerance
 from models.clinical.taper import PaceWarning, PlannedStep, in_force_step
 from models.clinical.tolerance import StepVerdict
-from models.db import (
-    DATABASE_UNAVAILABLE,
-    DATABASE_UNAVAILABLE_ERRORS,
-    log_database_fault,
-    read_session,
-    transaction,
-)
-from models.errors import ConflictError, FieldError, PermissionDenied, ValidationFailed
+from models.errors import FieldError
 from models.plan_changes import (
     CHANGE_LABELS,
     MAX_HOLD_DAYS,
@@ -71,35 +65,6 @@ WARNING_TAGS: dict[str, str] = {
 
 
 # --- reading and writing ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Refused:
-    """A change the domain refused (nothing saved): what to tell the physician."""
-
-    message: str
-    field: str | None = None
-
-
-def attempt(action: Callable[[Session], T], *, write: bool) -> T | Refused:
-    """Run ``action`` in one transaction (committed only if ``write``; a preview reads and never
-    commits); a refusal a user can cause comes back as Refused, anything else is a bug and
-    raises."""
-    try:
-        if write:
-            with transaction(engine()) as session:
-                return action(session)
-        with read_session(engine()) as session:
-            return action(session)
-    except ValidationFailed as exc:
-        return Refused("; ".join(e.message for e in exc.errors), exc.errors[0].field)
-    except FieldError as exc:
-        return Refused(exc.message, exc.field)
-    except (ConflictError, PermissionDenied) as exc:
-        return Refused(str(exc))
-    except DATABASE_UNAVAILABLE_ERRORS as exc:
-        log_database_fault(exc)
-        return Refused(DATABASE_UNAVAILABLE[0].upper() + DATABASE_UNAVAILABLE[1:] + ".")
 
 
 def recipe_text(preset: str | None, custom: str | None) -> str:
@@ -978,7 +943,7 @@ def panel(admission_id: int) -> Any:
 
 def preview_for(
     admission_id: int, kind: str, values: dict[str, Any], now: datetime
-) -> Preview | Refused:
+) -> Preview | Refusal:
     def run(session: Session) -> Preview:
         if kind == "create":
             return preview_new_plan(
@@ -998,12 +963,12 @@ def preview_for(
         )
         return preview_change(session=session, admission_id=admission_id, change=change, now=now)
 
-    return attempt(run, write=False)
+    return attempt(engine(), run, write=False)
 
 
 def save_for(
     admission_id: int, kind: str, values: dict[str, Any], now: datetime
-) -> TaperPlan | Refused:
+) -> TaperPlan | Refusal:
     actor = require_role("physician")
 
     def run(session: Session) -> TaperPlan:
@@ -1028,13 +993,13 @@ def save_for(
             session=session, actor=actor, admission_id=admission_id, change=change, now=now
         )
 
-    return attempt(run, write=True)
+    return attempt(engine(), run)
 
 
-def refusal_message(refused: Refused, *, saved: bool) -> Any:
+def refusal_message(refused: Refusal, *, saved: bool) -> Any:
     prefix = "Not saved. " if saved else ""
     return dmc.Alert(
-        prefix + refused.message[:1].upper() + refused.message[1:],
+        prefix + refused.detail[:1].upper() + refused.detail[1:],
         color="red",
         variant="light",
         id="plan-refusal",
@@ -1187,7 +1152,7 @@ def _preview(clicks: int | None, kind: str | None, admission_id: int, *raw: Any)
         return no_update, no_update, True, no_update
     admission_id = record_id(admission_id)
     result = preview_for(admission_id, kind, form_values(kind, raw), utcnow())
-    if isinstance(result, Refused):
+    if isinstance(result, Refusal):
         return None, refusal_message(result, saved=False), True, no_update
     return (
         preview_view(result, today=result.effective_from, drugs=schedule_drugs(result)),
@@ -1215,7 +1180,7 @@ def _save(clicks: int | None, kind: str | None, admission_id: int, *raw: Any) ->
         return (no_update,) * 5
     now = utcnow()
     result = save_for(admission_id, kind, form_values(kind, raw), now)
-    if isinstance(result, Refused):
+    if isinstance(result, Refusal):
         return no_update, True, refusal_message(result, saved=True), no_update, no_update
     with Session(engine()) as session:
         data = plan_panel_data(session, admission_id, now=now)

@@ -10,9 +10,9 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
-from dashboard.components.charting_common import Refusal, attempt
 from dashboard.components.citations import cited
 from dashboard.context import engine, require_role
+from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from models.admissions import set_spo2_scale
 from models.tables import Admission

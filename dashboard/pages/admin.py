@@ -15,9 +15,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from dashboard.components import admin_tablets, admin_units, admin_wristband
-from dashboard.components.charting_common import Refusal, attempt, format_local
+from dashboard.components.charting_common import format_local
 from dashboard.components.citations import cited
 from dashboard.context import current_actor, default_ward, engine, require_role
+from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback, register_page
 from models.db import read_session
 from models.errors import FieldError

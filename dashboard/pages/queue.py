@@ -14,7 +14,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, hooks, html, no_update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from dashboard.components.charting_common import Refusal, attempt, format_local, level_chip
+from dashboard.components.charting_common import format_local, level_chip
 from dashboard.components.citations import source_marks
 from dashboard.context import current_actor, default_ward, engine, require_role
 from dashboard.flag_queries import (
@@ -24,6 +24,7 @@ from dashboard.flag_queries import (
     review_queue,
     status_counts,
 )
+from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback, register_page
 from dashboard.theme import FLAG_LEVEL
 from models.clinical.levels import FLAG_SEVERITIES

@@ -21,8 +21,9 @@ from dashboard.chart_queries import RoundsSummary, plan_panel_data, rounds_summa
 from dashboard.components import patient_overview, plan_panel
 from dashboard.components.charting_prn import order_text
 from dashboard.components.citations import cited
-from dashboard.components.plan_panel import Refused, attempt, form_states, refusal_message
+from dashboard.components.plan_panel import form_states, refusal_message
 from dashboard.context import current_actor, default_ward, engine, require_role
+from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback, register_page
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, FLAG_LEVEL, LEVELS, news2_level
 from models.audit import Actor
@@ -767,8 +768,8 @@ def _preview(
             session=session, admission_id=admission_id, decision=decision, now=now, **change
         )
 
-    result = attempt(run, write=False)
-    if isinstance(result, Refused):
+    result = attempt(engine(), run, write=False)
+    if isinstance(result, Refusal):
         return None, refusal_message(result, saved=False), True, no_update
     if result is None:
         return (
@@ -830,8 +831,8 @@ def _sign(
             **_change_values(decision, values),
         )
 
-    result = attempt(run, write=True)
-    if isinstance(result, Refused):
+    result = attempt(engine(), run)
+    if isinstance(result, Refusal):
         return (
             refusal_message(result, saved=True),
             no_update,
