@@ -8,7 +8,7 @@ answer 403 and the domain (models.plan_changes) raises PermissionDenied.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
 from dashboard.chart_queries import PlanPanelData, plan_panel_data
@@ -1024,51 +1025,33 @@ FORM_STATES = [
 ]
 
 
-def form_states(prefix: str) -> list[State]:
+def form_states(prefix: str) -> dict[str, State]:
+    """The change form's fields as a callback's keyword states, by their names in FORM_STATES."""
     props = {"hold-open": "checked"}
-    return [State(f"{prefix}-{name}", props.get(name, "value")) for name in FORM_STATES]
+    return {name: State(f"{prefix}-{name}", props.get(name, "value")) for name in FORM_STATES}
 
 
-def form_values(kind: str, raw: Sequence[Any]) -> dict[str, Any]:
-    (
-        reason,
-        label_reason,
-        hold_days,
-        hold_open,
-        preset,
-        recipe,
-        drug,
-        daily_mg,
-        mode,
-        to_drug,
-        table,
-        stages,
-        start,
-        times,
-    ) = raw
+def form_values(kind: str, form: Mapping[str, Any]) -> dict[str, Any]:
+    """The domain's arguments for a ``kind`` of change (or "create") from the form's fields."""
+    common = {
+        "reason": form["reason"],
+        "preset": form["preset"],
+        "custom_recipe": form["recipe"],
+        "above_label_reason": form["label-reason"],
+    }
     if kind == "create":
         return {
-            "drug": drug,
-            "daily_mg": daily_mg,
-            "substitution": mode == "substitution",
-            "to_drug": to_drug,
-            "table": table,
-            "stages": stages,
-            "start": start,
-            "times": times,
-            "preset": preset,
-            "custom_recipe": recipe,
-            "reason": reason,
-            "above_label_reason": label_reason,
+            "drug": form["drug"],
+            "daily_mg": form["daily-mg"],
+            "substitution": form["mode"] == "substitution",
+            "to_drug": form["to-drug"],
+            "table": form["table"],
+            "stages": form["stages"],
+            "start": form["start"],
+            "times": form["times"],
+            **common,
         }
-    return {
-        "reason": reason,
-        "hold_days": hold_days,
-        "until_resumed": hold_open,
-        "preset": preset,
-        "custom_recipe": recipe,
-        "above_label_reason": label_reason,
-    }
+    return {"hold_days": form["hold-days"], "until_resumed": form["hold-open"], **common}
 
 
 def form_callbacks(prefix: str) -> None:
@@ -1076,36 +1059,41 @@ def form_callbacks(prefix: str) -> None:
     the substitution fields, and disabling Save until the current inputs are previewed."""
 
     @callback(
-        Output(f"{prefix}-preset-text", "children"),
-        Output(f"{prefix}-recipe", "style"),
-        Input(f"{prefix}-preset", "value"),
+        output={
+            "text": Output(f"{prefix}-preset-text", "children"),
+            "recipe_style": Output(f"{prefix}-recipe", "style"),
+        },
+        inputs={"preset": Input(f"{prefix}-preset", "value")},
     )
-    def _preset(preset: str | None) -> tuple[Any, dict[str, str]]:
+    def _preset(preset: str | None) -> dict[str, Any]:
         if preset in PRESETS:
             note = "" if PRESETS[preset].matches_asam else " (faster than ASAM 2025 [S16][S17])"
-            return cited(PRESETS[preset].description + note), {"display": "none"}
-        return "Write the recipe below.", {}
+            return {"text": cited(PRESETS[preset].description + note),
+                    "recipe_style": {"display": "none"}}  # fmt: skip
+        return {"text": "Write the recipe below.", "recipe_style": {}}
 
     @callback(
-        Output(f"{prefix}-to-drug", "disabled"),
-        Output(f"{prefix}-table", "disabled"),
-        Output(f"{prefix}-stages", "disabled"),
-        Input(f"{prefix}-mode", "value"),
+        output={
+            name: Output(f"{prefix}-{name}", "disabled") for name in ("to-drug", "table", "stages")
+        },
+        inputs={"mode": Input(f"{prefix}-mode", "value")},
     )
-    def _mode(mode: str | None) -> tuple[bool, bool, bool]:
+    def _mode(mode: str | None) -> dict[str, bool]:
         direct = mode != "substitution"
-        return direct, direct, direct
+        return dict.fromkeys(("to-drug", "table", "stages"), direct)
 
     @callback(
-        Output(f"{prefix}-save-btn", "disabled", allow_duplicate=True),
-        [
-            Input(f"{prefix}-{name}", "checked" if name == "hold-open" else "value")
-            for name in FORM_STATES
-            if name != "reason"
-        ],
+        output=Output(f"{prefix}-save-btn", "disabled", allow_duplicate=True),
+        inputs={
+            "form": {
+                name: Input(f"{prefix}-{name}", "checked" if name == "hold-open" else "value")
+                for name in FORM_STATES
+                if name != "reason"
+            }
+        },
         prevent_initial_call=True,
     )
-    def _changed(*_: Any) -> bool:
+    def _changed(form: dict[str, Any]) -> bool:
         return True  # inputs changed since the preview: preview again before saving
 
 
@@ -1113,75 +1101,91 @@ form_callbacks("pp")
 
 
 @callback(
-    Output("pp-modal", "opened"),
-    Output("pp-modal", "title"),
-    Output("pp-kind", "data"),
-    Output("pp-new-fields", "style"),
-    Output("pp-hold-fields", "style"),
-    Output("pp-recipe-fields", "style"),
-    Output("pp-preview", "children", allow_duplicate=True),
-    Output("pp-message", "children", allow_duplicate=True),
-    Output("pp-save-btn", "disabled", allow_duplicate=True),
-    Output("pp-reason", "value"),
-    Input({"type": "pp-action", "kind": ALL}, "n_clicks"),
+    output={
+        "opened": Output("pp-modal", "opened"),
+        "title": Output("pp-modal", "title"),
+        "kind": Output("pp-kind", "data"),
+        "styles": [Output(f"pp-{part}-fields", "style") for part in ("new", "hold", "recipe")],
+        "preview": Output("pp-preview", "children", allow_duplicate=True),
+        "message": Output("pp-message", "children", allow_duplicate=True),
+        "save_disabled": Output("pp-save-btn", "disabled", allow_duplicate=True),
+        "reason": Output("pp-reason", "value"),
+    },
+    inputs={"clicks": Input({"type": "pp-action", "kind": ALL}, "n_clicks")},
     prevent_initial_call=True,
 )
-def _open(clicks: list[int | None]) -> tuple[Any, ...]:
+def _open(clicks: list[int | None]) -> dict[str, Any]:
     require_role("physician")
     if not any(clicks) or not isinstance(ctx.triggered_id, dict):
-        return (no_update,) * 10
+        raise PreventUpdate
     kind = str(ctx.triggered_id["kind"])
-    title = CHANGE_LABELS.get(kind, kind)
-    return (True, title, kind, *field_styles(kind), None, None, True, "")
+    return {"opened": True, "title": CHANGE_LABELS.get(kind, kind), "kind": kind,
+            "styles": field_styles(kind), "preview": None, "message": None,
+            "save_disabled": True, "reason": ""}  # fmt: skip
 
 
 @callback(
-    Output("pp-preview", "children"),
-    Output("pp-message", "children"),
-    Output("pp-save-btn", "disabled"),
-    Output("pp-label-box", "style"),
-    Input("pp-preview-btn", "n_clicks"),
-    State("pp-kind", "data"),
-    State("pp-admission", "data"),
-    *form_states("pp"),
+    output={
+        "preview": Output("pp-preview", "children"),
+        "message": Output("pp-message", "children"),
+        "save_disabled": Output("pp-save-btn", "disabled"),
+        "label_box": Output("pp-label-box", "style"),
+    },
+    inputs={
+        "clicks": Input("pp-preview-btn", "n_clicks"),
+        "kind": State("pp-kind", "data"),
+        "admission_id": State("pp-admission", "data"),
+        "form": form_states("pp"),
+    },
     prevent_initial_call=True,
 )
-def _preview(clicks: int | None, kind: str | None, admission_id: int, *raw: Any) -> tuple[Any, ...]:
+def _preview(
+    clicks: int | None, kind: str | None, admission_id: int, form: dict[str, Any]
+) -> dict[str, Any]:
     require_role("physician")
     if not clicks or not kind:
-        return no_update, no_update, True, no_update
+        return {"preview": no_update, "message": no_update, "save_disabled": True,
+                "label_box": no_update}  # fmt: skip
     admission_id = record_id(admission_id)
-    result = preview_for(admission_id, kind, form_values(kind, raw), utcnow())
+    result = preview_for(admission_id, kind, form_values(kind, form), utcnow())
     if isinstance(result, Refusal):
-        return None, refusal_message(result, saved=False), True, no_update
-    return (
-        preview_view(result, today=result.effective_from, drugs=schedule_drugs(result)),
-        None,
-        False,
-        label_box_style(result),
-    )
+        return {"preview": None, "message": refusal_message(result, saved=False),
+                "save_disabled": True, "label_box": no_update}  # fmt: skip
+    return {
+        "preview": preview_view(result, today=result.effective_from, drugs=schedule_drugs(result)),
+        "message": None,
+        "save_disabled": False,
+        "label_box": label_box_style(result),
+    }
 
 
 @callback(
-    Output("pp-body", "children"),
-    Output("pp-modal", "opened", allow_duplicate=True),
-    Output("pp-message", "children", allow_duplicate=True),
-    Output("pp-notice", "children"),
-    Output("ov-refresh", "data", allow_duplicate=True),
-    Input("pp-save-btn", "n_clicks"),
-    State("pp-kind", "data"),
-    State("pp-admission", "data"),
-    *form_states("pp"),
+    output={
+        "body": Output("pp-body", "children"),
+        "opened": Output("pp-modal", "opened", allow_duplicate=True),
+        "message": Output("pp-message", "children", allow_duplicate=True),
+        "notice": Output("pp-notice", "children"),
+        "refresh": Output("ov-refresh", "data", allow_duplicate=True),
+    },
+    inputs={
+        "clicks": Input("pp-save-btn", "n_clicks"),
+        "kind": State("pp-kind", "data"),
+        "admission_id": State("pp-admission", "data"),
+        "form": form_states("pp"),
+    },
     prevent_initial_call=True,
 )
-def _save(clicks: int | None, kind: str | None, admission_id: int, *raw: Any) -> tuple[Any, ...]:
+def _save(
+    clicks: int | None, kind: str | None, admission_id: int, form: dict[str, Any]
+) -> dict[str, Any]:
     require_role("physician")
     if not clicks or not kind:
-        return (no_update,) * 5
+        raise PreventUpdate
     now = utcnow()
-    result = save_for(admission_id, kind, form_values(kind, raw), now)
+    result = save_for(admission_id, kind, form_values(kind, form), now)
     if isinstance(result, Refusal):
-        return no_update, True, refusal_message(result, saved=True), no_update, no_update
+        return {"body": no_update, "opened": True, "message": refusal_message(result, saved=True),
+                "notice": no_update, "refresh": no_update}  # fmt: skip
     with Session(engine()) as session:
         data = plan_panel_data(session, admission_id, now=now)
     assert data is not None
@@ -1194,8 +1198,8 @@ def _save(clicks: int | None, kind: str | None, admission_id: int, *raw: Any) ->
         withCloseButton=True,
         id="plan-saved",
     )
-    body = panel_body(data, can_change=True)
-    return body, False, None, notice, {"plan_id": result.id, "at": now.isoformat()}
+    return {"body": panel_body(data, can_change=True), "opened": False, "message": None,
+            "notice": notice, "refresh": {"plan_id": result.id, "at": now.isoformat()}}  # fmt: skip
 
 
 def label_box_style(preview: Preview) -> dict[str, str]:

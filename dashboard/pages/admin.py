@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
@@ -541,29 +542,39 @@ def layout(**_: Any) -> html.Div:
     )
 
 
+_USERS_ANSWER = {
+    "table": Output("users-list", "children", allow_duplicate=True),
+    "message": Output("users-message", "children", allow_duplicate=True),
+    "style": Output("users-message", "className", allow_duplicate=True),
+}
+_UNCHANGED_USERS = dict.fromkeys(_USERS_ANSWER, no_update)
+_OK = "tw-form-message tw-form-ok"
+
+
 @callback(
-    Output({"type": "policy", "field": ALL}, "error"),
-    Output("policy-message", "children"),
-    Output("policy-message", "className"),
-    Input("policy-save", "n_clicks"),
-    State({"type": "policy", "field": ALL}, "value"),
+    output={
+        "errors": Output({"type": "policy", "field": ALL}, "error"),
+        "message": Output("policy-message", "children"),
+        "style": Output("policy-message", "className"),
+    },
+    inputs={
+        "clicks": Input("policy-save", "n_clicks"),
+        "values": State({"type": "policy", "field": ALL}, "value"),
+    },
     prevent_initial_call=True,
 )
-def _save_policy(clicks: Any, values: list[Any]) -> tuple[Any, ...]:
+def _save_policy(clicks: Any, values: list[Any]) -> dict[str, Any]:
     require_role(ADMIN)
-    ids = [item["id"]["field"] for item in ctx.states_list[0]]
     if not clicks:
-        return [no_update] * len(ids), no_update, no_update
+        raise PreventUpdate
+    ids = [item["id"]["field"] for item in ctx.states_list[0]]
     outcome = save_policy(engine(), dict(zip(ids, values, strict=True)))
     if isinstance(outcome, Refusal):
         errors = [outcome.fields.get(name) for name in ids]
         message = "Not saved: correct the fields marked in red." if any(errors) else outcome.message
-        return errors, message, "tw-form-message"
-    return (
-        [None] * len(ids),
-        "Saved. The next scan uses the new policy.",
-        ("tw-form-message tw-form-ok"),
-    )
+        return {"errors": errors, "message": message, "style": "tw-form-message"}
+    message = "Saved. The next scan uses the new policy."
+    return {"errors": [None] * len(ids), "message": message, "style": _OK}
 
 
 @callback(
@@ -577,62 +588,63 @@ def _refresh_runs(_: Any) -> list[Any]:
 
 
 @callback(
-    Output("users-list", "children"),
-    Output("user-message", "children"),
-    Output("user-message", "className"),
-    Output("user-username", "error"),
-    Output("user-display_name", "error"),
-    Output("user-role", "error"),
-    Output("user-password", "error"),
-    Output("user-password", "value"),
-    Input("user-add", "n_clicks"),
-    State("user-username", "value"),
-    State("user-display_name", "value"),
-    State("user-role", "value"),
-    State("user-password", "value"),
+    output={
+        "table": Output("users-list", "children"),
+        "message": Output("user-message", "children"),
+        "style": Output("user-message", "className"),
+        "errors": {name: Output(f"user-{name}", "error") for name in USER_FIELDS},
+        "password": Output("user-password", "value"),
+    },
+    inputs={
+        "clicks": Input("user-add", "n_clicks"),
+        "form": {name: State(f"user-{name}", "value") for name in USER_FIELDS},
+    },
     prevent_initial_call=True,
 )
-def _add_user(clicks: Any, *values: Any) -> tuple[Any, ...]:
+def _add_user(clicks: Any, form: dict[str, Any]) -> dict[str, Any]:
     actor = require_role(ADMIN)
     if not clicks:
-        return (no_update,) * 8
-    form = dict(zip(USER_FIELDS, values, strict=True))
+        raise PreventUpdate
     outcome = add_user(engine(), form)
     if isinstance(outcome, Refusal):
-        errors = [outcome.fields.get(name) for name in USER_FIELDS]
-        message = "Not added: correct the fields marked in red." if any(errors) else outcome.message
-        return no_update, message, "tw-form-message", *errors, no_update
-    table = current_users_table(engine(), actor.user_id)
-    message = f"Added {outcome.role} {outcome.username}."
-    return table, message, "tw-form-message tw-form-ok", None, None, None, None, ""
-
-
-@callback(
-    Output("users-list", "children", allow_duplicate=True),
-    Output("users-message", "children"),
-    Output("users-message", "className"),
-    Input({"type": "user-active", "user": ALL}, "n_clicks"),
-    prevent_initial_call=True,
-)
-def _toggle_user(_clicks: list[Any]) -> tuple[Any, ...]:
-    actor = require_role(ADMIN)
-    user_id = _clicked_user()
-    if user_id is None:
-        return no_update, no_update, no_update
-    outcome = toggle_user(engine(), user_id)
-    table = current_users_table(engine(), actor.user_id)
-    if isinstance(outcome, Refusal):
-        return table, outcome.message, "tw-form-message"
-    state = "reactivated" if outcome.active else "deactivated"
-    return table, f"{outcome.display_name} {state}.", "tw-form-message tw-form-ok"
+        errors = {name: outcome.fields.get(name) for name in USER_FIELDS}
+        at_fields = any(errors.values())
+        message = "Not added: correct the fields marked in red." if at_fields else outcome.message
+        return {"table": no_update, "message": message, "style": "tw-form-message",
+                "errors": errors, "password": no_update}  # fmt: skip
+    return {
+        "table": current_users_table(engine(), actor.user_id),
+        "message": f"Added {outcome.role} {outcome.username}.",
+        "style": _OK,
+        "errors": dict.fromkeys(USER_FIELDS),
+        "password": "",
+    }
 
 
 @callback(
     output={
         "table": Output("users-list", "children", allow_duplicate=True),
-        "message": Output("users-message", "children", allow_duplicate=True),
-        "style": Output("users-message", "className", allow_duplicate=True),
+        "message": Output("users-message", "children"),
+        "style": Output("users-message", "className"),
     },
+    inputs={"clicks": Input({"type": "user-active", "user": ALL}, "n_clicks")},
+    prevent_initial_call=True,
+)
+def _toggle_user(clicks: list[Any]) -> dict[str, Any]:
+    actor = require_role(ADMIN)
+    user_id = _clicked_user()
+    if user_id is None:
+        raise PreventUpdate
+    outcome = toggle_user(engine(), user_id)
+    table = current_users_table(engine(), actor.user_id)
+    if isinstance(outcome, Refusal):
+        return {"table": table, "message": outcome.message, "style": "tw-form-message"}
+    state = "reactivated" if outcome.active else "deactivated"
+    return {"table": table, "message": f"{outcome.display_name} {state}.", "style": _OK}
+
+
+@callback(
+    output=_USERS_ANSWER,
     inputs={
         "unlock": Input({"type": "user-unlock", "user": ALL}, "n_clicks"),
         "sign_out": Input({"type": "user-sign-out", "user": ALL}, "n_clicks"),
@@ -644,7 +656,7 @@ def _unlock_or_sign_out(unlock: Any, sign_out: Any) -> dict[str, Any]:
     user_id = _clicked_user()
     kind = ctx.triggered_id.get("type") if isinstance(ctx.triggered_id, dict) else None
     if user_id is None or kind not in ("user-unlock", "user-sign-out"):
-        return {"table": no_update, "message": no_update, "style": no_update}
+        raise PreventUpdate
     user = _account(engine(), user_id)
     outcome: Any = (
         unlock_user(engine(), user_id)
@@ -660,104 +672,123 @@ def _unlock_or_sign_out(unlock: Any, sign_out: Any) -> dict[str, Any]:
     else:
         sessions = "session" if outcome == 1 else "sessions"
         message = f"{user.display_name} signed out everywhere ({outcome} {sessions} ended)."
-    return {"table": table, "message": message, "style": "tw-form-message tw-form-ok"}
+    return {"table": table, "message": message, "style": _OK}
+
+
+def _who(user: User) -> str:
+    return f"{user.display_name} ({user.username})"
 
 
 @callback(
-    Output("passwd-modal", "opened"),
-    Output("passwd-user", "data"),
-    Output("passwd-who", "children"),
-    Output("passwd-new", "value"),
-    Output("passwd-again", "value"),
-    Output("passwd-new", "error"),
-    Output("passwd-again", "error"),
-    Output("passwd-message", "children"),
-    Input({"type": "user-passwd-open", "user": ALL}, "n_clicks"),
+    output={
+        "opened": Output("passwd-modal", "opened"),
+        "user": Output("passwd-user", "data"),
+        "who": Output("passwd-who", "children"),
+        "password": Output("passwd-new", "value"),
+        "again": Output("passwd-again", "value"),
+        "password_error": Output("passwd-new", "error"),
+        "again_error": Output("passwd-again", "error"),
+        "message": Output("passwd-message", "children"),
+    },
+    inputs={"clicks": Input({"type": "user-passwd-open", "user": ALL}, "n_clicks")},
     prevent_initial_call=True,
 )
-def _open_password(_clicks: list[Any]) -> tuple[Any, ...]:
+def _open_password(clicks: list[Any]) -> dict[str, Any]:
     require_role(ADMIN)
     user_id = _clicked_user()
     user = None if user_id is None else _account(engine(), user_id)
     if user is None:
-        return (no_update,) * 8
-    who = f"{user.display_name} ({user.username})"
-    return True, user.id, who, "", "", None, None, ""
+        raise PreventUpdate
+    return {"opened": True, "user": user.id, "who": _who(user), "password": "", "again": "",
+            "password_error": None, "again_error": None, "message": ""}  # fmt: skip
 
 
 @callback(
-    Output("passwd-modal", "opened", allow_duplicate=True),
-    Output("passwd-new", "value", allow_duplicate=True),
-    Output("passwd-again", "value", allow_duplicate=True),
-    Output("passwd-new", "error", allow_duplicate=True),
-    Output("passwd-again", "error", allow_duplicate=True),
-    Output("passwd-message", "children", allow_duplicate=True),
-    Output("users-list", "children", allow_duplicate=True),
-    Output("users-message", "children", allow_duplicate=True),
-    Output("users-message", "className", allow_duplicate=True),
-    Input("passwd-save", "n_clicks"),
-    Input("passwd-cancel", "n_clicks"),
-    State("passwd-user", "data"),
-    State("passwd-new", "value"),
-    State("passwd-again", "value"),
+    output={
+        "opened": Output("passwd-modal", "opened", allow_duplicate=True),
+        "password": Output("passwd-new", "value", allow_duplicate=True),
+        "again": Output("passwd-again", "value", allow_duplicate=True),
+        "password_error": Output("passwd-new", "error", allow_duplicate=True),
+        "again_error": Output("passwd-again", "error", allow_duplicate=True),
+        "message": Output("passwd-message", "children", allow_duplicate=True),
+        "users": _USERS_ANSWER,
+    },
+    inputs={
+        "save": Input("passwd-save", "n_clicks"),
+        "cancel": Input("passwd-cancel", "n_clicks"),
+        "user_id": State("passwd-user", "data"),
+        "password": State("passwd-new", "value"),
+        "again": State("passwd-again", "value"),
+    },
     prevent_initial_call=True,
 )
 def _save_password(
-    _save: Any, _cancel: Any, user_id: Any, password: Any, again: Any
-) -> tuple[Any, ...]:
+    save: Any, cancel: Any, user_id: Any, password: Any, again: Any
+) -> dict[str, Any]:
     actor = require_role(ADMIN)
+    closed = {"opened": False, "password": "", "again": "", "password_error": None,
+              "again_error": None, "message": ""}  # fmt: skip
     if ctx.triggered_id != "passwd-save" or user_id is None:
-        return False, "", "", None, None, "", no_update, no_update, no_update
+        return {**closed, "users": _UNCHANGED_USERS}
     outcome = reset_password(engine(), int(user_id), password, again)
     if isinstance(outcome, Refusal):
         errors = outcome.fields.get("password"), outcome.fields.get("again")
-        message = _refusal_message(outcome, any(errors))
-        return True, no_update, no_update, *errors, message, *(no_update,) * 3
-    table = current_users_table(engine(), actor.user_id)
+        return {"opened": True, "password": no_update, "again": no_update,
+                "password_error": errors[0], "again_error": errors[1],
+                "message": _refusal_message(outcome, any(errors)),
+                "users": _UNCHANGED_USERS}  # fmt: skip
     message = f"New password set for {outcome.display_name}."
-    return False, "", "", None, None, "", table, message, "tw-form-message tw-form-ok"
+    table = current_users_table(engine(), actor.user_id)
+    return {**closed, "users": {"table": table, "message": message, "style": _OK}}
 
 
 @callback(
-    Output("role-modal", "opened"),
-    Output("role-user", "data"),
-    Output("role-who", "children"),
-    Output("role-select", "value"),
-    Output("role-select", "error"),
-    Output("role-message", "children"),
-    Input({"type": "user-role-open", "user": ALL}, "n_clicks"),
+    output={
+        "opened": Output("role-modal", "opened"),
+        "user": Output("role-user", "data"),
+        "who": Output("role-who", "children"),
+        "role": Output("role-select", "value"),
+        "error": Output("role-select", "error"),
+        "message": Output("role-message", "children"),
+    },
+    inputs={"clicks": Input({"type": "user-role-open", "user": ALL}, "n_clicks")},
     prevent_initial_call=True,
 )
-def _open_role(_clicks: list[Any]) -> tuple[Any, ...]:
+def _open_role(clicks: list[Any]) -> dict[str, Any]:
     require_role(ADMIN)
     user_id = _clicked_user()
     user = None if user_id is None else _account(engine(), user_id)
     if user is None:
-        return (no_update,) * 6
-    return True, user.id, f"{user.display_name} ({user.username})", user.role, None, ""
+        raise PreventUpdate
+    return {"opened": True, "user": user.id, "who": _who(user), "role": user.role,
+            "error": None, "message": ""}  # fmt: skip
 
 
 @callback(
-    Output("role-modal", "opened", allow_duplicate=True),
-    Output("role-select", "error", allow_duplicate=True),
-    Output("role-message", "children", allow_duplicate=True),
-    Output("users-list", "children", allow_duplicate=True),
-    Output("users-message", "children", allow_duplicate=True),
-    Output("users-message", "className", allow_duplicate=True),
-    Input("role-save", "n_clicks"),
-    Input("role-cancel", "n_clicks"),
-    State("role-user", "data"),
-    State("role-select", "value"),
+    output={
+        "opened": Output("role-modal", "opened", allow_duplicate=True),
+        "error": Output("role-select", "error", allow_duplicate=True),
+        "message": Output("role-message", "children", allow_duplicate=True),
+        "users": _USERS_ANSWER,
+    },
+    inputs={
+        "save": Input("role-save", "n_clicks"),
+        "cancel": Input("role-cancel", "n_clicks"),
+        "user_id": State("role-user", "data"),
+        "role": State("role-select", "value"),
+    },
     prevent_initial_call=True,
 )
-def _save_role(_save: Any, _cancel: Any, user_id: Any, role: Any) -> tuple[Any, ...]:
+def _save_role(save: Any, cancel: Any, user_id: Any, role: Any) -> dict[str, Any]:
     actor = require_role(ADMIN)
     if ctx.triggered_id != "role-save" or user_id is None:
-        return False, None, "", no_update, no_update, no_update
+        return {"opened": False, "error": None, "message": "", "users": _UNCHANGED_USERS}
     outcome = change_role(engine(), int(user_id), role)
     if isinstance(outcome, Refusal):
         error = outcome.fields.get("role")
-        return True, error, _refusal_message(outcome, bool(error)), *(no_update,) * 3
-    table = current_users_table(engine(), actor.user_id)
+        return {"opened": True, "error": error, "message": _refusal_message(outcome, bool(error)),
+                "users": _UNCHANGED_USERS}  # fmt: skip
     message = f"{outcome.display_name}’s role is now {outcome.role}."
-    return False, None, "", table, message, "tw-form-message tw-form-ok"
+    table = current_users_table(engine(), actor.user_id)
+    return {"opened": False, "error": None, "message": "",
+            "users": {"table": table, "message": message, "style": _OK}}  # fmt: skip

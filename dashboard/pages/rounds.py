@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
 from dashboard.chart_queries import RoundsSummary, plan_panel_data, rounds_summaries
@@ -691,75 +692,68 @@ def layout(**_: Any) -> Any:
 plan_panel.form_callbacks("rd")
 
 
+def _scoped(scope: str | None) -> str:
+    return scope if scope in ("mine", "all") else "all"
+
+
 @callback(
-    Output("rounds-list", "children", allow_duplicate=True),
-    Output("rounds-print-link", "href"),
-    Input("rounds-scope", "value"),
+    output={
+        "cards": Output("rounds-list", "children", allow_duplicate=True),
+        "print_link": Output("rounds-print-link", "href"),
+    },
+    inputs={"scope": Input("rounds-scope", "value")},
     prevent_initial_call=True,
 )
-def _scope(scope: str | None) -> tuple[Any, str]:
+def _scope(scope: str | None) -> dict[str, Any]:
     actor = require_role(*ROLES)
-    scope = scope if scope in ("mine", "all") else "all"
-    return cards(scope, actor), f"/rounds/print?scope={scope}"
+    scope = _scoped(scope)
+    return {"cards": cards(scope, actor), "print_link": f"/rounds/print?scope={scope}"}
 
 
 @callback(
-    Output("rounds-drawer", "opened"),
-    Output("rounds-drawer", "title"),
-    Output("rounds-review", "children"),
-    Output("rounds-admission", "data"),
-    Input({"type": "rounds-review-open", "admission": ALL}, "n_clicks"),
+    output={
+        "opened": Output("rounds-drawer", "opened"),
+        "title": Output("rounds-drawer", "title"),
+        "review": Output("rounds-review", "children"),
+        "admission": Output("rounds-admission", "data"),
+    },
+    inputs={"clicks": Input({"type": "rounds-review-open", "admission": ALL}, "n_clicks")},
     prevent_initial_call=True,
 )
-def _open(clicks: list[int | None]) -> tuple[Any, ...]:
+def _open(clicks: list[int | None]) -> dict[str, Any]:
     actor = require_role(*ROLES)
     if not any(clicks) or not isinstance(ctx.triggered_id, dict):
-        return no_update, no_update, no_update, no_update
+        raise PreventUpdate
     admission_id = int(ctx.triggered_id["admission"])
     with Session(engine()) as session:
         ward = default_ward(session)
         found = rounds_summaries(session, ward, now=utcnow(), admission_id=admission_id)
     title = f"{found[0].bed} · {found[0].name} · MRN {found[0].mrn}" if found else ""
-    return (
-        True,
-        html.Span(title, className="tw-drawer-title"),
-        review_content(admission_id, actor),
-        admission_id,
-    )
+    return {
+        "opened": True,
+        "title": html.Span(title, className="tw-drawer-title"),
+        "review": review_content(admission_id, actor),
+        "admission": admission_id,
+    }
 
 
 @callback(
-    Output("rd-new-fields", "style"),
-    Output("rd-hold-fields", "style"),
-    Output("rd-recipe-fields", "style"),
-    Output("rd-preview", "children", allow_duplicate=True),
-    Output("rd-save-btn", "disabled", allow_duplicate=True),
-    Input("rd-decision", "value"),
+    output={
+        "styles": [Output(f"rd-{part}-fields", "style") for part in ("new", "hold", "recipe")],
+        "preview": Output("rd-preview", "children", allow_duplicate=True),
+        "save_disabled": Output("rd-save-btn", "disabled", allow_duplicate=True),
+    },
+    inputs={"decision": Input("rd-decision", "value")},
     prevent_initial_call="initial_duplicate",
 )
-def _decision(decision: str | None) -> tuple[Any, ...]:
+def _decision(decision: str | None) -> dict[str, Any]:
     styles = plan_panel.field_styles(DECISION_KIND.get(decision or "", "none"))
-    return (*styles, None, True)
+    return {"styles": styles, "preview": None, "save_disabled": True}
 
 
-@callback(
-    Output("rd-preview", "children"),
-    Output("rd-message", "children"),
-    Output("rd-save-btn", "disabled"),
-    Output("rd-label-box", "style"),
-    Input("rd-preview-btn", "n_clicks"),
-    State("rounds-admission", "data"),
-    State("rd-decision", "value"),
-    *form_states("rd"),
-    prevent_initial_call=True,
-)
-def _preview(
-    clicks: int | None, admission_id: int | None, decision: str | None, *raw: Any
-) -> tuple[Any, ...]:
-    require_role("physician")
-    if not clicks or admission_id is None or decision is None:
-        return no_update, no_update, True, no_update
-    values = plan_panel.form_values("change", raw)
+def _preview_decision(admission_id: int, decision: str, form: dict[str, Any]) -> Any:
+    """The plan a decision would make (None: the plan stays as it is), or a Refusal."""
+    values = plan_panel.form_values("change", form)
     now = utcnow()
 
     def run(session: Session) -> Any:
@@ -768,43 +762,76 @@ def _preview(
             session=session, admission_id=admission_id, decision=decision, now=now, **change
         )
 
-    result = attempt(engine(), run, write=False)
+    return attempt(engine(), run, write=False)
+
+
+@callback(
+    output={
+        "preview": Output("rd-preview", "children"),
+        "message": Output("rd-message", "children"),
+        "save_disabled": Output("rd-save-btn", "disabled"),
+        "label_box": Output("rd-label-box", "style"),
+    },
+    inputs={
+        "clicks": Input("rd-preview-btn", "n_clicks"),
+        "admission_id": State("rounds-admission", "data"),
+        "decision": State("rd-decision", "value"),
+        "form": form_states("rd"),
+    },
+    prevent_initial_call=True,
+)
+def _preview(
+    clicks: int | None, admission_id: int | None, decision: str | None, form: dict[str, Any]
+) -> dict[str, Any]:
+    require_role("physician")
+    if not clicks or admission_id is None or decision is None:
+        return {"preview": no_update, "message": no_update, "save_disabled": True,
+                "label_box": no_update}  # fmt: skip
+    result = _preview_decision(admission_id, decision, form)
     if isinstance(result, Refusal):
-        return None, refusal_message(result, saved=False), True, no_update
+        return {"preview": None, "message": refusal_message(result, saved=False),
+                "save_disabled": True, "label_box": no_update}  # fmt: skip
     if result is None:
-        return (
-            dmc.Text(
-                "No change to the plan: the note is signed with the plan as it is.",
-                fw=600,
-                id="rd-no-change",
-            ),
-            None,
-            False,
-            {"display": "none"},
-        )
-    return (
-        plan_panel.preview_view(
+        unchanged = "No change to the plan: the note is signed with the plan as it is."
+        return {"preview": dmc.Text(unchanged, fw=600, id="rd-no-change"), "message": None,
+                "save_disabled": False, "label_box": {"display": "none"}}  # fmt: skip
+    return {
+        "preview": plan_panel.preview_view(
             result, today=result.effective_from, drugs=plan_panel.schedule_drugs(result)
         ),
-        None,
-        False,
-        plan_panel.label_box_style(result),
+        "message": None,
+        "save_disabled": False,
+        "label_box": plan_panel.label_box_style(result),
+    }
+
+
+def _signed_alert(decision: str, note: RoundsNote, tz: ZoneInfo) -> Any:
+    return dmc.Alert(
+        f"Signed: {DECISION_LABELS[decision].lower()} at {_when(note.signed_at, tz)}."
+        + (" The new plan version is on the chart." if decision != "continue" else ""),
+        color="green",
+        variant="light",
+        id="rd-signed",
     )
 
 
 @callback(
-    Output("rd-message", "children", allow_duplicate=True),
-    Output("rd-preview", "children", allow_duplicate=True),
-    Output("rd-save-btn", "disabled", allow_duplicate=True),
-    Output("rd-plan", "children"),
-    Output("rd-notes", "children"),
-    Output("ov-refresh", "data", allow_duplicate=True),
-    Output("rounds-list", "children", allow_duplicate=True),
-    Input("rd-save-btn", "n_clicks"),
-    State("rounds-admission", "data"),
-    State("rd-decision", "value"),
-    State("rounds-scope", "value"),
-    *form_states("rd"),
+    output={
+        "message": Output("rd-message", "children", allow_duplicate=True),
+        "preview": Output("rd-preview", "children", allow_duplicate=True),
+        "save_disabled": Output("rd-save-btn", "disabled", allow_duplicate=True),
+        "plan": Output("rd-plan", "children"),
+        "notes": Output("rd-notes", "children"),
+        "refresh": Output("ov-refresh", "data", allow_duplicate=True),
+        "cards": Output("rounds-list", "children", allow_duplicate=True),
+    },
+    inputs={
+        "clicks": Input("rd-save-btn", "n_clicks"),
+        "admission_id": State("rounds-admission", "data"),
+        "decision": State("rd-decision", "value"),
+        "scope": State("rounds-scope", "value"),
+        "form": form_states("rd"),
+    },
     prevent_initial_call=True,
 )
 def _sign(
@@ -812,12 +839,12 @@ def _sign(
     admission_id: int | None,
     decision: str | None,
     scope: str | None,
-    *raw: Any,
-) -> tuple[Any, ...]:
+    form: dict[str, Any],
+) -> dict[str, Any]:
     actor = require_role("physician")
     if not clicks or admission_id is None or decision is None:
-        return (no_update,) * 7
-    values = plan_panel.form_values("change", raw)
+        raise PreventUpdate
+    values = plan_panel.form_values("change", form)
     now = utcnow()
 
     def run(session: Session) -> RoundsNote:
@@ -833,34 +860,21 @@ def _sign(
 
     result = attempt(engine(), run)
     if isinstance(result, Refusal):
-        return (
-            refusal_message(result, saved=True),
-            no_update,
-            no_update,
-            no_update,
-            no_update,
-            no_update,
-            no_update,
-        )
+        unchanged = ("preview", "save_disabled", "plan", "notes", "refresh", "cards")
+        return {"message": refusal_message(result, saved=True),
+                **dict.fromkeys(unchanged, no_update)}  # fmt: skip
     with Session(engine()) as session:
         tz = ZoneInfo(default_ward(session).timezone)
         notes = _notes(session, admission_id, tz)
-    done = dmc.Alert(
-        f"Signed: {DECISION_LABELS[decision].lower()} at {_when(result.signed_at, tz)}."
-        + (" The new plan version is on the chart." if decision != "continue" else ""),
-        color="green",
-        variant="light",
-        id="rd-signed",
-    )
-    return (
-        done,
-        None,
-        True,
-        plan_table(admission_id, now),
-        notes,
-        {"note_id": result.id, "at": now.isoformat()},
-        cards(scope if scope in ("mine", "all") else "all", actor),
-    )
+    return {
+        "message": _signed_alert(decision, result, tz),
+        "preview": None,
+        "save_disabled": True,
+        "plan": plan_table(admission_id, now),
+        "notes": notes,
+        "refresh": {"note_id": result.id, "at": now.isoformat()},
+        "cards": cards(_scoped(scope), actor),
+    }
 
 
 def _change_values(decision: str, values: dict[str, Any]) -> dict[str, Any]:
