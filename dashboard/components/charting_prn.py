@@ -513,8 +513,13 @@ def _tz() -> ZoneInfo:
         return ZoneInfo(default_ward(session).timezone)
 
 
-def _order_values(order: PrnOrder | None) -> list[Any]:
-    """The order modal's values, in ORDER_FIELDS order: an order's, or a new order's."""
+def _order_values(order: PrnOrder | None) -> dict[str, Any]:
+    """The order modal's values by field: an order's, or a new order's."""
+    return dict(zip(ORDER_FIELDS, _order_value_list(order), strict=True))
+
+
+def _order_value_list(order: PrnOrder | None) -> list[Any]:
+    """The order modal's values, in ORDER_FIELDS order."""
     if order is None:
         return ["lorazepam", "", 4, 2, "", "", None, None, None, "", ""]
     return [
@@ -536,19 +541,21 @@ def _order_values(order: PrnOrder | None) -> list[Any]:
 
 
 @callback(
-    Output("prn-modal", "opened"),
-    Output("prn-modal-what", "children"),
-    Output("prn-modal-limits", "children"),
-    Output("prn-pending", "data"),
-    Output("prn-reason", "value"),
-    Output("prn-reason", "error"),
-    Output("prn-time", "value"),
-    Output("prn-time", "error"),
-    Output("prn-message", "children"),
-    Input({"type": "prn-give", "order": ALL}, "n_clicks"),
+    output={
+        "opened": Output("prn-modal", "opened"),
+        "what": Output("prn-modal-what", "children"),
+        "limits": Output("prn-modal-limits", "children"),
+        "pending": Output("prn-pending", "data"),
+        "reason": Output("prn-reason", "value"),
+        "reason_error": Output("prn-reason", "error"),
+        "time": Output("prn-time", "value"),
+        "time_error": Output("prn-time", "error"),
+        "message": Output("prn-message", "children"),
+    },
+    inputs={"clicks": Input({"type": "prn-give", "order": ALL}, "n_clicks")},
     prevent_initial_call=True,
 )
-def prn_open(_: list[int | None]) -> tuple[Any, ...]:
+def prn_open(clicks: list[int | None]) -> dict[str, Any]:
     if not ctx.triggered or not ctx.triggered[0]["value"]:
         raise PreventUpdate
     require_role(*CHARTING_ROLES)
@@ -559,32 +566,37 @@ def prn_open(_: list[int | None]) -> tuple[Any, ...]:
     tz = _tz()
     with read_session(engine()) as session:
         check = check_dose(session, order, now)
-    what = order_text(order)
     status = f"{limits_text(order, tz, now)}. {prn.availability(limits(order), check, tz, now)}."
-    return True, what, status, {"order": order.id}, "", None, "", None, ""
+    return {"opened": True, "what": order_text(order), "limits": status,
+            "pending": {"order": order.id}, "reason": "", "reason_error": None, "time": "",
+            "time_error": None, "message": ""}  # fmt: skip
 
 
 @callback(
-    Output("prn-modal", "opened", allow_duplicate=True),
-    Output("prn-message", "children", allow_duplicate=True),
-    Output("prn-reason", "error", allow_duplicate=True),
-    Output("prn-time", "error", allow_duplicate=True),
-    Output("prn-alert", "children"),
-    Output("patient-changed", "data", allow_duplicate=True),
-    Input("prn-save", "n_clicks"),
-    State("prn-pending", "data"),
-    State("prn-reason", "value"),
-    State("prn-time", "value"),
-    State("patient-admission", "data"),
+    output={
+        "opened": Output("prn-modal", "opened", allow_duplicate=True),
+        "message": Output("prn-message", "children", allow_duplicate=True),
+        "reason_error": Output("prn-reason", "error", allow_duplicate=True),
+        "time_error": Output("prn-time", "error", allow_duplicate=True),
+        "alert": Output("prn-alert", "children"),
+        "changed": Output("patient-changed", "data", allow_duplicate=True),
+    },
+    inputs={
+        "clicks": Input("prn-save", "n_clicks"),
+        "pending": State("prn-pending", "data"),
+        "reason": State("prn-reason", "value"),
+        "time_text": State("prn-time", "value"),
+        "admission_id": State("patient-admission", "data"),
+    },
     prevent_initial_call=True,
 )
 def prn_save(
-    _: int | None,
+    clicks: int | None,
     pending: dict[str, Any] | None,
     reason: str | None,
     time_text: str | None,
     admission_id: int,
-) -> tuple[Any, ...]:
+) -> dict[str, Any]:
     actor = require_role(*CHARTING_ROLES)
     if not pending:
         raise PreventUpdate
@@ -601,124 +613,154 @@ def prn_save(
         f = outcome.fields
         at_field = bool(f) and set(f) <= {"at", "reason_text"}
         message = "Not saved: see the field marked in red." if at_field else outcome.message
-        return True, message, f.get("reason_text"), f.get("at"), no_update, no_update
-    tz = _tz()
+        return {"opened": True, "message": message, "reason_error": f.get("reason_text"),
+                "time_error": f.get("at"), "alert": no_update, "changed": no_update}  # fmt: skip
     saved = (
         f"Saved: PRN {outcome.drug} {format_mg(outcome.dose_ug)} mg at "
-        f"{format_local(outcome.administered_at, tz, now)}."
+        f"{format_local(outcome.administered_at, _tz(), now)}."
     )
-    return False, "", None, None, saved, now.isoformat()
+    return {"opened": False, "message": "", "reason_error": None, "time_error": None,
+            "alert": saved, "changed": now.isoformat()}  # fmt: skip
 
 
 @callback(
-    Output("prn-modal", "opened", allow_duplicate=True),
-    Input("prn-cancel", "n_clicks"),
+    output=Output("prn-modal", "opened", allow_duplicate=True),
+    inputs={"clicks": Input("prn-cancel", "n_clicks")},
     prevent_initial_call=True,
 )
-def prn_cancel(_: int | None) -> bool:
+def prn_cancel(clicks: int | None) -> bool:
     require_role(*CHARTING_ROLES)
     return False
 
 
 @callback(
-    Output("prn-order-modal", "opened"),
-    Output("prn-order-modal", "title"),
-    Output("prn-order-pending", "data"),
-    Output("prn-order-message", "children"),
-    [Output(f"prn-order-{name}", "value") for name in ORDER_FIELDS],
-    [Output(f"prn-order-{name}", "error") for name in ORDER_FIELDS],
-    Output("prn-order-drug", "disabled"),
-    Input("prn-write-open", "n_clicks"),
-    Input({"type": "prn-change", "order": ALL}, "n_clicks"),
+    output={
+        "opened": Output("prn-order-modal", "opened"),
+        "title": Output("prn-order-modal", "title"),
+        "pending": Output("prn-order-pending", "data"),
+        "message": Output("prn-order-message", "children"),
+        "values": {name: Output(f"prn-order-{name}", "value") for name in ORDER_FIELDS},
+        "errors": {name: Output(f"prn-order-{name}", "error") for name in ORDER_FIELDS},
+        "drug_fixed": Output("prn-order-drug", "disabled"),
+    },
+    inputs={
+        "write": Input("prn-write-open", "n_clicks"),
+        "change": Input({"type": "prn-change", "order": ALL}, "n_clicks"),
+    },
     prevent_initial_call=True,
 )
-def prn_order_open(_write: int | None, _change: list[int | None]) -> tuple[Any, ...]:
+def prn_order_open(write: int | None, change: list[int | None]) -> dict[str, Any]:
     require_role("physician")
     if not ctx.triggered or not ctx.triggered[0]["value"]:
         raise PreventUpdate
     trigger = ctx.triggered_id
     order = _order(int(trigger["order"])) if isinstance(trigger, dict) else None
-    title = "Change a PRN order" if order else "Write a PRN order"
-    errors = [None] * len(ORDER_FIELDS)
-    pending = {"order": order.id if order else None}
-    return (True, title, pending, "", *_order_values(order), *errors, order is not None)
+    return {
+        "opened": True,
+        "title": "Change a PRN order" if order else "Write a PRN order",
+        "pending": {"order": order.id if order else None},
+        "message": "",
+        "values": _order_values(order),
+        "errors": dict.fromkeys(ORDER_FIELDS),
+        "drug_fixed": order is not None,
+    }
 
 
 @callback(
-    Output("prn-order-modal", "opened", allow_duplicate=True),
-    Output("prn-order-message", "children", allow_duplicate=True),
-    [Output(f"prn-order-{name}", "error", allow_duplicate=True) for name in ORDER_FIELDS],
-    Output("prn-alert", "children", allow_duplicate=True),
-    Output("patient-changed", "data", allow_duplicate=True),
-    Input("prn-order-save", "n_clicks"),
-    State("prn-order-pending", "data"),
-    [State(f"prn-order-{name}", "value") for name in ORDER_FIELDS],
-    State("patient-admission", "data"),
+    output={
+        "opened": Output("prn-order-modal", "opened", allow_duplicate=True),
+        "message": Output("prn-order-message", "children", allow_duplicate=True),
+        "errors": {
+            name: Output(f"prn-order-{name}", "error", allow_duplicate=True)
+            for name in ORDER_FIELDS
+        },
+        "alert": Output("prn-alert", "children", allow_duplicate=True),
+        "changed": Output("patient-changed", "data", allow_duplicate=True),
+    },
+    inputs={
+        "clicks": Input("prn-order-save", "n_clicks"),
+        "pending": State("prn-order-pending", "data"),
+        "values": {name: State(f"prn-order-{name}", "value") for name in ORDER_FIELDS},
+        "admission_id": State("patient-admission", "data"),
+    },
     prevent_initial_call=True,
 )
-def prn_order_save(_: int | None, pending: dict[str, Any] | None, *rest: Any) -> tuple[Any, ...]:
+def prn_order_save(
+    clicks: int | None, pending: dict[str, Any] | None, values: dict[str, Any], admission_id: Any
+) -> dict[str, Any]:
     actor = require_role("physician")
-    values, admission_id = list(rest[:-1]), int(rest[-1])
+    admission_id = int(admission_id)
     if pending is None:
         raise PreventUpdate
-    outcome = save_order(
-        actor=actor,
-        admission_id=admission_id,
-        pending=pending,
-        values=dict(zip(ORDER_FIELDS, values, strict=True)),
-    )
+    outcome = save_order(actor=actor, admission_id=admission_id, pending=pending, values=values)
     if isinstance(outcome, Refusal):
         by_input = {FIELD_INPUTS.get(k, k): v for k, v in outcome.fields.items()}
-        errors = [by_input.get(name) for name in ORDER_FIELDS]
         shown = set(by_input) <= set(ORDER_FIELDS) and by_input
-        message = "Not saved: see the fields marked in red." if shown else outcome.message
-        return (True, message, *errors, no_update, no_update)
-    done = f"Saved: PRN order {order_text(outcome)} (version {outcome.version})."
-    return (False, "", *[None] * len(ORDER_FIELDS), done, utcnow().isoformat())
+        return {
+            "opened": True,
+            "message": "Not saved: see the fields marked in red." if shown else outcome.message,
+            "errors": {name: by_input.get(name) for name in ORDER_FIELDS},
+            "alert": no_update,
+            "changed": no_update,
+        }
+    return {
+        "opened": False,
+        "message": "",
+        "errors": dict.fromkeys(ORDER_FIELDS),
+        "alert": f"Saved: PRN order {order_text(outcome)} (version {outcome.version}).",
+        "changed": utcnow().isoformat(),
+    }
 
 
 @callback(
-    Output("prn-order-modal", "opened", allow_duplicate=True),
-    Input("prn-order-cancel", "n_clicks"),
+    output=Output("prn-order-modal", "opened", allow_duplicate=True),
+    inputs={"clicks": Input("prn-order-cancel", "n_clicks")},
     prevent_initial_call=True,
 )
-def prn_order_cancel(_: int | None) -> bool:
+def prn_order_cancel(clicks: int | None) -> bool:
     require_role("physician")
     return False
 
 
 @callback(
-    Output("prn-stop-modal", "opened"),
-    Output("prn-stop-what", "children"),
-    Output("prn-stop-pending", "data"),
-    Output("prn-stop-reason", "value"),
-    Output("prn-stop-message", "children"),
-    Input({"type": "prn-stop", "order": ALL}, "n_clicks"),
+    output={
+        "opened": Output("prn-stop-modal", "opened"),
+        "what": Output("prn-stop-what", "children"),
+        "pending": Output("prn-stop-pending", "data"),
+        "reason": Output("prn-stop-reason", "value"),
+        "message": Output("prn-stop-message", "children"),
+    },
+    inputs={"clicks": Input({"type": "prn-stop", "order": ALL}, "n_clicks")},
     prevent_initial_call=True,
 )
-def prn_stop_open(_: list[int | None]) -> tuple[Any, ...]:
+def prn_stop_open(clicks: list[int | None]) -> dict[str, Any]:
     require_role("physician")
     if not ctx.triggered or not ctx.triggered[0]["value"]:
         raise PreventUpdate
     order = _order(int(ctx.triggered_id["order"]))
     if order is None:
         raise PreventUpdate
-    return True, order_text(order), {"order": order.id}, "", ""
+    return {"opened": True, "what": order_text(order), "pending": {"order": order.id},
+            "reason": "", "message": ""}  # fmt: skip
 
 
 @callback(
-    Output("prn-stop-modal", "opened", allow_duplicate=True),
-    Output("prn-stop-message", "children", allow_duplicate=True),
-    Output("prn-alert", "children", allow_duplicate=True),
-    Output("patient-changed", "data", allow_duplicate=True),
-    Input("prn-stop-save", "n_clicks"),
-    State("prn-stop-pending", "data"),
-    State("prn-stop-reason", "value"),
+    output={
+        "opened": Output("prn-stop-modal", "opened", allow_duplicate=True),
+        "message": Output("prn-stop-message", "children", allow_duplicate=True),
+        "alert": Output("prn-alert", "children", allow_duplicate=True),
+        "changed": Output("patient-changed", "data", allow_duplicate=True),
+    },
+    inputs={
+        "clicks": Input("prn-stop-save", "n_clicks"),
+        "pending": State("prn-stop-pending", "data"),
+        "reason": State("prn-stop-reason", "value"),
+    },
     prevent_initial_call=True,
 )
 def prn_stop_save(
-    _: int | None, pending: dict[str, Any] | None, reason: str | None
-) -> tuple[Any, ...]:
+    clicks: int | None, pending: dict[str, Any] | None, reason: str | None
+) -> dict[str, Any]:
     actor = require_role("physician")
     if not pending:
         raise PreventUpdate
@@ -734,15 +776,17 @@ def prn_stop_save(
         ),
     )
     if isinstance(outcome, Refusal):
-        return True, outcome.message, no_update, no_update
-    return False, "", f"Stopped: PRN order {order_text(outcome)}.", now.isoformat()
+        return {"opened": True, "message": outcome.message, "alert": no_update,
+                "changed": no_update}  # fmt: skip
+    return {"opened": False, "message": "", "alert": f"Stopped: PRN order {order_text(outcome)}.",
+            "changed": now.isoformat()}  # fmt: skip
 
 
 @callback(
-    Output("prn-stop-modal", "opened", allow_duplicate=True),
-    Input("prn-stop-cancel", "n_clicks"),
+    output=Output("prn-stop-modal", "opened", allow_duplicate=True),
+    inputs={"clicks": Input("prn-stop-cancel", "n_clicks")},
     prevent_initial_call=True,
 )
-def prn_stop_cancel(_: int | None) -> bool:
+def prn_stop_cancel(clicks: int | None) -> bool:
     require_role("physician")
     return False

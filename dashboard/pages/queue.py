@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
 from dash import ALL, Input, Output, State, ctx, dcc, hooks, html, no_update
+from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -365,30 +366,36 @@ def badge_text(db: Engine) -> str:
 
 
 @callback(
-    Output(BADGE_ID, "children"),
-    Input(BADGE_INTERVAL_ID, "n_intervals"),
-    Input("_pages_location", "pathname"),
+    output=Output(BADGE_ID, "children"),
+    inputs={
+        "tick": Input(BADGE_INTERVAL_ID, "n_intervals"),
+        "pathname": Input("_pages_location", "pathname"),
+    },
 )
-def _badge(_: Any, __: Any) -> str:
+def _badge(tick: Any, pathname: Any) -> str:
     current_actor()
     return badge_text(engine())
 
 
 @callback(
-    Output("queue-list", "children"),
-    Output("queue-summary", "children"),
-    Input("queue-severity", "value"),
-    Input("queue-rules", "value"),
-    Input("queue-acknowledged", "checked"),
-    Input("queue-changed", "data"),
-    Input("queue-refresh", "n_intervals"),
+    output={
+        "flags": Output("queue-list", "children"),
+        "summary": Output("queue-summary", "children"),
+    },
+    inputs={
+        "severities": Input("queue-severity", "value"),
+        "rules": Input("queue-rules", "value"),
+        "acknowledged": Input("queue-acknowledged", "checked"),
+        "changed": Input("queue-changed", "data"),
+        "tick": Input("queue-refresh", "n_intervals"),
+    },
     prevent_initial_call=True,
 )
 def _refresh(
-    severities: Any, rules: Any, acknowledged: Any, _changed: Any, _tick: Any
-) -> tuple[Any, Any]:
+    severities: Any, rules: Any, acknowledged: Any, changed: Any, tick: Any
+) -> dict[str, Any]:
     actor = current_actor()
-    return queue_content(
+    flags, summary = queue_content(
         engine(),
         severities=severities,
         rules=rules,
@@ -396,53 +403,67 @@ def _refresh(
         can_act=actor.role in FLAG_ROLES,
         now=utcnow(),
     )
+    return {"flags": flags, "summary": summary}
 
 
 @callback(
-    Output("queue-modal", "opened"),
-    Output("queue-modal", "title"),
-    Output("queue-modal-what", "children"),
-    Output("queue-note", "label"),
-    Output("queue-note", "value"),
-    Output("queue-note", "error"),
-    Output("queue-modal-message", "children"),
-    Output("queue-confirm", "children"),
-    Output("queue-pending", "data"),
-    Input({"type": "queue-act", "flag": ALL, "action": ALL}, "n_clicks"),
+    output={
+        "opened": Output("queue-modal", "opened"),
+        "title": Output("queue-modal", "title"),
+        "what": Output("queue-modal-what", "children"),
+        "note_label": Output("queue-note", "label"),
+        "note": Output("queue-note", "value"),
+        "note_error": Output("queue-note", "error"),
+        "message": Output("queue-modal-message", "children"),
+        "confirm_label": Output("queue-confirm", "children"),
+        "pending": Output("queue-pending", "data"),
+    },
+    inputs={"clicks": Input({"type": "queue-act", "flag": ALL, "action": ALL}, "n_clicks")},
     prevent_initial_call=True,
 )
-def _open(_clicks: list[Any]) -> tuple[Any, ...]:
+def _open(clicks: list[Any]) -> dict[str, Any]:
     require_role(*FLAG_ROLES)
     trigger = ctx.triggered_id
     clicked = bool(ctx.triggered and ctx.triggered[0].get("value"))
     if not clicked or not isinstance(trigger, dict) or trigger.get("action") not in ACTIONS:
-        return (no_update,) * 9
+        raise PreventUpdate
     action, flag_id = str(trigger["action"]), int(trigger["flag"])
-    what = _flag_summary(flag_id)
-    label = "Note (optional)" if action == "acknowledge" else "How was it dealt with?"
-    title = f"{ACTIONS[action]} flag"
-    pending = {"action": action, "flag": flag_id}
-    return True, title, what, label, "", None, "", ACTIONS[action], pending
+    return {
+        "opened": True,
+        "title": f"{ACTIONS[action]} flag",
+        "what": _flag_summary(flag_id),
+        "note_label": "Note (optional)" if action == "acknowledge" else "How was it dealt with?",
+        "note": "",
+        "note_error": None,
+        "message": "",
+        "confirm_label": ACTIONS[action],
+        "pending": {"action": action, "flag": flag_id},
+    }
 
 
 @callback(
-    Output("queue-modal", "opened", allow_duplicate=True),
-    Output("queue-note", "error", allow_duplicate=True),
-    Output("queue-modal-message", "children", allow_duplicate=True),
-    Output("queue-changed", "data"),
-    Output(BADGE_ID, "children", allow_duplicate=True),
-    Input("queue-confirm", "n_clicks"),
-    State("queue-note", "value"),
-    State("queue-pending", "data"),
+    output={
+        "opened": Output("queue-modal", "opened", allow_duplicate=True),
+        "note_error": Output("queue-note", "error", allow_duplicate=True),
+        "message": Output("queue-modal-message", "children", allow_duplicate=True),
+        "changed": Output("queue-changed", "data"),
+        "badge": Output(BADGE_ID, "children", allow_duplicate=True),
+    },
+    inputs={
+        "clicks": Input("queue-confirm", "n_clicks"),
+        "note": State("queue-note", "value"),
+        "pending": State("queue-pending", "data"),
+    },
     prevent_initial_call=True,
 )
-def _confirm(clicks: Any, note: Any, pending: Any) -> tuple[Any, ...]:
+def _confirm(clicks: Any, note: Any, pending: Any) -> dict[str, Any]:
     require_role(*FLAG_ROLES)
     if not clicks or not isinstance(pending, dict):
-        return (no_update,) * 5
+        raise PreventUpdate
     action, flag_id = pending.get("action"), pending.get("flag")
+    closed = {"opened": False, "note_error": None, "message": ""}
     if action not in ACTIONS or not isinstance(flag_id, int):
-        return False, None, "", no_update, no_update
+        return {**closed, "changed": no_update, "badge": no_update}
     now = utcnow()
     outcome = act_on_flag(
         engine(),
@@ -453,18 +474,23 @@ def _confirm(clicks: Any, note: Any, pending: Any) -> tuple[Any, ...]:
     )
     if isinstance(outcome, Refusal):
         at_field = outcome.fields.get("note")
-        changed = now.isoformat() if outcome.conflict else no_update
         # A problem with the note is shown at the note; anything else under it.
-        return True, at_field, "" if at_field else outcome.message, changed, no_update
-    return False, None, "", now.isoformat(), badge_text(engine())
+        return {
+            "opened": True,
+            "note_error": at_field,
+            "message": "" if at_field else outcome.message,
+            "changed": now.isoformat() if outcome.conflict else no_update,
+            "badge": no_update,
+        }
+    return {**closed, "changed": now.isoformat(), "badge": badge_text(engine())}
 
 
 @callback(
-    Output("queue-modal", "opened", allow_duplicate=True),
-    Input("queue-cancel", "n_clicks"),
+    output=Output("queue-modal", "opened", allow_duplicate=True),
+    inputs={"clicks": Input("queue-cancel", "n_clicks")},
     prevent_initial_call=True,
 )
-def _cancel(_: Any) -> bool:
+def _cancel(clicks: Any) -> bool:
     require_role(*FLAG_ROLES)
     return False
 
