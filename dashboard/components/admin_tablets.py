@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import dash_mantine_components as dmc
-from dash import ALL, Input, Output, State, ctx, html, no_update
+from dash import ALL, Input, Output, State, ctx, html
+from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -76,22 +77,27 @@ def save_tablets(values: dict[str, Any]) -> dict[str, tuple[Tablet, ...]] | Refu
 
 
 @callback(
-    Output({"type": "ward-tablets", "drug": ALL}, "error"),
-    Output("tablets-message", "children"),
-    Output("tablets-message", "className"),
-    Input("tablets-save", "n_clicks"),
-    State({"type": "ward-tablets", "drug": ALL}, "value"),
+    output={
+        "errors": Output({"type": "ward-tablets", "drug": ALL}, "error"),
+        "message": Output("tablets-message", "children"),
+        "style": Output("tablets-message", "className"),
+    },
+    inputs={
+        "clicks": Input("tablets-save", "n_clicks"),
+        "values": State({"type": "ward-tablets", "drug": ALL}, "value"),
+    },
     prevent_initial_call=True,
 )
-def _save_tablets(clicks: Any, values: list[Any]) -> tuple[Any, ...]:
+def _save_tablets(clicks: Any, values: list[Any]) -> dict[str, Any]:
     require_role("admin")
-    drugs = [item["id"]["drug"] for item in ctx.states_list[0]]
     if not clicks:
-        return [no_update] * len(drugs), no_update, no_update
+        raise PreventUpdate
+    drugs = [item["id"]["drug"] for item in ctx.states_list[0]]
     outcome = save_tablets(dict(zip(drugs, values, strict=True)))
     if isinstance(outcome, Refusal):
         errors = [outcome.fields.get(f"tablets_{drug}") for drug in drugs]
         message = "Not saved: correct the fields marked in red." if any(errors) else outcome.message
-        return errors, message, "tw-form-message"
+        return {"errors": errors, "message": message, "style": "tw-form-message"}
     shown = "; ".join(f"{d} {tablets_text(t)} mg" for d, t in outcome.items())
-    return [None] * len(drugs), f"Saved: {shown}.", "tw-form-message tw-form-ok"
+    return {"errors": [None] * len(drugs), "message": f"Saved: {shown}.",
+            "style": "tw-form-message tw-form-ok"}  # fmt: skip

@@ -353,14 +353,18 @@ def ciwa_table(
 
 
 @callback(
-    Output("ciwa-total", "children"),
-    Output("ciwa-total", "style"),
-    Output({"type": "ciwa-row", "item": ALL}, "className"),
-    Input({"type": "ciwa-item", "item": ALL}, "value"),
-    Input("ciwa-attempted", "data"),
+    output={
+        "total": Output("ciwa-total", "children"),
+        "total_style": Output("ciwa-total", "style"),
+        "row_classes": Output({"type": "ciwa-row", "item": ALL}, "className"),
+    },
+    inputs={
+        "values": Input({"type": "ciwa-item", "item": ALL}, "value"),
+        "attempted": Input("ciwa-attempted", "data"),
+    },
     prevent_initial_call=True,
 )
-def ciwa_running(values: list[object], attempted: bool | None) -> tuple[Any, ...]:
+def ciwa_running(values: list[object], attempted: bool | None) -> dict[str, Any]:
     current_actor()
     scores = item_scores(values)
     box, style = _total_box(running_total(scores))
@@ -368,32 +372,36 @@ def ciwa_running(values: list[object], attempted: bool | None) -> tuple[Any, ...
         "tw-ciwa-item tw-missing" if attempted and n not in scores else "tw-ciwa-item"
         for n in ITEM_NUMBERS
     ]
-    return box, style, classes
+    return {"total": box, "total_style": style, "row_classes": classes}
 
 
 @callback(
-    Output("ciwa-message", "children"),
-    Output("ciwa-message", "className"),
-    Output("ciwa-attempted", "data"),
-    Output({"type": "ciwa-item", "item": ALL}, "value"),
-    Output("ciwa-taken_at", "value"),
-    Output("ciwa-taken_at", "error"),
-    Output("patient-changed", "data", allow_duplicate=True),
-    Output("ciwa-submission", "data"),
-    Input("ciwa-save", "n_clicks"),
-    State({"type": "ciwa-item", "item": ALL}, "value"),
-    State("ciwa-taken_at", "value"),
-    State("ciwa-submission", "data"),
-    State("patient-admission", "data"),
+    output={
+        "message": Output("ciwa-message", "children"),
+        "message_style": Output("ciwa-message", "className"),
+        "attempted": Output("ciwa-attempted", "data"),
+        "items": Output({"type": "ciwa-item", "item": ALL}, "value"),
+        "time": Output("ciwa-taken_at", "value"),
+        "time_error": Output("ciwa-taken_at", "error"),
+        "changed": Output("patient-changed", "data", allow_duplicate=True),
+        "submission": Output("ciwa-submission", "data"),
+    },
+    inputs={
+        "clicks": Input("ciwa-save", "n_clicks"),
+        "values": State({"type": "ciwa-item", "item": ALL}, "value"),
+        "time_text": State("ciwa-taken_at", "value"),
+        "submission_id": State("ciwa-submission", "data"),
+        "admission_id": State("patient-admission", "data"),
+    },
     prevent_initial_call=True,
 )
 def ciwa_save(
-    _: int | None,
+    clicks: int | None,
     values: list[object],
     time_text: str | None,
     submission_id: Any,
     admission_id: int,
-) -> tuple[Any, ...]:
+) -> dict[str, Any]:
     """The form's token stays the same until a score is stored, so a save sent again (a
     lost answer, a second press) finds that score; a stored score starts a new token."""
     actor = require_role(*CHARTING_ROLES)
@@ -407,23 +415,23 @@ def ciwa_save(
         submission_id=submission_id,
     )
     if isinstance(outcome, Refusal):
-        return (
-            refusal_message(outcome),
-            "tw-form-message",
-            True,
-            [no_update] * len(values),
-            no_update,
-            outcome.fields.get("taken_at"),
-            no_update,
-            new_submission_id() if "submission_id" in outcome.fields else no_update,
-        )
-    return (
-        saved_message(outcome, now),
-        "tw-form-message tw-form-ok",
-        False,
-        [""] * len(values),
-        "",
-        None,
-        now.isoformat(),
-        new_submission_id(),
-    )
+        return {
+            "message": refusal_message(outcome),
+            "message_style": "tw-form-message",
+            "attempted": True,
+            "items": [no_update] * len(values),
+            "time": no_update,
+            "time_error": outcome.fields.get("taken_at"),
+            "changed": no_update,
+            "submission": new_submission_id() if "submission_id" in outcome.fields else no_update,
+        }
+    return {
+        "message": saved_message(outcome, now),
+        "message_style": "tw-form-message tw-form-ok",
+        "attempted": False,
+        "items": [""] * len(values),
+        "time": "",
+        "time_error": None,
+        "changed": now.isoformat(),
+        "submission": new_submission_id(),
+    }

@@ -66,14 +66,18 @@ p = CIWA_AR_FORM.prefix
 
 
 @callback(
-    Output(f"{p}-total", "children"),
-    Output(f"{p}-total", "style"),
-    Output({"type": f"{p}-row", "item": ALL}, "className"),
-    Input({"type": f"{p}-item", "item": ALL}, "value"),
-    Input(f"{p}-attempted", "data"),
+    output={
+        "total": Output(f"{p}-total", "children"),
+        "total_style": Output(f"{p}-total", "style"),
+        "row_classes": Output({"type": f"{p}-row", "item": ALL}, "className"),
+    },
+    inputs={
+        "values": Input({"type": f"{p}-item", "item": ALL}, "value"),
+        "attempted": Input(f"{p}-attempted", "data"),
+    },
     prevent_initial_call=True,
 )
-def ciwar_running(values: list[object], attempted: bool | None) -> tuple[Any, ...]:
+def ciwar_running(values: list[object], attempted: bool | None) -> dict[str, Any]:
     current_actor()
     scores = item_scores(values, CIWA_AR_FORM)
     box, style = _total_box(running_total(scores, CIWA_AR_FORM), CIWA_AR_FORM)
@@ -81,32 +85,36 @@ def ciwar_running(values: list[object], attempted: bool | None) -> tuple[Any, ..
         "tw-ciwa-item tw-missing" if attempted and n not in scores else "tw-ciwa-item"
         for n in CIWA_AR_FORM.numbers
     ]
-    return box, style, classes
+    return {"total": box, "total_style": style, "row_classes": classes}
 
 
 @callback(
-    Output(f"{p}-message", "children"),
-    Output(f"{p}-message", "className"),
-    Output(f"{p}-attempted", "data"),
-    Output({"type": f"{p}-item", "item": ALL}, "value"),
-    Output(f"{p}-taken_at", "value"),
-    Output(f"{p}-taken_at", "error"),
-    Output("patient-changed", "data", allow_duplicate=True),
-    Output(f"{p}-submission", "data"),
-    Input(f"{p}-save", "n_clicks"),
-    State({"type": f"{p}-item", "item": ALL}, "value"),
-    State(f"{p}-taken_at", "value"),
-    State(f"{p}-submission", "data"),
-    State("patient-admission", "data"),
+    output={
+        "message": Output(f"{p}-message", "children"),
+        "message_style": Output(f"{p}-message", "className"),
+        "attempted": Output(f"{p}-attempted", "data"),
+        "items": Output({"type": f"{p}-item", "item": ALL}, "value"),
+        "time": Output(f"{p}-taken_at", "value"),
+        "time_error": Output(f"{p}-taken_at", "error"),
+        "changed": Output("patient-changed", "data", allow_duplicate=True),
+        "submission": Output(f"{p}-submission", "data"),
+    },
+    inputs={
+        "clicks": Input(f"{p}-save", "n_clicks"),
+        "values": State({"type": f"{p}-item", "item": ALL}, "value"),
+        "time_text": State(f"{p}-taken_at", "value"),
+        "submission_id": State(f"{p}-submission", "data"),
+        "admission_id": State("patient-admission", "data"),
+    },
     prevent_initial_call=True,
 )
 def ciwar_save(
-    _: int | None,
+    clicks: int | None,
     values: list[object],
     time_text: str | None,
     submission_id: Any,
     admission_id: int,
-) -> tuple[Any, ...]:
+) -> dict[str, Any]:
     actor = require_role(*CHARTING_ROLES)
     now = utcnow()
     outcome = save_ciwa(
@@ -119,36 +127,40 @@ def ciwar_save(
         form=CIWA_AR_FORM,
     )
     if isinstance(outcome, Refusal):
-        return (
-            refusal_message(outcome, CIWA_AR_FORM),
-            "tw-form-message",
-            True,
-            [no_update] * len(values),
-            no_update,
-            outcome.fields.get("taken_at"),
-            no_update,
-            new_submission_id() if "submission_id" in outcome.fields else no_update,
-        )
-    return (
-        saved_message(outcome, now),
-        "tw-form-message tw-form-ok",
-        False,
-        [""] * len(values),
-        "",
-        None,
-        now.isoformat(),
-        new_submission_id(),
-    )
+        return {
+            "message": refusal_message(outcome, CIWA_AR_FORM),
+            "message_style": "tw-form-message",
+            "attempted": True,
+            "items": [no_update] * len(values),
+            "time": no_update,
+            "time_error": outcome.fields.get("taken_at"),
+            "changed": no_update,
+            "submission": new_submission_id() if "submission_id" in outcome.fields else no_update,
+        }
+    return {
+        "message": saved_message(outcome, now),
+        "message_style": "tw-form-message tw-form-ok",
+        "attempted": False,
+        "items": [""] * len(values),
+        "time": "",
+        "time_error": None,
+        "changed": now.isoformat(),
+        "submission": new_submission_id(),
+    }
 
 
 @callback(
-    Output("patient-reload", "data", allow_duplicate=True),
-    Output("ciwa-ar-message", "children"),
-    Input("ciwa-ar-switch", "checked"),
-    State("patient-admission", "data"),
+    output={
+        "reload": Output("patient-reload", "data", allow_duplicate=True),
+        "message": Output("ciwa-ar-message", "children"),
+    },
+    inputs={
+        "checked": Input("ciwa-ar-switch", "checked"),
+        "admission_id": State("patient-admission", "data"),
+    },
     prevent_initial_call=True,
 )
-def ciwa_ar_toggle(checked: bool | None, admission_id: int) -> tuple[Any, ...]:
+def ciwa_ar_toggle(checked: bool | None, admission_id: int) -> dict[str, Any]:
     actor = require_role("physician")
     if checked is None:
         raise PreventUpdate
@@ -165,5 +177,5 @@ def ciwa_ar_toggle(checked: bool | None, admission_id: int) -> tuple[Any, ...]:
         ),
     )
     if isinstance(outcome, Refusal):
-        return no_update, outcome.message
-    return now.isoformat(), ""
+        return {"reload": no_update, "message": outcome.message}
+    return {"reload": now.isoformat(), "message": ""}

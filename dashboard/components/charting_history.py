@@ -201,45 +201,53 @@ def in_error_modal() -> dmc.Modal:
 
 
 @callback(
-    Output("in-error-modal", "opened"),
-    Output("in-error-target", "data"),
-    Output("in-error-what", "children"),
-    Output("in-error-reason", "value"),
-    Output("in-error-reason", "error"),
-    Output("in-error-message", "children"),
-    Input({"type": "in-error-open", "entity": ALL, "id": ALL}, "n_clicks"),
+    output={
+        "opened": Output("in-error-modal", "opened"),
+        "target": Output("in-error-target", "data"),
+        "what": Output("in-error-what", "children"),
+        "reason": Output("in-error-reason", "value"),
+        "reason_error": Output("in-error-reason", "error"),
+        "message": Output("in-error-message", "children"),
+    },
+    inputs={"clicks": Input({"type": "in-error-open", "entity": ALL, "id": ALL}, "n_clicks")},
     prevent_initial_call=True,
 )
-def open_in_error(_: list[int | None]) -> tuple[Any, ...]:
+def open_in_error(clicks: list[int | None]) -> dict[str, Any]:
     if not ctx.triggered or not ctx.triggered[0]["value"]:
         raise PreventUpdate
     require_role(*CHARTING_ROLES)
     target = ctx.triggered_id
     entity = str(target["entity"])
     what = f"This {ENTITY_WORD.get(entity, entity)} will be marked entered in error."
-    return True, {"entity": entity, "id": int(target["id"])}, what, "", None, ""
+    return {"opened": True, "target": {"entity": entity, "id": int(target["id"])}, "what": what,
+            "reason": "", "reason_error": None, "message": ""}  # fmt: skip
 
 
 @callback(
-    Output("in-error-modal", "opened", allow_duplicate=True),
-    Output("in-error-reason", "error", allow_duplicate=True),
-    Output("in-error-message", "children", allow_duplicate=True),
-    Output("patient-changed", "data", allow_duplicate=True),
-    Input("in-error-confirm", "n_clicks"),
-    Input("in-error-cancel", "n_clicks"),
-    State("in-error-target", "data"),
-    State("in-error-reason", "value"),
+    output={
+        "opened": Output("in-error-modal", "opened", allow_duplicate=True),
+        "reason_error": Output("in-error-reason", "error", allow_duplicate=True),
+        "message": Output("in-error-message", "children", allow_duplicate=True),
+        "changed": Output("patient-changed", "data", allow_duplicate=True),
+    },
+    inputs={
+        "confirm": Input("in-error-confirm", "n_clicks"),
+        "cancel": Input("in-error-cancel", "n_clicks"),
+        "target": State("in-error-target", "data"),
+        "reason": State("in-error-reason", "value"),
+    },
     prevent_initial_call=True,
 )
 def confirm_in_error(
-    _confirm: int | None,
-    _cancel: int | None,
+    confirm: int | None,
+    cancel: int | None,
     target: dict[str, Any] | None,
     reason: str | None,
-) -> tuple[Any, ...]:
+) -> dict[str, Any]:
     actor = require_role(*CHARTING_ROLES)
+    closed = {"opened": False, "reason_error": None, "message": ""}
     if ctx.triggered_id == "in-error-cancel" or not target:
-        return False, None, "", no_update
+        return {**closed, "changed": no_update}
     now = utcnow()
     outcome = mark_entry_in_error(
         actor=actor,
@@ -249,5 +257,6 @@ def confirm_in_error(
         now=now,
     )
     if isinstance(outcome, Refusal):
-        return True, outcome.fields.get("error_reason"), outcome.message, no_update
-    return False, None, "", now.isoformat()
+        return {"opened": True, "reason_error": outcome.fields.get("error_reason"),
+                "message": outcome.message, "changed": no_update}  # fmt: skip
+    return {**closed, "changed": now.isoformat()}
