@@ -236,74 +236,70 @@ def admit_from_form(*, actor: Actor, values: dict[str, Any], now: datetime) -> A
     return attempt(engine(), write)
 
 
-outputs_error = [Output(fid, "error") for fid in ADMIT_FIELDS]
-
-
 @callback(
-    Output("admit-modal", "opened"),
-    Input("board-admit-open", "n_clicks"),
-    Input("admit-cancel", "n_clicks"),
+    output=Output("admit-modal", "opened"),
+    inputs={
+        "opened": Input("board-admit-open", "n_clicks"),
+        "cancel": Input("admit-cancel", "n_clicks"),
+    },
     prevent_initial_call=True,
 )
-def toggle_admit(opened: int | None, _cancel: int | None) -> bool:
+def toggle_admit(opened: int | None, cancel: int | None) -> bool:
     require_role(*ADMIT_ROLES)
     if ctx.triggered_id == "board-admit-open" and not opened:
         raise PreventUpdate
     return bool(ctx.triggered_id == "board-admit-open")
 
 
+_KNOWN_PATIENT = ("family", "given", "birth", "sex")
+
+
 @callback(
-    Output("admit-lookup", "children"),
-    Output("admit-family", "value"),
-    Output("admit-given", "value"),
-    Output("admit-birth", "value"),
-    Output("admit-sex", "value"),
-    Input("admit-mrn", "value"),
+    output={
+        "note": Output("admit-lookup", "children"),
+        "known": {name: Output(f"admit-{name}", "value") for name in _KNOWN_PATIENT},
+    },
+    inputs={"mrn": Input("admit-mrn", "value")},
     prevent_initial_call=True,
 )
-def look_up(mrn: str | None) -> tuple[Any, ...]:
+def look_up(mrn: str | None) -> dict[str, Any]:
+    """The MRN typed: a known patient's name, birth date and sex filled in."""
     require_role(*ADMIT_ROLES)
+    unknown = dict.fromkeys(_KNOWN_PATIENT, no_update)
     if not mrn or not mrn.strip():
-        return "", no_update, no_update, no_update, no_update
+        return {"note": "", "known": unknown}
     with read_session(engine()) as session:
         patient = find_patient(session, mrn)
         if patient is None or patient.id is None:
-            return (
-                f"No patient with MRN {mrn.strip().upper()}: a new record will be made.",
-                no_update,
-                no_update,
-                no_update,
-                no_update,
-            )
+            note = f"No patient with MRN {mrn.strip().upper()}: a new record will be made."
+            return {"note": note, "known": unknown}
         current = current_admission(session, patient.id)
     note = f"Known patient: {patient.family_name.upper()}, {patient.given_name}"
     if current is not None:
         note += f" — already admitted in bed {current.bed}"
-    return (
-        note,
-        patient.family_name,
-        patient.given_name,
-        patient.birth_date.isoformat(),
-        patient.sex,
-    )
+    known = (patient.family_name, patient.given_name, patient.birth_date.isoformat(), patient.sex)
+    return {"note": note, "known": dict(zip(_KNOWN_PATIENT, known, strict=True))}
 
 
 @callback(
-    *outputs_error,
-    Output("admit-message", "children"),
-    Output("admit-done", "data"),
-    Input("admit-save", "n_clicks"),
-    [State(fid, "value") for fid in ADMIT_FIELDS],
-    State("admit-history", "value"),
+    output={
+        "errors": {name: Output(fid, "error") for fid, name in ADMIT_FIELDS.items()},
+        "message": Output("admit-message", "children"),
+        "done": Output("admit-done", "data"),
+    },
+    inputs={
+        "clicks": Input("admit-save", "n_clicks"),
+        "form": {name: State(fid, "value") for fid, name in ADMIT_FIELDS.items()},
+        "history": State("admit-history", "value"),
+    },
     prevent_initial_call=True,
 )
-def save_admission(_: int | None, *values: Any) -> tuple[Any, ...]:
+def save_admission(clicks: int | None, form: dict[str, Any], history: Any) -> dict[str, Any]:
     actor = require_role(*ADMIT_ROLES)
-    form = dict(zip(ADMIT_FIELDS.values(), values[:-1], strict=True))
-    form["substance_history"] = values[-1]
-    outcome = admit_from_form(actor=actor, values=form, now=utcnow())
+    outcome = admit_from_form(
+        actor=actor, values={**form, "substance_history": history}, now=utcnow()
+    )
     if isinstance(outcome, Refusal):
-        errors = [outcome.fields.get(name) for name in ADMIT_FIELDS.values()]
         shown = {n for n in ADMIT_FIELDS.values() if outcome.fields.get(n)}
         rest = [m for f, m in outcome.fields.items() if f not in shown]
         message = (
@@ -311,8 +307,13 @@ def save_admission(_: int | None, *values: Any) -> tuple[Any, ...]:
             if rest or not outcome.fields
             else ("Not saved. Correct the fields marked in red.")
         )
-        return (*errors, message, no_update)
-    return (*[None] * len(ADMIT_FIELDS), "", f"/patient/{outcome.id}")
+        errors = {name: outcome.fields.get(name) for name in ADMIT_FIELDS.values()}
+        return {"errors": errors, "message": message, "done": no_update}
+    return {
+        "errors": dict.fromkeys(ADMIT_FIELDS.values()),
+        "message": "",
+        "done": f"/patient/{outcome.id}",
+    }
 
 
 clientside_callback(
@@ -374,12 +375,14 @@ def discharge_now(
 
 
 @callback(
-    Output("discharge-modal", "opened"),
-    Input("discharge-open", "n_clicks"),
-    Input("discharge-cancel", "n_clicks"),
+    output=Output("discharge-modal", "opened"),
+    inputs={
+        "opened": Input("discharge-open", "n_clicks"),
+        "cancel": Input("discharge-cancel", "n_clicks"),
+    },
     prevent_initial_call=True,
 )
-def toggle_discharge(opened: int | None, _cancel: int | None) -> bool:
+def toggle_discharge(opened: int | None, cancel: int | None) -> bool:
     require_role(*DISCHARGE_ROLES)
     if ctx.triggered_id == "discharge-open" and not opened:
         raise PreventUpdate
@@ -387,21 +390,27 @@ def toggle_discharge(opened: int | None, _cancel: int | None) -> bool:
 
 
 @callback(
-    Output("discharge-message", "children"),
-    Output("discharge-modal", "opened", allow_duplicate=True),
-    Output("patient-reload", "data"),
-    Input("discharge-confirm", "n_clicks"),
-    State("discharge-admission", "data"),
-    State("discharge-time", "value"),
+    output={
+        "message": Output("discharge-message", "children"),
+        "opened": Output("discharge-modal", "opened", allow_duplicate=True),
+        "reload": Output("patient-reload", "data"),
+    },
+    inputs={
+        "clicks": Input("discharge-confirm", "n_clicks"),
+        "admission_id": State("discharge-admission", "data"),
+        "time_text": State("discharge-time", "value"),
+    },
     prevent_initial_call=True,
 )
-def confirm_discharge(_: int | None, admission_id: int, time_text: str | None) -> tuple[Any, ...]:
+def confirm_discharge(
+    clicks: int | None, admission_id: int, time_text: str | None
+) -> dict[str, Any]:
     actor = require_role(*DISCHARGE_ROLES)
     now = utcnow()
     outcome = discharge_now(actor=actor, admission_id=admission_id, time_text=time_text, now=now)
     if isinstance(outcome, Refusal):
-        return outcome.message, no_update, no_update
-    return "", False, now.isoformat()
+        return {"message": outcome.message, "opened": no_update, "reload": no_update}
+    return {"message": "", "opened": False, "reload": now.isoformat()}
 
 
 def discharged_note(admission: Admission, now: datetime, tz: ZoneInfo) -> str:
@@ -452,12 +461,14 @@ def dose_confirm_modal(admission: Admission) -> Any:
 
 
 @callback(
-    Output("dose-confirm-modal", "opened"),
-    Input("dose-confirm-open", "n_clicks"),
-    Input("dose-confirm-cancel", "n_clicks"),
+    output=Output("dose-confirm-modal", "opened"),
+    inputs={
+        "opened": Input("dose-confirm-open", "n_clicks"),
+        "cancel": Input("dose-confirm-cancel", "n_clicks"),
+    },
     prevent_initial_call=True,
 )
-def toggle_dose_confirm(opened: int | None, _cancel: int | None) -> bool:
+def toggle_dose_confirm(opened: int | None, cancel: int | None) -> bool:
     require_role("physician")
     if ctx.triggered_id == "dose-confirm-open" and not opened:
         raise PreventUpdate
@@ -465,15 +476,19 @@ def toggle_dose_confirm(opened: int | None, _cancel: int | None) -> bool:
 
 
 @callback(
-    Output("dose-confirm-message", "children"),
-    Output("dose-confirm-reason", "error"),
-    Output("patient-reload", "data", allow_duplicate=True),
-    Input("dose-confirm-save", "n_clicks"),
-    State("dose-confirm-reason", "value"),
-    State("patient-admission", "data"),
+    output={
+        "message": Output("dose-confirm-message", "children"),
+        "reason_error": Output("dose-confirm-reason", "error"),
+        "reload": Output("patient-reload", "data", allow_duplicate=True),
+    },
+    inputs={
+        "clicks": Input("dose-confirm-save", "n_clicks"),
+        "reason": State("dose-confirm-reason", "value"),
+        "admission_id": State("patient-admission", "data"),
+    },
     prevent_initial_call=True,
 )
-def save_dose_confirm(_: int | None, reason: str | None, admission_id: int) -> tuple[Any, ...]:
+def save_dose_confirm(clicks: int | None, reason: str | None, admission_id: int) -> dict[str, Any]:
     actor = require_role("physician")
     admission_id = record_id(admission_id)
     now = utcnow()
@@ -488,5 +503,6 @@ def save_dose_confirm(_: int | None, reason: str | None, admission_id: int) -> t
         ),
     )
     if isinstance(outcome, Refusal):
-        return outcome.message, outcome.fields.get("dose_confirm_reason"), no_update
-    return "", None, now.isoformat()
+        message, error = outcome.message, outcome.fields.get("dose_confirm_reason")
+        return {"message": message, "reason_error": error, "reload": no_update}
+    return {"message": "", "reason_error": None, "reload": now.isoformat()}

@@ -578,11 +578,11 @@ def _save_policy(clicks: Any, values: list[Any]) -> dict[str, Any]:
 
 
 @callback(
-    Output("runs-section", "children"),
-    Input("admin-refresh", "n_intervals"),
+    output=Output("runs-section", "children"),
+    inputs={"tick": Input("admin-refresh", "n_intervals")},
     prevent_initial_call=True,
 )
-def _refresh_runs(_: Any) -> list[Any]:
+def _refresh_runs(tick: Any) -> list[Any]:
     require_role(ADMIN)
     return runs_section(engine())
 
