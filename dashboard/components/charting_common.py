@@ -71,6 +71,17 @@ def format_local(instant: datetime, tz: tzinfo, now: datetime, *, always_day: bo
     return f"{local:%a} {local.day} {local:%b} {clock}"
 
 
+def format_day_time(instant: datetime, tz: tzinfo) -> str:
+    """ "Tue 3 Mar 14:05" in the ward's timezone, whatever the day (rounds, printed sheets)."""
+    local = instant.astimezone(tz)
+    return f"{local:%a} {local.day} {local:%b %H:%M}"
+
+
+def format_dated_time(instant: datetime, tz: tzinfo) -> str:
+    """ "Tue 03 Mar 2026 14:05" in the ward's timezone: a document kept beyond the stay."""
+    return f"{instant.astimezone(tz):%a %d %b %Y %H:%M}"
+
+
 def attrs(**values: object) -> dict[str, Any]:
     """HTML attributes Python names cannot spell: ``data_slot=`` -> ``data-slot``."""
     return {key.replace("_", "-"): value for key, value in values.items()}

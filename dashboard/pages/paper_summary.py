@@ -16,6 +16,7 @@ from dash import dcc, html
 from sqlmodel import Session
 
 from dashboard.chart_queries import plan_panel_data
+from dashboard.components.charting_common import format_dated_time
 from dashboard.components.citations import cited, sources_footnote
 from dashboard.context import current_actor, engine
 from dashboard.pages.print_views import print_bar
@@ -39,10 +40,6 @@ FLAG_END = {
 }
 
 
-def _when(at: datetime, tz: ZoneInfo) -> str:
-    return f"{at.astimezone(tz):%a %d %b %Y %H:%M}"
-
-
 def _doses(daily: dict[str, int]) -> str:
     return ", ".join(f"{d} {format_mg(ug)} mg a day" for d, ug in sorted(daily.items())) or "none"
 
@@ -51,10 +48,12 @@ def _facts_table(home: GoingHome, facts: StayFacts) -> Any:
     tz = home.tz
     drug, ug, de = facts.admission_dose
     rows = [
-        ("Admitted", _when(facts.admitted_at, tz)),
+        ("Admitted", format_dated_time(facts.admitted_at, tz)),
         (
             "Discharged",
-            _when(facts.discharged_at, tz) if facts.discharged_at else "not yet (preview)",
+            format_dated_time(facts.discharged_at, tz)
+            if facts.discharged_at
+            else "not yet (preview)",
         ),
         ("Attending", facts.attending),
         ("Dose at admission", f"{drug} {format_mg(ug)} mg a day (diazepam-equivalent {de:g} mg)"),
@@ -72,7 +71,8 @@ def _facts_table(home: GoingHome, facts: StayFacts) -> Any:
     rows.append(
         (
             "Last CIWA-B",
-            f"{ciwa.total} ({BAND_LABEL.get(ciwa.band, ciwa.band)}) at {_when(ciwa.taken_at, tz)}"
+            f"{ciwa.total} ({BAND_LABEL.get(ciwa.band, ciwa.band)}) "
+            f"at {format_dated_time(ciwa.taken_at, tz)}"
             if ciwa
             else "none charted",
         )
@@ -80,7 +80,7 @@ def _facts_table(home: GoingHome, facts: StayFacts) -> Any:
     vitals = facts.last_vitals
     if vitals is not None:
         level = LEVELS[news2_level(vitals.news2_total, vitals.news2_any_three)].label
-        news2 = f"{vitals.news2_total} ({level}) at {_when(vitals.taken_at, tz)}"
+        news2 = f"{vitals.news2_total} ({level}) at {format_dated_time(vitals.taken_at, tz)}"
     else:
         news2 = "none charted"
     rows.append(("Last NEWS2", news2))
@@ -104,7 +104,7 @@ def _versions(facts: StayFacts, tz: ZoneInfo) -> Any:
                     html.Tr(
                         [
                             html.Td(str(v.version)),
-                            html.Td(_when(v.created_at, tz)),
+                            html.Td(format_dated_time(v.created_at, tz)),
                             html.Td(v.change + (" (in force)" if v.status == "active" else "")),
                             html.Td(v.recipe),
                             html.Td(v.author),
@@ -165,7 +165,7 @@ def _flags(facts: StayFacts, tz: ZoneInfo) -> Any:
         rows.append(
             html.Tr(
                 [
-                    html.Td(_when(flag.raised_at, tz)),
+                    html.Td(format_dated_time(flag.raised_at, tz)),
                     html.Td(flag.severity),
                     html.Td(flag.message),
                     html.Td(ended + (f": {note}" if note else "")),

@@ -25,6 +25,7 @@ from dashboard.chart_queries import (
     plan_panel_data,
     rounds_summaries,
 )
+from dashboard.components.charting_common import format_day_time
 from dashboard.components.citations import cited, sources_footnote
 from dashboard.context import default_ward, engine
 from dashboard.pages.rounds import suggestions
@@ -68,11 +69,6 @@ STATUS_TEXT = {
 }
 
 
-def _when(instant: datetime, tz: ZoneInfo) -> str:
-    local = instant.astimezone(tz)
-    return f"{local:%a} {local.day} {local:%b %H:%M}"
-
-
 def print_bar(title: str, back_href: str) -> Any:
     """On screen only: what this is and a Print button."""
     return html.Div(
@@ -87,7 +83,7 @@ def print_bar(title: str, back_href: str) -> Any:
 
 def printed_line(actor: Actor, now: datetime, tz: ZoneInfo) -> Any:
     return html.P(
-        f"Printed {_when(now, tz)} ({tz.key}) by {actor.username}. A snapshot: when the "
+        f"Printed {format_day_time(now, tz)} ({tz.key}) by {actor.username}. A snapshot: when the "
         "system is back, chart what was done on paper and check it against the live record.",
         className="tw-print-small",
     )
@@ -156,10 +152,10 @@ def _rounds_block(summary: RoundsSummary, tz: ZoneInfo, now: datetime) -> Any:
     if summary.highest_news2 is not None:
         top = summary.highest_news2
         level = LEVELS[news2_level(top.news2_total, top.news2_any_three)].label
-        news2 = f"highest {top.news2_total} ({level}) at {_when(top.taken_at, tz)}"
+        news2 = f"highest {top.news2_total} ({level}) at {format_day_time(top.taken_at, tz)}"
     missing = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in summary.doses_not_given.items())
     since = (
-        f"since the note of {_when(summary.last_note.signed_at, tz)}"
+        f"since the note of {format_day_time(summary.last_note.signed_at, tz)}"
         if summary.last_note
         else "since admission"
     )

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from dashboard.chart_queries import RoundsSummary, plan_panel_data, rounds_summaries
 from dashboard.components import patient_overview, plan_panel
+from dashboard.components.charting_common import format_day_time, level_style
 from dashboard.components.charting_prn import order_text
 from dashboard.components.citations import cited
 from dashboard.components.plan_panel import form_states, refusal_message
@@ -134,19 +135,10 @@ def flag_label(rule: str) -> str:
 # --- pieces -----------------------------------------------------------------------------------
 
 
-def level_chip(text: str, level: int, **attrs: Any) -> html.Span:
-    tone = LEVELS[level]
-    return html.Span(
-        text,
-        className="tw-level",
-        style={"backgroundColor": tone.background, "color": tone.text},
-        **attrs,
-    )
-
-
-def _when(instant: datetime, tz: ZoneInfo) -> str:
-    local = instant.astimezone(tz)
-    return f"{local:%a} {local.day} {local:%b %H:%M}"
+def level_badge(text: str, level: int, **attrs: Any) -> html.Span:
+    """A severity badge on a rounds card (the card's own style; charting forms use
+    ``level_chip``)."""
+    return html.Span(text, className="tw-level", style=level_style(level), **attrs)
 
 
 def _ciwa_tile(summary: RoundsSummary) -> Any:
@@ -161,7 +153,7 @@ def _ciwa_tile(summary: RoundsSummary) -> Any:
         dmc.Group(
             [
                 html.Span(str(last[1]), className="tw-big"),
-                level_chip(BAND_LABEL.get(last[2], last[2]), BAND_LEVEL.get(last[2], 0)),
+                level_badge(BAND_LABEL.get(last[2], last[2]), BAND_LEVEL.get(last[2], 0)),
             ],
             gap="xs",
         ),
@@ -197,12 +189,12 @@ def _news2_tile(summary: RoundsSummary, tz: ZoneInfo) -> Any:
             dmc.Group(
                 [
                     html.Span(str(top.news2_total), className="tw-big"),
-                    level_chip(LEVELS[level].label, level),
+                    level_badge(LEVELS[level].label, level),
                 ],
                 gap="xs",
             ),
             dmc.Text(
-                f"{_when(top.taken_at, tz)}; {summary.abnormal_vitals} abnormal set(s)",
+                f"{format_day_time(top.taken_at, tz)}; {summary.abnormal_vitals} abnormal set(s)",
                 size="sm",
             ),
         ],
@@ -342,7 +334,7 @@ def _flags_tile(summary: RoundsSummary) -> Any:
         return _tile("Open flags", [dmc.Text("None", size="sm")])
     shown = summary.open_flags[:4]
     chips = [
-        level_chip(
+        level_badge(
             f"⚑ {flag_label(f.rule)}" + (" (cleared)" if f.status == "cleared" else ""),
             FLAG_LEVEL.get(f.severity, 1) if f.status != "cleared" else 0,
             title=f.message,
@@ -391,9 +383,10 @@ def suggestion_line(summary: RoundsSummary) -> Any:
 def since_line(summary: RoundsSummary, tz: ZoneInfo) -> str:
     note = summary.last_note
     if note is None:
-        return f"No rounds note yet: since admission {_when(summary.admitted_at, tz)}"
+        return f"No rounds note yet: since admission {format_day_time(summary.admitted_at, tz)}"
     return (
-        f"Since the rounds note of {_when(note.signed_at, tz)} by {summary.last_note_author}: "
+        f"Since the rounds note of {format_day_time(note.signed_at, tz)} "
+        f"by {summary.last_note_author}: "
         f"{DECISION_LABELS.get(note.decision, note.decision).lower()} — {note.reason}"
     )
 
@@ -482,7 +475,7 @@ def notes_list(notes: list[RoundsNote], authors: dict[int, str], tz: ZoneInfo) -
     return html.Ul(
         [
             html.Li(
-                f"{_when(n.signed_at, tz)} — {authors.get(n.author_id, '?')}: "
+                f"{format_day_time(n.signed_at, tz)} — {authors.get(n.author_id, '?')}: "
                 f"{DECISION_LABELS.get(n.decision, n.decision)}. {n.reason}"
             )
             for n in notes[:6]
@@ -807,7 +800,7 @@ def _preview(
 
 def _signed_alert(decision: str, note: RoundsNote, tz: ZoneInfo) -> Any:
     return dmc.Alert(
-        f"Signed: {DECISION_LABELS[decision].lower()} at {_when(note.signed_at, tz)}."
+        f"Signed: {DECISION_LABELS[decision].lower()} at {format_day_time(note.signed_at, tz)}."
         + (" The new plan version is on the chart." if decision != "continue" else ""),
         color="green",
         variant="light",
