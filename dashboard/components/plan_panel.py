@@ -19,9 +19,9 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
-from dashboard.chart_queries import PlanPanelData, plan_panel_data
 from dashboard.components.citations import cited
 from dashboard.context import current_actor, engine, record_id, require_role
+from dashboard.plan_panel_queries import PlanPanelData, plan_panel_data
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from models.admissions import dose_needs_confirmation

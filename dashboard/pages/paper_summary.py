@@ -15,11 +15,11 @@ import dash_mantine_components as dmc
 from dash import dcc, html
 from sqlmodel import Session
 
-from dashboard.chart_queries import plan_panel_data
 from dashboard.components.charting_common import format_dated_time
 from dashboard.components.citations import cited, sources_footnote
 from dashboard.context import current_actor, engine
 from dashboard.pages.print_views import print_bar
+from dashboard.plan_panel_queries import plan_panel_data
 from dashboard.registry import register_page
 from dashboard.theme import BAND_LABEL, LEVELS, news2_level
 from models.clinical.drugs import format_mg

@@ -16,20 +16,16 @@ import dash_mantine_components as dmc
 from dash import Input, Output, html
 from sqlmodel import Session
 
-from dashboard.chart_queries import (
-    MarEntry,
-    RoundsSummary,
-    admission_view,
-    assessments,
-    mar_entries,
-    plan_panel_data,
-    rounds_summaries,
-)
+from dashboard.admission_queries import admission_view
+from dashboard.chart_queries import assessments
 from dashboard.components.charting_common import format_day_time
 from dashboard.components.citations import cited, sources_footnote
 from dashboard.context import default_ward, engine
+from dashboard.mar_queries import MarEntry, mar_entries
 from dashboard.pages.rounds import suggestions
+from dashboard.plan_panel_queries import plan_panel_data
 from dashboard.registry import clientside_callback
+from dashboard.rounds_queries import RoundsSummary, rounds_summaries
 from dashboard.theme import BAND_LABEL, LEVELS, news2_level
 from models.access_log import record_read
 from models.audit import Actor

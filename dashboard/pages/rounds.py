@@ -18,15 +18,16 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
-from dashboard.chart_queries import RoundsSummary, plan_panel_data, rounds_summaries
 from dashboard.components import patient_overview, plan_panel
 from dashboard.components.charting_common import format_day_time, level_style
 from dashboard.components.charting_prn import order_text
 from dashboard.components.citations import cited
 from dashboard.components.plan_panel import form_states, refusal_message
 from dashboard.context import current_actor, default_ward, engine, require_role
+from dashboard.plan_panel_queries import plan_panel_data
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback, register_page
+from dashboard.rounds_queries import RoundsSummary, rounds_summaries
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, FLAG_LEVEL, LEVELS, news2_level
 from models.audit import Actor
 from models.clinical.drugs import format_mg

@@ -10,13 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from dashboard.chart_queries import (
-    chart_append,
-    patient_chart,
-    plan_panel_data,
-    rounds_summaries,
-)
+from dashboard.chart_queries import chart_append, patient_chart
 from dashboard.components.taper_chart import Readings, chart_figure
+from dashboard.plan_panel_queries import plan_panel_data
+from dashboard.rounds_queries import rounds_summaries
 from models.admissions import admit
 from models.audit import Actor
 from models.charting import chart_dose, chart_prn, mark_in_error, record_assessment, record_vitals
