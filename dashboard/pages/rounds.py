@@ -18,11 +18,18 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
-from dashboard.components import patient_overview, plan_panel
+from dashboard.components import (
+    patient_overview,
+    plan_change_form,
+    plan_preview,
+    plan_views,
+    plan_write,
+)
 from dashboard.components.charting_common import format_day_time, level_style
 from dashboard.components.charting_prn import order_text
 from dashboard.components.citations import cited
-from dashboard.components.plan_panel import form_states, refusal_message
+from dashboard.components.plan_change_form import form_states
+from dashboard.components.plan_preview import refusal_message
 from dashboard.context import current_actor, default_ward, engine, require_role
 from dashboard.plan_panel_queries import plan_panel_data
 from dashboard.refusals import Refusal, attempt
@@ -502,13 +509,13 @@ def plan_table(admission_id: int, now: datetime) -> Any:
     drugs = (plan.drug,) if plan.to_drug is None else (plan.drug, plan.to_drug)
     return dmc.Stack(
         [
-            plan_panel.plan_header(
+            plan_views.plan_header(
                 plan,
                 next((v.author for v in data.versions if v.plan.id == plan.id), ""),
                 data.view.tz,
             ),
             dmc.ScrollArea(
-                plan_panel.steps_table(
+                plan_views.steps_table(
                     data.steps,
                     drugs=drugs,
                     today=data.today,
@@ -534,9 +541,9 @@ def decision_form(summary: RoundsSummary, *, ward: Ward, today: Any) -> Any:
         else "No review rule points to a change."
     )
     drug = summary.plan.drug if summary.plan else "clonazepam"
-    form = plan_panel.change_form(
+    form = plan_change_form.change_form(
         "rd",
-        start=plan_panel.FormStart(drug, ""),
+        start=plan_change_form.FormStart(drug, ""),
         times=ward.admin_times,
         today=today,
         initial_kind=None,
@@ -683,7 +690,7 @@ def layout(**_: Any) -> Any:
     )
 
 
-plan_panel.form_callbacks("rd")
+plan_change_form.form_callbacks("rd")
 
 
 def _scoped(scope: str | None) -> str:
@@ -741,13 +748,13 @@ def _open(clicks: list[int | None]) -> dict[str, Any]:
     prevent_initial_call="initial_duplicate",
 )
 def _decision(decision: str | None) -> dict[str, Any]:
-    styles = plan_panel.field_styles(DECISION_KIND.get(decision or "", "none"))
+    styles = plan_change_form.field_styles(DECISION_KIND.get(decision or "", "none"))
     return {"styles": styles, "preview": None, "save_disabled": True}
 
 
 def _preview_decision(admission_id: int, decision: str, form: dict[str, Any]) -> Any:
     """The plan a decision would make (None: the plan stays as it is), or a Refusal."""
-    values = plan_panel.form_values("change", form)
+    values = plan_change_form.form_values("change", form)
     now = utcnow()
 
     def run(session: Session) -> Any:
@@ -790,12 +797,12 @@ def _preview(
         return {"preview": dmc.Text(unchanged, fw=600, id="rd-no-change"), "message": None,
                 "save_disabled": False, "label_box": {"display": "none"}}  # fmt: skip
     return {
-        "preview": plan_panel.preview_view(
-            result, today=result.effective_from, drugs=plan_panel.schedule_drugs(result)
+        "preview": plan_preview.preview_view(
+            result, today=result.effective_from, drugs=plan_preview.schedule_drugs(result)
         ),
         "message": None,
         "save_disabled": False,
-        "label_box": plan_panel.label_box_style(result),
+        "label_box": plan_preview.label_box_style(result),
     }
 
 
@@ -838,7 +845,7 @@ def _sign(
     actor = require_role("physician")
     if not clicks or admission_id is None or decision is None:
         raise PreventUpdate
-    values = plan_panel.form_values("change", form)
+    values = plan_change_form.form_values("change", form)
     now = utcnow()
 
     def run(session: Session) -> RoundsNote:
@@ -888,5 +895,5 @@ def _decision_values(decision: str, values: dict[str, Any]) -> dict[str, Any]:
             )
         return {"hold_days": int(days)}
     if decision == "adjust":
-        return {"recipe": plan_panel.recipe_text(values.get("preset"), values.get("custom_recipe"))}
+        return {"recipe": plan_write.recipe_text(values.get("preset"), values.get("custom_recipe"))}
     return {}

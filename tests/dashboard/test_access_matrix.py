@@ -587,7 +587,7 @@ PAGES: dict[str, tuple[frozenset[str], str]] = {
     "dashboard.pages.sources": (ALL, "sources-list"),
 }
 
-_PP = "dashboard.components.plan_panel:form_callbacks.<locals>."
+_PP = "dashboard.components.plan_change_form:form_callbacks.<locals>."
 _PRN = "dashboard.components.charting_prn:"
 _AR = "dashboard.components.charting_ciwa_ar:"
 _BAND = "dashboard.components.charting_wristband:"
