@@ -20,9 +20,9 @@ from dashboard.admission_queries import admission_view
 from dashboard.chart_queries import assessments
 from dashboard.components.charting_common import format_day_time
 from dashboard.components.citations import cited, sources_footnote
+from dashboard.components.rounds_suggestions import suggestions
 from dashboard.context import default_ward, engine
 from dashboard.mar_queries import MarEntry, mar_entries
-from dashboard.pages.rounds import suggestions
 from dashboard.plan_panel_queries import plan_panel_data
 from dashboard.registry import clientside_callback
 from dashboard.rounds_queries import RoundsSummary, rounds_summaries
