@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 import dash_mantine_components as dmc
 from dash import Input, Output, dcc, html
 
+from dashboard.components.admin_policy import POLICY_GROUPS
 from dashboard.components.citations import cited
-from dashboard.pages.admin import POLICY_GROUPS
 from dashboard.registry import clientside_callback, register_page
 from models.clinical.sources import SOURCES, Source
 from models.source_uses import SourceUse, local_policies, source_uses, uses_by_source

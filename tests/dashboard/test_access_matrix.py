@@ -669,18 +669,18 @@ CALLBACKS: dict[str, tuple[Rule, ...]] = {
     "dashboard.pages.queue:_confirm": (Rule(CHARTERS, writes="audit_event"),),
     "dashboard.pages.queue:_cancel": (Rule(CHARTERS),),
     # admin: users and ward settings
-    "dashboard.pages.admin:_save_policy": (Rule(ADMIN, writes="audit_event"),),
-    "dashboard.pages.admin:_refresh_runs": (Rule(ADMIN),),
+    "dashboard.components.admin_policy:_save_policy": (Rule(ADMIN, writes="audit_event"),),
+    "dashboard.components.admin_runs:_refresh_runs": (Rule(ADMIN),),
     "dashboard.components.admin_units:_save_units": (Rule(ADMIN, writes="audit_event"),),
     "dashboard.components.admin_tablets:_save_tablets": (Rule(ADMIN, writes="audit_event"),),
-    "dashboard.pages.admin:_add_user": (Rule(ADMIN, writes="app_user"),),
-    "dashboard.pages.admin:_toggle_user": (Rule(ADMIN, writes="audit_event"),),
-    "dashboard.pages.admin:_unlock_or_sign_out": (Rule(ADMIN, writes="audit_event"),),
+    "dashboard.components.admin_users:_add_user": (Rule(ADMIN, writes="app_user"),),
+    "dashboard.components.admin_users:_toggle_user": (Rule(ADMIN, writes="audit_event"),),
+    "dashboard.components.admin_users:_unlock_or_sign_out": (Rule(ADMIN, writes="audit_event"),),
     "dashboard.pages.audit:_show": (Rule(ADMIN),),
-    "dashboard.pages.admin:_open_password": (Rule(ADMIN),),
-    "dashboard.pages.admin:_save_password": (Rule(ADMIN, writes="audit_event"),),
-    "dashboard.pages.admin:_open_role": (Rule(ADMIN),),
-    "dashboard.pages.admin:_save_role": (Rule(ADMIN, writes="audit_event"),),
+    "dashboard.components.admin_user_modals:_open_password": (Rule(ADMIN),),
+    "dashboard.components.admin_user_modals:_save_password": (Rule(ADMIN, writes="audit_event"),),
+    "dashboard.components.admin_user_modals:_open_role": (Rule(ADMIN),),
+    "dashboard.components.admin_user_modals:_save_role": (Rule(ADMIN, writes="audit_event"),),
 }
 
 
