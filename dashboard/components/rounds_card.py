@@ -12,8 +12,8 @@ import dash_mantine_components as dmc
 from dash import html
 
 from dashboard.components.charting_common import format_day_time, level_style
-from dashboard.components.charting_prn import order_text
 from dashboard.components.citations import cited
+from dashboard.components.prn_reads import order_text
 from dashboard.components.rounds_suggestions import flag_label, suggestion_line
 from dashboard.rounds_queries import RoundsSummary
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, FLAG_LEVEL, LEVELS, news2_level

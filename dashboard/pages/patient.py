@@ -27,6 +27,7 @@ from dashboard.components import (
     charting_vitals,
     charting_wristband,
     patient_overview,
+    prn_reads,
     spo2_scale,
 )
 from dashboard.components import co_medications as co_medication_ui
@@ -447,7 +448,7 @@ def refresh_parts(
                 scores=linked_scores(session, given),
             )
             parts["prn-orders"] = charting_prn.orders_table(
-                charting_prn.order_rows(session, admission_id, now),
+                prn_reads.order_rows(session, admission_id, now),
                 tz=tz,
                 now=now,
                 can_chart=can_chart,

@@ -589,6 +589,7 @@ PAGES: dict[str, tuple[frozenset[str], str]] = {
 
 _PP = "dashboard.components.plan_change_form:form_callbacks.<locals>."
 _PRN = "dashboard.components.charting_prn:"
+_PRN_ORDERS = "dashboard.components.prn_orders:"
 _AR = "dashboard.components.charting_ciwa_ar:"
 _BAND = "dashboard.components.charting_wristband:"
 _CONFIRM = "dashboard.components.charting_admit:"
@@ -635,12 +636,12 @@ CALLBACKS: dict[str, tuple[Rule, ...]] = {
     _PRN + "prn_open": (Rule(CHARTERS),),
     _PRN + "prn_save": (Rule(CHARTERS, writes="dose_administration"),),
     _PRN + "prn_cancel": (Rule(CHARTERS),),
-    _PRN + "prn_order_open": (Rule(PHYSICIAN),),
-    _PRN + "prn_order_save": (Rule(PHYSICIAN, writes="prn_order"),),
-    _PRN + "prn_order_cancel": (Rule(PHYSICIAN),),
-    _PRN + "prn_stop_open": (Rule(PHYSICIAN),),
-    _PRN + "prn_stop_save": (Rule(PHYSICIAN, writes="prn_order"),),
-    _PRN + "prn_stop_cancel": (Rule(PHYSICIAN),),
+    _PRN_ORDERS + "prn_order_open": (Rule(PHYSICIAN),),
+    _PRN_ORDERS + "prn_order_save": (Rule(PHYSICIAN, writes="prn_order"),),
+    _PRN_ORDERS + "prn_order_cancel": (Rule(PHYSICIAN),),
+    _PRN_ORDERS + "prn_stop_open": (Rule(PHYSICIAN),),
+    _PRN_ORDERS + "prn_stop_save": (Rule(PHYSICIAN, writes="prn_order"),),
+    _PRN_ORDERS + "prn_stop_cancel": (Rule(PHYSICIAN),),
     # CIWA-Ar: charted by nurses and physicians, turned on by a physician
     _AR + "ciwar_running": (Rule(ALL),),
     _AR + "ciwar_save": (Rule(CHARTERS, writes="withdrawal_assessment"),),
@@ -1001,9 +1002,9 @@ def _expand(web: Web, function: str) -> dict[str, list[dict[str, Any]]]:
     short = function.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
     if "charting_prn" in function and short == "prn_open":
         return {"prn-give": [{"type": "prn-give", "order": stay.new_prn_order()}]}
-    if "charting_prn" in function and short == "prn_stop_open":
+    if "prn_orders" in function and short == "prn_stop_open":
         return {"prn-stop": [{"type": "prn-stop", "order": stay.new_prn_order()}]}
-    if "charting_prn" in function and short == "prn_order_open":
+    if "prn_orders" in function and short == "prn_order_open":
         return {"prn-change": [{"type": "prn-change", "order": stay.new_prn_order()}]}
     if "charting_ciwa_ar" in function:
         return {
