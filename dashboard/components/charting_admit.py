@@ -4,6 +4,9 @@ Admit: look the patient up by MRN or enter a new one, then bed, attending, drug 
 dose; every field is checked at once by ``models.admissions.admit`` and refusals are shown at
 their fields. Discharge: confirm, then the MAR's future slots are cancelled and the record is
 read-only.
+
+Over ~400 lines: admission, discharge and the physician's confirmation of an admission dose,
+the writes that open and close a stay (a split into one module each is still to do).
 """
 
 from __future__ import annotations

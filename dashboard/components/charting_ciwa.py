@@ -4,7 +4,11 @@ as the nurse goes; one Save, refused with the missing items named. The builders 
 (``ScaleForm``), so the CIWA-Ar form (components.charting_ciwa_ar) is the same form.
 
 A saved score at or above a PRN order's threshold names, in the save's confirmation, the orders
-that may be given now (Taperwatch never gives one)."""
+that may be given now (Taperwatch never gives one).
+
+Over ~400 lines because the form, its table of past scores and its callbacks are the one
+scale form the CIWA-Ar module reuses with its own ``ScaleForm``.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,11 @@
 """The MAR: today's and the last 24 hours' scheduled doses with their status, charted in one
 action (Given) or with a reason (Held, Refused, Not given); PRN orders and doses
 (components.charting_prn); corrections by marking an entry in error, after which the dose can
-be charted again and both entries stay visible."""
+be charted again and both entries stay visible.
+
+Over ~400 lines: the MAR table, its confirmation modal and their callbacks, one form (a
+split of the modal is still to do).
+"""
 
 from __future__ import annotations
 

@@ -5,6 +5,9 @@ headers, and the same rows laid out as cards on a narrow one (assets/board.css; 
 nothing jumps when a tablet turns). Every 30 s, after the filter changes or a header is
 pressed, the rows are read again (reused while nothing was written: ``board_rows``) and sent
 only when what is shown changed.
+
+Over ~400 lines because the rows, their hand-made markup (Dash JSON built directly, for
+speed) and the per-worker caches of both are one unit: the caches' keys assume all three.
 """
 
 from __future__ import annotations

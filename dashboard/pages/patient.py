@@ -4,6 +4,9 @@ when the physician turns it on), MAR (with PRN orders), History.
 Forms are shown to the roles that may chart and only while the patient is admitted; after
 discharge the record is read-only. Every save bumps ``patient-changed`` and the tables re-read
 at once (and every 30 s, for what colleagues chart).
+
+Over ~400 lines: the page assembles eight components' tabs, and its refresh callback re-reads
+each tab's parts; the parts themselves live in dashboard/components.
 """
 
 from __future__ import annotations

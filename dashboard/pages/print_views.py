@@ -4,6 +4,9 @@ They double as the downtime pack: printed while the system is up, they let the w
 on paper (blank columns to chart in, the schedule for the next days, the scale with its
 wording). Plain tables, black on white, every colour also said in words (print CSS:
 dashboard/assets/print.css). Not a page itself: print_rounds and print_patient show these.
+
+Over ~400 lines: every printed sheet shares one plain table style and its helpers; each sheet
+is one function.
 """
 
 from __future__ import annotations
