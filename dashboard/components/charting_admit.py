@@ -1,46 +1,36 @@
-"""Admission (from the ward board) and discharge (from the patient page).
-
-Admit: look the patient up by MRN or enter a new one, then bed, attending, drug and baseline
-dose; every field is checked at once by ``models.admissions.admit`` and refusals are shown at
-their fields. Discharge: confirm, then the MAR's future slots are cancelled and the record is
-read-only.
-
-Over ~400 lines: admission, discharge and the physician's confirmation of an admission dose,
-the writes that open and close a stay (a split into one module each is still to do).
+"""Admission, from the ward board: look the patient up by MRN or enter a new one, then bed,
+attending, drug and baseline dose; every field is checked at once by ``models.admissions.admit``
+and refusals are shown at their fields. Discharge: charting_discharge; a physician's
+confirmation of an admission dose above the label maximum: charting_dose_confirm.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
 from dash import Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session, col, select
 
-from dashboard.components.charting_common import format_local, parse_clock
-from dashboard.context import default_ward, engine, record_id, require_role
+from dashboard.context import default_ward, engine, require_role
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback, clientside_callback
 from models.admissions import (
     admit,
-    confirm_admission_dose,
     current_admission,
-    discharge,
-    dose_needs_confirmation,
     find_patient,
 )
 from models.audit import Actor
-from models.clinical.drugs import DRUGS, format_mg, label_maximum_text, mg_to_ug
+from models.clinical.drugs import DRUGS, mg_to_ug
 from models.db import read_session
 from models.errors import FieldError, ValidationFailed
 from models.tables import SEXES, Admission, User
 from models.types import utcnow
 
 ADMIT_ROLES = ("nurse", "physician", "admin")
-DISCHARGE_ROLES = ("nurse", "physician", "admin")
+
 
 # Form field -> the domain's field name (FieldError.field).
 ADMIT_FIELDS: dict[str, str] = {
@@ -328,184 +318,3 @@ clientside_callback(
     Input("admit-done", "data"),
     prevent_initial_call=True,
 )
-
-# --- discharge ----------------------------------------------------------------------------
-
-
-def discharge_modal(admission_id: int) -> dmc.Modal:
-    return dmc.Modal(
-        id="discharge-modal",
-        title="Discharge this patient?",
-        opened=False,
-        children=dmc.Stack(
-            [
-                dmc.Text(
-                    "Discharge closes the MAR (future doses are cancelled) and makes the "
-                    "record read-only. It cannot be undone here.",
-                    size="md",
-                ),
-                dmc.TextInput(
-                    id="discharge-time",
-                    label="Time of discharge",
-                    placeholder="now",
-                    size="md",
-                    w=200,
-                ),
-                html.Div(id="discharge-message", className="tw-form-message", role="alert"),
-                dmc.Group(
-                    [
-                        dmc.Button("Cancel", id="discharge-cancel", variant="default", size="md"),
-                        dmc.Button("Discharge", id="discharge-confirm", color="red", size="md"),
-                    ],
-                    justify="flex-end",
-                ),
-                dcc.Store(id="discharge-admission", data=admission_id),
-            ],
-            gap="sm",
-        ),
-    )
-
-
-def discharge_now(
-    *, actor: Actor, admission_id: int, time_text: str | None, now: datetime
-) -> Admission | Refusal:
-    def write(session: Session) -> Admission:
-        ward = default_ward(session)
-        at = parse_clock(time_text, now=now, tz=ZoneInfo(ward.timezone), field_name="discharged_at")
-        return discharge(session=session, actor=actor, admission_id=admission_id, at=at, now=now)
-
-    return attempt(engine(), write)
-
-
-@callback(
-    output=Output("discharge-modal", "opened"),
-    inputs={
-        "opened": Input("discharge-open", "n_clicks"),
-        "cancel": Input("discharge-cancel", "n_clicks"),
-    },
-    prevent_initial_call=True,
-)
-def toggle_discharge(opened: int | None, cancel: int | None) -> bool:
-    require_role(*DISCHARGE_ROLES)
-    if ctx.triggered_id == "discharge-open" and not opened:
-        raise PreventUpdate
-    return bool(ctx.triggered_id == "discharge-open")
-
-
-@callback(
-    output={
-        "message": Output("discharge-message", "children"),
-        "opened": Output("discharge-modal", "opened", allow_duplicate=True),
-        "reload": Output("patient-reload", "data"),
-    },
-    inputs={
-        "clicks": Input("discharge-confirm", "n_clicks"),
-        "admission_id": State("discharge-admission", "data"),
-        "time_text": State("discharge-time", "value"),
-    },
-    prevent_initial_call=True,
-)
-def confirm_discharge(
-    clicks: int | None, admission_id: int, time_text: str | None
-) -> dict[str, Any]:
-    actor = require_role(*DISCHARGE_ROLES)
-    now = utcnow()
-    outcome = discharge_now(actor=actor, admission_id=admission_id, time_text=time_text, now=now)
-    if isinstance(outcome, Refusal):
-        return {"message": outcome.message, "opened": no_update, "reload": no_update}
-    return {"message": "", "opened": False, "reload": now.isoformat()}
-
-
-def discharged_note(admission: Admission, now: datetime, tz: ZoneInfo) -> str:
-    assert admission.discharged_at is not None
-    return f"Discharged {format_local(admission.discharged_at, tz, now, always_day=True)}"
-
-
-# --- confirming an admission dose above its label maximum ------------------------------------
-
-
-def dose_confirm_modal(admission: Admission) -> Any:
-    """For a physician, when the admission dose is above its label maximum and unconfirmed."""
-    if not dose_needs_confirmation(admission):
-        return html.Div()
-    return dmc.Modal(
-        id="dose-confirm-modal",
-        title="Confirm the admission dose",
-        opened=False,
-        size="md",
-        children=dmc.Stack(
-            [
-                dmc.Text(
-                    f"{admission.baseline_drug} {format_mg(admission.baseline_daily_ug)} mg a day "
-                    f"is above its label maximum of {label_maximum_text(admission.baseline_drug)}.",
-                    size="md",
-                ),
-                dmc.Textarea(
-                    id="dose-confirm-reason",
-                    label="Your reason (kept with the admission, shown on the chart)",
-                    autosize=True,
-                    minRows=2,
-                    size="md",
-                ),
-                html.Div(id="dose-confirm-message", className="tw-form-message", role="alert"),
-                dmc.Group(
-                    [
-                        dmc.Button(
-                            "Cancel", id="dose-confirm-cancel", variant="default", size="md"
-                        ),
-                        dmc.Button("Confirm", id="dose-confirm-save", size="md", color="orange"),
-                    ],
-                    justify="flex-end",
-                ),
-            ],
-            gap="sm",
-        ),
-    )
-
-
-@callback(
-    output=Output("dose-confirm-modal", "opened"),
-    inputs={
-        "opened": Input("dose-confirm-open", "n_clicks"),
-        "cancel": Input("dose-confirm-cancel", "n_clicks"),
-    },
-    prevent_initial_call=True,
-)
-def toggle_dose_confirm(opened: int | None, cancel: int | None) -> bool:
-    require_role("physician")
-    if ctx.triggered_id == "dose-confirm-open" and not opened:
-        raise PreventUpdate
-    return bool(ctx.triggered_id == "dose-confirm-open")
-
-
-@callback(
-    output={
-        "message": Output("dose-confirm-message", "children"),
-        "reason_error": Output("dose-confirm-reason", "error"),
-        "reload": Output("patient-reload", "data", allow_duplicate=True),
-    },
-    inputs={
-        "clicks": Input("dose-confirm-save", "n_clicks"),
-        "reason": State("dose-confirm-reason", "value"),
-        "admission_id": State("patient-admission", "data"),
-    },
-    prevent_initial_call=True,
-)
-def save_dose_confirm(clicks: int | None, reason: str | None, admission_id: int) -> dict[str, Any]:
-    actor = require_role("physician")
-    admission_id = record_id(admission_id)
-    now = utcnow()
-    outcome = attempt(
-        engine(),
-        lambda session: confirm_admission_dose(
-            session=session,
-            actor=actor,
-            admission_id=admission_id,
-            reason=reason or "",
-            now=now,
-        ),
-    )
-    if isinstance(outcome, Refusal):
-        message, error = outcome.message, outcome.fields.get("dose_confirm_reason")
-        return {"message": message, "reason_error": error, "reload": no_update}
-    return {"message": "", "reason_error": None, "reload": now.isoformat()}

@@ -21,9 +21,10 @@ from dash import Input, Output, State, dcc, html, no_update
 from sqlmodel import Session
 
 from dashboard.components import (
-    charting_admit,
     charting_ciwa,
     charting_ciwa_ar,
+    charting_discharge,
+    charting_dose_confirm,
     charting_history,
     charting_mar,
     charting_prn,
@@ -201,7 +202,7 @@ def _banner_actions(header: PatientHeader, role: str) -> list[Any]:
         actions.append(co_medication_ui.edit_button())
     if admitted and role in spo2_scale.SCALE_ROLES:
         actions.append(spo2_scale.scale_button())
-    if admitted and role in charting_admit.DISCHARGE_ROLES:
+    if admitted and role in charting_discharge.DISCHARGE_ROLES:
         actions.append(
             dmc.Button("Discharge…", id="discharge-open", variant="outline", color="red", size="sm")
         )
@@ -257,7 +258,7 @@ def layout(
     if discharged:
         notes.append(
             html.Div(
-                charting_admit.discharged_note(header.admission, now, tz)
+                charting_discharge.discharged_note(header.admission, now, tz)
                 + " — the record is read-only.",
                 className="tw-readonly-note",
                 id="patient-readonly",
@@ -368,13 +369,13 @@ def layout(
             dcc.Store(id="patient-can-order", data=can_order),
             dcc.Interval(id="patient-refresh", interval=REFRESH_MS),
             charting_history.in_error_modal(),
-            charting_admit.discharge_modal(adm_id),
+            charting_discharge.discharge_modal(adm_id),
             *(
                 [spo2_scale.scale_modal(adm_id, header.admission.spo2_scale)]
                 if not discharged and actor.role in spo2_scale.SCALE_ROLES
                 else []
             ),
-            charting_admit.dose_confirm_modal(header.admission)
+            charting_dose_confirm.dose_confirm_modal(header.admission)
             if actor.role == "physician" and not discharged
             else html.Div(),
             co_medication_ui.edit_modal(

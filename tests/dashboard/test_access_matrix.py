@@ -592,7 +592,7 @@ _PRN = "dashboard.components.charting_prn:"
 _PRN_ORDERS = "dashboard.components.prn_orders:"
 _AR = "dashboard.components.charting_ciwa_ar:"
 _BAND = "dashboard.components.charting_wristband:"
-_CONFIRM = "dashboard.components.charting_admit:"
+_CONFIRM = "dashboard.components.charting_dose_confirm:"
 _COMED = "dashboard.components.co_medications:"
 CALLBACKS: dict[str, tuple[Rule, ...]] = {
     "dash.dash:Dash.enable_pages.<locals>.router_sync.<locals>.update": (Rule(ALL),),
@@ -601,8 +601,8 @@ CALLBACKS: dict[str, tuple[Rule, ...]] = {
     "dashboard.components.charting_admit:toggle_admit": (Rule(ALL),),
     "dashboard.components.charting_admit:look_up": (Rule(ALL),),
     "dashboard.components.charting_admit:save_admission": (Rule(ALL, writes="admission"),),
-    "dashboard.components.charting_admit:toggle_discharge": (Rule(ALL),),
-    "dashboard.components.charting_admit:confirm_discharge": (Rule(ALL, writes="audit_event"),),
+    "dashboard.components.charting_discharge:toggle_discharge": (Rule(ALL),),
+    "dashboard.components.charting_discharge:confirm_discharge": (Rule(ALL, writes="audit_event"),),
     "dashboard.components.spo2_scale:toggle_scale_modal": (Rule(PHYSICIAN),),
     "dashboard.components.spo2_scale:confirm_scale": (Rule(PHYSICIAN, writes="audit_event"),),
     _CONFIRM + "toggle_dose_confirm": (Rule(PHYSICIAN),),
