@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import importlib
-from collections.abc import Callable
-from types import ModuleType
-from typing import Any
 
 import dash
 import flask
 from sqlalchemy.engine import Engine
 
+from dashboard import registry
 from dashboard.auth import init_auth
 from dashboard.callback_guard import init_callback_guard
 from dashboard.compression import cache_dir, init_compression
@@ -19,16 +16,15 @@ from dashboard.csv_export import register_export_routes
 from dashboard.idle_lock import init_idle_lock
 from dashboard.oidc import init_oidc
 from dashboard.page_scripts import init_page_scripts
-from dashboard.plain_json import plain
+from dashboard.pages.audit import register_csv_route
 from dashboard.security import init_security
 from dashboard.server_timing import ServerTiming
 from dashboard.shell import shell_layout
 from models.db import get_engine
 from models.settings import Settings, get_settings
 
-# Page modules, each with PATH (or PATH_TEMPLATE), TITLE, layout(**kwargs) and
-# register_callbacks(app). Later pages add themselves here.
-PAGE_MODULES: tuple[str, ...] = (
+# The page modules: each declares its page and callbacks at import (dashboard.registry).
+PAGES: tuple[str, ...] = (
     "dashboard.pages.board",
     "dashboard.pages.paper_home",
     "dashboard.pages.paper_patient",
@@ -42,22 +38,6 @@ PAGE_MODULES: tuple[str, ...] = (
     "dashboard.pages.paper_rounds",
     "dashboard.pages.sources",
 )
-
-
-def _page_modules() -> list[ModuleType]:
-    return [importlib.import_module(name) for name in PAGE_MODULES]
-
-
-def _plain_layout(layout: Callable[..., Any]) -> Callable[..., Any]:
-    """The page's layout as plain JSON (dashboard.plain_json): Dash's answer to a navigation
-    is then serialised by orjson directly, not walked in Python (a patient page's chart holds
-    thousands of numbers: the walk cost as much as building the page)."""
-
-    @functools.wraps(layout)
-    def plain_layout(**kwargs: Any) -> Any:
-        return plain(layout(**kwargs))
-
-    return plain_layout
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> dash.Dash:
@@ -82,6 +62,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     init_oidc(server, settings)  # hospital sign-in, when configured
     init_security(server)  # CSRF tokens, security headers, sign-in rate limit
     register_export_routes(server)  # CSV and FHIR downloads of a stay
+    register_csv_route(server)  # the audit log's CSV download
     app = dash.Dash(
         __name__,
         server=server,  # type: ignore[arg-type]  # Dash's hints omit Flask instances
@@ -92,17 +73,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         update_title=None,  # type: ignore[arg-type]  # None disables "Updating..." titles
         serve_locally=True,
     )
-    for module in _page_modules():
-        kwargs = {"path_template": module.PATH_TEMPLATE} if hasattr(module, "PATH_TEMPLATE") else {}
-        dash.register_page(  # type: ignore[no-untyped-call]
-            module.__name__,
-            path=getattr(module, "PATH", None),
-            title=module.TITLE,
-            name=module.TITLE,
-            layout=_plain_layout(module.layout),
-            **kwargs,
-        )
-        module.register_callbacks(app)
+    for name in PAGES:
+        importlib.import_module(name)
+    registry.install(app)
     app.layout = shell_layout
     init_callback_guard(app)  # malformed callback requests: 400, no traceback
     # The page's language, for screen readers and the browser's hyphenation (WCAG 3.1.1).

@@ -27,6 +27,9 @@ def current_actor() -> Actor:
     return Actor(user_id=current_user.id, username=current_user.username, role=current_user.role)
 
 
+ADMIN = "admin"  # the role that keeps the ward's settings and the staff accounts
+
+
 def require_role(*roles: str) -> Actor:
     """The actor, or a 403 answer if their role may not use this callback."""
     actor = current_actor()

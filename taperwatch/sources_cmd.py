@@ -77,7 +77,9 @@ def local_markdown(use: SourceUse) -> str:
 
 
 def markdown() -> str:
-    from dashboard.pages.admin import POLICY_GROUPS  # names policy settings as the admin page does
+    from dashboard.components.admin_policy import (
+        POLICY_GROUPS,  # names policy settings as the admin page does
+    )
 
     uses = source_uses(POLICY_GROUPS)
     by_source = uses_by_source(uses)

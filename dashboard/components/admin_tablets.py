@@ -7,13 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 import dash_mantine_components as dmc
-from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+from dash import ALL, Input, Output, State, ctx, html
+from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from dashboard.components.charting_common import Refusal, attempt
 from dashboard.components.citations import cited
 from dashboard.context import default_ward, engine, require_role
+from dashboard.refusals import Refusal, attempt
+from dashboard.registry import callback
 from models.clinical.drugs import DRUGS
 from models.clinical.tablets import DEFAULT_TABLETS, Tablet
 from models.db import read_session
@@ -74,26 +76,28 @@ def save_tablets(values: dict[str, Any]) -> dict[str, tuple[Tablet, ...]] | Refu
     return attempt(engine(), write)
 
 
-def register_callbacks(app: Dash) -> None:
-    @app.callback(
-        Output({"type": "ward-tablets", "drug": ALL}, "error"),
-        Output("tablets-message", "children"),
-        Output("tablets-message", "className"),
-        Input("tablets-save", "n_clicks"),
-        State({"type": "ward-tablets", "drug": ALL}, "value"),
-        prevent_initial_call=True,
-    )
-    def _save_tablets(clicks: Any, values: list[Any]) -> tuple[Any, ...]:
-        require_role("admin")
-        drugs = [item["id"]["drug"] for item in ctx.states_list[0]]
-        if not clicks:
-            return [no_update] * len(drugs), no_update, no_update
-        outcome = save_tablets(dict(zip(drugs, values, strict=True)))
-        if isinstance(outcome, Refusal):
-            errors = [outcome.fields.get(f"tablets_{drug}") for drug in drugs]
-            message = (
-                "Not saved: correct the fields marked in red." if any(errors) else outcome.message
-            )
-            return errors, message, "tw-form-message"
-        shown = "; ".join(f"{d} {tablets_text(t)} mg" for d, t in outcome.items())
-        return [None] * len(drugs), f"Saved: {shown}.", "tw-form-message tw-form-ok"
+@callback(
+    output={
+        "errors": Output({"type": "ward-tablets", "drug": ALL}, "error"),
+        "message": Output("tablets-message", "children"),
+        "style": Output("tablets-message", "className"),
+    },
+    inputs={
+        "clicks": Input("tablets-save", "n_clicks"),
+        "values": State({"type": "ward-tablets", "drug": ALL}, "value"),
+    },
+    prevent_initial_call=True,
+)
+def _save_tablets(clicks: Any, values: list[Any]) -> dict[str, Any]:
+    require_role("admin")
+    if not clicks:
+        raise PreventUpdate
+    drugs = [item["id"]["drug"] for item in ctx.states_list[0]]
+    outcome = save_tablets(dict(zip(drugs, values, strict=True)))
+    if isinstance(outcome, Refusal):
+        errors = [outcome.fields.get(f"tablets_{drug}") for drug in drugs]
+        message = "Not saved: correct the fields marked in red." if any(errors) else outcome.message
+        return {"errors": errors, "message": message, "style": "tw-form-message"}
+    shown = "; ".join(f"{d} {tablets_text(t)} mg" for d, t in outcome.items())
+    return {"errors": [None] * len(drugs), "message": f"Saved: {shown}.",
+            "style": "tw-form-message tw-form-ok"}  # fmt: skip

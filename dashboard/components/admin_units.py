@@ -7,12 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 import dash_mantine_components as dmc
-from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+from dash import ALL, Input, Output, State, ctx, html
+from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from dashboard.components.charting_common import Refusal, attempt
 from dashboard.context import default_ward, engine, require_role
+from dashboard.refusals import Refusal, attempt
+from dashboard.registry import callback
 from models.clinical.drugs import DRUGS, format_mg
 from models.db import read_session
 from models.types import utcnow
@@ -71,26 +73,28 @@ def save_units(values: dict[str, Any]) -> dict[str, int] | Refusal:
     return attempt(engine(), write)
 
 
-def register_callbacks(app: Dash) -> None:
-    @app.callback(
-        Output({"type": "ward-unit", "drug": ALL}, "error"),
-        Output("units-message", "children"),
-        Output("units-message", "className"),
-        Input("units-save", "n_clicks"),
-        State({"type": "ward-unit", "drug": ALL}, "value"),
-        prevent_initial_call=True,
-    )
-    def _save_units(clicks: Any, values: list[Any]) -> tuple[Any, ...]:
-        require_role("admin")
-        drugs = [item["id"]["drug"] for item in ctx.states_list[0]]
-        if not clicks:
-            return [no_update] * len(drugs), no_update, no_update
-        outcome = save_units(dict(zip(drugs, values, strict=True)))
-        if isinstance(outcome, Refusal):
-            errors = [outcome.fields.get(f"unit_{drug}") for drug in drugs]
-            message = (
-                "Not saved: correct the fields marked in red." if any(errors) else outcome.message
-            )
-            return errors, message, "tw-form-message"
-        shown = ", ".join(f"{d} {format_mg(ug)} mg" for d, ug in outcome.items())
-        return [None] * len(drugs), f"Saved: {shown}.", "tw-form-message tw-form-ok"
+@callback(
+    output={
+        "errors": Output({"type": "ward-unit", "drug": ALL}, "error"),
+        "message": Output("units-message", "children"),
+        "style": Output("units-message", "className"),
+    },
+    inputs={
+        "clicks": Input("units-save", "n_clicks"),
+        "values": State({"type": "ward-unit", "drug": ALL}, "value"),
+    },
+    prevent_initial_call=True,
+)
+def _save_units(clicks: Any, values: list[Any]) -> dict[str, Any]:
+    require_role("admin")
+    if not clicks:
+        raise PreventUpdate
+    drugs = [item["id"]["drug"] for item in ctx.states_list[0]]
+    outcome = save_units(dict(zip(drugs, values, strict=True)))
+    if isinstance(outcome, Refusal):
+        errors = [outcome.fields.get(f"unit_{drug}") for drug in drugs]
+        message = "Not saved: correct the fields marked in red." if any(errors) else outcome.message
+        return {"errors": errors, "message": message, "style": "tw-form-message"}
+    shown = ", ".join(f"{d} {format_mg(ug)} mg" for d, ug in outcome.items())
+    return {"errors": [None] * len(drugs), "message": f"Saved: {shown}.",
+            "style": "tw-form-message tw-form-ok"}  # fmt: skip

@@ -1,42 +1,37 @@
-"""Admission (from the ward board) and discharge (from the patient page).
-
-Admit: look the patient up by MRN or enter a new one, then bed, attending, drug and baseline
-dose; every field is checked at once by ``models.admissions.admit`` and refusals are shown at
-their fields. Discharge: confirm, then the MAR's future slots are cancelled and the record is
-read-only.
+"""Admission, from the ward board: look the patient up by MRN or enter a new one, then bed,
+attending, drug and baseline dose; every field is checked at once by ``models.admissions.admit``
+and refusals are shown at their fields. Discharge: charting_discharge; a physician's
+confirmation of an admission dose above the label maximum: charting_dose_confirm.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy import true
 from sqlmodel import Session, col, select
 
-from dashboard.components.charting_common import Refusal, attempt, format_local, parse_clock
-from dashboard.context import default_ward, engine, record_id, require_role
+from dashboard.context import default_ward, engine, require_role
+from dashboard.refusals import Refusal, attempt
+from dashboard.registry import callback, clientside_callback
 from models.admissions import (
     admit,
-    confirm_admission_dose,
     current_admission,
-    discharge,
-    dose_needs_confirmation,
     find_patient,
 )
 from models.audit import Actor
-from models.clinical.drugs import DRUGS, format_mg, label_maximum_text, mg_to_ug
+from models.clinical.drugs import DRUGS, mg_to_ug
 from models.db import read_session
 from models.errors import FieldError, ValidationFailed
 from models.tables import SEXES, Admission, User
 from models.types import utcnow
 
 ADMIT_ROLES = ("nurse", "physician", "admin")
-DISCHARGE_ROLES = ("nurse", "physician", "admin")
+
 
 # Form field -> the domain's field name (FieldError.field).
 ADMIT_FIELDS: dict[str, str] = {
@@ -235,259 +230,92 @@ def admit_from_form(*, actor: Actor, values: dict[str, Any], now: datetime) -> A
     return attempt(engine(), write)
 
 
-def register_callbacks(app: Dash) -> None:
-    outputs_error = [Output(fid, "error") for fid in ADMIT_FIELDS]
+@callback(
+    output=Output("admit-modal", "opened"),
+    inputs={
+        "opened": Input("board-admit-open", "n_clicks"),
+        "cancel": Input("admit-cancel", "n_clicks"),
+    },
+    prevent_initial_call=True,
+)
+def toggle_admit(opened: int | None, cancel: int | None) -> bool:
+    require_role(*ADMIT_ROLES)
+    if ctx.triggered_id == "board-admit-open" and not opened:
+        raise PreventUpdate
+    return bool(ctx.triggered_id == "board-admit-open")
 
-    @app.callback(
-        Output("admit-modal", "opened"),
-        Input("board-admit-open", "n_clicks"),
-        Input("admit-cancel", "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def toggle_admit(opened: int | None, _cancel: int | None) -> bool:
-        require_role(*ADMIT_ROLES)
-        if ctx.triggered_id == "board-admit-open" and not opened:
-            raise PreventUpdate
-        return bool(ctx.triggered_id == "board-admit-open")
 
-    @app.callback(
-        Output("admit-lookup", "children"),
-        Output("admit-family", "value"),
-        Output("admit-given", "value"),
-        Output("admit-birth", "value"),
-        Output("admit-sex", "value"),
-        Input("admit-mrn", "value"),
-        prevent_initial_call=True,
+_KNOWN_PATIENT = ("family", "given", "birth", "sex")
+
+
+@callback(
+    output={
+        "note": Output("admit-lookup", "children"),
+        "known": {name: Output(f"admit-{name}", "value") for name in _KNOWN_PATIENT},
+    },
+    inputs={"mrn": Input("admit-mrn", "value")},
+    prevent_initial_call=True,
+)
+def look_up(mrn: str | None) -> dict[str, Any]:
+    """The MRN typed: a known patient's name, birth date and sex filled in."""
+    require_role(*ADMIT_ROLES)
+    unknown = dict.fromkeys(_KNOWN_PATIENT, no_update)
+    if not mrn or not mrn.strip():
+        return {"note": "", "known": unknown}
+    with read_session(engine()) as session:
+        patient = find_patient(session, mrn)
+        if patient is None or patient.id is None:
+            note = f"No patient with MRN {mrn.strip().upper()}: a new record will be made."
+            return {"note": note, "known": unknown}
+        current = current_admission(session, patient.id)
+    note = f"Known patient: {patient.family_name.upper()}, {patient.given_name}"
+    if current is not None:
+        note += f" — already admitted in bed {current.bed}"
+    known = (patient.family_name, patient.given_name, patient.birth_date.isoformat(), patient.sex)
+    return {"note": note, "known": dict(zip(_KNOWN_PATIENT, known, strict=True))}
+
+
+@callback(
+    output={
+        "errors": {name: Output(fid, "error") for fid, name in ADMIT_FIELDS.items()},
+        "message": Output("admit-message", "children"),
+        "done": Output("admit-done", "data"),
+    },
+    inputs={
+        "clicks": Input("admit-save", "n_clicks"),
+        "form": {name: State(fid, "value") for fid, name in ADMIT_FIELDS.items()},
+        "history": State("admit-history", "value"),
+    },
+    prevent_initial_call=True,
+)
+def save_admission(clicks: int | None, form: dict[str, Any], history: Any) -> dict[str, Any]:
+    actor = require_role(*ADMIT_ROLES)
+    outcome = admit_from_form(
+        actor=actor, values={**form, "substance_history": history}, now=utcnow()
     )
-    def look_up(mrn: str | None) -> tuple[Any, ...]:
-        require_role(*ADMIT_ROLES)
-        if not mrn or not mrn.strip():
-            return "", no_update, no_update, no_update, no_update
-        with read_session(engine()) as session:
-            patient = find_patient(session, mrn)
-            if patient is None or patient.id is None:
-                return (
-                    f"No patient with MRN {mrn.strip().upper()}: a new record will be made.",
-                    no_update,
-                    no_update,
-                    no_update,
-                    no_update,
-                )
-            current = current_admission(session, patient.id)
-        note = f"Known patient: {patient.family_name.upper()}, {patient.given_name}"
-        if current is not None:
-            note += f" — already admitted in bed {current.bed}"
-        return (
-            note,
-            patient.family_name,
-            patient.given_name,
-            patient.birth_date.isoformat(),
-            patient.sex,
+    if isinstance(outcome, Refusal):
+        shown = {n for n in ADMIT_FIELDS.values() if outcome.fields.get(n)}
+        rest = [m for f, m in outcome.fields.items() if f not in shown]
+        message = (
+            outcome.message
+            if rest or not outcome.fields
+            else ("Not saved. Correct the fields marked in red.")
         )
-
-    @app.callback(
-        *outputs_error,
-        Output("admit-message", "children"),
-        Output("admit-done", "data"),
-        Input("admit-save", "n_clicks"),
-        [State(fid, "value") for fid in ADMIT_FIELDS],
-        State("admit-history", "value"),
-        prevent_initial_call=True,
-    )
-    def save_admission(_: int | None, *values: Any) -> tuple[Any, ...]:
-        actor = require_role(*ADMIT_ROLES)
-        form = dict(zip(ADMIT_FIELDS.values(), values[:-1], strict=True))
-        form["substance_history"] = values[-1]
-        outcome = admit_from_form(actor=actor, values=form, now=utcnow())
-        if isinstance(outcome, Refusal):
-            errors = [outcome.fields.get(name) for name in ADMIT_FIELDS.values()]
-            shown = {n for n in ADMIT_FIELDS.values() if outcome.fields.get(n)}
-            rest = [m for f, m in outcome.fields.items() if f not in shown]
-            message = (
-                outcome.message
-                if rest or not outcome.fields
-                else ("Not saved. Correct the fields marked in red.")
-            )
-            return (*errors, message, no_update)
-        return (*[None] * len(ADMIT_FIELDS), "", f"/patient/{outcome.id}")
-
-    app.clientside_callback(  # type: ignore[no-untyped-call]
-        """function (path) {
-            if (path) { window.TwNavigate(path); }
-            return window.dash_clientside.no_update;
-        }""",
-        Output("admit-nav", "data"),
-        Input("admit-done", "data"),
-        prevent_initial_call=True,
-    )
+        errors = {name: outcome.fields.get(name) for name in ADMIT_FIELDS.values()}
+        return {"errors": errors, "message": message, "done": no_update}
+    return {
+        "errors": dict.fromkeys(ADMIT_FIELDS.values()),
+        "message": "",
+        "done": f"/patient/{outcome.id}",
+    }
 
 
-# --- discharge ----------------------------------------------------------------------------
-
-
-def discharge_modal(admission_id: int) -> dmc.Modal:
-    return dmc.Modal(
-        id="discharge-modal",
-        title="Discharge this patient?",
-        opened=False,
-        children=dmc.Stack(
-            [
-                dmc.Text(
-                    "Discharge closes the MAR (future doses are cancelled) and makes the "
-                    "record read-only. It cannot be undone here.",
-                    size="md",
-                ),
-                dmc.TextInput(
-                    id="discharge-time",
-                    label="Time of discharge",
-                    placeholder="now",
-                    size="md",
-                    w=200,
-                ),
-                html.Div(id="discharge-message", className="tw-form-message", role="alert"),
-                dmc.Group(
-                    [
-                        dmc.Button("Cancel", id="discharge-cancel", variant="default", size="md"),
-                        dmc.Button("Discharge", id="discharge-confirm", color="red", size="md"),
-                    ],
-                    justify="flex-end",
-                ),
-                dcc.Store(id="discharge-admission", data=admission_id),
-            ],
-            gap="sm",
-        ),
-    )
-
-
-def discharge_now(
-    *, actor: Actor, admission_id: int, time_text: str | None, now: datetime
-) -> Admission | Refusal:
-    def write(session: Session) -> Admission:
-        ward = default_ward(session)
-        at = parse_clock(time_text, now=now, tz=ZoneInfo(ward.timezone), field_name="discharged_at")
-        return discharge(session=session, actor=actor, admission_id=admission_id, at=at, now=now)
-
-    return attempt(engine(), write)
-
-
-def register_discharge_callbacks(app: Dash) -> None:
-    @app.callback(
-        Output("discharge-modal", "opened"),
-        Input("discharge-open", "n_clicks"),
-        Input("discharge-cancel", "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def toggle_discharge(opened: int | None, _cancel: int | None) -> bool:
-        require_role(*DISCHARGE_ROLES)
-        if ctx.triggered_id == "discharge-open" and not opened:
-            raise PreventUpdate
-        return bool(ctx.triggered_id == "discharge-open")
-
-    @app.callback(
-        Output("discharge-message", "children"),
-        Output("discharge-modal", "opened", allow_duplicate=True),
-        Output("patient-reload", "data"),
-        Input("discharge-confirm", "n_clicks"),
-        State("discharge-admission", "data"),
-        State("discharge-time", "value"),
-        prevent_initial_call=True,
-    )
-    def confirm_discharge(
-        _: int | None, admission_id: int, time_text: str | None
-    ) -> tuple[Any, ...]:
-        actor = require_role(*DISCHARGE_ROLES)
-        now = utcnow()
-        outcome = discharge_now(
-            actor=actor, admission_id=admission_id, time_text=time_text, now=now
-        )
-        if isinstance(outcome, Refusal):
-            return outcome.message, no_update, no_update
-        return "", False, now.isoformat()
-
-
-def discharged_note(admission: Admission, now: datetime, tz: ZoneInfo) -> str:
-    assert admission.discharged_at is not None
-    return f"Discharged {format_local(admission.discharged_at, tz, now, always_day=True)}"
-
-
-# --- confirming an admission dose above its label maximum ------------------------------------
-
-
-def dose_confirm_modal(admission: Admission) -> Any:
-    """For a physician, when the admission dose is above its label maximum and unconfirmed."""
-    if not dose_needs_confirmation(admission):
-        return html.Div()
-    return dmc.Modal(
-        id="dose-confirm-modal",
-        title="Confirm the admission dose",
-        opened=False,
-        size="md",
-        children=dmc.Stack(
-            [
-                dmc.Text(
-                    f"{admission.baseline_drug} {format_mg(admission.baseline_daily_ug)} mg a day "
-                    f"is above its label maximum of {label_maximum_text(admission.baseline_drug)}.",
-                    size="md",
-                ),
-                dmc.Textarea(
-                    id="dose-confirm-reason",
-                    label="Your reason (kept with the admission, shown on the chart)",
-                    autosize=True,
-                    minRows=2,
-                    size="md",
-                ),
-                html.Div(id="dose-confirm-message", className="tw-form-message", role="alert"),
-                dmc.Group(
-                    [
-                        dmc.Button(
-                            "Cancel", id="dose-confirm-cancel", variant="default", size="md"
-                        ),
-                        dmc.Button("Confirm", id="dose-confirm-save", size="md", color="orange"),
-                    ],
-                    justify="flex-end",
-                ),
-            ],
-            gap="sm",
-        ),
-    )
-
-
-def register_confirm_callbacks(app: Dash) -> None:
-    @app.callback(
-        Output("dose-confirm-modal", "opened"),
-        Input("dose-confirm-open", "n_clicks"),
-        Input("dose-confirm-cancel", "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def toggle_dose_confirm(opened: int | None, _cancel: int | None) -> bool:
-        require_role("physician")
-        if ctx.triggered_id == "dose-confirm-open" and not opened:
-            raise PreventUpdate
-        return bool(ctx.triggered_id == "dose-confirm-open")
-
-    @app.callback(
-        Output("dose-confirm-message", "children"),
-        Output("dose-confirm-reason", "error"),
-        Output("patient-reload", "data", allow_duplicate=True),
-        Input("dose-confirm-save", "n_clicks"),
-        State("dose-confirm-reason", "value"),
-        State("patient-admission", "data"),
-        prevent_initial_call=True,
-    )
-    def save_dose_confirm(_: int | None, reason: str | None, admission_id: int) -> tuple[Any, ...]:
-        actor = require_role("physician")
-        admission_id = record_id(admission_id)
-        now = utcnow()
-        outcome = attempt(
-            engine(),
-            lambda session: confirm_admission_dose(
-                session=session,
-                actor=actor,
-                admission_id=admission_id,
-                reason=reason or "",
-                now=now,
-            ),
-        )
-        if isinstance(outcome, Refusal):
-            return outcome.message, outcome.fields.get("dose_confirm_reason"), no_update
-        return "", None, now.isoformat()
+clientside_callback(
+    """function (path) {
+        if (path) { window.TwNavigate(path); }
+        return window.dash_clientside.no_update;
+    }""",
+    Output("admit-nav", "data"),
+    Input("admit-done", "data"),
+    prevent_initial_call=True,
+)

@@ -4,7 +4,11 @@ as the nurse goes; one Save, refused with the missing items named. The builders 
 (``ScaleForm``), so the CIWA-Ar form (components.charting_ciwa_ar) is the same form.
 
 A saved score at or above a PRN order's threshold names, in the save's confirmation, the orders
-that may be given now (Taperwatch never gives one)."""
+that may be given now (Taperwatch never gives one).
+
+Over ~400 lines because the form, its table of past scores and its callbacks are the one
+scale form the CIWA-Ar module reuses with its own ``ScaleForm``.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +19,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import ALL, Dash, Input, Output, State, dcc, html, no_update
+from dash import ALL, Input, Output, State, dcc, html, no_update
 from sqlmodel import Session
 
 from dashboard.components.charting_common import (
-    Refusal,
-    attempt,
     attrs,
     clock_hint,
     format_local,
@@ -29,6 +31,8 @@ from dashboard.components.charting_common import (
     parse_clock,
 )
 from dashboard.context import current_actor, default_ward, engine, require_role
+from dashboard.refusals import Refusal, attempt
+from dashboard.registry import callback
 from dashboard.theme import BAND_LABEL, BAND_LEVEL
 from models.audit import Actor
 from models.charting import CHARTING_ROLES, new_submission_id, record_assessment
@@ -352,78 +356,86 @@ def ciwa_table(
 # --- callbacks ----------------------------------------------------------------------------
 
 
-def register_callbacks(app: Dash) -> None:
-    @app.callback(
-        Output("ciwa-total", "children"),
-        Output("ciwa-total", "style"),
-        Output({"type": "ciwa-row", "item": ALL}, "className"),
-        Input({"type": "ciwa-item", "item": ALL}, "value"),
-        Input("ciwa-attempted", "data"),
-        prevent_initial_call=True,
-    )
-    def ciwa_running(values: list[object], attempted: bool | None) -> tuple[Any, ...]:
-        current_actor()
-        scores = item_scores(values)
-        box, style = _total_box(running_total(scores))
-        classes = [
-            "tw-ciwa-item tw-missing" if attempted and n not in scores else "tw-ciwa-item"
-            for n in ITEM_NUMBERS
-        ]
-        return box, style, classes
+@callback(
+    output={
+        "total": Output("ciwa-total", "children"),
+        "total_style": Output("ciwa-total", "style"),
+        "row_classes": Output({"type": "ciwa-row", "item": ALL}, "className"),
+    },
+    inputs={
+        "values": Input({"type": "ciwa-item", "item": ALL}, "value"),
+        "attempted": Input("ciwa-attempted", "data"),
+    },
+    prevent_initial_call=True,
+)
+def ciwa_running(values: list[object], attempted: bool | None) -> dict[str, Any]:
+    current_actor()
+    scores = item_scores(values)
+    box, style = _total_box(running_total(scores))
+    classes = [
+        "tw-ciwa-item tw-missing" if attempted and n not in scores else "tw-ciwa-item"
+        for n in ITEM_NUMBERS
+    ]
+    return {"total": box, "total_style": style, "row_classes": classes}
 
-    @app.callback(
-        Output("ciwa-message", "children"),
-        Output("ciwa-message", "className"),
-        Output("ciwa-attempted", "data"),
-        Output({"type": "ciwa-item", "item": ALL}, "value"),
-        Output("ciwa-taken_at", "value"),
-        Output("ciwa-taken_at", "error"),
-        Output("patient-changed", "data", allow_duplicate=True),
-        Output("ciwa-submission", "data"),
-        Input("ciwa-save", "n_clicks"),
-        State({"type": "ciwa-item", "item": ALL}, "value"),
-        State("ciwa-taken_at", "value"),
-        State("ciwa-submission", "data"),
-        State("patient-admission", "data"),
-        prevent_initial_call=True,
+
+@callback(
+    output={
+        "message": Output("ciwa-message", "children"),
+        "message_style": Output("ciwa-message", "className"),
+        "attempted": Output("ciwa-attempted", "data"),
+        "items": Output({"type": "ciwa-item", "item": ALL}, "value"),
+        "time": Output("ciwa-taken_at", "value"),
+        "time_error": Output("ciwa-taken_at", "error"),
+        "changed": Output("patient-changed", "data", allow_duplicate=True),
+        "submission": Output("ciwa-submission", "data"),
+    },
+    inputs={
+        "clicks": Input("ciwa-save", "n_clicks"),
+        "values": State({"type": "ciwa-item", "item": ALL}, "value"),
+        "time_text": State("ciwa-taken_at", "value"),
+        "submission_id": State("ciwa-submission", "data"),
+        "admission_id": State("patient-admission", "data"),
+    },
+    prevent_initial_call=True,
+)
+def ciwa_save(
+    clicks: int | None,
+    values: list[object],
+    time_text: str | None,
+    submission_id: Any,
+    admission_id: int,
+) -> dict[str, Any]:
+    """The form's token stays the same until a score is stored, so a save sent again (a
+    lost answer, a second press) finds that score; a stored score starts a new token."""
+    actor = require_role(*CHARTING_ROLES)
+    now = utcnow()
+    outcome = save_ciwa(
+        actor=actor,
+        admission_id=admission_id,
+        values=values,
+        time_text=time_text,
+        now=now,
+        submission_id=submission_id,
     )
-    def ciwa_save(
-        _: int | None,
-        values: list[object],
-        time_text: str | None,
-        submission_id: Any,
-        admission_id: int,
-    ) -> tuple[Any, ...]:
-        """The form's token stays the same until a score is stored, so a save sent again (a
-        lost answer, a second press) finds that score; a stored score starts a new token."""
-        actor = require_role(*CHARTING_ROLES)
-        now = utcnow()
-        outcome = save_ciwa(
-            actor=actor,
-            admission_id=admission_id,
-            values=values,
-            time_text=time_text,
-            now=now,
-            submission_id=submission_id,
-        )
-        if isinstance(outcome, Refusal):
-            return (
-                refusal_message(outcome),
-                "tw-form-message",
-                True,
-                [no_update] * len(values),
-                no_update,
-                outcome.fields.get("taken_at"),
-                no_update,
-                new_submission_id() if "submission_id" in outcome.fields else no_update,
-            )
-        return (
-            saved_message(outcome, now),
-            "tw-form-message tw-form-ok",
-            False,
-            [""] * len(values),
-            "",
-            None,
-            now.isoformat(),
-            new_submission_id(),
-        )
+    if isinstance(outcome, Refusal):
+        return {
+            "message": refusal_message(outcome),
+            "message_style": "tw-form-message",
+            "attempted": True,
+            "items": [no_update] * len(values),
+            "time": no_update,
+            "time_error": outcome.fields.get("taken_at"),
+            "changed": no_update,
+            "submission": new_submission_id() if "submission_id" in outcome.fields else no_update,
+        }
+    return {
+        "message": saved_message(outcome, now),
+        "message_style": "tw-form-message tw-form-ok",
+        "attempted": False,
+        "items": [""] * len(values),
+        "time": "",
+        "time_error": None,
+        "changed": now.isoformat(),
+        "submission": new_submission_id(),
+    }

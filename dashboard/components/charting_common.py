@@ -1,27 +1,17 @@
-"""What the charting forms share: the "time taken" field, refusals shown at the field, times in
-the ward's timezone, and severity chips in the theme's colours."""
+"""What the charting forms share: the "time taken" field, times in the ward's timezone, and
+severity chips in the theme's colours (refusals: dashboard.refusals)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, TypeVar
 
 from dash import html
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from dashboard.theme import LEVELS
 from models.charting import BACKDATE_LIMIT, FUTURE_TOLERANCE
-from models.db import (
-    DATABASE_UNAVAILABLE,
-    DATABASE_UNAVAILABLE_ERRORS,
-    log_database_fault,
-    transaction,
-)
-from models.errors import ConflictError, FieldError, PermissionDenied, ValidationFailed
+from models.errors import FieldError
 
 T = TypeVar("T")
 
@@ -81,45 +71,15 @@ def format_local(instant: datetime, tz: tzinfo, now: datetime, *, always_day: bo
     return f"{local:%a} {local.day} {local:%b} {clock}"
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """A write the domain refused: the message to show and the fields at fault."""
-
-    message: str
-    fields: dict[str, str] = field(default_factory=dict)
-    conflict: bool = False
+def format_day_time(instant: datetime, tz: tzinfo) -> str:
+    """ "Tue 3 Mar 14:05" in the ward's timezone, whatever the day (rounds, printed sheets)."""
+    local = instant.astimezone(tz)
+    return f"{local:%a} {local.day} {local:%b %H:%M}"
 
 
-def attempt(engine: Engine, write: Callable[[Session], T]) -> T | Refusal:
-    """Run ``write`` as one unit of work; a refusal a user can cause comes back as a Refusal
-    (nothing written), anything else is a bug and raises."""
-    try:
-        with transaction(engine) as session:
-            return write(session)
-    except ValidationFailed as exc:
-        fields = {f: _sentence(m) for f, m in exc.by_field().items()}
-        return Refusal(_not_saved(" ".join(fields.values())), fields)
-    except FieldError as exc:
-        return Refusal(_not_saved(_sentence(exc.message)), {exc.field: _sentence(exc.message)})
-    except ConflictError as exc:
-        return Refusal(_not_saved(_sentence(str(exc))), conflict=True)
-    except PermissionDenied as exc:
-        return Refusal(_not_saved(_sentence(str(exc))))
-    except DATABASE_UNAVAILABLE_ERRORS as exc:
-        log_database_fault(exc)
-        return Refusal(_not_saved(_sentence(DATABASE_UNAVAILABLE)))
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    if not text:
-        return text
-    text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "?", "!")) else text + "."
-
-
-def _not_saved(detail: str) -> str:
-    return f"Not saved. {detail}"
+def format_dated_time(instant: datetime, tz: tzinfo) -> str:
+    """ "Tue 03 Mar 2026 14:05" in the ward's timezone: a document kept beyond the stay."""
+    return f"{instant.astimezone(tz):%a %d %b %Y %H:%M}"
 
 
 def attrs(**values: object) -> dict[str, Any]:

@@ -10,13 +10,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
-from dashboard.components.charting_common import Refusal, attempt, attrs, format_local, level_chip
+from dashboard.components.charting_common import attrs, format_local, level_chip
 from dashboard.components.charting_mar import describe_entry
 from dashboard.context import engine, require_role
+from dashboard.refusals import Refusal, attempt
+from dashboard.registry import callback
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, news2_level
 from models.audit import Actor
 from models.charting import CHARTING_ROLES, mark_in_error
@@ -198,54 +200,63 @@ def in_error_modal() -> dmc.Modal:
     )
 
 
-def register_callbacks(app: Dash) -> None:
-    @app.callback(
-        Output("in-error-modal", "opened"),
-        Output("in-error-target", "data"),
-        Output("in-error-what", "children"),
-        Output("in-error-reason", "value"),
-        Output("in-error-reason", "error"),
-        Output("in-error-message", "children"),
-        Input({"type": "in-error-open", "entity": ALL, "id": ALL}, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def open_in_error(_: list[int | None]) -> tuple[Any, ...]:
-        if not ctx.triggered or not ctx.triggered[0]["value"]:
-            raise PreventUpdate
-        require_role(*CHARTING_ROLES)
-        target = ctx.triggered_id
-        entity = str(target["entity"])
-        what = f"This {ENTITY_WORD.get(entity, entity)} will be marked entered in error."
-        return True, {"entity": entity, "id": int(target["id"])}, what, "", None, ""
+@callback(
+    output={
+        "opened": Output("in-error-modal", "opened"),
+        "target": Output("in-error-target", "data"),
+        "what": Output("in-error-what", "children"),
+        "reason": Output("in-error-reason", "value"),
+        "reason_error": Output("in-error-reason", "error"),
+        "message": Output("in-error-message", "children"),
+    },
+    inputs={"clicks": Input({"type": "in-error-open", "entity": ALL, "id": ALL}, "n_clicks")},
+    prevent_initial_call=True,
+)
+def open_in_error(clicks: list[int | None]) -> dict[str, Any]:
+    if not ctx.triggered or not ctx.triggered[0]["value"]:
+        raise PreventUpdate
+    require_role(*CHARTING_ROLES)
+    target = ctx.triggered_id
+    entity = str(target["entity"])
+    what = f"This {ENTITY_WORD.get(entity, entity)} will be marked entered in error."
+    return {"opened": True, "target": {"entity": entity, "id": int(target["id"])}, "what": what,
+            "reason": "", "reason_error": None, "message": ""}  # fmt: skip
 
-    @app.callback(
-        Output("in-error-modal", "opened", allow_duplicate=True),
-        Output("in-error-reason", "error", allow_duplicate=True),
-        Output("in-error-message", "children", allow_duplicate=True),
-        Output("patient-changed", "data", allow_duplicate=True),
-        Input("in-error-confirm", "n_clicks"),
-        Input("in-error-cancel", "n_clicks"),
-        State("in-error-target", "data"),
-        State("in-error-reason", "value"),
-        prevent_initial_call=True,
+
+@callback(
+    output={
+        "opened": Output("in-error-modal", "opened", allow_duplicate=True),
+        "reason_error": Output("in-error-reason", "error", allow_duplicate=True),
+        "message": Output("in-error-message", "children", allow_duplicate=True),
+        "changed": Output("patient-changed", "data", allow_duplicate=True),
+    },
+    inputs={
+        "confirm": Input("in-error-confirm", "n_clicks"),
+        "cancel": Input("in-error-cancel", "n_clicks"),
+        "target": State("in-error-target", "data"),
+        "reason": State("in-error-reason", "value"),
+    },
+    prevent_initial_call=True,
+)
+def confirm_in_error(
+    confirm: int | None,
+    cancel: int | None,
+    target: dict[str, Any] | None,
+    reason: str | None,
+) -> dict[str, Any]:
+    actor = require_role(*CHARTING_ROLES)
+    closed = {"opened": False, "reason_error": None, "message": ""}
+    if ctx.triggered_id == "in-error-cancel" or not target:
+        return {**closed, "changed": no_update}
+    now = utcnow()
+    outcome = mark_entry_in_error(
+        actor=actor,
+        entity=str(target["entity"]),
+        record_id=int(target["id"]),
+        reason=reason,
+        now=now,
     )
-    def confirm_in_error(
-        _confirm: int | None,
-        _cancel: int | None,
-        target: dict[str, Any] | None,
-        reason: str | None,
-    ) -> tuple[Any, ...]:
-        actor = require_role(*CHARTING_ROLES)
-        if ctx.triggered_id == "in-error-cancel" or not target:
-            return False, None, "", no_update
-        now = utcnow()
-        outcome = mark_entry_in_error(
-            actor=actor,
-            entity=str(target["entity"]),
-            record_id=int(target["id"]),
-            reason=reason,
-            now=now,
-        )
-        if isinstance(outcome, Refusal):
-            return True, outcome.fields.get("error_reason"), outcome.message, no_update
-        return False, None, "", now.isoformat()
+    if isinstance(outcome, Refusal):
+        return {"opened": True, "reason_error": outcome.fields.get("error_reason"),
+                "message": outcome.message, "changed": no_update}  # fmt: skip
+    return {**closed, "changed": now.isoformat()}

@@ -1,7 +1,11 @@
 """The MAR: today's and the last 24 hours' scheduled doses with their status, charted in one
 action (Given) or with a reason (Held, Refused, Not given); PRN orders and doses
 (components.charting_prn); corrections by marking an entry in error, after which the dose can
-be charted again and both entries stay visible."""
+be charted again and both entries stay visible.
+
+Over ~400 lines: the MAR table, its confirmation modal and their callbacks, one form (a
+split of the modal is still to do).
+"""
 
 from __future__ import annotations
 
@@ -12,20 +16,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
-from dashboard.components.charting_common import (
-    Refusal,
-    attempt,
-    attrs,
-    format_local,
-    level_chip,
-    parse_clock,
-)
+from dashboard.components.charting_common import attrs, format_local, level_chip, parse_clock
 from dashboard.context import default_ward, engine, require_role
 from dashboard.queries import MarSlot, UntoleratedStep
+from dashboard.refusals import Refusal, attempt
+from dashboard.registry import callback
 from dashboard.theme import LEVELS
 from models.audit import Actor
 from models.charting import (
@@ -424,171 +423,219 @@ def _sedation_check(admission_id: int, ward: Ward) -> SedationCheck | None:
         return sedation_check(session, admission_id, sedation_thresholds(ward))
 
 
-def _alert(text: str, level: int) -> tuple[str, dict[str, str]]:
+def _alert(text: str, level: int) -> dict[str, Any]:
+    """The MAR's alert line: its text and the theme's colours for ``level``."""
     tone = LEVELS[level]
-    return text, {"backgroundColor": tone.background, "color": tone.text}
+    return {"alert": text, "alert_style": {"backgroundColor": tone.background, "color": tone.text}}
 
 
-def register_callbacks(app: Dash) -> None:
-    @app.callback(
-        Output("mar-alert", "children"),
-        Output("mar-alert", "style"),
-        Output("mar-modal", "opened"),
-        Output("mar-modal", "title"),
-        Output("mar-modal-what", "children"),
-        Output("mar-reason-fields", "style"),
-        Output("mar-reason", "data"),
-        Output("mar-reason", "value"),
-        Output("mar-reason", "error"),
-        Output("mar-reason-text", "value"),
-        Output("mar-modal-time", "value"),
-        Output("mar-modal-message", "children"),
-        Output("mar-pending", "data"),
-        Output("patient-changed", "data", allow_duplicate=True),
-        Input({"type": "mar-act", "slot": ALL, "act": ALL}, "n_clicks"),
-        State("mar-time", "value"),
-        prevent_initial_call=True,
+_ALERT = {
+    "alert": Output("mar-alert", "children", allow_duplicate=True),
+    "alert_style": Output("mar-alert", "style", allow_duplicate=True),
+}
+_ACTION_TITLE = {
+    "given": "Give this dose early?",
+    "held": "Hold this dose",
+    "refused": "Patient refused this dose",
+    "not_given": "Dose not given",
+}
+
+
+@callback(
+    output={
+        "alert": Output("mar-alert", "children"),
+        "alert_style": Output("mar-alert", "style"),
+        "opened": Output("mar-modal", "opened"),
+        "title": Output("mar-modal", "title"),
+        "what": Output("mar-modal-what", "children"),
+        "reason_fields": Output("mar-reason-fields", "style"),
+        "reasons": Output("mar-reason", "data"),
+        "reason": Output("mar-reason", "value"),
+        "reason_error": Output("mar-reason", "error"),
+        "reason_text": Output("mar-reason-text", "value"),
+        "time": Output("mar-modal-time", "value"),
+        "message": Output("mar-modal-message", "children"),
+        "pending": Output("mar-pending", "data"),
+        "changed": Output("patient-changed", "data", allow_duplicate=True),
+    },
+    inputs={
+        "clicks": Input({"type": "mar-act", "slot": ALL, "act": ALL}, "n_clicks"),
+        "time_text": State("mar-time", "value"),
+    },
+    prevent_initial_call=True,
+)
+def mar_action(clicks: list[int | None], time_text: str | None) -> dict[str, Any]:
+    """A MAR button: Given on time (no sedation concern) charts at once; anything else opens
+    the confirmation modal."""
+    if not ctx.triggered or not ctx.triggered[0]["value"]:
+        raise PreventUpdate
+    actor = require_role(*CHARTING_ROLES)
+    trigger = ctx.triggered_id
+    slot_id, act = int(trigger["slot"]), str(trigger["act"])
+    slot = _slot(slot_id)
+    if slot is None:
+        raise PreventUpdate
+    now = utcnow()
+    ward = _ward()
+    opens = window_opens(slot.scheduled_at, slot_window_min(ward, slot.doses_per_day))
+    check = _sedation_check(slot.admission_id, ward)
+    if act == "given" and opens <= now and check is None:
+        return _chart_at_once(actor, slot_id, slot, time_text, ZoneInfo(ward.timezone), now)
+    modal = _confirmation(slot_id, slot, act, time_text, opens, check, ZoneInfo(ward.timezone), now)
+    return {"alert": "", "alert_style": {}, **modal, "changed": no_update}
+
+
+def _chart_at_once(
+    actor: Actor,
+    slot_id: int,
+    slot: ScheduledDose,
+    time_text: str | None,
+    tz: ZoneInfo,
+    now: datetime,
+) -> dict[str, Any]:
+    """Given, on time, no sedation concern: charted without a modal; the alert says so."""
+    outcome = chart_scheduled(
+        actor=actor, slot_id=slot_id, status="given", time_text=time_text, now=now
     )
-    def mar_action(_: list[int | None], time_text: str | None) -> tuple[Any, ...]:
-        if not ctx.triggered or not ctx.triggered[0]["value"]:
-            raise PreventUpdate
-        actor = require_role(*CHARTING_ROLES)
-        trigger = ctx.triggered_id
-        slot_id, act = int(trigger["slot"]), str(trigger["act"])
-        slot = _slot(slot_id)
-        if slot is None:
-            raise PreventUpdate
-        now = utcnow()
-        ward = _ward()
-        tz = ZoneInfo(ward.timezone)
-        due = format_local(slot.scheduled_at, tz, now)
-        what = f"{slot.drug} {format_mg(slot.dose_ug)} mg due {due}"
-        opens = window_opens(slot.scheduled_at, slot_window_min(ward, slot.doses_per_day))
-        early = opens > now
-        keep = [no_update] * 11
-        check = _sedation_check(slot.admission_id, ward)
-        prompt = check_prompt(check.concern, format_local(check.taken_at, tz, now)) if check else ""
-        if act == "given" and not early and check is None:
-            outcome = chart_scheduled(
-                actor=actor, slot_id=slot_id, status="given", time_text=time_text, now=now
-            )
-            if isinstance(outcome, Refusal):
-                text, style = _alert(outcome.message, 3)
-                return (text, style, *keep, now.isoformat())
-            text, style = _alert(
-                f"Given: {slot.drug} {format_mg(slot.dose_ug)} mg at "
-                f"{format_local(outcome.administered_at, tz, now)}.",
-                0,
-            )
-            return (text, style, *keep, now.isoformat())
-        reasons = REASONS_BY_STATUS.get(act, {})
-        title = {
-            "given": "Give this dose early?",
-            "held": "Hold this dose",
-            "refused": "Patient refused this dose",
-            "not_given": "Dose not given",
-        }[act]
-        if act == "given" and early:
-            opens_text = format_local(opens, tz, now)
-            what = f"{what}. Its window opens at {opens_text}: chart it as given now?"
-        what_shown: Any = what
-        if prompt and act in ("given", "held"):
-            title = "Check sedation before this dose" if act == "given" else title
-            ask = " Chart it as given after a fresh check?" if act == "given" else ""
-            what_shown = [
-                html.Div(what + ("." if act == "held" and not early else "")),
-                html.Div(
-                    [html.Strong("Sedation: "), prompt + ask],
-                    className="tw-mar-warning",
-                    role="note",
-                    **attrs(data_sedation_prompt="true"),
-                ),
-            ]
-        reason_value = HELD_FOR_SEDATION if act == "held" and check is not None else None
-        pending = PendingCharting(slot_id=slot_id, status=act, early=early)
-        return (
-            "",
-            {},
-            True,
-            title,
-            what_shown,
-            {"display": "none"} if act == "given" else {},
-            [{"value": k, "label": v} for k, v in reasons.items()],
-            reason_value,
-            None,
-            "",
-            time_text or "",
-            "",
-            {"slot_id": pending.slot_id, "status": pending.status},
-            no_update,
-        )
-
-    @app.callback(
-        Output("mar-modal", "opened", allow_duplicate=True),
-        Output("mar-modal-message", "children", allow_duplicate=True),
-        Output("mar-reason", "error", allow_duplicate=True),
-        Output("mar-reason-text", "error"),
-        Output("mar-modal-time", "error"),
-        Output("mar-alert", "children", allow_duplicate=True),
-        Output("mar-alert", "style", allow_duplicate=True),
-        Output("patient-changed", "data", allow_duplicate=True),
-        Input("mar-confirm", "n_clicks"),
-        State("mar-pending", "data"),
-        State("mar-reason", "value"),
-        State("mar-reason-text", "value"),
-        State("mar-modal-time", "value"),
-        prevent_initial_call=True,
-    )
-    def mar_confirm(
-        _: int | None,
-        pending: dict[str, Any] | None,
-        reason: str | None,
-        reason_text: str | None,
-        time_text: str | None,
-    ) -> tuple[Any, ...]:
-        actor = require_role(*CHARTING_ROLES)
-        if not pending:
-            raise PreventUpdate
-        now = utcnow()
-        outcome = chart_scheduled(
-            actor=actor,
-            slot_id=int(pending["slot_id"]),
-            status=str(pending["status"]),
-            time_text=time_text,
-            now=now,
-            reason_code=reason,
-            reason_text=reason_text,
-        )
-        if isinstance(outcome, Refusal):
-            fields = outcome.fields
-            if outcome.conflict:
-                text, style = _alert(outcome.message, 3)
-                return False, "", None, None, None, text, style, now.isoformat()
-            in_fields = bool(fields) and set(fields) <= {"reason_code", "reason_text", "at"}
-            return (
-                True,
-                "Not saved: see the field marked in red." if in_fields else outcome.message,
-                fields.get("reason_code"),
-                fields.get("reason_text"),
-                fields.get("at"),
-                no_update,
-                no_update,
-                no_update,
-            )
-        tz = ZoneInfo(_ward().timezone)
-        word = outcome.status.replace("_", " ").capitalize()
-        amount = f" {format_mg(outcome.dose_ug)} mg" if outcome.status == "given" else ""
-        text, style = _alert(
-            f"{word}: {outcome.drug}{amount} at {format_local(outcome.administered_at, tz, now)}.",
+    if isinstance(outcome, Refusal):
+        shown = _alert(outcome.message, 3)
+    else:
+        shown = _alert(
+            f"Given: {slot.drug} {format_mg(slot.dose_ug)} mg at "
+            f"{format_local(outcome.administered_at, tz, now)}.",
             0,
         )
-        return False, "", None, None, None, text, style, now.isoformat()
+    modal = dict.fromkeys(
+        ("opened", "title", "what", "reason_fields", "reasons", "reason", "reason_error",
+         "reason_text", "time", "message", "pending"),
+        no_update,
+    )  # fmt: skip
+    return {**shown, **modal, "changed": now.isoformat()}
 
-    @app.callback(
-        Output("mar-modal", "opened", allow_duplicate=True),
-        Input("mar-cancel", "n_clicks"),
-        prevent_initial_call=True,
+
+def _confirmation(
+    slot_id: int,
+    slot: ScheduledDose,
+    act: str,
+    time_text: str | None,
+    opens: datetime,
+    check: SedationCheck | None,
+    tz: ZoneInfo,
+    now: datetime,
+) -> dict[str, Any]:
+    """The modal that confirms an early dose, a hold, a refusal or a dose not given (with the
+    sedation prompt where a recent check is a concern)."""
+    early = opens > now
+    what = (
+        f"{slot.drug} {format_mg(slot.dose_ug)} mg due {format_local(slot.scheduled_at, tz, now)}"
     )
-    def mar_cancel(_: int | None) -> bool:
-        require_role(*CHARTING_ROLES)
-        return False
+    title = _ACTION_TITLE[act]
+    if act == "given" and early:
+        what = f"{what}. Its window opens at {format_local(opens, tz, now)}: chart it as given now?"
+    what_shown: Any = what
+    prompt = check_prompt(check.concern, format_local(check.taken_at, tz, now)) if check else ""
+    if prompt and act in ("given", "held"):
+        title = "Check sedation before this dose" if act == "given" else title
+        ask = " Chart it as given after a fresh check?" if act == "given" else ""
+        what_shown = [
+            html.Div(what + ("." if act == "held" and not early else "")),
+            html.Div(
+                [html.Strong("Sedation: "), prompt + ask],
+                className="tw-mar-warning",
+                role="note",
+                **attrs(data_sedation_prompt="true"),
+            ),
+        ]
+    pending = PendingCharting(slot_id=slot_id, status=act, early=early)
+    return {
+        "opened": True,
+        "title": title,
+        "what": what_shown,
+        "reason_fields": {"display": "none"} if act == "given" else {},
+        "reasons": [{"value": k, "label": v} for k, v in REASONS_BY_STATUS.get(act, {}).items()],
+        "reason": HELD_FOR_SEDATION if act == "held" and check is not None else None,
+        "reason_error": None,
+        "reason_text": "",
+        "time": time_text or "",
+        "message": "",
+        "pending": {"slot_id": pending.slot_id, "status": pending.status},
+    }
+
+
+@callback(
+    output={
+        "opened": Output("mar-modal", "opened", allow_duplicate=True),
+        "message": Output("mar-modal-message", "children", allow_duplicate=True),
+        "reason_error": Output("mar-reason", "error", allow_duplicate=True),
+        "reason_text_error": Output("mar-reason-text", "error"),
+        "time_error": Output("mar-modal-time", "error"),
+        **_ALERT,
+        "changed": Output("patient-changed", "data", allow_duplicate=True),
+    },
+    inputs={
+        "clicks": Input("mar-confirm", "n_clicks"),
+        "pending": State("mar-pending", "data"),
+        "reason": State("mar-reason", "value"),
+        "reason_text": State("mar-reason-text", "value"),
+        "time_text": State("mar-modal-time", "value"),
+    },
+    prevent_initial_call=True,
+)
+def mar_confirm(
+    clicks: int | None,
+    pending: dict[str, Any] | None,
+    reason: str | None,
+    reason_text: str | None,
+    time_text: str | None,
+) -> dict[str, Any]:
+    actor = require_role(*CHARTING_ROLES)
+    if not pending:
+        raise PreventUpdate
+    now = utcnow()
+    outcome = chart_scheduled(
+        actor=actor,
+        slot_id=int(pending["slot_id"]),
+        status=str(pending["status"]),
+        time_text=time_text,
+        now=now,
+        reason_code=reason,
+        reason_text=reason_text,
+    )
+    closed = {
+        "opened": False,
+        "message": "",
+        "reason_error": None,
+        "reason_text_error": None,
+        "time_error": None,
+        "changed": now.isoformat(),
+    }
+    if isinstance(outcome, Refusal) and outcome.conflict:
+        return {**closed, **_alert(outcome.message, 3)}
+    if isinstance(outcome, Refusal):
+        fields = outcome.fields
+        in_fields = bool(fields) and set(fields) <= {"reason_code", "reason_text", "at"}
+        return {
+            "opened": True,
+            "message": "Not saved: see the field marked in red." if in_fields else outcome.message,
+            "reason_error": fields.get("reason_code"),
+            "reason_text_error": fields.get("reason_text"),
+            "time_error": fields.get("at"),
+            "alert": no_update,
+            "alert_style": no_update,
+            "changed": no_update,
+        }
+    tz = ZoneInfo(_ward().timezone)
+    word = outcome.status.replace("_", " ").capitalize()
+    amount = f" {format_mg(outcome.dose_ug)} mg" if outcome.status == "given" else ""
+    at = format_local(outcome.administered_at, tz, now)
+    return {**closed, **_alert(f"{word}: {outcome.drug}{amount} at {at}.", 0)}
+
+
+@callback(
+    output=Output("mar-modal", "opened", allow_duplicate=True),
+    inputs={"clicks": Input("mar-cancel", "n_clicks")},
+    prevent_initial_call=True,
+)
+def mar_cancel(clicks: int | None) -> bool:
+    require_role(*CHARTING_ROLES)
+    return False

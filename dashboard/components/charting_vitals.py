@@ -4,6 +4,9 @@ Fields run in the order of the NEWS2 observation chart (RCP 2017 [S34]: A-B-C-D-
 respirations, SpO2, air or oxygen, blood pressure, pulse, consciousness, temperature), the
 order nurses take and chart them, then the sedation scores (RASS [S66]; POSS [S68] when an
 opioid is on board; blank when not scored); Tab follows it and Enter saves from any field.
+
+Over ~400 lines: the form, its live NEWS2 and sedation hints, the readings table and the
+save, one form (a split of the readings table is still to do).
 """
 
 from __future__ import annotations
@@ -15,12 +18,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
 from sqlmodel import Session
 
 from dashboard.components.charting_common import (
-    Refusal,
-    attempt,
     attrs,
     clock_hint,
     format_local,
@@ -29,6 +30,8 @@ from dashboard.components.charting_common import (
     parse_clock,
 )
 from dashboard.context import current_actor, default_ward, engine, require_role
+from dashboard.refusals import Refusal, attempt
+from dashboard.registry import callback
 from dashboard.theme import LEVELS, news2_level
 from models.charting import CHARTING_ROLES, new_submission_id, record_vitals
 from models.clinical import news2 as news2_rules
@@ -552,40 +555,60 @@ def _vitals_row(
 # --- callbacks ----------------------------------------------------------------------------
 
 
-def register_callbacks(app: Dash) -> None:
-    @app.callback(
-        [Output(f"vitals-{name}", "error") for name in NUMBER_NAMES],
-        Output("vitals-consciousness-wrapper", "error"),
-        Output("vitals-rass", "error"),
-        Output("vitals-rass", "description"),
-        Output("vitals-poss", "error"),
-        Output("vitals-poss", "description"),
-        Output("vitals-taken_at", "error"),
-        Output("vitals-taken_at", "description"),
-        Output("vitals-news2", "children"),
-        Output("vitals-news2", "style"),
-        Output("vitals-message", "children"),
-        Output("vitals-message", "className"),
-        [Output(fid, prop) for fid, prop in FORM_INPUTS],
-        Output("patient-changed", "data", allow_duplicate=True),
-        Output("vitals-submission", "data"),
-        [Input(fid, prop) for fid, prop in FORM_INPUTS],
-        Input("vitals-save", "n_clicks"),
-        State("vitals-spo2-scale", "data"),
-        State("vitals-submission", "data"),
-        State("patient-admission", "data"),
-        prevent_initial_call=True,
-    )
-    def vitals_form_changed(*args: Any) -> tuple[Any, ...]:
-        values = dict(zip(FORM_NAMES, args[: len(FORM_NAMES)], strict=True))
-        scale, submission_id, admission_id = args[-3], args[-2], args[-1]
-        spo2_scale = scale if scale in (1, 2) else 1
-        now = utcnow()
-        if ctx.triggered_id == "vitals-save":
-            actor = require_role(*CHARTING_ROLES)
-            return _saved(actor, admission_id, values, now, submission_id, spo2_scale)
-        current_actor()
-        return _live(values, now, spo2_scale)
+_FORM = tuple(zip(FORM_NAMES, FORM_INPUTS, strict=True))
+# What the form shows at its fields, live as the nurse types and after a save.
+_FIELD_OUTPUTS = {
+    "number_errors": {name: Output(f"vitals-{name}", "error") for name in NUMBER_NAMES},
+    "consciousness_error": Output("vitals-consciousness-wrapper", "error"),
+    "rass_error": Output("vitals-rass", "error"),
+    "rass_hint": Output("vitals-rass", "description"),
+    "poss_error": Output("vitals-poss", "error"),
+    "poss_hint": Output("vitals-poss", "description"),
+    "time_error": Output("vitals-taken_at", "error"),
+    "time_hint": Output("vitals-taken_at", "description"),
+    "news2": Output("vitals-news2", "children"),
+    "news2_style": Output("vitals-news2", "style"),
+}
+
+
+@callback(
+    output={
+        "fields": _FIELD_OUTPUTS,
+        "message": Output("vitals-message", "children"),
+        "message_style": Output("vitals-message", "className"),
+        "form": {
+            name: Output(fid, prop)
+            for name, (fid, prop) in zip(FORM_NAMES, FORM_INPUTS, strict=True)
+        },
+        "changed": Output("patient-changed", "data", allow_duplicate=True),
+        "submission": Output("vitals-submission", "data"),
+    },
+    inputs={
+        "values": {
+            name: Input(fid, prop)
+            for name, (fid, prop) in zip(FORM_NAMES, FORM_INPUTS, strict=True)
+        },
+        "save": Input("vitals-save", "n_clicks"),
+        "scale": State("vitals-spo2-scale", "data"),
+        "submission_id": State("vitals-submission", "data"),
+        "admission_id": State("patient-admission", "data"),
+    },
+    prevent_initial_call=True,
+)
+def vitals_form_changed(
+    values: dict[str, Any], save: Any, scale: Any, submission_id: Any, admission_id: Any
+) -> dict[str, Any]:
+    """As the nurse types: each field's error and the NEWS2 preview; on Save: the reading
+    stored (the form cleared) or the refusal at its fields."""
+    spo2_scale = scale if scale in (1, 2) else 1
+    now = utcnow()
+    if ctx.triggered_id == "vitals-save":
+        actor = require_role(*CHARTING_ROLES)
+        return _saved(actor, admission_id, values, now, submission_id, spo2_scale)
+    current_actor()
+    unchanged = dict.fromkeys(("message", "message_style", "changed", "submission"), no_update)
+    form = dict.fromkeys(FORM_NAMES, no_update)
+    return {"fields": _live(values, now, spo2_scale), "form": form, **unchanged}
 
 
 def _ward_tz() -> ZoneInfo:
@@ -600,30 +623,38 @@ def _ward_settings() -> tuple[ZoneInfo, SedationThresholds]:
         return ZoneInfo(ward.timezone), sedation_thresholds(ward)
 
 
-def _live(values: Mapping[str, object], now: datetime, spo2_scale: int) -> tuple[Any, ...]:
+def _field_answer(
+    errors: Mapping[str, str | None],
+    values: Mapping[str, object],
+    panel: tuple[Any, Any],
+    thresholds: SedationThresholds,
+    hints_for: Mapping[str, object],
+    now: datetime,
+    tz: ZoneInfo,
+) -> dict[str, Any]:
+    """The form's fields: ``errors`` by field name, the sedation and time hints for the values
+    in ``hints_for``, and the NEWS2 ``panel`` (its children and style)."""
+    return {
+        "number_errors": {name: errors.get(name) for name in NUMBER_NAMES},
+        "consciousness_error": errors.get("consciousness"),
+        "rass_error": errors.get("rass"),
+        "rass_hint": sedation_hint("rass", hints_for.get("rass"), thresholds),
+        "poss_error": errors.get("poss"),
+        "poss_hint": sedation_hint("poss", hints_for.get("poss"), thresholds),
+        "time_error": errors.get("taken_at"),
+        "time_hint": clock_hint(_text(hints_for.get("taken_at")), now=now, tz=tz),
+        "news2": panel[0],
+        "news2_style": panel[1],
+    }
+
+
+def _live(values: Mapping[str, object], now: datetime, spo2_scale: int) -> dict[str, Any]:
     result = preview(values, spo2_scale)
-    panel, style = news2_panel(result)
     tz, thresholds = _ward_settings()
-    time_error = _time_error(values.get("taken_at"), now, tz)
-    errors = [result.errors.get(name) for name in NUMBER_NAMES]
-    sedation = _sedation_errors(values)
-    return (
-        *errors,
-        result.errors.get("consciousness"),
-        sedation["rass"],
-        sedation_hint("rass", values.get("rass"), thresholds),
-        sedation["poss"],
-        sedation_hint("poss", values.get("poss"), thresholds),
-        time_error,
-        clock_hint(_text(values.get("taken_at")), now=now, tz=tz),
-        panel,
-        style,
-        no_update,
-        no_update,
-        *[no_update] * len(FORM_INPUTS),
-        no_update,
-        no_update,
-    )
+    errors: dict[str, str | None] = {name: result.errors.get(name) for name in NUMBER_NAMES}
+    errors |= {"consciousness": result.errors.get("consciousness"), **_sedation_errors(values)}
+    errors["taken_at"] = _time_error(values.get("taken_at"), now, tz)
+    return _field_answer(errors, values, news2_panel(result), thresholds, values, now, tz)
 
 
 def _time_error(text: object, now: datetime, tz: ZoneInfo) -> str | None:
@@ -641,7 +672,7 @@ def _saved(
     now: datetime,
     submission_id: Any,
     spo2_scale: int,
-) -> tuple[Any, ...]:
+) -> dict[str, Any]:
     """Save the form. Its token stays the same until a reading is stored, so a save sent again
     (a lost answer, a second press) finds that reading; a stored reading starts a new token."""
     outcome = save_vitals(
@@ -654,34 +685,7 @@ def _saved(
     )
     tz, thresholds = _ward_settings()
     if isinstance(outcome, Refusal):
-        result = preview(values, spo2_scale)
-        panel, style = news2_panel(result)
-        errors = [outcome.fields.get(name) for name in NUMBER_NAMES]
-        field_count = sum(1 for name in FORM_NAMES if outcome.fields.get(name))
-        message = (
-            f"Not saved: correct the {field_count} field{'s' if field_count > 1 else ''} "
-            "marked in red."
-            if field_count and set(outcome.fields) <= set(FORM_NAMES)
-            else outcome.message
-        )
-        return (
-            *errors,
-            outcome.fields.get("consciousness"),
-            outcome.fields.get("rass"),
-            sedation_hint("rass", values.get("rass"), thresholds),
-            outcome.fields.get("poss"),
-            sedation_hint("poss", values.get("poss"), thresholds),
-            outcome.fields.get("taken_at"),
-            clock_hint(_text(values.get("taken_at")), now=now, tz=tz),
-            panel,
-            style,
-            message,
-            "tw-form-message",
-            *[no_update] * len(FORM_INPUTS),
-            no_update,
-            new_submission_id() if "submission_id" in outcome.fields else no_update,
-        )
-    panel, style = news2_panel(preview({}, spo2_scale))
+        return _refused(outcome, values, spo2_scale, thresholds, now, tz)
     level = news2_level(outcome.news2_total, outcome.news2_any_three)
     sedation = ""
     if outcome.rass is not None:
@@ -692,24 +696,46 @@ def _saved(
         f"Saved: vitals at {format_local(outcome.taken_at, tz, now)} — NEWS2 "
         f"{outcome.news2_total} ({LEVELS[level].label}).{sedation}"
     )
-    reset = ["" for _ in NUMBER_NAMES] + [False, "A", "", "", ""]
-    return (
-        *[None] * len(NUMBER_NAMES),
-        None,
-        None,
-        sedation_hint("rass", None),
-        None,
-        sedation_hint("poss", None),
-        None,
-        clock_hint(None, now=now, tz=tz),
-        panel,
-        style,
-        saved,
-        "tw-form-message tw-form-ok",
-        *reset,
-        now.isoformat(),
-        new_submission_id(),
+    # The sedation hints without thresholds, as the empty form first shows them.
+    fields = _field_answer({}, {}, news2_panel(preview({}, spo2_scale)), thresholds, {}, now, tz)
+    fields |= {"rass_hint": sedation_hint("rass", None), "poss_hint": sedation_hint("poss", None)}
+    cleared = dict.fromkeys(NUMBER_NAMES, "") | {
+        "supplemental_o2": False, "consciousness": "A", "rass": "", "poss": "", "taken_at": ""
+    }  # fmt: skip
+    return {
+        "fields": fields,
+        "message": saved,
+        "message_style": "tw-form-message tw-form-ok",
+        "form": cleared,
+        "changed": now.isoformat(),
+        "submission": new_submission_id(),
+    }
+
+
+def _refused(
+    outcome: Refusal,
+    values: Mapping[str, object],
+    spo2_scale: int,
+    thresholds: SedationThresholds,
+    now: datetime,
+    tz: ZoneInfo,
+) -> dict[str, Any]:
+    """The save refused: the refusal at its fields, the form as typed."""
+    field_count = sum(1 for name in FORM_NAMES if outcome.fields.get(name))
+    message = (
+        f"Not saved: correct the {field_count} field{'s' if field_count > 1 else ''} marked in red."
+        if field_count and set(outcome.fields) <= set(FORM_NAMES)
+        else outcome.message
     )
+    panel = news2_panel(preview(values, spo2_scale))
+    return {
+        "fields": _field_answer(outcome.fields, values, panel, thresholds, values, now, tz),
+        "message": message,
+        "message_style": "tw-form-message",
+        "form": dict.fromkeys(FORM_NAMES, no_update),
+        "changed": no_update,
+        "submission": new_submission_id() if "submission_id" in outcome.fields else no_update,
+    }
 
 
 RECENT = timedelta(hours=72)

@@ -12,12 +12,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
-from dashboard.components.charting_common import Refusal, attempt, attrs, format_local
+from dashboard.components.charting_common import attrs, format_local
 from dashboard.context import current_actor, engine, require_role
+from dashboard.refusals import Refusal, attempt
+from dashboard.registry import callback, clientside_callback
 from models.charting import CHARTING_ROLES
 from models.db import read_session
 from models.tables import Admission, Patient, Ward, WristbandCheck
@@ -203,148 +205,148 @@ function(check, required, admission, _table, _orders, _tick, given, prnGive) {
 """
 
 
-def register_callbacks(app: Dash) -> None:
-    app.clientside_callback(  # type: ignore[no-untyped-call]
-        _ENABLE_GIVING,
-        Output({"type": "mar-act", "slot": ALL, "act": "given"}, "disabled"),
-        Output({"type": "prn-give", "order": ALL}, "disabled"),
-        Input("band-check", "data"),
-        Input("band-required", "data"),
-        Input("band-admission", "data"),
-        Input("mar-table", "children"),
-        Input("prn-orders", "children"),
-        Input("band-tick", "n_intervals"),
-        State({"type": "mar-act", "slot": ALL, "act": "given"}, "id"),
-        State({"type": "prn-give", "order": ALL}, "id"),
-    )
+clientside_callback(
+    _ENABLE_GIVING,
+    Output({"type": "mar-act", "slot": ALL, "act": "given"}, "disabled"),
+    Output({"type": "prn-give", "order": ALL}, "disabled"),
+    Input("band-check", "data"),
+    Input("band-required", "data"),
+    Input("band-admission", "data"),
+    Input("mar-table", "children"),
+    Input("prn-orders", "children"),
+    Input("band-tick", "n_intervals"),
+    State({"type": "mar-act", "slot": ALL, "act": "given"}, "id"),
+    State({"type": "prn-give", "order": ALL}, "id"),
+)
 
-    app.clientside_callback(  # type: ignore[no-untyped-call]
-        "function(reason) { return null; }",  # a reason picked: its error has been answered
-        Output("band-override-reason", "error", allow_duplicate=True),
-        Input("band-override-reason", "value"),
-        prevent_initial_call=True,
-    )
+clientside_callback(
+    "function(reason) { return null; }",  # a reason picked: its error has been answered
+    Output("band-override-reason", "error", allow_duplicate=True),
+    Input("band-override-reason", "value"),
+    prevent_initial_call=True,
+)
 
-    @app.callback(
-        output={
-            "check": Output("band-check", "data"),
-            "status": Output("band-status", "children"),
-            "status_class": Output("band-status", "className"),
-            "error": Output("band-scan", "error"),
-            "value": Output("band-scan", "value"),
-        },
-        inputs={
-            "submitted": Input("band-scan", "n_submit"),
-            "code": State("band-scan", "value"),
-            "admission_id": State("band-admission", "data"),
-        },
-        prevent_initial_call=True,
+
+@callback(
+    output={
+        "check": Output("band-check", "data"),
+        "status": Output("band-status", "children"),
+        "status_class": Output("band-status", "className"),
+        "error": Output("band-scan", "error"),
+        "value": Output("band-scan", "value"),
+    },
+    inputs={
+        "submitted": Input("band-scan", "n_submit"),
+        "code": State("band-scan", "value"),
+        "admission_id": State("band-admission", "data"),
+    },
+    prevent_initial_call=True,
+)
+def band_scanned(submitted: int | None, code: str | None, admission_id: int) -> dict[str, Any]:
+    if not submitted:
+        raise PreventUpdate
+    outcome = _check_state(
+        int(admission_id),
+        lambda session, actor, now: scan_wristband(
+            session=session, actor=actor, admission_id=int(admission_id), code=code, now=now
+        ),
     )
-    def band_scanned(submitted: int | None, code: str | None, admission_id: int) -> dict[str, Any]:
-        if not submitted:
-            raise PreventUpdate
-        outcome = _check_state(
-            int(admission_id),
-            lambda session, actor, now: scan_wristband(
-                session=session, actor=actor, admission_id=int(admission_id), code=code, now=now
-            ),
-        )
-        if isinstance(outcome, Refusal):
-            message = outcome.fields.get("wristband") or outcome.message
-            wrong = message.startswith("WRONG PATIENT")
-            return {
-                "check": None,
-                "status": message,
-                "status_class": "tw-band-status tw-band-wrong",
-                # At the field, in short; the banner under it says what the band and chart say.
-                "error": "Wrong patient's band: do not give" if wrong else message,
-                "value": "",
-            }
-        check, ward, patient = outcome
+    if isinstance(outcome, Refusal):
+        message = outcome.fields.get("wristband") or outcome.message
+        wrong = message.startswith("WRONG PATIENT")
         return {
-            "check": _state(check, ward),
-            "status": _status(check, ward, patient, utcnow()),
-            "status_class": "tw-band-status tw-band-ok",
-            "error": None,
+            "check": None,
+            "status": message,
+            "status_class": "tw-band-status tw-band-wrong",
+            # At the field, in short; the banner under it says what the band and chart say.
+            "error": "Wrong patient's band: do not give" if wrong else message,
             "value": "",
         }
+    check, ward, patient = outcome
+    return {
+        "check": _state(check, ward),
+        "status": _status(check, ward, patient, utcnow()),
+        "status_class": "tw-band-status tw-band-ok",
+        "error": None,
+        "value": "",
+    }
 
-    @app.callback(
-        output={
-            "opened": Output("band-override-modal", "opened"),
-            "reason": Output("band-override-reason", "value"),
-            "text": Output("band-override-text", "value"),
-            "message": Output("band-override-message", "children"),
-        },
-        inputs={
-            "open_clicks": Input("band-override-open", "n_clicks"),
-            "cancel_clicks": Input("band-override-cancel", "n_clicks"),
-        },
-        prevent_initial_call=True,
-    )
-    def band_override_toggle(open_clicks: int | None, cancel_clicks: int | None) -> dict[str, Any]:
-        require_role(*CHARTING_ROLES)
-        opening = ctx.triggered_id == "band-override-open"
-        return {"opened": opening, "reason": None, "text": "", "message": ""}
 
-    @app.callback(
-        output={
-            "opened": Output("band-override-modal", "opened", allow_duplicate=True),
-            "message": Output("band-override-message", "children", allow_duplicate=True),
-            "reason_error": Output("band-override-reason", "error"),
-            "text_error": Output("band-override-text", "error"),
-            "check": Output("band-check", "data", allow_duplicate=True),
-            "status": Output("band-status", "children", allow_duplicate=True),
-            "status_class": Output("band-status", "className", allow_duplicate=True),
-            "scan_error": Output("band-scan", "error", allow_duplicate=True),
-        },
-        inputs={
-            "save": Input("band-override-save", "n_clicks"),
-            "reason": State("band-override-reason", "value"),
-            "text": State("band-override-text", "value"),
-            "admission_id": State("band-admission", "data"),
-        },
-        prevent_initial_call=True,
+@callback(
+    output={
+        "opened": Output("band-override-modal", "opened"),
+        "reason": Output("band-override-reason", "value"),
+        "text": Output("band-override-text", "value"),
+        "message": Output("band-override-message", "children"),
+    },
+    inputs={
+        "open_clicks": Input("band-override-open", "n_clicks"),
+        "cancel_clicks": Input("band-override-cancel", "n_clicks"),
+    },
+    prevent_initial_call=True,
+)
+def band_override_toggle(open_clicks: int | None, cancel_clicks: int | None) -> dict[str, Any]:
+    require_role(*CHARTING_ROLES)
+    opening = ctx.triggered_id == "band-override-open"
+    return {"opened": opening, "reason": None, "text": "", "message": ""}
+
+
+@callback(
+    output={
+        "opened": Output("band-override-modal", "opened", allow_duplicate=True),
+        "message": Output("band-override-message", "children", allow_duplicate=True),
+        "reason_error": Output("band-override-reason", "error"),
+        "text_error": Output("band-override-text", "error"),
+        "check": Output("band-check", "data", allow_duplicate=True),
+        "status": Output("band-status", "children", allow_duplicate=True),
+        "status_class": Output("band-status", "className", allow_duplicate=True),
+        "scan_error": Output("band-scan", "error", allow_duplicate=True),
+    },
+    inputs={
+        "save": Input("band-override-save", "n_clicks"),
+        "reason": State("band-override-reason", "value"),
+        "text": State("band-override-text", "value"),
+        "admission_id": State("band-admission", "data"),
+    },
+    prevent_initial_call=True,
+)
+def band_override_save(
+    save: int | None, reason: str | None, text: str | None, admission_id: int
+) -> dict[str, Any]:
+    if not save:
+        raise PreventUpdate
+    outcome = _check_state(
+        int(admission_id),
+        lambda session, actor, now: override_wristband(
+            session=session,
+            actor=actor,
+            admission_id=int(admission_id),
+            reason_code=reason,
+            reason_text=text,
+            now=now,
+        ),
     )
-    def band_override_save(
-        save: int | None, reason: str | None, text: str | None, admission_id: int
-    ) -> dict[str, Any]:
-        if not save:
-            raise PreventUpdate
-        outcome = _check_state(
-            int(admission_id),
-            lambda session, actor, now: override_wristband(
-                session=session,
-                actor=actor,
-                admission_id=int(admission_id),
-                reason_code=reason,
-                reason_text=text,
-                now=now,
-            ),
-        )
-        if isinstance(outcome, Refusal):
-            fields = outcome.fields
-            at_field = bool(fields) and set(fields) <= {"override_reason", "override_text"}
-            return {
-                "opened": True,
-                "message": "Not saved: see the field marked in red."
-                if at_field
-                else outcome.message,
-                "reason_error": fields.get("override_reason"),
-                "text_error": fields.get("override_text"),
-                "check": no_update,
-                "status": no_update,
-                "status_class": no_update,
-                "scan_error": no_update,
-            }
-        check, ward, patient = outcome
+    if isinstance(outcome, Refusal):
+        fields = outcome.fields
+        at_field = bool(fields) and set(fields) <= {"override_reason", "override_text"}
         return {
-            "opened": False,
-            "message": "",
-            "reason_error": None,
-            "text_error": None,
-            "check": _state(check, ward),
-            "status": _status(check, ward, patient, utcnow()),
-            "status_class": "tw-band-status tw-band-override",
-            "scan_error": None,
+            "opened": True,
+            "message": "Not saved: see the field marked in red." if at_field else outcome.message,
+            "reason_error": fields.get("override_reason"),
+            "text_error": fields.get("override_text"),
+            "check": no_update,
+            "status": no_update,
+            "status_class": no_update,
+            "scan_error": no_update,
         }
+    check, ward, patient = outcome
+    return {
+        "opened": False,
+        "message": "",
+        "reason_error": None,
+        "text_error": None,
+        "check": _state(check, ward),
+        "status": _status(check, ward, patient, utcnow()),
+        "status_class": "tw-band-status tw-band-override",
+        "scan_error": None,
+    }

@@ -9,13 +9,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import dash_mantine_components as dmc
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
-from dashboard.components.charting_common import Refusal, attempt, attrs
+from dashboard.components.charting_common import attrs
 from dashboard.components.citations import cited
 from dashboard.context import engine, require_role
+from dashboard.refusals import Refusal, attempt
+from dashboard.registry import callback
 from models.clinical.sedation import CNS_DEPRESSANT_CLASSES, NALOXONE_STATUSES
 from models.co_medications import (
     EDIT_ROLES,
@@ -139,100 +141,102 @@ def _done(outcome: object) -> dict[str, Any]:
     return {"message": "", "reload": utcnow().isoformat()}
 
 
-def register_callbacks(app: Dash) -> None:
-    @app.callback(
-        output={"opened": Output("comed-modal", "opened")},
-        inputs={"clicks": Input("comed-open", "n_clicks")},
-        prevent_initial_call=True,
-    )
-    def open_modal(clicks: int | None) -> dict[str, bool]:
-        require_role(*OPEN_ROLES)
-        if not clicks:
-            raise PreventUpdate
-        return {"opened": True}
+@callback(
+    output={"opened": Output("comed-modal", "opened")},
+    inputs={"clicks": Input("comed-open", "n_clicks")},
+    prevent_initial_call=True,
+)
+def open_modal(clicks: int | None) -> dict[str, bool]:
+    require_role(*OPEN_ROLES)
+    if not clicks:
+        raise PreventUpdate
+    return {"opened": True}
 
-    @app.callback(
-        output={
-            "message": Output("comed-add-message", "children"),
-            "reload": Output("patient-reload", "data", allow_duplicate=True),
-        },
-        inputs={
-            "clicks": Input("comed-add", "n_clicks"),
-            "admission_id": State("comed-admission", "data"),
-            "drug_class": State("comed-class", "value"),
-            "name": State("comed-name", "value"),
-            "detail": State("comed-detail", "value"),
-        },
-        prevent_initial_call=True,
-    )
-    def add(
-        clicks: int | None, admission_id: Any, drug_class: Any, name: Any, detail: Any
-    ) -> dict[str, Any]:
-        actor = require_role(*EDIT_ROLES)
-        if not clicks or not isinstance(admission_id, int):
-            raise PreventUpdate
 
-        def write(session: Session) -> CoMedication:
-            return add_co_medication(
-                session=session,
-                actor=actor,
-                admission_id=admission_id,
-                drug_class=drug_class,
-                name=name,
-                detail=detail or "",
-                now=utcnow(),
-            )
+@callback(
+    output={
+        "message": Output("comed-add-message", "children"),
+        "reload": Output("patient-reload", "data", allow_duplicate=True),
+    },
+    inputs={
+        "clicks": Input("comed-add", "n_clicks"),
+        "admission_id": State("comed-admission", "data"),
+        "drug_class": State("comed-class", "value"),
+        "name": State("comed-name", "value"),
+        "detail": State("comed-detail", "value"),
+    },
+    prevent_initial_call=True,
+)
+def add(
+    clicks: int | None, admission_id: Any, drug_class: Any, name: Any, detail: Any
+) -> dict[str, Any]:
+    actor = require_role(*EDIT_ROLES)
+    if not clicks or not isinstance(admission_id, int):
+        raise PreventUpdate
 
-        return _done(attempt(engine(), write))
+    def write(session: Session) -> CoMedication:
+        return add_co_medication(
+            session=session,
+            actor=actor,
+            admission_id=admission_id,
+            drug_class=drug_class,
+            name=name,
+            detail=detail or "",
+            now=utcnow(),
+        )
 
-    @app.callback(
-        output={
-            "message": Output("comed-stop-message", "children"),
-            "reload": Output("patient-reload", "data", allow_duplicate=True),
-        },
-        inputs={
-            "clicks": Input({"type": "comed-stop", "id": ALL}, "n_clicks"),
-            "reason": State("comed-stop-reason", "value"),
-        },
-        prevent_initial_call=True,
-    )
-    def stop(clicks: list[int | None], reason: Any) -> dict[str, Any]:
-        actor = require_role(*EDIT_ROLES)
-        if not ctx.triggered or not ctx.triggered[0]["value"]:
-            raise PreventUpdate
-        row_id = int(ctx.triggered_id["id"])
+    return _done(attempt(engine(), write))
 
-        def write(session: Session) -> CoMedication:
-            return stop_co_medication(
-                session=session, actor=actor, co_medication_id=row_id, reason=reason, now=utcnow()
-            )
 
-        return _done(attempt(engine(), write))
+@callback(
+    output={
+        "message": Output("comed-stop-message", "children"),
+        "reload": Output("patient-reload", "data", allow_duplicate=True),
+    },
+    inputs={
+        "clicks": Input({"type": "comed-stop", "id": ALL}, "n_clicks"),
+        "reason": State("comed-stop-reason", "value"),
+    },
+    prevent_initial_call=True,
+)
+def stop(clicks: list[int | None], reason: Any) -> dict[str, Any]:
+    actor = require_role(*EDIT_ROLES)
+    if not ctx.triggered or not ctx.triggered[0]["value"]:
+        raise PreventUpdate
+    row_id = int(ctx.triggered_id["id"])
 
-    @app.callback(
-        output={
-            "message": Output("comed-naloxone-message", "children"),
-            "reload": Output("patient-reload", "data", allow_duplicate=True),
-        },
-        inputs={
-            "clicks": Input("comed-naloxone-save", "n_clicks"),
-            "admission_id": State("comed-admission", "data"),
-            "status": State("comed-naloxone", "value"),
-        },
-        prevent_initial_call=True,
-    )
-    def naloxone(clicks: int | None, admission_id: Any, status: Any) -> dict[str, Any]:
-        actor = require_role(*NALOXONE_ROLES)
-        if not clicks or not isinstance(admission_id, int):
-            raise PreventUpdate
+    def write(session: Session) -> CoMedication:
+        return stop_co_medication(
+            session=session, actor=actor, co_medication_id=row_id, reason=reason, now=utcnow()
+        )
 
-        def write(session: Session) -> object:
-            return record_naloxone(
-                session=session,
-                actor=actor,
-                admission_id=admission_id,
-                status=status,
-                now=utcnow(),
-            )
+    return _done(attempt(engine(), write))
 
-        return _done(attempt(engine(), write))
+
+@callback(
+    output={
+        "message": Output("comed-naloxone-message", "children"),
+        "reload": Output("patient-reload", "data", allow_duplicate=True),
+    },
+    inputs={
+        "clicks": Input("comed-naloxone-save", "n_clicks"),
+        "admission_id": State("comed-admission", "data"),
+        "status": State("comed-naloxone", "value"),
+    },
+    prevent_initial_call=True,
+)
+def naloxone(clicks: int | None, admission_id: Any, status: Any) -> dict[str, Any]:
+    actor = require_role(*NALOXONE_ROLES)
+    if not clicks or not isinstance(admission_id, int):
+        raise PreventUpdate
+
+    def write(session: Session) -> object:
+        return record_naloxone(
+            session=session,
+            actor=actor,
+            admission_id=admission_id,
+            status=status,
+            now=utcnow(),
+        )
+
+    return _done(attempt(engine(), write))

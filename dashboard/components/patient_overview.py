@@ -16,8 +16,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
 from dash import Patch as DashPatch
+from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
 from dashboard.chart_queries import ChartCursor, chart_append, patient_chart
@@ -39,6 +40,7 @@ from dashboard.components.taper_chart import (
     y_axes,
 )
 from dashboard.context import current_actor, engine
+from dashboard.registry import callback
 from models.types import utcnow
 
 REFRESH_MS = 30_000
@@ -217,52 +219,58 @@ def _range_patch(meta: dict[str, Any], range_key: str) -> DashPatch:
     return patch
 
 
-def register_callbacks(app: Dash) -> None:
-    if getattr(app, "_tw_overview_callbacks", False):
-        return
-    app._tw_overview_callbacks = True  # type: ignore[attr-defined]
-    plan_panel.register_callbacks(app)
+_CHART = {
+    "figure": Output("ov-graph", "figure", allow_duplicate=True),
+    "meta": Output("ov-meta", "data", allow_duplicate=True),
+}
 
-    @app.callback(
-        Output("ov-graph", "figure", allow_duplicate=True),
-        Input("ov-range", "value"),
-        State("ov-meta", "data"),
-        prevent_initial_call=True,
-    )
-    def _range(range_key: str | None, meta: dict[str, Any] | None) -> Any:
-        current_actor()
-        if not meta or range_key not in RANGES:
-            return no_update
-        return _range_patch(meta, range_key)
 
-    @app.callback(
-        Output("ov-graph", "figure", allow_duplicate=True),
-        Output("ov-meta", "data", allow_duplicate=True),
-        Input("ov-interval", "n_intervals"),
-        State("ov-meta", "data"),
-        State("ov-range", "value"),
-        prevent_initial_call=True,
-    )
-    def _refresh(_: int | None, meta: dict[str, Any] | None, range_key: str | None) -> Any:
-        current_actor()
-        if not meta:
-            return no_update, no_update
-        return refresh(meta, range_key or "7d")
+@callback(
+    output=Output("ov-graph", "figure", allow_duplicate=True),
+    inputs={"range_key": Input("ov-range", "value"), "meta": State("ov-meta", "data")},
+    prevent_initial_call=True,
+)
+def _range(range_key: str | None, meta: dict[str, Any] | None) -> Any:
+    current_actor()
+    if not meta or range_key not in RANGES:
+        return no_update
+    return _range_patch(meta, range_key)
 
-    @app.callback(
-        Output("ov-graph", "figure", allow_duplicate=True),
-        Output("ov-meta", "data", allow_duplicate=True),
-        Input("ov-refresh", "data"),
-        State("ov-meta", "data"),
-        State("ov-range", "value"),
-        prevent_initial_call=True,
-    )
-    def _redraw(signal: Any, meta: dict[str, Any] | None, range_key: str | None) -> Any:
-        current_actor()
-        if not meta or not signal:
-            return no_update, no_update
-        built = _figure_and_meta(int(meta["admission_id"]), range_key=range_key or "7d")
-        return built if built is not None else (no_update, no_update)
+
+@callback(
+    output=_CHART,
+    inputs={
+        "tick": Input("ov-interval", "n_intervals"),
+        "meta": State("ov-meta", "data"),
+        "range_key": State("ov-range", "value"),
+    },
+    prevent_initial_call=True,
+)
+def _refresh(tick: int | None, meta: dict[str, Any] | None, range_key: str | None) -> Any:
+    current_actor()
+    if not meta:
+        raise PreventUpdate
+    figure, new_meta = refresh(meta, range_key or "7d")
+    return {"figure": figure, "meta": new_meta}
+
+
+@callback(
+    output=_CHART,
+    inputs={
+        "signal": Input("ov-refresh", "data"),
+        "meta": State("ov-meta", "data"),
+        "range_key": State("ov-range", "value"),
+    },
+    prevent_initial_call=True,
+)
+def _redraw(signal: Any, meta: dict[str, Any] | None, range_key: str | None) -> Any:
+    current_actor()
+    if not meta or not signal:
+        raise PreventUpdate
+    built = _figure_and_meta(int(meta["admission_id"]), range_key=range_key or "7d")
+    if built is None:
+        raise PreventUpdate
+    return {"figure": built[0], "meta": built[1]}
 
 
 def refresh(meta: dict[str, Any], range_key: str) -> tuple[Any, Any]:

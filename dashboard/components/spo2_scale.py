@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import dash_mantine_components as dmc
-from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
-from dashboard.components.charting_common import Refusal, attempt
 from dashboard.components.citations import cited
 from dashboard.context import engine, require_role
+from dashboard.refusals import Refusal, attempt
+from dashboard.registry import callback
 from models.admissions import set_spo2_scale
 from models.tables import Admission
 from models.types import utcnow
@@ -85,41 +86,39 @@ def change_scale(admission_id: int, scale_text: Any, reason: Any) -> Admission |
     return attempt(engine(), write)
 
 
-def register_callbacks(app: Dash) -> None:
-    @app.callback(
-        output={"opened": Output("spo2-scale-modal", "opened")},
-        inputs={
-            "open_clicks": Input("spo2-scale-open", "n_clicks"),
-            "cancel_clicks": Input("spo2-scale-cancel", "n_clicks"),
-        },
-        prevent_initial_call=True,
-    )
-    def toggle_scale_modal(open_clicks: int | None, cancel_clicks: int | None) -> dict[str, bool]:
-        require_role(*SCALE_ROLES)
-        if ctx.triggered_id == "spo2-scale-open" and not open_clicks:
-            raise PreventUpdate
-        return {"opened": ctx.triggered_id == "spo2-scale-open"}
+@callback(
+    output={"opened": Output("spo2-scale-modal", "opened")},
+    inputs={
+        "open_clicks": Input("spo2-scale-open", "n_clicks"),
+        "cancel_clicks": Input("spo2-scale-cancel", "n_clicks"),
+    },
+    prevent_initial_call=True,
+)
+def toggle_scale_modal(open_clicks: int | None, cancel_clicks: int | None) -> dict[str, bool]:
+    require_role(*SCALE_ROLES)
+    if ctx.triggered_id == "spo2-scale-open" and not open_clicks:
+        raise PreventUpdate
+    return {"opened": ctx.triggered_id == "spo2-scale-open"}
 
-    @app.callback(
-        output={
-            "message": Output("spo2-scale-message", "children"),
-            "opened": Output("spo2-scale-modal", "opened", allow_duplicate=True),
-            "reload": Output("patient-reload", "data", allow_duplicate=True),
-        },
-        inputs={
-            "clicks": Input("spo2-scale-confirm", "n_clicks"),
-            "admission_id": State("spo2-scale-admission", "data"),
-            "scale": State("spo2-scale-choice", "value"),
-            "reason": State("spo2-scale-reason", "value"),
-        },
-        prevent_initial_call=True,
-    )
-    def confirm_scale(
-        clicks: int | None, admission_id: Any, scale: Any, reason: Any
-    ) -> dict[str, Any]:
-        if not clicks or not isinstance(admission_id, int):
-            raise PreventUpdate
-        outcome = change_scale(admission_id, scale, reason)
-        if isinstance(outcome, Refusal):
-            return {"message": outcome.message, "opened": no_update, "reload": no_update}
-        return {"message": "", "opened": False, "reload": utcnow().isoformat()}
+
+@callback(
+    output={
+        "message": Output("spo2-scale-message", "children"),
+        "opened": Output("spo2-scale-modal", "opened", allow_duplicate=True),
+        "reload": Output("patient-reload", "data", allow_duplicate=True),
+    },
+    inputs={
+        "clicks": Input("spo2-scale-confirm", "n_clicks"),
+        "admission_id": State("spo2-scale-admission", "data"),
+        "scale": State("spo2-scale-choice", "value"),
+        "reason": State("spo2-scale-reason", "value"),
+    },
+    prevent_initial_call=True,
+)
+def confirm_scale(clicks: int | None, admission_id: Any, scale: Any, reason: Any) -> dict[str, Any]:
+    if not clicks or not isinstance(admission_id, int):
+        raise PreventUpdate
+    outcome = change_scale(admission_id, scale, reason)
+    if isinstance(outcome, Refusal):
+        return {"message": outcome.message, "opened": no_update, "reload": no_update}
+    return {"message": "", "opened": False, "reload": utcnow().isoformat()}

@@ -15,17 +15,18 @@ from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
 import flask
-from dash import Dash, Input, Output, State, html
+from dash import Input, Output, State, html
 
 from dashboard.context import current_actor, default_ward, engine, require_role
+from dashboard.registry import callback, register_page
 from models.access_log import AUDIT_ROWS_SHOWN, AuditFilter, audit_events, audit_filter
 from models.audit import record_audit
 from models.db import read_session, transaction
 from models.errors import FieldError
 from models.tables import AuditEvent
 
-PATH = "/admin/audit"
 TITLE = "Audit log"
+register_page(__name__, path="/admin/audit", title=TITLE)
 ADMIN = "admin"
 CSV_PATH = "/admin/audit.csv"
 FILTERS = ("user", "patient", "action", "since", "until")
@@ -134,35 +135,36 @@ def layout(**_: Any) -> html.Div:
     )
 
 
-def register_callbacks(app: Dash) -> None:
-    @app.callback(
-        output={
-            "table": Output("audit-results", "children"),
-            "message": Output("audit-message", "children"),
-            "href": Output("audit-csv", "href"),
-            **{f: Output(f"audit-{f}", "error") for f in FILTERS},
-        },
-        inputs={
-            "clicks": Input("audit-show", "n_clicks"),
-            "values": {f: State(f"audit-{f}", "value") for f in FILTERS},
-        },
-        prevent_initial_call=True,
-    )
-    def _show(clicks: Any, values: dict[str, Any]) -> dict[str, Any]:
-        require_role(ADMIN)
-        errors: dict[str, Any] = dict.fromkeys(FILTERS)
-        try:
-            wanted = _filter_from(values)
-        except FieldError as exc:
-            errors[exc.field] = exc.message
-            return {"table": _table([]), "message": "Correct the field marked in red.",
-                    "href": CSV_PATH, **errors}  # fmt: skip
-        rows = _find(wanted)
-        shown = {f: str(values.get(f) or "").strip() for f in FILTERS}
-        message = f"{len(rows)} event{'s' if len(rows) != 1 else ''}."
-        return {"table": _table(rows), "message": message, "href": _csv_href(shown), **errors}
+@callback(
+    output={
+        "table": Output("audit-results", "children"),
+        "message": Output("audit-message", "children"),
+        "href": Output("audit-csv", "href"),
+        **{f: Output(f"audit-{f}", "error") for f in FILTERS},
+    },
+    inputs={
+        "clicks": Input("audit-show", "n_clicks"),
+        "values": {f: State(f"audit-{f}", "value") for f in FILTERS},
+    },
+    prevent_initial_call=True,
+)
+def _show(clicks: Any, values: dict[str, Any]) -> dict[str, Any]:
+    require_role(ADMIN)
+    errors: dict[str, Any] = dict.fromkeys(FILTERS)
+    try:
+        wanted = _filter_from(values)
+    except FieldError as exc:
+        errors[exc.field] = exc.message
+        return {"table": _table([]), "message": "Correct the field marked in red.",
+                "href": CSV_PATH, **errors}  # fmt: skip
+    rows = _find(wanted)
+    shown = {f: str(values.get(f) or "").strip() for f in FILTERS}
+    message = f"{len(rows)} event{'s' if len(rows) != 1 else ''}."
+    return {"table": _table(rows), "message": message, "href": _csv_href(shown), **errors}
 
-    server: flask.Flask = app.server
+
+def register_csv_route(server: flask.Flask) -> None:
+    """The log's CSV download (a Flask route: a file, not a callback)."""
 
     @server.get(CSV_PATH)
     def _audit_csv() -> flask.Response:

@@ -5,6 +5,9 @@ headers, and the same rows laid out as cards on a narrow one (assets/board.css; 
 nothing jumps when a tablet turns). Every 30 s, after the filter changes or a header is
 pressed, the rows are read again (reused while nothing was written: ``board_rows``) and sent
 only when what is shown changed.
+
+Over ~400 lines because the rows, their hand-made markup (Dash JSON built directly, for
+speed) and the per-worker caches of both are one unit: the caches' keys assume all three.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from zoneinfo import ZoneInfo
 import dash_mantine_components as dmc
 import flask
 import orjson
-from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
 from plotly.io.json import to_json_plotly
 from sqlmodel import Session
 
@@ -30,6 +33,7 @@ from dashboard.components.charting_common import format_local
 from dashboard.context import current_actor, default_ward, engine
 from dashboard.plain_json import plain
 from dashboard.queries import BoardEntry, FlagSummary, LatestVitals, data_version, ward_board
+from dashboard.registry import callback, register_page
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, LEVELS, news2_level
 from models.charting import sedation_reading
 from models.clinical.dose_timing import DoseStatus, dose_status
@@ -42,8 +46,7 @@ from models.tables import Ward
 from models.types import utcnow
 from models.ward_policy import sedation_thresholds, slot_window_min
 
-PATH = "/"
-TITLE = "Ward board"
+register_page(__name__, path="/", title="Ward board")
 REFRESH_MS = 30_000
 TABLE_ID = "board-table"
 BODY_ID = "board-body"
@@ -746,45 +749,42 @@ def layout(**_: Any) -> html.Div:
     )
 
 
-def register_callbacks(app: Dash) -> None:
-    @app.callback(
-        output={
-            "body": Output(BODY_ID, "children"),
-            "summary": Output("board-summary", "children"),
-            "sort": Output("board-sort", "data"),
-            "shown": Output("board-shown", "data"),
-            "aria": {k: Output(f"board-th-{k}", "aria-sort") for k in SORTABLE},
-        },
-        inputs={
-            "tick": Input("board-refresh", "n_intervals"),
-            "text": Input("board-filter", "value"),
-            "presses": {k: Input(f"board-sort-{k}", "n_clicks") for k in SORTABLE},
-            "sort": State("board-sort", "data"),
-            "was_shown": State("board-shown", "data"),
-        },
-        prevent_initial_call=True,
-    )
-    def refresh_board(
-        tick: Any, text: Any, presses: dict[str, Any], sort: Any, was_shown: Any
-    ) -> dict[str, Any]:
-        current_actor()
-        now = utcnow()
-        text = text if isinstance(text, str) else ""
-        sort = _valid_sort(sort)
-        pressed = ctx.triggered_id
-        if isinstance(pressed, str) and pressed.startswith("board-sort-"):
-            key = pressed.removeprefix("board-sort-")
-            if key in SORTABLE and presses.get(key):
-                sort = _pressed(sort, key)
-        rows, ward = board_rows()
-        shown = _rendered(rows, text, sort)
-        changed = shown.digest != was_shown
-        return {
-            "body": shown.body if changed else no_update,
-            "summary": [*shown.counts, plain(_updated(ward, now))],
-            "sort": sort,
-            "shown": shown.digest if changed else no_update,
-            "aria": _aria_sort(sort),
-        }
-
-    charting_admit.register_callbacks(app)
+@callback(
+    output={
+        "body": Output(BODY_ID, "children"),
+        "summary": Output("board-summary", "children"),
+        "sort": Output("board-sort", "data"),
+        "shown": Output("board-shown", "data"),
+        "aria": {k: Output(f"board-th-{k}", "aria-sort") for k in SORTABLE},
+    },
+    inputs={
+        "tick": Input("board-refresh", "n_intervals"),
+        "text": Input("board-filter", "value"),
+        "presses": {k: Input(f"board-sort-{k}", "n_clicks") for k in SORTABLE},
+        "sort": State("board-sort", "data"),
+        "was_shown": State("board-shown", "data"),
+    },
+    prevent_initial_call=True,
+)
+def refresh_board(
+    tick: Any, text: Any, presses: dict[str, Any], sort: Any, was_shown: Any
+) -> dict[str, Any]:
+    current_actor()
+    now = utcnow()
+    text = text if isinstance(text, str) else ""
+    sort = _valid_sort(sort)
+    pressed = ctx.triggered_id
+    if isinstance(pressed, str) and pressed.startswith("board-sort-"):
+        key = pressed.removeprefix("board-sort-")
+        if key in SORTABLE and presses.get(key):
+            sort = _pressed(sort, key)
+    rows, ward = board_rows()
+    shown = _rendered(rows, text, sort)
+    changed = shown.digest != was_shown
+    return {
+        "body": shown.body if changed else no_update,
+        "summary": [*shown.counts, plain(_updated(ward, now))],
+        "sort": sort,
+        "shown": shown.digest if changed else no_update,
+        "aria": _aria_sort(sort),
+    }

@@ -11,19 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 import dash_mantine_components as dmc
-from dash import Dash, html
+from dash import html
 from sqlmodel import Session
 
 from dashboard.context import current_actor, engine
-from dashboard.pages.print_views import print_bar, register_print_button
+from dashboard.pages.print_views import print_bar
+from dashboard.registry import register_page
 from models.clinical.drugs import format_mg
 from models.clinical.home_calendar import CalendarDay, CalendarWeek
 from models.errors import FieldError
 from models.going_home import GoingHome, going_home
 from models.types import utcnow
 
-PATH_TEMPLATE = "/patient/<admission_id>/calendar"
-TITLE = "Taper calendar"
+register_page(__name__, path_template="/patient/<admission_id>/calendar", title="Taper calendar")
 
 
 def _time_words(at: Any) -> str:
@@ -168,7 +168,3 @@ def layout(admission_id: str = "", **_: Any) -> Any:
     if not admission_id.isdigit():
         return dmc.Alert("No such admission.", color="red", id="print-missing")
     return calendar_page(int(admission_id))
-
-
-def register_callbacks(app: Dash) -> None:
-    register_print_button(app)

@@ -11,13 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 import dash_mantine_components as dmc
-from dash import Dash
 
 from dashboard.context import current_actor
-from dashboard.pages.print_views import patient_sheets, register_print_button
+from dashboard.pages.print_views import patient_sheets
+from dashboard.registry import register_page
 
-PATH_TEMPLATE = "/patient/<admission_id>/print"
-TITLE = "Patient sheets"
+register_page(__name__, path_template="/patient/<admission_id>/print", title="Patient sheets")
 
 
 def layout(admission_id: str = "", **_: Any) -> Any:
@@ -25,7 +24,3 @@ def layout(admission_id: str = "", **_: Any) -> Any:
     if not admission_id.isdigit():
         return dmc.Alert("No such admission.", color="red", id="print-missing")
     return patient_sheets(actor, int(admission_id))
-
-
-def register_callbacks(app: Dash) -> None:
-    register_print_button(app)

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import dash_mantine_components as dmc
-from dash import Dash
 
 from dashboard.context import current_actor
-from dashboard.pages.print_views import register_print_button, rounds_sheet
+from dashboard.pages.print_views import rounds_sheet
+from dashboard.registry import register_page
 
-PATH = "/rounds/print"
-TITLE = "Rounds sheet"
+register_page(__name__, path="/rounds/print", title="Rounds sheet")
 ROLES = ("physician", "admin")
 
 
@@ -20,7 +19,3 @@ def layout(scope: str = "mine", **_: Any) -> Any:
     if actor.role not in ROLES:
         return dmc.Alert("The rounds sheet is for physicians and admins.", color="red")
     return rounds_sheet(actor, scope if scope in ("mine", "all") else "mine")
-
-
-def register_callbacks(app: Dash) -> None:
-    register_print_button(app)

@@ -12,13 +12,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import Dash, dcc, html
+from dash import dcc, html
 from sqlmodel import Session
 
-from dashboard.chart_queries import plan_panel_data
+from dashboard.components.charting_common import format_dated_time
 from dashboard.components.citations import cited, sources_footnote
 from dashboard.context import current_actor, engine
-from dashboard.pages.print_views import print_bar, register_print_button
+from dashboard.pages.print_views import print_bar
+from dashboard.plan_panel_queries import plan_panel_data
+from dashboard.registry import register_page
 from dashboard.theme import BAND_LABEL, LEVELS, news2_level
 from models.clinical.drugs import format_mg
 from models.clinical.tablets import dispense_words
@@ -26,8 +28,7 @@ from models.errors import FieldError
 from models.going_home import GoingHome, StayFacts, going_home, stay_facts
 from models.types import utcnow
 
-PATH_TEMPLATE = "/patient/<admission_id>/summary"
-TITLE = "Discharge summary"
+register_page(__name__, path_template="/patient/<admission_id>/summary", title="Discharge summary")
 TOLERANCE_TEXT = (
     "Tolerance: CIWA-B mean in the window before and after each step, and PRN doses; a step "
     "is not tolerated when the scores rise after it (symptoms may take up to a week [S22])."
@@ -39,10 +40,6 @@ FLAG_END = {
 }
 
 
-def _when(at: datetime, tz: ZoneInfo) -> str:
-    return f"{at.astimezone(tz):%a %d %b %Y %H:%M}"
-
-
 def _doses(daily: dict[str, int]) -> str:
     return ", ".join(f"{d} {format_mg(ug)} mg a day" for d, ug in sorted(daily.items())) or "none"
 
@@ -51,10 +48,12 @@ def _facts_table(home: GoingHome, facts: StayFacts) -> Any:
     tz = home.tz
     drug, ug, de = facts.admission_dose
     rows = [
-        ("Admitted", _when(facts.admitted_at, tz)),
+        ("Admitted", format_dated_time(facts.admitted_at, tz)),
         (
             "Discharged",
-            _when(facts.discharged_at, tz) if facts.discharged_at else "not yet (preview)",
+            format_dated_time(facts.discharged_at, tz)
+            if facts.discharged_at
+            else "not yet (preview)",
         ),
         ("Attending", facts.attending),
         ("Dose at admission", f"{drug} {format_mg(ug)} mg a day (diazepam-equivalent {de:g} mg)"),
@@ -72,7 +71,8 @@ def _facts_table(home: GoingHome, facts: StayFacts) -> Any:
     rows.append(
         (
             "Last CIWA-B",
-            f"{ciwa.total} ({BAND_LABEL.get(ciwa.band, ciwa.band)}) at {_when(ciwa.taken_at, tz)}"
+            f"{ciwa.total} ({BAND_LABEL.get(ciwa.band, ciwa.band)}) "
+            f"at {format_dated_time(ciwa.taken_at, tz)}"
             if ciwa
             else "none charted",
         )
@@ -80,7 +80,7 @@ def _facts_table(home: GoingHome, facts: StayFacts) -> Any:
     vitals = facts.last_vitals
     if vitals is not None:
         level = LEVELS[news2_level(vitals.news2_total, vitals.news2_any_three)].label
-        news2 = f"{vitals.news2_total} ({level}) at {_when(vitals.taken_at, tz)}"
+        news2 = f"{vitals.news2_total} ({level}) at {format_dated_time(vitals.taken_at, tz)}"
     else:
         news2 = "none charted"
     rows.append(("Last NEWS2", news2))
@@ -104,7 +104,7 @@ def _versions(facts: StayFacts, tz: ZoneInfo) -> Any:
                     html.Tr(
                         [
                             html.Td(str(v.version)),
-                            html.Td(_when(v.created_at, tz)),
+                            html.Td(format_dated_time(v.created_at, tz)),
                             html.Td(v.change + (" (in force)" if v.status == "active" else "")),
                             html.Td(v.recipe),
                             html.Td(v.author),
@@ -165,7 +165,7 @@ def _flags(facts: StayFacts, tz: ZoneInfo) -> Any:
         rows.append(
             html.Tr(
                 [
-                    html.Td(_when(flag.raised_at, tz)),
+                    html.Td(format_dated_time(flag.raised_at, tz)),
                     html.Td(flag.severity),
                     html.Td(flag.message),
                     html.Td(ended + (f": {note}" if note else "")),
@@ -333,7 +333,3 @@ def layout(admission_id: str = "", until: str = "", **_: Any) -> Any:
     if not admission_id.isdigit():
         return dmc.Alert("No such admission.", color="red", id="print-missing")
     return summary_page(int(admission_id), until if isinstance(until, str) else "")
-
-
-def register_callbacks(app: Dash) -> None:
-    register_print_button(app)

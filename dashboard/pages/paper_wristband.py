@@ -16,16 +16,16 @@ from typing import Any
 import barcode
 import dash_mantine_components as dmc
 from barcode.writer import SVGWriter
-from dash import Dash, html
+from dash import html
 from sqlmodel import Session
 
 from dashboard.context import current_actor, engine
-from dashboard.pages.print_views import print_bar, register_print_button
+from dashboard.pages.print_views import print_bar
+from dashboard.registry import register_page
 from models.tables import Admission, Patient
 from models.wristband import band_birth_date, band_name
 
-PATH_TEMPLATE = "/patient/<admission_id>/wristband"
-TITLE = "Wristband label"
+register_page(__name__, path_template="/patient/<admission_id>/wristband", title="Wristband label")
 # Bar geometry for a band label read by a hand-held scanner (python-barcode's SVG writer, mm).
 BARCODE_OPTIONS: dict[str, Any] = {
     "module_width": 0.33,
@@ -111,7 +111,3 @@ def layout(admission_id: str = "", **_: Any) -> Any:
             ),
         ]
     )
-
-
-def register_callbacks(app: Dash) -> None:
-    register_print_button(app)

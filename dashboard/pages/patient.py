@@ -4,6 +4,9 @@ when the physician turns it on), MAR (with PRN orders), History.
 Forms are shown to the roles that may chart and only while the patient is admitted; after
 discharge the record is read-only. Every save bumps ``patient-changed`` and the tables re-read
 at once (and every 30 s, for what colleagues chart).
+
+Over ~400 lines: the page assembles eight components' tabs, and its refresh callback re-reads
+each tab's parts; the parts themselves live in dashboard/components.
 """
 
 from __future__ import annotations
@@ -14,19 +17,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
 from sqlmodel import Session
 
 from dashboard.components import (
-    charting_admit,
     charting_ciwa,
     charting_ciwa_ar,
+    charting_discharge,
+    charting_dose_confirm,
     charting_history,
     charting_mar,
     charting_prn,
     charting_vitals,
     charting_wristband,
     patient_overview,
+    prn_reads,
     spo2_scale,
 )
 from dashboard.components import co_medications as co_medication_ui
@@ -44,6 +49,7 @@ from dashboard.queries import (
     untolerated_step,
     user_names,
 )
+from dashboard.registry import callback, clientside_callback, register_page
 from models.access_log import record_read
 from models.admissions import dose_needs_confirmation
 from models.charting import CHARTING_ROLES, linked_scores, sedation_check
@@ -54,7 +60,7 @@ from models.types import utcnow
 from models.ward_policy import sedation_thresholds
 
 PATH_TEMPLATE = "/patient/<admission_id>"
-TITLE = "Patient"
+register_page(__name__, path_template=PATH_TEMPLATE, title="Patient")
 REFRESH_MS = 30_000
 # The parts of the page re-read after every save and on the refresh tick.
 REFRESHED = (
@@ -196,7 +202,7 @@ def _banner_actions(header: PatientHeader, role: str) -> list[Any]:
         actions.append(co_medication_ui.edit_button())
     if admitted and role in spo2_scale.SCALE_ROLES:
         actions.append(spo2_scale.scale_button())
-    if admitted and role in charting_admit.DISCHARGE_ROLES:
+    if admitted and role in charting_discharge.DISCHARGE_ROLES:
         actions.append(
             dmc.Button("Discharge…", id="discharge-open", variant="outline", color="red", size="sm")
         )
@@ -252,7 +258,7 @@ def layout(
     if discharged:
         notes.append(
             html.Div(
-                charting_admit.discharged_note(header.admission, now, tz)
+                charting_discharge.discharged_note(header.admission, now, tz)
                 + " — the record is read-only.",
                 className="tw-readonly-note",
                 id="patient-readonly",
@@ -363,13 +369,13 @@ def layout(
             dcc.Store(id="patient-can-order", data=can_order),
             dcc.Interval(id="patient-refresh", interval=REFRESH_MS),
             charting_history.in_error_modal(),
-            charting_admit.discharge_modal(adm_id),
+            charting_discharge.discharge_modal(adm_id),
             *(
                 [spo2_scale.scale_modal(adm_id, header.admission.spo2_scale)]
                 if not discharged and actor.role in spo2_scale.SCALE_ROLES
                 else []
             ),
-            charting_admit.dose_confirm_modal(header.admission)
+            charting_dose_confirm.dose_confirm_modal(header.admission)
             if actor.role == "physician" and not discharged
             else html.Div(),
             co_medication_ui.edit_modal(
@@ -446,7 +452,7 @@ def refresh_parts(
                 scores=linked_scores(session, given),
             )
             parts["prn-orders"] = charting_prn.orders_table(
-                charting_prn.order_rows(session, admission_id, now),
+                prn_reads.order_rows(session, admission_id, now),
                 tz=tz,
                 now=now,
                 can_chart=can_chart,
@@ -476,55 +482,43 @@ def _names(session: Session, charted_by: list[int], rows: Sequence[Any]) -> dict
     return user_names(session, {*charted_by, *(r.error_marked_by for r in rows)})
 
 
-def register_callbacks(app: Dash) -> None:
-    @app.callback(
-        output={part: Output(part, "children") for part in REFRESHED},
-        inputs={
-            "changed": Input("patient-changed", "data"),
-            "tick": Input("patient-refresh", "n_intervals"),
-            "tab": Input("patient-tabs", "value"),
-            "admission_id": State("patient-admission", "data"),
-            "can_chart": State("patient-can-chart", "data"),
-            "can_order": State("patient-can-order", "data"),
-        },
-        prevent_initial_call=True,
+@callback(
+    output={part: Output(part, "children") for part in REFRESHED},
+    inputs={
+        "changed": Input("patient-changed", "data"),
+        "tick": Input("patient-refresh", "n_intervals"),
+        "tab": Input("patient-tabs", "value"),
+        "admission_id": State("patient-admission", "data"),
+        "can_chart": State("patient-can-chart", "data"),
+        "can_order": State("patient-can-order", "data"),
+    },
+    prevent_initial_call=True,
+)
+def refresh_patient(
+    changed: str | None,
+    tick: int | None,
+    tab: str | None,
+    admission_id: int,
+    can_chart: bool,
+    can_order: bool | None,
+) -> dict[str, Any]:
+    actor = current_actor()
+    parts = refresh_parts(
+        int(admission_id),
+        bool(can_chart) and actor.role in CHARTING_ROLES,
+        utcnow(),
+        tab=tab if isinstance(tab, str) else "overview",
+        can_order=bool(can_order) and actor.role == "physician",
     )
-    def refresh_patient(
-        changed: str | None,
-        tick: int | None,
-        tab: str | None,
-        admission_id: int,
-        can_chart: bool,
-        can_order: bool | None,
-    ) -> dict[str, Any]:
-        actor = current_actor()
-        parts = refresh_parts(
-            int(admission_id),
-            bool(can_chart) and actor.role in CHARTING_ROLES,
-            utcnow(),
-            tab=tab if isinstance(tab, str) else "overview",
-            can_order=bool(can_order) and actor.role == "physician",
-        )
-        return {part: parts.get(part, no_update) for part in REFRESHED}
+    return {part: parts.get(part, no_update) for part in REFRESHED}
 
-    app.clientside_callback(  # type: ignore[no-untyped-call]
-        """function (reload) {
-            if (reload) { window.location.reload(); }
-            return window.dash_clientside.no_update;
-        }""",
-        Output("patient-reloaded", "data"),
-        Input("patient-reload", "data"),
-        prevent_initial_call=True,
-    )
-    patient_overview.register_callbacks(app)
-    charting_vitals.register_callbacks(app)
-    charting_ciwa.register_callbacks(app)
-    charting_ciwa_ar.register_callbacks(app)
-    charting_mar.register_callbacks(app)
-    charting_wristband.register_callbacks(app)
-    charting_prn.register_callbacks(app)
-    charting_history.register_callbacks(app)
-    charting_admit.register_discharge_callbacks(app)
-    spo2_scale.register_callbacks(app)
-    co_medication_ui.register_callbacks(app)
-    charting_admit.register_confirm_callbacks(app)
+
+clientside_callback(
+    """function (reload) {
+        if (reload) { window.location.reload(); }
+        return window.dash_clientside.no_update;
+    }""",
+    Output("patient-reloaded", "data"),
+    Input("patient-reload", "data"),
+    prevent_initial_call=True,
+)

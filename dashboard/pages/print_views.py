@@ -4,6 +4,9 @@ They double as the downtime pack: printed while the system is up, they let the w
 on paper (blank columns to chart in, the schedule for the next days, the scale with its
 wording). Plain tables, black on white, every colour also said in words (print CSS:
 dashboard/assets/print.css). Not a page itself: print_rounds and print_patient show these.
+
+Over ~400 lines: every printed sheet shares one plain table style and its helpers; each sheet
+is one function.
 """
 
 from __future__ import annotations
@@ -13,21 +16,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import Dash, Input, Output, html
+from dash import Input, Output, html
 from sqlmodel import Session
 
-from dashboard.chart_queries import (
-    MarEntry,
-    RoundsSummary,
-    admission_view,
-    assessments,
-    mar_entries,
-    plan_panel_data,
-    rounds_summaries,
-)
+from dashboard.admission_queries import admission_view
+from dashboard.chart_queries import assessments
+from dashboard.components.charting_common import format_day_time
 from dashboard.components.citations import cited, sources_footnote
+from dashboard.components.rounds_suggestions import suggestions
 from dashboard.context import default_ward, engine
-from dashboard.pages.rounds import suggestions
+from dashboard.mar_queries import MarEntry, mar_entries
+from dashboard.plan_panel_queries import plan_panel_data
+from dashboard.registry import clientside_callback
+from dashboard.rounds_queries import RoundsSummary, rounds_summaries
 from dashboard.theme import BAND_LABEL, LEVELS, news2_level
 from models.access_log import record_read
 from models.audit import Actor
@@ -67,11 +68,6 @@ STATUS_TEXT = {
 }
 
 
-def _when(instant: datetime, tz: ZoneInfo) -> str:
-    local = instant.astimezone(tz)
-    return f"{local:%a} {local.day} {local:%b %H:%M}"
-
-
 def print_bar(title: str, back_href: str) -> Any:
     """On screen only: what this is and a Print button."""
     return html.Div(
@@ -86,7 +82,7 @@ def print_bar(title: str, back_href: str) -> Any:
 
 def printed_line(actor: Actor, now: datetime, tz: ZoneInfo) -> Any:
     return html.P(
-        f"Printed {_when(now, tz)} ({tz.key}) by {actor.username}. A snapshot: when the "
+        f"Printed {format_day_time(now, tz)} ({tz.key}) by {actor.username}. A snapshot: when the "
         "system is back, chart what was done on paper and check it against the live record.",
         className="tw-print-small",
     )
@@ -155,10 +151,10 @@ def _rounds_block(summary: RoundsSummary, tz: ZoneInfo, now: datetime) -> Any:
     if summary.highest_news2 is not None:
         top = summary.highest_news2
         level = LEVELS[news2_level(top.news2_total, top.news2_any_three)].label
-        news2 = f"highest {top.news2_total} ({level}) at {_when(top.taken_at, tz)}"
+        news2 = f"highest {top.news2_total} ({level}) at {format_day_time(top.taken_at, tz)}"
     missing = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in summary.doses_not_given.items())
     since = (
-        f"since the note of {_when(summary.last_note.signed_at, tz)}"
+        f"since the note of {format_day_time(summary.last_note.signed_at, tz)}"
         if summary.last_note
         else "since admission"
     )
@@ -511,13 +507,10 @@ def patient_sheets(actor: Actor, admission_id: int) -> Any:
     )
 
 
-def register_print_button(app: Dash) -> None:
-    if getattr(app, "_tw_print_button", False):
-        return
-    app._tw_print_button = True  # type: ignore[attr-defined]
-    app.clientside_callback(  # type: ignore[no-untyped-call]
-        "function(n) { if (n) { window.print(); } return ''; }",
-        Output("print-now", "title"),
-        Input("print-now", "n_clicks"),
-        prevent_initial_call=True,
-    )
+# The print button of every paper page (each imports this module).
+clientside_callback(
+    "function(n) { if (n) { window.print(); } return ''; }",
+    Output("print-now", "title"),
+    Input("print-now", "n_clicks"),
+    prevent_initial_call=True,
+)

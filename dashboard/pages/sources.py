@@ -8,15 +8,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import dash_mantine_components as dmc
-from dash import Dash, Input, Output, dcc, html
+from dash import Input, Output, dcc, html
 
+from dashboard.components.admin_policy import POLICY_GROUPS
 from dashboard.components.citations import cited
-from dashboard.pages.admin import POLICY_GROUPS
+from dashboard.registry import clientside_callback, register_page
 from models.clinical.sources import SOURCES, Source
 from models.source_uses import SourceUse, local_policies, source_uses, uses_by_source
 
-PATH = "/sources"
 TITLE = "Clinical sources"
+register_page(__name__, path="/sources", title=TITLE)
 LOCAL_POLICIES_ID = "local-policies"
 
 
@@ -144,19 +145,18 @@ def layout(**_: Any) -> html.Div:
     )
 
 
-def register_callbacks(app: Dash) -> None:
-    # A link such as /sources#S35 opens this page in a new tab before the entries exist, so the
-    # browser cannot scroll to them itself: once they are drawn, go to the entry and mark it.
-    app.clientside_callback(  # type: ignore[no-untyped-call]
-        """function (_) {
-            var id = decodeURIComponent((window.location.hash || "").slice(1));
-            var entry = id ? document.getElementById(id) : null;
-            if (!entry) { return window.dash_clientside.no_update; }
-            entry.classList.add("tw-source-target");
-            entry.scrollIntoView({block: "start"});
-            entry.focus({preventScroll: true});
-            return id;
-        }""",
-        Output("sources-target", "data"),
-        Input("sources-list", "id"),
-    )
+# A link such as /sources#S35 opens this page in a new tab before the entries exist, so the
+# browser cannot scroll to them itself: once they are drawn, go to the entry and mark it.
+clientside_callback(
+    """function (_) {
+        var id = decodeURIComponent((window.location.hash || "").slice(1));
+        var entry = id ? document.getElementById(id) : null;
+        if (!entry) { return window.dash_clientside.no_update; }
+        entry.classList.add("tw-source-target");
+        entry.scrollIntoView({block: "start"});
+        entry.focus({preventScroll: true});
+        return id;
+    }""",
+    Output("sources-target", "data"),
+    Input("sources-list", "id"),
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -85,7 +86,8 @@ def test_physician_holds_a_worsening_patients_taper_at_rounds(
     signed = wait_for(browser, "#rd-signed")
     assert isinstance(signed, WebElement)
     assert "Signed: hold" in signed.text
-    WebDriverWait(browser, 20).until(
+    # The signed note redraws the chart: a label read while plotly replaces it is read again.
+    WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: any(t.startswith(f"v{versions_before + 1} hold") for t in _chart_texts(d))
     )
     plan = browser.find_element(By.ID, "rd-plan").text

@@ -587,33 +587,24 @@ PAGES: dict[str, tuple[frozenset[str], str]] = {
     "dashboard.pages.sources": (ALL, "sources-list"),
 }
 
-_PP = "dashboard.components.plan_panel:register_form_callbacks.<locals>."
-_PRN = "dashboard.components.charting_prn:register_callbacks.<locals>."
-_AR = "dashboard.components.charting_ciwa_ar:register_callbacks.<locals>."
-_BAND = "dashboard.components.charting_wristband:register_callbacks.<locals>."
-_CONFIRM = "dashboard.components.charting_admit:register_confirm_callbacks.<locals>."
-_COMED = "dashboard.components.co_medications:register_callbacks.<locals>."
+_PP = "dashboard.components.plan_change_form:form_callbacks.<locals>."
+_PRN = "dashboard.components.charting_prn:"
+_PRN_ORDERS = "dashboard.components.prn_orders:"
+_AR = "dashboard.components.charting_ciwa_ar:"
+_BAND = "dashboard.components.charting_wristband:"
+_CONFIRM = "dashboard.components.charting_dose_confirm:"
+_COMED = "dashboard.components.co_medications:"
 CALLBACKS: dict[str, tuple[Rule, ...]] = {
     "dash.dash:Dash.enable_pages.<locals>.router_sync.<locals>.update": (Rule(ALL),),
     # ward board and admission
-    "dashboard.pages.board:register_callbacks.<locals>.refresh_board": (Rule(ALL),),
-    "dashboard.components.charting_admit:register_callbacks.<locals>.toggle_admit": (Rule(ALL),),
-    "dashboard.components.charting_admit:register_callbacks.<locals>.look_up": (Rule(ALL),),
-    "dashboard.components.charting_admit:register_callbacks.<locals>.save_admission": (
-        Rule(ALL, writes="admission"),
-    ),
-    "dashboard.components.charting_admit:register_discharge_callbacks.<locals>.toggle_discharge": (
-        Rule(ALL),
-    ),
-    "dashboard.components.charting_admit:register_discharge_callbacks.<locals>.confirm_discharge": (
-        Rule(ALL, writes="audit_event"),
-    ),
-    "dashboard.components.spo2_scale:register_callbacks.<locals>.toggle_scale_modal": (
-        Rule(PHYSICIAN),
-    ),
-    "dashboard.components.spo2_scale:register_callbacks.<locals>.confirm_scale": (
-        Rule(PHYSICIAN, writes="audit_event"),
-    ),
+    "dashboard.pages.board:refresh_board": (Rule(ALL),),
+    "dashboard.components.charting_admit:toggle_admit": (Rule(ALL),),
+    "dashboard.components.charting_admit:look_up": (Rule(ALL),),
+    "dashboard.components.charting_admit:save_admission": (Rule(ALL, writes="admission"),),
+    "dashboard.components.charting_discharge:toggle_discharge": (Rule(ALL),),
+    "dashboard.components.charting_discharge:confirm_discharge": (Rule(ALL, writes="audit_event"),),
+    "dashboard.components.spo2_scale:toggle_scale_modal": (Rule(PHYSICIAN),),
+    "dashboard.components.spo2_scale:confirm_scale": (Rule(PHYSICIAN, writes="audit_event"),),
     _CONFIRM + "toggle_dose_confirm": (Rule(PHYSICIAN),),
     _COMED + "open_modal": (Rule(CHARTERS),),
     _COMED + "add": (Rule(PHYSICIAN, writes="co_medication"),),
@@ -621,25 +612,23 @@ CALLBACKS: dict[str, tuple[Rule, ...]] = {
     _COMED + "naloxone": (Rule(CHARTERS, writes="audit_event"),),
     _CONFIRM + "save_dose_confirm": (Rule(PHYSICIAN, writes="audit_event"),),
     # the patient page: charting
-    "dashboard.pages.patient:register_callbacks.<locals>.refresh_patient": (Rule(ALL),),
-    "dashboard.components.patient_overview:register_callbacks.<locals>._range": (Rule(ALL),),
-    "dashboard.components.patient_overview:register_callbacks.<locals>._refresh": (Rule(ALL),),
-    "dashboard.components.patient_overview:register_callbacks.<locals>._redraw": (Rule(ALL),),
-    "dashboard.components.charting_vitals:register_callbacks.<locals>.vitals_form_changed": (
+    "dashboard.pages.patient:refresh_patient": (Rule(ALL),),
+    "dashboard.components.patient_overview:_range": (Rule(ALL),),
+    "dashboard.components.patient_overview:_refresh": (Rule(ALL),),
+    "dashboard.components.patient_overview:_redraw": (Rule(ALL),),
+    "dashboard.components.charting_vitals:vitals_form_changed": (
         Rule(ALL, trigger="vitals-heart_rate.value"),
         Rule(CHARTERS, trigger="vitals-save.n_clicks", writes="vital_signs"),
     ),
-    "dashboard.components.charting_ciwa:register_callbacks.<locals>.ciwa_running": (Rule(ALL),),
-    "dashboard.components.charting_ciwa:register_callbacks.<locals>.ciwa_save": (
+    "dashboard.components.charting_ciwa:ciwa_running": (Rule(ALL),),
+    "dashboard.components.charting_ciwa:ciwa_save": (
         Rule(CHARTERS, writes="withdrawal_assessment"),
     ),
-    "dashboard.components.charting_mar:register_callbacks.<locals>.mar_action": (
+    "dashboard.components.charting_mar:mar_action": (Rule(CHARTERS, writes="dose_administration"),),
+    "dashboard.components.charting_mar:mar_confirm": (
         Rule(CHARTERS, writes="dose_administration"),
     ),
-    "dashboard.components.charting_mar:register_callbacks.<locals>.mar_confirm": (
-        Rule(CHARTERS, writes="dose_administration"),
-    ),
-    "dashboard.components.charting_mar:register_callbacks.<locals>.mar_cancel": (Rule(CHARTERS),),
+    "dashboard.components.charting_mar:mar_cancel": (Rule(CHARTERS),),
     _BAND + "band_scanned": (Rule(CHARTERS, writes="wristband_check"),),
     _BAND + "band_override_toggle": (Rule(CHARTERS),),
     _BAND + "band_override_save": (Rule(CHARTERS, writes="wristband_check"),),
@@ -647,76 +636,52 @@ CALLBACKS: dict[str, tuple[Rule, ...]] = {
     _PRN + "prn_open": (Rule(CHARTERS),),
     _PRN + "prn_save": (Rule(CHARTERS, writes="dose_administration"),),
     _PRN + "prn_cancel": (Rule(CHARTERS),),
-    _PRN + "prn_order_open": (Rule(PHYSICIAN),),
-    _PRN + "prn_order_save": (Rule(PHYSICIAN, writes="prn_order"),),
-    _PRN + "prn_order_cancel": (Rule(PHYSICIAN),),
-    _PRN + "prn_stop_open": (Rule(PHYSICIAN),),
-    _PRN + "prn_stop_save": (Rule(PHYSICIAN, writes="prn_order"),),
-    _PRN + "prn_stop_cancel": (Rule(PHYSICIAN),),
+    _PRN_ORDERS + "prn_order_open": (Rule(PHYSICIAN),),
+    _PRN_ORDERS + "prn_order_save": (Rule(PHYSICIAN, writes="prn_order"),),
+    _PRN_ORDERS + "prn_order_cancel": (Rule(PHYSICIAN),),
+    _PRN_ORDERS + "prn_stop_open": (Rule(PHYSICIAN),),
+    _PRN_ORDERS + "prn_stop_save": (Rule(PHYSICIAN, writes="prn_order"),),
+    _PRN_ORDERS + "prn_stop_cancel": (Rule(PHYSICIAN),),
     # CIWA-Ar: charted by nurses and physicians, turned on by a physician
     _AR + "ciwar_running": (Rule(ALL),),
     _AR + "ciwar_save": (Rule(CHARTERS, writes="withdrawal_assessment"),),
     _AR + "ciwa_ar_toggle": (Rule(PHYSICIAN, writes="audit_event"),),
-    "dashboard.components.charting_history:register_callbacks.<locals>.open_in_error": (
-        Rule(CHARTERS),
-    ),
-    "dashboard.components.charting_history:register_callbacks.<locals>.confirm_in_error": (
+    "dashboard.components.charting_history:open_in_error": (Rule(CHARTERS),),
+    "dashboard.components.charting_history:confirm_in_error": (
         Rule(CHARTERS, writes="audit_event"),
     ),
     # the plan: physicians only (the form helpers only show and hide fields)
     _PP + "_preset": (Rule(ALL),),
     _PP + "_mode": (Rule(ALL),),
     _PP + "_changed": (Rule(ALL),),
-    "dashboard.components.plan_panel:register_callbacks.<locals>._open": (Rule(PHYSICIAN),),
-    "dashboard.components.plan_panel:register_callbacks.<locals>._preview": (Rule(PHYSICIAN),),
-    "dashboard.components.plan_panel:register_callbacks.<locals>._save": (
-        Rule(PHYSICIAN, writes="taper_plan"),
-    ),
+    "dashboard.components.plan_panel:_open": (Rule(PHYSICIAN),),
+    "dashboard.components.plan_panel:_preview": (Rule(PHYSICIAN),),
+    "dashboard.components.plan_panel:_save": (Rule(PHYSICIAN, writes="taper_plan"),),
     # rounds: physicians and admins read, physicians sign
-    "dashboard.pages.rounds:register_callbacks.<locals>._scope": (Rule(ROUNDS),),
-    "dashboard.pages.rounds:register_callbacks.<locals>._open": (Rule(ROUNDS),),
-    "dashboard.pages.rounds:register_callbacks.<locals>._decision": (Rule(ALL),),
-    "dashboard.pages.rounds:register_callbacks.<locals>._preview": (Rule(PHYSICIAN),),
-    "dashboard.pages.rounds:register_callbacks.<locals>._sign": (
-        Rule(PHYSICIAN, writes="rounds_note"),
-    ),
+    "dashboard.pages.rounds:_scope": (Rule(ROUNDS),),
+    "dashboard.pages.rounds:_open": (Rule(ROUNDS),),
+    "dashboard.pages.rounds:_decision": (Rule(ALL),),
+    "dashboard.pages.rounds:_preview": (Rule(PHYSICIAN),),
+    "dashboard.pages.rounds:_sign": (Rule(PHYSICIAN, writes="rounds_note"),),
     # the review queue: nurses and physicians act on flags
-    "dashboard.pages.queue:register_callbacks.<locals>._badge": (Rule(ALL),),
-    "dashboard.pages.queue:register_callbacks.<locals>._refresh": (Rule(ALL),),
-    "dashboard.pages.queue:register_callbacks.<locals>._open": (Rule(CHARTERS),),
-    "dashboard.pages.queue:register_callbacks.<locals>._confirm": (
-        Rule(CHARTERS, writes="audit_event"),
-    ),
-    "dashboard.pages.queue:register_callbacks.<locals>._cancel": (Rule(CHARTERS),),
+    "dashboard.pages.queue:_badge": (Rule(ALL),),
+    "dashboard.pages.queue:_refresh": (Rule(ALL),),
+    "dashboard.pages.queue:_open": (Rule(CHARTERS),),
+    "dashboard.pages.queue:_confirm": (Rule(CHARTERS, writes="audit_event"),),
+    "dashboard.pages.queue:_cancel": (Rule(CHARTERS),),
     # admin: users and ward settings
-    "dashboard.pages.admin:register_callbacks.<locals>._save_policy": (
-        Rule(ADMIN, writes="audit_event"),
-    ),
-    "dashboard.pages.admin:register_callbacks.<locals>._refresh_runs": (Rule(ADMIN),),
-    "dashboard.components.admin_units:register_callbacks.<locals>._save_units": (
-        Rule(ADMIN, writes="audit_event"),
-    ),
-    "dashboard.components.admin_tablets:register_callbacks.<locals>._save_tablets": (
-        Rule(ADMIN, writes="audit_event"),
-    ),
-    "dashboard.pages.admin:register_callbacks.<locals>._add_user": (
-        Rule(ADMIN, writes="app_user"),
-    ),
-    "dashboard.pages.admin:register_callbacks.<locals>._toggle_user": (
-        Rule(ADMIN, writes="audit_event"),
-    ),
-    "dashboard.pages.admin:register_callbacks.<locals>._unlock_or_sign_out": (
-        Rule(ADMIN, writes="audit_event"),
-    ),
-    "dashboard.pages.audit:register_callbacks.<locals>._show": (Rule(ADMIN),),
-    "dashboard.pages.admin:register_callbacks.<locals>._open_password": (Rule(ADMIN),),
-    "dashboard.pages.admin:register_callbacks.<locals>._save_password": (
-        Rule(ADMIN, writes="audit_event"),
-    ),
-    "dashboard.pages.admin:register_callbacks.<locals>._open_role": (Rule(ADMIN),),
-    "dashboard.pages.admin:register_callbacks.<locals>._save_role": (
-        Rule(ADMIN, writes="audit_event"),
-    ),
+    "dashboard.components.admin_policy:_save_policy": (Rule(ADMIN, writes="audit_event"),),
+    "dashboard.components.admin_runs:_refresh_runs": (Rule(ADMIN),),
+    "dashboard.components.admin_units:_save_units": (Rule(ADMIN, writes="audit_event"),),
+    "dashboard.components.admin_tablets:_save_tablets": (Rule(ADMIN, writes="audit_event"),),
+    "dashboard.components.admin_users:_add_user": (Rule(ADMIN, writes="app_user"),),
+    "dashboard.components.admin_users:_toggle_user": (Rule(ADMIN, writes="audit_event"),),
+    "dashboard.components.admin_users:_unlock_or_sign_out": (Rule(ADMIN, writes="audit_event"),),
+    "dashboard.pages.audit:_show": (Rule(ADMIN),),
+    "dashboard.components.admin_user_modals:_open_password": (Rule(ADMIN),),
+    "dashboard.components.admin_user_modals:_save_password": (Rule(ADMIN, writes="audit_event"),),
+    "dashboard.components.admin_user_modals:_open_role": (Rule(ADMIN),),
+    "dashboard.components.admin_user_modals:_save_role": (Rule(ADMIN, writes="audit_event"),),
 }
 
 
@@ -816,7 +781,7 @@ def test_pages_show_each_role_what_it_may_see(web: Web) -> None:
 # a permitted role's write cannot collide with another's).
 def _valid_values(web: Web, function: str, trigger: str | None, role: str) -> dict[str, Any]:
     stay = web.stay
-    short = function.rsplit(".", 1)[-1]
+    short = function.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
     n = stay.serial()
     if short == "save_admission":
         return {
@@ -1034,12 +999,12 @@ def _units_form(n: int) -> list[str]:
 
 def _expand(web: Web, function: str) -> dict[str, list[dict[str, Any]]]:
     stay = web.stay
-    short = function.rsplit(".", 1)[-1]
+    short = function.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
     if "charting_prn" in function and short == "prn_open":
         return {"prn-give": [{"type": "prn-give", "order": stay.new_prn_order()}]}
-    if "charting_prn" in function and short == "prn_stop_open":
+    if "prn_orders" in function and short == "prn_stop_open":
         return {"prn-stop": [{"type": "prn-stop", "order": stay.new_prn_order()}]}
-    if "charting_prn" in function and short == "prn_order_open":
+    if "prn_orders" in function and short == "prn_order_open":
         return {"prn-change": [{"type": "prn-change", "order": stay.new_prn_order()}]}
     if "charting_ciwa_ar" in function:
         return {

@@ -19,17 +19,13 @@ from sqlmodel import Session, select
 from werkzeug.exceptions import Forbidden
 
 from dashboard.auth import SignedInUser
-from dashboard.components.charting_common import Refusal
-from dashboard.pages.admin import (
-    add_user,
-    change_role,
-    job_runs_table,
-    layout,
-    reset_password,
-    save_policy,
-    toggle_user,
-    users_table,
-)
+from dashboard.components.admin_policy import save_policy
+from dashboard.components.admin_runs import job_runs_table
+from dashboard.components.admin_user_modals import change_role, reset_password
+from dashboard.components.admin_user_table import users_table
+from dashboard.components.admin_users import add_user, toggle_user
+from dashboard.pages.admin import layout
+from dashboard.refusals import Refusal
 from models.db import transaction
 from models.tables import AuditEvent, JobRun, User, Ward
 from models.users import authenticate
@@ -251,7 +247,7 @@ def _post(
     trigger: str,
     expand: dict[str, list[dict[str, Any]]] | None = None,
 ) -> Answer:
-    (cb,) = [c for c in server_callbacks(app) if c.function.endswith(f"<locals>.{function}")]
+    (cb,) = [c for c in server_callbacks(app) if c.function.endswith(f":{function}")]
     return post_callback(client, callback_body(cb, values=values, expand=expand, trigger=trigger))
 
 

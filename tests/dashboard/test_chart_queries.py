@@ -10,13 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from dashboard.chart_queries import (
-    chart_append,
-    patient_chart,
-    plan_panel_data,
-    rounds_summaries,
-)
+from dashboard.chart_queries import chart_append, patient_chart
 from dashboard.components.taper_chart import Readings, chart_figure
+from dashboard.plan_panel_queries import plan_panel_data
+from dashboard.rounds_queries import rounds_summaries
 from models.admissions import admit
 from models.audit import Actor
 from models.charting import chart_dose, chart_prn, mark_in_error, record_assessment, record_vitals
@@ -320,7 +317,7 @@ def test_the_mar_finds_each_doses_administration_by_the_one_valid_index(
     """The slot-to-administration join names entered_in_error the way the partial index
     uq_dose_administration_one_valid does (``= 0``, not ``IS 0``): otherwise SQLite scans
     every administration of the ward for each dose of the stay."""
-    from dashboard.chart_queries import _mar_statements
+    from dashboard.mar_queries import _mar_statements
 
     for since in (False, True):
         slots, _ = _mar_statements(since, True)

@@ -19,7 +19,7 @@ from dashboard.components.charting_ciwa import (
     refusal_message,
     running_total,
 )
-from dashboard.components.charting_common import Refusal
+from dashboard.refusals import Refusal
 from dashboard.theme import BAND_LEVEL, LEVELS
 from models.charting import SUBMISSION_ID_PATTERN, new_submission_id
 from models.tables import AuditEvent, WithdrawalAssessment

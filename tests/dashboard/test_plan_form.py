@@ -11,8 +11,8 @@ import dash
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from dashboard.chart_queries import plan_panel_data
-from dashboard.components.plan_panel import FormStart, form_start
+from dashboard.components.plan_change_form import FormStart, form_start
+from dashboard.plan_panel_queries import plan_panel_data
 from models.admissions import admit
 from models.db import transaction
 from models.plan_changes import NewPlan, PlanChange, apply_change, create_plan

@@ -14,7 +14,6 @@ from sqlmodel import Session, select
 from werkzeug.exceptions import Forbidden
 
 from dashboard.auth import SignedInUser
-from dashboard.components.charting_common import Refusal
 from dashboard.flag_queries import open_flags_by_admission, review_queue
 from dashboard.pages.queue import (
     BADGE_INTERVAL_ID,
@@ -23,6 +22,7 @@ from dashboard.pages.queue import (
     chart_href,
     queue_content,
 )
+from dashboard.refusals import Refusal
 from models.tables import Admission, Flag, JobRun, Patient, User, Ward
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

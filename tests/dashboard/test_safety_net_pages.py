@@ -18,12 +18,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from dashboard.auth import SignedInUser
-from dashboard.chart_queries import plan_panel_data, rounds_summaries
 from dashboard.components.charting_vitals import preview
+from dashboard.components.rounds_card import patient_card
 from dashboard.pages.board import board_rows
 from dashboard.pages.patient import refresh_parts
-from dashboard.pages.rounds import patient_card
 from dashboard.plain_json import plain
+from dashboard.plan_panel_queries import plan_panel_data
+from dashboard.rounds_queries import rounds_summaries
 from models.clinical.tolerance import StepVerdict
 from models.db import transaction
 from models.plans import active_plan, stored_steps

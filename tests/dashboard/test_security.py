@@ -332,7 +332,7 @@ def test_a_charting_session_logs_no_patient_data(
         timeout=30,
     )
     http.get(f"{live_app}/", timeout=30)
-    callbacks = {c.function.rsplit(".", 1)[-1]: c for c in server_callbacks(app)}
+    callbacks = {c.function.rsplit(":", 1)[-1].rsplit(".", 1)[-1]: c for c in server_callbacks(app)}
     headers = {CSRF_HEADER: http.cookies[CSRF_COOKIE]}
 
     def post(name: str, values: dict[str, object], trigger: str | None = None) -> dict[str, object]:

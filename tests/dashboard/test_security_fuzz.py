@@ -96,7 +96,9 @@ def web(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         client = app.server.test_client()
         assert sign_in(client, "nurse1") == 302
         assert client.get("/").status_code == 200
-        callbacks = {cb.function.rsplit(".", 1)[-1]: cb for cb in server_callbacks(app)}
+        callbacks = {
+            cb.function.rsplit(":", 1)[-1].rsplit(".", 1)[-1]: cb for cb in server_callbacks(app)
+        }
         router = next(cb for cb in callbacks.values() if "_pages_content" in cb.output)
         state = PageState({}, {})
         state.absorb(client.get("/_dash-layout").get_json())

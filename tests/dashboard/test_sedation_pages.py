@@ -296,9 +296,9 @@ def test_the_rounds_card_and_print_sheets_carry_the_depressant_warning(
 ) -> None:
     from zoneinfo import ZoneInfo
 
-    from dashboard.chart_queries import rounds_summaries
+    from dashboard.components.rounds_card import patient_card
     from dashboard.pages.print_views import patient_sheets, rounds_sheet
-    from dashboard.pages.rounds import patient_card
+    from dashboard.rounds_queries import rounds_summaries
     from models.co_medications import add_co_medication
     from models.tables import Ward
 

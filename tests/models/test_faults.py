@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from dashboard.components.charting_common import Refusal, attempt
+from dashboard.refusals import Refusal, attempt
 from models.charting import record_vitals
 from models.db import SQLITE_BUSY_TIMEOUT_S, make_engine
 from models.migrate import upgrade

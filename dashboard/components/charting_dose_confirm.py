@@ -1,0 +1,109 @@
+"""A physician confirms an admission dose above its label maximum, with the reason, from the
+patient page (until then the banner says the dose is unconfirmed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_mantine_components as dmc
+from dash import Input, Output, State, ctx, html, no_update
+from dash.exceptions import PreventUpdate
+
+from dashboard.context import engine, record_id, require_role
+from dashboard.refusals import Refusal, attempt
+from dashboard.registry import callback
+from models.admissions import (
+    confirm_admission_dose,
+    dose_needs_confirmation,
+)
+from models.clinical.drugs import format_mg, label_maximum_text
+from models.tables import Admission
+from models.types import utcnow
+
+
+def dose_confirm_modal(admission: Admission) -> Any:
+    """For a physician, when the admission dose is above its label maximum and unconfirmed."""
+    if not dose_needs_confirmation(admission):
+        return html.Div()
+    return dmc.Modal(
+        id="dose-confirm-modal",
+        title="Confirm the admission dose",
+        opened=False,
+        size="md",
+        children=dmc.Stack(
+            [
+                dmc.Text(
+                    f"{admission.baseline_drug} {format_mg(admission.baseline_daily_ug)} mg a day "
+                    f"is above its label maximum of {label_maximum_text(admission.baseline_drug)}.",
+                    size="md",
+                ),
+                dmc.Textarea(
+                    id="dose-confirm-reason",
+                    label="Your reason (kept with the admission, shown on the chart)",
+                    autosize=True,
+                    minRows=2,
+                    size="md",
+                ),
+                html.Div(id="dose-confirm-message", className="tw-form-message", role="alert"),
+                dmc.Group(
+                    [
+                        dmc.Button(
+                            "Cancel", id="dose-confirm-cancel", variant="default", size="md"
+                        ),
+                        dmc.Button("Confirm", id="dose-confirm-save", size="md", color="orange"),
+                    ],
+                    justify="flex-end",
+                ),
+            ],
+            gap="sm",
+        ),
+    )
+
+
+@callback(
+    output=Output("dose-confirm-modal", "opened"),
+    inputs={
+        "opened": Input("dose-confirm-open", "n_clicks"),
+        "cancel": Input("dose-confirm-cancel", "n_clicks"),
+    },
+    prevent_initial_call=True,
+)
+def toggle_dose_confirm(opened: int | None, cancel: int | None) -> bool:
+    require_role("physician")
+    if ctx.triggered_id == "dose-confirm-open" and not opened:
+        raise PreventUpdate
+    return bool(ctx.triggered_id == "dose-confirm-open")
+
+
+@callback(
+    output={
+        "message": Output("dose-confirm-message", "children"),
+        "reason_error": Output("dose-confirm-reason", "error"),
+        "reload": Output("patient-reload", "data", allow_duplicate=True),
+    },
+    inputs={
+        "clicks": Input("dose-confirm-save", "n_clicks"),
+        "reason": State("dose-confirm-reason", "value"),
+        "admission_id": State("patient-admission", "data"),
+    },
+    prevent_initial_call=True,
+)
+def save_dose_confirm(clicks: int | None, reason: str | None, admission_id: int) -> dict[str, Any]:
+    actor = require_role("physician")
+    admission_id = record_id(admission_id)
+    now = utcnow()
+    outcome = attempt(
+        engine(),
+        lambda session: confirm_admission_dose(
+            session=session,
+            actor=actor,
+            admission_id=admission_id,
+            reason=reason or "",
+            now=now,
+        ),
+    )
+    if isinstance(outcome, Refusal):
+        message, error = outcome.message, outcome.fields.get("dose_confirm_reason")
+        return {"message": message, "reason_error": error, "reload": no_update}
+    return {"message": "", "reason_error": None, "reload": now.isoformat()}

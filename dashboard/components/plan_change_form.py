@@ -1,0 +1,393 @@
+"""The plan change form, shared by the plan panel (prefix "pp") and the rounds page ("rd"):
+its fields, their start values, the fields each kind of change shows, the form read by name,
+and the callbacks every change form has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import dash_mantine_components as dmc
+from dash import Input, Output, State, html
+
+from dashboard.components.citations import cited
+from dashboard.plan_panel_queries import PlanPanelData
+from dashboard.registry import callback
+from models.clinical.drugs import DRUGS, EQUIVALENCE_TABLES, format_mg
+from models.clinical.recipes import PRESETS
+from models.clinical.taper import in_force_step
+from models.plan_changes import (
+    MAX_HOLD_DAYS,
+    describe_regimen,
+    regimen_in_force,
+)
+
+CUSTOM_RECIPE = "custom"
+
+
+def recipe_fields(prefix: str) -> Any:
+    presets = [{"value": p.key, "label": f"({p.key}) {p.recipe}"} for p in PRESETS.values()] + [
+        {"value": CUSTOM_RECIPE, "label": "Write a recipe…"}
+    ]
+    return html.Div(
+        [
+            dmc.Select(
+                id=f"{prefix}-preset",
+                label="Recipe",
+                data=presets,
+                value="d",
+                allowDeselect=False,
+                size="md",
+            ),
+            dmc.Text(
+                PRESETS["d"].description, id=f"{prefix}-preset-text", size="sm", c="dimmed", mt=4
+            ),
+            dmc.TextInput(
+                id=f"{prefix}-recipe",
+                label="Recipe text",
+                placeholder="-0.5mg/14d until 1mg; -0.25mg/7d",
+                size="md",
+                description="A cut and an interval per phase, phases separated by ';'",
+                style={"display": "none"},
+                className=f"{prefix}-custom",
+            ),
+        ],
+    )
+
+
+def hold_fields(prefix: str) -> Any:
+    return dmc.Group(
+        [
+            dmc.NumberInput(
+                id=f"{prefix}-hold-days",
+                label="Hold for (days)",
+                value=7,
+                min=1,
+                max=MAX_HOLD_DAYS,
+                w=180,
+                size="md",
+            ),
+            dmc.Checkbox(
+                id=f"{prefix}-hold-open", label="Until resumed", checked=False, mt=28, size="md"
+            ),
+        ],
+        align="flex-start",
+    )
+
+
+@dataclass(frozen=True)
+class FormStart:
+    """The new-plan form's defaults: the dose in force, the whole regimen. Mid-crossover the
+    form offers to continue the crossover (a direct taper of one drug converts the whole
+    regimen; the preview shows it)."""
+
+    drug: str
+    daily_mg: str
+    mode: str = "direct"  # direct | substitution
+    to_drug: str = "diazepam"
+    stages: int = 4
+    regimen: str = ""  # "Dose in force: ... = 40 mg diazepam-equivalent (ashton)"
+
+
+def form_start(data: PlanPanelData, units: dict[str, int] | None = None) -> FormStart:
+    """What a new plan starts from by default: the dose in force today (every drug of it)."""
+    admission = data.view.admission
+    regimen = regimen_in_force(data.steps, data.today, admission)
+    table = data.plan.equivalence_table if data.plan else "ashton"
+    de = in_force_step(regimen, before=data.today, table=table).diazepam_eq_mg
+    text = f"Dose in force: {describe_regimen(regimen)}"
+    if regimen:
+        text += f" = {de:g} mg diazepam-equivalent ({table} table)"
+    if not regimen:
+        return FormStart(admission.baseline_drug, "", regimen=text + ".")
+    if len(regimen) == 1:
+        [(drug, ug)] = regimen.items()
+        return FormStart(drug, format_mg(ug), regimen=text + ".")
+    plan = data.plan
+    old = plan.drug if plan is not None and plan.drug in regimen else sorted(regimen)[0]
+    new = next(d for d in regimen if d != old)
+    unit = (units or {}).get(old) or DRUGS[old].unit_ug
+    stages = max(1, min(plan.stages if plan else 4, regimen[old] // unit))
+    return FormStart(
+        old,
+        format_mg(regimen[old]),
+        mode="substitution",
+        to_drug=new,
+        stages=stages,
+        regimen=text
+        + ". A new plan starts from the whole regimen: a substitution continues the crossover; "
+        "a direct taper of one drug converts all of it to that drug.",
+    )
+
+
+def new_plan_fields(prefix: str, *, start: FormStart, times: str, today: date) -> Any:
+    drugs = [{"value": d, "label": d.capitalize()} for d in DRUGS]
+    return html.Div(
+        dmc.Stack(
+            [
+                dmc.Text(start.regimen, size="sm", id=f"{prefix}-in-force", fw=500)
+                if start.regimen
+                else None,
+                dmc.SegmentedControl(
+                    id=f"{prefix}-mode",
+                    **{"aria-label": "Kind of taper"},
+                    value=start.mode,
+                    size="md",
+                    data=[
+                        {"value": "direct", "label": "Direct taper"},
+                        {"value": "substitution", "label": "Substitution taper"},
+                    ],
+                ),
+                dmc.Group(
+                    [
+                        dmc.Select(
+                            id=f"{prefix}-drug",
+                            label="Drug now taken",
+                            data=drugs,
+                            value=start.drug,
+                            allowDeselect=False,
+                            w=200,
+                            size="md",
+                        ),
+                        dmc.TextInput(
+                            id=f"{prefix}-daily-mg",
+                            label="Daily dose (mg)",
+                            value=start.daily_mg,
+                            w=160,
+                            size="md",
+                        ),
+                        dmc.Select(
+                            id=f"{prefix}-to-drug",
+                            label="Cross over to",
+                            data=drugs,
+                            value=start.to_drug,
+                            allowDeselect=False,
+                            w=200,
+                            size="md",
+                            disabled=start.mode != "substitution",
+                        ),
+                        dmc.Select(
+                            id=f"{prefix}-table",
+                            label="Equivalence table",
+                            size="md",
+                            w=210,
+                            data=[
+                                {"value": t, "label": "Ashton" if t == "ashton" else "VA/DoD"}
+                                for t in EQUIVALENCE_TABLES
+                            ],
+                            value="ashton",
+                            allowDeselect=False,
+                            disabled=start.mode != "substitution",
+                        ),
+                        dmc.NumberInput(
+                            id=f"{prefix}-stages",
+                            label="Crossover stages",
+                            value=start.stages,
+                            min=1,
+                            max=12,
+                            w=160,
+                            size="md",
+                            disabled=start.mode != "substitution",
+                        ),
+                    ],
+                    align="flex-end",
+                ),
+                dmc.Group(
+                    [
+                        dmc.DateInput(
+                            id=f"{prefix}-start",
+                            label="First change on",
+                            value=today.isoformat(),
+                            minDate=today.isoformat(),
+                            valueFormat="ddd D MMM YYYY",
+                            w=220,
+                            size="md",
+                        ),
+                        dmc.TextInput(
+                            id=f"{prefix}-times", label="Dose times", value=times, w=200, size="md"
+                        ),
+                    ]
+                ),
+            ],
+            gap="sm",
+        ),
+    )
+
+
+def change_form(
+    prefix: str,
+    *,
+    start: FormStart,
+    times: str,
+    today: date,
+    save_label: str = "Save plan version",
+    reason_label: str = "Reason (kept with the plan version)",
+    initial_kind: str | None = None,
+) -> Any:
+    """The fields of every change; those ``initial_kind`` needs are shown, and a callback shows
+    those of the change chosen later."""
+    new_style, hold_style, recipe_style = field_styles(initial_kind)
+    return dmc.Stack(
+        [
+            html.Div(
+                new_plan_fields(prefix, start=start, times=times, today=today),
+                style=new_style,
+                id=f"{prefix}-new-fields",
+            ),
+            html.Div(hold_fields(prefix), style=hold_style, id=f"{prefix}-hold-fields"),
+            html.Div(recipe_fields(prefix), style=recipe_style, id=f"{prefix}-recipe-fields"),
+            dmc.Textarea(
+                id=f"{prefix}-reason",
+                label=reason_label,
+                placeholder="Why this change, e.g. CIWA-B rose from 12 to 30 after the last cut",
+                autosize=True,
+                minRows=2,
+                size="md",
+                required=True,
+            ),
+            html.Div(
+                dmc.Textarea(
+                    id=f"{prefix}-label-reason",
+                    label="Confirm the dose above the label maximum: your reason",
+                    description="Kept with the plan version and shown on the chart",
+                    autosize=True,
+                    minRows=2,
+                    size="md",
+                ),
+                id=f"{prefix}-label-box",
+                style={"display": "none"},
+            ),
+            html.Div(id=f"{prefix}-message", role="status"),
+            dmc.Group(
+                [
+                    dmc.Button(
+                        "Preview schedule",
+                        id=f"{prefix}-preview-btn",
+                        size="md",
+                        variant="light",
+                        color="indigo",
+                    ),
+                    dmc.Button(
+                        save_label,
+                        id=f"{prefix}-save-btn",
+                        size="md",
+                        color="indigo",
+                        disabled=True,
+                    ),
+                ],
+                gap="sm",
+            ),
+            html.Div(id=f"{prefix}-preview"),
+        ],
+        gap="sm",
+    )
+
+
+FIELDS_BY_KIND: dict[str, tuple[bool, bool, bool]] = {
+    # kind: (new plan fields, hold fields, recipe fields)
+    "create": (True, False, True),
+    "hold": (False, True, False),
+    "recipe": (False, False, True),
+    "advance": (False, False, False),
+    "resume": (False, False, False),
+    "back": (False, False, False),
+    "stop": (False, False, False),
+}
+
+
+def field_styles(kind: str | None) -> list[dict[str, str]]:
+    shown = FIELDS_BY_KIND.get(kind or "", (False, False, False))
+    return [{} if s else {"display": "none"} for s in shown]
+
+
+FORM_STATES = [
+    "reason",
+    "label-reason",
+    "hold-days",
+    "hold-open",
+    "preset",
+    "recipe",
+    "drug",
+    "daily-mg",
+    "mode",
+    "to-drug",
+    "table",
+    "stages",
+    "start",
+    "times",
+]
+
+
+def form_states(prefix: str) -> dict[str, State]:
+    """The change form's fields as a callback's keyword states, by their names in FORM_STATES."""
+    props = {"hold-open": "checked"}
+    return {name: State(f"{prefix}-{name}", props.get(name, "value")) for name in FORM_STATES}
+
+
+def form_values(kind: str, form: Mapping[str, Any]) -> dict[str, Any]:
+    """The domain's arguments for a ``kind`` of change (or "create") from the form's fields."""
+    common = {
+        "reason": form["reason"],
+        "preset": form["preset"],
+        "custom_recipe": form["recipe"],
+        "above_label_reason": form["label-reason"],
+    }
+    if kind == "create":
+        return {
+            "drug": form["drug"],
+            "daily_mg": form["daily-mg"],
+            "substitution": form["mode"] == "substitution",
+            "to_drug": form["to-drug"],
+            "table": form["table"],
+            "stages": form["stages"],
+            "start": form["start"],
+            "times": form["times"],
+            **common,
+        }
+    return {"hold_days": form["hold-days"], "until_resumed": form["hold-open"], **common}
+
+
+def form_callbacks(prefix: str) -> None:
+    """Callbacks every change form has: the recipe preset text and the custom recipe field,
+    the substitution fields, and disabling Save until the current inputs are previewed."""
+
+    @callback(
+        output={
+            "text": Output(f"{prefix}-preset-text", "children"),
+            "recipe_style": Output(f"{prefix}-recipe", "style"),
+        },
+        inputs={"preset": Input(f"{prefix}-preset", "value")},
+    )
+    def _preset(preset: str | None) -> dict[str, Any]:
+        if preset in PRESETS:
+            note = "" if PRESETS[preset].matches_asam else " (faster than ASAM 2025 [S16][S17])"
+            return {"text": cited(PRESETS[preset].description + note),
+                    "recipe_style": {"display": "none"}}  # fmt: skip
+        return {"text": "Write the recipe below.", "recipe_style": {}}
+
+    @callback(
+        output={
+            name: Output(f"{prefix}-{name}", "disabled") for name in ("to-drug", "table", "stages")
+        },
+        inputs={"mode": Input(f"{prefix}-mode", "value")},
+    )
+    def _mode(mode: str | None) -> dict[str, bool]:
+        direct = mode != "substitution"
+        return dict.fromkeys(("to-drug", "table", "stages"), direct)
+
+    @callback(
+        output=Output(f"{prefix}-save-btn", "disabled", allow_duplicate=True),
+        inputs={
+            "form": {
+                name: Input(f"{prefix}-{name}", "checked" if name == "hold-open" else "value")
+                for name in FORM_STATES
+                if name != "reason"
+            }
+        },
+        prevent_initial_call=True,
+    )
+    def _changed(form: dict[str, Any]) -> bool:
+        return True  # inputs changed since the preview: preview again before saving

@@ -1,0 +1,437 @@
+"""PRN orders on the MAR tab: a physician writes, changes and stops an order (its drug, dose,
+interval, 24-h maxima and indication), each saved as a new audited version.
+
+Over ~400 lines because the order form has eleven fields, each with its hint and check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dash_mantine_components as dmc
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+from sqlmodel import Session
+
+from dashboard.components.prn_reads import order_text, prn_order
+from dashboard.context import engine, require_role
+from dashboard.refusals import Refusal, attempt
+from dashboard.registry import callback
+from models.audit import Actor
+from models.clinical.drugs import DRUGS, format_mg, mg_to_ug
+from models.errors import FieldError
+from models.prn_orders import (
+    PrnOrderForm,
+    change_prn_order,
+    stop_prn_order,
+    write_prn_order,
+)
+from models.tables import PrnOrder
+from models.types import utcnow
+
+ORDER_FIELDS = (
+    "drug",
+    "dose",
+    "interval",
+    "max-doses",
+    "max-mg",
+    "indication",
+    "scale",
+    "threshold",
+    "days",
+    "label-reason",
+    "reason",
+)
+
+
+# The domain's field names -> this form's inputs.
+FIELD_INPUTS = {
+    "drug": "drug",
+    "dose_mg": "dose",
+    "min_interval": "interval",
+    "max_doses_24h": "max-doses",
+    "max_mg_24h": "max-mg",
+    "indication": "indication",
+    "scale": "scale",
+    "threshold": "threshold",
+    "days": "days",
+    "above_label_reason": "label-reason",
+    "reason": "reason",
+}
+
+
+def _number(field: str, label: str, **kwargs: Any) -> dmc.NumberInput:
+    return dmc.NumberInput(id=f"prn-order-{field}", label=label, size="md", **kwargs)
+
+
+def order_modal() -> dmc.Modal:
+    drugs = [{"value": d, "label": d.capitalize()} for d in DRUGS]
+    scales = [{"value": s, "label": s} for s in ("CIWA-B", "CIWA-Ar")]
+    return dmc.Modal(
+        id="prn-order-modal",
+        title="PRN order",
+        opened=False,
+        size="xl",
+        closeOnClickOutside=False,
+        children=dmc.Stack(
+            [
+                dmc.Group(
+                    [
+                        dmc.Select(
+                            id="prn-order-drug",
+                            label="Drug",
+                            data=drugs,
+                            value="lorazepam",
+                            allowDeselect=False,
+                            w=200,
+                            size="md",
+                        ),
+                        dmc.TextInput(
+                            id="prn-order-dose", label="Dose each time (mg)", w=180, size="md"
+                        ),
+                        _number(
+                            "interval",
+                            "At least (hours apart)",
+                            value=4,
+                            min=0.25,
+                            w=200,
+                            step=0.5,
+                            decimalScale=2,
+                        ),
+                    ],
+                    align="flex-start",
+                ),
+                dmc.Group(
+                    [
+                        _number(
+                            "max-doses",
+                            "At most (doses in 24 h)",
+                            value=2,
+                            min=1,
+                            w=210,
+                            allowDecimal=False,
+                        ),
+                        dmc.TextInput(
+                            id="prn-order-max-mg", label="At most (mg in 24 h)", w=200, size="md"
+                        ),
+                        _number(
+                            "days",
+                            "Stops after (days)",
+                            min=1,
+                            w=180,
+                            allowDecimal=False,
+                            description="Empty: until stopped",
+                        ),
+                    ],
+                    align="flex-start",
+                ),
+                dmc.TextInput(
+                    id="prn-order-indication",
+                    label="Indication",
+                    placeholder="e.g. withdrawal symptoms: anxiety, tremor, sweating",
+                    size="md",
+                ),
+                dmc.Group(
+                    [
+                        dmc.Select(
+                            id="prn-order-scale",
+                            label="Only when the score is at least",
+                            data=scales,
+                            placeholder="no score needed",
+                            clearable=True,
+                            w=260,
+                            size="md",
+                        ),
+                        _number("threshold", "Score", min=0, w=120, allowDecimal=False),
+                    ],
+                    align="flex-start",
+                ),
+                dmc.Textarea(
+                    id="prn-order-label-reason",
+                    label="If the 24-h maximum is above the drug's label maximum: your reason",
+                    autosize=True,
+                    minRows=1,
+                    size="md",
+                ),
+                dmc.Textarea(
+                    id="prn-order-reason",
+                    label="Reason (kept with the order)",
+                    autosize=True,
+                    minRows=2,
+                    size="md",
+                ),
+                html.Div(id="prn-order-message", className="tw-form-message", role="alert"),
+                dmc.Group(
+                    [
+                        dmc.Button("Cancel", id="prn-order-cancel", variant="default", size="md"),
+                        dmc.Button("Save order", id="prn-order-save", size="md", color="indigo"),
+                    ],
+                    justify="flex-end",
+                ),
+                dcc.Store(id="prn-order-pending"),
+            ],
+            gap="sm",
+        ),
+    )
+
+
+def stop_modal() -> dmc.Modal:
+    return dmc.Modal(
+        id="prn-stop-modal",
+        title="Stop this PRN order",
+        opened=False,
+        size="md",
+        children=dmc.Stack(
+            [
+                html.Div(id="prn-stop-what", className="tw-banner-value"),
+                dmc.Textarea(
+                    id="prn-stop-reason", label="Reason", autosize=True, minRows=2, size="md"
+                ),
+                html.Div(id="prn-stop-message", className="tw-form-message", role="alert"),
+                dmc.Group(
+                    [
+                        dmc.Button("Cancel", id="prn-stop-cancel", variant="default", size="md"),
+                        dmc.Button("Stop order", id="prn-stop-save", size="md", color="red"),
+                    ],
+                    justify="flex-end",
+                ),
+                dcc.Store(id="prn-stop-pending"),
+            ],
+            gap="sm",
+        ),
+    )
+
+
+def read_order_form(values: Mapping[str, Any]) -> PrnOrderForm:
+    """The order modal's inputs as the domain's form (mg -> ug, hours -> minutes)."""
+    interval = values.get("interval")
+    if interval in (None, ""):
+        raise FieldError("min_interval", "enter the least time between doses, in hours")
+    threshold = values.get("threshold")
+    days = values.get("days")
+    scale = values.get("scale") or None
+    return PrnOrderForm(
+        drug=str(values.get("drug") or ""),
+        dose_ug=mg_to_ug(values.get("dose") or "", field="dose_mg"),
+        min_interval_min=round(float(interval) * 60),
+        max_doses_24h=int(values.get("max-doses") or 0),
+        max_ug_24h=mg_to_ug(values.get("max-mg") or "", field="max_mg_24h"),
+        indication=str(values.get("indication") or ""),
+        scale=scale,
+        threshold=None if threshold in (None, "") or scale is None else int(threshold),
+        days=None if days in (None, "") else int(days),
+        above_label_reason=str(values.get("label-reason") or "") or None,
+    )
+
+
+def save_order(
+    *, actor: Actor, admission_id: int, pending: Mapping[str, Any], values: Mapping[str, Any]
+) -> PrnOrder | Refusal:
+    now = utcnow()
+
+    def write(session: Session) -> PrnOrder:
+        form = read_order_form(values)
+        reason = str(values.get("reason") or "")
+        if pending.get("order"):
+            return change_prn_order(
+                session=session,
+                actor=actor,
+                order_id=int(pending["order"]),
+                form=form,
+                reason=reason,
+                now=now,
+            )
+        return write_prn_order(
+            session=session,
+            actor=actor,
+            admission_id=admission_id,
+            form=form,
+            reason=reason,
+            now=now,
+        )
+
+    return attempt(engine(), write)
+
+
+def _order_values(order: PrnOrder | None) -> dict[str, Any]:
+    """The order modal's values by field: an order's, or a new order's."""
+    return dict(zip(ORDER_FIELDS, _order_value_list(order), strict=True))
+
+
+def _order_value_list(order: PrnOrder | None) -> list[Any]:
+    """The order modal's values, in ORDER_FIELDS order."""
+    if order is None:
+        return ["lorazepam", "", 4, 2, "", "", None, None, None, "", ""]
+    return [
+        order.drug,
+        format_mg(order.dose_ug),
+        order.min_interval_min / 60,
+        order.max_doses_24h,
+        format_mg(order.max_ug_24h),
+        order.indication,
+        order.scale,
+        order.threshold,
+        None,
+        order.above_label_reason or "",
+        "",
+    ]
+
+
+@callback(
+    output={
+        "opened": Output("prn-order-modal", "opened"),
+        "title": Output("prn-order-modal", "title"),
+        "pending": Output("prn-order-pending", "data"),
+        "message": Output("prn-order-message", "children"),
+        "values": {name: Output(f"prn-order-{name}", "value") for name in ORDER_FIELDS},
+        "errors": {name: Output(f"prn-order-{name}", "error") for name in ORDER_FIELDS},
+        "drug_fixed": Output("prn-order-drug", "disabled"),
+    },
+    inputs={
+        "write": Input("prn-write-open", "n_clicks"),
+        "change": Input({"type": "prn-change", "order": ALL}, "n_clicks"),
+    },
+    prevent_initial_call=True,
+)
+def prn_order_open(write: int | None, change: list[int | None]) -> dict[str, Any]:
+    require_role("physician")
+    if not ctx.triggered or not ctx.triggered[0]["value"]:
+        raise PreventUpdate
+    trigger = ctx.triggered_id
+    order = prn_order(int(trigger["order"])) if isinstance(trigger, dict) else None
+    return {
+        "opened": True,
+        "title": "Change a PRN order" if order else "Write a PRN order",
+        "pending": {"order": order.id if order else None},
+        "message": "",
+        "values": _order_values(order),
+        "errors": dict.fromkeys(ORDER_FIELDS),
+        "drug_fixed": order is not None,
+    }
+
+
+@callback(
+    output={
+        "opened": Output("prn-order-modal", "opened", allow_duplicate=True),
+        "message": Output("prn-order-message", "children", allow_duplicate=True),
+        "errors": {
+            name: Output(f"prn-order-{name}", "error", allow_duplicate=True)
+            for name in ORDER_FIELDS
+        },
+        "alert": Output("prn-alert", "children", allow_duplicate=True),
+        "changed": Output("patient-changed", "data", allow_duplicate=True),
+    },
+    inputs={
+        "clicks": Input("prn-order-save", "n_clicks"),
+        "pending": State("prn-order-pending", "data"),
+        "values": {name: State(f"prn-order-{name}", "value") for name in ORDER_FIELDS},
+        "admission_id": State("patient-admission", "data"),
+    },
+    prevent_initial_call=True,
+)
+def prn_order_save(
+    clicks: int | None, pending: dict[str, Any] | None, values: dict[str, Any], admission_id: Any
+) -> dict[str, Any]:
+    actor = require_role("physician")
+    admission_id = int(admission_id)
+    if pending is None:
+        raise PreventUpdate
+    outcome = save_order(actor=actor, admission_id=admission_id, pending=pending, values=values)
+    if isinstance(outcome, Refusal):
+        by_input = {FIELD_INPUTS.get(k, k): v for k, v in outcome.fields.items()}
+        shown = set(by_input) <= set(ORDER_FIELDS) and by_input
+        return {
+            "opened": True,
+            "message": "Not saved: see the fields marked in red." if shown else outcome.message,
+            "errors": {name: by_input.get(name) for name in ORDER_FIELDS},
+            "alert": no_update,
+            "changed": no_update,
+        }
+    return {
+        "opened": False,
+        "message": "",
+        "errors": dict.fromkeys(ORDER_FIELDS),
+        "alert": f"Saved: PRN order {order_text(outcome)} (version {outcome.version}).",
+        "changed": utcnow().isoformat(),
+    }
+
+
+@callback(
+    output=Output("prn-order-modal", "opened", allow_duplicate=True),
+    inputs={"clicks": Input("prn-order-cancel", "n_clicks")},
+    prevent_initial_call=True,
+)
+def prn_order_cancel(clicks: int | None) -> bool:
+    require_role("physician")
+    return False
+
+
+@callback(
+    output={
+        "opened": Output("prn-stop-modal", "opened"),
+        "what": Output("prn-stop-what", "children"),
+        "pending": Output("prn-stop-pending", "data"),
+        "reason": Output("prn-stop-reason", "value"),
+        "message": Output("prn-stop-message", "children"),
+    },
+    inputs={"clicks": Input({"type": "prn-stop", "order": ALL}, "n_clicks")},
+    prevent_initial_call=True,
+)
+def prn_stop_open(clicks: list[int | None]) -> dict[str, Any]:
+    require_role("physician")
+    if not ctx.triggered or not ctx.triggered[0]["value"]:
+        raise PreventUpdate
+    order = prn_order(int(ctx.triggered_id["order"]))
+    if order is None:
+        raise PreventUpdate
+    return {"opened": True, "what": order_text(order), "pending": {"order": order.id},
+            "reason": "", "message": ""}  # fmt: skip
+
+
+@callback(
+    output={
+        "opened": Output("prn-stop-modal", "opened", allow_duplicate=True),
+        "message": Output("prn-stop-message", "children", allow_duplicate=True),
+        "alert": Output("prn-alert", "children", allow_duplicate=True),
+        "changed": Output("patient-changed", "data", allow_duplicate=True),
+    },
+    inputs={
+        "clicks": Input("prn-stop-save", "n_clicks"),
+        "pending": State("prn-stop-pending", "data"),
+        "reason": State("prn-stop-reason", "value"),
+    },
+    prevent_initial_call=True,
+)
+def prn_stop_save(
+    clicks: int | None, pending: dict[str, Any] | None, reason: str | None
+) -> dict[str, Any]:
+    actor = require_role("physician")
+    if not pending:
+        raise PreventUpdate
+    now = utcnow()
+    outcome = attempt(
+        engine(),
+        lambda session: stop_prn_order(
+            session=session,
+            actor=actor,
+            order_id=int(pending["order"]),
+            reason=reason or "",
+            now=now,
+        ),
+    )
+    if isinstance(outcome, Refusal):
+        return {"opened": True, "message": outcome.message, "alert": no_update,
+                "changed": no_update}  # fmt: skip
+    return {"opened": False, "message": "", "alert": f"Stopped: PRN order {order_text(outcome)}.",
+            "changed": now.isoformat()}  # fmt: skip
+
+
+@callback(
+    output=Output("prn-stop-modal", "opened", allow_duplicate=True),
+    inputs={"clicks": Input("prn-stop-cancel", "n_clicks")},
+    prevent_initial_call=True,
+)
+def prn_stop_cancel(clicks: int | None) -> bool:
+    require_role("physician")
+    return False

@@ -1,0 +1,189 @@
+"""The rounds page's review drawer: the patient's notes, the plan's steps, and the decision form
+(with the plan change form the decision needs).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import dash_mantine_components as dmc
+from dash import html
+from sqlmodel import Session
+
+from dashboard.components import (
+    patient_overview,
+    plan_change_form,
+    plan_views,
+)
+from dashboard.components.charting_common import format_day_time
+from dashboard.components.rounds_card import (
+    ciwa_tile,
+    doses_tile,
+    flags_tile,
+    load_tile,
+    news2_tile,
+    prn_line,
+    since_line,
+    step_tile,
+)
+from dashboard.components.rounds_suggestions import suggestion_line, suggestions
+from dashboard.context import default_ward, engine
+from dashboard.plan_panel_queries import plan_panel_data
+from dashboard.rounds_queries import RoundsSummary, rounds_summaries
+from models.audit import Actor
+from models.rounds import DECISION_LABELS, rounds_notes
+from models.tables import RoundsNote, User, Ward
+from models.types import utcnow
+
+DECISION_ORDER = ("continue", "advance", "hold", "back", "adjust")
+
+
+DECISION_KIND = {"hold": "hold", "adjust": "recipe"}  # the change-form fields each needs
+
+
+def notes_list(notes: list[RoundsNote], authors: dict[int, str], tz: ZoneInfo) -> Any:
+    if not notes:
+        return dmc.Text("No rounds notes yet.", size="sm", c="dimmed")
+    return html.Ul(
+        [
+            html.Li(
+                f"{format_day_time(n.signed_at, tz)} — {authors.get(n.author_id, '?')}: "
+                f"{DECISION_LABELS.get(n.decision, n.decision)}. {n.reason}"
+            )
+            for n in notes[:6]
+        ],
+        className="tw-notes",
+    )
+
+
+def patient_notes(session: Session, admission_id: int, tz: ZoneInfo) -> Any:
+    notes = rounds_notes(session, admission_id)
+    authors = {
+        u.id: u.display_name for u in (session.get(User, n.author_id) for n in notes) if u and u.id
+    }
+    return notes_list(notes, authors, tz)
+
+
+def plan_table(admission_id: int, now: datetime) -> Any:
+    with Session(engine()) as session:
+        data = plan_panel_data(session, admission_id, now=now)
+    if data is None or data.plan is None:
+        return dmc.Text("No taper plan.", id="rd-no-plan")
+    plan = data.plan
+    drugs = (plan.drug,) if plan.to_drug is None else (plan.drug, plan.to_drug)
+    return dmc.Stack(
+        [
+            plan_views.plan_header(
+                plan,
+                next((v.author for v in data.versions if v.plan.id == plan.id), ""),
+                data.view.tz,
+            ),
+            dmc.ScrollArea(
+                plan_views.steps_table(
+                    data.steps,
+                    drugs=drugs,
+                    today=data.today,
+                    warnings=data.warnings,
+                    tolerance=data.tolerance,
+                    margin=data.view.ward.step_margin_points,
+                    window_days=data.view.ward.step_window_days,
+                    table_id="rd-steps",
+                ),
+                mah=320,
+                type="auto",
+            ),
+        ],
+        gap="xs",
+    )
+
+
+def decision_form(summary: RoundsSummary, *, ward: Ward, today: Any) -> Any:
+    suggested = next((s.decision for s in suggestions(summary) if s.decision), None)
+    hint = (
+        f"The review rules point to: {DECISION_LABELS[suggested].lower()}."
+        if suggested
+        else "No review rule points to a change."
+    )
+    drug = summary.plan.drug if summary.plan else "clonazepam"
+    form = plan_change_form.change_form(
+        "rd",
+        start=plan_change_form.FormStart(drug, ""),
+        times=ward.admin_times,
+        today=today,
+        initial_kind=None,
+        save_label="Sign decision",
+        reason_label="Reason (signed with the decision)",
+    )
+    return dmc.Stack(
+        [
+            dmc.Title("Decision", order=3),
+            dmc.Text(
+                hint + " Taperwatch never changes a dose by itself: you decide.",
+                size="sm",
+                c="dimmed",
+            ),
+            dmc.SegmentedControl(
+                id="rd-decision",
+                **{"aria-label": "Decision"},
+                value="continue",
+                size="md",
+                fullWidth=True,
+                data=[{"value": d, "label": DECISION_LABELS[d]} for d in DECISION_ORDER],
+            ),
+            form,
+        ],
+        gap="sm",
+        className="tw-decision",
+    )
+
+
+def review_content(admission_id: int, actor: Actor) -> Any:
+    now = utcnow()
+    with Session(engine()) as session:
+        ward = default_ward(session)
+        found = rounds_summaries(session, ward, now=now, admission_id=admission_id)
+        tz = ZoneInfo(ward.timezone)
+        notes = patient_notes(session, admission_id, tz)
+    if not found:
+        return dmc.Alert("This patient is not admitted any more.", color="red")
+    summary = found[0]
+    today = now.astimezone(tz).date()
+    parts: list[Any] = [
+        html.Div(
+            [
+                html.Div(
+                    [
+                        ciwa_tile(summary),
+                        news2_tile(summary, tz),
+                        doses_tile(summary),
+                        step_tile(summary, today),
+                        load_tile(summary),
+                        flags_tile(summary),
+                    ],
+                    className="tw-tiles",
+                ),
+                suggestion_line(summary),
+                prn_line(summary),
+                dmc.Text(since_line(summary, tz), size="sm", c="dimmed"),
+            ]
+        ),
+        patient_overview.chart_block(admission_id),
+        html.Section(plan_table(admission_id, now), id="rd-plan", className="tw-section-card"),
+    ]
+    if actor.role == "physician":
+        parts.append(
+            html.Section(
+                decision_form(summary, ward=ward, today=today), className="tw-section-card"
+            )
+        )
+    else:
+        parts.append(dmc.Text("Decisions are signed by a physician.", c="dimmed"))
+    parts.append(
+        html.Section(
+            [dmc.Title("Rounds notes", order=4), html.Div(notes, id="rd-notes")],
+            className="tw-section-card",
+        )
+    )
+    return dmc.Stack(parts, gap="md")

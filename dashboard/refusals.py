@@ -1,0 +1,80 @@
+"""One adapter from the domain's refusals to what a form shows: every form's write (and the
+plan's preview, which only reads) runs through ``attempt``.
+
+A refusal a user can cause (a field out of range, a conflict with a colleague's write, a role
+that may not, the database busy) comes back as a ``Refusal``, nothing written; anything else is
+a bug and raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from models.db import (
+    DATABASE_UNAVAILABLE,
+    DATABASE_UNAVAILABLE_ERRORS,
+    log_database_fault,
+    read_session,
+    transaction,
+)
+from models.errors import ConflictError, FieldError, PermissionDenied, ValidationFailed
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A write the domain refused, nothing saved.
+
+    ``message`` is the sentence a charting form shows ("Not saved. ..."), ``fields`` each
+    field's own sentence (shown at the field); ``detail`` is the domain's words unadorned (the
+    plan's change form shows them in its own alert)."""
+
+    message: str
+    fields: dict[str, str] = field(default_factory=dict)
+    conflict: bool = False
+    detail: str = ""
+
+
+def attempt(engine: Engine, action: Callable[[Session], T], *, write: bool = True) -> T | Refusal:
+    """Run ``action`` as one unit of work, committed only if ``write`` (a preview reads and
+    never commits)."""
+    try:
+        if write:
+            with transaction(engine) as session:
+                return action(session)
+        with read_session(engine) as session:
+            return action(session)
+    except ValidationFailed as exc:
+        fields = {f: _sentence(m) for f, m in exc.by_field().items()}
+        detail = "; ".join(e.message for e in exc.errors)
+        return Refusal(_not_saved(" ".join(fields.values())), fields, detail=detail)
+    except FieldError as exc:
+        sentence = _sentence(exc.message)
+        return Refusal(_not_saved(sentence), {exc.field: sentence}, detail=exc.message)
+    except ConflictError as exc:
+        return Refusal(_not_saved(_sentence(str(exc))), conflict=True, detail=str(exc))
+    except PermissionDenied as exc:
+        return Refusal(_not_saved(_sentence(str(exc))), detail=str(exc))
+    except DATABASE_UNAVAILABLE_ERRORS as exc:
+        log_database_fault(exc)
+        return Refusal(
+            _not_saved(_sentence(DATABASE_UNAVAILABLE)), detail=_sentence(DATABASE_UNAVAILABLE)
+        )
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def _not_saved(detail: str) -> str:
+    return f"Not saved. {detail}"
