@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Executable, Insert, bindparam, func, select, text, update
@@ -34,7 +33,8 @@ from sqlmodel import Session, col
 from jobs.rules import Finding
 from models.audit import SYSTEM
 from models.clinical.levels import FLAG_SEVERITIES
-from models.flags import DISCHARGED
+from models.flags import DISCHARGED, update_flag_as_read
+from models.statements import built_once
 from models.tables import UNRESOLVED_FLAG_STATUSES, Admission, AuditEvent, Flag
 
 SEVERITY_RANK: dict[str, int] = {name: rank for rank, name in enumerate(FLAG_SEVERITIES)}
@@ -121,9 +121,8 @@ def _by_key(findings: Iterable[Finding]) -> dict[Key, Finding]:
     return out
 
 
-# The statements read on every scan, built once with the rule as a bound parameter (so building
-# them costs nothing per scan and SQLAlchemy's compiled cache serves them).
-@lru_cache(maxsize=1)
+# The statements read on every scan, built once with the rule as a bound parameter.
+@built_once
 def _unresolved_query() -> Executable:
     return (
         select(
@@ -142,7 +141,7 @@ def _unresolved_query() -> Executable:
     )
 
 
-@lru_cache(maxsize=1)
+@built_once
 def _resolved_by_staff_query() -> Executable:
     return (
         select(col(Flag.admission_id), col(Flag.subject), func.max(col(Flag.resolved_at)))
@@ -175,8 +174,9 @@ def _not_resolved_by_staff(connection: Connection, rule: str, new: list[Finding]
     ]
 
 
-def _insert_ignoring_duplicates(connection: Connection) -> Insert:
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+@built_once
+def _insert_ignoring_duplicates(dialect_name: str) -> Insert:
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     statement = dialect.insert(Flag).on_conflict_do_nothing(
         index_elements=["admission_id", "rule", "subject"],
         index_where=text("status <> 'resolved'"),  # the index's own predicate
@@ -205,7 +205,8 @@ def _raise(
         }
         for f in new
     ]
-    inserted = connection.execute(_insert_ignoring_duplicates(connection), values).all()
+    insert = _insert_ignoring_duplicates(connection.dialect.name)
+    inserted = connection.execute(insert, values).all()
     by_key = {(f.admission_id, f.subject): f for f in new}
     changes = []
     for flag_id, admission_id, subject in inserted:
@@ -254,17 +255,14 @@ def _escalate_or_refresh(
             cleared_at=None,
             cleared_note=None,
         )
-    done = connection.execute(
-        update(Flag)
-        .where(
-            col(Flag.id) == flag.id,
-            col(Flag.status) == flag.status,
-            col(Flag.updated_at) == flag.updated_at,
-        )
-        .values(**values)
-        .returning(col(Flag.id))
-    ).first()
-    if done is None:  # changed meanwhile by a person or another scanner: next scan looks again
+    done = update_flag_as_read(
+        connection,
+        flag_id=flag.id,
+        status=flag.status,
+        updated_at=flag.updated_at,
+        values=values,
+    )
+    if not done:  # changed meanwhile by a person or another scanner: next scan looks again
         return None
     action = "reopen" if reopen else "escalate" if worse else "update"
     status = values.get("status", flag.status)
