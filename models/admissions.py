@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import bindparam
+from sqlalchemy import Executable, bindparam
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -15,6 +15,7 @@ from models.clinical.dose_limits import CONFIRM_REASON_MAX, above_label, check_h
 from models.clinical.drugs import get_drug
 from models.clinical.news2 import SPO2_SCALES
 from models.errors import FieldError, ValidationFailed
+from models.statements import built_once
 from models.tables import SEXES, Admission, Patient, User, Ward
 from models.ward_units import check_whole_units, ward_units
 
@@ -259,16 +260,16 @@ def open_admission(session: Session, admission_id: int) -> Admission:
     return admission
 
 
-_ADMISSIONS = Admission.__table__  # type: ignore[attr-defined]
-_DISCHARGED_AT = sa_select(_ADMISSIONS.c.discharged_at).where(
-    _ADMISSIONS.c.id == bindparam("admission_id")
-)
+@built_once
+def _discharged_at() -> Executable:
+    admissions = Admission.__table__  # type: ignore[attr-defined]
+    return sa_select(admissions.c.discharged_at).where(admissions.c.id == bindparam("admission_id"))
 
 
 def require_open_admission(session: Session, admission_id: int) -> None:
     """:func:`open_admission` without loading the admission: one indexed read of two columns,
     for the charting writes that need only the check."""
-    found = session.connection().execute(_DISCHARGED_AT, {"admission_id": admission_id}).first()
+    found = session.connection().execute(_discharged_at(), {"admission_id": admission_id}).first()
     if found is None:
         raise FieldError("admission", f"no admission {admission_id}")
     if found[0] is not None:

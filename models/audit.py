@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Insert, Table, insert
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlmodel import Session, SQLModel
 
 from models.errors import PermissionDenied
+from models.statements import built_once
 from models.storable import check_row
 from models.tables import AuditEvent
 from models.types import utcnow
@@ -139,7 +139,7 @@ def insert_values_audited(
     if new_id is None:
         return None
     connection.execute(
-        _AUDIT_INSERT,
+        _audit_insert(),
         {
             "at": utcnow(),
             "user_id": actor.user_id,
@@ -154,10 +154,11 @@ def insert_values_audited(
     return int(new_id)
 
 
-# Statements built once, values passed at execution: the compiled form is cached and reused.
-_AUDIT_INSERT = insert(AuditEvent.__table__)  # type: ignore[attr-defined]
+@built_once
+def _audit_insert() -> Insert:
+    return insert(AuditEvent.__table__)  # type: ignore[attr-defined]
 
 
-@lru_cache(maxsize=32)
+@built_once
 def _insert_returning_id(table: Table) -> ReturningInsert[Any]:
     return insert(table).returning(table.c.id)

@@ -33,7 +33,7 @@ from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient as FhirPatient
 from pydantic import ValidationError
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, false, or_
 from sqlmodel import Session, SQLModel, col, select
 
 from models import fhir_codes as codes
@@ -930,7 +930,7 @@ class _Plan:
                     col(VitalSigns.external_id).in_(ids),
                     and_(
                         col(VitalSigns.taken_at).in_(list(sets)),
-                        col(VitalSigns.entered_in_error).is_(False),
+                        col(VitalSigns.entered_in_error) == false(),
                     ),
                 ),
             )

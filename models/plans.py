@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_
+from sqlalchemy import false, func, or_
 from sqlmodel import Session, col, select
 
 from models.admissions import open_admission
@@ -188,7 +188,7 @@ def cancel_future_slots(
     """Cancel live slots at or after ``after`` that nobody has charted; charted ones stay."""
     charted = select(DoseAdministration.scheduled_dose_id).where(
         col(DoseAdministration.scheduled_dose_id).is_not(None),
-        col(DoseAdministration.entered_in_error).is_(False),
+        col(DoseAdministration.entered_in_error) == false(),
     )
     slots = session.exec(
         select(ScheduledDose).where(

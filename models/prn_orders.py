@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_
+from sqlalchemy import and_, false
 from sqlmodel import Session, col, select
 
 from models.admissions import open_admission
@@ -351,7 +351,7 @@ def given_doses(session: Session, order: PrnOrder, around: datetime) -> list[prn
         .join(PrnOrder, and_(col(PrnOrder.id) == col(DoseAdministration.prn_order_id)))
         .where(
             PrnOrder.order_key == order.order_key,
-            col(DoseAdministration.entered_in_error).is_(False),
+            col(DoseAdministration.entered_in_error) == false(),
             col(DoseAdministration.administered_at) > around - prn.WINDOW - timedelta(days=1),
             col(DoseAdministration.administered_at) < around + prn.WINDOW,
         )
