@@ -31,11 +31,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from jobs.rules import Finding
-from models.audit import SYSTEM
+from models.audit import SYSTEM, write_audit_events
 from models.clinical.levels import FLAG_SEVERITIES
 from models.flags import DISCHARGED, update_flag_as_read
 from models.statements import built_once
-from models.tables import UNRESOLVED_FLAG_STATUSES, Admission, AuditEvent, Flag
+from models.tables import UNRESOLVED_FLAG_STATUSES, Admission, Flag
 
 SEVERITY_RANK: dict[str, int] = {name: rank for rank, name in enumerate(FLAG_SEVERITIES)}
 # "Not resolved" spelled as the statuses it leaves, so the (status, admission_id) index finds the
@@ -214,10 +214,12 @@ def _raise(
         changes.append(
             FlagChange("raise", flag_id, admission_id, rule, subject, str(f.severity), f.message)
         )
-    _audit(
+    write_audit_events(
         connection,
-        now,
-        [
+        actor=SYSTEM,
+        at=now,
+        entity="flag",
+        events=[
             ("flag.raise", c.flag_id, None, _state(c.severity, "open", c.message, None))
             for c in changes
         ],
@@ -266,10 +268,12 @@ def _escalate_or_refresh(
         return None
     action = "reopen" if reopen else "escalate" if worse else "update"
     status = values.get("status", flag.status)
-    _audit(
+    write_audit_events(
         connection,
-        now,
-        [
+        actor=SYSTEM,
+        at=now,
+        entity="flag",
+        events=[
             (
                 f"flag.{action}",
                 flag.id,
@@ -332,10 +336,14 @@ def _close(
     before = {f.id: f.status for f in flags}
     after = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
     after.pop("updated_at", None)
-    _audit(
+    write_audit_events(
         connection,
-        now,
-        [(f"flag.{action}", c.flag_id, {"status": before[c.flag_id]}, after) for c in changes],
+        actor=SYSTEM,
+        at=now,
+        entity="flag",
+        events=[
+            (f"flag.{action}", c.flag_id, {"status": before[c.flag_id]}, after) for c in changes
+        ],
     )
     return changes
 
@@ -347,28 +355,3 @@ def _state(severity: str, status: str, message: str, subject_at: datetime | None
         "message": message,
         "subject_at": subject_at.isoformat() if subject_at else None,
     }
-
-
-def _audit(
-    connection: Connection,
-    now: datetime,
-    events: Sequence[tuple[str, int, dict[str, Any] | None, dict[str, Any] | None]],
-) -> None:
-    if not events:
-        return
-    connection.execute(
-        AuditEvent.__table__.insert(),  # type: ignore[attr-defined]
-        [
-            {
-                "at": now,
-                "user_id": SYSTEM.user_id,
-                "actor": SYSTEM.username,
-                "action": action,
-                "entity": "flag",
-                "entity_id": flag_id,
-                "before": before,
-                "after": after,
-            }
-            for action, flag_id, before, after in events
-        ],
-    )

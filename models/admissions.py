@@ -10,7 +10,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from models.audit import Actor, audited_insert, record_audit, snapshot
+from models.audit import Actor, insert_audited, snapshot, update_audited
 from models.clinical.dose_limits import CONFIRM_REASON_MAX, above_label, check_hard_ceiling
 from models.clinical.drugs import get_drug
 from models.clinical.news2 import SPO2_SCALES
@@ -32,7 +32,7 @@ def ensure_ward(*, session: Session, actor: Actor, name: str, timezone: str) -> 
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise FieldError("timezone", f"unknown IANA timezone {timezone!r}") from exc
     ward = Ward(name=name, timezone=timezone)
-    audited_insert(session, actor=actor, action="ward.create", record=ward)
+    insert_audited(session, actor=actor, action="ward.create", record=ward)
     return ward
 
 
@@ -133,7 +133,7 @@ def admit(
             birth_date=birth_date,
             sex=sex,
         )
-        audited_insert(session, actor=actor, action="patient.create", record=patient)
+        insert_audited(session, actor=actor, action="patient.create", record=patient)
     assert patient.id is not None
     admission = Admission(
         patient_id=patient.id,
@@ -149,7 +149,7 @@ def admit(
         dose_confirm_reason=confirmed,
     )
     try:  # no savepoint needed: the refusal rolls the whole unit of work back
-        audited_insert(session, actor=actor, action="admission.create", record=admission)
+        insert_audited(session, actor=actor, action="admission.create", record=admission)
     except IntegrityError as exc:
         # Another admission took the bed (or admitted the patient) since the checks above.
         text = str(exc.orig)
@@ -211,16 +211,12 @@ def confirm_admission_dose(
     admission.dose_confirmed_by = actor.user_id
     admission.dose_confirmed_at = now
     admission.dose_confirm_reason = text
-    session.add(admission)
-    session.flush()
-    record_audit(
+    update_audited(
         session,
         actor=actor,
         action="admission.confirm_dose",
-        entity="admission",
-        entity_id=admission.id,
+        record=admission,
         before=before,
-        after=snapshot(admission),
     )
     return admission
 
@@ -236,16 +232,13 @@ def set_ciwa_ar(
         return admission
     before = snapshot(admission)
     admission.ciwa_ar = charted
-    session.add(admission)
-    session.flush()
-    record_audit(
+    update_audited(
         session,
         actor=actor,
         action="admission.ciwa_ar_on" if charted else "admission.ciwa_ar_off",
-        entity="admission",
-        entity_id=admission.id,
+        record=admission,
         before=before,
-        after={**(snapshot(admission) or {}), "changed_at": now.isoformat()},
+        noted={"changed_at": now.isoformat()},
     )
     return admission
 
@@ -304,15 +297,13 @@ def discharge(
     for slot in future:
         slot.cancelled_at = now
         session.add(slot)
-    session.flush()
-    record_audit(
+    update_audited(
         session,
         actor=actor,
         action="admission.discharge",
-        entity="admission",
-        entity_id=admission.id,
+        record=admission,
         before=before,
-        after={**(snapshot(admission) or {}), "cancelled_slots": len(future)},
+        noted={"cancelled_slots": len(future)},
     )
     return admission
 
@@ -340,15 +331,12 @@ def set_spo2_scale(
         raise FieldError("spo2_scale", f"the patient is already on SpO2 scale {scale}")
     before = snapshot(admission)
     admission.spo2_scale = scale
-    session.add(admission)
-    session.flush()
-    record_audit(
+    update_audited(
         session,
         actor=actor,
         action="admission.spo2_scale",
-        entity="admission",
-        entity_id=admission.id,
+        record=admission,
         before=before,
-        after={**(snapshot(admission) or {}), "reason": text},
+        noted={"reason": text},
     )
     return admission

@@ -20,7 +20,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 from sqlmodel import Session, col, select
 
 from models.admissions import require_open_admission
-from models.audit import Actor, insert_audited, insert_values_audited, record_audit, snapshot
+from models.audit import Actor, insert_audited, insert_values_audited, snapshot, update_audited
 from models.clinical.drugs import format_mg
 from models.clinical.news2 import news2
 from models.clinical.scales import score_ciwa_ar, score_ciwa_b
@@ -621,16 +621,8 @@ def mark_in_error(
     row.error_reason = reason.strip()
     row.error_marked_by = actor.user_id
     row.error_marked_at = now
-    session.add(row)
-    session.flush()
-    record_audit(
-        session,
-        actor=actor,
-        action=f"{entity}.entered_in_error",
-        entity=str(model.__tablename__),
-        entity_id=record_id,
-        before=before,
-        after=snapshot(row),
+    update_audited(
+        session, actor=actor, action=f"{entity}.entered_in_error", record=row, before=before
     )
     return row
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, update
 from sqlmodel import Session, col
 
-from models.audit import Actor, record_audit, snapshot
+from models.audit import Actor, snapshot, update_audited
 from models.errors import ConflictError, FieldError
 from models.tables import Flag, User
 
@@ -224,14 +224,12 @@ def _change(session: Session, actor: Actor, flag: Flag, action: str, **values: A
     if not changed:
         raise ConflictError("the flag changed while you were looking at it; refresh the queue")
     session.refresh(flag)
-    record_audit(
+    update_audited(
         session,
         actor=actor,
         action=action,
-        entity="flag",
-        entity_id=flag.id,
+        record=flag,
         before=before,
-        after=snapshot(flag),
     )
     return flag
 

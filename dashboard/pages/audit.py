@@ -19,7 +19,7 @@ from dash import Dash, Input, Output, State, html
 
 from dashboard.context import current_actor, default_ward, engine, require_role
 from models.access_log import AUDIT_ROWS_SHOWN, AuditFilter, audit_events, audit_filter
-from models.audit import record_audit
+from models.audit import audit_event
 from models.db import read_session, transaction
 from models.errors import FieldError
 from models.tables import AuditEvent
@@ -178,7 +178,7 @@ def register_callbacks(app: Dash) -> None:
         writer.writerow(HEADER)
         writer.writerows(rows)
         with transaction(engine()) as session:
-            record_audit(
+            audit_event(
                 session,
                 actor=actor,
                 action="export.audit",
