@@ -22,7 +22,7 @@ from dash import html
 from sqlmodel import Session, col, select
 
 from dashboard.context import current_actor, engine
-from models.audit import record_audit
+from models.audit import audit_event
 from models.charting import REASONS_BY_STATUS
 from models.clinical.drugs import format_mg
 from models.db import transaction
@@ -302,7 +302,7 @@ def register_export_routes(server: flask.Flask) -> None:
                 body = build(session, admission_id, now=utcnow())
             except LookupError:
                 flask.abort(404)
-            record_audit(
+            audit_event(
                 session,
                 actor=actor,
                 action="export.csv",
@@ -321,7 +321,7 @@ def register_export_routes(server: flask.Flask) -> None:
             if session.get(Admission, admission_id) is None:
                 flask.abort(404)
             bundle = export_admission(session, admission_id, now=utcnow())
-            record_audit(
+            audit_event(
                 session,
                 actor=actor,
                 action="export.fhir",

@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Executable, Insert, bindparam, func, select, text, update
@@ -32,10 +31,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from jobs.rules import Finding
-from models.audit import SYSTEM
+from models.audit import SYSTEM, write_audit_events
 from models.clinical.levels import FLAG_SEVERITIES
-from models.flags import DISCHARGED
-from models.tables import UNRESOLVED_FLAG_STATUSES, Admission, AuditEvent, Flag
+from models.flags import DISCHARGED, update_flag_as_read
+from models.statements import built_once
+from models.tables import UNRESOLVED_FLAG_STATUSES, Admission, Flag
 
 SEVERITY_RANK: dict[str, int] = {name: rank for rank, name in enumerate(FLAG_SEVERITIES)}
 # "Not resolved" spelled as the statuses it leaves, so the (status, admission_id) index finds the
@@ -121,9 +121,8 @@ def _by_key(findings: Iterable[Finding]) -> dict[Key, Finding]:
     return out
 
 
-# The statements read on every scan, built once with the rule as a bound parameter (so building
-# them costs nothing per scan and SQLAlchemy's compiled cache serves them).
-@lru_cache(maxsize=1)
+# The statements read on every scan, built once with the rule as a bound parameter.
+@built_once
 def _unresolved_query() -> Executable:
     return (
         select(
@@ -142,7 +141,7 @@ def _unresolved_query() -> Executable:
     )
 
 
-@lru_cache(maxsize=1)
+@built_once
 def _resolved_by_staff_query() -> Executable:
     return (
         select(col(Flag.admission_id), col(Flag.subject), func.max(col(Flag.resolved_at)))
@@ -175,8 +174,9 @@ def _not_resolved_by_staff(connection: Connection, rule: str, new: list[Finding]
     ]
 
 
-def _insert_ignoring_duplicates(connection: Connection) -> Insert:
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+@built_once
+def _insert_ignoring_duplicates(dialect_name: str) -> Insert:
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     statement = dialect.insert(Flag).on_conflict_do_nothing(
         index_elements=["admission_id", "rule", "subject"],
         index_where=text("status <> 'resolved'"),  # the index's own predicate
@@ -205,7 +205,8 @@ def _raise(
         }
         for f in new
     ]
-    inserted = connection.execute(_insert_ignoring_duplicates(connection), values).all()
+    insert = _insert_ignoring_duplicates(connection.dialect.name)
+    inserted = connection.execute(insert, values).all()
     by_key = {(f.admission_id, f.subject): f for f in new}
     changes = []
     for flag_id, admission_id, subject in inserted:
@@ -213,10 +214,12 @@ def _raise(
         changes.append(
             FlagChange("raise", flag_id, admission_id, rule, subject, str(f.severity), f.message)
         )
-    _audit(
+    write_audit_events(
         connection,
-        now,
-        [
+        actor=SYSTEM,
+        at=now,
+        entity="flag",
+        events=[
             ("flag.raise", c.flag_id, None, _state(c.severity, "open", c.message, None))
             for c in changes
         ],
@@ -254,24 +257,23 @@ def _escalate_or_refresh(
             cleared_at=None,
             cleared_note=None,
         )
-    done = connection.execute(
-        update(Flag)
-        .where(
-            col(Flag.id) == flag.id,
-            col(Flag.status) == flag.status,
-            col(Flag.updated_at) == flag.updated_at,
-        )
-        .values(**values)
-        .returning(col(Flag.id))
-    ).first()
-    if done is None:  # changed meanwhile by a person or another scanner: next scan looks again
+    done = update_flag_as_read(
+        connection,
+        flag_id=flag.id,
+        status=flag.status,
+        updated_at=flag.updated_at,
+        values=values,
+    )
+    if not done:  # changed meanwhile by a person or another scanner: next scan looks again
         return None
     action = "reopen" if reopen else "escalate" if worse else "update"
     status = values.get("status", flag.status)
-    _audit(
+    write_audit_events(
         connection,
-        now,
-        [
+        actor=SYSTEM,
+        at=now,
+        entity="flag",
+        events=[
             (
                 f"flag.{action}",
                 flag.id,
@@ -334,10 +336,14 @@ def _close(
     before = {f.id: f.status for f in flags}
     after = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
     after.pop("updated_at", None)
-    _audit(
+    write_audit_events(
         connection,
-        now,
-        [(f"flag.{action}", c.flag_id, {"status": before[c.flag_id]}, after) for c in changes],
+        actor=SYSTEM,
+        at=now,
+        entity="flag",
+        events=[
+            (f"flag.{action}", c.flag_id, {"status": before[c.flag_id]}, after) for c in changes
+        ],
     )
     return changes
 
@@ -349,28 +355,3 @@ def _state(severity: str, status: str, message: str, subject_at: datetime | None
         "message": message,
         "subject_at": subject_at.isoformat() if subject_at else None,
     }
-
-
-def _audit(
-    connection: Connection,
-    now: datetime,
-    events: Sequence[tuple[str, int, dict[str, Any] | None, dict[str, Any] | None]],
-) -> None:
-    if not events:
-        return
-    connection.execute(
-        AuditEvent.__table__.insert(),  # type: ignore[attr-defined]
-        [
-            {
-                "at": now,
-                "user_id": SYSTEM.user_id,
-                "actor": SYSTEM.username,
-                "action": action,
-                "entity": "flag",
-                "entity_id": flag_id,
-                "before": before,
-                "after": after,
-            }
-            for action, flag_id, before, after in events
-        ],
-    )

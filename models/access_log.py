@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from models.audit import Actor, record_audit
+from models.audit import Actor, audit_event
 from models.errors import FieldError
 from models.tables import Admission, AuditEvent, Patient
 
@@ -25,7 +25,7 @@ def record_read(session: Session, *, actor: Actor, action: str, admission_id: in
     """A user opened an admission's record (``action`` one of READ_ACTIONS)."""
     if action not in READ_ACTIONS:
         raise ValueError(f"unknown read action {action}")
-    record_audit(session, actor=actor, action=action, entity="admission", entity_id=admission_id)
+    audit_event(session, actor=actor, action=action, entity="admission", entity_id=admission_id)
 
 
 @dataclass(frozen=True)

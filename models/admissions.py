@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import bindparam
+from sqlalchemy import Executable, bindparam
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from models.audit import Actor, audited_insert, record_audit, snapshot
+from models.audit import Actor, insert_audited, snapshot, update_audited
 from models.clinical.dose_limits import CONFIRM_REASON_MAX, above_label, check_hard_ceiling
 from models.clinical.drugs import get_drug
 from models.clinical.news2 import SPO2_SCALES
 from models.errors import FieldError, ValidationFailed
+from models.statements import built_once
 from models.tables import SEXES, Admission, Patient, User, Ward
 from models.ward_units import check_whole_units, ward_units
 
@@ -31,7 +32,7 @@ def ensure_ward(*, session: Session, actor: Actor, name: str, timezone: str) -> 
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise FieldError("timezone", f"unknown IANA timezone {timezone!r}") from exc
     ward = Ward(name=name, timezone=timezone)
-    audited_insert(session, actor=actor, action="ward.create", record=ward)
+    insert_audited(session, actor=actor, action="ward.create", record=ward)
     return ward
 
 
@@ -132,7 +133,7 @@ def admit(
             birth_date=birth_date,
             sex=sex,
         )
-        audited_insert(session, actor=actor, action="patient.create", record=patient)
+        insert_audited(session, actor=actor, action="patient.create", record=patient)
     assert patient.id is not None
     admission = Admission(
         patient_id=patient.id,
@@ -148,7 +149,7 @@ def admit(
         dose_confirm_reason=confirmed,
     )
     try:  # no savepoint needed: the refusal rolls the whole unit of work back
-        audited_insert(session, actor=actor, action="admission.create", record=admission)
+        insert_audited(session, actor=actor, action="admission.create", record=admission)
     except IntegrityError as exc:
         # Another admission took the bed (or admitted the patient) since the checks above.
         text = str(exc.orig)
@@ -210,16 +211,12 @@ def confirm_admission_dose(
     admission.dose_confirmed_by = actor.user_id
     admission.dose_confirmed_at = now
     admission.dose_confirm_reason = text
-    session.add(admission)
-    session.flush()
-    record_audit(
+    update_audited(
         session,
         actor=actor,
         action="admission.confirm_dose",
-        entity="admission",
-        entity_id=admission.id,
+        record=admission,
         before=before,
-        after=snapshot(admission),
     )
     return admission
 
@@ -235,16 +232,13 @@ def set_ciwa_ar(
         return admission
     before = snapshot(admission)
     admission.ciwa_ar = charted
-    session.add(admission)
-    session.flush()
-    record_audit(
+    update_audited(
         session,
         actor=actor,
         action="admission.ciwa_ar_on" if charted else "admission.ciwa_ar_off",
-        entity="admission",
-        entity_id=admission.id,
+        record=admission,
         before=before,
-        after={**(snapshot(admission) or {}), "changed_at": now.isoformat()},
+        noted={"changed_at": now.isoformat()},
     )
     return admission
 
@@ -259,16 +253,16 @@ def open_admission(session: Session, admission_id: int) -> Admission:
     return admission
 
 
-_ADMISSIONS = Admission.__table__  # type: ignore[attr-defined]
-_DISCHARGED_AT = sa_select(_ADMISSIONS.c.discharged_at).where(
-    _ADMISSIONS.c.id == bindparam("admission_id")
-)
+@built_once
+def _discharged_at() -> Executable:
+    admissions = Admission.__table__  # type: ignore[attr-defined]
+    return sa_select(admissions.c.discharged_at).where(admissions.c.id == bindparam("admission_id"))
 
 
 def require_open_admission(session: Session, admission_id: int) -> None:
     """:func:`open_admission` without loading the admission: one indexed read of two columns,
     for the charting writes that need only the check."""
-    found = session.connection().execute(_DISCHARGED_AT, {"admission_id": admission_id}).first()
+    found = session.connection().execute(_discharged_at(), {"admission_id": admission_id}).first()
     if found is None:
         raise FieldError("admission", f"no admission {admission_id}")
     if found[0] is not None:
@@ -303,15 +297,13 @@ def discharge(
     for slot in future:
         slot.cancelled_at = now
         session.add(slot)
-    session.flush()
-    record_audit(
+    update_audited(
         session,
         actor=actor,
         action="admission.discharge",
-        entity="admission",
-        entity_id=admission.id,
+        record=admission,
         before=before,
-        after={**(snapshot(admission) or {}), "cancelled_slots": len(future)},
+        noted={"cancelled_slots": len(future)},
     )
     return admission
 
@@ -339,15 +331,12 @@ def set_spo2_scale(
         raise FieldError("spo2_scale", f"the patient is already on SpO2 scale {scale}")
     before = snapshot(admission)
     admission.spo2_scale = scale
-    session.add(admission)
-    session.flush()
-    record_audit(
+    update_audited(
         session,
         actor=actor,
         action="admission.spo2_scale",
-        entity="admission",
-        entity_id=admission.id,
+        record=admission,
         before=before,
-        after={**(snapshot(admission) or {}), "reason": text},
+        noted={"reason": text},
     )
     return admission

@@ -3,17 +3,18 @@ in the same transaction as the write itself."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Connection, Insert, Table, insert
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlmodel import Session, SQLModel
 
 from models.errors import PermissionDenied
+from models.statements import built_once
 from models.storable import check_row
 from models.tables import AuditEvent
 from models.types import utcnow
@@ -60,48 +61,12 @@ def _json_safe(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def record_audit(
-    session: Session,
-    *,
-    actor: Actor,
-    action: str,
-    entity: str,
-    entity_id: int | None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-) -> AuditEvent:
-    event = AuditEvent(
-        user_id=actor.user_id,
-        actor=actor.username,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        before=before,
-        after=after,
-    )
-    session.add(event)
-    return event
-
-
-def audited_insert(session: Session, *, actor: Actor, action: str, record: SQLModel) -> None:
-    """Insert ``record`` and audit it; flushes so the audit row carries the new id."""
-    session.add(record)
-    session.flush()
-    record_audit(
-        session,
-        actor=actor,
-        action=action,
-        entity=str(record.__tablename__),
-        entity_id=getattr(record, "id", None),
-        after=snapshot(record),
-    )
-
-
 def insert_audited(session: Session, *, actor: Actor, action: str, record: SQLModel) -> int:
-    """Insert a new ``record`` and its audit event as two plain INSERT statements, outside the
-    ORM's unit of work, and set the record's new id; the record stays detached (read it, do not
-    change it). Same checks as a flush (storable values), same audit row as
-    :func:`audited_insert`."""
+    """Insert a new ``record`` and its audit event, and answer the new id (set on the record).
+    Two plain INSERT statements, outside the ORM's unit of work (which cost several times the
+    statements themselves on the ward's busiest writes: ``make bench``, T1), with the same
+    checks as a flush (storable values); the record then belongs to the session as a stored
+    row, so later changes to it are written as updates."""
     table: Table = record.__table__  # type: ignore[attr-defined]
     values = {
         column.name: getattr(record, column.key)
@@ -112,6 +77,8 @@ def insert_audited(session: Session, *, actor: Actor, action: str, record: SQLMo
     if new_id is None:  # pragma: no cover - a plain INSERT always inserts
         raise RuntimeError(f"{table.name}: the insert wrote no row")
     record.id = new_id
+    make_transient_to_detached(record)
+    session.add(record)
     return new_id
 
 
@@ -124,12 +91,11 @@ def insert_values_audited(
     values: Mapping[str, Any],
     statement: ReturningInsert[Any] | None = None,
 ) -> int | None:
-    """Insert one row of ``table`` (``values``: every column but the id) and its audit event,
-    with two Core statements: for the ward's busiest writes (vitals, scores, doses), where the
-    ORM's unit of work cost several times the statements themselves (``make bench``, T1).
-    ``statement``, if given, is an ``INSERT ... SELECT ... WHERE ... RETURNING id`` of
-    ``table`` taking ``values`` as its parameters: when its condition holds for no row it
-    inserts nothing, audits nothing and answers None. Otherwise the new row's id."""
+    """:func:`insert_audited` of a row given as ``values`` (every column but the id), for the
+    writes that never build the object. ``statement``, if given, is an ``INSERT ... SELECT ...
+    WHERE ... RETURNING id`` of ``table`` taking ``values`` as its parameters: when its
+    condition holds for no row it inserts nothing, audits nothing and answers None. Otherwise
+    the new row's id."""
     check_row(table, values)
     if session.new or session.dirty or session.deleted:
         session.flush()  # keep the order of writes the caller made before this one
@@ -138,26 +104,111 @@ def insert_values_audited(
     new_id = connection.execute(insert_row, values).scalar_one_or_none()
     if new_id is None:
         return None
-    connection.execute(
-        _AUDIT_INSERT,
-        {
-            "at": utcnow(),
-            "user_id": actor.user_id,
-            "actor": actor.username,
-            "action": action,
-            "entity": table.name,
-            "entity_id": new_id,
-            "before": None,
-            "after": _json_safe({"id": new_id, **values}),
-        },
+    write_audit_events(
+        connection,
+        actor=actor,
+        at=utcnow(),
+        entity=table.name,
+        events=[(action, new_id, None, _json_safe({"id": new_id, **values}))],
     )
     return int(new_id)
 
 
-# Statements built once, values passed at execution: the compiled form is cached and reused.
-_AUDIT_INSERT = insert(AuditEvent.__table__)  # type: ignore[attr-defined]
+def update_audited(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    record: SQLModel,
+    before: dict[str, Any] | None,
+    noted: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEvent:
+    """Write the changes made to ``record`` and audit them: ``before`` is its :func:`snapshot`
+    taken before the changes, the audit's "after" its snapshot now plus ``noted`` (what the
+    change did besides, e.g. the slots it cancelled)."""
+    session.add(record)
+    session.flush()
+    return audit_event(
+        session,
+        actor=actor,
+        action=action,
+        entity=str(record.__tablename__),
+        entity_id=getattr(record, "id", None),
+        before=before,
+        after={**(snapshot(record) or {}), **(noted or {})},
+        at=at,
+    )
 
 
-@lru_cache(maxsize=32)
+def audit_event(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEvent:
+    """Audit what is not a row written here: a sign-in, a record read or exported, a job's
+    summary, a change described by its fields (a role from one to another). Written with the
+    caller's transaction; ``at``: when it happened (now if None)."""
+    event = AuditEvent(
+        user_id=actor.user_id,
+        actor=actor.username,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+    )
+    if at is not None:
+        event.at = at
+    session.add(event)
+    return event
+
+
+AuditedChange = tuple[str, int, dict[str, Any] | None, dict[str, Any] | None]
+
+
+def write_audit_events(
+    connection: Connection,
+    *,
+    actor: Actor,
+    at: datetime,
+    entity: str,
+    events: Sequence[AuditedChange],
+) -> None:
+    """Audit rows written with one Core statement, for writes made outside the ORM (the Core
+    inserts above, the review scan's batches of flag changes). ``events``: (action, entity id,
+    before, after) each."""
+    if not events:
+        return
+    connection.execute(
+        _audit_insert(),
+        [
+            {
+                "at": at,
+                "user_id": actor.user_id,
+                "actor": actor.username,
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "before": before,
+                "after": after,
+            }
+            for action, entity_id, before, after in events
+        ],
+    )
+
+
+@built_once
+def _audit_insert() -> Insert:
+    return insert(AuditEvent.__table__)  # type: ignore[attr-defined]
+
+
+@built_once
 def _insert_returning_id(table: Table) -> ReturningInsert[Any]:
     return insert(table).returning(table.c.id)

@@ -10,18 +10,17 @@ from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, insert, or_
+from sqlalchemy import Table, bindparam, false, insert, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlmodel import Session, col, select
 
 from models.admissions import require_open_admission
-from models.audit import Actor, insert_audited, insert_values_audited, record_audit, snapshot
+from models.audit import Actor, insert_audited, insert_values_audited, snapshot, update_audited
 from models.clinical.drugs import format_mg
 from models.clinical.news2 import news2
 from models.clinical.scales import score_ciwa_ar, score_ciwa_b
@@ -38,6 +37,7 @@ from models.clinical.sources import ClinicalNumber
 from models.clinical.vitals import validate_vitals
 from models.errors import ConflictError, FieldError, ValidationFailed
 from models.prn_orders import lock_for_dose, refuse_unless_allowed
+from models.statements import built_once
 from models.storable import new_row_values, stored_row
 from models.tables import (
     Admission,
@@ -321,7 +321,7 @@ def _insert_once(
 _MATCHED: dict[str, tuple[str, ...]] = {"vital_signs": ("spo2_scale",)}
 
 
-@lru_cache(maxsize=8)
+@built_once
 def _insert_if_open(table: Table, matched: tuple[str, ...] = ()) -> ReturningInsert[Any]:
     """``INSERT INTO table (...) SELECT :values FROM admission WHERE admission.id =
     :admission_id AND admission.discharged_at IS NULL RETURNING id``: the row is written only
@@ -440,7 +440,7 @@ def latest_sedation_score(
     at or before ``at`` (any time when None): what a dose held for sedation rests on."""
     query = select(VitalSigns).where(
         VitalSigns.admission_id == admission_id,
-        col(VitalSigns.entered_in_error).is_(False),
+        col(VitalSigns.entered_in_error) == false(),
         or_(col(VitalSigns.rass).is_not(None), col(VitalSigns.poss).is_not(None)),
     )
     if at is not None:
@@ -483,7 +483,7 @@ def sedation_check(
         select(VitalSigns)
         .where(
             VitalSigns.admission_id == admission_id,
-            col(VitalSigns.entered_in_error).is_(False),
+            col(VitalSigns.entered_in_error) == false(),
         )
         .order_by(col(VitalSigns.taken_at).desc(), col(VitalSigns.id).desc())
         .limit(1)
@@ -563,7 +563,7 @@ def _valid_administration(session: Session, scheduled_dose_id: int) -> DoseAdmin
     return session.exec(
         select(DoseAdministration).where(
             DoseAdministration.scheduled_dose_id == scheduled_dose_id,
-            col(DoseAdministration.entered_in_error).is_(False),
+            col(DoseAdministration.entered_in_error) == false(),
         )
     ).first()
 
@@ -621,16 +621,8 @@ def mark_in_error(
     row.error_reason = reason.strip()
     row.error_marked_by = actor.user_id
     row.error_marked_at = now
-    session.add(row)
-    session.flush()
-    record_audit(
-        session,
-        actor=actor,
-        action=f"{entity}.entered_in_error",
-        entity=str(model.__tablename__),
-        entity_id=record_id,
-        before=before,
-        after=snapshot(row),
+    update_audited(
+        session, actor=actor, action=f"{entity}.entered_in_error", record=row, before=before
     )
     return row
 

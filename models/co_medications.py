@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from models.admissions import open_admission
-from models.audit import Actor, insert_audited, record_audit, snapshot
+from models.audit import Actor, insert_audited, snapshot, update_audited
 from models.clinical.sedation import (
     CNS_DEPRESSANT_CLASSES,
     NALOXONE_ADVICE,
@@ -96,16 +96,12 @@ def stop_co_medication(
         raise FieldError("stop_reason", f"keep the reason under {REASON_MAX} characters")
     before = snapshot(row)
     row.stopped_at, row.stopped_by, row.stop_reason = now, actor.user_id, text
-    session.add(row)
-    session.flush()
-    record_audit(
+    update_audited(
         session,
         actor=actor,
         action="co_medication.stop",
-        entity="co_medication",
-        entity_id=row.id,
+        record=row,
         before=before,
-        after=snapshot(row),
     )
     return row
 
@@ -121,16 +117,12 @@ def record_naloxone(
     before = snapshot(admission)
     admission.naloxone, admission.naloxone_at = str(status), now
     admission.naloxone_by = actor.user_id
-    session.add(admission)
-    session.flush()
-    record_audit(
+    update_audited(
         session,
         actor=actor,
         action="admission.naloxone",
-        entity="admission",
-        entity_id=admission.id,
+        record=admission,
         before=before,
-        after=snapshot(admission),
     )
     return admission
 

@@ -33,12 +33,12 @@ from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient as FhirPatient
 from pydantic import ValidationError
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, false, or_
 from sqlmodel import Session, SQLModel, col, select
 
 from models import fhir_codes as codes
 from models.admissions import admit, discharge, find_patient
-from models.audit import Actor, record_audit, snapshot
+from models.audit import Actor, audit_event, snapshot, update_audited
 from models.charting import BACKDATE_LIMIT, FUTURE_TOLERANCE, record_vitals
 from models.clinical.news2 import Vitals
 from models.clinical.vitals import validate_vitals
@@ -930,7 +930,7 @@ class _Plan:
                     col(VitalSigns.external_id).in_(ids),
                     and_(
                         col(VitalSigns.taken_at).in_(list(sets)),
-                        col(VitalSigns.entered_in_error).is_(False),
+                        col(VitalSigns.entered_in_error) == false(),
                     ),
                 ),
             )
@@ -996,7 +996,7 @@ class _Plan:
                 f"the EHR's encounter ended at {self.encounter_data.end.isoformat()}; "
                 "discharge the patient in Taperwatch if they have left"
             )
-        record_audit(
+        audit_event(
             session,
             actor=actor,
             action="fhir.import",
@@ -1083,16 +1083,12 @@ class _Plan:
     def _link(self, session: Session, actor: Actor, admission: Admission) -> None:
         before = snapshot(admission)
         admission.external_id = self.encounter_data.keys[0]
-        session.add(admission)
-        session.flush()
-        record_audit(
+        update_audited(
             session,
             actor=actor,
             action="admission.link_encounter",
-            entity="admission",
-            entity_id=admission.id,
+            record=admission,
             before=before,
-            after=snapshot(admission),
         )
 
 

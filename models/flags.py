@@ -10,14 +10,15 @@ ends when its condition clears: a person has seen it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Connection, update
 from sqlmodel import Session, col
 
-from models.audit import Actor, record_audit, snapshot
+from models.audit import Actor, snapshot, update_audited
 from models.errors import ConflictError, FieldError
 from models.tables import Flag, User
 
@@ -212,30 +213,46 @@ def _who(session: Session, user_id: int | None) -> str:
 def _change(session: Session, actor: Actor, flag: Flag, action: str, **values: Any) -> Flag:
     """Apply ``values`` only if the flag is still as read (status and version), then audit."""
     before = snapshot(flag)
-    changed = (
-        session.connection()
-        .execute(
-            update(Flag)
-            .where(
-                col(Flag.id) == flag.id,
-                col(Flag.status) == flag.status,
-                col(Flag.updated_at) == flag.updated_at,
-            )
-            .values(**values)
-            .returning(col(Flag.id))
-        )
-        .first()
+    assert flag.id is not None
+    changed = update_flag_as_read(
+        session.connection(),
+        flag_id=flag.id,
+        status=flag.status,
+        updated_at=flag.updated_at,
+        values=values,
     )
-    if changed is None:
+    if not changed:
         raise ConflictError("the flag changed while you were looking at it; refresh the queue")
     session.refresh(flag)
-    record_audit(
+    update_audited(
         session,
         actor=actor,
         action=action,
-        entity="flag",
-        entity_id=flag.id,
+        record=flag,
         before=before,
-        after=snapshot(flag),
     )
     return flag
+
+
+def update_flag_as_read(
+    connection: Connection,
+    *,
+    flag_id: int,
+    status: str,
+    updated_at: datetime,
+    values: Mapping[str, Any],
+) -> bool:
+    """Apply ``values`` to a flag only if it is still in the ``status`` and at the version
+    (``updated_at``) it was read in: a person and the scanner never overwrite each other's
+    change. False when it changed meanwhile (nothing written)."""
+    changed = connection.execute(
+        update(Flag)
+        .where(
+            col(Flag.id) == flag_id,
+            col(Flag.status) == status,
+            col(Flag.updated_at) == updated_at,
+        )
+        .values(**values)
+        .returning(col(Flag.id))
+    ).first()
+    return changed is not None

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import false, true
 from sqlmodel import Session, col, select
 
 from models.clinical.drugs import diazepam_equivalent_mg
@@ -185,7 +186,7 @@ def stay_facts(session: Session, home: GoingHome) -> StayFacts:
         .where(
             WithdrawalAssessment.admission_id == admission.id,
             WithdrawalAssessment.scale == "CIWA-B",
-            col(WithdrawalAssessment.entered_in_error).is_(False),
+            col(WithdrawalAssessment.entered_in_error) == false(),
         )
         .order_by(col(WithdrawalAssessment.taken_at).desc())
     ).first()
@@ -193,7 +194,7 @@ def stay_facts(session: Session, home: GoingHome) -> StayFacts:
         select(VitalSigns)
         .where(
             VitalSigns.admission_id == admission.id,
-            col(VitalSigns.entered_in_error).is_(False),
+            col(VitalSigns.entered_in_error) == false(),
         )
         .order_by(col(VitalSigns.taken_at).desc())
     ).first()
@@ -230,19 +231,19 @@ def stay_tolerance(session: Session, home: GoingHome) -> dict[int, StepTolerance
         select(WithdrawalAssessment.taken_at, WithdrawalAssessment.total).where(
             WithdrawalAssessment.admission_id == admission.id,
             WithdrawalAssessment.scale == "CIWA-B",
-            col(WithdrawalAssessment.entered_in_error).is_(False),
+            col(WithdrawalAssessment.entered_in_error) == false(),
         )
     ).all()
     prn_at = session.exec(
         select(DoseAdministration.administered_at).where(
             DoseAdministration.admission_id == admission.id,
-            col(DoseAdministration.prn).is_(True),
-            col(DoseAdministration.entered_in_error).is_(False),
+            col(DoseAdministration.prn) == true(),
+            col(DoseAdministration.entered_in_error) == false(),
         )
     ).all()
     vitals = session.exec(
         select(VitalSigns).where(
-            VitalSigns.admission_id == admission.id, col(VitalSigns.entered_in_error).is_(False)
+            VitalSigns.admission_id == admission.id, col(VitalSigns.entered_in_error) == false()
         )
     ).all()
     dose_times = session.exec(

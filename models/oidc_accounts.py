@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from models.audit import Actor, audited_insert, record_audit
+from models.audit import Actor, audit_event, insert_audited
 from models.tables import User
 from models.users import ADMIN_ROLE
 
@@ -54,14 +54,15 @@ def _free_username(session: Session, hint: str) -> str:
 def _refuse(
     session: Session, user: User | None, issuer: str, subject: str, reason: str, now: datetime
 ) -> None:
-    record_audit(
+    audit_event(
         session,
         actor=PROVIDER_ACTOR,
         action="user.sign_in_refused",
         entity="app_user",
         entity_id=user.id if user else None,
         after={"issuer": issuer[:255], "subject": subject[:255], "reason": reason},
-    ).at = now
+        at=now,
+    )
 
 
 def provider_sign_in(
@@ -100,7 +101,7 @@ def provider_sign_in(
         )
         try:
             with session.begin_nested():  # a savepoint: the same person's first sign-in twice
-                audited_insert(session, actor=PROVIDER_ACTOR, action="user.create", record=user)
+                insert_audited(session, actor=PROVIDER_ACTOR, action="user.create", record=user)
         except IntegrityError:  # at once: the other request made the account; sign in to it
             if _again:
                 raise
@@ -133,7 +134,7 @@ def provider_sign_in(
         previous, user.role = user.role, role
         session.add(user)
         session.flush()
-        record_audit(
+        audit_event(
             session,
             actor=PROVIDER_ACTOR,
             action="user.role",
@@ -141,7 +142,8 @@ def provider_sign_in(
             entity_id=user.id,
             before={"role": previous},
             after={"role": role},
-        ).at = now
+            at=now,
+        )
     return ProviderSignIn(user)
 
 

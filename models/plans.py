@@ -12,11 +12,11 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_
+from sqlalchemy import false, func, or_
 from sqlmodel import Session, col, select
 
 from models.admissions import open_admission
-from models.audit import Actor, audited_insert, record_audit, snapshot
+from models.audit import SYSTEM, Actor, audit_event, insert_audited, snapshot, update_audited
 from models.clinical.dose_timing import scheduled_datetimes
 from models.clinical.taper import PlannedStep, Schedule, make_step
 from models.errors import FieldError
@@ -103,16 +103,12 @@ def save_plan_version(
     if previous is not None:
         before = snapshot(previous)
         previous.status = "superseded"
-        session.add(previous)
-        session.flush()
-        record_audit(
+        update_audited(
             session,
             actor=actor,
             action="plan.supersede",
-            entity="taper_plan",
-            entity_id=previous.id,
+            record=previous,
             before=before,
-            after=snapshot(previous),
         )
         version = previous.version + 1
     plan = TaperPlan(
@@ -136,7 +132,7 @@ def save_plan_version(
         units=dict(units) if units else None,
         above_label_reason=above_label_reason,
     )
-    audited_insert(session, actor=actor, action=f"plan.{change}", record=plan)
+    insert_audited(session, actor=actor, action=f"plan.{change}", record=plan)
     assert plan.id is not None
     for step in schedule.steps:
         for step_drug, ug in step.daily_ug.items():
@@ -165,7 +161,7 @@ def save_plan_version(
         through=now.astimezone(ZoneInfo(ward.timezone)).date() + timedelta(days=MAR_HORIZON_DAYS),
         now=now,
     )
-    record_audit(
+    audit_event(
         session,
         actor=actor,
         action="mar.regenerate",
@@ -188,7 +184,7 @@ def cancel_future_slots(
     """Cancel live slots at or after ``after`` that nobody has charted; charted ones stay."""
     charted = select(DoseAdministration.scheduled_dose_id).where(
         col(DoseAdministration.scheduled_dose_id).is_not(None),
-        col(DoseAdministration.entered_in_error).is_(False),
+        col(DoseAdministration.entered_in_error) == false(),
     )
     slots = session.exec(
         select(ScheduledDose).where(
@@ -286,7 +282,8 @@ def stored_steps(session: Session, plan: TaperPlan) -> list[PlannedStep]:
 
 def top_up_mar(*, session: Session, now: datetime) -> int:
     """Extend every open admission's MAR to MAR_HORIZON_DAYS ahead (an hourly job). Only the
-    admissions whose last live slot falls short are touched. Returns the slots made."""
+    admissions whose last live slot falls short are touched, each audited as the review jobs
+    ("mar.top_up"). Returns the slots made."""
     last_slot = (
         select(ScheduledDose.admission_id, func.max(ScheduledDose.scheduled_at).label("last"))
         .where(col(ScheduledDose.cancelled_at).is_(None))
@@ -308,7 +305,7 @@ def top_up_mar(*, session: Session, now: datetime) -> int:
     made = 0
     for admission, plan, ward in rows:
         today = now.astimezone(ZoneInfo(ward.timezone)).date()
-        made += ensure_mar(
+        new_slots = ensure_mar(
             session,
             admission=admission,
             ward=ward,
@@ -317,4 +314,15 @@ def top_up_mar(*, session: Session, now: datetime) -> int:
             through=today + timedelta(days=MAR_HORIZON_DAYS),
             now=now,
         )
+        if new_slots:  # audited like every write: the board's cache keys on the audit log
+            audit_event(
+                session,
+                actor=SYSTEM,
+                action="mar.top_up",
+                entity="taper_plan",
+                entity_id=plan.id,
+                after={"new_slots": new_slots},
+                at=now,
+            )
+        made += new_slots
     return made

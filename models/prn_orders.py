@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_
+from sqlalchemy import and_, false
 from sqlmodel import Session, col, select
 
 from models.admissions import open_admission
-from models.audit import Actor, audited_insert, record_audit, snapshot
+from models.audit import Actor, insert_audited, snapshot, update_audited
 from models.clinical import prn
 from models.clinical.dose_limits import above_label, check_hard_ceiling, confirmation
 from models.clinical.drugs import format_mg, get_drug
@@ -222,7 +222,7 @@ def write_prn_order(
         now=now,
         above_label_reason=confirmed,
     )
-    audited_insert(session, actor=actor, action="prn_order.write", record=order)
+    insert_audited(session, actor=actor, action="prn_order.write", record=order)
     return order
 
 
@@ -243,16 +243,12 @@ def _locked_active(session: Session, order_id: int) -> PrnOrder:
 def _supersede(session: Session, actor: Actor, order: PrnOrder) -> None:
     before = snapshot(order)
     order.status = "superseded"
-    session.add(order)
-    session.flush()
-    record_audit(
+    update_audited(
         session,
         actor=actor,
         action="prn_order.supersede",
-        entity="prn_order",
-        entity_id=order.id,
+        record=order,
         before=before,
-        after=snapshot(order),
     )
 
 
@@ -283,7 +279,7 @@ def change_prn_order(
         now=now,
         above_label_reason=confirmed,
     )
-    audited_insert(session, actor=actor, action="prn_order.change", record=order)
+    insert_audited(session, actor=actor, action="prn_order.change", record=order)
     return order
 
 
@@ -308,7 +304,7 @@ def stop_prn_order(
             "created_at": now,
         }
     )
-    audited_insert(session, actor=actor, action="prn_order.stop", record=stopped)
+    insert_audited(session, actor=actor, action="prn_order.stop", record=stopped)
     return stopped
 
 
@@ -351,7 +347,7 @@ def given_doses(session: Session, order: PrnOrder, around: datetime) -> list[prn
         .join(PrnOrder, and_(col(PrnOrder.id) == col(DoseAdministration.prn_order_id)))
         .where(
             PrnOrder.order_key == order.order_key,
-            col(DoseAdministration.entered_in_error).is_(False),
+            col(DoseAdministration.entered_in_error) == false(),
             col(DoseAdministration.administered_at) > around - prn.WINDOW - timedelta(days=1),
             col(DoseAdministration.administered_at) < around + prn.WINDOW,
         )

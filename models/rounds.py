@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from models.admissions import open_admission
-from models.audit import Actor, audited_insert
+from models.audit import Actor, insert_audited
 from models.errors import FieldError
 from models.plan_changes import (
     PlanChange,
@@ -136,7 +136,7 @@ def sign_rounds_note(
         signed_at=now,
         plan_id=plan.id if plan is not None else None,
     )
-    audited_insert(session, actor=actor, action=f"rounds.{decision}", record=note)
+    insert_audited(session, actor=actor, action=f"rounds.{decision}", record=note)
     return note
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, Index, MetaData, UniqueCon
 from sqlmodel import Field, SQLModel
 
 from models.clinical.dose_limits import DEFAULT_HARD_CEILING_DE_MG
+from models.clinical.dose_timing import ADMINISTRATION_STATUSES
 from models.clinical.levels import FLAG_SEVERITIES
 from models.clinical.news2 import SPO2_SCALES
 from models.clinical.sedation import (
@@ -40,7 +41,6 @@ SEXES = ("female", "male", "other", "unknown")
 PLAN_STATUSES = ("active", "superseded", "completed")
 PLAN_CHANGES = ("create", "advance", "hold", "resume", "back", "recipe", "stop")
 PRN_STATUSES = ("active", "superseded", "stopped")
-ADMIN_STATUSES = ("given", "held", "refused", "not_given")
 # A flag is open until a person acknowledges it; when its condition clears before anyone has
 # seen it, it is "cleared" (still shown, still to be seen); it ends (resolved) only when a person
 # has seen it, or when its condition clears after they have.
@@ -60,6 +60,24 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 def _in_numbers(column: str, values: tuple[int, ...]) -> str:
     return f"{column} IN ({', '.join(str(v) for v in values)})"
+
+
+class EnteredInError(SQLModel):
+    """A charted entry is never deleted: a mistake is marked entered-in-error, with the reason,
+    who marked it and when (models.charting.mark_in_error), and stays shown struck through.
+    The columns come first in each charted table's model (the migrations fix the stored order)."""
+
+    entered_in_error: bool = False
+    error_reason: str | None = Field(default=None, max_length=1000)
+    error_marked_by: int | None = Field(default=None, foreign_key="app_user.id")
+    error_marked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+def error_reason_required() -> CheckConstraint:
+    """An entry marked in error says why (each charted table's own copy of the constraint)."""
+    return CheckConstraint(
+        "entered_in_error = false OR error_reason IS NOT NULL", name="error_reason"
+    )
 
 
 class Ward(SQLModel, table=True):
@@ -497,7 +515,7 @@ class CoMedication(SQLModel, table=True):
     )
 
 
-class DoseAdministration(SQLModel, table=True):
+class DoseAdministration(EnteredInError, table=True):
     """What happened to a dose: given, held, refused or not given (with a reason), or a PRN
     dose. A mistake is marked entered-in-error and re-charted; nothing is deleted."""
 
@@ -518,22 +536,16 @@ class DoseAdministration(SQLModel, table=True):
     administered_at: datetime = Field(sa_type=UTCDateTime)  # when given / decided
     charted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     charted_by: int = Field(foreign_key="app_user.id")
-    entered_in_error: bool = False
-    error_reason: str | None = Field(default=None, max_length=1000)
-    error_marked_by: int | None = Field(default=None, foreign_key="app_user.id")
-    error_marked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The wristband scan (or override) that identified the patient before a dose was given.
     wristband_check_id: int | None = Field(default=None, foreign_key="wristband_check.id")
 
     __table_args__ = (
-        CheckConstraint(_in("status", ADMIN_STATUSES), name="status"),
+        CheckConstraint(_in("status", ADMINISTRATION_STATUSES), name="status"),
         CheckConstraint("dose_ug >= 0", name="dose"),
         CheckConstraint("status = 'given' OR reason_code IS NOT NULL", name="reason_needed"),
         CheckConstraint("prn = false OR status = 'given'", name="prn_given"),
         CheckConstraint("prn_order_id IS NULL OR prn = true", name="prn_order"),
-        CheckConstraint(
-            "entered_in_error = false OR error_reason IS NOT NULL", name="error_reason"
-        ),
+        error_reason_required(),
         Index("ix_dose_administration_admission_time", "admission_id", "administered_at"),
         # The few PRN doses, found without reading every scheduled dose (the PRN rules).
         Index(
@@ -581,7 +593,7 @@ class WristbandCheck(SQLModel, table=True):
     )
 
 
-class VitalSigns(SQLModel, table=True):
+class VitalSigns(EnteredInError, table=True):
     __tablename__ = "vital_signs"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -603,10 +615,6 @@ class VitalSigns(SQLModel, table=True):
     poss: str | None = Field(default=None, max_length=1)  # S, 1-4 [S68]
     charted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     charted_by: int = Field(foreign_key="app_user.id")
-    entered_in_error: bool = False
-    error_reason: str | None = Field(default=None, max_length=1000)
-    error_marked_by: int | None = Field(default=None, foreign_key="app_user.id")
-    error_marked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     external_id: str | None = Field(default=None, max_length=128, unique=True)
     # The charting form's one-time token: a retried save finds the row it already wrote.
     submission_id: str | None = Field(default=None, max_length=64)
@@ -624,16 +632,14 @@ class VitalSigns(SQLModel, table=True):
         CheckConstraint(_in_numbers("spo2_scale", SPO2_SCALES), name="spo2_scale"),
         CheckConstraint("rass IS NULL OR (rass >= -5 AND rass <= 4)", name="rass"),
         CheckConstraint(f"poss IS NULL OR {_in('poss', POSS_CODES)}", name="poss"),
-        CheckConstraint(
-            "entered_in_error = false OR error_reason IS NOT NULL", name="error_reason"
-        ),
+        error_reason_required(),
         Index("ix_vital_signs_admission_time", "admission_id", "taken_at"),
         # One reading per form submission; NULL (imported, seeded) rows are never equal.
         Index("uq_vital_signs_submission_id", "submission_id", unique=True),
     )
 
 
-class WithdrawalAssessment(SQLModel, table=True):
+class WithdrawalAssessment(EnteredInError, table=True):
     __tablename__ = "withdrawal_assessment"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -645,10 +651,6 @@ class WithdrawalAssessment(SQLModel, table=True):
     band: str = Field(max_length=16)
     charted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     charted_by: int = Field(foreign_key="app_user.id")
-    entered_in_error: bool = False
-    error_reason: str | None = Field(default=None, max_length=1000)
-    error_marked_by: int | None = Field(default=None, foreign_key="app_user.id")
-    error_marked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The charting form's one-time token: a retried save finds the row it already wrote.
     submission_id: str | None = Field(default=None, max_length=64)
 
@@ -656,9 +658,7 @@ class WithdrawalAssessment(SQLModel, table=True):
         CheckConstraint(_in("scale", SCALES), name="scale"),
         # CIWA-B total 0-80 [S4]; CIWA-Ar 0-67 [S6]
         CheckConstraint("total >= 0 AND total <= 80", name="total"),
-        CheckConstraint(
-            "entered_in_error = false OR error_reason IS NOT NULL", name="error_reason"
-        ),
+        error_reason_required(),
         Index("ix_withdrawal_assessment_admission_time", "admission_id", "taken_at"),
         # The few CIWA-Ar scores (patients who also withdraw from alcohol), found without
         # walking every patient's CIWA-B history (the severe-withdrawal rule).

@@ -15,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, func, select
 
-from models.audit import Actor, audited_insert, record_audit, snapshot
+from models.audit import Actor, audit_event, insert_audited, snapshot, update_audited
 from models.errors import FieldError
 from models.tables import ROLES, SignInLock, User, UserSession
 from models.types import utcnow
@@ -82,7 +82,7 @@ def create_user(
         role=role,
         password_hash=hash_password(password),
     )
-    audited_insert(session, actor=actor, action="user.create", record=user)
+    insert_audited(session, actor=actor, action="user.create", record=user)
     return user
 
 
@@ -155,7 +155,7 @@ def _count_failure(
     if pair.failures >= MAX_FAILED_LOGINS:
         pair.failures = 0
         pair.locked_until = now + LOCKOUT
-        record_audit(
+        audit_event(
             session,
             actor=Actor(user.id, user.username, user.role),
             action="user.locked",
@@ -190,18 +190,15 @@ def unlock(*, session: Session, actor: Actor, user_id: int, now: datetime) -> Us
         session.delete(lock)
     user.failed_logins = 0
     user.locked_until = None
-    session.add(user)
-    session.flush()
-    event = record_audit(
+    update_audited(
         session,
         actor=actor,
         action="user.unlock",
-        entity="app_user",
-        entity_id=user.id,
+        record=user,
         before=before,
-        after={**(snapshot(user) or {}), "locks_lifted": len(locks)},
+        noted={"locks_lifted": len(locks)},
+        at=now,
     )
-    event.at = now
     return user
 
 
@@ -258,15 +255,15 @@ def sign_out_everywhere(*, session: Session, actor: Actor, user_id: int, now: da
         actor.require(ADMIN_ROLE)
     user = _get_user(session, user_id)
     ended = end_user_sessions(session=session, user_id=user_id, now=now, reason="everywhere")
-    event = record_audit(
+    audit_event(
         session,
         actor=actor,
         action="user.sign_out_everywhere",
         entity="app_user",
         entity_id=user.id,
         after={"sessions_ended": ended},
+        at=now,
     )
-    event.at = now
     return ended
 
 
@@ -313,14 +310,15 @@ def lock_idle_session(*, session: Session, actor: Actor, token: str, now: dateti
     carry on). Audited as ``session.lock``, without patient data; False if it had ended."""
     if not end_session(session=session, token=token, now=now, reason="idle"):
         return False
-    record_audit(
+    audit_event(
         session,
         actor=actor,
         action="session.lock",
         entity="app_user",
         entity_id=actor.user_id,
         after={"reason": "idle"},
-    ).at = now
+        at=now,
+    )
     return True
 
 
@@ -334,14 +332,15 @@ def session_user_id(session: Session, token: str) -> int | None:
 def record_unlock(*, session: Session, actor: Actor, same_user: bool, now: datetime) -> None:
     """A locked page was signed in again: by its own user (who carries on), or by another (whose
     own page starts afresh)."""
-    record_audit(
+    audit_event(
         session,
         actor=actor,
         action="session.unlock",
         entity="app_user",
         entity_id=actor.user_id,
         after={"same_user": same_user},
-    ).at = now
+        at=now,
+    )
 
 
 def forget_ended_sessions(*, session: Session, before: datetime) -> int:
@@ -367,16 +366,14 @@ def set_password(
         session.delete(lock)
     end_user_sessions(session=session, user_id=user_id, now=now, reason="password reset")
     session.flush()
-    event = record_audit(
+    update_audited(
         session,
         actor=actor,
         action="user.password",
-        entity="app_user",
-        entity_id=user.id,
+        record=user,
         before=before,
-        after=snapshot(user),
+        at=now,
     )
-    event.at = now
     return user
 
 
@@ -394,7 +391,7 @@ def set_role(*, session: Session, actor: Actor, user_id: int, role: str, now: da
     session.add(user)
     session.flush()
     _keep_an_active_admin(session, actor, user, field="role")
-    event = record_audit(
+    audit_event(
         session,
         actor=actor,
         action="user.role",
@@ -402,8 +399,8 @@ def set_role(*, session: Session, actor: Actor, user_id: int, role: str, now: da
         entity_id=user.id,
         before={"role": previous},
         after={"role": role},
+        at=now,
     )
-    event.at = now
     return user
 
 
@@ -423,14 +420,12 @@ def set_active(
     session.flush()
     if not active:
         _keep_an_active_admin(session, actor, user, field="active")
-    record_audit(
+    update_audited(
         session,
         actor=actor,
         action="user.activate" if active else "user.deactivate",
-        entity="app_user",
-        entity_id=user.id,
+        record=user,
         before=before,
-        after=snapshot(user),
     )
     return user
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from models.audit import Actor, record_audit, snapshot
+from models.audit import Actor, snapshot, update_audited
 from models.clinical.dose_timing import DoseWindows, dose_window_min
 from models.clinical.sedation import SedationThresholds
 from models.clinical.tolerance import StepPolicy
@@ -275,16 +275,12 @@ def update_ward_policy(
         return ward
     for name, value in changed.items():
         setattr(ward, name, value)
-    session.add(ward)
-    session.flush()
-    record_audit(
+    update_audited(
         session,
         actor=actor,
         action="ward.policy",
-        entity="ward",
-        entity_id=ward.id,
+        record=ward,
         before=before,
-        after=snapshot(ward),
     )
     return ward
 

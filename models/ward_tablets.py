@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from models.audit import Actor, audited_insert, record_audit, snapshot
+from models.audit import Actor, insert_audited, snapshot, update_audited
 from models.clinical.drugs import DRUGS, format_mg, get_drug, mg_to_ug
 from models.clinical.tablets import DEFAULT_TABLETS, Tablet
 from models.errors import FieldError, ValidationFailed
@@ -121,19 +121,15 @@ def update_ward_tablets(
                 updated_at=now,
                 updated_by=actor.user_id,
             )
-            audited_insert(session, actor=actor, action="ward.tablets", record=row)
+            insert_audited(session, actor=actor, action="ward.tablets", record=row)
             continue
         before = snapshot(row)
         row.tablets, row.updated_at, row.updated_by = stored_text(tablets), now, actor.user_id
-        session.add(row)
-        session.flush()
-        record_audit(
+        update_audited(
             session,
             actor=actor,
             action="ward.tablets",
-            entity="ward_drug_tablets",
-            entity_id=row.id,
+            record=row,
             before=before,
-            after=snapshot(row),
         )
     return ward_tablets(session, ward_id)

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from models.audit import Actor, audited_insert, record_audit, snapshot
+from models.audit import Actor, insert_audited, snapshot, update_audited
 from models.clinical.drugs import DRUGS, format_mg, get_drug, mg_to_ug
 from models.errors import FieldError, ValidationFailed
 from models.tables import Ward, WardDrugUnit
@@ -83,20 +83,16 @@ def update_ward_units(
             row = WardDrugUnit(
                 ward_id=ward_id, drug=drug, unit_ug=ug, updated_at=now, updated_by=actor.user_id
             )
-            audited_insert(session, actor=actor, action="ward.unit", record=row)
+            insert_audited(session, actor=actor, action="ward.unit", record=row)
             continue
         before = snapshot(row)
         row.unit_ug, row.updated_at, row.updated_by = ug, now, actor.user_id
-        session.add(row)
-        session.flush()
-        record_audit(
+        update_audited(
             session,
             actor=actor,
             action="ward.unit",
-            entity="ward_drug_unit",
-            entity_id=row.id,
+            record=row,
             before=before,
-            after=snapshot(row),
         )
     return ward_units(session, ward_id)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import false
 from sqlmodel import Session, col, select
 
 from models.admissions import require_open_admission
@@ -233,7 +234,7 @@ def recent_overrides(session: Session, ward_id: int, limit: int = 50) -> list[Ov
         for check_id in session.exec(
             select(DoseAdministration.wristband_check_id).where(
                 col(DoseAdministration.wristband_check_id).in_(ids),
-                col(DoseAdministration.entered_in_error).is_(False),
+                col(DoseAdministration.entered_in_error) == false(),
             )
         ).all():
             if check_id is not None:

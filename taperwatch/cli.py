@@ -16,8 +16,10 @@ from taperwatch import backup_cmd, fhir_cmd, sources_cmd, taper_cmd
 
 if TYPE_CHECKING:
     from dash import Dash
+    from sqlalchemy import Engine
 
     from models.audit import Actor
+    from models.settings import Settings
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -37,18 +39,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     engine = get_engine(settings.database_url)
     upgrade(engine)
     app = create_app(settings, engine)
+    start_jobs_in_process(settings, engine)
+    serve_app(app, host=args.host, port=args.port, threads=args.threads)
+    return 0
+
+
+def start_jobs_in_process(settings: Settings, engine: Engine) -> bool:
+    """Start the review jobs on a thread of this process when the settings ask for it (SQLite's
+    default: one process). A jobs package that cannot be imported fails the start, loudly: a ward
+    served without its review jobs would see no flags at all."""
     in_process = settings.scheduler_in_process
     if in_process is None:
         in_process = settings.is_sqlite
-    if in_process:
-        try:
-            from jobs.service import start_in_process_scheduler
-        except ImportError:
-            pass
-        else:
-            start_in_process_scheduler(engine)
-    serve_app(app, host=args.host, port=args.port, threads=args.threads)
-    return 0
+    if not in_process:
+        return False
+    from jobs.service import start_in_process_scheduler
+
+    start_in_process_scheduler(engine)
+    return True
 
 
 def web_server(app: Dash, *, host: str, port: int, threads: int) -> Any:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from models.audit import Actor
+from models.audit import Actor, audit_event
 from models.tables import User, Ward
 
 Handler = Callable[[argparse.Namespace], int]
@@ -68,7 +68,6 @@ def _fail(message: str, status: int = 2) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from models.audit import record_audit
     from models.db import get_engine, transaction
     from models.errors import FieldError
     from models.fhir_export import export_admission
@@ -76,7 +75,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         with transaction(get_engine()) as session:
             bundle = export_admission(session, args.admission, now=datetime.now(UTC))
-            record_audit(
+            audit_event(
                 session,
                 actor=CLI_ACTOR,
                 action="export.fhir",

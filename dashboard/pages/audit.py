@@ -20,7 +20,7 @@ from dash import Input, Output, State, html
 from dashboard.context import current_actor, default_ward, engine, require_role
 from dashboard.registry import callback, register_page
 from models.access_log import AUDIT_ROWS_SHOWN, AuditFilter, audit_events, audit_filter
-from models.audit import record_audit
+from models.audit import audit_event
 from models.db import read_session, transaction
 from models.errors import FieldError
 from models.tables import AuditEvent
@@ -180,7 +180,7 @@ def register_csv_route(server: flask.Flask) -> None:
         writer.writerow(HEADER)
         writer.writerows(rows)
         with transaction(engine()) as session:
-            record_audit(
+            audit_event(
                 session,
                 actor=actor,
                 action="export.audit",

@@ -2,8 +2,8 @@
 the rules are built from (the scan's instant as a bound parameter, each ward's deadlines, each
 admitted patient's latest reading).
 
-Each rule's statement is built once per dialect (``lru_cache``) with the scan's instant as a
-bound parameter, so building it costs nothing per scan and SQLAlchemy's compiled cache serves
+Each rule's statement is built once per dialect (models.statements) with the scan's instant as
+a bound parameter, so building it costs nothing per scan and SQLAlchemy's compiled cache serves
 it. Every number a rule compares with comes from models.clinical (the definitions the pages
 use) or from the ward's policy row, read in the same statement.
 """
@@ -40,6 +40,7 @@ from jobs.sql_time import shift_seconds
 from models.clinical.news2 import MEDIUM_TOTAL, URGENT_OBS_INTERVAL_MIN
 from models.clinical.scales import Band
 from models.flags import ReviewRule
+from models.statements import built_once
 from models.tables import Admission, Ward
 from models.types import UTCDateTime
 
@@ -139,7 +140,7 @@ def band_level(band: Any) -> ColumnElement[int]:
 
 def news2_urgent(total: Any, any_three: Any) -> ColumnElement[bool]:
     """NEWS2 calls for urgent review (models.clinical.news2.News2Response.urgent) [S35]."""
-    return or_(total >= MEDIUM_TOTAL, any_three.is_(True))
+    return or_(total >= MEDIUM_TOTAL, any_three == true())
 
 
 def urgent_obs_interval(routine_min: Any) -> ColumnElement[int]:
@@ -215,7 +216,7 @@ def latest_readings(
     return select(*columns).select_from(source).where(ADMITTED).cte(name)
 
 
-@lru_cache(maxsize=1)
+@built_once
 def _zones_query() -> Executable:
     return select(col(Ward.timezone)).distinct()
 

@@ -4,7 +4,6 @@ held, refused or not given)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -20,6 +19,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
 )
 from sqlmodel import Session, col
 
@@ -37,6 +37,7 @@ from jobs.rules.common import (
 from models.charting import REASONS_BY_STATUS
 from models.clinical.dose_timing import TIME_CRITICAL_ABOVE_PER_DAY, missed_after
 from models.clinical.drugs import format_mg
+from models.statements import built_once
 from models.tables import Admission, DoseAdministration, Flag, ScheduledDose, Ward
 from models.types import UTCDateTime
 
@@ -53,13 +54,13 @@ def _by_frequency(
     """The ISMP frequency classes of models.clinical.dose_timing.dose_window_min in SQL [S37]:
     ``critical`` for a time-critical dose, ``daily`` for a once-daily one, else ``frequent``."""
     return case(
-        (or_(all_time_critical.is_(True), doses_per_day > TIME_CRITICAL_ABOVE_PER_DAY), critical),
+        (or_(all_time_critical == true(), doses_per_day > TIME_CRITICAL_ABOVE_PER_DAY), critical),
         (doses_per_day <= 1, daily),
         else_=frequent,
     )
 
 
-@lru_cache(maxsize=1)
+@built_once
 def _missed_dose_query() -> Executable:
     sd = ScheduledDose
     charted = exists().where(
@@ -149,7 +150,7 @@ def missed_dose_rule(session: Session, now: datetime) -> list[Finding]:
     ]
 
 
-@lru_cache(maxsize=1)
+@built_once
 def _dose_skipped_query() -> Executable:
     da, sd = DoseAdministration, ScheduledDose
     flagged = exists().where(

@@ -4,7 +4,6 @@ so no dose rule can ever notice a gap; after the ward's grace period that is a f
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from sqlalchemy import Executable, case, exists, select
 from sqlmodel import Session, col
@@ -12,10 +11,11 @@ from sqlmodel import Session, col
 from jobs.rules.common import ADMITTED, NOW, Finding, before_now, fetch, when
 from models.clinical.dose_limits import above_label
 from models.clinical.drugs import DRUGS
+from models.statements import built_once
 from models.tables import Admission, TaperPlan, Ward
 
 
-@lru_cache(maxsize=1)
+@built_once
 def _no_plan_query() -> Executable:
     active = exists().where(
         col(TaperPlan.admission_id) == col(Admission.id), col(TaperPlan.status) == "active"
@@ -58,7 +58,7 @@ def no_plan_rule(session: Session, now: datetime) -> list[Finding]:
     return findings
 
 
-@lru_cache(maxsize=1)
+@built_once
 def _unconfirmed_dose_query() -> Executable:
     label_max = case(
         {drug.name: drug.label_max_ug for drug in DRUGS.values()},

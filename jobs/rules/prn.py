@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -36,6 +35,7 @@ from jobs.rules.common import (
 )
 from models.clinical.drugs import DEFAULT_TABLE, diazepam_equivalent_mg, format_mg
 from models.clinical.prn import judge_prn_use, reassessment_due
+from models.statements import built_once
 from models.tables import (
     Admission,
     DoseAdministration,
@@ -52,7 +52,7 @@ PRN_USE_SPAN = timedelta(hours=24)  # the ward's limits are per 24 h (local poli
 PRN_REVIEW_SPAN = timedelta(hours=48)
 
 
-@lru_cache(maxsize=1)
+@built_once
 def _prn_use_query() -> Executable:
     da = DoseAdministration
     since = bindparam("since", type_=UTCDateTime())
@@ -134,7 +134,7 @@ def prn_use_rule(session: Session, now: datetime) -> list[Finding]:
     return findings
 
 
-@lru_cache(maxsize=1)
+@built_once
 def _prn_reassessment_query() -> Executable:
     da = DoseAdministration
     score = WithdrawalAssessment

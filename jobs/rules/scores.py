@@ -5,7 +5,6 @@ the patients they may apply to and reads the ward's policy in the same statement
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -40,10 +39,11 @@ from jobs.rules.common import (
 from jobs.sql_time import shift_seconds
 from models.clinical.observations import SHORTER_REASSESSMENT_FROM, assessment_overdue
 from models.clinical.withdrawal import WORSENING_FROM, judge_worsening, standing_severity
+from models.statements import built_once
 from models.tables import Admission, Ward, WithdrawalAssessment
 
 
-@lru_cache(maxsize=8)
+@built_once
 def _assessment_overdue_query(dialect: str) -> Executable:
     readings = latest_readings(dialect, WithdrawalAssessment, ("taken_at", "band"), scale="CIWA-B")
     wards = wards_with_deadlines(
@@ -108,7 +108,7 @@ def assessment_overdue_rule(session: Session, now: datetime) -> list[Finding]:
 _THRESHOLD = {"CIWA-B": "standing_ciwa_b_total", "CIWA-Ar": "standing_ciwa_ar_total"}
 
 
-@lru_cache(maxsize=8)
+@built_once
 def _standing_query(dialect: str, scale: str) -> Executable:
     """CIWA-B, every patient's scale: each admitted patient's latest score. CIWA-Ar, charted for
     few patients: driven from its own rows (a partial index), so the patients who have none
@@ -197,7 +197,7 @@ def standing_severity_rule(session: Session, now: datetime) -> list[Finding]:
 # --- worsening ---------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=8)
+@built_once
 def _worsening_query(dialect: str) -> Executable:
     readings = latest_readings(
         dialect, WithdrawalAssessment, ("taken_at", "charted_at", "total", "band"), scale="CIWA-B"

@@ -8,7 +8,6 @@ statement; the judgement is models.clinical.sedation.dose_too_high, which the pa
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Executable, bindparam, func, or_, outerjoin, select
@@ -25,6 +24,7 @@ from models.clinical.sedation import (
     SedationThresholds,
     dose_too_high,
 )
+from models.statements import built_once
 from models.tables import Admission, DoseAdministration, VitalSigns, Ward
 from models.types import UTCDateTime
 
@@ -82,7 +82,7 @@ def _held_for_sedation() -> Any:
     )
 
 
-@lru_cache(maxsize=1)
+@built_once
 def _too_high_query() -> Executable:
     first = aliased(VitalSigns, name="reading_1")
     second = aliased(VitalSigns, name="reading_2")

@@ -10,7 +10,6 @@ left for a person to close, so the next cut never silences the warning about the
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -54,6 +53,7 @@ from models.clinical.tolerance import (
     StepVerdict,
     judge_step,
 )
+from models.statements import built_once
 from models.tables import (
     UNRESOLVED_FLAG_STATUSES,
     Admission,
@@ -277,7 +277,7 @@ def _step_row(start_date: Any) -> list[ColumnElement[Any]]:
     ]
 
 
-@lru_cache(maxsize=8)
+@built_once
 def _step_query(dialect: str, zones: tuple[str, ...]) -> Executable:
     today = ward_today(zones)
     candidate, plan = aliased(TaperStep, name="candidate"), aliased(TaperPlan, name="plan")

@@ -4,7 +4,6 @@ and models.clinical.observations)."""
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 
 from sqlalchemy import Executable, case, false, func, select
 from sqlmodel import Session, col
@@ -23,6 +22,7 @@ from jobs.rules.common import (
 )
 from models.clinical.news2 import News2Response, news2_response
 from models.clinical.observations import vitals_overdue
+from models.statements import built_once
 from models.tables import VitalSigns, Ward
 
 _WHY = {
@@ -32,7 +32,7 @@ _WHY = {
 }
 
 
-@lru_cache(maxsize=8)
+@built_once
 def _news2_query(dialect: str) -> Executable:
     readings = latest_readings(
         dialect, VitalSigns, ("taken_at", "charted_at", "news2_total", "news2_any_three")
@@ -74,7 +74,7 @@ def news2_rule(session: Session, now: datetime) -> list[Finding]:
     return findings
 
 
-@lru_cache(maxsize=8)
+@built_once
 def _vitals_overdue_query(dialect: str) -> Executable:
     readings = latest_readings(dialect, VitalSigns, ("taken_at", "news2_total", "news2_any_three"))
     wards = wards_with_deadlines(
