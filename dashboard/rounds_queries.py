@@ -123,53 +123,10 @@ def rounds_summaries(
         )
     }
     steps_by_plan = _steps_of(session, list(plans.values()))
-    scores: dict[int, list[tuple[datetime, int, str]]] = defaultdict(list)
     # Columns, not rows: a month's stay is hundreds of scores and readings per patient, and only
-    # these columns are used (the highest NEWS2's full reading is read once below).
-    for admission, taken_at, total, band in session.connection().execute(
-        sa_select(
-            col(WithdrawalAssessment.admission_id),
-            col(WithdrawalAssessment.taken_at),
-            col(WithdrawalAssessment.total),
-            col(WithdrawalAssessment.band),
-        )
-        .where(
-            col(WithdrawalAssessment.admission_id).in_(ids),
-            col(WithdrawalAssessment.scale) == "CIWA-B",
-            col(WithdrawalAssessment.entered_in_error) == false(),
-            col(WithdrawalAssessment.taken_at) >= earliest,
-        )
-        .order_by(col(WithdrawalAssessment.taken_at))
-    ):
-        if taken_at >= since[admission]:
-            scores[admission].append((taken_at, total, band))
-    best: dict[int, tuple[int, datetime, int | None]] = {}  # admission: (NEWS2, taken at, id)
-    abnormal: dict[int, int] = defaultdict(int)
-    for vitals_id, admission, taken_at, total, any_three in session.connection().execute(
-        sa_select(
-            col(VitalSigns.id),
-            col(VitalSigns.admission_id),
-            col(VitalSigns.taken_at),
-            col(VitalSigns.news2_total),
-            col(VitalSigns.news2_any_three),
-        ).where(
-            col(VitalSigns.admission_id).in_(ids),
-            col(VitalSigns.entered_in_error) == false(),
-            col(VitalSigns.taken_at) >= earliest,
-        )
-    ):
-        if taken_at < since[admission]:
-            continue
-        found = best.get(admission)
-        if found is None or (total, taken_at) > found[:2]:
-            best[admission] = (total, taken_at, vitals_id)
-        abnormal[admission] += news2_response(total, any_three).urgent
-    highest: dict[int, VitalSigns] = {}
-    if best:
-        for v in session.exec(
-            select(VitalSigns).where(col(VitalSigns.id).in_([b[2] for b in best.values()]))
-        ):
-            highest[v.admission_id] = v
+    # these columns are used (the highest NEWS2's full reading is read once).
+    scores = _ciwa_b_since(session, ids, since, earliest)
+    highest, abnormal = _vitals_since(session, ids, since, earliest)
     planned, given, not_given = _dose_counts(session, ids, since, ward, now)
     open_flags: dict[int, list[Flag]] = defaultdict(list)
     for f in session.exec(
@@ -244,6 +201,66 @@ def rounds_summaries(
             )
         )
     return out
+
+
+def _ciwa_b_since(
+    session: Session, ids: list[int], since: dict[int, datetime], earliest: datetime
+) -> dict[int, list[tuple[datetime, int, str]]]:
+    """Each admission's CIWA-B (taken at, total, band) since its own ``since``, in time order."""
+    scores: dict[int, list[tuple[datetime, int, str]]] = defaultdict(list)
+    for admission, taken_at, total, band in session.connection().execute(
+        sa_select(
+            col(WithdrawalAssessment.admission_id),
+            col(WithdrawalAssessment.taken_at),
+            col(WithdrawalAssessment.total),
+            col(WithdrawalAssessment.band),
+        )
+        .where(
+            col(WithdrawalAssessment.admission_id).in_(ids),
+            col(WithdrawalAssessment.scale) == "CIWA-B",
+            col(WithdrawalAssessment.entered_in_error) == false(),
+            col(WithdrawalAssessment.taken_at) >= earliest,
+        )
+        .order_by(col(WithdrawalAssessment.taken_at))
+    ):
+        if taken_at >= since[admission]:
+            scores[admission].append((taken_at, total, band))
+    return scores
+
+
+def _vitals_since(
+    session: Session, ids: list[int], since: dict[int, datetime], earliest: datetime
+) -> tuple[dict[int, VitalSigns], dict[int, int]]:
+    """Each admission's reading with the highest NEWS2 since its own ``since`` (the latest of
+    equal ones), and how many of its readings since then called for an urgent response."""
+    best: dict[int, tuple[int, datetime, int | None]] = {}  # admission: (NEWS2, taken at, id)
+    abnormal: dict[int, int] = defaultdict(int)
+    for vitals_id, admission, taken_at, total, any_three in session.connection().execute(
+        sa_select(
+            col(VitalSigns.id),
+            col(VitalSigns.admission_id),
+            col(VitalSigns.taken_at),
+            col(VitalSigns.news2_total),
+            col(VitalSigns.news2_any_three),
+        ).where(
+            col(VitalSigns.admission_id).in_(ids),
+            col(VitalSigns.entered_in_error) == false(),
+            col(VitalSigns.taken_at) >= earliest,
+        )
+    ):
+        if taken_at < since[admission]:
+            continue
+        found = best.get(admission)
+        if found is None or (total, taken_at) > found[:2]:
+            best[admission] = (total, taken_at, vitals_id)
+        abnormal[admission] += news2_response(total, any_three).urgent
+    highest: dict[int, VitalSigns] = {}
+    if best:
+        for v in session.exec(
+            select(VitalSigns).where(col(VitalSigns.id).in_([b[2] for b in best.values()]))
+        ):
+            highest[v.admission_id] = v
+    return highest, abnormal
 
 
 def bed_order(bed: str) -> tuple[str, int, str]:

@@ -75,21 +75,8 @@ def admit(
     physician confirms it with ``dose_confirm_reason`` (now, or later on the patient page);
     above the ward's hard ceiling it is refused."""
     actor.require("nurse", "physician", "admin", "system")
-    errors: list[FieldError] = []
-    mrn = mrn.strip().upper()
-    if not mrn:
-        errors.append(FieldError("mrn", "enter the medical record number"))
-    if not family_name.strip():
-        errors.append(FieldError("family_name", "enter the family name"))
-    if not given_name.strip():
-        errors.append(FieldError("given_name", "enter the given name"))
-    if birth_date > now.date():
-        errors.append(FieldError("birth_date", "date of birth is in the future"))
-    if sex not in SEXES:
-        errors.append(FieldError("sex", f"choose one of {', '.join(SEXES)}"))
-    bed = bed.strip().upper()
-    if not bed:
-        errors.append(FieldError("bed", "enter the bed"))
+    mrn, bed = mrn.strip().upper(), bed.strip().upper()
+    errors = _identity_errors(mrn, family_name, given_name, birth_date, sex, bed, now)
     ward = session.get(Ward, ward_id)
     confirmed: str | None = None
     try:
@@ -103,22 +90,7 @@ def admit(
         errors.append(exc)
     if admitted_at > now:
         errors.append(FieldError("admitted_at", "admission time is in the future"))
-    attending = session.get(User, attending_id)
-    if attending is None or attending.role != "physician" or not attending.active:
-        errors.append(FieldError("attending_id", "choose an active physician"))
-    if ward is None:
-        errors.append(FieldError("ward", f"no ward {ward_id}"))
-    if (
-        bed
-        and session.exec(
-            select(Admission).where(
-                Admission.ward_id == ward_id,
-                Admission.bed == bed,
-                col(Admission.discharged_at).is_(None),
-            )
-        ).first()
-    ):
-        errors.append(FieldError("bed", f"bed {bed} is occupied"))
+    errors += _place_errors(session, ward, ward_id, bed, attending_id)
     patient = find_patient(session, mrn) if mrn else None
     if patient is not None and patient.id is not None:
         if current_admission(session, patient.id) is not None:
@@ -148,6 +120,55 @@ def admit(
         dose_confirmed_at=now if confirmed else None,
         dose_confirm_reason=confirmed,
     )
+    _insert_admission(session, actor, admission, mrn)
+    return admission
+
+
+def _identity_errors(
+    mrn: str, family_name: str, given_name: str, birth_date: date, sex: str, bed: str, now: datetime
+) -> list[FieldError]:
+    """What is wrong with the patient's identity and bed as typed (``mrn`` and ``bed`` trimmed)."""
+    errors: list[FieldError] = []
+    if not mrn:
+        errors.append(FieldError("mrn", "enter the medical record number"))
+    if not family_name.strip():
+        errors.append(FieldError("family_name", "enter the family name"))
+    if not given_name.strip():
+        errors.append(FieldError("given_name", "enter the given name"))
+    if birth_date > now.date():
+        errors.append(FieldError("birth_date", "date of birth is in the future"))
+    if sex not in SEXES:
+        errors.append(FieldError("sex", f"choose one of {', '.join(SEXES)}"))
+    if not bed:
+        errors.append(FieldError("bed", "enter the bed"))
+    return errors
+
+
+def _place_errors(
+    session: Session, ward: Ward | None, ward_id: int, bed: str, attending_id: int
+) -> list[FieldError]:
+    """The attending, the ward and the bed: what stands in the way of this admission."""
+    errors: list[FieldError] = []
+    attending = session.get(User, attending_id)
+    if attending is None or attending.role != "physician" or not attending.active:
+        errors.append(FieldError("attending_id", "choose an active physician"))
+    if ward is None:
+        errors.append(FieldError("ward", f"no ward {ward_id}"))
+    if (
+        bed
+        and session.exec(
+            select(Admission).where(
+                Admission.ward_id == ward_id,
+                Admission.bed == bed,
+                col(Admission.discharged_at).is_(None),
+            )
+        ).first()
+    ):
+        errors.append(FieldError("bed", f"bed {bed} is occupied"))
+    return errors
+
+
+def _insert_admission(session: Session, actor: Actor, admission: Admission, mrn: str) -> None:
     try:  # no savepoint needed: the refusal rolls the whole unit of work back
         insert_audited(session, actor=actor, action="admission.create", record=admission)
     except IntegrityError as exc:
@@ -155,14 +176,13 @@ def admit(
         text = str(exc.orig)
         if "uq_admission_current_bed" in text or "admission.bed" in text:
             raise ValidationFailed(
-                [FieldError("bed", f"bed {bed} was taken a moment ago")]
+                [FieldError("bed", f"bed {admission.bed} was taken a moment ago")]
             ) from None
         if "uq_admission_current_patient" in text or "admission.patient_id" in text:
             raise ValidationFailed(
                 [FieldError("mrn", f"{mrn} was admitted a moment ago")]
             ) from None
         raise
-    return admission
 
 
 def _admission_confirmation(
