@@ -6,7 +6,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from models.clinical.taper import PlannedStep, build_schedule, change_recipe, hold, resume, stop
+import pytest
+
+from models.clinical.taper import (
+    PlannedStep,
+    build_schedule,
+    change_recipe,
+    go_back,
+    hold,
+    make_step,
+    resume,
+    stop,
+)
 
 
 def d(month: int, day: int) -> date:
@@ -99,3 +110,49 @@ def test_a_recipe_changed_mid_crossover_finishes_the_crossover_first() -> None:
         (d(2, 16), {"diazepam": 26000}, "cut"),
         (d(3, 2), {"diazepam": 21000}, "cut"),
     ]
+
+
+ONCE_FIRST: dict[str, Any] = {"drug": "clonazepam", "recipe": "-0.5mg/7d once; -0.25mg/14d"}
+
+
+def test_a_hold_before_the_first_cut_is_not_counted_as_the_once_cut() -> None:
+    steps = build_schedule(daily_ug=2000, start=d(1, 10), effective=d(1, 5), **ONCE_FIRST).steps
+    resumed = _hold_and_resume(steps, d(1, 7), d(1, 8), **ONCE_FIRST)
+    # Still 2 mg: the first cut is the once phase's -0.5 mg, a week after 2 mg began (01-05).
+    assert [(s.start, s.daily_ug["clonazepam"], s.kind) for s in resumed[:5]] == [
+        (d(1, 5), 2000, "baseline"),
+        (d(1, 7), 2000, "hold"),
+        (d(1, 12), 1500, "cut"),
+        (d(1, 19), 1250, "cut"),
+        (d(2, 2), 1000, "cut"),
+    ]
+
+
+def test_after_going_back_the_recipe_goes_on_as_it_stood_at_that_dose() -> None:
+    steps = build_schedule(daily_ug=2000, start=d(1, 5), **ONCE_FIRST).steps
+    back = go_back(steps, on=d(1, 14), **ONCE_FIRST)  # 1.25 mg since 01-12: back to 1.5 mg
+    assert [(s.start, s.daily_ug["clonazepam"], s.kind) for s in back[2:5]] == [
+        (d(1, 12), 1250, "cut"),
+        (d(1, 14), 1500, "back"),
+        (d(1, 21), 1250, "cut"),
+    ]
+    resumed = _hold_and_resume(back, d(1, 16), d(1, 17), **ONCE_FIRST)
+    # 1.5 mg was reached after the once cut: the taper goes on by -0.25 mg a fortnight, never
+    # repeating the -0.5 mg once cut, and no sooner than the back step was planned to last.
+    after = [s for s in resumed if s.start > d(1, 16)]
+    assert [s.daily_ug["clonazepam"] for s in after[:3]] == [1250, 1000, 750]
+    assert after[0].start >= d(1, 21)
+    assert [(b.start - a.start).days for a, b in zip(after, after[1:4], strict=False)] == [14] * 3
+
+
+def test_plan_changes_refuse_steps_whose_first_step_lacks_the_drug() -> None:
+    other = build_schedule(daily_ug=10_000, start=d(1, 5), drug="diazepam", recipe="-10%/7d")
+    message = r"^the first step has no clonazepam: these steps are not from this plan$"
+    with pytest.raises(ValueError, match=message):
+        change_recipe(other.steps, on=d(1, 14), drug="clonazepam", recipe="-0.25mg/7d")
+    at_zero = (
+        make_step(index=0, start=d(1, 4), daily_ug={"clonazepam": 0}, kind="baseline"),
+        make_step(index=1, start=d(1, 5), daily_ug={"clonazepam": 1000}, kind="back"),
+    )
+    with pytest.raises(ValueError, match=message):
+        change_recipe(at_zero, on=d(1, 14), drug="clonazepam", recipe="-0.25mg/7d")
