@@ -424,8 +424,9 @@ def resume(
     units_ug: Mapping[str, int] | None = None,
 ) -> tuple[PlannedStep, ...]:
     """End an open-ended hold: the recipe continues from the held dose, its next change on
-    ``on`` - or, if the held dose has not yet lasted one interval, when it has (so resuming on
-    the day of a cut never cuts twice that day)."""
+    ``on`` - or, if the held dose has not yet lasted as long as it was planned to (the interval
+    of the phase whose cut made it), when it has: resuming never cuts twice a day, and a hold
+    never makes the next cut come sooner than planned."""
     plan = _plan(
         drug=drug,
         recipe=recipe,
@@ -440,7 +441,7 @@ def resume(
     if current is not steps[-1] or current.kind != "hold":
         raise FieldError("on", f"the plan is not on an open-ended hold on {on}; nothing to resume")
     phase = _recipe_position(steps, plan)
-    interval = timedelta(days=_next_interval(current.daily_ug, phase, plan))
+    interval = timedelta(days=_held_interval(steps, current, phase, plan))
     first = max(on, _dose_began(steps, current) + interval)
     kept = [s for s in steps if s.start < on or (s is current and first > on)]
     fresh = _continuation(
@@ -837,6 +838,26 @@ def _next_interval(daily: Mapping[str, int], phase: int, plan: _Plan) -> int:
     phases = plan.recipe.phases
     dose = daily.get(plan.tapered, 0)
     return phases[_skip_done(min(phase, len(phases) - 1), dose, phases)].interval_days
+
+
+def _held_interval(steps: Sequence[PlannedStep], held: PlannedStep, phase: int, plan: _Plan) -> int:
+    """How long the held dose was planned to last: the interval of the phase whose cut made it
+    (as _recipe_cuts plans it: a ``once`` phase's cut keeps that phase's interval, not the next
+    phase's), or, for a dose no cut since the last baseline made, the next change's interval."""
+    i = next(i for i, s in enumerate(steps) if s is held)
+    while i > 0 and steps[i - 1].daily_ug == held.daily_ug:
+        i -= 1
+    begin = max((j for j, s in enumerate(steps) if s.kind == "baseline"), default=0)
+    made, before = steps[i], steps[i - 1] if i > 0 else None
+    crossing = plan.to_drug is not None and held.daily_ug.get(plan.drug, 0) > 0
+    if before is None or i <= begin or crossing or made.kind in ("back", "crossover"):
+        return _next_interval(held.daily_ug, phase, plan)
+    dose, previous = made.daily_ug.get(plan.tapered, 0), before.daily_ug.get(plan.tapered, 0)
+    if dose >= previous:
+        return _next_interval(held.daily_ug, phase, plan)
+    phases = plan.recipe.phases
+    used = _skip_done(min(_recipe_position(steps[:i], plan), len(phases) - 1), previous, phases)
+    return phases[used].interval_days
 
 
 def _dose_began(steps: Sequence[PlannedStep], step: PlannedStep) -> date:

@@ -84,8 +84,9 @@ def test_resume_on_the_day_of_a_cut_waits_one_interval() -> None:
     held = hold(plan_a(), on=d(1, 19), days=None, **PLAN_A)  # the 1 mg cut day itself
     assert rows(held)[-1] == (d(1, 19), 1000, "hold")
     resumed = resume(held, on=d(1, 19), **PLAN_A)
-    # 1 mg started 01-19; the next (weekly) cut may not come before 01-26: never two cuts a day.
-    assert rows(resumed)[2:4] == [(d(1, 19), 1000, "hold"), (d(1, 26), 750, "cut")]
+    # 1 mg started 01-19: never two cuts a day, and the dose that reached 'until' keeps its
+    # phase's fortnight as planned (02-02), not the next phase's week.
+    assert rows(resumed)[2:4] == [(d(1, 19), 1000, "hold"), (d(2, 2), 750, "cut")]
 
 
 def test_hold_then_days_after_an_open_ended_hold() -> None:

@@ -84,6 +84,12 @@ def test_a_physician_confirms_with_a_reason_of_at_most_the_maximum_length() -> N
     assert empty.value.message.endswith(". To order it, confirm it with your reason")
 
 
+def test_the_reason_may_be_2000_characters_and_no_more() -> None:
+    assert confirmation(_found(), reason="y" * 2000, role="physician") == "y" * 2000
+    with pytest.raises(FieldError, match=r"^why: keep the reason under 2000 characters$"):
+        confirmation(_found(), reason="y" * 2001, role="physician", field="why")
+
+
 # --- the load -----------------------------------------------------------------------------------
 
 DAYS = [date(2026, 3, d) for d in range(1, 10)]
