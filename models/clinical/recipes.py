@@ -92,7 +92,7 @@ def parse_recipe(text: str) -> Recipe:
     return Recipe(text=text.strip(), phases=tuple(phases))
 
 
-def _parse_phase(phase: str) -> Phase:
+def _parse_phase(phase: str) -> Phase:  # noqa: C901 - one refusal per part, in reading order
     s = phase.lower()
     pos = 0
 
