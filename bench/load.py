@@ -363,7 +363,12 @@ class StaffMember:
             values={"mar-act.n_clicks": [1], "mar-time.value": ""},
             expand={"mar-act": [button]},
         )
-        return self._saved(self._post(body), "mar-alert")
+        response = self._post(body)
+        if response.get("mar-modal", {}).get("opened") is True:
+            # The patient's latest vitals show sedation beyond the ward's thresholds: the MAR
+            # asks for a fresh check before Given (as it should); nothing is charted.
+            return False
+        return self._saved(response, "mar-alert")
 
 
 def _run_member(

@@ -186,22 +186,22 @@ def write_audit_events(
     before, after) each."""
     if not events:
         return
-    connection.execute(
-        _audit_insert(),
-        [
-            {
-                "at": at,
-                "user_id": actor.user_id,
-                "actor": actor.username,
-                "action": action,
-                "entity": entity,
-                "entity_id": entity_id,
-                "before": before,
-                "after": after,
-            }
-            for action, entity_id, before, after in events
-        ],
-    )
+    rows = [
+        {
+            "at": at,
+            "user_id": actor.user_id,
+            "actor": actor.username,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "before": before,
+            "after": after,
+        }
+        for action, entity_id, before, after in events
+    ]
+    # One row as one execute: a list, even of one, takes the driver's executemany path (the
+    # busiest charting writes audit one row each: ``make bench``, T1).
+    connection.execute(_audit_insert(), rows[0] if len(rows) == 1 else rows)
 
 
 @built_once

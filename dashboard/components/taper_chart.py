@@ -422,7 +422,9 @@ def _dense_vitals(data: ChartInput) -> bool:
     than :data:`DENSE_VITALS_PER_DAY`."""
     start, _ = _span(data.range_key, data.now, data.admitted_at, data.discharged_at)
     end = data.discharged_at or data.now
-    shown = sum(1 for point in data.vitals if start <= point.at <= end)
+    vitals = data.vitals
+    instants = vitals.columns[0] if isinstance(vitals, Readings) else [p.at for p in vitals]
+    shown = sum(1 for at in instants if start <= at <= end)
     days = max((end - start) / timedelta(days=1), 1.0)
     return shown > DENSE_VITALS_PER_DAY * days
 
