@@ -35,7 +35,14 @@ from dashboard.components.taper_chart import (
     Readings,
     VitalsPoint,
 )
-from dashboard.mar_queries import MarEntry, dose_event, mar_entries, slot_columns, slot_entry
+from dashboard.mar_queries import (
+    MarEntry,
+    dose_event,
+    mar_entries,
+    prn_entry,
+    slot_columns,
+    slot_entry,
+)
 from models.clinical.dose_timing import DoseStatus
 from models.clinical.news2 import news2_response
 from models.clinical.taper import PlannedStep
@@ -377,16 +384,13 @@ def _charted_since(
     for row in rows:
         if row.id is None:  # no slot: a PRN dose
             out.append(
-                MarEntry(
-                    None,
+                prn_entry(
+                    row.given_id,
                     row.given_drug,
                     row.given_ug,
-                    None,
-                    "prn",
                     row.administered_at,
                     row.display_name,
                     row.reason_text,
-                    row.given_id,
                 )
             )
         else:

@@ -79,12 +79,22 @@ def mar_entries(
     for given_id, drug, dose_ug, administered_at, reason_text, charted_by in session.execute(
         prn, values
     ):
-        entries.append(
-            MarEntry(
-                None, drug, dose_ug, None, "prn", administered_at, charted_by, reason_text, given_id
-            )
-        )
+        entries.append(prn_entry(given_id, drug, dose_ug, administered_at, charted_by, reason_text))
     return sorted(entries, key=lambda e: e.scheduled_at or e.administered_at or now)
+
+
+def prn_entry(
+    given_id: int,
+    drug: str,
+    dose_ug: int,
+    administered_at: datetime,
+    charted_by: str | None,
+    reason_text: str | None,
+) -> MarEntry:
+    """A MAR entry for a PRN dose (no slot)."""
+    return MarEntry(
+        None, drug, dose_ug, None, "prn", administered_at, charted_by, reason_text, given_id
+    )
 
 
 _GIVEN = aliased(DoseAdministration, name="given")
