@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from models.admissions import open_admission
 from models.audit import Actor
@@ -155,7 +155,7 @@ def advance_steps(steps: Sequence[PlannedStep], *, on: date) -> tuple[PlannedSte
 
 def on_open_hold(steps: Sequence[PlannedStep], today: date) -> bool:
     """True when the plan is on a hold until resumed (its last step is the hold in force)."""
-    return bool(steps) and steps[-1].kind == "hold" and steps[-1].start <= today
+    return taper.on_open_hold(steps) and steps[-1].start <= today
 
 
 def regimen_in_force(
@@ -297,6 +297,8 @@ def preview_change(
             "recipe": taper.change_recipe,
             "stop": taper.stop,
         }[change.kind]
+        if change.kind == "resume":
+            params["not_before"] = _planned_before_hold(session, plan, steps)
         new_steps = engine_change(steps, on=today, recipe=recipe, **params)
     schedule = _warned(
         Schedule(steps=tuple(new_steps), warnings=(), table=plan.equivalence_table), None, ward
@@ -306,6 +308,30 @@ def preview_change(
     return Preview(
         change.kind, schedule, today, recipe, hold_until, plan, in_force, above, None, plan.units
     )
+
+
+def _planned_before_hold(
+    session: Session, plan: TaperPlan, steps: Sequence[PlannedStep]
+) -> date | None:
+    """The day the version an open-ended hold replaced had its next change (after the hold's
+    first day: the hold keeps the dose in force that day): resuming never cuts sooner, even
+    where an earlier hold for some days had moved that change later. None when the plan is not
+    on an open hold, or has no such version."""
+    if not taper.on_open_hold(steps) or plan.version < 2:
+        return None
+    held_from = steps[-1].start
+    for version in range(plan.version - 1, 0, -1):
+        before = session.exec(
+            select(TaperPlan).where(
+                TaperPlan.admission_id == plan.admission_id, TaperPlan.version == version
+            )
+        ).first()
+        earlier = stored_steps(session, before) if before is not None else []
+        planned = next((s.start for s in earlier if s.start > held_from), None)
+        if planned is not None or not taper.on_open_hold(earlier):
+            return planned
+        held_from = earlier[-1].start  # an open hold made open again: what it replaced
+    return None
 
 
 def apply_change(

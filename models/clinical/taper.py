@@ -25,7 +25,8 @@ Semantics are docs/recipes.md. Where the language leaves a choice, these choices
   equivalent is within that of half a unit of the new drug of the baseline's. Refused: more
   stages than the old dose has units (a stage would move nothing), and a switch whose whole
   dose is under half a unit of the new drug. ``daily_ug`` lists only drugs with a dose
-  above 0; the final step lists the tapered drug with 0.
+  above 0; the final step lists the tapered drug with 0. A crossover interrupted at one of
+  its stages (a hold, a step back, a recipe change) goes on with the stages it had planned.
 - Doses per time are split per drug; a time whose share is 0 units gets no PlannedDose.
 - Kinds: ``baseline`` (the starting dose, also the dose a changed recipe starts from),
   ``crossover``, ``cut``, ``final`` (the cut to 0), ``hold``, ``back``.
@@ -179,7 +180,7 @@ def build_schedule(
     if effective is not None:
         baseline_day = min(baseline_day, effective)
     baseline = _step(0, baseline_day, starting, "baseline", plan)
-    fresh = _continuation(starting, first=start, phase=0, plan=plan, baseline_ug=daily_ug)
+    fresh = _continuation(starting, first=start, phase=0, plan=plan, baseline=starting)
     steps = _append([baseline], fresh)
     _refuse_abrupt_stop(steps, since=start, plan=plan)
     return Schedule(steps=steps, warnings=schedule_warnings(steps), table=plan.table)
@@ -377,7 +378,8 @@ def hold(
 ) -> tuple[PlannedStep, ...]:
     """Keep the dose in force on ``on``. With ``days``, every later step moves ``days`` later
     (so the next change comes ``days`` after it was due; after an open-ended hold, ``days``
-    after ``on``). With ``days=None`` the hold is one open-ended step until ``resume``."""
+    after ``on``). With ``days=None`` the hold is one open-ended step until ``resume``. On the
+    day a ``baseline`` starts, that step is the one held (it stays a baseline)."""
     plan = _plan(
         drug=drug,
         recipe=recipe,
@@ -394,7 +396,10 @@ def hold(
     if days is not None and days < 1:
         raise FieldError("days", "hold for at least 1 day, or leave it empty to hold until resumed")
     kept = [s for s in steps if s.start < on]
-    held = _step(0, on, current.daily_ug, "hold", plan)
+    # On the day a recipe change (or the plan) begins, the baseline stays: it marks where the
+    # recipe's clock starts, which a hold step in its place would hide from later changes.
+    keeps_baseline = current.start == on and current.kind == "baseline"
+    held = current if keeps_baseline else _step(0, on, current.daily_ug, "hold", plan)
     if days is None:
         return _append(kept, [held])
     shift = timedelta(days=days)
@@ -405,9 +410,15 @@ def hold(
             first=on + shift,
             phase=_recipe_position(steps, plan),
             plan=plan,
-            baseline_ug=_baseline_ug(steps, plan),
+            baseline=_baseline(steps, plan),
         )
     return _append(kept, [held, *later])
+
+
+def on_open_hold(steps: Sequence[PlannedStep]) -> bool:
+    """The plan is held until resumed: its last step has a dose (every other plan ends at 0).
+    That step is a ``hold``, or a ``baseline`` held on its own day."""
+    return bool(steps) and any(ug > 0 for ug in steps[-1].daily_ug.values())
 
 
 def resume(
@@ -422,11 +433,15 @@ def resume(
     stages: int = DEFAULT_STAGES,
     stage_interval_days: int = DEFAULT_STAGE_INTERVAL_DAYS,
     units_ug: Mapping[str, int] | None = None,
+    not_before: date | None = None,
 ) -> tuple[PlannedStep, ...]:
     """End an open-ended hold: the recipe continues from the held dose, its next change on
     ``on`` - or, if the held dose has not yet lasted as long as it was planned to (the interval
     of the phase whose cut made it), when it has: resuming never cuts twice a day, and a hold
-    never makes the next cut come sooner than planned."""
+    never makes the next cut come sooner than planned. ``not_before``: the day the plan the
+    open hold replaced had its next change (a hold for some days, made open-ended before it
+    ended, moved that day later than the steps alone can show); the next change never comes
+    before it."""
     plan = _plan(
         drug=drug,
         recipe=recipe,
@@ -438,14 +453,14 @@ def resume(
         units_ug=units_ug,
     )
     current = _in_force(steps, on)
-    if current is not steps[-1] or current.kind != "hold":
+    if current is not steps[-1] or not on_open_hold(steps):
         raise FieldError("on", f"the plan is not on an open-ended hold on {on}; nothing to resume")
     phase = _recipe_position(steps, plan)
     interval = timedelta(days=_held_interval(steps, current, phase, plan))
-    first = max(on, _dose_began(steps, current) + interval)
+    first = max(on, _dose_began(steps, current) + interval, not_before or on)
     kept = [s for s in steps if s.start < on or (s is current and first > on)]
     fresh = _continuation(
-        current.daily_ug, first=first, phase=phase, plan=plan, baseline_ug=_baseline_ug(steps, plan)
+        current.daily_ug, first=first, phase=phase, plan=plan, baseline=_baseline(steps, plan)
     )
     return _append(kept, fresh)
 
@@ -477,24 +492,19 @@ def go_back(
         units_ug=units_ug,
     )
     current = _in_force(steps, on)
-    first_seen = next(i for i, s in enumerate(steps) if s.daily_ug == current.daily_ug)
-    if first_seen == 0:
+    went = _going_back(steps, current, plan)
+    if went is None:
         raise FieldError(
             "on", f"on {on} the plan is at its first dose; there is nothing to go back to"
         )
-    previous = steps[first_seen - 1]
-    phase = _recipe_position(steps[:first_seen], plan)
-    if previous.kind in ("cut", "crossover"):
-        lasted = steps[first_seen].start - previous.start
-    else:
-        lasted = timedelta(days=_next_interval(previous.daily_ug, phase, plan))
+    previous, phase, lasted = went
     back = _step(0, on, previous.daily_ug, "back", plan)
     fresh = _continuation(
         previous.daily_ug,
-        first=on + lasted,
+        first=on + timedelta(days=lasted),
         phase=phase,
         plan=plan,
-        baseline_ug=_baseline_ug(steps, plan),
+        baseline=_baseline(steps, plan),
     )
     return _append([s for s in steps if s.start < on], [back, *fresh])
 
@@ -531,7 +541,7 @@ def change_recipe(
     carried = _step(0, on, current.daily_ug, "baseline", plan)
     first = on + timedelta(days=_next_interval(current.daily_ug, 0, plan))
     fresh = _continuation(
-        current.daily_ug, first=first, phase=0, plan=plan, baseline_ug=_baseline_ug(steps, plan)
+        current.daily_ug, first=first, phase=0, plan=plan, baseline=_baseline(steps, plan)
     )
     new_steps = _append([s for s in steps if s.start < on], [carried, *fresh])
     _refuse_abrupt_stop(new_steps, since=on, plan=plan)
@@ -737,7 +747,7 @@ def _in_force(steps: Sequence[PlannedStep], on: date) -> PlannedStep:
 
 
 def _continuation(
-    daily: Mapping[str, int], *, first: date, phase: int, plan: _Plan, baseline_ug: int
+    daily: Mapping[str, int], *, first: date, phase: int, plan: _Plan, baseline: Mapping[str, int]
 ) -> list[PlannedStep]:
     """The steps from a state (a daily dose and where the recipe stands) to 0: an unfinished
     crossover first, then the recipe's cuts. Indexes are filled in by ``_append``."""
@@ -745,7 +755,7 @@ def _continuation(
     day = first
     current = dict(daily)
     if plan.to_drug is not None and current.get(plan.drug, 0) > 0:
-        for stage in _crossover(current, plan, baseline_ug):
+        for stage in _crossover(current, plan, baseline):
             out.append(_step(0, day, stage, "crossover", plan))
             day += timedelta(days=plan.stage_interval_days)
             current = stage
@@ -755,19 +765,43 @@ def _continuation(
     return out
 
 
-def _crossover(daily: _Daily, plan: _Plan, baseline_ug: int) -> Iterator[_Daily]:
+def _crossover(daily: _Daily, plan: _Plan, baseline: Mapping[str, int]) -> Iterator[_Daily]:
+    """The crossover's stages still to come from ``daily``. From a stage of the plan's own
+    crossover (as the baseline's stages make it: after a hold, a step back or a recipe change)
+    the stages it had planned, unit for unit; from any other mix, the old drug's units left
+    spread over the stages it still has."""
     assert plan.to_drug is not None
     old, new = plan.drug, plan.to_drug
     old_unit, new_unit = plan.units[old], plan.units[new]
     old_ug, new_ug = daily.get(old, 0), daily.get(new, 0)
+    planned = list(_planned_stages(plan, baseline))
+    if (old_ug, new_ug) in planned:
+        for stage in planned[planned.index((old_ug, new_ug)) + 1 :]:
+            yield {old: stage[0], new: stage[1]}
+        return
     old_units = old_ug // old_unit
-    # Stages left, read from how much of the old drug remains (so a crossover interrupted by a
-    # hold or a step back finishes in the stages it still had).
+    baseline_ug = baseline[old]
+    # Stages left, read from how much of the old drug remains.
     left = min(plan.stages, max(1, _round_half_up(Fraction(old_ug * plan.stages, baseline_ug))))
     for k in range(1, left + 1):
         remaining = _round_half_up(Fraction(old_units * (left - k), left)) * old_unit
         moved = equivalent_ug(old, old_ug - remaining, new, plan.table)
         yield {old: remaining, new: new_ug + _round_half_up(moved / new_unit) * new_unit}
+
+
+def _planned_stages(plan: _Plan, baseline: Mapping[str, int]) -> Iterator[tuple[int, int]]:
+    """(old drug, new drug) in ug at the baseline and after each stage of the crossover the plan
+    makes from ``baseline``: stage k of n leaves round(U * (n - k) / n) units of the old drug."""
+    assert plan.to_drug is not None
+    old, new = plan.drug, plan.to_drug
+    old_unit, new_unit = plan.units[old], plan.units[new]
+    old_ug, new_ug = baseline.get(old, 0), baseline.get(new, 0)
+    old_units, n = old_ug // old_unit, plan.stages
+    yield old_ug, new_ug
+    for k in range(1, n + 1):
+        remaining = _round_half_up(Fraction(old_units * (n - k), n)) * old_unit
+        moved = equivalent_ug(old, old_ug - remaining, new, plan.table)
+        yield remaining, new_ug + _round_half_up(moved / new_unit) * new_unit
 
 
 def _recipe_cuts(dose: int, phase: int, plan: _Plan) -> Iterator[tuple[int, int]]:
@@ -814,17 +848,23 @@ def _round_half_up(x: Fraction) -> int:
 def _recipe_position(steps: Sequence[PlannedStep], plan: _Plan) -> int:
     """The phase that makes the next cut after the last of ``steps``, replayed from the last
     ``baseline``: a step lowering the tapered dose (cut, final, or a hold that replaced a cut) is
-    a cut made by the current phase; a ``back`` step restores the state at that dose."""
+    a cut made by the current phase; a ``back`` step restores the state go_back continued from
+    (``_going_back``: also for a dose from before the last baseline, a recipe change)."""
     phases = plan.recipe.phases
     begin = max((i for i, s in enumerate(steps) if s.kind == "baseline"), default=0)
     p = 0
     after: dict[tuple[tuple[str, int], ...], int] = {}
     before: int | None = None
-    for step in steps[begin:]:
+    for i, step in enumerate(steps[begin:], start=begin):
         dose = step.daily_ug.get(plan.tapered, 0)
-        if step.kind == "back":
-            p = after.get(_key(step.daily_ug), 0)
-        elif step.kind not in ("baseline", "crossover") and before is not None and dose < before:
+        kind = _made_kind(steps, i, plan)
+        if kind == "back":
+            went = _went_back(steps, i, plan)
+            if went is not None:
+                p = went[1]
+            else:  # not what go_back makes (edited storage): the state at that dose, or the start
+                p = after.get(_key(step.daily_ug), 0)
+        elif kind not in ("baseline", "crossover") and before is not None and dose < before:
             used = _skip_done(min(p, len(phases) - 1), before, phases)
             p = used + 1 if phases[used].once else used
         after.setdefault(_key(step.daily_ug), p)
@@ -843,14 +883,20 @@ def _next_interval(daily: Mapping[str, int], phase: int, plan: _Plan) -> int:
 def _held_interval(steps: Sequence[PlannedStep], held: PlannedStep, phase: int, plan: _Plan) -> int:
     """How long the held dose was planned to last: the interval of the phase whose cut made it
     (as _recipe_cuts plans it: a ``once`` phase's cut keeps that phase's interval, not the next
-    phase's), or, for a dose no cut since the last baseline made, the next change's interval."""
-    i = next(i for i, s in enumerate(steps) if s is held)
-    while i > 0 and steps[i - 1].daily_ug == held.daily_ug:
-        i -= 1
+    phase's); for a dose a ``back`` step restored, as long as go_back kept it; for a dose no cut
+    since the last baseline made, the next change's interval."""
+    i = _dose_run_start(steps, held)
     begin = max((j for j, s in enumerate(steps) if s.kind == "baseline"), default=0)
     made, before = steps[i], steps[i - 1] if i > 0 else None
+    kind = _made_kind(steps, i, plan)
+    if kind == "crossover":
+        return plan.stage_interval_days  # every stage, the last one too, lasts a stage interval
     crossing = plan.to_drug is not None and held.daily_ug.get(plan.drug, 0) > 0
-    if before is None or i <= begin or crossing or made.kind in ("back", "crossover"):
+    if kind == "back":
+        went = _went_back(steps, i, plan)
+        if went is not None:
+            return went[2]  # as long as go_back kept it
+    if before is None or i <= begin or crossing or kind == "back":
         return _next_interval(held.daily_ug, phase, plan)
     dose, previous = made.daily_ug.get(plan.tapered, 0), before.daily_ug.get(plan.tapered, 0)
     if dose >= previous:
@@ -860,16 +906,79 @@ def _held_interval(steps: Sequence[PlannedStep], held: PlannedStep, phase: int, 
     return phases[used].interval_days
 
 
+def _going_back(
+    steps: Sequence[PlannedStep], current: PlannedStep, plan: _Plan
+) -> tuple[PlannedStep, int, int] | None:
+    """Where going back from ``current`` leads (None from the plan's first dose): the step
+    before ``current``'s dose was first reached, the recipe's position there, and the days that
+    dose is kept (as long as it lasted, if a cut or crossover stage made it; else the interval
+    of the change after it). go_back, resume and the replay of a ``back`` step all ask this."""
+    first_seen = next(i for i, s in enumerate(steps) if s.daily_ug == current.daily_ug)
+    if first_seen == 0:
+        return None
+    previous = steps[first_seen - 1]
+    phase = _recipe_position(steps[:first_seen], plan)
+    if previous.kind in ("cut", "crossover"):
+        return previous, phase, (steps[first_seen].start - previous.start).days
+    return previous, phase, _next_interval(previous.daily_ug, phase, plan)
+
+
+def _went_back(
+    steps: Sequence[PlannedStep], i: int, plan: _Plan
+) -> tuple[PlannedStep, int, int] | None:
+    """What go_back made the ``back`` step ``steps[i]`` from (see ``_going_back``): going back
+    from the step before it - several times over, for a step back made again on the same day
+    (each replaced the one before). None if no such going back gives its dose (steps edited in
+    storage)."""
+    current = steps[i - 1] if i > 0 else None
+    while current is not None:
+        went = _going_back(steps[:i], current, plan)
+        if went is None or went[0].daily_ug == steps[i].daily_ug:
+            return went
+        current = went[0]
+    return None
+
+
+def _made_kind(steps: Sequence[PlannedStep], i: int, plan: _Plan) -> str:
+    """The kind of change ``steps[i]`` made. A hold that starts on the day of a step takes that
+    step's doses and replaces it: less of the old drug than the step before is a crossover
+    stage; more of it (or, with the old drug unchanged, more of the tapered drug) a step back;
+    else it stays a hold (a cut it replaced shows as a lower dose)."""
+    step = steps[i]
+    if step.kind != "hold" or i == 0:
+        return step.kind
+    before = steps[i - 1]
+    old, old_before = step.daily_ug.get(plan.drug, 0), before.daily_ug.get(plan.drug, 0)
+    if plan.to_drug is not None and old < old_before:
+        return "crossover"
+    tapered, tapered_before = (
+        step.daily_ug.get(plan.tapered, 0),
+        before.daily_ug.get(plan.tapered, 0),
+    )
+    if old > old_before or (old == old_before and tapered > tapered_before):
+        return "back"
+    return "hold"
+
+
 def _dose_began(steps: Sequence[PlannedStep], step: PlannedStep) -> date:
+    return steps[_dose_run_start(steps, step)].start
+
+
+def _dose_run_start(steps: Sequence[PlannedStep], step: PlannedStep) -> int:
+    """Where ``step``'s dose began: the first of the steps before it with the same doses - or a
+    ``baseline`` among them (a changed recipe's clock starts there: its first change comes one
+    interval after it)."""
     i = next(i for i, s in enumerate(steps) if s is step)
-    while i > 0 and steps[i - 1].daily_ug == step.daily_ug:
+    while i > 0 and steps[i].kind != "baseline" and steps[i - 1].daily_ug == step.daily_ug:
         i -= 1
-    return steps[i].start
+    return i
 
 
-def _baseline_ug(steps: Sequence[PlannedStep], plan: _Plan) -> int:
-    baseline = steps[0].daily_ug.get(plan.drug, 0)
-    if baseline <= 0:
+def _baseline(steps: Sequence[PlannedStep], plan: _Plan) -> Mapping[str, int]:
+    """The daily doses the plan started from (its first step): the crossover's stages are
+    made from it."""
+    baseline = steps[0].daily_ug
+    if baseline.get(plan.drug, 0) <= 0:
         raise ValueError(f"the first step has no {plan.drug}: these steps are not from this plan")
     return baseline
 

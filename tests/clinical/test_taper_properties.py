@@ -23,6 +23,7 @@ from models.clinical.taper import (
     resume,
     step_on,
 )
+from models.errors import FieldError
 
 START = date(2026, 1, 5)
 FAST = settings(max_examples=60, deadline=None)
@@ -281,3 +282,64 @@ def raised(a: PlannedStep, b: PlannedStep, plan: Plan) -> bool:
         and crossover_over
         and dose(b, plan.to_drug) > dose(a, plan.to_drug)
     )
+
+
+def _changed(
+    plan: Plan, changes: list[tuple[int, str]]
+) -> tuple[tuple[PlannedStep, ...], dict[str, Any]]:
+    """The plan after ``changes`` ((days after START, change), in date order), and its
+    parameters then; a change the engine refuses on that day (nothing to go back to, the taper
+    ended) is skipped."""
+    steps, params = plan.build().steps, plan.params
+    for offset, change in changes:
+        on = START + timedelta(days=offset)
+        try:
+            if change.startswith("hold "):
+                steps = hold(steps, on=on, days=int(change.split()[1]), **params)
+            elif change == "back":
+                steps = go_back(steps, on=on, **params)
+            else:
+                changed = {**params, "recipe": change}
+                steps, params = change_recipe(steps, on=on, **changed), changed
+        except RecipeError as refused:  # the new recipe would stop at once from > 2 units
+            assert "stops at once" in refused.message
+        except FieldError as refused:  # at the first dose, or after the end: nothing changed
+            assert refused.field == "on"
+    return steps, params
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    plans(),
+    st.lists(
+        st.tuples(
+            st.integers(0, 60),
+            st.sampled_from(
+                ["hold 1", "hold 12", "back", "-10%/14d", "-0.5mg/7d once; -0.25mg/14d"]
+            ),
+        ),
+        max_size=4,
+    ),
+    st.integers(0, 90),
+    st.integers(1, 30),
+)
+def test_an_open_hold_resumed_changes_no_dose_and_delays_by_the_days_past_due(
+    plan: Plan, changes: list[tuple[int, str]], offset: int, held_days: int
+) -> None:
+    """Held open on a day and resumed ``held_days`` later, after any earlier changes: the steps
+    to come are the plan's without the hold, dose for dose, each on the day the plan had it,
+    moved by as many days as the resume came after the next change was due."""
+    steps, params = _changed(plan, sorted(changes))
+    on = START + timedelta(days=max([offset, *(o + 1 for o, _ in changes)]))
+    current = step_on(steps, on)
+    assert current is not None
+    assume(sum(current.daily_ug.values()) > 0)
+    planned = [s for s in steps if s.start > on]  # the hold keeps the dose in force on ``on``
+    next_change = planned[0].start if planned else None
+    held = hold(steps, on=on, days=None, **params)
+    resumed_on = on + timedelta(days=held_days)
+    resumed = resume(held, on=resumed_on, not_before=next_change, **params)
+    coming = [s for s in resumed if s.start > on]
+    assert [s.daily_ug for s in coming] == [s.daily_ug for s in planned]
+    late = max(timedelta(0), resumed_on - next_change) if next_change else timedelta(0)
+    assert [s.start for s in coming] == [s.start + late for s in planned]

@@ -15,9 +15,11 @@ from models.clinical.taper import (
     go_back,
     hold,
     make_step,
+    on_open_hold,
     resume,
     stop,
 )
+from models.errors import FieldError
 
 
 def d(month: int, day: int) -> date:
@@ -68,8 +70,9 @@ def test_a_hold_resumed_after_a_once_cut_goes_on_at_the_next_phases_pace() -> No
 
 def test_after_a_recipe_change_the_new_recipe_starts_from_its_first_phase() -> None:
     # Two cuts under the old recipe, then a new recipe beginning with a once phase: resuming a
-    # hold before the new recipe's first cut makes that once cut (-0.5 mg a week after the
-    # dose began), not the phase after it as if the old cuts had been the new recipe's.
+    # hold before the new recipe's first cut makes that once cut (-0.5 mg on 01-21, a week after
+    # the change, as the changed plan had it), not the phase after it as if the old cuts had
+    # been the new recipe's, and not a week after 1.5 mg began under the old recipe (01-19).
     old: dict[str, Any] = {"drug": "clonazepam", "recipe": "-0.25mg/7d"}
     new: dict[str, Any] = {"drug": "clonazepam", "recipe": "-0.5mg/7d once; -0.25mg/14d"}
     steps = build_schedule(daily_ug=2000, start=d(1, 5), **old).steps
@@ -83,9 +86,9 @@ def test_after_a_recipe_change_the_new_recipe_starts_from_its_first_phase() -> N
     assert [(s.start, s.daily_ug["clonazepam"], s.kind) for s in resumed[3:8]] == [
         (d(1, 14), 1500, "baseline"),
         (d(1, 16), 1500, "hold"),
-        (d(1, 19), 1000, "cut"),
-        (d(1, 26), 750, "cut"),
-        (d(2, 9), 500, "cut"),
+        (d(1, 21), 1000, "cut"),
+        (d(1, 28), 750, "cut"),
+        (d(2, 11), 500, "cut"),
     ]
 
 
@@ -109,6 +112,46 @@ def test_a_recipe_changed_mid_crossover_finishes_the_crossover_first() -> None:
         (d(2, 2), {"diazepam": 32000}, "cut"),
         (d(2, 16), {"diazepam": 26000}, "cut"),
         (d(3, 2), {"diazepam": 21000}, "cut"),
+    ]
+
+
+def test_a_crossover_held_and_resumed_makes_the_stages_it_had_planned() -> None:
+    # Alprazolam 1.625 mg (13 units) to clonazepam in 3 stages: 9, 4, 0 units of alprazolam.
+    # Held at the first stage and resumed, the 9 units left must not be spread again over two
+    # stages (5, 0): the plan's 4 units come next, on the day the plan had them.
+    plan: dict[str, Any] = {
+        "drug": "alprazolam",
+        "to_drug": "clonazepam",
+        "recipe": "-0.125mg/7d",
+        "stages": 3,
+    }
+    steps = build_schedule(daily_ug=1625, start=d(1, 5), **plan).steps
+    stages = [(s.start, s.daily_ug) for s in steps if s.kind == "crossover"]
+    assert stages == [
+        (d(1, 5), {"alprazolam": 1125, "clonazepam": 500}),
+        (d(1, 12), {"alprazolam": 500, "clonazepam": 1125}),
+        (d(1, 19), {"clonazepam": 1625}),
+    ]
+    resumed = _hold_and_resume(steps, d(1, 6), d(1, 7), **plan)
+    assert [(s.start, s.daily_ug) for s in resumed if s.start > d(1, 6)][:3] == [
+        *stages[1:],
+        (d(1, 26), {"clonazepam": 1500}),
+    ]
+
+
+def test_a_hold_on_the_last_stages_day_keeps_the_stage_interval() -> None:
+    # The last stage (all clonazepam) was held on its own day: it was planned to last a stage
+    # interval (7 days), not the recipe's 10.
+    plan: dict[str, Any] = {"drug": "alprazolam", "to_drug": "clonazepam"}
+    plan |= {"recipe": "-0.125mg/10d", "stages": 1}
+    steps = build_schedule(daily_ug=125, start=d(1, 5), **plan).steps
+    assert rows(steps)[1:] == [
+        (d(1, 5), {"clonazepam": 125}, "crossover"),
+        (d(1, 12), {"clonazepam": 0}, "final"),
+    ]
+    assert rows(_hold_and_resume(steps, d(1, 5), d(1, 6), **plan))[1:] == [
+        (d(1, 5), {"clonazepam": 125}, "hold"),
+        (d(1, 12), {"clonazepam": 0}, "final"),
     ]
 
 
@@ -143,6 +186,103 @@ def test_after_going_back_the_recipe_goes_on_as_it_stood_at_that_dose() -> None:
     assert [s.daily_ug["clonazepam"] for s in after[:3]] == [1250, 1000, 750]
     assert after[0].start >= d(1, 21)
     assert [(b.start - a.start).days for a, b in zip(after, after[1:4], strict=False)] == [14] * 3
+
+
+def test_going_back_past_a_recipe_change_then_holding_keeps_the_plans_cut() -> None:
+    # Back twice, to 1.75 mg from before the recipe change: the plan goes on by -0.25 mg a
+    # fortnight (the new recipe's once cut counted as made, as go_back replays it). A hold and
+    # resume must not turn the next cut into the once phase's -0.5 mg.
+    old: dict[str, Any] = {"drug": "clonazepam", "recipe": "-0.25mg/7d"}
+    steps = build_schedule(daily_ug=2000, start=d(1, 5), **old).steps
+    changed = change_recipe(steps, on=d(1, 14), **ONCE_FIRST)
+    twice = go_back(go_back(changed, on=d(1, 23), **ONCE_FIRST), on=d(1, 25), **ONCE_FIRST)
+    planned = [(s.start, s.daily_ug["clonazepam"], s.kind) for s in twice[5:9]]
+    assert planned == [
+        (d(1, 23), 1500, "back"),
+        (d(1, 25), 1750, "back"),
+        (d(2, 1), 1500, "cut"),
+        (d(2, 15), 1250, "cut"),
+    ]
+    resumed = _hold_and_resume(twice, d(1, 26), d(1, 27), **ONCE_FIRST)
+    assert [(s.start, s.daily_ug["clonazepam"], s.kind) for s in resumed[6:10]] == [
+        (d(1, 25), 1750, "back"),
+        (d(1, 26), 1750, "hold"),
+        (d(2, 1), 1500, "cut"),
+        (d(2, 15), 1250, "cut"),
+    ]
+
+
+def test_a_hold_on_a_dose_gone_back_to_is_resumed_when_that_dose_was_planned_to_end() -> None:
+    # Back to 1.5 mg on 01-14, kept 7 days as the once cut planned it (next cut 01-21): a
+    # one-day hold, once resumed, cuts on 01-21, not a fortnight (the next phase) after 01-14.
+    steps = build_schedule(daily_ug=2000, start=d(1, 5), **ONCE_FIRST).steps
+    back = go_back(steps, on=d(1, 14), **ONCE_FIRST)
+    resumed = _hold_and_resume(back, d(1, 16), d(1, 17), **ONCE_FIRST)
+    assert [(s.start, s.daily_ug["clonazepam"], s.kind) for s in resumed[3:7]] == [
+        (d(1, 14), 1500, "back"),
+        (d(1, 16), 1500, "hold"),
+        (d(1, 21), 1250, "cut"),
+        (d(2, 4), 1000, "cut"),
+    ]
+
+
+def test_resume_never_cuts_before_the_day_the_replaced_plan_had_its_next_change() -> None:
+    # A 10-day hold on 01-07 moved the cut due 01-12 to 01-22; made open-ended on 01-09 and
+    # resumed on 01-10, the steps alone would cut on 01-12. The caller passes 01-22.
+    plan: dict[str, Any] = {"drug": "clonazepam", "recipe": "-0.25mg/7d"}
+    steps = build_schedule(daily_ug=2000, start=d(1, 5), **plan).steps
+    held = hold(steps, on=d(1, 7), days=10, **plan)
+    assert [(s.start, s.kind) for s in held[2:4]] == [(d(1, 7), "hold"), (d(1, 22), "cut")]
+    open_ended = hold(held, on=d(1, 9), days=None, **plan)
+    assert resume(open_ended, on=d(1, 10), **plan)[4].start == d(1, 12)
+    resumed = resume(open_ended, on=d(1, 10), not_before=d(1, 22), **plan)
+    assert [(s.start, s.daily_ug["clonazepam"]) for s in resumed[3:6]] == [
+        (d(1, 9), 1750),
+        (d(1, 22), 1500),
+        (d(1, 29), 1250),
+    ]
+    # A resume after that day cuts on the day it is resumed.
+    assert resume(open_ended, on=d(1, 25), not_before=d(1, 22), **plan)[4].start == d(1, 25)
+
+
+def test_a_hold_on_the_day_the_recipe_changed_keeps_the_new_recipes_first_phase() -> None:
+    # Recipe changed on 01-05 (0.625 mg, baseline), held a day the same day, then held open and
+    # resumed: the baseline stays (it marks where the new recipe starts), so the next cut is the
+    # new recipe's once cut (-0.5 mg), not its second phase as if 0.75 -> 0.625 mg had been it.
+    old: dict[str, Any] = {"drug": "alprazolam", "recipe": "-0.125mg/1d"}
+    new = {**old, "recipe": "-0.5mg/7d once; -0.25mg/14d"}
+    steps = build_schedule(daily_ug=750, start=d(1, 5), **old).steps
+    changed = change_recipe(steps, on=d(1, 5), **new)
+    held = hold(changed, on=d(1, 5), days=1, **new)
+    assert rows(held) == [
+        (d(1, 4), {"alprazolam": 750}, "baseline"),
+        (d(1, 5), {"alprazolam": 625}, "baseline"),
+        (d(1, 13), {"alprazolam": 125}, "cut"),
+        (d(1, 20), {"alprazolam": 0}, "final"),
+    ]
+    open_ended = hold(held, on=d(1, 6), days=None, **new)
+    resumed = resume(open_ended, on=d(1, 7), not_before=d(1, 13), **new)
+    assert rows(resumed)[2:] == [
+        (d(1, 6), {"alprazolam": 625}, "hold"),
+        (d(1, 13), {"alprazolam": 125}, "cut"),
+        (d(1, 20), {"alprazolam": 0}, "final"),
+    ]
+
+
+def test_an_open_hold_on_a_baseline_day_is_the_baseline_held_until_resumed() -> None:
+    plan: dict[str, Any] = {"drug": "clonazepam", "recipe": "-0.25mg/7d"}
+    steps = build_schedule(daily_ug=2000, start=d(1, 5), **plan).steps
+    changed = change_recipe(steps, on=d(1, 14), **plan)
+    held = hold(changed, on=d(1, 14), days=None, **plan)
+    assert rows(held)[-1] == (d(1, 14), {"clonazepam": 1500}, "baseline")
+    assert on_open_hold(held) and not on_open_hold(changed)
+    resumed = resume(held, on=d(1, 15), **plan)
+    assert rows(resumed)[3:5] == [
+        (d(1, 14), {"clonazepam": 1500}, "baseline"),
+        (d(1, 21), {"clonazepam": 1250}, "cut"),
+    ]
+    with pytest.raises(FieldError, match="not on an open-ended hold"):
+        resume(resumed, on=d(1, 22), **plan)
 
 
 def test_plan_changes_refuse_steps_whose_first_step_lacks_the_drug() -> None:

@@ -358,3 +358,69 @@ def test_advancing_at_rounds_a_plan_on_hold_until_resumed_resumes_it(
             date(2026, 3, 10),
             {"clonazepam": 1500},
         )
+
+
+def test_resuming_a_hold_made_open_ended_keeps_the_earlier_holds_delay(
+    engine: Engine, staff: dict[str, Actor], ward: Ward
+) -> None:
+    # -0.25 mg a week from 1 Mar: 1.75 mg from 1 Mar, next cut due 8 Mar. Held 10 days on
+    # 3 Mar (next cut 18 Mar), made open-ended on 5 Mar, resumed on 6 Mar: the next cut stays on
+    # 18 Mar. The steps alone no longer show the 10 days; the version the open hold replaced
+    # does.
+    admission_id = _admitted_with_plan(engine, staff, ward)
+    doctor = staff["doctor1"]
+    changes = [
+        (PlanChange(kind="hold", reason="Unsettled", hold_days=10), date(2026, 3, 3)),
+        (PlanChange(kind="hold", reason="Still unsettled", hold_days=None), date(2026, 3, 5)),
+        (PlanChange(kind="resume", reason="Settled"), date(2026, 3, 6)),
+    ]
+    for change, day in changes:
+        with transaction(engine) as session:
+            apply_change(
+                session=session,
+                actor=doctor,
+                admission_id=admission_id,
+                change=change,
+                now=datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12),
+            )
+    with Session(engine) as session:
+        plan = active_plan(session, admission_id)
+        assert plan is not None and (plan.version, plan.change) == (4, "resume")
+        steps = [(s.start, s.daily_ug["clonazepam"], s.kind) for s in stored_steps(session, plan)]
+    assert steps[:6] == [
+        (date(2026, 2, 28), 2000, "baseline"),
+        (date(2026, 3, 1), 1750, "cut"),
+        (date(2026, 3, 3), 1750, "hold"),
+        (date(2026, 3, 5), 1750, "hold"),
+        (date(2026, 3, 18), 1500, "cut"),
+        (date(2026, 3, 25), 1250, "cut"),
+    ]
+
+
+def test_resuming_a_hold_made_open_twice_keeps_the_delay_of_the_hold_before_both(
+    engine: Engine, staff: dict[str, Actor], ward: Ward
+) -> None:
+    admission_id = _admitted_with_plan(engine, staff, ward)
+    changes = [
+        (PlanChange(kind="hold", reason="Unsettled", hold_days=10), date(2026, 3, 3)),
+        (PlanChange(kind="hold", reason="Still unsettled", hold_days=None), date(2026, 3, 5)),
+        (PlanChange(kind="hold", reason="Re-held", hold_days=None), date(2026, 3, 6)),
+        (PlanChange(kind="resume", reason="Settled"), date(2026, 3, 7)),
+    ]
+    for change, day in changes:
+        with transaction(engine) as session:
+            apply_change(
+                session=session,
+                actor=staff["doctor1"],
+                admission_id=admission_id,
+                change=change,
+                now=datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12),
+            )
+    with Session(engine) as session:
+        plan = active_plan(session, admission_id)
+        assert plan is not None
+        after = [(s.start, s.daily_ug["clonazepam"]) for s in stored_steps(session, plan)]
+    assert [a for a in after if a[0] > date(2026, 3, 6)][:2] == [
+        (date(2026, 3, 18), 1500),
+        (date(2026, 3, 25), 1250),
+    ]
