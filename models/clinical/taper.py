@@ -898,9 +898,7 @@ def _held_interval(steps: Sequence[PlannedStep], held: PlannedStep, phase: int, 
             return went[2]  # as long as go_back kept it
     if before is None or i <= begin or crossing or kind == "back":
         return _next_interval(held.daily_ug, phase, plan)
-    dose, previous = made.daily_ug.get(plan.tapered, 0), before.daily_ug.get(plan.tapered, 0)
-    if dose >= previous:
-        return _next_interval(held.daily_ug, phase, plan)
+    previous = before.daily_ug.get(plan.tapered, 0)  # a cut (or a hold in its place) from it
     phases = plan.recipe.phases
     used = _skip_done(min(_recipe_position(steps[:i], plan), len(phases) - 1), previous, phases)
     return phases[used].interval_days
@@ -930,13 +928,14 @@ def _went_back(
     from the step before it - several times over, for a step back made again on the same day
     (each replaced the one before). None if no such going back gives its dose (steps edited in
     storage)."""
-    current = steps[i - 1] if i > 0 else None
-    while current is not None:
+    if i == 0:
+        return None
+    current = steps[i - 1]
+    while True:
         went = _going_back(steps[:i], current, plan)
         if went is None or went[0].daily_ug == steps[i].daily_ug:
             return went
         current = went[0]
-    return None
 
 
 def _made_kind(steps: Sequence[PlannedStep], i: int, plan: _Plan) -> str:

@@ -285,6 +285,64 @@ def test_an_open_hold_on_a_baseline_day_is_the_baseline_held_until_resumed() -> 
         resume(resumed, on=d(1, 22), **plan)
 
 
+def test_a_hold_made_on_the_day_of_a_step_back_keeps_what_the_step_back_planned() -> None:
+    # Back to 1.5 mg on 01-14 (kept 7 days, as the once cut planned it), then held 3 days the
+    # same day (the hold replaces the step back): next cut 01-24. Held open on 01-15 and resumed
+    # on 01-16 (the caller passing 01-24), the taper goes on by -0.25 mg a fortnight.
+    steps = build_schedule(daily_ug=2000, start=d(1, 5), **ONCE_FIRST).steps
+    back = go_back(steps, on=d(1, 14), **ONCE_FIRST)
+    held = hold(back, on=d(1, 14), days=3, **ONCE_FIRST)
+    assert rows(held)[3:5] == [
+        (d(1, 14), {"clonazepam": 1500}, "hold"),
+        (d(1, 24), {"clonazepam": 1250}, "cut"),
+    ]
+    open_ended = hold(held, on=d(1, 15), days=None, **ONCE_FIRST)
+    resumed = resume(open_ended, on=d(1, 16), not_before=d(1, 24), **ONCE_FIRST)
+    assert [(s.start, s.daily_ug["clonazepam"]) for s in resumed[5:8]] == [
+        (d(1, 24), 1250),
+        (d(2, 7), 1000),
+        (d(2, 21), 750),
+    ]
+
+
+def test_a_crossover_stored_off_the_planned_stages_spreads_what_is_left() -> None:
+    # Steps stored by an earlier engine: a stage the plan's stages would not make (9, 4, 0
+    # units of 1.625 mg alprazolam). Resumed, the 5 units left go in the stages left (1).
+    plan: dict[str, Any] = {"drug": "alprazolam", "to_drug": "clonazepam", "stages": 3}
+    plan["recipe"] = "-0.125mg/7d"
+    stored = (
+        make_step(index=0, start=d(1, 4), daily_ug={"alprazolam": 1625}, kind="baseline"),
+        make_step(
+            index=1,
+            start=d(1, 5),
+            daily_ug={"alprazolam": 625, "clonazepam": 1000},
+            kind="crossover",
+        ),
+        make_step(
+            index=2, start=d(1, 6), daily_ug={"alprazolam": 625, "clonazepam": 1000}, kind="hold"
+        ),
+    )
+    resumed = resume(stored, on=d(1, 7), **plan)
+    assert rows(resumed)[3:5] == [
+        (d(1, 12), {"clonazepam": 1625}, "crossover"),
+        (d(1, 19), {"clonazepam": 1500}, "cut"),
+    ]
+
+
+def test_a_step_back_stored_first_restarts_the_recipe() -> None:
+    # Edited storage: a plan whose first step is a step back. Nothing to replay it from: the
+    # recipe goes on from its first phase (the once cut), a week after the dose began.
+    stored = (
+        make_step(index=0, start=d(1, 4), daily_ug={"clonazepam": 2000}, kind="back"),
+        make_step(index=1, start=d(1, 6), daily_ug={"clonazepam": 2000}, kind="hold"),
+    )
+    resumed = resume(stored, on=d(1, 7), **ONCE_FIRST)
+    assert rows(resumed)[2:4] == [
+        (d(1, 11), {"clonazepam": 1500}, "cut"),
+        (d(1, 18), {"clonazepam": 1250}, "cut"),
+    ]
+
+
 def test_plan_changes_refuse_steps_whose_first_step_lacks_the_drug() -> None:
     other = build_schedule(daily_ug=10_000, start=d(1, 5), drug="diazepam", recipe="-10%/7d")
     message = r"^the first step has no clonazepam: these steps are not from this plan$"
