@@ -887,7 +887,7 @@ def _held_interval(steps: Sequence[PlannedStep], held: PlannedStep, phase: int, 
     since the last baseline made, the next change's interval."""
     i = _dose_run_start(steps, held)
     begin = max((j for j, s in enumerate(steps) if s.kind == "baseline"), default=0)
-    made, before = steps[i], steps[i - 1] if i > 0 else None
+    before = steps[i - 1] if i > 0 else None
     kind = _made_kind(steps, i, plan)
     if kind == "crossover":
         return plan.stage_interval_days  # every stage, the last one too, lasts a stage interval
