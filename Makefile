@@ -53,7 +53,7 @@ LOCALE := models/i18n/locale
 messages: $(STAMP)
 	$(BIN)/pybabel extract --mapping-file babel.cfg --output-file $(LOCALE)/messages.pot \
 		--add-location file --sort-by-file --no-wrap --add-comments TRANSLATORS: \
-		--project Taperwatch --version 0.1.0 .
+		--project Taperwatch --version 0.1.0 --copyright-holder "Taperwatch contributors" .
 	$(BIN)/pybabel update --input-file $(LOCALE)/messages.pot --output-dir $(LOCALE) \
 		--domain messages --no-wrap --ignore-obsolete
 

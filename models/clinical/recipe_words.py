@@ -21,8 +21,7 @@ def recipe_in_words(recipe: Recipe, language: str) -> str:
     words = [_phase(phase, t) for phase in recipe.phases]
     sentence = words[0]
     for following in words[1:]:
-        # TRANSLATORS: two phases of a taper recipe in order, e.g. "−0.5 mg every 14 days
-        # until 1 mg, then −0.25 mg every 7 days until stopped".
+        # TRANSLATORS: two phases of a taper recipe, in order: "A, then B".
         sentence = t.gettext("{first}, then {next}", first=sentence, next=following)
     return sentence
 
@@ -31,15 +30,14 @@ def _phase(phase: Phase, t: Translator) -> str:
     """One phase. A phase with neither ``until`` nor ``once`` runs to 0: "until stopped"."""
     cut = MINUS + _cut(phase, t.code)
     if phase.once:
-        # TRANSLATORS: a single cut, kept for one interval: "−25% once, held for 7 days".
+        # TRANSLATORS: one cut, kept one interval: "−25% once, held for 7 days".
         return t.gettext("{cut} once, {held}", cut=cut, held=_held(phase, t))
     every = _every(phase, t)
     if phase.until_ug:
         dose = format_mg(phase.until_ug, t.code)
-        # TRANSLATORS: "−0.25 mg every 7 days until 1 mg" (cut, interval, dose reached).
+        # TRANSLATORS: "−0.25 mg every 7 days until 1 mg" (the dose it ends at).
         return t.gettext("{cut} {every} until {dose}", cut=cut, every=every, dose=dose)
-    # TRANSLATORS: the phase that runs to 0, the end of the taper: "−10% every 2 weeks until
-    # stopped".
+    # TRANSLATORS: the phase that runs to 0: "−10% every 2 weeks until stopped".
     return t.gettext("{cut} {every} until stopped", cut=cut, every=every)
 
 
