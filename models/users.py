@@ -414,10 +414,10 @@ def set_language(
     *, session: Session, actor: Actor, user_id: int, language: str, now: datetime
 ) -> User:
     """Choose the language the app speaks to ``user_id`` (models.i18n): users choose their own,
-    an admin may set anyone's. It applies from their next page. Setting the language a user
-    already has writes nothing."""
+    an admin (or the console) may set anyone's. It applies from their next page. Setting the
+    language a user already has writes nothing."""
     if actor.user_id != user_id:
-        actor.require(ADMIN_ROLE)
+        actor.require(ADMIN_ROLE, "system")
     language = check_language(language)
     user = _get_user(session, user_id)
     previous = user.language

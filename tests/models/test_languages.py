@@ -3,17 +3,21 @@ it should be, audited, and never touching the accounts already made."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from models.audit import Actor
-from models.db import transaction
+from models.db import dispose_engines, transaction
 from models.errors import FieldError, PermissionDenied
 from models.oidc_accounts import provider_sign_in
+from models.settings import get_settings
 from models.tables import AuditEvent, User, Ward
 from models.users import create_user, set_language
 from models.ward_policy import new_account_language, set_default_language
+from taperwatch.cli import main
 from tests.conftest import NOW, SYSTEM
 
 PASSWORD = "correct horse battery"
@@ -131,14 +135,19 @@ def test_an_admin_may_set_anyones_language_and_nobody_else_may(
     for who in ("nurse1", "doctor1"):
         with pytest.raises(PermissionDenied), transaction(engine) as session:
             set_language(session=session, actor=staff[who], user_id=target, language="fr", now=NOW)
-    with pytest.raises(PermissionDenied), transaction(engine) as session:
-        set_language(session=session, actor=SYSTEM, user_id=target, language="fr", now=NOW)
     assert _language(engine, target) == "en"
     with transaction(engine) as session:
         set_language(session=session, actor=staff["admin1"], user_id=target, language="fr", now=NOW)
     assert _language(engine, target) == "fr"
     [event] = _events(engine, "user.language")
     assert event.user_id == staff["admin1"].user_id and event.entity_id == target
+
+
+def test_the_console_may_set_anyones_language(engine: Engine, staff: dict[str, Actor]) -> None:
+    target = staff["nurse2"].user_id or 0
+    with transaction(engine) as session:
+        set_language(session=session, actor=SYSTEM, user_id=target, language="fr", now=NOW)
+    assert _language(engine, target) == "fr"
 
 
 def test_an_unknown_language_or_user_is_refused(engine: Engine, staff: dict[str, Actor]) -> None:
@@ -184,3 +193,41 @@ def test_a_hospital_account_starts_in_the_wards_default(
         )
         assert signed_in.user is not None
         assert signed_in.user.language == "fr"
+
+
+@pytest.fixture
+def cli(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TAPERWATCH_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("TAPERWATCH_DEMO", "1")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+    dispose_engines()
+
+
+def test_the_user_commands_set_a_language(
+    cli: None, engine: Engine, staff: dict[str, Actor], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["user", "language", "NURSE2", "fr"]) == 0
+    assert capsys.readouterr().out == "nurse2 now reads Taperwatch in fr\n"
+    assert _language(engine, staff["nurse2"].user_id) == "fr"
+    [event] = _events(engine, "user.language")
+    assert (event.actor, event.before, event.after) == (
+        "cli",
+        {"language": "en"},
+        {"language": "fr"},
+    )
+    for argv, error in (
+        (["nurse1", "de"], "language: unknown language 'de'; use one of en, fr"),
+        (["ghost", "fr"], "no user 'ghost'"),
+    ):
+        assert main(["user", "language", *argv]) == 2
+        assert capsys.readouterr().err == f"taperwatch: error: {error}\n"
+    assert _language(engine, staff["nurse1"].user_id) == "en"
+    added = ["user", "add", "locum", "--role", "nurse", "--password", PASSWORD]
+    assert main([*added, "--language", "fr"]) == 0
+    assert capsys.readouterr().out == "created nurse locum (fr)\n"
+    assert main(["user", "add", "locum2", "--role", "nurse", "--password", PASSWORD]) == 0
+    assert capsys.readouterr().out == "created nurse locum2 (en)\n"  # the ward's default
+    assert main([*added[:2], "locum3", *added[3:], "--language", "xx"]) == 2
+    assert "unknown language 'xx'" in capsys.readouterr().err
