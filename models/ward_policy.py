@@ -1,5 +1,6 @@
 """A ward's local policy: the thresholds the review rules use, each with its source or marked
-local policy, changed only by an admin, validated as a whole form and audited."""
+local policy, changed only by an admin, validated as a whole form and audited; and the ward's
+default language for new accounts (docs/i18n.md)."""
 
 from __future__ import annotations
 
