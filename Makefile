@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export TAPERWATCH_DATABASE_URL ?= sqlite:///taperwatch.db
 
-.PHONY: run test lint typecheck pytest bench soak mutate clean install
+.PHONY: run test lint typecheck pytest bench soak mutate clean install messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,17 @@ soak: $(STAMP)
 # Mutation testing of models/clinical on tests/clinical (docs/mutation-testing.md); not in `test`.
 mutate: $(STAMP)
 	$(BIN)/python -m bench.mutate
+
+# Translations (docs/i18n.md): extract every marked string into the template and merge it into
+# each language's catalog (new strings empty, changed ones fuzzy: translate them, then clear
+# the fuzzy mark). Catalogs are compiled in memory at run time; nothing to build. Offline.
+LOCALE := models/i18n/locale
+messages: $(STAMP)
+	$(BIN)/pybabel extract --mapping-file babel.cfg --output-file $(LOCALE)/messages.pot \
+		--add-location file --sort-by-file --no-wrap --add-comments TRANSLATORS: \
+		--project Taperwatch --version 0.1.0 --copyright-holder "Taperwatch contributors" .
+	$(BIN)/pybabel update --input-file $(LOCALE)/messages.pot --output-dir $(LOCALE) \
+		--domain messages --no-wrap --ignore-obsolete
 
 clean:
 	rm -rf mutants $(VENV) .mypy_cache .ruff_cache .pytest_cache taperwatch.db*

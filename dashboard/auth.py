@@ -19,6 +19,7 @@ from sqlalchemy import select as sa_select
 from dashboard.context import engine
 from models.audit import Actor
 from models.db import read_one, transaction
+from models.i18n import DEFAULT_LANGUAGE
 from models.tables import User, UserSession, Ward
 from models.types import utcnow
 from models.users import (
@@ -67,6 +68,7 @@ class SignedInUser(UserMixin):  # type: ignore[misc]
     display_name: str
     role: str
     session_token: str = ""  # of this browser's session (models.users.start_session)
+    language: str = DEFAULT_LANGUAGE  # the user's own (models.users.set_language; docs/i18n.md)
     idle: timedelta = timedelta(minutes=DEFAULT_IDLE_LOCK_MIN)  # the ward's idle lock time
     idle_left: timedelta = idle  # until this session locks, as of this request
 
@@ -93,6 +95,7 @@ _ACTIVE_SESSION = (
         _USERS.c.username,
         _USERS.c.display_name,
         _USERS.c.role,
+        _USERS.c.language,
         _SESSIONS.c.created_at,
         _SESSIONS.c.last_active_at,
         _IDLE_LOCK_MIN.label("idle_lock_min"),
@@ -126,7 +129,9 @@ def _load_user(cookie_id: str) -> SignedInUser | None:
             lock_idle_session(session=session, actor=actor, token=cookie_id, now=now)
         flask.g.tw_idle_locked = True
         return None
-    user = SignedInUser(found.id, found.username, found.display_name, found.role, cookie_id)
+    user = SignedInUser(
+        found.id, found.username, found.display_name, found.role, cookie_id, found.language
+    )
     user.idle, user.idle_left = idle, left
     return user
 

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 import flask
 from flask_login import current_user
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.audit import Actor
+from models.i18n import negotiate_language
 from models.tables import Ward
 
 
@@ -25,6 +26,18 @@ def current_actor() -> Actor:
     if not current_user.is_authenticated:
         flask.abort(401)
     return Actor(user_id=current_user.id, username=current_user.username, role=current_user.role)
+
+
+def current_language() -> str:
+    """The language to answer this request in (docs/i18n.md): the signed-in user's own; before
+    sign-in, the one the browser prefers (Accept-Language) among ours, else the ward's default
+    for new accounts."""
+    if current_user.is_authenticated:
+        return str(current_user.language)
+    with Session(engine()) as session:
+        found = session.exec(select(Ward.default_language).order_by(col(Ward.id))).first()
+    header = flask.request.headers.get("Accept-Language")
+    return negotiate_language(header, default=found) if found else negotiate_language(header)
 
 
 ADMIN = "admin"  # the role that keeps the ward's settings and the staff accounts

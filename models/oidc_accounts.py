@@ -16,6 +16,7 @@ from sqlmodel import Session, col, func, select
 from models.audit import Actor, audit_event, insert_audited
 from models.tables import User
 from models.users import ADMIN_ROLE
+from models.ward_policy import new_account_language
 
 # Who writes an account the provider made or changed: the sign-in itself.
 PROVIDER_ACTOR = Actor(user_id=None, username="system:hospital-sign-in", role="system")
@@ -96,6 +97,7 @@ def provider_sign_in(
             display_name=(display_name.strip() or username_hint or subject)[:120],
             role=role,
             password_hash=NO_PASSWORD,
+            language=new_account_language(session),
             oidc_issuer=issuer,
             oidc_subject=subject,
         )

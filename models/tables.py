@@ -25,6 +25,7 @@ from models.clinical.sedation import (
     POSS_CODES,
 )
 from models.clinical.taper import DEFAULT_INCREASE_MARGIN_PCT
+from models.i18n.languages import DEFAULT_LANGUAGE, LANGUAGE_MAX_CHARS
 from models.types import UTCDateTime, utcnow
 
 SQLModel.metadata.naming_convention = {
@@ -132,6 +133,10 @@ class Ward(SQLModel, table=True):
     # this many minutes locks behind a sign-in prompt, and the server refuses its session.
     # Local policy (shared ward PCs); no source sets a time.
     idle_lock_min: int = 15
+    # The language of a new account (models.i18n; each user then chooses their own). Checked
+    # against the supported languages by the domain, not the database, so adding a language
+    # needs no migration.
+    default_language: str = Field(default=DEFAULT_LANGUAGE, max_length=LANGUAGE_MAX_CHARS)
 
     __table_args__ = (
         CheckConstraint("dose_window_min > 0 AND dose_window_min <= 240", name="dose_window"),
@@ -223,6 +228,9 @@ class User(SQLModel, table=True):
     # subject ("sub"), which never change; a local account has neither.
     oidc_issuer: str | None = Field(default=None, max_length=255)
     oidc_subject: str | None = Field(default=None, max_length=255)
+    # The language the app speaks to this user (models.i18n): the ward's default when the
+    # account is made, then the user's own choice (models.users.set_language).
+    language: str = Field(default=DEFAULT_LANGUAGE, max_length=LANGUAGE_MAX_CHARS)
 
     __table_args__ = (
         CheckConstraint(_in("role", ROLES), name="role"),

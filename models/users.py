@@ -17,8 +17,10 @@ from sqlmodel import Session, col, func, select
 
 from models.audit import Actor, audit_event, insert_audited, snapshot, update_audited
 from models.errors import FieldError
+from models.i18n import check_language
 from models.tables import ROLES, SignInLock, User, UserSession
 from models.types import utcnow
+from models.ward_policy import new_account_language
 
 _hasher = PasswordHasher()
 
@@ -67,13 +69,16 @@ def create_user(
     display_name: str,
     role: str,
     password: str,
+    language: str | None = None,
 ) -> User:
+    """A new local account, speaking ``language`` (None: the ward's default language)."""
     actor.require("admin", "system")
     username = username.strip().lower()
     if not username or not username.replace(".", "").replace("-", "").isalnum():
         raise FieldError("username", "use letters, digits, dots and dashes only")
     _check_role(role)
     _check_password(password)
+    language = new_account_language(session) if language is None else check_language(language)
     if session.exec(select(User).where(User.username == username)).first() is not None:
         raise FieldError("username", f"{username!r} is taken")
     user = User(
@@ -81,6 +86,7 @@ def create_user(
         display_name=display_name.strip() or username,
         role=role,
         password_hash=hash_password(password),
+        language=language,
     )
     insert_audited(session, actor=actor, action="user.create", record=user)
     return user
@@ -399,6 +405,35 @@ def set_role(*, session: Session, actor: Actor, user_id: int, role: str, now: da
         entity_id=user.id,
         before={"role": previous},
         after={"role": role},
+        at=now,
+    )
+    return user
+
+
+def set_language(
+    *, session: Session, actor: Actor, user_id: int, language: str, now: datetime
+) -> User:
+    """Choose the language the app speaks to ``user_id`` (models.i18n): users choose their own,
+    an admin (or the console) may set anyone's. It applies from their next page. Setting the
+    language a user already has writes nothing."""
+    if actor.user_id != user_id:
+        actor.require(ADMIN_ROLE, "system")
+    language = check_language(language)
+    user = _get_user(session, user_id)
+    previous = user.language
+    if previous == language:
+        return user
+    user.language = language
+    session.add(user)
+    session.flush()
+    audit_event(
+        session,
+        actor=actor,
+        action="user.language",
+        entity="app_user",
+        entity_id=user.id,
+        before={"language": previous},
+        after={"language": language},
         at=now,
     )
     return user

@@ -1,18 +1,21 @@
 """A ward's local policy: the thresholds the review rules use, each with its source or marked
-local policy, changed only by an admin, validated as a whole form and audited."""
+local policy, changed only by an admin, validated as a whole form and audited; and the ward's
+default language for new accounts (docs/i18n.md)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from models.audit import Actor, snapshot, update_audited
 from models.clinical.dose_timing import DoseWindows, dose_window_min
 from models.clinical.sedation import SedationThresholds
 from models.clinical.tolerance import StepPolicy
 from models.errors import FieldError, ValidationFailed
+from models.i18n import DEFAULT_LANGUAGE, check_language
 from models.tables import Ward
 
 LOCAL_POLICY = "Local policy"
@@ -283,6 +286,31 @@ def update_ward_policy(
         before=before,
     )
     return ward
+
+
+def set_default_language(
+    *, session: Session, actor: Actor, ward_id: int, language: str, now: datetime
+) -> Ward:
+    """The language new accounts get on this ward (each user may then choose their own; the
+    accounts already made keep theirs). Admins only; the same language again writes nothing."""
+    actor.require("admin")
+    language = check_language(language, field="default_language")
+    ward = session.get(Ward, ward_id)
+    if ward is None:
+        raise FieldError("ward", f"no ward {ward_id}")
+    if ward.default_language == language:
+        return ward
+    before = snapshot(ward)
+    ward.default_language = language
+    update_audited(session, actor=actor, action="ward.language", record=ward, before=before, at=now)
+    return ward
+
+
+def new_account_language(session: Session) -> str:
+    """The language of an account made now: the ward's default (the first ward's, the one the
+    app serves), English before any ward exists."""
+    found = session.exec(select(Ward.default_language).order_by(col(Ward.id))).first()
+    return found if found is not None else DEFAULT_LANGUAGE
 
 
 def _parse(values: Mapping[str, object]) -> tuple[dict[str, int | bool], list[FieldError]]:

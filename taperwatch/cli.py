@@ -130,7 +130,12 @@ def _new_password(args: argparse.Namespace) -> str | None:
 def cmd_user(args: argparse.Namespace) -> int:
     from models.errors import FieldError
 
-    commands = {"add": _user_add, "passwd": _user_passwd, "role": _user_role}
+    commands = {
+        "add": _user_add,
+        "passwd": _user_passwd,
+        "role": _user_role,
+        "language": _user_language,
+    }
     try:
         return commands[args.user_command](args)
     except FieldError as exc:
@@ -159,8 +164,9 @@ def _user_add(args: argparse.Namespace) -> int:
             display_name=args.display_name or args.name,
             role=args.role,
             password=password,
+            language=args.language,
         )
-    print(f"created {user.role} {user.username}")
+    print(f"created {user.role} {user.username} ({user.language})")
     return 0
 
 
@@ -210,6 +216,23 @@ def _user_role(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user_language(args: argparse.Namespace) -> int:
+    from models.db import get_engine, transaction
+    from models.types import utcnow
+    from models.users import set_language
+
+    user_id = _user_id(args.name)
+    if user_id is None:
+        return _fail(f"no user {args.name!r}")
+    actor = _cli_actor()
+    with transaction(get_engine()) as session:
+        user = set_language(
+            session=session, actor=actor, user_id=user_id, language=args.language, now=utcnow()
+        )
+    print(f"{user.username} now reads Taperwatch in {user.language}")
+    return 0
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     parser = _OneLineParser(prog="taperwatch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
@@ -236,6 +259,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=["nurse", "physician", "admin"])
     add.add_argument("--display-name")
+    add.add_argument("--language", help="en or fr (default: the ward's default language)")
     add.add_argument("--password", help=argparse.SUPPRESS)
     passwd = user_sub.add_parser("passwd", help="set a user's password (asks for it)")
     passwd.add_argument("name")
@@ -243,6 +267,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     role = user_sub.add_parser("role", help="change a user's role")
     role.add_argument("name")
     role.add_argument("role", help="nurse, physician or admin")
+    language = user_sub.add_parser("language", help="change the language a user reads")
+    language.add_argument("name")
+    language.add_argument("language", help="en or fr")
     handlers["user"] = cmd_user
 
     taper_cmd.register(sub)

@@ -14,7 +14,7 @@ half-way.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from models.clinical.drugs import format_mg, mg_to_ug
@@ -40,6 +40,9 @@ class Phase:
     interval_days: int  # each step made by this phase keeps its dose this long
     until_ug: int | None  # the phase ends at this dose (a cut that would pass it stops at it)
     once: bool  # a single cut
+    # How the interval was written (2w or 14d): the same schedule either way, so not compared;
+    # the recipe in words (models.clinical.recipe_words) says "every 2 weeks" or "every 14 days".
+    in_weeks: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ def _parse_phase(phase: str) -> Phase:  # noqa: C901 - one refusal per part, in 
         interval_days=count * _DAYS_PER[unit_name],
         until_ug=until_ug,
         once=once,
+        in_weeks=unit_name == "w",
     )
 
 

@@ -65,13 +65,14 @@ from models.users import (
     lock_idle_session,
     record_unlock,
     set_active,
+    set_language,
     set_password,
     set_role,
     sign_out_everywhere,
     start_session,
     unlock,
 )
-from models.ward_policy import update_ward_policy
+from models.ward_policy import set_default_language, update_ward_policy
 from models.ward_tablets import update_ward_tablets
 from models.ward_units import update_ward_units
 from models.wristband import override_wristband, scan_wristband
@@ -124,10 +125,12 @@ DOMAIN_MATRIX: dict[str, frozenset[str]] = {
     "models.flags:acknowledge_flag": CHARTERS,
     "models.flags:resolve_flag": CHARTERS,
     "models.ward_policy:update_ward_policy": ADMIN,
+    "models.ward_policy:set_default_language": ADMIN,
     "models.users:create_user": ADMIN,
     "models.users:set_active": ADMIN,
     "models.users:set_password": ADMIN,
     "models.users:set_role": ADMIN,
+    "models.users:set_language": ADMIN,  # or the user themself (tests/models/test_languages)
     "models.users:unlock": ADMIN,
     "models.access_log:record_read": ALL,  # anyone who may open a chart is recorded opening it
     "models.users:sign_out_everywhere": ADMIN,  # or the user themself (test_security_round2)
@@ -252,6 +255,27 @@ def _other_role(stay: Stay) -> str:
         user = session.get(User, stay.staff["nurse2"].user_id)
         assert user is not None
         return "physician" if user.role == "nurse" else "nurse"
+
+
+def _other_language(language: str) -> str:
+    return "en" if language == "fr" else "fr"
+
+
+def _switch_ward_language(session: Session, actor: Actor, stay: Stay, _: object) -> None:
+    ward = session.get(Ward, stay.ward_id)
+    assert ward is not None
+    language = _other_language(ward.default_language)
+    set_default_language(
+        session=session, actor=actor, ward_id=stay.ward_id, language=language, now=stay.now
+    )
+
+
+def _switch_nurse2_language(session: Session, actor: Actor, stay: Stay, _: object) -> None:
+    user_id = stay.staff["nurse2"].user_id or 0
+    user = session.get(User, user_id)
+    assert user is not None
+    language = _other_language(user.language)
+    set_language(session=session, actor=actor, user_id=user_id, language=language, now=stay.now)
 
 
 def _lock_own_idle_session(session: Session, actor: Actor, stay: Stay, _: object) -> None:
@@ -437,6 +461,8 @@ OPERATIONS: dict[str, tuple[Prepare, Perform]] = {
             session=se, actor=a, ward_id=s.ward_id, values={"dose_window_min": 61 + n}
         ),
     ),
+    "models.ward_policy:set_default_language": (lambda s: None, _switch_ward_language),
+    "models.users:set_language": (lambda s: None, _switch_nurse2_language),
     "models.users:create_user": (
         lambda s: s.serial(),
         lambda se, a, s, n: create_user(

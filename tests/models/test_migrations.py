@@ -218,3 +218,29 @@ def test_0008_keeps_wards_and_doses_with_scanning_off_and_0005_takes_it_away(
         assert connection.execute(text("SELECT dose_ug FROM dose_administration")).all() == [(500,)]
     upgrade(bare_engine)
     assert schema_drift(bare_engine) == []
+
+
+def test_0011_gives_every_account_and_ward_english_and_0010_takes_it_away(
+    bare_engine: Engine,
+) -> None:
+    upgrade(bare_engine, "0001")
+    _, nurse_id = _admission_at_0001(bare_engine)
+    upgrade(bare_engine, "0010")
+    upgrade(bare_engine, "0011")
+    with bare_engine.connect() as connection:
+        assert connection.execute(text("SELECT default_language FROM ward")).all() == [("en",)]
+        assert connection.execute(text("SELECT id, username, language FROM app_user")).all() == [
+            (nurse_id, "nurse1", "en")
+        ]
+    user_columns = {c["name"]: c for c in inspect(bare_engine).get_columns("app_user")}
+    assert user_columns["language"]["nullable"] is False
+    assert user_columns["language"]["default"] is None  # the models' default, not the server's
+    with bare_engine.begin() as connection:
+        connection.execute(text("UPDATE app_user SET language = 'fr'"))
+    downgrade(bare_engine, "0010")
+    assert "language" not in {c["name"] for c in inspect(bare_engine).get_columns("app_user")}
+    assert "default_language" not in {c["name"] for c in inspect(bare_engine).get_columns("ward")}
+    with bare_engine.connect() as connection:
+        assert connection.execute(text("SELECT username FROM app_user")).all() == [("nurse1",)]
+    upgrade(bare_engine)
+    assert schema_drift(bare_engine) == []
