@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import false, func
+from sqlalchemy import and_, false, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -232,34 +232,65 @@ def _vitals_since(
     session: Session, ids: list[int], since: dict[int, datetime], earliest: datetime
 ) -> tuple[dict[int, VitalSigns], dict[int, int]]:
     """Each admission's reading with the highest NEWS2 since its own ``since`` (the latest of
-    equal ones), and how many of its readings since then called for an urgent response."""
-    best: dict[int, tuple[int, datetime, int | None]] = {}  # admission: (NEWS2, taken at, id)
+    equal ones), and how many of its readings since then called for an urgent response.
+
+    Counted and ranked by the database (a month of hourly readings for a whole ward is tens of
+    thousands of rows; turning each into Python cost more than the rest of the rounds page):
+    readings are grouped by (NEWS2 total, a single 3), and each group's response is asked of
+    models.clinical.news2, the rule's one home."""
+    del earliest  # each admission's own ``since`` is in the query
+    recent = and_(
+        col(VitalSigns.admission_id).in_(ids),
+        col(VitalSigns.entered_in_error) == false(),
+        or_(
+            *(
+                and_(col(VitalSigns.admission_id) == admission, col(VitalSigns.taken_at) >= start)
+                for admission, start in since.items()
+            )
+        ),
+    )
     abnormal: dict[int, int] = defaultdict(int)
-    for vitals_id, admission, taken_at, total, any_three in session.connection().execute(
+    for admission, total, any_three, readings in session.connection().execute(
         sa_select(
-            col(VitalSigns.id),
             col(VitalSigns.admission_id),
-            col(VitalSigns.taken_at),
             col(VitalSigns.news2_total),
             col(VitalSigns.news2_any_three),
-        ).where(
-            col(VitalSigns.admission_id).in_(ids),
-            col(VitalSigns.entered_in_error) == false(),
-            col(VitalSigns.taken_at) >= earliest,
+            func.count(),
+        )
+        .where(recent)
+        .group_by(
+            col(VitalSigns.admission_id),
+            col(VitalSigns.news2_total),
+            col(VitalSigns.news2_any_three),
         )
     ):
-        if taken_at < since[admission]:
-            continue
-        found = best.get(admission)
-        if found is None or (total, taken_at) > found[:2]:
-            best[admission] = (total, taken_at, vitals_id)
-        abnormal[admission] += news2_response(total, any_three).urgent
-    highest: dict[int, VitalSigns] = {}
-    if best:
+        if news2_response(total, any_three).urgent:
+            abnormal[admission] += readings
+    ranked = (
+        sa_select(
+            col(VitalSigns.id).label("id"),
+            func.row_number()
+            .over(
+                partition_by=col(VitalSigns.admission_id),
+                order_by=(
+                    col(VitalSigns.news2_total).desc(),
+                    col(VitalSigns.taken_at).desc(),
+                    col(VitalSigns.id).desc(),
+                ),
+            )
+            .label("rank"),
+        )
+        .where(recent)
+        .subquery()
+    )
+    highest = {
+        v.admission_id: v
         for v in session.exec(
-            select(VitalSigns).where(col(VitalSigns.id).in_([b[2] for b in best.values()]))
-        ):
-            highest[v.admission_id] = v
+            select(VitalSigns).where(
+                col(VitalSigns.id).in_(sa_select(ranked.c.id).where(ranked.c.rank == 1))
+            )
+        )
+    }
     return highest, abnormal
 
 
