@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
+
 from models.clinical.taper import (
     PlannedStep,
     build_schedule,
@@ -287,3 +289,91 @@ def test_a_stored_crossover_stage_lowering_the_new_drug_is_not_taken_for_the_onc
         (d(1, 26), {"diazepam": 7000}, "cut"),
         (d(2, 2), {"diazepam": 6000}, "cut"),
     ]
+
+
+CROSSED: dict[str, Any] = {"drug": "alprazolam", "to_drug": "diazepam"}
+CROSSED |= {"recipe": "-2mg/7d once; -1mg/14d", "stages": 2, "stage_interval_days": 5}
+
+
+def test_a_hold_on_a_step_backs_day_after_a_crossover_keeps_what_the_step_back_planned() -> None:
+    # Crossover done, back to 18 mg of diazepam on 01-23 (the once cut's dose, kept its 7
+    # days), held open the same day (the hold replaces the step back): resumed, 17 mg comes on
+    # 01-30, not the next phase's 14 days after 01-23.
+    steps = build_schedule(daily_ug=1000, start=d(1, 5), **CROSSED).steps
+    assert rows(steps)[3:5] == [
+        (d(1, 15), {"diazepam": 18000}, "cut"),
+        (d(1, 22), {"diazepam": 17000}, "cut"),
+    ]
+    back = go_back(steps, on=d(1, 23), **CROSSED)
+    resumed = _hold_and_resume(back, d(1, 23), d(1, 24), **CROSSED)
+    assert rows(resumed)[4:8] == [
+        (d(1, 22), {"diazepam": 17000}, "cut"),
+        (d(1, 23), {"diazepam": 18000}, "hold"),
+        (d(1, 30), {"diazepam": 17000}, "cut"),
+        (d(2, 13), {"diazepam": 16000}, "cut"),
+    ]
+
+
+def test_a_hold_of_the_old_drug_before_the_crossover_is_resumed_into_its_stages() -> None:
+    # The baseline (alprazolam only, no diazepam yet) held open the day after it began: resumed,
+    # the crossover's stages follow, the first a stage interval (5 days) after 01-01.
+    steps = build_schedule(daily_ug=1000, start=d(1, 5), effective=d(1, 1), **CROSSED).steps
+    resumed = _hold_and_resume(steps, d(1, 2), d(1, 3), **CROSSED)
+    assert rows(resumed)[:5] == [
+        (d(1, 1), {"alprazolam": 1000}, "baseline"),
+        (d(1, 2), {"alprazolam": 1000}, "hold"),
+        (d(1, 6), {"alprazolam": 500, "diazepam": 10000}, "crossover"),
+        (d(1, 11), {"diazepam": 20000}, "crossover"),
+        (d(1, 16), {"diazepam": 18000}, "cut"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("table", "planned", "spread"),
+    [
+        # Ashton (0.5 mg alprazolam = 10 mg diazepam): 6 units left go 4, 2, 0, each
+        # adding the diazepam equivalent of what has moved (5 mg a stage) to the 4 mg stored.
+        ("ashton", 5000, [4000, 9000, 14000, 19000]),
+        # VA/DoD (1 mg = 10 mg): 2.5, 5 and 7.5 mg moved, rounded to whole 1 mg units.
+        ("vadod", 3000, [1000, 4000, 6000, 9000]),
+    ],
+)
+def test_a_stored_stage_off_the_plan_spreads_the_old_drug_left_over_the_stages_left(
+    table: str, planned: int, spread: list[int]
+) -> None:
+    # Edited storage: a first stage with less diazepam than the plan makes. The alprazolam
+    # left is spread over the 3 stages left, by the plan's own equivalence table.
+    plan: dict[str, Any] = {"drug": "alprazolam", "to_drug": "diazepam", "recipe": "-10%/7d"}
+    plan["table"] = table
+    steps = build_schedule(daily_ug=1000, start=d(1, 5), **plan).steps
+    assert steps[1].daily_ug == {"alprazolam": 750, "diazepam": planned}
+    off = {"alprazolam": 750, "diazepam": spread[0]}
+    stored = (
+        steps[0],
+        make_step(index=1, start=d(1, 5), daily_ug=off, kind="crossover", table=table),
+        make_step(index=2, start=d(1, 6), daily_ug=off, kind="hold", table=table),
+    )
+    resumed = resume(stored, on=d(1, 7), **plan)
+    assert rows(resumed)[3:6] == [
+        (d(1, 12), {"alprazolam": 500, "diazepam": spread[1]}, "crossover"),
+        (d(1, 19), {"alprazolam": 250, "diazepam": spread[2]}, "crossover"),
+        (d(1, 26), {"diazepam": spread[3]}, "crossover"),
+    ]
+
+
+def test_a_plan_begun_mid_crossover_held_at_a_stage_makes_its_planned_stages() -> None:
+    # Begun with 6 mg of diazepam already reached and 7 alprazolam units: its stages leave 5,
+    # 2 and 0 units, planned from that baseline. Held at the first and resumed, the plan's
+    # second stage (2 units) comes on the day it had, not a spread of the 5 units left (3).
+    plan: dict[str, Any] = {"drug": "alprazolam", "to_drug": "diazepam", "recipe": "-10%/7d"}
+    plan["stages"] = 3
+    steps = build_schedule(daily_ug=875, to_drug_daily_ug=6000, start=d(1, 5), **plan).steps
+    assert rows(steps)[1] == (d(1, 5), {"alprazolam": 625, "diazepam": 11000}, "crossover")
+    planned = rows(steps)[2:5]
+    assert planned == [
+        (d(1, 12), {"alprazolam": 250, "diazepam": 19000}, "crossover"),
+        (d(1, 19), {"diazepam": 24000}, "crossover"),
+        (d(1, 26), {"diazepam": 22000}, "cut"),
+    ]
+    resumed = _hold_and_resume(steps, d(1, 6), d(1, 7), **plan)
+    assert rows(resumed)[3:6] == planned
