@@ -128,48 +128,23 @@ def _demo_server() -> Iterator[tuple[str, Engine]]:
 
 def _round_patient(engine: Engine) -> str:
     """A patient admitted 23 h ago (doses of the last day left to chart); returns the name."""
-    from models.admissions import admit
-    from models.audit import Actor
     from models.db import transaction
-    from models.plan_changes import NewPlan, create_plan
-    from models.tables import User, Ward
+    from seed_data.factories import admit_on_demo_ward
 
     admitted_at = datetime.now(UTC) - timedelta(hours=23)
     with transaction(engine) as session:
-        ward = session.exec(select(Ward)).first()
-        assert ward is not None and ward.id is not None
-        users = {u.role: u for u in session.exec(select(User)).all()}
-        nurse = Actor(users["nurse"].id, users["nurse"].username, "nurse")
-        physician = Actor(users["physician"].id, users["physician"].username, "physician")
-        admission = admit(
-            session=session,
-            actor=nurse,
-            ward_id=ward.id,
+        admit_on_demo_ward(
+            session,
             mrn="TW-EFFORT",
             family_name="Effort",
             given_name="Eve",
             birth_date=date(1980, 1, 1),
             sex="female",
             bed="B40",
-            attending_id=physician.user_id or 0,
-            drug="clonazepam",
-            daily_ug=2000,
             admitted_at=admitted_at,
             now=admitted_at,
-        )
-        assert admission.id is not None
-        create_plan(
-            session=session,
-            actor=physician,
-            admission_id=admission.id,
-            new_plan=NewPlan(
-                drug="clonazepam",
-                daily_ug=2000,
-                recipe="-10%/14d",
-                start=admitted_at.date() + timedelta(days=1),
-                reason="Bench",
-            ),
-            now=admitted_at,
+            start=admitted_at.date() + timedelta(days=1),
+            reason="Bench",
         )
     return "EFFORT"
 

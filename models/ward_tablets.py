@@ -14,11 +14,12 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from models.audit import Actor, insert_audited, snapshot, update_audited
-from models.clinical.drugs import DRUGS, format_mg, get_drug, mg_to_ug
+from models.audit import Actor
+from models.clinical.drugs import format_mg, get_drug, mg_to_ug
 from models.clinical.tablets import DEFAULT_TABLETS, Tablet
-from models.errors import FieldError, ValidationFailed
+from models.errors import FieldError
 from models.tables import Ward, WardDrugTablets
+from models.ward_formulary import read_per_drug, write_per_drug
 from models.ward_units import MIN_UNIT_UG
 
 MAX_TABLETS_PER_DRUG = 8  # a typing check, local policy: no formulary lists more strengths
@@ -91,45 +92,22 @@ def update_ward_tablets(
     actor.require("admin")
     if session.get(Ward, ward_id) is None:
         raise FieldError("ward", f"no ward {ward_id}")
-    parsed: dict[str, tuple[Tablet, ...]] = {}
-    errors: list[FieldError] = []
-    for drug, raw in values.items():
-        field = f"tablets_{drug}"
-        if drug not in DRUGS:
-            errors.append(FieldError(field, f"unknown drug {drug!r}"))
-            continue
-        try:
-            parsed[drug] = parse_tablets(drug, raw if isinstance(raw, str) else "", field=field)
-        except FieldError as exc:
-            errors.append(exc)
-    if errors:
-        raise ValidationFailed(errors)
-    rows = {
-        row.drug: row
-        for row in session.exec(select(WardDrugTablets).where(WardDrugTablets.ward_id == ward_id))
-    }
+    parsed = read_per_drug(
+        values,
+        field_prefix="tablets_",
+        read=lambda drug, raw, field: parse_tablets(
+            drug, raw if isinstance(raw, str) else "", field=field
+        ),
+    )
     current = ward_tablets(session, ward_id)
-    for drug, tablets in parsed.items():
-        if current[drug] == tablets:
-            continue
-        row = rows.get(drug)
-        if row is None:
-            row = WardDrugTablets(
-                ward_id=ward_id,
-                drug=drug,
-                tablets=stored_text(tablets),
-                updated_at=now,
-                updated_by=actor.user_id,
-            )
-            insert_audited(session, actor=actor, action="ward.tablets", record=row)
-            continue
-        before = snapshot(row)
-        row.tablets, row.updated_at, row.updated_by = stored_text(tablets), now, actor.user_id
-        update_audited(
-            session,
-            actor=actor,
-            action="ward.tablets",
-            record=row,
-            before=before,
-        )
+    write_per_drug(
+        session,
+        actor=actor,
+        ward_id=ward_id,
+        model=WardDrugTablets,
+        column="tablets",
+        stored={d: stored_text(t) for d, t in parsed.items() if current[d] != t},
+        action="ward.tablets",
+        now=now,
+    )
     return ward_tablets(session, ward_id)

@@ -14,10 +14,11 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from models.audit import Actor, insert_audited, snapshot, update_audited
+from models.audit import Actor
 from models.clinical.drugs import DRUGS, format_mg, get_drug, mg_to_ug
-from models.errors import FieldError, ValidationFailed
+from models.errors import FieldError
 from models.tables import Ward, WardDrugUnit
+from models.ward_formulary import read_per_drug, write_per_drug
 
 # Sanity floor, local policy (no source): no ward dispenses less than 0.1 mg of these drugs
 # (the smallest tablet is clonazepam's 0.125 mg ODT [S58]). The ceiling of each drug is its
@@ -43,6 +44,14 @@ def unit_problem(drug: str, unit_ug: int) -> str | None:
     return None
 
 
+def _read_unit(drug: str, raw: object, field: str) -> int:
+    ug = mg_to_ug(raw if isinstance(raw, int | float | str) else "", field=field)
+    problem = unit_problem(drug, ug)
+    if problem:
+        raise FieldError(field, problem)
+    return ug
+
+
 def update_ward_units(
     *, session: Session, actor: Actor, ward_id: int, values: Mapping[str, object], now: datetime
 ) -> dict[str, int]:
@@ -51,49 +60,18 @@ def update_ward_units(
     actor.require("admin")
     if session.get(Ward, ward_id) is None:
         raise FieldError("ward", f"no ward {ward_id}")
-    parsed: dict[str, int] = {}
-    errors: list[FieldError] = []
-    for drug, raw in values.items():
-        field = f"unit_{drug}"
-        if drug not in DRUGS:
-            errors.append(FieldError(field, f"unknown drug {drug!r}"))
-            continue
-        try:
-            ug = mg_to_ug(raw if isinstance(raw, int | float | str) else "", field=field)
-        except FieldError as exc:
-            errors.append(exc)
-            continue
-        problem = unit_problem(drug, ug)
-        if problem:
-            errors.append(FieldError(field, problem))
-        else:
-            parsed[drug] = ug
-    if errors:
-        raise ValidationFailed(errors)
-    rows = {
-        row.drug: row
-        for row in session.exec(select(WardDrugUnit).where(WardDrugUnit.ward_id == ward_id))
-    }
+    parsed = read_per_drug(values, field_prefix="unit_", read=_read_unit)
     current = ward_units(session, ward_id)
-    for drug, ug in parsed.items():
-        if current[drug] == ug:
-            continue
-        row = rows.get(drug)
-        if row is None:
-            row = WardDrugUnit(
-                ward_id=ward_id, drug=drug, unit_ug=ug, updated_at=now, updated_by=actor.user_id
-            )
-            insert_audited(session, actor=actor, action="ward.unit", record=row)
-            continue
-        before = snapshot(row)
-        row.unit_ug, row.updated_at, row.updated_by = ug, now, actor.user_id
-        update_audited(
-            session,
-            actor=actor,
-            action="ward.unit",
-            record=row,
-            before=before,
-        )
+    write_per_drug(
+        session,
+        actor=actor,
+        ward_id=ward_id,
+        model=WardDrugUnit,
+        column="unit_ug",
+        stored={d: ug for d, ug in parsed.items() if current[d] != ug},
+        action="ward.unit",
+        now=now,
+    )
     return ward_units(session, ward_id)
 
 

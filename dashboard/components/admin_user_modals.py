@@ -18,6 +18,7 @@ from dashboard.components.admin_user_table import (
     clicked_user,
     current_users_table,
 )
+from dashboard.components.modal_buttons import modal_buttons
 from dashboard.context import ADMIN, engine, require_role
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
@@ -59,12 +60,8 @@ def password_modal() -> dmc.Modal:
                     autoComplete="new-password",
                 ),
                 html.Div(id="passwd-message", className="tw-form-message", role="alert"),
-                dmc.Group(
-                    [
-                        dmc.Button("Cancel", id="passwd-cancel", variant="default", size="md"),
-                        dmc.Button("Set password", id="passwd-save", size="md"),
-                    ],
-                    justify="flex-end",
+                modal_buttons(
+                    "passwd-cancel", dmc.Button("Set password", id="passwd-save", size="md")
                 ),
                 dcc.Store(id="passwd-user"),
             ],
@@ -98,13 +95,7 @@ def role_modal() -> dmc.Modal:
                     className="tw-muted",
                 ),
                 html.Div(id="role-message", className="tw-form-message", role="alert"),
-                dmc.Group(
-                    [
-                        dmc.Button("Cancel", id="role-cancel", variant="default", size="md"),
-                        dmc.Button("Save role", id="role-save", size="md"),
-                    ],
-                    justify="flex-end",
-                ),
+                modal_buttons("role-cancel", dmc.Button("Save role", id="role-save", size="md")),
                 dcc.Store(id="role-user"),
             ],
             gap="sm",

@@ -15,6 +15,7 @@ from dash.exceptions import PreventUpdate
 from sqlalchemy import true
 from sqlmodel import Session, col, select
 
+from dashboard.components.modal_buttons import modal_buttons
 from dashboard.context import default_ward, engine, require_role
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback, clientside_callback
@@ -151,13 +152,7 @@ def admit_modal() -> dmc.Modal:
                         size="md",
                     ),
                     html.Div(id="admit-message", className="tw-form-message", role="alert"),
-                    dmc.Group(
-                        [
-                            dmc.Button("Cancel", id="admit-cancel", variant="default", size="md"),
-                            dmc.Button("Admit", id="admit-save", size="md"),
-                        ],
-                        justify="flex-end",
-                    ),
+                    modal_buttons("admit-cancel", dmc.Button("Admit", id="admit-save", size="md")),
                 ],
                 gap="sm",
             ),

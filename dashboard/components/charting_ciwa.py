@@ -6,8 +6,7 @@ as the nurse goes; one Save, refused with the missing items named. The builders 
 A saved score at or above a PRN order's threshold names, in the save's confirmation, the orders
 that may be given now (Taperwatch never gives one).
 
-Over ~400 lines because the form, its table of past scores and its callbacks are the one
-scale form the CIWA-Ar module reuses with its own ``ScaleForm``.
+The table of past scores is components.charting_ciwa_table.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ from dashboard.components.charting_common import (
     attrs,
     clock_hint,
     format_local,
-    level_chip,
     level_style,
     parse_clock,
 )
@@ -37,7 +35,6 @@ from dashboard.theme import BAND_LABEL, BAND_LEVEL
 from models.audit import Actor
 from models.charting import CHARTING_ROLES, new_submission_id, record_assessment
 from models.clinical.scales import (
-    CIWA_AR_ITEMS,
     CIWA_B_ITEMS,
     Band,
     ScaleItem,
@@ -297,118 +294,71 @@ def ciwa_form(
     )
 
 
-def _top_items(items: Mapping[str, int], scale: str = "CIWA-B") -> str:
-    listed = CIWA_AR_ITEMS if scale == "CIWA-Ar" else CIWA_B_ITEMS
-    by_number = {str(i.number): i for i in listed}
-    ranked = sorted(
-        ((score, int(n)) for n, score in items.items() if score > 0 and n in by_number),
-        reverse=True,
-    )[:3]
-    return ", ".join(f"{by_number[str(n)].text.rstrip('?')} {score}" for score, n in ranked)
+# --- callbacks (each scale's module declares its own, with these) --------------------------
 
 
-def ciwa_table(
-    rows: list[WithdrawalAssessment],
-    names: Mapping[int, str],
-    *,
-    tz: ZoneInfo,
-    now: datetime,
-    can_correct: bool,
-) -> html.Div:
-    if not rows:
-        return html.Div("No CIWA-B charted in the last 72 hours.", className="tw-empty")
-    head = html.Tr(
-        [html.Th(h) for h in ("Taken", "Scale", "Total", "Band", "Highest items", "Charted by", "")]
-    )
-    body = []
-    for row in rows:
-        level = BAND_LEVEL.get(row.band, 0)
-        action: Any = ""
-        if row.entered_in_error:
-            action = html.Span(f"In error: {row.error_reason}", className="tw-mar-error-note")
-        elif can_correct:
-            action = dmc.Button(
-                "Mark in error…",
-                id={"type": "in-error-open", "entity": "assessment", "id": row.id},
-                variant="subtle",
-                size="xs",
-            )
-        body.append(
-            html.Tr(
-                [
-                    html.Td(format_local(row.taken_at, tz, now, always_day=True)),
-                    html.Td(row.scale),
-                    html.Td(level_chip(str(row.total), level)),
-                    html.Td(BAND_LABEL.get(row.band, row.band)),
-                    html.Td(_top_items(row.items, row.scale), className="tw-mar-detail"),
-                    html.Td(names.get(row.charted_by, ""), className="tw-who"),
-                    html.Td(action, className="tw-keep"),
-                ],
-                className="tw-in-error" if row.entered_in_error else "",
-            )
-        )
-    return html.Div(
-        html.Table([html.Thead(head), html.Tbody(body)], className="tw-table"),
-        className="tw-table-scroll",
-    )
+def running_io(form: ScaleForm) -> dict[str, Any]:
+    """The running total's outputs and inputs, for ``@callback(**running_io(form))``."""
+    p = form.prefix
+    return {
+        "output": {
+            "total": Output(f"{p}-total", "children"),
+            "total_style": Output(f"{p}-total", "style"),
+            "row_classes": Output({"type": f"{p}-row", "item": ALL}, "className"),
+        },
+        "inputs": {
+            "values": Input({"type": f"{p}-item", "item": ALL}, "value"),
+            "attempted": Input(f"{p}-attempted", "data"),
+        },
+    }
 
 
-# --- callbacks ----------------------------------------------------------------------------
-
-
-@callback(
-    output={
-        "total": Output("ciwa-total", "children"),
-        "total_style": Output("ciwa-total", "style"),
-        "row_classes": Output({"type": "ciwa-row", "item": ALL}, "className"),
-    },
-    inputs={
-        "values": Input({"type": "ciwa-item", "item": ALL}, "value"),
-        "attempted": Input("ciwa-attempted", "data"),
-    },
-    prevent_initial_call=True,
-)
-def ciwa_running(values: list[object], attempted: bool | None) -> dict[str, Any]:
-    current_actor()
-    scores = item_scores(values)
-    box, style = _total_box(running_total(scores))
+def running_answer(values: list[object], attempted: bool | None, form: ScaleForm) -> dict[str, Any]:
+    """The total and band so far; after a refused save, the items still missing marked."""
+    scores = item_scores(values, form)
+    box, style = _total_box(running_total(scores, form), form)
     classes = [
         "tw-ciwa-item tw-missing" if attempted and n not in scores else "tw-ciwa-item"
-        for n in ITEM_NUMBERS
+        for n in form.numbers
     ]
     return {"total": box, "total_style": style, "row_classes": classes}
 
 
-@callback(
-    output={
-        "message": Output("ciwa-message", "children"),
-        "message_style": Output("ciwa-message", "className"),
-        "attempted": Output("ciwa-attempted", "data"),
-        "items": Output({"type": "ciwa-item", "item": ALL}, "value"),
-        "time": Output("ciwa-taken_at", "value"),
-        "time_error": Output("ciwa-taken_at", "error"),
-        "changed": Output("patient-changed", "data", allow_duplicate=True),
-        "submission": Output("ciwa-submission", "data"),
-    },
-    inputs={
-        "clicks": Input("ciwa-save", "n_clicks"),
-        "values": State({"type": "ciwa-item", "item": ALL}, "value"),
-        "time_text": State("ciwa-taken_at", "value"),
-        "submission_id": State("ciwa-submission", "data"),
-        "admission_id": State("patient-admission", "data"),
-    },
-    prevent_initial_call=True,
-)
-def ciwa_save(
-    clicks: int | None,
+def save_io(form: ScaleForm) -> dict[str, Any]:
+    """The Save's outputs and inputs, for ``@callback(**save_io(form))``."""
+    p = form.prefix
+    return {
+        "output": {
+            "message": Output(f"{p}-message", "children"),
+            "message_style": Output(f"{p}-message", "className"),
+            "attempted": Output(f"{p}-attempted", "data"),
+            "items": Output({"type": f"{p}-item", "item": ALL}, "value"),
+            "time": Output(f"{p}-taken_at", "value"),
+            "time_error": Output(f"{p}-taken_at", "error"),
+            "changed": Output("patient-changed", "data", allow_duplicate=True),
+            "submission": Output(f"{p}-submission", "data"),
+        },
+        "inputs": {
+            "clicks": Input(f"{p}-save", "n_clicks"),
+            "values": State({"type": f"{p}-item", "item": ALL}, "value"),
+            "time_text": State(f"{p}-taken_at", "value"),
+            "submission_id": State(f"{p}-submission", "data"),
+            "admission_id": State("patient-admission", "data"),
+        },
+    }
+
+
+def save_answer(
+    *,
+    actor: Actor,
+    admission_id: int,
     values: list[object],
     time_text: str | None,
     submission_id: Any,
-    admission_id: int,
+    form: ScaleForm,
 ) -> dict[str, Any]:
     """The form's token stays the same until a score is stored, so a save sent again (a
     lost answer, a second press) finds that score; a stored score starts a new token."""
-    actor = require_role(*CHARTING_ROLES)
     now = utcnow()
     outcome = save_ciwa(
         actor=actor,
@@ -417,10 +367,11 @@ def ciwa_save(
         time_text=time_text,
         now=now,
         submission_id=submission_id,
+        form=form,
     )
     if isinstance(outcome, Refusal):
         return {
-            "message": refusal_message(outcome),
+            "message": refusal_message(outcome, form),
             "message_style": "tw-form-message",
             "attempted": True,
             "items": [no_update] * len(values),
@@ -439,3 +390,27 @@ def ciwa_save(
         "changed": now.isoformat(),
         "submission": new_submission_id(),
     }
+
+
+@callback(**running_io(CIWA_B_FORM), prevent_initial_call=True)
+def ciwa_running(values: list[object], attempted: bool | None) -> dict[str, Any]:
+    current_actor()
+    return running_answer(values, attempted, CIWA_B_FORM)
+
+
+@callback(**save_io(CIWA_B_FORM), prevent_initial_call=True)
+def ciwa_save(
+    clicks: int | None,
+    values: list[object],
+    time_text: str | None,
+    submission_id: Any,
+    admission_id: int,
+) -> dict[str, Any]:
+    return save_answer(
+        actor=require_role(*CHARTING_ROLES),
+        admission_id=admission_id,
+        values=values,
+        time_text=time_text,
+        submission_id=submission_id,
+        form=CIWA_B_FORM,
+    )

@@ -10,24 +10,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import ALL, Input, Output, State, html, no_update
+from dash import Input, Output, State, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.components.charting_ciwa import (
     ScaleForm,
-    _total_box,
     ciwa_form,
-    item_scores,
-    refusal_message,
-    running_total,
-    save_ciwa,
-    saved_message,
+    running_answer,
+    running_io,
+    save_answer,
+    save_io,
 )
 from dashboard.context import current_actor, engine, record_id, require_role
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from models.admissions import set_ciwa_ar
-from models.charting import CHARTING_ROLES, new_submission_id
+from models.charting import CHARTING_ROLES
 from models.clinical.scales import CIWA_AR_BANDS_SOURCE, CIWA_AR_ITEMS, ciwa_ar_band
 from models.tables import Admission
 from models.types import utcnow
@@ -62,52 +60,13 @@ def ciwa_ar_switch(admission: Admission) -> dmc.Switch:
     )
 
 
-p = CIWA_AR_FORM.prefix
-
-
-@callback(
-    output={
-        "total": Output(f"{p}-total", "children"),
-        "total_style": Output(f"{p}-total", "style"),
-        "row_classes": Output({"type": f"{p}-row", "item": ALL}, "className"),
-    },
-    inputs={
-        "values": Input({"type": f"{p}-item", "item": ALL}, "value"),
-        "attempted": Input(f"{p}-attempted", "data"),
-    },
-    prevent_initial_call=True,
-)
+@callback(**running_io(CIWA_AR_FORM), prevent_initial_call=True)
 def ciwar_running(values: list[object], attempted: bool | None) -> dict[str, Any]:
     current_actor()
-    scores = item_scores(values, CIWA_AR_FORM)
-    box, style = _total_box(running_total(scores, CIWA_AR_FORM), CIWA_AR_FORM)
-    classes = [
-        "tw-ciwa-item tw-missing" if attempted and n not in scores else "tw-ciwa-item"
-        for n in CIWA_AR_FORM.numbers
-    ]
-    return {"total": box, "total_style": style, "row_classes": classes}
+    return running_answer(values, attempted, CIWA_AR_FORM)
 
 
-@callback(
-    output={
-        "message": Output(f"{p}-message", "children"),
-        "message_style": Output(f"{p}-message", "className"),
-        "attempted": Output(f"{p}-attempted", "data"),
-        "items": Output({"type": f"{p}-item", "item": ALL}, "value"),
-        "time": Output(f"{p}-taken_at", "value"),
-        "time_error": Output(f"{p}-taken_at", "error"),
-        "changed": Output("patient-changed", "data", allow_duplicate=True),
-        "submission": Output(f"{p}-submission", "data"),
-    },
-    inputs={
-        "clicks": Input(f"{p}-save", "n_clicks"),
-        "values": State({"type": f"{p}-item", "item": ALL}, "value"),
-        "time_text": State(f"{p}-taken_at", "value"),
-        "submission_id": State(f"{p}-submission", "data"),
-        "admission_id": State("patient-admission", "data"),
-    },
-    prevent_initial_call=True,
-)
+@callback(**save_io(CIWA_AR_FORM), prevent_initial_call=True)
 def ciwar_save(
     clicks: int | None,
     values: list[object],
@@ -115,38 +74,14 @@ def ciwar_save(
     submission_id: Any,
     admission_id: int,
 ) -> dict[str, Any]:
-    actor = require_role(*CHARTING_ROLES)
-    now = utcnow()
-    outcome = save_ciwa(
-        actor=actor,
+    return save_answer(
+        actor=require_role(*CHARTING_ROLES),
         admission_id=admission_id,
         values=values,
         time_text=time_text,
-        now=now,
         submission_id=submission_id,
         form=CIWA_AR_FORM,
     )
-    if isinstance(outcome, Refusal):
-        return {
-            "message": refusal_message(outcome, CIWA_AR_FORM),
-            "message_style": "tw-form-message",
-            "attempted": True,
-            "items": [no_update] * len(values),
-            "time": no_update,
-            "time_error": outcome.fields.get("taken_at"),
-            "changed": no_update,
-            "submission": new_submission_id() if "submission_id" in outcome.fields else no_update,
-        }
-    return {
-        "message": saved_message(outcome, now),
-        "message_style": "tw-form-message tw-form-ok",
-        "attempted": False,
-        "items": [""] * len(values),
-        "time": "",
-        "time_error": None,
-        "changed": now.isoformat(),
-        "submission": new_submission_id(),
-    }
 
 
 @callback(

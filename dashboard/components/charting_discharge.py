@@ -14,6 +14,7 @@ from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
 from dashboard.components.charting_common import format_local, parse_clock
+from dashboard.components.modal_buttons import modal_buttons
 from dashboard.context import default_ward, engine, require_role
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
@@ -47,12 +48,9 @@ def discharge_modal(admission_id: int) -> dmc.Modal:
                     w=200,
                 ),
                 html.Div(id="discharge-message", className="tw-form-message", role="alert"),
-                dmc.Group(
-                    [
-                        dmc.Button("Cancel", id="discharge-cancel", variant="default", size="md"),
-                        dmc.Button("Discharge", id="discharge-confirm", color="red", size="md"),
-                    ],
-                    justify="flex-end",
+                modal_buttons(
+                    "discharge-cancel",
+                    dmc.Button("Discharge", id="discharge-confirm", color="red", size="md"),
                 ),
                 dcc.Store(id="discharge-admission", data=admission_id),
             ],

@@ -10,6 +10,7 @@ import dash_mantine_components as dmc
 from dash import Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
+from dashboard.components.modal_buttons import modal_buttons
 from dashboard.context import engine, record_id, require_role
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
@@ -46,14 +47,9 @@ def dose_confirm_modal(admission: Admission) -> Any:
                     size="md",
                 ),
                 html.Div(id="dose-confirm-message", className="tw-form-message", role="alert"),
-                dmc.Group(
-                    [
-                        dmc.Button(
-                            "Cancel", id="dose-confirm-cancel", variant="default", size="md"
-                        ),
-                        dmc.Button("Confirm", id="dose-confirm-save", size="md", color="orange"),
-                    ],
-                    justify="flex-end",
+                modal_buttons(
+                    "dose-confirm-cancel",
+                    dmc.Button("Confirm", id="dose-confirm-save", size="md", color="orange"),
                 ),
             ],
             gap="sm",

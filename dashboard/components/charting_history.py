@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from dashboard.components.charting_common import attrs, format_local, level_chip
 from dashboard.components.charting_mar import describe_entry
+from dashboard.components.modal_buttons import modal_buttons
 from dashboard.context import engine, require_role
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
@@ -186,12 +187,9 @@ def in_error_modal() -> dmc.Modal:
                     **{"data-autofocus": True},
                 ),
                 html.Div(id="in-error-message", className="tw-form-message", role="alert"),
-                dmc.Group(
-                    [
-                        dmc.Button("Cancel", id="in-error-cancel", variant="default", size="md"),
-                        dmc.Button("Mark in error", id="in-error-confirm", color="red", size="md"),
-                    ],
-                    justify="flex-end",
+                modal_buttons(
+                    "in-error-cancel",
+                    dmc.Button("Mark in error", id="in-error-confirm", color="red", size="md"),
                 ),
                 dcc.Store(id="in-error-target"),
             ],

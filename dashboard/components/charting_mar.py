@@ -21,6 +21,7 @@ from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
 from dashboard.components.charting_common import attrs, format_local, level_chip, parse_clock
+from dashboard.components.modal_buttons import modal_buttons
 from dashboard.context import default_ward, engine, require_role
 from dashboard.queries import MarSlot, UntoleratedStep
 from dashboard.refusals import Refusal, attempt
@@ -385,17 +386,14 @@ def reason_modal() -> dmc.Modal:
                         autoComplete="off",
                     ),
                     html.Div(id="mar-modal-message", className="tw-form-message", role="alert"),
-                    dmc.Group(
-                        [
-                            dmc.Button("Cancel", id="mar-cancel", variant="default", size="md"),
-                            dmc.Button(
-                                "Chart",
-                                id="mar-confirm",
-                                size="md",
-                                **attrs(data_save_button="true"),
-                            ),
-                        ],
-                        justify="flex-end",
+                    modal_buttons(
+                        "mar-cancel",
+                        dmc.Button(
+                            "Chart",
+                            id="mar-confirm",
+                            size="md",
+                            **attrs(data_save_button="true"),
+                        ),
                     ),
                 ],
                 gap="sm",

@@ -17,6 +17,7 @@ from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
 from dashboard.components.charting_common import attrs, format_local, parse_clock
+from dashboard.components.modal_buttons import modal_buttons
 from dashboard.components.prn_orders import order_modal, stop_modal
 from dashboard.components.prn_reads import limits_text, order_text, prn_order, ward_tz
 from dashboard.context import default_ward, engine, require_role
@@ -203,17 +204,14 @@ def give_modal() -> dmc.Modal:
                         autoComplete="off",
                     ),
                     html.Div(id="prn-message", className="tw-form-message", role="alert"),
-                    dmc.Group(
-                        [
-                            dmc.Button("Cancel", id="prn-cancel", variant="default", size="md"),
-                            dmc.Button(
-                                "Chart PRN dose",
-                                id="prn-save",
-                                size="md",
-                                **attrs(data_save_button="true"),
-                            ),
-                        ],
-                        justify="flex-end",
+                    modal_buttons(
+                        "prn-cancel",
+                        dmc.Button(
+                            "Chart PRN dose",
+                            id="prn-save",
+                            size="md",
+                            **attrs(data_save_button="true"),
+                        ),
                     ),
                     dcc.Store(id="prn-pending"),
                 ],

@@ -17,6 +17,7 @@ from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
 from dashboard.components.charting_common import attrs, format_local
+from dashboard.components.modal_buttons import modal_buttons
 from dashboard.context import current_actor, engine, require_role
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback, clientside_callback
@@ -160,16 +161,11 @@ def override_modal() -> dmc.Modal:
                     size="md",
                 ),
                 html.Div(id="band-override-message", className="tw-form-message", role="alert"),
-                dmc.Group(
-                    [
-                        dmc.Button(
-                            "Cancel", id="band-override-cancel", variant="default", size="md"
-                        ),
-                        dmc.Button(
-                            "Override and continue", id="band-override-save", color="red", size="md"
-                        ),
-                    ],
-                    justify="flex-end",
+                modal_buttons(
+                    "band-override-cancel",
+                    dmc.Button(
+                        "Override and continue", id="band-override-save", color="red", size="md"
+                    ),
                 ),
             ],
             gap="sm",

@@ -101,6 +101,19 @@ def read_new_plan(
     )
 
 
+def change_from_form(kind: str, values: dict[str, Any]) -> PlanChange:
+    """The form's values (by field name) read into a change of ``kind``."""
+    return read_change(
+        kind,
+        reason=values.get("reason"),
+        hold_days=values.get("hold_days"),
+        until_resumed=values.get("until_resumed"),
+        preset=values.get("preset"),
+        custom_recipe=values.get("custom_recipe"),
+        above_label_reason=values.get("above_label_reason"),
+    )
+
+
 def preview_for(
     admission_id: int, kind: str, values: dict[str, Any], now: datetime
 ) -> Preview | Refusal:
@@ -112,15 +125,7 @@ def preview_for(
                 new_plan=read_new_plan(**values),
                 now=now,
             )
-        change = read_change(
-            kind,
-            reason=values.get("reason"),
-            hold_days=values.get("hold_days"),
-            until_resumed=values.get("until_resumed"),
-            preset=values.get("preset"),
-            custom_recipe=values.get("custom_recipe"),
-            above_label_reason=values.get("above_label_reason"),
-        )
+        change = change_from_form(kind, values)
         return preview_change(session=session, admission_id=admission_id, change=change, now=now)
 
     return attempt(engine(), run, write=False)
@@ -140,15 +145,7 @@ def save_for(
                 new_plan=read_new_plan(**values),
                 now=now,
             )
-        change = read_change(
-            kind,
-            reason=values.get("reason"),
-            hold_days=values.get("hold_days"),
-            until_resumed=values.get("until_resumed"),
-            preset=values.get("preset"),
-            custom_recipe=values.get("custom_recipe"),
-            above_label_reason=values.get("above_label_reason"),
-        )
+        change = change_from_form(kind, values)
         return apply_change(
             session=session, actor=actor, admission_id=admission_id, change=change, now=now
         )

@@ -14,6 +14,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
+from dashboard.components.modal_buttons import modal_buttons
 from dashboard.components.prn_reads import order_text, prn_order
 from dashboard.context import engine, require_role
 from dashboard.refusals import Refusal, attempt
@@ -162,12 +163,9 @@ def order_modal() -> dmc.Modal:
                     size="md",
                 ),
                 html.Div(id="prn-order-message", className="tw-form-message", role="alert"),
-                dmc.Group(
-                    [
-                        dmc.Button("Cancel", id="prn-order-cancel", variant="default", size="md"),
-                        dmc.Button("Save order", id="prn-order-save", size="md", color="indigo"),
-                    ],
-                    justify="flex-end",
+                modal_buttons(
+                    "prn-order-cancel",
+                    dmc.Button("Save order", id="prn-order-save", size="md", color="indigo"),
                 ),
                 dcc.Store(id="prn-order-pending"),
             ],
@@ -189,12 +187,9 @@ def stop_modal() -> dmc.Modal:
                     id="prn-stop-reason", label="Reason", autosize=True, minRows=2, size="md"
                 ),
                 html.Div(id="prn-stop-message", className="tw-form-message", role="alert"),
-                dmc.Group(
-                    [
-                        dmc.Button("Cancel", id="prn-stop-cancel", variant="default", size="md"),
-                        dmc.Button("Stop order", id="prn-stop-save", size="md", color="red"),
-                    ],
-                    justify="flex-end",
+                modal_buttons(
+                    "prn-stop-cancel",
+                    dmc.Button("Stop order", id="prn-stop-save", size="md", color="red"),
                 ),
                 dcc.Store(id="prn-stop-pending"),
             ],

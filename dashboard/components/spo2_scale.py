@@ -11,6 +11,7 @@ from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
 from dashboard.components.citations import cited
+from dashboard.components.modal_buttons import modal_buttons
 from dashboard.context import engine, require_role
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
@@ -56,12 +57,8 @@ def scale_modal(admission_id: int, current: int) -> dmc.Modal:
                 ),
                 dmc.Textarea(id="spo2-scale-reason", label="Reason", autosize=True, minRows=2),
                 html.Div(id="spo2-scale-message", className="tw-form-message", role="alert"),
-                dmc.Group(
-                    [
-                        dmc.Button("Cancel", id="spo2-scale-cancel", variant="default", size="md"),
-                        dmc.Button("Set scale", id="spo2-scale-confirm", size="md"),
-                    ],
-                    justify="flex-end",
+                modal_buttons(
+                    "spo2-scale-cancel", dmc.Button("Set scale", id="spo2-scale-confirm", size="md")
                 ),
                 dcc.Store(id="spo2-scale-admission", data=admission_id),
             ],

@@ -23,6 +23,7 @@ from sqlmodel import Session
 from dashboard.components import (
     charting_ciwa,
     charting_ciwa_ar,
+    charting_ciwa_table,
     charting_discharge,
     charting_dose_confirm,
     charting_history,
@@ -432,7 +433,7 @@ def refresh_parts(
         if "ciwa-table" in wanted:
             scores = recent_assessments(session, admission_id, now - charting_vitals.RECENT)
             names = _names(session, [a.charted_by for a in scores], scores)
-            parts["ciwa-table"] = charting_ciwa.ciwa_table(
+            parts["ciwa-table"] = charting_ciwa_table.ciwa_table(
                 scores, names, tz=tz, now=now, can_correct=can_chart
             )
         if "mar-table" in wanted:

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from dashboard.components.charting_common import format_local, level_chip
 from dashboard.components.citations import source_marks
+from dashboard.components.modal_buttons import modal_buttons
 from dashboard.context import current_actor, default_ward, engine, require_role
 from dashboard.flag_queries import (
     QueueFlag,
@@ -260,13 +261,7 @@ def action_modal() -> dmc.Modal:
                     **{"data-autofocus": True},
                 ),
                 html.Div(id="queue-modal-message", className="tw-form-message", role="alert"),
-                dmc.Group(
-                    [
-                        dmc.Button("Cancel", id="queue-cancel", variant="default", size="md"),
-                        dmc.Button("Save", id="queue-confirm", size="md"),
-                    ],
-                    justify="flex-end",
-                ),
+                modal_buttons("queue-cancel", dmc.Button("Save", id="queue-confirm", size="md")),
             ],
             gap="sm",
         ),

@@ -26,6 +26,7 @@ from sqlalchemy import (
     bindparam,
     case,
     false,
+    func,
     null,
     or_,
     outerjoin,
@@ -38,6 +39,7 @@ from sqlmodel import Session, col
 
 from jobs.sql_time import shift_seconds
 from models.clinical.news2 import MEDIUM_TOTAL, URGENT_OBS_INTERVAL_MIN
+from models.clinical.observations import Overdue
 from models.clinical.scales import Band
 from models.flags import ReviewRule
 from models.statements import built_once
@@ -214,6 +216,38 @@ def latest_readings(
     columns += [col(getattr(row, f)).label(f"latest_{f}") for f in fields]
     source = outerjoin(Admission, row, col(row.id) == reading_id)
     return select(*columns).select_from(source).where(ADMITTED).cte(name)
+
+
+def overdue_query(readings: CTE, wards: CTE, due_before: Any, *columns: Any) -> Select[Any]:
+    """Each admitted patient whose latest reading (none: their admission) is older than
+    ``due_before``, a deadline of ``wards``: ``admission_id``, ``admitted_at``, ``taken_at``
+    (NULL when there is no reading), ``columns``, the ward's ``timezone``."""
+    last_at = func.coalesce(readings.c.latest_taken_at, readings.c.admitted_at)
+    return (
+        select(
+            readings.c.admission_id,
+            readings.c.admitted_at,
+            readings.c.latest_taken_at.label("taken_at"),
+            *columns,
+            wards.c.timezone,
+        )
+        .select_from(wards)
+        .join(readings, readings.c.ward_id == wards.c.id)
+        .where(last_at < due_before)
+    )
+
+
+def overdue_finding(row: Any, overdue: Overdue, what: str, every: str) -> Finding:
+    """The finding "No <what> since …; due … (<every>)" for a row of ``overdue_query``."""
+    since = f"since {when(row.taken_at, row.timezone)}" if row.taken_at else "since admission"
+    return Finding(
+        admission_id=row.admission_id,
+        subject="admission",
+        severity=overdue.severity,
+        message=f"No {what} {since}; due {when(overdue.due, row.timezone)} ({every})",
+        subject_at=overdue.due,
+        evidence_at=overdue.evidence_at,
+    )
 
 
 @built_once

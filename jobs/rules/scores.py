@@ -32,6 +32,8 @@ from jobs.rules.common import (
     latest_readings,
     materialized,
     minutes_text,
+    overdue_finding,
+    overdue_query,
     valid,
     wards_with_deadlines,
     when,
@@ -52,20 +54,13 @@ def _assessment_overdue_query(dialect: str) -> Executable:
     )
     shortened = band_level(readings.c.latest_band) >= SHORTER_REASSESSMENT_FROM.order
     due_before = case((shortened, wards.c.due_before_moderate), else_=wards.c.due_before)
-    last_at = func.coalesce(readings.c.latest_taken_at, readings.c.admitted_at)
-    return (
-        select(
-            readings.c.admission_id,
-            readings.c.admitted_at,
-            readings.c.latest_taken_at.label("taken_at"),
-            readings.c.latest_band.label("band"),
-            wards.c.reassess_interval_min.label("routine"),
-            wards.c.reassess_interval_moderate_min.label("shortened"),
-            wards.c.timezone,
-        )
-        .select_from(wards)
-        .join(readings, readings.c.ward_id == wards.c.id)
-        .where(last_at < due_before)
+    return overdue_query(
+        readings,
+        wards,
+        due_before,
+        readings.c.latest_band.label("band"),
+        wards.c.reassess_interval_min.label("routine"),
+        wards.c.reassess_interval_moderate_min.label("shortened"),
     )
 
 
@@ -85,21 +80,10 @@ def assessment_overdue_rule(session: Session, now: datetime) -> list[Finding]:
         )
         if overdue is None:
             continue
-        since = f"since {when(row.taken_at, row.timezone)}" if row.taken_at else "since admission"
-        findings.append(
-            Finding(
-                admission_id=row.admission_id,
-                subject="admission",
-                severity=overdue.severity,
-                message=(
-                    f"No CIWA-B {since}; due {when(overdue.due, row.timezone)} (every "
-                    f"{minutes_text(overdue.interval_min)}"
-                    + (" while moderate or worse)" if overdue.shortened else ")")
-                ),
-                subject_at=overdue.due,
-                evidence_at=overdue.evidence_at,
-            )
+        every = f"every {minutes_text(overdue.interval_min)}" + (
+            " while moderate or worse" if overdue.shortened else ""
         )
+        findings.append(overdue_finding(row, overdue, "CIWA-B", every))
     return findings
 
 

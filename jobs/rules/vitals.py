@@ -16,6 +16,8 @@ from jobs.rules.common import (
     latest_readings,
     minutes_text,
     news2_urgent,
+    overdue_finding,
+    overdue_query,
     urgent_obs_interval,
     wards_with_deadlines,
     when,
@@ -85,20 +87,13 @@ def _vitals_overdue_query(dialect: str) -> Executable:
         news2_urgent(readings.c.latest_news2_total, readings.c.latest_news2_any_three), false()
     )
     due_before = case((urgent, wards.c.due_before_urgent), else_=wards.c.due_before)
-    last_at = func.coalesce(readings.c.latest_taken_at, readings.c.admitted_at)
-    return (
-        select(
-            readings.c.admission_id,
-            readings.c.admitted_at,
-            readings.c.latest_taken_at.label("taken_at"),
-            readings.c.latest_news2_total.label("news2_total"),
-            readings.c.latest_news2_any_three.label("any_three"),
-            wards.c.vitals_interval_min.label("routine"),
-            wards.c.timezone,
-        )
-        .select_from(wards)
-        .join(readings, readings.c.ward_id == wards.c.id)
-        .where(last_at < due_before)
+    return overdue_query(
+        readings,
+        wards,
+        due_before,
+        readings.c.latest_news2_total.label("news2_total"),
+        readings.c.latest_news2_any_three.label("any_three"),
+        wards.c.vitals_interval_min.label("routine"),
     )
 
 
@@ -118,22 +113,10 @@ def vitals_overdue_rule(session: Session, now: datetime) -> list[Finding]:
         )
         if overdue is None:
             continue
-        since = f"since {when(row.taken_at, row.timezone)}" if row.taken_at else "since admission"
         every = (
             "hourly while NEWS2 is urgent"
             if overdue.shortened
             else f"every {minutes_text(overdue.interval_min)}"
         )
-        findings.append(
-            Finding(
-                admission_id=row.admission_id,
-                subject="admission",
-                severity=overdue.severity,
-                message=(
-                    f"No vital signs {since}; due {when(overdue.due, row.timezone)} ({every})"
-                ),
-                subject_at=overdue.due,
-                evidence_at=overdue.evidence_at,
-            )
-        )
+        findings.append(overdue_finding(row, overdue, "vital signs", every))
     return findings

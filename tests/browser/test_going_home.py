@@ -13,24 +13,16 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlmodel import Session, select
 
-from models.admissions import admit
-from models.audit import Actor
 from models.clinical.recipes import PRESETS
 from models.clinical.tablets import DEFAULT_TABLETS
 from models.db import transaction
-from models.plan_changes import NewPlan, create_plan
-from models.tables import Admission, AuditEvent, User, Ward
+from models.tables import Admission, AuditEvent
 from models.ward_tablets import tablets_text, update_ward_tablets
 from models.ward_units import update_ward_units
-from seed_data.demo import WARD_NAME
+from seed_data.factories import admit_on_demo_ward, demo_actor, demo_ward
 from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for
 
 WAIT = 20
-
-
-def _actor(session: Session, username: str) -> Actor:
-    user = session.exec(select(User).where(User.username == username)).one()
-    return Actor(user.id, user.username, user.role)
 
 
 @pytest.fixture
@@ -39,10 +31,9 @@ def leaving_patient(live_server: LiveServer) -> Iterator[int]:
     cut is today; the ward supplies 0.5 mg and 2 mg scored tablets."""
     now = datetime.now(UTC)
     with transaction(live_server.engine) as session:
-        ward = session.exec(select(Ward).where(Ward.name == WARD_NAME)).one()
+        ward = demo_ward(session)
         assert ward.id is not None
-        admin, nurse = _actor(session, "admin"), _actor(session, "nurse")
-        physician = _actor(session, "physician")
+        admin = demo_actor(session, "admin")
         update_ward_tablets(
             session=session,
             actor=admin,
@@ -53,40 +44,24 @@ def leaving_patient(live_server: LiveServer) -> Iterator[int]:
         update_ward_units(
             session=session, actor=admin, ward_id=ward.id, values={"clonazepam": "0.25"}, now=now
         )
-        admission = admit(
-            session=session,
-            actor=nurse,
-            ward_id=ward.id,
+        admission, _ = admit_on_demo_ward(
+            session,
             mrn="TW-HOME-1",
             family_name="Fairweather",
             given_name="Ines",
             birth_date=date(1975, 6, 1),
             sex="female",
             bed="B33",
-            attending_id=physician.user_id or 0,
-            drug="clonazepam",
-            daily_ug=2000,
             admitted_at=now - timedelta(days=3),
             now=now,
+            recipe=PRESETS["a"].recipe,
+            start=now.date(),
+            reason="Founding schedule (a)",
         )
-        assert admission.id is not None
-        create_plan(
-            session=session,
-            actor=physician,
-            admission_id=admission.id,
-            new_plan=NewPlan(
-                "clonazepam",
-                2000,
-                PRESETS["a"].recipe,
-                now.date(),
-                "Founding schedule (a)",
-            ),
-            now=now,
-        )
-        admission_id = admission.id
+        admission_id = admission.id or 0
     yield admission_id
     with transaction(live_server.engine) as session:  # the other tests use the defaults
-        admin = _actor(session, "admin")
+        admin = demo_actor(session, "admin")
         update_ward_units(
             session=session, actor=admin, ward_id=ward.id, values={"clonazepam": "0.125"}, now=now
         )

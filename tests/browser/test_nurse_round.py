@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
@@ -18,12 +17,10 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlmodel import Session, col, select
 
-from models.admissions import admit, discharge
-from models.audit import Actor
 from models.db import transaction
-from models.plan_changes import NewPlan, create_plan
-from models.tables import DoseAdministration, User, VitalSigns, Ward, WithdrawalAssessment
-from seed_data.demo import DEMO_USERS, WARD_NAME
+from models.tables import DoseAdministration, VitalSigns, WithdrawalAssessment
+from seed_data.demo import DEMO_USERS
+from seed_data.factories import admit_on_demo_ward, discharge_from_demo_ward
 from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for
 
 NURSE = next(u for u in DEMO_USERS if u.role == "nurse")
@@ -37,11 +34,6 @@ def _wait(driver: WebDriver) -> WebDriverWait[WebDriver]:
     return WebDriverWait(driver, WAIT, ignored_exceptions=STALE)
 
 
-def _actor(session: Session, username: str) -> Actor:
-    user = session.exec(select(User).where(User.username == username)).one()
-    return Actor(user.id, user.username, user.role)
-
-
 @pytest.fixture
 def new_patient(live_server: LiveServer) -> Iterator[int]:
     """A patient admitted 23 hours ago on a clonazepam taper: the MAR has doses from the last
@@ -49,51 +41,21 @@ def new_patient(live_server: LiveServer) -> Iterator[int]:
     ward is as the other browser tests expect it."""
     admitted_at = datetime.now(UTC) - timedelta(hours=23)
     with transaction(live_server.engine) as session:
-        ward = session.exec(select(Ward).where(Ward.name == WARD_NAME)).one()
-        assert ward.id is not None
-        nurse, physician = _actor(session, "nurse"), _actor(session, "physician")
-        admission = admit(
-            session=session,
-            actor=nurse,
-            ward_id=ward.id,
+        admission, _ = admit_on_demo_ward(
+            session,
             mrn="TW-ROUND-1",
             family_name=FAMILY,
             given_name=GIVEN,
             birth_date=date(1976, 4, 2),
             sex="female",
             bed="B30",
-            attending_id=physician.user_id or 0,
-            drug="clonazepam",
-            daily_ug=2000,
             admitted_at=admitted_at,
             now=admitted_at,
         )
-        assert admission.id is not None
-        start = admitted_at.astimezone(ZoneInfo(ward.timezone)).date()
-        create_plan(
-            session=session,
-            actor=physician,
-            admission_id=admission.id,
-            new_plan=NewPlan(
-                drug="clonazepam",
-                daily_ug=2000,
-                recipe="-10%/14d",
-                start=start + timedelta(days=1),
-                reason="Admission plan",
-            ),
-            now=admitted_at,
-        )
-        admission_id = admission.id
+        admission_id = admission.id or 0
     yield admission_id
     with transaction(live_server.engine) as session:
-        now = datetime.now(UTC)
-        discharge(
-            session=session,
-            actor=_actor(session, "nurse"),
-            admission_id=admission_id,
-            at=now,
-            now=now,
-        )
+        discharge_from_demo_ward(session, admission_id, datetime.now(UTC))
 
 
 def _keys(driver: WebDriver, *keys: str) -> None:

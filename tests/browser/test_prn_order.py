@@ -15,21 +15,14 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlmodel import Session, col, select
 
-from models.admissions import admit, discharge
-from models.audit import Actor
 from models.db import transaction
-from models.plan_changes import NewPlan, create_plan
-from models.tables import DoseAdministration, PrnOrder, User, Ward
+from models.tables import DoseAdministration, PrnOrder, Ward
 from seed_data.demo import WARD_NAME
+from seed_data.factories import admit_on_demo_ward, discharge_from_demo_ward
 from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for
 
 WAIT = 20
 STALE = (StaleElementReferenceException,)
-
-
-def _actor(session: Session, username: str) -> Actor:
-    user = session.exec(select(User).where(User.username == username)).one()
-    return Actor(user.id, user.username, user.role)
 
 
 @pytest.fixture
@@ -37,46 +30,23 @@ def prn_patient(live_server: LiveServer) -> Iterator[int]:
     """A patient on a clonazepam taper with no PRN order; discharged afterwards."""
     now = datetime.now(UTC)
     with transaction(live_server.engine) as session:
-        ward = session.exec(select(Ward).where(Ward.name == WARD_NAME)).one()
-        assert ward.id is not None
-        nurse, physician = _actor(session, "nurse"), _actor(session, "physician")
-        admission = admit(
-            session=session,
-            actor=nurse,
-            ward_id=ward.id,
+        admission, _ = admit_on_demo_ward(
+            session,
             mrn="TW-PRN-1",
             family_name="Ashdown",
             given_name="Mira",
             birth_date=date(1981, 3, 3),
             sex="female",
             bed="B32",
-            attending_id=physician.user_id or 0,
-            drug="clonazepam",
-            daily_ug=2000,
             admitted_at=now - timedelta(hours=3),
             now=now,
+            start=now.date() + timedelta(days=2),
+            reason="Plan",
         )
-        assert admission.id is not None
-        create_plan(
-            session=session,
-            actor=physician,
-            admission_id=admission.id,
-            new_plan=NewPlan(
-                "clonazepam", 2000, "-10%/14d", now.date() + timedelta(days=2), "Plan"
-            ),
-            now=now,
-        )
-        admission_id = admission.id
+        admission_id = admission.id or 0
     yield admission_id
     with transaction(live_server.engine) as session:
-        at = datetime.now(UTC)
-        discharge(
-            session=session,
-            actor=_actor(session, "nurse"),
-            admission_id=admission_id,
-            at=at,
-            now=at,
-        )
+        discharge_from_demo_ward(session, admission_id, datetime.now(UTC))
 
 
 def _type(browser: WebDriver, ident: str, text: str) -> None:

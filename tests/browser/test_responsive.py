@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
@@ -17,12 +16,9 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlmodel import Session, col, select
 
-from models.admissions import admit, discharge
-from models.audit import Actor
 from models.db import transaction
-from models.plan_changes import NewPlan, create_plan
-from models.tables import DoseAdministration, User, VitalSigns, Ward, WithdrawalAssessment
-from seed_data.demo import WARD_NAME
+from models.tables import DoseAdministration, VitalSigns, WithdrawalAssessment
+from seed_data.factories import admit_on_demo_ward, discharge_from_demo_ward
 from tests.browser.conftest import LiveServer, screenshot
 from tests.browser.page_walk import Visit, open_browser, sign_in_as, wait_settled
 
@@ -71,62 +67,27 @@ def test_nothing_in_the_patient_banner_overlaps(page_visits: list[Visit]) -> Non
 # --- a round on a phone ------------------------------------------------------------------
 
 
-def _actor(session: Session, username: str) -> Actor:
-    user = session.exec(select(User).where(User.username == username)).one()
-    return Actor(user.id, user.username, user.role)
-
-
 @pytest.fixture
 def phone_patient(live_server: LiveServer) -> Iterator[int]:
     """Admitted 23 hours ago on a clonazepam taper, so the MAR has doses to chart whatever the
     time of day; discharged afterwards so the demo ward is as the other tests expect it."""
     admitted_at = datetime.now(UTC) - timedelta(hours=23)
     with transaction(live_server.engine) as session:
-        ward = session.exec(select(Ward).where(Ward.name == WARD_NAME)).one()
-        assert ward.id is not None
-        nurse, physician = _actor(session, "nurse"), _actor(session, "physician")
-        admission = admit(
-            session=session,
-            actor=nurse,
-            ward_id=ward.id,
+        admission, _ = admit_on_demo_ward(
+            session,
             mrn="TW-PHONE-1",
             family_name=FAMILY,
             given_name=GIVEN,
             birth_date=date(1969, 11, 23),
             sex="female",
             bed="B31",
-            attending_id=physician.user_id or 0,
-            drug="clonazepam",
-            daily_ug=2000,
             admitted_at=admitted_at,
             now=admitted_at,
         )
-        assert admission.id is not None
-        start = admitted_at.astimezone(ZoneInfo(ward.timezone)).date()
-        create_plan(
-            session=session,
-            actor=physician,
-            admission_id=admission.id,
-            new_plan=NewPlan(
-                drug="clonazepam",
-                daily_ug=2000,
-                recipe="-10%/14d",
-                start=start + timedelta(days=1),
-                reason="Admission plan",
-            ),
-            now=admitted_at,
-        )
-        admission_id = admission.id
+        admission_id = admission.id or 0
     yield admission_id
     with transaction(live_server.engine) as session:
-        now = datetime.now(UTC)
-        discharge(
-            session=session,
-            actor=_actor(session, "nurse"),
-            admission_id=admission_id,
-            at=now,
-            now=now,
-        )
+        discharge_from_demo_ward(session, admission_id, datetime.now(UTC))
 
 
 @pytest.fixture

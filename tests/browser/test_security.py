@@ -15,12 +15,10 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlmodel import Session, select
 
-from models.admissions import admit, discharge
-from models.audit import Actor
 from models.db import transaction
-from models.plan_changes import NewPlan, create_plan
-from models.tables import Admission, DoseAdministration, User, VitalSigns, Ward
-from seed_data.demo import DEMO_USERS, WARD_NAME
+from models.tables import Admission, DoseAdministration, VitalSigns
+from seed_data.demo import DEMO_USERS
+from seed_data.factories import admit_on_demo_ward, demo_actor, discharge_from_demo_ward
 from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for
 from tests.conftest import prn_order
 
@@ -46,57 +44,31 @@ def watched(browser: WebDriver) -> WebDriver:
     return browser
 
 
-def _actor(session: Session, username: str) -> Actor:
-    user = session.exec(select(User).where(User.username == username)).one()
-    return Actor(user.id, user.username, user.role)
-
-
 @pytest.fixture
 def marked_up_patient(live_server: LiveServer) -> Iterator[int]:
     """A patient whose name is markup, on a taper; discharged afterwards so the demo ward is
     as the other browser tests expect it."""
     now = datetime.now(UTC)
     with transaction(live_server.engine) as session:
-        ward = session.exec(select(Ward).where(Ward.name == WARD_NAME)).one()
-        assert ward.id is not None
-        nurse, physician = _actor(session, "nurse"), _actor(session, "physician")
-        admission = admit(
-            session=session,
-            actor=nurse,
-            ward_id=ward.id,
+        admission, _ = admit_on_demo_ward(
+            session,
             mrn="TW-XSS-1",
             family_name=MARKUP_NAME,
             given_name="Eve",
             birth_date=date(1979, 9, 9),
             sex="female",
             bed="B31",
-            attending_id=physician.user_id or 0,
-            drug="clonazepam",
-            daily_ug=2000,
             admitted_at=now - timedelta(hours=2),
             now=now,
+            start=now.date() + timedelta(days=7),
         )
         assert admission.id is not None
-        create_plan(
-            session=session,
-            actor=physician,
-            admission_id=admission.id,
-            new_plan=NewPlan(
-                drug="clonazepam",
-                daily_ug=2000,
-                recipe="-10%/14d",
-                start=now.date() + timedelta(days=7),
-                reason="Admission plan",
-            ),
-            now=now,
-        )
+        physician = demo_actor(session, "physician")
         prn_order(session, doctor=physician, admission_id=admission.id, written_at=now)
         admission_id = admission.id
     yield admission_id
     with transaction(live_server.engine) as session:
-        at = datetime.now(UTC)
-        nurse = _actor(session, "nurse")
-        discharge(session=session, actor=nurse, admission_id=admission_id, at=at, now=at)
+        discharge_from_demo_ward(session, admission_id, datetime.now(UTC))
 
 
 def _violations(driver: WebDriver) -> list[str]:

@@ -20,23 +20,19 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlmodel import Session, col, select
 
 from jobs.scan import run_scan
-from models.admissions import admit, discharge
-from models.audit import Actor
 from models.charting import record_vitals
 from models.co_medications import record_naloxone
 from models.db import transaction
-from models.plan_changes import NewPlan, create_plan
 from models.tables import (
     Admission,
     CoMedication,
     DoseAdministration,
     Flag,
     ScheduledDose,
-    User,
     VitalSigns,
-    Ward,
 )
-from seed_data.demo import DEMO_USERS, WARD_NAME
+from seed_data.demo import DEMO_USERS
+from seed_data.factories import admit_on_demo_ward, demo_actor, demo_ward, discharge_from_demo_ward
 from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for
 
 NURSE = next(u for u in DEMO_USERS if u.role == "nurse")
@@ -50,11 +46,6 @@ def _wait(driver: WebDriver) -> WebDriverWait[WebDriver]:
     return WebDriverWait(driver, WAIT, ignored_exceptions=STALE)
 
 
-def _actor(session: Session, username: str) -> Actor:
-    user = session.exec(select(User).where(User.username == username)).one()
-    return Actor(user.id, user.username, user.role)
-
-
 @pytest.fixture
 def drowsy_patient(live_server: LiveServer) -> Iterator[int]:
     """A clonazepam patient with a dose due five minutes ago and vitals an hour ago already
@@ -62,39 +53,20 @@ def drowsy_patient(live_server: LiveServer) -> Iterator[int]:
     now = datetime.now(UTC)
     admitted_at = now - timedelta(hours=23)
     with transaction(live_server.engine) as session:
-        ward = session.exec(select(Ward).where(Ward.name == WARD_NAME)).one()
-        assert ward.id is not None
-        nurse, physician = _actor(session, "nurse"), _actor(session, "physician")
-        admission = admit(
-            session=session,
-            actor=nurse,
-            ward_id=ward.id,
+        tz = ZoneInfo(demo_ward(session).timezone)
+        nurse = demo_actor(session, "nurse")
+        admission, plan = admit_on_demo_ward(
+            session,
             mrn="TW-SED-1",
             family_name=FAMILY,
             given_name=GIVEN,
             birth_date=date(1969, 9, 12),
             sex="male",
             bed="B31",
-            attending_id=physician.user_id or 0,
-            drug="clonazepam",
-            daily_ug=2000,
             admitted_at=admitted_at,
             now=admitted_at,
         )
         assert admission.id is not None
-        plan = create_plan(
-            session=session,
-            actor=physician,
-            admission_id=admission.id,
-            new_plan=NewPlan(
-                drug="clonazepam",
-                daily_ug=2000,
-                recipe="-10%/14d",
-                start=admitted_at.astimezone(ZoneInfo(ward.timezone)).date() + timedelta(days=1),
-                reason="Admission plan",
-            ),
-            now=admitted_at,
-        )
         due = now - timedelta(minutes=5)
         session.add(
             ScheduledDose(
@@ -103,8 +75,8 @@ def drowsy_patient(live_server: LiveServer) -> Iterator[int]:
                 drug="clonazepam",
                 dose_ug=1000,
                 scheduled_at=due,
-                local_date=due.astimezone(ZoneInfo(ward.timezone)).date(),
-                local_time=f"{due.astimezone(ZoneInfo(ward.timezone)):%H:%M}",
+                local_date=due.astimezone(tz).date(),
+                local_time=f"{due.astimezone(tz):%H:%M}",
                 doses_per_day=2,
             )
         )
@@ -133,18 +105,12 @@ def drowsy_patient(live_server: LiveServer) -> Iterator[int]:
         if admitted is not None and admitted.naloxone is None:  # the test stopped early
             record_naloxone(
                 session=session,
-                actor=_actor(session, "nurse"),
+                actor=demo_actor(session, "nurse"),
                 admission_id=admission_id,
                 status="offered",
                 now=now,
             )
-        discharge(
-            session=session,
-            actor=_actor(session, "nurse"),
-            admission_id=admission_id,
-            at=now,
-            now=now,
-        )
+        discharge_from_demo_ward(session, admission_id, now)
 
 
 def _keys(driver: WebDriver, *keys: str) -> None:

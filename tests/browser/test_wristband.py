@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
@@ -21,13 +20,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlmodel import Session, col, select
 
 from dashboard.pages.paper_wristband import mrn_barcode_svg
-from models.admissions import admit, discharge
-from models.audit import Actor
 from models.db import transaction
-from models.plan_changes import NewPlan, create_plan
-from models.tables import DoseAdministration, User, Ward, WristbandCheck
+from models.tables import DoseAdministration, Ward, WristbandCheck
 from models.ward_policy import update_ward_policy
 from seed_data.demo import DEMO_USERS, WARD_NAME
+from seed_data.factories import admit_on_demo_ward, demo_actor, discharge_from_demo_ward
 from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for
 
 NURSE = next(u for u in DEMO_USERS if u.role == "nurse")
@@ -42,18 +39,13 @@ def _wait(driver: WebDriver) -> WebDriverWait[WebDriver]:
     return WebDriverWait(driver, WAIT, ignored_exceptions=STALE)
 
 
-def _actor(session: Session, username: str) -> Actor:
-    user = session.exec(select(User).where(User.username == username)).one()
-    return Actor(user.id, user.username, user.role)
-
-
 def _set_scanning(server: LiveServer, on: bool) -> None:
     with transaction(server.engine) as session:
         ward = session.exec(select(Ward).where(Ward.name == WARD_NAME)).one()
         assert ward.id is not None
         update_ward_policy(
             session=session,
-            actor=_actor(session, "admin"),
+            actor=demo_actor(session, "admin"),
             ward_id=ward.id,
             values={"scan_before_giving": int(on)},
         )
@@ -68,52 +60,23 @@ def patient(live_server: LiveServer) -> Iterator[tuple[int, str]]:
     mrn = f"TW-BAND-{n}"
     admitted_at = datetime.now(UTC) - timedelta(hours=23)
     with transaction(live_server.engine) as session:
-        ward = session.exec(select(Ward).where(Ward.name == WARD_NAME)).one()
-        assert ward.id is not None
-        nurse, physician = _actor(session, "nurse"), _actor(session, "physician")
-        admission = admit(
-            session=session,
-            actor=nurse,
-            ward_id=ward.id,
+        admission, _ = admit_on_demo_ward(
+            session,
             mrn=mrn,
             family_name="Bandley",
             given_name="Iris",
             birth_date=date(1968, 11, 4),
             sex="female",
             bed=f"B4{n}",
-            attending_id=physician.user_id or 0,
-            drug="clonazepam",
-            daily_ug=2000,
             admitted_at=admitted_at,
             now=admitted_at,
         )
-        assert admission.id is not None
-        create_plan(
-            session=session,
-            actor=physician,
-            admission_id=admission.id,
-            new_plan=NewPlan(
-                drug="clonazepam",
-                daily_ug=2000,
-                recipe="-10%/14d",
-                start=admitted_at.astimezone(ZoneInfo(ward.timezone)).date() + timedelta(days=1),
-                reason="Admission plan",
-            ),
-            now=admitted_at,
-        )
-        admission_id = admission.id
+        admission_id = admission.id or 0
     _set_scanning(live_server, True)
     yield admission_id, mrn
     _set_scanning(live_server, False)
     with transaction(live_server.engine) as session:
-        now = datetime.now(UTC)
-        discharge(
-            session=session,
-            actor=_actor(session, "nurse"),
-            admission_id=admission_id,
-            at=now,
-            now=now,
-        )
+        discharge_from_demo_ward(session, admission_id, datetime.now(UTC))
 
 
 def _text_appears(driver: WebDriver, css: str, text: str) -> WebElement:

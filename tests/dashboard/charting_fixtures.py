@@ -20,8 +20,8 @@ from models.admissions import admit
 from models.audit import Actor
 from models.charting import record_assessment, record_vitals
 from models.db import transaction
-from models.plan_changes import NewPlan, create_plan
 from models.tables import ScheduledDose, User, Ward
+from seed_data.factories import start_taper
 from tests.dashboard.conftest import sign_in
 
 ALL_ONES = dict.fromkeys(range(1, 21), 1)  # CIWA-B 20: mild
@@ -100,17 +100,11 @@ def admit_patient(
             now=admitted_at,
         )
         assert admission.id is not None
-        create_plan(
-            session=session,
+        start_taper(
+            session,
             actor=staff["doctor1"],
             admission_id=admission.id,
-            new_plan=NewPlan(
-                drug="clonazepam",
-                daily_ug=2000,
-                recipe="-0.25mg/7d",
-                start=admitted_at.astimezone(tz).date() + timedelta(days=1),
-                reason="Admission plan",
-            ),
+            start=admitted_at.astimezone(tz).date() + timedelta(days=1),
             now=admitted_at + timedelta(minutes=30),
         )
         taken = now - timedelta(hours=1)

@@ -26,6 +26,7 @@ from dashboard.components.admin_user_table import users_table
 from dashboard.components.admin_users import add_user, toggle_user
 from dashboard.pages.admin import layout
 from dashboard.refusals import Refusal
+from models.clinical.drugs import DRUGS
 from models.db import transaction
 from models.tables import AuditEvent, JobRun, User, Ward
 from models.users import authenticate
@@ -371,3 +372,87 @@ def test_the_modals_callbacks_refuse_non_admins(
     ]
     assert [a.status_code for a in answers] == [403] * 4
     assert row_counts(sqlite_engine) == before
+
+
+# --- the per-drug settings (units, tablets) over HTTP ----------------------------------------
+
+
+def _drug_form_errors(answer: Answer, field_type: str) -> dict[str, Any]:
+    return {
+        drug: answer.prop('{"drug":' + f'"{drug}","type":"{field_type}"' + "}", "error")
+        for drug in DRUGS
+    }
+
+
+@pytest.mark.parametrize(
+    ("function", "name", "field_type", "bad", "error", "good", "saved"),
+    [
+        (
+            "_save_units",
+            "units",
+            "ward-unit",
+            "0.05",
+            "Enter 0.1 to 2 mg (the largest alprazolam tablet).",
+            ["0.125", "0.25", "0.25", "1"],
+            "Saved: clonazepam 0.125 mg, alprazolam 0.25 mg, lorazepam 0.25 mg, diazepam 1 mg.",
+        ),
+        (
+            "_save_tablets",
+            "tablets",
+            "ward-tablets",
+            "",
+            'List the strengths in mg, e.g. "0.5 scored, 1, 2".',
+            ["0.5 scored, 1, 2", "0.25 scored, 0.5 scored, 1", "0.5 scored, 1, 2", "2, 5, 10"],
+            "Saved: clonazepam 0.5 scored, 1, 2 mg; alprazolam 0.25 scored, 0.5 scored, 1 mg; "
+            "lorazepam 0.5 scored, 1, 2 mg; diazepam 2, 5, 10 mg.",
+        ),
+    ],
+)
+def test_a_per_drug_setting_marks_the_refused_field_and_names_what_it_saved(
+    app: dash.Dash,
+    sqlite_engine: Engine,
+    function: str,
+    name: str,
+    field_type: str,
+    bad: str,
+    error: str,
+    good: list[str],
+    saved: str,
+) -> None:
+    client = _client(app, "admin1")
+    expand = {field_type: [{"type": field_type, "drug": drug} for drug in DRUGS]}
+    refused_values = [
+        bad if drug == "alprazolam" else value for drug, value in zip(DRUGS, good, strict=True)
+    ]
+
+    before = row_counts(sqlite_engine)
+    refused = _post(
+        app,
+        client,
+        function,
+        {f"{name}-save.n_clicks": 1, f"{field_type}.value": refused_values},
+        f"{name}-save.n_clicks",
+        expand,
+    )
+    assert refused.status_code == 200
+    errors = _drug_form_errors(refused, field_type)
+    assert errors["alprazolam"] == error
+    assert [errors[d] for d in DRUGS if d != "alprazolam"] == [None, None, None]
+    assert refused.prop(f"{name}-message", "children") == (
+        "Not saved: correct the fields marked in red."
+    )
+    assert refused.prop(f"{name}-message", "className") == "tw-form-message"
+    assert row_counts(sqlite_engine) == before
+
+    answer = _post(
+        app,
+        client,
+        function,
+        {f"{name}-save.n_clicks": 1, f"{field_type}.value": good},
+        f"{name}-save.n_clicks",
+        expand,
+    )
+    assert list(_drug_form_errors(answer, field_type).values()) == [None] * len(DRUGS)
+    assert answer.prop(f"{name}-message", "children") == saved
+    assert answer.prop(f"{name}-message", "className") == "tw-form-message tw-form-ok"
+    assert changed_tables(before, row_counts(sqlite_engine))["audit_event"] >= 1

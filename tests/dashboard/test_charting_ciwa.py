@@ -20,8 +20,9 @@ from dashboard.components.charting_ciwa import (
     running_total,
 )
 from dashboard.refusals import Refusal
-from dashboard.theme import BAND_LEVEL, LEVELS
+from dashboard.theme import BAND_LABEL, BAND_LEVEL, LEVELS
 from models.charting import SUBMISSION_ID_PATTERN, new_submission_id
+from models.clinical.scales import ciwa_ar_band
 from models.tables import AuditEvent, WithdrawalAssessment
 from tests.dashboard.charting_fixtures import admit_patient, call, find, signed_in
 
@@ -245,3 +246,72 @@ def test_a_forged_token_is_refused_with_a_message_and_the_form_gets_a_good_one(
     assert "patient-changed" not in answer
     assert SUBMISSION_ID_PATTERN.fullmatch(answer["ciwa-submission"]["data"])
     assert _count(sqlite_engine) == before
+
+
+# --- CIWA-Ar: the same form and callbacks with its own ids --------------------------------------
+
+AR_PATTERNS = {
+    "ciwar-item": [{"type": "ciwar-item", "item": n} for n in range(1, 11)],
+    "ciwar-row": [{"type": "ciwar-row", "item": n} for n in range(1, 11)],
+}
+
+
+def test_a_ciwa_ar_score_is_refused_naming_its_missing_item_then_saved(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    stay = admit_patient(sqlite_engine)
+    before = _count(sqlite_engine)
+    client = signed_in(app, "nurse1")
+    values: list[Any] = ["2"] * 9 + ["1"]  # 18 + 1 = 19
+    values[2] = ""
+
+    def save(values: list[Any]) -> dict[str, Any]:
+        return call(
+            client,
+            app,
+            "ciwar-message.children",
+            {
+                "ciwar-save.n_clicks": 1,
+                "ciwar-item.value": values,
+                "ciwar-taken_at.value": "",
+                "ciwar-submission.data": new_submission_id(),
+                "patient-admission.data": stay.admission_id,
+            },
+            changed=["ciwar-save.n_clicks"],
+            patterns=AR_PATTERNS,
+        )
+
+    refused = save(values)
+    assert refused["ciwar-message"]["children"] == (
+        "Not saved: item 3 is not scored. Score every item from 0 to 7."
+    )
+    assert refused["ciwar-message"]["className"] == "tw-form-message"
+    assert refused["ciwar-attempted"]["data"] is True
+    assert _count(sqlite_engine) == before
+    marked = call(
+        client,
+        app,
+        "ciwar-total.children",
+        {"ciwar-item.value": values, "ciwar-attempted.data": True},
+        changed=["ciwar-attempted.data"],
+        patterns=AR_PATTERNS,
+    )
+    assert "tw-missing" in marked['{"item":3,"type":"ciwar-row"}']["className"].split()
+    assert "tw-missing" not in marked['{"item":2,"type":"ciwar-row"}']["className"].split()
+    count = find(marked["ciwar-total"]["children"], "ciwar-total-count")
+    assert count is not None and count["children"] == "9 of 10 items scored"
+
+    values[2] = "2"
+    saved = save(values)
+    band = ciwa_ar_band(19)
+    assert saved["ciwar-message"]["children"].startswith(
+        f"Saved: CIWA-Ar 19 ({BAND_LABEL[band.value]}) at "
+    )
+    assert saved["ciwar-message"]["className"] == "tw-form-message tw-form-ok"
+    assert saved['{"item":1,"type":"ciwar-item"}']["value"] == ""
+    assert _count(sqlite_engine) == before + 1
+    with Session(sqlite_engine) as session:
+        row = session.exec(
+            select(WithdrawalAssessment).where(WithdrawalAssessment.scale == "CIWA-Ar")
+        ).one()
+        assert (row.total, row.band, row.items["10"]) == (19, band.value, 1)

@@ -20,9 +20,9 @@ from dashboard.auth import SignedInUser
 from models.admissions import admit
 from models.audit import Actor
 from models.db import transaction
-from models.plan_changes import NewPlan, create_plan
 from models.tables import AuditEvent, RoundsNote, TaperPlan, User, Ward
 from models.types import utcnow
+from seed_data.factories import start_taper
 from tests.dashboard.conftest import sign_in
 
 
@@ -52,18 +52,13 @@ def admission_id(app: dash.Dash, sqlite_engine: Engine) -> int:
             now=now,
         )
         assert admission.id is not None
-        create_plan(
-            session=session,
+        start_taper(
+            session,
             actor=doctor,
             admission_id=admission.id,
-            new_plan=NewPlan(
-                drug="clonazepam",
-                daily_ug=2000,
-                recipe="-10%/14d",
-                start=now.date() + timedelta(days=1),
-                reason="Admission plan",
-            ),
+            start=now.date() + timedelta(days=1),
             now=now,
+            recipe="-10%/14d",
         )
         return admission.id
 

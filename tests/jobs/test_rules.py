@@ -171,7 +171,7 @@ def test_no_ciwa_b_since_admission_is_overdue_after_the_interval(ward7: Ward7) -
     ward7.scan(T0 + 4 * H + M)
     [flag] = ward7.flags("assessment_overdue")
     assert flag.admission_id == patient and flag.severity == "moderate"
-    assert "since admission" in flag.message
+    assert flag.message == "No CIWA-B since admission; due 10 Mar 12:00 (every 4 h)"
 
 
 def test_the_interval_is_shorter_while_the_band_is_moderate(ward7: Ward7) -> None:
@@ -181,7 +181,9 @@ def test_the_interval_is_shorter_while_the_band_is_moderate(ward7: Ward7) -> Non
     ward7.scan(T0 + 2 * H + M)
     [flag] = ward7.flags("assessment_overdue")
     assert flag.admission_id == moderate and flag.severity == "high"
-    assert "while moderate or worse" in flag.message
+    assert flag.message == (
+        "No CIWA-B since 10 Mar 08:00; due 10 Mar 10:00 (every 2 h while moderate or worse)"
+    )
 
 
 def test_charting_a_ciwa_b_clears_the_overdue_flag(ward7: Ward7) -> None:
@@ -378,9 +380,13 @@ def test_vitals_overdue_after_the_interval_or_an_hour_when_urgent(ward7: Ward7) 
     ward7.scan(T0 + H + M)
     [flag] = ward7.flags("vitals_overdue")
     assert flag.admission_id == urgent and flag.severity == "high"
+    assert flag.message == (
+        "No vital signs since 10 Mar 08:00; due 10 Mar 09:00 (hourly while NEWS2 is urgent)"
+    )
     ward7.scan(T0 + 4 * H + M)
     flags = {f.admission_id: f for f in ward7.flags("vitals_overdue")}
     assert set(flags) == {calm, urgent} and flags[calm].severity == "low"
+    assert flags[calm].message == "No vital signs since 10 Mar 08:00; due 10 Mar 12:00 (every 4 h)"
     ward7.scan(T0 + 8 * H + M)  # a second interval without vitals
     assert {f.admission_id: f.severity for f in ward7.flags("vitals_overdue")}[calm] == "moderate"
     ward7.vitals(calm, T0 + 8 * H + 2 * M, NORMAL)

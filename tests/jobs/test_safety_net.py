@@ -12,9 +12,9 @@ from sqlmodel import Session, col, select
 from models.charting import chart_prn
 from models.db import transaction
 from models.flags import resolve_flag
-from models.plan_changes import NewPlan, create_plan
 from models.prn_orders import PrnOrderForm, write_prn_order
 from models.tables import ScheduledDose, Ward
+from seed_data.factories import start_taper
 from tests.jobs.conftest import NORMAL, T0, Ward7
 
 H = timedelta(hours=1)
@@ -202,18 +202,14 @@ def test_the_next_cut_does_not_close_a_step_not_tolerated_flag(ward7: Ward7) -> 
 
 def _plan_today(ward7: Ward7, patient: int, now: datetime) -> None:
     with transaction(ward7.engine) as session:
-        create_plan(
-            session=session,
+        start_taper(
+            session,
             actor=ward7.staff["doctor1"],
             admission_id=patient,
-            new_plan=NewPlan(
-                drug="clonazepam",
-                daily_ug=1000,
-                recipe="-0.25mg/7d",
-                start=now.date(),
-                reason="Start the taper on admission",
-            ),
+            start=now.date(),
             now=now,
+            daily_ug=1000,
+            reason="Start the taper on admission",
         )
 
 

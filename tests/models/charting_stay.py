@@ -15,8 +15,8 @@ from models.admissions import admit, ensure_ward
 from models.audit import Actor
 from models.charting import record_vitals
 from models.db import transaction
-from models.plan_changes import NewPlan, create_plan
 from models.tables import DoseAdministration, Flag, ScheduledDose
+from seed_data.factories import start_taper
 from tests.conftest import SYSTEM, make_staff, prn_order
 
 WARD_TZ = "Europe/London"
@@ -147,17 +147,11 @@ class Stay:
 
 
 def _plan(session: Session, stay: Stay, admission_id: int) -> None:
-    create_plan(
-        session=session,
+    start_taper(
+        session,
         actor=stay.staff["doctor1"],
         admission_id=admission_id,
-        new_plan=NewPlan(
-            drug="clonazepam",
-            daily_ug=2000,
-            recipe="-0.25mg/7d",
-            start=(stay.now - timedelta(days=1)).date(),
-            reason="Admission plan",
-        ),
+        start=(stay.now - timedelta(days=1)).date(),
         now=stay.now - timedelta(days=1),
     )
 

@@ -19,7 +19,7 @@ from models.audit import Actor
 from models.charting import chart_dose, chart_prn, mark_in_error, record_assessment, record_vitals
 from models.db import make_engine, transaction
 from models.migrate import upgrade
-from models.plan_changes import NewPlan, PlanChange, apply_change, create_plan
+from models.plan_changes import PlanChange, apply_change
 from models.tables import (
     Admission,
     AuditEvent,
@@ -30,6 +30,7 @@ from models.tables import (
     Ward,
     WithdrawalAssessment,
 )
+from seed_data.factories import start_taper
 from tests.conftest import make_staff, postgres_database, prn_order
 
 ADMITTED_AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -78,17 +79,11 @@ def make_stay(engine: Engine, staff: dict[str, Actor], ward: Ward) -> Stay:
         )
         assert admission.id is not None
         admission_id = admission.id
-        create_plan(
-            session=session,
+        start_taper(
+            session,
             actor=doctor,
             admission_id=admission_id,
-            new_plan=NewPlan(
-                drug="clonazepam",
-                daily_ug=2000,
-                recipe="-0.25mg/7d",
-                start=PLAN_START,
-                reason="Admission plan",
-            ),
+            start=PLAN_START,
             now=ADMITTED_AT + timedelta(hours=1),
         )
         vitals_ids = []

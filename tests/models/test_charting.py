@@ -31,7 +31,6 @@ from models.charting import (
 )
 from models.db import transaction
 from models.errors import ConflictError, FieldError, PermissionDenied, ValidationFailed
-from models.plan_changes import NewPlan, create_plan
 from models.tables import (
     Admission,
     AuditEvent,
@@ -41,6 +40,7 @@ from models.tables import (
     Ward,
     WithdrawalAssessment,
 )
+from seed_data.factories import start_taper
 from tests.conftest import admit_patient, prn_order
 
 # Europe/London is on GMT in March before the clocks change: local time equals UTC.
@@ -89,17 +89,11 @@ def stay(engine: Engine, staff: dict[str, Actor], ward: Ward) -> Stay:
             admitted_at=PLANNED_AT - timedelta(hours=1),
         )
         assert admission.id is not None
-        create_plan(
-            session=session,
+        start_taper(
+            session,
             actor=staff["doctor1"],
             admission_id=admission.id,
-            new_plan=NewPlan(
-                drug="clonazepam",
-                daily_ug=2000,
-                recipe="-0.25mg/7d",
-                start=date(2026, 3, 2),
-                reason="Admission plan",
-            ),
+            start=date(2026, 3, 2),
             now=PLANNED_AT,
         )
         slots = {

@@ -19,6 +19,7 @@ from models.plan_changes import NewPlan, PlanChange, advance_steps, apply_change
 from models.plans import active_plan, stored_steps
 from models.rounds import sign_rounds_note
 from models.tables import AuditEvent, RoundsNote, ScheduledDose, TaperPlan, Ward
+from seed_data.factories import start_taper
 from tests.conftest import admit_patient
 
 # Europe/London is on GMT in early March: local wall-clock time equals UTC.
@@ -41,17 +42,11 @@ def _admitted_with_plan(engine: Engine, staff: dict[str, Actor], ward: Ward) -> 
             admitted_at=PLANNED_AT - timedelta(hours=2),
         )
         assert admission.id is not None
-        create_plan(
-            session=session,
+        start_taper(
+            session,
             actor=staff["doctor1"],
             admission_id=admission.id,
-            new_plan=NewPlan(
-                drug="clonazepam",
-                daily_ug=2000,
-                recipe="-0.25mg/7d",
-                start=date(2026, 3, 1),
-                reason="Admission plan",
-            ),
+            start=date(2026, 3, 1),
             now=PLANNED_AT,
         )
         slots = session.exec(

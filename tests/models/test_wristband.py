@@ -18,7 +18,6 @@ from models.audit import Actor
 from models.charting import chart_dose, chart_prn
 from models.db import transaction
 from models.errors import FieldError, PermissionDenied, ValidationFailed
-from models.plan_changes import NewPlan, create_plan
 from models.tables import AuditEvent, DoseAdministration, ScheduledDose, Ward, WristbandCheck
 from models.ward_policy import update_ward_policy
 from models.wristband import (
@@ -30,6 +29,7 @@ from models.wristband import (
     scan_wristband,
     scanned_code,
 )
+from seed_data.factories import start_taper
 from tests.conftest import admit_patient, prn_order
 
 PLANNED_AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -64,17 +64,11 @@ def stay(engine: Engine, staff: dict[str, Actor], ward: Ward) -> dict[str, int]:
             bed="B2",
         )
         assert first.id is not None and second.id is not None
-        create_plan(
-            session=session,
+        start_taper(
+            session,
             actor=staff["doctor1"],
             admission_id=first.id,
-            new_plan=NewPlan(
-                drug="clonazepam",
-                daily_ug=2000,
-                recipe="-0.25mg/7d",
-                start=date(2026, 3, 2),
-                reason="Admission plan",
-            ),
+            start=date(2026, 3, 2),
             now=PLANNED_AT,
         )
         slot = session.exec(
