@@ -52,7 +52,8 @@ def write_per_drug(
     now: datetime,
 ) -> None:
     """Store ``stored`` (drug -> the value of ``column``, only the drugs that change) in the
-    ward's rows of ``model``: a drug without a row gets one."""
+    ward's rows of ``model``: a drug without a row gets one. Admins only."""
+    actor.require("admin")
     query = select(model).where(col(model.ward_id) == ward_id)
     rows = {row.drug: row for row in session.exec(query)}
     for drug, value in stored.items():

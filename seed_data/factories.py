@@ -3,7 +3,7 @@ operations a nurse and a physician use (admit, create_plan, discharge).
 
 Here rather than under tests/ because the benchmarks (bench/, not tests) make the same
 patients on the demo ward, and bench importing tests/ would make pytest and the tests' fixtures
-a dependency of the benchmarks; seed_data/ holds the demo ward and its fixtures (DESIGN.md).
+a dependency of the benchmarks; seed_data/ is the package of the demo ward and its fixtures.
 """
 
 from __future__ import annotations

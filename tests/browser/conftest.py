@@ -9,9 +9,11 @@ import shutil
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from selenium import webdriver
@@ -23,6 +25,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy.engine import Engine
 from werkzeug.serving import make_server
 
+from models.db import transaction
+from seed_data.factories import admit_on_demo_ward, discharge_from_demo_ward
 from tests.conftest import IN_CI
 
 if TYPE_CHECKING:
@@ -39,6 +43,19 @@ SIZES: tuple[tuple[int, int], ...] = (
     (1366, 768),
     (1920, 1080),
 )
+
+
+@contextmanager
+def stay_on_demo_ward(engine: Engine, **patient: Any) -> Iterator[int]:
+    """A patient (the keywords of seed_data.factories.admit_on_demo_ward) admitted on a taper
+    for the block, then discharged, so the demo ward is as the other browser tests expect."""
+    with transaction(engine) as session:
+        admission, _ = admit_on_demo_ward(session, **patient)
+        assert admission.id is not None
+        admission_id = admission.id
+    yield admission_id
+    with transaction(engine) as session:
+        discharge_from_demo_ward(session, admission_id, datetime.now(UTC))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

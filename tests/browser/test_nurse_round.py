@@ -17,11 +17,9 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlmodel import Session, col, select
 
-from models.db import transaction
 from models.tables import DoseAdministration, VitalSigns, WithdrawalAssessment
 from seed_data.demo import DEMO_USERS
-from seed_data.factories import admit_on_demo_ward, discharge_from_demo_ward
-from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for
+from tests.browser.conftest import LiveServer, screenshot, sign_in, stay_on_demo_ward, wait_for
 
 NURSE = next(u for u in DEMO_USERS if u.role == "nurse")
 FAMILY, GIVEN = "Rowntree", "Nora"
@@ -40,22 +38,18 @@ def new_patient(live_server: LiveServer) -> Iterator[int]:
     day nobody has charted yet, whatever the time of day. Discharged afterwards, so the demo
     ward is as the other browser tests expect it."""
     admitted_at = datetime.now(UTC) - timedelta(hours=23)
-    with transaction(live_server.engine) as session:
-        admission, _ = admit_on_demo_ward(
-            session,
-            mrn="TW-ROUND-1",
-            family_name=FAMILY,
-            given_name=GIVEN,
-            birth_date=date(1976, 4, 2),
-            sex="female",
-            bed="B30",
-            admitted_at=admitted_at,
-            now=admitted_at,
-        )
-        admission_id = admission.id or 0
-    yield admission_id
-    with transaction(live_server.engine) as session:
-        discharge_from_demo_ward(session, admission_id, datetime.now(UTC))
+    with stay_on_demo_ward(
+        live_server.engine,
+        mrn="TW-ROUND-1",
+        family_name=FAMILY,
+        given_name=GIVEN,
+        birth_date=date(1976, 4, 2),
+        sex="female",
+        bed="B30",
+        admitted_at=admitted_at,
+        now=admitted_at,
+    ) as admission_id:
+        yield admission_id
 
 
 def _keys(driver: WebDriver, *keys: str) -> None:

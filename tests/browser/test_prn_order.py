@@ -15,11 +15,9 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlmodel import Session, col, select
 
-from models.db import transaction
 from models.tables import DoseAdministration, PrnOrder, Ward
 from seed_data.demo import WARD_NAME
-from seed_data.factories import admit_on_demo_ward, discharge_from_demo_ward
-from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for
+from tests.browser.conftest import LiveServer, screenshot, sign_in, stay_on_demo_ward, wait_for
 
 WAIT = 20
 STALE = (StaleElementReferenceException,)
@@ -29,24 +27,20 @@ STALE = (StaleElementReferenceException,)
 def prn_patient(live_server: LiveServer) -> Iterator[int]:
     """A patient on a clonazepam taper with no PRN order; discharged afterwards."""
     now = datetime.now(UTC)
-    with transaction(live_server.engine) as session:
-        admission, _ = admit_on_demo_ward(
-            session,
-            mrn="TW-PRN-1",
-            family_name="Ashdown",
-            given_name="Mira",
-            birth_date=date(1981, 3, 3),
-            sex="female",
-            bed="B32",
-            admitted_at=now - timedelta(hours=3),
-            now=now,
-            start=now.date() + timedelta(days=2),
-            reason="Plan",
-        )
-        admission_id = admission.id or 0
-    yield admission_id
-    with transaction(live_server.engine) as session:
-        discharge_from_demo_ward(session, admission_id, datetime.now(UTC))
+    with stay_on_demo_ward(
+        live_server.engine,
+        mrn="TW-PRN-1",
+        family_name="Ashdown",
+        given_name="Mira",
+        birth_date=date(1981, 3, 3),
+        sex="female",
+        bed="B32",
+        admitted_at=now - timedelta(hours=3),
+        now=now,
+        start=now.date() + timedelta(days=2),
+        reason="Plan",
+    ) as admission_id:
+        yield admission_id
 
 
 def _type(browser: WebDriver, ident: str, text: str) -> None:

@@ -16,10 +16,8 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlmodel import Session, col, select
 
-from models.db import transaction
 from models.tables import DoseAdministration, VitalSigns, WithdrawalAssessment
-from seed_data.factories import admit_on_demo_ward, discharge_from_demo_ward
-from tests.browser.conftest import LiveServer, screenshot
+from tests.browser.conftest import LiveServer, screenshot, stay_on_demo_ward
 from tests.browser.page_walk import Visit, open_browser, sign_in_as, wait_settled
 
 PHONE = (390, 844)
@@ -72,22 +70,18 @@ def phone_patient(live_server: LiveServer) -> Iterator[int]:
     """Admitted 23 hours ago on a clonazepam taper, so the MAR has doses to chart whatever the
     time of day; discharged afterwards so the demo ward is as the other tests expect it."""
     admitted_at = datetime.now(UTC) - timedelta(hours=23)
-    with transaction(live_server.engine) as session:
-        admission, _ = admit_on_demo_ward(
-            session,
-            mrn="TW-PHONE-1",
-            family_name=FAMILY,
-            given_name=GIVEN,
-            birth_date=date(1969, 11, 23),
-            sex="female",
-            bed="B31",
-            admitted_at=admitted_at,
-            now=admitted_at,
-        )
-        admission_id = admission.id or 0
-    yield admission_id
-    with transaction(live_server.engine) as session:
-        discharge_from_demo_ward(session, admission_id, datetime.now(UTC))
+    with stay_on_demo_ward(
+        live_server.engine,
+        mrn="TW-PHONE-1",
+        family_name=FAMILY,
+        given_name=GIVEN,
+        birth_date=date(1969, 11, 23),
+        sex="female",
+        bed="B31",
+        admitted_at=admitted_at,
+        now=admitted_at,
+    ) as admission_id:
+        yield admission_id
 
 
 @pytest.fixture

@@ -24,8 +24,8 @@ from models.db import transaction
 from models.tables import DoseAdministration, Ward, WristbandCheck
 from models.ward_policy import update_ward_policy
 from seed_data.demo import DEMO_USERS, WARD_NAME
-from seed_data.factories import admit_on_demo_ward, demo_actor, discharge_from_demo_ward
-from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for
+from seed_data.factories import demo_actor
+from tests.browser.conftest import LiveServer, screenshot, sign_in, stay_on_demo_ward, wait_for
 
 NURSE = next(u for u in DEMO_USERS if u.role == "nurse")
 ADMIN = next(u for u in DEMO_USERS if u.role == "admin")
@@ -59,24 +59,20 @@ def patient(live_server: LiveServer) -> Iterator[tuple[int, str]]:
     n = next(_serial)
     mrn = f"TW-BAND-{n}"
     admitted_at = datetime.now(UTC) - timedelta(hours=23)
-    with transaction(live_server.engine) as session:
-        admission, _ = admit_on_demo_ward(
-            session,
-            mrn=mrn,
-            family_name="Bandley",
-            given_name="Iris",
-            birth_date=date(1968, 11, 4),
-            sex="female",
-            bed=f"B4{n}",
-            admitted_at=admitted_at,
-            now=admitted_at,
-        )
-        admission_id = admission.id or 0
-    _set_scanning(live_server, True)
-    yield admission_id, mrn
-    _set_scanning(live_server, False)
-    with transaction(live_server.engine) as session:
-        discharge_from_demo_ward(session, admission_id, datetime.now(UTC))
+    with stay_on_demo_ward(
+        live_server.engine,
+        mrn=mrn,
+        family_name="Bandley",
+        given_name="Iris",
+        birth_date=date(1968, 11, 4),
+        sex="female",
+        bed=f"B4{n}",
+        admitted_at=admitted_at,
+        now=admitted_at,
+    ) as admission_id:
+        _set_scanning(live_server, True)
+        yield admission_id, mrn
+        _set_scanning(live_server, False)
 
 
 def _text_appears(driver: WebDriver, css: str, text: str) -> WebElement:

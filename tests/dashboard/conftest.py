@@ -18,19 +18,27 @@ from tests.conftest import SYSTEM, make_staff
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture
-def app(sqlite_engine: Engine) -> Iterator[dash.Dash]:
-    from dashboard.app import create_app
-
-    with transaction(sqlite_engine) as session:
+def with_ward_and_staff(engine: Engine) -> Engine:
+    """The test ward and one user per role (tests.conftest.make_staff) in ``engine``."""
+    with transaction(engine) as session:
         ensure_ward(session=session, actor=SYSTEM, name="Test Ward", timezone="Europe/London")
         make_staff(session)
-    settings = Settings(
-        database_url=str(sqlite_engine.url), secret_key="test-secret-key-123456", demo=False
-    )
-    application = create_app(settings, sqlite_engine)
+    return engine
+
+
+def app_on(engine: Engine, secret_key: str = "test-secret-key-123456") -> dash.Dash:
+    """The app, not in demo mode, serving ``engine``."""
+    from dashboard.app import create_app
+
+    settings = Settings(database_url=str(engine.url), secret_key=secret_key, demo=False)
+    application = create_app(settings, engine)
     application.server.config["TESTING"] = True
-    yield application
+    return application
+
+
+@pytest.fixture
+def app(sqlite_engine: Engine) -> Iterator[dash.Dash]:
+    yield app_on(with_ward_and_staff(sqlite_engine))
 
 
 def csrf_token(client: FlaskClient) -> str:

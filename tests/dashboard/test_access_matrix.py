@@ -58,7 +58,7 @@ from models.plans import parse_times, save_plan_version
 from models.prn_orders import PrnOrderForm, change_prn_order, stop_prn_order, write_prn_order
 from models.rounds import sign_rounds_note
 from models.settings import Settings
-from models.tables import User, Ward
+from models.tables import User, Ward, WardDrugUnit
 from models.types import utcnow
 from models.users import (
     create_user,
@@ -72,6 +72,7 @@ from models.users import (
     start_session,
     unlock,
 )
+from models.ward_formulary import write_per_drug
 from models.ward_policy import set_default_language, update_ward_policy
 from models.ward_tablets import update_ward_tablets
 from models.ward_units import update_ward_units
@@ -113,6 +114,7 @@ DOMAIN_MATRIX: dict[str, frozenset[str]] = {
     "models.prn_orders:stop_prn_order": PHYSICIAN,
     "models.ward_units:update_ward_units": ADMIN,
     "models.ward_tablets:update_ward_tablets": ADMIN,
+    "models.ward_formulary:write_per_drug": ADMIN,
     "models.charting:record_vitals": CHARTERS,
     "models.charting:record_assessment": CHARTERS,
     "models.charting:chart_dose": CHARTERS,
@@ -405,6 +407,19 @@ OPERATIONS: dict[str, tuple[Prepare, Perform]] = {
             actor=a,
             ward_id=s.ward_id,
             values={"alprazolam": "0.25, 1" if n % 2 else "0.5, 1"},
+            now=s.now,
+        ),
+    ),
+    "models.ward_formulary:write_per_drug": (
+        lambda s: s.serial(),
+        lambda se, a, s, n: write_per_drug(
+            se,
+            actor=a,
+            ward_id=s.ward_id,
+            model=WardDrugUnit,
+            column="unit_ug",
+            stored={"lorazepam": 250 if n % 2 else 500},
+            action="ward.unit",
             now=s.now,
         ),
     ),

@@ -21,11 +21,10 @@ from models.access_log import AuditFilter, audit_events, audit_filter, record_re
 from models.db import make_engine, transaction
 from models.errors import FieldError
 from models.migrate import upgrade
-from models.settings import Settings
 from models.tables import Admission, AuditEvent, Patient
 from models.types import utcnow
 from tests.conftest import NOW
-from tests.dashboard.conftest import sign_in
+from tests.dashboard.conftest import app_on, sign_in
 from tests.dashboard.dash_client import (
     callback_body,
     post_callback,
@@ -39,15 +38,10 @@ LONDON = ZoneInfo("Europe/London")
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dash.Dash, Stay]]:
-    from dashboard.app import create_app
-
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('audit') / 'audit.db'}")
     upgrade(engine)
     stay = make_stay(engine, utcnow())
-    settings = Settings(database_url=str(engine.url), secret_key="audit-test-secret", demo=False)
-    app = create_app(settings, engine)
-    app.server.config["TESTING"] = True
-    yield app, stay
+    yield app_on(engine, secret_key="audit-test-secret"), stay
     engine.dispose()
 
 

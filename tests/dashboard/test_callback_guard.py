@@ -20,9 +20,8 @@ from dashboard.callback_guard import MAX_CALLBACK_DEPTH
 from dashboard.security import CSRF_COOKIE, CSRF_HEADER
 from models.db import make_engine
 from models.migrate import upgrade
-from models.settings import Settings
 from models.types import utcnow
-from tests.dashboard.conftest import sign_in
+from tests.dashboard.conftest import app_on, sign_in
 from tests.dashboard.dash_client import (
     CALLBACK_PATH,
     ServerCallback,
@@ -63,15 +62,10 @@ FUZZ = settings(
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dash.Dash, Stay]]:
-    from dashboard.app import create_app
-
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('guard') / 'guard.db'}")
     upgrade(engine)
     stay = make_stay(engine, utcnow())
-    settings_ = Settings(database_url=str(engine.url), secret_key="guard-test-secret", demo=False)
-    app = create_app(settings_, engine)
-    app.server.config["TESTING"] = True
-    yield app, stay
+    yield app_on(engine, secret_key="guard-test-secret"), stay
     engine.dispose()
 
 

@@ -25,15 +25,14 @@ from dashboard.security import (
     SignInLimiter,
     inline_script_hashes,
 )
-from models.admissions import admit, ensure_ward
+from models.admissions import admit
 from models.audit import Actor
 from models.db import make_engine, transaction
 from models.migrate import upgrade
-from models.settings import Settings
 from models.tables import User, Ward
 from models.types import utcnow
-from tests.conftest import SYSTEM, make_staff, prn_order
-from tests.dashboard.conftest import PASSWORD, csrf_token, sign_in
+from tests.conftest import SYSTEM, prn_order
+from tests.dashboard.conftest import PASSWORD, app_on, csrf_token, sign_in, with_ward_and_staff
 from tests.dashboard.dash_client import (
     callback_body,
     post_callback,
@@ -46,22 +45,14 @@ from tests.dashboard.dash_client import (
 def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('security') / 'security.db'}")
     upgrade(engine)
-    with transaction(engine) as session:
-        ensure_ward(session=session, actor=SYSTEM, name="Test Ward", timezone="Europe/London")
-        make_staff(session)
-    yield engine
+    yield with_ward_and_staff(engine)
     engine.dispose()
 
 
 @pytest.fixture(scope="module")
 def app(db: Engine) -> dash.Dash:
     """One app for the module (each test signs in clients of its own)."""
-    from dashboard.app import create_app
-
-    settings = Settings(database_url=str(db.url), secret_key="security-test-secret", demo=False)
-    application = create_app(settings, db)
-    application.server.config["TESTING"] = True
-    return application
+    return app_on(db, secret_key="security-test-secret")
 
 
 def _signed_in(app: dash.Dash, username: str = "nurse1") -> FlaskClient:

@@ -15,12 +15,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from dashboard.security import CSRF_COOKIE, CSRF_HEADER, MAX_REQUEST_BYTES
-from models.admissions import admit, ensure_ward
+from models.admissions import admit
 from models.audit import Actor
 from models.db import make_engine, transaction
 from models.errors import PermissionDenied
 from models.migrate import upgrade
-from models.settings import Settings
 from models.tables import AuditEvent, User, UserSession, Ward
 from models.types import utcnow
 from models.users import (
@@ -33,8 +32,8 @@ from models.users import (
     sign_out_everywhere,
     unlock,
 )
-from tests.conftest import SYSTEM, make_staff
-from tests.dashboard.conftest import PASSWORD, csrf_token, sign_in
+from tests.conftest import SYSTEM
+from tests.dashboard.conftest import PASSWORD, app_on, csrf_token, sign_in, with_ward_and_staff
 from tests.dashboard.dash_client import callback_body, post_callback, row_counts, server_callbacks
 
 
@@ -42,21 +41,13 @@ from tests.dashboard.dash_client import callback_body, post_callback, row_counts
 def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('security2') / 'security.db'}")
     upgrade(engine)
-    with transaction(engine) as session:
-        ensure_ward(session=session, actor=SYSTEM, name="Test Ward", timezone="Europe/London")
-        make_staff(session)
-    yield engine
+    yield with_ward_and_staff(engine)
     engine.dispose()
 
 
 @pytest.fixture(scope="module")
 def app(db: Engine) -> dash.Dash:
-    from dashboard.app import create_app
-
-    settings = Settings(database_url=str(db.url), secret_key="security-test-secret", demo=False)
-    application = create_app(settings, db)
-    application.server.config["TESTING"] = True
-    return application
+    return app_on(db, secret_key="security-test-secret")
 
 
 @pytest.fixture(scope="module")
