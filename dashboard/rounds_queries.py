@@ -126,7 +126,7 @@ def rounds_summaries(
     # Columns, not rows: a month's stay is hundreds of scores and readings per patient, and only
     # these columns are used (the highest NEWS2's full reading is read once).
     scores = _ciwa_b_since(session, ids, since, earliest)
-    highest, abnormal = _vitals_since(session, ids, since, earliest)
+    highest, abnormal = _vitals_since(session, ids, since)
     planned, given, not_given = _dose_counts(session, ids, since, ward, now)
     open_flags: dict[int, list[Flag]] = defaultdict(list)
     for f in session.exec(
@@ -229,7 +229,7 @@ def _ciwa_b_since(
 
 
 def _vitals_since(
-    session: Session, ids: list[int], since: dict[int, datetime], earliest: datetime
+    session: Session, ids: list[int], since: dict[int, datetime]
 ) -> tuple[dict[int, VitalSigns], dict[int, int]]:
     """Each admission's reading with the highest NEWS2 since its own ``since`` (the latest of
     equal ones), and how many of its readings since then called for an urgent response.
@@ -238,7 +238,6 @@ def _vitals_since(
     thousands of rows; turning each into Python cost more than the rest of the rounds page):
     readings are grouped by (NEWS2 total, a single 3), and each group's response is asked of
     models.clinical.news2, the rule's one home."""
-    del earliest  # each admission's own ``since`` is in the query
     recent = and_(
         col(VitalSigns.admission_id).in_(ids),
         col(VitalSigns.entered_in_error) == false(),

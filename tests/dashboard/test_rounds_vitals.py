@@ -86,7 +86,7 @@ def test_the_database_counts_and_ranks_as_the_rule_does_reading_by_reading(
         ids[3]: START,
     }
     with Session(engine) as session:
-        highest, urgent = _vitals_since(session, ids, since, START)
+        highest, urgent = _vitals_since(session, ids, since)
     expected_highest, expected_urgent = _reference(readings, since)
     assert {a: (v.news2_total, v.taken_at) for a, v in highest.items()} == expected_highest
     assert {a: n for a, n in urgent.items() if n} == expected_urgent
