@@ -68,7 +68,7 @@ class RoundsSummary:
     steps: list[PlannedStep]
     current_step: PlannedStep | None
     next_step: PlannedStep | None
-    scores: list[tuple[datetime, int, str]]  # CIWA-B since (time, total, band)
+    scores: CiwaSince | None  # CIWA-B since, None when no score since
     highest_news2: VitalSigns | None
     abnormal_vitals: int
     doses_planned: int
@@ -113,7 +113,6 @@ def rounds_summaries(
         for adm, _, _ in admitted
         if adm.id is not None
     }
-    earliest = min(since.values())
     plans = {
         p.admission_id: p
         for p in session.exec(
@@ -125,7 +124,7 @@ def rounds_summaries(
     steps_by_plan = _steps_of(session, list(plans.values()))
     # Columns, not rows: a month's stay is hundreds of scores and readings per patient, and only
     # these columns are used (the highest NEWS2's full reading is read once).
-    scores = _ciwa_b_since(session, ids, since, earliest)
+    scores = _ciwa_b_since(session, ids, since)
     highest, abnormal = _vitals_since(session, ids, since)
     planned, given, not_given = _dose_counts(session, ids, since, ward, now)
     open_flags: dict[int, list[Flag]] = defaultdict(list)
@@ -183,7 +182,7 @@ def rounds_summaries(
                 steps=steps,
                 current_step=current,
                 next_step=later[0] if later else None,
-                scores=scores[adm.id],
+                scores=scores.get(adm.id),
                 highest_news2=highest.get(adm.id),
                 abnormal_vitals=abnormal[adm.id],
                 doses_planned=planned[adm.id],
@@ -203,29 +202,79 @@ def rounds_summaries(
     return out
 
 
+@dataclass(frozen=True)
+class CiwaSince:
+    """A patient's CIWA-B scores since the last rounds note, as the card and the print sheet
+    show them: first and last total, the last one's band, the highest, how many, and the last
+    ``CIWA_TREND`` totals for the trend line (oldest first)."""
+
+    first: int
+    last: int
+    band: str
+    highest: int
+    count: int
+    recent: list[int]
+
+
+CIWA_TREND = 40  # scores drawn in the card's trend line
+
+
 def _ciwa_b_since(
-    session: Session, ids: list[int], since: dict[int, datetime], earliest: datetime
-) -> dict[int, list[tuple[datetime, int, str]]]:
-    """Each admission's CIWA-B (taken at, total, band) since its own ``since``, in time order."""
-    scores: dict[int, list[tuple[datetime, int, str]]] = defaultdict(list)
-    for admission, taken_at, total, band in session.connection().execute(
+    session: Session, ids: list[int], since: dict[int, datetime]
+) -> dict[int, CiwaSince]:
+    """Each admission's CIWA-B since its own ``since``, summarised by the database: a month of
+    hourly scores for a whole ward is tens of thousands of rows, and the card needs only the
+    first, the last ``CIWA_TREND``, the highest and the count."""
+    taken = col(WithdrawalAssessment.taken_at)
+    per_admission = col(WithdrawalAssessment.admission_id)
+    ranked = (
         sa_select(
-            col(WithdrawalAssessment.admission_id),
-            col(WithdrawalAssessment.taken_at),
-            col(WithdrawalAssessment.total),
-            col(WithdrawalAssessment.band),
+            per_admission.label("admission"),
+            col(WithdrawalAssessment.total).label("total"),
+            col(WithdrawalAssessment.band).label("band"),
+            func.row_number()
+            .over(partition_by=per_admission, order_by=(taken, col(WithdrawalAssessment.id)))
+            .label("n"),
+            func.count().over(partition_by=per_admission).label("count"),
+            func.max(col(WithdrawalAssessment.total))
+            .over(partition_by=per_admission)
+            .label("highest"),
         )
         .where(
-            col(WithdrawalAssessment.admission_id).in_(ids),
+            per_admission.in_(ids),
             col(WithdrawalAssessment.scale) == "CIWA-B",
             col(WithdrawalAssessment.entered_in_error) == false(),
-            col(WithdrawalAssessment.taken_at) >= earliest,
+            or_(*(and_(per_admission == a, taken >= start) for a, start in since.items())),
         )
-        .order_by(col(WithdrawalAssessment.taken_at))
+        .subquery()
+    )
+    rows: dict[int, list[tuple[int, int, str, int, int]]] = defaultdict(list)
+    for admission, total, band, n, count, highest in session.connection().execute(
+        sa_select(
+            ranked.c.admission,
+            ranked.c.total,
+            ranked.c.band,
+            ranked.c.n,
+            ranked.c.count,
+            ranked.c.highest,
+        )
+        .where(or_(ranked.c.n == 1, ranked.c.n > ranked.c.count - CIWA_TREND))
+        .order_by(ranked.c.admission, ranked.c.n)
     ):
-        if taken_at >= since[admission]:
-            scores[admission].append((taken_at, total, band))
-    return scores
+        rows[admission].append((n, total, band, count, highest))
+    out: dict[int, CiwaSince] = {}
+    for admission, kept in rows.items():
+        _, first, _, count, highest = kept[0]
+        recent = [total for n, total, _, _, _ in kept if n > count - CIWA_TREND]
+        out[admission] = CiwaSince(
+            first=first,
+            last=kept[-1][1],
+            band=kept[-1][2],
+            highest=highest,
+            count=count,
+            recent=recent,
+        )
+    return out
 
 
 def _vitals_since(

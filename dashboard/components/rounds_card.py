@@ -15,6 +15,7 @@ from dashboard.components.charting_common import format_day_time, level_style
 from dashboard.components.citations import cited
 from dashboard.components.prn_reads import order_text
 from dashboard.components.rounds_suggestions import flag_label, suggestion_line
+from dashboard.components.sparkline import sparkline
 from dashboard.rounds_queries import RoundsSummary
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, FLAG_LEVEL, LEVELS, news2_level
 from models.clinical.drugs import format_mg
@@ -31,36 +32,33 @@ def level_badge(text: str, level: int, **attrs: Any) -> html.Span:
 
 def ciwa_tile(summary: RoundsSummary) -> Any:
     scores = summary.scores
-    if not scores:
+    if scores is None:
         return _tile("CIWA-B", [dmc.Text("No score since", size="sm", c="dimmed")])
-    first, last = scores[0], scores[-1]
-    highest = max(t for _, t, _ in scores)
-    change = last[1] - first[1]
+    change = scores.last - scores.first
     arrow = "▲" if change > 0 else "▼" if change < 0 else "="
     body: list[Any] = [
         dmc.Group(
             [
-                html.Span(str(last[1]), className="tw-big"),
-                level_badge(BAND_LABEL.get(last[2], last[2]), BAND_LEVEL.get(last[2], 0)),
+                html.Span(str(scores.last), className="tw-big"),
+                level_badge(
+                    BAND_LABEL.get(scores.band, scores.band), BAND_LEVEL.get(scores.band, 0)
+                ),
             ],
             gap="xs",
         ),
         dmc.Text(
-            f"{arrow} {first[1]} → {last[1]}, max {highest} ({len(scores)} scores)",
+            f"{arrow} {scores.first} → {scores.last}, max {scores.highest} ({scores.count} scores)",
             size="sm",
             className="tw-trend",
         ),
     ]
-    if len(scores) >= 2:
+    if len(scores.recent) >= 2:
         body.append(
-            dmc.Sparkline(
-                data=[t for _, t, _ in scores[-40:]],
-                h=36,
-                w=170,
+            sparkline(
+                scores.recent,
                 color="#1F2933",
-                curveType="linear",
-                fillOpacity=0.1,
-                strokeWidth=1.5,
+                label=f"CIWA-B trend: the last {len(scores.recent)} scores, "
+                f"{scores.recent[0]} to {scores.last}",
             )
         )
     return _tile("CIWA-B", body)
@@ -179,14 +177,11 @@ def load_tile(summary: RoundsSummary) -> Any:
             )
         )
     body.append(
-        dmc.Sparkline(
-            data=[round(d.total_de_mg, 1) for d in summary.loads],
-            h=36,
-            w=170,
+        sparkline(
+            [round(d.total_de_mg, 1) for d in summary.loads],
             color="#009E73",
-            curveType="linear",
-            fillOpacity=0.1,
-            strokeWidth=1.5,
+            label=f"Load given each day (diazepam-equivalent mg), the last "
+            f"{len(summary.loads)} days",
         )
     )
     return _tile("Load given (DE)", body)

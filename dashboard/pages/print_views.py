@@ -141,11 +141,10 @@ def _rounds_block(summary: RoundsSummary, tz: ZoneInfo, now: datetime) -> Any:
             )
     scores = summary.scores
     ciwa = "no CIWA-B since"
-    if scores:
-        last = scores[-1]
+    if scores is not None:
         ciwa = (
-            f"{scores[0][1]} → {last[1]} ({BAND_LABEL.get(last[2], last[2])}), "
-            f"max {max(t for _, t, _ in scores)}, {len(scores)} scores"
+            f"{scores.first} → {scores.last} ({BAND_LABEL.get(scores.band, scores.band)}), "
+            f"max {scores.highest}, {scores.count} scores"
         )
     news2 = "no vital signs since"
     if summary.highest_news2 is not None:

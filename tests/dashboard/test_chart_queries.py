@@ -300,7 +300,10 @@ def test_rounds_summary_counts_since_the_last_signed_note(
     assert nobody == []
     (summary,) = mine
     assert summary.since == note_at and summary.last_note is not None
-    assert [t for _, t, _ in summary.scores] == [25]  # only the 10 Mar score is after the note
+    # Only the 10 Mar score is after the note.
+    assert summary.scores is not None
+    assert (summary.scores.first, summary.scores.last, summary.scores.count) == (25, 25, 1)
+    assert summary.scores.recent == [25]
     # Since the note: 9 Mar 20:00 (given late) and 10 Mar 08:00 (held) were due.
     assert (summary.doses_planned, summary.doses_given) == (2, 1)
     assert summary.doses_not_given == {"held": 1}
