@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, false, func, or_
+from sqlalchemy import ColumnElement, and_, false, func, or_, union_all
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -224,55 +224,55 @@ def _ciwa_b_since(
 ) -> dict[int, CiwaSince]:
     """Each admission's CIWA-B since its own ``since``, summarised by the database: a month of
     hourly scores for a whole ward is tens of thousands of rows, and the card needs only the
-    first, the last ``CIWA_TREND``, the highest and the count."""
-    taken = col(WithdrawalAssessment.taken_at)
-    per_admission = col(WithdrawalAssessment.admission_id)
-    ranked = (
-        sa_select(
-            per_admission.label("admission"),
-            col(WithdrawalAssessment.total).label("total"),
-            col(WithdrawalAssessment.band).label("band"),
-            func.row_number()
-            .over(partition_by=per_admission, order_by=(taken, col(WithdrawalAssessment.id)))
-            .label("n"),
-            func.count().over(partition_by=per_admission).label("count"),
-            func.max(col(WithdrawalAssessment.total))
-            .over(partition_by=per_admission)
-            .label("highest"),
+    count, the highest, the first and the last ``CIWA_TREND``. The count and the highest are one
+    grouped scan; the first and the last scores are each admission's own short walk of the
+    (admission, time) index."""
+    wa = WithdrawalAssessment
+    taken, admission_id = col(wa.taken_at), col(wa.admission_id)
+
+    def scores_of(admission: int) -> list[ColumnElement[bool]]:
+        return [
+            admission_id == admission,
+            taken >= since[admission],
+            col(wa.scale) == "CIWA-B",
+            col(wa.entered_in_error) == false(),
+        ]
+
+    counted = {
+        admission: (count, highest)
+        for admission, count, highest in session.connection().execute(
+            sa_select(admission_id, func.count(), func.max(col(wa.total)))
+            .where(or_(*(and_(*scores_of(a)) for a in ids)))
+            .group_by(admission_id)
         )
-        .where(
-            per_admission.in_(ids),
-            col(WithdrawalAssessment.scale) == "CIWA-B",
-            col(WithdrawalAssessment.entered_in_error) == false(),
-            or_(*(and_(per_admission == a, taken >= start) for a, start in since.items())),
+    }
+    if not counted:
+        return {}
+    columns = (admission_id, taken, col(wa.id), col(wa.total), col(wa.band))
+    ends = [
+        sa_select(*columns).where(*scores_of(a)).order_by(*order).limit(limit).subquery()
+        for a in counted
+        for order, limit in (
+            ((taken.desc(), col(wa.id).desc()), CIWA_TREND),  # the last scores
+            ((taken, col(wa.id)), 1),  # the first
         )
-        .subquery()
-    )
-    rows: dict[int, list[tuple[int, int, str, int, int]]] = defaultdict(list)
-    for admission, total, band, n, count, highest in session.connection().execute(
-        sa_select(
-            ranked.c.admission,
-            ranked.c.total,
-            ranked.c.band,
-            ranked.c.n,
-            ranked.c.count,
-            ranked.c.highest,
-        )
-        .where(or_(ranked.c.n == 1, ranked.c.n > ranked.c.count - CIWA_TREND))
-        .order_by(ranked.c.admission, ranked.c.n)
+    ]
+    rows: dict[int, dict[int, tuple[datetime, int, str]]] = defaultdict(dict)
+    for admission, taken_at, row_id, total, band in session.connection().execute(
+        union_all(*(sa_select(*end.c) for end in ends))
     ):
-        rows[admission].append((n, total, band, count, highest))
+        rows[admission][row_id] = (taken_at, total, band)
     out: dict[int, CiwaSince] = {}
-    for admission, kept in rows.items():
-        _, first, _, count, highest = kept[0]
-        recent = [total for n, total, _, _, _ in kept if n > count - CIWA_TREND]
+    for admission, (count, highest) in counted.items():
+        kept = sorted(rows[admission].items(), key=lambda row: (row[1][0], row[0]))
+        (_, (_, first, _)), (_, (_, last, band)) = kept[0], kept[-1]
         out[admission] = CiwaSince(
             first=first,
-            last=kept[-1][1],
-            band=kept[-1][2],
+            last=last,
+            band=band,
             highest=highest,
             count=count,
-            recent=recent,
+            recent=[total for _, (_, total, _) in kept[-CIWA_TREND:]],
         )
     return out
 
@@ -298,6 +298,7 @@ def _vitals_since(
         ),
     )
     abnormal: dict[int, int] = defaultdict(int)
+    top: dict[int, int] = {}
     for admission, total, any_three, readings in session.connection().execute(
         sa_select(
             col(VitalSigns.admission_id),
@@ -314,28 +315,29 @@ def _vitals_since(
     ):
         if news2_response(total, any_three).urgent:
             abnormal[admission] += readings
-    ranked = (
-        sa_select(
-            col(VitalSigns.id).label("id"),
-            func.row_number()
-            .over(
-                partition_by=col(VitalSigns.admission_id),
-                order_by=(
-                    col(VitalSigns.news2_total).desc(),
-                    col(VitalSigns.taken_at).desc(),
-                    col(VitalSigns.id).desc(),
-                ),
-            )
-            .label("rank"),
+        top[admission] = max(total, top.get(admission, total))
+    if not top:
+        return {}, abnormal
+    # The latest reading at each admission's highest total: a short walk of the
+    # (admission, time) index each, newest first.
+    latest = [
+        sa_select(col(VitalSigns.id))
+        .where(
+            col(VitalSigns.admission_id) == admission,
+            col(VitalSigns.taken_at) >= since[admission],
+            col(VitalSigns.entered_in_error) == false(),
+            col(VitalSigns.news2_total) == total,
         )
-        .where(recent)
+        .order_by(col(VitalSigns.taken_at).desc(), col(VitalSigns.id).desc())
+        .limit(1)
         .subquery()
-    )
+        for admission, total in top.items()
+    ]
     highest = {
         v.admission_id: v
         for v in session.exec(
             select(VitalSigns).where(
-                col(VitalSigns.id).in_(sa_select(ranked.c.id).where(ranked.c.rank == 1))
+                col(VitalSigns.id).in_(union_all(*(sa_select(one.c.id) for one in latest)))
             )
         )
     }
