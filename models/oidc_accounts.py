@@ -15,7 +15,7 @@ from sqlmodel import Session, col, func, select
 
 from models.audit import Actor, audit_event, insert_audited
 from models.tables import User
-from models.users import ADMIN_ROLE
+from models.users import ADMIN_ROLE, audit_account_change
 from models.ward_policy import new_account_language
 
 # Who writes an account the provider made or changed: the sign-in itself.
@@ -136,15 +136,14 @@ def provider_sign_in(
         previous, user.role = user.role, role
         session.add(user)
         session.flush()
-        audit_event(
+        audit_account_change(
             session,
             actor=PROVIDER_ACTOR,
-            action="user.role",
-            entity="app_user",
-            entity_id=user.id,
-            before={"role": previous},
-            after={"role": role},
-            at=now,
+            user=user,
+            field="role",
+            before=previous,
+            after=role,
+            now=now,
         )
     return ProviderSignIn(user)
 

@@ -383,6 +383,29 @@ def set_password(
     return user
 
 
+def audit_account_change(
+    session: Session,
+    *,
+    actor: Actor,
+    user: User,
+    field: str,
+    before: str,
+    after: str,
+    now: datetime,
+) -> None:
+    """Audit one field of an account changed ("role", "language") as ``user.<field>``."""
+    audit_event(
+        session,
+        actor=actor,
+        action=f"user.{field}",
+        entity="app_user",
+        entity_id=user.id,
+        before={field: before},
+        after={field: after},
+        at=now,
+    )
+
+
 def set_role(*, session: Session, actor: Actor, user_id: int, role: str, now: datetime) -> User:
     """Change a user's role (it applies from their next request); the last active admin keeps
     theirs. Setting the role a user already has writes nothing."""
@@ -397,15 +420,8 @@ def set_role(*, session: Session, actor: Actor, user_id: int, role: str, now: da
     session.add(user)
     session.flush()
     _keep_an_active_admin(session, actor, user, field="role")
-    audit_event(
-        session,
-        actor=actor,
-        action="user.role",
-        entity="app_user",
-        entity_id=user.id,
-        before={"role": previous},
-        after={"role": role},
-        at=now,
+    audit_account_change(
+        session, actor=actor, user=user, field="role", before=previous, after=role, now=now
     )
     return user
 
@@ -426,15 +442,8 @@ def set_language(
     user.language = language
     session.add(user)
     session.flush()
-    audit_event(
-        session,
-        actor=actor,
-        action="user.language",
-        entity="app_user",
-        entity_id=user.id,
-        before={"language": previous},
-        after={"language": language},
-        at=now,
+    audit_account_change(
+        session, actor=actor, user=user, field="language", before=previous, after=language, now=now
     )
     return user
 
