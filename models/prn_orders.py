@@ -24,7 +24,7 @@ from models.clinical import prn
 from models.clinical.dose_limits import above_label, check_hard_ceiling, confirmation
 from models.clinical.drugs import format_mg, get_drug
 from models.clinical.scales import CIWA_AR_MAX, CIWA_B_MAX
-from models.errors import ConflictError, FieldError, ValidationFailed
+from models.errors import ConflictError, FieldError, ValidationFailed, required_text
 from models.tables import Admission, DoseAdministration, PrnOrder, Ward
 from models.ward_units import check_whole_units, ward_units
 
@@ -149,12 +149,12 @@ def _check_trigger(admission: Admission, form: PrnOrderForm) -> list[FieldError]
 
 
 def _check_reason(reason: str) -> str:
-    text = reason.strip()
-    if not text:
-        raise FieldError("reason", "say why: the reason is kept with the order")
-    if len(text) > REASON_MAX:
-        raise FieldError("reason", f"keep the reason under {REASON_MAX} characters")
-    return text
+    return required_text(
+        reason,
+        field="reason",
+        missing="say why: the reason is kept with the order",
+        limit=REASON_MAX,
+    )
 
 
 def _active_version(
