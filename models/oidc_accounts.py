@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from models.audit import Actor, audit_event, insert_audited
+from models.audit import Actor, audit_account_change, audit_event, insert_audited
 from models.tables import User
-from models.users import ADMIN_ROLE, audit_account_change
+from models.users import ADMIN_ROLE
 from models.ward_policy import new_account_language
 
 # Who writes an account the provider made or changed: the sign-in itself.
@@ -139,7 +139,7 @@ def provider_sign_in(
         audit_account_change(
             session,
             actor=PROVIDER_ACTOR,
-            user=user,
+            user_id=user.id,
             field="role",
             before=previous,
             after=role,

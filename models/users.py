@@ -15,7 +15,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, func, select
 
-from models.audit import Actor, audit_event, insert_audited, snapshot, update_audited
+from models.audit import (
+    Actor,
+    audit_account_change,
+    audit_event,
+    insert_audited,
+    snapshot,
+    update_audited,
+)
 from models.errors import FieldError
 from models.i18n import check_language
 from models.tables import ROLES, SignInLock, User, UserSession
@@ -383,29 +390,6 @@ def set_password(
     return user
 
 
-def audit_account_change(
-    session: Session,
-    *,
-    actor: Actor,
-    user: User,
-    field: str,
-    before: str,
-    after: str,
-    now: datetime,
-) -> None:
-    """Audit one field of an account changed ("role", "language") as ``user.<field>``."""
-    audit_event(
-        session,
-        actor=actor,
-        action=f"user.{field}",
-        entity="app_user",
-        entity_id=user.id,
-        before={field: before},
-        after={field: after},
-        at=now,
-    )
-
-
 def set_role(*, session: Session, actor: Actor, user_id: int, role: str, now: datetime) -> User:
     """Change a user's role (it applies from their next request); the last active admin keeps
     theirs. Setting the role a user already has writes nothing."""
@@ -421,7 +405,7 @@ def set_role(*, session: Session, actor: Actor, user_id: int, role: str, now: da
     session.flush()
     _keep_an_active_admin(session, actor, user, field="role")
     audit_account_change(
-        session, actor=actor, user=user, field="role", before=previous, after=role, now=now
+        session, actor=actor, user_id=user.id, field="role", before=previous, after=role, now=now
     )
     return user
 
@@ -443,7 +427,13 @@ def set_language(
     session.add(user)
     session.flush()
     audit_account_change(
-        session, actor=actor, user=user, field="language", before=previous, after=language, now=now
+        session,
+        actor=actor,
+        user_id=user.id,
+        field="language",
+        before=previous,
+        after=language,
+        now=now,
     )
     return user
 
