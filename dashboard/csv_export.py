@@ -15,6 +15,7 @@ import io
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import flask
@@ -39,6 +40,8 @@ from models.tables import (
 from models.types import utcnow
 
 CsvRow = list[str | int | float]
+Entry = TypeVar("Entry", VitalSigns, WithdrawalAssessment, DoseAdministration)
+CHARTING_COLUMNS = ("charted_by", "charted_local", "entered_in_error", "error_reason")
 
 
 class _Stay:
@@ -57,6 +60,20 @@ class _Stay:
 
     def name(self, user_id: int | None) -> str:
         return _text(self.names.get(user_id, "")) if user_id else ""
+
+    def local_and_utc(self, at: datetime) -> list[str]:
+        """A row's main time: the ward's local time, then its UTC instant."""
+        return [self.local(at), _utc(at)]
+
+    def charting(self, entry: VitalSigns | WithdrawalAssessment | DoseAdministration) -> CsvRow:
+        """Every CSV's last columns (CHARTING_COLUMNS): who charted the entry, when, and
+        whether it was marked in error and why."""
+        return [
+            self.name(entry.charted_by),
+            self.local(entry.charted_at),
+            _yes(entry.entered_in_error),
+            _text(entry.error_reason),
+        ]
 
 
 def _utc(at: datetime) -> str:
@@ -81,13 +98,19 @@ def _csv(header: Sequence[str], rows: Iterable[CsvRow]) -> str:
     return out.getvalue()
 
 
+def _stay_entries(
+    session: Session, table: type[Entry], admission_id: int, at: datetime
+) -> Sequence[Entry]:
+    """The stay's entries of one kind, entries in error included, in order of ``at`` (a column
+    of ``table``), then of entry."""
+    return session.exec(
+        select(table).where(table.admission_id == admission_id).order_by(col(at), col(table.id))
+    ).all()
+
+
 def vitals_csv(session: Session, admission_id: int, *, now: datetime | None = None) -> str:
     stay = _Stay(session, admission_id)
-    rows = session.exec(
-        select(VitalSigns)
-        .where(VitalSigns.admission_id == admission_id)
-        .order_by(col(VitalSigns.taken_at), col(VitalSigns.id))
-    ).all()
+    rows = _stay_entries(session, VitalSigns, admission_id, VitalSigns.taken_at)
     header = [
         "taken_local",
         "taken_utc",
@@ -102,17 +125,13 @@ def vitals_csv(session: Session, admission_id: int, *, now: datetime | None = No
         "news2_total",
         "news2_single_parameter_3",
         "source",
-        "charted_by",
-        "charted_local",
-        "entered_in_error",
-        "error_reason",
+        *CHARTING_COLUMNS,
     ]
     return _csv(
         header,
         (
             [
-                stay.local(v.taken_at),
-                _utc(v.taken_at),
+                *stay.local_and_utc(v.taken_at),
                 v.heart_rate,
                 v.systolic,
                 v.diastolic,
@@ -124,10 +143,7 @@ def vitals_csv(session: Session, admission_id: int, *, now: datetime | None = No
                 v.news2_total,
                 _yes(v.news2_any_three),
                 "EHR import" if v.external_id else "charted",
-                stay.name(v.charted_by),
-                stay.local(v.charted_at),
-                _yes(v.entered_in_error),
-                _text(v.error_reason),
+                *stay.charting(v),
             ]
             for v in rows
         ),
@@ -136,11 +152,7 @@ def vitals_csv(session: Session, admission_id: int, *, now: datetime | None = No
 
 def scores_csv(session: Session, admission_id: int, *, now: datetime | None = None) -> str:
     stay = _Stay(session, admission_id)
-    rows = session.exec(
-        select(WithdrawalAssessment)
-        .where(WithdrawalAssessment.admission_id == admission_id)
-        .order_by(col(WithdrawalAssessment.taken_at), col(WithdrawalAssessment.id))
-    ).all()
+    rows = _stay_entries(session, WithdrawalAssessment, admission_id, WithdrawalAssessment.taken_at)
     n_items = max(len(items) for items in SCALE_ITEMS.values())  # CIWA-B's 20
     header = [
         "taken_local",
@@ -149,25 +161,18 @@ def scores_csv(session: Session, admission_id: int, *, now: datetime | None = No
         *(f"item_{n}" for n in range(1, n_items + 1)),
         "total",
         "band",
-        "charted_by",
-        "charted_local",
-        "entered_in_error",
-        "error_reason",
+        *CHARTING_COLUMNS,
     ]
     return _csv(
         header,
         (
             [
-                stay.local(a.taken_at),
-                _utc(a.taken_at),
+                *stay.local_and_utc(a.taken_at),
                 a.scale,
                 *(a.items.get(str(n), "") for n in range(1, n_items + 1)),
                 a.total,
                 a.band,
-                stay.name(a.charted_by),
-                stay.local(a.charted_at),
-                _yes(a.entered_in_error),
-                _text(a.error_reason),
+                *stay.charting(a),
             ]
             for a in rows
         ),
@@ -189,11 +194,9 @@ def mar_csv(session: Session, admission_id: int, *, now: datetime | None = None)
             )
         ).all()
     }
-    charted = session.exec(
-        select(DoseAdministration)
-        .where(DoseAdministration.admission_id == admission_id)
-        .order_by(col(DoseAdministration.administered_at), col(DoseAdministration.id))
-    ).all()
+    charted = _stay_entries(
+        session, DoseAdministration, admission_id, DoseAdministration.administered_at
+    )
     entries: list[tuple[datetime, int, CsvRow]] = []
     valid_slots = set()
     for dose in charted:
@@ -218,16 +221,13 @@ def mar_csv(session: Session, admission_id: int, *, now: datetime | None = None)
         "reason_code",
         "reason",
         "reason_text",
-        "charted_by",
-        "charted_local",
-        "entered_in_error",
-        "error_reason",
+        *CHARTING_COLUMNS,
     ]
     return _csv(header, (row for _, _, row in sorted(entries, key=lambda e: (e[0], e[1]))))
 
 
 def _mar_row(stay: _Stay, slot: ScheduledDose | None, dose: DoseAdministration | None) -> CsvRow:
-    due = [stay.local(slot.scheduled_at), _utc(slot.scheduled_at)] if slot else ["", ""]
+    due = stay.local_and_utc(slot.scheduled_at) if slot else ["", ""]
     scheduled = format_mg(slot.dose_ug) if slot else ""
     if dose is None:
         assert slot is not None
@@ -248,10 +248,7 @@ def _mar_row(stay: _Stay, slot: ScheduledDose | None, dose: DoseAdministration |
         dose.reason_code or "",
         reason,
         _text(dose.reason_text),
-        stay.name(dose.charted_by),
-        stay.local(dose.charted_at),
-        _yes(dose.entered_in_error),
-        _text(dose.error_reason),
+        *stay.charting(dose),
     ]
 
 

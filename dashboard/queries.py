@@ -555,20 +555,28 @@ def mar_slots(session: Session, admission_id: int, start: datetime, end: datetim
     return [MarSlot(s, tuple(charted.get(s.id or 0, ()))) for s in slots]
 
 
-def prn_doses(
-    session: Session, admission_id: int, start: datetime, end: datetime
+def _doses_newest_first(
+    session: Session, admission_id: int, *conditions: ColumnElement[bool]
 ) -> list[DoseAdministration]:
     return list(
         session.exec(
             select(DoseAdministration)
-            .where(
-                DoseAdministration.admission_id == admission_id,
-                col(DoseAdministration.prn) == true(),
-                col(DoseAdministration.administered_at) >= start,
-                col(DoseAdministration.administered_at) < end,
-            )
+            .where(DoseAdministration.admission_id == admission_id, *conditions)
             .order_by(col(DoseAdministration.administered_at).desc())
         ).all()
+    )
+
+
+def prn_doses(
+    session: Session, admission_id: int, start: datetime, end: datetime
+) -> list[DoseAdministration]:
+    given_at = col(DoseAdministration.administered_at)
+    return _doses_newest_first(
+        session,
+        admission_id,
+        col(DoseAdministration.prn) == true(),
+        given_at >= start,
+        given_at < end,
     )
 
 
@@ -576,15 +584,8 @@ def administrations_since(
     session: Session, admission_id: int, since: datetime
 ) -> list[DoseAdministration]:
     """Every dose entry (scheduled and PRN, in error included) charted since ``since``."""
-    return list(
-        session.exec(
-            select(DoseAdministration)
-            .where(
-                DoseAdministration.admission_id == admission_id,
-                col(DoseAdministration.administered_at) >= since,
-            )
-            .order_by(col(DoseAdministration.administered_at).desc())
-        ).all()
+    return _doses_newest_first(
+        session, admission_id, col(DoseAdministration.administered_at) >= since
     )
 
 

@@ -8,7 +8,7 @@ a bug and raises.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -66,6 +66,13 @@ def attempt(engine: Engine, action: Callable[[Session], T], *, write: bool = Tru
         return Refusal(
             _not_saved(_sentence(DATABASE_UNAVAILABLE)), detail=_sentence(DATABASE_UNAVAILABLE)
         )
+
+
+def form_message(refusal: Refusal, shown: Collection[str]) -> str:
+    """A modal's message line: a pointer to the red field when the form shows every field the
+    domain refused (names in ``shown``), else the refusal's own sentence."""
+    at_fields = bool(refusal.fields) and set(refusal.fields) <= set(shown)
+    return "Not saved: see the field marked in red." if at_fields else refusal.message
 
 
 def _sentence(text: str) -> str:

@@ -31,7 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from jobs.rules import Finding
-from models.audit import SYSTEM, write_audit_events
+from models.audit import SYSTEM, AuditedChange, write_audit_events
 from models.clinical.levels import FLAG_SEVERITIES
 from models.flags import DISCHARGED, update_flag_as_read
 from models.statements import built_once
@@ -44,6 +44,13 @@ UNRESOLVED = UNRESOLVED_FLAG_STATUSES
 _BATCH = 500  # ids per IN list (SQLite's bound-parameter limit is far above)
 
 Key = tuple[int, str]
+
+
+def _audit_flag_changes(
+    connection: Connection, now: datetime, events: Sequence[AuditedChange]
+) -> None:
+    """The scan's flag changes, audited as the system."""
+    write_audit_events(connection, actor=SYSTEM, at=now, entity="flag", events=events)
 
 
 @dataclass(frozen=True)
@@ -214,12 +221,10 @@ def _raise(
         changes.append(
             FlagChange("raise", flag_id, admission_id, rule, subject, str(f.severity), f.message)
         )
-    write_audit_events(
+    _audit_flag_changes(
         connection,
-        actor=SYSTEM,
-        at=now,
-        entity="flag",
-        events=[
+        now,
+        [
             ("flag.raise", c.flag_id, None, _state(c.severity, "open", c.message, None))
             for c in changes
         ],
@@ -268,12 +273,10 @@ def _escalate_or_refresh(
         return None
     action = "reopen" if reopen else "escalate" if worse else "update"
     status = values.get("status", flag.status)
-    write_audit_events(
+    _audit_flag_changes(
         connection,
-        actor=SYSTEM,
-        at=now,
-        entity="flag",
-        events=[
+        now,
+        [
             (
                 f"flag.{action}",
                 flag.id,
@@ -336,14 +339,10 @@ def _close(
     before = {f.id: f.status for f in flags}
     after = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
     after.pop("updated_at", None)
-    write_audit_events(
+    _audit_flag_changes(
         connection,
-        actor=SYSTEM,
-        at=now,
-        entity="flag",
-        events=[
-            (f"flag.{action}", c.flag_id, {"status": before[c.flag_id]}, after) for c in changes
-        ],
+        now,
+        [(f"flag.{action}", c.flag_id, {"status": before[c.flag_id]}, after) for c in changes],
     )
     return changes
 

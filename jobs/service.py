@@ -222,33 +222,20 @@ def build_scheduler(engine: Engine, *, scan_every: timedelta = SCAN_EVERY) -> Ba
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
     first = utcnow()
-    scheduler.add_job(
-        scan_job,
-        "interval",
-        args=[engine],
-        id="scan",
-        name="review scan",
-        seconds=scan_every.total_seconds(),
-        next_run_time=first,
-    )
-    scheduler.add_job(
-        mar_top_up_job,
-        "interval",
-        args=[engine],
-        id=MAR_TOP_UP_JOB,
-        name="MAR top-up",
-        seconds=MAR_TOP_UP_EVERY.total_seconds(),
-        next_run_time=first,
-    )
-    scheduler.add_job(
-        session_purge_job,
-        "interval",
-        args=[engine],
-        id=SESSION_PURGE_JOB,
-        name="ended sessions purge",
-        seconds=SESSION_PURGE_EVERY.total_seconds(),
-        next_run_time=first,
-    )
+    for job, job_id, name, every in (
+        (scan_job, "scan", "review scan", scan_every),
+        (mar_top_up_job, MAR_TOP_UP_JOB, "MAR top-up", MAR_TOP_UP_EVERY),
+        (session_purge_job, SESSION_PURGE_JOB, "ended sessions purge", SESSION_PURGE_EVERY),
+    ):
+        scheduler.add_job(
+            job,
+            "interval",
+            args=[engine],
+            id=job_id,
+            name=name,
+            seconds=every.total_seconds(),
+            next_run_time=first,
+        )
     return scheduler
 
 

@@ -173,6 +173,29 @@ def audit_event(
 AuditedChange = tuple[str, int, dict[str, Any] | None, dict[str, Any] | None]
 
 
+def audit_account_change(
+    session: Session,
+    *,
+    actor: Actor,
+    user_id: int | None,
+    field: str,
+    before: str,
+    after: str,
+    now: datetime,
+) -> AuditEvent:
+    """Audit one field of an account changed ("role", "language") as ``user.<field>``."""
+    return audit_event(
+        session,
+        actor=actor,
+        action=f"user.{field}",
+        entity="app_user",
+        entity_id=user_id,
+        before={field: before},
+        after={field: after},
+        at=now,
+    )
+
+
 def write_audit_events(
     connection: Connection,
     *,

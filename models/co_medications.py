@@ -25,7 +25,7 @@ from models.clinical.sedation import (
     OPIOID_WARNING,
 )
 from models.clinical.sources import ClinicalNumber
-from models.errors import ConflictError, FieldError, ValidationFailed
+from models.errors import ConflictError, FieldError, ValidationFailed, required_text
 from models.tables import Admission, CoMedication
 
 EDIT_ROLES = ("physician",)  # who keeps the list
@@ -89,11 +89,12 @@ def stop_co_medication(
     open_admission(session, row.admission_id)
     if row.stopped_at is not None:
         raise ConflictError("already stopped; refresh the page")
-    text = reason.strip() if isinstance(reason, str) else ""
-    if not text:
-        raise FieldError("stop_reason", "say why it stopped (e.g. finished, wrongly recorded)")
-    if len(text) > REASON_MAX:
-        raise FieldError("stop_reason", f"keep the reason under {REASON_MAX} characters")
+    text = required_text(
+        reason if isinstance(reason, str) else "",
+        field="stop_reason",
+        missing="say why it stopped (e.g. finished, wrongly recorded)",
+        limit=REASON_MAX,
+    )
     before = snapshot(row)
     row.stopped_at, row.stopped_by, row.stop_reason = now, actor.user_id, text
     update_audited(

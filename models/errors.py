@@ -12,6 +12,17 @@ class FieldError(ValueError):
         self.message = message
 
 
+def required_text(text: str, *, field: str, missing: str, limit: int) -> str:
+    """Text a user must write (a reason, a note), stripped: refused when empty, ``missing``
+    saying what to write, or when longer than ``limit`` characters."""
+    text = text.strip()
+    if not text:
+        raise FieldError(field, missing)
+    if len(text) > limit:
+        raise FieldError(field, f"keep the reason under {limit} characters")
+    return text
+
+
 class ValidationFailed(ValueError):
     """Several fields refused at once (a form is checked whole, not field by field)."""
 

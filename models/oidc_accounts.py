@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from models.audit import Actor, audit_event, insert_audited
+from models.audit import Actor, audit_account_change, audit_event, insert_audited
 from models.tables import User
 from models.users import ADMIN_ROLE
 from models.ward_policy import new_account_language
@@ -136,15 +136,14 @@ def provider_sign_in(
         previous, user.role = user.role, role
         session.add(user)
         session.flush()
-        audit_event(
+        audit_account_change(
             session,
             actor=PROVIDER_ACTOR,
-            action="user.role",
-            entity="app_user",
-            entity_id=user.id,
-            before={"role": previous},
-            after={"role": role},
-            at=now,
+            user_id=user.id,
+            field="role",
+            before=previous,
+            after=role,
+            now=now,
         )
     return ProviderSignIn(user)
 

@@ -37,7 +37,7 @@ from models.clinical.taper import (
     schedule_warnings,
     step_on,
 )
-from models.errors import FieldError
+from models.errors import FieldError, required_text
 from models.plans import active_plan, parse_times, save_plan_version, stored_steps
 from models.tables import Admission, TaperPlan, Ward
 from models.ward_units import ward_units
@@ -123,12 +123,12 @@ def _ward(session: Session, ward_id: int) -> Ward:
 
 
 def check_reason(reason: str) -> str:
-    text = reason.strip()
-    if not text:
-        raise FieldError("reason", "say why: the reason is kept with the plan version")
-    if len(text) > REASON_MAX:
-        raise FieldError("reason", f"keep the reason under {REASON_MAX} characters")
-    return text
+    return required_text(
+        reason,
+        field="reason",
+        missing="say why: the reason is kept with the plan version",
+        limit=REASON_MAX,
+    )
 
 
 def advance_steps(steps: Sequence[PlannedStep], *, on: date) -> tuple[PlannedStep, ...]:

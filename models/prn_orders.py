@@ -24,7 +24,7 @@ from models.clinical import prn
 from models.clinical.dose_limits import above_label, check_hard_ceiling, confirmation
 from models.clinical.drugs import format_mg, get_drug
 from models.clinical.scales import CIWA_AR_MAX, CIWA_B_MAX
-from models.errors import ConflictError, FieldError, ValidationFailed
+from models.errors import ConflictError, FieldError, ValidationFailed, required_text
 from models.tables import Admission, DoseAdministration, PrnOrder, Ward
 from models.ward_units import check_whole_units, ward_units
 
@@ -149,31 +149,31 @@ def _check_trigger(admission: Admission, form: PrnOrderForm) -> list[FieldError]
 
 
 def _check_reason(reason: str) -> str:
-    text = reason.strip()
-    if not text:
-        raise FieldError("reason", "say why: the reason is kept with the order")
-    if len(text) > REASON_MAX:
-        raise FieldError("reason", f"keep the reason under {REASON_MAX} characters")
-    return text
+    return required_text(
+        reason,
+        field="reason",
+        missing="say why: the reason is kept with the order",
+        limit=REASON_MAX,
+    )
 
 
-def _new_version(
-    *,
-    admission_id: int,
-    order_key: str,
-    version: int,
-    drug: str,
-    form: PrnOrderForm,
-    status: str,
-    start_at: datetime,
-    stop_at: datetime | None,
+def _active_version(
+    session: Session,
     actor: Actor,
+    admission: Admission,
+    form: PrnOrderForm,
     reason: str,
     now: datetime,
-    above_label_reason: str | None,
+    *,
+    order_key: str,
+    version: int,
 ) -> PrnOrder:
+    """A version of an order in force from now, its reason and form checked; not yet stored."""
+    text = _check_reason(reason)
+    drug, confirmed = _check_form(session, admission, form, actor)
+    assert admission.id is not None
     return PrnOrder(
-        admission_id=admission_id,
+        admission_id=admission.id,
         order_key=order_key,
         version=version,
         drug=drug,
@@ -184,13 +184,13 @@ def _new_version(
         indication=form.indication.strip(),
         scale=form.scale,
         threshold=form.threshold,
-        start_at=start_at,
-        stop_at=stop_at,
-        status=status,
+        start_at=now,
+        stop_at=now + timedelta(days=form.days) if form.days else None,
+        status="active",
         author_id=actor.user_id or 0,
-        reason=reason,
+        reason=text,
         created_at=now,
-        above_label_reason=above_label_reason,
+        above_label_reason=confirmed,
     )
 
 
@@ -206,21 +206,8 @@ def write_prn_order(
     """A new PRN order, in force from now. Physicians only."""
     actor.require("physician")
     admission = open_admission(session, admission_id)
-    text = _check_reason(reason)
-    drug, confirmed = _check_form(session, admission, form, actor)
-    order = _new_version(
-        admission_id=admission_id,
-        order_key=uuid.uuid4().hex,
-        version=1,
-        drug=drug,
-        form=form,
-        status="active",
-        start_at=now,
-        stop_at=now + timedelta(days=form.days) if form.days else None,
-        actor=actor,
-        reason=text,
-        now=now,
-        above_label_reason=confirmed,
+    order = _active_version(
+        session, actor, admission, form, reason, now, order_key=uuid.uuid4().hex, version=1
     )
     insert_audited(session, actor=actor, action="prn_order.write", record=order)
     return order
@@ -260,25 +247,19 @@ def change_prn_order(
     actor.require("physician")
     previous = _locked_active(session, order_id)
     admission = open_admission(session, previous.admission_id)
-    text = _check_reason(reason)
-    drug, confirmed = _check_form(session, admission, form, actor)
-    if drug != previous.drug:
-        raise FieldError("drug", "an order keeps its drug; stop it and write a new order instead")
-    _supersede(session, actor, previous)
-    order = _new_version(
-        admission_id=previous.admission_id,
+    order = _active_version(
+        session,
+        actor,
+        admission,
+        form,
+        reason,
+        now,
         order_key=previous.order_key,
         version=previous.version + 1,
-        drug=drug,
-        form=form,
-        status="active",
-        start_at=now,
-        stop_at=now + timedelta(days=form.days) if form.days else None,
-        actor=actor,
-        reason=text,
-        now=now,
-        above_label_reason=confirmed,
     )
+    if order.drug != previous.drug:
+        raise FieldError("drug", "an order keeps its drug; stop it and write a new order instead")
+    _supersede(session, actor, previous)
     insert_audited(session, actor=actor, action="prn_order.change", record=order)
     return order
 

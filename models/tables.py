@@ -63,6 +63,13 @@ def _in_numbers(column: str, values: tuple[int, ...]) -> str:
     return f"{column} IN ({', '.join(str(v) for v in values)})"
 
 
+def _partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index of only the rows where ``where`` holds, the same predicate on both databases."""
+    return Index(
+        name, *columns, unique=unique, sqlite_where=text(where), postgresql_where=text(where)
+    )
+
+
 class EnteredInError(SQLModel):
     """A charted entry is never deleted: a mistake is marked entered-in-error, with the reason,
     who marked it and when (models.charting.mark_in_error), and stays shown struck through.
@@ -327,20 +334,11 @@ class Admission(SQLModel, table=True):
             "discharged_at IS NULL OR discharged_at >= admitted_at", name="discharge_after"
         ),
         # A patient is in at most one bed at a time, and a bed holds one patient.
-        Index(
-            "uq_admission_current_patient",
-            "patient_id",
-            unique=True,
-            sqlite_where=text("discharged_at IS NULL"),
-            postgresql_where=text("discharged_at IS NULL"),
+        _partial_index(
+            "uq_admission_current_patient", "patient_id", where="discharged_at IS NULL", unique=True
         ),
-        Index(
-            "uq_admission_current_bed",
-            "ward_id",
-            "bed",
-            unique=True,
-            sqlite_where=text("discharged_at IS NULL"),
-            postgresql_where=text("discharged_at IS NULL"),
+        _partial_index(
+            "uq_admission_current_bed", "ward_id", "bed", where="discharged_at IS NULL", unique=True
         ),
     )
 
@@ -380,12 +378,8 @@ class TaperPlan(SQLModel, table=True):
         CheckConstraint("daily_ug >= 0", name="daily_dose"),
         CheckConstraint("version >= 1", name="version"),
         CheckConstraint("stages >= 1", name="stages"),
-        Index(
-            "uq_taper_plan_one_active",
-            "admission_id",
-            unique=True,
-            sqlite_where=text("status = 'active'"),
-            postgresql_where=text("status = 'active'"),
+        _partial_index(
+            "uq_taper_plan_one_active", "admission_id", where="status = 'active'", unique=True
         ),
     )
 
@@ -436,14 +430,13 @@ class ScheduledDose(SQLModel, table=True):
         CheckConstraint("dose_ug > 0", name="dose"),
         CheckConstraint("doses_per_day > 0", name="doses_per_day"),
         Index("ix_scheduled_dose_admission_time", "admission_id", "scheduled_at"),
-        Index(
+        _partial_index(
             "uq_scheduled_dose_live_slot",
             "admission_id",
             "drug",
             "scheduled_at",
+            where="cancelled_at IS NULL",
             unique=True,
-            sqlite_where=text("cancelled_at IS NULL"),
-            postgresql_where=text("cancelled_at IS NULL"),
         ),
     )
 
@@ -489,12 +482,8 @@ class PrnOrder(SQLModel, table=True):
         ),
         CheckConstraint("stop_at IS NULL OR stop_at > start_at", name="stop_after_start"),
         Index("ix_prn_order_admission", "admission_id", "status"),
-        Index(
-            "uq_prn_order_one_active",
-            "order_key",
-            unique=True,
-            sqlite_where=text("status = 'active'"),
-            postgresql_where=text("status = 'active'"),
+        _partial_index(
+            "uq_prn_order_one_active", "order_key", where="status = 'active'", unique=True
         ),
     )
 
@@ -670,12 +659,11 @@ class WithdrawalAssessment(EnteredInError, table=True):
         Index("ix_withdrawal_assessment_admission_time", "admission_id", "taken_at"),
         # The few CIWA-Ar scores (patients who also withdraw from alcohol), found without
         # walking every patient's CIWA-B history (the severe-withdrawal rule).
-        Index(
+        _partial_index(
             "ix_withdrawal_assessment_ciwa_ar",
             "admission_id",
             "taken_at",
-            sqlite_where=text("scale = 'CIWA-Ar'"),
-            postgresql_where=text("scale = 'CIWA-Ar'"),
+            where="scale = 'CIWA-Ar'",
         ),
         # One score per form submission; NULL (imported, seeded) rows are never equal.
         Index("uq_withdrawal_assessment_submission_id", "submission_id", unique=True),
@@ -710,14 +698,13 @@ class Flag(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(_in("status", FLAG_STATUSES), name="status"),
         CheckConstraint(_in("severity", FLAG_SEVERITIES), name="severity"),
-        Index(
+        _partial_index(
             "uq_flag_one_unresolved",
             "admission_id",
             "rule",
             "subject",
+            where="status <> 'resolved'",
             unique=True,
-            sqlite_where=text("status <> 'resolved'"),
-            postgresql_where=text("status <> 'resolved'"),
         ),
         Index("ix_flag_status", "status", "admission_id"),
     )

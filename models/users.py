@@ -15,7 +15,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, func, select
 
-from models.audit import Actor, audit_event, insert_audited, snapshot, update_audited
+from models.audit import (
+    Actor,
+    audit_account_change,
+    audit_event,
+    insert_audited,
+    snapshot,
+    update_audited,
+)
 from models.errors import FieldError
 from models.i18n import check_language
 from models.tables import ROLES, SignInLock, User, UserSession
@@ -397,15 +404,8 @@ def set_role(*, session: Session, actor: Actor, user_id: int, role: str, now: da
     session.add(user)
     session.flush()
     _keep_an_active_admin(session, actor, user, field="role")
-    audit_event(
-        session,
-        actor=actor,
-        action="user.role",
-        entity="app_user",
-        entity_id=user.id,
-        before={"role": previous},
-        after={"role": role},
-        at=now,
+    audit_account_change(
+        session, actor=actor, user_id=user.id, field="role", before=previous, after=role, now=now
     )
     return user
 
@@ -426,15 +426,14 @@ def set_language(
     user.language = language
     session.add(user)
     session.flush()
-    audit_event(
+    audit_account_change(
         session,
         actor=actor,
-        action="user.language",
-        entity="app_user",
-        entity_id=user.id,
-        before={"language": previous},
-        after={"language": language},
-        at=now,
+        user_id=user.id,
+        field="language",
+        before=previous,
+        after=language,
+        now=now,
     )
     return user
 

@@ -137,6 +137,17 @@ def _refusal_message(refusal: Refusal, at_a_field: bool) -> str:
     return "Not saved: correct the field marked in red." if at_a_field else refusal.message
 
 
+def _clicked_account() -> User:
+    """The account whose row button opened a modal, for an admin; no update without a click or
+    when the account is gone."""
+    require_role(ADMIN)
+    user_id = clicked_user()
+    user = None if user_id is None else account(engine(), user_id)
+    if user is None:
+        raise PreventUpdate
+    return user
+
+
 def _who(user: User) -> str:
     return f"{user.display_name} ({user.username})"
 
@@ -156,11 +167,7 @@ def _who(user: User) -> str:
     prevent_initial_call=True,
 )
 def _open_password(clicks: list[Any]) -> dict[str, Any]:
-    require_role(ADMIN)
-    user_id = clicked_user()
-    user = None if user_id is None else account(engine(), user_id)
-    if user is None:
-        raise PreventUpdate
+    user = _clicked_account()
     return {"opened": True, "user": user.id, "who": _who(user), "password": "", "again": "",
             "password_error": None, "again_error": None, "message": ""}  # fmt: skip
 
@@ -217,11 +224,7 @@ def _save_password(
     prevent_initial_call=True,
 )
 def _open_role(clicks: list[Any]) -> dict[str, Any]:
-    require_role(ADMIN)
-    user_id = clicked_user()
-    user = None if user_id is None else account(engine(), user_id)
-    if user is None:
-        raise PreventUpdate
+    user = _clicked_account()
     return {"opened": True, "user": user.id, "who": _who(user), "role": user.role,
             "error": None, "message": ""}  # fmt: skip
 

@@ -24,7 +24,7 @@ from dashboard.components.charting_common import attrs, format_local, level_chip
 from dashboard.components.modal_buttons import modal_buttons
 from dashboard.context import default_ward, engine, require_role
 from dashboard.queries import MarSlot, UntoleratedStep
-from dashboard.refusals import Refusal, attempt
+from dashboard.refusals import Refusal, attempt, form_message
 from dashboard.registry import callback
 from dashboard.theme import LEVELS
 from models.audit import Actor
@@ -611,10 +611,9 @@ def mar_confirm(
         return {**closed, **_alert(outcome.message, 3)}
     if isinstance(outcome, Refusal):
         fields = outcome.fields
-        in_fields = bool(fields) and set(fields) <= {"reason_code", "reason_text", "at"}
         return {
             "opened": True,
-            "message": "Not saved: see the field marked in red." if in_fields else outcome.message,
+            "message": form_message(outcome, {"reason_code", "reason_text", "at"}),
             "reason_error": fields.get("reason_code"),
             "reason_text_error": fields.get("reason_text"),
             "time_error": fields.get("at"),

@@ -21,7 +21,7 @@ from dashboard.components.modal_buttons import modal_buttons
 from dashboard.components.prn_orders import order_modal, stop_modal
 from dashboard.components.prn_reads import limits_text, order_text, prn_order, ward_tz
 from dashboard.context import default_ward, engine, require_role
-from dashboard.refusals import Refusal, attempt
+from dashboard.refusals import Refusal, attempt, form_message
 from dashboard.registry import callback
 from models.audit import Actor
 from models.charting import CHARTING_ROLES, chart_prn
@@ -318,8 +318,7 @@ def prn_save(
     )
     if isinstance(outcome, Refusal):
         f = outcome.fields
-        at_field = bool(f) and set(f) <= {"at", "reason_text"}
-        message = "Not saved: see the field marked in red." if at_field else outcome.message
+        message = form_message(outcome, {"at", "reason_text"})
         return {"opened": True, "message": message, "reason_error": f.get("reason_text"),
                 "time_error": f.get("at"), "alert": no_update, "changed": no_update}  # fmt: skip
     saved = (

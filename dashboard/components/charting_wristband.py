@@ -19,7 +19,7 @@ from sqlmodel import Session
 from dashboard.components.charting_common import attrs, format_local
 from dashboard.components.modal_buttons import modal_buttons
 from dashboard.context import current_actor, engine, require_role
-from dashboard.refusals import Refusal, attempt
+from dashboard.refusals import Refusal, attempt, form_message
 from dashboard.registry import callback, clientside_callback
 from models.charting import CHARTING_ROLES
 from models.db import read_session
@@ -324,10 +324,9 @@ def band_override_save(
     )
     if isinstance(outcome, Refusal):
         fields = outcome.fields
-        at_field = bool(fields) and set(fields) <= {"override_reason", "override_text"}
         return {
             "opened": True,
-            "message": "Not saved: see the field marked in red." if at_field else outcome.message,
+            "message": form_message(outcome, {"override_reason", "override_text"}),
             "reason_error": fields.get("override_reason"),
             "text_error": fields.get("override_text"),
             "check": no_update,

@@ -135,6 +135,14 @@ def edit_modal(
     )
 
 
+def _answer(message_id: str) -> dict[str, Output]:
+    """A write's outputs: its message line, and the patient page's reload once it is saved."""
+    return {
+        "message": Output(message_id, "children"),
+        "reload": Output("patient-reload", "data", allow_duplicate=True),
+    }
+
+
 def _done(outcome: object) -> dict[str, Any]:
     if isinstance(outcome, Refusal):
         return {"message": outcome.message, "reload": no_update}
@@ -154,10 +162,7 @@ def open_modal(clicks: int | None) -> dict[str, bool]:
 
 
 @callback(
-    output={
-        "message": Output("comed-add-message", "children"),
-        "reload": Output("patient-reload", "data", allow_duplicate=True),
-    },
+    output=_answer("comed-add-message"),
     inputs={
         "clicks": Input("comed-add", "n_clicks"),
         "admission_id": State("comed-admission", "data"),
@@ -189,10 +194,7 @@ def add(
 
 
 @callback(
-    output={
-        "message": Output("comed-stop-message", "children"),
-        "reload": Output("patient-reload", "data", allow_duplicate=True),
-    },
+    output=_answer("comed-stop-message"),
     inputs={
         "clicks": Input({"type": "comed-stop", "id": ALL}, "n_clicks"),
         "reason": State("comed-stop-reason", "value"),
@@ -214,10 +216,7 @@ def stop(clicks: list[int | None], reason: Any) -> dict[str, Any]:
 
 
 @callback(
-    output={
-        "message": Output("comed-naloxone-message", "children"),
-        "reload": Output("patient-reload", "data", allow_duplicate=True),
-    },
+    output=_answer("comed-naloxone-message"),
     inputs={
         "clicks": Input("comed-naloxone-save", "n_clicks"),
         "admission_id": State("comed-admission", "data"),

@@ -32,11 +32,12 @@ from dashboard.components.plan_preview import (
     schedule_drugs,
 )
 from dashboard.components.plan_views import (
+    active_plan_steps,
     admission_dose_note,
     pace_alert,
+    plan_author,
     plan_header,
     step_tolerance_note,
-    steps_table,
     tablet_alert,
     version_history,
 )
@@ -63,10 +64,8 @@ def panel_body(data: PlanPanelData, *, can_change: bool, prefix: str = "pp") -> 
             admission_dose_note(data),
         ]
     else:
-        author = next((v.author for v in data.versions if v.plan.id == plan.id), "")
-        drugs = (plan.drug,) if plan.to_drug is None else (plan.drug, plan.to_drug)
         children = [
-            plan_header(plan, author, tz),
+            plan_header(plan, plan_author(data, plan), tz),
             admission_dose_note(data),
             pace_alert(list(data.warnings.values())),
             tablet_alert(data),
@@ -75,20 +74,7 @@ def panel_body(data: PlanPanelData, *, can_change: bool, prefix: str = "pp") -> 
                 size="sm",
                 c="dimmed",
             ),
-            dmc.ScrollArea(
-                steps_table(
-                    data.steps,
-                    drugs=drugs,
-                    today=data.today,
-                    warnings=data.warnings,
-                    tolerance=data.tolerance,
-                    margin=data.view.ward.step_margin_points,
-                    window_days=data.view.ward.step_window_days,
-                    table_id="plan-steps",
-                ),
-                mah=440,
-                type="auto",
-            ),
+            active_plan_steps(data, plan, table_id="plan-steps", height=440),
         ]
     if can_change and data.view.admission.discharged_at is None:
         children.append(action_buttons(prefix, data))

@@ -206,6 +206,30 @@ def steps_table(
     )
 
 
+def active_plan_steps(data: PlanPanelData, plan: TaperPlan, *, table_id: str, height: int) -> Any:
+    """The active plan's steps with how each was tolerated, scrolling within ``height`` px."""
+    drugs = (plan.drug,) if plan.to_drug is None else (plan.drug, plan.to_drug)
+    return dmc.ScrollArea(
+        steps_table(
+            data.steps,
+            drugs=drugs,
+            today=data.today,
+            warnings=data.warnings,
+            tolerance=data.tolerance,
+            margin=data.view.ward.step_margin_points,
+            window_days=data.view.ward.step_window_days,
+            table_id=table_id,
+        ),
+        mah=height,
+        type="auto",
+    )
+
+
+def plan_author(data: PlanPanelData, plan: TaperPlan) -> str:
+    """Who wrote ``plan``'s version."""
+    return next((v.author for v in data.versions if v.plan.id == plan.id), "")
+
+
 def pace_alert(warnings: Sequence[str]) -> Any:
     """One line, and the details on demand: a long taper can have many fast late steps."""
     if not warnings:

@@ -72,28 +72,10 @@ def plan_table(admission_id: int, now: datetime) -> Any:
     if data is None or data.plan is None:
         return dmc.Text("No taper plan.", id="rd-no-plan")
     plan = data.plan
-    drugs = (plan.drug,) if plan.to_drug is None else (plan.drug, plan.to_drug)
     return dmc.Stack(
         [
-            plan_views.plan_header(
-                plan,
-                next((v.author for v in data.versions if v.plan.id == plan.id), ""),
-                data.view.tz,
-            ),
-            dmc.ScrollArea(
-                plan_views.steps_table(
-                    data.steps,
-                    drugs=drugs,
-                    today=data.today,
-                    warnings=data.warnings,
-                    tolerance=data.tolerance,
-                    margin=data.view.ward.step_margin_points,
-                    window_days=data.view.ward.step_window_days,
-                    table_id="rd-steps",
-                ),
-                mah=320,
-                type="auto",
-            ),
+            plan_views.plan_header(plan, plan_views.plan_author(data, plan), data.view.tz),
+            plan_views.active_plan_steps(data, plan, table_id="rd-steps", height=320),
         ],
         gap="xs",
     )

@@ -36,14 +36,21 @@ def _link(source: Source) -> Any:
     )
 
 
+def _what_uses(use: SourceUse) -> list[Any]:
+    """What a use is: its kind, its name and, if it has one, its value."""
+    return [
+        html.Span(use.kind, className="tw-source-kind"),
+        html.Span(use.name, className="tw-source-use"),
+        html.Span([": ", *cited(use.value, new_tab=False)], className="tw-source-value")
+        if use.value
+        else None,
+    ]
+
+
 def _use_line(use: SourceUse) -> html.Li:
     return html.Li(
         [
-            html.Span(use.kind, className="tw-source-kind"),
-            html.Span(use.name, className="tw-source-use"),
-            html.Span([": ", *cited(use.value, new_tab=False)], className="tw-source-value")
-            if use.value
-            else None,
+            *_what_uses(use),
             html.Span(" · Local policy", className="tw-source-local") if use.local_policy else None,
         ]
     )
@@ -88,14 +95,7 @@ def source_entry(source: Source, uses: tuple[SourceUse, ...]) -> html.Article:
 def _local_line(use: SourceUse) -> html.Li:
     basis = use.basis or "Local policy."
     return html.Li(
-        [
-            html.Span(use.kind, className="tw-source-kind"),
-            html.Span(use.name, className="tw-source-use"),
-            html.Span([": ", *cited(use.value, new_tab=False)], className="tw-source-value")
-            if use.value
-            else None,
-            html.Div(cited(basis, new_tab=False), className="tw-source-basis"),
-        ]
+        [*_what_uses(use), html.Div(cited(basis, new_tab=False), className="tw-source-basis")]
     )
 
 

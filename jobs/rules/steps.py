@@ -81,6 +81,28 @@ def _in_window(taken_at: Any, steps: Any, start: str, end: str) -> ColumnElement
     return and_(taken_at >= steps.c[start], taken_at < steps.c[end])
 
 
+def _step_scores(score: Any, steps: Any, start: str, end: str) -> tuple[ColumnElement[bool], ...]:
+    """The step's admission's CIWA-B scores, none entered in error, taken from ``start`` to
+    ``end`` (columns of ``steps``)."""
+    return (
+        col(score.admission_id) == steps.c.admission_id,
+        is_ciwa_b(score),
+        valid(score.entered_in_error),
+        _in_window(col(score.taken_at), steps, start, end),
+    )
+
+
+def _step_prn(prn: Any, steps: Any, start: str, end: str) -> tuple[ColumnElement[bool], ...]:
+    """The step's admission's PRN doses, none entered in error, given from ``start`` to
+    ``end``."""
+    return (
+        col(prn.admission_id) == steps.c.admission_id,
+        is_prn(prn),
+        valid(prn.entered_in_error),
+        _in_window(col(prn.administered_at), steps, start, end),
+    )
+
+
 def _evidence_pg(steps: CTE) -> Select[Any]:
     """PostgreSQL: one LATERAL aggregate of the scores and one of the PRN doses per step."""
     score = aliased(WithdrawalAssessment, name="score")
@@ -94,13 +116,7 @@ def _evidence_pg(steps: CTE) -> Select[Any]:
             func.avg(case((after, col(score.total)))).label("after_mean"),
             func.max(col(score.charted_at)).label("scores_charted_at"),
         )
-        .where(
-            col(score.admission_id) == steps.c.admission_id,
-            is_ciwa_b(score),
-            valid(score.entered_in_error),
-            col(score.taken_at) >= steps.c.window_from,
-            col(score.taken_at) < steps.c.window_to,
-        )
+        .where(*_step_scores(score, steps, "window_from", "window_to"))
         .correlate(steps)
         .lateral("window_scores")
     )
@@ -113,13 +129,7 @@ def _evidence_pg(steps: CTE) -> Select[Any]:
             func.count(case((prn_after, col(prn.id)))).label("prn_after"),
             func.max(col(prn.charted_at)).label("prn_charted_at"),
         )
-        .where(
-            col(prn.admission_id) == steps.c.admission_id,
-            is_prn(prn),
-            valid(prn.entered_in_error),
-            col(prn.administered_at) >= steps.c.window_from,
-            col(prn.administered_at) < steps.c.window_to,
-        )
+        .where(*_step_prn(prn, steps, "window_from", "window_to"))
         .correlate(steps)
         .lateral("window_prn")
     )
@@ -157,28 +167,13 @@ def _evidence_sqlite(steps: CTE) -> Select[Any]:
     def of_scores(of: CTE, value: Any, start: str, end: str) -> ColumnElement[Any]:
         return (
             select(value)
-            .where(
-                col(score.admission_id) == of.c.admission_id,
-                is_ciwa_b(score),
-                valid(score.entered_in_error),
-                _in_window(col(score.taken_at), of, start, end),
-            )
+            .where(*_step_scores(score, of, start, end))
             .correlate(of)
             .scalar_subquery()
         )
 
     def of_prn(of: CTE, value: Any, start: str, end: str) -> ColumnElement[Any]:
-        return (
-            select(value)
-            .where(
-                col(prn.admission_id) == of.c.admission_id,
-                is_prn(prn),
-                valid(prn.entered_in_error),
-                _in_window(col(prn.administered_at), of, start, end),
-            )
-            .correlate(of)
-            .scalar_subquery()
-        )
+        return select(value).where(*_step_prn(prn, of, start, end)).correlate(of).scalar_subquery()
 
     mean, count = func.avg(col(score.total)), func.count(col(prn.id))
     means = materialized(

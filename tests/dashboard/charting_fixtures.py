@@ -22,7 +22,9 @@ from models.charting import record_assessment, record_vitals
 from models.db import transaction
 from models.tables import ScheduledDose, User, Ward
 from seed_data.factories import start_taper
-from tests.dashboard.conftest import sign_in
+from tests.dashboard.conftest import (
+    signed_in as signed_in,  # the charting tests import it from here
+)
 
 ALL_ONES = dict.fromkeys(range(1, 21), 1)  # CIWA-B 20: mild
 NORMAL: dict[str, Any] = {
@@ -136,13 +138,6 @@ def admit_patient(
         }
         session.expunge(ward)
     return Admitted(admission_id=admission.id, ward=ward, slots=slots)
-
-
-def signed_in(app: dash.Dash, username: str) -> FlaskClient:
-    client: FlaskClient = app.server.test_client()
-    assert sign_in(client, username) == 302
-    assert client.get("/").status_code == 200  # Dash's first-request set-up
-    return client
 
 
 def _key(app: dash.Dash, output: str) -> str:

@@ -133,6 +133,30 @@ def callback_body(
     }
 
 
+def complete_vitals_form(admission_id: int) -> dict[str, object]:
+    """A nurse's Save of the vitals form filled in with ordinary readings, by "id.prop"."""
+    return {
+        "vitals-resp_rate.value": 16,
+        "vitals-spo2.value": 97,
+        "vitals-systolic.value": 124,
+        "vitals-diastolic.value": 78,
+        "vitals-heart_rate.value": 82,
+        "vitals-temperature_c.value": 36.9,
+        "vitals-supplemental_o2.checked": False,
+        "vitals-consciousness.value": "A",
+        "vitals-taken_at.value": "",
+        "vitals-save.n_clicks": 1,
+        "patient-admission.data": admission_id,
+    }
+
+
+def vitals_save_body(app: dash.Dash, admission_id: int, **changes: object) -> dict[str, Any]:
+    """The JSON the browser posts for that Save, with ``changes`` to its values."""
+    cb = next(c for c in server_callbacks(app) if "vitals_form_changed" in c.function)
+    values = complete_vitals_form(admission_id) | changes
+    return callback_body(cb, values=values, trigger="vitals-save.n_clicks")
+
+
 @dataclass
 class Answer:
     status_code: int

@@ -84,6 +84,7 @@ from tests.dashboard.dash_client import (
     ServerCallback,
     callback_body,
     changed_tables,
+    complete_vitals_form,
     post_callback,
     render_page,
     row_counts,
@@ -870,17 +871,7 @@ def _valid_values(web: Web, function: str, trigger: str | None, role: str) -> di
         }
     if short == "vitals_form_changed" and trigger == "vitals-save.n_clicks":
         return {
-            "vitals-resp_rate.value": 16,
-            "vitals-spo2.value": 97,
-            "vitals-systolic.value": 124,
-            "vitals-diastolic.value": 78,
-            "vitals-heart_rate.value": 82,
-            "vitals-temperature_c.value": 36.9,
-            "vitals-supplemental_o2.checked": False,
-            "vitals-consciousness.value": "A",
-            "vitals-taken_at.value": "",
-            "vitals-save.n_clicks": 1,
-            "patient-admission.data": stay.admission_id,
+            **complete_vitals_form(stay.admission_id),
             # Each role's form is a new opening with its own token (the same token again is a
             # replay of the first save, which rightly writes nothing).
             "vitals-submission.data": new_submission_id(),

@@ -30,7 +30,7 @@ from models.clinical.drugs import DRUGS
 from models.db import transaction
 from models.tables import AuditEvent, JobRun, User, Ward
 from models.users import authenticate
-from tests.dashboard.conftest import PASSWORD, sign_in
+from tests.dashboard.conftest import PASSWORD, signed_in
 from tests.dashboard.dash_client import (
     Answer,
     callback_body,
@@ -233,13 +233,6 @@ def test_the_users_table_offers_each_action_and_shows_a_lockout(
 # --- the modals' callbacks over HTTP ---------------------------------------------------------
 
 
-def _client(app: dash.Dash, username: str) -> FlaskClient:
-    client: FlaskClient = app.server.test_client()
-    assert sign_in(client, username) == 302
-    assert client.get("/").status_code == 200  # sets the CSRF cookie
-    return client
-
-
 def _post(
     app: dash.Dash,
     client: FlaskClient,
@@ -267,7 +260,7 @@ def _save_password(
 def test_the_password_modal_opens_for_the_row_and_shows_refusals_at_the_fields(
     app: dash.Dash, sqlite_engine: Engine
 ) -> None:
-    client = _client(app, "admin1")
+    client = signed_in(app, "admin1")
     nurse = _user(sqlite_engine, "nurse1")
     row = {"user-passwd-open": [{"type": "user-passwd-open", "user": nurse.id}]}
     opened = _post(
@@ -309,7 +302,7 @@ def test_the_password_modal_opens_for_the_row_and_shows_refusals_at_the_fields(
 def test_the_role_modal_saves_a_role_and_keeps_the_last_admin(
     app: dash.Dash, sqlite_engine: Engine
 ) -> None:
-    client = _client(app, "admin1")
+    client = signed_in(app, "admin1")
     me, nurse2 = _user(sqlite_engine, "admin1"), _user(sqlite_engine, "nurse2")
     row = {"user-role-open": [{"type": "user-role-open", "user": nurse2.id}]}
     opened = _post(
@@ -341,7 +334,7 @@ def test_the_role_modal_saves_a_role_and_keeps_the_last_admin(
 def test_the_modals_callbacks_refuse_non_admins(
     app: dash.Dash, sqlite_engine: Engine, username: str
 ) -> None:
-    client = _client(app, username)
+    client = signed_in(app, username)
     target = _user(sqlite_engine, "nurse2").id or 0
     before = row_counts(sqlite_engine)
     answers = [
@@ -419,7 +412,7 @@ def test_a_per_drug_setting_marks_the_refused_field_and_names_what_it_saved(
     good: list[str],
     saved: str,
 ) -> None:
-    client = _client(app, "admin1")
+    client = signed_in(app, "admin1")
     expand = {field_type: [{"type": field_type, "drug": drug} for drug in DRUGS]}
     refused_values = [
         bad if drug == "alprazolam" else value for drug, value in zip(DRUGS, good, strict=True)

@@ -24,7 +24,7 @@ from models.migrate import upgrade
 from models.tables import Admission, AuditEvent, Patient
 from models.types import utcnow
 from tests.conftest import NOW
-from tests.dashboard.conftest import app_on, sign_in
+from tests.dashboard.conftest import app_on, signed_in
 from tests.dashboard.dash_client import (
     callback_body,
     post_callback,
@@ -43,13 +43,6 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dash.Dash, S
     stay = make_stay(engine, utcnow())
     yield app_on(engine, secret_key="audit-test-secret"), stay
     engine.dispose()
-
-
-def _client(app: dash.Dash, username: str) -> FlaskClient:
-    client: FlaskClient = app.server.test_client()
-    assert sign_in(client, username) == 302
-    assert client.get("/").status_code == 200
-    return client
 
 
 def _router(app: dash.Dash) -> object:
@@ -78,7 +71,7 @@ def test_opening_printing_and_downloading_a_chart_are_recorded(
     web: tuple[dash.Dash, Stay],
 ) -> None:
     app, stay = web
-    client = _client(app, "nurse2")
+    client = signed_in(app, "nurse2")
     router = _router(app)
     before = {a: len(_events(stay.engine, a)) for a in ("read.chart", "read.print", "export.csv")}
     render_page(client, router, f"/patient/{stay.admission_id}")  # type: ignore[arg-type]
@@ -101,7 +94,7 @@ def test_opening_printing_and_downloading_a_chart_are_recorded(
 def test_a_missing_chart_records_nothing(web: tuple[dash.Dash, Stay]) -> None:
     app, stay = web
     before = len(_events(stay.engine, "read.chart"))
-    render_page(_client(app, "nurse1"), _router(app), "/patient/987654")  # type: ignore[arg-type]
+    render_page(signed_in(app, "nurse1"), _router(app), "/patient/987654")  # type: ignore[arg-type]
     assert len(_events(stay.engine, "read.chart")) == before
 
 
@@ -119,8 +112,8 @@ def _show(app: dash.Dash, client: FlaskClient, **values: str) -> dict[str, objec
 
 def test_the_admin_filters_the_audit_log(web: tuple[dash.Dash, Stay]) -> None:
     app, stay = web
-    _client(app, "nurse2").get(f"/patient/{stay.admission_id}/export/scores.csv")
-    admin = _client(app, "admin1")
+    signed_in(app, "nurse2").get(f"/patient/{stay.admission_id}/export/scores.csv")
+    admin = signed_in(app, "admin1")
     mrn = _patient_texts(stay.engine, stay.admission_id)[0]
     found = json.dumps(_show(app, admin, user="nurse2", action="export", patient=mrn))
     assert "export.csv" in found and "nurse2" in found
@@ -134,21 +127,21 @@ def test_the_admin_filters_the_audit_log(web: tuple[dash.Dash, Stay]) -> None:
 
 def test_the_audit_csv_is_for_admins_and_is_itself_audited(web: tuple[dash.Dash, Stay]) -> None:
     app, stay = web
-    assert _client(app, "nurse1").get("/admin/audit.csv").status_code == 403
+    assert signed_in(app, "nurse1").get("/admin/audit.csv").status_code == 403
     before = len(_events(stay.engine, "export.audit"))
-    response = _client(app, "admin1").get("/admin/audit.csv?action=user")
+    response = signed_in(app, "admin1").get("/admin/audit.csv?action=user")
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0] == ["When (ward time)", "User", "Action", "Record"]
     assert rows[1:] and all(row[2].startswith("user.") for row in rows[1:])
     assert len(_events(stay.engine, "export.audit")) == before + 1
-    assert _client(app, "admin1").get("/admin/audit.csv?since=bad").status_code == 400
+    assert signed_in(app, "admin1").get("/admin/audit.csv?since=bad").status_code == 400
 
 
 def test_a_nurse_is_shown_no_audit_log(web: tuple[dash.Dash, Stay]) -> None:
     app, _ = web
     shown = json.dumps(
-        render_page(_client(app, "nurse1"), _router(app), "/admin/audit")  # type: ignore[arg-type]
+        render_page(signed_in(app, "nurse1"), _router(app), "/admin/audit")  # type: ignore[arg-type]
     )
     assert "audit-show" not in shown and "This page is for admins" in shown
 
@@ -187,6 +180,6 @@ def test_audit_events_filter_by_user_patient_action_and_day(engine: Engine) -> N
 def test_the_admin_sees_the_audit_log(web: tuple[dash.Dash, Stay]) -> None:
     app, _ = web
     shown = json.dumps(
-        render_page(_client(app, "admin1"), _router(app), "/admin/audit")  # type: ignore[arg-type]
+        render_page(signed_in(app, "admin1"), _router(app), "/admin/audit")  # type: ignore[arg-type]
     )
     assert "audit-show" in shown and "audit-csv" in shown

@@ -21,12 +21,13 @@ from dashboard.security import CSRF_COOKIE, CSRF_HEADER
 from models.db import make_engine
 from models.migrate import upgrade
 from models.types import utcnow
-from tests.dashboard.conftest import app_on, sign_in
+from tests.dashboard.conftest import app_on, signed_in
 from tests.dashboard.dash_client import (
     CALLBACK_PATH,
     ServerCallback,
     callback_body,
     server_callbacks,
+    vitals_save_body,
 )
 from tests.models.charting_stay import Stay, make_stay
 
@@ -67,13 +68,6 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dash.Dash, S
     stay = make_stay(engine, utcnow())
     yield app_on(engine, secret_key="guard-test-secret"), stay
     engine.dispose()
-
-
-def _client(app: dash.Dash, username: str) -> FlaskClient:
-    client: FlaskClient = app.server.test_client()
-    assert sign_in(client, username) == 302
-    assert client.get("/").status_code == 200
-    return client
 
 
 def _post(client: FlaskClient, text: str) -> int:
@@ -121,7 +115,7 @@ def test_no_callback_answers_a_malformed_request_with_a_server_error(
 ) -> None:
     app, _ = web
     caplog.set_level(logging.INFO)
-    client = _client(app, data.draw(st.sampled_from(["admin1", "nurse1", "doctor1"])))
+    client = signed_in(app, data.draw(st.sampled_from(["admin1", "nurse1", "doctor1"])))
     callbacks = server_callbacks(app)
     cb = data.draw(st.sampled_from(callbacks), label="callback")
     status = _post(client, _malformed_body(cb, data))
@@ -133,7 +127,7 @@ def test_every_callback_was_reachable(web: tuple[dash.Dash, Stay]) -> None:
     """The fuzz above draws from every server callback the app has (a new page's callbacks
     are included without a change here)."""
     app, _ = web
-    _client(app, "admin1")
+    signed_in(app, "admin1")
     assert len(server_callbacks(app)) > 30
 
 
@@ -158,33 +152,18 @@ def test_a_body_that_is_no_callback_request_gets_400(
 ) -> None:
     app, _ = web
     caplog.set_level(logging.INFO)
-    assert _post(_client(app, "nurse1"), text) == 400
+    assert _post(signed_in(app, "nurse1"), text) == 400
     _check_log(caplog)
 
 
 def test_well_formed_requests_still_work(web: tuple[dash.Dash, Stay]) -> None:
     app, stay = web
-    client = _client(app, "nurse1")
-    cb = next(c for c in server_callbacks(app) if "vitals_form_changed" in c.function)
-    values = {
-        "vitals-resp_rate.value": 16,
-        "vitals-spo2.value": 97,
-        "vitals-systolic.value": 124,
-        "vitals-diastolic.value": 78,
-        "vitals-heart_rate.value": 82,
-        "vitals-temperature_c.value": 36.9,
-        "vitals-supplemental_o2.checked": False,
-        "vitals-consciousness.value": "A",
-        "vitals-taken_at.value": "",
-        "vitals-save.n_clicks": 1,
-        "patient-admission.data": stay.admission_id,
-    }
-    body = callback_body(cb, values=values, trigger="vitals-save.n_clicks")
-    assert _post(client, json.dumps(body)) == 200
+    client = signed_in(app, "nurse1")
+    assert _post(client, json.dumps(vitals_save_body(app, stay.admission_id))) == 200
 
 
 def test_an_export_id_too_long_for_the_database_is_not_found(web: tuple[dash.Dash, Stay]) -> None:
     app, _ = web
-    client = _client(app, "nurse1")
+    client = signed_in(app, "nurse1")
     for path in ("/patient/{}/export/vitals.csv", "/patient/{}/export/fhir.json"):
         assert client.get(path.format(10**20)).status_code == 404

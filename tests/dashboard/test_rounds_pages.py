@@ -23,7 +23,7 @@ from models.db import transaction
 from models.tables import AuditEvent, RoundsNote, TaperPlan, User, Ward
 from models.types import utcnow
 from seed_data.factories import start_taper
-from tests.dashboard.conftest import sign_in
+from tests.dashboard.conftest import signed_in
 
 
 @pytest.fixture
@@ -92,13 +92,6 @@ def _post(client: FlaskClient, body: dict[str, Any]) -> Any:
     )
 
 
-def _signed_in(app: dash.Dash, username: str) -> FlaskClient:
-    client: FlaskClient = app.server.test_client()
-    assert sign_in(client, username) == 302
-    assert client.get("/").status_code == 200  # Dash's first-request setup
-    return client
-
-
 HOLD_FORM = {"reason": "CIWA-B up since the cut", "hold-days": 3, "hold-open": False, "preset": "d"}
 
 
@@ -125,7 +118,7 @@ def _plans(engine: Engine) -> list[tuple[int, str, str]]:
 def test_a_nurse_is_refused_by_every_plan_changing_callback(
     app: dash.Dash, sqlite_engine: Engine, admission_id: int
 ) -> None:
-    client = _signed_in(app, "nurse1")
+    client = signed_in(app, "nurse1")
     # The nurse's callbacks work (so a 403 below is the role, not the request) ...
     preset = _callback_body(app, "pp-preset-text.children", {})
     preset["inputs"][0]["value"] = "a"
@@ -148,7 +141,7 @@ def test_a_nurse_is_refused_by_every_plan_changing_callback(
 def test_a_physician_signs_a_hold_at_rounds_through_the_callback(
     app: dash.Dash, sqlite_engine: Engine, admission_id: int
 ) -> None:
-    client = _signed_in(app, "doctor1")
+    client = signed_in(app, "doctor1")
     preview = _post(
         client, _callback_body(app, "rd-preview.children...rd-message", _form("rd", admission_id))
     )
@@ -167,7 +160,7 @@ def test_a_physician_signs_a_hold_at_rounds_through_the_callback(
 def test_a_refused_change_says_why_and_saves_nothing(
     app: dash.Dash, sqlite_engine: Engine, admission_id: int
 ) -> None:
-    client = _signed_in(app, "doctor1")
+    client = signed_in(app, "doctor1")
     body = _callback_body(app, "pp-body.children", _form("pp", admission_id, **{"pp-reason": ""}))
     answer = _post(client, body)
     assert answer.status_code == 200

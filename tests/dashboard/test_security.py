@@ -8,7 +8,6 @@ import logging
 import re
 import threading
 from collections.abc import Iterator
-from datetime import date, timedelta
 
 import dash
 import pytest
@@ -25,19 +24,27 @@ from dashboard.security import (
     SignInLimiter,
     inline_script_hashes,
 )
-from models.admissions import admit
 from models.audit import Actor
 from models.db import make_engine, transaction
 from models.migrate import upgrade
-from models.tables import User, Ward
+from models.tables import User
 from models.types import utcnow
-from tests.conftest import SYSTEM, prn_order
-from tests.dashboard.conftest import PASSWORD, app_on, csrf_token, sign_in, with_ward_and_staff
+from tests.conftest import prn_order
+from tests.dashboard.conftest import (
+    PASSWORD,
+    admitted_an_hour_ago,
+    app_on,
+    csrf_token,
+    sign_in,
+    signed_in,
+    with_ward_and_staff,
+)
 from tests.dashboard.dash_client import (
     callback_body,
     post_callback,
     row_counts,
     server_callbacks,
+    vitals_save_body,
 )
 
 
@@ -55,35 +62,10 @@ def app(db: Engine) -> dash.Dash:
     return app_on(db, secret_key="security-test-secret")
 
 
-def _signed_in(app: dash.Dash, username: str = "nurse1") -> FlaskClient:
-    client: FlaskClient = app.server.test_client()
-    assert sign_in(client, username) == 302
-    assert client.get("/").status_code == 200
-    return client
-
-
 def _token(client: FlaskClient) -> str:
     cookie = client.get_cookie(CSRF_COOKIE)
     assert cookie is not None
     return cookie.value
-
-
-def _vitals_body(app: dash.Dash, admission_id: int) -> dict[str, object]:
-    cb = next(c for c in server_callbacks(app) if "vitals_form_changed" in c.function)
-    values = {
-        "vitals-resp_rate.value": 16,
-        "vitals-spo2.value": 97,
-        "vitals-systolic.value": 124,
-        "vitals-diastolic.value": 78,
-        "vitals-heart_rate.value": 82,
-        "vitals-temperature_c.value": 36.9,
-        "vitals-supplemental_o2.checked": False,
-        "vitals-consciousness.value": "A",
-        "vitals-taken_at.value": "",
-        "vitals-save.n_clicks": 1,
-        "patient-admission.data": admission_id,
-    }
-    return callback_body(cb, values=values, trigger="vitals-save.n_clicks")
 
 
 # --- CSRF ------------------------------------------------------------------------------------
@@ -100,38 +82,12 @@ def test_the_csrf_cookie_is_set_on_page_load_for_dash_to_read(app: dash.Dash) ->
     assert stored is not None and len(stored.value) >= 32
 
 
-def _admission(engine: Engine) -> int:
-    """An admitted patient in the app fixture's database (its ward and staff exist)."""
-    with transaction(engine) as session:
-        ward = session.exec(select(Ward)).first()
-        doctor = session.exec(select(User).where(User.username == "doctor1")).first()
-        assert ward is not None and ward.id is not None and doctor is not None
-        admission = admit(
-            session=session,
-            actor=SYSTEM,
-            ward_id=ward.id,
-            mrn="SEC0001",
-            family_name="Secure",
-            given_name="Sam",
-            birth_date=date(1980, 1, 1),
-            sex="male",
-            bed="S1",
-            attending_id=doctor.id or 0,
-            drug="clonazepam",
-            daily_ug=1000,
-            admitted_at=utcnow() - timedelta(hours=1),
-            now=utcnow(),
-        )
-        assert admission.id is not None
-        return admission.id
-
-
 def test_a_callback_without_the_csrf_header_is_refused_and_writes_nothing(
     app: dash.Dash, db: Engine
 ) -> None:
     sqlite_engine = db
-    client = _signed_in(app)
-    body = _vitals_body(app, _admission(sqlite_engine))
+    client = signed_in(app, "nurse1")
+    body = vitals_save_body(app, admitted_an_hour_ago(sqlite_engine, mrn="SEC0001", bed="S1"))
     before = row_counts(sqlite_engine)
     assert post_callback(client, body, csrf=False).status_code == 403
     forged = client.post(
@@ -146,14 +102,14 @@ def test_a_callback_without_the_csrf_header_is_refused_and_writes_nothing(
 
 
 def test_the_csrf_token_of_another_session_is_refused(app: dash.Dash) -> None:
-    mine, theirs = _signed_in(app, "nurse1"), _signed_in(app, "nurse2")
+    mine, theirs = signed_in(app, "nurse1"), signed_in(app, "nurse2")
     their_token = _token(theirs)
     response = mine.post("/_dash-update-component", json={}, headers={CSRF_HEADER: their_token})
     assert response.status_code == 403
 
 
 def test_signing_in_again_issues_a_new_token_and_signing_out_drops_it(app: dash.Dash) -> None:
-    client = _signed_in(app)
+    client = signed_in(app, "nurse1")
     first = _token(client)
     assert client.post("/logout").status_code == 302
     client.get("/login")
@@ -168,7 +124,7 @@ def test_signing_in_again_issues_a_new_token_and_signing_out_drops_it(app: dash.
 
 def test_every_response_carries_the_security_headers(app: dash.Dash) -> None:
     anonymous = app.server.test_client()
-    client = _signed_in(app)
+    client = signed_in(app, "nurse1")
     responses = {
         "sign-in page": anonymous.get("/login"),
         "redirect to sign-in": anonymous.get("/"),
@@ -189,7 +145,7 @@ def test_every_response_carries_the_security_headers(app: dash.Dash) -> None:
 
 
 def test_pages_and_data_are_not_cached_but_static_files_may_be(app: dash.Dash) -> None:
-    client = _signed_in(app)
+    client = signed_in(app, "nurse1")
     for path in ("/", "/_dash-layout", "/_dash-dependencies", "/login"):
         assert client.get(path).headers.get("Cache-Control") == "no-store", path
     asset = client.get("/assets/taperwatch.css")
@@ -197,7 +153,7 @@ def test_pages_and_data_are_not_cached_but_static_files_may_be(app: dash.Dash) -
 
 
 def test_the_csp_allows_exactly_the_pages_own_inline_scripts(app: dash.Dash) -> None:
-    client = _signed_in(app)
+    client = signed_in(app, "nurse1")
     response = client.get("/")
     page = response.get_data(as_text=True)
     csp = response.headers["Content-Security-Policy"]

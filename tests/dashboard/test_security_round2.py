@@ -5,7 +5,6 @@ sign-in, and lockouts an attacker cannot aim at someone else."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
 
 import dash
 import pytest
@@ -15,12 +14,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from dashboard.security import CSRF_COOKIE, CSRF_HEADER, MAX_REQUEST_BYTES
-from models.admissions import admit
 from models.audit import Actor
 from models.db import make_engine, transaction
 from models.errors import PermissionDenied
 from models.migrate import upgrade
-from models.tables import AuditEvent, User, UserSession, Ward
+from models.tables import AuditEvent, User, UserSession
 from models.types import utcnow
 from models.users import (
     MAX_FAILED_LOGINS,
@@ -33,8 +31,19 @@ from models.users import (
     unlock,
 )
 from tests.conftest import SYSTEM
-from tests.dashboard.conftest import PASSWORD, app_on, csrf_token, sign_in, with_ward_and_staff
-from tests.dashboard.dash_client import callback_body, post_callback, row_counts, server_callbacks
+from tests.dashboard.conftest import (
+    PASSWORD,
+    admitted_an_hour_ago,
+    app_on,
+    csrf_token,
+    signed_in,
+    with_ward_and_staff,
+)
+from tests.dashboard.dash_client import (
+    post_callback,
+    row_counts,
+    vitals_save_body,
+)
 
 
 @pytest.fixture(scope="module")
@@ -52,53 +61,7 @@ def app(db: Engine) -> dash.Dash:
 
 @pytest.fixture(scope="module")
 def admission_id(db: Engine) -> int:
-    with transaction(db) as session:
-        ward = session.exec(select(Ward)).first()
-        doctor = session.exec(select(User).where(User.username == "doctor1")).first()
-        assert ward is not None and ward.id is not None and doctor is not None
-        admission = admit(
-            session=session,
-            actor=SYSTEM,
-            ward_id=ward.id,
-            mrn="SEC0002",
-            family_name="Secure",
-            given_name="Sam",
-            birth_date=date(1980, 1, 1),
-            sex="male",
-            bed="S2",
-            attending_id=doctor.id or 0,
-            drug="clonazepam",
-            daily_ug=1000,
-            admitted_at=utcnow() - timedelta(hours=1),
-            now=utcnow(),
-        )
-        assert admission.id is not None
-        return admission.id
-
-
-def _signed_in(app: dash.Dash, username: str = "nurse1") -> FlaskClient:
-    client: FlaskClient = app.server.test_client()
-    assert sign_in(client, username) == 302
-    assert client.get("/").status_code == 200
-    return client
-
-
-def vitals_body(app: dash.Dash, admission_id: int, **changes: object) -> dict[str, object]:
-    cb = next(c for c in server_callbacks(app) if "vitals_form_changed" in c.function)
-    values: dict[str, object] = {
-        "vitals-resp_rate.value": 16,
-        "vitals-spo2.value": 97,
-        "vitals-systolic.value": 124,
-        "vitals-diastolic.value": 78,
-        "vitals-heart_rate.value": 82,
-        "vitals-temperature_c.value": 36.9,
-        "vitals-supplemental_o2.checked": False,
-        "vitals-consciousness.value": "A",
-        "vitals-taken_at.value": "",
-        "vitals-save.n_clicks": 1,
-        "patient-admission.data": admission_id,
-    } | changes
-    return callback_body(cb, values=values, trigger="vitals-save.n_clicks")
+    return admitted_an_hour_ago(db, mrn="SEC0002", bed="S2")
 
 
 # --- request size ----------------------------------------------------------------------------
@@ -107,14 +70,14 @@ def vitals_body(app: dash.Dash, admission_id: int, **changes: object) -> dict[st
 def test_a_request_over_the_size_cap_is_refused_and_writes_nothing(
     app: dash.Dash, db: Engine, admission_id: int
 ) -> None:
-    client = _signed_in(app)
-    body = vitals_body(app, admission_id, **{"vitals-taken_at.value": "x" * MAX_REQUEST_BYTES})
+    client = signed_in(app, "nurse1")
+    body = vitals_save_body(app, admission_id, **{"vitals-taken_at.value": "x" * MAX_REQUEST_BYTES})
     before = row_counts(db)
     response = post_callback(client, body)
     assert response.status_code == 413
     assert "nothing was saved" in response.text
     assert row_counts(db) == before
-    assert post_callback(client, vitals_body(app, admission_id)).status_code == 200
+    assert post_callback(client, vitals_save_body(app, admission_id)).status_code == 200
     assert row_counts(db)["vital_signs"] == before["vital_signs"] + 1
 
 
@@ -138,7 +101,7 @@ def _works(client: FlaskClient, app: dash.Dash, admission_id: int) -> dict[str, 
     assert token is not None
     save = client.post(
         "/_dash-update-component",
-        json=vitals_body(app, admission_id),
+        json=vitals_save_body(app, admission_id),
         headers={CSRF_HEADER: token.value},
     )
     return {
@@ -166,7 +129,7 @@ ALLOWED = {"page": 200, "csv": 200, "save": 200}
 def test_a_cookie_replayed_after_sign_out_is_refused(
     app: dash.Dash, db: Engine, admission_id: int
 ) -> None:
-    client = _signed_in(app)
+    client = signed_in(app, "nurse1")
     replay = _copy_of(client, app)
     assert _works(replay, app, admission_id) == ALLOWED
     before = row_counts(db)
@@ -185,7 +148,8 @@ def test_account_changes_end_every_session_of_the_account(
     app: dash.Dash, db: Engine, admission_id: int, change: str
 ) -> None:
     nurse, admin = _user_id(db, "nurse2"), _admin(db)
-    first, second, other = _signed_in(app, "nurse2"), _signed_in(app, "nurse2"), _signed_in(app)
+    first, second = signed_in(app, "nurse2"), signed_in(app, "nurse2")
+    other = signed_in(app, "nurse1")
     now = utcnow()
     with transaction(db) as session:
         if change == "password reset":
@@ -200,7 +164,7 @@ def test_account_changes_end_every_session_of_the_account(
     for client in (first, second):
         assert _works(_copy_of(client, app), app, admission_id) == REFUSED
     assert _works(other, app, admission_id) == ALLOWED  # another user's session is untouched
-    assert _signed_in(app, "nurse2").get("/").status_code == 200  # a new sign-in works
+    assert signed_in(app, "nurse2").get("/").status_code == 200  # a new sign-in works
 
 
 def test_a_user_may_end_their_own_sessions_but_not_a_colleagues(db: Engine) -> None:
@@ -217,7 +181,7 @@ def test_a_user_may_end_their_own_sessions_but_not_a_colleagues(db: Engine) -> N
 
 def test_a_cookie_from_before_server_sessions_is_asked_to_sign_in(app: dash.Dash) -> None:
     """The old cookie held "<user id>.<password key>": it names no session, so it is refused."""
-    client = _signed_in(app)
+    client = signed_in(app, "nurse1")
     with client.session_transaction() as flask_session:
         flask_session["_user_id"] = "1.0123456789abcdef0123456789abcdef"
     assert client.get("/").status_code == 302

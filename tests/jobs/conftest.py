@@ -56,6 +56,16 @@ class Ward7:
     def nurse(self) -> Actor:
         return self.staff["nurse1"]
 
+    def set_policy(self, **values: object) -> None:
+        """Change the ward's policy settings (columns of Ward) by name."""
+        with Session(self.engine) as session:
+            ward = session.get(Ward, self.ward.id)
+            assert ward is not None
+            for name, value in values.items():
+                setattr(ward, name, value)
+            session.add(ward)
+            session.commit()
+
     def admit(self, bed: str = "B1", at: datetime = T0 - timedelta(days=1)) -> int:
         assert self.ward.id is not None
         with transaction(self.engine) as session:

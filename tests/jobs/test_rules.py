@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from models.admissions import ensure_ward
 from models.db import transaction
-from models.tables import Admission, ScheduledDose, TaperStep, Ward
+from models.tables import Admission, ScheduledDose, TaperStep
 from tests.conftest import SYSTEM
 from tests.jobs.conftest import (
     NEWS2_FIVE,
@@ -23,16 +23,6 @@ from tests.jobs.conftest import (
 
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
-
-
-def _set_policy(ward7: Ward7, **values: int) -> None:
-    with Session(ward7.engine) as session:
-        ward = session.get(Ward, ward7.ward.id)
-        assert ward is not None
-        for name, value in values.items():
-            setattr(ward, name, value)
-        session.add(ward)
-        session.commit()
 
 
 # --- missed dose -----------------------------------------------------------------------------
@@ -51,7 +41,7 @@ def test_missed_dose_raises_only_after_the_wards_window(ward7: Ward7) -> None:
 
 
 def test_missed_dose_window_follows_the_ward_policy(ward7: Ward7) -> None:
-    _set_policy(ward7, dose_window_min=30)
+    ward7.set_policy(dose_window_min=30)
     patient = ward7.admit()
     ward7.dose(patient, T0)
     ward7.scan(T0 + 31 * M)
@@ -228,7 +218,7 @@ def test_a_rise_spread_over_more_than_m_hours_is_not_worsening(ward7: Ward7) -> 
 
 
 def test_worsening_thresholds_follow_the_ward_policy(ward7: Ward7) -> None:
-    _set_policy(ward7, worsening_points=5, worsening_hours=48)
+    ward7.set_policy(worsening_points=5, worsening_hours=48)
     patient = ward7.admit()
     ward7.ciwa(patient, T0, 8)
     ward7.ciwa(patient, T0 + 30 * H, 14)

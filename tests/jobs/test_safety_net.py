@@ -13,23 +13,13 @@ from models.charting import chart_prn
 from models.db import transaction
 from models.flags import resolve_flag
 from models.prn_orders import PrnOrderForm, write_prn_order
-from models.tables import ScheduledDose, Ward
+from models.tables import ScheduledDose
 from seed_data.factories import start_taper
 from tests.jobs.conftest import NORMAL, T0, Ward7
 
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
 D = timedelta(days=1)
-
-
-def _policy(ward7: Ward7, **values: object) -> None:
-    with Session(ward7.engine) as session:
-        ward = session.get(Ward, ward7.ward.id)
-        assert ward is not None
-        for name, value in values.items():
-            setattr(ward, name, value)
-        session.add(ward)
-        session.commit()
 
 
 def _prn(
@@ -101,7 +91,7 @@ def test_steady_severe_scores_keep_a_flag_open_without_any_rise(ward7: Ward7) ->
 
 
 def test_the_standing_threshold_is_the_wards_and_covers_ciwa_ar(ward7: Ward7) -> None:
-    _policy(ward7, standing_ciwa_b_total=30)
+    ward7.set_policy(standing_ciwa_b_total=30)
     patient = ward7.admit(at=T0)
     ward7.ciwa(patient, T0, 32)
     with transaction(ward7.engine) as session:
@@ -371,7 +361,7 @@ def test_a_once_daily_dose_has_two_hours_and_a_frequent_one_thirty_minutes(ward7
 
 
 def test_a_ward_may_class_every_taper_dose_as_time_critical(ward7: Ward7) -> None:
-    _policy(ward7, doses_time_critical=True, time_critical_window_min=20)
+    ward7.set_policy(doses_time_critical=True, time_critical_window_min=20)
     patient = ward7.admit(at=T0 - D)
     ward7.dose(patient, T0)
     ward7.scan(T0 + 21 * M)

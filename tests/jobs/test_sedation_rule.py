@@ -7,26 +7,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session
-
 from models.clinical.sedation import TOO_HIGH_MESSAGE
-from models.tables import Ward
 from tests.jobs.conftest import NORMAL, T0, Ward7
 
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
 SEDATED = {**NORMAL, "rass": -3}
 DROWSY = {**NORMAL, "rass": -1}
-
-
-def _policy(ward7: Ward7, **values: object) -> None:
-    with Session(ward7.engine) as session:
-        ward = session.get(Ward, ward7.ward.id)
-        assert ward is not None
-        for name, value in values.items():
-            setattr(ward, name, value)
-        session.add(ward)
-        session.commit()
 
 
 def _hold(ward7: Ward7, patient: int, at: object, reason: str = "too_drowsy") -> int:
@@ -87,7 +74,7 @@ def test_an_alert_reading_between_sedated_ones_breaks_the_row(ward7: Ward7) -> N
 
 
 def test_the_threshold_is_the_wards(ward7: Ward7) -> None:
-    _policy(ward7, sedation_rass_threshold=-1)
+    ward7.set_policy(sedation_rass_threshold=-1)
     patient = ward7.admit(at=T0 - 2 * H)
     ward7.vitals(patient, T0, DROWSY)
     ward7.vitals(patient, T0 + H, DROWSY)

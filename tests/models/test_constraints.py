@@ -48,6 +48,36 @@ def _admission(session: Session, ward: Ward, staff: dict[str, Actor], bed: str =
     return admission
 
 
+def _slot(
+    session: Session, admission: Admission, staff: dict[str, Actor], dose_ug: int
+) -> ScheduledDose:
+    """A dose of ``dose_ug`` due at T0 on a new active plan of ``admission`` (not yet added)."""
+    plan = TaperPlan(
+        admission_id=admission.id or 0,
+        version=1,
+        drug="clonazepam",
+        daily_ug=1000,
+        recipe="-0.25mg/7d",
+        start_date=T0.date(),
+        effective_from=T0.date(),
+        change="create",
+        status="active",
+        author_id=staff["doctor1"].user_id or 0,
+        reason="r",
+    )
+    session.add(plan)
+    session.flush()
+    return ScheduledDose(
+        admission_id=admission.id or 0,
+        plan_id=plan.id or 0,
+        drug="clonazepam",
+        dose_ug=dose_ug,
+        scheduled_at=T0,
+        local_date=T0.date(),
+        local_time="08:00",
+    )
+
+
 def _fails(engine: Engine, build: object) -> None:
     with Session(engine) as session, pytest.raises(IntegrityError):
         assert callable(build)
@@ -133,32 +163,7 @@ def test_doses_cannot_be_negative(engine: Engine, ward: Ward, staff: dict[str, A
 
     def negative_slot(s: Session) -> None:
         admission = _admission(s, ward, staff, "B4")
-        plan = TaperPlan(
-            admission_id=admission.id or 0,
-            version=1,
-            drug="clonazepam",
-            daily_ug=1000,
-            recipe="-0.25mg/7d",
-            start_date=T0.date(),
-            effective_from=T0.date(),
-            change="create",
-            status="active",
-            author_id=staff["doctor1"].user_id or 0,
-            reason="r",
-        )
-        s.add(plan)
-        s.flush()
-        s.add(
-            ScheduledDose(
-                admission_id=admission.id or 0,
-                plan_id=plan.id or 0,
-                drug="clonazepam",
-                dose_ug=-1,
-                scheduled_at=T0,
-                local_date=T0.date(),
-                local_time="08:00",
-            )
-        )
+        s.add(_slot(s, admission, staff, dose_ug=-1))
 
     _fails(engine, negative_slot)
 
@@ -169,30 +174,7 @@ def test_one_valid_administration_per_scheduled_dose(
     nurse = staff["nurse1"].user_id or 0
     with Session(engine) as session:
         admission = _admission(session, ward, staff, "B5")
-        plan = TaperPlan(
-            admission_id=admission.id or 0,
-            version=1,
-            drug="clonazepam",
-            daily_ug=1000,
-            recipe="-0.25mg/7d",
-            start_date=T0.date(),
-            effective_from=T0.date(),
-            change="create",
-            status="active",
-            author_id=staff["doctor1"].user_id or 0,
-            reason="r",
-        )
-        session.add(plan)
-        session.flush()
-        slot = ScheduledDose(
-            admission_id=admission.id or 0,
-            plan_id=plan.id or 0,
-            drug="clonazepam",
-            dose_ug=500,
-            scheduled_at=T0,
-            local_date=T0.date(),
-            local_time="08:00",
-        )
+        slot = _slot(session, admission, staff, dose_ug=500)
         session.add(slot)
         session.flush()
         first = DoseAdministration(

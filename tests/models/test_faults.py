@@ -37,10 +37,9 @@ from tests.conftest import PG_ADMIN_URL, postgres_database
 from tests.dashboard.conftest import sign_in
 from tests.dashboard.dash_client import (
     Answer,
-    callback_body,
     post_callback,
     row_counts,
-    server_callbacks,
+    vitals_save_body,
 )
 from tests.models.charting_stay import Stay, make_stay
 
@@ -69,21 +68,7 @@ def _web(engine: Engine) -> Web:
 
 def _save_vitals(web: Web) -> tuple[Answer, float]:
     """The nurse presses Save on a complete vitals form; the answer and how long it took."""
-    cb = next(c for c in server_callbacks(web.app) if "vitals_form_changed" in c.function)
-    values = {
-        "vitals-resp_rate.value": 16,
-        "vitals-spo2.value": 97,
-        "vitals-systolic.value": 124,
-        "vitals-diastolic.value": 78,
-        "vitals-heart_rate.value": 82,
-        "vitals-temperature_c.value": 36.9,
-        "vitals-supplemental_o2.checked": False,
-        "vitals-consciousness.value": "A",
-        "vitals-taken_at.value": "",
-        "vitals-save.n_clicks": 1,
-        "patient-admission.data": web.stay.admission_id,
-    }
-    body = callback_body(cb, values=values, trigger="vitals-save.n_clicks")
+    body = vitals_save_body(web.app, web.stay.admission_id)
     started = time.monotonic()
     answer = post_callback(web.client, body)
     return answer, time.monotonic() - started

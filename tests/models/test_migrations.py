@@ -105,6 +105,20 @@ def _admission_at_0001(engine: Engine) -> tuple[int, int]:
     return int(admission_id), ids["app_user"]
 
 
+def _prn_dose_at(engine: Engine, admission_id: int, nurse_id: int) -> None:
+    """A PRN dose of 0.5 mg clonazepam given at NOW, in columns that revisions 0003 to 0005 have."""
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO dose_administration (admission_id, drug, dose_ug, status, prn, "
+                "reason_text, administered_at, charted_at, charted_by, entered_in_error) VALUES "
+                "(:admission, 'clonazepam', 500, 'given', true, 'anxious', :at, :at, :nurse, "
+                "false)"
+            ),
+            {"admission": admission_id, "at": NOW, "nurse": nurse_id},
+        )
+
+
 def test_0002_adds_the_submission_tokens_keeping_readings_and_0001_takes_them_away(
     bare_engine: Engine,
 ) -> None:
@@ -158,16 +172,7 @@ def test_0005_keeps_wards_admissions_and_prn_doses_and_0003_takes_it_away(
 ) -> None:
     upgrade(bare_engine, "0003")
     admission_id, nurse_id = _admission_at_0001(bare_engine)
-    with bare_engine.begin() as connection:  # a PRN dose charted before orders existed
-        connection.execute(
-            text(
-                "INSERT INTO dose_administration (admission_id, drug, dose_ug, status, prn, "
-                "reason_text, administered_at, charted_at, charted_by, entered_in_error) VALUES "
-                "(:admission, 'clonazepam', 500, 'given', true, 'anxious', :at, :at, :nurse, "
-                "false)"
-            ),
-            {"admission": admission_id, "at": NOW, "nurse": nurse_id},
-        )
+    _prn_dose_at(bare_engine, admission_id, nurse_id)  # a PRN dose charted before orders existed
     upgrade(bare_engine, "0005")
     with bare_engine.connect() as connection:
         assert connection.execute(
@@ -193,16 +198,9 @@ def test_0008_keeps_wards_and_doses_with_scanning_off_and_0005_takes_it_away(
     upgrade(bare_engine, "0001")
     admission_id, nurse_id = _admission_at_0001(bare_engine)
     upgrade(bare_engine, "0005")
-    with bare_engine.begin() as connection:  # a dose given before wristband checks existed
-        connection.execute(
-            text(
-                "INSERT INTO dose_administration (admission_id, drug, dose_ug, status, prn, "
-                "reason_text, administered_at, charted_at, charted_by, entered_in_error) VALUES "
-                "(:admission, 'clonazepam', 500, 'given', true, 'anxious', :at, :at, :nurse, "
-                "false)"
-            ),
-            {"admission": admission_id, "at": NOW, "nurse": nurse_id},
-        )
+    _prn_dose_at(
+        bare_engine, admission_id, nurse_id
+    )  # a dose given before wristband checks existed
     upgrade(bare_engine, "0008")
     with bare_engine.connect() as connection:
         assert connection.execute(
