@@ -12,6 +12,7 @@ from dash import html
 from dashboard.theme import LEVELS
 from models.charting import BACKDATE_LIMIT, FUTURE_TOLERANCE
 from models.errors import FieldError
+from models.i18n import DEFAULT_LANGUAGE, format_day, translator
 
 T = TypeVar("T")
 
@@ -44,7 +45,7 @@ def parse_clock(text: str | None, *, now: datetime, tz: tzinfo, field_name: str)
     raise FieldError(field_name, "that time is more than 24 hours ago; ask the nurse in charge")
 
 
-def clock_hint(text: str | None, *, now: datetime, tz: tzinfo) -> str:
+def clock_hint(text: str | None, *, now: datetime, tz: tzinfo, code: str = DEFAULT_LANGUAGE) -> str:
     """What a typed time will be read as ("now, 14:05", "yesterday 23:40"), for the field's
     description; an unreadable time gets no hint (the save reports it)."""
     try:
@@ -52,16 +53,35 @@ def clock_hint(text: str | None, *, now: datetime, tz: tzinfo) -> str:
     except FieldError:
         return ""
     if text is None or not text.strip():
-        return f"Now ({format_local(at, tz, now)}); type a time if earlier"
-    return format_local(at, tz, now, always_day=True)
+        return translator(code).gettext(
+            "Now ({clock}); type a time if earlier", clock=format_local(at, tz, now, code=code)
+        )
+    return format_local(at, tz, now, always_day=True, code=code)
 
 
-def format_local(instant: datetime, tz: tzinfo, now: datetime, *, always_day: bool = False) -> str:
-    """14:05 today; "yesterday 23:40"; "Tue 3 Mar 14:05" further away; "tomorrow 08:00"."""
+def format_local(
+    instant: datetime,
+    tz: tzinfo,
+    now: datetime,
+    *,
+    always_day: bool = False,
+    code: str = DEFAULT_LANGUAGE,
+) -> str:
+    """14:05 today; "yesterday 23:40"; "Tue 3 Mar 14:05" further away; "tomorrow 08:00"; in
+    the language ``code`` (French: "hier 23:40", "mar. 3 mars 14:05")."""
     local = instant.astimezone(tz)
     today = now.astimezone(tz).date()
     clock = local.strftime("%H:%M")
     days = (local.date() - today).days
+    if code != DEFAULT_LANGUAGE:
+        t = translator(code)
+        if days == 0:
+            return t.gettext("today {clock}", clock=clock) if always_day else clock
+        if days == -1:
+            return t.gettext("yesterday {clock}", clock=clock)
+        if days == 1:
+            return t.gettext("tomorrow {clock}", clock=clock)
+        return f"{format_day(local.date(), code)} {clock}"
     if days == 0:
         return f"today {clock}" if always_day else clock
     if days == -1:
