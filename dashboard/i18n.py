@@ -16,7 +16,7 @@ from collections.abc import Callable
 import flask
 
 from dashboard.context import current_language
-from models.i18n import N_, Translator, translator
+from models.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
 
 __all__ = ["N_", "_", "language", "ngettext", "request_translator"]
 
@@ -24,7 +24,10 @@ TRANSLATOR_CONFIG = "TW_TRANSLATOR"
 
 
 def request_translator() -> Translator:
-    """The translator of this request's language (the signed-in user's, else the browser's)."""
+    """The translator of this request's language (the signed-in user's, else the browser's);
+    outside a request (a unit test, a job), English."""
+    if not flask.has_request_context():
+        return translator(DEFAULT_LANGUAGE)
     cached = flask.g.get("tw_translator")
     if isinstance(cached, Translator):
         return cached
