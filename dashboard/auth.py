@@ -182,31 +182,41 @@ def safe_next(target: str | None) -> str:
 def login_page(error: str = "", username: str = "", next_url: str = "/") -> str:
     """The sign-in page in the request's language (the browser's, before sign-in); ``error``
     is an English source string (SIGN_IN_REFUSED...), translated here."""
+    # Worked out before the page's f-string: `make messages` does not look inside one.
+    words = {
+        "sign_in": _("Sign in"),
+        "sub": _("Detox ward monitoring — sign in"),
+        "username": _("Username"),
+        "password": _("Password"),
+        "or": _("or with a Taperwatch account:"),
+    }
+    words = {key: escape(text) for key, text in words.items()}
     alert = f'<p class="tw-login-error" role="alert">{escape(_(error))}</p>' if error else ""
     hospital = flask.current_app.extensions.get("tw_oidc")  # dashboard.oidc.HospitalSignIn
     if hospital is not None:
         target = escape(f"/login/oidc?next={quote(next_url)}")
+        with_hospital = _("Sign in with {hospital}", hospital=hospital.name)
         alert += (
             f'<p class="tw-login-hospital"><a id="sign-in-hospital" href="{target}">'
-            f"{escape(_('Sign in with {hospital}', hospital=hospital.name))}</a></p>"
-            f'<p class="tw-login-or">{escape(_("or with a Taperwatch account:"))}</p>'
+            f"{escape(with_hospital)}</a></p>"
+            f'<p class="tw-login-or">{words["or"]}</p>'
         )
     return f"""<!doctype html>
 <html lang="{language()}"><head><meta charset="utf-8">
-<title>{escape(_("Sign in"))} · Taperwatch</title>
+<title>{words["sign_in"]} · Taperwatch</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="/assets/login.css"></head>
 <body><main class="tw-login">
-<h1>Taperwatch</h1><p class="tw-login-sub">{escape(_("Detox ward monitoring — sign in"))}</p>
+<h1>Taperwatch</h1><p class="tw-login-sub">{words["sub"]}</p>
 <form method="post" action="/login">{alert}
 <input type="hidden" name="csrf" value="{_csrf_token()}">
 <input type="hidden" name="next" value="{escape(next_url)}">
-<label for="username">{escape(_("Username"))}</label>
+<label for="username">{words["username"]}</label>
 <input id="username" name="username" autocomplete="username" required autofocus
  value="{escape(username)}">
-<label for="password">{escape(_("Password"))}</label>
+<label for="password">{words["password"]}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
-<button id="sign-in" type="submit">{escape(_("Sign in"))}</button>
+<button id="sign-in" type="submit">{words["sign_in"]}</button>
 </form></main></body></html>"""
 
 

@@ -59,22 +59,25 @@ def nav_items(role: str) -> list[NavItem]:
 def language_menu() -> html.Form:
     """English / Français, each in its own name: a choice posts to LANGUAGE_PATH, which
     stores it (audited) and reloads the page in it. The current language is marked."""
+    from dashboard.auth import _csrf_token  # the session's token (dashboard.security)
+
     current = language()
+    buttons = [
+        html.Button(
+            lang.name,
+            id=f"language-{code}",
+            name="language",
+            value=code,
+            type="submit",
+            lang=code,
+            className="tw-language-option",
+            disabled=code == current,
+            **attrs(aria_current="true" if code == current else None),
+        )
+        for code, lang in LANGUAGES.items()
+    ]
     return html.Form(
-        [
-            html.Button(
-                lang.name,
-                id=f"language-{code}",
-                name="language",
-                value=code,
-                type="submit",
-                lang=code,
-                className="tw-language-option",
-                disabled=code == current,
-                **attrs(aria_current="true" if code == current else None),
-            )
-            for code, lang in LANGUAGES.items()
-        ],
+        [dcc.Input(type="hidden", name="csrf", value=_csrf_token()), *buttons],
         method="post",
         action=LANGUAGE_PATH,
         id="language-menu",

@@ -297,8 +297,9 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
         "due_text": ciwa_due,
         "due_sub": vitals_due_text,
         "due_overdue": assessment_overdue or vitals_overdue,
-        "due_tooltip": f"{_due_detail(_('CIWA-B'), due, tz, now)}; "
-        f"{_due_detail(_('vitals'), vitals_at, tz, now)}",
+        "due_tooltip": "; ".join(
+            (_due_detail(_("CIWA-B"), due, tz, now), _due_detail(_("vitals"), vitals_at, tz, now))
+        ),
         # Flags nobody has seen: open ones, and those cleared before anyone looked.
         "flags": entry.flags.unseen,
         "flags_sub": _flags_sub(entry.flags),
