@@ -29,7 +29,7 @@ from dashboard.components.charting_common import (
     parse_clock,
 )
 from dashboard.context import current_actor, default_ward, engine, require_role
-from dashboard.i18n import N_, _, language, ngettext
+from dashboard.i18n import N_, _, language, ngettext, request_translator
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from dashboard.theme import BAND_LABEL, BAND_LEVEL
@@ -182,7 +182,7 @@ def saved_message(outcome: WithdrawalAssessment, now: datetime) -> str:
         scale=outcome.scale,
         total=outcome.total,
         band=label,
-        when=format_local(outcome.taken_at, tz, now, code=language()),
+        when=format_local(outcome.taken_at, tz, now, t=request_translator()),
     )
     if found:
         message += " " + indicated_message(found, tz, now)
@@ -247,6 +247,7 @@ def _group_head(title: str, items: Sequence[ScaleItem]) -> html.Div:
             html.Div(
                 [html.Span(f"0 {anchors[0]}"), html.Span(f"{items[0].max} {anchors[-1]}")],
                 className="tw-ciwa-anchor",
+                lang="en",  # the scale's own anchors, in its original wording
             )
         )
     return html.Div(parts, className="tw-ciwa-head")
@@ -288,7 +289,7 @@ def ciwa_form(
                 id=f"{p}-taken_at",
                 label=_("Time taken"),
                 placeholder=_("now"),
-                description=clock_hint(None, now=now, tz=tz, code=language()),
+                description=clock_hint(None, now=now, tz=tz, t=request_translator()),
                 inputWrapperOrder=["label", "input", "description", "error"],
                 size="md",
                 autoComplete="off",

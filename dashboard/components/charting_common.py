@@ -12,7 +12,7 @@ from dash import html
 from dashboard.theme import LEVELS
 from models.charting import BACKDATE_LIMIT, FUTURE_TOLERANCE
 from models.errors import FieldError
-from models.i18n import DEFAULT_LANGUAGE, format_day, translator
+from models.i18n import DEFAULT_LANGUAGE, Translator, format_day
 
 T = TypeVar("T")
 
@@ -45,7 +45,7 @@ def parse_clock(text: str | None, *, now: datetime, tz: tzinfo, field_name: str)
     raise FieldError(field_name, "that time is more than 24 hours ago; ask the nurse in charge")
 
 
-def clock_hint(text: str | None, *, now: datetime, tz: tzinfo, code: str = DEFAULT_LANGUAGE) -> str:
+def clock_hint(text: str | None, *, now: datetime, tz: tzinfo, t: Translator | None = None) -> str:
     """What a typed time will be read as ("now, 14:05", "yesterday 23:40"), for the field's
     description; an unreadable time gets no hint (the save reports it)."""
     try:
@@ -53,10 +53,11 @@ def clock_hint(text: str | None, *, now: datetime, tz: tzinfo, code: str = DEFAU
     except FieldError:
         return ""
     if text is None or not text.strip():
-        return translator(code).gettext(
-            "Now ({clock}); type a time if earlier", clock=format_local(at, tz, now, code=code)
-        )
-    return format_local(at, tz, now, always_day=True, code=code)
+        clock = format_local(at, tz, now, t=t)
+        if t is None:
+            return f"Now ({clock}); type a time if earlier"
+        return t.gettext("Now ({clock}); type a time if earlier", clock=clock)
+    return format_local(at, tz, now, always_day=True, t=t)
 
 
 def format_local(
@@ -65,23 +66,22 @@ def format_local(
     now: datetime,
     *,
     always_day: bool = False,
-    code: str = DEFAULT_LANGUAGE,
+    t: Translator | None = None,
 ) -> str:
     """14:05 today; "yesterday 23:40"; "Tue 3 Mar 14:05" further away; "tomorrow 08:00"; in
-    the language ``code`` (French: "hier 23:40", "mar. 3 mars 14:05")."""
+    the language of ``t`` (French: "hier 23:40", "mar. 3 mars 14:05"; None: English)."""
     local = instant.astimezone(tz)
     today = now.astimezone(tz).date()
     clock = local.strftime("%H:%M")
     days = (local.date() - today).days
-    if code != DEFAULT_LANGUAGE:
-        t = translator(code)
+    if t is not None and t.code != DEFAULT_LANGUAGE:
         if days == 0:
             return t.gettext("today {clock}", clock=clock) if always_day else clock
         if days == -1:
             return t.gettext("yesterday {clock}", clock=clock)
         if days == 1:
             return t.gettext("tomorrow {clock}", clock=clock)
-        return f"{format_day(local.date(), code)} {clock}"
+        return f"{format_day(local.date(), t.code)} {clock}"
     if days == 0:
         return f"today {clock}" if always_day else clock
     if days == -1:

@@ -30,7 +30,7 @@ from dashboard.components.charting_common import (
     parse_clock,
 )
 from dashboard.context import current_actor, default_ward, engine, require_role
-from dashboard.i18n import N_, _, language, ngettext
+from dashboard.i18n import N_, _, language, ngettext, request_translator
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from dashboard.theme import LEVELS, news2_level
@@ -396,14 +396,14 @@ def vitals_form(now: datetime, tz: ZoneInfo, spo2_scale: int = 1) -> html.Div:
                 dmc.InputWrapper(
                     dmc.SegmentedControl(
                         id="vitals-consciousness",
-                        **{"aria-label": "ACVPU"},
+                        **{"aria-label": _("ACVPU")},
                         data=list(CONSCIOUSNESS_LEVELS),
                         value="A",
                         size="md",
                         fullWidth=True,
                     ),
                     id="vitals-consciousness-wrapper",
-                    label="ACVPU",
+                    label=_("ACVPU"),
                 ),
                 className="tw-field",
                 **attrs(data_acvpu="true"),
@@ -434,7 +434,7 @@ def vitals_form(now: datetime, tz: ZoneInfo, spo2_scale: int = 1) -> html.Div:
                 id="vitals-taken_at",
                 label=_("Time taken"),
                 placeholder=_("now"),
-                description=clock_hint(None, now=now, tz=tz, code=code),
+                description=clock_hint(None, now=now, tz=tz, t=request_translator()),
                 inputWrapperOrder=["label", "input", "description", "error"],
                 size="lg",
                 className="tw-field",
@@ -584,7 +584,7 @@ def _vitals_row(
         )
     return html.Tr(
         [
-            html.Td(format_local(v.taken_at, tz, now, always_day=True, code=code)),
+            html.Td(format_local(v.taken_at, tz, now, always_day=True, t=request_translator())),
             cell("resp_rate", str(v.resp_rate)),
             cell("spo2", f"{v.spo2}%" + (_(" (scale 2)") if v.spo2_scale == 2 else "")),
             html.Td(_("on") if v.supplemental_o2 else _("air")),
@@ -691,7 +691,9 @@ def _field_answer(
         "poss_error": errors.get("poss"),
         "poss_hint": sedation_hint("poss", hints_for.get("poss"), thresholds),
         "time_error": errors.get("taken_at"),
-        "time_hint": clock_hint(_text(hints_for.get("taken_at")), now=now, tz=tz, code=language()),
+        "time_hint": clock_hint(
+            _text(hints_for.get("taken_at")), now=now, tz=tz, t=request_translator()
+        ),
         "news2": panel[0],
         "news2_style": panel[1],
     }
@@ -747,7 +749,7 @@ def _saved(
     saved = (
         _(
             "Saved: vitals at {when} — NEWS2 {total} ({level}).",
-            when=format_local(outcome.taken_at, tz, now, code=code),
+            when=format_local(outcome.taken_at, tz, now, t=request_translator()),
             total=outcome.news2_total,
             level=_(LEVELS[level].label),
         )

@@ -31,7 +31,7 @@ from sqlmodel import Session
 from dashboard.components import charting_admit
 from dashboard.components.charting_common import format_local
 from dashboard.context import current_actor, default_ward, engine
-from dashboard.i18n import N_, _, language, ngettext
+from dashboard.i18n import N_, _, language, ngettext, request_translator
 from dashboard.plain_json import plain
 from dashboard.queries import BoardEntry, FlagSummary, LatestVitals, data_version, ward_board
 from dashboard.registry import callback, register_page
@@ -203,7 +203,6 @@ def _sedation(v: LatestVitals, ward: Ward) -> dict[str, Any]:
 def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
     """One grid row: display text, sort values and 0-4 levels (coloured by the theme)."""
     tz: tzinfo = ZoneInfo(ward.timezone)
-    code = language()
     local_today = now.astimezone(tz).date()
     day = (local_today - entry.admitted_at.astimezone(tz).date()).days + 1
     dose_text, dose_sub = _dose_text(entry)
@@ -227,7 +226,7 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
             "ciwa_level": ciwa_level,
             "ciwa_total": last.total,
             "ciwa_text": f"{last.total} {_(BAND_LABEL.get(last.band, last.band))} {arrow}".strip(),
-            "ciwa_sub": f"{format_local(last.taken_at, tz, now, code=code)}"
+            "ciwa_sub": f"{format_local(last.taken_at, tz, now, t=request_translator())}"
             + (f" · {_(trend)}" if trend else ""),
         }
     else:
@@ -241,7 +240,7 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
             "news2_text": str(v.news2_total),
             "news2_sub": _(LEVELS[news_level].label),
             "vitals_text": _vitals_parts(entry),
-            "vitals_at": format_local(v.taken_at, tz, now, code=code),
+            "vitals_at": format_local(v.taken_at, tz, now, t=request_translator()),
             **_sedation(v, ward),
         }
     else:
@@ -269,7 +268,7 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
         drugs = " + ".join(f"{_mg(d.dose_ug)} {d.drug}" for d in entry.next_doses)
         row |= {
             "next_dose_at": first.scheduled_at.isoformat(),
-            "next_dose_text": format_local(first.scheduled_at, tz, now, code=code)
+            "next_dose_text": format_local(first.scheduled_at, tz, now, t=request_translator())
             + (_(" · late") if overdue else ""),
             "next_dose_sub": drugs,
             "next_dose_overdue": overdue,
@@ -335,7 +334,7 @@ def _due_text(what: str, at: datetime, tz: tzinfo, now: datetime) -> str:
     when = (
         f"{local:%H:%M}"
         if at - now < timedelta(days=1)
-        else format_local(at, tz, now, code=language())
+        else format_local(at, tz, now, t=request_translator())
     )
     return f"{what} {when}"
 
@@ -344,7 +343,7 @@ def _due_detail(what: str, at: datetime, tz: tzinfo, now: datetime) -> str:
     if is_overdue(at, now):
         by = _overdue_for(int((now - at).total_seconds() // 60))
         return _("{what} overdue {by}", what=what, by=by)
-    return _("{what} due {when}", what=what, when=format_local(at, tz, now, code=language()))
+    return _("{what} due {when}", what=what, when=format_local(at, tz, now, t=request_translator()))
 
 
 def _overdue_for(minutes: int) -> str:

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from werkzeug.serving import make_server
 
 from models.audit import Actor
+from models.clinical.drugs import DRUGS
 from models.clinical.scales import CIWA_B_ITEMS
 from models.db import transaction
 from models.i18n import LANGUAGES, Translator
@@ -211,16 +212,27 @@ class PseudoTranslator(Translator):
 # (patients' and staff's names, MRNs, beds, drugs, the ward) are taken out may hold digits,
 # punctuation and these codes of the scales (language-neutral, as on the paper charts), and
 # no other letters. The CIWA-B items keep their English wording (no validated translation).
-CODES = {"A", "C", "V", "P", "U", "S", "mmHg", "min", "mg", "Tab", "Taperwatch"}
-_MARKED = re.compile(r"\[\[.*?\]\]", re.S)
+CODES = {"A", "C", "V", "P", "U", "S", "RASS", "POSS", "mmHg", "min", "mg", "Taperwatch"}
+_INNERMOST = re.compile(r"\[\[[^\[\]]*\]\]")  # a marked text holding no other marked text
 
 
 def _unmarked(text: str, data: set[str]) -> str | None:
-    rest = _MARKED.sub(" ", text)
+    rest, previous = text, ""
+    while rest != previous:  # "[[[[CIWA-B]] overdue]]": the inner one, then the outer one
+        previous, rest = rest, _INNERMOST.sub(" ", rest)
     for value in sorted(data, key=len, reverse=True):
         rest = rest.replace(value, " ")
     words = [w for w in re.findall(r"[^\W\d_]+", rest) if w not in CODES]
     return text if words else None
+
+
+def test_the_rule_finds_an_unmarked_word_and_exempts_data_and_codes() -> None:
+    assert _unmarked("Save vitals", set()) == "Save vitals"
+    assert _unmarked("[[Save vitals]]", set()) is None
+    assert _unmarked("[[[[CIWA-B]]\xa0overdue]] · 13:05", set()) is None
+    assert _unmarked("[[Day 3]] · overdue", set()) == "[[Day 3]] · overdue"
+    assert _unmarked("NOVAK, Ivana", {"NOVAK", "Ivana"}) is None
+    assert _unmarked("RASS\xa0+1 · 37,5 °C", set()) is None
 
 
 _VISIBLE_TEXTS = """
@@ -275,6 +287,7 @@ def _data(server: LiveServer) -> set[str]:
             found |= {p.family_name.upper(), p.given_name, p.mrn, p.family_name}
         for a in session.exec(select(Admission)).all():
             found |= {a.bed, a.baseline_drug}
+    found |= set(DRUGS)  # drug names, as prescribed
     return {v for v in found if v}
 
 
