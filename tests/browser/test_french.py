@@ -147,6 +147,10 @@ def test_a_french_nurse_charts_vitals_with_a_decimal_comma_and_a_ciwa_b(
     _open_tab(browser, "ciwa")
     wait_for(browser, "#ciwa-wording-note")
     assert "aucune traduction validée" in browser.find_element(By.ID, "ciwa-wording-note").text
+    browser.execute_script(
+        "document.getElementById('ciwa-wording-note').scrollIntoView({block: 'center'})"
+    )
+    screenshot(browser, "french-3-ciwa-390")
     # The items keep the scale's English wording.
     assert CIWA_B_ITEMS[0].text in browser.find_element(By.ID, "ciwa-text-1").text
     browser.find_element(By.ID, "ciwa-save").click()
