@@ -153,7 +153,11 @@ def save_ciwa(
     def write(session: Session) -> WithdrawalAssessment:
         ward = default_ward(session)
         taken_at = parse_clock(
-            time_text, now=now, tz=ZoneInfo(ward.timezone), field_name="taken_at"
+            time_text,
+            now=now,
+            tz=ZoneInfo(ward.timezone),
+            field_name="taken_at",
+            t=request_translator(),
         )
         return record_assessment(
             session=session,

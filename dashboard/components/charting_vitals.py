@@ -231,6 +231,7 @@ def save_vitals(
             now=now,
             tz=ZoneInfo(ward.timezone),
             field_name="taken_at",
+            t=request_translator(),
         )
         return record_vitals(
             session=session,
@@ -710,7 +711,7 @@ def _live(values: Mapping[str, object], now: datetime, spo2_scale: int) -> dict[
 
 def _time_error(text: object, now: datetime, tz: ZoneInfo) -> str | None:
     try:
-        parse_clock(_text(text), now=now, tz=tz, field_name="taken_at")
+        parse_clock(_text(text), now=now, tz=tz, field_name="taken_at", t=request_translator())
     except FieldError as exc:
         return exc.message
     return None

@@ -4,7 +4,11 @@ language."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import dash
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -15,11 +19,14 @@ from dashboard.clinical_words import (
     POSS_TERMS,
     RASS_TERMS,
 )
+from dashboard.components.charting_common import parse_clock
 from dashboard.i18n import _, language, ngettext
 from dashboard.theme import LEVELS
 from models.clinical.news2 import RESPONSE_TEXT
 from models.clinical.scales import Band
 from models.clinical.sedation import POSS_LEVELS, RASS_LEVELS
+from models.errors import FieldError
+from models.i18n import translator
 from models.tables import AuditEvent, User
 from tests.dashboard.conftest import sign_in
 
@@ -99,3 +106,16 @@ def test_the_language_menu_stores_audits_and_returns_to_the_page(
 def test_anonymous_may_not_choose_a_language(app: dash.Dash) -> None:
     client = app.server.test_client()
     assert client.post("/language", data={"language": "fr"}).status_code == 401
+
+
+def test_a_time_refused_in_the_readers_language() -> None:
+    now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    tz = ZoneInfo("Europe/Paris")
+    with pytest.raises(FieldError) as english:
+        parse_clock("25:10", now=now, tz=tz, field_name="taken_at")
+    assert english.value.message == "25:10 is not a time of day (00:00 to 23:59)"
+    with pytest.raises(FieldError) as french:
+        parse_clock("midi", now=now, tz=tz, field_name="taken_at", t=translator("fr"))
+    assert french.value.message == (
+        "'midi' n'est pas une heure ; saisissez-la sous la forme 14:05 ou 1405"
+    )
