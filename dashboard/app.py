@@ -14,6 +14,7 @@ from dashboard.callback_guard import init_callback_guard
 from dashboard.compression import cache_dir, init_compression
 from dashboard.csv_export import register_export_routes
 from dashboard.idle_lock import init_idle_lock
+from dashboard.language_menu import init_language_menu
 from dashboard.oidc import init_oidc
 from dashboard.page_scripts import init_page_scripts
 from dashboard.pages.audit import register_csv_route
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     init_callback_guard(app)  # malformed callback requests: 400, no traceback
     # The page's language, for screen readers and the browser's hyphenation (WCAG 3.1.1).
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
+    init_language_menu(app)  # the header's language menu; <html lang> per request
     init_page_scripts(app)  # plotly.js only where a page shows it
     return app
 

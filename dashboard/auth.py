@@ -17,9 +17,10 @@ from sqlalchemy import bindparam, func, true
 from sqlalchemy import select as sa_select
 
 from dashboard.context import engine
+from dashboard.i18n import _, language
 from models.audit import Actor
 from models.db import read_one, transaction
-from models.i18n import DEFAULT_LANGUAGE
+from models.i18n import DEFAULT_LANGUAGE, N_
 from models.tables import User, UserSession, Ward
 from models.types import utcnow
 from models.users import (
@@ -36,10 +37,11 @@ from models.users import (
 )
 
 # One message for unknown user, wrong password and locked account: no enumeration.
-SIGN_IN_REFUSED = (
+SIGN_IN_REFUSED = N_(
     "Username or password not recognised, or sign-in from this computer is paused for 15 "
     "minutes after repeated failures. Ask an admin if you are locked out."
 )
+SIGN_IN_EXPIRED = N_("Your sign-in form expired; try again.")
 # Paths an anonymous visitor may request: the sign-in page, its stylesheet, the health check.
 # A locked page signs in again at /session/unlock (dashboard/idle_lock.py).
 # The hospital sign-in (dashboard/oidc.py, when configured) starts and returns at /login/oidc.
@@ -178,30 +180,43 @@ def safe_next(target: str | None) -> str:
 
 
 def login_page(error: str = "", username: str = "", next_url: str = "/") -> str:
-    alert = f'<p class="tw-login-error" role="alert">{escape(error)}</p>' if error else ""
+    """The sign-in page in the request's language (the browser's, before sign-in); ``error``
+    is an English source string (SIGN_IN_REFUSED...), translated here."""
+    # Worked out before the page's f-string: `make messages` does not look inside one.
+    words = {
+        "sign_in": _("Sign in"),
+        "sub": _("Detox ward monitoring — sign in"),
+        "username": _("Username"),
+        "password": _("Password"),
+        "or": _("or with a Taperwatch account:"),
+    }
+    words = {key: escape(text) for key, text in words.items()}
+    alert = f'<p class="tw-login-error" role="alert">{escape(_(error))}</p>' if error else ""
     hospital = flask.current_app.extensions.get("tw_oidc")  # dashboard.oidc.HospitalSignIn
     if hospital is not None:
         target = escape(f"/login/oidc?next={quote(next_url)}")
+        with_hospital = _("Sign in with {hospital}", hospital=hospital.name)
         alert += (
             f'<p class="tw-login-hospital"><a id="sign-in-hospital" href="{target}">'
-            f"Sign in with {escape(hospital.name)}</a></p>"
-            '<p class="tw-login-or">or with a Taperwatch account:</p>'
+            f"{escape(with_hospital)}</a></p>"
+            f'<p class="tw-login-or">{words["or"]}</p>'
         )
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sign in · Taperwatch</title>
+<html lang="{language()}"><head><meta charset="utf-8">
+<title>{words["sign_in"]} · Taperwatch</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="/assets/login.css"></head>
 <body><main class="tw-login">
-<h1>Taperwatch</h1><p class="tw-login-sub">Detox ward monitoring — sign in</p>
+<h1>Taperwatch</h1><p class="tw-login-sub">{words["sub"]}</p>
 <form method="post" action="/login">{alert}
 <input type="hidden" name="csrf" value="{_csrf_token()}">
 <input type="hidden" name="next" value="{escape(next_url)}">
-<label for="username">Username</label>
+<label for="username">{words["username"]}</label>
 <input id="username" name="username" autocomplete="username" required autofocus
  value="{escape(username)}">
-<label for="password">Password</label>
+<label for="password">{words["password"]}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
-<button id="sign-in" type="submit">Sign in</button>
+<button id="sign-in" type="submit">{words["sign_in"]}</button>
 </form></main></body></html>"""
 
 
@@ -243,7 +258,7 @@ def _login() -> ResponseReturnValue:
         return login_page(next_url=safe_next(flask.request.args.get("next")))
     form = flask.request.form
     if not secrets.compare_digest(form.get("csrf", ""), _csrf_token()):
-        return flask.Response(login_page("Your sign-in form expired; try again."), 400)
+        return flask.Response(login_page(SIGN_IN_EXPIRED), 400)
     username = form.get("username", "")
     next_url = safe_next(form.get("next"))
     now = utcnow()

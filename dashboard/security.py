@@ -41,6 +41,8 @@ CSRF_HEADER = "X-CSRFToken"
 # State-changing paths with a check of their own: the sign-in form carries its token in a form
 # field; signing out changes no record (and is still same-origin checked by dashboard.auth).
 CSRF_EXEMPT_PATHS = frozenset({"/login", "/logout"})
+# Plain HTML forms (no script to set a header): the token comes as the form's "csrf" field.
+CSRF_FORM_PATHS = frozenset({"/language"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Where a password is checked: failures there count towards the per-address limit. (A locked
 # page's sign-in, /session/unlock, carries the CSRF header like any callback.)
@@ -224,6 +226,8 @@ def init_security(server: flask.Flask) -> None:
         if request.path in CSRF_EXEMPT_PATHS:
             return None
         sent = request.headers.get(CSRF_HEADER, "")
+        if not sent and request.path in CSRF_FORM_PATHS:
+            sent = request.form.get("csrf", "")
         if not sent or not secrets.compare_digest(sent, session_csrf_token()):
             return _csrf_refused()
         return None

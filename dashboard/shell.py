@@ -1,4 +1,5 @@
-"""The app shell: header with the ward, navigation by role, the signed-in user and sign-out."""
+"""The app shell: header with the ward, navigation by role, the signed-in user, the language
+menu and sign-out, in the request's language (dashboard.i18n)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from sqlmodel import Session
 from dashboard.components.charting_common import attrs
 from dashboard.components.citations import SOURCES_PATH
 from dashboard.context import default_ward, engine
+from dashboard.i18n import N_, _, language
 from dashboard.theme import MANTINE_THEME
+from models.i18n import LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -27,11 +30,11 @@ class NavItem:
 # Navigation, in order. A page plugs itself in by registering its path; items whose page is not
 # registered are not shown.
 NAV: tuple[NavItem, ...] = (
-    NavItem("/", "Ward board", ("nurse", "physician", "admin"), "nav-board"),
-    NavItem("/queue", "Review queue", ("nurse", "physician", "admin"), "nav-queue"),
-    NavItem("/rounds", "Rounds", ("physician", "admin"), "nav-rounds"),
-    NavItem("/admin", "Admin", ("admin",), "nav-admin"),
-    NavItem("/admin/audit", "Audit log", ("admin",), "nav-audit"),
+    NavItem("/", N_("Ward board"), ("nurse", "physician", "admin"), "nav-board"),
+    NavItem("/queue", N_("Review queue"), ("nurse", "physician", "admin"), "nav-queue"),
+    NavItem("/rounds", N_("Rounds"), ("physician", "admin"), "nav-rounds"),
+    NavItem("/admin", N_("Admin"), ("admin",), "nav-admin"),
+    NavItem("/admin/audit", N_("Audit log"), ("admin",), "nav-audit"),
 )
 
 
@@ -39,9 +42,48 @@ def _registered_paths() -> set[str]:
     return {page["path"] for page in dash.page_registry.values()}
 
 
+# The roles as a user sees them (the stored role is the code).
+ROLE_LABELS: dict[str, str] = {
+    "nurse": N_("nurse"),
+    "physician": N_("physician"),
+    "admin": N_("admin"),
+}
+LANGUAGE_PATH = "/language"  # dashboard.language_menu: the signed-in user chooses theirs
+
+
 def nav_items(role: str) -> list[NavItem]:
     paths = _registered_paths()
     return [item for item in NAV if role in item.roles and item.path in paths]
+
+
+def language_menu() -> html.Form:
+    """English / Français, each in its own name: a choice posts to LANGUAGE_PATH, which
+    stores it (audited) and reloads the page in it. The current language is marked."""
+    from dashboard.auth import _csrf_token  # the session's token (dashboard.security)
+
+    current = language()
+    buttons = [
+        html.Button(
+            lang.name,
+            id=f"language-{code}",
+            name="language",
+            value=code,
+            type="submit",
+            lang=code,
+            className="tw-language-option",
+            disabled=code == current,
+            **attrs(aria_current="true" if code == current else None),
+        )
+        for code, lang in LANGUAGES.items()
+    ]
+    return html.Form(
+        [dcc.Input(type="hidden", name="csrf", value=_csrf_token()), *buttons],
+        method="post",
+        action=LANGUAGE_PATH,
+        id="language-menu",
+        className="tw-language-menu",
+        **attrs(aria_label=_("Language")),
+    )
 
 
 def shell_layout() -> dmc.MantineProvider:
@@ -52,7 +94,7 @@ def shell_layout() -> dmc.MantineProvider:
         ward_name = default_ward(session).name
     links = [
         dcc.Link(
-            [item.label, html.Span(id=f"{item.item_id}-badge", className="tw-nav-badge")],
+            [_(item.label), html.Span(id=f"{item.item_id}-badge", className="tw-nav-badge")],
             href=item.path,
             id=item.item_id,
             className="tw-nav-link",
@@ -63,13 +105,19 @@ def shell_layout() -> dmc.MantineProvider:
     # (assets/shell_menu.js); on a wide one the toggle is hidden and they sit in the header.
     menu = html.Div(
         [
-            html.Nav(links, className="tw-nav", **attrs(aria_label="Main")),
+            html.Nav(links, className="tw-nav", **attrs(aria_label=_("Main"))),
             html.Div(
                 [
                     html.Span(name, id="shell-user", className="tw-user"),
-                    dmc.Badge(role, id="shell-role", variant="light", color="gray"),
+                    dmc.Badge(
+                        _(ROLE_LABELS[role]) if role in ROLE_LABELS else role,
+                        id="shell-role",
+                        variant="light",
+                        color="gray",
+                    ),
+                    language_menu() if signed_in else None,
                     html.Form(
-                        html.Button("Sign out", id="sign-out", className="tw-signout"),
+                        html.Button(_("Sign out"), id="sign-out", className="tw-signout"),
                         method="post",
                         action="/logout",
                     ),
@@ -81,7 +129,7 @@ def shell_layout() -> dmc.MantineProvider:
         className="tw-menu",
     )
     toggle = html.Button(
-        [html.Span(className="tw-menu-icon", **attrs(aria_hidden="true")), "Menu"],
+        [html.Span(className="tw-menu-icon", **attrs(aria_hidden="true")), _("Menu")],
         id="shell-menu-toggle",
         className="tw-menu-toggle",
         type="button",
@@ -105,7 +153,7 @@ def shell_layout() -> dmc.MantineProvider:
         )
     )
     footer = html.Footer(
-        dcc.Link("Clinical sources and local policies", href=SOURCES_PATH, id="footer-sources"),
+        dcc.Link(_("Clinical sources and local policies"), href=SOURCES_PATH, id="footer-sources"),
         className="tw-footer tw-no-print",
     )
     return dmc.MantineProvider(

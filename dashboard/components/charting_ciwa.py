@@ -29,6 +29,7 @@ from dashboard.components.charting_common import (
     parse_clock,
 )
 from dashboard.context import current_actor, default_ward, engine, require_role
+from dashboard.i18n import N_, _, language, ngettext, request_translator
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from dashboard.theme import BAND_LABEL, BAND_LEVEL
@@ -67,7 +68,7 @@ CIWA_B_FORM = ScaleForm(
     "ciwa",
     CIWA_B_ITEMS,
     ciwa_b_band,
-    (("Ask the patient (items 1–17)", "patient"), ("Observe (items 18–20)", "observer")),
+    ((N_("Ask the patient (items 1–17)"), "patient"), (N_("Observe (items 18–20)"), "observer")),
 )
 CHOICES = [str(n) for n in range(CIWA_B_ITEMS[0].min, CIWA_B_ITEMS[0].max + 1)]
 ITEM_NUMBERS = CIWA_B_FORM.numbers
@@ -118,14 +119,20 @@ def refusal_message(outcome: Refusal, form: ScaleForm = CIWA_B_FORM) -> str:
     if not missing:
         return outcome.message
     listed = _and_list([str(n) for n in missing])
-    noun = "item" if len(missing) == 1 else "items"
-    verb = "is" if len(missing) == 1 else "are"
     top = max(item.max for item in form.items)
-    return f"Not saved: {noun} {listed} {verb} not scored. Score every item from 0 to {top}."
+    return ngettext(
+        "Not saved: item {listed} is not scored. Score every item from 0 to {top}.",
+        "Not saved: items {listed} are not scored. Score every item from 0 to {top}.",
+        len(missing),
+        listed=listed,
+        top=top,
+    )
 
 
 def _and_list(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    if len(words) == 1:
+        return words[0]
+    return _("{items} and {last}", items=", ".join(words[:-1]), last=words[-1])
 
 
 def save_ciwa(
@@ -146,7 +153,11 @@ def save_ciwa(
     def write(session: Session) -> WithdrawalAssessment:
         ward = default_ward(session)
         taken_at = parse_clock(
-            time_text, now=now, tz=ZoneInfo(ward.timezone), field_name="taken_at"
+            time_text,
+            now=now,
+            tz=ZoneInfo(ward.timezone),
+            field_name="taken_at",
+            t=request_translator(),
         )
         return record_assessment(
             session=session,
@@ -169,10 +180,13 @@ def saved_message(outcome: WithdrawalAssessment, now: datetime) -> str:
         found = indicated_orders(
             session, outcome.admission_id, scale=outcome.scale, total=outcome.total, now=now
         )
-    label = BAND_LABEL.get(outcome.band, outcome.band)
-    message = (
-        f"Saved: {outcome.scale} {outcome.total} ({label}) at "
-        f"{format_local(outcome.taken_at, tz, now)}."
+    label = _(BAND_LABEL.get(outcome.band, outcome.band))
+    message = _(
+        "Saved: {scale} {total} ({band}) at {when}.",
+        scale=outcome.scale,
+        total=outcome.total,
+        band=label,
+        when=format_local(outcome.taken_at, tz, now, t=request_translator()),
     )
     if found:
         message += " " + indicated_message(found, tz, now)
@@ -189,11 +203,12 @@ def _item_row(number: int, text: str, rater: str, form: ScaleForm, top: int) -> 
         # Scored on its own anchors (the sleep items): higher is always more withdrawal.
         label.append(html.Span(item.anchor_text, className="tw-ciwa-own-anchors"))
     if rater == "observer" and form.scale == "CIWA-B":
-        label.append(html.Span("Observer-rated", className="tw-ciwa-rater"))
+        label.append(html.Span(_("Observer-rated"), className="tw-ciwa-rater"))
     return html.Div(
         [
             html.Div(str(number), className="tw-ciwa-num"),
-            html.Div(label, className="tw-ciwa-text", id=f"{form.prefix}-text-{number}"),
+            # The scale's own English wording, whatever the page's language.
+            html.Div(label, className="tw-ciwa-text", id=f"{form.prefix}-text-{number}", lang="en"),
             dmc.SegmentedControl(
                 id={"type": f"{form.prefix}-item", "item": number},
                 data=[str(n) for n in range(0, top + 1)],
@@ -213,14 +228,14 @@ def _item_row(number: int, text: str, rater: str, form: ScaleForm, top: int) -> 
 def _total_box(
     running: RunningTotal, form: ScaleForm = CIWA_B_FORM
 ) -> tuple[list[Any], dict[str, str]]:
-    label = BAND_LABEL.get(running.band, running.band)
-    of = f"{running.scored} of {len(form.items)} items scored"
+    label = _(BAND_LABEL.get(running.band, running.band))
+    of = _("{scored} of {count} items scored", scored=running.scored, count=len(form.items))
     p = form.prefix
     return [
-        html.Div(f"{form.scale} total", className="tw-news2-title"),
+        html.Div(_("{scale} total", scale=form.scale), className="tw-news2-title"),
         html.Div(str(running.total), className="tw-ciwa-total-number", id=f"{p}-total-number"),
         html.Div(
-            label if running.scored == len(form.items) else f"{label} so far",
+            label if running.scored == len(form.items) else _("{band} so far", band=label),
             className="tw-ciwa-total-band",
             id=f"{p}-total-band",
         ),
@@ -230,15 +245,33 @@ def _total_box(
 
 def _group_head(title: str, items: Sequence[ScaleItem]) -> html.Div:
     anchors = items[0].anchors
-    parts: list[Any] = [html.Span(title, className="tw-section-title")]
+    parts: list[Any] = [html.Span(_(title), className="tw-section-title")]
     if anchors[0] or anchors[-1]:
         parts.append(
             html.Div(
                 [html.Span(f"0 {anchors[0]}"), html.Span(f"{items[0].max} {anchors[-1]}")],
                 className="tw-ciwa-anchor",
+                lang="en",  # the scale's own anchors, in its original wording
             )
         )
     return html.Div(parts, className="tw-ciwa-head")
+
+
+def wording_note(form: ScaleForm) -> html.Div | None:
+    """Outside English: the items keep the scale's original English wording (no validated
+    translation of the scale is available to us), and the form says so."""
+    if language() == "en":
+        return None
+    return html.Div(
+        _(
+            "The {scale} items are shown in their original English wording: no validated "
+            "translation of the scale is used.",
+            scale=form.scale,
+        ),
+        className="tw-ciwa-wording-note",
+        id=f"{form.prefix}-wording-note",
+        lang=language(),
+    )
 
 
 def ciwa_form(
@@ -247,7 +280,7 @@ def ciwa_form(
     """The scale's form; ``note`` goes above its total (e.g. CIWA-Ar's band source)."""
     p = form.prefix
     box, style = _total_box(running_total({}, form), form)
-    rows: list[Any] = []
+    rows: list[Any] = [wording_note(form)]
     for title, rater in form.groups:
         group = [i for i in form.items if i.rater == rater]
         rows.append(_group_head(title, group))
@@ -258,22 +291,24 @@ def ciwa_form(
             note,
             dmc.TextInput(
                 id=f"{p}-taken_at",
-                label="Time taken",
-                placeholder="now",
-                description=clock_hint(None, now=now, tz=tz),
+                label=_("Time taken"),
+                placeholder=_("now"),
+                description=clock_hint(None, now=now, tz=tz, t=request_translator()),
                 inputWrapperOrder=["label", "input", "description", "error"],
                 size="md",
                 autoComplete="off",
             ),
-            dmc.Button(f"Save {form.scale}", id=f"{p}-save", size="lg", fullWidth=True),
+            dmc.Button(
+                _("Save {scale}", scale=form.scale), id=f"{p}-save", size="lg", fullWidth=True
+            ),
             html.Span(
                 [
                     html.Kbd("0"),
-                    "–",
+                    "–",  # noqa: RUF001 - a range dash, nothing to translate
                     html.Kbd(str(max(i.max for i in form.items))),
-                    " score the item and move on · ",
-                    html.Kbd("Enter"),
-                    " saves",
+                    _(" score the item and move on · "),
+                    html.Kbd(_("Enter")),
+                    _(" saves"),
                 ],
                 className="tw-kbd",
             ),

@@ -12,27 +12,43 @@ from dash import html
 from dashboard.theme import LEVELS
 from models.charting import BACKDATE_LIMIT, FUTURE_TOLERANCE
 from models.errors import FieldError
+from models.i18n import DEFAULT_LANGUAGE, N_, Translator, format_day
 
 T = TypeVar("T")
 
 _CLOCK = re.compile(r"^\s*(\d{1,2})\s*[:.h]?\s*(\d{2})\s*$")
 
 
-def parse_clock(text: str | None, *, now: datetime, tz: tzinfo, field_name: str) -> datetime:
+def _say(t: Translator | None, message: str, **fields: object) -> str:
+    """``message`` (marked with N_) in the language of ``t``; None: English."""
+    return t.gettext(message, **fields) if t is not None else message.format(**fields)
+
+
+def parse_clock(
+    text: str | None,
+    *,
+    now: datetime,
+    tz: tzinfo,
+    field_name: str,
+    t: Translator | None = None,
+) -> datetime:
     """A ward-local wall-clock time typed by a nurse, as an aware UTC instant.
 
     Blank means now. A time of day names the latest moment at or before now (with the clock
     skew tolerance) with that wall-clock time, so "23:40" typed at 01:10 is last night: charting
-    is never in the future and never more than 24 h back, so the time of day is enough.
+    is never in the future and never more than 24 h back, so the time of day is enough. A
+    refusal is in the language of ``t`` (None: English).
     """
     if text is None or not text.strip():
         return now
     match = _CLOCK.match(text)
     if match is None:
-        raise FieldError(field_name, f"{text.strip()!r} is not a time; type it as 14:05 or 1405")
+        message = N_("{text} is not a time; type it as 14:05 or 1405")
+        raise FieldError(field_name, _say(t, message, text=repr(text.strip())))
     hour, minute = int(match.group(1)), int(match.group(2))
     if hour > 23 or minute > 59:
-        raise FieldError(field_name, f"{text.strip()} is not a time of day (00:00 to 23:59)")
+        message = N_("{text} is not a time of day (00:00 to 23:59)")
+        raise FieldError(field_name, _say(t, message, text=text.strip()))
     local_now = now.astimezone(tz)
     for back in (0, 1):
         day: date = local_now.date() - timedelta(days=back)
@@ -41,10 +57,11 @@ def parse_clock(text: str | None, *, now: datetime, tz: tzinfo, field_name: str)
             if now - candidate > BACKDATE_LIMIT:
                 break
             return candidate
-    raise FieldError(field_name, "that time is more than 24 hours ago; ask the nurse in charge")
+    message = N_("that time is more than 24 hours ago; ask the nurse in charge")
+    raise FieldError(field_name, _say(t, message))
 
 
-def clock_hint(text: str | None, *, now: datetime, tz: tzinfo) -> str:
+def clock_hint(text: str | None, *, now: datetime, tz: tzinfo, t: Translator | None = None) -> str:
     """What a typed time will be read as ("now, 14:05", "yesterday 23:40"), for the field's
     description; an unreadable time gets no hint (the save reports it)."""
     try:
@@ -52,16 +69,35 @@ def clock_hint(text: str | None, *, now: datetime, tz: tzinfo) -> str:
     except FieldError:
         return ""
     if text is None or not text.strip():
-        return f"Now ({format_local(at, tz, now)}); type a time if earlier"
-    return format_local(at, tz, now, always_day=True)
+        clock = format_local(at, tz, now, t=t)
+        if t is None:
+            return f"Now ({clock}); type a time if earlier"
+        return t.gettext("Now ({clock}); type a time if earlier", clock=clock)
+    return format_local(at, tz, now, always_day=True, t=t)
 
 
-def format_local(instant: datetime, tz: tzinfo, now: datetime, *, always_day: bool = False) -> str:
-    """14:05 today; "yesterday 23:40"; "Tue 3 Mar 14:05" further away; "tomorrow 08:00"."""
+def format_local(
+    instant: datetime,
+    tz: tzinfo,
+    now: datetime,
+    *,
+    always_day: bool = False,
+    t: Translator | None = None,
+) -> str:
+    """14:05 today; "yesterday 23:40"; "Tue 3 Mar 14:05" further away; "tomorrow 08:00"; in
+    the language of ``t`` (French: "hier 23:40", "mar. 3 mars 14:05"; None: English)."""
     local = instant.astimezone(tz)
     today = now.astimezone(tz).date()
     clock = local.strftime("%H:%M")
     days = (local.date() - today).days
+    if t is not None and t.code != DEFAULT_LANGUAGE:
+        if days == 0:
+            return t.gettext("today {clock}", clock=clock) if always_day else clock
+        if days == -1:
+            return t.gettext("yesterday {clock}", clock=clock)
+        if days == 1:
+            return t.gettext("tomorrow {clock}", clock=clock)
+        return f"{format_day(local.date(), t.code)} {clock}"
     if days == 0:
         return f"today {clock}" if always_day else clock
     if days == -1:

@@ -30,6 +30,7 @@ from dashboard.components.charting_common import (
     parse_clock,
 )
 from dashboard.context import current_actor, default_ward, engine, require_role
+from dashboard.i18n import N_, _, language, ngettext, request_translator
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from dashboard.theme import LEVELS, news2_level
@@ -47,6 +48,8 @@ from models.clinical.sedation import (
 )
 from models.clinical.vitals import reading_abnormal_fields, validate_vitals
 from models.errors import FieldError, ValidationFailed
+from models.i18n import parse_number
+from models.i18n.formats import decimal_separator
 from models.tables import VitalSigns
 from models.types import utcnow
 from models.ward_policy import sedation_thresholds
@@ -61,12 +64,12 @@ class VitalField:
 
 
 NUMBER_FIELDS: tuple[VitalField, ...] = (
-    VitalField("resp_rate", "Resp. rate", "/min"),
-    VitalField("spo2", "SpO₂", "%"),
-    VitalField("systolic", "BP systolic", "mmHg"),
-    VitalField("diastolic", "BP diastolic", "mmHg"),
-    VitalField("heart_rate", "Pulse", "/min"),
-    VitalField("temperature_c", "Temperature", "°C", decimals=1),
+    VitalField("resp_rate", N_("Resp. rate"), "/min"),
+    VitalField("spo2", N_("SpO₂"), "%"),
+    VitalField("systolic", N_("BP systolic"), "mmHg"),
+    VitalField("diastolic", N_("BP diastolic"), "mmHg"),
+    VitalField("heart_rate", N_("Pulse"), "/min"),
+    VitalField("temperature_c", N_("Temperature"), "°C", decimals=1),
 )
 NUMBER_NAMES = tuple(f.name for f in NUMBER_FIELDS)
 # Every input of the form, in the callback's order: its id and the property holding its value.
@@ -84,13 +87,13 @@ ERROR_FIELDS = FORM_NAMES  # each has an ``error`` prop
 
 # NEWS2 parameter -> (short label, the form field it reads); NEWS2 scores seven parameters.
 NEWS2_PARAMETERS: tuple[tuple[str, str], ...] = (
-    ("resp_rate", "RR"),
-    ("spo2", "SpO₂"),
-    ("supplemental_o2", "O₂"),
-    ("systolic", "BP"),
-    ("heart_rate", "Pulse"),
-    ("consciousness", "ACVPU"),
-    ("temperature_c", "Temp"),
+    ("resp_rate", N_("RR")),
+    ("spo2", N_("SpO₂")),
+    ("supplemental_o2", N_("O₂")),
+    ("systolic", N_("BP")),
+    ("heart_rate", N_("Pulse")),
+    ("consciousness", N_("ACVPU")),
+    ("temperature_c", N_("Temp")),
 )
 
 
@@ -115,10 +118,37 @@ class VitalsPreview:
         return news2_level(self.total, self.any_single_three)
 
 
-def preview(values: Mapping[str, object], spo2_scale: int = 1) -> VitalsPreview:
+def read_numbers(
+    values: Mapping[str, object], code: str
+) -> tuple[dict[str, object], dict[str, str]]:
+    """The form's number fields as numbers: a typed text (``37,5`` in French) read by
+    ``parse_number`` in the language ``code``; numbers and blanks as they come. Also each
+    unreadable field's message."""
+    numbers: dict[str, object] = {}
+    errors: dict[str, str] = {}
+    if code == "en":  # as the form has always sent them: the domain reads and checks them
+        return {name: values.get(name) for name in NUMBER_NAMES}, errors
+    for name in NUMBER_NAMES:
+        value = values.get(name)
+        if isinstance(value, str) and value.strip():
+            try:
+                parsed = parse_number(value, code, field=name)
+            except FieldError as exc:
+                errors[name] = exc.message
+                value = None
+            else:
+                value = int(parsed) if parsed == parsed.to_integral_value() else float(parsed)
+        numbers[name] = value
+    return numbers, errors
+
+
+def preview(values: Mapping[str, object], spo2_scale: int = 1, code: str = "en") -> VitalsPreview:
     """NEWS2 as the nurse types, on the patient's SpO2 scale: errors only for fields already
     filled in."""
-    raw = {name: values.get(name) for name in NUMBER_NAMES}
+    raw, unreadable = read_numbers(values, code)
+    if unreadable:
+        o2, level = bool(values.get("supplemental_o2")), str(values.get("consciousness") or "A")
+        return _partial(raw, o2, level, unreadable, spo2_scale)
     o2 = bool(values.get("supplemental_o2"))
     level = str(values.get("consciousness") or "A")
     try:
@@ -185,17 +215,23 @@ def save_vitals(
     now: datetime,
     submission_id: str | None = None,
     spo2_scale: int | None = None,
+    code: str = "en",
 ) -> VitalSigns | Refusal:
     """Validate, write and audit one set of vitals; a refusal names every field at fault. A
-    save sent again with the same ``submission_id`` answers with the set already stored."""
+    save sent again with the same ``submission_id`` answers with the set already stored.
+    Typed numbers are read in the language ``code`` (a decimal comma in French)."""
+    numbers, unreadable = read_numbers(values, code)
 
     def write(session: Session) -> VitalSigns:
+        if unreadable:
+            raise ValidationFailed([FieldError(f, m) for f, m in unreadable.items()])
         ward = default_ward(session)
         taken_at = parse_clock(
             _text(values.get("taken_at")),
             now=now,
             tz=ZoneInfo(ward.timezone),
             field_name="taken_at",
+            t=request_translator(),
         )
         return record_vitals(
             session=session,
@@ -203,12 +239,12 @@ def save_vitals(
             admission_id=admission_id,
             taken_at=taken_at,
             now=now,
-            heart_rate=values.get("heart_rate"),
-            systolic=values.get("systolic"),
-            diastolic=values.get("diastolic"),
-            temperature_c=values.get("temperature_c"),
-            resp_rate=values.get("resp_rate"),
-            spo2=values.get("spo2"),
+            heart_rate=numbers.get("heart_rate"),
+            systolic=numbers.get("systolic"),
+            diastolic=numbers.get("diastolic"),
+            temperature_c=numbers.get("temperature_c"),
+            resp_rate=numbers.get("resp_rate"),
+            spo2=numbers.get("spo2"),
             supplemental_o2=bool(values.get("supplemental_o2")),
             consciousness=values.get("consciousness") or "A",
             rass=values.get("rass"),
@@ -228,18 +264,20 @@ def sedation_hint(field: str, value: object, thresholds: SedationThresholds | No
         if field == "rass":
             rass = validate_rass(value)
             if rass is None:
-                return "0 alert and calm · −1 drowsy · −2 light · −3 moderate · −5 unarousable"
-            text = RASS_LEVELS[rass].label
+                return _("0 alert and calm · −1 drowsy · −2 light · −3 moderate · −5 unarousable")
+            text = f"{RASS_LEVELS[rass].code} {_(RASS_LEVELS[rass].term)}"
             beyond = rass_beyond(rass, thresholds)
         else:
             poss = validate_poss(value)
             if poss is None:
-                return "S asleep, easy to rouse · 1 alert · 2 slightly drowsy · 3 · 4 somnolent"
-            text = f"{poss} {POSS_LEVELS[poss].term}"
+                return _("S asleep, easy to rouse · 1 alert · 2 slightly drowsy · 3 · 4 somnolent")
+            text = f"{poss} {_(POSS_LEVELS[poss].term)}"
             beyond = poss_beyond(poss, thresholds)
     except FieldError:
         return ""
-    return f"{text} — beyond the ward's threshold: check before the next dose" if beyond else text
+    if beyond:
+        return _("{level} — beyond the ward's threshold: check before the next dose", level=text)
+    return text
 
 
 def _sedation_errors(values: Mapping[str, object]) -> dict[str, str | None]:
@@ -262,9 +300,12 @@ def _text(value: object) -> str | None:
 
 def _number_input(field: VitalField, autofocus: bool = False) -> dmc.NumberInput:
     extra: dict[str, Any] = {"data-autofocus": True} if autofocus else {}
+    separator = decimal_separator(language())
+    if separator != ".":  # French: 37,5 (a point typed, as a number pad gives, is taken too)
+        extra |= {"decimalSeparator": separator, "allowedDecimalSeparators": [".", separator]}
     return dmc.NumberInput(
         id=f"vitals-{field.name}",
-        label=field.label,
+        label=_(field.label),
         rightSection=html.Span(field.unit, className="tw-unit"),
         rightSectionWidth=58,
         hideControls=True,
@@ -285,23 +326,28 @@ def news2_panel(result: VitalsPreview) -> tuple[list[Any], dict[str, str]]:
     style = level_style(result.level)
     measured = [name for name in SCORED_FIELDS if name in result.scores]
     if not measured:
-        total_text = "–"
+        total_text = "–"  # noqa: RUF001 - a dash, nothing to translate
     else:
         total_text = str(result.total) if result.complete else f"{result.total}+"
-    known = sum(1 for name, _ in NEWS2_PARAMETERS if name in result.scores)
-    label = LEVELS[result.level].label.capitalize()
+    known = sum(1 for name, _short in NEWS2_PARAMETERS if name in result.scores)
+    label = _(LEVELS[result.level].label).capitalize()
     status = (
-        f"{label} — {result.response_text}"
+        f"{label} — {_(result.response_text)}"
         if result.complete
-        else f"So far: {label.lower()} · {known} of {len(NEWS2_PARAMETERS)} parameters"
+        else _(
+            "So far: {level} · {known} of {count} parameters",
+            level=label.lower(),
+            known=known,
+            count=len(NEWS2_PARAMETERS),
+        )
     )
     parts = " · ".join(
-        f"{short} {result.scores[name]}"
+        f"{_(short)} {result.scores[name]}"
         for name, short in NEWS2_PARAMETERS
         if name in result.scores
     )
     children = [
-        html.Div("NEWS2 (before saving)", className="tw-news2-title"),
+        html.Div(_("NEWS2 (before saving)"), className="tw-news2-title"),
         html.Div(total_text, className="tw-news2-total", id="vitals-news2-total"),
         html.Div(status, className="tw-news2-response", id="vitals-news2-status"),
         html.Div(parts, className="tw-news2-parts"),
@@ -311,17 +357,18 @@ def news2_panel(result: VitalsPreview) -> tuple[list[Any], dict[str, str]]:
 
 SPO2_SCALE_NOTE = {
     1: "",
-    2: "Scale 2: target 88–92 % (prescribed)",
+    2: N_("Scale 2: target 88–92 % (prescribed)"),
 }
 
 
 def vitals_form(now: datetime, tz: ZoneInfo, spo2_scale: int = 1) -> html.Div:
     by_name = {f.name: f for f in NUMBER_FIELDS}
-    empty = preview({}, spo2_scale)
+    code = language()
+    empty = preview({}, spo2_scale, code)
     panel, style = news2_panel(empty)
     spo2 = _number_input(by_name["spo2"])
     if spo2_scale != 1:
-        spo2.description = SPO2_SCALE_NOTE[spo2_scale]
+        spo2.description = _(SPO2_SCALE_NOTE[spo2_scale])
         spo2.inputWrapperOrder = ["label", "input", "description", "error"]
     grid = html.Div(
         [
@@ -330,7 +377,7 @@ def vitals_form(now: datetime, tz: ZoneInfo, spo2_scale: int = 1) -> html.Div:
             html.Div(
                 dmc.Checkbox(
                     id="vitals-supplemental_o2",
-                    label="On supplemental O₂",
+                    label=_("On supplemental O₂"),
                     checked=False,
                     size="md",
                     mt=34,
@@ -350,14 +397,14 @@ def vitals_form(now: datetime, tz: ZoneInfo, spo2_scale: int = 1) -> html.Div:
                 dmc.InputWrapper(
                     dmc.SegmentedControl(
                         id="vitals-consciousness",
-                        **{"aria-label": "ACVPU"},
+                        **{"aria-label": _("ACVPU")},
                         data=list(CONSCIOUSNESS_LEVELS),
                         value="A",
                         size="md",
                         fullWidth=True,
                     ),
                     id="vitals-consciousness-wrapper",
-                    label="ACVPU",
+                    label=_("ACVPU"),
                 ),
                 className="tw-field",
                 **attrs(data_acvpu="true"),
@@ -365,8 +412,8 @@ def vitals_form(now: datetime, tz: ZoneInfo, spo2_scale: int = 1) -> html.Div:
             _number_input(by_name["temperature_c"]),
             dmc.TextInput(
                 id="vitals-rass",
-                label="RASS (sedation)",
-                placeholder="-5 to +4",
+                label=_("RASS (sedation)"),
+                placeholder=_("-5 to +4"),
                 description=sedation_hint("rass", None),
                 inputWrapperOrder=["label", "input", "description", "error"],
                 size="lg",
@@ -375,8 +422,8 @@ def vitals_form(now: datetime, tz: ZoneInfo, spo2_scale: int = 1) -> html.Div:
             ),
             dmc.TextInput(
                 id="vitals-poss",
-                label="POSS (opioid on board)",
-                placeholder="S or 1-4",
+                label=_("POSS (opioid on board)"),
+                placeholder=_("S or 1-4"),
                 description=sedation_hint("poss", None),
                 inputWrapperOrder=["label", "input", "description", "error"],
                 size="lg",
@@ -386,9 +433,9 @@ def vitals_form(now: datetime, tz: ZoneInfo, spo2_scale: int = 1) -> html.Div:
             ),
             dmc.TextInput(
                 id="vitals-taken_at",
-                label="Time taken",
-                placeholder="now",
-                description=clock_hint(None, now=now, tz=tz),
+                label=_("Time taken"),
+                placeholder=_("now"),
+                description=clock_hint(None, now=now, tz=tz, t=request_translator()),
                 inputWrapperOrder=["label", "input", "description", "error"],
                 size="lg",
                 className="tw-field",
@@ -399,13 +446,14 @@ def vitals_form(now: datetime, tz: ZoneInfo, spo2_scale: int = 1) -> html.Div:
     )
     actions = html.Div(
         [
-            dmc.Button("Save vitals", id="vitals-save", size="md", **{"data-save-button": True}),
+            dmc.Button(_("Save vitals"), id="vitals-save", size="md", **{"data-save-button": True}),
             html.Span(
                 [
-                    html.Kbd("Enter"),
-                    " saves · ",
-                    html.Kbd("Tab"),
-                    " next field · ",
+                    # TRANSLATORS: the name of the Enter key (French keyboards: Entrée).
+                    html.Kbd(_("Enter")),
+                    _(" saves · "),
+                    html.Kbd(_("Tab")),
+                    _(" next field · "),
                     html.Kbd("A"),
                     " ",
                     html.Kbd("C"),
@@ -415,9 +463,9 @@ def vitals_form(now: datetime, tz: ZoneInfo, spo2_scale: int = 1) -> html.Div:
                     html.Kbd("P"),
                     " ",
                     html.Kbd("U"),
-                    " set ACVPU · RASS ",
+                    _(" set ACVPU · RASS "),
                     html.Kbd("-3"),
-                    " · blank: not scored",
+                    _(" · blank: not scored"),
                 ],
                 className="tw-kbd",
             ),
@@ -444,6 +492,22 @@ def vitals_form(now: datetime, tz: ZoneInfo, spo2_scale: int = 1) -> html.Div:
     )
 
 
+TABLE_HEADERS: tuple[str, ...] = (
+    N_("Taken"),
+    N_("RR"),
+    N_("SpO₂"),
+    N_("O₂"),
+    N_("BP"),
+    N_("Pulse"),
+    N_("ACVPU"),
+    N_("Temp"),
+    N_("NEWS2"),
+    N_("Sedation"),
+    N_("Charted by"),
+    "",
+)
+
+
 def vitals_table(
     rows: list[VitalSigns],
     names: Mapping[int, str],
@@ -455,26 +519,8 @@ def vitals_table(
 ) -> html.Div:
     thresholds = thresholds or SedationThresholds()
     if not rows:
-        return html.Div("No vitals charted in the last 72 hours.", className="tw-empty")
-    head = html.Tr(
-        [
-            html.Th(h)
-            for h in (
-                "Taken",
-                "RR",
-                "SpO₂",
-                "O₂",
-                "BP",
-                "Pulse",
-                "ACVPU",
-                "Temp",
-                "NEWS2",
-                "Sedation",
-                "Charted by",
-                "",
-            )
-        ]
-    )
+        return html.Div(_("No vitals charted in the last 72 hours."), className="tw-empty")
+    head = html.Tr([html.Th(_(h) if h else h) for h in TABLE_HEADERS])
     body = [
         _vitals_row(v, names, tz=tz, now=now, can_correct=can_correct, thresholds=thresholds)
         for v in rows
@@ -495,7 +541,7 @@ def _sedation_cell(v: VitalSigns, thresholds: SedationThresholds) -> Any:
         html.Span(
             text,
             className="tw-abn" if beyond else "",
-            title="beyond the ward's sedation threshold" if beyond else None,
+            title=_("beyond the ward's sedation threshold") if beyond else None,
             **attrs(data_sedation_beyond="true" if beyond else "false"),
         )
         for text, beyond in parts
@@ -512,37 +558,41 @@ def _vitals_row(
     thresholds: SedationThresholds,
 ) -> html.Tr:
     marks = reading_abnormal_fields(v)
+    code = language()
 
     def cell(field: str, text: str) -> html.Td:
         mark = marks.get(field)
         if not mark:
             return html.Td(text)
         arrow = {"high": "↑", "low": "↓"}.get(mark, "!")
-        return html.Td(html.Span(f"{text}{arrow}", className="tw-abn", title=f"abnormal ({mark})"))
+        title = _("abnormal ({mark})", mark=_(mark))
+        return html.Td(html.Span(f"{text}{arrow}", className="tw-abn", title=title))
 
     level = news2_level(v.news2_total, v.news2_any_three)
     action: Any = ""
     if v.entered_in_error:
         action = html.Span(
-            f"In error: {v.error_reason}", className="tw-mar-error-note", title="entered in error"
+            _("In error: {reason}", reason=v.error_reason),
+            className="tw-mar-error-note",
+            title=_("entered in error"),
         )
     elif can_correct:
         action = dmc.Button(
-            "Mark in error…",
+            _("Mark in error…"),
             id={"type": "in-error-open", "entity": "vitals", "id": v.id},
             variant="subtle",
             size="xs",
         )
     return html.Tr(
         [
-            html.Td(format_local(v.taken_at, tz, now, always_day=True)),
+            html.Td(format_local(v.taken_at, tz, now, always_day=True, t=request_translator())),
             cell("resp_rate", str(v.resp_rate)),
-            cell("spo2", f"{v.spo2}%" + (" (scale 2)" if v.spo2_scale == 2 else "")),
-            html.Td("on" if v.supplemental_o2 else "air"),
+            cell("spo2", f"{v.spo2}%" + (_(" (scale 2)") if v.spo2_scale == 2 else "")),
+            html.Td(_("on") if v.supplemental_o2 else _("air")),
             cell("systolic", f"{v.systolic}/{v.diastolic}"),
             cell("heart_rate", str(v.heart_rate)),
             cell("consciousness", v.consciousness),
-            cell("temperature_c", f"{v.temperature_c:.1f}"),
+            cell("temperature_c", f"{v.temperature_c:.1f}".replace(".", decimal_separator(code))),
             html.Td(level_chip(str(v.news2_total), level)),
             html.Td(_sedation_cell(v, thresholds)),
             html.Td(names.get(v.charted_by, ""), className="tw-who"),
@@ -642,14 +692,16 @@ def _field_answer(
         "poss_error": errors.get("poss"),
         "poss_hint": sedation_hint("poss", hints_for.get("poss"), thresholds),
         "time_error": errors.get("taken_at"),
-        "time_hint": clock_hint(_text(hints_for.get("taken_at")), now=now, tz=tz),
+        "time_hint": clock_hint(
+            _text(hints_for.get("taken_at")), now=now, tz=tz, t=request_translator()
+        ),
         "news2": panel[0],
         "news2_style": panel[1],
     }
 
 
 def _live(values: Mapping[str, object], now: datetime, spo2_scale: int) -> dict[str, Any]:
-    result = preview(values, spo2_scale)
+    result = preview(values, spo2_scale, language())
     tz, thresholds = _ward_settings()
     errors: dict[str, str | None] = {name: result.errors.get(name) for name in NUMBER_NAMES}
     errors |= {"consciousness": result.errors.get("consciousness"), **_sedation_errors(values)}
@@ -659,7 +711,7 @@ def _live(values: Mapping[str, object], now: datetime, spo2_scale: int) -> dict[
 
 def _time_error(text: object, now: datetime, tz: ZoneInfo) -> str | None:
     try:
-        parse_clock(_text(text), now=now, tz=tz, field_name="taken_at")
+        parse_clock(_text(text), now=now, tz=tz, field_name="taken_at", t=request_translator())
     except FieldError as exc:
         return exc.message
     return None
@@ -682,6 +734,7 @@ def _saved(
         now=now,
         submission_id=submission_id,
         spo2_scale=spo2_scale,
+        code=language(),
     )
     tz, thresholds = _ward_settings()
     if isinstance(outcome, Refusal):
@@ -689,15 +742,23 @@ def _saved(
     level = news2_level(outcome.news2_total, outcome.news2_any_three)
     sedation = ""
     if outcome.rass is not None:
-        sedation += f" RASS {RASS_LEVELS[outcome.rass].label.lower()}."
+        rass = RASS_LEVELS[outcome.rass]
+        sedation += f" RASS {rass.code} {_(rass.term).lower()}."
     if outcome.poss is not None:
         sedation += f" POSS {outcome.poss}."
+    code = language()
     saved = (
-        f"Saved: vitals at {format_local(outcome.taken_at, tz, now)} — NEWS2 "
-        f"{outcome.news2_total} ({LEVELS[level].label}).{sedation}"
+        _(
+            "Saved: vitals at {when} — NEWS2 {total} ({level}).",
+            when=format_local(outcome.taken_at, tz, now, t=request_translator()),
+            total=outcome.news2_total,
+            level=_(LEVELS[level].label),
+        )
+        + sedation
     )
     # The sedation hints without thresholds, as the empty form first shows them.
-    fields = _field_answer({}, {}, news2_panel(preview({}, spo2_scale)), thresholds, {}, now, tz)
+    empty = news2_panel(preview({}, spo2_scale, code))
+    fields = _field_answer({}, {}, empty, thresholds, {}, now, tz)
     fields |= {"rass_hint": sedation_hint("rass", None), "poss_hint": sedation_hint("poss", None)}
     cleared = dict.fromkeys(NUMBER_NAMES, "") | {
         "supplemental_o2": False, "consciousness": "A", "rass": "", "poss": "", "taken_at": ""
@@ -723,11 +784,16 @@ def _refused(
     """The save refused: the refusal at its fields, the form as typed."""
     field_count = sum(1 for name in FORM_NAMES if outcome.fields.get(name))
     message = (
-        f"Not saved: correct the {field_count} field{'s' if field_count > 1 else ''} marked in red."
+        ngettext(
+            "Not saved: correct the {n} field marked in red.",
+            "Not saved: correct the {n} fields marked in red.",
+            field_count,
+            n=field_count,
+        )
         if field_count and set(outcome.fields) <= set(FORM_NAMES)
         else outcome.message
     )
-    panel = news2_panel(preview(values, spo2_scale))
+    panel = news2_panel(preview(values, spo2_scale, language()))
     return {
         "fields": _field_answer(outcome.fields, values, panel, thresholds, values, now, tz),
         "message": message,

@@ -31,6 +31,7 @@ from sqlmodel import Session
 from dashboard.components import charting_admit
 from dashboard.components.charting_common import format_local
 from dashboard.context import current_actor, default_ward, engine
+from dashboard.i18n import N_, _, language, ngettext, request_translator
 from dashboard.plain_json import plain
 from dashboard.queries import BoardEntry, FlagSummary, LatestVitals, data_version, ward_board
 from dashboard.registry import callback, register_page
@@ -42,6 +43,8 @@ from models.clinical.observations import is_overdue
 from models.clinical.sedation import RASS_LEVELS, sedation_concern
 from models.clinical.vitals import reading_abnormal_fields
 from models.db import read_session
+from models.i18n import format_mg as format_mg_in
+from models.i18n.formats import decimal_separator
 from models.tables import Ward
 from models.types import utcnow
 from models.ward_policy import sedation_thresholds, slot_window_min
@@ -71,40 +74,46 @@ def _bed_key(bed: str) -> tuple[Any, ...]:
 COLUMNS: tuple[Column, ...] = (
     Column(
         "acuity",
-        "Acuity",
+        N_("Acuity"),
         lambda r: r["acuity"],
         descending_first=True,
-        tooltip="Highest of the CIWA-B band, the NEWS2 response and open flags; "
-        "ties: number of flags, then what is overdue",
+        tooltip=N_(
+            "Highest of the CIWA-B band, the NEWS2 response and open flags; "
+            "ties: number of flags, then what is overdue"
+        ),
     ),
-    Column("bed", "Bed", lambda r: _bed_key(r["bed"])),
-    Column("name", "Patient", lambda r: r["name"].casefold()),
+    Column("bed", N_("Bed"), lambda r: _bed_key(r["bed"])),
+    Column("name", N_("Patient"), lambda r: r["name"].casefold()),
     Column(
         "dose",
-        "Dose today",
+        N_("Dose today"),
         lambda r: r["dose_text"].casefold(),
-        tooltip="Today's daily dose from the active plan, and its diazepam equivalent",
+        tooltip=N_("Today's daily dose from the active plan, and its diazepam equivalent"),
     ),
-    Column("ciwa", "CIWA-B", lambda r: r["ciwa_total"], descending_first=True),
-    Column("news2", "NEWS2", lambda r: r["news2_total"], descending_first=True),
+    Column("ciwa", N_("CIWA-B"), lambda r: r["ciwa_total"], descending_first=True),
+    Column("news2", N_("NEWS2"), lambda r: r["news2_total"], descending_first=True),
     Column(
         "sedation",
-        "Sedation",
+        N_("Sedation"),
         lambda r: r["sedation_level"],
         descending_first=True,
-        tooltip="The latest RASS or POSS; marked when beyond the ward's threshold (RASS: local "
-        "policy; POSS 3 or more: Pasero), the top level with RR 8 or less or SpO2 below target",
+        tooltip=N_(
+            "The latest RASS or POSS; marked when beyond the ward's threshold (RASS: local "
+            "policy; POSS 3 or more: Pasero), the top level with RR 8 or less or SpO2 below target"
+        ),
     ),
-    Column("vitals", "Last vitals", None),
-    Column("next_dose", "Next dose", lambda r: r["next_dose_at"]),
+    Column("vitals", N_("Last vitals"), None),
+    Column("next_dose", N_("Next dose"), lambda r: r["next_dose_at"]),
     Column(
         "due",
-        "Due",
+        N_("Due"),
         lambda r: r["due_at"],
-        tooltip="Next CIWA-B and next vitals: the ward's intervals (local policy); vitals hourly "
-        "while NEWS2 calls for urgent review (RCP 2017)",
+        tooltip=N_(
+            "Next CIWA-B and next vitals: the ward's intervals (local policy); vitals hourly "
+            "while NEWS2 calls for urgent review (RCP 2017)"
+        ),
     ),
-    Column("flags", "Flags", lambda r: r["flags"], descending_first=True),
+    Column("flags", N_("Flags"), lambda r: r["flags"], descending_first=True),
 )
 SORTABLE: dict[str, Column] = {c.key: c for c in COLUMNS if c.sort is not None}
 DEFAULT_SORT: dict[str, Any] = {"column": "acuity", "descending": True}
@@ -115,20 +124,33 @@ def _trend(entry: BoardEntry) -> tuple[str, str]:
     if last is None or previous is None:
         return "", ""
     if last.total > previous.total:
-        return "↑", "rising"
+        return "↑", N_("rising")
     if last.total < previous.total:
-        return "↓", "falling"
-    return "→", "unchanged"
+        return "↓", N_("falling")
+    return "→", N_("unchanged")
+
+
+def _mg(ug: int) -> str:
+    """ "1.5 mg" as the board has always written it; another language's own format."""
+    code = language()
+    return f"{format_mg(ug)} mg" if code == "en" else format_mg_in(ug, code)
+
+
+def _decimal(text: str) -> str:
+    """A number written with a point ("37.1", "2.5") in this request's language ("37,1")."""
+    return text.replace(".", decimal_separator(language()))
 
 
 def _dose_text(entry: BoardEntry) -> tuple[str, str]:
     if entry.today is None:
-        baseline = f"{entry.baseline_drug} {format_mg(entry.baseline_daily_ug)} mg"
-        return "No plan in force", f"admitted on {baseline}"
+        baseline = f"{entry.baseline_drug} {_mg(entry.baseline_daily_ug)}"
+        return _("No plan in force"), _("admitted on {baseline}", baseline=baseline)
     if not entry.today.doses:
-        return "Taper complete (0 mg)", f"≈ diazepam {entry.today.diazepam_eq_mg:g} mg"
-    text = " + ".join(f"{format_mg(d.daily_ug)} mg {d.drug}" for d in entry.today.doses)
-    return text, f"≈ diazepam {entry.today.diazepam_eq_mg:.3g} mg"
+        return _("Taper complete (0 mg)"), _(
+            "≈ diazepam {dose} mg", dose=_decimal(f"{entry.today.diazepam_eq_mg:g}")
+        )
+    text = " + ".join(f"{_mg(d.daily_ug)} {d.drug}" for d in entry.today.doses)
+    return text, _("≈ diazepam {dose} mg", dose=_decimal(f"{entry.today.diazepam_eq_mg:.3g}"))
 
 
 def _vitals_parts(entry: BoardEntry) -> list[dict[str, Any]]:
@@ -137,14 +159,15 @@ def _vitals_parts(entry: BoardEntry) -> list[dict[str, Any]]:
         return []
     marks = reading_abnormal_fields(v)
     parts = [
-        (1, "HR", str(v.heart_rate), marks.get("heart_rate")),
-        (1, "BP", f"{v.systolic}/{v.diastolic}", marks.get("systolic")),
-        (1, "T", f"{v.temperature_c:.1f}", marks.get("temperature_c")),
-        (2, "RR", str(v.resp_rate), marks.get("resp_rate")),
-        (2, "SpO₂", f"{v.spo2}%", marks.get("spo2")),
+        # TRANSLATORS: heart rate, blood pressure, temperature, respiratory rate (board).
+        (1, _("HR"), str(v.heart_rate), marks.get("heart_rate")),
+        (1, _("BP"), f"{v.systolic}/{v.diastolic}", marks.get("systolic")),
+        (1, _("T"), _decimal(f"{v.temperature_c:.1f}"), marks.get("temperature_c")),
+        (2, _("RR"), str(v.resp_rate), marks.get("resp_rate")),
+        (2, _("SpO₂"), f"{v.spo2}%", marks.get("spo2")),
     ]
     if v.supplemental_o2:
-        parts.append((2, "O₂", "on", "on"))
+        parts.append((2, _("O₂"), _("on"), "on"))
     parts.append((2, "", v.consciousness, marks.get("consciousness")))
     return [
         {"line": line, "label": label, "value": value, "mark": mark or ""}
@@ -165,11 +188,11 @@ def _sedation(v: LatestVitals, ward: Ward) -> dict[str, Any]:
         parts.append(f"POSS {v.poss}")
     concern = sedation_concern(sedation_reading(v), sedation_thresholds(ward))
     if concern.dangerous:
-        level, sub = DANGEROUS_SEDATION_LEVEL, "with low RR/SpO₂"
+        level, sub = DANGEROUS_SEDATION_LEVEL, _("with low RR/SpO₂")
     elif concern.signs:
-        level, sub = SEDATION_LEVEL, "beyond threshold"
+        level, sub = SEDATION_LEVEL, _("beyond threshold")
     else:
-        level, sub = 0, (RASS_LEVELS[v.rass].term if v.rass is not None else "")
+        level, sub = 0, (_(RASS_LEVELS[v.rass].term) if v.rass is not None else "")
     return {
         "sedation_text": " · ".join(parts) or "–",
         "sedation_sub": sub,
@@ -191,7 +214,7 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
         "name": f"{entry.family_name.upper()}, {entry.given_name}",
         "mrn": entry.mrn,
         "day": day,
-        "patient_sub": f"Day {day} · {entry.mrn}",
+        "patient_sub": _("Day {day} · {mrn}", day=day, mrn=entry.mrn),
         "dose_text": dose_text,
         "dose_sub": dose_sub,
     }
@@ -202,12 +225,12 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
         row |= {
             "ciwa_level": ciwa_level,
             "ciwa_total": last.total,
-            "ciwa_text": f"{last.total} {BAND_LABEL.get(last.band, last.band)} {arrow}".strip(),
-            "ciwa_sub": f"{format_local(last.taken_at, tz, now)}"
-            + (f" · {trend}" if trend else ""),
+            "ciwa_text": f"{last.total} {_(BAND_LABEL.get(last.band, last.band))} {arrow}".strip(),
+            "ciwa_sub": f"{format_local(last.taken_at, tz, now, t=request_translator())}"
+            + (f" · {_(trend)}" if trend else ""),
         }
     else:
-        row |= {"ciwa_total": None, "ciwa_text": "None yet", "ciwa_sub": "", "ciwa_level": 0}
+        row |= {"ciwa_total": None, "ciwa_text": _("None yet"), "ciwa_sub": "", "ciwa_level": 0}
     v = entry.last_vitals
     if v is not None:
         news_level = news2_level(v.news2_total, v.news2_any_three)
@@ -215,9 +238,9 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
             "news2_level": news_level,
             "news2_total": v.news2_total,
             "news2_text": str(v.news2_total),
-            "news2_sub": LEVELS[news_level].label,
+            "news2_sub": _(LEVELS[news_level].label),
             "vitals_text": _vitals_parts(entry),
-            "vitals_at": format_local(v.taken_at, tz, now),
+            "vitals_at": format_local(v.taken_at, tz, now, t=request_translator()),
             **_sedation(v, ward),
         }
     else:
@@ -227,7 +250,7 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
             "news2_text": "–",
             "news2_sub": "",
             "vitals_text": [],
-            "vitals_at": "no vitals yet",
+            "vitals_at": _("no vitals yet"),
             "sedation_text": "–",
             "sedation_sub": "",
             "sedation_level": 0,
@@ -242,18 +265,18 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
             administration=None,
         )
         overdue = status is DoseStatus.LATE
-        drugs = " + ".join(f"{format_mg(d.dose_ug)} mg {d.drug}" for d in entry.next_doses)
+        drugs = " + ".join(f"{_mg(d.dose_ug)} {d.drug}" for d in entry.next_doses)
         row |= {
             "next_dose_at": first.scheduled_at.isoformat(),
-            "next_dose_text": format_local(first.scheduled_at, tz, now)
-            + (" · late" if overdue else ""),
+            "next_dose_text": format_local(first.scheduled_at, tz, now, t=request_translator())
+            + (_(" · late") if overdue else ""),
             "next_dose_sub": drugs,
             "next_dose_overdue": overdue,
         }
     else:
         row |= {
             "next_dose_at": None,
-            "next_dose_text": "None scheduled",
+            "next_dose_text": _("None scheduled"),
             "next_dose_sub": "",
             "next_dose_overdue": False,
         }
@@ -261,8 +284,8 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
     assessment_overdue = is_overdue(due, now)
     vitals_at = entry.next_vitals_due
     vitals_overdue = is_overdue(vitals_at, now)
-    ciwa_due = _due_text("CIWA-B", due, tz, now)
-    vitals_due_text = _due_text("Vitals", vitals_at, tz, now)
+    ciwa_due = _due_text(_("CIWA-B"), due, tz, now)
+    vitals_due_text = _due_text(_("Vitals"), vitals_at, tz, now)
     row |= {
         "next_vitals_at": vitals_at.isoformat(),
         "vitals_overdue": vitals_overdue,
@@ -273,8 +296,9 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
         "due_text": ciwa_due,
         "due_sub": vitals_due_text,
         "due_overdue": assessment_overdue or vitals_overdue,
-        "due_tooltip": f"{_due_detail('CIWA-B', due, tz, now)}; "
-        f"{_due_detail('vitals', vitals_at, tz, now)}",
+        "due_tooltip": "; ".join(
+            (_due_detail(_("CIWA-B"), due, tz, now), _due_detail(_("vitals"), vitals_at, tz, now))
+        ),
         # Flags nobody has seen: open ones, and those cleared before anyone looked.
         "flags": entry.flags.unseen,
         "flags_sub": _flags_sub(entry.flags),
@@ -286,7 +310,7 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
         "acuity_level": level,
         # Sort value: the level first, then unseen flags, then what is overdue.
         "acuity": level * 100 + min(entry.flags.unseen, 9) * 10 + overdue_count,
-        "acuity_text": LEVELS[level].label.capitalize(),
+        "acuity_text": _(LEVELS[level].label).capitalize(),
         "acuity_sub": _acuity_sub(entry.flags.unseen, overdue_count),
     }
     return row
@@ -295,9 +319,9 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
 def _flags_sub(flags: FlagSummary) -> str:
     parts = []
     if flags.cleared:
-        parts.append(f"{flags.cleared} cleared")
+        parts.append(_("{n} cleared", n=flags.cleared))
     if flags.acknowledged:
-        parts.append(f"+{flags.acknowledged} ack.")
+        parts.append(_("+{n} ack.", n=flags.acknowledged))
     return " · ".join(parts)
 
 
@@ -305,32 +329,37 @@ def _due_text(what: str, at: datetime, tz: tzinfo, now: datetime) -> str:
     """A due line short enough for the board: "CIWA-B 22:06", "Vitals overdue"; a time more
     than a day ahead carries its day."""
     if is_overdue(at, now):
-        return f"{what} overdue"
+        return _("{what} overdue", what=what)
     local = at.astimezone(tz)
-    when = f"{local:%H:%M}" if at - now < timedelta(days=1) else format_local(at, tz, now)
+    when = (
+        f"{local:%H:%M}"
+        if at - now < timedelta(days=1)
+        else format_local(at, tz, now, t=request_translator())
+    )
     return f"{what} {when}"
 
 
 def _due_detail(what: str, at: datetime, tz: tzinfo, now: datetime) -> str:
     if is_overdue(at, now):
-        return f"{what} overdue {_overdue_for(int((now - at).total_seconds() // 60))}"
-    return f"{what} due {format_local(at, tz, now)}"
+        by = _overdue_for(int((now - at).total_seconds() // 60))
+        return _("{what} overdue {by}", what=what, by=by)
+    return _("{what} due {when}", what=what, when=format_local(at, tz, now, t=request_translator()))
 
 
 def _overdue_for(minutes: int) -> str:
     if minutes < 1:
-        return "just now"
+        return _("just now")
     if minutes < 60:
-        return f"by {minutes} min"
-    return f"by {minutes // 60} h {minutes % 60:02d} min"
+        return _("by {minutes} min", minutes=minutes)
+    return _("by {hours} h {minutes} min", hours=minutes // 60, minutes=f"{minutes % 60:02d}")
 
 
 def _acuity_sub(flags: int, overdue: int) -> str:
     parts = []
     if flags:
-        parts.append(f"{flags} flag{'s' if flags > 1 else ''}")
+        parts.append(ngettext("{n} flag", "{n} flags", flags, n=flags))
     if overdue:
-        parts.append(f"{overdue} overdue")
+        parts.append(_("{n} overdue", n=overdue))
     return " · ".join(parts)
 
 
@@ -369,7 +398,8 @@ def board_rows(now: datetime | None = None) -> tuple[list[dict[str, Any]], Ward]
     # Read before the rows: a write landing in between makes the next refresh work them out
     # again, never the reverse.
     version, minute = data_version(engine()), int(now.timestamp() // 60)
-    kept = cache.get("board")
+    key = f"board-{language()}"  # the rows carry their words: one set per language
+    kept = cache.get(key)
     if (
         kept is not None
         and kept.version == version
@@ -379,7 +409,7 @@ def board_rows(now: datetime | None = None) -> tuple[list[dict[str, Any]], Ward]
         return kept.rows, kept.ward
     with read_session(engine()) as session:
         rows, ward = _compute_rows(session, now)
-    cache["board"] = _Snapshot(version, minute, now, rows, ward)
+    cache[key] = _Snapshot(version, minute, now, rows, ward)
     return rows, ward
 
 
@@ -472,7 +502,7 @@ def _stack(
     style: dict[str, Any] | None = None,
     title: str | None = None,
 ) -> dict[str, Any]:
-    label = next(c.header for c in COLUMNS if c.key == key)
+    label = _(next(c.header for c in COLUMNS if c.key == key))
     # The main value as the cell's own text (a component fewer per cell for the browser to
     # render: the board has hundreds); the note under it a span.
     text = str(main if main is not None else "")
@@ -494,6 +524,13 @@ def _stack(
 
 
 _MARK_ARROW = {"high": "↑", "low": "↓", "abnormal": "!"}
+_MARK_WORDS = {"high": N_("abnormal (high)"), "low": N_("abnormal (low)")}
+
+
+def _abnormal(mark: str) -> str:
+    """A reading's title: "abnormal (high)", in this request's language."""
+    word = _MARK_WORDS.get(mark)
+    return _(word) if word else _("abnormal ({mark})", mark=mark)
 
 
 def _vitals_line(parts: list[dict[str, Any]]) -> list[Any]:
@@ -508,7 +545,7 @@ def _vitals_line(parts: list[dict[str, Any]]) -> list[Any]:
             out.append("\u2002")
         if part["mark"]:
             mark = part["mark"]
-            title = "on supplemental oxygen" if mark == "on" else f"abnormal ({mark})"
+            title = _("on supplemental oxygen") if mark == "on" else _abnormal(mark)
             out.append(_el("Span", text, className="tw-vital-abnormal", title=title))
         else:
             out.append(text)
@@ -517,7 +554,7 @@ def _vitals_line(parts: list[dict[str, Any]]) -> list[Any]:
 
 def _vitals_cell(row: dict[str, Any]) -> dict[str, Any]:
     parts = row["vitals_text"]
-    label = {"data-label": "Last vitals"}
+    label = {"data-label": _("Last vitals")}
     if not parts:
         return _el(
             "Td", _el("Span", row["vitals_at"], className="tw-cell-sub"), label,
@@ -551,7 +588,7 @@ def _row(row: dict[str, Any]) -> dict[str, Any]:
         "Tr",
         [
             _stack("acuity", row["acuity_text"], row["acuity_sub"], _tone(level)),
-            _el("Td", row["bed"], {"data-label": "Bed"}, className="tw-col-bed"),
+            _el("Td", row["bed"], {"data-label": _("Bed")}, className="tw-col-bed"),
             _el(
                 "Th",
                 [
@@ -598,7 +635,9 @@ def _body(rows: list[dict[str, Any]], text: str) -> list[Any]:
     if rows:
         return [_row(r) for r in rows]
     words = text[:FILTER_MAX].strip()
-    empty = f"No patient matches “{words}”." if words else "No patients on the ward."
+    empty = (
+        _("No patient matches “{words}”.", words=words) if words else _("No patients on the ward.")
+    )
     return [
         _el(
             "Tr",
@@ -610,15 +649,17 @@ def _body(rows: list[dict[str, Any]], text: str) -> list[Any]:
 
 def _header(column: Column, sort: dict[str, Any]) -> html.Th:
     if column.sort is None:
-        return html.Th(column.header, scope="col", className=f"tw-col-{column.key}")
+        return html.Th(_(column.header), scope="col", className=f"tw-col-{column.key}")
     arrow = html.Span(className="tw-sort-arrow", **_attrs({"aria-hidden": "true"}))
     return html.Th(
         html.Button(
-            [column.header, arrow],
+            [_(column.header), arrow],
             id=f"board-sort-{column.key}",
             className="tw-sort-button",
             type="button",
-            title=column.tooltip or f"Sort by {column.header}",
+            title=_(column.tooltip)
+            if column.tooltip
+            else _("Sort by {column}", column=_(column.header)),
         ),
         id=f"board-th-{column.key}",
         scope="col",
@@ -651,7 +692,7 @@ def _rendered(rows: list[dict[str, Any]], text: str, sort: dict[str, Any]) -> _R
     """The table body for ``rows`` filtered and sorted, with its digest. Every open screen
     polls the board: while the rows are reused (``board_rows``), so is what was made of them."""
     text = text[:FILTER_MAX]
-    key = (text.strip(), sort["column"], sort["descending"])
+    key = (language(), text.strip(), sort["column"], sort["descending"])
     kept: dict[Any, _Rendered] = flask.current_app.extensions.setdefault("tw_board_body", {})
     found = kept.get(key)
     if found is not None and found.rows is rows:
@@ -678,7 +719,9 @@ def _summary(
 
 def _updated(ward: Ward, now: datetime) -> html.Span:
     tz = ZoneInfo(ward.timezone)
-    return html.Span(f"Updated {now.astimezone(tz):%H:%M:%S}", className="tw-board-updated")
+    return html.Span(
+        _("Updated {clock}", clock=f"{now.astimezone(tz):%H:%M:%S}"), className="tw-board-updated"
+    )
 
 
 def _counts(rows: list[dict[str, Any]], shown: int | None = None) -> list[Any]:
@@ -687,23 +730,26 @@ def _counts(rows: list[dict[str, Any]], shown: int | None = None) -> list[Any]:
         1 for r in rows if r["next_dose_overdue"] or r["assessment_overdue"] or r["vitals_overdue"]
     )
     spans = [
-        html.Span(f"{len(rows)} patients", className="tw-board-count"),
-        html.Span(f"{overdue} with something overdue", className="tw-board-count"),
-        html.Span(f"{flagged} with flags to see", className="tw-board-count"),
+        html.Span(
+            ngettext("{n} patients", "{n} patients", len(rows), n=len(rows)),
+            className="tw-board-count",
+        ),
+        html.Span(_("{n} with something overdue", n=overdue), className="tw-board-count"),
+        html.Span(_("{n} with flags to see", n=flagged), className="tw-board-count"),
     ]
     if shown is not None and shown != len(rows):
-        spans.append(html.Span(f"{shown} shown", className="tw-board-count tw-board-shown"))
+        spans.append(html.Span(_("{n} shown", n=shown), className="tw-board-count tw-board-shown"))
     return spans
 
 
-def layout(**_: Any) -> html.Div:
+def layout(**_query: Any) -> html.Div:
     actor = current_actor()
     now = utcnow()
     rows, ward = board_rows()
     sort = dict(DEFAULT_SORT)
     shown = sort_rows(rows, sort)
     admit_button = (
-        dmc.Button("Admit patient", id="board-admit-open", size="md", variant="filled")
+        dmc.Button(_("Admit patient"), id="board-admit-open", size="md", variant="filled")
         if actor.role in charting_admit.ADMIT_ROLES
         else html.Span()
     )
@@ -711,7 +757,7 @@ def layout(**_: Any) -> html.Div:
         [
             html.Div(
                 [
-                    dmc.Title("Ward board", order=2, className="tw-page-title"),
+                    dmc.Title(_("Ward board"), order=2, className="tw-page-title"),
                     html.Div(
                         _summary(rows, ward, now),
                         id="board-summary",
@@ -719,11 +765,11 @@ def layout(**_: Any) -> html.Div:
                     ),
                     dmc.TextInput(
                         id="board-filter",
-                        placeholder="Filter: bed, name, MRN, drug…",
+                        placeholder=_("Filter: bed, name, MRN, drug…"),
                         size="md",
                         className="tw-board-filter",
                         debounce=150,
-                        **{"aria-label": "Filter the board"},
+                        **{"aria-label": _("Filter the board")},
                     ),
                     admit_button,
                 ],
@@ -732,7 +778,7 @@ def layout(**_: Any) -> html.Div:
             html.Table(
                 [
                     html.Caption(
-                        "Patients on the ward; a row opens the patient", className="tw-sr-only"
+                        _("Patients on the ward; a row opens the patient"), className="tw-sr-only"
                     ),
                     html.Thead(html.Tr([_header(c, sort) for c in COLUMNS])),
                     html.Tbody(_body(shown, ""), id=BODY_ID),

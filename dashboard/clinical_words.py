@@ -1,0 +1,68 @@
+"""The clinical labels the bedside pages show, marked for translation.
+
+The clinical definitions (models.clinical) keep their English words; a page shows them with
+``_(word)``. The words are marked again here so that ``make messages`` finds them;
+tests/dashboard/test_i18n_helper.py checks they are the clinical modules' words exactly, so a
+changed definition fails a test rather than showing in English unnoticed.
+"""
+
+from __future__ import annotations
+
+from models.i18n import N_
+
+# CIWA-B bands (models.clinical.scales.Band.label).
+BAND_WORDS: tuple[str, ...] = (
+    N_("No signs"),
+    N_("Mild"),
+    N_("Moderate"),
+    N_("Severe"),
+    N_("Very severe"),
+)
+# The theme's five levels (dashboard.theme.LEVELS labels).
+LEVEL_WORDS: tuple[str, ...] = (
+    N_("normal"),
+    N_("low"),
+    N_("medium"),
+    N_("high"),
+    N_("very high"),
+)
+# RASS and POSS levels' terms (models.clinical.sedation.RASS_LEVELS, POSS_LEVELS).
+RASS_TERMS: tuple[str, ...] = (
+    N_("Combative"),
+    N_("Very agitated"),
+    N_("Agitated"),
+    N_("Restless"),
+    N_("Alert and calm"),
+    N_("Drowsy"),
+    N_("Light sedation"),
+    N_("Moderate sedation"),
+    N_("Deep sedation"),
+    N_("Unarousable"),
+)
+POSS_TERMS: tuple[str, ...] = (
+    N_("Sleep, easy to arouse"),
+    N_("Awake and alert"),
+    N_("Slightly drowsy, easily aroused"),
+    N_("Frequently drowsy, arousable, drifts off to sleep during conversation"),
+    N_("Somnolent, minimal or no response to verbal or physical stimulation"),
+)
+# NEWS2 clinical responses (models.clinical.news2.RESPONSE_TEXT), RCP 2017 chart 4.
+NEWS2_RESPONSES: tuple[str, ...] = (
+    N_("Observations at least every 12 hours; continue routine monitoring."),
+    N_(
+        "Observations at least every 4-6 hours; a registered nurse assesses the patient and "
+        "decides whether to increase monitoring or escalate."
+    ),
+    N_(
+        "Observations at least hourly; inform the medical team caring for the patient "
+        "(urgent ward-based review)."
+    ),
+    N_(
+        "Observations at least hourly; urgent review by a clinician competent in assessing "
+        "acutely ill patients."
+    ),
+    N_(
+        "Continuous monitoring of vital signs; emergency response by a team with "
+        "critical-care skills; consider transfer to HDU/ICU."
+    ),
+)

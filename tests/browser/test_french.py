@@ -1,0 +1,320 @@
+"""The bedside path in French, in a real browser: a nurse whose language is French signs in,
+reads the board in French, charts vitals with a decimal comma and a CIWA-B (its items in their
+original English wording, with a note in French), and sees the French confirmations. Then a
+pseudo-locale run of the same pages: every visible text node is translated (a clear rule
+exempts numbers, patient and staff data and the scales' codes), so an unmarked string fails."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+from sqlmodel import Session, col, select
+from werkzeug.serving import make_server
+
+from models.audit import Actor
+from models.clinical.drugs import DRUGS
+from models.clinical.scales import CIWA_B_ITEMS
+from models.db import transaction
+from models.i18n import LANGUAGES, Translator
+from models.tables import AuditEvent, User, VitalSigns, WithdrawalAssessment
+from models.users import create_user
+from tests.browser.conftest import (
+    LiveServer,
+    _free_port,
+    screenshot,
+    sign_in,
+    stay_on_demo_ward,
+    wait_for,
+)
+
+SYSTEM = Actor(user_id=None, username="system", role="system")
+PASSWORD = "infirmiere-secret-42"
+FAMILY, GIVEN, MRN = "Lefebvre", "Camille", "TW-FR-1"
+WAIT = 15
+STALE = (StaleElementReferenceException,)
+
+
+def _wait(driver: WebDriver) -> WebDriverWait[WebDriver]:
+    return WebDriverWait(driver, WAIT, ignored_exceptions=STALE)
+
+
+def _nurse(server: LiveServer, username: str, language: str) -> None:
+    with transaction(server.engine) as session:
+        found = session.exec(select(User).where(User.username == username)).first()
+        if found is None:
+            create_user(
+                session=session,
+                actor=SYSTEM,
+                username=username,
+                display_name="Claire Martin",
+                role="nurse",
+                password=PASSWORD,
+                language=language,
+            )
+
+
+@pytest.fixture
+def patient(live_server: LiveServer) -> Iterator[int]:
+    admitted_at = datetime.now(UTC) - timedelta(hours=23)
+    with stay_on_demo_ward(
+        live_server.engine,
+        mrn=MRN,
+        family_name=FAMILY,
+        given_name=GIVEN,
+        birth_date=date(1971, 9, 14),
+        sex="female",
+        bed="B31",
+        admitted_at=admitted_at,
+        now=admitted_at,
+    ) as admission_id:
+        yield admission_id
+
+
+def _text_in(driver: WebDriver, css: str, text: str) -> None:
+    def found(d: WebDriver) -> bool:
+        try:
+            return any(text in e.text for e in d.find_elements(By.CSS_SELECTOR, css))
+        except StaleElementReferenceException:
+            return False
+
+    _wait(driver).until(found)
+
+
+def _open_tab(driver: WebDriver, key: str) -> None:
+    tab = driver.find_element(By.ID, f"tab-{key}")
+    tab.click()
+    _wait(driver).until(lambda d: tab.get_attribute("aria-selected") == "true")
+
+
+def test_a_french_nurse_charts_vitals_with_a_decimal_comma_and_a_ciwa_b(
+    browser: WebDriver, live_server: LiveServer, patient: int
+) -> None:
+    _nurse(live_server, "claire", "fr")
+    browser.set_window_size(390, 844)
+    sign_in(browser, live_server, "claire", PASSWORD)
+    wait_for(browser, "#board-table .tw-board-row")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr"
+    _text_in(browser, ".tw-page-title", "Tableau du service")
+    _text_in(browser, "#board-summary", "avec des alertes à voir")
+    assert browser.find_element(By.ID, "board-filter").get_attribute("placeholder") == (
+        "Filtrer : lit, nom, IPP, médicament…"
+    )
+    screenshot(browser, "french-1-board-390")
+    # Nothing wider than the phone's screen.
+    overflow = browser.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+
+    browser.get(f"{live_server.url}/patient/{patient}")
+    wait_for(browser, "#banner-name")
+    _open_tab(browser, "vitals")
+    wait_for(browser, "#vitals-save")
+    assert browser.find_element(By.ID, "vitals-save").text == "Enregistrer les constantes"
+    for field, value in (
+        ("resp_rate", "16"),
+        ("spo2", "97"),
+        ("systolic", "124"),
+        ("diastolic", "78"),
+        ("heart_rate", "84"),
+        ("temperature_c", "37,5"),
+    ):
+        browser.find_element(By.ID, f"vitals-{field}").send_keys(value)
+    assert browser.find_element(By.ID, "vitals-temperature_c").get_attribute("value") == "37,5"
+    _text_in(browser, "#vitals-news2", "Normal")
+    screenshot(browser, "french-2-vitals-390")
+    overflow = browser.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    browser.find_element(By.ID, "vitals-temperature_c").send_keys(Keys.ENTER)  # Enter saves
+    _text_in(browser, "#vitals-message", "Enregistré : constantes à")
+    with Session(live_server.engine) as session:
+        stored = session.exec(select(VitalSigns).where(VitalSigns.admission_id == patient)).one()
+    assert Decimal(str(stored.temperature_c)) == Decimal("37.5")
+    _text_in(browser, "#vitals-table", "37,5")
+
+    _open_tab(browser, "ciwa")
+    wait_for(browser, "#ciwa-wording-note")
+    assert "aucune traduction validée" in browser.find_element(By.ID, "ciwa-wording-note").text
+    browser.execute_script(
+        "document.getElementById('ciwa-wording-note').scrollIntoView({block: 'center'})"
+    )
+    screenshot(browser, "french-3-ciwa-390")
+    # The items keep the scale's English wording.
+    assert CIWA_B_ITEMS[0].text in browser.find_element(By.ID, "ciwa-text-1").text
+    browser.find_element(By.ID, "ciwa-save").click()
+    _text_in(browser, "#ciwa-message", "Non enregistré : les items")
+    browser.set_window_size(1366, 900)
+    first = browser.find_element(By.CSS_SELECTOR, "[data-ciwa-item='1'] .tw-ciwa-choices")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", first)
+    first.click()
+    for _number in range(20):
+        browser.switch_to.active_element.send_keys("1")
+    _text_in(browser, "#ciwa-total", "20 items cotés sur 20")
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    _text_in(browser, "#ciwa-message", "Enregistré : CIWA-B 20")
+    with Session(live_server.engine) as session:
+        assessment = session.exec(
+            select(WithdrawalAssessment).where(WithdrawalAssessment.admission_id == patient)
+        ).one()
+    assert assessment.total == 20
+
+
+def test_the_language_menu_switches_and_is_audited(
+    browser: WebDriver, live_server: LiveServer
+) -> None:
+    _nurse(live_server, "claude", "en")
+    sign_in(browser, live_server, "claude", PASSWORD)
+    wait_for(browser, "#board-table")
+    _text_in(browser, ".tw-page-title", "Ward board")
+    browser.find_element(By.ID, "language-fr").click()
+    _text_in(browser, ".tw-page-title", "Tableau du service")
+    assert browser.find_element(By.ID, "language-fr").get_attribute("disabled")
+    with Session(live_server.engine) as session:
+        user = session.exec(select(User).where(User.username == "claude")).one()
+        assert user.language == "fr"
+        events = session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.action == "user.language", AuditEvent.entity_id == user.id)
+            .order_by(col(AuditEvent.id))
+        ).all()
+    assert [e.after for e in events][-1:] == [{"language": "fr"}]
+    browser.find_element(By.ID, "language-en").click()
+    _text_in(browser, ".tw-page-title", "Ward board")
+
+
+# --- pseudo-locale -------------------------------------------------------------------------
+
+
+class PseudoTranslator(Translator):
+    """Every string wrapped in [[…]]: a visible text without the brackets was never marked."""
+
+    def __init__(self) -> None:
+        import gettext
+
+        super().__init__("fr", gettext.NullTranslations())
+
+    def gettext(self, message: str, /, **values: object) -> str:
+        return "[[" + super().gettext(message, **values) + "]]"
+
+    def ngettext(self, singular: str, plural: str, count: int, /, **values: object) -> str:
+        return "[[" + super().ngettext(singular, plural, count, **values) + "]]"
+
+
+# The exemption rule: what is left of a text node once the marked parts ([[…]]) and the data
+# (patients' and staff's names, MRNs, beds, drugs, the ward) are taken out may hold digits,
+# punctuation and these codes of the scales (language-neutral, as on the paper charts), and
+# no other letters. The CIWA-B items keep their English wording (no validated translation).
+CODES = {"A", "C", "V", "P", "U", "S", "RASS", "POSS", "mmHg", "min", "mg", "Taperwatch"}
+_INNERMOST = re.compile(r"\[\[[^\[\]]*\]\]")  # a marked text holding no other marked text
+
+
+def _unmarked(text: str, data: set[str]) -> str | None:
+    rest, previous = text, ""
+    while rest != previous:  # "[[[[CIWA-B]] overdue]]": the inner one, then the outer one
+        previous, rest = rest, _INNERMOST.sub(" ", rest)
+    for value in sorted(data, key=len, reverse=True):
+        rest = rest.replace(value, " ")
+    words = [w for w in re.findall(r"[^\W\d_]+", rest) if w not in CODES]
+    return text if words else None
+
+
+def test_the_rule_finds_an_unmarked_word_and_exempts_data_and_codes() -> None:
+    assert _unmarked("Save vitals", set()) == "Save vitals"
+    assert _unmarked("[[Save vitals]]", set()) is None
+    assert _unmarked("[[[[CIWA-B]]\xa0overdue]] · 13:05", set()) is None
+    assert _unmarked("[[Day 3]] · overdue", set()) == "[[Day 3]] · overdue"
+    assert _unmarked("NOVAK, Ivana", {"NOVAK", "Ivana"}) is None
+    assert _unmarked("RASS\xa0+1 · 37,5 °C", set()) is None
+
+
+_VISIBLE_TEXTS = """
+const root = document.querySelector(arguments[0]);
+const out = [];
+const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+while (walker.nextNode()) {
+  const node = walker.currentNode;
+  const el = node.parentElement;
+  if (!node.textContent.trim() || !el || !el.checkVisibility()) continue;
+  if (el.closest('[lang="en"]') && el.closest('.tw-ciwa-items')) continue;
+  out.push(node.textContent);
+}
+for (const el of root.querySelectorAll('input[placeholder], [aria-label], [title]')) {
+  if (!el.checkVisibility()) continue;
+  for (const a of ['placeholder', 'aria-label', 'title']) {
+    if (el.getAttribute(a)) out.push(el.getAttribute(a));
+  }
+}
+return out;
+"""
+
+
+@pytest.fixture
+def pseudo_server(live_server: LiveServer) -> Iterator[LiveServer]:
+    from dashboard.app import create_app
+    from dashboard.i18n import TRANSLATOR_CONFIG
+    from models.settings import Settings
+
+    settings = Settings(
+        database_url=str(live_server.engine.url), secret_key="pseudo-test-secret", demo=True
+    )
+    app = create_app(settings, live_server.engine)
+    pseudo = PseudoTranslator()
+    app.server.config[TRANSLATOR_CONFIG] = lambda code: pseudo
+    server = make_server("127.0.0.1", _free_port(), app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", engine=live_server.engine)
+    server.shutdown()
+
+
+def _data(server: LiveServer) -> set[str]:
+    from models.tables import Admission, Patient, Ward
+
+    with Session(server.engine) as session:
+        # Each language's own name in the language menu, as every language menu shows it.
+        found: set[str] = {"Claire Martin", *(lang.name for lang in LANGUAGES.values())}
+        for ward in session.exec(select(Ward)).all():
+            found.add(ward.name)
+        for p in session.exec(select(Patient)).all():
+            found |= {p.family_name.upper(), p.given_name, p.mrn, p.family_name}
+        for a in session.exec(select(Admission)).all():
+            found |= {a.bed, a.baseline_drug}
+    found |= set(DRUGS)  # drug names, as prescribed
+    return {v for v in found if v}
+
+
+def _check(driver: WebDriver, css: str, data: set[str]) -> None:
+    texts = driver.execute_script(_VISIBLE_TEXTS, css)
+    unmarked = [t for t in texts if _unmarked(t, data)]
+    assert unmarked == [], f"not marked for translation in {css}: {unmarked}"
+
+
+def test_every_visible_string_of_the_bedside_pages_is_marked(
+    browser: WebDriver, pseudo_server: LiveServer, patient: int
+) -> None:
+    _nurse(pseudo_server, "claire", "fr")
+    data = _data(pseudo_server) | {"claire"}
+    sign_in(browser, pseudo_server, "claire", PASSWORD)
+    wait_for(browser, "#board-table .tw-board-row")
+    _check(browser, "#shell-header", data)
+    _check(browser, ".tw-board", data)
+    browser.get(f"{pseudo_server.url}/patient/{patient}")
+    wait_for(browser, "#banner-name")
+    _open_tab(browser, "vitals")
+    wait_for(browser, "#vitals-save")
+    _check(browser, ".tw-vitals-form", data)
+    _open_tab(browser, "ciwa")
+    wait_for(browser, "#ciwa-save")
+    _check(browser, "[data-ciwa-form='CIWA-B']", data)
