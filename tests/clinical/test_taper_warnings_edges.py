@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from models.clinical.taper import build_schedule, go_back, schedule_warnings
+from models.clinical.taper import build_schedule, go_back, in_force_step, schedule_warnings
 
 
 def d(month: int, day: int) -> date:
@@ -59,4 +59,44 @@ def test_the_wards_own_rise_margin_is_used() -> None:
     assert warning.message == (
         "2026-01-05: 8 mg diazepam-equivalent is 7% above the 7.5 mg of the plan's starting "
         "dose; the ward's margin is 5% (local policy)"
+    )
+
+
+def test_a_plan_above_the_dose_in_force_is_warned_with_the_rise_in_percent() -> None:
+    # 1 mg diazepam in force, a plan from 2 mg: its baseline is 100 % above what the patient
+    # takes (a dose in force of 1 mg diazepam-equivalent is still a dose to compare with).
+    steps = build_schedule(drug="diazepam", daily_ug=2000, recipe="-1mg/14d", start=d(1, 5)).steps
+    in_force = in_force_step({"diazepam": 1000}, before=d(1, 3), table="ashton")
+    [warning] = [w for w in schedule_warnings([in_force, *steps]) if w.kind == "increase"]
+    assert (warning.step_index, warning.start) == (0, d(1, 4))
+    assert warning.message == (
+        "2026-01-04: 2 mg diazepam-equivalent is 100% above the 1 mg of the dose in force; "
+        "the ward's margin is 10% (local policy)"
+    )
+
+
+def test_a_plan_for_a_patient_taking_nothing_warns_no_rise() -> None:
+    # Nothing in force (0 mg diazepam-equivalent): there is no dose to rise above.
+    steps = build_schedule(drug="diazepam", daily_ug=2000, recipe="-1mg/14d", start=d(1, 5)).steps
+    nothing = in_force_step({}, before=d(1, 3), table="ashton")
+    assert nothing.diazepam_eq_mg == 0
+    assert not [w for w in schedule_warnings([nothing, *steps]) if w.kind == "increase"]
+
+
+def test_steps_after_a_step_back_are_still_checked_against_the_dose_in_force() -> None:
+    # 0.5 mg clonazepam in force, a plan from 2 mg, a step back on 01-22: the step back is
+    # not warned, but the 1 mg cut after it (100 % above the dose in force) is.
+    plan = {"drug": "clonazepam", "recipe": "-0.5mg/14d"}
+    steps = go_back(build_schedule(daily_ug=2000, start=d(1, 5), **plan).steps, on=d(1, 22), **plan)
+    in_force = in_force_step({"clonazepam": 500}, before=d(1, 3), table="ashton")
+    warned = [w for w in schedule_warnings([in_force, *steps]) if w.kind == "increase"]
+    assert [(w.step_index, w.start) for w in warned] == [
+        (0, d(1, 4)),
+        (1, d(1, 5)),
+        (2, d(1, 19)),
+        (4, d(2, 5)),
+    ]
+    assert steps[3].kind == "back"
+    assert "20 mg diazepam-equivalent is 100% above the 10 mg of the dose in force" in (
+        warned[3].message
     )
