@@ -1,11 +1,14 @@
-"""The warnings a physician sees before saving a plan, case by case: each test pins a choice of
-``schedule_warnings`` (and the warnings it gathers) that mutation testing found no other test
-pinned."""
+"""The warnings and refusals a physician sees before saving a plan, case by case: each test pins
+a choice of ``schedule_warnings`` (and the warnings it gathers) or of the abrupt-stop refusal
+that mutation testing found no other test pinned."""
 
 from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
+from models.clinical.recipes import RecipeError
 from models.clinical.taper import build_schedule, go_back, in_force_step, schedule_warnings
 
 
@@ -99,4 +102,17 @@ def test_steps_after_a_step_back_are_still_checked_against_the_dose_in_force() -
     assert steps[3].kind == "back"
     assert "20 mg diazepam-equivalent is 100% above the 10 mg of the dose in force" in (
         warned[3].message
+    )
+
+
+def test_an_abrupt_stop_is_refused_with_what_to_do_instead() -> None:
+    # -5 mg from 2 mg clonazepam (16 units of 0.125 mg) stops at once: refused, and the
+    # physician is told the two ways on (smaller cuts, or "Stop now" with a reason).
+    with pytest.raises(RecipeError) as refused:
+        build_schedule(drug="clonazepam", daily_ug=2000, recipe="-5mg/7d", start=d(1, 5))
+    assert refused.value.field == "recipe"
+    assert refused.value.message == (
+        "this recipe stops at once on 2026-01-05: from clonazepam 2 mg a day (16 dispensable "
+        "units) to 0. A stop from more than 2 units risks severe withdrawal (ASAM); use "
+        "smaller cuts, or choose 'Stop now' and give the reason"
     )
