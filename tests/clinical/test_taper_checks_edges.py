@@ -1,0 +1,34 @@
+"""The checks of a new plan's inputs, case by case: each test pins a refusal of
+``build_schedule`` (its message, or that it is raised at all) that mutation testing found no
+other test pinned."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from models.clinical.taper import build_schedule
+from models.errors import FieldError
+
+START = date(2026, 1, 5)
+
+
+@pytest.mark.parametrize("daily_ug", [2000.0, True])
+def test_a_daily_dose_that_is_not_whole_micrograms_fails_loudly(daily_ug: object) -> None:
+    # The pages convert mg to whole ug before calling; a float (or a bool) here is a caller's
+    # bug, not a dose to round.
+    with pytest.raises(ValueError) as refused:
+        build_schedule(drug="clonazepam", daily_ug=daily_ug, recipe="-10%/14d", start=START)  # type: ignore[arg-type]
+    assert not isinstance(refused.value, FieldError)
+    assert str(refused.value) == f"daily_ug must be a whole number of micrograms, got {daily_ug!r}"
+
+
+@pytest.mark.parametrize(("daily_ug", "shown"), [(0, "0"), (-500, "-0.5")])
+def test_a_daily_dose_of_zero_or_less_is_refused_with_the_dose_given(
+    daily_ug: int, shown: str
+) -> None:
+    with pytest.raises(FieldError) as refused:
+        build_schedule(drug="clonazepam", daily_ug=daily_ug, recipe="-10%/14d", start=START)
+    assert refused.value.field == "daily_mg"
+    assert refused.value.message == f"the daily dose must be more than 0 mg, got {shown} mg"
