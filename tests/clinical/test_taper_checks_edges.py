@@ -5,6 +5,7 @@ other test pinned."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -32,3 +33,26 @@ def test_a_daily_dose_of_zero_or_less_is_refused_with_the_dose_given(
         build_schedule(drug="clonazepam", daily_ug=daily_ug, recipe="-10%/14d", start=START)
     assert refused.value.field == "daily_mg"
     assert refused.value.message == f"the daily dose must be more than 0 mg, got {shown} mg"
+
+
+def test_a_switch_to_under_half_a_unit_is_judged_by_the_plans_own_table() -> None:
+    # 0.25 mg lorazepam to diazepam in 5 mg units: 2.5 mg by Ashton (half a unit, rounds to
+    # one) but 1.25 mg by VA/DoD (a quarter): refused by VA/DoD only.
+    plan: dict[str, Any] = {
+        "drug": "lorazepam",
+        "daily_ug": 250,
+        "recipe": "-10%/14d",
+        "start": START,
+        "to_drug": "diazepam",
+        "stages": 1,
+        "units_ug": {"diazepam": 5000},
+    }
+    by_ashton = build_schedule(table="ashton", **plan)
+    assert by_ashton.steps[1].daily_ug == {"diazepam": 5000}
+    with pytest.raises(FieldError) as refused:
+        build_schedule(table="vadod", **plan)
+    assert refused.value.field == "to_drug"
+    assert refused.value.message == (
+        "0.25 mg of lorazepam is less than half a 5 mg unit of diazepam by the vadod table; "
+        "taper lorazepam directly"
+    )
