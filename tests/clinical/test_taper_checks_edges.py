@@ -56,3 +56,41 @@ def test_a_switch_to_under_half_a_unit_is_judged_by_the_plans_own_table() -> Non
         "0.25 mg of lorazepam is less than half a 5 mg unit of diazepam by the vadod table; "
         "taper lorazepam directly"
     )
+
+
+MID_CROSSOVER: dict[str, Any] = {
+    "drug": "alprazolam",
+    "daily_ug": 1000,
+    "recipe": "-10%/14d",
+    "start": START,
+}
+
+
+@pytest.mark.parametrize("carried", [2000.0, True, 0.0])
+def test_a_carried_new_drug_dose_that_is_not_whole_micrograms_fails_loudly(
+    carried: object,
+) -> None:
+    with pytest.raises(ValueError) as refused:
+        build_schedule(to_drug="diazepam", to_drug_daily_ug=carried, **MID_CROSSOVER)  # type: ignore[arg-type]
+    assert not isinstance(refused.value, FieldError)
+    assert str(refused.value) == f"to_drug_daily_ug must be whole micrograms, got {carried!r}"
+
+
+@pytest.mark.parametrize(
+    "plan", [{"to_drug": "diazepam", "to_drug_daily_ug": -1000}, {"to_drug_daily_ug": 1000}]
+)
+def test_a_carried_dose_needs_a_new_drug_and_cannot_be_negative(plan: dict[str, Any]) -> None:
+    with pytest.raises(ValueError) as refused:
+        build_schedule(**plan, **MID_CROSSOVER)
+    assert not isinstance(refused.value, FieldError)
+    assert str(refused.value) == "to_drug_daily_ug needs a to_drug and cannot be negative"
+
+
+def test_a_carried_new_drug_dose_must_be_whole_units_of_it() -> None:
+    # 1.5 mg diazepam already reached, in 1 mg units: refused, not rounded.
+    with pytest.raises(FieldError) as refused:
+        build_schedule(to_drug="diazepam", to_drug_daily_ug=1500, **MID_CROSSOVER)
+    assert refused.value.field == "to_drug"
+    assert refused.value.message == "1.5 mg of diazepam is not a whole number of its units (1 mg)"
+    carried = build_schedule(to_drug="diazepam", to_drug_daily_ug=2000, **MID_CROSSOVER)
+    assert carried.steps[0].daily_ug == {"alprazolam": 1000, "diazepam": 2000}
