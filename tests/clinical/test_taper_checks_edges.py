@@ -4,7 +4,7 @@ other test pinned."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 import pytest
@@ -94,3 +94,105 @@ def test_a_carried_new_drug_dose_must_be_whole_units_of_it() -> None:
     assert refused.value.message == "1.5 mg of diazepam is not a whole number of its units (1 mg)"
     carried = build_schedule(to_drug="diazepam", to_drug_daily_ug=2000, **MID_CROSSOVER)
     assert carried.steps[0].daily_ug == {"alprazolam": 1000, "diazepam": 2000}
+
+
+KNOWN = "known: alprazolam, clonazepam, diazepam, lorazepam"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        (
+            {"daily_ug": 2060},
+            "daily_mg",
+            "2.06 mg is not a whole number of clonazepam units (0.125 mg); use a multiple of "
+            "0.125 mg",
+        ),
+        (
+            {"to_drug": "clonazepam"},
+            "to_drug",
+            "is the same as the drug (clonazepam); leave it out for a direct taper",
+        ),
+        ({"to_drug": "zolpidem"}, "to_drug", f"unknown drug 'zolpidem'; {KNOWN}"),
+        ({"drug": "zolpidem"}, "drug", f"unknown drug 'zolpidem'; {KNOWN}"),
+        ({"stages": 0, "to_drug": "diazepam"}, "stages", "a crossover needs at least 1 stage"),
+        ({"stages": True, "to_drug": "diazepam"}, "stages", "a crossover needs at least 1 stage"),
+        ({"stages": 2.0}, "stages", "a crossover needs at least 1 stage"),
+        (
+            {"to_drug": "diazepam", "daily_ug": 250},
+            "stages",
+            "0.25 mg of clonazepam is only 2 units of 0.125 mg, too few for 4 stages; use at "
+            "most 2",
+        ),
+        ({"stage_interval_days": 0}, "stage_interval_days", "stages must be at least 1 day apart"),
+        (
+            {"stage_interval_days": True},
+            "stage_interval_days",
+            "stages must be at least 1 day apart",
+        ),
+        (
+            {"stage_interval_days": 7.0},
+            "stage_interval_days",
+            "stages must be at least 1 day apart",
+        ),
+        ({"times": []}, "times", "give at least one administration time, e.g. 08:00,20:00"),
+        ({"times": [time(8), time(8)]}, "times", "08:00 is listed twice; give each time once"),
+        ({"times": ["08:00"]}, "times", "'08:00' is not a time of day; write e.g. 08:00"),
+        (
+            {"units_ug": {"clonazepam": 0}},
+            "units_ug",
+            "the clonazepam unit must be a whole number of ug above 0",
+        ),
+        (
+            {"units_ug": {"clonazepam": True}},
+            "units_ug",
+            "the clonazepam unit must be a whole number of ug above 0",
+        ),
+        (
+            {"units_ug": {"clonazepam": 125.0}},
+            "units_ug",
+            "the clonazepam unit must be a whole number of ug above 0",
+        ),
+        (
+            {"units_ug": {"diazepam": 0}, "to_drug": "diazepam"},
+            "units_ug",
+            "the diazepam unit must be a whole number of ug above 0",
+        ),
+        (
+            {"recipe": "-1mg/7d until 2.5mg; -1mg/7d", "drug": "lorazepam", "to_drug": "diazepam"},
+            "recipe",
+            "'until 2.5mg' is not a whole number of diazepam units (1 mg); use a multiple of 1 mg",
+        ),
+    ],
+)
+def test_each_refusal_says_what_to_do_in_full(
+    changes: dict[str, Any], field: str, message: str
+) -> None:
+    plan: dict[str, Any] = {
+        "drug": "clonazepam",
+        "daily_ug": 2000,
+        "recipe": "-0.25mg/7d",
+        "start": START,
+    }
+    with pytest.raises(FieldError) as refused:
+        build_schedule(**(plan | changes))
+    assert (refused.value.field, refused.value.message) == (field, message)
+
+
+def test_one_stage_one_day_apart_and_a_one_microgram_unit_are_accepted() -> None:
+    # The lowest values each check allows: a one-stage crossover the next day; 1 ug units.
+    schedule = build_schedule(
+        drug="clonazepam",
+        daily_ug=500,
+        recipe="-0.25mg/7d",
+        start=START,
+        to_drug="diazepam",
+        stages=1,
+        stage_interval_days=1,
+        units_ug={"clonazepam": 1, "diazepam": 1},
+    )
+    assert [(s.start, s.daily_ug, s.kind) for s in schedule.steps[:3]] == [
+        (date(2026, 1, 4), {"clonazepam": 500}, "baseline"),
+        (START, {"diazepam": 10000}, "crossover"),
+        (date(2026, 1, 6), {"diazepam": 9750}, "cut"),
+    ]
