@@ -10,6 +10,7 @@ import pytest
 from models.clinical.prn import (
     PRN_FLAG_DE_MG_24H,
     PRN_FLAG_DOSES_24H,
+    PRN_REASSESS_MIN,
     WINDOW,
     PrnCheck,
     PrnGiven,
@@ -245,5 +246,6 @@ def test_prn_use_keeps_its_numbers() -> None:
 def test_the_prn_review_defaults_are_the_documented_local_policy() -> None:
     # docs/clinical-sources.md, ward policy "PRN use": 3 PRN doses, or 20 mg
     # diazepam-equivalent, in 24 h raise a flag by default (local policy: no source sets a
-    # number). The ward's own defaults (models.tables.Ward) repeat these numbers.
-    assert (PRN_FLAG_DOSES_24H, PRN_FLAG_DE_MG_24H) == (3, 20)
+    # number), and a withdrawal score is due within 60 min of a PRN dose (local policy after
+    # [S10]). The ward's own defaults (models.tables.Ward) repeat these numbers.
+    assert (PRN_FLAG_DOSES_24H, PRN_FLAG_DE_MG_24H, PRN_REASSESS_MIN) == (3, 20, 60)
