@@ -196,3 +196,23 @@ def test_one_stage_one_day_apart_and_a_one_microgram_unit_are_accepted() -> None
         (START, {"diazepam": 10000}, "crossover"),
         (date(2026, 1, 6), {"diazepam": 9750}, "cut"),
     ]
+
+
+def test_after_a_single_cut_the_recipe_goes_on_with_the_very_next_phase() -> None:
+    # 2 mg clonazepam, "-0.5mg/7d once; -0.25mg/14d until 1mg; -0.125mg/28d": one 0.5 mg cut,
+    # then 0.25 mg a fortnight down to 1 mg, then 0.125 mg every four weeks - the second phase
+    # is neither skipped nor replaced by the last.
+    schedule = build_schedule(
+        drug="clonazepam",
+        daily_ug=2000,
+        recipe="-0.5mg/7d once; -0.25mg/14d until 1mg; -0.125mg/28d",
+        start=START,
+    )
+    assert [(s.start, s.daily_ug["clonazepam"]) for s in schedule.steps[:6]] == [
+        (date(2026, 1, 4), 2000),
+        (START, 1500),
+        (date(2026, 1, 12), 1250),
+        (date(2026, 1, 26), 1000),
+        (date(2026, 2, 9), 875),
+        (date(2026, 3, 9), 750),
+    ]
