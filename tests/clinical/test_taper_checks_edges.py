@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from models.clinical.taper import build_schedule
+from models.clinical.taper import build_schedule, change_recipe
 from models.errors import FieldError
 
 START = date(2026, 1, 5)
@@ -215,4 +215,17 @@ def test_after_a_single_cut_the_recipe_goes_on_with_the_very_next_phase() -> Non
         (date(2026, 1, 26), 1000),
         (date(2026, 2, 9), 875),
         (date(2026, 3, 9), 750),
+    ]
+
+
+def test_a_recipe_changed_on_the_plans_first_day_replaces_every_step() -> None:
+    # Changed on the baseline's own day (01-04), before any cut: nothing is kept, the new
+    # recipe starts from the same 2 mg with steps numbered from 0.
+    plan: dict[str, Any] = {"drug": "clonazepam", "recipe": "-0.5mg/14d"}
+    steps = build_schedule(daily_ug=2000, start=START, **plan).steps
+    changed = change_recipe(steps, on=date(2026, 1, 4), drug="clonazepam", recipe="-0.25mg/14d")
+    assert [(s.index, s.start, s.daily_ug, s.kind) for s in changed[:3]] == [
+        (0, date(2026, 1, 4), {"clonazepam": 2000}, "baseline"),
+        (1, date(2026, 1, 18), {"clonazepam": 1750}, "cut"),
+        (2, date(2026, 2, 1), {"clonazepam": 1500}, "cut"),
     ]
