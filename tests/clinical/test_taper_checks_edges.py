@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from models.clinical.taper import build_schedule, change_recipe
+from models.clinical.taper import build_schedule, change_recipe, make_step, step_on
 from models.errors import FieldError
 
 START = date(2026, 1, 5)
@@ -229,3 +229,12 @@ def test_a_recipe_changed_on_the_plans_first_day_replaces_every_step() -> None:
         (1, date(2026, 1, 18), {"clonazepam": 1750}, "cut"),
         (2, date(2026, 2, 1), {"clonazepam": 1500}, "cut"),
     ]
+
+
+def test_of_two_steps_starting_the_same_day_the_later_listed_is_in_force() -> None:
+    # Steps as stored, a correction entered on the day of the step it corrects: the one listed
+    # last is the one in force ("the last one started on or before it").
+    first = make_step(index=0, start=START, daily_ug={"clonazepam": 2000}, kind="baseline")
+    corrected = make_step(index=1, start=START, daily_ug={"clonazepam": 1500}, kind="cut")
+    assert step_on([first, corrected], START) is corrected
+    assert step_on([first, corrected], date(2026, 1, 6)) is corrected
