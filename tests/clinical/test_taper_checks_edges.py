@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from models.clinical.taper import build_schedule, change_recipe, make_step, step_on
+from models.clinical.taper import (
+    build_schedule,
+    change_recipe,
+    make_step,
+    split_daily_dose,
+    step_on,
+)
 from models.errors import FieldError
 
 START = date(2026, 1, 5)
@@ -238,3 +244,17 @@ def test_of_two_steps_starting_the_same_day_the_later_listed_is_in_force() -> No
     corrected = make_step(index=1, start=START, daily_ug={"clonazepam": 1500}, kind="cut")
     assert step_on([first, corrected], START) is corrected
     assert step_on([first, corrected], date(2026, 1, 6)) is corrected
+
+
+@pytest.mark.parametrize(
+    ("daily_ug", "unit_ug", "n_times"),
+    [(2000, 0, 2), (2000, 125, 0), (-250, 125, 2), (2060, 125, 2)],
+)
+def test_a_daily_dose_that_cannot_be_split_fails_loudly(
+    daily_ug: int, unit_ug: int, n_times: int
+) -> None:
+    with pytest.raises(ValueError) as refused:
+        split_daily_dose(daily_ug, unit_ug, n_times)
+    assert str(refused.value) == (
+        f"cannot split {daily_ug} ug in units of {unit_ug} over {n_times} times"
+    )
