@@ -8,6 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from models.clinical.prn import (
+    PRN_FLAG_DE_MG_24H,
+    PRN_FLAG_DOSES_24H,
+    PRN_REASSESS_MIN,
     WINDOW,
     PrnCheck,
     PrnGiven,
@@ -238,3 +241,11 @@ def test_a_dose_charted_at_the_very_time_checked_counts_as_given() -> None:
 def test_prn_use_keeps_its_numbers() -> None:
     found = judge_prn_use(doses=4, diazepam_eq_mg=12.5, max_doses=3, max_de_mg=20)
     assert found is not None and (found.doses, found.diazepam_eq_mg) == (4, 12.5)
+
+
+def test_the_prn_review_defaults_are_the_documented_local_policy() -> None:
+    # docs/clinical-sources.md, ward policy "PRN use": 3 PRN doses, or 20 mg
+    # diazepam-equivalent, in 24 h raise a flag by default (local policy: no source sets a
+    # number), and a withdrawal score is due within 60 min of a PRN dose (local policy after
+    # [S10]). The ward's own defaults (models.tables.Ward) repeat these numbers.
+    assert (PRN_FLAG_DOSES_24H, PRN_FLAG_DE_MG_24H, PRN_REASSESS_MIN) == (3, 20, 60)

@@ -240,3 +240,17 @@ def test_words_read_as_a_patient_would_say_them() -> None:
 
 def test_default_tablets_halve_only_what_the_label_scores() -> None:
     assert [t for ts in DEFAULT_TABLETS.values() for t in ts if t.scored] == [Tablet(500, True)]
+
+
+def test_the_default_tablet_strengths_are_the_labelled_ones() -> None:
+    # [S61] clonazepam 0.5, 1 and 2 mg; [S62] alprazolam 0.25-2 mg, lorazepam 0.5-2 mg,
+    # diazepam 2, 5 and 10 mg (the constants pass found a 0.999 mg clonazepam tablet unnoticed).
+    strengths = {
+        drug: [t.strength_ug for t in tablets] for drug, tablets in DEFAULT_TABLETS.items()
+    }
+    assert strengths == {
+        "clonazepam": [500, 1000, 2000],
+        "alprazolam": [250, 500, 1000, 2000],
+        "lorazepam": [500, 1000, 2000],
+        "diazepam": [2000, 5000, 10_000],
+    }

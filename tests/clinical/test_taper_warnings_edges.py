@@ -1,0 +1,118 @@
+"""The warnings and refusals a physician sees before saving a plan, case by case: each test pins
+a choice of ``schedule_warnings`` (and the warnings it gathers) or of the abrupt-stop refusal
+that mutation testing found no other test pinned."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from models.clinical.recipes import RecipeError
+from models.clinical.taper import build_schedule, go_back, in_force_step, schedule_warnings
+
+
+def d(month: int, day: int) -> date:
+    return date(2026, month, day)
+
+
+def test_a_switch_from_long_to_short_acting_is_warned_on_its_first_crossover_stage() -> None:
+    # The first stage already gives alprazolam (next to diazepam): the warning belongs to that
+    # day, not to the stage four weeks on where diazepam is gone.
+    schedule = build_schedule(
+        drug="diazepam", daily_ug=20000, recipe="-10%/14d", start=d(1, 5), to_drug="alprazolam"
+    )
+    assert schedule.steps[1].daily_ug == {"diazepam": 15000, "alprazolam": 250}
+    [warning] = [w for w in schedule.warnings if w.kind == "substitution"]
+    assert (warning.step_index, warning.start) == (1, d(1, 5))
+    assert warning.message == (
+        "2026-01-05: switches from diazepam (long-acting, half-life 20-100 h (metabolite "
+        "36-200 h)) to alprazolam (short-acting, half-life 6-20 h) [S12]; a substitution "
+        "normally goes from a short-acting drug to a long-acting one"
+    )
+
+
+def test_a_step_back_is_not_warned_as_a_rise() -> None:
+    # Back from 1 mg to 1.5 mg clonazepam (+50 %) is the physician's decision to raise the
+    # dose: no "increase" warning, though it is far above the 10 % margin.
+    plan = {"drug": "clonazepam", "recipe": "-0.5mg/14d"}
+    steps = build_schedule(daily_ug=2000, start=d(1, 5), **plan).steps
+    back = go_back(steps, on=d(1, 22), **plan)
+    assert [(s.start, s.daily_ug, s.kind) for s in back[2:4]] == [
+        (d(1, 19), {"clonazepam": 1000}, "cut"),
+        (d(1, 22), {"clonazepam": 1500}, "back"),
+    ]
+    assert not [w for w in schedule_warnings(back) if w.kind == "increase"]
+
+
+def test_the_wards_own_rise_margin_is_used() -> None:
+    # 0.375 mg alprazolam (7.5 mg DE) crosses over to 8 mg diazepam: +6.7 %, within the
+    # default 10 % but warned on a ward whose margin is 5 %.
+    steps = build_schedule(
+        drug="alprazolam",
+        daily_ug=375,
+        recipe="-1mg/7d",
+        start=d(1, 5),
+        to_drug="diazepam",
+        stages=1,
+    ).steps
+    assert not [w for w in schedule_warnings(steps) if w.kind == "increase"]
+    [warning] = [w for w in schedule_warnings(steps, increase_margin_pct=5) if w.kind == "increase"]
+    assert (warning.step_index, warning.start) == (1, d(1, 5))
+    assert warning.message == (
+        "2026-01-05: 8 mg diazepam-equivalent is 7% above the 7.5 mg of the plan's starting "
+        "dose; the ward's margin is 5% (local policy)"
+    )
+
+
+def test_a_plan_above_the_dose_in_force_is_warned_with_the_rise_in_percent() -> None:
+    # 1 mg diazepam in force, a plan from 2 mg: its baseline is 100 % above what the patient
+    # takes (a dose in force of 1 mg diazepam-equivalent is still a dose to compare with).
+    steps = build_schedule(drug="diazepam", daily_ug=2000, recipe="-1mg/14d", start=d(1, 5)).steps
+    in_force = in_force_step({"diazepam": 1000}, before=d(1, 3), table="ashton")
+    [warning] = [w for w in schedule_warnings([in_force, *steps]) if w.kind == "increase"]
+    assert (warning.step_index, warning.start) == (0, d(1, 4))
+    assert warning.message == (
+        "2026-01-04: 2 mg diazepam-equivalent is 100% above the 1 mg of the dose in force; "
+        "the ward's margin is 10% (local policy)"
+    )
+
+
+def test_a_plan_for_a_patient_taking_nothing_warns_no_rise() -> None:
+    # Nothing in force (0 mg diazepam-equivalent): there is no dose to rise above.
+    steps = build_schedule(drug="diazepam", daily_ug=2000, recipe="-1mg/14d", start=d(1, 5)).steps
+    nothing = in_force_step({}, before=d(1, 3), table="ashton")
+    assert nothing.diazepam_eq_mg == 0
+    assert not [w for w in schedule_warnings([nothing, *steps]) if w.kind == "increase"]
+
+
+def test_steps_after_a_step_back_are_still_checked_against_the_dose_in_force() -> None:
+    # 0.5 mg clonazepam in force, a plan from 2 mg, a step back on 01-22: the step back is
+    # not warned, but the 1 mg cut after it (100 % above the dose in force) is.
+    plan = {"drug": "clonazepam", "recipe": "-0.5mg/14d"}
+    steps = go_back(build_schedule(daily_ug=2000, start=d(1, 5), **plan).steps, on=d(1, 22), **plan)
+    in_force = in_force_step({"clonazepam": 500}, before=d(1, 3), table="ashton")
+    warned = [w for w in schedule_warnings([in_force, *steps]) if w.kind == "increase"]
+    assert [(w.step_index, w.start) for w in warned] == [
+        (0, d(1, 4)),
+        (1, d(1, 5)),
+        (2, d(1, 19)),
+        (4, d(2, 5)),
+    ]
+    assert steps[3].kind == "back"
+    assert "20 mg diazepam-equivalent is 100% above the 10 mg of the dose in force" in (
+        warned[3].message
+    )
+
+
+def test_an_abrupt_stop_is_refused_with_what_to_do_instead() -> None:
+    # -5 mg from 2 mg clonazepam (16 units of 0.125 mg) stops at once: refused, and the
+    # physician is told the two ways on (smaller cuts, or "Stop now" with a reason).
+    with pytest.raises(RecipeError) as refused:
+        build_schedule(drug="clonazepam", daily_ug=2000, recipe="-5mg/7d", start=d(1, 5))
+    assert refused.value.field == "recipe"
+    assert refused.value.message == (
+        "this recipe stops at once on 2026-01-05: from clonazepam 2 mg a day (16 dispensable "
+        "units) to 0. A stop from more than 2 units risks severe withdrawal (ASAM); use "
+        "smaller cuts, or choose 'Stop now' and give the reason"
+    )
