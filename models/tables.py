@@ -17,6 +17,7 @@ from models.clinical.dose_limits import DEFAULT_HARD_CEILING_DE_MG
 from models.clinical.dose_timing import ADMINISTRATION_STATUSES
 from models.clinical.levels import FLAG_SEVERITIES
 from models.clinical.news2 import SPO2_SCALES
+from models.clinical.prn import PRN_FLAG_DE_MG_24H, PRN_FLAG_DOSES_24H, PRN_REASSESS_MIN
 from models.clinical.sedation import (
     CNS_DEPRESSANT_CLASSES,
     DEFAULT_POSS_THRESHOLD,
@@ -117,10 +118,10 @@ class Ward(SQLModel, table=True):
     # Standing severity: flag while the latest score is at or above (local policy; bands [S4][S9]).
     standing_ciwa_b_total: int = 41
     standing_ciwa_ar_total: int = 19
-    # PRN review (models.clinical.prn): all local policy.
-    prn_flag_doses_24h: int = 3
-    prn_flag_de_mg_24h: int = 20
-    prn_reassess_min: int = 60
+    # PRN review (models.clinical.prn, where the defaults live): all local policy.
+    prn_flag_doses_24h: int = PRN_FLAG_DOSES_24H
+    prn_flag_de_mg_24h: int = PRN_FLAG_DE_MG_24H
+    prn_reassess_min: int = PRN_REASSESS_MIN
     no_plan_grace_hours: int = 24  # admitted with no taper plan this long: a flag (local)
     admin_times: str = Field(default="08:00,20:00", max_length=100)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
