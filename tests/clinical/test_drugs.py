@@ -29,12 +29,21 @@ def test_the_four_drugs_have_their_units_and_codes() -> None:
 def test_equivalence_tables_are_asam_table_7() -> None:
     assert DEFAULT_TABLE == "ashton"
     ashton, vadod = EQUIVALENCE_TABLES["ashton"], EQUIVALENCE_TABLES["vadod"]
-    assert (ashton["clonazepam"], vadod["clonazepam"]) == (0.5, 1)
-    assert (ashton["alprazolam"], vadod["alprazolam"]) == (0.5, 1)
-    assert (ashton["lorazepam"], vadod["lorazepam"]) == (1, 2)
-    assert (ashton["oxazepam"], vadod["oxazepam"]) == (20, 30)
-    assert (ashton["temazepam"], vadod["temazepam"]) == (20, 15)
-    assert ashton["diazepam"] == vadod["diazepam"] == 10
+    # Every row of ASAM 2025 Table 7 [S11] as (Ashton, VA/DoD), and no other drug.
+    table_7 = {
+        "diazepam": (10, 10),
+        "alprazolam": (0.5, 1),
+        "chlordiazepoxide": (25, 25),
+        "clonazepam": (0.5, 1),
+        "lorazepam": (1, 2),
+        "oxazepam": (20, 30),
+        "temazepam": (20, 15),
+        "triazolam": (0.5, 0.25),
+        "clorazepate": (15, 15),
+    }
+    assert set(EQUIVALENCE_TABLES) == {"ashton", "vadod"}
+    assert {drug: (ashton[drug], vadod[drug]) for drug in ashton} == table_7
+    assert set(vadod) == set(table_7)
 
 
 @pytest.mark.parametrize(

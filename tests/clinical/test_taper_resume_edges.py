@@ -354,3 +354,44 @@ def test_plan_changes_refuse_steps_whose_first_step_lacks_the_drug() -> None:
     )
     with pytest.raises(ValueError, match=message):
         change_recipe(at_zero, on=d(1, 14), drug="clonazepam", recipe="-0.25mg/7d")
+
+
+def test_a_held_dose_without_the_plans_drug_is_never_tapered_into_an_invented_dose() -> None:
+    # Only a step edited in storage holds a drug the plan does not taper; resuming must not
+    # make up a dose of the plan's drug (a cut from 1 ug, or a crash on "no dose"): the held
+    # step stays the last one, for a person to correct.
+    plan: dict[str, Any] = {"drug": "diazepam", "recipe": "-2mg/7d"}
+    steps = build_schedule(daily_ug=10_000, start=d(1, 5), **plan).steps
+    held = hold(steps, on=d(1, 14), days=None, **plan)
+    edited = (
+        *held[:-1],
+        make_step(index=3, start=held[-1].start, daily_ug={"lorazepam": 1000}, kind="hold"),
+    )
+    resumed = resume(edited, on=d(1, 20), **plan)
+    assert rows(resumed) == [
+        (d(1, 4), {"diazepam": 10_000}, "baseline"),
+        (d(1, 5), {"diazepam": 8000}, "cut"),
+        (d(1, 12), {"diazepam": 6000}, "cut"),
+        (d(1, 14), {"lorazepam": 1000}, "hold"),
+    ]
+
+
+def test_a_held_recipe_change_without_the_plans_drug_resumes_without_a_dose_of_it() -> None:
+    # The same edited storage on the day a recipe change began (its baseline held on its own
+    # day), with a last phase ending "until 0mg": asking how long 0 mg of the plan's drug lasts
+    # must stay at the last phase, and nothing is added.
+    first: dict[str, Any] = {"drug": "diazepam", "recipe": "-2mg/7d until 0mg"}
+    plan: dict[str, Any] = {"drug": "diazepam", "recipe": "-1mg/7d until 0mg"}
+    steps = build_schedule(daily_ug=8000, start=d(1, 5), **first).steps
+    changed = change_recipe(steps, on=d(1, 10), **plan)
+    held = hold(changed, on=d(1, 10), days=None, **plan)
+    assert rows(held)[-1] == (d(1, 10), {"diazepam": 6000}, "baseline")
+    edited = (
+        *held[:-1],
+        make_step(index=2, start=d(1, 10), daily_ug={"lorazepam": 1000}, kind="baseline"),
+    )
+    assert rows(resume(edited, on=d(1, 12), **plan)) == [
+        (d(1, 4), {"diazepam": 8000}, "baseline"),
+        (d(1, 5), {"diazepam": 6000}, "cut"),
+        (d(1, 10), {"lorazepam": 1000}, "baseline"),
+    ]
