@@ -11,6 +11,9 @@ from models.errors import FieldError
 
 def test_the_absurd_dose_ceiling_itself_is_still_a_dose() -> None:
     # MAX_DOSE_MG is the last accepted amount: refusing "more than" it must not refuse it.
+    # Ten grams: the plausibility ceiling the code documents (a typing slip past it).
+    assert MAX_DOSE_MG == 10_000
+    assert mg_to_ug("10000") == 10_000_000
     assert mg_to_ug(str(MAX_DOSE_MG)) == MAX_DOSE_MG * 1000
     assert mg_to_ug(MAX_DOSE_MG) == MAX_DOSE_MG * 1000
     with pytest.raises(FieldError) as exc:
