@@ -29,7 +29,7 @@ from models.admissions import open_admission
 from models.audit import Actor
 from models.clinical import taper
 from models.clinical.dose_limits import AboveLabel, above_label, check_hard_ceiling, confirmation
-from models.clinical.drugs import DEFAULT_TABLE, format_mg, get_drug
+from models.clinical.drugs import DEFAULT_TABLE, EQUIVALENCE_TABLES, format_mg, get_drug
 from models.clinical.taper import (
     PlannedStep,
     Schedule,
@@ -387,6 +387,13 @@ def preview_new_plan(
     in_force = regimen_in_force(steps, today, admission)
     start = plan_start(new_plan, in_force)
     assert ward.id is not None
+    if new_plan.table in EQUIVALENCE_TABLES:
+        # The starting dose first: above the ceiling, no schedule is worth building (a long
+        # taper from a mistyped dose has thousands of steps).
+        starting = {start.drug: start.daily_ug}
+        if start.to_drug is not None and start.to_drug_daily_ug:
+            starting[start.to_drug] = start.to_drug_daily_ug
+        check_hard_ceiling([starting], ceiling_de_mg=ward.hard_ceiling_de_mg, table=new_plan.table)
     units = ward_units(session, ward.id)
     schedule = taper.build_schedule(
         drug=start.drug,

@@ -19,7 +19,7 @@ from datetime import date, time
 from typing import Any, NoReturn
 
 from models.clinical.dose_limits import DEFAULT_HARD_CEILING_DE_MG, above_label, check_hard_ceiling
-from models.clinical.drugs import DEFAULT_TABLE, EQUIVALENCE_TABLES, format_mg, mg_to_ug
+from models.clinical.drugs import DEFAULT_TABLE, DRUGS, EQUIVALENCE_TABLES, format_mg, mg_to_ug
 from models.clinical.recipes import PRESETS, preset
 from models.clinical.taper import (
     DEFAULT_STAGES,
@@ -137,10 +137,20 @@ def _schedule(args: argparse.Namespace) -> tuple[Schedule, str]:
         )
     if not args.stages.strip().isdigit() or len(args.stages.strip()) > 3:
         raise FieldError("--stages", f"{_shown(args.stages)} is not a whole number up to 999")
+    daily_ug = mg_to_ug(args.daily_mg, field="daily_mg")
+    if args.drug in DRUGS and args.table in EQUIVALENCE_TABLES:
+        # The starting dose first: above the ceiling, no schedule is worth building (from
+        # 400 mg a tapered schedule has thousands of steps).
+        check_hard_ceiling(
+            [{args.drug: daily_ug}],
+            ceiling_de_mg=DEFAULT_HARD_CEILING_DE_MG,
+            table=args.table,
+            whose="the default",
+        )
     try:
         schedule = build_schedule(
             drug=args.drug,
-            daily_ug=mg_to_ug(args.daily_mg, field="daily_mg"),
+            daily_ug=daily_ug,
             recipe=recipe,
             start=start,
             times=_times(args.times),

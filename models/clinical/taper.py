@@ -46,6 +46,7 @@ steps rebuilt from storage work as well as fresh ones.
 from __future__ import annotations
 
 import itertools
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
@@ -241,9 +242,14 @@ def pace_warnings(steps: Sequence[PlannedStep]) -> tuple[PaceWarning, ...]:
     warned: a hold (or a crossover stage at the same equivalent) after a fast step adds no pace,
     and the fast step itself was already warned. A warning, never a refusal."""
     warnings: list[PaceWarning] = []
+    # step_on for every step, by bisection (a long taper has thousands of steps): the last
+    # step started on or before a day, the later one in the list of two on the same day.
+    by_start = sorted((s.start, i) for i, s in enumerate(steps))
+    starts = [start for start, _ in by_start]
     for previous, step in itertools.pairwise(steps):
         earlier_day = step.start - timedelta(days=PACE_WINDOW_DAYS)
-        earlier = step_on(steps, earlier_day) or steps[0]
+        found = bisect_right(starts, earlier_day)
+        earlier = steps[by_start[found - 1][1]] if found else steps[0]
         now_de, earlier_de = step.diazepam_eq_mg, earlier.diazepam_eq_mg
         lowers = now_de < previous.diazepam_eq_mg
         if lowers and earlier_de > 0 and now_de < PACE_FLOOR * earlier_de:
