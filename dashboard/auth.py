@@ -23,18 +23,17 @@ from models.db import read_one, transaction
 from models.i18n import DEFAULT_LANGUAGE, N_
 from models.tables import User, UserSession, Ward
 from models.types import utcnow
-from models.users import (
+from models.user_sessions import (
     DEFAULT_IDLE_LOCK_MIN,
-    SLOW_DOWN_S,
     activity_write_every,
     end_session,
     idle_remaining,
     lock_idle_session,
     note_activity,
-    sign_in,
     start_session,
     token_hash,
 )
+from models.users import SLOW_DOWN_S, sign_in
 
 # One message for unknown user, wrong password and locked account: no enumeration.
 SIGN_IN_REFUSED = N_(
@@ -69,7 +68,7 @@ class SignedInUser(UserMixin):  # type: ignore[misc]
     username: str
     display_name: str
     role: str
-    session_token: str = ""  # of this browser's session (models.users.start_session)
+    session_token: str = ""  # of this browser's session (models.user_sessions.start_session)
     language: str = DEFAULT_LANGUAGE  # the user's own (models.users.set_language; docs/i18n.md)
     idle: timedelta = timedelta(minutes=DEFAULT_IDLE_LOCK_MIN)  # the ward's idle lock time
     idle_left: timedelta = idle  # until this session locks, as of this request
@@ -155,7 +154,7 @@ def _ended_for_idle() -> bool:
 
 def record_activity(user: SignedInUser) -> None:
     """Someone used the page: keep the session from locking (written at most every
-    models.users.activity_write_every)."""
+    models.user_sessions.activity_write_every)."""
     since = user.idle - user.idle_left
     if since < activity_write_every(user.idle):
         return

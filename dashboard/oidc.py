@@ -27,7 +27,7 @@ from models.db import transaction
 from models.oidc_accounts import provider_sign_in, role_for_groups
 from models.settings import Settings
 from models.types import utcnow
-from models.users import start_session
+from models.user_sessions import start_session
 
 log = logging.getLogger(__name__)
 

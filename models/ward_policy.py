@@ -1,6 +1,10 @@
 """A ward's local policy: the thresholds the review rules use, each with its source or marked
 local policy, changed only by an admin, validated as a whole form and audited; and the ward's
-default language for new accounts (docs/i18n.md)."""
+default language for new accounts (docs/i18n.md).
+
+Over ~400 lines because of POLICY_FIELDS: a table of every threshold with its bounds and
+source, which must stay in one place; the code around it is short.
+"""
 
 from __future__ import annotations
 

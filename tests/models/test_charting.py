@@ -41,7 +41,7 @@ from models.tables import (
     WithdrawalAssessment,
 )
 from seed_data.factories import start_taper
-from tests.conftest import admit_patient, prn_order
+from tests.factories import admit_patient, prn_order
 
 # Europe/London is on GMT in March before the clocks change: local time equals UTC.
 PLANNED_AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
