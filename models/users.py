@@ -276,17 +276,9 @@ def set_role(*, session: Session, actor: Actor, user_id: int, role: str, now: da
     _check_role(role)
     _lock_active_admins(session)
     user = _get_user(session, user_id)
-    previous = user.role
-    if previous == role:
-        return user
-    user.role = role
-    session.add(user)
-    session.flush()
-    _keep_an_active_admin(session, actor, user, field="role")
-    audit_account_change(
-        session, actor=actor, user_id=user.id, field="role", before=previous, after=role, now=now
+    return _change_account_field(
+        session, actor=actor, user=user, field="role", value=role, now=now, keep_an_admin=True
     )
-    return user
 
 
 def set_language(
@@ -299,20 +291,33 @@ def set_language(
         actor.require(ADMIN_ROLE, "system")
     language = check_language(language)
     user = _get_user(session, user_id)
-    previous = user.language
-    if previous == language:
+    return _change_account_field(
+        session, actor=actor, user=user, field="language", value=language, now=now
+    )
+
+
+def _change_account_field(
+    session: Session,
+    *,
+    actor: Actor,
+    user: User,
+    field: str,
+    value: str,
+    now: datetime,
+    keep_an_admin: bool = False,
+) -> User:
+    """Set one field of an account (role, language), audited as an account change; the same
+    value writes nothing. ``keep_an_admin``: refuse a change that leaves no active admin."""
+    previous = getattr(user, field)
+    if previous == value:
         return user
-    user.language = language
+    setattr(user, field, value)
     session.add(user)
     session.flush()
+    if keep_an_admin:
+        _keep_an_active_admin(session, actor, user, field=field)
     audit_account_change(
-        session,
-        actor=actor,
-        user_id=user.id,
-        field="language",
-        before=previous,
-        after=language,
-        now=now,
+        session, actor=actor, user_id=user.id, field=field, before=previous, after=value, now=now
     )
     return user
 
