@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import escape
 from urllib.parse import quote, urlsplit
 
@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, UserMixin, login_user, logout_user
 from sqlalchemy import bindparam, func, true
 from sqlalchemy import select as sa_select
+from sqlmodel import Session
 
 from dashboard.context import engine
 from dashboard.i18n import _, language
@@ -78,6 +79,14 @@ class SignedInUser(UserMixin):  # type: ignore[misc]
         signing out, deactivation or a password reset ends it for good (a replayed cookie is
         refused)."""
         return self.session_token
+
+    @classmethod
+    def start(cls, session: Session, user: User | None, now: datetime) -> SignedInUser | None:
+        """A new server-side session for ``user`` who has just signed in (None: nobody did)."""
+        if user is None or user.id is None:
+            return None
+        token = start_session(session=session, user_id=user.id, now=now)
+        return cls(user.id, user.username, user.display_name, user.role, token)
 
 
 _USERS = User.__table__  # type: ignore[attr-defined]
@@ -269,11 +278,7 @@ def _login() -> ResponseReturnValue:
             address=client_address(),
             now=now,
         )
-        user = attempt.user
-        signed_in = None
-        if user is not None and user.id is not None:
-            token = start_session(session=session, user_id=user.id, now=now)
-            signed_in = SignedInUser(user.id, user.username, user.display_name, user.role, token)
+        signed_in = SignedInUser.start(session, attempt.user, now)
     if attempt.slowed:
         time.sleep(SLOW_DOWN_S)  # many recent failures for this account: slow guessing
     if signed_in is None:
