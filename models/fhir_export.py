@@ -8,6 +8,7 @@ needed, with its interval and 24-hour maximum), a MedicationAdministration per c
 MedicationStatement per other CNS depressant recorded, and a Flag per open review flag. A
 discharged stay adds the rest of the taper, what to dispense and the discharge summary
 (docs/going-home.md). Codes and systems: models.fhir_codes.
+
 The resources are made in models.fhir_export_observations (vitals, scales, flags),
 models.fhir_export_medication (plans, PRN orders, doses) and models.fhir_export_going_home (the
 discharge); models.fhir_refs names them and points them at each other.
@@ -26,9 +27,7 @@ from fhir.resources.R4B.bundle import Bundle
 from sqlmodel import Session, col, select
 
 from models import fhir_codes as codes
-from models.clinical.sedation import (
-    CNS_DEPRESSANT_CLASSES,
-)
+from models.clinical.sedation import CNS_DEPRESSANT_CLASSES
 from models.errors import FieldError
 from models.fhir_export_going_home import discharge_resources
 from models.fhir_export_medication import administration, plan_requests, prn_order_requests

@@ -19,9 +19,7 @@ from models.clinical.tablets import Dispense, dispense_words
 from models.fhir_export_medication import step_dosages
 from models.fhir_refs import ExportContext, identifier, instant, ref
 from models.going_home import GoingHome, StayFacts, going_home, stay_facts, stay_tolerance
-from models.tables import (
-    Flag,
-)
+from models.tables import Flag
 
 
 def discharge_resources(
