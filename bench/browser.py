@@ -25,6 +25,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.factories import chromium_options
+
 # A ward network: 10 Mbit/s each way, 40 ms added to every round trip.
 WARD_NETWORK = {
     "offline": False,
@@ -256,22 +258,7 @@ def chromium(base_url: str) -> Iterator[Browser]:
     if binary is None or driver_binary is None:
         raise RuntimeError("headless Chromium is not installed (Debian chromium, chromium-driver)")
     with tempfile.TemporaryDirectory(prefix="tw-bench-chromium-") as profile:
-        options = webdriver.ChromeOptions()
-        options.binary_location = binary
-        for flag in (
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            f"--window-size={WINDOW}",
-            f"--user-data-dir={profile}",
-        ):
-            options.add_argument(flag)
+        options = chromium_options(binary, f"--window-size={WINDOW}", f"--user-data-dir={profile}")
         options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
         driver = webdriver.Chrome(service=Service(driver_binary), options=options)
         # A page busy re-rendering (the patient page after each keystroke and save on a long

@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import false, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -159,16 +159,9 @@ def measured_effort() -> list[Effort] | str:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--window-size=1440,900",
-        "--disable-dev-shm-usage",
-    ):
-        options.add_argument(flag)
+    from tests.factories import chromium_options
+
+    options = chromium_options(CHROMIUM, "--window-size=1440,900")
     with _demo_server() as (base, engine):
         name = _round_patient(engine)
         driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
@@ -285,7 +278,7 @@ def _uncharted_past_slots(engine: Engine, now: datetime) -> list[int]:
     with Session(engine) as session:
         charted = select(DoseAdministration.scheduled_dose_id).where(
             col(DoseAdministration.scheduled_dose_id).is_not(None),
-            col(DoseAdministration.entered_in_error).is_(False),
+            col(DoseAdministration.entered_in_error) == false(),
         )
         return [
             s.id or 0

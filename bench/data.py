@@ -36,6 +36,7 @@ from models.db import make_engine
 from models.migrate import upgrade
 from models.tables import Ward
 from models.users import hash_password
+from seed_data.demo import ciwa_items
 
 SEED = 20261125
 WARD_TZ = "Europe/London"
@@ -270,14 +271,7 @@ def _news2(hr: int, sys: int, temp: float, rr: int, spo2: int) -> tuple[int, boo
 @lru_cache(maxsize=128)
 def _ciwa_items(total: int, variant: int) -> str:
     """CIWA-B items (20, each 0-4) summing to ``total``, as JSON; a few variants per total."""
-    rng = random.Random(total * 31 + variant)
-    items = dict.fromkeys(range(1, 21), 0)
-    remaining = max(0, min(80, total))
-    while remaining:
-        item = rng.randint(1, 20)
-        if items[item] < 4:
-            items[item] += 1
-            remaining -= 1
+    items = ciwa_items(total, random.Random(total * 31 + variant))
     return json.dumps({str(k): v for k, v in items.items()})
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import escape
 from urllib.parse import quote, urlsplit
 
@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, UserMixin, login_user, logout_user
 from sqlalchemy import bindparam, func, true
 from sqlalchemy import select as sa_select
+from sqlmodel import Session
 
 from dashboard.context import engine
 from dashboard.i18n import _, language
@@ -23,18 +24,17 @@ from models.db import read_one, transaction
 from models.i18n import DEFAULT_LANGUAGE, N_
 from models.tables import User, UserSession, Ward
 from models.types import utcnow
-from models.users import (
+from models.user_sessions import (
     DEFAULT_IDLE_LOCK_MIN,
-    SLOW_DOWN_S,
     activity_write_every,
     end_session,
     idle_remaining,
     lock_idle_session,
     note_activity,
-    sign_in,
     start_session,
     token_hash,
 )
+from models.users import SLOW_DOWN_S, sign_in
 
 # One message for unknown user, wrong password and locked account: no enumeration.
 SIGN_IN_REFUSED = N_(
@@ -69,7 +69,7 @@ class SignedInUser(UserMixin):  # type: ignore[misc]
     username: str
     display_name: str
     role: str
-    session_token: str = ""  # of this browser's session (models.users.start_session)
+    session_token: str = ""  # of this browser's session (models.user_sessions.start_session)
     language: str = DEFAULT_LANGUAGE  # the user's own (models.users.set_language; docs/i18n.md)
     idle: timedelta = timedelta(minutes=DEFAULT_IDLE_LOCK_MIN)  # the ward's idle lock time
     idle_left: timedelta = idle  # until this session locks, as of this request
@@ -79,6 +79,14 @@ class SignedInUser(UserMixin):  # type: ignore[misc]
         signing out, deactivation or a password reset ends it for good (a replayed cookie is
         refused)."""
         return self.session_token
+
+    @classmethod
+    def start(cls, session: Session, user: User | None, now: datetime) -> SignedInUser | None:
+        """A new server-side session for ``user`` who has just signed in (None: nobody did)."""
+        if user is None or user.id is None:
+            return None
+        token = start_session(session=session, user_id=user.id, now=now)
+        return cls(user.id, user.username, user.display_name, user.role, token)
 
 
 _USERS = User.__table__  # type: ignore[attr-defined]
@@ -155,7 +163,7 @@ def _ended_for_idle() -> bool:
 
 def record_activity(user: SignedInUser) -> None:
     """Someone used the page: keep the session from locking (written at most every
-    models.users.activity_write_every)."""
+    models.user_sessions.activity_write_every)."""
     since = user.idle - user.idle_left
     if since < activity_write_every(user.idle):
         return
@@ -270,11 +278,7 @@ def _login() -> ResponseReturnValue:
             address=client_address(),
             now=now,
         )
-        user = attempt.user
-        signed_in = None
-        if user is not None and user.id is not None:
-            token = start_session(session=session, user_id=user.id, now=now)
-            signed_in = SignedInUser(user.id, user.username, user.display_name, user.role, token)
+        signed_in = SignedInUser.start(session, attempt.user, now)
     if attempt.slowed:
         time.sleep(SLOW_DOWN_S)  # many recent failures for this account: slow guessing
     if signed_in is None:

@@ -29,7 +29,7 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from models.db import DATABASE_UNAVAILABLE_ERRORS
-from models.fhir_import import nesting_depth
+from models.fhir_bundle import nesting_depth
 
 CALLBACK_PATH = "/_dash-update-component"
 # Pattern-matching ids and Mantine/AG Grid values nest a few levels; this leaves room.

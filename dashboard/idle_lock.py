@@ -21,14 +21,8 @@ from dashboard.context import engine
 from models.audit import Actor
 from models.db import transaction
 from models.types import utcnow
-from models.users import (
-    SLOW_DOWN_S,
-    end_session,
-    record_unlock,
-    session_user_id,
-    sign_in,
-    start_session,
-)
+from models.user_sessions import end_session, record_unlock, session_user_id, start_session
+from models.users import SLOW_DOWN_S, sign_in
 
 ACTIVITY_PATH = "/session/activity"
 UNLOCK_PATH = "/session/unlock"

@@ -27,7 +27,6 @@ from models.db import transaction
 from models.oidc_accounts import provider_sign_in, role_for_groups
 from models.settings import Settings
 from models.types import utcnow
-from models.users import start_session
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +96,7 @@ def callback() -> ResponseReturnValue:
             role=role_for_groups(claims.get(config.groups_claim), config.role_map),
             now=now,
         )
-        user = outcome.user
-        signed_in = None
-        if user is not None and user.id is not None:
-            token_ = start_session(session=session, user_id=user.id, now=now)
-            signed_in = SignedInUser(user.id, user.username, user.display_name, user.role, token_)
+        signed_in = SignedInUser.start(session, outcome.user, now)
     if signed_in is None:
         return _refused(outcome.refusal, 403)
     next_url = safe_next(flask.session.get(_NEXT_KEY))

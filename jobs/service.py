@@ -37,7 +37,7 @@ from jobs.scan import run_scan
 from models.db import transaction
 from models.plans import top_up_mar
 from models.types import utcnow
-from models.users import forget_ended_sessions
+from models.user_sessions import forget_ended_sessions
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,11 @@
 """Nurse charting: vitals, withdrawal scores and doses. Each operation validates the whole
 entry, writes it and audits it in one transaction; mistakes are marked entered-in-error with a
-reason and re-charted, never deleted."""
+reason and re-charted, never deleted.
+
+Over ~400 lines: what a nurse charts (vitals, scores, scheduled and PRN doses, in-error
+marks) shares the submission-id, insert-once and entered-in-error helpers here; the pages import
+these writes from this one module.
+"""
 
 from __future__ import annotations
 

@@ -17,71 +17,49 @@ Taperwatch patient, admission and vital signs.
   air, Alert, and the import says how many sets it assumed this for).
 - Other resources (MedicationRequest, QuestionnaireResponse...) and Observations that are not
   vital signs are skipped and counted, not refused: a Taperwatch export imports as its vitals.
+
+This module is the database side (what the import finds, decides and writes); reading the
+bundle is models.fhir_bundle (the envelope), models.fhir_encounter (Patient, Encounter) and
+models.fhir_vitals (Observations). It stays one module over 400 lines because the plan's checks
+against what is charted and its writes share one state (_Plan), decided in full before anything
+is written.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
-from fhir.resources.R4B.encounter import Encounter
-from fhir.resources.R4B.observation import Observation
-from fhir.resources.R4B.patient import Patient as FhirPatient
-from pydantic import ValidationError
 from sqlalchemy import and_, false, or_
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
-from models import fhir_codes as codes
 from models.admissions import admit, discharge, find_patient
 from models.audit import Actor, audit_event, snapshot, update_audited
 from models.charting import BACKDATE_LIMIT, FUTURE_TOLERANCE, record_vitals
 from models.clinical.news2 import Vitals
-from models.clinical.vitals import validate_vitals
 from models.errors import FieldError, ValidationFailed
-from models.tables import SEXES, Admission, Patient, VitalSigns
-
-READING_NAMES = {
-    "heart_rate": "heart rate (LOINC 8867-4)",
-    "resp_rate": "respiratory rate (LOINC 9279-1)",
-    "temperature_c": "body temperature (LOINC 8310-5)",
-    "systolic": "systolic blood pressure (LOINC 8480-6, or panel 85354-9)",
-    "diastolic": "diastolic blood pressure (LOINC 8462-4, or panel 85354-9)",
-    "spo2": "SpO2 (LOINC 2708-6 or 59408-5)",
-    "supplemental_o2": "supplemental oxygen",
-    "consciousness": "ACVPU",
-}
-MEASURED = ("heart_rate", "resp_rate", "temperature_c", "systolic", "diastolic", "spo2")
-_LOINC_FIELDS = {v.loinc: f for f, v in codes.VITAL_CODES.items()} | {codes.PULSE_OXIMETRY: "spo2"}
-_USABLE_STATUSES = ("final", "amended", "corrected")
-_IGNORED_STATUSES = ("entered-in-error", "cancelled")
-_MODELS: dict[str, Any] = {
-    "Patient": FhirPatient,
-    "Encounter": Encounter,
-    "Observation": Observation,
-}
-
-
-@dataclass(frozen=True)
-class ResourceProblem:
-    resource: str  # "Observation/hr-1", "Encounter (entry 2)"
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.resource}: {self.reason}"
-
-
-class BundleRefused(ValueError):
-    """The bundle was not imported (nothing was written); ``problems`` says why, per resource."""
-
-    def __init__(self, problems: list[ResourceProblem]) -> None:
-        self.problems = problems
-        lines = "\n".join(f"  {problem}" for problem in problems)
-        super().__init__(f"the bundle was refused and nothing was imported:\n{lines}")
+from models.fhir_bundle import (
+    MODELS,
+    BundleRefused,
+    Entry,
+    Problems,
+    ResourceProblem,
+    bundle_entries,
+    bundle_id,
+    check_structure,
+    the_one,
+)
+from models.fhir_encounter import EncounterData, PatientData, read_encounter, read_patient
+from models.fhir_vitals import (
+    READING_NAMES,
+    ReadingSet,
+    complete_sets,
+    reading_sets,
+    set_external_id,
+    validate_set,
+)
+from models.tables import Admission, Patient, VitalSigns
 
 
 @dataclass(frozen=True)
@@ -94,82 +72,6 @@ class ImportResult:
     vitals_already_present: int
     skipped: dict[str, int]  # resources not imported, by kind
     notes: tuple[str, ...]
-
-
-@dataclass
-class _Entry:
-    index: int
-    full_url: str | None
-    resource: dict[str, Any]
-
-    @property
-    def type(self) -> str:
-        return str(self.resource.get("resourceType"))
-
-    @property
-    def label(self) -> str:
-        if isinstance(self.resource.get("id"), str):
-            return f"{self.type}/{self.resource['id']}"
-        if self.full_url:
-            return f"{self.type} {self.full_url}"
-        return f"{self.type} (entry {self.index})"
-
-    def is_target_of(self, reference: object) -> bool:
-        """Whether a Reference points at this entry (by fullUrl, "Type/id" or an absolute URL
-        ending in it)."""
-        ref = reference.get("reference") if isinstance(reference, dict) else None
-        if not isinstance(ref, str):
-            return False
-        if self.full_url and ref == self.full_url:
-            return True
-        rid = self.resource.get("id")
-        local = f"{self.type}/{rid}"
-        return isinstance(rid, str) and (ref == local or ref.endswith(f"/{local}"))
-
-
-@dataclass(frozen=True)
-class _PatientData:
-    mrn: str
-    family: str
-    given: str
-    birth_date: date
-    sex: str
-
-
-@dataclass(frozen=True)
-class _EncounterData:
-    keys: tuple[str, ...]  # identifiers as "system|value"
-    start: datetime
-    end: datetime | None
-    bed: str | None
-
-
-@dataclass
-class _ReadingSet:
-    """The Observations of one effective time: one VitalSigns row."""
-
-    at: datetime
-    values: dict[str, object] = field(default_factory=dict)
-    sources: dict[str, str] = field(default_factory=dict)  # field -> Observation label
-    keys: list[str] = field(default_factory=list)
-    damaged: bool = False  # one of its Observations was refused: the refusal says why
-
-    @property
-    def label(self) -> str:
-        sources = ", ".join(sorted(set(self.sources.values())))
-        return f"Observations at {self.at.isoformat()} ({sources})"
-
-
-class _Problems:
-    def __init__(self) -> None:
-        self.items: list[ResourceProblem] = []
-
-    def add(self, resource: str, reason: str) -> None:
-        self.items.append(ResourceProblem(resource, reason))
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise BundleRefused(self.items)
 
 
 def import_bundle(
@@ -191,28 +93,28 @@ def import_bundle(
     ``drug`` and ``daily_ug`` the EHR's Encounter does not carry. ``admission_id`` links the
     Encounter to a patient's admission made in Taperwatch. Raises BundleRefused."""
     actor.require("nurse", "physician")
-    problems = _Problems()
-    entries = _entries(bundle, problems)
+    problems = Problems()
+    entries = bundle_entries(bundle, problems)
     problems.raise_if_any()
     skipped: Counter[str] = Counter()
     patient_entry, encounter_entry = (
-        _the_one(entries, "Patient", problems),
-        _the_one(entries, "Encounter", problems),
+        the_one(entries, "Patient", problems),
+        the_one(entries, "Encounter", problems),
     )
     for entry in entries:
-        if entry.type in _MODELS:
-            _check_structure(entry, problems)
+        if entry.type in MODELS:
+            check_structure(entry, problems)
         else:
             skipped[entry.type] += 1
     problems.raise_if_any()
     assert patient_entry is not None and encounter_entry is not None
-    patient_data = _patient(patient_entry, problems)
-    encounter_data = _encounter(encounter_entry, patient_entry, problems)
-    sets, untimed = _reading_sets(entries, patient_entry, encounter_entry, skipped, problems)
+    patient_data = read_patient(patient_entry, problems)
+    encounter_data = read_encounter(encounter_entry, patient_entry, problems)
+    sets, untimed = reading_sets(entries, patient_entry, encounter_entry, skipped, problems)
     # A refused Observation with no time leaves some set short: which one is unknowable, so
     # incomplete sets are then not reported (the refusal says what to fix first).
-    assumed = _complete(sets, assume_alert_on_air, problems, report=not untimed)
-    checked = {at: _validate(reading_set, problems) for at, reading_set in sets.items()}
+    assumed = complete_sets(sets, assume_alert_on_air, problems, report=not untimed)
+    checked = {at: validate_set(reading_set, problems) for at, reading_set in sets.items()}
     problems.raise_if_any()
     assert patient_data is not None and encounter_data is not None
 
@@ -242,549 +144,16 @@ def import_bundle(
         present=len(sets) - len(new_sets),
         skipped=dict(skipped),
         assumed=assumed,
-        bundle_id=_bundle_id(bundle),
+        bundle_id=bundle_id(bundle),
     )
-
-
-# --- the envelope -----------------------------------------------------------------------------
-
-# What one import may be: a stay's bundle is tens of kilobytes and a few hundred entries; FHIR
-# resources nest a handful of levels. Larger or deeper input is refused before it is read.
-MAX_BUNDLE_BYTES = 5_000_000
-MAX_BUNDLE_ENTRIES = 5_000
-MAX_BUNDLE_DEPTH = 32
-
-
-def parse_bundle(data: bytes | str) -> object:
-    """The JSON of a bundle file, refused (BundleRefused, nothing read further) when it is too
-    large, not JSON, or nested deeper than any FHIR resource is."""
-    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
-    if len(raw) > MAX_BUNDLE_BYTES:
-        size_mb = len(raw) / 1_000_000
-        raise BundleRefused(
-            [
-                ResourceProblem(
-                    "bundle",
-                    f"the file is {size_mb:.1f} MB; import at most "
-                    f"{MAX_BUNDLE_BYTES // 1_000_000} MB at a time",
-                )
-            ]
-        )
-    if nesting_depth(raw, MAX_BUNDLE_DEPTH) > MAX_BUNDLE_DEPTH:
-        raise BundleRefused(
-            [ResourceProblem("bundle", f"nests deeper than {MAX_BUNDLE_DEPTH} levels")]
-        )
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-        where = (
-            f" (line {exc.lineno}, column {exc.colno})"
-            if isinstance(exc, json.JSONDecodeError)
-            else ""
-        )
-        raise BundleRefused([ResourceProblem("bundle", f"is not JSON{where}")]) from None
-
-
-def nesting_depth(raw: bytes, stop_above: int) -> int:
-    """The deepest bracket nesting of a JSON text, strings skipped, counted only up to one
-    above ``stop_above`` (before parsing, so that hostile input cannot exhaust a parser's
-    recursion)."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for byte in raw:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:  # quote
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):  # [ {
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > stop_above:
-                    return deepest
-        elif byte in (0x5D, 0x7D):
-            depth -= 1
-    return deepest
-
-
-def _column_length(table: str, column: str) -> int:
-    length = getattr(SQLModel.metadata.tables[table].columns[column].type, "length", None)
-    assert isinstance(length, int)
-    return length
-
-
-def _entries(bundle: object, problems: _Problems) -> list[_Entry]:
-    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
-        problems.add("bundle", 'not a FHIR Bundle (its resourceType must be "Bundle")')
-        return []
-    raw = bundle.get("entry")
-    if not isinstance(raw, list) or not raw:
-        problems.add("bundle", "has no entries")
-        return []
-    if len(raw) > MAX_BUNDLE_ENTRIES:
-        problems.add(
-            "bundle", f"has {len(raw)} entries; import at most {MAX_BUNDLE_ENTRIES} at a time"
-        )
-        return []
-    out: list[_Entry] = []
-    for index, item in enumerate(raw):
-        resource = item.get("resource") if isinstance(item, dict) else None
-        if not isinstance(resource, dict):
-            problems.add(f"entry {index}", "has no resource")
-            continue
-        full_url = item.get("fullUrl") if isinstance(item.get("fullUrl"), str) else None
-        if not isinstance(resource.get("resourceType"), str):
-            where = f"entry {index}" + (f" ({full_url})" if full_url else "")
-            problems.add(where, "the resource has no resourceType")
-            continue
-        out.append(_Entry(index, full_url, resource))
-    return out
-
-
-def _bundle_id(bundle: object) -> str | None:
-    value = bundle.get("id") if isinstance(bundle, dict) else None
-    return value if isinstance(value, str) else None
-
-
-def _the_one(entries: list[_Entry], kind: str, problems: _Problems) -> _Entry | None:
-    found = [entry for entry in entries if entry.type == kind]
-    if len(found) != 1:
-        problems.add("bundle", f"has {len(found)} {kind} resources; import one {kind} per bundle")
-        return None
-    return found[0]
-
-
-def _check_structure(entry: _Entry, problems: _Problems) -> None:
-    """FHIR's own structural rules (types, cardinality, unknown elements), via fhir.resources."""
-    try:
-        _MODELS[entry.type].model_validate(entry.resource)
-    except ValidationError as exc:
-        for error in exc.errors()[:3]:
-            where = ".".join(str(part) for part in error["loc"]) or "resource"
-            problems.add(entry.label, f"not valid FHIR: {where}: {error['msg']}")
-
-
-# --- Patient and Encounter ---------------------------------------------------------------------
-
-
-def _patient(entry: _Entry, problems: _Problems) -> _PatientData | None:
-    resource = entry.resource
-    mrn = _mrn(resource.get("identifier") or [])
-    if not mrn:
-        problems.add(
-            entry.label,
-            "no medical record number: give an identifier of type MR "
-            f"({codes.IDENTIFIER_TYPE}) or system {codes.MRN_SYSTEM}",
-        )
-    names = [n for n in resource.get("name") or [] if n.get("family") and n.get("given")]
-    if not names:
-        problems.add(entry.label, "needs a name with family and given parts")
-    birth = resource.get("birthDate")
-    birth_date = _full_date(birth)
-    if birth_date is None:
-        problems.add(entry.label, "needs a full birthDate (YYYY-MM-DD)")
-    gender = resource.get("gender")
-    if not (mrn and names and birth_date):
-        return None
-    name = names[0]
-    too_long = [
-        f"{what} is longer than {limit} characters"
-        for what, value, limit in (
-            ("the medical record number", mrn.strip(), _column_length("patient", "mrn")),
-            ("the family name", str(name["family"]), _column_length("patient", "family_name")),
-            ("the given name", str(name["given"][0]), _column_length("patient", "given_name")),
-        )
-        if len(value) > limit
-    ]
-    for problem in too_long:
-        problems.add(entry.label, problem)
-    if too_long:
-        return None
-    return _PatientData(
-        mrn=mrn.strip().upper(),
-        family=str(name["family"]),
-        given=str(name["given"][0]),
-        birth_date=birth_date,
-        sex=gender if gender in SEXES else "unknown",
-    )
-
-
-def _full_date(text: object) -> date | None:
-    if not isinstance(text, str) or len(text) != 10:
-        return None  # FHIR allows "1970" or "1970-05"; a patient needs the whole date
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def _mrn(identifiers: list[dict[str, Any]]) -> str | None:
-    def is_mrn(ident: dict[str, Any]) -> bool:
-        typed = ident.get("type") or {}
-        return ident.get("system") == codes.MRN_SYSTEM or any(
-            c.get("system") == codes.IDENTIFIER_TYPE and c.get("code") == "MR"
-            for c in typed.get("coding") or []
-        )
-
-    chosen = [i for i in identifiers if is_mrn(i)] or (identifiers if len(identifiers) == 1 else [])
-    value = chosen[0].get("value") if chosen else None
-    return value if isinstance(value, str) and value.strip() else None
-
-
-def identifier_key(identifier: dict[str, Any]) -> str | None:
-    value = identifier.get("value")
-    if not isinstance(value, str) or not value:
-        return None
-    system = identifier.get("system")
-    return f"{system}|{value}" if isinstance(system, str) and system else value
-
-
-def _encounter(entry: _Entry, patient: _Entry, problems: _Problems) -> _EncounterData | None:
-    resource = entry.resource
-    keys = tuple(k for k in (identifier_key(i) for i in resource.get("identifier") or []) if k)
-    ok = True
-    if not keys:
-        problems.add(
-            entry.label, "has no identifier; it is how a second import finds the admission again"
-        )
-        ok = False
-    elif any(len(key) > 128 for key in keys):
-        problems.add(entry.label, "an identifier is longer than 128 characters")
-        ok = False
-    if resource.get("status") in ("planned", "cancelled", "entered-in-error"):
-        problems.add(entry.label, f"status {resource['status']!r}: only a real stay is imported")
-        ok = False
-    if not patient.is_target_of(resource.get("subject")):
-        problems.add(entry.label, f"its subject must be the bundle's Patient ({patient.label})")
-        ok = False
-    period = resource.get("period") or {}
-    start = _instant(period.get("start"))
-    end = _instant(period.get("end")) if period.get("end") else None
-    if start is None:
-        problems.add(entry.label, "needs period.start with a time and timezone (the admission)")
-        ok = False
-    if period.get("end") and end is None:
-        problems.add(entry.label, "period.end needs a time and timezone")
-        ok = False
-    if not ok or start is None:
-        return None
-    return _EncounterData(keys=keys, start=start, end=end, bed=_bed(resource))
-
-
-def _bed(resource: dict[str, Any]) -> str | None:
-    for place in resource.get("location") or []:
-        kinds = (place.get("physicalType") or {}).get("coding") or []
-        if any(c.get("code") == "bd" for c in kinds):
-            display = (place.get("location") or {}).get("display")
-            if isinstance(display, str) and display.strip():
-                return display.strip()
-    return None
-
-
-def _instant(text: object) -> datetime | None:
-    """A FHIR dateTime/instant with a time and a timezone, as aware UTC; else None."""
-    if not isinstance(text, str) or "T" not in text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.astimezone(UTC) if moment.tzinfo is not None else None
-
-
-# --- Observations -----------------------------------------------------------------------------
-
-
-def _reading_sets(
-    entries: list[_Entry],
-    patient: _Entry,
-    encounter: _Entry,
-    skipped: Counter[str],
-    problems: _Problems,
-) -> tuple[dict[datetime, _ReadingSet], bool]:
-    """The reading sets by time, and whether a refused Observation had no time."""
-    sets: dict[datetime, _ReadingSet] = {}
-    untimed = False
-    for entry in entries:
-        if entry.type != "Observation":
-            continue
-        refused_before = len(problems.items)
-        reading = _reading(entry, patient, encounter, skipped, problems)
-        if reading is None:
-            if len(problems.items) > refused_before:
-                at = _effective(entry.resource)
-                if at is None:
-                    untimed = True
-                else:
-                    sets.setdefault(at, _ReadingSet(at)).damaged = True
-            continue
-        at, key, values = reading
-        reading_set = sets.setdefault(at, _ReadingSet(at))
-        for name, value in values.items():
-            if name in reading_set.values:
-                problems.add(
-                    entry.label,
-                    f"a second {READING_NAMES[name]} at {at.isoformat()} "
-                    f"(the first is {reading_set.sources[name]})",
-                )
-                continue
-            reading_set.values[name] = value
-            reading_set.sources[name] = entry.label
-        reading_set.keys.append(key)
-    return sets, untimed
-
-
-def _effective(resource: dict[str, Any]) -> datetime | None:
-    return _instant(resource.get("effectiveDateTime") or resource.get("effectiveInstant"))
-
-
-def _reading(
-    entry: _Entry, patient: _Entry, encounter: _Entry, skipped: Counter[str], problems: _Problems
-) -> tuple[datetime, str, dict[str, object]] | None:
-    """(time, identity key, readings) of a vital-sign Observation; None if it is skipped or
-    refused (the refusal is in ``problems``)."""
-    resource = entry.resource
-    coding = (resource.get("code") or {}).get("coding") or []
-    loinc = [c.get("code") for c in coding if c.get("system") == codes.LOINC]
-    local = [c.get("code") for c in coding if c.get("system") == codes.LOCAL_OBSERVATION]
-    categories = {
-        c.get("code")
-        for category in resource.get("category") or []
-        for c in category.get("coding") or []
-        if c.get("system") == codes.OBSERVATION_CATEGORY
-    }
-    kind = _kind(loinc, local)
-    if kind is None:
-        if "vital-signs" not in categories:
-            skipped["Observation (not a vital sign)"] += 1
-        elif loinc:
-            problems.add(
-                entry.label,
-                f"LOINC {', '.join(map(str, loinc))} is not a vital sign "
-                "Taperwatch charts (it takes "
-                + ", ".join(READING_NAMES[f] for f in MEASURED)
-                + "); leave it out of the bundle",
-            )
-        else:
-            problems.add(entry.label, "a vital sign without a LOINC code")
-        return None
-    if kind == "panel":
-        skipped["Observation (vital-signs panel)"] += 1  # its members carry the readings
-        return None
-    status = resource.get("status")
-    if status in _IGNORED_STATUSES:
-        skipped[f"Observation ({status})"] += 1
-        return None
-    ok = True
-    if status not in _USABLE_STATUSES:
-        problems.add(
-            entry.label,
-            f"status {status!r}: only final, amended or corrected readings are imported",
-        )
-        ok = False
-    at = _effective(resource)
-    if at is None:
-        problems.add(entry.label, "no time: give effectiveDateTime with a time and timezone")
-        ok = False
-    if not patient.is_target_of(resource.get("subject")):
-        problems.add(entry.label, f"its subject must be the bundle's Patient ({patient.label})")
-        ok = False
-    if "encounter" in resource and not encounter.is_target_of(resource["encounter"]):
-        problems.add(
-            entry.label, f"its encounter must be the bundle's Encounter ({encounter.label})"
-        )
-        ok = False
-    key = _observation_key(entry)
-    if key is None:
-        problems.add(
-            entry.label,
-            "has no identifier, id or fullUrl, so a second import could not recognise it",
-        )
-        ok = False
-    values = _values(entry, kind, problems)
-    if not ok or values is None or at is None or key is None:
-        return None
-    return at, key, values
-
-
-def _kind(loinc: list[Any], local: list[Any]) -> str | None:
-    if codes.VITALS_PANEL in loinc:
-        return "panel"
-    if codes.BP_PANEL in loinc:
-        return "blood_pressure"
-    for code in loinc:
-        if code in _LOINC_FIELDS:
-            return _LOINC_FIELDS[code]
-    if codes.SUPPLEMENTAL_O2 in local:
-        return "supplemental_o2"
-    if codes.ACVPU in local:
-        return "consciousness"
-    return None
-
-
-def _observation_key(entry: _Entry) -> str | None:
-    for identifier in entry.resource.get("identifier") or []:
-        key = identifier_key(identifier)
-        if key:
-            return key
-    if isinstance(entry.resource.get("id"), str):
-        return f"Observation/{entry.resource['id']}"
-    return entry.full_url
-
-
-def _values(entry: _Entry, kind: str, problems: _Problems) -> dict[str, object] | None:
-    resource = entry.resource
-    if kind == "blood_pressure":
-        out: dict[str, object] = {}
-        for component in resource.get("component") or []:
-            for c in (component.get("code") or {}).get("coding") or []:
-                name = _LOINC_FIELDS.get(c.get("code")) if c.get("system") == codes.LOINC else None
-                if name in ("systolic", "diastolic"):
-                    value = _quantity(entry, name, component.get("valueQuantity"), problems)
-                    if value is None:
-                        return None
-                    out[name] = value
-        return out  # a missing half is reported with the whole set
-    if kind == "supplemental_o2":
-        if not isinstance(resource.get("valueBoolean"), bool):
-            problems.add(entry.label, "supplemental oxygen needs valueBoolean (true or false)")
-            return None
-        return {kind: resource["valueBoolean"]}
-    if kind == "consciousness":
-        concept = resource.get("valueCodeableConcept") or {}
-        level = next(
-            (
-                c.get("code")
-                for c in concept.get("coding") or []
-                if c.get("system") == codes.LOCAL_ACVPU
-            ),
-            None,
-        )
-        if level not in codes.ACVPU_LABELS:
-            problems.add(
-                entry.label,
-                f"ACVPU needs valueCodeableConcept from {codes.LOCAL_ACVPU} (A, C, V, P or U)",
-            )
-            return None
-        return {kind: level}
-    value = _quantity(entry, kind, resource.get("valueQuantity"), problems)
-    return None if value is None else {kind: value}
-
-
-def _quantity(entry: _Entry, name: str, quantity: object, problems: _Problems) -> object | None:
-    vital = codes.VITAL_CODES[name]
-    if not isinstance(quantity, dict) or quantity.get("value") is None:
-        problems.add(entry.label, f"{READING_NAMES[name]} has no valueQuantity")
-        return None
-    system = quantity.get("system")
-    unit = quantity.get("code") or quantity.get("unit")
-    if (system is not None and system != codes.UCUM) or unit not in vital.accepted_units:
-        problems.add(
-            entry.label,
-            f"{READING_NAMES[name]} in {unit!r}; send it in UCUM "
-            f"{' or '.join(vital.accepted_units)}",
-        )
-        return None
-    value: object = quantity["value"]
-    if unit == "[degF]":
-        try:
-            celsius = (Decimal(str(value)) - 32) * 5 / 9
-        except InvalidOperation:
-            return value  # validation reports it
-        return celsius.quantize(Decimal("0.1"))
-    return value
-
-
-def _complete(
-    sets: dict[datetime, _ReadingSet],
-    assume_alert_on_air: bool,
-    problems: _Problems,
-    *,
-    report: bool,
-) -> int:
-    """Refuse incomplete sets (naming what is missing); returns how many sets were assumed to
-    be on room air and Alert."""
-    assumed = 0
-    for reading_set in sets.values():
-        if reading_set.damaged:
-            continue
-        missing = [name for name in MEASURED if name not in reading_set.values]
-        news2_inputs = [
-            n for n in ("supplemental_o2", "consciousness") if n not in reading_set.values
-        ]
-        if news2_inputs and assume_alert_on_air:
-            reading_set.values.setdefault("supplemental_o2", False)
-            reading_set.values.setdefault("consciousness", "A")
-            assumed += 1
-            news2_inputs = []
-        if report and (missing or news2_inputs):
-            hint = (
-                " (or import with the room-air-and-Alert assumption)"
-                if news2_inputs and not missing
-                else ""
-            )
-            problems.add(
-                reading_set.label,
-                "incomplete set: no "
-                + ", ".join(READING_NAMES[n] for n in missing + news2_inputs)
-                + "; Taperwatch stores complete NEWS2 sets only"
-                + hint,
-            )
-    return assumed
-
-
-# Stand-ins for the readings a set lacks, so that the readings it has are still checked: each
-# inside the plausible ranges, and systolic 300 / diastolic 20 can never fail the systolic-above-
-# diastolic check against a real reading.
-_STAND_INS: dict[str, object] = {
-    "heart_rate": 60,
-    "systolic": 300,
-    "diastolic": 20,
-    "temperature_c": 37,
-    "resp_rate": 16,
-    "spo2": 98,
-    "supplemental_o2": False,
-    "consciousness": "A",
-}
-
-
-def _validate(reading_set: _ReadingSet, problems: _Problems) -> Vitals | None:
-    """Charting's own checks (plausible ranges, systolic above diastolic) on every reading the
-    set has; the Vitals only for a complete set."""
-    present = reading_set.values
-    try:
-        vitals = validate_vitals(**(_STAND_INS | present))
-    except ValidationFailed as exc:
-        for error in exc.errors:
-            if error.field in present:
-                problems.add(reading_set.sources.get(error.field, reading_set.label), error.message)
-        return None
-    if reading_set.damaged or any(name not in present for name in READING_NAMES):
-        return None
-    return vitals
-
-
-def set_external_id(encounter_key: str, observation_keys: list[str]) -> str:
-    """VitalSigns.external_id of a set: a digest of its Observations' identifiers within the
-    encounter (fits the column whatever the identifiers' length)."""
-    text = "\n".join([encounter_key, *sorted(observation_keys)])
-    return "fhir-obs:" + hashlib.sha256(text.encode()).hexdigest()
-
-
-# --- the database side ------------------------------------------------------------------------
 
 
 @dataclass
 class _Plan:
     """What the import will do, decided (and refused if need be) before anything is written."""
 
-    patient_data: _PatientData
-    encounter_data: _EncounterData
+    patient_data: PatientData
+    encounter_data: EncounterData
     encounter_label: str
     patient: Patient | None
     admission: Admission | None  # existing admission, or None for a new one
@@ -797,11 +166,11 @@ class _Plan:
     def make(
         cls,
         session: Session,
-        problems: _Problems,
-        patient_entry: _Entry,
-        encounter_entry: _Entry,
-        patient_data: _PatientData,
-        encounter_data: _EncounterData,
+        problems: Problems,
+        patient_entry: Entry,
+        encounter_entry: Entry,
+        patient_data: PatientData,
+        encounter_data: EncounterData,
         *,
         admission_id: int | None,
         bed: str | None,
@@ -877,9 +246,9 @@ class _Plan:
     def sort_sets(
         self,
         session: Session,
-        sets: dict[datetime, _ReadingSet],
+        sets: dict[datetime, ReadingSet],
         checked: dict[datetime, Vitals | None],
-        problems: _Problems,
+        problems: Problems,
         now: datetime,
     ) -> dict[datetime, str]:
         """The sets to add (time -> external_id); refuses those outside the stay and those
@@ -916,7 +285,7 @@ class _Plan:
         return new
 
     def _existing(
-        self, session: Session, sets: dict[datetime, _ReadingSet], key: str
+        self, session: Session, sets: dict[datetime, ReadingSet], key: str
     ) -> dict[str, VitalSigns]:
         """Rows already there, by external_id and by time (the time only among rows that are
         not in error)."""

@@ -13,6 +13,9 @@ mid-crossover converts the whole regimen to that drug on its start date; a subst
 continues the crossover. Every plan is made in the ward's dispensable units; a change keeps the
 units of the plan it changes. Above a label maximum a physician confirms with a reason; above
 the ward's hard ceiling nothing is saved.
+
+Over ~400 lines, one subject: every change is a preview and an apply built from the same
+steps (regimen in force, start, ceilings, warnings), which a split would scatter.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ within its start and stop, at least its interval after the last dose and within 
 maxima, counted over every version of the order. Those checks run inside the writing
 transaction with the order locked (SQLite's BEGIN IMMEDIATE holds the one write lock; PostgreSQL
 locks the order row FOR UPDATE), so two nurses giving a dose at once cannot both pass them.
+
+About 400 lines, one subject: writing an order and checking a dose against it share the
+version and lock rules above, so they stay together.
 """
 
 from __future__ import annotations

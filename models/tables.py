@@ -3,6 +3,9 @@ a test checks these models and the migrations never drift apart.
 
 Doses are integer micrograms (0.125 mg = 125 ug); instants are aware UTC datetimes; dose times
 are ward-local wall-clock times. Constraints live in the database, not only here.
+
+Over ~400 lines on purpose: the schema is one subject, read as a whole against the
+migrations (the drift test), and every table's constraints sit beside its columns.
 """
 
 from __future__ import annotations

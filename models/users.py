@@ -4,7 +4,6 @@ active admin."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,7 +11,6 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, update
 from sqlmodel import Session, col, func, select
 
 from models.audit import (
@@ -25,8 +23,9 @@ from models.audit import (
 )
 from models.errors import FieldError
 from models.i18n import check_language
-from models.tables import ROLES, SignInLock, User, UserSession
+from models.tables import ROLES, SignInLock, User
 from models.types import utcnow
+from models.user_sessions import end_user_sessions
 from models.ward_policy import new_account_language
 
 _hasher = PasswordHasher()
@@ -224,44 +223,6 @@ def is_locked_somewhere(session: Session, user_id: int, now: datetime) -> bool:
     return found is not None
 
 
-# --- sessions --------------------------------------------------------------------------------
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def start_session(*, session: Session, user_id: int, now: datetime) -> str:
-    """A new signed-in session of ``user_id``: the token for its cookie (only its hash is
-    stored)."""
-    token = secrets.token_urlsafe(32)
-    session.add(UserSession(user_id=user_id, token_hash=token_hash(token), created_at=now))
-    return token
-
-
-def end_session(*, session: Session, token: str, now: datetime, reason: str = "sign-out") -> bool:
-    """End the session of ``token`` (signing out); False if it had already ended."""
-    result = session.execute(
-        update(UserSession)
-        .where(
-            col(UserSession.token_hash) == token_hash(token),
-            col(UserSession.ended_at).is_(None),
-        )
-        .values(ended_at=now, ended_reason=reason)
-    )
-    return bool(getattr(result, "rowcount", 0))
-
-
-def end_user_sessions(*, session: Session, user_id: int, now: datetime, reason: str) -> int:
-    """End every open session of ``user_id``; how many there were."""
-    result = session.execute(
-        update(UserSession)
-        .where(col(UserSession.user_id) == user_id, col(UserSession.ended_at).is_(None))
-        .values(ended_at=now, ended_reason=reason)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
 def sign_out_everywhere(*, session: Session, actor: Actor, user_id: int, now: datetime) -> int:
     """An admin (or the user themself) ends every session of ``user_id``, on every computer."""
     if actor.user_id != user_id:
@@ -278,88 +239,6 @@ def sign_out_everywhere(*, session: Session, actor: Actor, user_id: int, now: da
         at=now,
     )
     return ended
-
-
-# --- idle lock -------------------------------------------------------------------------------
-
-DEFAULT_IDLE_LOCK_MIN = 15  # Ward.idle_lock_min's default (local policy)
-# A session's last activity is written at most once a minute (one UPDATE), or four times per
-# idle time when that is shorter, so a session in use is never taken for idle. The lock may
-# therefore come up to that much before the idle time has passed, never after.
-ACTIVITY_WRITE_S = 60
-
-
-def activity_write_every(idle: timedelta) -> timedelta:
-    return min(timedelta(seconds=ACTIVITY_WRITE_S), idle / 4)
-
-
-def idle_remaining(
-    *, created_at: datetime, last_active_at: datetime | None, idle: timedelta, now: datetime
-) -> timedelta:
-    """How long until a session last active then locks (zero or less: it is idle)."""
-    return (last_active_at or created_at) + idle - now
-
-
-def note_activity(*, session: Session, token: str, idle: timedelta, now: datetime) -> bool:
-    """Someone used the page of ``token``'s session: move its last activity to ``now``, unless
-    it was written less than :func:`activity_write_every` ago. An ended or already idle session
-    is not revived. True if written."""
-    last = func.coalesce(UserSession.last_active_at, UserSession.created_at)
-    result = session.execute(
-        update(UserSession)
-        .where(
-            col(UserSession.token_hash) == token_hash(token),
-            col(UserSession.ended_at).is_(None),
-            last <= now - activity_write_every(idle),
-            last > now - idle,
-        )
-        .values(last_active_at=now)
-    )
-    return bool(getattr(result, "rowcount", 0))
-
-
-def lock_idle_session(*, session: Session, actor: Actor, token: str, now: datetime) -> bool:
-    """End ``token``'s session for want of activity (the page locks; its user signs in again to
-    carry on). Audited as ``session.lock``, without patient data; False if it had ended."""
-    if not end_session(session=session, token=token, now=now, reason="idle"):
-        return False
-    audit_event(
-        session,
-        actor=actor,
-        action="session.lock",
-        entity="app_user",
-        entity_id=actor.user_id,
-        after={"reason": "idle"},
-        at=now,
-    )
-    return True
-
-
-def session_user_id(session: Session, token: str) -> int | None:
-    """The user whose session ``token`` was, ended or not."""
-    return session.exec(
-        select(UserSession.user_id).where(UserSession.token_hash == token_hash(token))
-    ).first()
-
-
-def record_unlock(*, session: Session, actor: Actor, same_user: bool, now: datetime) -> None:
-    """A locked page was signed in again: by its own user (who carries on), or by another (whose
-    own page starts afresh)."""
-    audit_event(
-        session,
-        actor=actor,
-        action="session.unlock",
-        entity="app_user",
-        entity_id=actor.user_id,
-        after={"same_user": same_user},
-        at=now,
-    )
-
-
-def forget_ended_sessions(*, session: Session, before: datetime) -> int:
-    """Delete sessions that ended before ``before`` (housekeeping; no audit value)."""
-    result = session.execute(delete(UserSession).where(col(UserSession.ended_at) < before))
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def set_password(
@@ -397,17 +276,9 @@ def set_role(*, session: Session, actor: Actor, user_id: int, role: str, now: da
     _check_role(role)
     _lock_active_admins(session)
     user = _get_user(session, user_id)
-    previous = user.role
-    if previous == role:
-        return user
-    user.role = role
-    session.add(user)
-    session.flush()
-    _keep_an_active_admin(session, actor, user, field="role")
-    audit_account_change(
-        session, actor=actor, user_id=user.id, field="role", before=previous, after=role, now=now
+    return _change_account_field(
+        session, actor=actor, user=user, field="role", value=role, now=now, keep_an_admin=True
     )
-    return user
 
 
 def set_language(
@@ -420,20 +291,33 @@ def set_language(
         actor.require(ADMIN_ROLE, "system")
     language = check_language(language)
     user = _get_user(session, user_id)
-    previous = user.language
-    if previous == language:
+    return _change_account_field(
+        session, actor=actor, user=user, field="language", value=language, now=now
+    )
+
+
+def _change_account_field(
+    session: Session,
+    *,
+    actor: Actor,
+    user: User,
+    field: str,
+    value: str,
+    now: datetime,
+    keep_an_admin: bool = False,
+) -> User:
+    """Set one field of an account (role, language), audited as an account change; the same
+    value writes nothing. ``keep_an_admin``: refuse a change that leaves no active admin."""
+    previous = getattr(user, field)
+    if previous == value:
         return user
-    user.language = language
+    setattr(user, field, value)
     session.add(user)
     session.flush()
+    if keep_an_admin:
+        _keep_an_active_admin(session, actor, user, field=field)
     audit_account_change(
-        session,
-        actor=actor,
-        user_id=user.id,
-        field="language",
-        before=previous,
-        after=language,
-        now=now,
+        session, actor=actor, user_id=user.id, field=field, before=previous, after=value, now=now
     )
     return user
 

@@ -1,6 +1,10 @@
 """A ward's local policy: the thresholds the review rules use, each with its source or marked
 local policy, changed only by an admin, validated as a whole form and audited; and the ward's
-default language for new accounts (docs/i18n.md)."""
+default language for new accounts (docs/i18n.md).
+
+Over ~400 lines because of POLICY_FIELDS: a table of every threshold with its bounds and
+source, which must stay in one place; the code around it is short.
+"""
 
 from __future__ import annotations
 
@@ -346,28 +350,29 @@ def _whole_number(raw: object) -> int | None:
     return None
 
 
+# (the field that must not be above the other, the other, the message): the error goes to the
+# first field if the form changed it, else to the second.
+_NOT_ABOVE = (
+    (
+        "reassess_interval_moderate_min",
+        "reassess_interval_min",
+        "the interval while moderate or worse must not be longer",
+    ),
+    ("time_critical_window_min", "dose_window_min", "the time-critical window must not be wider"),
+    (
+        "dose_window_min",
+        "daily_dose_window_min",
+        "the window of a dose due several times a day must not be wider",
+    ),
+)
+
+
 def _cross_checks(merged: dict[str, int | bool], parsed: dict[str, int | bool]) -> list[FieldError]:
-    errors = []
-    if merged["reassess_interval_moderate_min"] > merged["reassess_interval_min"]:
-        name = (
-            "reassess_interval_moderate_min"
-            if "reassess_interval_moderate_min" in parsed
-            else "reassess_interval_min"
-        )
-        errors.append(FieldError(name, "the interval while moderate or worse must not be longer"))
-    if merged["time_critical_window_min"] > merged["dose_window_min"]:
-        name = (
-            "time_critical_window_min"
-            if "time_critical_window_min" in parsed
-            else "dose_window_min"
-        )
-        errors.append(FieldError(name, "the time-critical window must not be wider"))
-    if merged["dose_window_min"] > merged["daily_dose_window_min"]:
-        name = "dose_window_min" if "dose_window_min" in parsed else "daily_dose_window_min"
-        errors.append(
-            FieldError(name, "the window of a dose due several times a day must not be wider")
-        )
-    return errors
+    return [
+        FieldError(lower if lower in parsed else upper, message)
+        for lower, upper, message in _NOT_ABOVE
+        if merged[lower] > merged[upper]
+    ]
 
 
 def dose_windows(ward: Ward) -> DoseWindows:

@@ -307,7 +307,8 @@ def _symptom_level(
     return level
 
 
-def _ciwa_items(total: int, rng: random.Random) -> dict[int, int]:
+def ciwa_items(total: int, rng: random.Random) -> dict[int, int]:
+    """CIWA-B items (20, each 0-4) summing to ``total`` (at most 80), drawn from ``rng``."""
     items = dict.fromkeys(range(1, 21), 0)
     remaining = max(0, min(80, total))
     while remaining:
@@ -340,7 +341,7 @@ def _observations(
             admission_id=admission_id,
             taken_at=at,
             now=at,
-            items=_ciwa_items(total, rng),
+            items=ciwa_items(total, rng),
         )
         if at >= next_vitals:
             strain = max(0.0, level - 15)

@@ -1,9 +1,9 @@
 """Patients on a taper, made for tests and benchmarks through the same audited domain
 operations a nurse and a physician use (admit, create_plan, discharge).
 
-Here rather than under tests/ because the benchmarks (bench/, not tests) make the same
-patients on the demo ward, and bench importing tests/ would make pytest and the tests' fixtures
-a dependency of the benchmarks; seed_data/ is the package of the demo ward and its fixtures.
+Here rather than under tests/ because they make patients on the demo ward, the package of
+seed_data/; the test ward's staff and patient are tests/factories.py (pytest-free too, so that
+the benchmarks use both without the tests' fixtures).
 """
 
 from __future__ import annotations

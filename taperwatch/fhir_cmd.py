@@ -94,7 +94,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from models.clinical.drugs import mg_to_ug
     from models.db import get_engine, transaction
     from models.errors import FieldError, PermissionDenied
-    from models.fhir_import import MAX_BUNDLE_BYTES, BundleRefused, import_bundle, parse_bundle
+    from models.fhir_bundle import MAX_BUNDLE_BYTES, BundleRefused, parse_bundle
+    from models.fhir_import import import_bundle
 
     try:
         if args.file == "-":

@@ -11,27 +11,24 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from models.audit import Actor
 from models.db import make_engine, transaction
 from models.migrate import upgrade
-from models.tables import Admission, User, Ward
-from models.users import create_user
+from models.tables import Ward
+from tests.factories import make_staff, make_ward
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_ADMIN_URL = os.environ.get(
     "TAPERWATCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-SYSTEM = Actor(user_id=None, username="test", role="system")
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
@@ -115,27 +112,6 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
-def make_staff(session: Session) -> dict[str, Actor]:
-    """One user per role plus a second nurse, as Actors."""
-    actors: dict[str, Actor] = {}
-    for username, role in (
-        ("nurse1", "nurse"),
-        ("nurse2", "nurse"),
-        ("doctor1", "physician"),
-        ("admin1", "admin"),
-    ):
-        user: User = create_user(
-            session=session,
-            actor=SYSTEM,
-            username=username,
-            display_name=username.title(),
-            role=role,
-            password="correct horse battery",
-        )
-        actors[username] = Actor(user.id, user.username, user.role)
-    return actors
-
-
 @pytest.fixture
 def staff(engine: Engine) -> dict[str, Actor]:
     with transaction(engine) as session:
@@ -144,66 +120,5 @@ def staff(engine: Engine) -> dict[str, Actor]:
 
 @pytest.fixture
 def ward(engine: Engine) -> Ward:
-    from models.admissions import ensure_ward
-
     with transaction(engine) as session:
-        return ensure_ward(
-            session=session, actor=SYSTEM, name="Test Ward", timezone="Europe/London"
-        )
-
-
-def admit_patient(
-    session: Session, *, staff: dict[str, Actor], ward: Ward, now: datetime, **overrides: Any
-) -> Admission:
-    """Admit a test patient through the audited domain operation: clonazepam 2 mg/day in bed
-    B1, admitted an hour before ``now`` by nurse1 under doctor1; any field can be overridden."""
-    from models.admissions import admit
-
-    assert ward.id is not None
-    fields: dict[str, Any] = {
-        "mrn": "TW100",
-        "family_name": "Roe",
-        "given_name": "Jan",
-        "birth_date": date(1970, 5, 1),
-        "sex": "female",
-        "bed": "B1",
-        "attending_id": staff["doctor1"].user_id or 0,
-        "drug": "clonazepam",
-        "daily_ug": 2000,
-        "admitted_at": now - timedelta(hours=1),
-    } | overrides
-    admission = admit(session=session, actor=staff["nurse1"], ward_id=ward.id, now=now, **fields)
-    assert admission.id is not None
-    return admission
-
-
-def prn_order(
-    session: Session,
-    *,
-    doctor: Actor,
-    admission_id: int,
-    written_at: datetime,
-    drug: str = "clonazepam",
-    dose_ug: int = 250,
-) -> int:
-    """A PRN order for tests that give PRN doses: in force from ``written_at``, at most hourly,
-    twelve doses a day."""
-    from models.prn_orders import PrnOrderForm, write_prn_order
-
-    order = write_prn_order(
-        session=session,
-        actor=doctor,
-        admission_id=admission_id,
-        form=PrnOrderForm(
-            drug=drug,
-            dose_ug=dose_ug,
-            min_interval_min=60,
-            max_doses_24h=12,
-            max_ug_24h=12 * dose_ug,
-            indication="breakthrough withdrawal symptoms",
-        ),
-        reason="As needed for breakthrough symptoms",
-        now=written_at,
-    )
-    assert order.id is not None
-    return order.id
+        return make_ward(session)

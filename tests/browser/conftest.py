@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -28,6 +29,7 @@ from werkzeug.serving import make_server
 from models.db import transaction
 from seed_data.factories import admit_on_demo_ward, discharge_from_demo_ward
 from tests.conftest import IN_CI
+from tests.factories import chromium_options
 
 if TYPE_CHECKING:
     from tests.browser.page_walk import Visit
@@ -120,22 +122,7 @@ def _browser_binaries() -> None:
 
 @pytest.fixture
 def browser(_browser_binaries: None, tmp_path: Path) -> Iterator[WebDriver]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--window-size=1440,900",
-        f"--user-data-dir={tmp_path}/ud",
-    ):
-        options.add_argument(flag)
+    options = chromium_options(CHROMIUM, "--window-size=1440,900", f"--user-data-dir={tmp_path}/ud")
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.implicitly_wait(0)
     yield driver
@@ -146,6 +133,19 @@ def wait_for(driver: WebDriver, css: str, timeout: float = 15) -> object:
     return WebDriverWait(driver, timeout).until(
         ec.visibility_of_element_located((By.CSS_SELECTOR, css))
     )
+
+
+def wait_for_text(driver: WebDriver, css: str, text: str, timeout: float = 20) -> None:
+    """Wait until an element matching ``css`` shows ``text`` (a re-render that replaces the
+    element while it is read is waited out)."""
+
+    def found(d: WebDriver) -> bool:
+        try:
+            return any(text in e.text for e in d.find_elements(By.CSS_SELECTOR, css))
+        except StaleElementReferenceException:
+            return False
+
+    WebDriverWait(driver, timeout).until(found)
 
 
 def sign_in(driver: WebDriver, server: LiveServer, username: str, password: str) -> None:

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from models.tables import Admission
 from seed_data.demo import DEMO_USERS
 from tests.browser.conftest import CHROMEDRIVER, CHROMIUM, SCREENSHOTS, LiveServer
+from tests.factories import chromium_options
 
 SERIOUS = ("serious", "critical")
 WAIT = 20
@@ -91,22 +92,7 @@ def first_admitted(server: LiveServer) -> int:
 def open_browser(width: int, height: int, profile: Path) -> WebDriver:
     if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
         raise RuntimeError("headless Chromium is not installed")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--hide-scrollbars",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
+    options = chromium_options(CHROMIUM, "--hide-scrollbars", f"--user-data-dir={profile}")
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.implicitly_wait(0)
     set_viewport(driver, width, height)

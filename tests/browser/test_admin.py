@@ -20,7 +20,7 @@ from models.types import utcnow
 from models.users import authenticate, create_user, set_role
 from seed_data.demo import DEMO_USERS, WARD_NAME
 from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for
-from tests.conftest import SYSTEM
+from tests.factories import SYSTEM
 
 ADMIN = next(u for u in DEMO_USERS if u.role == "admin")
 

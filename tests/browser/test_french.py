@@ -36,6 +36,7 @@ from tests.browser.conftest import (
     stay_on_demo_ward,
     wait_for,
 )
+from tests.browser.conftest import wait_for_text as _text_in
 
 SYSTEM = Actor(user_id=None, username="system", role="system")
 PASSWORD = "infirmiere-secret-42"
@@ -78,16 +79,6 @@ def patient(live_server: LiveServer) -> Iterator[int]:
         now=admitted_at,
     ) as admission_id:
         yield admission_id
-
-
-def _text_in(driver: WebDriver, css: str, text: str) -> None:
-    def found(d: WebDriver) -> bool:
-        try:
-            return any(text in e.text for e in d.find_elements(By.CSS_SELECTOR, css))
-        except StaleElementReferenceException:
-            return False
-
-    _wait(driver).until(found)
 
 
 def _open_tab(driver: WebDriver, key: str) -> None:

@@ -17,7 +17,14 @@ from sqlmodel import Session, col, select
 
 from models.tables import DoseAdministration, PrnOrder, Ward
 from seed_data.demo import WARD_NAME
-from tests.browser.conftest import LiveServer, screenshot, sign_in, stay_on_demo_ward, wait_for
+from tests.browser.conftest import (
+    LiveServer,
+    screenshot,
+    sign_in,
+    stay_on_demo_ward,
+    wait_for,
+    wait_for_text,
+)
 
 WAIT = 20
 STALE = (StaleElementReferenceException,)
@@ -49,12 +56,6 @@ def _type(browser: WebDriver, ident: str, text: str) -> None:
     field.send_keys(text)
 
 
-def _text_in(browser: WebDriver, css: str, text: str) -> None:
-    WebDriverWait(browser, WAIT, ignored_exceptions=STALE).until(
-        lambda d: text in d.find_element(By.CSS_SELECTOR, css).text
-    )
-
-
 def _give(browser: WebDriver, reason: str) -> None:
     WebDriverWait(browser, WAIT, ignored_exceptions=STALE).until(
         lambda d: d.find_element(By.CSS_SELECTOR, "#prn-orders button").is_displayed()
@@ -79,16 +80,16 @@ def test_a_physician_orders_a_nurse_gives_and_a_second_dose_waits_for_its_interv
     _type(browser, "prn-order-reason", "Breakthrough symptoms expected after the first cut")
     screenshot(browser, "prn-1-order-form")
     browser.find_element(By.ID, "prn-order-save").click()
-    _text_in(browser, "#prn-alert", "Saved: PRN order lorazepam 1 mg")
-    _text_in(browser, "#prn-orders", "0 of 2 doses, 0 of 2 mg in 24 h; may be given now")
+    wait_for_text(browser, "#prn-alert", "Saved: PRN order lorazepam 1 mg")
+    wait_for_text(browser, "#prn-orders", "0 of 2 doses, 0 of 2 mg in 24 h; may be given now")
     screenshot(browser, "prn-2-order-saved")
 
     browser.delete_all_cookies()
     sign_in(browser, live_server, "nurse", "nurse-demo-pass")
     browser.get(f"{live_server.url}/patient/{prn_patient}?tab=mar")
     _give(browser, "Anxious and tremulous")
-    _text_in(browser, "#prn-alert", "Saved: PRN lorazepam 1 mg at")
-    _text_in(browser, "#prn-orders", "1 of 2 doses, 1 of 2 mg in 24 h; next allowed at")
+    wait_for_text(browser, "#prn-alert", "Saved: PRN lorazepam 1 mg at")
+    wait_for_text(browser, "#prn-orders", "1 of 2 doses, 1 of 2 mg in 24 h; next allowed at")
     screenshot(browser, "prn-3-given")
 
     _give(browser, "Still anxious")
@@ -106,7 +107,7 @@ def test_a_physician_orders_a_nurse_gives_and_a_second_dose_waits_for_its_interv
     if next_at.date() != datetime.now(UTC).astimezone(tz).date():
         shown += " tomorrow"
     expected = f"at least 4 h between doses of this order; next allowed at {shown}"
-    _text_in(browser, "#prn-modal-time-wrapper, .mantine-Modal-body", expected)
+    wait_for_text(browser, "#prn-modal-time-wrapper, .mantine-Modal-body", expected)
     error = browser.find_element(By.ID, "prn-time").get_attribute("aria-describedby") or ""
     assert "error" in error  # shown at the time field, as its error
     screenshot(browser, "prn-4-refused-at-the-field")

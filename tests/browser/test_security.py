@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException
+from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
@@ -19,8 +19,8 @@ from models.db import transaction
 from models.tables import Admission, DoseAdministration, VitalSigns
 from seed_data.demo import DEMO_USERS
 from seed_data.factories import admit_on_demo_ward, demo_actor, discharge_from_demo_ward
-from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for
-from tests.conftest import prn_order
+from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for, wait_for_text
+from tests.factories import prn_order
 
 WAIT = 20
 SCRIPT_REASON = "<script>alert(1)</script>"
@@ -87,16 +87,6 @@ def _no_native_alert(driver: WebDriver) -> bool:
     return False
 
 
-def _text_in(driver: WebDriver, css: str, text: str) -> None:
-    def found(d: WebDriver) -> bool:
-        try:
-            return any(text in e.text for e in d.find_elements(By.CSS_SELECTOR, css))
-        except StaleElementReferenceException:
-            return False
-
-    WebDriverWait(driver, WAIT).until(found)
-
-
 def _admission_id(server: LiveServer) -> int:
     with Session(server.engine) as session:
         row = session.exec(
@@ -143,7 +133,7 @@ def test_a_script_in_a_reason_and_markup_in_a_name_stay_text(
     watched: WebDriver, live_server: LiveServer, marked_up_patient: int
 ) -> None:
     sign_in(watched, live_server, "nurse", PASSWORDS["nurse"])
-    _text_in(watched, "#board-table tbody", MARKUP_NAME.upper())  # the board, literally
+    wait_for_text(watched, "#board-table tbody", MARKUP_NAME.upper())  # the board, literally
     watched.get(f"{live_server.url}/patient/{marked_up_patient}?tab=mar")
     wait_for(watched, "#prn-orders button", timeout=WAIT)
     assert MARKUP_NAME.upper() in watched.find_element(By.ID, "banner-name").text
@@ -151,8 +141,8 @@ def test_a_script_in_a_reason_and_markup_in_a_name_stay_text(
     wait_for(watched, "#prn-reason", timeout=WAIT)
     watched.find_element(By.ID, "prn-reason").send_keys(SCRIPT_REASON)
     watched.find_element(By.ID, "prn-save").click()
-    _text_in(watched, "#prn-alert", "Saved")
-    _text_in(watched, "#prn-table", SCRIPT_REASON)  # shown as typed
+    wait_for_text(watched, "#prn-alert", "Saved")
+    wait_for_text(watched, "#prn-table", SCRIPT_REASON)  # shown as typed
     screenshot(watched, "xss-prn-reason")
     with Session(live_server.engine) as session:
         stored = session.exec(
@@ -163,7 +153,7 @@ def test_a_script_in_a_reason_and_markup_in_a_name_stay_text(
         ).one()
         assert stored.reason_text == SCRIPT_REASON  # stored as typed, escaped only when shown
     watched.refresh()  # rendered again from the database
-    _text_in(watched, "#prn-table", SCRIPT_REASON)
+    wait_for_text(watched, "#prn-table", SCRIPT_REASON)
     assert _alerts(watched) == [] and _no_native_alert(watched)
     assert not watched.execute_script(
         "return Array.from(document.querySelectorAll('script, img[src=x]'))"
@@ -187,7 +177,7 @@ def test_a_save_after_signing_out_elsewhere_says_nothing_was_saved(
     for field, value in (("heart_rate", "80"), ("systolic", "120"), ("diastolic", "75")):
         watched.find_element(By.ID, f"vitals-{field}").send_keys(value)
     watched.find_element(By.ID, "vitals-save").click()
-    _text_in(watched, "#tw-connection-alert", "signed out, so nothing was saved")
+    wait_for_text(watched, "#tw-connection-alert", "signed out, so nothing was saved")
     screenshot(watched, "signed-out-save")
     with Session(live_server.engine) as session:
         assert len(session.exec(select(VitalSigns)).all()) == before

@@ -17,6 +17,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import false
 from sqlmodel import Session, col, select
 
 from dashboard.pages.paper_wristband import mrn_barcode_svg
@@ -142,7 +143,7 @@ def _given(server: LiveServer, admission_id: int) -> list[DoseAdministration]:
                 select(DoseAdministration).where(
                     DoseAdministration.admission_id == admission_id,
                     DoseAdministration.status == "given",
-                    col(DoseAdministration.entered_in_error).is_(False),
+                    col(DoseAdministration.entered_in_error) == false(),
                 )
             ).all()
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,15 +16,16 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from models.admissions import admit
 from models.audit import Actor
-from models.charting import record_assessment, record_vitals
+from models.charting import record_assessment
 from models.db import transaction
 from models.tables import ScheduledDose, User, Ward
 from seed_data.factories import start_taper
 from tests.dashboard.conftest import (
     signed_in as signed_in,  # the charting tests import it from here
 )
+from tests.factories import admit_patient as admit_test_patient
+from tests.factories import chart_vitals
 
 ALL_ONES = dict.fromkeys(range(1, 21), 1)  # CIWA-B 20: mild
 NORMAL: dict[str, Any] = {
@@ -85,21 +86,15 @@ def admit_patient(
         assert ward.id is not None
         tz = ZoneInfo(ward.timezone)
         admitted_at = now - timedelta(days=days_in)
-        admission = admit(
-            session=session,
-            actor=staff["nurse1"],
-            ward_id=ward.id,
+        admission = admit_test_patient(
+            session,
+            staff=staff,
+            ward=ward,
+            now=admitted_at,
             mrn=mrn,
             family_name=family,
-            given_name="Jan",
-            birth_date=date(1970, 5, 1),
-            sex="female",
             bed=bed,
-            attending_id=staff["doctor1"].user_id or 0,
-            drug="clonazepam",
-            daily_ug=2000,
             admitted_at=admitted_at,
-            now=admitted_at,
         )
         assert admission.id is not None
         start_taper(
@@ -118,12 +113,11 @@ def admit_patient(
             now=taken,
             items=dict(ciwa or ALL_ONES),
         )
-        record_vitals(
-            session=session,
+        chart_vitals(
+            session,
             actor=staff["nurse1"],
             admission_id=admission.id,
             taken_at=taken,
-            now=taken,
             **{**NORMAL, **(vitals or {})},
         )
         slots = {

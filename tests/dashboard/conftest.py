@@ -17,7 +17,7 @@ from models.db import transaction
 from models.settings import Settings
 from models.tables import User, Ward
 from models.types import utcnow
-from tests.conftest import SYSTEM, make_staff
+from tests.factories import SYSTEM, make_staff
 
 PASSWORD = "correct horse battery"
 

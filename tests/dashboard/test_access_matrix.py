@@ -50,7 +50,8 @@ from models.clinical.drugs import DRUGS, format_mg
 from models.co_medications import add_co_medication, record_naloxone, stop_co_medication
 from models.db import make_engine, transaction
 from models.errors import PermissionDenied
-from models.fhir_import import BundleRefused, import_bundle
+from models.fhir_bundle import BundleRefused
+from models.fhir_import import import_bundle
 from models.flags import acknowledge_flag, resolve_flag
 from models.migrate import upgrade
 from models.plan_changes import NewPlan, PlanChange, apply_change, create_plan, preview_new_plan
@@ -60,16 +61,14 @@ from models.rounds import sign_rounds_note
 from models.settings import Settings
 from models.tables import User, Ward, WardDrugUnit
 from models.types import utcnow
+from models.user_sessions import lock_idle_session, record_unlock, start_session
 from models.users import (
     create_user,
-    lock_idle_session,
-    record_unlock,
     set_active,
     set_language,
     set_password,
     set_role,
     sign_out_everywhere,
-    start_session,
     unlock,
 )
 from models.ward_formulary import write_per_drug
@@ -138,8 +137,8 @@ DOMAIN_MATRIX: dict[str, frozenset[str]] = {
     "models.access_log:record_read": ALL,  # anyone who may open a chart is recorded opening it
     "models.users:sign_out_everywhere": ADMIN,  # or the user themself (test_security_round2)
     # The idle lock and signing in again on a locked page: each user's own session, any role.
-    "models.users:lock_idle_session": ALL,
-    "models.users:record_unlock": ALL,
+    "models.user_sessions:lock_idle_session": ALL,
+    "models.user_sessions:record_unlock": ALL,
     "models.fhir_import:import_bundle": CHARTERS,
     "models.co_medications:add_co_medication": PHYSICIAN,
     "models.co_medications:stop_co_medication": PHYSICIAN,
@@ -530,8 +529,8 @@ OPERATIONS: dict[str, tuple[Prepare, Perform]] = {
             session=se, actor=a, user_id=s.staff["nurse2"].user_id or 0, now=s.now
         ),
     ),
-    "models.users:lock_idle_session": (lambda s: None, _lock_own_idle_session),
-    "models.users:record_unlock": (
+    "models.user_sessions:lock_idle_session": (lambda s: None, _lock_own_idle_session),
+    "models.user_sessions:record_unlock": (
         lambda s: None,
         lambda se, a, s, _: record_unlock(session=se, actor=a, same_user=True, now=s.now),
     ),

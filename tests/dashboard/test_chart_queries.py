@@ -24,7 +24,7 @@ from models.db import transaction
 from models.plan_changes import NewPlan, PlanChange, apply_change, create_plan
 from models.rounds import sign_rounds_note
 from models.tables import Flag, ScheduledDose, Ward, WithdrawalAssessment
-from tests.conftest import prn_order
+from tests.factories import prn_order
 
 PLANNED_AT = datetime(2026, 2, 28, 12, 0, tzinfo=UTC)  # Europe/London = UTC in winter
 DRAWN_AT = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

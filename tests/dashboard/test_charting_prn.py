@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash
+from sqlalchemy import true
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -96,7 +97,7 @@ def test_a_physician_writes_an_order_and_a_nurse_gives_within_its_limits(
     tz = ZoneInfo(stay.ward.timezone)
     with Session(sqlite_engine) as session:
         [dose] = session.exec(
-            select(DoseAdministration).where(col(DoseAdministration.prn).is_(True))
+            select(DoseAdministration).where(col(DoseAdministration.prn) == true())
         ).all()
     next_at = (dose.administered_at + timedelta(hours=4)).astimezone(tz)
     shown = next_at.strftime("%H:%M")

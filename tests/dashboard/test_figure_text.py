@@ -23,7 +23,7 @@ from models.db import transaction
 from models.plan_changes import NewPlan, create_plan
 from models.tables import Flag, ScheduledDose, Ward
 from models.users import create_user
-from tests.conftest import SYSTEM, prn_order
+from tests.factories import SYSTEM, prn_order
 
 LINK = '<a href="http://evil.example/">phish</a>'
 PAYLOADS = (LINK, "<b>bold</b>", '<span style="color:red">x</span>', "<img src=x onerror=1>")

@@ -26,9 +26,9 @@ from models.tables import AuditEvent, User, UserSession, Ward
 from models.types import utcnow
 from models.users import sign_out_everywhere
 from models.ward_policy import update_ward_policy
-from tests.conftest import SYSTEM, make_staff
 from tests.dashboard.conftest import PASSWORD, sign_in
 from tests.dashboard.dash_client import row_counts
+from tests.factories import SYSTEM, make_staff
 
 
 @pytest.fixture

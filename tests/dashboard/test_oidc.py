@@ -28,8 +28,8 @@ from models.db import transaction
 from models.settings import Settings
 from models.tables import AuditEvent, User, UserSession
 from models.users import set_active
-from tests.conftest import SYSTEM, make_staff
 from tests.dashboard.dash_client import row_counts
+from tests.factories import SYSTEM, make_staff
 
 CLIENT_ID = "taperwatch-test"
 ROLE_MAP = "ward-nurses=nurse,ward-doctors=physician,it-admins=admin"

@@ -29,7 +29,6 @@ from models.db import make_engine, transaction
 from models.migrate import upgrade
 from models.tables import User
 from models.types import utcnow
-from tests.conftest import prn_order
 from tests.dashboard.conftest import (
     PASSWORD,
     admitted_an_hour_ago,
@@ -46,6 +45,7 @@ from tests.dashboard.dash_client import (
     server_callbacks,
     vitals_save_body,
 )
+from tests.factories import prn_order
 
 
 @pytest.fixture(scope="module")

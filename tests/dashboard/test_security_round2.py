@@ -30,7 +30,6 @@ from models.users import (
     sign_out_everywhere,
     unlock,
 )
-from tests.conftest import SYSTEM
 from tests.dashboard.conftest import (
     PASSWORD,
     admitted_an_hour_ago,
@@ -44,6 +43,7 @@ from tests.dashboard.dash_client import (
     row_counts,
     vitals_save_body,
 )
+from tests.factories import SYSTEM
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,8 @@ from models.db import transaction
 from models.plan_changes import NewPlan, create_plan
 from models.plans import top_up_mar
 from models.tables import AuditEvent, ScheduledDose, TaperPlan, Ward
-from tests.conftest import NOW, admit_patient
+from tests.conftest import NOW
+from tests.factories import admit_patient
 
 
 def _admitted_with_a_plan(engine: Engine, staff: dict[str, Actor], ward: Ward) -> int:

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from models.admissions import ensure_ward
 from models.db import transaction
 from models.tables import Admission, ScheduledDose, TaperStep
-from tests.conftest import SYSTEM
+from tests.factories import SYSTEM
 from tests.jobs.conftest import (
     NEWS2_FIVE,
     NEWS2_SEVEN,

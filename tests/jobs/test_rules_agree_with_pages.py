@@ -34,7 +34,7 @@ from models.db import transaction
 from models.errors import FieldError
 from models.prn_orders import PrnOrderForm, write_prn_order
 from models.tables import Flag, ScheduledDose, TaperPlan, TaperStep, User, Ward
-from tests.conftest import SYSTEM, make_staff
+from tests.factories import SYSTEM, make_staff
 
 NOW = datetime(2026, 3, 20, 13, 7, tzinfo=UTC)  # London is on UTC until 29 March
 H = timedelta(hours=1)

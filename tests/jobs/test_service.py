@@ -208,8 +208,8 @@ def test_the_scheduler_purges_ended_sessions_daily_keeping_thirty_days(engine: E
     from models.db import transaction
     from models.tables import UserSession
     from models.types import utcnow
-    from models.users import end_session, start_session
-    from tests.conftest import make_staff
+    from models.user_sessions import end_session, start_session
+    from tests.factories import make_staff
 
     job = build_scheduler(engine).get_job(SESSION_PURGE_JOB)
     assert job is not None and job.func is session_purge_job and job.args == (engine,)

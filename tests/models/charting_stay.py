@@ -11,15 +11,11 @@ from itertools import count
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from models.admissions import admit, ensure_ward
 from models.audit import Actor
-from models.charting import record_vitals
 from models.db import transaction
 from models.tables import DoseAdministration, Flag, ScheduledDose
 from seed_data.factories import start_taper
-from tests.conftest import SYSTEM, make_staff, prn_order
-
-WARD_TZ = "Europe/London"
+from tests.factories import SYSTEM, admit_patient, chart_vitals, make_staff, make_ward, prn_order
 
 
 @dataclass
@@ -44,21 +40,21 @@ class Stay:
         """Another patient admitted to a bed of their own."""
         n = self.serial()
         with transaction(self.engine) as session:
-            admission = admit(
-                session=session,
+            admission = admit_patient(
+                session,
+                staff=self.staff,
+                ward=self.ward_id,
+                now=self.now,
                 actor=SYSTEM,
-                ward_id=self.ward_id,
                 mrn=f"EXTRA{n:04d}",
                 family_name=f"Extra{n}",
                 given_name="Pat",
                 birth_date=date(1975, 6, 1),
                 sex="male",
                 bed=f"X{n}",
-                attending_id=self.staff["doctor1"].user_id or 0,
                 drug=drug,
                 daily_ug=daily_ug,
                 admitted_at=self.now - timedelta(days=2),
-                now=self.now,
             )
             assert admission.id is not None
             if with_plan:
@@ -110,20 +106,12 @@ class Stay:
     def vitals_entry(self) -> int:
         """A charted set of vitals (to mark in error)."""
         with transaction(self.engine) as session:
-            row = record_vitals(
-                session=session,
+            row = chart_vitals(
+                session,
                 actor=self.staff["nurse1"],
                 admission_id=self.admission_id,
                 taken_at=self.now - timedelta(minutes=30),
                 now=self.now,
-                heart_rate=80,
-                systolic=120,
-                diastolic=80,
-                temperature_c=36.8,
-                resp_rate=16,
-                spo2=97,
-                supplemental_o2=False,
-                consciousness="A",
             )
             assert row.id is not None
             return row.id
@@ -158,24 +146,18 @@ def _plan(session: Session, stay: Stay, admission_id: int) -> None:
 
 def make_stay(engine: Engine, now: datetime) -> Stay:
     with transaction(engine) as session:
-        ward = ensure_ward(session=session, actor=SYSTEM, name="Test Ward", timezone=WARD_TZ)
+        ward = make_ward(session)
         assert ward.id is not None
         staff = make_staff(session)
-        admission = admit(
-            session=session,
-            actor=SYSTEM,
-            ward_id=ward.id,
-            mrn="TW0001",
-            family_name="Roe",
-            given_name="Jan",
-            birth_date=date(1970, 1, 1),
-            sex="female",
-            bed="B1",
-            attending_id=staff["doctor1"].user_id or 0,
-            drug="clonazepam",
-            daily_ug=2000,
-            admitted_at=now - timedelta(days=2),
+        admission = admit_patient(
+            session,
+            staff=staff,
+            ward=ward,
             now=now,
+            actor=SYSTEM,
+            mrn="TW0001",
+            birth_date=date(1970, 1, 1),
+            admitted_at=now - timedelta(days=2),
         )
         assert admission.id is not None
         stay = Stay(engine, now, ward.id, staff, admission.id)

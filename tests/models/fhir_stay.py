@@ -10,11 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import false, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from models.admissions import admit
 from models.audit import Actor
 from models.charting import chart_dose, chart_prn, mark_in_error, record_assessment, record_vitals
 from models.db import make_engine, transaction
@@ -31,7 +30,8 @@ from models.tables import (
     WithdrawalAssessment,
 )
 from seed_data.factories import start_taper
-from tests.conftest import make_staff, postgres_database, prn_order
+from tests.conftest import postgres_database
+from tests.factories import admit_patient, make_staff, prn_order
 
 ADMITTED_AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 PLAN_START = date(2026, 3, 2)
@@ -61,21 +61,17 @@ def make_stay(engine: Engine, staff: dict[str, Actor], ward: Ward) -> Stay:
     nurse, doctor = staff["nurse1"], staff["doctor1"]
     assert ward.id is not None
     with transaction(engine) as session:
-        admission = admit(
-            session=session,
-            actor=nurse,
-            ward_id=ward.id,
+        admission = admit_patient(
+            session,
+            staff=staff,
+            ward=ward,
+            now=ADMITTED_AT,
             mrn="TW0042",
             family_name="Doe",
             given_name="Alex",
             birth_date=date(1971, 5, 4),
-            sex="female",
             bed="B3",
-            attending_id=doctor.user_id or 0,
-            drug="clonazepam",
-            daily_ug=2000,
             admitted_at=ADMITTED_AT,
-            now=ADMITTED_AT,
         )
         assert admission.id is not None
         admission_id = admission.id
@@ -216,7 +212,7 @@ def vitals_of(engine: Engine, admission_id: int) -> list[tuple[Any, ...]]:
         rows = session.exec(
             select(VitalSigns)
             .where(
-                VitalSigns.admission_id == admission_id, col(VitalSigns.entered_in_error).is_(False)
+                VitalSigns.admission_id == admission_id, col(VitalSigns.entered_in_error) == false()
             )
             .order_by(col(VitalSigns.taken_at))
         ).all()
@@ -255,7 +251,7 @@ def fresh_database(
     """A second, empty, migrated database on the same backend as ``engine``, with staff and a
     ward: (engine, staff, ward id)."""
     from models.admissions import ensure_ward
-    from tests.conftest import SYSTEM
+    from tests.factories import SYSTEM
 
     def prepared(url: str) -> tuple[Engine, dict[str, Actor], int]:
         other = make_engine(url)

@@ -37,8 +37,9 @@ from models.prn_orders import PrnOrderForm, write_prn_order
 from models.rounds import sign_rounds_note
 from models.tables import DECISIONS
 from models.ward_policy import POLICY_FIELDS, update_ward_policy
-from tests.conftest import NOW, postgres_database, prn_order
+from tests.conftest import NOW, postgres_database
 from tests.dashboard.dash_client import changed_tables, row_counts
+from tests.factories import prn_order
 from tests.models.charting_stay import Stay, make_stay
 
 REFUSALS = (FieldError, ValidationFailed, ConflictError)

@@ -41,7 +41,7 @@ from models.tables import (
     WithdrawalAssessment,
 )
 from seed_data.factories import start_taper
-from tests.conftest import admit_patient, prn_order
+from tests.factories import admit_patient, prn_order
 
 # Europe/London is on GMT in March before the clocks change: local time equals UTC.
 PLANNED_AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -60,7 +60,9 @@ ALL_TWOS = dict.fromkeys(range(1, 21), 2)  # CIWA-B total 40: moderate
 
 
 @dataclass(frozen=True)
-class Stay:
+class DoseDay:
+    """The test patient's admission and the two dose slots of NOW's day."""
+
     admission_id: int
     dose_0800: int  # the 08:00 slot of NOW's day
     dose_2000: int  # the 20:00 slot of NOW's day
@@ -77,7 +79,7 @@ def _audits(engine: Engine, action: str) -> list[AuditEvent]:
 
 
 @pytest.fixture
-def stay(engine: Engine, staff: dict[str, Actor], ward: Ward) -> Stay:
+def stay(engine: Engine, staff: dict[str, Actor], ward: Ward) -> DoseDay:
     """Clonazepam 2 mg/day at 08:00 and 20:00, -0.25 mg a week from 2 March."""
     assert ward.id is not None
     with transaction(engine) as session:
@@ -102,14 +104,14 @@ def stay(engine: Engine, staff: dict[str, Actor], ward: Ward) -> Stay:
                 select(ScheduledDose).where(ScheduledDose.admission_id == admission.id)
             ).all()
         }
-    return Stay(
+    return DoseDay(
         admission_id=admission.id,
         dose_0800=slots[datetime(2026, 3, 10, 8, tzinfo=UTC)] or 0,
         dose_2000=slots[datetime(2026, 3, 10, 20, tzinfo=UTC)] or 0,
     )
 
 
-def _vitals(engine: Engine, actor: Actor, stay: Stay, **changes: Any) -> VitalSigns:
+def _vitals(engine: Engine, actor: Actor, stay: DoseDay, **changes: Any) -> VitalSigns:
     values = {**NORMAL_VITALS, **changes}
     taken_at = values.pop("taken_at", NOW - timedelta(minutes=5))
     with transaction(engine) as session:
@@ -142,7 +144,7 @@ def _give(
 
 
 def test_vitals_are_stored_with_news2_and_audited(
-    engine: Engine, staff: dict[str, Actor], stay: Stay
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay
 ) -> None:
     row = _vitals(engine, staff["nurse1"], stay, heart_rate=118, resp_rate=22)
     assert (row.news2_total, row.news2_any_three) == (4, False)  # HR 111-130: 2, RR 21-24: 2
@@ -152,7 +154,7 @@ def test_vitals_are_stored_with_news2_and_audited(
 
 
 def test_the_entry_returned_is_the_row_stored(
-    engine: Engine, staff: dict[str, Actor], stay: Stay
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay
 ) -> None:
     """Vitals and scores are inserted without the ORM; what the caller gets back must still be
     every column as stored, defaults included."""
@@ -170,7 +172,7 @@ def test_the_entry_returned_is_the_row_stored(
 
 @pytest.mark.parametrize("token", [False, True])
 def test_charting_for_an_admission_that_does_not_exist_is_refused_and_writes_nothing(
-    engine: Engine, staff: dict[str, Actor], stay: Stay, token: bool
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay, token: bool
 ) -> None:
     missing = stay.admission_id + 1000
     submission = new_submission_id() if token else None
@@ -183,7 +185,7 @@ def test_charting_for_an_admission_that_does_not_exist_is_refused_and_writes_not
 
 
 def test_impossible_vitals_are_refused_at_their_fields_and_nothing_is_written(
-    engine: Engine, staff: dict[str, Actor], stay: Stay
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay
 ) -> None:
     with pytest.raises(ValidationFailed) as refused:
         _vitals(engine, staff["nurse1"], stay, heart_rate=400, temperature_c=50, spo2=104)
@@ -198,7 +200,7 @@ def test_impossible_vitals_are_refused_at_their_fields_and_nothing_is_written(
     [("temperature_c", 45.0), ("temperature_c", 25.0), ("systolic", 300), ("resp_rate", 80)],
 )
 def test_edge_readings_are_refused_at_the_field_never_a_database_error(
-    engine: Engine, staff: dict[str, Actor], stay: Stay, field: str, value: object
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay, field: str, value: object
 ) -> None:
     """Values inside the plausibility limits but outside the table's CHECK constraints."""
     try:
@@ -217,7 +219,7 @@ def test_edge_readings_are_refused_at_the_field_never_a_database_error(
     [(NOW + timedelta(minutes=10), "future"), (NOW - timedelta(hours=25), "24 hours")],
 )
 def test_vitals_time_is_never_future_nor_beyond_a_day(
-    engine: Engine, staff: dict[str, Actor], stay: Stay, taken_at: datetime, message: str
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay, taken_at: datetime, message: str
 ) -> None:
     with pytest.raises(FieldError) as refused:
         _vitals(engine, staff["nurse1"], stay, taken_at=taken_at)
@@ -225,7 +227,7 @@ def test_vitals_time_is_never_future_nor_beyond_a_day(
     assert _count(engine, VitalSigns) == 0
 
 
-def test_admins_may_not_chart(engine: Engine, staff: dict[str, Actor], stay: Stay) -> None:
+def test_admins_may_not_chart(engine: Engine, staff: dict[str, Actor], stay: DoseDay) -> None:
     with pytest.raises(PermissionDenied):
         _vitals(engine, staff["admin1"], stay)
     with pytest.raises(PermissionDenied):
@@ -237,7 +239,7 @@ def test_admins_may_not_chart(engine: Engine, staff: dict[str, Actor], stay: Sta
 
 
 def test_ciwa_b_is_scored_banded_and_audited(
-    engine: Engine, staff: dict[str, Actor], stay: Stay
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay
 ) -> None:
     with transaction(engine) as session:
         row = record_assessment(
@@ -255,7 +257,7 @@ def test_ciwa_b_is_scored_banded_and_audited(
 
 
 def test_ciwa_b_with_missing_items_names_them_and_writes_nothing(
-    engine: Engine, staff: dict[str, Actor], stay: Stay
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay
 ) -> None:
     items: dict[int, object] = {n: 1 for n in range(1, 21) if n not in (4, 19)}
     with pytest.raises(ValidationFailed) as refused:
@@ -278,7 +280,7 @@ def test_ciwa_b_with_missing_items_names_them_and_writes_nothing(
 
 
 def test_a_given_dose_is_stored_with_the_slot_dose_and_audited(
-    engine: Engine, staff: dict[str, Actor], stay: Stay
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay
 ) -> None:
     given = _give(engine, staff["nurse1"], stay.dose_0800)
     assert (given.status, given.dose_ug, given.charted_by) == (
@@ -293,7 +295,7 @@ def test_a_given_dose_is_stored_with_the_slot_dose_and_audited(
 
 @pytest.mark.parametrize("status", ["held", "refused", "not_given"])
 def test_not_giving_a_dose_needs_a_reason_from_the_list(
-    engine: Engine, staff: dict[str, Actor], stay: Stay, status: str
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay, status: str
 ) -> None:
     with pytest.raises(FieldError) as refused:
         _give(engine, staff["nurse1"], stay.dose_0800, status)
@@ -319,7 +321,7 @@ def test_not_giving_a_dose_needs_a_reason_from_the_list(
 
 
 def test_a_second_nurse_charting_the_same_dose_is_told_who_charted_it(
-    engine: Engine, staff: dict[str, Actor], stay: Stay
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay
 ) -> None:
     _give(engine, staff["nurse1"], stay.dose_0800)
     with pytest.raises(ConflictError) as conflict:
@@ -331,7 +333,7 @@ def test_a_second_nurse_charting_the_same_dose_is_told_who_charted_it(
 
 
 def test_two_nurses_charting_at_the_same_moment_one_wins(
-    engine: Engine, staff: dict[str, Actor], stay: Stay
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay
 ) -> None:
     """Both pass the "already charted?" check before either commits: the database's unique
     index lets exactly one insert through and the other gets the ConflictError."""
@@ -378,7 +380,7 @@ def test_two_nurses_charting_at_the_same_moment_one_wins(
 
 
 def test_a_dose_marked_in_error_can_be_charted_again_and_both_are_kept(
-    engine: Engine, staff: dict[str, Actor], stay: Stay
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay
 ) -> None:
     wrong = _give(engine, staff["nurse1"], stay.dose_0800, "refused", reason_code="declined")
     with transaction(engine) as session:
@@ -406,7 +408,7 @@ def test_a_dose_marked_in_error_can_be_charted_again_and_both_are_kept(
 
 
 def test_marking_in_error_needs_a_reason_and_happens_once(
-    engine: Engine, staff: dict[str, Actor], stay: Stay
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay
 ) -> None:
     row = _vitals(engine, staff["nurse1"], stay)
     with pytest.raises(FieldError) as refused, transaction(engine) as session:
@@ -441,7 +443,7 @@ def test_marking_in_error_needs_a_reason_and_happens_once(
 
 
 def test_prn_dose_needs_a_reason_and_its_order_s_dose(
-    engine: Engine, staff: dict[str, Actor], stay: Stay
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay
 ) -> None:
     with transaction(engine) as session:
         order = prn_order(
@@ -484,7 +486,7 @@ def test_prn_dose_needs_a_reason_and_its_order_s_dose(
 
 
 def test_discharge_closes_the_mar_and_the_record_refuses_every_write(
-    engine: Engine, staff: dict[str, Actor], stay: Stay
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay
 ) -> None:
     given = _give(engine, staff["nurse1"], stay.dose_0800)
     vitals = _vitals(engine, staff["nurse1"], stay)
@@ -570,7 +572,7 @@ def test_discharge_closes_the_mar_and_the_record_refuses_every_write(
 
 
 def test_a_bed_taken_between_check_and_write_is_refused_at_the_bed(
-    engine: Engine, staff: dict[str, Actor], ward: Ward, stay: Stay
+    engine: Engine, staff: dict[str, Actor], ward: Ward, stay: DoseDay
 ) -> None:
     """The database's unique index backs the bed check; a loser gets a field refusal."""
     assert ward.id is not None
@@ -672,7 +674,7 @@ def test_a_new_form_token_has_the_accepted_shape_and_is_never_the_same_twice() -
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_save_sent_again_with_its_token_stores_one_entry_and_returns_it(
-    engine: Engine, staff: dict[str, Actor], stay: Stay, kind: str
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay, kind: str
 ) -> None:
     model, action = KINDS[kind]
     token = new_submission_id()
@@ -694,7 +696,7 @@ def test_a_save_sent_again_with_its_token_stores_one_entry_and_returns_it(
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_entries_without_a_token_are_each_stored_and_the_database_holds_a_token_once(
-    engine: Engine, staff: dict[str, Actor], stay: Stay, kind: str
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay, kind: str
 ) -> None:
     """Imported, seeded and job-made entries have no token: any number may be stored. A
     token is unique in the database itself, even with the domain bypassed."""
@@ -714,7 +716,7 @@ def test_entries_without_a_token_are_each_stored_and_the_database_holds_a_token_
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_token_already_used_for_another_patient_is_refused_and_nothing_written(
-    engine: Engine, staff: dict[str, Actor], ward: Ward, stay: Stay, kind: str
+    engine: Engine, staff: dict[str, Actor], ward: Ward, stay: DoseDay, kind: str
 ) -> None:
     model, action = KINDS[kind]
     other = _second_admission(engine, staff, ward)
@@ -745,7 +747,7 @@ def test_a_token_already_used_for_another_patient_is_refused_and_nothing_written
     ],
 )
 def test_a_token_of_the_wrong_shape_is_refused_before_anything_is_written(
-    engine: Engine, staff: dict[str, Actor], stay: Stay, kind: str, token: str
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay, kind: str, token: str
 ) -> None:
     model, action = KINDS[kind]
     with pytest.raises(FieldError) as refused:
@@ -757,7 +759,7 @@ def test_a_token_of_the_wrong_shape_is_refused_before_anything_is_written(
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("token", ["a" * 16, "Zz09_-" * 10 + "abcd"])
 def test_tokens_of_16_to_64_url_safe_characters_are_accepted(
-    engine: Engine, staff: dict[str, Actor], stay: Stay, kind: str, token: str
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay, kind: str, token: str
 ) -> None:
     stored = _record(engine, staff["nurse1"], stay.admission_id, kind, token)
     assert stored.submission_id == token and _with_token(engine, kind, token) == 1
@@ -765,7 +767,7 @@ def test_tokens_of_16_to_64_url_safe_characters_are_accepted(
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_replay_inside_a_longer_transaction_leaves_its_other_writes_in_place(
-    engine: Engine, staff: dict[str, Actor], stay: Stay, kind: str
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay, kind: str
 ) -> None:
     """The refused insert is rolled back to its savepoint only: what the same transaction
     wrote before it is committed with it."""
@@ -785,7 +787,7 @@ def test_a_replay_inside_a_longer_transaction_leaves_its_other_writes_in_place(
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_tokened_save_is_undone_when_the_callers_transaction_rolls_back(
-    engine: Engine, staff: dict[str, Actor], stay: Stay, kind: str
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay, kind: str
 ) -> None:
     """The save's savepoint is inside the caller's transaction on both databases (pysqlite on
     its own would have let the savepoint be the transaction, committed at its RELEASE)."""
@@ -797,7 +799,7 @@ def test_a_tokened_save_is_undone_when_the_callers_transaction_rolls_back(
 
 
 def test_a_dose_is_undone_when_the_callers_transaction_rolls_back(
-    engine: Engine, staff: dict[str, Actor], stay: Stay
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay
 ) -> None:
     with pytest.raises(RuntimeError), transaction(engine) as session:
         chart_dose(
@@ -815,7 +817,7 @@ def test_a_dose_is_undone_when_the_callers_transaction_rolls_back(
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_token_committed_by_another_transaction_meanwhile_is_found_not_stored_twice(
-    engine: Engine, staff: dict[str, Actor], stay: Stay, kind: str
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay, kind: str
 ) -> None:
     """Two transactions, one token: the second is open before the first commits and writes
     after it: its insert is refused by the unique index and it answers with the first's entry.
@@ -836,7 +838,7 @@ def test_a_token_committed_by_another_transaction_meanwhile_is_found_not_stored_
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("kind", KINDS)
 def test_on_sqlite_a_save_waits_for_the_writer_before_it_and_finds_its_token(
-    engine: Engine, staff: dict[str, Actor], stay: Stay, kind: str
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay, kind: str
 ) -> None:
     """A second save with the same token, sent while the first's transaction is open, waits
     for the write lock, then is refused by the unique index and answers with the first's
@@ -882,7 +884,7 @@ def _waiting_on_a_lock(engine: Engine) -> int:
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 @pytest.mark.parametrize("kind", KINDS)
 def test_two_saves_with_one_token_at_the_same_moment_store_one_entry(
-    engine: Engine, staff: dict[str, Actor], stay: Stay, kind: str
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay, kind: str
 ) -> None:
     """Both saves run at once on two connections (PostgreSQL): the second insert waits on the
     first's uncommitted index entry, is refused when the first commits, and answers with the
@@ -928,7 +930,7 @@ def test_two_saves_with_one_token_at_the_same_moment_store_one_entry(
 
 
 def test_sedation_scores_are_stored_with_the_vitals_and_audited(
-    engine: Engine, staff: dict[str, Actor], stay: Stay
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay
 ) -> None:
     row = _vitals(engine, staff["nurse1"], stay, rass="-3", poss="s")
     assert (row.rass, row.poss) == (-3, "S")
@@ -942,7 +944,7 @@ def test_sedation_scores_are_stored_with_the_vitals_and_audited(
 
 
 def test_a_bad_sedation_score_is_refused_with_the_other_faults_and_nothing_written(
-    engine: Engine, staff: dict[str, Actor], stay: Stay
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay
 ) -> None:
     with pytest.raises(ValidationFailed) as refused:
         _vitals(engine, staff["nurse1"], stay, rass="-6", poss="0", heart_rate=0)
@@ -955,7 +957,7 @@ def test_a_bad_sedation_score_is_refused_with_the_other_faults_and_nothing_writt
 
 
 def test_the_database_refuses_a_rass_outside_the_scale(
-    engine: Engine, staff: dict[str, Actor], stay: Stay
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay
 ) -> None:
     row = _vitals(engine, staff["nurse1"], stay, rass=-5)
     with pytest.raises(IntegrityError), transaction(engine) as session:
@@ -965,7 +967,7 @@ def test_the_database_refuses_a_rass_outside_the_scale(
 
 
 def test_a_dose_held_for_sedation_links_the_latest_valid_score(
-    engine: Engine, staff: dict[str, Actor], stay: Stay
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay
 ) -> None:
     older = _vitals(engine, staff["nurse1"], stay, rass=-2, taken_at=NOW - timedelta(hours=3))
     latest = _vitals(engine, staff["nurse1"], stay, rass=-3, taken_at=NOW - timedelta(minutes=20))
@@ -987,7 +989,7 @@ def test_a_dose_held_for_sedation_links_the_latest_valid_score(
 
 
 def test_a_dose_held_for_another_reason_links_no_score(
-    engine: Engine, staff: dict[str, Actor], stay: Stay
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay
 ) -> None:
     _vitals(engine, staff["nurse1"], stay, rass=-3)
     held = _give(engine, staff["nurse1"], stay.dose_0800, "held", reason_code="nil_by_mouth")

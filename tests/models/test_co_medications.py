@@ -25,7 +25,7 @@ from models.co_medications import (
 from models.db import transaction
 from models.errors import ConflictError, FieldError, PermissionDenied, ValidationFailed
 from models.tables import Admission, AuditEvent, CoMedication, Ward
-from tests.conftest import admit_patient
+from tests.factories import admit_patient
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 

@@ -19,7 +19,7 @@ from models.db import read_session
 from models.errors import FieldError
 from models.fhir_export import export_admission, full_url, resource_id
 from models.tables import Admission, TaperPlan, TaperStep, Ward
-from tests.conftest import admit_patient
+from tests.factories import admit_patient
 from tests.models.fhir_stay import CIWA_ITEMS, PLAN_START, VITAL_SETS, Stay, make_stay, resources
 
 LOINC = "http://loinc.org"

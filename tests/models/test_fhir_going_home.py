@@ -24,7 +24,8 @@ from models.plan_changes import NewPlan, create_plan
 from models.tables import Ward
 from models.ward_tablets import update_ward_tablets
 from models.ward_units import update_ward_units
-from tests.conftest import NOW, admit_patient
+from tests.conftest import NOW
+from tests.factories import admit_patient
 
 START = NOW.date()  # the first cut, the day of admission
 DISCHARGED = NOW + timedelta(days=10)  # Europe/London = UTC in March: day 11, still 1.5 mg

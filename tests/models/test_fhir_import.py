@@ -17,9 +17,11 @@ from models.audit import Actor
 from models.clinical.news2 import Vitals, news2
 from models.db import transaction
 from models.errors import PermissionDenied
-from models.fhir_import import BundleRefused, ImportResult, import_bundle
+from models.fhir_bundle import BundleRefused
+from models.fhir_import import ImportResult, import_bundle
 from models.tables import Admission, AuditEvent, Patient, VitalSigns, Ward
-from tests.conftest import NOW, admit_patient
+from tests.conftest import NOW
+from tests.factories import admit_patient
 from tests.models.fhir_stay import counts
 
 EHR = "https://ehr.hospital.test"

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
-from models.fhir_import import (
+from models.fhir_bundle import (
     MAX_BUNDLE_BYTES,
     MAX_BUNDLE_DEPTH,
     MAX_BUNDLE_ENTRIES,
     BundleRefused,
-    ImportResult,
     parse_bundle,
 )
+from models.fhir_import import ImportResult
 from tests.models.fhir_stay import counts
 from tests.models.test_fhir_import import _resource, ehr_bundle, load  # noqa: F401
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from models.audit import Actor
 from models.db import transaction
 from models.tables import AuditEvent, UserSession
-from models.users import (
+from models.user_sessions import (
     ACTIVITY_WRITE_S,
     activity_write_every,
     end_session,
@@ -23,7 +23,8 @@ from models.users import (
     start_session,
     token_hash,
 )
-from tests.conftest import NOW, make_staff
+from tests.conftest import NOW
+from tests.factories import make_staff
 
 IDLE = timedelta(minutes=15)
 

@@ -18,7 +18,8 @@ from models.tables import AuditEvent, User, Ward
 from models.users import create_user, set_language
 from models.ward_policy import new_account_language, set_default_language
 from taperwatch.cli import main
-from tests.conftest import NOW, SYSTEM
+from tests.conftest import NOW
+from tests.factories import SYSTEM
 
 PASSWORD = "correct horse battery"
 

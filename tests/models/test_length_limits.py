@@ -16,8 +16,9 @@ from models.db import make_engine, transaction
 from models.errors import FieldError
 from models.migrate import upgrade
 from models.storable import _check_value, check_row
-from tests.conftest import NOW, SYSTEM
+from tests.conftest import NOW
 from tests.dashboard.dash_client import row_counts
+from tests.factories import SYSTEM
 from tests.models.charting_stay import Stay, make_stay
 
 

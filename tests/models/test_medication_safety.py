@@ -28,7 +28,7 @@ from models.plans import active_plan, stored_steps
 from models.tables import Admission, AuditEvent, ScheduledDose, TaperPlan, Ward
 from models.ward_policy import update_ward_policy
 from models.ward_units import update_ward_units, ward_units
-from tests.conftest import SYSTEM, make_staff
+from tests.factories import SYSTEM, make_staff
 
 MADE = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # Europe/London = UTC in early March
 D = timedelta(days=1)

@@ -32,7 +32,7 @@ from models.errors import ConflictError, FieldError
 from models.plan_changes import NewPlan, PlanChange, apply_change, create_plan
 from models.plans import active_plan, stored_steps, top_up_mar
 from models.tables import DoseAdministration, ScheduledDose
-from tests.conftest import SYSTEM, make_staff
+from tests.factories import SYSTEM, make_staff
 
 TZ = "Europe/London"
 T0 = datetime(2026, 3, 20, 9, 30, tzinfo=UTC)  # crosses the 29 March clock change

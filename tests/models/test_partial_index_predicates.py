@@ -41,12 +41,12 @@ def test_the_prn_filter_is_the_prn_index_predicate(dialect: str) -> None:
     assert _predicate("ix_dose_administration_prn", dialect) == prn
 
 
-def test_no_query_in_models_or_jobs_spells_a_boolean_with_is() -> None:
+def test_no_query_in_the_app_or_the_bench_spells_a_boolean_with_is() -> None:
     """``IS false`` compiles to another predicate than the indexes': no planner proof."""
     root = Path(__file__).resolve().parents[2]
     spelled = [
         f"{path.relative_to(root)}:{number}"
-        for folder in ("models", "jobs")
+        for folder in ("models", "jobs", "dashboard", "bench")
         for path in sorted((root / folder).rglob("*.py"))
         for number, line in enumerate(path.read_text().splitlines(), 1)
         if re.search(r"\.is_\((True|False)\)", line)

@@ -20,7 +20,7 @@ from models.plans import active_plan, stored_steps
 from models.rounds import sign_rounds_note
 from models.tables import AuditEvent, RoundsNote, ScheduledDose, TaperPlan, Ward
 from seed_data.factories import start_taper
-from tests.conftest import admit_patient
+from tests.factories import admit_patient
 
 # Europe/London is on GMT in early March: local wall-clock time equals UTC.
 PLANNED_AT = datetime(2026, 2, 28, 12, 0, tzinfo=UTC)

@@ -25,7 +25,7 @@ from models.prn_orders import (
     write_prn_order,
 )
 from models.tables import AuditEvent, DoseAdministration, PrnOrder
-from tests.conftest import SYSTEM, make_staff
+from tests.factories import SYSTEM, make_staff
 
 # Europe/London is on GMT in March before the 29th: ward time equals UTC.
 T0 = datetime(2026, 3, 10, 10, 20, tzinfo=UTC)

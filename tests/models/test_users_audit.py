@@ -27,7 +27,7 @@ from models.users import (
     set_role,
 )
 from taperwatch.cli import main
-from tests.conftest import SYSTEM
+from tests.factories import SYSTEM
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 

@@ -30,7 +30,7 @@ from models.wristband import (
     scanned_code,
 )
 from seed_data.factories import start_taper
-from tests.conftest import admit_patient, prn_order
+from tests.factories import admit_patient, prn_order
 
 PLANNED_AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 3, 10, 8, 10, tzinfo=UTC)  # ten minutes after the 08:00 dose
