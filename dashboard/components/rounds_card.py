@@ -16,6 +16,7 @@ from dashboard.components.citations import cited
 from dashboard.components.prn_reads import order_text
 from dashboard.components.rounds_suggestions import flag_label, suggestion_line
 from dashboard.components.sparkline import sparkline
+from dashboard.flag_queries import flag_text
 from dashboard.rounds_queries import RoundsSummary
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, FLAG_LEVEL, LEVELS, news2_level
 from models.clinical.drugs import format_mg
@@ -224,7 +225,7 @@ def flags_tile(summary: RoundsSummary) -> Any:
         level_badge(
             f"⚑ {flag_label(f.rule)}" + (" (cleared)" if f.status == "cleared" else ""),
             FLAG_LEVEL.get(f.severity, 1) if f.status != "cleared" else 0,
-            title=f.message,
+            title=flag_text(f),
         )
         for f in shown
     ]

@@ -25,7 +25,7 @@ register_page(__name__, path="/admin", title="Admin")
 REFRESH_MS = 30_000
 
 
-def layout(**_: Any) -> html.Div:
+def layout(**_query: Any) -> html.Div:
     actor = current_actor()
     if actor.role != ADMIN:
         return html.Div(

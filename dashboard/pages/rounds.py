@@ -73,7 +73,7 @@ def cards(scope: str, actor: Actor) -> Any:
 # --- page ----------------------------------------------------------------------------------
 
 
-def layout(**_: Any) -> Any:
+def layout(**_query: Any) -> Any:
     actor = current_actor()
     if actor.role not in ROLES:
         return dmc.Alert("Rounds are for physicians and admins.", color="red", id="rounds-denied")

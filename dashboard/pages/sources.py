@@ -99,7 +99,7 @@ def _local_line(use: SourceUse) -> html.Li:
     )
 
 
-def layout(**_: Any) -> html.Div:
+def layout(**_query: Any) -> html.Div:
     uses = source_uses(POLICY_GROUPS)
     by_source = uses_by_source(uses)
     local = local_policies(uses)
