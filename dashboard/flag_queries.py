@@ -13,7 +13,7 @@ from sqlalchemy import case, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from dashboard.i18n import language
+from dashboard.i18n import request_translator
 from dashboard.theme import FLAG_LEVEL
 from models.clinical.levels import FLAG_SEVERITIES
 from models.flag_text import flag_message
@@ -72,7 +72,7 @@ class QueueFlag:
 def flag_text(flag: QueueFlag | Flag) -> str:
     """A flag's message in the reader's language (models.flag_text); a flag raised before the
     codes shows its stored English."""
-    return flag_message(flag.message_code, flag.message_values, flag.message, language())
+    return flag_message(flag.message_code, flag.message_values, flag.message, request_translator())
 
 
 @dataclass(frozen=True)

@@ -159,14 +159,19 @@ def english(part: Part) -> str:
 
 
 def flag_message(
-    code: str | None, values: Mapping[str, Any] | None, fallback: str, language: str
+    code: str | None,
+    values: Mapping[str, Any] | None,
+    fallback: str,
+    language: str | Translator,
 ) -> str:
-    """A stored flag's message in ``language``: its code and values rendered, or ``fallback`` (the
-    stored English) for a row without a code or with one this version cannot render."""
+    """A stored flag's message in ``language`` (a code, or the translator to use): its code and
+    values rendered, or ``fallback`` (the stored English) for a row without a code or with one
+    this version cannot render."""
     if not code or code not in TEMPLATES or values is None:
         return fallback
+    t = language if isinstance(language, Translator) else translator(language)
     try:
-        return render({"code": code, "values": dict(values)}, language)
+        return _render({"code": code, "values": dict(values)}, t)
     except (KeyError, ValueError, TypeError, IndexError, InvalidOperation):
         return fallback
 
