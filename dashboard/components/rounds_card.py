@@ -18,13 +18,16 @@ from dashboard.components.prn_reads import order_text
 from dashboard.components.rounds_suggestions import flag_label, suggestion_line
 from dashboard.components.sparkline import sparkline
 from dashboard.flag_queries import flag_text
-from dashboard.i18n import _, language, ngettext
+from dashboard.i18n import N_, _, language, ngettext
 from dashboard.rounds_queries import RoundsSummary
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, FLAG_LEVEL, LEVELS, news2_level
 from models.clinical.load import trend as load_trend
 from models.i18n.formats import format_day, format_mg, format_number, format_when
 from models.plan_changes import on_open_hold
 from models.rounds import DECISION_LABELS
+
+# How a dose not given is counted on the card (models.clinical.dose_timing's statuses).
+DOSE_STATUS_WORDS = (N_("held"), N_("refused"), N_("not given"), N_("missed"))
 
 
 def day_time(instant: datetime, tz: ZoneInfo) -> str:
