@@ -24,7 +24,7 @@ from jobs.scan import run_scan
 from models.clinical.drugs import DRUGS
 from models.clinical.sources import SOURCES
 from models.i18n.formats import format_day, format_full_date
-from models.tables import DoseAdministration, User
+from models.tables import DoseAdministration, JobRun, User
 from seed_data.demo import DEMO_USERS
 from tests.browser.conftest import LiveServer, _free_port, sign_in, wait_for
 from tests.browser.test_french import _VISIBLE_TEXTS, PseudoTranslator, _data, _unmarked
@@ -83,14 +83,18 @@ def test_the_citing_pseudo_translator_keeps_every_piece_marked() -> None:
 
 NURSE = next(u for u in DEMO_USERS if u.role == "nurse")
 PHYSICIAN = next(u for u in DEMO_USERS if u.role == "physician")
+ADMIN = next(u for u in DEMO_USERS if u.role == "admin")
 
 
 def _data_of(server: LiveServer) -> set[str]:
     """test_french's data, and what these pages show that is no text of ours: the staff's
-    names, drug names as a flag writes them, what nurses typed as a reason, and the sources'
-    references (their titles and what we take from each stay in their own language)."""
+    names and usernames, the jobs' hosts, drug names as a flag writes them, what nurses typed as
+    a reason, and the sources' references (their titles and what we take from each stay in their
+    own language)."""
     with Session(server.engine) as session:
-        staff = {u.display_name for u in session.exec(select(User)).all()}
+        users = session.exec(select(User)).all()
+        staff = {u.display_name for u in users} | {u.username for u in users}
+        hosts = set(session.exec(select(JobRun.host)).all())
         typed = {
             r for r in session.exec(select(DoseAdministration.reason_text)).all() if r is not None
         }
@@ -100,7 +104,7 @@ def _data_of(server: LiveServer) -> set[str]:
     today = datetime.now(UTC).date()
     days = [today + timedelta(days=n) for n in range(-60, 60)]
     dates = {format_full_date(d, "fr") for d in days} | {format_day(d, "fr") for d in days}
-    return _data(server) | staff | typed | references | drugs | dates
+    return _data(server) | staff | hosts | typed | references | drugs | dates
 
 
 def test_every_visible_string_of_the_queue_is_marked(
@@ -123,3 +127,14 @@ def test_every_visible_string_of_the_rounds_page_is_marked(
     browser.get(f"{pseudo_server.url}/rounds")
     wait_for(browser, ".tw-rounds-card")
     _check(browser, ".tw-rounds", data)
+
+
+def test_every_visible_string_of_the_admin_page_is_marked(
+    browser: WebDriver, pseudo_server: LiveServer
+) -> None:
+    run_scan(pseudo_server.engine)
+    data = _data_of(pseudo_server)
+    sign_in(browser, pseudo_server, ADMIN.username, ADMIN.password)
+    browser.get(f"{pseudo_server.url}/admin")
+    wait_for(browser, "#users-table")
+    _check(browser, ".tw-admin", data)
