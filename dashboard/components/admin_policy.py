@@ -67,9 +67,9 @@ def _policy_input(field: PolicyField, ward: Ward) -> dmc.NumberInput | dmc.Selec
         description=cited(_(field.source)),
         value=getattr(ward, field.name),
         rightSection=html.Span(_(field.unit) if field.unit else "", className="tw-admin-unit"),
-        rightSectionWidth=64,
+        rightSectionWidth=88,
         hideControls=True,
-        allowNegative=False,
+        allowNegative=field.low < 0,  # the RASS threshold is negative (-2 by default)
         allowDecimal=False,
         size="md",
         w=400,

@@ -106,12 +106,17 @@ def job_runs_table(session: Session, tz: tzinfo, now: datetime) -> html.Table | 
     return html.Table([head, html.Tbody(rows)], className="tw-table tw-admin-runs", id="runs")
 
 
+def _scrolling(table: html.Table | html.P) -> html.Div | html.P:
+    """The table scrolls sideways on a narrow screen instead of being cut off."""
+    return html.Div(table, className="tw-table-scroll") if isinstance(table, html.Table) else table
+
+
 def runs_section(db: Engine) -> list[Any]:
     now = utcnow()
     with read_session(db) as session:
         ward = default_ward(session)
         table = job_runs_table(session, ZoneInfo(ward.timezone), now)
-    return [html.H3(_("Job runs"), className="tw-section-title"), table]
+    return [html.H3(_("Job runs"), className="tw-section-title"), _scrolling(table)]
 
 
 @callback(
