@@ -4,16 +4,19 @@ them) of admitted patients."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import case, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from dashboard.i18n import request_translator
 from dashboard.theme import FLAG_LEVEL
 from models.clinical.levels import FLAG_SEVERITIES
+from models.flag_text import flag_message
 from models.flags import REVIEW_RULE_BY_NAME
 from models.tables import UNRESOLVED_FLAG_STATUSES, Admission, Flag, Patient, User
 
@@ -40,6 +43,13 @@ class QueueFlag:
     acknowledge_note: str | None
     cleared_at: datetime | None = None
     cleared_note: str | None = None
+    message_code: str | None = None  # the message language-neutral (models.flag_text)
+    message_values: Mapping[str, Any] | None = None
+
+    def text(self, language: str) -> str:
+        """The message in ``language``: rendered from its code and values, or, for a flag raised
+        before the codes, its stored English."""
+        return flag_message(self.message_code, self.message_values, self.message, language)
 
     @property
     def level(self) -> int:
@@ -57,6 +67,12 @@ class QueueFlag:
         """Where the rule comes from ([Sn] tags), or that it is local policy."""
         rule = REVIEW_RULE_BY_NAME.get(self.rule)
         return rule.source if rule is not None else ""
+
+
+def flag_text(flag: QueueFlag | Flag) -> str:
+    """A flag's message in the reader's language (models.flag_text); a flag raised before the
+    codes shows its stored English."""
+    return flag_message(flag.message_code, flag.message_values, flag.message, request_translator())
 
 
 @dataclass(frozen=True)
@@ -125,6 +141,8 @@ def _unresolved_flags(
                     acknowledge_note=flag.acknowledge_note,
                     cleared_at=flag.cleared_at,
                     cleared_note=flag.cleared_note,
+                    message_code=flag.message_code,
+                    message_values=flag.message_values,
                 ),
                 admission.bed,
                 f"{patient.family_name.upper()}, {patient.given_name}",

@@ -48,6 +48,13 @@ ROLE_LABELS: dict[str, str] = {
     "physician": N_("physician"),
     "admin": N_("admin"),
 }
+
+
+def role_label(role: str) -> str:
+    """A role's name in the reader's language."""
+    return _(ROLE_LABELS[role]) if role in ROLE_LABELS else role
+
+
 LANGUAGE_PATH = "/language"  # dashboard.language_menu: the signed-in user chooses theirs
 
 

@@ -21,7 +21,7 @@ Every change is audited as the system actor.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -71,6 +71,8 @@ class _Unresolved(NamedTuple):
     severity: str
     status: str
     message: str
+    message_code: str | None
+    message_values: dict[str, Any] | None
     subject_at: datetime | None
     updated_at: datetime
     discharged: bool
@@ -139,6 +141,8 @@ def _unresolved_query() -> Executable:
             col(Flag.severity),
             col(Flag.status),
             col(Flag.message),
+            col(Flag.message_code),
+            col(Flag.message_values),
             col(Flag.subject_at),
             col(Flag.updated_at),
             col(Admission.discharged_at).is_not(None).label("discharged"),
@@ -204,7 +208,7 @@ def _raise(
             "rule": rule,
             "subject": f.subject,
             "severity": f.severity,
-            "message": f.message[:500],
+            **_message_columns(f),
             "status": "open",
             "raised_at": now,
             "updated_at": now,
@@ -225,7 +229,17 @@ def _raise(
         connection,
         now,
         [
-            ("flag.raise", c.flag_id, None, _state(c.severity, "open", c.message, None))
+            (
+                "flag.raise",
+                c.flag_id,
+                None,
+                _state(
+                    c.severity,
+                    "open",
+                    _message_columns(by_key[(c.admission_id, c.subject)]),
+                    None,
+                ),
+            )
             for c in changes
         ],
     )
@@ -243,12 +257,18 @@ def _escalate_or_refresh(
     reopen = flag.status == "cleared"
     worse = SEVERITY_RANK[finding.severity] > SEVERITY_RANK[flag.severity]
     same = finding.severity == flag.severity
-    changed = finding.message[:500] != flag.message or finding.subject_at != flag.subject_at
+    message = _message_columns(finding)
+    changed = (
+        message["message"] != flag.message
+        or message["message_code"] != flag.message_code
+        or message["message_values"] != flag.message_values
+        or finding.subject_at != flag.subject_at
+    )
     if not (reopen or worse or (same and changed)):
         return None
     severity = finding.severity if worse else flag.severity
     values: dict[str, Any] = {
-        "message": finding.message[:500],
+        **message,
         "subject_at": finding.subject_at,
         "updated_at": now,
     }
@@ -280,8 +300,17 @@ def _escalate_or_refresh(
             (
                 f"flag.{action}",
                 flag.id,
-                _state(flag.severity, flag.status, flag.message, flag.subject_at),
-                _state(severity, status, finding.message, finding.subject_at),
+                _state(
+                    flag.severity,
+                    flag.status,
+                    {
+                        "message": flag.message,
+                        "message_code": flag.message_code,
+                        "message_values": flag.message_values,
+                    },
+                    flag.subject_at,
+                ),
+                _state(severity, status, message, finding.subject_at),
             )
         ],
     )
@@ -347,10 +376,23 @@ def _close(
     return changes
 
 
-def _state(severity: str, status: str, message: str, subject_at: datetime | None) -> dict[str, Any]:
+def _message_columns(finding: Finding) -> dict[str, Any]:
+    """A finding's message as stored: the English text, and its code and values
+    (models.flag_text) when the rule gave them."""
+    text = finding.text
+    return {
+        "message": finding.message[:500],
+        "message_code": None if text is None else text["code"],
+        "message_values": None if text is None else dict(text["values"]),
+    }
+
+
+def _state(
+    severity: str, status: str, message: Mapping[str, Any], subject_at: datetime | None
+) -> dict[str, Any]:
     return {
         "severity": severity,
         "status": status,
-        "message": message,
+        **message,
         "subject_at": subject_at.isoformat() if subject_at else None,
     }

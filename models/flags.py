@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 
 from models.audit import Actor, snapshot, update_audited
 from models.errors import ConflictError, FieldError
+from models.i18n import N_
 from models.tables import Flag, User
 
 FLAG_ROLES = ("nurse", "physician")
@@ -32,7 +33,7 @@ class ReviewRule:
 
     name: str  # stored in Flag.rule
     label: str
-    source: str  # [Sn] tags (models.clinical.sources), or "Local policy" and its model
+    source: str  # [Sn] tags (models.clinical.sources), or "Local policy" and its model (N_)
     cleared: str  # recorded on its flag when the condition no longer holds
     # False for a rule that judges only some subjects on each scan (the step rule judges each
     # patient's latest step): its other flags are left as they are, never cleared for absence.
@@ -42,90 +43,96 @@ class ReviewRule:
 REVIEW_RULES: tuple[ReviewRule, ...] = (
     ReviewRule(
         "news2",
-        "NEWS2",
-        "RCP NEWS2 clinical response [S35]",
-        "The latest NEWS2 is below the trigger",
+        N_("NEWS2"),
+        N_("RCP NEWS2 clinical response [S35]"),
+        N_("The latest NEWS2 is below the trigger"),
     ),
     ReviewRule(
         "severe_withdrawal",
-        "Severe withdrawal",
-        "Bands [S4][S9]; flagging at a band: local policy",
-        "The latest score is below the ward's threshold",
+        N_("Severe withdrawal"),
+        N_("Bands [S4][S9]; flagging at a band: local policy"),
+        N_("The latest score is below the ward's threshold"),
     ),
     ReviewRule(
         "missed_dose",
-        "Missed dose",
-        "[S41]; a second miss is high: skipped doses worsen withdrawal [S23]; "
-        "window: ISMP [S37] (local policy)",
-        "The dose has been charted, or cancelled by a plan change",
+        N_("Missed dose"),
+        N_(
+            "[S41]; a second miss is high: skipped doses worsen withdrawal [S23]; "
+            "window: ISMP [S37] (local policy)"
+        ),
+        N_("The dose has been charted, or cancelled by a plan change"),
     ),
     ReviewRule(
         "dose_skipped",
-        "Dose held or refused",
-        "Skipped doses worsen withdrawal [S23][S41]",
-        "The entry was marked entered in error",
+        N_("Dose held or refused"),
+        N_("Skipped doses worsen withdrawal [S23][S41]"),
+        N_("The entry was marked entered in error"),
     ),
     ReviewRule(
         "worsening",
-        "Worsening score",
-        "Local policy: no published rule for a rise in N hours was found",
-        "The latest CIWA-B is no longer rising",
+        N_("Worsening score"),
+        N_("Local policy: no published rule for a rise in N hours was found"),
+        N_("The latest CIWA-B is no longer rising"),
     ),
     ReviewRule(
         "step_not_tolerated",
-        "Step not tolerated",
-        "[S16][S22]; margins: local policy",
-        "CIWA-B and PRN use after the step are no longer above the margins",
+        N_("Step not tolerated"),
+        N_("[S16][S22]; margins: local policy"),
+        N_("CIWA-B and PRN use after the step are no longer above the margins"),
         judges_every_subject=False,
     ),
     ReviewRule(
         "prn_use",
-        "PRN use",
-        "Local policy (no source sets a number)",
-        "PRN use over the last 24 h is below the ward's limits",
+        N_("PRN use"),
+        N_("Local policy (no source sets a number)"),
+        N_("PRN use over the last 24 h is below the ward's limits"),
     ),
     ReviewRule(
         "prn_reassessment",
-        "No score after PRN",
-        "Local policy, after [S10]",
-        "A withdrawal score has been charted since the PRN dose",
+        N_("No score after PRN"),
+        N_("Local policy, after [S10]"),
+        N_("A withdrawal score has been charted since the PRN dose"),
     ),
     ReviewRule(
         "assessment_overdue",
-        "CIWA-B overdue",
-        "Local policy, after [S10][S56]",
-        "A CIWA-B has been charted",
+        N_("CIWA-B overdue"),
+        N_("Local policy, after [S10][S56]"),
+        N_("A CIWA-B has been charted"),
     ),
     ReviewRule(
         "vitals_overdue",
-        "Vital signs overdue",
-        "Local policy; hourly when NEWS2 urgent [S35]",
-        "Vital signs have been charted",
+        N_("Vital signs overdue"),
+        N_("Local policy; hourly when NEWS2 urgent [S35]"),
+        N_("Vital signs have been charted"),
     ),
     ReviewRule(
         "dose_unconfirmed",
-        "Dose above label unconfirmed",
-        "Label maxima [S61][S62][S63][S64]; confirmation by a physician: local policy",
-        "A physician confirmed the admission dose",
+        N_("Dose above label unconfirmed"),
+        N_("Label maxima [S61][S62][S63][S64]; confirmation by a physician: local policy"),
+        N_("A physician confirmed the admission dose"),
     ),
     ReviewRule(
         "dose_too_high",
-        "Dose may be too high",
-        "Held for sedation [S71][S72]; POSS 3 or more: reduce the sedating dose [S68]; with "
-        "RR 8 or less or SpO2 below target: top severity [S34][S69]; RASS threshold and "
-        "counts: local policy",
-        "No dose held for sedation in the last 24 h and the latest readings are within the "
-        "ward's sedation thresholds",
+        N_("Dose may be too high"),
+        N_(
+            "Held for sedation [S71][S72]; POSS 3 or more: reduce the sedating dose [S68]; with "
+            "RR 8 or less or SpO2 below target: top severity [S34][S69]; RASS threshold and "
+            "counts: local policy"
+        ),
+        N_(
+            "No dose held for sedation in the last 24 h and the latest readings are within the "
+            "ward's sedation thresholds"
+        ),
     ),
     ReviewRule(
         "no_plan",
-        "No taper plan",
-        "Local policy: every admitted patient needs a plan in force",
-        "A taper plan is in force",
+        N_("No taper plan"),
+        N_("Local policy: every admitted patient needs a plan in force"),
+        N_("A taper plan is in force"),
     ),
 )
 REVIEW_RULE_BY_NAME: dict[str, ReviewRule] = {rule.name: rule for rule in REVIEW_RULES}
-DISCHARGED = "The patient was discharged"  # why the flags of a discharged patient closed
+DISCHARGED = N_("The patient was discharged")  # why the flags of a discharged patient closed
 
 
 def acknowledge_flag(

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from models.admissions import open_admission
 from models.audit import Actor, insert_audited
 from models.errors import FieldError
+from models.i18n import N_
 from models.plan_changes import (
     PlanChange,
     Preview,
@@ -28,11 +29,11 @@ from models.plans import active_plan, stored_steps
 from models.tables import DECISIONS, RoundsNote, Ward
 
 DECISION_LABELS: dict[str, str] = {
-    "continue": "Continue as planned",
-    "advance": "Advance",
-    "hold": "Hold",
-    "back": "Go back a step",
-    "adjust": "Adjust the recipe",
+    "continue": N_("Continue as planned"),
+    "advance": N_("Advance"),
+    "hold": N_("Hold"),
+    "back": N_("Go back a step"),
+    "adjust": N_("Adjust the recipe"),
 }
 
 

@@ -15,12 +15,13 @@ from types import ModuleType
 import models
 from models.clinical.sources import SOURCES, ClinicalNumber, cited_ids
 from models.flags import REVIEW_RULES
+from models.i18n import N_
 from models.tables import Ward
 from models.ward_policy import LOCAL_POLICY, POLICY_FIELDS
 
-REVIEW_RULE = "Review rule"
-WARD_POLICY = "Ward policy"
-CLINICAL_NUMBER = "Clinical number"
+REVIEW_RULE = N_("Review rule")
+WARD_POLICY = N_("Ward policy")
+CLINICAL_NUMBER = N_("Clinical number")
 # Groups of policy fields as the admin page shows them: (title, field names).
 PolicyGroups = Sequence[tuple[str, Sequence[str]]]
 

@@ -683,7 +683,11 @@ class Flag(SQLModel, table=True):
     rule: str = Field(max_length=32)
     subject: str = Field(max_length=64)  # e.g. "dose:123", "assessment:45", "admission"
     severity: str = Field(max_length=16)
-    message: str = Field(max_length=500)
+    message: str = Field(max_length=500)  # in English (the text flags have always stored)
+    # The message language-neutral (models.flag_text): a code and its values, rendered in each
+    # reader's language; None on flags raised before the codes (their English is shown).
+    message_code: str | None = Field(default=None, max_length=48)
+    message_values: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     status: str = Field(default="open", max_length=16)
     raised_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -19,7 +19,7 @@ from models.clinical.dose_timing import DoseWindows, dose_window_min
 from models.clinical.sedation import SedationThresholds
 from models.clinical.tolerance import StepPolicy
 from models.errors import FieldError, ValidationFailed
-from models.i18n import DEFAULT_LANGUAGE, check_language
+from models.i18n import DEFAULT_LANGUAGE, N_, check_language
 from models.tables import Ward
 
 LOCAL_POLICY = "Local policy"
@@ -40,223 +40,244 @@ class PolicyField:
 POLICY_FIELDS: tuple[PolicyField, ...] = (
     PolicyField(
         "dose_window_min",
-        "On-time window (±)",
-        "min",
+        N_("On-time window (±)"),
+        N_("min"),
         5,
         240,
-        f"{LOCAL_POLICY}: ISMP ±60 min for non-time-critical doses given more than daily "
-        "[S37]; no source classes taper doses as time-critical",
+        N_(
+            "Local policy: ISMP ±60 min for non-time-critical doses given more than daily "
+            "[S37]; no source classes taper doses as time-critical"
+        ),
     ),
     PolicyField(
         "time_critical_window_min",
-        "Time-critical window (±)",
-        "min",
+        N_("Time-critical window (±)"),
+        N_("min"),
         5,
         120,
-        "ISMP ±30 min for time-critical medicines (due more often than every 4 h) [S37]",
+        N_("ISMP ±30 min for time-critical medicines (due more often than every 4 h) [S37]"),
     ),
     PolicyField(
         "daily_dose_window_min",
-        "Once-daily window (±)",
-        "min",
+        N_("Once-daily window (±)"),
+        N_("min"),
         5,
         240,
-        "ISMP ±2 h for non-time-critical medicines due once a day [S37]",
+        N_("ISMP ±2 h for non-time-critical medicines due once a day [S37]"),
     ),
     PolicyField(
         "doses_time_critical",
-        "Class every taper dose as time-critical",
+        N_("Class every taper dose as time-critical"),
         "",
         0,
         1,
-        f"{LOCAL_POLICY}: no source classes benzodiazepine taper doses as time-critical; "
-        "by default each dose's window follows how often it is due (ISMP) [S37]",
-        choices=("No: window by frequency", "Yes: the time-critical window for all"),
+        N_(
+            "Local policy: no source classes benzodiazepine taper doses as time-critical; "
+            "by default each dose's window follows how often it is due (ISMP) [S37]"
+        ),
+        choices=(N_("No: window by frequency"), N_("Yes: the time-critical window for all")),
     ),
     PolicyField(
         "reassess_interval_min",
-        "Interval",
-        "min",
+        N_("Interval"),
+        N_("min"),
         30,
         720,
-        f"{LOCAL_POLICY}: no benzodiazepine standard; alcohol order set reassesses every 4 h "
-        "when mild [S10]",
+        N_(
+            "Local policy: no benzodiazepine standard; alcohol order set reassesses every 4 h "
+            "when mild [S10]"
+        ),
     ),
     PolicyField(
         "reassess_interval_moderate_min",
-        "Interval while moderate or worse",
-        "min",
+        N_("Interval while moderate or worse"),
+        N_("min"),
         15,
         480,
-        f"{LOCAL_POLICY}: alcohol order set every 1-2 h when scores are raised [S10][S56]",
+        N_("Local policy: alcohol order set every 1-2 h when scores are raised [S10][S56]"),
     ),
     PolicyField(
         "vitals_interval_min",
-        "Interval",
-        "min",
+        N_("Interval"),
+        N_("min"),
         30,
         720,
-        f"{LOCAL_POLICY} within NEWS2: at least 12-hourly at 0, 4-6-hourly at 1-4; hourly "
-        "when urgent is applied automatically [S35]",
+        N_(
+            "Local policy within NEWS2: at least 12-hourly at 0, 4-6-hourly at 1-4; hourly "
+            "when urgent is applied automatically [S35]"
+        ),
     ),
     PolicyField(
         "worsening_points",
-        "CIWA-B rise of at least",
-        "points",
+        N_("CIWA-B rise of at least"),
+        N_("points"),
         1,
         80,
-        f"{LOCAL_POLICY}: no published rule for a rise in N hours was found",
+        N_("Local policy: no published rule for a rise in N hours was found"),
     ),
     PolicyField(
         "worsening_hours",
-        "Within",
-        "hours",
+        N_("Within"),
+        N_("hours"),
         1,
         168,
-        f"{LOCAL_POLICY}: no published rule for a rise in N hours was found",
+        N_("Local policy: no published rule for a rise in N hours was found"),
     ),
     PolicyField(
         "step_margin_points",
-        "CIWA-B mean rise of at least",
-        "points",
+        N_("CIWA-B mean rise of at least"),
+        N_("points"),
         1,
         80,
-        f"{LOCAL_POLICY}; ASAM: slow or pause when withdrawal after a cut is significant [S16]",
+        N_("Local policy; ASAM: slow or pause when withdrawal after a cut is significant [S16]"),
     ),
     PolicyField(
         "step_window_days",
-        "Days compared before and after",
-        "days",
+        N_("Days compared before and after"),
+        N_("days"),
         1,
         28,
-        "Symptoms may take up to a week after a cut [S22]",
+        N_("Symptoms may take up to a week after a cut [S22]"),
     ),
     PolicyField(
         "step_min_readings",
-        "CIWA-B scores needed on each side",
-        "scores",
+        N_("CIWA-B scores needed on each side"),
+        N_("scores"),
         1,
         10,
-        f"{LOCAL_POLICY}: a trend, not one reading",
+        N_("Local policy: a trend, not one reading"),
     ),
     PolicyField(
         "step_prn_margin",
-        "Or PRN doses after exceeding those before by",
-        "doses",
+        N_("Or PRN doses after exceeding those before by"),
+        N_("doses"),
         1,
         20,
-        f"{LOCAL_POLICY}; ASAM: slow or pause when withdrawal after a cut is significant [S16]",
+        N_("Local policy; ASAM: slow or pause when withdrawal after a cut is significant [S16]"),
     ),
     PolicyField(
         "standing_ciwa_b_total",
-        "Flag while the latest CIWA-B is at least",
-        "points",
+        N_("Flag while the latest CIWA-B is at least"),
+        N_("points"),
         1,
         80,
-        f"{LOCAL_POLICY}: default 41, where the severe band starts [S4]",
+        N_("Local policy: default 41, where the severe band starts [S4]"),
     ),
     PolicyField(
         "standing_ciwa_ar_total",
-        "Flag while the latest CIWA-Ar is at least",
-        "points",
+        N_("Flag while the latest CIWA-Ar is at least"),
+        N_("points"),
         1,
         67,
-        f"{LOCAL_POLICY}: default 19, ASAM 2020's severe band [S9]",
+        N_("Local policy: default 19, ASAM 2020's severe band [S9]"),
     ),
     PolicyField(
         "prn_flag_doses_24h",
-        "PRN doses in 24 h that raise a flag",
-        "doses",
+        N_("PRN doses in 24 h that raise a flag"),
+        N_("doses"),
         1,
         24,
-        f"{LOCAL_POLICY}: no source sets a number",
+        N_("Local policy: no source sets a number"),
     ),
     PolicyField(
         "prn_flag_de_mg_24h",
-        "Or PRN diazepam-equivalent in 24 h of at least",
-        "mg",
+        N_("Or PRN diazepam-equivalent in 24 h of at least"),
+        N_("mg"),
         1,
         500,
-        f"{LOCAL_POLICY}: no source sets a number",
+        N_("Local policy: no source sets a number"),
     ),
     PolicyField(
         "prn_reassess_min",
-        "Reassess CIWA-B after a PRN dose within",
-        "min",
+        N_("Reassess CIWA-B after a PRN dose within"),
+        N_("min"),
         15,
         240,
-        f"{LOCAL_POLICY}: the alcohol order set reassesses after each treatment [S10]",
+        N_("Local policy: the alcohol order set reassesses after each treatment [S10]"),
     ),
     PolicyField(
         "no_plan_grace_hours",
-        "Flag an admission with no taper plan after",
-        "hours",
+        N_("Flag an admission with no taper plan after"),
+        N_("hours"),
         1,
         168,
-        f"{LOCAL_POLICY}: every admitted patient needs a plan in force",
+        N_("Local policy: every admitted patient needs a plan in force"),
     ),
     PolicyField(
         "hard_ceiling_de_mg",
-        "Hard ceiling (refused above)",
-        "mg DE/day",
+        N_("Hard ceiling (refused above)"),
+        N_("mg DE/day"),
         40,
         1000,
-        f"{LOCAL_POLICY}: no plan, admission dose or PRN order above this diazepam-equivalent "
-        "a day; Busto 1989's high-dose group took 40-500 mg [S4]. Above a drug's label maximum "
-        "a physician confirms with a reason",
+        N_(
+            "Local policy: no plan, admission dose or PRN order above this diazepam-equivalent "
+            "a day; Busto 1989's high-dose group took 40-500 mg [S4]. Above a drug's label maximum "
+            "a physician confirms with a reason"
+        ),
     ),
     PolicyField(
         "scan_before_giving",
-        "Scan the wristband before giving",
+        N_("Scan the wristband before giving"),
         "",
         0,
         1,
-        f"{LOCAL_POLICY}: two identifiers before giving a medicine [S81]; a barcode on the band "
-        "matches the patient electronically [S82]. No source makes the scan compulsory",
-        choices=("No: the scan is optional", "Yes: “Given” only after a scan or an override"),
+        N_(
+            "Local policy: two identifiers before giving a medicine [S81]; a barcode on the band "
+            "matches the patient electronically [S82]. No source makes the scan compulsory"
+        ),
+        choices=(
+            N_("No: the scan is optional"),
+            N_("Yes: “Given” only after a scan or an override"),
+        ),
     ),
     PolicyField(
         "scan_valid_min",
-        "A scan counts for",
-        "min",
+        N_("A scan counts for"),
+        N_("min"),
         1,
         60,
-        f"{LOCAL_POLICY}: the scan identifies the patient for this visit to the bedside",
+        N_("Local policy: the scan identifies the patient for this visit to the bedside"),
     ),
     PolicyField(
         "increase_margin_pct",
-        "Warn when a plan raises the dose by more than",
-        "%",
+        N_("Warn when a plan raises the dose by more than"),
+        N_("%"),
         1,
         100,
-        f"{LOCAL_POLICY}: diazepam-equivalent rise (crossover rounding, a new plan above the "
-        "dose in force) warned before saving; no source sets a margin",
+        N_(
+            "Local policy: diazepam-equivalent rise (crossover rounding, a new plan above the "
+            "dose in force) warned before saving; no source sets a margin"
+        ),
     ),
     PolicyField(
         "sedation_rass_threshold",
-        "Prompt a fresh check before a dose at RASS at or below",
-        "RASS",
+        N_("Prompt a fresh check before a dose at RASS at or below"),
+        N_("RASS"),
         -5,
         0,
-        f"{LOCAL_POLICY}: default -2, light sedation, the first level at which the patient no "
-        "longer stays awake to voice [S66]; no source sets a RASS threshold for holding a dose",
+        N_(
+            "Local policy: default -2, light sedation, the first level at which the patient no "
+            "longer stays awake to voice [S66]; no source sets a RASS threshold for holding a dose"
+        ),
     ),
     PolicyField(
         "sedation_poss_threshold",
-        "Or at POSS at or above",
-        "POSS",
+        N_("Or at POSS at or above"),
+        N_("POSS"),
         2,
         4,
-        "Pasero: POSS 3 and 4 are unacceptable, reduce the sedating dose [S68]",
+        N_("Pasero: POSS 3 and 4 are unacceptable, reduce the sedating dose [S68]"),
     ),
     PolicyField(
         "idle_lock_min",
-        "Lock a page nobody has used for",
-        "min",
+        N_("Lock a page nobody has used for"),
+        N_("min"),
         1,
         480,
-        f"{LOCAL_POLICY}: ward computers are shared; the page locks behind a sign-in prompt "
-        "that keeps what was typed, and the server refuses the idle session",
+        N_(
+            "Local policy: ward computers are shared; the page locks behind a sign-in prompt "
+            "that keeps what was typed, and the server refuses the idle session"
+        ),
     ),
 )
 POLICY_BY_NAME: dict[str, PolicyField] = {f.name: f for f in POLICY_FIELDS}

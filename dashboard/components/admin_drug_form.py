@@ -12,6 +12,7 @@ from dash import ALL, Input, Output, State, ctx, html
 from sqlmodel import Session
 
 from dashboard.context import default_ward, engine, require_role
+from dashboard.i18n import _
 from dashboard.refusals import Refusal, attempt
 from models.audit import Actor
 from models.clinical.drugs import DRUGS
@@ -25,6 +26,7 @@ def drug_form_section(
     name: str,
     field_type: str,
     title: str,
+    save_label: str,
     explanation: Any,
     values: Mapping[str, str],
     defaults: Mapping[str, str],
@@ -48,7 +50,7 @@ def drug_form_section(
             html.P(explanation, className="tw-muted"),
             dmc.Group(inputs, align="flex-start"),
             html.Div(id=f"{name}-message", className="tw-form-message", role="status"),
-            dmc.Button(f"Save {name}", id=f"{name}-save", size="md"),
+            dmc.Button(save_label, id=f"{name}-save", size="md"),
         ],
         className="tw-card tw-admin-section",
         id=f"{name}-section",
@@ -95,7 +97,9 @@ def drug_form_answer(
     the settings as saved, in words."""
     if isinstance(outcome, Refusal):
         errors = [outcome.fields.get(f"{field_prefix}{drug}") for drug in drugs]
-        message = "Not saved: correct the fields marked in red." if any(errors) else outcome.message
+        message = (
+            _("Not saved: correct the fields marked in red.") if any(errors) else outcome.message
+        )
         return {"errors": errors, "message": message, "style": "tw-form-message"}
-    return {"errors": [None] * len(drugs), "message": f"Saved: {outcome}.",
+    return {"errors": [None] * len(drugs), "message": _("Saved: {what}.", what=outcome),
             "style": "tw-form-message tw-form-ok"}  # fmt: skip

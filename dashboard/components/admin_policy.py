@@ -14,6 +14,7 @@ from sqlmodel import Session
 from dashboard.components.admin_user_table import FORM_OK
 from dashboard.components.citations import cited
 from dashboard.context import ADMIN, default_ward, engine, require_role
+from dashboard.i18n import N_, _
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from models.tables import Ward
@@ -21,7 +22,7 @@ from models.ward_policy import LOCAL_POLICY, POLICY_FIELDS, PolicyField, update_
 
 POLICY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
-        "Dose timing",
+        N_("Dose timing"),
         (
             "dose_window_min",
             "daily_dose_window_min",
@@ -29,20 +30,20 @@ POLICY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "doses_time_critical",
         ),
     ),
-    ("CIWA-B reassessment", ("reassess_interval_min", "reassess_interval_moderate_min")),
-    ("Vital signs", ("vitals_interval_min",)),
-    ("Severe withdrawal", ("standing_ciwa_b_total", "standing_ciwa_ar_total")),
-    ("Worsening score", ("worsening_points", "worsening_hours")),
+    (N_("CIWA-B reassessment"), ("reassess_interval_min", "reassess_interval_moderate_min")),
+    (N_("Vital signs"), ("vitals_interval_min",)),
+    (N_("Severe withdrawal"), ("standing_ciwa_b_total", "standing_ciwa_ar_total")),
+    (N_("Worsening score"), ("worsening_points", "worsening_hours")),
     (
-        "Step not tolerated",
+        N_("Step not tolerated"),
         ("step_margin_points", "step_window_days", "step_min_readings", "step_prn_margin"),
     ),
-    ("PRN use", ("prn_flag_doses_24h", "prn_flag_de_mg_24h", "prn_reassess_min")),
-    ("Taper plan", ("no_plan_grace_hours",)),
-    ("Dose ceilings", ("hard_ceiling_de_mg", "increase_margin_pct")),
-    ("Sedation", ("sedation_rass_threshold", "sedation_poss_threshold")),
-    ("Wristband check", ("scan_before_giving", "scan_valid_min")),
-    ("Idle lock", ("idle_lock_min",)),
+    (N_("PRN use"), ("prn_flag_doses_24h", "prn_flag_de_mg_24h", "prn_reassess_min")),
+    (N_("Taper plan"), ("no_plan_grace_hours",)),
+    (N_("Dose ceilings"), ("hard_ceiling_de_mg", "increase_margin_pct")),
+    (N_("Sedation"), ("sedation_rass_threshold", "sedation_poss_threshold")),
+    (N_("Wristband check"), ("scan_before_giving", "scan_valid_min")),
+    (N_("Idle lock"), ("idle_lock_min",)),
 )
 
 
@@ -51,9 +52,9 @@ def _policy_input(field: PolicyField, ward: Ward) -> dmc.NumberInput | dmc.Selec
     if field.choices is not None:
         return dmc.Select(
             id={"type": "policy", "field": field.name},
-            label=field.label,
-            description=cited(field.source),
-            data=[{"value": str(i), "label": text} for i, text in enumerate(field.choices)],
+            label=_(field.label),
+            description=cited(_(field.source)),
+            data=[{"value": str(i), "label": _(text)} for i, text in enumerate(field.choices)],
             value=str(int(getattr(ward, field.name))),
             allowDeselect=False,
             size="md",
@@ -62,13 +63,13 @@ def _policy_input(field: PolicyField, ward: Ward) -> dmc.NumberInput | dmc.Selec
         )
     return dmc.NumberInput(
         id={"type": "policy", "field": field.name},
-        label=field.label,
-        description=cited(field.source),
+        label=_(field.label),
+        description=cited(_(field.source)),
         value=getattr(ward, field.name),
-        rightSection=html.Span(field.unit, className="tw-admin-unit"),
-        rightSectionWidth=64,
+        rightSection=html.Span(_(field.unit) if field.unit else "", className="tw-admin-unit"),
+        rightSectionWidth=88,
         hideControls=True,
-        allowNegative=False,
+        allowNegative=field.low < 0,  # the RASS threshold is negative (-2 by default)
         allowDecimal=False,
         size="md",
         w=400,
@@ -81,7 +82,7 @@ def policy_form(ward: Ward) -> html.Section:
     groups = [
         html.Fieldset(
             [
-                html.Legend(title, className="tw-admin-legend"),
+                html.Legend(_(title), className="tw-admin-legend"),
                 dmc.Group([_policy_input(by_name[n], ward) for n in names], align="flex-start"),
             ],
             className="tw-admin-group",
@@ -90,15 +91,17 @@ def policy_form(ward: Ward) -> html.Section:
     ]
     return html.Section(
         [
-            html.H3(f"Ward policy — {ward.name}", className="tw-section-title"),
+            html.H3(_("Ward policy — {ward}", ward=ward.name), className="tw-section-title"),
             html.P(
-                "The review rules use these thresholds. Each says where it comes from; "
-                "“Local policy” means no published standard sets it and the ward decides.",
+                _(
+                    "The review rules use these thresholds. Each says where it comes from; "
+                    "“Local policy” means no published standard sets it and the ward decides."
+                ),
                 className="tw-muted",
             ),
             *groups,
             html.Div(id="policy-message", className="tw-form-message", role="status"),
-            dmc.Button("Save policy", id="policy-save", size="md"),
+            dmc.Button(_("Save policy"), id="policy-save", size="md"),
         ],
         className="tw-card tw-admin-section",
     )
@@ -135,7 +138,9 @@ def _save_policy(clicks: Any, values: list[Any]) -> dict[str, Any]:
     outcome = save_policy(engine(), dict(zip(ids, values, strict=True)))
     if isinstance(outcome, Refusal):
         errors = [outcome.fields.get(name) for name in ids]
-        message = "Not saved: correct the fields marked in red." if any(errors) else outcome.message
+        message = (
+            _("Not saved: correct the fields marked in red.") if any(errors) else outcome.message
+        )
         return {"errors": errors, "message": message, "style": "tw-form-message"}
-    message = "Saved. The next scan uses the new policy."
+    message = _("Saved. The next scan uses the new policy.")
     return {"errors": [None] * len(ids), "message": message, "style": FORM_OK}

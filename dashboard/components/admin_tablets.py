@@ -19,6 +19,7 @@ from dashboard.components.admin_drug_form import (
 )
 from dashboard.components.citations import cited
 from dashboard.context import default_ward, require_role
+from dashboard.i18n import _
 from dashboard.refusals import Refusal
 from dashboard.registry import callback
 from models.clinical.drugs import DRUGS
@@ -35,16 +36,21 @@ def tablets_section(db: Engine) -> html.Section:
     return drug_form_section(
         name="tablets",
         field_type="ward-tablets",
-        title=f"Tablets supplied — {ward.name}",
+        title=_("Tablets supplied — {ward}", ward=ward.name),
+        save_label=_("Save tablets"),
         explanation=cited(
-            "The strengths the pharmacy supplies, in mg, separated by commas; write "
-            '"scored" after a tablet that may be halved. The going-home calendar makes '
-            "every dose from these tablets and never halves one that is not scored. "
-            "Defaults from the US "
-            "labels [S61][S62]; the formulary decides."
+            _(
+                "The strengths the pharmacy supplies, in mg, separated by commas; write "
+                '"scored" after a tablet that may be halved. The going-home calendar makes '
+                "every dose from these tablets and never halves one that is not scored. "
+                "Defaults from the US labels [S61][S62]; the formulary decides."
+            )
         ),
         values={drug: tablets_text(tablets[drug]) for drug in DRUGS},
-        defaults={drug: f"Default {tablets_text(DEFAULT_TABLETS[drug])}" for drug in DRUGS},
+        defaults={
+            drug: _("Default {tablets}", tablets=tablets_text(DEFAULT_TABLETS[drug]))
+            for drug in DRUGS
+        },
     )
 
 

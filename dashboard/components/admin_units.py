@@ -18,10 +18,12 @@ from dashboard.components.admin_drug_form import (
     save_for_ward,
 )
 from dashboard.context import default_ward, require_role
+from dashboard.i18n import _, language
 from dashboard.refusals import Refusal
 from dashboard.registry import callback
 from models.clinical.drugs import DRUGS, format_mg
 from models.db import read_session
+from models.i18n.formats import format_mg as i18n_mg
 from models.ward_units import MIN_UNIT_UG, update_ward_units, ward_units
 
 
@@ -33,16 +35,21 @@ def units_section(db: Engine) -> html.Section:
     return drug_form_section(
         name="units",
         field_type="ward-unit",
-        title=f"Dispensable units — {ward.name}",
-        explanation=(
+        title=_("Dispensable units — {ward}", ward=ward.name),
+        save_label=_("Save units"),
+        explanation=_(
             "The smallest dose of each drug the ward can give (its tablets, and which may be "
             "halved: a formulary fact). New plans and PRN orders are made in these units; a "
             "plan already made keeps its own. Local policy."
         ),
         values={drug: format_mg(units[drug]) for drug in DRUGS},
         defaults={
-            drug: f"Default {format_mg(spec.unit_ug)} mg; {format_mg(MIN_UNIT_UG)} mg to the "
-            f"largest tablet, {format_mg(spec.largest_tablet_ug)} mg"
+            drug: _(
+                "Default {unit}; {smallest} to the largest tablet, {largest}",
+                unit=i18n_mg(spec.unit_ug, language()),
+                smallest=i18n_mg(MIN_UNIT_UG, language()),
+                largest=i18n_mg(spec.largest_tablet_ug, language()),
+            )
             for drug, spec in DRUGS.items()
         },
     )

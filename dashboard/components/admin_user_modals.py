@@ -20,8 +20,10 @@ from dashboard.components.admin_user_table import (
 )
 from dashboard.components.modal_buttons import modal_buttons
 from dashboard.context import ADMIN, engine, require_role
+from dashboard.i18n import _
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
+from dashboard.shell import role_label
 from models.tables import ROLES, User
 from models.types import utcnow
 from models.users import (
@@ -34,34 +36,36 @@ from models.users import (
 def password_modal() -> dmc.Modal:
     return dmc.Modal(
         id="passwd-modal",
-        title="Reset password",
+        title=_("Reset password"),
         opened=False,
         size="md",
         children=dmc.Stack(
             [
                 html.Div(id="passwd-who", className="tw-banner-value"),
                 dmc.Text(
-                    "The new password works at once, lifts a sign-in lockout and signs the "
-                    "person out wherever they are signed in. Give it to them in private.",
+                    _(
+                        "The new password works at once, lifts a sign-in lockout and signs the "
+                        "person out wherever they are signed in. Give it to them in private."
+                    ),
                     size="md",
                 ),
                 dmc.PasswordInput(
                     id="passwd-new",
-                    label="New password",
-                    description=f"At least {MIN_PASSWORD_LENGTH} characters",
+                    label=_("New password"),
+                    description=_("At least {n} characters", n=MIN_PASSWORD_LENGTH),
                     size="md",
                     autoComplete="new-password",
                     **{"data-autofocus": True},
                 ),
                 dmc.PasswordInput(
                     id="passwd-again",
-                    label="New password again",
+                    label=_("New password again"),
                     size="md",
                     autoComplete="new-password",
                 ),
                 html.Div(id="passwd-message", className="tw-form-message", role="alert"),
                 modal_buttons(
-                    "passwd-cancel", dmc.Button("Set password", id="passwd-save", size="md")
+                    "passwd-cancel", dmc.Button(_("Set password"), id="passwd-save", size="md")
                 ),
                 dcc.Store(id="passwd-user"),
             ],
@@ -73,7 +77,7 @@ def password_modal() -> dmc.Modal:
 def role_modal() -> dmc.Modal:
     return dmc.Modal(
         id="role-modal",
-        title="Change role",
+        title=_("Change role"),
         opened=False,
         size="md",
         children=dmc.Stack(
@@ -81,21 +85,23 @@ def role_modal() -> dmc.Modal:
                 html.Div(id="role-who", className="tw-banner-value"),
                 dmc.Select(
                     id="role-select",
-                    label="Role",
-                    description="It applies from the user's next click",
-                    data=[{"value": r, "label": r} for r in ROLES],
+                    label=_("Role"),
+                    description=_("It applies from the user's next click"),
+                    data=[{"value": r, "label": role_label(r)} for r in ROLES],
                     allowDeselect=False,
                     size="md",
                     **{"data-autofocus": True},
                 ),
                 dmc.Text(
-                    "Nurses and physicians chart; physicians also change taper plans and sign "
-                    "rounds; admins manage staff accounts and the ward policy.",
+                    _(
+                        "Nurses and physicians chart; physicians also change taper plans and "
+                        "sign rounds; admins manage staff accounts and the ward policy."
+                    ),
                     size="md",
                     className="tw-muted",
                 ),
                 html.Div(id="role-message", className="tw-form-message", role="alert"),
-                modal_buttons("role-cancel", dmc.Button("Save role", id="role-save", size="md")),
+                modal_buttons("role-cancel", dmc.Button(_("Save role"), id="role-save", size="md")),
                 dcc.Store(id="role-user"),
             ],
             gap="sm",
@@ -110,8 +116,8 @@ def reset_password(
     actor = require_role(ADMIN)
     if (password or "") != (again or ""):
         return Refusal(
-            "Not saved. The two passwords differ.",
-            {"again": "The two passwords differ; type the same one twice."},
+            _("Not saved. The two passwords differ."),
+            {"again": _("The two passwords differ; type the same one twice.")},
         )
     now = utcnow()
     return attempt(
@@ -134,7 +140,7 @@ def change_role(db: Engine, user_id: int, role: str | None) -> User | Refusal:
 
 
 def _refusal_message(refusal: Refusal, at_a_field: bool) -> str:
-    return "Not saved: correct the field marked in red." if at_a_field else refusal.message
+    return _("Not saved: correct the field marked in red.") if at_a_field else refusal.message
 
 
 def _clicked_account() -> User:
@@ -206,7 +212,7 @@ def _save_password(
                 "password_error": errors[0], "again_error": errors[1],
                 "message": _refusal_message(outcome, any(errors)),
                 "users": UNCHANGED_USERS}  # fmt: skip
-    message = f"New password set for {outcome.display_name}."
+    message = _("New password set for {name}.", name=outcome.display_name)
     table = current_users_table(engine(), actor.user_id)
     return {**closed, "users": {"table": table, "message": message, "style": FORM_OK}}
 
@@ -253,7 +259,9 @@ def _save_role(save: Any, cancel: Any, user_id: Any, role: Any) -> dict[str, Any
         error = outcome.fields.get("role")
         return {"opened": True, "error": error, "message": _refusal_message(outcome, bool(error)),
                 "users": UNCHANGED_USERS}  # fmt: skip
-    message = f"{outcome.display_name}’s role is now {outcome.role}."
+    message = _(
+        "{name}’s role is now {role}.", name=outcome.display_name, role=role_label(outcome.role)
+    )
     table = current_users_table(engine(), actor.user_id)
     return {"opened": False, "error": None, "message": "",
             "users": {"table": table, "message": message, "style": FORM_OK}}  # fmt: skip

@@ -13,6 +13,8 @@ from sqlmodel import Session, col, func, select
 
 from dashboard.components.charting_common import format_local
 from dashboard.context import default_ward
+from dashboard.i18n import _, ngettext, request_translator
+from dashboard.shell import role_label
 from models.db import read_session
 from models.tables import SignInLock, User
 from models.types import utcnow
@@ -22,16 +24,20 @@ def _status(user: User, now: datetime, tz: tzinfo, locked_pairs: int = 0) -> tup
     """The status column: its text and class. A lock holds one account at one computer; a
     slow-down holds the account everywhere (models.users)."""
     if not user.active:
-        return "deactivated", "tw-muted"
+        return _("deactivated"), "tw-muted"
     parts = []
     if locked_pairs:
-        computers = "computer" if locked_pairs == 1 else "computers"
-        parts.append(f"locked at {locked_pairs} {computers}")
+        parts.append(
+            ngettext(
+                "locked at {n} computer", "locked at {n} computers", locked_pairs, n=locked_pairs
+            )
+        )
     if user.locked_until is not None and user.locked_until > now:
-        parts.append(f"sign-in slowed until {format_local(user.locked_until, tz, now)}")
+        until = format_local(user.locked_until, tz, now, t=request_translator())
+        parts.append(_("sign-in slowed until {when}", when=until))
     if parts:
         return "; ".join(parts), "tw-admin-locked"
-    return "active", ""
+    return _("active"), ""
 
 
 def _locked_pairs(session: Session, now: datetime) -> dict[int, int]:
@@ -49,7 +55,7 @@ def _row_button(text: str, kind: str, user: User) -> dmc.Button:
         id={"type": kind, "user": user.id},
         size="xs",
         variant="default",
-        **{"aria-label": f"{text}: {user.username}"},
+        **{"aria-label": _("{action}: {username}", action=text, username=user.username)},
     )
 
 
@@ -59,24 +65,24 @@ def users_table(session: Session, me: int | None, now: datetime, tz: tzinfo) -> 
     rows = []
     for user in users:
         buttons = [
-            _row_button("Reset password", "user-passwd-open", user),
-            _row_button("Change role", "user-role-open", user),
+            _row_button(_("Reset password"), "user-passwd-open", user),
+            _row_button(_("Change role"), "user-role-open", user),
         ]
         if user.id != me:
-            toggle = "Deactivate" if user.active else "Reactivate"
+            toggle = _("Deactivate") if user.active else _("Reactivate")
             buttons.append(_row_button(toggle, "user-active", user))
         if user.active:
-            buttons.append(_row_button("Sign out everywhere", "user-sign-out", user))
+            buttons.append(_row_button(_("Sign out everywhere"), "user-sign-out", user))
         slowed = user.locked_until is not None and user.locked_until > now
         if locked.get(user.id or 0) or slowed:
-            buttons.append(_row_button("Unlock", "user-unlock", user))
+            buttons.append(_row_button(_("Unlock"), "user-unlock", user))
         status, status_class = _status(user, now, tz, locked.get(user.id or 0, 0))
         rows.append(
             html.Tr(
                 [
                     html.Td(user.username),
                     html.Td(user.display_name),
-                    html.Td(user.role),
+                    html.Td(role_label(user.role)),
                     html.Td(status, className=status_class),
                     html.Td(
                         dmc.Group(buttons, gap="xs", wrap="nowrap"), className="tw-admin-actions"
@@ -85,7 +91,9 @@ def users_table(session: Session, me: int | None, now: datetime, tz: tzinfo) -> 
                 className="" if user.active else "tw-admin-inactive",
             )
         )
-    head = html.Thead(html.Tr([html.Th(h) for h in ("Username", "Name", "Role", "Status", "")]))
+    head = html.Thead(
+        html.Tr([html.Th(h) for h in (_("Username"), _("Name"), _("Role"), _("Status"), "")])
+    )
     return html.Table([head, html.Tbody(rows)], className="tw-table", id="users-table")
 
 

@@ -20,8 +20,10 @@ from dashboard.components.admin_user_table import (
     current_users_table,
 )
 from dashboard.context import ADMIN, engine, require_role
+from dashboard.i18n import _, ngettext
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
+from dashboard.shell import role_label
 from models.errors import FieldError
 from models.tables import ROLES, User
 from models.types import utcnow
@@ -39,36 +41,42 @@ USER_FIELDS = ("username", "display_name", "role", "password")
 def users_section(db: Engine, me: int | None) -> html.Section:
     return html.Section(
         [
-            html.H3("Staff accounts", className="tw-section-title"),
+            html.H3(_("Staff accounts"), className="tw-section-title"),
             html.Div(current_users_table(db, me), id="users-list"),
             html.Div(id="users-message", className="tw-form-message", role="status"),
-            html.H4("Add a user", className="tw-admin-subtitle"),
+            html.H4(_("Add a user"), className="tw-admin-subtitle"),
             dmc.Group(
                 [
                     dmc.TextInput(
-                        id="user-username", label="Username", size="md", w=200, autoComplete="off"
+                        id="user-username",
+                        label=_("Username"),
+                        size="md",
+                        w=200,
+                        autoComplete="off",
                     ),
-                    dmc.TextInput(id="user-display_name", label="Display name", size="md", w=260),
+                    dmc.TextInput(
+                        id="user-display_name", label=_("Display name"), size="md", w=260
+                    ),
                     dmc.Select(
                         id="user-role",
-                        label="Role",
+                        label=_("Role"),
                         size="md",
                         w=160,
-                        data=[{"value": r, "label": r} for r in ROLES],
+                        data=[{"value": r, "label": role_label(r)} for r in ROLES],
                     ),
                     dmc.PasswordInput(
                         id="user-password",
-                        label="Password",
+                        label=_("Password"),
                         size="md",
                         w=240,
-                        description=f"At least {MIN_PASSWORD_LENGTH} characters",
+                        description=_("At least {n} characters", n=MIN_PASSWORD_LENGTH),
                         autoComplete="new-password",
                     ),
                 ],
                 align="flex-start",
             ),
             html.Div(id="user-message", className="tw-form-message", role="status"),
-            dmc.Button("Add user", id="user-add", size="md"),
+            dmc.Button(_("Add user"), id="user-add", size="md"),
             password_modal(),
             role_modal(),
         ],
@@ -146,12 +154,16 @@ def _add_user(clicks: Any, form: dict[str, Any]) -> dict[str, Any]:
     if isinstance(outcome, Refusal):
         errors = {name: outcome.fields.get(name) for name in USER_FIELDS}
         at_fields = any(errors.values())
-        message = "Not added: correct the fields marked in red." if at_fields else outcome.message
+        message = (
+            _("Not added: correct the fields marked in red.") if at_fields else outcome.message
+        )
         return {"table": no_update, "message": message, "style": "tw-form-message",
                 "errors": errors, "password": no_update}  # fmt: skip
     return {
         "table": current_users_table(engine(), actor.user_id),
-        "message": f"Added {outcome.role} {outcome.username}.",
+        "message": _(
+            "Added {role} {username}.", role=role_label(outcome.role), username=outcome.username
+        ),
         "style": FORM_OK,
         "errors": dict.fromkeys(USER_FIELDS),
         "password": "",
@@ -176,8 +188,12 @@ def _toggle_user(clicks: list[Any]) -> dict[str, Any]:
     table = current_users_table(engine(), actor.user_id)
     if isinstance(outcome, Refusal):
         return {"table": table, "message": outcome.message, "style": "tw-form-message"}
-    state = "reactivated" if outcome.active else "deactivated"
-    return {"table": table, "message": f"{outcome.display_name} {state}.", "style": FORM_OK}
+    message = (
+        _("{name} reactivated.", name=outcome.display_name)
+        if outcome.active
+        else _("{name} deactivated.", name=outcome.display_name)
+    )
+    return {"table": table, "message": message, "style": FORM_OK}
 
 
 @callback(
@@ -202,11 +218,16 @@ def _unlock_or_sign_out(unlock: Any, sign_out: Any) -> dict[str, Any]:
     )
     table = current_users_table(engine(), actor.user_id)
     if isinstance(outcome, Refusal) or user is None:
-        message = outcome.message if isinstance(outcome, Refusal) else "No such user."
+        message = outcome.message if isinstance(outcome, Refusal) else _("No such user.")
         return {"table": table, "message": message, "style": "tw-form-message"}
     if kind == "user-unlock":
-        message = f"{user.display_name} may sign in again from every computer."
+        message = _("{name} may sign in again from every computer.", name=user.display_name)
     else:
-        sessions = "session" if outcome == 1 else "sessions"
-        message = f"{user.display_name} signed out everywhere ({outcome} {sessions} ended)."
+        message = ngettext(
+            "{name} signed out everywhere ({n} session ended).",
+            "{name} signed out everywhere ({n} sessions ended).",
+            int(outcome),
+            name=user.display_name,
+            n=outcome,
+        )
     return {"table": table, "message": message, "style": FORM_OK}

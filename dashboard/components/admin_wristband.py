@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from dashboard.components.charting_common import attrs, format_local
 from dashboard.context import default_ward
+from dashboard.i18n import N_, _, request_translator
 from models.db import read_session
 from models.types import utcnow
 from models.wristband import OVERRIDE_REASONS, recent_overrides
@@ -27,24 +28,35 @@ def overrides_section(db: Engine) -> html.Section:
         overrides = recent_overrides(session, ward.id, limit=OVERRIDES_SHOWN)
     tz = ZoneInfo(ward.timezone)
     setting = (
-        "On: “Given” needs a scan or an override."
+        _("On: “Given” needs a scan or an override.")
         if ward.scan_before_giving
-        else "Off: scanning is optional."
+        else _("Off: scanning is optional.")
     )
     if overrides:
         head = html.Thead(
             html.Tr(
                 [
-                    html.Th(h, className="tw-num" if h == "Doses given" else None)
-                    for h in ("When", "Patient", "Bed", "By", "Reason", "Doses given")
+                    html.Th(_(h), className="tw-num" if h == "Doses given" else None)
+                    for h in (
+                        N_("When"),
+                        N_("Patient"),
+                        N_("Bed"),
+                        N_("By"),
+                        N_("Reason"),
+                        N_("Doses given"),
+                    )
                 ]
             )
         )
         rows = [
             html.Tr(
                 [
-                    html.Td(format_local(entry.check.checked_at, tz, now, always_day=True)),
-                    html.Td(f"{entry.patient_name} · MRN {entry.mrn}"),
+                    html.Td(
+                        format_local(
+                            entry.check.checked_at, tz, now, always_day=True, t=request_translator()
+                        )
+                    ),
+                    html.Td(_("{name} · MRN {mrn}", name=entry.patient_name, mrn=entry.mrn)),
                     html.Td(entry.bed),
                     html.Td(entry.nurse),
                     html.Td(
@@ -62,14 +74,17 @@ def overrides_section(db: Engine) -> html.Section:
             className="tw-table-scroll",
         )
     else:
-        table = html.P("No wristband overrides.", className="tw-muted", id="band-overrides")
+        table = html.P(_("No wristband overrides."), className="tw-muted", id="band-overrides")
     return html.Section(
         [
-            html.H3("Wristband overrides", className="tw-section-title"),
+            html.H3(_("Wristband overrides"), className="tw-section-title"),
             html.P(
-                f"Scan before giving: {setting} Below, the latest {OVERRIDES_SHOWN} overrides "
-                "(a patient identified without a scan), newest first; each is also in the "
-                "audit log.",
+                _(
+                    "Scan before giving: {setting} Below, the latest {n} overrides (a patient "
+                    "identified without a scan), newest first; each is also in the audit log.",
+                    setting=setting,
+                    n=OVERRIDES_SHOWN,
+                ),
                 className="tw-muted",
                 id="band-setting-summary",
             ),

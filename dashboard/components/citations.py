@@ -11,6 +11,7 @@ from typing import Any
 
 from dash import html
 
+from dashboard.i18n import _
 from models.clinical.sources import SOURCES, Source, cited_ids, split_citations
 
 SOURCES_PATH = "/sources"
@@ -34,13 +35,14 @@ def cite_link(source_id: str, *, new_tab: bool = True) -> html.A:
     if source is None:
         raise KeyError(f"[{source_id}] is cited but is not in models.clinical.sources")
     line = source_line(source)
-    tip = f"{line} What we take from it: {source.takeaway}"
+    tip = _("{citation} What we take from it: {takeaway}", citation=line, takeaway=source.takeaway)
     attrs: dict[str, Any] = {
         "href": source_href(source_id),
         "title": tip,
         "className": "tw-cite" + (" tw-cite-caution" if source.caution else ""),
         "data-citation": tip,
-        "aria-label": f"Source {line}" + (" Opens in a new tab." if new_tab else ""),
+        "aria-label": _("Source {citation}", citation=line)
+        + (" " + _("Opens in a new tab.") if new_tab else ""),
     }
     if new_tab:
         attrs.update(target="_blank", rel="noopener")
@@ -60,7 +62,7 @@ def source_marks(text: str) -> list[Any]:
     "Local policy" when it says so; the full basis is on the Sources page."""
     marks: list[Any] = [cite_link(source_id) for source_id in cited_ids(text)]
     if "local policy" in text.lower():
-        marks.append(" Local policy" if marks else "Local policy")
+        marks.append(" " + _("Local policy") if marks else _("Local policy"))
     return marks
 
 

@@ -5,23 +5,43 @@ the flags, co-medications and PRN, and what happened since the last rounds note.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
 from dash import html
 
-from dashboard.components.charting_common import attrs, format_day_time, level_style
+from dashboard.components.charting_common import attrs, level_style
 from dashboard.components.citations import cited
 from dashboard.components.prn_reads import order_text
 from dashboard.components.rounds_suggestions import flag_label, suggestion_line
 from dashboard.components.sparkline import sparkline
+from dashboard.flag_queries import flag_text
+from dashboard.i18n import N_, _, language, ngettext
 from dashboard.rounds_queries import RoundsSummary
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, FLAG_LEVEL, LEVELS, news2_level
-from models.clinical.drugs import format_mg
 from models.clinical.load import trend as load_trend
+from models.i18n.formats import format_day, format_mg, format_number, format_when
 from models.plan_changes import on_open_hold
 from models.rounds import DECISION_LABELS
+
+# How a dose not given is counted on the card (models.clinical.dose_timing's statuses).
+DOSE_STATUS_WORDS = (N_("held"), N_("refused"), N_("not given"), N_("missed"))
+
+
+def day_time(instant: datetime, tz: ZoneInfo) -> str:
+    """ "Tue 3 Mar 14:05" ("mar. 3 mars 14:05") in the ward's zone."""
+    return format_when(instant, language(), tz=tz)
+
+
+def mg(ug: int) -> str:
+    return format_mg(ug, language())
+
+
+def number(value: float) -> str:
+    """A decimal as the reader writes it (up to 3 decimals)."""
+    return format_number(Decimal(f"{value:.3f}"), language())
 
 
 def _text(children: Any, *, dimmed: bool = False, className: str = "", **props: Any) -> html.Div:
@@ -45,7 +65,7 @@ def level_badge(text: str, level: int, **props: Any) -> html.Span:
 def ciwa_tile(summary: RoundsSummary) -> Any:
     scores = summary.scores
     if scores is None:
-        return _tile("CIWA-B", [_text("No score since", dimmed=True)])
+        return _tile(_("CIWA-B"), [_text(_("No score since"), dimmed=True)])
     change = scores.last - scores.first
     arrow = "▲" if change > 0 else "▼" if change < 0 else "="
     body: list[Any] = [
@@ -53,12 +73,22 @@ def ciwa_tile(summary: RoundsSummary) -> Any:
             [
                 html.Span(str(scores.last), className="tw-big"),
                 level_badge(
-                    BAND_LABEL.get(scores.band, scores.band), BAND_LEVEL.get(scores.band, 0)
+                    _(BAND_LABEL.get(scores.band, scores.band)), BAND_LEVEL.get(scores.band, 0)
                 ),
             ]
         ),
         _text(
-            f"{arrow} {scores.first} → {scores.last}, max {scores.highest} ({scores.count} scores)",
+            arrow
+            + " "
+            + ngettext(
+                "{first} → {last}, max {highest} ({n} score)",
+                "{first} → {last}, max {highest} ({n} scores)",
+                scores.count,
+                first=scores.first,
+                last=scores.last,
+                highest=scores.highest,
+                n=scores.count,
+            ),
             className="tw-trend",
         ),
     ]
@@ -67,29 +97,37 @@ def ciwa_tile(summary: RoundsSummary) -> Any:
             sparkline(
                 scores.recent,
                 color="#1F2933",
-                label=f"CIWA-B trend: the last {len(scores.recent)} scores, "
-                f"{scores.recent[0]} to {scores.last}",
+                label=_(
+                    "CIWA-B trend: the last {n} scores, {first} to {last}",
+                    n=len(scores.recent),
+                    first=scores.recent[0],
+                    last=scores.last,
+                ),
             )
         )
-    return _tile("CIWA-B", body)
+    return _tile(_("CIWA-B"), body)
 
 
 def news2_tile(summary: RoundsSummary, tz: ZoneInfo) -> Any:
     top = summary.highest_news2
     if top is None:
-        return _tile("Highest NEWS2", [_text("No vital signs since", dimmed=True)])
+        return _tile(_("Highest NEWS2"), [_text(_("No vital signs since"), dimmed=True)])
     level = news2_level(top.news2_total, top.news2_any_three)
     return _tile(
-        "Highest NEWS2",
+        _("Highest NEWS2"),
         [
             _row(
                 [
                     html.Span(str(top.news2_total), className="tw-big"),
-                    level_badge(LEVELS[level].label, level),
+                    level_badge(_(LEVELS[level].label), level),
                 ]
             ),
             _text(
-                f"{format_day_time(top.taken_at, tz)}; {summary.abnormal_vitals} abnormal set(s)"
+                _(
+                    "{when}; {n} abnormal set(s)",
+                    when=day_time(top.taken_at, tz),
+                    n=summary.abnormal_vitals,
+                )
             ),
         ],
     )
@@ -97,13 +135,17 @@ def news2_tile(summary: RoundsSummary, tz: ZoneInfo) -> Any:
 
 def doses_tile(summary: RoundsSummary) -> Any:
     missing = ", ".join(
-        f"{n} {status.replace('_', ' ')}" for status, n in sorted(summary.doses_not_given.items())
+        f"{n} {_(status.replace('_', ' '))}"
+        for status, n in sorted(summary.doses_not_given.items())
     )
     return _tile(
-        "Doses given",
+        _("Doses given"),
         [
-            html.Span(f"{summary.doses_given} of {summary.doses_planned}", className="tw-big"),
-            _text(missing or "none missed", className="tw-worse" if missing else ""),
+            html.Span(
+                _("{given} of {planned}", given=summary.doses_given, planned=summary.doses_planned),
+                className="tw-big",
+            ),
+            _text(missing or _("none missed"), className="tw-worse" if missing else ""),
         ],
     )
 
@@ -115,33 +157,44 @@ def not_tolerated_warning(summary: RoundsSummary) -> str | None:
     if not flags:
         return None
     when = ", ".join(
-        f"{date.fromisoformat(s.removeprefix('step:')):%d %b}"
+        format_day(date.fromisoformat(s.removeprefix("step:")), language())
         for s in sorted(f.subject for f in flags if f.subject.startswith("step:"))
     )
-    return f"⚠ The step of {when} was not tolerated (flag open): review before the next cut"
+    return "⚠ " + _(
+        "The step of {when} was not tolerated (flag open): review before the next cut", when=when
+    )
 
 
 def step_tile(summary: RoundsSummary, today: Any) -> Any:
     step = summary.current_step
     if summary.plan is None or step is None:
-        return _tile("Taper step", [_text("No taper plan")])
-    doses = ", ".join(f"{d} {format_mg(ug)} mg" for d, ug in step.daily_ug.items())
+        return _tile(_("Taper step"), [_text(_("No taper plan"))])
+    doses = ", ".join(f"{d} {mg(ug)}" for d, ug in step.daily_ug.items())
     days_on = (today - step.start).days + 1
     if on_open_hold(summary.steps, today):
-        after = "on hold until resumed"
+        after = _("on hold until resumed")
     elif summary.next_step is not None:
         nxt = summary.next_step
-        after = f"next {nxt.start:%a} {nxt.start.day} {nxt.start:%b}: " + ", ".join(
-            f"{format_mg(ug)} mg" for ug in nxt.daily_ug.values()
+        after = _(
+            "next {day}: {doses}",
+            day=format_day(nxt.start, language()),
+            doses=", ".join(mg(ug) for ug in nxt.daily_ug.values()),
         )
     else:
-        after = "last step"
+        after = _("last step")
     warning = not_tolerated_warning(summary)
     return _tile(
-        "Taper step",
+        _("Taper step"),
         [
-            html.Span(f"Step {step.index}", className="tw-big"),
-            _text(f"{doses}/day (DE {step.diazepam_eq_mg:g} mg), day {days_on}"),
+            html.Span(_("Step {n}", n=step.index), className="tw-big"),
+            _text(
+                _(
+                    "{doses}/day (DE {de} mg), day {day}",
+                    doses=doses,
+                    de=number(step.diazepam_eq_mg),
+                    day=days_on,
+                )
+            ),
             _text(after, dimmed=True),
             *(
                 [
@@ -162,33 +215,47 @@ def load_tile(summary: RoundsSummary) -> Any:
     """The total benzodiazepine load given today (scheduled + PRN, diazepam-equivalent mg) and
     its last days: a PRN use that climbs while the taper falls shows here."""
     if not summary.loads:
-        return _tile("Load given (DE)", [_text("Nothing given")])
+        return _tile(_("Load given (DE)"), [_text(_("Nothing given"))])
     today = summary.loads[-1]
     prn_days = sum(1 for d in summary.loads if d.prn_doses)
     body: list[Any] = [
-        html.Span(f"{today.total_de_mg:g} mg", className="tw-big"),
-        _text(f"today {today.scheduled_de_mg:g} scheduled + {today.prn_de_mg:g} PRN"),
+        html.Span(f"{number(today.total_de_mg)} mg", className="tw-big"),
+        _text(
+            _(
+                "today {scheduled} scheduled + {prn} PRN",
+                scheduled=number(today.scheduled_de_mg),
+                prn=number(today.prn_de_mg),
+            )
+        ),
     ]
     change = load_trend(summary.loads)
     if change is not None:
         arrow = "▲" if change > 0.5 else "▼" if change < -0.5 else "="
         body.append(
             html.Div(
-                f"{arrow} {change:+.1f} mg/day over 3 days · PRN on {prn_days} of "
-                f"{len(summary.loads)} days",
+                arrow
+                + " "
+                + _(
+                    "{change} mg/day over 3 days · PRN on {prn_days} of {days} days",
+                    change=("+" if change >= 0 else "−") + number(abs(round(change, 1))),
+                    prn_days=prn_days,
+                    days=len(summary.loads),
+                ),
                 className="tw-trend tw-worse tw-small" if change > 0.5 else "tw-trend tw-small",
-                title="Mean of the last 3 days minus the mean of the 3 days before",
+                title=_("Mean of the last 3 days minus the mean of the 3 days before"),
             )
         )
     body.append(
         sparkline(
             [round(d.total_de_mg, 1) for d in summary.loads],
             color="#009E73",
-            label=f"Load given each day (diazepam-equivalent mg), the last "
-            f"{len(summary.loads)} days",
+            label=_(
+                "Load given each day (diazepam-equivalent mg), the last {n} days",
+                n=len(summary.loads),
+            ),
         )
     )
-    return _tile("Load given (DE)", body)
+    return _tile(_("Load given (DE)"), body)
 
 
 def depressant_line(summary: RoundsSummary) -> Any:
@@ -207,7 +274,7 @@ def prn_line(summary: RoundsSummary) -> Any:
     if not summary.prn_orders:
         return None
     return html.Div(
-        [html.Span("PRN orders: ", className="tw-suggest-lead")]
+        [html.Span(_("PRN orders: "), className="tw-suggest-lead")]
         + [
             html.Span(order_text(order) + ". ", className="tw-suggest-item")
             for order in summary.prn_orders
@@ -218,20 +285,20 @@ def prn_line(summary: RoundsSummary) -> Any:
 
 def flags_tile(summary: RoundsSummary) -> Any:
     if not summary.open_flags:
-        return _tile("Open flags", [_text("None")])
+        return _tile(_("Open flags"), [_text(_("None"))])
     shown = summary.open_flags[:4]
     chips: list[Any] = [
         level_badge(
-            f"⚑ {flag_label(f.rule)}" + (" (cleared)" if f.status == "cleared" else ""),
+            f"⚑ {flag_label(f.rule)}" + (" " + _("(cleared)") if f.status == "cleared" else ""),
             FLAG_LEVEL.get(f.severity, 1) if f.status != "cleared" else 0,
-            title=f.message,
+            title=flag_text(f),
         )
         for f in shown
     ]
     more = len(summary.open_flags) - len(shown)
     if more:
-        chips.append(_text(f"+{more} more"))
-    return _tile("Open flags", [html.Div(chips, className="tw-stack")])
+        chips.append(_text(_("+{n} more", n=more)))
+    return _tile(_("Open flags"), [html.Div(chips, className="tw-stack")])
 
 
 def _tile(title: str, body: list[Any]) -> Any:
@@ -241,12 +308,21 @@ def _tile(title: str, body: list[Any]) -> Any:
 def since_line(summary: RoundsSummary, tz: ZoneInfo) -> str:
     note = summary.last_note
     if note is None:
-        return f"No rounds note yet: since admission {format_day_time(summary.admitted_at, tz)}"
-    return (
-        f"Since the rounds note of {format_day_time(note.signed_at, tz)} "
-        f"by {summary.last_note_author}: "
-        f"{DECISION_LABELS.get(note.decision, note.decision).lower()} — {note.reason}"
+        return _(
+            "No rounds note yet: since admission {when}", when=day_time(summary.admitted_at, tz)
+        )
+    return _(
+        "Since the rounds note of {when} by {author}: {decision} — {reason}",
+        when=day_time(note.signed_at, tz),
+        author=summary.last_note_author,
+        decision=decision_label(note.decision).lower(),
+        reason=note.reason,
     )
+
+
+def decision_label(decision: str) -> str:
+    label = DECISION_LABELS.get(decision)
+    return _(label) if label is not None else decision
 
 
 def patient_card(summary: RoundsSummary, *, tz: ZoneInfo, now: datetime, can_sign: bool) -> Any:
@@ -264,12 +340,20 @@ def patient_card(summary: RoundsSummary, *, tz: ZoneInfo, now: datetime, can_sig
                         [
                             html.Span(summary.bed, className="tw-bed"),
                             html.Span(summary.name, className="tw-name"),
-                            _text(f"MRN {summary.mrn} · day {day} · {drug}", dimmed=True),
+                            _text(
+                                _(
+                                    "MRN {mrn} · day {day} · {drug}",
+                                    mrn=summary.mrn,
+                                    day=day,
+                                    drug=drug,
+                                ),
+                                dimmed=True,
+                            ),
                         ],
                         gap="sm",
                     ),
                     dmc.Button(
-                        "Review and decide" if can_sign else "Review",
+                        _("Review and decide") if can_sign else _("Review"),
                         id={"type": "rounds-review-open", "admission": summary.admission_id},
                         color="indigo",
                         size="md",

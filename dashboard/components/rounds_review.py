@@ -17,9 +17,10 @@ from dashboard.components import (
     plan_change_form,
     plan_views,
 )
-from dashboard.components.charting_common import format_day_time
 from dashboard.components.rounds_card import (
     ciwa_tile,
+    day_time,
+    decision_label,
     doses_tile,
     flags_tile,
     load_tile,
@@ -30,10 +31,11 @@ from dashboard.components.rounds_card import (
 )
 from dashboard.components.rounds_suggestions import suggestion_line, suggestions
 from dashboard.context import default_ward, engine
+from dashboard.i18n import _
 from dashboard.plan_panel_queries import plan_panel_data
 from dashboard.rounds_queries import RoundsSummary, rounds_summaries
 from models.audit import Actor
-from models.rounds import DECISION_LABELS, rounds_notes
+from models.rounds import rounds_notes
 from models.tables import RoundsNote, User, Ward
 from models.types import utcnow
 
@@ -45,12 +47,12 @@ DECISION_KIND = {"hold": "hold", "adjust": "recipe"}  # the change-form fields e
 
 def notes_list(notes: list[RoundsNote], authors: dict[int, str], tz: ZoneInfo) -> Any:
     if not notes:
-        return dmc.Text("No rounds notes yet.", size="sm", c="dimmed")
+        return dmc.Text(_("No rounds notes yet."), size="sm", c="dimmed")
     return html.Ul(
         [
             html.Li(
-                f"{format_day_time(n.signed_at, tz)} — {authors.get(n.author_id, '?')}: "
-                f"{DECISION_LABELS.get(n.decision, n.decision)}. {n.reason}"
+                f"{day_time(n.signed_at, tz)} — {authors.get(n.author_id, '?')}: "
+                f"{decision_label(n.decision)}. {n.reason}"
             )
             for n in notes[:6]
         ],
@@ -70,7 +72,7 @@ def plan_table(admission_id: int, now: datetime) -> Any:
     with Session(engine()) as session:
         data = plan_panel_data(session, admission_id, now=now)
     if data is None or data.plan is None:
-        return dmc.Text("No taper plan.", id="rd-no-plan")
+        return dmc.Text(_("No taper plan."), id="rd-no-plan")
     plan = data.plan
     return dmc.Stack(
         [
@@ -84,9 +86,9 @@ def plan_table(admission_id: int, now: datetime) -> Any:
 def decision_form(summary: RoundsSummary, *, ward: Ward, today: Any) -> Any:
     suggested = next((s.decision for s in suggestions(summary) if s.decision), None)
     hint = (
-        f"The review rules point to: {DECISION_LABELS[suggested].lower()}."
+        _("The review rules point to: {decision}.", decision=decision_label(suggested).lower())
         if suggested
-        else "No review rule points to a change."
+        else _("No review rule points to a change.")
     )
     drug = summary.plan.drug if summary.plan else "clonazepam"
     form = plan_change_form.change_form(
@@ -95,24 +97,24 @@ def decision_form(summary: RoundsSummary, *, ward: Ward, today: Any) -> Any:
         times=ward.admin_times,
         today=today,
         initial_kind=None,
-        save_label="Sign decision",
-        reason_label="Reason (signed with the decision)",
+        save_label=_("Sign decision"),
+        reason_label=_("Reason (signed with the decision)"),
     )
     return dmc.Stack(
         [
-            dmc.Title("Decision", order=3),
+            dmc.Title(_("Decision"), order=3),
             dmc.Text(
-                hint + " Taperwatch never changes a dose by itself: you decide.",
+                hint + " " + _("Taperwatch never changes a dose by itself: you decide."),
                 size="sm",
                 c="dimmed",
             ),
             dmc.SegmentedControl(
                 id="rd-decision",
-                **{"aria-label": "Decision"},
+                **{"aria-label": _("Decision")},
                 value="continue",
                 size="md",
                 fullWidth=True,
-                data=[{"value": d, "label": DECISION_LABELS[d]} for d in DECISION_ORDER],
+                data=[{"value": d, "label": decision_label(d)} for d in DECISION_ORDER],
             ),
             form,
         ],
@@ -129,7 +131,7 @@ def review_content(admission_id: int, actor: Actor) -> Any:
         tz = ZoneInfo(ward.timezone)
         notes = patient_notes(session, admission_id, tz)
     if not found:
-        return dmc.Alert("This patient is not admitted any more.", color="red")
+        return dmc.Alert(_("This patient is not admitted any more."), color="red")
     summary = found[0]
     today = now.astimezone(tz).date()
     parts: list[Any] = [
@@ -161,10 +163,10 @@ def review_content(admission_id: int, actor: Actor) -> Any:
             )
         )
     else:
-        parts.append(dmc.Text("Decisions are signed by a physician.", c="dimmed"))
+        parts.append(dmc.Text(_("Decisions are signed by a physician."), c="dimmed"))
     parts.append(
         html.Section(
-            [dmc.Title("Rounds notes", order=4), html.Div(notes, id="rd-notes")],
+            [dmc.Title(_("Rounds notes"), order=4), html.Div(notes, id="rd-notes")],
             className="tw-section-card",
         )
     )

@@ -16,6 +16,7 @@ from dashboard.components.admin_policy import policy_form
 from dashboard.components.admin_runs import runs_section
 from dashboard.components.admin_users import users_section
 from dashboard.context import ADMIN, current_actor, default_ward, engine
+from dashboard.i18n import _
 from dashboard.registry import register_page
 from models.db import read_session
 
@@ -25,13 +26,13 @@ register_page(__name__, path="/admin", title="Admin")
 REFRESH_MS = 30_000
 
 
-def layout(**_: Any) -> html.Div:
+def layout(**_query: Any) -> html.Div:
     actor = current_actor()
     if actor.role != ADMIN:
         return html.Div(
             [
-                dmc.Title("Admin", order=2, className="tw-page-title"),
-                html.Div("This page is for admins.", className="tw-readonly-note"),
+                dmc.Title(_("Admin"), order=2, className="tw-page-title"),
+                html.Div(_("This page is for admins."), className="tw-readonly-note"),
             ]
         )
     db = engine()
@@ -39,7 +40,7 @@ def layout(**_: Any) -> html.Div:
         ward = default_ward(session)
     return html.Div(
         [
-            dmc.Title("Admin", order=2, className="tw-page-title"),
+            dmc.Title(_("Admin"), order=2, className="tw-page-title"),
             policy_form(ward),
             admin_units.units_section(db),
             admin_wristband.overrides_section(db),

@@ -79,7 +79,7 @@ def _input(field: str, label: str, **extra: Any) -> dmc.TextInput:
     return dmc.TextInput(id=f"audit-{field}", label=label, size="md", w=200, **extra)
 
 
-def layout(**_: Any) -> html.Div:
+def layout(**_query: Any) -> html.Div:
     actor = current_actor()
     if actor.role != ADMIN:
         return html.Div(

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from dashboard.components.charting_common import format_dated_time
 from dashboard.components.citations import cited, sources_footnote
 from dashboard.context import current_actor, engine
+from dashboard.flag_queries import flag_text
 from dashboard.pages.print_views import print_bar
 from dashboard.plan_panel_queries import plan_panel_data
 from dashboard.registry import register_page
@@ -167,7 +168,7 @@ def _flags(facts: StayFacts, tz: ZoneInfo) -> Any:
                 [
                     html.Td(format_dated_time(flag.raised_at, tz)),
                     html.Td(flag.severity),
-                    html.Td(flag.message),
+                    html.Td(flag_text(flag)),
                     html.Td(ended + (f": {note}" if note else "")),
                 ]
             )

@@ -25,6 +25,7 @@ from dashboard.components.charting_common import format_day_time
 from dashboard.components.citations import cited, sources_footnote
 from dashboard.components.rounds_suggestions import suggestions
 from dashboard.context import default_ward, engine
+from dashboard.flag_queries import flag_text
 from dashboard.mar_queries import MarEntry, mar_entries
 from dashboard.plan_panel_queries import plan_panel_data
 from dashboard.registry import clientside_callback
@@ -157,7 +158,7 @@ def _rounds_block(summary: RoundsSummary, tz: ZoneInfo, now: datetime) -> Any:
         if summary.last_note
         else "since admission"
     )
-    flags = [html.Li(f"{f.severity}: {f.message}") for f in summary.open_flags[:6]]
+    flags = [html.Li(f"{f.severity}: {flag_text(f)}") for f in summary.open_flags[:6]]
     return html.Section(
         [
             html.H3(

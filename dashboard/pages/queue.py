@@ -26,10 +26,12 @@ from dashboard.context import current_actor, default_ward, engine, require_role
 from dashboard.flag_queries import (
     QueueFlag,
     QueuePatient,
+    flag_text,
     open_flag_count,
     review_queue,
     status_counts,
 )
+from dashboard.i18n import N_, _, ngettext, request_translator
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback, register_page
 from dashboard.theme import FLAG_LEVEL
@@ -46,9 +48,29 @@ BADGE_INTERVAL_ID = "nav-queue-interval"
 # The scheduler scans every minute; a scan older than this means the jobs service is down.
 STALE_SCAN = timedelta(minutes=10)
 
-SEVERITY_LABEL = {"emergency": "Emergency", "high": "High", "moderate": "Moderate", "low": "Low"}
+SEVERITY_LABEL = {
+    "emergency": N_("Emergency"),
+    "high": N_("High"),
+    "moderate": N_("Moderate"),
+    "low": N_("Low"),
+}
 SEVERITIES_WORST_FIRST = tuple(reversed(FLAG_SEVERITIES))
-ACTIONS = {"acknowledge": "Acknowledge", "resolve": "Resolve"}
+ACTIONS = {"acknowledge": N_("Acknowledge"), "resolve": N_("Resolve")}
+ACTION_TITLES = {"acknowledge": N_("Acknowledge flag"), "resolve": N_("Resolve flag")}
+
+
+def severity_label(severity: str) -> str:
+    label = SEVERITY_LABEL.get(severity)
+    return _(label) if label is not None else severity
+
+
+def rule_label(flag: QueueFlag) -> str:
+    return _(flag.rule_label)
+
+
+def cleared_note(note: str | None) -> str:
+    """Why a flag cleared, in the reader's language: the rules' reasons are catalog strings."""
+    return _(note) if note else _("the condition is gone")
 
 
 def _with_badge_interval(layout: Any) -> Any:
@@ -122,41 +144,50 @@ def summary_line(
     counts: dict[str, int], scanned: datetime | None, tz: tzinfo, now: datetime
 ) -> Any:
     parts = [
-        html.Span(f"{counts.get('open', 0)} open", className="tw-queue-count"),
+        html.Span(_("{n} open", n=counts.get("open", 0)), className="tw-queue-count"),
         html.Span(
-            f"{counts.get('cleared', 0)} cleared, not yet seen",
+            _("{n} cleared, not yet seen", n=counts.get("cleared", 0)),
             className="tw-queue-count",
             id="queue-count-cleared",
         ),
-        html.Span(f"{counts.get('acknowledged', 0)} acknowledged", className="tw-queue-count"),
+        html.Span(
+            _("{n} acknowledged", n=counts.get("acknowledged", 0)), className="tw-queue-count"
+        ),
     ]
+    t = request_translator()
     if scanned is None:
         parts.append(
             html.Span(
-                "The review rules have not run yet.", className="tw-queue-stale", role="alert"
+                _("The review rules have not run yet."), className="tw-queue-stale", role="alert"
             )
         )
     elif now - scanned > STALE_SCAN:
         parts.append(
             html.Span(
-                f"The review rules last ran {format_local(scanned, tz, now)}: the jobs service "
-                "may be stopped. Ask IT to check it.",
+                _(
+                    "The review rules last ran {when}: the jobs service may be stopped. "
+                    "Ask IT to check it.",
+                    when=format_local(scanned, tz, now, t=t),
+                ),
                 className="tw-queue-stale",
                 role="alert",
             )
         )
     else:
         parts.append(
-            html.Span(f"Rules checked {format_local(scanned, tz, now)}", className="tw-muted")
+            html.Span(
+                _("Rules checked {when}", when=format_local(scanned, tz, now, t=t)),
+                className="tw-muted",
+            )
         )
     return parts
 
 
 def _empty(counts: dict[str, int]) -> html.Div:
     if sum(counts.values()):
-        text = "No flags match these filters."
+        text = _("No flags match these filters.")
     else:
-        text = "No open flags. Nothing is waiting for review."
+        text = _("No open flags. Nothing is waiting for review.")
     return html.Div(text, className="tw-queue-empty", id="queue-empty")
 
 
@@ -175,8 +206,10 @@ def patient_card(patient: QueuePatient, tz: tzinfo, now: datetime, can_act: bool
                         href=f"/patient/{patient.admission_id}",
                         className="tw-queue-name",
                     ),
-                    html.Span(f"MRN {patient.mrn}", className="tw-muted"),
-                    html.Span(f"{count} flag{'s' if count != 1 else ''}", className="tw-queue-n"),
+                    html.Span(_("MRN {mrn}", mrn=patient.mrn), className="tw-muted"),
+                    html.Span(
+                        ngettext("{n} flag", "{n} flags", count, n=count), className="tw-queue-n"
+                    ),
                 ],
                 className="tw-queue-patient-head",
             ),
@@ -188,43 +221,53 @@ def patient_card(patient: QueuePatient, tz: tzinfo, now: datetime, can_act: bool
 
 
 def flag_line(flag: QueueFlag, tz: tzinfo, now: datetime, can_act: bool) -> html.Div:
-    when = format_local(flag.subject_at or flag.raised_at, tz, now)
+    t = request_translator()
+    when = format_local(flag.subject_at or flag.raised_at, tz, now, t=t)
+    text = flag_text(flag)
     state: list[Any] = []
     if flag.status == "cleared":
-        at = format_local(flag.cleared_at, tz, now) if flag.cleared_at else ""
-        state = [f"Cleared {at}: {flag.cleared_note or 'the condition is gone'}. Not yet seen."]
+        at = format_local(flag.cleared_at, tz, now, t=t) if flag.cleared_at else ""
+        state = [
+            _(
+                "Cleared {when}: {why}. Not yet seen.",
+                when=at,
+                why=cleared_note(flag.cleared_note),
+            )
+        ]
     elif flag.status == "acknowledged":
-        who = flag.acknowledged_by or "someone"
-        at = format_local(flag.acknowledged_at, tz, now) if flag.acknowledged_at else ""
-        state = [f"Acknowledged by {who} {at}".strip()]
+        who = flag.acknowledged_by or _("someone")
+        at = format_local(flag.acknowledged_at, tz, now, t=t) if flag.acknowledged_at else ""
+        state = [_("Acknowledged by {who} {when}", who=who, when=at).strip()]
         if flag.acknowledge_note:
             state.append(f": {flag.acknowledge_note}")
     actions: list[Any] = []
     if can_act:
         if flag.status == "cleared":
-            actions.append(_action_button(flag, "acknowledge", label="Mark seen"))
+            actions.append(_action_button(flag, "acknowledge", text, label=_("Mark seen")))
         else:
             if flag.status == "open":
-                actions.append(_action_button(flag, "acknowledge"))
-            actions.append(_action_button(flag, "resolve"))
+                actions.append(_action_button(flag, "acknowledge", text))
+            actions.append(_action_button(flag, "resolve", text))
     return html.Div(
         [
-            level_chip(SEVERITY_LABEL.get(flag.severity, flag.severity), flag.level),
+            level_chip(severity_label(flag.severity), flag.level),
             html.Span(
                 [
-                    flag.rule_label,
+                    rule_label(flag),
                     html.Span(source_marks(flag.rule_source), className="tw-queue-source"),
                 ],
                 className="tw-queue-rule",
             ),
             html.Div(
                 [
-                    html.Span(flag.message, className="tw-queue-message", title=flag.message),
+                    html.Span(text, className="tw-queue-message", title=text),
                     html.Span(state, className="tw-queue-state") if state else None,
                 ],
                 className="tw-queue-why",
             ),
-            dcc.Link(f"Chart at {when}", href=chart_href(flag), className="tw-queue-link"),
+            dcc.Link(
+                _("Chart at {when}", when=when), href=chart_href(flag), className="tw-queue-link"
+            ),
             html.Div(actions, className="tw-queue-actions"),
         ],
         className=f"tw-queue-flag tw-queue-{flag.status}",
@@ -232,14 +275,16 @@ def flag_line(flag: QueueFlag, tz: tzinfo, now: datetime, can_act: bool) -> html
     )
 
 
-def _action_button(flag: QueueFlag, action: str, label: str | None = None) -> dmc.Button:
-    text = label or ACTIONS[action]
+def _action_button(
+    flag: QueueFlag, action: str, message: str, label: str | None = None
+) -> dmc.Button:
+    text = label or _(ACTIONS[action])
     return dmc.Button(
         text,
         id={"type": "queue-act", "flag": flag.id, "action": action},
         size="sm",
         variant="filled" if action == "resolve" or label else "default",
-        **{"aria-label": f"{text}: {flag.message}"},
+        **{"aria-label": _("{action}: {message}", action=text, message=message)},
     )
 
 
@@ -254,14 +299,14 @@ def action_modal() -> dmc.Modal:
                 html.Div(id="queue-modal-what", className="tw-queue-modal-what"),
                 dmc.Textarea(
                     id="queue-note",
-                    label="Note",
+                    label=_("Note"),
                     autosize=True,
                     minRows=3,
                     size="md",
                     **{"data-autofocus": True},
                 ),
                 html.Div(id="queue-modal-message", className="tw-form-message", role="alert"),
-                modal_buttons("queue-cancel", dmc.Button("Save", id="queue-confirm", size="md")),
+                modal_buttons("queue-cancel", dmc.Button(_("Save"), id="queue-confirm", size="md")),
             ],
             gap="sm",
         ),
@@ -269,13 +314,13 @@ def action_modal() -> dmc.Modal:
 
 
 def filters() -> dmc.Group:
-    rule_data = [{"value": r.name, "label": r.label} for r in REVIEW_RULES]
+    rule_data = [{"value": r.name, "label": _(r.label)} for r in REVIEW_RULES]
     return dmc.Group(
         [
             dmc.ChipGroup(
                 [
                     dmc.Chip(
-                        SEVERITY_LABEL[s],
+                        _(SEVERITY_LABEL[s]),
                         value=s,
                         size="md",
                         id={"type": "queue-severity-chip", "severity": s},
@@ -290,15 +335,15 @@ def filters() -> dmc.Group:
                 id="queue-rules",
                 data=rule_data,
                 value=[],
-                placeholder="All rules",
+                placeholder=_("All rules"),
                 clearable=True,
                 size="md",
                 w=340,
-                **{"aria-label": "Rules"},
+                **{"aria-label": _("Rules")},
             ),
             dmc.Switch(
                 id="queue-acknowledged",
-                label="Show acknowledged",
+                label=_("Show acknowledged"),
                 checked=True,
                 size="md",
             ),
@@ -308,7 +353,7 @@ def filters() -> dmc.Group:
     )
 
 
-def layout(**_: Any) -> html.Div:
+def layout(**_query: Any) -> html.Div:
     actor = current_actor()
     can_act = actor.role in FLAG_ROLES
     now = utcnow()
@@ -317,7 +362,7 @@ def layout(**_: Any) -> html.Div:
         [
             html.Div(
                 [
-                    dmc.Title("Review queue", order=2, className="tw-page-title"),
+                    dmc.Title(_("Review queue"), order=2, className="tw-page-title"),
                     html.Div(summary, id="queue-summary", className="tw-queue-summary"),
                 ],
                 className="tw-queue-head",
@@ -326,7 +371,7 @@ def layout(**_: Any) -> html.Div:
             None
             if can_act
             else html.Div(
-                "Nurses and physicians acknowledge and resolve flags; you can view them.",
+                _("Nurses and physicians acknowledge and resolve flags; you can view them."),
                 className="tw-readonly-note",
             ),
             html.Div(body, id="queue-list"),
@@ -429,13 +474,15 @@ def _open(clicks: list[Any]) -> dict[str, Any]:
     action, flag_id = str(trigger["action"]), int(trigger["flag"])
     return {
         "opened": True,
-        "title": f"{ACTIONS[action]} flag",
+        "title": _(ACTION_TITLES[action]),
         "what": _flag_summary(flag_id),
-        "note_label": "Note (optional)" if action == "acknowledge" else "How was it dealt with?",
+        "note_label": _("Note (optional)")
+        if action == "acknowledge"
+        else _("How was it dealt with?"),
         "note": "",
         "note_error": None,
         "message": "",
-        "confirm_label": ACTIONS[action],
+        "confirm_label": _(ACTIONS[action]),
         "pending": {"action": action, "flag": flag_id},
     }
 
@@ -503,7 +550,7 @@ def _flag_summary(flag_id: int) -> Any:
             .where(col(Flag.id) == flag_id)
         ).first()
     if row is None:
-        return "This flag no longer exists; refresh the queue."
+        return _("This flag no longer exists; refresh the queue.")
     flag, admission, patient = row
     level = FLAG_LEVEL.get(flag.severity, 0)
     return [
@@ -513,9 +560,9 @@ def _flag_summary(flag_id: int) -> Any:
         ),
         html.Div(
             [
-                level_chip(SEVERITY_LABEL.get(flag.severity, flag.severity), level),
+                level_chip(severity_label(flag.severity), level),
                 " ",
-                flag.message,
+                flag_text(flag),
             ],
         ),
     ]

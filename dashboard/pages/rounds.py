@@ -23,10 +23,9 @@ from dashboard.components import (
     plan_preview,
     plan_write,
 )
-from dashboard.components.charting_common import format_day_time
 from dashboard.components.plan_change_form import form_states
 from dashboard.components.plan_preview import refusal_message
-from dashboard.components.rounds_card import patient_card
+from dashboard.components.rounds_card import day_time, decision_label, patient_card
 from dashboard.components.rounds_review import (
     DECISION_KIND,
     patient_notes,
@@ -34,13 +33,15 @@ from dashboard.components.rounds_review import (
     review_content,
 )
 from dashboard.context import current_actor, default_ward, engine, require_role
+from dashboard.i18n import _, language
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback, register_page
 from dashboard.rounds_queries import rounds_summaries
 from models.audit import Actor
 from models.errors import FieldError
+from models.i18n.formats import format_full_date
 from models.plan_changes import MAX_HOLD_DAYS
-from models.rounds import DECISION_LABELS, preview_decision, sign_rounds_note
+from models.rounds import preview_decision, sign_rounds_note
 from models.tables import RoundsNote
 from models.types import utcnow
 
@@ -59,9 +60,9 @@ def cards(scope: str, actor: Actor) -> Any:
     tz = ZoneInfo(ward.timezone)
     if not summaries:
         text = (
-            "No admitted patients under your care. Choose 'All ward' to see everyone."
+            _("No admitted patients under your care. Choose 'All ward' to see everyone.")
             if scope == "mine"
-            else "No admitted patients."
+            else _("No admitted patients.")
         )
         return dmc.Text(text, id="rounds-empty")
     can_sign = actor.role == "physician"
@@ -73,10 +74,12 @@ def cards(scope: str, actor: Actor) -> Any:
 # --- page ----------------------------------------------------------------------------------
 
 
-def layout(**_: Any) -> Any:
+def layout(**_query: Any) -> Any:
     actor = current_actor()
     if actor.role not in ROLES:
-        return dmc.Alert("Rounds are for physicians and admins.", color="red", id="rounds-denied")
+        return dmc.Alert(
+            _("Rounds are for physicians and admins."), color="red", id="rounds-denied"
+        )
     scope = "mine" if actor.role == "physician" else "all"
     now = utcnow()
     with Session(engine()) as session:
@@ -88,8 +91,8 @@ def layout(**_: Any) -> Any:
                 [
                     dmc.Group(
                         [
-                            dmc.Title("Rounds", order=2, className="tw-page-title"),
-                            dmc.Text(f"{today:%A} {today.day} {today:%B %Y}", size="lg"),
+                            dmc.Title(_("Rounds"), order=2, className="tw-page-title"),
+                            dmc.Text(format_full_date(today.date(), language()), size="lg"),
                         ],
                         gap="md",
                         align="baseline",
@@ -98,16 +101,16 @@ def layout(**_: Any) -> Any:
                         [
                             dmc.SegmentedControl(
                                 id="rounds-scope",
-                                **{"aria-label": "Whose patients"},
+                                **{"aria-label": _("Whose patients")},
                                 value=scope,
                                 size="md",
                                 data=[
-                                    {"value": "mine", "label": "My patients"},
-                                    {"value": "all", "label": "All ward"},
+                                    {"value": "mine", "label": _("My patients")},
+                                    {"value": "all", "label": _("All ward")},
                                 ],
                             ),
                             dmc.Anchor(
-                                "Print rounds sheet",
+                                _("Print rounds sheet"),
                                 href=f"/rounds/print?scope={scope}",
                                 id="rounds-print-link",
                                 target="_blank",
@@ -176,7 +179,11 @@ def _open(clicks: list[int | None]) -> dict[str, Any]:
     with Session(engine()) as session:
         ward = default_ward(session)
         found = rounds_summaries(session, ward, now=utcnow(), admission_id=admission_id)
-    title = f"{found[0].bed} · {found[0].name} · MRN {found[0].mrn}" if found else ""
+    title = (
+        _("{bed} · {name} · MRN {mrn}", bed=found[0].bed, name=found[0].name, mrn=found[0].mrn)
+        if found
+        else ""
+    )
     return {
         "opened": True,
         "title": html.Span(title, className="tw-drawer-title"),
@@ -240,7 +247,7 @@ def _preview(
         return {"preview": None, "message": refusal_message(result, saved=False),
                 "save_disabled": True, "label_box": no_update}  # fmt: skip
     if result is None:
-        unchanged = "No change to the plan: the note is signed with the plan as it is."
+        unchanged = _("No change to the plan: the note is signed with the plan as it is.")
         return {"preview": dmc.Text(unchanged, fw=600, id="rd-no-change"), "message": None,
                 "save_disabled": False, "label_box": {"display": "none"}}  # fmt: skip
     return {
@@ -255,8 +262,12 @@ def _preview(
 
 def _signed_alert(decision: str, note: RoundsNote, tz: ZoneInfo) -> Any:
     return dmc.Alert(
-        f"Signed: {DECISION_LABELS[decision].lower()} at {format_day_time(note.signed_at, tz)}."
-        + (" The new plan version is on the chart." if decision != "continue" else ""),
+        _(
+            "Signed: {decision} at {when}.",
+            decision=decision_label(decision).lower(),
+            when=day_time(note.signed_at, tz),
+        )
+        + (" " + _("The new plan version is on the chart.") if decision != "continue" else ""),
         color="green",
         variant="light",
         id="rd-signed",

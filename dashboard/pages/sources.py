@@ -12,18 +12,19 @@ from dash import Input, Output, dcc, html
 
 from dashboard.components.admin_policy import POLICY_GROUPS
 from dashboard.components.citations import cited
+from dashboard.i18n import N_, _
 from dashboard.registry import clientside_callback, register_page
 from models.clinical.sources import SOURCES, Source
 from models.source_uses import SourceUse, local_policies, source_uses, uses_by_source
 
-TITLE = "Clinical sources"
+TITLE = N_("Clinical sources")
 register_page(__name__, path="/sources", title=TITLE)
 LOCAL_POLICIES_ID = "local-policies"
 
 
 def _link(source: Source) -> Any:
     if source.url is None:
-        return html.P("No public address is known for this source.", className="tw-muted")
+        return html.P(_("No public address is known for this source."), className="tw-muted")
     host = urlsplit(source.url).netloc.removeprefix("www.")
     return html.P(
         [
@@ -39,7 +40,7 @@ def _link(source: Source) -> Any:
 def _what_uses(use: SourceUse) -> list[Any]:
     """What a use is: its kind, its name and, if it has one, its value."""
     return [
-        html.Span(use.kind, className="tw-source-kind"),
+        html.Span(_(use.kind), className="tw-source-kind"),
         html.Span(use.name, className="tw-source-use"),
         html.Span([": ", *cited(use.value, new_tab=False)], className="tw-source-value")
         if use.value
@@ -51,7 +52,9 @@ def _use_line(use: SourceUse) -> html.Li:
     return html.Li(
         [
             *_what_uses(use),
-            html.Span(" · Local policy", className="tw-source-local") if use.local_policy else None,
+            html.Span(" · " + _("Local policy"), className="tw-source-local")
+            if use.local_policy
+            else None,
         ]
     )
 
@@ -75,16 +78,16 @@ def source_entry(source: Source, uses: tuple[SourceUse, ...]) -> html.Article:
     used = (
         html.Ul([_use_line(u) for u in uses], className="tw-source-uses")
         if uses
-        else html.P("Not used by a rule or number yet.", className="tw-muted")
+        else html.P(_("Not used by a rule or number yet."), className="tw-muted")
     )
     return html.Article(
         [
             html.H3(heading, className="tw-source-head"),
             html.P(details, className="tw-source-details"),
             caution,
-            html.P([html.B("What we take from it: "), source.takeaway]),
+            html.P([html.B(_("What we take from it: ")), source.takeaway]),
             _link(source),
-            html.Div([html.B("Used by"), used], className="tw-source-used"),
+            html.Div([html.B(_("Used by")), used], className="tw-source-used"),
         ],
         id=source.id,
         tabIndex=-1,
@@ -93,31 +96,34 @@ def source_entry(source: Source, uses: tuple[SourceUse, ...]) -> html.Article:
 
 
 def _local_line(use: SourceUse) -> html.Li:
-    basis = use.basis or "Local policy."
+    basis = use.basis or _("Local policy.")
     return html.Li(
         [*_what_uses(use), html.Div(cited(basis, new_tab=False), className="tw-source-basis")]
     )
 
 
-def layout(**_: Any) -> html.Div:
+def layout(**_query: Any) -> html.Div:
     uses = source_uses(POLICY_GROUPS)
     by_source = uses_by_source(uses)
     local = local_policies(uses)
     return html.Div(
         [
-            dmc.Title(TITLE, order=2, className="tw-page-title"),
+            dmc.Title(_(TITLE), order=2, className="tw-page-title"),
             html.P(
-                "Every number Taperwatch uses in its scores, review rules and checks comes from "
-                "one of these sources, or is a local policy the ward sets. Each entry says what "
-                "we take from the source and where Taperwatch uses it. Entries marked "
-                "Unverified or Low authority rest on weaker ground: check them before relying "
-                "on them. Taperwatch supports decisions; it never changes a dose by itself.",
+                _(
+                    "Every number Taperwatch uses in its scores, review rules and checks comes "
+                    "from one of these sources, or is a local policy the ward sets. Each entry "
+                    "says what we take from the source and where Taperwatch uses it. Entries "
+                    "marked Unverified or Low authority rest on weaker ground: check them before "
+                    "relying on them. Taperwatch supports decisions; it never changes a dose by "
+                    "itself."
+                ),
                 className="tw-sources-intro",
             ),
             html.P(
                 [
-                    f"{len(SOURCES)} sources · ",
-                    html.A(f"{len(local)} local policies", href=f"#{LOCAL_POLICIES_ID}"),
+                    _("{n} sources", n=len(SOURCES)) + " · ",
+                    html.A(_("{n} local policies", n=len(local)), href=f"#{LOCAL_POLICIES_ID}"),
                 ],
                 className="tw-muted",
             ),
@@ -127,10 +133,12 @@ def layout(**_: Any) -> html.Div:
             ),
             html.Section(
                 [
-                    html.H3("Local policies", className="tw-section-title"),
+                    html.H3(_("Local policies"), className="tw-section-title"),
                     html.P(
-                        "No published standard sets these: the ward decides, and the admin page "
-                        "labels each one. Each says what it is modelled on.",
+                        _(
+                            "No published standard sets these: the ward decides, and the admin "
+                            "page labels each one. Each says what it is modelled on."
+                        ),
                         className="tw-muted",
                     ),
                     html.Ul([_local_line(u) for u in local], className="tw-source-uses"),

@@ -10,8 +10,9 @@ use) or from the ward's policy row, read in the same statement.
 
 from __future__ import annotations
 
+import re
 from collections import namedtuple
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -41,6 +42,7 @@ from jobs.sql_time import shift_seconds
 from models.clinical.news2 import MEDIUM_TOTAL, URGENT_OBS_INTERVAL_MIN
 from models.clinical.observations import Overdue
 from models.clinical.scales import Band
+from models.flag_text import Part, english, instant, message
 from models.flags import ReviewRule
 from models.statements import built_once
 from models.tables import Admission, Ward
@@ -59,6 +61,8 @@ class Finding:
     message: str  # one line: why
     subject_at: datetime  # the moment the finding is about (the queue links the chart there)
     evidence_at: datetime  # when the evidence arose; a human resolution after it stands
+    # ``message`` language-neutral (models.flag_text): its code and values; None for none
+    text: Mapping[str, Any] | None = None
 
 
 def judged_clear(admission_id: int, subject: str, at: datetime) -> Finding:
@@ -150,14 +154,17 @@ def urgent_obs_interval(routine_min: Any) -> ColumnElement[int]:
     return case((routine_min < URGENT_OBS_INTERVAL_MIN, routine_min), else_=URGENT_OBS_INTERVAL_MIN)
 
 
-def when(instant: datetime, timezone: str) -> str:
-    return instant.astimezone(ZoneInfo(timezone)).strftime("%d %b %H:%M")
+ReasonPattern = tuple["re.Pattern[str]", Callable[["re.Match[str]"], Part]]
 
 
-def minutes_text(minutes: int) -> str:
-    if minutes % 60 == 0:
-        return f"{minutes // 60} h"
-    return f"{minutes} min"
+def reason_part(reason: str, patterns: Sequence[ReasonPattern]) -> Part:
+    """A reason worded by models.clinical, as a message part of models.flag_text (so it reads in
+    each reader's language); a wording no pattern knows stays as it is (English)."""
+    for pattern, build in patterns:
+        found = pattern.fullmatch(reason)
+        if found is not None:
+            return build(found)
+    return reason
 
 
 def is_prn(model: Any) -> ColumnElement[bool]:
@@ -237,16 +244,23 @@ def overdue_query(readings: CTE, wards: CTE, due_before: Any, *columns: Any) -> 
     )
 
 
-def overdue_finding(row: Any, overdue: Overdue, what: str, every: str) -> Finding:
-    """The finding "No <what> since …; due … (<every>)" for a row of ``overdue_query``."""
-    since = f"since {when(row.taken_at, row.timezone)}" if row.taken_at else "since admission"
+def overdue_finding(row: Any, overdue: Overdue, code: str, every: Part) -> Finding:
+    """The finding "No <what> since …; due … (<every>)" for a row of ``overdue_query``
+    (``code``: the message of models.flag_text saying what is overdue)."""
+    since = (
+        message("since", when=instant(row.taken_at, row.timezone))
+        if row.taken_at
+        else message("since_admission")
+    )
+    text = message(code, since=since, due=instant(overdue.due, row.timezone), every=every)
     return Finding(
         admission_id=row.admission_id,
         subject="admission",
         severity=overdue.severity,
-        message=f"No {what} {since}; due {when(overdue.due, row.timezone)} ({every})",
+        message=english(text),
         subject_at=overdue.due,
         evidence_at=overdue.evidence_at,
+        text=text,
     )
 
 

@@ -28,15 +28,13 @@ from jobs.rules.common import (
     NOW,
     Finding,
     fetch,
-    minutes_text,
     now_param,
     valid,
     wards_with_deadlines,
-    when,
 )
 from models.charting import REASONS_BY_STATUS
 from models.clinical.dose_timing import TIME_CRITICAL_ABOVE_PER_DAY, missed_after
-from models.clinical.drugs import format_mg
+from models.flag_text import Part, dose, english, instant, message, minutes, word
 from models.statements import built_once
 from models.tables import Admission, DoseAdministration, Flag, ScheduledDose, Ward
 from models.types import UTCDateTime
@@ -137,17 +135,26 @@ def missed_dose_rule(session: Session, now: datetime) -> list[Finding]:
             admission_id=row.admission_id,
             subject=f"dose:{row.id}",
             severity="high" if row.missed > 1 else "moderate",
-            message=(
-                f"{row.drug.title()} {format_mg(row.dose_ug)} mg due "
-                f"{when(row.scheduled_at, row.timezone)} not charted "
-                f"(window ±{minutes_text(row.window)})"
-                + (f"; {row.missed} doses missed" if row.missed > 1 else "")
-            ),
+            message=english(text),
             subject_at=row.scheduled_at,
             evidence_at=missed_after(row.scheduled_at, row.window),
+            text=text,
         )
         for row in rows
+        for text in (_missed_text(row),)
     ]
+
+
+def _missed_text(row: Any) -> Part:
+    many = row.missed > 1
+    return message(
+        "missed_doses" if many else "missed_dose",
+        drug=row.drug.title(),
+        dose=dose(row.dose_ug),
+        due=instant(row.scheduled_at, row.timezone),
+        window=minutes(row.window),
+        **({"missed": row.missed} if many else {}),
+    )
 
 
 @built_once
@@ -194,21 +201,35 @@ def dose_skipped_rule(session: Session, now: datetime) -> list[Finding]:
     rows = fetch(session, _dose_skipped_query(), {"charted_since": now - SKIPPED_REVIEW_SPAN})
     findings = []
     for row in rows:
-        reason = REASONS_BY_STATUS.get(row.status, {}).get(row.reason_code, row.reason_code)
+        label = REASONS_BY_STATUS.get(row.status, {}).get(row.reason_code)
+        reason: Part = row.reason_code if label is None else word(label)
         if row.reason_text:
-            reason = f"{reason} — {row.reason_text}"
-        dose = f" {format_mg(row.dose_ug)} mg" if row.dose_ug else ""
+            reason = message("reason_with_text", reason=reason, text=row.reason_text)
+        due = instant(row.due_at, row.timezone)
+        status = word(row.status.replace("_", " "))
+        text = (
+            message(
+                "dose_skipped",
+                drug=row.drug.title(),
+                dose=dose(row.dose_ug),
+                due=due,
+                status=status,
+                reason=reason,
+            )
+            if row.dose_ug
+            else message(
+                "dose_skipped_no_dose", drug=row.drug.title(), due=due, status=status, reason=reason
+            )
+        )
         findings.append(
             Finding(
                 admission_id=row.admission_id,
                 subject=f"administration:{row.id}",
                 severity="low" if row.status == "held" else "moderate",
-                message=(
-                    f"{row.drug.title()}{dose} due {when(row.due_at, row.timezone)} "
-                    f"{row.status.replace('_', ' ')}: {reason}"
-                ),
+                message=english(text),
                 subject_at=row.due_at,
                 evidence_at=row.charted_at,
+                text=text,
             )
         )
     return findings

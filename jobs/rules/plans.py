@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import Executable, case, exists, select
 from sqlmodel import Session, col
 
-from jobs.rules.common import ADMITTED, NOW, Finding, before_now, fetch, when
+from jobs.rules.common import ADMITTED, NOW, Finding, before_now, fetch
 from models.clinical.dose_limits import above_label
-from models.clinical.drugs import DRUGS
+from models.clinical.drugs import DRUGS, get_drug
+from models.flag_text import dose, english, instant, message
 from models.statements import built_once
 from models.tables import Admission, TaperPlan, Ward
 
@@ -42,17 +43,18 @@ def no_plan_rule(session: Session, now: datetime) -> list[Finding]:
     findings = []
     for row in fetch(session, _no_plan_query(), {NOW: now}):
         due = row.admitted_at + timedelta(hours=row.grace_hours)
+        text = message(
+            "no_plan", when=instant(row.admitted_at, row.timezone), hours=row.grace_hours
+        )
         findings.append(
             Finding(
                 admission_id=row.admission_id,
                 subject="admission",
                 severity="moderate",
-                message=(
-                    f"No taper plan since admission {when(row.admitted_at, row.timezone)}: no "
-                    f"dose is scheduled (flagged after {row.grace_hours} h)"
-                ),
+                message=english(text),
                 subject_at=row.admitted_at,
                 evidence_at=due,
+                text=text,
             )
         )
     return findings
@@ -87,14 +89,25 @@ def unconfirmed_dose_rule(session: Session, now: datetime) -> list[Finding]:
         if not found:
             continue
         above = found[0]
+        drug = get_drug(above.drug)
+        maximum = message(
+            "label_maximum", dose=dose(drug.label_max_ug), indication=drug.label_max_indication
+        )
+        text = message(
+            "dose_unconfirmed",
+            above=message(
+                "above_label", drug=above.drug, dose=dose(above.daily_ug), maximum=maximum
+            ),
+        )
         findings.append(
             Finding(
                 admission_id=row.admission_id,
                 subject="admission",
                 severity="moderate",
-                message=f"Admission dose: {above.message}; not yet confirmed by a physician",
+                message=english(text),
                 subject_at=row.admitted_at,
                 evidence_at=row.admitted_at,
+                text=text,
             )
         )
     return findings

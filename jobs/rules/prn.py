@@ -3,6 +3,7 @@ withdrawal score charted after it (models.clinical.prn: every threshold is local
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,16 +26,17 @@ from jobs.rules.common import (
     ADMITTED,
     NOW,
     Finding,
+    ReasonPattern,
     fetch,
     is_prn,
-    minutes_text,
     now_param,
+    reason_part,
     valid,
     wards_with_deadlines,
-    when,
 )
-from models.clinical.drugs import DEFAULT_TABLE, diazepam_equivalent_mg, format_mg
+from models.clinical.drugs import DEFAULT_TABLE, diazepam_equivalent_mg
 from models.clinical.prn import judge_prn_use, reassessment_due
+from models.flag_text import dose, english, instant, joined, message, minutes, number
 from models.statements import built_once
 from models.tables import (
     Admission,
@@ -46,6 +48,17 @@ from models.tables import (
 )
 from models.types import UTCDateTime
 
+# How models.clinical.prn words the limits reached, read back as messages (models.flag_text).
+_PRN_REASONS: tuple[ReasonPattern, ...] = (
+    (
+        re.compile(r"(\d+) PRN doses \(limit (\d+)\)"),
+        lambda m: message("prn_doses", doses=int(m[1]), limit=int(m[2])),
+    ),
+    (
+        re.compile(r"(\S+) mg diazepam-equivalent \(limit (\d+) mg\)"),
+        lambda m: message("prn_de", mg=number(float(m[1]), ".3g"), limit=int(m[2])),
+    ),
+)
 PRN_USE_SPAN = timedelta(hours=24)  # the ward's limits are per 24 h (local policy)
 # A PRN dose is raised for a missing reassessment when given within this span; an older one
 # stays listed only while its flag is open (local policy, as for skipped doses).
@@ -117,18 +130,21 @@ def prn_use_rule(session: Session, now: datetime) -> list[Finding]:
         if use is None:
             continue
         last_at = max(r.last_at for r in drugs)
+        text = message(
+            "prn_use",
+            now=instant(now, first.timezone),
+            reasons=joined("and", [reason_part(r, _PRN_REASONS) for r in use.reasons]),
+            last=instant(last_at, first.timezone),
+        )
         findings.append(
             Finding(
                 admission_id=admission_id,
                 subject="admission",
                 severity=use.severity,
-                message=(
-                    f"PRN in the 24 h to {when(now, first.timezone)}: "
-                    f"{' and '.join(use.reasons)}; last at "
-                    f"{when(last_at, first.timezone)}"
-                ),
+                message=english(text),
                 subject_at=last_at,
                 evidence_at=max(r.charted_at for r in drugs),
+                text=text,
             )
         )
     return findings
@@ -181,18 +197,22 @@ def prn_reassessment_rule(session: Session, now: datetime) -> list[Finding]:
     findings = []
     for row in fetch(session, _prn_reassessment_query(), params):
         due = reassessment_due(row.given_at, row.within)
+        text = message(
+            "prn_reassessment",
+            drug=row.drug,
+            dose=dose(row.dose_ug),
+            when=instant(row.given_at, row.timezone),
+            within=minutes(row.within),
+        )
         findings.append(
             Finding(
                 admission_id=row.admission_id,
                 subject=f"administration:{row.id}",
                 severity="moderate",
-                message=(
-                    f"PRN {row.drug} {format_mg(row.dose_ug)} mg given "
-                    f"{when(row.given_at, row.timezone)}: no withdrawal score charted since "
-                    f"(reassess within {minutes_text(row.within)})"
-                ),
+                message=english(text),
                 subject_at=row.given_at,
                 evidence_at=due,
+                text=text,
             )
         )
     return findings

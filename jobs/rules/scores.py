@@ -31,16 +31,15 @@ from jobs.rules.common import (
     is_ciwa_b,
     latest_readings,
     materialized,
-    minutes_text,
     overdue_finding,
     overdue_query,
     valid,
     wards_with_deadlines,
-    when,
 )
 from jobs.sql_time import shift_seconds
 from models.clinical.observations import SHORTER_REASSESSMENT_FROM, assessment_overdue
 from models.clinical.withdrawal import WORSENING_FROM, judge_worsening, standing_severity
+from models.flag_text import Part, english, instant, joined, message, minutes, word
 from models.statements import built_once
 from models.tables import Admission, Ward, WithdrawalAssessment
 
@@ -80,10 +79,11 @@ def assessment_overdue_rule(session: Session, now: datetime) -> list[Finding]:
         )
         if overdue is None:
             continue
-        every = f"every {minutes_text(overdue.interval_min)}" + (
-            " while moderate or worse" if overdue.shortened else ""
+        every = message(
+            "every_while_moderate" if overdue.shortened else "every",
+            interval=minutes(overdue.interval_min),
         )
-        findings.append(overdue_finding(row, overdue, "CIWA-B", every))
+        findings.append(overdue_finding(row, overdue, "ciwa_overdue", every))
     return findings
 
 
@@ -161,18 +161,23 @@ def standing_severity_rule(session: Session, now: datetime) -> list[Finding]:
             standing = standing_severity(scale, row.total, row.threshold)
             if standing is None:
                 continue
+            text = message(
+                "severe_withdrawal",
+                scale=scale,
+                total=row.total,
+                band=word(standing.band.label.lower()),
+                when=instant(row.taken_at, row.timezone),
+                threshold=row.threshold,
+            )
             findings.append(
                 Finding(
                     admission_id=row.admission_id,
                     subject=scale,
                     severity=standing.severity,
-                    message=(
-                        f"{scale} {row.total} ({standing.band.label.lower()}) at "
-                        f"{when(row.taken_at, row.timezone)}; flagged while at or above "
-                        f"{row.threshold}"
-                    ),
+                    message=english(text),
                     subject_at=row.taken_at,
                     evidence_at=row.charted_at,
+                    text=text,
                 )
             )
     return findings
@@ -261,22 +266,29 @@ def worsening_rule(session: Session, now: datetime) -> list[Finding]:
         )
         if worse is None:
             continue
-        reasons = []
+        reasons: list[Part] = []
         if worse.band_rise:
-            reasons.append(f"up from {_band_words(row.previous_band)}")
+            reasons.append(message("up_from", band=word(_band_words(row.previous_band))))
         if worse.point_rise:
-            reasons.append(f"+{row.total - row.window_low} points within {row.hours} h")
+            reasons.append(
+                message("points_within", points=row.total - row.window_low, hours=row.hours)
+            )
+        text = message(
+            "worsening",
+            total=row.total,
+            band=word(_band_words(row.band)),
+            when=instant(row.taken_at, row.timezone),
+            reasons=joined("and", reasons),
+        )
         findings.append(
             Finding(
                 admission_id=row.admission_id,
                 subject="admission",
                 severity=worse.severity,
-                message=(
-                    f"CIWA-B {row.total} ({_band_words(row.band)}) at "
-                    f"{when(row.taken_at, row.timezone)}, {' and '.join(reasons)}"
-                ),
+                message=english(text),
                 subject_at=row.taken_at,
                 evidence_at=row.charted_at,
+                text=text,
             )
         )
     return findings

@@ -7,6 +7,7 @@ statement; the judgement is models.clinical.sedation.dose_too_high, which the pa
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,16 @@ from sqlalchemy import Executable, bindparam, func, or_, outerjoin, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from jobs.rules.common import ADMITTED, NOW, Finding, fetch, now_param, valid, when
+from jobs.rules.common import (
+    ADMITTED,
+    NOW,
+    Finding,
+    ReasonPattern,
+    fetch,
+    now_param,
+    reason_part,
+    valid,
+)
 from models.clinical.sedation import (
     HELD_FOR_SEDATION,
     HELD_FOR_SEDATION_COUNT,
@@ -24,6 +34,7 @@ from models.clinical.sedation import (
     SedationThresholds,
     dose_too_high,
 )
+from models.flag_text import english, instant, joined, message
 from models.statements import built_once
 from models.tables import Admission, DoseAdministration, VitalSigns, Ward
 from models.types import UTCDateTime
@@ -42,6 +53,23 @@ READING_FIELDS = (
     "spo2_scale",
     "supplemental_o2",
     "consciousness",
+)
+
+# How models.clinical.sedation words its reasons, read back as messages (models.flag_text); the
+# signs themselves (RASS, POSS, ACVPU, RR, SpO2 with their values) stay as written.
+_SEDATION_REASONS: tuple[ReasonPattern, ...] = (
+    (
+        re.compile(r"sedated with depressed breathing \((.*)\)"),
+        lambda m: message("sedated_breathing", signs=m[1]),
+    ),
+    (
+        re.compile(r"(\d+) doses held for sedation in (\d+) h"),
+        lambda m: message("held_for_sedation", count=int(m[1]), hours=int(m[2])),
+    ),
+    (
+        re.compile(r"sedated in the last (\d+) readings \((.*)\)"),
+        lambda m: message("sedated_readings", count=int(m[1]), signs=m[2]),
+    ),
 )
 
 
@@ -153,12 +181,18 @@ def dose_too_high_rule(session: Session, now: datetime) -> list[Finding]:
         moments = [m for m in (row.r1_taken_at, row.last_held_at) if m is not None]
         evidence = [m for m in (row.r1_charted_at, row.last_held_charted_at) if m is not None]
         subject_at = max(moments) if moments else now
+        text = message(
+            "dose_too_high",
+            reasons=joined(";", [reason_part(r, _SEDATION_REASONS) for r in found.reasons]),
+            when=instant(subject_at, row.timezone),
+        )
         findings.append(
             Finding(
                 admission_id=row.admission_id,
                 subject="admission",
                 severity=found.severity,
-                message=f"{found.message} (at {when(subject_at, row.timezone)})",
+                message=english(text),
+                text=text,
                 subject_at=subject_at,
                 evidence_at=max(evidence) if evidence else now,
             )

@@ -9,6 +9,7 @@ left for a person to close, so the next cut never silences the warning about the
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -34,12 +35,14 @@ from sqlmodel import Session, col
 from jobs.rules.common import (
     ADMITTED,
     Finding,
+    ReasonPattern,
     dialect_of,
     fetch,
     is_ciwa_b,
     is_prn,
     judged_clear,
     materialized,
+    reason_part,
     valid,
     ward_dates,
     ward_today,
@@ -53,6 +56,7 @@ from models.clinical.tolerance import (
     StepVerdict,
     judge_step,
 )
+from models.flag_text import day, english, joined, message
 from models.statements import built_once
 from models.tables import (
     UNRESOLVED_FLAG_STATUSES,
@@ -74,6 +78,19 @@ _STEP_COLUMNS = (
     "min_readings",
     "prn_margin",
     "window_days",
+)
+
+# How models.clinical.tolerance words a step's evidence, read back as messages
+# (models.flag_text).
+_STEP_REASONS: tuple[ReasonPattern, ...] = (
+    (
+        re.compile(r"CIWA-B mean (-?\d+) after, (-?\d+) before \(\+(-?\d+); margin (\d+)\)"),
+        lambda m: message("step_ciwa_rise", after=m[1], before=m[2], rise=m[3], margin=m[4]),
+    ),
+    (
+        re.compile(r"(\d+) PRN doses after, (\d+) before"),
+        lambda m: message("step_prn_rise", after=int(m[1]), before=int(m[2])),
+    ),
 )
 
 
@@ -361,15 +378,18 @@ def step_not_tolerated_rule(session: Session, now: datetime) -> list[Finding]:
         if judgement.verdict is not StepVerdict.NOT_TOLERATED:
             findings.append(judged_clear(row.admission_id, subject, row.start_at))
             continue
+        text = message(
+            "step_not_tolerated",
+            day=day(row.start_date),
+            reasons=joined(";", [reason_part(r, _STEP_REASONS) for r in judgement.reasons]),
+        )
         findings.append(
             Finding(
                 admission_id=row.admission_id,
                 subject=subject,
                 severity=judgement.severity,
-                message=(
-                    f"Step of {row.start_date:%d %b} not tolerated: "
-                    f"{'; '.join(judgement.reasons)}: consider a hold"
-                ),
+                message=english(text),
+                text=text,
                 subject_at=row.start_at,
                 evidence_at=row.evidence_at or row.start_at,
             )

@@ -14,16 +14,15 @@ from jobs.rules.common import (
     dialect_of,
     fetch,
     latest_readings,
-    minutes_text,
     news2_urgent,
     overdue_finding,
     overdue_query,
     urgent_obs_interval,
     wards_with_deadlines,
-    when,
 )
 from models.clinical.news2 import News2Response, news2_response
 from models.clinical.observations import vitals_overdue
+from models.flag_text import english, instant, message, minutes, word
 from models.statements import built_once
 from models.tables import VitalSigns, Ward
 
@@ -62,15 +61,21 @@ def news2_rule(session: Session, now: datetime) -> list[Finding]:
         severity = response.flag_severity
         if severity is None:
             continue
-        why = _WHY[response]
+        text = message(
+            "news2",
+            total=row.news2_total,
+            when=instant(row.taken_at, row.timezone),
+            why=word(_WHY[response]),
+        )
         findings.append(
             Finding(
                 admission_id=row.admission_id,
                 subject="admission",
                 severity=severity,
-                message=f"NEWS2 {row.news2_total} at {when(row.taken_at, row.timezone)}: {why}",
+                message=english(text),
                 subject_at=row.taken_at,
                 evidence_at=row.charted_at,
+                text=text,
             )
         )
     return findings
@@ -114,9 +119,9 @@ def vitals_overdue_rule(session: Session, now: datetime) -> list[Finding]:
         if overdue is None:
             continue
         every = (
-            "hourly while NEWS2 is urgent"
+            message("hourly_while_urgent")
             if overdue.shortened
-            else f"every {minutes_text(overdue.interval_min)}"
+            else message("every", interval=minutes(overdue.interval_min))
         )
-        findings.append(overdue_finding(row, overdue, "vital signs", every))
+        findings.append(overdue_finding(row, overdue, "vitals_overdue", every))
     return findings

@@ -250,3 +250,79 @@ def test_every_page_carries_the_badge_interval(
     with _signed_in(app, sqlite_engine, "nurse1"):
         layout = app.get_layout()
     assert BADGE_INTERVAL_ID in str(layout)
+
+
+def _texts(component: object) -> list[str]:
+    """Every string a component tree shows (children and titles)."""
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, str):
+            found.append(node)
+        elif isinstance(node, list | tuple):
+            for item in node:
+                walk(item)
+        elif hasattr(node, "to_plotly_json"):
+            for key in ("children", "title", "label"):
+                walk(getattr(node, key, None))
+
+    walk(component)
+    return found
+
+
+def test_the_same_flag_reads_in_french_for_a_french_reader_and_in_english_for_another(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    at = NOW - timedelta(hours=1)
+    with Session(sqlite_engine) as session:
+        admission = _admission(session, "B3", "Durand")
+        values = {
+            "total": 6,
+            "when": {"instant": at.isoformat(), "tz": "Europe/London"},
+            "why": {"word": "urgent review"},
+        }
+        flag = Flag(
+            admission_id=admission,
+            rule="news2",
+            subject="admission",
+            severity="high",
+            message="NEWS2 6 at 10 Mar 11:00: urgent review",
+            message_code="news2",
+            message_values=values,
+            status="open",
+            raised_at=at,
+            updated_at=at,
+            subject_at=at,
+        )
+        old = Flag(  # raised before the codes: English for every reader
+            admission_id=admission,
+            rule="missed_dose",
+            subject="dose:9",
+            severity="moderate",
+            message="Clonazepam 0.5 mg due 10 Mar 08:00 not charted (window ±1 h)",
+            status="open",
+            raised_at=at,
+            updated_at=at,
+        )
+        session.add_all([flag, old])
+        session.commit()
+
+    def shown(language: str) -> list[str]:
+        with Session(sqlite_engine) as session:
+            user = session.exec(select(User).where(User.username == "nurse1")).one()
+            signed = SignedInUser(
+                user.id or 0, user.username, user.display_name, user.role, language=language
+            )
+        with app.server.test_request_context():
+            login_user(signed)
+            body, summary = queue_content(sqlite_engine, can_act=True, now=NOW)
+            return _texts(body) + _texts(summary)
+
+    french, english = shown("fr"), shown("en")
+    assert "NEWS2 6 à mar. 10 mars 11:00 : évaluation urgente" in french
+    assert "NEWS2 6 at 10 Mar 11:00: urgent review" not in french
+    assert "NEWS2 6 at 10 Mar 11:00: urgent review" in english
+    old_text = "Clonazepam 0.5 mg due 10 Mar 08:00 not charted (window ±1 h)"
+    assert old_text in french and old_text in english
+    assert {"Élevé", "Prise manquée", "Prendre en compte", "Clore", "2 ouvertes"} <= set(french)
+    assert {"High", "Missed dose", "Acknowledge", "Resolve", "2 open"} <= set(english)

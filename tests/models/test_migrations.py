@@ -242,3 +242,39 @@ def test_0011_gives_every_account_and_ward_english_and_0010_takes_it_away(
         assert connection.execute(text("SELECT username FROM app_user")).all() == [("nurse1",)]
     upgrade(bare_engine)
     assert schema_drift(bare_engine) == []
+
+
+def test_0012_keeps_flags_without_a_message_code_and_0011_takes_the_codes_away(
+    bare_engine: Engine,
+) -> None:
+    upgrade(bare_engine, "0001")
+    admission_id, _ = _admission_at_0001(bare_engine)
+    upgrade(bare_engine, "0011")
+    with bare_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO flag (admission_id, rule, subject, severity, message, status, "
+                "raised_at, updated_at) VALUES (:admission, 'news2', 'admission', 'high', "
+                "'NEWS2 5 at 10 Mar 10:00: urgent review', 'open', :at, :at)"
+            ),
+            {"admission": admission_id, "at": NOW},
+        )
+    upgrade(bare_engine, "0012")
+    with bare_engine.connect() as connection:
+        assert connection.execute(
+            text("SELECT message, message_code, message_values FROM flag")
+        ).all() == [("NEWS2 5 at 10 Mar 10:00: urgent review", None, None)]
+    with bare_engine.begin() as connection:
+        connection.execute(
+            text("UPDATE flag SET message_code = 'news2', message_values = :values"),
+            {"values": '{"total": 5}'},
+        )
+    downgrade(bare_engine, "0011")
+    columns = {c["name"] for c in inspect(bare_engine).get_columns("flag")}
+    assert "message_code" not in columns and "message_values" not in columns
+    with bare_engine.connect() as connection:
+        assert connection.execute(text("SELECT message FROM flag")).all() == [
+            ("NEWS2 5 at 10 Mar 10:00: urgent review",)
+        ]
+    upgrade(bare_engine)
+    assert schema_drift(bare_engine) == []

@@ -1,0 +1,140 @@
+"""The pseudo-locale check of the review queue and the rounds page: under a translator that
+wraps every marked string in [[…]], every visible text of these pages is marked (the exemption
+rule of test_french: data, numbers, dates and the scales' codes). The queue carries flags from a
+real scan, so the flag messages (stored as a code and values) are checked too.
+
+A marked text may cite sources ("… pause [S16]"): the page draws each [Sn] as a link, so the
+pseudo-translation closes its brackets around each tag ("[[… pause ]][S16][[]]") and every
+piece is still seen as marked."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from selenium.webdriver.remote.webdriver import WebDriver
+from sqlmodel import Session, select
+from werkzeug.serving import make_server
+
+from dashboard.components.citations import source_line
+from jobs.scan import run_scan
+from models.clinical.drugs import DRUGS
+from models.clinical.sources import SOURCES
+from models.i18n.formats import format_day, format_full_date
+from models.tables import DoseAdministration, JobRun, User
+from seed_data.demo import DEMO_USERS
+from tests.browser.conftest import LiveServer, _free_port, sign_in, wait_for
+from tests.browser.test_french import _VISIBLE_TEXTS, PseudoTranslator, _data, _unmarked
+
+# The PRN order line (dashboard/components/prn_reads.py) is marked with the patient page.
+NOT_YET_MARKED = (".tw-prn-line",)
+_TAG = re.compile(r"(\[S\d+\])")
+
+
+class CitingPseudoTranslator(PseudoTranslator):
+    """[[…]] around each piece of text between citation tags."""
+
+    def gettext(self, message: str, /, **values: object) -> str:
+        return _TAG.sub(r"]]\1[[", super().gettext(message, **values))
+
+    def ngettext(self, singular: str, plural: str, count: int, /, **values: object) -> str:
+        return _TAG.sub(r"]]\1[[", super().ngettext(singular, plural, count, **values))
+
+
+@pytest.fixture
+def pseudo_server(live_server: LiveServer) -> Iterator[LiveServer]:
+    from dashboard.app import create_app
+    from dashboard.i18n import TRANSLATOR_CONFIG
+    from models.settings import Settings
+
+    settings = Settings(
+        database_url=str(live_server.engine.url), secret_key="pseudo-pages-secret", demo=True
+    )
+    app = create_app(settings, live_server.engine)
+    pseudo = CitingPseudoTranslator()
+    app.server.config[TRANSLATOR_CONFIG] = lambda code: pseudo
+    server = make_server("127.0.0.1", _free_port(), app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", engine=live_server.engine)
+    server.shutdown()
+
+
+def _check(driver: WebDriver, css: str, data: set[str]) -> None:
+    hidden = ", ".join(NOT_YET_MARKED)
+    driver.execute_script(
+        "for (const el of document.querySelectorAll(arguments[0])) el.remove();", hidden
+    )
+    texts = driver.execute_script(_VISIBLE_TEXTS, css)
+    assert texts, f"nothing visible in {css}"
+    unmarked = [t for t in texts if _unmarked(t, data)]
+    assert unmarked == [], f"not marked for translation in {css}: {unmarked}"
+
+
+def test_the_citing_pseudo_translator_keeps_every_piece_marked() -> None:
+    text = CitingPseudoTranslator().gettext("Slow or pause [S16]; then [S22]")
+    assert text == "[[Slow or pause ]][S16][[; then ]][S22][[]]"
+    assert all(_unmarked(piece, set()) is None for piece in _TAG.split(text))
+    assert _unmarked("Slow or pause [S16]", set()) is not None  # unmarked still fails
+
+
+NURSE = next(u for u in DEMO_USERS if u.role == "nurse")
+PHYSICIAN = next(u for u in DEMO_USERS if u.role == "physician")
+ADMIN = next(u for u in DEMO_USERS if u.role == "admin")
+
+
+def _data_of(server: LiveServer) -> set[str]:
+    """test_french's data, and what these pages show that is no text of ours: the staff's
+    names and usernames, the jobs' hosts, drug names as a flag writes them, what nurses typed as
+    a reason, and the sources' references (their titles and what we take from each stay in their
+    own language)."""
+    with Session(server.engine) as session:
+        users = session.exec(select(User)).all()
+        staff = {u.display_name for u in users} | {u.username for u in users}
+        hosts = set(session.exec(select(JobRun.host)).all())
+        typed = {
+            r for r in session.exec(select(DoseAdministration.reason_text)).all() if r is not None
+        }
+    references = {source_line(s) for s in SOURCES.values()}
+    references |= {s.takeaway for s in SOURCES.values()}
+    drugs = {d.title() for d in DRUGS}
+    today = datetime.now(UTC).date()
+    days = [today + timedelta(days=n) for n in range(-60, 60)]
+    dates = {format_full_date(d, "fr") for d in days} | {format_day(d, "fr") for d in days}
+    return _data(server) | staff | hosts | typed | references | drugs | dates
+
+
+def test_every_visible_string_of_the_queue_is_marked(
+    browser: WebDriver, pseudo_server: LiveServer
+) -> None:
+    run_scan(pseudo_server.engine)
+    data = _data_of(pseudo_server)
+    sign_in(browser, pseudo_server, NURSE.username, NURSE.password)
+    browser.get(f"{pseudo_server.url}/queue")
+    wait_for(browser, ".tw-queue-flag")
+    _check(browser, ".tw-queue", data)
+
+
+def test_every_visible_string_of_the_rounds_page_is_marked(
+    browser: WebDriver, pseudo_server: LiveServer
+) -> None:
+    run_scan(pseudo_server.engine)
+    data = _data_of(pseudo_server)
+    sign_in(browser, pseudo_server, PHYSICIAN.username, PHYSICIAN.password)
+    browser.get(f"{pseudo_server.url}/rounds")
+    wait_for(browser, ".tw-rounds-card")
+    _check(browser, ".tw-rounds", data)
+
+
+def test_every_visible_string_of_the_admin_page_is_marked(
+    browser: WebDriver, pseudo_server: LiveServer
+) -> None:
+    run_scan(pseudo_server.engine)
+    data = _data_of(pseudo_server)
+    sign_in(browser, pseudo_server, ADMIN.username, ADMIN.password)
+    browser.get(f"{pseudo_server.url}/admin")
+    wait_for(browser, "#users-table")
+    _check(browser, ".tw-admin", data)
