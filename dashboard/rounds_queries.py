@@ -15,10 +15,11 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, CompoundSelect, and_, bindparam, false, func, or_, union_all
+from sqlalchemy import ColumnElement, CompoundSelect, bindparam, false, func, union_all
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from dashboard.admission_queries import given_doses
 from models.clinical.dose_timing import AdministrationFact, DoseStatus, dose_status
@@ -321,6 +322,42 @@ def _bounds(ids: list[int], since: dict[int, datetime]) -> dict[str, object]:
     return bounds
 
 
+_VITALS = VitalSigns.__table__  # type: ignore[attr-defined]
+
+
+def _readings_since(i: int) -> tuple[ColumnElement[bool], ...]:
+    return (
+        _VITALS.c.admission_id == bindparam(f"admission{i}"),
+        _VITALS.c.taken_at >= bindparam(f"since{i}"),
+        _VITALS.c.entered_in_error == false(),
+    )
+
+
+@lru_cache(maxsize=64)
+def _news2_statements(admissions: int) -> tuple[CompoundSelect[Any], SelectOfScalar[VitalSigns]]:
+    """The NEWS2 groups of ``admissions`` admissions' readings since each one's ``since``, and
+    the latest reading at each one's highest total (parameter ``total{i}``); built once for each
+    number of admissions, like :func:`_ciwa_statements`."""
+    grouped = (_VITALS.c.admission_id, _VITALS.c.news2_total, _VITALS.c.news2_any_three)
+    groups = union_all(
+        *(
+            sa_select(*grouped, func.count()).where(*_readings_since(i)).group_by(*grouped)
+            for i in range(admissions)
+        )
+    )
+    latest = [
+        sa_select(
+            sa_select(_VITALS.c.id)
+            .where(*_readings_since(i), _VITALS.c.news2_total == bindparam(f"total{i}"))
+            .order_by(_VITALS.c.taken_at.desc(), _VITALS.c.id.desc())
+            .limit(1)
+            .subquery()
+        )
+        for i in range(admissions)
+    ]
+    return groups, select(VitalSigns).where(col(VitalSigns.id).in_(union_all(*latest)))
+
+
 def _vitals_since(
     session: Session, ids: list[int], since: dict[int, datetime]
 ) -> tuple[dict[int, VitalSigns], dict[int, int]]:
@@ -330,32 +367,13 @@ def _vitals_since(
     Counted and ranked by the database (a month of hourly readings for a whole ward is tens of
     thousands of rows; turning each into Python cost more than the rest of the rounds page):
     readings are grouped by (NEWS2 total, a single 3), and each group's response is asked of
-    models.clinical.news2, the rule's one home."""
-    recent = and_(
-        col(VitalSigns.admission_id).in_(ids),
-        col(VitalSigns.entered_in_error) == false(),
-        or_(
-            *(
-                and_(col(VitalSigns.admission_id) == admission, col(VitalSigns.taken_at) >= start)
-                for admission, start in since.items()
-            )
-        ),
-    )
+    models.clinical.news2, the rule's one home. Each admission is a branch of a UNION ALL, a
+    range of the (admission, time) index."""
+    groups, _ = _news2_statements(len(ids))
     abnormal: dict[int, int] = defaultdict(int)
     top: dict[int, int] = {}
     for admission, total, any_three, readings in session.connection().execute(
-        sa_select(
-            col(VitalSigns.admission_id),
-            col(VitalSigns.news2_total),
-            col(VitalSigns.news2_any_three),
-            func.count(),
-        )
-        .where(recent)
-        .group_by(
-            col(VitalSigns.admission_id),
-            col(VitalSigns.news2_total),
-            col(VitalSigns.news2_any_three),
-        )
+        groups, _bounds(ids, since)
     ):
         if news2_response(total, any_three).urgent:
             abnormal[admission] += readings
@@ -364,27 +382,10 @@ def _vitals_since(
         return {}, abnormal
     # The latest reading at each admission's highest total: a short walk of the
     # (admission, time) index each, newest first.
-    latest = [
-        sa_select(col(VitalSigns.id))
-        .where(
-            col(VitalSigns.admission_id) == admission,
-            col(VitalSigns.taken_at) >= since[admission],
-            col(VitalSigns.entered_in_error) == false(),
-            col(VitalSigns.news2_total) == total,
-        )
-        .order_by(col(VitalSigns.taken_at).desc(), col(VitalSigns.id).desc())
-        .limit(1)
-        .subquery()
-        for admission, total in top.items()
-    ]
-    highest = {
-        v.admission_id: v
-        for v in session.exec(
-            select(VitalSigns).where(
-                col(VitalSigns.id).in_(union_all(*(sa_select(one.c.id) for one in latest)))
-            )
-        )
-    }
+    _, latest = _news2_statements(len(top))
+    bounds = _bounds(list(top), since)
+    bounds |= {f"total{i}": total for i, total in enumerate(top.values())}
+    highest = {v.admission_id: v for v in session.exec(latest, params=bounds)}
     return highest, abnormal
 
 
