@@ -660,11 +660,13 @@ class WithdrawalAssessment(EnteredInError, table=True):
         Index("ix_withdrawal_assessment_admission_time", "admission_id", "taken_at"),
         # The rounds page counts each patient's CIWA-B scores since the last rounds note and
         # takes the highest: every column it reads is in this index, so the count walks the
-        # index alone, never the rows (a month of hourly scores per patient).
+        # index alone, never the rows (a month of hourly scores per patient). The id after the
+        # time keeps the (time, id) order the other score queries sort by, as the index above.
         Index(
             "ix_withdrawal_assessment_totals",
             "admission_id",
             "taken_at",
+            "id",
             "scale",
             "entered_in_error",
             "total",

@@ -4,8 +4,9 @@ Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-07 16:00:00
 
-An index of (admission, time, scale, entered in error, total): every column the rounds page's
-count and highest CIWA-B read, so the database walks the index without reading the rows.
+An index of (admission, time, id, scale, entered in error, total): every column the rounds
+page's count and highest CIWA-B read, so the database walks the index without reading the rows;
+the id keeps the (time, id) order the other score queries sort by.
 No data changes.
 """
 
@@ -20,7 +21,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index('ix_withdrawal_assessment_totals', 'withdrawal_assessment', ['admission_id', 'taken_at', 'scale', 'entered_in_error', 'total'], unique=False)
+    op.create_index('ix_withdrawal_assessment_totals', 'withdrawal_assessment', ['admission_id', 'taken_at', 'id', 'scale', 'entered_in_error', 'total'], unique=False)
 
 
 def downgrade() -> None:
