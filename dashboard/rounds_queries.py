@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, union_all
+from sqlalchemy import ColumnElement, CompoundSelect, bindparam, false, func, union_all
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from dashboard.admission_queries import given_doses
 from models.clinical.dose_timing import AdministrationFact, DoseStatus, dose_status
@@ -219,47 +222,80 @@ class CiwaSince:
 CIWA_TREND = 40  # scores drawn in the card's trend line
 
 
+# The CIWA-B summary's two statements, built once for each number of admissions with bound
+# parameters (each admission and its ``since``): building them for every page cost SQLAlchemy
+# more than the database took to run them. Each admission is its own branch of a UNION ALL, a
+# range of the (admission, time) indexes: the count and the highest read only
+# ix_withdrawal_assessment_totals' columns, the first and last scores are a short walk.
+_SCORES = WithdrawalAssessment.__table__  # type: ignore[attr-defined]
+
+
+def _scores_since(i: int) -> tuple[ColumnElement[bool], ...]:
+    return (
+        _SCORES.c.admission_id == bindparam(f"admission{i}"),
+        _SCORES.c.taken_at >= bindparam(f"since{i}"),
+        _SCORES.c.scale == "CIWA-B",
+        _SCORES.c.entered_in_error == false(),
+    )
+
+
+@lru_cache(maxsize=64)
+def _ciwa_statements(admissions: int) -> tuple[CompoundSelect[Any], CompoundSelect[Any]]:
+    """The count and highest, and the first and last scores, of ``admissions`` admissions."""
+    counts = union_all(
+        *(
+            sa_select(_SCORES.c.admission_id, func.count(), func.max(_SCORES.c.total))
+            .where(*_scores_since(i))
+            .group_by(_SCORES.c.admission_id)
+            for i in range(admissions)
+        )
+    )
+    columns = (
+        _SCORES.c.admission_id,
+        _SCORES.c.taken_at,
+        _SCORES.c.id,
+        _SCORES.c.total,
+        _SCORES.c.band,
+    )
+    ends = union_all(
+        *(
+            sa_select(
+                sa_select(*columns)
+                .where(*_scores_since(i))
+                .order_by(*order)
+                .limit(limit)
+                .subquery()
+            )
+            for i in range(admissions)
+            for order, limit in (
+                ((_SCORES.c.taken_at.desc(), _SCORES.c.id.desc()), CIWA_TREND),  # the last
+                ((_SCORES.c.taken_at, _SCORES.c.id), 1),  # the first
+            )
+        )
+    )
+    return counts, ends
+
+
 def _ciwa_b_since(
     session: Session, ids: list[int], since: dict[int, datetime]
 ) -> dict[int, CiwaSince]:
     """Each admission's CIWA-B since its own ``since``, summarised by the database: a month of
     hourly scores for a whole ward is tens of thousands of rows, and the card needs only the
-    count, the highest, the first and the last ``CIWA_TREND``. The count and the highest are one
-    grouped scan; the first and the last scores are each admission's own short walk of the
-    (admission, time) index."""
-    wa = WithdrawalAssessment
-    taken, admission_id = col(wa.taken_at), col(wa.admission_id)
-
-    def scores_of(admission: int) -> list[ColumnElement[bool]]:
-        return [
-            admission_id == admission,
-            taken >= since[admission],
-            col(wa.scale) == "CIWA-B",
-            col(wa.entered_in_error) == false(),
-        ]
-
+    count, the highest, the first and the last ``CIWA_TREND``. Two statements whatever the
+    number of admissions: each admission's count and highest, read from the totals index
+    alone, then the first and last scores of those that have any."""
+    counts, _ = _ciwa_statements(len(ids))
+    connection = session.connection()
     counted = {
         admission: (count, highest)
-        for admission, count, highest in session.connection().execute(
-            sa_select(admission_id, func.count(), func.max(col(wa.total)))
-            .where(or_(*(and_(*scores_of(a)) for a in ids)))
-            .group_by(admission_id)
-        )
+        for admission, count, highest in connection.execute(counts, _bounds(ids, since))
     }
     if not counted:
         return {}
-    columns = (admission_id, taken, col(wa.id), col(wa.total), col(wa.band))
-    ends = [
-        sa_select(*columns).where(*scores_of(a)).order_by(*order).limit(limit).subquery()
-        for a in counted
-        for order, limit in (
-            ((taken.desc(), col(wa.id).desc()), CIWA_TREND),  # the last scores
-            ((taken, col(wa.id)), 1),  # the first
-        )
-    ]
+    _, ends = _ciwa_statements(len(counted))
     rows: dict[int, dict[int, tuple[datetime, int, str]]] = defaultdict(dict)
-    for admission, taken_at, row_id, total, band in session.connection().execute(
-        union_all(*(sa_select(*end.c) for end in ends))
+    for admission, taken_at, row_id, total, band in connection.execute(
+        ends, _bounds(list(counted), since)
     ):
         rows[admission][row_id] = (taken_at, total, band)
     out: dict[int, CiwaSince] = {}
@@ -277,6 +313,51 @@ def _ciwa_b_since(
     return out
 
 
+def _bounds(ids: list[int], since: dict[int, datetime]) -> dict[str, object]:
+    """The bound parameters of :func:`_ciwa_statements`: each admission and its ``since``."""
+    bounds: dict[str, object] = {}
+    for i, admission in enumerate(ids):
+        bounds[f"admission{i}"] = admission
+        bounds[f"since{i}"] = since[admission]
+    return bounds
+
+
+_VITALS = VitalSigns.__table__  # type: ignore[attr-defined]
+
+
+def _readings_since(i: int) -> tuple[ColumnElement[bool], ...]:
+    return (
+        _VITALS.c.admission_id == bindparam(f"admission{i}"),
+        _VITALS.c.taken_at >= bindparam(f"since{i}"),
+        _VITALS.c.entered_in_error == false(),
+    )
+
+
+@lru_cache(maxsize=64)
+def _news2_statements(admissions: int) -> tuple[CompoundSelect[Any], SelectOfScalar[VitalSigns]]:
+    """The NEWS2 groups of ``admissions`` admissions' readings since each one's ``since``, and
+    the latest reading at each one's highest total (parameter ``total{i}``); built once for each
+    number of admissions, like :func:`_ciwa_statements`."""
+    grouped = (_VITALS.c.admission_id, _VITALS.c.news2_total, _VITALS.c.news2_any_three)
+    groups = union_all(
+        *(
+            sa_select(*grouped, func.count()).where(*_readings_since(i)).group_by(*grouped)
+            for i in range(admissions)
+        )
+    )
+    latest = [
+        sa_select(
+            sa_select(_VITALS.c.id)
+            .where(*_readings_since(i), _VITALS.c.news2_total == bindparam(f"total{i}"))
+            .order_by(_VITALS.c.taken_at.desc(), _VITALS.c.id.desc())
+            .limit(1)
+            .subquery()
+        )
+        for i in range(admissions)
+    ]
+    return groups, select(VitalSigns).where(col(VitalSigns.id).in_(union_all(*latest)))
+
+
 def _vitals_since(
     session: Session, ids: list[int], since: dict[int, datetime]
 ) -> tuple[dict[int, VitalSigns], dict[int, int]]:
@@ -286,32 +367,13 @@ def _vitals_since(
     Counted and ranked by the database (a month of hourly readings for a whole ward is tens of
     thousands of rows; turning each into Python cost more than the rest of the rounds page):
     readings are grouped by (NEWS2 total, a single 3), and each group's response is asked of
-    models.clinical.news2, the rule's one home."""
-    recent = and_(
-        col(VitalSigns.admission_id).in_(ids),
-        col(VitalSigns.entered_in_error) == false(),
-        or_(
-            *(
-                and_(col(VitalSigns.admission_id) == admission, col(VitalSigns.taken_at) >= start)
-                for admission, start in since.items()
-            )
-        ),
-    )
+    models.clinical.news2, the rule's one home. Each admission is a branch of a UNION ALL, a
+    range of the (admission, time) index."""
+    groups, _ = _news2_statements(len(ids))
     abnormal: dict[int, int] = defaultdict(int)
     top: dict[int, int] = {}
     for admission, total, any_three, readings in session.connection().execute(
-        sa_select(
-            col(VitalSigns.admission_id),
-            col(VitalSigns.news2_total),
-            col(VitalSigns.news2_any_three),
-            func.count(),
-        )
-        .where(recent)
-        .group_by(
-            col(VitalSigns.admission_id),
-            col(VitalSigns.news2_total),
-            col(VitalSigns.news2_any_three),
-        )
+        groups, _bounds(ids, since)
     ):
         if news2_response(total, any_three).urgent:
             abnormal[admission] += readings
@@ -320,27 +382,10 @@ def _vitals_since(
         return {}, abnormal
     # The latest reading at each admission's highest total: a short walk of the
     # (admission, time) index each, newest first.
-    latest = [
-        sa_select(col(VitalSigns.id))
-        .where(
-            col(VitalSigns.admission_id) == admission,
-            col(VitalSigns.taken_at) >= since[admission],
-            col(VitalSigns.entered_in_error) == false(),
-            col(VitalSigns.news2_total) == total,
-        )
-        .order_by(col(VitalSigns.taken_at).desc(), col(VitalSigns.id).desc())
-        .limit(1)
-        .subquery()
-        for admission, total in top.items()
-    ]
-    highest = {
-        v.admission_id: v
-        for v in session.exec(
-            select(VitalSigns).where(
-                col(VitalSigns.id).in_(union_all(*(sa_select(one.c.id) for one in latest)))
-            )
-        )
-    }
+    _, latest = _news2_statements(len(top))
+    bounds = _bounds(list(top), since)
+    bounds |= {f"total{i}": total for i, total in enumerate(top.values())}
+    highest = {v.admission_id: v for v in session.exec(latest, params=bounds)}
     return highest, abnormal
 
 

@@ -661,6 +661,19 @@ class WithdrawalAssessment(EnteredInError, table=True):
         CheckConstraint("total >= 0 AND total <= 80", name="total"),
         error_reason_required(),
         Index("ix_withdrawal_assessment_admission_time", "admission_id", "taken_at"),
+        # The rounds page counts each patient's CIWA-B scores since the last rounds note and
+        # takes the highest: every column it reads is in this index, so the count walks the
+        # index alone, never the rows (a month of hourly scores per patient). The id after the
+        # time keeps the (time, id) order the other score queries sort by, as the index above.
+        Index(
+            "ix_withdrawal_assessment_totals",
+            "admission_id",
+            "taken_at",
+            "id",
+            "scale",
+            "entered_in_error",
+            "total",
+        ),
         # The few CIWA-Ar scores (patients who also withdraw from alcohol), found without
         # walking every patient's CIWA-B history (the severe-withdrawal rule).
         _partial_index(

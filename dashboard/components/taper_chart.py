@@ -492,8 +492,37 @@ def _grid() -> tuple[str, _Axes]:
         x[panel.key] = _axis_ref(subplot.xaxis)
         y[panel.key] = _axis_ref(subplot.yaxis)
     de = _axis_ref(fig.get_subplot(ROW["dose"], 1, secondary_y=True).yaxis)
-    grid = {"layout": fig.layout.to_plotly_json(), "shapes": [], "annotations": []}
+    layout = fig.layout.to_plotly_json()
+    layout["template"] = _used_template(layout["template"])
+    grid = {"layout": layout, "shapes": [], "annotations": []}
     return json.dumps(grid), _Axes(x, y, de)
+
+
+# Of plotly's default template (7 kB, sent with every figure and merged by plotly.js on every
+# draw), what a chart of scatter and bar traces on date and linear axes, with shapes and
+# annotations, can use; its 3-D, map, polar, ternary and colour-scale parts style nothing here.
+_TEMPLATE_LAYOUT = (
+    "annotationdefaults",
+    "autotypenumbers",
+    "colorway",
+    "font",
+    "hoverlabel",
+    "hovermode",
+    "paper_bgcolor",
+    "plot_bgcolor",
+    "shapedefaults",
+    "title",
+    "xaxis",
+    "yaxis",
+)
+_TEMPLATE_TRACES = ("bar", "scatter")
+
+
+def _used_template(template: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "data": {k: template["data"][k] for k in _TEMPLATE_TRACES},
+        "layout": {k: template["layout"][k] for k in _TEMPLATE_LAYOUT},
+    }
 
 
 @lru_cache(maxsize=1)

@@ -83,3 +83,22 @@ def test_the_database_summarises_as_the_scores_read_one_by_one(
     # The data has what the rule must leave out, and a first score that is not the highest.
     assert any(r.entered_in_error for r in rows) and any(r.scale == "CIWA-Ar" for r in rows)
     assert got[ids[0]].first != got[ids[0]].highest
+
+
+def test_the_count_and_highest_read_the_totals_index_alone(sqlite_engine: Engine) -> None:
+    """Each patient's count and highest CIWA-B are one range of ix_withdrawal_assessment_totals
+    (admission, then time), read without the rows: a month of hourly scores each."""
+    from dashboard.rounds_queries import _bounds, _ciwa_statements
+
+    counts, _ = _ciwa_statements(2)
+    compiled = counts.compile(sqlite_engine)
+    bounds = compiled.construct_params(_bounds([1, 2], {1: START, 2: START}))
+    with sqlite_engine.connect() as conn:
+        plan = conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + str(compiled),
+            tuple(str(bounds[name]) for name in compiled.positiontup or ()),
+        ).all()
+    details = " / ".join(str(row[-1]) for row in plan)
+    index = "USING COVERING INDEX ix_withdrawal_assessment_totals (admission_id=? AND taken_at>?)"
+    assert details.count(index) == 2, details
+    assert "SCAN withdrawal_assessment" not in details, details

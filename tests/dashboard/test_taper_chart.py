@@ -244,6 +244,24 @@ def test_markers_are_drawn_only_inside_the_window_and_none_there_left_out() -> N
     assert ON_SCREEN_ONLY > 90 * 24 * 4  # a 90-day stay charted every 15 minutes
 
 
+def test_the_figure_carries_plotlys_defaults_only_for_what_it_draws() -> None:
+    """Of plotly's default template, the figure keeps the trace defaults of each trace type it
+    draws and the layout defaults of cartesian axes, shapes and annotations (the axes' automatic
+    margins among them), not its 3-D, map, polar and colour-scale parts."""
+    import plotly.io as pio
+
+    fig = chart_figure(_data())
+    template = fig["layout"]["template"]
+    full = pio.templates["plotly"].to_plotly_json()
+    assert set(template["data"]) == {trace["type"] for trace in fig["data"]} == {"bar", "scatter"}
+    for kind, defaults in template["data"].items():
+        assert defaults == full["data"][kind]
+    for key, value in template["layout"].items():
+        assert value == full["layout"][key]
+    assert template["layout"]["xaxis"]["automargin"] is True
+    assert not {"scene", "geo", "polar", "ternary", "colorscale"} & set(template["layout"])
+
+
 def test_steps_versions_now_and_flags_are_marked() -> None:
     fig = build_chart(_data())
     lines = {s.name: s for s in fig.layout.shapes if s.type == "line"}
