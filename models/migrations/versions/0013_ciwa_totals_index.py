@@ -1,7 +1,7 @@
 """CIWA-B totals index: the rounds page counts each patient's scores from the index alone
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-07 16:00:00
 
 An index of (admission, time, id, scale, entered in error, total): every column the rounds
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
