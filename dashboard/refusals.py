@@ -15,6 +15,7 @@ from typing import TypeVar
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from dashboard.i18n import _, request_translator
 from models.db import (
     DATABASE_UNAVAILABLE,
     DATABASE_UNAVAILABLE_ERRORS,
@@ -51,28 +52,33 @@ def attempt(engine: Engine, action: Callable[[Session], T], *, write: bool = Tru
         with read_session(engine) as session:
             return action(session)
     except ValidationFailed as exc:
-        fields = {f: _sentence(m) for f, m in exc.by_field().items()}
+        fields = {f: _sentence(_known(m)) for f, m in exc.by_field().items()}
         detail = "; ".join(e.message for e in exc.errors)
         return Refusal(_not_saved(" ".join(fields.values())), fields, detail=detail)
     except FieldError as exc:
-        sentence = _sentence(exc.message)
+        sentence = _sentence(_known(exc.message))
         return Refusal(_not_saved(sentence), {exc.field: sentence}, detail=exc.message)
     except ConflictError as exc:
-        return Refusal(_not_saved(_sentence(str(exc))), conflict=True, detail=str(exc))
+        return Refusal(_not_saved(_sentence(_known(str(exc)))), conflict=True, detail=str(exc))
     except PermissionDenied as exc:
         return Refusal(_not_saved(_sentence(str(exc))), detail=str(exc))
     except DATABASE_UNAVAILABLE_ERRORS as exc:
         log_database_fault(exc)
-        return Refusal(
-            _not_saved(_sentence(DATABASE_UNAVAILABLE)), detail=_sentence(DATABASE_UNAVAILABLE)
-        )
+        unavailable = _sentence(_known(DATABASE_UNAVAILABLE))
+        return Refusal(_not_saved(unavailable), detail=unavailable)
 
 
 def form_message(refusal: Refusal, shown: Collection[str]) -> str:
     """A modal's message line: a pointer to the red field when the form shows every field the
     domain refused (names in ``shown``), else the refusal's own sentence."""
     at_fields = bool(refusal.fields) and set(refusal.fields) <= set(shown)
-    return "Not saved: see the field marked in red." if at_fields else refusal.message
+    return _("Not saved: see the field marked in red.") if at_fields else refusal.message
+
+
+def _known(message: str) -> str:
+    """A domain message in the reader's language when it is a fixed sentence the catalogs know
+    (marked with ``N_`` where the domain raises it); else the domain's English words."""
+    return request_translator().gettext(message)
 
 
 def _sentence(text: str) -> str:
@@ -84,4 +90,4 @@ def _sentence(text: str) -> str:
 
 
 def _not_saved(detail: str) -> str:
-    return f"Not saved. {detail}"
+    return _("Not saved. {detail}", detail=detail)
