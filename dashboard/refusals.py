@@ -8,14 +8,17 @@ a bug and raises.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from dashboard.i18n import _, request_translator
+from dashboard.components.charting_common import SEX_WORDS
+from dashboard.i18n import N_, _, request_translator
 from models.db import (
     DATABASE_UNAVAILABLE,
     DATABASE_UNAVAILABLE_ERRORS,
@@ -24,6 +27,8 @@ from models.db import (
     transaction,
 )
 from models.errors import ConflictError, FieldError, PermissionDenied, ValidationFailed
+from models.i18n import format_number
+from models.tables import SEXES
 
 T = TypeVar("T")
 
@@ -75,10 +80,40 @@ def form_message(refusal: Refusal, shown: Collection[str]) -> str:
     return _("Not saved: see the field marked in red.") if at_fields else refusal.message
 
 
+# Domain messages that carry a value, as the domain writes them (models/clinical is not marked):
+# each read back into its fields and shown in the reader's language. In English the same words.
+_WITH_VALUES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"(?P<shown>.+) is not a dose in mg; write e\.g\. 0\.5"),
+        N_("{shown} is not a dose in mg; write e.g. {example}"),
+    ),
+    (
+        re.compile(r"time is more than (?P<hours>\d+) hours ago; ask the nurse in charge"),
+        N_("time is more than {hours} hours ago; ask the nurse in charge"),
+    ),
+    (
+        re.compile("choose one of " + re.escape(", ".join(SEXES))),
+        N_("choose one of {choices}"),
+    ),
+)
+
+
 def _known(message: str) -> str:
-    """A domain message in the reader's language when it is a fixed sentence the catalogs know
-    (marked with ``N_`` where the domain raises it); else the domain's English words."""
-    return request_translator().gettext(message)
+    """A domain message in the reader's language when the catalogs know it: a fixed sentence
+    (marked with ``N_`` where the domain raises it) or one of the sentences with a value above;
+    else the domain's English words."""
+    t = request_translator()
+    for pattern, template in _WITH_VALUES:
+        found = pattern.fullmatch(message)
+        if found is None:
+            continue
+        values = found.groupdict()
+        if "shown" in values:
+            values["example"] = format_number(Decimal("0.5"), t.code)
+        if "choices" not in values and template.endswith("{choices}"):
+            values["choices"] = ", ".join(t.gettext(SEX_WORDS[s]) for s in SEXES)
+        return t.gettext(template, **values)
+    return t.gettext(message)
 
 
 def _sentence(text: str) -> str:

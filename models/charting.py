@@ -94,7 +94,7 @@ def check_charting_time(
     if at.tzinfo is None:
         raise FieldError(field, "time has no timezone")
     if at > now + FUTURE_TOLERANCE:
-        raise FieldError(field, "time is in the future; chart what has happened")
+        raise FieldError(field, N_("time is in the future; chart what has happened"))
     if at < now - backdate_limit:
         hours = backdate_limit / timedelta(hours=1)
         raise FieldError(field, f"time is more than {hours:g} hours ago; ask the nurse in charge")
@@ -221,7 +221,7 @@ def _refused_by_database(exc: IntegrityError) -> FieldError:
     text = str(exc.orig)
     for constraint, field in _VITALS_CHECKS.items():
         if constraint in text:
-            return FieldError(field, "this value is outside what the record accepts; check it")
+            return FieldError(field, N_("this value is outside what the record accepts; check it"))
     raise exc
 
 

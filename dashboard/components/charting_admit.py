@@ -15,10 +15,10 @@ from dash.exceptions import PreventUpdate
 from sqlalchemy import true
 from sqlmodel import Session, col, select
 
-from dashboard.components.charting_common import typed_number
+from dashboard.components.charting_common import SEX_WORDS, typed_number
 from dashboard.components.modal_buttons import modal_buttons
 from dashboard.context import default_ward, engine, require_role
-from dashboard.i18n import N_, _, language
+from dashboard.i18n import _, language
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback, clientside_callback
 from models.admissions import (
@@ -34,13 +34,6 @@ from models.tables import SEXES, Admission, User
 from models.types import utcnow
 
 ADMIT_ROLES = ("nurse", "physician", "admin")
-# A patient's sex in words (models.tables.SEXES), for the admit form and the patient's banner.
-SEX_WORDS = {
-    "female": N_("female"),
-    "male": N_("male"),
-    "other": N_("other"),
-    "unknown": N_("unknown"),
-}
 
 
 # Form field -> the domain's field name (FieldError.field).

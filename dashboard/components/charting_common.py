@@ -26,6 +26,14 @@ from models.i18n.formats import decimal_separator
 
 T = TypeVar("T")
 
+# A patient's sex in words (models.tables.SEXES): the admit form, the banner, refusals.
+SEX_WORDS = {
+    "female": N_("female"),
+    "male": N_("male"),
+    "other": N_("other"),
+    "unknown": N_("unknown"),
+}
+
 _CLOCK = re.compile(r"^\s*(\d{1,2})\s*[:.h]?\s*(\d{2})\s*$")
 
 

@@ -36,8 +36,7 @@ from dashboard.components import (
     spo2_scale,
 )
 from dashboard.components import co_medications as co_medication_ui
-from dashboard.components.charting_admit import SEX_WORDS
-from dashboard.components.charting_common import attrs, mg, short_day
+from dashboard.components.charting_common import SEX_WORDS, attrs, mg, short_day
 from dashboard.context import current_actor, engine
 from dashboard.csv_export import export_links
 from dashboard.i18n import N_, _, language

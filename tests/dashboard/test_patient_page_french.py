@@ -96,7 +96,10 @@ def test_a_domain_refusal_is_shown_in_the_readers_language_when_the_catalog_know
         raise ValidationFailed(
             [
                 FieldError("reason_text", "say why the dose was not given"),
-                FieldError("at", "time is more than 24 hours ago; ask the nurse in charge"),
+                FieldError("at", "time has no timezone"),
+                FieldError("daily_mg", "'abc' is not a dose in mg; write e.g. 0.5"),
+                FieldError("sex", "choose one of female, male, other, unknown"),
+                FieldError("taken_at", "time is more than 24 hours ago; ask the nurse in charge"),
             ]
         )
 
@@ -106,8 +109,19 @@ def test_a_domain_refusal_is_shown_in_the_readers_language_when_the_catalog_know
         english = attempt(sqlite_engine, refuse, write=False)
     assert isinstance(french, Refusal) and isinstance(english, Refusal)
     assert french.fields["reason_text"] == "Indiquez pourquoi la dose n'a pas été administrée."
-    # Not marked in the domain (its words carry a value): still the domain's English.
-    assert french.fields["at"] == "Time is more than 24 hours ago; ask the nurse in charge."
+    # Not marked in the domain: still the domain's English.
+    assert french.fields["at"] == "Time has no timezone."
+    # With a value, read back into its fields (models.clinical's words are not marked).
+    assert french.fields["daily_mg"] == "'abc' n'est pas une dose en mg ; saisissez par ex. 0,5."
+    assert french.fields["sex"] == "Choisissez parmi femme, homme, autre, inconnu."
+    assert french.fields["taken_at"] == (
+        "L'heure remonte à plus de 24 heures ; demandez à l'infirmier responsable."
+    )
+    assert english.fields["daily_mg"] == "'abc' is not a dose in mg; write e.g. 0.5."
+    assert english.fields["sex"] == "Choose one of female, male, other, unknown."
+    assert english.fields["taken_at"] == (
+        "Time is more than 24 hours ago; ask the nurse in charge."
+    )
     assert french.message.startswith("Non enregistré. Indiquez pourquoi")
     assert english.fields["reason_text"] == "Say why the dose was not given."
     assert english.message.startswith("Not saved. Say why the dose was not given.")
