@@ -12,10 +12,18 @@ import dash_mantine_components as dmc
 from dash import html
 
 from dashboard.components.charting_common import format_local, level_chip
-from dashboard.i18n import _, request_translator
+from dashboard.i18n import N_, _, request_translator
 from dashboard.theme import BAND_LABEL, BAND_LEVEL
 from models.clinical.scales import CIWA_AR_ITEMS, CIWA_B_ITEMS
 from models.tables import WithdrawalAssessment
+
+# The withdrawal scales' names, marked as the board marks them (a translation may adapt them).
+SCALE_NAMES = {"CIWA-B": N_("CIWA-B"), "CIWA-Ar": N_("CIWA-Ar")}
+
+
+def scale_name(scale: str) -> str:
+    name = SCALE_NAMES.get(scale)
+    return _(name) if name is not None else scale
 
 
 def _top_items(items: Mapping[str, int], scale: str = "CIWA-B") -> str:
@@ -69,7 +77,7 @@ def ciwa_table(
                     html.Td(
                         format_local(row.taken_at, tz, now, always_day=True, t=request_translator())
                     ),
-                    html.Td(row.scale),
+                    html.Td(scale_name(row.scale)),
                     html.Td(level_chip(str(row.total), level)),
                     html.Td(_(BAND_LABEL.get(row.band, row.band))),
                     html.Td(

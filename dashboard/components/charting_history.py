@@ -14,6 +14,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
+from dashboard.components.charting_ciwa_table import scale_name
 from dashboard.components.charting_common import attrs, format_local, level_chip, mg
 from dashboard.components.charting_mar import describe_entry
 from dashboard.components.modal_buttons import modal_buttons
@@ -93,7 +94,7 @@ def history_entries(
                 temperature=f"{v.temperature_c:.1f}".replace(".", point),
             )
             + "  ",
-            level_chip(f"NEWS2 {v.news2_total}", level),
+            level_chip(_("NEWS2 {total}", total=v.news2_total), level),
         ]
         entries.append(
             HistoryEntry(
@@ -115,7 +116,7 @@ def history_entries(
                 a.taken_at,
                 "assessment",
                 a.id or 0,
-                a.scale,
+                scale_name(a.scale),
                 detail_chip,
                 a.charted_by,
                 a.entered_in_error,

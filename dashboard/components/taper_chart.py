@@ -247,15 +247,15 @@ class Panel:
 
 
 PANELS: tuple[Panel, ...] = (
-    # Titles marked for translation; the scales' names (RASS, CIWA-B, NEWS2) are codes.
+    # Titles marked for translation (the scales' names too, as on the board); RASS is a code.
     Panel("dose", N_("Dose<br>mg/day"), 0.19),
     Panel("mar", N_("MAR"), 0.08),
     Panel("rass", "RASS", 0.09),
-    Panel("ciwa", "CIWA-B", 0.23),
+    Panel("ciwa", N_("CIWA-B"), 0.23),
     Panel("hr", N_("HR<br>/min"), 0.12),
     Panel("bp", N_("BP<br>mmHg"), 0.14),
     Panel("temp", N_("Temp<br>°C"), 0.11),
-    Panel("news2", "NEWS2", 0.13),
+    Panel("news2", N_("NEWS2"), 0.13),
 )
 ROW = {panel.key: i + 1 for i, panel in enumerate(PANELS)}
 FIGURE_HEIGHT = 1130
@@ -973,7 +973,7 @@ def _style(fig: _Draft) -> None:
             fixedrange=True,
         )
     for panel in PANELS:
-        title = panel.title if panel.key in {"rass", "ciwa", "news2"} else _(panel.title)
+        title = panel.title if panel.key == "rass" else _(panel.title)
         fig.axis(fig.axes.y[panel.key])["title"] = {"text": title, "font": {"size": 13}}
     fig.axis(fig.axes.de).update(
         # TRANSLATORS: DE is diazepam-equivalent (French: EqD, équivalent diazépam).
@@ -1171,7 +1171,8 @@ def _markers(fig: _Draft, data: ChartInput, local: Callable[[datetime], str]) ->
             y=1.0,
             yanchor="bottom",
             xanchor="center",
-            text=f"v{version.version} {_version_tag(version.change)}",
+            # TRANSLATORS: a plan version on the chart, "v2 new plan".
+            text=_("v{n} {tag}", n=version.version, tag=_version_tag(version.change)),
             showarrow=False,
             font={"size": 12, "color": "#FFFFFF"},
             bgcolor=PLAN_COLOUR,

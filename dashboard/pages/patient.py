@@ -105,6 +105,24 @@ def going_home_links(admission_id: int, discharged: bool) -> html.Div:
     )
 
 
+# The download links' labels (dashboard/csv_export.py writes them in English), marked here
+# and translated where the page shows them.
+EXPORT_LABELS = (
+    N_("Vitals (CSV)"),
+    N_("Scores (CSV)"),
+    N_("MAR (CSV)"),
+    N_("FHIR R4 bundle (JSON)"),
+)
+
+
+def _export_links(admission_id: int) -> html.Div:
+    links = export_links(admission_id)
+    for link in links.children:
+        if isinstance(link, html.A) and link.children in EXPORT_LABELS:
+            link.children = _(link.children)
+    return links
+
+
 def _age(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
@@ -362,7 +380,7 @@ def layout(
                 html.Div(_("Going home"), className="tw-section-title"),
                 going_home_links(adm_id, discharged),
                 html.Div(_("Download the whole stay"), className="tw-section-title"),
-                export_links(adm_id),
+                _export_links(adm_id),
             ]
         ),
     }
