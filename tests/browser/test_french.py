@@ -263,16 +263,27 @@ const root = document.querySelector(arguments[0]);
 const out = [];
 // Exempt: a scale's own English wording (no validated translation; marked lang="en"); the
 // chart's tick labels (dates in plotly's locale, numbers, drug names); the plan panel of the
-// overview (not marked yet, docs/i18n.md).
+// overview (not marked yet, docs/i18n.md); a citation link ([S34]: a source's reference, as
+// the sources page gives it). A text with citation links is read whole, without them.
 const exempt = (el) =>
   (el.closest('[lang="en"]') && el.closest('.tw-ciwa-items, .tw-scale-wording')) ||
-  el.closest('g[class$="tick"]') || el.closest('#plan-panel');
+  el.closest('g[class$="tick"]') || el.closest('#plan-panel') || el.closest('a.tw-cite');
+const cited = new Set();
 const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
 while (walker.nextNode()) {
   const node = walker.currentNode;
   const el = node.parentElement;
   if (!node.textContent.trim() || !el || !el.checkVisibility()) continue;
   if (exempt(el) || el.closest('svg')) continue;
+  if (el.querySelector(':scope > a.tw-cite')) {
+    if (!cited.has(el)) {
+      cited.add(el);
+      const copy = el.cloneNode(true);
+      copy.querySelectorAll('a.tw-cite').forEach((a) => a.remove());
+      out.push(copy.textContent);
+    }
+    continue;
+  }
   out.push(node.textContent);
 }
 // A chart's text as whole <text> elements (plotly splits a title's lines into tspans).
@@ -510,6 +521,7 @@ def test_every_visible_string_of_the_patient_page_is_marked(
     wait_for(browser, "#prn-orders table")
     wait_for(browser, "#prn-table table")
     _check(browser, ".tw-patient", data)
+    _modal(browser, """[id*='"type":"in-error-open"']""", "#in-error-reason", data)
     if role == "nurse":
         _modal(browser, "[data-order] button", "#prn-reason", data)
         _modal(browser, """[id*='"act":"held"']""", "#mar-modal-time", data)
@@ -520,4 +532,3 @@ def test_every_visible_string_of_the_patient_page_is_marked(
         _modal(browser, "#comed-open", "#comed-modal, .mantine-Modal-content", data)
     _open_patient_tab(browser, "history", "#history-table table")
     _check(browser, ".tw-patient", data)
-    _modal(browser, "#history-table button, [data-kind] button", "#in-error-reason", data)
