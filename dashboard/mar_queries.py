@@ -22,9 +22,12 @@ from dashboard.components.taper_chart import (
     DoseEvent,
     figure_text,
 )
+from dashboard.i18n import N_, _, language
 from models.charting import REASONS_BY_STATUS
 from models.clinical.dose_timing import AdministrationFact, DoseStatus, dose_status
 from models.clinical.drugs import format_mg
+from models.i18n import DEFAULT_LANGUAGE, format_when
+from models.i18n import format_mg as format_mg_in
 from models.tables import (
     DoseAdministration,
     ScheduledDose,
@@ -173,7 +176,8 @@ def slot_entry(row: Row[Any], ward: Ward, now: datetime) -> MarEntry:
     )
     reason = None
     if given and row.status != "given":
-        reason = REASONS_BY_STATUS.get(row.status, {}).get(row.reason_code or "", row.reason_code)
+        label = REASONS_BY_STATUS.get(row.status, {}).get(row.reason_code or "")
+        reason = _(label) if label is not None else row.reason_code
         if row.reason_text:
             reason = f"{reason} — {row.reason_text}"
     return MarEntry(
@@ -189,6 +193,17 @@ def slot_entry(row: Row[Any], ward: Ward, now: datetime) -> MarEntry:
     )
 
 
+# A dose's status as the chart's hover says it.
+_DOSE_WORD = {
+    "prn": N_("PRN given"),
+    "given": N_("Given"),
+    "given_late": N_("Given late"),
+    "held": N_("Held"),
+    "refused": N_("Refused"),
+    "not_given": N_("Not given"),
+}
+
+
 def dose_event(entry: MarEntry, tz: ZoneInfo) -> DoseEvent | None:
     """The chart marker of a MAR entry; None while the dose is not yet due or still due."""
     if entry.status == "prn":
@@ -200,17 +215,26 @@ def dose_event(entry: MarEntry, tz: ZoneInfo) -> DoseEvent | None:
         category = found
     at = entry.administered_at or entry.scheduled_at
     assert at is not None
-    lines = [f"{entry.drug.capitalize()} {format_mg(entry.dose_ug)} mg"]
+    code = language()
+    english = code == DEFAULT_LANGUAGE
+    dose = f"{format_mg(entry.dose_ug)} mg" if english else format_mg_in(entry.dose_ug, code)
+    lines = [f"{entry.drug.capitalize()} {dose}"]
     if entry.scheduled_at is not None:
-        lines[0] += f", due {entry.scheduled_at.astimezone(tz):%a %d %b %H:%M}"
+        due = (
+            f"{entry.scheduled_at.astimezone(tz):%a %d %b %H:%M}"
+            if english
+            else format_when(entry.scheduled_at, code, tz=tz)
+        )
+        lines[0] = _("{dose}, due {when}", dose=lines[0], when=due)
     if category == "missed":
-        lines.append("Not charted within the dose window")
+        lines.append(_("Not charted within the dose window"))
     else:
         when = entry.administered_at.astimezone(tz) if entry.administered_at else None
-        verb = "PRN given" if category == "prn" else entry.status.replace("_", " ").capitalize()
-        lines.append(f"{verb} {when:%H:%M}" if when else verb)
+        word = _DOSE_WORD.get("prn" if category == "prn" else entry.status)
+        verb = _(word) if word else entry.status.replace("_", " ").capitalize()
+        lines.append(_("{status} {clock}", status=verb, clock=f"{when:%H:%M}") if when else verb)
         if entry.charted_by:
-            lines[-1] += f" by {figure_text(entry.charted_by)}"
+            lines[-1] = _("{what} by {who}", what=lines[-1], who=figure_text(entry.charted_by))
         if entry.reason:
             lines.append(figure_text(entry.reason))
     return DoseEvent(

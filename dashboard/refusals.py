@@ -8,13 +8,17 @@ a bug and raises.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from dashboard.components.charting_common import SEX_WORDS
+from dashboard.i18n import N_, _, request_translator
 from models.db import (
     DATABASE_UNAVAILABLE,
     DATABASE_UNAVAILABLE_ERRORS,
@@ -23,6 +27,8 @@ from models.db import (
     transaction,
 )
 from models.errors import ConflictError, FieldError, PermissionDenied, ValidationFailed
+from models.i18n import format_number
+from models.tables import SEXES
 
 T = TypeVar("T")
 
@@ -51,28 +57,63 @@ def attempt(engine: Engine, action: Callable[[Session], T], *, write: bool = Tru
         with read_session(engine) as session:
             return action(session)
     except ValidationFailed as exc:
-        fields = {f: _sentence(m) for f, m in exc.by_field().items()}
+        fields = {f: _sentence(_known(m)) for f, m in exc.by_field().items()}
         detail = "; ".join(e.message for e in exc.errors)
         return Refusal(_not_saved(" ".join(fields.values())), fields, detail=detail)
     except FieldError as exc:
-        sentence = _sentence(exc.message)
+        sentence = _sentence(_known(exc.message))
         return Refusal(_not_saved(sentence), {exc.field: sentence}, detail=exc.message)
     except ConflictError as exc:
-        return Refusal(_not_saved(_sentence(str(exc))), conflict=True, detail=str(exc))
+        return Refusal(_not_saved(_sentence(_known(str(exc)))), conflict=True, detail=str(exc))
     except PermissionDenied as exc:
         return Refusal(_not_saved(_sentence(str(exc))), detail=str(exc))
     except DATABASE_UNAVAILABLE_ERRORS as exc:
         log_database_fault(exc)
-        return Refusal(
-            _not_saved(_sentence(DATABASE_UNAVAILABLE)), detail=_sentence(DATABASE_UNAVAILABLE)
-        )
+        unavailable = _sentence(_known(DATABASE_UNAVAILABLE))
+        return Refusal(_not_saved(unavailable), detail=unavailable)
 
 
 def form_message(refusal: Refusal, shown: Collection[str]) -> str:
     """A modal's message line: a pointer to the red field when the form shows every field the
     domain refused (names in ``shown``), else the refusal's own sentence."""
     at_fields = bool(refusal.fields) and set(refusal.fields) <= set(shown)
-    return "Not saved: see the field marked in red." if at_fields else refusal.message
+    return _("Not saved: see the field marked in red.") if at_fields else refusal.message
+
+
+# Domain messages that carry a value, as the domain writes them (models/clinical is not marked):
+# each read back into its fields and shown in the reader's language. In English the same words.
+_WITH_VALUES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"(?P<shown>.+) is not a dose in mg; write e\.g\. 0\.5"),
+        N_("{shown} is not a dose in mg; write e.g. {example}"),
+    ),
+    (
+        re.compile(r"time is more than (?P<hours>\d+) hours ago; ask the nurse in charge"),
+        N_("time is more than {hours} hours ago; ask the nurse in charge"),
+    ),
+    (
+        re.compile("choose one of " + re.escape(", ".join(SEXES))),
+        N_("choose one of {choices}"),
+    ),
+)
+
+
+def _known(message: str) -> str:
+    """A domain message in the reader's language when the catalogs know it: a fixed sentence
+    (marked with ``N_`` where the domain raises it) or one of the sentences with a value above;
+    else the domain's English words."""
+    t = request_translator()
+    for pattern, template in _WITH_VALUES:
+        found = pattern.fullmatch(message)
+        if found is None:
+            continue
+        values = found.groupdict()
+        if "shown" in values:
+            values["example"] = format_number(Decimal("0.5"), t.code)
+        if "choices" not in values and template.endswith("{choices}"):
+            values["choices"] = ", ".join(t.gettext(SEX_WORDS[s]) for s in SEXES)
+        return t.gettext(template, **values)
+    return t.gettext(message)
 
 
 def _sentence(text: str) -> str:
@@ -84,4 +125,4 @@ def _sentence(text: str) -> str:
 
 
 def _not_saved(detail: str) -> str:
-    return f"Not saved. {detail}"
+    return _("Not saved. {detail}", detail=detail)

@@ -15,6 +15,7 @@ from models.clinical.dose_limits import CONFIRM_REASON_MAX, above_label, check_h
 from models.clinical.drugs import get_drug
 from models.clinical.news2 import SPO2_SCALES
 from models.errors import FieldError, ValidationFailed
+from models.i18n.catalogs import N_
 from models.statements import built_once
 from models.tables import SEXES, Admission, Patient, User, Ward
 from models.ward_units import check_whole_units, ward_units
@@ -89,7 +90,7 @@ def admit(
     except FieldError as exc:
         errors.append(exc)
     if admitted_at > now:
-        errors.append(FieldError("admitted_at", "admission time is in the future"))
+        errors.append(FieldError("admitted_at", N_("admission time is in the future")))
     errors += _place_errors(session, ward, ward_id, bed, attending_id)
     patient = find_patient(session, mrn) if mrn else None
     if patient is not None and patient.id is not None:
@@ -130,17 +131,17 @@ def _identity_errors(
     """What is wrong with the patient's identity and bed as typed (``mrn`` and ``bed`` trimmed)."""
     errors: list[FieldError] = []
     if not mrn:
-        errors.append(FieldError("mrn", "enter the medical record number"))
+        errors.append(FieldError("mrn", N_("enter the medical record number")))
     if not family_name.strip():
-        errors.append(FieldError("family_name", "enter the family name"))
+        errors.append(FieldError("family_name", N_("enter the family name")))
     if not given_name.strip():
-        errors.append(FieldError("given_name", "enter the given name"))
+        errors.append(FieldError("given_name", N_("enter the given name")))
     if birth_date > now.date():
-        errors.append(FieldError("birth_date", "date of birth is in the future"))
+        errors.append(FieldError("birth_date", N_("date of birth is in the future")))
     if sex not in SEXES:
         errors.append(FieldError("sex", f"choose one of {', '.join(SEXES)}"))
     if not bed:
-        errors.append(FieldError("bed", "enter the bed"))
+        errors.append(FieldError("bed", N_("enter the bed")))
     return errors
 
 
@@ -151,7 +152,7 @@ def _place_errors(
     errors: list[FieldError] = []
     attending = session.get(User, attending_id)
     if attending is None or attending.role != "physician" or not attending.active:
-        errors.append(FieldError("attending_id", "choose an active physician"))
+        errors.append(FieldError("attending_id", N_("choose an active physician")))
     if ward is None:
         errors.append(FieldError("ward", f"no ward {ward_id}"))
     if (
@@ -219,9 +220,11 @@ def confirm_admission_dose(
     admission = open_admission(session, admission_id)
     found = above_label([{admission.baseline_drug: admission.baseline_daily_ug}])
     if not found:
-        raise FieldError("dose_confirm_reason", "the admission dose is within its label maximum")
+        raise FieldError(
+            "dose_confirm_reason", N_("the admission dose is within its label maximum")
+        )
     if admission.dose_confirmed_by is not None:
-        raise FieldError("dose_confirm_reason", "the admission dose is already confirmed")
+        raise FieldError("dose_confirm_reason", N_("the admission dose is already confirmed"))
     text = reason.strip()
     if not text:
         raise FieldError("dose_confirm_reason", f"{found[0].message}. Say why you confirm it")
@@ -269,7 +272,7 @@ def open_admission(session: Session, admission_id: int) -> Admission:
     if admission is None:
         raise FieldError("admission", f"no admission {admission_id}")
     if admission.discharged_at is not None:
-        raise FieldError("admission", "the patient is discharged; the record is read-only")
+        raise FieldError("admission", N_("the patient is discharged; the record is read-only"))
     return admission
 
 
@@ -286,7 +289,7 @@ def require_open_admission(session: Session, admission_id: int) -> None:
     if found is None:
         raise FieldError("admission", f"no admission {admission_id}")
     if found[0] is not None:
-        raise FieldError("admission", "the patient is discharged; the record is read-only")
+        raise FieldError("admission", N_("the patient is discharged; the record is read-only"))
 
 
 def discharge(
@@ -298,9 +301,9 @@ def discharge(
     actor.require("nurse", "physician", "admin")
     admission = open_admission(session, admission_id)
     if at > now:
-        raise FieldError("discharged_at", "discharge time is in the future")
+        raise FieldError("discharged_at", N_("discharge time is in the future"))
     if at < admission.admitted_at:
-        raise FieldError("discharged_at", "discharge is before admission")
+        raise FieldError("discharged_at", N_("discharge is before admission"))
     from models.co_medications import require_naloxone_check
 
     require_naloxone_check(session, admission)
@@ -344,7 +347,9 @@ def set_spo2_scale(
     assert isinstance(scale, int)
     text = reason.strip()
     if not text:
-        raise FieldError("reason", "say why (scale 2 is for a prescribed SpO2 target of 88–92 %)")
+        raise FieldError(
+            "reason", N_("say why (scale 2 is for a prescribed SpO2 target of 88–92 %)")
+        )
     if len(text) > SCALE_REASON_MAX:
         raise FieldError("reason", f"keep the reason under {SCALE_REASON_MAX} characters")
     if admission.spo2_scale == scale:

@@ -41,6 +41,7 @@ from models.clinical.sedation import (
 from models.clinical.sources import ClinicalNumber
 from models.clinical.vitals import validate_vitals
 from models.errors import ConflictError, FieldError, ValidationFailed
+from models.i18n.catalogs import N_
 from models.prn_orders import lock_for_dose, refuse_unless_allowed
 from models.statements import built_once
 from models.storable import new_row_values, stored_row
@@ -68,22 +69,22 @@ SUBMISSION_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 # Reasons a dose is held, refused or not given: eMARs require a reason [S42]; the codes map to
 # FHIR reason-medication-not-given [S48] in the export.
 HOLD_REASONS: dict[str, str] = {
-    HELD_FOR_SEDATION: "Held for sedation (too drowsy)",
-    "clinical_decision": "Held on prescriber's instruction",
-    "nil_by_mouth": "Nil by mouth",
-    "off_ward": "Patient off the ward",
-    "unavailable": "Medicine unavailable",
-    "other": "Other (say why)",
+    HELD_FOR_SEDATION: N_("Held for sedation (too drowsy)"),
+    "clinical_decision": N_("Held on prescriber's instruction"),
+    "nil_by_mouth": N_("Nil by mouth"),
+    "off_ward": N_("Patient off the ward"),
+    "unavailable": N_("Medicine unavailable"),
+    "other": N_("Other (say why)"),
 }
 REFUSAL_REASONS: dict[str, str] = {
-    "declined": "Patient declined",
-    "nausea_vomiting": "Nausea or vomiting",
-    "other": "Other (say why)",
+    "declined": N_("Patient declined"),
+    "nausea_vomiting": N_("Nausea or vomiting"),
+    "other": N_("Other (say why)"),
 }
 NOT_GIVEN_REASONS: dict[str, str] = {
-    "unavailable": "Medicine unavailable",
-    "off_ward": "Patient off the ward",
-    "other": "Other (say why)",
+    "unavailable": N_("Medicine unavailable"),
+    "off_ward": N_("Patient off the ward"),
+    "other": N_("Other (say why)"),
 }
 REASONS_BY_STATUS: dict[str, dict[str, str]] = {
     "held": HOLD_REASONS,
@@ -98,7 +99,7 @@ def check_charting_time(
     if at.tzinfo is None:
         raise FieldError(field, "time has no timezone")
     if at > now + FUTURE_TOLERANCE:
-        raise FieldError(field, "time is in the future; chart what has happened")
+        raise FieldError(field, N_("time is in the future; chart what has happened"))
     if at < now - backdate_limit:
         hours = backdate_limit / timedelta(hours=1)
         raise FieldError(field, f"time is more than {hours:g} hours ago; ask the nurse in charge")
@@ -115,7 +116,8 @@ def _check_submission_id(submission_id: str | None) -> None:
         return
     if not isinstance(submission_id, str) or not SUBMISSION_ID_PATTERN.fullmatch(submission_id):
         raise FieldError(
-            "submission_id", "this form's save token is not valid; reload the page and try again"
+            "submission_id",
+            N_("this form's save token is not valid; reload the page and try again"),
         )
 
 
@@ -224,7 +226,7 @@ def _refused_by_database(exc: IntegrityError) -> FieldError:
     text = str(exc.orig)
     for constraint, field in _VITALS_CHECKS.items():
         if constraint in text:
-            return FieldError(field, "this value is outside what the record accepts; check it")
+            return FieldError(field, N_("this value is outside what the record accepts; check it"))
     raise exc
 
 
@@ -317,7 +319,7 @@ def _insert_once(
                 "a physician changed this patient's SpO2 scale since the form opened: reload "
                 "the page so NEWS2 is scored on the new scale, and save again",
             )
-        raise ConflictError("the admission changed while saving; reload the page")
+        raise ConflictError(N_("the admission changed while saving; reload the page"))
     return stored_row(model, new_id, values)
 
 
@@ -363,11 +365,11 @@ def _reason(status: str, reason_code: str | None, reason_text: str | None) -> No
         return
     allowed = REASONS_BY_STATUS.get(status)
     if allowed is None:
-        raise FieldError("status", "choose given, held, refused or not given")
+        raise FieldError("status", N_("choose given, held, refused or not given"))
     if not reason_code or reason_code not in allowed:
         raise FieldError("reason_code", f"choose a reason: {', '.join(allowed.values())}")
     if reason_code == "other" and not (reason_text or "").strip():
-        raise FieldError("reason_text", "say why the dose was not given")
+        raise FieldError("reason_text", N_("say why the dose was not given"))
 
 
 def chart_dose(
@@ -392,7 +394,7 @@ def chart_dose(
         raise FieldError("dose", f"no scheduled dose {scheduled_dose_id}")
     require_open_admission(session, slot.admission_id)
     if slot.cancelled_at is not None:
-        raise FieldError("dose", "this dose was cancelled by a plan change; refresh the MAR")
+        raise FieldError("dose", N_("this dose was cancelled by a plan change; refresh the MAR"))
     _reason(status, reason_code, reason_text)
     if actor.role != "system":
         check_charting_time("at", at, now)
@@ -534,7 +536,7 @@ def chart_prn(
             "physician to change the order",
         )
     if not reason_text.strip():
-        raise FieldError("reason_text", "say why the PRN dose was given")
+        raise FieldError("reason_text", N_("say why the PRN dose was given"))
     check_charting_time("at", at, now)
     admission = session.get(Admission, admission_id)
     ward = session.get(Ward, admission.ward_id) if admission is not None else None
@@ -618,9 +620,9 @@ def mark_in_error(
         raise FieldError("entry", f"no {entity} entry {record_id}")
     require_open_admission(session, row.admission_id)
     if row.entered_in_error:
-        raise ConflictError("this entry is already marked in error")
+        raise ConflictError(N_("this entry is already marked in error"))
     if not reason.strip():
-        raise FieldError("error_reason", "say what was wrong with the entry")
+        raise FieldError("error_reason", N_("say what was wrong with the entry"))
     before = snapshot(row)
     row.entered_in_error = True
     row.error_reason = reason.strip()

@@ -26,6 +26,7 @@ from models.clinical.sedation import (
 )
 from models.clinical.sources import ClinicalNumber
 from models.errors import ConflictError, FieldError, ValidationFailed, required_text
+from models.i18n.catalogs import N_
 from models.tables import Admission, CoMedication
 
 EDIT_ROLES = ("physician",)  # who keeps the list
@@ -58,7 +59,7 @@ def add_co_medication(
         )
     text = name.strip() if isinstance(name, str) else ""
     if not text:
-        errors.append(FieldError("name", "name the medicine (e.g. methadone, pregabalin)"))
+        errors.append(FieldError("name", N_("name the medicine (e.g. methadone, pregabalin)")))
     elif len(text) > NAME_MAX:
         errors.append(FieldError("name", f"keep the name under {NAME_MAX} characters"))
     more = detail.strip() if isinstance(detail, str) else ""
@@ -88,7 +89,7 @@ def stop_co_medication(
         raise FieldError("co_medication", f"no co-medication {co_medication_id}")
     open_admission(session, row.admission_id)
     if row.stopped_at is not None:
-        raise ConflictError("already stopped; refresh the page")
+        raise ConflictError(N_("already stopped; refresh the page"))
     text = required_text(
         reason if isinstance(reason, str) else "",
         field="stop_reason",

@@ -13,6 +13,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlmodel import Session, create_engine
 
+from models.i18n.catalogs import N_
 from models.storable import install_storage_checks
 
 # How long a SQLite writer waits for a lock before failing with "database is locked": long enough
@@ -29,7 +30,7 @@ ONE_READ = "taperwatch_one_read"
 # or unreachable, no pooled connection free. A write that meets one is rolled back whole, so the
 # user is told nothing was saved and that trying again is safe.
 DATABASE_UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, PoolTimeoutError)
-DATABASE_UNAVAILABLE = (
+DATABASE_UNAVAILABLE = N_(
     "the database did not answer (busy, full or restarting), so nothing was saved; "
     "try again in a moment, and call IT if it keeps happening"
 )

@@ -28,6 +28,7 @@ from models.clinical.dose_limits import above_label, check_hard_ceiling, confirm
 from models.clinical.drugs import format_mg, get_drug
 from models.clinical.scales import CIWA_AR_MAX, CIWA_B_MAX
 from models.errors import ConflictError, FieldError, ValidationFailed, required_text
+from models.i18n.catalogs import N_
 from models.tables import Admission, DoseAdministration, PrnOrder, Ward
 from models.ward_units import check_whole_units, ward_units
 
@@ -98,7 +99,7 @@ def _check_form(
     except FieldError as exc:
         errors.append(exc)
     if not MIN_INTERVAL_MIN <= form.min_interval_min <= MAX_INTERVAL_MIN:
-        errors.append(FieldError("min_interval", "enter 0.25 to 24 hours between doses"))
+        errors.append(FieldError("min_interval", N_("enter 0.25 to 24 hours between doses")))
     else:
         fit = -(-24 * 60 // form.min_interval_min)  # doses that fit in 24 h at that interval
         if not 1 <= form.max_doses_24h <= fit:
@@ -143,9 +144,11 @@ def _check_trigger(admission: Admission, form: PrnOrderForm) -> list[FieldError]
         return []
     top = SCALE_MAXIMUM.get(form.scale or "")
     if top is None:
-        return [FieldError("scale", "choose CIWA-B or CIWA-Ar, or no score")]
+        return [FieldError("scale", N_("choose CIWA-B or CIWA-Ar, or no score"))]
     if form.scale == "CIWA-Ar" and not admission.ciwa_ar:
-        return [FieldError("scale", "CIWA-Ar is not charted for this patient; turn it on first")]
+        return [
+            FieldError("scale", N_("CIWA-Ar is not charted for this patient; turn it on first"))
+        ]
     if form.threshold is None or not 0 <= form.threshold <= top:
         return [FieldError("threshold", f"enter a {form.scale} score from 0 to {top}")]
     return []
@@ -261,7 +264,9 @@ def change_prn_order(
         version=previous.version + 1,
     )
     if order.drug != previous.drug:
-        raise FieldError("drug", "an order keeps its drug; stop it and write a new order instead")
+        raise FieldError(
+            "drug", N_("an order keeps its drug; stop it and write a new order instead")
+        )
     _supersede(session, actor, previous)
     insert_audited(session, actor=actor, action="prn_order.change", record=order)
     return order
@@ -348,7 +353,7 @@ def lock_for_dose(session: Session, order_id: int, admission_id: int) -> PrnOrde
     order."""
     order = _locked_active(session, order_id)
     if order.admission_id != admission_id:
-        raise FieldError("prn_order", "this order is for another patient; reload the page")
+        raise FieldError("prn_order", N_("this order is for another patient; reload the page"))
     return order
 
 

@@ -17,16 +17,17 @@ from models.admissions import require_open_admission
 from models.audit import Actor, insert_audited
 from models.clinical.sources import ClinicalNumber
 from models.errors import FieldError
+from models.i18n.catalogs import N_
 from models.tables import Admission, DoseAdministration, Patient, User, Ward, WristbandCheck
 
 # Who identifies a patient before giving: whoever charts doses (models.charting.CHARTING_ROLES).
 IDENTIFYING_ROLES = ("nurse", "physician")
 # Why a band could not be scanned; "other" needs a comment.
 OVERRIDE_REASONS: dict[str, str] = {
-    "band_unreadable": "Band unreadable (damaged, smudged, will not scan)",
-    "band_missing": "No band on the patient (a new one is being printed)",
-    "scanner_fault": "Scanner not working",
-    "other": "Other (say why)",
+    "band_unreadable": N_("Band unreadable (damaged, smudged, will not scan)"),
+    "band_missing": N_("No band on the patient (a new one is being printed)"),
+    "scanner_fault": N_("Scanner not working"),
+    "other": N_("Other (say why)"),
 }
 # A wedge scanner types the code and Enter; some add spaces or a symbology prefix like "]C0".
 _SYMBOLOGY_PREFIX = "]C"
@@ -76,9 +77,11 @@ def scan_wristband(
     require_open_admission(session, admission_id)
     scanned = scanned_code(code)
     if not scanned:
-        raise FieldError("wristband", "scan the barcode on the patient's wristband")
+        raise FieldError("wristband", N_("scan the barcode on the patient's wristband"))
     if len(scanned) > MAX_CODE_LENGTH:
-        raise FieldError("wristband", "this is not a wristband barcode; scan the patient's band")
+        raise FieldError(
+            "wristband", N_("this is not a wristband barcode; scan the patient's band")
+        )
     patient = _patient_of(session, admission_id)
     if not band_matches(scanned, patient.mrn):
         raise FieldError(
@@ -117,9 +120,9 @@ def override_wristband(
         )
     text = reason_text.strip() if isinstance(reason_text, str) else ""
     if reason_code == "other" and not text:
-        raise FieldError("override_text", "say why the band cannot be scanned")
+        raise FieldError("override_text", N_("say why the band cannot be scanned"))
     if len(text) > 1000:
-        raise FieldError("override_text", "keep it under 1000 characters")
+        raise FieldError("override_text", N_("keep it under 1000 characters"))
     check = WristbandCheck(
         admission_id=admission_id,
         method="override",

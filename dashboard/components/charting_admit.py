@@ -15,8 +15,10 @@ from dash.exceptions import PreventUpdate
 from sqlalchemy import true
 from sqlmodel import Session, col, select
 
+from dashboard.components.charting_common import SEX_WORDS, typed_number
 from dashboard.components.modal_buttons import modal_buttons
 from dashboard.context import default_ward, engine, require_role
+from dashboard.i18n import _, language
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback, clientside_callback
 from models.admissions import (
@@ -62,10 +64,10 @@ def admit_modal() -> dmc.Modal:
     with read_session(engine()) as session:
         attending = physicians(session)
     drugs = [{"value": name, "label": name} for name in DRUGS]
-    sexes = [{"value": s, "label": s} for s in SEXES]
+    sexes = [{"value": s, "label": _(SEX_WORDS.get(s, s))} for s in SEXES]
     return dmc.Modal(
         id="admit-modal",
-        title="Admit a patient",
+        title=_("Admit a patient"),
         size="lg",
         opened=False,
         children=[
@@ -73,8 +75,8 @@ def admit_modal() -> dmc.Modal:
                 [
                     dmc.TextInput(
                         id="admit-mrn",
-                        label="MRN",
-                        description="Type the MRN and press Enter to look the patient up",
+                        label=_("MRN"),
+                        description=_("Type the MRN and press Enter to look the patient up"),
                         size="md",
                         debounce=True,
                         **{"data-autofocus": True},
@@ -83,9 +85,11 @@ def admit_modal() -> dmc.Modal:
                     dmc.Group(
                         [
                             dmc.TextInput(
-                                id="admit-family", label="Family name", size="md", flex=1
+                                id="admit-family", label=_("Family name"), size="md", flex=1
                             ),
-                            dmc.TextInput(id="admit-given", label="Given name", size="md", flex=1),
+                            dmc.TextInput(
+                                id="admit-given", label=_("Given name"), size="md", flex=1
+                            ),
                         ],
                         grow=True,
                         align="flex-start",
@@ -94,20 +98,23 @@ def admit_modal() -> dmc.Modal:
                         [
                             dmc.TextInput(
                                 id="admit-birth",
-                                label="Date of birth",
-                                placeholder="YYYY-MM-DD",
+                                label=_("Date of birth"),
+                                # TRANSLATORS: the date format typed (French: AAAA-MM-JJ).
+                                placeholder=_("YYYY-MM-DD"),
                                 size="md",
                                 flex=1,
                             ),
-                            dmc.Select(id="admit-sex", label="Sex", data=sexes, size="md", flex=1),
-                            dmc.TextInput(id="admit-bed", label="Bed", size="md", flex=1),
+                            dmc.Select(
+                                id="admit-sex", label=_("Sex"), data=sexes, size="md", flex=1
+                            ),
+                            dmc.TextInput(id="admit-bed", label=_("Bed"), size="md", flex=1),
                         ],
                         grow=True,
                         align="flex-start",
                     ),
                     dmc.Select(
                         id="admit-attending",
-                        label="Attending physician",
+                        label=_("Attending physician"),
                         data=attending,
                         size="md",
                         searchable=True,
@@ -116,15 +123,15 @@ def admit_modal() -> dmc.Modal:
                         [
                             dmc.Select(
                                 id="admit-drug",
-                                label="Benzodiazepine",
+                                label=_("Benzodiazepine"),
                                 data=drugs,
                                 size="md",
                                 flex=1,
                             ),
                             dmc.TextInput(
                                 id="admit-dose",
-                                label="Baseline daily dose (mg)",
-                                placeholder="e.g. 2",
+                                label=_("Baseline daily dose (mg)"),
+                                placeholder=_("e.g. {example}", example=2),
                                 size="md",
                                 flex=1,
                             ),
@@ -134,8 +141,8 @@ def admit_modal() -> dmc.Modal:
                     ),
                     dmc.Textarea(
                         id="admit-confirm",
-                        label="Above the label maximum? A physician's confirmation (reason)",
-                        description=(
+                        label=_("Above the label maximum? A physician's confirmation (reason)"),
+                        description=_(
                             "Physicians only. A dose above its label maximum is recorded as "
                             "the patient takes it; a physician confirms it here or later on "
                             "the patient page. Above the ward's hard ceiling it is refused."
@@ -146,13 +153,15 @@ def admit_modal() -> dmc.Modal:
                     ),
                     dmc.Textarea(
                         id="admit-history",
-                        label="Substance history",
+                        label=_("Substance history"),
                         autosize=True,
                         minRows=2,
                         size="md",
                     ),
                     html.Div(id="admit-message", className="tw-form-message", role="alert"),
-                    modal_buttons("admit-cancel", dmc.Button("Admit", id="admit-save", size="md")),
+                    modal_buttons(
+                        "admit-cancel", dmc.Button(_("Admit"), id="admit-save", size="md")
+                    ),
                 ],
                 gap="sm",
             ),
@@ -166,7 +175,7 @@ def parse_birth_date(text: str | None) -> date:
     try:
         return date.fromisoformat((text or "").strip())
     except ValueError:
-        raise FieldError("birth_date", "write the date of birth as YYYY-MM-DD") from None
+        raise FieldError("birth_date", _("write the date of birth as YYYY-MM-DD")) from None
 
 
 def admit_from_form(*, actor: Actor, values: dict[str, Any], now: datetime) -> Admission | Refusal:
@@ -180,15 +189,16 @@ def admit_from_form(*, actor: Actor, values: dict[str, Any], now: datetime) -> A
     except FieldError as exc:
         errors.append(exc)
     try:
-        daily_ug = mg_to_ug(values.get("daily_mg") or "", field="daily_mg")
+        typed = typed_number(values.get("daily_mg"), language(), field="daily_mg")
+        daily_ug = mg_to_ug(typed or "", field="daily_mg")
     except FieldError as exc:
         errors.append(exc)
     if str(values.get("attending_id") or "").isdigit():
         attending_id = int(values["attending_id"])
     else:
-        errors.append(FieldError("attending_id", "choose the attending physician"))
+        errors.append(FieldError("attending_id", _("choose the attending physician")))
     if not values.get("drug"):
-        errors.append(FieldError("drug", "choose the benzodiazepine the patient takes"))
+        errors.append(FieldError("drug", _("choose the benzodiazepine the patient takes")))
 
     def write(session: Session) -> Admission:
         ward = default_ward(session)
@@ -260,12 +270,18 @@ def look_up(mrn: str | None) -> dict[str, Any]:
     with read_session(engine()) as session:
         patient = find_patient(session, mrn)
         if patient is None or patient.id is None:
-            note = f"No patient with MRN {mrn.strip().upper()}: a new record will be made."
+            note = _(
+                "No patient with MRN {mrn}: a new record will be made.", mrn=mrn.strip().upper()
+            )
             return {"note": note, "known": unknown}
         current = current_admission(session, patient.id)
-    note = f"Known patient: {patient.family_name.upper()}, {patient.given_name}"
+    name = f"{patient.family_name.upper()}, {patient.given_name}"
     if current is not None:
-        note += f" — already admitted in bed {current.bed}"
+        note = _(
+            "Known patient: {name} — already admitted in bed {bed}", name=name, bed=current.bed
+        )
+    else:
+        note = _("Known patient: {name}", name=name)
     known = (patient.family_name, patient.given_name, patient.birth_date.isoformat(), patient.sex)
     return {"note": note, "known": dict(zip(_KNOWN_PATIENT, known, strict=True))}
 
@@ -294,7 +310,7 @@ def save_admission(clicks: int | None, form: dict[str, Any], history: Any) -> di
         message = (
             outcome.message
             if rest or not outcome.fields
-            else ("Not saved. Correct the fields marked in red.")
+            else _("Not saved. Correct the fields marked in red.")
         )
         errors = {name: outcome.fields.get(name) for name in ADMIT_FIELDS.values()}
         return {"errors": errors, "message": message, "done": no_update}

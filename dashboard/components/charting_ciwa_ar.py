@@ -22,6 +22,7 @@ from dashboard.components.charting_ciwa import (
     save_io,
 )
 from dashboard.context import current_actor, engine, record_id, require_role
+from dashboard.i18n import N_, _
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from models.admissions import set_ciwa_ar
@@ -35,15 +36,23 @@ CIWA_AR_FORM = ScaleForm(
     "ciwar",
     CIWA_AR_ITEMS,
     ciwa_ar_band,
-    (("Observe and ask (items 1–10; orientation 0–4)", "observer"),),
+    ((N_("Observe and ask (items 1–10; orientation 0–4)"), "observer"),),
 )
 
 
 def ciwa_ar_form(now: datetime, tz: ZoneInfo) -> html.Div:
-    note = html.Div(f"Bands: {CIWA_AR_BANDS_SOURCE}", className="tw-muted tw-ciwa-note")
+    # The source's own words stay in English, as the scale's items do.
+    note = html.Div(
+        [
+            _("Bands:"),
+            " ",
+            html.Span(CIWA_AR_BANDS_SOURCE, lang="en", className="tw-scale-wording"),
+        ],
+        className="tw-muted tw-ciwa-note",
+    )
     return html.Div(
         [
-            html.Div("CIWA-Ar (alcohol withdrawal)", className="tw-section-title"),
+            html.Div(_("CIWA-Ar (alcohol withdrawal)"), className="tw-section-title"),
             ciwa_form(now, tz, CIWA_AR_FORM, note=note),
         ],
         id="ciwar-section",
@@ -55,7 +64,7 @@ def ciwa_ar_switch(admission: Admission) -> dmc.Switch:
     return dmc.Switch(
         id="ciwa-ar-switch",
         checked=admission.ciwa_ar,
-        label="Chart CIWA-Ar too (the patient also withdraws from alcohol)",
+        label=_("Chart CIWA-Ar too (the patient also withdraws from alcohol)"),
         size="md",
     )
 

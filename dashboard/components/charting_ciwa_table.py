@@ -12,9 +12,18 @@ import dash_mantine_components as dmc
 from dash import html
 
 from dashboard.components.charting_common import format_local, level_chip
+from dashboard.i18n import N_, _, request_translator
 from dashboard.theme import BAND_LABEL, BAND_LEVEL
 from models.clinical.scales import CIWA_AR_ITEMS, CIWA_B_ITEMS
 from models.tables import WithdrawalAssessment
+
+# The withdrawal scales' names, marked as the board marks them (a translation may adapt them).
+SCALE_NAMES = {"CIWA-B": N_("CIWA-B"), "CIWA-Ar": N_("CIWA-Ar")}
+
+
+def scale_name(scale: str) -> str:
+    name = SCALE_NAMES.get(scale)
+    return _(name) if name is not None else scale
 
 
 def _top_items(items: Mapping[str, int], scale: str = "CIWA-B") -> str:
@@ -36,19 +45,28 @@ def ciwa_table(
     can_correct: bool,
 ) -> html.Div:
     if not rows:
-        return html.Div("No CIWA-B charted in the last 72 hours.", className="tw-empty")
-    head = html.Tr(
-        [html.Th(h) for h in ("Taken", "Scale", "Total", "Band", "Highest items", "Charted by", "")]
+        return html.Div(_("No CIWA-B charted in the last 72 hours."), className="tw-empty")
+    headings = (
+        _("Taken"),
+        _("Scale"),
+        _("Total"),
+        _("Band"),
+        _("Highest items"),
+        _("Charted by"),
+        "",
     )
+    head = html.Tr([html.Th(h) for h in headings])
     body = []
     for row in rows:
         level = BAND_LEVEL.get(row.band, 0)
         action: Any = ""
         if row.entered_in_error:
-            action = html.Span(f"In error: {row.error_reason}", className="tw-mar-error-note")
+            action = html.Span(
+                _("In error: {reason}", reason=row.error_reason), className="tw-mar-error-note"
+            )
         elif can_correct:
             action = dmc.Button(
-                "Mark in error…",
+                _("Mark in error…"),
                 id={"type": "in-error-open", "entity": "assessment", "id": row.id},
                 variant="subtle",
                 size="xs",
@@ -56,11 +74,17 @@ def ciwa_table(
         body.append(
             html.Tr(
                 [
-                    html.Td(format_local(row.taken_at, tz, now, always_day=True)),
-                    html.Td(row.scale),
+                    html.Td(
+                        format_local(row.taken_at, tz, now, always_day=True, t=request_translator())
+                    ),
+                    html.Td(scale_name(row.scale)),
                     html.Td(level_chip(str(row.total), level)),
-                    html.Td(BAND_LABEL.get(row.band, row.band)),
-                    html.Td(_top_items(row.items, row.scale), className="tw-mar-detail"),
+                    html.Td(_(BAND_LABEL.get(row.band, row.band))),
+                    html.Td(
+                        _top_items(row.items, row.scale),
+                        className="tw-mar-detail tw-scale-wording",
+                        lang="en",
+                    ),
                     html.Td(names.get(row.charted_by, ""), className="tw-who"),
                     html.Td(action, className="tw-keep"),
                 ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from dash import html
@@ -12,9 +13,26 @@ from dash import html
 from dashboard.theme import LEVELS
 from models.charting import BACKDATE_LIMIT, FUTURE_TOLERANCE
 from models.errors import FieldError
-from models.i18n import DEFAULT_LANGUAGE, N_, Translator, format_day
+from models.i18n import (
+    DEFAULT_LANGUAGE,
+    N_,
+    Translator,
+    format_day,
+    format_mg,
+    format_number,
+    parse_number,
+)
+from models.i18n.formats import decimal_separator
 
 T = TypeVar("T")
+
+# A patient's sex in words (models.tables.SEXES): the admit form, the banner, refusals.
+SEX_WORDS = {
+    "female": N_("female"),
+    "male": N_("male"),
+    "other": N_("other"),
+    "unknown": N_("unknown"),
+}
 
 _CLOCK = re.compile(r"^\s*(\d{1,2})\s*[:.h]?\s*(\d{2})\s*$")
 
@@ -116,6 +134,44 @@ def format_day_time(instant: datetime, tz: tzinfo) -> str:
 def format_dated_time(instant: datetime, tz: tzinfo) -> str:
     """ "Tue 03 Mar 2026 14:05" in the ward's timezone: a document kept beyond the stay."""
     return f"{instant.astimezone(tz):%a %d %b %Y %H:%M}"
+
+
+def mg(ug: int, code: str) -> str:
+    """A dose in mg in the language ``code``: "1.5 mg" in English as the app has always
+    written it, "1,5\u00a0mg" in French (models.i18n.format_mg)."""
+    if code == DEFAULT_LANGUAGE:
+        return f"{Decimal(ug).scaleb(-3).normalize():f} mg"
+    return format_mg(ug, code)
+
+
+def mg_number(ug: int, code: str) -> str:
+    """A dose's number alone ("1.5", "1,5"), for "1.5 of 3 mg"."""
+    if code == DEFAULT_LANGUAGE:
+        return f"{Decimal(ug).scaleb(-3).normalize():f}"
+    return format_number(Decimal(ug).scaleb(-3), code)
+
+
+def typed_number(value: Any, code: str, *, field: str) -> Any:
+    """A number typed in a form's text field, as the domain reads it: in English as it comes
+    (the domain checks it); in a language with a decimal comma, read by ``parse_number``
+    ("1,5" and "1.5" are both 1.5) and passed on written with a point. Blank stays blank."""
+    if code == DEFAULT_LANGUAGE or not isinstance(value, str) or not value.strip():
+        return value
+    return f"{parse_number(value, code, field=field):f}"
+
+
+def number_input_locale(code: str) -> dict[str, Any]:
+    """A Mantine NumberInput's separator props for the language ``code``: French shows and
+    takes a decimal comma (a point, as a number pad gives, is taken too)."""
+    separator = decimal_separator(code)
+    if separator == ".":
+        return {}
+    return {"decimalSeparator": separator, "allowedDecimalSeparators": [".", separator]}
+
+
+def short_day(day: date, code: str) -> str:
+    """ "03 Mar" in English as the app has always written it; "mar. 3 mars" in French."""
+    return f"{day:%d %b}" if code == DEFAULT_LANGUAGE else format_day(day, code)
 
 
 def attrs(**values: object) -> dict[str, Any]:

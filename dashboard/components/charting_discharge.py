@@ -16,6 +16,7 @@ from sqlmodel import Session
 from dashboard.components.charting_common import format_local, parse_clock
 from dashboard.components.modal_buttons import modal_buttons
 from dashboard.context import default_ward, engine, require_role
+from dashboard.i18n import _, request_translator
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from models.admissions import (
@@ -31,26 +32,28 @@ DISCHARGE_ROLES = ("nurse", "physician", "admin")
 def discharge_modal(admission_id: int) -> dmc.Modal:
     return dmc.Modal(
         id="discharge-modal",
-        title="Discharge this patient?",
+        title=_("Discharge this patient?"),
         opened=False,
         children=dmc.Stack(
             [
                 dmc.Text(
-                    "Discharge closes the MAR (future doses are cancelled) and makes the "
-                    "record read-only. It cannot be undone here.",
+                    _(
+                        "Discharge closes the MAR (future doses are cancelled) and makes the "
+                        "record read-only. It cannot be undone here."
+                    ),
                     size="md",
                 ),
                 dmc.TextInput(
                     id="discharge-time",
-                    label="Time of discharge",
-                    placeholder="now",
+                    label=_("Time of discharge"),
+                    placeholder=_("now"),
                     size="md",
                     w=200,
                 ),
                 html.Div(id="discharge-message", className="tw-form-message", role="alert"),
                 modal_buttons(
                     "discharge-cancel",
-                    dmc.Button("Discharge", id="discharge-confirm", color="red", size="md"),
+                    dmc.Button(_("Discharge"), id="discharge-confirm", color="red", size="md"),
                 ),
                 dcc.Store(id="discharge-admission", data=admission_id),
             ],
@@ -64,7 +67,13 @@ def discharge_now(
 ) -> Admission | Refusal:
     def write(session: Session) -> Admission:
         ward = default_ward(session)
-        at = parse_clock(time_text, now=now, tz=ZoneInfo(ward.timezone), field_name="discharged_at")
+        at = parse_clock(
+            time_text,
+            now=now,
+            tz=ZoneInfo(ward.timezone),
+            field_name="discharged_at",
+            t=request_translator(),
+        )
         return discharge(session=session, actor=actor, admission_id=admission_id, at=at, now=now)
 
     return attempt(engine(), write)
@@ -111,4 +120,5 @@ def confirm_discharge(
 
 def discharged_note(admission: Admission, now: datetime, tz: ZoneInfo) -> str:
     assert admission.discharged_at is not None
-    return f"Discharged {format_local(admission.discharged_at, tz, now, always_day=True)}"
+    when = format_local(admission.discharged_at, tz, now, always_day=True, t=request_translator())
+    return _("Discharged {when}", when=when)

@@ -10,15 +10,17 @@ import dash_mantine_components as dmc
 from dash import Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
+from dashboard.components.charting_common import mg
 from dashboard.components.modal_buttons import modal_buttons
 from dashboard.context import engine, record_id, require_role
+from dashboard.i18n import _, language
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from models.admissions import (
     confirm_admission_dose,
     dose_needs_confirmation,
 )
-from models.clinical.drugs import format_mg, label_maximum_text
+from models.clinical.drugs import label_maximum_text
 from models.tables import Admission
 from models.types import utcnow
 
@@ -29,19 +31,23 @@ def dose_confirm_modal(admission: Admission) -> Any:
         return html.Div()
     return dmc.Modal(
         id="dose-confirm-modal",
-        title="Confirm the admission dose",
+        title=_("Confirm the admission dose"),
         opened=False,
         size="md",
         children=dmc.Stack(
             [
                 dmc.Text(
-                    f"{admission.baseline_drug} {format_mg(admission.baseline_daily_ug)} mg a day "
-                    f"is above its label maximum of {label_maximum_text(admission.baseline_drug)}.",
+                    _(
+                        "{dose} a day is above its label maximum of {maximum}.",
+                        dose=f"{admission.baseline_drug} "
+                        f"{mg(admission.baseline_daily_ug, language())}",
+                        maximum=label_maximum_text(admission.baseline_drug),
+                    ),
                     size="md",
                 ),
                 dmc.Textarea(
                     id="dose-confirm-reason",
-                    label="Your reason (kept with the admission, shown on the chart)",
+                    label=_("Your reason (kept with the admission, shown on the chart)"),
                     autosize=True,
                     minRows=2,
                     size="md",
@@ -49,7 +55,7 @@ def dose_confirm_modal(admission: Admission) -> Any:
                 html.Div(id="dose-confirm-message", className="tw-form-message", role="alert"),
                 modal_buttons(
                     "dose-confirm-cancel",
-                    dmc.Button("Confirm", id="dose-confirm-save", size="md", color="orange"),
+                    dmc.Button(_("Confirm"), id="dose-confirm-save", size="md", color="orange"),
                 ),
             ],
             gap="sm",

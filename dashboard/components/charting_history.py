@@ -14,21 +14,28 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
-from dashboard.components.charting_common import attrs, format_local, level_chip
+from dashboard.components.charting_ciwa_table import scale_name
+from dashboard.components.charting_common import attrs, format_local, level_chip, mg
 from dashboard.components.charting_mar import describe_entry
 from dashboard.components.modal_buttons import modal_buttons
 from dashboard.context import engine, require_role
+from dashboard.i18n import N_, _, language, request_translator
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, news2_level
 from models.audit import Actor
 from models.charting import CHARTING_ROLES, mark_in_error
-from models.clinical.drugs import format_mg
+from models.i18n.formats import decimal_separator
 from models.tables import DoseAdministration, VitalSigns, WithdrawalAssessment
 from models.types import utcnow
 
 HISTORY_DAYS = 7
-ENTITY_WORD = {"vitals": "vital signs", "assessment": "CIWA-B score", "dose": "dose entry"}
+# What the "mark in error" dialog says it marks.
+ENTITY_WHAT = {
+    "vitals": N_("This vital signs will be marked entered in error."),
+    "assessment": N_("This CIWA-B score will be marked entered in error."),
+    "dose": N_("This dose entry will be marked entered in error."),
+}
 
 
 @dataclass(frozen=True)
@@ -56,24 +63,45 @@ def history_entries(
         if not row.entered_in_error:
             return ""
         who = names.get(row.error_marked_by or 0, "")
-        when = format_local(row.error_marked_at, tz, now) if row.error_marked_at else ""
-        return f"Entered in error ({who}, {when}): {row.error_reason}"
+        when = (
+            format_local(row.error_marked_at, tz, now, t=request_translator())
+            if row.error_marked_at
+            else ""
+        )
+        return _(
+            "Entered in error ({who}, {when}): {reason}",
+            who=who,
+            when=when,
+            reason=row.error_reason,
+        )
 
     entries: list[HistoryEntry] = []
+    point = decimal_separator(language())
     for v in vitals:
         level = news2_level(v.news2_total, v.news2_any_three)
         detail: Any = [
-            f"RR {v.resp_rate} · SpO₂ {v.spo2}% · {'O₂' if v.supplemental_o2 else 'air'} · "
-            f"BP {v.systolic}/{v.diastolic} · pulse {v.heart_rate} · {v.consciousness} · "
-            f"{v.temperature_c:.1f} °C  ",
-            level_chip(f"NEWS2 {v.news2_total}", level),
+            _(
+                "RR {rr} · SpO₂ {spo2}% · {oxygen} · BP {systolic}/{diastolic} · pulse {pulse} · "
+                "{acvpu} · {temperature} °C",
+                rr=v.resp_rate,
+                spo2=v.spo2,
+                # TRANSLATORS: breathing supplemental oxygen (O₂) or room air.
+                oxygen=_("O₂") if v.supplemental_o2 else _("air"),
+                systolic=v.systolic,
+                diastolic=v.diastolic,
+                pulse=v.heart_rate,
+                acvpu=v.consciousness,
+                temperature=f"{v.temperature_c:.1f}".replace(".", point),
+            )
+            + "  ",
+            level_chip(_("NEWS2 {total}", total=v.news2_total), level),
         ]
         entries.append(
             HistoryEntry(
                 v.taken_at,
                 "vitals",
                 v.id or 0,
-                "Vital signs",
+                _("Vital signs"),
                 detail,
                 v.charted_by,
                 v.entered_in_error,
@@ -82,13 +110,13 @@ def history_entries(
         )
     for a in assessments:
         level = BAND_LEVEL.get(a.band, 0)
-        detail_chip: Any = level_chip(f"{a.total} {BAND_LABEL.get(a.band, a.band)}", level)
+        detail_chip: Any = level_chip(f"{a.total} {_(BAND_LABEL.get(a.band, a.band))}", level)
         entries.append(
             HistoryEntry(
                 a.taken_at,
                 "assessment",
                 a.id or 0,
-                a.scale,
+                scale_name(a.scale),
                 detail_chip,
                 a.charted_by,
                 a.entered_in_error,
@@ -96,8 +124,8 @@ def history_entries(
             )
         )
     for d in doses:
-        what = "PRN dose" if d.prn else "Scheduled dose"
-        amount = f" {format_mg(d.dose_ug)} mg" if d.status == "given" else ""
+        what = _("PRN dose") if d.prn else _("Scheduled dose")
+        amount = f" {mg(d.dose_ug, language())}" if d.status == "given" else ""
         dose_text = f"{d.drug}{amount} — {describe_entry(d, names, tz, now)}"
         entries.append(
             HistoryEntry(
@@ -118,12 +146,17 @@ def history_table(
     entries: list[HistoryEntry], names: Mapping[int, str], *, tz: ZoneInfo, now: datetime
 ) -> html.Div:
     if not entries:
-        return html.Div(f"Nothing charted in the last {HISTORY_DAYS} days.", className="tw-empty")
-    head = html.Tr([html.Th(h) for h in ("When", "Entry", "Details", "Charted by", "")])
+        return html.Div(
+            _("Nothing charted in the last {n} days.", n=HISTORY_DAYS), className="tw-empty"
+        )
+    head = html.Tr([html.Th(h) for h in (_("When"), _("Entry"), _("Details"), _("Charted by"), "")])
     rows = [
         html.Tr(
             [
-                html.Td(format_local(e.at, tz, now, always_day=True), className="tw-mar-when"),
+                html.Td(
+                    format_local(e.at, tz, now, always_day=True, t=request_translator()),
+                    className="tw-mar-when",
+                ),
                 html.Td(e.what, className="tw-nowrap"),
                 html.Td(e.detail),
                 html.Td(names.get(e.charted_by, ""), className="tw-who"),
@@ -166,21 +199,23 @@ def mark_entry_in_error(
 def in_error_modal() -> dmc.Modal:
     return dmc.Modal(
         id="in-error-modal",
-        title="Mark an entry in error",
+        title=_("Mark an entry in error"),
         opened=False,
         size="lg",
         children=dmc.Stack(
             [
                 dmc.Text(
-                    "The entry stays in the record, struck through, with your reason; it can "
-                    "then be charted again.",
+                    _(
+                        "The entry stays in the record, struck through, with your reason; it "
+                        "can then be charted again."
+                    ),
                     size="md",
                 ),
                 html.Div(id="in-error-what", className="tw-banner-value"),
                 dmc.Textarea(
                     id="in-error-reason",
-                    label="What was wrong with it?",
-                    placeholder="e.g. charted on the wrong patient",
+                    label=_("What was wrong with it?"),
+                    placeholder=_("e.g. charted on the wrong patient"),
                     autosize=True,
                     minRows=2,
                     size="md",
@@ -189,7 +224,7 @@ def in_error_modal() -> dmc.Modal:
                 html.Div(id="in-error-message", className="tw-form-message", role="alert"),
                 modal_buttons(
                     "in-error-cancel",
-                    dmc.Button("Mark in error", id="in-error-confirm", color="red", size="md"),
+                    dmc.Button(_("Mark in error"), id="in-error-confirm", color="red", size="md"),
                 ),
                 dcc.Store(id="in-error-target"),
             ],
@@ -216,7 +251,8 @@ def open_in_error(clicks: list[int | None]) -> dict[str, Any]:
     require_role(*CHARTING_ROLES)
     target = ctx.triggered_id
     entity = str(target["entity"])
-    what = f"This {ENTITY_WORD.get(entity, entity)} will be marked entered in error."
+    found = ENTITY_WHAT.get(entity)
+    what = _(found) if found else _("This {entity} will be marked entered in error.", entity=entity)
     return {"opened": True, "target": {"entity": entity, "id": int(target["id"])}, "what": what,
             "reason": "", "reason_error": None, "message": ""}  # fmt: skip
 

@@ -20,9 +20,17 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
-from dashboard.components.charting_common import attrs, format_local, level_chip, parse_clock
+from dashboard.components.charting_common import (
+    attrs,
+    format_local,
+    level_chip,
+    mg,
+    parse_clock,
+    short_day,
+)
 from dashboard.components.modal_buttons import modal_buttons
 from dashboard.context import default_ward, engine, require_role
+from dashboard.i18n import N_, _, language, request_translator
 from dashboard.queries import MarSlot, UntoleratedStep
 from dashboard.refusals import Refusal, attempt, form_message
 from dashboard.registry import callback
@@ -36,8 +44,7 @@ from models.charting import (
     sedation_check,
 )
 from models.clinical.dose_timing import AdministrationFact, DoseStatus, dose_status, window_opens
-from models.clinical.drugs import format_mg
-from models.clinical.sedation import HELD_FOR_SEDATION, RASS_LEVELS, check_prompt
+from models.clinical.sedation import HELD_FOR_SEDATION, RASS_LEVELS, SedationConcern
 from models.db import read_session
 from models.tables import DoseAdministration, ScheduledDose, VitalSigns, Ward
 from models.types import utcnow
@@ -45,15 +52,15 @@ from models.ward_policy import sedation_thresholds, slot_window_min
 
 # How each status reads and how loud it is (theme levels 0-4): overdue is red, missed deep red.
 STATUS_TEXT: dict[DoseStatus, str] = {
-    DoseStatus.NOT_YET_DUE: "Not yet due",
-    DoseStatus.DUE: "Due",
-    DoseStatus.LATE: "Late",
-    DoseStatus.MISSED: "Missed",
-    DoseStatus.GIVEN: "Given",
-    DoseStatus.GIVEN_LATE: "Given late",
-    DoseStatus.HELD: "Held",
-    DoseStatus.REFUSED: "Refused",
-    DoseStatus.NOT_GIVEN: "Not given",
+    DoseStatus.NOT_YET_DUE: N_("Not yet due"),
+    DoseStatus.DUE: N_("Due"),
+    DoseStatus.LATE: N_("Late"),
+    DoseStatus.MISSED: N_("Missed"),
+    DoseStatus.GIVEN: N_("Given"),
+    DoseStatus.GIVEN_LATE: N_("Given late"),
+    DoseStatus.HELD: N_("Held"),
+    DoseStatus.REFUSED: N_("Refused"),
+    DoseStatus.NOT_GIVEN: N_("Not given"),
 }
 STATUS_LEVEL: dict[DoseStatus, int] = {
     DoseStatus.NOT_YET_DUE: 0,
@@ -66,7 +73,53 @@ STATUS_LEVEL: dict[DoseStatus, int] = {
     DoseStatus.REFUSED: 2,
     DoseStatus.NOT_GIVEN: 2,
 }
-ACTION_LABEL = {"given": "Given", "held": "Held…", "refused": "Refused…", "not_given": "Not given…"}
+ACTION_LABEL = {
+    "given": N_("Given"),
+    "held": N_("Held…"),
+    "refused": N_("Refused…"),
+    "not_given": N_("Not given…"),
+}
+# A charted entry's status as a word ("Not given"), as the entries and confirmations say it.
+ENTRY_WORD = {
+    "given": N_("Given"),
+    "held": N_("Held"),
+    "refused": N_("Refused"),
+    "not_given": N_("Not given"),
+}
+
+
+def entry_word(status: str) -> str:
+    """A charted status in this request's language ("Not given")."""
+    word = ENTRY_WORD.get(status)
+    return _(word) if word is not None else status.replace("_", " ").capitalize()
+
+
+def reason_label(status: str, code: str) -> str:
+    """A reason's label (models.charting's, marked there) in this request's language."""
+    label = REASONS_BY_STATUS.get(status, {}).get(code)
+    return _(label) if label is not None else code
+
+
+def check_prompt(concern: SedationConcern, when: str) -> str:
+    """models.clinical.sedation.check_prompt's sentence in this request's language (in English
+    the same words, a test checks); the signs themselves stay in the domain's words."""
+    if concern.dangerous:
+        return _(
+            "Latest observations at {when}: {signs} with depressed breathing. Check sedation, "
+            "respiratory rate and SpO2 again before this dose; chart the fresh check with the "
+            "vitals. If still sedated, hold the dose for sedation and tell the physician.",
+            when=when,
+            signs=concern.text,
+        )
+    return _(
+        "Latest observations at {when}: {signs}. Check sedation, respiratory rate and SpO2 "
+        "again before this dose; chart the fresh check with the vitals. If still sedated, hold "
+        "the dose for sedation and tell the physician.",
+        when=when,
+        signs=concern.text,
+    )
+
+
 MAR_PAST = timedelta(hours=24)
 
 
@@ -110,7 +163,9 @@ def chart_scheduled(
 
     def write(session: Session) -> DoseAdministration:
         ward = default_ward(session)
-        at = parse_clock(time_text, now=now, tz=ZoneInfo(ward.timezone), field_name="at")
+        at = parse_clock(
+            time_text, now=now, tz=ZoneInfo(ward.timezone), field_name="at", t=request_translator()
+        )
         return chart_dose(
             session=session,
             actor=actor,
@@ -133,15 +188,14 @@ def describe_entry(
     scores: Mapping[int, VitalSigns] | None = None,
 ) -> str:
     who = names.get(entry.charted_by, "")
-    when = format_local(entry.administered_at, tz, now)
-    word = entry.status.replace("_", " ").capitalize()
-    text = f"{word} {when} by {who}"
+    when = format_local(entry.administered_at, tz, now, t=request_translator())
+    text = _("{status} {when} by {who}", status=entry_word(entry.status), when=when, who=who)
     if entry.status != "given" and entry.reason_code:
-        reasons = REASONS_BY_STATUS.get(entry.status, {})
-        text += f" — {reasons.get(entry.reason_code, entry.reason_code)}"
+        text += f" — {reason_label(entry.status, entry.reason_code)}"
     linked = (scores or {}).get(entry.sedation_vitals_id or 0)
     if linked is not None:
-        text += f" ({score_text(linked)} at {format_local(linked.taken_at, tz, now)})"
+        at = format_local(linked.taken_at, tz, now, t=request_translator())
+        text += " " + _("({scores} at {when})", scores=score_text(linked), when=at)
     if entry.reason_text:
         text += f": {entry.reason_text}"
     return text
@@ -175,11 +229,20 @@ def mar_table(
     tz = ZoneInfo(ward.timezone)
     if not slots:
         return html.Div(
-            "No scheduled doses today or in the last 24 hours (no active taper plan, or the "
-            "plan has ended).",
+            _(
+                "No scheduled doses today or in the last 24 hours (no active taper plan, or the "
+                "plan has ended)."
+            ),
             className="tw-empty",
         )
-    head = html.Tr([html.Th(h) for h in ("Due", "Dose", "Status", "Charted", "")])
+    head = html.Tr(
+        [
+            html.Th(h)
+            # TRANSLATORS: MAR column headings: when the dose is due, the dose, its status, what
+            # was charted.
+            for h in (_("Due"), _("Dose"), _("Status"), _("Charted"), "")
+        ]
+    )
     rows = [
         _slot_row(
             entry,
@@ -207,9 +270,10 @@ def _untolerated_warning(entry: MarSlot, untolerated: UntoleratedStep | None) ->
         return None
     if entry.slot.local_date < untolerated.next_cut or entry.valid is not None:
         return None
-    return (
-        f"⚠ The previous step ({untolerated.step_start:%d %b}) was not tolerated and its flag "
-        "is open: check with the physician before giving this reduced dose"
+    return _(
+        "⚠ The previous step ({day}) was not tolerated and its flag is open: check with the "
+        "physician before giving this reduced dose",
+        day=short_day(untolerated.step_start, language()),
     )
 
 
@@ -226,7 +290,9 @@ def _sedation_prompt(
         return None
     if slot_status(entry, now, ward) not in PROMPTED_STATUSES:
         return None
-    return check_prompt(check.concern, format_local(check.taken_at, tz, now))
+    return check_prompt(
+        check.concern, format_local(check.taken_at, tz, now, t=request_translator())
+    )
 
 
 def _slot_row(
@@ -249,7 +315,7 @@ def _slot_row(
     if sedation:
         charted.append(
             html.Div(
-                ["⚠ ", html.Strong("Sedation: "), sedation],
+                ["⚠ ", html.Strong(_("Sedation: ")), sedation],
                 className="tw-mar-warning",
                 role="note",
                 **attrs(data_sedation_prompt="true"),
@@ -264,7 +330,12 @@ def _slot_row(
                     [
                         html.S(text),
                         html.Span(
-                            f" — entered in error by {marker}: {given.error_reason}",
+                            " "
+                            + _(
+                                "— entered in error by {who}: {reason}",
+                                who=marker,
+                                reason=given.error_reason,
+                            ),
                             className="tw-mar-error-note",
                         ),
                     ],
@@ -279,7 +350,7 @@ def _slot_row(
         if valid is None:
             actions = [
                 dmc.Button(
-                    ACTION_LABEL[act],
+                    _(ACTION_LABEL[act]),
                     id={"type": "mar-act", "slot": slot.id, "act": act},
                     # Enabled by the wristband scan when the ward scans before giving.
                     disabled=act == "given" and ward.scan_before_giving,
@@ -292,7 +363,7 @@ def _slot_row(
         else:
             actions = [
                 dmc.Button(
-                    "Correct…",
+                    _("Correct…"),
                     id={"type": "in-error-open", "entity": "dose", "id": valid.id},
                     size="sm",
                     variant="subtle",
@@ -300,9 +371,12 @@ def _slot_row(
             ]
     return html.Tr(
         [
-            html.Td(format_local(slot.scheduled_at, tz, now), className="tw-mar-when"),
-            html.Td(f"{slot.drug} {format_mg(slot.dose_ug)} mg"),
-            html.Td(level_chip(STATUS_TEXT[status], STATUS_LEVEL[status])),
+            html.Td(
+                format_local(slot.scheduled_at, tz, now, t=request_translator()),
+                className="tw-mar-when",
+            ),
+            html.Td(f"{slot.drug} {mg(slot.dose_ug, language())}"),
+            html.Td(level_chip(_(STATUS_TEXT[status]), STATUS_LEVEL[status])),
             html.Td(charted or html.Span("—", className="tw-muted")),
             html.Td(html.Div(actions, className="tw-mar-actions")),
         ],
@@ -318,9 +392,9 @@ def mar_panel(*, can_chart: bool, table: Any, prn: Any, wristband: Any = None) -
             [
                 dmc.TextInput(
                     id="mar-time",
-                    label="Time given or decided",
-                    placeholder="now",
-                    description="Blank means now; type e.g. 08:05 for an earlier time",
+                    label=_("Time given or decided"),
+                    placeholder=_("now"),
+                    description=_("Blank means now; type e.g. 08:05 for an earlier time"),
                     inputWrapperOrder=["label", "input", "description", "error"],
                     size="md",
                     w=430,
@@ -348,7 +422,7 @@ def mar_panel(*, can_chart: bool, table: Any, prn: Any, wristband: Any = None) -
 def reason_modal() -> dmc.Modal:
     return dmc.Modal(
         id="mar-modal",
-        title="Chart dose",
+        title=_("Chart dose"),
         opened=False,
         size="lg",
         children=html.Div(
@@ -359,8 +433,10 @@ def reason_modal() -> dmc.Modal:
                         [
                             dmc.Select(
                                 id="mar-reason",
-                                label="Reason",
-                                description="Type to find it; Enter picks it, Enter again charts",
+                                label=_("Reason"),
+                                description=_(
+                                    "Type to find it; Enter picks it, Enter again charts"
+                                ),
                                 data=[],
                                 size="md",
                                 searchable=True,
@@ -369,7 +445,7 @@ def reason_modal() -> dmc.Modal:
                             ),
                             dmc.Textarea(
                                 id="mar-reason-text",
-                                label="Details (optional)",
+                                label=_("Details (optional)"),
                                 autosize=True,
                                 minRows=2,
                                 size="md",
@@ -379,8 +455,8 @@ def reason_modal() -> dmc.Modal:
                     ),
                     dmc.TextInput(
                         id="mar-modal-time",
-                        label="Time",
-                        placeholder="now",
+                        label=_("Time"),
+                        placeholder=_("now"),
                         size="md",
                         w=200,
                         autoComplete="off",
@@ -389,7 +465,7 @@ def reason_modal() -> dmc.Modal:
                     modal_buttons(
                         "mar-cancel",
                         dmc.Button(
-                            "Chart",
+                            _("Chart"),
                             id="mar-confirm",
                             size="md",
                             **attrs(data_save_button="true"),
@@ -432,10 +508,10 @@ _ALERT = {
     "alert_style": Output("mar-alert", "style", allow_duplicate=True),
 }
 _ACTION_TITLE = {
-    "given": "Give this dose early?",
-    "held": "Hold this dose",
-    "refused": "Patient refused this dose",
-    "not_given": "Dose not given",
+    "given": N_("Give this dose early?"),
+    "held": N_("Hold this dose"),
+    "refused": N_("Patient refused this dose"),
+    "not_given": N_("Dose not given"),
 }
 
 
@@ -499,8 +575,11 @@ def _chart_at_once(
         shown = _alert(outcome.message, 3)
     else:
         shown = _alert(
-            f"Given: {slot.drug} {format_mg(slot.dose_ug)} mg at "
-            f"{format_local(outcome.administered_at, tz, now)}.",
+            _(
+                "Given: {dose} at {when}.",
+                dose=f"{slot.drug} {mg(slot.dose_ug, language())}",
+                when=format_local(outcome.administered_at, tz, now, t=request_translator()),
+            ),
             0,
         )
     modal = dict.fromkeys(
@@ -524,21 +603,31 @@ def _confirmation(
     """The modal that confirms an early dose, a hold, a refusal or a dose not given (with the
     sedation prompt where a recent check is a concern)."""
     early = opens > now
-    what = (
-        f"{slot.drug} {format_mg(slot.dose_ug)} mg due {format_local(slot.scheduled_at, tz, now)}"
+    what = _(
+        "{dose} due {when}",
+        dose=f"{slot.drug} {mg(slot.dose_ug, language())}",
+        when=format_local(slot.scheduled_at, tz, now, t=request_translator()),
     )
-    title = _ACTION_TITLE[act]
+    title = _(_ACTION_TITLE[act])
     if act == "given" and early:
-        what = f"{what}. Its window opens at {format_local(opens, tz, now)}: chart it as given now?"
+        what = _(
+            "{dose}. Its window opens at {when}: chart it as given now?",
+            dose=what,
+            when=format_local(opens, tz, now, t=request_translator()),
+        )
     what_shown: Any = what
-    prompt = check_prompt(check.concern, format_local(check.taken_at, tz, now)) if check else ""
+    prompt = (
+        check_prompt(check.concern, format_local(check.taken_at, tz, now, t=request_translator()))
+        if check
+        else ""
+    )
     if prompt and act in ("given", "held"):
-        title = "Check sedation before this dose" if act == "given" else title
-        ask = " Chart it as given after a fresh check?" if act == "given" else ""
+        title = _("Check sedation before this dose") if act == "given" else title
+        ask = " " + _("Chart it as given after a fresh check?") if act == "given" else ""
         what_shown = [
             html.Div(what + ("." if act == "held" and not early else "")),
             html.Div(
-                [html.Strong("Sedation: "), prompt + ask],
+                [html.Strong(_("Sedation: ")), prompt + ask],
                 className="tw-mar-warning",
                 role="note",
                 **attrs(data_sedation_prompt="true"),
@@ -550,7 +639,7 @@ def _confirmation(
         "title": title,
         "what": what_shown,
         "reason_fields": {"display": "none"} if act == "given" else {},
-        "reasons": [{"value": k, "label": v} for k, v in REASONS_BY_STATUS.get(act, {}).items()],
+        "reasons": [{"value": k, "label": _(v)} for k, v in REASONS_BY_STATUS.get(act, {}).items()],
         "reason": HELD_FOR_SEDATION if act == "held" and check is not None else None,
         "reason_error": None,
         "reason_text": "",
@@ -622,10 +711,15 @@ def mar_confirm(
             "changed": no_update,
         }
     tz = ZoneInfo(_ward().timezone)
-    word = outcome.status.replace("_", " ").capitalize()
-    amount = f" {format_mg(outcome.dose_ug)} mg" if outcome.status == "given" else ""
-    at = format_local(outcome.administered_at, tz, now)
-    return {**closed, **_alert(f"{word}: {outcome.drug}{amount} at {at}.", 0)}
+    amount = f" {mg(outcome.dose_ug, language())}" if outcome.status == "given" else ""
+    at = format_local(outcome.administered_at, tz, now, t=request_translator())
+    said = _(
+        "{status}: {dose} at {when}.",
+        status=entry_word(outcome.status),
+        dose=f"{outcome.drug}{amount}",
+        when=at,
+    )
+    return {**closed, **_alert(said, 0)}
 
 
 @callback(

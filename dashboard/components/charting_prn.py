@@ -16,17 +16,23 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
-from dashboard.components.charting_common import attrs, format_local, parse_clock
+from dashboard.components.charting_common import attrs, format_local, mg, parse_clock
 from dashboard.components.modal_buttons import modal_buttons
 from dashboard.components.prn_orders import order_modal, stop_modal
-from dashboard.components.prn_reads import limits_text, order_text, prn_order, ward_tz
+from dashboard.components.prn_reads import (
+    availability,
+    limits_text,
+    order_text,
+    prn_order,
+    ward_tz,
+)
 from dashboard.context import default_ward, engine, require_role
+from dashboard.i18n import _, language, request_translator
 from dashboard.refusals import Refusal, attempt, form_message
 from dashboard.registry import callback
 from models.audit import Actor
 from models.charting import CHARTING_ROLES, chart_prn
 from models.clinical import prn
-from models.clinical.drugs import format_mg
 from models.db import read_session
 from models.prn_orders import (
     check_dose,
@@ -46,8 +52,10 @@ def orders_table(
 ) -> html.Div:
     if not rows:
         return html.Div(
-            "No PRN order in force. A physician writes one; a PRN dose is given only against "
-            "an order.",
+            _(
+                "No PRN order in force. A physician writes one; a PRN dose is given only "
+                "against an order."
+            ),
             className="tw-empty",
             id="prn-no-orders",
         )
@@ -57,7 +65,7 @@ def orders_table(
         if can_chart:
             actions.append(
                 dmc.Button(
-                    "Give…",
+                    _("Give…"),
                     id={"type": "prn-give", "order": order.id},
                     size="sm",
                     color="indigo",
@@ -67,13 +75,13 @@ def orders_table(
         if can_order:
             actions += [
                 dmc.Button(
-                    "Change…",
+                    _("Change…"),
                     id={"type": "prn-change", "order": order.id},
                     size="sm",
                     variant="subtle",
                 ),
                 dmc.Button(
-                    "Stop…",
+                    _("Stop…"),
                     id={"type": "prn-stop", "order": order.id},
                     size="sm",
                     variant="subtle",
@@ -84,7 +92,10 @@ def orders_table(
         if order.above_label_reason:
             label.append(
                 html.Div(
-                    f"Above the label maximum, confirmed: {order.above_label_reason}",
+                    _(
+                        "Above the label maximum, confirmed: {reason}",
+                        reason=order.above_label_reason,
+                    ),
                     className="tw-mar-detail",
                 )
             )
@@ -94,7 +105,7 @@ def orders_table(
                     html.Td(label),
                     html.Td(limits_text(order, tz, now), className="tw-mar-detail"),
                     html.Td(
-                        prn.availability(limits(order), check, tz, now),
+                        availability(limits(order), check, tz, now),
                         className="tw-prn-ok" if check.allowed else "tw-prn-wait",
                     ),
                     html.Td(html.Div(actions, className="tw-mar-actions")),
@@ -102,7 +113,7 @@ def orders_table(
                 **attrs(data_order=str(order.id), data_allowed=str(check.allowed).lower()),
             )
         )
-    head = html.Tr([html.Th(h) for h in ("Order", "Limits", "Last 24 hours", "")])
+    head = html.Tr([html.Th(h) for h in (_("Order"), _("Limits"), _("Last 24 hours"), "")])
     return html.Div(
         html.Table([html.Thead(head), html.Tbody(body)], className="tw-table tw-prn-orders"),
         className="tw-table-scroll",
@@ -118,15 +129,17 @@ def doses_table(
     can_chart: bool,
 ) -> html.Div | html.Table:
     if not doses:
-        return html.Div("No PRN doses in this period.", className="tw-empty")
+        return html.Div(_("No PRN doses in this period."), className="tw-empty")
     rows = []
     for dose in doses:
         action: Any = ""
         if dose.entered_in_error:
-            action = html.Span(f"In error: {dose.error_reason}", className="tw-mar-error-note")
+            action = html.Span(
+                _("In error: {reason}", reason=dose.error_reason), className="tw-mar-error-note"
+            )
         elif can_chart:
             action = dmc.Button(
-                "Correct…",
+                _("Correct…"),
                 size="sm",
                 variant="subtle",
                 id={"type": "in-error-open", "entity": "dose", "id": dose.id},
@@ -134,8 +147,11 @@ def doses_table(
         rows.append(
             html.Tr(
                 [
-                    html.Td(format_local(dose.administered_at, tz, now), className="tw-mar-when"),
-                    html.Td(f"{dose.drug} {format_mg(dose.dose_ug)} mg"),
+                    html.Td(
+                        format_local(dose.administered_at, tz, now, t=request_translator()),
+                        className="tw-mar-when",
+                    ),
+                    html.Td(f"{dose.drug} {mg(dose.dose_ug, language())}"),
                     html.Td(dose.reason_text or ""),
                     html.Td(names.get(dose.charted_by, ""), className="tw-who"),
                     html.Td(action, className="tw-keep"),
@@ -143,16 +159,16 @@ def doses_table(
                 className="tw-in-error" if dose.entered_in_error else "",
             )
         )
-    head = html.Tr([html.Th(h) for h in ("Given", "Dose", "Reason", "Charted by", "")])
+    head = html.Tr([html.Th(h) for h in (_("Given"), _("Dose"), _("Reason"), _("Charted by"), "")])
     return html.Table([html.Thead(head), html.Tbody(rows)], className="tw-table")
 
 
 def prn_section(*, orders: Any, doses: Any, can_chart: bool, can_order: bool) -> html.Div:
     """The MAR tab's PRN part; the tables are filled by the page's refresh."""
-    title: list[Any] = [html.Div("PRN (as-needed) orders", className="tw-section-title")]
+    title: list[Any] = [html.Div(_("PRN (as-needed) orders"), className="tw-section-title")]
     if can_order:
         title.append(
-            dmc.Button("Write a PRN order…", id="prn-write-open", size="sm", variant="light")
+            dmc.Button(_("Write a PRN order…"), id="prn-write-open", size="sm", variant="light")
         )
     return html.Div(
         [
@@ -160,7 +176,7 @@ def prn_section(*, orders: Any, doses: Any, can_chart: bool, can_order: bool) ->
             html.Div(id="prn-alert", className="tw-alert", role="status"),
             html.Div(orders, id="prn-orders"),
             html.Div(
-                "PRN doses (last 24 hours and today)",
+                _("PRN doses (last 24 hours and today)"),
                 className="tw-section-title",
                 style={"marginTop": "14px"},
             ),
@@ -177,7 +193,7 @@ def prn_section(*, orders: Any, doses: Any, can_chart: bool, can_order: bool) ->
 def give_modal() -> dmc.Modal:
     return dmc.Modal(
         id="prn-modal",
-        title="Give a PRN dose",
+        title=_("Give a PRN dose"),
         opened=False,
         size="lg",
         children=html.Div(
@@ -187,17 +203,17 @@ def give_modal() -> dmc.Modal:
                     html.Div(id="prn-modal-limits", className="tw-mar-detail"),
                     dmc.TextInput(
                         id="prn-reason",
-                        label="Reason",
-                        placeholder="e.g. anxious and tremulous, CIWA-B 24",
+                        label=_("Reason"),
+                        placeholder=_("e.g. anxious and tremulous, CIWA-B 24"),
                         size="md",
                         autoComplete="off",
                         **{"data-autofocus": True},
                     ),
                     dmc.TextInput(
                         id="prn-time",
-                        label="Time given",
-                        placeholder="now",
-                        description="Blank means now; type e.g. 08:05 for an earlier time",
+                        label=_("Time given"),
+                        placeholder=_("now"),
+                        description=_("Blank means now; type e.g. 08:05 for an earlier time"),
                         inputWrapperOrder=["label", "input", "description", "error"],
                         size="md",
                         w=300,
@@ -207,7 +223,7 @@ def give_modal() -> dmc.Modal:
                     modal_buttons(
                         "prn-cancel",
                         dmc.Button(
-                            "Chart PRN dose",
+                            _("Chart PRN dose"),
                             id="prn-save",
                             size="md",
                             **attrs(data_save_button="true"),
@@ -233,7 +249,9 @@ def give_dose(
 ) -> DoseAdministration | Refusal:
     def write(session: Session) -> DoseAdministration:
         ward = default_ward(session)
-        at = parse_clock(time_text, now=now, tz=ZoneInfo(ward.timezone), field_name="at")
+        at = parse_clock(
+            time_text, now=now, tz=ZoneInfo(ward.timezone), field_name="at", t=request_translator()
+        )
         return chart_prn(
             session=session,
             actor=actor,
@@ -273,7 +291,7 @@ def prn_open(clicks: list[int | None]) -> dict[str, Any]:
     tz = ward_tz()
     with read_session(engine()) as session:
         check = check_dose(session, order, now)
-    status = f"{limits_text(order, tz, now)}. {prn.availability(limits(order), check, tz, now)}."
+    status = f"{limits_text(order, tz, now)}. {availability(limits(order), check, tz, now)}."
     return {"opened": True, "what": order_text(order), "limits": status,
             "pending": {"order": order.id}, "reason": "", "reason_error": None, "time": "",
             "time_error": None, "message": ""}  # fmt: skip
@@ -321,9 +339,10 @@ def prn_save(
         message = form_message(outcome, {"at", "reason_text"})
         return {"opened": True, "message": message, "reason_error": f.get("reason_text"),
                 "time_error": f.get("at"), "alert": no_update, "changed": no_update}  # fmt: skip
-    saved = (
-        f"Saved: PRN {outcome.drug} {format_mg(outcome.dose_ug)} mg at "
-        f"{format_local(outcome.administered_at, ward_tz(), now)}."
+    saved = _(
+        "Saved: PRN {dose} at {when}.",
+        dose=f"{outcome.drug} {mg(outcome.dose_ug, language())}",
+        when=format_local(outcome.administered_at, ward_tz(), now, t=request_translator()),
     )
     return {"opened": False, "message": "", "reason_error": None, "time_error": None,
             "alert": saved, "changed": now.isoformat()}  # fmt: skip

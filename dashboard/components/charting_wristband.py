@@ -19,6 +19,7 @@ from sqlmodel import Session
 from dashboard.components.charting_common import attrs, format_local
 from dashboard.components.modal_buttons import modal_buttons
 from dashboard.context import current_actor, engine, require_role
+from dashboard.i18n import _, request_translator
 from dashboard.refusals import Refusal, attempt, form_message
 from dashboard.registry import callback, clientside_callback
 from models.charting import CHARTING_ROLES
@@ -49,12 +50,28 @@ def _state(check: WristbandCheck, ward: Ward) -> dict[str, Any]:
 
 def _status(check: WristbandCheck, ward: Ward, patient: Patient, now: datetime) -> str:
     tz = ZoneInfo(ward.timezone)
-    who = f"{band_name(patient.family_name, patient.given_name)}, MRN {patient.mrn}"
-    until = format_local(check_expires(check, ward), tz, now)
+    t = request_translator()
+    who = _(
+        "{name}, MRN {mrn}",
+        name=band_name(patient.family_name, patient.given_name),
+        mrn=patient.mrn,
+    )
+    until = format_local(check_expires(check, ward), tz, now, t=t)
     if check.method == "scan":
-        return f"✓ Band scanned at {format_local(check.checked_at, tz, now)}: {who}. Until {until}."
-    reason = OVERRIDE_REASONS.get(check.reason_code or "", check.reason_code or "")
-    return f"Band not scanned: {reason}. Identify {who} by name and date of birth. Until {until}."
+        return _(
+            "✓ Band scanned at {when}: {who}. Until {until}.",
+            when=format_local(check.checked_at, tz, now, t=t),
+            who=who,
+            until=until,
+        )
+    label = OVERRIDE_REASONS.get(check.reason_code or "")
+    reason = _(label) if label is not None else check.reason_code or ""
+    return _(
+        "Band not scanned: {reason}. Identify {who} by name and date of birth. Until {until}.",
+        reason=reason,
+        who=who,
+        until=until,
+    )
 
 
 def scan_panel(admission_id: int, *, can_chart: bool) -> html.Div:
@@ -76,9 +93,9 @@ def scan_panel(admission_id: int, *, can_chart: bool) -> html.Div:
     current = check if check is not None and check_expires(check, ward) >= now else None
     required = ward.scan_before_giving
     hint = (
-        "This ward scans before giving: “Given” is enabled after a matching scan."
+        _("This ward scans before giving: “Given” is enabled after a matching scan.")
         if required
-        else "Scan the band to confirm who the patient is before giving."
+        else _("Scan the band to confirm who the patient is before giving.")
     )
     return html.Div(
         [
@@ -86,9 +103,9 @@ def scan_panel(admission_id: int, *, can_chart: bool) -> html.Div:
                 [
                     dmc.TextInput(
                         id="band-scan",
-                        label="Scan wristband",
+                        label=_("Scan wristband"),
                         description=hint,
-                        placeholder="Scan the band's barcode (or type the MRN, then Enter)",
+                        placeholder=_("Scan the band's barcode (or type the MRN, then Enter)"),
                         inputWrapperOrder=["label", "input", "description", "error"],
                         size="md",
                         autoComplete="off",
@@ -100,13 +117,13 @@ def scan_panel(admission_id: int, *, can_chart: bool) -> html.Div:
                         **attrs(data_wedge_scanner="true"),
                     ),
                     dmc.Button(
-                        "Can’t scan the band…",
+                        _("Can’t scan the band…"),
                         id="band-override-open",
                         variant="default",
                         size="md",
                     ),
                     html.A(
-                        "Print a wristband label",
+                        _("Print a wristband label"),
                         href=f"/patient/{admission_id}/wristband",
                         target="_blank",
                         className="tw-print-link tw-band-print",
@@ -135,27 +152,29 @@ def scan_panel(admission_id: int, *, can_chart: bool) -> html.Div:
 def override_modal() -> dmc.Modal:
     return dmc.Modal(
         id="band-override-modal",
-        title="Give without scanning the band",
+        title=_("Give without scanning the band"),
         opened=False,
         size="lg",
         children=dmc.Stack(
             [
                 html.P(
-                    "Check the patient's name and date of birth against the chart by eye, "
-                    "and get the band replaced. Overrides are audited and listed for the ward "
-                    "manager.",
+                    _(
+                        "Check the patient's name and date of birth against the chart by eye, "
+                        "and get the band replaced. Overrides are audited and listed for the "
+                        "ward manager."
+                    ),
                     className="tw-muted",
                 ),
                 dmc.Select(
                     id="band-override-reason",
-                    label="Why can the band not be scanned?",
-                    data=[{"value": k, "label": v} for k, v in OVERRIDE_REASONS.items()],
+                    label=_("Why can the band not be scanned?"),
+                    data=[{"value": k, "label": _(v)} for k, v in OVERRIDE_REASONS.items()],
                     size="md",
                     allowDeselect=False,
                 ),
                 dmc.Textarea(
                     id="band-override-text",
-                    label="Details (needed for “Other”)",
+                    label=_("Details (needed for “Other”)"),
                     autosize=True,
                     minRows=2,
                     size="md",
@@ -164,7 +183,10 @@ def override_modal() -> dmc.Modal:
                 modal_buttons(
                     "band-override-cancel",
                     dmc.Button(
-                        "Override and continue", id="band-override-save", color="red", size="md"
+                        _("Override and continue"),
+                        id="band-override-save",
+                        color="red",
+                        size="md",
                     ),
                 ),
             ],
@@ -255,7 +277,7 @@ def band_scanned(submitted: int | None, code: str | None, admission_id: int) -> 
             "status": message,
             "status_class": "tw-band-status tw-band-wrong",
             # At the field, in short; the banner under it says what the band and chart say.
-            "error": "Wrong patient's band: do not give" if wrong else message,
+            "error": _("Wrong patient's band: do not give") if wrong else message,
             "value": "",
         }
     check, ward, patient = outcome

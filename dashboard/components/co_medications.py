@@ -16,6 +16,7 @@ from sqlmodel import Session
 from dashboard.components.charting_common import attrs
 from dashboard.components.citations import cited
 from dashboard.context import engine, require_role
+from dashboard.i18n import _
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from models.clinical.sedation import CNS_DEPRESSANT_CLASSES, NALOXONE_STATUSES
@@ -48,7 +49,7 @@ def warning_banner(warning: DepressantWarning | None) -> Any:
 
 def edit_button() -> dmc.Button:
     return dmc.Button(
-        "CNS depressants…", id="comed-open", variant="outline", color="grape", size="sm"
+        _("CNS depressants…"), id="comed-open", variant="outline", color="grape", size="sm"
     )
 
 
@@ -57,7 +58,7 @@ def _row(row: CoMedication, can_edit: bool) -> html.Tr:
     action: Any = ""
     if can_edit:
         action = dmc.Button(
-            "Stop", id={"type": "comed-stop", "id": row.id}, variant="subtle", size="xs"
+            _("Stop"), id={"type": "comed-stop", "id": row.id}, variant="subtle", size="xs"
         )
     return html.Tr([html.Td(row.name), html.Td(row.detail), html.Td(label), html.Td(action)])
 
@@ -74,53 +75,55 @@ def edit_modal(
     listed: Any = (
         html.Table(
             [
-                html.Thead(html.Tr([html.Th(h) for h in ("Medicine", "Details", "Class", "")])),
+                html.Thead(
+                    html.Tr([html.Th(h) for h in (_("Medicine"), _("Details"), _("Class"), "")])
+                ),
                 html.Tbody([_row(r, can_edit) for r in rows]),
             ],
             className="tw-table",
         )
         if rows
-        else html.Div("None recorded.", className="tw-muted")
+        else html.Div(_("None recorded."), className="tw-muted")
     )
     parts: list[Any] = [listed]
     if can_edit:
         parts += [
             dmc.TextInput(
                 id="comed-stop-reason",
-                label="Reason, when stopping one",
-                placeholder="e.g. finished, recorded in error",
+                label=_("Reason, when stopping one"),
+                placeholder=_("e.g. finished, recorded in error"),
                 size="md",
             ),
             html.Div(id="comed-stop-message", className="tw-form-message", role="alert"),
-            html.Div("Add one", className="tw-section-title"),
+            html.Div(_("Add one"), className="tw-section-title"),
             dmc.Select(
                 id="comed-class",
-                label="Class",
+                label=_("Class"),
                 data=[{"value": k, "label": v} for k, v in CNS_DEPRESSANT_CLASSES.items()],
                 size="md",
             ),
-            dmc.TextInput(id="comed-name", label="Medicine", size="md", autoComplete="off"),
+            dmc.TextInput(id="comed-name", label=_("Medicine"), size="md", autoComplete="off"),
             dmc.TextInput(
                 id="comed-detail",
-                label="Details (dose, prescriber)",
+                label=_("Details (dose, prescriber)"),
                 size="md",
                 autoComplete="off",
             ),
-            dmc.Button("Add", id="comed-add", size="md"),
+            dmc.Button(_("Add"), id="comed-add", size="md"),
             html.Div(id="comed-add-message", className="tw-form-message", role="alert"),
         ]
     if opioid:
         parts += [
-            html.Div("Naloxone (an opioid is on board)", className="tw-section-title"),
-            dmc.Text(cited("ASAM: offer naloxone to a patient on both [S70]."), size="sm"),
+            html.Div(_("Naloxone (an opioid is on board)"), className="tw-section-title"),
+            dmc.Text(cited(_("ASAM: offer naloxone to a patient on both [S70].")), size="sm"),
             dmc.Select(
                 id="comed-naloxone",
-                label="Naloxone",
+                label=_("Naloxone"),
                 data=[{"value": k, "label": v} for k, v in NALOXONE_STATUSES.items()],
                 value=naloxone,
                 size="md",
             ),
-            dmc.Button("Record naloxone", id="comed-naloxone-save", size="md"),
+            dmc.Button(_("Record naloxone"), id="comed-naloxone-save", size="md"),
             html.Div(id="comed-naloxone-message", className="tw-form-message", role="alert"),
         ]
     parts += [
@@ -128,7 +131,7 @@ def edit_modal(
     ]
     return dmc.Modal(
         id="comed-modal",
-        title="Other CNS depressants",
+        title=_("Other CNS depressants"),
         opened=False,
         size="lg",
         children=dmc.Stack(parts, gap="sm"),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dash_mantine_components as dmc
 
+from dashboard.i18n import _
+
 
 def modal_buttons(cancel_id: str, action: dmc.Button) -> dmc.Group:
     return dmc.Group(
-        [dmc.Button("Cancel", id=cancel_id, variant="default", size="md"), action],
+        [dmc.Button(_("Cancel"), id=cancel_id, variant="default", size="md"), action],
         justify="flex-end",
     )

@@ -40,13 +40,25 @@ from dashboard.components.taper_chart import (
     y_axes,
 )
 from dashboard.context import current_actor, engine
+from dashboard.i18n import _, language
 from dashboard.registry import callback
+from models.i18n.formats import plotly_locale
 from models.types import utcnow
 
 REFRESH_MS = 30_000
 # Around a moment the review queue links to: this much either side (local policy for display).
 AT_SPAN = timedelta(hours=36)
 GRAPH_CONFIG: Any = {"displayModeBar": False, "responsive": True, "scrollZoom": False}
+
+
+def graph_config(code: str) -> Any:
+    """The chart's plotly config in the language ``code``: outside English, plotly's locale
+    (day and month names of the date axis and hovers, decimal comma) given with the plot, from
+    Babel's CLDR data, so no plotly locale bundle is loaded or downloaded."""
+    locale = plotly_locale(code)
+    if locale is None:
+        return dict(GRAPH_CONFIG)
+    return {**GRAPH_CONFIG, "locale": code, "locales": {code: locale}}
 
 
 def _figure_and_meta(
@@ -129,25 +141,28 @@ def _data_admission(admission_id: int) -> dict[str, Any]:
 def chart_block(admission_id: int, at: str | None = None) -> html.Section:
     built = _figure_and_meta(admission_id, range_key="7d", at=at)
     if built is None:
-        return html.Section(dmc.Alert("No such admission.", color="red"), id="ov-chart")
+        return html.Section(dmc.Alert(_("No such admission."), color="red"), id="ov-chart")
     fig, meta = built
-    ranges = [{"value": key, "label": label} for key, (label, _, _) in RANGES.items()]
+    ranges = [{"value": key, "label": _(label)} for key, (label, *_spans) in RANGES.items()]
     return html.Section(
         [
             dmc.Group(
                 [
-                    dmc.Title("Taper and symptoms", order=3),
+                    dmc.Title(_("Taper and symptoms"), order=3),
                     dmc.SegmentedControl(
                         id="ov-range",
-                        **{"aria-label": "Time span of the chart"},
+                        **{"aria-label": _("Time span of the chart")},
                         data=ranges,
                         value="7d",
                         size="md",
                         className="tw-no-print",
                     ),
                     dmc.Text(
-                        f"Ward time ({meta['timezone']}). Dashed: planned. Shading: CIWA-B "
-                        "bands and NEWS2 response levels.",
+                        _(
+                            "Ward time ({zone}). Dashed: planned. Shading: CIWA-B bands and "
+                            "NEWS2 response levels.",
+                            zone=meta["timezone"],
+                        ),
                         size="sm",
                         c="dimmed",
                     ),
@@ -161,17 +176,17 @@ def chart_block(admission_id: int, at: str | None = None) -> html.Section:
                 dcc.Graph(
                     id="ov-graph",
                     figure=fig,
-                    config=GRAPH_CONFIG,
+                    config=graph_config(language()),
                     style={"height": f"{FIGURE_HEIGHT}px"},
                     className="tw-chart",
                 ),
                 className="tw-chart-frame",
                 tabIndex="0",
                 role="region",
-                **attrs(aria_label="Taper and symptoms chart"),
+                **attrs(aria_label=_("Taper and symptoms chart")),
             ),
             html.P(
-                "The same readings as tables: the Vitals, CIWA, MAR and History tabs.",
+                _("The same readings as tables: the Vitals, CIWA, MAR and History tabs."),
                 className="tw-chart-alt tw-no-print",
             ),
             dcc.Store(id="ov-meta", data=meta),
@@ -191,7 +206,7 @@ def overview(admission_id: int, at: str | None = None) -> html.Div:
             chart_block(admission_id, at),
             plan_panel.panel(admission_id),
             html.A(
-                "Print the MAR and CIWA-B sheets",
+                _("Print the MAR and CIWA-B sheets"),
                 href=f"/patient/{admission_id}/print",
                 className="tw-print-link tw-no-print",
                 target="_blank",

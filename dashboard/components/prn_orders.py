@@ -14,13 +14,15 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
+from dashboard.components.charting_common import mg_number, number_input_locale, typed_number
 from dashboard.components.modal_buttons import modal_buttons
 from dashboard.components.prn_reads import order_text, prn_order
 from dashboard.context import engine, require_role
+from dashboard.i18n import _, language
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from models.audit import Actor
-from models.clinical.drugs import DRUGS, format_mg, mg_to_ug
+from models.clinical.drugs import DRUGS, mg_to_ug
 from models.errors import FieldError
 from models.prn_orders import (
     PrnOrderForm,
@@ -63,7 +65,8 @@ FIELD_INPUTS = {
 
 
 def _number(field: str, label: str, **kwargs: Any) -> dmc.NumberInput:
-    return dmc.NumberInput(id=f"prn-order-{field}", label=label, size="md", **kwargs)
+    locale = number_input_locale(language()) if kwargs.get("allowDecimal", True) else {}
+    return dmc.NumberInput(id=f"prn-order-{field}", label=label, size="md", **locale, **kwargs)
 
 
 def order_modal() -> dmc.Modal:
@@ -71,7 +74,7 @@ def order_modal() -> dmc.Modal:
     scales = [{"value": s, "label": s} for s in ("CIWA-B", "CIWA-Ar")]
     return dmc.Modal(
         id="prn-order-modal",
-        title="PRN order",
+        title=_("PRN order"),
         opened=False,
         size="xl",
         closeOnClickOutside=False,
@@ -81,7 +84,7 @@ def order_modal() -> dmc.Modal:
                     [
                         dmc.Select(
                             id="prn-order-drug",
-                            label="Drug",
+                            label=_("Drug"),
                             data=drugs,
                             value="lorazepam",
                             allowDeselect=False,
@@ -89,11 +92,14 @@ def order_modal() -> dmc.Modal:
                             size="md",
                         ),
                         dmc.TextInput(
-                            id="prn-order-dose", label="Dose each time (mg)", w=180, size="md"
+                            id="prn-order-dose",
+                            label=_("Dose each time (mg)"),
+                            w=180,
+                            size="md",
                         ),
                         _number(
                             "interval",
-                            "At least (hours apart)",
+                            _("At least (hours apart)"),
                             value=4,
                             min=0.25,
                             w=200,
@@ -107,57 +113,60 @@ def order_modal() -> dmc.Modal:
                     [
                         _number(
                             "max-doses",
-                            "At most (doses in 24 h)",
+                            _("At most (doses in 24 h)"),
                             value=2,
                             min=1,
                             w=210,
                             allowDecimal=False,
                         ),
                         dmc.TextInput(
-                            id="prn-order-max-mg", label="At most (mg in 24 h)", w=200, size="md"
+                            id="prn-order-max-mg",
+                            label=_("At most (mg in 24 h)"),
+                            w=200,
+                            size="md",
                         ),
                         _number(
                             "days",
-                            "Stops after (days)",
+                            _("Stops after (days)"),
                             min=1,
                             w=180,
                             allowDecimal=False,
-                            description="Empty: until stopped",
+                            description=_("Empty: until stopped"),
                         ),
                     ],
                     align="flex-start",
                 ),
                 dmc.TextInput(
                     id="prn-order-indication",
-                    label="Indication",
-                    placeholder="e.g. withdrawal symptoms: anxiety, tremor, sweating",
+                    label=_("Indication"),
+                    placeholder=_("e.g. withdrawal symptoms: anxiety, tremor, sweating"),
                     size="md",
                 ),
                 dmc.Group(
                     [
                         dmc.Select(
                             id="prn-order-scale",
-                            label="Only when the score is at least",
+                            label=_("Only when the score is at least"),
                             data=scales,
-                            placeholder="no score needed",
+                            placeholder=_("no score needed"),
                             clearable=True,
                             w=260,
                             size="md",
                         ),
-                        _number("threshold", "Score", min=0, w=120, allowDecimal=False),
+                        _number("threshold", _("Score"), min=0, w=120, allowDecimal=False),
                     ],
                     align="flex-start",
                 ),
                 dmc.Textarea(
                     id="prn-order-label-reason",
-                    label="If the 24-h maximum is above the drug's label maximum: your reason",
+                    label=_("If the 24-h maximum is above the drug's label maximum: your reason"),
                     autosize=True,
                     minRows=1,
                     size="md",
                 ),
                 dmc.Textarea(
                     id="prn-order-reason",
-                    label="Reason (kept with the order)",
+                    label=_("Reason (kept with the order)"),
                     autosize=True,
                     minRows=2,
                     size="md",
@@ -165,7 +174,7 @@ def order_modal() -> dmc.Modal:
                 html.Div(id="prn-order-message", className="tw-form-message", role="alert"),
                 modal_buttons(
                     "prn-order-cancel",
-                    dmc.Button("Save order", id="prn-order-save", size="md", color="indigo"),
+                    dmc.Button(_("Save order"), id="prn-order-save", size="md", color="indigo"),
                 ),
                 dcc.Store(id="prn-order-pending"),
             ],
@@ -177,19 +186,19 @@ def order_modal() -> dmc.Modal:
 def stop_modal() -> dmc.Modal:
     return dmc.Modal(
         id="prn-stop-modal",
-        title="Stop this PRN order",
+        title=_("Stop this PRN order"),
         opened=False,
         size="md",
         children=dmc.Stack(
             [
                 html.Div(id="prn-stop-what", className="tw-banner-value"),
                 dmc.Textarea(
-                    id="prn-stop-reason", label="Reason", autosize=True, minRows=2, size="md"
+                    id="prn-stop-reason", label=_("Reason"), autosize=True, minRows=2, size="md"
                 ),
                 html.Div(id="prn-stop-message", className="tw-form-message", role="alert"),
                 modal_buttons(
                     "prn-stop-cancel",
-                    dmc.Button("Stop order", id="prn-stop-save", size="md", color="red"),
+                    dmc.Button(_("Stop order"), id="prn-stop-save", size="md", color="red"),
                 ),
                 dcc.Store(id="prn-stop-pending"),
             ],
@@ -202,16 +211,19 @@ def read_order_form(values: Mapping[str, Any]) -> PrnOrderForm:
     """The order modal's inputs as the domain's form (mg -> ug, hours -> minutes)."""
     interval = values.get("interval")
     if interval in (None, ""):
-        raise FieldError("min_interval", "enter the least time between doses, in hours")
+        raise FieldError("min_interval", _("enter the least time between doses, in hours"))
     threshold = values.get("threshold")
     days = values.get("days")
     scale = values.get("scale") or None
+    code = language()
+    dose = typed_number(values.get("dose"), code, field="dose_mg")
+    max_mg = typed_number(values.get("max-mg"), code, field="max_mg_24h")
     return PrnOrderForm(
         drug=str(values.get("drug") or ""),
-        dose_ug=mg_to_ug(values.get("dose") or "", field="dose_mg"),
+        dose_ug=mg_to_ug(dose or "", field="dose_mg"),
         min_interval_min=round(float(interval) * 60),
         max_doses_24h=int(values.get("max-doses") or 0),
-        max_ug_24h=mg_to_ug(values.get("max-mg") or "", field="max_mg_24h"),
+        max_ug_24h=mg_to_ug(max_mg or "", field="max_mg_24h"),
         indication=str(values.get("indication") or ""),
         scale=scale,
         threshold=None if threshold in (None, "") or scale is None else int(threshold),
@@ -258,12 +270,13 @@ def _order_value_list(order: PrnOrder | None) -> list[Any]:
     """The order modal's values, in ORDER_FIELDS order."""
     if order is None:
         return ["lorazepam", "", 4, 2, "", "", None, None, None, "", ""]
+    code = language()
     return [
         order.drug,
-        format_mg(order.dose_ug),
+        mg_number(order.dose_ug, code),
         order.min_interval_min / 60,
         order.max_doses_24h,
-        format_mg(order.max_ug_24h),
+        mg_number(order.max_ug_24h, code),
         order.indication,
         order.scale,
         order.threshold,
@@ -297,7 +310,7 @@ def prn_order_open(write: int | None, change: list[int | None]) -> dict[str, Any
     order = prn_order(int(trigger["order"])) if isinstance(trigger, dict) else None
     return {
         "opened": True,
-        "title": "Change a PRN order" if order else "Write a PRN order",
+        "title": _("Change a PRN order") if order else _("Write a PRN order"),
         "pending": {"order": order.id if order else None},
         "message": "",
         "values": _order_values(order),
@@ -338,7 +351,7 @@ def prn_order_save(
         shown = set(by_input) <= set(ORDER_FIELDS) and by_input
         return {
             "opened": True,
-            "message": "Not saved: see the fields marked in red." if shown else outcome.message,
+            "message": _("Not saved: see the fields marked in red.") if shown else outcome.message,
             "errors": {name: by_input.get(name) for name in ORDER_FIELDS},
             "alert": no_update,
             "changed": no_update,
@@ -347,7 +360,11 @@ def prn_order_save(
         "opened": False,
         "message": "",
         "errors": dict.fromkeys(ORDER_FIELDS),
-        "alert": f"Saved: PRN order {order_text(outcome)} (version {outcome.version}).",
+        "alert": _(
+            "Saved: PRN order {order} (version {version}).",
+            order=order_text(outcome),
+            version=outcome.version,
+        ),
         "changed": utcnow().isoformat(),
     }
 
@@ -418,7 +435,8 @@ def prn_stop_save(
     if isinstance(outcome, Refusal):
         return {"opened": True, "message": outcome.message, "alert": no_update,
                 "changed": no_update}  # fmt: skip
-    return {"opened": False, "message": "", "alert": f"Stopped: PRN order {order_text(outcome)}.",
+    stopped = _("Stopped: PRN order {order}.", order=order_text(outcome))
+    return {"opened": False, "message": "", "alert": stopped,
             "changed": now.isoformat()}  # fmt: skip
 
 

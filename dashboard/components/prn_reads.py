@@ -9,11 +9,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from dashboard.components.charting_common import format_local
+from dashboard.components.charting_common import format_local, mg, mg_number
 from dashboard.context import default_ward, engine
+from dashboard.i18n import _, language, request_translator
 from models.clinical import prn
-from models.clinical.drugs import format_mg
 from models.db import read_session
+from models.i18n import DEFAULT_LANGUAGE
+from models.i18n.formats import decimal_separator
 from models.prn_orders import (
     check_dose,
     current_orders,
@@ -29,16 +31,52 @@ def order_rows(
 
 
 def order_text(order: PrnOrder) -> str:
-    trigger = f"; when {order.scale} ≥ {order.threshold}" if order.scale else ""
-    return f"{order.drug} {format_mg(order.dose_ug)} mg for {order.indication}{trigger}"
+    """ "lorazepam 1 mg for anxiety; when CIWA-B ≥ 20" in this request's language."""
+    dose = f"{order.drug} {mg(order.dose_ug, language())}"
+    if order.scale:
+        return _(
+            "{dose} for {indication}; when {scale} ≥ {threshold}",
+            dose=dose,
+            indication=order.indication,
+            scale=order.scale,
+            threshold=order.threshold,
+        )
+    return _("{dose} for {indication}", dose=dose, indication=order.indication)
 
 
 def limits_text(order: PrnOrder, tz: ZoneInfo, now: datetime) -> str:
-    until = f"; until {format_local(order.stop_at, tz, now)}" if order.stop_at else ""
-    return (
-        f"at least {order.min_interval_min / 60:g} h apart; at most {order.max_doses_24h} "
-        f"doses and {format_mg(order.max_ug_24h)} mg in 24 h{until}"
+    code = language()
+    hours = f"{order.min_interval_min / 60:g}".replace(".", decimal_separator(code))
+    text = _(
+        "at least {hours} h apart; at most {doses} doses and {mg} mg in 24 h",
+        hours=hours,
+        doses=order.max_doses_24h,
+        mg=mg_number(order.max_ug_24h, code),
     )
+    if order.stop_at:
+        when = format_local(order.stop_at, tz, now, t=request_translator())
+        text += _("; until {when}", when=when)
+    return text
+
+
+def availability(limits: prn.PrnLimits, result: prn.PrnCheck, tz: ZoneInfo, now: datetime) -> str:
+    """models.clinical.prn.availability's line in this request's language (in English the same
+    words, a test checks): what was given in 24 h and when the next dose may be."""
+    code = language()
+    given = _(
+        "{doses} of {max_doses} doses, {mg} of {max_mg} mg in 24 h",
+        doses=result.doses_24h,
+        max_doses=limits.max_doses,
+        mg=mg_number(result.ug_24h, code),
+        max_mg=mg_number(limits.max_ug, code),
+    )
+    if result.allowed:
+        return _("{given}; may be given now", given=given)
+    if code == DEFAULT_LANGUAGE:
+        when = prn.local_time(result.next_at, tz, now)
+    else:
+        when = format_local(result.next_at, tz, now, t=request_translator())
+    return _("{given}; next allowed at {when}", given=given, when=when)
 
 
 def prn_order(order_id: int) -> PrnOrder | None:

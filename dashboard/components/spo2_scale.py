@@ -13,6 +13,7 @@ from sqlmodel import Session
 from dashboard.components.citations import cited
 from dashboard.components.modal_buttons import modal_buttons
 from dashboard.context import engine, require_role
+from dashboard.i18n import N_, _
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from models.admissions import set_spo2_scale
@@ -21,44 +22,48 @@ from models.types import utcnow
 
 SCALE_ROLES = ("physician",)
 SCALE_TEXT = {
-    1: "Scale 1 (usual)",
-    2: "Scale 2: prescribed target 88–92 % (hypercapnic respiratory failure)",
+    1: N_("Scale 1 (usual)"),
+    2: N_("Scale 2: prescribed target 88–92 % (hypercapnic respiratory failure)"),
 }
-BANNER_TEXT = {1: "Scale 1", 2: "Scale 2 · target 88–92 %"}
+BANNER_TEXT = {1: N_("Scale 1"), 2: N_("Scale 2 · target 88–92 %")}
 
 
 def scale_button() -> dmc.Button:
-    return dmc.Button("SpO₂ scale…", id="spo2-scale-open", variant="outline", size="sm")
+    return dmc.Button(_("SpO₂ scale…"), id="spo2-scale-open", variant="outline", size="sm")
 
 
 def scale_modal(admission_id: int, current: int) -> dmc.Modal:
     return dmc.Modal(
         id="spo2-scale-modal",
-        title="NEWS2 SpO₂ scale",
+        title=_("NEWS2 SpO₂ scale"),
         opened=False,
         children=dmc.Stack(
             [
                 dmc.Text(
                     cited(
-                        "Scale 2 is only for a patient with a prescribed SpO₂ target of 88–92 % "
-                        "(hypercapnic respiratory failure), a clinician's decision (RCP 2017 "
-                        "[S34]). Readings already charted keep the scale they were scored on."
+                        _(
+                            "Scale 2 is only for a patient with a prescribed SpO₂ target of "
+                            "88–92 % (hypercapnic respiratory failure), a clinician's decision "
+                            "(RCP 2017 [S34]). Readings already charted keep the scale they were "
+                            "scored on."
+                        )
                     ),
                     size="md",
                 ),
                 dmc.RadioGroup(
                     dmc.Stack(
-                        [dmc.Radio(label=text, value=str(n)) for n, text in SCALE_TEXT.items()]
+                        [dmc.Radio(label=_(text), value=str(n)) for n, text in SCALE_TEXT.items()]
                     ),
                     id="spo2-scale-choice",
                     value=str(current),
-                    label="Scale",
+                    label=_("Scale"),
                     size="md",
                 ),
-                dmc.Textarea(id="spo2-scale-reason", label="Reason", autosize=True, minRows=2),
+                dmc.Textarea(id="spo2-scale-reason", label=_("Reason"), autosize=True, minRows=2),
                 html.Div(id="spo2-scale-message", className="tw-form-message", role="alert"),
                 modal_buttons(
-                    "spo2-scale-cancel", dmc.Button("Set scale", id="spo2-scale-confirm", size="md")
+                    "spo2-scale-cancel",
+                    dmc.Button(_("Set scale"), id="spo2-scale-confirm", size="md"),
                 ),
                 dcc.Store(id="spo2-scale-admission", data=admission_id),
             ],

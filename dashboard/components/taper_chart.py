@@ -28,11 +28,13 @@ import plotly.graph_objects as go
 from dash import Patch
 from plotly.subplots import make_subplots
 
+from dashboard.i18n import N_, _, request_translator
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, FLAG_LEVEL, LEVELS, news2_level
 from models.clinical.load import DailyLoad
 from models.clinical.news2 import News2Response
 from models.clinical.scales import CIWA_B_BANDS
 from models.clinical.sedation import DEFAULT_RASS_THRESHOLD
+from models.i18n import DEFAULT_LANGUAGE, Translator, format_day
 
 # --- plain data in ------------------------------------------------------------------------
 
@@ -201,22 +203,27 @@ class MarkerStyle:
 # Okabe & Ito's colour-blind-safe palette; every category also has its own marker shape, and
 # filled versus open shapes, so the MAR reads without colour.
 MAR_STYLES: dict[str, MarkerStyle] = {
-    "given": MarkerStyle("Given", "circle", "#0072B2"),
-    "late": MarkerStyle("Given outside window", "diamond", "#E69F00", 14),
-    "prn": MarkerStyle("PRN (as needed)", "star", "#009E73", 16),
-    "held": MarkerStyle("Held", "square", "#CC79A7"),
-    "refused": MarkerStyle("Refused", "triangle-down", "#D55E00", 14),
-    "not_given": MarkerStyle("Not given", "circle-open", "#3B4754"),
-    "missed": MarkerStyle("Missed (not charted)", "x-thin-open", "#000000", 15),
+    "given": MarkerStyle(N_("Given"), "circle", "#0072B2"),
+    "late": MarkerStyle(N_("Given outside window"), "diamond", "#E69F00", 14),
+    "prn": MarkerStyle(N_("PRN (as needed)"), "star", "#009E73", 16),
+    "held": MarkerStyle(N_("Held"), "square", "#CC79A7"),
+    "refused": MarkerStyle(N_("Refused"), "triangle-down", "#D55E00", 14),
+    "not_given": MarkerStyle(N_("Not given"), "circle-open", "#3B4754"),
+    "missed": MarkerStyle(N_("Missed (not charted)"), "x-thin-open", "#000000", 15),
 }
 DRUG_COLOURS = ("#0072B2", "#D55E00")  # original drug, substitute
 DRUG_SYMBOLS = ("circle", "square")
 DE_COLOUR = "#6B7785"
 # The total load given per day: scheduled and PRN stacked, on the DE axis.
 LOAD_SERIES: tuple[tuple[str, str, str], ...] = (
-    ("load-scheduled", "Given per day: scheduled (DE mg, right axis)", "#C5CCD6"),
-    ("load-prn", "Given per day: PRN (DE mg, right axis)", "#009E73"),
+    ("load-scheduled", N_("Given per day: scheduled (DE mg, right axis)"), "#C5CCD6"),
+    ("load-prn", N_("Given per day: PRN (DE mg, right axis)"), "#009E73"),
 )
+# Each load series' name in its hover (without the axis note).
+LOAD_HOVER = {
+    "load-scheduled": N_("Given per day: scheduled"),
+    "load-prn": N_("Given per day: PRN"),
+}
 PLAN_COLOUR = "#3B4CCA"  # the app's indigo: a decision someone made
 STEP_COLOUR = "#7B8794"
 NOW_COLOUR = "#1F2933"
@@ -225,10 +232,10 @@ BAND_OPACITY = 0.45
 
 RANGES: dict[str, tuple[str, timedelta, timedelta]] = {
     # key: (button label, look back, look ahead at the planned taper)
-    "72h": ("72 h", timedelta(hours=72), timedelta(hours=24)),
-    "7d": ("7 days", timedelta(days=7), timedelta(days=3)),
-    "30d": ("30 days", timedelta(days=30), timedelta(days=7)),
-    "stay": ("Whole stay", timedelta(0), timedelta(days=7)),
+    "72h": (N_("72 h"), timedelta(hours=72), timedelta(hours=24)),
+    "7d": (N_("7 days"), timedelta(days=7), timedelta(days=3)),
+    "30d": (N_("30 days"), timedelta(days=30), timedelta(days=7)),
+    "stay": (N_("Whole stay"), timedelta(0), timedelta(days=7)),
 }
 
 
@@ -240,14 +247,15 @@ class Panel:
 
 
 PANELS: tuple[Panel, ...] = (
-    Panel("dose", "Dose<br>mg/day", 0.19),
-    Panel("mar", "MAR", 0.08),
+    # Titles marked for translation (the scales' names too, as on the board); RASS is a code.
+    Panel("dose", N_("Dose<br>mg/day"), 0.19),
+    Panel("mar", N_("MAR"), 0.08),
     Panel("rass", "RASS", 0.09),
-    Panel("ciwa", "CIWA-B", 0.23),
-    Panel("hr", "HR<br>/min", 0.12),
-    Panel("bp", "BP<br>mmHg", 0.14),
-    Panel("temp", "Temp<br>°C", 0.11),
-    Panel("news2", "NEWS2", 0.13),
+    Panel("ciwa", N_("CIWA-B"), 0.23),
+    Panel("hr", N_("HR<br>/min"), 0.12),
+    Panel("bp", N_("BP<br>mmHg"), 0.14),
+    Panel("temp", N_("Temp<br>°C"), 0.11),
+    Panel("news2", N_("NEWS2"), 0.13),
 )
 ROW = {panel.key: i + 1 for i, panel in enumerate(PANELS)}
 FIGURE_HEIGHT = 1130
@@ -269,22 +277,33 @@ def chart_key(drugs: Sequence[str]) -> list[KeyEntry]:
     """The key to every series, whether or not it has data yet (plotly's own legend hides
     empty traces, and a key that changes as doses are charted would move the layout)."""
     entries = [
-        KeyEntry(f"{drug.capitalize()} mg/day", DRUG_COLOURS[i % 2], dash="solid")
+        KeyEntry(_drug_per_day(drug), DRUG_COLOURS[i % 2], dash="solid")
         for i, drug in enumerate(drugs)
     ]
     entries += [
-        KeyEntry("Diazepam-equivalent mg/day (right axis)", DE_COLOUR, dash="dot"),
-        KeyEntry("Planned", INK, dash="dash"),
-        KeyEntry("Plan version", PLAN_COLOUR, dash="solid"),
-        KeyEntry("Taper step", STEP_COLOUR, dash="dot"),
+        KeyEntry(_("Diazepam-equivalent mg/day (right axis)"), DE_COLOUR, dash="dot"),
+        KeyEntry(_("Planned"), INK, dash="dash"),
+        KeyEntry(_("Plan version"), PLAN_COLOUR, dash="solid"),
+        KeyEntry(_("Taper step"), STEP_COLOUR, dash="dot"),
     ]
-    entries += [KeyEntry(label, colour, symbol="square") for _, label, colour in LOAD_SERIES]
-    entries += [KeyEntry(s.label, s.colour, symbol=s.symbol) for s in MAR_STYLES.values()]
-    entries.append(KeyEntry("RASS (sedation)", RASS_COLOUR, symbol="diamond"))
+    entries += [KeyEntry(_(label), colour, symbol="square") for _uid, label, colour in LOAD_SERIES]
+    entries += [KeyEntry(_(s.label), s.colour, symbol=s.symbol) for s in MAR_STYLES.values()]
+    entries.append(KeyEntry(_("RASS (sedation)"), RASS_COLOUR, symbol="diamond"))
     return entries
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+
+def _day(day: date, english: str) -> str:
+    """A day in a hover: as ``english`` (strftime) in English, else the language's own."""
+    code = request_translator().code
+    return f"{day:{english}}" if code == DEFAULT_LANGUAGE else format_day(day, code)
+
+
+def _drug_per_day(drug: str) -> str:
+    """ "Diazepam mg/day" in this request's language."""
+    return _("{drug} mg/day", drug=drug.capitalize())
 
 
 def _clock(timezone: str) -> Callable[[datetime], str]:
@@ -454,7 +473,7 @@ def news2_bands() -> list[tuple[int, int, int]]:
 def ciwa_top(highest: int) -> float:
     """The CIWA-B axis top: the upper edge of the band above the highest score (at least the
     moderate band), so the scale is stable while readings arrive."""
-    for _, high, _ in ciwa_bands():
+    for _low, high, _band in ciwa_bands():
         if highest <= high and high >= 40:
             return high + 0.5
     return 80.5
@@ -525,10 +544,16 @@ def _used_template(template: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@lru_cache(maxsize=1)
 def _shared() -> str:
-    """What every chart has, laid out once and cached as JSON text like the grid: the grid,
-    the layout's styling (_style) and the severity bands (_bands)."""
+    """What every chart has, laid out once per language and cached as JSON text like the grid:
+    the grid, the layout's styling (_style) and the severity bands (_bands)."""
+    return _shared_in(request_translator())
+
+
+@lru_cache(maxsize=8)
+def _shared_in(translator: Translator) -> str:
+    """``_shared`` for the request's translator (its axis titles and band names are words)."""
+    del translator  # the cache's key: _style and _bands translate with the request's
     fig = _Draft(bare=True)
     _style(fig)
     _bands(fig)
@@ -631,11 +656,12 @@ def _dose_traces(fig: _Draft, data: ChartInput, local: Callable[[datetime], str]
     series: list[tuple[str, str, Callable[[DoseStep], float | None], dict[str, Any]]] = []
     for i, drug in enumerate(data.drugs):
         style = {"colour": DRUG_COLOURS[i % 2], "symbol": DRUG_SYMBOLS[i % 2], "width": 3}
-        series.append(
-            (f"dose-{drug}", f"{drug.capitalize()} mg/day", _drug_dose(steps, drug), style)
-        )
+        series.append((f"dose-{drug}", _drug_per_day(drug), _drug_dose(steps, drug), style))
     de_style = {"colour": DE_COLOUR, "symbol": "diamond-open", "width": 2, "dash": "dot"}
-    series.append(("dose-de", "Diazepam-equivalent mg/day", lambda s: s.diazepam_eq_mg, de_style))
+    series.append(
+        ("dose-de", _("Diazepam-equivalent mg/day"), lambda s: s.diazepam_eq_mg, de_style)
+    )
+    since = _("from")
     for uid, name, value, style in series:
         past = [s for s in steps if s.start <= today]
         future = [s for s in steps if s.start > today]
@@ -653,7 +679,7 @@ def _dose_traces(fig: _Draft, data: ChartInput, local: Callable[[datetime], str]
             "line": {"shape": "hv", "color": style["colour"], "width": style["width"]},
             "marker": {"symbol": style["symbol"], "size": 8, "color": style["colour"]},
             "legendgroup": uid,
-            "hovertemplate": f"{name}: %{{y}}<br>from %{{x|%d %b}}<extra></extra>",
+            "hovertemplate": f"{name}: %{{y}}<br>{since} %{{x|%d %b}}<extra></extra>",
             "connectgaps": False,
         }
         past_line = dict(common, line=dict(common["line"], dash=style.get("dash", "solid")))
@@ -669,7 +695,7 @@ def _dose_traces(fig: _Draft, data: ChartInput, local: Callable[[datetime], str]
             _scatter(
                 x=future_x,
                 y=future_y,
-                name=f"{name} (planned)",
+                name=_("{name} (planned)", name=name),
                 uid=f"{uid}-planned",
                 **future_line,
             ),
@@ -692,7 +718,9 @@ def _load_traces(fig: _Draft, loads: Sequence[DailyLoad]) -> None:
     """What was given each day, scheduled and PRN stacked, in diazepam-equivalent mg: a PRN use
     that climbs while the taper falls shows at a glance."""
     points = _load_points(loads)
-    for uid, name, colour in LOAD_SERIES:
+    doses = _("dose(s)")
+    for uid, label, colour in LOAD_SERIES:
+        name = _(label)
         fig.add_trace(
             {
                 "type": "bar",
@@ -705,8 +733,8 @@ def _load_traces(fig: _Draft, loads: Sequence[DailyLoad]) -> None:
                 "opacity": 0.75,
                 "customdata": points["prn-doses"],
                 "hovertemplate": (
-                    f"{name.split(' (')[0]}: %{{y}} mg"
-                    + ("; %{customdata} dose(s)" if uid == "load-prn" else "")
+                    f"{_(LOAD_HOVER[uid])}: %{{y}} mg"
+                    + (f"; %{{customdata}} {doses}" if uid == "load-prn" else "")
                     + "<br>%{x|%a %d %b}<extra></extra>"
                 ),
             },
@@ -769,7 +797,7 @@ def _mar_traces(fig: _Draft, data: ChartInput) -> None:
         fig.add_trace(
             _scatter(
                 mode="markers",
-                name=style.label,
+                name=_(style.label),
                 uid=f"mar-{key}",
                 marker={
                     "symbol": style.symbol,
@@ -794,12 +822,13 @@ def _ciwa_points(points: Sequence[AssessmentPoint], timezone: str) -> dict[str, 
     order: a column at a time, each band's colour and name looked up once."""
     instants, totals, bands = _columns(points, 3)
     colour = {band: LEVELS[level].text for band, level in BAND_LEVEL.items()}
+    label = {band: _(text) for band, text in BAND_LABEL.items()}
     try:  # the theme has every band of the scale
         colours = list(map(colour.__getitem__, bands))
-        names = list(map(BAND_LABEL.__getitem__, bands))
+        names = list(map(label.__getitem__, bands))
     except KeyError:  # any other band: the lowest tone, and the band as it is stored
         colours = list(map(colour.get, bands, repeat(LEVELS[0].text, len(bands))))
-        names = list(map(BAND_LABEL.get, bands, bands))
+        names = list(map(label.get, bands, bands))
     return {
         "x": _wall_ms(timezone, instants, ordered=True),
         "y": totals,
@@ -815,7 +844,7 @@ def _ciwa_traces(fig: _Draft, points: Mapping[str, list[Any]]) -> None:
             y=points["y"],
             text=points["text"],
             mode="lines+markers",
-            name="CIWA-B total",
+            name=_("CIWA-B total"),
             uid="ciwa",
             line={"color": INK, "width": 2},
             marker={"size": 7, "color": points["marker.color"], "line": {"color": INK, "width": 1}},
@@ -862,11 +891,21 @@ def _vitals_points(points: Sequence[VitalsPoint], timezone: str) -> dict[str, An
 
 VITALS_SERIES: tuple[tuple[str, str, str, str, str, str], ...] = (
     # uid, value key, panel, name, marker symbol, hover format
-    ("hr", "hr", "hr", "Heart rate", "circle", "HR %{y} /min"),
-    ("bp-sys", "sys", "bp", "Systolic", "triangle-up", "Systolic %{y} mmHg"),
-    ("bp-dia", "dia", "bp", "Diastolic", "triangle-down", "Diastolic %{y} mmHg"),
-    ("temp", "temp", "temp", "Temperature", "circle", "Temp %{y} °C"),
+    ("hr", "hr", "hr", N_("Heart rate"), "circle", "HR %{y} /min"),
+    ("bp-sys", "sys", "bp", N_("Systolic"), "triangle-up", "Systolic %{y} mmHg"),
+    ("bp-dia", "dia", "bp", N_("Diastolic"), "triangle-down", "Diastolic %{y} mmHg"),
+    ("temp", "temp", "temp", N_("Temperature"), "circle", "Temp %{y} °C"),
 )
+# The first word of each hover above, marked for translation (the rest is plotly's value).
+VITALS_HOVER_WORD = {"HR": N_("HR"), "Systolic": N_("Systolic"), "Diastolic": N_("Diastolic"),
+                     "Temp": N_("Temp")}  # fmt: skip
+
+
+def _vitals_hover(hover: str) -> str:
+    """A vitals hover format in this request's language ("HR %{y} /min" -> "FC %{y} /min")."""
+    word, rest = hover.split(" ", 1)
+    found = VITALS_HOVER_WORD.get(word)
+    return f"{_(found)} {rest}" if found else hover
 
 
 def _vitals_traces(fig: _Draft, points: Mapping[str, Any], *, dense: bool = False) -> None:
@@ -876,11 +915,11 @@ def _vitals_traces(fig: _Draft, points: Mapping[str, Any], *, dense: bool = Fals
                 x=points["x"],
                 y=points[key],
                 mode="lines" if dense else "lines+markers",
-                name=name,
+                name=_(name),
                 uid=uid,
                 line={"color": "#334E68", "width": 1.5},
                 marker={"symbol": symbol, "size": 7, "color": "#334E68"},
-                hovertemplate=f"{hover}<br>%{{x|%d %b %H:%M}}<extra></extra>",
+                hovertemplate=f"{_vitals_hover(hover)}<br>%{{x|%d %b %H:%M}}<extra></extra>",
             ),
             panel,
         )
@@ -963,9 +1002,11 @@ def _style(fig: _Draft) -> None:
             fixedrange=True,
         )
     for panel in PANELS:
-        fig.axis(fig.axes.y[panel.key])["title"] = {"text": panel.title, "font": {"size": 13}}
+        title = panel.title if panel.key == "rass" else _(panel.title)
+        fig.axis(fig.axes.y[panel.key])["title"] = {"text": title, "font": {"size": 13}}
     fig.axis(fig.axes.de).update(
-        title={"text": "DE<br>mg/day", "font": {"size": 13, "color": DE_COLOUR}},
+        # TRANSLATORS: DE is diazepam-equivalent (French: EqD, équivalent diazépam).
+        title={"text": _("DE<br>mg/day"), "font": {"size": 13, "color": DE_COLOUR}},
         showgrid=False,
         rangemode="tozero",
         tickfont={"color": DE_COLOUR},
@@ -1022,7 +1063,7 @@ def _sedation_band(fig: _Draft, threshold: int) -> None:
         yref=axes.y["rass"],
         x=1.005,
         y=(RASS_RANGE[0] + threshold) / 2,
-        text=f"Sedated ≤{threshold}",
+        text=_("Sedated ≤{threshold}", threshold=threshold),
         showarrow=False,
         xanchor="left",
         font={"size": 11, "color": tone.text},
@@ -1056,7 +1097,9 @@ def _bands(fig: _Draft) -> None:
             yref=axes.y["ciwa"],
             x=1.005,
             y=(y0 + high) / 2,
-            text=f"{BAND_LABEL[band]} {low}–{high}" if high > low else f"{BAND_LABEL[band]} {low}",
+            text=f"{_(BAND_LABEL[band])} {low}–{high}"
+            if high > low
+            else f"{_(BAND_LABEL[band])} {low}",
             showarrow=False,
             xanchor="left",
             font={"size": 12, "color": tone.text if BAND_LEVEL[band] < 4 else LEVELS[3].text},
@@ -1126,6 +1169,14 @@ def _markers(fig: _Draft, data: ChartInput, local: Callable[[datetime], str]) ->
             name=f"step:{step.index}",
         )
         doses = ", ".join(f"{d} {_mg(mg)} mg" for d, mg in step.daily_mg.items())
+        step_text = _(
+            "Step {n} ({kind}) from {day}: {doses} a day; diazepam-eq {de} mg",
+            n=step.index,
+            kind=_("{kind}, planned", kind=step.kind) if future else step.kind,
+            day=_day(step.start, "%a %d %b"),
+            doses=doses,
+            de=_mg(step.diazepam_eq_mg),
+        )
         fig.add_annotation(
             x=x,
             xref="x",
@@ -1136,10 +1187,7 @@ def _markers(fig: _Draft, data: ChartInput, local: Callable[[datetime], str]) ->
             text=f"S{step.index}",
             showarrow=False,
             font={"size": 11, "color": "#52606D"},
-            hovertext=(
-                f"Step {step.index} ({step.kind}{', planned' if future else ''}) from "
-                f"{step.start:%a %d %b}: {doses} a day; diazepam-eq {_mg(step.diazepam_eq_mg)} mg"
-            ),
+            hovertext=step_text,
             name=f"step-label:{step.index}",
         )
     for version in sorted(data.versions, key=lambda v: v.version):
@@ -1152,15 +1200,19 @@ def _markers(fig: _Draft, data: ChartInput, local: Callable[[datetime], str]) ->
             y=1.0,
             yanchor="bottom",
             xanchor="center",
-            text=f"v{version.version} {VERSION_TAGS.get(version.change, version.change)}",
+            # TRANSLATORS: a plan version on the chart, "v2 new plan".
+            text=_("v{n} {tag}", n=version.version, tag=_version_tag(version.change)),
             showarrow=False,
             font={"size": 12, "color": "#FFFFFF"},
             bgcolor=PLAN_COLOUR,
             borderpad=2,
-            hovertext=(
-                f"Plan version {version.version} ({version.change}) by "
-                f"{figure_text(version.author)}, effective {version.effective_from:%d %b}: "
-                f"{figure_text(version.reason)}"
+            hovertext=_(
+                "Plan version {n} ({change}) by {who}, effective {day}: {reason}",
+                n=version.version,
+                change=version.change,
+                who=figure_text(version.author),
+                day=_day(version.effective_from, "%d %b"),
+                reason=figure_text(version.reason),
             ),
             name=f"plan-label:{version.version}",
         )
@@ -1173,7 +1225,7 @@ def _markers(fig: _Draft, data: ChartInput, local: Callable[[datetime], str]) ->
             y=1.0,
             yanchor="top",
             xanchor="right",
-            text="now",
+            text=_("now"),
             showarrow=False,
             font={"size": 12, "color": NOW_COLOUR},
             name="now-label",
@@ -1190,7 +1242,12 @@ def figure_text(text: str) -> str:
 
 
 FLAG_LABEL_MAX = 22
-VERSION_TAGS = {"create": "new plan", "back": "back a step", "recipe": "new recipe"}
+VERSION_TAGS = {"create": N_("new plan"), "back": N_("back a step"), "recipe": N_("new recipe")}
+
+
+def _version_tag(change: str) -> str:
+    tag = VERSION_TAGS.get(change)
+    return _(tag) if tag is not None else change
 
 
 # Flags closer together than this are drawn on separate rows so their labels do not overlap.
@@ -1268,7 +1325,7 @@ def now_shape_index(fig: go.Figure | Mapping[str, Any]) -> int | None:
 
 # NEWS2 clinical response names by the theme's level (RCP 2017 chart 4 [S35]).
 _NEWS2_RESPONSE = {
-    0: "none",
+    0: N_("none"),
     1: News2Response.LOW.value,
     3: News2Response.MEDIUM.value,
     4: News2Response.HIGH.value,
@@ -1276,7 +1333,7 @@ _NEWS2_RESPONSE = {
 
 
 def news2_band_label(low: int, high: int, level: int) -> str:
-    name = _NEWS2_RESPONSE.get(level, LEVELS[level].label)
+    name = _(_NEWS2_RESPONSE.get(level, LEVELS[level].label))
     if low == 0 and high == 0:
         return "0"
     return f"{name} {low}+" if high >= 20 else f"{name} {low}–{high}"
@@ -1354,7 +1411,7 @@ def _patch_vitals(
     news2_top_now: float,
 ) -> None:
     points = _vitals_points(update.vitals, update.timezone)
-    for uid, key, *_ in VITALS_SERIES:
+    for uid, key, *_rest in VITALS_SERIES:
         if uid in traces:
             patch["data"][traces[uid]]["x"].extend(points["x"])
             patch["data"][traces[uid]]["y"].extend(points[key])

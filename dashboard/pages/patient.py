@@ -36,9 +36,10 @@ from dashboard.components import (
     spo2_scale,
 )
 from dashboard.components import co_medications as co_medication_ui
-from dashboard.components.charting_common import attrs
+from dashboard.components.charting_common import SEX_WORDS, attrs, mg, short_day
 from dashboard.context import current_actor, engine
 from dashboard.csv_export import export_links
+from dashboard.i18n import N_, _, language
 from dashboard.queries import (
     PatientHeader,
     administrations_since,
@@ -54,9 +55,9 @@ from dashboard.registry import callback, clientside_callback, register_page
 from models.access_log import record_read
 from models.admissions import dose_needs_confirmation
 from models.charting import CHARTING_ROLES, linked_scores, sedation_check
-from models.clinical.drugs import format_mg
 from models.co_medications import co_medications, depressant_warning
 from models.db import read_session, transaction
+from models.i18n.formats import decimal_separator
 from models.types import utcnow
 from models.ward_policy import sedation_thresholds
 
@@ -74,20 +75,26 @@ REFRESHED = (
     "history-table",
 )
 TABS = (
-    ("overview", "Overview"),
-    ("vitals", "Vitals"),
-    ("ciwa", "CIWA"),
-    ("mar", "MAR"),
-    ("history", "History"),
+    ("overview", N_("Overview")),
+    ("vitals", N_("Vitals")),
+    # TRANSLATORS: the tab of the CIWA-B (and CIWA-Ar) scores; the scale's name.
+    ("ciwa", N_("CIWA")),
+    # TRANSLATORS: the tab of the medication administration record (French: plan d'administration).
+    ("mar", N_("MAR")),
+    ("history", N_("History")),
 )
 
 
 def going_home_links(admission_id: int, discharged: bool) -> html.Div:
     """The printable handout and summary; before discharge they preview from today."""
-    note = "" if discharged else " (preview: the patient is still on the ward)"
+    if discharged:
+        calendar, summary = _("Patient's taper calendar"), _("Discharge summary")
+    else:
+        calendar = _("Patient's taper calendar (preview: the patient is still on the ward)")
+        summary = _("Discharge summary (preview: the patient is still on the ward)")
     links = [
-        ("Patient's taper calendar" + note, f"/patient/{admission_id}/calendar", "home-calendar"),
-        ("Discharge summary" + note, f"/patient/{admission_id}/summary", "home-summary"),
+        (calendar, f"/patient/{admission_id}/calendar", "home-calendar"),
+        (summary, f"/patient/{admission_id}/summary", "home-summary"),
     ]
     return html.Div(
         [
@@ -96,6 +103,24 @@ def going_home_links(admission_id: int, discharged: bool) -> html.Div:
         ],
         className="tw-export-links",
     )
+
+
+# The download links' labels (dashboard/csv_export.py writes them in English), marked here
+# and translated where the page shows them.
+EXPORT_LABELS = (
+    N_("Vitals (CSV)"),
+    N_("Scores (CSV)"),
+    N_("MAR (CSV)"),
+    N_("FHIR R4 bundle (JSON)"),
+)
+
+
+def _export_links(admission_id: int) -> html.Div:
+    links = export_links(admission_id)
+    for link in links.children:
+        if isinstance(link, html.A) and link.children in EXPORT_LABELS:
+            link.children = _(link.children)
+    return links
 
 
 def _age(born: date, today: date) -> int:
@@ -119,21 +144,31 @@ def banner(header: PatientHeader, now: datetime) -> list[Any]:
     today = now.astimezone(tz).date()
     end = adm.discharged_at or now
     day = (end.astimezone(tz).date() - adm.admitted_at.astimezone(tz).date()).days + 1
+    code = language()
     dose: Any
+    baseline = f"{adm.baseline_drug} {mg(adm.baseline_daily_ug, code)}"
     if header.today is None:
-        baseline = f"{adm.baseline_drug} {format_mg(adm.baseline_daily_ug)} mg"
         plan = header.plan
-        first = f"Plan starts {plan.start_date:%d %b}" if plan is not None else "No active plan"
-        dose = f"{first} (admitted on {baseline})"
+        if plan is not None:
+            dose = _(
+                "Plan starts {day} (admitted on {dose})",
+                day=short_day(plan.start_date, code),
+                dose=baseline,
+            )
+        else:
+            dose = _("No active plan (admitted on {dose})", dose=baseline)
     elif not header.today.doses:
-        dose = "Taper complete: 0 mg"
+        dose = _("Taper complete: {dose}", dose=mg(0, code))
     else:
-        drugs = " + ".join(f"{d.drug} {format_mg(d.daily_ug)} mg" for d in header.today.doses)
+        drugs = " + ".join(f"{d.drug} {mg(d.daily_ug, code)}" for d in header.today.doses)
+        equivalent = f"{header.today.diazepam_eq_mg:.3g}".replace(".", decimal_separator(code))
         dose = html.Span(
             [
-                f"{drugs}/day",
+                # TRANSLATORS: today's total dose per day, e.g. "diazepam 10 mg/day".
+                _("{doses}/day", doses=drugs),
                 html.Span(
-                    f"≈ diazepam {header.today.diazepam_eq_mg:.3g} mg", className="tw-banner-sub"
+                    _("≈ diazepam {mg} mg", mg=equivalent),
+                    className="tw-banner-sub",
                 ),
             ]
         )
@@ -142,8 +177,11 @@ def banner(header: PatientHeader, now: datetime) -> list[Any]:
             [
                 dose,
                 html.Span(
-                    f"⚠ admission dose {adm.baseline_drug} {format_mg(adm.baseline_daily_ug)} mg "
-                    "is above its label maximum: not confirmed by a physician",
+                    _(
+                        "⚠ admission dose {dose} is above its label maximum: not confirmed by "
+                        "a physician",
+                        dose=baseline,
+                    ),
                     className="tw-banner-warn",
                     id="banner-dose-unconfirmed",
                 ),
@@ -154,7 +192,10 @@ def banner(header: PatientHeader, now: datetime) -> list[Any]:
             [
                 dose,
                 html.Span(
-                    f"Admission dose above its label maximum, confirmed: {adm.dose_confirm_reason}",
+                    _(
+                        "Admission dose above its label maximum, confirmed: {reason}",
+                        reason=adm.dose_confirm_reason,
+                    ),
                     className="tw-banner-sub",
                     id="banner-dose-confirmed",
                 ),
@@ -166,18 +207,23 @@ def banner(header: PatientHeader, now: datetime) -> list[Any]:
             className="tw-banner-name",
             id="banner-name",
         ),
-        _item("MRN", patient.mrn, "banner-mrn"),
-        _item("Age", f"{_age(patient.birth_date, today)} · {patient.sex}"),
-        _item("Bed", adm.bed, "banner-bed"),
-        _item("Day of stay", str(day), "banner-day"),
-        _item("Attending", header.attending),
+        # TRANSLATORS: medical record number (French: IPP).
+        _item(_("MRN"), patient.mrn, "banner-mrn"),
+        _item(
+            _("Age"),
+            f"{_age(patient.birth_date, today)} · {_(SEX_WORDS.get(patient.sex, patient.sex))}",
+        ),
+        _item(_("Bed"), adm.bed, "banner-bed"),
+        _item(_("Day of stay"), str(day), "banner-day"),
+        # TRANSLATORS: the attending physician (French: médecin référent).
+        _item(_("Attending"), header.attending),
         *(
-            [_item("SpO₂", spo2_scale.BANNER_TEXT[adm.spo2_scale], "banner-spo2-scale")]
+            [_item(_("SpO₂"), _(spo2_scale.BANNER_TEXT[adm.spo2_scale]), "banner-spo2-scale")]
             if adm.spo2_scale != 1
             else []
         ),
         _item(
-            "Dose at discharge" if adm.discharged_at else "Today's dose",
+            _("Dose at discharge") if adm.discharged_at else _("Today's dose"),
             dose,
             "banner-dose",
             grow=True,
@@ -192,7 +238,7 @@ def _banner_actions(header: PatientHeader, role: str) -> list[Any]:
     if admitted and role == "physician" and dose_needs_confirmation(header.admission):
         actions.append(
             dmc.Button(
-                "Confirm admission dose…",
+                _("Confirm admission dose…"),
                 id="dose-confirm-open",
                 variant="outline",
                 color="orange",
@@ -205,7 +251,9 @@ def _banner_actions(header: PatientHeader, role: str) -> list[Any]:
         actions.append(spo2_scale.scale_button())
     if admitted and role in charting_discharge.DISCHARGE_ROLES:
         actions.append(
-            dmc.Button("Discharge…", id="discharge-open", variant="outline", color="red", size="sm")
+            dmc.Button(
+                _("Discharge…"), id="discharge-open", variant="outline", color="red", size="sm"
+            )
         )
     return actions
 
@@ -221,22 +269,22 @@ def _ciwa_choice(header: PatientHeader, can_order: bool) -> Any:
             className="tw-ciwa-choice",
         )
     if header.admission.ciwa_ar:
-        return html.Div("CIWA-Ar is charted too (alcohol withdrawal).", className="tw-muted")
+        return html.Div(_("CIWA-Ar is charted too (alcohol withdrawal)."), className="tw-muted")
     return html.Div()
 
 
 def _not_found(admission_id: str) -> html.Div:
     return html.Div(
         [
-            dmc.Title("Patient not found", order=2, className="tw-page-title"),
-            html.P(f"There is no admission {admission_id!r}.", className="tw-empty"),
-            dcc.Link("Back to the ward board", href="/"),
+            dmc.Title(_("Patient not found"), order=2, className="tw-page-title"),
+            html.P(_("There is no admission {id}.", id=repr(admission_id)), className="tw-empty"),
+            dcc.Link(_("Back to the ward board"), href="/"),
         ]
     )
 
 
 def layout(
-    admission_id: str = "", tab: str | None = None, at: str | None = None, **_: Any
+    admission_id: str = "", tab: str | None = None, at: str | None = None, **_query: Any
 ) -> html.Div:
     actor = current_actor()
     if not str(admission_id).isdigit():
@@ -259,8 +307,10 @@ def layout(
     if discharged:
         notes.append(
             html.Div(
-                charting_discharge.discharged_note(header.admission, now, tz)
-                + " — the record is read-only.",
+                _(
+                    "{discharged} — the record is read-only.",
+                    discharged=charting_discharge.discharged_note(header.admission, now, tz),
+                ),
                 className="tw-readonly-note",
                 id="patient-readonly",
             )
@@ -268,7 +318,7 @@ def layout(
     elif actor.role not in CHARTING_ROLES:
         notes.append(
             html.Div(
-                "Charting is done by nurses and physicians; this view is read-only.",
+                _("Charting is done by nurses and physicians; this view is read-only."),
                 className="tw-readonly-note",
                 id="patient-readonly",
             )
@@ -284,11 +334,11 @@ def layout(
                 if can_chart
                 else html.Div(),
                 html.Div(
-                    "Recent vitals (72 hours)",
+                    _("Recent vitals (72 hours)"),
                     className="tw-section-title",
                     style={"marginTop": "16px"},
                 ),
-                html.Div(initial.get("vitals-table", NOT_READ_YET), id="vitals-table"),
+                html.Div(initial.get("vitals-table", not_read_yet()), id="vitals-table"),
             ]
         ),
         "ciwa": html.Div(
@@ -299,19 +349,19 @@ def layout(
                 if can_chart and header.admission.ciwa_ar
                 else html.Div(),
                 html.Div(
-                    "Recent scores (72 hours)",
+                    _("Recent scores (72 hours)"),
                     className="tw-section-title",
                     style={"marginTop": "16px"},
                 ),
-                html.Div(initial.get("ciwa-table", NOT_READ_YET), id="ciwa-table"),
+                html.Div(initial.get("ciwa-table", not_read_yet()), id="ciwa-table"),
             ]
         ),
         "mar": charting_mar.mar_panel(
             can_chart=can_chart,
-            table=initial.get("mar-table", NOT_READ_YET),
+            table=initial.get("mar-table", not_read_yet()),
             prn=charting_prn.prn_section(
-                orders=initial.get("prn-orders", NOT_READ_YET),
-                doses=initial.get("prn-table", NOT_READ_YET),
+                orders=initial.get("prn-orders", not_read_yet()),
+                doses=initial.get("prn-table", not_read_yet()),
                 can_chart=can_chart,
                 can_order=can_order,
             ),
@@ -320,20 +370,25 @@ def layout(
         "history": html.Div(
             [
                 html.Div(
-                    f"Everything charted in the last {charting_history.HISTORY_DAYS} days",
+                    _(
+                        "Everything charted in the last {n} days",
+                        n=charting_history.HISTORY_DAYS,
+                    ),
                     className="tw-section-title",
                 ),
-                html.Div(initial.get("history-table", NOT_READ_YET), id="history-table"),
-                html.Div("Going home", className="tw-section-title"),
+                html.Div(initial.get("history-table", not_read_yet()), id="history-table"),
+                html.Div(_("Going home"), className="tw-section-title"),
                 going_home_links(adm_id, discharged),
-                html.Div("Download the whole stay", className="tw-section-title"),
-                export_links(adm_id),
+                html.Div(_("Download the whole stay"), className="tw-section-title"),
+                _export_links(adm_id),
             ]
         ),
     }
     tabs = dmc.Tabs(
         [
-            dmc.TabsList([dmc.TabsTab(label, value=key, id=f"tab-{key}") for key, label in TABS]),
+            dmc.TabsList(
+                [dmc.TabsTab(_(label), value=key, id=f"tab-{key}") for key, label in TABS]
+            ),
             *[
                 dmc.TabsPanel(
                     html.Div(panels[key], className="tw-tab-body"),
@@ -403,7 +458,11 @@ TAB_PARTS: dict[str, tuple[str, ...]] = {
     "mar": ("mar-table", "prn-orders", "prn-table"),
     "history": ("history-table",),
 }
-NOT_READ_YET = html.Div("Loading…", className="tw-muted")
+
+
+def not_read_yet() -> html.Div:
+    """A tab's table before its first read."""
+    return html.Div(_("Loading…"), className="tw-muted")
 
 
 def refresh_parts(

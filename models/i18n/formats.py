@@ -16,7 +16,7 @@ from babel.numbers import format_decimal, format_percent, get_decimal_symbol
 
 from models.errors import FieldError
 from models.i18n.catalogs import translator
-from models.i18n.languages import babel_locale
+from models.i18n.languages import DEFAULT_LANGUAGE, babel_locale
 
 NBSP = "\u00a0"  # between a number and its unit, so "1,5 mg" never breaks across lines
 MINUS = "\u2212"  # a reduction: "−0.25 mg"
@@ -82,6 +82,32 @@ def _in_zone(at: datetime, tz: tzinfo | None) -> datetime:
     if tz is None:
         raise ValueError("give the ward's time zone to show an instant")
     return at.astimezone(tz)
+
+
+def plotly_locale(code: str) -> dict[str, object] | None:
+    """The language's day and month names and decimal separator as a plotly.js locale
+    (``config.locales``), from Babel's CLDR data; None for English (plotly's own).
+    Plotly counts weekdays from Sunday."""
+    if code == DEFAULT_LANGUAGE:
+        return None
+    locale = babel_locale(code)
+    days, short_days = locale.days["format"]["wide"], locale.days["format"]["abbreviated"]
+    months, short_months = locale.months["format"]["wide"], locale.months["format"]["abbreviated"]
+    from_sunday = (6, 0, 1, 2, 3, 4, 5)
+    pattern = str(locale.date_formats["short"].pattern)
+    for cldr, d3 in (("yyyy", "%Y"), ("y", "%Y"), ("MM", "%m"), ("dd", "%d")):
+        pattern = pattern.replace(cldr, d3)
+    return {
+        "format": {
+            "days": [str(days[d]) for d in from_sunday],
+            "shortDays": [str(short_days[d]) for d in from_sunday],
+            "months": [str(months[m]) for m in range(1, 13)],
+            "shortMonths": [str(short_months[m]) for m in range(1, 13)],
+            "date": pattern,
+            "decimal": decimal_separator(code),
+            "thousands": NBSP,
+        }
+    }
 
 
 def decimal_separator(code: str) -> str:
