@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import dash_mantine_components as dmc
 from dash import html
 
-from dashboard.components.charting_common import attrs, level_style
+from dashboard.components.charting_common import attrs, level_style, short_day
 from dashboard.components.citations import cited
 from dashboard.components.prn_reads import order_text
 from dashboard.components.rounds_suggestions import flag_label, suggestion_line
@@ -157,7 +157,7 @@ def not_tolerated_warning(summary: RoundsSummary) -> str | None:
     if not flags:
         return None
     when = ", ".join(
-        format_day(date.fromisoformat(s.removeprefix("step:")), language())
+        short_day(date.fromisoformat(s.removeprefix("step:")), language())
         for s in sorted(f.subject for f in flags if f.subject.startswith("step:"))
     )
     return "⚠ " + _(
