@@ -395,3 +395,27 @@ def test_a_held_recipe_change_without_the_plans_drug_resumes_without_a_dose_of_i
         (d(1, 5), {"diazepam": 6000}, "cut"),
         (d(1, 10), {"lorazepam": 1000}, "baseline"),
     ]
+
+
+def test_after_a_crossover_and_a_recipe_change_a_resume_never_repeats_a_once_cut() -> None:
+    # The recipe's position is read from the recipe change's baseline on: its first cut is
+    # the `once` 2 mg, so after a hold the taper goes on at 1 mg a week (reading the steps
+    # from the plan's start, the crossover's stages, would cut 2 mg a second time).
+    first: dict[str, Any] = {
+        "drug": "alprazolam",
+        "to_drug": "diazepam",
+        "recipe": "-1mg/7d",
+        "stages": 2,
+        "stage_interval_days": 7,
+    }
+    plan = first | {"recipe": "-2mg/14d once; -1mg/7d"}
+    steps = build_schedule(daily_ug=1000, start=d(1, 5), **first).steps
+    changed = change_recipe(steps, on=d(1, 20), **plan)
+    held = hold(changed, on=d(2, 5), days=None, **plan)
+    assert rows(resume(held, on=d(2, 10), **plan))[4:9] == [
+        (d(1, 20), {"diazepam": 19_000}, "baseline"),
+        (d(2, 3), {"diazepam": 17_000}, "cut"),
+        (d(2, 5), {"diazepam": 17_000}, "hold"),
+        (d(2, 17), {"diazepam": 16_000}, "cut"),
+        (d(2, 24), {"diazepam": 15_000}, "cut"),
+    ]
