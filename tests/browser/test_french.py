@@ -292,8 +292,8 @@ return out;
 """
 
 
-@pytest.fixture
-def pseudo_server(live_server: LiveServer) -> Iterator[LiveServer]:
+def serve_translated(live_server: LiveServer, translator: PseudoTranslator) -> Iterator[LiveServer]:
+    """The app on its own port, every request translated by ``translator`` (a pseudo-locale)."""
     from dashboard.app import create_app
     from dashboard.i18n import TRANSLATOR_CONFIG
     from models.settings import Settings
@@ -302,13 +302,17 @@ def pseudo_server(live_server: LiveServer) -> Iterator[LiveServer]:
         database_url=str(live_server.engine.url), secret_key="pseudo-test-secret", demo=True
     )
     app = create_app(settings, live_server.engine)
-    pseudo = PseudoTranslator()
-    app.server.config[TRANSLATOR_CONFIG] = lambda code: pseudo
+    app.server.config[TRANSLATOR_CONFIG] = lambda code: translator
     server = make_server("127.0.0.1", _free_port(), app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", engine=live_server.engine)
     server.shutdown()
+
+
+@pytest.fixture
+def pseudo_server(live_server: LiveServer) -> Iterator[LiveServer]:
+    yield from serve_translated(live_server, PseudoTranslator())
 
 
 def _data(server: LiveServer) -> set[str]:

@@ -10,14 +10,12 @@ piece is still seen as marked."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from selenium.webdriver.remote.webdriver import WebDriver
 from sqlmodel import Session, select
-from werkzeug.serving import make_server
 
 from dashboard.components.citations import source_line
 from jobs.scan import run_scan
@@ -26,8 +24,14 @@ from models.clinical.sources import SOURCES
 from models.i18n.formats import format_day, format_full_date
 from models.tables import DoseAdministration, JobRun, User
 from seed_data.demo import DEMO_USERS
-from tests.browser.conftest import LiveServer, _free_port, sign_in, wait_for
-from tests.browser.test_french import _VISIBLE_TEXTS, PseudoTranslator, _data, _unmarked
+from tests.browser.conftest import LiveServer, sign_in, wait_for
+from tests.browser.test_french import (
+    _VISIBLE_TEXTS,
+    PseudoTranslator,
+    _data,
+    _unmarked,
+    serve_translated,
+)
 
 # The PRN order line (dashboard/components/prn_reads.py) is marked with the patient page.
 NOT_YET_MARKED = (".tw-prn-line",)
@@ -46,21 +50,7 @@ class CitingPseudoTranslator(PseudoTranslator):
 
 @pytest.fixture
 def pseudo_server(live_server: LiveServer) -> Iterator[LiveServer]:
-    from dashboard.app import create_app
-    from dashboard.i18n import TRANSLATOR_CONFIG
-    from models.settings import Settings
-
-    settings = Settings(
-        database_url=str(live_server.engine.url), secret_key="pseudo-pages-secret", demo=True
-    )
-    app = create_app(settings, live_server.engine)
-    pseudo = CitingPseudoTranslator()
-    app.server.config[TRANSLATOR_CONFIG] = lambda code: pseudo
-    server = make_server("127.0.0.1", _free_port(), app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", engine=live_server.engine)
-    server.shutdown()
+    yield from serve_translated(live_server, CitingPseudoTranslator())
 
 
 def _check(driver: WebDriver, css: str, data: set[str]) -> None:
