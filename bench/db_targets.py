@@ -59,6 +59,9 @@ def vitals_writer(engine: Engine, loaded: LoadedWard) -> Callable[[], None]:
                 spo2=97,
                 supplemental_o2=False,
                 consciousness="A",
+                # What the charting form sends: the SpO2 scale it showed. The insert checks it
+                # against the admission's in the same statement (None would read it first).
+                spo2_scale=1,
             )
 
     return write
