@@ -245,60 +245,76 @@ def _mar_traces(fig: Draft, data: ChartInput) -> None:
 
 
 def _ciwa_traces(fig: Draft, points: Mapping[str, list[Any]]) -> None:
-    fig.add_trace(
-        _scatter(
-            x=points["x"],
-            y=points["y"],
-            text=points["text"],
-            mode="lines+markers",
-            name=_("CIWA-B total"),
-            uid="ciwa",
-            line={"color": INK, "width": 2},
-            marker={"size": 7, "color": points["marker.color"], "line": {"color": INK, "width": 1}},
-            hovertemplate="CIWA-B %{y} (%{text})<br>%{x|%d %b %H:%M}<extra></extra>",
-        ),
+    _readings_trace(
+        fig,
         "ciwa",
+        uid="ciwa",
+        name=_("CIWA-B total"),
+        x=points["x"],
+        y=points["y"],
+        text=points["text"],
+        line={"color": INK, "width": 2},
+        marker={"size": 7, "color": points["marker.color"], "line": {"color": INK, "width": 1}},
+        hover="CIWA-B %{y} (%{text})",
     )
 
 
 def _vitals_traces(fig: Draft, points: Mapping[str, Any], *, dense: bool = False) -> None:
     for uid, key, panel, name, symbol, hover in VITALS_SERIES:
-        fig.add_trace(
-            _scatter(
-                x=points["x"],
-                y=points[key],
-                mode="lines" if dense else "lines+markers",
-                name=_(name),
-                uid=uid,
-                line={"color": "#334E68", "width": 1.5},
-                marker={"symbol": symbol, "size": 7, "color": "#334E68"},
-                hovertemplate=f"{vitals_hover(hover)}<br>%{{x|%d %b %H:%M}}<extra></extra>",
-            ),
+        _readings_trace(
+            fig,
             panel,
-        )
-    fig.add_trace(
-        _scatter(
+            uid=uid,
+            name=_(name),
             x=points["x"],
-            y=points["news2"],
-            mode="lines+markers",
-            name="NEWS2",
-            uid="news2",
-            line={"color": INK, "width": 1.5},
-            marker={"size": 8, "color": points["news2_colour"], "line": {"color": INK, "width": 1}},
-            hovertemplate="NEWS2 %{y}<br>%{x|%d %b %H:%M}<extra></extra>",
-        ),
+            y=points[key],
+            mode="lines" if dense else "lines+markers",
+            line={"color": "#334E68", "width": 1.5},
+            marker={"symbol": symbol, "size": 7, "color": "#334E68"},
+            hover=vitals_hover(hover),
+        )
+    _readings_trace(
+        fig,
         "news2",
+        uid="news2",
+        name="NEWS2",
+        x=points["x"],
+        y=points["news2"],
+        line={"color": INK, "width": 1.5},
+        marker={"size": 8, "color": points["news2_colour"], "line": {"color": INK, "width": 1}},
+        hover="NEWS2 %{y}",
     )
+    _readings_trace(
+        fig,
+        "rass",
+        uid="rass",
+        name="RASS",
+        x=points["rass_x"],
+        y=points["rass"],
+        line={"color": RASS_COLOUR, "width": 1.5, "dash": "dot"},
+        marker={"symbol": "diamond", "size": 9, "color": RASS_COLOUR},
+        hover="RASS %{y}",
+    )
+
+
+def _readings_trace(
+    fig: Draft,
+    panel: str,
+    *,
+    x: list[Any],
+    y: list[Any],
+    hover: str,
+    mode: str = "lines+markers",
+    **trace: Any,
+) -> None:
+    """A panel's series of timed readings: ``hover`` says the reading, then its day and time."""
     fig.add_trace(
         _scatter(
-            x=points["rass_x"],
-            y=points["rass"],
-            mode="lines+markers",
-            name="RASS",
-            uid="rass",
-            line={"color": RASS_COLOUR, "width": 1.5, "dash": "dot"},
-            marker={"symbol": "diamond", "size": 9, "color": RASS_COLOUR},
-            hovertemplate="RASS %{y}<br>%{x|%d %b %H:%M}<extra></extra>",
+            x=x,
+            y=y,
+            mode=mode,
+            **trace,
+            hovertemplate=f"{hover}<br>%{{x|%d %b %H:%M}}<extra></extra>",
         ),
-        "rass",
+        panel,
     )

@@ -246,29 +246,12 @@ def _sedation_band(fig: Draft, threshold: int) -> None:
     """The RASS lane's shading at and below the ward's threshold, named so it reads without
     colour (models.clinical.sedation; the threshold is ward policy)."""
     tone = LEVELS[3]
-    axes = fig.axes
-    fig.add_shape(
-        type="rect",
-        xref=f"{axes.x['rass']} domain",
-        yref=axes.y["rass"],
-        x0=0,
-        x1=1,
-        y0=RASS_RANGE[0],
-        y1=threshold + 0.5,
-        fillcolor=tone.background,
-        opacity=BAND_OPACITY,
-        line={"width": 0},
-        layer="below",
-        name="rass-band:sedated",
-    )
-    fig.add_annotation(
-        xref=f"{axes.x['rass']} domain",
-        yref=axes.y["rass"],
-        x=1.005,
-        y=(RASS_RANGE[0] + threshold) / 2,
-        text=_("Sedated ≤{threshold}", threshold=threshold),
-        showarrow=False,
-        xanchor="left",
+    _shade(fig, "rass", RASS_RANGE[0], threshold + 0.5, tone.background, "rass-band:sedated")
+    _edge_label(
+        fig,
+        "rass",
+        (RASS_RANGE[0] + threshold) / 2,
+        _("Sedated ≤{threshold}", threshold=threshold),
         font={"size": 11, "color": tone.text},
         name="rass-label:sedated",
     )
@@ -277,66 +260,66 @@ def _sedation_band(fig: Draft, threshold: int) -> None:
 def _bands(fig: Draft) -> None:
     """CIWA-B and NEWS2 severity shading in the theme's colours, each band named at the right
     edge so it reads without colour."""
-    axes = fig.axes
     for low, high, band in ciwa_bands():
         tone = LEVELS[BAND_LEVEL[band]]
         y0 = low - 0.5 if low > 0 else 0
-        fig.add_shape(
-            type="rect",
-            xref=f"{axes.x['ciwa']} domain",
-            yref=axes.y["ciwa"],
-            x0=0,
-            x1=1,
-            y0=y0,
-            y1=high + 0.5,
-            fillcolor=tone.background,
-            opacity=BAND_OPACITY,
-            line={"width": 0},
-            layer="below",
-            name=f"band:{band}",
-        )
-        fig.add_annotation(
-            xref=f"{axes.x['ciwa']} domain",
-            yref=axes.y["ciwa"],
-            x=1.005,
-            y=(y0 + high) / 2,
-            text=f"{_(BAND_LABEL[band])} {low}–{high}"
-            if high > low
-            else f"{_(BAND_LABEL[band])} {low}",
-            showarrow=False,
-            xanchor="left",
+        _shade(fig, "ciwa", y0, high + 0.5, tone.background, f"band:{band}")
+        _edge_label(
+            fig,
+            "ciwa",
+            (y0 + high) / 2,
+            f"{_(BAND_LABEL[band])} {low}–{high}" if high > low else f"{_(BAND_LABEL[band])} {low}",
             font={"size": 12, "color": tone.text if BAND_LEVEL[band] < 4 else LEVELS[3].text},
             name=f"band-label:{band}",
         )
     for low, high, level in news2_bands():
         tone = LEVELS[level]
         y0 = low - 0.5 if low > 0 else 0
-        fig.add_shape(
-            type="rect",
-            xref=f"{axes.x['news2']} domain",
-            yref=axes.y["news2"],
-            x0=0,
-            x1=1,
-            y0=y0,
-            y1=high + 0.5,
-            fillcolor=tone.background,
-            opacity=BAND_OPACITY,
-            line={"width": 0},
-            layer="below",
-            name=f"news2-band:{level}",
-        )
+        _shade(fig, "news2", y0, high + 0.5, tone.background, f"news2-band:{level}")
         if low <= 12:
-            fig.add_annotation(
-                xref=f"{axes.x['news2']} domain",
-                yref=axes.y["news2"],
-                x=1.005,
-                y=min((y0 + high) / 2, low + 0.7),
-                text=news2_band_label(low, high, level),
-                showarrow=False,
-                xanchor="left",
+            _edge_label(
+                fig,
+                "news2",
+                min((y0 + high) / 2, low + 0.7),
+                news2_band_label(low, high, level),
                 font={"size": 11, "color": tone.text if level < 4 else LEVELS[3].text},
                 name=f"news2-label:{level}",
             )
+
+
+def _shade(fig: Draft, panel: str, y0: float, y1: float, colour: str, name: str) -> None:
+    """A band of a panel's y axis shaded across its whole width, below the traces."""
+    fig.add_shape(
+        type="rect",
+        xref=f"{fig.axes.x[panel]} domain",
+        yref=fig.axes.y[panel],
+        x0=0,
+        x1=1,
+        y0=y0,
+        y1=y1,
+        fillcolor=colour,
+        opacity=BAND_OPACITY,
+        line={"width": 0},
+        layer="below",
+        name=name,
+    )
+
+
+def _edge_label(
+    fig: Draft, panel: str, y: float, text: str, *, font: dict[str, Any], name: str
+) -> None:
+    """A band's name just right of its panel, at height ``y`` of the panel's y axis."""
+    fig.add_annotation(
+        xref=f"{fig.axes.x[panel]} domain",
+        yref=fig.axes.y[panel],
+        x=1.005,
+        y=y,
+        text=text,
+        showarrow=False,
+        xanchor="left",
+        font=font,
+        name=name,
+    )
 
 
 def y_axes(fig: go.Figure | None = None) -> dict[str, str]:
