@@ -22,7 +22,8 @@ from typing import Any
 
 from plotly.io.json import to_json_plotly
 
-from dashboard.components.taper_chart import (
+from dashboard.components.taper_chart import build_chart, chart_figure
+from dashboard.components.taper_chart_data import (
     AssessmentPoint,
     ChartAppend,
     ChartInput,
@@ -31,15 +32,10 @@ from dashboard.components.taper_chart import (
     FlagMark,
     PlanVersionMark,
     VitalsPoint,
-    append_patch,
-    build_chart,
-    chart_figure,
-    ciwa_top,
-    news2_top,
-    now_shape_index,
-    trace_index,
-    y_axes,
 )
+from dashboard.components.taper_chart_layout import y_axes
+from dashboard.components.taper_chart_patch import append_patch, now_shape_index, trace_index
+from dashboard.components.taper_chart_style import ciwa_top, news2_top
 
 DAYS = 90
 TZ = "Europe/London"

@@ -33,7 +33,7 @@ from sqlmodel import Session, col, select
 from bench.data import WardShape, bench_database, load_ward, postgres_problem
 from bench.page_targets import SignedIn, signed_in_app
 from bench.stats import Timing
-from dashboard.components.charting_ciwa import ITEM_NUMBERS
+from dashboard.components.charting_ciwa_scale import ITEM_NUMBERS
 from dashboard.components.charting_vitals import FORM_INPUTS
 from models.db import make_engine
 from models.tables import DoseAdministration, ScheduledDose

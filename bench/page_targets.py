@@ -28,16 +28,10 @@ from bench.load import CALLBACK_PATH, CSRF_COOKIE, CSRF_HEADER, DashCallbacks
 from bench.stats import Result, Timing, time_calls, time_interleaved
 from dashboard.app import create_app
 from dashboard.chart_queries import patient_chart
-from dashboard.components.taper_chart import (
-    ChartAppend,
-    ChartInput,
-    VitalsPoint,
-    append_patch,
-    chart_figure,
-    now_shape_index,
-    trace_index,
-    y_axes,
-)
+from dashboard.components.taper_chart import chart_figure
+from dashboard.components.taper_chart_data import ChartAppend, ChartInput, VitalsPoint
+from dashboard.components.taper_chart_layout import y_axes
+from dashboard.components.taper_chart_patch import append_patch, now_shape_index, trace_index
 from models.settings import Settings
 
 T2 = "T2 ward board"

@@ -17,9 +17,7 @@ from sqlalchemy import false
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from dashboard.components.taper_chart import (
-    DoseStep,
-)
+from dashboard.components.taper_chart_data import DoseStep
 from models.clinical.drugs import DEFAULT_TABLE
 from models.clinical.load import DailyLoad, GivenDose, daily_loads
 from models.clinical.taper import PlannedStep

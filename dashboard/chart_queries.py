@@ -25,7 +25,7 @@ from dashboard.admission_queries import (
     plan_drugs,
     plan_versions,
 )
-from dashboard.components.taper_chart import (
+from dashboard.components.taper_chart_data import (
     AssessmentPoint,
     ChartAppend,
     ChartInput,

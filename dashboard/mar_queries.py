@@ -18,10 +18,8 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from dashboard.components.taper_chart import (
-    DoseEvent,
-    figure_text,
-)
+from dashboard.components.taper_chart_data import DoseEvent
+from dashboard.components.taper_chart_marks import figure_text
 from dashboard.i18n import N_, _, language
 from models.charting import REASONS_BY_STATUS
 from models.clinical.dose_timing import AdministrationFact, DoseStatus, dose_status

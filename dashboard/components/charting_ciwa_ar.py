@@ -14,13 +14,13 @@ from dash import Input, Output, State, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.components.charting_ciwa import (
-    ScaleForm,
     ciwa_form,
     running_answer,
     running_io,
     save_answer,
     save_io,
 )
+from dashboard.components.charting_ciwa_scale import ScaleForm
 from dashboard.context import current_actor, engine, record_id, require_role
 from dashboard.i18n import N_, _
 from dashboard.refusals import Refusal, attempt

@@ -7,9 +7,13 @@ import re
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from dash import html
+from sqlmodel import Session
 
+from dashboard.context import default_ward
+from dashboard.i18n import request_translator
 from dashboard.theme import LEVELS
 from models.charting import BACKDATE_LIMIT, FUTURE_TOLERANCE
 from models.errors import FieldError
@@ -77,6 +81,15 @@ def parse_clock(
             return candidate
     message = N_("that time is more than 24 hours ago; ask the nurse in charge")
     raise FieldError(field_name, _say(t, message))
+
+
+def ward_clock(session: Session, text: str | None, *, now: datetime, field_name: str) -> datetime:
+    """:func:`parse_clock` in the ward's own time zone, a refusal in the reader's language: a
+    time typed on a charting form, read inside the form's write."""
+    ward = default_ward(session)
+    return parse_clock(
+        text, now=now, tz=ZoneInfo(ward.timezone), field_name=field_name, t=request_translator()
+    )
 
 
 def clock_hint(text: str | None, *, now: datetime, tz: tzinfo, t: Translator | None = None) -> str:

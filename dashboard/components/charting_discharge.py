@@ -13,9 +13,9 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
-from dashboard.components.charting_common import format_local, parse_clock
+from dashboard.components.charting_common import format_local, ward_clock
 from dashboard.components.modal_buttons import modal_buttons
-from dashboard.context import default_ward, engine, require_role
+from dashboard.context import engine, require_role
 from dashboard.i18n import _, request_translator
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
@@ -66,14 +66,7 @@ def discharge_now(
     *, actor: Actor, admission_id: int, time_text: str | None, now: datetime
 ) -> Admission | Refusal:
     def write(session: Session) -> Admission:
-        ward = default_ward(session)
-        at = parse_clock(
-            time_text,
-            now=now,
-            tz=ZoneInfo(ward.timezone),
-            field_name="discharged_at",
-            t=request_translator(),
-        )
+        at = ward_clock(session, time_text, now=now, field_name="discharged_at")
         return discharge(session=session, actor=actor, admission_id=admission_id, at=at, now=now)
 
     return attempt(engine(), write)

@@ -16,9 +16,10 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
-from dashboard.components.charting_common import attrs, format_local, mg, parse_clock
+from dashboard.components.charting_common import attrs, format_local, mg, ward_clock
 from dashboard.components.modal_buttons import modal_buttons
-from dashboard.components.prn_orders import order_modal, stop_modal
+from dashboard.components.prn_orders import order_modal
+from dashboard.components.prn_orders_stop import stop_modal
 from dashboard.components.prn_reads import (
     availability,
     limits_text,
@@ -26,7 +27,7 @@ from dashboard.components.prn_reads import (
     prn_order,
     ward_tz,
 )
-from dashboard.context import default_ward, engine, require_role
+from dashboard.context import engine, require_role
 from dashboard.i18n import _, language, request_translator
 from dashboard.refusals import Refusal, attempt, form_message
 from dashboard.registry import callback
@@ -248,10 +249,7 @@ def give_dose(
     now: datetime,
 ) -> DoseAdministration | Refusal:
     def write(session: Session) -> DoseAdministration:
-        ward = default_ward(session)
-        at = parse_clock(
-            time_text, now=now, tz=ZoneInfo(ward.timezone), field_name="at", t=request_translator()
-        )
+        at = ward_clock(session, time_text, now=now, field_name="at")
         return chart_prn(
             session=session,
             actor=actor,

@@ -24,21 +24,19 @@ from sqlmodel import Session
 from dashboard.chart_queries import ChartCursor, chart_append, patient_chart
 from dashboard.components import plan_panel
 from dashboard.components.charting_common import attrs
-from dashboard.components.taper_chart import (
+from dashboard.components.taper_chart import chart_figure
+from dashboard.components.taper_chart_layout import y_axes
+from dashboard.components.taper_chart_patch import append_patch, now_shape_index, trace_index
+from dashboard.components.taper_chart_style import (
     FIGURE_HEIGHT,
     PANELS,
     RANGES,
     KeyEntry,
-    append_patch,
-    chart_figure,
     chart_key,
     ciwa_top,
     news2_top,
-    now_shape_index,
-    trace_index,
-    x_range,
-    y_axes,
 )
+from dashboard.components.taper_chart_time import x_range
 from dashboard.context import current_actor, engine
 from dashboard.i18n import _, language
 from dashboard.registry import callback

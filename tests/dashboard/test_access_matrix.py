@@ -631,6 +631,7 @@ PAGES: dict[str, tuple[frozenset[str], str]] = {
 _PP = "dashboard.components.plan_change_form:form_callbacks.<locals>."
 _PRN = "dashboard.components.charting_prn:"
 _PRN_ORDERS = "dashboard.components.prn_orders:"
+_PRN_STOP = "dashboard.components.prn_orders_stop:"
 _AR = "dashboard.components.charting_ciwa_ar:"
 _BAND = "dashboard.components.charting_wristband:"
 _CONFIRM = "dashboard.components.charting_dose_confirm:"
@@ -680,9 +681,9 @@ CALLBACKS: dict[str, tuple[Rule, ...]] = {
     _PRN_ORDERS + "prn_order_open": (Rule(PHYSICIAN),),
     _PRN_ORDERS + "prn_order_save": (Rule(PHYSICIAN, writes="prn_order"),),
     _PRN_ORDERS + "prn_order_cancel": (Rule(PHYSICIAN),),
-    _PRN_ORDERS + "prn_stop_open": (Rule(PHYSICIAN),),
-    _PRN_ORDERS + "prn_stop_save": (Rule(PHYSICIAN, writes="prn_order"),),
-    _PRN_ORDERS + "prn_stop_cancel": (Rule(PHYSICIAN),),
+    _PRN_STOP + "prn_stop_open": (Rule(PHYSICIAN),),
+    _PRN_STOP + "prn_stop_save": (Rule(PHYSICIAN, writes="prn_order"),),
+    _PRN_STOP + "prn_stop_cancel": (Rule(PHYSICIAN),),
     # CIWA-Ar: charted by nurses and physicians, turned on by a physician
     _AR + "ciwar_running": (Rule(ALL),),
     _AR + "ciwar_save": (Rule(CHARTERS, writes="withdrawal_assessment"),),
@@ -705,11 +706,11 @@ CALLBACKS: dict[str, tuple[Rule, ...]] = {
     "dashboard.pages.rounds:_preview": (Rule(PHYSICIAN),),
     "dashboard.pages.rounds:_sign": (Rule(PHYSICIAN, writes="rounds_note"),),
     # the review queue: nurses and physicians act on flags
-    "dashboard.pages.queue:_badge": (Rule(ALL),),
+    "dashboard.components.queue_actions:_badge": (Rule(ALL),),
     "dashboard.pages.queue:_refresh": (Rule(ALL),),
-    "dashboard.pages.queue:_open": (Rule(CHARTERS),),
-    "dashboard.pages.queue:_confirm": (Rule(CHARTERS, writes="audit_event"),),
-    "dashboard.pages.queue:_cancel": (Rule(CHARTERS),),
+    "dashboard.components.queue_actions:_open": (Rule(CHARTERS),),
+    "dashboard.components.queue_actions:_confirm": (Rule(CHARTERS, writes="audit_event"),),
+    "dashboard.components.queue_actions:_cancel": (Rule(CHARTERS),),
     # admin: users and ward settings
     "dashboard.components.admin_policy:_save_policy": (Rule(ADMIN, writes="audit_event"),),
     "dashboard.components.admin_runs:_refresh_runs": (Rule(ADMIN),),

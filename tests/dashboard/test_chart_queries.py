@@ -11,7 +11,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from dashboard.chart_queries import chart_append, patient_chart
-from dashboard.components.taper_chart import Readings, chart_figure
+from dashboard.components.taper_chart import chart_figure
+from dashboard.components.taper_chart_data import Readings
 from dashboard.plan_panel_queries import plan_panel_data
 from dashboard.rounds_queries import rounds_summaries
 from models.admissions import admit

@@ -16,16 +16,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from dashboard.auth import SignedInUser
-from dashboard.pages.board import (
+from dashboard.board_queries import LatestVitals, vitals_due, ward_board
+from dashboard.components.board_rows import (
     BOARD_REUSE_S,
-    BODY_ID,
     DEFAULT_SORT,
     SORTABLE,
     board_rows,
     filter_rows,
     sort_rows,
 )
-from dashboard.queries import LatestVitals, vitals_due, ward_board
+from dashboard.pages.board import BODY_ID
 from dashboard.theme import LEVELS
 from models.admissions import discharge
 from models.charting import record_assessment
@@ -341,7 +341,7 @@ def test_the_board_is_reused_until_something_is_written_or_the_minute_turns(
 ) -> None:
     """Every open screen polls the board: unchanged rows are not worked out again, but a
     charted entry shows on the very next refresh, and a new minute moves due times."""
-    import dashboard.pages.board as board
+    import dashboard.components.board_rows as board
 
     stay = admit_patient(sqlite_engine, mrn="TW1", bed="B1")
     computed: list[datetime] = []
@@ -383,7 +383,7 @@ def test_the_board_is_reused_until_something_is_written_or_the_minute_turns(
 def test_rows_built_as_json_are_what_dash_makes_of_the_same_components() -> None:
     from dash import html
 
-    from dashboard.pages.board import _el
+    from dashboard.components.board_markup import _el
     from dashboard.plain_json import plain
 
     made = _el(

@@ -12,9 +12,9 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from dashboard.components.charting_ciwa import (
+from dashboard.components.charting_ciwa import ciwa_form
+from dashboard.components.charting_ciwa_scale import (
     ITEM_NUMBERS,
-    ciwa_form,
     item_scores,
     refusal_message,
     running_total,

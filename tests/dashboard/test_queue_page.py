@@ -14,14 +14,9 @@ from sqlmodel import Session, select
 from werkzeug.exceptions import Forbidden
 
 from dashboard.auth import SignedInUser
+from dashboard.components.queue_actions import BADGE_INTERVAL_ID, act_on_flag, badge_text
 from dashboard.flag_queries import open_flags_by_admission, review_queue
-from dashboard.pages.queue import (
-    BADGE_INTERVAL_ID,
-    act_on_flag,
-    badge_text,
-    chart_href,
-    queue_content,
-)
+from dashboard.pages.queue import chart_href, queue_content
 from dashboard.refusals import Refusal
 from models.tables import Admission, Flag, JobRun, Patient, User, Ward
 

@@ -18,9 +18,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from dashboard.auth import SignedInUser
+from dashboard.components.board_rows import board_rows
 from dashboard.components.charting_vitals import preview
 from dashboard.components.rounds_card import patient_card
-from dashboard.pages.board import board_rows
 from dashboard.pages.patient import refresh_parts
 from dashboard.plain_json import plain
 from dashboard.plan_panel_queries import plan_panel_data

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from dashboard.auth import SignedInUser
-from dashboard.pages.board import board_rows
+from dashboard.components.board_rows import board_rows
 from dashboard.pages.patient import refresh_parts
 from dashboard.plain_json import plain
 from models.charting import chart_dose, record_vitals

@@ -12,8 +12,11 @@ import pytest
 
 from dashboard.components.taper_chart import (
     DENSE_VITALS_PER_DAY,
-    MAR_STYLES,
     ON_SCREEN_ONLY,
+    build_chart,
+    chart_figure,
+)
+from dashboard.components.taper_chart_data import (
     AssessmentPoint,
     ChartAppend,
     ChartInput,
@@ -23,16 +26,12 @@ from dashboard.components.taper_chart import (
     PlanVersionMark,
     Readings,
     VitalsPoint,
-    append_patch,
-    build_chart,
-    chart_figure,
-    chart_key,
-    flag_rows,
-    now_shape_index,
-    trace_index,
-    x_range,
-    y_axes,
 )
+from dashboard.components.taper_chart_layout import y_axes
+from dashboard.components.taper_chart_marks import flag_rows
+from dashboard.components.taper_chart_patch import append_patch, now_shape_index, trace_index
+from dashboard.components.taper_chart_style import MAR_STYLES, chart_key
+from dashboard.components.taper_chart_time import x_range
 from dashboard.theme import BAND_LEVEL, LEVELS, news2_level
 from models.clinical.load import DailyLoad
 

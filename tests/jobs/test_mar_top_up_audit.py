@@ -1,5 +1,5 @@
 """The hourly MAR top-up writes dose slots, and every write is audited: the board's cache keys
-on the newest audit event (dashboard.queries.data_version), so a top-up moves that key and the
+on the newest audit event (dashboard.board_queries.data_version), so a top-up moves that key and the
 board works its rows out again at once instead of after its reuse cap."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
 
-from dashboard.queries import data_version
+from dashboard.board_queries import data_version
 from models.audit import SYSTEM, Actor
 from models.db import transaction
 from models.plan_changes import NewPlan, create_plan

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from dashboard.board_queries import ward_board
 from dashboard.mar_queries import mar_entries
 from dashboard.plan_panel_queries import plan_panel_data
-from dashboard.queries import ward_board
 from dashboard.rounds_queries import rounds_summaries
 from jobs.scan import run_scan
 from models.admissions import admit, ensure_ward
