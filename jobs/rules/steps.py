@@ -47,6 +47,7 @@ from jobs.rules.common import (
     ward_dates,
     ward_today,
     ward_zones,
+    worded,
 )
 from jobs.sql_time import local_midnight_utc
 from models.clinical.tolerance import (
@@ -56,7 +57,7 @@ from models.clinical.tolerance import (
     StepVerdict,
     judge_step,
 )
-from models.flag_text import day, english, joined, message
+from models.flag_text import day, joined, message
 from models.statements import built_once
 from models.tables import (
     UNRESOLVED_FLAG_STATUSES,
@@ -375,7 +376,7 @@ def step_not_tolerated_rule(session: Session, now: datetime) -> list[Finding]:
                 prn_margin=row.prn_margin,
             ),
         )
-        if judgement.verdict is not StepVerdict.NOT_TOLERATED:
+        if judgement.verdict is not StepVerdict.NOT_TOLERATED or judgement.severity is None:
             findings.append(judged_clear(row.admission_id, subject, row.start_at))
             continue
         text = message(
@@ -383,15 +384,15 @@ def step_not_tolerated_rule(session: Session, now: datetime) -> list[Finding]:
             day=day(row.start_date),
             reasons=joined(";", [reason_part(r, _STEP_REASONS) for r in judgement.reasons]),
         )
+        at = row.start_at
         findings.append(
-            Finding(
-                admission_id=row.admission_id,
-                subject=subject,
-                severity=judgement.severity,
-                message=english(text),
-                text=text,
-                subject_at=row.start_at,
-                evidence_at=row.evidence_at or row.start_at,
+            worded(
+                row.admission_id,
+                subject,
+                judgement.severity,
+                text,
+                at=at,
+                evidence_at=row.evidence_at or at,
             )
         )
     return findings
