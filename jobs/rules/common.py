@@ -156,7 +156,7 @@ def wards_with_deadlines(*columns: Any, **deadlines: Any) -> CTE:
     scan's instant minus that many minutes (a policy column, or a number): each ward's deadlines
     are computed once, not once per patient."""
     due = [before_now(minutes).label(name) for name, minutes in deadlines.items()]
-    return materialized(select(Ward, *columns, *due), "ward_deadlines")
+    return materialized(select(Ward).add_columns(*columns, *due), "ward_deadlines")
 
 
 def band_level(band: Any) -> ColumnElement[int]:
