@@ -48,6 +48,14 @@ SKIPPED_STATUSES = ("held", "refused", "not_given")
 SKIPPED_REVIEW_SPAN = timedelta(hours=48)
 
 
+# Each frequency class of _by_frequency and the ward policy column holding its window (minutes).
+_WINDOWS = {
+    "critical": "time_critical_window_min",
+    "daily": "daily_dose_window_min",
+    "frequent": "dose_window_min",
+}
+
+
 def _by_frequency(
     doses_per_day: Any, all_time_critical: Any, *, critical: Any, daily: Any, frequent: Any
 ) -> ColumnElement[Any]:
@@ -77,24 +85,14 @@ def _missed_dose_query() -> Executable:
         col(Flag.resolved_by).is_not(None),
     )
     wards = wards_with_deadlines(
-        due_before_frequent=col(Ward.dose_window_min),
-        due_before_daily=col(Ward.daily_dose_window_min),
-        due_before_critical=col(Ward.time_critical_window_min),
+        **{f"due_before_{kind}": col(getattr(Ward, name)) for kind, name in _WINDOWS.items()}
     )
     per_day, all_critical = col(sd.doses_per_day), wards.c.doses_time_critical
     deadline = _by_frequency(
-        per_day,
-        all_critical,
-        critical=wards.c.due_before_critical,
-        daily=wards.c.due_before_daily,
-        frequent=wards.c.due_before_frequent,
+        per_day, all_critical, **{kind: wards.c[f"due_before_{kind}"] for kind in _WINDOWS}
     )
     window = _by_frequency(
-        per_day,
-        all_critical,
-        critical=wards.c.time_critical_window_min,
-        daily=wards.c.daily_dose_window_min,
-        frequent=wards.c.dose_window_min,
+        per_day, all_critical, **{kind: wards.c[name] for kind, name in _WINDOWS.items()}
     )
     return (
         select(
