@@ -10,6 +10,7 @@ once per transaction before using it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
@@ -44,36 +45,29 @@ class local_midnight_utc(FunctionElement[datetime]):  # noqa: N801 - SQL functio
     name = "tw_local_midnight_utc"
 
 
-@compiles(shift_seconds, "postgresql")
-def _shift_pg(element: shift_seconds, compiler: SQLCompiler, **kw: Any) -> str:
-    instant, seconds = list(element.clauses)
-    return (
-        f"({compiler.process(instant, **kw)} + "
-        f"make_interval(secs => CAST({compiler.process(seconds, **kw)} AS double precision)))"
-    )
+# Each function's SQL on each dialect, its arguments as {0}, {1}, ... (SQLite has no time zones:
+# its local_midnight_utc is the Python function prepare_connection registers).
+_SQL: dict[tuple[type[FunctionElement[datetime]], str], str] = {
+    (shift_seconds, "postgresql"): "({0} + make_interval(secs => CAST({1} AS double precision)))",
+    (shift_seconds, "sqlite"): (
+        "strftime('%Y-%m-%d %H:%M:%f', {0}, CAST({1} AS TEXT) || ' seconds')"
+    ),
+    (local_midnight_utc, "postgresql"): (
+        "(CAST(({0} + CAST({1} AS integer)) AS timestamp) AT TIME ZONE CAST({2} AS text))"
+    ),
+    (local_midnight_utc, "sqlite"): "tw_local_midnight_utc({0}, {1}, {2})",
+}
 
 
-@compiles(local_midnight_utc, "postgresql")
-def _midnight_pg(element: local_midnight_utc, compiler: SQLCompiler, **kw: Any) -> str:
-    day, days, tz = list(element.clauses)
-    return (
-        f"(CAST(({compiler.process(day, **kw)} + CAST({compiler.process(days, **kw)} AS integer))"
-        f" AS timestamp) AT TIME ZONE CAST({compiler.process(tz, **kw)} AS text))"
-    )
+def _compiler(template: str) -> Callable[..., str]:
+    def compile_sql(element: FunctionElement[datetime], compiler: SQLCompiler, **kw: Any) -> str:
+        return template.format(*(compiler.process(clause, **kw) for clause in element.clauses))
+
+    return compile_sql
 
 
-@compiles(shift_seconds, "sqlite")
-def _shift_sqlite(element: shift_seconds, compiler: SQLCompiler, **kw: Any) -> str:
-    instant, seconds = list(element.clauses)
-    return (
-        f"strftime('%Y-%m-%d %H:%M:%f', {compiler.process(instant, **kw)}, "
-        f"CAST({compiler.process(seconds, **kw)} AS TEXT) || ' seconds')"
-    )
-
-
-@compiles(local_midnight_utc, "sqlite")
-def _midnight_sqlite(element: local_midnight_utc, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"{element.name}({compiler.process(element.clauses, **kw)})"
+for (_function, _dialect), _template in _SQL.items():
+    compiles(_function, _dialect)(_compiler(_template))
 
 
 @lru_cache(maxsize=4096)

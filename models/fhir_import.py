@@ -413,16 +413,9 @@ class _Plan:
                 admission_id=admission.id,
                 taken_at=at,
                 now=now,
-                heart_rate=vitals.heart_rate,
-                systolic=vitals.systolic,
-                diastolic=vitals.diastolic,
-                temperature_c=vitals.temperature_c,
-                resp_rate=vitals.resp_rate,
-                spo2=vitals.spo2,
-                supplemental_o2=vitals.supplemental_o2,
-                consciousness=vitals.consciousness,
                 backdate_limit=limit,
                 external_id=external_id,
+                **{name: getattr(vitals, name) for name in READING_NAMES},  # the set as charted
             )
 
     def _admit(

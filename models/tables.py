@@ -184,18 +184,24 @@ class Ward(SQLModel, table=True):
     )
 
 
-class WardDrugUnit(SQLModel, table=True):
+class WardDrugSetting(SQLModel):
+    """A ward's own setting for one drug (its formulary), one row per ward and drug: who last
+    changed it and when (the change itself is audited)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ward_id: int = Field(foreign_key="ward.id")
+    drug: str = Field(max_length=32)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_by: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class WardDrugUnit(WardDrugSetting, table=True):
     """A ward's smallest dispensable dose of a drug (its formulary: which tablets it stocks and
     which may be halved); a drug without a row uses the default (models.clinical.drugs)."""
 
     __tablename__ = "ward_drug_unit"
 
-    id: int | None = Field(default=None, primary_key=True)
-    ward_id: int = Field(foreign_key="ward.id")
-    drug: str = Field(max_length=32)
     unit_ug: int
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_by: int | None = Field(default=None, foreign_key="app_user.id")
 
     __table_args__ = (
         UniqueConstraint("ward_id", "drug", name="uq_ward_drug_unit"),
@@ -203,19 +209,14 @@ class WardDrugUnit(SQLModel, table=True):
     )
 
 
-class WardDrugTablets(SQLModel, table=True):
+class WardDrugTablets(WardDrugSetting, table=True):
     """The tablets a ward's pharmacy supplies of a drug and which may be halved (its formulary;
     models.ward_tablets). ``tablets`` is the canonical list, strengths in ug, "s" for scored:
     "500s,1000,2000". A drug without a row uses the defaults (models.clinical.tablets)."""
 
     __tablename__ = "ward_drug_tablets"
 
-    id: int | None = Field(default=None, primary_key=True)
-    ward_id: int = Field(foreign_key="ward.id")
-    drug: str = Field(max_length=32)
     tablets: str = Field(max_length=200)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_by: int | None = Field(default=None, foreign_key="app_user.id")
 
     __table_args__ = (
         UniqueConstraint("ward_id", "drug", name="uq_ward_drug_tablets"),

@@ -69,6 +69,28 @@ def judged_clear(admission_id: int, subject: str, at: datetime) -> Finding:
     return Finding(admission_id, subject, None, "", at, at)
 
 
+def worded(
+    admission_id: int,
+    subject: str,
+    severity: str,
+    text: Part,
+    *,
+    at: datetime,
+    evidence_at: datetime,
+) -> Finding:
+    """A finding to flag, said by ``text`` (models.flag_text): in English as its ``message`` (the
+    log, the CLI) and as its code and values for each reader's language."""
+    return Finding(admission_id, subject, severity, english(text), at, evidence_at, text)
+
+
+def reading_finding(row: Any, subject: str, severity: str, text: Part) -> Finding:
+    """A finding about a patient's reading: a row with ``admission_id``, ``taken_at`` (the
+    moment the flag is about) and ``charted_at`` (when the evidence arose)."""
+    return worded(
+        row.admission_id, subject, severity, text, at=row.taken_at, evidence_at=row.charted_at
+    )
+
+
 RuleFunction = Callable[[Session, datetime], list[Finding]]
 
 
@@ -129,14 +151,12 @@ def materialized(query: Select[Any] | Any, name: str) -> CTE:
     return query.cte(name).prefix_with("MATERIALIZED")
 
 
-def wards_with_deadlines(**deadlines: Any) -> CTE:
-    """The wards (their policy columns by name) with, for each keyword, the scan's instant minus
-    that many minutes (a policy column, or a number): each ward's deadlines are computed once,
-    not once per patient."""
-    return materialized(
-        select(Ward, *(before_now(minutes).label(name) for name, minutes in deadlines.items())),
-        "ward_deadlines",
-    )
+def wards_with_deadlines(*columns: Any, **deadlines: Any) -> CTE:
+    """The wards (their policy columns by name, and ``columns``) with, for each keyword, the
+    scan's instant minus that many minutes (a policy column, or a number): each ward's deadlines
+    are computed once, not once per patient."""
+    due = [before_now(minutes).label(name) for name, minutes in deadlines.items()]
+    return materialized(select(Ward).add_columns(*columns, *due), "ward_deadlines")
 
 
 def band_level(band: Any) -> ColumnElement[int]:
@@ -165,6 +185,11 @@ def reason_part(reason: str, patterns: Sequence[ReasonPattern]) -> Part:
         if found is not None:
             return build(found)
     return reason
+
+
+def labelled(model: Any, *fields: str) -> list[ColumnElement[Any]]:
+    """``model``'s columns ``fields``, each selected under its own name."""
+    return [col(getattr(model, field)).label(field) for field in fields]
 
 
 def is_prn(model: Any) -> ColumnElement[bool]:
@@ -225,10 +250,26 @@ def latest_readings(
     return select(*columns).select_from(source).where(ADMITTED).cte(name)
 
 
-def overdue_query(readings: CTE, wards: CTE, due_before: Any, *columns: Any) -> Select[Any]:
-    """Each admitted patient whose latest reading (none: their admission) is older than
-    ``due_before``, a deadline of ``wards``: ``admission_id``, ``admitted_at``, ``taken_at``
-    (NULL when there is no reading), ``columns``, the ward's ``timezone``."""
+def overdue_query(
+    readings: CTE,
+    shortened: ColumnElement[bool],
+    routine_min: Any,
+    shortened_min: Any,
+    *columns: Any,
+) -> Select[Any]:
+    """Each admitted patient whose latest reading (none: their admission) is older than the
+    ward's interval: ``routine_min``, or ``shortened_min`` where the condition ``shortened`` on
+    ``readings`` holds (both expressions of the ward's policy columns). Its columns:
+    ``admission_id``, ``admitted_at``, ``taken_at`` (NULL when there is no reading), ``columns``
+    (of ``readings``), the two intervals as ``routine`` and ``shortened``, the ward's
+    ``timezone``."""
+    wards = wards_with_deadlines(
+        routine_min.label("routine"),
+        shortened_min.label("shortened"),
+        due_before=routine_min,
+        due_before_shortened=shortened_min,
+    )
+    due_before = case((shortened, wards.c.due_before_shortened), else_=wards.c.due_before)
     last_at = func.coalesce(readings.c.latest_taken_at, readings.c.admitted_at)
     return (
         select(
@@ -236,6 +277,8 @@ def overdue_query(readings: CTE, wards: CTE, due_before: Any, *columns: Any) -> 
             readings.c.admitted_at,
             readings.c.latest_taken_at.label("taken_at"),
             *columns,
+            wards.c.routine,
+            wards.c.shortened,
             wards.c.timezone,
         )
         .select_from(wards)
@@ -253,14 +296,13 @@ def overdue_finding(row: Any, overdue: Overdue, code: str, every: Part) -> Findi
         else message("since_admission")
     )
     text = message(code, since=since, due=instant(overdue.due, row.timezone), every=every)
-    return Finding(
-        admission_id=row.admission_id,
-        subject="admission",
-        severity=overdue.severity,
-        message=english(text),
-        subject_at=overdue.due,
+    return worded(
+        row.admission_id,
+        "admission",
+        overdue.severity,
+        text,
+        at=overdue.due,
         evidence_at=overdue.evidence_at,
-        text=text,
     )
 
 

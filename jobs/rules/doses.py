@@ -28,13 +28,15 @@ from jobs.rules.common import (
     NOW,
     Finding,
     fetch,
+    labelled,
     now_param,
     valid,
     wards_with_deadlines,
+    worded,
 )
 from models.charting import REASONS_BY_STATUS
 from models.clinical.dose_timing import TIME_CRITICAL_ABOVE_PER_DAY, missed_after
-from models.flag_text import Part, dose, english, instant, message, minutes, word
+from models.flag_text import Part, dose, instant, message, minutes, word
 from models.statements import built_once
 from models.tables import Admission, DoseAdministration, Flag, ScheduledDose, Ward
 from models.types import UTCDateTime
@@ -44,6 +46,14 @@ SKIPPED_STATUSES = ("held", "refused", "not_given")
 # listed only while its flag is open, so a new ward's history does not flood the queue
 # (local policy).
 SKIPPED_REVIEW_SPAN = timedelta(hours=48)
+
+
+# Each frequency class of _by_frequency and the ward policy column holding its window (minutes).
+_WINDOWS = {
+    "critical": "time_critical_window_min",
+    "daily": "daily_dose_window_min",
+    "frequent": "dose_window_min",
+}
 
 
 def _by_frequency(
@@ -75,32 +85,18 @@ def _missed_dose_query() -> Executable:
         col(Flag.resolved_by).is_not(None),
     )
     wards = wards_with_deadlines(
-        due_before_frequent=col(Ward.dose_window_min),
-        due_before_daily=col(Ward.daily_dose_window_min),
-        due_before_critical=col(Ward.time_critical_window_min),
+        **{f"due_before_{kind}": col(getattr(Ward, name)) for kind, name in _WINDOWS.items()}
     )
     per_day, all_critical = col(sd.doses_per_day), wards.c.doses_time_critical
     deadline = _by_frequency(
-        per_day,
-        all_critical,
-        critical=wards.c.due_before_critical,
-        daily=wards.c.due_before_daily,
-        frequent=wards.c.due_before_frequent,
+        per_day, all_critical, **{kind: wards.c[f"due_before_{kind}"] for kind in _WINDOWS}
     )
     window = _by_frequency(
-        per_day,
-        all_critical,
-        critical=wards.c.time_critical_window_min,
-        daily=wards.c.daily_dose_window_min,
-        frequent=wards.c.dose_window_min,
+        per_day, all_critical, **{kind: wards.c[name] for kind, name in _WINDOWS.items()}
     )
     return (
         select(
-            col(sd.id).label("id"),
-            col(sd.admission_id).label("admission_id"),
-            col(sd.drug).label("drug"),
-            col(sd.dose_ug).label("dose_ug"),
-            col(sd.scheduled_at).label("scheduled_at"),
+            *labelled(sd, "id", "admission_id", "drug", "dose_ug", "scheduled_at"),
             func.sum(case((reviewed, 0), else_=1))
             .over(partition_by=col(sd.admission_id))
             .label("missed"),
@@ -131,17 +127,15 @@ def missed_dose_rule(session: Session, now: datetime) -> list[Finding]:
     skipped doses worsen withdrawal [S23]."""
     rows = fetch(session, _missed_dose_query(), {NOW: now})
     return [
-        Finding(
-            admission_id=row.admission_id,
-            subject=f"dose:{row.id}",
-            severity="high" if row.missed > 1 else "moderate",
-            message=english(text),
-            subject_at=row.scheduled_at,
+        worded(
+            row.admission_id,
+            f"dose:{row.id}",
+            "high" if row.missed > 1 else "moderate",
+            _missed_text(row),
+            at=row.scheduled_at,
             evidence_at=missed_after(row.scheduled_at, row.window),
-            text=text,
         )
         for row in rows
-        for text in (_missed_text(row),)
     ]
 
 
@@ -168,12 +162,7 @@ def _dose_skipped_query() -> Executable:
     )
     return (
         select(
-            col(da.id).label("id"),
-            col(da.admission_id).label("admission_id"),
-            col(da.status).label("status"),
-            col(da.reason_code).label("reason_code"),
-            col(da.reason_text).label("reason_text"),
-            col(da.drug).label("drug"),
+            *labelled(da, "id", "admission_id", "status", "reason_code", "reason_text", "drug"),
             col(sd.dose_ug).label("dose_ug"),
             func.coalesce(col(sd.scheduled_at), col(da.administered_at)).label("due_at"),
             col(da.charted_at).label("charted_at"),
@@ -221,15 +210,11 @@ def dose_skipped_rule(session: Session, now: datetime) -> list[Finding]:
                 "dose_skipped_no_dose", drug=row.drug.title(), due=due, status=status, reason=reason
             )
         )
+        severity = "low" if row.status == "held" else "moderate"
+        subject = f"administration:{row.id}"
         findings.append(
-            Finding(
-                admission_id=row.admission_id,
-                subject=f"administration:{row.id}",
-                severity="low" if row.status == "held" else "moderate",
-                message=english(text),
-                subject_at=row.due_at,
-                evidence_at=row.charted_at,
-                text=text,
+            worded(
+                row.admission_id, subject, severity, text, at=row.due_at, evidence_at=row.charted_at
             )
         )
     return findings

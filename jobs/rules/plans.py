@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import Executable, case, exists, select
 from sqlmodel import Session, col
 
-from jobs.rules.common import ADMITTED, NOW, Finding, before_now, fetch
+from jobs.rules.common import ADMITTED, NOW, Finding, before_now, fetch, worded
 from models.clinical.dose_limits import above_label
 from models.clinical.drugs import DRUGS, get_drug
-from models.flag_text import dose, english, instant, message
+from models.flag_text import dose, instant, message
 from models.statements import built_once
 from models.tables import Admission, TaperPlan, Ward
 
@@ -47,14 +47,8 @@ def no_plan_rule(session: Session, now: datetime) -> list[Finding]:
             "no_plan", when=instant(row.admitted_at, row.timezone), hours=row.grace_hours
         )
         findings.append(
-            Finding(
-                admission_id=row.admission_id,
-                subject="admission",
-                severity="moderate",
-                message=english(text),
-                subject_at=row.admitted_at,
-                evidence_at=due,
-                text=text,
+            worded(
+                row.admission_id, "admission", "moderate", text, at=row.admitted_at, evidence_at=due
             )
         )
     return findings
@@ -99,15 +93,8 @@ def unconfirmed_dose_rule(session: Session, now: datetime) -> list[Finding]:
                 "above_label", drug=above.drug, dose=dose(above.daily_ug), maximum=maximum
             ),
         )
+        at = row.admitted_at
         findings.append(
-            Finding(
-                admission_id=row.admission_id,
-                subject="admission",
-                severity="moderate",
-                message=english(text),
-                subject_at=row.admitted_at,
-                evidence_at=row.admitted_at,
-                text=text,
-            )
+            worded(row.admission_id, "admission", "moderate", text, at=at, evidence_at=at)
         )
     return findings

@@ -29,14 +29,16 @@ from jobs.rules.common import (
     ReasonPattern,
     fetch,
     is_prn,
+    labelled,
     now_param,
     reason_part,
     valid,
     wards_with_deadlines,
+    worded,
 )
 from models.clinical.drugs import DEFAULT_TABLE, diazepam_equivalent_mg
 from models.clinical.prn import judge_prn_use, reassessment_due
-from models.flag_text import dose, english, instant, joined, message, minutes, number
+from models.flag_text import dose, instant, joined, message, minutes, number
 from models.statements import built_once
 from models.tables import (
     Admission,
@@ -136,15 +138,10 @@ def prn_use_rule(session: Session, now: datetime) -> list[Finding]:
             reasons=joined("and", [reason_part(r, _PRN_REASONS) for r in use.reasons]),
             last=instant(last_at, first.timezone),
         )
+        evidence_at = max(r.charted_at for r in drugs)
         findings.append(
-            Finding(
-                admission_id=admission_id,
-                subject="admission",
-                severity=use.severity,
-                message=english(text),
-                subject_at=last_at,
-                evidence_at=max(r.charted_at for r in drugs),
-                text=text,
+            worded(
+                admission_id, "admission", use.severity, text, at=last_at, evidence_at=evidence_at
             )
         )
     return findings
@@ -168,10 +165,7 @@ def _prn_reassessment_query() -> Executable:
     wards = wards_with_deadlines(given_before=col(Ward.prn_reassess_min))
     return (
         select(
-            col(da.id).label("id"),
-            col(da.admission_id).label("admission_id"),
-            col(da.drug).label("drug"),
-            col(da.dose_ug).label("dose_ug"),
+            *labelled(da, "id", "admission_id", "drug", "dose_ug"),
             col(da.administered_at).label("given_at"),
             wards.c.prn_reassess_min.label("within"),
             wards.c.timezone,
@@ -204,15 +198,8 @@ def prn_reassessment_rule(session: Session, now: datetime) -> list[Finding]:
             when=instant(row.given_at, row.timezone),
             within=minutes(row.within),
         )
+        subject = f"administration:{row.id}"
         findings.append(
-            Finding(
-                admission_id=row.admission_id,
-                subject=f"administration:{row.id}",
-                severity="moderate",
-                message=english(text),
-                subject_at=row.given_at,
-                evidence_at=due,
-                text=text,
-            )
+            worded(row.admission_id, subject, "moderate", text, at=row.given_at, evidence_at=due)
         )
     return findings

@@ -29,17 +29,18 @@ from jobs.rules.common import (
     dialect_of,
     fetch,
     is_ciwa_b,
+    labelled,
     latest_readings,
     materialized,
     overdue_finding,
     overdue_query,
+    reading_finding,
     valid,
-    wards_with_deadlines,
 )
 from jobs.sql_time import shift_seconds
 from models.clinical.observations import SHORTER_REASSESSMENT_FROM, assessment_overdue
 from models.clinical.withdrawal import WORSENING_FROM, judge_worsening, standing_severity
-from models.flag_text import Part, english, instant, joined, message, minutes, word
+from models.flag_text import Part, instant, joined, message, minutes, word
 from models.statements import built_once
 from models.tables import Admission, Ward, WithdrawalAssessment
 
@@ -47,19 +48,12 @@ from models.tables import Admission, Ward, WithdrawalAssessment
 @built_once
 def _assessment_overdue_query(dialect: str) -> Executable:
     readings = latest_readings(dialect, WithdrawalAssessment, ("taken_at", "band"), scale="CIWA-B")
-    wards = wards_with_deadlines(
-        due_before=col(Ward.reassess_interval_min),
-        due_before_moderate=col(Ward.reassess_interval_moderate_min),
-    )
-    shortened = band_level(readings.c.latest_band) >= SHORTER_REASSESSMENT_FROM.order
-    due_before = case((shortened, wards.c.due_before_moderate), else_=wards.c.due_before)
     return overdue_query(
         readings,
-        wards,
-        due_before,
+        band_level(readings.c.latest_band) >= SHORTER_REASSESSMENT_FROM.order,
+        col(Ward.reassess_interval_min),
+        col(Ward.reassess_interval_moderate_min),
         readings.c.latest_band.label("band"),
-        wards.c.reassess_interval_min.label("routine"),
-        wards.c.reassess_interval_moderate_min.label("shortened"),
     )
 
 
@@ -131,10 +125,7 @@ def _standing_query(dialect: str, scale: str) -> Executable:
     )
     return (
         select(
-            col(score.admission_id).label("admission_id"),
-            col(score.total).label("total"),
-            col(score.taken_at).label("taken_at"),
-            col(score.charted_at).label("charted_at"),
+            *labelled(score, "admission_id", "total", "taken_at", "charted_at"),
             threshold.label("threshold"),
             col(Ward.timezone).label("timezone"),
         )
@@ -169,17 +160,7 @@ def standing_severity_rule(session: Session, now: datetime) -> list[Finding]:
                 when=instant(row.taken_at, row.timezone),
                 threshold=row.threshold,
             )
-            findings.append(
-                Finding(
-                    admission_id=row.admission_id,
-                    subject=scale,
-                    severity=standing.severity,
-                    message=english(text),
-                    subject_at=row.taken_at,
-                    evidence_at=row.charted_at,
-                    text=text,
-                )
-            )
+            findings.append(reading_finding(row, scale, standing.severity, text))
     return findings
 
 
@@ -280,17 +261,7 @@ def worsening_rule(session: Session, now: datetime) -> list[Finding]:
             when=instant(row.taken_at, row.timezone),
             reasons=joined("and", reasons),
         )
-        findings.append(
-            Finding(
-                admission_id=row.admission_id,
-                subject="admission",
-                severity=worse.severity,
-                message=english(text),
-                subject_at=row.taken_at,
-                evidence_at=row.charted_at,
-                text=text,
-            )
-        )
+        findings.append(reading_finding(row, "admission", worse.severity, text))
     return findings
 
 

@@ -24,6 +24,7 @@ from jobs.rules.common import (
     now_param,
     reason_part,
     valid,
+    worded,
 )
 from models.clinical.sedation import (
     HELD_FOR_SEDATION,
@@ -34,7 +35,7 @@ from models.clinical.sedation import (
     SedationThresholds,
     dose_too_high,
 )
-from models.flag_text import english, instant, joined, message
+from models.flag_text import instant, joined, message
 from models.statements import built_once
 from models.tables import Admission, DoseAdministration, VitalSigns, Ward
 from models.types import UTCDateTime
@@ -186,15 +187,15 @@ def dose_too_high_rule(session: Session, now: datetime) -> list[Finding]:
             reasons=joined(";", [reason_part(r, _SEDATION_REASONS) for r in found.reasons]),
             when=instant(subject_at, row.timezone),
         )
+        evidence_at = max(evidence) if evidence else now
         findings.append(
-            Finding(
-                admission_id=row.admission_id,
-                subject="admission",
-                severity=found.severity,
-                message=english(text),
-                text=text,
-                subject_at=subject_at,
-                evidence_at=max(evidence) if evidence else now,
+            worded(
+                row.admission_id,
+                "admission",
+                found.severity,
+                text,
+                at=subject_at,
+                evidence_at=evidence_at,
             )
         )
     return findings

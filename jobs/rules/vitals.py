@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Executable, case, false, func, select
+from sqlalchemy import Executable, false, func, select
 from sqlmodel import Session, col
 
 from jobs.rules.common import (
@@ -17,12 +17,12 @@ from jobs.rules.common import (
     news2_urgent,
     overdue_finding,
     overdue_query,
+    reading_finding,
     urgent_obs_interval,
-    wards_with_deadlines,
 )
 from models.clinical.news2 import News2Response, news2_response
 from models.clinical.observations import vitals_overdue
-from models.flag_text import english, instant, message, minutes, word
+from models.flag_text import instant, message, minutes, word
 from models.statements import built_once
 from models.tables import VitalSigns, Ward
 
@@ -67,38 +67,23 @@ def news2_rule(session: Session, now: datetime) -> list[Finding]:
             when=instant(row.taken_at, row.timezone),
             why=word(_WHY[response]),
         )
-        findings.append(
-            Finding(
-                admission_id=row.admission_id,
-                subject="admission",
-                severity=severity,
-                message=english(text),
-                subject_at=row.taken_at,
-                evidence_at=row.charted_at,
-                text=text,
-            )
-        )
+        findings.append(reading_finding(row, "admission", severity, text))
     return findings
 
 
 @built_once
 def _vitals_overdue_query(dialect: str) -> Executable:
     readings = latest_readings(dialect, VitalSigns, ("taken_at", "news2_total", "news2_any_three"))
-    wards = wards_with_deadlines(
-        due_before=col(Ward.vitals_interval_min),
-        due_before_urgent=urgent_obs_interval(col(Ward.vitals_interval_min)),
-    )
     urgent = func.coalesce(
         news2_urgent(readings.c.latest_news2_total, readings.c.latest_news2_any_three), false()
     )
-    due_before = case((urgent, wards.c.due_before_urgent), else_=wards.c.due_before)
     return overdue_query(
         readings,
-        wards,
-        due_before,
+        urgent,
+        col(Ward.vitals_interval_min),
+        urgent_obs_interval(col(Ward.vitals_interval_min)),  # while urgent: hourly at most
         readings.c.latest_news2_total.label("news2_total"),
         readings.c.latest_news2_any_three.label("any_three"),
-        wards.c.vitals_interval_min.label("routine"),
     )
 
 

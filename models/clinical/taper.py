@@ -1,5 +1,12 @@
 """The taper engine: a recipe and a starting dose in, a dated list of steps out (pure).
 
+Over 1,000 lines, one subject: building a schedule and changing one (hold, resume, go back,
+change recipe, stop) are the same engine. Each change re-enters the recipe where the current
+steps left it, through the private arithmetic building uses (the stored plan ``_Plan``, the
+crossover stages, the recipe position and interval, rounding to units, the step kinds), so
+splitting the changes off would make that arithmetic a public interface between modules. The
+warnings (pace, increase, substitution) read the steps the engine makes and stay beside it.
+
 Semantics are docs/recipes.md. Where the language leaves a choice, these choices were made
 (each is tested):
 

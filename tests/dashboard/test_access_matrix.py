@@ -89,7 +89,7 @@ from tests.dashboard.dash_client import (
     row_counts,
     server_callbacks,
 )
-from tests.models.charting_stay import Stay, make_stay
+from tests.factories import Stay, make_stay
 
 ROLES = ("nurse", "physician", "admin")
 USERNAMES = {"nurse": "nurse1", "physician": "doctor1", "admin": "admin1"}

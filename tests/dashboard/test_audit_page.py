@@ -31,7 +31,7 @@ from tests.dashboard.dash_client import (
     render_page,
     server_callbacks,
 )
-from tests.models.charting_stay import Stay, make_stay
+from tests.factories import Stay, make_stay
 
 LONDON = ZoneInfo("Europe/London")
 

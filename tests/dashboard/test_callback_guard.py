@@ -29,7 +29,7 @@ from tests.dashboard.dash_client import (
     server_callbacks,
     vitals_save_body,
 )
-from tests.models.charting_stay import Stay, make_stay
+from tests.factories import Stay, make_stay
 
 MARKER = "zq-marker-7731"
 HUGE = "__HUGE_NUMBER__"  # replaced by the literal 1e309 in the body's text

@@ -35,7 +35,7 @@ from tests.dashboard.dash_client import (
     row_counts,
     server_callbacks,
 )
-from tests.models.charting_stay import Stay, make_stay
+from tests.factories import Stay, make_stay
 from tests.models.test_bad_input import ODD_TEXT
 
 FUZZ = settings(

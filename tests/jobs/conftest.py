@@ -11,12 +11,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from jobs.scan import ScanReport, run_scan
-from models.admissions import admit, discharge
+from models.admissions import discharge
 from models.audit import Actor
 from models.charting import chart_dose, mark_in_error, record_assessment, record_vitals
 from models.db import transaction
 from models.flags import acknowledge_flag
 from models.tables import Flag, ScheduledDose, TaperPlan, TaperStep, Ward
+from tests.factories import admit_patient
 
 # A Tuesday in March, before the clocks change: Europe/London is on UTC.
 T0 = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
@@ -69,21 +70,18 @@ class Ward7:
     def admit(self, bed: str = "B1", at: datetime = T0 - timedelta(days=1)) -> int:
         assert self.ward.id is not None
         with transaction(self.engine) as session:
-            admission = admit(
-                session=session,
-                actor=self.nurse,
-                ward_id=self.ward.id,
+            admission = admit_patient(
+                session,
+                staff=self.staff,
+                ward=self.ward,
+                now=at,
                 mrn=f"MRN-{bed}",
                 family_name=f"Patient{bed}",
                 given_name="Test",
                 birth_date=date(1980, 5, 1),
-                sex="female",
                 bed=bed,
-                attending_id=self.staff["doctor1"].user_id or 0,
-                drug="clonazepam",
                 daily_ug=1000,
                 admitted_at=at,
-                now=at,
             )
             assert admission.id is not None
             return admission.id

@@ -1,5 +1,5 @@
-"""A small stay with one of everything the FHIR export covers, and helpers shared by the FHIR
-tests. Europe/London is on GMT in early March, so ward time equals UTC here."""
+"""A stay (tests.factories.Stay) with one of everything the FHIR export covers, and helpers
+shared by the FHIR tests. Europe/London is on GMT in early March, so ward time equals UTC here."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from models.tables import (
 )
 from seed_data.factories import start_taper
 from tests.conftest import postgres_database
-from tests.factories import admit_patient, make_staff, prn_order
+from tests.factories import Stay, admit_patient, make_staff, prn_order
 
 ADMITTED_AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 PLAN_START = date(2026, 3, 2)
@@ -45,15 +45,16 @@ VITAL_SETS = (
 )
 
 
-@dataclass(frozen=True)
-class Stay:
-    admission_id: int
-    vitals_in_error: int
-    open_flag: int
-    resolved_flag: int
+@dataclass
+class FhirStay(Stay):
+    """The shared Stay, with the ids of the entries the export treats apart."""
+
+    vitals_in_error: int = 0
+    open_flag: int = 0
+    resolved_flag: int = 0
 
 
-def make_stay(engine: Engine, staff: dict[str, Actor], ward: Ward) -> Stay:
+def make_stay(engine: Engine, staff: dict[str, Actor], ward: Ward) -> FhirStay:
     """Clonazepam 2 mg/day, -0.25 mg weekly from 2 Mar, then a hold (version 2, so version 1 is
     superseded). Three vital-sign sets (the last marked in error), two CIWA-B (one in error),
     doses given, held, refused, not given, one given then marked in error, a PRN dose, and one
@@ -199,7 +200,17 @@ def make_stay(engine: Engine, staff: dict[str, Actor], ward: Ward) -> Stay:
         session.add_all(flags)
         session.flush()
         assert vitals_ids[2] is not None and flags[0].id and flags[1].id
-        return Stay(admission_id, vitals_ids[2], flags[0].id, flags[1].id)
+        return FhirStay(
+            engine,
+            HOLD_AT,
+            ward.id,
+            staff,
+            admission_id,
+            prn_order_id=order,
+            vitals_in_error=vitals_ids[2],
+            open_flag=flags[0].id,
+            resolved_flag=flags[1].id,
+        )
 
 
 def resources(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:

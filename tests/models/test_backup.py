@@ -18,7 +18,7 @@ from models.settings import get_settings
 from taperwatch.cli import main
 from tests.conftest import NOW
 from tests.dashboard.dash_client import row_counts
-from tests.models.charting_stay import Stay, make_stay
+from tests.factories import Stay, make_stay
 
 
 @pytest.fixture

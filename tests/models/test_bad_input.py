@@ -39,8 +39,7 @@ from models.tables import DECISIONS
 from models.ward_policy import POLICY_FIELDS, update_ward_policy
 from tests.conftest import NOW, postgres_database
 from tests.dashboard.dash_client import changed_tables, row_counts
-from tests.factories import prn_order
-from tests.models.charting_stay import Stay, make_stay
+from tests.factories import Stay, make_stay, prn_order
 
 REFUSALS = (FieldError, ValidationFailed, ConflictError)
 FUZZ = settings(

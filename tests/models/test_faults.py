@@ -41,7 +41,7 @@ from tests.dashboard.dash_client import (
     row_counts,
     vitals_save_body,
 )
-from tests.models.charting_stay import Stay, make_stay
+from tests.factories import Stay, make_stay
 
 NOT_SAVED = "Not saved. The database did not answer"
 

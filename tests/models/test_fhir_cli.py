@@ -17,7 +17,7 @@ from models.db import dispose_engines
 from models.settings import get_settings
 from models.tables import AuditEvent, Ward
 from taperwatch.cli import main
-from tests.models.fhir_stay import Stay, counts, make_stay
+from tests.models.fhir_stay import FhirStay, counts, make_stay
 from tests.models.test_fhir_import import ehr_bundle
 
 IMPORT = ["--user", "nurse1", "--ward", "Test Ward", "--bed", "B7", "--drug", "clonazepam"]
@@ -40,7 +40,7 @@ def test_export_prints_a_valid_bundle_and_is_audited(
     ward: Ward,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    stay: Stay = make_stay(engine, staff, ward)
+    stay: FhirStay = make_stay(engine, staff, ward)
     assert main(["export", "fhir", "--admission", str(stay.admission_id)]) == 0
     bundle = json.loads(capsys.readouterr().out)
     Bundle.model_validate(bundle)

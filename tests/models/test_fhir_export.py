@@ -20,7 +20,14 @@ from models.errors import FieldError
 from models.fhir_export import export_admission, full_url, resource_id
 from models.tables import Admission, TaperPlan, TaperStep, Ward
 from tests.factories import admit_patient
-from tests.models.fhir_stay import CIWA_ITEMS, PLAN_START, VITAL_SETS, Stay, make_stay, resources
+from tests.models.fhir_stay import (
+    CIWA_ITEMS,
+    PLAN_START,
+    VITAL_SETS,
+    FhirStay,
+    make_stay,
+    resources,
+)
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
@@ -29,12 +36,12 @@ ATC = "http://www.whocc.no/atc"
 
 
 @pytest.fixture
-def stay(engine: Engine, staff: dict[str, Actor], ward: Ward) -> Stay:
+def stay(engine: Engine, staff: dict[str, Actor], ward: Ward) -> FhirStay:
     return make_stay(engine, staff, ward)
 
 
 @pytest.fixture
-def bundle(engine: Engine, stay: Stay) -> dict[str, Any]:
+def bundle(engine: Engine, stay: FhirStay) -> dict[str, Any]:
     with read_session(engine) as session:
         exported = export_admission(session, stay.admission_id)
     wire: dict[str, Any] = json.loads(json.dumps(exported))  # what goes over the wire
@@ -78,7 +85,7 @@ def test_references_resolve_inside_the_bundle(bundle: dict[str, Any]) -> None:
     assert references and set(references) <= urls
 
 
-def test_patient_and_encounter(bundle: dict[str, Any], stay: Stay) -> None:
+def test_patient_and_encounter(bundle: dict[str, Any], stay: FhirStay) -> None:
     (patient,) = resources(bundle, "Patient")
     (mrn,) = patient["identifier"]
     assert mrn["value"] == "TW0042"
@@ -154,7 +161,7 @@ def test_news2_inputs_use_local_codes(bundle: dict[str, Any]) -> None:
 
 
 def test_a_reading_in_error_is_exported_as_entered_in_error(
-    bundle: dict[str, Any], stay: Stay
+    bundle: dict[str, Any], stay: FhirStay
 ) -> None:
     prefix = f"vital_signs/{stay.vitals_in_error}/"
     ids = {resource_id(prefix + part) for part in ("heart-rate", "blood-pressure", "spo2", "panel")}
@@ -218,7 +225,7 @@ def _prn(request: dict[str, Any]) -> bool:
 
 
 def test_a_medication_request_per_plan_version_with_a_dosage_per_step(
-    engine: Engine, bundle: dict[str, Any], stay: Stay
+    engine: Engine, bundle: dict[str, Any], stay: FhirStay
 ) -> None:
     requests = _plan_requests(bundle)
     assert [r["status"] for r in requests] == ["stopped", "active"]
@@ -324,7 +331,7 @@ def test_a_prn_order_is_an_as_needed_medication_request_with_its_maximum(
     assert "at most 12 doses and 3 mg in 24 h" in dosage["text"]
 
 
-def test_only_open_flags_are_exported(bundle: dict[str, Any], stay: Stay) -> None:
+def test_only_open_flags_are_exported(bundle: dict[str, Any], stay: FhirStay) -> None:
     (flag,) = resources(bundle, "Flag")
     assert flag["id"] == resource_id(f"flag/{stay.open_flag}")
     assert flag["status"] == "active"
@@ -334,7 +341,7 @@ def test_only_open_flags_are_exported(bundle: dict[str, Any], stay: Stay) -> Non
     assert priority["valueCodeableConcept"]["coding"][0]["code"] == "PH"
 
 
-def test_the_export_is_stable(engine: Engine, stay: Stay, bundle: dict[str, Any]) -> None:
+def test_the_export_is_stable(engine: Engine, stay: FhirStay, bundle: dict[str, Any]) -> None:
     with read_session(engine) as session:
         again = json.loads(json.dumps(export_admission(session, stay.admission_id)))
     assert again == bundle
@@ -399,7 +406,7 @@ def test_unknown_admission_is_refused(engine: Engine) -> None:
 
 
 def test_a_discharged_stay_exports_as_a_finished_encounter(
-    engine: Engine, staff: dict[str, Actor], stay: Stay
+    engine: Engine, staff: dict[str, Actor], stay: FhirStay
 ) -> None:
     from datetime import UTC, datetime
 
@@ -419,7 +426,7 @@ def test_a_discharged_stay_exports_as_a_finished_encounter(
     assert encounter["period"]["end"] == "2026-03-05T10:00:00+00:00"
 
 
-def test_sedation_scores_are_observations_with_local_codes(engine: Engine, stay: Stay) -> None:
+def test_sedation_scores_are_observations_with_local_codes(engine: Engine, stay: FhirStay) -> None:
     from datetime import UTC, datetime
 
     from models.charting import record_vitals
@@ -468,7 +475,7 @@ def test_sedation_scores_are_observations_with_local_codes(engine: Engine, stay:
         get_fhir_model_class("Observation").model_validate(observation)
 
 
-def test_other_cns_depressants_are_medication_statements(engine: Engine, stay: Stay) -> None:
+def test_other_cns_depressants_are_medication_statements(engine: Engine, stay: FhirStay) -> None:
     from datetime import UTC, datetime
 
     from models.co_medications import add_co_medication, stop_co_medication

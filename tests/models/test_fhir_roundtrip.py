@@ -24,7 +24,7 @@ from models.migrate import upgrade
 from models.tables import Admission, Ward
 from seed_data.demo import seed_demo
 from tests.conftest import postgres_database
-from tests.models.fhir_stay import Stay, counts, fresh_database, make_stay, vitals_of
+from tests.models.fhir_stay import FhirStay, counts, fresh_database, make_stay, vitals_of
 
 IMPORTED_AT = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -57,12 +57,12 @@ def _import(
 
 
 @pytest.fixture
-def stay(engine: Engine, staff: dict[str, Actor], ward: Ward) -> Stay:
+def stay(engine: Engine, staff: dict[str, Actor], ward: Ward) -> FhirStay:
     return make_stay(engine, staff, ward)
 
 
 def test_a_round_trip_gives_back_the_same_vitals_once(
-    engine: Engine, stay: Stay, tmp_path: Path
+    engine: Engine, stay: FhirStay, tmp_path: Path
 ) -> None:
     bundle = _export(engine, stay.admission_id)
     with Session(engine) as session:
@@ -91,7 +91,7 @@ def test_a_round_trip_gives_back_the_same_vitals_once(
 
 
 def test_a_discharged_stay_round_trips_as_discharged(
-    engine: Engine, staff: dict[str, Actor], stay: Stay, tmp_path: Path
+    engine: Engine, staff: dict[str, Actor], stay: FhirStay, tmp_path: Path
 ) -> None:
     at = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
     with transaction(engine) as session:

@@ -18,8 +18,7 @@ from models.migrate import upgrade
 from models.storable import _check_value, check_row
 from tests.conftest import NOW
 from tests.dashboard.dash_client import row_counts
-from tests.factories import SYSTEM
-from tests.models.charting_stay import Stay, make_stay
+from tests.factories import SYSTEM, Stay, make_stay
 
 
 def _text_columns() -> list[tuple[str, str, int, object]]:

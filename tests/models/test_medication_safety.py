@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from models.admissions import admit, confirm_admission_dose, dose_needs_confirmation, ensure_ward
+from models.admissions import confirm_admission_dose, dose_needs_confirmation, ensure_ward
 from models.audit import Actor
 from models.db import transaction
 from models.errors import FieldError, PermissionDenied, ValidationFailed
@@ -28,7 +28,7 @@ from models.plans import active_plan, stored_steps
 from models.tables import Admission, AuditEvent, ScheduledDose, TaperPlan, Ward
 from models.ward_policy import update_ward_policy
 from models.ward_units import update_ward_units, ward_units
-from tests.factories import SYSTEM, make_staff
+from tests.factories import SYSTEM, admit_patient, make_staff
 
 MADE = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # Europe/London = UTC in early March
 D = timedelta(days=1)
@@ -53,14 +53,12 @@ def _admit(
         "birth_date": date(1970, 1, 1),
         "sex": "male",
         "bed": "S1",
-        "attending_id": staff["doctor1"].user_id or 0,
-        "drug": "clonazepam",
-        "daily_ug": 2000,
         "admitted_at": MADE - 2 * D,
-        "now": MADE - 2 * D,
     } | fields
     with transaction(engine) as session:
-        admission = admit(session=session, actor=staff[by], ward_id=ward_id, **values)
+        admission = admit_patient(
+            session, staff=staff, ward=ward_id, now=MADE - 2 * D, actor=staff[by], **values
+        )
         assert admission.id is not None
         return admission.id
 

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from models.admissions import admit, ensure_ward
+from models.admissions import ensure_ward
 from models.audit import Actor
 from models.charting import chart_dose
 from models.clinical.taper import step_on
@@ -32,7 +32,7 @@ from models.errors import ConflictError, FieldError
 from models.plan_changes import NewPlan, PlanChange, apply_change, create_plan
 from models.plans import active_plan, stored_steps, top_up_mar
 from models.tables import DoseAdministration, ScheduledDose
-from tests.factories import SYSTEM, make_staff
+from tests.factories import SYSTEM, admit_patient, make_staff
 
 TZ = "Europe/London"
 T0 = datetime(2026, 3, 20, 9, 30, tzinfo=UTC)  # crosses the 29 March clock change
@@ -91,21 +91,18 @@ def _ward(engine: Engine) -> Ward:
 def _admit(ward: Ward) -> Run:
     n = next(ward.serial)
     with transaction(ward.engine) as session:
-        admission = admit(
-            session=session,
+        admission = admit_patient(
+            session,
+            staff=ward.staff,
+            ward=ward.ward_id,
+            now=T0,
             actor=SYSTEM,
-            ward_id=ward.ward_id,
             mrn=f"GAP{n}",
             family_name="Gap",
             given_name=str(n),
             birth_date=date(1970, 1, 1),
             sex="male",
             bed=f"G{n}",
-            attending_id=ward.staff["doctor1"].user_id or 0,
-            drug="clonazepam",
-            daily_ug=2000,
-            admitted_at=T0 - timedelta(hours=1),
-            now=T0,
         )
         assert admission.id is not None
         return Run(ward, admission.id, T0)

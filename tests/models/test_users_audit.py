@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from models.admissions import admit
 from models.audit import Actor
 from models.db import dispose_engines, transaction
 from models.errors import FieldError, PermissionDenied, ValidationFailed
@@ -27,7 +26,7 @@ from models.users import (
     set_role,
 )
 from taperwatch.cli import main
-from tests.factories import SYSTEM
+from tests.factories import SYSTEM, admit_patient
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -174,19 +173,15 @@ def test_deactivated_users_cannot_sign_in(engine: Engine, staff: dict[str, Actor
 
 
 def _admit(session: Session, ward: Ward, staff: dict[str, Actor], **overrides: object) -> Admission:
-    args: dict[str, object] = {
+    """The test patient as mrn77, Jo Doe, in bed b3 (as typed: stored upper-case)."""
+    fields: dict[str, object] = {
         "mrn": "mrn77",
         "family_name": "Doe",
         "given_name": "Jo",
         "birth_date": date(1980, 5, 1),
-        "sex": "female",
         "bed": "b3",
-        "attending_id": staff["doctor1"].user_id,
-        "drug": "clonazepam",
-        "daily_ug": 2000,
-        "admitted_at": NOW - timedelta(hours=1),
-    } | overrides
-    return admit(session=session, actor=staff["nurse1"], ward_id=ward.id or 0, now=NOW, **args)  # type: ignore[arg-type]
+    }
+    return admit_patient(session, staff=staff, ward=ward, now=NOW, **(fields | overrides))
 
 
 def test_admission_is_written_with_its_audit_rows(
