@@ -563,3 +563,48 @@ def test_every_visible_string_of_the_patient_page_is_marked(
         _modal(browser, "#comed-open", "#comed-modal, .mantine-Modal-content", data)
     _open_patient_tab(browser, "history", "#history-table table")
     _check(browser, ".tw-patient", data)
+
+
+# --- the French header ---------------------------------------------------------------------
+
+_HEADER_FITS = """
+const header = document.getElementById('shell-header');
+const links = [...document.querySelectorAll('.tw-nav-link')];
+const role = document.querySelector('#shell-role .mantine-Badge-label') ||
+  document.getElementById('shell-role');
+return {
+  overflow: header.scrollWidth - header.clientWidth,
+  wrapped: links.filter((a) => a.getBoundingClientRect().height > 44).map((a) => a.textContent),
+  roleCut: role.scrollWidth > role.clientWidth,
+  toggle: getComputedStyle(document.getElementById('shell-menu-toggle')).display !== 'none',
+  userTitle: document.getElementById('shell-user').getAttribute('title'),
+};
+"""
+
+
+def test_a_french_admins_header_keeps_one_line_at_1366_and_folds_below_1300(
+    browser: WebDriver, live_server: LiveServer
+) -> None:
+    _user(live_server, "adele", "fr", role="admin", display_name="Adèle Beaumont-Laurent")
+    browser.set_window_size(1366, 900)
+    sign_in(browser, live_server, "adele", PASSWORD)
+    wait_for(browser, "#board-table")
+    fits = browser.execute_script(_HEADER_FITS)
+    # Five pages, no label wrapped, the role whole; a long name may be cut, whole in its title.
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".tw-nav-link")) == 5
+    assert (fits["overflow"], fits["wrapped"], fits["roleCut"], fits["toggle"]) == (
+        0,
+        [],
+        False,
+        False,
+    )
+    assert fits["userTitle"] == "Adèle Beaumont-Laurent"
+    screenshot(browser, "french-header-admin-1366")
+    browser.set_window_size(1280, 900)
+    _wait(browser).until(lambda d: d.execute_script(_HEADER_FITS)["toggle"])
+    assert browser.execute_script(_HEADER_FITS)["overflow"] <= 0
+    browser.find_element(By.ID, "shell-menu-toggle").click()
+    wait_for(browser, "#shell-menu .tw-nav-link")
+    links = browser.find_elements(By.CSS_SELECTOR, "#shell-menu .tw-nav-link")
+    assert len(links) == 5 and all(link.is_displayed() for link in links)
+    screenshot(browser, "french-header-admin-1280-menu")
