@@ -286,7 +286,9 @@ def preview_change(
         days = change.hold_days
         if days is not None and not 1 <= days <= MAX_HOLD_DAYS:
             raise FieldError(
-                "hold_days", f"hold for 1 to {MAX_HOLD_DAYS} days, or choose 'until resumed'"
+                "hold_days",
+                N_("hold for 1 to {most} days, or choose 'until resumed'"),
+                values={"most": MAX_HOLD_DAYS},
             )
         new_steps = taper.hold(steps, on=today, days=days, recipe=recipe, **params)
         hold_until = today + timedelta(days=days) if days else None

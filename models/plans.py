@@ -41,7 +41,11 @@ def parse_times(text: str) -> list[time]:
         try:
             out.append(time.fromisoformat(part))
         except ValueError as exc:
-            raise FieldError("times", f"{part!r} is not a time; write e.g. 08:00,20:00") from exc
+            raise FieldError(
+                "times",
+                N_("{part} is not a time; write e.g. 08:00,20:00"),
+                values={"part": repr(part)},
+            ) from exc
     if not out:
         raise FieldError("times", N_("give at least one administration time"))
     return out

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from sqlmodel import Session, select
 
@@ -22,9 +23,9 @@ from jobs.scan import run_scan
 from models.clinical.drugs import DRUGS
 from models.clinical.sources import SOURCES
 from models.i18n.formats import format_day, format_full_date
-from models.tables import DoseAdministration, JobRun, User
+from models.tables import AuditEvent, DoseAdministration, JobRun, User
 from seed_data.demo import DEMO_USERS
-from tests.browser.conftest import LiveServer, sign_in, wait_for
+from tests.browser.conftest import LiveServer, sign_in, wait_for, wait_for_text
 from tests.browser.test_french import (
     _VISIBLE_TEXTS,
     PseudoTranslator,
@@ -127,4 +128,25 @@ def test_every_visible_string_of_the_admin_page_is_marked(
     sign_in(browser, pseudo_server, ADMIN.username, ADMIN.password)
     browser.get(f"{pseudo_server.url}/admin")
     wait_for(browser, "#users-table")
+    _check(browser, ".tw-admin", data)
+
+
+def test_every_visible_string_of_the_audit_page_is_marked(
+    browser: WebDriver, pseudo_server: LiveServer
+) -> None:
+    """The audit log, its filter and a refused filter (a field's error). The rows' actions and
+    record kinds are the log's codes (``vitals.create``, ``admission``), shown as stored."""
+    data = _data_of(pseudo_server)
+    sign_in(browser, pseudo_server, ADMIN.username, ADMIN.password)
+    browser.get(f"{pseudo_server.url}/admin/audit")
+    wait_for(browser, "#audit-table table")
+    with Session(pseudo_server.engine) as session:
+        events = session.exec(select(AuditEvent)).all()
+    data |= {e.action for e in events} | {e.entity for e in events} | {e.actor for e in events}
+    _check(browser, ".tw-admin", data)
+    browser.find_element(By.ID, "audit-since").send_keys("2026-12-07")
+    browser.find_element(By.ID, "audit-until").send_keys("2026-12-01")
+    browser.find_element(By.ID, "audit-show").click()
+    wait_for_text(browser, "#audit-message", "[[")
+    wait_for(browser, "#audit-until-error, [id^='audit-until'][aria-invalid='true']")
     _check(browser, ".tw-admin", data)

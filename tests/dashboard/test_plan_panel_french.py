@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import dash
 import pytest
+from sqlalchemy.engine import Engine
 
 from dashboard.components.plan_words import (
     VERDICT_WORDS,
@@ -16,6 +17,7 @@ from dashboard.components.plan_words import (
     plan_day,
     regimen_words,
 )
+from dashboard.refusals import Refusal, attempt
 from models.clinical.taper import (
     increase_warnings,
     make_step,
@@ -23,6 +25,8 @@ from models.clinical.taper import (
     substitution_warnings,
 )
 from models.clinical.tolerance import StepVerdict
+from models.errors import FieldError
+from models.i18n import N_
 from models.plan_changes import CHANGE_LABELS, describe_regimen
 
 START = date(2026, 12, 7)
@@ -80,3 +84,35 @@ def test_the_english_words_are_the_domains() -> None:
 def test_a_change_name_is_translated(app: dash.Dash, kind: str) -> None:
     with app.server.test_request_context("/login", headers={"Accept-Language": "fr-FR"}):
         assert change_label(kind) != CHANGE_LABELS[kind]
+
+
+def _refuse_hold(session: object) -> None:
+    raise FieldError(
+        "hold_days",
+        N_("hold for 1 to {most} days, or choose 'until resumed'"),
+        values={"most": 90},
+    )
+
+
+def test_a_refusal_with_a_value_is_english_as_written_and_french_for_a_french_reader(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    english = attempt(sqlite_engine, _refuse_hold, write=False)
+    assert isinstance(english, Refusal)
+    assert english.fields == {"hold_days": "Hold for 1 to 90 days, or choose 'until resumed'."}
+    with app.server.test_request_context("/login", headers={"Accept-Language": "fr-FR"}):
+        french = attempt(sqlite_engine, _refuse_hold, write=False)
+    assert isinstance(french, Refusal)
+    assert french.fields == {
+        "hold_days": "Maintenez de 1 à 90 jours, ou choisissez « jusqu'à la reprise »."
+    }
+    assert french.detail == "hold for 1 to 90 days, or choose 'until resumed'"
+
+
+def test_a_field_error_with_values_keeps_its_english_message() -> None:
+    error = FieldError("times", N_("{part} is not a time; write e.g. 08:00,20:00"),
+                       values={"part": "'8h'"})  # fmt: skip
+    assert error.message == "'8h' is not a time; write e.g. 08:00,20:00"
+    assert str(error) == "times: '8h' is not a time; write e.g. 08:00,20:00"
+    plain = FieldError("reason", "say why")
+    assert (plain.template, plain.values, plain.message) == (None, {}, "say why")
