@@ -16,7 +16,7 @@ from dashboard.components.plan_words import dose_mg, mg_value
 from dashboard.components.rounds_suggestions import suggestions
 from dashboard.context import default_ward, engine
 from dashboard.flag_queries import flag_text
-from dashboard.i18n import N_, _, language, ngettext
+from dashboard.i18n import _, language, ngettext
 from dashboard.pages.print_views import print_bar, printed_line, sheet_day, sheet_time
 from dashboard.pages.queue import severity_label
 from dashboard.rounds_queries import RoundsSummary, rounds_summaries
@@ -25,14 +25,6 @@ from models.audit import Actor
 from models.i18n import DEFAULT_LANGUAGE, format_full_date
 from models.rounds import DECISION_LABELS
 from models.types import utcnow
-
-# A dose not given, by what became of it (RoundsSummary.doses_not_given).
-NOT_GIVEN_WORDS = {
-    "held": N_("held"),
-    "refused": N_("refused"),
-    "not_given": N_("not given"),
-    "missed": N_("missed"),
-}
 
 
 def _plan_line(summary: RoundsSummary) -> str:
@@ -80,9 +72,9 @@ def _facts(summary: RoundsSummary, tz: ZoneInfo) -> list[Any]:
             level=_(level),
             when=sheet_time(top.taken_at, tz),
         )
+    # A status in words, as the rounds card says it (rounds_card.DOSE_STATUS_WORDS).
     missing = ", ".join(
-        f"{n} {_(NOT_GIVEN_WORDS[s]) if s in NOT_GIVEN_WORDS else s.replace('_', ' ')}"
-        for s, n in summary.doses_not_given.items()
+        f"{n} {_(status.replace('_', ' '))}" for status, n in summary.doses_not_given.items()
     )
     since = (
         _("since the note of {when}", when=sheet_time(summary.last_note.signed_at, tz))
