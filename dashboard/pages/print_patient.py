@@ -21,7 +21,7 @@ from dashboard.components.plan_words import change_label, dose_mg, mg_value
 from dashboard.context import engine
 from dashboard.i18n import N_, _, language, ngettext
 from dashboard.mar_queries import MarEntry, mar_entries
-from dashboard.pages.print_views import print_bar, printed_line, sheet_day
+from dashboard.pages.print_views import print_bar, printed_line, sheet_date, sheet_day
 from dashboard.plan_panel_queries import PlanPanelData, plan_panel_data
 from dashboard.theme import BAND_LABEL
 from models.access_log import record_read
@@ -255,7 +255,7 @@ def _who(view: Any) -> str:
         "{name} · MRN {mrn} · born {born} · bed {bed} · {ward} · attending {attending}",
         name=view.name,
         mrn=patient.mrn,
-        born=sheet_day(patient.birth_date, "%d %b %Y"),
+        born=sheet_date(patient.birth_date),
         bed=view.admission.bed,
         ward=view.ward.name,
         attending=view.attending,
