@@ -17,6 +17,7 @@ from dashboard.components.plan_words import (
     plan_day,
     regimen_words,
 )
+from dashboard.components.plan_write import read_new_plan
 from dashboard.refusals import Refusal, attempt
 from models.clinical.taper import (
     increase_warnings,
@@ -116,3 +117,14 @@ def test_a_field_error_with_values_keeps_its_english_message() -> None:
     assert str(error) == "times: '8h' is not a time; write e.g. 08:00,20:00"
     plain = FieldError("reason", "say why")
     assert (plain.template, plain.values, plain.message) == (None, {}, "say why")
+
+
+def test_a_french_physician_types_the_daily_dose_with_a_decimal_comma(app: dash.Dash) -> None:
+    fields = {"drug": "diazepam", "substitution": False, "to_drug": None, "table": "ashton",
+              "stages": 4, "start": "2026-12-08", "times": "08:00,20:00", "preset": "d",
+              "custom_recipe": "", "reason": "start"}  # fmt: skip
+    with app.server.test_request_context("/login", headers={"Accept-Language": "fr-FR"}):
+        assert read_new_plan(daily_mg="12,5", **fields).daily_ug == 12500
+    with pytest.raises(FieldError):  # English refuses a comma rather than guess
+        read_new_plan(daily_mg="12,5", **fields)
+    assert read_new_plan(daily_mg="12.5", **fields).daily_ug == 12500
