@@ -223,7 +223,10 @@ def new_plan_fields(prefix: str, *, start: FormStart, times: str, today: date) -
                             label=_("First change on"),
                             value=today.isoformat(),
                             minDate=today.isoformat(),
-                            valueFormat="ddd D MMM YYYY",
+                            # dayjs names days in English: another language gets
+                            # its numeric date (the calendar's own names stay English).
+                            # TRANSLATORS: a dayjs date format for the plan's first change.
+                            valueFormat=_("ddd D MMM YYYY"),
                             w=220,
                             size="md",
                         ),
