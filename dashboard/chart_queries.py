@@ -35,6 +35,7 @@ from dashboard.components.taper_chart_data import (
     Readings,
     VitalsPoint,
 )
+from dashboard.i18n import _, request_translator
 from dashboard.mar_queries import (
     MarEntry,
     dose_event,
@@ -46,6 +47,7 @@ from dashboard.mar_queries import (
 from models.clinical.dose_timing import DoseStatus
 from models.clinical.news2 import news2_response
 from models.clinical.taper import PlannedStep
+from models.flag_text import flag_message
 from models.flags import REVIEW_RULE_BY_NAME
 from models.plans import stored_steps
 from models.tables import (
@@ -153,14 +155,19 @@ def chart_vitals(
 
 
 def _flag_mark(row: Flag) -> FlagMark:
+    """A flag as the chart marks it, in the reader's language: the rule's label (marked in
+    models.flags) and the message rendered from its code and values (models.flag_text; a row
+    without a code shows its stored English)."""
     rule = REVIEW_RULE_BY_NAME.get(row.rule)
     return FlagMark(
         at=row.subject_at or row.raised_at,
         rule=row.rule,
         severity=row.severity,
         status=row.status,
-        message=row.message,
-        label=rule.label if rule else "",
+        message=flag_message(
+            row.message_code, row.message_values, row.message, request_translator()
+        ),
+        label=_(rule.label) if rule else "",
     )
 
 

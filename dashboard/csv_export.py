@@ -1,6 +1,11 @@
 """Downloads from the patient page: the stay's vital signs, withdrawal scores and MAR as CSV (for
 audits and research) and the stay as a FHIR R4 bundle.
 
+The headings are in the reader's language: in English the columns' own names (``taken_local``,
+as scripts read them); in another language each column's description, translated. The cells
+keep their machine values in every language (``yes``/``no``, statuses, reason codes, times as
+``YYYY-MM-DD HH:MM``), so a script reads a French download as it reads an English one.
+
 CSV times are the ward's local time (``*_local``, the ward's IANA zone) with the UTC instant of
 the main time beside it, so a reading in the repeated hour of a daylight-saving change stays
 unambiguous; doses are mg. Entries marked in error are kept and marked, as on the ward.
@@ -23,11 +28,14 @@ from dash import html
 from sqlmodel import Session, col, select
 
 from dashboard.context import current_actor, engine
+from dashboard.i18n import N_, request_translator
 from models.audit import audit_event
 from models.charting import REASONS_BY_STATUS
 from models.clinical.drugs import format_mg
 from models.db import transaction
-from models.fhir_export import SCALE_ITEMS, export_admission
+from models.fhir_export import export_admission
+from models.fhir_export_observations import SCALE_ITEMS
+from models.i18n import DEFAULT_LANGUAGE
 from models.tables import (
     Admission,
     DoseAdministration,
@@ -90,10 +98,59 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
+# Each column's heading in a language other than English (English keeps the column's name).
+HEADINGS: dict[str, str] = {
+    "taken_local": N_("Taken (ward time)"),
+    "taken_utc": N_("Taken (UTC)"),
+    "heart_rate_per_min": N_("Heart rate (/min)"),
+    "systolic_mmhg": N_("Systolic (mmHg)"),
+    "diastolic_mmhg": N_("Diastolic (mmHg)"),
+    "temperature_c": N_("Temperature (°C)"),
+    "resp_rate_per_min": N_("Respiratory rate (/min)"),
+    "spo2_percent": N_("SpO2 (%)"),
+    "supplemental_o2": N_("Supplemental oxygen"),
+    "acvpu": N_("ACVPU"),
+    "news2_total": N_("NEWS2 total"),
+    "news2_single_parameter_3": N_("NEWS2: a single parameter scoring 3"),
+    "source": N_("Source"),
+    "scale": N_("Scale"),
+    "item_{n}": N_("Item {n}"),
+    "total": N_("Total"),
+    "band": N_("Band"),
+    "due_local": N_("Due (ward time)"),
+    "due_utc": N_("Due (UTC)"),
+    "drug": N_("Drug"),
+    "scheduled_mg": N_("Scheduled (mg)"),
+    "status": N_("Status"),
+    "given_mg": N_("Given (mg)"),
+    "at_local": N_("Charted for (ward time)"),
+    "minutes_from_due": N_("Minutes from due"),
+    "prn": N_("PRN"),
+    "reason_code": N_("Reason code"),
+    "reason": N_("Reason"),
+    "reason_text": N_("Reason (typed)"),
+    "charted_by": N_("Charted by"),
+    "charted_local": N_("Charted at (ward time)"),
+    "entered_in_error": N_("Entered in error"),
+    "error_reason": N_("Why in error"),
+}
+_ITEM = "item_"
+
+
+def heading(column: str) -> str:
+    """A column's heading in the request's language (English: the column's name)."""
+    t = request_translator()
+    if t.code == DEFAULT_LANGUAGE:
+        return column
+    if column.startswith(_ITEM) and column[len(_ITEM) :].isdigit():
+        return t.gettext(HEADINGS["item_{n}"], n=column[len(_ITEM) :])
+    return t.gettext(HEADINGS[column])
+
+
 def _csv(header: Sequence[str], rows: Iterable[CsvRow]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
+    writer.writerow([heading(column) for column in header])
     writer.writerows(rows)
     return out.getvalue()
 

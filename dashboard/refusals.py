@@ -57,11 +57,11 @@ def attempt(engine: Engine, action: Callable[[Session], T], *, write: bool = Tru
         with read_session(engine) as session:
             return action(session)
     except ValidationFailed as exc:
-        fields = {f: _sentence(_known(m)) for f, m in exc.by_field().items()}
+        fields = {e.field: _sentence(field_message(e)) for e in exc.errors}
         detail = "; ".join(e.message for e in exc.errors)
         return Refusal(_not_saved(" ".join(fields.values())), fields, detail=detail)
     except FieldError as exc:
-        sentence = _sentence(_known(exc.message))
+        sentence = _sentence(field_message(exc))
         return Refusal(_not_saved(sentence), {exc.field: sentence}, detail=exc.message)
     except ConflictError as exc:
         return Refusal(_not_saved(_sentence(_known(str(exc)))), conflict=True, detail=str(exc))
@@ -114,6 +114,14 @@ def _known(message: str) -> str:
             values["choices"] = ", ".join(t.gettext(SEX_WORDS[s]) for s in SEXES)
         return t.gettext(template, **values)
     return t.gettext(message)
+
+
+def field_message(error: FieldError) -> str:
+    """A field's refusal in the reader's language: its template with its values (a message
+    with a value, models.errors.FieldError), else as ``_known`` finds it."""
+    if error.template is None:
+        return _known(error.message)
+    return request_translator().gettext(error.template, **error.values)
 
 
 def _sentence(text: str) -> str:

@@ -115,7 +115,7 @@ def shell_layout() -> dmc.MantineProvider:
             html.Nav(links, className="tw-nav", **attrs(aria_label=_("Main"))),
             html.Div(
                 [
-                    html.Span(name, id="shell-user", className="tw-user"),
+                    html.Span(name, id="shell-user", className="tw-user", title=name),
                     dmc.Badge(
                         _(ROLE_LABELS[role]) if role in ROLE_LABELS else role,
                         id="shell-role",
@@ -148,7 +148,7 @@ def shell_layout() -> dmc.MantineProvider:
                 html.Div(
                     [
                         html.Span("Taperwatch", className="tw-brand"),
-                        html.Span(ward_name, id="shell-ward", className="tw-ward"),
+                        html.Span(ward_name, id="shell-ward", className="tw-ward", title=ward_name),
                     ],
                     className="tw-brand-block",
                 ),

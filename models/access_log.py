@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from models.audit import Actor, audit_event
 from models.errors import FieldError
+from models.i18n import N_
 from models.tables import Admission, AuditEvent, Patient
 
 READ_ACTIONS = ("read.chart", "read.print")
@@ -46,10 +47,10 @@ def audit_filter(
         if value is None:
             return ""
         if not isinstance(value, str):
-            raise FieldError(name, "must be text")
+            raise FieldError(name, N_("must be text"))
         value = value.strip()
         if len(value) > limit or "\x00" in value:
-            raise FieldError(name, f"keep it under {limit} characters")
+            raise FieldError(name, N_("keep it under {limit} characters"), values={"limit": limit})
         return value
 
     def day(name: str, value: object) -> date | None:
@@ -59,7 +60,7 @@ def audit_filter(
         try:
             return date.fromisoformat(raw[:10])
         except ValueError:
-            raise FieldError(name, "write a date as YYYY-MM-DD") from None
+            raise FieldError(name, N_("write a date as YYYY-MM-DD")) from None
 
     found = AuditFilter(
         username=text("user", username, 64).lower(),
@@ -69,7 +70,7 @@ def audit_filter(
         until=day("until", until),
     )
     if found.since and found.until and found.until < found.since:
-        raise FieldError("until", "the end date is before the start date")
+        raise FieldError("until", N_("the end date is before the start date"))
     return found
 
 

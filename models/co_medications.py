@@ -61,10 +61,20 @@ def add_co_medication(
     if not text:
         errors.append(FieldError("name", N_("name the medicine (e.g. methadone, pregabalin)")))
     elif len(text) > NAME_MAX:
-        errors.append(FieldError("name", f"keep the name under {NAME_MAX} characters"))
+        errors.append(
+            FieldError(
+                "name", N_("keep the name under {most} characters"), values={"most": NAME_MAX}
+            )
+        )
     more = detail.strip() if isinstance(detail, str) else ""
     if len(more) > DETAIL_MAX:
-        errors.append(FieldError("detail", f"keep the details under {DETAIL_MAX} characters"))
+        errors.append(
+            FieldError(
+                "detail",
+                N_("keep the details under {most} characters"),
+                values={"most": DETAIL_MAX},
+            )
+        )
     if errors:
         raise ValidationFailed(errors)
     row = CoMedication(

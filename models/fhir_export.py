@@ -32,9 +32,6 @@ from models.errors import FieldError
 from models.fhir_export_going_home import discharge_resources
 from models.fhir_export_medication import administration, plan_requests, prn_order_requests
 from models.fhir_export_observations import (
-    SCALE_ITEMS as SCALE_ITEMS,  # read here by dashboard.csv_export
-)
-from models.fhir_export_observations import (
     assessment_resources,
     flag_resource,
     questionnaire,

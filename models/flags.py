@@ -208,7 +208,9 @@ def _note(note: str | None, *, required: bool) -> str | None:
     if required and not text:
         raise FieldError("note", "say how the flag was dealt with")
     if len(text) > NOTE_MAX:
-        raise FieldError("note", f"keep the note under {NOTE_MAX} characters")
+        raise FieldError(
+            "note", N_("keep the note under {most} characters"), values={"most": NOTE_MAX}
+        )
     return text or None
 
 

@@ -41,6 +41,7 @@ from models.clinical.taper import (
     step_on,
 )
 from models.errors import FieldError, required_text
+from models.i18n import N_
 from models.plans import active_plan, parse_times, save_plan_version, stored_steps
 from models.tables import Admission, TaperPlan, Ward
 from models.ward_units import ward_units
@@ -48,13 +49,13 @@ from models.ward_units import ward_units
 # TaperPlan.change values a change of an existing plan makes.
 CHANGE_KINDS = ("advance", "hold", "resume", "back", "recipe", "stop")
 CHANGE_LABELS: dict[str, str] = {
-    "create": "New plan",
-    "advance": "Advance: next cut today",
-    "hold": "Hold",
-    "resume": "Resume the taper",
-    "back": "Go back one step",
-    "recipe": "Change the recipe",
-    "stop": "Stop now",
+    "create": N_("New plan"),
+    "advance": N_("Advance: next cut today"),
+    "hold": N_("Hold"),
+    "resume": N_("Resume the taper"),
+    "back": N_("Go back one step"),
+    "recipe": N_("Change the recipe"),
+    "stop": N_("Stop now"),
 }
 # Longest hold one decision may set: a sanity limit, local policy (no source); an open-ended
 # hold is the way to pause longer.
@@ -143,14 +144,16 @@ def advance_steps(steps: Sequence[PlannedStep], *, on: date) -> tuple[PlannedSte
         raise FieldError("on", f"{on} is before the plan's first step")
     if current.start == on and current.kind != "baseline":
         raise FieldError(
-            "change", "the plan already changed today; advance tomorrow or change the recipe"
+            "change", N_("the plan already changed today; advance tomorrow or change the recipe")
         )
     later = [s for s in steps if s.start > on]
     if not later:
         raise FieldError(
             "change",
-            "there is no later step to bring forward (the taper has ended, or it is on a hold "
-            "until resumed: resume it instead)",
+            N_(
+                "there is no later step to bring forward (the taper has ended, or it is on a "
+                "hold until resumed: resume it instead)"
+            ),
         )
     shift = later[0].start - on
     return tuple(s if s.start <= on else replace(s, start=s.start - shift) for s in steps)
@@ -260,7 +263,7 @@ def preview_change(
     admission = open_admission(session, admission_id)
     plan = active_plan(session, admission_id)
     if plan is None:
-        raise FieldError("plan", "this patient has no active taper plan; create one first")
+        raise FieldError("plan", N_("this patient has no active taper plan; create one first"))
     if change.kind not in CHANGE_KINDS:
         choices = ", ".join(CHANGE_LABELS[k] for k in CHANGE_KINDS)
         raise FieldError("change", f"choose one of: {choices}")
@@ -283,7 +286,9 @@ def preview_change(
         days = change.hold_days
         if days is not None and not 1 <= days <= MAX_HOLD_DAYS:
             raise FieldError(
-                "hold_days", f"hold for 1 to {MAX_HOLD_DAYS} days, or choose 'until resumed'"
+                "hold_days",
+                N_("hold for 1 to {most} days, or choose 'until resumed'"),
+                values={"most": MAX_HOLD_DAYS},
             )
         new_steps = taper.hold(steps, on=today, days=days, recipe=recipe, **params)
         hold_until = today + timedelta(days=days) if days else None
@@ -292,7 +297,7 @@ def preview_change(
             recipe = (change.recipe or "").strip()
             if not recipe:
                 raise FieldError(
-                    "recipe", "write the new recipe, e.g. -10%/14d, or choose a preset"
+                    "recipe", N_("write the new recipe, e.g. -10%/14d, or choose a preset")
                 )
         engine_change = {
             "resume": taper.resume,
@@ -384,7 +389,7 @@ def preview_new_plan(
     ward = _ward(session, admission.ward_id)
     today = _today(ward, now)
     if new_plan.start < today:
-        raise FieldError("start", "a new plan starts today or later; the past stays as charted")
+        raise FieldError("start", N_("a new plan starts today or later; the past stays as charted"))
     previous = active_plan(session, admission_id)
     steps = stored_steps(session, previous) if previous is not None else []
     in_force = regimen_in_force(steps, today, admission)

@@ -20,6 +20,7 @@ from models.audit import SYSTEM, Actor, audit_event, insert_audited, snapshot, u
 from models.clinical.dose_timing import scheduled_datetimes
 from models.clinical.taper import PlannedStep, Schedule, make_step
 from models.errors import FieldError
+from models.i18n import N_
 from models.tables import (
     Admission,
     DoseAdministration,
@@ -40,9 +41,13 @@ def parse_times(text: str) -> list[time]:
         try:
             out.append(time.fromisoformat(part))
         except ValueError as exc:
-            raise FieldError("times", f"{part!r} is not a time; write e.g. 08:00,20:00") from exc
+            raise FieldError(
+                "times",
+                N_("{part} is not a time; write e.g. 08:00,20:00"),
+                values={"part": repr(part)},
+            ) from exc
     if not out:
-        raise FieldError("times", "give at least one administration time")
+        raise FieldError("times", N_("give at least one administration time"))
     return out
 
 
@@ -96,7 +101,7 @@ def save_plan_version(
     Physicians only."""
     actor.require("physician")
     if not reason.strip():
-        raise FieldError("reason", "say why the plan is made or changed")
+        raise FieldError("reason", N_("say why the plan is made or changed"))
     admission = open_admission(session, admission_id)
     previous = active_plan(session, admission_id)
     version = 1

@@ -22,7 +22,7 @@ from models.audit import (
     update_audited,
 )
 from models.errors import FieldError
-from models.i18n import check_language
+from models.i18n import N_, check_language
 from models.tables import ROLES, SignInLock, User
 from models.types import utcnow
 from models.user_sessions import end_user_sessions
@@ -52,7 +52,9 @@ def hash_password(password: str) -> str:
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise FieldError("password", f"use at least {MIN_PASSWORD_LENGTH} characters")
+        raise FieldError(
+            "password", N_("use at least {least} characters"), values={"least": MIN_PASSWORD_LENGTH}
+        )
 
 
 def _check_role(role: str) -> None:
@@ -86,7 +88,7 @@ def create_user(
     _check_password(password)
     language = new_account_language(session) if language is None else check_language(language)
     if session.exec(select(User).where(User.username == username)).first() is not None:
-        raise FieldError("username", f"{username!r} is taken")
+        raise FieldError("username", N_("{username} is taken"), values={"username": repr(username)})
     user = User(
         username=username,
         display_name=display_name.strip() or username,

@@ -76,6 +76,6 @@ def sources_footnote(texts: Iterable[str]) -> html.Section | None:
         source = SOURCES[source_id]
         items.append(html.Li(source_line(source) + (f" {source.url}" if source.url else "")))
     return html.Section(
-        [html.H2("Sources cited on this sheet"), html.Ul(items)],
+        [html.H2(_("Sources cited on this sheet")), html.Ul(items)],
         className="tw-print-sources",
     )

@@ -13,44 +13,52 @@ from typing import Any
 import dash_mantine_components as dmc
 from dash import Input, Output, State, html
 
+from dashboard.components.charting_common import mg_number
 from dashboard.components.citations import cited
+from dashboard.components.plan_words import mg_value, regimen_words
+from dashboard.i18n import _, language
 from dashboard.plan_panel_queries import PlanPanelData
 from dashboard.registry import callback
-from models.clinical.drugs import DRUGS, EQUIVALENCE_TABLES, format_mg
+from models.clinical.drugs import DRUGS, EQUIVALENCE_TABLES
 from models.clinical.recipes import PRESETS
 from models.clinical.taper import in_force_step
-from models.plan_changes import (
-    MAX_HOLD_DAYS,
-    describe_regimen,
-    regimen_in_force,
-)
+from models.plan_changes import MAX_HOLD_DAYS, regimen_in_force
 
 CUSTOM_RECIPE = "custom"
 
 
+def preset_text(key: str) -> list[Any]:
+    """A preset's description (models.clinical.recipes words it, in English: marked so) and,
+    for one faster than ASAM, the note saying so."""
+    preset = PRESETS[key]
+    text: list[Any] = [html.Span(preset.description, lang="en", className="tw-clinical-en")]
+    if not preset.matches_asam:
+        text.append(html.Span(cited(_(" (faster than ASAM 2025 [S16][S17])"))))
+    return text
+
+
 def recipe_fields(prefix: str) -> Any:
     presets = [{"value": p.key, "label": f"({p.key}) {p.recipe}"} for p in PRESETS.values()] + [
-        {"value": CUSTOM_RECIPE, "label": "Write a recipe…"}
+        {"value": CUSTOM_RECIPE, "label": _("Write a recipe…")}
     ]
     return html.Div(
         [
             dmc.Select(
                 id=f"{prefix}-preset",
-                label="Recipe",
+                label=_("Recipe"),
                 data=presets,
                 value="d",
                 allowDeselect=False,
                 size="md",
             ),
-            dmc.Text(
-                PRESETS["d"].description, id=f"{prefix}-preset-text", size="sm", c="dimmed", mt=4
-            ),
+            dmc.Text(preset_text("d"), id=f"{prefix}-preset-text", size="sm", c="dimmed", mt=4),
             dmc.TextInput(
                 id=f"{prefix}-recipe",
-                label="Recipe text",
-                placeholder="-0.5mg/14d until 1mg; -0.25mg/7d",
+                label=_("Recipe text"),
+                # TRANSLATORS: the recipe language's own syntax; keep it as it is.
+                placeholder=_("-0.5mg/14d until 1mg; -0.25mg/7d"),
                 size="md",
-                description="A cut and an interval per phase, phases separated by ';'",
+                description=_("A cut and an interval per phase, phases separated by ';'"),
                 style={"display": "none"},
                 className=f"{prefix}-custom",
             ),
@@ -63,7 +71,7 @@ def hold_fields(prefix: str) -> Any:
         [
             dmc.NumberInput(
                 id=f"{prefix}-hold-days",
-                label="Hold for (days)",
+                label=_("Hold for (days)"),
                 value=7,
                 min=1,
                 max=MAX_HOLD_DAYS,
@@ -71,7 +79,11 @@ def hold_fields(prefix: str) -> Any:
                 size="md",
             ),
             dmc.Checkbox(
-                id=f"{prefix}-hold-open", label="Until resumed", checked=False, mt=28, size="md"
+                id=f"{prefix}-hold-open",
+                label=_("Until resumed"),
+                checked=False,
+                mt=28,
+                size="md",
             ),
         ],
         align="flex-start",
@@ -98,28 +110,37 @@ def form_start(data: PlanPanelData, units: dict[str, int] | None = None) -> Form
     regimen = regimen_in_force(data.steps, data.today, admission)
     table = data.plan.equivalence_table if data.plan else "ashton"
     de = in_force_step(regimen, before=data.today, table=table).diazepam_eq_mg
-    text = f"Dose in force: {describe_regimen(regimen)}"
+    code = language()
     if regimen:
-        text += f" = {de:g} mg diazepam-equivalent ({table} table)"
+        text = _(
+            "Dose in force: {regimen} = {de} mg diazepam-equivalent ({table} table).",
+            regimen=regimen_words(regimen),
+            de=mg_value(de),
+            table=table,
+        )
+    else:
+        text = _("Dose in force: {regimen}.", regimen=regimen_words(regimen))
     if not regimen:
-        return FormStart(admission.baseline_drug, "", regimen=text + ".")
+        return FormStart(admission.baseline_drug, "", regimen=text)
     if len(regimen) == 1:
         [(drug, ug)] = regimen.items()
-        return FormStart(drug, format_mg(ug), regimen=text + ".")
+        return FormStart(drug, mg_number(ug, code), regimen=text)
     plan = data.plan
     old = plan.drug if plan is not None and plan.drug in regimen else sorted(regimen)[0]
     new = next(d for d in regimen if d != old)
     unit = (units or {}).get(old) or DRUGS[old].unit_ug
     stages = max(1, min(plan.stages if plan else 4, regimen[old] // unit))
+    more = _(
+        "A new plan starts from the whole regimen: a substitution continues the crossover; "
+        "a direct taper of one drug converts all of it to that drug."
+    )
     return FormStart(
         old,
-        format_mg(regimen[old]),
+        mg_number(regimen[old], code),
         mode="substitution",
         to_drug=new,
         stages=stages,
-        regimen=text
-        + ". A new plan starts from the whole regimen: a substitution continues the crossover; "
-        "a direct taper of one drug converts all of it to that drug.",
+        regimen=f"{text} {more}",
     )
 
 
@@ -133,19 +154,19 @@ def new_plan_fields(prefix: str, *, start: FormStart, times: str, today: date) -
                 else None,
                 dmc.SegmentedControl(
                     id=f"{prefix}-mode",
-                    **{"aria-label": "Kind of taper"},
+                    **{"aria-label": _("Kind of taper")},
                     value=start.mode,
                     size="md",
                     data=[
-                        {"value": "direct", "label": "Direct taper"},
-                        {"value": "substitution", "label": "Substitution taper"},
+                        {"value": "direct", "label": _("Direct taper")},
+                        {"value": "substitution", "label": _("Substitution taper")},
                     ],
                 ),
                 dmc.Group(
                     [
                         dmc.Select(
                             id=f"{prefix}-drug",
-                            label="Drug now taken",
+                            label=_("Drug now taken"),
                             data=drugs,
                             value=start.drug,
                             allowDeselect=False,
@@ -154,14 +175,14 @@ def new_plan_fields(prefix: str, *, start: FormStart, times: str, today: date) -
                         ),
                         dmc.TextInput(
                             id=f"{prefix}-daily-mg",
-                            label="Daily dose (mg)",
+                            label=_("Daily dose (mg)"),
                             value=start.daily_mg,
                             w=160,
                             size="md",
                         ),
                         dmc.Select(
                             id=f"{prefix}-to-drug",
-                            label="Cross over to",
+                            label=_("Cross over to"),
                             data=drugs,
                             value=start.to_drug,
                             allowDeselect=False,
@@ -171,7 +192,7 @@ def new_plan_fields(prefix: str, *, start: FormStart, times: str, today: date) -
                         ),
                         dmc.Select(
                             id=f"{prefix}-table",
-                            label="Equivalence table",
+                            label=_("Equivalence table"),
                             size="md",
                             w=210,
                             data=[
@@ -184,7 +205,7 @@ def new_plan_fields(prefix: str, *, start: FormStart, times: str, today: date) -
                         ),
                         dmc.NumberInput(
                             id=f"{prefix}-stages",
-                            label="Crossover stages",
+                            label=_("Crossover stages"),
                             value=start.stages,
                             min=1,
                             max=12,
@@ -199,15 +220,22 @@ def new_plan_fields(prefix: str, *, start: FormStart, times: str, today: date) -
                     [
                         dmc.DateInput(
                             id=f"{prefix}-start",
-                            label="First change on",
+                            label=_("First change on"),
                             value=today.isoformat(),
                             minDate=today.isoformat(),
-                            valueFormat="ddd D MMM YYYY",
+                            # dayjs names days in English: another language gets
+                            # its numeric date (the calendar's own names stay English).
+                            # TRANSLATORS: a dayjs date format for the plan's first change.
+                            valueFormat=_("ddd D MMM YYYY"),
                             w=220,
                             size="md",
                         ),
                         dmc.TextInput(
-                            id=f"{prefix}-times", label="Dose times", value=times, w=200, size="md"
+                            id=f"{prefix}-times",
+                            label=_("Dose times"),
+                            value=times,
+                            w=200,
+                            size="md",
                         ),
                     ]
                 ),
@@ -223,8 +251,8 @@ def change_form(
     start: FormStart,
     times: str,
     today: date,
-    save_label: str = "Save plan version",
-    reason_label: str = "Reason (kept with the plan version)",
+    save_label: str | None = None,
+    reason_label: str | None = None,
     initial_kind: str | None = None,
 ) -> Any:
     """The fields of every change; those ``initial_kind`` needs are shown, and a callback shows
@@ -241,8 +269,8 @@ def change_form(
             html.Div(recipe_fields(prefix), style=recipe_style, id=f"{prefix}-recipe-fields"),
             dmc.Textarea(
                 id=f"{prefix}-reason",
-                label=reason_label,
-                placeholder="Why this change, e.g. CIWA-B rose from 12 to 30 after the last cut",
+                label=reason_label or _("Reason (kept with the plan version)"),
+                placeholder=_("Why this change, e.g. CIWA-B rose from 12 to 30 after the last cut"),
                 autosize=True,
                 minRows=2,
                 size="md",
@@ -251,8 +279,8 @@ def change_form(
             html.Div(
                 dmc.Textarea(
                     id=f"{prefix}-label-reason",
-                    label="Confirm the dose above the label maximum: your reason",
-                    description="Kept with the plan version and shown on the chart",
+                    label=_("Confirm the dose above the label maximum: your reason"),
+                    description=_("Kept with the plan version and shown on the chart"),
                     autosize=True,
                     minRows=2,
                     size="md",
@@ -264,14 +292,14 @@ def change_form(
             dmc.Group(
                 [
                     dmc.Button(
-                        "Preview schedule",
+                        _("Preview schedule"),
                         id=f"{prefix}-preview-btn",
                         size="md",
                         variant="light",
                         color="indigo",
                     ),
                     dmc.Button(
-                        save_label,
+                        save_label or _("Save plan version"),
                         id=f"{prefix}-save-btn",
                         size="md",
                         color="indigo",
@@ -363,10 +391,8 @@ def form_callbacks(prefix: str) -> None:
     )
     def _preset(preset: str | None) -> dict[str, Any]:
         if preset in PRESETS:
-            note = "" if PRESETS[preset].matches_asam else " (faster than ASAM 2025 [S16][S17])"
-            return {"text": cited(PRESETS[preset].description + note),
-                    "recipe_style": {"display": "none"}}  # fmt: skip
-        return {"text": "Write the recipe below.", "recipe_style": {}}
+            return {"text": preset_text(preset), "recipe_style": {"display": "none"}}
+        return {"text": _("Write the recipe below."), "recipe_style": {}}
 
     @callback(
         output={

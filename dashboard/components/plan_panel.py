@@ -41,16 +41,14 @@ from dashboard.components.plan_views import (
     tablet_alert,
     version_history,
 )
+from dashboard.components.plan_words import change_label
 from dashboard.components.plan_write import preview_for, save_for
 from dashboard.context import current_actor, engine, record_id, require_role
+from dashboard.i18n import _
 from dashboard.plan_panel_queries import PlanPanelData, plan_panel_data
 from dashboard.refusals import Refusal
 from dashboard.registry import callback
-from models.plan_changes import (
-    CHANGE_LABELS,
-    on_open_hold,
-    regimen_in_force,
-)
+from models.plan_changes import on_open_hold, regimen_in_force
 from models.types import utcnow
 
 
@@ -59,8 +57,8 @@ def panel_body(data: PlanPanelData, *, can_change: bool, prefix: str = "pp") -> 
     tz = data.view.tz
     if plan is None:
         children: list[Any] = [
-            dmc.Title("Taper plan", order=3),
-            dmc.Text("No taper plan yet.", id="plan-none"),
+            dmc.Title(_("Taper plan"), order=3),
+            dmc.Text(_("No taper plan yet."), id="plan-none"),
             admission_dose_note(data),
         ]
     else:
@@ -81,11 +79,14 @@ def panel_body(data: PlanPanelData, *, can_change: bool, prefix: str = "pp") -> 
     elif data.view.admission.discharged_at is None:
         children.append(
             dmc.Text(
-                "Plan changes are made by a physician.", size="sm", c="dimmed", id="plan-read-only"
+                _("Plan changes are made by a physician."),
+                size="sm",
+                c="dimmed",
+                id="plan-read-only",
             )
         )
     if data.versions:
-        children += [dmc.Title("Version history", order=4, mt="md"), version_history(data)]
+        children += [dmc.Title(_("Version history"), order=4, mt="md"), version_history(data)]
     return dmc.Stack([c for c in children if c is not None], gap="sm")
 
 
@@ -94,13 +95,13 @@ def action_buttons(prefix: str, data: PlanPanelData) -> Any:
     open_hold = has_plan and on_open_hold(data.steps, data.today)
     buttons = []
     for kind, label in (
-        ("advance", "Advance: next cut today"),
-        ("hold", "Hold"),
-        ("resume", "Resume"),
-        ("back", "Go back one step"),
-        ("recipe", "Change recipe"),
-        ("create", "New plan" if has_plan else "Create a plan"),
-        ("stop", "Stop now…"),
+        ("advance", _("Advance: next cut today")),
+        ("hold", _("Hold")),
+        ("resume", _("Resume")),
+        ("back", _("Go back one step")),
+        ("recipe", _("Change recipe")),
+        ("create", _("New plan") if has_plan else _("Create a plan")),
+        ("stop", _("Stop now…")),
     ):
         if kind != "create" and not has_plan:
             continue
@@ -128,7 +129,7 @@ def panel(admission_id: int) -> Any:
     with Session(engine()) as session:
         data = plan_panel_data(session, admission_id, now=now)
     if data is None:
-        return dmc.Alert("No such admission.", color="red")
+        return dmc.Alert(_("No such admission."), color="red")
     can_change = actor.role == "physician"
     admission = data.view.admission
     modal: Any = None
@@ -143,7 +144,7 @@ def panel(admission_id: int) -> Any:
             id="pp-modal",
             opened=False,
             size="xl",
-            title="Change the taper plan",
+            title=_("Change the taper plan"),
             closeOnClickOutside=False,
         )
     return html.Section(
@@ -181,7 +182,7 @@ def _open(clicks: list[int | None]) -> dict[str, Any]:
     if not any(clicks) or not isinstance(ctx.triggered_id, dict):
         raise PreventUpdate
     kind = str(ctx.triggered_id["kind"])
-    return {"opened": True, "title": CHANGE_LABELS.get(kind, kind), "kind": kind,
+    return {"opened": True, "title": change_label(kind), "kind": kind,
             "styles": field_styles(kind), "preview": None, "message": None,
             "save_disabled": True, "reason": ""}  # fmt: skip
 
@@ -252,9 +253,11 @@ def _save(
         data = plan_panel_data(session, admission_id, now=now)
     assert data is not None
     notice = dmc.Alert(
-        f"Saved: plan version {result.version} "
-        f"({CHANGE_LABELS.get(result.change, result.change)}). "
-        "The MAR from now on follows it.",
+        _(
+            "Saved: plan version {version} ({change}). The MAR from now on follows it.",
+            version=result.version,
+            change=change_label(result.change),
+        ),
         color="green",
         variant="light",
         withCloseButton=True,

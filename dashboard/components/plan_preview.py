@@ -12,13 +12,17 @@ import dash_mantine_components as dmc
 from dash import html
 
 from dashboard.components.plan_views import pace_alert, steps_table
+from dashboard.components.plan_words import (
+    change_label,
+    check_words,
+    mg_value,
+    plan_day,
+    regimen_words,
+)
+from dashboard.i18n import _
 from dashboard.refusals import Refusal
 from models.clinical.taper import PaceWarning, in_force_step
-from models.plan_changes import (
-    CHANGE_LABELS,
-    Preview,
-    describe_regimen,
-)
+from models.plan_changes import Preview
 
 
 def check_alert(warnings: Sequence[PaceWarning]) -> Any:
@@ -27,8 +31,8 @@ def check_alert(warnings: Sequence[PaceWarning]) -> Any:
     if not warnings:
         return None
     return dmc.Alert(
-        html.Ul([html.Li(w.message) for w in warnings], className="tw-pace-list"),
-        title="Check before saving",
+        html.Ul([html.Li(check_words(w.message)) for w in warnings], className="tw-pace-list"),
+        title=_("Check before saving"),
         color="yellow",
         variant="light",
         id="plan-checks",
@@ -41,12 +45,12 @@ def label_alert(preview: Preview) -> Any:
         return None
     carried = preview.previous.above_label_reason if preview.previous is not None else None
     if carried and preview.change != "create":
-        text = f"Confirmed with the plan it changes: {carried}"
+        text = _("Confirmed with the plan it changes: {reason}", reason=carried)
     else:
-        text = "To save this plan, confirm it with your reason in the field below."
+        text = _("To save this plan, confirm it with your reason in the field below.")
     return dmc.Alert(
         [html.Div(a.message + ".") for a in preview.above_label] + [html.Div(text)],
-        title="Above a label maximum",
+        title=_("Above a label maximum"),
         color="orange",
         variant="light",
         id="plan-above-label",
@@ -56,15 +60,18 @@ def label_alert(preview: Preview) -> Any:
 def preview_view(preview: Preview, *, today: date, drugs: Sequence[str]) -> Any:
     """What a change would do, before it is saved."""
     previous = preview.previous
-    what = CHANGE_LABELS.get(preview.change, preview.change)
-    if preview.change == "create" and previous is None:
-        intro = f"{what}: version 1 from {preview.effective_from:%a %d %b}."
-    elif previous is None:
-        intro = f"{what}: version 1 from {preview.effective_from:%a %d %b}."
+    what = change_label(preview.change)
+    if previous is None:
+        intro = _(
+            "{change}: version 1 from {day}.", change=what, day=plan_day(preview.effective_from)
+        )
     else:
-        intro = (
-            f"{what}: version {previous.version + 1} replaces version {previous.version} from "
-            f"now (today, {preview.effective_from:%a %d %b})."
+        intro = _(
+            "{change}: version {version} replaces version {previous} from now (today, {day}).",
+            change=what,
+            version=previous.version + 1,
+            previous=previous.version,
+            day=plan_day(preview.effective_from),
         )
     pace = {w.step_index: w.message for w in preview.schedule.warnings if w.kind == "pace"}
     others = [w for w in preview.schedule.warnings if w.kind != "pace"]
@@ -73,14 +80,17 @@ def preview_view(preview: Preview, *, today: date, drugs: Sequence[str]) -> Any:
         notes.setdefault(warning.step_index, []).append(warning)
     table = preview.schedule.table
     in_force = in_force_step(preview.in_force, before=today, table=table)
-    facts = [
-        f"Dose in force now: {describe_regimen(preview.in_force)}"
-        + (
-            f" = {in_force.diazepam_eq_mg:g} mg diazepam-equivalent ({table})."
-            if preview.in_force
-            else "."
-        ),
-    ]
+    regimen = regimen_words(preview.in_force)
+    if preview.in_force:
+        in_force_text = _(
+            "Dose in force now: {regimen} = {de} mg diazepam-equivalent ({table}).",
+            regimen=regimen,
+            de=mg_value(in_force.diazepam_eq_mg),
+            table=table,
+        )
+    else:
+        in_force_text = _("Dose in force now: {regimen}.", regimen=regimen)
+    facts = [in_force_text]
     if preview.start is not None and preview.start.note:
         facts.append(preview.start.note[0].upper() + preview.start.note[1:] + ".")
     return dmc.Stack(
@@ -88,9 +98,11 @@ def preview_view(preview: Preview, *, today: date, drugs: Sequence[str]) -> Any:
             dmc.Text(intro, fw=600),
             *[dmc.Text(fact, size="sm", className="tw-plan-fact") for fact in facts],
             dmc.Text(
-                "The dose in force continues until the first change; doses from now on are made "
-                "anew on the MAR; doses already given, charted or past stay as they are. "
-                "Highlighted rows are what changes.",
+                _(
+                    "The dose in force continues until the first change; doses from now on are "
+                    "made anew on the MAR; doses already given, charted or past stay as they are. "
+                    "Highlighted rows are what changes."
+                ),
                 size="sm",
                 c="dimmed",
             ),
@@ -116,9 +128,14 @@ def preview_view(preview: Preview, *, today: date, drugs: Sequence[str]) -> Any:
 
 
 def refusal_message(refused: Refusal, *, saved: bool) -> Any:
-    prefix = "Not saved. " if saved else ""
+    """The refusal in the reader's language (dashboard.refusals): with "Not saved." when a save
+    was refused; a preview's refusal names what to fix alone."""
+    if saved:
+        text = refused.message
+    else:
+        text = " ".join(refused.fields.values()) or refused.message
     return dmc.Alert(
-        prefix + refused.detail[:1].upper() + refused.detail[1:],
+        text,
         color="red",
         variant="light",
         id="plan-refusal",

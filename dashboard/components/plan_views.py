@@ -12,32 +12,41 @@ from zoneinfo import ZoneInfo
 import dash_mantine_components as dmc
 from dash import html
 
+from dashboard.components.charting_common import mg_number
 from dashboard.components.citations import cited
+from dashboard.components.plan_words import (
+    VERDICT_WORDS,
+    change_label,
+    check_words,
+    dose_mg,
+    made_when,
+    mg_value,
+    plan_day,
+    plan_when,
+)
+from dashboard.i18n import N_, _, language, ngettext, request_translator
 from dashboard.plan_panel_queries import PlanPanelData
 from models.admissions import dose_needs_confirmation
-from models.clinical.drugs import format_mg
 from models.clinical.step_tolerance import StepTolerance
 from models.clinical.taper import PaceWarning, PlannedStep
 from models.clinical.tolerance import StepVerdict
-from models.plan_changes import (
-    CHANGE_LABELS,
-)
+from models.flag_text import flag_message
 from models.tables import TaperPlan, Ward
 
 KIND_LABELS: dict[str, str] = {
-    "baseline": "start",
-    "crossover": "crossover",
-    "cut": "cut",
-    "final": "stop",
-    "hold": "hold",
-    "back": "back a step",
+    "baseline": N_("start"),
+    "crossover": N_("crossover"),
+    "cut": N_("cut"),
+    "final": N_("stop"),
+    "hold": N_("hold"),
+    "back": N_("back a step"),
 }
 
 
 WARNING_TAGS: dict[str, str] = {
-    "pace": "⚠ faster than ASAM",
-    "increase": "⚠ dose rises",
-    "substitution": "⚠ to short-acting",
+    "pace": N_("⚠ faster than ASAM"),
+    "increase": N_("⚠ dose rises"),
+    "substitution": N_("⚠ to short-acting"),
 }
 
 
@@ -55,19 +64,36 @@ _VERDICT_CLASS = {
 }
 
 
-def _verdict_cell(tolerance: StepTolerance) -> Any:
+def _verdict_cell(tolerance: StepTolerance, margin: int) -> Any:
     judgement = tolerance.judgement
     explain = {
-        StepVerdict.NO_BASELINE: "Too few CIWA-B before the step to compare with",
-        StepVerdict.TOO_EARLY: "Too few CIWA-B since the step yet",
-    }.get(judgement.verdict, "; ".join(judgement.reasons))
+        StepVerdict.NO_BASELINE: _("Too few CIWA-B before the step to compare with"),
+        StepVerdict.TOO_EARLY: _("Too few CIWA-B since the step yet"),
+    }.get(
+        judgement.verdict,
+        "; ".join(_reason_words(r, tolerance, margin) for r in judgement.reasons),
+    )
     return dmc.TableTd(
         html.Span(
-            judgement.verdict.label,
+            _(VERDICT_WORDS[judgement.verdict]),
             className=_VERDICT_CLASS.get(judgement.verdict, "tw-verdict tw-muted"),
             title=explain or None,
         )
     )
+
+
+def _reason_words(reason: str, tolerance: StepTolerance, margin: int) -> str:
+    """A step's evidence (models.clinical.tolerance words it in English) as the flag messages
+    word it (models.flag_text), in the reader's language."""
+    t = request_translator()
+    if reason.startswith("CIWA-B mean") and tolerance.rise is not None:
+        values = {"after": _mean(tolerance.after_mean), "before": _mean(tolerance.before_mean),
+                  "rise": f"{tolerance.rise:.0f}", "margin": margin}  # fmt: skip
+        return flag_message("step_ciwa_rise", values, reason, t)
+    if reason.endswith("before") and "PRN" in reason:
+        values = {"after": tolerance.prn_after, "before": tolerance.prn_before}
+        return flag_message("step_prn_rise", values, reason, t)
+    return reason
 
 
 def _tolerance_cells(tolerance: StepTolerance | None, margin: int) -> list[Any]:
@@ -82,9 +108,10 @@ def _tolerance_cells(tolerance: StepTolerance | None, margin: int) -> list[Any]:
             html.Span(
                 f"▲ {rise}" if tolerance.worse else rise or "–",
                 className="tw-worse" if tolerance.worse else "",
-                title=(
-                    f"Mean after minus mean before; {margin} or more is marked ▲ "
-                    "(ward local policy)"
+                title=_(
+                    "Mean after minus mean before; {margin} or more is marked ▲ "
+                    "(ward local policy)",
+                    margin=margin,
                 ),
             ),
             className="tw-number",
@@ -103,7 +130,7 @@ def _tolerance_cells(tolerance: StepTolerance | None, margin: int) -> list[Any]:
             str(tolerance.missed_doses),
             className="tw-number tw-worse" if tolerance.missed_doses else "tw-number",
         ),
-        _verdict_cell(tolerance),
+        _verdict_cell(tolerance, margin),
     ]
 
 
@@ -125,37 +152,18 @@ def steps_table(
     tolerated. The step in force today is marked; planned ones are in italics; with
     ``changed_from`` the steps a preview changes are highlighted."""
     current = max((s.start for s in steps if s.start <= today), default=None)
-    head = [dmc.TableTh("Step"), dmc.TableTh("From"), dmc.TableTh("Kind")]
-    head += [dmc.TableTh(f"{d.capitalize()} mg/day", className="tw-number") for d in drugs]
+    head = [dmc.TableTh(_("Step")), dmc.TableTh(_("From")), dmc.TableTh(_("Kind"))]
     head += [
-        dmc.TableTh(html.Abbr("DE mg/day", title="Diazepam-equivalent"), className="tw-number")
+        dmc.TableTh(_("{drug} mg/day", drug=d.capitalize()), className="tw-number") for d in drugs
+    ]
+    head += [
+        dmc.TableTh(
+            html.Abbr(_("DE mg/day"), title=_("Diazepam-equivalent")), className="tw-number"
+        )
     ]
     if tolerance is not None:
-        span = f"{window_days} d"
-        head += [
-            dmc.TableTh(
-                html.Abbr(
-                    f"CIWA-B {span} before → after",
-                    title=f"Mean (maximum) CIWA-B in the {span} before the step and after it",
-                ),
-                className="tw-number",
-            ),
-            dmc.TableTh("Change", className="tw-number"),
-            dmc.TableTh(
-                html.Abbr("PRN", title=f"PRN doses in the {span} before the step → after it"),
-                className="tw-number",
-            ),
-            dmc.TableTh(
-                html.Abbr(
-                    "Abn. vitals",
-                    title="NEWS2 5 or more, or a single parameter scoring 3 (RCP 2017)",
-                ),
-                className="tw-number",
-            ),
-            dmc.TableTh("Missed", className="tw-number"),
-            dmc.TableTh("Verdict"),
-        ]
-    head += [dmc.TableTh("Checks")]
+        head += _tolerance_head(window_days)
+    head += [dmc.TableTh(_("Checks"))]
     rows = []
     for step in steps:
         classes = []
@@ -167,33 +175,30 @@ def steps_table(
             classes.append("tw-step-changed")
         cells = [
             dmc.TableTd(
-                [str(step.index), html.Span(" ◀ now", className="tw-now-tag")]
+                [str(step.index), html.Span(_(" ◀ now"), className="tw-now-tag")]
                 if step.start == current
                 else str(step.index),
                 className="tw-date",
             ),
-            dmc.TableTd(f"{step.start:%a %d %b %y}", className="tw-date"),
-            dmc.TableTd(KIND_LABELS.get(step.kind, step.kind)),
+            dmc.TableTd(plan_day(step.start, year=True), className="tw-date"),
+            dmc.TableTd(_(KIND_LABELS[step.kind]) if step.kind in KIND_LABELS else step.kind),
         ]
         cells += [
             dmc.TableTd(
-                format_mg(step.daily_ug[d]) if d in step.daily_ug else "–", className="tw-number"
+                mg_number(step.daily_ug[d], language()) if d in step.daily_ug else "–",
+                className="tw-number",
             )
             for d in drugs
         ]
-        cells.append(dmc.TableTd(f"{step.diazepam_eq_mg:g}", className="tw-number"))
+        cells.append(dmc.TableTd(mg_value(step.diazepam_eq_mg), className="tw-number"))
         if tolerance is not None:
             cells += _tolerance_cells(tolerance.get(step.index), margin)
         tags = [(WARNING_TAGS["pace"], warnings[step.index])] if step.index in warnings else []
         tags += [
-            (WARNING_TAGS.get(w.kind, "⚠ check"), w.message)
+            (WARNING_TAGS.get(w.kind, N_("⚠ check")), w.message)
             for w in (notes or {}).get(step.index, [])
         ]
-        cells.append(
-            dmc.TableTd(
-                [html.Div(tag, className="tw-pace", title=message) for tag, message in tags]
-            )
-        )
+        cells.append(dmc.TableTd([_pace_tag(tag, message) for tag, message in tags]))
         rows.append(dmc.TableTr(cells, className=" ".join(classes)))
     kwargs = {"id": table_id} if table_id else {}
     return dmc.Table(
@@ -204,6 +209,42 @@ def steps_table(
         className="tw-steps",
         **kwargs,
     )
+
+
+def _tolerance_head(window_days: int) -> list[Any]:
+    span = ngettext("{n} d", "{n} d", window_days, n=window_days)
+    return [
+        dmc.TableTh(
+            html.Abbr(
+                _("CIWA-B {span} before → after", span=span),
+                title=_(
+                    "Mean (maximum) CIWA-B in the {span} before the step and after it", span=span
+                ),
+            ),
+            className="tw-number",
+        ),
+        dmc.TableTh(_("Change"), className="tw-number"),
+        dmc.TableTh(
+            html.Abbr(
+                _("PRN"), title=_("PRN doses in the {span} before the step → after it", span=span)
+            ),
+            className="tw-number",
+        ),
+        dmc.TableTh(
+            html.Abbr(
+                _("Abn. vitals"),
+                title=_("NEWS2 5 or more, or a single parameter scoring 3 (RCP 2017)"),
+            ),
+            className="tw-number",
+        ),
+        dmc.TableTh(_("Missed"), className="tw-number"),
+        dmc.TableTh(_("Verdict")),
+    ]
+
+
+def _pace_tag(tag: str, message: str) -> Any:
+    """A check's tag; its details (models.clinical.taper words them, in English) on hover."""
+    return html.Div(_(tag), className="tw-pace", title=check_words(message))
 
 
 def active_plan_steps(data: PlanPanelData, plan: TaperPlan, *, table_id: str, height: int) -> Any:
@@ -231,50 +272,81 @@ def plan_author(data: PlanPanelData, plan: TaperPlan) -> str:
 
 
 def pace_alert(warnings: Sequence[str]) -> Any:
-    """One line, and the details on demand: a long taper can have many fast late steps."""
+    """One line, and the details on demand: a long taper can have many fast late steps. The
+    details are models.clinical.taper's words (English)."""
     if not warnings:
         return None
-    count = f"{len(warnings)} step{'s' if len(warnings) > 1 else ''}"
     return html.Details(
         [
             html.Summary(
                 cited(
-                    f"⚠ Pace check: {count} faster than the ASAM 2025 ceiling of 25 % per 2 "
-                    "weeks [S16][S17] (marked in the table; a warning, not a refusal)"
+                    ngettext(
+                        "⚠ Pace check: {n} step faster than the ASAM 2025 ceiling of 25 % per 2 "
+                        "weeks [S16][S17] (marked in the table; a warning, not a refusal)",
+                        "⚠ Pace check: {n} steps faster than the ASAM 2025 ceiling of 25 % per 2 "
+                        "weeks [S16][S17] (marked in the table; a warning, not a refusal)",
+                        len(warnings),
+                        n=len(warnings),
+                    )
                 )
             ),
-            html.Ul([html.Li(w) for w in warnings], className="tw-pace-list"),
+            html.Ul([html.Li(check_words(w)) for w in warnings], className="tw-pace-list"),
         ],
         className="tw-pace-alert",
     )
 
 
+# A plan version's status (models.tables.PLAN_STATUSES) in words.
+STATUS_WORDS: dict[str, str] = {
+    "active": N_("active"),
+    "superseded": N_("superseded"),
+    "completed": N_("completed"),
+}
+
+
+def _badge_text(plan: TaperPlan) -> str:
+    label = change_label(plan.change)
+    if plan.change != "hold":
+        return label
+    if plan.hold_until:
+        return _("{change} until {day}", change=label, day=plan_day(plan.hold_until))
+    return _("{change} until resumed", change=label)
+
+
 def plan_header(plan: TaperPlan, author: str, tz: ZoneInfo) -> Any:
-    drugs = plan.drug if plan.to_drug is None else f"{plan.drug} → {plan.to_drug} (substitution)"
-    hold = ""
-    if plan.change == "hold":
-        hold = f" until {plan.hold_until:%a %d %b}" if plan.hold_until else " until resumed"
+    if plan.to_drug is None:
+        drugs = plan.drug
+    else:
+        drugs = _("{drug} → {to_drug} (substitution)", drug=plan.drug, to_drug=plan.to_drug)
     facts = [
-        html.Span(["Recipe ", html.Code(plan.recipe, className="tw-recipe")]),
-        html.Span(f"Drug: {drugs}, from {format_mg(plan.daily_ug)} mg/day"),
-        html.Span(f"Equivalence table: {plan.equivalence_table}"),
+        html.Span([_("Recipe") + " ", html.Code(plan.recipe, className="tw-recipe")]),
+        html.Span(_("Drug: {drugs}, from {dose}/day", drugs=drugs, dose=dose_mg(plan.daily_ug))),
+        html.Span(_("Equivalence table: {table}", table=plan.equivalence_table)),
     ]
     if plan.units:
-        units = ", ".join(f"{d} {format_mg(ug)} mg" for d, ug in sorted(plan.units.items()))
-        facts.append(html.Span(f"Units: {units}"))
+        units = ", ".join(f"{d} {dose_mg(ug)}" for d, ug in sorted(plan.units.items()))
+        facts.append(html.Span(_("Units: {units}", units=units)))
+    made = _(
+        "Version {version} by {author}, {made}, effective {day}: {reason}",
+        version=plan.version,
+        author=author,
+        made=plan_when(plan.created_at, tz),
+        day=plan_day(plan.effective_from),
+        reason=plan.reason,
+    )
     return dmc.Stack(
         [
             dmc.Group(
                 [
-                    dmc.Title("Taper plan", order=3),
+                    dmc.Title(_("Taper plan"), order=3),
                     dmc.Badge(
-                        f"version {plan.version}",
+                        _("version {version}", version=plan.version),
                         color="indigo",
                         variant="filled",
                         id="plan-version-badge",
                     ),
                     dmc.Badge(
-                        CHANGE_LABELS.get(plan.change, plan.change) + hold,
+                        _badge_text(plan),
                         color="red" if plan.change == "stop" else "gray",
                         variant="light",
                     ),
@@ -282,15 +354,12 @@ def plan_header(plan: TaperPlan, author: str, tz: ZoneInfo) -> Any:
                 gap="sm",
             ),
             dmc.Group(facts, gap="xl", className="tw-plan-facts"),
+            dmc.Text(made, size="sm", c="dimmed"),
             dmc.Text(
-                f"Version {plan.version} by {author}, "
-                f"{plan.created_at.astimezone(tz):%a %d %b %H:%M}, effective "
-                f"{plan.effective_from:%a %d %b}: {plan.reason}",
-                size="sm",
-                c="dimmed",
-            ),
-            dmc.Text(
-                f"Above a label maximum, confirmed by the physician: {plan.above_label_reason}",
+                _(
+                    "Above a label maximum, confirmed by the physician: {reason}",
+                    reason=plan.above_label_reason,
+                ),
                 size="sm",
                 className="tw-label-confirmed",
                 id="plan-label-confirmed",
@@ -306,11 +375,14 @@ def tablet_alert(data: PlanPanelData) -> Any:
     """Doses still to come that the ward's tablets cannot make: seen before discharge."""
     if not data.tablet_gaps:
         return None
-    doses = ", ".join(f"{drug} {format_mg(ug)} mg" for drug, ug in data.tablet_gaps)
+    doses = ", ".join(f"{drug} {dose_mg(ug)}" for drug, ug in data.tablet_gaps)
     return dmc.Alert(
-        f"Not makeable from the ward's tablets: {doses}. Before discharge, change the plan (a "
-        "unit the tablets make) or the tablets supplied (admin page).",
-        title="Tablets for going home",
+        _(
+            "Not makeable from the ward's tablets: {doses}. Before discharge, change the plan (a "
+            "unit the tablets make) or the tablets supplied (admin page).",
+            doses=doses,
+        ),
+        title=_("Tablets for going home"),
         color="yellow",
         variant="light",
         id="plan-tablet-gaps",
@@ -324,9 +396,12 @@ def admission_dose_note(data: PlanPanelData) -> Any:
     if not dose_needs_confirmation(admission):
         return None
     return dmc.Alert(
-        f"The admission dose, {admission.baseline_drug} {format_mg(admission.baseline_daily_ug)}"
-        " mg a day, is above its label maximum and not yet confirmed by a physician (confirm it "
-        "from the patient banner).",
+        _(
+            "The admission dose, {drug} {dose} a day, is above its label maximum and not yet "
+            "confirmed by a physician (confirm it from the patient banner).",
+            drug=admission.baseline_drug,
+            dose=dose_mg(admission.baseline_daily_ug),
+        ),
         color="orange",
         variant="light",
         id="plan-dose-unconfirmed",
@@ -337,20 +412,29 @@ def version_history(data: PlanPanelData) -> Any:
     rows = [
         dmc.TableTr(
             [
-                dmc.TableTd(f"v{v.plan.version}"),
-                dmc.TableTd(CHANGE_LABELS.get(v.plan.change, v.plan.change)),
-                dmc.TableTd(f"{v.plan.effective_from:%a %d %b}"),
+                dmc.TableTd(_("v{version}", version=v.plan.version)),
+                dmc.TableTd(change_label(v.plan.change)),
+                dmc.TableTd(plan_day(v.plan.effective_from)),
                 dmc.TableTd(v.author),
-                dmc.TableTd(f"{v.plan.created_at.astimezone(data.view.tz):%d %b %H:%M}"),
+                dmc.TableTd(made_when(v.plan.created_at, data.view.tz)),
                 dmc.TableTd(v.plan.recipe),
                 dmc.TableTd(v.plan.reason),
-                dmc.TableTd(v.plan.status),
+                dmc.TableTd(_(STATUS_WORDS.get(v.plan.status, v.plan.status))),
             ],
             className="tw-step-current" if v.plan.status == "active" else "",
         )
         for v in data.versions
     ]
-    head = ["Version", "Change", "Effective", "By", "Made", "Recipe", "Reason", "Status"]
+    head = [
+        _("Version"),
+        _("Change"),
+        _("Effective"),
+        _("By"),
+        _("Made"),
+        _("Recipe"),
+        _("Reason"),
+        _("Status"),
+    ]
     return dmc.Table(
         [dmc.TableThead(dmc.TableTr([dmc.TableTh(h) for h in head])), dmc.TableTbody(rows)],
         withTableBorder=True,
@@ -360,10 +444,13 @@ def version_history(data: PlanPanelData) -> Any:
 
 
 def step_tolerance_note(ward: Ward) -> str:
-    return (
-        f"Step tolerance: CIWA-B and PRN doses in the {ward.step_window_days} days before and "
-        "after each step; not tolerated when the CIWA-B mean rises by "
-        f"{ward.step_margin_points} or more (with {ward.step_min_readings} scores each side) or "
-        f"PRN doses rise by {ward.step_prn_margin} or more (ward local policy; symptoms may take "
-        "up to a week after a cut [S22])."
+    return _(
+        "Step tolerance: CIWA-B and PRN doses in the {days} days before and after each step; "
+        "not tolerated when the CIWA-B mean rises by {margin} or more (with {readings} scores "
+        "each side) or PRN doses rise by {prn} or more (ward local policy; symptoms may take "
+        "up to a week after a cut [S22]).",
+        days=ward.step_window_days,
+        margin=ward.step_margin_points,
+        readings=ward.step_min_readings,
+        prn=ward.step_prn_margin,
     )

@@ -9,8 +9,10 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session
 
+from dashboard.components.charting_common import typed_number
 from dashboard.components.plan_change_form import CUSTOM_RECIPE
 from dashboard.context import engine, require_role
+from dashboard.i18n import N_, language
 from dashboard.refusals import Refusal, attempt
 from models.clinical.drugs import mg_to_ug
 from models.clinical.recipes import PRESETS
@@ -34,7 +36,7 @@ def recipe_text(preset: str | None, custom: str | None) -> str:
         return PRESETS[preset].recipe
     text = (custom or "").strip()
     if not text:
-        raise FieldError("recipe", "choose a preset or write a recipe, e.g. -10%/14d")
+        raise FieldError("recipe", N_("choose a preset or write a recipe, e.g. -10%/14d"))
     return text
 
 
@@ -53,7 +55,9 @@ def read_change(
         days = None
         if not until_resumed:
             if hold_days in (None, ""):
-                raise FieldError("hold_days", "enter the number of days, or tick 'until resumed'")
+                raise FieldError(
+                    "hold_days", N_("enter the number of days, or tick 'until resumed'")
+                )
             days = int(hold_days)
         return PlanChange("hold", reason or "", hold_days=days, above_label_reason=confirm)
     if kind == "recipe":
@@ -82,14 +86,16 @@ def read_new_plan(
     above_label_reason: str | None = None,
 ) -> NewPlan:
     if not drug:
-        raise FieldError("drug", "choose the drug the patient takes")
+        raise FieldError("drug", N_("choose the drug the patient takes"))
     if not start:
-        raise FieldError("start", "choose the day of the first change")
+        raise FieldError("start", N_("choose the day of the first change"))
     if substitution and not to_drug:
-        raise FieldError("to_drug", "choose the drug to cross over to")
+        raise FieldError("to_drug", N_("choose the drug to cross over to"))
     return NewPlan(
         drug=drug,
-        daily_ug=mg_to_ug(daily_mg or "", field="daily_mg"),
+        daily_ug=mg_to_ug(
+            typed_number(daily_mg or "", language(), field="daily_mg"), field="daily_mg"
+        ),
         recipe=recipe_text(preset, custom_recipe),
         start=date.fromisoformat(str(start)[:10]),
         reason=reason or "",

@@ -18,6 +18,8 @@ import flask
 from dash import Input, Output, State, html
 
 from dashboard.context import current_actor, default_ward, engine, require_role
+from dashboard.i18n import N_, _, ngettext
+from dashboard.refusals import field_message
 from dashboard.registry import callback, register_page
 from models.access_log import AUDIT_ROWS_SHOWN, AuditFilter, audit_events, audit_filter
 from models.audit import audit_event
@@ -25,12 +27,12 @@ from models.db import read_session, transaction
 from models.errors import FieldError
 from models.tables import AuditEvent
 
-TITLE = "Audit log"
+TITLE = N_("Audit log")
 register_page(__name__, path="/admin/audit", title=TITLE)
 ADMIN = "admin"
 CSV_PATH = "/admin/audit.csv"
 FILTERS = ("user", "patient", "action", "since", "until")
-HEADER = ("When (ward time)", "User", "Action", "Record")
+HEADER = (N_("When (ward time)"), N_("User"), N_("Action"), N_("Record"))
 
 
 def _record(event: AuditEvent) -> str:
@@ -52,8 +54,8 @@ def _find(wanted: AuditFilter) -> list[tuple[str, str, str, str]]:
 
 def _table(rows: list[tuple[str, str, str, str]]) -> html.Div:
     if not rows:
-        return html.Div(html.P("No events match.", className="tw-muted"), id="audit-table")
-    head = html.Thead(html.Tr([html.Th(h) for h in HEADER]))
+        return html.Div(html.P(_("No events match."), className="tw-muted"), id="audit-table")
+    head = html.Thead(html.Tr([html.Th(_(h)) for h in HEADER]))
     body = html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows])
     return html.Div(
         html.Table([head, body], className="tw-table"), id="audit-table", className="tw-scroll-x"
@@ -84,38 +86,42 @@ def layout(**_query: Any) -> html.Div:
     if actor.role != ADMIN:
         return html.Div(
             [
-                dmc.Title(TITLE, order=2, className="tw-page-title"),
-                html.Div("This page is for admins.", className="tw-readonly-note"),
+                dmc.Title(_(TITLE), order=2, className="tw-page-title"),
+                html.Div(_("This page is for admins."), className="tw-readonly-note"),
             ]
         )
     rows = _find(AuditFilter())
     return html.Div(
         [
-            dmc.Title(TITLE, order=2, className="tw-page-title"),
+            dmc.Title(_(TITLE), order=2, className="tw-page-title"),
             html.P(
-                "Every change and every opening of a patient's record: who, when, what and "
-                f"which record. The newest {AUDIT_ROWS_SHOWN} matching events are shown; the "
-                "CSV has the same rows.",
+                _(
+                    "Every change and every opening of a patient's record: who, when, what and "
+                    "which record. The newest {shown} matching events are shown; the CSV has the "
+                    "same rows.",
+                    shown=AUDIT_ROWS_SHOWN,
+                ),
                 className="tw-muted",
             ),
             html.Section(
                 [
                     dmc.Group(
                         [
-                            _input("user", "User", placeholder="username"),
-                            _input("patient", "Patient", placeholder="MRN or admission id"),
-                            _input("action", "Action", placeholder="e.g. read or vitals"),
-                            _input("since", "From", placeholder="YYYY-MM-DD"),
-                            _input("until", "To", placeholder="YYYY-MM-DD"),
+                            _input("user", _("User"), placeholder=_("username")),
+                            _input("patient", _("Patient"), placeholder=_("MRN or admission id")),
+                            _input("action", _("Action"), placeholder=_("e.g. read or vitals")),
+                            # TRANSLATORS: the date format to type (ISO), in the language's letters.
+                            _input("since", _("From"), placeholder=_("YYYY-MM-DD")),
+                            _input("until", _("To"), placeholder=_("YYYY-MM-DD")),
                         ],
                         gap="md",
                         align="flex-end",
                     ),
                     dmc.Group(
                         [
-                            dmc.Button("Show", id="audit-show", size="md"),
+                            dmc.Button(_("Show"), id="audit-show", size="md"),
                             html.A(
-                                "Download CSV",
+                                _("Download CSV"),
                                 href=CSV_PATH,
                                 id="audit-csv",
                                 download="",
@@ -154,12 +160,12 @@ def _show(clicks: Any, values: dict[str, Any]) -> dict[str, Any]:
     try:
         wanted = _filter_from(values)
     except FieldError as exc:
-        errors[exc.field] = exc.message
-        return {"table": _table([]), "message": "Correct the field marked in red.",
+        errors[exc.field] = field_message(exc)
+        return {"table": _table([]), "message": _("Correct the field marked in red."),
                 "href": CSV_PATH, **errors}  # fmt: skip
     rows = _find(wanted)
     shown = {f: str(values.get(f) or "").strip() for f in FILTERS}
-    message = f"{len(rows)} event{'s' if len(rows) != 1 else ''}."
+    message = ngettext("{n} event.", "{n} events.", len(rows), n=len(rows))
     return {"table": _table(rows), "message": message, "href": _csv_href(shown), **errors}
 
 
@@ -177,7 +183,7 @@ def register_csv_route(server: flask.Flask) -> None:
         rows = _find(wanted)
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(HEADER)
+        writer.writerow([_(h) for h in HEADER])
         writer.writerows(rows)
         with transaction(engine()) as session:
             audit_event(

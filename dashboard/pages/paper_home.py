@@ -11,16 +11,20 @@ from __future__ import annotations
 from typing import Any
 
 import dash_mantine_components as dmc
+from babel.dates import format_date
 from dash import html
 from sqlmodel import Session
 
+from dashboard.components.plan_words import dose_mg
 from dashboard.context import current_actor, engine
-from dashboard.pages.print_views import print_bar
+from dashboard.i18n import _, language
+from dashboard.pages.print_views import print_bar, sheet_dated_time
 from dashboard.registry import register_page
-from models.clinical.drugs import format_mg
 from models.clinical.home_calendar import CalendarDay, CalendarWeek
 from models.errors import FieldError
 from models.going_home import GoingHome, going_home
+from models.i18n import DEFAULT_LANGUAGE, format_day, format_full_date, format_weekday
+from models.i18n.languages import babel_locale
 from models.types import utcnow
 
 register_page(__name__, path_template="/patient/<admission_id>/calendar", title="Taper calendar")
@@ -28,18 +32,37 @@ register_page(__name__, path_template="/patient/<admission_id>/calendar", title=
 
 def _time_words(at: Any) -> str:
     hour = at.hour
-    part = "morning" if hour < 12 else "afternoon" if hour < 17 else "evening"
-    return f"{at:%H:%M} ({part})"
+    if hour < 12:
+        return _("{time} (morning)", time=f"{at:%H:%M}")
+    if hour < 17:
+        return _("{time} (afternoon)", time=f"{at:%H:%M}")
+    return _("{time} (evening)", time=f"{at:%H:%M}")
+
+
+def _long_day(day: Any, *, year: bool = False) -> str:
+    """ "Monday 07 December (2026)" in English as the calendar has always written it; the
+    language's own format otherwise."""
+    code = language()
+    if code == DEFAULT_LANGUAGE:
+        return f"{day:%A %d %B %Y}" if year else f"{day:%A %d %B}"
+    return format_full_date(day, code) if year else format_day(day, code)
 
 
 def _head(day: CalendarDay | None) -> Any:
     if day is None:
         return html.Th("", className="tw-cal-day tw-cal-out")
-    label = [html.Div(f"{day.day:%a}"), html.Div(f"{day.day.day} {day.day:%b}")]
+    code = language()
+    if code == DEFAULT_LANGUAGE:
+        label = [html.Div(f"{day.day:%a}"), html.Div(f"{day.day.day} {day.day:%b}")]
+    else:
+        label = [
+            html.Div(format_weekday(day.day, code, short=True)),
+            html.Div(format_date(day.day, format="d MMM", locale=babel_locale(code))),
+        ]
     if day.stopped and day.change:
-        label.append(html.Div("STOP: no more tablets", className="tw-cal-flag"))
+        label.append(html.Div(_("STOP: no more tablets"), className="tw-cal-flag"))
     elif day.change:
-        label.append(html.Div("NEW DOSE", className="tw-cal-flag"))
+        label.append(html.Div(_("NEW DOSE"), className="tw-cal-flag"))
     classes = "tw-cal-day" + (" tw-cal-change" if day.change else "")
     return html.Th(label, className=classes)
 
@@ -55,13 +78,14 @@ def _week(home: GoingHome, week: CalendarWeek, number: int) -> Any:
                 continue
             change = " tw-cal-change" if day.change else ""
             if not cell.take:
-                cells.append(html.Td("No tablet", className="tw-cal-none" + change))
+                cells.append(html.Td(_("No tablet"), className="tw-cal-none" + change))
                 continue
             cells.append(
                 html.Td(
                     [
-                        html.Div(cell.words, className="tw-cal-words"),
-                        html.Div("☐ taken", className="tw-cal-tick"),
+                        # models.clinical.home_calendar words the tablets (in English for now).
+                        html.Div(cell.words, className="tw-cal-words tw-clinical-en", lang="en"),
+                        html.Div(_("☐ taken"), className="tw-cal-tick"),
                     ],
                     className=("tw-cal-ask" if cell.unmakeable else "tw-cal-take") + change,
                 )
@@ -71,10 +95,10 @@ def _week(home: GoingHome, week: CalendarWeek, number: int) -> Any:
     first = next(d for d in week.days if d is not None)
     return html.Section(
         [
-            html.H2(f"Week {number}: from {first.day:%A %d %B}"),
+            html.H2(_("Week {number}: from {day}", number=number, day=_long_day(first.day))),
             html.Table(
                 [
-                    html.Thead(html.Tr([html.Th("Time"), *[_head(d) for d in week.days]])),
+                    html.Thead(html.Tr([html.Th(_("Time")), *[_head(d) for d in week.days]])),
                     html.Tbody(rows),
                 ],
                 className="tw-grid tw-cal-grid",
@@ -89,8 +113,14 @@ def _tablet_list(home: GoingHome) -> list[Any]:
     for drug, choice in sorted(home.choices.items()):
         for strength in choice.strengths:
             scored = next(t.scored for t in choice.tablets if t.strength_ug == strength)
-            note = " (may be broken in half along the line)" if scored else " (do not break)"
-            items.append(html.Li(f"{drug.capitalize()} {format_mg(strength)} mg tablets{note}"))
+            tablets = f"{drug.capitalize()} {dose_mg(strength)}"
+            if scored:
+                text = _(
+                    "{tablets} tablets (may be broken in half along the line)", tablets=tablets
+                )
+            else:
+                text = _("{tablets} tablets (do not break)", tablets=tablets)
+            items.append(html.Li(text))
     return items
 
 
@@ -101,17 +131,17 @@ def calendar_page(admission_id: int) -> Any:
         with Session(engine()) as session:
             home = going_home(session, admission_id, now=now)
     except FieldError:
-        return dmc.Alert("No such admission.", color="red", id="print-missing")
+        return dmc.Alert(_("No such admission."), color="red", id="print-missing")
     name = f"{home.patient.given_name} {home.patient.family_name}".strip()
     back = f"/patient/{admission_id}"
-    bar = print_bar("Taper calendar", back)
+    bar = print_bar(_("Taper calendar"), back)
     if not any(d.ug > 0 for s in home.steps for d in s.doses):
         return html.Div(
             [
                 bar,
                 html.Div(
                     html.P(
-                        "No tablets to take at home: the taper plan has ended or there is none.",
+                        _("No tablets to take at home: the taper plan has ended or there is none."),
                         id="calendar-empty",
                     ),
                     className="tw-print",
@@ -119,18 +149,23 @@ def calendar_page(admission_id: int) -> Any:
             ]
         )
     weeks = home.weeks()
-    intro = (
-        f"Your tablets from {home.first_day:%A %d %B %Y} until you stop on "
-        f"{home.last_day:%A %d %B %Y}. Each box says which tablets to take at that time. "
-        "Tick the box when you have taken them. The dose changes on the days marked NEW DOSE."
+    intro = _(
+        "Your tablets from {first} until you stop on {last}. Each box says which tablets to take "
+        "at that time. Tick the box when you have taken them. The dose changes on the days "
+        "marked NEW DOSE.",
+        first=_long_day(home.first_day, year=True),
+        last=_long_day(home.last_day, year=True),
     )
     warning: list[Any] = []
     if home.unmakeable:
-        doses = ", ".join(f"{drug} {format_mg(ug)} mg" for drug, ug in home.unmakeable)
+        doses = ", ".join(f"{drug} {dose_mg(ug)}" for drug, ug in home.unmakeable)
         warning = [
             html.P(
-                f"Ask the pharmacy before you go home: these doses cannot be made from the "
-                f"tablets we supply ({doses}).",
+                _(
+                    "Ask the pharmacy before you go home: these doses cannot be made from the "
+                    "tablets we supply ({doses}).",
+                    doses=doses,
+                ),
                 className="tw-cal-warning",
                 id="calendar-unmakeable",
             )
@@ -140,20 +175,28 @@ def calendar_page(admission_id: int) -> Any:
             bar,
             html.Div(
                 [
-                    html.H1(f"My tablet calendar · {name}"),
+                    html.H1(_("My tablet calendar · {name}", name=name)),
                     html.P(intro, className="tw-cal-intro"),
                     *warning,
-                    html.P("Your tablets:"),
+                    html.P(_("Your tablets:")),
                     html.Ul(_tablet_list(home)),
                     html.P(
-                        "Do not stop suddenly or take extra tablets. If you feel much worse "
-                        "after a change, or miss doses, call the clinic before the next change.",
+                        _(
+                            "Do not stop suddenly or take extra tablets. If you feel much worse "
+                            "after a change, or miss doses, call the clinic before the next "
+                            "change."
+                        ),
                         className="tw-cal-intro",
                     ),
                     *[_week(home, week, n) for n, week in enumerate(weeks, start=1)],
                     html.P(
-                        f"Printed {now.astimezone(home.tz):%d %b %Y %H:%M} by {actor.username}, "
-                        f"{home.ward.name}. Questions: call the ward or your clinic.",
+                        _(
+                            "Printed {when} by {user}, {ward}. Questions: call the ward or your "
+                            "clinic.",
+                            when=_printed(now, home.tz),
+                            user=actor.username,
+                            ward=home.ward.name,
+                        ),
                         className="tw-print-small",
                     ),
                 ],
@@ -164,7 +207,13 @@ def calendar_page(admission_id: int) -> Any:
     )
 
 
-def layout(admission_id: str = "", **_: Any) -> Any:
+def _printed(now: Any, tz: Any) -> str:
+    if language() == DEFAULT_LANGUAGE:
+        return f"{now.astimezone(tz):%d %b %Y %H:%M}"
+    return sheet_dated_time(now, tz)
+
+
+def layout(admission_id: str = "", **_query: Any) -> Any:
     if not admission_id.isdigit():
-        return dmc.Alert("No such admission.", color="red", id="print-missing")
+        return dmc.Alert(_("No such admission."), color="red", id="print-missing")
     return calendar_page(int(admission_id))

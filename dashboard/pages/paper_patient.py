@@ -13,14 +13,15 @@ from typing import Any
 import dash_mantine_components as dmc
 
 from dashboard.context import current_actor
-from dashboard.pages.print_views import patient_sheets
+from dashboard.i18n import _
+from dashboard.pages.print_patient import patient_sheets
 from dashboard.registry import register_page
 
 register_page(__name__, path_template="/patient/<admission_id>/print", title="Patient sheets")
 
 
-def layout(admission_id: str = "", **_: Any) -> Any:
+def layout(admission_id: str = "", **_query: Any) -> Any:
     actor = current_actor()
     if not admission_id.isdigit():
-        return dmc.Alert("No such admission.", color="red", id="print-missing")
+        return dmc.Alert(_("No such admission."), color="red", id="print-missing")
     return patient_sheets(actor, int(admission_id))

@@ -15,76 +15,96 @@ import dash_mantine_components as dmc
 from dash import dcc, html
 from sqlmodel import Session
 
-from dashboard.components.charting_common import format_dated_time
 from dashboard.components.citations import cited, sources_footnote
+from dashboard.components.plan_words import VERDICT_WORDS, change_label, dose_mg, mg_value
 from dashboard.context import current_actor, engine
 from dashboard.flag_queries import flag_text
-from dashboard.pages.print_views import print_bar
+from dashboard.i18n import N_, _, language
+from dashboard.pages.print_views import (
+    print_bar,
+    sheet_date,
+    sheet_dated_time,
+    sheet_day,
+)
+from dashboard.pages.queue import severity_label
 from dashboard.plan_panel_queries import plan_panel_data
 from dashboard.registry import register_page
 from dashboard.theme import BAND_LABEL, LEVELS, news2_level
-from models.clinical.drugs import format_mg
 from models.clinical.tablets import dispense_words
 from models.errors import FieldError
 from models.going_home import GoingHome, StayFacts, going_home, stay_facts
+from models.i18n import DEFAULT_LANGUAGE
 from models.types import utcnow
 
 register_page(__name__, path_template="/patient/<admission_id>/summary", title="Discharge summary")
-TOLERANCE_TEXT = (
+TOLERANCE_TEXT = N_(
     "Tolerance: CIWA-B mean in the window before and after each step, and PRN doses; a step "
     "is not tolerated when the scores rise after it (symptoms may take up to a week [S22])."
 )
 FLAG_END = {
-    "open": "still open",
-    "acknowledged": "seen",
-    "resolved": "resolved",
+    "open": N_("still open"),
+    "acknowledged": N_("seen"),
+    "resolved": N_("resolved"),
 }
 
 
 def _doses(daily: dict[str, int]) -> str:
-    return ", ".join(f"{d} {format_mg(ug)} mg a day" for d, ug in sorted(daily.items())) or "none"
+    doses = [_("{drug} {dose} a day", drug=d, dose=dose_mg(ug)) for d, ug in sorted(daily.items())]
+    return ", ".join(doses) or _("none")
 
 
 def _facts_table(home: GoingHome, facts: StayFacts) -> Any:
     tz = home.tz
     drug, ug, de = facts.admission_dose
+    discharge = _doses(facts.discharge_dose)
+    if facts.discharge_de_mg is not None:
+        discharge += _(" (diazepam-equivalent {de} mg)", de=mg_value(facts.discharge_de_mg))
     rows = [
-        ("Admitted", format_dated_time(facts.admitted_at, tz)),
+        (_("Admitted"), sheet_dated_time(facts.admitted_at, tz)),
         (
-            "Discharged",
-            format_dated_time(facts.discharged_at, tz)
+            _("Discharged"),
+            sheet_dated_time(facts.discharged_at, tz)
             if facts.discharged_at
-            else "not yet (preview)",
+            else _("not yet (preview)"),
         ),
-        ("Attending", facts.attending),
-        ("Dose at admission", f"{drug} {format_mg(ug)} mg a day (diazepam-equivalent {de:g} mg)"),
+        (_("Attending"), facts.attending),
         (
-            "Dose at discharge",
-            _doses(facts.discharge_dose)
-            + (
-                f" (diazepam-equivalent {facts.discharge_de_mg:g} mg)"
-                if facts.discharge_de_mg is not None
-                else ""
+            _("Dose at admission"),
+            _(
+                "{drug} {dose} a day (diazepam-equivalent {de} mg)",
+                drug=drug,
+                dose=dose_mg(ug),
+                de=mg_value(de),
             ),
         ),
+        (_("Dose at discharge"), discharge),
     ]
     ciwa = facts.last_ciwa_b
     rows.append(
         (
-            "Last CIWA-B",
-            f"{ciwa.total} ({BAND_LABEL.get(ciwa.band, ciwa.band)}) "
-            f"at {format_dated_time(ciwa.taken_at, tz)}"
+            _("Last CIWA-B"),
+            _(
+                "{total} ({band}) at {when}",
+                total=ciwa.total,
+                band=_(BAND_LABEL.get(ciwa.band, ciwa.band)),
+                when=sheet_dated_time(ciwa.taken_at, tz),
+            )
             if ciwa
-            else "none charted",
+            else _("none charted"),
         )
     )
     vitals = facts.last_vitals
     if vitals is not None:
         level = LEVELS[news2_level(vitals.news2_total, vitals.news2_any_three)].label
-        news2 = f"{vitals.news2_total} ({level}) at {format_dated_time(vitals.taken_at, tz)}"
+        news2 = _(
+            "{total} ({band}) at {when}",
+            total=vitals.news2_total,
+            band=_(level),
+            when=sheet_dated_time(vitals.taken_at, tz),
+        )
     else:
-        news2 = "none charted"
-    rows.append(("Last NEWS2", news2))
+        news2 = _("none charted")
+    rows.append((_("Last NEWS2"), news2))
     return html.Table(
         html.Tbody([html.Tr([html.Th(k), html.Td(v)]) for k, v in rows]),
         className="tw-print-facts",
@@ -94,19 +114,35 @@ def _facts_table(home: GoingHome, facts: StayFacts) -> Any:
 
 def _versions(facts: StayFacts, tz: ZoneInfo) -> Any:
     if not facts.versions:
-        return html.P("No taper plan was made.")
+        return html.P(_("No taper plan was made."))
     return html.Table(
         [
             html.Thead(
-                html.Tr([html.Th(h) for h in ("Version", "When", "Change", "Recipe", "By", "Why")])
+                html.Tr(
+                    [
+                        html.Th(_(h))
+                        for h in (
+                            N_("Version"),
+                            N_("When"),
+                            N_("Change"),
+                            N_("Recipe"),
+                            N_("By"),
+                            N_("Why"),
+                        )
+                    ]
+                )
             ),
             html.Tbody(
                 [
                     html.Tr(
                         [
                             html.Td(str(v.version)),
-                            html.Td(format_dated_time(v.created_at, tz)),
-                            html.Td(v.change + (" (in force)" if v.status == "active" else "")),
+                            html.Td(sheet_dated_time(v.created_at, tz)),
+                            html.Td(
+                                _("{change} (in force)", change=change_label(v.change))
+                                if v.status == "active"
+                                else change_label(v.change)
+                            ),
                             html.Td(v.recipe),
                             html.Td(v.author),
                             html.Td(v.reason),
@@ -125,7 +161,7 @@ def _tolerance(admission_id: int, now: datetime, tz: ZoneInfo) -> Any:
     with Session(engine()) as session:
         data = plan_panel_data(session, admission_id, now=now)
     if data is None or not data.tolerance:
-        return html.P("No steps on the ward to judge.")
+        return html.P(_("No steps on the ward to judge."))
     rows = []
     for step in data.steps:
         tol = data.tolerance.get(step.index)
@@ -138,17 +174,23 @@ def _tolerance(admission_id: int, now: datetime, tz: ZoneInfo) -> Any:
         rows.append(
             html.Tr(
                 [
-                    html.Td(f"{step.start:%a %d %b}"),
+                    html.Td(sheet_day(step.start)),
                     html.Td(_doses(step.daily_ug)),
                     html.Td(f"{mean(tol.before_mean)} → {mean(tol.after_mean)}"),
                     html.Td(f"{tol.prn_before} → {tol.prn_after}"),
-                    html.Td(tol.judgement.verdict.label),
+                    html.Td(_(VERDICT_WORDS[tol.judgement.verdict])),
                 ]
             )
         )
     if not rows:
-        return html.P("No steps on the ward to judge.")
-    head = ("Step from", "Dose", "CIWA-B mean before → after", "PRN before → after", "Verdict")
+        return html.P(_("No steps on the ward to judge."))
+    head = (
+        _("Step from"),
+        _("Dose"),
+        _("CIWA-B mean before → after"),
+        _("PRN before → after"),
+        _("Verdict"),
+    )
     return html.Table(
         [html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)],
         className="tw-grid",
@@ -158,16 +200,16 @@ def _tolerance(admission_id: int, now: datetime, tz: ZoneInfo) -> Any:
 
 def _flags(facts: StayFacts, tz: ZoneInfo) -> Any:
     if not facts.flags:
-        return html.P("No flags were raised.")
+        return html.P(_("No flags were raised."))
     rows = []
     for flag in facts.flags:
-        ended = FLAG_END.get(flag.status, flag.status)
+        ended = _(FLAG_END[flag.status]) if flag.status in FLAG_END else flag.status
         note = flag.resolve_note or flag.acknowledge_note or flag.cleared_note or ""
         rows.append(
             html.Tr(
                 [
-                    html.Td(format_dated_time(flag.raised_at, tz)),
-                    html.Td(flag.severity),
+                    html.Td(sheet_dated_time(flag.raised_at, tz)),
+                    html.Td(severity_label(flag.severity)),
                     html.Td(flag_text(flag)),
                     html.Td(ended + (f": {note}" if note else "")),
                 ]
@@ -175,7 +217,11 @@ def _flags(facts: StayFacts, tz: ZoneInfo) -> Any:
         )
     return html.Table(
         [
-            html.Thead(html.Tr([html.Th(h) for h in ("Raised", "Severity", "Flag", "Ended")])),
+            html.Thead(
+                html.Tr(
+                    [html.Th(_(h)) for h in (N_("Raised"), N_("Severity"), N_("Flag"), N_("Ended"))]
+                )
+            ),
             html.Tbody(rows),
         ],
         className="tw-grid",
@@ -185,7 +231,7 @@ def _flags(facts: StayFacts, tz: ZoneInfo) -> Any:
 
 def _remaining(home: GoingHome) -> Any:
     if not home.steps:
-        return html.P("No taper to continue.")
+        return html.P(_("No taper to continue."))
     rows = []
     for position, step in enumerate(home.steps):
         end = (
@@ -193,23 +239,28 @@ def _remaining(home: GoingHome) -> Any:
             if position + 1 < len(home.steps)
             else None
         )
+        # models.clinical.tablets words the tablets (in English for now): the line says so.
         doses = [
-            f"{d.time:%H:%M} {d.drug} {format_mg(d.ug)} mg = {home.choices[d.drug].words(d.ug)}"
+            html.Li(
+                f"{d.time:%H:%M} {d.drug} {dose_mg(d.ug)} = {home.choices[d.drug].words(d.ug)}",
+                lang="en",
+                className="tw-clinical-en",
+            )
             for d in step.doses
             if d.ug > 0
         ]
         rows.append(
             html.Tr(
                 [
-                    html.Td(f"{step.start:%a %d %b %Y}"),
-                    html.Td(f"{end:%a %d %b %Y}" if end else "–"),
-                    html.Td(_doses(step.daily_ug) if doses else "stop"),
-                    html.Td(f"{step.diazepam_eq_mg:g}", className="tw-number"),
-                    html.Td(html.Ul([html.Li(d) for d in doses]) if doses else "no tablets"),
+                    html.Td(sheet_day(step.start, "%a %d %b %Y")),
+                    html.Td(sheet_day(end, "%a %d %b %Y") if end else "–"),
+                    html.Td(_doses(step.daily_ug) if doses else _("stop")),
+                    html.Td(mg_value(step.diazepam_eq_mg), className="tw-number"),
+                    html.Td(html.Ul(doses) if doses else _("no tablets")),
                 ]
             )
         )
-    head = ("From", "To", "Daily dose", "DE mg", "Tablets")
+    head = (_("From"), _("To"), _("Daily dose"), _("DE mg"), _("Tablets"))
     return html.Table(
         [html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)],
         className="tw-grid",
@@ -220,34 +271,46 @@ def _remaining(home: GoingHome) -> Any:
 def _dispense(home: GoingHome, until: date, admission_id: int) -> list[Any]:
     quantities = home.dispense(until)
     lines = [
-        html.Li(f"{drug}: {dispense_words(q)}", id=f"summary-dispense-{drug}")
+        html.Li(
+            f"{drug}: {dispense_words(q)}",
+            id=f"summary-dispense-{drug}",
+            lang="en",  # models.clinical.tablets's words (in English for now)
+            className="tw-clinical-en",
+        )
         for drug, q in quantities.items()
     ]
     missing = sorted({d for q in quantities.values() for d in q.unmakeable_days})
     if missing:
         lines.append(
             html.Li(
-                f"Not counted: doses on {len(missing)} day(s) the ward's tablets cannot make "
-                f"(from {missing[0]:%d %b}).",
+                _(
+                    "Not counted: doses on {n} day(s) the ward's tablets cannot make (from {day}).",
+                    n=len(missing),
+                    day=sheet_day(missing[0], "%d %b"),
+                ),
             )
         )
     return [
         html.P(
-            f"From {home.first_day:%a %d %b %Y} to {until:%a %d %b %Y} (inclusive), whole "
-            "tablets (a half left over is kept for the next dose):"
+            _(
+                "From {first} to {last} (inclusive), whole tablets (a half left over is kept for "
+                "the next dose):",
+                first=sheet_day(home.first_day, "%a %d %b %Y"),
+                last=sheet_day(until, "%a %d %b %Y"),
+            )
         ),
         html.Ul(lines, id="summary-dispense"),
         html.Form(
             [
-                html.Label("Dispense until (YYYY-MM-DD) ", htmlFor="summary-until"),
+                html.Label(_("Dispense until (YYYY-MM-DD)") + " ", htmlFor="summary-until"),
                 dcc.Input(
                     id="summary-until",
                     name="until",
                     type="text",
                     value=until.isoformat(),
-                    placeholder="YYYY-MM-DD",
+                    placeholder=_("YYYY-MM-DD"),
                 ),
-                html.Button("Recount", type="submit", className="tw-print-button"),
+                html.Button(_("Recount"), type="submit", className="tw-print-button"),
             ],
             method="get",
             action=f"/patient/{admission_id}/summary",
@@ -262,10 +325,16 @@ def _until(home: GoingHome, raw: str) -> tuple[date, str | None]:
     try:
         chosen = date.fromisoformat(raw)
     except ValueError:
-        return home.last_day, f"{raw!r} is not a date: showing until the last step."
+        return home.last_day, _("{raw} is not a date: showing until the last step.", raw=repr(raw))
     if chosen < home.first_day:
-        return home.last_day, "That date is before discharge: showing until the last step."
+        return home.last_day, _("That date is before discharge: showing until the last step.")
     return chosen, None
+
+
+def _printed(now: datetime, tz: ZoneInfo) -> str:
+    if language() == DEFAULT_LANGUAGE:
+        return f"{now.astimezone(tz):%d %b %Y %H:%M}"
+    return sheet_dated_time(now, tz)
 
 
 def summary_page(admission_id: int, until_text: str) -> Any:
@@ -276,61 +345,67 @@ def summary_page(admission_id: int, until_text: str) -> Any:
             home = going_home(session, admission_id, now=now)
             facts = stay_facts(session, home)
     except FieldError:
-        return dmc.Alert("No such admission.", color="red", id="print-missing")
+        return dmc.Alert(_("No such admission."), color="red", id="print-missing")
     tz = home.tz
     patient = home.patient
     until, until_problem = _until(home, until_text)
-    who = (
-        f"{patient.given_name} {patient.family_name} · MRN {patient.mrn} · born "
-        f"{patient.birth_date:%d %b %Y} · {home.ward.name}"
+    who = _(
+        "{name} · MRN {mrn} · born {born} · {ward}",
+        name=f"{patient.given_name} {patient.family_name}",
+        mrn=patient.mrn,
+        born=sheet_date(patient.birth_date),
+        ward=home.ward.name,
     )
     unmakeable: list[Any] = []
     if home.unmakeable:
-        doses = ", ".join(f"{d} {format_mg(ug)} mg" for d, ug in home.unmakeable)
+        doses = ", ".join(f"{d} {dose_mg(ug)}" for d, ug in home.unmakeable)
         unmakeable = [
             dmc.Alert(
-                f"These doses cannot be made from the ward's tablets: {doses}. Change the plan "
-                "or the tablets supplied (admin page) before discharge.",
+                _(
+                    "These doses cannot be made from the ward's tablets: {doses}. Change the plan "
+                    "or the tablets supplied (admin page) before discharge.",
+                    doses=doses,
+                ),
                 color="red",
-                title="Doses the tablets cannot make",
+                title=_("Doses the tablets cannot make"),
                 id="summary-unmakeable",
             )
         ]
     body = [
-        html.H1(f"Discharge summary · {who}"),
-        *([] if home.discharged else [html.P("Preview: the patient is still on the ward.")]),
+        html.H1(_("Discharge summary · {who}", who=who)),
+        *([] if home.discharged else [html.P(_("Preview: the patient is still on the ward."))]),
         *unmakeable,
         _facts_table(home, facts),
-        html.H2("Taper plan versions"),
+        html.H2(_("Taper plan versions")),
         _versions(facts, tz),
-        html.H2("How each step was tolerated"),
-        html.P(cited(TOLERANCE_TEXT), className="tw-print-small"),
+        html.H2(_("How each step was tolerated")),
+        html.P(cited(_(TOLERANCE_TEXT)), className="tw-print-small"),
         _tolerance(admission_id, now, tz),
-        html.H2("Flags raised and how they ended"),
+        html.H2(_("Flags raised and how they ended")),
         _flags(facts, tz),
-        html.H2("The rest of the taper"),
+        html.H2(_("The rest of the taper")),
         _remaining(home),
-        html.H2("To dispense"),
+        html.H2(_("To dispense")),
         *([html.P(until_problem, id="summary-until-problem")] if until_problem else []),
         *_dispense(home, until, admission_id),
-        html.H2("Who continues the taper"),
-        html.Div("Name, service and telephone:", className="tw-print-line"),
-        html.Div("First review on:", className="tw-print-line"),
+        html.H2(_("Who continues the taper")),
+        html.Div(_("Name, service and telephone:"), className="tw-print-line"),
+        html.Div(_("First review on:"), className="tw-print-line"),
         html.P(
-            f"Printed {now.astimezone(tz):%d %b %Y %H:%M} by {actor.username}.",
+            _("Printed {when} by {user}.", when=_printed(now, tz), user=actor.username),
             className="tw-print-small",
         ),
         sources_footnote([TOLERANCE_TEXT]),
     ]
     return html.Div(
         [
-            print_bar("Discharge summary", f"/patient/{admission_id}"),
+            print_bar(_("Discharge summary"), f"/patient/{admission_id}"),
             html.Div(body, className="tw-print", id="print-summary"),
         ]
     )
 
 
-def layout(admission_id: str = "", until: str = "", **_: Any) -> Any:
+def layout(admission_id: str = "", until: str = "", **_query: Any) -> Any:
     if not admission_id.isdigit():
-        return dmc.Alert("No such admission.", color="red", id="print-missing")
+        return dmc.Alert(_("No such admission."), color="red", id="print-missing")
     return summary_page(int(admission_id), until if isinstance(until, str) else "")

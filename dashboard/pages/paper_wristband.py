@@ -20,6 +20,7 @@ from dash import html
 from sqlmodel import Session
 
 from dashboard.context import current_actor, engine
+from dashboard.i18n import _
 from dashboard.pages.print_views import print_bar
 from dashboard.registry import register_page
 from models.tables import Admission, Patient
@@ -48,7 +49,7 @@ def barcode_image(mrn: str) -> html.Img:
     data = base64.b64encode(mrn_barcode_svg(mrn)).decode("ascii")
     return html.Img(
         src=f"data:image/svg+xml;base64,{data}",
-        alt=f"Barcode of MRN {mrn}",
+        alt=_("Barcode of MRN {mrn}", mrn=mrn),
         className="tw-band-barcode",
         id="band-barcode",
     )
@@ -65,12 +66,16 @@ def wristband_label(patient: Patient) -> html.Div:
                         id="band-label-name",
                     ),
                     html.Div(
-                        [html.Span("DOB "), html.Strong(band_birth_date(patient.birth_date))],
+                        # TRANSLATORS: date of birth, on the wristband (the date stays DD-Mmm-YYYY).
+                        [
+                            html.Span(_("DOB") + " "),
+                            html.Strong(band_birth_date(patient.birth_date)),
+                        ],
                         className="tw-band-line",
                         id="band-label-dob",
                     ),
                     html.Div(
-                        [html.Span("MRN "), html.Strong(patient.mrn)],
+                        [html.Span(_("MRN") + " "), html.Strong(patient.mrn)],
                         className="tw-band-line",
                         id="band-label-mrn",
                     ),
@@ -84,25 +89,27 @@ def wristband_label(patient: Patient) -> html.Div:
     )
 
 
-def layout(admission_id: str = "", **_: Any) -> Any:
+def layout(admission_id: str = "", **_query: Any) -> Any:
     current_actor()
     if not admission_id.isdigit():
-        return dmc.Alert("No such admission.", color="red", id="print-missing")
+        return dmc.Alert(_("No such admission."), color="red", id="print-missing")
     with Session(engine()) as session:
         admission = session.get(Admission, int(admission_id))
         patient = session.get(Patient, admission.patient_id) if admission else None
     if admission is None or patient is None:
-        return dmc.Alert("No such admission.", color="red", id="print-missing")
+        return dmc.Alert(_("No such admission."), color="red", id="print-missing")
     return html.Div(
         [
-            print_bar("Wristband label", f"/patient/{admission_id}"),
+            print_bar(_("Wristband label"), f"/patient/{admission_id}"),
             html.Div(
                 [
                     wristband_label(patient),
                     html.P(
-                        "Check the name and date of birth with the patient (ask them to say "
-                        "both) before putting the band on; scan it once on the MAR to check "
-                        "that it reads.",
+                        _(
+                            "Check the name and date of birth with the patient (ask them to say "
+                            "both) before putting the band on; scan it once on the MAR to check "
+                            "that it reads."
+                        ),
                         className="tw-print-small tw-no-print",
                     ),
                 ],

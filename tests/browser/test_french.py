@@ -28,12 +28,13 @@ from models.charting import chart_dose, chart_prn, mark_in_error, record_assessm
 from models.clinical.drugs import DRUGS
 from models.clinical.scales import CIWA_B_ITEMS
 from models.db import transaction
-from models.i18n import LANGUAGES, Translator
+from models.i18n import LANGUAGES, Translator, format_day, format_full_date
 from models.tables import (
     AuditEvent,
     DoseAdministration,
     PrnOrder,
     ScheduledDose,
+    TaperPlan,
     User,
     VitalSigns,
     WithdrawalAssessment,
@@ -252,13 +253,14 @@ def test_the_rule_finds_an_unmarked_word_and_exempts_data_and_codes() -> None:
 _VISIBLE_TEXTS = """
 const root = document.querySelector(arguments[0]);
 const out = [];
-// Exempt: a scale's own English wording (no validated translation; marked lang="en"); the
-// chart's tick labels (dates in plotly's locale, numbers, drug names); the plan panel of the
-// overview (not marked yet, docs/i18n.md); a citation link ([S34]: a source's reference, as
-// the sources page gives it). A text with citation links is read whole, without them.
+// Exempt: a scale's own English wording (no validated translation; marked lang="en"); a text
+// models.clinical words in English and the page marks so (lang="en", tw-clinical-en: a taper
+// recipe preset's description, docs/i18n.md); the chart's tick labels (dates in plotly's
+// locale, numbers, drug names); a citation link ([S34]: a source's reference, as the sources
+// page gives it). A text with citation links is read whole, without them.
 const exempt = (el) =>
-  (el.closest('[lang="en"]') && el.closest('.tw-ciwa-items, .tw-scale-wording')) ||
-  el.closest('g[class$="tick"]') || el.closest('#plan-panel') || el.closest('a.tw-cite');
+  (el.closest('[lang="en"]') && el.closest('.tw-ciwa-items, .tw-scale-wording, .tw-clinical-en')) ||
+  el.closest('g[class$="tick"]') || el.closest('a.tw-cite');
 const cited = new Set();
 const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
 while (walker.nextNode()) {
@@ -337,7 +339,14 @@ def _data(server: LiveServer) -> set[str]:
             found |= {p.family_name.upper(), p.given_name, p.mrn, p.family_name}
         for a in session.exec(select(Admission)).all():
             found |= {a.bed, a.baseline_drug}
+        # A taper plan's recipe (its own language-neutral syntax) and why it was written.
+        for plan in session.exec(select(TaperPlan)).all():
+            found |= {plan.recipe, plan.reason}
     found |= set(DRUGS)  # drug names, as prescribed
+    # Days in the reader's format (a plan's steps run for months).
+    today = datetime.now(UTC).date()
+    for day in (today + timedelta(days=n) for n in range(-60, 400)):
+        found |= {format_day(day, "fr"), format_full_date(day, "fr")}
     return {v for v in found if v}
 
 
@@ -483,6 +492,30 @@ def _modal(driver: WebDriver, opener: str, ready: str, data: set[str]) -> None:
     _wait(driver).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".mantine-Modal-content"))
 
 
+TYPED_REASON = "CIWA-B rose"
+
+
+def _plan_change(
+    driver: WebDriver, kind: str, ready: str, data: set[str], *, clear: str | None = None
+) -> None:
+    """Open the plan panel's change dialog for ``kind``, preview it (with the field ``clear``
+    emptied first), check the dialog and the preview or refusal, close it."""
+    button = driver.find_element(By.CSS_SELECTOR, f"""[id*='"kind":"{kind}"']""")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()
+    wait_for(driver, "#pp-reason")
+    if clear is not None:
+        field = driver.find_element(By.CSS_SELECTOR, clear)
+        field.send_keys(Keys.CONTROL, "a")
+        field.send_keys(Keys.DELETE)
+    driver.find_element(By.ID, "pp-reason").send_keys(TYPED_REASON)
+    driver.find_element(By.ID, "pp-preview-btn").click()
+    wait_for(driver, ready)
+    _check(driver, ".mantine-Modal-content", data | {TYPED_REASON})
+    driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    _wait(driver).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".mantine-Modal-content"))
+
+
 @pytest.mark.parametrize("role", ["nurse", "physician"])
 def test_every_visible_string_of_the_patient_page_is_marked(
     browser: WebDriver, pseudo_server: LiveServer, charted_patient: int, role: str
@@ -508,6 +541,9 @@ def test_every_visible_string_of_the_patient_page_is_marked(
     wait_for(browser, "#banner-name")
     wait_for(browser, "#ov-graph .main-svg text")
     _check(browser, ".tw-patient", data)  # the banner, the tabs and the overview
+    if role == "physician":  # the plan panel's change dialog: a preview, and a refusal
+        _plan_change(browser, "recipe", "#preview-steps", data)
+        _plan_change(browser, "create", "#plan-refusal", data, clear="#pp-daily-mg")
     _open_patient_tab(browser, "vitals", "#vitals-table table")
     _check(browser, ".tw-patient", data)
     _open_patient_tab(browser, "ciwa", "#ciwa-table table")
@@ -527,3 +563,48 @@ def test_every_visible_string_of_the_patient_page_is_marked(
         _modal(browser, "#comed-open", "#comed-modal, .mantine-Modal-content", data)
     _open_patient_tab(browser, "history", "#history-table table")
     _check(browser, ".tw-patient", data)
+
+
+# --- the French header ---------------------------------------------------------------------
+
+_HEADER_FITS = """
+const header = document.getElementById('shell-header');
+const links = [...document.querySelectorAll('.tw-nav-link')];
+const role = document.querySelector('#shell-role .mantine-Badge-label') ||
+  document.getElementById('shell-role');
+return {
+  overflow: header.scrollWidth - header.clientWidth,
+  wrapped: links.filter((a) => a.getBoundingClientRect().height > 44).map((a) => a.textContent),
+  roleCut: role.scrollWidth > role.clientWidth,
+  toggle: getComputedStyle(document.getElementById('shell-menu-toggle')).display !== 'none',
+  userTitle: document.getElementById('shell-user').getAttribute('title'),
+};
+"""
+
+
+def test_a_french_admins_header_keeps_one_line_at_1366_and_folds_below_1300(
+    browser: WebDriver, live_server: LiveServer
+) -> None:
+    _user(live_server, "adele", "fr", role="admin", display_name="Adèle Beaumont-Laurent")
+    browser.set_window_size(1366, 900)
+    sign_in(browser, live_server, "adele", PASSWORD)
+    wait_for(browser, "#board-table")
+    fits = browser.execute_script(_HEADER_FITS)
+    # Five pages, no label wrapped, the role whole; a long name may be cut, whole in its title.
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".tw-nav-link")) == 5
+    assert (fits["overflow"], fits["wrapped"], fits["roleCut"], fits["toggle"]) == (
+        0,
+        [],
+        False,
+        False,
+    )
+    assert fits["userTitle"] == "Adèle Beaumont-Laurent"
+    screenshot(browser, "french-header-admin-1366")
+    browser.set_window_size(1280, 900)
+    _wait(browser).until(lambda d: d.execute_script(_HEADER_FITS)["toggle"])
+    assert browser.execute_script(_HEADER_FITS)["overflow"] <= 0
+    browser.find_element(By.ID, "shell-menu-toggle").click()
+    wait_for(browser, "#shell-menu .tw-nav-link")
+    links = browser.find_elements(By.CSS_SELECTOR, "#shell-menu .tw-nav-link")
+    assert len(links) == 5 and all(link.is_displayed() for link in links)
+    screenshot(browser, "french-header-admin-1280-menu")

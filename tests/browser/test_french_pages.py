@@ -14,17 +14,20 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from babel.dates import format_date
+from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dashboard.components.citations import source_line
 from jobs.scan import run_scan
 from models.clinical.drugs import DRUGS
 from models.clinical.sources import SOURCES
-from models.i18n.formats import format_day, format_full_date
-from models.tables import DoseAdministration, JobRun, User
+from models.i18n.formats import format_day, format_full_date, format_weekday
+from models.tables import Admission, AuditEvent, DoseAdministration, JobRun, Patient, User
+from models.wristband import band_birth_date
 from seed_data.demo import DEMO_USERS
-from tests.browser.conftest import LiveServer, sign_in, wait_for
+from tests.browser.conftest import LiveServer, sign_in, wait_for, wait_for_text
 from tests.browser.test_french import (
     _VISIBLE_TEXTS,
     PseudoTranslator,
@@ -128,3 +131,61 @@ def test_every_visible_string_of_the_admin_page_is_marked(
     browser.get(f"{pseudo_server.url}/admin")
     wait_for(browser, "#users-table")
     _check(browser, ".tw-admin", data)
+
+
+def test_every_visible_string_of_the_audit_page_is_marked(
+    browser: WebDriver, pseudo_server: LiveServer
+) -> None:
+    """The audit log, its filter and a refused filter (a field's error). The rows' actions and
+    record kinds are the log's codes (``vitals.create``, ``admission``), shown as stored."""
+    data = _data_of(pseudo_server)
+    sign_in(browser, pseudo_server, ADMIN.username, ADMIN.password)
+    browser.get(f"{pseudo_server.url}/admin/audit")
+    wait_for(browser, "#audit-table table")
+    with Session(pseudo_server.engine) as session:
+        events = session.exec(select(AuditEvent)).all()
+    data |= {e.action for e in events} | {e.entity for e in events} | {e.actor for e in events}
+    _check(browser, ".tw-admin", data)
+    browser.find_element(By.ID, "audit-since").send_keys("2026-12-07")
+    browser.find_element(By.ID, "audit-until").send_keys("2026-12-01")
+    browser.find_element(By.ID, "audit-show").click()
+    wait_for_text(browser, "#audit-message", "[[")
+    wait_for(browser, "#audit-until-error, [id^='audit-until'][aria-invalid='true']")
+    _check(browser, ".tw-admin", data)
+
+
+PRINT_PAGES = ("print", "wristband", "summary", "calendar")
+
+
+def test_every_visible_string_of_the_printed_sheets_is_marked(
+    browser: WebDriver, pseudo_server: LiveServer
+) -> None:
+    """The rounds sheet and a patient's printed sheets: the MAR, plan and CIWA-B grid, the
+    wristband label, the discharge summary and the taper calendar (plain pages, loaded under
+    the pseudo-translation like the others). The wristband's date of birth keeps the band's
+    own format (DD-Mmm-YYYY [S82]); the CIWA-B items and the tablets' words (models.clinical,
+    marked lang="en") are exempt as on the other pages."""
+    run_scan(pseudo_server.engine)
+    data = _data_of(pseudo_server)
+    with Session(pseudo_server.engine) as session:
+        patients = session.exec(select(Patient)).all()
+        data |= {band_birth_date(p.birth_date) for p in patients}
+        admission_id = session.exec(
+            select(Admission.id).where(col(Admission.discharged_at).is_(None))
+        ).first()
+    # The calendar heads each day with its weekday over its day and month.
+    days = [datetime.now(UTC).date() + timedelta(days=n) for n in range(-60, 400)]
+    data |= {format_weekday(d, "fr", short=True) for d in days}
+    data |= {format_date(d, format="d MMM", locale="fr_FR") for d in days}
+    # A sheet's footnote gives each source cited in full, with its address.
+    data |= {f"{source_line(s)} {s.url}" for s in SOURCES.values() if s.url}
+    assert admission_id is not None
+    sign_in(browser, pseudo_server, PHYSICIAN.username, PHYSICIAN.password)
+    browser.get(f"{pseudo_server.url}/rounds/print")
+    wait_for(browser, "#print-rounds .tw-print-patient")
+    _check(browser, "body", data)
+    for page in PRINT_PAGES:
+        browser.get(f"{pseudo_server.url}/patient/{admission_id}/{page}")
+        wait_for(browser, ".tw-print-bar")
+        wait_for(browser, ".tw-print")
+        _check(browser, "body", data)

@@ -7,10 +7,11 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import dash
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from dashboard.chart_queries import chart_append, patient_chart
+from dashboard.chart_queries import _flag_mark, chart_append, patient_chart
 from dashboard.components.taper_chart import chart_figure
 from dashboard.components.taper_chart_data import Readings
 from dashboard.plan_panel_queries import plan_panel_data
@@ -333,3 +334,21 @@ def test_the_mar_finds_each_doses_administration_by_the_one_valid_index(
         details = " / ".join(str(row[-1]) for row in plan)
         assert "USING INDEX uq_dose_administration_one_valid" in details, details
         assert "SCAN given" not in details, details
+
+
+def test_a_flag_mark_is_in_the_readers_language(app: dash.Dash) -> None:
+    """The chart's flag marks: the rule's label and the message rendered from its code and
+    values in the reader's language; a row without a code keeps its stored English."""
+    at = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
+    coded = Flag(admission_id=1, rule="prn_use", subject="admission", severity="medium",
+                 message="3 PRN doses (limit 2)", message_code="prn_doses",
+                 message_values={"doses": 3, "limit": 2}, raised_at=at, updated_at=at)  # fmt: skip
+    old = Flag(admission_id=1, rule="prn_use", subject="admission", severity="medium",
+               message="an old English message", raised_at=at, updated_at=at)  # fmt: skip
+    english = _flag_mark(coded)
+    assert (english.message, english.label) == ("3 PRN doses (limit 2)", "PRN use")
+    with app.server.test_request_context("/", headers={"Accept-Language": "fr-FR"}):
+        french, kept = _flag_mark(coded), _flag_mark(old)
+    assert french.message == "3 prises si besoin (limite 2)"
+    assert french.label == "Prises si besoin"
+    assert kept.message == "an old English message"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import dash
@@ -225,3 +226,18 @@ def test_unknown_admissions_and_kinds_are_not_found(
     assert sign_in(client, "nurse1") == 302
     assert client.get(path).status_code == 404
     assert _exports(sqlite_engine) == []
+
+
+@pytest.mark.parametrize("build", [vitals_csv, scores_csv, mar_csv])
+def test_a_french_reader_gets_french_headings_and_the_same_machine_values(
+    app: dash.Dash, sqlite_engine: Engine, stay: Stay, build: Callable[..., str]
+) -> None:
+    now = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+    with Session(sqlite_engine) as session:
+        english = list(csv.reader(io.StringIO(build(session, stay.admission_id, now=now))))
+        with app.server.test_request_context("/", headers={"Accept-Language": "fr-FR"}):
+            french = list(csv.reader(io.StringIO(build(session, stay.admission_id, now=now))))
+    assert english[0][:2] in (["taken_local", "taken_utc"], ["due_local", "due_utc"])
+    assert french[0][0] in ("Prise (heure du service)", "Prévue (heure du service)")
+    assert len(french[0]) == len(english[0]) and not set(french[0]) & set(english[0])
+    assert len(french) > 1 and french[1:] == english[1:]  # the cells are the same

@@ -297,7 +297,8 @@ def test_the_rounds_card_and_print_sheets_carry_the_depressant_warning(
     from zoneinfo import ZoneInfo
 
     from dashboard.components.rounds_card import patient_card
-    from dashboard.pages.print_views import patient_sheets, rounds_sheet
+    from dashboard.pages.print_patient import patient_sheets
+    from dashboard.pages.print_rounds import rounds_sheet
     from dashboard.rounds_queries import rounds_summaries
     from models.co_medications import add_co_medication
     from models.tables import Ward
