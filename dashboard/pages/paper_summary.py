@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from dashboard.components.citations import cited, sources_footnote
 from dashboard.components.plan_words import VERDICT_WORDS, change_label, dose_mg, mg_value
+from dashboard.components.queue_actions import severity_label
 from dashboard.context import current_actor, engine
 from dashboard.flag_queries import flag_text
 from dashboard.i18n import N_, _, language
@@ -26,7 +27,6 @@ from dashboard.pages.print_views import (
     sheet_dated_time,
     sheet_day,
 )
-from dashboard.pages.queue import severity_label
 from dashboard.plan_panel_queries import plan_panel_data
 from dashboard.registry import register_page
 from dashboard.theme import BAND_LABEL, LEVELS, news2_level

@@ -13,12 +13,12 @@ from sqlmodel import Session
 
 from dashboard.components.citations import cited, sources_footnote
 from dashboard.components.plan_words import dose_mg, mg_value
+from dashboard.components.queue_actions import severity_label
 from dashboard.components.rounds_suggestions import suggestions
 from dashboard.context import default_ward, engine
 from dashboard.flag_queries import flag_text
 from dashboard.i18n import _, language, ngettext
 from dashboard.pages.print_views import print_bar, printed_line, sheet_day, sheet_time
-from dashboard.pages.queue import severity_label
 from dashboard.rounds_queries import RoundsSummary, rounds_summaries
 from dashboard.theme import BAND_LABEL, LEVELS, news2_level
 from models.audit import Actor
