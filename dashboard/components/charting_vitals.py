@@ -29,6 +29,7 @@ from dashboard.components.charting_common import (
     level_style,
     parse_clock,
 )
+from dashboard.components.static_markup import in_error_button, static_block
 from dashboard.context import current_actor, default_ward, engine, require_role
 from dashboard.i18n import N_, _, language, ngettext, request_translator
 from dashboard.refusals import Refusal, attempt
@@ -525,7 +526,7 @@ def vitals_table(
         _vitals_row(v, names, tz=tz, now=now, can_correct=can_correct, thresholds=thresholds)
         for v in rows
     ]
-    return html.Div(
+    return static_block(
         html.Table([html.Thead(head), html.Tbody(body)], className="tw-table"),
         className="tw-table-scroll",
     )
@@ -577,12 +578,7 @@ def _vitals_row(
             title=_("entered in error"),
         )
     elif can_correct:
-        action = dmc.Button(
-            _("Mark in error…"),
-            id={"type": "in-error-open", "entity": "vitals", "id": v.id},
-            variant="subtle",
-            size="xs",
-        )
+        action = in_error_button(_("Mark in error…"), entity="vitals", record_id=v.id)
     return html.Tr(
         [
             html.Td(format_local(v.taken_at, tz, now, always_day=True, t=request_translator())),
