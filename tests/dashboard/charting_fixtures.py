@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from html.parser import HTMLParser
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from dashboard.components.static_markup import ATTRIBUTE as MARKUP_ATTRIBUTE
 from models.audit import Actor
 from models.charting import record_assessment
 from models.db import transaction
@@ -233,5 +235,24 @@ def text_of(tree: Any) -> str:
     if isinstance(tree, dict):
         props = tree.get("props")
         if isinstance(props, dict):
+            if isinstance(props.get(MARKUP_ATTRIBUTE), str):  # a table sent as markup
+                return markup_text(props[MARKUP_ATTRIBUTE])
             return text_of(props.get("children", ""))
     return ""
+
+
+class _TextOf(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def markup_text(markup: str) -> str:
+    """The text a browser shows for ``markup``, each text node apart."""
+    parser = _TextOf()
+    parser.feed(markup)
+    parser.close()
+    return " ".join(parser.parts)
