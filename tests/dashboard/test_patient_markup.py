@@ -19,7 +19,7 @@ from flask_login import login_user
 from sqlalchemy.engine import Engine
 
 from dashboard.auth import SignedInUser
-from dashboard.components.charting_vitals import vitals_table
+from dashboard.components.charting_vitals_table import vitals_table
 from dashboard.components.static_markup import ATTRIBUTE, in_error_button, markup, static_block
 from dashboard.pages import patient
 from models.charting import mark_in_error, record_assessment
