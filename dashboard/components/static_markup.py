@@ -34,7 +34,10 @@ ATTRIBUTE_NAMES = {
     "accessKey": "accesskey",
     "contentEditable": "contenteditable",
 }
-PLAIN_ATTRIBUTES = frozenset({"id", "title", "role", "href", "target", "lang", "dir", "hidden"})
+PLAIN_ATTRIBUTES = frozenset({"id", "title", "role", "href", "target", "rel", "lang", "dir",
+                              "hidden", "src", "alt", "width", "height"})  # fmt: skip
+# Links and images may point only at these (never a script: the markup is a security boundary).
+SAFE_URL = re.compile(r"^(https?:|mailto:|data:image/svg\+xml,|/|#|\?|[\w.-]+(/|$))", re.I)
 # Dash's own properties: they are not attributes of the element.
 DASH_PROPS = frozenset({"n_clicks", "n_clicks_timestamp", "disable_n_clicks", "loading_state"})
 VOID_ELEMENTS = frozenset({"br", "hr", "img", "wbr", "col"})
@@ -74,6 +77,8 @@ def _attribute(name: str, value: Any) -> str:
         return ""
     if value is True:
         return f" {name}"
+    if name in ("href", "src") and not SAFE_URL.match(str(value)):
+        raise ValueError(f"{name} {value!r} is not a link static markup writes")
     if not isinstance(value, str | int | float):
         raise ValueError(f"attribute {name}: {value!r} cannot be written as text")
     return f' {name}="{escape(str(value))}"'

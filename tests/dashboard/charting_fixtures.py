@@ -250,6 +250,42 @@ class _TextOf(HTMLParser):
         self.parts.append(data)
 
 
+class _TreeOf(HTMLParser):
+    VOID = frozenset({"br", "hr", "img", "wbr", "col"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root: list[Any] = []
+        self.open: list[dict[str, Any]] = [{"children": self.root}]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        props: dict[str, Any] = {("className" if k == "class" else k): v for k, v in attrs}
+        self.open[-1]["children"].append(
+            {"type": tag.capitalize(), "namespace": "markup", "props": props}
+        )
+        if tag not in self.VOID:
+            props["children"] = []
+            self.open.append(props)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in self.VOID:
+            props = self.open.pop()
+            if len(props["children"]) == 1 and isinstance(props["children"][0], str):
+                props["children"] = props["children"][0]  # as Dash sends a lone text
+
+    def handle_data(self, data: str) -> None:
+        self.open[-1]["children"].append(data)
+
+
+def markup_tree(markup: str) -> list[Any]:
+    """``markup`` as Dash's JSON form of the same elements ({"type": "Td", "props": ...}), so
+    what walks a rendered layout walks the tables sent as markup too."""
+    parser = _TreeOf()
+    parser.feed(markup)
+    parser.close()
+    return parser.root
+
+
 def markup_text(markup: str) -> str:
     """The text a browser shows for ``markup``, each text node apart."""
     parser = _TextOf()
