@@ -29,7 +29,9 @@ from tests.dashboard.charting_fixtures import (
     ALL_ONES,
     actors,
     admit_patient,
+    call,
     markup_text,
+    signed_in,
 )
 from tests.factories import chart_vitals
 
@@ -163,3 +165,30 @@ def test_the_page_components_do_not_grow_with_the_readings(
     # controls, below the ~1,150 components a
     # Vitals tab of 72 readings had before.
     assert sixty_one < 700
+
+
+def test_a_refresh_sends_only_the_parts_that_changed(app: dash.Dash, sqlite_engine: Engine) -> None:
+    """Every part set is a store update dash-renderer takes to every component, and a table
+    set again is drawn again: the 30-second tick with nothing new sends nothing."""
+    stay = admit_patient(sqlite_engine)
+    client = signed_in(app, "nurse1")
+    values = {"patient-changed.data": None, "patient-refresh.n_intervals": 1,
+              "patient-tabs.value": "vitals", "patient-admission.data": stay.admission_id,
+              "patient-can-chart.data": True, "patient-can-order.data": False,
+              "patient-shown.data": None}  # fmt: skip
+    tick = ["patient-refresh.n_intervals"]
+    first = call(client, app, "patient-shown.data", values, changed=tick)
+    assert {"patient-banner", "vitals-table", "patient-shown"} <= set(first)
+    shown = first["patient-shown"]["data"]
+    assert call(client, app, "patient-shown.data", values | {"patient-shown.data": shown},
+                changed=tick) == {}  # fmt: skip
+    _chart(sqlite_engine, stay.admission_id, 1)
+    after = call(client, app, "patient-shown.data", values | {"patient-shown.data": shown},
+                 changed=tick)  # fmt: skip
+    assert set(after) == {"vitals-table", "patient-shown"}  # the banner is as it was
+    assert "wrong patient" in markup_text(after["vitals-table"]["children"]["props"][ATTRIBUTE])
+    # A tab opened afresh is always sent its tables.
+    opened = call(client, app, "patient-shown.data",
+                  values | {"patient-shown.data": after["patient-shown"]["data"]},
+                  changed=["patient-tabs.value"])  # fmt: skip
+    assert {"patient-banner", "vitals-table"} <= set(opened)
