@@ -112,7 +112,17 @@ def markup(tree: Any) -> Markup:
     if isinstance(tree, int | float):
         return Markup(escape(str(tree)))
     if isinstance(tree, list | tuple):
-        return Markup("".join(markup(item) for item in tree))
+        parts = [markup(item) for item in tree]
+        # Adjacent texts stay apart, as React draws them (one text node each; a browser may
+        # place a run of text a fraction of a pixel differently when it is one node).
+        texts = [isinstance(item, str | int | float) and not isinstance(item, bool | Markup)
+                 for item in tree]  # fmt: skip
+        return Markup(
+            "".join(
+                ("<!-- -->" if i and texts[i] and texts[i - 1] else "") + part
+                for i, part in enumerate(parts)
+            )
+        )
     if isinstance(tree, Component):
         if isinstance(getattr(tree, "id", None), dict):
             raise ValueError("a component with a pattern-matching id must stay a component")

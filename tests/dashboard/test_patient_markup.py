@@ -99,6 +99,11 @@ def test_attributes_and_styles_are_escaped_and_written_as_react_writes_them() ->
         '<span style="margin-top: 16px" title="&quot; onmouseover=&quot;x">'
         "a &quot;quoted&quot; &lt;b&gt;</span></td>"
     )
+    # Adjacent texts stay apart (one text node each, as React draws them: same pixels).
+    assert (
+        markup(html.Span([" (", "policy", ")", 3]))
+        == "<span> (<!-- -->policy<!-- -->)<!-- -->3</span>"
+    )
     assert markup(in_error_button("<x>", entity='"v', record_id=3)).count("<button") == 1
     assert "&lt;x&gt;" in in_error_button("<x>", entity="vitals", record_id=3)
 
