@@ -326,6 +326,21 @@ def decision_label(decision: str) -> str:
     return _(label) if label is not None else decision
 
 
+def tiles(summary: RoundsSummary, tz: ZoneInfo, today: date) -> html.Div:
+    """The six tiles: CIWA-B, NEWS2, doses, the step, the load, the flags."""
+    return html.Div(
+        [
+            ciwa_tile(summary),
+            news2_tile(summary, tz),
+            doses_tile(summary),
+            step_tile(summary, today),
+            load_tile(summary),
+            flags_tile(summary),
+        ],
+        className="tw-tiles",
+    )
+
+
 def patient_card(summary: RoundsSummary, *, tz: ZoneInfo, now: datetime, can_sign: bool) -> Any:
     today = now.astimezone(tz).date()
     day = (today - summary.admitted_at.astimezone(tz).date()).days + 1
@@ -369,17 +384,7 @@ def patient_card(summary: RoundsSummary, *, tz: ZoneInfo, now: datetime, can_sig
             static_block(
                 [
                     _text(since_line(summary, tz), dimmed=True, className="tw-since"),
-                    html.Div(
-                        [
-                            ciwa_tile(summary),
-                            news2_tile(summary, tz),
-                            doses_tile(summary),
-                            step_tile(summary, today),
-                            load_tile(summary),
-                            flags_tile(summary),
-                        ],
-                        className="tw-tiles",
-                    ),
+                    tiles(summary, tz, today),
                     depressant_line(summary),
                     suggestion_line(summary),
                     prn_line(summary),

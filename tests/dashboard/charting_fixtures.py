@@ -4,7 +4,8 @@ signed-in client, and a way to call a Dash callback over HTTP exactly as the bro
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from html.parser import HTMLParser
@@ -14,9 +15,11 @@ from zoneinfo import ZoneInfo
 import dash
 from dash._utils import split_callback_id
 from flask.testing import FlaskClient
+from flask_login import login_user
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from dashboard.auth import SignedInUser
 from dashboard.components.static_markup import ATTRIBUTE as MARKUP_ATTRIBUTE
 from models.audit import Actor
 from models.charting import record_assessment
@@ -284,6 +287,15 @@ def markup_tree(markup: str) -> list[Any]:
     parser.feed(markup)
     parser.close()
     return parser.root
+
+
+@contextmanager
+def acting_as(app: dash.Dash, username: str, role: str) -> Iterator[None]:
+    """A request context with ``username`` signed in as ``role`` (for layouts and reads)."""
+    with app.server.test_request_context("/"):
+        user = actors(app.server.config["TW_ENGINE"])[username]
+        login_user(SignedInUser(user.user_id or 0, username, username.title(), role))
+        yield
 
 
 def markup_text(markup: str) -> str:

@@ -4,8 +4,6 @@ with the number of readings (dash-renderer visits every one on each store update
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -15,10 +13,8 @@ import dash_mantine_components as dmc
 import pytest
 from dash import html
 from dash.development.base_component import Component
-from flask_login import login_user
 from sqlalchemy.engine import Engine
 
-from dashboard.auth import SignedInUser
 from dashboard.components.charting_vitals_table import vitals_table
 from dashboard.components.static_markup import ATTRIBUTE, in_error_button, markup, static_block
 from dashboard.pages import patient
@@ -33,17 +29,12 @@ from tests.dashboard.charting_fixtures import (
     markup_text,
     signed_in,
 )
+from tests.dashboard.charting_fixtures import (
+    acting_as as _as,
+)
 from tests.factories import chart_vitals
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>{{7*7}}'
-
-
-@contextmanager
-def _as(app: dash.Dash, username: str, role: str) -> Iterator[None]:
-    with app.server.test_request_context("/"):
-        user = actors(app.server.config["TW_ENGINE"])[username]
-        login_user(SignedInUser(user.user_id or 0, username, username.title(), role))
-        yield
 
 
 def components(tree: Any) -> int:
