@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import dash_mantine_components as dmc
 from dash import html
 
 from dashboard.components.charting_common import format_local, level_chip
+from dashboard.components.static_markup import in_error_button, static_block
 from dashboard.i18n import N_, _, request_translator
 from dashboard.theme import BAND_LABEL, BAND_LEVEL
 from models.clinical.scales import CIWA_AR_ITEMS, CIWA_B_ITEMS
@@ -65,12 +65,7 @@ def ciwa_table(
                 _("In error: {reason}", reason=row.error_reason), className="tw-mar-error-note"
             )
         elif can_correct:
-            action = dmc.Button(
-                _("Mark in error…"),
-                id={"type": "in-error-open", "entity": "assessment", "id": row.id},
-                variant="subtle",
-                size="xs",
-            )
+            action = in_error_button(_("Mark in error…"), entity="assessment", record_id=row.id)
         body.append(
             html.Tr(
                 [
@@ -91,7 +86,7 @@ def ciwa_table(
                 className="tw-in-error" if row.entered_in_error else "",
             )
         )
-    return html.Div(
+    return static_block(
         html.Table([html.Thead(head), html.Tbody(body)], className="tw-table"),
         className="tw-table-scroll",
     )

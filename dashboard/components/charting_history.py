@@ -18,6 +18,7 @@ from dashboard.components.charting_ciwa_table import scale_name
 from dashboard.components.charting_common import attrs, format_local, level_chip, mg
 from dashboard.components.charting_mar import describe_entry
 from dashboard.components.modal_buttons import modal_buttons
+from dashboard.components.static_markup import static_block
 from dashboard.context import engine, require_role
 from dashboard.i18n import N_, _, language, request_translator
 from dashboard.refusals import Refusal, attempt
@@ -167,7 +168,7 @@ def history_table(
         )
         for e in entries
     ]
-    return html.Div(
+    return static_block(
         html.Table([html.Thead(head), html.Tbody(rows)], className="tw-table"),
         className="tw-table-scroll",
         style={"maxHeight": "640px"},
@@ -227,6 +228,8 @@ def in_error_modal() -> dmc.Modal:
                     dmc.Button(_("Mark in error"), id="in-error-confirm", color="red", size="md"),
                 ),
                 dcc.Store(id="in-error-target"),
+                # Set by the "Mark in error…" buttons of tables sent as markup (static_markup.js).
+                dcc.Store(id="in-error-request"),
             ],
             gap="sm",
         ),
@@ -242,14 +245,19 @@ def in_error_modal() -> dmc.Modal:
         "reason_error": Output("in-error-reason", "error"),
         "message": Output("in-error-message", "children"),
     },
-    inputs={"clicks": Input({"type": "in-error-open", "entity": ALL, "id": ALL}, "n_clicks")},
+    inputs={
+        "clicks": Input({"type": "in-error-open", "entity": ALL, "id": ALL}, "n_clicks"),
+        "request": Input("in-error-request", "data"),
+    },
     prevent_initial_call=True,
 )
-def open_in_error(clicks: list[int | None]) -> dict[str, Any]:
+def open_in_error(clicks: list[int | None], request: dict[str, Any] | None) -> dict[str, Any]:
     if not ctx.triggered or not ctx.triggered[0]["value"]:
         raise PreventUpdate
     require_role(*CHARTING_ROLES)
-    target = ctx.triggered_id
+    target = request if ctx.triggered_id == "in-error-request" else ctx.triggered_id
+    if not isinstance(target, dict) or not str(target.get("id", "")).isdigit():
+        raise PreventUpdate
     entity = str(target["entity"])
     found = ENTITY_WHAT.get(entity)
     what = _(found) if found else _("This {entity} will be marked entered in error.", entity=entity)

@@ -5,8 +5,8 @@ respirations, SpO2, air or oxygen, blood pressure, pulse, consciousness, tempera
 order nurses take and chart them, then the sedation scores (RASS [S66]; POSS [S68] when an
 opioid is on board; blank when not scored); Tab follows it and Enter saves from any field.
 
-Over ~400 lines: the form, its live NEWS2 and sedation hints, the readings table and the
-save, one form (a split of the readings table is still to do).
+Over ~400 lines: the form, its live NEWS2 and sedation hints and the save are one form (the
+readings table is charting_vitals_table).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from dashboard.components.charting_common import (
     attrs,
     clock_hint,
     format_local,
-    level_chip,
     level_style,
     parse_clock,
 )
@@ -46,7 +45,7 @@ from models.clinical.sedation import (
     validate_poss,
     validate_rass,
 )
-from models.clinical.vitals import reading_abnormal_fields, validate_vitals
+from models.clinical.vitals import validate_vitals
 from models.errors import FieldError, ValidationFailed
 from models.i18n import parse_number
 from models.i18n.formats import decimal_separator
@@ -492,116 +491,6 @@ def vitals_form(now: datetime, tz: ZoneInfo, spo2_scale: int = 1) -> html.Div:
     )
 
 
-TABLE_HEADERS: tuple[str, ...] = (
-    N_("Taken"),
-    N_("RR"),
-    N_("SpO₂"),
-    N_("O₂"),
-    N_("BP"),
-    N_("Pulse"),
-    N_("ACVPU"),
-    N_("Temp"),
-    N_("NEWS2"),
-    N_("Sedation"),
-    N_("Charted by"),
-    "",
-)
-
-
-def vitals_table(
-    rows: list[VitalSigns],
-    names: Mapping[int, str],
-    *,
-    tz: ZoneInfo,
-    now: datetime,
-    can_correct: bool,
-    thresholds: SedationThresholds | None = None,
-) -> html.Div:
-    thresholds = thresholds or SedationThresholds()
-    if not rows:
-        return html.Div(_("No vitals charted in the last 72 hours."), className="tw-empty")
-    head = html.Tr([html.Th(_(h) if h else h) for h in TABLE_HEADERS])
-    body = [
-        _vitals_row(v, names, tz=tz, now=now, can_correct=can_correct, thresholds=thresholds)
-        for v in rows
-    ]
-    return html.Div(
-        html.Table([html.Thead(head), html.Tbody(body)], className="tw-table"),
-        className="tw-table-scroll",
-    )
-
-
-def _sedation_cell(v: VitalSigns, thresholds: SedationThresholds) -> Any:
-    parts = []
-    if v.rass is not None:
-        parts.append(("RASS " + RASS_LEVELS[v.rass].code, rass_beyond(v.rass, thresholds)))
-    if v.poss is not None:
-        parts.append((f"POSS {v.poss}", poss_beyond(v.poss, thresholds)))
-    return [
-        html.Span(
-            text,
-            className="tw-abn" if beyond else "",
-            title=_("beyond the ward's sedation threshold") if beyond else None,
-            **attrs(data_sedation_beyond="true" if beyond else "false"),
-        )
-        for text, beyond in parts
-    ] or "–"
-
-
-def _vitals_row(
-    v: VitalSigns,
-    names: Mapping[int, str],
-    *,
-    tz: ZoneInfo,
-    now: datetime,
-    can_correct: bool,
-    thresholds: SedationThresholds,
-) -> html.Tr:
-    marks = reading_abnormal_fields(v)
-    code = language()
-
-    def cell(field: str, text: str) -> html.Td:
-        mark = marks.get(field)
-        if not mark:
-            return html.Td(text)
-        arrow = {"high": "↑", "low": "↓"}.get(mark, "!")
-        title = _("abnormal ({mark})", mark=_(mark))
-        return html.Td(html.Span(f"{text}{arrow}", className="tw-abn", title=title))
-
-    level = news2_level(v.news2_total, v.news2_any_three)
-    action: Any = ""
-    if v.entered_in_error:
-        action = html.Span(
-            _("In error: {reason}", reason=v.error_reason),
-            className="tw-mar-error-note",
-            title=_("entered in error"),
-        )
-    elif can_correct:
-        action = dmc.Button(
-            _("Mark in error…"),
-            id={"type": "in-error-open", "entity": "vitals", "id": v.id},
-            variant="subtle",
-            size="xs",
-        )
-    return html.Tr(
-        [
-            html.Td(format_local(v.taken_at, tz, now, always_day=True, t=request_translator())),
-            cell("resp_rate", str(v.resp_rate)),
-            cell("spo2", f"{v.spo2}%" + (_(" (scale 2)") if v.spo2_scale == 2 else "")),
-            html.Td(_("on") if v.supplemental_o2 else _("air")),
-            cell("systolic", f"{v.systolic}/{v.diastolic}"),
-            cell("heart_rate", str(v.heart_rate)),
-            cell("consciousness", v.consciousness),
-            cell("temperature_c", f"{v.temperature_c:.1f}".replace(".", decimal_separator(code))),
-            html.Td(level_chip(str(v.news2_total), level)),
-            html.Td(_sedation_cell(v, thresholds)),
-            html.Td(names.get(v.charted_by, ""), className="tw-who"),
-            html.Td(action, className="tw-keep"),
-        ],
-        className="tw-in-error" if v.entered_in_error else "",
-    )
-
-
 # --- callbacks ----------------------------------------------------------------------------
 
 
@@ -764,13 +653,49 @@ def _saved(
         "supplemental_o2": False, "consciousness": "A", "rass": "", "poss": "", "taken_at": ""
     }  # fmt: skip
     return {
-        "fields": fields,
+        "fields": _untouched_left(fields, values, cleared),
         "message": saved,
         "message_style": "tw-form-message tw-form-ok",
-        "form": cleared,
+        "form": {
+            name: value if _blank(values.get(name)) != _blank(value) else no_update
+            for name, value in cleared.items()
+        },
         "changed": now.isoformat(),
         "submission": new_submission_id(),
     }
+
+
+def _blank(value: object) -> object:
+    return "" if value is None else value
+
+
+# Each field's properties the save sets beside its value (its error, its hint); the time's
+# hint is always set (it says the time it is now).
+_FIELD_PROPS: dict[str, tuple[str, ...]] = {
+    "consciousness": ("consciousness_error",),
+    "rass": ("rass_error", "rass_hint"),
+    "poss": ("poss_error", "poss_hint"),
+}
+
+
+def _untouched_left(
+    fields: dict[str, Any], values: Mapping[str, object], cleared: Mapping[str, object]
+) -> dict[str, Any]:
+    """``fields`` less the error and hint of each field that already holds its cleared value:
+    left as typed-into-never, it shows the empty form's (an error shows only on a filled
+    field), and each property set is a store update dash-renderer takes to every component of
+    the page. A filled field's error and hint are always set: the last live answer may not
+    have arrived before the save."""
+    untouched = {n for n, v in cleared.items() if _blank(values.get(n)) == _blank(v)}
+    out = dict(fields)
+    out["number_errors"] = {
+        name: no_update if name in untouched else error
+        for name, error in fields["number_errors"].items()
+    }
+    for name, props in _FIELD_PROPS.items():
+        if name in untouched:
+            out |= dict.fromkeys(props, no_update)
+    return out
 
 
 def _refused(

@@ -17,6 +17,7 @@ from dashboard.components.citations import cited
 from dashboard.components.prn_reads import order_text
 from dashboard.components.rounds_suggestions import flag_label, suggestion_line
 from dashboard.components.sparkline import sparkline
+from dashboard.components.static_markup import static_block
 from dashboard.flag_queries import flag_text
 from dashboard.i18n import N_, _, language, ngettext
 from dashboard.rounds_queries import RoundsSummary
@@ -325,6 +326,21 @@ def decision_label(decision: str) -> str:
     return _(label) if label is not None else decision
 
 
+def tiles(summary: RoundsSummary, tz: ZoneInfo, today: date) -> html.Div:
+    """The six tiles: CIWA-B, NEWS2, doses, the step, the load, the flags."""
+    return html.Div(
+        [
+            ciwa_tile(summary),
+            news2_tile(summary, tz),
+            doses_tile(summary),
+            step_tile(summary, today),
+            load_tile(summary),
+            flags_tile(summary),
+        ],
+        className="tw-tiles",
+    )
+
+
 def patient_card(summary: RoundsSummary, *, tz: ZoneInfo, now: datetime, can_sign: bool) -> Any:
     today = now.astimezone(tz).date()
     day = (today - summary.admitted_at.astimezone(tz).date()).days + 1
@@ -332,11 +348,13 @@ def patient_card(summary: RoundsSummary, *, tz: ZoneInfo, now: datetime, can_sig
     if summary.plan is not None:
         drug = summary.plan.drug + (f" → {summary.plan.to_drug}" if summary.plan.to_drug else "")
     worst = max((FLAG_LEVEL.get(f.severity, 1) for f in summary.open_flags), default=0)
+    # What is read-only is sent as markup (static_markup): a ward's rounds were some 40 cards
+    # of 40 components, each visited by dash-renderer on every store update.
     return html.Div(
         [
             _row(
                 [
-                    _row(
+                    static_block(
                         [
                             html.Span(summary.bed, className="tw-bed"),
                             html.Span(summary.name, className="tw-name"),
@@ -350,7 +368,7 @@ def patient_card(summary: RoundsSummary, *, tz: ZoneInfo, now: datetime, can_sig
                                 dimmed=True,
                             ),
                         ],
-                        gap="sm",
+                        className="tw-row tw-gap-sm",
                     ),
                     dmc.Button(
                         _("Review and decide") if can_sign else _("Review"),
@@ -363,21 +381,15 @@ def patient_card(summary: RoundsSummary, *, tz: ZoneInfo, now: datetime, can_sig
                 gap="md",
                 className="tw-row-between",
             ),
-            _text(since_line(summary, tz), dimmed=True, className="tw-since"),
-            html.Div(
+            static_block(
                 [
-                    ciwa_tile(summary),
-                    news2_tile(summary, tz),
-                    doses_tile(summary),
-                    step_tile(summary, today),
-                    load_tile(summary),
-                    flags_tile(summary),
-                ],
-                className="tw-tiles",
+                    _text(since_line(summary, tz), dimmed=True, className="tw-since"),
+                    tiles(summary, tz, today),
+                    depressant_line(summary),
+                    suggestion_line(summary),
+                    prn_line(summary),
+                ]
             ),
-            depressant_line(summary),
-            suggestion_line(summary),
-            prn_line(summary),
         ],
         className=f"tw-paper tw-rounds-card tw-level-edge-{worst}",
         id=f"rounds-card-{summary.admission_id}",

@@ -18,16 +18,11 @@ from dashboard.components import (
     plan_views,
 )
 from dashboard.components.rounds_card import (
-    ciwa_tile,
     day_time,
     decision_label,
-    doses_tile,
-    flags_tile,
-    load_tile,
-    news2_tile,
     prn_line,
     since_line,
-    step_tile,
+    tiles,
 )
 from dashboard.components.rounds_suggestions import suggestion_line, suggestions
 from dashboard.context import default_ward, engine
@@ -137,17 +132,7 @@ def review_content(admission_id: int, actor: Actor) -> Any:
     parts: list[Any] = [
         html.Div(
             [
-                html.Div(
-                    [
-                        ciwa_tile(summary),
-                        news2_tile(summary, tz),
-                        doses_tile(summary),
-                        step_tile(summary, today),
-                        load_tile(summary),
-                        flags_tile(summary),
-                    ],
-                    className="tw-tiles",
-                ),
+                tiles(summary, tz, today),
                 suggestion_line(summary),
                 prn_line(summary),
                 dmc.Text(since_line(summary, tz), size="sm", c="dimmed"),

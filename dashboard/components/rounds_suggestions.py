@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import dash_mantine_components as dmc
 from dash import html
 
+from dashboard.components.charting_common import attrs
 from dashboard.components.citations import cited
 from dashboard.i18n import N_, _
 from dashboard.rounds_queries import RoundsSummary
@@ -108,11 +108,17 @@ def suggestions(summary: RoundsSummary) -> list[Suggestion]:
 def suggestion_line(summary: RoundsSummary) -> Any:
     found = suggestions(summary)
     if not found:
-        return dmc.Text(
+        # dmc.Text(size="sm", c="dimmed") as Mantine draws it, as a plain element: the rounds
+        # card sends its read-only part as markup (static_markup).
+        return html.P(
             _("Review rules: no open flags."),
-            size="sm",
-            c="dimmed",
-            className="tw-suggestion",
+            className="mantine-focus-auto tw-suggestion m_b6d8b162 mantine-Text-root",
+            style={
+                "--text-fz": "var(--mantine-font-size-sm)",
+                "--text-lh": "var(--mantine-line-height-sm)",
+                "color": "var(--mantine-color-dimmed)",
+            },
+            **attrs(data_size="sm"),
         )
     return html.Div(
         [

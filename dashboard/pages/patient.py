@@ -11,13 +11,15 @@ each tab's parts; the parts themselves live in dashboard/components.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import Input, Output, State, dcc, html, no_update
+import orjson
+from dash import Input, Output, State, ctx, dcc, html, no_update
 from sqlmodel import Session
 
 from dashboard.components import (
@@ -30,16 +32,19 @@ from dashboard.components import (
     charting_mar,
     charting_prn,
     charting_vitals,
+    charting_vitals_table,
     charting_wristband,
     patient_overview,
     prn_reads,
     spo2_scale,
 )
 from dashboard.components import co_medications as co_medication_ui
-from dashboard.components.charting_common import SEX_WORDS, attrs, mg, short_day
+from dashboard.components.charting_common import attrs
+from dashboard.components.patient_banner import banner
 from dashboard.context import current_actor, engine
 from dashboard.csv_export import export_links
-from dashboard.i18n import N_, _, language
+from dashboard.i18n import N_, _
+from dashboard.plain_json import plain
 from dashboard.queries import (
     PatientHeader,
     administrations_since,
@@ -57,7 +62,6 @@ from models.admissions import dose_needs_confirmation
 from models.charting import CHARTING_ROLES, linked_scores, sedation_check
 from models.co_medications import co_medications, depressant_warning
 from models.db import read_session, transaction
-from models.i18n.formats import decimal_separator
 from models.types import utcnow
 from models.ward_policy import sedation_thresholds
 
@@ -121,114 +125,6 @@ def _export_links(admission_id: int) -> html.Div:
         if isinstance(link, html.A) and link.children in EXPORT_LABELS:
             link.children = _(link.children)
     return links
-
-
-def _age(born: date, today: date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
-def _item(label: str, value: Any, item_id: str | None = None, grow: bool = False) -> html.Div:
-    value_kwargs: dict[str, Any] = {"id": item_id} if item_id else {}
-    return html.Div(
-        [
-            html.Span(label, className="tw-banner-label"),
-            html.Span(value, className="tw-banner-value", **value_kwargs),
-        ],
-        className="tw-banner-item tw-banner-grow" if grow else "tw-banner-item",
-    )
-
-
-def banner(header: PatientHeader, now: datetime) -> list[Any]:
-    adm, patient, ward = header.admission, header.patient, header.ward
-    tz = ZoneInfo(ward.timezone)
-    today = now.astimezone(tz).date()
-    end = adm.discharged_at or now
-    day = (end.astimezone(tz).date() - adm.admitted_at.astimezone(tz).date()).days + 1
-    code = language()
-    dose: Any
-    baseline = f"{adm.baseline_drug} {mg(adm.baseline_daily_ug, code)}"
-    if header.today is None:
-        plan = header.plan
-        if plan is not None:
-            dose = _(
-                "Plan starts {day} (admitted on {dose})",
-                day=short_day(plan.start_date, code),
-                dose=baseline,
-            )
-        else:
-            dose = _("No active plan (admitted on {dose})", dose=baseline)
-    elif not header.today.doses:
-        dose = _("Taper complete: {dose}", dose=mg(0, code))
-    else:
-        drugs = " + ".join(f"{d.drug} {mg(d.daily_ug, code)}" for d in header.today.doses)
-        equivalent = f"{header.today.diazepam_eq_mg:.3g}".replace(".", decimal_separator(code))
-        dose = html.Span(
-            [
-                # TRANSLATORS: today's total dose per day, e.g. "diazepam 10 mg/day".
-                _("{doses}/day", doses=drugs),
-                html.Span(
-                    _("≈ diazepam {mg} mg", mg=equivalent),
-                    className="tw-banner-sub",
-                ),
-            ]
-        )
-    if dose_needs_confirmation(adm):
-        dose = html.Span(
-            [
-                dose,
-                html.Span(
-                    _(
-                        "⚠ admission dose {dose} is above its label maximum: not confirmed by "
-                        "a physician",
-                        dose=baseline,
-                    ),
-                    className="tw-banner-warn",
-                    id="banner-dose-unconfirmed",
-                ),
-            ]
-        )
-    elif adm.dose_confirm_reason:
-        dose = html.Span(
-            [
-                dose,
-                html.Span(
-                    _(
-                        "Admission dose above its label maximum, confirmed: {reason}",
-                        reason=adm.dose_confirm_reason,
-                    ),
-                    className="tw-banner-sub",
-                    id="banner-dose-confirmed",
-                ),
-            ]
-        )
-    return [
-        html.Div(
-            f"{patient.family_name.upper()}, {patient.given_name}",
-            className="tw-banner-name",
-            id="banner-name",
-        ),
-        # TRANSLATORS: medical record number (French: IPP).
-        _item(_("MRN"), patient.mrn, "banner-mrn"),
-        _item(
-            _("Age"),
-            f"{_age(patient.birth_date, today)} · {_(SEX_WORDS.get(patient.sex, patient.sex))}",
-        ),
-        _item(_("Bed"), adm.bed, "banner-bed"),
-        _item(_("Day of stay"), str(day), "banner-day"),
-        # TRANSLATORS: the attending physician (French: médecin référent).
-        _item(_("Attending"), header.attending),
-        *(
-            [_item(_("SpO₂"), _(spo2_scale.BANNER_TEXT[adm.spo2_scale]), "banner-spo2-scale")]
-            if adm.spo2_scale != 1
-            else []
-        ),
-        _item(
-            _("Dose at discharge") if adm.discharged_at else _("Today's dose"),
-            dose,
-            "banner-dose",
-            grow=True,
-        ),
-    ]
 
 
 def _banner_actions(header: PatientHeader, role: str) -> list[Any]:
@@ -419,6 +315,8 @@ def layout(
             tabs,
             dcc.Store(id="patient-admission", data=adm_id),
             dcc.Store(id="patient-changed"),
+            # A digest of each part the page shows (refresh_patient sends only what changed).
+            dcc.Store(id="patient-shown", data=digests(initial)),
             dcc.Store(id="patient-reload"),
             dcc.Store(id="patient-reloaded"),
             dcc.Store(id="patient-can-chart", data=can_chart),
@@ -481,7 +379,7 @@ def refresh_parts(
         if "vitals-table" in wanted:
             vitals = recent_vitals(session, admission_id, now - charting_vitals.RECENT)
             names = _names(session, [v.charted_by for v in vitals], vitals)
-            parts["vitals-table"] = charting_vitals.vitals_table(
+            parts["vitals-table"] = charting_vitals_table.vitals_table(
                 vitals,
                 names,
                 tz=tz,
@@ -542,8 +440,19 @@ def _names(session: Session, charted_by: list[int], rows: Sequence[Any]) -> dict
     return user_names(session, {*charted_by, *(r.error_marked_by for r in rows)})
 
 
+def digests(parts: dict[str, Any]) -> dict[str, str]:
+    """What each part shows, as a digest: a part that would show the same is not sent again."""
+    return {
+        part: hashlib.blake2b(orjson.dumps(plain(value)), digest_size=16).hexdigest()
+        for part, value in parts.items()
+    }
+
+
 @callback(
-    output={part: Output(part, "children") for part in REFRESHED},
+    output={
+        "parts": {part: Output(part, "children") for part in REFRESHED},
+        "shown": Output("patient-shown", "data"),
+    },
     inputs={
         "changed": Input("patient-changed", "data"),
         "tick": Input("patient-refresh", "n_intervals"),
@@ -551,6 +460,7 @@ def _names(session: Session, charted_by: list[int], rows: Sequence[Any]) -> dict
         "admission_id": State("patient-admission", "data"),
         "can_chart": State("patient-can-chart", "data"),
         "can_order": State("patient-can-order", "data"),
+        "was_shown": State("patient-shown", "data"),
     },
     prevent_initial_call=True,
 )
@@ -561,7 +471,12 @@ def refresh_patient(
     admission_id: int,
     can_chart: bool,
     can_order: bool | None,
+    was_shown: dict[str, str] | None,
 ) -> dict[str, Any]:
+    """The banner and the open tab's tables, each only when it shows something new: every part
+    set is a store update that dash-renderer takes to every component of the page, and a table
+    sent again is drawn again. A tab just opened has its tables mounted afresh, so they are
+    always sent then."""
     actor = current_actor()
     parts = refresh_parts(
         int(admission_id),
@@ -570,7 +485,15 @@ def refresh_patient(
         tab=tab if isinstance(tab, str) else "overview",
         can_order=bool(can_order) and actor.role == "physician",
     )
-    return {part: parts.get(part, no_update) for part in REFRESHED}
+    shown = digests(parts)
+    before = (
+        {} if ctx.triggered_id == "patient-tabs" or not isinstance(was_shown, dict) else was_shown
+    )
+    new = {part for part in parts if before.get(part) != shown[part]}
+    return {
+        "parts": {part: parts[part] if part in new else no_update for part in REFRESHED},
+        "shown": shown if new or shown != was_shown else no_update,
+    }
 
 
 clientside_callback(

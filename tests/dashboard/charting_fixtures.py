@@ -4,18 +4,23 @@ signed-in client, and a way to call a Dash callback over HTTP exactly as the bro
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from html.parser import HTMLParser
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash
 from dash._utils import split_callback_id
 from flask.testing import FlaskClient
+from flask_login import login_user
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from dashboard.auth import SignedInUser
+from dashboard.components.static_markup import ATTRIBUTE as MARKUP_ATTRIBUTE
 from models.audit import Actor
 from models.charting import record_assessment
 from models.db import transaction
@@ -233,5 +238,69 @@ def text_of(tree: Any) -> str:
     if isinstance(tree, dict):
         props = tree.get("props")
         if isinstance(props, dict):
+            if isinstance(props.get(MARKUP_ATTRIBUTE), str):  # a table sent as markup
+                return markup_text(props[MARKUP_ATTRIBUTE])
             return text_of(props.get("children", ""))
     return ""
+
+
+class _TextOf(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+class _TreeOf(HTMLParser):
+    VOID = frozenset({"br", "hr", "img", "wbr", "col"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root: list[Any] = []
+        self.open: list[dict[str, Any]] = [{"children": self.root}]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        props: dict[str, Any] = {("className" if k == "class" else k): v for k, v in attrs}
+        self.open[-1]["children"].append(
+            {"type": tag.capitalize(), "namespace": "markup", "props": props}
+        )
+        if tag not in self.VOID:
+            props["children"] = []
+            self.open.append(props)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in self.VOID:
+            props = self.open.pop()
+            if len(props["children"]) == 1 and isinstance(props["children"][0], str):
+                props["children"] = props["children"][0]  # as Dash sends a lone text
+
+    def handle_data(self, data: str) -> None:
+        self.open[-1]["children"].append(data)
+
+
+def markup_tree(markup: str) -> list[Any]:
+    """``markup`` as Dash's JSON form of the same elements ({"type": "Td", "props": ...}), so
+    what walks a rendered layout walks the tables sent as markup too."""
+    parser = _TreeOf()
+    parser.feed(markup)
+    parser.close()
+    return parser.root
+
+
+@contextmanager
+def acting_as(app: dash.Dash, username: str, role: str) -> Iterator[None]:
+    """A request context with ``username`` signed in as ``role`` (for layouts and reads)."""
+    with app.server.test_request_context("/"):
+        user = actors(app.server.config["TW_ENGINE"])[username]
+        login_user(SignedInUser(user.user_id or 0, username, username.title(), role))
+        yield
+
+
+def markup_text(markup: str) -> str:
+    """The text a browser shows for ``markup``, each text node apart."""
+    parser = _TextOf()
+    parser.feed(markup)
+    parser.close()
+    return " ".join(parser.parts)

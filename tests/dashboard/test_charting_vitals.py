@@ -14,7 +14,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from dashboard.components.charting_common import clock_hint, parse_clock
-from dashboard.components.charting_vitals import FORM_INPUTS, preview, vitals_form
+from dashboard.components.charting_vitals import (
+    FORM_INPUTS,
+    NUMBER_NAMES,
+    preview,
+    sedation_hint,
+    vitals_form,
+)
 from models.charting import SUBMISSION_ID_PATTERN, new_submission_id
 from models.errors import FieldError
 from models.tables import AuditEvent, VitalSigns
@@ -357,3 +363,33 @@ def test_a_bad_rass_is_refused_at_its_field_and_nothing_written(
     assert "RASS runs from -5" in answer["vitals-rass"]["error"]
     assert "Not saved: correct the 1 field" in answer["vitals-message"]["children"]
     assert _stored(sqlite_engine) == before
+
+
+def test_a_save_sets_only_the_fields_typed_into_and_clears_their_errors(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    """Each component a save's answer names is one store update that dash-renderer takes to
+    every component of the page: the fields left as the empty form has them are not named."""
+    stay = admit_patient(sqlite_engine)
+    client = signed_in(app, "nurse1")
+    answer = _save(app, client, stay.admission_id, taken_at="")
+    numbers = {f"vitals-{name}" for name in NUMBER_NAMES}
+    assert set(answer) == numbers | {
+        "vitals-taken_at",  # its hint says the time it is now
+        "vitals-news2",
+        "vitals-message",
+        "vitals-submission",
+        "patient-changed",
+    }
+    for name in numbers:
+        assert answer[name] == {"value": "", "error": None}
+    # A RASS typed, O2 on and ACVPU changed: each is cleared with its error and hint.
+    typed = _save(app, client, stay.admission_id, rass="-1", supplemental_o2=True,
+                  consciousness="C", spo2=96)  # fmt: skip
+    assert "Saved" in typed["vitals-message"]["children"]
+    assert typed["vitals-rass"]["value"] == "" and typed["vitals-rass"]["error"] is None
+    assert typed["vitals-rass"]["description"] == sedation_hint("rass", None)
+    assert typed["vitals-supplemental_o2"] == {"checked": False}
+    assert typed["vitals-consciousness"] == {"value": "A"}
+    assert typed["vitals-consciousness-wrapper"] == {"error": None}
+    assert "vitals-poss" not in typed

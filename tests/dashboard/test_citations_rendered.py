@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from dashboard.components.static_markup import ATTRIBUTE as MARKUP_ATTRIBUTE
 from jobs.scan import run_scan
 from models.clinical.sources import SOURCE_TAG, SOURCES
 from models.db import make_engine
@@ -24,6 +25,7 @@ from models.migrate import upgrade
 from models.settings import Settings
 from models.tables import Admission
 from seed_data.demo import DEMO_USERS, seed_demo
+from tests.dashboard.charting_fixtures import markup_tree
 from tests.dashboard.conftest import sign_in
 from tests.dashboard.dash_client import render_page, server_callbacks
 from tests.test_citations import OUTSIDE_THE_REPOSITORY
@@ -51,6 +53,9 @@ class Rendered:
                 if node["type"] == "A" and CITE_CLASS in str(props.get("className", "")).split():
                     self.cites.append((page, props))
                     return
+                if isinstance(props.get(MARKUP_ATTRIBUTE), str):  # a block sent as markup
+                    self.walk(page, markup_tree(props[MARKUP_ATTRIBUTE]))
+                    props = {k: v for k, v in props.items() if k != MARKUP_ATTRIBUTE}
                 node = props
             for value in node.values():
                 self.walk(page, value)

@@ -6,18 +6,14 @@ before anyone saw them."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash
-from flask_login import login_user
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from dashboard.auth import SignedInUser
 from dashboard.components.board_rows import board_rows
 from dashboard.components.charting_vitals import preview
 from dashboard.components.rounds_card import patient_card
@@ -29,15 +25,8 @@ from models.clinical.tolerance import StepVerdict
 from models.db import transaction
 from models.plans import active_plan, stored_steps
 from models.tables import Admission, AuditEvent, Flag, Ward
-from tests.dashboard.charting_fixtures import actors, admit_patient, call, signed_in, text_of
-
-
-@contextmanager
-def _as(app: dash.Dash, username: str, role: str) -> Iterator[None]:
-    with app.server.test_request_context("/"):
-        user = actors(app.server.config["TW_ENGINE"])[username]
-        login_user(SignedInUser(user.user_id or 0, username, username.title(), role))
-        yield
+from tests.dashboard.charting_fixtures import acting_as as _as
+from tests.dashboard.charting_fixtures import admit_patient, call, signed_in, text_of
 
 
 def _text(component: Any) -> str:

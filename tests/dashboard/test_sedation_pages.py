@@ -5,17 +5,13 @@ instead of charting at once, and Held proposing "held for sedation", linked to t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dash
-from flask_login import login_user
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from dashboard.auth import SignedInUser
 from dashboard.components.board_rows import board_rows
 from dashboard.pages.patient import refresh_parts
 from dashboard.plain_json import plain
@@ -30,14 +26,9 @@ from tests.dashboard.charting_fixtures import (
     signed_in,
     text_of,
 )
-
-
-@contextmanager
-def _as(app: dash.Dash, username: str, role: str) -> Iterator[None]:
-    with app.server.test_request_context("/"):
-        user = actors(app.server.config["TW_ENGINE"])[username]
-        login_user(SignedInUser(user.user_id or 0, username, username.title(), role))
-        yield
+from tests.dashboard.charting_fixtures import (
+    acting_as as _as,
+)
 
 
 def _text(component: Any) -> str:
