@@ -1,0 +1,118 @@
+"""On a phone (390 px): the board's cards line up with each other, a queue card's heading
+keeps the name and the MRN whole, and the patient chart opens on its latest readings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from jobs.scan import run_scan
+from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for
+from tests.browser.page_walk import first_admitted, set_viewport, wait_settled
+
+PHONE = (390, 844)
+CARD = "#board-table .tw-board-row"
+
+
+def _on_a_phone(driver: WebDriver, server: LiveServer) -> None:
+    set_viewport(driver, *PHONE)
+    sign_in(driver, server, "nurse", "nurse-demo-pass")
+
+
+def _boxes(driver: WebDriver, css: str) -> list[dict[str, Any]]:
+    return list(
+        driver.execute_script(
+            "return [...document.querySelectorAll(arguments[0])]"
+            ".map(e => e.getBoundingClientRect().toJSON())",
+            css,
+        )
+    )
+
+
+def test_every_board_card_has_its_score_boxes_in_the_same_place(
+    browser: WebDriver, live_server: LiveServer
+) -> None:
+    """The bed's column does not widen with "B13" against "B3", so a nurse scanning down the
+    cards finds CIWA-B, NEWS2 and flags at the same place on each."""
+    _on_a_phone(browser, live_server)
+    WebDriverWait(browser, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, CARD)) > 10)
+    beds = browser.execute_script(
+        "return [...document.querySelectorAll(arguments[0] + ' .tw-col-bed')]"
+        ".map(b => b.textContent)",
+        CARD,
+    )
+    assert {len(b) for b in beds} >= {2, 3}, beds  # one-digit and two-digit beds both shown
+    for column in ("ciwa", "news2", "flags", "due", "next_dose"):
+        boxes = _boxes(browser, f"{CARD} > .tw-col-{column}")
+        assert len(boxes) == len(beds)
+        lefts = {round(b["left"]) for b in boxes}
+        widths = {round(b["width"]) for b in boxes}
+        assert len(lefts) == 1 and len(widths) == 1, (column, lefts, widths)
+    screenshot(browser, "phone-board-cards-aligned")
+
+
+def test_a_queue_card_heading_keeps_the_name_and_mrn_each_on_one_line(
+    browser: WebDriver, live_server: LiveServer
+) -> None:
+    run_scan(live_server.engine)
+    _on_a_phone(browser, live_server)
+    browser.get(f"{live_server.url}/queue")
+    wait_for(browser, ".tw-queue-patient-head")
+    wait_settled(browser, ".tw-queue-patient-head")
+    # The lines a text is laid out on: the distinct tops of its range's boxes.
+    lines = browser.execute_script(
+        """
+        return [...document.querySelectorAll('.tw-queue-name, .tw-queue-mrn, .tw-queue-n')]
+          .map(e => {
+            const range = document.createRange();
+            range.selectNodeContents(e);
+            const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+            return [e.textContent, tops.size];
+          });
+        """
+    )
+    assert len(lines) >= 3 * 4, lines  # name, MRN and count of each patient with a flag
+    assert {n for _, n in lines} == {1}, [t for t, n in lines if n != 1]
+    screenshot(browser, "phone-queue-headings")
+
+
+def test_the_patient_chart_opens_on_its_latest_readings(
+    browser: WebDriver, live_server: LiveServer
+) -> None:
+    """Wider than the phone, the chart pans in its frame; it opens at its right-hand end, the
+    "now" line and the latest scores, not at the oldest day of the week."""
+    _on_a_phone(browser, live_server)
+    browser.get(f"{live_server.url}/patient/{first_admitted(live_server)}?tab=overview")
+    wait_settled(browser, "#ov-graph .main-svg")
+    shown = browser.execute_script(
+        """
+        const frame = document.querySelector('.tw-chart-frame');
+        const chart = frame.querySelector('.tw-chart').getBoundingClientRect();
+        const seen = frame.getBoundingClientRect();
+        return {pans: frame.scrollWidth > frame.clientWidth + 100,
+                chartRight: chart.right, chartLeft: chart.left,
+                seenRight: seen.right, seenLeft: seen.left};
+        """
+    )
+    assert shown["pans"], shown
+    assert shown["chartRight"] <= shown["seenRight"] + 1, shown  # the newest end is in view
+    assert shown["chartLeft"] < shown["seenLeft"], shown  # the oldest days are a swipe away
+    screenshot(browser, "phone-chart-latest")
+
+
+def test_the_plan_facts_wrap_without_blank_lines_between_them(
+    browser: WebDriver, live_server: LiveServer
+) -> None:
+    """Recipe, drug and equivalence table, one under the other on a phone: a line apart, not
+    separated by the wide gap they have side by side."""
+    _on_a_phone(browser, live_server)
+    browser.get(f"{live_server.url}/patient/{first_admitted(live_server)}?tab=overview")
+    wait_settled(browser, ".tw-plan-facts")
+    boxes = _boxes(browser, ".tw-plan-facts > *")
+    rows = sorted({round(b["top"]): b for b in boxes}.values(), key=lambda b: b["top"])
+    assert len(rows) >= 2, boxes  # wrapped at 390 px
+    gaps = [b["top"] - a["bottom"] for a, b in zip(rows, rows[1:], strict=False)]
+    assert max(gaps) <= 8, gaps
