@@ -1,5 +1,6 @@
-"""On a phone (390 px): the board's cards line up with each other, a queue card's heading
-keeps the name and the MRN whole, and the patient chart opens on its latest readings."""
+"""Layouts that fit their screen. On a phone (390 px): the board's cards line up with each
+other, a queue card's heading keeps the name and the MRN whole, the patient chart opens on its
+latest readings. On a wide monitor (1920 px): the board uses the whole width."""
 
 from __future__ import annotations
 
@@ -116,3 +117,28 @@ def test_the_plan_facts_wrap_without_blank_lines_between_them(
     assert len(rows) >= 2, boxes  # wrapped at 390 px
     gaps = [b["top"] - a["bottom"] for a, b in zip(rows, rows[1:], strict=False)]
     assert max(gaps) <= 8, gaps
+
+
+def test_the_board_takes_a_wide_monitors_whole_width(
+    browser: WebDriver, live_server: LiveServer
+) -> None:
+    """Capped at a reading measure, the eleven columns wrapped "Alert and calm" over two
+    lines and the vitals over three, on a screen with 400 px to spare."""
+    set_viewport(browser, 1920, 1080)
+    sign_in(browser, live_server, "nurse", "nurse-demo-pass")
+    WebDriverWait(browser, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, CARD)) > 10)
+    table = _boxes(browser, "#board-table")[0]
+    assert table["right"] >= 1920 - 40, table
+    lines = browser.execute_script(
+        """
+        return [...document.querySelectorAll(arguments[0] + ' > .tw-col-sedation .tw-cell-sub')]
+          .map(e => {
+            const range = document.createRange();
+            range.selectNodeContents(e);
+            return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+          });
+        """,
+        CARD,
+    )
+    assert lines and set(lines) == {1}, lines
+    screenshot(browser, "wide-board")
