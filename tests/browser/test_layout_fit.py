@@ -1,6 +1,8 @@
-"""Layouts that fit their screen. On a phone (390 px): the board's cards line up with each
-other, a queue card's heading keeps the name and the MRN whole, the patient chart opens on its
-latest readings. On a wide monitor (1920 px): the board uses the whole width."""
+"""Layouts that fit their screen, and components that look alike everywhere. On a phone
+(390 px): the board's cards line up with each other, a queue card's heading keeps the name and
+the MRN whole, the patient chart opens on its latest readings, plan facts and the new user's
+fields stack without ragged gaps or widths. On a wide monitor (1920 px): the board uses the
+whole width. A dialog's title reads as its heading."""
 
 from __future__ import annotations
 
@@ -142,3 +144,37 @@ def test_the_board_takes_a_wide_monitors_whole_width(
     )
     assert lines and set(lines) == {1}, lines
     screenshot(browser, "wide-board")
+
+
+def test_the_new_user_fields_take_the_phones_width_one_under_another(
+    browser: WebDriver, live_server: LiveServer
+) -> None:
+    set_viewport(browser, *PHONE)
+    sign_in(browser, live_server, "admin", "admin-demo-pass")
+    browser.get(f"{live_server.url}/admin")
+    wait_settled(browser, ".tw-admin-new-user")
+    fields = _boxes(browser, ".tw-admin-new-user > .mantine-InputWrapper-root")
+    group = _boxes(browser, ".tw-admin-new-user")[0]
+    assert len(fields) == 4, fields
+    assert {round(f["width"]) for f in fields} == {round(group["width"])}, (fields, group)
+    assert len({round(f["left"]) for f in fields}) == 1, fields
+
+
+def test_a_dialogs_title_reads_as_its_heading(browser: WebDriver, live_server: LiveServer) -> None:
+    run_scan(live_server.engine)
+    set_viewport(browser, 1366, 768)
+    sign_in(browser, live_server, "nurse", "nurse-demo-pass")
+    browser.get(f"{live_server.url}/queue")
+    wait_settled(browser, ".tw-queue-flag.tw-queue-open")
+    resolve = browser.find_element(
+        By.CSS_SELECTOR, ".tw-queue-open .tw-queue-actions button + button"
+    )
+    assert resolve.text == "Resolve"
+    resolve.click()
+    title = wait_for(browser, ".mantine-Modal-title")
+    style = browser.execute_script(
+        "const s = getComputedStyle(arguments[0]); "
+        "return [parseFloat(s.fontSize), Number(s.fontWeight)]",
+        title,
+    )
+    assert style[0] >= 18 and style[1] >= 700, style
