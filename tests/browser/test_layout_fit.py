@@ -2,7 +2,7 @@
 (390 px): the board's cards line up with each other, a queue card's heading keeps the name and
 the MRN whole, the patient chart opens on its latest readings, plan facts and the new user's
 fields stack without ragged gaps or widths. On a wide monitor (1920 px): the board uses the
-whole width. A dialog's title reads as its heading."""
+whole width. A dialog's title reads as its heading. Nothing jumps while a page loads."""
 
 from __future__ import annotations
 
@@ -17,6 +17,19 @@ from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for
 from tests.browser.page_walk import first_admitted, set_viewport, wait_settled
 
 PHONE = (390, 844)
+# Every layout shift of the page (Chromium's Layout Instability API), from before its first
+# script: the sum is the page's cumulative layout shift.
+RECORD_SHIFTS = """
+window.twShifts = [];
+new PerformanceObserver(list => {
+  for (const e of list.getEntries()) {
+    if (!e.hadRecentInput) {
+      const nodes = (e.sources || []).map(s => s.node && (s.node.id || s.node.className));
+      window.twShifts.push([e.value, String(nodes)]);
+    }
+  }
+}).observe({type: 'layout-shift', buffered: true});
+"""
 CARD = "#board-table .tw-board-row"
 
 
@@ -178,3 +191,21 @@ def test_a_dialogs_title_reads_as_its_heading(browser: WebDriver, live_server: L
         title,
     )
     assert style[0] >= 18 and style[1] >= 700, style
+
+
+def test_no_page_jumps_while_it_loads(browser: WebDriver, live_server: LiveServer) -> None:
+    """The footer used to drop by a screen on every page when the content arrived, and the
+    patient's plan panel by the chart's 1130 px when plotly drew it (a shift of 0.47)."""
+    browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_SHIFTS})
+    set_viewport(browser, 1366, 768)
+    sign_in(browser, live_server, "physician", "physician-demo-pass")
+    patient = f"/patient/{first_admitted(live_server)}?tab=overview"
+    pages = {"/": "#board-table", "/queue": ".tw-page-title", "/rounds": ".tw-rounds-card",
+             patient: "#ov-graph .main-svg"}  # fmt: skip
+    jumps = {}
+    for path, ready in pages.items():
+        browser.get(f"{live_server.url}{path}")
+        wait_settled(browser, ready)
+        shifts = browser.execute_script("return window.twShifts")
+        jumps[path] = (round(sum(v for v, _ in shifts), 3), [n for v, n in shifts if v > 0.001])
+    assert all(total < 0.01 for total, _ in jumps.values()), jumps
