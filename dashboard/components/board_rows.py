@@ -268,15 +268,21 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
     vitals_overdue = is_overdue(vitals_at, now)
     ciwa_due = _due_text(_("CIWA-B"), due, tz, now)
     vitals_due_text = _due_text(_("Vitals"), vitals_at, tz, now)
+    # One column for both: CIWA-B (the ward's scale) on top, vitals below; but vitals on top
+    # when they alone are overdue, so the cell's large line says why it is red.
+    top, below = (
+        (vitals_due_text, ciwa_due)
+        if vitals_overdue and not assessment_overdue
+        else (ciwa_due, vitals_due_text)
+    )
     row |= {
         "next_vitals_at": vitals_at.isoformat(),
         "vitals_overdue": vitals_overdue,
         "next_assessment_at": due.isoformat(),
         "assessment_overdue": assessment_overdue,
-        # One column for both: CIWA-B (the ward's scale) on top, vitals below.
         "due_at": min(due, vitals_at).isoformat(),
-        "due_text": ciwa_due,
-        "due_sub": vitals_due_text,
+        "due_text": top,
+        "due_sub": below,
         "due_overdue": assessment_overdue or vitals_overdue,
         "due_tooltip": "; ".join(
             (_due_detail(_("CIWA-B"), due, tz, now), _due_detail(_("vitals"), vitals_at, tz, now))
