@@ -209,3 +209,39 @@ def test_no_page_jumps_while_it_loads(browser: WebDriver, live_server: LiveServe
         shifts = browser.execute_script("return window.twShifts")
         jumps[path] = (round(sum(v for v, _ in shifts), 3), [n for v, n in shifts if v > 0.001])
     assert all(total < 0.01 for total, _ in jumps.values()), jumps
+
+
+def test_the_mar_on_a_tablet_has_no_cell_over_another_or_past_its_edge(
+    browser: WebDriver, live_server: LiveServer
+) -> None:
+    """At 820 px the MAR's fixed columns (940 px) squeezed the charted line under the
+    Correct… button and pushed Refused… past the table's edge."""
+    set_viewport(browser, 820, 1180)
+    sign_in(browser, live_server, "nurse", "nurse-demo-pass")
+    browser.get(f"{live_server.url}/patient/{first_admitted(live_server)}?tab=mar")
+    wait_settled(browser, ".tw-mar tbody tr")
+    found = browser.execute_script(
+        """
+        const table = document.querySelector('.tw-mar').getBoundingClientRect();
+        const found = [];
+        const parts = '.tw-mar tbody td > *, .tw-mar-actions button';
+        for (const row of document.querySelectorAll('.tw-mar tbody tr')) {
+          const boxes = [...row.querySelectorAll(parts)]
+            .map(e => [e, e.getBoundingClientRect()]).filter(([e, r]) => r.width > 0);
+          for (const [e, r] of boxes) {
+            if (r.right > table.right + 0.5) { found.push(`${e.textContent} past the edge`); }
+          }
+          for (const [a, ra] of boxes) {
+            for (const [b, rb] of boxes) {
+              if (a === b || a.contains(b) || b.contains(a)) { continue; }
+              const w = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+              const h = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+              if (w > 0.5 && h > 0.5) { found.push(`${a.textContent} over ${b.textContent}`); }
+            }
+          }
+        }
+        return found;
+        """
+    )
+    assert browser.find_elements(By.CSS_SELECTOR, ".tw-mar-actions button")
+    assert not found, found
