@@ -21,7 +21,7 @@ from dashboard.board_queries import BoardEntry, FlagSummary, LatestVitals, data_
 from dashboard.components.charting_common import format_local
 from dashboard.context import default_ward, engine
 from dashboard.i18n import N_, _, language, ngettext, request_translator
-from dashboard.theme import BAND_LABEL, BAND_LEVEL, LEVELS, news2_level
+from dashboard.theme import BAND_LABEL, BAND_LEVEL, LEVELS, news2_level, news2_word
 from models.charting import sedation_reading
 from models.clinical.dose_timing import DoseStatus, dose_status
 from models.clinical.drugs import format_mg
@@ -220,7 +220,7 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
             "news2_level": news_level,
             "news2_total": v.news2_total,
             "news2_text": str(v.news2_total),
-            "news2_sub": _(LEVELS[news_level].label),
+            "news2_sub": _(news2_word(v.news2_total, v.news2_any_three)),
             "vitals_text": _vitals_parts(entry),
             "vitals_at": format_local(v.taken_at, tz, now, t=request_translator()),
             **_sedation(v, ward),
