@@ -245,3 +245,24 @@ def test_the_mar_on_a_tablet_has_no_cell_over_another_or_past_its_edge(
     )
     assert browser.find_elements(By.CSS_SELECTOR, ".tw-mar-actions button")
     assert not found, found
+
+
+def test_on_a_tablet_a_flags_chart_link_and_buttons_share_a_row(
+    browser: WebDriver, live_server: LiveServer
+) -> None:
+    run_scan(live_server.engine)
+    set_viewport(browser, 820, 1180)
+    sign_in(browser, live_server, "nurse", "nurse-demo-pass")
+    browser.get(f"{live_server.url}/queue")
+    wait_settled(browser, ".tw-queue-flag.tw-queue-open")
+    rows = browser.execute_script(
+        """
+        return [...document.querySelectorAll('.tw-queue-flag')].map(f => {
+          const link = f.querySelector('.tw-queue-link').getBoundingClientRect();
+          const buttons = f.querySelector('.tw-queue-actions').getBoundingClientRect();
+          return [link.top < buttons.bottom && buttons.top < link.bottom,
+                  buttons.right <= f.getBoundingClientRect().right];
+        });
+        """
+    )
+    assert rows and all(same_row and inside for same_row, inside in rows), rows
