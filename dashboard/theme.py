@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from models.clinical import levels
 from models.clinical.levels import SEVERITY_LEVEL
+from models.clinical.news2 import News2Response, news2_response
 from models.clinical.scales import Band
+from models.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,21 @@ BAND_LEVEL: dict[str, int] = {band.value: band.order for band in Band}
 BAND_LABEL: dict[str, str] = {band.value: band.label for band in Band}
 FLAG_LEVEL: dict[str, int] = SEVERITY_LEVEL
 news2_level = levels.news2_level
+
+# NEWS2's own names for its clinical risk (RCP 2017, charts 3-4 [S35]), in every page's words:
+# a total of 5 is "medium" (urgent review) in the level-3 colour, never the theme's "high".
+NEWS2_WORDS: dict[News2Response, str] = {
+    News2Response.NONE: N_("normal"),
+    News2Response.LOW: N_("low"),
+    News2Response.LOW_SINGLE_3: N_("low–medium"),
+    News2Response.MEDIUM: N_("medium"),
+    News2Response.HIGH: N_("high"),
+}
+
+
+def news2_word(total: int, any_single_three: bool) -> str:
+    """The untranslated risk word for a NEWS2 total (pass it through ``_``)."""
+    return NEWS2_WORDS[news2_response(total, any_single_three)]
 
 
 def band_tone(band: str) -> Tone:

@@ -74,6 +74,7 @@ def users_section(db: Engine, me: int | None) -> html.Section:
                     ),
                 ],
                 align="flex-start",
+                className="tw-admin-new-user",
             ),
             html.Div(id="user-message", className="tw-form-message", role="status"),
             dmc.Button(_("Add user"), id="user-add", size="md"),

@@ -21,7 +21,7 @@ from dashboard.board_queries import BoardEntry, FlagSummary, LatestVitals, data_
 from dashboard.components.charting_common import format_local
 from dashboard.context import default_ward, engine
 from dashboard.i18n import N_, _, language, ngettext, request_translator
-from dashboard.theme import BAND_LABEL, BAND_LEVEL, LEVELS, news2_level
+from dashboard.theme import BAND_LABEL, BAND_LEVEL, LEVELS, news2_level, news2_word
 from models.charting import sedation_reading
 from models.clinical.dose_timing import DoseStatus, dose_status
 from models.clinical.drugs import format_mg
@@ -220,7 +220,7 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
             "news2_level": news_level,
             "news2_total": v.news2_total,
             "news2_text": str(v.news2_total),
-            "news2_sub": _(LEVELS[news_level].label),
+            "news2_sub": _(news2_word(v.news2_total, v.news2_any_three)),
             "vitals_text": _vitals_parts(entry),
             "vitals_at": format_local(v.taken_at, tz, now, t=request_translator()),
             **_sedation(v, ward),
@@ -268,15 +268,21 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
     vitals_overdue = is_overdue(vitals_at, now)
     ciwa_due = _due_text(_("CIWA-B"), due, tz, now)
     vitals_due_text = _due_text(_("Vitals"), vitals_at, tz, now)
+    # One column for both: CIWA-B (the ward's scale) on top, vitals below; but vitals on top
+    # when they alone are overdue, so the cell's large line says why it is red.
+    top, below = (
+        (vitals_due_text, ciwa_due)
+        if vitals_overdue and not assessment_overdue
+        else (ciwa_due, vitals_due_text)
+    )
     row |= {
         "next_vitals_at": vitals_at.isoformat(),
         "vitals_overdue": vitals_overdue,
         "next_assessment_at": due.isoformat(),
         "assessment_overdue": assessment_overdue,
-        # One column for both: CIWA-B (the ward's scale) on top, vitals below.
         "due_at": min(due, vitals_at).isoformat(),
-        "due_text": ciwa_due,
-        "due_sub": vitals_due_text,
+        "due_text": top,
+        "due_sub": below,
         "due_overdue": assessment_overdue or vitals_overdue,
         "due_tooltip": "; ".join(
             (_due_detail(_("CIWA-B"), due, tz, now), _due_detail(_("vitals"), vitals_at, tz, now))

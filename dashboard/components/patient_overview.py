@@ -179,6 +179,8 @@ def chart_block(admission_id: int, at: str | None = None) -> html.Section:
                     className="tw-chart",
                 ),
                 className="tw-chart-frame",
+                # The chart's height before plotly draws it, so nothing below it jumps.
+                style={"minHeight": f"{FIGURE_HEIGHT}px"},
                 tabIndex="0",
                 role="region",
                 **attrs(aria_label=_("Taper and symptoms chart")),

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from dashboard.i18n import N_, _
-from dashboard.theme import LEVELS, news2_level
-from models.clinical.news2 import News2Response
+from dashboard.theme import news2_level, news2_word
 from models.clinical.scales import CIWA_B_BANDS
 
 
@@ -176,17 +175,10 @@ def news2_top(highest: int) -> float:
     return float(max(9, highest + 1))
 
 
-# NEWS2 clinical response names by the theme's level (RCP 2017 chart 4 [S35]).
-_NEWS2_RESPONSE = {
-    0: N_("none"),
-    1: News2Response.LOW.value,
-    3: News2Response.MEDIUM.value,
-    4: News2Response.HIGH.value,
-}
-
-
 def news2_band_label(low: int, high: int, level: int) -> str:
-    name = _(_NEWS2_RESPONSE.get(level, LEVELS[level].label))
+    """A shading band's name: NEWS2's risk word for its totals (theme.news2_word), as the
+    board and the rounds sheet say it."""
     if low == 0 and high == 0:
         return "0"
+    name = _(news2_word(low, False))
     return f"{name} {low}+" if high >= 20 else f"{name} {low}–{high}"

@@ -173,7 +173,7 @@ def patient_card(patient: QueuePatient, tz: tzinfo, now: datetime, can_act: bool
                         href=f"/patient/{patient.admission_id}",
                         className="tw-queue-name",
                     ),
-                    html.Span(_("MRN {mrn}", mrn=patient.mrn), className="tw-muted"),
+                    html.Span(_("MRN {mrn}", mrn=patient.mrn), className="tw-muted tw-queue-mrn"),
                     html.Span(
                         ngettext("{n} flag", "{n} flags", count, n=count), className="tw-queue-n"
                     ),

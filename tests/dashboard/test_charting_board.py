@@ -25,8 +25,9 @@ from dashboard.components.board_rows import (
     filter_rows,
     sort_rows,
 )
+from dashboard.components.taper_chart_style import news2_band_label, news2_bands
 from dashboard.pages.board import BODY_ID
-from dashboard.theme import LEVELS
+from dashboard.theme import LEVELS, news2_word
 from models.admissions import discharge
 from models.charting import record_assessment
 from models.db import transaction
@@ -71,6 +72,8 @@ def test_each_admitted_patient_has_a_row_with_dose_scores_and_times(
     assert (two["ciwa_total"], two["ciwa_level"]) == (45, 3)
     # NEWS2: HR 124 scores 2, RR 25 scores 3 -> total 5: medium response, theme level 3
     assert (two["news2_total"], two["news2_level"]) == (5, 3)
+    # ...named in NEWS2's own word, as the chart's band says it, not the theme's "high"
+    assert two["news2_sub"] == "medium" and one["news2_sub"] == "normal"
     marks = {p["label"]: p["mark"] for p in two["vitals_text"]}
     assert marks["HR"] == "high" and marks["RR"] == "high" and marks["BP"] == ""
     assert one["next_dose_at"] is not None and one["next_dose_sub"].endswith("mg clonazepam")
@@ -90,7 +93,9 @@ def test_each_admitted_patient_has_a_row_with_dose_scores_and_times(
     assert not one["vitals_overdue"] and not one["due_overdue"]
     local = due["B1"].astimezone(ZoneInfo("Europe/London"))  # the test ward's zone
     assert one["due_sub"] == f"Vitals {local:%H:%M}" and one["due_text"].startswith("CIWA-B ")
-    assert two["vitals_overdue"] and two["due_overdue"] and two["due_sub"] == "Vitals overdue"
+    # Only the vitals overdue: they take the cell's large line, the CIWA-B time goes below.
+    assert two["vitals_overdue"] and two["due_overdue"] and two["due_text"] == "Vitals overdue"
+    assert two["due_sub"].startswith("CIWA-B ") and "overdue" not in two["due_sub"]
     assert two["due_tooltip"].endswith("; vitals overdue just now")
     assert "overdue" in two["acuity_sub"]
 
@@ -401,3 +406,15 @@ def test_rows_built_as_json_are_what_dash_makes_of_the_same_components() -> None
         **{"data-label": "CIWA-B"},
     )
     assert made == plain(expected)
+
+
+def test_every_page_names_a_news2_total_by_the_rcp_risk_it_carries() -> None:
+    """RCP 2017 [S35]: 1-4 low, a single 3 low-medium, 5-6 medium, 7+ high; the chart's
+    shading bands carry the same words as the board's NEWS2 cell."""
+    assert [news2_word(t, False) for t in (0, 1, 4, 5, 6, 7, 20)] == [
+        "normal", "low", "low", "medium", "medium", "high", "high",
+    ]  # fmt: skip
+    assert news2_word(3, True) == "low–medium" and news2_word(5, True) == "medium"
+    for low, high, level in news2_bands():
+        label = news2_band_label(low, high, level)
+        assert (label == "0") if high == 0 else label.startswith(news2_word(low, False) + " ")
