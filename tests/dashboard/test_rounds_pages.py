@@ -212,21 +212,44 @@ def test_rounds_page_for_a_physician_and_refused_for_a_nurse(
 def test_the_plan_panel_offers_changes_to_a_physician_only(
     app: dash.Dash, sqlite_engine: Engine, admission_id: int
 ) -> None:
-    from dashboard.components import patient_overview
+    from dashboard.components import patient_overview, plan_panel
+
+    def shown(username: str) -> tuple[set[str], set[str]]:
+        """The overview's ids, and the ids of the panel its placeholder asks for."""
+        context = _as(app, sqlite_engine, username)
+        try:
+            overview = set(_ids(patient_overview.overview(admission_id)))
+            filled = plan_panel._fill(admission_id)
+        finally:
+            context.pop()
+        assert filled["style"] is None  # the reserved height is given back
+        return overview, set(_ids(filled["children"]))
+
+    physician_page, physician = shown("doctor1")
+    nurse_page, nurse = shown("nurse1")
+    # The chart comes first, with the panel's placeholder only: none of the panel's components.
+    for page in (physician_page, nurse_page):
+        assert {"ov-graph", "ov-range", "plan-panel", "pp-load"} <= page
+        assert not page & (physician | nurse)
+    assert {"plan-steps", "plan-versions", "pp-modal", "pp-body"} <= physician
+    assert {"plan-steps", "plan-read-only", "pp-body"} <= nurse
+    assert "pp-modal" not in nurse and "plan-read-only" not in physician
+
+
+def test_the_plan_panel_placeholder_asks_for_a_checked_admission_only(
+    app: dash.Dash, sqlite_engine: Engine, admission_id: int
+) -> None:
+    from dashboard.components import plan_panel
 
     context = _as(app, sqlite_engine, "doctor1")
     try:
-        physician = set(_ids(patient_overview.overview(admission_id)))
+        with pytest.raises(TypeError):  # a malformed id: answered 400
+            plan_panel._fill(str(admission_id))
+        missing = plan_panel._fill(admission_id + 1000)
     finally:
         context.pop()
-    context = _as(app, sqlite_engine, "nurse1")
-    try:
-        nurse = set(_ids(patient_overview.overview(admission_id)))
-    finally:
-        context.pop()
-    assert {"ov-graph", "ov-range", "plan-steps", "plan-versions", "pp-modal"} <= physician
-    assert {"ov-graph", "plan-steps", "plan-read-only"} <= nurse
-    assert "pp-modal" not in nurse and "plan-read-only" not in physician
+    assert missing["children"].children == "No such admission."
+    assert missing["style"] is None
 
 
 def test_print_sheets_render_and_their_route_wins_over_the_patient_page(
