@@ -132,9 +132,10 @@ def panel(admission_id: int) -> Any:
     return html.Section(children, className="tw-section-card tw-plan-panel", id="plan-panel")
 
 
-# The space the panel takes while it is read (a plan's header, notes, the 440 px steps table and
-# its buttons), so nothing below the chart jumps when it arrives.
-PLACEHOLDER_HEIGHT = 720
+# The space the panel takes while it is read (a plan's header, notes, the 440 px steps table, its
+# buttons and a short version history: 931 px on the bench's ward), so little jumps when it
+# arrives; the panel is below the chart, so the chart itself never moves.
+PLACEHOLDER_HEIGHT = 900
 
 
 def placeholder(admission_id: int) -> html.Section:

@@ -252,6 +252,51 @@ def test_the_plan_panel_placeholder_asks_for_a_checked_admission_only(
     assert missing["style"] is None
 
 
+def test_the_plan_tables_are_markup_with_the_typed_reason_shown_as_text(
+    app: dash.Dash, sqlite_engine: Engine, admission_id: int
+) -> None:
+    from dashboard.components import plan_panel
+    from dashboard.components.static_markup import ATTRIBUTE
+    from dashboard.plan_panel_queries import plan_panel_data
+
+    typed = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    with Session(sqlite_engine) as session:
+        plan = session.exec(select(TaperPlan)).one()
+        plan.reason = typed
+        session.add(plan)
+        session.commit()
+    context = _as(app, sqlite_engine, "doctor1")
+    try:
+        children = plan_panel._fill(admission_id)["children"]
+    finally:
+        context.pop()
+
+    def blocks(component: Any) -> Iterator[Any]:
+        if isinstance(component, list | tuple):
+            for child in component:
+                yield from blocks(child)
+        elif hasattr(component, "to_plotly_json"):
+            if getattr(component, "id", None) in ("plan-steps", "plan-versions"):
+                yield component
+            yield from blocks(getattr(component, "children", None))
+
+    found = {block.id: getattr(block, ATTRIBUTE) for block in blocks(children)}
+    assert set(found) == {"plan-steps", "plan-versions"}
+    versions = found["plan-versions"]
+    assert (
+        "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=&quot;alert(2)&quot;&gt;"
+        in (versions)
+    )
+    assert "<script" not in versions and "<img" not in versions
+    # Mantine's table as dmc.Table draws it, one row per step.
+    steps = found["plan-steps"]
+    assert steps.startswith('<table class="tw-steps m_b23fa0ef mantine-Table-table"')
+    with Session(sqlite_engine) as session:
+        data = plan_panel_data(session, admission_id, now=utcnow())
+    assert data is not None and len(data.steps) > 1
+    assert steps.count('<tr class="m_4e7aa4fd mantine-Table-tr') == 1 + len(data.steps)
+
+
 def test_print_sheets_render_and_their_route_wins_over_the_patient_page(
     app: dash.Dash, sqlite_engine: Engine, admission_id: int
 ) -> None:
