@@ -2,7 +2,8 @@
 
 The patient page (dashboard/pages/patient.py) shows ``overview()`` in its first tab and calls
 ``register_callbacks(app)`` once. The rounds page shows ``chart_block()`` too and also calls
-``register_callbacks``; a second call is a no-op.
+``register_callbacks``; a second call is a no-op. The plan panel comes after the chart: the
+overview holds its placeholder, which asks for it once the page is up (plan_panel._fill).
 
 The chart is drawn once; a 30-second interval then appends what was charted since as a Dash
 Patch (extending the traces), and redraws only when something other than an append happened
@@ -204,7 +205,7 @@ def overview(admission_id: int, at: str | None = None) -> html.Div:
     return html.Div(
         [
             chart_block(admission_id, at),
-            plan_panel.panel(admission_id),
+            plan_panel.placeholder(admission_id),
             html.A(
                 _("Print the MAR and CIWA-B sheets"),
                 href=f"/patient/{admission_id}/print",

@@ -124,12 +124,45 @@ def action_buttons(prefix: str, data: PlanPanelData) -> Any:
 
 
 def panel(admission_id: int) -> Any:
+    """The whole panel, read now (the rounds review and tests; the patient page sends
+    ``placeholder`` first and fills it with ``panel_children``)."""
+    children = panel_children(admission_id)
+    if children is None:
+        return dmc.Alert(_("No such admission."), color="red")
+    return html.Section(children, className="tw-section-card tw-plan-panel", id="plan-panel")
+
+
+# The space the panel takes while it is read (a plan's header, notes, the 440 px steps table, its
+# buttons and a short version history: 931 px on the bench's ward), so little jumps when it
+# arrives; the panel is below the chart, so the chart itself never moves.
+PLACEHOLDER_HEIGHT = 900
+
+
+def placeholder(admission_id: int) -> html.Section:
+    """The panel's place on the patient page's first answer: the chart is read and drawn
+    without waiting for the plan; ``pp-load`` then asks for the panel (``_fill``). Its
+    components (a steps table, the version history, the change dialog) are not on the page
+    while plotly draws, and dash-renderer does not take the first answer's store updates to
+    them."""
+    return html.Section(
+        [
+            html.Div(_("Loading…"), className="tw-muted"),
+            dcc.Store(id="pp-load", data=admission_id),
+        ],
+        className="tw-section-card tw-plan-panel",
+        id="plan-panel",
+        style={"minHeight": f"{PLACEHOLDER_HEIGHT}px"},
+    )
+
+
+def panel_children(admission_id: int) -> list[Any] | None:
+    """What the panel's section holds, or None when there is no such admission."""
     actor = current_actor()
     now = utcnow()
     with Session(engine()) as session:
         data = plan_panel_data(session, admission_id, now=now)
     if data is None:
-        return dmc.Alert(_("No such admission."), color="red")
+        return None
     can_change = actor.role == "physician"
     admission = data.view.admission
     modal: Any = None
@@ -147,17 +180,27 @@ def panel(admission_id: int) -> Any:
             title=_("Change the taper plan"),
             closeOnClickOutside=False,
         )
-    return html.Section(
-        [
-            html.Div(panel_body(data, can_change=can_change), id="pp-body"),
-            html.Div(id="pp-notice", role="status"),
-            dcc.Store(id="pp-kind", data=None),
-            dcc.Store(id="pp-admission", data=admission_id),
-            modal,
-        ],
-        className="tw-section-card tw-plan-panel",
-        id="plan-panel",
-    )
+    return [
+        html.Div(panel_body(data, can_change=can_change), id="pp-body"),
+        html.Div(id="pp-notice", role="status"),
+        dcc.Store(id="pp-kind", data=None),
+        dcc.Store(id="pp-admission", data=admission_id),
+        modal,
+    ]
+
+
+@callback(
+    output={"children": Output("plan-panel", "children"), "style": Output("plan-panel", "style")},
+    inputs={"admission_id": Input("pp-load", "data")},
+)
+def _fill(admission_id: Any) -> dict[str, Any]:
+    """The panel, asked for by its placeholder once the first answer (the chart) is in."""
+    if admission_id is None:
+        raise PreventUpdate
+    children = panel_children(record_id(admission_id))
+    if children is None:
+        return {"children": dmc.Alert(_("No such admission."), color="red"), "style": None}
+    return {"children": children, "style": None}
 
 
 form_callbacks("pp")

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import dash_mantine_components as dmc
 from dash import html
 
-from dashboard.components.charting_common import mg_number
+from dashboard.components.charting_common import attrs, mg_number
 from dashboard.components.citations import cited
 from dashboard.components.plan_words import (
     VERDICT_WORDS,
@@ -24,6 +24,7 @@ from dashboard.components.plan_words import (
     plan_day,
     plan_when,
 )
+from dashboard.components.static_markup import static_block
 from dashboard.i18n import N_, _, language, ngettext, request_translator
 from dashboard.plan_panel_queries import PlanPanelData
 from models.admissions import dose_needs_confirmation
@@ -50,6 +51,42 @@ WARNING_TAGS: dict[str, str] = {
 }
 
 
+# Mantine's Table as dmc.Table draws it (its classes, attributes and spacing variable), written
+# as dash.html so the read-only tables go to the page as markup (static_markup): a plan's
+# steps were a few hundred components that every store update of the page visited.
+_TABLE_STYLE = {"--table-vertical-spacing": "calc(0.4375rem * var(--mantine-scale))"}
+
+
+def _td(children: Any = None, className: str = "") -> html.Td:
+    return html.Td(children, className=f"m_4e7aa4ef mantine-Table-td {className}".strip())
+
+
+def _th(children: Any = None, className: str = "") -> html.Th:
+    return html.Th(children, className=f"m_4e7aa4f3 mantine-Table-th {className}".strip())
+
+
+def _tr(cells: list[Any], className: str = "", *, hover: bool = False) -> html.Tr:
+    hovered = attrs(data_hover="true") if hover else {}
+    return html.Tr(
+        cells,
+        className=f"m_4e7aa4fd mantine-Table-tr {className}".strip(),
+        **attrs(data_with_row_border="true"),
+        **hovered,
+    )
+
+
+def _table(head: list[Any], rows: list[Any], className: str, *, hover: bool = False) -> html.Table:
+    return html.Table(
+        [
+            html.Thead(_tr(head, hover=hover), className="m_b242d975 mantine-Table-thead"),
+            html.Tbody(rows, className="m_b2404537 mantine-Table-tbody"),
+        ],
+        className=f"{className} m_b23fa0ef mantine-Table-table",
+        style=_TABLE_STYLE,
+        **attrs(data_with_table_border="true"),
+    )
+
+
 def _mean(value: float | None) -> str:
     return "–" if value is None else f"{value:.0f}"
 
@@ -73,7 +110,7 @@ def _verdict_cell(tolerance: StepTolerance, margin: int) -> Any:
         judgement.verdict,
         "; ".join(_reason_words(r, tolerance, margin) for r in judgement.reasons),
     )
-    return dmc.TableTd(
+    return _td(
         html.Span(
             _(VERDICT_WORDS[judgement.verdict]),
             className=_VERDICT_CLASS.get(judgement.verdict, "tw-verdict tw-muted"),
@@ -98,13 +135,13 @@ def _reason_words(reason: str, tolerance: StepTolerance, margin: int) -> str:
 
 def _tolerance_cells(tolerance: StepTolerance | None, margin: int) -> list[Any]:
     if tolerance is None:
-        return [dmc.TableTd("–", className="tw-number") for _ in range(6)]
+        return [_td("–", className="tw-number") for _ in range(6)]
     rise = "" if tolerance.rise is None else f"{tolerance.rise:+.0f}"
     before = f"{_mean(tolerance.before_mean)} ({_top(tolerance.before_max)})"
     after = f"{_mean(tolerance.after_mean)} ({_top(tolerance.after_max)})"
     return [
-        dmc.TableTd(f"{before} → {after}", className="tw-number"),
-        dmc.TableTd(
+        _td(f"{before} → {after}", className="tw-number"),
+        _td(
             html.Span(
                 f"▲ {rise}" if tolerance.worse else rise or "–",
                 className="tw-worse" if tolerance.worse else "",
@@ -116,17 +153,17 @@ def _tolerance_cells(tolerance: StepTolerance | None, margin: int) -> list[Any]:
             ),
             className="tw-number",
         ),
-        dmc.TableTd(
+        _td(
             f"{tolerance.prn_before} → {tolerance.prn_after}",
             className="tw-number tw-worse"
             if tolerance.prn_after > tolerance.prn_before
             else "tw-number",
         ),
-        dmc.TableTd(
+        _td(
             str(tolerance.abnormal_vitals),
             className="tw-number tw-worse" if tolerance.abnormal_vitals else "tw-number",
         ),
-        dmc.TableTd(
+        _td(
             str(tolerance.missed_doses),
             className="tw-number tw-worse" if tolerance.missed_doses else "tw-number",
         ),
@@ -146,24 +183,19 @@ def steps_table(
     changed_from: date | None = None,
     table_id: str | None = None,
     notes: dict[int, list[PaceWarning]] | None = None,
-) -> dmc.Table:
-    """The plan's steps: date, mg per drug, diazepam-equivalent, pace warnings (and, in a
+) -> html.Div:
+    """The plan's steps (read-only: one block of markup, static_markup; ``table_id`` is the
+    block's): date, mg per drug, diazepam-equivalent, pace warnings (and, in a
     preview, ``notes``: rises and switches), and (for a stored plan) how each step was
     tolerated. The step in force today is marked; planned ones are in italics; with
     ``changed_from`` the steps a preview changes are highlighted."""
     current = max((s.start for s in steps if s.start <= today), default=None)
-    head = [dmc.TableTh(_("Step")), dmc.TableTh(_("From")), dmc.TableTh(_("Kind"))]
-    head += [
-        dmc.TableTh(_("{drug} mg/day", drug=d.capitalize()), className="tw-number") for d in drugs
-    ]
-    head += [
-        dmc.TableTh(
-            html.Abbr(_("DE mg/day"), title=_("Diazepam-equivalent")), className="tw-number"
-        )
-    ]
+    head = [_th(_("Step")), _th(_("From")), _th(_("Kind"))]
+    head += [_th(_("{drug} mg/day", drug=d.capitalize()), className="tw-number") for d in drugs]
+    head += [_th(html.Abbr(_("DE mg/day"), title=_("Diazepam-equivalent")), className="tw-number")]
     if tolerance is not None:
         head += _tolerance_head(window_days)
-    head += [dmc.TableTh(_("Checks"))]
+    head += [_th(_("Checks"))]
     rows = []
     for step in steps:
         classes = []
@@ -174,23 +206,23 @@ def steps_table(
         if changed_from is not None and step.start >= changed_from:
             classes.append("tw-step-changed")
         cells = [
-            dmc.TableTd(
+            _td(
                 [str(step.index), html.Span(_(" ◀ now"), className="tw-now-tag")]
                 if step.start == current
                 else str(step.index),
                 className="tw-date",
             ),
-            dmc.TableTd(plan_day(step.start, year=True), className="tw-date"),
-            dmc.TableTd(_(KIND_LABELS[step.kind]) if step.kind in KIND_LABELS else step.kind),
+            _td(plan_day(step.start, year=True), className="tw-date"),
+            _td(_(KIND_LABELS[step.kind]) if step.kind in KIND_LABELS else step.kind),
         ]
         cells += [
-            dmc.TableTd(
+            _td(
                 mg_number(step.daily_ug[d], language()) if d in step.daily_ug else "–",
                 className="tw-number",
             )
             for d in drugs
         ]
-        cells.append(dmc.TableTd(mg_value(step.diazepam_eq_mg), className="tw-number"))
+        cells.append(_td(mg_value(step.diazepam_eq_mg), className="tw-number"))
         if tolerance is not None:
             cells += _tolerance_cells(tolerance.get(step.index), margin)
         tags = [(WARNING_TAGS["pace"], warnings[step.index])] if step.index in warnings else []
@@ -198,23 +230,16 @@ def steps_table(
             (WARNING_TAGS.get(w.kind, N_("⚠ check")), w.message)
             for w in (notes or {}).get(step.index, [])
         ]
-        cells.append(dmc.TableTd([_pace_tag(tag, message) for tag, message in tags]))
-        rows.append(dmc.TableTr(cells, className=" ".join(classes)))
+        cells.append(_td([_pace_tag(tag, message) for tag, message in tags]))
+        rows.append(_tr(cells, " ".join(classes), hover=True))
     kwargs = {"id": table_id} if table_id else {}
-    return dmc.Table(
-        [dmc.TableThead(dmc.TableTr(head)), dmc.TableTbody(rows)],
-        striped=False,
-        highlightOnHover=True,
-        withTableBorder=True,
-        className="tw-steps",
-        **kwargs,
-    )
+    return static_block(_table(head, rows, "tw-steps", hover=True), **kwargs)
 
 
 def _tolerance_head(window_days: int) -> list[Any]:
     span = ngettext("{n} d", "{n} d", window_days, n=window_days)
     return [
-        dmc.TableTh(
+        _th(
             html.Abbr(
                 _("CIWA-B {span} before → after", span=span),
                 title=_(
@@ -223,22 +248,22 @@ def _tolerance_head(window_days: int) -> list[Any]:
             ),
             className="tw-number",
         ),
-        dmc.TableTh(_("Change"), className="tw-number"),
-        dmc.TableTh(
+        _th(_("Change"), className="tw-number"),
+        _th(
             html.Abbr(
                 _("PRN"), title=_("PRN doses in the {span} before the step → after it", span=span)
             ),
             className="tw-number",
         ),
-        dmc.TableTh(
+        _th(
             html.Abbr(
                 _("Abn. vitals"),
                 title=_("NEWS2 5 or more, or a single parameter scoring 3 (RCP 2017)"),
             ),
             className="tw-number",
         ),
-        dmc.TableTh(_("Missed"), className="tw-number"),
-        dmc.TableTh(_("Verdict")),
+        _th(_("Missed"), className="tw-number"),
+        _th(_("Verdict")),
     ]
 
 
@@ -410,18 +435,18 @@ def admission_dose_note(data: PlanPanelData) -> Any:
 
 def version_history(data: PlanPanelData) -> Any:
     rows = [
-        dmc.TableTr(
+        _tr(
             [
-                dmc.TableTd(_("v{version}", version=v.plan.version)),
-                dmc.TableTd(change_label(v.plan.change)),
-                dmc.TableTd(plan_day(v.plan.effective_from)),
-                dmc.TableTd(v.author),
-                dmc.TableTd(made_when(v.plan.created_at, data.view.tz)),
-                dmc.TableTd(v.plan.recipe),
-                dmc.TableTd(v.plan.reason),
-                dmc.TableTd(_(STATUS_WORDS.get(v.plan.status, v.plan.status))),
+                _td(_("v{version}", version=v.plan.version)),
+                _td(change_label(v.plan.change)),
+                _td(plan_day(v.plan.effective_from)),
+                _td(v.author),
+                _td(made_when(v.plan.created_at, data.view.tz)),
+                _td(v.plan.recipe),
+                _td(v.plan.reason),
+                _td(_(STATUS_WORDS.get(v.plan.status, v.plan.status))),
             ],
-            className="tw-step-current" if v.plan.status == "active" else "",
+            "tw-step-current" if v.plan.status == "active" else "",
         )
         for v in data.versions
     ]
@@ -435,12 +460,7 @@ def version_history(data: PlanPanelData) -> Any:
         _("Reason"),
         _("Status"),
     ]
-    return dmc.Table(
-        [dmc.TableThead(dmc.TableTr([dmc.TableTh(h) for h in head])), dmc.TableTbody(rows)],
-        withTableBorder=True,
-        className="tw-versions",
-        id="plan-versions",
-    )
+    return static_block(_table([_th(h) for h in head], rows, "tw-versions"), id="plan-versions")
 
 
 def step_tolerance_note(ward: Ward) -> str:

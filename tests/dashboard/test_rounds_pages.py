@@ -212,21 +212,89 @@ def test_rounds_page_for_a_physician_and_refused_for_a_nurse(
 def test_the_plan_panel_offers_changes_to_a_physician_only(
     app: dash.Dash, sqlite_engine: Engine, admission_id: int
 ) -> None:
-    from dashboard.components import patient_overview
+    from dashboard.components import patient_overview, plan_panel
+
+    def shown(username: str) -> tuple[set[str], set[str]]:
+        """The overview's ids, and the ids of the panel its placeholder asks for."""
+        context = _as(app, sqlite_engine, username)
+        try:
+            overview = set(_ids(patient_overview.overview(admission_id)))
+            filled = plan_panel._fill(admission_id)
+        finally:
+            context.pop()
+        assert filled["style"] is None  # the reserved height is given back
+        return overview, set(_ids(filled["children"]))
+
+    physician_page, physician = shown("doctor1")
+    nurse_page, nurse = shown("nurse1")
+    # The chart comes first, with the panel's placeholder only: none of the panel's components.
+    for page in (physician_page, nurse_page):
+        assert {"ov-graph", "ov-range", "plan-panel", "pp-load"} <= page
+        assert not page & (physician | nurse)
+    assert {"plan-steps", "plan-versions", "pp-modal", "pp-body"} <= physician
+    assert {"plan-steps", "plan-read-only", "pp-body"} <= nurse
+    assert "pp-modal" not in nurse and "plan-read-only" not in physician
+
+
+def test_the_plan_panel_placeholder_asks_for_a_checked_admission_only(
+    app: dash.Dash, sqlite_engine: Engine, admission_id: int
+) -> None:
+    from dashboard.components import plan_panel
 
     context = _as(app, sqlite_engine, "doctor1")
     try:
-        physician = set(_ids(patient_overview.overview(admission_id)))
+        with pytest.raises(TypeError):  # a malformed id: answered 400
+            plan_panel._fill(str(admission_id))
+        missing = plan_panel._fill(admission_id + 1000)
     finally:
         context.pop()
-    context = _as(app, sqlite_engine, "nurse1")
+    assert missing["children"].children == "No such admission."
+    assert missing["style"] is None
+
+
+def test_the_plan_tables_are_markup_with_the_typed_reason_shown_as_text(
+    app: dash.Dash, sqlite_engine: Engine, admission_id: int
+) -> None:
+    from dashboard.components import plan_panel
+    from dashboard.components.static_markup import ATTRIBUTE
+    from dashboard.plan_panel_queries import plan_panel_data
+
+    typed = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    with Session(sqlite_engine) as session:
+        plan = session.exec(select(TaperPlan)).one()
+        plan.reason = typed
+        session.add(plan)
+        session.commit()
+    context = _as(app, sqlite_engine, "doctor1")
     try:
-        nurse = set(_ids(patient_overview.overview(admission_id)))
+        children = plan_panel._fill(admission_id)["children"]
     finally:
         context.pop()
-    assert {"ov-graph", "ov-range", "plan-steps", "plan-versions", "pp-modal"} <= physician
-    assert {"ov-graph", "plan-steps", "plan-read-only"} <= nurse
-    assert "pp-modal" not in nurse and "plan-read-only" not in physician
+
+    def blocks(component: Any) -> Iterator[Any]:
+        if isinstance(component, list | tuple):
+            for child in component:
+                yield from blocks(child)
+        elif hasattr(component, "to_plotly_json"):
+            if getattr(component, "id", None) in ("plan-steps", "plan-versions"):
+                yield component
+            yield from blocks(getattr(component, "children", None))
+
+    found = {block.id: getattr(block, ATTRIBUTE) for block in blocks(children)}
+    assert set(found) == {"plan-steps", "plan-versions"}
+    versions = found["plan-versions"]
+    assert (
+        "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=&quot;alert(2)&quot;&gt;"
+        in (versions)
+    )
+    assert "<script" not in versions and "<img" not in versions
+    # Mantine's table as dmc.Table draws it, one row per step.
+    steps = found["plan-steps"]
+    assert steps.startswith('<table class="tw-steps m_b23fa0ef mantine-Table-table"')
+    with Session(sqlite_engine) as session:
+        data = plan_panel_data(session, admission_id, now=utcnow())
+    assert data is not None and len(data.steps) > 1
+    assert steps.count('<tr class="m_4e7aa4fd mantine-Table-tr') == 1 + len(data.steps)
 
 
 def test_print_sheets_render_and_their_route_wins_over_the_patient_page(
