@@ -21,7 +21,7 @@ from dashboard.components.static_markup import static_block
 from dashboard.flag_queries import flag_text
 from dashboard.i18n import N_, _, language, ngettext
 from dashboard.rounds_queries import RoundsSummary
-from dashboard.theme import BAND_LABEL, BAND_LEVEL, FLAG_LEVEL, LEVELS, news2_level
+from dashboard.theme import BAND_LABEL, BAND_LEVEL, FLAG_LEVEL, news2_level, news2_word
 from models.clinical.load import trend as load_trend
 from models.i18n.formats import format_day, format_mg, format_number, format_when
 from models.plan_changes import on_open_hold
@@ -120,7 +120,7 @@ def news2_tile(summary: RoundsSummary, tz: ZoneInfo) -> Any:
             _row(
                 [
                     html.Span(str(top.news2_total), className="tw-big"),
-                    level_badge(_(LEVELS[level].label), level),
+                    level_badge(_(news2_word(top.news2_total, top.news2_any_three)), level),
                 ]
             ),
             _text(
