@@ -72,7 +72,7 @@ def ciwa_table(
                     html.Td(
                         format_local(row.taken_at, tz, now, always_day=True, t=request_translator())
                     ),
-                    html.Td(scale_name(row.scale)),
+                    html.Td(scale_name(row.scale), className="tw-nowrap"),  # not "CIWA-/B"
                     html.Td(level_chip(str(row.total), level)),
                     html.Td(_(BAND_LABEL.get(row.band, row.band))),
                     html.Td(

@@ -365,7 +365,7 @@ def _slot_row(
         else:
             actions = [
                 dmc.Button(
-                    _("Correct…"),
+                    _("Mark in error…"),
                     id={"type": "in-error-open", "entity": "dose", "id": valid.id},
                     size="sm",
                     variant="subtle",

@@ -284,7 +284,10 @@ def test_a_correction_keeps_both_entries_and_the_dose_can_be_charted_again(
     )
     mar = json.dumps(refreshed["mar-table"]["children"])
     assert '"type": "S"' in mar and "Given to the wrong patient" in mar
-    assert "Refused" in text_of(refreshed["mar-table"]["children"])
+    mar_text = text_of(refreshed["mar-table"]["children"])
+    assert "Refused" in mar_text
+    # The valid entry is corrected by the same action name as the CIWA-B, vitals and History
+    assert "Mark in error…" in mar_text and "Correct…" not in mar_text
     with Session(sqlite_engine) as session:
         actions = [
             e.action
