@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
@@ -266,3 +267,25 @@ def test_on_a_tablet_a_flags_chart_link_and_buttons_share_a_row(
         """
     )
     assert rows and all(same_row and inside for same_row, inside in rows), rows
+
+
+@pytest.mark.parametrize("width", [1180, 1366])
+def test_the_mar_actions_of_a_dose_keep_one_line_on_a_laptop(
+    browser: WebDriver, live_server: LiveServer, width: int
+) -> None:
+    """At 1180 and 1366 px the fourth action ("Not given…") wrapped under the other three,
+    doubling each due dose's row."""
+    set_viewport(browser, width, 900)
+    sign_in(browser, live_server, "nurse", "nurse-demo-pass")
+    browser.get(f"{live_server.url}/patient/{first_admitted(live_server)}?tab=mar")
+    wait_settled(browser, ".tw-mar tbody tr")
+    tops = browser.execute_script(
+        """
+        return [...document.querySelectorAll('.tw-mar .tw-mar-actions')]
+          .map(a => [...a.querySelectorAll('button')]
+            .map(b => Math.round(b.getBoundingClientRect().top)))
+          .filter(t => t.length === 4);
+        """
+    )
+    assert tops, "no dose with its four actions"
+    assert all(len(set(t)) == 1 for t in tops), tops
