@@ -289,3 +289,28 @@ def test_the_mar_actions_of_a_dose_keep_one_line_on_a_laptop(
     )
     assert tops, "no dose with its four actions"
     assert all(len(set(t)) == 1 for t in tops), tops
+
+
+def test_the_history_on_a_phone_shows_every_detail_and_spaces_its_headings(
+    browser: WebDriver, live_server: LiveServer
+) -> None:
+    """At 390 px the History's Details column was cut off at the screen's edge, and "Going
+    home" and "Download the whole stay" sat on the table with no space above."""
+    _on_a_phone(browser, live_server)
+    browser.get(f"{live_server.url}/patient/{first_admitted(live_server)}?tab=history")
+    wait_settled(browser, "#history-table tbody tr")
+    found = browser.execute_script(
+        """
+        const width = document.documentElement.clientWidth;
+        const cells = [...document.querySelectorAll('#history-table tbody td')]
+          .map(c => c.getBoundingClientRect()).filter(r => r.width > 0);
+        const titles = [...document.querySelectorAll('#history-table ~ .tw-section-title')];
+        const gaps = titles.map(t => {
+          const r = t.getBoundingClientRect(), prev = t.previousElementSibling;
+          return Math.round(r.top - prev.getBoundingClientRect().bottom);
+        });
+        return {cells: cells.length, past: cells.filter(r => r.right > width + 0.5).length, gaps};
+        """
+    )
+    assert found["cells"] > 0 and found["past"] == 0, found
+    assert len(found["gaps"]) == 2 and all(g >= 16 for g in found["gaps"]), found
