@@ -87,6 +87,6 @@ def ciwa_table(
             )
         )
     return static_block(
-        html.Table([html.Thead(head), html.Tbody(body)], className="tw-table"),
+        html.Table([html.Thead(head), html.Tbody(body)], className="tw-table tw-ciwa-scores"),
         className="tw-table-scroll",
     )

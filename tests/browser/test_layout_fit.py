@@ -12,8 +12,10 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
+from sqlmodel import Session, select
 
 from jobs.scan import run_scan
+from models.tables import PrnOrder
 from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for
 from tests.browser.page_walk import first_admitted, set_viewport, wait_settled
 
@@ -314,3 +316,28 @@ def test_the_history_on_a_phone_shows_every_detail_and_spaces_its_headings(
     )
     assert found["cells"] > 0 and found["past"] == 0, found
     assert len(found["gaps"]) == 2 and all(g >= 16 for g in found["gaps"]), found
+
+
+@pytest.mark.parametrize(("tab", "table"), [("mar", ".tw-prn-orders"), ("ciwa", ".tw-ciwa-scores")])
+def test_the_prn_orders_and_ciwa_scores_fit_a_phone(
+    browser: WebDriver, live_server: LiveServer, tab: str, table: str
+) -> None:
+    """At 390 px the PRN order table cramped its columns and cut its Give… button off, and the
+    CIWA-B scores table panned sideways with tall rows: each is a card per row there."""
+    with Session(live_server.engine) as session:
+        ordered = session.exec(select(PrnOrder.admission_id)).first()  # a patient with a PRN order
+    assert ordered is not None
+    _on_a_phone(browser, live_server)
+    browser.get(f"{live_server.url}/patient/{ordered}?tab={tab}")
+    wait_settled(browser, f"{table} tbody tr")
+    found = browser.execute_script(
+        """
+        const width = document.documentElement.clientWidth;
+        const parts = [...document.querySelectorAll(arguments[0] + ' tbody td, '
+                                                    + arguments[0] + ' button')]
+          .map(c => c.getBoundingClientRect()).filter(r => r.width > 0);
+        return {parts: parts.length, past: parts.filter(r => r.right > width + 0.5).length};
+        """,
+        table,
+    )
+    assert found["parts"] > 0 and found["past"] == 0, found
