@@ -55,6 +55,15 @@ def news2_word(total: int, any_single_three: bool) -> str:
     return NEWS2_WORDS[news2_response(total, any_single_three)]
 
 
+def acuity_level(ciwa_band: str | None, news2: tuple[int, bool] | None, flags_level: int) -> int:
+    """A patient's acuity, the edge colour of the board's row and the rounds card: the highest
+    of the CIWA-B band's level, the NEWS2 response's level (total, any single 3) and the most
+    severe open flag's level."""
+    ciwa = BAND_LEVEL.get(ciwa_band, 0) if ciwa_band is not None else 0
+    news = news2_level(*news2) if news2 is not None else 0
+    return max(ciwa, news, flags_level)
+
+
 def band_tone(band: str) -> Tone:
     return LEVELS[BAND_LEVEL.get(band, 0)]
 

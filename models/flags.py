@@ -25,6 +25,10 @@ from models.tables import Flag, User
 
 FLAG_ROLES = ("nurse", "physician")
 NOTE_MAX = 1000  # Flag.acknowledge_note / resolve_note length
+# The missed-dose rule's severities (jobs.rules.doses): one missed dose is moderate, a second
+# in the open episode makes them high. The MAR colours its "Missed" mark by the first.
+MISSED_DOSE_SEVERITY = "moderate"
+REPEATED_MISSED_DOSE_SEVERITY = "high"
 
 
 @dataclass(frozen=True)

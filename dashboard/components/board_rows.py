@@ -21,7 +21,7 @@ from dashboard.board_queries import BoardEntry, FlagSummary, LatestVitals, data_
 from dashboard.components.charting_common import format_local
 from dashboard.context import default_ward, engine
 from dashboard.i18n import N_, _, language, ngettext, request_translator
-from dashboard.theme import BAND_LABEL, BAND_LEVEL, LEVELS, news2_level, news2_word
+from dashboard.theme import BAND_LABEL, BAND_LEVEL, LEVELS, acuity_level, news2_level, news2_word
 from models.charting import sedation_reading
 from models.clinical.dose_timing import DoseStatus, dose_status
 from models.clinical.drugs import format_mg
@@ -292,7 +292,11 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
         "flags_sub": _flags_sub(entry.flags),
         "flags_level": entry.flags.level,
     }
-    level = max(ciwa_level, news_level, entry.flags.level)
+    level = acuity_level(
+        entry.last_ciwa.band if entry.last_ciwa is not None else None,
+        (v.news2_total, v.news2_any_three) if v is not None else None,
+        entry.flags.level,
+    )
     overdue_count = int(row["next_dose_overdue"]) + int(assessment_overdue) + int(vitals_overdue)
     row |= {
         "acuity_level": level,

@@ -72,7 +72,7 @@ def ciwa_table(
                     html.Td(
                         format_local(row.taken_at, tz, now, always_day=True, t=request_translator())
                     ),
-                    html.Td(scale_name(row.scale)),
+                    html.Td(scale_name(row.scale), className="tw-nowrap"),  # not "CIWA-/B"
                     html.Td(level_chip(str(row.total), level)),
                     html.Td(_(BAND_LABEL.get(row.band, row.band))),
                     html.Td(
@@ -87,6 +87,6 @@ def ciwa_table(
             )
         )
     return static_block(
-        html.Table([html.Thead(head), html.Tbody(body)], className="tw-table"),
+        html.Table([html.Thead(head), html.Tbody(body)], className="tw-table tw-ciwa-scores"),
         className="tw-table-scroll",
     )

@@ -34,7 +34,7 @@ from dashboard.i18n import N_, _, language, request_translator
 from dashboard.queries import MarSlot, UntoleratedStep
 from dashboard.refusals import Refusal, attempt, form_message
 from dashboard.registry import callback
-from dashboard.theme import LEVELS
+from dashboard.theme import FLAG_LEVEL, LEVELS
 from models.audit import Actor
 from models.charting import (
     CHARTING_ROLES,
@@ -46,11 +46,13 @@ from models.charting import (
 from models.clinical.dose_timing import AdministrationFact, DoseStatus, dose_status, window_opens
 from models.clinical.sedation import HELD_FOR_SEDATION, RASS_LEVELS, SedationConcern
 from models.db import read_session
+from models.flags import MISSED_DOSE_SEVERITY
 from models.tables import DoseAdministration, ScheduledDose, VitalSigns, Ward
 from models.types import utcnow
 from models.ward_policy import sedation_thresholds, slot_window_min
 
-# How each status reads and how loud it is (theme levels 0-4): overdue is red, missed deep red.
+# How each status reads and how loud it is (theme levels 0-4): late is red; missed in the colour
+# of the missed-dose flag's severity, so the MAR and the review queue agree.
 STATUS_TEXT: dict[DoseStatus, str] = {
     DoseStatus.NOT_YET_DUE: N_("Not yet due"),
     DoseStatus.DUE: N_("Due"),
@@ -66,7 +68,7 @@ STATUS_LEVEL: dict[DoseStatus, int] = {
     DoseStatus.NOT_YET_DUE: 0,
     DoseStatus.DUE: 1,
     DoseStatus.LATE: 3,
-    DoseStatus.MISSED: 4,
+    DoseStatus.MISSED: FLAG_LEVEL[MISSED_DOSE_SEVERITY],
     DoseStatus.GIVEN: 0,
     DoseStatus.GIVEN_LATE: 1,
     DoseStatus.HELD: 1,
@@ -363,7 +365,7 @@ def _slot_row(
         else:
             actions = [
                 dmc.Button(
-                    _("Correct…"),
+                    _("Mark in error…"),
                     id={"type": "in-error-open", "entity": "dose", "id": valid.id},
                     size="sm",
                     variant="subtle",

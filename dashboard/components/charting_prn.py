@@ -140,7 +140,7 @@ def doses_table(
             )
         elif can_chart:
             action = dmc.Button(
-                _("Correct…"),
+                _("Mark in error…"),
                 size="sm",
                 variant="subtle",
                 id={"type": "in-error-open", "entity": "dose", "id": dose.id},

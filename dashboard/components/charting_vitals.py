@@ -32,7 +32,7 @@ from dashboard.context import current_actor, default_ward, engine, require_role
 from dashboard.i18n import N_, _, language, ngettext, request_translator
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
-from dashboard.theme import LEVELS, news2_level
+from dashboard.theme import news2_level, news2_word
 from models.charting import CHARTING_ROLES, new_submission_id, record_vitals
 from models.clinical import news2 as news2_rules
 from models.clinical.news2 import CONSCIOUSNESS_LEVELS, news2
@@ -329,7 +329,7 @@ def news2_panel(result: VitalsPreview) -> tuple[list[Any], dict[str, str]]:
     else:
         total_text = str(result.total) if result.complete else f"{result.total}+"
     known = sum(1 for name, _short in NEWS2_PARAMETERS if name in result.scores)
-    label = _(LEVELS[result.level].label).capitalize()
+    label = _(news2_word(result.total, result.any_single_three)).capitalize()
     status = (
         f"{label} — {_(result.response_text)}"
         if result.complete
@@ -628,7 +628,6 @@ def _saved(
     tz, thresholds = _ward_settings()
     if isinstance(outcome, Refusal):
         return _refused(outcome, values, spo2_scale, thresholds, now, tz)
-    level = news2_level(outcome.news2_total, outcome.news2_any_three)
     sedation = ""
     if outcome.rass is not None:
         rass = RASS_LEVELS[outcome.rass]
@@ -641,7 +640,7 @@ def _saved(
             "Saved: vitals at {when} — NEWS2 {total} ({level}).",
             when=format_local(outcome.taken_at, tz, now, t=request_translator()),
             total=outcome.news2_total,
-            level=_(LEVELS[level].label),
+            level=_(news2_word(outcome.news2_total, outcome.news2_any_three)),
         )
         + sedation
     )

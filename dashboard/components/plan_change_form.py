@@ -15,6 +15,7 @@ from dash import Input, Output, State, html
 
 from dashboard.components.charting_common import mg_number
 from dashboard.components.citations import cited
+from dashboard.components.modal_buttons import modal_buttons
 from dashboard.components.plan_words import mg_value, regimen_words
 from dashboard.i18n import _, language
 from dashboard.plan_panel_queries import PlanPanelData
@@ -289,6 +290,7 @@ def change_form(
                 style={"display": "none"},
             ),
             html.Div(id=f"{prefix}-message", role="status"),
+            # Preview at the left; Cancel and Save at the right, as every dialog closes.
             dmc.Group(
                 [
                     dmc.Button(
@@ -298,14 +300,18 @@ def change_form(
                         variant="light",
                         color="indigo",
                     ),
-                    dmc.Button(
-                        save_label or _("Save plan version"),
-                        id=f"{prefix}-save-btn",
-                        size="md",
-                        color="indigo",
-                        disabled=True,
+                    modal_buttons(
+                        f"{prefix}-cancel",
+                        dmc.Button(
+                            save_label or _("Save plan version"),
+                            id=f"{prefix}-save-btn",
+                            size="md",
+                            color="indigo",
+                            disabled=True,
+                        ),
                     ),
                 ],
+                justify="space-between",
                 gap="sm",
             ),
             html.Div(id=f"{prefix}-preview"),
@@ -378,9 +384,23 @@ def form_values(kind: str, form: Mapping[str, Any]) -> dict[str, Any]:
     return {"hold_days": form["hold-days"], "until_resumed": form["hold-open"], **common}
 
 
+# The dialog each form sits in (the plan panel's modal, the rounds page's drawer): its Cancel
+# closes it.
+CONTAINER = {"pp": "pp-modal", "rd": "rounds-drawer"}
+
+
 def form_callbacks(prefix: str) -> None:
     """Callbacks every change form has: the recipe preset text and the custom recipe field,
-    the substitution fields, and disabling Save until the current inputs are previewed."""
+    the substitution fields, disabling Save until the current inputs are previewed, and
+    Cancel closing the form's dialog."""
+
+    @callback(
+        output=Output(CONTAINER[prefix], "opened", allow_duplicate=True),
+        inputs={"clicks": Input(f"{prefix}-cancel", "n_clicks")},
+        prevent_initial_call=True,
+    )
+    def _cancel(clicks: int | None) -> bool:
+        return False
 
     @callback(
         output={

@@ -21,7 +21,14 @@ from dashboard.components.static_markup import static_block
 from dashboard.flag_queries import flag_text
 from dashboard.i18n import N_, _, language, ngettext
 from dashboard.rounds_queries import RoundsSummary
-from dashboard.theme import BAND_LABEL, BAND_LEVEL, FLAG_LEVEL, LEVELS, news2_level
+from dashboard.theme import (
+    BAND_LABEL,
+    BAND_LEVEL,
+    FLAG_LEVEL,
+    acuity_level,
+    news2_level,
+    news2_word,
+)
 from models.clinical.load import trend as load_trend
 from models.i18n.formats import format_day, format_mg, format_number, format_when
 from models.plan_changes import on_open_hold
@@ -120,7 +127,7 @@ def news2_tile(summary: RoundsSummary, tz: ZoneInfo) -> Any:
             _row(
                 [
                     html.Span(str(top.news2_total), className="tw-big"),
-                    level_badge(_(LEVELS[level].label), level),
+                    level_badge(_(news2_word(top.news2_total, top.news2_any_three)), level),
                 ]
             ),
             _text(
@@ -347,7 +354,15 @@ def patient_card(summary: RoundsSummary, *, tz: ZoneInfo, now: datetime, can_sig
     drug = ""
     if summary.plan is not None:
         drug = summary.plan.drug + (f" → {summary.plan.to_drug}" if summary.plan.to_drug else "")
-    worst = max((FLAG_LEVEL.get(f.severity, 1) for f in summary.open_flags), default=0)
+    flags_level = max((FLAG_LEVEL.get(f.severity, 1) for f in summary.open_flags), default=0)
+    top = summary.highest_news2
+    # The board's acuity (theme.acuity_level) on what the card shows: the last CIWA-B band and
+    # the highest NEWS2 since the last note, and the open flags.
+    worst = acuity_level(
+        summary.scores.band if summary.scores is not None else None,
+        (top.news2_total, top.news2_any_three) if top is not None else None,
+        flags_level,
+    )
     # What is read-only is sent as markup (static_markup): a ward's rounds were some 40 cards
     # of 40 components, each visited by dash-renderer on every store update.
     return html.Div(

@@ -1,13 +1,13 @@
 """Admin: the audit trail, writes and reads (who opened which chart, printed or downloaded
 what), filtered by user, patient (MRN or admission id), action and dates, with a CSV download
-of what the filter finds. Rows show who, when, what and which record, never the record's
-contents."""
+of what the filter finds. Rows show who, when, what and which record (an admission's with its
+bed and patient name, so the admin need not look it up), never the record's contents."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import dash_mantine_components as dmc
 import flask
 from dash import Input, Output, State, html
+from sqlmodel import Session, col, select
 
 from dashboard.context import current_actor, default_ward, engine, require_role
 from dashboard.i18n import N_, _, ngettext
@@ -25,7 +26,7 @@ from models.access_log import AUDIT_ROWS_SHOWN, AuditFilter, audit_events, audit
 from models.audit import audit_event
 from models.db import read_session, transaction
 from models.errors import FieldError
-from models.tables import AuditEvent
+from models.tables import Admission, AuditEvent, Patient
 
 TITLE = N_("Audit log")
 register_page(__name__, path="/admin/audit", title=TITLE)
@@ -35,13 +36,32 @@ FILTERS = ("user", "patient", "action", "since", "until")
 HEADER = (N_("When (ward time)"), N_("User"), N_("Action"), N_("Record"))
 
 
-def _record(event: AuditEvent) -> str:
-    return f"{event.entity} {event.entity_id}" if event.entity_id is not None else event.entity
+def _record(event: AuditEvent, patients: Mapping[int, str]) -> str:
+    if event.entity_id is None:
+        return event.entity
+    record = f"{event.entity} {event.entity_id}"
+    who = patients.get(event.entity_id) if event.entity == "admission" else None
+    return f"{record} · {who}" if who else record
 
 
-def _rows(events: Sequence[AuditEvent], tz: ZoneInfo) -> list[tuple[str, str, str, str]]:
+def _admission_patients(session: Session, events: Sequence[AuditEvent]) -> dict[int, str]:
+    """Bed and name of each admission the events are about, in one query."""
+    ids = {e.entity_id for e in events if e.entity == "admission" and e.entity_id is not None}
+    if not ids:
+        return {}
+    found = session.exec(
+        select(Admission.id, Admission.bed, Patient.family_name, Patient.given_name)
+        .join(Patient, col(Patient.id) == col(Admission.patient_id))
+        .where(col(Admission.id).in_(ids))
+    ).all()
+    return {aid: f"{bed} {family.upper()}, {given}" for aid, bed, family, given in found if aid}
+
+
+def _rows(
+    events: Sequence[AuditEvent], tz: ZoneInfo, patients: Mapping[int, str]
+) -> list[tuple[str, str, str, str]]:
     return [
-        (e.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action, _record(e))
+        (e.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action, _record(e, patients))
         for e in events
     ]
 
@@ -49,7 +69,8 @@ def _rows(events: Sequence[AuditEvent], tz: ZoneInfo) -> list[tuple[str, str, st
 def _find(wanted: AuditFilter) -> list[tuple[str, str, str, str]]:
     with read_session(engine()) as session:
         tz = ZoneInfo(default_ward(session).timezone)
-        return _rows(audit_events(session, wanted, tz), tz)
+        events = audit_events(session, wanted, tz)
+        return _rows(events, tz, _admission_patients(session, events))
 
 
 def _table(rows: list[tuple[str, str, str, str]]) -> html.Div:
@@ -125,7 +146,7 @@ def layout(**_query: Any) -> html.Div:
                                 href=CSV_PATH,
                                 id="audit-csv",
                                 download="",
-                                className="tw-export-link",
+                                className="tw-export-link tw-export-link-md",
                             ),
                         ],
                         gap="md",

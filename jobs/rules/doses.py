@@ -37,6 +37,7 @@ from jobs.rules.common import (
 from models.charting import REASONS_BY_STATUS
 from models.clinical.dose_timing import TIME_CRITICAL_ABOVE_PER_DAY, missed_after
 from models.flag_text import Part, dose, instant, message, minutes, word
+from models.flags import MISSED_DOSE_SEVERITY, REPEATED_MISSED_DOSE_SEVERITY
 from models.statements import built_once
 from models.tables import Admission, DoseAdministration, Flag, ScheduledDose, Ward
 from models.types import UTCDateTime
@@ -130,7 +131,7 @@ def missed_dose_rule(session: Session, now: datetime) -> list[Finding]:
         worded(
             row.admission_id,
             f"dose:{row.id}",
-            "high" if row.missed > 1 else "moderate",
+            REPEATED_MISSED_DOSE_SEVERITY if row.missed > 1 else MISSED_DOSE_SEVERITY,
             _missed_text(row),
             at=row.scheduled_at,
             evidence_at=missed_after(row.scheduled_at, row.window),

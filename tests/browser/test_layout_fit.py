@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
+from sqlmodel import Session, col, select
 
 from jobs.scan import run_scan
+from models.tables import Admission, PrnOrder
 from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for
 from tests.browser.page_walk import first_admitted, set_viewport, wait_settled
 
@@ -266,3 +269,83 @@ def test_on_a_tablet_a_flags_chart_link_and_buttons_share_a_row(
         """
     )
     assert rows and all(same_row and inside for same_row, inside in rows), rows
+
+
+@pytest.mark.parametrize("width", [1180, 1366])
+def test_the_mar_actions_of_a_dose_keep_one_line_on_a_laptop(
+    browser: WebDriver, live_server: LiveServer, width: int
+) -> None:
+    """At 1180 and 1366 px the fourth action ("Not given…") wrapped under the other three,
+    doubling each due dose's row."""
+    set_viewport(browser, width, 900)
+    sign_in(browser, live_server, "nurse", "nurse-demo-pass")
+    with Session(live_server.engine) as session:
+        stays = session.exec(
+            select(Admission.id).where(col(Admission.discharged_at).is_(None))
+        ).all()
+    tops: list[list[int]] = []
+    for stay in stays:  # the first with a dose still to chart (which depends on the clock)
+        browser.get(f"{live_server.url}/patient/{stay}?tab=mar")
+        wait_settled(browser, ".tw-mar tbody tr")
+        tops = browser.execute_script(
+            """
+            return [...document.querySelectorAll('.tw-mar .tw-mar-actions')]
+              .map(a => [...a.querySelectorAll('button')]
+                .map(b => Math.round(b.getBoundingClientRect().top)))
+              .filter(t => t.length === 4);
+            """
+        )
+        if tops:
+            break
+    assert tops, "no dose with its four actions"
+    assert all(len(set(t)) == 1 for t in tops), tops
+
+
+def test_the_history_on_a_phone_shows_every_detail_and_spaces_its_headings(
+    browser: WebDriver, live_server: LiveServer
+) -> None:
+    """At 390 px the History's Details column was cut off at the screen's edge, and "Going
+    home" and "Download the whole stay" sat on the table with no space above."""
+    _on_a_phone(browser, live_server)
+    browser.get(f"{live_server.url}/patient/{first_admitted(live_server)}?tab=history")
+    wait_settled(browser, "#history-table tbody tr")
+    found = browser.execute_script(
+        """
+        const width = document.documentElement.clientWidth;
+        const cells = [...document.querySelectorAll('#history-table tbody td')]
+          .map(c => c.getBoundingClientRect()).filter(r => r.width > 0);
+        const titles = [...document.querySelectorAll('#history-table ~ .tw-section-title')];
+        const gaps = titles.map(t => {
+          const r = t.getBoundingClientRect(), prev = t.previousElementSibling;
+          return Math.round(r.top - prev.getBoundingClientRect().bottom);
+        });
+        return {cells: cells.length, past: cells.filter(r => r.right > width + 0.5).length, gaps};
+        """
+    )
+    assert found["cells"] > 0 and found["past"] == 0, found
+    assert len(found["gaps"]) == 2 and all(g >= 16 for g in found["gaps"]), found
+
+
+@pytest.mark.parametrize(("tab", "table"), [("mar", ".tw-prn-orders"), ("ciwa", ".tw-ciwa-scores")])
+def test_the_prn_orders_and_ciwa_scores_fit_a_phone(
+    browser: WebDriver, live_server: LiveServer, tab: str, table: str
+) -> None:
+    """At 390 px the PRN order table cramped its columns and cut its Give… button off, and the
+    CIWA-B scores table panned sideways with tall rows: each is a card per row there."""
+    with Session(live_server.engine) as session:
+        ordered = session.exec(select(PrnOrder.admission_id)).first()  # a patient with a PRN order
+    assert ordered is not None
+    _on_a_phone(browser, live_server)
+    browser.get(f"{live_server.url}/patient/{ordered}?tab={tab}")
+    wait_settled(browser, f"{table} tbody tr")
+    found = browser.execute_script(
+        """
+        const width = document.documentElement.clientWidth;
+        const parts = [...document.querySelectorAll(arguments[0] + ' tbody td, '
+                                                    + arguments[0] + ' button')]
+          .map(c => c.getBoundingClientRect()).filter(r => r.width > 0);
+        return {parts: parts.length, past: parts.filter(r => r.right > width + 0.5).length};
+        """,
+        table,
+    )
+    assert found["parts"] > 0 and found["past"] == 0, found

@@ -183,3 +183,35 @@ def test_the_admin_sees_the_audit_log(web: tuple[dash.Dash, Stay]) -> None:
         render_page(signed_in(app, "admin1"), _router(app), "/admin/audit")  # type: ignore[arg-type]
     )
     assert "audit-show" in shown and "audit-csv" in shown
+
+
+def test_an_admissions_record_names_its_bed_and_patient_in_one_query(
+    web: tuple[dash.Dash, Stay],
+) -> None:
+    from sqlalchemy import event
+
+    from dashboard.pages.audit import _admission_patients
+
+    app, stay = web
+    signed_in(app, "nurse2").get(f"/patient/{stay.admission_id}/export/vitals.csv")
+    with Session(stay.engine) as session:
+        admission = session.get(Admission, stay.admission_id)
+        assert admission is not None
+        patient = session.get(Patient, admission.patient_id)
+        assert patient is not None
+        expected = f"{admission.bed} {patient.family_name.upper()}, {patient.given_name}"
+    found = json.dumps(
+        _show(app, signed_in(app, "admin1"), action="export.csv"), ensure_ascii=False
+    )
+    assert f"admission {stay.admission_id} · {expected}" in found
+    with Session(stay.engine) as session:
+        events = audit_events(session, AuditFilter(), LONDON)
+        assert sum(e.entity == "admission" for e in events) > 1
+        statements: list[str] = []
+        listen = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(stay.engine, "before_cursor_execute", listen)
+        try:
+            names = _admission_patients(session, events)
+        finally:
+            event.remove(stay.engine, "before_cursor_execute", listen)
+    assert names[stay.admission_id] == expected and len(statements) == 1

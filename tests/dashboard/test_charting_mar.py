@@ -22,10 +22,12 @@ from dashboard.components.charting_mar import (
     slot_status,
 )
 from dashboard.queries import MarSlot
+from dashboard.theme import FLAG_LEVEL
 from models.admissions import discharge
 from models.charting import chart_dose
 from models.clinical.dose_timing import DoseStatus
 from models.db import transaction
+from models.flags import MISSED_DOSE_SEVERITY
 from models.tables import AuditEvent, DoseAdministration, ScheduledDose, Ward
 from tests.dashboard.charting_fixtures import (
     actors,
@@ -136,7 +138,11 @@ def test_each_status_reads_and_is_coloured_by_the_ward_window() -> None:
     )
     assert slot_status(MarSlot(slot, (in_error, refused)), due, ward) == DoseStatus.REFUSED
     assert STATUS_TEXT[DoseStatus.LATE] == "Late" and STATUS_LEVEL[DoseStatus.LATE] == 3
-    assert STATUS_LEVEL[DoseStatus.MISSED] == 4 and STATUS_LEVEL[DoseStatus.GIVEN] == 0
+    assert STATUS_LEVEL[DoseStatus.GIVEN] == 0
+    # "Missed" wears the missed-dose flag's colour (a single miss is a moderate flag: orange,
+    # level 2), not the deepest red, so the MAR and the review queue agree
+    assert MISSED_DOSE_SEVERITY == "moderate"
+    assert STATUS_LEVEL[DoseStatus.MISSED] == FLAG_LEVEL[MISSED_DOSE_SEVERITY] == 2
 
 
 def test_given_is_one_action(app: dash.Dash, sqlite_engine: Engine) -> None:
@@ -278,7 +284,10 @@ def test_a_correction_keeps_both_entries_and_the_dose_can_be_charted_again(
     )
     mar = json.dumps(refreshed["mar-table"]["children"])
     assert '"type": "S"' in mar and "Given to the wrong patient" in mar
-    assert "Refused" in text_of(refreshed["mar-table"]["children"])
+    mar_text = text_of(refreshed["mar-table"]["children"])
+    assert "Refused" in mar_text
+    # The valid entry is corrected by the same action name as the CIWA-B, vitals and History
+    assert "Mark in error…" in mar_text and "Correct…" not in mar_text
     with Session(sqlite_engine) as session:
         actions = [
             e.action
