@@ -131,8 +131,10 @@ def news2_tile(summary: RoundsSummary, tz: ZoneInfo) -> Any:
                 ]
             ),
             _text(
-                _(
-                    "{when}; {n} abnormal set(s)",
+                ngettext(
+                    "{when}; {n} abnormal set",
+                    "{when}; {n} abnormal sets",
+                    summary.abnormal_vitals,
                     when=day_time(top.taken_at, tz),
                     n=summary.abnormal_vitals,
                 )
