@@ -12,6 +12,7 @@ from typing import Any
 
 import dash_mantine_components as dmc
 from dash import Input, Output, State, html
+from dash.exceptions import PreventUpdate
 
 from dashboard.components.charting_common import mg_number
 from dashboard.components.citations import cited
@@ -400,6 +401,10 @@ def form_callbacks(prefix: str) -> None:
         prevent_initial_call=True,
     )
     def _cancel(clicks: int | None) -> bool:
+        # A Cancel drawn into the page (the rounds drawer's content arrives by a callback)
+        # fires once with no click: only a click closes the dialog.
+        if not clicks:
+            raise PreventUpdate
         return False
 
     @callback(

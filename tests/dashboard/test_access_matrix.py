@@ -697,6 +697,7 @@ CALLBACKS: dict[str, tuple[Rule, ...]] = {
     _PP + "_mode": (Rule(ALL),),
     _PP + "_changed": (Rule(ALL),),
     _PP + "_cancel": (Rule(ALL),),
+    "dashboard.components.plan_panel:_fill": (Rule(ALL),),
     "dashboard.components.plan_panel:_open": (Rule(PHYSICIAN),),
     "dashboard.components.plan_panel:_preview": (Rule(PHYSICIAN),),
     "dashboard.components.plan_panel:_save": (Rule(PHYSICIAN, writes="taper_plan"),),
