@@ -19,7 +19,7 @@ from dashboard.mar_queries import mar_entries
 from models.clinical.dose_timing import DoseStatus
 from models.clinical.news2 import news2_response
 from models.clinical.step_tolerance import StepTolerance, step_tolerance
-from models.clinical.taper import PlannedStep, pace_warnings
+from models.clinical.taper import PaceWarning, PlannedStep, pace_warnings
 from models.going_home import going_home
 from models.plans import stored_steps
 from models.tables import (
@@ -37,7 +37,7 @@ class PlanPanelData:
     versions: list[PlanVersion]
     plan: TaperPlan | None
     steps: list[PlannedStep]
-    warnings: dict[int, str]  # step index -> pace warning
+    warnings: dict[int, PaceWarning]  # step index -> its pace warning
     tolerance: dict[int, StepTolerance]
     today: date
     units: dict[str, int]  # the ward's dispensable units (a new plan is made in them)
@@ -81,7 +81,7 @@ def plan_panel_data(session: Session, admission_id: int, *, now: datetime) -> Pl
         versions=versions,
         plan=active,
         steps=steps,
-        warnings={w.step_index: w.message for w in pace_warnings(steps)},
+        warnings={w.step_index: w for w in pace_warnings(steps)},
         tolerance=tolerance,
         today=now.astimezone(view.tz).date(),
         units=ward_units(session, view.admission.ward_id),

@@ -156,6 +156,9 @@ class DepressantWarning:
     items: tuple[str, ...]  # "methadone 60 mg daily (opioid)"
     opioid: bool
     naloxone: str | None  # NALOXONE_STATUSES key, or None while not recorded
+    # The items as plain data, for a page to say them in the reader's language:
+    # (name, details or "", CNS_DEPRESSANT_CLASSES key).
+    medicines: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def text(self) -> str:
@@ -185,7 +188,10 @@ def depressant_warning(
         f"({CNS_DEPRESSANT_CLASSES[r.drug_class].split(' (')[0].lower()})"
         for r in active
     )
-    return DepressantWarning(items, any(r.drug_class == OPIOID for r in active), naloxone)
+    medicines = tuple((r.name, r.detail or "", r.drug_class) for r in active)
+    return DepressantWarning(
+        items, any(r.drug_class == OPIOID for r in active), naloxone, medicines=medicines
+    )
 
 
 def require_naloxone_check(session: Session, admission: Admission) -> None:

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from dashboard.components.charting_common import attrs
 from dashboard.components.citations import cited
 from dashboard.context import engine, require_role
-from dashboard.i18n import _
+from dashboard.i18n import N_, _
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from models.clinical.sedation import CNS_DEPRESSANT_CLASSES, NALOXONE_STATUSES
@@ -33,13 +33,64 @@ from models.types import utcnow
 
 OPEN_ROLES = tuple(dict.fromkeys((*EDIT_ROLES, *NALOXONE_ROLES)))
 
+# models.clinical.sedation's words, marked for translation; tests/dashboard/
+# test_co_medication_words.py checks they are the clinical module's words exactly.
+# The classes (CNS_DEPRESSANT_CLASSES) in the dialog, and in short in the warning's list.
+CLASS_WORDS: dict[str, str] = {
+    "opioid": N_("Opioid (incl. methadone, buprenorphine)"),
+    "gabapentinoid": N_("Gabapentinoid (gabapentin, pregabalin)"),
+    "z_drug": N_("Z-drug (zolpidem, zopiclone)"),
+    "alcohol": N_("Alcohol"),
+    "other": N_("Other CNS depressant"),
+}
+CLASS_SHORT_WORDS: dict[str, str] = {
+    "opioid": N_("opioid"),
+    "gabapentinoid": N_("gabapentinoid"),
+    "z_drug": N_("z-drug"),
+    "alcohol": N_("alcohol"),
+    "other": N_("other cns depressant"),
+}
+NALOXONE_WORDS: dict[str, str] = {  # NALOXONE_STATUSES
+    "supplied": N_("Naloxone supplied"),
+    "offered": N_("Naloxone offered"),
+    "declined": N_("Naloxone offered, declined"),
+}
+OPIOID_WORDS = N_(  # OPIOID_WARNING
+    "Opioids with benzodiazepines can cause profound sedation, respiratory depression, coma "
+    "and death (FDA boxed warning) [S69]"
+)
+NALOXONE_ADVICE_WORDS = N_(  # NALOXONE_ADVICE
+    "Offer naloxone to a patient prescribed an opioid and a benzodiazepine [S70]"
+)
+
+
+def depressant_text(warning: DepressantWarning) -> str:
+    """The warning (models.co_medications.DepressantWarning.text) in the reader's language,
+    from its plain data: in English word for word the domain's text."""
+    items = "; ".join(
+        _(
+            "{medicine} ({kind})",
+            medicine=f"{name} {detail}" if detail else name,
+            kind=_(CLASS_SHORT_WORDS[drug_class]),
+        )
+        for name, detail, drug_class in warning.medicines
+    )
+    parts = [_("Other CNS depressants: {items}.", items=items)]
+    if warning.opioid:
+        parts.append(_(OPIOID_WORDS) + ".")
+        if warning.naloxone is None:
+            parts.append(_("Naloxone not recorded yet: {advice}.", advice=_(NALOXONE_ADVICE_WORDS)))
+        else:
+            parts.append(_(NALOXONE_WORDS[warning.naloxone]) + ".")
+    return " ".join(parts)
+
 
 def warning_banner(warning: DepressantWarning | None) -> Any:
     """The standing banner under the patient's name; nothing while none is recorded."""
     if warning is None:
         return html.Div(id="patient-depressants")
     return html.Div(
-        ["⚠ ", *cited(warning.text)],
+        ["⚠ ", *cited(depressant_text(warning))],
         id="patient-depressants",
         className="tw-mar-warning tw-depressant-banner",
         role="note",
@@ -54,7 +105,7 @@ def edit_button() -> dmc.Button:
 
 
 def _row(row: CoMedication, can_edit: bool) -> html.Tr:
-    label = CNS_DEPRESSANT_CLASSES[row.drug_class].split(" (")[0]
+    label = _(CLASS_WORDS[row.drug_class]).split(" (")[0]
     action: Any = ""
     if can_edit:
         action = dmc.Button(
@@ -99,7 +150,7 @@ def edit_modal(
             dmc.Select(
                 id="comed-class",
                 label=_("Class"),
-                data=[{"value": k, "label": v} for k, v in CNS_DEPRESSANT_CLASSES.items()],
+                data=[{"value": k, "label": _(CLASS_WORDS[k])} for k in CNS_DEPRESSANT_CLASSES],
                 size="md",
             ),
             dmc.TextInput(id="comed-name", label=_("Medicine"), size="md", autoComplete="off"),
@@ -119,7 +170,7 @@ def edit_modal(
             dmc.Select(
                 id="comed-naloxone",
                 label=_("Naloxone"),
-                data=[{"value": k, "label": v} for k, v in NALOXONE_STATUSES.items()],
+                data=[{"value": k, "label": _(NALOXONE_WORDS[k])} for k in NALOXONE_STATUSES],
                 value=naloxone,
                 size="md",
             ),

@@ -30,10 +30,10 @@ CUSTOM_RECIPE = "custom"
 
 
 def preset_text(key: str) -> list[Any]:
-    """A preset's description (models.clinical.recipes words it, in English: marked so) and,
-    for one faster than ASAM, the note saying so."""
+    """A preset's description (models.clinical.recipes, marked for translation) and, for one
+    faster than ASAM, the note saying so."""
     preset = PRESETS[key]
-    text: list[Any] = [html.Span(preset.description, lang="en", className="tw-clinical-en")]
+    text: list[Any] = [html.Span(_(preset.description))]
     if not preset.matches_asam:
         text.append(html.Span(cited(_(" (faster than ASAM 2025 [S16][S17])"))))
     return text

@@ -31,7 +31,7 @@ def check_alert(warnings: Sequence[PaceWarning]) -> Any:
     if not warnings:
         return None
     return dmc.Alert(
-        html.Ul([html.Li(check_words(w.message)) for w in warnings], className="tw-pace-list"),
+        html.Ul([html.Li(check_words(w)) for w in warnings], className="tw-pace-list"),
         title=_("Check before saving"),
         color="yellow",
         variant="light",
@@ -73,7 +73,7 @@ def preview_view(preview: Preview, *, today: date, drugs: Sequence[str]) -> Any:
             previous=previous.version,
             day=plan_day(preview.effective_from),
         )
-    pace = {w.step_index: w.message for w in preview.schedule.warnings if w.kind == "pace"}
+    pace = {w.step_index: w for w in preview.schedule.warnings if w.kind == "pace"}
     others = [w for w in preview.schedule.warnings if w.kind != "pace"]
     notes: dict[int, list[PaceWarning]] = {}
     for warning in others:

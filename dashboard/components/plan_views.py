@@ -4,7 +4,7 @@ history, and the alerts the panel shows beside them (pace, tablets, the admissio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -176,7 +176,7 @@ def steps_table(
     *,
     drugs: Sequence[str],
     today: date,
-    warnings: dict[int, str],
+    warnings: Mapping[int, PaceWarning],
     tolerance: dict[int, StepTolerance] | None = None,
     margin: int = 0,
     window_days: int = 0,
@@ -227,10 +227,9 @@ def steps_table(
             cells += _tolerance_cells(tolerance.get(step.index), margin)
         tags = [(WARNING_TAGS["pace"], warnings[step.index])] if step.index in warnings else []
         tags += [
-            (WARNING_TAGS.get(w.kind, N_("⚠ check")), w.message)
-            for w in (notes or {}).get(step.index, [])
+            (WARNING_TAGS.get(w.kind, N_("⚠ check")), w) for w in (notes or {}).get(step.index, [])
         ]
-        cells.append(_td([_pace_tag(tag, message) for tag, message in tags]))
+        cells.append(_td([_pace_tag(tag, warning) for tag, warning in tags]))
         rows.append(_tr(cells, " ".join(classes), hover=True))
     kwargs = {"id": table_id} if table_id else {}
     return static_block(_table(head, rows, "tw-steps", hover=True), **kwargs)
@@ -267,9 +266,9 @@ def _tolerance_head(window_days: int) -> list[Any]:
     ]
 
 
-def _pace_tag(tag: str, message: str) -> Any:
-    """A check's tag; its details (models.clinical.taper words them, in English) on hover."""
-    return html.Div(_(tag), className="tw-pace", title=check_words(message))
+def _pace_tag(tag: str, warning: PaceWarning) -> Any:
+    """A check's tag; its details in the reader's language on hover."""
+    return html.Div(_(tag), className="tw-pace", title=check_words(warning))
 
 
 def active_plan_steps(data: PlanPanelData, plan: TaperPlan, *, table_id: str, height: int) -> Any:
@@ -296,9 +295,9 @@ def plan_author(data: PlanPanelData, plan: TaperPlan) -> str:
     return next((v.author for v in data.versions if v.plan.id == plan.id), "")
 
 
-def pace_alert(warnings: Sequence[str]) -> Any:
+def pace_alert(warnings: Sequence[PaceWarning]) -> Any:
     """One line, and the details on demand: a long taper can have many fast late steps. The
-    details are models.clinical.taper's words (English)."""
+    details are models.clinical.taper's checks in the reader's language."""
     if not warnings:
         return None
     return html.Details(

@@ -1,23 +1,24 @@
 """A taper plan's words in the reader's language: change names, days, doses, the regimen in
-force, step verdicts, and the checks models.clinical.taper words in English (pace, rises,
-switches), read back and said again in the reader's language.
+force, step verdicts, the checks models.clinical.taper makes (pace, rises, switches),
+rendered from their code and values, and the tablets of a dose (models.clinical.tablets).
 
 English stays as the panel has always written it ("Mon 07 Dec", "1.5 mg"); another language
-uses its own formats (models.i18n). A check whose wording no pattern here knows is shown as
-models.clinical words it.
+uses its own formats (models.i18n). A check's English rendering is models.clinical.taper's
+message word for word (a test compares them for every code).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from dashboard.components.charting_common import mg
-from dashboard.i18n import N_, _, language
-from models.clinical.drugs import DRUGS, acting_text
+from dashboard.i18n import N_, _, language, ngettext
+from models.clinical.drugs import DRUGS, format_mg
+from models.clinical.tablets import Dispense, Portion, TabletChoice, tablets_text
+from models.clinical.taper import PaceWarning, de_text
 from models.clinical.tolerance import StepVerdict
 from models.i18n import DEFAULT_LANGUAGE, format_day, format_full_date, format_number, format_when
 from models.plan_changes import CHANGE_LABELS
@@ -86,29 +87,33 @@ def made_when(at: datetime, tz: ZoneInfo) -> str:
     return format_when(at, code, tz=tz)
 
 
-# --- the checks models.clinical.taper words (pace_warnings, increase_warnings,
-# substitution_warnings), read back ---------------------------------------------------------
+# --- the checks models.clinical.taper makes (pace_warnings, increase_warnings,
+# substitution_warnings), rendered from their code and values -----------------------------
 
-_DAY = r"(\d{4}-\d\d-\d\d)"
-_MG = r"(\d+(?:\.\d+)?)"
-# Each drug as models.clinical.drugs.acting_text writes it.
-_ACTING_TEXTS = {acting_text(drug): drug for drug in DRUGS}
-_ACTING = "(" + "|".join(map(re.escape, _ACTING_TEXTS)) + ")"
-_REFERENCES = {
-    "the dose in force": N_("the dose in force"),
-    "the plan's starting dose": N_("the plan's starting dose"),
-    "the step before": N_("the step before"),
+_REFERENCES: dict[str, str] = {
+    "in_force": N_("the dose in force"),
+    "start": N_("the plan's starting dose"),
+    "previous": N_("the step before"),
 }
 
+_Values = Mapping[str, str | int | float]
 
-def _iso_day(text: str) -> str:
-    day = date.fromisoformat(text)
+
+def _iso_day(value: str | int | float) -> str:
+    text = str(value)
     code = language()
-    return text if code == DEFAULT_LANGUAGE else format_full_date(day, code)
+    return text if code == DEFAULT_LANGUAGE else format_full_date(date.fromisoformat(text), code)
 
 
-def _acting(text: str) -> str:
-    found = DRUGS[_ACTING_TEXTS[text]]
+def _de(value: str | int | float) -> str:
+    """A warning's diazepam-equivalent: as models.clinical.taper writes it in English."""
+    text = de_text(float(value))
+    code = language()
+    return text if code == DEFAULT_LANGUAGE else format_number(Decimal(text), code)
+
+
+def _acting(drug: str | int | float) -> str:
+    found = DRUGS[str(drug)]
     if found.long_acting:
         return _("{drug} (long-acting, half-life {half_life})", drug=found.name,
                  half_life=found.half_life)  # fmt: skip
@@ -116,75 +121,103 @@ def _acting(text: str) -> str:
              half_life=found.half_life)  # fmt: skip
 
 
-def _pace(m: re.Match[str]) -> str:
+def _pace(values: _Values) -> str:
     return _(
         "{day}: {de} mg diazepam-equivalent is {drop}% below the {earlier} mg in force on "
         "{earlier_day}; the ASAM 2025 ceiling is 25% per 2 weeks",
-        day=_iso_day(m[1]),
-        de=mg_value(float(m[2])),
-        drop=m[3],
-        earlier=mg_value(float(m[4])),
-        earlier_day=_iso_day(m[5]),
+        day=_iso_day(values["day"]),
+        de=_de(values["de"]),
+        drop=values["drop"],
+        earlier=_de(values["earlier"]),
+        earlier_day=_iso_day(values["earlier_day"]),
     )
 
 
-def _increase(m: re.Match[str]) -> str:
+def _increase(values: _Values) -> str:
     return _(
         "{day}: {de} mg diazepam-equivalent is {rise}% above the {before} mg of {reference}; "
         "the ward's margin is {margin}% (local policy)",
-        day=_iso_day(m[1]),
-        de=mg_value(float(m[2])),
-        rise=m[3],
-        before=mg_value(float(m[4])),
-        reference=_(_REFERENCES[m[5]]),
-        margin=m[6],
+        day=_iso_day(values["day"]),
+        de=_de(values["de"]),
+        rise=values["rise"],
+        before=_de(values["before"]),
+        reference=_(_REFERENCES[str(values["reference"])]),
+        margin=values["margin"],
     )
 
 
-def _switch(m: re.Match[str]) -> str:
+def _switch(values: _Values) -> str:
     return _(
         "{day}: switches from {longer} to {drug} [S12]; a substitution normally goes from a "
         "short-acting drug to a long-acting one",
-        day=_iso_day(m[1]),
-        longer=_acting(m[2]),
-        drug=_acting(m[3]),
+        day=_iso_day(values["day"]),
+        longer=_acting(values["from_drug"]),
+        drug=_acting(values["to_drug"]),
     )
 
 
-_CHECKS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
-    (
-        re.compile(
-            rf"{_DAY}: {_MG} mg diazepam-equivalent is (\d+)% below the {_MG} mg in force on "
-            rf"{_DAY}; the ASAM 2025 ceiling is 25% per 2 weeks"
-        ),
-        _pace,
-    ),
-    (
-        re.compile(
-            rf"{_DAY}: {_MG} mg diazepam-equivalent is (\d+)% above the {_MG} mg of "
-            rf"({'|'.join(map(re.escape, _REFERENCES))}); the ward's margin is (\d+)% "
-            r"\(local policy\)"
-        ),
-        _increase,
-    ),
-    (
-        re.compile(
-            rf"{_DAY}: switches from {_ACTING} to {_ACTING} \[S12\]; a substitution normally "
-            "goes from a short-acting drug to a long-acting one"
-        ),
-        _switch,
-    ),
-)
+# Every code models.clinical.taper.WARNING_CODES names has its sentence here
+# (tests/dashboard/test_plan_panel_french.py).
+CHECK_SENTENCES: dict[str, Callable[[_Values], str]] = {
+    "pace": _pace,
+    "increase": _increase,
+    "substitution": _switch,
+}
 
 
-def check_words(message: str) -> str:
-    """A plan check (models.clinical.taper's English) in the reader's language; a wording no
-    pattern knows, as it is."""
-    for pattern, say in _CHECKS:
-        found = pattern.fullmatch(message)
-        if found is not None:
-            try:
-                return say(found)
-            except (KeyError, ValueError):
-                return message
-    return message
+def check_words(warning: PaceWarning) -> str:
+    """A plan check (models.clinical.taper.PaceWarning) in the reader's language, from its code
+    and values; a warning without a code (or with one made elsewhere) as its English message."""
+    say = CHECK_SENTENCES.get(warning.code or "")
+    return warning.message if say is None else say(warning.values)
+
+
+# --- tablets in words (models.clinical.tablets: TabletChoice.words, dispense_words) ----------
+
+
+def _strength(ug: int) -> str:
+    """A tablet's strength as a number of mg: as models.clinical.tablets writes it in English."""
+    code = language()
+    return (
+        format_mg(ug) if code == DEFAULT_LANGUAGE else format_number(Decimal(ug).scaleb(-3), code)
+    )
+
+
+def _tablets(count: str, plural: bool, strength_ug: int) -> str:
+    return ngettext(
+        "{count} tablet of {strength} mg",
+        "{count} tablets of {strength} mg",
+        2 if plural else 1,
+        count=count,
+        strength=_strength(strength_ug),
+    )
+
+
+def portion_words(portions: Sequence[Portion]) -> str:
+    """A dose's tablets ("1½ tablets of 0.5 mg and ½ tablet of 2 mg") in the reader's
+    language (models.clinical.tablets.dose_words)."""
+    if not portions:
+        return _("none")
+    words = [_tablets(tablets_text(p.halves), p.halves > 2, p.strength_ug) for p in portions]
+    said = words[0]
+    for more in words[1:]:
+        said = _("{first} and {second}", first=said, second=more)
+    return said
+
+
+def tablet_words(choice: TabletChoice, dose_ug: int) -> str:
+    """The tablets that make a dose in the reader's language (TabletChoice.words)."""
+    if dose_ug in choice.unmakeable:
+        return _("{dose} mg: cannot be made from the ward's tablets", dose=_strength(dose_ug))
+    return portion_words(choice.portions[dose_ug])
+
+
+def dispense_text(quantity: Dispense) -> str:
+    """Whole tablets to hand over ("9 tablets of 0.5 mg, 5 tablets of 2 mg") in the reader's
+    language (models.clinical.tablets.dispense_words)."""
+    parts = [
+        _tablets(str(count), count != 1, strength)
+        for strength, count in quantity.tablets.items()
+        if count
+    ]
+    return ", ".join(parts) or _("no tablets")

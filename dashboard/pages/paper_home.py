@@ -15,7 +15,7 @@ from babel.dates import format_date
 from dash import html
 from sqlmodel import Session
 
-from dashboard.components.plan_words import dose_mg
+from dashboard.components.plan_words import dose_mg, tablet_words
 from dashboard.context import current_actor, engine
 from dashboard.i18n import _, language
 from dashboard.pages.print_views import print_bar, sheet_dated_time
@@ -83,8 +83,10 @@ def _week(home: GoingHome, week: CalendarWeek, number: int) -> Any:
             cells.append(
                 html.Td(
                     [
-                        # models.clinical.home_calendar words the tablets (in English for now).
-                        html.Div(cell.words, className="tw-cal-words tw-clinical-en", lang="en"),
+                        html.Div(
+                            tablet_words(home.choices[row.drug], cell.dose_ug),
+                            className="tw-cal-words",
+                        ),
                         html.Div(_("☐ taken"), className="tw-cal-tick"),
                     ],
                     className=("tw-cal-ask" if cell.unmakeable else "tw-cal-take") + change,

@@ -16,7 +16,14 @@ from dash import dcc, html
 from sqlmodel import Session
 
 from dashboard.components.citations import cited, sources_footnote
-from dashboard.components.plan_words import VERDICT_WORDS, change_label, dose_mg, mg_value
+from dashboard.components.plan_words import (
+    VERDICT_WORDS,
+    change_label,
+    dispense_text,
+    dose_mg,
+    mg_value,
+    tablet_words,
+)
 from dashboard.components.queue_actions import severity_label
 from dashboard.context import current_actor, engine
 from dashboard.flag_queries import flag_text
@@ -30,7 +37,6 @@ from dashboard.pages.print_views import (
 from dashboard.plan_panel_queries import plan_panel_data
 from dashboard.registry import register_page
 from dashboard.theme import BAND_LABEL, LEVELS, news2_level
-from models.clinical.tablets import dispense_words
 from models.errors import FieldError
 from models.going_home import GoingHome, StayFacts, going_home, stay_facts
 from models.i18n import DEFAULT_LANGUAGE
@@ -239,12 +245,10 @@ def _remaining(home: GoingHome) -> Any:
             if position + 1 < len(home.steps)
             else None
         )
-        # models.clinical.tablets words the tablets (in English for now): the line says so.
         doses = [
             html.Li(
-                f"{d.time:%H:%M} {d.drug} {dose_mg(d.ug)} = {home.choices[d.drug].words(d.ug)}",
-                lang="en",
-                className="tw-clinical-en",
+                f"{d.time:%H:%M} {d.drug} {dose_mg(d.ug)} = "
+                f"{tablet_words(home.choices[d.drug], d.ug)}"
             )
             for d in step.doses
             if d.ug > 0
@@ -271,12 +275,7 @@ def _remaining(home: GoingHome) -> Any:
 def _dispense(home: GoingHome, until: date, admission_id: int) -> list[Any]:
     quantities = home.dispense(until)
     lines = [
-        html.Li(
-            f"{drug}: {dispense_words(q)}",
-            id=f"summary-dispense-{drug}",
-            lang="en",  # models.clinical.tablets's words (in English for now)
-            className="tw-clinical-en",
-        )
+        html.Li(f"{drug}: {dispense_text(q)}", id=f"summary-dispense-{drug}")
         for drug, q in quantities.items()
     ]
     missing = sorted({d for q in quantities.values() for d in q.unmakeable_days})

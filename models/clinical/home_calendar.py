@@ -19,6 +19,7 @@ MAX_CALENDAR_WEEKS = 104  # a printed handout of two years at most (local policy
 class CalendarCell:
     words: str  # "1½ tablets of 0.5 mg"; "" when nothing is taken at that time
     unmakeable: bool = False  # the ward's tablets cannot make this dose: ask the pharmacy
+    dose_ug: int = 0  # the dose the words say (a page words it in the reader's language)
 
     @property
     def take(self) -> bool:
@@ -113,5 +114,5 @@ def _cell(
         return CalendarCell("")
     choice = choices[drug]
     if dose in choice.unmakeable or dose not in choice.portions:
-        return CalendarCell(choice.words(dose), unmakeable=True)
-    return CalendarCell(choice.words(dose))
+        return CalendarCell(choice.words(dose), unmakeable=True, dose_ug=dose)
+    return CalendarCell(choice.words(dose), dose_ug=dose)

@@ -14,12 +14,14 @@ half-way.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from models.clinical.drugs import format_mg, mg_to_ug
 from models.clinical.sources import ClinicalNumber
 from models.errors import FieldError
+from models.i18n import N_
 
 PHASE_FORM = (
     "-<amount>mg/<n>d or -<amount>%/<n>w, optionally followed by 'until <dose>mg' or 'once'"
@@ -29,8 +31,8 @@ PHASE_FORM = (
 class RecipeError(FieldError):
     """A recipe text is refused; the message quotes the bad part and says what is allowed."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__("recipe", message)
+    def __init__(self, message: str, *, values: Mapping[str, object] | None = None) -> None:
+        super().__init__("recipe", message, values=values)
 
 
 @dataclass(frozen=True)
@@ -212,14 +214,15 @@ def _check_order(parts: list[str], phases: list[Phase]) -> None:
         )
 
 
-# The founding article's four schedules, written as in docs/recipes.md. Pace notes: our own
+# The founding article's four schedules, written as in docs/recipes.md; their descriptions are
+# marked for translation (pages show them in the reader's language). Pace notes: our own
 # arithmetic against the ASAM 2025 ceiling of 25 % per 2 weeks and initial pace of 5-10 % every
 # 2-4 weeks [S16][S17].
 PRESETS: dict[str, Preset] = {
     "a": Preset(
         key="a",
         recipe="-0.5mg/14d until 1mg; -0.25mg/7d",
-        description=(
+        description=N_(
             "\u22120.5 mg every 2 weeks until 1 mg, then \u22120.25 mg every week. "
             "Faster than the ASAM 2025 ceiling of 25 % per 2 weeks at some point: from 2 mg "
             "the second cut is 33 % in 2 weeks, and below 1 mg the weekly 0.25 mg cuts are "
@@ -230,7 +233,7 @@ PRESETS: dict[str, Preset] = {
     "b": Preset(
         key="b",
         recipe="-25%/7d once; -10%/7d",
-        description=(
+        description=N_(
             "\u221225 % the first week, then \u221210 % every week. Faster than ASAM 2025: "
             "25 % in one week is twice the ceiling rate of 25 % per 2 weeks, and 10 % a week "
             "is 2-4 times its initial pace of 5-10 % every 2-4 weeks."
@@ -240,7 +243,7 @@ PRESETS: dict[str, Preset] = {
     "c": Preset(
         key="c",
         recipe="-0.25mg/7d",
-        description=(
+        description=N_(
             "\u22120.25 mg every week until stopped. At low doses the weekly 0.25 mg cut "
             "exceeds the ASAM 2025 ceiling of 25 % per 2 weeks (0.5 to 0.25 mg is 50 % in a "
             "week)."
@@ -250,7 +253,7 @@ PRESETS: dict[str, Preset] = {
     "d": Preset(
         key="d",
         recipe="-10%/14d",
-        description=(
+        description=N_(
             "\u221210 % every 2 weeks: the article's slower schedule (5-10 % every 2-4 "
             "weeks), which matches the ASAM 2025 pace. Near the end, cuts of one dispensable "
             "unit can still exceed 25 % and are flagged."

@@ -55,7 +55,7 @@ from __future__ import annotations
 import itertools
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 from fractions import Fraction
 from math import floor
@@ -72,6 +72,7 @@ from models.clinical.drugs import (
 from models.clinical.recipes import Phase, Recipe, RecipeError, parse_recipe
 from models.clinical.sources import ClinicalNumber
 from models.errors import FieldError
+from models.i18n import N_
 
 DEFAULT_TIMES: tuple[time, ...] = (time(8, 0), time(20, 0))  # local policy (docs/recipes.md)
 # Crossover: by default 4 stages a week apart; one (low-authority) summary crosses over
@@ -114,10 +115,33 @@ class PlannedStep:
 
 @dataclass(frozen=True)
 class PaceWarning:
+    """A check on a step (a warning, never a refusal). ``message`` is the check in English;
+    ``code`` and ``values`` say it language-neutral, for a page to render in the reader's
+    language (docs/i18n.md): the code names the sentence (WARNING_CODES), the values are plain
+    data (ISO days, diazepam-equivalent mg rounded to 3 decimals, whole percentages, the
+    reference a rise is measured from, drug names). A warning made elsewhere without a code (the
+    CLI's label warnings) is its English message only."""
+
     step_index: int
     start: date
     message: str
-    kind: str = "pace"  # pace (faster than ASAM) | increase | substitution | start (vs in force)
+    kind: str = "pace"  # pace (faster than ASAM) | increase | substitution | label (CLI)
+    code: str | None = None  # WARNING_CODES
+    values: Mapping[str, str | int | float] = field(default_factory=dict, hash=False)
+
+
+# The codes of the warnings this module makes, and the names of their values:
+#   pace: day, de, drop, earlier, earlier_day
+#   increase: day, de, rise, before, reference (INCREASE_REFERENCES), margin
+#   substitution: day, from_drug, to_drug
+WARNING_CODES: tuple[str, ...] = ("pace", "increase", "substitution")
+# What a rise is measured from: the dose in force before the plan (a step of kind
+# ``in_force``), the plan's first step, or the step before.
+INCREASE_REFERENCES: dict[str, str] = {
+    "in_force": "the dose in force",
+    "start": "the plan's starting dose",
+    "previous": "the step before",
+}
 
 
 @dataclass(frozen=True)
@@ -260,18 +284,14 @@ def pace_warnings(steps: Sequence[PlannedStep]) -> tuple[PaceWarning, ...]:
         now_de, earlier_de = step.diazepam_eq_mg, earlier.diazepam_eq_mg
         lowers = now_de < previous.diazepam_eq_mg
         if lowers and earlier_de > 0 and now_de < PACE_FLOOR * earlier_de:
-            drop = round(100 * (1 - now_de / earlier_de))
-            warnings.append(
-                PaceWarning(
-                    step_index=step.index,
-                    start=step.start,
-                    message=(
-                        f"{step.start.isoformat()}: {_de(now_de)} mg diazepam-equivalent is "
-                        f"{drop}% below the {_de(earlier_de)} mg in force on "
-                        f"{earlier_day.isoformat()}; the ASAM 2025 ceiling is 25% per 2 weeks"
-                    ),
-                )
-            )
+            values: dict[str, str | int | float] = {
+                "day": step.start.isoformat(),
+                "de": de_value(now_de),
+                "drop": round(100 * (1 - now_de / earlier_de)),
+                "earlier": de_value(earlier_de),
+                "earlier_day": earlier_day.isoformat(),
+            }
+            warnings.append(_warning(step, "pace", values))
     return tuple(warnings)
 
 
@@ -294,28 +314,24 @@ def increase_warnings(
         for reference in (previous, first):
             before = reference.diazepam_eq_mg
             if before > 0 and Fraction(step.diazepam_eq_mg) > factor * Fraction(before):
-                rise = round(100 * (step.diazepam_eq_mg / before - 1))
-                warnings.append(
-                    PaceWarning(
-                        step_index=step.index,
-                        start=step.start,
-                        message=(
-                            f"{step.start.isoformat()}: {_de(step.diazepam_eq_mg)} mg "
-                            f"diazepam-equivalent is {rise}% above the {_de(before)} mg of "
-                            f"{_reference_name(reference, first)}; the ward's margin is "
-                            f"{margin_pct}% (local policy)"
-                        ),
-                        kind="increase",
-                    )
-                )
+                values: dict[str, str | int | float] = {
+                    "day": step.start.isoformat(),
+                    "de": de_value(step.diazepam_eq_mg),
+                    "rise": round(100 * (step.diazepam_eq_mg / before - 1)),
+                    "before": de_value(before),
+                    "reference": _reference(reference, first),
+                    "margin": margin_pct,
+                }
+                warnings.append(_warning(step, "increase", values))
                 break
     return tuple(warnings)
 
 
-def _reference_name(reference: PlannedStep, first: PlannedStep) -> str:
+def _reference(reference: PlannedStep, first: PlannedStep) -> str:
+    """What a rise is measured from (INCREASE_REFERENCES)."""
     if reference.kind == "in_force":
-        return "the dose in force"
-    return "the plan's starting dose" if reference is first else "the step before"
+        return "in_force"
+    return "start" if reference is first else "previous"
 
 
 def substitution_warnings(steps: Sequence[PlannedStep]) -> tuple[PaceWarning, ...]:
@@ -329,20 +345,59 @@ def substitution_warnings(steps: Sequence[PlannedStep]) -> tuple[PaceWarning, ..
                 continue
             longer = [d for d in seen if DRUGS[d].long_acting]
             if longer and not DRUGS[drug].long_acting:
-                warnings.append(
-                    PaceWarning(
-                        step_index=step.index,
-                        start=step.start,
-                        message=(
-                            f"{step.start.isoformat()}: switches from {acting_text(longer[0])} "
-                            f"to {acting_text(drug)} [S12]; a substitution normally goes from "
-                            "a short-acting drug to a long-acting one"
-                        ),
-                        kind="substitution",
-                    )
-                )
+                values: dict[str, str | int | float] = {
+                    "day": step.start.isoformat(),
+                    "from_drug": longer[0],
+                    "to_drug": drug,
+                }
+                warnings.append(_warning(step, "substitution", values))
             seen.append(drug)
     return tuple(warnings)
+
+
+def warning_message(code: str, values: Mapping[str, str | int | float]) -> str:
+    """A warning's English sentence from its code and values (``PaceWarning.message``)."""
+    if code == "pace":
+        return (
+            f"{values['day']}: {de_text(float(values['de']))} mg diazepam-equivalent is "
+            f"{values['drop']}% below the {de_text(float(values['earlier']))} mg in force on "
+            f"{values['earlier_day']}; the ASAM 2025 ceiling is 25% per 2 weeks"
+        )
+    if code == "increase":
+        return (
+            f"{values['day']}: {de_text(float(values['de']))} mg diazepam-equivalent is "
+            f"{values['rise']}% above the {de_text(float(values['before']))} mg of "
+            f"{INCREASE_REFERENCES[str(values['reference'])]}; the ward's margin is "
+            f"{values['margin']}% (local policy)"
+        )
+    if code == "substitution":
+        return (
+            f"{values['day']}: switches from {acting_text(str(values['from_drug']))} to "
+            f"{acting_text(str(values['to_drug']))} [S12]; a substitution normally goes from a "
+            "short-acting drug to a long-acting one"
+        )
+    raise ValueError(f"no warning has the code {code!r}")
+
+
+def _warning(step: PlannedStep, code: str, values: dict[str, str | int | float]) -> PaceWarning:
+    return PaceWarning(
+        step_index=step.index,
+        start=step.start,
+        message=warning_message(code, values),
+        kind=code,
+        code=code,
+        values=values,
+    )
+
+
+def de_value(mg: float) -> float:
+    """A diazepam-equivalent as a warning's value: mg rounded to 3 decimals (a microgram)."""
+    return float(de_text(mg))
+
+
+def de_text(mg: float) -> str:
+    """A diazepam-equivalent in mg as the warnings write it: up to 3 decimals, "12.5", "20"."""
+    return f"{mg:.3f}".rstrip("0").rstrip(".")
 
 
 def in_force_step(daily_ug: Mapping[str, int], *, before: date, table: str) -> PlannedStep:
@@ -405,9 +460,15 @@ def hold(
     )
     current = _in_force(steps, on)
     if sum(current.daily_ug.values()) == 0:
-        raise FieldError("on", f"the taper ended on {current.start}; there is no dose to hold")
+        raise FieldError(
+            "on",
+            N_("the taper ended on {day}; there is no dose to hold"),
+            values={"day": current.start.isoformat()},
+        )
     if days is not None and days < 1:
-        raise FieldError("days", "hold for at least 1 day, or leave it empty to hold until resumed")
+        raise FieldError(
+            "days", N_("hold for at least 1 day, or leave it empty to hold until resumed")
+        )
     kept = [s for s in steps if s.start < on]
     # On the day a recipe change (or the plan) begins, the baseline stays: it marks where the
     # recipe's clock starts, which a hold step in its place would hide from later changes.
@@ -467,7 +528,11 @@ def resume(
     )
     current = _in_force(steps, on)
     if current is not steps[-1] or not on_open_hold(steps):
-        raise FieldError("on", f"the plan is not on an open-ended hold on {on}; nothing to resume")
+        raise FieldError(
+            "on",
+            N_("the plan is not on an open-ended hold on {day}; nothing to resume"),
+            values={"day": on.isoformat()},
+        )
     phase = _recipe_position(steps, plan)
     interval = timedelta(days=_held_interval(steps, current, phase, plan))
     first = max(on, _dose_began(steps, current) + interval, not_before or on)
@@ -508,7 +573,9 @@ def go_back(
     went = _going_back(steps, current, plan)
     if went is None:
         raise FieldError(
-            "on", f"on {on} the plan is at its first dose; there is nothing to go back to"
+            "on",
+            N_("on {day} the plan is at its first dose; there is nothing to go back to"),
+            values={"day": on.isoformat()},
         )
     previous, phase, lasted = went
     back = _step(0, on, previous.daily_ug, "back", plan)
@@ -550,7 +617,11 @@ def change_recipe(
     )
     current = _in_force(steps, on)
     if sum(current.daily_ug.values()) == 0:
-        raise FieldError("on", f"the taper ended on {current.start}; make a new plan instead")
+        raise FieldError(
+            "on",
+            N_("the taper ended on {day}; make a new plan instead"),
+            values={"day": current.start.isoformat()},
+        )
     carried = _step(0, on, current.daily_ug, "baseline", plan)
     first = on + timedelta(days=_next_interval(current.daily_ug, 0, plan))
     fresh = _continuation(
@@ -588,7 +659,11 @@ def stop(
     )
     current = _in_force(steps, on)
     if sum(current.daily_ug.values()) == 0:
-        raise FieldError("on", f"the taper ended on {current.start}; there is nothing to stop")
+        raise FieldError(
+            "on",
+            N_("the taper ended on {day}; there is nothing to stop"),
+            values={"day": current.start.isoformat()},
+        )
     final = _step(0, on, {}, "final", plan)
     return _append([s for s in steps if s.start < on], [final])
 
@@ -616,17 +691,19 @@ def _plan(
             raise FieldError("to_drug", exc.message) from None
         if target == from_drug:
             raise FieldError(
-                "to_drug", f"is the same as the drug ({from_drug}); leave it out for a direct taper"
+                "to_drug",
+                N_("is the same as the drug ({drug}); leave it out for a direct taper"),
+                values={"drug": from_drug},
             )
     equivalence_table(table)
     if isinstance(stages, bool) or not isinstance(stages, int) or stages < 1:
-        raise FieldError("stages", "a crossover needs at least 1 stage")
+        raise FieldError("stages", N_("a crossover needs at least 1 stage"))
     if (
         isinstance(stage_interval_days, bool)
         or not isinstance(stage_interval_days, int)
         or (stage_interval_days < 1)
     ):
-        raise FieldError("stage_interval_days", "stages must be at least 1 day apart")
+        raise FieldError("stage_interval_days", N_("stages must be at least 1 day apart"))
     units = _units(from_drug, target, units_ug)
     parsed = recipe if isinstance(recipe, Recipe) else parse_recipe(recipe)
     tapered = target or from_drug
@@ -649,20 +726,32 @@ def _units(drug: str, to_drug: str | None, units_ug: Mapping[str, int] | None) -
     for name in (drug,) if to_drug is None else (drug, to_drug):
         unit = (units_ug or {}).get(name, DRUGS[name].unit_ug)
         if isinstance(unit, bool) or not isinstance(unit, int) or unit < 1:
-            raise FieldError("units_ug", f"the {name} unit must be a whole number of ug above 0")
+            raise FieldError(
+                "units_ug",
+                N_("the {drug} unit must be a whole number of ug above 0"),
+                values={"drug": name},
+            )
         units[name] = unit
     return units
 
 
 def _times(times: Sequence[time]) -> tuple[time, ...]:
     if not times:
-        raise FieldError("times", "give at least one administration time, e.g. 08:00,20:00")
+        raise FieldError("times", N_("give at least one administration time, e.g. 08:00,20:00"))
     seen: set[time] = set()
     for t in times:
         if not isinstance(t, time):
-            raise FieldError("times", f"{t!r} is not a time of day; write e.g. 08:00")
+            raise FieldError(
+                "times",
+                N_("{shown} is not a time of day; write e.g. 08:00"),
+                values={"shown": repr(t)},
+            )
         if t in seen:
-            raise FieldError("times", f"{t.strftime('%H:%M')} is listed twice; give each time once")
+            raise FieldError(
+                "times",
+                N_("{time} is listed twice; give each time once"),
+                values={"time": t.strftime("%H:%M")},
+            )
         seen.add(t)
     return tuple(sorted(times))
 
@@ -670,8 +759,11 @@ def _times(times: Sequence[time]) -> tuple[time, ...]:
 def _check_until(phase: Phase, drug: str, unit: int) -> None:
     if phase.until_ug is not None and phase.until_ug % unit:
         raise RecipeError(
-            f"'until {format_mg(phase.until_ug)}mg' is not a whole number of {drug} units "
-            f"({format_mg(unit)} mg); use a multiple of {format_mg(unit)} mg"
+            N_(
+                "'until {until}mg' is not a whole number of {drug} units ({unit} mg); use a "
+                "multiple of {unit} mg"
+            ),
+            values={"until": format_mg(phase.until_ug), "drug": drug, "unit": format_mg(unit)},
         )
 
 
@@ -681,13 +773,19 @@ def _check_daily(daily_ug: int, plan: _Plan, to_drug_daily_ug: int = 0) -> None:
         raise ValueError(f"daily_ug must be a whole number of micrograms, got {daily_ug!r}")
     _check_carried(to_drug_daily_ug, plan)
     if daily_ug <= 0:
-        got = format_mg(daily_ug)
-        raise FieldError("daily_mg", f"the daily dose must be more than 0 mg, got {got} mg")
+        raise FieldError(
+            "daily_mg",
+            N_("the daily dose must be more than 0 mg, got {dose} mg"),
+            values={"dose": format_mg(daily_ug)},
+        )
     if daily_ug % unit:
         raise FieldError(
             "daily_mg",
-            f"{format_mg(daily_ug)} mg is not a whole number of {plan.drug} units "
-            f"({format_mg(unit)} mg); use a multiple of {format_mg(unit)} mg",
+            N_(
+                "{dose} mg is not a whole number of {drug} units ({unit} mg); use a multiple "
+                "of {unit} mg"
+            ),
+            values={"dose": format_mg(daily_ug), "drug": plan.drug, "unit": format_mg(unit)},
         )
     if (
         plan.to_drug is not None
@@ -699,15 +797,32 @@ def _check_daily(daily_ug: int, plan: _Plan, to_drug_daily_ug: int = 0) -> None:
         new_unit = plan.units[plan.to_drug]
         raise FieldError(
             "to_drug",
-            f"{format_mg(daily_ug)} mg of {plan.drug} is less than half a {format_mg(new_unit)} mg "
-            f"unit of {plan.to_drug} by the {plan.table} table; taper {plan.drug} directly",
+            N_(
+                "{dose} mg of {drug} is less than half a {unit} mg unit of {to_drug} by the "
+                "{table} table; taper {drug} directly"
+            ),
+            values={
+                "dose": format_mg(daily_ug),
+                "drug": plan.drug,
+                "unit": format_mg(new_unit),
+                "to_drug": plan.to_drug,
+                "table": plan.table,
+            },  # fmt: skip
         )
     if plan.to_drug is not None and plan.stages > daily_ug // unit:
         raise FieldError(
             "stages",
-            f"{format_mg(daily_ug)} mg of {plan.drug} is only {daily_ug // unit} units of "
-            f"{format_mg(unit)} mg, too few for {plan.stages} stages; use at most "
-            f"{daily_ug // unit}",
+            N_(
+                "{dose} mg of {drug} is only {units} units of {unit} mg, too few for {stages} "
+                "stages; use at most {units}"
+            ),
+            values={
+                "dose": format_mg(daily_ug),
+                "drug": plan.drug,
+                "units": daily_ug // unit,
+                "unit": format_mg(unit),
+                "stages": plan.stages,
+            },  # fmt: skip
         )
 
 
@@ -723,8 +838,12 @@ def _check_carried(to_drug_daily_ug: int, plan: _Plan) -> None:
     if to_drug_daily_ug % unit:
         raise FieldError(
             "to_drug",
-            f"{format_mg(to_drug_daily_ug)} mg of {plan.to_drug} is not a whole number of its "
-            f"units ({format_mg(unit)} mg)",
+            N_("{dose} mg of {drug} is not a whole number of its units ({unit} mg)"),
+            values={
+                "dose": format_mg(to_drug_daily_ug),
+                "drug": plan.to_drug,
+                "unit": format_mg(unit),
+            },  # fmt: skip
         )
 
 
@@ -739,10 +858,17 @@ def _refuse_abrupt_stop(steps: Sequence[PlannedStep], *, since: date, plan: _Pla
         if not any(step.daily_ug.values()) and units > ABRUPT_STOP_UNITS:
             doses = " + ".join(f"{d} {format_mg(ug)} mg" for d, ug in previous.daily_ug.items())
             raise RecipeError(
-                f"this recipe stops at once on {step.start.isoformat()}: from {doses} a day "
-                f"({units} dispensable units) to 0. A stop from more than {ABRUPT_STOP_UNITS} "
-                "units risks severe withdrawal (ASAM); use smaller cuts, or choose "
-                "'Stop now' and give the reason"
+                N_(
+                    "this recipe stops at once on {day}: from {doses} a day ({units} dispensable "
+                    "units) to 0. A stop from more than {most} units risks severe withdrawal "
+                    "(ASAM); use smaller cuts, or choose 'Stop now' and give the reason"
+                ),
+                values={
+                    "day": step.start.isoformat(),
+                    "doses": doses,
+                    "units": units,
+                    "most": ABRUPT_STOP_UNITS,
+                },  # fmt: skip
             )
         return
 
@@ -752,7 +878,11 @@ def _in_force(steps: Sequence[PlannedStep], on: date) -> PlannedStep:
         raise ValueError("a plan change needs the plan's current steps")
     current = step_on(steps, on)
     if current is None:
-        raise FieldError("on", f"{on} is before the plan's first step ({steps[0].start})")
+        raise FieldError(
+            "on",
+            N_("{day} is before the plan's first step ({first})"),
+            values={"day": on.isoformat(), "first": steps[0].start.isoformat()},
+        )
     return current
 
 
@@ -1023,10 +1153,6 @@ def _append(kept: Sequence[PlannedStep], fresh: Sequence[PlannedStep]) -> tuple[
     """``kept`` unchanged, then ``fresh`` numbered on from them."""
     first = kept[-1].index + 1 if kept else 0
     return (*kept, *(replace(s, index=first + i) for i, s in enumerate(fresh)))
-
-
-def _de(mg: float) -> str:
-    return f"{mg:.3f}".rstrip("0").rstrip(".")
 
 
 # --- sources (models.clinical.sources) ------------------------------------------------------

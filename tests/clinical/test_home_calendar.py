@@ -47,6 +47,7 @@ def test_every_day_from_discharge_to_the_stop_has_the_tablets_of_its_step() -> N
                 assert step is not None
                 dose = next((d.ug for d in step.doses if d.time == row.time), 0)
                 assert cell.words == (choice.words(dose) if dose else "")
+                assert cell.dose_ug == dose
                 assert not cell.unmakeable
 
 

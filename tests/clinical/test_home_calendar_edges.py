@@ -107,7 +107,7 @@ def test_days_before_the_plan_starts_take_nothing_and_change_nothing() -> None:
     assert morning.cells[:3] == (
         CalendarCell(""),
         CalendarCell(""),
-        CalendarCell("½ tablet of 2 mg"),
+        CalendarCell("½ tablet of 2 mg", dose_ug=1000),
     )
 
 
@@ -131,7 +131,7 @@ def test_the_smallest_dose_still_gets_a_row_and_is_not_a_stop() -> None:
     assert [r.time for r in weeks[0].rows] == [time(8), time(20)]
     assert weeks[0].days[0] == CalendarDay(FIRST, True, False)
     assert weeks[0].rows[0].cells[0] == CalendarCell(
-        "0.001 mg: cannot be made from the ward's tablets", unmakeable=True
+        "0.001 mg: cannot be made from the ward's tablets", unmakeable=True, dose_ug=1
     )
 
 
@@ -148,5 +148,7 @@ def test_a_dose_the_tablets_cannot_make_says_so_in_its_cell() -> None:
     ]
     weeks = taper_calendar(steps, _choices(steps), FIRST)
     cell = weeks[0].rows[0].cells[0]
-    assert cell == CalendarCell("0.875 mg: cannot be made from the ward's tablets", unmakeable=True)
+    assert cell == CalendarCell(
+        "0.875 mg: cannot be made from the ward's tablets", unmakeable=True, dose_ug=875
+    )
     assert cell.take

@@ -9,7 +9,15 @@ from datetime import date
 import pytest
 
 from models.clinical.recipes import RecipeError
-from models.clinical.taper import build_schedule, go_back, in_force_step, schedule_warnings
+from models.clinical.taper import (
+    INCREASE_REFERENCES,
+    WARNING_CODES,
+    build_schedule,
+    go_back,
+    in_force_step,
+    schedule_warnings,
+    warning_message,
+)
 
 
 def d(month: int, day: int) -> date:
@@ -116,3 +124,62 @@ def test_an_abrupt_stop_is_refused_with_what_to_do_instead() -> None:
         "units) to 0. A stop from more than 2 units risks severe withdrawal (ASAM); use "
         "smaller cuts, or choose 'Stop now' and give the reason"
     )
+
+
+def test_each_warning_carries_its_code_and_values_and_its_message_is_written_from_them() -> None:
+    # A switch to alprazolam whose crossover starts above a dose in force of 10 mg diazepam: the
+    # baseline and the stage rise from the dose in force, the stage switches to a short-acting
+    # drug, and halving weekly is faster than the pace; each says in plain data what its
+    # English sentence says.
+    steps = build_schedule(
+        drug="diazepam", daily_ug=20000, recipe="-50%/7d", start=d(1, 5), to_drug="alprazolam",
+        stages=1,
+    ).steps  # fmt: skip
+    in_force = in_force_step({"diazepam": 10000}, before=d(1, 3), table="ashton")
+    warned = schedule_warnings([in_force, *steps])
+    for warning in warned:
+        assert warning.kind == warning.code
+        assert warning.message == warning_message(str(warning.code), warning.values)
+    rise = {"de": 20.0, "rise": 100, "before": 10.0, "reference": "in_force", "margin": 10}
+    assert [(w.step_index, w.code, dict(w.values)) for w in warned] == [
+        (0, "increase", {"day": "2026-01-04", **rise}),
+        (1, "increase", {"day": "2026-01-05", **rise}),
+        (1, "substitution", {"day": "2026-01-05", "from_drug": "diazepam",
+                             "to_drug": "alprazolam"}),
+        (3, "pace", {"day": "2026-01-19", "de": 5.0, "drop": 75, "earlier": 20.0,
+                     "earlier_day": "2026-01-05"}),
+        (4, "pace", {"day": "2026-01-26", "de": 2.5, "drop": 75, "earlier": 10.0,
+                     "earlier_day": "2026-01-12"}),
+        (5, "pace", {"day": "2026-02-02", "de": 0.0, "drop": 100, "earlier": 5.0,
+                     "earlier_day": "2026-01-19"}),
+    ]  # fmt: skip
+    assert {w.code for w in warned} == set(WARNING_CODES)
+    assert warned[3].message == (
+        "2026-01-19: 5 mg diazepam-equivalent is 75% below the 20 mg in force on 2026-01-05; the "
+        "ASAM 2025 ceiling is 25% per 2 weeks"
+    )
+
+
+def test_a_rise_names_what_it_is_measured_from() -> None:
+    # A plan from 1 mg clonazepam (20 mg DE) above the 0.5 mg (10 mg DE) in force before it.
+    in_force = in_force_step({"clonazepam": 500}, before=d(1, 3), table="ashton")
+    steps = build_schedule(drug="clonazepam", daily_ug=1000, recipe="-0.5mg/14d", start=d(1, 5))
+    [rise] = [w for w in schedule_warnings([in_force, *steps.steps]) if w.code == "increase"]
+    assert (rise.values["reference"], rise.values["rise"]) == ("in_force", 100)
+    assert set(INCREASE_REFERENCES) == {"in_force", "start", "previous"}
+    for key, words in INCREASE_REFERENCES.items():
+        values = {"day": "2026-01-05", "de": 12.5, "rise": 25, "before": 10.0,
+                  "reference": key, "margin": 10}  # fmt: skip
+        assert warning_message("increase", values) == (
+            f"2026-01-05: 12.5 mg diazepam-equivalent is 25% above the 10 mg of {words}; the "
+            "ward's margin is 10% (local policy)"
+        )
+
+
+def test_no_steps_no_warnings() -> None:
+    assert schedule_warnings([]) == ()
+
+
+def test_a_warning_code_no_check_makes_is_refused() -> None:
+    with pytest.raises(ValueError, match="no warning has the code 'label'"):
+        warning_message("label", {})

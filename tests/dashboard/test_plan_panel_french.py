@@ -1,6 +1,7 @@
-"""The plan panel's words: in English the checks read back from models.clinical.taper say the
-same words the engine wrote; in French they are translated with the numbers, days and drugs
-kept; the verdicts, change names and regimen are the domain's words in English."""
+"""The plan panel's words: the checks models.clinical.taper makes are rendered from their code
+and values, in English word for word the engine's message, in French translated with the
+numbers, days and drugs kept; the verdicts, change names and regimen are the domain's words in
+English."""
 
 from __future__ import annotations
 
@@ -11,19 +12,36 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from dashboard.components.plan_words import (
+    CHECK_SENTENCES,
     VERDICT_WORDS,
     change_label,
     check_words,
+    dispense_text,
     plan_day,
     regimen_words,
+    tablet_words,
 )
 from dashboard.components.plan_write import read_new_plan
 from dashboard.refusals import Refusal, attempt
+from models.clinical.drugs import DRUGS
+from models.clinical.tablets import (
+    DEFAULT_TABLETS,
+    Dispense,
+    Tablet,
+    TabletChoice,
+    choose_tablets,
+    dispense_words,
+)
 from models.clinical.taper import (
+    INCREASE_REFERENCES,
+    WARNING_CODES,
+    PaceWarning,
+    in_force_step,
     increase_warnings,
     make_step,
     pace_warnings,
     substitution_warnings,
+    warning_message,
 )
 from models.clinical.tolerance import StepVerdict
 from models.errors import FieldError
@@ -41,36 +59,157 @@ def _steps(*doses: dict[str, int], every: int = 7) -> list:
     ]
 
 
-def _checks() -> list[str]:
+def _checks() -> list[PaceWarning]:
+    """A pace warning, a rise, a switch: one of each code, as the engine makes them."""
     fast = pace_warnings(_steps({"diazepam": 40000}, {"diazepam": 20000}))
     rise = increase_warnings(_steps({"diazepam": 20000}, {"diazepam": 30000}))
     switch = substitution_warnings(
         _steps({"diazepam": 20000}, {"diazepam": 10000, "alprazolam": 500})
     )
-    messages = [w.message for w in (*fast, *rise, *switch)]
-    assert len(messages) == 3, messages
-    return messages
+    warnings = [*fast, *rise, *switch]
+    assert [w.code for w in warnings] == list(WARNING_CODES)
+    return warnings
 
 
-def test_in_english_each_check_reads_back_as_the_engine_wrote_it() -> None:
-    for message in _checks():
-        assert check_words(message) == message
+def _every_wording() -> list[PaceWarning]:
+    """Every code with values that test the writing of numbers (a thousand, three decimals,
+    a whole number), every reference a rise is measured from and every pair of drugs a switch
+    can name, each with the message the engine writes from them."""
+    values: list[tuple[str, dict[str, str | int | float]]] = [
+        (
+            "pace",
+            {
+                "day": "2026-12-14",
+                "de": 1234.567,
+                "drop": 26,
+                "earlier": 1680.125,
+                "earlier_day": "2026-11-30",
+            },
+        ),  # fmt: skip
+        (
+            "pace",
+            {
+                "day": "2027-01-01",
+                "de": 0.125,
+                "drop": 88,
+                "earlier": 1.0,
+                "earlier_day": "2026-12-18",
+            },
+        ),  # fmt: skip
+    ]
+    values += [
+        (
+            "increase",
+            {
+                "day": "2026-12-14",
+                "de": 12.346,
+                "rise": 23,
+                "before": 10.0,
+                "reference": reference,
+                "margin": 10,
+            },
+        )  # fmt: skip
+        for reference in INCREASE_REFERENCES
+    ]
+    values += [
+        ("substitution", {"day": "2026-12-14", "from_drug": a, "to_drug": b})
+        for a in DRUGS
+        for b in DRUGS
+        if a != b
+    ]
+    made = [
+        PaceWarning(0, START, warning_message(code, v), kind=code, code=code, values=v)
+        for code, v in values
+    ]
+    return [*made, *_checks()]
+
+
+def test_every_warning_code_has_its_sentence() -> None:
+    assert set(CHECK_SENTENCES) == set(WARNING_CODES)
+
+
+def test_in_english_each_check_is_the_engines_message_word_for_word() -> None:
+    for warning in _every_wording():
+        assert check_words(warning) == warning.message
 
 
 def test_in_french_each_check_is_translated_with_its_values(app: dash.Dash) -> None:
     with app.server.test_request_context("/login", headers={"Accept-Language": "fr-FR"}):
-        pace, rise, switch = (check_words(m) for m in _checks())
+        pace, rise, switch = (check_words(w) for w in _checks())
         assert pace.startswith("lun. 14 déc. 2026 : 20 mg en équivalent diazépam, soit 50")
         assert "plafond ASAM 2025" in pace
         assert "30 mg en équivalent diazépam, soit 50\u00a0% de plus que les 20 mg" in rise
+        assert "de la dose de départ du plan ; la marge du service est de 10" in rise
         assert (
             "passe de diazepam (demi-vie longue" in switch
             and "alprazolam (demi-vie courte" in switch
         )
-        assert check_words("an unknown wording") == "an unknown wording"
+        for warning in _every_wording():
+            french = check_words(warning)
+            assert french != warning.message
+            assert " : " in french and "2026-12-14" not in french, french
+        thousand = check_words(_every_wording()[0])
+        assert thousand.startswith("lun. 14 déc. 2026 : 1\u202f234,567 mg"), thousand
+        assert "1\u202f680,125 mg en vigueur le lun. 30 nov. 2026" in thousand
         assert regimen_words({}) == "rien (le sevrage est terminé)"
         assert change_label("resume") == "Reprendre la diminution"
         assert plan_day(START) == "lun. 7 déc."
+
+
+def test_a_warning_without_a_code_is_its_message_in_every_language(app: dash.Dash) -> None:
+    # The CLI's label warnings have no code: shown as written.
+    label = PaceWarning(1, START, "2026-12-07: above the label maximum", kind="label")
+    assert check_words(label) == label.message
+    with app.server.test_request_context("/login", headers={"Accept-Language": "fr-FR"}):
+        assert check_words(label) == label.message
+
+
+def test_a_rise_above_the_dose_in_force_names_it_in_french(app: dash.Dash) -> None:
+    in_force = in_force_step({"diazepam": 10000}, before=START, table="ashton")
+    [rise] = increase_warnings([in_force, *_steps({"diazepam": 20000})])
+    assert check_words(rise) == rise.message
+    with app.server.test_request_context("/login", headers={"Accept-Language": "fr-FR"}):
+        assert "de plus que les 10 mg de la dose en vigueur ;" in check_words(rise)
+
+
+def _tablet_choices() -> list[TabletChoice]:
+    """Every drug's default tablets, and scored ones (halves), for doses from 0 up: some made of
+    one, two or three strengths, some the tablets cannot make."""
+    scored = (Tablet(500, True), Tablet(1000, True), Tablet(2000, False))
+    doses = range(0, 12_001, 125)
+    return [
+        *(choose_tablets(drug, doses, tablets) for drug, tablets in DEFAULT_TABLETS.items()),
+        choose_tablets("clonazepam", doses, scored),
+    ]
+
+
+def test_in_english_the_tablets_are_the_domains_words() -> None:
+    told = 0
+    for choice in _tablet_choices():
+        for dose in (*choice.portions, *choice.unmakeable):
+            assert tablet_words(choice, dose) == choice.words(dose)
+            told += 1
+    assert told > 400
+    for halves in ({}, {500: 1}, {500: 2}, {500: 3, 2000: 20}, {1000: 0, 250: 7}):
+        quantity = Dispense(halves, ())
+        assert dispense_text(quantity) == dispense_words(quantity)
+
+
+def test_in_french_the_tablets_are_french(app: dash.Dash) -> None:
+    clonazepam, scored = _tablet_choices()[0], _tablet_choices()[-1]
+    with app.server.test_request_context("/login", headers={"Accept-Language": "fr-FR"}):
+        assert tablet_words(clonazepam, 750) == "1½ comprimés de 0,5\u00a0mg"
+        assert tablet_words(scored, 250) == "½ comprimé de 0,5\u00a0mg"
+        assert tablet_words(scored, 3750) == (
+            "1 comprimé de 2\u00a0mg et 1½ comprimés de 1\u00a0mg et ½ comprimé de 0,5\u00a0mg"
+        )
+        assert tablet_words(clonazepam, 125) == (
+            "0,125\u00a0mg\u00a0: ne peut pas être préparé avec les comprimés du service"
+        )
+        assert dispense_text(Dispense({500: 3, 2000: 2}, ())) == (
+            "2 comprimés de 0,5\u00a0mg, 1 comprimé de 2\u00a0mg"
+        )
+        assert dispense_text(Dispense({}, ())) == "pas de comprimés"
 
 
 def test_the_english_words_are_the_domains() -> None:
