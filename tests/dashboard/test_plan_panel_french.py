@@ -22,7 +22,7 @@ from dashboard.components.plan_words import (
     tablet_words,
 )
 from dashboard.components.plan_write import read_new_plan
-from dashboard.refusals import Refusal, attempt
+from dashboard.refusals import Refusal, attempt, field_message
 from models.clinical.drugs import DRUGS
 from models.clinical.tablets import (
     DEFAULT_TABLETS,
@@ -36,6 +36,7 @@ from models.clinical.taper import (
     INCREASE_REFERENCES,
     WARNING_CODES,
     PaceWarning,
+    build_schedule,
     in_force_step,
     increase_warnings,
     make_step,
@@ -267,3 +268,24 @@ def test_a_french_physician_types_the_daily_dose_with_a_decimal_comma(app: dash.
     with pytest.raises(FieldError):  # English refuses a comma rather than guess
         read_new_plan(daily_mg="12,5", **fields)
     assert read_new_plan(daily_mg="12.5", **fields).daily_ug == 12500
+
+
+def test_a_taper_engine_refusal_is_french_for_a_french_reader(app: dash.Dash) -> None:
+    with pytest.raises(FieldError) as stop:
+        build_schedule(drug="clonazepam", daily_ug=2000, recipe="-5mg/7d", start=START)
+    with pytest.raises(FieldError) as stages:
+        build_schedule(drug="clonazepam", daily_ug=500, recipe="-10%/14d", start=START,
+                       to_drug="diazepam", stages=8)  # fmt: skip
+    assert stop.value.message.startswith("this recipe stops at once on 2026-12-07: from")
+    assert stages.value.message == (
+        "0.5 mg of clonazepam is only 4 units of 0.125 mg, too few for 8 stages; use at most 4"
+    )
+    with app.server.test_request_context("/login", headers={"Accept-Language": "fr-FR"}):
+        assert field_message(stop.value).startswith(
+            "ce schéma arrête tout d'un coup le 2026-12-07\u00a0: de clonazepam 2 mg par jour (16 "
+            "unités dispensables) à 0."
+        )
+        assert field_message(stages.value) == (
+            "0.5\u00a0mg de clonazepam ne font que 4 unités de 0.125\u00a0mg, trop peu pour 8 "
+            "étapes\u00a0; utilisez-en au plus 4"
+        )
