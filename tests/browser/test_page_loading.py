@@ -91,6 +91,14 @@ def test_the_patient_page_loads_the_chart_and_the_board_opens_without_a_page_loa
         for name in ("trim", "trimEnd", "parseInt", "parseFloat", "parseFloat")
     ]
     assert natives[5] == "object"
+    # The chart is drawn once: its margins hold every lane's labels, so plotly's automargin
+    # widens none (a widened margin draws the whole chart a second time).
+    margins = logged_browser.execute_script(
+        "var l = document.querySelector('.js-plotly-plot')._fullLayout;"
+        "return [l.margin.l, l.margin.r, l.margin.t, l.margin.b,"
+        " l._size.l, l._size.r, l._size.t, l._size.b]"
+    )
+    assert margins[4:] == margins[:4], margins
     # Back to the board without a page load (no new script), and a row opens its patient.
     logged_browser.execute_script("window.__twSamePage = true")
     logged_browser.find_element(By.ID, "nav-board").click()
