@@ -140,18 +140,21 @@ PLACEHOLDER_HEIGHT = 900
 
 def placeholder(admission_id: int) -> html.Section:
     """The panel's place on the patient page's first answer: the chart is read and drawn
-    without waiting for the plan; ``pp-load`` then asks for the panel (``_fill``). Its
-    components (a steps table, the version history, the change dialog) are not on the page
-    while plotly draws, and dash-renderer does not take the first answer's store updates to
-    them."""
+    without waiting for the plan. Once the chart's data is drawn (or after a short wait, when
+    it is not drawn: assets/plan_panel.js), ``pp-load`` is given the admission and asks for the
+    panel (``_fill``): its answer and its drawing then never compete with plotly's for the
+    browser's one thread. Its components (a steps table, the version history, the change
+    dialog) are not on the page while plotly draws, and dash-renderer does not take the first
+    answer's store updates to them."""
     return html.Section(
         [
             html.Div(_("Loading…"), className="tw-muted"),
-            dcc.Store(id="pp-load", data=admission_id),
+            dcc.Store(id="pp-load", data=None),
         ],
         className="tw-section-card tw-plan-panel",
         id="plan-panel",
         style={"minHeight": f"{PLACEHOLDER_HEIGHT}px"},
+        **{"data-plan-admission": str(admission_id)},
     )
 
 
@@ -192,6 +195,7 @@ def panel_children(admission_id: int) -> list[Any] | None:
 @callback(
     output={"children": Output("plan-panel", "children"), "style": Output("plan-panel", "style")},
     inputs={"admission_id": Input("pp-load", "data")},
+    prevent_initial_call=True,  # the placeholder's store starts empty: nothing to ask yet
 )
 def _fill(admission_id: Any) -> dict[str, Any]:
     """The panel, asked for by its placeholder once the first answer (the chart) is in."""

@@ -159,7 +159,7 @@ def _style(fig: Draft) -> None:
     window, the MAR's drugs, the score axes' tops) is left empty here and set by fit_layout."""
     fig.layout.update(
         height=FIGURE_HEIGHT,
-        margin={"l": 84, "r": 150, "t": 34, "b": 40},
+        margin={"l": LEFT_MARGIN_PX, "r": 150, "t": 34, "b": 40},
         showlegend=False,  # the key is drawn beside the figure (chart_key): always complete
         paper_bgcolor="#FFFFFF",
         plot_bgcolor="#FFFFFF",
@@ -237,9 +237,26 @@ def fit_layout(fig: Draft, data: ChartInput, *, highest_ciwa: int, highest_news2
     for axis in fig.x_axes():
         axis["range"] = list(window)
     fig.axis(fig.axes.y["mar"])["categoryarray"] = list(data.drugs)
+    fig.layout["margin"] = dict(fig.layout["margin"], l=left_margin(data.drugs))
     fig.axis(fig.axes.y["ciwa"])["range"] = [0, ciwa_top(highest_ciwa)]
     fig.axis(fig.axes.y["news2"])["range"] = [0, news2_top(highest_news2)]
     _sedation_band(fig, data.rass_threshold)
+
+
+# The left margin holds the lanes' titles (two lines, rotated), their tick labels and the
+# MAR lane's drug names, the longest of them. Every axis keeps plotly's automargin, which widens
+# a margin its labels overflow; but that costs a second drawing of the whole chart (a third of
+# its drawing time). So the margin is made wide enough beforehand, from the drug names at a
+# generous width per character of the chart's 14 px font: automargin is only a safety net.
+LEFT_MARGIN_PX = 92  # the lanes' two-line titles and tick labels ("Temp °C" and "37.5": 89 px)
+_LABEL_PX_PER_CHAR = 8.5
+_LEFT_FIXED_PX = 42  # tick marks and padding, the title's standoff, the MAR lane's one-line title
+
+
+def left_margin(drugs: tuple[str, ...] | list[str]) -> int:
+    """The chart's left margin for the MAR lane's drug names (px)."""
+    longest = max((len(drug) for drug in drugs), default=0)
+    return max(LEFT_MARGIN_PX, round(_LABEL_PX_PER_CHAR * longest) + _LEFT_FIXED_PX)
 
 
 def _sedation_band(fig: Draft, threshold: int) -> None:

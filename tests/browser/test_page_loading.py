@@ -91,6 +91,14 @@ def test_the_patient_page_loads_the_chart_and_the_board_opens_without_a_page_loa
         for name in ("trim", "trimEnd", "parseInt", "parseFloat", "parseFloat")
     ]
     assert natives[5] == "object"
+    # The chart is drawn once: its margins hold every lane's labels, so plotly's automargin
+    # widens none (a widened margin draws the whole chart a second time).
+    margins = logged_browser.execute_script(
+        "var l = document.querySelector('.js-plotly-plot')._fullLayout;"
+        "return [l.margin.l, l.margin.r, l.margin.t, l.margin.b,"
+        " l._size.l, l._size.r, l._size.t, l._size.b]"
+    )
+    assert margins[4:] == margins[:4], margins
     # Back to the board without a page load (no new script), and a row opens its patient.
     logged_browser.execute_script("window.__twSamePage = true")
     logged_browser.find_element(By.ID, "nav-board").click()
@@ -124,3 +132,48 @@ def test_opening_a_patient_from_the_board_loads_plotly_once_beside_the_layout(
     first_answer = min(t[2] for t in layout)
     assert plotly[0][1] < first_answer and graph[0][1] < first_answer, timings
     assert logged_browser.execute_script("return typeof window.Plotly.react") == "function"
+
+
+# Before the page's scripts: when each Dash callback request is sent (its outputs) and when the
+# chart's data is first drawn.
+_REQUEST_LOG = """
+(() => {
+  const log = (window.__twRequests = []);
+  const sent = window.fetch;
+  window.fetch = function (url, init) {
+    if (String(url).includes("_dash-update-component") && init && init.body) {
+      const b = JSON.parse(init.body);
+      log.push([performance.now(), b.output, JSON.stringify(b.inputs), b.changedPropIds]);
+    }
+    return sent.apply(this, arguments);
+  };
+  new MutationObserver(() => {
+    if (!window.__twChartAt && document.querySelector(%r)) window.__twChartAt = performance.now();
+  }).observe(document, {childList: true, subtree: true});
+})();
+"""
+
+
+def test_the_plan_panel_is_asked_for_once_the_chart_is_drawn(
+    logged_browser: WebDriver, live_server: LiveServer
+) -> None:
+    """The plan panel's request (and so its answer and drawing) never competes with plotly's
+    drawing of the chart: it is sent once the chart's data is on screen; then the panel shows."""
+    sign_in(logged_browser, live_server, "physician", "physician-demo-pass")
+    logged_browser.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument", {"source": _REQUEST_LOG % CHART_TRACE}
+    )
+    logged_browser.get(f"{live_server.url}/patient/1")
+    wait_for(logged_browser, "#pp-body", timeout=30)
+    chart_at, requests = logged_browser.execute_script(
+        "return [window.__twChartAt, window.__twRequests]"
+    )
+    # The requests that ask for an admission's panel (dash-renderer may also send the callback
+    # once with the placeholder's empty store, on the page's insertion: answered "no update").
+    panel = [
+        at
+        for at, output, inputs, _changed in requests
+        if "plan-panel.children" in output and '"value":' in inputs
+    ]
+    assert chart_at is not None and len(panel) == 1, "\n".join(map(str, requests))
+    assert panel[0] >= chart_at, (chart_at, requests)
