@@ -14,6 +14,7 @@ from dash import html
 
 from dashboard.components.charting_common import attrs, level_style, short_day
 from dashboard.components.citations import cited
+from dashboard.components.co_medications import depressant_text
 from dashboard.components.prn_reads import order_text
 from dashboard.components.rounds_suggestions import flag_label, suggestion_line
 from dashboard.components.sparkline import sparkline
@@ -273,7 +274,7 @@ def depressant_line(summary: RoundsSummary) -> Any:
     if summary.depressants is None:
         return None
     return html.Div(
-        ["⚠ ", *cited(summary.depressants.text)],
+        ["⚠ ", *cited(depressant_text(summary.depressants))],
         className="tw-mar-warning tw-depressant-line",
         role="note",
     )

@@ -16,6 +16,7 @@ from dashboard.admission_queries import admission_view
 from dashboard.chart_queries import assessments
 from dashboard.components.charting_common import mg_number
 from dashboard.components.citations import cited, sources_footnote
+from dashboard.components.co_medications import depressant_text
 from dashboard.components.plan_views import KIND_LABELS
 from dashboard.components.plan_words import change_label, dose_mg, mg_value
 from dashboard.context import engine
@@ -303,7 +304,9 @@ def patient_sheets(actor: Actor, admission_id: int) -> Any:
     warning = (
         [
             html.P(
-                cited("⚠ " + depressants.text), className="tw-print-warning", id="print-depressants"
+                cited("⚠ " + depressant_text(depressants)),
+                className="tw-print-warning",
+                id="print-depressants",
             )
         ]
         if depressants is not None

@@ -12,6 +12,7 @@ from dash import html
 from sqlmodel import Session
 
 from dashboard.components.citations import cited, sources_footnote
+from dashboard.components.co_medications import depressant_text
 from dashboard.components.plan_words import dose_mg, mg_value
 from dashboard.components.queue_actions import severity_label
 from dashboard.components.rounds_suggestions import suggestions
@@ -112,7 +113,12 @@ def _rounds_block(summary: RoundsSummary, tz: ZoneInfo, now: datetime) -> Any:
             ),
             html.P(_plan_line(summary)),
             *(
-                [html.P(cited("⚠ " + summary.depressants.text), className="tw-print-warning")]
+                [
+                    html.P(
+                        cited("⚠ " + depressant_text(summary.depressants)),
+                        className="tw-print-warning",
+                    )
+                ]
                 if summary.depressants is not None
                 else []
             ),

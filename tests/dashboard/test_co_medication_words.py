@@ -5,6 +5,7 @@ classes and naloxone choices are models.clinical.sedation's words."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import dash
 
@@ -75,3 +76,31 @@ def test_in_french_the_warning_is_translated_with_the_medicines_as_typed(app: da
     assert "[S69]" in missing and "[S70]" in missing
     assert "[S70]" not in supplied and "[S69]" in supplied
     assert len({supplied, offered, declined}) == 3
+
+
+def _shown(component: Any) -> str:
+    """The text a component shows (its string children, nested)."""
+    children = getattr(component, "children", component)
+    if isinstance(children, str):
+        return children
+    if isinstance(children, list | tuple):
+        return "".join(_shown(c) for c in children)
+    return "" if children is None else _shown(children)
+
+
+def test_the_rounds_card_says_the_warning_in_the_readers_language(app: dash.Dash) -> None:
+    """The rounds card (and the print sheets, which call the same function) show the warning
+    through depressant_text: French for a French reader, the domain's English otherwise."""
+    from types import SimpleNamespace
+
+    from dashboard.components.rounds_card import depressant_line
+
+    warning = _warnings()[-1]
+    summary: Any = SimpleNamespace(depressants=warning)
+    with app.server.test_request_context("/login", headers={"Accept-Language": "fr-FR"}):
+        french = _shown(depressant_line(summary))
+        expected = depressant_text(warning)
+    with app.server.test_request_context("/login", headers={"Accept-Language": "en-GB"}):
+        english = _shown(depressant_line(summary))
+    assert "Other CNS depressants" in english and "Other CNS depressants" not in french
+    assert expected.split(" [")[0][:40] in french
