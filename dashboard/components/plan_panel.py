@@ -16,6 +16,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
+from dashboard.components.charting_common import attrs
 from dashboard.components.citations import cited
 from dashboard.components.plan_change_form import (
     change_form,
@@ -154,7 +155,7 @@ def placeholder(admission_id: int) -> html.Section:
         className="tw-section-card tw-plan-panel",
         id="plan-panel",
         style={"minHeight": f"{PLACEHOLDER_HEIGHT}px"},
-        **{"data-plan-admission": str(admission_id)},
+        **attrs(data_plan_admission=str(admission_id)),
     )
 
 

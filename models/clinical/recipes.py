@@ -78,19 +78,28 @@ AMOUNT_MAX_CHARS = 10  # "-0.125mg", "-12.5%": a longer number is a slip, refuse
 
 def parse_recipe(text: str) -> Recipe:
     if not text or not text.strip():
-        raise RecipeError(f"the recipe is empty; write one or more phases like {PHASE_FORM}")
+        raise RecipeError(
+            N_("the recipe is empty; write one or more phases like {form}"),
+            values={"form": PHASE_FORM},
+        )
     if len(text.strip()) > RECIPE_MAX_CHARS:
         raise RecipeError(
-            f"the recipe is {len(text.strip()):,} characters long; keep it under "
-            f"{RECIPE_MAX_CHARS}, e.g. -0.5mg/14d until 1mg; -0.25mg/7d"
+            N_(
+                "the recipe is {length} characters long; keep it under {limit}, e.g. "
+                "-0.5mg/14d until 1mg; -0.25mg/7d"
+            ),
+            values={"length": f"{len(text.strip()):,}", "limit": RECIPE_MAX_CHARS},
         )
     parts = text.split(";")
     phases: list[Phase] = []
     for number, part in enumerate(parts, start=1):
         if not part.strip():
             raise RecipeError(
-                f"phase {number} of {text.strip()!r} is empty; "
-                "separate phases with a single ';' and do not end with one"
+                N_(
+                    "phase {number} of {recipe} is empty; separate phases with a single ';' "
+                    "and do not end with one"
+                ),
+                values={"number": number, "recipe": repr(text.strip())},
             )
         phases.append(_parse_phase(part.strip()))
     _check_order(parts, phases)
@@ -109,33 +118,65 @@ def _parse_phase(phase: str) -> Phase:  # noqa: C901 - one refusal per part, in 
         return m
 
     if take(_MINUS) is None:
-        raise RecipeError(f"phase {phase!r} must start with '-' (a reduction); use {PHASE_FORM}")
+        raise RecipeError(
+            N_("phase {phase} must start with '-' (a reduction); use {form}"),
+            values={"phase": repr(phase), "form": PHASE_FORM},
+        )
     amount = take(_AMOUNT)
     if amount is None:
-        raise RecipeError(f"missing amount after '-' in {phase!r}; write e.g. -0.25mg or -10%")
+        raise RecipeError(
+            N_("missing amount after '-' in {phase}; write e.g. -0.25mg or -10%"),
+            values={"phase": repr(phase)},
+        )
     unit = take(_AMOUNT_UNIT)
     unit_text = unit.group(1) if unit else None
     if unit_text not in ("mg", "%"):
-        shown = f"unknown amount unit {unit_text!r}" if unit_text else "missing amount unit"
-        raise RecipeError(f"{shown} in {phase!r}; use mg or %")
+        if unit_text:
+            raise RecipeError(
+                N_("unknown amount unit {unit} in {phase}; use mg or %"),
+                values={"unit": repr(unit_text), "phase": repr(phase)},
+            )
+        raise RecipeError(
+            N_("missing amount unit in {phase}; use mg or %"), values={"phase": repr(phase)}
+        )
     if take(_SLASH) is None:
-        raise RecipeError(f"missing '/<interval>' in {phase!r}; write e.g. -0.25mg/7d")
+        raise RecipeError(
+            N_("missing '/<interval>' in {phase}; write e.g. -0.25mg/7d"),
+            values={"phase": repr(phase)},
+        )
     interval = take(_INTERVAL)
     if interval is None:
-        raise RecipeError(f"missing interval after '/' in {phase!r}; write e.g. /7d or /2w")
+        raise RecipeError(
+            N_("missing interval after '/' in {phase}; write e.g. /7d or /2w"),
+            values={"phase": repr(phase)},
+        )
     interval_unit = take(_INTERVAL_UNIT)
     unit_name = interval_unit.group(1) if interval_unit else ""
     if unit_name not in _DAYS_PER:
         if not unit_name:
-            raise RecipeError(f"missing interval unit in {phase!r}; use d or w")
-        raise RecipeError(f"unknown interval unit {unit_name!r} in {phase!r}; use d or w")
+            raise RecipeError(
+                N_("missing interval unit in {phase}; use d or w"), values={"phase": repr(phase)}
+            )
+        raise RecipeError(
+            N_("unknown interval unit {unit} in {phase}; use d or w"),
+            values={"unit": repr(unit_name), "phase": repr(phase)},
+        )
     if "." in interval.group(1):
-        raise RecipeError(f"interval in {phase!r} must be a whole number of days or weeks")
+        raise RecipeError(
+            N_("interval in {phase} must be a whole number of days or weeks"),
+            values={"phase": repr(phase)},
+        )
     count = int(interval.group(1))
     if count < 1:
-        raise RecipeError(f"interval {count}{unit_name} in {phase!r} must be at least 1")
+        raise RecipeError(
+            N_("interval {interval} in {phase} must be at least 1"),
+            values={"interval": f"{count}{unit_name}", "phase": repr(phase)},
+        )
     if count * _DAYS_PER[unit_name] > MAX_INTERVAL_DAYS:
-        raise RecipeError(f"interval in {phase!r} is longer than a year; use at most 52w")
+        raise RecipeError(
+            N_("interval in {phase} is longer than a year; use at most 52w"),
+            values={"phase": repr(phase)},
+        )
     cut_ug, cut_percent = _cut(amount.group(1), unit_text, phase)
     until_ug, once = _bound(s[pos:], phase)
     return Phase(
@@ -151,24 +192,36 @@ def _parse_phase(phase: str) -> Phase:  # noqa: C901 - one refusal per part, in 
 def _cut(amount: str, unit: str, phase: str) -> tuple[int | None, Decimal | None]:
     if len(amount) > AMOUNT_MAX_CHARS:
         raise RecipeError(
-            f"a cut is at most {AMOUNT_MAX_CHARS} characters long (that one has {len(amount)}); "
-            "write e.g. -0.25mg or -10%"
+            N_(
+                "a cut is at most {limit} characters long (that one has {length}); "
+                "write e.g. -0.25mg or -10%"
+            ),
+            values={"limit": AMOUNT_MAX_CHARS, "length": len(amount)},
         )
     if unit == "%":
         percent = Decimal(amount)
         if percent <= 0:
-            raise RecipeError(f"a cut of 0% in {phase!r} changes nothing; use a positive percent")
+            raise RecipeError(
+                N_("a cut of 0% in {phase} changes nothing; use a positive percent"),
+                values={"phase": repr(phase)},
+            )
         if percent >= 100:
             raise RecipeError(
-                f"a cut of {amount}% in {phase!r} stops the drug at once; use less than 100%"
+                N_("a cut of {amount}% in {phase} stops the drug at once; use less than 100%"),
+                values={"amount": amount, "phase": repr(phase)},
             )
         return None, percent
     try:
         ug = mg_to_ug(amount, field="recipe")
     except FieldError as exc:
-        raise RecipeError(f"{exc.message} (in {phase!r})") from None
+        raise RecipeError(
+            N_("{error} (in {phase})"), values={"error": exc.message, "phase": repr(phase)}
+        ) from None
     if ug <= 0:
-        raise RecipeError(f"a cut of 0 mg in {phase!r} changes nothing; use a positive amount")
+        raise RecipeError(
+            N_("a cut of 0 mg in {phase} changes nothing; use a positive amount"),
+            values={"phase": repr(phase)},
+        )
     return ug, None
 
 
@@ -180,37 +233,54 @@ def _bound(rest: str, phase: str) -> tuple[int | None, bool]:
     until = _UNTIL.match(rest)
     if until is None:
         raise RecipeError(
-            f"unexpected {rest.strip()!r} after the interval in {phase!r}; "
-            "allowed: 'until <dose>mg' or 'once'"
+            N_(
+                "unexpected {rest} after the interval in {phase}; "
+                "allowed: 'until <dose>mg' or 'once'"
+            ),
+            values={"rest": repr(rest.strip()), "phase": repr(phase)},
         )
     dose, unit = until.group(1), until.group(2)
     if dose is None or unit != "mg":
-        raise RecipeError(f"'until' needs a dose in mg in {phase!r}; write e.g. until 1mg")
+        raise RecipeError(
+            N_("'until' needs a dose in mg in {phase}; write e.g. until 1mg"),
+            values={"phase": repr(phase)},
+        )
     if len(dose) > AMOUNT_MAX_CHARS:
-        raise RecipeError("the 'until' dose is too long; write e.g. until 1mg")
+        raise RecipeError(N_("the 'until' dose is too long; write e.g. until 1mg"))
     try:
         return mg_to_ug(dose, field="recipe"), False
     except FieldError as exc:
-        raise RecipeError(f"{exc.message} (in {phase!r})") from None
+        raise RecipeError(
+            N_("{error} (in {phase})"), values={"error": exc.message, "phase": repr(phase)}
+        ) from None
 
 
 def _check_order(parts: list[str], phases: list[Phase]) -> None:
     for part, phase in zip(parts[:-1], phases[:-1], strict=True):
         if phase.until_ug is None and not phase.once:
             raise RecipeError(
-                f"phase {part.strip()!r} has no 'until' or 'once', so it runs to 0 and the "
-                "phases after it would never run; bound it or move it last"
+                N_(
+                    "phase {phase} has no 'until' or 'once', so it runs to 0 and the phases "
+                    "after it would never run; bound it or move it last"
+                ),
+                values={"phase": repr(part.strip())},
             )
     last, text = phases[-1], parts[-1].strip()
     if last.once:
         raise RecipeError(
-            f"the last phase {text!r} is a single cut, so the taper would stop above 0; "
-            "end the recipe with a phase that runs to 0, e.g. '-10%/14d'"
+            N_(
+                "the last phase {phase} is a single cut, so the taper would stop above 0; "
+                "end the recipe with a phase that runs to 0, e.g. '-10%/14d'"
+            ),
+            values={"phase": repr(text)},
         )
     if last.until_ug:
         raise RecipeError(
-            f"the last phase {text!r} stops at {format_mg(last.until_ug)} mg, so the taper "
-            "would stop above 0; add a phase that runs to 0, e.g. '; -0.25mg/7d'"
+            N_(
+                "the last phase {phase} stops at {dose} mg, so the taper would stop above 0; "
+                "add a phase that runs to 0, e.g. '; -0.25mg/7d'"
+            ),
+            values={"phase": repr(text), "dose": format_mg(last.until_ug)},
         )
 
 
@@ -266,7 +336,11 @@ PRESETS: dict[str, Preset] = {
 def preset(key: str) -> Preset:
     found = PRESETS.get(key.strip().lower())
     if found is None:
-        raise FieldError("preset", f"unknown preset {key!r}; use one of {', '.join(PRESETS)}")
+        raise FieldError(
+            "preset",
+            N_("unknown preset {preset}; use one of {presets}"),
+            values={"preset": repr(key), "presets": ", ".join(PRESETS)},
+        )
     return found
 
 

@@ -24,6 +24,7 @@ from dashboard.components.plan_words import (
 from dashboard.components.plan_write import read_new_plan
 from dashboard.refusals import Refusal, attempt, field_message
 from models.clinical.drugs import DRUGS
+from models.clinical.recipes import parse_recipe
 from models.clinical.tablets import (
     DEFAULT_TABLETS,
     Dispense,
@@ -289,3 +290,32 @@ def test_a_taper_engine_refusal_is_french_for_a_french_reader(app: dash.Dash) ->
             "0.5\u00a0mg de clonazepam ne font que 4 unités de 0.125\u00a0mg, trop peu pour 8 "
             "étapes\u00a0; utilisez-en au plus 4"
         )
+
+
+@pytest.mark.parametrize(
+    ("recipe", "english_start", "french_start"),
+    [
+        ("", "The recipe is empty", "La recette est vide"),
+        ("0.5mg/7d", "Phase '0.5mg/7d' must start with '-'", "La phase '0.5mg/7d' doit commencer"),
+        ("-0.5mg/7x", "Unknown interval unit 'x'", "Unité d'intervalle 'x' inconnue"),
+        ("-0.5mg/7d once", "The last phase '-0.5mg/7d once' is a single cut",
+         "La dernière phase '-0.5mg/7d once' est une diminution unique"),
+        ("-0,5mg/7d", "Missing amount unit in", "Unité de quantité manquante dans"),
+    ],
+)  # fmt: skip
+def test_a_recipe_refusal_is_french_for_a_french_reader(
+    app: dash.Dash, sqlite_engine: Engine, recipe: str, english_start: str, french_start: str
+) -> None:
+    """models.clinical.recipes refuses a recipe's syntax with a template and its values: the
+    English as written, the French translated around the reader's own text."""
+
+    def parse(session: object) -> None:
+        parse_recipe(recipe)
+
+    english = attempt(sqlite_engine, parse, write=False)
+    assert isinstance(english, Refusal)
+    assert english.fields["recipe"].startswith(english_start), english.fields
+    with app.server.test_request_context("/login", headers={"Accept-Language": "fr-FR"}):
+        french = attempt(sqlite_engine, parse, write=False)
+    assert isinstance(french, Refusal)
+    assert french.fields["recipe"].startswith(french_start), french.fields
