@@ -120,18 +120,19 @@ def drug_form_answer(
 def answer_save(
     clicks: Any,
     values: list[Any],
-    save: Callable[[dict[str, Any]], Mapping[str, V] | Refusal],
+    update: Callable[..., Mapping[str, V]],
     *,
     field_prefix: str,
     shown: Callable[[Mapping[str, V]], str],
 ) -> dict[str, Any]:
-    """A Save callback's body: ``save`` the fields by drug, as an admin, and answer with the
-    refused fields or the settings as saved, ``shown`` in words."""
+    """A Save callback's body: the fields by drug stored by ``update`` (see
+    :func:`save_for_ward`), as an admin, and the answer: the refused fields, or the settings as
+    saved, ``shown`` in words."""
     require_role("admin")
     if not clicks:
         raise PreventUpdate
     drugs = form_drugs()
-    outcome = save(dict(zip(drugs, values, strict=True)))
+    outcome = save_for_ward(update, dict(zip(drugs, values, strict=True)))
     if isinstance(outcome, Refusal):
         return drug_form_answer(drugs, outcome, field_prefix=field_prefix)
     return drug_form_answer(drugs, shown(outcome), field_prefix=field_prefix)

@@ -4,6 +4,7 @@ from them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from dash import html
@@ -13,12 +14,10 @@ from dashboard.components.admin_drug_form import (
     answer_save,
     drug_form_io,
     drug_form_section,
-    save_for_ward,
     ward_setting,
 )
 from dashboard.components.citations import cited
 from dashboard.i18n import _
-from dashboard.refusals import Refusal
 from dashboard.registry import callback
 from models.clinical.drugs import DRUGS
 from models.clinical.tablets import DEFAULT_TABLETS, Tablet
@@ -48,16 +47,12 @@ def tablets_section(db: Engine) -> html.Section:
     )
 
 
-def save_tablets(values: dict[str, Any]) -> dict[str, tuple[Tablet, ...]] | Refusal:
-    return save_for_ward(update_ward_tablets, values)
-
-
 @callback(**drug_form_io("tablets", "ward-tablets"), prevent_initial_call=True)
 def _save_tablets(clicks: Any, values: list[Any]) -> dict[str, Any]:
     return answer_save(
-        clicks,
-        values,
-        save_tablets,
-        field_prefix="tablets_",
-        shown=lambda saved: "; ".join(f"{d} {tablets_text(t)} mg" for d, t in saved.items()),
+        clicks, values, update_ward_tablets, field_prefix="tablets_", shown=_in_words
     )
+
+
+def _in_words(saved: Mapping[str, tuple[Tablet, ...]]) -> str:
+    return "; ".join(f"{d} {tablets_text(t)} mg" for d, t in saved.items())

@@ -4,6 +4,7 @@ them; a plan already made keeps its own units."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from dash import html
@@ -13,11 +14,9 @@ from dashboard.components.admin_drug_form import (
     answer_save,
     drug_form_io,
     drug_form_section,
-    save_for_ward,
     ward_setting,
 )
 from dashboard.i18n import _, language
-from dashboard.refusals import Refusal
 from dashboard.registry import callback
 from models.clinical.drugs import DRUGS, format_mg
 from models.i18n.formats import format_mg as i18n_mg
@@ -49,16 +48,10 @@ def units_section(db: Engine) -> html.Section:
     )
 
 
-def save_units(values: dict[str, Any]) -> dict[str, int] | Refusal:
-    return save_for_ward(update_ward_units, values)
-
-
 @callback(**drug_form_io("units", "ward-unit"), prevent_initial_call=True)
 def _save_units(clicks: Any, values: list[Any]) -> dict[str, Any]:
-    return answer_save(
-        clicks,
-        values,
-        save_units,
-        field_prefix="unit_",
-        shown=lambda saved: ", ".join(f"{d} {format_mg(ug)} mg" for d, ug in saved.items()),
-    )
+    return answer_save(clicks, values, update_ward_units, field_prefix="unit_", shown=_in_words)
+
+
+def _in_words(saved: Mapping[str, int]) -> str:
+    return ", ".join(f"{d} {format_mg(ug)} mg" for d, ug in saved.items())
