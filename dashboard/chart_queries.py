@@ -45,7 +45,6 @@ from dashboard.mar_queries import (
     slot_entry,
 )
 from models.clinical.dose_timing import DoseStatus
-from models.clinical.news2 import news2_response
 from models.clinical.taper import PlannedStep
 from models.flag_text import flag_message
 from models.flags import REVIEW_RULE_BY_NAME
@@ -68,31 +67,23 @@ CHART_FLAG_LIMIT = 40
 # --- observations -----------------------------------------------------------------------------
 
 
-def assessments(
-    session: Session, admission_id: int, *, since: datetime | None = None, after_id: int = 0
-) -> list[WithdrawalAssessment]:
-    query = select(WithdrawalAssessment).where(
+def _ciwa_b_after(admission_id: int, after_id: int) -> tuple[ColumnElement[bool], ...]:
+    """The admission's CIWA-B scores after row ``after_id``, none entered in error."""
+    return (
         col(WithdrawalAssessment.admission_id) == admission_id,
         col(WithdrawalAssessment.scale) == "CIWA-B",
         col(WithdrawalAssessment.entered_in_error) == false(),
         col(WithdrawalAssessment.id) > after_id,
     )
+
+
+def assessments(
+    session: Session, admission_id: int, *, since: datetime | None = None, after_id: int = 0
+) -> list[WithdrawalAssessment]:
+    query = select(WithdrawalAssessment).where(*_ciwa_b_after(admission_id, after_id))
     if since is not None:
         query = query.where(col(WithdrawalAssessment.taken_at) >= since)
     return list(session.exec(query.order_by(col(WithdrawalAssessment.taken_at))))
-
-
-def vital_signs(
-    session: Session, admission_id: int, *, since: datetime | None = None, after_id: int = 0
-) -> list[VitalSigns]:
-    query = select(VitalSigns).where(
-        col(VitalSigns.admission_id) == admission_id,
-        col(VitalSigns.entered_in_error) == false(),
-        col(VitalSigns.id) > after_id,
-    )
-    if since is not None:
-        query = query.where(col(VitalSigns.taken_at) >= since)
-    return list(session.exec(query.order_by(col(VitalSigns.taken_at))))
 
 
 def flags(session: Session, admission_id: int, *, after_id: int = 0) -> list[Flag]:
@@ -118,12 +109,7 @@ def chart_assessments(
             col(WithdrawalAssessment.total),
             col(WithdrawalAssessment.band),
         )
-        .where(
-            col(WithdrawalAssessment.admission_id) == admission_id,
-            col(WithdrawalAssessment.scale) == "CIWA-B",
-            col(WithdrawalAssessment.entered_in_error) == false(),
-            col(WithdrawalAssessment.id) > after_id,
-        )
+        .where(*_ciwa_b_after(admission_id, after_id))
         .order_by(col(WithdrawalAssessment.taken_at))
     )
     return Readings.from_rows(AssessmentPoint, rows.all())
@@ -169,11 +155,6 @@ def _flag_mark(row: Flag) -> FlagMark:
         ),
         label=_(rule.label) if rule else "",
     )
-
-
-def is_abnormal(vitals: VitalSigns | VitalsPoint) -> bool:
-    """NEWS2 calls for urgent review: 5 or more, or a single parameter scoring 3 [S35]."""
-    return news2_response(vitals.news2_total, vitals.news2_any_three).urgent
 
 
 # --- the chart ------------------------------------------------------------------------------

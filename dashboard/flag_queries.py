@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import ColumnElement, case, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -92,14 +92,16 @@ class QueuePatient:
         return max(SEVERITY_ORDER.get(f.severity, -1) for f in self.flags)
 
 
-def _unresolved_flags(
-    session: Session,
-    ward_id: int,
-    *,
-    severities: Collection[str] | None = None,
-    rules: Collection[str] | None = None,
-    include_acknowledged: bool = True,
+def _admitted_on(ward_id: int) -> tuple[ColumnElement[bool], ...]:
+    """The conditions of a flag's admission (joined) being on the ward now."""
+    return (col(Admission.ward_id) == ward_id, col(Admission.discharged_at).is_(None))
+
+
+def _flags_where(
+    session: Session, ward_id: int, *where: ColumnElement[bool]
 ) -> list[tuple[QueueFlag, str, str, str]]:
+    """The flags of the ward's admitted patients that meet ``where``, most severe then newest
+    first, each with its patient's bed, name and MRN."""
     acknowledger = aliased(User)
     severity_rank = case(SEVERITY_ORDER, value=col(Flag.severity), else_=-1)
     query = (
@@ -107,19 +109,9 @@ def _unresolved_flags(
         .join(Admission, col(Admission.id) == col(Flag.admission_id))
         .join(Patient, col(Patient.id) == col(Admission.patient_id))
         .outerjoin(acknowledger, col(acknowledger.id) == col(Flag.acknowledged_by))
-        .where(
-            col(Admission.ward_id) == ward_id,
-            col(Admission.discharged_at).is_(None),
-            col(Flag.status).in_(
-                UNRESOLVED_FLAG_STATUSES if include_acknowledged else UNSEEN_FLAG_STATUSES
-            ),
-        )
+        .where(*_admitted_on(ward_id), *where)
         .order_by(severity_rank.desc(), col(Flag.raised_at).desc(), col(Flag.id).desc())
     )
-    if severities:
-        query = query.where(col(Flag.severity).in_(list(severities)))
-    if rules:
-        query = query.where(col(Flag.rule).in_(list(rules)))
     out = []
     for flag, ack_name, admission, patient in session.exec(query).all():
         assert flag.id is not None
@@ -156,7 +148,7 @@ def open_flags_by_admission(session: Session, ward_id: int) -> dict[int, list[Qu
     """Each admitted patient's unresolved flags (open and acknowledged; ``status`` tells
     which), most severe then newest first. Patients without flags are absent."""
     out: dict[int, list[QueueFlag]] = {}
-    for flag, *_ in _unresolved_flags(session, ward_id):
+    for flag, *_ in _flags_where(session, ward_id, col(Flag.status).in_(UNRESOLVED_FLAG_STATUSES)):
         out.setdefault(flag.admission_id, []).append(flag)
     return out
 
@@ -171,14 +163,14 @@ def review_queue(
 ) -> list[QueuePatient]:
     """Unresolved flags grouped by patient; patients ordered by their most severe flag, then
     their newest flag; within a patient, most severe then newest first."""
+    statuses = UNRESOLVED_FLAG_STATUSES if include_acknowledged else UNSEEN_FLAG_STATUSES
+    where = [col(Flag.status).in_(statuses)]
+    if severities:
+        where.append(col(Flag.severity).in_(list(severities)))
+    if rules:
+        where.append(col(Flag.rule).in_(list(rules)))
     grouped: dict[int, tuple[str, str, str, list[QueueFlag]]] = {}
-    for flag, bed, name, mrn in _unresolved_flags(
-        session,
-        ward_id,
-        severities=severities,
-        rules=rules,
-        include_acknowledged=include_acknowledged,
-    ):
+    for flag, bed, name, mrn in _flags_where(session, ward_id, *where):
         grouped.setdefault(flag.admission_id, (bed, name, mrn, []))[3].append(flag)
     patients = [
         QueuePatient(admission_id, bed, name, mrn, tuple(flags))
@@ -200,11 +192,7 @@ def open_flag_count(session: Session, ward_id: int) -> int:
         select(func.count())
         .select_from(Flag)
         .join(Admission, col(Admission.id) == col(Flag.admission_id))
-        .where(
-            col(Admission.ward_id) == ward_id,
-            col(Admission.discharged_at).is_(None),
-            col(Flag.status).in_(UNSEEN_FLAG_STATUSES),
-        )
+        .where(*_admitted_on(ward_id), col(Flag.status).in_(UNSEEN_FLAG_STATUSES))
     ).one()
     return int(count)
 
@@ -213,11 +201,7 @@ def status_counts(session: Session, ward_id: int) -> dict[str, int]:
     rows = session.exec(
         select(col(Flag.status), func.count())
         .join(Admission, col(Admission.id) == col(Flag.admission_id))
-        .where(
-            col(Admission.ward_id) == ward_id,
-            col(Admission.discharged_at).is_(None),
-            col(Flag.status) != "resolved",
-        )
+        .where(*_admitted_on(ward_id), col(Flag.status) != "resolved")
         .group_by(col(Flag.status))
     ).all()
     return {status: int(n) for status, n in rows}

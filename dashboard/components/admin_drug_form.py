@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 
 import dash_mantine_components as dmc
 from dash import ALL, Input, Output, State, ctx, html
+from dash.exceptions import PreventUpdate
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from dashboard.context import default_ward, engine, require_role
@@ -16,9 +18,19 @@ from dashboard.i18n import _
 from dashboard.refusals import Refusal, attempt
 from models.audit import Actor
 from models.clinical.drugs import DRUGS
+from models.db import read_session
 from models.types import utcnow
 
 T = TypeVar("T")
+V = TypeVar("V")
+
+
+def ward_setting(db: Engine, read: Callable[[Session, int], T]) -> tuple[str, T]:
+    """The default ward's name and ``read(session, ward_id)``: what a section shows."""
+    with read_session(db) as session:
+        ward = default_ward(session)
+        assert ward.id is not None
+        return ward.name, read(session, ward.id)
 
 
 def drug_form_section(
@@ -103,3 +115,24 @@ def drug_form_answer(
         return {"errors": errors, "message": message, "style": "tw-form-message"}
     return {"errors": [None] * len(drugs), "message": _("Saved: {what}.", what=outcome),
             "style": "tw-form-message tw-form-ok"}  # fmt: skip
+
+
+def answer_save(
+    clicks: Any,
+    values: list[Any],
+    update: Callable[..., Mapping[str, V]],
+    *,
+    field_prefix: str,
+    shown: Callable[[Mapping[str, V]], str],
+) -> dict[str, Any]:
+    """A Save callback's body: the fields by drug stored by ``update`` (see
+    :func:`save_for_ward`), as an admin, and the answer: the refused fields, or the settings as
+    saved, ``shown`` in words."""
+    require_role("admin")
+    if not clicks:
+        raise PreventUpdate
+    drugs = form_drugs()
+    outcome = save_for_ward(update, dict(zip(drugs, values, strict=True)))
+    if isinstance(outcome, Refusal):
+        return drug_form_answer(drugs, outcome, field_prefix=field_prefix)
+    return drug_form_answer(drugs, shown(outcome), field_prefix=field_prefix)

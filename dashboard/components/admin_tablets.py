@@ -4,39 +4,32 @@ from them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from dash import html
-from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Engine
 
 from dashboard.components.admin_drug_form import (
-    drug_form_answer,
+    answer_save,
     drug_form_io,
     drug_form_section,
-    form_drugs,
-    save_for_ward,
+    ward_setting,
 )
 from dashboard.components.citations import cited
-from dashboard.context import default_ward, require_role
 from dashboard.i18n import _
-from dashboard.refusals import Refusal
 from dashboard.registry import callback
 from models.clinical.drugs import DRUGS
 from models.clinical.tablets import DEFAULT_TABLETS, Tablet
-from models.db import read_session
 from models.ward_tablets import tablets_text, update_ward_tablets, ward_tablets
 
 
 def tablets_section(db: Engine) -> html.Section:
-    with read_session(db) as session:
-        ward = default_ward(session)
-        assert ward.id is not None
-        tablets = ward_tablets(session, ward.id)
+    ward_name, tablets = ward_setting(db, ward_tablets)
     return drug_form_section(
         name="tablets",
         field_type="ward-tablets",
-        title=_("Tablets supplied — {ward}", ward=ward.name),
+        title=_("Tablets supplied — {ward}", ward=ward_name),
         save_label=_("Save tablets"),
         explanation=cited(
             _(
@@ -54,18 +47,12 @@ def tablets_section(db: Engine) -> html.Section:
     )
 
 
-def save_tablets(values: dict[str, Any]) -> dict[str, tuple[Tablet, ...]] | Refusal:
-    return save_for_ward(update_ward_tablets, values)
-
-
 @callback(**drug_form_io("tablets", "ward-tablets"), prevent_initial_call=True)
 def _save_tablets(clicks: Any, values: list[Any]) -> dict[str, Any]:
-    require_role("admin")
-    if not clicks:
-        raise PreventUpdate
-    drugs = form_drugs()
-    outcome = save_tablets(dict(zip(drugs, values, strict=True)))
-    if isinstance(outcome, Refusal):
-        return drug_form_answer(drugs, outcome, field_prefix="tablets_")
-    shown = "; ".join(f"{d} {tablets_text(t)} mg" for d, t in outcome.items())
-    return drug_form_answer(drugs, shown, field_prefix="tablets_")
+    return answer_save(
+        clicks, values, update_ward_tablets, field_prefix="tablets_", shown=_in_words
+    )
+
+
+def _in_words(saved: Mapping[str, tuple[Tablet, ...]]) -> str:
+    return "; ".join(f"{d} {tablets_text(t)} mg" for d, t in saved.items())

@@ -4,38 +4,31 @@ them; a plan already made keeps its own units."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from dash import html
-from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Engine
 
 from dashboard.components.admin_drug_form import (
-    drug_form_answer,
+    answer_save,
     drug_form_io,
     drug_form_section,
-    form_drugs,
-    save_for_ward,
+    ward_setting,
 )
-from dashboard.context import default_ward, require_role
 from dashboard.i18n import _, language
-from dashboard.refusals import Refusal
 from dashboard.registry import callback
 from models.clinical.drugs import DRUGS, format_mg
-from models.db import read_session
 from models.i18n.formats import format_mg as i18n_mg
 from models.ward_units import MIN_UNIT_UG, update_ward_units, ward_units
 
 
 def units_section(db: Engine) -> html.Section:
-    with read_session(db) as session:
-        ward = default_ward(session)
-        assert ward.id is not None
-        units = ward_units(session, ward.id)
+    ward_name, units = ward_setting(db, ward_units)
     return drug_form_section(
         name="units",
         field_type="ward-unit",
-        title=_("Dispensable units — {ward}", ward=ward.name),
+        title=_("Dispensable units — {ward}", ward=ward_name),
         save_label=_("Save units"),
         explanation=_(
             "The smallest dose of each drug the ward can give (its tablets, and which may be "
@@ -55,18 +48,10 @@ def units_section(db: Engine) -> html.Section:
     )
 
 
-def save_units(values: dict[str, Any]) -> dict[str, int] | Refusal:
-    return save_for_ward(update_ward_units, values)
-
-
 @callback(**drug_form_io("units", "ward-unit"), prevent_initial_call=True)
 def _save_units(clicks: Any, values: list[Any]) -> dict[str, Any]:
-    require_role("admin")
-    if not clicks:
-        raise PreventUpdate
-    drugs = form_drugs()
-    outcome = save_units(dict(zip(drugs, values, strict=True)))
-    if isinstance(outcome, Refusal):
-        return drug_form_answer(drugs, outcome, field_prefix="unit_")
-    shown = ", ".join(f"{d} {format_mg(ug)} mg" for d, ug in outcome.items())
-    return drug_form_answer(drugs, shown, field_prefix="unit_")
+    return answer_save(clicks, values, update_ward_units, field_prefix="unit_", shown=_in_words)
+
+
+def _in_words(saved: Mapping[str, int]) -> str:
+    return ", ".join(f"{d} {format_mg(ug)} mg" for d, ug in saved.items())

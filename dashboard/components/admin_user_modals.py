@@ -33,80 +33,70 @@ from models.users import (
 )
 
 
-def password_modal() -> dmc.Modal:
+def _user_modal(name: str, title: str, fields: list[Any], save_label: str) -> dmc.Modal:
+    """An account modal: who it is about, ``fields``, the message, Cancel and Save. Ids:
+    ``<name>-modal``, ``-who``, ``-message``, ``-cancel``, ``-save`` and ``-user`` (the store
+    of the account's id)."""
     return dmc.Modal(
-        id="passwd-modal",
-        title=_("Reset password"),
+        id=f"{name}-modal",
+        title=title,
         opened=False,
         size="md",
         children=dmc.Stack(
             [
-                html.Div(id="passwd-who", className="tw-banner-value"),
-                dmc.Text(
-                    _(
-                        "The new password works at once, lifts a sign-in lockout and signs the "
-                        "person out wherever they are signed in. Give it to them in private."
-                    ),
-                    size="md",
-                ),
-                dmc.PasswordInput(
-                    id="passwd-new",
-                    label=_("New password"),
-                    description=_("At least {n} characters", n=MIN_PASSWORD_LENGTH),
-                    size="md",
-                    autoComplete="new-password",
-                    **{"data-autofocus": True},
-                ),
-                dmc.PasswordInput(
-                    id="passwd-again",
-                    label=_("New password again"),
-                    size="md",
-                    autoComplete="new-password",
-                ),
-                html.Div(id="passwd-message", className="tw-form-message", role="alert"),
+                html.Div(id=f"{name}-who", className="tw-banner-value"),
+                *fields,
+                html.Div(id=f"{name}-message", className="tw-form-message", role="alert"),
                 modal_buttons(
-                    "passwd-cancel", dmc.Button(_("Set password"), id="passwd-save", size="md")
+                    f"{name}-cancel", dmc.Button(save_label, id=f"{name}-save", size="md")
                 ),
-                dcc.Store(id="passwd-user"),
+                dcc.Store(id=f"{name}-user"),
             ],
             gap="sm",
         ),
     )
+
+
+def password_modal() -> dmc.Modal:
+    explanation = _(
+        "The new password works at once, lifts a sign-in lockout and signs the person out "
+        "wherever they are signed in. Give it to them in private."
+    )
+    fields = [
+        dmc.Text(explanation, size="md"),
+        dmc.PasswordInput(
+            id="passwd-new",
+            label=_("New password"),
+            description=_("At least {n} characters", n=MIN_PASSWORD_LENGTH),
+            size="md",
+            autoComplete="new-password",
+            **{"data-autofocus": True},
+        ),
+        dmc.PasswordInput(
+            id="passwd-again", label=_("New password again"), size="md", autoComplete="new-password"
+        ),
+    ]
+    return _user_modal("passwd", _("Reset password"), fields, _("Set password"))
 
 
 def role_modal() -> dmc.Modal:
-    return dmc.Modal(
-        id="role-modal",
-        title=_("Change role"),
-        opened=False,
-        size="md",
-        children=dmc.Stack(
-            [
-                html.Div(id="role-who", className="tw-banner-value"),
-                dmc.Select(
-                    id="role-select",
-                    label=_("Role"),
-                    description=_("It applies from the user's next click"),
-                    data=[{"value": r, "label": role_label(r)} for r in ROLES],
-                    allowDeselect=False,
-                    size="md",
-                    **{"data-autofocus": True},
-                ),
-                dmc.Text(
-                    _(
-                        "Nurses and physicians chart; physicians also change taper plans and "
-                        "sign rounds; admins manage staff accounts and the ward policy."
-                    ),
-                    size="md",
-                    className="tw-muted",
-                ),
-                html.Div(id="role-message", className="tw-form-message", role="alert"),
-                modal_buttons("role-cancel", dmc.Button(_("Save role"), id="role-save", size="md")),
-                dcc.Store(id="role-user"),
-            ],
-            gap="sm",
-        ),
+    explanation = _(
+        "Nurses and physicians chart; physicians also change taper plans and sign rounds; "
+        "admins manage staff accounts and the ward policy."
     )
+    fields = [
+        dmc.Select(
+            id="role-select",
+            label=_("Role"),
+            description=_("It applies from the user's next click"),
+            data=[{"value": r, "label": role_label(r)} for r in ROLES],
+            allowDeselect=False,
+            size="md",
+            **{"data-autofocus": True},
+        ),
+        dmc.Text(explanation, size="md", className="tw-muted"),
+    ]
+    return _user_modal("role", _("Change role"), fields, _("Save role"))
 
 
 def reset_password(
@@ -158,45 +148,73 @@ def _who(user: User) -> str:
     return f"{user.display_name} ({user.username})"
 
 
-@callback(
-    output={
-        "opened": Output("passwd-modal", "opened"),
-        "user": Output("passwd-user", "data"),
-        "who": Output("passwd-who", "children"),
-        "password": Output("passwd-new", "value"),
-        "again": Output("passwd-again", "value"),
-        "password_error": Output("passwd-new", "error"),
-        "again_error": Output("passwd-again", "error"),
-        "message": Output("passwd-message", "children"),
-    },
-    inputs={"clicks": Input({"type": "user-passwd-open", "user": ALL}, "n_clicks")},
-    prevent_initial_call=True,
-)
+def _open_io(name: str, fields: dict[str, Output]) -> dict[str, Any]:
+    """An account modal's opening callback, from its row buttons ``user-<name>-open``: the
+    modal, the account's id and who it is, ``fields`` (emptied or set), the message cleared."""
+    return {
+        "output": {
+            "opened": Output(f"{name}-modal", "opened"),
+            "user": Output(f"{name}-user", "data"),
+            "who": Output(f"{name}-who", "children"),
+            **fields,
+            "message": Output(f"{name}-message", "children"),
+        },
+        "inputs": {"clicks": Input({"type": f"user-{name}-open", "user": ALL}, "n_clicks")},
+        "prevent_initial_call": True,
+    }
+
+
+def _opened(user: User, fields: dict[str, Any]) -> dict[str, Any]:
+    """The opening callback's answer for ``user`` (see :func:`_open_io`)."""
+    return {"opened": True, "user": user.id, "who": _who(user), **fields, "message": ""}
+
+
+_PASSWORD_FIELDS = {
+    "password": Output("passwd-new", "value"),
+    "again": Output("passwd-again", "value"),
+    "password_error": Output("passwd-new", "error"),
+    "again_error": Output("passwd-again", "error"),
+}
+
+
+@callback(**_open_io("passwd", _PASSWORD_FIELDS))
 def _open_password(clicks: list[Any]) -> dict[str, Any]:
     user = _clicked_account()
-    return {"opened": True, "user": user.id, "who": _who(user), "password": "", "again": "",
-            "password_error": None, "again_error": None, "message": ""}  # fmt: skip
+    return _opened(user, {"password": "", "again": "", "password_error": None, "again_error": None})
 
 
-@callback(
-    output={
-        "opened": Output("passwd-modal", "opened", allow_duplicate=True),
-        "password": Output("passwd-new", "value", allow_duplicate=True),
-        "again": Output("passwd-again", "value", allow_duplicate=True),
-        "password_error": Output("passwd-new", "error", allow_duplicate=True),
-        "again_error": Output("passwd-again", "error", allow_duplicate=True),
-        "message": Output("passwd-message", "children", allow_duplicate=True),
-        "users": USERS_ANSWER,
-    },
-    inputs={
-        "save": Input("passwd-save", "n_clicks"),
-        "cancel": Input("passwd-cancel", "n_clicks"),
-        "user_id": State("passwd-user", "data"),
-        "password": State("passwd-new", "value"),
-        "again": State("passwd-again", "value"),
-    },
-    prevent_initial_call=True,
-)
+def _save_io(name: str, fields: dict[str, Output], values: dict[str, State]) -> dict[str, Any]:
+    """An account modal's Save (and Cancel) callback: it closes the modal or keeps it open,
+    sets ``fields`` and the message, and answers the users table; it reads the account's id
+    and ``values``."""
+    fields_again = {
+        key: Output(o.component_id, o.component_property, allow_duplicate=True)
+        for key, o in fields.items()
+    }
+    return {
+        "output": {
+            "opened": Output(f"{name}-modal", "opened", allow_duplicate=True),
+            **fields_again,
+            "message": Output(f"{name}-message", "children", allow_duplicate=True),
+            "users": USERS_ANSWER,
+        },
+        "inputs": {
+            "save": Input(f"{name}-save", "n_clicks"),
+            "cancel": Input(f"{name}-cancel", "n_clicks"),
+            "user_id": State(f"{name}-user", "data"),
+            **values,
+        },
+        "prevent_initial_call": True,
+    }
+
+
+_PASSWORD_VALUES = {
+    "password": State("passwd-new", "value"),
+    "again": State("passwd-again", "value"),
+}
+
+
+@callback(**_save_io("passwd", _PASSWORD_FIELDS, _PASSWORD_VALUES))
 def _save_password(
     save: Any, cancel: Any, user_id: Any, password: Any, again: Any
 ) -> dict[str, Any]:
@@ -217,38 +235,20 @@ def _save_password(
     return {**closed, "users": {"table": table, "message": message, "style": FORM_OK}}
 
 
-@callback(
-    output={
-        "opened": Output("role-modal", "opened"),
-        "user": Output("role-user", "data"),
-        "who": Output("role-who", "children"),
-        "role": Output("role-select", "value"),
-        "error": Output("role-select", "error"),
-        "message": Output("role-message", "children"),
-    },
-    inputs={"clicks": Input({"type": "user-role-open", "user": ALL}, "n_clicks")},
-    prevent_initial_call=True,
-)
+_ROLE_FIELDS = {
+    "role": Output("role-select", "value"),
+    "error": Output("role-select", "error"),
+}
+
+
+@callback(**_open_io("role", _ROLE_FIELDS))
 def _open_role(clicks: list[Any]) -> dict[str, Any]:
     user = _clicked_account()
-    return {"opened": True, "user": user.id, "who": _who(user), "role": user.role,
-            "error": None, "message": ""}  # fmt: skip
+    return _opened(user, {"role": user.role, "error": None})
 
 
 @callback(
-    output={
-        "opened": Output("role-modal", "opened", allow_duplicate=True),
-        "error": Output("role-select", "error", allow_duplicate=True),
-        "message": Output("role-message", "children", allow_duplicate=True),
-        "users": USERS_ANSWER,
-    },
-    inputs={
-        "save": Input("role-save", "n_clicks"),
-        "cancel": Input("role-cancel", "n_clicks"),
-        "user_id": State("role-user", "data"),
-        "role": State("role-select", "value"),
-    },
-    prevent_initial_call=True,
+    **_save_io("role", {"error": _ROLE_FIELDS["error"]}, {"role": State("role-select", "value")})
 )
 def _save_role(save: Any, cancel: Any, user_id: Any, role: Any) -> dict[str, Any]:
     actor = require_role(ADMIN)

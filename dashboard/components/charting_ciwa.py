@@ -41,7 +41,6 @@ from dashboard.i18n import _, language, request_translator
 from dashboard.refusals import Refusal
 from dashboard.registry import callback
 from dashboard.theme import BAND_LABEL
-from models.audit import Actor
 from models.charting import CHARTING_ROLES, new_submission_id
 from models.clinical.scales import (
     CIWA_B_ITEMS,
@@ -205,8 +204,10 @@ def running_io(form: ScaleForm) -> dict[str, Any]:
     }
 
 
-def running_answer(values: list[object], attempted: bool | None, form: ScaleForm) -> dict[str, Any]:
-    """The total and band so far; after a refused save, the items still missing marked."""
+def running_answer(form: ScaleForm, values: list[object], attempted: bool | None) -> dict[str, Any]:
+    """The total and band so far; after a refused save, the items still missing marked. Any
+    signed-in user."""
+    current_actor()
     scores = item_scores(values, form)
     box, style = _total_box(running_total(scores, form), form)
     classes = [
@@ -241,16 +242,16 @@ def save_io(form: ScaleForm) -> dict[str, Any]:
 
 
 def save_answer(
-    *,
-    actor: Actor,
-    admission_id: int,
+    form: ScaleForm,
     values: list[object],
     time_text: str | None,
     submission_id: Any,
-    form: ScaleForm,
+    admission_id: int,
 ) -> dict[str, Any]:
-    """The form's token stays the same until a score is stored, so a save sent again (a
-    lost answer, a second press) finds that score; a stored score starts a new token."""
+    """The Save's answer, by a charting role. The form's token stays the same until a score is
+    stored, so a save sent again (a lost answer, a second press) finds that score; a stored
+    score starts a new token."""
+    actor = require_role(*CHARTING_ROLES)
     now = utcnow()
     outcome = save_ciwa(
         actor=actor,
@@ -286,8 +287,7 @@ def save_answer(
 
 @callback(**running_io(CIWA_B_FORM), prevent_initial_call=True)
 def ciwa_running(values: list[object], attempted: bool | None) -> dict[str, Any]:
-    current_actor()
-    return running_answer(values, attempted, CIWA_B_FORM)
+    return running_answer(CIWA_B_FORM, values, attempted)
 
 
 @callback(**save_io(CIWA_B_FORM), prevent_initial_call=True)
@@ -298,11 +298,4 @@ def ciwa_save(
     submission_id: Any,
     admission_id: int,
 ) -> dict[str, Any]:
-    return save_answer(
-        actor=require_role(*CHARTING_ROLES),
-        admission_id=admission_id,
-        values=values,
-        time_text=time_text,
-        submission_id=submission_id,
-        form=CIWA_B_FORM,
-    )
+    return save_answer(CIWA_B_FORM, values, time_text, submission_id, admission_id)

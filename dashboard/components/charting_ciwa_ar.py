@@ -21,12 +21,11 @@ from dashboard.components.charting_ciwa import (
     save_io,
 )
 from dashboard.components.charting_ciwa_scale import ScaleForm
-from dashboard.context import current_actor, engine, record_id, require_role
+from dashboard.context import engine, record_id, require_role
 from dashboard.i18n import N_, _
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from models.admissions import set_ciwa_ar
-from models.charting import CHARTING_ROLES
 from models.clinical.scales import CIWA_AR_BANDS_SOURCE, CIWA_AR_ITEMS, ciwa_ar_band
 from models.tables import Admission
 from models.types import utcnow
@@ -71,8 +70,7 @@ def ciwa_ar_switch(admission: Admission) -> dmc.Switch:
 
 @callback(**running_io(CIWA_AR_FORM), prevent_initial_call=True)
 def ciwar_running(values: list[object], attempted: bool | None) -> dict[str, Any]:
-    current_actor()
-    return running_answer(values, attempted, CIWA_AR_FORM)
+    return running_answer(CIWA_AR_FORM, values, attempted)
 
 
 @callback(**save_io(CIWA_AR_FORM), prevent_initial_call=True)
@@ -83,14 +81,7 @@ def ciwar_save(
     submission_id: Any,
     admission_id: int,
 ) -> dict[str, Any]:
-    return save_answer(
-        actor=require_role(*CHARTING_ROLES),
-        admission_id=admission_id,
-        values=values,
-        time_text=time_text,
-        submission_id=submission_id,
-        form=CIWA_AR_FORM,
-    )
+    return save_answer(CIWA_AR_FORM, values, time_text, submission_id, admission_id)
 
 
 @callback(

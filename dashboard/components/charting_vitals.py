@@ -360,6 +360,23 @@ SPO2_SCALE_NOTE = {
 }
 
 
+def _typed_field(
+    name: str, label: str, placeholder: str, description: Any, **props: Any
+) -> dmc.TextInput:
+    """A field of the vitals form typed as text (``vitals-<name>``), its hint below it."""
+    return dmc.TextInput(
+        id=f"vitals-{name}",
+        label=label,
+        placeholder=placeholder,
+        description=description,
+        inputWrapperOrder=["label", "input", "description", "error"],
+        size="lg",
+        className="tw-field",
+        autoComplete="off",
+        **props,
+    )
+
+
 def vitals_form(now: datetime, tz: ZoneInfo, spo2_scale: int = 1) -> html.Div:
     by_name = {f.name: f for f in NUMBER_FIELDS}
     code = language()
@@ -409,36 +426,19 @@ def vitals_form(now: datetime, tz: ZoneInfo, spo2_scale: int = 1) -> html.Div:
                 **attrs(data_acvpu="true"),
             ),
             _number_input(by_name["temperature_c"]),
-            dmc.TextInput(
-                id="vitals-rass",
-                label=_("RASS (sedation)"),
-                placeholder=_("-5 to +4"),
-                description=sedation_hint("rass", None),
-                inputWrapperOrder=["label", "input", "description", "error"],
-                size="lg",
-                className="tw-field",
-                autoComplete="off",
-            ),
-            dmc.TextInput(
-                id="vitals-poss",
-                label=_("POSS (opioid on board)"),
-                placeholder=_("S or 1-4"),
-                description=sedation_hint("poss", None),
-                inputWrapperOrder=["label", "input", "description", "error"],
-                size="lg",
-                className="tw-field",
-                autoComplete="off",
+            _typed_field("rass", _("RASS (sedation)"), _("-5 to +4"), sedation_hint("rass", None)),
+            _typed_field(
+                "poss",
+                _("POSS (opioid on board)"),
+                _("S or 1-4"),
+                sedation_hint("poss", None),
                 inputProps={"maxLength": 1},
             ),
-            dmc.TextInput(
-                id="vitals-taken_at",
-                label=_("Time taken"),
-                placeholder=_("now"),
-                description=clock_hint(None, now=now, tz=tz, t=request_translator()),
-                inputWrapperOrder=["label", "input", "description", "error"],
-                size="lg",
-                className="tw-field",
-                autoComplete="off",
+            _typed_field(
+                "taken_at",
+                _("Time taken"),
+                _("now"),
+                clock_hint(None, now=now, tz=tz, t=request_translator()),
             ),
         ],
         className="tw-vitals-grid",

@@ -1,10 +1,10 @@
 """The taper plan panel on the patient page: the current plan version, its steps, the version
 history and the physician's plan changes (each previewed before it is saved).
 
-Its pieces have their own modules: the views (plan_views, plan_preview), the change form shared
-with the rounds page (plan_change_form) and the write adapter (plan_write). Every change is
-refused server-side unless the signed-in user is a physician: the callbacks answer 403 and the
-domain (models.plan_changes) raises PermissionDenied.
+Its pieces have their own modules: the views (plan_header, plan_views, plan_preview), the change
+form shared with the rounds page (plan_change_form) and the write adapter (plan_write). Every
+change is refused server-side unless the signed-in user is a physician: the callbacks answer 403
+and the domain (models.plan_changes) raises PermissionDenied.
 """
 
 from __future__ import annotations
@@ -22,26 +22,20 @@ from dashboard.components.plan_change_form import (
     change_form,
     field_styles,
     form_callbacks,
-    form_start,
     form_states,
     form_values,
 )
-from dashboard.components.plan_preview import (
-    label_box_style,
-    preview_view,
-    refusal_message,
-    schedule_drugs,
-)
-from dashboard.components.plan_views import (
-    active_plan_steps,
+from dashboard.components.plan_form_preview import NOT_PREVIEWED, preview_answer, preview_outputs
+from dashboard.components.plan_form_start import form_start
+from dashboard.components.plan_header import (
     admission_dose_note,
-    pace_alert,
     plan_author,
     plan_header,
     step_tolerance_note,
     tablet_alert,
-    version_history,
 )
+from dashboard.components.plan_preview import refusal_message
+from dashboard.components.plan_views import active_plan_steps, pace_alert, version_history
 from dashboard.components.plan_words import change_label
 from dashboard.components.plan_write import preview_for, save_for
 from dashboard.context import current_actor, engine, record_id, require_role
@@ -236,12 +230,7 @@ def _open(clicks: list[int | None]) -> dict[str, Any]:
 
 
 @callback(
-    output={
-        "preview": Output("pp-preview", "children"),
-        "message": Output("pp-message", "children"),
-        "save_disabled": Output("pp-save-btn", "disabled"),
-        "label_box": Output("pp-label-box", "style"),
-    },
+    output=preview_outputs("pp"),
     inputs={
         "clicks": Input("pp-preview-btn", "n_clicks"),
         "kind": State("pp-kind", "data"),
@@ -255,19 +244,9 @@ def _preview(
 ) -> dict[str, Any]:
     require_role("physician")
     if not clicks or not kind:
-        return {"preview": no_update, "message": no_update, "save_disabled": True,
-                "label_box": no_update}  # fmt: skip
+        return NOT_PREVIEWED
     admission_id = record_id(admission_id)
-    result = preview_for(admission_id, kind, form_values(kind, form), utcnow())
-    if isinstance(result, Refusal):
-        return {"preview": None, "message": refusal_message(result, saved=False),
-                "save_disabled": True, "label_box": no_update}  # fmt: skip
-    return {
-        "preview": preview_view(result, today=result.effective_from, drugs=schedule_drugs(result)),
-        "message": None,
-        "save_disabled": False,
-        "label_box": label_box_style(result),
-    }
+    return preview_answer(preview_for(admission_id, kind, form_values(kind, form), utcnow()))
 
 
 @callback(

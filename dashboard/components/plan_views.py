@@ -1,5 +1,5 @@
-"""Views of a taper plan: its header, its steps with how each was tolerated, the version
-history, and the alerts the panel shows beside them (pace, tablets, the admission dose).
+"""Views of a taper plan: its steps with how each was tolerated, the pace check and the version
+history. (Its header and the panel's other notes are plan_header.py.)
 """
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
 from dash import html
@@ -18,21 +17,18 @@ from dashboard.components.plan_words import (
     VERDICT_WORDS,
     change_label,
     check_words,
-    dose_mg,
     made_when,
     mg_value,
     plan_day,
-    plan_when,
 )
 from dashboard.components.static_markup import static_block
 from dashboard.i18n import N_, _, language, ngettext, request_translator
 from dashboard.plan_panel_queries import PlanPanelData
-from models.admissions import dose_needs_confirmation
 from models.clinical.step_tolerance import StepTolerance
 from models.clinical.taper import PaceWarning, PlannedStep
 from models.clinical.tolerance import StepVerdict
 from models.flag_text import flag_message
-from models.tables import TaperPlan, Ward
+from models.tables import TaperPlan
 
 KIND_LABELS: dict[str, str] = {
     "baseline": N_("start"),
@@ -290,11 +286,6 @@ def active_plan_steps(data: PlanPanelData, plan: TaperPlan, *, table_id: str, he
     )
 
 
-def plan_author(data: PlanPanelData, plan: TaperPlan) -> str:
-    """Who wrote ``plan``'s version."""
-    return next((v.author for v in data.versions if v.plan.id == plan.id), "")
-
-
 def pace_alert(warnings: Sequence[PaceWarning]) -> Any:
     """One line, and the details on demand: a long taper can have many fast late steps. The
     details are models.clinical.taper's checks in the reader's language."""
@@ -328,110 +319,6 @@ STATUS_WORDS: dict[str, str] = {
 }
 
 
-def _badge_text(plan: TaperPlan) -> str:
-    label = change_label(plan.change)
-    if plan.change != "hold":
-        return label
-    if plan.hold_until:
-        return _("{change} until {day}", change=label, day=plan_day(plan.hold_until))
-    return _("{change} until resumed", change=label)
-
-
-def plan_header(plan: TaperPlan, author: str, tz: ZoneInfo) -> Any:
-    if plan.to_drug is None:
-        drugs = plan.drug
-    else:
-        drugs = _("{drug} → {to_drug} (substitution)", drug=plan.drug, to_drug=plan.to_drug)
-    facts = [
-        html.Span([_("Recipe") + " ", html.Code(plan.recipe, className="tw-recipe")]),
-        html.Span(_("Drug: {drugs}, from {dose}/day", drugs=drugs, dose=dose_mg(plan.daily_ug))),
-        html.Span(_("Equivalence table: {table}", table=plan.equivalence_table)),
-    ]
-    if plan.units:
-        units = ", ".join(f"{d} {dose_mg(ug)}" for d, ug in sorted(plan.units.items()))
-        facts.append(html.Span(_("Units: {units}", units=units)))
-    made = _(
-        "Version {version} by {author}, {made}, effective {day}: {reason}",
-        version=plan.version,
-        author=author,
-        made=plan_when(plan.created_at, tz),
-        day=plan_day(plan.effective_from),
-        reason=plan.reason,
-    )
-    return dmc.Stack(
-        [
-            dmc.Group(
-                [
-                    dmc.Title(_("Taper plan"), order=3),
-                    dmc.Badge(
-                        _("version {version}", version=plan.version),
-                        color="indigo",
-                        variant="filled",
-                        id="plan-version-badge",
-                    ),
-                    dmc.Badge(
-                        _badge_text(plan),
-                        color="red" if plan.change == "stop" else "gray",
-                        variant="light",
-                    ),
-                ],
-                gap="sm",
-            ),
-            dmc.Group(facts, gap="xl", className="tw-plan-facts"),
-            dmc.Text(made, size="sm", c="dimmed"),
-            dmc.Text(
-                _(
-                    "Above a label maximum, confirmed by the physician: {reason}",
-                    reason=plan.above_label_reason,
-                ),
-                size="sm",
-                className="tw-label-confirmed",
-                id="plan-label-confirmed",
-            )
-            if plan.above_label_reason
-            else None,
-        ],
-        gap=6,
-    )
-
-
-def tablet_alert(data: PlanPanelData) -> Any:
-    """Doses still to come that the ward's tablets cannot make: seen before discharge."""
-    if not data.tablet_gaps:
-        return None
-    doses = ", ".join(f"{drug} {dose_mg(ug)}" for drug, ug in data.tablet_gaps)
-    return dmc.Alert(
-        _(
-            "Not makeable from the ward's tablets: {doses}. Before discharge, change the plan (a "
-            "unit the tablets make) or the tablets supplied (admin page).",
-            doses=doses,
-        ),
-        title=_("Tablets for going home"),
-        color="yellow",
-        variant="light",
-        id="plan-tablet-gaps",
-        className="tw-tablet-alert",
-    )
-
-
-def admission_dose_note(data: PlanPanelData) -> Any:
-    """An admission dose above its label maximum that no physician has confirmed yet."""
-    admission = data.view.admission
-    if not dose_needs_confirmation(admission):
-        return None
-    return dmc.Alert(
-        _(
-            "The admission dose, {drug} {dose} a day, is above its label maximum and not yet "
-            "confirmed by a physician (confirm it from the patient banner).",
-            drug=admission.baseline_drug,
-            dose=dose_mg(admission.baseline_daily_ug),
-        ),
-        color="orange",
-        variant="light",
-        id="plan-dose-unconfirmed",
-    )
-
-
 def version_history(data: PlanPanelData) -> Any:
     rows = [
         _tr(
@@ -460,16 +347,3 @@ def version_history(data: PlanPanelData) -> Any:
         _("Status"),
     ]
     return static_block(_table([_th(h) for h in head], rows, "tw-versions"), id="plan-versions")
-
-
-def step_tolerance_note(ward: Ward) -> str:
-    return _(
-        "Step tolerance: CIWA-B and PRN doses in the {days} days before and after each step; "
-        "not tolerated when the CIWA-B mean rises by {margin} or more (with {readings} scores "
-        "each side) or PRN doses rise by {prn} or more (ward local policy; symptoms may take "
-        "up to a week after a cut [S22]).",
-        days=ward.step_window_days,
-        margin=ward.step_margin_points,
-        readings=ward.step_min_readings,
-        prn=ward.step_prn_margin,
-    )

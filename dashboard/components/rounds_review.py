@@ -15,16 +15,13 @@ from sqlmodel import Session
 from dashboard.components import (
     patient_overview,
     plan_change_form,
+    plan_form_start,
+    plan_header,
     plan_views,
 )
-from dashboard.components.rounds_card import (
-    day_time,
-    decision_label,
-    prn_line,
-    since_line,
-    tiles,
-)
+from dashboard.components.rounds_card import decision_label, prn_line, since_line
 from dashboard.components.rounds_suggestions import suggestion_line, suggestions
+from dashboard.components.rounds_tiles import day_time, tiles
 from dashboard.context import default_ward, engine
 from dashboard.i18n import _
 from dashboard.plan_panel_queries import plan_panel_data
@@ -71,7 +68,7 @@ def plan_table(admission_id: int, now: datetime) -> Any:
     plan = data.plan
     return dmc.Stack(
         [
-            plan_views.plan_header(plan, plan_views.plan_author(data, plan), data.view.tz),
+            plan_header.plan_header(plan, plan_header.plan_author(data, plan), data.view.tz),
             plan_views.active_plan_steps(data, plan, table_id="rd-steps", height=320),
         ],
         gap="xs",
@@ -88,7 +85,7 @@ def decision_form(summary: RoundsSummary, *, ward: Ward, today: Any) -> Any:
     drug = summary.plan.drug if summary.plan else "clonazepam"
     form = plan_change_form.change_form(
         "rd",
-        start=plan_change_form.FormStart(drug, ""),
+        start=plan_form_start.FormStart(drug, ""),
         times=ward.admin_times,
         today=today,
         initial_kind=None,

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from dashboard.components.plan_words import dose_mg, tablet_words
 from dashboard.context import current_actor, engine
 from dashboard.i18n import _, language
-from dashboard.pages.print_views import print_bar, sheet_dated_time
+from dashboard.pages.print_views import print_bar, printed_when
 from dashboard.registry import register_page
 from models.clinical.home_calendar import CalendarDay, CalendarWeek
 from models.errors import FieldError
@@ -195,7 +195,7 @@ def calendar_page(admission_id: int) -> Any:
                         _(
                             "Printed {when} by {user}, {ward}. Questions: call the ward or your "
                             "clinic.",
-                            when=_printed(now, home.tz),
+                            when=printed_when(now, home.tz),
                             user=actor.username,
                             ward=home.ward.name,
                         ),
@@ -207,12 +207,6 @@ def calendar_page(admission_id: int) -> Any:
             ),
         ]
     )
-
-
-def _printed(now: Any, tz: Any) -> str:
-    if language() == DEFAULT_LANGUAGE:
-        return f"{now.astimezone(tz):%d %b %Y %H:%M}"
-    return sheet_dated_time(now, tz)
 
 
 def layout(admission_id: str = "", **_query: Any) -> Any:

@@ -2,44 +2,49 @@
 the stay, the doses at admission and discharge, every plan version, how each step was tolerated,
 the last CIWA-B and NEWS2, the flags and how they ended, the rest of the taper in tablets and
 the quantities to dispense until a date the reader chooses (``?until=YYYY-MM-DD``; default the
-last step). Before discharge it previews the summary from today.
+last step; those two parts are summary_taper.py). Before discharge it previews the summary from
+today.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
-from dash import dcc, html
+from dash import html
 from sqlmodel import Session
 
 from dashboard.components.citations import cited, sources_footnote
 from dashboard.components.plan_words import (
     VERDICT_WORDS,
     change_label,
-    dispense_text,
     dose_mg,
     mg_value,
-    tablet_words,
 )
 from dashboard.components.queue_actions import severity_label
 from dashboard.context import current_actor, engine
 from dashboard.flag_queries import flag_text
-from dashboard.i18n import N_, _, language
+from dashboard.i18n import N_, _
 from dashboard.pages.print_views import (
     print_bar,
+    printed_when,
     sheet_date,
     sheet_dated_time,
     sheet_day,
+)
+from dashboard.pages.summary_taper import (
+    daily_doses,
+    dispense_lines,
+    dispense_until,
+    remaining_steps,
 )
 from dashboard.plan_panel_queries import plan_panel_data
 from dashboard.registry import register_page
 from dashboard.theme import BAND_LABEL, LEVELS, news2_level
 from models.errors import FieldError
 from models.going_home import GoingHome, StayFacts, going_home, stay_facts
-from models.i18n import DEFAULT_LANGUAGE
 from models.types import utcnow
 
 register_page(__name__, path_template="/patient/<admission_id>/summary", title="Discharge summary")
@@ -54,15 +59,10 @@ FLAG_END = {
 }
 
 
-def _doses(daily: dict[str, int]) -> str:
-    doses = [_("{drug} {dose} a day", drug=d, dose=dose_mg(ug)) for d, ug in sorted(daily.items())]
-    return ", ".join(doses) or _("none")
-
-
 def _facts_table(home: GoingHome, facts: StayFacts) -> Any:
     tz = home.tz
     drug, ug, de = facts.admission_dose
-    discharge = _doses(facts.discharge_dose)
+    discharge = daily_doses(facts.discharge_dose)
     if facts.discharge_de_mg is not None:
         discharge += _(" (diazepam-equivalent {de} mg)", de=mg_value(facts.discharge_de_mg))
     rows = [
@@ -181,7 +181,7 @@ def _tolerance(admission_id: int, now: datetime, tz: ZoneInfo) -> Any:
             html.Tr(
                 [
                     html.Td(sheet_day(step.start)),
-                    html.Td(_doses(step.daily_ug)),
+                    html.Td(daily_doses(step.daily_ug)),
                     html.Td(f"{mean(tol.before_mean)} → {mean(tol.after_mean)}"),
                     html.Td(f"{tol.prn_before} → {tol.prn_after}"),
                     html.Td(_(VERDICT_WORDS[tol.judgement.verdict])),
@@ -235,107 +235,6 @@ def _flags(facts: StayFacts, tz: ZoneInfo) -> Any:
     )
 
 
-def _remaining(home: GoingHome) -> Any:
-    if not home.steps:
-        return html.P(_("No taper to continue."))
-    rows = []
-    for position, step in enumerate(home.steps):
-        end = (
-            home.steps[position + 1].start - timedelta(days=1)
-            if position + 1 < len(home.steps)
-            else None
-        )
-        doses = [
-            html.Li(
-                f"{d.time:%H:%M} {d.drug} {dose_mg(d.ug)} = "
-                f"{tablet_words(home.choices[d.drug], d.ug)}"
-            )
-            for d in step.doses
-            if d.ug > 0
-        ]
-        rows.append(
-            html.Tr(
-                [
-                    html.Td(sheet_day(step.start, "%a %d %b %Y")),
-                    html.Td(sheet_day(end, "%a %d %b %Y") if end else "–"),
-                    html.Td(_doses(step.daily_ug) if doses else _("stop")),
-                    html.Td(mg_value(step.diazepam_eq_mg), className="tw-number"),
-                    html.Td(html.Ul(doses) if doses else _("no tablets")),
-                ]
-            )
-        )
-    head = (_("From"), _("To"), _("Daily dose"), _("DE mg"), _("Tablets"))
-    return html.Table(
-        [html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)],
-        className="tw-grid",
-        id="summary-remaining",
-    )
-
-
-def _dispense(home: GoingHome, until: date, admission_id: int) -> list[Any]:
-    quantities = home.dispense(until)
-    lines = [
-        html.Li(f"{drug}: {dispense_text(q)}", id=f"summary-dispense-{drug}")
-        for drug, q in quantities.items()
-    ]
-    missing = sorted({d for q in quantities.values() for d in q.unmakeable_days})
-    if missing:
-        lines.append(
-            html.Li(
-                _(
-                    "Not counted: doses on {n} day(s) the ward's tablets cannot make (from {day}).",
-                    n=len(missing),
-                    day=sheet_day(missing[0], "%d %b"),
-                ),
-            )
-        )
-    return [
-        html.P(
-            _(
-                "From {first} to {last} (inclusive), whole tablets (a half left over is kept for "
-                "the next dose):",
-                first=sheet_day(home.first_day, "%a %d %b %Y"),
-                last=sheet_day(until, "%a %d %b %Y"),
-            )
-        ),
-        html.Ul(lines, id="summary-dispense"),
-        html.Form(
-            [
-                html.Label(_("Dispense until (YYYY-MM-DD)") + " ", htmlFor="summary-until"),
-                dcc.Input(
-                    id="summary-until",
-                    name="until",
-                    type="text",
-                    value=until.isoformat(),
-                    placeholder=_("YYYY-MM-DD"),
-                ),
-                html.Button(_("Recount"), type="submit", className="tw-print-button"),
-            ],
-            method="get",
-            action=f"/patient/{admission_id}/summary",
-            className="tw-no-print tw-summary-until",
-        ),
-    ]
-
-
-def _until(home: GoingHome, raw: str) -> tuple[date, str | None]:
-    if not raw:
-        return home.last_day, None
-    try:
-        chosen = date.fromisoformat(raw)
-    except ValueError:
-        return home.last_day, _("{raw} is not a date: showing until the last step.", raw=repr(raw))
-    if chosen < home.first_day:
-        return home.last_day, _("That date is before discharge: showing until the last step.")
-    return chosen, None
-
-
-def _printed(now: datetime, tz: ZoneInfo) -> str:
-    if language() == DEFAULT_LANGUAGE:
-        return f"{now.astimezone(tz):%d %b %Y %H:%M}"
-    return sheet_dated_time(now, tz)
-
-
 def summary_page(admission_id: int, until_text: str) -> Any:
     actor = current_actor()
     now = utcnow()
@@ -347,7 +246,7 @@ def summary_page(admission_id: int, until_text: str) -> Any:
         return dmc.Alert(_("No such admission."), color="red", id="print-missing")
     tz = home.tz
     patient = home.patient
-    until, until_problem = _until(home, until_text)
+    until, until_problem = dispense_until(home, until_text)
     who = _(
         "{name} · MRN {mrn} · born {born} · {ward}",
         name=f"{patient.given_name} {patient.family_name}",
@@ -383,15 +282,15 @@ def summary_page(admission_id: int, until_text: str) -> Any:
         html.H2(_("Flags raised and how they ended")),
         _flags(facts, tz),
         html.H2(_("The rest of the taper")),
-        _remaining(home),
+        remaining_steps(home),
         html.H2(_("To dispense")),
         *([html.P(until_problem, id="summary-until-problem")] if until_problem else []),
-        *_dispense(home, until, admission_id),
+        *dispense_lines(home, until, admission_id),
         html.H2(_("Who continues the taper")),
         html.Div(_("Name, service and telephone:"), className="tw-print-line"),
         html.Div(_("First review on:"), className="tw-print-line"),
         html.P(
-            _("Printed {when} by {user}.", when=_printed(now, tz), user=actor.username),
+            _("Printed {when} by {user}.", when=printed_when(now, tz), user=actor.username),
             className="tw-print-small",
         ),
         sources_footnote([TOLERANCE_TEXT]),

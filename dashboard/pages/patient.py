@@ -229,12 +229,7 @@ def layout(
                 charting_vitals.vitals_form(now, tz, header.admission.spo2_scale)
                 if can_chart
                 else html.Div(),
-                html.Div(
-                    _("Recent vitals (72 hours)"),
-                    className="tw-section-title",
-                    style={"marginTop": "16px"},
-                ),
-                html.Div(initial.get("vitals-table", not_read_yet()), id="vitals-table"),
+                *_recent_table(_("Recent vitals (72 hours)"), "vitals-table", initial),
             ]
         ),
         "ciwa": html.Div(
@@ -244,12 +239,7 @@ def layout(
                 charting_ciwa_ar.ciwa_ar_form(now, tz)
                 if can_chart and header.admission.ciwa_ar
                 else html.Div(),
-                html.Div(
-                    _("Recent scores (72 hours)"),
-                    className="tw-section-title",
-                    style={"marginTop": "16px"},
-                ),
-                html.Div(initial.get("ciwa-table", not_read_yet()), id="ciwa-table"),
+                *_recent_table(_("Recent scores (72 hours)"), "ciwa-table", initial),
             ]
         ),
         "mar": charting_mar.mar_panel(
@@ -356,6 +346,15 @@ TAB_PARTS: dict[str, tuple[str, ...]] = {
     "mar": ("mar-table", "prn-orders", "prn-table"),
     "history": ("history-table",),
 }
+
+
+def _recent_table(title: str, table_id: str, initial: dict[str, Any]) -> list[Any]:
+    """A tab's table of recent entries under its title: as read with the page, else filled in
+    by the first refresh."""
+    return [
+        html.Div(title, className="tw-section-title", style={"marginTop": "16px"}),
+        html.Div(initial.get(table_id, not_read_yet()), id=table_id),
+    ]
 
 
 def not_read_yet() -> html.Div:

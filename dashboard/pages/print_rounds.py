@@ -73,7 +73,7 @@ def _facts(summary: RoundsSummary, tz: ZoneInfo) -> list[Any]:
             level=_(level),
             when=sheet_time(top.taken_at, tz),
         )
-    # A status in words, as the rounds card says it (rounds_card.DOSE_STATUS_WORDS).
+    # A status in words, as the rounds card says it (rounds_tiles.DOSE_STATUS_WORDS).
     missing = ", ".join(
         f"{n} {_(status.replace('_', ' '))}" for status, n in summary.doses_not_given.items()
     )

@@ -87,6 +87,14 @@ def sheet_dated_time(instant: datetime, tz: ZoneInfo) -> str:
     return f"{format_full_date(local.date(), code)} {format_clock(instant, code, tz=tz)}"
 
 
+def printed_when(now: datetime, tz: ZoneInfo) -> str:
+    """When a going-home paper was printed, in the ward's zone: "03 Mar 2026 14:05" in English
+    (:func:`sheet_dated_time` otherwise)."""
+    if language() == DEFAULT_LANGUAGE:
+        return f"{now.astimezone(tz):%d %b %Y %H:%M}"
+    return sheet_dated_time(now, tz)
+
+
 # The print button of every paper page (each imports this module).
 clientside_callback(
     "function(n) { if (n) { window.print(); } return ''; }",

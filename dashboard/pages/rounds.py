@@ -4,8 +4,8 @@ and the decision (continue, advance, hold, go back, adjust) signed with its reas
 Physicians and admins see the page; only a physician signs a decision (the callbacks answer 403
 to anyone else, and models.rounds refuses the write). A decision other than "continue" carries
 out the plan change in the same transaction as the note. The page's pieces have their own
-modules: the suggestions (rounds_suggestions), each patient's card (rounds_card) and the review
-drawer (rounds_review).
+modules: the suggestions (rounds_suggestions), each patient's card (rounds_card, rounds_tiles)
+and the review drawer (rounds_review).
 """
 
 from __future__ import annotations
@@ -18,20 +18,17 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
-from dashboard.components import (
-    plan_change_form,
-    plan_preview,
-    plan_write,
-)
+from dashboard.components import plan_change_form, plan_form_preview, plan_write
 from dashboard.components.plan_change_form import form_states
 from dashboard.components.plan_preview import refusal_message
-from dashboard.components.rounds_card import day_time, decision_label, patient_card
+from dashboard.components.rounds_card import decision_label, patient_card
 from dashboard.components.rounds_review import (
     DECISION_KIND,
     patient_notes,
     plan_table,
     review_content,
 )
+from dashboard.components.rounds_tiles import day_time
 from dashboard.context import current_actor, default_ward, engine, require_role
 from dashboard.i18n import _, language
 from dashboard.refusals import Refusal, attempt
@@ -221,12 +218,7 @@ def _preview_decision(admission_id: int, decision: str, form: dict[str, Any]) ->
 
 
 @callback(
-    output={
-        "preview": Output("rd-preview", "children"),
-        "message": Output("rd-message", "children"),
-        "save_disabled": Output("rd-save-btn", "disabled"),
-        "label_box": Output("rd-label-box", "style"),
-    },
+    output=plan_form_preview.preview_outputs("rd"),
     inputs={
         "clicks": Input("rd-preview-btn", "n_clicks"),
         "admission_id": State("rounds-admission", "data"),
@@ -240,24 +232,13 @@ def _preview(
 ) -> dict[str, Any]:
     require_role("physician")
     if not clicks or admission_id is None or decision is None:
-        return {"preview": no_update, "message": no_update, "save_disabled": True,
-                "label_box": no_update}  # fmt: skip
+        return plan_form_preview.NOT_PREVIEWED
     result = _preview_decision(admission_id, decision, form)
-    if isinstance(result, Refusal):
-        return {"preview": None, "message": refusal_message(result, saved=False),
-                "save_disabled": True, "label_box": no_update}  # fmt: skip
     if result is None:
         unchanged = _("No change to the plan: the note is signed with the plan as it is.")
         return {"preview": dmc.Text(unchanged, fw=600, id="rd-no-change"), "message": None,
                 "save_disabled": False, "label_box": {"display": "none"}}  # fmt: skip
-    return {
-        "preview": plan_preview.preview_view(
-            result, today=result.effective_from, drugs=plan_preview.schedule_drugs(result)
-        ),
-        "message": None,
-        "save_disabled": False,
-        "label_box": plan_preview.label_box_style(result),
-    }
+    return plan_form_preview.preview_answer(result)
 
 
 def _signed_alert(decision: str, note: RoundsNote, tz: ZoneInfo) -> Any:

@@ -287,23 +287,39 @@ def overdue_query(
     )
 
 
-def overdue_finding(row: Any, overdue: Overdue, code: str, every: Part) -> Finding:
-    """The finding "No <what> since …; due … (<every>)" for a row of ``overdue_query``
-    (``code``: the message of models.flag_text saying what is overdue)."""
-    since = (
-        message("since", when=instant(row.taken_at, row.timezone))
-        if row.taken_at
-        else message("since_admission")
-    )
-    text = message(code, since=since, due=instant(overdue.due, row.timezone), every=every)
-    return worded(
-        row.admission_id,
-        "admission",
-        overdue.severity,
-        text,
-        at=overdue.due,
-        evidence_at=overdue.evidence_at,
-    )
+def overdue_findings(
+    rows: Sequence[Any],
+    judge: Callable[[Any], Overdue | None],
+    code: str,
+    every: Callable[[Overdue], Part],
+) -> list[Finding]:
+    """For each row of ``overdue_query`` that ``judge`` finds overdue, the finding "No <what>
+    since …; due … (<every>)" (``code``: the message of models.flag_text saying what is
+    overdue; ``every``: the interval in force, in words)."""
+    findings = []
+    for row in rows:
+        overdue = judge(row)
+        if overdue is None:
+            continue
+        since = (
+            message("since", when=instant(row.taken_at, row.timezone))
+            if row.taken_at
+            else message("since_admission")
+        )
+        text = message(
+            code, since=since, due=instant(overdue.due, row.timezone), every=every(overdue)
+        )
+        findings.append(
+            worded(
+                row.admission_id,
+                "admission",
+                overdue.severity,
+                text,
+                at=overdue.due,
+                evidence_at=overdue.evidence_at,
+            )
+        )
+    return findings
 
 
 @built_once

@@ -32,7 +32,7 @@ from jobs.rules.common import (
     labelled,
     latest_readings,
     materialized,
-    overdue_finding,
+    overdue_findings,
     overdue_query,
     reading_finding,
     valid,
@@ -61,24 +61,22 @@ def assessment_overdue_rule(session: Session, now: datetime) -> list[Finding]:
     """No valid CIWA-B within the ward's reassessment interval, counted from the last score or
     from admission (models.clinical.observations: local policy after [S10][S56])."""
     rows = fetch(session, _assessment_overdue_query(dialect_of(session)), {NOW: now})
-    findings = []
-    for row in rows:
-        overdue = assessment_overdue(
+    return overdue_findings(
+        rows,
+        lambda row: assessment_overdue(
             last_at=row.taken_at,
             last_band=row.band,
             admitted_at=row.admitted_at,
             routine_min=row.routine,
             shortened_min=row.shortened,
             now=now,
-        )
-        if overdue is None:
-            continue
-        every = message(
+        ),
+        "ciwa_overdue",
+        lambda overdue: message(
             "every_while_moderate" if overdue.shortened else "every",
             interval=minutes(overdue.interval_min),
-        )
-        findings.append(overdue_finding(row, overdue, "ciwa_overdue", every))
-    return findings
+        ),
+    )
 
 
 # --- standing severity -------------------------------------------------------------------------

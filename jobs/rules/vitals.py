@@ -15,7 +15,7 @@ from jobs.rules.common import (
     fetch,
     latest_readings,
     news2_urgent,
-    overdue_finding,
+    overdue_findings,
     overdue_query,
     reading_finding,
     urgent_obs_interval,
@@ -91,22 +91,20 @@ def vitals_overdue_rule(session: Session, now: datetime) -> list[Finding]:
     """No valid vital signs within the ward's interval, or within an hour while the last NEWS2
     was urgent (obs at least hourly [S35]); models.clinical.observations.vitals_overdue."""
     rows = fetch(session, _vitals_overdue_query(dialect_of(session)), {NOW: now})
-    findings = []
-    for row in rows:
-        overdue = vitals_overdue(
+    return overdue_findings(
+        rows,
+        lambda row: vitals_overdue(
             last_at=row.taken_at,
             news2_total=row.news2_total,
             any_single_three=bool(row.any_three),
             admitted_at=row.admitted_at,
             routine_min=row.routine,
             now=now,
-        )
-        if overdue is None:
-            continue
-        every = (
+        ),
+        "vitals_overdue",
+        lambda overdue: (
             message("hourly_while_urgent")
             if overdue.shortened
             else message("every", interval=minutes(overdue.interval_min))
-        )
-        findings.append(overdue_finding(row, overdue, "vitals_overdue", every))
-    return findings
+        ),
+    )

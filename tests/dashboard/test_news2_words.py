@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from dashboard.components.board_rows import board_rows
 from dashboard.components.charting_vitals import news2_panel, preview
-from dashboard.components.rounds_card import news2_tile
+from dashboard.components.rounds_tiles import news2_tile
 from dashboard.components.taper_chart_style import news2_band_label, news2_bands
 from dashboard.rounds_queries import RoundsSummary
 from dashboard.theme import LEVELS, news2_level

@@ -9,7 +9,8 @@ from typing import Any
 import dash
 import pytest
 
-from dashboard.components.plan_change_form import FormStart, change_form
+from dashboard.components.plan_change_form import change_form
+from dashboard.components.plan_form_start import FormStart
 from tests.dashboard.charting_fixtures import call, signed_in
 
 

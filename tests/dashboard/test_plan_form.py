@@ -11,7 +11,7 @@ import dash
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from dashboard.components.plan_change_form import FormStart, form_start
+from dashboard.components.plan_form_start import FormStart, form_start
 from dashboard.plan_panel_queries import plan_panel_data
 from models.admissions import admit
 from models.db import transaction

@@ -1,5 +1,5 @@
-"""The rounds page's CIWA-B since each patient's last note (dashboard.rounds_queries.
-_ciwa_b_since), summarised by the database, against the same summary made score by score in
+"""The rounds page's CIWA-B since each patient's last note (dashboard.rounds_readings.
+ciwa_b_since), summarised by the database, against the same summary made score by score in
 Python. SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from dashboard.rounds_queries import CIWA_TREND, CiwaSince, _ciwa_b_since
+from dashboard.rounds_readings import CIWA_TREND, CiwaSince, ciwa_b_since
 from models.audit import Actor
 from models.clinical.scales import ciwa_ar_band, ciwa_b_band
 from models.db import transaction
@@ -73,7 +73,7 @@ def test_the_database_summarises_as_the_scores_read_one_by_one(
         ids[4]: START,  # never scored
     }
     with Session(engine) as session:
-        got = _ciwa_b_since(session, ids, since)
+        got = ciwa_b_since(session, ids, since)
     expected = _reference(rows, since)
     assert got == expected
     assert set(got) == {ids[0], ids[1], ids[2]}
@@ -88,7 +88,7 @@ def test_the_database_summarises_as_the_scores_read_one_by_one(
 def test_the_count_and_highest_read_the_totals_index_alone(sqlite_engine: Engine) -> None:
     """Each patient's count and highest CIWA-B are one range of ix_withdrawal_assessment_totals
     (admission, then time), read without the rows: a month of hourly scores each."""
-    from dashboard.rounds_queries import _bounds, _ciwa_statements
+    from dashboard.rounds_readings import _bounds, _ciwa_statements
 
     counts, _ = _ciwa_statements(2)
     compiled = counts.compile(sqlite_engine)

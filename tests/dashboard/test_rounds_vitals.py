@@ -1,5 +1,5 @@
 """The rounds page's reading of vital signs since each patient's last note (dashboard.rounds_
-queries._vitals_since), counted and ranked by the database, against the plain rule applied to
+readings.vitals_since), counted and ranked by the database, against the plain rule applied to
 each reading. SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from dashboard.rounds_queries import _vitals_since
+from dashboard.rounds_readings import vitals_since
 from models.admissions import admit
 from models.audit import Actor
 from models.clinical.news2 import news2_response
@@ -86,7 +86,7 @@ def test_the_database_counts_and_ranks_as_the_rule_does_reading_by_reading(
         ids[3]: START,
     }
     with Session(engine) as session:
-        highest, urgent = _vitals_since(session, ids, since)
+        highest, urgent = vitals_since(session, ids, since)
     expected_highest, expected_urgent = _reference(readings, since)
     assert {a: (v.news2_total, v.taken_at) for a, v in highest.items()} == expected_highest
     assert {a: n for a, n in urgent.items() if n} == expected_urgent
