@@ -26,7 +26,7 @@ from models.db import (
     read_session,
     transaction,
 )
-from models.errors import ConflictError, FieldError, PermissionDenied, ValidationFailed
+from models.errors import ConflictError, FieldError, PermissionDenied, Shown, ValidationFailed
 from models.i18n import format_number
 from models.tables import SEXES
 
@@ -118,10 +118,13 @@ def _known(message: str) -> str:
 
 def field_message(error: FieldError) -> str:
     """A field's refusal in the reader's language: its template with its values (a message
-    with a value, models.errors.FieldError), else as ``_known`` finds it."""
+    with a value, models.errors.FieldError; its units, choices and decimals the reader's way),
+    else as ``_known`` finds it."""
     if error.template is None:
         return _known(error.message)
-    return request_translator().gettext(error.template, **error.values)
+    t = request_translator()
+    values = {k: v.shown(t) if isinstance(v, Shown) else v for k, v in error.values.items()}
+    return t.gettext(error.template, **values)
 
 
 def _sentence(text: str) -> str:

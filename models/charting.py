@@ -26,7 +26,6 @@ from sqlmodel import Session, col, select
 
 from models.admissions import require_open_admission
 from models.audit import Actor, insert_audited, insert_values_audited, snapshot, update_audited
-from models.clinical.drugs import format_mg
 from models.clinical.news2 import news2
 from models.clinical.scales import score_ciwa_ar, score_ciwa_b
 from models.clinical.sedation import (
@@ -40,7 +39,7 @@ from models.clinical.sedation import (
 )
 from models.clinical.sources import ClinicalNumber
 from models.clinical.vitals import validate_vitals
-from models.errors import ConflictError, FieldError, ValidationFailed
+from models.errors import ConflictError, FieldError, Number, ValidationFailed, Words
 from models.i18n.catalogs import N_
 from models.prn_orders import lock_for_dose, refuse_unless_allowed
 from models.statements import built_once
@@ -97,12 +96,16 @@ def check_charting_time(
     field: str, at: datetime, now: datetime, backdate_limit: timedelta = BACKDATE_LIMIT
 ) -> None:
     if at.tzinfo is None:
-        raise FieldError(field, "time has no timezone")
+        raise FieldError(field, N_("time has no timezone"))
     if at > now + FUTURE_TOLERANCE:
         raise FieldError(field, N_("time is in the future; chart what has happened"))
     if at < now - backdate_limit:
         hours = backdate_limit / timedelta(hours=1)
-        raise FieldError(field, f"time is more than {hours:g} hours ago; ask the nurse in charge")
+        raise FieldError(
+            field,
+            N_("time is more than {hours} hours ago; ask the nurse in charge"),
+            values={"hours": Number(hours, text=f"{hours:g}")},
+        )
 
 
 def new_submission_id() -> str:
@@ -251,7 +254,11 @@ def record_assessment(
     elif scale == "CIWA-Ar":
         result = score_ciwa_ar(items)
     else:
-        raise FieldError("scale", f"unknown scale {scale!r}; use CIWA-B or CIWA-Ar")
+        raise FieldError(
+            "scale",
+            N_("unknown scale {scale}; use CIWA-B or CIWA-Ar"),
+            values={"scale": repr(scale)},
+        )
     values = {
         "admission_id": admission_id,
         "scale": scale,
@@ -306,7 +313,10 @@ def _insert_once(
         if stored.admission_id != admission_id:
             raise FieldError(
                 "submission_id",
-                "this form was already saved for another patient; reload the page and chart again",
+                N_(
+                    "this form was already saved for another patient; reload the page and chart "
+                    "again"
+                ),
             ) from None
         return stored
     if new_id is None:
@@ -316,8 +326,10 @@ def _insert_once(
         ):
             raise FieldError(
                 "spo2",
-                "a physician changed this patient's SpO2 scale since the form opened: reload "
-                "the page so NEWS2 is scored on the new scale, and save again",
+                N_(
+                    "a physician changed this patient's SpO2 scale since the form opened: reload "
+                    "the page so NEWS2 is scored on the new scale, and save again"
+                ),
             )
         raise ConflictError(N_("the admission changed while saving; reload the page"))
     return stored_row(model, new_id, values)
@@ -367,7 +379,11 @@ def _reason(status: str, reason_code: str | None, reason_text: str | None) -> No
     if allowed is None:
         raise FieldError("status", N_("choose given, held, refused or not given"))
     if not reason_code or reason_code not in allowed:
-        raise FieldError("reason_code", f"choose a reason: {', '.join(allowed.values())}")
+        raise FieldError(
+            "reason_code",
+            N_("choose a reason: {reasons}"),
+            values={"reasons": Words(allowed.values())},
+        )
     if reason_code == "other" and not (reason_text or "").strip():
         raise FieldError("reason_text", N_("say why the dose was not given"))
 
@@ -391,7 +407,7 @@ def chart_dose(
     actor.require(*CHARTING_ROLES, "system")
     slot = session.get(ScheduledDose, scheduled_dose_id)
     if slot is None:
-        raise FieldError("dose", f"no scheduled dose {scheduled_dose_id}")
+        raise FieldError("dose", N_("no scheduled dose {dose}"), values={"dose": scheduled_dose_id})
     require_open_admission(session, slot.admission_id)
     if slot.cancelled_at is not None:
         raise FieldError("dose", N_("this dose was cancelled by a plan change; refresh the MAR"))
@@ -532,8 +548,11 @@ def chart_prn(
     if dose_ug is not None and dose_ug != order.dose_ug:
         raise FieldError(
             "dose_mg",
-            f"the order is for {format_mg(order.dose_ug)} mg a dose; give that, or ask the "
-            "physician to change the order",
+            N_(
+                "the order is for {dose} mg a dose; give that, or ask the physician to change"
+                " the order"
+            ),
+            values={"dose": Number.mg(order.dose_ug)},
         )
     if not reason_text.strip():
         raise FieldError("reason_text", N_("say why the PRN dose was given"))
@@ -614,10 +633,14 @@ def mark_in_error(
     actor.require(*CHARTING_ROLES)
     model = _ENTITIES.get(entity)
     if model is None:
-        raise FieldError("entity", f"unknown entry type {entity!r}")
+        raise FieldError(
+            "entity", N_("unknown entry type {entity}"), values={"entity": repr(entity)}
+        )
     row = _charted_entry(session, entity, record_id)
     if row is None:
-        raise FieldError("entry", f"no {entity} entry {record_id}")
+        raise FieldError(
+            "entry", N_("no {entity} entry {entry}"), values={"entity": entity, "entry": record_id}
+        )
     require_open_admission(session, row.admission_id)
     if row.entered_in_error:
         raise ConflictError(N_("this entry is already marked in error"))

@@ -2,7 +2,108 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import datetime, tzinfo
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from models.i18n.catalogs import Translator
+
+
+class Shown:
+    """A value of a message that the reader's language writes its own way: ``str()`` is the
+    English the domain writes, :meth:`shown` the reader's (dashboard.refusals)."""
+
+    def shown(self, t: Translator) -> str:
+        raise NotImplementedError
+
+
+class Words(Shown):
+    """Marked words (``N_``) a message shows, joined by ", ": a unit, a list of choices."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = tuple(words)
+
+    def __str__(self) -> str:
+        return ", ".join(self.words)
+
+    def __repr__(self) -> str:
+        return f"Words({self.words!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Words) and other.words == self.words
+
+    def __hash__(self) -> int:
+        return hash(self.words)
+
+    def shown(self, t: Translator) -> str:
+        return ", ".join(t.gettext(word) for word in self.words)
+
+
+class Number(Shown):
+    """A decimal number a message shows (a dose in mg, hours): ``1.5`` in English, with the
+    language's decimal sign elsewhere (``1,5``)."""
+
+    def __init__(self, value: Decimal | int | float | str, text: str | None = None) -> None:
+        self.value = Decimal(str(value))
+        self.text = text  # the English as the domain writes it, when not the plain number
+
+    @classmethod
+    def mg(cls, ug: int) -> Number:
+        """A dose given in micrograms, shown in mg (the number only; the message says "mg")."""
+        return cls(Decimal(ug).scaleb(-3))
+
+    def __str__(self) -> str:
+        return self.text if self.text is not None else f"{self.value.normalize():f}"
+
+    def __repr__(self) -> str:
+        return f"Number({self})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Number) and other.value == self.value
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+    def shown(self, t: Translator) -> str:
+        from models.i18n.formats import format_number  # here: models.i18n imports this module
+        from models.i18n.languages import DEFAULT_LANGUAGE
+
+        if t.code == DEFAULT_LANGUAGE:
+            return str(self)
+        return format_number(self.value.normalize(), t.code)
+
+
+class When(Shown):
+    """An instant a message shows in the ward's zone, as near ``now`` it is: "14:20" today,
+    "yesterday 23:40", else with its day. ``text`` is the English as the domain writes it."""
+
+    def __init__(self, instant: datetime, tz: tzinfo, now: datetime, text: str) -> None:
+        self.instant, self.tz, self.now, self.text = instant, tz, now, text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"When({self.text!r})"
+
+    def shown(self, t: Translator) -> str:
+        from models.i18n.formats import format_day
+        from models.i18n.languages import DEFAULT_LANGUAGE
+
+        if t.code == DEFAULT_LANGUAGE:
+            return self.text
+        local = self.instant.astimezone(self.tz)
+        clock = f"{local:%H:%M}"
+        days = (local.date() - self.now.astimezone(self.tz).date()).days
+        if days == 0:
+            return clock
+        if days == -1:
+            return t.gettext("yesterday {clock}", clock=clock)
+        if days == 1:
+            return t.gettext("tomorrow {clock}", clock=clock)
+        return f"{format_day(local.date(), t.code)} {clock}"
 
 
 class FieldError(ValueError):
@@ -11,7 +112,9 @@ class FieldError(ValueError):
     A message with a value is written as a template (marked ``N_``) with its ``values``:
     ``FieldError("hold_days", N_("hold for 1 to {most} days"), values={"most": 90})``.
     ``message`` is then the English sentence; ``template`` and ``values`` let a page say it in
-    the reader's language (dashboard.refusals)."""
+    the reader's language (dashboard.refusals). A value the reader's language writes its own
+    way is a :class:`Shown`: marked words (:class:`Words`, a unit or a list of choices) or a
+    decimal number (:class:`Number`)."""
 
     def __init__(
         self, field: str, message: str, *, values: Mapping[str, object] | None = None

@@ -40,8 +40,9 @@ from models.clinical.taper import (
     schedule_warnings,
     step_on,
 )
-from models.errors import FieldError, required_text
-from models.i18n import N_
+from models.errors import FieldError, Shown, Words, required_text
+from models.i18n import DEFAULT_LANGUAGE, N_, Translator
+from models.i18n import format_mg as format_mg_in
 from models.plans import active_plan, parse_times, save_plan_version, stored_steps
 from models.tables import Admission, TaperPlan, Ward
 from models.ward_units import ward_units
@@ -141,7 +142,7 @@ def advance_steps(steps: Sequence[PlannedStep], *, on: date) -> tuple[PlannedSte
     are untouched."""
     current = step_on(steps, on)
     if current is None:
-        raise FieldError("on", f"{on} is before the plan's first step")
+        raise FieldError("on", N_("{on} is before the plan's first step"), values={"on": on})
     if current.start == on and current.kind != "baseline":
         raise FieldError(
             "change", N_("the plan already changed today; advance tomorrow or change the recipe")
@@ -181,6 +182,25 @@ def describe_regimen(daily: Mapping[str, int]) -> str:
     return " + ".join(f"{drug} {format_mg(ug)} mg" for drug, ug in daily.items()) + " a day"
 
 
+class Regimen(Shown):
+    """A regimen a refusal shows: :func:`describe_regimen` in English, in words and the
+    language's doses elsewhere (the words of dashboard.components.plan_words.regimen_words)."""
+
+    def __init__(self, daily: Mapping[str, int]) -> None:
+        self.daily = dict(daily)
+
+    def __str__(self) -> str:
+        return describe_regimen(self.daily)
+
+    def shown(self, t: Translator) -> str:
+        if t.code == DEFAULT_LANGUAGE:
+            return str(self)
+        if not self.daily:
+            return t.gettext("nothing (the taper has ended)")
+        doses = " + ".join(f"{drug} {format_mg_in(ug, t.code)}" for drug, ug in self.daily.items())
+        return t.gettext("{doses} a day", doses=doses)
+
+
 def plan_start(new_plan: NewPlan, in_force: Mapping[str, int]) -> PlanStart:
     """A new plan's starting point. From one drug (or none) in force, what the physician typed
     (a different dose or drug is warned in the preview). From two drugs (mid-crossover), the
@@ -195,8 +215,11 @@ def plan_start(new_plan: NewPlan, in_force: Mapping[str, int]) -> PlanStart:
         if drug not in in_force:
             raise FieldError(
                 "drug",
-                f"the dose in force is {regimen}: taper one of its drugs (the whole regimen is "
-                "converted to it) or continue the crossover",
+                N_(
+                    "the dose in force is {regimen}: taper one of its drugs (the whole regimen is "
+                    "converted to it) or continue the crossover"
+                ),
+                values={"regimen": Regimen(in_force)},
             )
         (other,) = (d for d in in_force if d != drug)
         return PlanStart(
@@ -210,8 +233,11 @@ def plan_start(new_plan: NewPlan, in_force: Mapping[str, int]) -> PlanStart:
     if {drug, to_drug} != set(in_force):
         raise FieldError(
             "to_drug",
-            f"the dose in force is {regimen}: a substitution continues that crossover "
-            f"(cross over from one of its drugs to the other)",
+            N_(
+                "the dose in force is {regimen}: a substitution continues that crossover "
+                "(cross over from one of its drugs to the other)"
+            ),
+            values={"regimen": Regimen(in_force)},
         )
     return PlanStart(
         drug,
@@ -265,8 +291,8 @@ def preview_change(
     if plan is None:
         raise FieldError("plan", N_("this patient has no active taper plan; create one first"))
     if change.kind not in CHANGE_KINDS:
-        choices = ", ".join(CHANGE_LABELS[k] for k in CHANGE_KINDS)
-        raise FieldError("change", f"choose one of: {choices}")
+        choices = Words(CHANGE_LABELS[k] for k in CHANGE_KINDS)
+        raise FieldError("change", N_("choose one of: {choices}"), values={"choices": choices})
     ward = _ward(session, admission.ward_id)
     today = _today(ward, now)
     steps = stored_steps(session, plan)

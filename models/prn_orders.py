@@ -27,7 +27,14 @@ from models.clinical import prn
 from models.clinical.dose_limits import above_label, check_hard_ceiling, confirmation
 from models.clinical.drugs import format_mg, get_drug
 from models.clinical.scales import CIWA_AR_MAX, CIWA_B_MAX
-from models.errors import ConflictError, FieldError, ValidationFailed, required_text
+from models.errors import (
+    ConflictError,
+    FieldError,
+    Number,
+    ValidationFailed,
+    When,
+    required_text,
+)
 from models.i18n.catalogs import N_
 from models.tables import Admission, DoseAdministration, PrnOrder, Ward
 from models.ward_units import check_whole_units, ward_units
@@ -106,20 +113,36 @@ def _check_form(
             errors.append(
                 FieldError(
                     "max_doses_24h",
-                    f"enter 1 to {fit} doses: with {form.min_interval_min / 60:g} h between "
-                    f"doses, at most {fit} fit in 24 hours",
+                    N_(
+                        "enter 1 to {fit} doses: with {hours} h between doses, at most {fit} fit"
+                        " in 24 hours"
+                    ),
+                    values={
+                        "fit": fit,
+                        "hours": Number(
+                            form.min_interval_min / 60, text=f"{form.min_interval_min / 60:g}"
+                        ),
+                    },
                 )
             )
     if form.max_ug_24h < form.dose_ug:
-        errors.append(FieldError("max_mg_24h", "the 24-h maximum is at least one dose"))
+        errors.append(FieldError("max_mg_24h", N_("the 24-h maximum is at least one dose")))
     indication = form.indication.strip()
     if not indication or len(indication) > INDICATION_MAX:
         errors.append(
-            FieldError("indication", f"say what it is for, in at most {INDICATION_MAX} characters")
+            FieldError(
+                "indication",
+                N_("say what it is for, in at most {most} characters"),
+                values={"most": INDICATION_MAX},
+            )
         )
     errors += _check_trigger(admission, form)
     if form.days is not None and not 1 <= form.days <= MAX_DAYS:
-        errors.append(FieldError("days", f"enter 1 to {MAX_DAYS} days, or leave it empty"))
+        errors.append(
+            FieldError(
+                "days", N_("enter 1 to {most} days, or leave it empty"), values={"most": MAX_DAYS}
+            )
+        )
     if drug and not errors:
         try:
             ward = session.get(Ward, admission.ward_id)
@@ -150,7 +173,13 @@ def _check_trigger(admission: Admission, form: PrnOrderForm) -> list[FieldError]
             FieldError("scale", N_("CIWA-Ar is not charted for this patient; turn it on first"))
         ]
     if form.threshold is None or not 0 <= form.threshold <= top:
-        return [FieldError("threshold", f"enter a {form.scale} score from 0 to {top}")]
+        return [
+            FieldError(
+                "threshold",
+                N_("enter a {scale} score from 0 to {top}"),
+                values={"scale": form.scale, "top": top},
+            )
+        ]
     return []
 
 
@@ -224,11 +253,13 @@ def _locked_active(session: Session, order_id: int) -> PrnOrder:
     transaction already holds the database's lock); refused unless it is the active version."""
     order = session.exec(select(PrnOrder).where(PrnOrder.id == order_id).with_for_update()).first()
     if order is None:
-        raise FieldError("prn_order", f"no PRN order {order_id}")
+        raise FieldError("prn_order", N_("no PRN order {order}"), values={"order": order_id})
     if order.status != "active":
         raise ConflictError(
-            "this PRN order has been changed or stopped since the page was loaded; refresh "
-            "and use the current order"
+            N_(
+                "this PRN order has been changed or stopped since the page was loaded; refresh "
+                "and use the current order"
+            )
         )
     return order
 
@@ -361,11 +392,18 @@ def refuse_unless_allowed(
     session: Session, order: PrnOrder, at: datetime, now: datetime, tz: ZoneInfo
 ) -> None:
     if not in_force(order, at):
-        until = f" until {prn.local_time(order.stop_at, tz, now)}" if order.stop_at else ""
+        start = When(order.start_at, tz, now, prn.local_time(order.start_at, tz, now))
+        if order.stop_at is None:
+            raise FieldError(
+                "at",
+                N_("the order is in force from {start}; that time is outside it"),
+                values={"start": start},
+            )
+        stop = When(order.stop_at, tz, now, prn.local_time(order.stop_at, tz, now))
         raise FieldError(
             "at",
-            f"the order is in force from {prn.local_time(order.start_at, tz, now)}{until}; "
-            "that time is outside it",
+            N_("the order is in force from {start} until {stop}; that time is outside it"),
+            values={"start": start, "stop": stop},
         )
     result = check_dose(session, order, at)
     if not result.allowed:

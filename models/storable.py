@@ -27,6 +27,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
 from models.errors import FieldError
+from models.i18n.catalogs import N_
 
 INT32 = (-(2**31), 2**31 - 1)
 _PARAM_SUFFIX = re.compile(r"(_\d+)+$")  # SQLAlchemy names bound parameters mrn_1, id_1_2...
@@ -48,14 +49,24 @@ def _check_value(field: str, value: object, column_type: object) -> None:
     column_type = _storage_type(column_type)
     if isinstance(value, str):
         if "\x00" in value:
-            raise FieldError(field, "contains a NUL character, which cannot be stored; remove it")
+            raise FieldError(
+                field, N_("contains a NUL character, which cannot be stored; remove it")
+            )
         length = getattr(column_type, "length", None)
         if isinstance(column_type, String) and length is not None and len(value) > length:
-            raise FieldError(field, f"keep it under {length} characters (got {len(value)})")
+            raise FieldError(
+                field,
+                N_("keep it under {limit} characters (got {got})"),
+                values={"limit": length, "got": len(value)},
+            )
     elif isinstance(value, int) and not isinstance(value, bool):
         is_int32 = isinstance(column_type, Integer) and not isinstance(column_type, BigInteger)
         if is_int32 and not INT32[0] <= value <= INT32[1]:
-            raise FieldError(field, f"{value} is too large to store; check the number")
+            raise FieldError(
+                field,
+                N_("{value} is too large to store; check the number"),
+                values={"value": value},
+            )
 
 
 def check_row(table: Table, values: Mapping[str, Any]) -> None:
@@ -160,7 +171,7 @@ def refuse_nul_parameters(
         for name, value in items:
             if isinstance(value, str) and "\x00" in value:
                 raise FieldError(
-                    _field(name), "contains a NUL character, which cannot be stored; remove it"
+                    _field(name), N_("contains a NUL character, which cannot be stored; remove it")
                 )
 
 

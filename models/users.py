@@ -59,13 +59,17 @@ def _check_password(password: str) -> None:
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise FieldError("role", f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+        raise FieldError(
+            "role",
+            N_("unknown role {role}; use one of {roles}"),
+            values={"role": repr(role), "roles": ", ".join(ROLES)},
+        )
 
 
 def _get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise FieldError("user", f"no user {user_id}")
+        raise FieldError("user", N_("no user {user}"), values={"user": user_id})
     return user
 
 
@@ -83,7 +87,7 @@ def create_user(
     actor.require("admin", "system")
     username = username.strip().lower()
     if not username or not username.replace(".", "").replace("-", "").isalnum():
-        raise FieldError("username", "use letters, digits, dots and dashes only")
+        raise FieldError("username", N_("use letters, digits, dots and dashes only"))
     _check_role(role)
     _check_password(password)
     language = new_account_language(session) if language is None else check_language(language)
@@ -365,5 +369,12 @@ def _keep_an_active_admin(session: Session, actor: Actor, user: User, *, field: 
     count = select(func.count()).select_from(User)
     if session.exec(count.where(User.role == ADMIN_ROLE, col(User.active))).one():
         return
-    who = "you are" if user.id == actor.user_id else f"{user.username} is"
-    raise FieldError(field, f"{who} the last active admin; make another user an admin first")
+    if user.id == actor.user_id:
+        raise FieldError(
+            field, N_("you are the last active admin; make another user an admin first")
+        )
+    raise FieldError(
+        field,
+        N_("{username} is the last active admin; make another user an admin first"),
+        values={"username": user.username},
+    )

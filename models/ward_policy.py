@@ -18,7 +18,7 @@ from models.audit import Actor, snapshot, update_audited
 from models.clinical.dose_timing import DoseWindows, dose_window_min
 from models.clinical.sedation import SedationThresholds
 from models.clinical.tolerance import StepPolicy
-from models.errors import FieldError, ValidationFailed
+from models.errors import FieldError, ValidationFailed, Words
 from models.i18n import DEFAULT_LANGUAGE, N_, check_language
 from models.tables import Ward
 
@@ -291,7 +291,7 @@ def update_ward_policy(
     actor.require("admin")
     ward = session.get(Ward, ward_id)
     if ward is None:
-        raise FieldError("ward", f"no ward {ward_id}")
+        raise FieldError("ward", N_("no ward {ward}"), values={"ward": ward_id})
     parsed, errors = _parse(values)
     merged = {f.name: parsed.get(f.name, getattr(ward, f.name)) for f in POLICY_FIELDS}
     errors += _cross_checks(merged, parsed)
@@ -322,7 +322,7 @@ def set_default_language(
     language = check_language(language, field="default_language")
     ward = session.get(Ward, ward_id)
     if ward is None:
-        raise FieldError("ward", f"no ward {ward_id}")
+        raise FieldError("ward", N_("no ward {ward}"), values={"ward": ward_id})
     if ward.default_language == language:
         return ward
     before = snapshot(ward)
@@ -344,16 +344,26 @@ def _parse(values: Mapping[str, object]) -> tuple[dict[str, int | bool], list[Fi
     for name, raw in values.items():
         field = POLICY_BY_NAME.get(name)
         if field is None:
-            errors.append(FieldError(name, "is not a ward policy setting"))
+            errors.append(FieldError(name, N_("is not a ward policy setting")))
             continue
         number = _whole_number(raw)
         if number is None:
-            errors.append(FieldError(name, f"enter a whole number of {field.unit}"))
+            errors.append(
+                FieldError(
+                    name, N_("enter a whole number of {unit}"), values={"unit": Words([field.unit])}
+                )
+            )
         elif not field.low <= number <= field.high:
             if field.choices is not None:
-                errors.append(FieldError(name, "choose yes or no"))
+                errors.append(FieldError(name, N_("choose yes or no")))
             else:
-                errors.append(FieldError(name, f"enter {field.low} to {field.high} {field.unit}"))
+                errors.append(
+                    FieldError(
+                        name,
+                        N_("enter {low} to {high} {unit}"),
+                        values={"low": field.low, "high": field.high, "unit": Words([field.unit])},
+                    )
+                )
         else:
             parsed[name] = bool(number) if field.choices is not None else number
     return parsed, errors
@@ -377,13 +387,17 @@ _NOT_ABOVE = (
     (
         "reassess_interval_moderate_min",
         "reassess_interval_min",
-        "the interval while moderate or worse must not be longer",
+        N_("the interval while moderate or worse must not be longer"),
     ),
-    ("time_critical_window_min", "dose_window_min", "the time-critical window must not be wider"),
+    (
+        "time_critical_window_min",
+        "dose_window_min",
+        N_("the time-critical window must not be wider"),
+    ),
     (
         "dose_window_min",
         "daily_dose_window_min",
-        "the window of a dose due several times a day must not be wider",
+        N_("the window of a dose due several times a day must not be wider"),
     ),
 )
 

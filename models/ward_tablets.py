@@ -17,7 +17,8 @@ from sqlmodel import Session, select
 from models.audit import Actor
 from models.clinical.drugs import format_mg, get_drug, mg_to_ug
 from models.clinical.tablets import DEFAULT_TABLETS, Tablet
-from models.errors import FieldError
+from models.errors import FieldError, Number
+from models.i18n import N_
 from models.tables import Ward, WardDrugTablets
 from models.ward_formulary import read_per_drug, write_per_drug
 from models.ward_units import MIN_UNIT_UG
@@ -49,28 +50,39 @@ def parse_tablets(drug: str, text: str, *, field: str) -> tuple[Tablet, ...]:
     largest = get_drug(drug).largest_tablet_ug
     parts = [p for p in text.split(",") if p.strip()] if isinstance(text, str) else []
     if not parts:
-        raise FieldError(field, 'list the strengths in mg, e.g. "0.5 scored, 1, 2"')
+        raise FieldError(field, N_('list the strengths in mg, e.g. "0.5 scored, 1, 2"'))
     if len(parts) > MAX_TABLETS_PER_DRUG:
-        raise FieldError(field, f"list at most {MAX_TABLETS_PER_DRUG} strengths")
+        raise FieldError(
+            field, N_("list at most {most} strengths"), values={"most": MAX_TABLETS_PER_DRUG}
+        )
     tablets: dict[int, Tablet] = {}
     for part in parts:
         match = _ENTRY.match(part)
         if match is None:
             raise FieldError(
-                field, f'"{part.strip()}" is not a strength: write mg, then "scored" if halved'
+                field,
+                N_('"{part}" is not a strength: write mg, then "scored" if halved'),
+                values={"part": part.strip()},
             )
         ug = mg_to_ug(match["mg"], field=field)
         if not MIN_UNIT_UG <= ug <= largest:
             raise FieldError(
                 field,
-                f"{format_mg(ug)} mg: enter {format_mg(MIN_UNIT_UG)} to {format_mg(largest)} mg "
-                f"(the largest {drug} tablet)",
+                N_("{dose} mg: enter {least} to {most} mg (the largest {drug} tablet)"),
+                values={
+                    "dose": Number.mg(ug),
+                    "least": Number.mg(MIN_UNIT_UG),
+                    "most": Number.mg(largest),
+                    "drug": drug,
+                },
             )
         if ug in tablets:
-            raise FieldError(field, f"{format_mg(ug)} mg is listed twice")
+            raise FieldError(field, N_("{dose} mg is listed twice"), values={"dose": Number.mg(ug)})
         scored = match["scored"] is not None
         if scored and ug % 2:
-            raise FieldError(field, f"{format_mg(ug)} mg cannot be halved exactly")
+            raise FieldError(
+                field, N_("{dose} mg cannot be halved exactly"), values={"dose": Number.mg(ug)}
+            )
         tablets[ug] = Tablet(ug, scored)
     return tuple(sorted(tablets.values()))
 
@@ -91,7 +103,7 @@ def update_ward_tablets(
     is written. Admins only. Returns the ward's tablets after the change."""
     actor.require("admin")
     if session.get(Ward, ward_id) is None:
-        raise FieldError("ward", f"no ward {ward_id}")
+        raise FieldError("ward", N_("no ward {ward}"), values={"ward": ward_id})
     parsed = read_per_drug(
         values,
         field_prefix="tablets_",

@@ -15,8 +15,9 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from models.audit import Actor
-from models.clinical.drugs import DRUGS, format_mg, get_drug, mg_to_ug
-from models.errors import FieldError
+from models.clinical.drugs import DRUGS, get_drug, mg_to_ug
+from models.errors import FieldError, Number
+from models.i18n import N_
 from models.tables import Ward, WardDrugUnit
 from models.ward_formulary import read_per_drug, write_per_drug
 
@@ -34,21 +35,23 @@ def ward_units(session: Session, ward_id: int) -> dict[str, int]:
     return units
 
 
-def unit_problem(drug: str, unit_ug: int) -> str | None:
+def unit_problem(drug: str, unit_ug: int, *, field: str) -> FieldError | None:
     """Why ``unit_ug`` cannot be the ward's unit of ``drug`` (None if it can)."""
     largest = get_drug(drug).largest_tablet_ug
     if not MIN_UNIT_UG <= unit_ug <= largest:
-        return (
-            f"enter {format_mg(MIN_UNIT_UG)} to {format_mg(largest)} mg (the largest {drug} tablet)"
+        return FieldError(
+            field,
+            N_("enter {least} to {most} mg (the largest {drug} tablet)"),
+            values={"least": Number.mg(MIN_UNIT_UG), "most": Number.mg(largest), "drug": drug},
         )
     return None
 
 
 def _read_unit(drug: str, raw: object, field: str) -> int:
     ug = mg_to_ug(raw if isinstance(raw, int | float | str) else "", field=field)
-    problem = unit_problem(drug, ug)
+    problem = unit_problem(drug, ug, field=field)
     if problem:
-        raise FieldError(field, problem)
+        raise problem
     return ug
 
 
@@ -59,7 +62,7 @@ def update_ward_units(
     written. Admins only. Returns the ward's units after the change."""
     actor.require("admin")
     if session.get(Ward, ward_id) is None:
-        raise FieldError("ward", f"no ward {ward_id}")
+        raise FieldError("ward", N_("no ward {ward}"), values={"ward": ward_id})
     parsed = read_per_drug(values, field_prefix="unit_", read=_read_unit)
     current = ward_units(session, ward_id)
     write_per_drug(
@@ -79,4 +82,8 @@ def check_whole_units(daily_ug: int, drug: str, units: Mapping[str, int], *, fie
     """A dose the ward can give: a positive whole number of its unit of ``drug``."""
     unit = units.get(drug, get_drug(drug).unit_ug)
     if daily_ug <= 0 or daily_ug % unit:
-        raise FieldError(field, f"enter a positive dose in steps of {format_mg(unit)} mg")
+        raise FieldError(
+            field,
+            N_("enter a positive dose in steps of {unit} mg"),
+            values={"unit": Number.mg(unit)},
+        )

@@ -16,13 +16,21 @@ from dash.exceptions import PreventUpdate
 from dashboard.components.citations import cited
 from dashboard.components.modal_buttons import modal_buttons
 from dashboard.components.plan_form_start import FormStart
-from dashboard.i18n import _
+from dashboard.i18n import _, language
 from dashboard.registry import callback
 from models.clinical.drugs import DRUGS, EQUIVALENCE_TABLES
 from models.clinical.recipes import PRESETS
+from models.i18n import first_weekday
 from models.plan_changes import MAX_HOLD_DAYS
 
 CUSTOM_RECIPE = "custom"
+
+
+def calendar_settings(code: str) -> dict[str, Any]:
+    """The date picker's language: its calendar's month and weekday names (dayjs's locale,
+    served from assets/dayjs_locales.js, never downloaded) and first day of the week
+    (Mantine counts from Sunday, models.i18n from Monday)."""
+    return {"locale": code, "firstDayOfWeek": (first_weekday(code) + 1) % 7}
 
 
 def preset_text(key: str) -> list[Any]:
@@ -162,17 +170,19 @@ def new_plan_fields(prefix: str, *, start: FormStart, times: str, today: date) -
                 ),
                 dmc.Group(
                     [
-                        dmc.DateInput(
-                            id=f"{prefix}-start",
-                            label=_("First change on"),
-                            value=today.isoformat(),
-                            minDate=today.isoformat(),
-                            # dayjs names days in English: another language gets
-                            # its numeric date (the calendar's own names stay English).
-                            # TRANSLATORS: a dayjs date format for the plan's first change.
-                            valueFormat=_("ddd D MMM YYYY"),
-                            w=220,
-                            size="md",
+                        dmc.DatesProvider(
+                            dmc.DateInput(
+                                id=f"{prefix}-start",
+                                label=_("First change on"),
+                                value=today.isoformat(),
+                                minDate=today.isoformat(),
+                                # TRANSLATORS: a dayjs date format for the plan's first change
+                                # (dayjs's tokens; the names in the language's own words).
+                                valueFormat=_("ddd D MMM YYYY"),
+                                w=220,
+                                size="md",
+                            ),
+                            settings=calendar_settings(language()),
                         ),
                         dmc.TextInput(
                             id=f"{prefix}-times",

@@ -142,6 +142,27 @@ def _version_tag(change: str) -> str:
     return _(tag) if tag is not None else change
 
 
+# A flag's severity and status in its hover, in the reader's language (English: the stored
+# words, as the hover always said them; an unknown value is shown as stored).
+FLAG_SEVERITY_WORDS = {
+    "low": N_("low"),
+    "moderate": N_("moderate"),
+    "high": N_("high"),
+    "emergency": N_("emergency"),
+}
+FLAG_STATUS_WORDS = {
+    "open": N_("open"),
+    "acknowledged": N_("acknowledged"),
+    "cleared": N_("cleared"),
+    "resolved": N_("resolved"),
+}
+
+
+def _flag_word(words: dict[str, str], value: str) -> str:
+    word = words.get(value)
+    return _(word) if word is not None else value
+
+
 # Flags closer together than this are drawn on separate rows so their labels do not overlap.
 FLAG_ROW_GAP = timedelta(hours=20)
 FLAG_ROWS = 3
@@ -183,6 +204,12 @@ def flag_annotation(
         "borderwidth": 1,
         "borderpad": 2,
         "opacity": 0.95 if flag.status != "resolved" else 0.55,
-        "hovertext": f"{flag.severity} · {flag.status}: {figure_text(flag.message)}",
+        # TRANSLATORS: a flag's hover on the chart: "high · open: 3 PRN doses".
+        "hovertext": _(
+            "{severity} · {status}: {message}",
+            severity=_flag_word(FLAG_SEVERITY_WORDS, flag.severity),
+            status=_flag_word(FLAG_STATUS_WORDS, flag.status),
+            message=figure_text(flag.message),
+        ),
         "name": f"flag-{flag.rule}",
     }

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from babel.dates import format_date
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -608,3 +609,45 @@ def test_a_french_admins_header_keeps_one_line_at_1366_and_folds_below_1300(
     links = browser.find_elements(By.CSS_SELECTOR, "#shell-menu .tw-nav-link")
     assert len(links) == 5 and all(link.is_displayed() for link in links)
     screenshot(browser, "french-header-admin-1280-menu")
+
+
+def test_a_french_physicians_date_picker_names_months_and_weekdays_in_french(
+    browser: WebDriver, live_server: LiveServer, charted_patient: int
+) -> None:
+    """The new plan's "first change on" picker: its value and its calendar's month and weekdays
+    in French, the week from Monday (dayjs's French names, from assets/dayjs_locales.js: nothing
+    is downloaded)."""
+    _user(live_server, "medecin", "fr", role="physician", display_name="Paul Durand")
+    browser.set_window_size(1366, 900)
+    sign_in(browser, live_server, "medecin", PASSWORD)
+    wait_for(browser, "#board-table")
+    browser.get(f"{live_server.url}/patient/{charted_patient}")
+    wait_for(browser, "#banner-name")
+    create = """[id*='"kind":"create"']"""
+    wait_for(browser, create)
+    button = browser.find_element(By.CSS_SELECTOR, create)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()
+    wait_for(browser, "#pp-start")
+    picker = browser.find_element(By.ID, "pp-start")
+    today = datetime.now(UTC).date()
+    days = [today + timedelta(days=n) for n in (-1, 0, 1)]
+    shown = {
+        f"{format_date(d, 'EEE', locale='fr_FR')} {d.day} {format_date(d, 'MMM', locale='fr_FR')}"
+        f" {d.year}": d
+        for d in days
+    }
+    value = picker.get_attribute("value")
+    assert value in shown, (value, list(shown))
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", picker)
+    picker.click()
+    wait_for(browser, "[class*='calendarHeaderLevel']")
+    level = browser.find_element(By.CSS_SELECTOR, "[class*='calendarHeaderLevel']")
+    month = format_date(shown[value], "LLLL y", locale="fr_FR")
+    _wait(browser).until(lambda d: level.get_attribute("textContent") == month)
+    weekdays = [
+        th.get_attribute("textContent")
+        for th in browser.find_elements(By.CSS_SELECTOR, "th[class*='weekday']")
+    ]
+    assert weekdays == ["lu", "ma", "me", "je", "ve", "sa", "di"]
+    screenshot(browser, "french-date-picker")
