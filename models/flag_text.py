@@ -18,8 +18,11 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import orjson
 
 from models.clinical.drugs import format_mg as plain_mg
 from models.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
@@ -154,8 +157,29 @@ def render(part: Part, language: str) -> str:
 
 
 def english(part: Part) -> str:
-    """The English text of a part: what the flag's ``message`` column stores."""
-    return render(part, DEFAULT_LANGUAGE)
+    """The English text of a part: what the flag's ``message`` column stores. The review scan
+    words every finding on every run, most of them the same as the run before: a part's
+    English is kept by its JSON (a part is plain data)."""
+    try:
+        key = orjson.dumps(part, option=_KEY_OPTIONS)
+    except TypeError:  # not plain JSON data: rendered, or refused, as it is
+        return render(part, DEFAULT_LANGUAGE)
+    return _english(key)
+
+
+# JSON that reads back as the same part: a datetime, a dataclass or a subclass of str or int
+# is not turned into something else (it is refused, and the part rendered uncached).
+_KEY_OPTIONS = (
+    orjson.OPT_SORT_KEYS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+
+
+@lru_cache(maxsize=32_768)
+def _english(key: bytes) -> str:
+    return render(orjson.loads(key), DEFAULT_LANGUAGE)
 
 
 def flag_message(

@@ -105,3 +105,21 @@ def test_the_words_cover_the_reasons_a_dose_is_not_given() -> None:
     assert {status.replace("_", " ") for status in REASONS_BY_STATUS} <= set(WORDS)
     french = translator("fr")
     assert all(french.gettext(w) != w for w in WORDS)
+
+
+def test_english_is_the_same_when_kept_and_for_what_cannot_be_kept() -> None:
+    """english() keeps a part's English by its JSON: the same text as rendering it afresh, a
+    second time too; a part that is not plain JSON (a datetime inside) is rendered as it is,
+    and refused as render refuses it."""
+    from datetime import UTC, datetime
+
+    from models.flag_text import english, render
+
+    part = {"code": "news2", "values": {"total": 7, "when": "08:00", "why": "resp rate 25"}}
+    assert english(part) == render(part, "en") == english(dict(part))
+    odd = {"code": "news2", "values": {"total": 7, "when": datetime(2026, 12, 7, tzinfo=UTC),
+                                       "why": "x"}}  # fmt: skip
+    with pytest.raises(TypeError, match="not a message part"):
+        render(odd, "en")
+    with pytest.raises(TypeError, match="not a message part"):
+        english(odd)
