@@ -288,7 +288,7 @@ def test_plan_changes_during_a_crossover() -> None:
 )
 def test_plan_change_refusals(change: Any, kwargs: dict[str, Any], field: str, text: str) -> None:
     with pytest.raises(FieldError) as exc:
-        change(plan_a(), **kwargs, **PLAN_A)
+        change(plan_a(), **kwargs, plan=plan_parameters(**PLAN_A))
     assert exc.value.field == field
     assert text in exc.value.message
 
