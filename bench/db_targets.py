@@ -18,6 +18,7 @@ from jobs.scan import run_scan
 from models.audit import Actor
 from models.charting import record_vitals
 from models.db import make_engine, transaction
+from models.schemas import VitalSignsCreate
 
 T1 = "T1 charting"
 T4 = "T4 review scan"
@@ -48,20 +49,23 @@ def vitals_writer(engine: Engine, loaded: LoadedWard) -> Callable[[], None]:
             record_vitals(
                 session=session,
                 actor=nurse,
-                admission_id=next(admissions),
-                taken_at=now - timedelta(minutes=1),
                 now=now,
-                heart_rate=82,
-                systolic=124,
-                diastolic=78,
-                temperature_c=36.9,
-                resp_rate=16,
-                spo2=97,
-                supplemental_o2=False,
-                consciousness="A",
-                # What the charting form sends: the SpO2 scale it showed. The insert checks it
-                # against the admission's in the same statement (None would read it first).
-                spo2_scale=1,
+                data=VitalSignsCreate(
+                    admission_id=next(admissions),
+                    taken_at=now - timedelta(minutes=1),
+                    heart_rate=82,
+                    systolic=124,
+                    diastolic=78,
+                    temperature_c=36.9,
+                    resp_rate=16,
+                    spo2=97,
+                    supplemental_o2=False,
+                    consciousness="A",
+                    # What the charting form sends: the SpO2 scale it showed. The insert checks
+                    # it against the admission's in the same statement (None would read it
+                    # first).
+                    spo2_scale=1,
+                ),
             )
 
     return write

@@ -42,6 +42,12 @@ from models.clinical.vitals import validate_vitals
 from models.errors import ConflictError, FieldError, Number, ValidationFailed, Words
 from models.i18n.catalogs import N_
 from models.prn_orders import lock_for_dose, refuse_unless_allowed
+from models.schemas import (
+    DoseAdministrationCreate,
+    PrnAdministrationCreate,
+    VitalSignsCreate,
+    WithdrawalAssessmentCreate,
+)
 from models.statements import built_once
 from models.storable import new_row_values, stored_row
 from models.tables import (
@@ -128,54 +134,44 @@ def record_vitals(
     *,
     session: Session,
     actor: Actor,
-    admission_id: int,
-    taken_at: datetime,
+    data: VitalSignsCreate,
     now: datetime,
-    heart_rate: object,
-    systolic: object,
-    diastolic: object,
-    temperature_c: object,
-    resp_rate: object,
-    spo2: object,
-    supplemental_o2: bool,
-    consciousness: object,
     backdate_limit: timedelta = BACKDATE_LIMIT,
-    external_id: str | None = None,
-    submission_id: str | None = None,
-    spo2_scale: int | None = None,
-    rass: object = None,
-    poss: object = None,
 ) -> VitalSigns:
-    """``backdate_limit`` and ``external_id`` serve FHIR import (models.fhir_import): readings
-    from the EHR's record of the stay, each set keyed by its identifiers. ``submission_id`` is
-    the charting form's token: a save retried with it returns the reading already stored.
-    ``spo2_scale``: the NEWS2 SpO2 scale the form showed (the admission's, set by a physician);
-    the insert checks it is still the admission's, so a reading is never scored on a scale that
-    changed meanwhile. None: read the admission's. ``rass`` and ``poss``: the sedation scores
-    charted with the set (blank: not scored; models.clinical.sedation)."""
+    """Chart ``data`` (models.schemas.VitalSignsCreate): checked whole, scored (NEWS2) and
+    inserted once. ``backdate_limit`` and ``data.external_id`` serve FHIR import
+    (models.fhir_import): readings from the EHR's record of the stay, each set keyed by its
+    identifiers. ``data.submission_id`` is the charting form's token: a save retried with it
+    returns the reading already stored. ``data.spo2_scale``: the insert checks it is still the
+    admission's, so a reading is never scored on a scale that changed meanwhile. ``data.rass``
+    and ``data.poss``: models.clinical.sedation."""
     actor.require(*CHARTING_ROLES, "system")
-    _check_submission_id(submission_id)
+    _check_submission_id(data.submission_id)
     if actor.role != "system":
-        check_charting_time("taken_at", taken_at, now, backdate_limit)
+        check_charting_time("taken_at", data.taken_at, now, backdate_limit)
+    spo2_scale = data.spo2_scale
     if spo2_scale is None:
-        spo2_scale = admission_spo2_scale(session, admission_id)
+        spo2_scale = admission_spo2_scale(session, data.admission_id)
     sedation_errors: list[FieldError] = []
     sedation: dict[str, object] = {}
-    for field, raw, check in (("rass", rass, validate_rass), ("poss", poss, validate_poss)):
+    for field, raw, check in (
+        ("rass", data.rass, validate_rass),
+        ("poss", data.poss, validate_poss),
+    ):
         try:
             sedation[field] = check(raw)
         except FieldError as exc:
             sedation_errors.append(exc)
     try:
         vitals = validate_vitals(
-            heart_rate=heart_rate,
-            systolic=systolic,
-            diastolic=diastolic,
-            temperature_c=temperature_c,
-            resp_rate=resp_rate,
-            spo2=spo2,
-            supplemental_o2=supplemental_o2,
-            consciousness=consciousness,
+            heart_rate=data.heart_rate,
+            systolic=data.systolic,
+            diastolic=data.diastolic,
+            temperature_c=data.temperature_c,
+            resp_rate=data.resp_rate,
+            spo2=data.spo2,
+            supplemental_o2=data.supplemental_o2,
+            consciousness=data.consciousness,
             spo2_scale=spo2_scale,
         )
     except ValidationFailed as exc:
@@ -184,8 +180,8 @@ def record_vitals(
         raise ValidationFailed(sedation_errors)
     score = news2(vitals)
     values = {
-        "admission_id": admission_id,
-        "taken_at": taken_at,
+        "admission_id": data.admission_id,
+        "taken_at": data.taken_at,
         "heart_rate": vitals.heart_rate,
         "systolic": vitals.systolic,
         "diastolic": vitals.diastolic,
@@ -201,8 +197,8 @@ def record_vitals(
         "poss": sedation["poss"],
         "charted_at": now,
         "charted_by": actor.user_id or 0,
-        "external_id": external_id,
-        "submission_id": submission_id,
+        "external_id": data.external_id,
+        "submission_id": data.submission_id,
     }
     try:
         return _insert_once(
@@ -234,21 +230,16 @@ def _refused_by_database(exc: IntegrityError) -> FieldError:
 
 
 def record_assessment(
-    *,
-    session: Session,
-    actor: Actor,
-    admission_id: int,
-    taken_at: datetime,
-    now: datetime,
-    items: Mapping[int, object],
-    scale: str = "CIWA-B",
-    submission_id: str | None = None,
+    *, session: Session, actor: Actor, data: WithdrawalAssessmentCreate, now: datetime
 ) -> WithdrawalAssessment:
-    """``submission_id``: as for :func:`record_vitals`."""
+    """Chart ``data`` (models.schemas.WithdrawalAssessmentCreate): every item scored, the
+    total and band worked out, inserted once. ``data.submission_id``: as for
+    :func:`record_vitals`."""
     actor.require(*CHARTING_ROLES, "system")
-    _check_submission_id(submission_id)
+    _check_submission_id(data.submission_id)
     if actor.role != "system":
-        check_charting_time("taken_at", taken_at, now)
+        check_charting_time("taken_at", data.taken_at, now)
+    scale, items = data.scale, data.items
     if scale == "CIWA-B":
         result = score_ciwa_b(items)
     elif scale == "CIWA-Ar":
@@ -260,15 +251,15 @@ def record_assessment(
             values={"scale": repr(scale)},
         )
     values = {
-        "admission_id": admission_id,
+        "admission_id": data.admission_id,
         "scale": scale,
-        "taken_at": taken_at,
+        "taken_at": data.taken_at,
         "items": {str(k): int(v) for k, v in sorted(items.items())},  # type: ignore[call-overload]
         "total": result.total,
         "band": str(result.band.value),
         "charted_at": now,
         "charted_by": actor.user_id or 0,
-        "submission_id": submission_id,
+        "submission_id": data.submission_id,
     }
     return _insert_once(
         session, actor=actor, action="assessment.record", model=WithdrawalAssessment, given=values
@@ -389,22 +380,14 @@ def _reason(status: str, reason_code: str | None, reason_text: str | None) -> No
 
 
 def chart_dose(
-    *,
-    session: Session,
-    actor: Actor,
-    scheduled_dose_id: int,
-    status: str,
-    at: datetime,
-    now: datetime,
-    reason_code: str | None = None,
-    reason_text: str | None = None,
-    wristband_check_id: int | None = None,
+    *, session: Session, actor: Actor, data: DoseAdministrationCreate, now: datetime
 ) -> DoseAdministration:
-    """Chart what happened to a scheduled dose. If someone else charted it first, the
-    database's unique index lets only one win and the other is told who charted it.
-    ``wristband_check_id``: the nurse's scan (or override) of the patient's band, which a
-    "given" needs when the ward scans before giving (models.wristband)."""
+    """Chart what happened to a scheduled dose (models.schemas.DoseAdministrationCreate). If
+    someone else charted it first, the database's unique index lets only one win and the other
+    is told who charted it."""
     actor.require(*CHARTING_ROLES, "system")
+    scheduled_dose_id, status, at = data.scheduled_dose_id, data.status, data.administered_at
+    reason_code, reason_text = data.reason_code, data.reason_text
     slot = session.get(ScheduledDose, scheduled_dose_id)
     if slot is None:
         raise FieldError("dose", N_("no scheduled dose {dose}"), values={"dose": scheduled_dose_id})
@@ -428,7 +411,7 @@ def chart_dose(
             session,
             user_id=actor.user_id or 0,
             admission_id=slot.admission_id,
-            wristband_check_id=wristband_check_id,
+            wristband_check_id=data.wristband_check_id,
             now=now,
         )
     row = DoseAdministration(
@@ -527,25 +510,17 @@ def linked_scores(session: Session, doses: Sequence[DoseAdministration]) -> dict
 
 
 def chart_prn(
-    *,
-    session: Session,
-    actor: Actor,
-    admission_id: int,
-    prn_order_id: int,
-    at: datetime,
-    now: datetime,
-    reason_text: str,
-    dose_ug: int | None = None,
-    wristband_check_id: int | None = None,
+    *, session: Session, actor: Actor, data: PrnAdministrationCreate, now: datetime
 ) -> DoseAdministration:
-    """An as-needed dose, given against the admission's active PRN order: the order's dose,
-    within its start and stop, its interval and its 24-h maxima (models.prn_orders), checked
-    with the order locked so that two nurses cannot both give the last allowed dose.
-    ``wristband_check_id``: as for :func:`chart_dose`."""
+    """An as-needed dose (models.schemas.PrnAdministrationCreate), given against the
+    admission's active PRN order: the order's dose, within its start and stop, its interval
+    and its 24-h maxima (models.prn_orders), checked with the order locked so that two nurses
+    cannot both give the last allowed dose."""
     actor.require(*CHARTING_ROLES)
+    admission_id, at, reason_text = data.admission_id, data.administered_at, data.reason_text
     require_open_admission(session, admission_id)
-    order = lock_for_dose(session, prn_order_id, admission_id)
-    if dose_ug is not None and dose_ug != order.dose_ug:
+    order = lock_for_dose(session, data.prn_order_id, admission_id)
+    if data.dose_ug is not None and data.dose_ug != order.dose_ug:
         raise FieldError(
             "dose_mg",
             N_(
@@ -565,7 +540,7 @@ def chart_prn(
         session,
         user_id=actor.user_id or 0,
         admission_id=admission_id,
-        wristband_check_id=wristband_check_id,
+        wristband_check_id=data.wristband_check_id,
         now=now,
     )
     row = DoseAdministration(

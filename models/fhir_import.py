@@ -59,6 +59,7 @@ from models.fhir_vitals import (
     set_external_id,
     validate_set,
 )
+from models.schemas import VitalSignsCreate
 from models.tables import Admission, Patient, VitalSigns
 
 
@@ -410,12 +411,14 @@ class _Plan:
             record_vitals(
                 session=session,
                 actor=actor,
-                admission_id=admission.id,
-                taken_at=at,
                 now=now,
                 backdate_limit=limit,
-                external_id=external_id,
-                **{name: getattr(vitals, name) for name in READING_NAMES},  # the set as charted
+                data=VitalSignsCreate(
+                    admission_id=admission.id,
+                    taken_at=at,
+                    external_id=external_id,
+                    **{name: getattr(vitals, name) for name in READING_NAMES},
+                ),
             )
 
     def _admit(

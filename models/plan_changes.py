@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -74,7 +73,10 @@ class PlanChange:
 
 
 @dataclass(frozen=True)
-class NewPlan:
+class PlanSpec:
+    """A new plan as the physician's form submits it (the recipe's arguments, the starting
+    dose and date, why): the value object preview_new_plan and create_plan take."""
+
     drug: str
     daily_ug: int
     recipe: str
@@ -201,7 +203,7 @@ class Regimen(Shown):
         return t.gettext("{doses} a day", doses=doses)
 
 
-def plan_start(new_plan: NewPlan, in_force: Mapping[str, int]) -> PlanStart:
+def plan_start(new_plan: PlanSpec, in_force: Mapping[str, int]) -> PlanStart:
     """A new plan's starting point. From one drug (or none) in force, what the physician typed
     (a different dose or drug is warned in the preview). From two drugs (mid-crossover), the
     regimen itself: a substitution between them continues the crossover; a direct taper of one
@@ -282,6 +284,20 @@ def _check_ceilings(
     return above_label(s.daily_ug for s in coming)
 
 
+def _parameters(plan: TaperPlan, recipe: str) -> taper.PlanParameters:
+    """The stored plan's parameters, checked, with ``recipe`` (its own, or the new one a
+    recipe change submits): what the engine's plan changes continue the taper with."""
+    return taper.plan_parameters(
+        drug=plan.drug,
+        recipe=recipe,
+        times=parse_times(plan.times),
+        to_drug=plan.to_drug,
+        table=plan.equivalence_table,
+        stages=plan.stages,
+        units_ug=plan.units,
+    )
+
+
 def preview_change(
     *, session: Session, admission_id: int, change: PlanChange, now: datetime
 ) -> Preview:
@@ -298,14 +314,6 @@ def preview_change(
     steps = stored_steps(session, plan)
     recipe = plan.recipe
     hold_until: date | None = None
-    params: dict[str, Any] = {  # the stored plan's parameters, as the engine takes them
-        "drug": plan.drug,
-        "to_drug": plan.to_drug,
-        "times": parse_times(plan.times),
-        "table": plan.equivalence_table,
-        "stages": plan.stages,
-        "units_ug": plan.units,
-    }
     if change.kind == "advance":
         new_steps = advance_steps(steps, on=today)
     elif change.kind == "hold":
@@ -316,7 +324,7 @@ def preview_change(
                 N_("hold for 1 to {most} days, or choose 'until resumed'"),
                 values={"most": MAX_HOLD_DAYS},
             )
-        new_steps = taper.hold(steps, on=today, days=days, recipe=recipe, **params)
+        new_steps = taper.hold(steps, on=today, days=days, plan=_parameters(plan, recipe))
         hold_until = today + timedelta(days=days) if days else None
     else:
         if change.kind == "recipe":
@@ -325,15 +333,17 @@ def preview_change(
                 raise FieldError(
                     "recipe", N_("write the new recipe, e.g. -10%/14d, or choose a preset")
                 )
-        engine_change = {
-            "resume": taper.resume,
-            "back": taper.go_back,
-            "recipe": taper.change_recipe,
-            "stop": taper.stop,
-        }[change.kind]
+        parameters = _parameters(plan, recipe)
         if change.kind == "resume":
-            params["not_before"] = _planned_before_hold(session, plan, steps)
-        new_steps = engine_change(steps, on=today, recipe=recipe, **params)
+            not_before = _planned_before_hold(session, plan, steps)
+            new_steps = taper.resume(steps, on=today, plan=parameters, not_before=not_before)
+        else:
+            engine_change = {
+                "back": taper.go_back,
+                "recipe": taper.change_recipe,
+                "stop": taper.stop,
+            }[change.kind]
+            new_steps = engine_change(steps, on=today, plan=parameters)
     schedule = _warned(
         Schedule(steps=tuple(new_steps), warnings=(), table=plan.equivalence_table), None, ward
     )
@@ -407,7 +417,7 @@ def apply_change(
 
 
 def preview_new_plan(
-    *, session: Session, admission_id: int, new_plan: NewPlan, now: datetime
+    *, session: Session, admission_id: int, new_plan: PlanSpec, now: datetime
 ) -> Preview:
     """The schedule a new plan would have (direct, or a substitution), from the dose in force
     today; nothing is stored."""
@@ -460,7 +470,7 @@ def preview_new_plan(
 
 
 def create_plan(
-    *, session: Session, actor: Actor, admission_id: int, new_plan: NewPlan, now: datetime
+    *, session: Session, actor: Actor, admission_id: int, new_plan: PlanSpec, now: datetime
 ) -> TaperPlan:
     """A new plan (version 1, or a new version replacing the current plan) from today.
     Physicians only."""

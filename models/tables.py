@@ -85,6 +85,17 @@ class EnteredInError(SQLModel):
     error_marked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class ChartedEntry(EnteredInError):
+    """A charted table model's first columns: the entered-in-error mark, then the row's id.
+    The table's ``*Base`` (what was charted, the fields it shares with the ``*Create`` a form
+    submits: models.schemas) follows, then what the charting operation adds (scores, who
+    charted it and when). Each charted table is ``class Table(TableBase, ChartedEntry,
+    table=True)``: that order of bases lists the columns as the models always have (the
+    migrations, not the models, fix the order stored)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+
+
 def error_reason_required() -> CheckConstraint:
     """An entry marked in error says why (each charted table's own copy of the constraint)."""
     return CheckConstraint(
@@ -517,13 +528,11 @@ class CoMedication(SQLModel, table=True):
     )
 
 
-class DoseAdministration(EnteredInError, table=True):
-    """What happened to a dose: given, held, refused or not given (with a reason), or a PRN
-    dose. A mistake is marked entered-in-error and re-charted; nothing is deleted."""
+class DoseAdministrationBase(SQLModel):
+    """What happened to which dose: the charted fields of a dose (scheduled or PRN) that
+    models.schemas' DoseAdministrationCreate and PrnAdministrationCreate submit or the
+    charting operation takes from the slot or the order (drug, dose)."""
 
-    __tablename__ = "dose_administration"
-
-    id: int | None = Field(default=None, primary_key=True)
     admission_id: int = Field(foreign_key="admission.id")
     scheduled_dose_id: int | None = Field(default=None, foreign_key="scheduled_dose.id")
     drug: str = Field(max_length=32)
@@ -533,6 +542,14 @@ class DoseAdministration(EnteredInError, table=True):
     prn_order_id: int | None = Field(default=None, foreign_key="prn_order.id")
     reason_code: str | None = Field(default=None, max_length=32)
     reason_text: str | None = Field(default=None, max_length=1000)
+
+
+class DoseAdministration(DoseAdministrationBase, ChartedEntry, table=True):
+    """What happened to a dose: given, held, refused or not given (with a reason), or a PRN
+    dose. A mistake is marked entered-in-error and re-charted; nothing is deleted."""
+
+    __tablename__ = "dose_administration"
+
     # A dose held for sedation: the set of vitals (with its RASS/POSS) the decision rested on.
     sedation_vitals_id: int | None = Field(default=None, foreign_key="vital_signs.id")
     administered_at: datetime = Field(sa_type=UTCDateTime)  # when given / decided
@@ -595,10 +612,10 @@ class WristbandCheck(SQLModel, table=True):
     )
 
 
-class VitalSigns(EnteredInError, table=True):
-    __tablename__ = "vital_signs"
+class VitalSignsBase(SQLModel):
+    """A set of vital signs as charted and checked: NEWS2's parameters, when, for whom
+    (models.schemas.VitalSignsCreate submits them raw)."""
 
-    id: int | None = Field(default=None, primary_key=True)
     admission_id: int = Field(foreign_key="admission.id")
     taken_at: datetime = Field(sa_type=UTCDateTime)
     heart_rate: int
@@ -609,6 +626,11 @@ class VitalSigns(EnteredInError, table=True):
     spo2: int
     supplemental_o2: bool = False
     consciousness: str = Field(default="A", max_length=1)  # ACVPU
+
+
+class VitalSigns(VitalSignsBase, ChartedEntry, table=True):
+    __tablename__ = "vital_signs"
+
     news2_total: int
     news2_any_three: bool = False
     spo2_scale: int = 1  # the NEWS2 SpO2 scale the reading was scored on [S34]
@@ -641,14 +663,19 @@ class VitalSigns(EnteredInError, table=True):
     )
 
 
-class WithdrawalAssessment(EnteredInError, table=True):
-    __tablename__ = "withdrawal_assessment"
+class WithdrawalAssessmentBase(SQLModel):
+    """A withdrawal score as charted: the scale, when, for whom and each item's score
+    (models.schemas.WithdrawalAssessmentCreate submits them raw)."""
 
-    id: int | None = Field(default=None, primary_key=True)
     admission_id: int = Field(foreign_key="admission.id")
     scale: str = Field(default="CIWA-B", max_length=8)
     taken_at: datetime = Field(sa_type=UTCDateTime)
     items: dict[str, int] = Field(sa_column=Column(JSON, nullable=False))  # "1".."20" -> score
+
+
+class WithdrawalAssessment(WithdrawalAssessmentBase, ChartedEntry, table=True):
+    __tablename__ = "withdrawal_assessment"
+
     total: int
     band: str = Field(max_length=16)
     charted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -27,6 +27,7 @@ from models.clinical.taper import build_schedule
 from models.db import transaction
 from models.plans import MAR_HORIZON_DAYS, ensure_mar, parse_times, save_plan_version
 from models.prn_orders import PrnOrderForm, write_prn_order
+from models.schemas import DoseAdministrationCreate, VitalSignsCreate, WithdrawalAssessmentCreate
 from models.tables import ScheduledDose, User, Ward
 from models.users import create_user
 
@@ -338,28 +339,32 @@ def _observations(
         record_assessment(
             session=session,
             actor=nurse,
-            admission_id=admission_id,
-            taken_at=at,
             now=at,
-            items=ciwa_items(total, rng),
+            data=WithdrawalAssessmentCreate(
+                admission_id=admission_id,
+                taken_at=at,
+                items=ciwa_items(total, rng),
+            ),
         )
         if at >= next_vitals:
             strain = max(0.0, level - 15)
             record_vitals(
                 session=session,
                 actor=nurse,
-                admission_id=admission_id,
-                taken_at=at,
                 now=at,
-                heart_rate=round(rng.gauss(78 + strain * 1.2, 5)),
-                systolic=round(rng.gauss(124 + strain * 1.1, 7)),
-                diastolic=round(rng.gauss(78 + strain * 0.5, 5)),
-                temperature_c=round(rng.gauss(36.8 + strain * 0.02, 0.2), 1),
-                resp_rate=round(rng.gauss(15 + strain * 0.15, 1.2)),
-                spo2=min(100, round(rng.gauss(97, 1))),
-                supplemental_o2=False,
-                consciousness="A",
-                rass=1 if strain > 5 else 0,  # restless while withdrawal is moderate or worse
+                data=VitalSignsCreate(
+                    admission_id=admission_id,
+                    taken_at=at,
+                    heart_rate=round(rng.gauss(78 + strain * 1.2, 5)),
+                    systolic=round(rng.gauss(124 + strain * 1.1, 7)),
+                    diastolic=round(rng.gauss(78 + strain * 0.5, 5)),
+                    temperature_c=round(rng.gauss(36.8 + strain * 0.02, 0.2), 1),
+                    resp_rate=round(rng.gauss(15 + strain * 0.15, 1.2)),
+                    spo2=min(100, round(rng.gauss(97, 1))),
+                    supplemental_o2=False,
+                    consciousness="A",
+                    rass=1 if strain > 5 else 0,  # restless while withdrawal is moderate or worse
+                ),
             )
             next_vitals = at + timedelta(hours=4)
         # CIWA-B every 4 h, every 2 h while moderate or worse.
@@ -398,22 +403,26 @@ def _doses(
             chart_dose(
                 session=session,
                 actor=nurse,
-                scheduled_dose_id=slot.id,
-                status="refused",
-                at=slot.scheduled_at + timedelta(minutes=5),
                 now=slot.scheduled_at + timedelta(minutes=6),
-                reason_code="declined",
-                reason_text="Said they felt they did not need it.",
+                data=DoseAdministrationCreate(
+                    scheduled_dose_id=slot.id,
+                    status="refused",
+                    administered_at=slot.scheduled_at + timedelta(minutes=5),
+                    reason_code="declined",
+                    reason_text="Said they felt they did not need it.",
+                ),
             )
         elif roll < 0.05:
             chart_dose(
                 session=session,
                 actor=nurse,
-                scheduled_dose_id=slot.id,
-                status="held",
-                at=slot.scheduled_at + timedelta(minutes=10),
                 now=slot.scheduled_at + timedelta(minutes=12),
-                reason_code="too_drowsy",
+                data=DoseAdministrationCreate(
+                    scheduled_dose_id=slot.id,
+                    status="held",
+                    administered_at=slot.scheduled_at + timedelta(minutes=10),
+                    reason_code="too_drowsy",
+                ),
             )
         else:
             late = roll > 0.93
@@ -421,8 +430,10 @@ def _doses(
             chart_dose(
                 session=session,
                 actor=nurse,
-                scheduled_dose_id=slot.id,
-                status="given",
-                at=slot.scheduled_at + delay,
                 now=slot.scheduled_at + delay + timedelta(minutes=2),
+                data=DoseAdministrationCreate(
+                    scheduled_dose_id=slot.id,
+                    status="given",
+                    administered_at=slot.scheduled_at + delay,
+                ),
             )

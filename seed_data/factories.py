@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from models.admissions import admit, discharge
 from models.audit import Actor
-from models.plan_changes import NewPlan, create_plan
+from models.plan_changes import PlanSpec, create_plan
 from models.tables import Admission, TaperPlan, User, Ward
 from seed_data.demo import WARD_NAME
 
@@ -38,7 +38,7 @@ def start_taper(
         session=session,
         actor=actor,
         admission_id=admission_id,
-        new_plan=NewPlan(drug=drug, daily_ug=daily_ug, recipe=recipe, start=start, reason=reason),
+        new_plan=PlanSpec(drug=drug, daily_ug=daily_ug, recipe=recipe, start=start, reason=reason),
         now=now,
     )
 

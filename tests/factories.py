@@ -24,6 +24,7 @@ from models.charting import record_vitals
 from models.co_medications import add_co_medication
 from models.db import transaction
 from models.prn_orders import PrnOrderForm, write_prn_order
+from models.schemas import VitalSignsCreate
 from models.tables import Admission, DoseAdministration, Flag, ScheduledDose, User, VitalSigns, Ward
 from models.users import create_user
 from seed_data.factories import start_taper
@@ -163,10 +164,12 @@ def chart_vitals(
     return record_vitals(
         session=session,
         actor=actor,
-        admission_id=admission_id,
-        taken_at=taken_at,
         now=now or taken_at,
-        **(NORMAL_VITALS | changes),
+        data=VitalSignsCreate(
+            admission_id=admission_id,
+            taken_at=taken_at,
+            **(NORMAL_VITALS | changes),
+        ),
     )
 
 

@@ -27,6 +27,7 @@ from models.clinical.scales import (
 )
 from models.db import read_session
 from models.prn_orders import indicated_message, indicated_orders
+from models.schemas import WithdrawalAssessmentCreate
 from models.tables import WithdrawalAssessment
 
 
@@ -138,12 +139,14 @@ def save_ciwa(
         return record_assessment(
             session=session,
             actor=actor,
-            admission_id=admission_id,
-            taken_at=taken_at,
             now=now,
-            items=scores,
-            scale=form.scale,
-            submission_id=submission_id,
+            data=WithdrawalAssessmentCreate(
+                admission_id=admission_id,
+                taken_at=taken_at,
+                items=scores,
+                scale=form.scale,
+                submission_id=submission_id,
+            ),
         )
 
     return attempt(engine(), write)

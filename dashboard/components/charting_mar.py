@@ -47,6 +47,7 @@ from models.clinical.dose_timing import AdministrationFact, DoseStatus, dose_sta
 from models.clinical.sedation import HELD_FOR_SEDATION, RASS_LEVELS, SedationConcern
 from models.db import read_session
 from models.flags import MISSED_DOSE_SEVERITY
+from models.schemas import DoseAdministrationCreate
 from models.tables import DoseAdministration, ScheduledDose, VitalSigns, Ward
 from models.types import utcnow
 from models.ward_policy import sedation_thresholds, slot_window_min
@@ -171,12 +172,14 @@ def chart_scheduled(
         return chart_dose(
             session=session,
             actor=actor,
-            scheduled_dose_id=slot_id,
-            status=status,
-            at=at,
             now=now,
-            reason_code=reason_code,
-            reason_text=reason_text,
+            data=DoseAdministrationCreate(
+                scheduled_dose_id=slot_id,
+                status=status,
+                administered_at=at,
+                reason_code=reason_code,
+                reason_text=reason_text,
+            ),
         )
 
     return attempt(engine(), write)

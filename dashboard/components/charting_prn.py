@@ -39,6 +39,7 @@ from models.prn_orders import (
     check_dose,
     limits,
 )
+from models.schemas import PrnAdministrationCreate
 from models.tables import DoseAdministration, PrnOrder
 from models.types import utcnow
 
@@ -253,11 +254,13 @@ def give_dose(
         return chart_prn(
             session=session,
             actor=actor,
-            admission_id=admission_id,
-            prn_order_id=order_id,
-            at=at,
             now=now,
-            reason_text=reason_text or "",
+            data=PrnAdministrationCreate(
+                admission_id=admission_id,
+                prn_order_id=order_id,
+                administered_at=at,
+                reason_text=reason_text or "",
+            ),
         )
 
     return attempt(engine(), write)

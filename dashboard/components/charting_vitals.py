@@ -49,6 +49,7 @@ from models.clinical.vitals import validate_vitals
 from models.errors import FieldError, ValidationFailed
 from models.i18n import parse_number
 from models.i18n.formats import decimal_separator
+from models.schemas import VitalSignsCreate
 from models.tables import VitalSigns
 from models.types import utcnow
 from models.ward_policy import sedation_thresholds
@@ -235,21 +236,23 @@ def save_vitals(
         return record_vitals(
             session=session,
             actor=actor,
-            admission_id=admission_id,
-            taken_at=taken_at,
             now=now,
-            heart_rate=numbers.get("heart_rate"),
-            systolic=numbers.get("systolic"),
-            diastolic=numbers.get("diastolic"),
-            temperature_c=numbers.get("temperature_c"),
-            resp_rate=numbers.get("resp_rate"),
-            spo2=numbers.get("spo2"),
-            supplemental_o2=bool(values.get("supplemental_o2")),
-            consciousness=values.get("consciousness") or "A",
-            rass=values.get("rass"),
-            poss=values.get("poss"),
-            submission_id=submission_id,
-            spo2_scale=spo2_scale,
+            data=VitalSignsCreate(
+                admission_id=admission_id,
+                taken_at=taken_at,
+                heart_rate=numbers.get("heart_rate"),
+                systolic=numbers.get("systolic"),
+                diastolic=numbers.get("diastolic"),
+                temperature_c=numbers.get("temperature_c"),
+                resp_rate=numbers.get("resp_rate"),
+                spo2=numbers.get("spo2"),
+                supplemental_o2=bool(values.get("supplemental_o2")),
+                consciousness=values.get("consciousness") or "A",
+                rass=values.get("rass"),
+                poss=values.get("poss"),
+                submission_id=submission_id,
+                spo2_scale=spo2_scale,
+            ),
         )
 
     return attempt(engine(), write)

@@ -18,8 +18,8 @@ from models.clinical.drugs import mg_to_ug
 from models.clinical.recipes import PRESETS
 from models.errors import FieldError
 from models.plan_changes import (
-    NewPlan,
     PlanChange,
+    PlanSpec,
     Preview,
     apply_change,
     create_plan,
@@ -84,14 +84,14 @@ def read_new_plan(
     custom_recipe: str | None,
     reason: str | None,
     above_label_reason: str | None = None,
-) -> NewPlan:
+) -> PlanSpec:
     if not drug:
         raise FieldError("drug", N_("choose the drug the patient takes"))
     if not start:
         raise FieldError("start", N_("choose the day of the first change"))
     if substitution and not to_drug:
         raise FieldError("to_drug", N_("choose the drug to cross over to"))
-    return NewPlan(
+    return PlanSpec(
         drug=drug,
         daily_ug=mg_to_ug(
             typed_number(daily_mg or "", language(), field="daily_mg"), field="daily_mg"

@@ -2,7 +2,8 @@
 
 Over 1,000 lines, one subject: building a schedule and changing one (hold, resume, go back,
 change recipe, stop) are the same engine. Each change re-enters the recipe where the current
-steps left it, through the private arithmetic building uses (the stored plan ``_Plan``, the
+steps left it, through the private arithmetic building uses (the stored plan's checked
+parameters ``PlanParameters``, the
 crossover stages, the recipe position and interval, rounding to units, the step kinds), so
 splitting the changes off would make that arithmetic a public interface between modules. The
 warnings (pace, increase, substitution) read the steps the engine makes and stay beside it.
@@ -152,8 +153,9 @@ class Schedule:
 
 
 @dataclass(frozen=True)
-class _Plan:
-    """The stored plan parameters, checked."""
+class PlanParameters:
+    """The stored plan parameters, checked (:func:`plan_parameters`): what a schedule is built
+    with and every plan change (hold, resume, go back, change recipe, stop) continues it with."""
 
     drug: str
     to_drug: str | None
@@ -194,7 +196,7 @@ def build_schedule(
     """``to_drug_daily_ug``: how much of ``to_drug`` the patient already takes (a plan made
     mid-crossover). ``effective``: the day the plan takes over (its baseline starts then if that
     is before the day before ``start``)."""
-    plan = _plan(
+    plan = plan_parameters(
         drug=drug,
         recipe=recipe,
         times=times,
@@ -244,7 +246,7 @@ def make_step(
         raise ValueError(f"a step has one or two drugs, not {dict(daily_ug)}")
     to_drug = drugs[1] if len(drugs) > 1 else None
     equivalence_table(table)
-    plan = _Plan(
+    plan = PlanParameters(
         drug=drugs[0],
         to_drug=to_drug,
         recipe=Recipe(text="", phases=()),
@@ -435,29 +437,15 @@ def hold(
     *,
     on: date,
     days: int | None,
-    drug: str,
-    recipe: Recipe | str,
-    times: Sequence[time] = DEFAULT_TIMES,
-    to_drug: str | None = None,
-    table: str = DEFAULT_TABLE,
-    stages: int = DEFAULT_STAGES,
-    stage_interval_days: int = DEFAULT_STAGE_INTERVAL_DAYS,
-    units_ug: Mapping[str, int] | None = None,
+    plan: PlanParameters,
 ) -> tuple[PlannedStep, ...]:
     """Keep the dose in force on ``on``. With ``days``, every later step moves ``days`` later
     (so the next change comes ``days`` after it was due; after an open-ended hold, ``days``
     after ``on``). With ``days=None`` the hold is one open-ended step until ``resume``. On the
-    day a ``baseline`` starts, that step is the one held (it stays a baseline)."""
-    plan = _plan(
-        drug=drug,
-        recipe=recipe,
-        times=times,
-        to_drug=to_drug,
-        table=table,
-        stages=stages,
-        stage_interval_days=stage_interval_days,
-        units_ug=units_ug,
-    )
+    day a ``baseline`` starts, that step is the one held (it stays a baseline).
+
+    Every plan change takes the steps and the plan's checked parameters (``plan``:
+    :func:`plan_parameters`), the recipe it continues with included."""
     current = _in_force(steps, on)
     if sum(current.daily_ug.values()) == 0:
         raise FieldError(
@@ -499,14 +487,7 @@ def resume(
     steps: Sequence[PlannedStep],
     *,
     on: date,
-    drug: str,
-    recipe: Recipe | str,
-    times: Sequence[time] = DEFAULT_TIMES,
-    to_drug: str | None = None,
-    table: str = DEFAULT_TABLE,
-    stages: int = DEFAULT_STAGES,
-    stage_interval_days: int = DEFAULT_STAGE_INTERVAL_DAYS,
-    units_ug: Mapping[str, int] | None = None,
+    plan: PlanParameters,
     not_before: date | None = None,
 ) -> tuple[PlannedStep, ...]:
     """End an open-ended hold: the recipe continues from the held dose, its next change on
@@ -516,16 +497,6 @@ def resume(
     open hold replaced had its next change (a hold for some days, made open-ended before it
     ended, moved that day later than the steps alone can show); the next change never comes
     before it."""
-    plan = _plan(
-        drug=drug,
-        recipe=recipe,
-        times=times,
-        to_drug=to_drug,
-        table=table,
-        stages=stages,
-        stage_interval_days=stage_interval_days,
-        units_ug=units_ug,
-    )
     current = _in_force(steps, on)
     if current is not steps[-1] or not on_open_hold(steps):
         raise FieldError(
@@ -547,28 +518,11 @@ def go_back(
     steps: Sequence[PlannedStep],
     *,
     on: date,
-    drug: str,
-    recipe: Recipe | str,
-    times: Sequence[time] = DEFAULT_TIMES,
-    to_drug: str | None = None,
-    table: str = DEFAULT_TABLE,
-    stages: int = DEFAULT_STAGES,
-    stage_interval_days: int = DEFAULT_STAGE_INTERVAL_DAYS,
-    units_ug: Mapping[str, int] | None = None,
+    plan: PlanParameters,
 ) -> tuple[PlannedStep, ...]:
     """Return to the dose before the one in force on ``on`` (the step before that dose was first
     reached, so going back twice goes back two doses), kept as long as that step was planned to
     last, then continue the taper from there as the recipe stood at that step."""
-    plan = _plan(
-        drug=drug,
-        recipe=recipe,
-        times=times,
-        to_drug=to_drug,
-        table=table,
-        stages=stages,
-        stage_interval_days=stage_interval_days,
-        units_ug=units_ug,
-    )
     current = _in_force(steps, on)
     went = _going_back(steps, current, plan)
     if went is None:
@@ -593,28 +547,11 @@ def change_recipe(
     steps: Sequence[PlannedStep],
     *,
     on: date,
-    drug: str,
-    recipe: Recipe | str,
-    times: Sequence[time] = DEFAULT_TIMES,
-    to_drug: str | None = None,
-    table: str = DEFAULT_TABLE,
-    stages: int = DEFAULT_STAGES,
-    stage_interval_days: int = DEFAULT_STAGE_INTERVAL_DAYS,
-    units_ug: Mapping[str, int] | None = None,
+    plan: PlanParameters,
 ) -> tuple[PlannedStep, ...]:
-    """Taper on with ``recipe`` (the new one) from the dose in force on ``on``: that dose becomes
-    a ``baseline`` step on ``on`` and the new recipe's first change comes one of its intervals
-    later (an unfinished crossover finishes first)."""
-    plan = _plan(
-        drug=drug,
-        recipe=recipe,
-        times=times,
-        to_drug=to_drug,
-        table=table,
-        stages=stages,
-        stage_interval_days=stage_interval_days,
-        units_ug=units_ug,
-    )
+    """Taper on with ``plan``'s recipe (the new one) from the dose in force on ``on``: that
+    dose becomes a ``baseline`` step on ``on`` and the new recipe's first change comes one of
+    its intervals later (an unfinished crossover finishes first)."""
     current = _in_force(steps, on)
     if sum(current.daily_ug.values()) == 0:
         raise FieldError(
@@ -636,27 +573,10 @@ def stop(
     steps: Sequence[PlannedStep],
     *,
     on: date,
-    drug: str,
-    recipe: Recipe | str,
-    times: Sequence[time] = DEFAULT_TIMES,
-    to_drug: str | None = None,
-    table: str = DEFAULT_TABLE,
-    stages: int = DEFAULT_STAGES,
-    stage_interval_days: int = DEFAULT_STAGE_INTERVAL_DAYS,
-    units_ug: Mapping[str, int] | None = None,
+    plan: PlanParameters,
 ) -> tuple[PlannedStep, ...]:
     """Stop now: every drug of the plan goes to 0 on ``on`` (the physician's explicit decision,
     the only way to an abrupt stop)."""
-    plan = _plan(
-        drug=drug,
-        recipe=recipe,
-        times=times,
-        to_drug=to_drug,
-        table=table,
-        stages=stages,
-        stage_interval_days=stage_interval_days,
-        units_ug=units_ug,
-    )
     current = _in_force(steps, on)
     if sum(current.daily_ug.values()) == 0:
         raise FieldError(
@@ -671,17 +591,21 @@ def stop(
 # --- checking the parameters ------------------------------------------------------------
 
 
-def _plan(
+def plan_parameters(
     *,
     drug: str,
     recipe: Recipe | str,
-    times: Sequence[time],
-    to_drug: str | None,
-    table: str,
-    stages: int,
-    stage_interval_days: int,
-    units_ug: Mapping[str, int] | None,
-) -> _Plan:
+    times: Sequence[time] = DEFAULT_TIMES,
+    to_drug: str | None = None,
+    table: str = DEFAULT_TABLE,
+    stages: int = DEFAULT_STAGES,
+    stage_interval_days: int = DEFAULT_STAGE_INTERVAL_DAYS,
+    units_ug: Mapping[str, int] | None = None,
+) -> PlanParameters:
+    """A plan's parameters, checked: the drug (and the drug a substitution crosses over to),
+    the recipe (parsed), the administration times, the equivalence table, the crossover's
+    stages and their interval, and each drug's dispensable unit (the drug's own if not given).
+    A parameter that cannot make a schedule is refused (FieldError naming it)."""
     from_drug = get_drug(drug).name
     target: str | None = None
     if to_drug is not None:
@@ -709,7 +633,7 @@ def _plan(
     tapered = target or from_drug
     for phase in parsed.phases:
         _check_until(phase, tapered, units[tapered])
-    return _Plan(
+    return PlanParameters(
         drug=from_drug,
         to_drug=target,
         recipe=parsed,
@@ -767,7 +691,7 @@ def _check_until(phase: Phase, drug: str, unit: int) -> None:
         )
 
 
-def _check_daily(daily_ug: int, plan: _Plan, to_drug_daily_ug: int = 0) -> None:
+def _check_daily(daily_ug: int, plan: PlanParameters, to_drug_daily_ug: int = 0) -> None:
     unit = plan.units[plan.drug]
     if isinstance(daily_ug, bool) or not isinstance(daily_ug, int):
         raise ValueError(f"daily_ug must be a whole number of micrograms, got {daily_ug!r}")
@@ -826,7 +750,7 @@ def _check_daily(daily_ug: int, plan: _Plan, to_drug_daily_ug: int = 0) -> None:
         )
 
 
-def _check_carried(to_drug_daily_ug: int, plan: _Plan) -> None:
+def _check_carried(to_drug_daily_ug: int, plan: PlanParameters) -> None:
     """The new drug already reached mid-crossover: whole units, and only with a ``to_drug``."""
     if isinstance(to_drug_daily_ug, bool) or not isinstance(to_drug_daily_ug, int):
         raise ValueError(f"to_drug_daily_ug must be whole micrograms, got {to_drug_daily_ug!r}")
@@ -847,7 +771,7 @@ def _check_carried(to_drug_daily_ug: int, plan: _Plan) -> None:
         )
 
 
-def _refuse_abrupt_stop(steps: Sequence[PlannedStep], *, since: date, plan: _Plan) -> None:
+def _refuse_abrupt_stop(steps: Sequence[PlannedStep], *, since: date, plan: PlanParameters) -> None:
     """Refuse a recipe whose first change on or after ``since`` goes to 0 from more than
     ABRUPT_STOP_UNITS dispensable units (of all the plan's drugs together). Later steps are the
     recipe running its course (a fixed cut's last step may be larger) and are pace-checked."""
@@ -890,7 +814,12 @@ def _in_force(steps: Sequence[PlannedStep], on: date) -> PlannedStep:
 
 
 def _continuation(
-    daily: Mapping[str, int], *, first: date, phase: int, plan: _Plan, baseline: Mapping[str, int]
+    daily: Mapping[str, int],
+    *,
+    first: date,
+    phase: int,
+    plan: PlanParameters,
+    baseline: Mapping[str, int],
 ) -> list[PlannedStep]:
     """The steps from a state (a daily dose and where the recipe stands) to 0: an unfinished
     crossover first, then the recipe's cuts. Indexes are filled in by ``_append``."""
@@ -908,7 +837,9 @@ def _continuation(
     return out
 
 
-def _crossover(daily: _Daily, plan: _Plan, baseline: Mapping[str, int]) -> Iterator[_Daily]:
+def _crossover(
+    daily: _Daily, plan: PlanParameters, baseline: Mapping[str, int]
+) -> Iterator[_Daily]:
     """The crossover's stages still to come from ``daily``. From a stage of the plan's own
     crossover (as the baseline's stages make it: after a hold, a step back or a recipe change)
     the stages it had planned, unit for unit; from any other mix, the old drug's units left
@@ -932,7 +863,7 @@ def _crossover(daily: _Daily, plan: _Plan, baseline: Mapping[str, int]) -> Itera
         yield {old: remaining, new: new_ug + _round_half_up(moved / new_unit) * new_unit}
 
 
-def _planned_stages(plan: _Plan, baseline: Mapping[str, int]) -> Iterator[tuple[int, int]]:
+def _planned_stages(plan: PlanParameters, baseline: Mapping[str, int]) -> Iterator[tuple[int, int]]:
     """(old drug, new drug) in ug at the baseline and after each stage of the crossover the plan
     makes from ``baseline``: stage k of n leaves round(U * (n - k) / n) units of the old drug."""
     assert plan.to_drug is not None
@@ -947,7 +878,7 @@ def _planned_stages(plan: _Plan, baseline: Mapping[str, int]) -> Iterator[tuple[
         yield remaining, new_ug + _round_half_up(moved / new_unit) * new_unit
 
 
-def _recipe_cuts(dose: int, phase: int, plan: _Plan) -> Iterator[tuple[int, int]]:
+def _recipe_cuts(dose: int, phase: int, plan: PlanParameters) -> Iterator[tuple[int, int]]:
     """(new dose, days it lasts) for each cut from ``dose`` to 0."""
     phases = plan.recipe.phases
     unit = plan.units[plan.tapered]
@@ -988,7 +919,7 @@ def _round_half_up(x: Fraction) -> int:
     return floor(x + Fraction(1, 2))
 
 
-def _recipe_position(steps: Sequence[PlannedStep], plan: _Plan) -> int:
+def _recipe_position(steps: Sequence[PlannedStep], plan: PlanParameters) -> int:
     """The phase that makes the next cut after the last of ``steps``, replayed from the last
     ``baseline``: a step lowering the tapered dose (cut, final, or a hold that replaced a cut) is
     a cut made by the current phase; a ``back`` step restores the state go_back continued from
@@ -1015,7 +946,7 @@ def _recipe_position(steps: Sequence[PlannedStep], plan: _Plan) -> int:
     return min(p, len(phases) - 1)
 
 
-def _next_interval(daily: Mapping[str, int], phase: int, plan: _Plan) -> int:
+def _next_interval(daily: Mapping[str, int], phase: int, plan: PlanParameters) -> int:
     if plan.to_drug is not None and daily.get(plan.drug, 0) > 0:
         return plan.stage_interval_days
     phases = plan.recipe.phases
@@ -1023,7 +954,9 @@ def _next_interval(daily: Mapping[str, int], phase: int, plan: _Plan) -> int:
     return phases[_skip_done(min(phase, len(phases) - 1), dose, phases)].interval_days
 
 
-def _held_interval(steps: Sequence[PlannedStep], held: PlannedStep, phase: int, plan: _Plan) -> int:
+def _held_interval(
+    steps: Sequence[PlannedStep], held: PlannedStep, phase: int, plan: PlanParameters
+) -> int:
     """How long the held dose was planned to last: the interval of the phase whose cut made it
     (as _recipe_cuts plans it: a ``once`` phase's cut keeps that phase's interval, not the next
     phase's); for a dose a ``back`` step restored, as long as go_back kept it; for a dose no cut
@@ -1048,7 +981,7 @@ def _held_interval(steps: Sequence[PlannedStep], held: PlannedStep, phase: int, 
 
 
 def _going_back(
-    steps: Sequence[PlannedStep], current: PlannedStep, plan: _Plan
+    steps: Sequence[PlannedStep], current: PlannedStep, plan: PlanParameters
 ) -> tuple[PlannedStep, int, int] | None:
     """Where going back from ``current`` leads (None from the plan's first dose): the step
     before ``current``'s dose was first reached, the recipe's position there, and the days that
@@ -1065,7 +998,7 @@ def _going_back(
 
 
 def _went_back(
-    steps: Sequence[PlannedStep], i: int, plan: _Plan
+    steps: Sequence[PlannedStep], i: int, plan: PlanParameters
 ) -> tuple[PlannedStep, int, int] | None:
     """What go_back made the ``back`` step ``steps[i]`` from (see ``_going_back``): going back
     from the step before it - several times over, for a step back made again on the same day
@@ -1081,7 +1014,7 @@ def _went_back(
         current = went[0]
 
 
-def _made_kind(steps: Sequence[PlannedStep], i: int, plan: _Plan) -> str:
+def _made_kind(steps: Sequence[PlannedStep], i: int, plan: PlanParameters) -> str:
     """The kind of change ``steps[i]`` made. A hold that starts on the day of a step takes that
     step's doses and replaces it: less of the old drug than the step before is a crossover
     stage; more of it (or, with the old drug unchanged, more of the tapered drug) a step back;
@@ -1116,7 +1049,7 @@ def _dose_run_start(steps: Sequence[PlannedStep], step: PlannedStep) -> int:
     return i
 
 
-def _baseline(steps: Sequence[PlannedStep], plan: _Plan) -> Mapping[str, int]:
+def _baseline(steps: Sequence[PlannedStep], plan: PlanParameters) -> Mapping[str, int]:
     """The daily doses the plan started from (its first step): the crossover's stages are
     made from it."""
     baseline = steps[0].daily_ug
@@ -1129,7 +1062,9 @@ def _key(daily: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted((d, ug) for d, ug in daily.items() if ug > 0))
 
 
-def _step(index: int, start: date, daily: Mapping[str, int], kind: str, plan: _Plan) -> PlannedStep:
+def _step(
+    index: int, start: date, daily: Mapping[str, int], kind: str, plan: PlanParameters
+) -> PlannedStep:
     listed = {d: daily[d] for d in plan.drugs if daily.get(d, 0) > 0} or {plan.tapered: 0}
     per_time = {d: split_daily_dose(ug, plan.units[d], len(plan.times)) for d, ug in listed.items()}
     doses = tuple(

@@ -30,6 +30,12 @@ from models.clinical.drugs import DRUGS
 from models.clinical.scales import CIWA_B_ITEMS
 from models.db import transaction
 from models.i18n import LANGUAGES, Translator, format_day, format_full_date
+from models.schemas import (
+    DoseAdministrationCreate,
+    PrnAdministrationCreate,
+    VitalSignsCreate,
+    WithdrawalAssessmentCreate,
+)
 from models.tables import (
     AuditEvent,
     DoseAdministration,
@@ -406,17 +412,19 @@ def charted_patient(live_server: LiveServer) -> Iterator[int]:
                 vitals = record_vitals(
                     session=session,
                     actor=nurse,
-                    admission_id=admission_id,
-                    taken_at=now - timedelta(hours=hours),
                     now=now,
-                    heart_rate=92,
-                    systolic=131,
-                    diastolic=84,
-                    temperature_c=37.4,
-                    resp_rate=18,
-                    spo2=96,
-                    supplemental_o2=False,
-                    consciousness="A",
+                    data=VitalSignsCreate(
+                        admission_id=admission_id,
+                        taken_at=now - timedelta(hours=hours),
+                        heart_rate=92,
+                        systolic=131,
+                        diastolic=84,
+                        temperature_c=37.4,
+                        resp_rate=18,
+                        spo2=96,
+                        supplemental_o2=False,
+                        consciousness="A",
+                    ),
                 )
             assert vitals.id is not None
             mark_in_error(
@@ -430,10 +438,12 @@ def charted_patient(live_server: LiveServer) -> Iterator[int]:
             record_assessment(
                 session=session,
                 actor=nurse,
-                admission_id=admission_id,
-                taken_at=now - timedelta(hours=2),
                 now=now,
-                items={n: (1 if n % 3 else 2) for n in range(1, 21)},
+                data=WithdrawalAssessmentCreate(
+                    admission_id=admission_id,
+                    taken_at=now - timedelta(hours=2),
+                    items={n: (1 if n % 3 else 2) for n in range(1, 21)},
+                ),
             )
             slot = session.exec(
                 select(ScheduledDose)
@@ -448,11 +458,13 @@ def charted_patient(live_server: LiveServer) -> Iterator[int]:
             chart_dose(
                 session=session,
                 actor=nurse,
-                scheduled_dose_id=slot.id,
-                status="held",
-                at=now - timedelta(minutes=30),
                 now=now,
-                reason_code="nil_by_mouth",
+                data=DoseAdministrationCreate(
+                    scheduled_dose_id=slot.id,
+                    status="held",
+                    administered_at=now - timedelta(minutes=30),
+                    reason_code="nil_by_mouth",
+                ),
             )
             order_id = prn_order(
                 session,
@@ -463,11 +475,13 @@ def charted_patient(live_server: LiveServer) -> Iterator[int]:
             chart_prn(
                 session=session,
                 actor=nurse,
-                admission_id=admission_id,
-                prn_order_id=order_id,
-                at=now - timedelta(hours=1),
                 now=now,
-                reason_text="restless and sweating",
+                data=PrnAdministrationCreate(
+                    admission_id=admission_id,
+                    prn_order_id=order_id,
+                    administered_at=now - timedelta(hours=1),
+                    reason_text="restless and sweating",
+                ),
             )
         yield admission_id
 

@@ -13,6 +13,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlmodel import Session, col, select
 
 from jobs.scan import run_scan
+from models.schemas import VitalSignsCreate
 from models.tables import Admission, Flag, Patient
 from seed_data.demo import DEMO_USERS
 from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_for
@@ -123,17 +124,19 @@ def _chart_vitals(server: LiveServer, admission_id: int, resp_rate: int) -> None
         record_vitals(
             session=session,
             actor=Actor(nurse.id, nurse.username, nurse.role),
-            admission_id=admission_id,
-            taken_at=now,
             now=now,
-            heart_rate=72,
-            systolic=124,
-            diastolic=78,
-            temperature_c=36.8,
-            resp_rate=resp_rate,
-            spo2=97,
-            supplemental_o2=False,
-            consciousness="A",
+            data=VitalSignsCreate(
+                admission_id=admission_id,
+                taken_at=now,
+                heart_rate=72,
+                systolic=124,
+                diastolic=78,
+                temperature_c=36.8,
+                resp_rate=resp_rate,
+                spo2=97,
+                supplemental_o2=False,
+                consciousness="A",
+            ),
         )
 
 

@@ -23,6 +23,7 @@ from jobs.scan import run_scan
 from models.charting import record_vitals
 from models.co_medications import record_naloxone
 from models.db import transaction
+from models.schemas import VitalSignsCreate
 from models.tables import (
     Admission,
     CoMedication,
@@ -84,18 +85,20 @@ def drowsy_patient(live_server: LiveServer) -> Iterator[int]:
         record_vitals(
             session=session,
             actor=nurse,
-            admission_id=admission.id,
-            taken_at=taken,
             now=taken,
-            heart_rate=66,
-            systolic=118,
-            diastolic=72,
-            temperature_c=36.6,
-            resp_rate=14,
-            spo2=97,
-            supplemental_o2=False,
-            consciousness="A",
-            rass="-3",
+            data=VitalSignsCreate(
+                admission_id=admission.id,
+                taken_at=taken,
+                heart_rate=66,
+                systolic=118,
+                diastolic=72,
+                temperature_c=36.6,
+                resp_rate=14,
+                spo2=97,
+                supplemental_o2=False,
+                consciousness="A",
+                rass="-3",
+            ),
         )
         admission_id = admission.id
     yield admission_id

@@ -21,6 +21,7 @@ from models.clinical.taper import (
     build_schedule,
     change_recipe,
     hold,
+    plan_parameters,
     stop,
 )
 from models.errors import FieldError
@@ -58,16 +59,28 @@ def test_a_last_cut_of_one_or_two_units_is_a_taper_ending_not_an_abrupt_stop() -
 def test_changing_the_recipe_to_an_abrupt_stop_is_refused_and_stop_now_is_explicit() -> None:
     steps = _clonazepam("-10%/14d")
     with pytest.raises(RecipeError) as exc:
-        change_recipe(steps, on=date(2026, 4, 1), drug="clonazepam", recipe="-99%/1d")
+        change_recipe(
+            steps,
+            on=date(2026, 4, 1),
+            plan=plan_parameters(drug="clonazepam", recipe="-99%/1d"),
+        )
     assert "stops at once on 2026-04-02" in exc.value.message
-    stopped = stop(steps, on=date(2026, 4, 1), drug="clonazepam", recipe="-10%/14d")
+    stopped = stop(
+        steps,
+        on=date(2026, 4, 1),
+        plan=plan_parameters(drug="clonazepam", recipe="-10%/14d"),
+    )
     assert stopped[-1].start == date(2026, 4, 1)
     assert stopped[-1].kind == "final" and stopped[-1].daily_ug == {"clonazepam": 0}
     assert [s for s in stopped if s.start < date(2026, 4, 1)] == [
         s for s in steps if s.start < date(2026, 4, 1)
     ]
     with pytest.raises(FieldError) as ended:
-        stop(stopped, on=date(2026, 4, 2), drug="clonazepam", recipe="-10%/14d")
+        stop(
+            stopped,
+            on=date(2026, 4, 2),
+            plan=plan_parameters(drug="clonazepam", recipe="-10%/14d"),
+        )
     assert ended.value.field == "on"
 
 
@@ -187,7 +200,12 @@ def test_a_hold_keeps_the_dose_of_a_plan_that_has_not_started() -> None:
     steps = build_schedule(
         drug="clonazepam", daily_ug=2000, recipe="-10%/14d", start=START, effective=MADE
     ).steps
-    held = hold(steps, on=date(2026, 3, 12), days=7, drug="clonazepam", recipe="-10%/14d")
+    held = hold(
+        steps,
+        on=date(2026, 3, 12),
+        days=7,
+        plan=plan_parameters(drug="clonazepam", recipe="-10%/14d"),
+    )
     assert held[0].start == MADE and held[1].kind == "hold"
     assert held[2].start == date(2026, 3, 22)
 

@@ -18,6 +18,7 @@ from models.clinical.taper import (
     change_recipe,
     go_back,
     hold,
+    plan_parameters,
     resume,
 )
 from models.errors import FieldError
@@ -49,7 +50,12 @@ def assert_past_untouched(
 
 def test_hold_for_days_moves_every_later_step() -> None:
     steps = plan_a()
-    held = hold(steps, on=d(1, 22), days=7, **PLAN_A)
+    held = hold(
+        steps,
+        on=d(1, 22),
+        days=7,
+        plan=plan_parameters(**PLAN_A),
+    )
     assert rows(held) == [
         (d(1, 4), 2000, "baseline"),
         (d(1, 5), 1500, "cut"),
@@ -65,10 +71,19 @@ def test_hold_for_days_moves_every_later_step() -> None:
 
 def test_open_ended_hold_then_resume() -> None:
     steps = plan_a()
-    held = hold(steps, on=d(1, 22), days=None, **PLAN_A)
+    held = hold(
+        steps,
+        on=d(1, 22),
+        days=None,
+        plan=plan_parameters(**PLAN_A),
+    )
     assert rows(held)[-1] == (d(1, 22), 1000, "hold")
     assert len(held) == 4
-    resumed = resume(held, on=d(2, 5), **PLAN_A)
+    resumed = resume(
+        held,
+        on=d(2, 5),
+        plan=plan_parameters(**PLAN_A),
+    )
     # 1 mg reached 'until 1mg', so the weekly -0.25 mg phase continues from 02-05.
     assert rows(resumed)[3:] == [
         (d(1, 22), 1000, "hold"),
@@ -81,17 +96,36 @@ def test_open_ended_hold_then_resume() -> None:
 
 
 def test_resume_on_the_day_of_a_cut_waits_one_interval() -> None:
-    held = hold(plan_a(), on=d(1, 19), days=None, **PLAN_A)  # the 1 mg cut day itself
+    held = hold(
+        plan_a(),
+        on=d(1, 19),
+        days=None,
+        plan=plan_parameters(**PLAN_A),
+    )  # the 1 mg cut day itself
     assert rows(held)[-1] == (d(1, 19), 1000, "hold")
-    resumed = resume(held, on=d(1, 19), **PLAN_A)
+    resumed = resume(
+        held,
+        on=d(1, 19),
+        plan=plan_parameters(**PLAN_A),
+    )
     # 1 mg started 01-19: never two cuts a day, and the dose that reached 'until' keeps its
     # phase's fortnight as planned (02-02), not the next phase's week.
     assert rows(resumed)[2:4] == [(d(1, 19), 1000, "hold"), (d(2, 2), 750, "cut")]
 
 
 def test_hold_then_days_after_an_open_ended_hold() -> None:
-    held = hold(plan_a(), on=d(1, 22), days=None, **PLAN_A)
-    again = hold(held, on=d(1, 29), days=7, **PLAN_A)
+    held = hold(
+        plan_a(),
+        on=d(1, 22),
+        days=None,
+        plan=plan_parameters(**PLAN_A),
+    )
+    again = hold(
+        held,
+        on=d(1, 29),
+        days=7,
+        plan=plan_parameters(**PLAN_A),
+    )
     assert rows(again)[3:6] == [
         (d(1, 22), 1000, "hold"),
         (d(1, 29), 1000, "hold"),
@@ -103,15 +137,28 @@ def test_hold_then_days_after_an_open_ended_hold() -> None:
 def test_resume_continues_after_a_once_phase_without_repeating_it() -> None:
     plan_b: dict[str, Any] = {"drug": "clonazepam", "recipe": PRESETS["b"].recipe}
     steps = build_schedule(daily_ug=2000, start=START, **plan_b).steps
-    held = hold(steps, on=START, days=None, **plan_b)  # hold the -25 % step on its own day
+    held = hold(
+        steps,
+        on=START,
+        days=None,
+        plan=plan_parameters(**plan_b),
+    )  # hold the -25 % step on its own day
     assert rows(held) == [(d(1, 4), 2000, "baseline"), (d(1, 5), 1500, "hold")]
-    resumed = resume(held, on=d(1, 20), **plan_b)
+    resumed = resume(
+        held,
+        on=d(1, 20),
+        plan=plan_parameters(**plan_b),
+    )
     assert rows(resumed)[2][:2] == (d(1, 20), 1375)  # -10 %, not a second -25 %
 
 
 def test_go_back_returns_to_the_previous_dose_then_tapers_on() -> None:
     steps = plan_a()
-    back = go_back(steps, on=d(2, 10), **PLAN_A)  # 0.5 mg since 02-09
+    back = go_back(
+        steps,
+        on=d(2, 10),
+        plan=plan_parameters(**PLAN_A),
+    )  # 0.5 mg since 02-09
     assert rows(back) == [
         (d(1, 4), 2000, "baseline"),
         (d(1, 5), 1500, "cut"),
@@ -127,8 +174,16 @@ def test_go_back_returns_to_the_previous_dose_then_tapers_on() -> None:
 
 
 def test_go_back_twice_goes_back_two_doses() -> None:
-    once = go_back(plan_a(), on=d(2, 10), **PLAN_A)
-    twice = go_back(once, on=d(2, 12), **PLAN_A)  # on the 0.75 mg 'back' step
+    once = go_back(
+        plan_a(),
+        on=d(2, 10),
+        plan=plan_parameters(**PLAN_A),
+    )
+    twice = go_back(
+        once,
+        on=d(2, 12),
+        plan=plan_parameters(**PLAN_A),
+    )  # on the 0.75 mg 'back' step
     assert rows(twice)[5:] == [
         (d(2, 10), 750, "back"),
         (d(2, 12), 1000, "back"),  # 1 mg was planned for 14 days
@@ -140,7 +195,11 @@ def test_go_back_twice_goes_back_two_doses() -> None:
 
 
 def test_go_back_from_the_first_cut_returns_to_the_baseline() -> None:
-    back = go_back(plan_a(), on=START, **PLAN_A)
+    back = go_back(
+        plan_a(),
+        on=START,
+        plan=plan_parameters(**PLAN_A),
+    )
     assert rows(back)[:4] == [
         (d(1, 4), 2000, "baseline"),
         (d(1, 5), 2000, "back"),  # replaces the cut that started today
@@ -150,13 +209,21 @@ def test_go_back_from_the_first_cut_returns_to_the_baseline() -> None:
 
 
 def test_go_back_after_the_end() -> None:
-    back = go_back(plan_a(), on=d(3, 1), **PLAN_A)
+    back = go_back(
+        plan_a(),
+        on=d(3, 1),
+        plan=plan_parameters(**PLAN_A),
+    )
     assert rows(back)[-2:] == [(d(3, 1), 250, "back"), (d(3, 8), 0, "final")]
 
 
 def test_change_recipe_carries_the_current_dose_into_the_new_recipe() -> None:
     steps = plan_a()
-    changed = change_recipe(steps, on=d(1, 22), drug="clonazepam", recipe="-10%/14d")
+    changed = change_recipe(
+        steps,
+        on=d(1, 22),
+        plan=plan_parameters(drug="clonazepam", recipe="-10%/14d"),
+    )
     assert rows(changed) == [
         (d(1, 4), 2000, "baseline"),
         (d(1, 5), 1500, "cut"),
@@ -177,9 +244,18 @@ def test_change_recipe_carries_the_current_dose_into_the_new_recipe() -> None:
 def test_plan_changes_during_a_crossover() -> None:
     plan: dict[str, Any] = {"drug": "alprazolam", "to_drug": "clonazepam", "recipe": "-0.25mg/7d"}
     steps = build_schedule(daily_ug=2000, start=START, **plan).steps
-    held = hold(steps, on=d(1, 14), days=None, **plan)
+    held = hold(
+        steps,
+        on=d(1, 14),
+        days=None,
+        plan=plan_parameters(**plan),
+    )
     assert held[-1].daily_ug == {"alprazolam": 1000, "clonazepam": 1000}
-    resumed = resume(held, on=d(1, 28), **plan)
+    resumed = resume(
+        held,
+        on=d(1, 28),
+        plan=plan_parameters(**plan),
+    )
     # Half the alprazolam remains, so two of the four stages are left.
     assert [(s.start, s.daily_ug, s.kind) for s in resumed[4:8]] == [
         (d(1, 28), {"alprazolam": 500, "clonazepam": 1500}, "crossover"),
@@ -187,7 +263,11 @@ def test_plan_changes_during_a_crossover() -> None:
         (d(2, 11), {"clonazepam": 1750}, "cut"),
         (d(2, 18), {"clonazepam": 1500}, "cut"),
     ]
-    back = go_back(steps, on=d(1, 13), **plan)  # back to the first stage's mix
+    back = go_back(
+        steps,
+        on=d(1, 13),
+        plan=plan_parameters(**plan),
+    )  # back to the first stage's mix
     assert [(s.start, s.daily_ug, s.kind) for s in back[3:6]] == [
         (d(1, 13), {"alprazolam": 1500, "clonazepam": 500}, "back"),
         (d(1, 20), {"alprazolam": 1000, "clonazepam": 1000}, "crossover"),
@@ -208,12 +288,16 @@ def test_plan_changes_during_a_crossover() -> None:
 )
 def test_plan_change_refusals(change: Any, kwargs: dict[str, Any], field: str, text: str) -> None:
     with pytest.raises(FieldError) as exc:
-        change(plan_a(), **kwargs, **PLAN_A)
+        change(plan_a(), **kwargs, plan=plan_parameters(**PLAN_A))
     assert exc.value.field == field
     assert text in exc.value.message
 
 
 def test_change_recipe_refuses_a_bad_recipe() -> None:
     with pytest.raises(FieldError) as exc:
-        change_recipe(plan_a(), on=d(1, 22), drug="clonazepam", recipe="-10%/2x")
+        change_recipe(
+            plan_a(),
+            on=d(1, 22),
+            plan=plan_parameters(drug="clonazepam", recipe="-10%/2x"),
+        )
     assert exc.value.field == "recipe"

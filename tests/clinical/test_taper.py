@@ -15,6 +15,7 @@ from models.clinical.taper import (
     hold,
     make_step,
     pace_warnings,
+    plan_parameters,
     split_daily_dose,
     step_on,
 )
@@ -380,8 +381,7 @@ def test_a_hold_after_a_fast_step_is_not_warned_again() -> None:
         schedule.steps,
         on=fast.start + timedelta(days=1),
         days=14,
-        drug="clonazepam",
-        recipe=PRESETS["a"].recipe,
+        plan=plan_parameters(drug="clonazepam", recipe=PRESETS["a"].recipe),
     )
     warned = pace_warnings(held)
     assert fast.start in [w.start for w in warned]

@@ -13,6 +13,7 @@ from models.clinical.taper import (
     build_schedule,
     change_recipe,
     make_step,
+    plan_parameters,
     split_daily_dose,
     step_on,
 )
@@ -229,7 +230,11 @@ def test_a_recipe_changed_on_the_plans_first_day_replaces_every_step() -> None:
     # recipe starts from the same 2 mg with steps numbered from 0.
     plan: dict[str, Any] = {"drug": "clonazepam", "recipe": "-0.5mg/14d"}
     steps = build_schedule(daily_ug=2000, start=START, **plan).steps
-    changed = change_recipe(steps, on=date(2026, 1, 4), drug="clonazepam", recipe="-0.25mg/14d")
+    changed = change_recipe(
+        steps,
+        on=date(2026, 1, 4),
+        plan=plan_parameters(drug="clonazepam", recipe="-0.25mg/14d"),
+    )
     assert [(s.index, s.start, s.daily_ug, s.kind) for s in changed[:3]] == [
         (0, date(2026, 1, 4), {"clonazepam": 2000}, "baseline"),
         (1, date(2026, 1, 18), {"clonazepam": 1750}, "cut"),

@@ -24,6 +24,7 @@ from models.clinical.taper import (
     increase_warnings,
     make_step,
     pace_warnings,
+    plan_parameters,
     resume,
     stop,
 )
@@ -114,8 +115,17 @@ def test_a_step_has_one_or_two_drugs(daily: dict[str, int]) -> None:
 
 
 def test_resuming_in_a_phase_with_an_until_keeps_that_phases_pace() -> None:
-    held = hold(plan_a(), on=d(1, 8), days=None, **PLAN_A)
-    resumed = resume(held, on=d(1, 10), **PLAN_A)
+    held = hold(
+        plan_a(),
+        on=d(1, 8),
+        days=None,
+        plan=plan_parameters(**PLAN_A),
+    )
+    resumed = resume(
+        held,
+        on=d(1, 10),
+        plan=plan_parameters(**PLAN_A),
+    )
     # 1.5 mg began 01-05 in the fortnightly phase: the next cut is 01-19, not a week on.
     assert rows(resumed) == [
         (d(1, 4), 2000, "baseline"),
@@ -130,8 +140,17 @@ def test_resuming_in_a_phase_with_an_until_keeps_that_phases_pace() -> None:
 
 
 def test_holding_two_days_after_a_later_cut_then_resuming_waits_a_full_interval() -> None:
-    held = hold(plan_a(), on=d(2, 4), days=None, **PLAN_A)
-    resumed = resume(held, on=d(2, 5), **PLAN_A)
+    held = hold(
+        plan_a(),
+        on=d(2, 4),
+        days=None,
+        plan=plan_parameters(**PLAN_A),
+    )
+    resumed = resume(
+        held,
+        on=d(2, 5),
+        plan=plan_parameters(**PLAN_A),
+    )
     # 0.75 mg began 02-02 (weekly phase): the next cut is 02-09, not 3 days after the resume.
     assert rows(resumed)[4:] == [
         (d(2, 4), 750, "hold"),
@@ -144,17 +163,40 @@ def test_holding_two_days_after_a_later_cut_then_resuming_waits_a_full_interval(
 def test_a_plan_not_on_an_open_ended_hold_cannot_be_resumed() -> None:
     message = r"the plan is not on an open-ended hold on 2026-03-01; nothing to resume$"
     with pytest.raises(FieldError, match=message):
-        resume(plan_a(), on=d(3, 1), **PLAN_A)  # finished
-    held_a_week = hold(plan_a(), on=d(1, 22), days=7, **PLAN_A)
+        resume(
+            plan_a(),
+            on=d(3, 1),
+            plan=plan_parameters(**PLAN_A),
+        )  # finished
+    held_a_week = hold(
+        plan_a(),
+        on=d(1, 22),
+        days=7,
+        plan=plan_parameters(**PLAN_A),
+    )
     with pytest.raises(FieldError, match=r"not on an open-ended hold on 2026-01-23"):
-        resume(held_a_week, on=d(1, 23), **PLAN_A)  # a hold, but not the last step
+        resume(
+            held_a_week,
+            on=d(1, 23),
+            plan=plan_parameters(**PLAN_A),
+        )  # a hold, but not the last step
 
 
 def test_a_hold_lasts_at_least_one_day() -> None:
-    held = hold(plan_a(), on=d(1, 22), days=1, **PLAN_A)
+    held = hold(
+        plan_a(),
+        on=d(1, 22),
+        days=1,
+        plan=plan_parameters(**PLAN_A),
+    )
     assert rows(held)[3:5] == [(d(1, 22), 1000, "hold"), (d(2, 3), 750, "cut")]
     with pytest.raises(FieldError) as exc:
-        hold(plan_a(), on=d(1, 22), days=0, **PLAN_A)
+        hold(
+            plan_a(),
+            on=d(1, 22),
+            days=0,
+            plan=plan_parameters(**PLAN_A),
+        )
     assert (exc.value.field, exc.value.message) == (
         "days",
         "hold for at least 1 day, or leave it empty to hold until resumed",
@@ -165,7 +207,11 @@ def test_a_hold_lasts_at_least_one_day() -> None:
 
 
 def test_stopping_on_the_day_of_a_cut_replaces_that_cut() -> None:
-    stopped = stop(plan_a(), on=d(1, 19), **PLAN_A)
+    stopped = stop(
+        plan_a(),
+        on=d(1, 19),
+        plan=plan_parameters(**PLAN_A),
+    )
     assert rows(stopped) == [
         (d(1, 4), 2000, "baseline"),
         (d(1, 5), 1500, "cut"),
@@ -176,7 +222,11 @@ def test_stopping_on_the_day_of_a_cut_replaces_that_cut() -> None:
 
 def test_a_finished_taper_cannot_be_stopped_again() -> None:
     with pytest.raises(FieldError) as exc:
-        stop(plan_a(), on=d(3, 1), **PLAN_A)
+        stop(
+            plan_a(),
+            on=d(3, 1),
+            plan=plan_parameters(**PLAN_A),
+        )
     assert (exc.value.field, exc.value.message) == (
         "on",
         "the taper ended on 2026-02-23; there is nothing to stop",
@@ -187,14 +237,23 @@ def test_stopping_a_crossover_stops_both_drugs() -> None:
     plan: dict[str, Any] = {"drug": "alprazolam", "recipe": "-10%/7d", "to_drug": "diazepam"}
     steps = build_schedule(daily_ug=2000, start=START, **plan).steps
     on = steps[2].start
-    stopped = stop(steps, on=on, **plan)
+    stopped = stop(
+        steps,
+        on=on,
+        plan=plan_parameters(**plan),
+    )
     assert stopped[-1].start == on and stopped[-1].kind == "final"
     assert sum(stopped[-1].daily_ug.values()) == 0
     assert set(stopped[-2].daily_ug) == {"alprazolam", "diazepam"}
 
 
 def test_holding_for_days_on_the_day_of_a_cut_moves_that_cut_too() -> None:
-    held = hold(plan_a(), on=d(1, 19), days=7, **PLAN_A)
+    held = hold(
+        plan_a(),
+        on=d(1, 19),
+        days=7,
+        plan=plan_parameters(**PLAN_A),
+    )
     assert rows(held) == [
         (d(1, 4), 2000, "baseline"),
         (d(1, 5), 1500, "cut"),
@@ -207,9 +266,23 @@ def test_holding_for_days_on_the_day_of_a_cut_moves_that_cut_too() -> None:
 
 
 def test_resuming_on_the_day_the_hold_began_once_the_interval_has_passed_cuts_that_day() -> None:
-    week = hold(plan_a(), on=d(2, 5), days=7, **PLAN_A)  # 0.75 mg from 02-02, next cut 02-16
-    held = hold(week, on=d(2, 9), days=None, **PLAN_A)
-    resumed = resume(held, on=d(2, 9), **PLAN_A)  # 0.75 mg began 02-02: a week has passed
+    week = hold(
+        plan_a(),
+        on=d(2, 5),
+        days=7,
+        plan=plan_parameters(**PLAN_A),
+    )  # 0.75 mg from 02-02, next cut 02-16
+    held = hold(
+        week,
+        on=d(2, 9),
+        days=None,
+        plan=plan_parameters(**PLAN_A),
+    )
+    resumed = resume(
+        held,
+        on=d(2, 9),
+        plan=plan_parameters(**PLAN_A),
+    )  # 0.75 mg began 02-02: a week has passed
     assert rows(resumed)[3:] == [
         (d(2, 2), 750, "cut"),
         (d(2, 5), 750, "hold"),
@@ -223,11 +296,38 @@ def test_every_plan_change_splits_doses_in_the_plans_own_units() -> None:
     plan: dict[str, Any] = {**PLAN_A, "units_ug": {"clonazepam": 250}}
     steps = build_schedule(daily_ug=2000, start=START, **plan).steps
     changed = [
-        hold(steps, on=d(2, 4), days=None, **plan),
-        hold(steps, on=d(2, 4), days=3, **plan),
-        resume(hold(steps, on=d(2, 4), days=None, **plan), on=d(2, 5), **plan),
-        go_back(steps, on=d(2, 4), **plan),
-        change_recipe(steps, on=d(2, 4), **{**plan, "recipe": "-0.25mg/7d"}),
+        hold(
+            steps,
+            on=d(2, 4),
+            days=None,
+            plan=plan_parameters(**plan),
+        ),
+        hold(
+            steps,
+            on=d(2, 4),
+            days=3,
+            plan=plan_parameters(**plan),
+        ),
+        resume(
+            hold(
+                steps,
+                on=d(2, 4),
+                days=None,
+                plan=plan_parameters(**plan),
+            ),
+            on=d(2, 5),
+            plan=plan_parameters(**plan),
+        ),
+        go_back(
+            steps,
+            on=d(2, 4),
+            plan=plan_parameters(**plan),
+        ),
+        change_recipe(
+            steps,
+            on=d(2, 4),
+            plan=plan_parameters(**{**plan, "recipe": "-0.25mg/7d"}),
+        ),
     ]
     for new in changed:
         doses = [dose.ug for step in new for dose in step.doses]
@@ -264,7 +364,11 @@ SLOW_THEN_FAST = "-0.25mg/7d until 1mg; -0.5mg/14d"
 
 
 def test_a_changed_recipe_starts_from_its_first_phase_and_that_phases_interval() -> None:
-    changed = change_recipe(plan_a(), on=d(1, 8), drug="clonazepam", recipe=SLOW_THEN_FAST)
+    changed = change_recipe(
+        plan_a(),
+        on=d(1, 8),
+        plan=plan_parameters(drug="clonazepam", recipe=SLOW_THEN_FAST),
+    )
     assert rows(changed) == [
         (d(1, 4), 2000, "baseline"),
         (d(1, 5), 1500, "cut"),
@@ -277,7 +381,11 @@ def test_a_changed_recipe_starts_from_its_first_phase_and_that_phases_interval()
 
 
 def test_a_recipe_changed_on_the_day_of_a_cut_replaces_that_cut() -> None:
-    changed = change_recipe(plan_a(), on=d(1, 19), drug="clonazepam", recipe=SLOW_THEN_FAST)
+    changed = change_recipe(
+        plan_a(),
+        on=d(1, 19),
+        plan=plan_parameters(drug="clonazepam", recipe=SLOW_THEN_FAST),
+    )
     # 1 mg already reached 'until 1mg': the first phase is skipped.
     assert rows(changed) == [
         (d(1, 4), 2000, "baseline"),
@@ -290,17 +398,30 @@ def test_a_recipe_changed_on_the_day_of_a_cut_replaces_that_cut() -> None:
 
 def test_a_change_before_the_plan_began_or_without_steps_is_refused() -> None:
     with pytest.raises(FieldError) as exc:
-        hold(plan_a(), on=d(1, 1), days=None, **PLAN_A)
+        hold(
+            plan_a(),
+            on=d(1, 1),
+            days=None,
+            plan=plan_parameters(**PLAN_A),
+        )
     assert (exc.value.field, exc.value.message) == (
         "on",
         "2026-01-01 is before the plan's first step (2026-01-04)",
     )
     with pytest.raises(ValueError, match=r"^a plan change needs the plan's current steps$"):
-        stop((), on=d(1, 1), **PLAN_A)
+        stop(
+            (),
+            on=d(1, 1),
+            plan=plan_parameters(**PLAN_A),
+        )
 
 
 def test_going_back_keeps_the_earlier_dose_as_long_as_it_lasted_before() -> None:
-    back = go_back(plan_a(), on=d(2, 5), **PLAN_A)
+    back = go_back(
+        plan_a(),
+        on=d(2, 5),
+        plan=plan_parameters(**PLAN_A),
+    )
     # 1 mg lasted 01-19 to 02-02 (14 days, its 'until' step), though the phase now cuts weekly.
     assert rows(back)[3:] == [
         (d(2, 2), 750, "cut"),

@@ -20,6 +20,7 @@ from models.clinical.taper import (
     hold,
     in_force_step,
     make_step,
+    plan_parameters,
     resume,
 )
 
@@ -33,12 +34,21 @@ def d(month: int, day: int) -> date:
 def test_resuming_a_hold_of_the_baseline_dose_counts_from_when_that_dose_began() -> None:
     steps = build_schedule(daily_ug=2000, start=d(1, 10), effective=d(1, 5), **PLAN_A).steps
     assert [(s.start, s.kind) for s in steps[:2]] == [(d(1, 5), "baseline"), (d(1, 10), "cut")]
-    held = hold(steps, on=d(1, 7), days=None, **PLAN_A)  # before the first cut
+    held = hold(
+        steps,
+        on=d(1, 7),
+        days=None,
+        plan=plan_parameters(**PLAN_A),
+    )  # before the first cut
     assert [(s.start, s.daily_ug, s.kind) for s in held] == [
         (d(1, 5), {"clonazepam": 2000}, "baseline"),
         (d(1, 7), {"clonazepam": 2000}, "hold"),
     ]
-    resumed = resume(held, on=d(1, 8), **PLAN_A)
+    resumed = resume(
+        held,
+        on=d(1, 8),
+        plan=plan_parameters(**PLAN_A),
+    )
     # 2 mg since 01-05, fortnightly phase: the first cut on 01-19 (not 01-21, 14 days after
     # the hold began, nor 01-08, the day of the resume).
     assert [(s.start, s.daily_ug["clonazepam"], s.kind) for s in resumed[:5]] == [
@@ -108,7 +118,11 @@ def test_going_back_to_the_last_crossover_stage_keeps_it_as_long_as_that_stage_l
         (d(1, 20), {"clonazepam": 2000}, "crossover"),
         (d(1, 25), {"clonazepam": 1750}, "cut"),
     ]
-    back = go_back(steps, on=d(1, 26), **plan)
+    back = go_back(
+        steps,
+        on=d(1, 26),
+        plan=plan_parameters(**plan),
+    )
     assert [(s.start, s.daily_ug, s.kind) for s in back[5:9]] == [
         (d(1, 25), {"clonazepam": 1750}, "cut"),
         (d(1, 26), {"clonazepam": 2000}, "back"),
@@ -120,8 +134,18 @@ def test_going_back_to_the_last_crossover_stage_keeps_it_as_long_as_that_stage_l
 def test_a_hold_for_days_after_an_open_ended_hold_finishes_a_crossover_in_its_stages() -> None:
     plan: dict[str, Any] = {"drug": "alprazolam", "to_drug": "clonazepam", "recipe": "-0.25mg/7d"}
     steps = build_schedule(daily_ug=2000, start=d(1, 5), **plan).steps
-    held = hold(steps, on=d(1, 14), days=None, **plan)
-    again = hold(held, on=d(1, 21), days=7, **plan)
+    held = hold(
+        steps,
+        on=d(1, 14),
+        days=None,
+        plan=plan_parameters(**plan),
+    )
+    again = hold(
+        held,
+        on=d(1, 21),
+        days=7,
+        plan=plan_parameters(**plan),
+    )
     # Half the alprazolam remains: two of the four stages are left, the first 7 days later.
     assert [(s.start, s.daily_ug, s.kind) for s in again[3:7]] == [
         (d(1, 14), {"alprazolam": 1000, "clonazepam": 1000}, "hold"),

@@ -20,6 +20,7 @@ from models.clinical.taper import (
     change_recipe,
     go_back,
     hold,
+    plan_parameters,
     resume,
     step_on,
 )
@@ -252,15 +253,37 @@ def test_plan_changes_keep_the_past_and_still_end_at_zero(
     if sum(current.daily_ug.values()) == 0 and change != "back":
         return
     if change == "hold":
-        new = hold(steps, on=on, days=10, **plan.params)
+        new = hold(
+            steps,
+            on=on,
+            days=10,
+            plan=plan_parameters(**plan.params),
+        )
     elif change == "hold_open":
-        new = hold(steps, on=on, days=None, **plan.params)
+        new = hold(
+            steps,
+            on=on,
+            days=None,
+            plan=plan_parameters(**plan.params),
+        )
         assert new[-1].kind == "hold" and new[-1].daily_ug == current.daily_ug
-        new = resume(new, on=on + timedelta(days=9), **plan.params)
+        new = resume(
+            new,
+            on=on + timedelta(days=9),
+            plan=plan_parameters(**plan.params),
+        )
     elif change == "back":
-        new = go_back(steps, on=on, **plan.params)
+        new = go_back(
+            steps,
+            on=on,
+            plan=plan_parameters(**plan.params),
+        )
     else:
-        new = change_recipe(steps, on=on, **{**plan.params, "recipe": "-10%/14d"})
+        new = change_recipe(
+            steps,
+            on=on,
+            plan=plan_parameters(**{**plan.params, "recipe": "-10%/14d"}),
+        )
     past = [s for s in steps if s.start < on]
     assert list(new[: len(past)]) == past
     assert all(s.start >= on for s in new[len(past) :])
@@ -295,12 +318,28 @@ def _changed(
         on = START + timedelta(days=offset)
         try:
             if change.startswith("hold "):
-                steps = hold(steps, on=on, days=int(change.split()[1]), **params)
+                steps = hold(
+                    steps,
+                    on=on,
+                    days=int(change.split()[1]),
+                    plan=plan_parameters(**params),
+                )
             elif change == "back":
-                steps = go_back(steps, on=on, **params)
+                steps = go_back(
+                    steps,
+                    on=on,
+                    plan=plan_parameters(**params),
+                )
             else:
                 changed = {**params, "recipe": change}
-                steps, params = change_recipe(steps, on=on, **changed), changed
+                steps, params = (
+                    change_recipe(
+                        steps,
+                        on=on,
+                        plan=plan_parameters(**changed),
+                    ),
+                    changed,
+                )
         except RecipeError as refused:  # the new recipe would stop at once from > 2 units
             assert "stops at once" in refused.message
         except FieldError as refused:  # at the first dose, or after the end: nothing changed
@@ -336,9 +375,19 @@ def test_an_open_hold_resumed_changes_no_dose_and_delays_by_the_days_past_due(
     assume(sum(current.daily_ug.values()) > 0)
     planned = [s for s in steps if s.start > on]  # the hold keeps the dose in force on ``on``
     next_change = planned[0].start if planned else None
-    held = hold(steps, on=on, days=None, **params)
+    held = hold(
+        steps,
+        on=on,
+        days=None,
+        plan=plan_parameters(**params),
+    )
     resumed_on = on + timedelta(days=held_days)
-    resumed = resume(held, on=resumed_on, not_before=next_change, **params)
+    resumed = resume(
+        held,
+        on=resumed_on,
+        not_before=next_change,
+        plan=plan_parameters(**params),
+    )
     coming = [s for s in resumed if s.start > on]
     assert [s.daily_ug for s in coming] == [s.daily_ug for s in planned]
     late = max(timedelta(0), resumed_on - next_change) if next_change else timedelta(0)

@@ -16,6 +16,7 @@ from models.clinical.taper import (
     hold,
     make_step,
     on_open_hold,
+    plan_parameters,
     resume,
 )
 
@@ -34,7 +35,16 @@ ONCE_FIRST: dict[str, Any] = {"drug": "clonazepam", "recipe": "-0.5mg/7d once; -
 def _hold_and_resume(
     steps: tuple[PlannedStep, ...], held_on: date, resumed_on: date, **plan: Any
 ) -> tuple[PlannedStep, ...]:
-    return resume(hold(steps, on=held_on, days=None, **plan), on=resumed_on, **plan)
+    return resume(
+        hold(
+            steps,
+            on=held_on,
+            days=None,
+            plan=plan_parameters(**plan),
+        ),
+        on=resumed_on,
+        plan=plan_parameters(**plan),
+    )
 
 
 def test_a_step_back_made_twice_on_one_day_keeps_the_second_doses_planned_days() -> None:
@@ -42,7 +52,15 @@ def test_a_step_back_made_twice_on_one_day_keeps_the_second_doses_planned_days()
     # for 7 days) replaces the first (1.25 mg, planned for 14). Held and resumed, 1.5 mg still
     # ends on 02-03, not a fortnight after 01-27.
     steps = build_schedule(daily_ug=2000, start=d(1, 5), **ONCE_FIRST).steps
-    twice = go_back(go_back(steps, on=d(1, 27), **ONCE_FIRST), on=d(1, 27), **ONCE_FIRST)
+    twice = go_back(
+        go_back(
+            steps,
+            on=d(1, 27),
+            plan=plan_parameters(**ONCE_FIRST),
+        ),
+        on=d(1, 27),
+        plan=plan_parameters(**ONCE_FIRST),
+    )
     assert rows(twice)[3:6] == [
         (d(1, 26), {"clonazepam": 1000}, "cut"),
         (d(1, 27), {"clonazepam": 1500}, "back"),
@@ -65,7 +83,11 @@ def test_a_recipe_changed_after_the_crossover_first_cuts_one_of_its_own_interval
     # The crossover is over (diazepam only): the new recipe's first cut comes its 14 days after
     # the change, not the 5-day stage interval.
     steps = build_schedule(daily_ug=1000, start=d(1, 5), **CROSSOVER).steps
-    changed = change_recipe(steps, on=d(1, 20), **{**CROSSOVER, "recipe": "-2mg/14d"})
+    changed = change_recipe(
+        steps,
+        on=d(1, 20),
+        plan=plan_parameters(**{**CROSSOVER, "recipe": "-2mg/14d"}),
+    )
     assert rows(changed)[3:6] == [
         (d(1, 15), {"diazepam": 18000}, "cut"),
         (d(1, 20), {"diazepam": 18000}, "baseline"),
@@ -79,7 +101,11 @@ def test_a_recipe_changed_before_a_one_microgram_crossover_waits_the_stage_inter
     plan: dict[str, Any] = {"drug": "alprazolam", "to_drug": "diazepam", "recipe": "-10%/14d"}
     plan |= {"stages": 1, "stage_interval_days": 3, "units_ug": {"alprazolam": 1, "diazepam": 1}}
     steps = build_schedule(daily_ug=1, start=d(1, 5), effective=d(1, 1), **plan).steps
-    changed = change_recipe(steps, on=d(1, 2), **plan)
+    changed = change_recipe(
+        steps,
+        on=d(1, 2),
+        plan=plan_parameters(**plan),
+    )
     assert rows(changed)[1:4] == [
         (d(1, 2), {"alprazolam": 1}, "baseline"),
         (d(1, 5), {"diazepam": 20}, "crossover"),
@@ -91,8 +117,17 @@ def test_going_back_to_a_dose_a_hold_kept_keeps_it_the_next_phases_interval() ->
     # 1 mg was first reached after a 3-day hold of 1.25 mg: going back from it restores 1.25 mg
     # for the interval of the phase that cuts it next (14 days, the once cut being made).
     steps = build_schedule(daily_ug=2000, start=d(1, 5), **ONCE_FIRST).steps
-    held = hold(steps, on=d(1, 13), days=3, **ONCE_FIRST)
-    back = go_back(held, on=d(1, 30), **ONCE_FIRST)
+    held = hold(
+        steps,
+        on=d(1, 13),
+        days=3,
+        plan=plan_parameters(**ONCE_FIRST),
+    )
+    back = go_back(
+        held,
+        on=d(1, 30),
+        plan=plan_parameters(**ONCE_FIRST),
+    )
     assert rows(back)[3:7] == [
         (d(1, 13), {"clonazepam": 1250}, "hold"),
         (d(1, 29), {"clonazepam": 1000}, "cut"),
@@ -109,7 +144,11 @@ def test_a_hold_resumed_on_steps_stored_without_a_baseline_keeps_the_once_cuts_i
         make_step(index=1, start=d(1, 5), daily_ug={"clonazepam": 1500}, kind="cut"),
         make_step(index=2, start=d(1, 6), daily_ug={"clonazepam": 1500}, kind="hold"),
     )
-    resumed = resume(stored, on=d(1, 7), **ONCE_FIRST)
+    resumed = resume(
+        stored,
+        on=d(1, 7),
+        plan=plan_parameters(**ONCE_FIRST),
+    )
     assert rows(resumed)[2:5] == [
         (d(1, 6), {"clonazepam": 1500}, "hold"),
         (d(1, 12), {"clonazepam": 1250}, "cut"),
@@ -134,7 +173,11 @@ def test_a_held_dose_still_crossing_over_lasts_a_stage_interval_whatever_made_it
         stored(6, {"alprazolam": 1, "diazepam": 10}, "cut"),
         stored(7, {"alprazolam": 1, "diazepam": 10}, "hold"),
     )
-    resumed = resume(steps, on=d(1, 8), **plan)
+    resumed = resume(
+        steps,
+        on=d(1, 8),
+        plan=plan_parameters(**plan),
+    )
     assert [(s.start, s.kind) for s in resumed[3:6]] == [
         (d(1, 7), "hold"),
         (d(1, 9), "crossover"),
@@ -183,7 +226,11 @@ def test_a_held_step_back_no_going_back_made_restarts_the_recipe_at_that_dose() 
         make_step(index=2, start=d(1, 8), daily_ug={"clonazepam": 1750}, kind="back"),
         make_step(index=3, start=d(1, 9), daily_ug={"clonazepam": 1750}, kind="hold"),
     )
-    resumed = resume(stored, on=d(1, 10), **ONCE_FIRST)
+    resumed = resume(
+        stored,
+        on=d(1, 10),
+        plan=plan_parameters(**ONCE_FIRST),
+    )
     assert rows(resumed)[3:6] == [
         (d(1, 9), {"clonazepam": 1750}, "hold"),
         (d(1, 15), {"clonazepam": 1250}, "cut"),
@@ -202,7 +249,11 @@ def test_a_held_dose_after_a_step_without_the_tapered_drug_is_resumed_no_sooner(
         make_step(index=1, start=d(1, 5), daily_ug={"diazepam": 20000}, kind="cut"),
         make_step(index=2, start=d(1, 6), daily_ug={"diazepam": 20000}, kind="hold"),
     )
-    resumed = resume(stored, on=d(1, 7), **plan)
+    resumed = resume(
+        stored,
+        on=d(1, 7),
+        plan=plan_parameters(**plan),
+    )
     assert [(s.daily_ug, s.kind) for s in resumed[3:5]] == [
         ({"diazepam": 18000}, "cut"),
         ({"diazepam": 16000}, "cut"),
@@ -216,7 +267,11 @@ def test_a_plan_stored_as_one_open_hold_resumes_with_the_recipes_first_phase() -
     # first, a week after 2 mg began.
     stored = (make_step(index=0, start=d(1, 4), daily_ug={"clonazepam": 2000}, kind="hold"),)
     assert on_open_hold(stored)
-    resumed = resume(stored, on=d(1, 7), **ONCE_FIRST)
+    resumed = resume(
+        stored,
+        on=d(1, 7),
+        plan=plan_parameters(**ONCE_FIRST),
+    )
     assert rows(resumed)[1:3] == [
         (d(1, 11), {"clonazepam": 1500}, "cut"),
         (d(1, 18), {"clonazepam": 1250}, "cut"),
@@ -230,10 +285,21 @@ def test_a_hold_of_a_single_microgram_is_an_open_hold() -> None:
         "units_ug": {"clonazepam": 1},
     }
     steps = build_schedule(daily_ug=2, start=d(1, 5), **plan).steps
-    held = hold(steps, on=d(1, 6), days=None, **plan)
+    held = hold(
+        steps,
+        on=d(1, 6),
+        days=None,
+        plan=plan_parameters(**plan),
+    )
     assert rows(held)[-1] == (d(1, 6), {"clonazepam": 1}, "hold")
     assert on_open_hold(held)
-    assert rows(resume(held, on=d(1, 8), **plan))[3:] == [(d(1, 12), {"clonazepam": 0}, "final")]
+    assert rows(
+        resume(
+            held,
+            on=d(1, 8),
+            plan=plan_parameters(**plan),
+        )
+    )[3:] == [(d(1, 12), {"clonazepam": 0}, "final")]
 
 
 def test_a_stored_hold_that_lost_the_new_drug_is_replayed_without_failing() -> None:
@@ -245,7 +311,11 @@ def test_a_stored_hold_that_lost_the_new_drug_is_replayed_without_failing() -> N
     steps = build_schedule(daily_ug=1000, start=d(1, 5), **plan).steps
     assert rows(steps)[1] == (d(1, 5), {"alprazolam": 500, "diazepam": 10000}, "crossover")
     lost = make_step(index=2, start=d(1, 6), daily_ug={"alprazolam": 500}, kind="hold")
-    resumed = resume((*steps[:2], lost), on=d(1, 7), **plan)
+    resumed = resume(
+        (*steps[:2], lost),
+        on=d(1, 7),
+        plan=plan_parameters(**plan),
+    )
     assert rows(resumed)[3:5] == [
         (d(1, 13), {"diazepam": 10000}, "crossover"),
         (d(1, 20), {"diazepam": 9000}, "cut"),
@@ -262,7 +332,11 @@ def test_a_stored_step_back_to_the_same_dose_keeps_the_recipe_where_it_stood() -
         make_step(index=2, start=d(1, 8), daily_ug={"clonazepam": 1500}, kind="back"),
         make_step(index=3, start=d(1, 9), daily_ug={"clonazepam": 1500}, kind="hold"),
     )
-    resumed = resume(stored, on=d(1, 10), **ONCE_FIRST)
+    resumed = resume(
+        stored,
+        on=d(1, 10),
+        plan=plan_parameters(**ONCE_FIRST),
+    )
     assert rows(resumed)[4:7] == [
         (d(1, 12), {"clonazepam": 1250}, "cut"),
         (d(1, 26), {"clonazepam": 1000}, "cut"),
@@ -283,7 +357,11 @@ def test_a_stored_crossover_stage_lowering_the_new_drug_is_not_taken_for_the_onc
         make_step(index=2, start=d(1, 12), daily_ug=lower, kind="crossover"),
         make_step(index=3, start=d(1, 13), daily_ug=lower, kind="hold"),
     )
-    resumed = resume(stored, on=d(1, 14), **plan)
+    resumed = resume(
+        stored,
+        on=d(1, 14),
+        plan=plan_parameters(**plan),
+    )
     assert rows(resumed)[4:7] == [
         (d(1, 19), {"diazepam": 9000}, "crossover"),
         (d(1, 26), {"diazepam": 7000}, "cut"),
@@ -304,7 +382,11 @@ def test_a_hold_on_a_step_backs_day_after_a_crossover_keeps_what_the_step_back_p
         (d(1, 15), {"diazepam": 18000}, "cut"),
         (d(1, 22), {"diazepam": 17000}, "cut"),
     ]
-    back = go_back(steps, on=d(1, 23), **CROSSED)
+    back = go_back(
+        steps,
+        on=d(1, 23),
+        plan=plan_parameters(**CROSSED),
+    )
     resumed = _hold_and_resume(back, d(1, 23), d(1, 24), **CROSSED)
     assert rows(resumed)[4:8] == [
         (d(1, 22), {"diazepam": 17000}, "cut"),
@@ -353,7 +435,11 @@ def test_a_stored_stage_off_the_plan_spreads_the_old_drug_left_over_the_stages_l
         make_step(index=1, start=d(1, 5), daily_ug=off, kind="crossover", table=table),
         make_step(index=2, start=d(1, 6), daily_ug=off, kind="hold", table=table),
     )
-    resumed = resume(stored, on=d(1, 7), **plan)
+    resumed = resume(
+        stored,
+        on=d(1, 7),
+        plan=plan_parameters(**plan),
+    )
     assert rows(resumed)[3:6] == [
         (d(1, 12), {"alprazolam": 500, "diazepam": spread[1]}, "crossover"),
         (d(1, 19), {"alprazolam": 250, "diazepam": spread[2]}, "crossover"),

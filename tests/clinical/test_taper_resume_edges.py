@@ -16,6 +16,7 @@ from models.clinical.taper import (
     hold,
     make_step,
     on_open_hold,
+    plan_parameters,
     resume,
     stop,
 )
@@ -33,8 +34,17 @@ def rows(steps: tuple[PlannedStep, ...]) -> list[tuple[date, dict[str, int], str
 def _hold_and_resume(
     steps: tuple[PlannedStep, ...], held_on: date, resumed_on: date, **plan: Any
 ) -> tuple[PlannedStep, ...]:
-    held = hold(steps, on=held_on, days=None, **plan)
-    return resume(held, on=resumed_on, **plan)
+    held = hold(
+        steps,
+        on=held_on,
+        days=None,
+        plan=plan_parameters(**plan),
+    )
+    return resume(
+        held,
+        on=resumed_on,
+        plan=plan_parameters(**plan),
+    )
 
 
 def test_a_hold_after_a_once_cut_never_makes_the_next_cut_come_sooner() -> None:
@@ -76,7 +86,11 @@ def test_after_a_recipe_change_the_new_recipe_starts_from_its_first_phase() -> N
     old: dict[str, Any] = {"drug": "clonazepam", "recipe": "-0.25mg/7d"}
     new: dict[str, Any] = {"drug": "clonazepam", "recipe": "-0.5mg/7d once; -0.25mg/14d"}
     steps = build_schedule(daily_ug=2000, start=d(1, 5), **old).steps
-    changed = change_recipe(steps, on=d(1, 14), **new)
+    changed = change_recipe(
+        steps,
+        on=d(1, 14),
+        plan=plan_parameters(**new),
+    )
     assert rows(changed)[2:5] == [
         (d(1, 12), {"clonazepam": 1500}, "cut"),
         (d(1, 14), {"clonazepam": 1500}, "baseline"),
@@ -97,14 +111,22 @@ CROSSOVER: dict[str, Any] = {"drug": "alprazolam", "recipe": "-10%/7d", "to_drug
 
 def test_a_stopped_crossover_ends_on_the_drug_it_was_crossing_to() -> None:
     steps = build_schedule(daily_ug=2000, start=d(1, 5), **CROSSOVER).steps
-    stopped = stop(steps, on=d(1, 12), **CROSSOVER)
+    stopped = stop(
+        steps,
+        on=d(1, 12),
+        plan=plan_parameters(**CROSSOVER),
+    )
     assert rows(stopped)[-1] == (d(1, 12), {"diazepam": 0}, "final")
     assert stopped[-1].doses == ()
 
 
 def test_a_recipe_changed_mid_crossover_finishes_the_crossover_first() -> None:
     steps = build_schedule(daily_ug=2000, start=d(1, 5), **CROSSOVER).steps
-    changed = change_recipe(steps, on=d(1, 12), **{**CROSSOVER, "recipe": "-20%/14d"})
+    changed = change_recipe(
+        steps,
+        on=d(1, 12),
+        plan=plan_parameters(**{**CROSSOVER, "recipe": "-20%/14d"}),
+    )
     assert rows(changed)[2:8] == [
         (d(1, 12), {"alprazolam": 1000, "diazepam": 20000}, "baseline"),
         (d(1, 19), {"alprazolam": 500, "diazepam": 30000}, "crossover"),
@@ -173,7 +195,11 @@ def test_a_hold_before_the_first_cut_is_not_counted_as_the_once_cut() -> None:
 
 def test_after_going_back_the_recipe_goes_on_as_it_stood_at_that_dose() -> None:
     steps = build_schedule(daily_ug=2000, start=d(1, 5), **ONCE_FIRST).steps
-    back = go_back(steps, on=d(1, 14), **ONCE_FIRST)  # 1.25 mg since 01-12: back to 1.5 mg
+    back = go_back(
+        steps,
+        on=d(1, 14),
+        plan=plan_parameters(**ONCE_FIRST),
+    )  # 1.25 mg since 01-12: back to 1.5 mg
     assert [(s.start, s.daily_ug["clonazepam"], s.kind) for s in back[2:5]] == [
         (d(1, 12), 1250, "cut"),
         (d(1, 14), 1500, "back"),
@@ -194,8 +220,20 @@ def test_going_back_past_a_recipe_change_then_holding_keeps_the_plans_cut() -> N
     # resume must not turn the next cut into the once phase's -0.5 mg.
     old: dict[str, Any] = {"drug": "clonazepam", "recipe": "-0.25mg/7d"}
     steps = build_schedule(daily_ug=2000, start=d(1, 5), **old).steps
-    changed = change_recipe(steps, on=d(1, 14), **ONCE_FIRST)
-    twice = go_back(go_back(changed, on=d(1, 23), **ONCE_FIRST), on=d(1, 25), **ONCE_FIRST)
+    changed = change_recipe(
+        steps,
+        on=d(1, 14),
+        plan=plan_parameters(**ONCE_FIRST),
+    )
+    twice = go_back(
+        go_back(
+            changed,
+            on=d(1, 23),
+            plan=plan_parameters(**ONCE_FIRST),
+        ),
+        on=d(1, 25),
+        plan=plan_parameters(**ONCE_FIRST),
+    )
     planned = [(s.start, s.daily_ug["clonazepam"], s.kind) for s in twice[5:9]]
     assert planned == [
         (d(1, 23), 1500, "back"),
@@ -216,7 +254,11 @@ def test_a_hold_on_a_dose_gone_back_to_is_resumed_when_that_dose_was_planned_to_
     # Back to 1.5 mg on 01-14, kept 7 days as the once cut planned it (next cut 01-21): a
     # one-day hold, once resumed, cuts on 01-21, not a fortnight (the next phase) after 01-14.
     steps = build_schedule(daily_ug=2000, start=d(1, 5), **ONCE_FIRST).steps
-    back = go_back(steps, on=d(1, 14), **ONCE_FIRST)
+    back = go_back(
+        steps,
+        on=d(1, 14),
+        plan=plan_parameters(**ONCE_FIRST),
+    )
     resumed = _hold_and_resume(back, d(1, 16), d(1, 17), **ONCE_FIRST)
     assert [(s.start, s.daily_ug["clonazepam"], s.kind) for s in resumed[3:7]] == [
         (d(1, 14), 1500, "back"),
@@ -231,18 +273,42 @@ def test_resume_never_cuts_before_the_day_the_replaced_plan_had_its_next_change(
     # resumed on 01-10, the steps alone would cut on 01-12. The caller passes 01-22.
     plan: dict[str, Any] = {"drug": "clonazepam", "recipe": "-0.25mg/7d"}
     steps = build_schedule(daily_ug=2000, start=d(1, 5), **plan).steps
-    held = hold(steps, on=d(1, 7), days=10, **plan)
+    held = hold(
+        steps,
+        on=d(1, 7),
+        days=10,
+        plan=plan_parameters(**plan),
+    )
     assert [(s.start, s.kind) for s in held[2:4]] == [(d(1, 7), "hold"), (d(1, 22), "cut")]
-    open_ended = hold(held, on=d(1, 9), days=None, **plan)
-    assert resume(open_ended, on=d(1, 10), **plan)[4].start == d(1, 12)
-    resumed = resume(open_ended, on=d(1, 10), not_before=d(1, 22), **plan)
+    open_ended = hold(
+        held,
+        on=d(1, 9),
+        days=None,
+        plan=plan_parameters(**plan),
+    )
+    assert resume(
+        open_ended,
+        on=d(1, 10),
+        plan=plan_parameters(**plan),
+    )[4].start == d(1, 12)
+    resumed = resume(
+        open_ended,
+        on=d(1, 10),
+        not_before=d(1, 22),
+        plan=plan_parameters(**plan),
+    )
     assert [(s.start, s.daily_ug["clonazepam"]) for s in resumed[3:6]] == [
         (d(1, 9), 1750),
         (d(1, 22), 1500),
         (d(1, 29), 1250),
     ]
     # A resume after that day cuts on the day it is resumed.
-    assert resume(open_ended, on=d(1, 25), not_before=d(1, 22), **plan)[4].start == d(1, 25)
+    assert resume(
+        open_ended,
+        on=d(1, 25),
+        not_before=d(1, 22),
+        plan=plan_parameters(**plan),
+    )[4].start == d(1, 25)
 
 
 def test_a_hold_on_the_day_the_recipe_changed_keeps_the_new_recipes_first_phase() -> None:
@@ -252,16 +318,35 @@ def test_a_hold_on_the_day_the_recipe_changed_keeps_the_new_recipes_first_phase(
     old: dict[str, Any] = {"drug": "alprazolam", "recipe": "-0.125mg/1d"}
     new = {**old, "recipe": "-0.5mg/7d once; -0.25mg/14d"}
     steps = build_schedule(daily_ug=750, start=d(1, 5), **old).steps
-    changed = change_recipe(steps, on=d(1, 5), **new)
-    held = hold(changed, on=d(1, 5), days=1, **new)
+    changed = change_recipe(
+        steps,
+        on=d(1, 5),
+        plan=plan_parameters(**new),
+    )
+    held = hold(
+        changed,
+        on=d(1, 5),
+        days=1,
+        plan=plan_parameters(**new),
+    )
     assert rows(held) == [
         (d(1, 4), {"alprazolam": 750}, "baseline"),
         (d(1, 5), {"alprazolam": 625}, "baseline"),
         (d(1, 13), {"alprazolam": 125}, "cut"),
         (d(1, 20), {"alprazolam": 0}, "final"),
     ]
-    open_ended = hold(held, on=d(1, 6), days=None, **new)
-    resumed = resume(open_ended, on=d(1, 7), not_before=d(1, 13), **new)
+    open_ended = hold(
+        held,
+        on=d(1, 6),
+        days=None,
+        plan=plan_parameters(**new),
+    )
+    resumed = resume(
+        open_ended,
+        on=d(1, 7),
+        not_before=d(1, 13),
+        plan=plan_parameters(**new),
+    )
     assert rows(resumed)[2:] == [
         (d(1, 6), {"alprazolam": 625}, "hold"),
         (d(1, 13), {"alprazolam": 125}, "cut"),
@@ -272,17 +357,34 @@ def test_a_hold_on_the_day_the_recipe_changed_keeps_the_new_recipes_first_phase(
 def test_an_open_hold_on_a_baseline_day_is_the_baseline_held_until_resumed() -> None:
     plan: dict[str, Any] = {"drug": "clonazepam", "recipe": "-0.25mg/7d"}
     steps = build_schedule(daily_ug=2000, start=d(1, 5), **plan).steps
-    changed = change_recipe(steps, on=d(1, 14), **plan)
-    held = hold(changed, on=d(1, 14), days=None, **plan)
+    changed = change_recipe(
+        steps,
+        on=d(1, 14),
+        plan=plan_parameters(**plan),
+    )
+    held = hold(
+        changed,
+        on=d(1, 14),
+        days=None,
+        plan=plan_parameters(**plan),
+    )
     assert rows(held)[-1] == (d(1, 14), {"clonazepam": 1500}, "baseline")
     assert on_open_hold(held) and not on_open_hold(changed)
-    resumed = resume(held, on=d(1, 15), **plan)
+    resumed = resume(
+        held,
+        on=d(1, 15),
+        plan=plan_parameters(**plan),
+    )
     assert rows(resumed)[3:5] == [
         (d(1, 14), {"clonazepam": 1500}, "baseline"),
         (d(1, 21), {"clonazepam": 1250}, "cut"),
     ]
     with pytest.raises(FieldError, match="not on an open-ended hold"):
-        resume(resumed, on=d(1, 22), **plan)
+        resume(
+            resumed,
+            on=d(1, 22),
+            plan=plan_parameters(**plan),
+        )
 
 
 def test_a_hold_made_on_the_day_of_a_step_back_keeps_what_the_step_back_planned() -> None:
@@ -290,14 +392,33 @@ def test_a_hold_made_on_the_day_of_a_step_back_keeps_what_the_step_back_planned(
     # same day (the hold replaces the step back): next cut 01-24. Held open on 01-15 and resumed
     # on 01-16 (the caller passing 01-24), the taper goes on by -0.25 mg a fortnight.
     steps = build_schedule(daily_ug=2000, start=d(1, 5), **ONCE_FIRST).steps
-    back = go_back(steps, on=d(1, 14), **ONCE_FIRST)
-    held = hold(back, on=d(1, 14), days=3, **ONCE_FIRST)
+    back = go_back(
+        steps,
+        on=d(1, 14),
+        plan=plan_parameters(**ONCE_FIRST),
+    )
+    held = hold(
+        back,
+        on=d(1, 14),
+        days=3,
+        plan=plan_parameters(**ONCE_FIRST),
+    )
     assert rows(held)[3:5] == [
         (d(1, 14), {"clonazepam": 1500}, "hold"),
         (d(1, 24), {"clonazepam": 1250}, "cut"),
     ]
-    open_ended = hold(held, on=d(1, 15), days=None, **ONCE_FIRST)
-    resumed = resume(open_ended, on=d(1, 16), not_before=d(1, 24), **ONCE_FIRST)
+    open_ended = hold(
+        held,
+        on=d(1, 15),
+        days=None,
+        plan=plan_parameters(**ONCE_FIRST),
+    )
+    resumed = resume(
+        open_ended,
+        on=d(1, 16),
+        not_before=d(1, 24),
+        plan=plan_parameters(**ONCE_FIRST),
+    )
     assert [(s.start, s.daily_ug["clonazepam"]) for s in resumed[5:8]] == [
         (d(1, 24), 1250),
         (d(2, 7), 1000),
@@ -322,7 +443,11 @@ def test_a_crossover_stored_off_the_planned_stages_spreads_what_is_left() -> Non
             index=2, start=d(1, 6), daily_ug={"alprazolam": 625, "clonazepam": 1000}, kind="hold"
         ),
     )
-    resumed = resume(stored, on=d(1, 7), **plan)
+    resumed = resume(
+        stored,
+        on=d(1, 7),
+        plan=plan_parameters(**plan),
+    )
     assert rows(resumed)[3:5] == [
         (d(1, 12), {"clonazepam": 1625}, "crossover"),
         (d(1, 19), {"clonazepam": 1500}, "cut"),
@@ -336,7 +461,11 @@ def test_a_step_back_stored_first_restarts_the_recipe() -> None:
         make_step(index=0, start=d(1, 4), daily_ug={"clonazepam": 2000}, kind="back"),
         make_step(index=1, start=d(1, 6), daily_ug={"clonazepam": 2000}, kind="hold"),
     )
-    resumed = resume(stored, on=d(1, 7), **ONCE_FIRST)
+    resumed = resume(
+        stored,
+        on=d(1, 7),
+        plan=plan_parameters(**ONCE_FIRST),
+    )
     assert rows(resumed)[2:4] == [
         (d(1, 11), {"clonazepam": 1500}, "cut"),
         (d(1, 18), {"clonazepam": 1250}, "cut"),
@@ -347,13 +476,21 @@ def test_plan_changes_refuse_steps_whose_first_step_lacks_the_drug() -> None:
     other = build_schedule(daily_ug=10_000, start=d(1, 5), drug="diazepam", recipe="-10%/7d")
     message = r"^the first step has no clonazepam: these steps are not from this plan$"
     with pytest.raises(ValueError, match=message):
-        change_recipe(other.steps, on=d(1, 14), drug="clonazepam", recipe="-0.25mg/7d")
+        change_recipe(
+            other.steps,
+            on=d(1, 14),
+            plan=plan_parameters(drug="clonazepam", recipe="-0.25mg/7d"),
+        )
     at_zero = (
         make_step(index=0, start=d(1, 4), daily_ug={"clonazepam": 0}, kind="baseline"),
         make_step(index=1, start=d(1, 5), daily_ug={"clonazepam": 1000}, kind="back"),
     )
     with pytest.raises(ValueError, match=message):
-        change_recipe(at_zero, on=d(1, 14), drug="clonazepam", recipe="-0.25mg/7d")
+        change_recipe(
+            at_zero,
+            on=d(1, 14),
+            plan=plan_parameters(drug="clonazepam", recipe="-0.25mg/7d"),
+        )
 
 
 def test_a_held_dose_without_the_plans_drug_is_never_tapered_into_an_invented_dose() -> None:
@@ -362,12 +499,21 @@ def test_a_held_dose_without_the_plans_drug_is_never_tapered_into_an_invented_do
     # step stays the last one, for a person to correct.
     plan: dict[str, Any] = {"drug": "diazepam", "recipe": "-2mg/7d"}
     steps = build_schedule(daily_ug=10_000, start=d(1, 5), **plan).steps
-    held = hold(steps, on=d(1, 14), days=None, **plan)
+    held = hold(
+        steps,
+        on=d(1, 14),
+        days=None,
+        plan=plan_parameters(**plan),
+    )
     edited = (
         *held[:-1],
         make_step(index=3, start=held[-1].start, daily_ug={"lorazepam": 1000}, kind="hold"),
     )
-    resumed = resume(edited, on=d(1, 20), **plan)
+    resumed = resume(
+        edited,
+        on=d(1, 20),
+        plan=plan_parameters(**plan),
+    )
     assert rows(resumed) == [
         (d(1, 4), {"diazepam": 10_000}, "baseline"),
         (d(1, 5), {"diazepam": 8000}, "cut"),
@@ -383,14 +529,29 @@ def test_a_held_recipe_change_without_the_plans_drug_resumes_without_a_dose_of_i
     first: dict[str, Any] = {"drug": "diazepam", "recipe": "-2mg/7d until 0mg"}
     plan: dict[str, Any] = {"drug": "diazepam", "recipe": "-1mg/7d until 0mg"}
     steps = build_schedule(daily_ug=8000, start=d(1, 5), **first).steps
-    changed = change_recipe(steps, on=d(1, 10), **plan)
-    held = hold(changed, on=d(1, 10), days=None, **plan)
+    changed = change_recipe(
+        steps,
+        on=d(1, 10),
+        plan=plan_parameters(**plan),
+    )
+    held = hold(
+        changed,
+        on=d(1, 10),
+        days=None,
+        plan=plan_parameters(**plan),
+    )
     assert rows(held)[-1] == (d(1, 10), {"diazepam": 6000}, "baseline")
     edited = (
         *held[:-1],
         make_step(index=2, start=d(1, 10), daily_ug={"lorazepam": 1000}, kind="baseline"),
     )
-    assert rows(resume(edited, on=d(1, 12), **plan)) == [
+    assert rows(
+        resume(
+            edited,
+            on=d(1, 12),
+            plan=plan_parameters(**plan),
+        )
+    ) == [
         (d(1, 4), {"diazepam": 8000}, "baseline"),
         (d(1, 5), {"diazepam": 6000}, "cut"),
         (d(1, 10), {"lorazepam": 1000}, "baseline"),
@@ -410,9 +571,24 @@ def test_after_a_crossover_and_a_recipe_change_a_resume_never_repeats_a_once_cut
     }
     plan = first | {"recipe": "-2mg/14d once; -1mg/7d"}
     steps = build_schedule(daily_ug=1000, start=d(1, 5), **first).steps
-    changed = change_recipe(steps, on=d(1, 20), **plan)
-    held = hold(changed, on=d(2, 5), days=None, **plan)
-    assert rows(resume(held, on=d(2, 10), **plan))[4:9] == [
+    changed = change_recipe(
+        steps,
+        on=d(1, 20),
+        plan=plan_parameters(**plan),
+    )
+    held = hold(
+        changed,
+        on=d(2, 5),
+        days=None,
+        plan=plan_parameters(**plan),
+    )
+    assert rows(
+        resume(
+            held,
+            on=d(2, 10),
+            plan=plan_parameters(**plan),
+        )
+    )[4:9] == [
         (d(1, 20), {"diazepam": 19_000}, "baseline"),
         (d(2, 3), {"diazepam": 17_000}, "cut"),
         (d(2, 5), {"diazepam": 17_000}, "hold"),

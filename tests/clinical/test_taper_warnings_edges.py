@@ -15,6 +15,7 @@ from models.clinical.taper import (
     build_schedule,
     go_back,
     in_force_step,
+    plan_parameters,
     schedule_warnings,
     warning_message,
 )
@@ -45,7 +46,11 @@ def test_a_step_back_is_not_warned_as_a_rise() -> None:
     # dose: no "increase" warning, though it is far above the 10 % margin.
     plan = {"drug": "clonazepam", "recipe": "-0.5mg/14d"}
     steps = build_schedule(daily_ug=2000, start=d(1, 5), **plan).steps
-    back = go_back(steps, on=d(1, 22), **plan)
+    back = go_back(
+        steps,
+        on=d(1, 22),
+        plan=plan_parameters(**plan),
+    )
     assert [(s.start, s.daily_ug, s.kind) for s in back[2:4]] == [
         (d(1, 19), {"clonazepam": 1000}, "cut"),
         (d(1, 22), {"clonazepam": 1500}, "back"),
@@ -98,7 +103,11 @@ def test_steps_after_a_step_back_are_still_checked_against_the_dose_in_force() -
     # 0.5 mg clonazepam in force, a plan from 2 mg, a step back on 01-22: the step back is
     # not warned, but the 1 mg cut after it (100 % above the dose in force) is.
     plan = {"drug": "clonazepam", "recipe": "-0.5mg/14d"}
-    steps = go_back(build_schedule(daily_ug=2000, start=d(1, 5), **plan).steps, on=d(1, 22), **plan)
+    steps = go_back(
+        build_schedule(daily_ug=2000, start=d(1, 5), **plan).steps,
+        on=d(1, 22),
+        plan=plan_parameters(**plan),
+    )
     in_force = in_force_step({"clonazepam": 500}, before=d(1, 3), table="ashton")
     warned = [w for w in schedule_warnings([in_force, *steps]) if w.kind == "increase"]
     assert [(w.step_index, w.start) for w in warned] == [

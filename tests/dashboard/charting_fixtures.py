@@ -24,6 +24,7 @@ from dashboard.components.static_markup import ATTRIBUTE as MARKUP_ATTRIBUTE
 from models.audit import Actor
 from models.charting import record_assessment
 from models.db import transaction
+from models.schemas import WithdrawalAssessmentCreate
 from models.tables import ScheduledDose, User, Ward
 from seed_data.factories import start_taper
 from tests.dashboard.conftest import (
@@ -113,10 +114,12 @@ def admit_patient(
         record_assessment(
             session=session,
             actor=staff["nurse1"],
-            admission_id=admission.id,
-            taken_at=taken,
             now=taken,
-            items=dict(ciwa or ALL_ONES),
+            data=WithdrawalAssessmentCreate(
+                admission_id=admission.id,
+                taken_at=taken,
+                items=dict(ciwa or ALL_ONES),
+            ),
         )
         chart_vitals(
             session,

@@ -54,10 +54,16 @@ from models.fhir_bundle import BundleRefused
 from models.fhir_import import import_bundle
 from models.flags import acknowledge_flag, resolve_flag
 from models.migrate import upgrade
-from models.plan_changes import NewPlan, PlanChange, apply_change, create_plan, preview_new_plan
+from models.plan_changes import PlanChange, PlanSpec, apply_change, create_plan, preview_new_plan
 from models.plans import parse_times, save_plan_version
 from models.prn_orders import PrnOrderForm, change_prn_order, stop_prn_order, write_prn_order
 from models.rounds import sign_rounds_note
+from models.schemas import (
+    DoseAdministrationCreate,
+    PrnAdministrationCreate,
+    VitalSignsCreate,
+    WithdrawalAssessmentCreate,
+)
 from models.settings import Settings
 from models.tables import User, Ward, WardDrugUnit
 from models.types import utcnow
@@ -179,8 +185,8 @@ _PRN_FORM = PrnOrderForm(
 )
 
 
-def _new_plan(stay: Stay, reason: str = "Starting the taper") -> NewPlan:
-    return NewPlan(
+def _new_plan(stay: Stay, reason: str = "Starting the taper") -> PlanSpec:
+    return PlanSpec(
         drug="clonazepam", daily_ug=2000, recipe="-0.25mg/7d", start=stay.now.date(), reason=reason
     )
 
@@ -214,17 +220,19 @@ def _vitals(session: Session, actor: Actor, stay: Stay, _: Any) -> object:
     return record_vitals(
         session=session,
         actor=actor,
-        admission_id=stay.admission_id,
-        taken_at=stay.now,
         now=stay.now,
-        heart_rate=90,
-        systolic=130,
-        diastolic=85,
-        temperature_c=37.0,
-        resp_rate=18,
-        spo2=96,
-        supplemental_o2=False,
-        consciousness="A",
+        data=VitalSignsCreate(
+            admission_id=stay.admission_id,
+            taken_at=stay.now,
+            heart_rate=90,
+            systolic=130,
+            diastolic=85,
+            temperature_c=37.0,
+            resp_rate=18,
+            spo2=96,
+            supplemental_o2=False,
+            consciousness="A",
+        ),
     )
 
 
@@ -331,16 +339,25 @@ OPERATIONS: dict[str, tuple[Prepare, Perform]] = {
         lambda se, a, s, _: record_assessment(
             session=se,
             actor=a,
-            admission_id=s.admission_id,
-            taken_at=s.now,
             now=s.now,
-            items=dict.fromkeys(range(1, 21), 1),
+            data=WithdrawalAssessmentCreate(
+                admission_id=s.admission_id,
+                taken_at=s.now,
+                items=dict.fromkeys(range(1, 21), 1),
+            ),
         ),
     ),
     "models.charting:chart_dose": (
         lambda s: s.open_slots()[0],
         lambda se, a, s, slot: chart_dose(
-            session=se, actor=a, scheduled_dose_id=slot, status="given", at=s.now, now=s.now
+            session=se,
+            actor=a,
+            now=s.now,
+            data=DoseAdministrationCreate(
+                scheduled_dose_id=slot,
+                status="given",
+                administered_at=s.now,
+            ),
         ),
     ),
     "models.charting:chart_prn": (
@@ -348,11 +365,13 @@ OPERATIONS: dict[str, tuple[Prepare, Perform]] = {
         lambda se, a, s, order: chart_prn(
             session=se,
             actor=a,
-            admission_id=s.admission_id,
-            prn_order_id=order,
-            at=s.now,
             now=s.now,
-            reason_text="Anxious at night",
+            data=PrnAdministrationCreate(
+                admission_id=s.admission_id,
+                prn_order_id=order,
+                administered_at=s.now,
+                reason_text="Anxious at night",
+            ),
         ),
     ),
     "models.admissions:confirm_admission_dose": (

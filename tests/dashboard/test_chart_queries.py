@@ -23,8 +23,14 @@ from models.clinical.step_tolerance import step_tolerance
 from models.clinical.taper import make_step
 from models.clinical.tolerance import StepPolicy, StepVerdict
 from models.db import transaction
-from models.plan_changes import NewPlan, PlanChange, apply_change, create_plan
+from models.plan_changes import PlanChange, PlanSpec, apply_change, create_plan
 from models.rounds import sign_rounds_note
+from models.schemas import (
+    DoseAdministrationCreate,
+    PrnAdministrationCreate,
+    VitalSignsCreate,
+    WithdrawalAssessmentCreate,
+)
 from models.tables import Flag, ScheduledDose, Ward, WithdrawalAssessment
 from tests.factories import prn_order
 
@@ -46,10 +52,22 @@ def _items(total: int) -> dict[int, int]:
 
 def _vitals(session: Session, nurse: Actor, admission_id: int, at: datetime, hr: int) -> None:
     record_vitals(
-        session=session, actor=nurse, admission_id=admission_id, taken_at=at, now=at,
-        heart_rate=hr, systolic=128, diastolic=80, temperature_c=36.9, resp_rate=16, spo2=97,
-        supplemental_o2=False, consciousness="A",
-    )  # fmt: skip
+        session=session,
+        actor=nurse,
+        now=at,
+        data=VitalSignsCreate(
+            admission_id=admission_id,
+            taken_at=at,
+            heart_rate=hr,
+            systolic=128,
+            diastolic=80,
+            temperature_c=36.9,
+            resp_rate=16,
+            spo2=97,
+            supplemental_o2=False,
+            consciousness="A",
+        ),
+    )
 
 
 def _slot(session: Session, at: datetime) -> ScheduledDose:
@@ -76,14 +94,22 @@ def _ward_with_patient(engine: Engine, staff: dict[str, Actor], ward: Ward) -> i
         assert admission.id is not None
         create_plan(
             session=session, actor=doctor, admission_id=admission.id, now=PLANNED_AT,
-            new_plan=NewPlan(drug="clonazepam", daily_ug=2000, recipe="-0.25mg/7d",
+            new_plan=PlanSpec(drug="clonazepam", daily_ug=2000, recipe="-0.25mg/7d",
                              start=date(2026, 3, 1), reason="Admission plan"),
         )  # fmt: skip
         for day in range(1, 11):
             at = datetime(2026, 3, day, 9, 0, tzinfo=UTC)
             total = 10 if day < 8 else 25
-            record_assessment(session=session, actor=nurse, admission_id=admission.id,
-                              taken_at=at, now=at, items=_items(total))  # fmt: skip
+            record_assessment(
+                session=session,
+                actor=nurse,
+                now=at,
+                data=WithdrawalAssessmentCreate(
+                    admission_id=admission.id,
+                    taken_at=at,
+                    items=_items(total),
+                ),
+            )
         _vitals(session, nurse, admission.id, datetime(2026, 3, 9, 9, tzinfo=UTC), 80)
         for slot_at, status, given_at in (
             (_march(9, 8), "given", _march(9, 8, 10)),
@@ -91,14 +117,29 @@ def _ward_with_patient(engine: Engine, staff: dict[str, Actor], ward: Ward) -> i
             (_march(10, 8), "held", _march(10, 8, 5)),
         ):
             chart_dose(
-                session=session, actor=nurse, scheduled_dose_id=_slot(session, slot_at).id or 0,
-                status=status, at=given_at, now=given_at + timedelta(minutes=1),
-                reason_code="too_drowsy" if status == "held" else None,
-            )  # fmt: skip
+                session=session,
+                actor=nurse,
+                now=given_at + timedelta(minutes=1),
+                data=DoseAdministrationCreate(
+                    scheduled_dose_id=_slot(session, slot_at).id or 0,
+                    status=status,
+                    administered_at=given_at,
+                    reason_code="too_drowsy" if status == "held" else None,
+                ),
+            )
         prn_at = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)
         order = prn_order(session, doctor=doctor, admission_id=admission.id, written_at=prn_at)
-        chart_prn(session=session, actor=nurse, admission_id=admission.id, prn_order_id=order,
-                  at=prn_at, now=prn_at, reason_text="Anxious at night")  # fmt: skip
+        chart_prn(
+            session=session,
+            actor=nurse,
+            now=prn_at,
+            data=PrnAdministrationCreate(
+                admission_id=admission.id,
+                prn_order_id=order,
+                administered_at=prn_at,
+                reason_text="Anxious at night",
+            ),
+        )
         return admission.id
 
 
@@ -171,9 +212,16 @@ def test_a_refresh_appends_new_readings_and_newly_missed_doses(
     assert chart is not None
     later = DRAWN_AT + timedelta(hours=10)  # past the 20:00 dose's window? not yet: 22:00
     with transaction(engine) as session:
-        record_assessment(session=session, actor=staff["nurse1"], admission_id=admission_id,
-                          taken_at=DRAWN_AT + timedelta(hours=1),
-                          now=DRAWN_AT + timedelta(hours=1), items=_items(30))  # fmt: skip
+        record_assessment(
+            session=session,
+            actor=staff["nurse1"],
+            now=DRAWN_AT + timedelta(hours=1),
+            data=WithdrawalAssessmentCreate(
+                admission_id=admission_id,
+                taken_at=DRAWN_AT + timedelta(hours=1),
+                items=_items(30),
+            ),
+        )
         _vitals(session, staff["nurse1"], admission_id, DRAWN_AT + timedelta(hours=2), 112)
     with Session(engine) as session:
         found = chart_append(session, admission_id, chart.cursor, now=later)
@@ -206,8 +254,16 @@ def test_a_refresh_redraws_when_an_append_cannot_say_what_changed(
     cursor = cursor_now()
     with transaction(engine) as session:
         at = datetime(2026, 3, 10, 8, 30, tzinfo=UTC)
-        record_assessment(session=session, actor=nurse, admission_id=admission_id,
-                          taken_at=at, now=DRAWN_AT, items=_items(12))  # fmt: skip
+        record_assessment(
+            session=session,
+            actor=nurse,
+            now=DRAWN_AT,
+            data=WithdrawalAssessmentCreate(
+                admission_id=admission_id,
+                taken_at=at,
+                items=_items(12),
+            ),
+        )
     with Session(engine) as session:
         assert chart_append(session, admission_id, cursor, now=DRAWN_AT) is None  # type: ignore[arg-type]
     # An entry marked in error.

@@ -31,6 +31,7 @@ from dashboard.theme import LEVELS, news2_word
 from models.admissions import discharge
 from models.charting import record_assessment
 from models.db import transaction
+from models.schemas import WithdrawalAssessmentCreate
 from models.tables import Ward
 from tests.dashboard.charting_fixtures import actors, admit_patient, call, signed_in
 
@@ -368,10 +369,12 @@ def test_the_board_is_reused_until_something_is_written_or_the_minute_turns(
             record_assessment(
                 session=session,
                 actor=actors(sqlite_engine)["nurse2"],
-                admission_id=stay.admission_id,
-                taken_at=clock[0] - timedelta(minutes=1),
                 now=clock[0],
-                items=SEVERE,
+                data=WithdrawalAssessmentCreate(
+                    admission_id=stay.admission_id,
+                    taken_at=clock[0] - timedelta(minutes=1),
+                    items=SEVERE,
+                ),
             )
         after_write, _ = board_rows()
         assert len(computed) == 2 and after_write[0]["ciwa_total"] == 45

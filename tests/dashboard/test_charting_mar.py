@@ -28,6 +28,7 @@ from models.charting import chart_dose
 from models.clinical.dose_timing import DoseStatus
 from models.db import transaction
 from models.flags import MISSED_DOSE_SEVERITY
+from models.schemas import DoseAdministrationCreate
 from models.tables import AuditEvent, DoseAdministration, ScheduledDose, Ward
 from tests.dashboard.charting_fixtures import (
     actors,
@@ -204,10 +205,12 @@ def test_a_colleague_charting_first_is_named_in_the_message(
         chart_dose(
             session=session,
             actor=staff["nurse2"],
-            scheduled_dose_id=slot,
-            status="given",
-            at=now,
             now=now,
+            data=DoseAdministrationCreate(
+                scheduled_dose_id=slot,
+                status="given",
+                administered_at=now,
+            ),
         )
     answer = _confirm(app, client, slot, "held", "too_drowsy")
     local = now.astimezone(LONDON)

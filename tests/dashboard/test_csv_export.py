@@ -20,6 +20,7 @@ from models.admissions import admit
 from models.audit import Actor
 from models.charting import record_vitals
 from models.db import transaction
+from models.schemas import VitalSignsCreate
 from models.tables import AuditEvent, User, Ward
 from tests.dashboard.conftest import sign_in
 from tests.models.fhir_stay import CIWA_ITEMS, VITAL_SETS, Stay, make_stay
@@ -102,17 +103,19 @@ def test_times_are_the_wards_local_time_in_summer(
         record_vitals(
             session=session,
             actor=staff["nurse1"],
-            admission_id=admission.id,
-            taken_at=taken,
             now=taken,
-            heart_rate=70,
-            systolic=120,
-            diastolic=80,
-            temperature_c=36.8,
-            resp_rate=14,
-            spo2=98,
-            supplemental_o2=False,
-            consciousness="A",
+            data=VitalSignsCreate(
+                admission_id=admission.id,
+                taken_at=taken,
+                heart_rate=70,
+                systolic=120,
+                diastolic=80,
+                temperature_c=36.8,
+                resp_rate=14,
+                spo2=98,
+                supplemental_o2=False,
+                consciousness="A",
+            ),
         )
         (row,) = _table(vitals_csv(session, admission.id))
     assert (row["taken_local"], row["taken_utc"]) == ("2026-07-01 13:00", "2026-07-01T12:00:00Z")

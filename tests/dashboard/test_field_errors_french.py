@@ -21,7 +21,7 @@ from models.charting import _reason, check_charting_time
 from models.clinical.taper import make_step
 from models.db import transaction
 from models.errors import FieldError, Number, ValidationFailed, Words
-from models.plan_changes import NewPlan, Regimen, advance_steps, plan_start
+from models.plan_changes import PlanSpec, Regimen, advance_steps, plan_start
 from models.prn_orders import PrnOrderForm, _check_form, refuse_unless_allowed
 from models.storable import _check_value
 from models.tables import Admission, PrnOrder, User, Ward
@@ -234,7 +234,7 @@ def test_prn_order_refusals(app: dash.Dash, sqlite_engine: Engine) -> None:
 
 def test_plan_regimen_refusals_say_the_regimen_in_french(app: dash.Dash) -> None:
     in_force = {"clonazepam": 1500, "diazepam": 10000}
-    plan = NewPlan(drug="lorazepam", daily_ug=1000, recipe="-10%/14d", start=date(2026, 12, 7),
+    plan = PlanSpec(drug="lorazepam", daily_ug=1000, recipe="-10%/14d", start=date(2026, 12, 7),
                    reason="r")  # fmt: skip
     error = _raised(lambda: plan_start(plan, in_force))
     assert error.message.startswith(

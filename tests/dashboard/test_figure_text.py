@@ -20,7 +20,8 @@ from models.admissions import admit
 from models.audit import Actor
 from models.charting import chart_dose, chart_prn
 from models.db import transaction
-from models.plan_changes import NewPlan, create_plan
+from models.plan_changes import PlanSpec, create_plan
+from models.schemas import DoseAdministrationCreate, PrnAdministrationCreate
 from models.tables import Flag, ScheduledDose, Ward
 from models.users import create_user
 from tests.factories import SYSTEM, prn_order
@@ -70,7 +71,7 @@ def test_html_in_user_text_reaches_the_figure_escaped(engine: Engine, ward: Ward
             assert admission.id is not None
             create_plan(
                 session=session, actor=doctor, admission_id=admission.id, now=PLANNED_AT,
-                new_plan=NewPlan(drug="clonazepam", daily_ug=2000, recipe="-0.25mg/7d",
+                new_plan=PlanSpec(drug="clonazepam", daily_ug=2000, recipe="-0.25mg/7d",
                                  start=date(2026, 3, 1), reason=f"Plan {payload}"),
             )  # fmt: skip
             held_at = datetime(2026, 3, 10, 8, 5, tzinfo=UTC)
@@ -81,16 +82,30 @@ def test_html_in_user_text_reaches_the_figure_escaped(engine: Engine, ward: Ward
                 )
             ).one()
             chart_dose(
-                session=session, actor=nurse, scheduled_dose_id=slot.id or 0, status="held",
-                at=held_at, now=held_at, reason_code="too_drowsy",
-                reason_text=f"Held {payload}",
-            )  # fmt: skip
+                session=session,
+                actor=nurse,
+                now=held_at,
+                data=DoseAdministrationCreate(
+                    scheduled_dose_id=slot.id or 0,
+                    status="held",
+                    administered_at=held_at,
+                    reason_code="too_drowsy",
+                    reason_text=f"Held {payload}",
+                ),
+            )
             prn_at = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)
             order = prn_order(session, doctor=doctor, admission_id=admission.id, written_at=prn_at)
             chart_prn(
-                session=session, actor=nurse, admission_id=admission.id, prn_order_id=order,
-                at=prn_at, now=prn_at, reason_text=f"PRN {payload}",
-            )  # fmt: skip
+                session=session,
+                actor=nurse,
+                now=prn_at,
+                data=PrnAdministrationCreate(
+                    admission_id=admission.id,
+                    prn_order_id=order,
+                    administered_at=prn_at,
+                    reason_text=f"PRN {payload}",
+                ),
+            )
             session.add(
                 Flag(
                     admission_id=admission.id, rule="news2", subject="test:1", severity="high",

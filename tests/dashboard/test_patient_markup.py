@@ -20,6 +20,7 @@ from dashboard.components.static_markup import ATTRIBUTE, in_error_button, marku
 from dashboard.pages import patient
 from models.charting import mark_in_error, record_assessment
 from models.db import transaction
+from models.schemas import WithdrawalAssessmentCreate
 from models.tables import VitalSigns
 from tests.dashboard.charting_fixtures import (
     ALL_ONES,
@@ -128,8 +129,16 @@ def _chart(engine: Engine, admission_id: int, readings: int) -> None:
             vitals = chart_vitals(
                 session, actor=staff["nurse1"], admission_id=admission_id, taken_at=taken
             )
-            record_assessment(session=session, actor=staff["nurse1"], admission_id=admission_id,
-                              taken_at=taken, now=taken, items=dict(ALL_ONES))  # fmt: skip
+            record_assessment(
+                session=session,
+                actor=staff["nurse1"],
+                now=taken,
+                data=WithdrawalAssessmentCreate(
+                    admission_id=admission_id,
+                    taken_at=taken,
+                    items=dict(ALL_ONES),
+                ),
+            )
         session.flush()
         assert vitals.id is not None
         mark_in_error(session=session, actor=staff["nurse1"], entity="vitals",

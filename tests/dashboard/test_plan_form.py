@@ -15,7 +15,7 @@ from dashboard.components.plan_form_start import FormStart, form_start
 from dashboard.plan_panel_queries import plan_panel_data
 from models.admissions import admit
 from models.db import transaction
-from models.plan_changes import NewPlan, PlanChange, apply_change, create_plan
+from models.plan_changes import PlanChange, PlanSpec, apply_change, create_plan
 from models.tables import Ward
 from models.types import utcnow
 from tests.dashboard.charting_fixtures import actors
@@ -49,7 +49,7 @@ def _admitted(engine: Engine, *, crossover: bool) -> int:
                 session=session,
                 actor=staff["doctor1"],
                 admission_id=admission.id,
-                new_plan=NewPlan(
+                new_plan=PlanSpec(
                     "alprazolam",
                     2000,
                     "-10%/14d",

@@ -17,6 +17,7 @@ from dashboard.pages.patient import refresh_parts
 from dashboard.plain_json import plain
 from models.charting import chart_dose, record_vitals
 from models.db import transaction
+from models.schemas import DoseAdministrationCreate, VitalSignsCreate
 from models.tables import DoseAdministration, ScheduledDose, TaperPlan, VitalSigns
 from tests.dashboard.charting_fixtures import (
     NORMAL,
@@ -61,10 +62,12 @@ def _vitals(engine: Engine, admission_id: int, **values: Any) -> int:
         row = record_vitals(
             session=session,
             actor=actors(engine)["nurse1"],
-            admission_id=admission_id,
-            taken_at=now - timedelta(minutes=2),
             now=now,
-            **{**NORMAL, **values},
+            data=VitalSignsCreate(
+                admission_id=admission_id,
+                taken_at=now - timedelta(minutes=2),
+                **{**NORMAL, **values},
+            ),
         )
         return row.id or 0
 
@@ -109,11 +112,13 @@ def test_the_mar_prompts_at_the_due_dose_until_a_fresh_clear_check(
         chart_dose(
             session=session,
             actor=actors(sqlite_engine)["nurse1"],
-            scheduled_dose_id=slot,
-            status="held",
-            at=datetime.now(UTC),
             now=datetime.now(UTC),
-            reason_code="too_drowsy",
+            data=DoseAdministrationCreate(
+                scheduled_dose_id=slot,
+                status="held",
+                administered_at=datetime.now(UTC),
+                reason_code="too_drowsy",
+            ),
         )
     now = datetime.now(UTC)
     with _as(app, "nurse1", "nurse"):

@@ -16,6 +16,7 @@ from models.audit import Actor
 from models.charting import chart_dose, mark_in_error, record_assessment, record_vitals
 from models.db import transaction
 from models.flags import acknowledge_flag
+from models.schemas import DoseAdministrationCreate, VitalSignsCreate, WithdrawalAssessmentCreate
 from models.tables import Flag, ScheduledDose, TaperPlan, TaperStep, Ward
 from tests.factories import admit_patient
 
@@ -146,11 +147,13 @@ class Ward7:
             row = chart_dose(
                 session=session,
                 actor=self.nurse,
-                scheduled_dose_id=dose_id,
-                status=status,
-                at=at,
                 now=at,
-                reason_code=reason,
+                data=DoseAdministrationCreate(
+                    scheduled_dose_id=dose_id,
+                    status=status,
+                    administered_at=at,
+                    reason_code=reason,
+                ),
             )
             assert row.id is not None
             return row.id
@@ -160,10 +163,12 @@ class Ward7:
             row = record_assessment(
                 session=session,
                 actor=self.nurse,
-                admission_id=admission_id,
-                taken_at=at,
                 now=at,
-                items=ciwa_items(total),
+                data=WithdrawalAssessmentCreate(
+                    admission_id=admission_id,
+                    taken_at=at,
+                    items=ciwa_items(total),
+                ),
             )
             assert row.id is not None
             return row.id
@@ -173,12 +178,14 @@ class Ward7:
             row = record_vitals(
                 session=session,
                 actor=self.nurse,
-                admission_id=admission_id,
-                taken_at=at,
                 now=at,
-                supplemental_o2=False,
-                consciousness="A",
-                **values,
+                data=VitalSignsCreate(
+                    admission_id=admission_id,
+                    taken_at=at,
+                    supplemental_o2=False,
+                    consciousness="A",
+                    **values,
+                ),
             )
             assert row.id is not None
             return row.id

@@ -13,7 +13,7 @@ from sqlmodel import col, func, select
 from dashboard.board_queries import data_version
 from models.audit import SYSTEM, Actor
 from models.db import transaction
-from models.plan_changes import NewPlan, create_plan
+from models.plan_changes import PlanSpec, create_plan
 from models.plans import top_up_mar
 from models.tables import AuditEvent, ScheduledDose, TaperPlan, Ward
 from tests.conftest import NOW
@@ -29,7 +29,7 @@ def _admitted_with_a_plan(engine: Engine, staff: dict[str, Actor], ward: Ward) -
             session=session,
             actor=staff["doctor1"],
             admission_id=admission.id,
-            new_plan=NewPlan("clonazepam", 2000, "-10%/14d", today, "Taper"),
+            new_plan=PlanSpec("clonazepam", 2000, "-10%/14d", today, "Taper"),
             now=NOW,
         )
         return admission.id

@@ -33,6 +33,12 @@ from models.clinical.withdrawal import standing_severity
 from models.db import transaction
 from models.errors import FieldError
 from models.prn_orders import PrnOrderForm, write_prn_order
+from models.schemas import (
+    DoseAdministrationCreate,
+    PrnAdministrationCreate,
+    VitalSignsCreate,
+    WithdrawalAssessmentCreate,
+)
 from models.tables import Flag, ScheduledDose, TaperPlan, TaperStep, User, Ward
 from tests.factories import SYSTEM, make_staff
 
@@ -162,17 +168,19 @@ def _write_patient(
             row = record_vitals(
                 session=session,
                 actor=staff["nurse1"],
-                admission_id=admission_id,
-                taken_at=at,
                 now=at,
-                heart_rate=reading.heart_rate,
-                systolic=reading.systolic,
-                diastolic=70,
-                temperature_c=reading.temperature_c,
-                resp_rate=reading.resp_rate,
-                spo2=reading.spo2,
-                supplemental_o2=False,
-                consciousness=reading.consciousness,
+                data=VitalSignsCreate(
+                    admission_id=admission_id,
+                    taken_at=at,
+                    heart_rate=reading.heart_rate,
+                    systolic=reading.systolic,
+                    diastolic=70,
+                    temperature_c=reading.temperature_c,
+                    resp_rate=reading.resp_rate,
+                    spo2=reading.spo2,
+                    supplemental_o2=False,
+                    consciousness=reading.consciousness,
+                ),
             )
             if reading.in_error:
                 _in_error(session, staff, "vitals", row.id)
@@ -185,10 +193,12 @@ def _write_patient(
             row = record_assessment(
                 session=session,
                 actor=staff["nurse1"],
-                admission_id=admission_id,
-                taken_at=at,
                 now=at,
-                items=items,
+                data=WithdrawalAssessmentCreate(
+                    admission_id=admission_id,
+                    taken_at=at,
+                    items=items,
+                ),
             )
             if score.in_error:
                 _in_error(session, staff, "assessment", row.id)
@@ -220,11 +230,13 @@ def _write_patient(
                 chart_prn(
                     session=session,
                     actor=staff["nurse1"],
-                    admission_id=admission_id,
-                    prn_order_id=order_id,
-                    at=at,
                     now=at,
-                    reason_text="Anxious",
+                    data=PrnAdministrationCreate(
+                        admission_id=admission_id,
+                        prn_order_id=order_id,
+                        administered_at=at,
+                        reason_text="Anxious",
+                    ),
                 )
         except FieldError:
             continue  # inside the order's interval: not given
@@ -319,11 +331,13 @@ def _write_slots(
             chart_dose(
                 session=session,
                 actor=staff["nurse1"],
-                scheduled_dose_id=row.id,
-                status="held" if slot.outcome == "held" else "given",
-                at=given_at,
                 now=given_at,
-                reason_code="too_drowsy" if slot.outcome == "held" else None,
+                data=DoseAdministrationCreate(
+                    scheduled_dose_id=row.id,
+                    status="held" if slot.outcome == "held" else "given",
+                    administered_at=given_at,
+                    reason_code="too_drowsy" if slot.outcome == "held" else None,
+                ),
             )
 
 

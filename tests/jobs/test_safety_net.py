@@ -13,6 +13,7 @@ from models.charting import chart_prn
 from models.db import transaction
 from models.flags import resolve_flag
 from models.prn_orders import PrnOrderForm, write_prn_order
+from models.schemas import PrnAdministrationCreate, VitalSignsCreate, WithdrawalAssessmentCreate
 from models.tables import ScheduledDose
 from seed_data.factories import start_taper
 from tests.jobs.conftest import NORMAL, T0, Ward7
@@ -48,11 +49,13 @@ def _prn(
         row = chart_prn(
             session=session,
             actor=ward7.nurse,
-            admission_id=admission_id,
-            prn_order_id=order.id,
-            at=at,
             now=at,
-            reason_text="Anxious, tremor",
+            data=PrnAdministrationCreate(
+                admission_id=admission_id,
+                prn_order_id=order.id,
+                administered_at=at,
+                reason_text="Anxious, tremor",
+            ),
         )
         assert row.id is not None
         return row.id
@@ -100,11 +103,13 @@ def test_the_standing_threshold_is_the_wards_and_covers_ciwa_ar(ward7: Ward7) ->
         record_assessment(
             session=session,
             actor=ward7.nurse,
-            admission_id=patient,
-            taken_at=T0,
             now=T0,
-            items=dict.fromkeys(range(1, 11), 2),
-            scale="CIWA-Ar",
+            data=WithdrawalAssessmentCreate(
+                admission_id=patient,
+                taken_at=T0,
+                items=dict.fromkeys(range(1, 11), 2),
+                scale="CIWA-Ar",
+            ),
         )
     ward7.scan(T0 + M)
     flags = {f.subject: f for f in ward7.flags("severe_withdrawal")}
@@ -321,12 +326,14 @@ def test_spo2_scale_2_scores_a_prescribed_target_and_over_oxygenation(ward7: War
         high = record_vitals(
             session=session,
             actor=ward7.nurse,
-            admission_id=patient,
-            taken_at=T0 + H,
             now=T0 + H,
-            supplemental_o2=True,
-            consciousness="A",
-            **{**NORMAL, "spo2": 97},
+            data=VitalSignsCreate(
+                admission_id=patient,
+                taken_at=T0 + H,
+                supplemental_o2=True,
+                consciousness="A",
+                **{**NORMAL, "spo2": 97},
+            ),
         )
     assert (high.news2_total, high.news2_any_three, high.spo2_scale) == (5, True, 2)
 

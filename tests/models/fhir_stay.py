@@ -19,6 +19,12 @@ from models.charting import chart_dose, chart_prn, mark_in_error, record_assessm
 from models.db import make_engine, transaction
 from models.migrate import upgrade
 from models.plan_changes import PlanChange, apply_change
+from models.schemas import (
+    DoseAdministrationCreate,
+    PrnAdministrationCreate,
+    VitalSignsCreate,
+    WithdrawalAssessmentCreate,
+)
 from models.tables import (
     Admission,
     AuditEvent,
@@ -88,35 +94,41 @@ def make_stay(engine: Engine, staff: dict[str, Actor], ward: Ward) -> FhirStay:
             row = record_vitals(
                 session=session,
                 actor=nurse,
-                admission_id=admission_id,
-                taken_at=at,
                 now=at,
-                heart_rate=hr,
-                systolic=sbp,
-                diastolic=dbp,
-                temperature_c=temp,
-                resp_rate=rr,
-                spo2=spo2,
-                supplemental_o2=o2,
-                consciousness=acvpu,
+                data=VitalSignsCreate(
+                    admission_id=admission_id,
+                    taken_at=at,
+                    heart_rate=hr,
+                    systolic=sbp,
+                    diastolic=dbp,
+                    temperature_c=temp,
+                    resp_rate=rr,
+                    spo2=spo2,
+                    supplemental_o2=o2,
+                    consciousness=acvpu,
+                ),
             )
             vitals_ids.append(row.id)
         at = datetime(2026, 3, 2, 10, 5, tzinfo=UTC)
         record_assessment(
             session=session,
             actor=nurse,
-            admission_id=admission_id,
-            taken_at=at,
             now=at,
-            items=CIWA_ITEMS,
+            data=WithdrawalAssessmentCreate(
+                admission_id=admission_id,
+                taken_at=at,
+                items=CIWA_ITEMS,
+            ),
         )
         wrong = record_assessment(
             session=session,
             actor=nurse,
-            admission_id=admission_id,
-            taken_at=at,
             now=at,
-            items=dict.fromkeys(range(1, 21), 0),
+            data=WithdrawalAssessmentCreate(
+                admission_id=admission_id,
+                taken_at=at,
+                items=dict.fromkeys(range(1, 21), 0),
+            ),
         )
         slots = session.exec(
             select(ScheduledDose)
@@ -138,12 +150,14 @@ def make_stay(engine: Engine, staff: dict[str, Actor], ward: Ward) -> FhirStay:
                 chart_dose(
                     session=session,
                     actor=nurse,
-                    scheduled_dose_id=slot.id,
-                    status=status,
-                    at=when,
                     now=when,
-                    reason_code=reason,
-                    reason_text=text,
+                    data=DoseAdministrationCreate(
+                        scheduled_dose_id=slot.id,
+                        status=status,
+                        administered_at=when,
+                        reason_code=reason,
+                        reason_text=text,
+                    ),
                 )
             )
         prn_at = datetime(2026, 3, 3, 23, 0, tzinfo=UTC)
@@ -153,11 +167,13 @@ def make_stay(engine: Engine, staff: dict[str, Actor], ward: Ward) -> FhirStay:
         chart_prn(
             session=session,
             actor=nurse,
-            admission_id=admission_id,
-            prn_order_id=order,
-            at=prn_at,
             now=prn_at,
-            reason_text="Agitated at night",
+            data=PrnAdministrationCreate(
+                admission_id=admission_id,
+                prn_order_id=order,
+                administered_at=prn_at,
+                reason_text="Agitated at night",
+            ),
         )
         error_at = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
         for entity, record_id in (

@@ -32,9 +32,15 @@ from models.db import make_engine, transaction
 from models.errors import ConflictError, FieldError, ValidationFailed
 from models.flags import acknowledge_flag, resolve_flag
 from models.migrate import upgrade
-from models.plan_changes import CHANGE_KINDS, NewPlan, PlanChange, apply_change, create_plan
+from models.plan_changes import CHANGE_KINDS, PlanChange, PlanSpec, apply_change, create_plan
 from models.prn_orders import PrnOrderForm, write_prn_order
 from models.rounds import sign_rounds_note
+from models.schemas import (
+    DoseAdministrationCreate,
+    PrnAdministrationCreate,
+    VitalSignsCreate,
+    WithdrawalAssessmentCreate,
+)
 from models.tables import DECISIONS
 from models.ward_policy import POLICY_FIELDS, update_ward_policy
 from tests.conftest import NOW, postgres_database
@@ -155,17 +161,19 @@ def test_vitals(stay: Stay, data: st.DataObject) -> None:
         lambda session: record_vitals(
             session=session,
             actor=stay.staff["nurse1"],
-            admission_id=admission_id,
-            taken_at=taken_at,
             now=NOW,
-            supplemental_o2=oxygen,  # type: ignore[arg-type]  # what a forged form sends
-            consciousness=consciousness,
-            heart_rate=values["heart_rate"],
-            systolic=values["systolic"],
-            diastolic=values["diastolic"],
-            temperature_c=values["temperature_c"],
-            resp_rate=values["resp_rate"],
-            spo2=values["spo2"],
+            data=VitalSignsCreate(
+                admission_id=admission_id,
+                taken_at=taken_at,
+                supplemental_o2=oxygen,  # type: ignore[arg-type]  # what a forged form sends
+                consciousness=consciousness,
+                heart_rate=values["heart_rate"],
+                systolic=values["systolic"],
+                diastolic=values["diastolic"],
+                temperature_c=values["temperature_c"],
+                resp_rate=values["resp_rate"],
+                spo2=values["spo2"],
+            ),
         ),
         stored_in="vital_signs",
     )
@@ -189,11 +197,13 @@ def test_withdrawal_scores(stay: Stay, data: st.DataObject) -> None:
         lambda session: record_assessment(
             session=session,
             actor=stay.staff["nurse1"],
-            admission_id=admission_id,
-            taken_at=when(data.draw(offsets), False),
             now=NOW,
-            items=items,
-            scale=scale,
+            data=WithdrawalAssessmentCreate(
+                admission_id=admission_id,
+                taken_at=when(data.draw(offsets), False),
+                items=items,
+                scale=scale,
+            ),
         ),
         stored_in="withdrawal_assessment",
     )
@@ -214,12 +224,14 @@ def test_doses(stay: Stay, data: st.DataObject) -> None:
         lambda session: chart_dose(
             session=session,
             actor=stay.staff["nurse1"],
-            scheduled_dose_id=slot,
-            status=status,
-            at=at,
             now=NOW,
-            reason_code=reason_code,
-            reason_text=reason_text,
+            data=DoseAdministrationCreate(
+                scheduled_dose_id=slot,
+                status=status,
+                administered_at=at,
+                reason_code=reason_code,
+                reason_text=reason_text,
+            ),
         ),
         stored_in="dose_administration",
     )
@@ -258,12 +270,14 @@ def test_prn_doses(stay: Stay, data: st.DataObject) -> None:
         lambda session: chart_prn(
             session=session,
             actor=stay.staff["nurse1"],
-            admission_id=admission_id,
-            prn_order_id=order_id,
-            dose_ug=dose_ug,
-            at=when(data.draw(offsets), False),
             now=NOW,
-            reason_text=reason,
+            data=PrnAdministrationCreate(
+                admission_id=admission_id,
+                prn_order_id=order_id,
+                dose_ug=dose_ug,
+                administered_at=when(data.draw(offsets), False),
+                reason_text=reason,
+            ),
         ),
         stored_in="dose_administration",
     )
@@ -381,7 +395,7 @@ def test_plan_changes(stay: Stay, data: st.DataObject) -> None:
 @given(data=st.data())
 def test_new_plans(stay: Stay, data: st.DataObject) -> None:
     drugs = st.sampled_from(["clonazepam", "alprazolam", "diazepam", "lorazepam"])
-    new_plan = NewPlan(
+    new_plan = PlanSpec(
         drug=data.draw(st.one_of(drugs, text_input)),
         daily_ug=data.draw(st.one_of(st.integers(-(10**15), 10**15), st.sampled_from([2000, 500]))),
         recipe=data.draw(

@@ -31,6 +31,12 @@ from models.charting import (
 )
 from models.db import transaction
 from models.errors import ConflictError, FieldError, PermissionDenied, ValidationFailed
+from models.schemas import (
+    DoseAdministrationCreate,
+    PrnAdministrationCreate,
+    VitalSignsCreate,
+    WithdrawalAssessmentCreate,
+)
 from models.tables import (
     Admission,
     AuditEvent,
@@ -118,10 +124,12 @@ def _vitals(engine: Engine, actor: Actor, stay: DoseDay, **changes: Any) -> Vita
         return record_vitals(
             session=session,
             actor=actor,
-            admission_id=stay.admission_id,
-            taken_at=taken_at,
             now=NOW,
-            **values,
+            data=VitalSignsCreate(
+                admission_id=stay.admission_id,
+                taken_at=taken_at,
+                **values,
+            ),
         )
 
 
@@ -132,11 +140,13 @@ def _give(
         return chart_dose(
             session=session,
             actor=actor,
-            scheduled_dose_id=slot,
-            status=status,
-            at=kwargs.pop("at", NOW - timedelta(minutes=4)),
             now=NOW,
-            **kwargs,
+            data=DoseAdministrationCreate(
+                scheduled_dose_id=slot,
+                status=status,
+                administered_at=kwargs.pop("at", NOW - timedelta(minutes=4)),
+                **kwargs,
+            ),
         )
 
 
@@ -245,10 +255,12 @@ def test_ciwa_b_is_scored_banded_and_audited(
         row = record_assessment(
             session=session,
             actor=staff["nurse1"],
-            admission_id=stay.admission_id,
-            taken_at=NOW,
             now=NOW,
-            items=ALL_TWOS,
+            data=WithdrawalAssessmentCreate(
+                admission_id=stay.admission_id,
+                taken_at=NOW,
+                items=ALL_TWOS,
+            ),
         )
     assert (row.total, row.band) == (40, "moderate")
     assert row.items == {str(n): 2 for n in range(1, 21)}
@@ -265,10 +277,12 @@ def test_ciwa_b_with_missing_items_names_them_and_writes_nothing(
             record_assessment(
                 session=session,
                 actor=staff["nurse1"],
-                admission_id=stay.admission_id,
-                taken_at=NOW,
                 now=NOW,
-                items=items,
+                data=WithdrawalAssessmentCreate(
+                    admission_id=stay.admission_id,
+                    taken_at=NOW,
+                    items=items,
+                ),
             )
     assert set(refused.value.by_field()) == {"item_4", "item_19"}
     assert "missing" in refused.value.by_field()["item_4"]
@@ -346,10 +360,12 @@ def test_two_nurses_charting_at_the_same_moment_one_wins(
                 row = chart_dose(
                     session=session,
                     actor=staff[name],
-                    scheduled_dose_id=stay.dose_0800,
-                    status="given",
-                    at=NOW - timedelta(minutes=3),
                     now=NOW,
+                    data=DoseAdministrationCreate(
+                        scheduled_dose_id=stay.dose_0800,
+                        status="given",
+                        administered_at=NOW - timedelta(minutes=3),
+                    ),
                 )
                 before_commit()
                 results[name] = row.id
@@ -458,12 +474,14 @@ def test_prn_dose_needs_a_reason_and_its_order_s_dose(
             return chart_prn(
                 session=session,
                 actor=staff["nurse1"],
-                admission_id=stay.admission_id,
-                prn_order_id=order,
-                dose_ug=dose_ug,
-                at=NOW,
                 now=NOW,
-                reason_text=reason,
+                data=PrnAdministrationCreate(
+                    admission_id=stay.admission_id,
+                    prn_order_id=order,
+                    dose_ug=dose_ug,
+                    administered_at=NOW,
+                    reason_text=reason,
+                ),
             )
 
     with pytest.raises(FieldError) as bad_dose:
@@ -504,35 +522,43 @@ def test_discharge_closes_the_mar_and_the_record_refuses_every_write(
         lambda s: record_vitals(
             session=s,
             actor=staff["nurse1"],
-            admission_id=stay.admission_id,
-            taken_at=NOW,
             now=NOW,
-            **NORMAL_VITALS,
+            data=VitalSignsCreate(
+                admission_id=stay.admission_id,
+                taken_at=NOW,
+                **NORMAL_VITALS,
+            ),
         ),
         lambda s: record_assessment(
             session=s,
             actor=staff["nurse1"],
-            admission_id=stay.admission_id,
-            taken_at=NOW,
             now=NOW,
-            items=ALL_TWOS,
+            data=WithdrawalAssessmentCreate(
+                admission_id=stay.admission_id,
+                taken_at=NOW,
+                items=ALL_TWOS,
+            ),
         ),
         lambda s: chart_dose(
             session=s,
             actor=staff["nurse1"],
-            scheduled_dose_id=stay.dose_2000,
-            status="given",
-            at=NOW,
             now=NOW,
+            data=DoseAdministrationCreate(
+                scheduled_dose_id=stay.dose_2000,
+                status="given",
+                administered_at=NOW,
+            ),
         ),
         lambda s: chart_prn(
             session=s,
             actor=staff["nurse1"],
-            admission_id=stay.admission_id,
-            prn_order_id=1,
-            at=NOW,
             now=NOW,
-            reason_text="x",
+            data=PrnAdministrationCreate(
+                admission_id=stay.admission_id,
+                prn_order_id=1,
+                administered_at=NOW,
+                reason_text="x",
+            ),
         ),
         lambda s: mark_in_error(
             session=s,
@@ -561,11 +587,13 @@ def test_discharge_closes_the_mar_and_the_record_refuses_every_write(
         record_vitals(
             session=session,
             actor=staff["nurse1"],
-            admission_id=stay.admission_id,
-            taken_at=NOW,
             now=NOW,
-            submission_id=new_submission_id(),
-            **NORMAL_VITALS,
+            data=VitalSignsCreate(
+                admission_id=stay.admission_id,
+                taken_at=NOW,
+                submission_id=new_submission_id(),
+                **NORMAL_VITALS,
+            ),
         )
     assert refused.value.field == "admission" and "read-only" in refused.value.message
     assert _count(engine, VitalSigns) == 1
@@ -630,20 +658,24 @@ def _record_in(
         return record_vitals(
             session=session,
             actor=actor,
-            admission_id=admission_id,
-            taken_at=NOW - timedelta(minutes=5),
             now=NOW,
-            **{**NORMAL_VITALS, "heart_rate": heart_rate},
-            submission_id=token,
+            data=VitalSignsCreate(
+                admission_id=admission_id,
+                taken_at=NOW - timedelta(minutes=5),
+                **{**NORMAL_VITALS, "heart_rate": heart_rate},
+                submission_id=token,
+            ),
         )
     return record_assessment(
         session=session,
         actor=actor,
-        admission_id=admission_id,
-        taken_at=NOW - timedelta(minutes=5),
         now=NOW,
-        items=dict.fromkeys(range(1, 21), 2 if heart_rate == 82 else 1),
-        submission_id=token,
+        data=WithdrawalAssessmentCreate(
+            admission_id=admission_id,
+            taken_at=NOW - timedelta(minutes=5),
+            items=dict.fromkeys(range(1, 21), 2 if heart_rate == 82 else 1),
+            submission_id=token,
+        ),
     )
 
 
@@ -805,10 +837,12 @@ def test_a_dose_is_undone_when_the_callers_transaction_rolls_back(
         chart_dose(
             session=session,
             actor=staff["nurse1"],
-            scheduled_dose_id=stay.dose_0800,
-            status="given",
-            at=NOW - timedelta(minutes=4),
             now=NOW,
+            data=DoseAdministrationCreate(
+                scheduled_dose_id=stay.dose_0800,
+                status="given",
+                administered_at=NOW - timedelta(minutes=4),
+            ),
         )
         raise RuntimeError("the caller fails after the dose")
     assert _count(engine, DoseAdministration) == 0 and _audits(engine, "dose.given") == []

@@ -31,6 +31,7 @@ from dashboard.refusals import Refusal, attempt
 from models.charting import record_vitals
 from models.db import SQLITE_BUSY_TIMEOUT_S, make_engine
 from models.migrate import upgrade
+from models.schemas import VitalSignsCreate
 from models.settings import Settings
 from models.types import utcnow
 from tests.conftest import PG_ADMIN_URL, postgres_database
@@ -212,17 +213,19 @@ def test_a_connection_cut_before_commit_writes_nothing_and_a_retry_writes_once(
         row = record_vitals(
             session=session,
             actor=stay.staff["nurse1"],
-            admission_id=stay.admission_id,
-            taken_at=utcnow() - timedelta(minutes=5),
             now=utcnow(),
-            heart_rate=90,
-            systolic=130,
-            diastolic=85,
-            temperature_c=37.0,
-            resp_rate=18,
-            spo2=96,
-            supplemental_o2=False,
-            consciousness="A",
+            data=VitalSignsCreate(
+                admission_id=stay.admission_id,
+                taken_at=utcnow() - timedelta(minutes=5),
+                heart_rate=90,
+                systolic=130,
+                diastolic=85,
+                temperature_c=37.0,
+                resp_rate=18,
+                spo2=96,
+                supplemental_o2=False,
+                consciousness="A",
+            ),
         )
         session.flush()  # the rows are on the server, not yet committed
         if cut:

@@ -18,6 +18,7 @@ from models.clinical.scales import CIWA_B_ITEMS
 from models.db import read_session
 from models.errors import FieldError
 from models.fhir_export import export_admission, full_url, resource_id
+from models.schemas import VitalSignsCreate
 from models.tables import Admission, TaperPlan, TaperStep, Ward
 from tests.factories import admit_patient
 from tests.models.fhir_stay import (
@@ -352,7 +353,7 @@ def test_substitution_drugs_carry_their_rxnorm_and_atc_codes(
     engine: Engine, staff: dict[str, Actor], ward: Ward
 ) -> None:
     from models.db import transaction
-    from models.plan_changes import NewPlan, create_plan
+    from models.plan_changes import PlanSpec, create_plan
     from tests.models.fhir_stay import ADMITTED_AT
 
     assert ward.id is not None
@@ -376,7 +377,7 @@ def test_substitution_drugs_carry_their_rxnorm_and_atc_codes(
             session=session,
             actor=staff["doctor1"],
             admission_id=admission.id,
-            new_plan=NewPlan(
+            new_plan=PlanSpec(
                 drug="lorazepam",
                 daily_ug=3000,
                 recipe="-10%/14d",
@@ -440,19 +441,21 @@ def test_sedation_scores_are_observations_with_local_codes(engine: Engine, stay:
         row = record_vitals(
             session=session,
             actor=Actor(nurse.id, nurse.username, nurse.role),
-            admission_id=stay.admission_id,
-            taken_at=now - timedelta(minutes=5),
             now=now,
-            heart_rate=60,
-            systolic=112,
-            diastolic=70,
-            temperature_c=36.4,
-            resp_rate=10,
-            spo2=95,
-            supplemental_o2=False,
-            consciousness="V",
-            rass="-3",
-            poss="3",
+            data=VitalSignsCreate(
+                admission_id=stay.admission_id,
+                taken_at=now - timedelta(minutes=5),
+                heart_rate=60,
+                systolic=112,
+                diastolic=70,
+                temperature_c=36.4,
+                resp_rate=10,
+                spo2=95,
+                supplemental_o2=False,
+                consciousness="V",
+                rass="-3",
+                poss="3",
+            ),
         )
     with read_session(engine) as session:
         exported = json.loads(json.dumps(export_admission(session, stay.admission_id)))

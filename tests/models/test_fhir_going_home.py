@@ -20,7 +20,7 @@ from models.clinical.tablets import Tablet, choose_tablets, daily_doses, dispens
 from models.clinical.taper import build_schedule
 from models.db import transaction
 from models.fhir_export import export_admission
-from models.plan_changes import NewPlan, create_plan
+from models.plan_changes import PlanSpec, create_plan
 from models.tables import Ward
 from models.ward_tablets import update_ward_tablets
 from models.ward_units import update_ward_units
@@ -54,7 +54,7 @@ def _stay(engine: Engine, staff: dict[str, Actor], ward: Ward, *, leave: bool) -
             session=session,
             actor=staff["doctor1"],
             admission_id=admission.id,
-            new_plan=NewPlan("clonazepam", 2000, PRESETS["a"].recipe, START, "Schedule (a)"),
+            new_plan=PlanSpec("clonazepam", 2000, PRESETS["a"].recipe, START, "Schedule (a)"),
             now=NOW,
         )
         admission_id = admission.id

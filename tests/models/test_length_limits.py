@@ -15,6 +15,7 @@ from models.charting import chart_prn
 from models.db import make_engine, transaction
 from models.errors import FieldError
 from models.migrate import upgrade
+from models.schemas import PrnAdministrationCreate
 from models.storable import _check_value, check_row
 from tests.conftest import NOW
 from tests.dashboard.dash_client import row_counts
@@ -87,11 +88,13 @@ def test_an_overlong_prn_reason_is_refused_and_nothing_written(stay: Stay) -> No
         chart_prn(
             session=session,
             actor=stay.staff["nurse1"],
-            admission_id=stay.admission_id,
-            prn_order_id=order_id,
-            at=NOW - timedelta(minutes=5),
             now=NOW,
-            reason_text="anxious " * 3000,
+            data=PrnAdministrationCreate(
+                admission_id=stay.admission_id,
+                prn_order_id=order_id,
+                administered_at=NOW - timedelta(minutes=5),
+                reason_text="anxious " * 3000,
+            ),
         )
     assert refused.value.field == "reason_text"
     assert row_counts(stay.engine) == before

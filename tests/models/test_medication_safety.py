@@ -17,8 +17,8 @@ from models.audit import Actor
 from models.db import transaction
 from models.errors import FieldError, PermissionDenied, ValidationFailed
 from models.plan_changes import (
-    NewPlan,
     PlanChange,
+    PlanSpec,
     apply_change,
     create_plan,
     preview_change,
@@ -64,7 +64,7 @@ def _admit(
 
 
 def _plan(
-    engine: Engine, staff: dict[str, Actor], admission_id: int, plan: NewPlan, now: datetime
+    engine: Engine, staff: dict[str, Actor], admission_id: int, plan: PlanSpec, now: datetime
 ) -> TaperPlan:
     with transaction(engine) as session:
         return create_plan(
@@ -102,14 +102,14 @@ def test_a_new_version_starting_in_five_days_keeps_todays_dose_until_then(engine
         engine,
         staff,
         admission_id,
-        NewPlan("clonazepam", 2000, "-0.25mg/7d", date(2026, 3, 1), "First"),
+        PlanSpec("clonazepam", 2000, "-0.25mg/7d", date(2026, 3, 1), "First"),
         MADE - 9 * D,
     )
     _plan(
         engine,
         staff,
         admission_id,
-        NewPlan("clonazepam", 1750, "-10%/14d", date(2026, 3, 15), "Slower"),
+        PlanSpec("clonazepam", 1750, "-10%/14d", date(2026, 3, 15), "Slower"),
         MADE,
     )
     before_change = [
@@ -133,7 +133,7 @@ def test_a_first_plan_starting_in_three_days_gives_the_admission_dose_until_then
         engine,
         staff,
         admission_id,
-        NewPlan("clonazepam", 2000, "-10%/14d", date(2026, 3, 13), "Start Friday"),
+        PlanSpec("clonazepam", 2000, "-10%/14d", date(2026, 3, 13), "Start Friday"),
         MADE,
     )
     first_days = [s for s in _live(engine, admission_id) if s.local_date < date(2026, 3, 13)]
@@ -158,7 +158,7 @@ def _mid_crossover(engine: Engine) -> tuple[int, dict[str, Actor]]:
         engine,
         staff,
         admission_id,
-        NewPlan(
+        PlanSpec(
             "alprazolam",
             2000,
             "-10%/14d",
@@ -186,7 +186,7 @@ def test_a_direct_plan_made_mid_crossover_converts_the_whole_regimen(engine: Eng
         preview = preview_new_plan(
             session=session,
             admission_id=admission_id,
-            new_plan=NewPlan("diazepam", 20000, "-10%/14d", date(2026, 3, 12), "Taper"),
+            new_plan=PlanSpec("diazepam", 20000, "-10%/14d", date(2026, 3, 12), "Taper"),
             now=MADE,
         )
     assert preview.in_force == {"alprazolam": 1000, "diazepam": 20000}
@@ -204,7 +204,7 @@ def test_a_direct_plan_made_mid_crossover_converts_the_whole_regimen(engine: Eng
         engine,
         staff,
         admission_id,
-        NewPlan("diazepam", 20000, "-10%/14d", date(2026, 3, 12), "Taper"),
+        PlanSpec("diazepam", 20000, "-10%/14d", date(2026, 3, 12), "Taper"),
         MADE,
     )
     assert (plan.drug, plan.to_drug, plan.daily_ug, plan.stages) == (
@@ -228,7 +228,7 @@ def test_a_substitution_made_mid_crossover_continues_it_and_other_drugs_are_refu
         preview = preview_new_plan(
             session=session,
             admission_id=admission_id,
-            new_plan=NewPlan(
+            new_plan=PlanSpec(
                 "alprazolam",
                 2000,
                 "-10%/14d",
@@ -248,7 +248,7 @@ def test_a_substitution_made_mid_crossover_continues_it_and_other_drugs_are_refu
             preview_new_plan(
                 session=session,
                 admission_id=admission_id,
-                new_plan=NewPlan("clonazepam", 2000, "-10%/14d", date(2026, 3, 12), "Other"),
+                new_plan=PlanSpec("clonazepam", 2000, "-10%/14d", date(2026, 3, 12), "Other"),
                 now=MADE,
             )
         assert "alprazolam 1 mg + diazepam 20 mg a day" in exc.value.message
@@ -308,11 +308,11 @@ def test_a_plan_above_the_label_needs_the_physician_s_reason_and_the_ceiling_ref
 ) -> None:
     ward_id, staff = _ward(engine)
     admission_id = _admit(engine, ward_id, staff, drug="alprazolam", daily_ug=12000)
-    plan = NewPlan("alprazolam", 12000, "-10%/14d", MADE.date(), "Taper")
+    plan = PlanSpec("alprazolam", 12000, "-10%/14d", MADE.date(), "Taper")
     with pytest.raises(FieldError) as exc:
         _plan(engine, staff, admission_id, plan, MADE)
     assert exc.value.field == "above_label_reason"
-    confirmed = NewPlan(
+    confirmed = PlanSpec(
         "alprazolam",
         12000,
         "-10%/14d",
@@ -339,7 +339,7 @@ def test_a_plan_above_the_label_needs_the_physician_s_reason_and_the_ceiling_ref
             values={"hard_ceiling_de_mg": 200},
         )
     # 12 mg alprazolam is 240 mg diazepam-equivalent: a new plan is now refused ...
-    later = NewPlan(
+    later = PlanSpec(
         "alprazolam",
         12000,
         "-10%/14d",
@@ -373,7 +373,7 @@ def test_a_recipe_change_that_stops_at_once_is_refused_and_stop_now_is_audited(
         engine,
         staff,
         admission_id,
-        NewPlan("clonazepam", 2000, "-10%/14d", MADE.date(), "Taper"),
+        PlanSpec("clonazepam", 2000, "-10%/14d", MADE.date(), "Taper"),
         MADE,
     )
     for recipe in ("-99.99%/7d", "-5mg/7d"):
@@ -412,7 +412,7 @@ def test_previews_warn_rises_against_the_ward_s_margin_and_switches_to_short_act
         switch = preview_new_plan(
             session=session,
             admission_id=admission_id,
-            new_plan=NewPlan("alprazolam", 1000, "-10%/14d", MADE.date(), "Switch"),
+            new_plan=PlanSpec("alprazolam", 1000, "-10%/14d", MADE.date(), "Switch"),
             now=MADE,
         )
         kinds = {w.kind for w in switch.schedule.warnings}
@@ -420,7 +420,7 @@ def test_previews_warn_rises_against_the_ward_s_margin_and_switches_to_short_act
         higher = preview_new_plan(
             session=session,
             admission_id=admission_id,
-            new_plan=NewPlan("diazepam", 23000, "-10%/14d", MADE.date(), "More"),
+            new_plan=PlanSpec("diazepam", 23000, "-10%/14d", MADE.date(), "More"),
             now=MADE,
         )
         [rise] = [w for w in higher.schedule.warnings if w.kind == "increase"]
@@ -436,7 +436,7 @@ def test_previews_warn_rises_against_the_ward_s_margin_and_switches_to_short_act
         within = preview_new_plan(
             session=session,
             admission_id=admission_id,
-            new_plan=NewPlan("diazepam", 23000, "-10%/14d", MADE.date(), "More"),
+            new_plan=PlanSpec("diazepam", 23000, "-10%/14d", MADE.date(), "More"),
             now=MADE,
         )
         assert not [w for w in within.schedule.warnings if w.kind == "increase"]
@@ -478,7 +478,7 @@ def test_plans_are_made_in_the_ward_s_units_and_keep_them(engine: Engine) -> Non
         engine,
         staff,
         admission_id,
-        NewPlan("clonazepam", 2000, "-10%/14d", MADE.date(), "Taper"),
+        PlanSpec("clonazepam", 2000, "-10%/14d", MADE.date(), "Taper"),
         MADE,
     )
     assert plan.units == {"clonazepam": 500}

@@ -29,8 +29,9 @@ from models.charting import chart_dose
 from models.clinical.taper import step_on
 from models.db import transaction
 from models.errors import ConflictError, FieldError
-from models.plan_changes import NewPlan, PlanChange, apply_change, create_plan
+from models.plan_changes import PlanChange, PlanSpec, apply_change, create_plan
 from models.plans import active_plan, stored_steps, top_up_mar
+from models.schemas import DoseAdministrationCreate
 from models.tables import DoseAdministration, ScheduledDose
 from tests.factories import SYSTEM, admit_patient, make_staff
 
@@ -108,13 +109,13 @@ def _admit(ward: Ward) -> Run:
         return Run(ward, admission.id, T0)
 
 
-def _new_plan(run: Run, offset: int, mode: str, recipe: str) -> NewPlan:
+def _new_plan(run: Run, offset: int, mode: str, recipe: str) -> PlanSpec:
     start = run.today + timedelta(days=offset)
     if mode == "substitution":
-        return NewPlan("clonazepam", 2000, recipe, start, "Substitute", to_drug="diazepam")
+        return PlanSpec("clonazepam", 2000, recipe, start, "Substitute", to_drug="diazepam")
     if mode == "convert":  # a direct taper of diazepam (from a crossover: the whole regimen)
-        return NewPlan("diazepam", 40000, recipe, start, "Convert to diazepam")
-    return NewPlan("clonazepam", 2000, recipe, start, "Taper")
+        return PlanSpec("diazepam", 40000, recipe, start, "Convert to diazepam")
+    return PlanSpec("clonazepam", 2000, recipe, start, "Taper")
 
 
 def _apply(run: Run, op: Op) -> None:
@@ -184,10 +185,12 @@ def _chart_due(run: Run) -> None:
             chart_dose(
                 session=session,
                 actor=run.ward.staff["nurse1"],
-                scheduled_dose_id=slot.id,
-                status="given",
-                at=slot.scheduled_at,
                 now=run.now,
+                data=DoseAdministrationCreate(
+                    scheduled_dose_id=slot.id,
+                    status="given",
+                    administered_at=slot.scheduled_at,
+                ),
             )
 
 

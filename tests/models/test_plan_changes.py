@@ -15,9 +15,10 @@ from models.charting import chart_dose
 from models.clinical.taper import make_step
 from models.db import transaction
 from models.errors import FieldError, PermissionDenied
-from models.plan_changes import NewPlan, PlanChange, advance_steps, apply_change, create_plan
+from models.plan_changes import PlanChange, PlanSpec, advance_steps, apply_change, create_plan
 from models.plans import active_plan, stored_steps
 from models.rounds import sign_rounds_note
+from models.schemas import DoseAdministrationCreate
 from models.tables import AuditEvent, RoundsNote, ScheduledDose, TaperPlan, Ward
 from seed_data.factories import start_taper
 from tests.factories import admit_patient
@@ -65,10 +66,12 @@ def _admitted_with_plan(engine: Engine, staff: dict[str, Actor], ward: Ward) -> 
             chart_dose(
                 session=session,
                 actor=staff["nurse1"],
-                scheduled_dose_id=slot.id,
-                status="given",
-                at=at,
                 now=at + timedelta(minutes=1),
+                data=DoseAdministrationCreate(
+                    scheduled_dose_id=slot.id,
+                    status="given",
+                    administered_at=at,
+                ),
             )
         return admission.id
 
@@ -210,7 +213,7 @@ def test_a_nurse_cannot_change_or_create_a_plan(
             session=s,
             actor=staff["nurse1"],
             admission_id=admission_id,
-            new_plan=NewPlan(
+            new_plan=PlanSpec(
                 drug="clonazepam",
                 daily_ug=1500,
                 recipe="-10%/14d",

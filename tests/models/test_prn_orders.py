@@ -24,6 +24,7 @@ from models.prn_orders import (
     stop_prn_order,
     write_prn_order,
 )
+from models.schemas import PrnAdministrationCreate
 from models.tables import AuditEvent, DoseAdministration, PrnOrder
 from tests.factories import SYSTEM, make_staff
 
@@ -83,11 +84,13 @@ def _give(engine: Engine, admission_id: int, order_id: int, nurse: Actor, at: da
         row = chart_prn(
             session=session,
             actor=nurse,
-            admission_id=admission_id,
-            prn_order_id=order_id,
-            at=at,
             now=at,
-            reason_text="Anxious, tremor",
+            data=PrnAdministrationCreate(
+                admission_id=admission_id,
+                prn_order_id=order_id,
+                administered_at=at,
+                reason_text="Anxious, tremor",
+            ),
         )
         assert row.id is not None
         return row.id
@@ -121,12 +124,14 @@ def test_a_prn_dose_needs_an_active_order_of_this_patient(engine: Engine) -> Non
         chart_prn(
             session=session,
             actor=staff["nurse1"],
-            admission_id=admission_id,
-            prn_order_id=order_id,
-            at=T0,
             now=T0,
-            reason_text="Anxious",
-            dose_ug=500_000,  # the "alprazolam 500 mg": never the order's dose
+            data=PrnAdministrationCreate(
+                admission_id=admission_id,
+                prn_order_id=order_id,
+                administered_at=T0,
+                reason_text="Anxious",
+                dose_ug=500_000,  # the "alprazolam 500 mg": never the order's dose
+            ),
         )
     assert dose.value.field == "dose_mg" and "the order is for 1 mg a dose" in dose.value.message
     assert _prn_rows(engine) == 0
@@ -220,11 +225,13 @@ def test_a_late_entry_cannot_break_the_interval_of_a_later_dose(engine: Engine) 
         chart_prn(
             session=session,
             actor=staff["nurse2"],
-            admission_id=admission_id,
-            prn_order_id=order_id,
-            at=T0 + H,
             now=T0 + 4 * H,
-            reason_text="Charting late",
+            data=PrnAdministrationCreate(
+                admission_id=admission_id,
+                prn_order_id=order_id,
+                administered_at=T0 + H,
+                reason_text="Charting late",
+            ),
         )
     assert "a later dose of this order is charted" in exc.value.message
 

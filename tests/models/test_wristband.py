@@ -18,6 +18,7 @@ from models.audit import Actor
 from models.charting import chart_dose, chart_prn
 from models.db import transaction
 from models.errors import FieldError, PermissionDenied, ValidationFailed
+from models.schemas import DoseAdministrationCreate, PrnAdministrationCreate
 from models.tables import AuditEvent, DoseAdministration, ScheduledDose, Ward, WristbandCheck
 from models.ward_policy import update_ward_policy
 from models.wristband import (
@@ -108,11 +109,13 @@ def _give(engine: Engine, actor: Actor, slot: int, check_id: int | None) -> Dose
         return chart_dose(
             session=session,
             actor=actor,
-            scheduled_dose_id=slot,
-            status="given",
-            at=NOW,
             now=NOW,
-            wristband_check_id=check_id,
+            data=DoseAdministrationCreate(
+                scheduled_dose_id=slot,
+                status="given",
+                administered_at=NOW,
+                wristband_check_id=check_id,
+            ),
         )
 
 
@@ -237,11 +240,13 @@ def test_with_the_setting_on_a_given_dose_without_a_fitting_check_is_refused(
         held = chart_dose(
             session=session,
             actor=staff["nurse1"],
-            scheduled_dose_id=stay["slot"],
-            status="held",
-            at=NOW,
             now=NOW,
-            reason_code="too_drowsy",
+            data=DoseAdministrationCreate(
+                scheduled_dose_id=stay["slot"],
+                status="held",
+                administered_at=NOW,
+                reason_code="too_drowsy",
+            ),
         )
     assert held.status == "held" and held.wristband_check_id is None
 
@@ -256,12 +261,14 @@ def test_with_the_setting_on_a_prn_dose_needs_the_check_too(
             return chart_prn(
                 session=session,
                 actor=staff["nurse1"],
-                admission_id=stay["admission"],
-                prn_order_id=stay["prn"],
-                at=NOW,
                 now=NOW,
-                reason_text="restless, CIWA-B 22",
-                wristband_check_id=check_id,
+                data=PrnAdministrationCreate(
+                    admission_id=stay["admission"],
+                    prn_order_id=stay["prn"],
+                    administered_at=NOW,
+                    reason_text="restless, CIWA-B 22",
+                    wristband_check_id=check_id,
+                ),
             )
 
     with pytest.raises(FieldError) as refused:
@@ -294,11 +301,13 @@ def test_with_the_setting_off_doses_are_given_without_a_scan(
         evening = chart_dose(
             session=session,
             actor=staff["nurse1"],
-            scheduled_dose_id=slot_2000.id or 0,
-            status="given",
-            at=NOW,
             now=NOW,
-            wristband_check_id=other,
+            data=DoseAdministrationCreate(
+                scheduled_dose_id=slot_2000.id or 0,
+                status="given",
+                administered_at=NOW,
+                wristband_check_id=other,
+            ),
         )
     assert evening.wristband_check_id is None
 
