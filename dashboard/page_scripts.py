@@ -8,7 +8,12 @@ past the vendored build, Dash's full build is served until vendor/ is updated.
 
 It would load only once the page's layout has arrived and rendered; the page that needs it
 names it in a ``<link rel="preload">`` of its HTML, so it downloads from the start, beside
-Dash's own scripts. (The ward board is plain HTML: it needs no library of its own.)
+Dash's own scripts. (The ward board is plain HTML: it needs no library of its own.) The build is
+also served at a URL naming its content's digest (``plotly_url``), kept a year like Dash's own
+fingerprinted bundles, so a browser that has it never asks again; every page names that URL
+in a ``<meta name="tw-plotly">`` for assets/charting.js, which loads it at a click that opens a
+chart, and, in a page's idle time, evaluates it ahead when the browser already holds it (no
+byte is fetched for it).
 
 The browser's own string and number parsing functions are kept from the polyfill Dash loads
 (``keep_native_functions``).
@@ -42,16 +47,48 @@ PLOTLY_URL = SUITES + "plotly/package_data/plotly.min.js"
 _VERSION = re.compile(rb"plotly\.js \(basic - minified\) v(\d+\.\d+\.\d+)")
 
 
+ONE_YEAR_S = 365 * 24 * 3600
+_FINGERPRINTED = SUITES + "plotly/package_data/plotly-basic.<digest>.min.js"
+
+
+def plotly_url() -> str | None:
+    """The basic build's URL that names its digest, or None when the full build is served."""
+    if vendored_plotly_version() != _plotlyjs_version():
+        return None
+    return _FINGERPRINTED.replace("<digest>", _plotly_basic()[1])
+
+
+def _plotlyjs_version() -> str:
+    from plotly.offline import get_plotlyjs_version
+
+    return str(get_plotlyjs_version())
+
+
+def _serve_fingerprinted_plotly(digest: str) -> flask.Response:
+    data, etag = _plotly_basic()
+    if digest != etag:
+        flask.abort(404)
+    response = flask.Response(data, mimetype="text/javascript")
+    response.set_etag(etag)
+    response.cache_control.public = True
+    response.cache_control.max_age = ONE_YEAR_S  # its URL changes with its content
+    response.cache_control.immutable = True
+    return response
+
+
 def _page_pattern(template: str) -> re.Pattern[str]:
     """``/patient/<admission_id>`` -> a pattern matching ``/patient/12`` only."""
     parts = re.split(r"<[^>]+>", template)
     return re.compile("[^/]+".join(re.escape(part) for part in parts))
 
 
-def _preload_links() -> list[tuple[re.Pattern[str], str]]:
+def _preload_links(plotly: str | None) -> list[tuple[re.Pattern[str], str]]:
     out = []
     for page, wanted in PAGE_PRELOADS.items():
-        links = "".join(f'<link rel="preload" as="script" href="{SUITES}{i}">' for i in wanted)
+        urls = [f"{SUITES}{i}" for i in wanted]
+        if plotly is not None:
+            urls = [plotly if url == PLOTLY_URL else url for url in urls]
+        links = "".join(f'<link rel="preload" as="script" href="{url}">' for url in urls)
         out.append((_page_pattern(page), links))
     return out
 
@@ -77,12 +114,12 @@ def _serve_plotly_basic() -> flask.Response:
     return response
 
 
-def _serve_basic_plotly(app: dash.Dash) -> None:
+def _serve_basic_plotly(app: dash.Dash) -> str | None:
+    """Serve the basic build (at dcc.Graph's URL, and at its digest's); its digest's URL, or
+    None when the vendored build is not the plotly.js the figures are made for."""
     from importlib.metadata import version
 
-    from plotly.offline import get_plotlyjs_version
-
-    expected, vendored = get_plotlyjs_version(), vendored_plotly_version()
+    expected, vendored = _plotlyjs_version(), vendored_plotly_version()
     if vendored != expected:
         log.warning(
             "plotly %s makes figures for plotly.js %s but dashboard/vendor has %s: serving the "
@@ -91,8 +128,14 @@ def _serve_basic_plotly(app: dash.Dash) -> None:
             expected,
             vendored,
         )
-        return
+        return None
     app.server.add_url_rule(PLOTLY_URL, "tw_plotly_basic", _serve_plotly_basic)
+    app.server.add_url_rule(
+        _FINGERPRINTED,
+        "tw_plotly_basic_fingerprinted",
+        _serve_fingerprinted_plotly,
+    )
+    return plotly_url()
 
 
 # Dash loads babel-polyfill 7 (core-js 2) before React, for the regenerator runtime its bundles
@@ -131,15 +174,16 @@ def keep_native_functions(scripts: str) -> str:
 
 def init_page_scripts(app: dash.Dash) -> None:
     """Call after the app is made, before it serves a page."""
-    preloads = _preload_links()
+    plotly = _serve_basic_plotly(app)
+    preloads = _preload_links(plotly)
+    meta = f'<meta name="tw-plotly" content="{plotly}">' if plotly else ""
     page_html = app.interpolate_index
 
     def interpolate_index(**parts: str) -> str:
         path = flask.request.path if flask.has_request_context() else ""
         links = "".join(html for pattern, html in preloads if pattern.fullmatch(path))
-        parts["css"] = links + parts["css"]
+        parts["css"] = meta + links + parts["css"]
         parts["scripts"] = keep_native_functions(parts["scripts"])
         return str(page_html(**parts))  # type: ignore[no-untyped-call]
 
     app.interpolate_index = interpolate_index  # type: ignore[method-assign,assignment]
-    _serve_basic_plotly(app)

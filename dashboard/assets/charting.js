@@ -9,10 +9,16 @@
      request. dcc.Graph's loader takes window.Plotly when it is set and waits for it when it is
      a promise; plotly.js puts itself in window.Plotly when it has run. */
   var CHART_PAGE = /\/patient\/[^/?#]+([?#]|$)/;
+  /* The plotly.js build at the URL naming its digest (dashboard/page_scripts.py: kept a year,
+     never asked again), else the URL dcc.Graph would load. */
+  function plotlyUrl() {
+    var meta = document.querySelector('meta[name="tw-plotly"]');
+    return (meta && meta.getAttribute("content")) || window._dashPlotlyJSURL;
+  }
   function loadChartScripts() {
-    var url = window._dashPlotlyJSURL;
+    var url = plotlyUrl();
     if (window.Plotly || !url) return;
-    var graph = url.replace(/plotly\/package_data\/plotly\.min\.js$/, "dash/dcc/async-graph.js");
+    var graph = url.replace(/plotly\/package_data\/[^/]+$/, "dash/dcc/async-graph.js");
     if (graph !== url) {
       var link = document.createElement("link");
       link.rel = "preload";
@@ -34,6 +40,28 @@
     window.Plotly = loading;
     document.head.appendChild(script);
   }
+
+  /* A chart page loads the build its HTML preloads (dcc.Graph then takes it, not its own). */
+  if (CHART_PAGE.test(window.location.pathname)) loadChartScripts();
+
+  /* Elsewhere, once the page is idle: if the browser already holds the build (a chart was
+     opened before), it is evaluated ahead, so that opening a patient does not wait for it.
+     Nothing is fetched for it: "only-if-cached" answers from the browser's cache or fails. */
+  function evaluateAheadIfCached() {
+    var url = plotlyUrl();
+    if (window.Plotly || !url || !window.fetch || url === window._dashPlotlyJSURL) return;
+    window
+      .fetch(url, { cache: "only-if-cached", mode: "same-origin" })
+      .then(function (response) {
+        if (response.body && response.body.cancel) response.body.cancel();
+        if (response.ok) loadChartScripts();
+      })
+      .catch(function () {});
+  }
+  window.addEventListener("load", function () {
+    var idle = window.requestIdleCallback || function (f) { return setTimeout(f, 1000); };
+    setTimeout(function () { idle(evaluateAheadIfCached, { timeout: 3000 }); }, 500);
+  });
 
   /* Client-side navigation the Dash pages router follows (what dcc.Link does). */
   window.TwNavigate = function (path) {

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,11 +15,13 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser.conftest import CHROMEDRIVER, CHROMIUM, LiveServer, sign_in, wait_for
 
 BOARD_ROW = "#board-table .tw-board-row"
 CHART_TRACE = ".js-plotly-plot .scatterlayer .trace"
+PLOTLY_BUILD = re.compile(r"/plotly/package_data/plotly-basic\.[0-9a-f]{32}\.min\.js$")
 
 
 @pytest.fixture
@@ -78,8 +82,11 @@ def test_the_patient_page_loads_the_chart_and_the_board_opens_without_a_page_loa
     seen = cold_load(logged_browser, f"{live_server.url}/patient/1", CHART_TRACE)
     urls = [r["url"] for r in seen]
     assert not [u for u in urls if "ag_grid" in u]
-    plotly = [r for r in seen if r["url"].endswith("/plotly/package_data/plotly.min.js")]
-    assert plotly and plotly[0]["headers"].get("content-encoding") in ("br", "gzip")
+    plotly = [r for r in seen if "/plotly/package_data/plotly" in r["url"]]
+    # One plotly.js, the build at its digest's URL (the page preloads it; dcc.Graph takes it).
+    assert len(plotly) == 1 and PLOTLY_BUILD.search(plotly[0]["url"]), plotly
+    assert plotly[0]["headers"].get("content-encoding") in ("br", "gzip")
+    assert "immutable" in plotly[0]["headers"].get("cache-control", "")
     # The browser's own trim and number parsing, not the polyfill's regex versions (plotly.js
     # calls them for every attribute it sets); the polyfill's regenerator runtime is there.
     natives = logged_browser.execute_script(
@@ -125,7 +132,7 @@ def test_opening_a_patient_from_the_board_loads_plotly_once_beside_the_layout(
         "return performance.getEntriesByType('resource').map("
         "e => [e.name, e.startTime, e.responseEnd])"
     )
-    plotly = [t for t in timings if t[0].endswith("/plotly/package_data/plotly.min.js")]
+    plotly = [t for t in timings if "/plotly/package_data/plotly" in t[0]]
     graph = [t for t in timings if t[0].endswith("/dash/dcc/async-graph.js")]
     layout = [t for t in timings if "_dash-update-component" in t[0]]
     assert len(plotly) == 1 and len(graph) == 1, timings
@@ -177,3 +184,43 @@ def test_the_plan_panel_is_asked_for_once_the_chart_is_drawn(
     ]
     assert chart_at is not None and len(panel) == 1, "\n".join(map(str, requests))
     assert panel[0] >= chart_at, (chart_at, requests)
+
+
+def test_a_board_evaluates_plotly_ahead_only_when_the_browser_already_holds_it(
+    logged_browser: WebDriver, live_server: LiveServer
+) -> None:
+    """With an empty cache the board fetches no plotly.js (its bytes are the chart's); once a
+    chart has been opened, a new board evaluates the cached build in its idle time, with no
+    request over the network, so that opening a patient does not wait for it."""
+    sign_in(logged_browser, live_server, "physician", "physician-demo-pass")
+    seen = cold_load(logged_browser, f"{live_server.url}/", BOARD_ROW)
+    time.sleep(3)  # past the page's idle time
+    seen += responses(logged_browser)
+    assert not [r for r in seen if "plotly" in r["url"]]
+    assert logged_browser.execute_script("return typeof window.Plotly") == "undefined"
+    logged_browser.get(f"{live_server.url}/patient/1")
+    wait_for(logged_browser, CHART_TRACE, timeout=30)
+    logged_browser.get("about:blank")
+    logged_browser.execute_cdp_cmd("Network.enable", {})
+    responses(logged_browser)
+    logged_browser.get(f"{live_server.url}/")
+    wait_for(logged_browser, BOARD_ROW, timeout=30)
+    WebDriverWait(logged_browser, 15).until(
+        lambda d: d.execute_script("return typeof (window.Plotly || {}).react") == "function"
+    )
+    fetched = [
+        r for r in _network_answers(logged_browser) if "plotly" in r["url"] and not r["cached"]
+    ]
+    assert not fetched, fetched
+
+
+def _network_answers(driver: WebDriver) -> list[dict[str, Any]]:
+    """The answers since the last read, each with whether it came from the browser's cache."""
+    out = []
+    for entry in driver.get_log("performance"):  # type: ignore[attr-defined]
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.responseReceived":
+            response = message["params"]["response"]
+            cached = bool(response.get("fromDiskCache") or response.get("fromMemoryCache"))
+            out.append({"url": response["url"], "status": response["status"], "cached": cached})
+    return out

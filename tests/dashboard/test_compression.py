@@ -19,6 +19,7 @@ from dashboard.page_scripts import (
     KEEP_NATIVES,
     PLOTLY_URL,
     RESTORE_NATIVES,
+    plotly_url,
     vendored_plotly_version,
 )
 from tests.dashboard.conftest import sign_in
@@ -83,6 +84,19 @@ def test_fingerprinted_files_are_kept_a_year_and_others_revalidated(client: Flas
     assert again.status_code == 304
     gzipped = client.get(PLOTLY_URL, headers={"Accept-Encoding": "gzip"})
     assert gzipped.headers["ETag"] != plotly.headers["ETag"]  # one validator per encoding
+    # The same build at the URL naming its digest: kept a year, compressed; another digest is
+    # not served.
+    url = plotly_url()
+    assert url is not None
+    fingerprinted = client.get(url, headers={"Accept-Encoding": "br"})
+    cache = fingerprinted.headers["Cache-Control"]
+    assert "max-age=31536000" in cache and "immutable" in cache, cache
+    assert fingerprinted.headers["Content-Encoding"] == "br"
+    assert brotli.decompress(fingerprinted.data) == client.get(
+        PLOTLY_URL, headers={"Accept-Encoding": "identity"}
+    ).data
+    digest = url.rsplit(".", 3)[-3]
+    assert client.get(url.replace(digest, "0" * len(digest))).status_code == 404
 
 
 def test_plotly_is_preloaded_by_the_patient_page_only_and_no_grid_is_sent(
@@ -94,8 +108,13 @@ def test_plotly_is_preloaded_by_the_patient_page_only_and_no_grid_is_sent(
     for page in (board, patient_page):
         assert "ag_grid" not in page and "ag-grid" not in page  # the board is plain HTML
         assert "tw-lazy-libraries" not in page
-    assert f'rel="preload" as="script" href="{PLOTLY_URL}"' in patient_page
-    assert PLOTLY_URL not in board
+    fingerprinted = plotly_url()
+    assert fingerprinted is not None
+    assert f'rel="preload" as="script" href="{fingerprinted}"' in patient_page
+    assert PLOTLY_URL not in board and PLOTLY_URL not in patient_page
+    # Every page names the build's URL for assets/charting.js (no download of its own).
+    for page in (board, patient_page):
+        assert f'<meta name="tw-plotly" content="{fingerprinted}">' in page
     assert 'rel="preload" as="script"' not in board
 
 
