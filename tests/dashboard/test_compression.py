@@ -92,9 +92,10 @@ def test_fingerprinted_files_are_kept_a_year_and_others_revalidated(client: Flas
     cache = fingerprinted.headers["Cache-Control"]
     assert "max-age=31536000" in cache and "immutable" in cache, cache
     assert fingerprinted.headers["Content-Encoding"] == "br"
-    assert brotli.decompress(fingerprinted.data) == client.get(
-        PLOTLY_URL, headers={"Accept-Encoding": "identity"}
-    ).data
+    assert (
+        brotli.decompress(fingerprinted.data)
+        == client.get(PLOTLY_URL, headers={"Accept-Encoding": "identity"}).data
+    )
     digest = url.rsplit(".", 3)[-3]
     assert client.get(url.replace(digest, "0" * len(digest))).status_code == 404
 
