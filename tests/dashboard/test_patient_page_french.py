@@ -97,6 +97,7 @@ def test_a_domain_refusal_is_shown_in_the_readers_language_when_the_catalog_know
             [
                 FieldError("reason_text", "say why the dose was not given"),
                 FieldError("at", "time has no timezone"),
+                FieldError("note", "a sentence no catalog has"),
                 FieldError("daily_mg", "'abc' is not a dose in mg; write e.g. 0.5"),
                 FieldError("sex", "choose one of female, male, other, unknown"),
                 FieldError("taken_at", "time is more than 24 hours ago; ask the nurse in charge"),
@@ -109,8 +110,9 @@ def test_a_domain_refusal_is_shown_in_the_readers_language_when_the_catalog_know
         english = attempt(sqlite_engine, refuse, write=False)
     assert isinstance(french, Refusal) and isinstance(english, Refusal)
     assert french.fields["reason_text"] == "Indiquez pourquoi la dose n'a pas été administrée."
-    # Not marked in the domain: still the domain's English.
-    assert french.fields["at"] == "Time has no timezone."
+    assert french.fields["at"] == "L'heure n'a pas de fuseau horaire."
+    # A sentence the catalog does not know: still the domain's English.
+    assert french.fields["note"] == "A sentence no catalog has."
     # With a value, read back into its fields (models.clinical's words are not marked).
     assert french.fields["daily_mg"] == "'abc' n'est pas une dose en mg ; saisissez par ex. 0,5."
     assert french.fields["sex"] == "Choisissez parmi femme, homme, autre, inconnu."
