@@ -5,7 +5,7 @@ them) of admitted patients."""
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -69,6 +69,13 @@ class QueueFlag:
         return rule.source if rule is not None else ""
 
 
+# The fields a QueueFlag takes from its Flag row as they are (its id, checked not None, and the
+# acknowledger's display name, read from the user joined, are set apart).
+_COPIED_FROM_FLAG = tuple(
+    field.name for field in fields(QueueFlag) if field.name not in ("id", "acknowledged_by")
+)
+
+
 def flag_text(flag: QueueFlag | Flag) -> str:
     """A flag's message in the reader's language (models.flag_text); a flag raised before the
     codes shows its stored English."""
@@ -119,22 +126,8 @@ def _flags_where(
             (
                 QueueFlag(
                     id=flag.id,
-                    admission_id=flag.admission_id,
-                    rule=flag.rule,
-                    subject=flag.subject,
-                    severity=flag.severity,
-                    message=flag.message,
-                    status=flag.status,
-                    raised_at=flag.raised_at,
-                    updated_at=flag.updated_at,
-                    subject_at=flag.subject_at,
                     acknowledged_by=ack_name,
-                    acknowledged_at=flag.acknowledged_at,
-                    acknowledge_note=flag.acknowledge_note,
-                    cleared_at=flag.cleared_at,
-                    cleared_note=flag.cleared_note,
-                    message_code=flag.message_code,
-                    message_values=flag.message_values,
+                    **{name: getattr(flag, name) for name in _COPIED_FROM_FLAG},
                 ),
                 admission.bed,
                 f"{patient.family_name.upper()}, {patient.given_name}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
 
 import dash
@@ -15,7 +16,7 @@ from werkzeug.exceptions import Forbidden
 
 from dashboard.auth import SignedInUser
 from dashboard.components.queue_actions import BADGE_INTERVAL_ID, act_on_flag, badge_text
-from dashboard.flag_queries import open_flags_by_admission, review_queue
+from dashboard.flag_queries import QueueFlag, open_flags_by_admission, review_queue
 from dashboard.pages.queue import chart_href, queue_content
 from dashboard.refusals import Refusal
 from models.tables import Admission, Flag, JobRun, Patient, User, Ward
@@ -107,6 +108,43 @@ def ward_flags(app: dash.Dash, sqlite_engine: Engine) -> dict[str, int]:
         session.commit()
         ids.update(calm=calm, busy=busy)
         return ids
+
+
+def test_a_queue_flag_carries_every_field_of_its_flag_and_the_acknowledger_s_name(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    at = NOW - timedelta(hours=3)
+    with Session(sqlite_engine) as session:
+        admission = _admission(session, "B4", "Martin")
+        nurse = session.exec(select(User).where(User.username == "nurse1")).one()
+        flag = Flag(
+            admission_id=admission,
+            rule="news2",
+            subject="admission",
+            severity="high",
+            message="NEWS2 6",
+            message_code="news2",
+            message_values={"total": 6},
+            status="acknowledged",
+            raised_at=at,
+            updated_at=at + timedelta(hours=2),
+            subject_at=at - timedelta(minutes=5),
+            acknowledged_by=nurse.id,
+            acknowledged_at=at + timedelta(hours=1),
+            acknowledge_note="Seen, obs hourly",
+            cleared_at=at + timedelta(hours=2),
+            cleared_note="NEWS2 back to 2",
+        )
+        session.add(flag)
+        session.commit()
+        session.refresh(flag)
+        (patient,) = review_queue(session, _ward(session).id or 0)
+        stored = flag.model_dump()
+        name = nurse.display_name
+    (shown,) = patient.flags
+    for field in fields(QueueFlag):
+        expected = name if field.name == "acknowledged_by" else stored[field.name]
+        assert getattr(shown, field.name) == expected, field.name
 
 
 def test_flags_are_grouped_by_patient_most_severe_then_newest_first(
