@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import false
+from sqlalchemy import ColumnElement, false
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -27,8 +27,19 @@ from models.tables import (
     Patient,
     TaperPlan,
     User,
+    VitalSigns,
     Ward,
+    WithdrawalAssessment,
 )
+
+
+def valid_rows(
+    record: type[VitalSigns | WithdrawalAssessment | DoseAdministration], admission_id: int
+) -> tuple[ColumnElement[bool], ...]:
+    """The conditions of a charted record being the admission's and not entered in error
+    ("= false", as the partial indexes are declared)."""
+    return (col(record.admission_id) == admission_id, col(record.entered_in_error) == false())
+
 
 # --- the admission and its plan --------------------------------------------------------------
 

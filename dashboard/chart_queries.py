@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func
+from sqlalchemy import ColumnElement, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -24,6 +24,7 @@ from dashboard.admission_queries import (
     dose_steps,
     plan_drugs,
     plan_versions,
+    valid_rows,
 )
 from dashboard.components.taper_chart_data import (
     AssessmentPoint,
@@ -70,9 +71,8 @@ CHART_FLAG_LIMIT = 40
 def _ciwa_b_after(admission_id: int, after_id: int) -> tuple[ColumnElement[bool], ...]:
     """The admission's CIWA-B scores after row ``after_id``, none entered in error."""
     return (
-        col(WithdrawalAssessment.admission_id) == admission_id,
+        *valid_rows(WithdrawalAssessment, admission_id),
         col(WithdrawalAssessment.scale) == "CIWA-B",
-        col(WithdrawalAssessment.entered_in_error) == false(),
         col(WithdrawalAssessment.id) > after_id,
     )
 
@@ -130,11 +130,7 @@ def chart_vitals(
             col(VitalSigns.news2_any_three),
             col(VitalSigns.rass),
         )
-        .where(
-            col(VitalSigns.admission_id) == admission_id,
-            col(VitalSigns.entered_in_error) == false(),
-            col(VitalSigns.id) > after_id,
-        )
+        .where(*valid_rows(VitalSigns, admission_id), col(VitalSigns.id) > after_id)
         .order_by(col(VitalSigns.taken_at))
     )
     return Readings.from_rows(VitalsPoint, rows.all())
@@ -278,15 +274,9 @@ def chart_cursor(session: Session, admission_id: int, *, now: datetime) -> Chart
         errors=errors(VitalSigns) + errors(WithdrawalAssessment) + errors(DoseAdministration),
         drawn_at=now.isoformat(),
         assessment_last_at=last(
-            WithdrawalAssessment.taken_at,
-            col(WithdrawalAssessment.admission_id) == admission_id,
-            col(WithdrawalAssessment.entered_in_error) == false(),
+            WithdrawalAssessment.taken_at, *valid_rows(WithdrawalAssessment, admission_id)
         ),
-        vitals_last_at=last(
-            VitalSigns.taken_at,
-            col(VitalSigns.admission_id) == admission_id,
-            col(VitalSigns.entered_in_error) == false(),
-        ),
+        vitals_last_at=last(VitalSigns.taken_at, *valid_rows(VitalSigns, admission_id)),
     )
 
 
@@ -362,9 +352,8 @@ def _charted_since(
         )
         .join(User, col(User.id) == col(DoseAdministration.charted_by))
         .where(
-            col(DoseAdministration.admission_id) == admission_id,
+            *valid_rows(DoseAdministration, admission_id),
             col(DoseAdministration.id) > after_id,
-            col(DoseAdministration.entered_in_error) == false(),
         )
         .order_by(col(DoseAdministration.administered_at))
     )

@@ -10,11 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import false
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from dashboard.admission_queries import AdmissionView, PlanVersion, admission_view, plan_versions
+from dashboard.admission_queries import (
+    AdmissionView,
+    PlanVersion,
+    admission_view,
+    plan_versions,
+    valid_rows,
+)
 from dashboard.mar_queries import mar_entries
 from models.clinical.dose_timing import DoseStatus
 from models.clinical.news2 import news2_response
@@ -103,9 +108,8 @@ def _scores_and_urgent_vitals(
         for taken_at, total in connection.execute(
             sa_select(col(WithdrawalAssessment.taken_at), col(WithdrawalAssessment.total))
             .where(
-                col(WithdrawalAssessment.admission_id) == admission_id,
+                *valid_rows(WithdrawalAssessment, admission_id),
                 col(WithdrawalAssessment.scale) == "CIWA-B",
-                col(WithdrawalAssessment.entered_in_error) == false(),
                 col(WithdrawalAssessment.taken_at) >= since,
             )
             .order_by(col(WithdrawalAssessment.taken_at))
@@ -119,11 +123,7 @@ def _scores_and_urgent_vitals(
                 col(VitalSigns.news2_total),
                 col(VitalSigns.news2_any_three),
             )
-            .where(
-                col(VitalSigns.admission_id) == admission_id,
-                col(VitalSigns.entered_in_error) == false(),
-                col(VitalSigns.taken_at) >= since,
-            )
+            .where(*valid_rows(VitalSigns, admission_id), col(VitalSigns.taken_at) >= since)
             .order_by(col(VitalSigns.taken_at))
         )
         if news2_response(total, any_three).urgent
