@@ -22,19 +22,21 @@
       el = document.createElement("div");
       el.id = "tw-connection-alert";
       el.setAttribute("role", "alert");
-      var s = el.style; /* set through the DOM: allowed by the page's CSP */
-      s.position = "fixed";
-      s.top = "64px";
-      s.left = "50%";
-      s.transform = "translateX(-50%)";
-      s.zIndex = "10000";
-      s.maxWidth = "640px";
-      s.padding = "12px 18px";
-      s.borderRadius = "6px";
-      s.background = "#7A1F1F";
-      s.color = "#FFFFFF";
-      s.fontSize = "16px";
-      s.boxShadow = "0 2px 10px rgba(0,0,0,0.3)";
+      /* set through the DOM, property by property: allowed by the page's CSP */
+      Object.assign(el.style, {
+        position: "fixed",
+        top: "64px",
+        left: "50%",
+        transform: "translateX(-50%)",
+        zIndex: "10000",
+        maxWidth: "640px",
+        padding: "12px 18px",
+        borderRadius: "6px",
+        background: "#7A1F1F",
+        color: "#FFFFFF",
+        fontSize: "16px",
+        boxShadow: "0 2px 10px rgba(0,0,0,0.3)",
+      });
       document.body.appendChild(el);
     }
     return el;

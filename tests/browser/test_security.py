@@ -179,6 +179,11 @@ def test_a_save_after_signing_out_elsewhere_says_nothing_was_saved(
     watched.find_element(By.ID, "vitals-save").click()
     wait_for_text(watched, "#tw-connection-alert", "signed out, so nothing was saved")
     screenshot(watched, "signed-out-save")
+    # A banner over the page, styled through the DOM (the CSP allows no inline style).
+    assert watched.execute_script(
+        "var s = getComputedStyle(document.getElementById('tw-connection-alert'));"
+        "return [s.position, s.zIndex, s.backgroundColor, s.maxWidth];"
+    ) == ["fixed", "10000", "rgb(122, 31, 31)", "640px"]
     with Session(live_server.engine) as session:
         assert len(session.exec(select(VitalSigns)).all()) == before
     assert _violations(watched) == []
