@@ -239,6 +239,8 @@ _CHART = {
     "figure": Output("ov-graph", "figure", allow_duplicate=True),
     "meta": Output("ov-meta", "data", allow_duplicate=True),
 }
+# What a refresh and a redraw both read: the chart drawn (its cursor) and the range shown.
+_DRAWN = {"meta": State("ov-meta", "data"), "range_key": State("ov-range", "value")}
 
 
 @callback(
@@ -255,11 +257,7 @@ def _range(range_key: str | None, meta: dict[str, Any] | None) -> Any:
 
 @callback(
     output=_CHART,
-    inputs={
-        "tick": Input("ov-interval", "n_intervals"),
-        "meta": State("ov-meta", "data"),
-        "range_key": State("ov-range", "value"),
-    },
+    inputs={"tick": Input("ov-interval", "n_intervals"), **_DRAWN},
     prevent_initial_call=True,
 )
 def _refresh(tick: int | None, meta: dict[str, Any] | None, range_key: str | None) -> Any:
@@ -272,11 +270,7 @@ def _refresh(tick: int | None, meta: dict[str, Any] | None, range_key: str | Non
 
 @callback(
     output=_CHART,
-    inputs={
-        "signal": Input("ov-refresh", "data"),
-        "meta": State("ov-meta", "data"),
-        "range_key": State("ov-range", "value"),
-    },
+    inputs={"signal": Input("ov-refresh", "data"), **_DRAWN},
     prevent_initial_call=True,
 )
 def _redraw(signal: Any, meta: dict[str, Any] | None, range_key: str | None) -> Any:

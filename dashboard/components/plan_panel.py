@@ -229,14 +229,17 @@ def _open(clicks: list[int | None]) -> dict[str, Any]:
             "save_disabled": True, "reason": ""}  # fmt: skip
 
 
+# What Preview and Save both send: the change's kind, the admission and the form.
+_CHANGE = {
+    "kind": State("pp-kind", "data"),
+    "admission_id": State("pp-admission", "data"),
+    "form": form_states("pp"),
+}
+
+
 @callback(
     output=preview_outputs("pp"),
-    inputs={
-        "clicks": Input("pp-preview-btn", "n_clicks"),
-        "kind": State("pp-kind", "data"),
-        "admission_id": State("pp-admission", "data"),
-        "form": form_states("pp"),
-    },
+    inputs={"clicks": Input("pp-preview-btn", "n_clicks"), **_CHANGE},
     prevent_initial_call=True,
 )
 def _preview(
@@ -257,12 +260,7 @@ def _preview(
         "notice": Output("pp-notice", "children"),
         "refresh": Output("ov-refresh", "data", allow_duplicate=True),
     },
-    inputs={
-        "clicks": Input("pp-save-btn", "n_clicks"),
-        "kind": State("pp-kind", "data"),
-        "admission_id": State("pp-admission", "data"),
-        "form": form_states("pp"),
-    },
+    inputs={"clicks": Input("pp-save-btn", "n_clicks"), **_CHANGE},
     prevent_initial_call=True,
 )
 def _save(

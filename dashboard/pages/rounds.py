@@ -217,14 +217,17 @@ def _preview_decision(admission_id: int, decision: str, form: dict[str, Any]) ->
     return attempt(engine(), run, write=False)
 
 
+# What Preview and Sign both send: the admission, the decision and the change's form.
+_DECISION = {
+    "admission_id": State("rounds-admission", "data"),
+    "decision": State("rd-decision", "value"),
+    "form": form_states("rd"),
+}
+
+
 @callback(
     output=plan_form_preview.preview_outputs("rd"),
-    inputs={
-        "clicks": Input("rd-preview-btn", "n_clicks"),
-        "admission_id": State("rounds-admission", "data"),
-        "decision": State("rd-decision", "value"),
-        "form": form_states("rd"),
-    },
+    inputs={"clicks": Input("rd-preview-btn", "n_clicks"), **_DECISION},
     prevent_initial_call=True,
 )
 def _preview(
@@ -267,10 +270,8 @@ def _signed_alert(decision: str, note: RoundsNote, tz: ZoneInfo) -> Any:
     },
     inputs={
         "clicks": Input("rd-save-btn", "n_clicks"),
-        "admission_id": State("rounds-admission", "data"),
-        "decision": State("rd-decision", "value"),
+        **_DECISION,
         "scope": State("rounds-scope", "value"),
-        "form": form_states("rd"),
     },
     prevent_initial_call=True,
 )
