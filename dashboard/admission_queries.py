@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, false
@@ -21,6 +22,7 @@ from dashboard.components.taper_chart_data import DoseStep
 from models.clinical.drugs import DEFAULT_TABLE
 from models.clinical.load import DailyLoad, GivenDose, daily_loads
 from models.clinical.taper import PlannedStep
+from models.plans import stored_steps
 from models.tables import (
     Admission,
     DoseAdministration,
@@ -89,6 +91,25 @@ def plan_versions(session: Session, admission_id: int) -> list[PlanVersion]:
         .order_by(col(TaperPlan.version).desc())
     ).all()
     return [PlanVersion(plan, user.display_name) for plan, user in rows]
+
+
+class AdmissionPlan(NamedTuple):
+    view: AdmissionView
+    versions: list[PlanVersion]  # newest first
+    active: TaperPlan | None  # the version in force
+    steps: list[PlannedStep]  # the version in force's; none without one
+
+
+def admission_plan(session: Session, admission_id: int) -> AdmissionPlan | None:
+    """The admission with every version of its plan, the one in force and its steps (the
+    chart and the plan panel start from them); None when there is no such admission."""
+    view = admission_view(session, admission_id)
+    if view is None:
+        return None
+    versions = plan_versions(session, admission_id)
+    active = next((v.plan for v in versions if v.plan.status == "active"), None)
+    steps = stored_steps(session, active) if active is not None else []
+    return AdmissionPlan(view, versions, active, steps)
 
 
 def plan_drugs(plan: TaperPlan | None, admission: Admission) -> tuple[str, ...]:

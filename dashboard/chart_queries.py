@@ -20,10 +20,10 @@ from sqlmodel import Session, col, select
 from dashboard.admission_queries import (
     AdmissionView,
     admission_loads,
+    admission_plan,
     admission_view,
     dose_steps,
     plan_drugs,
-    plan_versions,
     valid_rows,
 )
 from dashboard.components.taper_chart_data import (
@@ -49,7 +49,6 @@ from models.clinical.dose_timing import DoseStatus
 from models.clinical.taper import PlannedStep
 from models.flag_text import flag_message
 from models.flags import REVIEW_RULE_BY_NAME
-from models.plans import stored_steps
 from models.tables import (
     DoseAdministration,
     Flag,
@@ -191,12 +190,10 @@ class PatientChart:
 def patient_chart(
     session: Session, admission_id: int, *, now: datetime, range_key: str = "7d"
 ) -> PatientChart | None:
-    view = admission_view(session, admission_id)
-    if view is None:
+    found = admission_plan(session, admission_id)
+    if found is None:
         return None
-    versions = plan_versions(session, admission_id)
-    active = next((v.plan for v in versions if v.plan.status == "active"), None)
-    steps = stored_steps(session, active) if active is not None else []
+    view, versions, active, steps = found
     end = view.admission.discharged_at or now
     mar = mar_entries(session, admission_id, view.ward, now=end, until=end)
     events = [e for e in (dose_event(m, view.tz) for m in mar) if e is not None]

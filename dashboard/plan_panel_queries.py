@@ -16,8 +16,7 @@ from sqlmodel import Session, col
 from dashboard.admission_queries import (
     AdmissionView,
     PlanVersion,
-    admission_view,
-    plan_versions,
+    admission_plan,
     valid_rows,
 )
 from dashboard.mar_queries import mar_entries
@@ -26,7 +25,6 @@ from models.clinical.news2 import news2_response
 from models.clinical.step_tolerance import StepTolerance, step_tolerance
 from models.clinical.taper import PaceWarning, PlannedStep, pace_warnings
 from models.going_home import going_home
-from models.plans import stored_steps
 from models.tables import (
     TaperPlan,
     VitalSigns,
@@ -51,12 +49,10 @@ class PlanPanelData:
 
 
 def plan_panel_data(session: Session, admission_id: int, *, now: datetime) -> PlanPanelData | None:
-    view = admission_view(session, admission_id)
-    if view is None:
+    found = admission_plan(session, admission_id)
+    if found is None:
         return None
-    versions = plan_versions(session, admission_id)
-    active = next((v.plan for v in versions if v.plan.status == "active"), None)
-    steps = stored_steps(session, active) if active is not None else []
+    view, versions, active, steps = found
     end = view.admission.discharged_at or now
     tolerance: dict[int, StepTolerance] = {}
     if steps:
