@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from dashboard.components.charting_common import SEX_WORDS, typed_number
 from dashboard.components.modal_buttons import modal_buttons
+from dashboard.components.text_box import text_box
 from dashboard.context import default_ward, engine, require_role
 from dashboard.i18n import _, language
 from dashboard.refusals import Refusal, attempt
@@ -139,25 +140,17 @@ def admit_modal() -> dmc.Modal:
                         grow=True,
                         align="flex-start",
                     ),
-                    dmc.Textarea(
-                        id="admit-confirm",
-                        label=_("Above the label maximum? A physician's confirmation (reason)"),
+                    text_box(
+                        "admit-confirm",
+                        _("Above the label maximum? A physician's confirmation (reason)"),
+                        rows=1,
                         description=_(
                             "Physicians only. A dose above its label maximum is recorded as "
                             "the patient takes it; a physician confirms it here or later on "
                             "the patient page. Above the ward's hard ceiling it is refused."
                         ),
-                        autosize=True,
-                        minRows=1,
-                        size="md",
                     ),
-                    dmc.Textarea(
-                        id="admit-history",
-                        label=_("Substance history"),
-                        autosize=True,
-                        minRows=2,
-                        size="md",
-                    ),
+                    text_box("admit-history", _("Substance history")),
                     html.Div(id="admit-message", className="tw-form-message", role="alert"),
                     modal_buttons(
                         "admit-cancel", dmc.Button(_("Admit"), id="admit-save", size="md")

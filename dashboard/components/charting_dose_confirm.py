@@ -12,6 +12,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.components.charting_common import mg
 from dashboard.components.modal_buttons import modal_buttons
+from dashboard.components.text_box import text_box
 from dashboard.context import engine, record_id, require_role
 from dashboard.i18n import _, language
 from dashboard.refusals import Refusal, attempt
@@ -45,12 +46,9 @@ def dose_confirm_modal(admission: Admission) -> Any:
                     ),
                     size="md",
                 ),
-                dmc.Textarea(
-                    id="dose-confirm-reason",
-                    label=_("Your reason (kept with the admission, shown on the chart)"),
-                    autosize=True,
-                    minRows=2,
-                    size="md",
+                text_box(
+                    "dose-confirm-reason",
+                    _("Your reason (kept with the admission, shown on the chart)"),
                 ),
                 html.Div(id="dose-confirm-message", className="tw-form-message", role="alert"),
                 modal_buttons(

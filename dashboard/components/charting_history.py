@@ -19,6 +19,7 @@ from dashboard.components.charting_common import attrs, format_local, level_chip
 from dashboard.components.charting_mar import describe_entry
 from dashboard.components.modal_buttons import modal_buttons
 from dashboard.components.static_markup import static_block
+from dashboard.components.text_box import text_box
 from dashboard.context import engine, require_role
 from dashboard.i18n import N_, _, language, request_translator
 from dashboard.refusals import Refusal, attempt
@@ -213,13 +214,10 @@ def in_error_modal() -> dmc.Modal:
                     size="md",
                 ),
                 html.Div(id="in-error-what", className="tw-banner-value"),
-                dmc.Textarea(
-                    id="in-error-reason",
-                    label=_("What was wrong with it?"),
+                text_box(
+                    "in-error-reason",
+                    _("What was wrong with it?"),
                     placeholder=_("e.g. charted on the wrong patient"),
-                    autosize=True,
-                    minRows=2,
-                    size="md",
                     **{"data-autofocus": True},
                 ),
                 html.Div(id="in-error-message", className="tw-form-message", role="alert"),

@@ -29,6 +29,7 @@ from dashboard.components.charting_common import (
     short_day,
 )
 from dashboard.components.modal_buttons import modal_buttons
+from dashboard.components.text_box import text_box
 from dashboard.context import default_ward, engine, require_role
 from dashboard.i18n import N_, _, language, request_translator
 from dashboard.queries import MarSlot, UntoleratedStep
@@ -448,13 +449,7 @@ def reason_modal() -> dmc.Modal:
                                 selectFirstOptionOnChange=True,
                                 **{"data-autofocus": True},
                             ),
-                            dmc.Textarea(
-                                id="mar-reason-text",
-                                label=_("Details (optional)"),
-                                autosize=True,
-                                minRows=2,
-                                size="md",
-                            ),
+                            text_box("mar-reason-text", _("Details (optional)")),
                         ],
                         id="mar-reason-fields",
                     ),

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from dashboard.components.charting_common import attrs, format_local
 from dashboard.components.modal_buttons import modal_buttons
+from dashboard.components.text_box import text_box
 from dashboard.context import current_actor, engine, require_role
 from dashboard.i18n import _, request_translator
 from dashboard.refusals import Refusal, attempt, form_message
@@ -172,13 +173,7 @@ def override_modal() -> dmc.Modal:
                     size="md",
                     allowDeselect=False,
                 ),
-                dmc.Textarea(
-                    id="band-override-text",
-                    label=_("Details (needed for “Other”)"),
-                    autosize=True,
-                    minRows=2,
-                    size="md",
-                ),
+                text_box("band-override-text", _("Details (needed for “Other”)")),
                 html.Div(id="band-override-message", className="tw-form-message", role="alert"),
                 modal_buttons(
                     "band-override-cancel",

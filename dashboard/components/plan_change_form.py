@@ -16,6 +16,7 @@ from dash.exceptions import PreventUpdate
 from dashboard.components.citations import cited
 from dashboard.components.modal_buttons import modal_buttons
 from dashboard.components.plan_form_start import FormStart
+from dashboard.components.text_box import text_box
 from dashboard.i18n import _, language
 from dashboard.registry import callback
 from models.clinical.drugs import DRUGS, EQUIVALENCE_TABLES
@@ -221,23 +222,17 @@ def change_form(
             ),
             html.Div(hold_fields(prefix), style=hold_style, id=f"{prefix}-hold-fields"),
             html.Div(recipe_fields(prefix), style=recipe_style, id=f"{prefix}-recipe-fields"),
-            dmc.Textarea(
-                id=f"{prefix}-reason",
-                label=reason_label or _("Reason (kept with the plan version)"),
+            text_box(
+                f"{prefix}-reason",
+                reason_label or _("Reason (kept with the plan version)"),
                 placeholder=_("Why this change, e.g. CIWA-B rose from 12 to 30 after the last cut"),
-                autosize=True,
-                minRows=2,
-                size="md",
                 required=True,
             ),
             html.Div(
-                dmc.Textarea(
-                    id=f"{prefix}-label-reason",
-                    label=_("Confirm the dose above the label maximum: your reason"),
+                text_box(
+                    f"{prefix}-label-reason",
+                    _("Confirm the dose above the label maximum: your reason"),
                     description=_("Kept with the plan version and shown on the chart"),
-                    autosize=True,
-                    minRows=2,
-                    size="md",
                 ),
                 id=f"{prefix}-label-box",
                 style={"display": "none"},

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from dashboard.components.charting_common import mg_number, number_input_locale, typed_number
 from dashboard.components.modal_buttons import modal_buttons
 from dashboard.components.prn_reads import order_text, prn_order
+from dashboard.components.text_box import text_box
 from dashboard.context import engine, require_role
 from dashboard.i18n import _, language
 from dashboard.refusals import Refusal, attempt
@@ -150,20 +151,12 @@ def order_modal() -> dmc.Modal:
                     ],
                     align="flex-start",
                 ),
-                dmc.Textarea(
-                    id="prn-order-label-reason",
-                    label=_("If the 24-h maximum is above the drug's label maximum: your reason"),
-                    autosize=True,
-                    minRows=1,
-                    size="md",
+                text_box(
+                    "prn-order-label-reason",
+                    _("If the 24-h maximum is above the drug's label maximum: your reason"),
+                    rows=1,
                 ),
-                dmc.Textarea(
-                    id="prn-order-reason",
-                    label=_("Reason (kept with the order)"),
-                    autosize=True,
-                    minRows=2,
-                    size="md",
-                ),
+                text_box("prn-order-reason", _("Reason (kept with the order)")),
                 html.Div(id="prn-order-message", className="tw-form-message", role="alert"),
                 modal_buttons(
                     "prn-order-cancel",

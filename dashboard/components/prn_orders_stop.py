@@ -11,6 +11,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.components.modal_buttons import modal_buttons
 from dashboard.components.prn_reads import order_text, prn_order
+from dashboard.components.text_box import text_box
 from dashboard.context import engine, require_role
 from dashboard.i18n import _
 from dashboard.refusals import Refusal, attempt
@@ -28,9 +29,7 @@ def stop_modal() -> dmc.Modal:
         children=dmc.Stack(
             [
                 html.Div(id="prn-stop-what", className="tw-banner-value"),
-                dmc.Textarea(
-                    id="prn-stop-reason", label=_("Reason"), autosize=True, minRows=2, size="md"
-                ),
+                text_box("prn-stop-reason", _("Reason")),
                 html.Div(id="prn-stop-message", className="tw-form-message", role="alert"),
                 modal_buttons(
                     "prn-stop-cancel",

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from dashboard.components.charting_common import level_chip
 from dashboard.components.modal_buttons import modal_buttons
+from dashboard.components.text_box import text_box
 from dashboard.context import current_actor, default_ward, engine, require_role
 from dashboard.flag_queries import flag_text, open_flag_count
 from dashboard.i18n import N_, _
@@ -63,14 +64,7 @@ def action_modal() -> dmc.Modal:
         children=dmc.Stack(
             [
                 html.Div(id="queue-modal-what", className="tw-queue-modal-what"),
-                dmc.Textarea(
-                    id="queue-note",
-                    label=_("Note"),
-                    autosize=True,
-                    minRows=3,
-                    size="md",
-                    **{"data-autofocus": True},
-                ),
+                text_box("queue-note", _("Note"), rows=3, **{"data-autofocus": True}),
                 html.Div(id="queue-modal-message", className="tw-form-message", role="alert"),
                 modal_buttons("queue-cancel", dmc.Button(_("Save"), id="queue-confirm", size="md")),
             ],
