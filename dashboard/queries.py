@@ -12,12 +12,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, func, true
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from dashboard.admission_queries import admission_view
 from dashboard.board_queries import TodaysDose, todays_doses
 from models.clinical.tolerance import CHANGING_STEP_KINDS
 from models.tables import (
@@ -48,28 +48,21 @@ class PatientHeader:
 
 def patient_header(session: Session, admission_id: int, now: datetime) -> PatientHeader | None:
     """The identity banner's facts for one admission (two queries), or None if unknown."""
-    found = session.execute(
-        sa_select(Admission, Patient, Ward, User)
-        .join(Patient, col(Patient.id) == col(Admission.patient_id))
-        .join(Ward, col(Ward.id) == col(Admission.ward_id))
-        .join(User, col(User.id) == col(Admission.attending_id))
-        .where(col(Admission.id) == admission_id)
-    ).first()
-    if found is None:
+    view = admission_view(session, admission_id)
+    if view is None:
         return None
-    admission, patient, ward, attending = found
     plan = session.exec(
         select(TaperPlan).where(
             TaperPlan.admission_id == admission_id, TaperPlan.status == "active"
         )
     ).first()
     # A discharged patient's dose is the one in force on the day of discharge.
-    day = (admission.discharged_at or now).astimezone(ZoneInfo(ward.timezone)).date()
+    day = (view.admission.discharged_at or now).astimezone(view.tz).date()
     return PatientHeader(
-        admission=admission,
-        patient=patient,
-        ward=ward,
-        attending=attending.display_name,
+        admission=view.admission,
+        patient=view.patient,
+        ward=view.ward,
+        attending=view.attending,
         today=todays_doses(session, "admission", admission_id, day).get(admission_id),
         plan=plan,
     )
