@@ -10,13 +10,12 @@ from datetime import date, datetime
 from typing import Any
 
 import dash_mantine_components as dmc
-from dash import Input, Output, State, ctx, dcc, html, no_update
-from dash.exceptions import PreventUpdate
+from dash import Input, Output, State, dcc, html, no_update
 from sqlalchemy import true
 from sqlmodel import Session, col, select
 
 from dashboard.components.charting_common import SEX_WORDS, typed_number
-from dashboard.components.modal_buttons import modal_buttons
+from dashboard.components.modal_buttons import modal_buttons, opened_by
 from dashboard.components.text_box import text_box
 from dashboard.context import default_ward, engine, require_role
 from dashboard.i18n import _, language
@@ -238,9 +237,7 @@ def admit_from_form(*, actor: Actor, values: dict[str, Any], now: datetime) -> A
 )
 def toggle_admit(opened: int | None, cancel: int | None) -> bool:
     require_role(*ADMIT_ROLES)
-    if ctx.triggered_id == "board-admit-open" and not opened:
-        raise PreventUpdate
-    return bool(ctx.triggered_id == "board-admit-open")
+    return opened_by("board-admit-open", opened)
 
 
 _KNOWN_PATIENT = ("family", "given", "birth", "sex")

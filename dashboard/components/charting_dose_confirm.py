@@ -7,11 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import dash_mantine_components as dmc
-from dash import Input, Output, State, ctx, html, no_update
-from dash.exceptions import PreventUpdate
+from dash import Input, Output, State, html, no_update
 
 from dashboard.components.charting_common import mg
-from dashboard.components.modal_buttons import modal_buttons
+from dashboard.components.modal_buttons import modal_buttons, opened_by
 from dashboard.components.text_box import text_box
 from dashboard.context import engine, record_id, require_role
 from dashboard.i18n import _, language
@@ -71,9 +70,7 @@ def dose_confirm_modal(admission: Admission) -> Any:
 )
 def toggle_dose_confirm(opened: int | None, cancel: int | None) -> bool:
     require_role("physician")
-    if ctx.triggered_id == "dose-confirm-open" and not opened:
-        raise PreventUpdate
-    return bool(ctx.triggered_id == "dose-confirm-open")
+    return opened_by("dose-confirm-open", opened)
 
 
 @callback(

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import dash_mantine_components as dmc
-from dash import Input, Output, State, ctx, dcc, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
 from dashboard.components.citations import cited
-from dashboard.components.modal_buttons import modal_buttons
+from dashboard.components.modal_buttons import modal_buttons, opened_by
 from dashboard.context import engine, require_role
 from dashboard.i18n import N_, _
 from dashboard.refusals import Refusal, attempt
@@ -98,9 +98,7 @@ def change_scale(admission_id: int, scale_text: Any, reason: Any) -> Admission |
 )
 def toggle_scale_modal(open_clicks: int | None, cancel_clicks: int | None) -> dict[str, bool]:
     require_role(*SCALE_ROLES)
-    if ctx.triggered_id == "spo2-scale-open" and not open_clicks:
-        raise PreventUpdate
-    return {"opened": ctx.triggered_id == "spo2-scale-open"}
+    return {"opened": opened_by("spo2-scale-open", open_clicks)}
 
 
 @callback(

@@ -195,3 +195,24 @@ def test_discharge_closes_the_mar_and_reloads_the_page_read_only(
             .actor
             == "nurse1"
         )
+
+
+def test_the_admit_modal_opens_at_its_button_and_closes_at_cancel(app: dash.Dash) -> None:
+    """Its open/cancel toggle (modal_buttons.opened_by): the button appearing without a click
+    (the board drawn again) leaves the modal as it is."""
+    client = signed_in(app, "nurse1")
+
+    def toggle(changed: str, clicks: int | None, status: int = 200) -> Any:
+        answer = call(
+            client,
+            app,
+            "admit-modal.opened",
+            {"board-admit-open.n_clicks": clicks, "admit-cancel.n_clicks": 1},
+            changed=[changed],
+            status=status,
+        )
+        return answer.get("admit-modal", {}).get("opened")
+
+    assert toggle("board-admit-open.n_clicks", 1) is True
+    assert toggle("admit-cancel.n_clicks", 1) is False
+    assert toggle("board-admit-open.n_clicks", None, status=204) is None
