@@ -16,6 +16,7 @@ import dash_mantine_components as dmc
 from dash import html
 from sqlmodel import Session
 
+from dashboard.clinical_words import recipe_words
 from dashboard.components.citations import cited, sources_footnote
 from dashboard.components.plan_words import (
     VERDICT_WORDS,
@@ -149,7 +150,7 @@ def _versions(facts: StayFacts, tz: ZoneInfo) -> Any:
                                 if v.status == "active"
                                 else change_label(v.change)
                             ),
-                            html.Td(v.recipe),
+                            html.Td(recipe_words(v.recipe)),
                             html.Td(v.author),
                             html.Td(v.reason),
                         ]

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from dash import html
 from sqlmodel import Session
 
+from dashboard.clinical_words import recipe_words
 from dashboard.components.citations import cited, sources_footnote
 from dashboard.components.co_medications import depressant_text
 from dashboard.components.plan_words import dose_mg, mg_value
@@ -38,7 +39,7 @@ def _plan_line(summary: RoundsSummary) -> str:
     line = _(
         "Plan v{version} ({recipe}); step {step} since {day}: {doses} (DE {de} mg)",
         version=summary.plan.version,
-        recipe=summary.plan.recipe,
+        recipe=recipe_words(summary.plan.recipe),
         step=step.index,
         day=sheet_day(step.start),
         doses=doses,
