@@ -25,7 +25,7 @@ from dashboard.components.plan_words import (
     mg_value,
 )
 from dashboard.components.queue_actions import severity_label
-from dashboard.context import current_actor, engine
+from dashboard.context import current_user_name, engine
 from dashboard.flag_queries import flag_text
 from dashboard.i18n import N_, _
 from dashboard.pages.print_views import (
@@ -237,7 +237,7 @@ def _flags(facts: StayFacts, tz: ZoneInfo) -> Any:
 
 
 def summary_page(admission_id: int, until_text: str) -> Any:
-    actor = current_actor()
+    printed_by = current_user_name()  # also refuses a request with no one signed in
     now = utcnow()
     try:
         with Session(engine()) as session:
@@ -291,7 +291,7 @@ def summary_page(admission_id: int, until_text: str) -> Any:
         html.Div(_("Name, service and telephone:"), className="tw-print-line"),
         html.Div(_("First review on:"), className="tw-print-line"),
         html.P(
-            _("Printed {when} by {user}.", when=printed_when(now, tz), user=actor.username),
+            _("Printed {when} by {user}.", when=printed_when(now, tz), user=printed_by),
             className="tw-print-small",
         ),
         sources_footnote([TOLERANCE_TEXT]),

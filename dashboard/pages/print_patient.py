@@ -322,7 +322,7 @@ def patient_sheets(actor: Actor, admission_id: int) -> Any:
                     html.Section(
                         [
                             html.H1(_("Medication record · {who}", who=who)),
-                            printed_line(actor, now, tz),
+                            printed_line(now, tz),
                             *warning,
                             html.H2(mar_title),
                             html.Table(
