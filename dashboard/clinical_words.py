@@ -8,6 +8,9 @@ changed definition fails a test rather than showing in English unnoticed.
 
 from __future__ import annotations
 
+from dashboard.i18n import language
+from models.clinical.recipe_words import recipe_in_words
+from models.clinical.recipes import parse_recipe
 from models.i18n import N_
 
 # CIWA-B bands (models.clinical.scales.Band.label).
@@ -66,3 +69,24 @@ NEWS2_RESPONSES: tuple[str, ...] = (
         "critical-care skills; consider transfer to HDU/ICU."
     ),
 )
+
+
+# The equivalence tables' names as the plan form offers them (models.clinical.drugs
+# EQUIVALENCE_TABLES keys): proper names, the same in every language.
+TABLE_NAMES: dict[str, str] = {"ashton": "Ashton", "vadod": "VA/DoD"}
+
+
+def table_name(key: str) -> str:
+    """An equivalence table's name ("Ashton"); a key no longer in the table list shows as stored."""
+    return TABLE_NAMES.get(key, key)
+
+
+def recipe_words(recipe: str) -> str:
+    """A stored taper recipe read in the reader's language ("−0,5 mg tous les 14 jours jusqu'à
+    1 mg, puis …"); the stored syntax is language-neutral (docs/recipes.md). A recipe that no
+    longer parses (stored under older rules) shows as stored rather than failing the page."""
+    try:
+        parsed = parse_recipe(recipe)
+    except ValueError:
+        return recipe
+    return recipe_in_words(parsed, language())

@@ -28,6 +28,14 @@ def current_actor() -> Actor:
     return Actor(user_id=current_user.id, username=current_user.username, role=current_user.role)
 
 
+def current_user_name() -> str:
+    """The signed-in user's name as the header shows it ("Dr Tomas Lindqvist"), for a printed
+    sheet's "printed by"; the username when the account has no display name."""
+    if not current_user.is_authenticated:
+        flask.abort(401)
+    return str(current_user.display_name or current_user.username)
+
+
 def current_language() -> str:
     """The language to answer this request in (docs/i18n.md): the signed-in user's own; before
     sign-in, the one the browser prefers (Accept-Language) among ours, else the ward's default

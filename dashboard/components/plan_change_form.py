@@ -13,6 +13,7 @@ import dash_mantine_components as dmc
 from dash import Input, Output, State, html
 from dash.exceptions import PreventUpdate
 
+from dashboard.clinical_words import table_name
 from dashboard.components.citations import cited
 from dashboard.components.modal_buttons import modal_buttons
 from dashboard.components.plan_form_start import FormStart
@@ -148,10 +149,7 @@ def new_plan_fields(prefix: str, *, start: FormStart, times: str, today: date) -
                             label=_("Equivalence table"),
                             size="md",
                             w=210,
-                            data=[
-                                {"value": t, "label": "Ashton" if t == "ashton" else "VA/DoD"}
-                                for t in EQUIVALENCE_TABLES
-                            ],
+                            data=[{"value": t, "label": table_name(t)} for t in EQUIVALENCE_TABLES],
                             value="ashton",
                             allowDeselect=False,
                             disabled=start.mode != "substitution",

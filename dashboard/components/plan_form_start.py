@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dashboard.clinical_words import table_name
 from dashboard.components.charting_common import mg_number
 from dashboard.components.plan_words import mg_value, regimen_words
 from dashboard.i18n import _, language
@@ -41,7 +42,7 @@ def form_start(data: PlanPanelData, units: dict[str, int] | None = None) -> Form
             "Dose in force: {regimen} = {de} mg diazepam-equivalent ({table} table).",
             regimen=regimen_words(regimen),
             de=mg_value(de),
-            table=table,
+            table=table_name(table),
         )
     else:
         text = _("Dose in force: {regimen}.", regimen=regimen_words(regimen))

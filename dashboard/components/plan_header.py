@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import dash_mantine_components as dmc
 from dash import html
 
+from dashboard.clinical_words import recipe_words, table_name
 from dashboard.components.plan_words import change_label, dose_mg, plan_day, plan_when
 from dashboard.i18n import _
 from dashboard.plan_panel_queries import PlanPanelData
@@ -39,9 +40,16 @@ def plan_header(plan: TaperPlan, author: str, tz: ZoneInfo) -> Any:
     else:
         drugs = _("{drug} → {to_drug} (substitution)", drug=plan.drug, to_drug=plan.to_drug)
     facts = [
-        html.Span([_("Recipe") + " ", html.Code(plan.recipe, className="tw-recipe")]),
+        html.Span(
+            [
+                _("Recipe") + " ",
+                html.Strong(recipe_words(plan.recipe), className="tw-recipe-words"),
+                " ",
+                html.Code(plan.recipe, className="tw-recipe", title=_("The recipe as stored")),
+            ]
+        ),
         html.Span(_("Drug: {drugs}, from {dose}/day", drugs=drugs, dose=dose_mg(plan.daily_ug))),
-        html.Span(_("Equivalence table: {table}", table=plan.equivalence_table)),
+        html.Span(_("Equivalence table: {table}", table=table_name(plan.equivalence_table))),
     ]
     if plan.units:
         units = ", ".join(f"{d} {dose_mg(ug)}" for d, ug in sorted(plan.units.items()))

@@ -11,6 +11,7 @@ from typing import Any
 import dash_mantine_components as dmc
 from dash import html
 
+from dashboard.clinical_words import recipe_words
 from dashboard.components.charting_common import attrs, mg_number
 from dashboard.components.citations import cited
 from dashboard.components.plan_words import (
@@ -328,7 +329,7 @@ def version_history(data: PlanPanelData) -> Any:
                 _td(plan_day(v.plan.effective_from)),
                 _td(v.author),
                 _td(made_when(v.plan.created_at, data.view.tz)),
-                _td(v.plan.recipe),
+                _td(recipe_words(v.plan.recipe)),
                 _td(v.plan.reason),
                 _td(_(STATUS_WORDS.get(v.plan.status, v.plan.status))),
             ],

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from dashboard.components.charting_common import format_local, mg, mg_number
 from dashboard.context import default_ward, engine
-from dashboard.i18n import _, language, request_translator
+from dashboard.i18n import _, language, ngettext, request_translator
 from models.clinical import prn
 from models.db import read_session
 from models.i18n import DEFAULT_LANGUAGE
@@ -63,8 +63,12 @@ def availability(limits: prn.PrnLimits, result: prn.PrnCheck, tz: ZoneInfo, now:
     """models.clinical.prn.availability's line in this request's language (in English the same
     words, a test checks): what was given in 24 h and when the next dose may be."""
     code = language()
-    given = _(
+    # The count decides the form in French ("1 prise sur 3", "2 prises sur 3"); English reads
+    # "1 of 3 doses" either way, as the domain writes it.
+    given = ngettext(
         "{doses} of {max_doses} doses, {mg} of {max_mg} mg in 24 h",
+        "{doses} of {max_doses} doses, {mg} of {max_mg} mg in 24 h",
+        result.doses_24h,
         doses=result.doses_24h,
         max_doses=limits.max_doses,
         mg=mg_number(result.ug_24h, code),

@@ -16,7 +16,7 @@ from dash import html
 from sqlmodel import Session
 
 from dashboard.components.plan_words import dose_mg, tablet_words
-from dashboard.context import current_actor, engine
+from dashboard.context import current_user_name, engine
 from dashboard.i18n import _, language
 from dashboard.pages.print_views import print_bar, printed_when
 from dashboard.registry import register_page
@@ -127,7 +127,7 @@ def _tablet_list(home: GoingHome) -> list[Any]:
 
 
 def calendar_page(admission_id: int) -> Any:
-    actor = current_actor()
+    printed_by = current_user_name()  # also refuses a request with no one signed in
     now = utcnow()
     try:
         with Session(engine()) as session:
@@ -196,7 +196,7 @@ def calendar_page(admission_id: int) -> Any:
                             "Printed {when} by {user}, {ward}. Questions: call the ward or your "
                             "clinic.",
                             when=printed_when(now, home.tz),
-                            user=actor.username,
+                            user=printed_by,
                             ward=home.ward.name,
                         ),
                         className="tw-print-small",

@@ -16,6 +16,7 @@ import dash_mantine_components as dmc
 from dash import html
 from sqlmodel import Session
 
+from dashboard.clinical_words import recipe_words
 from dashboard.components.citations import cited, sources_footnote
 from dashboard.components.plan_words import (
     VERDICT_WORDS,
@@ -24,7 +25,7 @@ from dashboard.components.plan_words import (
     mg_value,
 )
 from dashboard.components.queue_actions import severity_label
-from dashboard.context import current_actor, engine
+from dashboard.context import current_user_name, engine
 from dashboard.flag_queries import flag_text
 from dashboard.i18n import N_, _
 from dashboard.pages.print_views import (
@@ -149,7 +150,7 @@ def _versions(facts: StayFacts, tz: ZoneInfo) -> Any:
                                 if v.status == "active"
                                 else change_label(v.change)
                             ),
-                            html.Td(v.recipe),
+                            html.Td(recipe_words(v.recipe)),
                             html.Td(v.author),
                             html.Td(v.reason),
                         ]
@@ -236,7 +237,7 @@ def _flags(facts: StayFacts, tz: ZoneInfo) -> Any:
 
 
 def summary_page(admission_id: int, until_text: str) -> Any:
-    actor = current_actor()
+    printed_by = current_user_name()  # also refuses a request with no one signed in
     now = utcnow()
     try:
         with Session(engine()) as session:
@@ -290,7 +291,7 @@ def summary_page(admission_id: int, until_text: str) -> Any:
         html.Div(_("Name, service and telephone:"), className="tw-print-line"),
         html.Div(_("First review on:"), className="tw-print-line"),
         html.P(
-            _("Printed {when} by {user}.", when=printed_when(now, tz), user=actor.username),
+            _("Printed {when} by {user}.", when=printed_when(now, tz), user=printed_by),
             className="tw-print-small",
         ),
         sources_footnote([TOLERANCE_TEXT]),

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from dashboard.admission_queries import admission_view
 from dashboard.chart_queries import assessments
+from dashboard.clinical_words import recipe_words, table_name
 from dashboard.components.charting_common import mg_number
 from dashboard.components.citations import cited, sources_footnote
 from dashboard.components.co_medications import depressant_text
@@ -227,11 +228,11 @@ def _plan_part(data: PlanPanelData, today: date) -> list[Any]:
                 "equivalence table {table}; dose times {times}. Reason: {reason}",
                 version=plan.version,
                 change=change_label(plan.change),
-                recipe=plan.recipe,
+                recipe=recipe_words(plan.recipe),
                 dose=dose_mg(plan.daily_ug),
                 drug=plan.drug,
                 crossing=crossing,
-                table=plan.equivalence_table,
+                table=table_name(plan.equivalence_table),
                 times=times,
                 reason=plan.reason,
             )
@@ -321,7 +322,7 @@ def patient_sheets(actor: Actor, admission_id: int) -> Any:
                     html.Section(
                         [
                             html.H1(_("Medication record · {who}", who=who)),
-                            printed_line(actor, now, tz),
+                            printed_line(now, tz),
                             *warning,
                             html.H2(mar_title),
                             html.Table(

@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 from dash import html
 from sqlmodel import Session
 
+from dashboard.clinical_words import recipe_words
 from dashboard.components.citations import cited, sources_footnote
 from dashboard.components.co_medications import depressant_text
 from dashboard.components.plan_words import dose_mg, mg_value
 from dashboard.components.queue_actions import severity_label
 from dashboard.components.rounds_suggestions import suggestions
-from dashboard.context import default_ward, engine
+from dashboard.context import current_user_name, default_ward, engine
 from dashboard.flag_queries import flag_text
 from dashboard.i18n import _, language, ngettext
 from dashboard.pages.print_views import print_bar, printed_line, sheet_day, sheet_time
@@ -38,7 +39,7 @@ def _plan_line(summary: RoundsSummary) -> str:
     line = _(
         "Plan v{version} ({recipe}); step {step} since {day}: {doses} (DE {de} mg)",
         version=summary.plan.version,
-        recipe=summary.plan.recipe,
+        recipe=recipe_words(summary.plan.recipe),
         step=step.index,
         day=sheet_day(step.start),
         doses=doses,
@@ -177,7 +178,7 @@ def rounds_sheet(actor: Actor, scope: str) -> Any:
             "Patients of {user}: {n}. Each summary covers the time since the patient's last "
             "signed rounds note.",
             len(summaries),
-            user=actor.username,
+            user=current_user_name(),
             n=len(summaries),
         )
     else:
@@ -196,7 +197,7 @@ def rounds_sheet(actor: Actor, scope: str) -> Any:
                 [
                     html.H1(title),
                     html.P(whose),
-                    printed_line(actor, now, tz),
+                    printed_line(now, tz),
                     *[_rounds_block(s, tz, now) for s in summaries],
                     sources_footnote(
                         [suggestion_text(s) for s in summaries]

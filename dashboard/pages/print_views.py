@@ -17,9 +17,9 @@ from babel.dates import format_date
 from dash import Input, Output, html
 
 from dashboard.components.charting_common import format_dated_time, format_day_time
+from dashboard.context import current_user_name
 from dashboard.i18n import _, language
 from dashboard.registry import clientside_callback
-from models.audit import Actor
 from models.i18n import DEFAULT_LANGUAGE, format_clock, format_day, format_full_date, format_when
 from models.i18n.languages import babel_locale
 
@@ -36,14 +36,14 @@ def print_bar(title: str, back_href: str) -> Any:
     )
 
 
-def printed_line(actor: Actor, now: datetime, tz: ZoneInfo) -> Any:
+def printed_line(now: datetime, tz: ZoneInfo) -> Any:
     return html.P(
         _(
             "Printed {when} ({zone}) by {user}. A snapshot: when the system is back, chart what "
             "was done on paper and check it against the live record.",
             when=sheet_time(now, tz),
             zone=tz.key,
-            user=actor.username,
+            user=current_user_name(),
         ),
         className="tw-print-small",
     )

@@ -64,7 +64,11 @@ def test_a_prn_orders_availability_in_french(app: dash.Dash) -> None:
     result = prn.check(_limits(), [prn.PrnGiven(NOW - timedelta(hours=1), 1500)], NOW)
     with app.server.test_request_context("/", headers={"Accept-Language": "fr"}):
         text = availability(_limits(), result, TZ, NOW)
-    assert text == "1 prises sur 3, 1,5 mg sur 2,5 en 24 h ; prochaine possible à 17:00"
+    assert text == "1 prise sur 3, 1,5 mg sur 2,5 en 24 h ; prochaine possible à 17:00"
+    two = prn.check(_limits(), [prn.PrnGiven(NOW - timedelta(hours=h), 1000) for h in (1, 6)], NOW)
+    with app.server.test_request_context("/", headers={"Accept-Language": "fr"}):
+        text = availability(_limits(), two, TZ, NOW)
+    assert text.startswith("2 prises sur 3, 2 mg sur 2,5 en 24 h ; ")
 
 
 def test_doses_read_as_the_app_always_wrote_them_in_english_and_with_a_comma_in_french() -> None:

@@ -327,3 +327,19 @@ def test_the_rounds_card_and_print_sheets_carry_the_depressant_warning(
         rounds = _text(rounds_sheet(actor, "all"))
     assert "buprenorphine 16 mg (opioid)" in sheet and "S69" in sheet
     assert rounds.count("Other CNS depressants") == 1
+
+
+def test_a_printed_sheet_names_who_printed_it_as_the_header_does(
+    app: dash.Dash, sqlite_engine: Engine
+) -> None:
+    from dashboard.pages.print_patient import patient_sheets
+    from dashboard.pages.print_rounds import rounds_sheet
+
+    stay = admit_patient(sqlite_engine)
+    with _as(app, "doctor1", "physician"):
+        actor = actors(sqlite_engine)["doctor1"]
+        sheet = _text(patient_sheets(actor, stay.admission_id))
+        rounds = _text(rounds_sheet(actor, "mine"))
+    # The display name (made "Doctor1" by the fixtures), not the sign-in username.
+    assert ") by Doctor1. A snapshot" in sheet and "by doctor1" not in sheet
+    assert "Patients of Doctor1: " in rounds and ") by Doctor1. A snapshot" in rounds
