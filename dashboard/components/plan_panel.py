@@ -269,6 +269,7 @@ def _save(
     require_role("physician")
     if not clicks or not kind:
         raise PreventUpdate
+    admission_id = record_id(admission_id)
     now = utcnow()
     result = save_for(admission_id, kind, form_values(kind, form), now)
     if isinstance(result, Refusal):
