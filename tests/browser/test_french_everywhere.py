@@ -2,8 +2,9 @@
 rounds page and its sheet, the admin page and the audit log, the sources page, a patient's page
 (every tab), printed sheets, wristband label, discharge summary and taper calendar, both for a
 patient still on the ward and for one discharged (the going-home pages as they are handed out),
-and the discharge dialog with a refused time. A page a role may not use shows its refusal,
-which is checked too.
+the discharge dialog with a refused time, the admin page's account dialogs, the sign-in page
+and the rounds page's review drawer. A page a role may not use shows its refusal, which is
+checked too.
 
 The rule is test_french's (data, numbers, dates and the scales' codes are exempt). A string
 shown by code another piece of work is marking (the clinical texts of models.clinical, the
@@ -26,6 +27,7 @@ from babel.dates import format_date
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
 from sqlmodel import Session, col, select
 
 from dashboard.components.citations import source_line
@@ -221,3 +223,55 @@ def test_the_connection_messages_are_in_the_readers_language(
     alert = browser.find_element(By.ID, "tw-connection-alert").text
     assert _unmarked(alert, set()) is None
     assert "This page is out of date, so nothing was saved." in alert
+
+
+def test_the_admin_pages_account_dialogs_and_refusals_are_marked(
+    browser: WebDriver, pseudo_server: LiveServer
+) -> None:
+    """A new account refused (nothing typed: every field's error), and the password and role
+    dialogs of an account, with a refused password."""
+    data = _all_data(pseudo_server)
+    sign_in(browser, pseudo_server, ADMIN.username, ADMIN.password)
+    browser.get(f"{pseudo_server.url}/admin")
+    wait_for(browser, "#users-table")
+    add = browser.find_element(By.ID, "user-add")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", add)
+    add.click()
+    wait_for_text(browser, "#user-message", "[[")
+    assert _unmarked_texts(browser, ".tw-admin", data) == []
+    for kind, ready in (("passwd", "#passwd-new"), ("role", "#role-select")):
+        opener = browser.find_element(By.CSS_SELECTOR, f"""[id*='"type":"user-{kind}-open"']""")
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", opener)
+        opener.click()
+        wait_for(browser, ready)
+        if kind == "passwd":
+            browser.find_element(By.ID, "passwd-new").send_keys("short")
+            browser.find_element(By.ID, "passwd-again").send_keys("short")
+            browser.find_element(By.ID, "passwd-save").click()
+            wait_for_text(browser, "#passwd-message", "[[")
+        assert _unmarked_texts(browser, ".mantine-Modal-content", data) == []
+        browser.find_element(By.ID, f"{kind}-cancel").click()
+        WebDriverWait(browser, 15).until(
+            lambda d: not d.find_elements(By.CSS_SELECTOR, ".mantine-Modal-content")
+        )
+
+
+def test_the_sign_in_page_and_the_rounds_review_drawer_are_marked(
+    browser: WebDriver, pseudo_server: LiveServer
+) -> None:
+    """The sign-in page (before anyone signs in: the browser's language), and a physician's
+    review drawer on the rounds page."""
+    run_scan(pseudo_server.engine)
+    data = _all_data(pseudo_server)
+    browser.get(f"{pseudo_server.url}/login")
+    wait_for(browser, "#sign-in")
+    assert _unmarked_texts(browser, "body", data) == []
+    physician = next(u for u in DEMO_USERS if u.role == "physician")
+    sign_in(browser, pseudo_server, physician.username, physician.password)
+    browser.get(f"{pseudo_server.url}/rounds")
+    wait_for(browser, ".tw-rounds-card")
+    opener = browser.find_element(By.CSS_SELECTOR, """[id*='"type":"rounds-review-open"']""")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", opener)
+    opener.click()
+    wait_for(browser, "#rd-decision")
+    assert _unmarked_texts(browser, ".mantine-Drawer-content", data) == []
