@@ -165,10 +165,44 @@ def shell_layout() -> dmc.MantineProvider:
     )
     return dmc.MantineProvider(
         dmc.AppShell(
-            [header, dmc.AppShellMain([dash.page_container, footer], className="tw-main")],
+            [
+                header,
+                dmc.AppShellMain(
+                    [dash.page_container, footer, connection_messages()], className="tw-main"
+                ),
+            ],
             header={"height": 56},
             padding="md",
         ),
         theme=MANTINE_THEME,
         forceColorScheme="light",
+    )
+
+
+def connection_messages() -> html.Div:
+    """What assets/connection.js says when a callback's request fails, in the reader's language:
+    the script is static and reads them here (its own English if the element is missing)."""
+    return html.Div(
+        id="tw-connection-messages",
+        hidden=True,
+        **attrs(
+            data_signed_out=_(
+                "You are signed out, so nothing was saved. Reload the page and sign in again."
+            ),
+            data_out_of_date=_(
+                "This page is out of date, so nothing was saved. Reload the page and try again."
+            ),
+            data_unavailable=_(
+                "The database is not answering (busy, full or restarting): nothing was saved. "
+                "Try again in a moment."
+            ),
+            data_server_error=_(
+                "The server could not do that, so nothing was saved. Try again; if it happens "
+                "again, call IT."
+            ),
+            data_no_answer=_(
+                "The server is not answering, so nothing was saved. Check the network and try "
+                "again."
+            ),
+        ),
     )

@@ -148,8 +148,21 @@ def _statement(row: CoMedication, ctx: ExportContext) -> dict[str, Any]:
     return resource
 
 
+# The language of every text an exported resource carries (Dosage.text with the tablets in
+# words, notes, the discharge summary's narrative): English, whatever the ward's default or a
+# reader's language, for the export goes to another system, not to a reader; its coded data
+# (UCUM doses, timing, LOINC, SNOMED CT) is what a receiving system words in its own language
+# (docs/i18n.md). Resource.language says so to the receiver.
+EXPORT_LANGUAGE = "en"
+
+
 def _with_id(resource: dict[str, Any], key: str) -> dict[str, Any]:
-    return {"resourceType": resource["resourceType"], "id": resource_id(key), **resource}
+    return {
+        "resourceType": resource["resourceType"],
+        "id": resource_id(key),
+        "language": EXPORT_LANGUAGE,
+        **resource,
+    }
 
 
 def _rows(session: Session, model: Any, admission_id: int, time_column: Any) -> list[Any]:

@@ -177,7 +177,8 @@ def _composition(
     discharge_doses = ", ".join(
         f"{d} {format_mg(u)} mg a day" for d, u in sorted(facts.discharge_dose.items())
     )
-    stay = [f"Admitted {when(facts.admitted_at)}", f"Attending {facts.attending}"]
+    attending = facts.attending or "unknown"
+    stay = [f"Admitted {when(facts.admitted_at)}", f"Attending {attending}"]
     if facts.discharged_at is not None:
         stay.insert(1, f"Discharged {when(facts.discharged_at)}")
     doses = [f"At admission: {drug} {format_mg(ug)} mg a day (diazepam-equivalent {de:g} mg)"]
@@ -186,7 +187,8 @@ def _composition(
             f"At discharge: {discharge_doses} (diazepam-equivalent {facts.discharge_de_mg:g} mg)"
         )
     versions = [
-        f"Version {v.version} ({v.change}, {v.status}) {when(v.created_at)} by {v.author}: "
+        f"Version {v.version} ({v.change}, {v.status}) {when(v.created_at)} "
+        f"by {v.author or 'unknown'}: "
         f"{v.recipe} - {v.reason}"
         for v in facts.versions
     ]
@@ -228,7 +230,7 @@ def _composition(
         ("The rest of the taper and what to dispense", remaining, list(taper_keys)),
         (
             "Who continues the taper",
-            [f"Not recorded in Taperwatch; the attending was {facts.attending}."],
+            [f"Not recorded in Taperwatch; the attending was {attending}."],
             [],
         ),
     ]

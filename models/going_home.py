@@ -4,6 +4,10 @@ dispense, and the facts of the stay the discharge summary gives the next prescri
 
 Reads only (the discharge itself is models.admissions.discharge). While the patient is still on
 the ward the same read previews the handout from today.
+
+No words in any language: what is read is data (days, micrograms, tablet choices, names, the
+stored codes of changes, statuses and verdicts); a name not found is None, and the pages
+(dashboard/pages/paper_home.py, paper_summary.py) and the FHIR export word it all.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from models.clinical.tablets import (
 )
 from models.clinical.taper import PlannedStep, step_on
 from models.errors import FieldError
+from models.i18n import N_
 from models.plans import stored_steps
 from models.tables import (
     Admission,
@@ -52,7 +57,7 @@ class PlanVersionLine:
     change: str
     recipe: str
     reason: str
-    author: str
+    author: str | None  # the author's display name; None if the account is not found
     created_at: datetime
     status: str
 
@@ -108,7 +113,9 @@ def remaining_steps(steps: list[PlannedStep], first_day: date) -> tuple[PlannedS
 def going_home(session: Session, admission_id: int, *, now: datetime) -> GoingHome:
     admission = session.get(Admission, admission_id)
     if admission is None:
-        raise FieldError("admission", f"no admission {admission_id}")
+        raise FieldError(
+            "admission", N_("no admission {admission_id}"), values={"admission_id": admission_id}
+        )
     patient = session.get(Patient, admission.patient_id)
     ward = session.get(Ward, admission.ward_id)
     assert patient is not None and ward is not None and ward.id is not None
@@ -158,7 +165,7 @@ class StayFacts:
     last_ciwa_b: WithdrawalAssessment | None
     last_vitals: VitalSigns | None
     flags: tuple[Flag, ...]
-    attending: str
+    attending: str | None  # the attending's display name; None if the account is not found
 
 
 def stay_facts(session: Session, home: GoingHome) -> StayFacts:
@@ -175,7 +182,7 @@ def stay_facts(session: Session, home: GoingHome) -> StayFacts:
             p.change,
             p.recipe,
             p.reason,
-            names.get(p.author_id, "unknown"),
+            names.get(p.author_id),
             p.created_at,
             p.status,
         )
@@ -216,7 +223,7 @@ def stay_facts(session: Session, home: GoingHome) -> StayFacts:
         last_ciwa_b=last_ciwa,
         last_vitals=last_vitals,
         flags=tuple(flags),
-        attending=names.get(admission.attending_id, "unknown"),
+        attending=names.get(admission.attending_id),
     )
 
 

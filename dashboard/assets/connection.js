@@ -1,7 +1,9 @@
 /* Taperwatch: say so when a request fails for a reason the page cannot show itself.
    Dash's renderer drops a callback's error answer silently outside debug mode; a nurse who
    pressed Save must know nothing was saved. Watches Dash's callback requests: signed out (401),
-   page out of date (403), database or server not answering (5xx, network). */
+   page out of date (403), database or server not answering (5xx, network). The messages are
+   the page's, in the reader's language (#tw-connection-messages, dashboard/shell.py); these
+   English ones stand in if it is missing. */
 (function () {
   "use strict";
 
@@ -42,6 +44,13 @@
     return el;
   }
 
+  var KEYS = { 401: "signed-out", 403: "out-of-date", 503: "unavailable" };
+
+  function said(key, english) {
+    var el = document.getElementById("tw-connection-messages");
+    return (el && el.getAttribute("data-" + key)) || english;
+  }
+
   function show(text) {
     var el = banner();
     el.textContent = text;
@@ -64,14 +73,15 @@
     return fetchOriginal.apply(this, arguments).then(
       function (response) {
         if (watched) {
-          if (MESSAGES[response.status]) show(MESSAGES[response.status]);
-          else if (response.status >= 500) show(SERVER_ERROR);
+          var status = response.status;
+          if (MESSAGES[status]) show(said(KEYS[status], MESSAGES[status]));
+          else if (status >= 500) show(said("server-error", SERVER_ERROR));
           else if (response.ok) hide();
         }
         return response;
       },
       function (error) {
-        if (watched) show(NO_ANSWER);
+        if (watched) show(said("no-answer", NO_ANSWER));
         throw error;
       }
     );

@@ -123,11 +123,14 @@ def _badge(tick: Any, pathname: Any) -> str:
     prevent_initial_call=True,
 )
 def _open(clicks: list[Any]) -> dict[str, Any]:
-    require_role(*FLAG_ROLES)
+    # Drawing the queue fires the dialog's callbacks with no click, for an admin too (who reads
+    # the queue and may not act): nothing to do, and no 403 to answer, which the page would
+    # show as "This page is out of date" (assets/connection.js).
     trigger = ctx.triggered_id
     clicked = bool(ctx.triggered and ctx.triggered[0].get("value"))
     if not clicked or not isinstance(trigger, dict) or trigger.get("action") not in ACTIONS:
         raise PreventUpdate
+    require_role(*FLAG_ROLES)
     action, flag_id = str(trigger["action"]), int(trigger["flag"])
     return {
         "opened": True,
@@ -160,9 +163,9 @@ def _open(clicks: list[Any]) -> dict[str, Any]:
     prevent_initial_call=True,
 )
 def _confirm(clicks: Any, note: Any, pending: Any) -> dict[str, Any]:
-    require_role(*FLAG_ROLES)
-    if not clicks or not isinstance(pending, dict):
+    if not clicks or not isinstance(pending, dict):  # drawn, not clicked: as _open
         raise PreventUpdate
+    require_role(*FLAG_ROLES)
     action, flag_id = pending.get("action"), pending.get("flag")
     closed = {"opened": False, "note_error": None, "message": ""}
     if action not in ACTIONS or not isinstance(flag_id, int):
@@ -194,6 +197,8 @@ def _confirm(clicks: Any, note: Any, pending: Any) -> dict[str, Any]:
     prevent_initial_call=True,
 )
 def _cancel(clicks: Any) -> bool:
+    if not clicks:  # drawn, not clicked: as _open
+        raise PreventUpdate
     require_role(*FLAG_ROLES)
     return False
 

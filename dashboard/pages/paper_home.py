@@ -4,26 +4,41 @@ box to tick; the days the dose changes are marked. Large type, no jargon: it is 
 
 Before discharge it previews the handout from today. (Module name sorts before
 dashboard.pages.patient so its route wins: see paper_patient.)
+
+It is in the reader's language, as every page; the patient may read another, so the bar (on
+screen only) offers it in each language (``?language=fr``): then the calendar itself, its
+tablets, days and dates are in that language and the bar stays in the reader's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import dash_mantine_components as dmc
+import flask
 from babel.dates import format_date
 from dash import html
 from sqlmodel import Session
 
+from dashboard.components.charting_common import attrs
 from dashboard.components.plan_words import dose_mg, tablet_words
 from dashboard.context import current_user_name, engine
-from dashboard.i18n import _, language
+from dashboard.i18n import TRANSLATOR_CONFIG, _, language
 from dashboard.pages.print_views import print_bar, printed_when
 from dashboard.registry import register_page
 from models.clinical.home_calendar import CalendarDay, CalendarWeek
 from models.errors import FieldError
 from models.going_home import GoingHome, going_home
-from models.i18n import DEFAULT_LANGUAGE, format_day, format_full_date, format_weekday
+from models.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    format_day,
+    format_full_date,
+    format_weekday,
+    translator,
+)
 from models.i18n.languages import babel_locale
 from models.types import utcnow
 
@@ -126,7 +141,51 @@ def _tablet_list(home: GoingHome) -> list[Any]:
     return items
 
 
-def calendar_page(admission_id: int) -> Any:
+@contextmanager
+def _speaking(code: str) -> Iterator[None]:
+    """Within the block, this request's text and formats are in ``code`` (the app's own
+    translator for it: dashboard.i18n); the reader's afterwards."""
+    previous = flask.g.get("tw_translator")
+    make = flask.current_app.config.get(TRANSLATOR_CONFIG, translator)
+    flask.g.tw_translator = make(code)
+    try:
+        yield
+    finally:
+        if previous is None:
+            flask.g.pop("tw_translator", None)
+        else:
+            flask.g.tw_translator = previous
+
+
+def _languages(admission_id: int, chosen: str) -> Any:
+    """The calendar in each language (on screen only), each named in itself."""
+    links: list[Any] = [html.Span(_("Calendar in:"))]
+    for code, lang in LANGUAGES.items():
+        links.append(
+            html.A(
+                lang.name,
+                href=f"/patient/{admission_id}/calendar?language={code}",
+                lang=code,
+                id=f"calendar-language-{code}",
+                **attrs(aria_current="page" if code == chosen else None),
+            )
+        )
+    return html.Div(links, className="tw-print-bar tw-no-print tw-cal-languages")
+
+
+def calendar_page(admission_id: int, chosen: str | None = None) -> Any:
+    """The calendar in the reader's language, or in ``chosen`` (a supported language code)."""
+    code = chosen if chosen in LANGUAGES else language()
+    back = f"/patient/{admission_id}"
+    bar = [print_bar(_("Taper calendar"), back), _languages(admission_id, code)]
+    with _speaking(code):
+        page = _calendar(admission_id)
+    if isinstance(page, dmc.Alert):
+        return page
+    return html.Div([*bar, html.Div(page, lang=code)])
+
+
+def _calendar(admission_id: int) -> Any:
     printed_by = current_user_name()  # also refuses a request with no one signed in
     now = utcnow()
     try:
@@ -135,20 +194,13 @@ def calendar_page(admission_id: int) -> Any:
     except FieldError:
         return dmc.Alert(_("No such admission."), color="red", id="print-missing")
     name = f"{home.patient.given_name} {home.patient.family_name}".strip()
-    back = f"/patient/{admission_id}"
-    bar = print_bar(_("Taper calendar"), back)
     if not any(d.ug > 0 for s in home.steps for d in s.doses):
         return html.Div(
-            [
-                bar,
-                html.Div(
-                    html.P(
-                        _("No tablets to take at home: the taper plan has ended or there is none."),
-                        id="calendar-empty",
-                    ),
-                    className="tw-print",
-                ),
-            ]
+            html.P(
+                _("No tablets to take at home: the taper plan has ended or there is none."),
+                id="calendar-empty",
+            ),
+            className="tw-print",
         )
     weeks = home.weeks()
     intro = _(
@@ -174,7 +226,6 @@ def calendar_page(admission_id: int) -> Any:
         ]
     return html.Div(
         [
-            bar,
             html.Div(
                 [
                     html.H1(_("My tablet calendar · {name}", name=name)),
@@ -209,7 +260,7 @@ def calendar_page(admission_id: int) -> Any:
     )
 
 
-def layout(admission_id: str = "", **_query: Any) -> Any:
+def layout(admission_id: str = "", language: str = "", **_query: Any) -> Any:
     if not admission_id.isdigit():
         return dmc.Alert(_("No such admission."), color="red", id="print-missing")
-    return calendar_page(int(admission_id))
+    return calendar_page(int(admission_id), language if isinstance(language, str) else None)

@@ -74,7 +74,7 @@ def _facts_table(home: GoingHome, facts: StayFacts) -> Any:
             if facts.discharged_at
             else _("not yet (preview)"),
         ),
-        (_("Attending"), facts.attending),
+        (_("Attending"), facts.attending or _("unknown")),
         (
             _("Dose at admission"),
             _(
@@ -151,7 +151,7 @@ def _versions(facts: StayFacts, tz: ZoneInfo) -> Any:
                                 else change_label(v.change)
                             ),
                             html.Td(recipe_words(v.recipe)),
-                            html.Td(v.author),
+                            html.Td(v.author or _("unknown")),
                             html.Td(v.reason),
                         ]
                     )

@@ -187,3 +187,51 @@ def test_the_summary_counts_the_tablets_to_the_date_asked(
     before = [d for d in days if d < home.all_steps[1].start]
     assert expected == (f"{2 * len(before)} tablets of 1 mg" if before else "no tablets")
     assert f"Not counted: doses on {7 - len(before)} day(s)" in text
+
+
+def test_an_unknown_admission_is_refused_with_a_template_and_its_value(
+    sqlite_engine: Engine,
+) -> None:
+    """models.going_home words nothing itself: its refusal is a marked template and a value,
+    so a page may say it in the reader's language."""
+    import pytest
+    from sqlmodel import Session
+
+    from models.errors import FieldError
+    from models.going_home import going_home
+
+    with Session(sqlite_engine) as session, pytest.raises(FieldError) as refused:
+        going_home(session, 999, now=utcnow())
+    assert refused.value.template == "no admission {admission_id}"
+    assert refused.value.values == {"admission_id": 999}
+    assert refused.value.message == "no admission 999"
+
+
+def test_the_calendar_is_offered_in_each_language_for_the_patient(
+    app: dash.Dash,
+    sqlite_engine: Engine,
+    admission_id: int,  # noqa: F811
+) -> None:
+    """An English reader prints the patient's calendar in French: the calendar (its words,
+    days and tablets) is French and says so (lang), the bar on screen stays the reader's; an
+    unknown language is the reader's."""
+    from dashboard.pages import paper_home
+
+    context = _as(app, sqlite_engine, "doctor1")
+    try:
+        french = paper_home.layout(admission_id=str(admission_id), language="fr")
+        unknown = paper_home.layout(admission_id=str(admission_id), language="xx")
+        english = paper_home.layout(admission_id=str(admission_id))
+    finally:
+        context.pop()
+    text = " ".join(_texts(french))
+    assert "Mon calendrier de comprimés · Ann Roe" in text
+    assert "My tablet calendar" not in text
+    assert "comprimé" in text and "(matin)" in text
+    assert "Print" in text and "Calendar in:" in text  # the bar, in the reader's language
+    assert {"calendar-language-en", "calendar-language-fr", "print-calendar"} <= set(_ids(french))
+    calendar = french.children[-1]
+    assert calendar.lang == "fr"
+    for page in (unknown, english):
+        assert "My tablet calendar · Ann Roe" in " ".join(_texts(page))
+        assert page.children[-1].lang == "en"

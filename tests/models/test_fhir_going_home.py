@@ -175,3 +175,29 @@ def test_a_stay_still_on_the_ward_exports_no_summary(
 def test_the_export_is_the_same_twice(engine: Engine, staff: dict[str, Actor], ward: Ward) -> None:
     admission_id = _stay(engine, staff, ward, leave=True)
     assert _export(engine, admission_id) == _export(engine, admission_id)
+
+
+def test_the_export_is_in_english_and_says_so_whatever_the_wards_default(
+    engine: Engine, staff: dict[str, Actor], ward: Ward
+) -> None:
+    """The export goes to another system, not to a reader: its texts (the tablets in words in
+    Dosage.text, the notes, the summary's narrative) stay English under a French ward default,
+    and every resource declares its language."""
+    from models.ward_policy import set_default_language
+
+    with transaction(engine) as session:
+        set_default_language(
+            session=session, actor=staff["admin1"], ward_id=ward.id or 0, language="fr", now=NOW
+        )
+    bundle = _export(engine, _stay(engine, staff, ward, leave=True))
+    assert all(e["resource"]["language"] == "en" for e in bundle["entry"])
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    taper = next(
+        r
+        for r in _of(bundle, "MedicationRequest")
+        if "expectedSupplyDuration" in r.get("dispenseRequest", {})
+    )
+    assert any(d["text"].endswith("1½ tablets of 0.5 mg") for d in taper["dosageInstruction"])
+    assert "tablets of 0.5 mg" in taper["note"][0]["text"]
