@@ -201,13 +201,8 @@ def record_vitals(
         "submission_id": data.submission_id,
     }
     try:
-        return _insert_once(
-            session,
-            actor=actor,
-            action="vitals.record",
-            model=VitalSigns,
-            given=values,
-            conflict=_stored_submission(VitalSigns, data.submission_id),
+        return _insert_submitted(
+            session, actor=actor, action="vitals.record", model=VitalSigns, given=values
         )
     except IntegrityError as exc:
         raise _refused_by_database(exc) from None
@@ -266,13 +261,8 @@ def record_assessment(
         "charted_by": actor.user_id or 0,
         "submission_id": data.submission_id,
     }
-    return _insert_once(
-        session,
-        actor=actor,
-        action="assessment.record",
-        model=WithdrawalAssessment,
-        given=values,
-        conflict=_stored_submission(WithdrawalAssessment, data.submission_id),
+    return _insert_submitted(
+        session, actor=actor, action="assessment.record", model=WithdrawalAssessment, given=values
     )
 
 
@@ -299,7 +289,7 @@ def _insert_once(
     ``conflict`` is what a refusal by one of the table's unique indexes means: the insert
     runs in a savepoint (the caller's transaction stays usable after the refused insert) and
     the rule answers the row already stored in its place (a form's save that came again:
-    :func:`_stored_submission`), raises (a dose someone else charted first:
+    :func:`_insert_submitted`), raises (a dose someone else charted first:
     :func:`_charted_dose`), or answers None (not its index: the refusal is raised). Without a
     rule (no token, a PRN dose), no savepoint either, and any refusal is raised."""
     table = model.__table__  # type: ignore[attr-defined]
@@ -338,18 +328,22 @@ def _insert_once(
     return stored_row(model, new_id, values)
 
 
-def _stored_submission(
-    model: type[Submitted], submission_id: str | None
-) -> ConflictRule[Submitted] | None:
-    """A charting form's save that came again (the answer to the first was lost, or two
-    arrived at once): the unique index on ``submission_id`` refused it, and the row the first
-    save stored is the answer; nothing more is written. None without a token (import, seed,
-    jobs)."""
-    if submission_id is None:
-        return None
+def _insert_submitted(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    model: type[Submitted],
+    given: Mapping[str, object],
+) -> Submitted:
+    """:func:`_insert_once` of a charting form's row (vitals, a score). A save that came again
+    with the form's token (the answer to the first was lost, or two arrived at once) is
+    refused by the unique index on ``submission_id``, and the row the first save stored is the
+    answer: nothing more is written. Without a token (import, seed, jobs), no conflict rule."""
+    submission_id = given.get("submission_id")
 
     def stored(session: Session, values: Mapping[str, Any]) -> Submitted | None:
-        row = _submitted(session, model, submission_id)
+        row = _submitted(session, model, str(submission_id))
         if row is not None and row.admission_id != values["admission_id"]:
             raise FieldError(
                 "submission_id",
@@ -360,7 +354,10 @@ def _stored_submission(
             )
         return row
 
-    return stored
+    conflict = None if submission_id is None else stored
+    return _insert_once(
+        session, actor=actor, action=action, model=model, given=given, conflict=conflict
+    )
 
 
 def _charted_dose(session: Session, values: Mapping[str, Any]) -> DoseAdministration | None:
@@ -469,17 +466,15 @@ def chart_dose(
         "reason_code": reason_code if status != "given" else None,
         "reason_text": (reason_text or "").strip() or None,
         "sedation_vitals_id": sedation_vitals.id if sedation_vitals is not None else None,
-        "administered_at": at,
-        "charted_at": now,
-        "charted_by": actor.user_id or 0,
-        "wristband_check_id": check_id,
     }
-    return _insert_once(
+    return _insert_dose(
         session,
         actor=actor,
         action=f"dose.{status}",
-        model=DoseAdministration,
         given=values,
+        at=at,
+        now=now,
+        wristband_check_id=check_id,
         conflict=_charted_dose,
     )
 
@@ -596,18 +591,40 @@ def chart_prn(
         "prn": True,
         "prn_order_id": order.id,
         "reason_text": reason_text.strip(),
-        "administered_at": at,
-        "charted_at": now,
-        "charted_by": actor.user_id or 0,
-        "wristband_check_id": check_id,
     }
-    return _insert_once(
+    return _insert_dose(
         session,
         actor=actor,
         action="dose.prn",
-        model=DoseAdministration,
         given=values,
+        at=at,
+        now=now,
+        wristband_check_id=check_id,
         conflict=None,
+    )
+
+
+def _insert_dose(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    given: Mapping[str, object],
+    at: datetime,
+    now: datetime,
+    wristband_check_id: int | None,
+    conflict: ConflictRule[DoseAdministration] | None,
+) -> DoseAdministration:
+    """A dose's row (scheduled or PRN: ``given``), given or decided ``at``, charted ``now``
+    by ``actor`` after the wristband check, through the one charted-row write."""
+    charted = {"administered_at": at, "charted_at": now, "charted_by": actor.user_id or 0}
+    return _insert_once(
+        session,
+        actor=actor,
+        action=action,
+        model=DoseAdministration,
+        given={**given, **charted, "wristband_check_id": wristband_check_id},
+        conflict=conflict,
     )
 
 
