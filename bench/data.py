@@ -31,7 +31,7 @@ from sqlmodel import SQLModel
 
 from models.clinical import news2 as news2_rules
 from models.clinical.scales import ciwa_b_band
-from models.clinical.taper import PlannedStep, build_schedule, step_on
+from models.clinical.taper import PlannedStep, build_schedule, plan_parameters, step_on
 from models.db import make_engine
 from models.migrate import upgrade
 from models.tables import Ward
@@ -250,7 +250,7 @@ def staff_username(index: int) -> str:
 @lru_cache(maxsize=64)
 def _schedule(start: date) -> tuple[PlannedStep, ...]:
     return build_schedule(
-        drug=DRUG, daily_ug=DAILY_UG, recipe=RECIPE, start=start, times=DOSE_TIMES
+        plan_parameters(drug=DRUG, recipe=RECIPE, times=DOSE_TIMES), daily_ug=DAILY_UG, start=start
     ).steps
 
 

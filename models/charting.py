@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,7 +25,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 from sqlmodel import Session, col, select
 
 from models.admissions import require_open_admission
-from models.audit import Actor, insert_audited, insert_values_audited, snapshot, update_audited
+from models.audit import Actor, insert_values_audited, snapshot, update_audited
 from models.clinical.news2 import news2
 from models.clinical.scales import score_ciwa_ar, score_ciwa_b
 from models.clinical.sedation import (
@@ -201,7 +201,7 @@ def record_vitals(
         "submission_id": data.submission_id,
     }
     try:
-        return _insert_once(
+        return _insert_submitted(
             session, actor=actor, action="vitals.record", model=VitalSigns, given=values
         )
     except IntegrityError as exc:
@@ -261,12 +261,16 @@ def record_assessment(
         "charted_by": actor.user_id or 0,
         "submission_id": data.submission_id,
     }
-    return _insert_once(
+    return _insert_submitted(
         session, actor=actor, action="assessment.record", model=WithdrawalAssessment, given=values
     )
 
 
-Charted = TypeVar("Charted", VitalSigns, WithdrawalAssessment)
+Charted = TypeVar("Charted", VitalSigns, WithdrawalAssessment, DoseAdministration)
+Submitted = TypeVar("Submitted", VitalSigns, WithdrawalAssessment)  # a form's save token
+# What a charted row refused by a unique index means (see _insert_once): the row to answer in
+# its place, an exception it raises, or None when the index was not its own.
+ConflictRule = Callable[[Session, Mapping[str, Any]], Charted | None]
 
 
 def _insert_once(
@@ -276,39 +280,37 @@ def _insert_once(
     action: str,
     model: type[Charted],
     given: Mapping[str, object],
+    conflict: ConflictRule[Charted] | None,
 ) -> Charted:
-    """Insert and audit a new charted row of ``model`` for an open admission, unless its form
-    submission is stored already (the answer to the first save was lost and the save came
-    again, or two arrived at once): then the stored row is returned and nothing is written.
-    The unique index on ``submission_id`` decides; the savepoint keeps the caller's
-    transaction usable after the refused insert. The admission is checked by the insert
-    itself (one statement; the reads that say why come only when it inserts nothing)."""
+    """The one write of a charted row (vitals, a score, a dose): insert and audit a new row
+    of ``model`` for an open admission. The admission is checked by the insert itself (one
+    statement; the reads that say why come only when it inserts nothing).
+
+    ``conflict`` is what a refusal by one of the table's unique indexes means: the insert
+    runs in a savepoint (the caller's transaction stays usable after the refused insert) and
+    the rule answers the row already stored in its place (a form's save that came again:
+    :func:`_insert_submitted`), raises (a dose someone else charted first:
+    :func:`_charted_dose`), or answers None (not its index: the refusal is raised). Without a
+    rule (no token, a PRN dose), no savepoint either, and any refusal is raised."""
     table = model.__table__  # type: ignore[attr-defined]
     values = new_row_values(model, given)
     admission_id = int(values["admission_id"])
-    submission_id = values["submission_id"]
     insert = _insert_if_open(table, _MATCHED.get(table.name, ()))
-    # No token (import, seed, jobs): no savepoint either.
-    savepoint = nullcontext() if submission_id is None else session.begin_nested()
+    savepoint = nullcontext() if conflict is None else session.begin_nested()
+    refused: IntegrityError | None = None
     try:
         with savepoint:
             new_id = insert_values_audited(
                 session, actor=actor, action=action, table=table, values=values, statement=insert
             )
-    except IntegrityError:
-        if submission_id is None:
+    except IntegrityError as exc:
+        if conflict is None:
             raise
-        stored = _submitted(session, model, submission_id)
+        refused = exc
+    if refused is not None and conflict is not None:
+        stored = conflict(session, values)
         if stored is None:
-            raise  # another constraint refused the row: the caller reports it
-        if stored.admission_id != admission_id:
-            raise FieldError(
-                "submission_id",
-                N_(
-                    "this form was already saved for another patient; reload the page and chart "
-                    "again"
-                ),
-            ) from None
+            raise refused  # another constraint refused the row: the caller reports it
         return stored
     if new_id is None:
         require_open_admission(session, admission_id)  # raises: no such admission, discharged
@@ -324,6 +326,47 @@ def _insert_once(
             )
         raise ConflictError(N_("the admission changed while saving; reload the page"))
     return stored_row(model, new_id, values)
+
+
+def _insert_submitted(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    model: type[Submitted],
+    given: Mapping[str, object],
+) -> Submitted:
+    """:func:`_insert_once` of a charting form's row (vitals, a score). A save that came again
+    with the form's token (the answer to the first was lost, or two arrived at once) is
+    refused by the unique index on ``submission_id``, and the row the first save stored is the
+    answer: nothing more is written. Without a token (import, seed, jobs), no conflict rule."""
+    submission_id = given.get("submission_id")
+
+    def stored(session: Session, values: Mapping[str, Any]) -> Submitted | None:
+        row = _submitted(session, model, str(submission_id))
+        if row is not None and row.admission_id != values["admission_id"]:
+            raise FieldError(
+                "submission_id",
+                N_(
+                    "this form was already saved for another patient; reload the page and chart "
+                    "again"
+                ),
+            )
+        return row
+
+    conflict = None if submission_id is None else stored
+    return _insert_once(
+        session, actor=actor, action=action, model=model, given=given, conflict=conflict
+    )
+
+
+def _charted_dose(session: Session, values: Mapping[str, Any]) -> DoseAdministration | None:
+    """A scheduled dose charted by someone else first: the unique index on the slot's valid
+    administration let only one in, and the other is told who charted it."""
+    existing = _valid_administration(session, values["scheduled_dose_id"])
+    if existing is None:
+        return None
+    raise _already_charted(session, existing)
 
 
 # Columns a charted row shares with its admission and must match when written: a set of vitals
@@ -359,7 +402,7 @@ def admission_spo2_scale(session: Session, admission_id: int) -> int:
     return int(found) if found is not None else 1
 
 
-def _submitted(session: Session, model: type[Charted], submission_id: str) -> Charted | None:
+def _submitted(session: Session, model: type[Submitted], submission_id: str) -> Submitted | None:
     return session.exec(select(model).where(col(model.submission_id) == submission_id)).first()
 
 
@@ -414,29 +457,26 @@ def chart_dose(
             wristband_check_id=data.wristband_check_id,
             now=now,
         )
-    row = DoseAdministration(
-        admission_id=slot.admission_id,
-        scheduled_dose_id=scheduled_dose_id,
-        drug=slot.drug,
-        dose_ug=slot.dose_ug if status == "given" else 0,
-        status=status,
-        reason_code=reason_code if status != "given" else None,
-        reason_text=(reason_text or "").strip() or None,
-        sedation_vitals_id=sedation_vitals.id if sedation_vitals is not None else None,
-        administered_at=at,
-        charted_at=now,
-        charted_by=actor.user_id or 0,
+    values = {
+        "admission_id": slot.admission_id,
+        "scheduled_dose_id": scheduled_dose_id,
+        "drug": slot.drug,
+        "dose_ug": slot.dose_ug if status == "given" else 0,
+        "status": status,
+        "reason_code": reason_code if status != "given" else None,
+        "reason_text": (reason_text or "").strip() or None,
+        "sedation_vitals_id": sedation_vitals.id if sedation_vitals is not None else None,
+    }
+    return _insert_dose(
+        session,
+        actor=actor,
+        action=f"dose.{status}",
+        given=values,
+        at=at,
+        now=now,
         wristband_check_id=check_id,
+        conflict=_charted_dose,
     )
-    try:
-        with session.begin_nested():
-            insert_audited(session, actor=actor, action=f"dose.{status}", record=row)
-    except IntegrityError:
-        existing = _valid_administration(session, scheduled_dose_id)
-        if existing is None:
-            raise
-        raise _already_charted(session, existing) from None
-    return row
 
 
 def latest_sedation_score(
@@ -543,21 +583,49 @@ def chart_prn(
         wristband_check_id=data.wristband_check_id,
         now=now,
     )
-    row = DoseAdministration(
-        admission_id=admission_id,
-        drug=order.drug,
-        dose_ug=order.dose_ug,
-        status="given",
-        prn=True,
-        prn_order_id=order.id,
-        reason_text=reason_text.strip(),
-        administered_at=at,
-        charted_at=now,
-        charted_by=actor.user_id or 0,
+    values = {
+        "admission_id": admission_id,
+        "drug": order.drug,
+        "dose_ug": order.dose_ug,
+        "status": "given",
+        "prn": True,
+        "prn_order_id": order.id,
+        "reason_text": reason_text.strip(),
+    }
+    return _insert_dose(
+        session,
+        actor=actor,
+        action="dose.prn",
+        given=values,
+        at=at,
+        now=now,
         wristband_check_id=check_id,
+        conflict=None,
     )
-    insert_audited(session, actor=actor, action="dose.prn", record=row)
-    return row
+
+
+def _insert_dose(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    given: Mapping[str, object],
+    at: datetime,
+    now: datetime,
+    wristband_check_id: int | None,
+    conflict: ConflictRule[DoseAdministration] | None,
+) -> DoseAdministration:
+    """A dose's row (scheduled or PRN: ``given``), given or decided ``at``, charted ``now``
+    by ``actor`` after the wristband check, through the one charted-row write."""
+    charted = {"administered_at": at, "charted_at": now, "charted_by": actor.user_id or 0}
+    return _insert_once(
+        session,
+        actor=actor,
+        action=action,
+        model=DoseAdministration,
+        given={**given, **charted, "wristband_check_id": wristband_check_id},
+        conflict=conflict,
+    )
 
 
 def _valid_administration(session: Session, scheduled_dose_id: int) -> DoseAdministration | None:

@@ -148,30 +148,21 @@ def acknowledge_flag(
     if flag.status == "acknowledged":
         raise ConflictError(f"already acknowledged by {_who(session, flag.acknowledged_by)}")
     text = _note(note, required=False)
-    if flag.status == "cleared":
+    seen = {"acknowledged_by": actor.user_id, "acknowledged_at": now, "acknowledge_note": text}
+    if flag.status != "cleared":
         return _change(
-            session,
-            actor,
-            flag,
-            "flag.acknowledge",
-            status="resolved",
-            acknowledged_by=actor.user_id,
-            acknowledged_at=now,
-            acknowledge_note=text,
-            resolved_by=actor.user_id,
-            resolved_at=now,
-            resolve_note=f"Seen after it cleared: {flag.cleared_note or 'condition gone'}",
-            updated_at=now,
+            session, actor, flag, "flag.acknowledge", status="acknowledged", **seen, updated_at=now
         )
     return _change(
         session,
         actor,
         flag,
         "flag.acknowledge",
-        status="acknowledged",
-        acknowledged_by=actor.user_id,
-        acknowledged_at=now,
-        acknowledge_note=text,
+        status="resolved",
+        **seen,
+        resolved_by=actor.user_id,
+        resolved_at=now,
+        resolve_note=f"Seen after it cleared: {flag.cleared_note or 'condition gone'}",
         updated_at=now,
     )
 

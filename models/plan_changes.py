@@ -440,16 +440,18 @@ def preview_new_plan(
         check_hard_ceiling([starting], ceiling_de_mg=ward.hard_ceiling_de_mg, table=new_plan.table)
     units = ward_units(session, ward.id)
     schedule = taper.build_schedule(
-        drug=start.drug,
+        taper.plan_parameters(
+            drug=start.drug,
+            recipe=new_plan.recipe,
+            times=parse_times(new_plan.times or ward.admin_times),
+            to_drug=start.to_drug,
+            table=new_plan.table,
+            stages=start.stages,
+            units_ug=units,
+        ),
         daily_ug=start.daily_ug,
-        recipe=new_plan.recipe,
         start=new_plan.start,
-        times=parse_times(new_plan.times or ward.admin_times),
-        to_drug=start.to_drug,
         to_drug_daily_ug=start.to_drug_daily_ug,
-        table=new_plan.table,
-        stages=start.stages,
-        units_ug=units,
         effective=today,
     )
     schedule = _warned(schedule, in_force, ward)

@@ -63,6 +63,11 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def _positive(name: str, *columns: str) -> CheckConstraint:
+    """``a > 0 AND b > 0 ...``: counts, intervals and thresholds that must be above zero."""
+    return CheckConstraint(" AND ".join(f"{column} > 0" for column in columns), name=name)
+
+
 def _in_numbers(column: str, values: tuple[int, ...]) -> str:
     return f"{column} IN ({', '.join(str(v) for v in values)})"
 
@@ -162,36 +167,31 @@ class Ward(SQLModel, table=True):
 
     __table_args__ = (
         CheckConstraint("dose_window_min > 0 AND dose_window_min <= 240", name="dose_window"),
-        CheckConstraint("idle_lock_min > 0", name="idle_lock"),
+        _positive("idle_lock", "idle_lock_min"),
         CheckConstraint(
             "time_critical_window_min > 0 AND time_critical_window_min <= 120",
             name="tc_window",
         ),
-        CheckConstraint("reassess_interval_min > 0", name="reassess"),
-        CheckConstraint("reassess_interval_moderate_min > 0", name="reassess_mod"),
-        CheckConstraint("vitals_interval_min > 0", name="vitals_interval"),
-        CheckConstraint("worsening_points > 0 AND worsening_hours > 0", name="worsening"),
-        CheckConstraint("step_margin_points > 0 AND step_window_days > 0", name="step_rule"),
+        _positive("reassess", "reassess_interval_min"),
+        _positive("reassess_mod", "reassess_interval_moderate_min"),
+        _positive("vitals_interval", "vitals_interval_min"),
+        _positive("worsening", "worsening_points", "worsening_hours"),
+        _positive("step_rule", "step_margin_points", "step_window_days"),
         CheckConstraint(
             "daily_dose_window_min > 0 AND daily_dose_window_min <= 240", name="daily_window"
         ),
-        CheckConstraint("step_min_readings > 0 AND step_prn_margin > 0", name="step_evidence"),
-        CheckConstraint(
-            "standing_ciwa_b_total > 0 AND standing_ciwa_ar_total > 0", name="standing"
-        ),
-        CheckConstraint(
-            "prn_flag_doses_24h > 0 AND prn_flag_de_mg_24h > 0 AND prn_reassess_min > 0",
-            name="prn_review",
-        ),
-        CheckConstraint("no_plan_grace_hours > 0", name="no_plan_grace"),
-        CheckConstraint("hard_ceiling_de_mg > 0", name="hard_ceiling"),
+        _positive("step_evidence", "step_min_readings", "step_prn_margin"),
+        _positive("standing", "standing_ciwa_b_total", "standing_ciwa_ar_total"),
+        _positive("prn_review", "prn_flag_doses_24h", "prn_flag_de_mg_24h", "prn_reassess_min"),
+        _positive("no_plan_grace", "no_plan_grace_hours"),
+        _positive("hard_ceiling", "hard_ceiling_de_mg"),
         CheckConstraint("increase_margin_pct >= 0", name="increase_margin"),
         CheckConstraint(
             "sedation_rass_threshold >= -5 AND sedation_rass_threshold <= 0 AND "
             "sedation_poss_threshold >= 2 AND sedation_poss_threshold <= 4",
             name="sedation",
         ),
-        CheckConstraint("scan_valid_min > 0", name="scan_valid"),
+        _positive("scan_valid", "scan_valid_min"),
     )
 
 
@@ -216,7 +216,7 @@ class WardDrugUnit(WardDrugSetting, table=True):
 
     __table_args__ = (
         UniqueConstraint("ward_id", "drug", name="uq_ward_drug_unit"),
-        CheckConstraint("unit_ug > 0", name="unit"),
+        _positive("unit", "unit_ug"),
     )
 
 
@@ -443,8 +443,8 @@ class ScheduledDose(SQLModel, table=True):
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     __table_args__ = (
-        CheckConstraint("dose_ug > 0", name="dose"),
-        CheckConstraint("doses_per_day > 0", name="doses_per_day"),
+        _positive("dose", "dose_ug"),
+        _positive("doses_per_day", "doses_per_day"),
         Index("ix_scheduled_dose_admission_time", "admission_id", "scheduled_at"),
         _partial_index(
             "uq_scheduled_dose_live_slot",
@@ -487,8 +487,8 @@ class PrnOrder(SQLModel, table=True):
         UniqueConstraint("order_key", "version", name="uq_prn_order_version"),
         CheckConstraint(_in("status", PRN_STATUSES), name="status"),
         CheckConstraint("version >= 1", name="version"),
-        CheckConstraint("dose_ug > 0", name="dose"),
-        CheckConstraint("min_interval_min > 0", name="interval"),
+        _positive("dose", "dose_ug"),
+        _positive("interval", "min_interval_min"),
         CheckConstraint("max_doses_24h >= 1", name="max_doses"),
         CheckConstraint("max_ug_24h >= dose_ug", name="max_dose"),
         CheckConstraint(

@@ -19,8 +19,8 @@ from models.clinical.drugs import format_mg, get_drug, mg_to_ug
 from models.clinical.tablets import DEFAULT_TABLETS, Tablet
 from models.errors import FieldError, Number
 from models.i18n import N_
-from models.tables import Ward, WardDrugTablets
-from models.ward_formulary import read_per_drug, write_per_drug
+from models.tables import WardDrugTablets
+from models.ward_formulary import PerDrugSetting
 from models.ward_units import MIN_UNIT_UG
 
 MAX_TABLETS_PER_DRUG = 8  # a typing check, local policy: no formulary lists more strengths
@@ -101,25 +101,19 @@ def update_ward_tablets(
 ) -> dict[str, tuple[Tablet, ...]]:
     """Set tablet lists (drug -> text as typed) for the ward; every value is checked before any
     is written. Admins only. Returns the ward's tablets after the change."""
-    actor.require("admin")
-    if session.get(Ward, ward_id) is None:
-        raise FieldError("ward", N_("no ward {ward}"), values={"ward": ward_id})
-    parsed = read_per_drug(
-        values,
-        field_prefix="tablets_",
-        read=lambda drug, raw, field: parse_tablets(
-            drug, raw if isinstance(raw, str) else "", field=field
-        ),
-    )
-    current = ward_tablets(session, ward_id)
-    write_per_drug(
-        session,
-        actor=actor,
-        ward_id=ward_id,
-        model=WardDrugTablets,
-        column="tablets",
-        stored={d: stored_text(t) for d, t in parsed.items() if current[d] != t},
-        action="ward.tablets",
-        now=now,
-    )
-    return ward_tablets(session, ward_id)
+    return _TABLETS.update(session=session, actor=actor, ward_id=ward_id, values=values, now=now)
+
+
+def _read_tablets(drug: str, raw: object, field: str) -> tuple[Tablet, ...]:
+    return parse_tablets(drug, raw if isinstance(raw, str) else "", field=field)
+
+
+_TABLETS = PerDrugSetting(
+    model=WardDrugTablets,
+    column="tablets",
+    field_prefix="tablets_",
+    action="ward.tablets",
+    read=_read_tablets,
+    on_ward=ward_tablets,
+    stored=stored_text,
+)

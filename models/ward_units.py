@@ -18,8 +18,8 @@ from models.audit import Actor
 from models.clinical.drugs import DRUGS, get_drug, mg_to_ug
 from models.errors import FieldError, Number
 from models.i18n import N_
-from models.tables import Ward, WardDrugUnit
-from models.ward_formulary import read_per_drug, write_per_drug
+from models.tables import WardDrugUnit
+from models.ward_formulary import PerDrugSetting
 
 # Sanity floor, local policy (no source): no ward dispenses less than 0.1 mg of these drugs
 # (the smallest tablet is clonazepam's 0.125 mg ODT [S58]). The ceiling of each drug is its
@@ -60,22 +60,18 @@ def update_ward_units(
 ) -> dict[str, int]:
     """Set units (drug -> mg, as typed) for the ward; every value is checked before any is
     written. Admins only. Returns the ward's units after the change."""
-    actor.require("admin")
-    if session.get(Ward, ward_id) is None:
-        raise FieldError("ward", N_("no ward {ward}"), values={"ward": ward_id})
-    parsed = read_per_drug(values, field_prefix="unit_", read=_read_unit)
-    current = ward_units(session, ward_id)
-    write_per_drug(
-        session,
-        actor=actor,
-        ward_id=ward_id,
-        model=WardDrugUnit,
-        column="unit_ug",
-        stored={d: ug for d, ug in parsed.items() if current[d] != ug},
-        action="ward.unit",
-        now=now,
-    )
-    return ward_units(session, ward_id)
+    return _UNITS.update(session=session, actor=actor, ward_id=ward_id, values=values, now=now)
+
+
+_UNITS = PerDrugSetting(
+    model=WardDrugUnit,
+    column="unit_ug",
+    field_prefix="unit_",
+    action="ward.unit",
+    read=_read_unit,
+    on_ward=ward_units,
+    stored=int,
+)
 
 
 def check_whole_units(daily_ug: int, drug: str, units: Mapping[str, int], *, field: str) -> None:

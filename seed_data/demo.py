@@ -23,7 +23,7 @@ from models.audit import SYSTEM, Actor
 from models.charting import chart_dose, record_assessment, record_vitals
 from models.clinical.drugs import mg_to_ug
 from models.clinical.scales import ciwa_b_band
-from models.clinical.taper import build_schedule
+from models.clinical.taper import build_schedule, plan_parameters
 from models.db import transaction
 from models.plans import MAR_HORIZON_DAYS, ensure_mar, parse_times, save_plan_version
 from models.prn_orders import PrnOrderForm, write_prn_order
@@ -205,12 +205,9 @@ def _load_patient(
     start = _plan_start(spec, admit_day, today)
     times = parse_times(ward.admin_times)
     schedule = build_schedule(
-        drug=spec.drug,
+        plan_parameters(drug=spec.drug, recipe=spec.recipe, times=times, to_drug=spec.to_drug),
         daily_ug=daily_ug,
-        recipe=spec.recipe,
         start=start,
-        times=times,
-        to_drug=spec.to_drug,
     )
     plan_made_at = admitted_at + timedelta(hours=2)
     plan = save_plan_version(

@@ -28,6 +28,7 @@ from models.clinical.taper import (
     PlannedStep,
     Schedule,
     build_schedule,
+    plan_parameters,
 )
 from models.errors import FieldError, ValidationFailed
 
@@ -149,14 +150,16 @@ def _schedule(args: argparse.Namespace) -> tuple[Schedule, str]:
         )
     try:
         schedule = build_schedule(
-            drug=args.drug,
+            plan_parameters(
+                drug=args.drug,
+                recipe=recipe,
+                times=_times(args.times),
+                to_drug=args.to_drug,
+                table=args.table,
+                stages=int(args.stages),
+            ),
             daily_ug=daily_ug,
-            recipe=recipe,
             start=start,
-            times=_times(args.times),
-            to_drug=args.to_drug,
-            table=args.table,
-            stages=int(args.stages),
         )
     except OverflowError:  # dates or counts beyond what the calendar or a number can hold
         raise FieldError(

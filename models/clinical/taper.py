@@ -179,33 +179,17 @@ class PlanParameters:
 
 
 def build_schedule(
+    plan: PlanParameters,
     *,
-    drug: str,
     daily_ug: int,
-    recipe: Recipe | str,
     start: date,
-    times: Sequence[time] = DEFAULT_TIMES,
-    to_drug: str | None = None,
-    table: str = DEFAULT_TABLE,
-    stages: int = DEFAULT_STAGES,
-    stage_interval_days: int = DEFAULT_STAGE_INTERVAL_DAYS,
-    units_ug: Mapping[str, int] | None = None,
     to_drug_daily_ug: int = 0,
     effective: date | None = None,
 ) -> Schedule:
-    """``to_drug_daily_ug``: how much of ``to_drug`` the patient already takes (a plan made
-    mid-crossover). ``effective``: the day the plan takes over (its baseline starts then if that
-    is before the day before ``start``)."""
-    plan = plan_parameters(
-        drug=drug,
-        recipe=recipe,
-        times=times,
-        to_drug=to_drug,
-        table=table,
-        stages=stages,
-        stage_interval_days=stage_interval_days,
-        units_ug=units_ug,
-    )
+    """A new plan's schedule: ``plan`` (checked by :func:`plan_parameters`) from ``daily_ug`` of
+    its drug, its first step on ``start``. ``to_drug_daily_ug``: how much of ``plan.to_drug``
+    the patient already takes (a plan made mid-crossover). ``effective``: the day the plan takes
+    over (its baseline starts then if that is before the day before ``start``)."""
     _check_daily(daily_ug, plan, to_drug_daily_ug)
     starting = {plan.drug: daily_ug}
     if plan.to_drug is not None and to_drug_daily_ug:
@@ -446,13 +430,7 @@ def hold(
 
     Every plan change takes the steps and the plan's checked parameters (``plan``:
     :func:`plan_parameters`), the recipe it continues with included."""
-    current = _in_force(steps, on)
-    if sum(current.daily_ug.values()) == 0:
-        raise FieldError(
-            "on",
-            N_("the taper ended on {day}; there is no dose to hold"),
-            values={"day": current.start.isoformat()},
-        )
+    current = _in_force(steps, on, ended=N_("the taper ended on {day}; there is no dose to hold"))
     if days is not None and days < 1:
         raise FieldError(
             "days", N_("hold for at least 1 day, or leave it empty to hold until resumed")
@@ -552,13 +530,7 @@ def change_recipe(
     """Taper on with ``plan``'s recipe (the new one) from the dose in force on ``on``: that
     dose becomes a ``baseline`` step on ``on`` and the new recipe's first change comes one of
     its intervals later (an unfinished crossover finishes first)."""
-    current = _in_force(steps, on)
-    if sum(current.daily_ug.values()) == 0:
-        raise FieldError(
-            "on",
-            N_("the taper ended on {day}; make a new plan instead"),
-            values={"day": current.start.isoformat()},
-        )
+    current = _in_force(steps, on, ended=N_("the taper ended on {day}; make a new plan instead"))
     carried = _step(0, on, current.daily_ug, "baseline", plan)
     first = on + timedelta(days=_next_interval(current.daily_ug, 0, plan))
     fresh = _continuation(
@@ -577,13 +549,7 @@ def stop(
 ) -> tuple[PlannedStep, ...]:
     """Stop now: every drug of the plan goes to 0 on ``on`` (the physician's explicit decision,
     the only way to an abrupt stop)."""
-    current = _in_force(steps, on)
-    if sum(current.daily_ug.values()) == 0:
-        raise FieldError(
-            "on",
-            N_("the taper ended on {day}; there is nothing to stop"),
-            values={"day": current.start.isoformat()},
-        )
+    _in_force(steps, on, ended=N_("the taper ended on {day}; there is nothing to stop"))
     final = _step(0, on, {}, "final", plan)
     return _append([s for s in steps if s.start < on], [final])
 
@@ -797,7 +763,9 @@ def _refuse_abrupt_stop(steps: Sequence[PlannedStep], *, since: date, plan: Plan
         return
 
 
-def _in_force(steps: Sequence[PlannedStep], on: date) -> PlannedStep:
+def _in_force(steps: Sequence[PlannedStep], on: date, *, ended: str | None = None) -> PlannedStep:
+    """The step in force on ``on``; with ``ended`` (what to say, of the day it ended), one that
+    still gives a dose: a taper that has ended has none to change."""
     if not steps:
         raise ValueError("a plan change needs the plan's current steps")
     current = step_on(steps, on)
@@ -807,6 +775,8 @@ def _in_force(steps: Sequence[PlannedStep], on: date) -> PlannedStep:
             N_("{day} is before the plan's first step ({first})"),
             values={"day": on.isoformat(), "first": steps[0].start.isoformat()},
         )
+    if ended is not None and sum(current.daily_ug.values()) == 0:
+        raise FieldError("on", ended, values={"day": current.start.isoformat()})
     return current
 
 

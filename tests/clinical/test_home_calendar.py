@@ -8,7 +8,7 @@ from datetime import date, time, timedelta
 from models.clinical.home_calendar import taper_calendar
 from models.clinical.recipes import PRESETS
 from models.clinical.tablets import Tablet, choose_tablets
-from models.clinical.taper import PlannedStep, build_schedule, step_on
+from models.clinical.taper import PlannedStep, build_schedule, plan_parameters, step_on
 
 START = date(2026, 1, 5)
 TABLETS = (Tablet(500, True), Tablet(2000, True))
@@ -16,11 +16,11 @@ TABLETS = (Tablet(500, True), Tablet(2000, True))
 
 def _steps() -> tuple[PlannedStep, ...]:
     return build_schedule(
-        drug="clonazepam",
+        plan_parameters(
+            drug="clonazepam", recipe=PRESETS["a"].recipe, units_ug={"clonazepam": 250}
+        ),
         daily_ug=2000,
-        recipe=PRESETS["a"].recipe,
         start=START,
-        units_ug={"clonazepam": 250},
     ).steps
 
 

@@ -31,7 +31,9 @@ MADE = date(2026, 3, 10)
 
 
 def _clonazepam(recipe: str, daily_ug: int = 2000) -> tuple[PlannedStep, ...]:
-    return build_schedule(drug="clonazepam", daily_ug=daily_ug, recipe=recipe, start=START).steps
+    return build_schedule(
+        plan_parameters(drug="clonazepam", recipe=recipe), daily_ug=daily_ug, start=START
+    ).steps
 
 
 # --- finding 5: one rule for abrupt stops -----------------------------------------------------
@@ -50,10 +52,14 @@ def test_every_spelling_of_stopping_2_mg_at_once_is_refused(recipe: str) -> None
 
 def test_a_last_cut_of_one_or_two_units_is_a_taper_ending_not_an_abrupt_stop() -> None:
     assert _clonazepam("-0.25mg/7d", daily_ug=250)[-1].daily_ug == {"clonazepam": 0}
-    steps = build_schedule(drug="diazepam", daily_ug=2000, recipe="-2mg/7d", start=START).steps
+    steps = build_schedule(
+        plan_parameters(drug="diazepam", recipe="-2mg/7d"), daily_ug=2000, start=START
+    ).steps
     assert [s.daily_ug["diazepam"] for s in steps] == [2000, 0]
     with pytest.raises(RecipeError):  # three units of diazepam at once: refused
-        build_schedule(drug="diazepam", daily_ug=3000, recipe="-3mg/7d", start=START)
+        build_schedule(
+            plan_parameters(drug="diazepam", recipe="-3mg/7d"), daily_ug=3000, start=START
+        )
 
 
 def test_changing_the_recipe_to_an_abrupt_stop_is_refused_and_stop_now_is_explicit() -> None:
@@ -115,7 +121,9 @@ def test_exponents_and_absurd_doses_are_refused() -> None:
 def test_crossover_rounding_up_by_20_percent_is_warned() -> None:
     # Alprazolam 0.125 mg is 2.5 mg diazepam by Ashton; rounded to whole 1 mg units: 3 mg.
     schedule = build_schedule(
-        drug="alprazolam", daily_ug=125, recipe="-1mg/7d", start=START, to_drug="diazepam", stages=1
+        plan_parameters(drug="alprazolam", recipe="-1mg/7d", to_drug="diazepam", stages=1),
+        daily_ug=125,
+        start=START,
     )
     assert schedule.steps[1].daily_ug == {"diazepam": 3000}
     [warning] = [w for w in schedule.warnings if w.kind == "increase"]
@@ -129,20 +137,26 @@ def test_crossover_rounding_up_by_20_percent_is_warned() -> None:
 def test_a_rise_within_the_margin_is_not_warned() -> None:
     # 0.375 mg alprazolam = 7.5 mg DE -> diazepam 8 mg: +6.7 %.
     schedule = build_schedule(
-        drug="alprazolam", daily_ug=375, recipe="-1mg/7d", start=START, to_drug="diazepam", stages=1
+        plan_parameters(drug="alprazolam", recipe="-1mg/7d", to_drug="diazepam", stages=1),
+        daily_ug=375,
+        start=START,
     )
     assert not [w for w in schedule.warnings if w.kind == "increase"]
 
 
 def test_diazepam_to_alprazolam_is_warned_and_the_other_way_is_not() -> None:
     long_to_short = build_schedule(
-        drug="diazepam", daily_ug=20000, recipe="-10%/14d", start=START, to_drug="alprazolam"
+        plan_parameters(drug="diazepam", recipe="-10%/14d", to_drug="alprazolam"),
+        daily_ug=20000,
+        start=START,
     )
     [warning] = [w for w in long_to_short.warnings if w.kind == "substitution"]
     assert "from diazepam (long-acting, half-life 20-100 h" in warning.message
     assert "to alprazolam (short-acting, half-life 6-20 h) [S12]" in warning.message
     short_to_long = build_schedule(
-        drug="alprazolam", daily_ug=2000, recipe="-10%/14d", start=START, to_drug="diazepam"
+        plan_parameters(drug="alprazolam", recipe="-10%/14d", to_drug="diazepam"),
+        daily_ug=2000,
+        start=START,
     )
     assert not [w for w in short_to_long.warnings if w.kind == "substitution"]
 
@@ -152,7 +166,10 @@ def test_diazepam_to_alprazolam_is_warned_and_the_other_way_is_not() -> None:
 
 def test_a_plan_starting_later_holds_its_starting_dose_from_the_day_it_takes_effect() -> None:
     steps = build_schedule(
-        drug="clonazepam", daily_ug=2000, recipe="-10%/14d", start=START, effective=MADE
+        plan_parameters(drug="clonazepam", recipe="-10%/14d"),
+        daily_ug=2000,
+        start=START,
+        effective=MADE,
     ).steps
     assert (steps[0].start, steps[0].kind, steps[0].daily_ug) == (
         MADE,
@@ -161,20 +178,20 @@ def test_a_plan_starting_later_holds_its_starting_dose_from_the_day_it_takes_eff
     )
     assert steps[1].start == START
     today = build_schedule(
-        drug="clonazepam", daily_ug=2000, recipe="-10%/14d", start=MADE, effective=MADE
+        plan_parameters(drug="clonazepam", recipe="-10%/14d"),
+        daily_ug=2000,
+        start=MADE,
+        effective=MADE,
     ).steps
     assert today[0].start == date(2026, 3, 9)  # the day before, as without ``effective``
 
 
 def test_a_plan_made_mid_crossover_continues_it_from_both_drugs() -> None:
     schedule = build_schedule(
-        drug="alprazolam",
+        plan_parameters(drug="alprazolam", to_drug="diazepam", recipe="-10%/14d", stages=2),
         daily_ug=1000,
-        to_drug="diazepam",
         to_drug_daily_ug=20000,
-        recipe="-10%/14d",
         start=START,
-        stages=2,
         effective=MADE,
     )
     baseline, first, second = schedule.steps[:3]
@@ -186,11 +203,9 @@ def test_a_plan_made_mid_crossover_continues_it_from_both_drugs() -> None:
     assert not [w for w in schedule.warnings if w.kind == "increase"]
     with pytest.raises(FieldError) as exc:
         build_schedule(
-            drug="alprazolam",
+            plan_parameters(drug="alprazolam", to_drug="diazepam", recipe="-10%/14d"),
             daily_ug=1000,
-            to_drug="diazepam",
             to_drug_daily_ug=20500,
-            recipe="-10%/14d",
             start=START,
         )
     assert exc.value.field == "to_drug"
@@ -198,7 +213,10 @@ def test_a_plan_made_mid_crossover_continues_it_from_both_drugs() -> None:
 
 def test_a_hold_keeps_the_dose_of_a_plan_that_has_not_started() -> None:
     steps = build_schedule(
-        drug="clonazepam", daily_ug=2000, recipe="-10%/14d", start=START, effective=MADE
+        plan_parameters(drug="clonazepam", recipe="-10%/14d"),
+        daily_ug=2000,
+        start=START,
+        effective=MADE,
     ).steps
     held = hold(
         steps,

@@ -32,7 +32,7 @@ def d(month: int, day: int) -> date:
 
 
 def plan_a() -> tuple[PlannedStep, ...]:
-    return build_schedule(daily_ug=2000, start=START, **PLAN_A).steps
+    return build_schedule(plan_parameters(**PLAN_A), daily_ug=2000, start=START).steps
 
 
 def rows(steps: tuple[PlannedStep, ...], drug: str = "clonazepam") -> list[tuple[date, int, str]]:
@@ -136,7 +136,7 @@ def test_hold_then_days_after_an_open_ended_hold() -> None:
 
 def test_resume_continues_after_a_once_phase_without_repeating_it() -> None:
     plan_b: dict[str, Any] = {"drug": "clonazepam", "recipe": PRESETS["b"].recipe}
-    steps = build_schedule(daily_ug=2000, start=START, **plan_b).steps
+    steps = build_schedule(plan_parameters(**plan_b), daily_ug=2000, start=START).steps
     held = hold(
         steps,
         on=START,
@@ -243,7 +243,7 @@ def test_change_recipe_carries_the_current_dose_into_the_new_recipe() -> None:
 
 def test_plan_changes_during_a_crossover() -> None:
     plan: dict[str, Any] = {"drug": "alprazolam", "to_drug": "clonazepam", "recipe": "-0.25mg/7d"}
-    steps = build_schedule(daily_ug=2000, start=START, **plan).steps
+    steps = build_schedule(plan_parameters(**plan), daily_ug=2000, start=START).steps
     held = hold(
         steps,
         on=d(1, 14),

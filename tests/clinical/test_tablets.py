@@ -22,7 +22,7 @@ from models.clinical.tablets import (
     dispense_words,
     dose_words,
 )
-from models.clinical.taper import build_schedule
+from models.clinical.taper import build_schedule, plan_parameters
 
 START = date(2026, 1, 5)
 FAST = settings(max_examples=80, deadline=None)
@@ -122,7 +122,9 @@ def test_dispense_totals_equal_the_sum_over_the_days(
     recipe: str, daily: int, tablets: tuple[Tablet, ...], first: int, length: int
 ) -> None:
     schedule = build_schedule(
-        drug="clonazepam", daily_ug=daily, recipe=recipe, start=START, units_ug={"clonazepam": 250}
+        plan_parameters(drug="clonazepam", recipe=recipe, units_ug={"clonazepam": 250}),
+        daily_ug=daily,
+        start=START,
     )
     choice = choose_tablets("clonazepam", [d.ug for s in schedule.steps for d in s.doses], tablets)
     days = daily_doses(
@@ -147,11 +149,11 @@ def test_dispense_totals_equal_the_sum_over_the_days(
 
 def _founding(key: str, unit_ug: int = 250) -> tuple[list[tuple[date, list[str]]], object]:
     schedule = build_schedule(
-        drug="clonazepam",
+        plan_parameters(
+            drug="clonazepam", recipe=PRESETS[key].recipe, units_ug={"clonazepam": unit_ug}
+        ),
         daily_ug=2000,
-        recipe=PRESETS[key].recipe,
         start=START,
-        units_ug={"clonazepam": unit_ug},
     )
     choice = choose_tablets(
         "clonazepam", [d.ug for s in schedule.steps for d in s.doses], SCORED_05_2
@@ -183,11 +185,11 @@ def test_founding_schedule_a_in_words() -> None:
 
 def test_founding_schedule_a_dispenses_whole_tablets_for_its_first_four_weeks() -> None:
     schedule = build_schedule(
-        drug="clonazepam",
+        plan_parameters(
+            drug="clonazepam", recipe=PRESETS["a"].recipe, units_ug={"clonazepam": 250}
+        ),
         daily_ug=2000,
-        recipe=PRESETS["a"].recipe,
         start=START,
-        units_ug={"clonazepam": 250},
     )
     choice = choose_tablets(
         "clonazepam", [d.ug for s in schedule.steps for d in s.doses], SCORED_05_2

@@ -21,7 +21,7 @@ from models.clinical.tablets import (
     dispense_words,
     tablet_label,
 )
-from models.clinical.taper import build_schedule
+from models.clinical.taper import build_schedule, plan_parameters
 
 START = date(2026, 1, 5)
 
@@ -101,11 +101,11 @@ def test_tablet_labels_say_whether_the_tablet_may_be_halved() -> None:
 
 def test_daily_doses_are_the_step_in_force_each_day_and_none_before_the_plan() -> None:
     schedule = build_schedule(
-        drug="clonazepam",
+        plan_parameters(
+            drug="clonazepam", recipe=PRESETS["a"].recipe, units_ug={"clonazepam": 250}
+        ),
         daily_ug=2000,
-        recipe=PRESETS["a"].recipe,
         start=START,
-        units_ug={"clonazepam": 250},
     )
     # The baseline step starts the day before START; the first cut (to 1.5 mg) on START.
     days = daily_doses(schedule.steps, "clonazepam", START - timedelta(2), START)

@@ -20,6 +20,7 @@ from models.clinical.taper import (
     step_on,
 )
 from models.errors import FieldError
+from tests.clinical.schedules import schedule_of
 
 START = date(2026, 1, 5)
 
@@ -30,7 +31,9 @@ def d(month: int, day: int) -> date:
 
 def clonazepam(daily_ug: int, preset: str) -> Schedule:
     return build_schedule(
-        drug="clonazepam", daily_ug=daily_ug, recipe=PRESETS[preset].recipe, start=START
+        plan_parameters(drug="clonazepam", recipe=PRESETS[preset].recipe),
+        daily_ug=daily_ug,
+        start=START,
     )
 
 
@@ -71,7 +74,7 @@ def test_recipe_a_from_3_mg() -> None:
 def test_recipe_a_stops_at_until_when_a_cut_would_pass_it() -> None:
     # 1.75 mg: -0.5 -> 1.25, then -0.5 would give 0.75, past 'until 1mg': stops at 1.0.
     schedule = build_schedule(
-        drug="clonazepam", daily_ug=1750, recipe=PRESETS["a"].recipe, start=START
+        plan_parameters(drug="clonazepam", recipe=PRESETS["a"].recipe), daily_ug=1750, start=START
     )
     assert [s.daily_ug["clonazepam"] for s in schedule.steps] == [
         1750,
@@ -87,7 +90,7 @@ def test_recipe_a_stops_at_until_when_a_cut_would_pass_it() -> None:
 
 def test_recipe_a_skips_the_first_phase_below_its_until() -> None:
     schedule = build_schedule(
-        drug="clonazepam", daily_ug=750, recipe=PRESETS["a"].recipe, start=START
+        plan_parameters(drug="clonazepam", recipe=PRESETS["a"].recipe), daily_ug=750, start=START
     )
     assert doses_by_date(schedule, "clonazepam") == [
         (d(1, 4), 750, "baseline"),
@@ -209,14 +212,18 @@ def test_recipe_d_from_3_mg() -> None:
 
 def test_lorazepam_rounds_to_its_quarter_milligram() -> None:
     # lorazepam unit 0.25 mg: 10 % of 2 mg -> 1.8 = 7.2 units -> 7 = 1.75 mg.
-    schedule = build_schedule(drug="lorazepam", daily_ug=2000, recipe="-10%/14d", start=START)
+    schedule = build_schedule(
+        plan_parameters(drug="lorazepam", recipe="-10%/14d"), daily_ug=2000, start=START
+    )
     assert [s.daily_ug["lorazepam"] for s in schedule.steps][:4] == [2000, 1750, 1500, 1250]
     assert all(s.daily_ug["lorazepam"] % 250 == 0 for s in schedule.steps)
 
 
 def test_ward_units_override_the_default() -> None:
     schedule = build_schedule(
-        drug="diazepam", daily_ug=10000, recipe="-10%/7d", start=START, units_ug={"diazepam": 500}
+        plan_parameters(drug="diazepam", recipe="-10%/7d", units_ug={"diazepam": 500}),
+        daily_ug=10000,
+        start=START,
     )
     assert [s.daily_ug["diazepam"] for s in schedule.steps][:4] == [10000, 9000, 8000, 7000]
     assert schedule.steps[-2].daily_ug == {"diazepam": 500}
@@ -236,11 +243,11 @@ def test_split_spreads_the_remainder_from_the_last_time_backwards() -> None:
 
 def test_step_doses_follow_the_times_in_clock_order() -> None:
     schedule = build_schedule(
-        drug="clonazepam",
+        plan_parameters(
+            drug="clonazepam", recipe="-0.125mg/7d", times=[time(20), time(8), time(14)]
+        ),
         daily_ug=1375,
-        recipe="-0.125mg/7d",
         start=START,
-        times=[time(20), time(8), time(14)],
     )
     assert schedule.steps[0].doses == (
         PlannedDose(time(8), "clonazepam", 375),
@@ -258,7 +265,9 @@ def test_step_doses_follow_the_times_in_clock_order() -> None:
 def test_alprazolam_2_mg_to_clonazepam_by_ashton() -> None:
     # Ashton: alprazolam 0.5 mg ~ clonazepam 0.5 mg ~ diazepam 10 mg, so 1:1.
     schedule = build_schedule(
-        drug="alprazolam", daily_ug=2000, recipe="-0.25mg/7d", start=START, to_drug="clonazepam"
+        plan_parameters(drug="alprazolam", recipe="-0.25mg/7d", to_drug="clonazepam"),
+        daily_ug=2000,
+        start=START,
     )
     steps = schedule.steps
     assert [(s.start, s.daily_ug, s.kind) for s in steps[:6]] == [
@@ -282,7 +291,9 @@ def test_alprazolam_2_mg_to_clonazepam_by_ashton() -> None:
 def test_lorazepam_2_mg_to_diazepam_by_ashton() -> None:
     # Ashton: lorazepam 1 mg ~ diazepam 10 mg; 0.5 mg lorazepam moved per weekly stage.
     schedule = build_schedule(
-        drug="lorazepam", daily_ug=2000, recipe="-2mg/14d", start=START, to_drug="diazepam"
+        plan_parameters(drug="lorazepam", recipe="-2mg/14d", to_drug="diazepam"),
+        daily_ug=2000,
+        start=START,
     )
     assert [(s.start, s.daily_ug) for s in schedule.steps[:7]] == [
         (d(1, 4), {"lorazepam": 2000}),
@@ -299,12 +310,9 @@ def test_lorazepam_2_mg_to_diazepam_by_ashton() -> None:
 def test_lorazepam_2_mg_to_diazepam_by_vadod_rounds_each_stage_to_1_mg() -> None:
     # VA/DoD: lorazepam 2 mg ~ diazepam 10 mg; 0.5 mg lorazepam = 2.5 mg diazepam -> 3 mg.
     schedule = build_schedule(
-        drug="lorazepam",
+        plan_parameters(drug="lorazepam", recipe="-1mg/14d", to_drug="diazepam", table="vadod"),
         daily_ug=2000,
-        recipe="-1mg/14d",
         start=START,
-        to_drug="diazepam",
-        table="vadod",
     )
     assert schedule.table == "vadod"
     assert [s.daily_ug for s in schedule.steps[1:5]] == [
@@ -320,7 +328,9 @@ def test_uneven_crossover_keeps_both_drugs_in_whole_units() -> None:
     # alprazolam 1.75 mg = 14 units; 4 stages leave round(14 * 3/4) = 11 (10.5 up), 7,
     # round(3.5) = 4, 0 units.
     schedule = build_schedule(
-        drug="alprazolam", daily_ug=1750, recipe="-10%/14d", start=START, to_drug="clonazepam"
+        plan_parameters(drug="alprazolam", recipe="-10%/14d", to_drug="clonazepam"),
+        daily_ug=1750,
+        start=START,
     )
     assert [s.daily_ug for s in schedule.steps[1:5]] == [
         {"alprazolam": 1375, "clonazepam": 375},
@@ -332,13 +342,15 @@ def test_uneven_crossover_keeps_both_drugs_in_whole_units() -> None:
 
 def test_two_stages_a_fortnight_apart() -> None:
     schedule = build_schedule(
-        drug="alprazolam",
+        plan_parameters(
+            drug="alprazolam",
+            recipe="-0.25mg/7d",
+            to_drug="clonazepam",
+            stages=2,
+            stage_interval_days=14,
+        ),
         daily_ug=1000,
-        recipe="-0.25mg/7d",
         start=START,
-        to_drug="clonazepam",
-        stages=2,
-        stage_interval_days=14,
     )
     assert [(s.start, s.daily_ug) for s in schedule.steps[:4]] == [
         (d(1, 4), {"alprazolam": 1000}),
@@ -368,7 +380,9 @@ def test_pace_check_on_recipe_d_only_warns_at_the_end() -> None:
 
 def test_pace_check_uses_diazepam_equivalents_across_a_crossover() -> None:
     schedule = build_schedule(
-        drug="alprazolam", daily_ug=2000, recipe="-10%/14d", start=START, to_drug="clonazepam"
+        plan_parameters(drug="alprazolam", recipe="-10%/14d", to_drug="clonazepam"),
+        daily_ug=2000,
+        start=START,
     )
     assert all(w.start > d(1, 26) for w in schedule.warnings)
     assert pace_warnings(schedule.steps) == schedule.warnings
@@ -404,7 +418,9 @@ def test_step_on() -> None:
 
 def test_make_step_rebuilds_a_stored_crossover_step() -> None:
     original = build_schedule(
-        drug="alprazolam", daily_ug=2000, recipe="-0.25mg/7d", start=START, to_drug="clonazepam"
+        plan_parameters(drug="alprazolam", recipe="-0.25mg/7d", to_drug="clonazepam"),
+        daily_ug=2000,
+        start=START,
     ).steps[1]
     rebuilt = make_step(index=1, start=original.start, daily_ug=original.daily_ug, kind="crossover")
     assert rebuilt == original
@@ -441,7 +457,7 @@ def test_bad_input_names_the_field(changes: dict[str, object], field: str, text:
     }
     kwargs.update(changes)
     with pytest.raises(FieldError) as exc:
-        build_schedule(**kwargs)  # type: ignore[arg-type]
+        schedule_of(**kwargs)
     assert exc.value.field == field
     assert text in exc.value.message
 
@@ -449,26 +465,33 @@ def test_bad_input_names_the_field(changes: dict[str, object], field: str, text:
 def test_until_must_be_a_whole_number_of_the_tapered_drugs_units() -> None:
     with pytest.raises(RecipeError) as exc:
         build_schedule(
-            drug="lorazepam",
+            plan_parameters(
+                drug="lorazepam", recipe="-1mg/7d until 2.5mg; -1mg/7d", to_drug="diazepam"
+            ),
             daily_ug=2000,
-            recipe="-1mg/7d until 2.5mg; -1mg/7d",
             start=START,
-            to_drug="diazepam",
         )
     assert "'until 2.5mg' is not a whole number of diazepam units (1 mg)" in exc.value.message
 
 
 def test_a_parsed_recipe_is_accepted() -> None:
     parsed = parse_recipe("-0.25mg/7d")
-    by_text = build_schedule(drug="clonazepam", daily_ug=500, recipe="-0.25mg/7d", start=START)
-    assert build_schedule(drug="clonazepam", daily_ug=500, recipe=parsed, start=START) == by_text
+    by_text = build_schedule(
+        plan_parameters(drug="clonazepam", recipe="-0.25mg/7d"), daily_ug=500, start=START
+    )
+    assert (
+        build_schedule(plan_parameters(drug="clonazepam", recipe=parsed), daily_ug=500, start=START)
+        == by_text
+    )
 
 
 def test_a_substitution_to_less_than_half_a_unit_is_refused() -> None:
     # diazepam 1 mg = alprazolam 0.05 mg (Ashton), under half a 0.125 mg unit.
     with pytest.raises(FieldError) as exc:
         build_schedule(
-            drug="diazepam", daily_ug=1000, recipe="-10%/7d", start=START, to_drug="alprazolam"
+            plan_parameters(drug="diazepam", recipe="-10%/7d", to_drug="alprazolam"),
+            daily_ug=1000,
+            start=START,
         )
     assert exc.value.field == "to_drug"
     assert "taper diazepam directly" in exc.value.message

@@ -18,6 +18,7 @@ from models.clinical.taper import (
     step_on,
 )
 from models.errors import FieldError
+from tests.clinical.schedules import schedule_of
 
 START = date(2026, 1, 5)
 
@@ -27,7 +28,8 @@ def test_a_daily_dose_that_is_not_whole_micrograms_fails_loudly(daily_ug: object
     # The pages convert mg to whole ug before calling; a float (or a bool) here is a caller's
     # bug, not a dose to round.
     with pytest.raises(ValueError) as refused:
-        build_schedule(drug="clonazepam", daily_ug=daily_ug, recipe="-10%/14d", start=START)  # type: ignore[arg-type]
+        plan = plan_parameters(drug="clonazepam", recipe="-10%/14d")
+        build_schedule(plan, daily_ug=daily_ug, start=START)  # type: ignore[arg-type]
     assert not isinstance(refused.value, FieldError)
     assert str(refused.value) == f"daily_ug must be a whole number of micrograms, got {daily_ug!r}"
 
@@ -37,7 +39,9 @@ def test_a_daily_dose_of_zero_or_less_is_refused_with_the_dose_given(
     daily_ug: int, shown: str
 ) -> None:
     with pytest.raises(FieldError) as refused:
-        build_schedule(drug="clonazepam", daily_ug=daily_ug, recipe="-10%/14d", start=START)
+        build_schedule(
+            plan_parameters(drug="clonazepam", recipe="-10%/14d"), daily_ug=daily_ug, start=START
+        )
     assert refused.value.field == "daily_mg"
     assert refused.value.message == f"the daily dose must be more than 0 mg, got {shown} mg"
 
@@ -54,10 +58,10 @@ def test_a_switch_to_under_half_a_unit_is_judged_by_the_plans_own_table() -> Non
         "stages": 1,
         "units_ug": {"diazepam": 5000},
     }
-    by_ashton = build_schedule(table="ashton", **plan)
+    by_ashton = schedule_of(table="ashton", **plan)
     assert by_ashton.steps[1].daily_ug == {"diazepam": 5000}
     with pytest.raises(FieldError) as refused:
-        build_schedule(table="vadod", **plan)
+        schedule_of(table="vadod", **plan)
     assert refused.value.field == "to_drug"
     assert refused.value.message == (
         "0.25 mg of lorazepam is less than half a 5 mg unit of diazepam by the vadod table; "
@@ -78,7 +82,7 @@ def test_a_carried_new_drug_dose_that_is_not_whole_micrograms_fails_loudly(
     carried: object,
 ) -> None:
     with pytest.raises(ValueError) as refused:
-        build_schedule(to_drug="diazepam", to_drug_daily_ug=carried, **MID_CROSSOVER)  # type: ignore[arg-type]
+        schedule_of(to_drug="diazepam", to_drug_daily_ug=carried, **MID_CROSSOVER)
     assert not isinstance(refused.value, FieldError)
     assert str(refused.value) == f"to_drug_daily_ug must be whole micrograms, got {carried!r}"
 
@@ -88,7 +92,7 @@ def test_a_carried_new_drug_dose_that_is_not_whole_micrograms_fails_loudly(
 )
 def test_a_carried_dose_needs_a_new_drug_and_cannot_be_negative(plan: dict[str, Any]) -> None:
     with pytest.raises(ValueError) as refused:
-        build_schedule(**plan, **MID_CROSSOVER)
+        schedule_of(**plan, **MID_CROSSOVER)
     assert not isinstance(refused.value, FieldError)
     assert str(refused.value) == "to_drug_daily_ug needs a to_drug and cannot be negative"
 
@@ -96,10 +100,10 @@ def test_a_carried_dose_needs_a_new_drug_and_cannot_be_negative(plan: dict[str, 
 def test_a_carried_new_drug_dose_must_be_whole_units_of_it() -> None:
     # 1.5 mg diazepam already reached, in 1 mg units: refused, not rounded.
     with pytest.raises(FieldError) as refused:
-        build_schedule(to_drug="diazepam", to_drug_daily_ug=1500, **MID_CROSSOVER)
+        schedule_of(to_drug="diazepam", to_drug_daily_ug=1500, **MID_CROSSOVER)
     assert refused.value.field == "to_drug"
     assert refused.value.message == "1.5 mg of diazepam is not a whole number of its units (1 mg)"
-    carried = build_schedule(to_drug="diazepam", to_drug_daily_ug=2000, **MID_CROSSOVER)
+    carried = schedule_of(to_drug="diazepam", to_drug_daily_ug=2000, **MID_CROSSOVER)
     assert carried.steps[0].daily_ug == {"alprazolam": 1000, "diazepam": 2000}
 
 
@@ -182,21 +186,23 @@ def test_each_refusal_says_what_to_do_in_full(
         "start": START,
     }
     with pytest.raises(FieldError) as refused:
-        build_schedule(**(plan | changes))
+        schedule_of(**plan | changes)
     assert (refused.value.field, refused.value.message) == (field, message)
 
 
 def test_one_stage_one_day_apart_and_a_one_microgram_unit_are_accepted() -> None:
     # The lowest values each check allows: a one-stage crossover the next day; 1 ug units.
     schedule = build_schedule(
-        drug="clonazepam",
+        plan_parameters(
+            drug="clonazepam",
+            recipe="-0.25mg/7d",
+            to_drug="diazepam",
+            stages=1,
+            stage_interval_days=1,
+            units_ug={"clonazepam": 1, "diazepam": 1},
+        ),
         daily_ug=500,
-        recipe="-0.25mg/7d",
         start=START,
-        to_drug="diazepam",
-        stages=1,
-        stage_interval_days=1,
-        units_ug={"clonazepam": 1, "diazepam": 1},
     )
     assert [(s.start, s.daily_ug, s.kind) for s in schedule.steps[:3]] == [
         (date(2026, 1, 4), {"clonazepam": 500}, "baseline"),
@@ -210,9 +216,10 @@ def test_after_a_single_cut_the_recipe_goes_on_with_the_very_next_phase() -> Non
     # then 0.25 mg a fortnight down to 1 mg, then 0.125 mg every four weeks - the second phase
     # is neither skipped nor replaced by the last.
     schedule = build_schedule(
-        drug="clonazepam",
+        plan_parameters(
+            drug="clonazepam", recipe="-0.5mg/7d once; -0.25mg/14d until 1mg; -0.125mg/28d"
+        ),
         daily_ug=2000,
-        recipe="-0.5mg/7d once; -0.25mg/14d until 1mg; -0.125mg/28d",
         start=START,
     )
     assert [(s.start, s.daily_ug["clonazepam"]) for s in schedule.steps[:6]] == [
@@ -229,7 +236,7 @@ def test_a_recipe_changed_on_the_plans_first_day_replaces_every_step() -> None:
     # Changed on the baseline's own day (01-04), before any cut: nothing is kept, the new
     # recipe starts from the same 2 mg with steps numbered from 0.
     plan: dict[str, Any] = {"drug": "clonazepam", "recipe": "-0.5mg/14d"}
-    steps = build_schedule(daily_ug=2000, start=START, **plan).steps
+    steps = build_schedule(plan_parameters(**plan), daily_ug=2000, start=START).steps
     changed = change_recipe(
         steps,
         on=date(2026, 1, 4),

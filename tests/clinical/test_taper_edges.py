@@ -39,7 +39,7 @@ def d(month: int, day: int) -> date:
 
 
 def plan_a() -> tuple[PlannedStep, ...]:
-    return build_schedule(daily_ug=2000, start=START, **PLAN_A).steps
+    return build_schedule(plan_parameters(**PLAN_A), daily_ug=2000, start=START).steps
 
 
 def rows(steps: tuple[PlannedStep, ...]) -> list[tuple[date, int, str]]:
@@ -235,7 +235,7 @@ def test_a_finished_taper_cannot_be_stopped_again() -> None:
 
 def test_stopping_a_crossover_stops_both_drugs() -> None:
     plan: dict[str, Any] = {"drug": "alprazolam", "recipe": "-10%/7d", "to_drug": "diazepam"}
-    steps = build_schedule(daily_ug=2000, start=START, **plan).steps
+    steps = build_schedule(plan_parameters(**plan), daily_ug=2000, start=START).steps
     on = steps[2].start
     stopped = stop(
         steps,
@@ -294,7 +294,7 @@ def test_resuming_on_the_day_the_hold_began_once_the_interval_has_passed_cuts_th
 
 def test_every_plan_change_splits_doses_in_the_plans_own_units() -> None:
     plan: dict[str, Any] = {**PLAN_A, "units_ug": {"clonazepam": 250}}
-    steps = build_schedule(daily_ug=2000, start=START, **plan).steps
+    steps = build_schedule(plan_parameters(**plan), daily_ug=2000, start=START).steps
     changed = [
         hold(
             steps,

@@ -32,7 +32,9 @@ def d(month: int, day: int) -> date:
 
 
 def test_resuming_a_hold_of_the_baseline_dose_counts_from_when_that_dose_began() -> None:
-    steps = build_schedule(daily_ug=2000, start=d(1, 10), effective=d(1, 5), **PLAN_A).steps
+    steps = build_schedule(
+        plan_parameters(**PLAN_A), daily_ug=2000, start=d(1, 10), effective=d(1, 5)
+    ).steps
     assert [(s.start, s.kind) for s in steps[:2]] == [(d(1, 5), "baseline"), (d(1, 10), "cut")]
     held = hold(
         steps,
@@ -113,7 +115,7 @@ def test_going_back_to_the_last_crossover_stage_keeps_it_as_long_as_that_stage_l
         "recipe": "-0.25mg/7d",
         "stage_interval_days": 5,
     }
-    steps = build_schedule(daily_ug=2000, start=d(1, 5), **plan).steps
+    steps = build_schedule(plan_parameters(**plan), daily_ug=2000, start=d(1, 5)).steps
     assert [(s.start, s.daily_ug, s.kind) for s in steps[4:6]] == [
         (d(1, 20), {"clonazepam": 2000}, "crossover"),
         (d(1, 25), {"clonazepam": 1750}, "cut"),
@@ -133,7 +135,7 @@ def test_going_back_to_the_last_crossover_stage_keeps_it_as_long_as_that_stage_l
 
 def test_a_hold_for_days_after_an_open_ended_hold_finishes_a_crossover_in_its_stages() -> None:
     plan: dict[str, Any] = {"drug": "alprazolam", "to_drug": "clonazepam", "recipe": "-0.25mg/7d"}
-    steps = build_schedule(daily_ug=2000, start=d(1, 5), **plan).steps
+    steps = build_schedule(plan_parameters(**plan), daily_ug=2000, start=d(1, 5)).steps
     held = hold(
         steps,
         on=d(1, 14),

@@ -52,7 +52,7 @@ class Plan:
         }
 
     def build(self) -> Schedule:
-        return build_schedule(daily_ug=self.daily_ug, start=START, **self.params)
+        return build_schedule(plan_parameters(**self.params), daily_ug=self.daily_ug, start=START)
 
     @property
     def tapered(self) -> str:

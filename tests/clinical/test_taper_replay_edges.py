@@ -51,7 +51,7 @@ def test_a_step_back_made_twice_on_one_day_keeps_the_second_doses_planned_days()
     # From 1 mg, back twice on 01-27: the second step back (to 1.5 mg, which the once cut made
     # for 7 days) replaces the first (1.25 mg, planned for 14). Held and resumed, 1.5 mg still
     # ends on 02-03, not a fortnight after 01-27.
-    steps = build_schedule(daily_ug=2000, start=d(1, 5), **ONCE_FIRST).steps
+    steps = build_schedule(plan_parameters(**ONCE_FIRST), daily_ug=2000, start=d(1, 5)).steps
     twice = go_back(
         go_back(
             steps,
@@ -82,7 +82,7 @@ CROSSOVER |= {"stages": 2, "stage_interval_days": 5}
 def test_a_recipe_changed_after_the_crossover_first_cuts_one_of_its_own_intervals_later() -> None:
     # The crossover is over (diazepam only): the new recipe's first cut comes its 14 days after
     # the change, not the 5-day stage interval.
-    steps = build_schedule(daily_ug=1000, start=d(1, 5), **CROSSOVER).steps
+    steps = build_schedule(plan_parameters(**CROSSOVER), daily_ug=1000, start=d(1, 5)).steps
     changed = change_recipe(
         steps,
         on=d(1, 20),
@@ -100,7 +100,9 @@ def test_a_recipe_changed_before_a_one_microgram_crossover_waits_the_stage_inter
     # stage interval (3 days) after the change, not the recipe's 14 days.
     plan: dict[str, Any] = {"drug": "alprazolam", "to_drug": "diazepam", "recipe": "-10%/14d"}
     plan |= {"stages": 1, "stage_interval_days": 3, "units_ug": {"alprazolam": 1, "diazepam": 1}}
-    steps = build_schedule(daily_ug=1, start=d(1, 5), effective=d(1, 1), **plan).steps
+    steps = build_schedule(
+        plan_parameters(**plan), daily_ug=1, start=d(1, 5), effective=d(1, 1)
+    ).steps
     changed = change_recipe(
         steps,
         on=d(1, 2),
@@ -116,7 +118,7 @@ def test_a_recipe_changed_before_a_one_microgram_crossover_waits_the_stage_inter
 def test_going_back_to_a_dose_a_hold_kept_keeps_it_the_next_phases_interval() -> None:
     # 1 mg was first reached after a 3-day hold of 1.25 mg: going back from it restores 1.25 mg
     # for the interval of the phase that cuts it next (14 days, the once cut being made).
-    steps = build_schedule(daily_ug=2000, start=d(1, 5), **ONCE_FIRST).steps
+    steps = build_schedule(plan_parameters(**ONCE_FIRST), daily_ug=2000, start=d(1, 5)).steps
     held = hold(
         steps,
         on=d(1, 13),
@@ -190,7 +192,7 @@ def test_a_once_cut_after_a_crossover_held_and_resumed_keeps_its_own_interval() 
     # 01-22), not the next phase's 14: the held dose has no alprazolam left to cross over.
     plan: dict[str, Any] = {"drug": "alprazolam", "to_drug": "diazepam"}
     plan |= {"recipe": "-2mg/7d once; -1mg/14d", "stages": 2, "stage_interval_days": 5}
-    steps = build_schedule(daily_ug=1000, start=d(1, 5), **plan).steps
+    steps = build_schedule(plan_parameters(**plan), daily_ug=1000, start=d(1, 5)).steps
     assert rows(steps)[3:5] == [
         (d(1, 15), {"diazepam": 18000}, "cut"),
         (d(1, 22), {"diazepam": 17000}, "cut"),
@@ -206,7 +208,7 @@ def test_a_once_cut_after_a_crossover_held_and_resumed_keeps_its_own_interval() 
 def test_a_hold_after_the_once_cut_phase_keeps_the_next_phases_interval() -> None:
     # 1.25 mg was made on 01-12 by the second phase (-0.25 mg every 14 days): a one-day hold,
     # once resumed, cuts on 01-26, not a week after 01-12 as the once phase would.
-    steps = build_schedule(daily_ug=2000, start=d(1, 5), **ONCE_FIRST).steps
+    steps = build_schedule(plan_parameters(**ONCE_FIRST), daily_ug=2000, start=d(1, 5)).steps
     resumed = _hold_and_resume(steps, d(1, 13), d(1, 14), **ONCE_FIRST)
     assert rows(resumed)[2:6] == [
         (d(1, 12), {"clonazepam": 1250}, "cut"),
@@ -284,7 +286,7 @@ def test_a_hold_of_a_single_microgram_is_an_open_hold() -> None:
         "recipe": "-50%/7d",
         "units_ug": {"clonazepam": 1},
     }
-    steps = build_schedule(daily_ug=2, start=d(1, 5), **plan).steps
+    steps = build_schedule(plan_parameters(**plan), daily_ug=2, start=d(1, 5)).steps
     held = hold(
         steps,
         on=d(1, 6),
@@ -308,7 +310,7 @@ def test_a_stored_hold_that_lost_the_new_drug_is_replayed_without_failing() -> N
     # over in the one stage left, a stage interval after the hold's dose began.
     plan: dict[str, Any] = {"drug": "alprazolam", "to_drug": "diazepam"}
     plan |= {"recipe": "-10%/7d", "stages": 2}
-    steps = build_schedule(daily_ug=1000, start=d(1, 5), **plan).steps
+    steps = build_schedule(plan_parameters(**plan), daily_ug=1000, start=d(1, 5)).steps
     assert rows(steps)[1] == (d(1, 5), {"alprazolam": 500, "diazepam": 10000}, "crossover")
     lost = make_step(index=2, start=d(1, 6), daily_ug={"alprazolam": 500}, kind="hold")
     resumed = resume(
@@ -349,7 +351,7 @@ def test_a_stored_crossover_stage_lowering_the_new_drug_is_not_taken_for_the_onc
     # It is no cut of the recipe: once the crossover ends, the once cut (-2 mg) comes first.
     plan: dict[str, Any] = {"drug": "alprazolam", "to_drug": "diazepam"}
     plan["recipe"] = "-2mg/7d once; -1mg/14d"
-    steps = build_schedule(daily_ug=1000, start=d(1, 5), **plan).steps
+    steps = build_schedule(plan_parameters(**plan), daily_ug=1000, start=d(1, 5)).steps
     assert rows(steps)[1] == (d(1, 5), {"alprazolam": 750, "diazepam": 5000}, "crossover")
     lower = {"alprazolam": 250, "diazepam": 4000}
     stored = (
@@ -377,7 +379,7 @@ def test_a_hold_on_a_step_backs_day_after_a_crossover_keeps_what_the_step_back_p
     # Crossover done, back to 18 mg of diazepam on 01-23 (the once cut's dose, kept its 7
     # days), held open the same day (the hold replaces the step back): resumed, 17 mg comes on
     # 01-30, not the next phase's 14 days after 01-23.
-    steps = build_schedule(daily_ug=1000, start=d(1, 5), **CROSSED).steps
+    steps = build_schedule(plan_parameters(**CROSSED), daily_ug=1000, start=d(1, 5)).steps
     assert rows(steps)[3:5] == [
         (d(1, 15), {"diazepam": 18000}, "cut"),
         (d(1, 22), {"diazepam": 17000}, "cut"),
@@ -399,7 +401,9 @@ def test_a_hold_on_a_step_backs_day_after_a_crossover_keeps_what_the_step_back_p
 def test_a_hold_of_the_old_drug_before_the_crossover_is_resumed_into_its_stages() -> None:
     # The baseline (alprazolam only, no diazepam yet) held open the day after it began: resumed,
     # the crossover's stages follow, the first a stage interval (5 days) after 01-01.
-    steps = build_schedule(daily_ug=1000, start=d(1, 5), effective=d(1, 1), **CROSSED).steps
+    steps = build_schedule(
+        plan_parameters(**CROSSED), daily_ug=1000, start=d(1, 5), effective=d(1, 1)
+    ).steps
     resumed = _hold_and_resume(steps, d(1, 2), d(1, 3), **CROSSED)
     assert rows(resumed)[:5] == [
         (d(1, 1), {"alprazolam": 1000}, "baseline"),
@@ -427,7 +431,7 @@ def test_a_stored_stage_off_the_plan_spreads_the_old_drug_left_over_the_stages_l
     # left is spread over the 3 stages left, by the plan's own equivalence table.
     plan: dict[str, Any] = {"drug": "alprazolam", "to_drug": "diazepam", "recipe": "-10%/7d"}
     plan["table"] = table
-    steps = build_schedule(daily_ug=1000, start=d(1, 5), **plan).steps
+    steps = build_schedule(plan_parameters(**plan), daily_ug=1000, start=d(1, 5)).steps
     assert steps[1].daily_ug == {"alprazolam": 750, "diazepam": planned}
     off = {"alprazolam": 750, "diazepam": spread[0]}
     stored = (
@@ -453,7 +457,9 @@ def test_a_plan_begun_mid_crossover_held_at_a_stage_makes_its_planned_stages() -
     # second stage (2 units) comes on the day it had, not a spread of the 5 units left (3).
     plan: dict[str, Any] = {"drug": "alprazolam", "to_drug": "diazepam", "recipe": "-10%/7d"}
     plan["stages"] = 3
-    steps = build_schedule(daily_ug=875, to_drug_daily_ug=6000, start=d(1, 5), **plan).steps
+    steps = build_schedule(
+        plan_parameters(**plan), daily_ug=875, to_drug_daily_ug=6000, start=d(1, 5)
+    ).steps
     assert rows(steps)[1] == (d(1, 5), {"alprazolam": 625, "diazepam": 11000}, "crossover")
     planned = rows(steps)[2:5]
     assert planned == [

@@ -51,7 +51,7 @@ def test_a_hold_after_a_once_cut_never_makes_the_next_cut_come_sooner() -> None:
     # The 1 mg made by the once phase is planned for 28 days; a one-day hold, once resumed,
     # must not cut after the next phase's 7 days.
     plan: dict[str, Any] = {"drug": "clonazepam", "recipe": "-1mg/28d once; -0.25mg/7d"}
-    steps = build_schedule(daily_ug=2000, start=d(1, 5), **plan).steps
+    steps = build_schedule(plan_parameters(**plan), daily_ug=2000, start=d(1, 5)).steps
     assert rows(steps)[1:3] == [
         (d(1, 5), {"clonazepam": 1000}, "cut"),
         (d(2, 2), {"clonazepam": 750}, "cut"),
@@ -67,7 +67,7 @@ def test_a_hold_after_a_once_cut_never_makes_the_next_cut_come_sooner() -> None:
 
 def test_a_hold_resumed_after_a_once_cut_goes_on_at_the_next_phases_pace() -> None:
     plan: dict[str, Any] = {"drug": "clonazepam", "recipe": "-0.5mg/7d once; -0.25mg/14d"}
-    steps = build_schedule(daily_ug=2000, start=d(1, 5), **plan).steps
+    steps = build_schedule(plan_parameters(**plan), daily_ug=2000, start=d(1, 5)).steps
     resumed = _hold_and_resume(steps, d(1, 8), d(1, 9), **plan)
     # 1.5 mg (the once cut) kept 7 days, then -0.25 mg every 14 days.
     assert [(s.start, s.daily_ug["clonazepam"]) for s in resumed[2:6]] == [
@@ -85,7 +85,7 @@ def test_after_a_recipe_change_the_new_recipe_starts_from_its_first_phase() -> N
     # been the new recipe's, and not a week after 1.5 mg began under the old recipe (01-19).
     old: dict[str, Any] = {"drug": "clonazepam", "recipe": "-0.25mg/7d"}
     new: dict[str, Any] = {"drug": "clonazepam", "recipe": "-0.5mg/7d once; -0.25mg/14d"}
-    steps = build_schedule(daily_ug=2000, start=d(1, 5), **old).steps
+    steps = build_schedule(plan_parameters(**old), daily_ug=2000, start=d(1, 5)).steps
     changed = change_recipe(
         steps,
         on=d(1, 14),
@@ -110,7 +110,7 @@ CROSSOVER: dict[str, Any] = {"drug": "alprazolam", "recipe": "-10%/7d", "to_drug
 
 
 def test_a_stopped_crossover_ends_on_the_drug_it_was_crossing_to() -> None:
-    steps = build_schedule(daily_ug=2000, start=d(1, 5), **CROSSOVER).steps
+    steps = build_schedule(plan_parameters(**CROSSOVER), daily_ug=2000, start=d(1, 5)).steps
     stopped = stop(
         steps,
         on=d(1, 12),
@@ -121,7 +121,7 @@ def test_a_stopped_crossover_ends_on_the_drug_it_was_crossing_to() -> None:
 
 
 def test_a_recipe_changed_mid_crossover_finishes_the_crossover_first() -> None:
-    steps = build_schedule(daily_ug=2000, start=d(1, 5), **CROSSOVER).steps
+    steps = build_schedule(plan_parameters(**CROSSOVER), daily_ug=2000, start=d(1, 5)).steps
     changed = change_recipe(
         steps,
         on=d(1, 12),
@@ -147,7 +147,7 @@ def test_a_crossover_held_and_resumed_makes_the_stages_it_had_planned() -> None:
         "recipe": "-0.125mg/7d",
         "stages": 3,
     }
-    steps = build_schedule(daily_ug=1625, start=d(1, 5), **plan).steps
+    steps = build_schedule(plan_parameters(**plan), daily_ug=1625, start=d(1, 5)).steps
     stages = [(s.start, s.daily_ug) for s in steps if s.kind == "crossover"]
     assert stages == [
         (d(1, 5), {"alprazolam": 1125, "clonazepam": 500}),
@@ -166,7 +166,7 @@ def test_a_hold_on_the_last_stages_day_keeps_the_stage_interval() -> None:
     # interval (7 days), not the recipe's 10.
     plan: dict[str, Any] = {"drug": "alprazolam", "to_drug": "clonazepam"}
     plan |= {"recipe": "-0.125mg/10d", "stages": 1}
-    steps = build_schedule(daily_ug=125, start=d(1, 5), **plan).steps
+    steps = build_schedule(plan_parameters(**plan), daily_ug=125, start=d(1, 5)).steps
     assert rows(steps)[1:] == [
         (d(1, 5), {"clonazepam": 125}, "crossover"),
         (d(1, 12), {"clonazepam": 0}, "final"),
@@ -181,7 +181,9 @@ ONCE_FIRST: dict[str, Any] = {"drug": "clonazepam", "recipe": "-0.5mg/7d once; -
 
 
 def test_a_hold_before_the_first_cut_is_not_counted_as_the_once_cut() -> None:
-    steps = build_schedule(daily_ug=2000, start=d(1, 10), effective=d(1, 5), **ONCE_FIRST).steps
+    steps = build_schedule(
+        plan_parameters(**ONCE_FIRST), daily_ug=2000, start=d(1, 10), effective=d(1, 5)
+    ).steps
     resumed = _hold_and_resume(steps, d(1, 7), d(1, 8), **ONCE_FIRST)
     # Still 2 mg: the first cut is the once phase's -0.5 mg, a week after 2 mg began (01-05).
     assert [(s.start, s.daily_ug["clonazepam"], s.kind) for s in resumed[:5]] == [
@@ -194,7 +196,7 @@ def test_a_hold_before_the_first_cut_is_not_counted_as_the_once_cut() -> None:
 
 
 def test_after_going_back_the_recipe_goes_on_as_it_stood_at_that_dose() -> None:
-    steps = build_schedule(daily_ug=2000, start=d(1, 5), **ONCE_FIRST).steps
+    steps = build_schedule(plan_parameters(**ONCE_FIRST), daily_ug=2000, start=d(1, 5)).steps
     back = go_back(
         steps,
         on=d(1, 14),
@@ -219,7 +221,7 @@ def test_going_back_past_a_recipe_change_then_holding_keeps_the_plans_cut() -> N
     # fortnight (the new recipe's once cut counted as made, as go_back replays it). A hold and
     # resume must not turn the next cut into the once phase's -0.5 mg.
     old: dict[str, Any] = {"drug": "clonazepam", "recipe": "-0.25mg/7d"}
-    steps = build_schedule(daily_ug=2000, start=d(1, 5), **old).steps
+    steps = build_schedule(plan_parameters(**old), daily_ug=2000, start=d(1, 5)).steps
     changed = change_recipe(
         steps,
         on=d(1, 14),
@@ -253,7 +255,7 @@ def test_going_back_past_a_recipe_change_then_holding_keeps_the_plans_cut() -> N
 def test_a_hold_on_a_dose_gone_back_to_is_resumed_when_that_dose_was_planned_to_end() -> None:
     # Back to 1.5 mg on 01-14, kept 7 days as the once cut planned it (next cut 01-21): a
     # one-day hold, once resumed, cuts on 01-21, not a fortnight (the next phase) after 01-14.
-    steps = build_schedule(daily_ug=2000, start=d(1, 5), **ONCE_FIRST).steps
+    steps = build_schedule(plan_parameters(**ONCE_FIRST), daily_ug=2000, start=d(1, 5)).steps
     back = go_back(
         steps,
         on=d(1, 14),
@@ -272,7 +274,7 @@ def test_resume_never_cuts_before_the_day_the_replaced_plan_had_its_next_change(
     # A 10-day hold on 01-07 moved the cut due 01-12 to 01-22; made open-ended on 01-09 and
     # resumed on 01-10, the steps alone would cut on 01-12. The caller passes 01-22.
     plan: dict[str, Any] = {"drug": "clonazepam", "recipe": "-0.25mg/7d"}
-    steps = build_schedule(daily_ug=2000, start=d(1, 5), **plan).steps
+    steps = build_schedule(plan_parameters(**plan), daily_ug=2000, start=d(1, 5)).steps
     held = hold(
         steps,
         on=d(1, 7),
@@ -317,7 +319,7 @@ def test_a_hold_on_the_day_the_recipe_changed_keeps_the_new_recipes_first_phase(
     # new recipe's once cut (-0.5 mg), not its second phase as if 0.75 -> 0.625 mg had been it.
     old: dict[str, Any] = {"drug": "alprazolam", "recipe": "-0.125mg/1d"}
     new = {**old, "recipe": "-0.5mg/7d once; -0.25mg/14d"}
-    steps = build_schedule(daily_ug=750, start=d(1, 5), **old).steps
+    steps = build_schedule(plan_parameters(**old), daily_ug=750, start=d(1, 5)).steps
     changed = change_recipe(
         steps,
         on=d(1, 5),
@@ -356,7 +358,7 @@ def test_a_hold_on_the_day_the_recipe_changed_keeps_the_new_recipes_first_phase(
 
 def test_an_open_hold_on_a_baseline_day_is_the_baseline_held_until_resumed() -> None:
     plan: dict[str, Any] = {"drug": "clonazepam", "recipe": "-0.25mg/7d"}
-    steps = build_schedule(daily_ug=2000, start=d(1, 5), **plan).steps
+    steps = build_schedule(plan_parameters(**plan), daily_ug=2000, start=d(1, 5)).steps
     changed = change_recipe(
         steps,
         on=d(1, 14),
@@ -391,7 +393,7 @@ def test_a_hold_made_on_the_day_of_a_step_back_keeps_what_the_step_back_planned(
     # Back to 1.5 mg on 01-14 (kept 7 days, as the once cut planned it), then held 3 days the
     # same day (the hold replaces the step back): next cut 01-24. Held open on 01-15 and resumed
     # on 01-16 (the caller passing 01-24), the taper goes on by -0.25 mg a fortnight.
-    steps = build_schedule(daily_ug=2000, start=d(1, 5), **ONCE_FIRST).steps
+    steps = build_schedule(plan_parameters(**ONCE_FIRST), daily_ug=2000, start=d(1, 5)).steps
     back = go_back(
         steps,
         on=d(1, 14),
@@ -473,7 +475,9 @@ def test_a_step_back_stored_first_restarts_the_recipe() -> None:
 
 
 def test_plan_changes_refuse_steps_whose_first_step_lacks_the_drug() -> None:
-    other = build_schedule(daily_ug=10_000, start=d(1, 5), drug="diazepam", recipe="-10%/7d")
+    other = build_schedule(
+        plan_parameters(drug="diazepam", recipe="-10%/7d"), daily_ug=10_000, start=d(1, 5)
+    )
     message = r"^the first step has no clonazepam: these steps are not from this plan$"
     with pytest.raises(ValueError, match=message):
         change_recipe(
@@ -498,7 +502,7 @@ def test_a_held_dose_without_the_plans_drug_is_never_tapered_into_an_invented_do
     # make up a dose of the plan's drug (a cut from 1 ug, or a crash on "no dose"): the held
     # step stays the last one, for a person to correct.
     plan: dict[str, Any] = {"drug": "diazepam", "recipe": "-2mg/7d"}
-    steps = build_schedule(daily_ug=10_000, start=d(1, 5), **plan).steps
+    steps = build_schedule(plan_parameters(**plan), daily_ug=10_000, start=d(1, 5)).steps
     held = hold(
         steps,
         on=d(1, 14),
@@ -528,7 +532,7 @@ def test_a_held_recipe_change_without_the_plans_drug_resumes_without_a_dose_of_i
     # must stay at the last phase, and nothing is added.
     first: dict[str, Any] = {"drug": "diazepam", "recipe": "-2mg/7d until 0mg"}
     plan: dict[str, Any] = {"drug": "diazepam", "recipe": "-1mg/7d until 0mg"}
-    steps = build_schedule(daily_ug=8000, start=d(1, 5), **first).steps
+    steps = build_schedule(plan_parameters(**first), daily_ug=8000, start=d(1, 5)).steps
     changed = change_recipe(
         steps,
         on=d(1, 10),
@@ -570,7 +574,7 @@ def test_after_a_crossover_and_a_recipe_change_a_resume_never_repeats_a_once_cut
         "stage_interval_days": 7,
     }
     plan = first | {"recipe": "-2mg/14d once; -1mg/7d"}
-    steps = build_schedule(daily_ug=1000, start=d(1, 5), **first).steps
+    steps = build_schedule(plan_parameters(**first), daily_ug=1000, start=d(1, 5)).steps
     changed = change_recipe(
         steps,
         on=d(1, 20),

@@ -29,7 +29,9 @@ def test_a_switch_from_long_to_short_acting_is_warned_on_its_first_crossover_sta
     # The first stage already gives alprazolam (next to diazepam): the warning belongs to that
     # day, not to the stage four weeks on where diazepam is gone.
     schedule = build_schedule(
-        drug="diazepam", daily_ug=20000, recipe="-10%/14d", start=d(1, 5), to_drug="alprazolam"
+        plan_parameters(drug="diazepam", recipe="-10%/14d", to_drug="alprazolam"),
+        daily_ug=20000,
+        start=d(1, 5),
     )
     assert schedule.steps[1].daily_ug == {"diazepam": 15000, "alprazolam": 250}
     [warning] = [w for w in schedule.warnings if w.kind == "substitution"]
@@ -45,7 +47,7 @@ def test_a_step_back_is_not_warned_as_a_rise() -> None:
     # Back from 1 mg to 1.5 mg clonazepam (+50 %) is the physician's decision to raise the
     # dose: no "increase" warning, though it is far above the 10 % margin.
     plan = {"drug": "clonazepam", "recipe": "-0.5mg/14d"}
-    steps = build_schedule(daily_ug=2000, start=d(1, 5), **plan).steps
+    steps = build_schedule(plan_parameters(**plan), daily_ug=2000, start=d(1, 5)).steps
     back = go_back(
         steps,
         on=d(1, 22),
@@ -62,12 +64,9 @@ def test_the_wards_own_rise_margin_is_used() -> None:
     # 0.375 mg alprazolam (7.5 mg DE) crosses over to 8 mg diazepam: +6.7 %, within the
     # default 10 % but warned on a ward whose margin is 5 %.
     steps = build_schedule(
-        drug="alprazolam",
+        plan_parameters(drug="alprazolam", recipe="-1mg/7d", to_drug="diazepam", stages=1),
         daily_ug=375,
-        recipe="-1mg/7d",
         start=d(1, 5),
-        to_drug="diazepam",
-        stages=1,
     ).steps
     assert not [w for w in schedule_warnings(steps) if w.kind == "increase"]
     [warning] = [w for w in schedule_warnings(steps, increase_margin_pct=5) if w.kind == "increase"]
@@ -81,7 +80,9 @@ def test_the_wards_own_rise_margin_is_used() -> None:
 def test_a_plan_above_the_dose_in_force_is_warned_with_the_rise_in_percent() -> None:
     # 1 mg diazepam in force, a plan from 2 mg: its baseline is 100 % above what the patient
     # takes (a dose in force of 1 mg diazepam-equivalent is still a dose to compare with).
-    steps = build_schedule(drug="diazepam", daily_ug=2000, recipe="-1mg/14d", start=d(1, 5)).steps
+    steps = build_schedule(
+        plan_parameters(drug="diazepam", recipe="-1mg/14d"), daily_ug=2000, start=d(1, 5)
+    ).steps
     in_force = in_force_step({"diazepam": 1000}, before=d(1, 3), table="ashton")
     [warning] = [w for w in schedule_warnings([in_force, *steps]) if w.kind == "increase"]
     assert (warning.step_index, warning.start) == (0, d(1, 4))
@@ -93,7 +94,9 @@ def test_a_plan_above_the_dose_in_force_is_warned_with_the_rise_in_percent() -> 
 
 def test_a_plan_for_a_patient_taking_nothing_warns_no_rise() -> None:
     # Nothing in force (0 mg diazepam-equivalent): there is no dose to rise above.
-    steps = build_schedule(drug="diazepam", daily_ug=2000, recipe="-1mg/14d", start=d(1, 5)).steps
+    steps = build_schedule(
+        plan_parameters(drug="diazepam", recipe="-1mg/14d"), daily_ug=2000, start=d(1, 5)
+    ).steps
     nothing = in_force_step({}, before=d(1, 3), table="ashton")
     assert nothing.diazepam_eq_mg == 0
     assert not [w for w in schedule_warnings([nothing, *steps]) if w.kind == "increase"]
@@ -104,7 +107,7 @@ def test_steps_after_a_step_back_are_still_checked_against_the_dose_in_force() -
     # not warned, but the 1 mg cut after it (100 % above the dose in force) is.
     plan = {"drug": "clonazepam", "recipe": "-0.5mg/14d"}
     steps = go_back(
-        build_schedule(daily_ug=2000, start=d(1, 5), **plan).steps,
+        build_schedule(plan_parameters(**plan), daily_ug=2000, start=d(1, 5)).steps,
         on=d(1, 22),
         plan=plan_parameters(**plan),
     )
@@ -126,7 +129,9 @@ def test_an_abrupt_stop_is_refused_with_what_to_do_instead() -> None:
     # -5 mg from 2 mg clonazepam (16 units of 0.125 mg) stops at once: refused, and the
     # physician is told the two ways on (smaller cuts, or "Stop now" with a reason).
     with pytest.raises(RecipeError) as refused:
-        build_schedule(drug="clonazepam", daily_ug=2000, recipe="-5mg/7d", start=d(1, 5))
+        build_schedule(
+            plan_parameters(drug="clonazepam", recipe="-5mg/7d"), daily_ug=2000, start=d(1, 5)
+        )
     assert refused.value.field == "recipe"
     assert refused.value.message == (
         "this recipe stops at once on 2026-01-05: from clonazepam 2 mg a day (16 dispensable "
@@ -140,10 +145,8 @@ def test_each_warning_carries_its_code_and_values_and_its_message_is_written_fro
     # baseline and the stage rise from the dose in force, the stage switches to a short-acting
     # drug, and halving weekly is faster than the pace; each says in plain data what its
     # English sentence says.
-    steps = build_schedule(
-        drug="diazepam", daily_ug=20000, recipe="-50%/7d", start=d(1, 5), to_drug="alprazolam",
-        stages=1,
-    ).steps  # fmt: skip
+    plan = plan_parameters(drug="diazepam", recipe="-50%/7d", to_drug="alprazolam", stages=1)
+    steps = build_schedule(plan, daily_ug=20000, start=d(1, 5)).steps
     in_force = in_force_step({"diazepam": 10000}, before=d(1, 3), table="ashton")
     warned = schedule_warnings([in_force, *steps])
     for warning in warned:
@@ -172,7 +175,9 @@ def test_each_warning_carries_its_code_and_values_and_its_message_is_written_fro
 def test_a_rise_names_what_it_is_measured_from() -> None:
     # A plan from 1 mg clonazepam (20 mg DE) above the 0.5 mg (10 mg DE) in force before it.
     in_force = in_force_step({"clonazepam": 500}, before=d(1, 3), table="ashton")
-    steps = build_schedule(drug="clonazepam", daily_ug=1000, recipe="-0.5mg/14d", start=d(1, 5))
+    steps = build_schedule(
+        plan_parameters(drug="clonazepam", recipe="-0.5mg/14d"), daily_ug=1000, start=d(1, 5)
+    )
     [rise] = [w for w in schedule_warnings([in_force, *steps.steps]) if w.code == "increase"]
     assert (rise.values["reference"], rise.values["rise"]) == ("in_force", 100)
     assert set(INCREASE_REFERENCES) == {"in_force", "start", "previous"}

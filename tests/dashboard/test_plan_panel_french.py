@@ -42,6 +42,7 @@ from models.clinical.taper import (
     increase_warnings,
     make_step,
     pace_warnings,
+    plan_parameters,
     substitution_warnings,
     warning_message,
 )
@@ -273,10 +274,15 @@ def test_a_french_physician_types_the_daily_dose_with_a_decimal_comma(app: dash.
 
 def test_a_taper_engine_refusal_is_french_for_a_french_reader(app: dash.Dash) -> None:
     with pytest.raises(FieldError) as stop:
-        build_schedule(drug="clonazepam", daily_ug=2000, recipe="-5mg/7d", start=START)
+        build_schedule(
+            plan_parameters(drug="clonazepam", recipe="-5mg/7d"), daily_ug=2000, start=START
+        )
     with pytest.raises(FieldError) as stages:
-        build_schedule(drug="clonazepam", daily_ug=500, recipe="-10%/14d", start=START,
-                       to_drug="diazepam", stages=8)  # fmt: skip
+        build_schedule(
+            plan_parameters(drug="clonazepam", recipe="-10%/14d", to_drug="diazepam", stages=8),
+            daily_ug=500,
+            start=START,
+        )
     assert stop.value.message.startswith("this recipe stops at once on 2026-12-07: from")
     assert stages.value.message == (
         "0.5 mg of clonazepam is only 4 units of 0.125 mg, too few for 8 stages; use at most 4"

@@ -11,7 +11,7 @@ from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from jobs.sql_time import local_midnight_utc, prepare_connection, shift_seconds
-from models.clinical.taper import build_schedule
+from models.clinical.taper import build_schedule, plan_parameters
 from models.db import transaction
 from models.plans import save_plan_version
 from models.tables import ScheduledDose
@@ -25,7 +25,9 @@ def _plan_across_the_change(ward7: Ward7) -> int:
     patient = ward7.admit(at=datetime(2026, 3, 26, 9, 0, tzinfo=UTC))
     times = [time(8, 0), time(20, 0)]
     schedule = build_schedule(
-        drug="clonazepam", daily_ug=1000, recipe="-0.25mg/7d", start=date(2026, 3, 27), times=times
+        plan_parameters(drug="clonazepam", recipe="-0.25mg/7d", times=times),
+        daily_ug=1000,
+        start=date(2026, 3, 27),
     )
     with transaction(ward7.engine) as session:
         save_plan_version(

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from models import charting
 from models.admissions import admit, discharge
 from models.audit import Actor
 from models.charting import (
@@ -393,6 +394,71 @@ def test_two_nurses_charting_at_the_same_moment_one_wins(
     assert f"by {winners[0].title()}" in str(losers[0])
     assert _count(engine, DoseAdministration) == 1
     assert len(_audits(engine, "dose.given")) == 1
+
+
+def test_every_charted_row_is_written_by_the_one_insert(
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Vitals, scores, scheduled and PRN doses: one function inserts and audits them all, so
+    what it checks (the admission still open, a unique index's conflict) holds for each; and
+    a dose returned is every column as stored, like vitals and scores."""
+    written: list[str] = []
+    the_insert = charting._insert_once
+
+    def watched(session: Session, **kwargs: Any) -> Any:
+        written.append(kwargs["model"].__tablename__)
+        return the_insert(session, **kwargs)
+
+    monkeypatch.setattr(charting, "_insert_once", watched)
+    _vitals(engine, staff["nurse1"], stay)
+    _record(engine, staff["nurse1"], stay.admission_id, "assessment", None)
+    dose = _give(engine, staff["nurse1"], stay.dose_0800)
+    with transaction(engine) as session:
+        order = prn_order(
+            session,
+            doctor=staff["doctor1"],
+            admission_id=stay.admission_id,
+            written_at=NOW - timedelta(hours=1),
+        )
+        prn = chart_prn(
+            session=session,
+            actor=staff["nurse1"],
+            now=NOW,
+            data=PrnAdministrationCreate(
+                admission_id=stay.admission_id,
+                prn_order_id=order,
+                administered_at=NOW,
+                reason_text="Breakthrough anxiety",
+            ),
+        )
+    assert written == [
+        "vital_signs",
+        "withdrawal_assessment",
+        "dose_administration",
+        "dose_administration",
+    ]
+    with Session(engine) as session:
+        for returned in (dose, prn):
+            stored = session.get(DoseAdministration, returned.id)
+            assert stored is not None and returned.model_dump() == stored.model_dump()
+
+
+def test_a_dose_is_refused_by_its_insert_when_the_admission_closed_meanwhile(
+    engine: Engine, staff: dict[str, Actor], stay: DoseDay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The discharge commits after chart_dose checked the admission (here: the check passes
+    regardless) and before its insert: the insert itself finds the admission closed, and
+    nothing is written."""
+    with transaction(engine) as session:
+        session.execute(
+            update(Admission)
+            .where(col(Admission.id) == stay.admission_id)
+            .values(discharged_at=NOW)
+        )
+    monkeypatch.setattr(charting, "require_open_admission", lambda session, admission_id: None)
+    with pytest.raises(ConflictError, match="the admission changed while saving"):
+        _give(engine, staff["nurse1"], stay.dose_0800)
+    assert _count(engine, DoseAdministration) == 0 and _audits(engine, "dose.given") == []
 
 
 def test_a_dose_marked_in_error_can_be_charted_again_and_both_are_kept(

@@ -17,7 +17,7 @@ from models.admissions import discharge
 from models.audit import Actor
 from models.clinical.recipes import PRESETS
 from models.clinical.tablets import Tablet, choose_tablets, daily_doses, dispense
-from models.clinical.taper import build_schedule
+from models.clinical.taper import build_schedule, plan_parameters
 from models.db import transaction
 from models.fhir_export import export_admission
 from models.plan_changes import PlanSpec, create_plan
@@ -99,11 +99,11 @@ def test_a_discharged_stay_exports_the_rest_of_the_taper_and_its_summary(
     request = taper[0]
     dosages = request["dosageInstruction"]
     schedule = build_schedule(
-        drug="clonazepam",
+        plan_parameters(
+            drug="clonazepam", recipe=PRESETS["a"].recipe, units_ug={"clonazepam": 250}
+        ),
         daily_ug=2000,
-        recipe=PRESETS["a"].recipe,
         start=START,
-        units_ug={"clonazepam": 250},
     )
     first = DISCHARGED.date()
     later = [s for s in schedule.steps if s.start > first]
