@@ -190,9 +190,10 @@ def mg_to_ug(mg: float | str | Decimal, *, field: str = "dose_mg") -> int:
             field, N_("is not a dose in mg; write e.g. {example}"), values={"example": example}
         )
     text = str(mg).strip()
-    # TRANSLATORS: a typed dose too long to quote, in "this is not a dose in mg".
-    unquoted = Phrase(N_("this"))
-    shown: str = repr(text) if len(text) <= _MAX_DOSE_TEXT else unquoted
+    # Quoted as typed: a text longer than _MAX_DOSE_TEXT is refused as too long just below,
+    # unless it is an int (accepted, or refused as more than MAX_DOSE_MG without being quoted);
+    # a float's text is never that long.
+    shown = repr(text)
     if len(text) > _MAX_DOSE_TEXT and not isinstance(mg, int | float):
         raise FieldError(
             field,

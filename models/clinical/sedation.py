@@ -154,7 +154,7 @@ def sedation_signs(reading: SedationReading, thresholds: SedationThresholds) -> 
         found.append(
             Phrase(
                 N_("RASS {code} {term}"),
-                {"code": level.code.lower(), "term": Words((level.term,), lower=True)},
+                {"code": level.code, "term": Words((level.term,), lower=True)},
             )
         )
     if poss_beyond(reading.poss, thresholds):

@@ -166,16 +166,17 @@ def _number(field: str, value: object) -> Decimal | FieldError:
                 "label": label,
                 "value": typed,
                 "unit": limits.unit,
-                "low": Number(limits.low, text=f"{limits.low:g}"),
-                "high": Number(limits.high, text=f"{limits.high:g}"),
+                "low": Number(limits.low),  # "25" for 25.0, as f"{low:g}" writes it
+                "high": Number(limits.high),
             },
         )
     return number
 
 
 def _typed(number: Decimal) -> Number:
-    """A checked reading as the form sent it (``120``, ``37.5``), the reader's way elsewhere."""
-    return Number(number, text=str(number), exact=True)
+    """A checked reading as the form sent it (``120``, ``120.0``), the reader's way elsewhere
+    (a whole number: no decimal is ever cut)."""
+    return Number(number, text=str(number))
 
 
 class VitalsReading(Protocol):

@@ -72,8 +72,29 @@ def test_a_reading_is_quoted_back_with_every_decimal_in_french() -> None:
     found = vitals_errors(heart_rate=80.0005, systolic=70)
     assert said(found["heart_rate"]).endswith("saisi" + NB + ": 80,0005")
     assert said(found["systolic"]).startswith(fr("la systolique (70~mmHg)"))
-    found = vitals_errors(systolic="80.0005", diastolic="80.0005")
-    assert "80,0005" in said(found["systolic"])
+
+
+def test_a_reading_is_quoted_as_it_was_typed_in_english() -> None:
+    found = vitals_errors(heart_rate="80.50", temperature_c="50.50", systolic="70.0")
+    assert found["heart_rate"].message == "the heart rate is charted as a whole number, got 80.50"
+    assert found["temperature_c"].message == (
+        "temperature 50.50 °C is outside the plausible range 25-45 °C (local limit); "
+        "check the reading"
+    )
+    assert found["systolic"].message == (
+        "systolic 70.0 mmHg must be above diastolic 80 mmHg; check the reading"
+    )
+    found = vitals_errors(heart_rate="abc", temperature_c="abc")
+    assert found["heart_rate"].message == (
+        "'abc' is not a whole number; enter the heart rate in /min"
+    )
+    assert found["temperature_c"].message == "'abc' is not a number; enter the temperature in °C"
+    assert said(found["heart_rate"]) == fr(
+        "'abc' n'est pas un nombre entier~; saisissez la fréquence cardiaque en /min"
+    )
+    assert said(found["temperature_c"]) == fr(
+        "'abc' n'est pas un nombre~; saisissez la température en °C"
+    )
 
 
 def test_each_vital_signs_label_is_translated() -> None:
@@ -109,6 +130,15 @@ def test_a_doses_refusal_quotes_the_typed_dose_with_every_decimal() -> None:
     assert isinstance(inside.values["error"], Phrase)
     assert said(inside).startswith(fr("1,0005~mg ne fait pas"))
     assert said(inside).endswith("'-0.5mg/7d until 1.0005mg')")
+
+
+def test_a_doses_refusal_quotes_the_dose_as_typed_in_english() -> None:
+    error = refused(lambda: mg_to_ug("0.00050"))
+    assert error.message == (
+        "0.00050 mg is not a whole number of micrograms; use at most 3 decimals"
+    )
+    assert said(error).startswith(fr("0,0005~mg"))
+    assert "'" + "9" * 30 + "'" not in refused(lambda: mg_to_ug(10**30)).message
 
 
 def test_a_label_maximum_is_a_phrase_in_french() -> None:
@@ -148,3 +178,20 @@ def test_the_sedation_signs_in_french() -> None:
 def test_the_ciwa_ar_bands_source_is_marked() -> None:
     assert FR.gettext(CIWA_AR_BANDS_SOURCE).startswith("recommandation ASAM 2020")
     assert FR.gettext(CIWA_AR_BANDS_SOURCE).endswith("[S9]")
+
+
+def test_a_phrase_is_its_english_and_keeps_its_template_through_a_copy() -> None:
+    import pickle
+
+    phrase = Phrase("RR {rate}/min", {"rate": 7})
+    assert phrase == "RR 7/min" and shown(phrase, FR) == "FR 7/min"
+    copied = pickle.loads(pickle.dumps(phrase))
+    assert copied == phrase and copied.template == phrase.template and copied.values == {"rate": 7}
+    fixed = Phrase("choose a RASS level from -5 to +4")
+    assert fixed == fixed.template and shown(fixed, FR) == "choisissez un niveau RASS de -5 à +4"
+    error = FieldError("rass", fixed)
+    assert error.template is None and error.message == fixed  # a fixed sentence, as before
+    assert FieldError("rr", phrase).values == {"rate": 7}
+    assert shown(FieldError("rass", "choose a RASS level from -5 to +4").phrase, FR) == (
+        "choisissez un niveau RASS de -5 à +4"
+    )
