@@ -80,8 +80,9 @@ def form_message(refusal: Refusal, shown: Collection[str]) -> str:
     return _("Not saved: see the field marked in red.") if at_fields else refusal.message
 
 
-# Domain messages that carry a value, as the domain writes them (models/clinical is not marked):
-# each read back into its fields and shown in the reader's language. In English the same words.
+# Domain messages that carry a value and reach a form as plain English (without the template
+# and values a FieldError may carry): each read back into its fields and shown in the reader's
+# language. In English the same words.
 _WITH_VALUES: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(r"(?P<shown>.+) is not a dose in mg; write e\.g\. 0\.5"),

@@ -19,14 +19,23 @@ class Shown:
         raise NotImplementedError
 
 
-class Words(Shown):
-    """Marked words (``N_``) a message shows, joined by ", ": a unit, a list of choices."""
+def shown(value: object, t: Translator) -> object:
+    """A message's value as the reader's language writes it: a :class:`Shown` its own way,
+    anything else (a name, a count, text someone typed) as it is."""
+    return value.shown(t) if isinstance(value, Shown) else value
 
-    def __init__(self, words: Iterable[str]) -> None:
+
+class Words(Shown):
+    """Marked words (``N_``) a message shows, joined by ", ": a unit, a list of choices;
+    ``lower`` writes them in lower case (a scale's term inside a sentence)."""
+
+    def __init__(self, words: Iterable[str], *, lower: bool = False) -> None:
         self.words = tuple(words)
+        self.lower = lower
 
     def __str__(self) -> str:
-        return ", ".join(self.words)
+        text = ", ".join(self.words)
+        return text.lower() if self.lower else text
 
     def __repr__(self) -> str:
         return f"Words({self.words!r})"
@@ -38,16 +47,21 @@ class Words(Shown):
         return hash(self.words)
 
     def shown(self, t: Translator) -> str:
-        return ", ".join(t.gettext(word) for word in self.words)
+        text = ", ".join(t.gettext(word) for word in self.words)
+        return text.lower() if self.lower else text
 
 
 class Number(Shown):
     """A decimal number a message shows (a dose in mg, hours): ``1.5`` in English, with the
-    language's decimal sign elsewhere (``1,5``)."""
+    language's decimal sign elsewhere (``1,5``), up to three decimals; ``exact`` keeps every
+    decimal (a number someone typed, quoted back to them: ``1,0005``)."""
 
-    def __init__(self, value: Decimal | int | float | str, text: str | None = None) -> None:
+    def __init__(
+        self, value: Decimal | int | float | str, text: str | None = None, *, exact: bool = False
+    ) -> None:
         self.value = Decimal(str(value))
         self.text = text  # the English as the domain writes it, when not the plain number
+        self.exact = exact
 
     @classmethod
     def mg(cls, ug: int) -> Number:
@@ -72,6 +86,17 @@ class Number(Shown):
 
         if t.code == DEFAULT_LANGUAGE:
             return str(self)
+        if self.exact:
+            from babel.numbers import format_decimal
+
+            from models.i18n.languages import babel_locale
+
+            return format_decimal(
+                self.value.normalize(),
+                format="#,##0.###",
+                locale=babel_locale(t.code),
+                decimal_quantization=False,
+            )
         return format_number(self.value.normalize(), t.code)
 
 
@@ -106,6 +131,31 @@ class When(Shown):
         return f"{format_day(local.date(), t.code)} {clock}"
 
 
+class Phrase(str, Shown):
+    """A sentence, or a part of one, the domain writes: the string itself is its English
+    (what the CLI, the scan and the logs read), and it carries the template (an English source
+    string marked ``N_``) and the values a page says it from in the reader's language. A value
+    may be a :class:`Shown` of its own, another phrase included.
+
+    ``Phrase(N_("RR {rate}/min"), {"rate": 7})`` is the string ``"RR 7/min"``; without values
+    the template is the sentence as it is (like ``Translator.gettext``)."""
+
+    template: str
+    values: dict[str, object]
+
+    def __new__(cls, template: str, values: Mapping[str, object] | None = None) -> Phrase:
+        values = dict(values or {})
+        phrase = super().__new__(cls, template.format(**values) if values else template)
+        phrase.template, phrase.values = template, values
+        return phrase
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Phrase, (self.template, self.values))
+
+    def shown(self, t: Translator) -> str:
+        return t.gettext(self.template, **{k: shown(v, t) for k, v in self.values.items()})
+
+
 class FieldError(ValueError):
     """A value a user entered is refused; ``field`` names the input, ``message`` says why.
 
@@ -114,16 +164,27 @@ class FieldError(ValueError):
     ``message`` is then the English sentence; ``template`` and ``values`` let a page say it in
     the reader's language (dashboard.refusals). A value the reader's language writes its own
     way is a :class:`Shown`: marked words (:class:`Words`, a unit or a list of choices) or a
-    decimal number (:class:`Number`)."""
+    decimal number (:class:`Number`). A :class:`Phrase` as the message gives its template and
+    values."""
 
     def __init__(
         self, field: str, message: str, *, values: Mapping[str, object] | None = None
     ) -> None:
+        if isinstance(message, Phrase) and values is None:
+            values = message.values or None
+            message = message.template
         self.template = message if values is not None else None
         self.values = dict(values or {})
         self.message = message.format(**self.values) if values is not None else message
         super().__init__(f"{field}: {self.message}")
         self.field = field
+
+    @property
+    def phrase(self) -> Phrase:
+        """The refusal as a :class:`Phrase`, to say it inside another message."""
+        if self.template is None:
+            return Phrase(self.message)
+        return Phrase(self.template, self.values)
 
 
 def required_text(text: str, *, field: str, missing: str, limit: int) -> str:

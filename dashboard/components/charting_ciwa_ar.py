@@ -40,13 +40,9 @@ CIWA_AR_FORM = ScaleForm(
 
 
 def ciwa_ar_form(now: datetime, tz: ZoneInfo) -> html.Div:
-    # The source's own words stay in English, as the scale's items do.
+    # The bands' source in the reader's language (the scale's items stay in English).
     note = html.Div(
-        [
-            _("Bands:"),
-            " ",
-            html.Span(CIWA_AR_BANDS_SOURCE, lang="en", className="tw-scale-wording"),
-        ],
+        [_("Bands:"), " ", html.Span(_(CIWA_AR_BANDS_SOURCE))],
         className="tw-muted tw-ciwa-note",
     )
     return html.Div(

@@ -13,7 +13,7 @@ from dashboard.components.charting_common import mg
 from dashboard.components.modal_buttons import modal_buttons, opened_by
 from dashboard.components.text_box import text_box
 from dashboard.context import engine, record_id, require_role
-from dashboard.i18n import _, language
+from dashboard.i18n import _, language, request_translator
 from dashboard.refusals import Refusal, attempt
 from dashboard.registry import callback
 from models.admissions import (
@@ -21,6 +21,7 @@ from models.admissions import (
     dose_needs_confirmation,
 )
 from models.clinical.drugs import label_maximum_text
+from models.errors import shown
 from models.tables import Admission
 from models.types import utcnow
 
@@ -41,7 +42,9 @@ def dose_confirm_modal(admission: Admission) -> Any:
                         "{dose} a day is above its label maximum of {maximum}.",
                         dose=f"{admission.baseline_drug} "
                         f"{mg(admission.baseline_daily_ug, language())}",
-                        maximum=label_maximum_text(admission.baseline_drug),
+                        maximum=shown(
+                            label_maximum_text(admission.baseline_drug), request_translator()
+                        ),
                     ),
                     size="md",
                 ),

@@ -47,6 +47,7 @@ from models.charting import (
 from models.clinical.dose_timing import AdministrationFact, DoseStatus, dose_status, window_opens
 from models.clinical.sedation import HELD_FOR_SEDATION, RASS_LEVELS, SedationConcern
 from models.db import read_session
+from models.errors import shown
 from models.flags import MISSED_DOSE_SEVERITY
 from models.schemas import DoseAdministrationCreate
 from models.tables import DoseAdministration, ScheduledDose, VitalSigns, Ward
@@ -106,21 +107,23 @@ def reason_label(status: str, code: str) -> str:
 
 def check_prompt(concern: SedationConcern, when: str) -> str:
     """models.clinical.sedation.check_prompt's sentence in this request's language (in English
-    the same words, a test checks); the signs themselves stay in the domain's words."""
+    the same words, a test checks), the signs too (each a models.errors.Phrase)."""
+    t = request_translator()
+    signs = ", ".join(str(shown(sign, t)) for sign in (*concern.signs, *concern.breathing))
     if concern.dangerous:
         return _(
             "Latest observations at {when}: {signs} with depressed breathing. Check sedation, "
             "respiratory rate and SpO2 again before this dose; chart the fresh check with the "
             "vitals. If still sedated, hold the dose for sedation and tell the physician.",
             when=when,
-            signs=concern.text,
+            signs=signs,
         )
     return _(
         "Latest observations at {when}: {signs}. Check sedation, respiratory rate and SpO2 "
         "again before this dose; chart the fresh check with the vitals. If still sedated, hold "
         "the dose for sedation and tell the physician.",
         when=when,
-        signs=concern.text,
+        signs=signs,
     )
 
 

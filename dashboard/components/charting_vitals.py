@@ -30,7 +30,7 @@ from dashboard.components.charting_common import (
 )
 from dashboard.context import current_actor, default_ward, engine, require_role
 from dashboard.i18n import N_, _, language, ngettext, request_translator
-from dashboard.refusals import Refusal, attempt
+from dashboard.refusals import Refusal, attempt, field_message
 from dashboard.registry import callback
 from dashboard.theme import news2_level, news2_word
 from models.charting import CHARTING_ROLES, new_submission_id, record_vitals
@@ -156,7 +156,7 @@ def preview(values: Mapping[str, object], spo2_scale: int = 1, code: str = "en")
             **raw, supplemental_o2=o2, consciousness=level, spo2_scale=spo2_scale
         )
     except ValidationFailed as exc:
-        errors = {f: m for f, m in exc.by_field().items() if _filled(values.get(f))}
+        errors = {e.field: field_message(e) for e in exc.errors if _filled(values.get(e.field))}
         return _partial(raw, o2, level, errors, spo2_scale)
     result = news2(vitals)
     return VitalsPreview(
@@ -289,7 +289,7 @@ def _sedation_errors(values: Mapping[str, object]) -> dict[str, str | None]:
             check(values.get(field))
             errors[field] = None
         except FieldError as exc:
-            errors[field] = exc.message
+            errors[field] = field_message(exc)
     return errors
 
 

@@ -11,7 +11,8 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from models.clinical.sources import ClinicalNumber
-from models.errors import FieldError
+from models.errors import FieldError, Number, Phrase, Words
+from models.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class Drug:
     rxnorm: str  # RxNorm ingredient RXCUI
     atc: str  # WHO ATC code
     label_max_ug: int  # the highest adult oral daily dose its prescribing information gives
-    label_max_indication: str  # the indication that figure is for, and the source
+    label_max_indication: str  # the indication that figure is for, and the source (marked N_)
     long_acting: bool  # by half-life [S12]: a switch from long- to short-acting is warned
     half_life: str  # hours, for the warning [S12][S13]
     largest_tablet_ug: int  # the largest tablet strength [S61][S62]: a unit is never above it
@@ -54,7 +55,7 @@ DRUGS: dict[str, Drug] = {
         rxnorm="2598",
         atc="N03AE01",
         label_max_ug=20_000,  # [S61]
-        label_max_indication="seizure disorders; panic disorder 4 mg/day [S61]",
+        label_max_indication=N_("seizure disorders; panic disorder 4 mg/day [S61]"),
         long_acting=True,  # [S12]
         half_life="18-50 h",  # [S12]
         largest_tablet_ug=2000,  # [S61]
@@ -65,7 +66,7 @@ DRUGS: dict[str, Drug] = {
         rxnorm="596",
         atc="N05BA12",
         label_max_ug=10_000,  # [S62]
-        label_max_indication="panic disorder, immediate release; anxiety 4 mg/day [S62]",
+        label_max_indication=N_("panic disorder, immediate release; anxiety 4 mg/day [S62]"),
         long_acting=False,  # [S12][S13]
         half_life="6-20 h",  # [S13]
         largest_tablet_ug=2000,  # [S62]
@@ -76,7 +77,7 @@ DRUGS: dict[str, Drug] = {
         rxnorm="6470",
         atc="N05BA06",
         label_max_ug=10_000,  # [S63]
-        label_max_indication="usual 2-6 mg/day, range 1-10 [S63]",
+        label_max_indication=N_("usual 2-6 mg/day, range 1-10 [S63]"),
         long_acting=False,  # [S12]
         half_life="10-20 h",  # [S12]
         largest_tablet_ug=2000,  # [S62]
@@ -87,7 +88,7 @@ DRUGS: dict[str, Drug] = {
         rxnorm="3322",
         atc="N05BA01",
         label_max_ug=40_000,  # [S64]
-        label_max_indication="anxiety, 2-10 mg two to four times daily [S64]",
+        label_max_indication=N_("anxiety, 2-10 mg two to four times daily [S64]"),
         long_acting=True,  # [S12]
         half_life="20-100 h (metabolite 36-200 h)",  # [S12]
         largest_tablet_ug=10_000,  # [S62]
@@ -127,7 +128,11 @@ DEFAULT_TABLE = "ashton"
 def get_drug(name: str) -> Drug:
     drug = DRUGS.get(name.strip().lower()) if isinstance(name, str) else None
     if drug is None:
-        raise FieldError("drug", f"unknown drug {name!r}; known: {', '.join(sorted(DRUGS))}")
+        raise FieldError(
+            "drug",
+            N_("unknown drug {name}; known: {known}"),
+            values={"name": repr(name), "known": ", ".join(sorted(DRUGS))},
+        )
     return drug
 
 
@@ -135,14 +140,22 @@ def equivalence_table(table: str) -> dict[str, float]:
     found = EQUIVALENCE_TABLES.get(table)
     if found is None:
         known = ", ".join(sorted(EQUIVALENCE_TABLES))
-        raise FieldError("table", f"unknown equivalence table {table!r}; known: {known}")
+        raise FieldError(
+            "table",
+            N_("unknown equivalence table {table}; known: {known}"),
+            values={"table": repr(table), "known": known},
+        )
     return found
 
 
 def _mg_per_reference(drug: str, table: str) -> Fraction:
     mg = equivalence_table(table).get(drug)
     if mg is None:
-        raise FieldError("drug", f"{drug!r} is not in the {table} equivalence table")
+        raise FieldError(
+            "drug",
+            N_("{drug} is not in the {table} equivalence table"),
+            values={"drug": repr(drug), "table": table},
+        )
     return Fraction(str(mg))
 
 
@@ -171,33 +184,60 @@ def mg_to_ug(mg: float | str | Decimal, *, field: str = "dose_mg") -> int:
     """Exact mg -> ug through Decimal (so 0.1 mg is 100 ug, not 99.999...); refuses text that
     is not a plain number (no exponent: "1e3" is refused), any fraction of a microgram, and
     anything above MAX_DOSE_MG. A refused text is quoted only when it is short."""
+    example = Number("0.5")
     if isinstance(mg, bool) or not isinstance(mg, int | float | str | Decimal):
-        raise FieldError(field, "is not a dose in mg; write e.g. 0.5")
+        raise FieldError(
+            field, N_("is not a dose in mg; write e.g. {example}"), values={"example": example}
+        )
     text = str(mg).strip()
-    shown = repr(text) if len(text) <= _MAX_DOSE_TEXT else "this"
+    # Quoted as typed: a text longer than _MAX_DOSE_TEXT is refused as too long just below,
+    # unless it is an int (accepted, or refused as more than MAX_DOSE_MG without being quoted);
+    # a float's text is never that long.
+    shown = repr(text)
     if len(text) > _MAX_DOSE_TEXT and not isinstance(mg, int | float):
-        raise FieldError(field, "this is not a dose in mg (too long); write e.g. 0.5")
+        raise FieldError(
+            field,
+            N_("this is not a dose in mg (too long); write e.g. {example}"),
+            values={"example": example},
+        )
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise FieldError(field, f"{shown} is not a dose in mg; write e.g. 0.5") from None
+        raise FieldError(
+            field,
+            N_("{shown} is not a dose in mg; write e.g. {example}"),
+            values={"shown": shown, "example": example},
+        ) from None
     exponent_written = isinstance(mg, str) and "e" in text.lower()
     if not amount.is_finite() or exponent_written:
-        raise FieldError(field, f"{shown} is not a dose in mg; write a plain number, e.g. 0.5")
+        raise FieldError(
+            field,
+            N_("{shown} is not a dose in mg; write a plain number, e.g. {example}"),
+            values={"shown": shown, "example": example},
+        )
     if abs(amount) > MAX_DOSE_MG:
-        raise FieldError(field, f"more than {MAX_DOSE_MG:,} mg is not a dose; check the number")
+        raise FieldError(
+            field,
+            N_("more than {most} mg is not a dose; check the number"),
+            values={"most": Number(MAX_DOSE_MG, text=f"{MAX_DOSE_MG:,}")},
+        )
     ug = amount.scaleb(3)
     if ug != ug.to_integral_value():
         raise FieldError(
-            field, f"{mg} mg is not a whole number of micrograms; use at most 3 decimals"
+            field,
+            N_("{dose} mg is not a whole number of micrograms; use at most {decimals} decimals"),
+            values={"dose": Number(amount, text=str(mg), exact=True), "decimals": 3},
         )
     return int(ug)
 
 
 def label_maximum_text(drug: str) -> str:
-    """'20 mg/day (seizure disorders; panic disorder 4 mg/day [S61])'."""
+    """'20 mg/day (seizure disorders; panic disorder 4 mg/day [S61])', a ``Phrase``."""
     found = get_drug(drug)
-    return f"{format_mg(found.label_max_ug)} mg/day ({found.label_max_indication})"
+    return Phrase(
+        N_("{dose} mg/day ({indication})"),
+        {"dose": Number.mg(found.label_max_ug), "indication": Words((found.label_max_indication,))},
+    )
 
 
 def acting_text(drug: str) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from models.clinical.sources import ClinicalNumber
+from models.i18n import N_
 
 CONSCIOUSNESS_LEVELS = ("A", "C", "V", "P", "U")  # ACVPU [S34]
 
@@ -60,22 +61,22 @@ class News2Response(StrEnum):
         return RESPONSE_FLAG.get(self)
 
 
-# Clinical response to each trigger, RCP 2017 chart 4 [S35].
+# Clinical response to each trigger, RCP 2017 chart 4 [S35]; marked N_, shown translated.
 RESPONSE_TEXT: dict[News2Response, str] = {
-    News2Response.NONE: "Observations at least every 12 hours; continue routine monitoring.",
-    News2Response.LOW: (
+    News2Response.NONE: N_("Observations at least every 12 hours; continue routine monitoring."),
+    News2Response.LOW: N_(
         "Observations at least every 4-6 hours; a registered nurse assesses the patient and "
         "decides whether to increase monitoring or escalate."
     ),
-    News2Response.LOW_SINGLE_3: (
+    News2Response.LOW_SINGLE_3: N_(
         "Observations at least hourly; inform the medical team caring for the patient "
         "(urgent ward-based review)."
     ),
-    News2Response.MEDIUM: (
+    News2Response.MEDIUM: N_(
         "Observations at least hourly; urgent review by a clinician competent in assessing "
         "acutely ill patients."
     ),
-    News2Response.HIGH: (
+    News2Response.HIGH: N_(
         "Continuous monitoring of vital signs; emergency response by a team with "
         "critical-care skills; consider transfer to HDU/ICU."
     ),

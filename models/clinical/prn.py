@@ -22,6 +22,8 @@ from datetime import datetime, timedelta, tzinfo
 
 from models.clinical.drugs import format_mg
 from models.clinical.sources import ClinicalNumber
+from models.errors import Number, Phrase, When
+from models.i18n import N_
 
 WINDOW = timedelta(hours=24)
 
@@ -119,24 +121,30 @@ def _hours(interval: timedelta) -> str:
 
 
 def refusal(limits: PrnLimits, result: PrnCheck, tz: tzinfo, now: datetime) -> str:
-    """What the nurse is told when a dose is refused, with the next allowed time in ward time."""
-    when = local_time(result.next_at, tz, now)
+    """What the nurse is told when a dose is refused, with the next allowed time in ward time:
+    a ``Phrase`` (its English, and its words for another language)."""
+    when = When(result.next_at, tz, now, local_time(result.next_at, tz, now))
     if result.why == "interval":
-        return (
-            f"not yet: at least {_hours(limits.min_interval)} between doses of this order; "
-            f"next allowed at {when}"
+        return Phrase(
+            N_("not yet: at least {interval} between doses of this order; next allowed at {when}"),
+            {"interval": _hours(limits.min_interval), "when": when},
         )
     if result.why == "doses":
-        noun = "dose" if limits.max_doses == 1 else "doses"
-        return f"24-h maximum of {limits.max_doses} {noun} reached; next allowed at {when}"
+        if limits.max_doses == 1:
+            template = N_("24-h maximum of {doses} dose reached; next allowed at {when}")
+        else:
+            template = N_("24-h maximum of {doses} doses reached; next allowed at {when}")
+        return Phrase(template, {"doses": limits.max_doses, "when": when})
     if result.why == "amount":
-        return (
-            f"24-h maximum of {format_mg(limits.max_ug)} mg reached "
-            f"({format_mg(result.ug_24h)} mg given); next allowed at {when}"
+        return Phrase(
+            N_("24-h maximum of {most} mg reached ({given} mg given); next allowed at {when}"),
+            {"most": Number.mg(limits.max_ug), "given": Number.mg(result.ug_24h), "when": when},
         )
-    return (
-        "a later dose of this order is charted, and this one would break its interval or "
-        "24-h maximum; check the time"
+    return Phrase(
+        N_(
+            "a later dose of this order is charted, and this one would break its interval or "
+            "24-h maximum; check the time"
+        )
     )
 
 

@@ -49,21 +49,21 @@ def _cut(phase: Phase, code: str) -> str:
     return format_mg(phase.cut_ug, code)
 
 
-def _count(phase: Phase) -> int:
-    return phase.interval_days // 7 if phase.in_weeks else phase.interval_days
+def _count(phase: Phase, t: Translator) -> tuple[int, str]:
+    """The phase's interval as written (in weeks or days), and as the reader writes it."""
+    n = phase.interval_days // 7 if phase.in_weeks else phase.interval_days
+    return n, format_number(n, t.code)
 
 
 def _every(phase: Phase, t: Translator) -> str:
-    n = _count(phase)
-    shown = format_number(n, t.code)
+    n, shown = _count(phase, t)
     if phase.in_weeks:
         return t.ngettext("every week", "every {n} weeks", n, n=shown)
     return t.ngettext("every day", "every {n} days", n, n=shown)
 
 
 def _held(phase: Phase, t: Translator) -> str:
-    n = _count(phase)
-    shown = format_number(n, t.code)
+    n, shown = _count(phase, t)
     if phase.in_weeks:
         return t.ngettext("held for a week", "held for {n} weeks", n, n=shown)
     return t.ngettext("held for a day", "held for {n} days", n, n=shown)

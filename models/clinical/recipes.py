@@ -35,6 +35,11 @@ class RecipeError(FieldError):
         super().__init__("recipe", message, values=values)
 
 
+def _in_phase(template: str, phase: str, **values: object) -> RecipeError:
+    """A refusal about one phase of a recipe, which it quotes as typed."""
+    return RecipeError(template, values={**values, "phase": repr(phase)})
+
+
 @dataclass(frozen=True)
 class Phase:
     cut_ug: int | None  # a fixed cut, or
@@ -124,59 +129,43 @@ def _parse_phase(phase: str) -> Phase:  # noqa: C901 - one refusal per part, in 
         )
     amount = take(_AMOUNT)
     if amount is None:
-        raise RecipeError(
-            N_("missing amount after '-' in {phase}; write e.g. -0.25mg or -10%"),
-            values={"phase": repr(phase)},
+        raise _in_phase(
+            N_("missing amount after '-' in {phase}; write e.g. -0.25mg or -10%"), phase
         )
     unit = take(_AMOUNT_UNIT)
     unit_text = unit.group(1) if unit else None
     if unit_text not in ("mg", "%"):
         if unit_text:
-            raise RecipeError(
+            raise _in_phase(
                 N_("unknown amount unit {unit} in {phase}; use mg or %"),
-                values={"unit": repr(unit_text), "phase": repr(phase)},
+                phase,
+                unit=repr(unit_text),
             )
-        raise RecipeError(
-            N_("missing amount unit in {phase}; use mg or %"), values={"phase": repr(phase)}
-        )
+        raise _in_phase(N_("missing amount unit in {phase}; use mg or %"), phase)
     if take(_SLASH) is None:
-        raise RecipeError(
-            N_("missing '/<interval>' in {phase}; write e.g. -0.25mg/7d"),
-            values={"phase": repr(phase)},
-        )
+        raise _in_phase(N_("missing '/<interval>' in {phase}; write e.g. -0.25mg/7d"), phase)
     interval = take(_INTERVAL)
     if interval is None:
-        raise RecipeError(
-            N_("missing interval after '/' in {phase}; write e.g. /7d or /2w"),
-            values={"phase": repr(phase)},
-        )
+        raise _in_phase(N_("missing interval after '/' in {phase}; write e.g. /7d or /2w"), phase)
     interval_unit = take(_INTERVAL_UNIT)
     unit_name = interval_unit.group(1) if interval_unit else ""
     if unit_name not in _DAYS_PER:
         if not unit_name:
-            raise RecipeError(
-                N_("missing interval unit in {phase}; use d or w"), values={"phase": repr(phase)}
-            )
-        raise RecipeError(
-            N_("unknown interval unit {unit} in {phase}; use d or w"),
-            values={"unit": repr(unit_name), "phase": repr(phase)},
+            raise _in_phase(N_("missing interval unit in {phase}; use d or w"), phase)
+        raise _in_phase(
+            N_("unknown interval unit {unit} in {phase}; use d or w"), phase, unit=repr(unit_name)
         )
     if "." in interval.group(1):
-        raise RecipeError(
-            N_("interval in {phase} must be a whole number of days or weeks"),
-            values={"phase": repr(phase)},
-        )
+        raise _in_phase(N_("interval in {phase} must be a whole number of days or weeks"), phase)
     count = int(interval.group(1))
     if count < 1:
-        raise RecipeError(
+        raise _in_phase(
             N_("interval {interval} in {phase} must be at least 1"),
-            values={"interval": f"{count}{unit_name}", "phase": repr(phase)},
+            phase,
+            interval=f"{count}{unit_name}",
         )
     if count * _DAYS_PER[unit_name] > MAX_INTERVAL_DAYS:
-        raise RecipeError(
-            N_("interval in {phase} is longer than a year; use at most 52w"),
-            values={"phase": repr(phase)},
-        )
+        raise _in_phase(N_("interval in {phase} is longer than a year; use at most 52w"), phase)
     cut_ug, cut_percent = _cut(amount.group(1), unit_text, phase)
     until_ug, once = _bound(s[pos:], phase)
     return Phase(
@@ -201,26 +190,23 @@ def _cut(amount: str, unit: str, phase: str) -> tuple[int | None, Decimal | None
     if unit == "%":
         percent = Decimal(amount)
         if percent <= 0:
-            raise RecipeError(
-                N_("a cut of 0% in {phase} changes nothing; use a positive percent"),
-                values={"phase": repr(phase)},
+            raise _in_phase(
+                N_("a cut of 0% in {phase} changes nothing; use a positive percent"), phase
             )
         if percent >= 100:
-            raise RecipeError(
+            raise _in_phase(
                 N_("a cut of {amount}% in {phase} stops the drug at once; use less than 100%"),
-                values={"amount": amount, "phase": repr(phase)},
+                phase,
+                amount=amount,
             )
         return None, percent
     try:
         ug = mg_to_ug(amount, field="recipe")
     except FieldError as exc:
-        raise RecipeError(
-            N_("{error} (in {phase})"), values={"error": exc.message, "phase": repr(phase)}
-        ) from None
+        raise _in_phase(N_("{error} (in {phase})"), phase, error=exc.phrase) from None
     if ug <= 0:
-        raise RecipeError(
-            N_("a cut of 0 mg in {phase} changes nothing; use a positive amount"),
-            values={"phase": repr(phase)},
+        raise _in_phase(
+            N_("a cut of 0 mg in {phase} changes nothing; use a positive amount"), phase
         )
     return ug, None
 
@@ -232,27 +218,23 @@ def _bound(rest: str, phase: str) -> tuple[int | None, bool]:
         return None, True
     until = _UNTIL.match(rest)
     if until is None:
-        raise RecipeError(
+        raise _in_phase(
             N_(
                 "unexpected {rest} after the interval in {phase}; "
                 "allowed: 'until <dose>mg' or 'once'"
             ),
-            values={"rest": repr(rest.strip()), "phase": repr(phase)},
+            phase,
+            rest=repr(rest.strip()),
         )
     dose, unit = until.group(1), until.group(2)
     if dose is None or unit != "mg":
-        raise RecipeError(
-            N_("'until' needs a dose in mg in {phase}; write e.g. until 1mg"),
-            values={"phase": repr(phase)},
-        )
+        raise _in_phase(N_("'until' needs a dose in mg in {phase}; write e.g. until 1mg"), phase)
     if len(dose) > AMOUNT_MAX_CHARS:
         raise RecipeError(N_("the 'until' dose is too long; write e.g. until 1mg"))
     try:
         return mg_to_ug(dose, field="recipe"), False
     except FieldError as exc:
-        raise RecipeError(
-            N_("{error} (in {phase})"), values={"error": exc.message, "phase": repr(phase)}
-        ) from None
+        raise _in_phase(N_("{error} (in {phase})"), phase, error=exc.phrase) from None
 
 
 def _check_order(parts: list[str], phases: list[Phase]) -> None:

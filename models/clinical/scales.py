@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from models.clinical.sources import ClinicalNumber
-from models.errors import FieldError, ValidationFailed
+from models.errors import FieldError, Phrase, ValidationFailed
+from models.i18n import N_
 
 
 class Band(StrEnum):
@@ -31,11 +32,11 @@ class Band(StrEnum):
 
 
 _BAND_LABELS = {
-    Band.NONE: "No signs",
-    Band.MILD: "Mild",
-    Band.MODERATE: "Moderate",
-    Band.SEVERE: "Severe",
-    Band.VERY_SEVERE: "Very severe",
+    Band.NONE: N_("No signs"),
+    Band.MILD: N_("Mild"),
+    Band.MODERATE: N_("Moderate"),
+    Band.SEVERE: N_("Severe"),
+    Band.VERY_SEVERE: N_("Very severe"),
 }
 
 
@@ -159,7 +160,7 @@ CIWA_AR_ITEMS: tuple[ScaleItem, ...] = tuple(
 )
 CIWA_AR_MAX = 67  # [S6][S7]
 # Cut-offs vary between guidelines [S7][S9]; this is one named guideline.
-CIWA_AR_BANDS_SOURCE = (
+CIWA_AR_BANDS_SOURCE = N_(
     "ASAM 2020 alcohol withdrawal guideline: <10 mild, 10-18 moderate, >=19 severe [S9]"
 )
 CIWA_AR_BANDS: tuple[tuple[int, Band], ...] = (
@@ -192,7 +193,11 @@ def _total(items: Mapping[int, object], scale_items: Sequence[ScaleItem], scale:
     known = {item.number for item in scale_items}
     for number in sorted((n for n in items if n not in known), key=str):
         errors.append(
-            FieldError(f"item_{number}", f"{scale} has no item {number}; items are 1-{len(known)}")
+            FieldError(
+                f"item_{number}",
+                N_("{scale} has no item {number}; items are 1-{count}"),
+                values={"scale": scale, "number": number, "count": len(known)},
+            )
         )
     total = 0
     for item in scale_items:
@@ -207,16 +212,29 @@ def _total(items: Mapping[int, object], scale_items: Sequence[ScaleItem], scale:
     return total
 
 
-def _item_problem(item: ScaleItem, score: object) -> str | None:
-    allowed = f"a whole number from {item.min} to {item.max}"
-    where = f"item {item.number} ({item.text})"
+def _item_problem(item: ScaleItem, score: object) -> Phrase | None:
+    # The item's wording stays the scale's own (no validated translation is used).
+    values: dict[str, object] = {
+        "number": item.number,
+        "text": item.text,
+        "low": item.min,
+        "high": item.max,
+    }
     if score is None:
-        return f"{where} is missing; score it {allowed}"
+        return Phrase(
+            N_("item {number} ({text}) is missing; score it a whole number from {low} to {high}"),
+            values,
+        )
     if isinstance(score, bool) or not isinstance(score, int):
-        return f"{where} must be {allowed}, got {score!r}"
-    if not item.min <= score <= item.max:
-        return f"{where} must be {allowed}, got {score}"
-    return None
+        got = repr(score)
+    elif not item.min <= score <= item.max:
+        got = str(score)
+    else:
+        return None
+    return Phrase(
+        N_("item {number} ({text}) must be a whole number from {low} to {high}, got {got}"),
+        {**values, "got": got},
+    )
 
 
 # --- sources (models.clinical.sources) ------------------------------------------------------

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 from models.clinical.news2 import RESP_RATE_BANDS, side_of_normal, spo2_bands
 from models.clinical.sources import ClinicalNumber
-from models.errors import FieldError
+from models.errors import FieldError, Phrase, Words
+from models.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -132,27 +133,34 @@ class SedationReading:
 
 def respiratory_depression(reading: SedationReading) -> list[str]:
     """What in the reading says breathing is depressed: RR in NEWS2's lowest band (8 or less)
-    or SpO2 below the 0-scoring band of the patient's scale [S34]; [] when neither."""
-    found = []
+    or SpO2 below the 0-scoring band of the patient's scale [S34]; [] when neither. Each is a
+    ``Phrase`` (its English, and its words for another language)."""
+    found: list[str] = []
     if reading.resp_rate <= RESP_RATE_BANDS[0][0]:
-        found.append(f"RR {reading.resp_rate}/min")
+        found.append(Phrase(N_("RR {rate}/min"), {"rate": reading.resp_rate}))
     bands = spo2_bands(reading.spo2_scale, reading.supplemental_o2)
     if side_of_normal(bands, reading.spo2) == "low":
-        found.append(f"SpO2 {reading.spo2}%")
+        found.append(Phrase(N_("SpO2 {spo2}%"), {"spo2": reading.spo2}))
     return found
 
 
 def sedation_signs(reading: SedationReading, thresholds: SedationThresholds) -> list[str]:
     """What in the reading is beyond the ward's sedation thresholds: the RASS, the POSS, or an
-    ACVPU of V, P or U; [] when none."""
-    found = []
+    ACVPU of V, P or U; [] when none. Each is a ``Phrase``; the RASS term is the scale's."""
+    found: list[str] = []
     if rass_beyond(reading.rass, thresholds):
         assert reading.rass is not None
-        found.append(f"RASS {RASS_LEVELS[reading.rass].label.lower()}")
+        level = RASS_LEVELS[reading.rass]
+        found.append(
+            Phrase(
+                N_("RASS {code} {term}"),
+                {"code": level.code, "term": Words((level.term,), lower=True)},
+            )
+        )
     if poss_beyond(reading.poss, thresholds):
-        found.append(f"POSS {reading.poss}")
+        found.append(Phrase(N_("POSS {level}"), {"level": reading.poss}))
     if reading.consciousness in SEDATED_ACVPU:
-        found.append(f"ACVPU {reading.consciousness}")
+        found.append(Phrase(N_("ACVPU {level}"), {"level": reading.consciousness}))
     return found
 
 
@@ -287,14 +295,22 @@ def validate_rass(value: object) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
-        raise FieldError("rass", "choose a RASS level from -5 to +4")
+        raise FieldError("rass", N_("choose a RASS level from -5 to +4"))
     text = str(value).strip().replace("−", "-")
     try:
         score = int(text)
     except ValueError:
-        raise FieldError("rass", f"{value!r} is not a RASS level; choose -5 to +4") from None
+        raise FieldError(
+            "rass",
+            N_("{value} is not a RASS level; choose -5 to +4"),
+            values={"value": repr(value)},
+        ) from None
     if str(score) != text.lstrip("+") or not RASS_MIN <= score <= RASS_MAX:
-        raise FieldError("rass", f"RASS runs from {RASS_MIN} to +{RASS_MAX}; got {value}")
+        raise FieldError(
+            "rass",
+            N_("RASS runs from {low} to +{high}; got {value}"),
+            values={"low": RASS_MIN, "high": RASS_MAX, "value": value},
+        )
     return score
 
 
@@ -303,10 +319,14 @@ def validate_poss(value: object) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise FieldError("poss", "choose a POSS level: S, 1, 2, 3 or 4")
+        raise FieldError("poss", N_("choose a POSS level: S, 1, 2, 3 or 4"))
     code = str(value).strip().upper()
     if code not in POSS_CODES:
-        raise FieldError("poss", f"{value!r} is not a POSS level; choose S, 1, 2, 3 or 4")
+        raise FieldError(
+            "poss",
+            N_("{value} is not a POSS level; choose S, 1, 2, 3 or 4"),
+            values={"value": repr(value)},
+        )
     return code
 
 

@@ -27,12 +27,13 @@ from models.clinical.news2 import (
     spo2_bands,
 )
 from models.clinical.sources import ClinicalNumber
-from models.errors import FieldError, ValidationFailed
+from models.errors import FieldError, Number, ValidationFailed, Words
+from models.i18n import N_
 
 
 @dataclass(frozen=True)
 class PlausibleRange:
-    label: str
+    label: str  # marked N_: a page says it in the reader's language
     low: float
     high: float
     unit: str
@@ -41,12 +42,12 @@ class PlausibleRange:
 
 # Local policy, no source: the widest values a living adult on a ward could show.
 PLAUSIBLE: dict[str, PlausibleRange] = {
-    "heart_rate": PlausibleRange("heart rate", 20, 250, "/min", whole=True),
-    "systolic": PlausibleRange("systolic BP", 40, 300, "mmHg", whole=True),
-    "diastolic": PlausibleRange("diastolic BP", 20, 200, "mmHg", whole=True),
-    "temperature_c": PlausibleRange("temperature", 25.0, 45.0, "°C", whole=False),
-    "resp_rate": PlausibleRange("respiratory rate", 3, 80, "/min", whole=True),
-    "spo2": PlausibleRange("SpO2", 50, 100, "%", whole=True),
+    "heart_rate": PlausibleRange(N_("heart rate"), 20, 250, "/min", whole=True),
+    "systolic": PlausibleRange(N_("systolic BP"), 40, 300, "mmHg", whole=True),
+    "diastolic": PlausibleRange(N_("diastolic BP"), 20, 200, "mmHg", whole=True),
+    "temperature_c": PlausibleRange(N_("temperature"), 25.0, 45.0, "°C", whole=False),
+    "resp_rate": PlausibleRange(N_("respiratory rate"), 3, 80, "/min", whole=True),
+    "spo2": PlausibleRange(N_("SpO2"), 50, 100, "%", whole=True),
 }
 
 
@@ -83,22 +84,31 @@ def validate_vitals(
         errors.append(
             FieldError(
                 "systolic",
-                f"systolic {values['systolic']} mmHg must be above diastolic "
-                f"{values['diastolic']} mmHg; check the reading",
+                N_(
+                    "systolic {systolic} mmHg must be above diastolic {diastolic} mmHg; "
+                    "check the reading"
+                ),
+                values={
+                    "systolic": _typed(values["systolic"]),
+                    "diastolic": _typed(values["diastolic"]),
+                },
             )
         )
     if not isinstance(supplemental_o2, bool):
-        errors.append(FieldError("supplemental_o2", "answer yes or no: is the patient on oxygen?"))
+        errors.append(
+            FieldError("supplemental_o2", N_("answer yes or no: is the patient on oxygen?"))
+        )
     level = consciousness.strip().upper() if isinstance(consciousness, str) else None
     if level not in CONSCIOUSNESS_LEVELS:
         errors.append(
             FieldError(
                 "consciousness",
-                f"{consciousness!r} is not an ACVPU level; use A, C, V, P or U",
+                N_("{value} is not an ACVPU level; use A, C, V, P or U"),
+                values={"value": repr(consciousness)},
             )
         )
     if isinstance(spo2_scale, bool) or spo2_scale not in SPO2_SCALES:
-        errors.append(FieldError("spo2_scale", "the SpO2 scale is 1 or 2"))
+        errors.append(FieldError("spo2_scale", N_("the SpO2 scale is 1 or 2")))
     if errors:
         raise ValidationFailed(errors)
     assert level is not None and isinstance(supplemental_o2, bool)
@@ -118,28 +128,55 @@ def validate_vitals(
 
 def _number(field: str, value: object) -> Decimal | FieldError:
     limits = PLAUSIBLE[field]
-    kind = "a whole number" if limits.whole else "a number"
+    label = Words((limits.label,))
+    if limits.whole:
+        enter = N_("enter the {label} as a whole number ({unit})")
+        not_number = N_("{value} is not a whole number; enter the {label} in {unit}")
+    else:
+        enter = N_("enter the {label} as a number ({unit})")
+        not_number = N_("{value} is not a number; enter the {label} in {unit}")
+    asked = FieldError(field, enter, values={"label": label, "unit": limits.unit})
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        return FieldError(field, f"enter the {limits.label} as {kind} ({limits.unit})")
+        return asked
     if isinstance(value, float) and not math.isfinite(value):
-        return FieldError(field, f"enter the {limits.label} as {kind} ({limits.unit})")
+        return asked
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
         return FieldError(
-            field, f"{value!r} is not {kind}; enter the {limits.label} in {limits.unit}"
+            field, not_number, values={"value": repr(value), "label": label, "unit": limits.unit}
         )
     if not number.is_finite():
-        return FieldError(field, f"enter the {limits.label} as {kind} ({limits.unit})")
+        return asked
+    typed = Number(number, text=str(value), exact=True)
     if limits.whole and number != number.to_integral_value():
-        return FieldError(field, f"the {limits.label} is charted as a whole number, got {value}")
+        return FieldError(
+            field,
+            N_("the {label} is charted as a whole number, got {value}"),
+            values={"label": label, "value": typed},
+        )
     if not limits.low <= number <= limits.high:
         return FieldError(
             field,
-            f"{limits.label} {value} {limits.unit} is outside the plausible range "
-            f"{limits.low:g}-{limits.high:g} {limits.unit} (local limit); check the reading",
+            N_(
+                "{label} {value} {unit} is outside the plausible range {low}-{high} {unit} "
+                "(local limit); check the reading"
+            ),
+            values={
+                "label": label,
+                "value": typed,
+                "unit": limits.unit,
+                "low": Number(limits.low),  # "25" for 25.0, as f"{low:g}" writes it
+                "high": Number(limits.high),
+            },
         )
     return number
+
+
+def _typed(number: Decimal) -> Number:
+    """A checked reading as the form sent it (``120``, ``120.0``), the reader's way elsewhere
+    (a whole number: no decimal is ever cut)."""
+    return Number(number, text=str(number))
 
 
 class VitalsReading(Protocol):
