@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from models.audit import Actor, insert_audited, snapshot, update_audited
 from models.clinical.drugs import DRUGS
 from models.errors import FieldError, ValidationFailed
+from models.i18n.catalogs import N_
 from models.tables import WardDrugTablets, WardDrugUnit
 
 T = TypeVar("T")
@@ -29,7 +30,8 @@ def read_per_drug(
     for drug, raw in values.items():
         field = f"{field_prefix}{drug}"
         if drug not in DRUGS:
-            errors.append(FieldError(field, f"unknown drug {drug!r}"))
+            unknown = N_("unknown drug {drug}")
+            errors.append(FieldError(field, unknown, values={"drug": repr(drug)}))
             continue
         try:
             parsed[drug] = read(drug, raw, field)
