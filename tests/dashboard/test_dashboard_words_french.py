@@ -317,4 +317,20 @@ def test_the_sources_page_and_a_citations_tooltip_in_french(app: dash.Dash) -> N
     assert tip.startswith(f"{line} Ce que nous en retenons")
     assert "Non vérifiée" in page and "Unverified" not in page
     assert "Prise manquée" in page and "Missed dose" not in page
+    assert "Sauter des prises aggrave le sevrage." in page
+    assert "Skipping doses makes withdrawal worse." not in page
     assert set(CAUTION_WORDS) == set(Caution)
+
+
+def test_every_sources_own_words_are_in_french() -> None:
+    """What we take from each source, its caution's note and what its link is are ours, so
+    translated; its reference (authors, title, where) stays as published."""
+    french = translator("fr")
+    ours = [
+        text
+        for source in SOURCES.values()
+        for text in (source.takeaway, source.caution_note, source.link_note)
+        if text
+    ]
+    assert [text for text in ours if french.gettext(text) == text] == []
+    assert french.gettext(SOURCES["S23"].takeaway) == "Sauter des prises aggrave le sevrage."
