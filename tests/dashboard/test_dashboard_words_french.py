@@ -20,6 +20,7 @@ from dashboard.components.admin_wristband import overrides_section
 from dashboard.components.citations import CAUTION_WORDS, cite_link, source_line
 from dashboard.components.plan_preview import start_note
 from dashboard.components.plan_views import KIND_LABELS
+from dashboard.components.rounds_tiles import doses_of_status
 from dashboard.components.source_words import CLINICAL_NUMBER_WORDS, needs_words, use_words
 from dashboard.components.taper_chart import build_chart
 from dashboard.components.taper_chart_marks import CHANGE_WORDS, VERSION_TAGS
@@ -334,3 +335,24 @@ def test_every_sources_own_words_are_in_french() -> None:
     ]
     assert [text for text in ours if french.gettext(text) == text] == []
     assert french.gettext(SOURCES["S23"].takeaway) == "Sauter des prises aggrave le sevrage."
+
+
+# --- the rounds page's dose counts ------------------------------------------------------------
+
+
+def test_the_doses_not_given_agree_with_their_count(app: dash.Dash) -> None:
+    """The rounds read's statuses (rounds_queries) with their counts: English as the card
+    always said them, French agreeing in number."""
+    counts = [("held", 2), ("missed", 1), ("not_given", 3), ("refused", 1), ("odd_one", 2)]
+    with app.server.test_request_context("/login"):
+        english = [doses_of_status(status, n) for status, n in counts]
+    assert english == ["2 held", "1 missed", "3 not given", "1 refused", "2 odd one"]
+    with app.server.test_request_context("/login", headers=FRENCH):
+        french = [doses_of_status(status, n) for status, n in counts]
+    assert french == [
+        "2 suspendues",
+        "1 manquée",
+        "3 non administrées",
+        "1 refusée",
+        "2 odd one",
+    ]
