@@ -18,6 +18,7 @@ from flask_login import current_user, login_user
 
 from dashboard.auth import SIGN_IN_REFUSED, SignedInUser, client_address, record_activity
 from dashboard.context import engine
+from dashboard.i18n import _, ngettext
 from models.audit import Actor
 from models.db import transaction
 from models.types import utcnow
@@ -30,12 +31,42 @@ UNLOCK_PATH = "/session/unlock"
 _LOGIN_KEY = "_user_id"
 
 
+def lock_words(idle_s: int) -> dict[str, str]:
+    """What the lock prompt says, in the signed-in user's language: the page's script has no
+    catalog, so it is given its words while the session is open and keeps them for the lock."""
+    minutes = round(idle_s / 60)
+    return {
+        "title": _("Taperwatch is locked"),
+        "why": ngettext(
+            "Nobody used this page for {n} minute (ward policy). Sign in to carry on: anything "
+            "typed and not yet saved is kept. Someone else signing in here gets a fresh page.",
+            "Nobody used this page for {n} minutes (ward policy). Sign in to carry on: anything "
+            "typed and not yet saved is kept. Someone else signing in here gets a fresh page.",
+            minutes,
+            n=minutes,
+        ),
+        "username": _("Username"),
+        "password": _("Password"),
+        "sign_in": _("Sign in"),
+        "refused": _(SIGN_IN_REFUSED),
+        "not_carried_on": _("Signed in, but this page could not carry on; reload it."),
+        "too_many": _(
+            "Too many failed sign-ins from this computer. Wait, then try again, or ask an admin."
+        ),
+        "out_of_date": _("This page is out of date; reload it to sign in (unsaved input is lost)."),
+        "not_signed_in": _("Not signed in; try again."),
+        "no_answer": _("The server is not answering. Check the network and try again."),
+    }
+
+
 def _state(user: SignedInUser) -> dict[str, object]:
+    idle_s = int(user.idle.total_seconds())
     return {
         "username": user.username,
         "display_name": user.display_name,
-        "idle_s": int(user.idle.total_seconds()),
+        "idle_s": idle_s,
         "remaining_s": max(0, int(user.idle_left.total_seconds())),
+        "words": lock_words(idle_s),
     }
 
 
@@ -49,7 +80,8 @@ def activity() -> ResponseReturnValue:
 
 
 def unlock() -> ResponseReturnValue:
-    """Sign in from a locked page. JSON: ``same_user`` (carry on), or 401 with the message."""
+    """Sign in from a locked page. JSON: ``same_user`` (carry on), or 401 with the message (in
+    the browser's language: the page's own words, given before it locked, come first)."""
     form = flask.request.form
     username, password = form.get("username", ""), form.get("password", "")
     old_token = flask.session.get(_LOGIN_KEY)
@@ -76,7 +108,7 @@ def unlock() -> ResponseReturnValue:
     if attempt.slowed:
         time.sleep(SLOW_DOWN_S)
     if signed_in is None:
-        return flask.jsonify({"error": SIGN_IN_REFUSED}), 401
+        return flask.jsonify({"error": _(SIGN_IN_REFUSED)}), 401
     flask.session.clear()
     login_user(signed_in)
     return flask.jsonify({"same_user": same_user})

@@ -23,6 +23,7 @@ from joserfc.errors import JoseError
 
 from dashboard.auth import SignedInUser, login_page, safe_next
 from dashboard.context import engine
+from dashboard.i18n import N_
 from models.db import transaction
 from models.oidc_accounts import provider_sign_in, role_for_groups
 from models.settings import Settings
@@ -51,7 +52,15 @@ def hospital_sign_in(server: flask.Flask) -> HospitalSignIn | None:
     return found if isinstance(found, HospitalSignIn) else None
 
 
+# What the sign-in page says when the exchange with the provider fails (English source strings,
+# translated by the sign-in page into the browser's language).
+NOT_ANSWERING = N_("The hospital sign-in is not answering; try again, or sign in here.")
+NOT_COMPLETED = N_("The hospital sign-in did not complete; start again.")
+
+
 def _refused(message: str, status: int) -> flask.Response:
+    """The sign-in page with ``message`` (an English source string, marked ``N_``) in the
+    browser's language."""
     return flask.Response(login_page(message), status=status, mimetype="text/html")
 
 
@@ -66,7 +75,7 @@ def start() -> ResponseReturnValue:
         )
     except _REFUSED as exc:
         log.warning("hospital sign-in: the provider did not answer (%s)", type(exc).__name__)
-        return _refused("The hospital sign-in is not answering; try again, or sign in here.", 503)
+        return _refused(NOT_ANSWERING, 503)
     return answer
 
 
@@ -80,11 +89,11 @@ def callback() -> ResponseReturnValue:
         token = client.authorize_access_token()
     except _REFUSED as exc:  # the log names the kind of fault, never a value sent
         log.warning("hospital sign-in refused: %s", type(exc).__name__)
-        return _refused("The hospital sign-in did not complete; start again.", 400)
+        return _refused(NOT_COMPLETED, 400)
     claims = token.get("userinfo")
     if not claims:
         log.warning("hospital sign-in refused: no ID token")
-        return _refused("The hospital sign-in did not complete; start again.", 400)
+        return _refused(NOT_COMPLETED, 400)
     now = utcnow()
     with transaction(engine()) as session:
         outcome = provider_sign_in(

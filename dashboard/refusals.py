@@ -64,7 +64,8 @@ def attempt(engine: Engine, action: Callable[[Session], T], *, write: bool = Tru
         sentence = _sentence(field_message(exc))
         return Refusal(_not_saved(sentence), {exc.field: sentence}, detail=exc.message)
     except ConflictError as exc:
-        return Refusal(_not_saved(_sentence(_known(str(exc)))), conflict=True, detail=str(exc))
+        sentence = _sentence(conflict_message(exc))
+        return Refusal(_not_saved(sentence), conflict=True, detail=str(exc))
     except PermissionDenied as exc:
         return Refusal(_not_saved(_sentence(str(exc))), detail=str(exc))
     except DATABASE_UNAVAILABLE_ERRORS as exc:
@@ -123,6 +124,16 @@ def field_message(error: FieldError) -> str:
     else as ``_known`` finds it."""
     if error.template is None:
         return _known(error.message)
+    t = request_translator()
+    values = {k: v.shown(t) if isinstance(v, Shown) else v for k, v in error.values.items()}
+    return t.gettext(error.template, **values)
+
+
+def conflict_message(error: ConflictError) -> str:
+    """A conflict in the reader's language: its template with its values (who, when), else as
+    ``_known`` finds it."""
+    if error.template is None:
+        return _known(str(error))
     t = request_translator()
     values = {k: v.shown(t) if isinstance(v, Shown) else v for k, v in error.values.items()}
     return t.gettext(error.template, **values)

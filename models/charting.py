@@ -39,7 +39,7 @@ from models.clinical.sedation import (
 )
 from models.clinical.sources import ClinicalNumber
 from models.clinical.vitals import validate_vitals
-from models.errors import ConflictError, FieldError, Number, ValidationFailed, Words
+from models.errors import ConflictError, FieldError, Number, ValidationFailed, When, Words
 from models.i18n.catalogs import N_
 from models.prn_orders import lock_for_dose, refuse_unless_allowed
 from models.schemas import (
@@ -362,11 +362,12 @@ def _insert_submitted(
 
 def _charted_dose(session: Session, values: Mapping[str, Any]) -> DoseAdministration | None:
     """A scheduled dose charted by someone else first: the unique index on the slot's valid
-    administration let only one in, and the other is told who charted it."""
+    administration let only one in, and the other is told who charted it (and when, as seen
+    from this charting's time)."""
     existing = _valid_administration(session, values["scheduled_dose_id"])
     if existing is None:
         return None
-    raise _already_charted(session, existing)
+    raise _already_charted(session, existing, values["charted_at"])
 
 
 # Columns a charted row shares with its admission and must match when written: a set of vitals
@@ -442,7 +443,7 @@ def chart_dose(
         check_charting_time("at", at, now)
     existing = _valid_administration(session, scheduled_dose_id)
     if existing is not None:
-        raise _already_charted(session, existing)
+        raise _already_charted(session, existing, now)
     sedation_vitals = (
         latest_sedation_score(session, slot.admission_id, at)
         if status == "held" and reason_code == HELD_FOR_SEDATION
@@ -637,17 +638,38 @@ def _valid_administration(session: Session, scheduled_dose_id: int) -> DoseAdmin
     ).first()
 
 
-def _already_charted(session: Session, existing: DoseAdministration) -> ConflictError:
-    """Who charted the dose and when, in the ward's time (what the other nurse's screen shows)."""
+# What a dose was charted as, in a refusal ("already charted as not given by ...").
+_CHARTED_AS = {
+    "given": N_("given"),
+    "held": N_("held"),
+    "refused": N_("refused"),
+    "not_given": N_("not given"),
+}
+
+
+def _already_charted(
+    session: Session, existing: DoseAdministration, now: datetime
+) -> ConflictError:
+    """Who charted the dose and when, in the ward's time (what the other nurse's screen shows);
+    its values let the reader's language say it (dashboard.refusals)."""
     user = session.get(User, existing.charted_by)
-    who = user.display_name if user else "another user"
+    who: object = user.display_name if user else Words([N_("another user")])
     admission = session.get(Admission, existing.admission_id)
     ward = session.get(Ward, admission.ward_id) if admission is not None else None
-    when = existing.charted_at.astimezone(ZoneInfo(ward.timezone) if ward else UTC)
+    tz = ZoneInfo(ward.timezone) if ward else UTC
     zone = "" if ward else " UTC"
+    when = When(existing.charted_at, tz, now, f"{existing.charted_at.astimezone(tz):%H:%M}{zone}")
+    status = _CHARTED_AS.get(existing.status)
     return ConflictError(
-        f"already charted as {existing.status.replace('_', ' ')} by {who} at "
-        f"{when:%H:%M}{zone}; mark that entry in error first to correct it"
+        N_(
+            "already charted as {status} by {who} at {when}; mark that entry in error first to "
+            "correct it"
+        ),
+        values={
+            "status": Words([status]) if status else existing.status.replace("_", " "),
+            "who": who,
+            "when": when,
+        },
     )
 
 

@@ -218,4 +218,14 @@ class PermissionDenied(PermissionError):
 
 
 class ConflictError(ValueError):
-    """Someone else changed the record first (e.g. two nurses charting the same dose)."""
+    """Someone else changed the record first (e.g. two nurses charting the same dose).
+
+    Like :class:`FieldError`, a message with a value is a template (marked ``N_``) with its
+    ``values`` (who, when: :class:`Shown` where the reader's language writes it its own way);
+    ``str()`` is then the English sentence, ``template`` and ``values`` let a page say it in the
+    reader's language (dashboard.refusals)."""
+
+    def __init__(self, message: str, *, values: Mapping[str, object] | None = None) -> None:
+        self.template = message if values is not None else None
+        self.values = dict(values or {})
+        super().__init__(message.format(**self.values) if values is not None else message)

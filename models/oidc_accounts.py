@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from models.audit import Actor, audit_account_change, audit_event, insert_audited
+from models.i18n import N_
 from models.tables import User
 from models.users import ADMIN_ROLE
 from models.ward_policy import new_account_language
@@ -27,7 +28,8 @@ _NOT_IN_USERNAME = re.compile(r"[^a-z0-9.-]+")
 
 @dataclass(frozen=True)
 class ProviderSignIn:
-    """The account signed in, or None and why not (a message for the person signing in)."""
+    """The account signed in, or None and why not (a message for the person signing in: an
+    English source string marked ``N_``, which the sign-in page shows in their language)."""
 
     user: User | None
     refusal: str = ""
@@ -80,7 +82,7 @@ def provider_sign_in(
     """Sign in the provider's (issuer, subject) with the role its groups map to (None: no
     mapped group). Refusals are audited (``user.sign_in_refused``) and write nothing else."""
     if not issuer or not subject or len(issuer) > 255 or len(subject) > 255:
-        return ProviderSignIn(None, "The hospital sign-in sent no usable identity.")
+        return ProviderSignIn(None, N_("The hospital sign-in sent no usable identity."))
     user = session.exec(
         select(User).where(User.oidc_issuer == issuer, User.oidc_subject == subject)
     ).first()
@@ -88,8 +90,10 @@ def provider_sign_in(
         _refuse(session, user, issuer, subject, "no mapped group", now)
         return ProviderSignIn(
             None,
-            "You are signed in at the hospital, but none of your groups gives a Taperwatch "
-            "role. Ask IT to add you to the ward's group.",
+            N_(
+                "You are signed in at the hospital, but none of your groups gives a Taperwatch "
+                "role. Ask IT to add you to the ward's group."
+            ),
         )
     if user is None:
         user = User(
@@ -123,15 +127,17 @@ def provider_sign_in(
     if not user.active:
         _refuse(session, user, issuer, subject, "deactivated", now)
         return ProviderSignIn(
-            None, "Your Taperwatch account is deactivated. Ask an admin to reactivate it."
+            None, N_("Your Taperwatch account is deactivated. Ask an admin to reactivate it.")
         )
     if user.role != role:
         if user.role == ADMIN_ROLE and _other_active_admins(session, user) == 0:
             _refuse(session, user, issuer, subject, "last active admin", now)
             return ProviderSignIn(
                 None,
-                "Your groups no longer make you an admin, but you are the last active admin: "
-                "make another user an admin first.",
+                N_(
+                    "Your groups no longer make you an admin, but you are the last active admin: "
+                    "make another user an admin first."
+                ),
             )
         previous, user.role = user.role, role
         session.add(user)

@@ -99,6 +99,9 @@ class PlanStart:
     to_drug_daily_ug: int
     stages: int
     note: str | None = None  # how the dose in force became this start, for the preview
+    # The note as a template (marked N_) and its values, for the reader's language.
+    note_template: str | None = None
+    note_values: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -224,13 +227,17 @@ def plan_start(new_plan: PlanSpec, in_force: Mapping[str, int]) -> PlanStart:
                 values={"regimen": Regimen(in_force)},
             )
         (other,) = (d for d in in_force if d != drug)
+        converted = N_("the whole regimen ({regimen}) is converted to {drug} on the start date")
+        values: dict[str, object] = {"regimen": Regimen(in_force), "drug": drug}
         return PlanStart(
             other,
             drug,
             in_force[other],
             in_force[drug],
             1,
-            note=f"the whole regimen ({regimen}) is converted to {drug} on the start date",
+            note=converted.format(**values),
+            note_template=converted,
+            note_values=values,
         )
     if {drug, to_drug} != set(in_force):
         raise FieldError(
@@ -241,13 +248,16 @@ def plan_start(new_plan: PlanSpec, in_force: Mapping[str, int]) -> PlanStart:
             ),
             values={"regimen": Regimen(in_force)},
         )
+    continues = N_("the crossover continues from the dose in force ({regimen})")
     return PlanStart(
         drug,
         to_drug,
         in_force[drug],
         in_force[to_drug],
         new_plan.stages,
-        note=f"the crossover continues from the dose in force ({regimen})",
+        note=continues.format(regimen=regimen),
+        note_template=continues,
+        note_values={"regimen": Regimen(in_force)},
     )
 
 

@@ -31,7 +31,8 @@ def read_per_drug(
     for drug, raw in values.items():
         field = f"{field_prefix}{drug}"
         if drug not in DRUGS:
-            errors.append(FieldError(field, f"unknown drug {drug!r}"))
+            unknown = N_("unknown drug {drug}")
+            errors.append(FieldError(field, unknown, values={"drug": repr(drug)}))
             continue
         try:
             parsed[drug] = read(drug, raw, field)

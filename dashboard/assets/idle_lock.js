@@ -12,7 +12,7 @@
   var USED = ["keydown", "pointerdown", "wheel", "touchstart", "input"];
   var fetchOriginal = window.fetch;
 
-  var state = null; /* {username, display_name, idle_s, remaining_s} from the server */
+  var state = null; /* {username, display_name, idle_s, remaining_s, words} from the server */
   var deadline = Infinity; /* when the server's session would lock, on this clock */
   var lastReport = Date.now();
   var lastUse = Date.now();
@@ -85,6 +85,25 @@
     if (!locked) lastUse = Date.now();
   }
 
+  /* The prompt's words in the user's language, given by the server with the state (the lock
+     shows them with the server unreachable); English if none came. */
+  var ENGLISH = {
+    title: "Taperwatch is locked",
+    username: "Username",
+    password: "Password",
+    sign_in: "Sign in",
+    not_carried_on: "Signed in, but this page could not carry on; reload it.",
+    too_many: "Too many failed sign-ins from this computer. Wait, then try again, or ask an admin.",
+    out_of_date: "This page is out of date; reload it to sign in (unsaved input is lost).",
+    not_signed_in: "Not signed in; try again.",
+    no_answer: "The server is not answering. Check the network and try again.",
+  };
+
+  function word(name) {
+    var words = (state && state.words) || {};
+    return words[name] || ENGLISH[name] || "";
+  }
+
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (name) { node.setAttribute(name, attrs[name]); });
@@ -110,24 +129,24 @@
       "aria-labelledby": "tw-idle-title",
     });
     var box = el("form", { class: "tw-idle-box", novalidate: "" });
-    box.appendChild(el("h2", { id: "tw-idle-title" }, "Taperwatch is locked"));
-    box.appendChild(el("p", { id: "tw-idle-why" },
+    box.appendChild(el("h2", { id: "tw-idle-title" }, word("title")));
+    box.appendChild(el("p", { id: "tw-idle-why" }, word("why") ||
       "Nobody used this page for " + minutes + " minute" + (minutes === 1 ? "" : "s") +
       " (ward policy). Sign in to carry on: anything typed and not yet saved is kept. " +
       "Someone else signing in here gets a fresh page."));
     var error = el("p", { id: "tw-idle-error", role: "alert", class: "tw-idle-error" });
     error.hidden = true;
     box.appendChild(error);
-    box.appendChild(el("label", { for: "tw-idle-username" }, "Username"));
+    box.appendChild(el("label", { for: "tw-idle-username" }, word("username")));
     var username = el("input", { id: "tw-idle-username", autocomplete: "username", required: "" });
     username.value = state.username;
     box.appendChild(username);
-    box.appendChild(el("label", { for: "tw-idle-password" }, "Password"));
+    box.appendChild(el("label", { for: "tw-idle-password" }, word("password")));
     var password = el("input", {
       id: "tw-idle-password", type: "password", autocomplete: "current-password", required: "",
     });
     box.appendChild(password);
-    var button = el("button", { id: "tw-idle-sign-in", type: "submit" }, "Sign in");
+    var button = el("button", { id: "tw-idle-sign-in", type: "submit" }, word("sign_in"));
     box.appendChild(button);
     overlay.appendChild(box);
     document.body.appendChild(overlay);
@@ -156,7 +175,7 @@
             }
             return call("GET", ACTIVITY).then(function (again) {
               if (!again.ok) {
-                refuse("Signed in, but this page could not carry on; reload it.");
+                refuse(word("not_carried_on"));
                 return null;
               }
               return again.json().then(function (answer) {
@@ -168,20 +187,19 @@
           });
         }
         if (response.status === 429) {
-          refuse("Too many failed sign-ins from this computer. Wait, then try again, or ask " +
-            "an admin.");
+          refuse(word("too_many"));
           return null;
         }
         if (response.status === 403) {
-          refuse("This page is out of date; reload it to sign in (unsaved input is lost).");
+          refuse(word("out_of_date"));
           return null;
         }
         return response.json().then(
-          function (answer) { refuse(answer.error || "Not signed in; try again."); },
-          function () { refuse("Not signed in; try again."); }
+          function (answer) { refuse(word("refused") || answer.error || word("not_signed_in")); },
+          function () { refuse(word("not_signed_in")); }
         );
       }, function () {
-        refuse("The server is not answering. Check the network and try again.");
+        refuse(word("no_answer"));
       });
     });
   }

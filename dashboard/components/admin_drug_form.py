@@ -13,12 +13,14 @@ from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from dashboard.components.charting_common import typed_number
 from dashboard.context import default_ward, engine, require_role
-from dashboard.i18n import _
+from dashboard.i18n import _, language
 from dashboard.refusals import Refusal, attempt
 from models.audit import Actor
 from models.clinical.drugs import DRUGS
 from models.db import read_session
+from models.errors import FieldError, ValidationFailed
 from models.types import utcnow
 
 T = TypeVar("T")
@@ -87,6 +89,24 @@ def drug_form_io(name: str, field_type: str) -> dict[str, Any]:
 def form_drugs() -> list[str]:
     """The drugs of the fields the Save sent, in their order."""
     return [item["id"]["drug"] for item in ctx.states_list[0]]
+
+
+def typed_numbers(values: Mapping[str, Any], field: Callable[[str], str]) -> dict[str, Any]:
+    """The numbers an admin typed (key -> value), as the domain reads them: in a language with a
+    decimal comma read by ``parse_number`` ("0,125" is 0.125), in English as they come.
+    ``field(key)`` names a value's field; every refusal is raised together. Call it inside the
+    write (``attempt``), so a refusal is shown at its field."""
+    code = language()
+    read: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    for key, value in values.items():
+        try:
+            read[key] = typed_number(value, code, field=field(key))
+        except FieldError as exc:
+            errors.append(exc)
+    if errors:
+        raise ValidationFailed(errors)
+    return read
 
 
 def save_for_ward(update: Callable[..., T], values: dict[str, Any]) -> T | Refusal:

@@ -11,6 +11,7 @@ from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from dashboard.components.admin_drug_form import typed_numbers
 from dashboard.components.admin_user_table import FORM_OK
 from dashboard.components.citations import cited
 from dashboard.context import ADMIN, default_ward, engine, require_role
@@ -113,7 +114,8 @@ def save_policy(db: Engine, values: dict[str, Any]) -> Ward | Refusal:
     def write(session: Session) -> Ward:
         ward = default_ward(session)
         assert ward.id is not None
-        return update_ward_policy(session=session, actor=actor, ward_id=ward.id, values=values)
+        typed = typed_numbers(values, str)  # a number typed as text: a decimal comma in French
+        return update_ward_policy(session=session, actor=actor, ward_id=ward.id, values=typed)
 
     return attempt(db, write)
 

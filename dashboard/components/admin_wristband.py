@@ -20,6 +20,17 @@ from models.wristband import OVERRIDE_REASONS, recent_overrides
 OVERRIDES_SHOWN = 50
 
 
+def _reason(code: str | None, typed: str | None) -> str:
+    """Why the band was not scanned: the reason in the reader's words (a code this version does
+    not know is shown as stored), then what the nurse typed, as typed."""
+    label = OVERRIDE_REASONS.get(code or "")
+    reason = _(label) if label else (code or "")
+    if not typed:
+        return reason
+    # TRANSLATORS: a wristband override's reason, then what the nurse typed.
+    return _("{reason}: {typed}", reason=reason, typed=typed) if reason else typed
+
+
 def overrides_section(db: Engine) -> html.Section:
     now = utcnow()
     with read_session(db) as session:
@@ -59,10 +70,7 @@ def overrides_section(db: Engine) -> html.Section:
                     html.Td(_("{name} · MRN {mrn}", name=entry.patient_name, mrn=entry.mrn)),
                     html.Td(entry.bed),
                     html.Td(entry.nurse),
-                    html.Td(
-                        OVERRIDE_REASONS.get(entry.check.reason_code or "", "")
-                        + (f": {entry.check.reason_text}" if entry.check.reason_text else "")
-                    ),
+                    html.Td(_reason(entry.check.reason_code, entry.check.reason_text)),
                     html.Td(str(entry.doses_given), className="tw-num"),
                 ],
                 **attrs(data_check=str(entry.check.id)),

@@ -11,21 +11,33 @@ from typing import Any
 
 from dash import html
 
-from dashboard.i18n import _
-from models.clinical.sources import SOURCES, Source, cited_ids, split_citations
+from dashboard.i18n import N_, _
+from models.clinical.sources import SOURCES, Caution, Source, cited_ids, split_citations
 
 SOURCES_PATH = "/sources"
+# A source's caution as the Sources page and a citation's tooltip name it.
+CAUTION_WORDS = {Caution.UNVERIFIED: N_("Unverified"), Caution.LOW_AUTHORITY: N_("Low authority")}
 
 
 def source_href(source_id: str) -> str:
     return f"{SOURCES_PATH}#{source_id}"
 
 
+def caution_words(source: Source) -> str:
+    """A source's caution ("Unverified") in the reader's language; "" when it has none."""
+    return _(CAUTION_WORDS[source.caution]) if source.caution is not None else ""
+
+
 def source_line(source: Source) -> str:
-    """The citation in one line, with its caution: for tooltips and paper."""
+    """The citation in one line, with its caution: for tooltips and paper. The reference is the
+    source's own (its authors, title and place, as published); the caution is in the reader's
+    language, its note too where the catalogs have it."""
     line = f"{source.id}: {source.citation}"
     if source.caution is not None:
-        line += f" ({source.caution.value.capitalize()}: {source.caution_note}.)"
+        # TRANSLATORS: after a source's reference: "(Unverified: quoted without a checked copy.)"
+        line += " " + _(
+            "({caution}: {note}.)", caution=caution_words(source), note=_(source.caution_note)
+        )
     return line
 
 
@@ -35,7 +47,9 @@ def cite_link(source_id: str, *, new_tab: bool = True) -> html.A:
     if source is None:
         raise KeyError(f"[{source_id}] is cited but is not in models.clinical.sources")
     line = source_line(source)
-    tip = _("{citation} What we take from it: {takeaway}", citation=line, takeaway=source.takeaway)
+    tip = _(
+        "{citation} What we take from it: {takeaway}", citation=line, takeaway=_(source.takeaway)
+    )
     attrs: dict[str, Any] = {
         "href": source_href(source_id),
         "title": tip,

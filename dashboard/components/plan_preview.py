@@ -19,10 +19,21 @@ from dashboard.components.plan_words import (
     plan_day,
     regimen_words,
 )
-from dashboard.i18n import _
+from dashboard.i18n import _, request_translator
 from dashboard.refusals import Refusal
 from models.clinical.taper import PaceWarning, in_force_step
-from models.plan_changes import Preview
+from models.errors import Shown
+from models.plan_changes import PlanStart, Preview
+
+
+def start_note(start: PlanStart) -> str:
+    """How the dose in force became a new plan's start, in the reader's language (the domain's
+    English note word for word in English)."""
+    if start.note_template is None:
+        return start.note or ""
+    t = request_translator()
+    values = {k: v.shown(t) if isinstance(v, Shown) else v for k, v in start.note_values.items()}
+    return t.gettext(start.note_template, **values)
 
 
 def check_alert(warnings: Sequence[PaceWarning]) -> Any:
@@ -92,7 +103,8 @@ def preview_view(preview: Preview, *, today: date, drugs: Sequence[str]) -> Any:
         in_force_text = _("Dose in force now: {regimen}.", regimen=regimen)
     facts = [in_force_text]
     if preview.start is not None and preview.start.note:
-        facts.append(preview.start.note[0].upper() + preview.start.note[1:] + ".")
+        note = start_note(preview.start)
+        facts.append(note[0].upper() + note[1:] + ".")
     return dmc.Stack(
         [
             dmc.Text(intro, fw=600),

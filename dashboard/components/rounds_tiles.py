@@ -28,6 +28,20 @@ from models.plan_changes import on_open_hold
 DOSE_STATUS_WORDS = (N_("held"), N_("refused"), N_("not given"), N_("missed"))
 
 
+def doses_of_status(status: str, n: int) -> str:
+    """ "2 held": a count of doses of a status (rounds_queries' keys), the word agreeing with
+    the count in the reader's language; an unknown status as its words."""
+    if status == "held":
+        return ngettext("{n} held", "{n} held", n, n=n)
+    if status == "refused":
+        return ngettext("{n} refused", "{n} refused", n, n=n)
+    if status == "not_given":
+        return ngettext("{n} not given", "{n} not given", n, n=n)
+    if status == "missed":
+        return ngettext("{n} missed", "{n} missed", n, n=n)
+    return f"{n} {_(status.replace('_', ' '))}"
+
+
 def day_time(instant: datetime, tz: ZoneInfo) -> str:
     """ "Tue 3 Mar 14:05" ("mar. 3 mars 14:05") in the ward's zone."""
     return format_when(instant, language(), tz=tz)
@@ -137,8 +151,7 @@ def news2_tile(summary: RoundsSummary, tz: ZoneInfo) -> Any:
 
 def doses_tile(summary: RoundsSummary) -> Any:
     missing = ", ".join(
-        f"{n} {_(status.replace('_', ' '))}"
-        for status, n in sorted(summary.doses_not_given.items())
+        doses_of_status(status, n) for status, n in sorted(summary.doses_not_given.items())
     )
     return _tile(
         _("Doses given"),

@@ -64,7 +64,9 @@ def add_markers(fig: Draft, data: ChartInput, local: Callable[[datetime], str]) 
         step_text = _(
             "Step {n} ({kind}) from {day}: {doses} a day; diazepam-eq {de} mg",
             n=step.index,
-            kind=_("{kind}, planned", kind=step.kind) if future else step.kind,
+            kind=_("{kind}, planned", kind=step_kind_word(step.kind))
+            if future
+            else step_kind_word(step.kind),
             day=_day(step.start, "%a %d %b"),
             doses=doses,
             de=_mg(step.diazepam_eq_mg),
@@ -101,7 +103,7 @@ def add_markers(fig: Draft, data: ChartInput, local: Callable[[datetime], str]) 
             hovertext=_(
                 "Plan version {n} ({change}) by {who}, effective {day}: {reason}",
                 n=version.version,
-                change=version.change,
+                change=change_word(version.change),
                 who=figure_text(version.author),
                 day=_day(version.effective_from, "%d %b"),
                 reason=figure_text(version.reason),
@@ -135,6 +137,34 @@ def figure_text(text: str) -> str:
 
 FLAG_LABEL_MAX = 22
 VERSION_TAGS = {"create": N_("new plan"), "back": N_("back a step"), "recipe": N_("new recipe")}
+# A plan change in a version's hover, for a reader of another language than English (English
+# keeps the stored code, as the hover always said it): every kind of models.plan_changes.
+CHANGE_WORDS = VERSION_TAGS | {
+    "advance": N_("cut brought forward"),
+    "hold": N_("step held"),
+    "resume": N_("taper resumed"),
+    "stop": N_("stopped now"),
+}
+
+
+def step_kind_word(kind: str) -> str:
+    """A step's kind in a hover: as stored in English ("cut"), else the steps table's word
+    (plan_views.KIND_LABELS) in the reader's language; an unknown kind as stored."""
+    from dashboard.components.plan_views import KIND_LABELS  # here: plan_views imports this
+
+    label = KIND_LABELS.get(kind)
+    if label is None or request_translator().code == DEFAULT_LANGUAGE:
+        return kind
+    return _(label)
+
+
+def change_word(change: str) -> str:
+    """A plan change in a hover: the stored code in English ("advance"), else its words in the
+    reader's language; an unknown code as stored."""
+    words = CHANGE_WORDS.get(change)
+    if words is None or request_translator().code == DEFAULT_LANGUAGE:
+        return change
+    return _(words)
 
 
 def _version_tag(change: str) -> str:

@@ -17,6 +17,7 @@ from dashboard.components.co_medications import depressant_text
 from dashboard.components.plan_words import dose_mg, mg_value
 from dashboard.components.queue_actions import severity_label
 from dashboard.components.rounds_suggestions import suggestions
+from dashboard.components.rounds_tiles import doses_of_status
 from dashboard.context import current_user_name, default_ward, engine
 from dashboard.flag_queries import flag_text
 from dashboard.i18n import _, language, ngettext
@@ -74,10 +75,8 @@ def _facts(summary: RoundsSummary, tz: ZoneInfo) -> list[Any]:
             level=_(level),
             when=sheet_time(top.taken_at, tz),
         )
-    # A status in words, as the rounds card says it (rounds_tiles.DOSE_STATUS_WORDS).
-    missing = ", ".join(
-        f"{n} {_(status.replace('_', ' '))}" for status, n in summary.doses_not_given.items()
-    )
+    # A status in words, as the rounds card says it (rounds_tiles.doses_of_status).
+    missing = ", ".join(doses_of_status(s, n) for s, n in summary.doses_not_given.items())
     since = (
         _("since the note of {when}", when=sheet_time(summary.last_note.signed_at, tz))
         if summary.last_note

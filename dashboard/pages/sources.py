@@ -11,7 +11,8 @@ import dash_mantine_components as dmc
 from dash import Input, Output, dcc, html
 
 from dashboard.components.admin_policy import POLICY_GROUPS
-from dashboard.components.citations import cited
+from dashboard.components.citations import caution_words, cited
+from dashboard.components.source_words import basis_words, use_words
 from dashboard.i18n import N_, _
 from dashboard.registry import clientside_callback, register_page
 from models.clinical.sources import SOURCES, Source
@@ -31,19 +32,22 @@ def _link(source: Source) -> Any:
             html.A(
                 host, href=source.url, target="_blank", rel="noopener noreferrer", title=source.url
             ),
-            f" — {source.link_note}" if source.link_note else "",
+            f" — {_(source.link_note)}" if source.link_note else "",
         ],
         className="tw-source-link",
     )
 
 
 def _what_uses(use: SourceUse) -> list[Any]:
-    """What a use is: its kind, its name and, if it has one, its value."""
+    """What a use is: its kind, its name and, if it has one, its value (in the reader's
+    language: source_words)."""
+    name, value = use_words(use)
     return [
         html.Span(_(use.kind), className="tw-source-kind"),
-        html.Span(use.name, className="tw-source-use"),
-        html.Span([": ", *cited(use.value, new_tab=False)], className="tw-source-value")
-        if use.value
+        html.Span(name, className="tw-source-use"),
+        # TRANSLATORS: between a use's name and its value on the Sources page.
+        html.Span([_(": "), *cited(value, new_tab=False)], className="tw-source-value")
+        if value
         else None,
     ]
 
@@ -67,8 +71,8 @@ def source_entry(source: Source, uses: tuple[SourceUse, ...]) -> html.Article:
     caution = (
         html.P(
             [
-                html.Span(source.caution.value.capitalize(), className="tw-source-caution"),
-                f" {source.caution_note}.",
+                html.Span(caution_words(source), className="tw-source-caution"),
+                f" {_(source.caution_note)}.",
             ],
             className="tw-source-caution-line",
         )
@@ -85,7 +89,7 @@ def source_entry(source: Source, uses: tuple[SourceUse, ...]) -> html.Article:
             html.H3(heading, className="tw-source-head"),
             html.P(details, className="tw-source-details"),
             caution,
-            html.P([html.B(_("What we take from it: ")), source.takeaway]),
+            html.P([html.B(_("What we take from it: ")), _(source.takeaway)]),
             _link(source),
             html.Div([html.B(_("Used by")), used], className="tw-source-used"),
         ],
@@ -96,7 +100,7 @@ def source_entry(source: Source, uses: tuple[SourceUse, ...]) -> html.Article:
 
 
 def _local_line(use: SourceUse) -> html.Li:
-    basis = use.basis or _("Local policy.")
+    basis = basis_words(use.basis) or _("Local policy.")
     return html.Li(
         [*_what_uses(use), html.Div(cited(basis, new_tab=False), className="tw-source-basis")]
     )

@@ -9,6 +9,9 @@ constants, and a test fails when a module cites a source its tuple does not list
 page and ``docs/clinical-sources.md`` (``taperwatch sources --markdown``) list, for each
 source, what uses it.
 
+What we take from a source, its caution's note and what its link is are our own words, marked
+``N_`` so a page shows them in the reader's language; the references stay as published.
+
 Over ~700 lines, one subject: almost all of it is ``SOURCES``, the catalogue itself, one entry
 per source in the order of its id. The code around it (the tag pattern, the entry and
 declaration types, the look-ups) is short and reads nothing else; splitting the catalogue would
@@ -20,6 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+
+from models.i18n.catalogs import N_
 
 # A citation in text: "[S35]". Ids are "S" and a number; several tags sit side by side.
 SOURCE_TAG = re.compile(r"\[(S\d+)\]")
@@ -121,13 +126,13 @@ _NEWS2 = (
     "National Early Warning Score (NEWS) 2: standardising the assessment of acute-illness "
     "severity in the NHS",
 )
-_GUIDELINE_CENTRAL = "the guideline as published on Guideline Central's e-guideline reader"
-_SCRIBD_COPY = "a copy of the printed chart shared on Scribd, not the RCP's own site"
+_GUIDELINE_CENTRAL = N_("the guideline as published on Guideline Central's e-guideline reader")
+_SCRIBD_COPY = N_("a copy of the printed chart shared on Scribd, not the RCP's own site")
 _BUSTO = (
     "Busto U, Sykora K, Sellers EM",
     "A clinical scale to assess benzodiazepine withdrawal. J Clin Psychopharmacol 9:412-416",
 )
-_DROR_NOTE = (
+_DROR_NOTE = N_(
     "an answer site that generates summaries with AI; it cites no primary source we could "
     "check, so nothing rests on it alone"
 )
@@ -141,8 +146,10 @@ SOURCES: dict[str, Source] = {
             1989,
             "Abstract (PubMed 2574193)",
             "https://pubmed.ncbi.nlm.nih.gov/2574193",
-            "CIWA-B: 104 candidate symptoms narrowed to the 22 that tell withdrawal apart, "
-            "built into 20 items, each rated 0-4.",
+            N_(
+                "CIWA-B: 104 candidate symptoms narrowed to the 22 that tell withdrawal apart, "
+                "built into 20 items, each rated 0-4."
+            ),
         ),
         Source(
             "S2",
@@ -151,8 +158,10 @@ SOURCES: dict[str, Source] = {
             "Abstract (publisher's page)",
             "https://journals.lww.com/psychopharmacology/Abstract/1989/12000/"
             "A_Clinical_Scale_to_Assess_Benzodiazepine.5.aspx",
-            "The same paper at its publisher: the 20 scored items use a 5-point (0-4) scale "
-            "(the abstract's '22' counts symptoms, not items).",
+            N_(
+                "The same paper at its publisher: the 20 scored items use a 5-point (0-4) scale "
+                "(the abstract's '22' counts symptoms, not items)."
+            ),
         ),
         Source(
             "S3",
@@ -161,8 +170,8 @@ SOURCES: dict[str, Source] = {
             None,
             "How the scale is scored",
             "https://www.carepatron.com/templates/ciwa-b-scale",
-            "Each CIWA-B item is rated by the patient from 0 to 4.",
-            link_note="a clinical-forms vendor's guide",
+            N_("Each CIWA-B item is rated by the patient from 0 to 4."),
+            link_note=N_("a clinical-forms vendor's guide"),
         ),
         Source(
             "S4",
@@ -171,13 +180,17 @@ SOURCES: dict[str, Source] = {
             None,
             "The form's items, raters, totals and bands",
             None,
-            "CIWA-B total 0-80 and its bands (0 no signs, 1-20 mild, 21-40 moderate, 41-60 "
-            "severe, 61-80 very severe); the item wording; items 1-17 rated by the patient "
-            "('not at all' to 'very much so'), 18-20 by the observer.",
+            N_(
+                "CIWA-B total 0-80 and its bands (0 no signs, 1-20 mild, 21-40 moderate, 41-60 "
+                "severe, 61-80 very severe); the item wording; items 1-17 rated by the patient "
+                "('not at all' to 'very much so'), 18-20 by the observer."
+            ),
             caution=Caution.UNVERIFIED,
             caution_note=(
-                "found as a form definition in public code; its public address could not be "
-                "identified, and its item wording was not checked against the original paper"
+                N_(
+                    "found as a form definition in public code; its public address could not be "
+                    "identified, and its item wording was not checked against the original paper"
+                )
             ),
         ),
         Source(
@@ -188,7 +201,10 @@ SOURCES: dict[str, Source] = {
             "The CIWA-Ar items and their maxima",
             "https://camcops.readthedocs.io/en/latest/autodoc/server/camcops_server/"
             "extra_strings/ciwa.xml.html",
-            "CIWA-Ar (Sullivan 1989): 10 items, nine scored 0-7 and orientation 0-4; maximum 67.",
+            N_(
+                "CIWA-Ar (Sullivan 1989): 10 items, nine scored 0-7 and orientation 0-4; maximum "
+                "67."
+            ),
         ),
         Source(
             "S7",
@@ -198,9 +214,11 @@ SOURCES: dict[str, Source] = {
             "Scoring and interpretation",
             "https://en.wikipedia-on-ipfs.org/wiki/"
             "Clinical_Institute_Withdrawal_Assessment_for_Alcohol",
-            "CIWA-Ar maximum 67, and that services use different cut-offs (one: 10 or less, "
-            "11-15, 16 or more).",
-            link_note="a mirror of the encyclopedia article on IPFS",
+            N_(
+                "CIWA-Ar maximum 67, and that services use different cut-offs (one: 10 or less, "
+                "11-15, 16 or more)."
+            ),
+            link_note=N_("a mirror of the encyclopedia article on IPFS"),
         ),
         Source(
             "S9",
@@ -208,7 +226,7 @@ SOURCES: dict[str, Source] = {
             2020,
             "Severity assessment (page 2 of the e-guideline)",
             "https://eguideline.guidelinecentral.com/i/1254278/2",
-            "CIWA-Ar bands: under 10 mild, 10-18 moderate, 19 or more severe.",
+            N_("CIWA-Ar bands: under 10 mild, 10-18 moderate, 19 or more severe."),
             link_note=_GUIDELINE_CENTRAL,
         ),
         Source(
@@ -218,11 +236,13 @@ SOURCES: dict[str, Source] = {
             None,
             "Assessment frequency and when to call the prescriber",
             "https://studylib.net/doc/7817601/powerplan-draft-adult-alcohol-withdrawal-protocol",
-            "CIWA-Ar with vital signs at baseline and at each reassessment: every 4 h when "
-            "under 8, every 2 h at 8-11; call the prescriber at 18 or more for two hours "
-            "despite treatment. No benzodiazepine standard was found: this is what the ward's "
-            "reassessment intervals are modelled on.",
-            link_note="a copy of the draft shared on Studylib",
+            N_(
+                "CIWA-Ar with vital signs at baseline and at each reassessment: every 4 h when "
+                "under 8, every 2 h at 8-11; call the prescriber at 18 or more for two hours "
+                "despite treatment. No benzodiazepine standard was found: this is what the ward's "
+                "reassessment intervals are modelled on."
+            ),
+            link_note=N_("a copy of the draft shared on Studylib"),
         ),
         Source(
             "S11",
@@ -230,9 +250,11 @@ SOURCES: dict[str, Source] = {
             2025,
             "Table 7, benzodiazepine dose equivalents (page 18 of the e-guideline)",
             "https://eguideline.guidelinecentral.com/i/1532950/18",
-            "Oral doses about equal to diazepam 10 mg, VA/DoD | Ashton columns: alprazolam "
-            "1 | 0.5, clonazepam 1 | 0.5, lorazepam 2 | 1, oxazepam 30 | 20, temazepam "
-            "15 | 20, chlordiazepoxide 25 | 25, triazolam 0.25 | 0.5, clorazepate 15 | 15.",
+            N_(
+                "Oral doses about equal to diazepam 10 mg, VA/DoD | Ashton columns: alprazolam "
+                "1 | 0.5, clonazepam 1 | 0.5, lorazepam 2 | 1, oxazepam 30 | 20, temazepam "
+                "15 | 20, chlordiazepoxide 25 | 25, triazolam 0.25 | 0.5, clorazepate 15 | 15."
+            ),
             link_note=_GUIDELINE_CENTRAL,
         ),
         Source(
@@ -244,9 +266,11 @@ SOURCES: dict[str, Source] = {
             "Switching to diazepam: equivalent doses and half-lives",
             "https://rightdecisions.scot.nhs.uk/benzodiazepines-and-z-drugs-quality-prescribing-"
             "a-guide-for-improvement/reducing-stopping-and-switching/switching-to-diazepam",
-            "Half-lives in hours (active metabolite): diazepam 20-100 (36-200), clonazepam "
-            "18-50, lorazepam 10-20: what makes a drug long- or short-acting when a "
-            "substitution is warned.",
+            N_(
+                "Half-lives in hours (active metabolite): diazepam 20-100 (36-200), clonazepam "
+                "18-50, lorazepam 10-20: what makes a drug long- or short-acting when a "
+                "substitution is warned."
+            ),
         ),
         Source(
             "S13",
@@ -255,9 +279,9 @@ SOURCES: dict[str, Source] = {
             None,
             "Half-life table",
             "https://benzoreform.org/comparison-of-benzodiazepine-pharmacology",
-            "Alprazolam's half-life of about 6-20 h: a short-acting drug.",
+            N_("Alprazolam's half-life of about 6-20 h: a short-acting drug."),
             caution=Caution.LOW_AUTHORITY,
-            caution_note="an advocacy group's summary table, not a guideline",
+            caution_note=N_("an advocacy group's summary table, not a guideline"),
         ),
         Source(
             "S19",
@@ -265,8 +289,10 @@ SOURCES: dict[str, Source] = {
             2025,
             "Withdrawal and its complications (page 9)",
             "https://eguideline.guidelinecentral.com/i/1532950/9",
-            "Seizures, delirium and psychosis mostly follow abrupt cessation of high doses: "
-            "why a first step to zero is refused unless a physician chooses to stop.",
+            N_(
+                "Seizures, delirium and psychosis mostly follow abrupt cessation of high doses: "
+                "why a first step to zero is refused unless a physician chooses to stop."
+            ),
             link_note=_GUIDELINE_CENTRAL,
         ),
         Source(
@@ -275,8 +301,10 @@ SOURCES: dict[str, Source] = {
             2025,
             "Recommendations on the pace of a taper and a step not tolerated (page 3)",
             "https://eguideline.guidelinecentral.com/i/1532950/3",
-            "Cut 5-10 % every 2-4 weeks, typically not more than 25 % in 2 weeks; check for "
-            "withdrawal after every cut and slow or pause when it is significant.",
+            N_(
+                "Cut 5-10 % every 2-4 weeks, typically not more than 25 % in 2 weeks; check for "
+                "withdrawal after every cut and slow or pause when it is significant."
+            ),
             link_note=_GUIDELINE_CENTRAL,
         ),
         Source(
@@ -285,8 +313,10 @@ SOURCES: dict[str, Source] = {
             2025,
             "Tapering pace (page 7)",
             "https://eguideline.guidelinecentral.com/i/1532950/7",
-            "The same pace in detail: initial cuts of 5-10 % every 2-4 weeks and not more than "
-            "25 % per 2 weeks; faster only after short use at a low dose.",
+            N_(
+                "The same pace in detail: initial cuts of 5-10 % every 2-4 weeks and not more than "
+                "25 % per 2 weeks; faster only after short use at a low dose."
+            ),
             link_note=_GUIDELINE_CENTRAL,
         ),
         Source(
@@ -295,7 +325,7 @@ SOURCES: dict[str, Source] = {
             2025,
             "After a dose reduction (page 10)",
             "https://eguideline.guidelinecentral.com/i/1539871-benzodiazepine-tapering-patient-guide/10",
-            "Withdrawal symptoms may take up to a week to appear after a cut.",
+            N_("Withdrawal symptoms may take up to a week to appear after a cut."),
             link_note=_GUIDELINE_CENTRAL,
         ),
         Source(
@@ -304,7 +334,7 @@ SOURCES: dict[str, Source] = {
             2025,
             "Taking doses on schedule (page 13)",
             "https://eguideline.guidelinecentral.com/i/1539871-benzodiazepine-tapering-patient-guide/13",
-            "Skipping doses makes withdrawal worse.",
+            N_("Skipping doses makes withdrawal worse."),
             link_note=_GUIDELINE_CENTRAL,
         ),
         Source(
@@ -316,7 +346,7 @@ SOURCES: dict[str, Source] = {
             "Switching and reducing (page 9)",
             "https://gov.scot/publications/quality-prescribing-benzodiazepines-z-drugs-guide-"
             "improvement-2024-2027/pages/9",
-            "Review the patient 5-7 days after a switch to diazepam; then cut every 2-4 weeks.",
+            N_("Review the patient 5-7 days after a switch to diazepam; then cut every 2-4 weeks."),
         ),
         Source(
             "S30",
@@ -326,12 +356,16 @@ SOURCES: dict[str, Source] = {
             "A member's summary of a clonazepam-to-diazepam crossover",
             "https://benzobuddies.org/topic/11920-is-this-where-i-ask-for-a-substitution-"
             "taper-plan/",
-            "Clonazepam 1 mg is taken as about diazepam 20 mg and crossed over in at least 4 "
-            "steps, about one a week: the model for the default crossover of 4 weekly stages.",
+            N_(
+                "Clonazepam 1 mg is taken as about diazepam 20 mg and crossed over in at least 4 "
+                "steps, about one a week: the model for the default crossover of 4 weekly stages."
+            ),
             caution=Caution.LOW_AUTHORITY,
             caution_note=(
-                "a forum post, not a guideline; Ashton's own crossover table could not be "
-                "retrieved to check it"
+                N_(
+                    "a forum post, not a guideline; Ashton's own crossover table could not be "
+                    "retrieved to check it"
+                )
             ),
         ),
         Source(
@@ -344,8 +378,10 @@ SOURCES: dict[str, Source] = {
             "sa+health+internet/clinical+resources/clinical+programs+and+practice+guidelines/"
             "substance+misuse+and+dependence/substance+withdrawal+management/"
             "benzodiazepine+withdrawal+management",
-            "Severe withdrawal follows an abrupt stop, short-acting drugs (alprazolam above "
-            "all) and high doses; seizures, delirium and psychosis are the major events.",
+            N_(
+                "Severe withdrawal follows an abrupt stop, short-acting drugs (alprazolam above "
+                "all) and high doses; seizures, delirium and psychosis are the major events."
+            ),
         ),
         Source(
             "S34",
@@ -353,8 +389,10 @@ SOURCES: dict[str, Source] = {
             2017,
             "Chart 1: the NEWS scoring system",
             "https://scribd.com/document/584338409/NEWS2-Chart-1-The-NEWS-scoring-system-0-0",
-            "The score of each parameter band (respiration, SpO2 scale 1, supplemental oxygen, "
-            "systolic BP, pulse, consciousness by ACVPU, temperature); total 0-20.",
+            N_(
+                "The score of each parameter band (respiration, SpO2 scale 1, supplemental oxygen, "
+                "systolic BP, pulse, consciousness by ACVPU, temperature); total 0-20."
+            ),
             link_note=_SCRIBD_COPY,
         ),
         Source(
@@ -364,9 +402,11 @@ SOURCES: dict[str, Source] = {
             "Chart 4: clinical response to NEWS trigger thresholds",
             "https://scribd.com/document/538260233/NEWS2-Chart-4-Clinical-Response-to-NEWS-"
             "Trigger-Thresholds-0",
-            "Total 0: observations at least 12-hourly; 1-4: at least 4-6-hourly and a nurse "
-            "assesses; a single parameter scoring 3: at least hourly, inform the team; 5 or "
-            "more: at least hourly, urgent review; 7 or more: continuous, emergency response.",
+            N_(
+                "Total 0: observations at least 12-hourly; 1-4: at least 4-6-hourly and a nurse "
+                "assesses; a single parameter scoring 3: at least hourly, inform the team; 5 or "
+                "more: at least hourly, urgent review; 7 or more: continuous, emergency response."
+            ),
             link_note=_SCRIBD_COPY,
         ),
         Source(
@@ -378,7 +418,7 @@ SOURCES: dict[str, Source] = {
             "The NEWS2 scoring table as reproduced in the article",
             "https://britishjournalofcommunitynursing.com/content/professional/a-good-idea-"
             "badly-implemented-revised-national-early-warning-score-2-in-community-settings",
-            "A second copy of chart 1's bands, to check the scoring against.",
+            N_("A second copy of chart 1's bands, to check the scoring against."),
         ),
         Source(
             "S37",
@@ -389,9 +429,11 @@ SOURCES: dict[str, Source] = {
             "The time windows",
             "https://ismp.org/resources/guidelines-timely-medication-administration-response-"
             "cms-30-minute-rule",
-            "Time-critical medicines within 30 minutes of the scheduled time; others given more "
-            "than daily but not more often than every 4 h within 1 h; daily or less often within "
-            "2 h. Each hospital decides which medicines are time-critical.",
+            N_(
+                "Time-critical medicines within 30 minutes of the scheduled time; others given "
+                "more than daily but not more often than every 4 h within 1 h; daily or less "
+                "often within 2 h. Each hospital decides which medicines are time-critical."
+            ),
         ),
         Source(
             "S38",
@@ -401,8 +443,10 @@ SOURCES: dict[str, Source] = {
             "News item",
             "https://www.hcpro.com/ACC-273862-851/CMS-posts-changes-to-medication-"
             "administration-timing-requirements.html",
-            "CMS dropped its universal 'within 30 minutes' rule in November 2011; hospitals "
-            "now set their own policy.",
+            N_(
+                "CMS dropped its universal 'within 30 minutes' rule in November 2011; hospitals "
+                "now set their own policy."
+            ),
         ),
         Source(
             "S39",
@@ -412,8 +456,10 @@ SOURCES: dict[str, Source] = {
             "Blog post for assisted-living services",
             "https://blog.careandcompliance.com/resident-care/medications/medication-delivery-"
             "timeframes_03-25-2014/",
-            "Restates the ISMP windows (30 minutes time-critical, 1 h for doses up to every "
-            "4 h), and 25 % of the interval for doses less often than every 4 h.",
+            N_(
+                "Restates the ISMP windows (30 minutes time-critical, 1 h for doses up to every "
+                "4 h), and 25 % of the interval for doses less often than every 4 h."
+            ),
         ),
         Source(
             "S41",
@@ -422,9 +468,11 @@ SOURCES: dict[str, Source] = {
             None,
             "Definition of a missed dose",
             "https://slideplayer.com./amp/14758859",
-            "A dose is missed when it has no administration record or was omitted without a "
-            "valid reason; for critical medicines one refused dose counts as missed.",
-            link_note="the slides as shared on SlidePlayer",
+            N_(
+                "A dose is missed when it has no administration record or was omitted without a "
+                "valid reason; for critical medicines one refused dose counts as missed."
+            ),
+            link_note=N_("the slides as shared on SlidePlayer"),
         ),
         Source(
             "S42",
@@ -433,8 +481,10 @@ SOURCES: dict[str, Source] = {
             None,
             "Not given, with a reason",
             "https://training.nuth-itt.co.uk/?p=1852",
-            "An electronic MAR records 'not given' only with a reason (refused, other with a "
-            "comment...).",
+            N_(
+                "An electronic MAR records 'not given' only with a reason (refused, other with a "
+                "comment...)."
+            ),
         ),
         Source(
             "S43",
@@ -443,9 +493,11 @@ SOURCES: dict[str, Source] = {
             None,
             "The LOINC codes of the vital-signs profile",
             "https://hl7.org/fhir/R4B/valueset-observation-vitalsignresult.html",
-            "LOINC: vital signs panel 85353-1, heart rate 8867-4, respiratory rate 9279-1, "
-            "temperature 8310-5, blood pressure panel 85354-9 (systolic 8480-6, diastolic "
-            "8462-4), oxygen saturation 2708-6.",
+            N_(
+                "LOINC: vital signs panel 85353-1, heart rate 8867-4, respiratory rate 9279-1, "
+                "temperature 8310-5, blood pressure panel 85354-9 (systolic 8480-6, diastolic "
+                "8462-4), oxygen saturation 2708-6."
+            ),
         ),
         Source(
             "S44",
@@ -454,8 +506,10 @@ SOURCES: dict[str, Source] = {
             None,
             "The profile and its units",
             "https://hl7.org/fhir/R4/oxygensat.html",
-            "SpO2 is LOINC 2708-6 in UCUM '%'; the vital-signs profiles use UCUM units "
-            "(/min, mm[Hg], Cel, %).",
+            N_(
+                "SpO2 is LOINC 2708-6 in UCUM '%'; the vital-signs profiles use UCUM units "
+                "(/min, mm[Hg], Cel, %)."
+            ),
         ),
         Source(
             "S45",
@@ -465,7 +519,7 @@ SOURCES: dict[str, Source] = {
             "Required codes",
             "https://hl7.org/fhir/us/core/STU7/StructureDefinition-us-core-pulse-oximetry-"
             "definitions.html",
-            "A pulse oximetry reading carries LOINC 59408-5 beside 2708-6.",
+            N_("A pulse oximetry reading carries LOINC 59408-5 beside 2708-6."),
         ),
         Source(
             "S46",
@@ -475,7 +529,10 @@ SOURCES: dict[str, Source] = {
             "Units of each vital sign",
             "https://build.fhir.org/ig/Virtually-Healthcare/HL7-FHIR-Implementation-Guide/"
             "QuestionnaireResponse-questionnaireresponse-vital-signs.html",
-            "UCUM units as used in practice: /min (some guides write {beats}/min), mm[Hg], Cel, %.",
+            N_(
+                "UCUM units as used in practice: /min (some guides write {beats}/min), mm[Hg], "
+                "Cel, %."
+            ),
         ),
         Source(
             "S47",
@@ -484,8 +541,10 @@ SOURCES: dict[str, Source] = {
             None,
             "The codes",
             "https://hl7.org/fhir/R4/valueset-medication-admin-status.html",
-            "A MedicationAdministration is in-progress, not-done, on-hold, completed, "
-            "entered-in-error, stopped or unknown.",
+            N_(
+                "A MedicationAdministration is in-progress, not-done, on-hold, completed, "
+                "entered-in-error, stopped or unknown."
+            ),
         ),
         Source(
             "S48",
@@ -494,8 +553,10 @@ SOURCES: dict[str, Source] = {
             None,
             "The codes (September 2020 build)",
             "https://hl7.org/fhir/2020Sep/codesystem-reason-medication-not-given-codes.xml.html",
-            "A dose not given is 'not-done' with a statusReason; the example codes are a None, "
-            "b Away, c Asleep, d Vomit.",
+            N_(
+                "A dose not given is 'not-done' with a statusReason; the example codes are a None, "
+                "b Away, c Asleep, d Vomit."
+            ),
         ),
         Source(
             "S51",
@@ -504,7 +565,7 @@ SOURCES: dict[str, Source] = {
             None,
             "The codes",
             "https://hl7.org/fhir/r4/valueset-detectedissue-severity.html",
-            "An issue's severity is high, moderate or low.",
+            N_("An issue's severity is high, moderate or low."),
         ),
         Source(
             "S52",
@@ -513,9 +574,11 @@ SOURCES: dict[str, Source] = {
             None,
             "The ATC codes in each record (UNII 5PE9FDE8GB, Q3JTX2Q7TU, O26FZP769L, YU55MQ3IZY)",
             "https://api.fda.gov/other/substance.json?search=unii%3A5PE9FDE8GB",
-            "ATC codes: clonazepam N03AE01, diazepam N05BA01, lorazepam N05BA06, alprazolam "
-            "N05BA12.",
-            link_note="the clonazepam record; the others are the same query with their UNII",
+            N_(
+                "ATC codes: clonazepam N03AE01, diazepam N05BA01, lorazepam N05BA06, alprazolam "
+                "N05BA12."
+            ),
+            link_note=N_("the clonazepam record; the others are the same query with their UNII"),
         ),
         Source(
             "S53",
@@ -524,7 +587,7 @@ SOURCES: dict[str, Source] = {
             None,
             "RxNorm identifiers of drugs",
             "https://github.com/cpicpgx/cpic-schema",
-            "RxNorm ingredient RXCUI of diazepam: 3322.",
+            N_("RxNorm ingredient RXCUI of diazepam: 3322."),
         ),
         Source(
             "S56",
@@ -534,7 +597,7 @@ SOURCES: dict[str, Source] = {
             "Article",
             "https://www.droracle.ai/articles/287366/how-often-should-the-clinical-institute-"
             "withdrawal-assessment-ciwa",
-            "Reassess every 1-2 h while the score is 8 or more, every 4-8 h below 8.",
+            N_("Reassess every 1-2 h while the score is 8 or more, every 4-8 h below 8."),
             caution=Caution.LOW_AUTHORITY,
             caution_note=_DROR_NOTE,
         ),
@@ -545,9 +608,11 @@ SOURCES: dict[str, Source] = {
             2012,
             "Timely administration of medicines",
             "https://issuu.com./umms/docs/nursing-newsletter-june-2012",
-            "A hospital putting the ISMP windows into practice: time-critical 30 minutes, "
-            "others 1 h, daily 2 h.",
-            link_note="the newsletter as published on Issuu",
+            N_(
+                "A hospital putting the ISMP windows into practice: time-critical 30 minutes, "
+                "others 1 h, daily 2 h."
+            ),
+            link_note=N_("the newsletter as published on Issuu"),
         ),
         Source(
             "S58",
@@ -556,8 +621,10 @@ SOURCES: dict[str, Source] = {
             None,
             "Strengths of the product",
             "https://api.fda.gov/drug/ndc.json?search=product_ndc%3A%220093-9290%22",
-            "Clonazepam is made as a 0.125 mg (and 0.25 mg) orally disintegrating tablet, so "
-            "0.125 mg is a dispensable step.",
+            N_(
+                "Clonazepam is made as a 0.125 mg (and 0.25 mg) orally disintegrating tablet, so "
+                "0.125 mg is a dispensable step."
+            ),
         ),
         Source(
             "S85",
@@ -566,8 +633,10 @@ SOURCES: dict[str, Source] = {
             None,
             "The document type code",
             "https://loinc.org/18842-5/",
-            "The LOINC code of a discharge summary document, the type of the summary's FHIR "
-            "Composition.",
+            N_(
+                "The LOINC code of a discharge summary document, the type of the summary's FHIR "
+                "Composition."
+            ),
         ),
         # --- S61-S72: label doses, tablet strengths and sedation (for work in progress) -------
         Source(
@@ -577,9 +646,11 @@ SOURCES: dict[str, Source] = {
             None,
             "Dosage and tablets, from the prescribing information",
             "https://genesight.com/product/medications-klonopin-clonazepam",
-            "Clonazepam label maxima (20 mg/day for seizures, 4 mg/day for panic disorder) and "
-            "tablets (0.5 mg scored; 1 and 2 mg; orally disintegrating 0.125-2 mg).",
-            link_note="a company's page quoting the US label",
+            N_(
+                "Clonazepam label maxima (20 mg/day for seizures, 4 mg/day for panic disorder) and "
+                "tablets (0.5 mg scored; 1 and 2 mg; orally disintegrating 0.125-2 mg)."
+            ),
+            link_note=N_("a company's page quoting the US label"),
         ),
         Source(
             "S62",
@@ -588,9 +659,11 @@ SOURCES: dict[str, Source] = {
             None,
             "Dosage and strengths",
             "https://dublinauto.net/article/alprazolam-dosage-guide-max-dose-adjustments-drugs-com",
-            "Alprazolam label maxima (10 mg/day for panic disorder, immediate release; 4 mg/day "
-            "for anxiety) and tablets (0.25, 0.5, 1, 2 mg).",
-            link_note="a copy of a drug-reference page on an unrelated site",
+            N_(
+                "Alprazolam label maxima (10 mg/day for panic disorder, immediate release; 4 "
+                "mg/day for anxiety) and tablets (0.25, 0.5, 1, 2 mg)."
+            ),
+            link_note=N_("a copy of a drug-reference page on an unrelated site"),
         ),
         Source(
             "S63",
@@ -600,7 +673,7 @@ SOURCES: dict[str, Source] = {
             "Article",
             "https://www.droracle.ai/articles/771927/what-is-the-maximum-daily-dose-of-"
             "lorazepam-benzodiazepine",
-            "Lorazepam label range 1-10 mg a day (usually 2-6).",
+            N_("Lorazepam label range 1-10 mg a day (usually 2-6)."),
             caution=Caution.LOW_AUTHORITY,
             caution_note=_DROR_NOTE,
         ),
@@ -611,9 +684,9 @@ SOURCES: dict[str, Source] = {
             None,
             "Dosage and administration",
             None,
-            "Diazepam for anxiety: 2-10 mg two to four times a day (at most 40 mg a day).",
+            N_("Diazepam for anxiety: 2-10 mg two to four times a day (at most 40 mg a day)."),
             caution=Caution.UNVERIFIED,
-            caution_note="quoted without a checked copy of the current label (check DailyMed)",
+            caution_note=N_("quoted without a checked copy of the current label (check DailyMed)"),
         ),
         Source(
             "S65",
@@ -622,9 +695,11 @@ SOURCES: dict[str, Source] = {
             None,
             "Rating descriptions",
             "https://www.carepatron.com/templates/ciwa-b-scale",
-            "Published copies of the CIWA-B form give each item its own rating descriptions, "
-            "which may vary per item.",
-            link_note="a clinical-forms vendor's guide",
+            N_(
+                "Published copies of the CIWA-B form give each item its own rating descriptions, "
+                "which may vary per item."
+            ),
+            link_note=N_("a clinical-forms vendor's guide"),
         ),
         Source(
             "S66",
@@ -634,8 +709,10 @@ SOURCES: dict[str, Source] = {
             2002,
             "The scale",
             None,
-            "RASS from +4 combative to -5 unarousable; -1 drowsy, -2 light sedation (wakes "
-            "briefly to voice), -3 moderate sedation.",
+            N_(
+                "RASS from +4 combative to -5 unarousable; -1 drowsy, -2 light sedation (wakes "
+                "briefly to voice), -3 moderate sedation."
+            ),
         ),
         Source(
             "S67",
@@ -643,7 +720,7 @@ SOURCES: dict[str, Source] = {
             2020,
             "Monitoring (page 32 of the e-guideline)",
             "https://eguideline.guidelinecentral.com/i/1254278/32",
-            "RASS is among the scales for monitoring withdrawal.",
+            N_("RASS is among the scales for monitoring withdrawal."),
             link_note=_GUIDELINE_CENTRAL,
         ),
         Source(
@@ -653,8 +730,10 @@ SOURCES: dict[str, Source] = {
             2009,
             "The scale",
             "https://ltctoolkit.rnao.ca/node/1256",
-            "POSS levels S, 1-4: 3 (frequently drowsy, drifts off mid-conversation) and 4 "
-            "(somnolent) are unacceptable.",
+            N_(
+                "POSS levels S, 1-4: 3 (frequently drowsy, drifts off mid-conversation) and 4 "
+                "(somnolent) are unacceptable."
+            ),
         ),
         Source(
             "S69",
@@ -664,8 +743,10 @@ SOURCES: dict[str, Source] = {
             2016,
             "The warning",
             "https://www.fda.gov/Drugs/DrugSafety/ucm518473.htm",
-            "Opioids with benzodiazepines can cause profound sedation, respiratory depression, "
-            "coma and death.",
+            N_(
+                "Opioids with benzodiazepines can cause profound sedation, respiratory depression, "
+                "coma and death."
+            ),
         ),
         Source(
             "S70",
@@ -673,7 +754,7 @@ SOURCES: dict[str, Source] = {
             2025,
             "Recommendations 16-18 (page 10)",
             "https://eguideline.guidelinecentral.com/i/1532950-benzodiazepine-tapering/10",
-            "Offer naloxone to patients prescribed both opioids and benzodiazepines.",
+            N_("Offer naloxone to patients prescribed both opioids and benzodiazepines."),
             link_note=_GUIDELINE_CENTRAL,
         ),
         Source(
@@ -685,7 +766,7 @@ SOURCES: dict[str, Source] = {
             "https://www.sahealth.sa.gov.au/wps/wcm/connect/public+content/sa+health+internet/"
             "clinical+resources/clinical+programs+and+practice+guidelines/substance+misuse+and+"
             "dependence/substance+withdrawal+management/benzodiazepine+withdrawal+management",
-            "A 0-3 sedation score is charted, and doses are held for sedation.",
+            N_("A 0-3 sedation score is charted, and doses are held for sedation."),
         ),
         Source(
             "S72",
@@ -696,8 +777,8 @@ SOURCES: dict[str, Source] = {
             "Results",
             "https://pure.johnshopkins.edu/en/publications/safety-and-effectiveness-of-a-fixed-"
             "dose-phenobarbital-protocol-f-4",
-            "Of 310 inpatients, about a quarter had a dose held for sedation.",
-            link_note="the university's publication record",
+            N_("Of 310 inpatients, about a quarter had a dose held for sedation."),
+            link_note=N_("the university's publication record"),
         ),
         Source(
             "S81",
@@ -708,9 +789,12 @@ SOURCES: dict[str, Source] = {
             "Standards FAQ: intent, identifiers, armbands",
             "https://jointcommission.org/standards/standard-faqs/home-care/"
             "national-patient-safety-goals-npsg/000001545",
-            "Identify the patient by at least two person-specific identifiers (name, an assigned "
-            "number, date of birth) before care such as giving medicines; a room or bed number "
-            "is not one; an armband carries the identifiers and stays on the patient.",
+            N_(
+                "Identify the patient by at least two person-specific identifiers (name, an "
+                "assigned number, date of birth) before care such as giving medicines; a room or "
+                "bed number is not one; an armband carries the identifiers and stays on the "
+                "patient."
+            ),
         ),
         Source(
             "S82",
@@ -721,10 +805,12 @@ SOURCES: dict[str, Source] = {
             "Patient identifiers; design of wristbands; barcoding",
             "https://id.scribd.com/document/262000696/Standardising-wristbands-eneral-guidance-"
             "2009",
-            "Bands are printed from the patient record, never handwritten: LAST name in upper "
-            "case, then first name, date of birth as DD-Mmm-YYYY and the patient's number, and "
-            "may carry a barcode for electronic matching of the patient with their care.",
-            link_note="a copy of the NPSA's guidance shared on Scribd, not the NPSA's own site",
+            N_(
+                "Bands are printed from the patient record, never handwritten: LAST name in upper "
+                "case, then first name, date of birth as DD-Mmm-YYYY and the patient's number, and "
+                "may carry a barcode for electronic matching of the patient with their care."
+            ),
+            link_note=N_("a copy of the NPSA's guidance shared on Scribd, not the NPSA's own site"),
         ),
     )
 }

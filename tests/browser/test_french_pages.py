@@ -11,24 +11,37 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from babel.dates import format_date
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from dashboard.components.citations import source_line
 from jobs.scan import run_scan
+from models.audit import Actor
 from models.clinical.drugs import DRUGS
 from models.clinical.sources import SOURCES
+from models.db import transaction
 from models.i18n.formats import format_day, format_full_date, format_weekday
-from models.tables import Admission, AuditEvent, DoseAdministration, JobRun, Patient, User
-from models.wristband import band_birth_date
+from models.tables import (
+    Admission,
+    AuditEvent,
+    DoseAdministration,
+    JobRun,
+    Patient,
+    User,
+    UserSession,
+)
+from models.wristband import band_birth_date, override_wristband
 from seed_data.demo import DEMO_USERS
-from tests.browser.conftest import LiveServer, sign_in, wait_for, wait_for_text
+from tests.browser.conftest import LiveServer, sign_in, stay_on_demo_ward, wait_for, wait_for_text
 from tests.browser.test_french import (
     _VISIBLE_TEXTS,
     PseudoTranslator,
@@ -57,6 +70,11 @@ def pseudo_server(live_server: LiveServer) -> Iterator[LiveServer]:
     yield from serve_translated(live_server, CitingPseudoTranslator())
 
 
+# UCUM's code for mmHg, written with brackets, inside a marked text (the Sources page's FHIR
+# units): a language-neutral code, taken out before the brackets of the marks are read.
+BRACKETED_CODES = ("mm[Hg]",)
+
+
 def _check(driver: WebDriver, css: str, data: set[str]) -> None:
     hidden = ", ".join(NOT_YET_MARKED)
     driver.execute_script(
@@ -64,6 +82,8 @@ def _check(driver: WebDriver, css: str, data: set[str]) -> None:
     )
     texts = driver.execute_script(_VISIBLE_TEXTS, css)
     assert texts, f"nothing visible in {css}"
+    for code in BRACKETED_CODES:
+        texts = [t.replace(code, " ") for t in texts]
     unmarked = [t for t in texts if _unmarked(t, data)]
     assert unmarked == [], f"not marked for translation in {css}: {unmarked}"
 
@@ -94,6 +114,13 @@ def _data_of(server: LiveServer) -> set[str]:
         }
     references = {source_line(s) for s in SOURCES.values()}
     references |= {s.takeaway for s in SOURCES.values()}
+    # A reference as published, whole or in its parts (a caution beside it is translated), and
+    # its address (the Sources page links the host, the full address in its tooltip).
+    for s in SOURCES.values():
+        details = " · ".join(part for part in (s.title, str(s.year or ""), s.where) if part)
+        references |= {f"{s.id}: {s.citation}", s.author, details}
+        if s.url:
+            references |= {s.url, urlsplit(s.url).netloc.removeprefix("www.")}
     drugs = {d.title() for d in DRUGS}
     today = datetime.now(UTC).date()
     days = [today + timedelta(days=n) for n in range(-60, 60)]
@@ -123,15 +150,46 @@ def test_every_visible_string_of_the_rounds_page_is_marked(
     _check(browser, ".tw-rounds", data)
 
 
+def _overridden(server: LiveServer, admission_id: int) -> None:
+    """A wristband override of each reason, without a typed reason (the table's reasons are
+    the marked words)."""
+    with transaction(server.engine) as session:
+        nurse = session.exec(select(User).where(User.username == NURSE.username)).one()
+        actor = Actor(nurse.id, nurse.username, nurse.role)
+        for code in ("band_unreadable", "band_missing", "scanner_fault"):
+            override_wristband(
+                session=session,
+                actor=actor,
+                admission_id=admission_id,
+                reason_code=code,
+                reason_text="",
+                now=datetime.now(UTC),
+            )
+
+
 def test_every_visible_string_of_the_admin_page_is_marked(
     browser: WebDriver, pseudo_server: LiveServer
 ) -> None:
     run_scan(pseudo_server.engine)
-    data = _data_of(pseudo_server)
-    sign_in(browser, pseudo_server, ADMIN.username, ADMIN.password)
-    browser.get(f"{pseudo_server.url}/admin")
-    wait_for(browser, "#users-table")
-    _check(browser, ".tw-admin", data)
+    now = datetime.now(UTC)
+    with stay_on_demo_ward(
+        pseudo_server.engine,
+        mrn="TW-PSEUDO-BAND",
+        family_name="Overton",
+        given_name="Rhea",
+        birth_date=date(1971, 5, 2),
+        sex="female",
+        bed="B61",
+        admitted_at=now - timedelta(hours=2),
+        now=now - timedelta(hours=2),
+    ) as admission_id:
+        _overridden(pseudo_server, admission_id)
+        data = _data_of(pseudo_server)
+        sign_in(browser, pseudo_server, ADMIN.username, ADMIN.password)
+        browser.get(f"{pseudo_server.url}/admin")
+        wait_for(browser, "#users-table")
+        wait_for(browser, "#band-overrides tr[data-check]")
+        _check(browser, ".tw-admin", data)
     # A refused policy (a range's error with its unit, a cross-check's) shown through the
     # translator. The pseudo-translator wraps whatever it is given: that each of these errors
     # is in the catalog is tests/dashboard/test_field_errors_french.py's check.
@@ -202,3 +260,56 @@ def test_every_visible_string_of_the_printed_sheets_is_marked(
         wait_for(browser, ".tw-print-bar")
         wait_for(browser, ".tw-print")
         _check(browser, "body", data)
+
+
+def test_every_visible_string_of_the_sources_page_is_marked(
+    browser: WebDriver, pseudo_server: LiveServer
+) -> None:
+    """Each source's entry and what uses it (review rules, ward settings with their values,
+    clinical numbers): the references stay as published (data); what we take from each, its
+    caution and what uses it are marked."""
+    data = _data_of(pseudo_server)
+    sign_in(browser, pseudo_server, NURSE.username, NURSE.password)
+    browser.get(f"{pseudo_server.url}/sources")
+    wait_for(browser, "#sources-list .tw-source-entry")
+    wait_for(browser, ".tw-sources-local .tw-source-use")
+    _check(browser, ".tw-sources", data)
+
+
+def test_every_visible_string_of_the_idle_lock_is_marked(
+    browser: WebDriver, pseudo_server: LiveServer
+) -> None:
+    """The lock prompt (its words come from the server with the session's state) and a
+    refused sign-in on it. The session is aged on the server, so the next callback is refused
+    as idle and the page locks (no waiting out the ward's idle time)."""
+    data = _data_of(pseudo_server)
+    sign_in(browser, pseudo_server, ADMIN.username, ADMIN.password)
+    browser.get(f"{pseudo_server.url}/admin")
+    wait_for(browser, "#users-table")
+    with Session(pseudo_server.engine) as session:
+        admin = session.exec(select(User).where(User.username == ADMIN.username)).one()
+    # The page has asked for its state (and words) once loaded: wait for that answer.
+    WebDriverWait(browser, 15).until(
+        lambda d: d.execute_script(
+            "return performance.getEntriesByType('resource')"
+            ".some((e) => e.name.indexOf('/session/activity') !== -1)"
+        )
+    )
+    long_ago = datetime.now(UTC) - timedelta(hours=3)
+    with transaction(pseudo_server.engine) as session:
+        session.execute(
+            update(UserSession)
+            .where(col(UserSession.user_id) == admin.id, col(UserSession.ended_at).is_(None))
+            .values(created_at=long_ago, last_active_at=long_ago)
+        )
+    save = browser.find_element(By.ID, "policy-save")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", save)
+    save.click()
+    wait_for(browser, "#tw-idle-lock")
+    wait_for(browser, "#tw-idle-password")
+    _check(browser, "#tw-idle-lock", data)
+    assert "[[" in browser.find_element(By.ID, "tw-idle-title").text
+    browser.find_element(By.ID, "tw-idle-password").send_keys("not the password")
+    browser.find_element(By.ID, "tw-idle-sign-in").click()
+    wait_for_text(browser, "#tw-idle-error", "[[")
+    _check(browser, "#tw-idle-lock", data)

@@ -243,3 +243,37 @@ def test_a_session_ended_otherwise_is_not_taken_for_idle(app: dash.Dash) -> None
     answer = client.get("/session/activity")
     assert answer.status_code == 401 and IDLE_HEADER not in answer.headers
     assert _events(engine, "session.lock") == []
+
+
+def test_the_lock_prompt_is_given_its_words_in_the_users_language(app: dash.Dash) -> None:
+    """The page's script has no catalog: the server gives it the prompt's words with the state,
+    in the signed-in user's language (English unchanged), and a refused unlock answers in the
+    browser's language."""
+    engine = _engine(app)
+    client, _csrf = _signed_in(app, "nurse1")
+    english = client.get("/session/activity").get_json()["words"]
+    assert english["title"] == "Taperwatch is locked"
+    assert english["why"].startswith("Nobody used this page for 15 minutes (ward policy).")
+    assert english["sign_in"] == "Sign in"
+    with transaction(engine) as session:
+        nurse = session.exec(select(User).where(User.username == "nurse1")).one()
+        nurse.language = "fr"
+        session.add(nurse)
+    _set_idle_min(engine, 1)
+    french = client.get("/session/activity").get_json()["words"]
+    assert french["title"] == "Taperwatch est verrouillé"
+    assert french["why"].startswith("Personne n'a utilisé cette page depuis 1\u00a0minute (")
+    assert french["username"] == "Identifiant"
+    assert french["sign_in"] == "Connexion"
+    assert set(french) == set(english)
+    assert all(french[k] != english[k] for k in english), "a word of the lock is not in French"
+
+    _age_sessions(engine, timedelta(minutes=2))
+    assert client.get("/session/activity").status_code == 401  # locked
+    wrong = client.post(
+        "/session/unlock",
+        data={"username": "nurse1", "password": "not it"},
+        headers={CSRF_HEADER: _csrf, "Accept-Language": "fr-FR"},
+    )
+    assert wrong.status_code == 401
+    assert "Identifiant ou mot de passe non reconnu" in wrong.get_json()["error"]

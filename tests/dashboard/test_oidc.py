@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from html import unescape
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import dash
@@ -271,3 +272,63 @@ def test_groups_map_to_the_first_listed_role_and_bad_maps_are_refused() -> None:
     with pytest.raises(ValidationError, match="OIDC_CLIENT_ID"):
         Settings(secret_key="x" * 32, oidc_issuer="https://idp.example")
     assert Settings(secret_key="x" * 32).oidc_issuer == ""  # off unless configured
+
+
+FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9"}
+
+
+def test_a_french_browser_is_told_why_in_french(app: dash.Dash, provider: str) -> None:
+    """The sign-in page's refusals are in the browser's language (English unchanged above)."""
+    subject = "visiteur@hospital.example"
+    _set_claims(provider, subject, preferred_username="visiteur", groups=["porters"])
+    client: FlaskClient = app.server.test_client()
+    back = _consent(_to_provider(client, provider), subject)
+    parts = urlsplit(back)
+    refused = client.get(f"{parts.path}?{parts.query}", headers=FRENCH)
+    assert refused.status_code == 403
+    page = unescape(refused.get_data(as_text=True))
+    assert "aucun de vos groupes ne donne de rôle dans Taperwatch" in page
+    assert "none of your groups" not in page
+    # A state that is not ours: the same French page, no account made.
+    again: FlaskClient = app.server.test_client()
+    back = _consent(_to_provider(again, provider), subject)
+    parts = urlsplit(back)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    forged = again.get(f"{parts.path}?{urlencode(query | {'state': 'forged'})}", headers=FRENCH)
+    assert forged.status_code == 400
+    assert "La connexion par l'hôpital n'a pas abouti\u00a0; recommencez." in unescape(
+        forged.get_data(as_text=True)
+    )
+
+
+def test_every_refusal_of_a_hospital_sign_in_is_in_french() -> None:
+    from dashboard.oidc import NOT_ANSWERING, NOT_COMPLETED
+    from models.i18n import translator
+
+    french = translator("fr")
+    for message in (NOT_ANSWERING, NOT_COMPLETED):
+        assert french.gettext(message) != message
+    refusal = provider_sign_in_refusals()
+    assert len(refusal) == 4
+    for message in refusal:
+        assert french.gettext(message) != message, message
+
+
+def provider_sign_in_refusals() -> list[str]:
+    """Every sentence models.oidc_accounts refuses a sign-in with, read from its source."""
+    import ast
+    import inspect
+
+    import models.oidc_accounts as accounts
+
+    tree = ast.parse(inspect.getsource(accounts))
+    return [
+        node.args[1].args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", "") == "ProviderSignIn"
+        and len(node.args) == 2
+        and isinstance(node.args[1], ast.Call)
+        and getattr(node.args[1].func, "id", "") == "N_"
+        and isinstance(node.args[1].args[0], ast.Constant)
+    ]
