@@ -31,6 +31,7 @@ from models.errors import (
     ConflictError,
     FieldError,
     Number,
+    Phrase,
     ValidationFailed,
     When,
     required_text,
@@ -429,20 +430,28 @@ def indicated_orders(
     ]
 
 
-def indicated_message(found: list[Indicated], tz: ZoneInfo, now: datetime) -> str:
+def indicated_message(found: list[Indicated], tz: ZoneInfo, now: datetime) -> Phrase:
     """For the score's save confirmation: which orders may be given now (Taperwatch never gives
-    one), and when the others may."""
-    parts = []
+    one), and when the others may. A :class:`Phrase`: its English for the logs, its template
+    and values for the reader's language (the indication is the physician's own words)."""
+    parts: list[Phrase] = []
     for item in found:
         order = item.order
-        what = f"{order.drug} {format_mg(order.dose_ug)} mg PRN ({order.indication})"
+        what = Phrase(
+            N_("{drug} {dose} mg PRN ({indication})"),
+            {"drug": order.drug, "dose": Number.mg(order.dose_ug), "indication": order.indication},
+        )
         if item.check.allowed:
-            parts.append(f"{what} may be given now")
+            parts.append(Phrase(N_("{order} may be given now"), {"order": what}))
         else:
-            parts.append(f"{what}: {prn.refusal(limits(order), item.check, tz, now)}")
+            refusal = prn.refusal(limits(order), item.check, tz, now)
+            parts.append(Phrase(N_("{order}: {refusal}"), {"order": what, "refusal": refusal}))
+    orders = parts[0]
+    for part in parts[1:]:
+        # TRANSLATORS: two PRN orders in one list: "A; B".
+        orders = Phrase(N_("{first}; {next}"), {"first": orders, "next": part})
     trigger = found[0].order
-    return (
-        f"At or above the PRN threshold ({trigger.scale} {trigger.threshold}): "
-        + "; ".join(parts)
-        + "."
+    return Phrase(
+        N_("At or above the PRN threshold ({scale} {threshold}): {orders}."),
+        {"scale": trigger.scale, "threshold": trigger.threshold, "orders": orders},
     )

@@ -26,6 +26,7 @@ from models.clinical.scales import (
     ciwa_b_band,
 )
 from models.db import read_session
+from models.errors import shown
 from models.prn_orders import indicated_message, indicated_orders
 from models.schemas import WithdrawalAssessmentCreate
 from models.tables import WithdrawalAssessment
@@ -168,5 +169,5 @@ def saved_message(outcome: WithdrawalAssessment, now: datetime) -> str:
         when=format_local(outcome.taken_at, tz, now, t=request_translator()),
     )
     if found:
-        message += " " + indicated_message(found, tz, now)
+        message += " " + str(shown(indicated_message(found, tz, now), request_translator()))
     return message
