@@ -11,7 +11,7 @@ from typing import Any
 from dash import dcc, html
 
 from dashboard.components.plan_words import dispense_text, dose_mg, mg_value, tablet_words
-from dashboard.i18n import _
+from dashboard.i18n import _, ngettext
 from dashboard.pages.print_views import sheet_day
 from models.going_home import GoingHome
 
@@ -61,15 +61,21 @@ def remaining_steps(home: GoingHome) -> Any:
 def dispense_lines(home: GoingHome, until: date, admission_id: int) -> list[Any]:
     quantities = home.dispense(until)
     lines = [
-        html.Li(f"{drug}: {dispense_text(q)}", id=f"summary-dispense-{drug}")
+        # TRANSLATORS: a drug and the tablets to dispense of it: "clonazepam: 29 tablets of 0.5 mg".
+        html.Li(
+            _("{drug}: {tablets}", drug=drug, tablets=dispense_text(q)),
+            id=f"summary-dispense-{drug}",
+        )
         for drug, q in quantities.items()
     ]
     missing = sorted({d for q in quantities.values() for d in q.unmakeable_days})
     if missing:
         lines.append(
             html.Li(
-                _(
-                    "Not counted: doses on {n} day(s) the ward's tablets cannot make (from {day}).",
+                ngettext(
+                    "Not counted: doses on {n} day the ward's tablets cannot make (from {day}).",
+                    "Not counted: doses on {n} days the ward's tablets cannot make (from {day}).",
+                    len(missing),
                     n=len(missing),
                     day=sheet_day(missing[0], "%d %b"),
                 ),

@@ -186,7 +186,8 @@ def test_the_summary_counts_the_tablets_to_the_date_asked(
     days = [home.first_day + timedelta(days=n) for n in range(7)]
     before = [d for d in days if d < home.all_steps[1].start]
     assert expected == (f"{2 * len(before)} tablets of 1 mg" if before else "no tablets")
-    assert f"Not counted: doses on {7 - len(before)} day(s)" in text
+    missing = 7 - len(before)
+    assert f"Not counted: doses on {missing} {'day' if missing == 1 else 'days'} the" in text
 
 
 def test_an_unknown_admission_is_refused_with_a_template_and_its_value(
