@@ -248,6 +248,96 @@ CLINICAL_NUMBER_WORDS: tuple[str, ...] = (
 )
 
 
+# What each clinical number rests on (its ``note``: ClinicalNumber in its module), shown on the
+# Sources page; marked here as the modules write them (a test fails when a module's note is
+# not here).
+CLINICAL_NUMBER_NOTES: tuple[str, ...] = (
+    # models.charting
+    N_("Local policy: a late entry after a busy shift, not a rewrite of yesterday."),
+    # models.clinical.dose_limits
+    N_("Local policy, configurable per ward: Busto 1989's high-dose group took 40-500 mg a day."),
+    # models.clinical.dose_timing
+    N_(
+        "Local policy, configurable per ward: ISMP's window for non-time-critical doses given "
+        "more than daily; no source classes benzodiazepine taper doses as time-critical, and "
+        "since CMS dropped its universal 30-minute rule each hospital sets its own."
+    ),
+    # models.clinical.drugs
+    N_(
+        "Local policy: the smallest step the ward dispenses; clonazepam 0.125 mg exists as an "
+        "orally disintegrating tablet."
+    ),
+    N_(
+        "The highest adult figure each label gives, its indication named where shown; detox "
+        "patients can need more, so above it a physician confirms with a reason."
+    ),
+    N_("A ward's dispensable unit is never above it (US labels; check the formulary)."),
+    N_(
+        "The source gives diazepam's; the others agree across public code mappings but were not"
+        " checked on RxNav."
+    ),
+    # models.clinical.levels
+    N_(
+        "FHIR DetectedIssue's low, moderate and high, and emergency for NEWS2's emergency response."
+    ),
+    # models.clinical.news2
+    N_("Only for a prescribed target of 88-92 %, set by a physician per patient."),
+    # models.clinical.observations
+    N_(
+        "Local policy modelled on the alcohol order set (every 4 h when mild, 1-2 h when "
+        "raised); the intervals are the ward's settings."
+    ),
+    # models.clinical.prn
+    N_("Local policy modelled on the alcohol order set, which reassesses after each treatment."),
+    # models.clinical.recipes
+    N_("Local policy: a sanity limit on typing, so a step lasts at most a year."),
+    # models.clinical.scales
+    N_(
+        "Higher always means more withdrawal: the positively worded sleep items are rated on "
+        "their own anchors."
+    ),
+    # models.clinical.sedation
+    N_("Charted when an opioid is on board; 3 and 4 are unacceptable."),
+    N_("NEWS2's own bands; opioids with benzodiazepines can cause respiratory depression."),
+    N_(
+        "Local policy: no source sets the counts; doses are held for sedation [S71][S72] and "
+        "POSS 3 calls for a smaller sedating dose [S68]."
+    ),
+    # models.clinical.tablets
+    N_(
+        "US labels; a ward sets the tablets its pharmacy supplies. Only clonazepam 0.5 mg is "
+        "scored by default; the other drugs' scoring is not in the sources."
+    ),
+    N_("Local policy: a sanity limit far above any label maximum."),
+    # models.clinical.taper
+    N_(
+        "Local policy, configurable per plan: modelled on a forum summary of crossing over in "
+        "at least 4 weekly steps, and on reviewing 5-7 days after a switch."
+    ),
+    N_("Local policy (the number of units): seizures and delirium mostly follow abrupt cessation."),
+    N_("Local policy, configurable per ward: no source sets a margin."),
+    N_("Local policy, configurable per ward and per plan: twice a day, ward-local time."),
+    # models.clinical.tolerance
+    N_(
+        "Local policy: ASAM says to slow or pause when withdrawal after a cut is significant; "
+        "no source gives a number."
+    ),
+    # models.clinical.vitals
+    N_(
+        "Local policy: catches typing and device errors, not clinical abnormality (NEWS2 marks "
+        "what is abnormal)."
+    ),
+    # models.clinical.withdrawal
+    N_("Local policy: the band is the source's; flagging at it is the ward's choice."),
+    # models.co_medications
+    N_("Local policy that discharge waits for the record; the advice itself is ASAM's."),
+    # models.fhir_codes
+    N_("FHIR DetectedIssue's three, and emergency for a NEWS2 emergency response."),
+    # models.wristband
+    N_("Local policy: the identifiers are still checked by eye against the chart."),
+)
+
+
 def needs_words(text: str) -> bool:
     """A name or value a language writes its own way: it has a letter, a decimal point or a
     colon or semicolon the language may space (not "08:00, 20:00" or "18842-5")."""
@@ -308,6 +398,7 @@ def use_words(use: SourceUse) -> tuple[str, str]:
 
 
 def basis_words(basis: str) -> str:
-    """What a use rests on, in the reader's language where it is marked (a review rule's and a
-    ward setting's sources are; a clinical number's note is its module's English)."""
+    """What a use rests on, in the reader's language: a review rule's and a ward setting's
+    sources are marked where they are defined, a clinical number's note in
+    ``CLINICAL_NUMBER_NOTES``."""
     return _(basis) if basis else basis

@@ -6,6 +6,7 @@ source, and a citation's caution."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -21,7 +22,12 @@ from dashboard.components.citations import CAUTION_WORDS, cite_link, source_line
 from dashboard.components.plan_preview import start_note
 from dashboard.components.plan_views import KIND_LABELS
 from dashboard.components.rounds_tiles import doses_of_status
-from dashboard.components.source_words import CLINICAL_NUMBER_WORDS, needs_words, use_words
+from dashboard.components.source_words import (
+    CLINICAL_NUMBER_NOTES,
+    CLINICAL_NUMBER_WORDS,
+    needs_words,
+    use_words,
+)
 from dashboard.components.taper_chart import build_chart
 from dashboard.components.taper_chart_marks import CHANGE_WORDS, VERSION_TAGS
 from dashboard.pages.sources import layout as sources_layout
@@ -258,8 +264,22 @@ def test_every_clinical_numbers_name_and_value_is_marked() -> None:
     ]
     assert missing == []
     french = translator("fr")
-    untranslated = [t for t in CLINICAL_NUMBER_WORDS if not french.gettext(t)]
+    untranslated = [t for t in marked if needs_words(t) and french.gettext(t) == t]
     assert untranslated == []
+
+
+def test_every_clinical_numbers_note_is_marked_and_in_french() -> None:
+    """What a clinical number rests on, as the Sources page shows it: a module's new or
+    changed note fails here (mark it in source_words.CLINICAL_NUMBER_NOTES)."""
+    notes = {u.basis for u in source_uses() if u.kind == CLINICAL_NUMBER and u.basis}
+    assert len(notes) > 20
+    assert notes - set(CLINICAL_NUMBER_NOTES) == set()
+    french = translator("fr")
+    assert [n for n in notes if french.gettext(n) == n] == []
+    with_tags = [n for n in notes if "[S" in n]
+    assert with_tags and all(
+        re.findall(r"\[S\d+\]", french.gettext(n)) == re.findall(r"\[S\d+\]", n) for n in with_tags
+    )
 
 
 SAME_IN_FRENCH = {"NEWS2"}  # a review rule named by its score
