@@ -17,11 +17,13 @@ from dashboard.components.admin_drug_form import (
     ward_setting,
 )
 from dashboard.components.citations import cited
-from dashboard.i18n import _
+from dashboard.components.tablet_lists import shown_tablets, typed_tablets
+from dashboard.i18n import _, language
 from dashboard.registry import callback
 from models.clinical.drugs import DRUGS
 from models.clinical.tablets import DEFAULT_TABLETS, Tablet
-from models.ward_tablets import tablets_text, update_ward_tablets, ward_tablets
+from models.i18n import DEFAULT_LANGUAGE
+from models.ward_tablets import update_ward_tablets, ward_tablets
 
 
 def tablets_section(db: Engine) -> html.Section:
@@ -39,9 +41,9 @@ def tablets_section(db: Engine) -> html.Section:
                 "Defaults from the US labels [S61][S62]; the formulary decides."
             )
         ),
-        values={drug: tablets_text(tablets[drug]) for drug in DRUGS},
+        values={drug: shown_tablets(tablets[drug]) for drug in DRUGS},
         defaults={
-            drug: _("Default {tablets}", tablets=tablets_text(DEFAULT_TABLETS[drug]))
+            drug: _("Default {tablets}", tablets=shown_tablets(DEFAULT_TABLETS[drug]))
             for drug in DRUGS
         },
     )
@@ -49,10 +51,12 @@ def tablets_section(db: Engine) -> html.Section:
 
 @callback(**drug_form_io("tablets", "ward-tablets"), prevent_initial_call=True)
 def _save_tablets(clicks: Any, values: list[Any]) -> dict[str, Any]:
-    return answer_save(
-        clicks, values, update_ward_tablets, field_prefix="tablets_", shown=_in_words
-    )
+    typed = [typed_tablets(value) for value in values]  # "0,5 sécable ; 1" in French
+    return answer_save(clicks, typed, update_ward_tablets, field_prefix="tablets_", shown=_in_words)
 
 
 def _in_words(saved: Mapping[str, tuple[Tablet, ...]]) -> str:
-    return "; ".join(f"{d} {tablets_text(t)} mg" for d, t in saved.items())
+    # Drugs apart by "; " in English (as always), by " · " where a list's own parts are apart
+    # by semicolons.
+    apart = "; " if language() == DEFAULT_LANGUAGE else " \u00b7 "
+    return apart.join(f"{d} {shown_tablets(t)} mg" for d, t in saved.items())
