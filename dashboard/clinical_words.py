@@ -8,8 +8,8 @@ changed definition fails a test rather than showing in English unnoticed.
 
 from __future__ import annotations
 
-from dashboard.i18n import language
-from models.clinical.recipe_words import recipe_in_words
+from dashboard.i18n import request_translator
+from models.clinical.recipe_words import recipe_said
 from models.clinical.recipes import parse_recipe
 from models.i18n import N_
 
@@ -89,4 +89,4 @@ def recipe_words(recipe: str) -> str:
         parsed = parse_recipe(recipe)
     except ValueError:
         return recipe
-    return recipe_in_words(parsed, language())
+    return recipe_said(parsed, request_translator())

@@ -17,7 +17,12 @@ from models.i18n.formats import MINUS
 
 def recipe_in_words(recipe: Recipe, language: str) -> str:
     """Every phase of ``recipe`` in ``language``, joined in order ("…, then …")."""
-    t = translator(language)
+    return recipe_said(recipe, translator(language))
+
+
+def recipe_said(recipe: Recipe, t: Translator) -> str:
+    """:func:`recipe_in_words` by a given translator (a page's: the reader's language, or a
+    test's pseudo-translation)."""
     words = [_phase(phase, t) for phase in recipe.phases]
     sentence = words[0]
     for following in words[1:]:

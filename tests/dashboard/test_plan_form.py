@@ -100,5 +100,5 @@ def test_without_a_plan_the_form_starts_from_the_admission_dose(
     assert start == FormStart(
         "alprazolam",
         "2",
-        regimen="Dose in force: alprazolam 2 mg a day = 40 mg diazepam-equivalent (ashton table).",
+        regimen="Dose in force: alprazolam 2 mg a day = 40 mg diazepam-equivalent (Ashton table).",
     )
