@@ -16,7 +16,7 @@ import dash_mantine_components as dmc
 from dash import html
 from sqlmodel import Session
 
-from dashboard.clinical_words import recipe_words
+from dashboard.clinical_words import drug_name, recipe_words
 from dashboard.components.citations import cited, sources_footnote
 from dashboard.components.plan_words import (
     VERDICT_WORDS,
@@ -79,7 +79,7 @@ def _facts_table(home: GoingHome, facts: StayFacts) -> Any:
             _("Dose at admission"),
             _(
                 "{drug} {dose} a day (diazepam-equivalent {de} mg)",
-                drug=drug,
+                drug=drug_name(drug),
                 dose=dose_mg(ug),
                 de=mg_value(de),
             ),
