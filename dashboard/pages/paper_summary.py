@@ -257,7 +257,7 @@ def summary_page(admission_id: int, until_text: str) -> Any:
     )
     unmakeable: list[Any] = []
     if home.unmakeable:
-        doses = ", ".join(f"{d} {dose_mg(ug)}" for d, ug in home.unmakeable)
+        doses = ", ".join(f"{drug_name(d)} {dose_mg(ug)}" for d, ug in home.unmakeable)
         unmakeable = [
             dmc.Alert(
                 _(
