@@ -8,7 +8,7 @@ changed definition fails a test rather than showing in English unnoticed.
 
 from __future__ import annotations
 
-from dashboard.i18n import request_translator
+from dashboard.i18n import _, request_translator
 from models.clinical.recipe_words import recipe_said
 from models.clinical.recipes import parse_recipe
 from models.i18n import N_
@@ -69,6 +69,30 @@ NEWS2_RESPONSES: tuple[str, ...] = (
         "critical-care skills; consider transfer to HDU/ICU."
     ),
 )
+
+
+# The drugs' names (models.clinical.drugs DRUGS and the equivalence tables' keys), stored as
+# the English INN in lower case; a page shows the reader's language's name (French DCI:
+# clonazépam). Lower case, as in the middle of a sentence.
+DRUG_NAMES: dict[str, str] = {
+    "alprazolam": N_("alprazolam"),
+    "chlordiazepoxide": N_("chlordiazepoxide"),
+    "clonazepam": N_("clonazepam"),
+    "clorazepate": N_("clorazepate"),
+    "diazepam": N_("diazepam"),
+    "lorazepam": N_("lorazepam"),
+    "oxazepam": N_("oxazepam"),
+    "temazepam": N_("temazepam"),
+    "triazolam": N_("triazolam"),
+}
+
+
+def drug_name(name: str) -> str:
+    """A drug's name in the reader's language ("clonazépam" in French) from its stored key;
+    a name that is not a known drug's key (free text, a co-medication) shows as stored.
+    Stored values, form values, exports and the CLI keep the key."""
+    label = DRUG_NAMES.get(name)
+    return _(label) if label is not None else name
 
 
 # The equivalence tables' names as the plan form offers them (models.clinical.drugs

@@ -18,6 +18,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
+from dashboard.clinical_words import drug_name
 from dashboard.components.taper_chart_data import DoseEvent
 from dashboard.components.taper_chart_marks import figure_text
 from dashboard.i18n import N_, _, language
@@ -216,7 +217,7 @@ def dose_event(entry: MarEntry, tz: ZoneInfo) -> DoseEvent | None:
     code = language()
     english = code == DEFAULT_LANGUAGE
     dose = f"{format_mg(entry.dose_ug)} mg" if english else format_mg_in(entry.dose_ug, code)
-    lines = [f"{entry.drug.capitalize()} {dose}"]
+    lines = [f"{drug_name(entry.drug).capitalize()} {dose}"]
     if entry.scheduled_at is not None:
         due = (
             f"{entry.scheduled_at.astimezone(tz):%a %d %b %H:%M}"

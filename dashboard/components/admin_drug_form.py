@@ -13,6 +13,7 @@ from dash.exceptions import PreventUpdate
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from dashboard.clinical_words import drug_name
 from dashboard.components.charting_common import typed_number
 from dashboard.context import default_ward, engine, require_role
 from dashboard.i18n import _, language
@@ -49,7 +50,7 @@ def drug_form_section(
     inputs = [
         dmc.TextInput(
             id={"type": field_type, "drug": drug},
-            label=drug.capitalize(),
+            label=drug_name(drug).capitalize(),
             description=defaults[drug],
             value=values[drug],
             rightSection=html.Span("mg", className="tw-admin-unit"),

@@ -10,6 +10,7 @@ from typing import Any
 from dash import html
 from sqlalchemy.engine import Engine
 
+from dashboard.clinical_words import drug_name
 from dashboard.components.admin_drug_form import (
     answer_save,
     drug_form_io,
@@ -59,4 +60,4 @@ def _in_words(saved: Mapping[str, tuple[Tablet, ...]]) -> str:
     # Drugs apart by "; " in English (as always), by " · " where a list's own parts are apart
     # by semicolons.
     apart = "; " if language() == DEFAULT_LANGUAGE else " \u00b7 "
-    return apart.join(f"{d} {shown_tablets(t)} mg" for d, t in saved.items())
+    return apart.join(f"{drug_name(d)} {shown_tablets(t)} mg" for d, t in saved.items())

@@ -10,6 +10,7 @@ from typing import Any
 from dash import html
 from sqlalchemy.engine import Engine
 
+from dashboard.clinical_words import drug_name
 from dashboard.components.admin_drug_form import (
     answer_save,
     drug_form_io,
@@ -72,4 +73,4 @@ def _in_words(saved: Mapping[str, int]) -> str:
     code = language()
     if code == DEFAULT_LANGUAGE:
         return ", ".join(f"{d} {format_mg(ug)} mg" for d, ug in saved.items())
-    return ", ".join(f"{d} {mg(ug, code)}" for d, ug in saved.items())
+    return ", ".join(f"{drug_name(d)} {mg(ug, code)}" for d, ug in saved.items())

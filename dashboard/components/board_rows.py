@@ -18,6 +18,7 @@ import flask
 from sqlmodel import Session
 
 from dashboard.board_queries import BoardEntry, FlagSummary, LatestVitals, data_version, ward_board
+from dashboard.clinical_words import drug_name
 from dashboard.components.charting_common import format_local
 from dashboard.context import default_ward, engine
 from dashboard.i18n import N_, _, language, ngettext, request_translator
@@ -125,13 +126,13 @@ def _decimal(text: str) -> str:
 
 def _dose_text(entry: BoardEntry) -> tuple[str, str]:
     if entry.today is None:
-        baseline = f"{entry.baseline_drug} {_mg(entry.baseline_daily_ug)}"
+        baseline = f"{drug_name(entry.baseline_drug)} {_mg(entry.baseline_daily_ug)}"
         return _("No plan in force"), _("admitted on {baseline}", baseline=baseline)
     if not entry.today.doses:
         return _("Taper complete (0 mg)"), _(
             "≈ diazepam {dose} mg", dose=_decimal(f"{entry.today.diazepam_eq_mg:g}")
         )
-    text = " + ".join(f"{_mg(d.daily_ug)} {d.drug}" for d in entry.today.doses)
+    text = " + ".join(f"{_mg(d.daily_ug)} {drug_name(d.drug)}" for d in entry.today.doses)
     return text, _("≈ diazepam {dose} mg", dose=_decimal(f"{entry.today.diazepam_eq_mg:.3g}"))
 
 
@@ -247,7 +248,7 @@ def board_row(entry: BoardEntry, ward: Ward, now: datetime) -> dict[str, Any]:
             administration=None,
         )
         overdue = status is DoseStatus.LATE
-        drugs = " + ".join(f"{_mg(d.dose_ug)} {d.drug}" for d in entry.next_doses)
+        drugs = " + ".join(f"{_mg(d.dose_ug)} {drug_name(d.drug)}" for d in entry.next_doses)
         row |= {
             "next_dose_at": first.scheduled_at.isoformat(),
             "next_dose_text": format_local(first.scheduled_at, tz, now, t=request_translator())

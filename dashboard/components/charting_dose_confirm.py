@@ -9,6 +9,7 @@ from typing import Any
 import dash_mantine_components as dmc
 from dash import Input, Output, State, html, no_update
 
+from dashboard.clinical_words import drug_name
 from dashboard.components.charting_common import mg
 from dashboard.components.modal_buttons import modal_buttons, opened_by
 from dashboard.components.text_box import text_box
@@ -40,7 +41,7 @@ def dose_confirm_modal(admission: Admission) -> Any:
                 dmc.Text(
                     _(
                         "{dose} a day is above its label maximum of {maximum}.",
-                        dose=f"{admission.baseline_drug} "
+                        dose=f"{drug_name(admission.baseline_drug)} "
                         f"{mg(admission.baseline_daily_ug, language())}",
                         maximum=shown(
                             label_maximum_text(admission.baseline_drug), request_translator()

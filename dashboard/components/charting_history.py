@@ -14,6 +14,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
+from dashboard.clinical_words import drug_name
 from dashboard.components.charting_ciwa_table import scale_name
 from dashboard.components.charting_common import attrs, format_local, level_chip, mg
 from dashboard.components.charting_mar import describe_entry
@@ -128,7 +129,7 @@ def history_entries(
     for d in doses:
         what = _("PRN dose") if d.prn else _("Scheduled dose")
         amount = f" {mg(d.dose_ug, language())}" if d.status == "given" else ""
-        dose_text = f"{d.drug}{amount} — {describe_entry(d, names, tz, now)}"
+        dose_text = f"{drug_name(d.drug)}{amount} — {describe_entry(d, names, tz, now)}"
         entries.append(
             HistoryEntry(
                 d.administered_at,

@@ -20,6 +20,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
+from dashboard.clinical_words import drug_name
 from dashboard.components.charting_common import (
     attrs,
     format_local,
@@ -384,7 +385,7 @@ def _slot_row(
                 format_local(slot.scheduled_at, tz, now, t=request_translator()),
                 className="tw-mar-when",
             ),
-            html.Td(f"{slot.drug} {mg(slot.dose_ug, language())}"),
+            html.Td(f"{drug_name(slot.drug)} {mg(slot.dose_ug, language())}"),
             html.Td(level_chip(_(STATUS_TEXT[status]), STATUS_LEVEL[status])),
             html.Td(charted or html.Span("—", className="tw-muted")),
             html.Td(html.Div(actions, className="tw-mar-actions")),
@@ -580,7 +581,7 @@ def _chart_at_once(
         shown = _alert(
             _(
                 "Given: {dose} at {when}.",
-                dose=f"{slot.drug} {mg(slot.dose_ug, language())}",
+                dose=f"{drug_name(slot.drug)} {mg(slot.dose_ug, language())}",
                 when=format_local(outcome.administered_at, tz, now, t=request_translator()),
             ),
             0,
@@ -608,7 +609,7 @@ def _confirmation(
     early = opens > now
     what = _(
         "{dose} due {when}",
-        dose=f"{slot.drug} {mg(slot.dose_ug, language())}",
+        dose=f"{drug_name(slot.drug)} {mg(slot.dose_ug, language())}",
         when=format_local(slot.scheduled_at, tz, now, t=request_translator()),
     )
     title = _(_ACTION_TITLE[act])
@@ -719,7 +720,7 @@ def mar_confirm(
     said = _(
         "{status}: {dose} at {when}.",
         status=entry_word(outcome.status),
-        dose=f"{outcome.drug}{amount}",
+        dose=f"{drug_name(outcome.drug)}{amount}",
         when=at,
     )
     return {**closed, **_alert(said, 0)}

@@ -16,6 +16,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
+from dashboard.clinical_words import drug_name
 from dashboard.components.charting_common import attrs, format_local, mg, ward_clock
 from dashboard.components.modal_buttons import modal_buttons
 from dashboard.components.prn_orders import order_modal
@@ -153,7 +154,7 @@ def doses_table(
                         format_local(dose.administered_at, tz, now, t=request_translator()),
                         className="tw-mar-when",
                     ),
-                    html.Td(f"{dose.drug} {mg(dose.dose_ug, language())}"),
+                    html.Td(f"{drug_name(dose.drug)} {mg(dose.dose_ug, language())}"),
                     html.Td(dose.reason_text or ""),
                     html.Td(names.get(dose.charted_by, ""), className="tw-who"),
                     html.Td(action, className="tw-keep"),
@@ -342,7 +343,7 @@ def prn_save(
                 "time_error": f.get("at"), "alert": no_update, "changed": no_update}  # fmt: skip
     saved = _(
         "Saved: PRN {dose} at {when}.",
-        dose=f"{outcome.drug} {mg(outcome.dose_ug, language())}",
+        dose=f"{drug_name(outcome.drug)} {mg(outcome.dose_ug, language())}",
         when=format_local(outcome.administered_at, ward_tz(), now, t=request_translator()),
     )
     return {"opened": False, "message": "", "reason_error": None, "time_error": None,

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from dash import html
 
+from dashboard.clinical_words import drug_name
 from dashboard.components import spo2_scale
 from dashboard.components.charting_common import SEX_WORDS, mg, short_day
 from dashboard.i18n import _, language
@@ -40,7 +41,7 @@ def banner(header: PatientHeader, now: datetime) -> list[Any]:
     day = (end.astimezone(tz).date() - adm.admitted_at.astimezone(tz).date()).days + 1
     code = language()
     dose: Any
-    baseline = f"{adm.baseline_drug} {mg(adm.baseline_daily_ug, code)}"
+    baseline = f"{drug_name(adm.baseline_drug)} {mg(adm.baseline_daily_ug, code)}"
     if header.today is None:
         plan = header.plan
         if plan is not None:
@@ -54,7 +55,9 @@ def banner(header: PatientHeader, now: datetime) -> list[Any]:
     elif not header.today.doses:
         dose = _("Taper complete: {dose}", dose=mg(0, code))
     else:
-        drugs = " + ".join(f"{d.drug} {mg(d.daily_ug, code)}" for d in header.today.doses)
+        drugs = " + ".join(
+            f"{drug_name(d.drug)} {mg(d.daily_ug, code)}" for d in header.today.doses
+        )
         equivalent = f"{header.today.diazepam_eq_mg:.3g}".replace(".", decimal_separator(code))
         dose = html.Span(
             [

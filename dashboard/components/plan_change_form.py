@@ -13,7 +13,7 @@ import dash_mantine_components as dmc
 from dash import Input, Output, State, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.clinical_words import table_name
+from dashboard.clinical_words import drug_name, table_name
 from dashboard.components.citations import cited
 from dashboard.components.modal_buttons import modal_buttons
 from dashboard.components.plan_form_start import FormStart
@@ -99,7 +99,7 @@ def hold_fields(prefix: str) -> Any:
 
 
 def new_plan_fields(prefix: str, *, start: FormStart, times: str, today: date) -> Any:
-    drugs = [{"value": d, "label": d.capitalize()} for d in DRUGS]
+    drugs = [{"value": d, "label": drug_name(d).capitalize()} for d in DRUGS]
     return html.Div(
         dmc.Stack(
             [

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import dash_mantine_components as dmc
 from dash import html
 
-from dashboard.clinical_words import recipe_words, table_name
+from dashboard.clinical_words import drug_name, recipe_words, table_name
 from dashboard.components.plan_words import change_label, dose_mg, plan_day, plan_when
 from dashboard.i18n import _
 from dashboard.plan_panel_queries import PlanPanelData
@@ -36,9 +36,13 @@ def _badge_text(plan: TaperPlan) -> str:
 
 def plan_header(plan: TaperPlan, author: str, tz: ZoneInfo) -> Any:
     if plan.to_drug is None:
-        drugs = plan.drug
+        drugs = drug_name(plan.drug)
     else:
-        drugs = _("{drug} → {to_drug} (substitution)", drug=plan.drug, to_drug=plan.to_drug)
+        drugs = _(
+            "{drug} → {to_drug} (substitution)",
+            drug=drug_name(plan.drug),
+            to_drug=drug_name(plan.to_drug),
+        )
     facts = [
         html.Span(
             [
@@ -52,7 +56,7 @@ def plan_header(plan: TaperPlan, author: str, tz: ZoneInfo) -> Any:
         html.Span(_("Equivalence table: {table}", table=table_name(plan.equivalence_table))),
     ]
     if plan.units:
-        units = ", ".join(f"{d} {dose_mg(ug)}" for d, ug in sorted(plan.units.items()))
+        units = ", ".join(f"{drug_name(d)} {dose_mg(ug)}" for d, ug in sorted(plan.units.items()))
         facts.append(html.Span(_("Units: {units}", units=units)))
     made = _(
         "Version {version} by {author}, {made}, effective {day}: {reason}",
@@ -103,7 +107,7 @@ def tablet_alert(data: PlanPanelData) -> Any:
     """Doses still to come that the ward's tablets cannot make: seen before discharge."""
     if not data.tablet_gaps:
         return None
-    doses = ", ".join(f"{drug} {dose_mg(ug)}" for drug, ug in data.tablet_gaps)
+    doses = ", ".join(f"{drug_name(drug)} {dose_mg(ug)}" for drug, ug in data.tablet_gaps)
     return dmc.Alert(
         _(
             "Not makeable from the ward's tablets: {doses}. Before discharge, change the plan (a "
@@ -127,7 +131,7 @@ def admission_dose_note(data: PlanPanelData) -> Any:
         _(
             "The admission dose, {drug} {dose} a day, is above its label maximum and not yet "
             "confirmed by a physician (confirm it from the patient banner).",
-            drug=admission.baseline_drug,
+            drug=drug_name(admission.baseline_drug),
             dose=dose_mg(admission.baseline_daily_ug),
         ),
         color="orange",

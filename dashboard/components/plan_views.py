@@ -11,7 +11,7 @@ from typing import Any
 import dash_mantine_components as dmc
 from dash import html
 
-from dashboard.clinical_words import recipe_words
+from dashboard.clinical_words import drug_name, recipe_words
 from dashboard.components.charting_common import attrs, mg_number
 from dashboard.components.citations import cited
 from dashboard.components.plan_words import (
@@ -188,7 +188,10 @@ def steps_table(
     ``changed_from`` the steps a preview changes are highlighted."""
     current = max((s.start for s in steps if s.start <= today), default=None)
     head = [_th(_("Step")), _th(_("From")), _th(_("Kind"))]
-    head += [_th(_("{drug} mg/day", drug=d.capitalize()), className="tw-number") for d in drugs]
+    head += [
+        _th(_("{drug} mg/day", drug=drug_name(d).capitalize()), className="tw-number")
+        for d in drugs
+    ]
     head += [_th(html.Abbr(_("DE mg/day"), title=_("Diazepam-equivalent")), className="tw-number")]
     if tolerance is not None:
         head += _tolerance_head(window_days)

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from dashboard.clinical_words import drug_name
 from dashboard.components.charting_common import mg
 from dashboard.i18n import N_, _, language, ngettext
 from models.clinical.drugs import DRUGS, format_mg
@@ -74,7 +75,7 @@ def regimen_words(daily: Mapping[str, int]) -> str:
     """The regimen in force in words (models.plan_changes.describe_regimen, translated)."""
     if not daily:
         return _("nothing (the taper has ended)")
-    doses = " + ".join(f"{drug} {dose_mg(ug)}" for drug, ug in daily.items())
+    doses = " + ".join(f"{drug_name(drug)} {dose_mg(ug)}" for drug, ug in daily.items())
     return _("{doses} a day", doses=doses)
 
 
@@ -115,9 +116,9 @@ def _de(value: str | int | float) -> str:
 def _acting(drug: str | int | float) -> str:
     found = DRUGS[str(drug)]
     if found.long_acting:
-        return _("{drug} (long-acting, half-life {half_life})", drug=found.name,
+        return _("{drug} (long-acting, half-life {half_life})", drug=drug_name(found.name),
                  half_life=found.half_life)  # fmt: skip
-    return _("{drug} (short-acting, half-life {half_life})", drug=found.name,
+    return _("{drug} (short-acting, half-life {half_life})", drug=drug_name(found.name),
              half_life=found.half_life)  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from sqlmodel import Session
 
+from dashboard.clinical_words import drug_name
 from dashboard.components.charting_common import mg_number, number_input_locale, typed_number
 from dashboard.components.modal_buttons import modal_buttons
 from dashboard.components.prn_reads import order_text, prn_order
@@ -64,7 +65,7 @@ def _number(field: str, label: str, **kwargs: Any) -> dmc.NumberInput:
 
 
 def order_modal() -> dmc.Modal:
-    drugs = [{"value": d, "label": d.capitalize()} for d in DRUGS]
+    drugs = [{"value": d, "label": drug_name(d).capitalize()} for d in DRUGS]
     scales = [{"value": s, "label": s} for s in ("CIWA-B", "CIWA-Ar")]
     return dmc.Modal(
         id="prn-order-modal",

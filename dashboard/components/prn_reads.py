@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from dashboard.clinical_words import drug_name
 from dashboard.components.charting_common import format_local, mg, mg_number
 from dashboard.context import default_ward, engine
 from dashboard.i18n import _, language, ngettext, request_translator
@@ -32,7 +33,7 @@ def order_rows(
 
 def order_text(order: PrnOrder) -> str:
     """ "lorazepam 1 mg for anxiety; when CIWA-B ≥ 20" in this request's language."""
-    dose = f"{order.drug} {mg(order.dose_ug, language())}"
+    dose = f"{drug_name(order.drug)} {mg(order.dose_ug, language())}"
     if order.scale:
         return _(
             "{dose} for {indication}; when {scale} ≥ {threshold}",

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import dash_mantine_components as dmc
 from dash import html
 
+from dashboard.clinical_words import drug_name
 from dashboard.components.charting_common import attrs
 from dashboard.components.citations import cited
 from dashboard.components.co_medications import depressant_text
@@ -75,7 +76,8 @@ def patient_card(summary: RoundsSummary, *, tz: ZoneInfo, now: datetime, can_sig
     day = (today - summary.admitted_at.astimezone(tz).date()).days + 1
     drug = ""
     if summary.plan is not None:
-        drug = summary.plan.drug + (f" → {summary.plan.to_drug}" if summary.plan.to_drug else "")
+        to_drug = summary.plan.to_drug
+        drug = drug_name(summary.plan.drug) + (f" → {drug_name(to_drug)}" if to_drug else "")
     flags_level = max((FLAG_LEVEL.get(f.severity, 1) for f in summary.open_flags), default=0)
     top = summary.highest_news2
     # The board's acuity (theme.acuity_level) on what the card shows: the last CIWA-B band and

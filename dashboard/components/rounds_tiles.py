@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from dash import html
 
+from dashboard.clinical_words import drug_name
 from dashboard.components.charting_common import level_style, short_day
 from dashboard.components.rounds_suggestions import flag_label
 from dashboard.components.sparkline import sparkline
@@ -184,7 +185,7 @@ def step_tile(summary: RoundsSummary, today: Any) -> Any:
     step = summary.current_step
     if summary.plan is None or step is None:
         return _tile(_("Taper step"), [small_text(_("No taper plan"))])
-    doses = ", ".join(f"{d} {mg(ug)}" for d, ug in step.daily_ug.items())
+    doses = ", ".join(f"{drug_name(d)} {mg(ug)}" for d, ug in step.daily_ug.items())
     days_on = (today - step.start).days + 1
     if on_open_hold(summary.steps, today):
         after = _("on hold until resumed")

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 
+from dashboard.clinical_words import drug_name
 from dashboard.components.taper_chart_data import (
     ChartInput,
     DoseStep,
@@ -216,7 +217,7 @@ def _mar_traces(fig: Draft, data: ChartInput) -> None:
         found = by_category.get(event.category)
         if found is not None:
             found[0].append(event_x)
-            found[1].append(event.drug)
+            found[1].append(drug_name(event.drug))
             found[2].append(event.detail)
     for key, style in MAR_STYLES.items():
         x, y, hovertext = by_category[key]

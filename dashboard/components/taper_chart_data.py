@@ -14,6 +14,7 @@ from itertools import islice, repeat
 from operator import itemgetter, le
 from typing import Any, NamedTuple, TypeVar, overload
 
+from dashboard.clinical_words import drug_name
 from dashboard.components.taper_chart_time import wall_ms
 from dashboard.i18n import _
 from dashboard.theme import BAND_LABEL, BAND_LEVEL, LEVELS, news2_level
@@ -199,7 +200,7 @@ def load_points(loads: Sequence[DailyLoad]) -> dict[str, list[Any]]:
 def mar_points(events: Sequence[DoseEvent], timezone: str) -> dict[str, Any]:
     return {
         "x": wall_ms(timezone, [e.at for e in events]),
-        "y": [e.drug for e in events],
+        "y": [drug_name(e.drug) for e in events],
         "hovertext": [e.detail for e in events],
     }
 

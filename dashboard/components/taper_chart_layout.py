@@ -13,6 +13,7 @@ import orjson
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from dashboard.clinical_words import drug_name
 from dashboard.components.taper_chart_data import ChartInput
 from dashboard.components.taper_chart_style import (
     BAND_OPACITY,
@@ -236,8 +237,9 @@ def fit_layout(fig: Draft, data: ChartInput, *, highest_ciwa: int, highest_news2
     )
     for axis in fig.x_axes():
         axis["range"] = list(window)
-    fig.axis(fig.axes.y["mar"])["categoryarray"] = list(data.drugs)
-    fig.layout["margin"] = dict(fig.layout["margin"], l=left_margin(data.drugs))
+    shown = [drug_name(drug) for drug in data.drugs]
+    fig.axis(fig.axes.y["mar"])["categoryarray"] = shown
+    fig.layout["margin"] = dict(fig.layout["margin"], l=left_margin(shown))
     fig.axis(fig.axes.y["ciwa"])["range"] = [0, ciwa_top(highest_ciwa)]
     fig.axis(fig.axes.y["news2"])["range"] = [0, news2_top(highest_news2)]
     _sedation_band(fig, data.rass_threshold)

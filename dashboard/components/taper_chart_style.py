@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from dashboard.clinical_words import drug_name
 from dashboard.i18n import N_, _
 from dashboard.theme import news2_level, news2_word
 from models.clinical.scales import CIWA_B_BANDS
@@ -118,7 +119,7 @@ def chart_key(drugs: Sequence[str]) -> list[KeyEntry]:
 
 def drug_per_day(drug: str) -> str:
     """ "Diazepam mg/day" in this request's language."""
-    return _("{drug} mg/day", drug=drug.capitalize())
+    return _("{drug} mg/day", drug=drug_name(drug).capitalize())
 
 
 VITALS_SERIES: tuple[tuple[str, str, str, str, str, str], ...] = (

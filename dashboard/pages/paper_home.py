@@ -22,6 +22,7 @@ from babel.dates import format_date
 from dash import html
 from sqlmodel import Session
 
+from dashboard.clinical_words import drug_name
 from dashboard.components.charting_common import attrs
 from dashboard.components.plan_words import dose_mg, tablet_words
 from dashboard.context import current_user_name, engine
@@ -107,7 +108,7 @@ def _week(home: GoingHome, week: CalendarWeek, number: int) -> Any:
                     className=("tw-cal-ask" if cell.unmakeable else "tw-cal-take") + change,
                 )
             )
-        label = _time_words(row.time) + (f" · {row.drug}" if several else "")
+        label = _time_words(row.time) + (f" · {drug_name(row.drug)}" if several else "")
         rows.append(html.Tr([html.Th(label, className="tw-cal-time"), *cells]))
     first = next(d for d in week.days if d is not None)
     return html.Section(
@@ -130,14 +131,16 @@ def _tablet_list(home: GoingHome) -> list[Any]:
     for drug, choice in sorted(home.choices.items()):
         for strength in choice.strengths:
             scored = next(t.scored for t in choice.tablets if t.strength_ug == strength)
-            tablets = f"{drug.capitalize()} {dose_mg(strength)}"
+            # the drug's name in lower case, as in the middle of a sentence (French:
+            # "Comprimés de clonazépam 0,5 mg"); the line starts with a capital
+            tablets = f"{drug_name(drug)} {dose_mg(strength)}"
             if scored:
                 text = _(
                     "{tablets} tablets (may be broken in half along the line)", tablets=tablets
                 )
             else:
                 text = _("{tablets} tablets (do not break)", tablets=tablets)
-            items.append(html.Li(text))
+            items.append(html.Li(text[:1].upper() + text[1:]))
     return items
 
 
@@ -212,7 +215,7 @@ def _calendar(admission_id: int) -> Any:
     )
     warning: list[Any] = []
     if home.unmakeable:
-        doses = ", ".join(f"{drug} {dose_mg(ug)}" for drug, ug in home.unmakeable)
+        doses = ", ".join(f"{drug_name(drug)} {dose_mg(ug)}" for drug, ug in home.unmakeable)
         warning = [
             html.P(
                 _(

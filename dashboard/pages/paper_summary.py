@@ -16,7 +16,7 @@ import dash_mantine_components as dmc
 from dash import html
 from sqlmodel import Session
 
-from dashboard.clinical_words import recipe_words
+from dashboard.clinical_words import drug_name, recipe_words
 from dashboard.components.citations import cited, sources_footnote
 from dashboard.components.plan_words import (
     VERDICT_WORDS,
@@ -79,7 +79,7 @@ def _facts_table(home: GoingHome, facts: StayFacts) -> Any:
             _("Dose at admission"),
             _(
                 "{drug} {dose} a day (diazepam-equivalent {de} mg)",
-                drug=drug,
+                drug=drug_name(drug),
                 dose=dose_mg(ug),
                 de=mg_value(de),
             ),
@@ -257,7 +257,7 @@ def summary_page(admission_id: int, until_text: str) -> Any:
     )
     unmakeable: list[Any] = []
     if home.unmakeable:
-        doses = ", ".join(f"{d} {dose_mg(ug)}" for d, ug in home.unmakeable)
+        doses = ", ".join(f"{drug_name(d)} {dose_mg(ug)}" for d, ug in home.unmakeable)
         unmakeable = [
             dmc.Alert(
                 _(

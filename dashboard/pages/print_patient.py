@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from dashboard.admission_queries import admission_view
 from dashboard.chart_queries import assessments
-from dashboard.clinical_words import recipe_words, table_name
+from dashboard.clinical_words import drug_name, recipe_words, table_name
 from dashboard.components.charting_common import mg_number
 from dashboard.components.citations import cited, sources_footnote
 from dashboard.components.co_medications import depressant_text
@@ -102,7 +102,7 @@ def _steps_rows(steps: list[PlannedStep], drugs: tuple[str, ...], today: date) -
                     html.Td(mg_value(step.diazepam_eq_mg), className="tw-number"),
                     html.Td(
                         ", ".join(
-                            f"{dose.time:%H:%M} {dose.drug} {dose_mg(dose.ug)}"
+                            f"{dose.time:%H:%M} {drug_name(dose.drug)} {dose_mg(dose.ug)}"
                             for dose in step.doses
                         )
                     ),
@@ -132,7 +132,7 @@ def _mar_rows(entries: list[MarEntry], tz: ZoneInfo) -> list[Any]:
                 [
                     html.Td(sheet_day(local.date())),
                     html.Td(f"{local:%H:%M}" if entry.scheduled_at else _("PRN")),
-                    html.Td(entry.drug),
+                    html.Td(drug_name(entry.drug)),
                     html.Td(mg_number(entry.dose_ug, code), className="tw-number"),
                     html.Td(status + (f": {entry.reason}" if entry.reason else "")),
                     html.Td(done),
@@ -217,9 +217,9 @@ def _plan_part(data: PlanPanelData, today: date) -> list[Any]:
         return [*part, html.P(_("No taper plan."))]
     drugs = (plan.drug,) if plan.to_drug is None else (plan.drug, plan.to_drug)
     times = ", ".join(t.strftime("%H:%M") for t in parse_times(plan.times))
-    crossing = _(", crossing over to {drug}", drug=plan.to_drug) if plan.to_drug else ""
+    crossing = _(", crossing over to {drug}", drug=drug_name(plan.to_drug)) if plan.to_drug else ""
     head = [html.Th(_("Step")), html.Th(_("From")), html.Th(_("Kind"))]
-    head += [html.Th(_("{drug} mg/day", drug=d)) for d in drugs]
+    head += [html.Th(_("{drug} mg/day", drug=drug_name(d))) for d in drugs]
     head += [html.Th(_("DE mg/day")), html.Th(_("Doses"))]
     part += [
         html.P(
@@ -230,7 +230,7 @@ def _plan_part(data: PlanPanelData, today: date) -> list[Any]:
                 change=change_label(plan.change),
                 recipe=recipe_words(plan.recipe),
                 dose=dose_mg(plan.daily_ug),
-                drug=plan.drug,
+                drug=drug_name(plan.drug),
                 crossing=crossing,
                 table=table_name(plan.equivalence_table),
                 times=times,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from dash import html
 from sqlmodel import Session
 
-from dashboard.clinical_words import recipe_words
+from dashboard.clinical_words import drug_name, recipe_words
 from dashboard.components.citations import cited, sources_footnote
 from dashboard.components.co_medications import depressant_text
 from dashboard.components.plan_words import dose_mg, mg_value
@@ -35,7 +35,8 @@ def _plan_line(summary: RoundsSummary) -> str:
     if summary.plan is None or step is None:
         return _("No taper plan.")
     doses = ", ".join(
-        _("{drug} {dose}/day", drug=d, dose=dose_mg(ug)) for d, ug in step.daily_ug.items()
+        _("{drug} {dose}/day", drug=drug_name(d), dose=dose_mg(ug))
+        for d, ug in step.daily_ug.items()
     )
     line = _(
         "Plan v{version} ({recipe}); step {step} since {day}: {doses} (DE {de} mg)",
@@ -48,7 +49,7 @@ def _plan_line(summary: RoundsSummary) -> str:
     )
     if summary.next_step is not None:
         nxt = summary.next_step
-        doses = ", ".join(f"{d} {dose_mg(ug)}" for d, ug in nxt.daily_ug.items())
+        doses = ", ".join(f"{drug_name(d)} {dose_mg(ug)}" for d, ug in nxt.daily_ug.items())
         line += _("; next {day}: {doses}", day=sheet_day(nxt.start), doses=doses)
     return line
 

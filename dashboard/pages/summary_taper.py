@@ -10,6 +10,7 @@ from typing import Any
 
 from dash import dcc, html
 
+from dashboard.clinical_words import drug_name
 from dashboard.components.plan_words import dispense_text, dose_mg, mg_value, tablet_words
 from dashboard.i18n import _, ngettext
 from dashboard.pages.print_views import sheet_day
@@ -17,7 +18,10 @@ from models.going_home import GoingHome
 
 
 def daily_doses(daily: dict[str, int]) -> str:
-    doses = [_("{drug} {dose} a day", drug=d, dose=dose_mg(ug)) for d, ug in sorted(daily.items())]
+    doses = [
+        _("{drug} {dose} a day", drug=drug_name(d), dose=dose_mg(ug))
+        for d, ug in sorted(daily.items())
+    ]
     return ", ".join(doses) or _("none")
 
 
@@ -33,7 +37,7 @@ def remaining_steps(home: GoingHome) -> Any:
         )
         doses = [
             html.Li(
-                f"{d.time:%H:%M} {d.drug} {dose_mg(d.ug)} = "
+                f"{d.time:%H:%M} {drug_name(d.drug)} {dose_mg(d.ug)} = "
                 f"{tablet_words(home.choices[d.drug], d.ug)}"
             )
             for d in step.doses
@@ -63,7 +67,7 @@ def dispense_lines(home: GoingHome, until: date, admission_id: int) -> list[Any]
     lines = [
         # TRANSLATORS: a drug and the tablets to dispense of it: "clonazepam: 29 tablets of 0.5 mg".
         html.Li(
-            _("{drug}: {tablets}", drug=drug, tablets=dispense_text(q)),
+            _("{drug}: {tablets}", drug=drug_name(drug), tablets=dispense_text(q)),
             id=f"summary-dispense-{drug}",
         )
         for drug, q in quantities.items()

@@ -26,7 +26,6 @@ from werkzeug.serving import make_server
 
 from models.audit import Actor
 from models.charting import chart_dose, chart_prn, mark_in_error, record_assessment, record_vitals
-from models.clinical.drugs import DRUGS
 from models.clinical.scales import CIWA_B_ITEMS
 from models.db import transaction
 from models.i18n import LANGUAGES, Translator, format_day, format_full_date
@@ -345,11 +344,10 @@ def _data(server: LiveServer) -> set[str]:
         for p in session.exec(select(Patient)).all():
             found |= {p.family_name.upper(), p.given_name, p.mrn, p.family_name}
         for a in session.exec(select(Admission)).all():
-            found |= {a.bed, a.baseline_drug}
+            found.add(a.bed)  # not the drug: a drug's name is translated (drug_name)
         # A taper plan's recipe (its own language-neutral syntax) and why it was written.
         for plan in session.exec(select(TaperPlan)).all():
             found |= {plan.recipe, plan.reason}
-    found |= set(DRUGS)  # drug names, as prescribed
     # Days in the reader's format (a plan's steps run for months).
     today = datetime.now(UTC).date()
     for day in (today + timedelta(days=n) for n in range(-60, 400)):

@@ -144,7 +144,7 @@ def test_in_french_each_check_is_translated_with_its_values(app: dash.Dash) -> N
         assert "30 mg en équivalent diazépam, soit 50\u00a0% de plus que les 20 mg" in rise
         assert "de la dose de départ du plan ; la marge du service est de 10" in rise
         assert (
-            "passe de diazepam (demi-vie longue" in switch
+            "passe de diazépam (demi-vie longue" in switch
             and "alprazolam (demi-vie courte" in switch
         )
         for warning in _every_wording():

@@ -32,7 +32,7 @@ def test_french_shows_a_decimal_comma_semicolons_and_secable(app: dash.Dash) -> 
     with _in(app, "fr"):
         assert shown_tablets(TABLETS) == "0,5 sécable ; 1 ; 2"
         assert _in_words({"clonazepam": TABLETS, "diazepam": DEFAULT_TABLETS["diazepam"]}) == (
-            "clonazepam 0,5 sécable ; 1 ; 2 mg · diazepam 2 ; 5 ; 10 mg"
+            "clonazépam 0,5 sécable ; 1 ; 2 mg · diazépam 2 ; 5 ; 10 mg"
         )
 
 
