@@ -160,7 +160,8 @@ def test_ward_units_and_tablets_write_their_doses_the_french_way(
         ),
         "1, 2, 3, 4, 5, 6, 7, 8, 9": ("list at most 8 strengths", "indiquez au plus 8 dosages"),
         "half": ('"half" is not a strength: write mg, then "scored" if halved',
-                 "« half » n'est pas un dosage : écrivez les mg, puis « scored » s'il est sécable"),
+                 "« half » n'est pas un dosage : écrivez les mg, puis « sécable » s'il peut "
+                 "être coupé en deux"),
     }  # fmt: skip
     for typed, (english, french) in cases.items():
         error = _raised(lambda typed=typed: parse_tablets("clonazepam", typed, field="t"))
