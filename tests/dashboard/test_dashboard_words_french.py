@@ -121,8 +121,8 @@ def test_a_french_admin_types_the_units_with_a_decimal_comma(
     )
     assert list(_drug_form_errors(answer, "ward-unit").values()) == [None] * len(DRUGS)
     assert answer.prop("units-message", "children") == (
-        "Enregistré : clonazepam 0,125\u00a0mg, alprazolam 0,25\u00a0mg, "
-        "lorazepam 0,25\u00a0mg, diazepam 1\u00a0mg."
+        "Enregistré : clonazépam 0,125\u00a0mg, alprazolam 0,25\u00a0mg, "
+        "lorazépam 0,25\u00a0mg, diazépam 1\u00a0mg."
     )
     with Session(sqlite_engine) as session:
         ward = session.exec(select(Ward)).one()
